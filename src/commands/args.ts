@@ -1,0 +1,53 @@
+/**
+ * ArgCursor: walks a command's optional arguments left to right, the way each command
+ * parses itself in mini-redis. Typed readers throw Redis's own errors, and `finish()`
+ * rejects leftovers, so a handler reads its options as a short list of statements.
+ */
+import { NOT_INTEGER, SYNTAX_ERR } from "../errors.ts";
+import { bytesToString, lowerAscii, parseInt64 } from "../resp/bytes.ts";
+
+export class ArgCursor {
+  constructor(
+    private readonly argv: Uint8Array[],
+    public pos: number,
+  ) {}
+
+  get remaining(): number {
+    return this.argv.length - this.pos;
+  }
+
+  hasNext(): boolean {
+    return this.pos < this.argv.length;
+  }
+
+  /** The next argument's bytes; a missing argument is a syntax error. */
+  next(): Uint8Array {
+    if (this.pos >= this.argv.length) throw SYNTAX_ERR;
+    return this.argv[this.pos++]!;
+  }
+
+  nextString(): string {
+    return bytesToString(this.next());
+  }
+
+  /** The next argument lowercased, for matching option keywords. */
+  nextKeyword(): string {
+    return lowerAscii(this.next());
+  }
+
+  /** The next argument as a 64-bit integer, or `value is not an integer or out of range`. */
+  nextInt(): number {
+    return parseIntArg(this.next());
+  }
+
+  finish(): void {
+    if (this.pos < this.argv.length) throw SYNTAX_ERR;
+  }
+}
+
+/** An argument that must be a 64-bit integer. */
+export function parseIntArg(arg: Uint8Array): number {
+  const n = parseInt64(arg);
+  if (n === undefined) throw NOT_INTEGER;
+  return n;
+}

@@ -1,0 +1,346 @@
+/**
+ * Connection commands (COMMAND DOCS group "connection"): PING, ECHO, AUTH, HELLO, SELECT,
+ * QUIT, RESET and CLIENT. Authentication has one rule here, `checkPassword`: the default
+ * user's password is `requirepass`, and with none set the default user needs none.
+ */
+import {
+  AUTH_NOT_CONFIGURED,
+  CLIENT_NAME_SPACES,
+  DB_OUT_OF_RANGE,
+  NOPROTO,
+  NO_SUCH_CLIENT,
+  NOT_INTEGER,
+  ReplyError,
+  SYNTAX_ERR,
+  WRONGPASS,
+  wrongArity,
+} from "../errors.ts";
+import { bytesToString, lowerAscii, parseInt64 } from "../resp/bytes.ts";
+import type { Client } from "../server/connection.ts";
+import { REDIS_VERSION } from "../server/server.ts";
+import { ArgCursor } from "./args.ts";
+import { command } from "./command.ts";
+
+export const pingCommand = command({
+  name: "ping", arity: -1, flags: ["fast", "sentinel"], categories: ["connection"],
+  summary: "Ping the server", since: "1.0.0",
+  handler(c, argv) {
+    if (argv.length > 2) throw wrongArity("ping");
+    if (argv.length === 2) c.reply.bulk(argv[1]!);
+    else c.reply.simple("PONG");
+  },
+});
+
+export const echoCommand = command({
+  name: "echo", arity: 2, flags: ["fast"], categories: ["connection"],
+  summary: "Echo the given string", since: "1.0.0",
+  handler: (c, argv) => c.reply.bulk(argv[1]!),
+});
+
+/** Authenticate `username` (the default user only, until ACLs arrive) with `password`. */
+function checkPassword(c: Client, username: string, password: string): void {
+  const required = c.server.config.get("requirepass");
+  if (username !== "default" || (required !== "" && password !== required)) {
+    c.server.log.verbose(`Authentication failed for client id=${c.id}`);
+    throw WRONGPASS;
+  }
+  c.authenticated = true;
+  c.parser.authRequired = false;
+}
+
+export const authCommand = command({
+  name: "auth", arity: -2, flags: ["noscript", "loading", "stale", "fast", "no-auth", "sentinel", "allow-busy"],
+  categories: ["connection"], summary: "Authenticate to the server", since: "1.0.0",
+  complexity: "O(N) where N is the number of passwords defined for the user",
+  handler(c, argv) {
+    if (argv.length > 3) throw SYNTAX_ERR;
+    if (argv.length === 2) {
+      // The one-argument form with no password set is a configuration mistake, says Redis.
+      if (c.server.config.get("requirepass") === "") throw AUTH_NOT_CONFIGURED;
+      checkPassword(c, "default", bytesToString(argv[1]!));
+    } else {
+      checkPassword(c, bytesToString(argv[1]!), bytesToString(argv[2]!));
+    }
+    c.reply.ok();
+  },
+});
+
+const HELLO_NOAUTH = new ReplyError(
+  "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+);
+
+export const helloCommand = command({
+  name: "hello", arity: -1, flags: ["noscript", "loading", "stale", "fast", "no-auth", "sentinel", "allow-busy"],
+  categories: ["connection"], summary: "Handshake with Redis", since: "6.0.0",
+  handler(c, argv) {
+    let proto = c.resp;
+    let i = 1;
+    if (argv.length >= 2) {
+      const ver = parseInt64(argv[1]!);
+      if (ver === undefined) throw new ReplyError("ERR Protocol version is not an integer or out of range");
+      if (ver !== 2 && ver !== 3) throw NOPROTO;
+      proto = ver;
+      i = 2;
+    }
+    let auth: [string, string] | undefined;
+    let name: Uint8Array | undefined;
+    for (; i < argv.length; i++) {
+      const opt = lowerAscii(argv[i]!);
+      const left = argv.length - i - 1;
+      if (opt === "auth" && left >= 2) {
+        auth = [bytesToString(argv[i + 1]!), bytesToString(argv[i + 2]!)];
+        i += 2;
+      } else if (opt === "setname" && left >= 1) {
+        name = argv[++i]!;
+      } else {
+        throw new ReplyError(`ERR Syntax error in HELLO option '${bytesToString(argv[i]!)}'`);
+      }
+    }
+    if (auth) checkPassword(c, auth[0], auth[1]);
+    if (!c.authenticated) throw HELLO_NOAUTH;
+    if (name !== undefined) setClientName(c, name);
+    c.resp = proto;
+    c.reply.resp = proto;
+    const r = c.reply;
+    r.map(7);
+    r.bulkString("server");
+    r.bulkString("redis");
+    r.bulkString("version");
+    r.bulkString(REDIS_VERSION);
+    r.bulkString("proto");
+    r.integer(proto);
+    r.bulkString("id");
+    r.integer(c.id);
+    r.bulkString("mode");
+    r.bulkString("standalone");
+    r.bulkString("role");
+    r.bulkString("master");
+    r.bulkString("modules");
+    r.array(0);
+  },
+});
+
+export const selectCommand = command({
+  name: "select", arity: 2, flags: ["loading", "stale", "fast"], categories: ["connection"],
+  summary: "Change the selected database for the current connection", since: "1.0.0",
+  handler(c, argv) {
+    const index = parseInt64(argv[1]!);
+    if (index === undefined) throw NOT_INTEGER;
+    const db = c.server.keyspace.dbs[index];
+    if (db === undefined) throw DB_OUT_OF_RANGE;
+    c.db = db;
+    c.reply.ok();
+  },
+});
+
+export const quitCommand = command({
+  name: "quit", arity: -1, flags: ["allow-busy", "noscript", "loading", "stale", "fast", "no-auth"],
+  categories: ["connection"], summary: "Close the connection", since: "1.0.0",
+  handler(c) {
+    c.reply.ok();
+    c.closeAfterReply = true;
+  },
+});
+
+export const resetCommand = command({
+  name: "reset", arity: 1, flags: ["noscript", "loading", "stale", "fast", "no-auth", "allow-busy"],
+  categories: ["connection"], summary: "Reset the connection", since: "6.2.0",
+  handler(c) {
+    c.db = c.server.keyspace.dbs[0]!;
+    c.resp = 2;
+    c.reply.resp = 2;
+    c.name = "";
+    c.authenticated = c.server.config.get("requirepass") === "";
+    c.parser.authRequired = !c.authenticated;
+    c.reply.simple("RESET");
+  },
+});
+
+/** Redis accepts client names made of printable ASCII without spaces ('!' to '~'). */
+function setClientName(c: Client, name: Uint8Array): void {
+  for (const b of name) if (b < 0x21 || b > 0x7e) throw CLIENT_NAME_SPACES;
+  c.name = bytesToString(name);
+}
+
+/** One line of CLIENT LIST / CLIENT INFO, with Redis's fields in Redis's order. */
+export function clientInfoLine(c: Client, nowMs: number): string {
+  const age = Math.floor((nowMs - c.createdAt) / 1000);
+  const idle = Math.floor((nowMs - c.lastInteraction) / 1000);
+  return (
+    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name} age=${age} idle=${idle} flags=N ` +
+    `db=${c.db.id} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 ` +
+    `obl=0 oll=0 omem=${c.outputPending} tot-mem=0 events=r cmd=${c.lastCommand} user=default redir=-1 ` +
+    `resp=${c.resp} lib-name=${c.libName} lib-ver=${c.libVer}`
+  );
+}
+
+const clientSpec = { categories: ["connection"] };
+
+export const clientCommand = command({
+  name: "client", arity: -2, flags: ["sentinel"], summary: "A container for client connection commands", since: "2.4.0",
+  complexity: "Depends on subcommand.", ...clientSpec,
+  subcommands: [
+    command({
+      name: "client|id", arity: 2, flags: ["noscript", "loading", "stale"], ...clientSpec,
+      summary: "Returns the client ID for the current connection", since: "5.0.0",
+      handler: (c) => c.reply.integer(c.id),
+    }),
+    command({
+      name: "client|setname", arity: 3, flags: ["noscript", "loading", "stale"], ...clientSpec,
+      summary: "Set the current connection name", since: "2.6.9",
+      handler(c, argv) {
+        setClientName(c, argv[2]!);
+        c.reply.ok();
+      },
+    }),
+    command({
+      name: "client|getname", arity: 2, flags: ["noscript", "loading", "stale"], ...clientSpec,
+      summary: "Get the current connection name", since: "2.6.9",
+      handler(c) {
+        if (c.name === "") c.reply.null();
+        else c.reply.bulkString(c.name);
+      },
+    }),
+    command({
+      name: "client|setinfo", arity: 4, flags: ["noscript", "loading", "stale"], ...clientSpec,
+      summary: "Set client or connection specific info", since: "7.2.0",
+      handler(c, argv) {
+        const attr = lowerAscii(argv[2]!);
+        if (attr !== "lib-name" && attr !== "lib-ver") {
+          throw new ReplyError(`ERR Unrecognized option '${bytesToString(argv[2]!)}'`);
+        }
+        const value = argv[3]!;
+        for (const b of value) {
+          if (b < 0x21 || b > 0x7e) throw new ReplyError(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
+        }
+        if (attr === "lib-name") c.libName = bytesToString(value);
+        else c.libVer = bytesToString(value);
+        c.reply.ok();
+      },
+    }),
+    command({
+      name: "client|info", arity: 2, flags: ["noscript", "loading", "stale"], ...clientSpec,
+      summary: "Returns information about the current client connection.", since: "6.2.0",
+      handler: (c) => c.reply.verbatim(clientInfoLine(c, Date.now()) + "\n"),
+    }),
+    command({
+      name: "client|list", arity: -2, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
+      summary: "Get the list of client connections", since: "2.4.0",
+      complexity: "O(N) where N is the number of client connections",
+      handler(c, argv) {
+        const args = new ArgCursor(argv, 2);
+        let ids: Set<number> | undefined;
+        let type: string | undefined;
+        while (args.hasNext()) {
+          const opt = args.nextKeyword();
+          if (opt === "type" && args.remaining >= 1) {
+            type = args.nextKeyword();
+            if (!["normal", "master", "replica", "slave", "pubsub"].includes(type)) {
+              throw new ReplyError(`ERR Unknown client type '${type}'`);
+            }
+          } else if (opt === "id" && args.remaining >= 1) {
+            ids = new Set();
+            while (args.hasNext()) {
+              const id = parseInt64(args.next());
+              if (id === undefined || id <= 0) throw new ReplyError("ERR Invalid client ID");
+              ids.add(id);
+            }
+          } else {
+            throw SYNTAX_ERR;
+          }
+        }
+        const nowMs = Date.now();
+        let out = "";
+        for (const other of c.server.clients.values()) {
+          if (ids && !ids.has(other.id)) continue;
+          // Every KVIS client is a normal client until replication and pub/sub arrive.
+          if (type !== undefined && type !== "normal") continue;
+          out += clientInfoLine(other, nowMs) + "\n";
+        }
+        c.reply.verbatim(out);
+      },
+    }),
+    command({
+      name: "client|kill", arity: -3, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
+      summary: "Kill the connection of a client", since: "2.4.0",
+      complexity: "O(N) where N is the number of client connections",
+      handler: clientKill,
+    }),
+    command({
+      name: "client|help", arity: 2, flags: ["loading", "stale"], ...clientSpec,
+      summary: "Show helpful text about the different subcommands", since: "5.0.0",
+      handler(c) {
+        c.reply.bulkStrings([
+          "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+          "GETNAME", "    Return the name of the current connection.",
+          "ID", "    Return the ID of the current connection.",
+          "INFO", "    Return information about the current client connection.",
+          "KILL <ip:port>", "    Kill connection made from <ip:port>.",
+          "KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, SKIPME.",
+          "LIST [options ...]", "    Return information about client connections. Options: TYPE, ID.",
+          "SETINFO <option> <value>", "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
+          "SETNAME <name>", "    Assign the name <name> to the current connection.",
+          "HELP", "    Print this help.",
+        ]);
+      },
+    }),
+  ],
+});
+
+/** CLIENT KILL addr (old form: OK or an error) or CLIENT KILL filters (new form: a count). */
+function clientKill(c: Client, argv: Uint8Array[]): void {
+  const server = c.server;
+  if (argv.length === 3) {
+    const addr = bytesToString(argv[2]!);
+    const target = [...server.clients.values()].find((o) => o.addr === addr);
+    if (target === undefined) throw NO_SUCH_CLIENT;
+    c.reply.ok();
+    killClient(c, target);
+    return;
+  }
+  const args = new ArgCursor(argv, 2);
+  let id: number | undefined;
+  let addr: string | undefined;
+  let laddr: string | undefined;
+  let user: string | undefined;
+  let type: string | undefined;
+  let skipMe = true;
+  while (args.hasNext()) {
+    const opt = args.nextKeyword();
+    if (!args.hasNext()) throw SYNTAX_ERR;
+    if (opt === "id") {
+      const n = parseInt64(args.next());
+      if (n === undefined || n <= 0) throw new ReplyError("ERR client-id should be greater than 0");
+      id = n;
+    } else if (opt === "addr") addr = args.nextString();
+    else if (opt === "laddr") laddr = args.nextString();
+    else if (opt === "user") user = args.nextString();
+    else if (opt === "type") {
+      type = args.nextKeyword();
+      if (!["normal", "master", "replica", "slave", "pubsub"].includes(type)) throw new ReplyError(`ERR Unknown client type '${type}'`);
+    } else if (opt === "skipme") {
+      const v = args.nextKeyword();
+      if (v === "yes") skipMe = true;
+      else if (v === "no") skipMe = false;
+      else throw SYNTAX_ERR;
+    } else throw SYNTAX_ERR;
+  }
+  let killed = 0;
+  for (const other of [...server.clients.values()]) {
+    if (id !== undefined && other.id !== id) continue;
+    if (addr !== undefined && other.addr !== addr) continue;
+    if (laddr !== undefined && other.laddr !== laddr) continue;
+    if (user !== undefined && user !== "default") continue;
+    if (type !== undefined && type !== "normal") continue;
+    if (skipMe && other === c) continue;
+    killClient(c, other);
+    killed++;
+  }
+  c.reply.integer(killed);
+}
+
+/** A client killing itself still gets its reply first. */
+function killClient(self: Client, target: Client): void {
+  if (target === self) self.closeAfterReply = true;
+  else target.close();
+}

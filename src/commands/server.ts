@@ -1,0 +1,564 @@
+/**
+ * Server commands (COMMAND DOCS group "server"): CONFIG, INFO, DBSIZE, FLUSHDB, FLUSHALL,
+ * SWAPDB, TIME, LASTSAVE, SHUTDOWN and COMMAND. INFO's field names are Redis's, so that
+ * monitoring tools that parse INFO keep working; COMMAND describes the one command table.
+ */
+import { PARAMS, findParam, normalize } from "../config.ts";
+import {
+  DB_OUT_OF_RANGE,
+  INVALID_FIRST_DB_INDEX,
+  INVALID_SECOND_DB_INDEX,
+  ReplyError,
+  SYNTAX_ERR,
+  configSetError,
+  configUnknownOption,
+} from "../errors.ts";
+import { bytesToString, globMatch, lowerAscii, parseInt64 } from "../resp/bytes.ts";
+import type { ReplyWriter } from "../resp/writer.ts";
+import type { Client } from "../server/connection.ts";
+import { KVIS_VERSION, REDIS_VERSION, type Server } from "../server/server.ts";
+import { Command, command } from "./command.ts";
+import { allCommands, findCommand } from "./table.ts";
+import { arch, totalmem } from "node:os";
+
+const serverSpec = { categories: [] as string[] };
+
+function helpReply(c: Client, lines: string[]): void {
+  c.reply.bulkStrings(lines);
+}
+
+export const configCommand = command({
+  name: "config", arity: -2, flags: [], summary: "A container for server configuration commands", since: "2.0.0",
+  complexity: "Depends on subcommand.",
+  subcommands: [
+    command({
+      name: "config|get", arity: -3, flags: ["admin", "noscript", "loading", "stale"], ...serverSpec,
+      summary: "Get the values of configuration parameters", since: "2.0.0",
+      complexity: "O(N) when N is the number of configuration parameters provided",
+      handler(c, argv) {
+        const matched = new Map<string, string>();
+        for (let i = 2; i < argv.length; i++) {
+          const pattern = lowerAscii(argv[i]!);
+          for (const p of PARAMS) {
+            if (!matched.has(p.name) && globMatch(pattern, p.name, true)) matched.set(p.name, c.server.config.reported(p.name));
+          }
+        }
+        c.reply.map(matched.size);
+        for (const [name, value] of matched) {
+          c.reply.bulkString(name);
+          c.reply.bulkString(value);
+        }
+      },
+    }),
+    command({
+      name: "config|set", arity: -4, flags: ["admin", "noscript", "loading", "stale"], ...serverSpec,
+      summary: "Set configuration parameters to the given values", since: "2.0.0",
+      complexity: "O(N) when N is the number of configuration parameters provided",
+      handler(c, argv) {
+        if (argv.length % 2 !== 0) throw new ReplyError("ERR wrong number of arguments for 'config|set' command");
+        // All or nothing, as in Redis 7: validate every pair before applying any.
+        const updates: Array<[string, string]> = [];
+        for (let i = 2; i < argv.length; i += 2) {
+          const name = bytesToString(argv[i]!);
+          const param = findParam(name);
+          if (!param) throw configUnknownOption(name);
+          if (updates.some(([n]) => n === param.name)) throw configSetError(name, "duplicate parameter");
+          if (!param.mutable) throw configSetError(name, "can't set immutable config");
+          const result = normalize(param, bytesToString(argv[i + 1]!));
+          if ("error" in result) throw configSetError(name, result.error);
+          updates.push([param.name, result.value]);
+        }
+        for (const [name, value] of updates) c.server.config.set(name, value);
+        c.reply.ok();
+      },
+    }),
+    command({
+      name: "config|resetstat", arity: 2, flags: ["admin", "noscript", "loading", "stale"], ...serverSpec,
+      summary: "Reset the stats returned by INFO", since: "2.0.0",
+      handler(c) {
+        c.server.resetStats();
+        for (const cmd of allCommands()) for (const sub of [cmd, ...(cmd.subcommands?.values() ?? [])]) {
+          sub.calls = sub.usec = sub.rejectedCalls = sub.failedCalls = 0;
+        }
+        c.reply.ok();
+      },
+    }),
+    command({
+      name: "config|help", arity: 2, flags: ["loading", "stale"], ...serverSpec,
+      summary: "Show helpful text about the different subcommands", since: "5.0.0",
+      handler: (c) =>
+        helpReply(c, [
+          "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+          "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
+          "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
+          "RESETSTAT", "    Reset statistics reported by the INFO command.",
+          "HELP", "    Print this help.",
+        ]),
+    }),
+  ],
+});
+
+export const dbsizeCommand = command({
+  name: "dbsize", arity: 1, flags: ["readonly", "fast"], categories: ["keyspace"],
+  summary: "Return the number of keys in the selected database", since: "1.0.0",
+  handler: (c) => c.reply.integer(c.db.size),
+});
+
+/** FLUSHDB and FLUSHALL take an optional ASYNC or SYNC; both free memory the same way here. */
+function parseFlushMode(argv: Uint8Array[]): void {
+  if (argv.length > 2) throw SYNTAX_ERR;
+  if (argv.length === 2) {
+    const mode = lowerAscii(argv[1]!);
+    if (mode !== "async" && mode !== "sync") throw SYNTAX_ERR;
+  }
+}
+
+export const flushdbCommand = command({
+  name: "flushdb", arity: -1, flags: ["write"], categories: ["keyspace", "dangerous"],
+  summary: "Remove all keys from the current database", since: "1.0.0",
+  complexity: "O(N) where N is the number of keys in the selected database",
+  handler(c, argv) {
+    parseFlushMode(argv);
+    c.server.keyspace.dirty += c.db.flush();
+    c.reply.ok();
+  },
+});
+
+export const flushallCommand = command({
+  name: "flushall", arity: -1, flags: ["write"], categories: ["keyspace", "dangerous"],
+  summary: "Remove all keys from all databases", since: "1.0.0",
+  complexity: "O(N) where N is the total number of keys in all databases",
+  handler(c, argv) {
+    parseFlushMode(argv);
+    c.server.keyspace.flushAll();
+    c.reply.ok();
+  },
+});
+
+export const swapdbCommand = command({
+  name: "swapdb", arity: 3, flags: ["write", "fast"], categories: ["keyspace", "dangerous"],
+  summary: "Swaps two Redis databases", since: "4.0.0",
+  complexity: "O(N) where N is the count of clients watching or blocking on keys from both databases.",
+  handler(c, argv) {
+    const a = parseInt64(argv[1]!);
+    if (a === undefined) throw INVALID_FIRST_DB_INDEX;
+    const b = parseInt64(argv[2]!);
+    if (b === undefined) throw INVALID_SECOND_DB_INDEX;
+    const dbs = c.server.keyspace.dbs;
+    if (a < 0 || a >= dbs.length || b < 0 || b >= dbs.length) throw DB_OUT_OF_RANGE;
+    if (a !== b) c.server.keyspace.swap(a, b);
+    c.reply.ok();
+  },
+});
+
+export const timeCommand = command({
+  name: "time", arity: 1, flags: ["loading", "stale", "fast"], categories: [],
+  summary: "Return the current server time", since: "2.6.0",
+  handler(c) {
+    const micros = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
+    c.reply.array(2);
+    c.reply.bulkString(String(micros / 1000000n));
+    c.reply.bulkString(String(micros % 1000000n));
+  },
+});
+
+export const lastsaveCommand = command({
+  name: "lastsave", arity: 1, flags: ["loading", "stale", "fast"], categories: ["admin", "dangerous"],
+  summary: "Get the UNIX time stamp of the last successful save to disk", since: "1.0.0",
+  handler: (c) => c.reply.integer(c.server.lastSave),
+});
+
+export const shutdownCommand = command({
+  name: "shutdown", arity: -1, flags: ["admin", "noscript", "loading", "stale", "no-multi", "sentinel", "allow-busy"],
+  categories: [], summary: "Synchronously save the dataset to disk and then shut down the server", since: "1.0.0",
+  complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+  handler(c, argv) {
+    let save = false;
+    let nosave = false;
+    for (let i = 1; i < argv.length; i++) {
+      const opt = lowerAscii(argv[i]!);
+      if (opt === "save") save = true;
+      else if (opt === "nosave") nosave = true;
+      else if (opt !== "now" && opt !== "force" && opt !== "abort") throw SYNTAX_ERR;
+    }
+    if (save && nosave) throw SYNTAX_ERR;
+    if (save) {
+      // Refuse rather than exit without the snapshot the user asked for.
+      c.server.log.warning("Error trying to save the DB: KVIS cannot write RDB files yet.");
+      throw new ReplyError("ERR Errors trying to SHUTDOWN. Check logs.");
+    }
+    // Like Redis, a successful SHUTDOWN sends no reply: the connection just closes.
+    queueMicrotask(() => c.server.shutdown("User requested shutdown"));
+  },
+});
+
+export const infoCommand = command({
+  name: "info", arity: -1, flags: ["loading", "stale", "sentinel"], categories: ["dangerous"],
+  summary: "Get information and statistics about the server", since: "1.0.0",
+  complexity: "O(1)",
+  handler(c, argv) {
+    const wanted = argv.slice(1).map(lowerAscii);
+    c.reply.verbatim(buildInfo(c.server, wanted));
+  },
+});
+
+const DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace"];
+const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 8), "commandstats", ...DEFAULT_SECTIONS.slice(8)];
+
+/** The text of INFO [section ...], with Redis's section and field names. */
+export function buildInfo(server: Server, wanted: string[]): string {
+  let sections: string[];
+  if (wanted.length === 0 || wanted.includes("default")) sections = DEFAULT_SECTIONS;
+  else if (wanted.includes("all") || wanted.includes("everything")) sections = ALL_SECTIONS;
+  else sections = ALL_SECTIONS.filter((s) => wanted.includes(s));
+  const out: string[] = [];
+  for (const s of sections) {
+    if (out.length > 0) out.push("");
+    out.push(`# ${s === "commandstats" ? "Commandstats" : s === "errorstats" ? "Errorstats" : s === "cpu" ? "CPU" : s[0]!.toUpperCase() + s.slice(1)}`);
+    out.push(...infoSection(server, s));
+  }
+  return out.join("\r\n") + "\r\n";
+}
+
+function humanBytes(n: number): string {
+  const units = ["B", "K", "M", "G", "T"];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n}B` : `${v.toFixed(2)}${units[i]}`;
+}
+
+function infoSection(server: Server, section: string): string[] {
+  const nowMs = Date.now();
+  const uptime = Math.floor((nowMs - server.startTime) / 1000);
+  const ks = server.keyspace;
+  switch (section) {
+    case "server":
+      return [
+        `redis_version:${REDIS_VERSION}`,
+        `kvis_version:${KVIS_VERSION}`,
+        `redis_git_sha1:00000000`,
+        `redis_git_dirty:0`,
+        `redis_build_id:kvis-${KVIS_VERSION}`,
+        `redis_mode:standalone`,
+        `os:${process.platform} ${arch()}`,
+        `arch_bits:64`,
+        `multiplexing_api:bun`,
+        `bun_version:${Bun.version}`,
+        `process_id:${process.pid}`,
+        `process_supervised:no`,
+        `run_id:${server.runId}`,
+        `tcp_port:${server.port}`,
+        `server_time_usec:${Math.round((performance.timeOrigin + performance.now()) * 1000)}`,
+        `uptime_in_seconds:${uptime}`,
+        `uptime_in_days:${Math.floor(uptime / 86400)}`,
+        `hz:${Math.min(500, Math.max(1, server.config.int("hz")))}`,
+        `configured_hz:${server.config.int("hz")}`,
+        `executable:${process.execPath}`,
+        `config_file:${server.configFile}`,
+        `io_threads_active:0`,
+      ];
+    case "clients":
+      return [
+        `connected_clients:${server.clients.size}`,
+        `cluster_connections:0`,
+        `maxclients:10000`,
+        `client_recent_max_input_buffer:0`,
+        `client_recent_max_output_buffer:0`,
+        `blocked_clients:0`,
+        `tracking_clients:0`,
+        `clients_in_timeout_table:0`,
+      ];
+    case "memory": {
+      const mem = process.memoryUsage();
+      const used = mem.heapUsed + mem.external;
+      return [
+        `used_memory:${used}`,
+        `used_memory_human:${humanBytes(used)}`,
+        `used_memory_rss:${mem.rss}`,
+        `used_memory_rss_human:${humanBytes(mem.rss)}`,
+        `used_memory_peak:${Math.max(used, server.peakMemory(used))}`,
+        `used_memory_peak_human:${humanBytes(server.peakMemory(used))}`,
+        `used_memory_startup:0`,
+        `used_memory_dataset:${used}`,
+        `total_system_memory:${totalmem()}`,
+        `total_system_memory_human:${humanBytes(totalmem())}`,
+        `maxmemory:0`,
+        `maxmemory_human:0B`,
+        `maxmemory_policy:noeviction`,
+        `mem_fragmentation_ratio:${(mem.rss / Math.max(1, used)).toFixed(2)}`,
+        `mem_allocator:bun-${Bun.version}`,
+        `lazyfree_pending_objects:0`,
+      ];
+    }
+    case "persistence":
+      return [
+        `loading:0`,
+        `async_loading:0`,
+        `rdb_changes_since_last_save:${ks.dirty}`,
+        `rdb_bgsave_in_progress:0`,
+        `rdb_last_save_time:${server.lastSave}`,
+        `rdb_last_bgsave_status:ok`,
+        `rdb_last_bgsave_time_sec:-1`,
+        `rdb_current_bgsave_time_sec:-1`,
+        `rdb_saves:0`,
+        `rdb_last_load_keys_expired:${server.lastLoad.expired}`,
+        `rdb_last_load_keys_loaded:${server.lastLoad.keys}`,
+        `aof_enabled:0`,
+        `aof_rewrite_in_progress:0`,
+        `aof_rewrite_scheduled:0`,
+        `aof_last_rewrite_time_sec:-1`,
+        `aof_current_rewrite_time_sec:-1`,
+        `aof_last_bgrewrite_status:ok`,
+        `aof_rewrites:0`,
+        `aof_last_write_status:ok`,
+      ];
+    case "stats": {
+      const st = server.stats;
+      return [
+        `total_connections_received:${st.totalConnections}`,
+        `total_commands_processed:${st.totalCommands}`,
+        `instantaneous_ops_per_sec:0`,
+        `total_net_input_bytes:${st.netInputBytes}`,
+        `total_net_output_bytes:${st.netOutputBytes}`,
+        `total_net_repl_input_bytes:0`,
+        `total_net_repl_output_bytes:0`,
+        `rejected_connections:${st.rejectedConnections}`,
+        `sync_full:0`,
+        `sync_partial_ok:0`,
+        `sync_partial_err:0`,
+        `expired_keys:${ks.stats.expiredKeys}`,
+        `evicted_keys:0`,
+        `evicted_clients:0`,
+        `keyspace_hits:${ks.stats.keyspaceHits}`,
+        `keyspace_misses:${ks.stats.keyspaceMisses}`,
+        `pubsub_channels:0`,
+        `pubsub_patterns:0`,
+        `pubsubshard_channels:0`,
+        `total_forks:0`,
+        `unexpected_error_replies:0`,
+        `total_error_replies:${st.totalErrorReplies}`,
+      ];
+    }
+    case "replication":
+      return [
+        `role:master`,
+        `connected_slaves:0`,
+        `master_failover_state:no-failover`,
+        `master_replid:${server.runId}`,
+        `master_replid2:0000000000000000000000000000000000000000`,
+        `master_repl_offset:0`,
+        `second_repl_offset:-1`,
+        `repl_backlog_active:0`,
+        `repl_backlog_size:1048576`,
+        `repl_backlog_first_byte_offset:0`,
+        `repl_backlog_histlen:0`,
+      ];
+    case "cpu": {
+      const u = process.resourceUsage();
+      return [
+        `used_cpu_sys:${(u.systemCPUTime / 1e6).toFixed(6)}`,
+        `used_cpu_user:${(u.userCPUTime / 1e6).toFixed(6)}`,
+        `used_cpu_sys_children:0.000000`,
+        `used_cpu_user_children:0.000000`,
+      ];
+    }
+    case "modules":
+    case "cluster":
+      return section === "cluster" ? ["cluster_enabled:0"] : [];
+    case "errorstats":
+      return [...server.stats.errors].map(([prefix, count]) => `errorstat_${prefix}:count=${count}`);
+    case "commandstats": {
+      const lines: string[] = [];
+      for (const cmd of allCommands()) {
+        for (const each of [cmd, ...(cmd.subcommands?.values() ?? [])]) {
+          if (each.calls === 0 && each.rejectedCalls === 0) continue;
+          const perCall = each.calls === 0 ? 0 : each.usec / each.calls;
+          lines.push(
+            `cmdstat_${each.name}:calls=${each.calls},usec=${Math.round(each.usec)},usec_per_call=${perCall.toFixed(2)},rejected_calls=${each.rejectedCalls},failed_calls=${each.failedCalls}`,
+          );
+        }
+      }
+      return lines;
+    }
+    case "keyspace": {
+      const lines: string[] = [];
+      for (const db of ks.dbs) {
+        if (db.size === 0) continue;
+        lines.push(`db${db.id}:keys=${db.size},expires=${db.expires.size},avg_ttl=0`);
+      }
+      return lines;
+    }
+  }
+  return [];
+}
+
+// --- COMMAND ---------------------------------------------------------------
+
+/** ACL categories in the order Redis lists them (ACLCommandCategories). */
+const CATEGORY_ORDER = [
+  "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap", "hyperloglog", "geo",
+  "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous", "connection", "transaction", "scripting",
+];
+
+/** The explicit categories plus those Redis derives from the flags (setImplicitACLCategories). */
+export function categoriesOf(cmd: Command): string[] {
+  const set = new Set(cmd.categories);
+  if (cmd.has("write")) set.add("write");
+  if (cmd.has("readonly")) set.add("read");
+  if (cmd.has("admin")) {
+    set.add("admin");
+    set.add("dangerous");
+  }
+  if (cmd.has("pubsub")) set.add("pubsub");
+  if (cmd.has("fast")) set.add("fast");
+  if (cmd.has("blocking")) set.add("blocking");
+  if (!set.has("fast")) set.add("slow");
+  return CATEGORY_ORDER.filter((c) => set.has(c));
+}
+
+function writeCommandInfo(r: ReplyWriter, cmd: Command): void {
+  r.array(10);
+  r.bulkString(cmd.name);
+  r.integer(cmd.arity);
+  const flags = cmd.flags.filter((f) => f !== "sentinel").map((f) => f.replace(/-/g, "_"));
+  r.set(flags.length);
+  for (const f of flags) r.simple(f);
+  r.integer(cmd.keys.first);
+  r.integer(cmd.keys.last);
+  r.integer(cmd.keys.step);
+  const cats = categoriesOf(cmd);
+  r.set(cats.length);
+  for (const cat of cats) r.simple(`@${cat}`);
+  r.set(0); // tips
+  if (cmd.keys.first > 0) {
+    r.array(1);
+    r.map(3);
+    r.bulkString("flags");
+    const keyFlags = cmd.has("write") ? ["RW", "UPDATE"] : ["RO", "ACCESS"];
+    r.set(keyFlags.length);
+    for (const f of keyFlags) r.simple(f);
+    r.bulkString("begin_search");
+    r.map(2);
+    r.bulkString("type");
+    r.bulkString("index");
+    r.bulkString("spec");
+    r.map(1);
+    r.bulkString("index");
+    r.integer(cmd.keys.first);
+    r.bulkString("find_keys");
+    r.map(2);
+    r.bulkString("type");
+    r.bulkString("range");
+    r.bulkString("spec");
+    r.map(3);
+    r.bulkString("lastkey");
+    r.integer(cmd.keys.last < 0 ? cmd.keys.last : cmd.keys.last - cmd.keys.first);
+    r.bulkString("keystep");
+    r.integer(cmd.keys.step);
+    r.bulkString("limit");
+    r.integer(0);
+  } else {
+    r.array(0);
+  }
+  const subs = cmd.subcommands ? [...cmd.subcommands.values()] : [];
+  r.array(subs.length);
+  for (const sub of subs) writeCommandInfo(r, sub);
+}
+
+function writeCommandDocs(r: ReplyWriter, cmd: Command): void {
+  const subs = cmd.subcommands ? [...cmd.subcommands.values()] : [];
+  r.map(subs.length > 0 ? 5 : 4);
+  r.bulkString("summary");
+  r.bulkString(cmd.summary);
+  r.bulkString("since");
+  r.bulkString(cmd.since);
+  r.bulkString("group");
+  r.bulkString(cmd.group);
+  r.bulkString("complexity");
+  r.bulkString(cmd.complexity);
+  if (subs.length > 0) {
+    r.bulkString("subcommands");
+    r.map(subs.length);
+    for (const sub of subs) {
+      r.bulkString(sub.name);
+      writeCommandDocs(r, sub);
+    }
+  }
+}
+
+export const commandCommand = command({
+  name: "command", arity: -1, flags: ["loading", "stale"], categories: ["connection"],
+  summary: "Get array of Redis command details", since: "2.8.13", complexity: "O(N) where N is the total number of Redis commands",
+  handler(c) {
+    const all = allCommands();
+    c.reply.array(all.length);
+    for (const cmd of all) writeCommandInfo(c.reply, cmd);
+  },
+  subcommands: [
+    command({
+      name: "command|count", arity: 2, flags: ["loading", "stale"], categories: ["connection"],
+      summary: "Get total number of Redis commands", since: "2.8.13",
+      handler: (c) => c.reply.integer(allCommands().length),
+    }),
+    command({
+      name: "command|list", arity: -2, flags: ["loading", "stale"], categories: ["connection"],
+      summary: "Get an array of Redis command names", since: "7.0.0", complexity: "O(N) where N is the total number of Redis commands",
+      handler(c, argv) {
+        if (argv.length > 2) throw SYNTAX_ERR;
+        const names: string[] = [];
+        for (const cmd of allCommands()) {
+          names.push(cmd.name);
+          for (const sub of cmd.subcommands?.values() ?? []) names.push(sub.name);
+        }
+        c.reply.bulkStrings(names);
+      },
+    }),
+    command({
+      name: "command|info", arity: -2, flags: ["loading", "stale"], categories: ["connection"],
+      summary: "Get array of specific Redis command details, or all when no argument is given.", since: "2.8.13",
+      complexity: "O(N) where N is the number of commands to look up",
+      handler(c, argv) {
+        const targets = argv.length === 2 ? allCommands() : argv.slice(2).map((a) => findCommand(bytesToString(a)));
+        c.reply.array(targets.length);
+        for (const cmd of targets) {
+          if (cmd === undefined) c.reply.nullArray();
+          else writeCommandInfo(c.reply, cmd);
+        }
+      },
+    }),
+    command({
+      name: "command|docs", arity: -2, flags: ["loading", "stale"], categories: ["connection"],
+      summary: "Get array of specific Redis command documentation", since: "7.0.0",
+      complexity: "O(N) where N is the number of commands to look up",
+      handler(c, argv) {
+        const targets =
+          argv.length === 2
+            ? allCommands()
+            : argv.slice(2).map((a) => findCommand(bytesToString(a))).filter((x): x is Command => x !== undefined);
+        c.reply.map(targets.length);
+        for (const cmd of targets) {
+          c.reply.bulkString(cmd.name);
+          writeCommandDocs(c.reply, cmd);
+        }
+      },
+    }),
+    command({
+      name: "command|help", arity: 2, flags: ["loading", "stale"], categories: ["connection"],
+      summary: "Show helpful text about the different subcommands", since: "5.0.0",
+      handler: (c) =>
+        helpReply(c, [
+          "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+          "(no subcommand)", "    Return details about all Redis commands.",
+          "COUNT", "    Return the total number of commands in this Redis server.",
+          "LIST", "    Return a list of all commands in this Redis server.",
+          "INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
+          "DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands.",
+          "HELP", "    Print this help.",
+        ]),
+    }),
+  ],
+});

@@ -1,0 +1,86 @@
+/**
+ * String commands (COMMAND DOCS group "string"). SET's option parsing follows Redis's
+ * parseExtendedStringArgumentsOrReply: every option is checked for conflicts first, and
+ * only then is the expire time read, so errors come in Redis's order.
+ */
+import { now } from "../clock.ts";
+import { SYNTAX_ERR, WRONGTYPE, invalidExpireTime } from "../errors.ts";
+import { bytesToString, lowerAscii } from "../resp/bytes.ts";
+import { parseIntArg } from "./args.ts";
+import { command } from "./command.ts";
+
+const INT64_MAX = 9223372036854775807;
+
+export const getCommand = command({
+  name: "get", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["string"],
+  summary: "Get the value of a key", since: "1.0.0",
+  handler(c, argv) {
+    const value = c.db.lookupString(bytesToString(argv[1]!));
+    if (value === undefined) c.reply.null();
+    else c.reply.bulkString(value);
+  },
+});
+
+const enum SetFlag {
+  None = 0,
+  NX = 1,
+  XX = 2,
+  GET = 4,
+  KEEPTTL = 8,
+  EX = 16,
+  PX = 32,
+  EXAT = 64,
+  PXAT = 128,
+}
+const EXPIRE_FLAGS = SetFlag.EX | SetFlag.PX | SetFlag.EXAT | SetFlag.PXAT | SetFlag.KEEPTTL;
+
+export const setCommand = command({
+  name: "set", arity: -3, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1 }, categories: ["string"],
+  summary: "Set the string value of a key", since: "1.0.0",
+  handler(c, argv) {
+    let flags = SetFlag.None;
+    let expireArg: Uint8Array | undefined;
+    for (let i = 3; i < argv.length; i++) {
+      const opt = lowerAscii(argv[i]!);
+      const hasNext = i + 1 < argv.length;
+      if (opt === "nx" && !(flags & SetFlag.XX)) flags |= SetFlag.NX;
+      else if (opt === "xx" && !(flags & SetFlag.NX)) flags |= SetFlag.XX;
+      else if (opt === "get") flags |= SetFlag.GET;
+      else if (opt === "keepttl" && !(flags & EXPIRE_FLAGS)) flags |= SetFlag.KEEPTTL;
+      else if (hasNext && !(flags & EXPIRE_FLAGS) && (opt === "ex" || opt === "px" || opt === "exat" || opt === "pxat")) {
+        flags |= opt === "ex" ? SetFlag.EX : opt === "px" ? SetFlag.PX : opt === "exat" ? SetFlag.EXAT : SetFlag.PXAT;
+        expireArg = argv[++i];
+      } else throw SYNTAX_ERR;
+    }
+
+    let when = -1;
+    if (expireArg !== undefined) {
+      when = parseIntArg(expireArg);
+      const seconds = (flags & (SetFlag.EX | SetFlag.EXAT)) !== 0;
+      if (when <= 0 || (seconds && when > INT64_MAX / 1000)) throw invalidExpireTime("set");
+      if (seconds) when *= 1000;
+      if (flags & (SetFlag.EX | SetFlag.PX)) {
+        if (when > INT64_MAX - now()) throw invalidExpireTime("set");
+        when += now();
+      }
+    }
+
+    const key = bytesToString(argv[1]!);
+    const db = c.db;
+    const old = db.lookupKeyWrite(key);
+    if (flags & SetFlag.GET && old !== undefined && typeof old !== "string") throw WRONGTYPE;
+    if ((flags & SetFlag.NX && old !== undefined) || (flags & SetFlag.XX && old === undefined)) {
+      if (flags & SetFlag.GET && old !== undefined) c.reply.bulkString(old);
+      else c.reply.null();
+      return;
+    }
+    db.setKey(key, bytesToString(argv[2]!), (flags & SetFlag.KEEPTTL) !== 0);
+    if (when !== -1) db.setExpire(key, when);
+    if (flags & SetFlag.GET) {
+      if (old === undefined) c.reply.null();
+      else c.reply.bulkString(old);
+    } else {
+      c.reply.ok();
+    }
+  },
+});

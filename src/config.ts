@@ -1,0 +1,163 @@
+/**
+ * The one table of server parameters. Each entry names a redis.conf directive with its
+ * type, default, bounds and whether CONFIG SET may change it; command-line flags, the
+ * config file, `--help` and CONFIG GET/SET are all derived from this table, so adding a
+ * parameter is one entry here. Values are validated here and nowhere else.
+ */
+import { resolve } from "node:path";
+import { parseIntStrict } from "./resp/bytes.ts";
+
+export type ParamType = "int" | "string" | "bool" | "enum" | "memory";
+
+export interface Param {
+  name: string;
+  type: ParamType;
+  default: string;
+  description: string;
+  /** CONFIG SET may change it at run time. */
+  mutable: boolean;
+  min?: number;
+  max?: number;
+  values?: readonly string[];
+  /** A value check beyond the type, returning an error text. */
+  check?: (value: string) => string | undefined;
+}
+
+export const PARAMS: readonly Param[] = [
+  { name: "port", type: "int", default: "6379", min: 0, max: 65535, mutable: false, description: "TCP port to listen on" },
+  { name: "bind", type: "string", default: "127.0.0.1", mutable: false, description: "Addresses to listen on (space separated)" },
+  { name: "dir", type: "string", default: "./", mutable: false, description: "Working directory for the RDB file" },
+  { name: "dbfilename", type: "string", default: "dump.rdb", mutable: true, description: "RDB file name inside dir", check: checkFileName },
+  { name: "requirepass", type: "string", default: "", mutable: true, description: "Password for the default user (empty: none)" },
+  { name: "loglevel", type: "enum", default: "notice", values: ["debug", "verbose", "notice", "warning"], mutable: true, description: "Log verbosity" },
+  { name: "logfile", type: "string", default: "", mutable: false, description: "Log file (empty: standard output)" },
+  { name: "databases", type: "int", default: "16", min: 1, max: 2147483647, mutable: false, description: "Number of databases" },
+  { name: "hz", type: "int", default: "10", min: 0, max: 2147483647, mutable: true, description: "Background task frequency (clamped to 1..500)" },
+  { name: "proto-max-bulk-len", type: "memory", default: "536870912", min: 1048576, max: Number.MAX_SAFE_INTEGER, mutable: true, description: "Largest bulk string accepted from clients" },
+  // Reported truthfully so that tools which ask (redis-benchmark, redis-cli) are content:
+  // KVIS has no save points and no AOF yet, so neither can be switched on.
+  { name: "save", type: "string", default: "", mutable: false, description: "Save points (not yet supported: must stay empty)", check: (v) => (v.trim() === "" ? undefined : "save points are not supported yet") },
+  { name: "appendonly", type: "bool", default: "no", mutable: false, description: "Append-only file (not yet supported: must stay no)", check: (v) => (v === "no" ? undefined : "the append-only file is not supported yet") },
+];
+
+const BY_NAME = new Map(PARAMS.map((p) => [p.name, p]));
+
+export function findParam(name: string): Param | undefined {
+  return BY_NAME.get(name.toLowerCase());
+}
+
+function checkFileName(v: string): string | undefined {
+  return v.includes("/") ? "dbfilename can't be a path, just a filename" : undefined;
+}
+
+const MEMORY_UNITS: Record<string, number> = { b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 };
+
+/** Redis's memtoull: "512mb", "1gb", "100k" or a plain byte count. */
+export function parseMemory(text: string): number | undefined {
+  const m = /^(\d+)([a-z]*)$/i.exec(text.trim());
+  if (!m) return undefined;
+  const unit = MEMORY_UNITS[m[2]!.toLowerCase() || "b"];
+  if (unit === undefined) return undefined;
+  return Number(m[1]) * unit;
+}
+
+/** Validate and normalise a value for a parameter: the stored text, or an error text. */
+export function normalize(param: Param, raw: string): { value: string } | { error: string } {
+  switch (param.type) {
+    case "int": {
+      const n = parseIntStrict(raw);
+      if (n === undefined) return { error: "argument couldn't be parsed into an integer" };
+      if ((param.min !== undefined && n < param.min) || (param.max !== undefined && n > param.max)) {
+        return { error: `argument must be between ${param.min} and ${param.max} inclusive` };
+      }
+      raw = String(n);
+      break;
+    }
+    case "memory": {
+      const n = parseMemory(raw);
+      if (n === undefined) return { error: "argument must be a memory value" };
+      if ((param.min !== undefined && n < param.min) || (param.max !== undefined && n > param.max)) {
+        return { error: `argument must be between ${param.min} and ${param.max} inclusive` };
+      }
+      raw = String(n);
+      break;
+    }
+    case "bool": {
+      const v = raw.toLowerCase();
+      if (v !== "yes" && v !== "no") return { error: "argument must be 'yes' or 'no'" };
+      raw = v;
+      break;
+    }
+    case "enum": {
+      const v = raw.toLowerCase();
+      if (!param.values!.includes(v)) return { error: "argument(s) must be one of the following: " + param.values!.join(", ") };
+      raw = v;
+      break;
+    }
+    case "string":
+      break;
+  }
+  const problem = param.check?.(raw);
+  return problem ? { error: problem } : { value: raw };
+}
+
+/** The server's configuration: the current value of every parameter, as text. */
+export class Config {
+  private readonly values = new Map<string, string>();
+  /** Called after a parameter changes at run time (the server applies loglevel, etc.). */
+  onChange: (name: string, value: string) => void = () => {};
+
+  constructor(overrides: Record<string, string> = {}) {
+    for (const p of PARAMS) this.values.set(p.name, p.default);
+    for (const [name, raw] of Object.entries(overrides)) {
+      const param = findParam(name);
+      if (!param) throw new ConfigError(`unknown option '${name}'`);
+      const result = normalize(param, raw);
+      if ("error" in result) throw new ConfigError(`invalid value '${raw}' for '${param.name}': ${result.error}`);
+      this.values.set(param.name, result.value);
+    }
+  }
+
+  get(name: string): string {
+    return this.values.get(name)!;
+  }
+
+  int(name: string): number {
+    return Number(this.values.get(name));
+  }
+
+  /** Set at run time (CONFIG SET); the caller has validated with `normalize`. */
+  set(name: string, value: string): void {
+    this.values.set(name, value);
+    this.onChange(name, value);
+  }
+
+  /** CONFIG GET's view of a value: `dir` is reported as an absolute path, as Redis does. */
+  reported(name: string): string {
+    const v = this.get(name);
+    return name === "dir" ? resolve(v) : v;
+  }
+}
+
+export class ConfigError extends Error {}
+
+/**
+ * Parse a redis.conf-style file: one directive a line, `#` comments, arguments split with
+ * Redis's quoting rules; a directive with several arguments (save 3600 1) keeps them
+ * joined by spaces. Returns directive -> value; later lines win, as in Redis.
+ */
+export function parseConfigFile(text: string, splitArgs: (line: string) => string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const args = splitArgs(line);
+    if (args === undefined) throw new ConfigError(`line ${i + 1}: unbalanced quotes in configuration line`);
+    if (args.length === 0) continue;
+    const name = args[0]!.toLowerCase();
+    if (!findParam(name)) throw new ConfigError(`line ${i + 1}: bad directive or wrong number of arguments: '${line}'`);
+    out[name] = args.slice(1).join(" ");
+  }
+  return out;
+}

@@ -1,0 +1,95 @@
+/**
+ * Every error text KVIS sends, in Redis's exact words, and the three kinds of failure.
+ * A handler never types an error string inline: it throws one of the shared instances
+ * below (fixed texts, allocated once) or calls a factory (texts that carry data).
+ *
+ * ReplyError and ProtocolError deliberately do not extend Error: they are thrown on the
+ * hot path for ordinary client mistakes, and capturing a stack trace there would cost
+ * more than the command itself.
+ */
+
+/** A client mistake: answered as `-<text>`, the connection stays open. */
+export class ReplyError {
+  constructor(readonly text: string) {}
+}
+
+/** A protocol violation: answered as `-ERR Protocol error: ...`, then the connection closes. */
+export class ProtocolError {
+  constructor(readonly text: string) {}
+}
+
+/** A corrupt or unreadable RDB file at start-up: the process stops and the file is left alone. */
+export class RdbError extends Error {
+  constructor(
+    readonly file: string,
+    readonly offset: number,
+    readonly reason: string,
+  ) {
+    super(`Bad file format reading the RDB file ${file} at offset ${offset}: ${reason}`);
+  }
+}
+
+const err = (text: string) => new ReplyError(text);
+
+export const SYNTAX_ERR = err("ERR syntax error");
+export const NOT_INTEGER = err("ERR value is not an integer or out of range");
+export const NOT_FLOAT = err("ERR value is not a valid float");
+export const WRONGTYPE = err("WRONGTYPE Operation against a key holding the wrong kind of value");
+export const NOAUTH = err("NOAUTH Authentication required.");
+export const WRONGPASS = err("WRONGPASS invalid username-password pair or user is disabled.");
+export const AUTH_NOT_CONFIGURED = err(
+  "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
+);
+export const DB_OUT_OF_RANGE = err("ERR DB index is out of range");
+export const INVALID_DB_INDEX = err("ERR invalid DB index");
+export const INVALID_FIRST_DB_INDEX = err("ERR invalid first DB index");
+export const INVALID_SECOND_DB_INDEX = err("ERR invalid second DB index");
+export const NOPROTO = err("NOPROTO unsupported protocol version");
+export const NX_XX_GT_LT = err("ERR NX and XX, GT or LT options at the same time are not compatible");
+export const GT_LT = err("ERR GT and LT options at the same time are not compatible");
+export const INCR_OVERFLOW = err("ERR increment or decrement would overflow");
+export const NO_SUCH_CLIENT = err("ERR No such client");
+export const CLIENT_NAME_SPACES = err("ERR Client names cannot contain spaces, newlines or special characters.");
+export const SHUTDOWN_FAILED = err("ERR Errors trying to SHUTDOWN. Check logs.");
+export const INTERNAL = err("ERR internal error");
+
+export function wrongArity(name: string): ReplyError {
+  return err(`ERR wrong number of arguments for '${name}' command`);
+}
+
+export function unknownCommand(name: string, args: string): ReplyError {
+  return err(`ERR unknown command '${name}', with args beginning with: ${args}`);
+}
+
+export function unknownSubcommand(sub: string, container: string): ReplyError {
+  return err(`ERR unknown subcommand '${sub}'. Try ${container.toUpperCase()} HELP.`);
+}
+
+export function invalidExpireTime(command: string): ReplyError {
+  return err(`ERR invalid expire time in '${command}' command`);
+}
+
+export function unsupportedOption(option: string): ReplyError {
+  return err(`ERR Unsupported option ${option}`);
+}
+
+export function configSetError(name: string, reason: string): ReplyError {
+  return err(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`);
+}
+
+export function configUnknownOption(name: string): ReplyError {
+  return err(`ERR Unknown option or number of arguments for CONFIG SET - '${name}'`);
+}
+
+export const PROTO_INVALID_MULTIBULK = new ProtocolError("invalid multibulk length");
+export const PROTO_INVALID_BULK = new ProtocolError("invalid bulk length");
+export const PROTO_BIG_MBULK_COUNT = new ProtocolError("too big mbulk count string");
+export const PROTO_BIG_BULK_COUNT = new ProtocolError("too big bulk count string");
+export const PROTO_BIG_INLINE = new ProtocolError("too big inline request");
+export const PROTO_UNBALANCED_QUOTES = new ProtocolError("unbalanced quotes in request");
+export const PROTO_UNAUTH_MULTIBULK = new ProtocolError("unauthenticated multibulk length");
+export const PROTO_UNAUTH_BULK = new ProtocolError("unauthenticated bulk length");
+
+export function protoExpectedDollar(got: number): ProtocolError {
+  return new ProtocolError(`expected '$', got '${String.fromCharCode(got)}'`);
+}

@@ -1,0 +1,119 @@
+/**
+ * The `kvis` executable: parses the command line with citty (flags derived from the
+ * config table, plus an optional redis.conf-style file as the first argument), starts the
+ * server and turns SIGINT/SIGTERM into a clean shutdown. Any start-up failure (unknown
+ * option, bad value, port in use, corrupt RDB) is one line on stderr and exit code 1.
+ */
+import { defineCommand, runMain, type ArgsDef } from "citty";
+import { readFileSync } from "node:fs";
+import { Config, ConfigError, PARAMS, parseConfigFile } from "./config.ts";
+import { RdbError } from "./errors.ts";
+import { bytesToString } from "./resp/bytes.ts";
+import { splitInlineArgs } from "./resp/parser.ts";
+import { KVIS_VERSION, Server } from "./server/server.ts";
+
+const args: ArgsDef = {
+  config: { type: "positional", required: false, description: "Optional config file in redis.conf syntax" },
+};
+for (const p of PARAMS) {
+  args[p.name] = {
+    type: "string",
+    description: p.description + (p.values ? ` (${p.values.join(", ")})` : ""),
+    default: p.default,
+    valueHint: p.type === "int" || p.type === "memory" ? "n" : p.type === "bool" ? "yes|no" : "value",
+  };
+}
+
+/** Split a config line with Redis's quoting rules. */
+function splitConfigLine(line: string): string[] | undefined {
+  const bytes = Buffer.from(line, "latin1");
+  return splitInlineArgs(bytes, 0, bytes.length)?.map(bytesToString);
+}
+
+/** The --name options the user actually gave (citty fills in defaults for the rest). */
+function explicitOptions(rawArgs: string[]): { options: Record<string, string>; configFile?: string } {
+  const options: Record<string, string> = {};
+  let configFile: string | undefined;
+  for (let i = 0; i < rawArgs.length; i++) {
+    const arg = rawArgs[i]!;
+    if (!arg.startsWith("--")) {
+      if (configFile !== undefined) throw new ConfigError(`unexpected argument '${arg}'`);
+      configFile = arg;
+      continue;
+    }
+    let name = arg.slice(2);
+    let value: string | undefined;
+    const eq = name.indexOf("=");
+    if (eq >= 0) {
+      value = name.slice(eq + 1);
+      name = name.slice(0, eq);
+    }
+    if (!PARAMS.some((p) => p.name === name.toLowerCase())) throw new ConfigError(`unknown option '--${name}'`);
+    if (value === undefined) {
+      if (i + 1 >= rawArgs.length) throw new ConfigError(`option '--${name}' needs a value`);
+      value = rawArgs[++i]!;
+    }
+    options[name.toLowerCase()] = value;
+  }
+  return { options, configFile };
+}
+
+async function start(rawArgs: string[]): Promise<void> {
+  let server: Server;
+  try {
+    const { options, configFile } = explicitOptions(rawArgs);
+    let fromFile: Record<string, string> = {};
+    if (configFile !== undefined) {
+      let text: string;
+      try {
+        text = readFileSync(configFile, "latin1");
+      } catch (e) {
+        throw new ConfigError(`can't open config file '${configFile}': ${(e as Error).message}`);
+      }
+      fromFile = parseConfigFile(text, splitConfigLine);
+    }
+    // Command-line flags win over the file, as with redis-server.
+    server = new Server(new Config({ ...fromFile, ...options }));
+    server.configFile = configFile ?? "";
+  } catch (e) {
+    if (e instanceof ConfigError) fatal(`kvis: ${e.message}`);
+    throw e;
+  }
+
+  try {
+    await server.start();
+  } catch (e) {
+    if (e instanceof RdbError) fatal(`kvis: ${e.message}. The file was not modified.`);
+    const code = (e as { code?: string }).code;
+    const addr = `${server.config.get("bind").split(/\s+/)[0]}:${server.config.get("port")}`;
+    if (code === "EADDRINUSE") fatal(`kvis: Could not create server TCP listening socket ${addr}: bind: Address already in use`);
+    fatal(`kvis: Could not start: ${(e as Error).message ?? String(e)}`);
+  }
+
+  let exiting = false;
+  const onSignal = (signal: string) => {
+    if (exiting) return;
+    exiting = true;
+    server.log.warning(`Received ${signal} scheduling shutdown...`);
+    server.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  server.onShutdown(() => {
+    if (!exiting) setTimeout(() => process.exit(0), 0);
+  });
+}
+
+function fatal(message: string): never {
+  process.stderr.write(message + "\n");
+  process.exit(1);
+}
+
+const main = defineCommand({
+  meta: { name: "kvis", version: KVIS_VERSION, description: "A Redis-compatible key-value server" },
+  args,
+  run: ({ rawArgs }) => start(rawArgs),
+});
+
+await runMain(main);

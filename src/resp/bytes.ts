@@ -1,0 +1,186 @@
+/**
+ * Byte-level helpers shared by the parser, the commands and the store: strict integer
+ * parsing with Redis's string2ll rules, the byte-preserving bytes <-> string conversion
+ * used for keys and values, and Redis's glob matcher. Nothing here allocates on success
+ * paths beyond the string it returns, and nothing here knows about commands or replies.
+ */
+
+const MINUS = 0x2d;
+const ZERO = 0x30;
+const NINE = 0x39;
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+
+/**
+ * Parse bytes[start, end) as a signed 64-bit integer with Redis's string2ll rules: an
+ * optional '-', then digits with no leading zero, no '+', no spaces. Returns undefined when
+ * the text is not such an integer or does not fit in 64 bits. Values beyond 2^53 come back
+ * as the nearest double; callers that need them exact use parseInt64Big.
+ */
+export function parseInt64(bytes: Uint8Array, start = 0, end = bytes.length): number | undefined {
+  const len = end - start;
+  if (len <= 0 || len > 20) return undefined;
+  let i = start;
+  let negative = false;
+  if (bytes[i] === MINUS) {
+    negative = true;
+    i++;
+    if (i === end) return undefined;
+  }
+  const first = bytes[i]!;
+  if (first === ZERO) return len === 1 ? 0 : undefined;
+  if (first < ZERO || first > NINE) return undefined;
+  let value = 0;
+  for (; i < end; i++) {
+    const c = bytes[i]!;
+    if (c < ZERO || c > NINE) return undefined;
+    value = value * 10 + (c - ZERO);
+  }
+  // Fifteen digits always fit exactly; past that, check the 64-bit range with BigInt.
+  if (len - (negative ? 1 : 0) > 15) {
+    const big = parseInt64Big(bytes, start, end);
+    if (big === undefined) return undefined;
+    return Number(big);
+  }
+  return negative ? -value : value;
+}
+
+/** As parseInt64, exact: the value as a BigInt, or undefined. */
+export function parseInt64Big(bytes: Uint8Array, start = 0, end = bytes.length): bigint | undefined {
+  const len = end - start;
+  if (len <= 0 || len > 20) return undefined;
+  let i = start;
+  if (bytes[i] === MINUS) i++;
+  if (i === end) return undefined;
+  if (bytes[i] === ZERO && end - start !== 1) return undefined;
+  for (let j = i; j < end; j++) {
+    const c = bytes[j]!;
+    if (c < ZERO || c > NINE) return undefined;
+  }
+  const big = BigInt(bytesToString(bytes.subarray(start, end)));
+  if (big > INT64_MAX || big < INT64_MIN) return undefined;
+  return big;
+}
+
+/**
+ * Bytes to a JS string with one char per byte (0-255), the representation keys and string
+ * values have inside KVIS. TextDecoder's "latin1" is really windows-1252 and would change
+ * bytes 0x80-0x9f, so it must never be used for this.
+ */
+export function bytesToString(bytes: Uint8Array): string {
+  const n = bytes.length;
+  // Short keys are the common case; a direct loop avoids creating a Buffer view.
+  if (n <= 24) {
+    let s = "";
+    for (let i = 0; i < n; i++) s += String.fromCharCode(bytes[i]!);
+    return s;
+  }
+  return Buffer.from(bytes.buffer, bytes.byteOffset, n).toString("latin1");
+}
+
+/** The inverse of bytesToString: one byte per char (chars are always 0-255 here). */
+export function stringToBytes(s: string): Uint8Array {
+  return Buffer.from(s, "latin1");
+}
+
+/** ASCII-lowercase a short byte string (command names) into a JS string. */
+export function lowerAscii(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    s += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
+  }
+  return s;
+}
+
+/** Parse a JS string with string2ll rules (used for config values and RDB AUX fields). */
+export function parseIntStrict(s: string): number | undefined {
+  return parseInt64(stringToBytes(s));
+}
+
+/**
+ * Redis's glob matcher (util.c stringmatchlen) over byte strings: `*`, `?`, `[abc]`,
+ * `[^a]`, `[a-z]` and `\x` escapes, optionally case-insensitive. Patterns and subjects are
+ * byte strings as produced by bytesToString.
+ */
+export function globMatch(pattern: string, subject: string, nocase = false): boolean {
+  return matchFrom(pattern, 0, subject, 0, nocase, 0);
+}
+
+function lower(c: number): number {
+  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+}
+
+function matchFrom(p: string, pi: number, s: string, si: number, nocase: boolean, depth: number): boolean {
+  // Redis caps recursion to stop pathological patterns from exhausting the stack.
+  if (depth > 1000) return false;
+  const plen = p.length;
+  const slen = s.length;
+  while (pi < plen && si <= slen) {
+    const pc = p.charCodeAt(pi);
+    if (pc === 0x2a /* * */) {
+      while (pi + 1 < plen && p.charCodeAt(pi + 1) === 0x2a) pi++;
+      if (pi + 1 === plen) return true;
+      for (let k = si; k <= slen; k++) {
+        if (matchFrom(p, pi + 1, s, k, nocase, depth + 1)) return true;
+      }
+      return false;
+    }
+    if (si === slen) break;
+    const sc = s.charCodeAt(si);
+    if (pc === 0x3f /* ? */) {
+      si++;
+      pi++;
+      continue;
+    }
+    if (pc === 0x5b /* [ */) {
+      pi++;
+      const not = p.charCodeAt(pi) === 0x5e; /* ^ */
+      if (not) pi++;
+      let matched = false;
+      for (;;) {
+        if (pi >= plen) {
+          pi--; // an unterminated class ends the pattern here, as in Redis
+          break;
+        }
+        const c = p.charCodeAt(pi);
+        if (c === 0x5c /* \ */ && pi + 2 < plen) {
+          pi++;
+          if (p.charCodeAt(pi) === sc) matched = true;
+        } else if (c === 0x5d /* ] */) {
+          break;
+        } else if (pi + 2 < plen && p.charCodeAt(pi + 1) === 0x2d /* - */) {
+          let start = c;
+          let end = p.charCodeAt(pi + 2);
+          let t = sc;
+          if (start > end) [start, end] = [end, start];
+          if (nocase) {
+            start = lower(start);
+            end = lower(end);
+            t = lower(t);
+          }
+          pi += 2;
+          if (t >= start && t <= end) matched = true;
+        } else if (nocase ? lower(c) === lower(sc) : c === sc) {
+          matched = true;
+        }
+        pi++;
+      }
+      if (not) matched = !matched;
+      if (!matched) return false;
+      si++;
+      pi++;
+      continue;
+    }
+    let lit = pc;
+    if (pc === 0x5c /* \ */ && pi + 1 < plen) {
+      pi++;
+      lit = p.charCodeAt(pi);
+    }
+    if (nocase ? lower(lit) !== lower(sc) : lit !== sc) return false;
+    si++;
+    pi++;
+  }
+  while (pi < plen && p.charCodeAt(pi) === 0x2a) pi++;
+  return pi === plen && si === slen;
+}

@@ -1,0 +1,326 @@
+/**
+ * RequestParser: the resumable, zero-copy RESP request parser. It turns socket reads into
+ * argument vectors whose entries are views into the read buffer, and it never rescans a
+ * byte it has already consumed: a request cut anywhere resumes exactly where it stopped.
+ *
+ * Only what must outlive a read is copied: the unfinished header line, the arguments of a
+ * request still incomplete when the read ends, and a bulk that spans reads (allocated once
+ * at its final size). It knows nothing about commands; protocol violations are thrown as
+ * ProtocolError with Redis's texts (networking.c processMultibulkBuffer/processInlineBuffer).
+ */
+import {
+  PROTO_BIG_BULK_COUNT,
+  PROTO_BIG_INLINE,
+  PROTO_BIG_MBULK_COUNT,
+  PROTO_INVALID_BULK,
+  PROTO_INVALID_MULTIBULK,
+  PROTO_UNAUTH_BULK,
+  PROTO_UNAUTH_MULTIBULK,
+  PROTO_UNBALANCED_QUOTES,
+  protoExpectedDollar,
+} from "../errors.ts";
+import { parseInt64 } from "./bytes.ts";
+
+const CR = 0x0d;
+const LF = 0x0a;
+const STAR = 0x2a;
+const DOLLAR = 0x24;
+
+/** Redis's PROTO_INLINE_MAX_SIZE: the longest inline request or header line. */
+export const INLINE_MAX_SIZE = 64 * 1024;
+const INT_MAX = 2147483647;
+/** Before AUTH, Redis refuses requests larger than these (a cheap guard against abuse). */
+const UNAUTH_MAX_ARGS = 10;
+const UNAUTH_MAX_BULK = 16384;
+
+const enum State {
+  Start,
+  MultibulkCount,
+  BulkHeader,
+  BulkData,
+  BulkCrlf,
+  Inline,
+}
+
+/**
+ * Receives each complete request. `argv` and its entries are only valid until the sink
+ * returns: whatever must be kept has to be copied. Return false to stop parsing the rest of
+ * the read (QUIT, or a client being closed).
+ */
+export type CommandSink = (argv: Uint8Array[]) => boolean;
+
+export class RequestParser {
+  /** proto-max-bulk-len. */
+  maxBulkLen = 512 * 1024 * 1024;
+  /** True while the client still has to AUTH: Redis then caps request sizes. */
+  authRequired = false;
+
+  private state = State.Start;
+  private argv: Uint8Array[] = [];
+  private remaining = 0;
+  private bulk: Uint8Array = new Uint8Array(0);
+  private bulkFill = 0;
+  private crlfLeft = 0;
+  // An unfinished line (request header or inline request) carried across reads.
+  private line = new Uint8Array(64);
+  private lineLen = 0;
+  // Where the last complete line is: either in the read itself or in `line`.
+  private lineSrc: Uint8Array = this.line;
+  private lineStart = 0;
+  private lineEnd = 0;
+
+  /** True when a request has started but not completed. */
+  get pending(): boolean {
+    return this.state !== State.Start || this.lineLen > 0;
+  }
+
+  /** Parse one read. Throws ProtocolError on a protocol violation. */
+  feed(chunk: Uint8Array, sink: CommandSink): void {
+    const argvAtStart = this.argv.length;
+    if (!this.run(chunk, sink)) return;
+    // The read ends inside a request: the arguments parsed from this read are views into
+    // a buffer the runtime may reuse, so they are copied now (and only they).
+    const argv = this.argv;
+    for (let i = argvAtStart; i < argv.length; i++) {
+      const a = argv[i]!;
+      if (a.buffer === chunk.buffer) argv[i] = a.slice();
+    }
+  }
+
+  /** Returns true when the read was consumed to its end, false when the sink asked to stop. */
+  private run(chunk: Uint8Array, sink: CommandSink): boolean {
+    const len = chunk.length;
+    let pos = 0;
+    for (;;) {
+      switch (this.state) {
+        case State.Start: {
+          if (pos >= len) return true;
+          if (chunk[pos] === STAR) {
+            pos++;
+            this.state = State.MultibulkCount;
+          } else {
+            this.state = State.Inline;
+          }
+          break;
+        }
+        case State.MultibulkCount: {
+          const next = this.readLine(chunk, pos, false);
+          if (next < 0) {
+            if (this.lineLen > INLINE_MAX_SIZE) throw PROTO_BIG_MBULK_COUNT;
+            return true;
+          }
+          pos = next;
+          const count = parseInt64(this.lineSrc, this.lineStart, this.lineEnd);
+          if (count === undefined || count > INT_MAX) throw PROTO_INVALID_MULTIBULK;
+          if (count > UNAUTH_MAX_ARGS && this.authRequired) throw PROTO_UNAUTH_MULTIBULK;
+          if (count <= 0) {
+            // Redis silently skips empty and null multibulks.
+            this.state = State.Start;
+            break;
+          }
+          this.remaining = count;
+          this.state = State.BulkHeader;
+          break;
+        }
+        case State.BulkHeader: {
+          const next = this.readLine(chunk, pos, false);
+          if (next < 0) {
+            if (this.lineLen > INLINE_MAX_SIZE) throw PROTO_BIG_BULK_COUNT;
+            return true;
+          }
+          pos = next;
+          const src = this.lineSrc;
+          const start = this.lineStart;
+          // Redis checks the '$' only once the whole header line has arrived.
+          if (src[start] !== DOLLAR) throw protoExpectedDollar(start < this.lineEnd ? src[start]! : CR);
+          const size = parseInt64(src, start + 1, this.lineEnd);
+          if (size === undefined || size < 0 || size > this.maxBulkLen) throw PROTO_INVALID_BULK;
+          if (size > UNAUTH_MAX_BULK && this.authRequired) throw PROTO_UNAUTH_BULK;
+          if (len - pos >= size + 2) {
+            // The whole bulk and its CRLF are in this read: keep a view, copy nothing.
+            this.argv.push(chunk.subarray(pos, pos + size));
+            pos += size + 2;
+            if (--this.remaining === 0 && !this.dispatch(sink)) return false;
+            break;
+          }
+          // The bulk spans reads: allocate it once at its final size.
+          this.bulk = new Uint8Array(size);
+          this.bulkFill = 0;
+          this.state = State.BulkData;
+          break;
+        }
+        case State.BulkData: {
+          const bulk = this.bulk;
+          const take = Math.min(bulk.length - this.bulkFill, len - pos);
+          bulk.set(chunk.subarray(pos, pos + take), this.bulkFill);
+          this.bulkFill += take;
+          pos += take;
+          if (this.bulkFill < bulk.length) return true;
+          this.crlfLeft = 2;
+          this.state = State.BulkCrlf;
+          break;
+        }
+        case State.BulkCrlf: {
+          // Like Redis, the two bytes after a bulk are skipped without being checked.
+          const take = Math.min(this.crlfLeft, len - pos);
+          this.crlfLeft -= take;
+          pos += take;
+          if (this.crlfLeft > 0) return true;
+          this.argv.push(this.bulk);
+          this.state = State.BulkHeader;
+          if (--this.remaining === 0 && !this.dispatch(sink)) return false;
+          break;
+        }
+        case State.Inline: {
+          const next = this.readLine(chunk, pos, true);
+          if (next < 0) {
+            if (this.lineLen > INLINE_MAX_SIZE) throw PROTO_BIG_INLINE;
+            return true;
+          }
+          pos = next;
+          this.state = State.Start;
+          const args = splitInlineArgs(this.lineSrc, this.lineStart, this.lineEnd);
+          if (args === undefined) throw PROTO_UNBALANCED_QUOTES;
+          // An empty line is ignored (replicas send bare newlines as keep-alives).
+          if (args.length > 0 && !sink(args)) return false;
+          break;
+        }
+      }
+    }
+  }
+
+  private dispatch(sink: CommandSink): boolean {
+    this.state = State.Start;
+    const keepGoing = sink(this.argv);
+    this.argv.length = 0;
+    return keepGoing;
+  }
+
+  /**
+   * Find the end of the current line, resuming a line begun in an earlier read. A request
+   * header ends at CR and the byte after it is skipped (as Redis does); an inline request
+   * ends at LF with an optional CR before it. On success sets lineSrc/lineStart/lineEnd and
+   * returns the position after the terminator; otherwise keeps the bytes and returns -1.
+   */
+  private readLine(chunk: Uint8Array, pos: number, inline: boolean): number {
+    const term = inline ? LF : CR;
+    if (this.lineLen === 0) {
+      const idx = chunk.indexOf(term, pos);
+      if (idx >= 0 && (inline || idx + 1 < chunk.length)) {
+        this.lineSrc = chunk;
+        this.lineStart = pos;
+        this.lineEnd = inline && idx > pos && chunk[idx - 1] === CR ? idx - 1 : idx;
+        return idx + 1 + (inline ? 0 : 1);
+      }
+      this.keep(chunk, pos, chunk.length);
+      return -1;
+    }
+    if (!inline && this.line[this.lineLen - 1] === CR) {
+      // The CR ended the previous read; this read starts with the byte after it.
+      return this.completeLine(this.lineLen - 1, pos + 1);
+    }
+    const idx = chunk.indexOf(term, pos);
+    if (idx < 0 || (!inline && idx + 1 >= chunk.length)) {
+      this.keep(chunk, pos, chunk.length);
+      return -1;
+    }
+    this.keep(chunk, pos, idx);
+    let end = this.lineLen;
+    if (inline && end > 0 && this.line[end - 1] === CR) end--;
+    return this.completeLine(end, idx + (inline ? 1 : 2));
+  }
+
+  private completeLine(end: number, next: number): number {
+    this.lineSrc = this.line;
+    this.lineStart = 0;
+    this.lineEnd = end;
+    this.lineLen = 0;
+    return next;
+  }
+
+  private keep(chunk: Uint8Array, from: number, to: number): void {
+    const need = this.lineLen + (to - from);
+    if (need > this.line.length) {
+      const grown = new Uint8Array(Math.max(need, this.line.length * 2));
+      grown.set(this.line.subarray(0, this.lineLen));
+      this.line = grown;
+    }
+    this.line.set(chunk.subarray(from, to), this.lineLen);
+    this.lineLen = need;
+  }
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
+  return -1;
+}
+
+/**
+ * Split an inline request the way Redis's sdssplitargs does: whitespace separates
+ * arguments, "double quotes" understand \xHH, \n, \r, \t, \b, \a and \<char>, 'single
+ * quotes' understand \', and a closing quote must be followed by a space or the end.
+ * Returns undefined for unbalanced quotes. The arguments are fresh copies.
+ */
+export function splitInlineArgs(src: Uint8Array, start: number, end: number): Uint8Array[] | undefined {
+  const args: Uint8Array[] = [];
+  let p = start;
+  for (;;) {
+    while (p < end && isSpace(src[p]!)) p++;
+    if (p >= end) return args;
+    const out: number[] = [];
+    let inDouble = false;
+    let inSingle = false;
+    let done = false;
+    while (!done) {
+      if (inDouble) {
+        if (p >= end) return undefined;
+        const c = src[p]!;
+        if (c === 0x5c && p + 3 < end && src[p + 1] === 0x78 && hexValue(src[p + 2]!) >= 0 && hexValue(src[p + 3]!) >= 0) {
+          out.push(hexValue(src[p + 2]!) * 16 + hexValue(src[p + 3]!));
+          p += 3;
+        } else if (c === 0x5c && p + 1 < end) {
+          p++;
+          const e = src[p]!;
+          out.push(e === 0x6e ? 0x0a : e === 0x72 ? 0x0d : e === 0x74 ? 0x09 : e === 0x62 ? 0x08 : e === 0x61 ? 0x07 : e);
+        } else if (c === 0x22) {
+          if (p + 1 < end && !isSpace(src[p + 1]!)) return undefined;
+          done = true;
+        } else {
+          out.push(c);
+        }
+      } else if (inSingle) {
+        if (p >= end) return undefined;
+        const c = src[p]!;
+        if (c === 0x5c && p + 1 < end && src[p + 1] === 0x27) {
+          p++;
+          out.push(0x27);
+        } else if (c === 0x27) {
+          if (p + 1 < end && !isSpace(src[p + 1]!)) return undefined;
+          done = true;
+        } else {
+          out.push(c);
+        }
+      } else {
+        if (p >= end) break;
+        const c = src[p]!;
+        if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0x00) {
+          done = true;
+        } else if (c === 0x22) {
+          inDouble = true;
+        } else if (c === 0x27) {
+          inSingle = true;
+        } else {
+          out.push(c);
+        }
+      }
+      if (p < end) p++;
+    }
+    args.push(Uint8Array.from(out));
+  }
+}

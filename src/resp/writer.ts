@@ -1,0 +1,222 @@
+/**
+ * ReplyWriter: encodes replies into one growable byte buffer so that everything a read
+ * produces leaves in a single socket write. It is the only place that knows the difference
+ * between RESP2 and RESP3 (as Redis's addReplyMapLen & co. are): handlers say "map of 3"
+ * or "null" and the writer picks the bytes for the client's protocol.
+ * It never touches a socket; the connection takes `view()` and writes it.
+ */
+
+const CRLF_LEN = 2;
+const INITIAL_SIZE = 16 * 1024;
+/** A buffer grown past this by one huge reply is dropped after the flush. */
+const SHRINK_ABOVE = 1024 * 1024;
+
+export class ReplyWriter {
+  /** 2 or 3: set from the client's protocol before its commands run. */
+  resp: 2 | 3 = 2;
+  private buf = Buffer.allocUnsafe(INITIAL_SIZE);
+  private pos = 0;
+
+  get length(): number {
+    return this.pos;
+  }
+
+  /** The bytes written since the last reset; valid until the next write or reset. */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  reset(): void {
+    this.pos = 0;
+    if (this.buf.length > SHRINK_ABOVE) this.buf = Buffer.allocUnsafe(INITIAL_SIZE);
+  }
+
+  /** Drop everything written after `mark` (used when a command's reply must be replaced). */
+  truncate(mark: number): void {
+    this.pos = mark;
+  }
+
+  private ensure(extra: number): void {
+    const need = this.pos + extra;
+    if (need <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
+    this.buf.copy(grown, 0, 0, this.pos);
+    this.buf = grown;
+  }
+
+  private byte(c: number): void {
+    this.buf[this.pos++] = c;
+  }
+
+  private crlf(): void {
+    this.buf[this.pos++] = 0x0d;
+    this.buf[this.pos++] = 0x0a;
+  }
+
+  /** Write an ASCII/latin1 string's chars as bytes (space must already be ensured). */
+  private latin1(s: string): void {
+    const n = s.length;
+    if (n < 32) {
+      const buf = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < n; i++) buf[p++] = s.charCodeAt(i);
+      this.pos = p;
+    } else {
+      this.pos += this.buf.write(s, this.pos, n, "latin1");
+    }
+  }
+
+  private integerDigits(n: number): void {
+    if (n >= 0 && n < 10) {
+      this.buf[this.pos++] = 0x30 + n;
+      return;
+    }
+    this.latin1(String(n));
+  }
+
+  /** `prefix<n>\r\n`: the header of aggregates and bulks. */
+  private header(prefix: number, n: number): void {
+    this.ensure(24);
+    this.byte(prefix);
+    this.integerDigits(n);
+    this.crlf();
+  }
+
+  /** +OK style status reply; `s` must not contain CR or LF. */
+  simple(s: string): void {
+    this.ensure(s.length + 3);
+    this.byte(0x2b);
+    this.latin1(s);
+    this.crlf();
+  }
+
+  ok(): void {
+    this.simple("OK");
+  }
+
+  /** -ERR style error reply. Like Redis, CR and LF inside the text become spaces. */
+  error(text: string): void {
+    if (text.includes("\r") || text.includes("\n")) text = text.replace(/[\r\n]/g, " ");
+    this.ensure(text.length + 3);
+    this.byte(0x2d);
+    this.latin1(text);
+    this.crlf();
+  }
+
+  integer(n: number | bigint): void {
+    this.ensure(24);
+    this.byte(0x3a);
+    if (typeof n === "bigint") this.latin1(n.toString());
+    else this.integerDigits(n);
+    this.crlf();
+  }
+
+  /** A bulk string from bytes. */
+  bulk(b: Uint8Array): void {
+    this.header(0x24, b.length);
+    this.ensure(b.length + CRLF_LEN);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+    this.crlf();
+  }
+
+  /** A bulk string from a byte string (one char per byte, as values are kept). */
+  bulkString(s: string): void {
+    this.header(0x24, s.length);
+    this.ensure(s.length + CRLF_LEN);
+    this.latin1(s);
+    this.crlf();
+  }
+
+  /** The null bulk string (`$-1` in RESP2, `_` in RESP3). */
+  null(): void {
+    this.ensure(5);
+    if (this.resp === 3) {
+      this.byte(0x5f);
+    } else {
+      this.byte(0x24);
+      this.byte(0x2d);
+      this.byte(0x31);
+    }
+    this.crlf();
+  }
+
+  /** The null array (`*-1` in RESP2, `_` in RESP3). */
+  nullArray(): void {
+    if (this.resp === 3) return this.null();
+    this.ensure(5);
+    this.byte(0x2a);
+    this.byte(0x2d);
+    this.byte(0x31);
+    this.crlf();
+  }
+
+  array(n: number): void {
+    this.header(0x2a, n);
+  }
+
+  /** A map of n pairs: `%n` in RESP3, a flat array of 2n in RESP2. */
+  map(n: number): void {
+    if (this.resp === 3) this.header(0x25, n);
+    else this.header(0x2a, n * 2);
+  }
+
+  /** A set: `~n` in RESP3, an array in RESP2. */
+  set(n: number): void {
+    this.header(this.resp === 3 ? 0x7e : 0x2a, n);
+  }
+
+  /** An out-of-band push (`>n` in RESP3; pub/sub messages are arrays in RESP2). */
+  push(n: number): void {
+    this.header(this.resp === 3 ? 0x3e : 0x2a, n);
+  }
+
+  /** A double: `,` in RESP3, a bulk string in RESP2, formatted as Redis does. */
+  double(d: number): void {
+    const text = formatDouble(d);
+    if (this.resp === 3) {
+      this.ensure(text.length + 3);
+      this.byte(0x2c);
+      this.latin1(text);
+      this.crlf();
+    } else {
+      this.bulkString(text);
+    }
+  }
+
+  boolean(b: boolean): void {
+    if (this.resp === 3) {
+      this.ensure(4);
+      this.byte(0x23);
+      this.byte(b ? 0x74 : 0x66);
+      this.crlf();
+    } else {
+      this.integer(b ? 1 : 0);
+    }
+  }
+
+  /** A verbatim string (`=` with a txt: prefix in RESP3, a bulk in RESP2), as INFO sends. */
+  verbatim(s: string, format = "txt"): void {
+    if (this.resp !== 3) return this.bulkString(s);
+    this.header(0x3d, s.length + 4);
+    this.ensure(s.length + 6);
+    this.latin1(format);
+    this.byte(0x3a);
+    this.latin1(s);
+    this.crlf();
+  }
+
+  /** An array of byte strings, the commonest aggregate. */
+  bulkStrings(items: readonly string[]): void {
+    this.array(items.length);
+    for (const s of items) this.bulkString(s);
+  }
+}
+
+/** Redis's reply formatting of doubles: inf, -inf, nan and the shortest round-trip text. */
+export function formatDouble(d: number): string {
+  if (d === Infinity) return "inf";
+  if (d === -Infinity) return "-inf";
+  if (Number.isNaN(d)) return "nan";
+  return String(d);
+}

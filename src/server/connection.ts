@@ -1,0 +1,139 @@
+/**
+ * Client: the state of one connection and its read -> dispatch -> single write loop.
+ * Every read is parsed to its end, each complete request is dispatched in order, and all
+ * the replies the read produced leave in one socket write. When the kernel takes only part
+ * of it, the tail is kept and sent on `drain` before anything newer, so bytes are never
+ * lost or reordered. Handlers see a Client as their context but never its socket.
+ */
+import type { Socket } from "bun";
+import { ProtocolError } from "../errors.ts";
+import { RequestParser } from "../resp/parser.ts";
+import type { ReplyWriter } from "../resp/writer.ts";
+import type { Database } from "../store/keyspace.ts";
+import { updateClock } from "../clock.ts";
+import { processCommand } from "./dispatch.ts";
+import type { Server } from "./server.ts";
+
+export class Client {
+  readonly id: number;
+  readonly parser = new RequestParser();
+  readonly createdAt = Date.now();
+  lastInteraction = this.createdAt;
+  db: Database;
+  resp: 2 | 3 = 2;
+  name = "";
+  libName = "";
+  libVer = "";
+  authenticated: boolean;
+  /** The last command's full name, for CLIENT LIST's cmd=. */
+  lastCommand = "NULL";
+  /** Set by QUIT, a protocol error or CLIENT KILL: close once the replies are out. */
+  closeAfterReply = false;
+  closed = false;
+  private pendingOut: Uint8Array[] | null = null;
+  private pendingBytes = 0;
+  private readonly sink = (argv: Uint8Array[]) => processCommand(this, argv);
+
+  constructor(
+    readonly server: Server,
+    private readonly socket: Socket<Client>,
+    readonly addr: string,
+    readonly laddr: string,
+  ) {
+    this.id = server.nextClientId++;
+    this.db = server.keyspace.dbs[0]!;
+    this.authenticated = server.config.get("requirepass") === "";
+    this.parser.authRequired = !this.authenticated;
+    this.parser.maxBulkLen = server.config.int("proto-max-bulk-len");
+  }
+
+  /** The shared reply buffer; its protocol is this client's while its commands run. */
+  get reply(): ReplyWriter {
+    return this.server.writer;
+  }
+
+  /** Bytes waiting for the socket to drain (CLIENT LIST's omem). */
+  get outputPending(): number {
+    return this.pendingBytes;
+  }
+
+  onData(chunk: Uint8Array): void {
+    if (this.closeAfterReply) return;
+    updateClock();
+    this.lastInteraction = Date.now();
+    this.server.stats.netInputBytes += chunk.length;
+    const writer = this.server.writer;
+    writer.reset();
+    writer.resp = this.resp;
+    try {
+      this.parser.feed(chunk, this.sink);
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      writer.error(`ERR Protocol error: ${e.text}`);
+      this.server.log.verbose(`Protocol error (${e.text}) from client: id=${this.id} addr=${this.addr}`);
+      this.closeAfterReply = true;
+    }
+    this.flush();
+    if (this.closeAfterReply) this.close();
+  }
+
+  /** Send what the shared writer holds, keeping any tail the socket did not take. */
+  flush(): void {
+    const writer = this.server.writer;
+    if (writer.length === 0) return;
+    this.send(writer.view());
+    writer.reset();
+  }
+
+  /** Write bytes in order after anything still pending; copies only what must wait. */
+  send(bytes: Uint8Array): void {
+    if (this.closed) return;
+    this.server.stats.netOutputBytes += bytes.length;
+    if (this.pendingOut !== null) {
+      this.pendingOut.push(bytes.slice());
+      this.pendingBytes += bytes.length;
+      return;
+    }
+    const written = this.socket.write(bytes);
+    if (written < 0) return; // the socket is already closing; `close` will clean up
+    if (written < bytes.length) {
+      this.pendingOut = [bytes.slice(written)];
+      this.pendingBytes = bytes.length - written;
+    }
+  }
+
+  /** The socket can take more: send what waited, in order. */
+  onDrain(): void {
+    const pending = this.pendingOut;
+    if (pending === null) return;
+    const joined = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
+    const written = this.socket.write(joined);
+    if (written < 0) return;
+    if (written < joined.length) {
+      this.pendingOut = [joined.subarray(written)];
+      this.pendingBytes = joined.length - written;
+      return;
+    }
+    this.pendingOut = null;
+    this.pendingBytes = 0;
+    if (this.closeAfterReply) this.close();
+  }
+
+  /** Close once pending output is flushed (QUIT, protocol errors, CLIENT KILL). */
+  close(): void {
+    this.closeAfterReply = true;
+    if (this.pendingOut === null && !this.closed) this.socket.end();
+  }
+
+  /** Close at once, dropping pending output (shutdown). */
+  terminate(): void {
+    if (!this.closed) this.socket.terminate();
+  }
+
+  /** Called by the socket's close handler. */
+  onClosed(): void {
+    this.closed = true;
+    this.pendingOut = null;
+    this.server.clients.delete(this.id);
+  }
+}

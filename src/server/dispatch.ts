@@ -1,0 +1,80 @@
+/**
+ * processCommand and call: every request goes through here. processCommand applies the
+ * cross-cutting checks in one fixed order, as Redis's processCommand does (lookup, arity,
+ * authentication); later issues add MULTI queueing, read-only replicas, LOADING and OOM at
+ * their place in this order. call() runs the handler, turns thrown ReplyErrors into error
+ * replies and keeps the per-command statistics. Handlers never repeat these checks.
+ */
+import type { Command } from "../commands/command.ts";
+import { F_NO_AUTH } from "../commands/command.ts";
+import { lookupCommand } from "../commands/table.ts";
+import { INTERNAL, NOAUTH, ReplyError, unknownCommand, unknownSubcommand, wrongArity } from "../errors.ts";
+import { bytesToString, lowerAscii } from "../resp/bytes.ts";
+import type { Client } from "./connection.ts";
+
+/** Dispatch one request; returns false when the connection must stop reading (QUIT). */
+export function processCommand(c: Client, argv: Uint8Array[]): boolean {
+  const server = c.server;
+  server.stats.totalCommands++;
+  let cmd = lookupCommand(argv[0]!);
+  if (cmd === undefined) {
+    reject(c, undefined, unknownCommand(bytesToString(argv[0]!).slice(0, 128), describeArgs(argv)));
+    return true;
+  }
+  if (cmd.subcommands !== undefined && argv.length >= 2) {
+    const sub = cmd.subcommands.get(lowerAscii(argv[1]!));
+    if (sub === undefined) {
+      reject(c, cmd, unknownSubcommand(bytesToString(argv[1]!).slice(0, 128), cmd.name));
+      return true;
+    }
+    cmd = sub;
+  }
+  if ((cmd.arity > 0 && argv.length !== cmd.arity) || argv.length < -cmd.arity) {
+    reject(c, cmd, wrongArity(cmd.name));
+    return true;
+  }
+  if (!c.authenticated && (cmd.flagBits & F_NO_AUTH) === 0) {
+    reject(c, cmd, NOAUTH);
+    return true;
+  }
+  call(c, cmd, argv);
+  return !c.closeAfterReply;
+}
+
+/** Run a command's handler and account for it. */
+export function call(c: Client, cmd: Command, argv: Uint8Array[]): void {
+  const start = performance.now();
+  c.lastCommand = cmd.name;
+  try {
+    cmd.handler!(c, argv);
+  } catch (e) {
+    if (e instanceof ReplyError) {
+      c.reply.error(e.text);
+      cmd.failedCalls++;
+      c.server.countError(e.text);
+    } else {
+      c.server.log.warning(`Internal error running '${cmd.name}': ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      c.reply.error(INTERNAL.text);
+      cmd.failedCalls++;
+      c.server.countError(INTERNAL.text);
+    }
+  }
+  cmd.calls++;
+  cmd.usec += (performance.now() - start) * 1000;
+}
+
+/** A check before the handler failed: Redis calls these "rejected" calls. */
+function reject(c: Client, cmd: Command | undefined, error: ReplyError): void {
+  c.reply.error(error.text);
+  if (cmd) cmd.rejectedCalls++;
+  c.server.countError(error.text);
+}
+
+/** "'a' 'b' " as Redis lists the first arguments of an unknown command (128 chars at most). */
+function describeArgs(argv: Uint8Array[]): string {
+  let out = "";
+  for (let i = 1; i < argv.length && out.length < 128; i++) {
+    out += `'${bytesToString(argv[i]!).slice(0, 128 - out.length)}' `;
+  }
+  return out;
+}

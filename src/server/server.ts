@@ -1,0 +1,181 @@
+/**
+ * Server: owns the listening socket, the client registry, the keyspace, the shared reply
+ * writer, statistics and the cron timer, and performs graceful shutdown. Start-up order is
+ * Redis's: load the dataset, then listen, then log "Ready to accept connections".
+ */
+import type { TCPSocketListener } from "bun";
+import { Config } from "../config.ts";
+import { Logger, type LogLevel } from "../log.ts";
+import { ReplyWriter } from "../resp/writer.ts";
+import { Keyspace } from "../store/keyspace.ts";
+import { loadRdbFile } from "../persistence/rdb-reader.ts";
+import { Client } from "./connection.ts";
+import { startCron } from "./cron.ts";
+import { join } from "node:path";
+
+export const KVIS_VERSION = "0.1.0";
+/** The Redis version KVIS answers as (INFO redis_version, HELLO): the one it is tested against. */
+export const REDIS_VERSION = "7.0.15";
+
+export interface ServerStats {
+  totalConnections: number;
+  rejectedConnections: number;
+  totalCommands: number;
+  netInputBytes: number;
+  netOutputBytes: number;
+  totalErrorReplies: number;
+  /** Error replies by their first word (ERR, WRONGTYPE...), for INFO errorstats. */
+  errors: Map<string, number>;
+}
+
+export interface StartOptions {
+  /** Silence logging (tests running servers in-process). */
+  quiet?: boolean;
+}
+
+export class Server {
+  readonly config: Config;
+  readonly log = new Logger();
+  readonly keyspace: Keyspace;
+  readonly clients = new Map<number, Client>();
+  readonly writer = new ReplyWriter();
+  readonly startTime = Date.now();
+  readonly runId = randomHex(40);
+  nextClientId = 1;
+  lastSave = Math.floor(Date.now() / 1000);
+  stats: ServerStats = newStats();
+  /** The config file given on the command line, for INFO's config_file. */
+  configFile = "";
+  lastLoad = { keys: 0, expired: 0 };
+  private memoryPeak = 0;
+  private listener: TCPSocketListener<Client> | undefined;
+  private stopCron: (() => void) | undefined;
+  private shutdownHooks: Array<() => void> = [];
+
+  constructor(config: Config) {
+    this.config = config;
+    this.keyspace = new Keyspace(config.int("databases"));
+    this.log.level = config.get("loglevel") as LogLevel;
+    this.log.file = config.get("logfile");
+    config.onChange = (name, value) => this.applyConfig(name, value);
+  }
+
+  get port(): number {
+    return this.listener?.port ?? this.config.int("port");
+  }
+
+  get rdbPath(): string {
+    return join(this.config.get("dir"), this.config.get("dbfilename"));
+  }
+
+  /** Load the dataset, then listen. Throws RdbError (corrupt file) or a listen error. */
+  async start(options: StartOptions = {}): Promise<void> {
+    this.log.silent = options.quiet ?? false;
+    this.log.notice(`KVIS version=${KVIS_VERSION}, bits=64, pid=${process.pid}, just started`);
+    await this.loadDataset();
+    const host = this.config.get("bind").split(/\s+/)[0] || "127.0.0.1";
+    this.listener = Bun.listen<Client>({
+      hostname: host,
+      port: this.config.int("port"),
+      socket: {
+        binaryType: "uint8array",
+        open: (socket) => this.accept(socket),
+        data: (socket, chunk) => socket.data.onData(chunk),
+        drain: (socket) => socket.data.onDrain(),
+        close: (socket) => socket.data?.onClosed(),
+        error: (socket) => socket.data?.onClosed(),
+      },
+    });
+    this.stopCron = startCron(this);
+    this.log.notice(`Server initialized`);
+    this.log.notice(`Ready to accept connections tcp (${host}:${this.port})`);
+  }
+
+  private accept(socket: import("bun").Socket<Client>): void {
+    const client = new Client(this, socket, `${socket.remoteAddress}:${socket.remotePort ?? 0}`, `${socket.localAddress ?? ""}:${this.port}`);
+    socket.data = client;
+    this.clients.set(client.id, client);
+    this.stats.totalConnections++;
+  }
+
+  private async loadDataset(): Promise<void> {
+    const path = this.rdbPath;
+    const start = performance.now();
+    const loaded = await loadRdbFile(path, this.keyspace);
+    if (loaded === undefined) return;
+    this.lastLoad = { keys: loaded.keys, expired: loaded.expired };
+    const seconds = ((performance.now() - start) / 1000).toFixed(3);
+    this.log.notice(`Done loading RDB, keys loaded: ${loaded.keys}, keys expired: ${loaded.expired}.`);
+    this.log.notice(`DB loaded from disk: ${seconds} seconds`);
+    this.keyspace.dirty = 0;
+  }
+
+  /** The highest memory use seen so far (INFO used_memory_peak). */
+  peakMemory(used: number): number {
+    if (used > this.memoryPeak) this.memoryPeak = used;
+    return this.memoryPeak;
+  }
+
+  /** Count an error reply for INFO errorstats. */
+  countError(text: string): void {
+    this.stats.totalErrorReplies++;
+    const space = text.indexOf(" ");
+    const prefix = space < 0 ? text : text.slice(0, space);
+    this.stats.errors.set(prefix, (this.stats.errors.get(prefix) ?? 0) + 1);
+  }
+
+  resetStats(): void {
+    this.stats = newStats();
+    this.keyspace.stats.expiredKeys = 0;
+    this.keyspace.stats.keyspaceHits = 0;
+    this.keyspace.stats.keyspaceMisses = 0;
+  }
+
+  private applyConfig(name: string, value: string): void {
+    if (name === "loglevel") this.log.level = value as LogLevel;
+    if (name === "proto-max-bulk-len") for (const c of this.clients.values()) c.parser.maxBulkLen = Number(value);
+  }
+
+  /** Run when the server stops (the CLI exits the process). */
+  onShutdown(hook: () => void): void {
+    this.shutdownHooks.push(hook);
+  }
+
+  /** Stop listening, close every client and the cron. Idempotent. */
+  stop(): void {
+    this.stopCron?.();
+    this.stopCron = undefined;
+    this.listener?.stop(true);
+    this.listener = undefined;
+    for (const c of this.clients.values()) c.terminate();
+    this.clients.clear();
+    const hooks = this.shutdownHooks;
+    this.shutdownHooks = [];
+    for (const hook of hooks) hook();
+  }
+
+  /** SHUTDOWN and signals: log as Redis does, then stop. */
+  shutdown(reason: string): void {
+    this.log.warning(`${reason}: Scheduling shutdown...`);
+    this.log.notice("User requested shutdown...");
+    this.log.warning("KVIS is now ready to exit, bye bye...");
+    this.stop();
+  }
+}
+
+function newStats(): ServerStats {
+  return {
+    totalConnections: 0,
+    rejectedConnections: 0,
+    totalCommands: 0,
+    netInputBytes: 0,
+    netOutputBytes: 0,
+    totalErrorReplies: 0,
+    errors: new Map(),
+  };
+}
+
+function randomHex(n: number): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(n / 2));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}

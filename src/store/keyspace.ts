@@ -1,0 +1,199 @@
+/**
+ * The keyspace: the numbered databases, each a map from key to value plus the `expires`
+ * map of deadlines, and the operations every command goes through (lookupKeyRead,
+ * lookupKeyWrite, setKey, dbDelete, expireIfNeeded, activeExpireCycle). It never formats a
+ * reply; type errors are thrown as ReplyErrors for the dispatcher to send.
+ *
+ * Keys are byte strings held as JS strings with one char per byte (see bytes.ts). A string
+ * value is held the same way, which costs far less than a Uint8Array object per value.
+ */
+import { now } from "../clock.ts";
+import { WRONGTYPE } from "../errors.ts";
+import { ExpireIndex } from "./expire.ts";
+
+/** A value of the string type. Other types join this union as they are added. */
+export type StoredValue = string;
+
+export type ValueType = "string";
+
+export function typeOf(_value: StoredValue): ValueType {
+  return "string";
+}
+
+/** Counters the keyspace keeps for INFO and for save points. */
+export interface KeyspaceStats {
+  expiredKeys: number;
+  keyspaceHits: number;
+  keyspaceMisses: number;
+}
+
+export class Database {
+  // Not readonly: SWAPDB exchanges contents so that a client's selected Database object
+  // keeps meaning "database number N".
+  dict = new Map<string, StoredValue>();
+  expires = new Map<string, number>();
+  expireIndex = new ExpireIndex();
+
+  constructor(
+    readonly id: number,
+    private readonly keyspace: Keyspace,
+  ) {}
+
+  get size(): number {
+    return this.dict.size;
+  }
+
+  /**
+   * Delete the key if its deadline has passed. Returns true when the key is (now) gone
+   * because it had expired.
+   */
+  expireIfNeeded(key: string): boolean {
+    if (this.expires.size === 0) return false;
+    const when = this.expires.get(key);
+    if (when === undefined || when > now()) return false;
+    this.deleteExpired(key);
+    return true;
+  }
+
+  /** Look a key up for reading: expired keys are gone, hits and misses are counted. */
+  lookupKeyRead(key: string): StoredValue | undefined {
+    this.expireIfNeeded(key);
+    const value = this.dict.get(key);
+    if (value === undefined) this.keyspace.stats.keyspaceMisses++;
+    else this.keyspace.stats.keyspaceHits++;
+    return value;
+  }
+
+  /** Look a key up for a write: expired keys are gone, nothing is counted. */
+  lookupKeyWrite(key: string): StoredValue | undefined {
+    this.expireIfNeeded(key);
+    return this.dict.get(key);
+  }
+
+  /** A string value for reading, WRONGTYPE for another type. */
+  lookupString(key: string): string | undefined {
+    const value = this.lookupKeyRead(key);
+    if (value !== undefined && typeof value !== "string") throw WRONGTYPE;
+    return value;
+  }
+
+  exists(key: string): boolean {
+    this.expireIfNeeded(key);
+    return this.dict.has(key);
+  }
+
+  /** Store a value; the key's TTL is removed unless keepTtl (Redis's setKey). */
+  setKey(key: string, value: StoredValue, keepTtl = false): void {
+    this.dict.set(key, value);
+    if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
+    this.keyspace.dirty++;
+  }
+
+  /** dbDelete: remove a key and its TTL. Returns whether it existed. */
+  delete(key: string): boolean {
+    if (!this.dict.delete(key)) return false;
+    if (this.expires.size > 0) this.expires.delete(key);
+    this.keyspace.dirty++;
+    return true;
+  }
+
+  /** Set an absolute deadline (ms) on an existing key. */
+  setExpire(key: string, when: number): void {
+    this.expires.set(key, when);
+    this.expireIndex.add(key, when);
+    this.keyspace.dirty++;
+  }
+
+  /** The key's deadline in ms, or -1 when it has none. */
+  getExpire(key: string): number {
+    return this.expires.get(key) ?? -1;
+  }
+
+  /** PERSIST: returns whether a TTL was removed. */
+  removeExpire(key: string): boolean {
+    if (!this.expires.delete(key)) return false;
+    this.keyspace.dirty++;
+    return true;
+  }
+
+  flush(): number {
+    const removed = this.dict.size;
+    this.dict.clear();
+    this.expires.clear();
+    this.expireIndex.clear();
+    return removed;
+  }
+
+  private deleteExpired(key: string): void {
+    this.dict.delete(key);
+    this.expires.delete(key);
+    this.keyspace.stats.expiredKeys++;
+  }
+
+  /**
+   * Reclaim keys whose deadline has passed, earliest first, until none is left or the time
+   * budget is spent. Returns how many keys were deleted.
+   */
+  activeExpire(deadlineMs: number, clockNow: number): number {
+    const index = this.expireIndex;
+    let expired = 0;
+    let checked = 0;
+    while (index.peekDeadline() <= clockNow) {
+      const deadline = index.peekDeadline();
+      const key = index.pop();
+      // A stale entry: the key was deleted, persisted or given another TTL since.
+      if (this.expires.get(key) === deadline) {
+        this.deleteExpired(key);
+        expired++;
+      }
+      // Looking at the wall clock is costlier than a pop, so only every 64 pops.
+      if ((++checked & 63) === 0 && performance.now() > deadlineMs) break;
+    }
+    if (index.needsCompaction(this.expires.size)) index.rebuild(this.expires);
+    return expired;
+  }
+}
+
+export class Keyspace {
+  readonly dbs: readonly Database[];
+  /** Changes since the last save: Redis's server.dirty. */
+  dirty = 0;
+  readonly stats: KeyspaceStats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
+
+  constructor(databases: number) {
+    this.dbs = Array.from({ length: databases }, (_, i) => new Database(i, this));
+  }
+
+  /** SWAPDB: exchange the contents of two databases; clients keep their db numbers. */
+  swap(a: number, b: number): void {
+    const dbA = this.dbs[a]!;
+    const dbB = this.dbs[b]!;
+    [dbA.dict, dbB.dict] = [dbB.dict, dbA.dict];
+    [dbA.expires, dbB.expires] = [dbB.expires, dbA.expires];
+    [dbA.expireIndex, dbB.expireIndex] = [dbB.expireIndex, dbA.expireIndex];
+    this.dirty++;
+  }
+
+  flushAll(): number {
+    let removed = 0;
+    for (const db of this.dbs) removed += db.flush();
+    this.dirty += removed;
+    return removed;
+  }
+
+  /**
+   * activeExpireCycle: reclaim expired keys in every database within a time budget
+   * (Redis gives the slow cycle 25% of each cron period).
+   */
+  activeExpireCycle(budgetMs: number): number {
+    const stopAt = performance.now() + budgetMs;
+    const clockNow = now();
+    let expired = 0;
+    for (const db of this.dbs) {
+      if (db.expireIndex.size === 0) continue;
+      expired += db.activeExpire(stopAt, clockNow);
+      if (performance.now() > stopAt) break;
+    }
+    return expired;
+  }
+}
