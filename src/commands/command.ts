@@ -24,6 +24,12 @@ export type CommandFlag =
   | "allow-busy"
   | "no-mandatory-keys";
 
+/** The order in which COMMAND INFO lists flags (Redis's addReplyFlagsForCommand). */
+export const FLAG_ORDER: readonly CommandFlag[] = [
+  "write", "readonly", "denyoom", "admin", "pubsub", "noscript", "blocking", "loading", "stale", "fast", "no-auth",
+  "may-replicate", "no-mandatory-keys", "no-multi", "allow-busy",
+];
+
 /** Flags the dispatcher tests on every call, as bits so the test is one AND. */
 export const F_WRITE = 1;
 export const F_NO_AUTH = 2;
@@ -45,6 +51,9 @@ export interface KeySpec {
   first: number;
   last: number;
   step: number;
+  /** Key-spec flags as COMMAND INFO lists them; default RO+access for readonly, RW+update otherwise. */
+  flags?: string[];
+  notes?: string;
 }
 
 export interface CommandSpec {
@@ -56,6 +65,8 @@ export interface CommandSpec {
   keys?: KeySpec;
   /** ACL categories beyond those Redis derives from the flags (e.g. "keyspace", "string"). */
   categories?: string[];
+  /** Command tips as COMMAND INFO lists them (request_policy:..., nondeterministic_output). */
+  tips?: string[];
   summary: string;
   since: string;
   complexity?: string;
@@ -70,6 +81,7 @@ export class Command {
   readonly flagBits: number;
   readonly keys: KeySpec;
   readonly categories: readonly string[];
+  readonly tips: readonly string[];
   readonly summary: string;
   readonly since: string;
   readonly complexity: string;
@@ -90,6 +102,7 @@ export class Command {
     this.flagBits = spec.flags.reduce((bits, f) => bits | (FLAG_BITS[f] ?? 0), 0);
     this.keys = spec.keys ?? { first: 0, last: 0, step: 0 };
     this.categories = spec.categories ?? [];
+    this.tips = spec.tips ?? [];
     this.summary = spec.summary;
     this.since = spec.since;
     this.complexity = spec.complexity ?? "O(1)";

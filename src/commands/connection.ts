@@ -22,7 +22,7 @@ import { ArgCursor } from "./args.ts";
 import { command } from "./command.ts";
 
 export const pingCommand = command({
-  name: "ping", arity: -1, flags: ["fast", "sentinel"], categories: ["connection"],
+  name: "ping", tips: ["request_policy:all_shards", "response_policy:all_succeeded"], arity: -1, flags: ["fast", "sentinel"], categories: ["connection"],
   summary: "Ping the server", since: "1.0.0",
   handler(c, argv) {
     if (argv.length > 2) throw wrongArity("ping");
@@ -32,7 +32,7 @@ export const pingCommand = command({
 });
 
 export const echoCommand = command({
-  name: "echo", arity: 2, flags: ["fast"], categories: ["connection"],
+  name: "echo", arity: 2, flags: ["loading", "stale", "fast"], categories: ["connection"],
   summary: "Echo the given string", since: "1.0.0",
   handler: (c, argv) => c.reply.bulk(argv[1]!),
 });
@@ -178,7 +178,7 @@ const clientSpec = { categories: ["connection"] };
 
 export const clientCommand = command({
   name: "client", arity: -2, flags: ["sentinel"], summary: "A container for client connection commands", since: "2.4.0",
-  complexity: "Depends on subcommand.", ...clientSpec,
+  complexity: "Depends on subcommand.",
   subcommands: [
     command({
       name: "client|id", arity: 2, flags: ["noscript", "loading", "stale"], ...clientSpec,
@@ -219,12 +219,12 @@ export const clientCommand = command({
       },
     }),
     command({
-      name: "client|info", arity: 2, flags: ["noscript", "loading", "stale"], ...clientSpec,
+      name: "client|info", tips: ["nondeterministic_output"], arity: 2, flags: ["noscript", "loading", "stale"], ...clientSpec,
       summary: "Returns information about the current client connection.", since: "6.2.0",
       handler: (c) => c.reply.verbatim(clientInfoLine(c, Date.now()) + "\n"),
     }),
     command({
-      name: "client|list", arity: -2, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
+      name: "client|list", tips: ["nondeterministic_output"], arity: -2, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
       summary: "Get the list of client connections", since: "2.4.0",
       complexity: "O(N) where N is the number of client connections",
       handler(c, argv) {

@@ -25,7 +25,7 @@ function delGeneric(c: Client, argv: Uint8Array[]): void {
 }
 
 export const delCommand = command({
-  name: "del", arity: -2, flags: ["write"], keys: { first: 1, last: -1, step: 1 }, categories: ["keyspace"],
+  name: "del", tips: ["request_policy:multi_shard", "response_policy:agg_sum"], arity: -2, flags: ["write"], keys: { first: 1, last: -1, step: 1, flags: ["RM", "delete"] }, categories: ["keyspace"],
   summary: "Delete a key", since: "1.0.0", complexity: "O(N) where N is the number of keys that will be removed.",
   handler: delGeneric,
 });
@@ -33,14 +33,14 @@ export const delCommand = command({
 // Values are freed by the garbage collector either way, so UNLINK's "in the background"
 // is what DEL already does here.
 export const unlinkCommand = command({
-  name: "unlink", arity: -2, flags: ["write", "fast"], keys: { first: 1, last: -1, step: 1 }, categories: ["keyspace"],
+  name: "unlink", tips: ["request_policy:multi_shard", "response_policy:agg_sum"], arity: -2, flags: ["write", "fast"], keys: { first: 1, last: -1, step: 1, flags: ["RM", "delete"] }, categories: ["keyspace"],
   summary: "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", since: "4.0.0",
   complexity: "O(1) for each key removed regardless of its size.",
   handler: delGeneric,
 });
 
 export const existsCommand = command({
-  name: "exists", arity: -2, flags: ["readonly", "fast"], keys: { first: 1, last: -1, step: 1 }, categories: ["keyspace"],
+  name: "exists", tips: ["request_policy:multi_shard", "response_policy:agg_sum"], arity: -2, flags: ["readonly", "fast"], keys: { first: 1, last: -1, step: 1, flags: ["RO"] }, categories: ["keyspace"],
   summary: "Determine if a key exists", since: "1.0.0", complexity: "O(N) where N is the number of keys to check.",
   handler(c, argv) {
     let count = 0;
@@ -50,7 +50,7 @@ export const existsCommand = command({
 });
 
 export const typeCommand = command({
-  name: "type", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["keyspace"],
+  name: "type", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["keyspace"],
   summary: "Determine the type stored at key", since: "1.0.0",
   handler(c, argv) {
     const value = c.db.lookupKeyRead(bytesToString(argv[1]!));
@@ -59,7 +59,7 @@ export const typeCommand = command({
 });
 
 export const keysCommand = command({
-  name: "keys", arity: 2, flags: ["readonly"], categories: ["keyspace", "dangerous"],
+  name: "keys", tips: ["request_policy:all_shards", "nondeterministic_output_order"], arity: 2, flags: ["readonly"], categories: ["keyspace", "dangerous"],
   summary: "Find all keys matching the given pattern", since: "1.0.0",
   complexity: "O(N) with N being the number of keys in the database",
   handler(c, argv) {
@@ -183,13 +183,13 @@ function ttlGeneric(c: Client, argv: Uint8Array[], output: TtlOutput): void {
 const ttlSpec = { flags: ["readonly", "fast"] as const, arity: 2, keys: { first: 1, last: 1, step: 1 }, categories: ["keyspace"] };
 
 export const ttlCommand = command({
-  ...ttlSpec, flags: ["readonly", "fast"], name: "ttl",
+  ...ttlSpec, flags: ["readonly", "fast"], name: "ttl", tips: ["nondeterministic_output"],
   summary: "Get the time to live for a key in seconds", since: "1.0.0",
   handler: (c, argv) => ttlGeneric(c, argv, TtlOutput.Seconds),
 });
 
 export const pttlCommand = command({
-  ...ttlSpec, flags: ["readonly", "fast"], name: "pttl",
+  ...ttlSpec, flags: ["readonly", "fast"], name: "pttl", tips: ["nondeterministic_output"],
   summary: "Get the time to live for a key in milliseconds", since: "2.6.0",
   handler: (c, argv) => ttlGeneric(c, argv, TtlOutput.Millis),
 });

@@ -17,7 +17,7 @@ import { bytesToString, globMatch, lowerAscii, parseInt64 } from "../resp/bytes.
 import type { ReplyWriter } from "../resp/writer.ts";
 import type { Client } from "../server/connection.ts";
 import { KVIS_VERSION, REDIS_VERSION, type Server } from "../server/server.ts";
-import { Command, command } from "./command.ts";
+import { Command, FLAG_ORDER, command } from "./command.ts";
 import { allCommands, findCommand } from "./table.ts";
 import { arch, totalmem } from "node:os";
 
@@ -36,22 +36,29 @@ export const configCommand = command({
       summary: "Get the values of configuration parameters", since: "2.0.0",
       complexity: "O(N) when N is the number of configuration parameters provided",
       handler(c, argv) {
+        // Parameter -> the name to answer with: a literal name is echoed as the client
+        // spelled it, a glob pattern answers with the parameters' own names (as Redis does).
         const matched = new Map<string, string>();
         for (let i = 2; i < argv.length; i++) {
-          const pattern = lowerAscii(argv[i]!);
+          const asked = bytesToString(argv[i]!);
+          if (!/[*?[]/.test(asked)) {
+            const p = findParam(asked);
+            if (p && !matched.has(p.name)) matched.set(p.name, asked);
+            continue;
+          }
           for (const p of PARAMS) {
-            if (!matched.has(p.name) && globMatch(pattern, p.name, true)) matched.set(p.name, c.server.config.reported(p.name));
+            if (!matched.has(p.name) && globMatch(asked, p.name, true)) matched.set(p.name, p.name);
           }
         }
         c.reply.map(matched.size);
-        for (const [name, value] of matched) {
-          c.reply.bulkString(name);
-          c.reply.bulkString(value);
+        for (const [name, shown] of matched) {
+          c.reply.bulkString(shown);
+          c.reply.bulkString(c.server.config.reported(name));
         }
       },
     }),
     command({
-      name: "config|set", arity: -4, flags: ["admin", "noscript", "loading", "stale"], ...serverSpec,
+      name: "config|set", tips: ["request_policy:all_nodes", "response_policy:all_succeeded"], arity: -4, flags: ["admin", "noscript", "loading", "stale"], ...serverSpec,
       summary: "Set configuration parameters to the given values", since: "2.0.0",
       complexity: "O(N) when N is the number of configuration parameters provided",
       handler(c, argv) {
@@ -99,7 +106,7 @@ export const configCommand = command({
 });
 
 export const dbsizeCommand = command({
-  name: "dbsize", arity: 1, flags: ["readonly", "fast"], categories: ["keyspace"],
+  name: "dbsize", tips: ["request_policy:all_shards", "response_policy:agg_sum"], arity: 1, flags: ["readonly", "fast"], categories: ["keyspace"],
   summary: "Return the number of keys in the selected database", since: "1.0.0",
   handler: (c) => c.reply.integer(c.db.size),
 });
@@ -114,7 +121,7 @@ function parseFlushMode(argv: Uint8Array[]): void {
 }
 
 export const flushdbCommand = command({
-  name: "flushdb", arity: -1, flags: ["write"], categories: ["keyspace", "dangerous"],
+  name: "flushdb", tips: ["request_policy:all_shards", "response_policy:all_succeeded"], arity: -1, flags: ["write"], categories: ["keyspace", "dangerous"],
   summary: "Remove all keys from the current database", since: "1.0.0",
   complexity: "O(N) where N is the number of keys in the selected database",
   handler(c, argv) {
@@ -125,7 +132,7 @@ export const flushdbCommand = command({
 });
 
 export const flushallCommand = command({
-  name: "flushall", arity: -1, flags: ["write"], categories: ["keyspace", "dangerous"],
+  name: "flushall", tips: ["request_policy:all_shards", "response_policy:all_succeeded"], arity: -1, flags: ["write"], categories: ["keyspace", "dangerous"],
   summary: "Remove all keys from all databases", since: "1.0.0",
   complexity: "O(N) where N is the total number of keys in all databases",
   handler(c, argv) {
@@ -152,7 +159,7 @@ export const swapdbCommand = command({
 });
 
 export const timeCommand = command({
-  name: "time", arity: 1, flags: ["loading", "stale", "fast"], categories: [],
+  name: "time", tips: ["nondeterministic_output"], arity: 1, flags: ["loading", "stale", "fast"], categories: [],
   summary: "Return the current server time", since: "2.6.0",
   handler(c) {
     const micros = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
@@ -163,7 +170,7 @@ export const timeCommand = command({
 });
 
 export const lastsaveCommand = command({
-  name: "lastsave", arity: 1, flags: ["loading", "stale", "fast"], categories: ["admin", "dangerous"],
+  name: "lastsave", tips: ["nondeterministic_output"], arity: 1, flags: ["loading", "stale", "fast"], categories: ["admin", "dangerous"],
   summary: "Get the UNIX time stamp of the last successful save to disk", since: "1.0.0",
   handler: (c) => c.reply.integer(c.server.lastSave),
 });
@@ -193,7 +200,7 @@ export const shutdownCommand = command({
 });
 
 export const infoCommand = command({
-  name: "info", arity: -1, flags: ["loading", "stale", "sentinel"], categories: ["dangerous"],
+  name: "info", tips: ["nondeterministic_output", "request_policy:all_shards", "response_policy:special"], arity: -1, flags: ["loading", "stale", "sentinel"], categories: ["dangerous"],
   summary: "Get information and statistics about the server", since: "1.0.0",
   complexity: "O(1)",
   handler(c, argv) {
@@ -424,7 +431,7 @@ function writeCommandInfo(r: ReplyWriter, cmd: Command): void {
   r.array(10);
   r.bulkString(cmd.name);
   r.integer(cmd.arity);
-  const flags = cmd.flags.filter((f) => f !== "sentinel").map((f) => f.replace(/-/g, "_"));
+  const flags = FLAG_ORDER.filter((f) => cmd.has(f)).map((f) => f.replace(/-/g, "_"));
   r.set(flags.length);
   for (const f of flags) r.simple(f);
   r.integer(cmd.keys.first);
@@ -433,12 +440,18 @@ function writeCommandInfo(r: ReplyWriter, cmd: Command): void {
   const cats = categoriesOf(cmd);
   r.set(cats.length);
   for (const cat of cats) r.simple(`@${cat}`);
-  r.set(0); // tips
+  r.array(cmd.tips.length);
+  for (const tip of cmd.tips) r.bulkString(tip);
   if (cmd.keys.first > 0) {
     r.array(1);
-    r.map(3);
+    const notes = cmd.keys.notes;
+    r.map(notes === undefined ? 3 : 4);
+    if (notes !== undefined) {
+      r.bulkString("notes");
+      r.bulkString(notes);
+    }
     r.bulkString("flags");
-    const keyFlags = cmd.has("write") ? ["RW", "UPDATE"] : ["RO", "ACCESS"];
+    const keyFlags = cmd.keys.flags ?? (cmd.has("write") ? ["RW", "update"] : ["RO", "access"]);
     r.set(keyFlags.length);
     for (const f of keyFlags) r.simple(f);
     r.bulkString("begin_search");
@@ -491,7 +504,7 @@ function writeCommandDocs(r: ReplyWriter, cmd: Command): void {
 }
 
 export const commandCommand = command({
-  name: "command", arity: -1, flags: ["loading", "stale"], categories: ["connection"],
+  name: "command", tips: ["nondeterministic_output_order"], arity: -1, flags: ["loading", "stale"], categories: ["connection"],
   summary: "Get array of Redis command details", since: "2.8.13", complexity: "O(N) where N is the total number of Redis commands",
   handler(c) {
     const all = allCommands();
@@ -505,7 +518,7 @@ export const commandCommand = command({
       handler: (c) => c.reply.integer(allCommands().length),
     }),
     command({
-      name: "command|list", arity: -2, flags: ["loading", "stale"], categories: ["connection"],
+      name: "command|list", tips: ["nondeterministic_output_order"], arity: -2, flags: ["loading", "stale"], categories: ["connection"],
       summary: "Get an array of Redis command names", since: "7.0.0", complexity: "O(N) where N is the total number of Redis commands",
       handler(c, argv) {
         if (argv.length > 2) throw SYNTAX_ERR;
@@ -518,7 +531,7 @@ export const commandCommand = command({
       },
     }),
     command({
-      name: "command|info", arity: -2, flags: ["loading", "stale"], categories: ["connection"],
+      name: "command|info", tips: ["nondeterministic_output_order"], arity: -2, flags: ["loading", "stale"], categories: ["connection"],
       summary: "Get array of specific Redis command details, or all when no argument is given.", since: "2.8.13",
       complexity: "O(N) where N is the number of commands to look up",
       handler(c, argv) {
@@ -531,7 +544,7 @@ export const commandCommand = command({
       },
     }),
     command({
-      name: "command|docs", arity: -2, flags: ["loading", "stale"], categories: ["connection"],
+      name: "command|docs", tips: ["nondeterministic_output_order"], arity: -2, flags: ["loading", "stale"], categories: ["connection"],
       summary: "Get array of specific Redis command documentation", since: "7.0.0",
       complexity: "O(N) where N is the number of commands to look up",
       handler(c, argv) {

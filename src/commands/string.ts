@@ -35,7 +35,8 @@ const enum SetFlag {
 const EXPIRE_FLAGS = SetFlag.EX | SetFlag.PX | SetFlag.EXAT | SetFlag.PXAT | SetFlag.KEEPTTL;
 
 export const setCommand = command({
-  name: "set", arity: -3, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1 }, categories: ["string"],
+  name: "set", arity: -3, flags: ["write", "denyoom"],
+  keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update", "variable_flags"], notes: "RW and ACCESS due to the optional `GET` argument" }, categories: ["string"],
   summary: "Set the string value of a key", since: "1.0.0",
   handler(c, argv) {
     let flags = SetFlag.None;
@@ -43,12 +44,14 @@ export const setCommand = command({
     for (let i = 3; i < argv.length; i++) {
       const opt = lowerAscii(argv[i]!);
       const hasNext = i + 1 < argv.length;
+      // Repeating an option is allowed (the last value wins); combining rivals is not.
+      const expireFlag = opt === "ex" ? SetFlag.EX : opt === "px" ? SetFlag.PX : opt === "exat" ? SetFlag.EXAT : opt === "pxat" ? SetFlag.PXAT : 0;
       if (opt === "nx" && !(flags & SetFlag.XX)) flags |= SetFlag.NX;
       else if (opt === "xx" && !(flags & SetFlag.NX)) flags |= SetFlag.XX;
       else if (opt === "get") flags |= SetFlag.GET;
-      else if (opt === "keepttl" && !(flags & EXPIRE_FLAGS)) flags |= SetFlag.KEEPTTL;
-      else if (hasNext && !(flags & EXPIRE_FLAGS) && (opt === "ex" || opt === "px" || opt === "exat" || opt === "pxat")) {
-        flags |= opt === "ex" ? SetFlag.EX : opt === "px" ? SetFlag.PX : opt === "exat" ? SetFlag.EXAT : SetFlag.PXAT;
+      else if (opt === "keepttl" && !(flags & (EXPIRE_FLAGS & ~SetFlag.KEEPTTL))) flags |= SetFlag.KEEPTTL;
+      else if (expireFlag !== 0 && hasNext && !(flags & (EXPIRE_FLAGS & ~expireFlag))) {
+        flags |= expireFlag;
         expireArg = argv[++i];
       } else throw SYNTAX_ERR;
     }

@@ -1,0 +1,70 @@
+/**
+ * Differential testing: the same commands go to an in-process KVIS and to a real
+ * redis-server 7, and the raw reply bytes must be identical, errors included.
+ */
+import { afterAll, beforeAll, expect } from "bun:test";
+import { RawClient } from "../helpers/resp.ts";
+import { type ChildServer, type InProcessKvis, startKvis, startRedis } from "../helpers/servers.ts";
+
+export interface Pair {
+  kvis: RawClient;
+  redis: RawClient;
+  /** Send to both; expect identical raw replies; return the reply. */
+  same(...args: string[]): Promise<string>;
+  /** Send to both; return both replies for a custom comparison. */
+  both(...args: string[]): Promise<[kvis: string, redis: string]>;
+  /** Send raw bytes to both and compare everything up to the server closing the connection. */
+  sameRawUntilClose(bytes: string): Promise<string>;
+  /** Send raw bytes to both and compare the next `n` replies. */
+  sameRaw(bytes: string, n: number): Promise<string[]>;
+}
+
+/** Start one KVIS and one Redis for the whole file (stopped in afterAll). */
+export function usePair(kvisOptions: Record<string, string> = {}, redisArgs: string[] = []): () => Pair {
+  let kvis: InProcessKvis | undefined;
+  let redis: ChildServer | undefined;
+  let pair: Pair | undefined;
+  beforeAll(async () => {
+    kvis = await startKvis(kvisOptions);
+    redis = await startRedis(redisArgs);
+    const k = await RawClient.connect(kvis.port);
+    const r = await RawClient.connect(redis.port);
+    const kPort = kvis.port;
+    const rPort = redis.port;
+    pair = {
+      kvis: k,
+      redis: r,
+      async both(...args) {
+        return Promise.all([k.call(...args), r.call(...args)]);
+      },
+      async same(...args) {
+        const [a, b] = await this.both(...args);
+        expect({ command: args, reply: a }).toEqual({ command: args, reply: b });
+        return a;
+      },
+      async sameRaw(bytes, n) {
+        const [a, b] = await Promise.all([
+          RawClient.connect(kPort).then(async (c) => { c.write(bytes); try { return await c.readReplies(n); } finally { c.close(); } }),
+          RawClient.connect(rPort).then(async (c) => { c.write(bytes); try { return await c.readReplies(n); } finally { c.close(); } }),
+        ]);
+        expect({ input: bytes, replies: a }).toEqual({ input: bytes, replies: b });
+        return a;
+      },
+      async sameRawUntilClose(bytes) {
+        const [a, b] = await Promise.all([
+          RawClient.connect(kPort).then((c) => { c.write(bytes); return c.readUntilClose(); }),
+          RawClient.connect(rPort).then((c) => { c.write(bytes); return c.readUntilClose(); }),
+        ]);
+        expect({ input: bytes, output: a }).toEqual({ input: bytes, output: b });
+        return a;
+      },
+    };
+  });
+  afterAll(async () => {
+    pair?.kvis.close();
+    pair?.redis.close();
+    await kvis?.stop();
+    await redis?.stop();
+  });
+  return () => pair!;
+}

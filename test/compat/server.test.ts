@@ -1,0 +1,195 @@
+import { beforeEach, describe, expect, test } from "bun:test";
+import { allCommands } from "../../src/commands/table.ts";
+import { usePair } from "./harness.ts";
+
+const pair = usePair();
+beforeEach(async () => {
+  await pair().same("FLUSHALL");
+  await pair().same("SELECT", "0");
+});
+
+describe("unknown commands and arity", () => {
+  test("unknown commands quote their first arguments", async () => {
+    const p = pair();
+    await p.same("FOO");
+    await p.same("FOO", "bar", "baz");
+    await p.same("FOO", "x".repeat(200), "y");
+    await p.same("NOSUCH", "a\r\nb");
+    await p.same("");
+  });
+
+  test("wrong arity names the command, and subcommands by their full name", async () => {
+    const p = pair();
+    for (const args of [["PING", "a", "b"], ["ECHO"], ["DBSIZE", "x"], ["TIME", "x"], ["CONFIG"], ["CONFIG", "GET"], ["CONFIG", "SET", "hz"], ["CLIENT"], ["SELECT"]]) {
+      await p.same(...args);
+    }
+  });
+
+  test("unknown subcommands point to HELP", async () => {
+    const p = pair();
+    await p.same("CONFIG", "FOO");
+    await p.same("CLIENT", "FOO");
+    await p.same("COMMAND", "FOO");
+  });
+});
+
+describe("PING and ECHO", () => {
+  test("replies", async () => {
+    const p = pair();
+    await p.same("PING");
+    await p.same("PING", "hello");
+    await p.same("ECHO", "hi\x00there");
+  });
+});
+
+describe("SELECT, DBSIZE, FLUSHDB, FLUSHALL, SWAPDB", () => {
+  test("databases are separate and can be swapped", async () => {
+    const p = pair();
+    await p.same("SET", "a", "0");
+    await p.same("SELECT", "1");
+    await p.same("DBSIZE");
+    await p.same("SET", "b", "1");
+    await p.same("SET", "c", "1");
+    await p.same("DBSIZE");
+    await p.same("SWAPDB", "0", "1");
+    await p.same("DBSIZE");
+    await p.same("GET", "a");
+    await p.same("SWAPDB", "1", "1");
+    await p.same("FLUSHDB");
+    await p.same("DBSIZE");
+    await p.same("SELECT", "0");
+    await p.same("DBSIZE");
+    await p.same("FLUSHALL", "SYNC");
+    await p.same("DBSIZE");
+    await p.same("FLUSHDB", "ASYNC");
+  });
+
+  test("bad database indexes and flush modes answer Redis's errors", async () => {
+    const p = pair();
+    for (const args of [
+      ["SELECT", "16"], ["SELECT", "-1"], ["SELECT", "x"], ["SWAPDB", "x", "1"], ["SWAPDB", "1", "x"], ["SWAPDB", "0", "16"],
+      ["SWAPDB", "-1", "0"], ["FLUSHDB", "foo"], ["FLUSHALL", "ASYNC", "SYNC"],
+    ]) {
+      await p.same(...args);
+    }
+  });
+});
+
+describe("CONFIG", () => {
+  test("GET with several parameters and glob patterns", async () => {
+    const p = pair();
+    const asPairs = (reply: string) => {
+      const lines = reply.split("\r\n").slice(1, -1).filter((_, i) => i % 2 === 1);
+      const out: string[] = [];
+      for (let i = 0; i < lines.length; i += 2) out.push(`${lines[i]}=${lines[i + 1]}`);
+      return out.sort();
+    };
+    for (const args of [["hz"], ["databases", "dbfilename"], ["*max-bulk*"], ["HZ"], ["nosuchparam"], ["hz", "hz"], ["appendonly", "save"]]) {
+      const [a, b] = await p.both("CONFIG", "GET", ...args);
+      expect({ args, reply: asPairs(a) }).toEqual({ args, reply: asPairs(b) });
+    }
+  });
+
+  test("SET validates every pair before applying any", async () => {
+    const p = pair();
+    for (const args of [
+      ["hz", "abc"], ["nosuch", "1"], ["hz", "5", "hz", "6"], ["databases", "5"], ["hz", "20", "nosuch", "1"],
+      ["loglevel", "nonsense"], ["hz", "20"],
+    ]) {
+      await p.same("CONFIG", "SET", ...args);
+    }
+    await p.same("CONFIG", "GET", "hz");
+    await p.same("CONFIG", "SET", "hz", "10");
+    await p.same("CONFIG", "RESETSTAT");
+  });
+});
+
+describe("AUTH without a password configured", () => {
+  test("AUTH explains the configuration; AUTH default works; extra arguments are a syntax error", async () => {
+    const p = pair();
+    await p.same("AUTH", "x");
+    await p.same("AUTH", "default", "anything");
+    await p.same("AUTH", "someone", "x");
+    await p.same("AUTH", "a", "b", "c");
+  });
+});
+
+describe("CLIENT", () => {
+  test("SETNAME and GETNAME", async () => {
+    const p = pair();
+    await p.same("CLIENT", "GETNAME");
+    await p.same("CLIENT", "SETNAME", "worker-1");
+    await p.same("CLIENT", "GETNAME");
+    await p.same("CLIENT", "SETNAME", "has space");
+    await p.same("CLIENT", "SETNAME", "");
+    await p.same("CLIENT", "GETNAME");
+  });
+
+  test("KILL errors", async () => {
+    const p = pair();
+    await p.same("CLIENT", "KILL", "1.2.3.4:5");
+    await p.same("CLIENT", "KILL", "ID", "abc");
+    await p.same("CLIENT", "KILL", "ID", "999999");
+    await p.same("CLIENT", "KILL", "FOO", "bar");
+    await p.same("CLIENT", "KILL", "ADDR", "1.2.3.4:5", "SKIPME", "maybe");
+  });
+});
+
+describe("HELLO", () => {
+  const maskId = (s: string) => s.replace(/id\r\n:\d+/, "id\r\n:N");
+  test("HELLO 2 and HELLO 3 answer the same map apart from the client id", async () => {
+    const p = pair();
+    for (const ver of ["3", "2"]) {
+      const [a, b] = await p.both("HELLO", ver);
+      expect(maskId(a)).toBe(maskId(b));
+    }
+  });
+
+  test("bad versions and options", async () => {
+    const p = pair();
+    for (const args of [["4"], ["1"], ["x"], ["3", "FOO"], ["3", "AUTH", "a"], ["3", "SETNAME"]]) await p.same("HELLO", ...args);
+  });
+
+  test("in RESP3 null is _ and CONFIG GET is a map", async () => {
+    const p = pair();
+    await p.both("HELLO", "3");
+    await p.same("GET", "missing");
+    await p.same("CONFIG", "GET", "hz");
+    await p.both("HELLO", "2");
+    await p.same("GET", "missing");
+  });
+});
+
+describe("COMMAND", () => {
+  test("COMMAND INFO and DOCS describe commands as Redis does", async () => {
+    const p = pair();
+    // Every command and subcommand KVIS declares, except CLIENT SETINFO (Redis 7.2; the
+    // oracle is 7.0). Containers are compared through their subcommands one by one: Redis
+    // lists a container's subcommands in hash-table order.
+    for (const cmd of allCommands()) {
+      for (const each of [cmd, ...(cmd.subcommands?.values() ?? [])]) {
+        if (each.name === "client|setinfo" || each.subcommands !== undefined) continue;
+        await p.same("COMMAND", "INFO", each.name);
+      }
+    }
+    await p.same("COMMAND", "INFO", "nosuchcommand");
+    const [a, b] = await p.both("COMMAND", "DOCS", "get");
+    // Redis also lists the arguments; the summary, version, group and complexity must agree.
+    for (const field of ["summary", "since", "group", "complexity"]) {
+      const pick = (s: string) => s.split("\r\n")[s.split("\r\n").indexOf(field) + 2];
+      expect(pick(a)).toBe(pick(b));
+    }
+  });
+});
+
+describe("protocol errors over the wire", () => {
+  for (const input of ["*x\r\n", "*1\r\nx\r\n", "*1\r\n$-5\r\n", "*1\r\n$600000000\r\n", 'set a "b\r\n', "*1\r\n$4\r\nPING\r\n*+1\r\n"]) {
+    test(`${JSON.stringify(input)} is answered and the connection closed`, async () => {
+      await pair().sameRawUntilClose(input);
+    });
+  }
+
+  test("inline commands and empty requests", async () => {
+    await pair().sameRaw("*0\r\n*-1\r\nPING\r\n\r\nECHO 'a\\'b' \"c\\x41\"\n", 2);
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * Test-side RESP tools: framing of complete replies in a byte stream (so tests can compare
+ * raw reply bytes), a request encoder, and a raw socket client that sends bytes and reads
+ * back a given number of replies. Independent of the server's own writer on purpose.
+ */
+
+/** Length of the first complete RESP value in buf[from..], or -1 if it is incomplete. */
+export function replyLength(buf: Uint8Array, from = 0): number {
+  if (from >= buf.length) return -1;
+  const lineEnd = buf.indexOf(0x0a, from);
+  if (lineEnd < 0) return -1;
+  const type = String.fromCharCode(buf[from]!);
+  const header = Buffer.from(buf.subarray(from + 1, lineEnd - 1)).toString("latin1");
+  const afterLine = lineEnd + 1;
+  switch (type) {
+    case "+": case "-": case ":": case "_": case ",": case "#": case "(":
+      return afterLine - from;
+    case "$": case "=": case "!": {
+      const n = Number(header);
+      if (n < 0) return afterLine - from;
+      return afterLine + n + 2 <= buf.length ? afterLine + n + 2 - from : -1;
+    }
+    case "*": case "~": case ">": case "%": case "|": {
+      let n = Number(header);
+      if (n < 0) return afterLine - from;
+      if (type === "%" || type === "|") n *= 2;
+      let pos = afterLine;
+      for (let i = 0; i < n; i++) {
+        const len = replyLength(buf, pos);
+        if (len < 0) return -1;
+        pos += len;
+      }
+      return pos - from;
+    }
+    default:
+      throw new Error(`not a RESP reply at ${from}: ${JSON.stringify(Buffer.from(buf.subarray(from, from + 40)).toString("latin1"))}`);
+  }
+}
+
+/** Encode a command as a RESP multibulk request. */
+export function encodeCommand(args: Array<string | Uint8Array>): Uint8Array {
+  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
+  for (const a of args) {
+    const b = typeof a === "string" ? Buffer.from(a, "latin1") : Buffer.from(a);
+    parts.push(Buffer.from(`$${b.length}\r\n`), b, Buffer.from("\r\n"));
+  }
+  return Buffer.concat(parts);
+}
+
+/** A raw connection: write bytes, read exact replies, observe the close. */
+export class RawClient {
+  private buf = new Uint8Array(0);
+  private waiters: Array<() => void> = [];
+  closed = false;
+
+  private constructor(private socket: import("bun").Socket<undefined>) {}
+
+  static async connect(port: number): Promise<RawClient> {
+    let client!: RawClient;
+    const socket = await Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        data(_s, data) {
+          const merged = new Uint8Array(client.buf.length + data.length);
+          merged.set(client.buf);
+          merged.set(data, client.buf.length);
+          client.buf = merged;
+          client.wake();
+        },
+        close() {
+          client.closed = true;
+          client.wake();
+        },
+        error() {
+          client.closed = true;
+          client.wake();
+        },
+      },
+    });
+    client = new RawClient(socket);
+    return client;
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  write(data: string | Uint8Array): void {
+    this.socket.write(typeof data === "string" ? Buffer.from(data, "latin1") : data);
+  }
+
+  /** Send one command and return its raw reply as a latin1 string. */
+  async call(...args: Array<string | Uint8Array>): Promise<string> {
+    this.write(encodeCommand(args));
+    return (await this.readReplies(1))[0]!;
+  }
+
+  /** Wait for `n` complete replies (10 s at most) and return them as latin1 strings. */
+  async readReplies(n: number, timeoutMs = 10000): Promise<string[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const out: string[] = [];
+      let pos = 0;
+      while (out.length < n) {
+        const len = replyLength(this.buf, pos);
+        if (len < 0) break;
+        out.push(Buffer.from(this.buf.subarray(pos, pos + len)).toString("latin1"));
+        pos += len;
+      }
+      if (out.length === n) {
+        this.buf = this.buf.slice(pos);
+        return out;
+      }
+      if (this.closed) throw new Error(`connection closed after ${out.length} of ${n} replies`);
+      if (Date.now() > deadline) throw new Error(`timed out after ${out.length} of ${n} replies`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 50);
+      });
+    }
+  }
+
+  /** Everything received until the server closes the connection (10 s at most). */
+  async readUntilClose(timeoutMs = 10000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.closed && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 50);
+      });
+    }
+    if (!this.closed) throw new Error("the server did not close the connection");
+    return Buffer.from(this.buf).toString("latin1");
+  }
+
+  close(): void {
+    this.socket.end();
+  }
+}

@@ -1,0 +1,111 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { useClockSource } from "../../../src/clock.ts";
+import { Keyspace } from "../../../src/store/keyspace.ts";
+
+let fakeNow = 1_000_000;
+let restore: () => void;
+beforeEach(() => {
+  fakeNow = 1_000_000;
+  restore = useClockSource(() => fakeNow);
+});
+afterEach(() => restore());
+
+function advance(ms: number): void {
+  fakeNow += ms;
+  useClockSource(() => fakeNow);
+}
+
+describe("lazy expiry", () => {
+  test("a key is readable until its deadline and gone at it", () => {
+    const ks = new Keyspace(16);
+    const db = ks.dbs[0]!;
+    db.setKey("k", "v");
+    db.setExpire("k", fakeNow + 100);
+    advance(99);
+    expect(db.lookupKeyRead("k")).toBe("v");
+    advance(1);
+    expect(db.lookupKeyRead("k")).toBeUndefined();
+    expect(db.size).toBe(0);
+    expect(ks.stats.expiredKeys).toBe(1);
+  });
+
+  test("setKey clears the TTL unless asked to keep it", () => {
+    const db = new Keyspace(1).dbs[0]!;
+    db.setKey("k", "v");
+    db.setExpire("k", fakeNow + 100);
+    db.setKey("k", "w", true);
+    expect(db.getExpire("k")).toBe(fakeNow + 100);
+    db.setKey("k", "x");
+    expect(db.getExpire("k")).toBe(-1);
+  });
+
+  test("keys are binary-safe: every byte value is a distinct key", () => {
+    const db = new Keyspace(1).dbs[0]!;
+    for (let i = 0; i < 256; i++) db.setKey(String.fromCharCode(i), String.fromCharCode(255 - i));
+    expect(db.size).toBe(256);
+    for (let i = 0; i < 256; i++) expect(db.lookupKeyRead(String.fromCharCode(i))).toBe(String.fromCharCode(255 - i));
+  });
+});
+
+describe("activeExpireCycle", () => {
+  test("reclaims expired keys without any access and leaves live ones", () => {
+    const ks = new Keyspace(2);
+    const [db0, db1] = ks.dbs as [typeof ks.dbs[0], typeof ks.dbs[0]];
+    for (let i = 0; i < 1000; i++) {
+      db0.setKey(`short${i}`, "v");
+      db0.setExpire(`short${i}`, fakeNow + 10);
+      db1.setKey(`long${i}`, "v");
+      db1.setExpire(`long${i}`, fakeNow + 100_000);
+    }
+    db0.setKey("forever", "v");
+    advance(11);
+    expect(ks.activeExpireCycle(1000)).toBe(1000);
+    expect(db0.size).toBe(1);
+    expect(db0.expires.size).toBe(0);
+    expect(db0.expireIndex.size).toBe(0);
+    expect(db1.size).toBe(1000);
+  });
+
+  test("a key whose TTL was extended or removed is not expired by its old deadline", () => {
+    const ks = new Keyspace(1);
+    const db = ks.dbs[0]!;
+    db.setKey("extended", "v");
+    db.setExpire("extended", fakeNow + 10);
+    db.setExpire("extended", fakeNow + 1000);
+    db.setKey("persisted", "v");
+    db.setExpire("persisted", fakeNow + 10);
+    db.removeExpire("persisted");
+    advance(20);
+    expect(ks.activeExpireCycle(1000)).toBe(0);
+    expect(db.lookupKeyRead("extended")).toBe("v");
+    expect(db.lookupKeyRead("persisted")).toBe("v");
+    advance(1000);
+    expect(ks.activeExpireCycle(1000)).toBe(1);
+  });
+
+  test("a key refreshed many times does not grow the index without bound", () => {
+    const ks = new Keyspace(1);
+    const db = ks.dbs[0]!;
+    db.setKey("session", "v");
+    for (let i = 0; i < 100_000; i++) db.setExpire("session", fakeNow + 1_000_000 + i);
+    ks.activeExpireCycle(1000);
+    expect(db.expireIndex.size).toBe(1);
+  });
+});
+
+describe("SWAPDB", () => {
+  test("swaps contents while databases keep their numbers", () => {
+    const ks = new Keyspace(2);
+    const [a, b] = ks.dbs as [typeof ks.dbs[0], typeof ks.dbs[0]];
+    a.setKey("in-a", "1");
+    b.setKey("in-b", "2");
+    b.setExpire("in-b", fakeNow + 10);
+    ks.swap(0, 1);
+    expect(a.id).toBe(0);
+    expect(a.lookupKeyRead("in-b")).toBe("2");
+    expect(b.lookupKeyRead("in-a")).toBe("1");
+    advance(11);
+    ks.activeExpireCycle(1000);
+    expect(a.size).toBe(0);
+  });
+});
