@@ -538,7 +538,8 @@ export const commandCommand = command({
         const targets = argv.length === 2 ? allCommands() : argv.slice(2).map((a) => findCommand(bytesToString(a)));
         c.reply.array(targets.length);
         for (const cmd of targets) {
-          if (cmd === undefined) c.reply.nullArray();
+          // Redis answers a null bulk (not a null array) for an unknown name.
+          if (cmd === undefined) c.reply.null();
           else writeCommandInfo(c.reply, cmd);
         }
       },
