@@ -66,7 +66,7 @@ export const authCommand = command({
 });
 
 const HELLO_NOAUTH = new ReplyError(
-  "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+  "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
 );
 
 export const helloCommand = command({

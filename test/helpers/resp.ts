@@ -49,7 +49,11 @@ export function encodeCommand(args: Array<string | Uint8Array>): Uint8Array {
 
 /** A raw connection: write bytes, read exact replies, observe the close. */
 export class RawClient {
-  private buf = new Uint8Array(0);
+  // Received bytes live in store[0..len); `buf` is that window. The store doubles as it
+  // fills so that large replies cost linear time.
+  private store = new Uint8Array(64 * 1024);
+  private len = 0;
+  private out: Uint8Array[] = [];
   private waiters: Array<() => void> = [];
   closed = false;
 
@@ -62,11 +66,11 @@ export class RawClient {
       port,
       socket: {
         data(_s, data) {
-          const merged = new Uint8Array(client.buf.length + data.length);
-          merged.set(client.buf);
-          merged.set(data, client.buf.length);
-          client.buf = merged;
+          client.append(data);
           client.wake();
+        },
+        drain() {
+          client.flushOut();
         },
         close() {
           client.closed = true;
@@ -82,14 +86,56 @@ export class RawClient {
     return client;
   }
 
+  private get buf(): Uint8Array {
+    return this.store.subarray(0, this.len);
+  }
+
+  private set buf(rest: Uint8Array) {
+    const copy = new Uint8Array(Math.max(64 * 1024, rest.length * 2));
+    copy.set(rest);
+    this.store = copy;
+    this.len = rest.length;
+  }
+
+  private append(data: Uint8Array): void {
+    if (this.len + data.length > this.store.length) {
+      const grown = new Uint8Array(Math.max(this.store.length * 2, this.len + data.length));
+      grown.set(this.buf);
+      this.store = grown;
+    }
+    this.store.set(data, this.len);
+    this.len += data.length;
+  }
+
+  /** Write what the socket would not take earlier; keep the rest for the next drain. */
+  private flushOut(): void {
+    while (this.out.length > 0) {
+      const next = this.out[0]!;
+      const n = this.socket.write(next);
+      if (n < 0) return;
+      if (n < next.length) {
+        this.out[0] = next.subarray(n);
+        return;
+      }
+      this.out.shift();
+    }
+  }
+
   private wake(): void {
     const w = this.waiters;
     this.waiters = [];
     for (const f of w) f();
   }
 
+  /** Send bytes, honouring backpressure: what the socket does not take waits for drain. */
   write(data: string | Uint8Array): void {
-    this.socket.write(typeof data === "string" ? Buffer.from(data, "latin1") : data);
+    const bytes = typeof data === "string" ? Buffer.from(data, "latin1") : data;
+    if (this.out.length > 0) {
+      this.out.push(bytes.slice());
+      return;
+    }
+    const n = this.socket.write(bytes);
+    if (n >= 0 && n < bytes.length) this.out.push(bytes.slice(n));
   }
 
   /** Send one command and return its raw reply as a latin1 string. */
@@ -111,7 +157,7 @@ export class RawClient {
         pos += len;
       }
       if (out.length === n) {
-        this.buf = this.buf.slice(pos);
+        this.buf = this.buf.subarray(pos);
         return out;
       }
       if (this.closed) throw new Error(`connection closed after ${out.length} of ${n} replies`);
