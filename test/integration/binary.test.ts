@@ -1,0 +1,227 @@
+/**
+ * The compiled ./kvis as users run it: CLI options and errors, a config file, signals,
+ * running with no Bun and no node_modules around it, and start-up from RDB files written
+ * by a real redis-server (and refusal of corrupt ones, which are left untouched).
+ */
+import { beforeAll, describe, expect, test } from "bun:test";
+import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { RawClient } from "../helpers/resp.ts";
+import { KVIS_BINARY, ROOT, freePort, run, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
+
+beforeAll(async () => {
+  // CI builds the binary first; a developer running `bun test` alone gets it built here.
+  if (!existsSync(KVIS_BINARY) || statSync(KVIS_BINARY).mtimeMs < newestSource()) {
+    const built = await run(["bun", "run", "--cwd", ROOT, "build"]);
+    if (built.code !== 0) throw new Error(`build failed: ${built.stderr}`);
+  }
+}, 120_000);
+
+function newestSource(): number {
+  let newest = 0;
+  for (const f of new Bun.Glob("src/**/*.ts").scanSync(ROOT)) newest = Math.max(newest, statSync(join(ROOT, f)).mtimeMs);
+  return newest;
+}
+
+describe("command line", () => {
+  test("--help lists every option with its default; --version prints the version", async () => {
+    const help = await run([KVIS_BINARY, "--help"]);
+    expect(help.code).toBe(0);
+    for (const option of ["--port", "--bind", "--dir", "--dbfilename", "--requirepass", "--loglevel", "--logfile"]) {
+      expect(help.stdout).toContain(option);
+    }
+    // citty colours its output; compare the text without the escape codes.
+    expect(Bun.stripANSI(help.stdout)).toContain("--port=<n>    TCP port to listen on (Default: 6379)");
+    const version = await run([KVIS_BINARY, "--version"]);
+    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version);
+  });
+
+  test("an unknown option, a bad value and a busy port each end with one line and exit code 1", async () => {
+    const unknown = await run([KVIS_BINARY, "--no-such-option", "1"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe("kvis: unknown option '--no-such-option'\n");
+    const bad = await run([KVIS_BINARY, "--port", "abc"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe("kvis: invalid value 'abc' for 'port': argument couldn't be parsed into an integer\n");
+    const first = await startKvisBinary();
+    try {
+      const busy = await run([KVIS_BINARY, "--port", String(first.port), "--dir", first.dir]);
+      expect(busy.code).toBe(1);
+      expect(busy.stderr.trim().split("\n").length).toBe(1);
+      expect(busy.stderr).toContain("Address already in use");
+    } finally {
+      await first.stop();
+    }
+  });
+
+  test("a redis.conf-style file is read, and command-line flags win over it", async () => {
+    const dir = tempDir();
+    // The file says port 1; the --port flag the helper passes must win.
+    writeFileSync(join(dir, "kvis.conf"), `# a comment\nport 1\nrequirepass "pass word"\nhz 20\ndbfilename other.rdb\n`);
+    const server = await startKvisBinary([join(dir, "kvis.conf")], { dir });
+    try {
+      const c = await RawClient.connect(server.port);
+      expect(await c.call("AUTH", "pass word")).toBe("+OK\r\n");
+      expect(await c.call("CONFIG", "GET", "hz")).toBe("*2\r\n$2\r\nhz\r\n$2\r\n20\r\n");
+      expect(await c.call("CONFIG", "GET", "dbfilename")).toContain("other.rdb");
+      c.close();
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("SIGTERM and SIGINT shut down cleanly with exit code 0 and Redis-style log lines", async () => {
+    for (const signal of ["SIGTERM", "SIGINT"] as const) {
+      const server = await startKvisBinary();
+      server.proc.kill(signal);
+      expect(await server.proc.exited).toBe(0);
+      const log = await server.output();
+      expect(log).toMatch(/^\d+:M \d\d \w{3} \d{4} \d\d:\d\d:\d\d\.\d{3} \* KVIS version=/m);
+      expect(log).toContain("Ready to accept connections tcp");
+      expect(log).toContain(`Received ${signal} scheduling shutdown`);
+      await server.stop();
+    }
+  });
+});
+
+describe("a single executable", () => {
+  test("runs copied into an empty folder with a minimal environment", async () => {
+    const dir = tempDir("kvis-alone-");
+    copyFileSync(KVIS_BINARY, join(dir, "kvis"));
+    const port = freePort();
+    const proc = Bun.spawn([join(dir, "kvis"), "--port", String(port), "--dir", dir], {
+      cwd: dir,
+      env: { PATH: "/nonexistent" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    try {
+      const c = await waitFor(async () => {
+        try {
+          return await RawClient.connect(port);
+        } catch {
+          return undefined;
+        }
+      }, 15_000, "the copied binary to listen");
+      expect(await c.call("SET", "k", "v")).toBe("+OK\r\n");
+      expect(await c.call("GET", "k")).toBe("$1\r\nv\r\n");
+      c.close();
+    } finally {
+      proc.kill("SIGKILL");
+      await proc.exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("start-up from an RDB file written by real Redis", () => {
+  async function dumpFromRedis(fill: (c: RawClient) => Promise<void>, args: string[] = []): Promise<Uint8Array> {
+    const redis = await startRedis(args);
+    try {
+      const c = await RawClient.connect(redis.port);
+      await fill(c);
+      expect(await c.call("SAVE")).toBe("+OK\r\n");
+      c.close();
+      return new Uint8Array(readFileSync(join(redis.dir, "dump.rdb")));
+    } finally {
+      await redis.stop();
+    }
+  }
+
+  test("strings in every encoding, TTLs, binary keys and several databases load with the same content", async () => {
+    const all = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i));
+    const long = "compressible ".repeat(1000);
+    const dump = await dumpFromRedis(async (c) => {
+      await c.call("SET", "int8", "100");
+      await c.call("SET", "int16", "-30000");
+      await c.call("SET", "int32", "2000000000");
+      await c.call("SET", "bigint", "9223372036854775807");
+      await c.call("SET", "lzf", long);
+      await c.call("SET", "empty", "");
+      await c.call("SET", all, all);
+      await c.call("SET", "ttl", "v", "EX", "10000");
+      await c.call("SET", "gone", "v", "PX", "1");
+      await c.call("SELECT", "5");
+      await c.call("SET", "in5", "five");
+      await c.call("SELECT", "15");
+      await c.call("SET", "in15", "fifteen");
+    });
+    const dir = tempDir();
+    writeFileSync(join(dir, "mydb.rdb"), dump);
+    const server = await startKvisBinary(["--dbfilename", "mydb.rdb"], { dir });
+    try {
+      const c = await RawClient.connect(server.port);
+      const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
+      expect(await c.call("GET", "int8")).toBe(bulk("100"));
+      expect(await c.call("GET", "int16")).toBe(bulk("-30000"));
+      expect(await c.call("GET", "int32")).toBe(bulk("2000000000"));
+      expect(await c.call("GET", "bigint")).toBe(bulk("9223372036854775807"));
+      expect(await c.call("GET", "lzf")).toBe(bulk(long));
+      expect(await c.call("GET", "empty")).toBe(bulk(""));
+      expect(await c.call("GET", all)).toBe(bulk(all));
+      const ttl = Number((await c.call("TTL", "ttl")).slice(1, -2));
+      expect(ttl).toBeGreaterThan(9990);
+      expect(await c.call("EXISTS", "gone")).toBe(":0\r\n");
+      expect(await c.call("DBSIZE")).toBe(":8\r\n");
+      await c.call("SELECT", "5");
+      expect(await c.call("GET", "in5")).toBe(bulk("five"));
+      await c.call("SELECT", "15");
+      expect(await c.call("GET", "in15")).toBe(bulk("fifteen"));
+      c.close();
+      server.proc.kill("SIGTERM");
+      await server.proc.exited;
+      const log = await server.output();
+      expect(log).toContain("Done loading RDB, keys loaded: 10, keys expired: 1.");
+      expect(log).toMatch(/DB loaded from disk: [\d.]+ seconds/);
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  test("a dump saved with rdbcompression and rdbchecksum off loads too", async () => {
+    const dump = await dumpFromRedis(async (c) => {
+      await c.call("SET", "plain", "x".repeat(500));
+    }, ["--rdbcompression", "no", "--rdbchecksum", "no"]);
+    const dir = tempDir();
+    writeFileSync(join(dir, "dump.rdb"), dump);
+    const server = await startKvisBinary([], { dir });
+    try {
+      const c = await RawClient.connect(server.port);
+      expect(await c.call("GET", "plain")).toBe(`$500\r\n${"x".repeat(500)}\r\n`);
+      c.close();
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  test("a corrupt or truncated file stops start-up with the file and offset, and is left untouched", async () => {
+    const dump = await dumpFromRedis(async (c) => {
+      for (let i = 0; i < 50; i++) await c.call("SET", `key:${i}`, `value:${i}`);
+    });
+    const flipped = new Uint8Array(dump);
+    flipped[40] = flipped[40]! ^ 0xff;
+    const cases: Array<[string, Uint8Array, RegExp]> = [
+      ["truncated", dump.subarray(0, dump.length - 30), /truncated|unexpected end/],
+      ["flipped byte", flipped, /checksum|offset/],
+      ["not an RDB", Buffer.from("hello world, not a dump"), /wrong signature/],
+    ];
+    for (const [name, bytes, reason] of cases) {
+      const dir = tempDir();
+      const path = join(dir, "dump.rdb");
+      writeFileSync(path, bytes);
+      try {
+        const result = await run([KVIS_BINARY, "--port", String(freePort()), "--dir", dir]);
+        expect({ name, code: result.code }).toEqual({ name, code: 1 });
+        expect(result.stderr).toContain(path);
+        expect(result.stderr).toMatch(/at offset \d+/);
+        expect(result.stderr).toMatch(reason);
+        expect(Buffer.compare(readFileSync(path), Buffer.from(bytes))).toBe(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }, 60_000);
+});
