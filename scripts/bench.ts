@@ -1,0 +1,154 @@
+/**
+ * The one place speed is measured: builds ./kvis, starts it and a real redis-server on
+ * free ports with the same settings (no persistence), and runs redis-benchmark against
+ * each in turn, A B A B, for several rounds. Prints medians of ops/s and p50/p99 latency
+ * for both, and the kvis/Redis ratio, as a markdown table.
+ *
+ *   bun run bench                 # 3 rounds, 100k requests per case
+ *   bun run bench --rounds 5 --requests 200000
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dir, "..");
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const ROUNDS = option("rounds", 3);
+const REQUESTS = option("requests", 100_000);
+const CLIENTS = 50;
+/** redis-benchmark test names, and the command each needs from the server. */
+const CASES: Array<[test: string, needs: string]> = [
+  ["ping", "ping"],
+  ["set", "set"],
+  ["get", "get"],
+  ["incr", "incr"],
+];
+const PIPELINES = [1, 16];
+
+async function sh(cmd: string[]): Promise<string> {
+  const p = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  if (code !== 0) throw new Error(`${cmd.join(" ")} failed (${code}): ${err}`);
+  return out;
+}
+
+function freePort(): number {
+  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = l.port;
+  l.stop(true);
+  return port;
+}
+
+/** Pin servers and the load generator to separate cores where the machine allows it. */
+const cores = navigator.hardwareConcurrency;
+const hasTaskset = Bun.which("taskset") !== null && cores >= 2;
+const pin = (core: number, cmd: string[]) => (hasTaskset ? ["taskset", "-c", String(core % cores), ...cmd] : cmd);
+
+interface Target {
+  name: string;
+  port: number;
+  proc: import("bun").Subprocess;
+  dir: string;
+}
+
+async function startServer(name: string, cmd: (port: number, dir: string) => string[]): Promise<Target> {
+  const dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
+  const port = freePort();
+  const proc = Bun.spawn(pin(0, cmd(port, dir)), { cwd: dir, stdout: "ignore", stderr: "inherit" });
+  for (let i = 0; i < 200; i++) {
+    try {
+      const out = await sh(["redis-cli", "-p", String(port), "PING"]);
+      if (out.trim() === "PONG") return { name, port, proc, dir };
+    } catch {}
+    await Bun.sleep(25);
+  }
+  throw new Error(`${name} did not start`);
+}
+
+interface Result {
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+/**
+ * Pipelined cases run 10x the requests: at -P 16 a 100k-request run lasts under 100 ms,
+ * which would measure the JIT's warm-up rather than the server.
+ */
+const requestsFor = (pipeline: number) => (pipeline === 1 ? REQUESTS : REQUESTS * 10);
+
+async function runCase(port: number, test: string, pipeline: number, requests = requestsFor(pipeline)): Promise<Map<string, Result>> {
+  const csv = await sh(
+    pin(1, ["redis-benchmark", "-p", String(port), "-t", test, "-n", String(requests), "-c", String(CLIENTS), "-P", String(pipeline), "--csv"]),
+  );
+  const results = new Map<string, Result>();
+  for (const line of csv.trim().split("\n").slice(1)) {
+    const cells = line.split(",").map((c) => c.replace(/"/g, ""));
+    results.set(cells[0]!, { rps: Number(cells[1]), p50: Number(cells[4]), p99: Number(cells[6]) });
+  }
+  return results;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+
+async function main(): Promise<void> {
+  await sh(["bun", "run", "--cwd", ROOT, "build"]);
+  const kvis = await startServer("kvis", (port, dir) => [join(ROOT, "kvis"), "--port", String(port), "--dir", dir]);
+  const redis = await startServer("redis", (port, dir) => [
+    "redis-server", "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no",
+  ]);
+  try {
+    const supported = (await sh(["redis-cli", "-p", String(kvis.port), "COMMAND", "LIST"])).split("\n");
+    const cases = CASES.filter(([, needs]) => supported.includes(needs)).map(([t]) => t);
+    const skipped = CASES.filter(([, needs]) => !supported.includes(needs)).map(([t]) => t);
+    // samples[target][pipeline][testName] = results per round
+    const samples = new Map<string, Result[]>();
+    // One unrecorded pass, so that both servers are measured warm, as users run them.
+    for (const target of [kvis, redis]) await runCase(target.port, cases.join(","), 16, REQUESTS);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const pipeline of PIPELINES) {
+        for (const target of [kvis, redis]) {
+          const results = await runCase(target.port, cases.join(","), pipeline);
+          for (const [test, r] of results) {
+            const key = `${target.name}|${pipeline}|${test}`;
+            samples.set(key, [...(samples.get(key) ?? []), r]);
+          }
+        }
+      }
+      process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`);
+    }
+    const versions = `kvis ${(await sh(["redis-cli", "-p", String(kvis.port), "INFO", "server"])).match(/kvis_version:(\S+)/)?.[1]}, ${
+      (await sh(["redis-server", "--version"])).trim().split(" ").slice(0, 3).join(" ")
+    }, Bun ${Bun.version}`;
+    console.log(`\n${new Date().toISOString().slice(0, 10)}, ${cores} cores, ${versions}; redis-benchmark -c ${CLIENTS} -n ${REQUESTS} (x10 pipelined), median of ${ROUNDS} rounds${hasTaskset ? ", servers and load pinned to separate cores" : ""}\n`);
+    console.log("| test | pipeline | kvis ops/s | redis ops/s | ratio | kvis p50/p99 ms | redis p50/p99 ms |");
+    console.log("|---|---|---|---|---|---|---|");
+    const tests = [...new Set([...samples.keys()].map((k) => k.split("|")[2]!))];
+    for (const pipeline of PIPELINES) {
+      for (const test of tests) {
+        const k = samples.get(`kvis|${pipeline}|${test}`);
+        const r = samples.get(`redis|${pipeline}|${test}`);
+        if (!k || !r) continue;
+        const [kr, rr] = [median(k.map((x) => x.rps)), median(r.map((x) => x.rps))];
+        const lat = (xs: Result[]) => `${median(xs.map((x) => x.p50)).toFixed(3)}/${median(xs.map((x) => x.p99)).toFixed(3)}`;
+        console.log(`| ${test} | ${pipeline} | ${Math.round(kr)} | ${Math.round(rr)} | ${(kr / rr).toFixed(2)} | ${lat(k)} | ${lat(r)} |`);
+      }
+    }
+    if (skipped.length > 0) console.log(`\nNot run (command not in kvis yet): ${skipped.join(", ")}`);
+  } finally {
+    for (const t of [kvis, redis]) {
+      t.proc.kill("SIGKILL");
+      await t.proc.exited;
+      rmSync(t.dir, { recursive: true, force: true });
+    }
+  }
+}
+
+await main();
