@@ -48,7 +48,7 @@ export class Server {
   configFile = "";
   lastLoad = { keys: 0, expired: 0 };
   private memoryPeak = 0;
-  private listener: TCPSocketListener<Client> | undefined;
+  private listeners: TCPSocketListener<Client>[] = [];
   private stopCron: (() => void) | undefined;
   private shutdownHooks: Array<() => void> = [];
 
@@ -61,7 +61,7 @@ export class Server {
   }
 
   get port(): number {
-    return this.listener?.port ?? this.config.int("port");
+    return this.listeners[0]?.port ?? this.config.int("port");
   }
 
   get rdbPath(): string {
@@ -73,22 +73,46 @@ export class Server {
     this.log.silent = options.quiet ?? false;
     this.log.notice(`KVIS version=${KVIS_VERSION}, bits=64, pid=${process.pid}, just started`);
     await this.loadDataset();
-    const host = this.config.get("bind").split(/\s+/)[0] || "127.0.0.1";
-    this.listener = Bun.listen<Client>({
-      hostname: host,
-      port: this.config.int("port"),
-      socket: {
-        binaryType: "uint8array",
-        open: (socket) => this.accept(socket),
-        data: (socket, chunk) => socket.data.onData(chunk),
-        drain: (socket) => socket.data.onDrain(),
-        close: (socket) => socket.data?.onClosed(),
-        error: (socket) => socket.data?.onClosed(),
-      },
-    });
+    // Like Redis, listen on every address `bind` names; with port 0 the first listener
+    // picks the port and the others share it.
+    const hosts = this.config.get("bind").split(/\s+/).filter(Boolean);
+    let port = this.config.int("port");
+    try {
+      for (const host of hosts.length > 0 ? hosts : ["127.0.0.1"]) {
+        const listener = Bun.listen<Client>({ hostname: host, port, socket: this.socketHandlers });
+        this.listeners.push(listener);
+        port = listener.port;
+      }
+    } catch (e) {
+      this.stopListening();
+      throw e;
+    }
     this.stopCron = startCron(this);
     this.log.notice(`Server initialized`);
-    this.log.notice(`Ready to accept connections tcp (${host}:${this.port})`);
+    this.log.notice(`Ready to accept connections tcp (${hosts.join(" ")} port ${this.port})`);
+  }
+
+  private readonly socketHandlers: import("bun").SocketHandler<Client> = {
+    binaryType: "uint8array",
+    open: (socket) => this.accept(socket),
+    data: (socket, chunk) => {
+      // A handler's own failures are answered by call(); this catches bugs anywhere else
+      // on the read path, so one bad connection can never take the server down.
+      try {
+        socket.data.onData(chunk);
+      } catch (e) {
+        this.log.warning(`Internal error serving client id=${socket.data.id}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        socket.data.terminate();
+      }
+    },
+    drain: (socket) => socket.data.onDrain(),
+    close: (socket) => socket.data?.onClosed(),
+    error: (socket) => socket.data?.onClosed(),
+  };
+
+  private stopListening(): void {
+    for (const l of this.listeners) l.stop(true);
+    this.listeners = [];
   }
 
   private accept(socket: import("bun").Socket<Client>): void {
@@ -145,8 +169,7 @@ export class Server {
   stop(): void {
     this.stopCron?.();
     this.stopCron = undefined;
-    this.listener?.stop(true);
-    this.listener = undefined;
+    this.stopListening();
     for (const c of this.clients.values()) c.terminate();
     this.clients.clear();
     const hooks = this.shutdownHooks;

@@ -26,11 +26,11 @@ export function freePort(): number {
 }
 
 /** Poll `check` until it returns a truthy value; fail after `timeoutMs`. */
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10000, what = "condition"): Promise<T> {
+export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10000, what = "condition"): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
-    if (value) return value;
+    if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await Bun.sleep(20);
   }
