@@ -19,6 +19,7 @@ export type CommandFlag =
   | "fast"
   | "no-auth"
   | "no-multi"
+  | "no-async-loading"
   | "may-replicate"
   | "sentinel"
   | "allow-busy"
@@ -27,7 +28,7 @@ export type CommandFlag =
 /** The order in which COMMAND INFO lists flags (Redis's addReplyFlagsForCommand). */
 export const FLAG_ORDER: readonly CommandFlag[] = [
   "write", "readonly", "denyoom", "admin", "pubsub", "noscript", "blocking", "loading", "stale", "fast", "no-auth",
-  "may-replicate", "no-mandatory-keys", "no-multi", "allow-busy",
+  "may-replicate", "no-mandatory-keys", "no-async-loading", "no-multi", "allow-busy",
 ];
 
 /** Flags the dispatcher tests on every call, as bits so the test is one AND. */

@@ -9,6 +9,7 @@ import {
   INVALID_FIRST_DB_INDEX,
   INVALID_SECOND_DB_INDEX,
   ReplyError,
+  SHUTDOWN_FAILED,
   SYNTAX_ERR,
   configSetError,
   configUnknownOption,
@@ -189,13 +190,24 @@ export const shutdownCommand = command({
       else if (opt !== "now" && opt !== "force" && opt !== "abort") throw SYNTAX_ERR;
     }
     if (save && nosave) throw SYNTAX_ERR;
+    // Without save points configured, only SAVE asks for a snapshot; a failed one keeps the
+    // server up, as Redis does, rather than exiting without the data.
     if (save) {
-      // Refuse rather than exit without the snapshot the user asked for.
-      c.server.log.warning("Error trying to save the DB: KVIS cannot write RDB files yet.");
-      throw new ReplyError("ERR Errors trying to SHUTDOWN. Check logs.");
+      c.server.log.notice("Saving the final RDB snapshot before exiting.");
+      if (!c.server.save()) throw SHUTDOWN_FAILED;
     }
     // Like Redis, a successful SHUTDOWN sends no reply: the connection just closes.
     queueMicrotask(() => c.server.shutdown("User requested shutdown"));
+  },
+});
+
+export const saveCommand = command({
+  name: "save", arity: 1, flags: ["admin", "noscript", "no-async-loading", "no-multi"], categories: [],
+  summary: "Synchronously save the dataset to disk", since: "1.0.0",
+  complexity: "O(N) where N is the total number of keys in all databases",
+  handler(c) {
+    if (!c.server.save()) throw new ReplyError("ERR");
+    c.reply.ok();
   },
 });
 

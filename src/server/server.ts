@@ -9,6 +9,7 @@ import { Logger, type LogLevel } from "../log.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { Keyspace } from "../store/keyspace.ts";
 import { loadRdbFile } from "../persistence/rdb-reader.ts";
+import { saveRdbFile } from "../persistence/rdb-writer.ts";
 import { Client } from "./connection.ts";
 import { startCron } from "./cron.ts";
 import { join } from "node:path";
@@ -138,6 +139,24 @@ export class Server {
   peakMemory(used: number): number {
     if (used > this.memoryPeak) this.memoryPeak = used;
     return this.memoryPeak;
+  }
+
+  /**
+   * SAVE: write the dataset to dir/dbfilename, synchronously (clients wait, as with Redis's
+   * SAVE). Returns false, after logging why, when the save failed.
+   */
+  save(): boolean {
+    const start = performance.now();
+    try {
+      saveRdbFile(this.keyspace, this.rdbPath);
+    } catch (e) {
+      this.log.warning(`Failed saving the DB: ${(e as Error).message}`);
+      return false;
+    }
+    this.keyspace.dirty = 0;
+    this.lastSave = Math.floor(Date.now() / 1000);
+    this.log.notice(`DB saved on disk (${((performance.now() - start) / 1000).toFixed(3)} seconds)`);
+    return true;
   }
 
   /** Count an error reply for INFO errorstats. */

@@ -4,7 +4,7 @@
  * with a stop() that always cleans up. Children are started with Bun.spawn (never spawnSync:
  * it would block the event loop an in-process server needs).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Config } from "../../src/config.ts";
@@ -100,8 +100,26 @@ async function spawnServer(cmd: string[], port: number, dir: string, ownDir: boo
   return { port, dir, proc, stop, output: () => new Response(proc.stdout).text() };
 }
 
-/** The compiled ./kvis as a child process (build it first: `bun run build`). */
+let binaryReady: Promise<void> | undefined;
+
+/**
+ * Build ./kvis unless it is newer than every source file. CI builds it before the tests;
+ * this spares a developer running `bun test` alone from testing a stale binary.
+ */
+export function ensureBinary(): Promise<void> {
+  binaryReady ??= (async () => {
+    let newest = 0;
+    for (const f of new Bun.Glob("src/**/*.ts").scanSync(ROOT)) newest = Math.max(newest, statSync(join(ROOT, f)).mtimeMs);
+    if (existsSync(KVIS_BINARY) && statSync(KVIS_BINARY).mtimeMs >= newest) return;
+    const built = await run(["bun", "run", "--cwd", ROOT, "build"]);
+    if (built.code !== 0) throw new Error(`build failed: ${built.stderr}`);
+  })();
+  return binaryReady;
+}
+
+/** The compiled ./kvis as a child process, built first if stale. */
 export async function startKvisBinary(args: string[] = [], opts: { dir?: string; env?: Record<string, string> } = {}): Promise<ChildServer> {
+  await ensureBinary();
   const dir = opts.dir ?? tempDir();
   const port = freePort();
   return spawnServer([KVIS_BINARY, "--port", String(port), "--dir", dir, ...args], port, dir, opts.dir === undefined, opts.env);

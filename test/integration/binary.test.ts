@@ -4,24 +4,12 @@
  * by a real redis-server (and refusal of corrupt ones, which are left untouched).
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RawClient } from "../helpers/resp.ts";
-import { KVIS_BINARY, ROOT, freePort, run, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
+import { KVIS_BINARY, ROOT, ensureBinary, freePort, run, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
 
-beforeAll(async () => {
-  // CI builds the binary first; a developer running `bun test` alone gets it built here.
-  if (!existsSync(KVIS_BINARY) || statSync(KVIS_BINARY).mtimeMs < newestSource()) {
-    const built = await run(["bun", "run", "--cwd", ROOT, "build"]);
-    if (built.code !== 0) throw new Error(`build failed: ${built.stderr}`);
-  }
-}, 120_000);
-
-function newestSource(): number {
-  let newest = 0;
-  for (const f of new Bun.Glob("src/**/*.ts").scanSync(ROOT)) newest = Math.max(newest, statSync(join(ROOT, f)).mtimeMs);
-  return newest;
-}
+beforeAll(() => ensureBinary());
 
 describe("command line", () => {
   test("--help lists every option with its default; --version prints the version", async () => {
