@@ -4,8 +4,11 @@
  * each in turn, A B A B, for several rounds. Prints medians of ops/s and p50/p99 latency
  * for both, and the kvis/Redis ratio, as a markdown table.
  *
- *   bun run bench                 # 3 rounds, 100k requests per case
- *   bun run bench --rounds 5 --requests 200000
+ * It then loads the same keys into both (16-byte keys, 32-byte values) and reports memory
+ * per key from RSS and from INFO used_memory.
+ *
+ *   bun run bench                 # 3 rounds, 100k requests per case, 1M keys for memory
+ *   bun run bench --rounds 5 --requests 200000 --keys 500000
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,6 +22,7 @@ const option = (name: string, fallback: number) => {
 };
 const ROUNDS = option("rounds", 3);
 const REQUESTS = option("requests", 100_000);
+const KEYS = option("keys", 1_000_000);
 const CLIENTS = 50;
 /** redis-benchmark test names, and the command each needs from the server. */
 const CASES: Array<[test: string, needs: string]> = [
@@ -93,6 +97,51 @@ async function runCase(port: number, test: string, pipeline: number, requests = 
   return results;
 }
 
+function rssOf(pid: number): number {
+  const status = require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8") as string;
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+}
+
+async function usedMemory(port: number): Promise<number> {
+  return Number(/used_memory:(\d+)/.exec(await sh(["redis-cli", "-p", String(port), "INFO", "memory"]))![1]);
+}
+
+/** SET key:<12 digits> (16 bytes) to a 32-byte value, pipelined over one connection. */
+async function loadKeys(port: number, count: number): Promise<void> {
+  const value = "v".repeat(32);
+  const BATCH = 10_000;
+  let pending = 0;
+  let resolveBatch: () => void = () => {};
+  let received = 0;
+  const socket = await Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      data(_s, data) {
+        // Every reply is "+OK\r\n": count them by their line ends.
+        for (const b of data) if (b === 0x0a) received++;
+        if (received >= pending) resolveBatch();
+      },
+      drain() {},
+    },
+  });
+  for (let start = 0; start < count; start += BATCH) {
+    let text = "";
+    const end = Math.min(count, start + BATCH);
+    for (let i = start; i < end; i++) text += `*3\r\n$3\r\nSET\r\n$16\r\nkey:${String(i).padStart(12, "0")}\r\n$32\r\n${value}\r\n`;
+    pending = end;
+    const done = new Promise<void>((r) => (resolveBatch = r));
+    let bytes: Uint8Array = Buffer.from(text);
+    while (bytes.length > 0) {
+      const n = socket.write(bytes);
+      bytes = bytes.subarray(Math.max(0, n));
+      if (bytes.length > 0) await Bun.sleep(1);
+    }
+    if (received < pending) await done;
+  }
+  socket.end();
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -142,6 +191,20 @@ async function main(): Promise<void> {
       }
     }
     if (skipped.length > 0) console.log(`\nNot run (command not in kvis yet): ${skipped.join(", ")}`);
+
+    console.log(`\nMemory for ${KEYS} string keys (16-byte keys, 32-byte values), after FLUSHALL:\n`);
+    console.log("| server | RSS bytes/key | used_memory bytes/key |");
+    console.log("|---|---|---|");
+    const perKey: number[] = [];
+    for (const target of [kvis, redis]) {
+      await sh(["redis-cli", "-p", String(target.port), "FLUSHALL"]);
+      const [rss0, used0] = [rssOf(target.proc.pid), await usedMemory(target.port)];
+      await loadKeys(target.port, KEYS);
+      const [rss1, used1] = [rssOf(target.proc.pid), await usedMemory(target.port)];
+      perKey.push((rss1 - rss0) / KEYS);
+      console.log(`| ${target.name} | ${((rss1 - rss0) / KEYS).toFixed(1)} | ${((used1 - used0) / KEYS).toFixed(1)} |`);
+    }
+    console.log(`\nkvis/Redis RSS per key: ${(perKey[0]! / perKey[1]!).toFixed(2)}`);
   } finally {
     for (const t of [kvis, redis]) {
       t.proc.kill("SIGKILL");
