@@ -8,7 +8,7 @@ import { GT_LT, NX_XX_GT_LT, invalidExpireTime, unsupportedOption } from "../err
 import { bytesToString, globMatch, lowerAscii } from "../resp/bytes.ts";
 import { typeOf } from "../store/keyspace.ts";
 import { parseIntArg } from "./args.ts";
-import { command } from "./command.ts";
+import { type CommandFlag, command } from "./command.ts";
 import type { Client } from "../server/connection.ts";
 
 const INT64_MAX = 9223372036854775807;
@@ -128,28 +128,28 @@ function expireGeneric(c: Client, argv: Uint8Array[], basetime: number, unitMs: 
   c.reply.integer(1);
 }
 
-const expireSpec = { flags: ["write", "fast"] as const, keys: { first: 1, last: 1, step: 1 }, categories: ["keyspace"] };
+const expireSpec = { arity: -3, flags: ["write", "fast"] as CommandFlag[], keys: { first: 1, last: 1, step: 1 }, categories: ["keyspace"] };
 
 export const expireCommand = command({
-  ...expireSpec, flags: ["write", "fast"], name: "expire", arity: -3,
+  ...expireSpec, name: "expire",
   summary: "Set a key's time to live in seconds", since: "1.0.0",
   handler: (c, argv) => expireGeneric(c, argv, now(), 1000),
 });
 
 export const pexpireCommand = command({
-  ...expireSpec, flags: ["write", "fast"], name: "pexpire", arity: -3,
+  ...expireSpec, name: "pexpire",
   summary: "Set a key's time to live in milliseconds", since: "2.6.0",
   handler: (c, argv) => expireGeneric(c, argv, now(), 1),
 });
 
 export const expireatCommand = command({
-  ...expireSpec, flags: ["write", "fast"], name: "expireat", arity: -3,
+  ...expireSpec, name: "expireat",
   summary: "Set the expiration for a key as a UNIX timestamp", since: "1.2.0",
   handler: (c, argv) => expireGeneric(c, argv, 0, 1000),
 });
 
 export const pexpireatCommand = command({
-  ...expireSpec, flags: ["write", "fast"], name: "pexpireat", arity: -3,
+  ...expireSpec, name: "pexpireat",
   summary: "Set the expiration for a key as a UNIX timestamp specified in milliseconds", since: "2.6.0",
   handler: (c, argv) => expireGeneric(c, argv, 0, 1),
 });
@@ -180,28 +180,28 @@ function ttlGeneric(c: Client, argv: Uint8Array[], output: TtlOutput): void {
   }
 }
 
-const ttlSpec = { flags: ["readonly", "fast"] as const, arity: 2, keys: { first: 1, last: 1, step: 1 }, categories: ["keyspace"] };
+const ttlSpec = { arity: 2, flags: ["readonly", "fast"] as CommandFlag[], keys: { first: 1, last: 1, step: 1 }, categories: ["keyspace"] };
 
 export const ttlCommand = command({
-  ...ttlSpec, flags: ["readonly", "fast"], name: "ttl", tips: ["nondeterministic_output"],
+  ...ttlSpec, name: "ttl", tips: ["nondeterministic_output"],
   summary: "Get the time to live for a key in seconds", since: "1.0.0",
   handler: (c, argv) => ttlGeneric(c, argv, TtlOutput.Seconds),
 });
 
 export const pttlCommand = command({
-  ...ttlSpec, flags: ["readonly", "fast"], name: "pttl", tips: ["nondeterministic_output"],
+  ...ttlSpec, name: "pttl", tips: ["nondeterministic_output"],
   summary: "Get the time to live for a key in milliseconds", since: "2.6.0",
   handler: (c, argv) => ttlGeneric(c, argv, TtlOutput.Millis),
 });
 
 export const expiretimeCommand = command({
-  ...ttlSpec, flags: ["readonly", "fast"], name: "expiretime",
+  ...ttlSpec, name: "expiretime",
   summary: "Get the expiration Unix timestamp for a key", since: "7.0.0",
   handler: (c, argv) => ttlGeneric(c, argv, TtlOutput.AbsSeconds),
 });
 
 export const pexpiretimeCommand = command({
-  ...ttlSpec, flags: ["readonly", "fast"], name: "pexpiretime",
+  ...ttlSpec, name: "pexpiretime",
   summary: "Get the expiration Unix timestamp for a key in milliseconds", since: "7.0.0",
   handler: (c, argv) => ttlGeneric(c, argv, TtlOutput.AbsMillis),
 });

@@ -59,8 +59,7 @@ export class Client {
 
   onData(chunk: Uint8Array): void {
     if (this.closeAfterReply) return;
-    updateClock();
-    this.lastInteraction = Date.now();
+    this.lastInteraction = updateClock();
     this.server.stats.netInputBytes += chunk.length;
     const writer = this.server.writer;
     writer.reset();
