@@ -452,10 +452,11 @@ function writeCommandInfo(r: ReplyWriter, cmd: Command): void {
   const cats = categoriesOf(cmd);
   r.set(cats.length);
   for (const cat of cats) r.simple(`@${cat}`);
-  r.array(cmd.tips.length);
+  // Redis 7.0 sends tips, key specs and subcommands as sets in RESP3.
+  r.set(cmd.tips.length);
   for (const tip of cmd.tips) r.bulkString(tip);
   if (cmd.keys.first > 0) {
-    r.array(1);
+    r.set(1);
     const notes = cmd.keys.notes;
     r.map(notes === undefined ? 3 : 4);
     if (notes !== undefined) {
@@ -487,10 +488,10 @@ function writeCommandInfo(r: ReplyWriter, cmd: Command): void {
     r.bulkString("limit");
     r.integer(0);
   } else {
-    r.array(0);
+    r.set(0);
   }
   const subs = cmd.subcommands ? [...cmd.subcommands.values()] : [];
-  r.array(subs.length);
+  r.set(subs.length);
   for (const sub of subs) writeCommandInfo(r, sub);
 }
 

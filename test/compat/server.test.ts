@@ -155,6 +155,10 @@ describe("HELLO", () => {
     await p.both("HELLO", "3");
     await p.same("GET", "missing");
     await p.same("CONFIG", "GET", "hz");
+    await p.same("CLIENT", "GETNAME");
+    await p.same("PING");
+    // Flags and categories are RESP3 sets, key specs are maps.
+    for (const name of ["get", "set", "del", "expire", "config|get"]) await p.same("COMMAND", "INFO", name);
     await p.both("HELLO", "2");
     await p.same("GET", "missing");
   });
