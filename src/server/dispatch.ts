@@ -14,8 +14,6 @@ import type { Client } from "./connection.ts";
 
 /** Dispatch one request; returns false when the connection must stop reading (QUIT). */
 export function processCommand(c: Client, argv: Uint8Array[]): boolean {
-  const server = c.server;
-  server.stats.totalCommands++;
   let cmd = lookupCommand(argv[0]!);
   if (cmd === undefined) {
     reject(c, undefined, unknownCommand(bytesToString(argv[0]!).slice(0, 128), describeArgs(argv)));
@@ -45,6 +43,7 @@ export function processCommand(c: Client, argv: Uint8Array[]): boolean {
 export function call(c: Client, cmd: Command, argv: Uint8Array[]): void {
   const start = performance.now();
   c.lastCommand = cmd.name;
+  c.server.stats.totalCommands++;
   try {
     cmd.handler!(c, argv);
   } catch (e) {
