@@ -33,7 +33,6 @@ const err = (text: string) => new ReplyError(text);
 
 export const SYNTAX_ERR = err("ERR syntax error");
 export const NOT_INTEGER = err("ERR value is not an integer or out of range");
-export const NOT_FLOAT = err("ERR value is not a valid float");
 export const WRONGTYPE = err("WRONGTYPE Operation against a key holding the wrong kind of value");
 export const NOAUTH = err("NOAUTH Authentication required.");
 export const WRONGPASS = err("WRONGPASS invalid username-password pair or user is disabled.");
@@ -41,13 +40,11 @@ export const AUTH_NOT_CONFIGURED = err(
   "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
 );
 export const DB_OUT_OF_RANGE = err("ERR DB index is out of range");
-export const INVALID_DB_INDEX = err("ERR invalid DB index");
 export const INVALID_FIRST_DB_INDEX = err("ERR invalid first DB index");
 export const INVALID_SECOND_DB_INDEX = err("ERR invalid second DB index");
 export const NOPROTO = err("NOPROTO unsupported protocol version");
 export const NX_XX_GT_LT = err("ERR NX and XX, GT or LT options at the same time are not compatible");
 export const GT_LT = err("ERR GT and LT options at the same time are not compatible");
-export const INCR_OVERFLOW = err("ERR increment or decrement would overflow");
 export const NO_SUCH_CLIENT = err("ERR No such client");
 export const CLIENT_NAME_SPACES = err("ERR Client names cannot contain spaces, newlines or special characters.");
 export const SHUTDOWN_FAILED = err("ERR Errors trying to SHUTDOWN. Check logs.");

@@ -16,24 +16,17 @@ import {
 } from "../errors.ts";
 import { bytesToString, globMatch, lowerAscii, parseInt64 } from "../resp/bytes.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
-import type { Client } from "../server/connection.ts";
 import { KVIS_VERSION, REDIS_VERSION, type Server } from "../server/server.ts";
 import { Command, FLAG_ORDER, command } from "./command.ts";
 import { allCommands, findCommand } from "./table.ts";
 import { arch, totalmem } from "node:os";
-
-const serverSpec = { categories: [] as string[] };
-
-function helpReply(c: Client, lines: string[]): void {
-  c.reply.bulkStrings(lines);
-}
 
 export const configCommand = command({
   name: "config", arity: -2, flags: [], summary: "A container for server configuration commands", since: "2.0.0",
   complexity: "Depends on subcommand.",
   subcommands: [
     command({
-      name: "config|get", arity: -3, flags: ["admin", "noscript", "loading", "stale"], ...serverSpec,
+      name: "config|get", arity: -3, flags: ["admin", "noscript", "loading", "stale"],
       summary: "Get the values of configuration parameters", since: "2.0.0",
       complexity: "O(N) when N is the number of configuration parameters provided",
       handler(c, argv) {
@@ -59,7 +52,7 @@ export const configCommand = command({
       },
     }),
     command({
-      name: "config|set", tips: ["request_policy:all_nodes", "response_policy:all_succeeded"], arity: -4, flags: ["admin", "noscript", "loading", "stale"], ...serverSpec,
+      name: "config|set", tips: ["request_policy:all_nodes", "response_policy:all_succeeded"], arity: -4, flags: ["admin", "noscript", "loading", "stale"],
       summary: "Set configuration parameters to the given values", since: "2.0.0",
       complexity: "O(N) when N is the number of configuration parameters provided",
       handler(c, argv) {
@@ -81,7 +74,7 @@ export const configCommand = command({
       },
     }),
     command({
-      name: "config|resetstat", arity: 2, flags: ["admin", "noscript", "loading", "stale"], ...serverSpec,
+      name: "config|resetstat", arity: 2, flags: ["admin", "noscript", "loading", "stale"],
       summary: "Reset the stats returned by INFO", since: "2.0.0",
       handler(c) {
         c.server.resetStats();
@@ -92,10 +85,10 @@ export const configCommand = command({
       },
     }),
     command({
-      name: "config|help", arity: 2, flags: ["loading", "stale"], ...serverSpec,
+      name: "config|help", arity: 2, flags: ["loading", "stale"],
       summary: "Show helpful text about the different subcommands", since: "5.0.0",
       handler: (c) =>
-        helpReply(c, [
+        c.reply.bulkStrings([
           "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
           "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
           "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
@@ -577,7 +570,7 @@ export const commandCommand = command({
       name: "command|help", arity: 2, flags: ["loading", "stale"], categories: ["connection"],
       summary: "Show helpful text about the different subcommands", since: "5.0.0",
       handler: (c) =>
-        helpReply(c, [
+        c.reply.bulkStrings([
           "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
           "(no subcommand)", "    Return details about all Redis commands.",
           "COUNT", "    Return the total number of commands in this Redis server.",
