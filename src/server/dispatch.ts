@@ -44,9 +44,13 @@ export function call(c: Client, cmd: Command, argv: Uint8Array[]): void {
   const start = performance.now();
   c.lastCommand = cmd.name;
   c.server.stats.totalCommands++;
+  const mark = c.reply.length;
   try {
     cmd.handler!(c, argv);
   } catch (e) {
+    // Whatever the handler wrote before failing is dropped: the client gets one error
+    // reply, never half a reply followed by an error.
+    c.reply.truncate(mark);
     if (e instanceof ReplyError) {
       c.reply.error(e.text);
       cmd.failedCalls++;
