@@ -62,13 +62,16 @@ describe("command line", () => {
   test("SIGTERM and SIGINT shut down cleanly with exit code 0 and Redis-style log lines", async () => {
     for (const signal of ["SIGTERM", "SIGINT"] as const) {
       const server = await startKvisBinary();
-      server.proc.kill(signal);
-      expect(await server.proc.exited).toBe(0);
-      const log = await server.output();
-      expect(log).toMatch(/^\d+:M \d\d \w{3} \d{4} \d\d:\d\d:\d\d\.\d{3} \* KVIS version=/m);
-      expect(log).toContain("Ready to accept connections tcp");
-      expect(log).toContain(`Received ${signal} scheduling shutdown`);
-      await server.stop();
+      try {
+        server.proc.kill(signal);
+        expect(await server.proc.exited).toBe(0);
+        const log = await server.output();
+        expect(log).toMatch(/^\d+:M \d\d \w{3} \d{4} \d\d:\d\d:\d\d\.\d{3} \* KVIS version=/m);
+        expect(log).toContain("Ready to accept connections tcp");
+        expect(log).toContain(`Received ${signal} scheduling shutdown`);
+      } finally {
+        await server.stop();
+      }
     }
   });
 });

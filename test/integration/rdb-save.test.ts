@@ -83,12 +83,17 @@ describe("SHUTDOWN SAVE", () => {
     const dir = tempDir();
     try {
       const first = await startKvisBinary(["--dbfilename", "mydb.rdb"], { dir });
-      const c = await RawClient.connect(first.port);
-      await fill(c);
-      const before = await snapshot(c);
-      c.write("*2\r\n$8\r\nSHUTDOWN\r\n$4\r\nSAVE\r\n");
-      expect(await c.readUntilClose()).toBe("");
-      expect(await first.proc.exited).toBe(0);
+      let before: string[];
+      try {
+        const c = await RawClient.connect(first.port);
+        await fill(c);
+        before = await snapshot(c);
+        c.write("*2\r\n$8\r\nSHUTDOWN\r\n$4\r\nSAVE\r\n");
+        expect(await c.readUntilClose()).toBe("");
+        expect(await first.proc.exited).toBe(0);
+      } finally {
+        await first.stop(); // a no-op once it has exited; kills it if an assertion failed first
+      }
       expect(readFileSync(join(dir, "mydb.rdb")).subarray(0, 9).toString()).toBe("REDIS0010");
 
       const second = await startKvisBinary(["--dbfilename", "mydb.rdb"], { dir });

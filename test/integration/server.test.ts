@@ -170,9 +170,12 @@ describe("CLIENT KILL and SHUTDOWN", () => {
 
   test("SHUTDOWN closes the server without a reply", async () => {
     const server = await startKvis();
-    const c = await RawClient.connect(server.port);
-    c.write(encodeCommand(["SHUTDOWN", "NOSAVE"]));
-    expect(await c.readUntilClose()).toBe("");
-    await server.stop();
+    try {
+      const c = await RawClient.connect(server.port);
+      c.write(encodeCommand(["SHUTDOWN", "NOSAVE"]));
+      expect(await c.readUntilClose()).toBe("");
+    } finally {
+      await server.stop();
+    }
   });
 });
