@@ -241,8 +241,9 @@ export const clientCommand = command({
           } else if (opt === "id" && args.remaining >= 1) {
             ids = new Set();
             while (args.hasNext()) {
+              // Only a non-integer is an error; an ID no client has simply matches nothing.
               const id = parseInt64(args.next());
-              if (id === undefined || id <= 0) throw new ReplyError("ERR Invalid client ID");
+              if (id === undefined) throw new ReplyError("ERR Invalid client ID");
               ids.add(id);
             }
           } else {

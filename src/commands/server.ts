@@ -229,7 +229,8 @@ export function buildInfo(server: Server, wanted: string[]): string {
     out.push(`# ${s === "commandstats" ? "Commandstats" : s === "errorstats" ? "Errorstats" : s === "cpu" ? "CPU" : s[0]!.toUpperCase() + s.slice(1)}`);
     out.push(...infoSection(server, s));
   }
-  return out.join("\r\n") + "\r\n";
+  // No matching section: Redis answers an empty string, not a bare CRLF.
+  return out.length === 0 ? "" : out.join("\r\n") + "\r\n";
 }
 
 function humanBytes(n: number): string {

@@ -30,6 +30,11 @@ describe("unknown commands and arity", () => {
     await p.same("CONFIG", "FOO");
     await p.same("CLIENT", "FOO");
     await p.same("COMMAND", "FOO");
+    await p.same("COMMAND", "LIST", "x");
+    await p.same("SHUTDOWN", "SAVE", "NOSAVE");
+    await p.same("SHUTDOWN", "FOO");
+    await p.same("INFO", "nosuchsection");
+    await p.same("HELLO", "3", "SETNAME", "a b");
   });
 });
 
@@ -125,8 +130,17 @@ describe("CLIENT", () => {
     await p.same("CLIENT", "GETNAME");
   });
 
+  test("LIST filters and their errors", async () => {
+    const p = pair();
+    for (const args of [["TYPE", "foo"], ["ID", "abc"], ["ID", "0"], ["ID", "-3"], ["FOO"], ["TYPE", "pubsub"], ["ID", "999999"]]) {
+      await p.same("CLIENT", "LIST", ...args);
+    }
+  });
+
   test("KILL errors", async () => {
     const p = pair();
+    await p.same("CLIENT", "KILL", "TYPE", "foo");
+    await p.same("CLIENT", "KILL", "ADDR");
     await p.same("CLIENT", "KILL", "1.2.3.4:5");
     await p.same("CLIENT", "KILL", "ID", "abc");
     await p.same("CLIENT", "KILL", "ID", "999999");
