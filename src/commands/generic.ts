@@ -64,19 +64,24 @@ export const keysCommand = command({
   complexity: "O(N) with N being the number of keys in the database",
   handler(c, argv) {
     const pattern = bytesToString(argv[1]!);
-    const all = pattern === "*";
-    const db = c.db;
-    const clockNow = now();
-    const found: string[] = [];
-    for (const key of db.dict.keys()) {
-      if (!all && !globMatch(pattern, key)) continue;
-      const when = db.expires.size > 0 ? db.expires.get(key) : undefined;
-      if (when !== undefined && when <= clockNow) continue;
-      found.push(key);
-    }
-    c.reply.bulkStrings(found);
+    c.reply.bulkStrings(c.db.liveKeys(pattern === "*" ? undefined : (key) => globMatch(pattern, key)));
   },
 });
+
+/**
+ * A client's expire time as an absolute deadline in ms: `when` in seconds (unitMs 1000) or
+ * milliseconds, plus `basetime` (now for the relative forms, 0 for the absolute ones).
+ * Undefined when the result leaves the 64-bit range, which Redis answers with
+ * "invalid expire time". Shared by the EXPIRE family and SET's EX/PX/EXAT/PXAT.
+ */
+export function absoluteDeadline(when: number, unitMs: 1 | 1000, basetime: number): number | undefined {
+  if (unitMs === 1000) {
+    if (when > INT64_MAX / 1000 || when < INT64_MIN / 1000) return undefined;
+    when *= 1000;
+  }
+  if (when > INT64_MAX - basetime) return undefined;
+  return when + basetime;
+}
 
 const enum ExpireFlag {
   None = 0,
@@ -91,7 +96,7 @@ const enum ExpireFlag {
  * for the absolute ones; `unitMs` is 1000 for seconds. Options are parsed before the time,
  * and a deadline already in the past deletes the key, as in Redis.
  */
-function expireGeneric(c: Client, argv: Uint8Array[], basetime: number, unitMs: number): void {
+function expireGeneric(c: Client, argv: Uint8Array[], basetime: number, unitMs: 1 | 1000): void {
   let flags = ExpireFlag.None;
   for (let i = 3; i < argv.length; i++) {
     const opt = lowerAscii(argv[i]!);
@@ -104,13 +109,8 @@ function expireGeneric(c: Client, argv: Uint8Array[], basetime: number, unitMs: 
   if (flags & ExpireFlag.NX && flags & (ExpireFlag.XX | ExpireFlag.GT | ExpireFlag.LT)) throw NX_XX_GT_LT;
   if (flags & ExpireFlag.GT && flags & ExpireFlag.LT) throw GT_LT;
 
-  let when = parseIntArg(argv[2]!);
-  if (unitMs === 1000) {
-    if (when > INT64_MAX / 1000 || when < INT64_MIN / 1000) throw invalidExpireTime(c.lastCommand);
-    when *= 1000;
-  }
-  if (when > INT64_MAX - basetime) throw invalidExpireTime(c.lastCommand);
-  when += basetime;
+  const when = absoluteDeadline(parseIntArg(argv[2]!), unitMs, basetime);
+  if (when === undefined) throw invalidExpireTime(c.lastCommand);
 
   const key = bytesToString(argv[1]!);
   const db = c.db;

@@ -8,8 +8,8 @@ import { SYNTAX_ERR, WRONGTYPE, invalidExpireTime } from "../errors.ts";
 import { bytesToString, lowerAscii } from "../resp/bytes.ts";
 import { parseIntArg } from "./args.ts";
 import { command } from "./command.ts";
+import { absoluteDeadline } from "./generic.ts";
 
-const INT64_MAX = 9223372036854775807;
 
 export const getCommand = command({
   name: "get", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["string"],
@@ -58,14 +58,12 @@ export const setCommand = command({
 
     let when = -1;
     if (expireArg !== undefined) {
-      when = parseIntArg(expireArg);
-      const seconds = (flags & (SetFlag.EX | SetFlag.EXAT)) !== 0;
-      if (when <= 0 || (seconds && when > INT64_MAX / 1000)) throw invalidExpireTime("set");
-      if (seconds) when *= 1000;
-      if (flags & (SetFlag.EX | SetFlag.PX)) {
-        if (when > INT64_MAX - now()) throw invalidExpireTime("set");
-        when += now();
-      }
+      const given = parseIntArg(expireArg);
+      const unitMs = flags & (SetFlag.EX | SetFlag.EXAT) ? 1000 : 1;
+      const basetime = flags & (SetFlag.EX | SetFlag.PX) ? now() : 0;
+      const deadline = given <= 0 ? undefined : absoluteDeadline(given, unitMs, basetime);
+      if (deadline === undefined) throw invalidExpireTime("set");
+      when = deadline;
     }
 
     const key = bytesToString(argv[1]!);

@@ -77,9 +77,20 @@ export class Database {
     return value;
   }
 
-  exists(key: string): boolean {
-    this.expireIfNeeded(key);
-    return this.dict.has(key);
+  /**
+   * Every key that has not expired, optionally filtered (KEYS). Expired keys are skipped
+   * rather than deleted, so a scan never changes the keyspace.
+   */
+  liveKeys(match?: (key: string) => boolean): string[] {
+    const clockNow = now();
+    const expires = this.expires;
+    const found: string[] = [];
+    for (const key of this.dict.keys()) {
+      if (match !== undefined && !match(key)) continue;
+      const when = expires.size > 0 ? expires.get(key) : undefined;
+      if (when === undefined || when > clockNow) found.push(key);
+    }
+    return found;
   }
 
   /** Store a value; the key's TTL is removed unless keepTtl (Redis's setKey). */
