@@ -6,6 +6,7 @@
  */
 import { resolve } from "node:path";
 import { parseIntStrict } from "./resp/bytes.ts";
+import type { Server } from "./server/server.ts";
 
 export type ParamType = "int" | "string" | "bool" | "enum" | "memory";
 
@@ -21,6 +22,8 @@ export interface Param {
   values?: readonly string[];
   /** A value check beyond the type, returning an error text. */
   check?: (value: string) => string | undefined;
+  /** What a run-time change does to the running server, beyond storing the value. */
+  apply?: (server: Server, value: string) => void;
 }
 
 export const PARAMS: readonly Param[] = [
@@ -29,11 +32,20 @@ export const PARAMS: readonly Param[] = [
   { name: "dir", type: "string", default: "./", mutable: false, description: "Working directory for the RDB file" },
   { name: "dbfilename", type: "string", default: "dump.rdb", mutable: true, description: "RDB file name inside dir", check: checkFileName },
   { name: "requirepass", type: "string", default: "", mutable: true, description: "Password for the default user (empty: none)" },
-  { name: "loglevel", type: "enum", default: "notice", values: ["debug", "verbose", "notice", "warning"], mutable: true, description: "Log verbosity" },
+  {
+    name: "loglevel", type: "enum", default: "notice", values: ["debug", "verbose", "notice", "warning"], mutable: true, description: "Log verbosity",
+    apply: (server, value) => (server.log.level = value as Server["log"]["level"]),
+  },
   { name: "logfile", type: "string", default: "", mutable: false, description: "Log file (empty: standard output)" },
   { name: "databases", type: "int", default: "16", min: 1, max: 2147483647, mutable: false, description: "Number of databases" },
   { name: "hz", type: "int", default: "10", min: 0, max: 2147483647, mutable: true, description: "Background task frequency (clamped to 1..500)" },
-  { name: "proto-max-bulk-len", type: "memory", default: "536870912", min: 1048576, max: Number.MAX_SAFE_INTEGER, mutable: true, description: "Largest bulk string accepted from clients" },
+  {
+    name: "proto-max-bulk-len", type: "memory", default: "536870912", min: 1048576, max: Number.MAX_SAFE_INTEGER, mutable: true,
+    description: "Largest bulk string accepted from clients",
+    apply: (server, value) => {
+      for (const c of server.clients.values()) c.parser.maxBulkLen = Number(value);
+    },
+  },
   // Reported truthfully so that tools which ask (redis-benchmark, redis-cli) are content:
   // KVIS has no save points and no AOF yet, so neither can be switched on.
   { name: "save", type: "string", default: "", mutable: false, description: "Save points (not yet supported: must stay empty)", check: (v) => (v.trim() === "" ? undefined : "save points are not supported yet") },

@@ -44,8 +44,7 @@ function checkPassword(c: Client, username: string, password: string): void {
     c.server.log.verbose(`Authentication failed for client id=${c.id}`);
     throw WRONGPASS;
   }
-  c.authenticated = true;
-  c.parser.authRequired = false;
+  c.setAuthenticated(true);
 }
 
 export const authCommand = command({
@@ -150,8 +149,7 @@ export const resetCommand = command({
     c.resp = 2;
     c.reply.resp = 2;
     c.name = "";
-    c.authenticated = c.server.config.get("requirepass") === "";
-    c.parser.authRequired = !c.authenticated;
+    c.setAuthenticated(c.server.config.get("requirepass") === "");
     c.reply.simple("RESET");
   },
 });

@@ -24,7 +24,8 @@ export class Client {
   name = "";
   libName = "";
   libVer = "";
-  authenticated: boolean;
+  /** Read through `authenticated`; change with setAuthenticated so the parser follows. */
+  private auth = false;
   /** The last command's full name, for CLIENT LIST's cmd=. */
   lastCommand = "NULL";
   /** Set by QUIT, a protocol error or CLIENT KILL: close once the replies are out. */
@@ -42,9 +43,18 @@ export class Client {
   ) {
     this.id = server.nextClientId++;
     this.db = server.keyspace.dbs[0]!;
-    this.authenticated = server.config.get("requirepass") === "";
-    this.parser.authRequired = !this.authenticated;
+    this.setAuthenticated(server.config.get("requirepass") === "");
     this.parser.maxBulkLen = server.config.int("proto-max-bulk-len");
+  }
+
+  get authenticated(): boolean {
+    return this.auth;
+  }
+
+  /** Before AUTH the parser also caps request sizes, as Redis does; both change together. */
+  setAuthenticated(yes: boolean): void {
+    this.auth = yes;
+    this.parser.authRequired = !yes;
   }
 
   /** The shared reply buffer; its protocol is this client's while its commands run. */

@@ -4,7 +4,7 @@
  * Redis's: load the dataset, then listen, then log "Ready to accept connections".
  */
 import type { TCPSocketListener } from "bun";
-import { Config } from "../config.ts";
+import { Config, findParam } from "../config.ts";
 import { Logger, type LogLevel } from "../log.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { Keyspace } from "../store/keyspace.ts";
@@ -58,7 +58,7 @@ export class Server {
     this.keyspace = new Keyspace(config.int("databases"));
     this.log.level = config.get("loglevel") as LogLevel;
     this.log.file = config.get("logfile");
-    config.onChange = (name, value) => this.applyConfig(name, value);
+    config.onChange = (name, value) => findParam(name)?.apply?.(this, value);
   }
 
   get port(): number {
@@ -172,11 +172,6 @@ export class Server {
     this.keyspace.stats.expiredKeys = 0;
     this.keyspace.stats.keyspaceHits = 0;
     this.keyspace.stats.keyspaceMisses = 0;
-  }
-
-  private applyConfig(name: string, value: string): void {
-    if (name === "loglevel") this.log.level = value as LogLevel;
-    if (name === "proto-max-bulk-len") for (const c of this.clients.values()) c.parser.maxBulkLen = Number(value);
   }
 
   /** Run when the server stops (the CLI exits the process). */

@@ -86,6 +86,23 @@ describe("QUIT and protocol errors", () => {
   });
 });
 
+describe("CONFIG SET at run time", () => {
+  test("a lower proto-max-bulk-len refuses larger bulks on existing connections", async () => {
+    const server = await startKvis();
+    try {
+      const c = await RawClient.connect(server.port);
+      expect(await c.call("CONFIG", "SET", "proto-max-bulk-len", "1mb")).toBe("+OK\r\n");
+      expect(await c.call("CONFIG", "GET", "proto-max-bulk-len")).toBe("*2\r\n$18\r\nproto-max-bulk-len\r\n$7\r\n1048576\r\n");
+      c.write(`*2\r\n$4\r\nECHO\r\n$${2 * 1024 * 1024}\r\n`);
+      expect(await c.readUntilClose()).toBe("-ERR Protocol error: invalid bulk length\r\n");
+      expect(await (await RawClient.connect(server.port)).call("CONFIG", "SET", "loglevel", "warning")).toBe("+OK\r\n");
+      expect(server.server.log.level).toBe("warning");
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe("active expiry", () => {
   test("100,000 short-TTL keys vanish from DBSIZE and memory without being accessed", async () => {
     const server = await startKvis({ hz: "100" });
