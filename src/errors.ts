@@ -47,6 +47,7 @@ export const NX_XX_GT_LT = err("ERR NX and XX, GT or LT options at the same time
 export const GT_LT = err("ERR GT and LT options at the same time are not compatible");
 export const NO_SUCH_CLIENT = err("ERR No such client");
 export const CLIENT_NAME_SPACES = err("ERR Client names cannot contain spaces, newlines or special characters.");
+export const NO_SHUTDOWN_IN_PROGRESS = err("ERR No shutdown in progress.");
 export const SHUTDOWN_FAILED = err("ERR Errors trying to SHUTDOWN. Check logs.");
 export const INTERNAL = err("ERR internal error");
 

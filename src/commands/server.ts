@@ -9,6 +9,7 @@ import {
   INVALID_FIRST_DB_INDEX,
   INVALID_SECOND_DB_INDEX,
   ReplyError,
+  NO_SHUTDOWN_IN_PROGRESS,
   SHUTDOWN_FAILED,
   SYNTAX_ERR,
   configSetError,
@@ -176,13 +177,17 @@ export const shutdownCommand = command({
   handler(c, argv) {
     let save = false;
     let nosave = false;
+    let abort = false;
     for (let i = 1; i < argv.length; i++) {
       const opt = lowerAscii(argv[i]!);
       if (opt === "save") save = true;
       else if (opt === "nosave") nosave = true;
-      else if (opt !== "now" && opt !== "force" && opt !== "abort") throw SYNTAX_ERR;
+      else if (opt === "abort") abort = true;
+      else if (opt !== "now" && opt !== "force") throw SYNTAX_ERR;
     }
-    if (save && nosave) throw SYNTAX_ERR;
+    if ((save && nosave) || (abort && argv.length > 2)) throw SYNTAX_ERR;
+    // KVIS shuts down at once, so there is never a pending shutdown to abort.
+    if (abort) throw NO_SHUTDOWN_IN_PROGRESS;
     // Without save points configured, only SAVE asks for a snapshot; a failed one keeps the
     // server up, as Redis does, rather than exiting without the data.
     if (save) {

@@ -33,6 +33,7 @@ describe("unknown commands and arity", () => {
     await p.same("COMMAND", "LIST", "x");
     await p.same("SHUTDOWN", "SAVE", "NOSAVE");
     await p.same("SHUTDOWN", "FOO");
+    for (const args of [["ABORT"], ["ABORT", "NOSAVE"], ["NOW", "ABORT"], ["FORCE", "ABORT"]]) await p.same("SHUTDOWN", ...args);
     await p.same("INFO", "nosuchsection");
     await p.same("HELLO", "3", "SETNAME", "a b");
   });
@@ -106,6 +107,20 @@ describe("CONFIG", () => {
     await p.same("CONFIG", "GET", "hz");
     await p.same("CONFIG", "SET", "hz", "10");
     await p.same("CONFIG", "RESETSTAT");
+  });
+});
+
+describe("RESET", () => {
+  test("returns the connection to database 0, RESP2 and no name", async () => {
+    const p = pair();
+    await p.same("SET", "in0", "x");
+    await p.same("SELECT", "3");
+    await p.same("CLIENT", "SETNAME", "before-reset");
+    await p.both("HELLO", "3");
+    await p.same("RESET");
+    await p.same("GET", "in0");
+    await p.same("CLIENT", "GETNAME");
+    await p.same("GET", "missing");
   });
 });
 
