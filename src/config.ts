@@ -46,6 +46,13 @@ export const PARAMS: readonly Param[] = [
       for (const c of server.clients.values()) c.parser.maxBulkLen = Number(value);
     },
   },
+  {
+    name: "replicaof", type: "string", default: "", mutable: false, description: 'Replicate from a master: "HOST PORT"',
+    check: (v) => (v.trim() === "" || /^\S+\s+\d{1,5}$/.test(v.trim()) ? undefined : "replicaof takes a host and a port"),
+  },
+  { name: "masterauth", type: "string", default: "", mutable: true, description: "Password this replica sends to its master" },
+  { name: "masteruser", type: "string", default: "", mutable: true, description: "User this replica authenticates as with its master" },
+  { name: "replica-read-only", type: "bool", default: "yes", mutable: true, description: "Refuse writes from clients while a replica" },
   // Reported truthfully so that tools which ask (redis-benchmark, redis-cli) are content:
   // KVIS has no save points and no AOF yet, so neither can be switched on.
   { name: "save", type: "string", default: "", mutable: false, description: "Save points (not yet supported: must stay empty)", check: (v) => (v.trim() === "" ? undefined : "save points are not supported yet") },

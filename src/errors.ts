@@ -35,6 +35,7 @@ export const SYNTAX_ERR = err("ERR syntax error");
 export const NOT_INTEGER = err("ERR value is not an integer or out of range");
 export const WRONGTYPE = err("WRONGTYPE Operation against a key holding the wrong kind of value");
 export const NOAUTH = err("NOAUTH Authentication required.");
+export const READONLY = err("READONLY You can't write against a read only replica.");
 export const WRONGPASS = err("WRONGPASS invalid username-password pair or user is disabled.");
 export const AUTH_NOT_CONFIGURED = err(
   "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",

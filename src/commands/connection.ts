@@ -165,7 +165,7 @@ export function clientInfoLine(c: Client, nowMs: number): string {
   const age = Math.floor((nowMs - c.createdAt) / 1000);
   const idle = Math.floor((nowMs - c.lastInteraction) / 1000);
   return (
-    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name} age=${age} idle=${idle} flags=N ` +
+    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name} age=${age} idle=${idle} flags=${c.masterLink ? "M" : "N"} ` +
     `db=${c.db.id} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 ` +
     `obl=0 oll=0 omem=${c.outputPending} tot-mem=0 events=r cmd=${c.lastCommand} user=default redir=-1 ` +
     `resp=${c.resp} lib-name=${c.libName} lib-ver=${c.libVer}`
@@ -252,8 +252,7 @@ export const clientCommand = command({
         let out = "";
         for (const other of c.server.clients.values()) {
           if (ids && !ids.has(other.id)) continue;
-          // Every KVIS client is a normal client until replication and pub/sub arrive.
-          if (type !== undefined && type !== "normal") continue;
+          if (type !== undefined && type !== clientType(other)) continue;
           out += clientInfoLine(other, nowMs) + "\n";
         }
         c.reply.verbatim(out);
@@ -330,7 +329,7 @@ function clientKill(c: Client, argv: Uint8Array[]): void {
     if (addr !== undefined && other.addr !== addr) continue;
     if (laddr !== undefined && other.laddr !== laddr) continue;
     if (user !== undefined && user !== "default") continue;
-    if (type !== undefined && type !== "normal") continue;
+    if (type !== undefined && type !== clientType(other)) continue;
     if (skipMe && other === c) continue;
     killClient(c, other);
     killed++;
@@ -342,4 +341,9 @@ function clientKill(c: Client, argv: Uint8Array[]): void {
 function killClient(self: Client, target: Client): void {
   if (target === self) self.closeAfterReply = true;
   else target.close();
+}
+
+/** CLIENT LIST / KILL TYPE of a client: the master link, or a normal client. */
+function clientType(c: Client): string {
+  return c.masterLink ? "master" : "normal";
 }

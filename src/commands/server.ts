@@ -21,6 +21,7 @@ import { KVIS_VERSION, REDIS_VERSION, type Server } from "../server/server.ts";
 import { Command, FLAG_ORDER, command } from "./command.ts";
 import { allCommands, findCommand } from "./table.ts";
 import { arch, totalmem } from "node:os";
+import { LinkState } from "../replication/replica.ts";
 
 export const configCommand = command({
   name: "config", arity: -2, flags: [], summary: "A container for server configuration commands", since: "2.0.0",
@@ -209,6 +210,49 @@ export const saveCommand = command({
   },
 });
 
+export const roleCommand = command({
+  name: "role", arity: 1, flags: ["noscript", "loading", "stale", "fast"], categories: ["admin", "dangerous"],
+  summary: "Return the role of the instance in the context of replication", since: "2.8.12",
+  handler(c) {
+    const link = c.server.replicaLink;
+    if (link === undefined) {
+      // KVIS does not serve replicas yet: offset 0 and an empty replica list are the truth.
+      c.reply.array(3);
+      c.reply.bulkString("master");
+      c.reply.integer(0);
+      c.reply.array(0);
+      return;
+    }
+    c.reply.array(5);
+    c.reply.bulkString("slave");
+    c.reply.bulkString(link.host);
+    c.reply.integer(link.port);
+    c.reply.bulkString(link.roleState);
+    c.reply.integer(link.reploff);
+  },
+});
+
+export const replconfCommand = command({
+  name: "replconf", arity: -1, flags: ["admin", "noscript", "loading", "stale", "allow-busy"], categories: [],
+  summary: "An internal command for configuring the replication stream", since: "3.0.0",
+  handler(c, argv) {
+    if (argv.length % 2 === 0) throw SYNTAX_ERR;
+    for (let i = 1; i < argv.length; i += 2) {
+      const option = lowerAscii(argv[i]!);
+      if (option === "getack") {
+        // Only a master may ask; Redis answers nothing at all, even to anyone else.
+        c.masterLink?.sendAck();
+        return;
+      }
+      if (option === "ack") return; // From replicas, which KVIS does not serve yet; no reply, as in Redis.
+      if (option !== "listening-port" && option !== "ip-address" && option !== "capa") {
+        throw new ReplyError(`ERR Unrecognized REPLCONF option: ${bytesToString(argv[i]!)}`);
+      }
+    }
+    c.reply.ok();
+  },
+});
+
 export const infoCommand = command({
   name: "info", tips: ["nondeterministic_output", "request_policy:all_shards", "response_policy:special"], arity: -1, flags: ["loading", "stale", "sentinel"], categories: ["dangerous"],
   summary: "Get information and statistics about the server", since: "1.0.0",
@@ -361,7 +405,34 @@ function infoSection(server: Server, section: string): string[] {
         `total_error_replies:${st.totalErrorReplies}`,
       ];
     }
-    case "replication":
+    case "replication": {
+      const link = server.replicaLink;
+      if (link !== undefined) {
+        const ioAgo = Math.floor((nowMs - link.lastIoMs) / 1000);
+        return [
+          `role:slave`,
+          `master_host:${link.host}`,
+          `master_port:${link.port}`,
+          `master_link_status:${link.linkUp ? "up" : "down"}`,
+          `master_last_io_seconds_ago:${link.linkUp ? ioAgo : -1}`,
+          `master_sync_in_progress:${link.state === LinkState.Transfer ? 1 : 0}`,
+          `slave_read_repl_offset:${Math.max(0, link.readOffset)}`,
+          `slave_repl_offset:${Math.max(0, link.reploff)}`,
+          `slave_priority:100`,
+          `slave_read_only:${server.replicaReadOnly ? 1 : 0}`,
+          `replica_announced:1`,
+          `connected_slaves:0`,
+          `master_failover_state:no-failover`,
+          `master_replid:${link.masterReplid === "?" ? server.runId : link.masterReplid}`,
+          `master_replid2:0000000000000000000000000000000000000000`,
+          `master_repl_offset:${Math.max(0, link.reploff)}`,
+          `second_repl_offset:-1`,
+          `repl_backlog_active:0`,
+          `repl_backlog_size:1048576`,
+          `repl_backlog_first_byte_offset:0`,
+          `repl_backlog_histlen:0`,
+        ];
+      }
       return [
         `role:master`,
         `connected_slaves:0`,
@@ -375,6 +446,7 @@ function infoSection(server: Server, section: string): string[] {
         `repl_backlog_first_byte_offset:0`,
         `repl_backlog_histlen:0`,
       ];
+    }
     case "cpu": {
       const u = process.resourceUsage();
       return [

@@ -41,7 +41,10 @@ interface PendingKey {
   expireAt: number;
 }
 
-/** Parse a whole RDB image and, once it has proven sound, store its keys. */
+/**
+ * Parse a whole RDB image and, once it has proven sound, store its keys. A master drops
+ * keys whose deadline has passed; a replica keeps them for its master to delete.
+ */
 export function loadRdb(data: Uint8Array, keyspace: Keyspace, name = "<memory>"): LoadResult {
   const r = new RdbCursor(data, name);
   const magic = bytesToString(r.bytes(5));
@@ -122,7 +125,7 @@ function store(keyspace: Keyspace, pending: PendingKey[], aux: Map<string, strin
   let expired = 0;
   for (const p of pending) {
     // A key already past its deadline is dropped when loading as a master, as Redis does.
-    if (p.expireAt !== -1 && p.expireAt <= clockNow) {
+    if (p.expireAt !== -1 && p.expireAt <= clockNow && !keyspace.replicaMode) {
       expired++;
       continue;
     }

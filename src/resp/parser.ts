@@ -54,6 +54,11 @@ export class RequestParser {
   maxBulkLen = 512 * 1024 * 1024;
   /** True while the client still has to AUTH: Redis then caps request sizes. */
   authRequired = false;
+  /**
+   * While the sink runs: the offset in the current read just past the request being
+   * dispatched. A replica counts its replication offset with it, request by request.
+   */
+  requestEnd = 0;
 
   private state = State.Start;
   private argv: Uint8Array[] = [];
@@ -140,7 +145,7 @@ export class RequestParser {
             // The whole bulk and its CRLF are in this read: keep a view, copy nothing.
             this.argv.push(chunk.subarray(pos, pos + size));
             pos += size + 2;
-            if (--this.remaining === 0 && !this.dispatch(sink)) return false;
+            if (--this.remaining === 0 && !this.dispatch(sink, pos)) return false;
             break;
           }
           // The bulk spans reads: allocate it once at its final size.
@@ -168,7 +173,7 @@ export class RequestParser {
           if (this.crlfLeft > 0) return true;
           this.argv.push(this.bulk);
           this.state = State.BulkHeader;
-          if (--this.remaining === 0 && !this.dispatch(sink)) return false;
+          if (--this.remaining === 0 && !this.dispatch(sink, pos)) return false;
           break;
         }
         case State.Inline: {
@@ -182,6 +187,7 @@ export class RequestParser {
           const args = splitInlineArgs(this.lineSrc, this.lineStart, this.lineEnd);
           if (args === undefined) throw PROTO_UNBALANCED_QUOTES;
           // An empty line is ignored (replicas send bare newlines as keep-alives).
+          this.requestEnd = pos;
           if (args.length > 0 && !sink(args)) return false;
           break;
         }
@@ -189,8 +195,9 @@ export class RequestParser {
     }
   }
 
-  private dispatch(sink: CommandSink): boolean {
+  private dispatch(sink: CommandSink, end: number): boolean {
     this.state = State.Start;
+    this.requestEnd = end;
     const keepGoing = sink(this.argv);
     this.argv.length = 0;
     return keepGoing;

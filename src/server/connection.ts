@@ -5,7 +5,6 @@
  * of it, the tail is kept and sent on `drain` before anything newer, so bytes are never
  * lost or reordered. Handlers see a Client as their context but never its socket.
  */
-import type { Socket } from "bun";
 import { ProtocolError } from "../errors.ts";
 import { RequestParser } from "../resp/parser.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
@@ -13,6 +12,25 @@ import type { Database } from "../store/keyspace.ts";
 import { updateClock } from "../clock.ts";
 import { processCommand } from "./dispatch.ts";
 import type { Server } from "./server.ts";
+
+/** What a Client needs of its socket: a listener's socket, or a replica's link to its master. */
+export interface ClientSocket {
+  write(data: Uint8Array): number;
+  end(): void;
+  terminate(): void;
+}
+
+/**
+ * A client that is a replica's link to its master: its commands are applied without
+ * replies (Redis answers its master only for REPLCONF GETACK, which the link sends itself),
+ * and each applied request advances the replication offset.
+ */
+export interface MasterLink {
+  /** Called after each request from the master, with where it ended in the current read. */
+  applied(requestEnd: number): void;
+  /** REPLCONF GETACK: acknowledge the offset now. */
+  sendAck(): void;
+}
 
 export class Client {
   readonly id: number;
@@ -33,13 +51,19 @@ export class Client {
   closed = false;
   private pendingOut: Uint8Array[] | null = null;
   private pendingBytes = 0;
-  private readonly sink = (argv: Uint8Array[]) => processCommand(this, argv);
+  private readonly sink = (argv: Uint8Array[]) => {
+    const keepGoing = processCommand(this, argv);
+    this.masterLink?.applied(this.parser.requestEnd);
+    return keepGoing;
+  };
 
   constructor(
     readonly server: Server,
-    private readonly socket: Socket<Client>,
+    private readonly socket: ClientSocket,
     readonly addr: string,
     readonly laddr: string,
+    /** Set for the client that carries a replica's stream from its master. */
+    readonly masterLink?: MasterLink,
   ) {
     this.id = server.nextClientId++;
     this.db = server.keyspace.dbs[0]!;
@@ -90,6 +114,15 @@ export class Client {
   flush(): void {
     const writer = this.server.writer;
     if (writer.length === 0) return;
+    if (this.masterLink !== undefined) {
+      // Replies to the master are dropped; an error among them means a command the master
+      // sent could not be applied, which must not pass silently (Redis logs it as critical).
+      const out = Buffer.from(writer.view()).toString("latin1");
+      const error = out.startsWith("-") ? out : out.match(/\r\n(-[^\r]*)/)?.[1];
+      if (error !== undefined) this.server.log.warning(`== CRITICAL == This replica failed to apply a command from its master: ${error.split("\r\n")[0]}`);
+      writer.reset();
+      return;
+    }
     this.send(writer.view());
     writer.reset();
   }

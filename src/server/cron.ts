@@ -1,8 +1,8 @@
 /**
  * The periodic job, run `hz` times a second as Redis's serverCron: it refreshes the cached
- * clock and runs the active expiry cycle with a quarter of the period as its time budget
- * (Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC). Later issues add replication pings and save
- * points here.
+ * clock, runs the active expiry cycle with a quarter of the period as its time budget
+ * (Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC), and on a replica sends the
+ * once-a-second REPLCONF ACK. Later issues add the master's replica pings and save points.
  */
 import { updateClock } from "../clock.ts";
 import type { Server } from "./server.ts";
@@ -10,11 +10,17 @@ import type { Server } from "./server.ts";
 /** Start the cron; returns a function that stops it. */
 export function startCron(server: Server): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let lastAck = 0;
   const tick = () => {
     const hz = Math.min(500, Math.max(1, server.config.int("hz")));
     const period = 1000 / hz;
-    updateClock();
+    const clockNow = updateClock();
     server.keyspace.activeExpireCycle(period / 4);
+    // A replica acknowledges its offset to its master once a second, as Redis does.
+    if (server.replicaLink !== undefined && clockNow - lastAck >= 1000) {
+      lastAck = clockNow;
+      server.replicaLink.sendAck();
+    }
     timer = setTimeout(tick, period);
   };
   timer = setTimeout(tick, 100);

@@ -6,9 +6,9 @@
  * replies and keeps the per-command statistics. Handlers never repeat these checks.
  */
 import type { Command } from "../commands/command.ts";
-import { F_NO_AUTH } from "../commands/command.ts";
+import { F_NO_AUTH, F_WRITE } from "../commands/command.ts";
 import { lookupCommand } from "../commands/table.ts";
-import { INTERNAL, NOAUTH, ReplyError, unknownCommand, unknownSubcommand, wrongArity } from "../errors.ts";
+import { INTERNAL, NOAUTH, READONLY, ReplyError, unknownCommand, unknownSubcommand, wrongArity } from "../errors.ts";
 import { bytesToString, lowerAscii } from "../resp/bytes.ts";
 import type { Client } from "./connection.ts";
 
@@ -33,6 +33,11 @@ export function processCommand(c: Client, argv: Uint8Array[]): boolean {
   }
   if (!c.authenticated && (cmd.flagBits & F_NO_AUTH) === 0) {
     reject(c, cmd, NOAUTH);
+    return true;
+  }
+  // A replica takes writes only from its master (replica-read-only).
+  if (c.server.replicaLink !== undefined && (cmd.flagBits & F_WRITE) !== 0 && c.masterLink === undefined && c.server.replicaReadOnly) {
+    reject(c, cmd, READONLY);
     return true;
   }
   call(c, cmd, argv);

@@ -12,6 +12,7 @@ import { loadRdbFile } from "../persistence/rdb-reader.ts";
 import { saveRdbFile } from "../persistence/rdb-writer.ts";
 import { Client } from "./connection.ts";
 import { startCron } from "./cron.ts";
+import { ReplicaLink } from "../replication/replica.ts";
 import { join } from "node:path";
 
 export const KVIS_VERSION = "0.1.0";
@@ -48,6 +49,8 @@ export class Server {
   /** The config file given on the command line, for INFO's config_file. */
   configFile = "";
   lastLoad = { keys: 0, expired: 0 };
+  /** Set while this server is a replica (`replicaof`). */
+  replicaLink: ReplicaLink | undefined;
   private memoryPeak = 0;
   private listeners: TCPSocketListener<Client>[] = [];
   private stopCron: (() => void) | undefined;
@@ -91,6 +94,14 @@ export class Server {
     this.stopCron = startCron(this);
     this.log.notice(`Server initialized`);
     this.log.notice(`Ready to accept connections tcp (${hosts.join(" ")} port ${this.port})`);
+    const master = this.config.get("replicaof").trim();
+    if (master !== "") {
+      const [host, port] = master.split(/\s+/) as [string, string];
+      this.keyspace.replicaMode = true;
+      this.log.role = "S";
+      this.replicaLink = new ReplicaLink(this, host, Number(port));
+      this.replicaLink.start();
+    }
   }
 
   private readonly socketHandlers: import("bun").SocketHandler<Client> = {
@@ -180,7 +191,12 @@ export class Server {
   }
 
   /** Stop listening, close every client and the cron. Idempotent. */
+  get replicaReadOnly(): boolean {
+    return this.config.get("replica-read-only") === "yes";
+  }
+
   stop(): void {
+    this.replicaLink?.stop();
     this.stopCron?.();
     this.stopCron = undefined;
     this.stopListening();

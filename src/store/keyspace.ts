@@ -44,29 +44,32 @@ export class Database {
   }
 
   /**
-   * Delete the key if its deadline has passed. Returns true when the key is (now) gone
-   * because it had expired.
+   * Delete the key if its deadline has passed. Returns true when the key has expired. A
+   * replica never deletes it here: as in Redis, it waits for the master's DEL and only
+   * reports the key missing to readers.
    */
   expireIfNeeded(key: string): boolean {
     if (this.expires.size === 0) return false;
     const when = this.expires.get(key);
     if (when === undefined || when > now()) return false;
-    this.deleteExpired(key);
+    if (!this.keyspace.replicaMode) this.deleteExpired(key);
     return true;
   }
 
   /** Look a key up for reading: expired keys are gone, hits and misses are counted. */
   lookupKeyRead(key: string): StoredValue | undefined {
-    this.expireIfNeeded(key);
-    const value = this.dict.get(key);
+    const value = this.expireIfNeeded(key) && this.keyspace.replicaMode ? undefined : this.dict.get(key);
     if (value === undefined) this.keyspace.stats.keyspaceMisses++;
     else this.keyspace.stats.keyspaceHits++;
     return value;
   }
 
-  /** Look a key up for a write: expired keys are gone, nothing is counted. */
+  /**
+   * Look a key up for a write: expired keys are gone, nothing is counted. On a replica the
+   * only writer is the master, whose commands must see the key as it still is.
+   */
   lookupKeyWrite(key: string): StoredValue | undefined {
-    this.expireIfNeeded(key);
+    if (!this.keyspace.replicaMode) this.expireIfNeeded(key);
     return this.dict.get(key);
   }
 
@@ -169,6 +172,8 @@ export class Keyspace {
   readonly dbs: readonly Database[];
   /** Changes since the last save: Redis's server.dirty. */
   dirty = 0;
+  /** A replica keeps expired keys until its master deletes them (no active expiry either). */
+  replicaMode = false;
   readonly stats: KeyspaceStats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
 
   constructor(databases: number) {
@@ -197,6 +202,7 @@ export class Keyspace {
    * (Redis gives the slow cycle 25% of each cron period).
    */
   activeExpireCycle(budgetMs: number): number {
+    if (this.replicaMode) return 0;
     const stopAt = performance.now() + budgetMs;
     const clockNow = now();
     let expired = 0;

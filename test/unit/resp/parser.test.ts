@@ -177,3 +177,22 @@ describe("protocol errors", () => {
     expect(r.requests[0]!.length).toBe(n);
   });
 });
+
+describe("requestEnd", () => {
+  test("points just past each request in the current read, however the stream is split", () => {
+    const input = bytes("*1\r\n$4\r\nPING\r\nECHO x\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
+    for (const chunks of deliveries(Buffer.from(input).toString("latin1"))) {
+      const p = new RequestParser();
+      const ends: number[] = [];
+      let base = 0;
+      for (const c of chunks) {
+        p.feed(c, () => {
+          ends.push(base + p.requestEnd);
+          return true;
+        });
+        base += c.length;
+      }
+      expect(ends).toEqual([14, 22, input.length]);
+    }
+  });
+});

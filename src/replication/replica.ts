@@ -1,0 +1,350 @@
+/**
+ * The replica side of Redis's replication protocol: the link a replica keeps to its
+ * master. An explicit state machine drives the handshake (PING, AUTH, REPLCONF
+ * listening-port, REPLCONF capa eof capa psync2, PSYNC), receives the snapshot in either
+ * form (`$<len>` from disk, or `$EOF:<mark>` when the master syncs disklessly), loads it,
+ * then applies the command stream through a master Client whose replies are dropped. The
+ * offset advances request by request exactly as Redis counts it, and is acknowledged with
+ * REPLCONF ACK every second and on GETACK. A broken link reconnects and asks to continue
+ * from where it stopped (PSYNC <replid> <offset+1>), falling back to a full sync.
+ */
+import type { Socket } from "bun";
+import { loadRdb } from "../persistence/rdb-reader.ts";
+import { bytesToString } from "../resp/bytes.ts";
+import { Client, type MasterLink } from "../server/connection.ts";
+import type { Server } from "../server/server.ts";
+
+export const enum LinkState {
+  /** Waiting to (re)connect. */
+  Connect,
+  Connecting,
+  /** Connected, exchanging PING/AUTH/REPLCONF/PSYNC. */
+  Handshake,
+  /** Receiving the snapshot. */
+  Transfer,
+  /** Applying the command stream. */
+  Connected,
+}
+
+const enum Step {
+  Ping,
+  Auth,
+  Port,
+  Capa,
+  Psync,
+}
+
+const RECONNECT_MS = 1000;
+const EOF_MARK_LEN = 40;
+
+export class ReplicaLink implements MasterLink {
+  state = LinkState.Connect;
+  /** The master's replication ID, "?" until the first sync. */
+  masterReplid = "?";
+  /** Offset of the last request applied: Redis's master->reploff. -1 before any sync. */
+  reploff = -1;
+  /** Offset of the last byte read from the master (slave_read_repl_offset). */
+  readOffset = -1;
+  lastIoMs = 0;
+  syncStartedMs = 0;
+  private socket: Socket<undefined> | undefined;
+  private step = Step.Ping;
+  private pending = new Uint8Array(0);
+  private transfer: { size: number; eofMark: string | undefined; chunks: Uint8Array[]; received: number } | undefined;
+  private masterClient: Client | undefined;
+  private chunkBase = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly server: Server,
+    readonly host: string,
+    readonly port: number,
+  ) {}
+
+  /** INFO's master_link_status. */
+  get linkUp(): boolean {
+    return this.state === LinkState.Connected;
+  }
+
+  /** ROLE's name for the state, as Redis reports it. */
+  get roleState(): string {
+    switch (this.state) {
+      case LinkState.Connect:
+        return "connect";
+      case LinkState.Connecting:
+        return "connecting";
+      case LinkState.Handshake:
+        return "handshake";
+      case LinkState.Transfer:
+        return "sync";
+      case LinkState.Connected:
+        return "connected";
+    }
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    this.socket?.terminate();
+  }
+
+  private log(message: string): void {
+    this.server.log.notice(message);
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    this.state = LinkState.Connecting;
+    this.log(`Connecting to MASTER ${this.host}:${this.port}`);
+    Bun.connect({
+      hostname: this.host,
+      port: this.port,
+      socket: {
+        binaryType: "uint8array",
+        open: (socket) => {
+          this.socket = socket;
+          this.state = LinkState.Handshake;
+          this.step = Step.Ping;
+          this.pending = new Uint8Array(0);
+          this.lastIoMs = Date.now();
+          this.log("MASTER <-> REPLICA sync started");
+          this.send(["PING"]);
+        },
+        data: (_socket, chunk) => this.onData(chunk),
+        close: () => this.onLinkLost(),
+        error: () => this.onLinkLost(),
+        connectError: () => this.onLinkLost(),
+      },
+    }).catch(() => this.onLinkLost());
+  }
+
+  private onLinkLost(): void {
+    if (this.state === LinkState.Connect) return;
+    if (this.state === LinkState.Connected) this.log("Connection with master lost.");
+    else this.server.log.warning(`Error condition on socket for SYNC: link to ${this.host}:${this.port} closed`);
+    this.state = LinkState.Connect;
+    this.socket = undefined;
+    this.transfer = undefined;
+    if (this.masterClient) {
+      this.masterClient.onClosed();
+      this.masterClient = undefined;
+    }
+    if (!this.stopped) this.reconnectTimer = setTimeout(() => this.connect(), RECONNECT_MS);
+  }
+
+  private send(args: string[]): void {
+    let out = `*${args.length}\r\n`;
+    for (const a of args) out += `$${Buffer.byteLength(a, "latin1")}\r\n${a}\r\n`;
+    this.socket?.write(Buffer.from(out, "latin1"));
+  }
+
+  /** REPLCONF ACK <offset>: every second from the cron, on GETACK, and after a sync. */
+  sendAck(): void {
+    if (this.state === LinkState.Connected) this.send(["REPLCONF", "ACK", String(this.reploff)]);
+  }
+
+  /** The master client applied a request ending at `requestEnd` in the current read. */
+  applied(requestEnd: number): void {
+    this.reploff = this.chunkBase + requestEnd;
+  }
+
+  private fail(reason: string): void {
+    this.server.log.warning(`Master ${this.host}:${this.port} refused replication: ${reason}`);
+    this.socket?.end();
+  }
+
+  private onData(chunk: Uint8Array): void {
+    this.lastIoMs = Date.now();
+    if (this.state === LinkState.Connected) return this.feedStream(chunk);
+    const merged = new Uint8Array(this.pending.length + chunk.length);
+    merged.set(this.pending);
+    merged.set(chunk, this.pending.length);
+    this.pending = merged;
+    while (this.pending.length > 0 && this.state === LinkState.Handshake) {
+      const line = this.takeLine();
+      if (line === undefined) return;
+      this.onHandshakeReply(line);
+    }
+    // The replies above move the state on; re-read it rather than trust the loop's narrowing.
+    const state = this.state as LinkState;
+    if (state === LinkState.Transfer) this.onTransferData();
+    else if (state === LinkState.Connected && this.pending.length > 0) {
+      const rest = this.pending;
+      this.pending = new Uint8Array(0);
+      this.feedStream(rest);
+    }
+  }
+
+  private takeLine(): string | undefined {
+    const nl = this.pending.indexOf(0x0a);
+    if (nl < 0) return undefined;
+    const end = nl > 0 && this.pending[nl - 1] === 0x0d ? nl - 1 : nl;
+    const line = bytesToString(this.pending.subarray(0, end));
+    this.pending = this.pending.subarray(nl + 1);
+    return line;
+  }
+
+  private onHandshakeReply(line: string): void {
+    // A master busy preparing the snapshot sends bare newlines to keep the link alive.
+    if (line === "") return;
+    const config = this.server.config;
+    switch (this.step) {
+      case Step.Ping:
+        // NOAUTH is expected here when the master wants a password: AUTH comes next.
+        if (line.startsWith("-") && !line.startsWith("-NOAUTH") && !line.startsWith("-NOPERM")) return this.fail(`PING: ${line}`);
+        this.log("Master replied to PING, replication can continue...");
+        if (config.get("masterauth") !== "") {
+          this.step = Step.Auth;
+          const user = config.get("masteruser");
+          return this.send(user === "" ? ["AUTH", config.get("masterauth")] : ["AUTH", user, config.get("masterauth")]);
+        }
+        return this.sendPort();
+      case Step.Auth:
+        if (!line.startsWith("+")) return this.fail(`AUTH: ${line}`);
+        return this.sendPort();
+      case Step.Port:
+        // Like Redis, a master that does not understand REPLCONF is not a reason to stop.
+        if (line.startsWith("-")) this.log(`(Non critical) Master does not understand REPLCONF listening-port: ${line}`);
+        this.step = Step.Capa;
+        return this.send(["REPLCONF", "capa", "eof", "capa", "psync2"]);
+      case Step.Capa:
+        if (line.startsWith("-")) this.log(`(Non critical) Master does not understand REPLCONF capa: ${line}`);
+        this.step = Step.Psync;
+        if (this.reploff < 0) this.log("Partial resynchronization not possible (no cached master)");
+        else this.log(`Trying a partial resynchronization (request ${this.masterReplid}:${this.reploff + 1}).`);
+        return this.send(["PSYNC", this.masterReplid, String(this.reploff < 0 ? -1 : this.reploff + 1)]);
+      case Step.Psync:
+        return this.onPsyncReply(line);
+    }
+  }
+
+  private sendPort(): void {
+    this.step = Step.Port;
+    this.send(["REPLCONF", "listening-port", String(this.server.port)]);
+  }
+
+  private onPsyncReply(line: string): void {
+    const parts = line.split(" ");
+    if (parts[0] === "+FULLRESYNC" && parts.length >= 3) {
+      this.masterReplid = parts[1]!;
+      this.readOffset = Number(parts[2]);
+      this.log(`Full resync from master: ${this.masterReplid}:${this.readOffset}`);
+      this.state = LinkState.Transfer;
+      this.syncStartedMs = Date.now();
+      this.transfer = undefined;
+      return;
+    }
+    if (parts[0] === "+CONTINUE") {
+      if (parts[1] !== undefined && parts[1] !== this.masterReplid) {
+        this.log(`Master replication ID changed to ${parts[1]}`);
+        this.masterReplid = parts[1];
+      }
+      this.log("Successful partial resynchronization with master.");
+      this.readOffset = this.reploff;
+      this.startStream();
+      this.log("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
+      return;
+    }
+    this.fail(`PSYNC: ${line}`);
+  }
+
+  /** Collect the snapshot, in the `$<len>` form or the diskless `$EOF:<mark>` form. */
+  private onTransferData(): void {
+    if (this.transfer === undefined) {
+      // Newlines may still arrive before the payload header.
+      while (this.pending[0] === 0x0a) this.pending = this.pending.subarray(1);
+      const header = this.takeLine();
+      if (header === undefined) return;
+      if (!header.startsWith("$")) return this.fail(`bad snapshot header: ${header}`);
+      if (header.startsWith("$EOF:")) {
+        this.transfer = { size: -1, eofMark: header.slice(5, 5 + EOF_MARK_LEN), chunks: [], received: 0 };
+        this.log("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
+      } else {
+        this.transfer = { size: Number(header.slice(1)), eofMark: undefined, chunks: [], received: 0 };
+        this.log(`MASTER <-> REPLICA sync: receiving ${this.transfer.size} bytes from master to disk`);
+      }
+    }
+    const t = this.transfer;
+    if (this.pending.length > 0) {
+      t.chunks.push(this.pending.slice());
+      t.received += this.pending.length;
+      this.pending = new Uint8Array(0);
+    }
+    let payload: Uint8Array;
+    let rest = new Uint8Array(0);
+    if (t.eofMark === undefined) {
+      if (t.received < t.size) return;
+      const all = Buffer.concat(t.chunks);
+      payload = all.subarray(0, t.size);
+      rest = all.subarray(t.size);
+    } else {
+      // The payload ends with the mark; the master sends nothing more until our first ACK.
+      const all = Buffer.concat(t.chunks);
+      t.chunks = [all];
+      if (all.length < EOF_MARK_LEN || all.subarray(all.length - EOF_MARK_LEN).toString("latin1") !== t.eofMark) return;
+      payload = all.subarray(0, all.length - EOF_MARK_LEN);
+    }
+    this.transfer = undefined;
+    if (!this.loadSnapshot(payload)) return;
+    this.startStream();
+    // The first ACK puts this replica online on the master (needed after a diskless sync).
+    this.sendAck();
+    if (rest.length > 0) this.feedStream(rest);
+  }
+
+  /** Replace the dataset with the snapshot; false (link closed, retried later) if it cannot load. */
+  private loadSnapshot(payload: Uint8Array): boolean {
+    const keyspace = this.server.keyspace;
+    this.log("MASTER <-> REPLICA sync: Flushing old data");
+    keyspace.flushAll();
+    this.log("MASTER <-> REPLICA sync: Loading DB in memory");
+    const start = performance.now();
+    let streamDb = 0;
+    try {
+      const result = loadRdb(payload, keyspace, `snapshot from ${this.host}:${this.port}`);
+      streamDb = Number(result.aux.get("repl-stream-db") ?? 0);
+      this.log(`Done loading RDB, keys loaded: ${result.keys}, keys expired: ${result.expired}.`);
+    } catch (e) {
+      // A snapshot KVIS cannot load leaves it empty rather than half-loaded; keep trying.
+      keyspace.flushAll();
+      this.server.log.warning(`Failed trying to load the MASTER synchronization DB from socket: ${(e as Error).message}`);
+      this.socket?.end();
+      return false;
+    }
+    this.reploff = this.readOffset;
+    this.pendingDb = streamDb;
+    this.log(`MASTER <-> REPLICA sync: Finished with success (${((performance.now() - start) / 1000).toFixed(3)} seconds)`);
+    return true;
+  }
+
+  /** The database the stream continues in after a full sync (the snapshot's repl-stream-db). */
+  private pendingDb = 0;
+
+  private startStream(): void {
+    this.state = LinkState.Connected;
+    const socket = this.socket!;
+    const client = new Client(
+      this.server,
+      { write: (d) => d.length, end: () => socket.end(), terminate: () => socket.terminate() },
+      `${this.host}:${this.port}`,
+      `:${this.server.port}`,
+      this,
+    );
+    client.setAuthenticated(true);
+    client.db = this.server.keyspace.dbs[this.pendingDb] ?? client.db;
+    this.server.clients.set(client.id, client);
+    this.masterClient = client;
+  }
+
+  private feedStream(chunk: Uint8Array): void {
+    this.chunkBase = this.readOffset;
+    this.readOffset += chunk.length;
+    this.masterClient?.onData(chunk);
+  }
+}

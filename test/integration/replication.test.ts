@@ -1,0 +1,164 @@
+/**
+ * KVIS as a replica of a real redis-server 7 master: full sync in both snapshot forms,
+ * the command stream applied with Redis's offsets (the master sees our ACKs match its own
+ * offset), read-only, Redis's replica expiry rules, partial resync after a broken link,
+ * masterauth, and the --replicaof flag of the compiled binary.
+ */
+import { describe, expect, test } from "bun:test";
+import { RawClient } from "../helpers/resp.ts";
+import { type ChildServer, startKvis, startKvisBinary, startRedis, waitFor } from "../helpers/servers.ts";
+
+const all = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i));
+
+/** Every key of databases 0-15 with its value and absolute expiry, as raw replies. */
+async function dataset(c: RawClient): Promise<string[]> {
+  const out: string[] = [];
+  for (let db = 0; db < 16; db++) {
+    await c.call("SELECT", String(db));
+    const keysReply = await c.call("KEYS", "*");
+    const keys = keysReply.split("\r\n").slice(1, -1).filter((_, i) => i % 2 === 1).sort();
+    for (const key of keys) out.push(`${db}`, key, await c.call("GET", key), await c.call("PEXPIRETIME", key));
+  }
+  await c.call("SELECT", "0");
+  return out;
+}
+
+const field = (info: string, name: string) => new RegExp(`^${name}:(.*)$`, "m").exec(info.replace(/\r/g, ""))?.[1];
+
+/** Wait until the master lists one online replica whose acknowledged offset equals its own. */
+async function waitCaughtUp(master: RawClient): Promise<void> {
+  await waitFor(async () => {
+    const info = await master.call("INFO", "replication");
+    const slave = field(info, "slave0");
+    return slave !== undefined && slave.includes("state=online") && slave.includes(`offset=${field(info, "master_repl_offset")},`);
+  }, 20_000, "the replica to acknowledge the master's offset");
+}
+
+async function withMasterAndReplica(
+  masterArgs: string[],
+  replicaOptions: Record<string, string>,
+  body: (m: RawClient, r: RawClient, redis: ChildServer) => Promise<void>,
+): Promise<void> {
+  // Redis 7.0 syncs disklessly after a 5 s delay by default; tests choose the form and skip the wait.
+  const redis = await startRedis(["--repl-diskless-sync-delay", "0", ...masterArgs]);
+  const kvis = await startKvis({ replicaof: `127.0.0.1 ${redis.port}`, ...replicaOptions });
+  const m = await RawClient.connect(redis.port);
+  const r = await RawClient.connect(kvis.port);
+  try {
+    await body(m, r, redis);
+  } finally {
+    m.close();
+    r.close();
+    await kvis.stop();
+    await redis.stop();
+  }
+}
+
+async function seed(m: RawClient): Promise<void> {
+  await m.call("SET", "plain", "hello");
+  await m.call("SET", "number", "12345");
+  await m.call("SET", "long", "compressible ".repeat(500));
+  await m.call("SET", all, all);
+  await m.call("SET", "ttl", "v", "EX", "5000");
+  await m.call("SELECT", "3");
+  await m.call("SET", "in3", "three");
+  await m.call("SELECT", "0");
+}
+
+async function writeLoad(m: RawClient): Promise<void> {
+  await m.call("SET", "after", "1");
+  await m.call("SET", "after-ttl", "x", "EX", "1000");
+  await m.call("DEL", "plain");
+  await m.call("EXPIRE", "number", "3000");
+  await m.call("PERSIST", "ttl");
+  await m.call("SELECT", "7");
+  for (let i = 0; i < 200; i++) await m.call("SET", `bulk:${i}`, `value ${i}`);
+  await m.call("SELECT", "3");
+  await m.call("FLUSHDB");
+  await m.call("SET", "in3-again", "yes");
+  await m.call("SELECT", "0");
+}
+
+describe("KVIS replica of a real Redis master", () => {
+  test("full sync from disk, then the stream: same data, acknowledged offsets, read-only", async () => {
+    await withMasterAndReplica(["--repl-diskless-sync", "no"], {}, async (m, r) => {
+      await seed(m);
+      await waitFor(async () => field(await r.call("INFO", "replication"), "master_link_status") === "up", 20_000, "link up");
+      await writeLoad(m);
+      await waitCaughtUp(m);
+      expect(await dataset(r)).toEqual(await dataset(m));
+
+      const info = await r.call("INFO", "replication");
+      expect(field(info, "role")).toBe("slave");
+      expect(field(info, "master_repl_offset")).toBe(field(await m.call("INFO", "replication"), "master_repl_offset"));
+      expect(await r.call("SET", "x", "y")).toBe("-READONLY You can't write against a read only replica.\r\n");
+      expect(await r.call("ROLE")).toMatch(/^\*5\r\n\$5\r\nslave\r\n\$9\r\n127\.0\.0\.1\r\n:\d+\r\n\$9\r\nconnected\r\n:\d+\r\n$/);
+      expect(await r.call("CLIENT", "LIST", "TYPE", "master")).toContain("flags=M");
+    });
+  });
+
+  test("diskless sync (the $EOF: form) gives the same data", async () => {
+    await withMasterAndReplica(["--repl-diskless-sync", "yes"], {}, async (m, r) => {
+      await seed(m);
+      await waitFor(async () => field(await r.call("INFO", "replication"), "master_link_status") === "up", 20_000, "link up");
+      await writeLoad(m);
+      await waitCaughtUp(m);
+      expect(await dataset(r)).toEqual(await dataset(m));
+    });
+  });
+
+  test("a broken link reconnects and continues with a partial resync", async () => {
+    await withMasterAndReplica([], {}, async (m, r) => {
+      await seed(m);
+      await waitCaughtUp(m);
+      expect(await m.call("CLIENT", "KILL", "TYPE", "replica")).toBe(":1\r\n");
+      await m.call("SET", "while-down", "1");
+      await waitCaughtUp(m);
+      expect(field(await m.call("INFO", "stats"), "sync_partial_ok")).toBe("1");
+      expect(field(await m.call("INFO", "stats"), "sync_full")).toBe("1");
+      await writeLoad(m);
+      await waitCaughtUp(m);
+      expect(await dataset(r)).toEqual(await dataset(m));
+    });
+  });
+
+  test("an expired key reads as missing on the replica but stays until the master deletes it", async () => {
+    await withMasterAndReplica(["--enable-debug-command", "yes"], {}, async (m, r) => {
+      // With active expiry off on the master, nothing deletes the key but a read on the master.
+      expect(await m.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")).toBe("+OK\r\n");
+      await m.call("SET", "short", "v", "PX", "150");
+      await waitCaughtUp(m);
+      await Bun.sleep(300);
+      expect(await r.call("GET", "short")).toBe("$-1\r\n");
+      expect(await r.call("DBSIZE")).toBe(":1\r\n");
+      expect(await m.call("GET", "short")).toBe("$-1\r\n"); // the master expires it and sends DEL
+      await waitFor(async () => (await r.call("DBSIZE")) === ":0\r\n", 10_000, "the master's DEL to arrive");
+    });
+  });
+
+  test("masterauth authenticates to a master with requirepass", async () => {
+    await withMasterAndReplica(["--requirepass", "sekret"], { masterauth: "sekret" }, async (m, r) => {
+      expect(await m.call("AUTH", "sekret")).toBe("+OK\r\n");
+      await m.call("SET", "guarded", "yes");
+      await waitCaughtUp(m);
+      expect(await r.call("GET", "guarded")).toBe("$3\r\nyes\r\n");
+    });
+  });
+
+  test("./kvis --replicaof \"HOST PORT\" replicates", async () => {
+    const redis = await startRedis(["--repl-diskless-sync-delay", "0"]);
+    const m = await RawClient.connect(redis.port);
+    const kvis = await startKvisBinary(["--replicaof", `127.0.0.1 ${redis.port}`]);
+    try {
+      await m.call("SET", "from-cli", "ok");
+      await waitCaughtUp(m);
+      const r = await RawClient.connect(kvis.port);
+      expect(await r.call("GET", "from-cli")).toBe("$2\r\nok\r\n");
+      r.close();
+    } finally {
+      m.close();
+      await kvis.stop();
+      await redis.stop();
+    }
+  });
+});
