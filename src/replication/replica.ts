@@ -50,7 +50,9 @@ export class ReplicaLink implements MasterLink {
   private socket: Socket<undefined> | undefined;
   private step = Step.Ping;
   private pending = new Uint8Array(0);
-  private transfer: { size: number; eofMark: string | undefined; chunks: Uint8Array[]; received: number } | undefined;
+  private transfer:
+    | { size: number; eofMark: string | undefined; chunks: Uint8Array[]; received: number; tail: string }
+    | undefined;
   private masterClient: Client | undefined;
   private chunkBase = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -263,17 +265,20 @@ export class ReplicaLink implements MasterLink {
       if (header === undefined) return;
       if (!header.startsWith("$")) return this.fail(`bad snapshot header: ${header}`);
       if (header.startsWith("$EOF:")) {
-        this.transfer = { size: -1, eofMark: header.slice(5, 5 + EOF_MARK_LEN), chunks: [], received: 0 };
+        this.transfer = { size: -1, eofMark: header.slice(5, 5 + EOF_MARK_LEN), chunks: [], received: 0, tail: "" };
         this.log("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
       } else {
-        this.transfer = { size: Number(header.slice(1)), eofMark: undefined, chunks: [], received: 0 };
+        this.transfer = { size: Number(header.slice(1)), eofMark: undefined, chunks: [], received: 0, tail: "" };
         this.log(`MASTER <-> REPLICA sync: receiving ${this.transfer.size} bytes from master to disk`);
       }
     }
     const t = this.transfer;
     if (this.pending.length > 0) {
-      t.chunks.push(this.pending.slice());
-      t.received += this.pending.length;
+      const piece = this.pending.slice();
+      t.chunks.push(piece);
+      t.received += piece.length;
+      // Only the last bytes matter for spotting the end mark: no re-scan of the payload.
+      t.tail = (t.tail + bytesToString(piece.subarray(Math.max(0, piece.length - EOF_MARK_LEN)))).slice(-EOF_MARK_LEN);
       this.pending = new Uint8Array(0);
     }
     let payload: Uint8Array;
@@ -285,9 +290,8 @@ export class ReplicaLink implements MasterLink {
       rest = all.subarray(t.size);
     } else {
       // The payload ends with the mark; the master sends nothing more until our first ACK.
+      if (t.tail !== t.eofMark) return;
       const all = Buffer.concat(t.chunks);
-      t.chunks = [all];
-      if (all.length < EOF_MARK_LEN || all.subarray(all.length - EOF_MARK_LEN).toString("latin1") !== t.eofMark) return;
       payload = all.subarray(0, all.length - EOF_MARK_LEN);
     }
     this.transfer = undefined;
