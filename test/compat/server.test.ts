@@ -110,6 +110,16 @@ describe("CONFIG", () => {
   });
 });
 
+describe("ROLE and REPLCONF from an ordinary client", () => {
+  test("answers as a Redis master with no replicas answers", async () => {
+    const p = pair();
+    await p.same("ROLE");
+    for (const args of [[], ["foo", "bar"], ["listening-port"], ["listening-port", "1234"], ["capa", "eof", "capa", "psync2"], ["ip-address", "1.2.3.4"]]) {
+      await p.same("REPLCONF", ...args);
+    }
+  });
+});
+
 describe("RESET", () => {
   test("returns the connection to database 0, RESP2 and no name", async () => {
     const p = pair();
