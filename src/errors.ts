@@ -92,3 +92,14 @@ export const PROTO_UNAUTH_BULK = new ProtocolError("unauthenticated bulk length"
 export function protoExpectedDollar(got: number): ProtocolError {
   return new ProtocolError(`expected '$', got '${String.fromCharCode(got)}'`);
 }
+
+// Strings and numbers.
+export const NOT_FLOAT = err("ERR value is not a valid float");
+export const INCR_OVERFLOW = err("ERR increment or decrement would overflow");
+export const DECR_OVERFLOW = err("ERR decrement would overflow");
+export const INCR_NAN = err("ERR increment would produce NaN or Infinity");
+export const STRING_TOO_LONG = err("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+export const OFFSET_OUT_OF_RANGE = err("ERR offset is out of range");
+export const LCS_NOT_STRINGS = err("ERR The specified keys must contain string values");
+export const LCS_LEN_AND_IDX = err("ERR If you want both the length and indexes, please just use IDX.");
+export const LCS_TOO_BIG = err("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");

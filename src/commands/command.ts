@@ -55,6 +55,19 @@ export interface KeySpec {
   /** Key-spec flags as COMMAND INFO lists them; default RO+access for readonly, RW+update otherwise. */
   flags?: string[];
   notes?: string;
+  /** The range's limit (Redis's find_keys range limit), 0 when absent. */
+  limit?: number;
+}
+
+/**
+ * One of Redis 7's key specs, for commands whose keys one first/last/step cannot
+ * describe (RENAME's two keys with different flags, ZUNIONSTORE's key count...).
+ */
+export interface FullKeySpec {
+  flags: string[];
+  notes?: string;
+  begin: { index: number } | { keyword: string; startfrom: number } | "unknown";
+  find: { lastkey: number; keystep: number; limit: number } | { keynumidx: number; firstkey: number; keystep: number } | "unknown";
 }
 
 export interface CommandSpec {
@@ -64,6 +77,8 @@ export interface CommandSpec {
   arity: number;
   flags: CommandFlag[];
   keys?: KeySpec;
+  /** Redis 7 key specs, when `keys` alone cannot describe them; COMMAND INFO lists these. */
+  keySpecs?: FullKeySpec[];
   /** ACL categories beyond those Redis derives from the flags (e.g. "keyspace", "string"). */
   categories?: string[];
   /** Command tips as COMMAND INFO lists them (request_policy:..., nondeterministic_output). */
@@ -81,6 +96,9 @@ export class Command {
   readonly flags: readonly CommandFlag[];
   readonly flagBits: number;
   readonly keys: KeySpec;
+  readonly keySpecs: readonly FullKeySpec[];
+  /** Redis's "movablekeys": some key positions depend on the arguments. */
+  readonly movableKeys: boolean;
   readonly categories: readonly string[];
   readonly tips: readonly string[];
   readonly summary: string;
@@ -102,6 +120,8 @@ export class Command {
     this.flags = spec.flags;
     this.flagBits = spec.flags.reduce((bits, f) => bits | (FLAG_BITS[f] ?? 0), 0);
     this.keys = spec.keys ?? { first: 0, last: 0, step: 0 };
+    this.keySpecs = spec.keySpecs ?? (this.keys.first > 0 ? [simpleKeySpec(this.keys, this.flags.includes("write"))] : []);
+    this.movableKeys = this.keySpecs.some((k) => !(typeof k.begin === "object" && "index" in k.begin && typeof k.find === "object" && "lastkey" in k.find));
     this.categories = spec.categories ?? [];
     this.tips = spec.tips ?? [];
     this.summary = spec.summary;
@@ -118,6 +138,16 @@ export class Command {
   has(flag: CommandFlag): boolean {
     return this.flags.includes(flag);
   }
+}
+
+function simpleKeySpec(keys: KeySpec, write: boolean): FullKeySpec {
+  const spec: FullKeySpec = {
+    flags: keys.flags ?? (write ? ["RW", "update"] : ["RO", "access"]),
+    begin: { index: keys.first },
+    find: { lastkey: keys.last < 0 ? keys.last : keys.last - keys.first, keystep: keys.step, limit: keys.limit ?? 0 },
+  };
+  if (keys.notes !== undefined) spec.notes = keys.notes;
+  return spec;
 }
 
 export function command(spec: CommandSpec): Command {

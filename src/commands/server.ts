@@ -18,7 +18,7 @@ import {
 import { bytesToString, globMatch, lowerAscii, parseInt64 } from "../resp/bytes.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
 import { KVIS_VERSION, REDIS_VERSION, type Server } from "../server/server.ts";
-import { Command, FLAG_ORDER, command } from "./command.ts";
+import { Command, FLAG_ORDER, type FullKeySpec, command } from "./command.ts";
 import { allCommands, findCommand } from "./table.ts";
 import { arch, totalmem } from "node:os";
 import { LinkState } from "../replication/replica.ts";
@@ -515,6 +515,7 @@ function writeCommandInfo(r: ReplyWriter, cmd: Command): void {
   r.bulkString(cmd.name);
   r.integer(cmd.arity);
   const flags = FLAG_ORDER.filter((f) => cmd.has(f)).map((f) => f.replace(/-/g, "_"));
+  if (cmd.movableKeys) flags.push("movablekeys");
   r.set(flags.length);
   for (const f of flags) r.simple(f);
   r.integer(cmd.keys.first);
@@ -526,44 +527,46 @@ function writeCommandInfo(r: ReplyWriter, cmd: Command): void {
   // Redis 7.0 sends tips, key specs and subcommands as sets in RESP3.
   r.set(cmd.tips.length);
   for (const tip of cmd.tips) r.bulkString(tip);
-  if (cmd.keys.first > 0) {
-    r.set(1);
-    const notes = cmd.keys.notes;
-    r.map(notes === undefined ? 3 : 4);
-    if (notes !== undefined) {
-      r.bulkString("notes");
-      r.bulkString(notes);
-    }
-    r.bulkString("flags");
-    const keyFlags = cmd.keys.flags ?? (cmd.has("write") ? ["RW", "update"] : ["RO", "access"]);
-    r.set(keyFlags.length);
-    for (const f of keyFlags) r.simple(f);
-    r.bulkString("begin_search");
-    r.map(2);
-    r.bulkString("type");
-    r.bulkString("index");
-    r.bulkString("spec");
-    r.map(1);
-    r.bulkString("index");
-    r.integer(cmd.keys.first);
-    r.bulkString("find_keys");
-    r.map(2);
-    r.bulkString("type");
-    r.bulkString("range");
-    r.bulkString("spec");
-    r.map(3);
-    r.bulkString("lastkey");
-    r.integer(cmd.keys.last < 0 ? cmd.keys.last : cmd.keys.last - cmd.keys.first);
-    r.bulkString("keystep");
-    r.integer(cmd.keys.step);
-    r.bulkString("limit");
-    r.integer(0);
-  } else {
-    r.set(0);
-  }
+  r.set(cmd.keySpecs.length);
+  for (const spec of cmd.keySpecs) writeKeySpec(r, spec);
   const subs = cmd.subcommands ? [...cmd.subcommands.values()] : [];
   r.set(subs.length);
   for (const sub of subs) writeCommandInfo(r, sub);
+}
+
+/** One key spec as COMMAND INFO sends it: maps of begin_search and find_keys. */
+function writeKeySpec(r: ReplyWriter, spec: FullKeySpec): void {
+  r.map(spec.notes === undefined ? 3 : 4);
+  if (spec.notes !== undefined) {
+    r.bulkString("notes");
+    r.bulkString(spec.notes);
+  }
+  r.bulkString("flags");
+  r.set(spec.flags.length);
+  for (const f of spec.flags) r.simple(f);
+  r.bulkString("begin_search");
+  const begin = spec.begin;
+  if (begin === "unknown") writeSearchSpec(r, "unknown", []);
+  else if ("index" in begin) writeSearchSpec(r, "index", [["index", begin.index]]);
+  else writeSearchSpec(r, "keyword", [["keyword", begin.keyword], ["startfrom", begin.startfrom]]);
+  r.bulkString("find_keys");
+  const find = spec.find;
+  if (find === "unknown") writeSearchSpec(r, "unknown", []);
+  else if ("lastkey" in find) writeSearchSpec(r, "range", [["lastkey", find.lastkey], ["keystep", find.keystep], ["limit", find.limit]]);
+  else writeSearchSpec(r, "keynum", [["keynumidx", find.keynumidx], ["firstkey", find.firstkey], ["keystep", find.keystep]]);
+}
+
+function writeSearchSpec(r: ReplyWriter, type: string, fields: [string, number | string][]): void {
+  r.map(2);
+  r.bulkString("type");
+  r.bulkString(type);
+  r.bulkString("spec");
+  r.map(fields.length);
+  for (const [name, value] of fields) {
+    r.bulkString(name);
+    if (typeof value === "number") r.integer(value);
+    else r.bulkString(value);
+  }
 }
 
 function writeCommandDocs(r: ReplyWriter, cmd: Command): void {

@@ -1,15 +1,24 @@
 /**
- * String commands (COMMAND DOCS group "string"). SET's option parsing follows Redis's
- * parseExtendedStringArgumentsOrReply: every option is checked for conflicts first, and
- * only then is the expire time read, so errors come in Redis's order.
+ * String commands (COMMAND DOCS group "string"). SET, SETEX, GETEX and friends share
+ * parseExtendedStringArgs, which checks option conflicts first and reads the expire time
+ * only then, so errors come in the order Redis's parseExtendedStringArgumentsOrReply gives
+ * them. Numbers follow Redis exactly: INCR works on exact 64-bit integers, INCRBYFLOAT in
+ * emulated long double (see long-double.ts).
  */
 import { now } from "../clock.ts";
-import { SYNTAX_ERR, WRONGTYPE, invalidExpireTime } from "../errors.ts";
+import {
+  DECR_OVERFLOW, INCR_NAN, INCR_OVERFLOW, LCS_LEN_AND_IDX, LCS_NOT_STRINGS, LCS_TOO_BIG, NOT_FLOAT, NOT_INTEGER,
+  OFFSET_OUT_OF_RANGE, STRING_TOO_LONG, SYNTAX_ERR, WRONGTYPE, invalidExpireTime, wrongArity,
+} from "../errors.ts";
 import { bytesToString, lowerAscii } from "../resp/bytes.ts";
-import { parseIntArg } from "./args.ts";
+import { addLongDouble, formatLongDouble, isInfinite, parseLongDouble } from "../resp/long-double.ts";
+import type { Client } from "../server/connection.ts";
+import { ArgCursor, parseIntArg } from "./args.ts";
 import { command } from "./command.ts";
 import { absoluteDeadline } from "./generic.ts";
 
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
 
 export const getCommand = command({
   name: "get", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["string"],
@@ -31,57 +40,455 @@ const enum SetFlag {
   PX = 32,
   EXAT = 64,
   PXAT = 128,
+  PERSIST = 256,
 }
-const EXPIRE_FLAGS = SetFlag.EX | SetFlag.PX | SetFlag.EXAT | SetFlag.PXAT | SetFlag.KEEPTTL;
+const EXPIRE_FLAGS = SetFlag.EX | SetFlag.PX | SetFlag.EXAT | SetFlag.PXAT | SetFlag.KEEPTTL | SetFlag.PERSIST;
+
+/**
+ * The options of SET (forSet) or GETEX: NX, XX, GET, KEEPTTL and PERSIST where each is
+ * allowed, and one of EX/PX/EXAT/PXAT. Repeating an option is allowed (the last value
+ * wins); combining rivals is a syntax error. Returns the flags and the absolute deadline
+ * in ms (-1 for none).
+ */
+function parseExtendedStringArgs(c: Client, argv: Uint8Array[], start: number, forSet: boolean): [SetFlag, number] {
+  let flags = SetFlag.None;
+  let expireArg: Uint8Array | undefined;
+  for (let i = start; i < argv.length; i++) {
+    const opt = lowerAscii(argv[i]!);
+    const hasNext = i + 1 < argv.length;
+    const expireFlag = opt === "ex" ? SetFlag.EX : opt === "px" ? SetFlag.PX : opt === "exat" ? SetFlag.EXAT : opt === "pxat" ? SetFlag.PXAT : 0;
+    if (forSet && opt === "nx" && !(flags & SetFlag.XX)) flags |= SetFlag.NX;
+    else if (forSet && opt === "xx" && !(flags & SetFlag.NX)) flags |= SetFlag.XX;
+    else if (forSet && opt === "get") flags |= SetFlag.GET;
+    else if (forSet && opt === "keepttl" && !(flags & (EXPIRE_FLAGS & ~SetFlag.KEEPTTL))) flags |= SetFlag.KEEPTTL;
+    else if (!forSet && opt === "persist" && !(flags & (EXPIRE_FLAGS & ~SetFlag.PERSIST))) flags |= SetFlag.PERSIST;
+    else if (expireFlag !== 0 && hasNext && !(flags & (EXPIRE_FLAGS & ~expireFlag))) {
+      flags |= expireFlag;
+      expireArg = argv[++i];
+    } else throw SYNTAX_ERR;
+  }
+  if (expireArg === undefined) return [flags, -1];
+  return [flags, expireDeadline(c, expireArg, flags & (SetFlag.EX | SetFlag.EXAT) ? 1000 : 1, (flags & (SetFlag.EX | SetFlag.PX)) !== 0)];
+}
+
+/** An expire argument as an absolute deadline; zero, negative or overflowing is Redis's error. */
+function expireDeadline(c: Client, arg: Uint8Array, unitMs: 1 | 1000, relative: boolean): number {
+  const given = parseIntArg(arg);
+  const deadline = given <= 0 ? undefined : absoluteDeadline(given, unitMs, relative ? now() : 0);
+  if (deadline === undefined) throw invalidExpireTime(c.lastCommand);
+  return deadline;
+}
+
+/**
+ * The SET family: store `value` unless NX or XX forbid it, honouring KEEPTTL and an
+ * absolute deadline. Returns whether it was stored and the previous string (for GET).
+ */
+function setGeneric(c: Client, key: string, value: string, flags: SetFlag, when: number): [stored: boolean, old: string | undefined] {
+  const db = c.db;
+  const old = db.lookupKeyWrite(key);
+  if (flags & SetFlag.GET && old !== undefined && typeof old !== "string") throw WRONGTYPE;
+  const oldString = old as string | undefined;
+  if ((flags & SetFlag.NX && old !== undefined) || (flags & SetFlag.XX && old === undefined)) return [false, oldString];
+  db.setKey(key, value, (flags & SetFlag.KEEPTTL) !== 0);
+  if (when !== -1) db.setExpire(key, when);
+  return [true, oldString];
+}
 
 export const setCommand = command({
   name: "set", arity: -3, flags: ["write", "denyoom"],
   keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update", "variable_flags"], notes: "RW and ACCESS due to the optional `GET` argument" }, categories: ["string"],
   summary: "Set the string value of a key", since: "1.0.0",
   handler(c, argv) {
-    let flags = SetFlag.None;
-    let expireArg: Uint8Array | undefined;
-    for (let i = 3; i < argv.length; i++) {
-      const opt = lowerAscii(argv[i]!);
-      const hasNext = i + 1 < argv.length;
-      // Repeating an option is allowed (the last value wins); combining rivals is not.
-      const expireFlag = opt === "ex" ? SetFlag.EX : opt === "px" ? SetFlag.PX : opt === "exat" ? SetFlag.EXAT : opt === "pxat" ? SetFlag.PXAT : 0;
-      if (opt === "nx" && !(flags & SetFlag.XX)) flags |= SetFlag.NX;
-      else if (opt === "xx" && !(flags & SetFlag.NX)) flags |= SetFlag.XX;
-      else if (opt === "get") flags |= SetFlag.GET;
-      else if (opt === "keepttl" && !(flags & (EXPIRE_FLAGS & ~SetFlag.KEEPTTL))) flags |= SetFlag.KEEPTTL;
-      else if (expireFlag !== 0 && hasNext && !(flags & (EXPIRE_FLAGS & ~expireFlag))) {
-        flags |= expireFlag;
-        expireArg = argv[++i];
-      } else throw SYNTAX_ERR;
-    }
-
-    let when = -1;
-    if (expireArg !== undefined) {
-      const given = parseIntArg(expireArg);
-      const unitMs = flags & (SetFlag.EX | SetFlag.EXAT) ? 1000 : 1;
-      const basetime = flags & (SetFlag.EX | SetFlag.PX) ? now() : 0;
-      const deadline = given <= 0 ? undefined : absoluteDeadline(given, unitMs, basetime);
-      if (deadline === undefined) throw invalidExpireTime("set");
-      when = deadline;
-    }
-
-    const key = bytesToString(argv[1]!);
-    const db = c.db;
-    const old = db.lookupKeyWrite(key);
-    if (flags & SetFlag.GET && old !== undefined && typeof old !== "string") throw WRONGTYPE;
-    if ((flags & SetFlag.NX && old !== undefined) || (flags & SetFlag.XX && old === undefined)) {
-      if (flags & SetFlag.GET && old !== undefined) c.reply.bulkString(old);
-      else c.reply.null();
-      return;
-    }
-    db.setKey(key, bytesToString(argv[2]!), (flags & SetFlag.KEEPTTL) !== 0);
-    if (when !== -1) db.setExpire(key, when);
+    const [flags, when] = parseExtendedStringArgs(c, argv, 3, true);
+    const [stored, old] = setGeneric(c, bytesToString(argv[1]!), bytesToString(argv[2]!), flags, when);
     if (flags & SetFlag.GET) {
       if (old === undefined) c.reply.null();
       else c.reply.bulkString(old);
-    } else {
-      c.reply.ok();
+    } else if (stored) c.reply.ok();
+    else c.reply.null();
+  },
+});
+
+export const setnxCommand = command({
+  name: "setnx", arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["OW", "insert"] }, categories: ["string"],
+  summary: "Set the value of a key, only if the key does not exist", since: "1.0.0",
+  handler(c, argv) {
+    const [stored] = setGeneric(c, bytesToString(argv[1]!), bytesToString(argv[2]!), SetFlag.NX, -1);
+    c.reply.integer(stored ? 1 : 0);
+  },
+});
+
+export const setexCommand = command({
+  name: "setex", arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["OW", "update"] }, categories: ["string"],
+  summary: "Set the value and expiration of a key", since: "2.0.0",
+  handler(c, argv) {
+    setGeneric(c, bytesToString(argv[1]!), bytesToString(argv[3]!), SetFlag.None, expireDeadline(c, argv[2]!, 1000, true));
+    c.reply.ok();
+  },
+});
+
+export const psetexCommand = command({
+  name: "psetex", arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["OW", "update"] }, categories: ["string"],
+  summary: "Set the value and expiration in milliseconds of a key", since: "2.6.0",
+  handler(c, argv) {
+    setGeneric(c, bytesToString(argv[1]!), bytesToString(argv[3]!), SetFlag.None, expireDeadline(c, argv[2]!, 1, true));
+    c.reply.ok();
+  },
+});
+
+export const getsetCommand = command({
+  name: "getset", arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
+  summary: "Set the string value of a key and return its old value", since: "1.0.0",
+  handler(c, argv) {
+    const [, old] = setGeneric(c, bytesToString(argv[1]!), bytesToString(argv[2]!), SetFlag.GET, -1);
+    if (old === undefined) c.reply.null();
+    else c.reply.bulkString(old);
+  },
+});
+
+export const getdelCommand = command({
+  name: "getdel", arity: 2, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "delete"] }, categories: ["string"],
+  summary: "Get the value of a key and delete the key", since: "6.2.0",
+  handler(c, argv) {
+    const key = bytesToString(argv[1]!);
+    const value = c.db.lookupString(key);
+    if (value === undefined) return c.reply.null();
+    c.reply.bulkString(value);
+    c.db.delete(key);
+  },
+});
+
+export const getexCommand = command({
+  name: "getex", arity: -2, flags: ["write", "fast"],
+  keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"], notes: "RW and UPDATE because it changes the TTL" }, categories: ["string"],
+  summary: "Get the value of a key and optionally set its expiration", since: "6.2.0",
+  handler(c, argv) {
+    const [flags, when] = parseExtendedStringArgs(c, argv, 2, false);
+    const key = bytesToString(argv[1]!);
+    const value = c.db.lookupString(key);
+    if (value === undefined) return c.reply.null();
+    c.reply.bulkString(value);
+    // An absolute deadline already in the past deletes the key, as in Redis.
+    if (when !== -1 && when <= now()) c.db.delete(key);
+    else if (when !== -1) c.db.setExpire(key, when);
+    else if (flags & SetFlag.PERSIST) c.db.removeExpire(key);
+  },
+});
+
+export const mgetCommand = command({
+  name: "mget", arity: -2, flags: ["readonly", "fast"], keys: { first: 1, last: -1, step: 1 }, categories: ["string"], tips: ["request_policy:multi_shard"],
+  summary: "Get the values of all the given keys", since: "1.0.0", complexity: "O(N) where N is the number of keys to retrieve.",
+  handler(c, argv) {
+    c.reply.array(argv.length - 1);
+    for (let i = 1; i < argv.length; i++) {
+      const value = c.db.lookupKeyRead(bytesToString(argv[i]!));
+      if (typeof value === "string") c.reply.bulkString(value);
+      else c.reply.null();
     }
   },
 });
+
+/** MSET and MSETNX: pairs of key and value; NX sets none of them if any key exists. */
+function msetGeneric(c: Client, argv: Uint8Array[], nx: boolean): void {
+  if (argv.length % 2 === 0) throw wrongArity(c.lastCommand);
+  if (nx) {
+    for (let i = 1; i < argv.length; i += 2) {
+      if (c.db.exists(bytesToString(argv[i]!))) return c.reply.integer(0);
+    }
+  }
+  for (let i = 1; i < argv.length; i += 2) c.db.setKey(bytesToString(argv[i]!), bytesToString(argv[i + 1]!));
+  if (nx) c.reply.integer(1);
+  else c.reply.ok();
+}
+
+export const msetCommand = command({
+  name: "mset", arity: -3, flags: ["write", "denyoom"], keys: { first: 1, last: -1, step: 2, flags: ["OW", "update"] }, categories: ["string"],
+  tips: ["request_policy:multi_shard", "response_policy:all_succeeded"],
+  summary: "Set multiple keys to multiple values", since: "1.0.1", complexity: "O(N) where N is the number of keys to set.",
+  handler: (c, argv) => msetGeneric(c, argv, false),
+});
+
+export const msetnxCommand = command({
+  name: "msetnx", arity: -3, flags: ["write", "denyoom"], keys: { first: 1, last: -1, step: 2, flags: ["OW", "insert"] }, categories: ["string"],
+  tips: ["request_policy:multi_shard", "response_policy:agg_min"],
+  summary: "Set multiple keys to multiple values, only if none of the keys exist", since: "1.0.1", complexity: "O(N) where N is the number of keys to set.",
+  handler: (c, argv) => msetGeneric(c, argv, true),
+});
+
+/** proto-max-bulk-len bounds every string a command can grow (checkStringLength). */
+function checkStringLength(c: Client, size: number): void {
+  if (size > c.server.config.int("proto-max-bulk-len")) throw STRING_TOO_LONG;
+}
+
+export const appendCommand = command({
+  name: "append", arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["string"],
+  summary: "Append a value to a key", since: "2.0.0",
+  complexity: "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.",
+  handler(c, argv) {
+    const key = bytesToString(argv[1]!);
+    const old = c.db.writeString(key);
+    const suffix = bytesToString(argv[2]!);
+    if (old !== undefined) checkStringLength(c, old.length + suffix.length);
+    const value = old === undefined ? suffix : old + suffix;
+    c.db.setKey(key, value, true);
+    c.reply.integer(value.length);
+  },
+});
+
+export const strlenCommand = command({
+  name: "strlen", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["string"],
+  summary: "Get the length of the value stored in a key", since: "2.2.0",
+  handler(c, argv) {
+    c.reply.integer(c.db.lookupString(bytesToString(argv[1]!))?.length ?? 0);
+  },
+});
+
+/**
+ * A stored string as a 64-bit integer: a plain number while it is small (the common case,
+ * and the only one INCR's hot path sees), a BigInt past 15 digits so nothing is rounded.
+ */
+function storedInteger(s: string): number | bigint {
+  const n = s.length;
+  if (n > 0 && n <= 15) {
+    let i = s.charCodeAt(0) === 0x2d ? 1 : 0;
+    if (i < n && !(s.charCodeAt(i) === 0x30 && n > 1)) {
+      let v = 0;
+      for (; i < n; i++) {
+        const d = s.charCodeAt(i) - 0x30;
+        if (d < 0 || d > 9) throw NOT_INTEGER;
+        v = v * 10 + d;
+      }
+      return s.charCodeAt(0) === 0x2d ? -v : v;
+    }
+  }
+  const big = /^-?[1-9][0-9]*$|^0$/.test(s) ? BigInt(s) : undefined;
+  if (big === undefined || big > INT64_MAX || big < INT64_MIN) throw NOT_INTEGER;
+  return big;
+}
+
+/** INCR, DECR, INCRBY, DECRBY: add `incr` to the integer at the key, keeping its TTL. */
+function incrDecrGeneric(c: Client, keyArg: Uint8Array, incr: number | bigint): void {
+  const key = bytesToString(keyArg);
+  const old = c.db.writeString(key);
+  const value = old === undefined ? 0 : storedInteger(old);
+  let result: number | bigint;
+  if (typeof value === "number" && typeof incr === "number" && Number.isSafeInteger(value + incr)) {
+    result = value + incr;
+  } else {
+    result = BigInt(value) + BigInt(incr);
+    if (result > INT64_MAX || result < INT64_MIN) throw INCR_OVERFLOW;
+  }
+  c.db.setKey(key, String(result), true);
+  c.reply.integer(result);
+}
+
+/** An INCRBY/DECRBY amount, exact over the whole 64-bit range. */
+function incrementArg(arg: Uint8Array): number | bigint {
+  const n = parseIntArg(arg);
+  return Number.isSafeInteger(n) ? n : storedInteger(bytesToString(arg));
+}
+
+export const incrCommand = command({
+  name: "incr", arity: 2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
+  summary: "Increment the integer value of a key by one", since: "1.0.0",
+  handler: (c, argv) => incrDecrGeneric(c, argv[1]!, 1),
+});
+
+export const decrCommand = command({
+  name: "decr", arity: 2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
+  summary: "Decrement the integer value of a key by one", since: "1.0.0",
+  handler: (c, argv) => incrDecrGeneric(c, argv[1]!, -1),
+});
+
+export const incrbyCommand = command({
+  name: "incrby", arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
+  summary: "Increment the integer value of a key by the given amount", since: "1.0.0",
+  handler: (c, argv) => incrDecrGeneric(c, argv[1]!, incrementArg(argv[2]!)),
+});
+
+export const decrbyCommand = command({
+  name: "decrby", arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
+  summary: "Decrement the integer value of a key by the given number", since: "1.0.0",
+  handler(c, argv) {
+    const by = incrementArg(argv[2]!);
+    // -INT64_MIN does not exist.
+    if (by === INT64_MIN) throw DECR_OVERFLOW;
+    incrDecrGeneric(c, argv[1]!, -by);
+  },
+});
+
+/**
+ * INCRBYFLOAT and HINCRBYFLOAT: the sum of a stored value and an argument, both read as
+ * long doubles, printed as Redis prints it. Throws Redis's errors.
+ */
+export function incrByFloat(old: string | undefined, incrArg: Uint8Array): string {
+  const value = old === undefined ? { m: 0n, e: 0 } : parseLongDouble(old);
+  const incr = parseLongDouble(bytesToString(incrArg));
+  if (value === undefined || incr === undefined) throw NOT_FLOAT;
+  const sum = addLongDouble(value, incr);
+  if (sum === undefined || isInfinite(sum)) throw INCR_NAN;
+  return formatLongDouble(sum);
+}
+
+export const incrbyfloatCommand = command({
+  name: "incrbyfloat", arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
+  summary: "Increment the float value of a key by the given amount", since: "2.6.0",
+  handler(c, argv) {
+    const key = bytesToString(argv[1]!);
+    const result = incrByFloat(c.db.writeString(key), argv[2]!);
+    c.db.setKey(key, result, true);
+    c.reply.bulkString(result);
+  },
+});
+
+/** GETRANGE and SUBSTR: Redis's clamping of negative and out-of-range offsets. */
+function getrangeGeneric(c: Client, argv: Uint8Array[]): void {
+  let start = parseIntArg(argv[2]!);
+  let end = parseIntArg(argv[3]!);
+  const value = c.db.lookupString(bytesToString(argv[1]!));
+  if (value === undefined) return c.reply.bulkString("");
+  const len = value.length;
+  if (start < 0 && end < 0 && start > end) return c.reply.bulkString("");
+  if (start < 0) start = Math.max(0, len + start);
+  if (end < 0) end = Math.max(0, len + end);
+  if (end >= len) end = len - 1;
+  if (start > end || len === 0) return c.reply.bulkString("");
+  c.reply.bulkString(value.slice(start, end + 1));
+}
+
+export const getrangeCommand = command({
+  name: "getrange", arity: 4, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["string"],
+  summary: "Get a substring of the string stored at a key", since: "2.4.0",
+  complexity: "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
+  handler: getrangeGeneric,
+});
+
+export const substrCommand = command({
+  name: "substr", arity: 4, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["string"],
+  summary: "Get a substring of the string stored at a key", since: "1.0.0",
+  complexity: "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
+  handler: getrangeGeneric,
+});
+
+export const setrangeCommand = command({
+  name: "setrange", arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1 }, categories: ["string"],
+  summary: "Overwrite part of a string at key starting at the specified offset", since: "2.2.0",
+  complexity: "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.",
+  handler(c, argv) {
+    const offset = parseIntArg(argv[2]!);
+    if (offset < 0) throw OFFSET_OUT_OF_RANGE;
+    const key = bytesToString(argv[1]!);
+    const old = c.db.writeString(key);
+    const patch = bytesToString(argv[3]!);
+    // Setting nothing changes nothing, and creates no key.
+    if (patch.length === 0) return c.reply.integer(old?.length ?? 0);
+    checkStringLength(c, offset + patch.length);
+    const base = old ?? "";
+    const padded = base.length < offset ? base + "\0".repeat(offset - base.length) : base;
+    const value = padded.slice(0, offset) + patch + padded.slice(offset + patch.length);
+    c.db.setKey(key, value, true);
+    c.reply.integer(value.length);
+  },
+});
+
+export const lcsCommand = command({
+  name: "lcs", arity: -3, flags: ["readonly"], keys: { first: 1, last: 2, step: 1 }, categories: ["string"],
+  summary: "Find longest common substring", since: "7.0.0", complexity: "O(N*M) where N and M are the lengths of s1 and s2, respectively",
+  handler(c, argv) {
+    const va = c.db.lookupKeyRead(bytesToString(argv[1]!));
+    const vb = c.db.lookupKeyRead(bytesToString(argv[2]!));
+    if ((va !== undefined && typeof va !== "string") || (vb !== undefined && typeof vb !== "string")) throw LCS_NOT_STRINGS;
+    let getLen = false;
+    let getIdx = false;
+    let withMatchLen = false;
+    let minMatchLen = 0;
+    const args = new ArgCursor(argv, 3);
+    while (args.hasNext()) {
+      const opt = args.nextKeyword();
+      if (opt === "idx") getIdx = true;
+      else if (opt === "len") getLen = true;
+      else if (opt === "withmatchlen") withMatchLen = true;
+      else if (opt === "minmatchlen" && args.hasNext()) minMatchLen = Math.max(0, args.nextInt());
+      else throw SYNTAX_ERR;
+    }
+    if (getLen && getIdx) throw LCS_LEN_AND_IDX;
+    lcsReply(c, (va as string | undefined) ?? "", (vb as string | undefined) ?? "", getLen, getIdx, withMatchLen, minMatchLen);
+  },
+});
+
+/**
+ * The LCS table and Redis's walk back from its end: the common string is rebuilt right to
+ * left, and IDX ranges are emitted as they close, so they come out last match first. A
+ * match that does not extend the open range closes it and is itself not reported, a quirk
+ * of Redis's walk that the reply keeps.
+ */
+function lcsReply(c: Client, a: string, b: string, getLen: boolean, getIdx: boolean, withMatchLen: boolean, minMatchLen: number): void {
+  const alen = a.length;
+  const blen = b.length;
+  const width = blen + 1;
+  if ((alen + 1) * width * 4 > c.server.config.int("proto-max-bulk-len")) throw LCS_TOO_BIG;
+  const table = new Uint32Array((alen + 1) * width);
+  for (let i = 1; i <= alen; i++) {
+    for (let j = 1; j <= blen; j++) {
+      table[i * width + j] =
+        a.charCodeAt(i - 1) === b.charCodeAt(j - 1)
+          ? table[(i - 1) * width + j - 1]! + 1
+          : Math.max(table[(i - 1) * width + j]!, table[i * width + j - 1]!);
+    }
+  }
+  const total = table[alen * width + blen]!;
+  if (getLen) return c.reply.integer(total);
+  const result = new Array<string>(total);
+  const ranges: number[][] = [];
+  let idx = total;
+  let aStart = alen;
+  let aEnd = 0;
+  let bStart = 0;
+  let bEnd = 0;
+  let i = alen;
+  let j = blen;
+  while (i > 0 && j > 0) {
+    let emit = false;
+    if (a.charCodeAt(i - 1) === b.charCodeAt(j - 1)) {
+      result[idx - 1] = a[i - 1]!;
+      if (aStart === alen) {
+        aStart = aEnd = i - 1;
+        bStart = bEnd = j - 1;
+      } else if (aStart === i && bStart === j) {
+        aStart--;
+        bStart--;
+      } else {
+        emit = true;
+      }
+      if (aStart === 0 || bStart === 0) emit = true;
+      idx--;
+      i--;
+      j--;
+    } else {
+      if (table[(i - 1) * width + j]! > table[i * width + j - 1]!) i--;
+      else j--;
+      if (aStart !== alen) emit = true;
+    }
+    if (emit) {
+      const matchLen = aEnd - aStart + 1;
+      if (minMatchLen === 0 || matchLen >= minMatchLen) ranges.push([aStart, aEnd, bStart, bEnd, matchLen]);
+      aStart = alen;
+    }
+  }
+  if (!getIdx) return c.reply.bulkString(result.join(""));
+  c.reply.map(2);
+  c.reply.bulkString("matches");
+  c.reply.array(ranges.length);
+  for (const [as, ae, bs, be, len] of ranges) {
+    c.reply.array(withMatchLen ? 3 : 2);
+    c.reply.array(2);
+    c.reply.integer(as!);
+    c.reply.integer(ae!);
+    c.reply.array(2);
+    c.reply.integer(bs!);
+    c.reply.integer(be!);
+    if (withMatchLen) c.reply.integer(len!);
+  }
+  c.reply.bulkString("len");
+  c.reply.integer(total);
+}

@@ -22,6 +22,11 @@ export const RDB_OPCODE_EOF = 255;
 
 // Value types.
 export const RDB_TYPE_STRING = 0;
+export const RDB_TYPE_LIST = 1;
+export const RDB_TYPE_SET = 2;
+export const RDB_TYPE_HASH = 4;
+/** A sorted set with binary (little-endian IEEE 754) scores. */
+export const RDB_TYPE_ZSET_2 = 5;
 
 // Length encoding: the two top bits of the first byte.
 export const RDB_6BITLEN = 0;

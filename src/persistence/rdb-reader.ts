@@ -7,8 +7,12 @@
  * refused with a clear error until the RDB issue adds them.
  */
 import { RdbError } from "../errors.ts";
-import { bytesToString } from "../resp/bytes.ts";
-import type { Keyspace } from "../store/keyspace.ts";
+import { bytesToString, isInt64String } from "../resp/bytes.ts";
+import { HashValue } from "../store/hash.ts";
+import type { Keyspace, StoredValue } from "../store/keyspace.ts";
+import { ListValue } from "../store/list.ts";
+import { SetValue } from "../store/set.ts";
+import { SortedSet } from "../store/sorted-set.ts";
 import { now } from "../clock.ts";
 import { crc64 } from "./crc64.ts";
 import { lzfDecompress } from "./lzf.ts";
@@ -37,7 +41,7 @@ export async function loadRdbFile(path: string, keyspace: Keyspace): Promise<Loa
 interface PendingKey {
   db: number;
   key: string;
-  value: string;
+  value: StoredValue;
   expireAt: number;
 }
 
@@ -97,17 +101,59 @@ export function loadRdb(data: Uint8Array, keyspace: Keyspace, name = "<memory>")
         if (version >= 5) verifyChecksum(r, data);
         return store(keyspace, pending, aux, version);
       }
-      case F.RDB_TYPE_STRING: {
+      case F.RDB_TYPE_STRING:
+      case F.RDB_TYPE_LIST:
+      case F.RDB_TYPE_SET:
+      case F.RDB_TYPE_HASH:
+      case F.RDB_TYPE_ZSET_2: {
         const key = bytesToString(r.string());
-        const value = bytesToString(r.string());
+        const value = loadObject(r, type, opAt);
         pending.push({ db, key, value, expireAt });
         expireAt = -1;
         continue;
       }
       default:
-        r.fail(opAt, `unsupported value type ${type} (this KVIS release loads string keys only)`);
+        r.fail(opAt, `unsupported value type ${type} (this KVIS release loads the plain string, list, set, hash and zset encodings only)`);
     }
   }
+}
+
+/** The value of one key, in the encodings saveObject writes. */
+function loadObject(r: RdbCursor, type: number, at: number): StoredValue {
+  if (type === F.RDB_TYPE_STRING) return bytesToString(r.string());
+  const n = r.length();
+  if (n === 0) r.fail(at, "empty aggregate value");
+  if (type === F.RDB_TYPE_LIST) {
+    const list = new ListValue(n);
+    for (let i = 0; i < n; i++) list.pushTail(bytesToString(r.string()));
+    return list;
+  }
+  if (type === F.RDB_TYPE_SET) {
+    let set: SetValue | undefined;
+    for (let i = 0; i < n; i++) {
+      const member = bytesToString(r.string());
+      const isInt = isInt64String(member);
+      set ??= new SetValue(isInt);
+      set.add(member, isInt);
+    }
+    return set!;
+  }
+  if (type === F.RDB_TYPE_HASH) {
+    const hash = new HashValue();
+    for (let i = 0; i < n; i++) {
+      const field = bytesToString(r.string());
+      hash.set(field, bytesToString(r.string()));
+    }
+    return hash;
+  }
+  const zset = new SortedSet();
+  for (let i = 0; i < n; i++) {
+    const member = bytesToString(r.string());
+    const score = r.f64le();
+    if (Number.isNaN(score)) r.fail(r.pos - 8, "sorted set score is NaN");
+    zset.set(member, score);
+  }
+  return zset;
 }
 
 function verifyChecksum(r: RdbCursor, data: Uint8Array): void {
@@ -166,6 +212,13 @@ class RdbCursor {
     this.need(4);
     const v = this.view.getUint32(this.pos, true);
     this.pos += 4;
+    return v;
+  }
+
+  f64le(): number {
+    this.need(8);
+    const v = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
     return v;
   }
 

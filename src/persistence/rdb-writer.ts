@@ -8,7 +8,10 @@
  */
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { Keyspace } from "../store/keyspace.ts";
+import { HashValue } from "../store/hash.ts";
+import type { Keyspace, StoredValue } from "../store/keyspace.ts";
+import { ListValue } from "../store/list.ts";
+import { SetValue } from "../store/set.ts";
 import { REDIS_VERSION } from "../server/server.ts";
 import { crc64 } from "./crc64.ts";
 import * as F from "./rdb-format.ts";
@@ -84,6 +87,12 @@ class ByteSink {
     this.pos += 8;
   }
 
+  f64le(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(v, this.pos);
+    this.pos += 8;
+  }
+
   aux(key: string, value: string): void {
     this.u8(F.RDB_OPCODE_AUX);
     this.string(key);
@@ -114,15 +123,51 @@ export function encodeRdb(keyspace: Keyspace, nowMs = Date.now()): Uint8Array {
         out.u8(F.RDB_OPCODE_EXPIRETIME_MS);
         out.u64le(BigInt(when));
       }
-      out.u8(F.RDB_TYPE_STRING);
-      out.string(key);
-      out.string(value);
+      saveObject(out, key, value);
     }
   }
   out.u8(F.RDB_OPCODE_EOF);
   const body = out.buf.subarray(0, out.pos);
   out.u64le(crc64(body));
   return out.buf.subarray(0, out.pos);
+}
+
+/**
+ * One key and its value. Aggregates use the plain encodings every Redis since 2.x loads
+ * (element by element); the compact listpack and intset forms come with the RDB issue.
+ */
+function saveObject(out: ByteSink, key: string, value: StoredValue): void {
+  if (typeof value === "string") {
+    out.u8(F.RDB_TYPE_STRING);
+    out.string(key);
+    out.string(value);
+  } else if (value instanceof ListValue) {
+    out.u8(F.RDB_TYPE_LIST);
+    out.string(key);
+    out.length(value.length);
+    for (const item of value) out.string(item);
+  } else if (value instanceof SetValue) {
+    out.u8(F.RDB_TYPE_SET);
+    out.string(key);
+    out.length(value.size);
+    for (const member of value.values()) out.string(member);
+  } else if (value instanceof HashValue) {
+    out.u8(F.RDB_TYPE_HASH);
+    out.string(key);
+    out.length(value.size);
+    for (const [field, v] of value.entries()) {
+      out.string(field);
+      out.string(v);
+    }
+  } else {
+    out.u8(F.RDB_TYPE_ZSET_2);
+    out.string(key);
+    out.length(value.size);
+    for (const [member, score] of value.dict) {
+      out.string(member);
+      out.f64le(score);
+    }
+  }
 }
 
 /** Save to `path` atomically: temp file, fsync, rename, fsync of the folder. Throws on failure. */

@@ -189,3 +189,69 @@ function matchFrom(p: string, pi: number, s: string, si: number, nocase: boolean
   while (pi < plen && p.charCodeAt(pi) === 0x2a) pi++;
   return pi === plen && si === slen;
 }
+
+const DOUBLE_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const INFINITY_TEXT = /^([+-]?)(?:inf|infinity)$/i;
+
+/**
+ * A double with strtod's syntax as Redis checks it (getDoubleFromObject): the whole text
+ * must be a number with no surrounding space; "inf", "+inf", "-inf" and "infinity" count,
+ * NaN never does, and neither does a number out of the double range (ERANGE).
+ * Undefined when the text is not a valid float.
+ */
+export function parseDouble(s: string): number | undefined {
+  if (s.length === 0 || s.length > 5 * 1024) return undefined;
+  if (DOUBLE_TEXT.test(s)) {
+    const d = Number(s);
+    if (d === Infinity || d === -Infinity || (d === 0 && /[1-9]/.test(s.replace(/[eE].*$/, "")))) return undefined;
+    return d;
+  }
+  const inf = INFINITY_TEXT.exec(s);
+  if (inf) return inf[1] === "-" ? -Infinity : Infinity;
+  return undefined;
+}
+
+/**
+ * A double as Redis 7.0 prints it in replies and stored scores: C's "%.17g" (17
+ * significant digits, exponent form below 1e-4 or from 1e17, trailing zeros dropped), and
+ * "inf" / "-inf" / "nan".
+ */
+export function formatDouble(d: number): string {
+  if (d === Infinity) return "inf";
+  if (d === -Infinity) return "-inf";
+  if (Number.isNaN(d)) return "nan";
+  if (d === 0) return "0";
+  if (Number.isInteger(d) && Math.abs(d) < 1e17) return String(d);
+  const exp = d.toExponential(16);
+  const e = exp.indexOf("e");
+  const x = Number(exp.slice(e + 1));
+  if (x < -4 || x >= 17) {
+    const mantissa = trimFraction(exp.slice(0, e));
+    const abs = Math.abs(x);
+    return `${mantissa}e${x < 0 ? "-" : "+"}${abs < 10 ? "0" : ""}${abs}`;
+  }
+  return trimFraction(d.toFixed(16 - x));
+}
+
+function trimFraction(s: string): string {
+  if (!s.includes(".")) return s;
+  return s.replace(/0+$/, "").replace(/\.$/, "");
+}
+
+/**
+ * Whether a byte string is an integer Redis would store as a number (OBJECT ENCODING
+ * "int", an intset member): canonical string2ll syntax within 64 bits.
+ */
+export function isInt64String(s: string): boolean {
+  const n = s.length;
+  if (n === 0 || n > 20) return false;
+  const c0 = s.charCodeAt(0);
+  if (c0 !== MINUS && (c0 < ZERO || c0 > NINE)) return false;
+  return parseInt64(stringToBytes(s)) !== undefined;
+}
+
+/** A stored string as an exact 64-bit integer (INCR and friends), or undefined. */
+export function stringToInt64(s: string): bigint | undefined {
+  if (s.length === 0 || s.length > 20) return undefined;
+  return parseInt64Big(stringToBytes(s));
+}

@@ -5,6 +5,7 @@
  * or "null" and the writer picks the bytes for the client's protocol.
  * It never touches a socket; the connection takes `view()` and writes it.
  */
+import { formatDouble } from "./bytes.ts";
 
 const CRLF_LEN = 2;
 const INITIAL_SIZE = 16 * 1024;
@@ -211,12 +212,4 @@ export class ReplyWriter {
     this.array(items.length);
     for (const s of items) this.bulkString(s);
   }
-}
-
-/** Redis's reply formatting of doubles: inf, -inf, nan and the shortest round-trip text. */
-export function formatDouble(d: number): string {
-  if (d === Infinity) return "inf";
-  if (d === -Infinity) return "-inf";
-  if (Number.isNaN(d)) return "nan";
-  return String(d);
 }

@@ -9,15 +9,41 @@
  */
 import { now } from "../clock.ts";
 import { WRONGTYPE } from "../errors.ts";
+import { isInt64String } from "../resp/bytes.ts";
 import { ExpireIndex } from "./expire.ts";
+import { HashValue } from "./hash.ts";
+import { ListValue } from "./list.ts";
+import { SetValue } from "./set.ts";
+import { SortedSet } from "./sorted-set.ts";
 
-/** A value of the string type. Other types join this union as they are added. */
-export type StoredValue = string;
+/**
+ * A value: a string is a JS string with one char per byte; the aggregate types are the
+ * classes of src/store/, which keep their own compact forms for small sizes.
+ */
+export type StoredValue = string | ListValue | HashValue | SetValue | SortedSet;
 
-export type ValueType = "string";
+/** A class of aggregate value, as the typed lookups take it. */
+export type AggregateClass<T> = new (...args: never[]) => T;
 
-export function typeOf(_value: StoredValue): ValueType {
-  return "string";
+export type ValueType = "string" | "list" | "hash" | "set" | "zset";
+
+/** The type name TYPE and SCAN's TYPE filter use. */
+export function typeOf(value: StoredValue): ValueType {
+  if (typeof value === "string") return "string";
+  if (value instanceof ListValue) return "list";
+  if (value instanceof HashValue) return "hash";
+  if (value instanceof SetValue) return "set";
+  return "zset";
+}
+
+/**
+ * OBJECT ENCODING: the name Redis gives the same data. Strings are "int" when they are a
+ * canonical 64-bit integer, "embstr" up to 44 bytes and "raw" beyond.
+ */
+export function encodingOf(value: StoredValue): string {
+  if (typeof value !== "string") return value.encoding;
+  if (value.length <= 20 && isInt64String(value)) return "int";
+  return value.length <= 44 ? "embstr" : "raw";
 }
 
 /** Counters the keyspace keeps for INFO and for save points. */
@@ -78,6 +104,55 @@ export class Database {
     const value = this.lookupKeyRead(key);
     if (value !== undefined && typeof value !== "string") throw WRONGTYPE;
     return value;
+  }
+
+  /** An aggregate of class `cls` for reading; WRONGTYPE for another type. */
+  readAs<T>(key: string, cls: AggregateClass<T>): T | undefined {
+    const value = this.lookupKeyRead(key);
+    if (value === undefined || value instanceof cls) return value;
+    throw WRONGTYPE;
+  }
+
+  /** An aggregate of class `cls` for writing; WRONGTYPE for another type. */
+  writeAs<T>(key: string, cls: AggregateClass<T>): T | undefined {
+    const value = this.lookupKeyWrite(key);
+    if (value === undefined || value instanceof cls) return value;
+    throw WRONGTYPE;
+  }
+
+  /** A string for writing (APPEND, INCR, SETRANGE...); WRONGTYPE for another type. */
+  writeString(key: string): string | undefined {
+    const value = this.lookupKeyWrite(key);
+    if (value !== undefined && typeof value !== "string") throw WRONGTYPE;
+    return value;
+  }
+
+  /**
+   * The aggregate at `key` for a write that creates it when missing (LPUSH, SADD, HSET...).
+   * The new value is stored before the command fills it, as Redis's dbAdd does.
+   */
+  writeOrCreate<T extends StoredValue>(key: string, cls: AggregateClass<T>, create: () => T): T {
+    const existing = this.writeAs(key, cls);
+    if (existing !== undefined) return existing;
+    const value = create();
+    this.dict.set(key, value);
+    return value;
+  }
+
+  /**
+   * Count `changes` in-place modifications of the value at `key` (Redis's dirty and
+   * signalModifiedKey), and delete the key when an aggregate has been emptied, as every
+   * Redis command that removes elements does.
+   */
+  modified(key: string, changes = 1): void {
+    this.keyspace.dirty += changes;
+    const value = this.dict.get(key);
+    if (value !== undefined && typeof value !== "string" && value.size === 0) this.delete(key);
+  }
+
+  /** Whether the key exists and has not expired, without counting a hit or a miss. */
+  exists(key: string): boolean {
+    return this.lookupKeyWrite(key) !== undefined;
   }
 
   /**

@@ -11,6 +11,11 @@ export interface Pair {
   redis: RawClient;
   /** Send to both; expect identical raw replies; return the reply. */
   same(...args: string[]): Promise<string>;
+  /**
+   * Run a script of commands, one per line, arguments split on spaces ("" quotes an
+   * argument with spaces or an empty one), comparing every reply.
+   */
+  script(text: string): Promise<void>;
   /** Send to both; return both replies for a custom comparison. */
   both(...args: string[]): Promise<[kvis: string, redis: string]>;
   /** Send raw bytes to both and compare everything up to the server closing the connection. */
@@ -39,8 +44,18 @@ export function usePair(kvisOptions: Record<string, string> = {}, redisArgs: str
       },
       async same(...args) {
         const [a, b] = await this.both(...args);
-        expect({ command: args, reply: a }).toEqual({ command: args, reply: b });
+        if (a !== b) {
+          // A plain message names the command and both replies; a structural diff hides them.
+          throw new Error(`replies differ for ${JSON.stringify(args)}\n  kvis:  ${JSON.stringify(a)}\n  redis: ${JSON.stringify(b)}`);
+        }
+        expect(a).toBe(b);
         return a;
+      },
+      async script(text) {
+        for (const line of text.split("\n")) {
+          const args = [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+          if (args.length > 0) await this.same(...args);
+        }
       },
       async sameRaw(bytes, n) {
         const [a, b] = await Promise.all([

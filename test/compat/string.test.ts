@@ -90,3 +90,236 @@ describe("SET", () => {
     await pair().same("SET", "k");
   });
 });
+
+describe("INCR, DECR, INCRBY, DECRBY", () => {
+  test("count from a missing key, keep the TTL, and reply integers", async () => {
+    await pair().script(`
+      INCR n
+      INCR n
+      DECR n
+      INCRBY n 100
+      DECRBY n 42
+      EXPIRE n 100
+      INCR n
+      TTL n
+      OBJECT ENCODING n
+      INCRBY n -9223372036854775000
+      GET n`);
+  });
+
+  test("non-integers, overflow and bad increments answer Redis's errors", async () => {
+    await pair().script(`
+      SET s abc
+      INCR s
+      SET s " 1"
+      INCR s
+      SET s 01
+      INCR s
+      SET s 1.5
+      INCR s
+      SET big 9223372036854775807
+      INCR big
+      INCRBY big 0
+      DECRBY big -1
+      SET small -9223372036854775808
+      DECR small
+      DECRBY small 1
+      DECRBY n -9223372036854775808
+      INCRBY n 9223372036854775808
+      INCRBY n abc
+      INCRBY n 1.0
+      RPUSH l a
+      INCR l
+      INCR
+      INCRBY n`);
+  });
+
+  test("values past 2^53 stay exact", async () => {
+    await pair().script(`
+      SET n 9007199254740993
+      INCR n
+      INCRBY n 1000000000000000
+      DECRBY n 9007199254740993
+      SET m -9223372036854775807
+      DECR m
+      GET m`);
+  });
+});
+
+describe("INCRBYFLOAT", () => {
+  test("sums print as Redis's long double formatting prints them", async () => {
+    await pair().script(`
+      INCRBYFLOAT f 0.1
+      INCRBYFLOAT f 0.2
+      SET f 10.50
+      INCRBYFLOAT f 0.1
+      INCRBYFLOAT f -5
+      SET f 5.0e3
+      INCRBYFLOAT f 2.0e2
+      INCRBYFLOAT f 1e300
+      SET f 3
+      INCRBYFLOAT f 1.1
+      INCRBYFLOAT f -4.1
+      INCRBYFLOAT f 0.000000000000000001
+      INCRBYFLOAT f 123456789.123456789
+      INCRBYFLOAT f -0.1`);
+  });
+
+  test("invalid floats, NaN and infinity answer Redis's errors", async () => {
+    await pair().script(`
+      SET f 1
+      INCRBYFLOAT f abc
+      INCRBYFLOAT f ""
+      INCRBYFLOAT f " 1"
+      INCRBYFLOAT f nan
+      INCRBYFLOAT f inf
+      INCRBYFLOAT f 1e5000
+      SET f abc
+      INCRBYFLOAT f 1
+      SET f inf
+      INCRBYFLOAT f 1
+      RPUSH l a
+      INCRBYFLOAT l 1`);
+  });
+});
+
+describe("APPEND, STRLEN, GETRANGE, SETRANGE", () => {
+  test("APPEND creates and extends; STRLEN counts bytes", async () => {
+    await pair().script(`
+      APPEND a hello
+      APPEND a " world"
+      STRLEN a
+      STRLEN missing
+      GET a
+      SET n 1
+      APPEND n 2
+      GET n
+      RPUSH l x
+      APPEND l x
+      STRLEN l`);
+  });
+
+  test("GETRANGE clamps negative and out-of-range offsets as Redis does", async () => {
+    const p = pair();
+    await p.same("SET", "s", "This is a string");
+    for (const [a, b] of [["0", "3"], ["-3", "-1"], ["0", "-1"], ["10", "100"], ["5", "3"], ["-1", "-5"], ["-100", "2"], ["100", "200"], ["0", "0"], ["-1", "0"]]) {
+      await p.same("GETRANGE", "s", a!, b!);
+    }
+    await p.script(`
+      GETRANGE missing 0 -1
+      GETRANGE s x 1
+      SUBSTR s 1 3
+      SET e ""
+      GETRANGE e 0 -1`);
+  });
+
+  test("SETRANGE pads with zero bytes and refuses bad offsets", async () => {
+    await pair().script(`
+      SETRANGE s 5 hello
+      GET s
+      SETRANGE s 0 HE
+      GET s
+      SETRANGE s 8 "long tail"
+      GET s
+      SETRANGE s -1 x
+      SETRANGE s 536870911 xy
+      SETRANGE new 3 ""
+      EXISTS new
+      SETRANGE s 1 ""
+      SETRANGE s abc x
+      RPUSH l a
+      SETRANGE l 0 x`);
+  });
+});
+
+describe("MGET, MSET, MSETNX, SETNX, SETEX, PSETEX, GETSET, GETDEL, GETEX", () => {
+  test("the multi-key forms", async () => {
+    await pair().script(`
+      MSET a 1 b 2 c 3
+      MGET a b c missing
+      RPUSH l x
+      MGET a l
+      MSET a 1 b
+      MSETNX a 9 z 9
+      MSETNX y 1 z 2
+      MGET y z a
+      EXPIRE a 100
+      MSET a 5
+      TTL a`);
+  });
+
+  test("SETNX, SETEX and PSETEX", async () => {
+    await pair().script(`
+      SETNX k v
+      SETNX k w
+      GET k
+      SETEX k 100 v2
+      TTL k
+      PSETEX k 100000 v3
+      TTL k
+      SETEX k 0 v
+      SETEX k -1 v
+      SETEX k abc v
+      PSETEX k 0 v
+      SETEX k 9223372036854775807 v`);
+  });
+
+  test("GETSET, GETDEL and GETEX", async () => {
+    await pair().script(`
+      GETSET k 1
+      GETSET k 2
+      EXPIRE k 100
+      GETSET k 3
+      TTL k
+      GETDEL k
+      GETDEL k
+      EXISTS k
+      SET k v
+      GETEX k
+      GETEX k EX 100
+      TTL k
+      GETEX k PERSIST
+      TTL k
+      GETEX k PX 100000
+      PTTL k
+      GETEX k EXAT 1
+      EXISTS k
+      GETEX missing EX 10
+      SET k v
+      GETEX k EX 10 PX 10
+      GETEX k PERSIST EX 10
+      GETEX k KEEPTTL
+      GETEX k NX
+      GETEX k EX 0
+      GETEX k EX abc
+      RPUSH l a
+      GETEX l
+      GETDEL l
+      GETSET l x`);
+  });
+});
+
+describe("LCS", () => {
+  test("the common subsequence, its length and its ranges", async () => {
+    await pair().script(`
+      MSET key1 ohmytext key2 mynewtext
+      LCS key1 key2
+      LCS key1 key2 LEN
+      LCS key1 key2 IDX
+      LCS key1 key2 IDX MINMATCHLEN 4
+      LCS key1 key2 IDX MINMATCHLEN 2 WITHMATCHLEN
+      LCS key1 key2 IDX WITHMATCHLEN
+      LCS key1 missing
+      LCS missing1 missing2 IDX
+      LCS key1 key2 LEN IDX
+      LCS key1 key2 MINMATCHLEN
+      LCS key1 key2 MINMATCHLEN x
+      LCS key1 key2 MINMATCHLEN -5 IDX
+      LCS key1 key2 BOGUS
+      MSET a abcabcabcdefxyz b xxabcdabcyzdef
+      LCS a b IDX WITHMATCHLEN
+      LCS a b
+      RPUSH l x
+      LCS key1 l`);
+  });
+});

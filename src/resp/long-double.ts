@@ -1,0 +1,115 @@
+/**
+ * INCRBYFLOAT and HINCRBYFLOAT as Redis computes them on x86-64: both operands are read
+ * with strtold into an 80-bit long double (a 64-bit mantissa), added in that precision,
+ * and printed with "%.17Lf" before trailing zeros are cut (util.c ld2string, human mode).
+ * That is why Redis answers 0.1 + 0.2 with "0.3" where a double gives 0.30000000000000004.
+ *
+ * JS has no long double, so this module emulates exactly the three steps with BigInt:
+ * correctly rounded parsing, one correctly rounded addition, and exact decimal printing,
+ * all round-half-to-even as the x87 unit and glibc's printf do. Nothing here knows about
+ * commands; callers map `undefined` to Redis's error texts.
+ */
+
+/** A finite long double m * 2^e with |m| < 2^64, or an infinity. */
+export type LongDouble = { m: bigint; e: number } | { inf: 1 | -1 };
+
+const MANTISSA_BITS = 64;
+/** x87 extended precision overflows past about 1.19e4932. */
+const MAX_EXP2 = 16384;
+/** Redis refuses longer inputs (MAX_LONG_DOUBLE_CHARS). */
+const MAX_CHARS = 5 * 1024;
+
+/** Round n * 2^e (n exact, any size) to a 64-bit mantissa, ties to even. */
+function round(n: bigint, e: number): LongDouble {
+  if (n === 0n) return { m: 0n, e: 0 };
+  const negative = n < 0n;
+  let a = negative ? -n : n;
+  const excess = a.toString(2).length - MANTISSA_BITS;
+  if (excess > 0) {
+    const b = BigInt(excess);
+    const half = 1n << (b - 1n);
+    const rest = a & ((1n << b) - 1n);
+    a >>= b;
+    if (rest > half || (rest === half && (a & 1n) === 1n)) a += 1n;
+    e += excess;
+  }
+  if (e + MANTISSA_BITS > MAX_EXP2) return { inf: negative ? -1 : 1 };
+  return { m: negative ? -a : a, e };
+}
+
+const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+const INFINITY = /^([+-]?)(inf|infinity)$/i;
+
+/**
+ * strtold with Redis's extra rules (string2ld): the whole text must be a number, with no
+ * leading space, and NaN is refused. Returns undefined when it is not a valid float.
+ */
+export function parseLongDouble(s: string): LongDouble | undefined {
+  if (s.length === 0 || s.length >= MAX_CHARS) return undefined;
+  const inf = INFINITY.exec(s);
+  if (inf) return { inf: inf[1] === "-" ? -1 : 1 };
+  const parts = DECIMAL.exec(s);
+  if (!parts) return undefined;
+  const whole = parts[2]!;
+  const fraction = parts[3] ?? "";
+  if (whole.length === 0 && fraction.length === 0) return undefined;
+  const digits = BigInt(whole + fraction || "0") * (parts[1] === "-" ? -1n : 1n);
+  const exp10 = Number(parts[4] ?? 0) - fraction.length;
+  if (digits === 0n) return { m: 0n, e: 0 };
+  // Out of range: strtold sets ERANGE, and Redis refuses the number (string2ld).
+  if (exp10 + whole.length > 5000 || exp10 + whole.length + fraction.length < -5000) return undefined;
+  if (exp10 >= 0) return finite(round(digits * 10n ** BigInt(exp10), 0));
+  // digits / 10^k: scale up so the quotient has more than 64 bits, then round the
+  // quotient, folding a non-zero remainder into a sticky bit so ties are decided exactly.
+  const divisor = 10n ** BigInt(-exp10);
+  const magnitude = digits < 0n ? -digits : digits;
+  const shift = Math.max(0, divisor.toString(2).length - magnitude.toString(2).length + MANTISSA_BITS + 2);
+  const scaled = magnitude << BigInt(shift);
+  let quotient = scaled / divisor;
+  if (scaled % divisor !== 0n) quotient = (quotient << 1n) | 1n;
+  else quotient <<= 1n;
+  return finite(round(digits < 0n ? -quotient : quotient, -shift - 1));
+}
+
+function finite(x: LongDouble): LongDouble | undefined {
+  return "inf" in x ? undefined : x;
+}
+
+/** a + b, rounded once to long double precision. NaN (inf - inf) is undefined. */
+export function addLongDouble(a: LongDouble, b: LongDouble): LongDouble | undefined {
+  if ("inf" in a || "inf" in b) {
+    if ("inf" in a && "inf" in b && a.inf !== b.inf) return undefined;
+    return "inf" in a ? a : b;
+  }
+  const e = Math.min(a.e, b.e);
+  return round((a.m << BigInt(a.e - e)) + (b.m << BigInt(b.e - e)), e);
+}
+
+/** "%.17Lf" without trailing zeros (and without a trailing dot), as ld2string prints. */
+export function formatLongDouble(x: LongDouble): string {
+  if ("inf" in x) return x.inf > 0 ? "inf" : "-inf";
+  const negative = x.m < 0n;
+  const m = negative ? -x.m : x.m;
+  // Exact value times 10^17, rounded half to even.
+  let scaled: bigint;
+  if (x.e >= 0) {
+    scaled = (m << BigInt(x.e)) * 10n ** 17n;
+  } else {
+    const num = m * 10n ** 17n;
+    const den = 1n << BigInt(-x.e);
+    scaled = num / den;
+    const rest = num - scaled * den;
+    const twice = rest << 1n;
+    if (twice > den || (twice === den && (scaled & 1n) === 1n)) scaled += 1n;
+  }
+  const digits = scaled.toString().padStart(18, "0");
+  let text = `${digits.slice(0, -17)}.${digits.slice(-17)}`.replace(/0+$/, "").replace(/\.$/, "");
+  // Redis prints a negative zero as "0".
+  if (negative && text !== "0") text = `-${text}`;
+  return text;
+}
+
+/** True when a result is NaN or infinite, which INCRBYFLOAT refuses to store. */
+export function isInfinite(x: LongDouble): boolean {
+  return "inf" in x;
+}
