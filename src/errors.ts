@@ -103,3 +103,20 @@ export const OFFSET_OUT_OF_RANGE = err("ERR offset is out of range");
 export const LCS_NOT_STRINGS = err("ERR The specified keys must contain string values");
 export const LCS_LEN_AND_IDX = err("ERR If you want both the length and indexes, please just use IDX.");
 export const LCS_TOO_BIG = err("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+
+// Aggregates.
+export const NO_SUCH_KEY = err("ERR no such key");
+export const INDEX_OUT_OF_RANGE = err("ERR index out of range");
+export const MUST_BE_POSITIVE = err("ERR value is out of range, must be positive");
+export const NUMKEYS_POSITIVE = err("ERR numkeys should be greater than 0");
+export const COUNT_POSITIVE = err("ERR count should be greater than 0");
+export const LPOS_RANK_ZERO = err(
+  "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
+);
+export const LPOS_COUNT_NEGATIVE = err("ERR COUNT can't be negative");
+export const LPOS_MAXLEN_NEGATIVE = err("ERR MAXLEN can't be negative");
+export const SAME_OBJECT = err("ERR source and destination objects are the same");
+export const INVALID_CURSOR = err("ERR invalid cursor");
+export const LFU_NOT_SELECTED = err(
+  "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+);

@@ -3,7 +3,7 @@
  * parses itself in mini-redis. Typed readers throw Redis's own errors, and `finish()`
  * rejects leftovers, so a handler reads its options as a short list of statements.
  */
-import { NOT_INTEGER, SYNTAX_ERR } from "../errors.ts";
+import { NOT_INTEGER, type ReplyError, SYNTAX_ERR } from "../errors.ts";
 import { bytesToString, lowerAscii, parseInt64 } from "../resp/bytes.ts";
 
 export class ArgCursor {
@@ -50,4 +50,22 @@ export function parseIntArg(arg: Uint8Array): number {
   const n = parseInt64(arg);
   if (n === undefined) throw NOT_INTEGER;
   return n;
+}
+
+/**
+ * An integer argument within [min, max]; `error` answers both a non-integer and a value
+ * out of range, as Redis's getRangeLongFromObjectOrReply does when given a message.
+ */
+export function parseRangeArg(arg: Uint8Array, min: number, max: number, error: ReplyError): number {
+  const n = parseInt64(arg);
+  if (n === undefined || n < min || n > max) throw error;
+  return n;
+}
+
+/** LEFT or RIGHT (any case): true for LEFT; anything else is a syntax error. */
+export function parseListEnd(arg: Uint8Array): boolean {
+  const word = lowerAscii(arg);
+  if (word === "left") return true;
+  if (word === "right") return false;
+  throw SYNTAX_ERR;
 }

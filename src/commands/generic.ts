@@ -1,13 +1,17 @@
 /**
- * Keyspace commands (COMMAND DOCS group "generic"): DEL, UNLINK, EXISTS, TYPE, KEYS and
- * the TTL family. The EXPIRE variants share expireGeneric and the TTL readers share
- * ttlGeneric, as in Redis's expire.c.
+ * Keyspace commands (COMMAND DOCS group "generic"): DEL, UNLINK, EXISTS, TYPE, KEYS, the
+ * TTL family, RENAME, COPY, MOVE, RANDOMKEY, TOUCH, OBJECT and the SCAN family. The EXPIRE
+ * variants share expireGeneric, the TTL readers ttlGeneric, and SCAN, HSCAN, SSCAN and
+ * ZSCAN share scanGeneric, as in Redis's db.c and expire.c.
  */
 import { now } from "../clock.ts";
-import { GT_LT, NX_XX_GT_LT, invalidExpireTime, unsupportedOption } from "../errors.ts";
-import { bytesToString, globMatch, lowerAscii } from "../resp/bytes.ts";
-import { typeOf } from "../store/keyspace.ts";
-import { parseIntArg } from "./args.ts";
+import {
+  DB_OUT_OF_RANGE, GT_LT, INVALID_CURSOR, LFU_NOT_SELECTED, NO_SUCH_KEY, NX_XX_GT_LT, SAME_OBJECT, SYNTAX_ERR,
+  invalidExpireTime, unsupportedOption,
+} from "../errors.ts";
+import { bytesToString, globMatch, isInt64String, lowerAscii } from "../resp/bytes.ts";
+import { type Database, type StoredValue, encodingOf, typeOf } from "../store/keyspace.ts";
+import { ArgCursor, parseIntArg } from "./args.ts";
 import { type CommandFlag, command } from "./command.ts";
 import type { Client } from "../server/connection.ts";
 
@@ -213,5 +217,257 @@ export const persistCommand = command({
     const key = bytesToString(argv[1]!);
     if (c.db.lookupKeyWrite(key) === undefined) return c.reply.integer(0);
     c.reply.integer(c.db.removeExpire(key) ? 1 : 0);
+  },
+});
+
+/** RENAME and RENAMENX: the value and its TTL move; the same name is a no-op if it exists. */
+function renameGeneric(c: Client, argv: Uint8Array[], nx: boolean): void {
+  const from = bytesToString(argv[1]!);
+  const to = bytesToString(argv[2]!);
+  const db = c.db;
+  const value = db.lookupKeyWrite(from);
+  if (value === undefined) throw NO_SUCH_KEY;
+  if (from === to) return nx ? c.reply.integer(0) : c.reply.ok();
+  if (nx && db.exists(to)) return c.reply.integer(0);
+  const when = db.getExpire(from);
+  db.delete(to);
+  db.setKey(to, value);
+  if (when !== -1) db.setExpire(to, when);
+  db.delete(from);
+  if (nx) c.reply.integer(1);
+  else c.reply.ok();
+}
+
+const renameKeySpecs = (destFlags: string[]) => [
+  { flags: ["RW", "access", "delete"], begin: { index: 1 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
+  { flags: destFlags, begin: { index: 2 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
+];
+
+export const renameCommand = command({
+  name: "rename", arity: 3, flags: ["write"], keys: { first: 1, last: 2, step: 1 }, keySpecs: renameKeySpecs(["OW", "update"]), categories: ["keyspace"],
+  summary: "Rename a key", since: "1.0.0",
+  handler: (c, argv) => renameGeneric(c, argv, false),
+});
+
+export const renamenxCommand = command({
+  name: "renamenx", arity: 3, flags: ["write", "fast"], keys: { first: 1, last: 2, step: 1 }, keySpecs: renameKeySpecs(["OW", "insert"]), categories: ["keyspace"],
+  summary: "Rename a key, only if the new key does not exist", since: "1.0.0",
+  handler: (c, argv) => renameGeneric(c, argv, true),
+});
+
+/** A database by a client-given number: Redis's "DB index is out of range" otherwise. */
+function databaseArg(c: Client, arg: Uint8Array): Database {
+  const id = parseIntArg(arg);
+  const db = c.server.keyspace.dbs[id];
+  if (id < 0 || db === undefined) throw DB_OUT_OF_RANGE;
+  return db;
+}
+
+/** A deep copy of a value: strings are immutable, aggregates copy their elements. */
+function duplicate(value: StoredValue): StoredValue {
+  return typeof value === "string" ? value : value.clone();
+}
+
+export const copyCommand = command({
+  name: "copy", arity: -3, flags: ["write", "denyoom"], keys: { first: 1, last: 2, step: 1 },
+  keySpecs: [
+    { flags: ["RO", "access"], begin: { index: 1 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
+    { flags: ["OW", "update"], begin: { index: 2 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
+  ],
+  categories: ["keyspace"],
+  summary: "Copy a key", since: "6.2.0", complexity: "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.",
+  handler(c, argv) {
+    let dest = c.db;
+    let replace = false;
+    const args = new ArgCursor(argv, 3);
+    while (args.hasNext()) {
+      const opt = args.nextKeyword();
+      if (opt === "replace") replace = true;
+      else if (opt === "db" && args.hasNext()) dest = databaseArg(c, args.next());
+      else throw SYNTAX_ERR;
+    }
+    const from = bytesToString(argv[1]!);
+    const to = bytesToString(argv[2]!);
+    if (dest === c.db && from === to) throw SAME_OBJECT;
+    const value = c.db.lookupKeyRead(from);
+    if (value === undefined) return c.reply.integer(0);
+    if (dest.exists(to)) {
+      if (!replace) return c.reply.integer(0);
+      dest.delete(to);
+    }
+    const when = c.db.getExpire(from);
+    dest.setKey(to, duplicate(value));
+    if (when !== -1) dest.setExpire(to, when);
+    c.reply.integer(1);
+  },
+});
+
+export const moveCommand = command({
+  name: "move", arity: 3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["keyspace"],
+  summary: "Move a key to another database", since: "1.0.0",
+  handler(c, argv) {
+    const dest = databaseArg(c, argv[2]!);
+    if (dest === c.db) throw SAME_OBJECT;
+    const key = bytesToString(argv[1]!);
+    const value = c.db.lookupKeyWrite(key);
+    if (value === undefined || dest.exists(key)) return c.reply.integer(0);
+    const when = c.db.getExpire(key);
+    dest.setKey(key, value);
+    if (when !== -1) dest.setExpire(key, when);
+    c.db.delete(key);
+    c.reply.integer(1);
+  },
+});
+
+export const randomkeyCommand = command({
+  name: "randomkey", arity: 1, flags: ["readonly"], categories: ["keyspace"], tips: ["request_policy:all_shards", "nondeterministic_output"],
+  summary: "Return a random key from the keyspace", since: "1.0.0",
+  handler(c) {
+    const key = c.db.randomKey();
+    if (key === undefined) c.reply.null();
+    else c.reply.bulkString(key);
+  },
+});
+
+export const touchCommand = command({
+  name: "touch", arity: -2, flags: ["readonly", "fast"], keys: { first: 1, last: -1, step: 1, flags: ["RO"] }, categories: ["keyspace"],
+  tips: ["request_policy:multi_shard", "response_policy:agg_sum"],
+  summary: "Alters the last access time of a key(s). Returns the number of existing keys specified.", since: "3.2.1",
+  complexity: "O(N) where N is the number of keys that will be touched.",
+  handler(c, argv) {
+    let count = 0;
+    for (let i = 1; i < argv.length; i++) if (c.db.lookupKeyRead(bytesToString(argv[i]!)) !== undefined) count++;
+    c.reply.integer(count);
+  },
+});
+
+/** Redis shares the integer objects 0..9999, which report this reference count. */
+const SHARED_REFCOUNT = 2147483647;
+
+const objectSpec = {
+  arity: 3, flags: ["readonly"] as CommandFlag[], keys: { first: 2, last: 2, step: 1, flags: ["RO"] }, categories: ["keyspace"], tips: ["nondeterministic_output"],
+};
+
+/** OBJECT's subcommands look the key up; a missing key is a null reply. */
+function objectLookup(c: Client, argv: Uint8Array[]): StoredValue | undefined {
+  const value = c.db.lookupKeyRead(bytesToString(argv[2]!));
+  if (value === undefined) c.reply.null();
+  return value;
+}
+
+export const objectCommand = command({
+  name: "object", arity: -2, flags: [], summary: "A container for object introspection commands", since: "2.2.3", complexity: "Depends on subcommand.",
+  subcommands: [
+    command({
+      ...objectSpec, name: "object|encoding", summary: "Inspect the internal encoding of a Redis object", since: "2.2.3",
+      handler(c, argv) {
+        const value = objectLookup(c, argv);
+        if (value !== undefined) c.reply.bulkString(encodingOf(value));
+      },
+    }),
+    command({
+      ...objectSpec, name: "object|refcount", summary: "Get the number of references to the value of the key", since: "2.2.3",
+      handler(c, argv) {
+        const value = objectLookup(c, argv);
+        if (value === undefined) return;
+        const shared = typeof value === "string" && isInt64String(value) && Number(value) >= 0 && Number(value) < 10000;
+        c.reply.integer(shared ? SHARED_REFCOUNT : 1);
+      },
+    }),
+    // Access times are not tracked yet (they arrive with maxmemory's LRU), so every key
+    // reports itself as just used.
+    command({
+      ...objectSpec, name: "object|idletime", summary: "Get the time since a Redis object was last accessed", since: "2.2.3",
+      handler(c, argv) {
+        if (objectLookup(c, argv) !== undefined) c.reply.integer(0);
+      },
+    }),
+    command({
+      ...objectSpec, name: "object|freq", summary: "Get the logarithmic access frequency counter of a Redis object", since: "4.0.0",
+      handler(c, argv) {
+        if (objectLookup(c, argv) !== undefined) throw LFU_NOT_SELECTED;
+      },
+    }),
+    command({
+      name: "object|help", arity: 2, flags: ["loading", "stale"], categories: ["keyspace"],
+      summary: "Show helpful text about the different subcommands", since: "6.2.0",
+      handler: (c) =>
+        c.reply.helpLines([
+          "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+          "ENCODING <key>",
+          "    Return the kind of internal representation used in order to store the value",
+          "    associated with a <key>.",
+          "FREQ <key>",
+          "    Return the access frequency index of the <key>. The returned integer is",
+          "    proportional to the logarithm of the recent access frequency of the key.",
+          "IDLETIME <key>",
+          "    Return the idle time of the <key>, that is the approximated number of",
+          "    seconds elapsed since the last access to the key.",
+          "REFCOUNT <key>",
+          "    Return the number of references of the value associated with the specified",
+          "    <key>.",
+          "HELP",
+          "    Prints this help.",
+        ]),
+    }),
+  ],
+});
+
+/** What one SCAN-family call returns for each key it visits: nothing, or reply items. */
+export type ScanEmit = (key: string) => string[] | undefined;
+
+/**
+ * SCAN, HSCAN, SSCAN and ZSCAN: parse the cursor at argv[cursorAt] and the MATCH, COUNT
+ * (and for SCAN, TYPE) options in Redis's order, then reply [next cursor, items]. A small
+ * aggregate (`target` undefined) is returned whole with cursor 0, as Redis does for
+ * listpacks and intsets; otherwise the iteration is one of ScanCursors' live iterators.
+ */
+export function scanGeneric(
+  c: Client, argv: Uint8Array[], cursorAt: number, target: Map<string, unknown> | undefined, all: () => Iterable<string>, emit: ScanEmit, allowType: boolean,
+): void {
+  const cursorText = bytesToString(argv[cursorAt]!);
+  // strtoull's rules: a negative cursor wraps around rather than failing.
+  if (!/^-?[0-9]{1,20}$/.test(cursorText) || BigInt(cursorText) > 18446744073709551615n) throw INVALID_CURSOR;
+  let count = 10;
+  let pattern: string | undefined;
+  let type: string | undefined;
+  const args = new ArgCursor(argv, cursorAt + 1);
+  while (args.hasNext()) {
+    const opt = args.nextKeyword();
+    if (opt === "count" && args.hasNext()) {
+      count = args.nextInt();
+      if (count < 1) throw SYNTAX_ERR;
+    } else if (opt === "match" && args.hasNext()) {
+      pattern = args.nextString();
+      if (pattern === "*") pattern = undefined;
+    } else if (opt === "type" && allowType && args.hasNext()) {
+      type = lowerAscii(args.next());
+    } else throw SYNTAX_ERR;
+  }
+  let keys: Iterable<string>;
+  let next = 0;
+  if (target === undefined) keys = all();
+  else [keys, next] = c.server.keyspace.scanCursors.step(Number(cursorText), target, count);
+  const items: string[] = [];
+  for (const key of keys) {
+    if (pattern !== undefined && !globMatch(pattern, key)) continue;
+    const emitted = emit(key);
+    if (emitted === undefined) continue;
+    if (type !== undefined && typeOf(c.db.dict.get(key)!) !== type) continue;
+    for (const item of emitted) items.push(item);
+  }
+  c.reply.array(2);
+  c.reply.bulkString(String(next));
+  c.reply.bulkStrings(items);
+}
+
+export const scanCommand = command({
+  name: "scan", arity: -2, flags: ["readonly"], categories: ["keyspace"], tips: ["nondeterministic_output", "request_policy:special"],
+  summary: "Incrementally iterate the keys space", since: "2.8.0",
+  complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
+  handler(c, argv) {
+    const db = c.db;
+    // Expired keys are reclaimed as the scan meets them, as Redis's scan callback does.
+    scanGeneric(c, argv, 1, db.dict, () => db.dict.keys(), (key) => (db.expireIfNeeded(key) || !db.dict.has(key) ? undefined : [key]), true);
   },
 });

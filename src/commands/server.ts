@@ -90,12 +90,12 @@ export const configCommand = command({
       name: "config|help", arity: 2, flags: ["loading", "stale"],
       summary: "Show helpful text about the different subcommands", since: "5.0.0",
       handler: (c) =>
-        c.reply.bulkStrings([
+        c.reply.helpLines([
           "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
           "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
           "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
           "RESETSTAT", "    Reset statistics reported by the INFO command.",
-          "HELP", "    Print this help.",
+          "HELP", "    Prints this help.",
         ]),
     }),
   ],
@@ -651,14 +651,16 @@ export const commandCommand = command({
       name: "command|help", arity: 2, flags: ["loading", "stale"], categories: ["connection"],
       summary: "Show helpful text about the different subcommands", since: "5.0.0",
       handler: (c) =>
-        c.reply.bulkStrings([
+        c.reply.helpLines([
           "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
           "(no subcommand)", "    Return details about all Redis commands.",
           "COUNT", "    Return the total number of commands in this Redis server.",
           "LIST", "    Return a list of all commands in this Redis server.",
           "INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
+          "    If no command names are given, documentation details for all", "    commands are returned.",
           "DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands.",
-          "HELP", "    Print this help.",
+          "    If no command names are given, documentation details for all", "    commands are returned.",
+          "HELP", "    Prints this help.",
         ]),
     }),
   ],

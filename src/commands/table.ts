@@ -8,18 +8,20 @@ import { bytesToString } from "../resp/bytes.ts";
 import { Command } from "./command.ts";
 import * as connection from "./connection.ts";
 import * as generic from "./generic.ts";
+import * as list from "./list.ts";
 import * as server from "./server.ts";
 import * as string from "./string.ts";
 
 const GROUPS: ReadonlyArray<[group: string, module: Record<string, unknown>]> = [
   ["connection", connection],
   ["generic", generic],
+  ["list", list],
   ["server", server],
   ["string", string],
 ];
 
 let table: Map<string, Command> | undefined;
-let list: Command[] = [];
+let sorted: Command[] = [];
 
 function build(): Map<string, Command> {
   const t = new Map<string, Command>();
@@ -33,7 +35,7 @@ function build(): Map<string, Command> {
       t.set(value.name.toUpperCase(), value);
     }
   }
-  list = [...new Set(t.values())].sort((a, b) => (a.name < b.name ? -1 : 1));
+  sorted = [...new Set(t.values())].sort((a, b) => (a.name < b.name ? -1 : 1));
   return t;
 }
 
@@ -57,5 +59,5 @@ export function findCommand(fullName: string): Command | undefined {
 /** Every top-level command, sorted by name. */
 export function allCommands(): readonly Command[] {
   table ??= build();
-  return list;
+  return sorted;
 }

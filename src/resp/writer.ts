@@ -207,6 +207,12 @@ export class ReplyWriter {
     this.crlf();
   }
 
+  /** A HELP reply: Redis sends each line as a status reply inside an array. */
+  helpLines(lines: readonly string[]): void {
+    this.array(lines.length);
+    for (const line of lines) this.simple(line);
+  }
+
   /** An array of byte strings, the commonest aggregate. */
   bulkStrings(items: readonly string[]): void {
     this.array(items.length);

@@ -90,6 +90,13 @@ export class HashValue {
     for (let i = 0; i < flat.length; i += 2) yield [flat[i]!, flat[i + 1]!];
   }
 
+  clone(): HashValue {
+    const copy = new HashValue();
+    for (const [f, v] of this.entries()) copy.set(f, v);
+    copy.listpack = this.listpack;
+    return copy;
+  }
+
   /** The field/value pairs as one flat array, for random picks and replies. */
   toFlatArray(): string[] {
     if (this.flat !== undefined) return this.flat.slice();

@@ -11,6 +11,7 @@ import { now } from "../clock.ts";
 import { WRONGTYPE } from "../errors.ts";
 import { isInt64String } from "../resp/bytes.ts";
 import { ExpireIndex } from "./expire.ts";
+import { ScanCursors } from "./scan.ts";
 import { HashValue } from "./hash.ts";
 import { ListValue } from "./list.ts";
 import { SetValue } from "./set.ts";
@@ -171,6 +172,23 @@ export class Database {
     return found;
   }
 
+  /**
+   * A uniformly random live key (RANDOMKEY), or undefined when there is none. A Map has no
+   * random access, so this walks to a random position: O(n), which the open-addressed
+   * keyspace of the performance work will make O(1).
+   */
+  randomKey(): string | undefined {
+    for (let tries = 0; tries < 100 && this.dict.size > 0; tries++) {
+      let skip = Math.floor(Math.random() * this.dict.size);
+      for (const key of this.dict.keys()) {
+        if (skip-- > 0) continue;
+        if (!this.expireIfNeeded(key) || this.keyspace.replicaMode) return key;
+        break;
+      }
+    }
+    return undefined;
+  }
+
   /** Store a value; the key's TTL is removed unless keepTtl (Redis's setKey). */
   setKey(key: string, value: StoredValue, keepTtl = false): void {
     this.dict.set(key, value);
@@ -250,6 +268,8 @@ export class Keyspace {
   /** A replica keeps expired keys until its master deletes them (no active expiry either). */
   replicaMode = false;
   readonly stats: KeyspaceStats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
+  /** The parked iterations of SCAN and its per-type variants. */
+  readonly scanCursors = new ScanCursors();
 
   constructor(databases: number) {
     this.dbs = Array.from({ length: databases }, (_, i) => new Database(i, this));

@@ -133,6 +133,10 @@ export class ListValue {
     return out;
   }
 
+  clone(): ListValue {
+    return ListValue.from(this);
+  }
+
   *[Symbol.iterator](): IterableIterator<string> {
     for (let i = 0; i < this.length; i++) yield this.at(i);
   }

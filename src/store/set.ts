@@ -84,6 +84,13 @@ export class SetValue {
     return this.members.slice().sort(compareIntStrings);
   }
 
+  clone(): SetValue {
+    const copy = new SetValue(this.intset);
+    for (const m of this.members) copy.add(m, this.intset);
+    copy.intset = this.intset;
+    return copy;
+  }
+
   values(): IterableIterator<string> {
     return this.members.values();
   }

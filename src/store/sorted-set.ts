@@ -178,6 +178,13 @@ export class SortedSet {
     while (this.level > 1 && this.header.forward[this.level - 1] === null) this.level--;
   }
 
+  clone(): SortedSet {
+    const copy = new SortedSet();
+    for (let x = this.first(); x !== null; x = x.forward[0]!) copy.set(x.member, x.score);
+    copy.listpack = this.listpack;
+    return copy;
+  }
+
   /** The 0-based rank of a member, or undefined when it is not in the set. */
   rank(member: string): number | undefined {
     const score = this.dict.get(member);

@@ -101,3 +101,108 @@ describe("EXPIRE family", () => {
     await p.same("GET", "k");
   });
 });
+
+describe("RENAME and RENAMENX", () => {
+  test("the value and its TTL move; errors for a missing key", async () => {
+    await pair().script(`
+      SET a 1
+      EXPIRE a 100
+      RENAME a b
+      TTL b
+      EXISTS a
+      RENAME a b
+      RENAME b b
+      RENAMENX b b
+      SET c 3
+      RENAMENX b c
+      RENAMENX b d
+      RPUSH l x
+      RENAME l d
+      TYPE d
+      LRANGE d 0 -1
+      RENAMENX missing x
+      RENAME missing missing`);
+  });
+});
+
+describe("COPY and MOVE", () => {
+  test("COPY duplicates every type, with DB and REPLACE", async () => {
+    await pair().script(`
+      SET s v
+      EXPIRE s 100
+      COPY s t
+      TTL t
+      COPY s t
+      COPY s t REPLACE
+      RPUSH l a b
+      COPY l l2
+      RPUSH l2 c
+      LRANGE l 0 -1
+      LRANGE l2 0 -1
+      COPY l l DB 0
+      COPY l l DB 1
+      SELECT 1
+      LRANGE l 0 -1
+      SELECT 0
+      COPY l x DB 99
+      COPY l x DB abc
+      COPY l x BOGUS
+      COPY missing x
+      COPY s`);
+  });
+
+  test("MOVE moves to another database unless the key is there", async () => {
+    await pair().script(`
+      SET k v
+      MOVE k 1
+      EXISTS k
+      SELECT 1
+      GET k
+      SET k other
+      SELECT 0
+      SET k mine
+      MOVE k 1
+      MOVE k 0
+      MOVE k 16
+      MOVE k -1
+      MOVE k abc
+      MOVE missing 1`);
+  });
+});
+
+describe("RANDOMKEY, TOUCH, OBJECT", () => {
+  test("RANDOMKEY on an empty and a one-key database, TOUCH counts", async () => {
+    await pair().script(`
+      RANDOMKEY
+      SET only v
+      RANDOMKEY
+      TOUCH only missing only
+      RANDOMKEY extra`);
+  });
+
+  test("OBJECT ENCODING names Redis's encodings", async () => {
+    const p = pair();
+    await p.script(`
+      SET int 12345
+      SET neg -5
+      SET emb hello
+      SET big 123456789012345678901
+      OBJECT ENCODING int
+      OBJECT ENCODING neg
+      OBJECT ENCODING emb
+      OBJECT ENCODING big
+      OBJECT ENCODING missing
+      OBJECT REFCOUNT int
+      OBJECT REFCOUNT emb
+      OBJECT REFCOUNT missing
+      OBJECT FREQ emb
+      OBJECT IDLETIME missing
+      OBJECT HELP
+      OBJECT BOGUS x
+      OBJECT ENCODING`);
+    await p.same("SET", "raw", "x".repeat(45));
+    await p.same("SET", "emb44", "x".repeat(44));
+    await p.same("OBJECT", "ENCODING", "raw");
+    await p.same("OBJECT", "ENCODING", "emb44");
+  });
+});

@@ -186,3 +186,44 @@ export class RawClient {
     this.socket.end();
   }
 }
+
+/** A decoded RESP2 reply: strings for simple and bulk strings, numbers, arrays, null, or an error. */
+export type Decoded = string | number | null | { error: string } | Decoded[];
+
+/** Decode one whole RESP2 reply (as RawClient.call returns it). */
+export function decodeReply(raw: string): Decoded {
+  let pos = 0;
+  const line = (): string => {
+    const end = raw.indexOf("\r\n", pos);
+    const text = raw.slice(pos, end);
+    pos = end + 2;
+    return text;
+  };
+  const read = (): Decoded => {
+    const type = raw[pos++];
+    const head = line();
+    switch (type) {
+      case "+":
+        return head;
+      case "-":
+        return { error: head };
+      case ":":
+        return Number(head);
+      case "$": {
+        const n = Number(head);
+        if (n < 0) return null;
+        const s = raw.slice(pos, pos + n);
+        pos += n + 2;
+        return s;
+      }
+      case "*": {
+        const n = Number(head);
+        if (n < 0) return null;
+        return Array.from({ length: n }, read);
+      }
+      default:
+        throw new Error(`cannot decode ${JSON.stringify(raw)}`);
+    }
+  };
+  return read();
+}

@@ -1,0 +1,347 @@
+/**
+ * List commands (COMMAND DOCS group "list"). Pushes share pushGeneric, pops popGeneric,
+ * and LMOVE/RPOPLPUSH share lmoveGeneric, as in Redis's t_list.c. Index clamping follows
+ * Redis's rules exactly (negative indexes count from the tail). The deque itself is
+ * src/store/list.ts; these handlers never reach into it beyond its methods.
+ */
+import {
+  INDEX_OUT_OF_RANGE, LPOS_COUNT_NEGATIVE, LPOS_MAXLEN_NEGATIVE, LPOS_RANK_ZERO, MUST_BE_POSITIVE,
+  NO_SUCH_KEY, NUMKEYS_POSITIVE, COUNT_POSITIVE, SYNTAX_ERR, WRONGTYPE, wrongArity,
+} from "../errors.ts";
+import { bytesToString, lowerAscii } from "../resp/bytes.ts";
+import type { Client } from "../server/connection.ts";
+import { ListValue } from "../store/list.ts";
+import { ArgCursor, parseIntArg, parseListEnd, parseRangeArg } from "./args.ts";
+import { type CommandSpec, command } from "./command.ts";
+
+const INT64_MAX = Number.MAX_SAFE_INTEGER;
+
+/** LPUSH, RPUSH, LPUSHX, RPUSHX: `onlyIfExists` for the X forms. Replies the new length. */
+function pushGeneric(c: Client, argv: Uint8Array[], head: boolean, onlyIfExists: boolean): void {
+  const key = bytesToString(argv[1]!);
+  const list = onlyIfExists ? c.db.writeAs(key, ListValue) : c.db.writeOrCreate(key, ListValue, () => new ListValue());
+  if (list === undefined) return c.reply.integer(0);
+  for (let i = 2; i < argv.length; i++) {
+    const value = bytesToString(argv[i]!);
+    if (head) list.pushHead(value);
+    else list.pushTail(value);
+  }
+  c.db.modified(key, argv.length - 2);
+  c.reply.integer(list.length);
+}
+
+const pushSpec = {
+  arity: -3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["list"],
+  complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
+} satisfies Partial<CommandSpec>;
+
+export const lpushCommand = command({
+  ...pushSpec, name: "lpush", summary: "Prepend one or multiple elements to a list", since: "1.0.0",
+  handler: (c, argv) => pushGeneric(c, argv, true, false),
+});
+
+export const rpushCommand = command({
+  ...pushSpec, name: "rpush", summary: "Append one or multiple elements to a list", since: "1.0.0",
+  handler: (c, argv) => pushGeneric(c, argv, false, false),
+});
+
+export const lpushxCommand = command({
+  ...pushSpec, name: "lpushx", summary: "Prepend an element to a list, only if the list exists", since: "2.2.0",
+  handler: (c, argv) => pushGeneric(c, argv, true, true),
+});
+
+export const rpushxCommand = command({
+  ...pushSpec, name: "rpushx", summary: "Append an element to a list, only if the list exists", since: "2.2.0",
+  handler: (c, argv) => pushGeneric(c, argv, false, true),
+});
+
+/** Pop up to `count` elements from one end, deleting the key when it empties. */
+export function popElements(c: Client, key: string, list: ListValue, head: boolean, count: number): string[] {
+  const n = Math.min(count, list.length);
+  const out = new Array<string>(n);
+  for (let i = 0; i < n; i++) out[i] = (head ? list.popHead() : list.popTail())!;
+  c.db.modified(key, n);
+  return out;
+}
+
+/** LPOP and RPOP, with the optional count that turns the reply into an array. */
+function popGeneric(c: Client, argv: Uint8Array[], head: boolean): void {
+  if (argv.length > 3) throw wrongArity(c.lastCommand);
+  const hasCount = argv.length === 3;
+  const count = hasCount ? parseRangeArg(argv[2]!, 0, INT64_MAX, MUST_BE_POSITIVE) : 1;
+  const key = bytesToString(argv[1]!);
+  const list = c.db.writeAs(key, ListValue);
+  if (list === undefined) return hasCount ? c.reply.nullArray() : c.reply.null();
+  if (hasCount && count === 0) return c.reply.array(0);
+  const popped = popElements(c, key, list, head, count);
+  if (hasCount) c.reply.bulkStrings(popped);
+  else c.reply.bulkString(popped[0]!);
+}
+
+const popSpec = {
+  arity: -2, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "delete"] }, categories: ["list"],
+  complexity: "O(N) where N is the number of elements returned",
+} satisfies Partial<CommandSpec>;
+
+export const lpopCommand = command({
+  ...popSpec, name: "lpop", summary: "Remove and get the first elements in a list", since: "1.0.0",
+  handler: (c, argv) => popGeneric(c, argv, true),
+});
+
+export const rpopCommand = command({
+  ...popSpec, name: "rpop", summary: "Remove and get the last elements in a list", since: "1.0.0",
+  handler: (c, argv) => popGeneric(c, argv, false),
+});
+
+export const llenCommand = command({
+  name: "llen", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["list"],
+  summary: "Get the length of a list", since: "1.0.0",
+  handler(c, argv) {
+    c.reply.integer(c.db.readAs(bytesToString(argv[1]!), ListValue)?.length ?? 0);
+  },
+});
+
+/**
+ * Redis's clamping of a [start, end] range over `length` elements (LRANGE, LTRIM,
+ * ZRANGE by rank): undefined when the range is empty.
+ */
+export function clampRange(start: number, end: number, length: number): [number, number] | undefined {
+  if (start < 0) start = length + start;
+  if (end < 0) end = length + end;
+  if (start < 0) start = 0;
+  if (start > end || start >= length) return undefined;
+  if (end >= length) end = length - 1;
+  return [start, end];
+}
+
+export const lrangeCommand = command({
+  name: "lrange", arity: 4, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["list"],
+  summary: "Get a range of elements from a list", since: "1.0.0",
+  complexity: "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.",
+  handler(c, argv) {
+    const start = parseIntArg(argv[2]!);
+    const end = parseIntArg(argv[3]!);
+    const list = c.db.readAs(bytesToString(argv[1]!), ListValue);
+    const range = list === undefined ? undefined : clampRange(start, end, list.length);
+    if (range === undefined) return c.reply.array(0);
+    c.reply.array(range[1] - range[0] + 1);
+    for (let i = range[0]; i <= range[1]; i++) c.reply.bulkString(list!.at(i));
+  },
+});
+
+/** A list index, negative from the tail, or -1 when it is out of range. */
+function listIndex(list: ListValue, index: number): number {
+  const i = index < 0 ? list.length + index : index;
+  return i >= 0 && i < list.length ? i : -1;
+}
+
+export const lindexCommand = command({
+  name: "lindex", arity: 3, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["list"],
+  summary: "Get an element from a list by its index", since: "1.0.0",
+  complexity: "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).",
+  handler(c, argv) {
+    const index = parseIntArg(argv[2]!);
+    const list = c.db.readAs(bytesToString(argv[1]!), ListValue);
+    const i = list === undefined ? -1 : listIndex(list, index);
+    if (i === -1) c.reply.null();
+    else c.reply.bulkString(list!.at(i));
+  },
+});
+
+export const lsetCommand = command({
+  name: "lset", arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1 }, categories: ["list"],
+  summary: "Set the value of an element in a list by its index", since: "1.0.0",
+  complexity: "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).",
+  handler(c, argv) {
+    const key = bytesToString(argv[1]!);
+    const list = c.db.writeAs(key, ListValue);
+    if (list === undefined) throw NO_SUCH_KEY;
+    const i = listIndex(list, parseIntArg(argv[2]!));
+    if (i === -1) throw INDEX_OUT_OF_RANGE;
+    list.set(i, bytesToString(argv[3]!));
+    c.db.modified(key);
+    c.reply.ok();
+  },
+});
+
+export const linsertCommand = command({
+  name: "linsert", arity: 5, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["list"],
+  summary: "Insert an element before or after another element in a list", since: "2.2.0",
+  complexity: "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).",
+  handler(c, argv) {
+    const where = lowerAscii(argv[2]!);
+    if (where !== "before" && where !== "after") throw SYNTAX_ERR;
+    const key = bytesToString(argv[1]!);
+    const list = c.db.writeAs(key, ListValue);
+    if (list === undefined) return c.reply.integer(0);
+    const pivot = bytesToString(argv[3]!);
+    for (let i = 0; i < list.length; i++) {
+      if (list.at(i) !== pivot) continue;
+      list.insert(where === "after" ? i + 1 : i, bytesToString(argv[4]!));
+      c.db.modified(key);
+      return c.reply.integer(list.length);
+    }
+    c.reply.integer(-1);
+  },
+});
+
+export const lremCommand = command({
+  name: "lrem", arity: 4, flags: ["write"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["list"],
+  summary: "Remove elements from a list", since: "1.0.0", complexity: "O(N+M) where N is the length of the list and M is the number of elements removed.",
+  handler(c, argv) {
+    const count = parseIntArg(argv[2]!);
+    const key = bytesToString(argv[1]!);
+    const list = c.db.writeAs(key, ListValue);
+    if (list === undefined) return c.reply.integer(0);
+    const element = bytesToString(argv[3]!);
+    let removed: number;
+    if (count >= 0) {
+      let left = count === 0 ? Infinity : count;
+      removed = list.filter((v) => v !== element || left-- <= 0);
+    } else {
+      // From the tail: find which occurrences go first, then remove them in one pass.
+      const drop = new Set<number>();
+      for (let i = list.length - 1; i >= 0 && drop.size < -count; i--) if (list.at(i) === element) drop.add(i);
+      removed = list.filter((_, i) => !drop.has(i));
+    }
+    if (removed > 0) c.db.modified(key, removed);
+    c.reply.integer(removed);
+  },
+});
+
+export const ltrimCommand = command({
+  name: "ltrim", arity: 4, flags: ["write"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["list"],
+  summary: "Trim a list to the specified range", since: "1.0.0", complexity: "O(N) where N is the number of elements to be removed by the operation.",
+  handler(c, argv) {
+    const start = parseIntArg(argv[2]!);
+    const end = parseIntArg(argv[3]!);
+    const key = bytesToString(argv[1]!);
+    const list = c.db.writeAs(key, ListValue);
+    if (list === undefined) return c.reply.ok();
+    const before = list.length;
+    const range = clampRange(start, end, before);
+    if (range === undefined) list.trim(0, -1);
+    else list.trim(range[0], range[1]);
+    c.db.modified(key, before - list.length);
+    c.reply.ok();
+  },
+});
+
+export const lposCommand = command({
+  name: "lpos", arity: -3, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["list"],
+  summary: "Return the index of matching elements on a list", since: "6.0.6",
+  complexity: "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.",
+  handler(c, argv) {
+    let rank = 1;
+    let count = -1;
+    let maxlen = 0;
+    const args = new ArgCursor(argv, 3);
+    while (args.hasNext()) {
+      const opt = args.nextKeyword();
+      if (opt === "rank" && args.hasNext()) {
+        rank = args.nextInt();
+        if (rank === 0) throw LPOS_RANK_ZERO;
+      } else if (opt === "count" && args.hasNext()) {
+        count = parseRangeArg(args.next(), 0, INT64_MAX, LPOS_COUNT_NEGATIVE);
+      } else if (opt === "maxlen" && args.hasNext()) {
+        maxlen = parseRangeArg(args.next(), 0, INT64_MAX, LPOS_MAXLEN_NEGATIVE);
+      } else throw SYNTAX_ERR;
+    }
+    const list = c.db.readAs(bytesToString(argv[1]!), ListValue);
+    if (list === undefined) return count !== -1 ? c.reply.array(0) : c.reply.null();
+    const element = bytesToString(argv[2]!);
+    const fromTail = rank < 0;
+    const skip = Math.abs(rank) - 1;
+    const found: number[] = [];
+    const n = list.length;
+    let matches = 0;
+    for (let scanned = 0; scanned < n && (maxlen === 0 || scanned < maxlen); scanned++) {
+      const i = fromTail ? n - 1 - scanned : scanned;
+      if (list.at(i) !== element || matches++ < skip) continue;
+      found.push(i);
+      if (count === -1 || (count !== 0 && found.length >= count)) break;
+    }
+    if (count !== -1) {
+      c.reply.array(found.length);
+      for (const i of found) c.reply.integer(i);
+    } else if (found.length === 0) c.reply.null();
+    else c.reply.integer(found[0]!);
+  },
+});
+
+/** LMOVE and RPOPLPUSH: pop from one end of `from`, push to one end of `to` (maybe the same list). */
+function lmoveGeneric(c: Client, fromArg: Uint8Array, toArg: Uint8Array, fromHead: boolean, toHead: boolean): void {
+  const from = bytesToString(fromArg);
+  const to = bytesToString(toArg);
+  const source = c.db.writeAs(from, ListValue);
+  if (source === undefined) return c.reply.null();
+  const dest = c.db.lookupKeyWrite(to);
+  if (dest !== undefined && !(dest instanceof ListValue)) throw WRONGTYPE;
+  const value = (fromHead ? source.popHead() : source.popTail())!;
+  const target = dest ?? c.db.writeOrCreate(to, ListValue, () => new ListValue());
+  if (toHead) target.pushHead(value);
+  else target.pushTail(value);
+  c.db.modified(from);
+  c.db.modified(to);
+  c.reply.bulkString(value);
+}
+
+const moveKeySpecs = [
+  { flags: ["RW", "access", "delete"], begin: { index: 1 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
+  { flags: ["RW", "insert"], begin: { index: 2 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
+];
+
+export const lmoveCommand = command({
+  name: "lmove", arity: 5, flags: ["write", "denyoom"], keys: { first: 1, last: 2, step: 1 }, keySpecs: moveKeySpecs, categories: ["list"],
+  summary: "Pop an element from a list, push it to another list and return it", since: "6.2.0",
+  handler(c, argv) {
+    const fromHead = parseListEnd(argv[3]!);
+    const toHead = parseListEnd(argv[4]!);
+    lmoveGeneric(c, argv[1]!, argv[2]!, fromHead, toHead);
+  },
+});
+
+export const rpoplpushCommand = command({
+  name: "rpoplpush", arity: 3, flags: ["write", "denyoom"], keys: { first: 1, last: 2, step: 1 }, keySpecs: moveKeySpecs, categories: ["list"],
+  summary: "Remove the last element in a list, prepend it to another list and return it", since: "1.2.0",
+  handler: (c, argv) => lmoveGeneric(c, argv[1]!, argv[2]!, false, true),
+});
+
+/**
+ * The arguments of LMPOP (and BLMPOP later) from `numkeysAt`: numkeys, the keys, LEFT or
+ * RIGHT, and an optional COUNT, checked in Redis's order.
+ */
+export function parseMpopArgs(argv: Uint8Array[], numkeysAt: number, parseEnd: (arg: Uint8Array) => boolean): { keys: Uint8Array[]; head: boolean; count: number } {
+  const numkeys = parseRangeArg(argv[numkeysAt]!, 1, INT64_MAX, NUMKEYS_POSITIVE);
+  const whereAt = numkeysAt + numkeys + 1;
+  if (whereAt >= argv.length) throw SYNTAX_ERR;
+  const head = parseEnd(argv[whereAt]!);
+  let count = -1;
+  const args = new ArgCursor(argv, whereAt + 1);
+  while (args.hasNext()) {
+    const opt = args.nextKeyword();
+    if (count === -1 && opt === "count" && args.hasNext()) count = parseRangeArg(args.next(), 1, INT64_MAX, COUNT_POSITIVE);
+    else throw SYNTAX_ERR;
+  }
+  return { keys: argv.slice(numkeysAt + 1, whereAt), head, count: count === -1 ? 1 : count };
+}
+
+export const lmpopCommand = command({
+  name: "lmpop", arity: -4, flags: ["write"],
+  keySpecs: [{ flags: ["RW", "access", "delete"], begin: { index: 1 }, find: { keynumidx: 0, firstkey: 1, keystep: 1 } }], categories: ["list"],
+  summary: "Pop elements from a list", since: "7.0.0", complexity: "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
+  handler(c, argv) {
+    const { keys, head, count } = parseMpopArgs(argv, 1, parseListEnd);
+    for (const keyArg of keys) {
+      const key = bytesToString(keyArg);
+      const list = c.db.writeAs(key, ListValue);
+      if (list === undefined) continue;
+      c.reply.array(2);
+      c.reply.bulkString(key);
+      c.reply.bulkStrings(popElements(c, key, list, head, count));
+      return;
+    }
+    c.reply.nullArray();
+  },
+});
+

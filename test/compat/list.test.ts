@@ -1,0 +1,202 @@
+import { beforeEach, describe, test } from "bun:test";
+import { usePair } from "./harness.ts";
+
+const pair = usePair();
+beforeEach(async () => {
+  await pair().same("FLUSHALL");
+});
+
+describe("LPUSH, RPUSH, LPUSHX, RPUSHX", () => {
+  test("push at either end, create only without X, reply the length", async () => {
+    await pair().script(`
+      LPUSH l a b c
+      RPUSH l d e
+      LRANGE l 0 -1
+      LPUSHX l z
+      RPUSHX l y
+      LPUSHX missing a
+      RPUSHX missing a
+      EXISTS missing
+      LLEN l
+      LLEN missing
+      OBJECT ENCODING l
+      TYPE l
+      SET s x
+      LPUSH s a
+      RPUSHX s a
+      LLEN s
+      LPUSH l`);
+  });
+});
+
+describe("LPOP, RPOP", () => {
+  test("pop one or a count; the emptied list disappears", async () => {
+    await pair().script(`
+      RPUSH l a b c d e
+      LPOP l
+      RPOP l
+      LPOP l 2
+      RPOP l 0
+      RPOP l 5
+      EXISTS l
+      LPOP l
+      LPOP l 2
+      RPOP l 0
+      RPUSH l a
+      LPOP l -1
+      LPOP l abc
+      LPOP l 1 2
+      SET s x
+      LPOP s
+      RPOP s 1`);
+  });
+});
+
+describe("LRANGE, LINDEX, LSET", () => {
+  test("indexes clamp and count from the tail as in Redis", async () => {
+    const p = pair();
+    await p.same("RPUSH", "l", "0", "1", "2", "3", "4", "5");
+    for (const [a, b] of [["0", "-1"], ["-3", "-1"], ["2", "1"], ["-100", "100"], ["5", "10"], ["6", "10"], ["-1", "-2"], ["0", "0"]]) {
+      await p.same("LRANGE", "l", a!, b!);
+    }
+    await p.script(`
+      LRANGE l x 1
+      LRANGE missing 0 -1
+      LINDEX l 0
+      LINDEX l -1
+      LINDEX l 6
+      LINDEX l -7
+      LINDEX l x
+      LINDEX missing 0
+      LSET l 0 zero
+      LSET l -1 last
+      LSET l 6 x
+      LSET l x x
+      LSET missing 0 x
+      LRANGE l 0 -1
+      SET s x
+      LRANGE s 0 -1
+      LINDEX s 0
+      LSET s 0 x`);
+  });
+});
+
+describe("LINSERT, LREM, LTRIM", () => {
+  test("LINSERT before and after a pivot", async () => {
+    await pair().script(`
+      RPUSH l a b c
+      LINSERT l BEFORE b x
+      LINSERT l after c y
+      LINSERT l BEFORE nope z
+      LINSERT l MIDDLE b z
+      LINSERT missing BEFORE a b
+      LRANGE l 0 -1`);
+  });
+
+  test("LREM from the head, from the tail, or all", async () => {
+    await pair().script(`
+      RPUSH l a b a c a b a
+      LREM l 2 a
+      LRANGE l 0 -1
+      LREM l -1 b
+      LRANGE l 0 -1
+      LREM l 0 a
+      LRANGE l 0 -1
+      LREM l 0 zz
+      LREM l x a
+      LREM l 0 c
+      EXISTS l
+      LREM missing 0 a`);
+  });
+
+  test("LTRIM keeps a range, and an empty range deletes the key", async () => {
+    await pair().script(`
+      RPUSH l a b c d e f
+      LTRIM l 1 -2
+      LRANGE l 0 -1
+      LTRIM l -2 100
+      LRANGE l 0 -1
+      LTRIM l 5 10
+      EXISTS l
+      LTRIM missing 0 1
+      LTRIM l x 1`);
+  });
+});
+
+describe("LPOS", () => {
+  test("RANK, COUNT and MAXLEN, and their errors", async () => {
+    await pair().script(`
+      RPUSH l a b c 1 2 3 c c
+      LPOS l c
+      LPOS l c RANK 2
+      LPOS l c RANK -1
+      LPOS l c RANK -3
+      LPOS l c COUNT 2
+      LPOS l c COUNT 0
+      LPOS l c RANK -1 COUNT 2
+      LPOS l c COUNT 0 MAXLEN 3
+      LPOS l c MAXLEN 2
+      LPOS l nope
+      LPOS l nope COUNT 1
+      LPOS missing a
+      LPOS missing a COUNT 1
+      LPOS l c RANK 0
+      LPOS l c COUNT -1
+      LPOS l c MAXLEN -1
+      LPOS l c COUNT x
+      LPOS l c RANK x
+      LPOS l c BOGUS 1
+      LPOS l c RANK`);
+  });
+});
+
+describe("LMOVE, RPOPLPUSH, LMPOP", () => {
+  test("move between lists and rotate one list", async () => {
+    await pair().script(`
+      RPUSH a 1 2 3
+      LMOVE a b LEFT RIGHT
+      LMOVE a b RIGHT LEFT
+      LRANGE a 0 -1
+      LRANGE b 0 -1
+      RPOPLPUSH a a
+      RPOPLPUSH b b
+      LRANGE b 0 -1
+      LMOVE a b left left
+      EXISTS a
+      LMOVE missing b LEFT LEFT
+      LMOVE b b UP LEFT
+      SET s x
+      LMOVE b s LEFT LEFT
+      LMOVE s b LEFT LEFT
+      LRANGE b 0 -1`);
+  });
+
+  test("LMPOP pops from the first non-empty list", async () => {
+    await pair().script(`
+      RPUSH b 1 2 3
+      RPUSH c x
+      LMPOP 3 a b c LEFT
+      LMPOP 3 a b c RIGHT COUNT 5
+      LMPOP 2 a b LEFT
+      LMPOP 1 c LEFT COUNT 1
+      LMPOP 0 a LEFT
+      LMPOP -1 a LEFT
+      LMPOP 2 a LEFT
+      LMPOP 1 a MIDDLE
+      LMPOP 1 a LEFT COUNT 0
+      LMPOP 1 a LEFT COUNT 1 COUNT 1
+      LMPOP 1 a LEFT BOGUS
+      SET s x
+      LMPOP 1 s LEFT`);
+  });
+});
+
+describe("binary elements", () => {
+  test("every byte 0-255 round-trips through a list", async () => {
+    const p = pair();
+    const all = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i));
+    await p.same("RPUSH", "l", all, "", all.slice(128));
+    await p.same("LRANGE", "l", "0", "-1");
+    await p.same("LPOS", "l", all);
+  });
+});

@@ -1,0 +1,64 @@
+import { beforeEach, describe, expect, test } from "bun:test";
+import { decodeReply, type RawClient } from "../helpers/resp.ts";
+import { usePair } from "./harness.ts";
+
+const pair = usePair();
+beforeEach(async () => {
+  await pair().same("FLUSHALL");
+});
+
+/** Run a whole SCAN-family iteration on one server; returns every item it returned. */
+async function fullScan(client: RawClient, command: string[], options: string[] = [], between?: (round: number) => Promise<void>): Promise<string[]> {
+  const items: string[] = [];
+  let cursor = "0";
+  let round = 0;
+  do {
+    const reply = decodeReply(await client.call(...command, cursor, ...options)) as [string, string[]];
+    cursor = reply[0];
+    items.push(...reply[1]);
+    if (between) await between(round++);
+  } while (cursor !== "0");
+  return items;
+}
+
+async function fillBoth(n: number, make: (i: number) => string[]): Promise<void> {
+  const p = pair();
+  for (let i = 0; i < n; i++) await p.same(...make(i));
+}
+
+describe("SCAN", () => {
+  test("a full iteration returns every key, MATCH and TYPE filter, and bad options fail as in Redis", async () => {
+    const p = pair();
+    await fillBoth(300, (i) => (i % 3 === 0 ? ["RPUSH", `list:${i}`, "x"] : ["SET", `key:${i}`, "v"]));
+    for (const options of [[], ["COUNT", "7"], ["MATCH", "key:1*"], ["TYPE", "list"], ["TYPE", "string", "MATCH", "*5", "COUNT", "1000"], ["TYPE", "nosuchtype"]]) {
+      const [k, r] = await Promise.all([fullScan(p.kvis, ["SCAN"], options), fullScan(p.redis, ["SCAN"], options)]);
+      expect(new Set(k).size).toBe(k.length);
+      expect(k.sort()).toEqual(r.sort());
+    }
+    await p.script(`
+      SCAN abc
+      SCAN 0 COUNT 0
+      SCAN 0 COUNT x
+      SCAN 0 MATCH
+      SCAN 0 BOGUS 1
+      SCAN 18446744073709551616
+      SCAN`);
+  });
+
+  test("keys present from start to end are all returned while others come and go", async () => {
+    const p = pair();
+    await fillBoth(500, (i) => ["SET", `stable:${i}`, "v"]);
+    for (const client of [p.kvis, p.redis]) {
+      let added = 0;
+      const seen = await fullScan(client, ["SCAN"], ["COUNT", "20"], async (round) => {
+        // Churn between calls: new keys arrive and short-lived ones are deleted.
+        for (let j = 0; j < 30; j++) await client.call("SET", `churn:${round}:${j}`, "v");
+        await client.call("DEL", `churn:${round - 1}:0`, `churn:${round - 1}:1`);
+        added += 30;
+      });
+      const stable = new Set(seen.filter((k) => k.startsWith("stable:")));
+      expect(stable.size).toBe(500);
+      expect(added).toBeGreaterThan(0);
+    }
+  });
+});
