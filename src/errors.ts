@@ -120,3 +120,13 @@ export const INVALID_CURSOR = err("ERR invalid cursor");
 export const LFU_NOT_SELECTED = err(
   "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
 );
+export const HASH_NOT_INTEGER = err("ERR hash value is not an integer");
+export const HASH_NOT_FLOAT = err("ERR hash value is not a float");
+export const VALUE_NAN_OR_INF = err("ERR value is NaN or Infinity");
+export const VALUE_OUT_OF_RANGE = err("ERR value is out of range");
+export const TOO_MANY_NUMKEYS = err("ERR Number of keys can't be greater than number of args");
+export const LIMIT_NEGATIVE = err("ERR LIMIT can't be negative");
+
+export function valueOutOfRange(min: string, max: string): ReplyError {
+  return err(`ERR value is out of range, value must between ${min} and ${max}`);
+}

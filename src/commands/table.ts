@@ -8,6 +8,7 @@ import { bytesToString } from "../resp/bytes.ts";
 import { Command } from "./command.ts";
 import * as connection from "./connection.ts";
 import * as generic from "./generic.ts";
+import * as hash from "./hash.ts";
 import * as list from "./list.ts";
 import * as server from "./server.ts";
 import * as string from "./string.ts";
@@ -15,6 +16,7 @@ import * as string from "./string.ts";
 const GROUPS: ReadonlyArray<[group: string, module: Record<string, unknown>]> = [
   ["connection", connection],
   ["generic", generic],
+  ["hash", hash],
   ["list", list],
   ["server", server],
   ["string", string],

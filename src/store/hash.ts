@@ -97,6 +97,10 @@ export class HashValue {
     return copy;
   }
 
+  *fields(): IterableIterator<string> {
+    for (const [f] of this.entries()) yield f;
+  }
+
   /** The field/value pairs as one flat array, for random picks and replies. */
   toFlatArray(): string[] {
     if (this.flat !== undefined) return this.flat.slice();

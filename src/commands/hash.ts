@@ -1,0 +1,260 @@
+/**
+ * Hash commands (COMMAND DOCS group "hash"). The hash itself is src/store/hash.ts; field
+ * order in replies is its insertion order, which is Redis's order while a hash is a
+ * listpack. HINCRBYFLOAT shares string.ts's long double arithmetic with INCRBYFLOAT.
+ */
+import {
+  HASH_NOT_FLOAT, HASH_NOT_INTEGER, INCR_OVERFLOW, NOT_FLOAT, SYNTAX_ERR, VALUE_NAN_OR_INF, VALUE_OUT_OF_RANGE, valueOutOfRange, wrongArity,
+} from "../errors.ts";
+import { bytesToString, lowerAscii, parseInt64Big, stringToInt64 } from "../resp/bytes.ts";
+import { parseLongDouble } from "../resp/long-double.ts";
+import type { Client } from "../server/connection.ts";
+import { HashValue } from "../store/hash.ts";
+import { parseIntArg } from "./args.ts";
+import { command } from "./command.ts";
+import { scanGeneric } from "./generic.ts";
+import { incrByFloat } from "./string.ts";
+
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+
+const lookupHash = (c: Client, arg: Uint8Array) => c.db.readAs(bytesToString(arg), HashValue);
+
+/** HSET and HMSET: field/value pairs; replies come from the caller. Returns new fields. */
+function hsetGeneric(c: Client, argv: Uint8Array[]): number {
+  if (argv.length % 2 === 1) throw wrongArity(c.lastCommand);
+  const key = bytesToString(argv[1]!);
+  const hash = c.db.writeOrCreate(key, HashValue, () => new HashValue());
+  let created = 0;
+  for (let i = 2; i < argv.length; i += 2) if (hash.set(bytesToString(argv[i]!), bytesToString(argv[i + 1]!))) created++;
+  c.db.modified(key, (argv.length - 2) / 2);
+  return created;
+}
+
+export const hsetCommand = command({
+  name: "hset", arity: -4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"],
+  summary: "Set the string value of a hash field", since: "2.0.0",
+  complexity: "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.",
+  handler: (c, argv) => c.reply.integer(hsetGeneric(c, argv)),
+});
+
+export const hmsetCommand = command({
+  name: "hmset", arity: -4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"],
+  summary: "Set multiple hash fields to multiple values", since: "2.0.0", complexity: "O(N) where N is the number of fields being set.",
+  handler(c, argv) {
+    hsetGeneric(c, argv);
+    c.reply.ok();
+  },
+});
+
+export const hsetnxCommand = command({
+  name: "hsetnx", arity: 4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["hash"],
+  summary: "Set the value of a hash field, only if the field does not exist", since: "2.0.0",
+  handler(c, argv) {
+    const key = bytesToString(argv[1]!);
+    const field = bytesToString(argv[2]!);
+    const hash = c.db.writeOrCreate(key, HashValue, () => new HashValue());
+    if (hash.has(field)) return c.reply.integer(0);
+    hash.set(field, bytesToString(argv[3]!));
+    c.db.modified(key);
+    c.reply.integer(1);
+  },
+});
+
+export const hgetCommand = command({
+  name: "hget", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"],
+  summary: "Get the value of a hash field", since: "2.0.0",
+  handler(c, argv) {
+    const value = lookupHash(c, argv[1]!)?.get(bytesToString(argv[2]!));
+    if (value === undefined) c.reply.null();
+    else c.reply.bulkString(value);
+  },
+});
+
+export const hmgetCommand = command({
+  name: "hmget", arity: -3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"],
+  summary: "Get the values of all the given hash fields", since: "2.0.0", complexity: "O(N) where N is the number of fields being requested.",
+  handler(c, argv) {
+    const hash = lookupHash(c, argv[1]!);
+    c.reply.array(argv.length - 2);
+    for (let i = 2; i < argv.length; i++) {
+      const value = hash?.get(bytesToString(argv[i]!));
+      if (value === undefined) c.reply.null();
+      else c.reply.bulkString(value);
+    }
+  },
+});
+
+const enum HashPart {
+  Keys = 1,
+  Values = 2,
+  Both = 3,
+}
+
+/** HGETALL, HKEYS, HVALS: HGETALL is a map in RESP3, the others arrays. */
+function hgetallGeneric(c: Client, argv: Uint8Array[], part: HashPart): void {
+  const hash = lookupHash(c, argv[1]!);
+  const size = hash?.size ?? 0;
+  if (part === HashPart.Both) c.reply.map(size);
+  else c.reply.array(size);
+  if (hash === undefined) return;
+  for (const [field, value] of hash.entries()) {
+    if (part & HashPart.Keys) c.reply.bulkString(field);
+    if (part & HashPart.Values) c.reply.bulkString(value);
+  }
+}
+
+const hgetallSpec = {
+  arity: 2, flags: ["readonly"] as ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"], tips: ["nondeterministic_output_order"],
+  complexity: "O(N) where N is the size of the hash.",
+};
+
+export const hgetallCommand = command({
+  ...hgetallSpec, name: "hgetall", summary: "Get all the fields and values in a hash", since: "2.0.0",
+  handler: (c, argv) => hgetallGeneric(c, argv, HashPart.Both),
+});
+
+export const hkeysCommand = command({
+  ...hgetallSpec, name: "hkeys", summary: "Get all the fields in a hash", since: "2.0.0",
+  handler: (c, argv) => hgetallGeneric(c, argv, HashPart.Keys),
+});
+
+export const hvalsCommand = command({
+  ...hgetallSpec, name: "hvals", summary: "Get all the values in a hash", since: "2.0.0",
+  handler: (c, argv) => hgetallGeneric(c, argv, HashPart.Values),
+});
+
+export const hdelCommand = command({
+  name: "hdel", arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["hash"],
+  summary: "Delete one or more hash fields", since: "2.0.0", complexity: "O(N) where N is the number of fields to be removed.",
+  handler(c, argv) {
+    const key = bytesToString(argv[1]!);
+    const hash = c.db.writeAs(key, HashValue);
+    if (hash === undefined) return c.reply.integer(0);
+    let deleted = 0;
+    for (let i = 2; i < argv.length && hash.size > 0; i++) if (hash.delete(bytesToString(argv[i]!))) deleted++;
+    if (deleted > 0) c.db.modified(key, deleted);
+    c.reply.integer(deleted);
+  },
+});
+
+export const hexistsCommand = command({
+  name: "hexists", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["hash"],
+  summary: "Determine if a hash field exists", since: "2.0.0",
+  handler(c, argv) {
+    c.reply.integer(lookupHash(c, argv[1]!)?.has(bytesToString(argv[2]!)) ? 1 : 0);
+  },
+});
+
+export const hlenCommand = command({
+  name: "hlen", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["hash"],
+  summary: "Get the number of fields in a hash", since: "2.0.0",
+  handler: (c, argv) => c.reply.integer(lookupHash(c, argv[1]!)?.size ?? 0),
+});
+
+export const hstrlenCommand = command({
+  name: "hstrlen", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["hash"],
+  summary: "Get the length of the value of a hash field", since: "3.2.0",
+  handler: (c, argv) => c.reply.integer(lookupHash(c, argv[1]!)?.get(bytesToString(argv[2]!))?.length ?? 0),
+});
+
+export const hincrbyCommand = command({
+  name: "hincrby", arity: 4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["hash"],
+  summary: "Increment the integer value of a hash field by the given number", since: "2.0.0",
+  handler(c, argv) {
+    parseIntArg(argv[3]!);
+    const incr = stringToInt64(bytesToString(argv[3]!))!;
+    const key = bytesToString(argv[1]!);
+    const field = bytesToString(argv[2]!);
+    const hash = c.db.writeOrCreate(key, HashValue, () => new HashValue());
+    const old = hash.get(field);
+    const value = old === undefined ? 0n : stringToInt64(old);
+    if (value === undefined) throw HASH_NOT_INTEGER;
+    const result = value + incr;
+    if (result > INT64_MAX || result < INT64_MIN) throw INCR_OVERFLOW;
+    hash.set(field, result.toString());
+    c.db.modified(key);
+    c.reply.integer(result);
+  },
+});
+
+export const hincrbyfloatCommand = command({
+  name: "hincrbyfloat", arity: 4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["hash"],
+  summary: "Increment the float value of a hash field by the given amount", since: "2.6.0",
+  handler(c, argv) {
+    const incr = parseLongDouble(bytesToString(argv[3]!));
+    if (incr === undefined) throw NOT_FLOAT;
+    if ("inf" in incr) throw VALUE_NAN_OR_INF;
+    const key = bytesToString(argv[1]!);
+    const field = bytesToString(argv[2]!);
+    const hash = c.db.writeOrCreate(key, HashValue, () => new HashValue());
+    const old = hash.get(field);
+    if (old !== undefined && parseLongDouble(old) === undefined) throw HASH_NOT_FLOAT;
+    const result = incrByFloat(old, argv[3]!);
+    hash.set(field, result);
+    c.db.modified(key);
+    c.reply.bulkString(result);
+  },
+});
+
+/**
+ * HRANDFIELD: without a count one random field; a positive count gives distinct fields
+ * (the whole hash when it is smaller), a negative one allows repeats.
+ */
+export const hrandfieldCommand = command({
+  name: "hrandfield", arity: -2, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"], tips: ["nondeterministic_output"],
+  summary: "Get one or multiple random fields from a hash", since: "6.2.0", complexity: "O(N) where N is the number of fields returned",
+  handler(c, argv) {
+    if (argv.length === 2) {
+      const hash = lookupHash(c, argv[1]!);
+      if (hash === undefined) return c.reply.null();
+      const flat = hash.toFlatArray();
+      return c.reply.bulkString(flat[2 * Math.floor(Math.random() * hash.size)]!);
+    }
+    const count = parseIntArg(argv[2]!);
+    // The count must be within +-LONG_MAX; only INT64_MIN itself is outside.
+    if (parseInt64Big(argv[2]!) === INT64_MIN) throw valueOutOfRange("-9223372036854775807", "9223372036854775807");
+    if (argv.length > 4 || (argv.length === 4 && lowerAscii(argv[3]!) !== "withvalues")) throw SYNTAX_ERR;
+    const withValues = argv.length === 4;
+    if (withValues && Math.abs(count) > 4611686018427387903) throw VALUE_OUT_OF_RANGE;
+    const hash = lookupHash(c, argv[1]!);
+    if (hash === undefined || count === 0) return c.reply.array(0);
+    const flat = hash.toFlatArray();
+    const size = hash.size;
+    let picks: number[];
+    if (count < 0) {
+      picks = Array.from({ length: -count }, () => Math.floor(Math.random() * size));
+    } else if (count >= size) {
+      picks = Array.from({ length: size }, (_, i) => i);
+    } else {
+      // A partial Fisher-Yates shuffle picks `count` distinct fields.
+      const order = Array.from({ length: size }, (_, i) => i);
+      for (let i = 0; i < count; i++) {
+        const j = i + Math.floor(Math.random() * (size - i));
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      picks = order.slice(0, count);
+    }
+    // RESP3 pairs each field with its value; RESP2 flattens them.
+    const pairs = withValues && c.reply.resp === 3;
+    c.reply.array(withValues && !pairs ? picks.length * 2 : picks.length);
+    for (const i of picks) {
+      if (pairs) c.reply.array(2);
+      c.reply.bulkString(flat[2 * i]!);
+      if (withValues) c.reply.bulkString(flat[2 * i + 1]!);
+    }
+  },
+});
+
+export const hscanCommand = command({
+  name: "hscan", arity: -3, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"], tips: ["nondeterministic_output"],
+  summary: "Incrementally iterate hash fields and associated values", since: "2.8.0",
+  complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
+  handler(c, argv) {
+    const hash = lookupHash(c, argv[1]!) ?? new HashValue();
+    scanGeneric(c, argv, 2, hash.scanTarget, () => hash.fields(), (field) => {
+      const value = hash.get(field);
+      return value === undefined ? undefined : [field, value];
+    }, false);
+  },
+});

@@ -1,0 +1,138 @@
+import { beforeEach, describe, expect, test } from "bun:test";
+import { decodeReply } from "../helpers/resp.ts";
+import { usePair } from "./harness.ts";
+
+const pair = usePair();
+beforeEach(async () => {
+  await pair().same("FLUSHALL");
+});
+
+describe("HSET, HMSET, HSETNX, HGET, HMGET", () => {
+  test("set and read fields", async () => {
+    await pair().script(`
+      HSET h a 1 b 2
+      HSET h a 10 c 3
+      HMSET h d 4
+      HSETNX h a x
+      HSETNX h e 5
+      HGET h a
+      HGET h nope
+      HGET missing a
+      HMGET h a nope e
+      HMGET missing a b
+      HSET h a
+      HMSET h a 1 b
+      HSETNX missing f v
+      HGETALL missing
+      TYPE h
+      OBJECT ENCODING h
+      SET s x
+      HSET s a 1
+      HGET s a
+      HMGET s a`);
+  });
+
+  test("listpack order is insertion order, and big hashes become hashtables", async () => {
+    const p = pair();
+    await p.script(`
+      HSET h z 1 y 2 x 3
+      HDEL h y
+      HSET h y 4
+      HGETALL h
+      HKEYS h
+      HVALS h`);
+    await p.same("HSET", "long", "f", "v".repeat(65));
+    await p.same("OBJECT", "ENCODING", "long");
+    for (let i = 0; i < 513; i++) await p.same("HSET", "many", `f${i}`, "v");
+    await p.same("OBJECT", "ENCODING", "many");
+    await p.same("HLEN", "many");
+  });
+});
+
+describe("HDEL, HEXISTS, HLEN, HSTRLEN", () => {
+  test("deleting the last field deletes the key", async () => {
+    await pair().script(`
+      HSET h a 1 b 22
+      HEXISTS h a
+      HEXISTS h z
+      HSTRLEN h b
+      HSTRLEN h z
+      HDEL h a z a
+      HLEN h
+      HDEL h b
+      EXISTS h
+      HDEL missing a
+      HLEN missing`);
+  });
+});
+
+describe("HINCRBY, HINCRBYFLOAT", () => {
+  test("integer and float increments and their errors", async () => {
+    await pair().script(`
+      HINCRBY h n 5
+      HINCRBY h n -10
+      HINCRBY h n x
+      HSET h s abc
+      HINCRBY h s 1
+      HSET h big 9223372036854775807
+      HINCRBY h big 1
+      HINCRBYFLOAT h f 0.1
+      HINCRBYFLOAT h f 0.2
+      HINCRBYFLOAT h s 1
+      HINCRBYFLOAT h f abc
+      HINCRBYFLOAT h f inf
+      HINCRBYFLOAT h f nan
+      HSET h huge 1e4000
+      HINCRBYFLOAT h huge 1
+      HMGET h n s big f huge`);
+  });
+});
+
+describe("HRANDFIELD", () => {
+  test("counts, repeats and errors", async () => {
+    const p = pair();
+    await p.script(`
+      HRANDFIELD missing
+      HRANDFIELD missing 5
+      HSET h a 1 b 2 c 3
+      HRANDFIELD h 0
+      HRANDFIELD h 5
+      HRANDFIELD h 5 WITHVALUES
+      HRANDFIELD h 1 bogus
+      HRANDFIELD h x
+      HRANDFIELD h 1 WITHVALUES x
+      HRANDFIELD h -9223372036854775808`);
+    for (const args of [["3"], ["2"], ["-7"], ["-4", "WITHVALUES"], ["2", "WITHVALUES"]]) {
+      const [k, r] = await p.both("HRANDFIELD", "h", ...args);
+      expect((decodeReply(k) as string[]).length).toBe((decodeReply(r) as string[]).length);
+    }
+    const one = decodeReply((await p.both("HRANDFIELD", "h"))[0]);
+    expect(["a", "b", "c"]).toContain(one as string);
+  });
+});
+
+describe("HSCAN", () => {
+  test("small hashes come back whole; big ones over several calls", async () => {
+    const p = pair();
+    await p.script(`
+      HSET h a 1 b 2 c 3
+      HSCAN h 0
+      HSCAN h 0 MATCH b*
+      HSCAN h 0 COUNT 1
+      HSCAN missing 0
+      HSCAN h 0 TYPE string
+      HSCAN h x`);
+    for (let i = 0; i < 600; i++) await p.same("HSET", "big", `f${i}`, `${i}`);
+    for (const client of [p.kvis, p.redis]) {
+      const seen = new Map<string, string>();
+      let cursor = "0";
+      do {
+        const [next, items] = decodeReply(await client.call("HSCAN", "big", cursor, "COUNT", "50")) as [string, string[]];
+        for (let i = 0; i < items.length; i += 2) seen.set(items[i]!, items[i + 1]!);
+        cursor = next;
+      } while (cursor !== "0");
+      expect(seen.size).toBe(600);
+      expect(seen.get("f599")).toBe("599");
+    }
+  });
+});
