@@ -11,6 +11,7 @@ import * as generic from "./generic.ts";
 import * as hash from "./hash.ts";
 import * as list from "./list.ts";
 import * as server from "./server.ts";
+import * as set from "./set.ts";
 import * as string from "./string.ts";
 
 const GROUPS: ReadonlyArray<[group: string, module: Record<string, unknown>]> = [
@@ -19,6 +20,7 @@ const GROUPS: ReadonlyArray<[group: string, module: Record<string, unknown>]> = 
   ["hash", hash],
   ["list", list],
   ["server", server],
+  ["set", set],
   ["string", string],
 ];
 

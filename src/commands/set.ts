@@ -1,0 +1,297 @@
+/**
+ * Set commands (COMMAND DOCS group "set"). The algebra (SINTER, SUNION, SDIFF and their
+ * STORE forms, SINTERCARD) builds a new SetValue the way Redis builds its result object, so
+ * a result of integers comes back sorted as Redis's intset does. Random picks use the
+ * set's dense member array (src/store/set.ts).
+ */
+import { LIMIT_NEGATIVE, MUST_BE_POSITIVE, NUMKEYS_POSITIVE, SYNTAX_ERR, TOO_MANY_NUMKEYS, WRONGTYPE, valueOutOfRange } from "../errors.ts";
+import { bytesToString, isInt64String, parseInt64Big } from "../resp/bytes.ts";
+import type { Client } from "../server/connection.ts";
+import { SetValue } from "../store/set.ts";
+import { ArgCursor, parseIntArg, parseRangeArg } from "./args.ts";
+import { type CommandFlag, command } from "./command.ts";
+import { scanGeneric } from "./generic.ts";
+
+const LONG_MAX = Number.MAX_SAFE_INTEGER;
+
+const lookupSet = (c: Client, arg: Uint8Array) => c.db.readAs(bytesToString(arg), SetValue);
+
+/** A new set holding `first`'s kind (intset when it is an integer), as setTypeCreate does. */
+function newSet(first: string): SetValue {
+  return new SetValue(isInt64String(first));
+}
+
+function addMember(set: SetValue, member: string): boolean {
+  return set.add(member, set.intset && isInt64String(member));
+}
+
+export const saddCommand = command({
+  name: "sadd", arity: -3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["set"],
+  summary: "Add one or more members to a set", since: "1.0.0",
+  complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
+  handler(c, argv) {
+    const key = bytesToString(argv[1]!);
+    const first = bytesToString(argv[2]!);
+    const set = c.db.writeOrCreate(key, SetValue, () => newSet(first));
+    let added = 0;
+    for (let i = 2; i < argv.length; i++) if (addMember(set, i === 2 ? first : bytesToString(argv[i]!))) added++;
+    if (added > 0) c.db.modified(key, added);
+    c.reply.integer(added);
+  },
+});
+
+export const sremCommand = command({
+  name: "srem", arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["set"],
+  summary: "Remove one or more members from a set", since: "1.0.0", complexity: "O(N) where N is the number of members to be removed.",
+  handler(c, argv) {
+    const key = bytesToString(argv[1]!);
+    const set = c.db.writeAs(key, SetValue);
+    if (set === undefined) return c.reply.integer(0);
+    let removed = 0;
+    for (let i = 2; i < argv.length; i++) if (set.delete(bytesToString(argv[i]!))) removed++;
+    if (removed > 0) c.db.modified(key, removed);
+    c.reply.integer(removed);
+  },
+});
+
+export const sismemberCommand = command({
+  name: "sismember", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["set"],
+  summary: "Determine if a given value is a member of a set", since: "1.0.0",
+  handler: (c, argv) => c.reply.integer(lookupSet(c, argv[1]!)?.has(bytesToString(argv[2]!)) ? 1 : 0),
+});
+
+export const smismemberCommand = command({
+  name: "smismember", arity: -3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["set"],
+  summary: "Returns the membership associated with the given elements for a set", since: "6.2.0",
+  complexity: "O(N) where N is the number of elements being checked for membership",
+  handler(c, argv) {
+    const set = lookupSet(c, argv[1]!);
+    c.reply.array(argv.length - 2);
+    for (let i = 2; i < argv.length; i++) c.reply.integer(set?.has(bytesToString(argv[i]!)) ? 1 : 0);
+  },
+});
+
+/** A set reply (`~` in RESP3) of the members in Redis's order where it has one. */
+function replySet(c: Client, members: readonly string[]): void {
+  c.reply.set(members.length);
+  for (const m of members) c.reply.bulkString(m);
+}
+
+export const smembersCommand = command({
+  name: "smembers", arity: 2, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["set"], tips: ["nondeterministic_output_order"],
+  summary: "Get all the members in a set", since: "1.0.0", complexity: "O(N) where N is the set cardinality.",
+  handler: (c, argv) => replySet(c, lookupSet(c, argv[1]!)?.toArray() ?? []),
+});
+
+export const scardCommand = command({
+  name: "scard", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["set"],
+  summary: "Get the number of members in a set", since: "1.0.0",
+  handler: (c, argv) => c.reply.integer(lookupSet(c, argv[1]!)?.size ?? 0),
+});
+
+export const spopCommand = command({
+  name: "spop", arity: -2, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "delete"] }, categories: ["set"], tips: ["nondeterministic_output"],
+  summary: "Remove and return one or multiple random members from a set", since: "1.0.0",
+  complexity: "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.",
+  handler(c, argv) {
+    if (argv.length > 3) throw SYNTAX_ERR;
+    const key = bytesToString(argv[1]!);
+    if (argv.length === 2) {
+      const set = c.db.writeAs(key, SetValue);
+      if (set === undefined) return c.reply.null();
+      const member = set.pop();
+      c.db.modified(key);
+      return c.reply.bulkString(member);
+    }
+    const count = parseRangeArg(argv[2]!, 0, LONG_MAX, MUST_BE_POSITIVE);
+    const set = c.db.writeAs(key, SetValue);
+    if (set === undefined || count === 0) return replySet(c, []);
+    // Asking for the whole set returns it in its own order and deletes the key.
+    if (count >= set.size) {
+      const all = set.toArray();
+      c.db.delete(key);
+      return replySet(c, all);
+    }
+    const popped = Array.from({ length: count }, () => set.pop());
+    c.db.modified(key, count);
+    replySet(c, popped);
+  },
+});
+
+export const srandmemberCommand = command({
+  name: "srandmember", arity: -2, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["set"], tips: ["nondeterministic_output"],
+  summary: "Get one or multiple random members from a set", since: "1.0.0",
+  complexity: "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.",
+  handler(c, argv) {
+    if (argv.length > 3) throw SYNTAX_ERR;
+    if (argv.length === 2) {
+      const set = lookupSet(c, argv[1]!);
+      if (set === undefined) return c.reply.null();
+      return c.reply.bulkString(set.random());
+    }
+    const count = parseIntArg(argv[2]!);
+    if (parseInt64Big(argv[2]!) === -9223372036854775808n) throw valueOutOfRange("-9223372036854775807", "9223372036854775807");
+    const set = lookupSet(c, argv[1]!);
+    if (set === undefined || count === 0) return c.reply.array(0);
+    if (count < 0) {
+      c.reply.array(-count);
+      for (let i = 0; i < -count; i++) c.reply.bulkString(set.random());
+      return;
+    }
+    // The whole set when it is no bigger than the count, as a set reply (Redis unions it).
+    if (count >= set.size) return replySet(c, set.toArray());
+    const picked = new Set<string>();
+    while (picked.size < count) picked.add(set.random());
+    c.reply.bulkStrings([...picked]);
+  },
+});
+
+export const smoveCommand = command({
+  name: "smove", arity: 4, flags: ["write", "fast"], keys: { first: 1, last: 2, step: 1 },
+  keySpecs: [
+    { flags: ["RW", "access", "delete"], begin: { index: 1 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
+    { flags: ["RW", "insert"], begin: { index: 2 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
+  ],
+  categories: ["set"],
+  summary: "Move a member from one set to another", since: "1.0.0",
+  handler(c, argv) {
+    const from = bytesToString(argv[1]!);
+    const to = bytesToString(argv[2]!);
+    const member = bytesToString(argv[3]!);
+    const source = c.db.lookupKeyWrite(from);
+    const dest = c.db.lookupKeyWrite(to);
+    if (source === undefined) return c.reply.integer(0);
+    if (!(source instanceof SetValue) || (dest !== undefined && !(dest instanceof SetValue))) throw WRONGTYPE;
+    if (source === dest) return c.reply.integer(source.has(member) ? 1 : 0);
+    if (!source.delete(member)) return c.reply.integer(0);
+    c.db.modified(from);
+    const target = c.db.writeOrCreate(to, SetValue, () => newSet(member));
+    if (addMember(target, member)) c.db.modified(to);
+    c.reply.integer(1);
+  },
+});
+
+const enum SetOp {
+  Union,
+  Diff,
+}
+
+/** The sets named by `keys`, undefined for a missing key; any other type is WRONGTYPE. */
+function lookupSets(c: Client, keys: Uint8Array[], forWrite: boolean): (SetValue | undefined)[] {
+  return keys.map((arg) => {
+    const key = bytesToString(arg);
+    const value = forWrite ? c.db.lookupKeyWrite(key) : c.db.lookupKeyRead(key);
+    if (value !== undefined && !(value instanceof SetValue)) throw WRONGTYPE;
+    return value;
+  });
+}
+
+/**
+ * The intersection, smallest set first, stopping at `limit` members (0 = no limit); a
+ * missing key makes it empty.
+ */
+function intersect(sets: (SetValue | undefined)[], limit = 0): SetValue {
+  const result = new SetValue(true);
+  if (sets.some((s) => s === undefined)) return result;
+  const ordered = (sets as SetValue[]).slice().sort((a, b) => a.size - b.size);
+  for (const member of ordered[0]!.toArray()) {
+    if (ordered.every((s, i) => i === 0 || s.has(member))) addMember(result, member);
+    if (limit > 0 && result.size >= limit) break;
+  }
+  return result;
+}
+
+function unionOrDiff(sets: (SetValue | undefined)[], op: SetOp): SetValue {
+  const result = new SetValue(true);
+  if (op === SetOp.Union) {
+    for (const set of sets) if (set) for (const m of set.values()) addMember(result, m);
+    return result;
+  }
+  const [first, ...rest] = sets;
+  if (first === undefined) return result;
+  for (const m of first.toArray()) if (!rest.some((s) => s?.has(m))) addMember(result, m);
+  return result;
+}
+
+/** Store a computed set at `dest` (deleting it when the result is empty) and reply its size. */
+function storeSet(c: Client, destArg: Uint8Array, result: SetValue): void {
+  const dest = bytesToString(destArg);
+  if (result.size > 0) c.db.setKey(dest, result);
+  else c.db.delete(dest);
+  c.reply.integer(result.size);
+}
+
+const algebraSpec = { arity: -2, flags: ["readonly"] as CommandFlag[], keys: { first: 1, last: -1, step: 1 }, categories: ["set"], tips: ["nondeterministic_output_order"] };
+const storeSpec = (destFlags: string[]) => ({
+  arity: -3, flags: ["write", "denyoom"] as CommandFlag[], keys: { first: 1, last: -1, step: 1 }, categories: ["set"],
+  keySpecs: [
+    { flags: destFlags, begin: { index: 1 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
+    { flags: ["RO", "access"], begin: { index: 2 }, find: { lastkey: -1, keystep: 1, limit: 0 } },
+  ],
+});
+
+export const sinterCommand = command({
+  ...algebraSpec, name: "sinter", summary: "Intersect multiple sets", since: "1.0.0",
+  complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
+  handler(c, argv) {
+    replySet(c, intersect(lookupSets(c, argv.slice(1), false)).toArray());
+  },
+});
+
+export const sinterstoreCommand = command({
+  ...storeSpec(["RW", "update"]), name: "sinterstore", summary: "Intersect multiple sets and store the resulting set in a key", since: "1.0.0",
+  complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
+  handler(c, argv) {
+    storeSet(c, argv[1]!, intersect(lookupSets(c, argv.slice(2), true)));
+  },
+});
+
+export const sintercardCommand = command({
+  name: "sintercard", arity: -3, flags: ["readonly"],
+  keySpecs: [{ flags: ["RO", "access"], begin: { index: 1 }, find: { keynumidx: 0, firstkey: 1, keystep: 1 } }], categories: ["set"],
+  summary: "Intersect multiple sets and return the cardinality of the result", since: "7.0.0",
+  complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
+  handler(c, argv) {
+    const numkeys = parseRangeArg(argv[1]!, 1, LONG_MAX, NUMKEYS_POSITIVE);
+    if (numkeys > argv.length - 2) throw TOO_MANY_NUMKEYS;
+    let limit = 0;
+    const args = new ArgCursor(argv, 2 + numkeys);
+    while (args.hasNext()) {
+      if (args.nextKeyword() === "limit" && args.hasNext()) limit = parseRangeArg(args.next(), 0, LONG_MAX, LIMIT_NEGATIVE);
+      else throw SYNTAX_ERR;
+    }
+    c.reply.integer(intersect(lookupSets(c, argv.slice(2, 2 + numkeys), false), limit).size);
+  },
+});
+
+export const sunionCommand = command({
+  ...algebraSpec, name: "sunion", summary: "Add multiple sets", since: "1.0.0", complexity: "O(N) where N is the total number of elements in all given sets.",
+  handler: (c, argv) => replySet(c, unionOrDiff(lookupSets(c, argv.slice(1), false), SetOp.Union).toArray()),
+});
+
+export const sunionstoreCommand = command({
+  ...storeSpec(["OW", "update"]), name: "sunionstore", summary: "Add multiple sets and store the resulting set in a key", since: "1.0.0",
+  complexity: "O(N) where N is the total number of elements in all given sets.",
+  handler: (c, argv) => storeSet(c, argv[1]!, unionOrDiff(lookupSets(c, argv.slice(2), true), SetOp.Union)),
+});
+
+export const sdiffCommand = command({
+  ...algebraSpec, name: "sdiff", summary: "Subtract multiple sets", since: "1.0.0", complexity: "O(N) where N is the total number of elements in all given sets.",
+  handler: (c, argv) => replySet(c, unionOrDiff(lookupSets(c, argv.slice(1), false), SetOp.Diff).toArray()),
+});
+
+export const sdiffstoreCommand = command({
+  ...storeSpec(["OW", "update"]), name: "sdiffstore", summary: "Subtract multiple sets and store the resulting set in a key", since: "1.0.0",
+  complexity: "O(N) where N is the total number of elements in all given sets.",
+  handler: (c, argv) => storeSet(c, argv[1]!, unionOrDiff(lookupSets(c, argv.slice(2), true), SetOp.Diff)),
+});
+
+export const sscanCommand = command({
+  name: "sscan", arity: -3, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["set"], tips: ["nondeterministic_output"],
+  summary: "Incrementally iterate Set elements", since: "2.8.0",
+  complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
+  handler(c, argv) {
+    const set = lookupSet(c, argv[1]!) ?? new SetValue(false);
+    scanGeneric(c, argv, 2, set.scanTarget, () => set.toArray(), (m) => (set.has(m) ? [m] : undefined), false);
+  },
+});

@@ -1,0 +1,180 @@
+import { beforeEach, describe, expect, test } from "bun:test";
+import { decodeReply } from "../helpers/resp.ts";
+import { usePair } from "./harness.ts";
+
+const pair = usePair();
+beforeEach(async () => {
+  await pair().same("FLUSHALL");
+});
+
+/** Send to both and compare the replies as sets of members (hash-table order is Redis's own). */
+async function sameMembers(...args: string[]): Promise<void> {
+  const [k, r] = await pair().both(...args);
+  const sort = (raw: string) => {
+    const d = decodeReply(raw);
+    return Array.isArray(d) ? [...d].map(String).sort() : d;
+  };
+  expect({ args, reply: sort(k) }).toEqual({ args, reply: sort(r) });
+}
+
+describe("SADD, SREM, SISMEMBER, SMISMEMBER, SCARD, SMEMBERS", () => {
+  test("integer sets are intsets and come back sorted", async () => {
+    await pair().script(`
+      SADD s 5 3 -1 10 3
+      SMEMBERS s
+      SCARD s
+      OBJECT ENCODING s
+      SISMEMBER s 3
+      SISMEMBER s 4
+      SMISMEMBER s 3 4 5
+      SMISMEMBER missing a
+      SREM s 3 4
+      SMEMBERS s
+      SADD s x
+      OBJECT ENCODING s
+      SREM s 5 -1 10 x
+      EXISTS s
+      SMEMBERS missing
+      SCARD missing
+      SET str v
+      SADD str a
+      SMEMBERS str
+      SISMEMBER str a
+      SADD s`);
+  });
+
+  test("string members and conversions", async () => {
+    const p = pair();
+    await p.same("SADD", "s", "a", "b", "c", "a");
+    await sameMembers("SMEMBERS", "s");
+    for (let i = 0; i < 513; i++) await p.same("SADD", "ints", String(i));
+    await p.same("OBJECT", "ENCODING", "ints");
+    await p.same("SADD", "small", "1", "2");
+    await p.same("OBJECT", "ENCODING", "small");
+  });
+});
+
+describe("SPOP and SRANDMEMBER", () => {
+  test("counts, the whole set, and errors", async () => {
+    const p = pair();
+    await p.script(`
+      SPOP missing
+      SPOP missing 3
+      SRANDMEMBER missing
+      SRANDMEMBER missing 3
+      SADD s 1 2 3
+      SPOP s 0
+      SRANDMEMBER s 0
+      SRANDMEMBER s 10
+      SPOP s -1
+      SPOP s x
+      SPOP s 1 2
+      SRANDMEMBER s x
+      SRANDMEMBER s 1 2
+      SRANDMEMBER s -9223372036854775808
+      SPOP s 10
+      EXISTS s`);
+    await p.same("SADD", "t", "1", "2", "3", "4", "5");
+    for (const args of [["SRANDMEMBER", "t", "3"], ["SRANDMEMBER", "t", "-8"], ["SPOP", "t", "2"]]) {
+      const [k, r] = await p.both(...args);
+      expect((decodeReply(k) as string[]).length).toBe((decodeReply(r) as string[]).length);
+    }
+    await p.same("SCARD", "t");
+  });
+});
+
+describe("SMOVE", () => {
+  test("moves a member, creating and deleting keys", async () => {
+    await pair().script(`
+      SADD a 1 2
+      SMOVE a b 1
+      SMOVE a b 9
+      SMOVE a a 2
+      SMOVE a a 9
+      SMOVE a b 2
+      EXISTS a
+      SMEMBERS b
+      SMOVE missing b 1
+      SET str v
+      SMOVE b str 1
+      SMOVE str b 1
+      SMEMBERS b`);
+  });
+});
+
+describe("SINTER, SUNION, SDIFF, SINTERCARD and the STORE forms", () => {
+  test("integer sets give Redis's exact replies", async () => {
+    await pair().script(`
+      SADD a 1 2 3 4 5
+      SADD b 4 5 6 7
+      SADD c 5 7 9
+      SINTER a b
+      SINTER a b c
+      SINTER a missing
+      SUNION a b c
+      SUNION a missing
+      SDIFF a b
+      SDIFF a b c
+      SDIFF missing a
+      SINTERSTORE d a b
+      SMEMBERS d
+      SUNIONSTORE d a c
+      SMEMBERS d
+      SDIFFSTORE d a b c
+      SMEMBERS d
+      SINTERSTORE d a missing
+      EXISTS d
+      SINTERCARD 2 a b
+      SINTERCARD 3 a b c LIMIT 1
+      SINTERCARD 2 a missing
+      SINTERCARD 0 a
+      SINTERCARD 3 a b
+      SINTERCARD 2 a b LIMIT -1
+      SINTERCARD 2 a b LIMIT
+      SINTERCARD 2 a b BOGUS 1
+      SET str v
+      SINTER missing str
+      SINTER str missing
+      SUNION a str
+      SDIFF a str
+      SUNIONSTORE str a
+      TYPE str
+      EXPIRE str 100
+      SDIFFSTORE str a b
+      TTL str`);
+  });
+
+  test("string members compare as sets", async () => {
+    const p = pair();
+    await p.same("SADD", "a", "x", "y", "z", "1");
+    await p.same("SADD", "b", "y", "z", "w");
+    await sameMembers("SINTER", "a", "b");
+    await sameMembers("SUNION", "a", "b");
+    await sameMembers("SDIFF", "a", "b");
+    await p.same("SUNIONSTORE", "u", "a", "b");
+    await sameMembers("SMEMBERS", "u");
+    await p.same("OBJECT", "ENCODING", "u");
+  });
+});
+
+describe("SSCAN", () => {
+  test("intsets come back whole and sorted; big sets over several calls", async () => {
+    const p = pair();
+    await p.script(`
+      SADD s 3 1 2
+      SSCAN s 0
+      SSCAN s 0 MATCH 1*
+      SSCAN missing 0`);
+    for (let i = 0; i < 300; i++) await p.same("SADD", "big", `m${i}`);
+    for (const client of [p.kvis, p.redis]) {
+      const seen = new Set<string>();
+      let cursor = "0";
+      do {
+        const [next, items] = decodeReply(await client.call("SSCAN", "big", cursor, "COUNT", "25")) as [string, string[]];
+        for (const m of items) seen.add(m);
+        cursor = next;
+      } while (cursor !== "0");
+      expect(seen.size).toBe(300);
+    }
+  });
+});
