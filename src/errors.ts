@@ -130,3 +130,18 @@ export const LIMIT_NEGATIVE = err("ERR LIMIT can't be negative");
 export function valueOutOfRange(min: string, max: string): ReplyError {
   return err(`ERR value is out of range, value must between ${min} and ${max}`);
 }
+
+// Sorted sets.
+export const ZADD_XX_NX = err("ERR XX and NX options at the same time are not compatible");
+export const ZADD_GT_LT_NX = err("ERR GT, LT, and/or NX options at the same time are not compatible");
+export const ZADD_INCR_PAIRS = err("ERR INCR option supports a single increment-element pair");
+export const ZSET_NAN = err("ERR resulting score is not a number (NaN)");
+export const MIN_MAX_NOT_FLOAT = err("ERR min or max is not a float");
+export const MIN_MAX_NOT_LEX = err("ERR min or max not valid string range item");
+export const LIMIT_NEEDS_BY = err("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
+export const WITHSCORES_BYLEX = err("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
+export const WEIGHT_NOT_FLOAT = err("ERR weight value is not a float");
+
+export function atLeastOneKey(command: string): ReplyError {
+  return err(`ERR at least 1 input key is needed for '${command}' command`);
+}

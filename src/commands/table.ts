@@ -12,6 +12,7 @@ import * as hash from "./hash.ts";
 import * as list from "./list.ts";
 import * as server from "./server.ts";
 import * as set from "./set.ts";
+import * as sortedSet from "./sorted-set.ts";
 import * as string from "./string.ts";
 
 const GROUPS: ReadonlyArray<[group: string, module: Record<string, unknown>]> = [
@@ -21,6 +22,7 @@ const GROUPS: ReadonlyArray<[group: string, module: Record<string, unknown>]> = 
   ["list", list],
   ["server", server],
   ["set", set],
+  ["sortedset", sortedSet],
   ["string", string],
 ];
 

@@ -191,6 +191,17 @@ function matchFrom(p: string, pi: number, s: string, si: number, nocase: boolean
 }
 
 const DOUBLE_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const HEX_FLOAT_TEXT = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/;
+
+/** strtod's hexadecimal form ("0x10", "0x1.8p3"), or undefined. */
+function parseHexFloat(s: string): number | undefined {
+  const m = HEX_FLOAT_TEXT.exec(s);
+  if (!m || m[2]!.length + (m[3] ?? "").length === 0) return undefined;
+  const fraction = m[3] ?? "";
+  const mantissa = parseInt(m[2]! + fraction || "0", 16);
+  const value = mantissa * 2 ** (Number(m[4] ?? 0) - 4 * fraction.length);
+  return m[1] === "-" ? -value : value;
+}
 const INFINITY_TEXT = /^([+-]?)(?:inf|infinity)$/i;
 
 /**
@@ -208,7 +219,8 @@ export function parseDouble(s: string): number | undefined {
   }
   const inf = INFINITY_TEXT.exec(s);
   if (inf) return inf[1] === "-" ? -Infinity : Infinity;
-  return undefined;
+  const hex = parseHexFloat(s);
+  return hex === undefined || !Number.isFinite(hex) ? undefined : hex;
 }
 
 /**
@@ -254,4 +266,18 @@ export function isInt64String(s: string): boolean {
 export function stringToInt64(s: string): bigint | undefined {
   if (s.length === 0 || s.length > 20) return undefined;
   return parseInt64Big(stringToBytes(s));
+}
+
+/**
+ * A range bound's number as zslParseRange reads it with bare strtod: leading white space
+ * is skipped, the empty text is 0, a value past the double range is an infinity, and only
+ * trailing garbage or NaN fail (undefined).
+ */
+export function parseRangeDouble(s: string): number | undefined {
+  if (s.length === 0) return 0;
+  const t = s.replace(/^[ \t\n\v\f\r]+/, "");
+  if (DOUBLE_TEXT.test(t)) return Number(t);
+  const inf = INFINITY_TEXT.exec(t);
+  if (inf) return inf[1] === "-" ? -Infinity : Infinity;
+  return parseHexFloat(t);
 }

@@ -1,0 +1,746 @@
+/**
+ * Sorted-set commands (COMMAND DOCS group "sortedset", file named as DESIGN.md's layout
+ * names it). Every range command resolves its range to ranks in the skip list (O(log n))
+ * and then walks nodes, so ZRANGE, ZRANGEBYSCORE, ZRANGEBYLEX, their REV forms, ZRANGESTORE
+ * and the ZREMRANGE family share rangeNodes; ZUNION, ZINTER, ZDIFF and their STORE forms
+ * share zsetOpGeneric, as in Redis's t_zset.c. Scores are doubles with Redis's parsing
+ * and printing rules (see bytes.ts).
+ */
+import {
+  LIMIT_NEEDS_BY, LIMIT_NEGATIVE, MIN_MAX_NOT_FLOAT, MIN_MAX_NOT_LEX, MUST_BE_POSITIVE, NOT_FLOAT,
+  SYNTAX_ERR, WEIGHT_NOT_FLOAT, WITHSCORES_BYLEX, WRONGTYPE, ZADD_GT_LT_NX,
+  ZADD_INCR_PAIRS, ZADD_XX_NX, ZSET_NAN, atLeastOneKey, valueOutOfRange,
+} from "../errors.ts";
+import { bytesToString, formatDouble, lowerAscii, parseDouble, parseInt64Big, parseRangeDouble } from "../resp/bytes.ts";
+import type { Client } from "../server/connection.ts";
+import { SetValue } from "../store/set.ts";
+import { type LexRange, type ScoreRange, SortedSet, type ZNode } from "../store/sorted-set.ts";
+import { ArgCursor, parseIntArg, parseRangeArg } from "./args.ts";
+import { type CommandFlag, type FullKeySpec, command } from "./command.ts";
+import { scanGeneric } from "./generic.ts";
+import { clampRange, parseMpopArgs } from "./list.ts";
+
+const LONG_MAX = Number.MAX_SAFE_INTEGER;
+
+const lookupZset = (c: Client, arg: Uint8Array) => c.db.readAs(bytesToString(arg), SortedSet);
+
+/** A score argument: "value is not a valid float" otherwise. */
+function parseScore(arg: Uint8Array, error = NOT_FLOAT): number {
+  const d = parseDouble(bytesToString(arg));
+  if (d === undefined) throw error;
+  return d;
+}
+
+/** zslParseRange: `(` makes a bound exclusive. */
+export function parseScoreRange(minArg: Uint8Array, maxArg: Uint8Array): ScoreRange {
+  const bound = (arg: Uint8Array): [number, boolean] => {
+    const s = bytesToString(arg);
+    const exclusive = s.startsWith("(");
+    const d = parseRangeDouble(exclusive ? s.slice(1) : s);
+    if (d === undefined) throw MIN_MAX_NOT_FLOAT;
+    return [d, exclusive];
+  };
+  const [min, minex] = bound(minArg);
+  const [max, maxex] = bound(maxArg);
+  return { min, max, minex, maxex };
+}
+
+/** zslParseLexRange: `[` inclusive, `(` exclusive, `-` and `+` the ends of the order. */
+export function parseLexRange(minArg: Uint8Array, maxArg: Uint8Array): LexRange {
+  const item = (arg: Uint8Array): { value: string | undefined; ex: boolean; end?: "-" | "+" } => {
+    const s = bytesToString(arg);
+    if (s === "+" || s === "-") return { value: undefined, ex: true, end: s };
+    if (s.startsWith("(")) return { value: s.slice(1), ex: true };
+    if (s.startsWith("[")) return { value: s.slice(1), ex: false };
+    throw MIN_MAX_NOT_LEX;
+  };
+  const min = item(minArg);
+  const max = item(maxArg);
+  return { min: min.value, max: max.value, minex: min.ex, maxex: max.ex, empty: min.end === "+" || max.end === "-" };
+}
+
+const enum ZaddFlag {
+  None = 0,
+  NX = 1,
+  XX = 2,
+  GT = 4,
+  LT = 8,
+  CH = 16,
+  INCR = 32,
+}
+
+/**
+ * ZADD and ZINCRBY: every score is parsed before anything changes, so a bad score leaves
+ * the set untouched. Replies the number added (or changed with CH), or the new score with
+ * INCR (null when NX/XX/GT/LT skipped it).
+ */
+function zaddGeneric(c: Client, argv: Uint8Array[], flags: ZaddFlag): void {
+  let at = 2;
+  for (; at < argv.length; at++) {
+    const opt = lowerAscii(argv[at]!);
+    if (opt === "nx") flags |= ZaddFlag.NX;
+    else if (opt === "xx") flags |= ZaddFlag.XX;
+    else if (opt === "ch") flags |= ZaddFlag.CH;
+    else if (opt === "incr") flags |= ZaddFlag.INCR;
+    else if (opt === "gt") flags |= ZaddFlag.GT;
+    else if (opt === "lt") flags |= ZaddFlag.LT;
+    else break;
+  }
+  const pairs = argv.length - at;
+  if (pairs === 0 || pairs % 2 !== 0) throw SYNTAX_ERR;
+  if (flags & ZaddFlag.NX && flags & ZaddFlag.XX) throw ZADD_XX_NX;
+  if ((flags & ZaddFlag.NX && flags & (ZaddFlag.GT | ZaddFlag.LT)) || (flags & ZaddFlag.GT && flags & ZaddFlag.LT)) throw ZADD_GT_LT_NX;
+  if (flags & ZaddFlag.INCR && pairs > 2) throw ZADD_INCR_PAIRS;
+  const scores: number[] = [];
+  for (let i = at; i < argv.length; i += 2) scores.push(parseScore(argv[i]!));
+
+  const key = bytesToString(argv[1]!);
+  const incr = (flags & ZaddFlag.INCR) !== 0;
+  const existing = c.db.writeAs(key, SortedSet);
+  if (existing === undefined && flags & ZaddFlag.XX) return incr ? c.reply.null() : c.reply.integer(0);
+  const zset = existing ?? c.db.writeOrCreate(key, SortedSet, () => new SortedSet());
+  let added = 0;
+  let updated = 0;
+  let processed = 0;
+  let score = 0;
+  for (let i = 0; i < scores.length; i++) {
+    score = scores[i]!;
+    const member = bytesToString(argv[at + 2 * i + 1]!);
+    const current = zset.score(member);
+    if (current !== undefined) {
+      if (flags & ZaddFlag.NX) continue;
+      if (incr) {
+        score += current;
+        if (Number.isNaN(score)) throw ZSET_NAN;
+      }
+      if ((flags & ZaddFlag.LT && score >= current) || (flags & ZaddFlag.GT && score <= current)) continue;
+      if (score !== current) {
+        zset.set(member, score);
+        updated++;
+      }
+      processed++;
+    } else if (!(flags & ZaddFlag.XX)) {
+      zset.set(member, score);
+      added++;
+      processed++;
+    }
+  }
+  c.db.modified(key, added + updated);
+  if (incr) {
+    if (processed > 0) c.reply.double(score);
+    else c.reply.null();
+  } else {
+    c.reply.integer(flags & ZaddFlag.CH ? added + updated : added);
+  }
+}
+
+export const zaddCommand = command({
+  name: "zadd", arity: -4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"],
+  summary: "Add one or more members to a sorted set, or update its score if it already exists", since: "1.2.0",
+  complexity: "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
+  handler: (c, argv) => zaddGeneric(c, argv, ZaddFlag.None),
+});
+
+export const zincrbyCommand = command({
+  name: "zincrby", arity: 4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["sortedset"],
+  summary: "Increment the score of a member in a sorted set", since: "1.2.0", complexity: "O(log(N)) where N is the number of elements in the sorted set.",
+  handler: (c, argv) => zaddGeneric(c, argv, ZaddFlag.INCR),
+});
+
+export const zremCommand = command({
+  name: "zrem", arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["sortedset"],
+  summary: "Remove one or more members from a sorted set", since: "1.2.0",
+  complexity: "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.",
+  handler(c, argv) {
+    const key = bytesToString(argv[1]!);
+    const zset = c.db.writeAs(key, SortedSet);
+    if (zset === undefined) return c.reply.integer(0);
+    let removed = 0;
+    for (let i = 2; i < argv.length; i++) if (zset.delete(bytesToString(argv[i]!))) removed++;
+    if (removed > 0) c.db.modified(key, removed);
+    c.reply.integer(removed);
+  },
+});
+
+export const zscoreCommand = command({
+  name: "zscore", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"],
+  summary: "Get the score associated with the given member in a sorted set", since: "1.2.0",
+  handler(c, argv) {
+    const score = lookupZset(c, argv[1]!)?.score(bytesToString(argv[2]!));
+    if (score === undefined) c.reply.null();
+    else c.reply.double(score);
+  },
+});
+
+export const zmscoreCommand = command({
+  name: "zmscore", arity: -3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"],
+  summary: "Get the score associated with the given members in a sorted set", since: "6.2.0",
+  complexity: "O(N) where N is the number of members being requested.",
+  handler(c, argv) {
+    const zset = lookupZset(c, argv[1]!);
+    c.reply.array(argv.length - 2);
+    for (let i = 2; i < argv.length; i++) {
+      const score = zset?.score(bytesToString(argv[i]!));
+      if (score === undefined) c.reply.null();
+      else c.reply.double(score);
+    }
+  },
+});
+
+export const zcardCommand = command({
+  name: "zcard", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["sortedset"],
+  summary: "Get the number of members in a sorted set", since: "1.2.0",
+  handler: (c, argv) => c.reply.integer(lookupZset(c, argv[1]!)?.size ?? 0),
+});
+
+export const zcountCommand = command({
+  name: "zcount", arity: 4, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"],
+  summary: "Count the members in a sorted set with scores within the given values", since: "2.0.0",
+  complexity: "O(log(N)) with N being the number of elements in the sorted set.",
+  handler(c, argv) {
+    const range = parseScoreRange(argv[2]!, argv[3]!);
+    const zset = lookupZset(c, argv[1]!);
+    if (zset === undefined) return c.reply.integer(0);
+    const [start, end] = zset.scoreRange(range);
+    c.reply.integer(end - start);
+  },
+});
+
+export const zlexcountCommand = command({
+  name: "zlexcount", arity: 4, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"],
+  summary: "Count the number of members in a sorted set between a given lexicographical range", since: "2.8.9",
+  complexity: "O(log(N)) with N being the number of elements in the sorted set.",
+  handler(c, argv) {
+    const range = parseLexRange(argv[2]!, argv[3]!);
+    const zset = lookupZset(c, argv[1]!);
+    if (zset === undefined) return c.reply.integer(0);
+    const [start, end] = zset.lexRange(range);
+    c.reply.integer(end - start);
+  },
+});
+
+const enum RangeBy {
+  Auto,
+  Rank,
+  Score,
+  Lex,
+}
+
+/** A parsed range request: which kind, the bounds, REV, and LIMIT (offset -1 for none). */
+interface RangeRequest {
+  by: RangeBy;
+  reverse: boolean;
+  rank?: [number, number];
+  score?: ScoreRange;
+  lex?: LexRange;
+  offset: number;
+  limit: number;
+}
+
+/**
+ * The nodes a range request selects, in reply order. Score and lex ranges are located
+ * by rank in O(log n); LIMIT skips `offset` (a negative offset selects nothing, as in
+ * Redis) and takes `limit` (negative: all).
+ */
+function rangeNodes(zset: SortedSet, req: RangeRequest): ZNode[] {
+  const n = zset.size;
+  let first: number;
+  let last: number;
+  if (req.by === RangeBy.Rank) {
+    const clamped = clampRange(req.rank![0], req.rank![1], n);
+    if (clamped === undefined) return [];
+    [first, last] = clamped;
+    if (req.reverse) [first, last] = [n - 1 - first, n - 1 - last];
+  } else {
+    const [start, end] = req.by === RangeBy.Score ? zset.scoreRange(req.score!) : zset.lexRange(req.lex!);
+    if (req.offset < 0 || start >= end) return [];
+    const count = end - start - req.offset;
+    if (count <= 0) return [];
+    const take = req.limit < 0 ? count : Math.min(count, req.limit);
+    if (take === 0) return [];
+    first = req.reverse ? end - 1 - req.offset : start + req.offset;
+    last = req.reverse ? first - take + 1 : first + take - 1;
+  }
+  return [...zset.walk(first, Math.abs(last - first) + 1, req.reverse)];
+}
+
+/** Members, with their scores when asked: flat in RESP2, [member, score] pairs in RESP3. */
+function replyNodes(c: Client, nodes: readonly ZNode[], withScores: boolean): void {
+  const pairs = withScores && c.reply.resp === 3;
+  c.reply.array(withScores && !pairs ? nodes.length * 2 : nodes.length);
+  for (const node of nodes) {
+    if (pairs) c.reply.array(2);
+    c.reply.bulkString(node.member);
+    if (withScores) c.reply.double(node.score);
+  }
+}
+
+/**
+ * ZRANGE and its relatives, as zrangeGenericCommand parses them: the source key at
+ * `keyAt`, the two bounds after it, then options that each variant allows (`by` and
+ * `reverse` fixed by the older commands). `store` is ZRANGESTORE's destination.
+ */
+function zrangeGeneric(c: Client, argv: Uint8Array[], keyAt: number, fixedBy: RangeBy, fixedReverse: boolean | undefined, store?: Uint8Array): void {
+  let by = fixedBy;
+  let reverse = fixedReverse;
+  let withScores = false;
+  let offset = 0;
+  let limit = -1;
+  let hasLimit = false;
+  for (let i = keyAt + 3; i < argv.length; i++) {
+    const opt = lowerAscii(argv[i]!);
+    const left = argv.length - i - 1;
+    if (store === undefined && opt === "withscores") withScores = true;
+    else if (opt === "limit" && left >= 2) {
+      offset = parseIntArg(argv[i + 1]!);
+      limit = parseIntArg(argv[i + 2]!);
+      hasLimit = true;
+      i += 2;
+    } else if (reverse === undefined && opt === "rev") reverse = true;
+    else if (by === RangeBy.Auto && opt === "bylex") by = RangeBy.Lex;
+    else if (by === RangeBy.Auto && opt === "byscore") by = RangeBy.Score;
+    else throw SYNTAX_ERR;
+  }
+  if (by === RangeBy.Auto) by = RangeBy.Rank;
+  const rev = reverse === true;
+  if (hasLimit && by === RangeBy.Rank) throw LIMIT_NEEDS_BY;
+  if (withScores && by === RangeBy.Lex) throw WITHSCORES_BYLEX;
+  // Score and lex ranges are given as max, min when reversed.
+  const [lo, hi] = rev && by !== RangeBy.Rank ? [argv[keyAt + 2]!, argv[keyAt + 1]!] : [argv[keyAt + 1]!, argv[keyAt + 2]!];
+  const req: RangeRequest = { by, reverse: rev, offset, limit };
+  if (by === RangeBy.Rank) req.rank = [parseIntArg(lo), parseIntArg(hi)];
+  else if (by === RangeBy.Score) req.score = parseScoreRange(lo, hi);
+  else req.lex = parseLexRange(lo, hi);
+
+  const zset = lookupZset(c, argv[keyAt]!);
+  const nodes = zset === undefined ? [] : rangeNodes(zset, req);
+  if (store === undefined) return replyNodes(c, nodes, withScores);
+  const result = new SortedSet();
+  for (const node of nodes) result.set(node.member, node.score);
+  storeZset(c, store, result);
+}
+
+/** Store a computed sorted set (deleting the key when it is empty) and reply its size. */
+function storeZset(c: Client, destArg: Uint8Array, result: SortedSet): void {
+  const dest = bytesToString(destArg);
+  if (result.size > 0) c.db.setKey(dest, result);
+  else c.db.delete(dest);
+  c.reply.integer(result.size);
+}
+
+const rangeSpec = { arity: -4, flags: ["readonly"] as CommandFlag[], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"] };
+
+export const zrangeCommand = command({
+  ...rangeSpec, name: "zrange", summary: "Return a range of members in a sorted set", since: "1.2.0",
+  complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.",
+  handler: (c, argv) => zrangeGeneric(c, argv, 1, RangeBy.Auto, undefined),
+});
+
+export const zrangestoreCommand = command({
+  name: "zrangestore", arity: -5, flags: ["write", "denyoom"], keys: { first: 1, last: 2, step: 1 },
+  keySpecs: [
+    { flags: ["OW", "update"], begin: { index: 1 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
+    { flags: ["RO", "access"], begin: { index: 2 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
+  ],
+  categories: ["sortedset"],
+  summary: "Store a range of members from sorted set into another key", since: "6.2.0",
+  complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.",
+  handler: (c, argv) => zrangeGeneric(c, argv, 2, RangeBy.Auto, undefined, argv[1]!),
+});
+
+export const zrangebyscoreCommand = command({
+  ...rangeSpec, name: "zrangebyscore", summary: "Return a range of members in a sorted set, by score", since: "1.0.5",
+  complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
+  handler: (c, argv) => zrangeGeneric(c, argv, 1, RangeBy.Score, false),
+});
+
+export const zrevrangebyscoreCommand = command({
+  ...rangeSpec, name: "zrevrangebyscore", summary: "Return a range of members in a sorted set, by score, with scores ordered from high to low", since: "2.2.0",
+  complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
+  handler: (c, argv) => zrangeGeneric(c, argv, 1, RangeBy.Score, true),
+});
+
+export const zrangebylexCommand = command({
+  ...rangeSpec, name: "zrangebylex", summary: "Return a range of members in a sorted set, by lexicographical range", since: "2.8.9",
+  complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
+  handler: (c, argv) => zrangeGeneric(c, argv, 1, RangeBy.Lex, false),
+});
+
+export const zrevrangebylexCommand = command({
+  ...rangeSpec, name: "zrevrangebylex", summary: "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", since: "2.8.9",
+  complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
+  handler: (c, argv) => zrangeGeneric(c, argv, 1, RangeBy.Lex, true),
+});
+
+export const zrevrangeCommand = command({
+  ...rangeSpec, name: "zrevrange", summary: "Return a range of members in a sorted set, by index, with scores ordered from high to low", since: "1.2.0",
+  complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.",
+  handler: (c, argv) => zrangeGeneric(c, argv, 1, RangeBy.Rank, true),
+});
+
+/** ZRANK and ZREVRANK. */
+function zrankGeneric(c: Client, argv: Uint8Array[], reverse: boolean): void {
+  const zset = lookupZset(c, argv[1]!);
+  const rank = zset?.rank(bytesToString(argv[2]!));
+  if (rank === undefined) return c.reply.null();
+  c.reply.integer(reverse ? zset!.size - 1 - rank : rank);
+}
+
+export const zrankCommand = command({
+  name: "zrank", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"],
+  summary: "Determine the index of a member in a sorted set", since: "2.0.0", complexity: "O(log(N))",
+  handler: (c, argv) => zrankGeneric(c, argv, false),
+});
+
+export const zrevrankCommand = command({
+  name: "zrevrank", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"],
+  summary: "Determine the index of a member in a sorted set, with scores ordered from high to low", since: "2.0.0", complexity: "O(log(N))",
+  handler: (c, argv) => zrankGeneric(c, argv, true),
+});
+
+/**
+ * The pop family (ZPOPMIN, ZPOPMAX, ZMPOP): the first existing key among `keys` (any other
+ * type is WRONGTYPE), `count` elements from the chosen end. `count` -1 is the plain form.
+ * `nested` replies [member, score] pairs; `withKey` prefixes the key (ZMPOP).
+ */
+function zpopGeneric(c: Client, keys: Uint8Array[], max: boolean, count: number, nested: boolean, withKey: boolean): void {
+  let key = "";
+  let zset: SortedSet | undefined;
+  for (const arg of keys) {
+    key = bytesToString(arg);
+    zset = c.db.writeAs(key, SortedSet);
+    if (zset !== undefined) break;
+  }
+  if (zset === undefined) return withKey ? c.reply.nullArray() : c.reply.array(0);
+  if (count === 0) return c.reply.array(0);
+  const n = Math.min(count === -1 ? 1 : count, zset.size);
+  const popped: ZNode[] = [];
+  for (let i = 0; i < n; i++) {
+    const node = (max ? zset.last() : zset.first())!;
+    popped.push(node);
+    zset.delete(node.member);
+  }
+  if (withKey) {
+    c.reply.array(2);
+    c.reply.bulkString(key);
+  }
+  c.reply.array(nested ? n : n * 2);
+  for (const node of popped) {
+    if (nested) c.reply.array(2);
+    c.reply.bulkString(node.member);
+    c.reply.double(node.score);
+  }
+  c.db.modified(key, n);
+}
+
+function zpopMinMax(c: Client, argv: Uint8Array[], max: boolean): void {
+  if (argv.length > 3) throw SYNTAX_ERR;
+  const count = argv.length === 3 ? parseRangeArg(argv[2]!, 0, LONG_MAX, MUST_BE_POSITIVE) : -1;
+  // RESP3 pairs members with scores only when a count was given.
+  zpopGeneric(c, [argv[1]!], max, count, c.reply.resp === 3 && count !== -1, false);
+}
+
+const popSpec = {
+  arity: -2, flags: ["write", "fast"] as CommandFlag[], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "delete"] }, categories: ["sortedset"],
+  complexity: "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.",
+};
+
+export const zpopminCommand = command({
+  ...popSpec, name: "zpopmin", summary: "Remove and return members with the lowest scores in a sorted set", since: "5.0.0",
+  handler: (c, argv) => zpopMinMax(c, argv, false),
+});
+
+export const zpopmaxCommand = command({
+  ...popSpec, name: "zpopmax", summary: "Remove and return members with the highest scores in a sorted set", since: "5.0.0",
+  handler: (c, argv) => zpopMinMax(c, argv, true),
+});
+
+/** MIN or MAX (any case): true for MAX. */
+function parseMinMax(arg: Uint8Array): boolean {
+  const word = lowerAscii(arg);
+  if (word === "min") return false;
+  if (word === "max") return true;
+  throw SYNTAX_ERR;
+}
+
+export const zmpopCommand = command({
+  name: "zmpop", arity: -4, flags: ["write"],
+  keySpecs: [{ flags: ["RW", "access", "delete"], begin: { index: 1 }, find: { keynumidx: 0, firstkey: 1, keystep: 1 } }], categories: ["sortedset"],
+  summary: "Remove and return members with scores in a sorted set", since: "7.0.0",
+  complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
+  handler(c, argv) {
+    // parseMpopArgs answers "true" for the first word, which is MIN here.
+    const { keys, head, count } = parseMpopArgs(argv, 1, (arg) => !parseMinMax(arg));
+    zpopGeneric(c, keys, !head, count, true, true);
+  },
+});
+
+export const zrandmemberCommand = command({
+  name: "zrandmember", arity: -2, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"], tips: ["nondeterministic_output"],
+  summary: "Get one or multiple random elements from a sorted set", since: "6.2.0", complexity: "O(N) where N is the number of elements returned",
+  handler(c, argv) {
+    if (argv.length === 2) {
+      const zset = lookupZset(c, argv[1]!);
+      if (zset === undefined) return c.reply.null();
+      return c.reply.bulkString(zset.at(Math.floor(Math.random() * zset.size)).member);
+    }
+    const count = parseIntArg(argv[2]!);
+    if (parseInt64Big(argv[2]!) === -9223372036854775808n) throw valueOutOfRange("-9223372036854775807", "9223372036854775807");
+    if (argv.length > 4 || (argv.length === 4 && lowerAscii(argv[3]!) !== "withscores")) throw SYNTAX_ERR;
+    const withScores = argv.length === 4;
+    const zset = lookupZset(c, argv[1]!);
+    if (zset === undefined || count === 0) return c.reply.array(0);
+    const size = zset.size;
+    let picks: number[];
+    if (count < 0) picks = Array.from({ length: -count }, () => Math.floor(Math.random() * size));
+    // The whole set comes back highest first, as Redis walks it from the tail.
+    else if (count >= size) picks = Array.from({ length: size }, (_, i) => size - 1 - i);
+    else {
+      const chosen = new Set<number>();
+      while (chosen.size < count) chosen.add(Math.floor(Math.random() * size));
+      picks = [...chosen];
+    }
+    replyNodes(c, picks.map((i) => zset.at(i)), withScores);
+  },
+});
+
+/** The ZREMRANGE family: the range is parsed first, then the key is looked up. */
+function zremrangeGeneric(c: Client, argv: Uint8Array[], by: RangeBy): void {
+  const req: RangeRequest = { by, reverse: false, offset: 0, limit: -1 };
+  if (by === RangeBy.Rank) req.rank = [parseIntArg(argv[2]!), parseIntArg(argv[3]!)];
+  else if (by === RangeBy.Score) req.score = parseScoreRange(argv[2]!, argv[3]!);
+  else req.lex = parseLexRange(argv[2]!, argv[3]!);
+  const key = bytesToString(argv[1]!);
+  const zset = c.db.writeAs(key, SortedSet);
+  if (zset === undefined) return c.reply.integer(0);
+  const nodes = rangeNodes(zset, req);
+  for (const node of nodes) zset.delete(node.member);
+  if (nodes.length > 0) c.db.modified(key, nodes.length);
+  c.reply.integer(nodes.length);
+}
+
+const remrangeSpec = { arity: 4, flags: ["write"] as CommandFlag[], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["sortedset"] };
+
+export const zremrangebyrankCommand = command({
+  ...remrangeSpec, name: "zremrangebyrank", summary: "Remove all members in a sorted set within the given indexes", since: "2.0.0",
+  complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
+  handler: (c, argv) => zremrangeGeneric(c, argv, RangeBy.Rank),
+});
+
+export const zremrangebyscoreCommand = command({
+  ...remrangeSpec, name: "zremrangebyscore", summary: "Remove all members in a sorted set within the given scores", since: "1.2.0",
+  complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
+  handler: (c, argv) => zremrangeGeneric(c, argv, RangeBy.Score),
+});
+
+export const zremrangebylexCommand = command({
+  ...remrangeSpec, name: "zremrangebylex", summary: "Remove all members in a sorted set between the given lexicographical range", since: "2.8.9",
+  complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
+  handler: (c, argv) => zremrangeGeneric(c, argv, RangeBy.Lex),
+});
+
+const enum ZsetOp {
+  Union,
+  Inter,
+  Diff,
+}
+
+const enum Aggregate {
+  Sum,
+  Min,
+  Max,
+}
+
+/** An input of the set algebra: a sorted set, a plain set (every score 1), or nothing. */
+interface ZsetSource {
+  zset?: SortedSet;
+  set?: SetValue;
+  weight: number;
+}
+
+function sourceSize(s: ZsetSource): number {
+  return s.zset?.size ?? s.set?.size ?? 0;
+}
+
+function sourceScore(s: ZsetSource, member: string): number | undefined {
+  if (s.zset) return s.zset.score(member);
+  return s.set?.has(member) ? 1 : undefined;
+}
+
+function* sourceEntries(s: ZsetSource): IterableIterator<[string, number]> {
+  if (s.zset) for (let x = s.zset.first(); x !== null; x = x.forward[0]!) yield [x.member, x.score];
+  else if (s.set) for (const m of s.set.values()) yield [m, 1];
+}
+
+function aggregate(target: number, value: number, how: Aggregate): number {
+  if (how === Aggregate.Sum) {
+    const sum = target + value;
+    return Number.isNaN(sum) ? 0 : sum;
+  }
+  return how === Aggregate.Min ? Math.min(target, value) : Math.max(target, value);
+}
+
+/**
+ * ZUNION, ZINTER, ZDIFF, ZINTERCARD and the STORE forms, parsed as
+ * zunionInterDiffGenericCommand parses them: numkeys at `numkeysAt`, the keys (sorted
+ * sets or sets), then WEIGHTS, AGGREGATE and (without a destination) WITHSCORES. Inputs
+ * are combined smallest first, as Redis does, so sums add in Redis's order.
+ */
+function zsetOpGeneric(c: Client, argv: Uint8Array[], numkeysAt: number, op: ZsetOp, dest?: Uint8Array): void {
+  const numkeys = parseIntArg(argv[numkeysAt]!);
+  if (numkeys < 1) throw atLeastOneKey(c.lastCommand);
+  if (numkeys > argv.length - numkeysAt - 1) throw SYNTAX_ERR;
+  const sources: ZsetSource[] = [];
+  for (let i = 0; i < numkeys; i++) {
+    const key = bytesToString(argv[numkeysAt + 1 + i]!);
+    const value = dest !== undefined ? c.db.lookupKeyWrite(key) : c.db.lookupKeyRead(key);
+    if (value !== undefined && !(value instanceof SortedSet) && !(value instanceof SetValue)) throw WRONGTYPE;
+    sources.push({ zset: value instanceof SortedSet ? value : undefined, set: value instanceof SetValue ? value : undefined, weight: 1 });
+  }
+  let how = Aggregate.Sum;
+  let withScores = false;
+  let j = numkeysAt + 1 + numkeys;
+  while (j < argv.length) {
+    const opt = lowerAscii(argv[j]!);
+    const remaining = argv.length - j;
+    if (op !== ZsetOp.Diff && remaining >= numkeys + 1 && opt === "weights") {
+      j++;
+      for (const s of sources) s.weight = parseScore(argv[j++]!, WEIGHT_NOT_FLOAT);
+    } else if (op !== ZsetOp.Diff && remaining >= 2 && opt === "aggregate") {
+      const word = lowerAscii(argv[j + 1]!);
+      if (word === "sum") how = Aggregate.Sum;
+      else if (word === "min") how = Aggregate.Min;
+      else if (word === "max") how = Aggregate.Max;
+      else throw SYNTAX_ERR;
+      j += 2;
+    } else if (dest === undefined && opt === "withscores") {
+      withScores = true;
+      j++;
+    } else throw SYNTAX_ERR;
+  }
+  const result = zsetOp(sources, op, how);
+  if (dest !== undefined) return storeZset(c, dest, result);
+  const nodes: ZNode[] = [];
+  for (let x = result.first(); x !== null; x = x.forward[0]!) nodes.push(x);
+  replyNodes(c, nodes, withScores);
+}
+
+function zsetOp(sources: ZsetSource[], op: ZsetOp, how: Aggregate): SortedSet {
+  const result = new SortedSet();
+  if (op === ZsetOp.Diff) {
+    const [first, ...rest] = sources;
+    for (const [member, score] of sourceEntries(first!)) {
+      if (!rest.some((s) => sourceScore(s, member) !== undefined)) result.set(member, score);
+    }
+    return result;
+  }
+  const ordered = sources.slice().sort((a, b) => sourceSize(a) - sourceSize(b));
+  if (op === ZsetOp.Inter) {
+    if (sourceSize(ordered[0]!) === 0) return result;
+    outer: for (const [member, raw] of sourceEntries(ordered[0]!)) {
+      let score = ordered[0]!.weight * raw;
+      if (Number.isNaN(score)) score = 0;
+      for (let i = 1; i < ordered.length; i++) {
+        const other = sourceScore(ordered[i]!, member);
+        if (other === undefined) continue outer;
+        score = aggregate(score, other * ordered[i]!.weight, how);
+      }
+      result.set(member, score);
+    }
+    return result;
+  }
+  const scores = new Map<string, number>();
+  for (const source of ordered) {
+    for (const [member, raw] of sourceEntries(source)) {
+      let score = source.weight * raw;
+      if (Number.isNaN(score)) score = 0;
+      const existing = scores.get(member);
+      scores.set(member, existing === undefined ? score : aggregate(existing, score, how));
+    }
+  }
+  for (const [member, score] of scores) result.set(member, score);
+  return result;
+}
+
+const opKeySpecs: FullKeySpec[] = [{ flags: ["RO", "access"], begin: { index: 1 }, find: { keynumidx: 0, firstkey: 1, keystep: 1 } }];
+const storeKeySpecs: FullKeySpec[] = [
+  { flags: ["OW", "update"], begin: { index: 1 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
+  { flags: ["RO", "access"], begin: { index: 2 }, find: { keynumidx: 0, firstkey: 1, keystep: 1 } },
+];
+const opSpec = { arity: -3, flags: ["readonly"] as CommandFlag[], keySpecs: opKeySpecs, categories: ["sortedset"] };
+const storeSpec = { arity: -4, flags: ["write", "denyoom"] as CommandFlag[], keys: { first: 1, last: 1, step: 1 }, keySpecs: storeKeySpecs, categories: ["sortedset"] };
+
+export const zunionCommand = command({
+  ...opSpec, name: "zunion", summary: "Add multiple sorted sets", since: "6.2.0",
+  complexity: "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
+  handler: (c, argv) => zsetOpGeneric(c, argv, 1, ZsetOp.Union),
+});
+
+export const zinterCommand = command({
+  ...opSpec, name: "zinter", summary: "Intersect multiple sorted sets", since: "6.2.0",
+  complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
+  handler: (c, argv) => zsetOpGeneric(c, argv, 1, ZsetOp.Inter),
+});
+
+export const zdiffCommand = command({
+  ...opSpec, name: "zdiff", summary: "Subtract multiple sorted sets", since: "6.2.0",
+  complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
+  handler: (c, argv) => zsetOpGeneric(c, argv, 1, ZsetOp.Diff),
+});
+
+export const zunionstoreCommand = command({
+  ...storeSpec, name: "zunionstore", summary: "Add multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0",
+  complexity: "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
+  handler: (c, argv) => zsetOpGeneric(c, argv, 2, ZsetOp.Union, argv[1]!),
+});
+
+export const zinterstoreCommand = command({
+  ...storeSpec, name: "zinterstore", summary: "Intersect multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0",
+  complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
+  handler: (c, argv) => zsetOpGeneric(c, argv, 2, ZsetOp.Inter, argv[1]!),
+});
+
+export const zdiffstoreCommand = command({
+  ...storeSpec, name: "zdiffstore", summary: "Subtract multiple sorted sets and store the resulting sorted set in a new key", since: "6.2.0",
+  complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
+  handler: (c, argv) => zsetOpGeneric(c, argv, 2, ZsetOp.Diff, argv[1]!),
+});
+
+export const zintercardCommand = command({
+  ...opSpec, name: "zintercard", summary: "Intersect multiple sorted sets and return the cardinality of the result", since: "7.0.0",
+  complexity: "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.",
+  handler(c, argv) {
+    const numkeys = parseIntArg(argv[1]!);
+    if (numkeys < 1) throw atLeastOneKey(c.lastCommand);
+    if (numkeys > argv.length - 2) throw SYNTAX_ERR;
+    let limit = 0;
+    const args = new ArgCursor(argv, 2 + numkeys);
+    while (args.hasNext()) {
+      if (args.nextKeyword() === "limit" && args.hasNext()) limit = parseRangeArg(args.next(), 0, LONG_MAX, LIMIT_NEGATIVE);
+      else throw SYNTAX_ERR;
+    }
+    const sources: ZsetSource[] = [];
+    for (let i = 0; i < numkeys; i++) {
+      const value = c.db.lookupKeyRead(bytesToString(argv[2 + i]!));
+      if (value !== undefined && !(value instanceof SortedSet) && !(value instanceof SetValue)) throw WRONGTYPE;
+      sources.push({ zset: value instanceof SortedSet ? value : undefined, set: value instanceof SetValue ? value : undefined, weight: 1 });
+    }
+    const size = zsetOp(sources, ZsetOp.Inter, Aggregate.Sum).size;
+    c.reply.integer(limit > 0 ? Math.min(limit, size) : size);
+  },
+});
+
+export const zscanCommand = command({
+  name: "zscan", arity: -3, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"], tips: ["nondeterministic_output"],
+  summary: "Incrementally iterate sorted sets elements and associated scores", since: "2.8.0",
+  complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
+  handler(c, argv) {
+    const zset = lookupZset(c, argv[1]!) ?? new SortedSet();
+    const small = zset.encoding === "listpack";
+    scanGeneric(c, argv, 2, small ? undefined : zset.dict, () => [...zset.walk(0, zset.size)].map((n) => n.member), (member) => {
+      const score = zset.score(member);
+      // Scores are bulk strings here in both protocols, as Redis sends them.
+      return score === undefined ? undefined : [member, formatDouble(score)];
+    }, false);
+  },
+});

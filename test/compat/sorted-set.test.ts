@@ -1,0 +1,300 @@
+import { beforeEach, describe, expect, test } from "bun:test";
+import { decodeReply } from "../helpers/resp.ts";
+import { usePair } from "./harness.ts";
+
+const pair = usePair();
+beforeEach(async () => {
+  await pair().same("FLUSHALL");
+});
+
+describe("ZADD and ZINCRBY", () => {
+  test("options NX, XX, GT, LT, CH and INCR", async () => {
+    await pair().script(`
+      ZADD z 1 a 2 b 3 c
+      ZADD z NX 10 a 4 d
+      ZADD z XX 10 a 5 e
+      ZADD z XX CH 11 a 2 b
+      ZADD z GT CH 5 a 20 b
+      ZADD z LT 1 a 30 b
+      ZADD z INCR 5 a
+      ZADD z NX INCR 5 a
+      ZADD z XX INCR 5 nope
+      ZADD z GT INCR -100 a
+      ZINCRBY z 1.5 c
+      ZINCRBY z -inf c
+      ZINCRBY z +inf c
+      ZRANGE z 0 -1 WITHSCORES
+      ZADD new XX 1 a
+      EXISTS new
+      ZADD new XX INCR 1 a`);
+  });
+
+  test("bad input answers Redis's errors", async () => {
+    await pair().script(`
+      ZADD z 1
+      ZADD z 1 a 2
+      ZADD z x a
+      ZADD z nan a
+      ZADD z NX XX 1 a
+      ZADD z GT LT 1 a
+      ZADD z NX GT 1 a
+      ZADD z INCR 1 a 2 b
+      ZADD z 1 a x b
+      EXISTS z
+      ZADD z inf a
+      ZINCRBY z -inf a
+      ZINCRBY z x a
+      SET s v
+      ZADD s 1 a
+      ZINCRBY s 1 a
+      ZADD z`);
+  });
+
+  test("scores print as Redis 7.0 prints doubles", async () => {
+    const p = pair();
+    for (const score of ["1.1", "0.1", "-0.5", "1e20", "3.14159", "100", "1e-5", "123456789.123", "-inf", "+inf", "0x10", "1e308"]) {
+      await p.same("ZADD", "z", score, `m${score}`);
+      await p.same("ZSCORE", "z", `m${score}`);
+    }
+    await p.same("ZRANGE", "z", "0", "-1", "WITHSCORES");
+  });
+});
+
+describe("ZREM, ZSCORE, ZMSCORE, ZCARD, ZCOUNT, ZLEXCOUNT", () => {
+  test("reads and counts", async () => {
+    await pair().script(`
+      ZADD z 1 a 2 b 3 c 4 d
+      ZSCORE z a
+      ZSCORE z nope
+      ZSCORE missing a
+      ZMSCORE z a nope d
+      ZMSCORE missing a
+      ZCARD z
+      ZCARD missing
+      ZCOUNT z 2 3
+      ZCOUNT z (2 3
+      ZCOUNT z -inf +inf
+      ZCOUNT z (1 (2
+      ZCOUNT z 3 2
+      ZCOUNT z x 2
+      ZCOUNT z "" 5
+      ZCOUNT missing 0 1
+      ZREM z a nope
+      ZREM z b c d
+      EXISTS z
+      ZADD l 0 a 0 b 0 c 0 d
+      ZLEXCOUNT l - +
+      ZLEXCOUNT l [b (d
+      ZLEXCOUNT l (a [c
+      ZLEXCOUNT l + -
+      ZLEXCOUNT l b c
+      ZLEXCOUNT l "" +
+      ZLEXCOUNT missing - +`);
+  });
+});
+
+describe("ZRANGE and its older forms", () => {
+  test("by rank, score and lex, REV, LIMIT, WITHSCORES", async () => {
+    const p = pair();
+    await p.same("ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e", "5", "f");
+    await p.same("ZADD", "l", "0", "a", "0", "b", "0", "c", "0", "d", "0", "e");
+    for (const args of [
+      ["0", "-1"], ["1", "2", "WITHSCORES"], ["-2", "-1"], ["3", "1"], ["0", "-1", "REV"], ["0", "1", "REV", "WITHSCORES"],
+      ["2", "4", "BYSCORE"], ["(2", "4", "BYSCORE", "WITHSCORES"], ["-inf", "+inf", "BYSCORE", "LIMIT", "1", "2"],
+      ["+inf", "-inf", "BYSCORE", "REV"], ["5", "(2", "BYSCORE", "REV", "LIMIT", "0", "2"], ["0", "10", "BYSCORE", "LIMIT", "-1", "2"],
+      ["0", "10", "BYSCORE", "LIMIT", "2", "-1"], ["0", "10", "BYSCORE", "LIMIT", "10", "1"], ["0", "10", "BYSCORE", "LIMIT", "1", "0"],
+      ["0", "1", "LIMIT", "0", "1"], ["0", "1", "BYLEX"], ["x", "1", "BYSCORE"], ["0", "x"], ["0", "1", "BOGUS"], ["0", "1", "LIMIT", "0"],
+      ["0", "1", "BYSCORE", "BYLEX"], ["0", "1", "REV", "REV"],
+    ]) {
+      await p.same("ZRANGE", "z", ...args);
+    }
+    for (const args of [["-", "+", "BYLEX"], ["[b", "(d", "BYLEX"], ["+", "-", "BYLEX", "REV"], ["(d", "[b", "BYLEX", "REV", "LIMIT", "1", "1"], ["-", "+", "BYLEX", "WITHSCORES"], ["a", "c", "BYLEX"]]) {
+      await p.same("ZRANGE", "l", ...args);
+    }
+    await p.script(`
+      ZRANGEBYSCORE z 2 4
+      ZRANGEBYSCORE z -inf +inf WITHSCORES LIMIT 1 3
+      ZRANGEBYSCORE z 2 4 REV
+      ZREVRANGEBYSCORE z 4 2
+      ZREVRANGEBYSCORE z +inf -inf WITHSCORES LIMIT 0 2
+      ZRANGEBYLEX l - [c
+      ZRANGEBYLEX l - + LIMIT 2 2
+      ZRANGEBYLEX l - + WITHSCORES
+      ZREVRANGEBYLEX l [c -
+      ZREVRANGE z 0 1
+      ZREVRANGE z 0 -1 WITHSCORES
+      ZREVRANGE z 0 1 BYSCORE
+      ZRANGE missing 0 -1
+      SET s v
+      ZRANGE s 0 -1`);
+  });
+
+  test("ZRANGESTORE stores a range, deleting the destination when empty", async () => {
+    await pair().script(`
+      ZADD z 1 a 2 b 3 c
+      ZRANGESTORE d z 0 1
+      ZRANGE d 0 -1 WITHSCORES
+      ZRANGESTORE d z (1 +inf BYSCORE REV LIMIT 0 1
+      ZRANGE d 0 -1 WITHSCORES
+      ZRANGESTORE d z 5 10
+      EXISTS d
+      ZRANGESTORE d z 0 1 WITHSCORES
+      ZRANGESTORE d missing 0 1
+      OBJECT ENCODING z`);
+  });
+});
+
+describe("ZRANK, ZREVRANK", () => {
+  test("ranks from either end", async () => {
+    await pair().script(`
+      ZADD z 1 a 2 b 3 c
+      ZRANK z a
+      ZRANK z c
+      ZREVRANK z a
+      ZRANK z nope
+      ZRANK missing a
+      ZRANK z a WITHSCORE`);
+  });
+});
+
+describe("ZPOPMIN, ZPOPMAX, ZMPOP", () => {
+  test("pops from either end and deletes the emptied key", async () => {
+    await pair().script(`
+      ZADD z 1 a 2 b 3 c 4 d
+      ZPOPMIN z
+      ZPOPMAX z
+      ZPOPMIN z 0
+      ZPOPMIN z 5
+      EXISTS z
+      ZPOPMIN missing
+      ZPOPMAX missing 2
+      ZPOPMIN z -1
+      ZPOPMIN z x
+      ZPOPMIN z 1 2
+      ZADD y 1 a 2 b 3 c
+      ZMPOP 2 missing y MIN
+      ZMPOP 1 y MAX COUNT 10
+      ZMPOP 1 y MIN
+      ZMPOP 0 y MIN
+      ZMPOP 1 y MIDDLE
+      ZMPOP 1 y MIN COUNT 0
+      SET s v
+      ZPOPMIN s
+      ZMPOP 1 s MIN`);
+  });
+});
+
+describe("ZRANDMEMBER", () => {
+  test("counts and errors", async () => {
+    const p = pair();
+    await p.script(`
+      ZRANDMEMBER missing
+      ZRANDMEMBER missing 3
+      ZADD z 1 a 2 b 3 c
+      ZRANDMEMBER z 0
+      ZRANDMEMBER z 5
+      ZRANDMEMBER z 5 WITHSCORES
+      ZRANDMEMBER z 1 bogus
+      ZRANDMEMBER z x`);
+    for (const args of [["2"], ["-5"], ["-3", "WITHSCORES"]]) {
+      const [k, r] = await p.both("ZRANDMEMBER", "z", ...args);
+      expect((decodeReply(k) as string[]).length).toBe((decodeReply(r) as string[]).length);
+    }
+  });
+});
+
+describe("ZREMRANGEBYRANK, ZREMRANGEBYSCORE, ZREMRANGEBYLEX", () => {
+  test("remove ranges and delete emptied keys", async () => {
+    await pair().script(`
+      ZADD z 1 a 2 b 3 c 4 d 5 e
+      ZREMRANGEBYRANK z 0 1
+      ZREMRANGEBYRANK z 5 10
+      ZREMRANGEBYSCORE z (3 4
+      ZRANGE z 0 -1
+      ZREMRANGEBYSCORE z x 1
+      ZREMRANGEBYRANK z x 1
+      ZADD l 0 a 0 b 0 c
+      ZREMRANGEBYLEX l [a (c
+      ZRANGE l 0 -1
+      ZREMRANGEBYLEX l a c
+      ZREMRANGEBYLEX l - +
+      EXISTS l
+      ZREMRANGEBYSCORE missing 0 1
+      ZREMRANGEBYRANK z 0 -1
+      EXISTS z`);
+  });
+});
+
+describe("ZUNION, ZINTER, ZDIFF, ZINTERCARD and the STORE forms", () => {
+  test("weights, aggregates, plain sets as inputs, and errors", async () => {
+    await pair().script(`
+      ZADD a 1 x 2 y 3 z
+      ZADD b 10 y 20 z 30 w
+      SADD s y w v
+      ZUNION 2 a b
+      ZUNION 2 a b WITHSCORES
+      ZUNION 2 a b WEIGHTS 2 0.5 WITHSCORES
+      ZUNION 2 a b AGGREGATE MIN WITHSCORES
+      ZUNION 3 a b s AGGREGATE MAX WITHSCORES
+      ZINTER 2 a b WITHSCORES
+      ZINTER 2 a s WITHSCORES
+      ZINTER 3 a b s WEIGHTS 1 1 100 WITHSCORES
+      ZINTER 2 a missing
+      ZDIFF 2 a b WITHSCORES
+      ZDIFF 2 b s
+      ZDIFF 1 missing
+      ZUNIONSTORE d 2 a b WEIGHTS 1 2
+      ZRANGE d 0 -1 WITHSCORES
+      ZINTERSTORE d 2 a b AGGREGATE MAX
+      ZRANGE d 0 -1 WITHSCORES
+      ZDIFFSTORE d 2 a b
+      ZRANGE d 0 -1 WITHSCORES
+      ZINTERSTORE d 2 a missing
+      EXISTS d
+      ZINTERCARD 2 a b
+      ZINTERCARD 2 a b LIMIT 1
+      ZINTERCARD 2 a s
+      ZINTERCARD 0 a
+      ZINTERCARD 3 a b
+      ZINTERCARD 1 a LIMIT -1
+      ZUNION 0 a
+      ZUNION -1 a
+      ZUNION 3 a b
+      ZUNION x a
+      ZUNION 2 a b WEIGHTS 1
+      ZUNION 2 a b WEIGHTS 1 x
+      ZUNION 2 a b AGGREGATE AVG
+      ZUNION 2 a b BOGUS
+      ZDIFF 2 a b WEIGHTS 1 1
+      ZUNIONSTORE d 2 a b WITHSCORES
+      ZUNIONSTORE d 0 a
+      SET str v
+      ZUNION 2 a str
+      ZINTERCARD 2 a str
+      ZUNION 2 a b WEIGHTS inf -inf WITHSCORES`);
+  });
+});
+
+describe("ZSCAN", () => {
+  test("small sorted sets come back whole with scores", async () => {
+    const p = pair();
+    await p.script(`
+      ZADD z 1.5 a 2 b
+      ZSCAN z 0
+      ZSCAN z 0 MATCH a
+      ZSCAN missing 0`);
+    for (let i = 0; i < 200; i++) await p.same("ZADD", "big", String(i), `m${i}`);
+    await p.same("OBJECT", "ENCODING", "big");
+    for (const client of [p.kvis, p.redis]) {
+      const seen = new Map<string, string>();
+      let cursor = "0";
+      do {
+        const [next, items] = decodeReply(await client.call("ZSCAN", "big", cursor)) as [string, string[]];
+        for (let i = 0; i < items.length; i += 2) seen.set(items[i]!, items[i + 1]!);
+        cursor = next;
+      } while (cursor !== "0");
+      expect(seen.size).toBe(200);
+      expect(seen.get("m7")).toBe("7");
+    }
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * The value types of src/store/ against naive models under seeded random operations:
+ * the deque against an array, the hash against a Map, the set against a Set and the
+ * sorted set (skip list with spans) against a sorted array.
+ */
+import { describe, expect, test } from "bun:test";
+import { HashValue } from "../../../src/store/hash.ts";
+import { ListValue } from "../../../src/store/list.ts";
+import { SetValue } from "../../../src/store/set.ts";
+import { SortedSet } from "../../../src/store/sorted-set.ts";
+
+/** A small deterministic PRNG (mulberry32), so a failure replays. */
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("ListValue", () => {
+  test("pushes, pops, inserts, trims and filters agree with an array", () => {
+    const rand = rng(1);
+    const list = new ListValue();
+    const model: string[] = [];
+    for (let i = 0; i < 20000; i++) {
+      const op = Math.floor(rand() * 8);
+      const v = String(Math.floor(rand() * 50));
+      if (op === 0) (list.pushHead(v), model.unshift(v));
+      else if (op === 1) (list.pushTail(v), model.push(v));
+      else if (op === 2) expect(list.popHead()).toBe(model.shift());
+      else if (op === 3) expect(list.popTail()).toBe(model.pop());
+      else if (op === 4 && model.length > 0) {
+        const at = Math.floor(rand() * (model.length + 1));
+        list.insert(at, v);
+        model.splice(at, 0, v);
+      } else if (op === 5 && model.length > 0) {
+        const at = Math.floor(rand() * model.length);
+        list.set(at, v);
+        model[at] = v;
+      } else if (op === 6 && rand() < 0.05) {
+        const removed = list.filter((x) => x !== v);
+        const kept = model.filter((x) => x !== v);
+        expect(removed).toBe(model.length - kept.length);
+        model.splice(0, model.length, ...kept);
+      } else if (op === 7 && rand() < 0.05 && model.length > 2) {
+        list.trim(1, model.length - 2);
+        model.splice(0, 1);
+        model.pop();
+      }
+      expect(list.length).toBe(model.length);
+    }
+    expect([...list]).toEqual(model);
+  });
+});
+
+describe("HashValue", () => {
+  test("set, get and delete agree with a Map, through the move from flat array to Map", () => {
+    const rand = rng(2);
+    const hash = new HashValue();
+    const model = new Map<string, string>();
+    for (let i = 0; i < 20000; i++) {
+      const f = `f${Math.floor(rand() * 80)}`;
+      if (rand() < 0.6) {
+        const v = String(i);
+        expect(hash.set(f, v)).toBe(!model.has(f));
+        model.set(f, v);
+      } else {
+        expect(hash.delete(f)).toBe(model.delete(f));
+      }
+      expect(hash.get(f)).toBe(model.get(f));
+      expect(hash.size).toBe(model.size);
+    }
+    expect([...hash.entries()]).toEqual([...model.entries()]);
+  });
+});
+
+describe("SetValue", () => {
+  test("add, delete, pop and membership agree with a Set", () => {
+    const rand = rng(3);
+    const set = new SetValue(true);
+    const model = new Set<string>();
+    for (let i = 0; i < 20000; i++) {
+      const m = String(Math.floor(rand() * 100));
+      const op = rand();
+      if (op < 0.5) expect(set.add(m, true)).toBe(!model.has(m)), model.add(m);
+      else if (op < 0.9) expect(set.delete(m)).toBe(model.delete(m));
+      else if (model.size > 0) {
+        const popped = set.pop();
+        expect(model.delete(popped)).toBe(true);
+      }
+      expect(set.has(m)).toBe(model.has(m));
+      expect(set.size).toBe(model.size);
+    }
+    expect(set.toArray()).toEqual([...model].sort((a, b) => Number(a) - Number(b)));
+  });
+});
+
+describe("SortedSet", () => {
+  test("ranks, ranges and order agree with a sorted array", () => {
+    const rand = rng(4);
+    const zset = new SortedSet();
+    const model = new Map<string, number>();
+    const sorted = () => [...model].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (let i = 0; i < 5000; i++) {
+      const m = `m${Math.floor(rand() * 300)}`;
+      if (rand() < 0.7) {
+        const score = Math.floor(rand() * 50);
+        expect(zset.set(m, score)).toBe(!model.has(m));
+        model.set(m, score);
+      } else {
+        expect(zset.delete(m)).toBe(model.delete(m));
+      }
+      if (i % 100 === 0) {
+        const order = sorted();
+        expect([...zset.walk(0, zset.size)].map((n) => n.member)).toEqual(order.map(([k]) => k));
+        for (let r = 0; r < order.length; r += 7) {
+          expect(zset.at(r).member).toBe(order[r]![0]);
+          expect(zset.rank(order[r]![0])).toBe(r);
+        }
+        const [start, end] = zset.scoreRange({ min: 10, max: 20, minex: true, maxex: false });
+        expect(end - start).toBe(order.filter(([, s]) => s > 10 && s <= 20).length);
+      }
+    }
+  });
+});
