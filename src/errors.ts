@@ -145,3 +145,12 @@ export const WEIGHT_NOT_FLOAT = err("ERR weight value is not a float");
 export function atLeastOneKey(command: string): ReplyError {
   return err(`ERR at least 1 input key is needed for '${command}' command`);
 }
+
+// Bitmaps.
+export const BIT_OFFSET = err("ERR bit offset is not an integer or out of range");
+export const BIT_VALUE = err("ERR bit is not an integer or out of range");
+export const BITPOS_BIT = err("ERR The bit argument must be 1 or 0.");
+export const BITOP_NOT_ONE_KEY = err("ERR BITOP NOT must be called with a single source key.");
+export const BITFIELD_TYPE = err("ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.");
+export const BITFIELD_OVERFLOW = err("ERR Invalid OVERFLOW type specified");
+export const BITFIELD_RO_GET_ONLY = err("ERR BITFIELD_RO only supports the GET subcommand");

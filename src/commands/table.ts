@@ -6,6 +6,7 @@
  */
 import { bytesToString } from "../resp/bytes.ts";
 import { Command } from "./command.ts";
+import * as bitmap from "./bitmap.ts";
 import * as connection from "./connection.ts";
 import * as generic from "./generic.ts";
 import * as hash from "./hash.ts";
@@ -16,6 +17,7 @@ import * as sortedSet from "./sorted-set.ts";
 import * as string from "./string.ts";
 
 const GROUPS: ReadonlyArray<[group: string, module: Record<string, unknown>]> = [
+  ["bitmap", bitmap],
   ["connection", connection],
   ["generic", generic],
   ["hash", hash],

@@ -1,0 +1,332 @@
+/**
+ * Bitmap commands (COMMAND DOCS group "bitmap") over string values: bit 0 is the most
+ * significant bit of the first byte, as in Redis. A string is held as a JS string of
+ * bytes, so a write copies it into a buffer and back: SETBIT is O(length) here where
+ * Redis's is O(1), a known cost until strings can live in mutable buffers.
+ */
+import {
+  BITFIELD_OVERFLOW, BITFIELD_RO_GET_ONLY, BITFIELD_TYPE, BITOP_NOT_ONE_KEY, BITPOS_BIT, BIT_OFFSET, BIT_VALUE, SYNTAX_ERR, WRONGTYPE,
+} from "../errors.ts";
+import { bytesToString, lowerAscii, parseInt64, parseInt64Big, stringToBytes } from "../resp/bytes.ts";
+import type { Client } from "../server/connection.ts";
+import { parseIntArg } from "./args.ts";
+import { command } from "./command.ts";
+
+/** A bit offset argument; `#N` (BITFIELD only) counts in units of the field's width. */
+function parseBitOffset(c: Client, arg: Uint8Array, fieldBits = 0): number {
+  const hash = fieldBits > 0 && arg[0] === 0x23;
+  const n = parseInt64(arg, hash ? 1 : 0);
+  if (n === undefined) throw BIT_OFFSET;
+  const offset = hash ? n * fieldBits : n;
+  if (offset < 0 || Math.floor(offset / 8) >= c.server.config.int("proto-max-bulk-len")) throw BIT_OFFSET;
+  return offset;
+}
+
+/**
+ * The string at `key` as bytes for a bit write, grown with zero bytes to hold bit
+ * `maxBit` (lookupStringForBitCommand). WRONGTYPE for another type.
+ */
+function bytesForWrite(c: Client, key: string, maxBit: number): Uint8Array {
+  const old = c.db.writeString(key) ?? "";
+  const need = Math.floor(maxBit / 8) + 1;
+  if (old.length >= need) return stringToBytes(old);
+  const bytes = new Uint8Array(need);
+  bytes.set(stringToBytes(old));
+  return bytes;
+}
+
+function storeBytes(c: Client, key: string, bytes: Uint8Array): void {
+  c.db.setKey(key, bytesToString(bytes), true);
+}
+
+/** The string at `key` as bytes for reading (empty when missing); WRONGTYPE otherwise. */
+function bytesForRead(c: Client, keyArg: Uint8Array): Uint8Array | undefined {
+  const value = c.db.lookupString(bytesToString(keyArg));
+  return value === undefined ? undefined : stringToBytes(value);
+}
+
+function getBit(bytes: Uint8Array, offset: number): number {
+  const byte = offset >> 3;
+  return byte < bytes.length ? (bytes[byte]! >> (7 - (offset & 7))) & 1 : 0;
+}
+
+export const setbitCommand = command({
+  name: "setbit", arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["bitmap"],
+  summary: "Sets or clears the bit at offset in the string value stored at key", since: "2.2.0",
+  handler(c, argv) {
+    const offset = parseBitOffset(c, argv[2]!);
+    const on = parseInt64(argv[3]!);
+    if (on !== 0 && on !== 1) throw BIT_VALUE;
+    const key = bytesToString(argv[1]!);
+    const bytes = bytesForWrite(c, key, offset);
+    const old = getBit(bytes, offset);
+    const mask = 1 << (7 - (offset & 7));
+    bytes[offset >> 3] = on ? bytes[offset >> 3]! | mask : bytes[offset >> 3]! & ~mask;
+    storeBytes(c, key, bytes);
+    c.reply.integer(old);
+  },
+});
+
+export const getbitCommand = command({
+  name: "getbit", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["bitmap"],
+  summary: "Returns the bit value at offset in the string value stored at key", since: "2.2.0",
+  handler(c, argv) {
+    const offset = parseBitOffset(c, argv[2]!);
+    const value = c.db.lookupString(bytesToString(argv[1]!));
+    if (value === undefined) return c.reply.integer(0);
+    const byte = offset >> 3;
+    c.reply.integer(byte < value.length ? (value.charCodeAt(byte) >> (7 - (offset & 7))) & 1 : 0);
+  },
+});
+
+/** BYTE or BIT (any case): true for BIT. */
+function parseUnit(arg: Uint8Array): boolean {
+  const unit = lowerAscii(arg);
+  if (unit === "bit") return true;
+  if (unit === "byte") return false;
+  throw SYNTAX_ERR;
+}
+
+/**
+ * A start/end range in bytes or bits, clamped as Redis clamps it, as an inclusive range
+ * of bit positions; undefined when it is empty.
+ */
+function bitRange(start: number, end: number, length: number, isBit: boolean): [number, number] | undefined {
+  const total = isBit ? length * 8 : length;
+  if (start < 0) start = total + start;
+  if (end < 0) end = total + end;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= total) end = total - 1;
+  if (start > end) return undefined;
+  return isBit ? [start, end] : [start * 8, end * 8 + 7];
+}
+
+function popcount(b: number): number {
+  b = b - ((b >> 1) & 0x55);
+  b = (b & 0x33) + ((b >> 2) & 0x33);
+  return (b + (b >> 4)) & 0x0f;
+}
+
+export const bitcountCommand = command({
+  name: "bitcount", arity: -2, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["bitmap"],
+  summary: "Count set bits in a string", since: "2.6.0", complexity: "O(N)",
+  handler(c, argv) {
+    if (argv.length === 3 || argv.length > 5) throw SYNTAX_ERR;
+    let range: [number, number] | undefined;
+    let start = 0;
+    let end = -1;
+    let isBit = false;
+    if (argv.length >= 4) {
+      start = parseIntArg(argv[2]!);
+      end = parseIntArg(argv[3]!);
+      if (argv.length === 5) isBit = parseUnit(argv[4]!);
+    }
+    const bytes = bytesForRead(c, argv[1]!);
+    if (bytes === undefined) return c.reply.integer(0);
+    if (argv.length >= 4 && start < 0 && end < 0 && start > end) return c.reply.integer(0);
+    range = bitRange(start, end, bytes.length, isBit);
+    if (range === undefined) return c.reply.integer(0);
+    let count = 0;
+    const [from, to] = range;
+    let bit = from;
+    for (; bit <= to && (bit & 7) !== 0; bit++) count += getBit(bytes, bit);
+    for (; bit + 7 <= to; bit += 8) count += popcount(bytes[bit >> 3]!);
+    for (; bit <= to; bit++) count += getBit(bytes, bit);
+    c.reply.integer(count);
+  },
+});
+
+export const bitposCommand = command({
+  name: "bitpos", arity: -3, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["bitmap"],
+  summary: "Find first bit set or clear in a string", since: "2.8.7", complexity: "O(N)",
+  handler(c, argv) {
+    const bit = parseIntArg(argv[2]!);
+    if (bit !== 0 && bit !== 1) throw BITPOS_BIT;
+    const bytes = bytesForRead(c, argv[1]!);
+    // A missing key is an endless run of zero bits.
+    if (bytes === undefined) return c.reply.integer(bit ? -1 : 0);
+    if (argv.length > 6) throw SYNTAX_ERR;
+    let start = 0;
+    let end = bytes.length - 1;
+    let isBit = false;
+    const endGiven = argv.length >= 5;
+    if (argv.length >= 4) {
+      start = parseIntArg(argv[3]!);
+      if (argv.length === 6) isBit = parseUnit(argv[5]!);
+      end = endGiven ? parseIntArg(argv[4]!) : isBit ? bytes.length * 8 + 7 : bytes.length - 1;
+    }
+    const range = bitRange(start, end, bytes.length, isBit);
+    if (range === undefined) return c.reply.integer(-1);
+    const [from, to] = range;
+    const skip = bit ? 0x00 : 0xff;
+    for (let pos = from; pos <= to; ) {
+      if ((pos & 7) === 0 && pos + 7 <= to && bytes[pos >> 3] === skip) {
+        pos += 8;
+        continue;
+      }
+      if (getBit(bytes, pos) === bit) return c.reply.integer(pos);
+      pos++;
+    }
+    // Looking for a clear bit without an explicit end, the string counts as padded with zeros.
+    c.reply.integer(bit === 0 && !endGiven ? to + 1 : -1);
+  },
+});
+
+export const bitopCommand = command({
+  name: "bitop", arity: -4, flags: ["write", "denyoom"], keys: { first: 2, last: -1, step: 1 },
+  keySpecs: [
+    { flags: ["OW", "update"], begin: { index: 2 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
+    { flags: ["RO", "access"], begin: { index: 3 }, find: { lastkey: -1, keystep: 1, limit: 0 } },
+  ],
+  categories: ["bitmap"],
+  summary: "Perform bitwise operations between strings", since: "2.6.0", complexity: "O(N)",
+  handler(c, argv) {
+    const op = lowerAscii(argv[1]!);
+    if (op !== "and" && op !== "or" && op !== "xor" && op !== "not") throw SYNTAX_ERR;
+    if (op === "not" && argv.length !== 4) throw BITOP_NOT_ONE_KEY;
+    const sources: Uint8Array[] = [];
+    for (let i = 3; i < argv.length; i++) sources.push(bytesForRead(c, argv[i]!) ?? new Uint8Array(0));
+    const maxlen = Math.max(...sources.map((s) => s.length));
+    const dest = bytesToString(argv[2]!);
+    if (maxlen === 0) {
+      c.db.delete(dest);
+      return c.reply.integer(0);
+    }
+    const out = new Uint8Array(maxlen);
+    for (let j = 0; j < maxlen; j++) {
+      let byte = sources[0]![j] ?? 0;
+      if (op === "not") byte = ~byte & 0xff;
+      for (let i = 1; i < sources.length; i++) {
+        const b = sources[i]![j] ?? 0;
+        if (op === "and") byte &= b;
+        else if (op === "or") byte |= b;
+        else byte ^= b;
+      }
+      out[j] = byte;
+    }
+    c.db.setKey(dest, bytesToString(out));
+    c.reply.integer(maxlen);
+  },
+});
+
+const enum Overflow {
+  Wrap,
+  Sat,
+  Fail,
+}
+
+interface BitfieldOp {
+  kind: "get" | "set" | "incrby";
+  signed: boolean;
+  bits: number;
+  offset: number;
+  value: bigint;
+  overflow: Overflow;
+}
+
+function parseBitfieldType(arg: Uint8Array): [signed: boolean, bits: number] {
+  const signed = arg[0] === 0x69;
+  if (!signed && arg[0] !== 0x75) throw BITFIELD_TYPE;
+  const bits = parseInt64(arg, 1);
+  if (bits === undefined || bits < 1 || bits > (signed ? 64 : 63)) throw BITFIELD_TYPE;
+  return [signed, bits];
+}
+
+function readField(bytes: Uint8Array | undefined, offset: number, bits: number, signed: boolean): bigint {
+  let v = 0n;
+  for (let i = 0; i < bits; i++) v = (v << 1n) | BigInt(bytes === undefined ? 0 : getBit(bytes, offset + i));
+  return signed ? BigInt.asIntN(bits, v) : v;
+}
+
+function writeField(bytes: Uint8Array, offset: number, bits: number, value: bigint): void {
+  const u = BigInt.asUintN(bits, value);
+  for (let i = 0; i < bits; i++) {
+    const bit = Number((u >> BigInt(bits - 1 - i)) & 1n);
+    const pos = offset + i;
+    const mask = 1 << (7 - (pos & 7));
+    bytes[pos >> 3] = bit ? bytes[pos >> 3]! | mask : bytes[pos >> 3]! & ~mask;
+  }
+}
+
+/** The value an overflowing result becomes (or undefined when FAIL refuses it). */
+function handleOverflow(sum: bigint, op: BitfieldOp): bigint | undefined {
+  const min = op.signed ? -(1n << BigInt(op.bits - 1)) : 0n;
+  const max = op.signed ? (1n << BigInt(op.bits - 1)) - 1n : (1n << BigInt(op.bits)) - 1n;
+  if (sum >= min && sum <= max) return sum;
+  if (op.overflow === Overflow.Fail) return undefined;
+  if (op.overflow === Overflow.Sat) return sum > max ? max : min;
+  return op.signed ? BigInt.asIntN(op.bits, sum) : BigInt.asUintN(op.bits, sum);
+}
+
+/** BITFIELD and BITFIELD_RO: every operation is parsed before any runs, as in Redis. */
+function bitfieldGeneric(c: Client, argv: Uint8Array[], readOnly: boolean): void {
+  const ops: BitfieldOp[] = [];
+  let overflow = Overflow.Wrap;
+  let maxBit = -1;
+  for (let j = 2; j < argv.length; j++) {
+    const sub = lowerAscii(argv[j]!);
+    const left = argv.length - j - 1;
+    if (sub === "overflow" && left >= 1) {
+      const how = lowerAscii(argv[++j]!);
+      if (how === "wrap") overflow = Overflow.Wrap;
+      else if (how === "sat") overflow = Overflow.Sat;
+      else if (how === "fail") overflow = Overflow.Fail;
+      else throw BITFIELD_OVERFLOW;
+      continue;
+    }
+    if (!((sub === "get" && left >= 2) || ((sub === "set" || sub === "incrby") && left >= 3))) throw SYNTAX_ERR;
+    const [signed, bits] = parseBitfieldType(argv[j + 1]!);
+    const offset = parseBitOffset(c, argv[j + 2]!, bits);
+    let value = 0n;
+    if (sub !== "get") {
+      parseIntArg(argv[j + 3]!);
+      value = parseInt64Big(argv[j + 3]!)!;
+      maxBit = Math.max(maxBit, offset + bits - 1);
+    }
+    ops.push({ kind: sub, signed, bits, offset, value, overflow });
+    j += sub === "get" ? 2 : 3;
+  }
+  const key = bytesToString(argv[1]!);
+  let bytes: Uint8Array | undefined;
+  if (maxBit === -1) {
+    const value = c.db.lookupKeyRead(key);
+    if (value !== undefined && typeof value !== "string") throw WRONGTYPE;
+    bytes = value === undefined ? undefined : stringToBytes(value);
+  } else {
+    if (readOnly) throw BITFIELD_RO_GET_ONLY;
+    bytes = bytesForWrite(c, key, maxBit);
+  }
+  c.reply.array(ops.length);
+  for (const op of ops) {
+    const old = readField(bytes, op.offset, op.bits, op.signed);
+    if (op.kind === "get") {
+      c.reply.integer(old);
+      continue;
+    }
+    const target = op.kind === "set" ? (op.signed ? op.value : BigInt.asUintN(64, op.value)) : old + op.value;
+    const stored = handleOverflow(target, op);
+    if (stored === undefined) {
+      c.reply.null();
+      continue;
+    }
+    writeField(bytes!, op.offset, op.bits, stored);
+    c.reply.integer(op.kind === "set" ? old : stored);
+  }
+  if (maxBit !== -1) storeBytes(c, key, bytes!);
+}
+
+export const bitfieldCommand = command({
+  name: "bitfield", arity: -2, flags: ["write", "denyoom"],
+  keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update", "variable_flags"], notes: "This command allows both access and modification of the key" },
+  categories: ["bitmap"],
+  summary: "Perform arbitrary bitfield integer operations on strings", since: "3.2.0", complexity: "O(1) for each subcommand specified",
+  handler: (c, argv) => bitfieldGeneric(c, argv, false),
+});
+
+export const bitfield_roCommand = command({
+  name: "bitfield_ro", arity: -2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["bitmap"],
+  summary: "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD", since: "6.0.0",
+  complexity: "O(1) for each subcommand specified",
+  handler: (c, argv) => bitfieldGeneric(c, argv, true),
+});

@@ -1,0 +1,148 @@
+import { beforeEach, describe, test } from "bun:test";
+import { usePair } from "./harness.ts";
+
+const pair = usePair();
+beforeEach(async () => {
+  await pair().same("FLUSHALL");
+});
+
+describe("SETBIT and GETBIT", () => {
+  test("set, clear and read bits, growing the string with zero bytes", async () => {
+    await pair().script(`
+      SETBIT b 7 1
+      SETBIT b 7 0
+      SETBIT b 100 1
+      GET b
+      STRLEN b
+      GETBIT b 100
+      GETBIT b 99
+      GETBIT b 100000
+      GETBIT missing 5
+      SETBIT b 1 2
+      SETBIT b 1 x
+      SETBIT b -1 1
+      SETBIT b 4294967296 1
+      GETBIT b x
+      SET s "hello"
+      SETBIT s 0 1
+      GET s
+      RPUSH l a
+      SETBIT l 0 1
+      GETBIT l 0`);
+  });
+});
+
+describe("BITCOUNT and BITPOS", () => {
+  test("whole strings, byte and bit ranges", async () => {
+    await pair().script(`
+      SET s foobar
+      BITCOUNT s
+      BITCOUNT s 0 0
+      BITCOUNT s 1 1
+      BITCOUNT s 1 1 BYTE
+      BITCOUNT s 5 30 BIT
+      BITCOUNT s -3 -1
+      BITCOUNT s -1 -3
+      BITCOUNT s 0 100
+      BITCOUNT s 7 3 BIT
+      BITCOUNT s 0
+      BITCOUNT s 0 1 WORD
+      BITCOUNT s x 1
+      BITCOUNT missing
+      BITCOUNT missing 0 1
+      SET p "\\xff\\xf0\\x00"
+      BITPOS p 0
+      BITPOS p 1
+      SET z ""
+      BITPOS z 0
+      BITPOS z 1
+      SETBIT q 10 1
+      BITPOS q 1
+      BITPOS q 0
+      BITPOS q 1 1
+      BITPOS q 1 0 0
+      BITPOS q 0 0 -1
+      BITPOS q 1 2 15 BIT
+      BITPOS q 0 9 10 BIT
+      BITPOS q 1 11 15 BIT
+      BITPOS q 1 0 -1 BYTE
+      BITPOS q 0 1 1
+      BITPOS q 2
+      BITPOS q 1 x
+      BITPOS q 1 0 1 WORD
+      BITPOS missing 1
+      BITPOS missing 0`);
+  });
+
+  test("runs of set bits", async () => {
+    const p = pair();
+    await p.same("SET", "ones", "\xff\xff\xff");
+    await p.script(`
+      BITPOS ones 0
+      BITPOS ones 0 0 -1
+      BITPOS ones 0 1
+      BITPOS ones 1 8 20 BIT
+      BITPOS ones 0 8 20 BIT
+      BITCOUNT ones 3 21 BIT`);
+  });
+});
+
+describe("BITOP", () => {
+  test("AND, OR, XOR, NOT with missing keys and different lengths", async () => {
+    await pair().script(`
+      SET a abc
+      SET b a
+      BITOP AND d a b
+      GET d
+      BITOP OR d a b missing
+      GET d
+      BITOP XOR d a b
+      GET d
+      BITOP NOT d a
+      GET d
+      BITOP NOT d a b
+      BITOP NAND d a b
+      BITOP AND d missing other
+      EXISTS d
+      RPUSH l x
+      BITOP OR d a l`);
+  });
+});
+
+describe("BITFIELD and BITFIELD_RO", () => {
+  test("GET, SET, INCRBY with every overflow mode", async () => {
+    await pair().script(`
+      BITFIELD b SET i8 0 100 GET i8 0
+      BITFIELD b INCRBY i8 0 100
+      BITFIELD b OVERFLOW SAT INCRBY i8 0 100 INCRBY i8 0 -300
+      BITFIELD b OVERFLOW FAIL INCRBY i8 0 -100 INCRBY i8 0 10
+      BITFIELD b SET u4 #1 15 GET u4 #1 GET u4 4
+      BITFIELD b OVERFLOW WRAP INCRBY u4 #1 3 OVERFLOW SAT INCRBY u4 #1 100 OVERFLOW FAIL INCRBY u4 #1 1
+      BITFIELD b SET u8 16 -1 GET u8 16
+      BITFIELD b OVERFLOW SAT SET u8 16 -1 SET i8 24 1000 GET i8 24
+      BITFIELD b SET i64 32 -9223372036854775808 INCRBY i64 32 -1 GET i64 32
+      BITFIELD b SET u63 100 9223372036854775807 GET u63 100
+      BITFIELD b GET i64 1000
+      BITFIELD missing GET u8 0
+      EXISTS missing
+      BITFIELD b
+      GET b
+      BITFIELD b GET u64 0
+      BITFIELD b GET i65 0
+      BITFIELD b GET i0 0
+      BITFIELD b GET x8 0
+      BITFIELD b GET I8 0
+      BITFIELD b GET u8 -1
+      BITFIELD b GET u8 #x
+      BITFIELD b SET u8 0 x
+      BITFIELD b OVERFLOW BAD
+      BITFIELD b GET u8
+      BITFIELD b DEL u8 0
+      BITFIELD_RO b GET u8 0 GET i4 #2
+      BITFIELD_RO b SET u8 0 1
+      BITFIELD_RO missing GET u8 0
+      RPUSH l x
+      BITFIELD l GET u8 0
+      BITFIELD_RO l GET u8 0`);
+  });
+});
