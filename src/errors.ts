@@ -154,3 +154,7 @@ export const BITOP_NOT_ONE_KEY = err("ERR BITOP NOT must be called with a single
 export const BITFIELD_TYPE = err("ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.");
 export const BITFIELD_OVERFLOW = err("ERR Invalid OVERFLOW type specified");
 export const BITFIELD_RO_GET_ONLY = err("ERR BITFIELD_RO only supports the GET subcommand");
+
+// HyperLogLog.
+export const NOT_HLL = err("WRONGTYPE Key is not a valid HyperLogLog string value.");
+export const INVALID_HLL = err("INVALIDOBJ Corrupted HLL object detected");

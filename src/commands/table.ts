@@ -10,6 +10,7 @@ import * as bitmap from "./bitmap.ts";
 import * as connection from "./connection.ts";
 import * as generic from "./generic.ts";
 import * as hash from "./hash.ts";
+import * as hyperloglog from "./hyperloglog.ts";
 import * as list from "./list.ts";
 import * as server from "./server.ts";
 import * as set from "./set.ts";
@@ -21,6 +22,7 @@ const GROUPS: ReadonlyArray<[group: string, module: Record<string, unknown>]> = 
   ["connection", connection],
   ["generic", generic],
   ["hash", hash],
+  ["hyperloglog", hyperloglog],
   ["list", list],
   ["server", server],
   ["set", set],

@@ -1,0 +1,120 @@
+/**
+ * HyperLogLog commands (COMMAND DOCS group "hyperloglog"): PFADD, PFCOUNT and PFMERGE on
+ * string values in Redis's HLL format (src/store/hyperloglog.ts). PFCOUNT of one key
+ * caches the cardinality inside the value, as Redis does, so GET returns the same bytes.
+ */
+import { INVALID_HLL, NOT_HLL, WRONGTYPE } from "../errors.ts";
+import { bytesToString, stringToBytes } from "../resp/bytes.ts";
+import type { Client } from "../server/connection.ts";
+import {
+  HLL_DENSE, HLL_REGISTERS, cachedCount, createHll, ensureDense, estimate, invalidateCache, isValidHll, patternOf, registersOf,
+  setRegister, storeCount,
+} from "../store/hyperloglog.ts";
+import { command } from "./command.ts";
+
+/** The HLL at `key` as bytes (undefined when missing); WRONGTYPE for anything else. */
+function lookupHll(c: Client, key: string, forWrite: boolean): Uint8Array | undefined {
+  const value = forWrite ? c.db.lookupKeyWrite(key) : c.db.lookupKeyRead(key);
+  if (value === undefined) return undefined;
+  if (typeof value !== "string") throw WRONGTYPE;
+  const bytes = stringToBytes(value);
+  if (!isValidHll(bytes)) throw NOT_HLL;
+  return bytes;
+}
+
+function storeHll(c: Client, key: string, bytes: Uint8Array, changes: number): void {
+  c.db.setKey(key, bytesToString(bytes), true);
+  c.db.modified(key, changes - 1);
+}
+
+export const pfaddCommand = command({
+  name: "pfadd", arity: -2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["hyperloglog"],
+  summary: "Adds the specified elements to the specified HyperLogLog.", since: "2.8.9", complexity: "O(1) to add every element.",
+  handler(c, argv) {
+    const key = bytesToString(argv[1]!);
+    let hll = lookupHll(c, key, true);
+    let updated = 0;
+    if (hll === undefined) {
+      hll = createHll();
+      updated++;
+    }
+    for (let i = 2; i < argv.length; i++) {
+      const [index, count] = patternOf(argv[i]!);
+      const result = setRegister(hll, index, count);
+      if (result === undefined) throw INVALID_HLL;
+      hll = result[0];
+      if (result[1]) updated++;
+    }
+    if (updated > 0) {
+      invalidateCache(hll);
+      storeHll(c, key, hll, updated);
+    }
+    c.reply.integer(updated > 0 ? 1 : 0);
+  },
+});
+
+/** The registers of every existing HLL among `keys`, merged by taking maxima. */
+function mergedRegisters(c: Client, keys: Uint8Array[]): [regs: Uint8Array, anyDense: boolean] {
+  const max = new Uint8Array(HLL_REGISTERS);
+  let anyDense = false;
+  for (const arg of keys) {
+    const hll = lookupHll(c, bytesToString(arg), false);
+    if (hll === undefined) continue;
+    if (hll[4] === HLL_DENSE) anyDense = true;
+    const regs = registersOf(hll);
+    if (regs === undefined) throw INVALID_HLL;
+    for (let i = 0; i < HLL_REGISTERS; i++) if (regs[i]! > max[i]!) max[i] = regs[i]!;
+  }
+  return [max, anyDense];
+}
+
+export const pfcountCommand = command({
+  name: "pfcount", arity: -2, flags: ["readonly"],
+  keys: { first: 1, last: -1, step: 1, flags: ["RW", "access"], notes: "RW because it may change the internal representation of the key, and propagate to replicas" },
+  categories: ["hyperloglog"],
+  summary: "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).", since: "2.8.9",
+  complexity: "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.",
+  handler(c, argv) {
+    if (argv.length > 2) return c.reply.integer(estimate(mergedRegisters(c, argv.slice(1))[0]));
+    const key = bytesToString(argv[1]!);
+    const hll = lookupHll(c, key, false);
+    if (hll === undefined) return c.reply.integer(0);
+    const cached = cachedCount(hll);
+    if (cached !== undefined) return c.reply.integer(cached);
+    const regs = registersOf(hll);
+    if (regs === undefined) throw INVALID_HLL;
+    const card = estimate(regs);
+    storeCount(hll, card);
+    storeHll(c, key, hll, 1);
+    c.reply.integer(card);
+  },
+});
+
+export const pfmergeCommand = command({
+  name: "pfmerge", arity: -2, flags: ["write", "denyoom"], keys: { first: 1, last: -1, step: 1 },
+  keySpecs: [
+    { flags: ["RW", "access", "insert"], begin: { index: 1 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
+    { flags: ["RO", "access"], begin: { index: 2 }, find: { lastkey: -1, keystep: 1, limit: 0 } },
+  ],
+  categories: ["hyperloglog"],
+  summary: "Merge N different HyperLogLogs into a single one.", since: "2.8.9", complexity: "O(N) to merge N HyperLogLogs, but with high constant times.",
+  handler(c, argv) {
+    const [max, anyDense] = mergedRegisters(c, argv.slice(1));
+    const key = bytesToString(argv[1]!);
+    let hll = lookupHll(c, key, true) ?? createHll();
+    if (anyDense) {
+      const dense = ensureDense(hll);
+      if (dense === undefined) throw INVALID_HLL;
+      hll = dense;
+    }
+    for (let i = 0; i < HLL_REGISTERS; i++) {
+      if (max[i] === 0) continue;
+      const result = setRegister(hll, i, max[i]!);
+      if (result === undefined) throw INVALID_HLL;
+      hll = result[0];
+    }
+    invalidateCache(hll);
+    storeHll(c, key, hll, 1);
+    c.reply.ok();
+  },
+});

@@ -1,0 +1,70 @@
+import { beforeEach, describe, test } from "bun:test";
+import { usePair } from "./harness.ts";
+
+const pair = usePair();
+beforeEach(async () => {
+  await pair().same("FLUSHALL");
+});
+
+describe("PFADD, PFCOUNT, PFMERGE", () => {
+  test("the sparse representation is byte-identical to Redis's, cache included", async () => {
+    await pair().script(`
+      PFADD h
+      GET h
+      PFADD h a b c d e f g
+      GET h
+      PFCOUNT h
+      GET h
+      PFADD h a
+      PFADD h h1 h2 h3
+      PFCOUNT h missing
+      PFCOUNT missing
+      PFADD other x y z a
+      PFMERGE dest h other
+      GET dest
+      PFCOUNT dest
+      PFMERGE dest
+      PFCOUNT dest h other`);
+  });
+
+  test("counts agree through the move from sparse to dense", async () => {
+    const p = pair();
+    for (let batch = 0; batch < 30; batch++) {
+      const elements = Array.from({ length: 100 }, (_, i) => `e${batch * 100 + i}`);
+      await p.same("PFADD", "big", ...elements);
+      if (batch % 5 === 4) {
+        await p.same("PFCOUNT", "big");
+        await p.same("GET", "big");
+      }
+    }
+    await p.same("PFADD", "small", "a", "b", "c");
+    await p.same("PFMERGE", "merged", "small", "big");
+    await p.same("GET", "merged");
+    await p.same("PFCOUNT", "merged", "small");
+    await p.same("PFMERGE", "small2", "small");
+    await p.same("GET", "small2");
+  });
+
+  test("binary elements hash as Redis hashes them", async () => {
+    const p = pair();
+    const all = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i));
+    for (let len = 0; len < 20; len++) await p.same("PFADD", "bin", all.slice(len * 7, len * 7 + len));
+    await p.same("GET", "bin");
+    await p.same("PFCOUNT", "bin");
+  });
+
+  test("values that are not HLLs answer Redis's errors", async () => {
+    await pair().script(`
+      SET s notanhll
+      PFADD s a
+      PFCOUNT s
+      PFMERGE d s
+      SET t HYLLxxxxxxxxxxxxxxxxx
+      PFCOUNT t
+      RPUSH l a
+      PFADD l a
+      PFCOUNT l
+      PFMERGE l
+      PFCOUNT h l`);
+  });
+});
