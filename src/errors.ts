@@ -158,3 +158,4 @@ export const BITFIELD_RO_GET_ONLY = err("ERR BITFIELD_RO only supports the GET s
 // HyperLogLog.
 export const NOT_HLL = err("WRONGTYPE Key is not a valid HyperLogLog string value.");
 export const INVALID_HLL = err("INVALIDOBJ Corrupted HLL object detected");
+export const SORT_NOT_DOUBLE = err("ERR One or more scores can't be converted into double");

@@ -2,17 +2,22 @@
  * Keyspace commands (COMMAND DOCS group "generic"): DEL, UNLINK, EXISTS, TYPE, KEYS, the
  * TTL family, RENAME, COPY, MOVE, RANDOMKEY, TOUCH, OBJECT and the SCAN family. The EXPIRE
  * variants share expireGeneric, the TTL readers ttlGeneric, and SCAN, HSCAN, SSCAN and
- * ZSCAN share scanGeneric, as in Redis's db.c and expire.c.
+ * ZSCAN share scanGeneric, as in Redis's db.c and expire.c. SORT and SORT_RO close the
+ * file: a small language of their own, parsed as sortCommandGeneric parses it.
  */
 import { now } from "../clock.ts";
 import {
-  DB_OUT_OF_RANGE, GT_LT, INVALID_CURSOR, LFU_NOT_SELECTED, NO_SUCH_KEY, NX_XX_GT_LT, SAME_OBJECT, SYNTAX_ERR,
-  invalidExpireTime, unsupportedOption,
+  DB_OUT_OF_RANGE, GT_LT, INVALID_CURSOR, LFU_NOT_SELECTED, NOT_INTEGER, NO_SUCH_KEY, NX_XX_GT_LT, SAME_OBJECT, SORT_NOT_DOUBLE,
+  SYNTAX_ERR, WRONGTYPE, invalidExpireTime, unsupportedOption,
 } from "../errors.ts";
-import { bytesToString, globMatch, isInt64String, lowerAscii } from "../resp/bytes.ts";
+import { bytesToString, globMatch, isInt64String, lowerAscii, parseInt64, parseRangeDouble } from "../resp/bytes.ts";
+import { HashValue } from "../store/hash.ts";
 import { type Database, type StoredValue, encodingOf, typeOf } from "../store/keyspace.ts";
+import { ListValue } from "../store/list.ts";
+import { SetValue } from "../store/set.ts";
+import { SortedSet } from "../store/sorted-set.ts";
 import { ArgCursor, parseIntArg } from "./args.ts";
-import { type CommandFlag, command } from "./command.ts";
+import { type CommandFlag, type FullKeySpec, command } from "./command.ts";
 import type { Client } from "../server/connection.ts";
 
 const INT64_MAX = 9223372036854775807;
@@ -470,4 +475,165 @@ export const scanCommand = command({
     // Expired keys are reclaimed as the scan meets them, as Redis's scan callback does.
     scanGeneric(c, argv, 1, db.dict, () => db.dict.keys(), (key) => (db.expireIfNeeded(key) || !db.dict.has(key) ? undefined : [key]), true);
   },
+});
+
+/**
+ * The value a BY or GET pattern names for one element: `#` is the element itself; a
+ * pattern without `*` names nothing; `key*->field` reads a hash field. Only strings (or
+ * hash fields) count; anything else is missing.
+ */
+function lookupByPattern(db: Database, pattern: string, element: string): string | undefined {
+  if (pattern === "#") return element;
+  const star = pattern.indexOf("*");
+  if (star === -1) return undefined;
+  const arrow = pattern.indexOf("->", star + 1);
+  const hasField = arrow !== -1 && arrow + 2 < pattern.length;
+  const key = pattern.slice(0, star) + element + pattern.slice(star + 1, hasField ? arrow : undefined);
+  const value = db.lookupKeyRead(key);
+  if (value === undefined) return undefined;
+  if (hasField) return value instanceof HashValue ? value.get(pattern.slice(arrow + 2)) : undefined;
+  return typeof value === "string" ? value : undefined;
+}
+
+/** strtod as SORT applies it: the whole text, no NaN, nothing out of the double range. */
+function sortScore(s: string): number {
+  const d = parseRangeDouble(s);
+  if (d === undefined || Number.isNaN(d)) throw SORT_NOT_DOUBLE;
+  if (!Number.isFinite(d) && !/inf/i.test(s)) throw SORT_NOT_DOUBLE;
+  return d;
+}
+
+function compareBytes(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+interface SortItem {
+  element: string;
+  score: number;
+  by: string | undefined;
+}
+
+function sortGeneric(c: Client, argv: Uint8Array[], readOnly: boolean): void {
+  let desc = false;
+  let alpha = false;
+  let limitStart = 0;
+  let limitCount = -1;
+  let store: string | undefined;
+  let sortBy: string | undefined;
+  let dontSort = false;
+  const gets: string[] = [];
+  for (let j = 2; j < argv.length; j++) {
+    const opt = lowerAscii(argv[j]!);
+    const left = argv.length - j - 1;
+    if (opt === "asc") desc = false;
+    else if (opt === "desc") desc = true;
+    else if (opt === "alpha") alpha = true;
+    else if (opt === "limit" && left >= 2) {
+      const start = parseInt64(argv[j + 1]!);
+      const count = parseInt64(argv[j + 2]!);
+      if (start === undefined || count === undefined) throw NOT_INTEGER;
+      limitStart = start;
+      limitCount = count;
+      j += 2;
+    } else if (!readOnly && opt === "store" && left >= 1) store = bytesToString(argv[++j]!);
+    else if (opt === "by" && left >= 1) {
+      sortBy = bytesToString(argv[++j]!);
+      // A BY pattern without `*` (such as "nosort") means: do not sort.
+      dontSort = !sortBy.includes("*");
+    } else if (opt === "get" && left >= 1) gets.push(bytesToString(argv[++j]!));
+    else throw SYNTAX_ERR;
+  }
+  const value = c.db.lookupKeyRead(bytesToString(argv[1]!));
+  if (value !== undefined && !(value instanceof ListValue) && !(value instanceof SetValue) && !(value instanceof SortedSet)) throw WRONGTYPE;
+  // An unsorted set would come out in hash order; when stored, Redis sorts it by bytes.
+  if (dontSort && value instanceof SetValue && store !== undefined) {
+    dontSort = false;
+    alpha = true;
+    sortBy = undefined;
+  }
+  const length = value?.size ?? 0;
+  let start = limitStart < 0 ? 0 : limitStart;
+  let end = limitCount < 0 ? length - 1 : start + limitCount - 1;
+  if (start >= length) {
+    start = length - 1;
+    end = length - 2;
+  }
+  if (end >= length) end = length - 1;
+
+  let elements: string[];
+  if (dontSort && (value instanceof ListValue || value instanceof SortedSet)) {
+    // Keep the native order (reversed for DESC) and load just the LIMIT range.
+    const count = Math.max(0, end - start + 1);
+    const from = desc ? length - 1 - start : start;
+    elements = [];
+    for (let i = 0; i < count; i++) {
+      const at = desc ? from - i : from + i;
+      elements.push(value instanceof ListValue ? value.at(at) : value.at(at).member);
+    }
+    end -= start;
+    start = 0;
+  } else if (value instanceof ListValue) elements = [...value];
+  else if (value instanceof SetValue) elements = value.toArray();
+  else if (value instanceof SortedSet) elements = [...value.dict.keys()];
+  else elements = [];
+
+  if (!dontSort) {
+    const items: SortItem[] = elements.map((element) => {
+      const by = sortBy !== undefined ? lookupByPattern(c.db, sortBy, element) : element;
+      const score = alpha || by === undefined ? 0 : sortScore(by);
+      return { element, score, by };
+    });
+    items.sort((a, b) => {
+      let cmp: number;
+      if (!alpha) cmp = a.score > b.score ? 1 : a.score < b.score ? -1 : compareBytes(a.element, b.element);
+      else if (sortBy !== undefined) cmp = a.by === undefined || b.by === undefined ? (a.by === b.by ? 0 : a.by === undefined ? -1 : 1) : compareBytes(a.by, b.by);
+      else cmp = compareBytes(a.element, b.element);
+      return desc ? -cmp : cmp;
+    });
+    elements = items.map((i) => i.element);
+  }
+
+  const selected = end >= start ? elements.slice(start, end + 1) : [];
+  const output: (string | undefined)[] = [];
+  for (const element of selected) {
+    if (gets.length === 0) output.push(element);
+    for (const pattern of gets) output.push(lookupByPattern(c.db, pattern, element));
+  }
+  if (store === undefined) {
+    c.reply.array(output.length);
+    for (const item of output) {
+      if (item === undefined) c.reply.null();
+      else c.reply.bulkString(item);
+    }
+    return;
+  }
+  if (output.length > 0) c.db.setKey(store, ListValue.from(output.map((item) => item ?? "")));
+  else c.db.delete(store);
+  c.reply.integer(output.length);
+}
+
+const byGetSpec: FullKeySpec = {
+  notes: "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort",
+  flags: ["RO", "access"], begin: "unknown", find: "unknown",
+};
+const sourceSpec: FullKeySpec = { flags: ["RO", "access"], begin: { index: 1 }, find: { lastkey: 0, keystep: 1, limit: 0 } };
+const sortComplexity =
+  "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).";
+
+export const sortCommand = command({
+  name: "sort", arity: -2, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1 },
+  keySpecs: [
+    sourceSpec, byGetSpec,
+    { notes: "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array", flags: ["OW", "update"], begin: "unknown", find: "unknown" },
+  ],
+  categories: ["set", "sortedset", "list", "dangerous"],
+  summary: "Sort the elements in a list, set or sorted set", since: "1.0.0", complexity: sortComplexity,
+  handler: (c, argv) => sortGeneric(c, argv, false),
+});
+
+export const sort_roCommand = command({
+  name: "sort_ro", arity: -2, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, keySpecs: [sourceSpec, byGetSpec],
+  categories: ["set", "sortedset", "list", "dangerous"],
+  summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", since: "7.0.0", complexity: sortComplexity,
+  handler: (c, argv) => sortGeneric(c, argv, true),
 });

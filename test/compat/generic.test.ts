@@ -206,3 +206,64 @@ describe("RANDOMKEY, TOUCH, OBJECT", () => {
     await p.same("OBJECT", "ENCODING", "emb44");
   });
 });
+
+describe("SORT and SORT_RO", () => {
+  test("numeric and ALPHA order, DESC, LIMIT, and errors", async () => {
+    await pair().script(`
+      RPUSH l 3 1 2 10 -5 2.5
+      SORT l
+      SORT l DESC
+      SORT l LIMIT 1 3
+      SORT l LIMIT -1 2
+      SORT l LIMIT 2 -1
+      SORT l LIMIT 10 2
+      SORT l ALPHA
+      SORT l ALPHA DESC LIMIT 0 2
+      RPUSH words banana apple cherry
+      SORT words
+      SORT words ALPHA
+      SADD s 5 3 9
+      SORT s
+      ZADD z 3 c 1 a 2 b
+      SORT z ALPHA
+      SORT z BY nosort
+      SORT z BY nosort DESC LIMIT 1 1
+      SORT l BY nosort
+      SORT l BY nosort DESC LIMIT 1 2
+      SORT missing
+      SORT l LIMIT x 1
+      SORT l LIMIT 1
+      SORT l BOGUS
+      SET str v
+      SORT str
+      SORT_RO l STORE dst
+      SORT_RO l DESC`);
+  });
+
+  test("BY and GET patterns, hash fields, and STORE", async () => {
+    await pair().script(`
+      RPUSH ids 1 2 3
+      MSET w_1 30 w_2 10 w_3 20 name_1 one name_2 two
+      HSET h_1 f c
+      HSET h_2 f a
+      HSET h_3 f b
+      SORT ids BY w_*
+      SORT ids BY w_* GET name_* GET #
+      SORT ids BY h_*->f ALPHA
+      SORT ids BY h_*->f ALPHA GET h_*->f
+      SORT ids BY missing_* GET missing_*
+      SORT ids GET noasterisk
+      SORT ids BY w_* STORE out
+      LRANGE out 0 -1
+      TYPE out
+      SORT ids BY w_* GET name_* STORE out
+      LRANGE out 0 -1
+      SORT missing STORE out
+      EXISTS out
+      SADD st b a c
+      SORT st BY nosort STORE out2
+      LRANGE out2 0 -1
+      RPUSH bad 1 x
+      SORT bad`);
+  });
+});
