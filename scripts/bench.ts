@@ -4,8 +4,9 @@
  * each in turn, A B A B, for several rounds. Prints medians of ops/s and p50/p99 latency
  * for both, and the kvis/Redis ratio, as a markdown table.
  *
- * It then loads the same keys into both (16-byte keys, 32-byte values) and reports memory
- * per key from RSS and from INFO used_memory.
+ * It then loads the same data into both and reports memory per key or element from RSS
+ * and from INFO used_memory: string keys (16-byte keys, 32-byte values), hash fields in
+ * 10k hashes of 100 fields, and members of one big set, sorted set and list.
  *
  *   bun run bench                 # 3 rounds, 100k requests per case, 1M keys for memory
  *   bun run bench --rounds 5 --requests 200000 --keys 500000
@@ -30,6 +31,17 @@ const CASES: Array<[test: string, needs: string]> = [
   ["set", "set"],
   ["get", "get"],
   ["incr", "incr"],
+  ["lpush", "lpush"],
+  ["rpush", "rpush"],
+  ["lpop", "lpop"],
+  ["rpop", "rpop"],
+  ["sadd", "sadd"],
+  ["hset", "hset"],
+  ["spop", "spop"],
+  ["zadd", "zadd"],
+  ["zpopmin", "zpopmin"],
+  ["lrange_100", "lrange"],
+  ["mset", "mset"],
 ];
 const PIPELINES = [1, 16];
 
@@ -106,9 +118,11 @@ async function usedMemory(port: number): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(await sh(["redis-cli", "-p", String(port), "INFO", "memory"]))![1]);
 }
 
-/** SET key:<12 digits> (16 bytes) to a 32-byte value, pipelined over one connection. */
-async function loadKeys(port: number, count: number): Promise<void> {
-  const value = "v".repeat(32);
+/**
+ * Send `count` commands made by `make`, pipelined over one connection in batches; every
+ * command must have a one-line reply (+OK or an integer), which is how replies are counted.
+ */
+async function load(port: number, count: number, make: (i: number) => string[]): Promise<void> {
   const BATCH = 10_000;
   let pending = 0;
   let resolveBatch: () => void = () => {};
@@ -118,7 +132,6 @@ async function loadKeys(port: number, count: number): Promise<void> {
     port,
     socket: {
       data(_s, data) {
-        // Every reply is "+OK\r\n": count them by their line ends.
         for (const b of data) if (b === 0x0a) received++;
         if (received >= pending) resolveBatch();
       },
@@ -128,7 +141,11 @@ async function loadKeys(port: number, count: number): Promise<void> {
   for (let start = 0; start < count; start += BATCH) {
     let text = "";
     const end = Math.min(count, start + BATCH);
-    for (let i = start; i < end; i++) text += `*3\r\n$3\r\nSET\r\n$16\r\nkey:${String(i).padStart(12, "0")}\r\n$32\r\n${value}\r\n`;
+    for (let i = start; i < end; i++) {
+      const args = make(i);
+      text += `*${args.length}\r\n`;
+      for (const a of args) text += `$${a.length}\r\n${a}\r\n`;
+    }
     pending = end;
     const done = new Promise<void>((r) => (resolveBatch = r));
     let bytes: Uint8Array = Buffer.from(text);
@@ -142,6 +159,15 @@ async function loadKeys(port: number, count: number): Promise<void> {
   socket.end();
 }
 
+/** The memory cases: what is loaded, and how many keys or elements it makes. */
+const MEMORY_CASES: Array<[label: string, make: (i: number) => string[]]> = [
+  ["string keys (16-byte keys, 32-byte values)", (i) => ["SET", `key:${String(i).padStart(12, "0")}`, "v".repeat(32)]],
+  ["hash fields (10k hashes of 100 fields, 8-byte values)", (i) => ["HSET", `hash:${i % 10_000}`, `field:${Math.floor(i / 10_000)}`, String(i).padStart(8, "0")]],
+  ["set members (one set, 16-byte members)", (i) => ["SADD", "set", `member:${String(i).padStart(9, "0")}`]],
+  ["sorted-set members (one zset, 16-byte members)", (i) => ["ZADD", "zset", String(i), `member:${String(i).padStart(9, "0")}`]],
+  ["list elements (one list, 16-byte elements)", (i) => ["RPUSH", "list", `element:${String(i).padStart(8, "0")}`]],
+];
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -149,10 +175,8 @@ const median = (xs: number[]) => {
 
 async function main(): Promise<void> {
   await sh(["bun", "run", "--cwd", ROOT, "build"]);
-  const kvis = await startServer("kvis", (port, dir) => [join(ROOT, "kvis"), "--port", String(port), "--dir", dir]);
-  const redis = await startServer("redis", (port, dir) => [
-    "redis-server", "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no",
-  ]);
+  const kvis = await startKvis();
+  const redis = await startRedis();
   try {
     const supported = (await sh(["redis-cli", "-p", String(kvis.port), "COMMAND", "LIST"])).split("\n");
     const cases = CASES.filter(([, needs]) => supported.includes(needs)).map(([t]) => t);
@@ -192,26 +216,39 @@ async function main(): Promise<void> {
     }
     if (skipped.length > 0) console.log(`\nNot run (command not in kvis yet): ${skipped.join(", ")}`);
 
-    console.log(`\nMemory for ${KEYS} string keys (16-byte keys, 32-byte values), after FLUSHALL:\n`);
-    console.log("| server | RSS bytes/key | used_memory bytes/key |");
-    console.log("|---|---|---|");
-    const perKey: number[] = [];
-    for (const target of [kvis, redis]) {
-      await sh(["redis-cli", "-p", String(target.port), "FLUSHALL"]);
-      const [rss0, used0] = [rssOf(target.proc.pid), await usedMemory(target.port)];
-      await loadKeys(target.port, KEYS);
-      const [rss1, used1] = [rssOf(target.proc.pid), await usedMemory(target.port)];
-      perKey.push((rss1 - rss0) / KEYS);
-      console.log(`| ${target.name} | ${((rss1 - rss0) / KEYS).toFixed(1)} | ${((used1 - used0) / KEYS).toFixed(1)} |`);
+    console.log(`\nMemory for ${KEYS} keys or elements of each kind, each loaded into freshly started servers:\n`);
+    console.log("| data | kvis RSS B/item | redis RSS B/item | RSS ratio | kvis used_memory B/item | redis used_memory B/item |");
+    console.log("|---|---|---|---|---|---|");
+    for (const [label, make] of MEMORY_CASES) {
+      const row: number[] = [];
+      // Fresh processes: memory freed by an earlier case would otherwise be reused and hide costs.
+      for (const target of [await startKvis(), await startRedis()]) {
+        try {
+          const [rss0, used0] = [rssOf(target.proc.pid), await usedMemory(target.port)];
+          await load(target.port, KEYS, make);
+          const [rss1, used1] = [rssOf(target.proc.pid), await usedMemory(target.port)];
+          row.push((rss1 - rss0) / KEYS, (used1 - used0) / KEYS);
+        } finally {
+          await stop(target);
+        }
+      }
+      const [kRss, kUsed, rRss, rUsed] = row as [number, number, number, number];
+      console.log(`| ${label} | ${kRss.toFixed(1)} | ${rRss.toFixed(1)} | ${(kRss / rRss).toFixed(2)} | ${kUsed.toFixed(1)} | ${rUsed.toFixed(1)} |`);
     }
-    console.log(`\nkvis/Redis RSS per key: ${(perKey[0]! / perKey[1]!).toFixed(2)}`);
   } finally {
-    for (const t of [kvis, redis]) {
-      t.proc.kill("SIGKILL");
-      await t.proc.exited;
-      rmSync(t.dir, { recursive: true, force: true });
-    }
+    await stop(kvis);
+    await stop(redis);
   }
+}
+
+const startKvis = () => startServer("kvis", (port, dir) => [join(ROOT, "kvis"), "--port", String(port), "--dir", dir]);
+const startRedis = () =>
+  startServer("redis", (port, dir) => ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"]);
+
+async function stop(t: Target): Promise<void> {
+  t.proc.kill("SIGKILL");
+  await t.proc.exited;
+  rmSync(t.dir, { recursive: true, force: true });
 }
 
 await main();

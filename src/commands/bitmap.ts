@@ -35,8 +35,10 @@ function bytesForWrite(c: Client, key: string, maxBit: number): Uint8Array {
   return bytes;
 }
 
-function storeBytes(c: Client, key: string, bytes: Uint8Array): void {
-  c.db.setKey(key, bytesToString(bytes), true);
+/** Store a string written as a buffer: Redis reports it "raw" whatever its length. */
+function storeBytes(c: Client, key: string, bytes: Uint8Array, keepTtl = true): void {
+  c.db.setKey(key, bytesToString(bytes), keepTtl);
+  c.db.rawStrings.add(key);
 }
 
 /** The string at `key` as bytes for reading (empty when missing); WRONGTYPE otherwise. */
@@ -205,7 +207,7 @@ export const bitopCommand = command({
       }
       out[j] = byte;
     }
-    c.db.setKey(dest, bytesToString(out));
+    storeBytes(c, dest, out, false);
     c.reply.integer(maxlen);
   },
 });

@@ -235,8 +235,10 @@ function renameGeneric(c: Client, argv: Uint8Array[], nx: boolean): void {
   if (from === to) return nx ? c.reply.integer(0) : c.reply.ok();
   if (nx && db.exists(to)) return c.reply.integer(0);
   const when = db.getExpire(from);
+  const raw = db.rawStrings.has(from);
   db.delete(to);
   db.setKey(to, value);
+  if (raw) db.rawStrings.add(to);
   if (when !== -1) db.setExpire(to, when);
   db.delete(from);
   if (nx) c.reply.integer(1);
@@ -302,6 +304,7 @@ export const copyCommand = command({
     }
     const when = c.db.getExpire(from);
     dest.setKey(to, duplicate(value));
+    if (c.db.rawStrings.has(from)) dest.rawStrings.add(to);
     if (when !== -1) dest.setExpire(to, when);
     c.reply.integer(1);
   },
@@ -318,6 +321,7 @@ export const moveCommand = command({
     if (value === undefined || dest.exists(key)) return c.reply.integer(0);
     const when = c.db.getExpire(key);
     dest.setKey(key, value);
+    if (c.db.rawStrings.has(key)) dest.rawStrings.add(key);
     if (when !== -1) dest.setExpire(key, when);
     c.db.delete(key);
     c.reply.integer(1);
@@ -367,7 +371,7 @@ export const objectCommand = command({
       ...objectSpec, name: "object|encoding", summary: "Inspect the internal encoding of a Redis object", since: "2.2.3",
       handler(c, argv) {
         const value = objectLookup(c, argv);
-        if (value !== undefined) c.reply.bulkString(encodingOf(value));
+        if (value !== undefined) c.reply.bulkString(encodingOf(value, c.db.rawStrings.has(bytesToString(argv[2]!))));
       },
     }),
     command({
@@ -551,6 +555,8 @@ function sortGeneric(c: Client, argv: Uint8Array[], readOnly: boolean): void {
     alpha = true;
     sortBy = undefined;
   }
+  // Redis converts a listpack sorted set to a skip list before sorting it, for good.
+  if (value instanceof SortedSet) value.convertToSkiplist();
   const length = value?.size ?? 0;
   let start = limitStart < 0 ? 0 : limitStart;
   let end = limitCount < 0 ? length - 1 : start + limitCount - 1;

@@ -24,6 +24,7 @@ function lookupHll(c: Client, key: string, forWrite: boolean): Uint8Array | unde
 
 function storeHll(c: Client, key: string, bytes: Uint8Array, changes: number): void {
   c.db.setKey(key, bytesToString(bytes), true);
+  c.db.rawStrings.add(key);
   c.db.modified(key, changes - 1);
 }
 

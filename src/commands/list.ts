@@ -140,9 +140,9 @@ export const lindexCommand = command({
   summary: "Get an element from a list by its index", since: "1.0.0",
   complexity: "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).",
   handler(c, argv) {
-    const index = parseIntArg(argv[2]!);
     const list = c.db.readAs(bytesToString(argv[1]!), ListValue);
-    const i = list === undefined ? -1 : listIndex(list, index);
+    if (list === undefined) return c.reply.null();
+    const i = listIndex(list, parseIntArg(argv[2]!));
     if (i === -1) c.reply.null();
     else c.reply.bulkString(list!.at(i));
   },

@@ -252,7 +252,7 @@ function rangeNodes(zset: SortedSet, req: RangeRequest): ZNode[] {
     [first, last] = clamped;
     if (req.reverse) [first, last] = [n - 1 - first, n - 1 - last];
   } else {
-    const [start, end] = req.by === RangeBy.Score ? zset.scoreRange(req.score!) : zset.lexRange(req.lex!);
+    const [start, end] = req.by === RangeBy.Score ? zset.scoreRange(req.score!) : zset.lexRange(req.lex!, req.reverse);
     if (req.offset < 0 || start >= end) return [];
     const count = end - start - req.offset;
     if (count <= 0) return [];

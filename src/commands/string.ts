@@ -231,6 +231,8 @@ export const appendCommand = command({
     if (old !== undefined) checkStringLength(c, old.length + suffix.length);
     const value = old === undefined ? suffix : old + suffix;
     c.db.setKey(key, value, true);
+    // Appending to an existing string makes it a raw (growable) one in Redis.
+    if (old !== undefined) c.db.rawStrings.add(key);
     c.reply.integer(value.length);
   },
 });
@@ -387,6 +389,7 @@ export const setrangeCommand = command({
     const padded = base.length < offset ? base + "\0".repeat(offset - base.length) : base;
     const value = padded.slice(0, offset) + patch + padded.slice(offset + patch.length);
     c.db.setKey(key, value, true);
+    c.db.rawStrings.add(key);
     c.reply.integer(value.length);
   },
 });

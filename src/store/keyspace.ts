@@ -41,8 +41,9 @@ export function typeOf(value: StoredValue): ValueType {
  * OBJECT ENCODING: the name Redis gives the same data. Strings are "int" when they are a
  * canonical 64-bit integer, "embstr" up to 44 bytes and "raw" beyond.
  */
-export function encodingOf(value: StoredValue): string {
+export function encodingOf(value: StoredValue, raw = false): string {
   if (typeof value !== "string") return value.encoding;
+  if (raw) return "raw";
   if (value.length <= 20 && isInt64String(value)) return "int";
   return value.length <= 44 ? "embstr" : "raw";
 }
@@ -60,6 +61,12 @@ export class Database {
   dict = new Map<string, StoredValue>();
   expires = new Map<string, number>();
   expireIndex = new ExpireIndex();
+  /**
+   * Strings Redis would report as "raw" whatever their content: those modified in place
+   * (APPEND, SETRANGE, SETBIT, BITFIELD, PFADD...) or built as buffers (BITOP). Only OBJECT
+   * ENCODING reads it; most databases hold none.
+   */
+  rawStrings = new Set<string>();
 
   constructor(
     readonly id: number,
@@ -192,6 +199,7 @@ export class Database {
   /** Store a value; the key's TTL is removed unless keepTtl (Redis's setKey). */
   setKey(key: string, value: StoredValue, keepTtl = false): void {
     this.dict.set(key, value);
+    if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
     this.keyspace.dirty++;
   }
@@ -199,6 +207,7 @@ export class Database {
   /** dbDelete: remove a key and its TTL. Returns whether it existed. */
   delete(key: string): boolean {
     if (!this.dict.delete(key)) return false;
+    if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     if (this.expires.size > 0) this.expires.delete(key);
     this.keyspace.dirty++;
     return true;
@@ -226,6 +235,7 @@ export class Database {
   flush(): number {
     const removed = this.dict.size;
     this.dict.clear();
+    this.rawStrings.clear();
     this.expires.clear();
     this.expireIndex.clear();
     return removed;
@@ -233,6 +243,7 @@ export class Database {
 
   private deleteExpired(key: string): void {
     this.dict.delete(key);
+    if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     this.expires.delete(key);
     this.keyspace.stats.expiredKeys++;
   }
@@ -280,6 +291,7 @@ export class Keyspace {
     const dbA = this.dbs[a]!;
     const dbB = this.dbs[b]!;
     [dbA.dict, dbB.dict] = [dbB.dict, dbA.dict];
+    [dbA.rawStrings, dbB.rawStrings] = [dbB.rawStrings, dbA.rawStrings];
     [dbA.expires, dbB.expires] = [dbB.expires, dbA.expires];
     [dbA.expireIndex, dbB.expireIndex] = [dbB.expireIndex, dbA.expireIndex];
     this.dirty++;

@@ -84,6 +84,11 @@ export class SortedSet {
     return this.listpack ? "listpack" : "skiplist";
   }
 
+  /** Leave the listpack encoding for good, as Redis's SORT does to the sets it sorts. */
+  convertToSkiplist(): void {
+    this.listpack = false;
+  }
+
   score(member: string): number | undefined {
     return this.dict.get(member);
   }
@@ -253,12 +258,35 @@ export class SortedSet {
     return [start, Math.max(start, end)];
   }
 
-  /** [start, end) ranks of the elements within a lex range (meaningful when scores tie). */
-  lexRange(r: LexRange): [number, number] {
-    if (r.empty) return [0, 0];
-    const start = this.countBefore((n) => !lexAboveMin(n.member, r));
-    const end = this.countBefore((n) => lexBelowMax(n.member, r));
-    return [start, Math.max(start, end)];
+  /**
+   * [start, end) ranks of the elements within a lex range. Lex ranges are only meaningful
+   * when all scores tie; when they do not, Redis's answer depends on how it walks, so a
+   * small (listpack) set is walked the way Redis walks a listpack: forward from the first
+   * element at or above min while elements stay at or below max, or with `reverse` backward
+   * from the last element at or below max. A large set uses the O(log n) descent.
+   */
+  lexRange(r: LexRange, reverse = false): [number, number] {
+    if (r.empty || this.size === 0) return [0, 0];
+    if (r.min !== undefined && r.max !== undefined && (r.min > r.max || (r.min === r.max && (r.minex || r.maxex)))) return [0, 0];
+    if (!lexAboveMin(this.tail!.member, r) || !lexBelowMax(this.first()!.member, r)) return [0, 0];
+    if (!this.listpack) {
+      const start = this.countBefore((n) => !lexAboveMin(n.member, r));
+      const end = this.countBefore((n) => lexBelowMax(n.member, r));
+      return [start, Math.max(start, end)];
+    }
+    const members = [...this.walk(0, this.size)].map((n) => n.member);
+    if (!reverse) {
+      const start = members.findIndex((m) => lexAboveMin(m, r));
+      if (start === -1 || !lexBelowMax(members[start]!, r)) return [0, 0];
+      let end = start;
+      while (end < members.length && lexBelowMax(members[end]!, r)) end++;
+      return [start, end];
+    }
+    const last = members.findLastIndex((m) => lexBelowMax(m, r));
+    if (last === -1 || !lexAboveMin(members[last]!, r)) return [0, 0];
+    let start = last;
+    while (start > 0 && lexAboveMin(members[start - 1]!, r)) start--;
+    return [start, last + 1];
   }
 
   /** Nodes from rank `start` forward (or backward when reverse), at most `count`. */

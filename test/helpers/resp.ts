@@ -190,7 +190,10 @@ export class RawClient {
 /** A decoded RESP2 reply: strings for simple and bulk strings, numbers, arrays, null, or an error. */
 export type Decoded = string | number | null | { error: string } | Decoded[];
 
-/** Decode one whole RESP2 reply (as RawClient.call returns it). */
+/**
+ * Decode one whole RESP2 or RESP3 reply (as RawClient.call returns it). RESP3 sets and
+ * pushes decode as arrays, maps as flat [key, value, ...] arrays, doubles as strings.
+ */
 export function decodeReply(raw: string): Decoded {
   let pos = 0;
   const line = (): string => {
@@ -216,11 +219,21 @@ export function decodeReply(raw: string): Decoded {
         pos += n + 2;
         return s;
       }
-      case "*": {
+      case "*":
+      case "~":
+      case ">": {
         const n = Number(head);
         if (n < 0) return null;
         return Array.from({ length: n }, read);
       }
+      case "%":
+        return Array.from({ length: Number(head) * 2 }, read);
+      case "_":
+        return null;
+      case ",":
+        return head;
+      case "#":
+        return head === "t" ? 1 : 0;
       default:
         throw new Error(`cannot decode ${JSON.stringify(raw)}`);
     }

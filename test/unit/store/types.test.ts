@@ -8,16 +8,7 @@ import { HashValue } from "../../../src/store/hash.ts";
 import { ListValue } from "../../../src/store/list.ts";
 import { SetValue } from "../../../src/store/set.ts";
 import { SortedSet } from "../../../src/store/sorted-set.ts";
-
-/** A small deterministic PRNG (mulberry32), so a failure replays. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from "../../helpers/random.ts";
 
 describe("ListValue", () => {
   test("pushes, pops, inserts, trims and filters agree with an array", () => {
