@@ -120,3 +120,90 @@ describe("node-redis", () => {
     });
   }
 });
+
+describe("the data types through real clients", () => {
+  test("redis-cli prints lists, hashes, sets and sorted sets as it does against Redis", async () => {
+    await cli("RPUSH", "l", "a", "b", "c");
+    expect((await cli("--no-raw", "LRANGE", "l", "0", "-1")).stdout).toBe('1) "a"\n2) "b"\n3) "c"\n');
+    await cli("HSET", "h", "f", "v");
+    expect((await cli("-3", "--no-raw", "HGETALL", "h")).stdout).toBe('1# "f" => "v"\n');
+    await cli("SADD", "s", "3", "1", "2");
+    expect((await cli("--no-raw", "SMEMBERS", "s")).stdout).toBe('1) "1"\n2) "2"\n3) "3"\n');
+    await cli("ZADD", "z", "1.5", "m");
+    expect((await cli("-3", "--no-raw", "ZSCORE", "z", "m")).stdout).toBe("(double) 1.5\n");
+    expect((await cli("--no-raw", "LPUSH", "h", "x")).stdout).toBe("(error) WRONGTYPE Operation against a key holding the wrong kind of value\n");
+  });
+
+  test("Bun RedisClient: list, hash, set and sorted-set helpers in RESP3", async () => {
+    const client = new Bun.RedisClient(`redis://127.0.0.1:${kvis.port}`);
+    try {
+      expect(await client.send("RPUSH", ["queue", "a", "b", "c"])).toBe(3);
+      expect(await client.send("LPOP", ["queue"])).toBe("a");
+      expect(await client.send("LRANGE", ["queue", "0", "-1"])).toEqual(["b", "c"]);
+      expect(await client.hset("user:1", "name", "Ada")).toBe(1);
+      expect(await client.hget("user:1", "name")).toBe("Ada");
+      expect(await client.send("HGETALL", ["user:1"])).toEqual({ name: "Ada" });
+      expect(await client.sadd("tags", "x")).toBe(1);
+      expect(await client.sismember("tags", "x")).toBe(true);
+      expect(await client.send("ZADD", ["board", "10", "p1", "20", "p2"])).toBe(2);
+      expect(await client.send("ZRANGE", ["board", "0", "-1", "WITHSCORES"])).toEqual([["p1", 10], ["p2", 20]]);
+      expect(await client.incr("counter")).toBe(1);
+      await expect(client.send("LPUSH", ["user:1", "x"])).rejects.toThrow("WRONGTYPE");
+    } finally {
+      client.close();
+    }
+  });
+
+  test("ioredis: a pipeline over every type and SCAN streams", async () => {
+    const client = new IORedis({ port: kvis.port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
+    try {
+      await client.connect();
+      const results = await client
+        .pipeline()
+        .rpush("l", "1", "2")
+        .hset("h", { a: "1", b: "2" })
+        .sadd("s", "m")
+        .zadd("z", 3, "c", 1, "a")
+        .incrbyfloat("f", 0.1)
+        .hgetall("h")
+        .zrange("z", 0, -1, "WITHSCORES")
+        .exec();
+      expect(results).toEqual([[null, 2], [null, 2], [null, 1], [null, 2], [null, "0.1"], [null, { a: "1", b: "2" }], [null, ["a", "1", "c", "3"]]]);
+      for (let i = 0; i < 250; i++) await client.set(`scan:${i}`, "v");
+      const seen = new Set<string>();
+      await new Promise<void>((resolve, reject) => {
+        const stream = client.scanStream({ match: "scan:*", count: 20 });
+        stream.on("data", (keys: string[]) => keys.forEach((k) => seen.add(k)));
+        stream.on("end", resolve);
+        stream.on("error", reject);
+      });
+      expect(seen.size).toBe(250);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  for (const RESP of [2, 3] as const) {
+    test(`node-redis: hashes, sets, sorted sets and lists in RESP${RESP}`, async () => {
+      const client = createClient({ socket: { port: kvis.port, host: "127.0.0.1", reconnectStrategy: false }, RESP });
+      client.on("error", () => {});
+      await client.connect();
+      try {
+        expect(await client.hSet("h", { a: "1", b: "2" })).toBe(2);
+        expect(await client.hGetAll("h")).toEqual({ a: "1", b: "2" });
+        expect(await client.hIncrBy("h", "a", 5)).toBe(6);
+        expect(await client.sAdd("s", ["x", "y"])).toBe(2);
+        expect((await client.sMembers("s")).sort()).toEqual(["x", "y"]);
+        expect(await client.zAdd("z", [{ score: 2, value: "b" }, { score: 1, value: "a" }])).toBe(2);
+        expect(await client.zRangeWithScores("z", 0, -1)).toEqual([{ value: "a", score: 1 }, { value: "b", score: 2 }]);
+        expect(await client.zScore("z", "b")).toBe(2);
+        expect(await client.lPush("l", ["1", "2"])).toBe(2);
+        expect(await client.lRange("l", 0, -1)).toEqual(["2", "1"]);
+        expect(await client.pfAdd("hll", ["a", "b", "c"])).toBe(1);
+        expect(await client.pfCount("hll")).toBe(3);
+      } finally {
+        client.destroy();
+      }
+    });
+  }
+});
