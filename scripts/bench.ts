@@ -10,6 +10,7 @@
  *
  *   bun run bench                 # 3 rounds, 100k requests per case, 1M keys for memory
  *   bun run bench --rounds 5 --requests 200000 --keys 500000
+ *   bun run bench --memory-only   # skip the throughput cases
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,6 +26,7 @@ const ROUNDS = option("rounds", 3);
 const REQUESTS = option("requests", 100_000);
 const KEYS = option("keys", 1_000_000);
 const CLIENTS = 50;
+const MEMORY_ONLY = args.includes("--memory-only");
 /** redis-benchmark test names, and the command each needs from the server. */
 const CASES: Array<[test: string, needs: string]> = [
   ["ping", "ping"],
@@ -166,6 +168,9 @@ const MEMORY_CASES: Array<[label: string, make: (i: number) => string[]]> = [
   ["set members (one set, 16-byte members)", (i) => ["SADD", "set", `member:${String(i).padStart(9, "0")}`]],
   ["sorted-set members (one zset, 16-byte members)", (i) => ["ZADD", "zset", String(i), `member:${String(i).padStart(9, "0")}`]],
   ["list elements (one list, 16-byte elements)", (i) => ["RPUSH", "list", `element:${String(i).padStart(8, "0")}`]],
+  ["small sorted sets (5 members each), per member", (i) => ["ZADD", `zs:${Math.floor(i / 5)}`, String(i % 5), `member:${i % 5}`]],
+  ["small lists (5 elements each), per element", (i) => ["RPUSH", `ls:${Math.floor(i / 5)}`, `element:${i % 5}`]],
+  ["small sets (5 members each), per member", (i) => ["SADD", `ss:${Math.floor(i / 5)}`, `member:${i % 5}`]],
 ];
 
 const median = (xs: number[]) => {
@@ -178,44 +183,7 @@ async function main(): Promise<void> {
   const kvis = await startKvis();
   const redis = await startRedis();
   try {
-    const supported = (await sh(["redis-cli", "-p", String(kvis.port), "COMMAND", "LIST"])).split("\n");
-    const cases = CASES.filter(([, needs]) => supported.includes(needs)).map(([t]) => t);
-    const skipped = CASES.filter(([, needs]) => !supported.includes(needs)).map(([t]) => t);
-    // samples[target][pipeline][testName] = results per round
-    const samples = new Map<string, Result[]>();
-    // One unrecorded pass, so that both servers are measured warm, as users run them.
-    for (const target of [kvis, redis]) await runCase(target.port, cases.join(","), 16, REQUESTS);
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const pipeline of PIPELINES) {
-        for (const target of [kvis, redis]) {
-          const results = await runCase(target.port, cases.join(","), pipeline);
-          for (const [test, r] of results) {
-            const key = `${target.name}|${pipeline}|${test}`;
-            samples.set(key, [...(samples.get(key) ?? []), r]);
-          }
-        }
-      }
-      process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`);
-    }
-    const versions = `kvis ${(await sh(["redis-cli", "-p", String(kvis.port), "INFO", "server"])).match(/kvis_version:(\S+)/)?.[1]}, ${
-      (await sh(["redis-server", "--version"])).trim().split(" ").slice(0, 3).join(" ")
-    }, Bun ${Bun.version}`;
-    console.log(`\n${new Date().toISOString().slice(0, 10)}, ${cores} cores, ${versions}; redis-benchmark -c ${CLIENTS} -n ${REQUESTS} (x10 pipelined), median of ${ROUNDS} rounds${hasTaskset ? ", servers and load pinned to separate cores" : ""}\n`);
-    console.log("| test | pipeline | kvis ops/s | redis ops/s | ratio | kvis p50/p99 ms | redis p50/p99 ms |");
-    console.log("|---|---|---|---|---|---|---|");
-    const tests = [...new Set([...samples.keys()].map((k) => k.split("|")[2]!))];
-    for (const pipeline of PIPELINES) {
-      for (const test of tests) {
-        const k = samples.get(`kvis|${pipeline}|${test}`);
-        const r = samples.get(`redis|${pipeline}|${test}`);
-        if (!k || !r) continue;
-        const [kr, rr] = [median(k.map((x) => x.rps)), median(r.map((x) => x.rps))];
-        const lat = (xs: Result[]) => `${median(xs.map((x) => x.p50)).toFixed(3)}/${median(xs.map((x) => x.p99)).toFixed(3)}`;
-        console.log(`| ${test} | ${pipeline} | ${Math.round(kr)} | ${Math.round(rr)} | ${(kr / rr).toFixed(2)} | ${lat(k)} | ${lat(r)} |`);
-      }
-    }
-    if (skipped.length > 0) console.log(`\nNot run (command not in kvis yet): ${skipped.join(", ")}`);
-
+    if (!MEMORY_ONLY) await throughput(kvis, redis);
     console.log(`\nMemory for ${KEYS} keys or elements of each kind, each loaded into freshly started servers:\n`);
     console.log("| data | kvis RSS B/item | redis RSS B/item | RSS ratio | kvis used_memory B/item | redis used_memory B/item |");
     console.log("|---|---|---|---|---|---|");
@@ -239,6 +207,47 @@ async function main(): Promise<void> {
     await stop(kvis);
     await stop(redis);
   }
+}
+
+/** The redis-benchmark cases, A B A B for ROUNDS rounds, printed as a markdown table. */
+async function throughput(kvis: Target, redis: Target): Promise<void> {
+  const supported = (await sh(["redis-cli", "-p", String(kvis.port), "COMMAND", "LIST"])).split("\n");
+  const cases = CASES.filter(([, needs]) => supported.includes(needs)).map(([t]) => t);
+  const skipped = CASES.filter(([, needs]) => !supported.includes(needs)).map(([t]) => t);
+  // samples[target][pipeline][testName] = results per round
+  const samples = new Map<string, Result[]>();
+  // One unrecorded pass, so that both servers are measured warm, as users run them.
+  for (const target of [kvis, redis]) await runCase(target.port, cases.join(","), 16, REQUESTS);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const pipeline of PIPELINES) {
+      for (const target of [kvis, redis]) {
+        const results = await runCase(target.port, cases.join(","), pipeline);
+        for (const [test, r] of results) {
+          const key = `${target.name}|${pipeline}|${test}`;
+          samples.set(key, [...(samples.get(key) ?? []), r]);
+        }
+      }
+    }
+    process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`);
+  }
+  const versions = `kvis ${(await sh(["redis-cli", "-p", String(kvis.port), "INFO", "server"])).match(/kvis_version:(\S+)/)?.[1]}, ${
+    (await sh(["redis-server", "--version"])).trim().split(" ").slice(0, 3).join(" ")
+  }, Bun ${Bun.version}`;
+  console.log(`\n${new Date().toISOString().slice(0, 10)}, ${cores} cores, ${versions}; redis-benchmark -c ${CLIENTS} -n ${REQUESTS} (x10 pipelined), median of ${ROUNDS} rounds${hasTaskset ? ", servers and load pinned to separate cores" : ""}\n`);
+  console.log("| test | pipeline | kvis ops/s | redis ops/s | ratio | kvis p50/p99 ms | redis p50/p99 ms |");
+  console.log("|---|---|---|---|---|---|---|");
+  const tests = [...new Set([...samples.keys()].map((k) => k.split("|")[2]!))];
+  for (const pipeline of PIPELINES) {
+    for (const test of tests) {
+      const k = samples.get(`kvis|${pipeline}|${test}`);
+      const r = samples.get(`redis|${pipeline}|${test}`);
+      if (!k || !r) continue;
+      const [kr, rr] = [median(k.map((x) => x.rps)), median(r.map((x) => x.rps))];
+      const lat = (xs: Result[]) => `${median(xs.map((x) => x.p50)).toFixed(3)}/${median(xs.map((x) => x.p99)).toFixed(3)}`;
+      console.log(`| ${test} | ${pipeline} | ${Math.round(kr)} | ${Math.round(rr)} | ${(kr / rr).toFixed(2)} | ${lat(k)} | ${lat(r)} |`);
+    }
+  }
+  if (skipped.length > 0) console.log(`\nNot run (command not in kvis yet): ${skipped.join(", ")}`);
 }
 
 const startKvis = () => startServer("kvis", (port, dir) => [join(ROOT, "kvis"), "--port", String(port), "--dir", dir]);

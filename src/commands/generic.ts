@@ -580,7 +580,7 @@ function sortGeneric(c: Client, argv: Uint8Array[], readOnly: boolean): void {
     start = 0;
   } else if (value instanceof ListValue) elements = [...value];
   else if (value instanceof SetValue) elements = value.toArray();
-  else if (value instanceof SortedSet) elements = [...value.dict.keys()];
+  else if (value instanceof SortedSet) elements = [...value.entries()].map((e) => e.member);
   else elements = [];
 
   if (!dontSort) {

@@ -14,7 +14,7 @@ import {
 import { bytesToString, formatDouble, lowerAscii, parseDouble, parseInt64Big, parseRangeDouble } from "../resp/bytes.ts";
 import type { Client } from "../server/connection.ts";
 import { SetValue } from "../store/set.ts";
-import { type LexRange, type ScoreRange, SortedSet, type ZNode } from "../store/sorted-set.ts";
+import { type LexRange, type ScoreRange, SortedSet, type ZEntry } from "../store/sorted-set.ts";
 import { ArgCursor, parseIntArg, parseRangeArg } from "./args.ts";
 import { type CommandFlag, type FullKeySpec, command } from "./command.ts";
 import { scanGeneric } from "./generic.ts";
@@ -242,7 +242,7 @@ interface RangeRequest {
  * by rank in O(log n); LIMIT skips `offset` (a negative offset selects nothing, as in
  * Redis) and takes `limit` (negative: all).
  */
-function rangeNodes(zset: SortedSet, req: RangeRequest): ZNode[] {
+function rangeNodes(zset: SortedSet, req: RangeRequest): ZEntry[] {
   const n = zset.size;
   let first: number;
   let last: number;
@@ -265,7 +265,7 @@ function rangeNodes(zset: SortedSet, req: RangeRequest): ZNode[] {
 }
 
 /** Members, with their scores when asked: flat in RESP2, [member, score] pairs in RESP3. */
-function replyNodes(c: Client, nodes: readonly ZNode[], withScores: boolean): void {
+function replyNodes(c: Client, nodes: readonly ZEntry[], withScores: boolean): void {
   const pairs = withScores && c.reply.resp === 3;
   c.reply.array(withScores && !pairs ? nodes.length * 2 : nodes.length);
   for (const node of nodes) {
@@ -414,9 +414,9 @@ function zpopGeneric(c: Client, keys: Uint8Array[], max: boolean, count: number,
   if (zset === undefined) return withKey ? c.reply.nullArray() : c.reply.array(0);
   if (count === 0) return c.reply.array(0);
   const n = Math.min(count === -1 ? 1 : count, zset.size);
-  const popped: ZNode[] = [];
+  const popped: ZEntry[] = [];
   for (let i = 0; i < n; i++) {
-    const node = (max ? zset.last() : zset.first())!;
+    const node = zset.at(max ? zset.size - 1 : 0);
     popped.push(node);
     zset.delete(node.member);
   }
@@ -568,7 +568,7 @@ function sourceScore(s: ZsetSource, member: string): number | undefined {
 }
 
 function* sourceEntries(s: ZsetSource): IterableIterator<[string, number]> {
-  if (s.zset) for (let x = s.zset.first(); x !== null; x = x.forward[0]!) yield [x.member, x.score];
+  if (s.zset) for (const e of s.zset.entries()) yield [e.member, e.score];
   else if (s.set) for (const m of s.set.values()) yield [m, 1];
 }
 
@@ -620,9 +620,7 @@ function zsetOpGeneric(c: Client, argv: Uint8Array[], numkeysAt: number, op: Zse
   }
   const result = zsetOp(sources, op, how);
   if (dest !== undefined) return storeZset(c, dest, result);
-  const nodes: ZNode[] = [];
-  for (let x = result.first(); x !== null; x = x.forward[0]!) nodes.push(x);
-  replyNodes(c, nodes, withScores);
+  replyNodes(c, [...result.entries()], withScores);
 }
 
 function zsetOp(sources: ZsetSource[], op: ZsetOp, how: Aggregate): SortedSet {
@@ -736,8 +734,7 @@ export const zscanCommand = command({
   complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
   handler(c, argv) {
     const zset = lookupZset(c, argv[1]!) ?? new SortedSet();
-    const small = zset.encoding === "listpack";
-    scanGeneric(c, argv, 2, small ? undefined : zset.dict, () => [...zset.walk(0, zset.size)].map((n) => n.member), (member) => {
+    scanGeneric(c, argv, 2, zset.scanTarget, () => [...zset.entries()].map((e) => e.member), (member) => {
       const score = zset.score(member);
       // Scores are bulk strings here in both protocols, as Redis sends them.
       return score === undefined ? undefined : [member, formatDouble(score)];

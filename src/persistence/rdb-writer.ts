@@ -163,7 +163,7 @@ function saveObject(out: ByteSink, key: string, value: StoredValue): void {
     out.u8(F.RDB_TYPE_ZSET_2);
     out.string(key);
     out.length(value.size);
-    for (const [member, score] of value.dict) {
+    for (const { member, score } of value.entries()) {
       out.string(member);
       out.f64le(score);
     }

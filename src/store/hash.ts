@@ -10,8 +10,12 @@
 /** hash-max-listpack-entries and hash-max-listpack-value, Redis 7.0's defaults. */
 export const HASH_MAX_LISTPACK_ENTRIES = 512;
 export const HASH_MAX_LISTPACK_VALUE = 64;
-/** Linear search stays cheaper than hashing up to about this many pairs. */
-const FLAT_MAX = 32;
+/**
+ * Pairs kept in the flat array before moving to a Map. Past a few dozen pairs a Map
+ * lookup is faster, but the flat array costs about a third of the memory, and Redis
+ * itself searches listpacks of up to 512 entries linearly.
+ */
+const FLAT_MAX = 128;
 
 export class HashValue {
   private flat: string[] | undefined = [];

@@ -1,9 +1,12 @@
 /**
- * The sorted-set type: a Map from member to score for O(1) ZSCORE, and a skip list ordered
- * by (score, member bytes) with spans, as in Redis's t_zset.c, so that insert, delete,
- * rank, "element at rank" and "first element in a score or lex range" are all O(log n).
- * Ranks here are 0-based. It knows nothing of commands or replies; range bounds arrive
- * already parsed.
+ * The sorted-set type, in two forms that mirror Redis's two encodings. While it is small
+ * (Redis's listpack limits: 128 members of at most 64 bytes) it is two parallel arrays of
+ * members and scores kept in order, searched linearly or by bisection, which costs a small
+ * fraction of the large form. Past the limits it becomes a Map from member to score for
+ * O(1) ZSCORE plus a skip list ordered by (score, member bytes) with spans, as in Redis's
+ * t_zset.c, so that insert, delete, rank, "element at rank" and "first element in a score
+ * or lex range" are all O(log n). Ranks are 0-based. It knows nothing of commands or
+ * replies; range bounds arrive already parsed.
  */
 
 /** zset-max-listpack-entries and zset-max-listpack-value, Redis 7.0's defaults. */
@@ -25,6 +28,12 @@ export class ZNode {
   }
 }
 
+/** One member and its score, as ranges and pops hand them out. */
+export interface ZEntry {
+  readonly member: string;
+  readonly score: number;
+}
+
 /** A score interval; `minex`/`maxex` make a bound exclusive, as `(` does in Redis. */
 export interface ScoreRange {
   min: number;
@@ -43,7 +52,7 @@ export interface LexRange {
   empty: boolean;
 }
 
-function before(score: number, member: string, node: ZNode): boolean {
+function before(score: number, member: string, node: ZEntry): boolean {
   return node.score < score || (node.score === score && node.member < member);
 }
 
@@ -69,32 +78,67 @@ export function lexBelowMax(member: string, r: LexRange): boolean {
 }
 
 export class SortedSet {
-  readonly dict = new Map<string, number>();
-  private readonly header = new ZNode("", 0, MAX_LEVEL);
+  /** The small form: members and scores in (score, member) order; undefined once large. */
+  private smallMembers: string[] | undefined = [];
+  private smallScores: number[] | undefined = [];
+  /** The large form. */
+  private dict: Map<string, number> | undefined;
+  private header: ZNode | undefined;
   private tail: ZNode | null = null;
   private level = 1;
-  /** Redis's listpack encoding: one-way, lost when a limit is crossed. */
-  private listpack = true;
 
   get size(): number {
-    return this.dict.size;
+    return this.dict !== undefined ? this.dict.size : this.smallMembers!.length;
   }
 
   get encoding(): string {
-    return this.listpack ? "listpack" : "skiplist";
+    return this.dict === undefined ? "listpack" : "skiplist";
   }
 
-  /** Leave the listpack encoding for good, as Redis's SORT does to the sets it sorts. */
+  /** The Map holding a large set, for ZSCAN's live iteration; undefined while small. */
+  get scanTarget(): Map<string, number> | undefined {
+    return this.dict;
+  }
+
+  /** Move to the large form for good, as Redis's SORT does to the sets it sorts. */
   convertToSkiplist(): void {
-    this.listpack = false;
+    if (this.dict !== undefined) return;
+    const members = this.smallMembers!;
+    const scores = this.smallScores!;
+    this.smallMembers = this.smallScores = undefined;
+    this.dict = new Map();
+    this.header = new ZNode("", 0, MAX_LEVEL);
+    for (let i = 0; i < members.length; i++) {
+      this.insert(members[i]!, scores[i]!);
+      this.dict.set(members[i]!, scores[i]!);
+    }
   }
 
   score(member: string): number | undefined {
-    return this.dict.get(member);
+    if (this.dict !== undefined) return this.dict.get(member);
+    const i = this.smallMembers!.indexOf(member);
+    return i === -1 ? undefined : this.smallScores![i];
   }
 
   /** Add or re-score a member. Returns true when it is new. */
   set(member: string, score: number): boolean {
+    if (this.dict === undefined) {
+      const members = this.smallMembers!;
+      const scores = this.smallScores!;
+      const at = members.indexOf(member);
+      if (at !== -1) {
+        if (scores[at] === score) return false;
+        members.splice(at, 1);
+        scores.splice(at, 1);
+      } else if (member.length > ZSET_MAX_LISTPACK_VALUE || members.length >= ZSET_MAX_LISTPACK_ENTRIES) {
+        this.convertToSkiplist();
+        return this.set(member, score);
+      }
+      const pos = this.smallPosition(score, member);
+      members.splice(pos, 0, member);
+      scores.splice(pos, 0, score);
+      return at === -1;
+    }
     const old = this.dict.get(member);
     if (old !== undefined) {
       if (old !== score) {
@@ -104,15 +148,33 @@ export class SortedSet {
       }
       return false;
     }
-    if (this.listpack && (member.length > ZSET_MAX_LISTPACK_VALUE || this.dict.size >= ZSET_MAX_LISTPACK_ENTRIES)) {
-      this.listpack = false;
-    }
     this.insert(member, score);
     this.dict.set(member, score);
     return true;
   }
 
+  /** Where (score, member) goes in the small form: the count of entries before it. */
+  private smallPosition(score: number, member: string): number {
+    const members = this.smallMembers!;
+    const scores = this.smallScores!;
+    let lo = 0;
+    let hi = members.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (scores[mid]! < score || (scores[mid] === score && members[mid]! < member)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   delete(member: string): boolean {
+    if (this.dict === undefined) {
+      const at = this.smallMembers!.indexOf(member);
+      if (at === -1) return false;
+      this.smallMembers!.splice(at, 1);
+      this.smallScores!.splice(at, 1);
+      return true;
+    }
     const score = this.dict.get(member);
     if (score === undefined) return false;
     this.unlink(score, member);
@@ -120,10 +182,18 @@ export class SortedSet {
     return true;
   }
 
+  clone(): SortedSet {
+    const copy = new SortedSet();
+    if (this.dict !== undefined) copy.convertToSkiplist();
+    for (const e of this.walk(0, this.size)) copy.set(e.member, e.score);
+    return copy;
+  }
+
   private insert(member: string, score: number): void {
+    const header = this.header!;
     const update = new Array<ZNode>(MAX_LEVEL);
     const rank = new Array<number>(MAX_LEVEL);
-    let x = this.header;
+    let x = header;
     for (let i = this.level - 1; i >= 0; i--) {
       rank[i] = i === this.level - 1 ? 0 : rank[i + 1]!;
       let next = x.forward[i]!;
@@ -138,8 +208,8 @@ export class SortedSet {
     if (level > this.level) {
       for (let i = this.level; i < level; i++) {
         rank[i] = 0;
-        update[i] = this.header;
-        this.header.span[i] = this.dict.size;
+        update[i] = header;
+        header.span[i] = this.dict!.size;
       }
       this.level = level;
     }
@@ -152,14 +222,15 @@ export class SortedSet {
       u.span[i] = rank[0]! - rank[i]! + 1;
     }
     for (let i = level; i < this.level; i++) update[i]!.span[i]!++;
-    node.backward = update[0] === this.header ? null : update[0]!;
+    node.backward = update[0] === header ? null : update[0]!;
     if (node.forward[0] !== null) node.forward[0]!.backward = node;
     else this.tail = node;
   }
 
   private unlink(score: number, member: string): void {
+    const header = this.header!;
     const update = new Array<ZNode>(MAX_LEVEL);
-    let x = this.header;
+    let x = header;
     for (let i = this.level - 1; i >= 0; i--) {
       let next = x.forward[i]!;
       while (next !== null && before(score, member, next)) {
@@ -180,38 +251,41 @@ export class SortedSet {
     }
     if (node.forward[0] !== null) node.forward[0]!.backward = node.backward;
     else this.tail = node.backward;
-    while (this.level > 1 && this.header.forward[this.level - 1] === null) this.level--;
-  }
-
-  clone(): SortedSet {
-    const copy = new SortedSet();
-    for (let x = this.first(); x !== null; x = x.forward[0]!) copy.set(x.member, x.score);
-    copy.listpack = this.listpack;
-    return copy;
+    while (this.level > 1 && header.forward[this.level - 1] === null) this.level--;
   }
 
   /** The 0-based rank of a member, or undefined when it is not in the set. */
   rank(member: string): number | undefined {
+    if (this.dict === undefined) {
+      const at = this.smallMembers!.indexOf(member);
+      return at === -1 ? undefined : at;
+    }
     const score = this.dict.get(member);
     if (score === undefined) return undefined;
     let rank = 0;
-    let x = this.header;
+    let x = this.header!;
     for (let i = this.level - 1; i >= 0; i--) {
       let next = x.forward[i]!;
       while (next !== null && (before(score, member, next) || next.member === member)) {
         rank += x.span[i]!;
         x = next;
-        if (x.member === member && x !== this.header) return rank - 1;
+        if (x.member === member) return rank - 1;
         next = x.forward[i]!;
       }
     }
     return undefined;
   }
 
-  /** The node at a 0-based rank (in range). */
-  at(rank: number): ZNode {
+  /** The entry at a 0-based rank (in range). */
+  at(rank: number): ZEntry {
+    if (this.dict === undefined) return { member: this.smallMembers![rank]!, score: this.smallScores![rank]! };
+    // Popping the highest member is common (ZPOPMAX): the tail needs no descent.
+    return rank === this.dict.size - 1 ? this.tail! : this.nodeAt(rank);
+  }
+
+  private nodeAt(rank: number): ZNode {
     let traversed = 0;
-    let x = this.header;
+    let x = this.header!;
     const target = rank + 1;
     for (let i = this.level - 1; i >= 0; i--) {
       let next = x.forward[i]!;
@@ -225,21 +299,19 @@ export class SortedSet {
     throw new RangeError(`rank ${rank} out of range`);
   }
 
-  first(): ZNode | null {
-    return this.header.forward[0]!;
-  }
-
-  last(): ZNode | null {
-    return this.tail;
-  }
-
   /**
-   * The number of elements before the first one that is not `below` (a monotone test over
-   * the order): the rank at which a range starts. O(log n).
+   * The number of entries before the first one that is not `below` (a test that holds
+   * for a prefix of the order): the rank at which a range starts. O(log n) when large.
    */
-  countBefore(below: (node: ZNode) => boolean): number {
+  countBefore(below: (entry: ZEntry) => boolean): number {
+    if (this.dict === undefined) {
+      const n = this.size;
+      let i = 0;
+      while (i < n && below(this.at(i))) i++;
+      return i;
+    }
     let rank = 0;
-    let x = this.header;
+    let x = this.header!;
     for (let i = this.level - 1; i >= 0; i--) {
       let next = x.forward[i]!;
       while (next !== null && below(next)) {
@@ -266,20 +338,21 @@ export class SortedSet {
    * from the last element at or below max. A large set uses the O(log n) descent.
    */
   lexRange(r: LexRange, reverse = false): [number, number] {
-    if (r.empty || this.size === 0) return [0, 0];
+    const n = this.size;
+    if (r.empty || n === 0) return [0, 0];
     if (r.min !== undefined && r.max !== undefined && (r.min > r.max || (r.min === r.max && (r.minex || r.maxex)))) return [0, 0];
-    if (!lexAboveMin(this.tail!.member, r) || !lexBelowMax(this.first()!.member, r)) return [0, 0];
-    if (!this.listpack) {
-      const start = this.countBefore((n) => !lexAboveMin(n.member, r));
-      const end = this.countBefore((n) => lexBelowMax(n.member, r));
+    if (!lexAboveMin(this.at(n - 1).member, r) || !lexBelowMax(this.at(0).member, r)) return [0, 0];
+    if (this.dict !== undefined) {
+      const start = this.countBefore((e) => !lexAboveMin(e.member, r));
+      const end = this.countBefore((e) => lexBelowMax(e.member, r));
       return [start, Math.max(start, end)];
     }
-    const members = [...this.walk(0, this.size)].map((n) => n.member);
+    const members = this.smallMembers!;
     if (!reverse) {
       const start = members.findIndex((m) => lexAboveMin(m, r));
       if (start === -1 || !lexBelowMax(members[start]!, r)) return [0, 0];
       let end = start;
-      while (end < members.length && lexBelowMax(members[end]!, r)) end++;
+      while (end < n && lexBelowMax(members[end]!, r)) end++;
       return [start, end];
     }
     const last = members.findLastIndex((m) => lexBelowMax(m, r));
@@ -289,14 +362,23 @@ export class SortedSet {
     return [start, last + 1];
   }
 
-  /** Nodes from rank `start` forward (or backward when reverse), at most `count`. */
-  *walk(start: number, count: number, reverse = false): IterableIterator<ZNode> {
+  /** Entries from rank `start` forward (or backward when reverse), at most `count`. */
+  *walk(start: number, count: number, reverse = false): IterableIterator<ZEntry> {
     if (count <= 0 || start < 0 || start >= this.size) return;
-    let x: ZNode | null = this.at(start);
+    if (this.dict === undefined) {
+      for (let i = 0, r = start; i < count && r >= 0 && r < this.size; i++, r += reverse ? -1 : 1) yield this.at(r);
+      return;
+    }
+    let x: ZNode | null = this.nodeAt(start);
     for (let i = 0; i < count && x !== null; i++) {
       const next: ZNode | null = reverse ? x.backward : x.forward[0]!;
       yield x;
       x = next;
     }
+  }
+
+  /** Every entry in order. */
+  entries(): IterableIterator<ZEntry> {
+    return this.walk(0, this.size);
   }
 }

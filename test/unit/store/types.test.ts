@@ -89,6 +89,29 @@ describe("SetValue", () => {
 });
 
 describe("SortedSet", () => {
+  test("the small form and the skip list agree with each other and with a sorted array", () => {
+    const rand = rng(5);
+    const small = new SortedSet();
+    const large = new SortedSet();
+    large.convertToSkiplist();
+    for (let i = 0; i < 3000; i++) {
+      const m = `m${Math.floor(rand() * 100)}`;
+      const score = Math.floor(rand() * 10);
+      if (rand() < 0.6) expect(small.set(m, score)).toBe(large.set(m, score));
+      else expect(small.delete(m)).toBe(large.delete(m));
+      // Stay under the listpack limit so that `small` keeps its compact form.
+      while (small.size > 120) {
+        const first = small.at(0).member;
+        small.delete(first);
+        large.delete(first);
+      }
+      expect(small.encoding).toBe("listpack");
+      expect(small.rank(m)).toBe(large.rank(m));
+      expect(small.scoreRange({ min: 3, max: 6, minex: false, maxex: true })).toEqual(large.scoreRange({ min: 3, max: 6, minex: false, maxex: true }));
+    }
+    expect([...small.entries()].map((e) => [e.member, e.score])).toEqual([...large.entries()].map((e) => [e.member, e.score]));
+  });
+
   test("ranks, ranges and order agree with a sorted array", () => {
     const rand = rng(4);
     const zset = new SortedSet();
