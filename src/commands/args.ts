@@ -53,12 +53,12 @@ export function parseIntArg(arg: Uint8Array): number {
 }
 
 /**
- * An integer argument within [min, max]; `error` answers both a non-integer and a value
- * out of range, as Redis's getRangeLongFromObjectOrReply does when given a message.
+ * A 64-bit integer argument of at least `min`; `error` answers both a non-integer and a
+ * value out of range, as Redis's getRangeLongFromObjectOrReply does when given a message.
  */
-export function parseRangeArg(arg: Uint8Array, min: number, max: number, error: ReplyError): number {
+export function parseRangeArg(arg: Uint8Array, min: number, error: ReplyError): number {
   const n = parseInt64(arg);
-  if (n === undefined || n < min || n > max) throw error;
+  if (n === undefined || n < min) throw error;
   return n;
 }
 

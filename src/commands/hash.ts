@@ -127,15 +127,7 @@ export const hvalsCommand = command({
 export const hdelCommand = command({
   name: "hdel", arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["hash"],
   summary: "Delete one or more hash fields", since: "2.0.0", complexity: "O(N) where N is the number of fields to be removed.",
-  handler(c, argv) {
-    const key = bytesToString(argv[1]!);
-    const hash = c.db.writeAs(key, HashValue);
-    if (hash === undefined) return c.reply.integer(0);
-    let deleted = 0;
-    for (let i = 2; i < argv.length && hash.size > 0; i++) if (hash.delete(bytesToString(argv[i]!))) deleted++;
-    if (deleted > 0) c.db.modified(key, deleted);
-    c.reply.integer(deleted);
-  },
+  handler: (c, argv) => c.reply.integer(c.db.removeMembers(bytesToString(argv[1]!), HashValue, argv.slice(2), (h, f) => h.delete(f))),
 });
 
 export const hexistsCommand = command({

@@ -14,8 +14,6 @@ import { ListValue } from "../store/list.ts";
 import { ArgCursor, parseIntArg, parseListEnd, parseRangeArg } from "./args.ts";
 import { type CommandSpec, command } from "./command.ts";
 
-const INT64_MAX = Number.MAX_SAFE_INTEGER;
-
 /** LPUSH, RPUSH, LPUSHX, RPUSHX: `onlyIfExists` for the X forms. Replies the new length. */
 function pushGeneric(c: Client, argv: Uint8Array[], head: boolean, onlyIfExists: boolean): void {
   const key = bytesToString(argv[1]!);
@@ -68,7 +66,7 @@ export function popElements(c: Client, key: string, list: ListValue, head: boole
 function popGeneric(c: Client, argv: Uint8Array[], head: boolean): void {
   if (argv.length > 3) throw wrongArity(c.lastCommand);
   const hasCount = argv.length === 3;
-  const count = hasCount ? parseRangeArg(argv[2]!, 0, INT64_MAX, MUST_BE_POSITIVE) : 1;
+  const count = hasCount ? parseRangeArg(argv[2]!, 0, MUST_BE_POSITIVE) : 1;
   const key = bytesToString(argv[1]!);
   const list = c.db.writeAs(key, ListValue);
   if (list === undefined) return hasCount ? c.reply.nullArray() : c.reply.null();
@@ -242,9 +240,9 @@ export const lposCommand = command({
         rank = args.nextInt();
         if (rank === 0) throw LPOS_RANK_ZERO;
       } else if (opt === "count" && args.hasNext()) {
-        count = parseRangeArg(args.next(), 0, INT64_MAX, LPOS_COUNT_NEGATIVE);
+        count = parseRangeArg(args.next(), 0, LPOS_COUNT_NEGATIVE);
       } else if (opt === "maxlen" && args.hasNext()) {
-        maxlen = parseRangeArg(args.next(), 0, INT64_MAX, LPOS_MAXLEN_NEGATIVE);
+        maxlen = parseRangeArg(args.next(), 0, LPOS_MAXLEN_NEGATIVE);
       } else throw SYNTAX_ERR;
     }
     const list = c.db.readAs(bytesToString(argv[1]!), ListValue);
@@ -312,7 +310,7 @@ export const rpoplpushCommand = command({
  * RIGHT, and an optional COUNT, checked in Redis's order.
  */
 export function parseMpopArgs(argv: Uint8Array[], numkeysAt: number, parseEnd: (arg: Uint8Array) => boolean): { keys: Uint8Array[]; head: boolean; count: number } {
-  const numkeys = parseRangeArg(argv[numkeysAt]!, 1, INT64_MAX, NUMKEYS_POSITIVE);
+  const numkeys = parseRangeArg(argv[numkeysAt]!, 1, NUMKEYS_POSITIVE);
   const whereAt = numkeysAt + numkeys + 1;
   if (whereAt >= argv.length) throw SYNTAX_ERR;
   const head = parseEnd(argv[whereAt]!);
@@ -320,7 +318,7 @@ export function parseMpopArgs(argv: Uint8Array[], numkeysAt: number, parseEnd: (
   const args = new ArgCursor(argv, whereAt + 1);
   while (args.hasNext()) {
     const opt = args.nextKeyword();
-    if (count === -1 && opt === "count" && args.hasNext()) count = parseRangeArg(args.next(), 1, INT64_MAX, COUNT_POSITIVE);
+    if (count === -1 && opt === "count" && args.hasNext()) count = parseRangeArg(args.next(), 1, COUNT_POSITIVE);
     else throw SYNTAX_ERR;
   }
   return { keys: argv.slice(numkeysAt + 1, whereAt), head, count: count === -1 ? 1 : count };

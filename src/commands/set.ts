@@ -12,8 +12,6 @@ import { ArgCursor, parseIntArg, parseRangeArg } from "./args.ts";
 import { type CommandFlag, command } from "./command.ts";
 import { scanGeneric } from "./generic.ts";
 
-const LONG_MAX = Number.MAX_SAFE_INTEGER;
-
 const lookupSet = (c: Client, arg: Uint8Array) => c.db.readAs(bytesToString(arg), SetValue);
 
 /** A new set holding `first`'s kind (intset when it is an integer), as setTypeCreate does. */
@@ -43,15 +41,7 @@ export const saddCommand = command({
 export const sremCommand = command({
   name: "srem", arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["set"],
   summary: "Remove one or more members from a set", since: "1.0.0", complexity: "O(N) where N is the number of members to be removed.",
-  handler(c, argv) {
-    const key = bytesToString(argv[1]!);
-    const set = c.db.writeAs(key, SetValue);
-    if (set === undefined) return c.reply.integer(0);
-    let removed = 0;
-    for (let i = 2; i < argv.length; i++) if (set.delete(bytesToString(argv[i]!))) removed++;
-    if (removed > 0) c.db.modified(key, removed);
-    c.reply.integer(removed);
-  },
+  handler: (c, argv) => c.reply.integer(c.db.removeMembers(bytesToString(argv[1]!), SetValue, argv.slice(2), (s, m) => s.delete(m))),
 });
 
 export const sismemberCommand = command({
@@ -103,7 +93,7 @@ export const spopCommand = command({
       c.db.modified(key);
       return c.reply.bulkString(member);
     }
-    const count = parseRangeArg(argv[2]!, 0, LONG_MAX, MUST_BE_POSITIVE);
+    const count = parseRangeArg(argv[2]!, 0, MUST_BE_POSITIVE);
     const set = c.db.writeAs(key, SetValue);
     if (set === undefined || count === 0) return replySet(c, []);
     // Asking for the whole set returns it in its own order and deletes the key.
@@ -252,12 +242,12 @@ export const sintercardCommand = command({
   summary: "Intersect multiple sets and return the cardinality of the result", since: "7.0.0",
   complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
   handler(c, argv) {
-    const numkeys = parseRangeArg(argv[1]!, 1, LONG_MAX, NUMKEYS_POSITIVE);
+    const numkeys = parseRangeArg(argv[1]!, 1, NUMKEYS_POSITIVE);
     if (numkeys > argv.length - 2) throw TOO_MANY_NUMKEYS;
     let limit = 0;
     const args = new ArgCursor(argv, 2 + numkeys);
     while (args.hasNext()) {
-      if (args.nextKeyword() === "limit" && args.hasNext()) limit = parseRangeArg(args.next(), 0, LONG_MAX, LIMIT_NEGATIVE);
+      if (args.nextKeyword() === "limit" && args.hasNext()) limit = parseRangeArg(args.next(), 0, LIMIT_NEGATIVE);
       else throw SYNTAX_ERR;
     }
     c.reply.integer(intersect(lookupSets(c, argv.slice(2, 2 + numkeys), false), limit).size);

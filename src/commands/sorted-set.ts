@@ -20,8 +20,6 @@ import { type CommandFlag, type FullKeySpec, command } from "./command.ts";
 import { scanGeneric } from "./generic.ts";
 import { clampRange, parseMpopArgs } from "./list.ts";
 
-const LONG_MAX = Number.MAX_SAFE_INTEGER;
-
 const lookupZset = (c: Client, arg: Uint8Array) => c.db.readAs(bytesToString(arg), SortedSet);
 
 /** A score argument: "value is not a valid float" otherwise. */
@@ -151,15 +149,7 @@ export const zremCommand = command({
   name: "zrem", arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["sortedset"],
   summary: "Remove one or more members from a sorted set", since: "1.2.0",
   complexity: "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.",
-  handler(c, argv) {
-    const key = bytesToString(argv[1]!);
-    const zset = c.db.writeAs(key, SortedSet);
-    if (zset === undefined) return c.reply.integer(0);
-    let removed = 0;
-    for (let i = 2; i < argv.length; i++) if (zset.delete(bytesToString(argv[i]!))) removed++;
-    if (removed > 0) c.db.modified(key, removed);
-    c.reply.integer(removed);
-  },
+  handler: (c, argv) => c.reply.integer(c.db.removeMembers(bytesToString(argv[1]!), SortedSet, argv.slice(2), (z, m) => z.delete(m))),
 });
 
 export const zscoreCommand = command({
@@ -329,10 +319,13 @@ function storeZset(c: Client, destArg: Uint8Array, result: SortedSet): void {
 }
 
 const rangeSpec = { arity: -4, flags: ["readonly"] as CommandFlag[], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"] };
+const RANGE_COMPLEXITY = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.";
+const RANGE_BY_COMPLEXITY =
+  "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).";
 
 export const zrangeCommand = command({
   ...rangeSpec, name: "zrange", summary: "Return a range of members in a sorted set", since: "1.2.0",
-  complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.",
+  complexity: RANGE_COMPLEXITY,
   handler: (c, argv) => zrangeGeneric(c, argv, 1, RangeBy.Auto, undefined),
 });
 
@@ -350,31 +343,31 @@ export const zrangestoreCommand = command({
 
 export const zrangebyscoreCommand = command({
   ...rangeSpec, name: "zrangebyscore", summary: "Return a range of members in a sorted set, by score", since: "1.0.5",
-  complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
+  complexity: RANGE_BY_COMPLEXITY,
   handler: (c, argv) => zrangeGeneric(c, argv, 1, RangeBy.Score, false),
 });
 
 export const zrevrangebyscoreCommand = command({
   ...rangeSpec, name: "zrevrangebyscore", summary: "Return a range of members in a sorted set, by score, with scores ordered from high to low", since: "2.2.0",
-  complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
+  complexity: RANGE_BY_COMPLEXITY,
   handler: (c, argv) => zrangeGeneric(c, argv, 1, RangeBy.Score, true),
 });
 
 export const zrangebylexCommand = command({
   ...rangeSpec, name: "zrangebylex", summary: "Return a range of members in a sorted set, by lexicographical range", since: "2.8.9",
-  complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
+  complexity: RANGE_BY_COMPLEXITY,
   handler: (c, argv) => zrangeGeneric(c, argv, 1, RangeBy.Lex, false),
 });
 
 export const zrevrangebylexCommand = command({
   ...rangeSpec, name: "zrevrangebylex", summary: "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", since: "2.8.9",
-  complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
+  complexity: RANGE_BY_COMPLEXITY,
   handler: (c, argv) => zrangeGeneric(c, argv, 1, RangeBy.Lex, true),
 });
 
 export const zrevrangeCommand = command({
   ...rangeSpec, name: "zrevrange", summary: "Return a range of members in a sorted set, by index, with scores ordered from high to low", since: "1.2.0",
-  complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.",
+  complexity: RANGE_COMPLEXITY,
   handler: (c, argv) => zrangeGeneric(c, argv, 1, RangeBy.Rank, true),
 });
 
@@ -435,7 +428,7 @@ function zpopGeneric(c: Client, keys: Uint8Array[], max: boolean, count: number,
 
 function zpopMinMax(c: Client, argv: Uint8Array[], max: boolean): void {
   if (argv.length > 3) throw SYNTAX_ERR;
-  const count = argv.length === 3 ? parseRangeArg(argv[2]!, 0, LONG_MAX, MUST_BE_POSITIVE) : -1;
+  const count = argv.length === 3 ? parseRangeArg(argv[2]!, 0, MUST_BE_POSITIVE) : -1;
   // RESP3 pairs members with scores only when a count was given.
   zpopGeneric(c, [argv[1]!], max, count, c.reply.resp === 3 && count !== -1, false);
 }
@@ -714,7 +707,7 @@ export const zintercardCommand = command({
     let limit = 0;
     const args = new ArgCursor(argv, 2 + numkeys);
     while (args.hasNext()) {
-      if (args.nextKeyword() === "limit" && args.hasNext()) limit = parseRangeArg(args.next(), 0, LONG_MAX, LIMIT_NEGATIVE);
+      if (args.nextKeyword() === "limit" && args.hasNext()) limit = parseRangeArg(args.next(), 0, LIMIT_NEGATIVE);
       else throw SYNTAX_ERR;
     }
     const sources: ZsetSource[] = [];

@@ -9,7 +9,7 @@
  */
 import { now } from "../clock.ts";
 import { WRONGTYPE } from "../errors.ts";
-import { isInt64String } from "../resp/bytes.ts";
+import { bytesToString, isInt64String } from "../resp/bytes.ts";
 import { ExpireIndex } from "./expire.ts";
 import { ScanCursors } from "./scan.ts";
 import { HashValue } from "./hash.ts";
@@ -156,6 +156,19 @@ export class Database {
     this.keyspace.dirty += changes;
     const value = this.dict.get(key);
     if (value !== undefined && typeof value !== "string" && value.size === 0) this.delete(key);
+  }
+
+  /**
+   * HDEL, SREM and ZREM: remove each of `members` from the aggregate of class `cls` at
+   * `key` with `remove`, and return how many were there. The emptied key goes away.
+   */
+  removeMembers<T>(key: string, cls: AggregateClass<T>, members: Uint8Array[], remove: (value: T, member: string) => boolean): number {
+    const value = this.writeAs(key, cls);
+    if (value === undefined) return 0;
+    let removed = 0;
+    for (const m of members) if (remove(value, bytesToString(m))) removed++;
+    if (removed > 0) this.modified(key, removed);
+    return removed;
   }
 
   /** Whether the key exists and has not expired, without counting a hit or a miss. */
