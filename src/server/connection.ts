@@ -46,6 +46,8 @@ export class Client {
   private auth = false;
   /** The last command's full name, for CLIENT LIST's cmd=. */
   lastCommand = "NULL";
+  /** performance.now() at the end of the previous command of this read: see call(). */
+  commandClock = 0;
   /** Set by QUIT, a protocol error or CLIENT KILL: close once the replies are out. */
   closeAfterReply = false;
   closed = false;
@@ -94,6 +96,7 @@ export class Client {
   onData(chunk: Uint8Array): void {
     if (this.closeAfterReply) return;
     this.lastInteraction = updateClock();
+    this.commandClock = performance.now();
     this.server.stats.netInputBytes += chunk.length;
     const writer = this.server.writer;
     writer.reset();

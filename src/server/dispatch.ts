@@ -44,9 +44,13 @@ export function processCommand(c: Client, argv: Uint8Array[]): boolean {
   return !c.closeAfterReply;
 }
 
-/** Run a command's handler and account for it. */
+/**
+ * Run a command's handler and account for it. A command's time is measured from the end
+ * of the previous command in the same read (or the read's start), which takes one clock
+ * read per command instead of two: at 40 ns a read, the second one cost an eighth of a
+ * pipelined PING. The parse of the request is thereby counted in its command's time.
+ */
 export function call(c: Client, cmd: Command, argv: Uint8Array[]): void {
-  const start = performance.now();
   c.lastCommand = cmd.name;
   c.server.stats.totalCommands++;
   const mark = c.reply.length;
@@ -68,7 +72,9 @@ export function call(c: Client, cmd: Command, argv: Uint8Array[]): void {
     }
   }
   cmd.calls++;
-  cmd.usec += (performance.now() - start) * 1000;
+  const end = performance.now();
+  cmd.usec += (end - c.commandClock) * 1000;
+  c.commandClock = end;
 }
 
 /** A check before the handler failed: Redis calls these "rejected" calls. */
