@@ -1,8 +1,11 @@
 /**
  * The one place speed is measured: builds ./kvis, starts it and a real redis-server on
  * free ports with the same settings (no persistence), and runs redis-benchmark against
- * each in turn, A B A B, for several rounds. Prints medians of ops/s and p50/p99 latency
- * for both, and the kvis/Redis ratio, as a markdown table.
+ * each in turn, A B A B, for several rounds, one case per run. Prints medians of ops/s,
+ * p50/p99/max latency and server CPU time per request (from /proc, so the ratio holds
+ * even when the load generator is the bottleneck) for both, and the kvis/Redis ratios, as
+ * a markdown table; writes the ratios as an SVG chart to bench-results/ratios.svg; and
+ * measures start-up to the first PONG.
  *
  * It then loads the same data into both and reports memory per key or element from RSS
  * and from INFO used_memory: string keys (16-byte keys, 32-byte values), hash fields in
@@ -12,7 +15,7 @@
  *   bun run bench --rounds 5 --requests 200000 --keys 500000
  *   bun run bench --memory-only   # skip the throughput cases
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -44,6 +47,10 @@ const CASES: Array<[test: string, needs: string]> = [
   ["zpopmin", "zpopmin"],
   ["lrange_100", "lrange"],
   ["mset", "mset"],
+  ["set -d 1024", "set"],
+  ["get -d 1024", "get"],
+  ["set -d 65536", "set"],
+  ["get -d 65536", "get"],
 ];
 const PIPELINES = [1, 16];
 
@@ -73,16 +80,44 @@ interface Target {
   dir: string;
 }
 
-async function startServer(name: string, cmd: (port: number, dir: string) => string[]): Promise<Target> {
+/** Whether a server answers PING on `port` right now (a raw socket: spawning redis-cli would take longer than the start-up being measured). */
+async function pingOnce(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (ok: boolean, s?: { end(): void }) => {
+      if (done) return;
+      done = true;
+      s?.end();
+      resolve(ok);
+    };
+    Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        open(s) {
+          s.write("PING\r\n");
+        },
+        data(s, d) {
+          finish(Buffer.from(d).toString().startsWith("+PONG"), s);
+        },
+        close() {
+          finish(false);
+        },
+        error() {
+          finish(false);
+        },
+      },
+    }).catch(() => finish(false));
+  });
+}
+
+async function startServer(name: string, cmd: (port: number, dir: string) => string[], pollMs = 25): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
   const port = freePort();
   const proc = Bun.spawn(pin(0, cmd(port, dir)), { cwd: dir, stdout: "ignore", stderr: "inherit" });
   for (let i = 0; i < 200; i++) {
-    try {
-      const out = await sh(["redis-cli", "-p", String(port), "PING"]);
-      if (out.trim() === "PONG") return { name, port, proc, dir };
-    } catch {}
-    await Bun.sleep(25);
+    if (await pingOnce(port)) return { name, port, proc, dir };
+    await Bun.sleep(pollMs);
   }
   throw new Error(`${name} did not start`);
 }
@@ -91,6 +126,9 @@ interface Result {
   rps: number;
   p50: number;
   p99: number;
+  max: number;
+  /** Server CPU time (user + system) per request, in microseconds. */
+  cpuUs: number;
 }
 
 /**
@@ -99,16 +137,23 @@ interface Result {
  */
 const requestsFor = (pipeline: number) => (pipeline === 1 ? REQUESTS : REQUESTS * 10);
 
-async function runCase(port: number, test: string, pipeline: number, requests = requestsFor(pipeline)): Promise<Map<string, Result>> {
+/** User plus system CPU time of a process so far, in microseconds (clock ticks are 10 ms). */
+function cpuTimeUs(pid: number): number {
+  const fields = (require("node:fs").readFileSync(`/proc/${pid}/stat`, "utf8") as string).split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/** One benchmark case ("set", or "set -d 1024") against one server. */
+async function runCase(target: Target, testCase: string, pipeline: number, requests = requestsFor(pipeline)): Promise<Result> {
+  const [test, ...extra] = testCase.split(" ");
+  const cpu0 = cpuTimeUs(target.proc.pid);
   const csv = await sh(
-    pin(1, ["redis-benchmark", "-p", String(port), "-t", test, "-n", String(requests), "-c", String(CLIENTS), "-P", String(pipeline), "--csv"]),
+    pin(1, ["redis-benchmark", "-p", String(target.port), "-t", test!, ...extra, "-n", String(requests), "-c", String(CLIENTS), "-P", String(pipeline), "--csv"]),
   );
-  const results = new Map<string, Result>();
-  for (const line of csv.trim().split("\n").slice(1)) {
-    const cells = line.split(",").map((c) => c.replace(/"/g, ""));
-    results.set(cells[0]!, { rps: Number(cells[1]), p50: Number(cells[4]), p99: Number(cells[6]) });
-  }
-  return results;
+  const cpu = cpuTimeUs(target.proc.pid) - cpu0;
+  // LRANGE cases first run an LPUSH to fill the list; the case itself is the last line.
+  const cells = csv.trim().split("\n").at(-1)!.split(",").map((c) => c.replace(/"/g, ""));
+  return { rps: Number(cells[1]), p50: Number(cells[4]), p99: Number(cells[6]), max: Number(cells[7]), cpuUs: cpu / requests };
 }
 
 function rssOf(pid: number): number {
@@ -184,6 +229,8 @@ async function main(): Promise<void> {
   const redis = await startRedis();
   try {
     if (!MEMORY_ONLY) await throughput(kvis, redis);
+    const [kvisStart, redisStart] = await startupTimes();
+    console.log(`\nStart-up to the first PONG (median of 5, polling every 2 ms): kvis ${kvisStart.toFixed(0)} ms, redis ${redisStart.toFixed(0)} ms`);
     console.log(`\nMemory for ${KEYS} keys or elements of each kind, each loaded into freshly started servers:\n`);
     console.log("| data | kvis RSS B/item | redis RSS B/item | RSS ratio | kvis used_memory B/item | redis used_memory B/item |");
     console.log("|---|---|---|---|---|---|");
@@ -214,17 +261,16 @@ async function throughput(kvis: Target, redis: Target): Promise<void> {
   const supported = (await sh(["redis-cli", "-p", String(kvis.port), "COMMAND", "LIST"])).split("\n");
   const cases = CASES.filter(([, needs]) => supported.includes(needs)).map(([t]) => t);
   const skipped = CASES.filter(([, needs]) => !supported.includes(needs)).map(([t]) => t);
-  // samples[target][pipeline][testName] = results per round
+  // samples["kvis|16|set"] = results per round
   const samples = new Map<string, Result[]>();
   // One unrecorded pass, so that both servers are measured warm, as users run them.
-  for (const target of [kvis, redis]) await runCase(target.port, cases.join(","), 16, REQUESTS);
+  for (const target of [kvis, redis]) for (const c of cases) await runCase(target, c, 16, REQUESTS);
   for (let round = 0; round < ROUNDS; round++) {
     for (const pipeline of PIPELINES) {
-      for (const target of [kvis, redis]) {
-        const results = await runCase(target.port, cases.join(","), pipeline);
-        for (const [test, r] of results) {
-          const key = `${target.name}|${pipeline}|${test}`;
-          samples.set(key, [...(samples.get(key) ?? []), r]);
+      for (const c of cases) {
+        for (const target of [kvis, redis]) {
+          const key = `${target.name}|${pipeline}|${c}`;
+          samples.set(key, [...(samples.get(key) ?? []), await runCase(target, c, pipeline)]);
         }
       }
     }
@@ -234,25 +280,65 @@ async function throughput(kvis: Target, redis: Target): Promise<void> {
     (await sh(["redis-server", "--version"])).trim().split(" ").slice(0, 3).join(" ")
   }, Bun ${Bun.version}`;
   console.log(`\n${new Date().toISOString().slice(0, 10)}, ${cores} cores, ${versions}; redis-benchmark -c ${CLIENTS} -n ${REQUESTS} (x10 pipelined), median of ${ROUNDS} rounds${hasTaskset ? ", servers and load pinned to separate cores" : ""}\n`);
-  console.log("| test | pipeline | kvis ops/s | redis ops/s | ratio | kvis p50/p99 ms | redis p50/p99 ms |");
-  console.log("|---|---|---|---|---|---|---|");
-  const tests = [...new Set([...samples.keys()].map((k) => k.split("|")[2]!))];
+  console.log("| test | pipeline | kvis ops/s | redis ops/s | ratio | kvis p50/p99/max ms | redis p50/p99/max ms | kvis CPU µs/req | redis CPU µs/req | CPU ratio |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|");
+  const bars: Array<[label: string, ratio: number]> = [];
   for (const pipeline of PIPELINES) {
-    for (const test of tests) {
-      const k = samples.get(`kvis|${pipeline}|${test}`);
-      const r = samples.get(`redis|${pipeline}|${test}`);
-      if (!k || !r) continue;
-      const [kr, rr] = [median(k.map((x) => x.rps)), median(r.map((x) => x.rps))];
-      const lat = (xs: Result[]) => `${median(xs.map((x) => x.p50)).toFixed(3)}/${median(xs.map((x) => x.p99)).toFixed(3)}`;
-      console.log(`| ${test} | ${pipeline} | ${Math.round(kr)} | ${Math.round(rr)} | ${(kr / rr).toFixed(2)} | ${lat(k)} | ${lat(r)} |`);
+    for (const c of cases) {
+      const k = samples.get(`kvis|${pipeline}|${c}`)!;
+      const r = samples.get(`redis|${pipeline}|${c}`)!;
+      const m = (xs: Result[], f: (x: Result) => number) => median(xs.map(f));
+      const [kr, rr] = [m(k, (x) => x.rps), m(r, (x) => x.rps)];
+      const [kc, rc] = [m(k, (x) => x.cpuUs), m(r, (x) => x.cpuUs)];
+      const lat = (xs: Result[]) => [m(xs, (x) => x.p50), m(xs, (x) => x.p99), m(xs, (x) => x.max)].map((v) => v.toFixed(3)).join("/");
+      console.log(`| ${c} | ${pipeline} | ${Math.round(kr)} | ${Math.round(rr)} | ${(kr / rr).toFixed(2)} | ${lat(k)} | ${lat(r)} | ${kc.toFixed(2)} | ${rc.toFixed(2)} | ${(kc / rc).toFixed(2)} |`);
+      bars.push([`${c} -P ${pipeline}`, kr / rr]);
     }
   }
   if (skipped.length > 0) console.log(`\nNot run (command not in kvis yet): ${skipped.join(", ")}`);
+  writeChart(bars);
 }
 
-const startKvis = () => startServer("kvis", (port, dir) => [join(ROOT, "kvis"), "--port", String(port), "--dir", dir]);
-const startRedis = () =>
-  startServer("redis", (port, dir) => ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"]);
+/** A horizontal bar chart of kvis/Redis throughput ratios, with the 1.0 line marked. */
+function writeChart(bars: Array<[label: string, ratio: number]>): void {
+  const rowHeight = 18;
+  const left = 170;
+  const scale = 300; // pixels for a ratio of 1.0
+  const width = left + scale * 1.6 + 60;
+  const height = bars.length * rowHeight + 40;
+  const rows = bars.map(([label, ratio], i) => {
+    const y = 20 + i * rowHeight;
+    const color = ratio >= 1 ? "#2a9d3c" : ratio >= 0.8 ? "#d89b1c" : "#c8412f";
+    return `<text x="${left - 6}" y="${y + 12}" text-anchor="end">${label}</text><rect x="${left}" y="${y}" width="${(Math.min(ratio, 1.6) * scale).toFixed(1)}" height="${rowHeight - 4}" fill="${color}"/><text x="${left + Math.min(ratio, 1.6) * scale + 4}" y="${y + 12}">${ratio.toFixed(2)}</text>`;
+  });
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">
+<text x="${left}" y="12">kvis / Redis throughput (1.0 = parity)</text>
+${rows.join("\n")}
+<line x1="${left + scale}" y1="16" x2="${left + scale}" y2="${height - 10}" stroke="#333" stroke-dasharray="4 3"/>
+</svg>
+`;
+  mkdirSync(join(ROOT, "bench-results"), { recursive: true });
+  writeFileSync(join(ROOT, "bench-results", "ratios.svg"), svg);
+  console.log("\nChart: bench-results/ratios.svg");
+}
+
+/** Milliseconds from spawning a server until it answers PING, median of 5 starts. */
+async function startupTimes(): Promise<[kvis: number, redis: number]> {
+  const times: number[][] = [[], []];
+  for (let i = 0; i < 5; i++) {
+    for (const [j, start] of [startKvis, startRedis].entries()) {
+      const t0 = performance.now();
+      const target = await start(2);
+      times[j]!.push(performance.now() - t0);
+      await stop(target);
+    }
+  }
+  return [median(times[0]!), median(times[1]!)];
+}
+
+const startKvis = (pollMs?: number) => startServer("kvis", (port, dir) => [join(ROOT, "kvis"), "--port", String(port), "--dir", dir], pollMs);
+const startRedis = (pollMs?: number) =>
+  startServer("redis", (port, dir) => ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"], pollMs);
 
 async function stop(t: Target): Promise<void> {
   t.proc.kill("SIGKILL");
