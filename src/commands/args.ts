@@ -4,11 +4,12 @@
  * rejects leftovers, so a handler reads its options as a short list of statements.
  */
 import { NOT_INTEGER, type ReplyError, SYNTAX_ERR } from "../errors.ts";
-import { bytesToString, lowerAscii, parseInt64 } from "../resp/bytes.ts";
+import type { Argv } from "../resp/argv.ts";
+import { lowerAscii, parseInt64 } from "../resp/bytes.ts";
 
 export class ArgCursor {
   constructor(
-    private readonly argv: Uint8Array[],
+    private readonly argv: Argv,
     public pos: number,
   ) {}
 
@@ -20,24 +21,29 @@ export class ArgCursor {
     return this.pos < this.argv.length;
   }
 
-  /** The next argument's bytes; a missing argument is a syntax error. */
-  next(): Uint8Array {
+  /** The index of the next argument; a missing argument is a syntax error. */
+  private take(): number {
     if (this.pos >= this.argv.length) throw SYNTAX_ERR;
-    return this.argv[this.pos++]!;
+    return this.pos++;
+  }
+
+  /** The next argument's bytes (valid until the handler returns). */
+  next(): Uint8Array {
+    return this.argv.bytes(this.take());
   }
 
   nextString(): string {
-    return bytesToString(this.next());
+    return this.argv.str(this.take());
   }
 
   /** The next argument lowercased, for matching option keywords. */
   nextKeyword(): string {
-    return lowerAscii(this.next());
+    return this.argv.keyword(this.take());
   }
 
   /** The next argument as a 64-bit integer, or `value is not an integer or out of range`. */
   nextInt(): number {
-    return parseIntArg(this.next());
+    return this.argv.int(this.take());
   }
 
   finish(): void {

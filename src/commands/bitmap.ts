@@ -4,12 +4,13 @@
  * bytes, so a write copies it into a buffer and back: SETBIT is O(length) here where
  * Redis's is O(1), a known cost until strings can live in mutable buffers.
  */
+import type { Argv } from "../resp/argv.ts";
 import {
   BITFIELD_OVERFLOW, BITFIELD_RO_GET_ONLY, BITFIELD_TYPE, BITOP_NOT_ONE_KEY, BITPOS_BIT, BIT_OFFSET, BIT_VALUE, SYNTAX_ERR, WRONGTYPE,
 } from "../errors.ts";
 import { bytesToString, lowerAscii, parseInt64, parseInt64Big, stringToBytes } from "../resp/bytes.ts";
 import type { Client } from "../server/connection.ts";
-import { parseIntArg } from "./args.ts";
+
 import { command } from "./command.ts";
 
 /** A bit offset argument; `#N` (BITFIELD only) counts in units of the field's width. */
@@ -56,10 +57,10 @@ export const setbitCommand = command({
   name: "setbit", arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["bitmap"],
   summary: "Sets or clears the bit at offset in the string value stored at key", since: "2.2.0",
   handler(c, argv) {
-    const offset = parseBitOffset(c, argv[2]!);
-    const on = parseInt64(argv[3]!);
+    const offset = parseBitOffset(c, argv.bytes(2));
+    const on = parseInt64(argv.bytes(3));
     if (on !== 0 && on !== 1) throw BIT_VALUE;
-    const key = bytesToString(argv[1]!);
+    const key = argv.str(1);
     const bytes = bytesForWrite(c, key, offset);
     const old = getBit(bytes, offset);
     const mask = 1 << (7 - (offset & 7));
@@ -73,8 +74,8 @@ export const getbitCommand = command({
   name: "getbit", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["bitmap"],
   summary: "Returns the bit value at offset in the string value stored at key", since: "2.2.0",
   handler(c, argv) {
-    const offset = parseBitOffset(c, argv[2]!);
-    const value = c.db.lookupString(bytesToString(argv[1]!));
+    const offset = parseBitOffset(c, argv.bytes(2));
+    const value = c.db.lookupString(argv.str(1));
     if (value === undefined) return c.reply.integer(0);
     const byte = offset >> 3;
     c.reply.integer(byte < value.length ? (value.charCodeAt(byte) >> (7 - (offset & 7))) & 1 : 0);
@@ -120,11 +121,11 @@ export const bitcountCommand = command({
     let end = -1;
     let isBit = false;
     if (argv.length >= 4) {
-      start = parseIntArg(argv[2]!);
-      end = parseIntArg(argv[3]!);
-      if (argv.length === 5) isBit = parseUnit(argv[4]!);
+      start = argv.int(2);
+      end = argv.int(3);
+      if (argv.length === 5) isBit = parseUnit(argv.bytes(4));
     }
-    const bytes = bytesForRead(c, argv[1]!);
+    const bytes = bytesForRead(c, argv.bytes(1));
     if (bytes === undefined) return c.reply.integer(0);
     if (argv.length >= 4 && start < 0 && end < 0 && start > end) return c.reply.integer(0);
     range = bitRange(start, end, bytes.length, isBit);
@@ -143,9 +144,9 @@ export const bitposCommand = command({
   name: "bitpos", arity: -3, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["bitmap"],
   summary: "Find first bit set or clear in a string", since: "2.8.7", complexity: "O(N)",
   handler(c, argv) {
-    const bit = parseIntArg(argv[2]!);
+    const bit = argv.int(2);
     if (bit !== 0 && bit !== 1) throw BITPOS_BIT;
-    const bytes = bytesForRead(c, argv[1]!);
+    const bytes = bytesForRead(c, argv.bytes(1));
     // A missing key is an endless run of zero bits.
     if (bytes === undefined) return c.reply.integer(bit ? -1 : 0);
     if (argv.length > 6) throw SYNTAX_ERR;
@@ -154,9 +155,9 @@ export const bitposCommand = command({
     let isBit = false;
     const endGiven = argv.length >= 5;
     if (argv.length >= 4) {
-      start = parseIntArg(argv[3]!);
-      if (argv.length === 6) isBit = parseUnit(argv[5]!);
-      end = endGiven ? parseIntArg(argv[4]!) : isBit ? bytes.length * 8 + 7 : bytes.length - 1;
+      start = argv.int(3);
+      if (argv.length === 6) isBit = parseUnit(argv.bytes(5));
+      end = endGiven ? argv.int(4) : isBit ? bytes.length * 8 + 7 : bytes.length - 1;
     }
     const range = bitRange(start, end, bytes.length, isBit);
     if (range === undefined) return c.reply.integer(-1);
@@ -184,13 +185,13 @@ export const bitopCommand = command({
   categories: ["bitmap"],
   summary: "Perform bitwise operations between strings", since: "2.6.0", complexity: "O(N)",
   handler(c, argv) {
-    const op = lowerAscii(argv[1]!);
+    const op = argv.keyword(1);
     if (op !== "and" && op !== "or" && op !== "xor" && op !== "not") throw SYNTAX_ERR;
     if (op === "not" && argv.length !== 4) throw BITOP_NOT_ONE_KEY;
     const sources: Uint8Array[] = [];
-    for (let i = 3; i < argv.length; i++) sources.push(bytesForRead(c, argv[i]!) ?? new Uint8Array(0));
+    for (let i = 3; i < argv.length; i++) sources.push(bytesForRead(c, argv.bytes(i)) ?? new Uint8Array(0));
     const maxlen = Math.max(...sources.map((s) => s.length));
-    const dest = bytesToString(argv[2]!);
+    const dest = argv.str(2);
     if (maxlen === 0) {
       c.db.delete(dest);
       return c.reply.integer(0);
@@ -262,15 +263,15 @@ function handleOverflow(sum: bigint, op: BitfieldOp): bigint | undefined {
 }
 
 /** BITFIELD and BITFIELD_RO: every operation is parsed before any runs, as in Redis. */
-function bitfieldGeneric(c: Client, argv: Uint8Array[], readOnly: boolean): void {
+function bitfieldGeneric(c: Client, argv: Argv, readOnly: boolean): void {
   const ops: BitfieldOp[] = [];
   let overflow = Overflow.Wrap;
   let maxBit = -1;
   for (let j = 2; j < argv.length; j++) {
-    const sub = lowerAscii(argv[j]!);
+    const sub = argv.keyword(j);
     const left = argv.length - j - 1;
     if (sub === "overflow" && left >= 1) {
-      const how = lowerAscii(argv[++j]!);
+      const how = argv.keyword(++j);
       if (how === "wrap") overflow = Overflow.Wrap;
       else if (how === "sat") overflow = Overflow.Sat;
       else if (how === "fail") overflow = Overflow.Fail;
@@ -278,18 +279,18 @@ function bitfieldGeneric(c: Client, argv: Uint8Array[], readOnly: boolean): void
       continue;
     }
     if (!((sub === "get" && left >= 2) || ((sub === "set" || sub === "incrby") && left >= 3))) throw SYNTAX_ERR;
-    const [signed, bits] = parseBitfieldType(argv[j + 1]!);
-    const offset = parseBitOffset(c, argv[j + 2]!, bits);
+    const [signed, bits] = parseBitfieldType(argv.bytes(j + 1));
+    const offset = parseBitOffset(c, argv.bytes(j + 2), bits);
     let value = 0n;
     if (sub !== "get") {
-      parseIntArg(argv[j + 3]!);
-      value = parseInt64Big(argv[j + 3]!)!;
+      argv.int(j + 3);
+      value = parseInt64Big(argv.bytes(j + 3))!;
       maxBit = Math.max(maxBit, offset + bits - 1);
     }
     ops.push({ kind: sub, signed, bits, offset, value, overflow });
     j += sub === "get" ? 2 : 3;
   }
-  const key = bytesToString(argv[1]!);
+  const key = argv.str(1);
   let bytes: Uint8Array | undefined;
   if (maxBit === -1) {
     const value = c.db.lookupKeyRead(key);

@@ -4,6 +4,7 @@
  * dispatcher, COMMAND INFO/DOCS and everything else read these declarations and never keep
  * lists of their own. Named `command` rather than `defineCommand`, which citty exports.
  */
+import type { Argv } from "../resp/argv.ts";
 import type { Client } from "../server/connection.ts";
 
 export type CommandFlag =
@@ -46,7 +47,7 @@ const FLAG_BITS: Partial<Record<CommandFlag, number>> = {
   denyoom: F_DENYOOM,
 };
 
-export type Handler = (ctx: Client, argv: Uint8Array[]) => void;
+export type Handler = (ctx: Client, argv: Argv) => void;
 
 export interface KeySpec {
   first: number;

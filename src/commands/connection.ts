@@ -3,6 +3,7 @@
  * QUIT, RESET and CLIENT. Authentication has one rule here, `checkPassword`: the default
  * user's password is `requirepass`, and with none set the default user needs none.
  */
+import type { Argv } from "../resp/argv.ts";
 import {
   AUTH_NOT_CONFIGURED,
   CLIENT_NAME_SPACES,
@@ -15,7 +16,7 @@ import {
   WRONGPASS,
   wrongArity,
 } from "../errors.ts";
-import { bytesToString, lowerAscii, parseInt64 } from "../resp/bytes.ts";
+import { bytesToString, parseInt64 } from "../resp/bytes.ts";
 import type { Client } from "../server/connection.ts";
 import { REDIS_VERSION } from "../server/server.ts";
 import { ArgCursor } from "./args.ts";
@@ -26,7 +27,7 @@ export const pingCommand = command({
   summary: "Ping the server", since: "1.0.0",
   handler(c, argv) {
     if (argv.length > 2) throw wrongArity("ping");
-    if (argv.length === 2) c.reply.bulk(argv[1]!);
+    if (argv.length === 2) c.reply.bulk(argv.bytes(1));
     else c.reply.simple("PONG");
   },
 });
@@ -34,7 +35,7 @@ export const pingCommand = command({
 export const echoCommand = command({
   name: "echo", arity: 2, flags: ["loading", "stale", "fast"], categories: ["connection"],
   summary: "Echo the given string", since: "1.0.0",
-  handler: (c, argv) => c.reply.bulk(argv[1]!),
+  handler: (c, argv) => c.reply.bulk(argv.bytes(1)),
 });
 
 /** Authenticate `username` (the default user only, until ACLs arrive) with `password`. */
@@ -56,9 +57,9 @@ export const authCommand = command({
     if (argv.length === 2) {
       // The one-argument form with no password set is a configuration mistake, says Redis.
       if (c.server.config.get("requirepass") === "") throw AUTH_NOT_CONFIGURED;
-      checkPassword(c, "default", bytesToString(argv[1]!));
+      checkPassword(c, "default", argv.str(1));
     } else {
-      checkPassword(c, bytesToString(argv[1]!), bytesToString(argv[2]!));
+      checkPassword(c, argv.str(1), argv.str(2));
     }
     c.reply.ok();
   },
@@ -75,7 +76,7 @@ export const helloCommand = command({
     let proto = c.resp;
     let i = 1;
     if (argv.length >= 2) {
-      const ver = parseInt64(argv[1]!);
+      const ver = parseInt64(argv.bytes(1));
       if (ver === undefined) throw new ReplyError("ERR Protocol version is not an integer or out of range");
       if (ver !== 2 && ver !== 3) throw NOPROTO;
       proto = ver;
@@ -84,15 +85,15 @@ export const helloCommand = command({
     let auth: [string, string] | undefined;
     let name: Uint8Array | undefined;
     for (; i < argv.length; i++) {
-      const opt = lowerAscii(argv[i]!);
+      const opt = argv.keyword(i);
       const left = argv.length - i - 1;
       if (opt === "auth" && left >= 2) {
-        auth = [bytesToString(argv[i + 1]!), bytesToString(argv[i + 2]!)];
+        auth = [argv.str(i + 1), argv.str(i + 2)];
         i += 2;
       } else if (opt === "setname" && left >= 1) {
-        name = argv[++i]!;
+        name = argv.bytes(++i);
       } else {
-        throw new ReplyError(`ERR Syntax error in HELLO option '${bytesToString(argv[i]!)}'`);
+        throw new ReplyError(`ERR Syntax error in HELLO option '${argv.str(i)}'`);
       }
     }
     if (auth) checkPassword(c, auth[0], auth[1]);
@@ -123,7 +124,7 @@ export const selectCommand = command({
   name: "select", arity: 2, flags: ["loading", "stale", "fast"], categories: ["connection"],
   summary: "Change the selected database for the current connection", since: "1.0.0",
   handler(c, argv) {
-    const index = parseInt64(argv[1]!);
+    const index = parseInt64(argv.bytes(1));
     if (index === undefined) throw NOT_INTEGER;
     const db = c.server.keyspace.dbs[index];
     if (db === undefined) throw DB_OUT_OF_RANGE;
@@ -187,7 +188,7 @@ export const clientCommand = command({
       name: "client|setname", arity: 3, flags: ["noscript", "loading", "stale"], ...clientSpec,
       summary: "Set the current connection name", since: "2.6.9",
       handler(c, argv) {
-        setClientName(c, argv[2]!);
+        setClientName(c, argv.bytes(2));
         c.reply.ok();
       },
     }),
@@ -203,11 +204,11 @@ export const clientCommand = command({
       name: "client|setinfo", arity: 4, flags: ["noscript", "loading", "stale"], ...clientSpec,
       summary: "Set client or connection specific info", since: "7.2.0",
       handler(c, argv) {
-        const attr = lowerAscii(argv[2]!);
+        const attr = argv.keyword(2);
         if (attr !== "lib-name" && attr !== "lib-ver") {
-          throw new ReplyError(`ERR Unrecognized option '${bytesToString(argv[2]!)}'`);
+          throw new ReplyError(`ERR Unrecognized option '${argv.str(2)}'`);
         }
-        const value = argv[3]!;
+        const value = argv.bytes(3);
         for (const b of value) {
           if (b < 0x21 || b > 0x7e) throw new ReplyError(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
         }
@@ -286,10 +287,10 @@ export const clientCommand = command({
 });
 
 /** CLIENT KILL addr (old form: OK or an error) or CLIENT KILL filters (new form: a count). */
-function clientKill(c: Client, argv: Uint8Array[]): void {
+function clientKill(c: Client, argv: Argv): void {
   const server = c.server;
   if (argv.length === 3) {
-    const addr = bytesToString(argv[2]!);
+    const addr = argv.str(2);
     const target = [...server.clients.values()].find((o) => o.addr === addr);
     if (target === undefined) throw NO_SUCH_CLIENT;
     c.reply.ok();

@@ -5,12 +5,13 @@
  * ZSCAN share scanGeneric, as in Redis's db.c and expire.c. SORT and SORT_RO close the
  * file: a small language of their own, parsed as sortCommandGeneric parses it.
  */
+import type { Argv } from "../resp/argv.ts";
 import { now } from "../clock.ts";
 import {
   DB_OUT_OF_RANGE, GT_LT, INVALID_CURSOR, LFU_NOT_SELECTED, NOT_INTEGER, NO_SUCH_KEY, NX_XX_GT_LT, SAME_OBJECT, SORT_NOT_DOUBLE,
   SYNTAX_ERR, WRONGTYPE, invalidExpireTime, unsupportedOption,
 } from "../errors.ts";
-import { bytesToString, globMatch, isInt64String, lowerAscii, parseInt64, parseRangeDouble } from "../resp/bytes.ts";
+import { globMatch, isInt64String, lowerAscii, parseInt64, parseRangeDouble } from "../resp/bytes.ts";
 import { HashValue } from "../store/hash.ts";
 import { type Database, type StoredValue, encodingOf, typeOf } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
@@ -23,10 +24,10 @@ import type { Client } from "../server/connection.ts";
 const INT64_MAX = 9223372036854775807;
 const INT64_MIN = -9223372036854775808;
 
-function delGeneric(c: Client, argv: Uint8Array[]): void {
+function delGeneric(c: Client, argv: Argv): void {
   let deleted = 0;
   for (let i = 1; i < argv.length; i++) {
-    const key = bytesToString(argv[i]!);
+    const key = argv.str(i);
     c.db.expireIfNeeded(key);
     if (c.db.delete(key)) deleted++;
   }
@@ -53,7 +54,7 @@ export const existsCommand = command({
   summary: "Determine if a key exists", since: "1.0.0", complexity: "O(N) where N is the number of keys to check.",
   handler(c, argv) {
     let count = 0;
-    for (let i = 1; i < argv.length; i++) if (c.db.lookupKeyRead(bytesToString(argv[i]!)) !== undefined) count++;
+    for (let i = 1; i < argv.length; i++) if (c.db.lookupKeyRead(argv.str(i)) !== undefined) count++;
     c.reply.integer(count);
   },
 });
@@ -62,7 +63,7 @@ export const typeCommand = command({
   name: "type", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["keyspace"],
   summary: "Determine the type stored at key", since: "1.0.0",
   handler(c, argv) {
-    const value = c.db.lookupKeyRead(bytesToString(argv[1]!));
+    const value = c.db.lookupKeyRead(argv.str(1));
     c.reply.simple(value === undefined ? "none" : typeOf(value));
   },
 });
@@ -72,7 +73,7 @@ export const keysCommand = command({
   summary: "Find all keys matching the given pattern", since: "1.0.0",
   complexity: "O(N) with N being the number of keys in the database",
   handler(c, argv) {
-    const pattern = bytesToString(argv[1]!);
+    const pattern = argv.str(1);
     c.reply.bulkStrings(c.db.liveKeys(pattern === "*" ? undefined : (key) => globMatch(pattern, key)));
   },
 });
@@ -105,23 +106,23 @@ const enum ExpireFlag {
  * for the absolute ones; `unitMs` is 1000 for seconds. Options are parsed before the time,
  * and a deadline already in the past deletes the key, as in Redis.
  */
-function expireGeneric(c: Client, argv: Uint8Array[], basetime: number, unitMs: 1 | 1000): void {
+function expireGeneric(c: Client, argv: Argv, basetime: number, unitMs: 1 | 1000): void {
   let flags = ExpireFlag.None;
   for (let i = 3; i < argv.length; i++) {
-    const opt = lowerAscii(argv[i]!);
+    const opt = argv.keyword(i);
     if (opt === "nx") flags |= ExpireFlag.NX;
     else if (opt === "xx") flags |= ExpireFlag.XX;
     else if (opt === "gt") flags |= ExpireFlag.GT;
     else if (opt === "lt") flags |= ExpireFlag.LT;
-    else throw unsupportedOption(bytesToString(argv[i]!));
+    else throw unsupportedOption(argv.str(i));
   }
   if (flags & ExpireFlag.NX && flags & (ExpireFlag.XX | ExpireFlag.GT | ExpireFlag.LT)) throw NX_XX_GT_LT;
   if (flags & ExpireFlag.GT && flags & ExpireFlag.LT) throw GT_LT;
 
-  const when = absoluteDeadline(parseIntArg(argv[2]!), unitMs, basetime);
+  const when = absoluteDeadline(argv.int(2), unitMs, basetime);
   if (when === undefined) throw invalidExpireTime(c.lastCommand);
 
-  const key = bytesToString(argv[1]!);
+  const key = argv.str(1);
   const db = c.db;
   if (db.lookupKeyWrite(key) === undefined) return c.reply.integer(0);
   const current = db.getExpire(key);
@@ -171,8 +172,8 @@ const enum TtlOutput {
 }
 
 /** TTL, PTTL, EXPIRETIME, PEXPIRETIME: -2 for a missing key, -1 for no TTL. */
-function ttlGeneric(c: Client, argv: Uint8Array[], output: TtlOutput): void {
-  const key = bytesToString(argv[1]!);
+function ttlGeneric(c: Client, argv: Argv, output: TtlOutput): void {
+  const key = argv.str(1);
   if (c.db.lookupKeyRead(key) === undefined) return c.reply.integer(-2);
   const when = c.db.getExpire(key);
   if (when === -1) return c.reply.integer(-1);
@@ -219,16 +220,16 @@ export const persistCommand = command({
   name: "persist", arity: 2, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["keyspace"],
   summary: "Remove the expiration from a key", since: "2.2.0",
   handler(c, argv) {
-    const key = bytesToString(argv[1]!);
+    const key = argv.str(1);
     if (c.db.lookupKeyWrite(key) === undefined) return c.reply.integer(0);
     c.reply.integer(c.db.removeExpire(key) ? 1 : 0);
   },
 });
 
 /** RENAME and RENAMENX: the value and its TTL move; the same name is a no-op if it exists. */
-function renameGeneric(c: Client, argv: Uint8Array[], nx: boolean): void {
-  const from = bytesToString(argv[1]!);
-  const to = bytesToString(argv[2]!);
+function renameGeneric(c: Client, argv: Argv, nx: boolean): void {
+  const from = argv.str(1);
+  const to = argv.str(2);
   const db = c.db;
   const value = db.lookupKeyWrite(from);
   if (value === undefined) throw NO_SUCH_KEY;
@@ -293,8 +294,8 @@ export const copyCommand = command({
       else if (opt === "db" && args.hasNext()) dest = databaseArg(c, args.next());
       else throw SYNTAX_ERR;
     }
-    const from = bytesToString(argv[1]!);
-    const to = bytesToString(argv[2]!);
+    const from = argv.str(1);
+    const to = argv.str(2);
     if (dest === c.db && from === to) throw SAME_OBJECT;
     const value = c.db.lookupKeyRead(from);
     if (value === undefined) return c.reply.integer(0);
@@ -314,9 +315,9 @@ export const moveCommand = command({
   name: "move", arity: 3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["keyspace"],
   summary: "Move a key to another database", since: "1.0.0",
   handler(c, argv) {
-    const dest = databaseArg(c, argv[2]!);
+    const dest = databaseArg(c, argv.bytes(2));
     if (dest === c.db) throw SAME_OBJECT;
-    const key = bytesToString(argv[1]!);
+    const key = argv.str(1);
     const value = c.db.lookupKeyWrite(key);
     if (value === undefined || dest.exists(key)) return c.reply.integer(0);
     const when = c.db.getExpire(key);
@@ -345,7 +346,7 @@ export const touchCommand = command({
   complexity: "O(N) where N is the number of keys that will be touched.",
   handler(c, argv) {
     let count = 0;
-    for (let i = 1; i < argv.length; i++) if (c.db.lookupKeyRead(bytesToString(argv[i]!)) !== undefined) count++;
+    for (let i = 1; i < argv.length; i++) if (c.db.lookupKeyRead(argv.str(i)) !== undefined) count++;
     c.reply.integer(count);
   },
 });
@@ -358,8 +359,8 @@ const objectSpec = {
 };
 
 /** OBJECT's subcommands look the key up; a missing key is a null reply. */
-function objectLookup(c: Client, argv: Uint8Array[]): StoredValue | undefined {
-  const value = c.db.lookupKeyRead(bytesToString(argv[2]!));
+function objectLookup(c: Client, argv: Argv): StoredValue | undefined {
+  const value = c.db.lookupKeyRead(argv.str(2));
   if (value === undefined) c.reply.null();
   return value;
 }
@@ -371,7 +372,7 @@ export const objectCommand = command({
       ...objectSpec, name: "object|encoding", summary: "Inspect the internal encoding of a Redis object", since: "2.2.3",
       handler(c, argv) {
         const value = objectLookup(c, argv);
-        if (value !== undefined) c.reply.bulkString(encodingOf(value, c.db.rawStrings.has(bytesToString(argv[2]!))));
+        if (value !== undefined) c.reply.bulkString(encodingOf(value, c.db.rawStrings.has(argv.str(2))));
       },
     }),
     command({
@@ -426,15 +427,15 @@ export const objectCommand = command({
 export type ScanEmit = (key: string) => string[] | undefined;
 
 /**
- * SCAN, HSCAN, SSCAN and ZSCAN: parse the cursor at argv[cursorAt] and the MATCH, COUNT
+ * SCAN, HSCAN, SSCAN and ZSCAN: parse the cursor at argv.bytes(cursorAt) and the MATCH, COUNT
  * (and for SCAN, TYPE) options in Redis's order, then reply [next cursor, items]. A small
  * aggregate (`target` undefined) is returned whole with cursor 0, as Redis does for
  * listpacks and intsets; otherwise the iteration is one of ScanCursors' live iterators.
  */
 export function scanGeneric(
-  c: Client, argv: Uint8Array[], cursorAt: number, target: Map<string, unknown> | undefined, all: () => Iterable<string>, emit: ScanEmit, allowType: boolean,
+  c: Client, argv: Argv, cursorAt: number, target: Map<string, unknown> | undefined, all: () => Iterable<string>, emit: ScanEmit, allowType: boolean,
 ): void {
-  const cursorText = bytesToString(argv[cursorAt]!);
+  const cursorText = argv.str(cursorAt);
   // strtoull's rules: a negative cursor wraps around rather than failing.
   if (!/^-?[0-9]{1,20}$/.test(cursorText) || BigInt(cursorText) > 18446744073709551615n) throw INVALID_CURSOR;
   let count = 10;
@@ -517,7 +518,7 @@ interface SortItem {
   by: string | undefined;
 }
 
-function sortGeneric(c: Client, argv: Uint8Array[], readOnly: boolean): void {
+function sortGeneric(c: Client, argv: Argv, readOnly: boolean): void {
   let desc = false;
   let alpha = false;
   let limitStart = 0;
@@ -527,27 +528,27 @@ function sortGeneric(c: Client, argv: Uint8Array[], readOnly: boolean): void {
   let dontSort = false;
   const gets: string[] = [];
   for (let j = 2; j < argv.length; j++) {
-    const opt = lowerAscii(argv[j]!);
+    const opt = argv.keyword(j);
     const left = argv.length - j - 1;
     if (opt === "asc") desc = false;
     else if (opt === "desc") desc = true;
     else if (opt === "alpha") alpha = true;
     else if (opt === "limit" && left >= 2) {
-      const start = parseInt64(argv[j + 1]!);
-      const count = parseInt64(argv[j + 2]!);
+      const start = parseInt64(argv.bytes(j + 1));
+      const count = parseInt64(argv.bytes(j + 2));
       if (start === undefined || count === undefined) throw NOT_INTEGER;
       limitStart = start;
       limitCount = count;
       j += 2;
-    } else if (!readOnly && opt === "store" && left >= 1) store = bytesToString(argv[++j]!);
+    } else if (!readOnly && opt === "store" && left >= 1) store = argv.str(++j);
     else if (opt === "by" && left >= 1) {
-      sortBy = bytesToString(argv[++j]!);
+      sortBy = argv.str(++j);
       // A BY pattern without `*` (such as "nosort") means: do not sort.
       dontSort = !sortBy.includes("*");
-    } else if (opt === "get" && left >= 1) gets.push(bytesToString(argv[++j]!));
+    } else if (opt === "get" && left >= 1) gets.push(argv.str(++j));
     else throw SYNTAX_ERR;
   }
-  const value = c.db.lookupKeyRead(bytesToString(argv[1]!));
+  const value = c.db.lookupKeyRead(argv.str(1));
   if (value !== undefined && !(value instanceof ListValue) && !(value instanceof SetValue) && !(value instanceof SortedSet)) throw WRONGTYPE;
   // An unsorted set would come out in hash order; when stored, Redis sorts it by bytes.
   if (dontSort && value instanceof SetValue && store !== undefined) {

@@ -3,14 +3,15 @@
  * order in replies is its insertion order, which is Redis's order while a hash is a
  * listpack. HINCRBYFLOAT shares string.ts's long double arithmetic with INCRBYFLOAT.
  */
+import type { Argv } from "../resp/argv.ts";
 import {
   HASH_NOT_FLOAT, HASH_NOT_INTEGER, INCR_OVERFLOW, NOT_FLOAT, SYNTAX_ERR, VALUE_NAN_OR_INF, VALUE_OUT_OF_RANGE, valueOutOfRange, wrongArity,
 } from "../errors.ts";
-import { bytesToString, lowerAscii, parseInt64Big, stringToInt64 } from "../resp/bytes.ts";
+import { bytesToString, parseInt64Big, stringToInt64 } from "../resp/bytes.ts";
 import { parseLongDouble } from "../resp/long-double.ts";
 import type { Client } from "../server/connection.ts";
 import { HashValue } from "../store/hash.ts";
-import { parseIntArg } from "./args.ts";
+
 import { command } from "./command.ts";
 import { scanGeneric } from "./generic.ts";
 import { incrByFloat } from "./string.ts";
@@ -21,12 +22,12 @@ const INT64_MIN = -9223372036854775808n;
 const lookupHash = (c: Client, arg: Uint8Array) => c.db.readAs(bytesToString(arg), HashValue);
 
 /** HSET and HMSET: field/value pairs; replies come from the caller. Returns new fields. */
-function hsetGeneric(c: Client, argv: Uint8Array[]): number {
+function hsetGeneric(c: Client, argv: Argv): number {
   if (argv.length % 2 === 1) throw wrongArity(c.lastCommand);
-  const key = bytesToString(argv[1]!);
+  const key = argv.str(1);
   const hash = c.db.writeOrCreate(key, HashValue, () => new HashValue());
   let created = 0;
-  for (let i = 2; i < argv.length; i += 2) if (hash.set(bytesToString(argv[i]!), bytesToString(argv[i + 1]!))) created++;
+  for (let i = 2; i < argv.length; i += 2) if (hash.set(argv.str(i), argv.str(i + 1))) created++;
   c.db.modified(key, (argv.length - 2) / 2);
   return created;
 }
@@ -51,11 +52,11 @@ export const hsetnxCommand = command({
   name: "hsetnx", arity: 4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["hash"],
   summary: "Set the value of a hash field, only if the field does not exist", since: "2.0.0",
   handler(c, argv) {
-    const key = bytesToString(argv[1]!);
-    const field = bytesToString(argv[2]!);
+    const key = argv.str(1);
+    const field = argv.str(2);
     const hash = c.db.writeOrCreate(key, HashValue, () => new HashValue());
     if (hash.has(field)) return c.reply.integer(0);
-    hash.set(field, bytesToString(argv[3]!));
+    hash.set(field, argv.str(3));
     c.db.modified(key);
     c.reply.integer(1);
   },
@@ -65,7 +66,7 @@ export const hgetCommand = command({
   name: "hget", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"],
   summary: "Get the value of a hash field", since: "2.0.0",
   handler(c, argv) {
-    const value = lookupHash(c, argv[1]!)?.get(bytesToString(argv[2]!));
+    const value = lookupHash(c, argv.bytes(1))?.get(argv.str(2));
     if (value === undefined) c.reply.null();
     else c.reply.bulkString(value);
   },
@@ -75,10 +76,10 @@ export const hmgetCommand = command({
   name: "hmget", arity: -3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"],
   summary: "Get the values of all the given hash fields", since: "2.0.0", complexity: "O(N) where N is the number of fields being requested.",
   handler(c, argv) {
-    const hash = lookupHash(c, argv[1]!);
+    const hash = lookupHash(c, argv.bytes(1));
     c.reply.array(argv.length - 2);
     for (let i = 2; i < argv.length; i++) {
-      const value = hash?.get(bytesToString(argv[i]!));
+      const value = hash?.get(argv.str(i));
       if (value === undefined) c.reply.null();
       else c.reply.bulkString(value);
     }
@@ -92,8 +93,8 @@ const enum HashPart {
 }
 
 /** HGETALL, HKEYS, HVALS: HGETALL is a map in RESP3, the others arrays. */
-function hgetallGeneric(c: Client, argv: Uint8Array[], part: HashPart): void {
-  const hash = lookupHash(c, argv[1]!);
+function hgetallGeneric(c: Client, argv: Argv, part: HashPart): void {
+  const hash = lookupHash(c, argv.bytes(1));
   const size = hash?.size ?? 0;
   if (part === HashPart.Both) c.reply.map(size);
   else c.reply.array(size);
@@ -127,37 +128,37 @@ export const hvalsCommand = command({
 export const hdelCommand = command({
   name: "hdel", arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["hash"],
   summary: "Delete one or more hash fields", since: "2.0.0", complexity: "O(N) where N is the number of fields to be removed.",
-  handler: (c, argv) => c.reply.integer(c.db.removeMembers(bytesToString(argv[1]!), HashValue, argv.slice(2), (h, f) => h.delete(f))),
+  handler: (c, argv) => c.reply.integer(c.db.removeMembers(argv.str(1), HashValue, argv.views(2), (h, f) => h.delete(f))),
 });
 
 export const hexistsCommand = command({
   name: "hexists", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["hash"],
   summary: "Determine if a hash field exists", since: "2.0.0",
   handler(c, argv) {
-    c.reply.integer(lookupHash(c, argv[1]!)?.has(bytesToString(argv[2]!)) ? 1 : 0);
+    c.reply.integer(lookupHash(c, argv.bytes(1))?.has(argv.str(2)) ? 1 : 0);
   },
 });
 
 export const hlenCommand = command({
   name: "hlen", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["hash"],
   summary: "Get the number of fields in a hash", since: "2.0.0",
-  handler: (c, argv) => c.reply.integer(lookupHash(c, argv[1]!)?.size ?? 0),
+  handler: (c, argv) => c.reply.integer(lookupHash(c, argv.bytes(1))?.size ?? 0),
 });
 
 export const hstrlenCommand = command({
   name: "hstrlen", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["hash"],
   summary: "Get the length of the value of a hash field", since: "3.2.0",
-  handler: (c, argv) => c.reply.integer(lookupHash(c, argv[1]!)?.get(bytesToString(argv[2]!))?.length ?? 0),
+  handler: (c, argv) => c.reply.integer(lookupHash(c, argv.bytes(1))?.get(argv.str(2))?.length ?? 0),
 });
 
 export const hincrbyCommand = command({
   name: "hincrby", arity: 4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["hash"],
   summary: "Increment the integer value of a hash field by the given number", since: "2.0.0",
   handler(c, argv) {
-    parseIntArg(argv[3]!);
-    const incr = stringToInt64(bytesToString(argv[3]!))!;
-    const key = bytesToString(argv[1]!);
-    const field = bytesToString(argv[2]!);
+    argv.int(3);
+    const incr = stringToInt64(argv.str(3))!;
+    const key = argv.str(1);
+    const field = argv.str(2);
     const hash = c.db.writeOrCreate(key, HashValue, () => new HashValue());
     const old = hash.get(field);
     const value = old === undefined ? 0n : stringToInt64(old);
@@ -174,15 +175,15 @@ export const hincrbyfloatCommand = command({
   name: "hincrbyfloat", arity: 4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["hash"],
   summary: "Increment the float value of a hash field by the given amount", since: "2.6.0",
   handler(c, argv) {
-    const incr = parseLongDouble(bytesToString(argv[3]!));
+    const incr = parseLongDouble(argv.str(3));
     if (incr === undefined) throw NOT_FLOAT;
     if ("inf" in incr) throw VALUE_NAN_OR_INF;
-    const key = bytesToString(argv[1]!);
-    const field = bytesToString(argv[2]!);
+    const key = argv.str(1);
+    const field = argv.str(2);
     const hash = c.db.writeOrCreate(key, HashValue, () => new HashValue());
     const old = hash.get(field);
     if (old !== undefined && parseLongDouble(old) === undefined) throw HASH_NOT_FLOAT;
-    const result = incrByFloat(old, argv[3]!);
+    const result = incrByFloat(old, argv.bytes(3));
     hash.set(field, result);
     c.db.modified(key);
     c.reply.bulkString(result);
@@ -198,18 +199,18 @@ export const hrandfieldCommand = command({
   summary: "Get one or multiple random fields from a hash", since: "6.2.0", complexity: "O(N) where N is the number of fields returned",
   handler(c, argv) {
     if (argv.length === 2) {
-      const hash = lookupHash(c, argv[1]!);
+      const hash = lookupHash(c, argv.bytes(1));
       if (hash === undefined) return c.reply.null();
       const flat = hash.toFlatArray();
       return c.reply.bulkString(flat[2 * Math.floor(Math.random() * hash.size)]!);
     }
-    const count = parseIntArg(argv[2]!);
+    const count = argv.int(2);
     // The count must be within +-LONG_MAX; only INT64_MIN itself is outside.
-    if (parseInt64Big(argv[2]!) === INT64_MIN) throw valueOutOfRange("-9223372036854775807", "9223372036854775807");
-    if (argv.length > 4 || (argv.length === 4 && lowerAscii(argv[3]!) !== "withvalues")) throw SYNTAX_ERR;
+    if (parseInt64Big(argv.bytes(2)) === INT64_MIN) throw valueOutOfRange("-9223372036854775807", "9223372036854775807");
+    if (argv.length > 4 || (argv.length === 4 && argv.keyword(3) !== "withvalues")) throw SYNTAX_ERR;
     const withValues = argv.length === 4;
     if (withValues && Math.abs(count) > 4611686018427387903) throw VALUE_OUT_OF_RANGE;
-    const hash = lookupHash(c, argv[1]!);
+    const hash = lookupHash(c, argv.bytes(1));
     if (hash === undefined || count === 0) return c.reply.array(0);
     const flat = hash.toFlatArray();
     const size = hash.size;
@@ -243,7 +244,7 @@ export const hscanCommand = command({
   summary: "Incrementally iterate hash fields and associated values", since: "2.8.0",
   complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
   handler(c, argv) {
-    const hash = lookupHash(c, argv[1]!) ?? new HashValue();
+    const hash = lookupHash(c, argv.bytes(1)) ?? new HashValue();
     scanGeneric(c, argv, 2, hash.scanTarget, () => hash.fields(), (field) => {
       const value = hash.get(field);
       return value === undefined ? undefined : [field, value];

@@ -32,7 +32,7 @@ export const pfaddCommand = command({
   name: "pfadd", arity: -2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["hyperloglog"],
   summary: "Adds the specified elements to the specified HyperLogLog.", since: "2.8.9", complexity: "O(1) to add every element.",
   handler(c, argv) {
-    const key = bytesToString(argv[1]!);
+    const key = argv.str(1);
     let hll = lookupHll(c, key, true);
     let updated = 0;
     if (hll === undefined) {
@@ -40,7 +40,7 @@ export const pfaddCommand = command({
       updated++;
     }
     for (let i = 2; i < argv.length; i++) {
-      const [index, count] = patternOf(argv[i]!);
+      const [index, count] = patternOf(argv.bytes(i));
       const result = setRegister(hll, index, count);
       if (result === undefined) throw INVALID_HLL;
       hll = result[0];
@@ -76,8 +76,8 @@ export const pfcountCommand = command({
   summary: "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).", since: "2.8.9",
   complexity: "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.",
   handler(c, argv) {
-    if (argv.length > 2) return c.reply.integer(estimate(mergedRegisters(c, argv.slice(1))[0]));
-    const key = bytesToString(argv[1]!);
+    if (argv.length > 2) return c.reply.integer(estimate(mergedRegisters(c, argv.views(1))[0]));
+    const key = argv.str(1);
     const hll = lookupHll(c, key, false);
     if (hll === undefined) return c.reply.integer(0);
     const cached = cachedCount(hll);
@@ -100,8 +100,8 @@ export const pfmergeCommand = command({
   categories: ["hyperloglog"],
   summary: "Merge N different HyperLogLogs into a single one.", since: "2.8.9", complexity: "O(N) to merge N HyperLogLogs, but with high constant times.",
   handler(c, argv) {
-    const [max, anyDense] = mergedRegisters(c, argv.slice(1));
-    const key = bytesToString(argv[1]!);
+    const [max, anyDense] = mergedRegisters(c, argv.views(1));
+    const key = argv.str(1);
     let hll = lookupHll(c, key, true) ?? createHll();
     if (anyDense) {
       const dense = ensureDense(hll);

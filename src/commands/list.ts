@@ -4,23 +4,24 @@
  * Redis's rules exactly (negative indexes count from the tail). The deque itself is
  * src/store/list.ts; these handlers never reach into it beyond its methods.
  */
+import type { Argv } from "../resp/argv.ts";
 import {
   INDEX_OUT_OF_RANGE, LPOS_COUNT_NEGATIVE, LPOS_MAXLEN_NEGATIVE, LPOS_RANK_ZERO, MUST_BE_POSITIVE,
   NO_SUCH_KEY, NUMKEYS_POSITIVE, COUNT_POSITIVE, SYNTAX_ERR, WRONGTYPE, wrongArity,
 } from "../errors.ts";
-import { bytesToString, lowerAscii } from "../resp/bytes.ts";
+import { bytesToString } from "../resp/bytes.ts";
 import type { Client } from "../server/connection.ts";
 import { ListValue } from "../store/list.ts";
-import { ArgCursor, parseIntArg, parseListEnd, parseRangeArg } from "./args.ts";
+import { ArgCursor, parseListEnd, parseRangeArg } from "./args.ts";
 import { type CommandSpec, command } from "./command.ts";
 
 /** LPUSH, RPUSH, LPUSHX, RPUSHX: `onlyIfExists` for the X forms. Replies the new length. */
-function pushGeneric(c: Client, argv: Uint8Array[], head: boolean, onlyIfExists: boolean): void {
-  const key = bytesToString(argv[1]!);
+function pushGeneric(c: Client, argv: Argv, head: boolean, onlyIfExists: boolean): void {
+  const key = argv.str(1);
   const list = onlyIfExists ? c.db.writeAs(key, ListValue) : c.db.writeOrCreate(key, ListValue, () => new ListValue());
   if (list === undefined) return c.reply.integer(0);
   for (let i = 2; i < argv.length; i++) {
-    const value = bytesToString(argv[i]!);
+    const value = argv.str(i);
     if (head) list.pushHead(value);
     else list.pushTail(value);
   }
@@ -63,11 +64,11 @@ export function popElements(c: Client, key: string, list: ListValue, head: boole
 }
 
 /** LPOP and RPOP, with the optional count that turns the reply into an array. */
-function popGeneric(c: Client, argv: Uint8Array[], head: boolean): void {
+function popGeneric(c: Client, argv: Argv, head: boolean): void {
   if (argv.length > 3) throw wrongArity(c.lastCommand);
   const hasCount = argv.length === 3;
-  const count = hasCount ? parseRangeArg(argv[2]!, 0, MUST_BE_POSITIVE) : 1;
-  const key = bytesToString(argv[1]!);
+  const count = hasCount ? parseRangeArg(argv.bytes(2), 0, MUST_BE_POSITIVE) : 1;
+  const key = argv.str(1);
   const list = c.db.writeAs(key, ListValue);
   if (list === undefined) return hasCount ? c.reply.nullArray() : c.reply.null();
   if (hasCount && count === 0) return c.reply.array(0);
@@ -95,7 +96,7 @@ export const llenCommand = command({
   name: "llen", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["list"],
   summary: "Get the length of a list", since: "1.0.0",
   handler(c, argv) {
-    c.reply.integer(c.db.readAs(bytesToString(argv[1]!), ListValue)?.length ?? 0);
+    c.reply.integer(c.db.readAs(argv.str(1), ListValue)?.length ?? 0);
   },
 });
 
@@ -117,9 +118,9 @@ export const lrangeCommand = command({
   summary: "Get a range of elements from a list", since: "1.0.0",
   complexity: "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.",
   handler(c, argv) {
-    const start = parseIntArg(argv[2]!);
-    const end = parseIntArg(argv[3]!);
-    const list = c.db.readAs(bytesToString(argv[1]!), ListValue);
+    const start = argv.int(2);
+    const end = argv.int(3);
+    const list = c.db.readAs(argv.str(1), ListValue);
     const range = list === undefined ? undefined : clampRange(start, end, list.length);
     if (range === undefined) return c.reply.array(0);
     c.reply.array(range[1] - range[0] + 1);
@@ -138,9 +139,9 @@ export const lindexCommand = command({
   summary: "Get an element from a list by its index", since: "1.0.0",
   complexity: "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).",
   handler(c, argv) {
-    const list = c.db.readAs(bytesToString(argv[1]!), ListValue);
+    const list = c.db.readAs(argv.str(1), ListValue);
     if (list === undefined) return c.reply.null();
-    const i = listIndex(list, parseIntArg(argv[2]!));
+    const i = listIndex(list, argv.int(2));
     if (i === -1) c.reply.null();
     else c.reply.bulkString(list!.at(i));
   },
@@ -151,12 +152,12 @@ export const lsetCommand = command({
   summary: "Set the value of an element in a list by its index", since: "1.0.0",
   complexity: "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).",
   handler(c, argv) {
-    const key = bytesToString(argv[1]!);
+    const key = argv.str(1);
     const list = c.db.writeAs(key, ListValue);
     if (list === undefined) throw NO_SUCH_KEY;
-    const i = listIndex(list, parseIntArg(argv[2]!));
+    const i = listIndex(list, argv.int(2));
     if (i === -1) throw INDEX_OUT_OF_RANGE;
-    list.set(i, bytesToString(argv[3]!));
+    list.set(i, argv.str(3));
     c.db.modified(key);
     c.reply.ok();
   },
@@ -167,15 +168,15 @@ export const linsertCommand = command({
   summary: "Insert an element before or after another element in a list", since: "2.2.0",
   complexity: "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).",
   handler(c, argv) {
-    const where = lowerAscii(argv[2]!);
+    const where = argv.keyword(2);
     if (where !== "before" && where !== "after") throw SYNTAX_ERR;
-    const key = bytesToString(argv[1]!);
+    const key = argv.str(1);
     const list = c.db.writeAs(key, ListValue);
     if (list === undefined) return c.reply.integer(0);
-    const pivot = bytesToString(argv[3]!);
+    const pivot = argv.str(3);
     for (let i = 0; i < list.length; i++) {
       if (list.at(i) !== pivot) continue;
-      list.insert(where === "after" ? i + 1 : i, bytesToString(argv[4]!));
+      list.insert(where === "after" ? i + 1 : i, argv.str(4));
       c.db.modified(key);
       return c.reply.integer(list.length);
     }
@@ -187,11 +188,11 @@ export const lremCommand = command({
   name: "lrem", arity: 4, flags: ["write"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["list"],
   summary: "Remove elements from a list", since: "1.0.0", complexity: "O(N+M) where N is the length of the list and M is the number of elements removed.",
   handler(c, argv) {
-    const count = parseIntArg(argv[2]!);
-    const key = bytesToString(argv[1]!);
+    const count = argv.int(2);
+    const key = argv.str(1);
     const list = c.db.writeAs(key, ListValue);
     if (list === undefined) return c.reply.integer(0);
-    const element = bytesToString(argv[3]!);
+    const element = argv.str(3);
     let removed: number;
     if (count >= 0) {
       let left = count === 0 ? Infinity : count;
@@ -211,9 +212,9 @@ export const ltrimCommand = command({
   name: "ltrim", arity: 4, flags: ["write"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["list"],
   summary: "Trim a list to the specified range", since: "1.0.0", complexity: "O(N) where N is the number of elements to be removed by the operation.",
   handler(c, argv) {
-    const start = parseIntArg(argv[2]!);
-    const end = parseIntArg(argv[3]!);
-    const key = bytesToString(argv[1]!);
+    const start = argv.int(2);
+    const end = argv.int(3);
+    const key = argv.str(1);
     const list = c.db.writeAs(key, ListValue);
     if (list === undefined) return c.reply.ok();
     const before = list.length;
@@ -245,9 +246,9 @@ export const lposCommand = command({
         maxlen = parseRangeArg(args.next(), 0, LPOS_MAXLEN_NEGATIVE);
       } else throw SYNTAX_ERR;
     }
-    const list = c.db.readAs(bytesToString(argv[1]!), ListValue);
+    const list = c.db.readAs(argv.str(1), ListValue);
     if (list === undefined) return count !== -1 ? c.reply.array(0) : c.reply.null();
-    const element = bytesToString(argv[2]!);
+    const element = argv.str(2);
     const fromTail = rank < 0;
     const skip = Math.abs(rank) - 1;
     const found: number[] = [];
@@ -293,27 +294,27 @@ export const lmoveCommand = command({
   name: "lmove", arity: 5, flags: ["write", "denyoom"], keys: { first: 1, last: 2, step: 1 }, keySpecs: moveKeySpecs, categories: ["list"],
   summary: "Pop an element from a list, push it to another list and return it", since: "6.2.0",
   handler(c, argv) {
-    const fromHead = parseListEnd(argv[3]!);
-    const toHead = parseListEnd(argv[4]!);
-    lmoveGeneric(c, argv[1]!, argv[2]!, fromHead, toHead);
+    const fromHead = parseListEnd(argv.bytes(3));
+    const toHead = parseListEnd(argv.bytes(4));
+    lmoveGeneric(c, argv.bytes(1), argv.bytes(2), fromHead, toHead);
   },
 });
 
 export const rpoplpushCommand = command({
   name: "rpoplpush", arity: 3, flags: ["write", "denyoom"], keys: { first: 1, last: 2, step: 1 }, keySpecs: moveKeySpecs, categories: ["list"],
   summary: "Remove the last element in a list, prepend it to another list and return it", since: "1.2.0",
-  handler: (c, argv) => lmoveGeneric(c, argv[1]!, argv[2]!, false, true),
+  handler: (c, argv) => lmoveGeneric(c, argv.bytes(1), argv.bytes(2), false, true),
 });
 
 /**
  * The arguments of LMPOP (and BLMPOP later) from `numkeysAt`: numkeys, the keys, LEFT or
  * RIGHT, and an optional COUNT, checked in Redis's order.
  */
-export function parseMpopArgs(argv: Uint8Array[], numkeysAt: number, parseEnd: (arg: Uint8Array) => boolean): { keys: Uint8Array[]; head: boolean; count: number } {
-  const numkeys = parseRangeArg(argv[numkeysAt]!, 1, NUMKEYS_POSITIVE);
+export function parseMpopArgs(argv: Argv, numkeysAt: number, parseEnd: (arg: Uint8Array) => boolean): { keys: Uint8Array[]; head: boolean; count: number } {
+  const numkeys = parseRangeArg(argv.bytes(numkeysAt), 1, NUMKEYS_POSITIVE);
   const whereAt = numkeysAt + numkeys + 1;
   if (whereAt >= argv.length) throw SYNTAX_ERR;
-  const head = parseEnd(argv[whereAt]!);
+  const head = parseEnd(argv.bytes(whereAt));
   let count = -1;
   const args = new ArgCursor(argv, whereAt + 1);
   while (args.hasNext()) {
@@ -321,7 +322,7 @@ export function parseMpopArgs(argv: Uint8Array[], numkeysAt: number, parseEnd: (
     if (count === -1 && opt === "count" && args.hasNext()) count = parseRangeArg(args.next(), 1, COUNT_POSITIVE);
     else throw SYNTAX_ERR;
   }
-  return { keys: argv.slice(numkeysAt + 1, whereAt), head, count: count === -1 ? 1 : count };
+  return { keys: argv.views(numkeysAt + 1, whereAt), head, count: count === -1 ? 1 : count };
 }
 
 export const lmpopCommand = command({

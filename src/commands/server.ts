@@ -3,6 +3,7 @@
  * SWAPDB, TIME, LASTSAVE, SHUTDOWN and COMMAND. INFO's field names are Redis's, so that
  * monitoring tools that parse INFO keep working; COMMAND describes the one command table.
  */
+import type { Argv } from "../resp/argv.ts";
 import { PARAMS, findParam, normalize } from "../config.ts";
 import {
   DB_OUT_OF_RANGE,
@@ -36,7 +37,7 @@ export const configCommand = command({
         // spelled it, a glob pattern answers with the parameters' own names (as Redis does).
         const matched = new Map<string, string>();
         for (let i = 2; i < argv.length; i++) {
-          const asked = bytesToString(argv[i]!);
+          const asked = argv.str(i);
           if (!/[*?[]/.test(asked)) {
             const p = findParam(asked);
             if (p && !matched.has(p.name)) matched.set(p.name, asked);
@@ -62,12 +63,12 @@ export const configCommand = command({
         // All or nothing, as in Redis 7: validate every pair before applying any.
         const updates: Array<[string, string]> = [];
         for (let i = 2; i < argv.length; i += 2) {
-          const name = bytesToString(argv[i]!);
+          const name = argv.str(i);
           const param = findParam(name);
           if (!param) throw configUnknownOption(name);
           if (updates.some(([n]) => n === param.name)) throw configSetError(name, "duplicate parameter");
           if (!param.mutable) throw configSetError(name, "can't set immutable config");
-          const result = normalize(param, bytesToString(argv[i + 1]!));
+          const result = normalize(param, argv.str(i + 1));
           if ("error" in result) throw configSetError(name, result.error);
           updates.push([param.name, result.value]);
         }
@@ -108,10 +109,10 @@ export const dbsizeCommand = command({
 });
 
 /** FLUSHDB and FLUSHALL take an optional ASYNC or SYNC; both free memory the same way here. */
-function parseFlushMode(argv: Uint8Array[]): void {
+function parseFlushMode(argv: Argv): void {
   if (argv.length > 2) throw SYNTAX_ERR;
   if (argv.length === 2) {
-    const mode = lowerAscii(argv[1]!);
+    const mode = argv.keyword(1);
     if (mode !== "async" && mode !== "sync") throw SYNTAX_ERR;
   }
 }
@@ -143,9 +144,9 @@ export const swapdbCommand = command({
   summary: "Swaps two Redis databases", since: "4.0.0",
   complexity: "O(N) where N is the count of clients watching or blocking on keys from both databases.",
   handler(c, argv) {
-    const a = parseInt64(argv[1]!);
+    const a = parseInt64(argv.bytes(1));
     if (a === undefined) throw INVALID_FIRST_DB_INDEX;
-    const b = parseInt64(argv[2]!);
+    const b = parseInt64(argv.bytes(2));
     if (b === undefined) throw INVALID_SECOND_DB_INDEX;
     const dbs = c.server.keyspace.dbs;
     if (a < 0 || a >= dbs.length || b < 0 || b >= dbs.length) throw DB_OUT_OF_RANGE;
@@ -180,7 +181,7 @@ export const shutdownCommand = command({
     let nosave = false;
     let abort = false;
     for (let i = 1; i < argv.length; i++) {
-      const opt = lowerAscii(argv[i]!);
+      const opt = argv.keyword(i);
       if (opt === "save") save = true;
       else if (opt === "nosave") nosave = true;
       else if (opt === "abort") abort = true;
@@ -238,7 +239,7 @@ export const replconfCommand = command({
   handler(c, argv) {
     if (argv.length % 2 === 0) throw SYNTAX_ERR;
     for (let i = 1; i < argv.length; i += 2) {
-      const option = lowerAscii(argv[i]!);
+      const option = argv.keyword(i);
       if (option === "getack") {
         // Only a master may ask; Redis answers nothing at all, even to anyone else.
         c.masterLink?.sendAck();
@@ -246,7 +247,7 @@ export const replconfCommand = command({
       }
       if (option === "ack") return; // From replicas, which KVIS does not serve yet; no reply, as in Redis.
       if (option !== "listening-port" && option !== "ip-address" && option !== "capa") {
-        throw new ReplyError(`ERR Unrecognized REPLCONF option: ${bytesToString(argv[i]!)}`);
+        throw new ReplyError(`ERR Unrecognized REPLCONF option: ${argv.str(i)}`);
       }
     }
     c.reply.ok();
@@ -258,7 +259,7 @@ export const infoCommand = command({
   summary: "Get information and statistics about the server", since: "1.0.0",
   complexity: "O(1)",
   handler(c, argv) {
-    const wanted = argv.slice(1).map(lowerAscii);
+    const wanted = argv.views(1).map(lowerAscii);
     c.reply.verbatim(buildInfo(c.server, wanted));
   },
 });
@@ -622,7 +623,7 @@ export const commandCommand = command({
       summary: "Get array of specific Redis command details, or all when no argument is given.", since: "2.8.13",
       complexity: "O(N) where N is the number of commands to look up",
       handler(c, argv) {
-        const targets = argv.length === 2 ? allCommands() : argv.slice(2).map((a) => findCommand(bytesToString(a)));
+        const targets = argv.length === 2 ? allCommands() : argv.views(2).map((a) => findCommand(bytesToString(a)));
         c.reply.array(targets.length);
         for (const cmd of targets) {
           // Redis answers a null bulk (not a null array) for an unknown name.
@@ -639,7 +640,7 @@ export const commandCommand = command({
         const targets =
           argv.length === 2
             ? allCommands()
-            : argv.slice(2).map((a) => findCommand(bytesToString(a))).filter((x): x is Command => x !== undefined);
+            : argv.views(2).map((a) => findCommand(bytesToString(a))).filter((x): x is Command => x !== undefined);
         c.reply.map(targets.length);
         for (const cmd of targets) {
           c.reply.bulkString(cmd.name);

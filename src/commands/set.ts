@@ -8,7 +8,7 @@ import { LIMIT_NEGATIVE, MUST_BE_POSITIVE, NUMKEYS_POSITIVE, SYNTAX_ERR, TOO_MAN
 import { bytesToString, isInt64String, parseInt64Big } from "../resp/bytes.ts";
 import type { Client } from "../server/connection.ts";
 import { SetValue } from "../store/set.ts";
-import { ArgCursor, parseIntArg, parseRangeArg } from "./args.ts";
+import { ArgCursor, parseRangeArg } from "./args.ts";
 import { type CommandFlag, command } from "./command.ts";
 import { scanGeneric } from "./generic.ts";
 
@@ -28,11 +28,11 @@ export const saddCommand = command({
   summary: "Add one or more members to a set", since: "1.0.0",
   complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
   handler(c, argv) {
-    const key = bytesToString(argv[1]!);
-    const first = bytesToString(argv[2]!);
+    const key = argv.str(1);
+    const first = argv.str(2);
     const set = c.db.writeOrCreate(key, SetValue, () => newSet(first));
     let added = 0;
-    for (let i = 2; i < argv.length; i++) if (addMember(set, i === 2 ? first : bytesToString(argv[i]!))) added++;
+    for (let i = 2; i < argv.length; i++) if (addMember(set, i === 2 ? first : argv.str(i))) added++;
     if (added > 0) c.db.modified(key, added);
     c.reply.integer(added);
   },
@@ -41,13 +41,13 @@ export const saddCommand = command({
 export const sremCommand = command({
   name: "srem", arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["set"],
   summary: "Remove one or more members from a set", since: "1.0.0", complexity: "O(N) where N is the number of members to be removed.",
-  handler: (c, argv) => c.reply.integer(c.db.removeMembers(bytesToString(argv[1]!), SetValue, argv.slice(2), (s, m) => s.delete(m))),
+  handler: (c, argv) => c.reply.integer(c.db.removeMembers(argv.str(1), SetValue, argv.views(2), (s, m) => s.delete(m))),
 });
 
 export const sismemberCommand = command({
   name: "sismember", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["set"],
   summary: "Determine if a given value is a member of a set", since: "1.0.0",
-  handler: (c, argv) => c.reply.integer(lookupSet(c, argv[1]!)?.has(bytesToString(argv[2]!)) ? 1 : 0),
+  handler: (c, argv) => c.reply.integer(lookupSet(c, argv.bytes(1))?.has(argv.str(2)) ? 1 : 0),
 });
 
 export const smismemberCommand = command({
@@ -55,9 +55,9 @@ export const smismemberCommand = command({
   summary: "Returns the membership associated with the given elements for a set", since: "6.2.0",
   complexity: "O(N) where N is the number of elements being checked for membership",
   handler(c, argv) {
-    const set = lookupSet(c, argv[1]!);
+    const set = lookupSet(c, argv.bytes(1));
     c.reply.array(argv.length - 2);
-    for (let i = 2; i < argv.length; i++) c.reply.integer(set?.has(bytesToString(argv[i]!)) ? 1 : 0);
+    for (let i = 2; i < argv.length; i++) c.reply.integer(set?.has(argv.str(i)) ? 1 : 0);
   },
 });
 
@@ -70,13 +70,13 @@ function replySet(c: Client, members: readonly string[]): void {
 export const smembersCommand = command({
   name: "smembers", arity: 2, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["set"], tips: ["nondeterministic_output_order"],
   summary: "Get all the members in a set", since: "1.0.0", complexity: "O(N) where N is the set cardinality.",
-  handler: (c, argv) => replySet(c, lookupSet(c, argv[1]!)?.toArray() ?? []),
+  handler: (c, argv) => replySet(c, lookupSet(c, argv.bytes(1))?.toArray() ?? []),
 });
 
 export const scardCommand = command({
   name: "scard", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["set"],
   summary: "Get the number of members in a set", since: "1.0.0",
-  handler: (c, argv) => c.reply.integer(lookupSet(c, argv[1]!)?.size ?? 0),
+  handler: (c, argv) => c.reply.integer(lookupSet(c, argv.bytes(1))?.size ?? 0),
 });
 
 export const spopCommand = command({
@@ -85,7 +85,7 @@ export const spopCommand = command({
   complexity: "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.",
   handler(c, argv) {
     if (argv.length > 3) throw SYNTAX_ERR;
-    const key = bytesToString(argv[1]!);
+    const key = argv.str(1);
     if (argv.length === 2) {
       const set = c.db.writeAs(key, SetValue);
       if (set === undefined) return c.reply.null();
@@ -93,7 +93,7 @@ export const spopCommand = command({
       c.db.modified(key);
       return c.reply.bulkString(member);
     }
-    const count = parseRangeArg(argv[2]!, 0, MUST_BE_POSITIVE);
+    const count = parseRangeArg(argv.bytes(2), 0, MUST_BE_POSITIVE);
     const set = c.db.writeAs(key, SetValue);
     if (set === undefined || count === 0) return replySet(c, []);
     // Asking for the whole set returns it in its own order and deletes the key.
@@ -115,13 +115,13 @@ export const srandmemberCommand = command({
   handler(c, argv) {
     if (argv.length > 3) throw SYNTAX_ERR;
     if (argv.length === 2) {
-      const set = lookupSet(c, argv[1]!);
+      const set = lookupSet(c, argv.bytes(1));
       if (set === undefined) return c.reply.null();
       return c.reply.bulkString(set.random());
     }
-    const count = parseIntArg(argv[2]!);
-    if (parseInt64Big(argv[2]!) === -9223372036854775808n) throw valueOutOfRange("-9223372036854775807", "9223372036854775807");
-    const set = lookupSet(c, argv[1]!);
+    const count = argv.int(2);
+    if (parseInt64Big(argv.bytes(2)) === -9223372036854775808n) throw valueOutOfRange("-9223372036854775807", "9223372036854775807");
+    const set = lookupSet(c, argv.bytes(1));
     if (set === undefined || count === 0) return c.reply.array(0);
     if (count < 0) {
       c.reply.array(-count);
@@ -145,9 +145,9 @@ export const smoveCommand = command({
   categories: ["set"],
   summary: "Move a member from one set to another", since: "1.0.0",
   handler(c, argv) {
-    const from = bytesToString(argv[1]!);
-    const to = bytesToString(argv[2]!);
-    const member = bytesToString(argv[3]!);
+    const from = argv.str(1);
+    const to = argv.str(2);
+    const member = argv.str(3);
     const source = c.db.lookupKeyWrite(from);
     const dest = c.db.lookupKeyWrite(to);
     if (source === undefined) return c.reply.integer(0);
@@ -224,7 +224,7 @@ export const sinterCommand = command({
   ...algebraSpec, name: "sinter", summary: "Intersect multiple sets", since: "1.0.0",
   complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
   handler(c, argv) {
-    replySet(c, intersect(lookupSets(c, argv.slice(1), false)).toArray());
+    replySet(c, intersect(lookupSets(c, argv.views(1), false)).toArray());
   },
 });
 
@@ -232,7 +232,7 @@ export const sinterstoreCommand = command({
   ...storeSpec(["RW", "update"]), name: "sinterstore", summary: "Intersect multiple sets and store the resulting set in a key", since: "1.0.0",
   complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
   handler(c, argv) {
-    storeSet(c, argv[1]!, intersect(lookupSets(c, argv.slice(2), true)));
+    storeSet(c, argv.bytes(1), intersect(lookupSets(c, argv.views(2), true)));
   },
 });
 
@@ -242,7 +242,7 @@ export const sintercardCommand = command({
   summary: "Intersect multiple sets and return the cardinality of the result", since: "7.0.0",
   complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
   handler(c, argv) {
-    const numkeys = parseRangeArg(argv[1]!, 1, NUMKEYS_POSITIVE);
+    const numkeys = parseRangeArg(argv.bytes(1), 1, NUMKEYS_POSITIVE);
     if (numkeys > argv.length - 2) throw TOO_MANY_NUMKEYS;
     let limit = 0;
     const args = new ArgCursor(argv, 2 + numkeys);
@@ -250,30 +250,30 @@ export const sintercardCommand = command({
       if (args.nextKeyword() === "limit" && args.hasNext()) limit = parseRangeArg(args.next(), 0, LIMIT_NEGATIVE);
       else throw SYNTAX_ERR;
     }
-    c.reply.integer(intersect(lookupSets(c, argv.slice(2, 2 + numkeys), false), limit).size);
+    c.reply.integer(intersect(lookupSets(c, argv.views(2, 2 + numkeys), false), limit).size);
   },
 });
 
 export const sunionCommand = command({
   ...algebraSpec, name: "sunion", summary: "Add multiple sets", since: "1.0.0", complexity: "O(N) where N is the total number of elements in all given sets.",
-  handler: (c, argv) => replySet(c, unionOrDiff(lookupSets(c, argv.slice(1), false), SetOp.Union).toArray()),
+  handler: (c, argv) => replySet(c, unionOrDiff(lookupSets(c, argv.views(1), false), SetOp.Union).toArray()),
 });
 
 export const sunionstoreCommand = command({
   ...storeSpec(["OW", "update"]), name: "sunionstore", summary: "Add multiple sets and store the resulting set in a key", since: "1.0.0",
   complexity: "O(N) where N is the total number of elements in all given sets.",
-  handler: (c, argv) => storeSet(c, argv[1]!, unionOrDiff(lookupSets(c, argv.slice(2), true), SetOp.Union)),
+  handler: (c, argv) => storeSet(c, argv.bytes(1), unionOrDiff(lookupSets(c, argv.views(2), true), SetOp.Union)),
 });
 
 export const sdiffCommand = command({
   ...algebraSpec, name: "sdiff", summary: "Subtract multiple sets", since: "1.0.0", complexity: "O(N) where N is the total number of elements in all given sets.",
-  handler: (c, argv) => replySet(c, unionOrDiff(lookupSets(c, argv.slice(1), false), SetOp.Diff).toArray()),
+  handler: (c, argv) => replySet(c, unionOrDiff(lookupSets(c, argv.views(1), false), SetOp.Diff).toArray()),
 });
 
 export const sdiffstoreCommand = command({
   ...storeSpec(["OW", "update"]), name: "sdiffstore", summary: "Subtract multiple sets and store the resulting set in a key", since: "1.0.0",
   complexity: "O(N) where N is the total number of elements in all given sets.",
-  handler: (c, argv) => storeSet(c, argv[1]!, unionOrDiff(lookupSets(c, argv.slice(2), true), SetOp.Diff)),
+  handler: (c, argv) => storeSet(c, argv.bytes(1), unionOrDiff(lookupSets(c, argv.views(2), true), SetOp.Diff)),
 });
 
 export const sscanCommand = command({
@@ -281,7 +281,7 @@ export const sscanCommand = command({
   summary: "Incrementally iterate Set elements", since: "2.8.0",
   complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
   handler(c, argv) {
-    const set = lookupSet(c, argv[1]!) ?? new SetValue(false);
+    const set = lookupSet(c, argv.bytes(1)) ?? new SetValue(false);
     scanGeneric(c, argv, 2, set.scanTarget, () => set.toArray(), (m) => (set.has(m) ? [m] : undefined), false);
   },
 });

@@ -6,6 +6,7 @@
  * share zsetOpGeneric, as in Redis's t_zset.c. Scores are doubles with Redis's parsing
  * and printing rules (see bytes.ts).
  */
+import type { Argv } from "../resp/argv.ts";
 import {
   LIMIT_NEEDS_BY, LIMIT_NEGATIVE, MIN_MAX_NOT_FLOAT, MIN_MAX_NOT_LEX, MUST_BE_POSITIVE, NOT_FLOAT,
   SYNTAX_ERR, WEIGHT_NOT_FLOAT, WITHSCORES_BYLEX, WRONGTYPE, ZADD_GT_LT_NX,
@@ -72,10 +73,10 @@ const enum ZaddFlag {
  * the set untouched. Replies the number added (or changed with CH), or the new score with
  * INCR (null when NX/XX/GT/LT skipped it).
  */
-function zaddGeneric(c: Client, argv: Uint8Array[], flags: ZaddFlag): void {
+function zaddGeneric(c: Client, argv: Argv, flags: ZaddFlag): void {
   let at = 2;
   for (; at < argv.length; at++) {
-    const opt = lowerAscii(argv[at]!);
+    const opt = argv.keyword(at);
     if (opt === "nx") flags |= ZaddFlag.NX;
     else if (opt === "xx") flags |= ZaddFlag.XX;
     else if (opt === "ch") flags |= ZaddFlag.CH;
@@ -90,9 +91,9 @@ function zaddGeneric(c: Client, argv: Uint8Array[], flags: ZaddFlag): void {
   if ((flags & ZaddFlag.NX && flags & (ZaddFlag.GT | ZaddFlag.LT)) || (flags & ZaddFlag.GT && flags & ZaddFlag.LT)) throw ZADD_GT_LT_NX;
   if (flags & ZaddFlag.INCR && pairs > 2) throw ZADD_INCR_PAIRS;
   const scores: number[] = [];
-  for (let i = at; i < argv.length; i += 2) scores.push(parseScore(argv[i]!));
+  for (let i = at; i < argv.length; i += 2) scores.push(parseScore(argv.bytes(i)));
 
-  const key = bytesToString(argv[1]!);
+  const key = argv.str(1);
   const incr = (flags & ZaddFlag.INCR) !== 0;
   const existing = c.db.writeAs(key, SortedSet);
   if (existing === undefined && flags & ZaddFlag.XX) return incr ? c.reply.null() : c.reply.integer(0);
@@ -103,7 +104,7 @@ function zaddGeneric(c: Client, argv: Uint8Array[], flags: ZaddFlag): void {
   let score = 0;
   for (let i = 0; i < scores.length; i++) {
     score = scores[i]!;
-    const member = bytesToString(argv[at + 2 * i + 1]!);
+    const member = argv.str(at + 2 * i + 1);
     const current = zset.score(member);
     if (current !== undefined) {
       if (flags & ZaddFlag.NX) continue;
@@ -149,14 +150,14 @@ export const zremCommand = command({
   name: "zrem", arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["sortedset"],
   summary: "Remove one or more members from a sorted set", since: "1.2.0",
   complexity: "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.",
-  handler: (c, argv) => c.reply.integer(c.db.removeMembers(bytesToString(argv[1]!), SortedSet, argv.slice(2), (z, m) => z.delete(m))),
+  handler: (c, argv) => c.reply.integer(c.db.removeMembers(argv.str(1), SortedSet, argv.views(2), (z, m) => z.delete(m))),
 });
 
 export const zscoreCommand = command({
   name: "zscore", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"],
   summary: "Get the score associated with the given member in a sorted set", since: "1.2.0",
   handler(c, argv) {
-    const score = lookupZset(c, argv[1]!)?.score(bytesToString(argv[2]!));
+    const score = lookupZset(c, argv.bytes(1))?.score(argv.str(2));
     if (score === undefined) c.reply.null();
     else c.reply.double(score);
   },
@@ -167,10 +168,10 @@ export const zmscoreCommand = command({
   summary: "Get the score associated with the given members in a sorted set", since: "6.2.0",
   complexity: "O(N) where N is the number of members being requested.",
   handler(c, argv) {
-    const zset = lookupZset(c, argv[1]!);
+    const zset = lookupZset(c, argv.bytes(1));
     c.reply.array(argv.length - 2);
     for (let i = 2; i < argv.length; i++) {
-      const score = zset?.score(bytesToString(argv[i]!));
+      const score = zset?.score(argv.str(i));
       if (score === undefined) c.reply.null();
       else c.reply.double(score);
     }
@@ -180,7 +181,7 @@ export const zmscoreCommand = command({
 export const zcardCommand = command({
   name: "zcard", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["sortedset"],
   summary: "Get the number of members in a sorted set", since: "1.2.0",
-  handler: (c, argv) => c.reply.integer(lookupZset(c, argv[1]!)?.size ?? 0),
+  handler: (c, argv) => c.reply.integer(lookupZset(c, argv.bytes(1))?.size ?? 0),
 });
 
 export const zcountCommand = command({
@@ -188,8 +189,8 @@ export const zcountCommand = command({
   summary: "Count the members in a sorted set with scores within the given values", since: "2.0.0",
   complexity: "O(log(N)) with N being the number of elements in the sorted set.",
   handler(c, argv) {
-    const range = parseScoreRange(argv[2]!, argv[3]!);
-    const zset = lookupZset(c, argv[1]!);
+    const range = parseScoreRange(argv.bytes(2), argv.bytes(3));
+    const zset = lookupZset(c, argv.bytes(1));
     if (zset === undefined) return c.reply.integer(0);
     const [start, end] = zset.scoreRange(range);
     c.reply.integer(end - start);
@@ -201,8 +202,8 @@ export const zlexcountCommand = command({
   summary: "Count the number of members in a sorted set between a given lexicographical range", since: "2.8.9",
   complexity: "O(log(N)) with N being the number of elements in the sorted set.",
   handler(c, argv) {
-    const range = parseLexRange(argv[2]!, argv[3]!);
-    const zset = lookupZset(c, argv[1]!);
+    const range = parseLexRange(argv.bytes(2), argv.bytes(3));
+    const zset = lookupZset(c, argv.bytes(1));
     if (zset === undefined) return c.reply.integer(0);
     const [start, end] = zset.lexRange(range);
     c.reply.integer(end - start);
@@ -270,7 +271,7 @@ function replyNodes(c: Client, nodes: readonly ZEntry[], withScores: boolean): v
  * `keyAt`, the two bounds after it, then options that each variant allows (`by` and
  * `reverse` fixed by the older commands). `store` is ZRANGESTORE's destination.
  */
-function zrangeGeneric(c: Client, argv: Uint8Array[], keyAt: number, fixedBy: RangeBy, fixedReverse: boolean | undefined, store?: Uint8Array): void {
+function zrangeGeneric(c: Client, argv: Argv, keyAt: number, fixedBy: RangeBy, fixedReverse: boolean | undefined, store?: Uint8Array): void {
   let by = fixedBy;
   let reverse = fixedReverse;
   let withScores = false;
@@ -278,12 +279,12 @@ function zrangeGeneric(c: Client, argv: Uint8Array[], keyAt: number, fixedBy: Ra
   let limit = -1;
   let hasLimit = false;
   for (let i = keyAt + 3; i < argv.length; i++) {
-    const opt = lowerAscii(argv[i]!);
+    const opt = argv.keyword(i);
     const left = argv.length - i - 1;
     if (store === undefined && opt === "withscores") withScores = true;
     else if (opt === "limit" && left >= 2) {
-      offset = parseIntArg(argv[i + 1]!);
-      limit = parseIntArg(argv[i + 2]!);
+      offset = argv.int(i + 1);
+      limit = argv.int(i + 2);
       hasLimit = true;
       i += 2;
     } else if (reverse === undefined && opt === "rev") reverse = true;
@@ -296,13 +297,13 @@ function zrangeGeneric(c: Client, argv: Uint8Array[], keyAt: number, fixedBy: Ra
   if (hasLimit && by === RangeBy.Rank) throw LIMIT_NEEDS_BY;
   if (withScores && by === RangeBy.Lex) throw WITHSCORES_BYLEX;
   // Score and lex ranges are given as max, min when reversed.
-  const [lo, hi] = rev && by !== RangeBy.Rank ? [argv[keyAt + 2]!, argv[keyAt + 1]!] : [argv[keyAt + 1]!, argv[keyAt + 2]!];
+  const [lo, hi] = rev && by !== RangeBy.Rank ? [argv.bytes(keyAt + 2), argv.bytes(keyAt + 1)] : [argv.bytes(keyAt + 1), argv.bytes(keyAt + 2)];
   const req: RangeRequest = { by, reverse: rev, offset, limit };
   if (by === RangeBy.Rank) req.rank = [parseIntArg(lo), parseIntArg(hi)];
   else if (by === RangeBy.Score) req.score = parseScoreRange(lo, hi);
   else req.lex = parseLexRange(lo, hi);
 
-  const zset = lookupZset(c, argv[keyAt]!);
+  const zset = lookupZset(c, argv.bytes(keyAt));
   const nodes = zset === undefined ? [] : rangeNodes(zset, req);
   if (store === undefined) return replyNodes(c, nodes, withScores);
   const result = new SortedSet();
@@ -338,7 +339,7 @@ export const zrangestoreCommand = command({
   categories: ["sortedset"],
   summary: "Store a range of members from sorted set into another key", since: "6.2.0",
   complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.",
-  handler: (c, argv) => zrangeGeneric(c, argv, 2, RangeBy.Auto, undefined, argv[1]!),
+  handler: (c, argv) => zrangeGeneric(c, argv, 2, RangeBy.Auto, undefined, argv.bytes(1)),
 });
 
 export const zrangebyscoreCommand = command({
@@ -372,9 +373,9 @@ export const zrevrangeCommand = command({
 });
 
 /** ZRANK and ZREVRANK. */
-function zrankGeneric(c: Client, argv: Uint8Array[], reverse: boolean): void {
-  const zset = lookupZset(c, argv[1]!);
-  const rank = zset?.rank(bytesToString(argv[2]!));
+function zrankGeneric(c: Client, argv: Argv, reverse: boolean): void {
+  const zset = lookupZset(c, argv.bytes(1));
+  const rank = zset?.rank(argv.str(2));
   if (rank === undefined) return c.reply.null();
   c.reply.integer(reverse ? zset!.size - 1 - rank : rank);
 }
@@ -426,11 +427,11 @@ function zpopGeneric(c: Client, keys: Uint8Array[], max: boolean, count: number,
   c.db.modified(key, n);
 }
 
-function zpopMinMax(c: Client, argv: Uint8Array[], max: boolean): void {
+function zpopMinMax(c: Client, argv: Argv, max: boolean): void {
   if (argv.length > 3) throw SYNTAX_ERR;
-  const count = argv.length === 3 ? parseRangeArg(argv[2]!, 0, MUST_BE_POSITIVE) : -1;
+  const count = argv.length === 3 ? parseRangeArg(argv.bytes(2), 0, MUST_BE_POSITIVE) : -1;
   // RESP3 pairs members with scores only when a count was given.
-  zpopGeneric(c, [argv[1]!], max, count, c.reply.resp === 3 && count !== -1, false);
+  zpopGeneric(c, [argv.bytes(1)], max, count, c.reply.resp === 3 && count !== -1, false);
 }
 
 const popSpec = {
@@ -473,15 +474,15 @@ export const zrandmemberCommand = command({
   summary: "Get one or multiple random elements from a sorted set", since: "6.2.0", complexity: "O(N) where N is the number of elements returned",
   handler(c, argv) {
     if (argv.length === 2) {
-      const zset = lookupZset(c, argv[1]!);
+      const zset = lookupZset(c, argv.bytes(1));
       if (zset === undefined) return c.reply.null();
       return c.reply.bulkString(zset.at(Math.floor(Math.random() * zset.size)).member);
     }
-    const count = parseIntArg(argv[2]!);
-    if (parseInt64Big(argv[2]!) === -9223372036854775808n) throw valueOutOfRange("-9223372036854775807", "9223372036854775807");
-    if (argv.length > 4 || (argv.length === 4 && lowerAscii(argv[3]!) !== "withscores")) throw SYNTAX_ERR;
+    const count = argv.int(2);
+    if (parseInt64Big(argv.bytes(2)) === -9223372036854775808n) throw valueOutOfRange("-9223372036854775807", "9223372036854775807");
+    if (argv.length > 4 || (argv.length === 4 && argv.keyword(3) !== "withscores")) throw SYNTAX_ERR;
     const withScores = argv.length === 4;
-    const zset = lookupZset(c, argv[1]!);
+    const zset = lookupZset(c, argv.bytes(1));
     if (zset === undefined || count === 0) return c.reply.array(0);
     const size = zset.size;
     let picks: number[];
@@ -498,12 +499,12 @@ export const zrandmemberCommand = command({
 });
 
 /** The ZREMRANGE family: the range is parsed first, then the key is looked up. */
-function zremrangeGeneric(c: Client, argv: Uint8Array[], by: RangeBy): void {
+function zremrangeGeneric(c: Client, argv: Argv, by: RangeBy): void {
   const req: RangeRequest = { by, reverse: false, offset: 0, limit: -1 };
-  if (by === RangeBy.Rank) req.rank = [parseIntArg(argv[2]!), parseIntArg(argv[3]!)];
-  else if (by === RangeBy.Score) req.score = parseScoreRange(argv[2]!, argv[3]!);
-  else req.lex = parseLexRange(argv[2]!, argv[3]!);
-  const key = bytesToString(argv[1]!);
+  if (by === RangeBy.Rank) req.rank = [argv.int(2), argv.int(3)];
+  else if (by === RangeBy.Score) req.score = parseScoreRange(argv.bytes(2), argv.bytes(3));
+  else req.lex = parseLexRange(argv.bytes(2), argv.bytes(3));
+  const key = argv.str(1);
   const zset = c.db.writeAs(key, SortedSet);
   if (zset === undefined) return c.reply.integer(0);
   const nodes = rangeNodes(zset, req);
@@ -579,13 +580,13 @@ function aggregate(target: number, value: number, how: Aggregate): number {
  * sets or sets), then WEIGHTS, AGGREGATE and (without a destination) WITHSCORES. Inputs
  * are combined smallest first, as Redis does, so sums add in Redis's order.
  */
-function zsetOpGeneric(c: Client, argv: Uint8Array[], numkeysAt: number, op: ZsetOp, dest?: Uint8Array): void {
-  const numkeys = parseIntArg(argv[numkeysAt]!);
+function zsetOpGeneric(c: Client, argv: Argv, numkeysAt: number, op: ZsetOp, dest?: Uint8Array): void {
+  const numkeys = argv.int(numkeysAt);
   if (numkeys < 1) throw atLeastOneKey(c.lastCommand);
   if (numkeys > argv.length - numkeysAt - 1) throw SYNTAX_ERR;
   const sources: ZsetSource[] = [];
   for (let i = 0; i < numkeys; i++) {
-    const key = bytesToString(argv[numkeysAt + 1 + i]!);
+    const key = argv.str(numkeysAt + 1 + i);
     const value = dest !== undefined ? c.db.lookupKeyWrite(key) : c.db.lookupKeyRead(key);
     if (value !== undefined && !(value instanceof SortedSet) && !(value instanceof SetValue)) throw WRONGTYPE;
     sources.push({ zset: value instanceof SortedSet ? value : undefined, set: value instanceof SetValue ? value : undefined, weight: 1 });
@@ -594,13 +595,13 @@ function zsetOpGeneric(c: Client, argv: Uint8Array[], numkeysAt: number, op: Zse
   let withScores = false;
   let j = numkeysAt + 1 + numkeys;
   while (j < argv.length) {
-    const opt = lowerAscii(argv[j]!);
+    const opt = argv.keyword(j);
     const remaining = argv.length - j;
     if (op !== ZsetOp.Diff && remaining >= numkeys + 1 && opt === "weights") {
       j++;
-      for (const s of sources) s.weight = parseScore(argv[j++]!, WEIGHT_NOT_FLOAT);
+      for (const s of sources) s.weight = parseScore(argv.bytes(j++), WEIGHT_NOT_FLOAT);
     } else if (op !== ZsetOp.Diff && remaining >= 2 && opt === "aggregate") {
-      const word = lowerAscii(argv[j + 1]!);
+      const word = argv.keyword(j + 1);
       if (word === "sum") how = Aggregate.Sum;
       else if (word === "min") how = Aggregate.Min;
       else if (word === "max") how = Aggregate.Max;
@@ -682,26 +683,26 @@ export const zdiffCommand = command({
 export const zunionstoreCommand = command({
   ...storeSpec, name: "zunionstore", summary: "Add multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0",
   complexity: "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
-  handler: (c, argv) => zsetOpGeneric(c, argv, 2, ZsetOp.Union, argv[1]!),
+  handler: (c, argv) => zsetOpGeneric(c, argv, 2, ZsetOp.Union, argv.bytes(1)),
 });
 
 export const zinterstoreCommand = command({
   ...storeSpec, name: "zinterstore", summary: "Intersect multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0",
   complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
-  handler: (c, argv) => zsetOpGeneric(c, argv, 2, ZsetOp.Inter, argv[1]!),
+  handler: (c, argv) => zsetOpGeneric(c, argv, 2, ZsetOp.Inter, argv.bytes(1)),
 });
 
 export const zdiffstoreCommand = command({
   ...storeSpec, name: "zdiffstore", summary: "Subtract multiple sorted sets and store the resulting sorted set in a new key", since: "6.2.0",
   complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
-  handler: (c, argv) => zsetOpGeneric(c, argv, 2, ZsetOp.Diff, argv[1]!),
+  handler: (c, argv) => zsetOpGeneric(c, argv, 2, ZsetOp.Diff, argv.bytes(1)),
 });
 
 export const zintercardCommand = command({
   ...opSpec, name: "zintercard", summary: "Intersect multiple sorted sets and return the cardinality of the result", since: "7.0.0",
   complexity: "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.",
   handler(c, argv) {
-    const numkeys = parseIntArg(argv[1]!);
+    const numkeys = argv.int(1);
     if (numkeys < 1) throw atLeastOneKey(c.lastCommand);
     if (numkeys > argv.length - 2) throw SYNTAX_ERR;
     let limit = 0;
@@ -712,7 +713,7 @@ export const zintercardCommand = command({
     }
     const sources: ZsetSource[] = [];
     for (let i = 0; i < numkeys; i++) {
-      const value = c.db.lookupKeyRead(bytesToString(argv[2 + i]!));
+      const value = c.db.lookupKeyRead(argv.str(2 + i));
       if (value !== undefined && !(value instanceof SortedSet) && !(value instanceof SetValue)) throw WRONGTYPE;
       sources.push({ zset: value instanceof SortedSet ? value : undefined, set: value instanceof SetValue ? value : undefined, weight: 1 });
     }
@@ -726,7 +727,7 @@ export const zscanCommand = command({
   summary: "Incrementally iterate sorted sets elements and associated scores", since: "2.8.0",
   complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
   handler(c, argv) {
-    const zset = lookupZset(c, argv[1]!) ?? new SortedSet();
+    const zset = lookupZset(c, argv.bytes(1)) ?? new SortedSet();
     scanGeneric(c, argv, 2, zset.scanTarget, () => [...zset.entries()].map((e) => e.member), (member) => {
       const score = zset.score(member);
       // Scores are bulk strings here in both protocols, as Redis sends them.

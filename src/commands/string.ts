@@ -5,12 +5,13 @@
  * them. Numbers follow Redis exactly: INCR works on exact 64-bit integers, INCRBYFLOAT in
  * emulated long double (see long-double.ts).
  */
+import type { Argv } from "../resp/argv.ts";
 import { now } from "../clock.ts";
 import {
   DECR_OVERFLOW, INCR_NAN, INCR_OVERFLOW, LCS_LEN_AND_IDX, LCS_NOT_STRINGS, LCS_TOO_BIG, NOT_FLOAT, NOT_INTEGER,
   OFFSET_OUT_OF_RANGE, STRING_TOO_LONG, SYNTAX_ERR, WRONGTYPE, invalidExpireTime, wrongArity,
 } from "../errors.ts";
-import { bytesToString, lowerAscii } from "../resp/bytes.ts";
+import { bytesToString } from "../resp/bytes.ts";
 import { addLongDouble, formatLongDouble, isInfinite, parseLongDouble } from "../resp/long-double.ts";
 import type { Client } from "../server/connection.ts";
 import { ArgCursor, parseIntArg } from "./args.ts";
@@ -24,7 +25,7 @@ export const getCommand = command({
   name: "get", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["string"],
   summary: "Get the value of a key", since: "1.0.0",
   handler(c, argv) {
-    const value = c.db.lookupString(bytesToString(argv[1]!));
+    const value = c.db.lookupString(argv.str(1));
     if (value === undefined) c.reply.null();
     else c.reply.bulkString(value);
   },
@@ -50,11 +51,11 @@ const EXPIRE_FLAGS = SetFlag.EX | SetFlag.PX | SetFlag.EXAT | SetFlag.PXAT | Set
  * wins); combining rivals is a syntax error. Returns the flags and the absolute deadline
  * in ms (-1 for none).
  */
-function parseExtendedStringArgs(c: Client, argv: Uint8Array[], start: number, forSet: boolean): [SetFlag, number] {
+function parseExtendedStringArgs(c: Client, argv: Argv, start: number, forSet: boolean): [SetFlag, number] {
   let flags = SetFlag.None;
   let expireArg: Uint8Array | undefined;
   for (let i = start; i < argv.length; i++) {
-    const opt = lowerAscii(argv[i]!);
+    const opt = argv.keyword(i);
     const hasNext = i + 1 < argv.length;
     const expireFlag = opt === "ex" ? SetFlag.EX : opt === "px" ? SetFlag.PX : opt === "exat" ? SetFlag.EXAT : opt === "pxat" ? SetFlag.PXAT : 0;
     if (forSet && opt === "nx" && !(flags & SetFlag.XX)) flags |= SetFlag.NX;
@@ -64,7 +65,7 @@ function parseExtendedStringArgs(c: Client, argv: Uint8Array[], start: number, f
     else if (!forSet && opt === "persist" && !(flags & (EXPIRE_FLAGS & ~SetFlag.PERSIST))) flags |= SetFlag.PERSIST;
     else if (expireFlag !== 0 && hasNext && !(flags & (EXPIRE_FLAGS & ~expireFlag))) {
       flags |= expireFlag;
-      expireArg = argv[++i];
+      expireArg = argv.bytes(++i);
     } else throw SYNTAX_ERR;
   }
   if (expireArg === undefined) return [flags, -1];
@@ -100,7 +101,7 @@ export const setCommand = command({
   summary: "Set the string value of a key", since: "1.0.0",
   handler(c, argv) {
     const [flags, when] = parseExtendedStringArgs(c, argv, 3, true);
-    const [stored, old] = setGeneric(c, bytesToString(argv[1]!), bytesToString(argv[2]!), flags, when);
+    const [stored, old] = setGeneric(c, argv.str(1), argv.str(2), flags, when);
     if (flags & SetFlag.GET) {
       if (old === undefined) c.reply.null();
       else c.reply.bulkString(old);
@@ -113,7 +114,7 @@ export const setnxCommand = command({
   name: "setnx", arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["OW", "insert"] }, categories: ["string"],
   summary: "Set the value of a key, only if the key does not exist", since: "1.0.0",
   handler(c, argv) {
-    const [stored] = setGeneric(c, bytesToString(argv[1]!), bytesToString(argv[2]!), SetFlag.NX, -1);
+    const [stored] = setGeneric(c, argv.str(1), argv.str(2), SetFlag.NX, -1);
     c.reply.integer(stored ? 1 : 0);
   },
 });
@@ -122,7 +123,7 @@ export const setexCommand = command({
   name: "setex", arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["OW", "update"] }, categories: ["string"],
   summary: "Set the value and expiration of a key", since: "2.0.0",
   handler(c, argv) {
-    setGeneric(c, bytesToString(argv[1]!), bytesToString(argv[3]!), SetFlag.None, expireDeadline(c, argv[2]!, 1000, true));
+    setGeneric(c, argv.str(1), argv.str(3), SetFlag.None, expireDeadline(c, argv.bytes(2), 1000, true));
     c.reply.ok();
   },
 });
@@ -131,7 +132,7 @@ export const psetexCommand = command({
   name: "psetex", arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["OW", "update"] }, categories: ["string"],
   summary: "Set the value and expiration in milliseconds of a key", since: "2.6.0",
   handler(c, argv) {
-    setGeneric(c, bytesToString(argv[1]!), bytesToString(argv[3]!), SetFlag.None, expireDeadline(c, argv[2]!, 1, true));
+    setGeneric(c, argv.str(1), argv.str(3), SetFlag.None, expireDeadline(c, argv.bytes(2), 1, true));
     c.reply.ok();
   },
 });
@@ -140,7 +141,7 @@ export const getsetCommand = command({
   name: "getset", arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
   summary: "Set the string value of a key and return its old value", since: "1.0.0",
   handler(c, argv) {
-    const [, old] = setGeneric(c, bytesToString(argv[1]!), bytesToString(argv[2]!), SetFlag.GET, -1);
+    const [, old] = setGeneric(c, argv.str(1), argv.str(2), SetFlag.GET, -1);
     if (old === undefined) c.reply.null();
     else c.reply.bulkString(old);
   },
@@ -150,7 +151,7 @@ export const getdelCommand = command({
   name: "getdel", arity: 2, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "delete"] }, categories: ["string"],
   summary: "Get the value of a key and delete the key", since: "6.2.0",
   handler(c, argv) {
-    const key = bytesToString(argv[1]!);
+    const key = argv.str(1);
     const value = c.db.lookupString(key);
     if (value === undefined) return c.reply.null();
     c.reply.bulkString(value);
@@ -164,7 +165,7 @@ export const getexCommand = command({
   summary: "Get the value of a key and optionally set its expiration", since: "6.2.0",
   handler(c, argv) {
     const [flags, when] = parseExtendedStringArgs(c, argv, 2, false);
-    const key = bytesToString(argv[1]!);
+    const key = argv.str(1);
     const value = c.db.lookupString(key);
     if (value === undefined) return c.reply.null();
     c.reply.bulkString(value);
@@ -181,7 +182,7 @@ export const mgetCommand = command({
   handler(c, argv) {
     c.reply.array(argv.length - 1);
     for (let i = 1; i < argv.length; i++) {
-      const value = c.db.lookupKeyRead(bytesToString(argv[i]!));
+      const value = c.db.lookupKeyRead(argv.str(i));
       if (typeof value === "string") c.reply.bulkString(value);
       else c.reply.null();
     }
@@ -189,14 +190,14 @@ export const mgetCommand = command({
 });
 
 /** MSET and MSETNX: pairs of key and value; NX sets none of them if any key exists. */
-function msetGeneric(c: Client, argv: Uint8Array[], nx: boolean): void {
+function msetGeneric(c: Client, argv: Argv, nx: boolean): void {
   if (argv.length % 2 === 0) throw wrongArity(c.lastCommand);
   if (nx) {
     for (let i = 1; i < argv.length; i += 2) {
-      if (c.db.exists(bytesToString(argv[i]!))) return c.reply.integer(0);
+      if (c.db.exists(argv.str(i))) return c.reply.integer(0);
     }
   }
-  for (let i = 1; i < argv.length; i += 2) c.db.setKey(bytesToString(argv[i]!), bytesToString(argv[i + 1]!));
+  for (let i = 1; i < argv.length; i += 2) c.db.setKey(argv.str(i), argv.str(i + 1));
   if (nx) c.reply.integer(1);
   else c.reply.ok();
 }
@@ -225,9 +226,9 @@ export const appendCommand = command({
   summary: "Append a value to a key", since: "2.0.0",
   complexity: "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.",
   handler(c, argv) {
-    const key = bytesToString(argv[1]!);
+    const key = argv.str(1);
     const old = c.db.writeString(key);
-    const suffix = bytesToString(argv[2]!);
+    const suffix = argv.str(2);
     if (old !== undefined) checkStringLength(c, old.length + suffix.length);
     const value = old === undefined ? suffix : old + suffix;
     c.db.setKey(key, value, true);
@@ -241,7 +242,7 @@ export const strlenCommand = command({
   name: "strlen", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["string"],
   summary: "Get the length of the value stored in a key", since: "2.2.0",
   handler(c, argv) {
-    c.reply.integer(c.db.lookupString(bytesToString(argv[1]!))?.length ?? 0);
+    c.reply.integer(c.db.lookupString(argv.str(1))?.length ?? 0);
   },
 });
 
@@ -293,29 +294,29 @@ function incrementArg(arg: Uint8Array): number | bigint {
 export const incrCommand = command({
   name: "incr", arity: 2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
   summary: "Increment the integer value of a key by one", since: "1.0.0",
-  handler: (c, argv) => incrDecrGeneric(c, argv[1]!, 1),
+  handler: (c, argv) => incrDecrGeneric(c, argv.bytes(1), 1),
 });
 
 export const decrCommand = command({
   name: "decr", arity: 2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
   summary: "Decrement the integer value of a key by one", since: "1.0.0",
-  handler: (c, argv) => incrDecrGeneric(c, argv[1]!, -1),
+  handler: (c, argv) => incrDecrGeneric(c, argv.bytes(1), -1),
 });
 
 export const incrbyCommand = command({
   name: "incrby", arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
   summary: "Increment the integer value of a key by the given amount", since: "1.0.0",
-  handler: (c, argv) => incrDecrGeneric(c, argv[1]!, incrementArg(argv[2]!)),
+  handler: (c, argv) => incrDecrGeneric(c, argv.bytes(1), incrementArg(argv.bytes(2))),
 });
 
 export const decrbyCommand = command({
   name: "decrby", arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
   summary: "Decrement the integer value of a key by the given number", since: "1.0.0",
   handler(c, argv) {
-    const by = incrementArg(argv[2]!);
+    const by = incrementArg(argv.bytes(2));
     // -INT64_MIN does not exist.
     if (by === INT64_MIN) throw DECR_OVERFLOW;
-    incrDecrGeneric(c, argv[1]!, -by);
+    incrDecrGeneric(c, argv.bytes(1), -by);
   },
 });
 
@@ -336,18 +337,18 @@ export const incrbyfloatCommand = command({
   name: "incrbyfloat", arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
   summary: "Increment the float value of a key by the given amount", since: "2.6.0",
   handler(c, argv) {
-    const key = bytesToString(argv[1]!);
-    const result = incrByFloat(c.db.writeString(key), argv[2]!);
+    const key = argv.str(1);
+    const result = incrByFloat(c.db.writeString(key), argv.bytes(2));
     c.db.setKey(key, result, true);
     c.reply.bulkString(result);
   },
 });
 
 /** GETRANGE and SUBSTR: Redis's clamping of negative and out-of-range offsets. */
-function getrangeGeneric(c: Client, argv: Uint8Array[]): void {
-  let start = parseIntArg(argv[2]!);
-  let end = parseIntArg(argv[3]!);
-  const value = c.db.lookupString(bytesToString(argv[1]!));
+function getrangeGeneric(c: Client, argv: Argv): void {
+  let start = argv.int(2);
+  let end = argv.int(3);
+  const value = c.db.lookupString(argv.str(1));
   if (value === undefined) return c.reply.bulkString("");
   const len = value.length;
   if (start < 0 && end < 0 && start > end) return c.reply.bulkString("");
@@ -377,11 +378,11 @@ export const setrangeCommand = command({
   summary: "Overwrite part of a string at key starting at the specified offset", since: "2.2.0",
   complexity: "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.",
   handler(c, argv) {
-    const offset = parseIntArg(argv[2]!);
+    const offset = argv.int(2);
     if (offset < 0) throw OFFSET_OUT_OF_RANGE;
-    const key = bytesToString(argv[1]!);
+    const key = argv.str(1);
     const old = c.db.writeString(key);
-    const patch = bytesToString(argv[3]!);
+    const patch = argv.str(3);
     // Setting nothing changes nothing, and creates no key.
     if (patch.length === 0) return c.reply.integer(old?.length ?? 0);
     checkStringLength(c, offset + patch.length);
@@ -398,8 +399,8 @@ export const lcsCommand = command({
   name: "lcs", arity: -3, flags: ["readonly"], keys: { first: 1, last: 2, step: 1 }, categories: ["string"],
   summary: "Find longest common substring", since: "7.0.0", complexity: "O(N*M) where N and M are the lengths of s1 and s2, respectively",
   handler(c, argv) {
-    const va = c.db.lookupKeyRead(bytesToString(argv[1]!));
-    const vb = c.db.lookupKeyRead(bytesToString(argv[2]!));
+    const va = c.db.lookupKeyRead(argv.str(1));
+    const vb = c.db.lookupKeyRead(argv.str(2));
     if ((va !== undefined && typeof va !== "string") || (vb !== undefined && typeof vb !== "string")) throw LCS_NOT_STRINGS;
     let getLen = false;
     let getIdx = false;

@@ -53,9 +53,9 @@ let byHash: Map<number, Command[]> | undefined;
  * A hash of a command name with ASCII letters folded to lowercase, computed over the
  * request's bytes without making a string first.
  */
-function nameHash(bytes: Uint8Array): number {
+function nameHash(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) {
+  for (let i = start; i < end; i++) {
     const b = bytes[i]!;
     h = Math.imul(h ^ (b >= 0x41 && b <= 0x5a ? b | 0x20 : b), 0x01000193);
   }
@@ -63,11 +63,11 @@ function nameHash(bytes: Uint8Array): number {
 }
 
 /** Whether request bytes spell `name` (lowercase), ignoring ASCII case. */
-function sameName(bytes: Uint8Array, name: string): boolean {
-  if (bytes.length !== name.length) return false;
-  for (let i = 0; i < bytes.length; i++) {
+function sameName(bytes: Uint8Array, start: number, end: number, name: string): boolean {
+  if (end - start !== name.length) return false;
+  for (let i = start; i < end; i++) {
     const b = bytes[i]!;
-    if ((b >= 0x41 && b <= 0x5a ? b | 0x20 : b) !== name.charCodeAt(i)) return false;
+    if ((b >= 0x41 && b <= 0x5a ? b | 0x20 : b) !== name.charCodeAt(i - start)) return false;
   }
   return true;
 }
@@ -77,7 +77,7 @@ function sameName(bytes: Uint8Array, name: string): boolean {
  * every request, so it hashes the bytes in place instead of decoding a string and looking
  * it up twice (as is, then lowercased): 60 ns -> 25 ns a lookup.
  */
-export function lookupCommand(name: Uint8Array): Command | undefined {
+export function lookupCommand(name: Uint8Array, start = 0, end = name.length): Command | undefined {
   if (byHash === undefined) {
     byHash = new Map();
     for (const cmd of allCommands()) {
@@ -85,10 +85,10 @@ export function lookupCommand(name: Uint8Array): Command | undefined {
       byHash.set(h, [...(byHash.get(h) ?? []), cmd]);
     }
   }
-  if (name.length > 32) return undefined;
-  const candidates = byHash.get(nameHash(name));
+  if (end - start > 32) return undefined;
+  const candidates = byHash.get(nameHash(name, start, end));
   if (candidates === undefined) return undefined;
-  for (const cmd of candidates) if (sameName(name, cmd.name)) return cmd;
+  for (const cmd of candidates) if (sameName(name, start, end, cmd.name)) return cmd;
   return undefined;
 }
 

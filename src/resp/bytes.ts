@@ -77,7 +77,7 @@ export function bytesToString(bytes: Uint8Array): string {
  * String.fromCharCode.apply and 205 ns for a char-by-char loop (which also builds a rope
  * that the Map lookup must flatten).
  */
-const latin1Slice: (this: Uint8Array, start: number, end: number) => string =
+export const latin1Slice: (this: Uint8Array, start: number, end: number) => string =
   (Buffer.prototype as unknown as { latin1Slice?: (this: Uint8Array, start: number, end: number) => string }).latin1Slice ??
   function (this: Uint8Array, start: number, end: number) {
     return Buffer.from(this.buffer, this.byteOffset + start, end - start).toString("latin1");

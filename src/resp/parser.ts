@@ -19,6 +19,7 @@ import {
   PROTO_UNBALANCED_QUOTES,
   protoExpectedDollar,
 } from "../errors.ts";
+import { Argv } from "./argv.ts";
 import { parseInt64 } from "./bytes.ts";
 
 const CR = 0x0d;
@@ -47,7 +48,7 @@ const enum State {
  * returns: whatever must be kept has to be copied. Return false to stop parsing the rest of
  * the read (QUIT, or a client being closed).
  */
-export type CommandSink = (argv: Uint8Array[]) => boolean;
+export type CommandSink = (argv: Argv) => boolean;
 
 export class RequestParser {
   /** proto-max-bulk-len. */
@@ -61,7 +62,7 @@ export class RequestParser {
   requestEnd = 0;
 
   private state = State.Start;
-  private argv: Uint8Array[] = [];
+  private argv = new Argv();
   private remaining = 0;
   private bulk: Uint8Array = new Uint8Array(0);
   private bulkFill = 0;
@@ -83,13 +84,9 @@ export class RequestParser {
   feed(chunk: Uint8Array, sink: CommandSink): void {
     const argvAtStart = this.argv.length;
     if (!this.run(chunk, sink)) return;
-    // The read ends inside a request: the arguments parsed from this read are views into
+    // The read ends inside a request: the arguments parsed from this read are ranges of
     // a buffer the runtime may reuse, so they are copied now (and only they).
-    const argv = this.argv;
-    for (let i = argvAtStart; i < argv.length; i++) {
-      const a = argv[i]!;
-      if (a.buffer === chunk.buffer) argv[i] = a.slice();
-    }
+    this.argv.detach(argvAtStart, chunk.buffer);
   }
 
   /** Returns true when the read was consumed to its end, false when the sink asked to stop. */
@@ -143,7 +140,7 @@ export class RequestParser {
           if (size > UNAUTH_MAX_BULK && this.authRequired) throw PROTO_UNAUTH_BULK;
           if (len - pos >= size + 2) {
             // The whole bulk and its CRLF are in this read: keep a view, copy nothing.
-            this.argv.push(chunk.subarray(pos, pos + size));
+            this.argv.push(chunk, pos, pos + size);
             pos += size + 2;
             if (--this.remaining === 0 && !this.dispatch(sink, pos)) return false;
             break;
@@ -171,7 +168,7 @@ export class RequestParser {
           this.crlfLeft -= take;
           pos += take;
           if (this.crlfLeft > 0) return true;
-          this.argv.push(this.bulk);
+          this.argv.push(this.bulk, 0, this.bulk.length);
           this.state = State.BulkHeader;
           if (--this.remaining === 0 && !this.dispatch(sink, pos)) return false;
           break;
@@ -188,7 +185,7 @@ export class RequestParser {
           if (args === undefined) throw PROTO_UNBALANCED_QUOTES;
           // An empty line is ignored (replicas send bare newlines as keep-alives).
           this.requestEnd = pos;
-          if (args.length > 0 && !sink(args)) return false;
+          if (args.length > 0 && !sink(Argv.of(...args))) return false;
           break;
         }
       }
@@ -199,7 +196,7 @@ export class RequestParser {
     this.state = State.Start;
     this.requestEnd = end;
     const keepGoing = sink(this.argv);
-    this.argv.length = 0;
+    this.argv.clear();
     return keepGoing;
   }
 

@@ -6,6 +6,7 @@
  * lost or reordered. Handlers see a Client as their context but never its socket.
  */
 import { ProtocolError } from "../errors.ts";
+import type { Argv } from "../resp/argv.ts";
 import { RequestParser } from "../resp/parser.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
 import type { Database } from "../store/keyspace.ts";
@@ -53,7 +54,7 @@ export class Client {
   closed = false;
   private pendingOut: Uint8Array[] | null = null;
   private pendingBytes = 0;
-  private readonly sink = (argv: Uint8Array[]) => {
+  private readonly sink = (argv: Argv) => {
     const keepGoing = processCommand(this, argv);
     this.masterLink?.applied(this.parser.requestEnd);
     return keepGoing;

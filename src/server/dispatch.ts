@@ -9,20 +9,20 @@ import type { Command } from "../commands/command.ts";
 import { F_NO_AUTH, F_WRITE } from "../commands/command.ts";
 import { lookupCommand } from "../commands/table.ts";
 import { INTERNAL, NOAUTH, READONLY, ReplyError, unknownCommand, unknownSubcommand, wrongArity } from "../errors.ts";
-import { bytesToString, lowerAscii } from "../resp/bytes.ts";
+import type { Argv } from "../resp/argv.ts";
 import type { Client } from "./connection.ts";
 
 /** Dispatch one request; returns false when the connection must stop reading (QUIT). */
-export function processCommand(c: Client, argv: Uint8Array[]): boolean {
-  let cmd = lookupCommand(argv[0]!);
+export function processCommand(c: Client, argv: Argv): boolean {
+  let cmd = lookupCommand(...argv.range(0));
   if (cmd === undefined) {
-    reject(c, undefined, unknownCommand(bytesToString(argv[0]!).slice(0, 128), describeArgs(argv)));
+    reject(c, undefined, unknownCommand(argv.str(0).slice(0, 128), describeArgs(argv)));
     return true;
   }
   if (cmd.subcommands !== undefined && argv.length >= 2) {
-    const sub = cmd.subcommands.get(lowerAscii(argv[1]!));
+    const sub = cmd.subcommands.get(argv.keyword(1));
     if (sub === undefined) {
-      reject(c, cmd, unknownSubcommand(bytesToString(argv[1]!).slice(0, 128), cmd.name));
+      reject(c, cmd, unknownSubcommand(argv.str(1).slice(0, 128), cmd.name));
       return true;
     }
     cmd = sub;
@@ -50,7 +50,7 @@ export function processCommand(c: Client, argv: Uint8Array[]): boolean {
  * read per command instead of two: at 40 ns a read, the second one cost an eighth of a
  * pipelined PING. The parse of the request is thereby counted in its command's time.
  */
-export function call(c: Client, cmd: Command, argv: Uint8Array[]): void {
+export function call(c: Client, cmd: Command, argv: Argv): void {
   c.lastCommand = cmd.name;
   c.server.stats.totalCommands++;
   const mark = c.reply.length;
@@ -85,10 +85,10 @@ function reject(c: Client, cmd: Command | undefined, error: ReplyError): void {
 }
 
 /** "'a' 'b' " as Redis lists the first arguments of an unknown command (128 chars at most). */
-function describeArgs(argv: Uint8Array[]): string {
+function describeArgs(argv: Argv): string {
   let out = "";
   for (let i = 1; i < argv.length && out.length < 128; i++) {
-    out += `'${bytesToString(argv[i]!).slice(0, 128 - out.length)}' `;
+    out += `'${argv.str(i).slice(0, 128 - out.length)}' `;
   }
   return out;
 }

@@ -1,0 +1,111 @@
+/**
+ * Argv: a request's arguments as byte ranges of the buffers they arrived in, the form the
+ * parser hands to the dispatcher. Making a Uint8Array view per argument cost 44 ns each
+ * (a third of a pipelined SET); a range costs nothing, and the handler decodes straight
+ * from the read buffer into the string it keeps (`str`), parses numbers in place (`int`)
+ * or asks for a view (`bytes`) only where bytes are really needed.
+ *
+ * The parser reuses one Argv per connection: an Argv and every view taken from it are
+ * valid only until the handler returns. Nothing here knows about commands.
+ */
+import { NOT_INTEGER } from "../errors.ts";
+import { latin1Slice, parseInt64 } from "./bytes.ts";
+
+export class Argv {
+  length = 0;
+  private bufs: Uint8Array[] = [];
+  private starts: number[] = [];
+  private ends: number[] = [];
+
+  /** Arguments from plain strings (tests, inline requests, internal callers). */
+  static of(...args: Array<string | Uint8Array>): Argv {
+    const argv = new Argv();
+    for (const a of args) {
+      const b = typeof a === "string" ? Buffer.from(a, "latin1") : a;
+      argv.push(b, 0, b.length);
+    }
+    return argv;
+  }
+
+  push(buf: Uint8Array, start: number, end: number): void {
+    const i = this.length++;
+    this.bufs[i] = buf;
+    this.starts[i] = start;
+    this.ends[i] = end;
+  }
+
+  clear(): void {
+    // Dropping the buffer references lets a large read be collected.
+    for (let i = 0; i < this.length; i++) this.bufs[i] = EMPTY;
+    this.length = 0;
+  }
+
+  /**
+   * Copy the arguments from index `from` that live in `buffer` into buffers of their own:
+   * the parser calls this when a read ends inside a request, since the runtime may reuse
+   * the read's buffer.
+   */
+  detach(from: number, buffer: ArrayBufferLike): void {
+    for (let i = from; i < this.length; i++) {
+      if (this.bufs[i]!.buffer !== buffer) continue;
+      this.bufs[i] = this.bufs[i]!.slice(this.starts[i], this.ends[i]);
+      this.starts[i] = 0;
+      this.ends[i] = this.bufs[i]!.length;
+    }
+  }
+
+  /** The argument as a byte string (one char per byte), as keys and values are kept. */
+  str(i: number): string {
+    return latin1Slice.call(this.bufs[i]!, this.starts[i]!, this.ends[i]!);
+  }
+
+  /** The argument's bytes: a view, valid until the handler returns. */
+  bytes(i: number): Uint8Array {
+    return this.bufs[i]!.subarray(this.starts[i], this.ends[i]);
+  }
+
+  /** The argument's length in bytes. */
+  len(i: number): number {
+    return this.ends[i]! - this.starts[i]!;
+  }
+
+  /** The argument as a 64-bit integer, or `value is not an integer or out of range`. */
+  int(i: number): number {
+    const n = parseInt64(this.bufs[i]!, this.starts[i], this.ends[i]);
+    if (n === undefined) throw NOT_INTEGER;
+    return n;
+  }
+
+  /** The argument ASCII-lowercased, for matching option keywords and names. */
+  keyword(i: number): string {
+    const buf = this.bufs[i]!;
+    const end = this.ends[i]!;
+    let s = "";
+    for (let j = this.starts[i]!; j < end; j++) {
+      const c = buf[j]!;
+      s += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
+    }
+    return s;
+  }
+
+  /** Arguments [from, to) as byte strings. */
+  strs(from: number, to = this.length): string[] {
+    const out: string[] = [];
+    for (let i = from; i < to; i++) out.push(this.str(i));
+    return out;
+  }
+
+  /** Arguments [from, to) as views (valid until the handler returns). */
+  views(from = 0, to = this.length): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (let i = from; i < to; i++) out.push(this.bytes(i));
+    return out;
+  }
+
+  /** The buffer and range of argument i, for code that hashes or compares bytes in place. */
+  range(i: number): [buf: Uint8Array, start: number, end: number] {
+    return [this.bufs[i]!, this.starts[i]!, this.ends[i]!];
+  }
+}
+
+const EMPTY = new Uint8Array(0);
