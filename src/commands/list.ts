@@ -59,7 +59,7 @@ export function popElements(c: Client, key: string, list: ListValue, head: boole
   const n = Math.min(count, list.length);
   const out = new Array<string>(n);
   for (let i = 0; i < n; i++) out[i] = (head ? list.popHead() : list.popTail())!;
-  c.db.modified(key, n);
+  c.db.removed(key, n);
   return out;
 }
 
@@ -203,7 +203,7 @@ export const lremCommand = command({
       for (let i = list.length - 1; i >= 0 && drop.size < -count; i--) if (list.at(i) === element) drop.add(i);
       removed = list.filter((_, i) => !drop.has(i));
     }
-    if (removed > 0) c.db.modified(key, removed);
+    if (removed > 0) c.db.removed(key, removed);
     c.reply.integer(removed);
   },
 });
@@ -221,7 +221,7 @@ export const ltrimCommand = command({
     const range = clampRange(start, end, before);
     if (range === undefined) list.trim(0, -1);
     else list.trim(range[0], range[1]);
-    c.db.modified(key, before - list.length);
+    c.db.removed(key, before - list.length);
     c.reply.ok();
   },
 });
@@ -280,7 +280,7 @@ function lmoveGeneric(c: Client, fromArg: Uint8Array, toArg: Uint8Array, fromHea
   const target = dest ?? c.db.writeOrCreate(to, ListValue, () => new ListValue());
   if (toHead) target.pushHead(value);
   else target.pushTail(value);
-  c.db.modified(from);
+  c.db.removed(from);
   c.db.modified(to);
   c.reply.bulkString(value);
 }

@@ -90,7 +90,7 @@ export const spopCommand = command({
       const set = c.db.writeAs(key, SetValue);
       if (set === undefined) return c.reply.null();
       const member = set.pop();
-      c.db.modified(key);
+      c.db.removed(key);
       return c.reply.bulkString(member);
     }
     const count = parseRangeArg(argv.bytes(2), 0, MUST_BE_POSITIVE);
@@ -103,7 +103,7 @@ export const spopCommand = command({
       return replySet(c, all);
     }
     const popped = Array.from({ length: count }, () => set.pop());
-    c.db.modified(key, count);
+    c.db.removed(key, count);
     replySet(c, popped);
   },
 });
@@ -154,7 +154,7 @@ export const smoveCommand = command({
     if (!(source instanceof SetValue) || (dest !== undefined && !(dest instanceof SetValue))) throw WRONGTYPE;
     if (source === dest) return c.reply.integer(source.has(member) ? 1 : 0);
     if (!source.delete(member)) return c.reply.integer(0);
-    c.db.modified(from);
+    c.db.removed(from);
     const target = c.db.writeOrCreate(to, SetValue, () => newSet(member));
     if (addMember(target, member)) c.db.modified(to);
     c.reply.integer(1);

@@ -424,7 +424,7 @@ function zpopGeneric(c: Client, keys: Uint8Array[], max: boolean, count: number,
     c.reply.bulkString(node.member);
     c.reply.double(node.score);
   }
-  c.db.modified(key, n);
+  c.db.removed(key, n);
 }
 
 function zpopMinMax(c: Client, argv: Argv, max: boolean): void {
@@ -509,7 +509,7 @@ function zremrangeGeneric(c: Client, argv: Argv, by: RangeBy): void {
   if (zset === undefined) return c.reply.integer(0);
   const nodes = rangeNodes(zset, req);
   for (const node of nodes) zset.delete(node.member);
-  if (nodes.length > 0) c.db.modified(key, nodes.length);
+  if (nodes.length > 0) c.db.removed(key, nodes.length);
   c.reply.integer(nodes.length);
 }
 

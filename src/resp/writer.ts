@@ -67,12 +67,34 @@ export class ReplyWriter {
     }
   }
 
+  /**
+   * Write an integer's decimal digits. Replies are full of integers (lengths, counts,
+   * LPUSH's new length), so those within 32 bits are written digit by digit instead of
+   * through String(n), which allocated a string per reply.
+   */
   private integerDigits(n: number): void {
     if (n >= 0 && n < 10) {
       this.buf[this.pos++] = 0x30 + n;
       return;
     }
-    this.latin1(String(n));
+    if ((n | 0) !== n) {
+      this.latin1(String(n));
+      return;
+    }
+    const buf = this.buf;
+    if (n < 0) {
+      buf[this.pos++] = 0x2d;
+      n = -n;
+    }
+    let digits = 1;
+    for (let v = n; v >= 10; v = (v / 10) | 0) digits++;
+    let p = this.pos + digits;
+    this.pos = p;
+    do {
+      const q = (n / 10) | 0;
+      buf[--p] = 0x30 + (n - q * 10);
+      n = q;
+    } while (n > 0);
   }
 
   /** `prefix<n>\r\n`: the header of aggregates and bulks. */

@@ -149,10 +149,17 @@ export class Database {
 
   /**
    * Count `changes` in-place modifications of the value at `key` (Redis's dirty and
-   * signalModifiedKey), and delete the key when an aggregate has been emptied, as every
-   * Redis command that removes elements does.
+   * signalModifiedKey). Additions use this; removals use `removed`.
    */
-  modified(key: string, changes = 1): void {
+  modified(_key: string, changes = 1): void {
+    this.keyspace.dirty += changes;
+  }
+
+  /**
+   * Count `changes` removals from the aggregate at `key` and delete the key when they
+   * emptied it, as every Redis command that removes elements does.
+   */
+  removed(key: string, changes = 1): void {
     this.keyspace.dirty += changes;
     const value = this.dict.get(key);
     if (value !== undefined && typeof value !== "string" && value.size === 0) this.delete(key);
@@ -167,7 +174,7 @@ export class Database {
     if (value === undefined) return 0;
     let removed = 0;
     for (const m of members) if (remove(value, bytesToString(m))) removed++;
-    if (removed > 0) this.modified(key, removed);
+    if (removed > 0) this.removed(key, removed);
     return removed;
   }
 

@@ -51,3 +51,13 @@ describe("ReplyWriter", () => {
     expect(text(w)).toBe("+OK\r\n-ERR failed\r\n");
   });
 });
+
+describe("ReplyWriter integers", () => {
+  test("every integer prints as its decimal text, across the 32-bit fast path's edges", () => {
+    const w = new ReplyWriter();
+    const values = [0, 9, 10, 99, 100, -1, -9, -10, 2147483647, -2147483648, 2147483648, -2147483649, 9007199254740991, -9007199254740991, 1234567];
+    for (const n of values) w.integer(n);
+    w.array(1234567);
+    expect(Buffer.from(w.view()).toString("latin1")).toBe(values.map((n) => `:${n}\r\n`).join("") + "*1234567\r\n");
+  });
+});
