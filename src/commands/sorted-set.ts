@@ -24,8 +24,8 @@ import { clampRange, parseMpopArgs } from "./list.ts";
 const lookupZset = (c: Client, arg: Uint8Array) => c.db.readAs(bytesToString(arg), SortedSet);
 
 /** A score argument: "value is not a valid float" otherwise. */
-function parseScore(arg: Uint8Array, error = NOT_FLOAT): number {
-  const d = parseDouble(bytesToString(arg));
+function parseScore(argv: Argv, i: number, error = NOT_FLOAT): number {
+  const d = parseDouble(argv.str(i));
   if (d === undefined) throw error;
   return d;
 }
@@ -76,6 +76,8 @@ const enum ZaddFlag {
 function zaddGeneric(c: Client, argv: Argv, flags: ZaddFlag): void {
   let at = 2;
   for (; at < argv.length; at++) {
+    // Options are words; a score starts with a digit, a sign or a dot (or is "inf").
+    if (argv.firstByte(at) < 0x41) break;
     const opt = argv.keyword(at);
     if (opt === "nx") flags |= ZaddFlag.NX;
     else if (opt === "xx") flags |= ZaddFlag.XX;
@@ -91,7 +93,7 @@ function zaddGeneric(c: Client, argv: Argv, flags: ZaddFlag): void {
   if ((flags & ZaddFlag.NX && flags & (ZaddFlag.GT | ZaddFlag.LT)) || (flags & ZaddFlag.GT && flags & ZaddFlag.LT)) throw ZADD_GT_LT_NX;
   if (flags & ZaddFlag.INCR && pairs > 2) throw ZADD_INCR_PAIRS;
   const scores: number[] = [];
-  for (let i = at; i < argv.length; i += 2) scores.push(parseScore(argv.bytes(i)));
+  for (let i = at; i < argv.length; i += 2) scores.push(parseScore(argv, i));
 
   const key = argv.str(1);
   const incr = (flags & ZaddFlag.INCR) !== 0;
@@ -599,7 +601,7 @@ function zsetOpGeneric(c: Client, argv: Argv, numkeysAt: number, op: ZsetOp, des
     const remaining = argv.length - j;
     if (op !== ZsetOp.Diff && remaining >= numkeys + 1 && opt === "weights") {
       j++;
-      for (const s of sources) s.weight = parseScore(argv.bytes(j++), WEIGHT_NOT_FLOAT);
+      for (const s of sources) s.weight = parseScore(argv, j++, WEIGHT_NOT_FLOAT);
     } else if (op !== ZsetOp.Diff && remaining >= 2 && opt === "aggregate") {
       const word = argv.keyword(j + 1);
       if (word === "sum") how = Aggregate.Sum;

@@ -64,6 +64,11 @@ export class Argv {
     return this.bufs[i]!.subarray(this.starts[i], this.ends[i]);
   }
 
+  /** The argument's first byte, or -1 when it is empty. */
+  firstByte(i: number): number {
+    return this.ends[i]! > this.starts[i]! ? this.bufs[i]![this.starts[i]!]! : -1;
+  }
+
   /** The argument's length in bytes. */
   len(i: number): number {
     return this.ends[i]! - this.starts[i]!;

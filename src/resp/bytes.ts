@@ -212,6 +212,17 @@ const INFINITY_TEXT = /^([+-]?)(?:inf|infinity)$/i;
  */
 export function parseDouble(s: string): number | undefined {
   if (s.length === 0 || s.length > 5 * 1024) return undefined;
+  // Most scores are small integers: read them without the regular expression.
+  if (s.length <= 15) {
+    let v = 0;
+    let i = s.charCodeAt(0) === MINUS ? 1 : 0;
+    for (; i < s.length; i++) {
+      const d = s.charCodeAt(i) - ZERO;
+      if (d < 0 || d > 9) break;
+      v = v * 10 + d;
+    }
+    if (i === s.length && (s.charCodeAt(0) !== MINUS || s.length > 1)) return s.charCodeAt(0) === MINUS ? -v : v;
+  }
   if (DOUBLE_TEXT.test(s)) {
     const d = Number(s);
     if (d === Infinity || d === -Infinity || (d === 0 && /[1-9]/.test(s.replace(/[eE].*$/, "")))) return undefined;
