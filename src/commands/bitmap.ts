@@ -11,6 +11,7 @@ import {
 import { bytesToString, lowerAscii, parseInt64, parseInt64Big, stringToBytes } from "../resp/bytes.ts";
 import type { Client } from "../server/connection.ts";
 
+import { isStringValue, stringOf } from "../store/keyspace.ts";
 import { command } from "./command.ts";
 
 /** A bit offset argument; `#N` (BITFIELD only) counts in units of the field's width. */
@@ -294,8 +295,8 @@ function bitfieldGeneric(c: Client, argv: Argv, readOnly: boolean): void {
   let bytes: Uint8Array | undefined;
   if (maxBit === -1) {
     const value = c.db.lookupKeyRead(key);
-    if (value !== undefined && typeof value !== "string") throw WRONGTYPE;
-    bytes = value === undefined ? undefined : stringToBytes(value);
+    if (value !== undefined && !isStringValue(value)) throw WRONGTYPE;
+    bytes = value === undefined ? undefined : stringToBytes(stringOf(value));
   } else {
     if (readOnly) throw BITFIELD_RO_GET_ONLY;
     bytes = bytesForWrite(c, key, maxBit);

@@ -11,9 +11,9 @@ import {
   DB_OUT_OF_RANGE, GT_LT, INVALID_CURSOR, LFU_NOT_SELECTED, NOT_INTEGER, NO_SUCH_KEY, NX_XX_GT_LT, SAME_OBJECT, SORT_NOT_DOUBLE,
   SYNTAX_ERR, WRONGTYPE, invalidExpireTime, unsupportedOption,
 } from "../errors.ts";
-import { globMatch, isInt64String, lowerAscii, parseInt64, parseRangeDouble } from "../resp/bytes.ts";
+import { globMatch, lowerAscii, parseInt64, parseRangeDouble } from "../resp/bytes.ts";
 import { HashValue } from "../store/hash.ts";
-import { type Database, type StoredValue, encodingOf, typeOf } from "../store/keyspace.ts";
+import { type Database, type StoredValue, encodingOf, isStringValue, stringOf, typeOf } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
 import { SetValue } from "../store/set.ts";
 import { SortedSet } from "../store/sorted-set.ts";
@@ -273,7 +273,7 @@ function databaseArg(c: Client, arg: Uint8Array): Database {
 
 /** A deep copy of a value: strings are immutable, aggregates copy their elements. */
 function duplicate(value: StoredValue): StoredValue {
-  return typeof value === "string" ? value : value.clone();
+  return isStringValue(value) ? value : value.clone();
 }
 
 export const copyCommand = command({
@@ -380,7 +380,7 @@ export const objectCommand = command({
       handler(c, argv) {
         const value = objectLookup(c, argv);
         if (value === undefined) return;
-        const shared = typeof value === "string" && isInt64String(value) && Number(value) >= 0 && Number(value) < 10000;
+        const shared = typeof value === "number" && value >= 0 && value < 10000;
         c.reply.integer(shared ? SHARED_REFCOUNT : 1);
       },
     }),
@@ -497,7 +497,7 @@ function lookupByPattern(db: Database, pattern: string, element: string): string
   const value = db.lookupKeyRead(key);
   if (value === undefined) return undefined;
   if (hasField) return value instanceof HashValue ? value.get(pattern.slice(arrow + 2)) : undefined;
-  return typeof value === "string" ? value : undefined;
+  return isStringValue(value) ? stringOf(value) : undefined;
 }
 
 /** strtod as SORT applies it: the whole text, no NaN, nothing out of the double range. */

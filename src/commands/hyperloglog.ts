@@ -10,14 +10,15 @@ import {
   HLL_DENSE, HLL_REGISTERS, cachedCount, createHll, ensureDense, estimate, invalidateCache, isValidHll, patternOf, registersOf,
   setRegister, storeCount,
 } from "../store/hyperloglog.ts";
+import { isStringValue, stringOf } from "../store/keyspace.ts";
 import { command } from "./command.ts";
 
 /** The HLL at `key` as bytes (undefined when missing); WRONGTYPE for anything else. */
 function lookupHll(c: Client, key: string, forWrite: boolean): Uint8Array | undefined {
   const value = forWrite ? c.db.lookupKeyWrite(key) : c.db.lookupKeyRead(key);
   if (value === undefined) return undefined;
-  if (typeof value !== "string") throw WRONGTYPE;
-  const bytes = stringToBytes(value);
+  if (!isStringValue(value)) throw WRONGTYPE;
+  const bytes = stringToBytes(stringOf(value));
   if (!isValidHll(bytes)) throw NOT_HLL;
   return bytes;
 }

@@ -17,6 +17,7 @@ import type { Client } from "../server/connection.ts";
 import { ArgCursor, parseIntArg } from "./args.ts";
 import { command } from "./command.ts";
 import { absoluteDeadline } from "./generic.ts";
+import { isStringValue, stringOf, toStringValue } from "../store/keyspace.ts";
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
@@ -25,8 +26,9 @@ export const getCommand = command({
   name: "get", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["string"],
   summary: "Get the value of a key", since: "1.0.0",
   handler(c, argv) {
-    const value = c.db.lookupString(argv.str(1));
+    const value = c.db.lookupStringValue(argv.str(1));
     if (value === undefined) c.reply.null();
+    else if (typeof value === "number") c.reply.bulkNumber(value);
     else c.reply.bulkString(value);
   },
 });
@@ -87,10 +89,10 @@ function expireDeadline(c: Client, arg: Uint8Array, unitMs: 1 | 1000, relative: 
 function setGeneric(c: Client, key: string, value: string, flags: SetFlag, when: number): [stored: boolean, old: string | undefined] {
   const db = c.db;
   const old = db.lookupKeyWrite(key);
-  if (flags & SetFlag.GET && old !== undefined && typeof old !== "string") throw WRONGTYPE;
-  const oldString = old as string | undefined;
+  if (flags & SetFlag.GET && old !== undefined && !isStringValue(old)) throw WRONGTYPE;
+  const oldString = old === undefined || !isStringValue(old) ? undefined : stringOf(old);
   if ((flags & SetFlag.NX && old !== undefined) || (flags & SetFlag.XX && old === undefined)) return [false, oldString];
-  db.setKey(key, value, (flags & SetFlag.KEEPTTL) !== 0);
+  db.setKey(key, toStringValue(value), (flags & SetFlag.KEEPTTL) !== 0);
   if (when !== -1) db.setExpire(key, when);
   return [true, oldString];
 }
@@ -184,6 +186,7 @@ export const mgetCommand = command({
     for (let i = 1; i < argv.length; i++) {
       const value = c.db.lookupKeyRead(argv.str(i));
       if (typeof value === "string") c.reply.bulkString(value);
+      else if (typeof value === "number") c.reply.bulkNumber(value);
       else c.reply.null();
     }
   },
@@ -197,7 +200,7 @@ function msetGeneric(c: Client, argv: Argv, nx: boolean): void {
       if (c.db.exists(argv.str(i))) return c.reply.integer(0);
     }
   }
-  for (let i = 1; i < argv.length; i += 2) c.db.setKey(argv.str(i), argv.str(i + 1));
+  for (let i = 1; i < argv.length; i += 2) c.db.setKey(argv.str(i), toStringValue(argv.str(i + 1)));
   if (nx) c.reply.integer(1);
   else c.reply.ok();
 }
@@ -231,7 +234,8 @@ export const appendCommand = command({
     const suffix = argv.str(2);
     if (old !== undefined) checkStringLength(c, old.length + suffix.length);
     const value = old === undefined ? suffix : old + suffix;
-    c.db.setKey(key, value, true);
+    // A new key is encoded as SET would encode it; an appended one becomes raw.
+    c.db.setKey(key, old === undefined ? toStringValue(value) : value, true);
     // Appending to an existing string makes it a raw (growable) one in Redis.
     if (old !== undefined) c.db.rawStrings.add(key);
     c.reply.integer(value.length);
@@ -272,8 +276,8 @@ function storedInteger(s: string): number | bigint {
 /** INCR, DECR, INCRBY, DECRBY: add `incr` to the integer at the key, keeping its TTL. */
 function incrDecrGeneric(c: Client, keyArg: Uint8Array, incr: number | bigint): void {
   const key = bytesToString(keyArg);
-  const old = c.db.writeString(key);
-  const value = old === undefined ? 0 : storedInteger(old);
+  const old = c.db.writeStringValue(key);
+  const value = old === undefined ? 0 : typeof old === "number" ? old : storedInteger(old);
   let result: number | bigint;
   if (typeof value === "number" && typeof incr === "number" && Number.isSafeInteger(value + incr)) {
     result = value + incr;
@@ -281,7 +285,8 @@ function incrDecrGeneric(c: Client, keyArg: Uint8Array, incr: number | bigint): 
     result = BigInt(value) + BigInt(incr);
     if (result > INT64_MAX || result < INT64_MIN) throw INCR_OVERFLOW;
   }
-  c.db.setKey(key, String(result), true);
+  // Results within 2^53 are kept as numbers; larger ones as their exact text.
+  c.db.setKey(key, typeof result === "number" ? result : toStringValue(String(result)), true);
   c.reply.integer(result);
 }
 
@@ -401,7 +406,7 @@ export const lcsCommand = command({
   handler(c, argv) {
     const va = c.db.lookupKeyRead(argv.str(1));
     const vb = c.db.lookupKeyRead(argv.str(2));
-    if ((va !== undefined && typeof va !== "string") || (vb !== undefined && typeof vb !== "string")) throw LCS_NOT_STRINGS;
+    if ((va !== undefined && !isStringValue(va)) || (vb !== undefined && !isStringValue(vb))) throw LCS_NOT_STRINGS;
     let getLen = false;
     let getIdx = false;
     let withMatchLen = false;
@@ -416,7 +421,9 @@ export const lcsCommand = command({
       else throw SYNTAX_ERR;
     }
     if (getLen && getIdx) throw LCS_LEN_AND_IDX;
-    lcsReply(c, (va as string | undefined) ?? "", (vb as string | undefined) ?? "", getLen, getIdx, withMatchLen, minMatchLen);
+    const a = va === undefined ? "" : stringOf(va as string | number);
+    const b = vb === undefined ? "" : stringOf(vb as string | number);
+    lcsReply(c, a, b, getLen, getIdx, withMatchLen, minMatchLen);
   },
 });
 

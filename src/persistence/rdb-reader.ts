@@ -9,7 +9,7 @@
 import { RdbError } from "../errors.ts";
 import { bytesToString, isInt64String } from "../resp/bytes.ts";
 import { HashValue } from "../store/hash.ts";
-import type { Keyspace, StoredValue } from "../store/keyspace.ts";
+import { type Keyspace, type StoredValue, toStringValue } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
 import { SetValue } from "../store/set.ts";
 import { SortedSet } from "../store/sorted-set.ts";
@@ -120,7 +120,7 @@ export function loadRdb(data: Uint8Array, keyspace: Keyspace, name = "<memory>")
 
 /** The value of one key, in the encodings saveObject writes. */
 function loadObject(r: RdbCursor, type: number, at: number): StoredValue {
-  if (type === F.RDB_TYPE_STRING) return bytesToString(r.string());
+  if (type === F.RDB_TYPE_STRING) return toStringValue(bytesToString(r.string()));
   const n = r.length();
   if (n === 0) r.fail(at, "empty aggregate value");
   if (type === F.RDB_TYPE_LIST) {

@@ -9,7 +9,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { HashValue } from "../store/hash.ts";
-import type { Keyspace, StoredValue } from "../store/keyspace.ts";
+import { type Keyspace, type StoredValue, isStringValue, stringOf } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
 import { SetValue } from "../store/set.ts";
 import { REDIS_VERSION } from "../server/server.ts";
@@ -137,10 +137,10 @@ export function encodeRdb(keyspace: Keyspace, nowMs = Date.now()): Uint8Array {
  * (element by element); the compact listpack and intset forms come with the RDB issue.
  */
 function saveObject(out: ByteSink, key: string, value: StoredValue): void {
-  if (typeof value === "string") {
+  if (isStringValue(value)) {
     out.u8(F.RDB_TYPE_STRING);
     out.string(key);
-    out.string(value);
+    out.string(stringOf(value));
   } else if (value instanceof ListValue) {
     out.u8(F.RDB_TYPE_LIST);
     out.string(key);

@@ -151,6 +151,20 @@ export class ReplyWriter {
     this.crlf();
   }
 
+  /**
+   * A bulk string holding an integer's decimal text (a GET of a value stored as a number),
+   * written without making the string.
+   */
+  bulkNumber(n: number): void {
+    if ((n | 0) !== n) return this.bulkString(String(n));
+    let digits = n < 0 ? 2 : 1;
+    for (let v = Math.abs(n); v >= 10; v = Math.floor(v / 10)) digits++;
+    this.header(0x24, digits);
+    this.ensure(digits + CRLF_LEN);
+    this.integerDigits(n);
+    this.crlf();
+  }
+
   /** The null bulk string (`$-1` in RESP2, `_` in RESP3). */
   null(): void {
     this.ensure(5);

@@ -18,10 +18,47 @@ import { SetValue } from "./set.ts";
 import { SortedSet } from "./sorted-set.ts";
 
 /**
- * A value: a string is a JS string with one char per byte; the aggregate types are the
- * classes of src/store/, which keep their own compact forms for small sizes.
+ * A value of the string type: a JS string with one char per byte, or, for a canonical
+ * integer within 2^53 (Redis's "int" encoding), the number itself. A number costs nothing
+ * beyond its slot in the map, and INCR on it allocates nothing.
  */
-export type StoredValue = string | ListValue | HashValue | SetValue | SortedSet;
+export type StringValue = string | number;
+
+/**
+ * A value: a string value as above; the aggregate types are the classes of src/store/,
+ * which keep their own compact forms for small sizes.
+ */
+export type StoredValue = StringValue | ListValue | HashValue | SetValue | SortedSet;
+
+export function isStringValue(value: StoredValue): value is StringValue {
+  return typeof value === "string" || typeof value === "number";
+}
+
+/**
+ * A string as it is stored: a canonical integer that a double holds exactly becomes a
+ * number (as Redis's tryObjectEncoding makes it an "int"), anything else stays a string.
+ */
+export function toStringValue(s: string): StringValue {
+  const n = s.length;
+  if (n === 0 || n > 16) return s;
+  const c0 = s.charCodeAt(0);
+  if (c0 !== 0x2d && (c0 < 0x30 || c0 > 0x39)) return s;
+  let i = c0 === 0x2d ? 1 : 0;
+  if (i === n || (s.charCodeAt(i) === 0x30 && n > 1)) return s;
+  let v = 0;
+  for (; i < n; i++) {
+    const d = s.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return s;
+    v = v * 10 + d;
+  }
+  if (v > Number.MAX_SAFE_INTEGER) return s;
+  return c0 === 0x2d ? -v : v;
+}
+
+/** A string value as bytes in a JS string. */
+export function stringOf(value: StringValue): string {
+  return typeof value === "number" ? String(value) : value;
+}
 
 /** A class of aggregate value, as the typed lookups take it. */
 export type AggregateClass<T> = new (...args: never[]) => T;
@@ -30,7 +67,7 @@ export type ValueType = "string" | "list" | "hash" | "set" | "zset";
 
 /** The type name TYPE and SCAN's TYPE filter use. */
 export function typeOf(value: StoredValue): ValueType {
-  if (typeof value === "string") return "string";
+  if (isStringValue(value)) return "string";
   if (value instanceof ListValue) return "list";
   if (value instanceof HashValue) return "hash";
   if (value instanceof SetValue) return "set";
@@ -38,13 +75,16 @@ export function typeOf(value: StoredValue): ValueType {
 }
 
 /**
- * OBJECT ENCODING: the name Redis gives the same data. Strings are "int" when they are a
- * canonical 64-bit integer, "embstr" up to 44 bytes and "raw" beyond.
+ * OBJECT ENCODING: the name Redis gives the same data. A stored number is "int", as is a
+ * canonical integer too large for a double; other strings are "embstr" up to 44 bytes and
+ * "raw" beyond. Integer-looking strings below 2^53 are stored as numbers wherever Redis
+ * would encode them as "int", so one kept as a string came from INCRBYFLOAT and is embstr.
  */
 export function encodingOf(value: StoredValue, raw = false): string {
+  if (typeof value === "number") return "int";
   if (typeof value !== "string") return value.encoding;
   if (raw) return "raw";
-  if (value.length <= 20 && isInt64String(value)) return "int";
+  if (value.length >= 16 && value.length <= 20 && isInt64String(value) && typeof toStringValue(value) === "string") return "int";
   return value.length <= 44 ? "embstr" : "raw";
 }
 
@@ -107,11 +147,17 @@ export class Database {
     return this.dict.get(key);
   }
 
-  /** A string value for reading, WRONGTYPE for another type. */
+  /** A string value for reading, as bytes; WRONGTYPE for another type. */
   lookupString(key: string): string | undefined {
+    const value = this.lookupStringValue(key);
+    return value === undefined ? undefined : stringOf(value);
+  }
+
+  /** A string value for reading as it is stored (a number for an integer); WRONGTYPE otherwise. */
+  lookupStringValue(key: string): StringValue | undefined {
     const value = this.lookupKeyRead(key);
-    if (value !== undefined && typeof value !== "string") throw WRONGTYPE;
-    return value;
+    if (value === undefined || typeof value === "string" || typeof value === "number") return value;
+    throw WRONGTYPE;
   }
 
   /** An aggregate of class `cls` for reading; WRONGTYPE for another type. */
@@ -128,11 +174,17 @@ export class Database {
     throw WRONGTYPE;
   }
 
-  /** A string for writing (APPEND, INCR, SETRANGE...); WRONGTYPE for another type. */
+  /** A string for writing (APPEND, SETRANGE...), as bytes; WRONGTYPE for another type. */
   writeString(key: string): string | undefined {
+    const value = this.writeStringValue(key);
+    return value === undefined ? undefined : stringOf(value);
+  }
+
+  /** A string for writing as it is stored (INCR); WRONGTYPE for another type. */
+  writeStringValue(key: string): StringValue | undefined {
     const value = this.lookupKeyWrite(key);
-    if (value !== undefined && typeof value !== "string") throw WRONGTYPE;
-    return value;
+    if (value === undefined || typeof value === "string" || typeof value === "number") return value;
+    throw WRONGTYPE;
   }
 
   /**
@@ -162,7 +214,7 @@ export class Database {
   removed(key: string, changes = 1): void {
     this.keyspace.dirty += changes;
     const value = this.dict.get(key);
-    if (value !== undefined && typeof value !== "string" && value.size === 0) this.delete(key);
+    if (value !== undefined && !isStringValue(value) && value.size === 0) this.delete(key);
   }
 
   /**

@@ -323,3 +323,49 @@ describe("LCS", () => {
       LCS key1 l`);
   });
 });
+
+describe("integer values", () => {
+  test("integers are stored as Redis's int encoding and read back byte for byte", async () => {
+    await pair().script(`
+      SET a 123
+      OBJECT ENCODING a
+      GET a
+      SET b -9007199254740991
+      GET b
+      OBJECT ENCODING b
+      SET c 9223372036854775807
+      OBJECT ENCODING c
+      INCR c
+      SET d 007
+      OBJECT ENCODING d
+      SET e -0
+      OBJECT ENCODING e
+      APPEND f 42
+      OBJECT ENCODING f
+      APPEND f 1
+      OBJECT ENCODING f
+      GET f
+      INCR f
+      OBJECT ENCODING f
+      SET g 5.0e3
+      INCRBYFLOAT g 200
+      OBJECT ENCODING g
+      INCR g
+      OBJECT ENCODING g
+      MSET h 1 i 2
+      MGET h i a b
+      OBJECT REFCOUNT h
+      SET j 12345
+      OBJECT REFCOUNT j
+      STRLEN a
+      GETRANGE a 1 -1
+      SETBIT a 0 1
+      GET a
+      OBJECT ENCODING a
+      INCR counter
+      INCRBY counter 9007199254740990
+      INCR counter
+      GET counter
+      OBJECT ENCODING counter`);
+  });
+});

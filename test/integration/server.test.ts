@@ -73,7 +73,7 @@ describe("QUIT and protocol errors", () => {
     const c = await RawClient.connect(kvis.port);
     c.write(Buffer.concat([encodeCommand(["SET", "after-quit", "0"]), encodeCommand(["QUIT"]), encodeCommand(["SET", "after-quit", "1"])]));
     expect(await c.readUntilClose()).toBe("+OK\r\n+OK\r\n");
-    expect(kvis.server.keyspace.dbs[0]!.dict.get("after-quit")).toBe("0");
+    expect(kvis.server.keyspace.dbs[0]!.lookupString("after-quit")).toBe("0");
   });
 
   test("a protocol error is answered, then the connection closes; the server keeps serving", async () => {
