@@ -124,7 +124,7 @@ function loadObject(r: RdbCursor, type: number, at: number): StoredValue {
   const n = r.length();
   if (n === 0) r.fail(at, "empty aggregate value");
   if (type === F.RDB_TYPE_LIST) {
-    const list = new ListValue(n);
+    const list = new ListValue();
     for (let i = 0; i < n; i++) list.pushTail(bytesToString(r.string()));
     return list;
   }

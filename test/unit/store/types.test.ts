@@ -46,6 +46,29 @@ describe("ListValue", () => {
   });
 });
 
+describe("ListValue across many chunks", () => {
+  test("a long list grown at both ends indexes, sets and drains like an array", () => {
+    const list = new ListValue();
+    const model: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      if (i % 3 === 0) (list.pushHead(`h${i}`), model.unshift(`h${i}`));
+      else (list.pushTail(`t${i}`), model.push(`t${i}`));
+    }
+    for (let i = 0; i < model.length; i += 97) expect(list.at(i)).toBe(model[i]!);
+    list.set(1234, "x");
+    model[1234] = "x";
+    expect([...list]).toEqual(model);
+    list.trim(300, 4000);
+    model.splice(4001);
+    model.splice(0, 300);
+    expect([...list]).toEqual(model);
+    while (model.length > 0) expect(model.length % 2 ? list.popHead() : list.popTail()).toBe(model.length % 2 ? model.shift() : model.pop());
+    expect(list.length).toBe(0);
+    list.pushTail("again");
+    expect([...list]).toEqual(["again"]);
+  });
+});
+
 describe("HashValue", () => {
   test("set, get and delete agree with a Map, through the move from flat array to Map", () => {
     const rand = rng(2);
