@@ -90,6 +90,40 @@ describe("HashValue", () => {
   });
 });
 
+describe("HashValue packing", () => {
+  test("binary fields and values of every length up to 64 survive updates, deletes and the move to a Map", () => {
+    const hash = new HashValue();
+    const model = new Map<string, string>();
+    const bytes = (len: number, seed: number) => String.fromCharCode(...Array.from({ length: len }, (_, i) => (i * 31 + seed) & 0xff));
+    for (let i = 0; i < 65; i++) {
+      const f = bytes(i, i);
+      hash.set(f, bytes(64 - i, i + 7));
+      model.set(f, bytes(64 - i, i + 7));
+    }
+    for (let i = 0; i < 65; i += 3) {
+      const f = bytes(i, i);
+      hash.set(f, bytes(i, 1));
+      model.set(f, bytes(i, 1));
+    }
+    for (let i = 1; i < 65; i += 5) {
+      expect(hash.delete(bytes(i, i))).toBe(true);
+      model.delete(bytes(i, i));
+    }
+    expect(hash.encoding).toBe("listpack");
+    expect([...hash.entries()]).toEqual([...model.entries()]);
+    for (let i = 0; i < 100; i++) {
+      hash.set(`extra${i}`, "v");
+      model.set(`extra${i}`, "v");
+    }
+    expect(hash.size).toBe(model.size);
+    expect([...hash.entries()]).toEqual([...model.entries()]);
+    hash.set("long", "x".repeat(65));
+    expect(hash.encoding).toBe("hashtable");
+    expect(hash.get("long")).toBe("x".repeat(65));
+    expect(hash.get(bytes(0, 0))).toBe(model.get(bytes(0, 0)));
+  });
+});
+
 describe("SetValue", () => {
   test("add, delete, pop and membership agree with a Set", () => {
     const rand = rng(3);
