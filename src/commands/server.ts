@@ -666,3 +666,32 @@ export const commandCommand = command({
     }),
   ],
 });
+
+/**
+ * MEMORY PURGE asks the allocator to give memory back; here that is a full garbage
+ * collection, after which the JS heap and RSS show what the data really holds (between
+ * collections they also hold the garbage of recent requests).
+ */
+export const memoryCommand = command({
+  name: "memory", arity: -2, flags: [], summary: "A container for memory diagnostics commands", since: "4.0.0", complexity: "Depends on subcommand.",
+  subcommands: [
+    command({
+      name: "memory|purge", arity: 2, flags: [], tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
+      summary: "Ask the allocator to release memory", since: "4.0.0", complexity: "Depends on how much memory is allocated, could be slow",
+      handler(c) {
+        Bun.gc(true);
+        c.reply.ok();
+      },
+    }),
+    command({
+      name: "memory|help", arity: 2, flags: ["loading", "stale"],
+      summary: "Show helpful text about the different subcommands", since: "4.0.0",
+      handler: (c) =>
+        c.reply.helpLines([
+          "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+          "PURGE", "    Attempt to purge dirty pages for reclamation by the allocator.",
+          "HELP", "    Prints this help.",
+        ]),
+    }),
+  ],
+});
