@@ -1,17 +1,20 @@
 /**
- * The set type: members in a dense array, so SPOP and SRANDMEMBER pick a random member in
- * O(1), plus a Map from member to its slot once the set is past a few dozen members
- * (below that a linear search is cheaper than the Map's memory). Removal moves the last
- * member into the freed slot. The Map is also what SSCAN iterates, because its iteration
- * survives concurrent changes where array slots do not.
+ * The set type. Up to a few dozen members it is one packed string (PackedStrings), about
+ * the bytes of the members themselves; past that, the members live in a dense array, so
+ * SPOP and SRANDMEMBER pick a random member in O(1), plus a Map from member to its slot.
+ * Removal moves the last member into the freed slot. The Map is also what SSCAN iterates,
+ * because its iteration survives concurrent changes where array slots do not.
  * Redis 7.0 reports small all-integer sets as "intset" and replies with them sorted.
  */
+import { PACKED_MAX_ELEMENT, PackedStrings } from "./packed.ts";
 
 /** set-max-intset-entries, Redis 7.0's default. */
 export const SET_MAX_INTSET_ENTRIES = 512;
 const INDEX_FROM = 32;
 
 export class SetValue {
+  /** The small form; undefined once the set has its array and index. */
+  private packed: PackedStrings | undefined = new PackedStrings();
   private members: string[] = [];
   private index: Map<string, number> | undefined;
   /** Redis's intset encoding: one-way, lost at the first non-integer or past the limit. */
@@ -23,7 +26,7 @@ export class SetValue {
   }
 
   get size(): number {
-    return this.members.length;
+    return this.packed !== undefined ? this.packed.length : this.members.length;
   }
 
   get encoding(): string {
@@ -31,26 +34,43 @@ export class SetValue {
   }
 
   has(member: string): boolean {
-    if (this.index !== undefined) return this.index.has(member);
-    return this.members.includes(member);
+    if (this.packed !== undefined) return this.packed.indexOf(member) !== -1;
+    return this.index!.has(member);
   }
 
   /** Add a member; `isInt` says whether it is a canonical integer. Returns true if new. */
   add(member: string, isInt: boolean): boolean {
     if (this.has(member)) return false;
-    if (this.intset && (!isInt || this.members.length >= SET_MAX_INTSET_ENTRIES)) this.intset = false;
-    this.index?.set(member, this.members.length);
-    this.members.push(member);
-    if (this.index === undefined && this.members.length > INDEX_FROM) {
-      this.index = new Map();
-      for (let i = 0; i < this.members.length; i++) this.index.set(this.members[i]!, i);
+    if (this.intset && (!isInt || this.size >= SET_MAX_INTSET_ENTRIES)) this.intset = false;
+    if (this.packed !== undefined) {
+      if (this.packed.length < INDEX_FROM && member.length <= PACKED_MAX_ELEMENT) {
+        this.packed.push(member);
+        return true;
+      }
+      this.toIndexed();
     }
+    this.index!.set(member, this.members.length);
+    this.members.push(member);
     return true;
   }
 
+  /** Move from the packed string to the array and its index, for good. */
+  private toIndexed(): void {
+    this.members = this.packed!.toArray();
+    this.packed = undefined;
+    this.index = new Map();
+    for (let i = 0; i < this.members.length; i++) this.index.set(this.members[i]!, i);
+  }
+
   delete(member: string): boolean {
-    const slot = this.index !== undefined ? this.index.get(member) : this.members.indexOf(member);
-    if (slot === undefined || slot === -1) return false;
+    if (this.packed !== undefined) {
+      const i = this.packed.indexOf(member);
+      if (i === -1) return false;
+      this.packed.removeAt(i);
+      return true;
+    }
+    const slot = this.index!.get(member);
+    if (slot === undefined) return false;
     this.removeSlot(slot);
     return true;
   }
@@ -58,21 +78,27 @@ export class SetValue {
   private removeSlot(slot: number): void {
     const members = this.members;
     const last = members.pop()!;
-    this.index?.delete(members.length === slot ? last : members[slot]!);
+    this.index!.delete(members.length === slot ? last : members[slot]!);
     if (slot < members.length) {
       members[slot] = last;
-      this.index?.set(last, slot);
+      this.index!.set(last, slot);
     }
   }
 
   /** A uniformly random member (the set must not be empty). */
   random(): string {
-    return this.members[Math.floor(Math.random() * this.members.length)]!;
+    const i = Math.floor(Math.random() * this.size);
+    return this.packed !== undefined ? this.packed.get(i) : this.members[i]!;
   }
 
   /** Remove and return a random member (the set must not be empty). */
   pop(): string {
-    const slot = Math.floor(Math.random() * this.members.length);
+    const slot = Math.floor(Math.random() * this.size);
+    if (this.packed !== undefined) {
+      const member = this.packed.get(slot);
+      this.packed.removeAt(slot);
+      return member;
+    }
     const member = this.members[slot]!;
     this.removeSlot(slot);
     return member;
@@ -80,19 +106,19 @@ export class SetValue {
 
   /** The members in Redis's reply order where it has one (sorted while an intset). */
   toArray(): string[] {
-    if (!this.intset) return this.members.slice();
-    return this.members.slice().sort(compareIntStrings);
+    const all = this.packed !== undefined ? this.packed.toArray() : this.members.slice();
+    return this.intset ? all.sort(compareIntStrings) : all;
   }
 
   clone(): SetValue {
     const copy = new SetValue(this.intset);
-    for (const m of this.members) copy.add(m, this.intset);
+    for (const m of this.values()) copy.add(m, this.intset);
     copy.intset = this.intset;
     return copy;
   }
 
   values(): IterableIterator<string> {
-    return this.members.values();
+    return this.packed !== undefined ? this.packed.toArray().values() : this.members.values();
   }
 
   /** The Map holding a large set, for SSCAN's live iteration; undefined while small. */

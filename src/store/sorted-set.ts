@@ -1,13 +1,14 @@
 /**
  * The sorted-set type, in two forms that mirror Redis's two encodings. While it is small
- * (Redis's listpack limits: 128 members of at most 64 bytes) it is two parallel arrays of
- * members and scores kept in order, searched linearly or by bisection, which costs a small
- * fraction of the large form. Past the limits it becomes a Map from member to score for
+ * (Redis's listpack limits: 128 members of at most 64 bytes) it is its members packed into
+ * one string (PackedStrings) and an array of their scores, in order, searched linearly or
+ * by bisection on the scores, which costs a small fraction of the large form. Past the limits it becomes a Map from member to score for
  * O(1) ZSCORE plus a skip list ordered by (score, member bytes) with spans, as in Redis's
  * t_zset.c, so that insert, delete, rank, "element at rank" and "first element in a score
  * or lex range" are all O(log n). Ranks are 0-based. It knows nothing of commands or
  * replies; range bounds arrive already parsed.
  */
+import { PackedStrings } from "./packed.ts";
 
 /** zset-max-listpack-entries and zset-max-listpack-value, Redis 7.0's defaults. */
 export const ZSET_MAX_LISTPACK_ENTRIES = 128;
@@ -78,8 +79,8 @@ export function lexBelowMax(member: string, r: LexRange): boolean {
 }
 
 export class SortedSet {
-  /** The small form: members and scores in (score, member) order; undefined once large. */
-  private smallMembers: string[] | undefined = [];
+  /** The small form: members (packed) and scores in (score, member) order; undefined once large. */
+  private smallMembers: PackedStrings | undefined = new PackedStrings();
   private smallScores: number[] | undefined = [];
   /** The large form. */
   private dict: Map<string, number> | undefined;
@@ -103,7 +104,7 @@ export class SortedSet {
   /** Move to the large form for good, as Redis's SORT does to the sets it sorts. */
   convertToSkiplist(): void {
     if (this.dict !== undefined) return;
-    const members = this.smallMembers!;
+    const members = this.smallMembers!.toArray();
     const scores = this.smallScores!;
     this.smallMembers = this.smallScores = undefined;
     this.dict = new Map();
@@ -128,14 +129,14 @@ export class SortedSet {
       const at = members.indexOf(member);
       if (at !== -1) {
         if (scores[at] === score) return false;
-        members.splice(at, 1);
+        members.removeAt(at);
         scores.splice(at, 1);
       } else if (member.length > ZSET_MAX_LISTPACK_VALUE || members.length >= ZSET_MAX_LISTPACK_ENTRIES) {
         this.convertToSkiplist();
         return this.set(member, score);
       }
       const pos = this.smallPosition(score, member);
-      members.splice(pos, 0, member);
+      members.insert(pos, member);
       scores.splice(pos, 0, score);
       return at === -1;
     }
@@ -153,17 +154,20 @@ export class SortedSet {
     return true;
   }
 
-  /** Where (score, member) goes in the small form: the count of entries before it. */
+  /**
+   * Where (score, member) goes in the small form: the count of entries before it. Scores
+   * decide by bisection; only members tied on the score are read to break the tie.
+   */
   private smallPosition(score: number, member: string): number {
-    const members = this.smallMembers!;
     const scores = this.smallScores!;
     let lo = 0;
-    let hi = members.length;
+    let hi = scores.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (scores[mid]! < score || (scores[mid] === score && members[mid]! < member)) lo = mid + 1;
+      if (scores[mid]! < score) lo = mid + 1;
       else hi = mid;
     }
+    while (lo < scores.length && scores[lo] === score && this.smallMembers!.get(lo) < member) lo++;
     return lo;
   }
 
@@ -171,7 +175,7 @@ export class SortedSet {
     if (this.dict === undefined) {
       const at = this.smallMembers!.indexOf(member);
       if (at === -1) return false;
-      this.smallMembers!.splice(at, 1);
+      this.smallMembers!.removeAt(at);
       this.smallScores!.splice(at, 1);
       return true;
     }
@@ -278,7 +282,7 @@ export class SortedSet {
 
   /** The entry at a 0-based rank (in range). */
   at(rank: number): ZEntry {
-    if (this.dict === undefined) return { member: this.smallMembers![rank]!, score: this.smallScores![rank]! };
+    if (this.dict === undefined) return { member: this.smallMembers!.get(rank), score: this.smallScores![rank]! };
     // Popping the highest member is common (ZPOPMAX): the tail needs no descent.
     return rank === this.dict.size - 1 ? this.tail! : this.nodeAt(rank);
   }
@@ -305,9 +309,10 @@ export class SortedSet {
    */
   countBefore(below: (entry: ZEntry) => boolean): number {
     if (this.dict === undefined) {
-      const n = this.size;
+      const members = this.smallMembers!.toArray();
+      const scores = this.smallScores!;
       let i = 0;
-      while (i < n && below(this.at(i))) i++;
+      while (i < members.length && below({ member: members[i]!, score: scores[i]! })) i++;
       return i;
     }
     let rank = 0;
@@ -347,7 +352,7 @@ export class SortedSet {
       const end = this.countBefore((e) => lexBelowMax(e.member, r));
       return [start, Math.max(start, end)];
     }
-    const members = this.smallMembers!;
+    const members = this.smallMembers!.toArray();
     if (!reverse) {
       const start = members.findIndex((m) => lexAboveMin(m, r));
       if (start === -1 || !lexBelowMax(members[start]!, r)) return [0, 0];
@@ -366,7 +371,9 @@ export class SortedSet {
   *walk(start: number, count: number, reverse = false): IterableIterator<ZEntry> {
     if (count <= 0 || start < 0 || start >= this.size) return;
     if (this.dict === undefined) {
-      for (let i = 0, r = start; i < count && r >= 0 && r < this.size; i++, r += reverse ? -1 : 1) yield this.at(r);
+      const members = this.smallMembers!.toArray();
+      const scores = this.smallScores!;
+      for (let i = 0, r = start; i < count && r >= 0 && r < members.length; i++, r += reverse ? -1 : 1) yield { member: members[r]!, score: scores[r]! };
       return;
     }
     let x: ZNode | null = this.nodeAt(start);

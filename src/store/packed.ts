@@ -1,0 +1,62 @@
+/**
+ * PackedStrings: a short list of byte strings packed into one JS string, each behind a
+ * char holding its length, as Redis packs small aggregates into a listpack. One string per
+ * aggregate instead of a string object per element is most of the memory of small sorted
+ * sets; scans are linear, which at listpack sizes costs less than the objects it saves.
+ * Elements must be shorter than 255 bytes (callers switch to their large form first).
+ */
+
+export const PACKED_MAX_ELEMENT = 254;
+
+export class PackedStrings {
+  private s = "";
+  length = 0;
+
+  /** Where element i starts (its length char). */
+  private offsetOf(i: number): number {
+    const s = this.s;
+    let p = 0;
+    for (let k = 0; k < i; k++) p += 1 + s.charCodeAt(p);
+    return p;
+  }
+
+  get(i: number): string {
+    const p = this.offsetOf(i);
+    return this.s.substr(p + 1, this.s.charCodeAt(p));
+  }
+
+  indexOf(x: string): number {
+    const s = this.s;
+    const n = x.length;
+    for (let p = 0, i = 0; p < s.length; i++) {
+      const len = s.charCodeAt(p);
+      if (len === n && s.startsWith(x, p + 1)) return i;
+      p += 1 + len;
+    }
+    return -1;
+  }
+
+  insert(i: number, x: string): void {
+    const p = this.offsetOf(i);
+    this.s = this.s.slice(0, p) + String.fromCharCode(x.length) + x + this.s.slice(p);
+    this.length++;
+  }
+
+  push(x: string): void {
+    this.s += String.fromCharCode(x.length) + x;
+    this.length++;
+  }
+
+  removeAt(i: number): void {
+    const p = this.offsetOf(i);
+    this.s = this.s.slice(0, p) + this.s.slice(p + 1 + this.s.charCodeAt(p));
+    this.length--;
+  }
+
+  toArray(): string[] {
+    const out: string[] = [];
+    const s = this.s;
+    for (let p = 0; p < s.length; p += 1 + s.charCodeAt(p)) out.push(s.substr(p + 1, s.charCodeAt(p)));
+    return out;
+  }
+}
