@@ -310,7 +310,7 @@ export const rpoplpushCommand = command({
  * The arguments of LMPOP (and BLMPOP later) from `numkeysAt`: numkeys, the keys, LEFT or
  * RIGHT, and an optional COUNT, checked in Redis's order.
  */
-export function parseMpopArgs(argv: Argv, numkeysAt: number, parseEnd: (arg: Uint8Array) => boolean): { keys: Uint8Array[]; head: boolean; count: number } {
+export function parseMpopArgs(argv: Argv, numkeysAt: number, parseEnd: (arg: Uint8Array) => boolean): { keys: string[]; head: boolean; count: number } {
   const numkeys = parseRangeArg(argv.bytes(numkeysAt), 1, NUMKEYS_POSITIVE);
   const whereAt = numkeysAt + numkeys + 1;
   if (whereAt >= argv.length) throw SYNTAX_ERR;
@@ -322,7 +322,7 @@ export function parseMpopArgs(argv: Argv, numkeysAt: number, parseEnd: (arg: Uin
     if (count === -1 && opt === "count" && args.hasNext()) count = parseRangeArg(args.next(), 1, COUNT_POSITIVE);
     else throw SYNTAX_ERR;
   }
-  return { keys: argv.views(numkeysAt + 1, whereAt), head, count: count === -1 ? 1 : count };
+  return { keys: argv.strs(numkeysAt + 1, whereAt), head, count: count === -1 ? 1 : count };
 }
 
 export const lmpopCommand = command({
@@ -331,8 +331,7 @@ export const lmpopCommand = command({
   summary: "Pop elements from a list", since: "7.0.0", complexity: "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
   handler(c, argv) {
     const { keys, head, count } = parseMpopArgs(argv, 1, parseListEnd);
-    for (const keyArg of keys) {
-      const key = bytesToString(keyArg);
+    for (const key of keys) {
       const list = c.db.writeAs(key, ListValue);
       if (list === undefined) continue;
       c.reply.array(2);

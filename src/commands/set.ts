@@ -41,7 +41,7 @@ export const saddCommand = command({
 export const sremCommand = command({
   name: "srem", arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["set"],
   summary: "Remove one or more members from a set", since: "1.0.0", complexity: "O(N) where N is the number of members to be removed.",
-  handler: (c, argv) => c.reply.integer(c.db.removeMembers(argv.str(1), SetValue, argv.views(2), (s, m) => s.delete(m))),
+  handler: (c, argv) => c.reply.integer(c.db.removeMembers(argv.str(1), SetValue, argv.strs(2), (s, m) => s.delete(m))),
 });
 
 export const sismemberCommand = command({
@@ -167,9 +167,8 @@ const enum SetOp {
 }
 
 /** The sets named by `keys`, undefined for a missing key; any other type is WRONGTYPE. */
-function lookupSets(c: Client, keys: Uint8Array[], forWrite: boolean): (SetValue | undefined)[] {
-  return keys.map((arg) => {
-    const key = bytesToString(arg);
+function lookupSets(c: Client, keys: string[], forWrite: boolean): (SetValue | undefined)[] {
+  return keys.map((key) => {
     const value = forWrite ? c.db.lookupKeyWrite(key) : c.db.lookupKeyRead(key);
     if (value !== undefined && !(value instanceof SetValue)) throw WRONGTYPE;
     return value;
@@ -224,7 +223,7 @@ export const sinterCommand = command({
   ...algebraSpec, name: "sinter", summary: "Intersect multiple sets", since: "1.0.0",
   complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
   handler(c, argv) {
-    replySet(c, intersect(lookupSets(c, argv.views(1), false)).toArray());
+    replySet(c, intersect(lookupSets(c, argv.strs(1), false)).toArray());
   },
 });
 
@@ -232,7 +231,7 @@ export const sinterstoreCommand = command({
   ...storeSpec(["RW", "update"]), name: "sinterstore", summary: "Intersect multiple sets and store the resulting set in a key", since: "1.0.0",
   complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
   handler(c, argv) {
-    storeSet(c, argv.bytes(1), intersect(lookupSets(c, argv.views(2), true)));
+    storeSet(c, argv.bytes(1), intersect(lookupSets(c, argv.strs(2), true)));
   },
 });
 
@@ -250,30 +249,30 @@ export const sintercardCommand = command({
       if (args.nextKeyword() === "limit" && args.hasNext()) limit = parseRangeArg(args.next(), 0, LIMIT_NEGATIVE);
       else throw SYNTAX_ERR;
     }
-    c.reply.integer(intersect(lookupSets(c, argv.views(2, 2 + numkeys), false), limit).size);
+    c.reply.integer(intersect(lookupSets(c, argv.strs(2, 2 + numkeys), false), limit).size);
   },
 });
 
 export const sunionCommand = command({
   ...algebraSpec, name: "sunion", summary: "Add multiple sets", since: "1.0.0", complexity: "O(N) where N is the total number of elements in all given sets.",
-  handler: (c, argv) => replySet(c, unionOrDiff(lookupSets(c, argv.views(1), false), SetOp.Union).toArray()),
+  handler: (c, argv) => replySet(c, unionOrDiff(lookupSets(c, argv.strs(1), false), SetOp.Union).toArray()),
 });
 
 export const sunionstoreCommand = command({
   ...storeSpec(["OW", "update"]), name: "sunionstore", summary: "Add multiple sets and store the resulting set in a key", since: "1.0.0",
   complexity: "O(N) where N is the total number of elements in all given sets.",
-  handler: (c, argv) => storeSet(c, argv.bytes(1), unionOrDiff(lookupSets(c, argv.views(2), true), SetOp.Union)),
+  handler: (c, argv) => storeSet(c, argv.bytes(1), unionOrDiff(lookupSets(c, argv.strs(2), true), SetOp.Union)),
 });
 
 export const sdiffCommand = command({
   ...algebraSpec, name: "sdiff", summary: "Subtract multiple sets", since: "1.0.0", complexity: "O(N) where N is the total number of elements in all given sets.",
-  handler: (c, argv) => replySet(c, unionOrDiff(lookupSets(c, argv.views(1), false), SetOp.Diff).toArray()),
+  handler: (c, argv) => replySet(c, unionOrDiff(lookupSets(c, argv.strs(1), false), SetOp.Diff).toArray()),
 });
 
 export const sdiffstoreCommand = command({
   ...storeSpec(["OW", "update"]), name: "sdiffstore", summary: "Subtract multiple sets and store the resulting set in a key", since: "1.0.0",
   complexity: "O(N) where N is the total number of elements in all given sets.",
-  handler: (c, argv) => storeSet(c, argv.bytes(1), unionOrDiff(lookupSets(c, argv.views(2), true), SetOp.Diff)),
+  handler: (c, argv) => storeSet(c, argv.bytes(1), unionOrDiff(lookupSets(c, argv.strs(2), true), SetOp.Diff)),
 });
 
 export const sscanCommand = command({

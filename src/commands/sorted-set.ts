@@ -152,7 +152,7 @@ export const zremCommand = command({
   name: "zrem", arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["sortedset"],
   summary: "Remove one or more members from a sorted set", since: "1.2.0",
   complexity: "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.",
-  handler: (c, argv) => c.reply.integer(c.db.removeMembers(argv.str(1), SortedSet, argv.views(2), (z, m) => z.delete(m))),
+  handler: (c, argv) => c.reply.integer(c.db.removeMembers(argv.str(1), SortedSet, argv.strs(2), (z, m) => z.delete(m))),
 });
 
 export const zscoreCommand = command({
@@ -399,11 +399,10 @@ export const zrevrankCommand = command({
  * type is WRONGTYPE), `count` elements from the chosen end. `count` -1 is the plain form.
  * `nested` replies [member, score] pairs; `withKey` prefixes the key (ZMPOP).
  */
-function zpopGeneric(c: Client, keys: Uint8Array[], max: boolean, count: number, nested: boolean, withKey: boolean): void {
+function zpopGeneric(c: Client, keys: string[], max: boolean, count: number, nested: boolean, withKey: boolean): void {
   let key = "";
   let zset: SortedSet | undefined;
-  for (const arg of keys) {
-    key = bytesToString(arg);
+  for (key of keys) {
     zset = c.db.writeAs(key, SortedSet);
     if (zset !== undefined) break;
   }
@@ -433,7 +432,7 @@ function zpopMinMax(c: Client, argv: Argv, max: boolean): void {
   if (argv.length > 3) throw SYNTAX_ERR;
   const count = argv.length === 3 ? parseRangeArg(argv.bytes(2), 0, MUST_BE_POSITIVE) : -1;
   // RESP3 pairs members with scores only when a count was given.
-  zpopGeneric(c, [argv.bytes(1)], max, count, c.reply.resp === 3 && count !== -1, false);
+  zpopGeneric(c, [argv.str(1)], max, count, c.reply.resp === 3 && count !== -1, false);
 }
 
 const popSpec = {

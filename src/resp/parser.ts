@@ -1,6 +1,6 @@
 /**
  * RequestParser: the resumable, zero-copy RESP request parser. It turns socket reads into
- * argument vectors whose entries are views into the read buffer, and it never rescans a
+ * argument vectors (Argv) whose entries are byte ranges of the read buffer, and it never rescans a
  * byte it has already consumed: a request cut anywhere resumes exactly where it stopped.
  *
  * Only what must outlive a read is copied: the unfinished header line, the arguments of a
@@ -139,7 +139,7 @@ export class RequestParser {
           if (size === undefined || size < 0 || size > this.maxBulkLen) throw PROTO_INVALID_BULK;
           if (size > UNAUTH_MAX_BULK && this.authRequired) throw PROTO_UNAUTH_BULK;
           if (len - pos >= size + 2) {
-            // The whole bulk and its CRLF are in this read: keep a view, copy nothing.
+            // The whole bulk and its CRLF are in this read: keep its range, copy nothing.
             this.argv.push(chunk, pos, pos + size);
             pos += size + 2;
             if (--this.remaining === 0 && !this.dispatch(sink, pos)) return false;

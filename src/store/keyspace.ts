@@ -9,7 +9,7 @@
  */
 import { now } from "../clock.ts";
 import { WRONGTYPE } from "../errors.ts";
-import { bytesToString, isInt64String } from "../resp/bytes.ts";
+import { isInt64String } from "../resp/bytes.ts";
 import { ExpireIndex } from "./expire.ts";
 import { ScanCursors } from "./scan.ts";
 import { HashValue } from "./hash.ts";
@@ -221,11 +221,11 @@ export class Database {
    * HDEL, SREM and ZREM: remove each of `members` from the aggregate of class `cls` at
    * `key` with `remove`, and return how many were there. The emptied key goes away.
    */
-  removeMembers<T>(key: string, cls: AggregateClass<T>, members: Uint8Array[], remove: (value: T, member: string) => boolean): number {
+  removeMembers<T>(key: string, cls: AggregateClass<T>, members: string[], remove: (value: T, member: string) => boolean): number {
     const value = this.writeAs(key, cls);
     if (value === undefined) return 0;
     let removed = 0;
-    for (const m of members) if (remove(value, bytesToString(m))) removed++;
+    for (const m of members) if (remove(value, m)) removed++;
     if (removed > 0) this.removed(key, removed);
     return removed;
   }
