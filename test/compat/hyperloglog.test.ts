@@ -1,4 +1,5 @@
-import { beforeEach, describe, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
+import { decodeReply } from "../helpers/resp.ts";
 import { usePair } from "./harness.ts";
 
 const pair = usePair();
@@ -66,5 +67,23 @@ describe("PFADD, PFCOUNT, PFMERGE", () => {
       PFCOUNT l
       PFMERGE l
       PFCOUNT h l`);
+  });
+});
+
+describe("HLL values across servers", () => {
+  test("an HLL made by Redis counts the same in KVIS, and one made by KVIS in Redis", async () => {
+    const p = pair();
+    const elements = Array.from({ length: 3000 }, (_, i) => `x${i}`);
+    for (let i = 0; i < elements.length; i += 500) {
+      await p.redis.call("PFADD", "from-redis", ...elements.slice(i, i + 500));
+      await p.kvis.call("PFADD", "from-kvis", ...elements.slice(i, i + 500).map((e) => `${e}!`));
+    }
+    for (const [source, target, key] of [[p.redis, p.kvis, "from-redis"], [p.kvis, p.redis, "from-kvis"]] as const) {
+      const value = decodeReply(await source.call("GET", key)) as string;
+      expect(await target.call("SET", key, value)).toBe("+OK\r\n");
+      expect(await target.call("PFCOUNT", key)).toBe(await source.call("PFCOUNT", key));
+      expect(await target.call("PFADD", key, "one-more")).toBe(await source.call("PFADD", key, "one-more"));
+      expect(await target.call("GET", key)).toBe(await source.call("GET", key));
+    }
   });
 });
