@@ -11,7 +11,8 @@ import { RequestParser } from "../resp/parser.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
 import type { Database } from "../store/keyspace.ts";
 import { updateClock } from "../clock.ts";
-import { processCommand } from "./dispatch.ts";
+import type { Command } from "../commands/command.ts";
+import { processCommand, settleCommandTime } from "./dispatch.ts";
 import type { Server } from "./server.ts";
 
 /** What a Client needs of its socket: a listener's socket, or a replica's link to its master. */
@@ -47,8 +48,10 @@ export class Client {
   private auth = false;
   /** The last command's full name, for CLIENT LIST's cmd=. */
   lastCommand = "NULL";
-  /** performance.now() at the end of the previous command of this read: see call(). */
+  /** When the time of `timedCommand` was last settled in this read: see call(). */
   commandClock = 0;
+  /** The command whose calls in this read the clock is running for. */
+  timedCommand: Command | undefined;
   /** Set by QUIT, a protocol error or CLIENT KILL: close once the replies are out. */
   closeAfterReply = false;
   closed = false;
@@ -98,6 +101,7 @@ export class Client {
     if (this.closeAfterReply) return;
     this.lastInteraction = updateClock();
     this.commandClock = performance.now();
+    this.timedCommand = undefined;
     this.server.stats.netInputBytes += chunk.length;
     const writer = this.server.writer;
     writer.reset();
@@ -110,6 +114,7 @@ export class Client {
       this.server.log.verbose(`Protocol error (${e.text}) from client: id=${this.id} addr=${this.addr}`);
       this.closeAfterReply = true;
     }
+    settleCommandTime(this);
     this.flush();
     if (this.closeAfterReply) this.close();
   }
