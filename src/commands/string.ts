@@ -102,6 +102,13 @@ export const setCommand = command({
   keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update", "variable_flags"], notes: "RW and ACCESS due to the optional `GET` argument" }, categories: ["string"],
   summary: "Set the string value of a key", since: "1.0.0",
   handler(c, argv) {
+    if (argv.length === 3 && c.db.expires.size === 0) {
+      // A plain SET needs neither option parsing nor the old value: the commonest write
+      // skips both, and the lookup, unless an expired key could be met (whose removal
+      // Redis counts in expired_keys).
+      c.db.setKey(argv.str(1), toStringValue(argv.str(2)));
+      return c.reply.ok();
+    }
     const [flags, when] = parseExtendedStringArgs(c, argv, 3, true);
     const [stored, old] = setGeneric(c, argv.str(1), argv.str(2), flags, when);
     if (flags & SetFlag.GET) {
