@@ -3,18 +3,20 @@
  * Bun.file in one piece and walked with a bounds-checked cursor; the trailing CRC64 is
  * verified before a single key is stored, so a corrupt file leaves the keyspace empty.
  * Any defect raises RdbError naming the file and byte offset, and the file is never
- * modified. This release reads strings in all their encodings; the other value types are
- * refused with a clear error until the RDB issue adds them.
+ * modified. Every value encoding Redis 2.x to 7.x writes is read (compact.ts decodes the
+ * ziplist, listpack, intset and zipmap forms); module types, streams and 7.4's hashes with
+ * field TTLs are refused with a clear error.
  */
 import { RdbError } from "../errors.ts";
-import { bytesToString, isInt64String } from "../resp/bytes.ts";
+import { bytesToString, isInt64String, parseDouble } from "../resp/bytes.ts";
 import { HashValue } from "../store/hash.ts";
 import { type Keyspace, type StoredValue, toStringValue } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
 import { SetValue } from "../store/set.ts";
 import { SortedSet } from "../store/sorted-set.ts";
-import { now } from "../clock.ts";
+import { updateClock } from "../clock.ts";
 import { crc64 } from "./crc64.ts";
+import { CompactError, intsetEntries, listpackEntries, ziplistEntries, zipmapEntries } from "./compact.ts";
 import { lzfDecompress } from "./lzf.ts";
 import * as F from "./rdb-format.ts";
 
@@ -23,6 +25,8 @@ export interface LoadResult {
   expired: number;
   version: number;
   aux: Map<string, string>;
+  /** Parts of the file that were skipped, for the log. */
+  warnings: string[];
 }
 
 /** Load `path` if it exists; undefined when there is no file (start empty). */
@@ -58,6 +62,7 @@ export function loadRdb(data: Uint8Array, keyspace: Keyspace, name = "<memory>")
   if (!(version >= 1 && version <= F.RDB_VERSION_MAX)) r.fail(5, `can't handle RDB format version ${versionText}`);
 
   const aux = new Map<string, string>();
+  const warnings: string[] = [];
   const pending: PendingKey[] = [];
   let db = 0;
   let expireAt = -1;
@@ -93,67 +98,136 @@ export function loadRdb(data: Uint8Array, keyspace: Keyspace, name = "<memory>")
       case F.RDB_OPCODE_MODULE_AUX:
         r.fail(opAt, "the file holds module data, which KVIS cannot load");
         break;
-      case F.RDB_OPCODE_FUNCTION_PRE_GA:
       case F.RDB_OPCODE_FUNCTION2:
-        r.fail(opAt, "the file holds Redis functions, which KVIS cannot load yet");
+        // A library of Redis functions: its source text, which KVIS has no engine to run.
+        r.string();
+        warnings.push("skipped a Redis function library (KVIS has no FUNCTION support)");
+        continue;
+      case F.RDB_OPCODE_FUNCTION_PRE_GA:
+        r.fail(opAt, "the file holds functions in the format of Redis 7.0's release candidates, which KVIS cannot load");
         break;
       case F.RDB_OPCODE_EOF: {
         if (version >= 5) verifyChecksum(r, data);
-        return store(keyspace, pending, aux, version);
+        return store(keyspace, pending, aux, version, warnings);
       }
-      case F.RDB_TYPE_STRING:
-      case F.RDB_TYPE_LIST:
-      case F.RDB_TYPE_SET:
-      case F.RDB_TYPE_HASH:
-      case F.RDB_TYPE_ZSET_2: {
+      case F.RDB_OPCODE_SLOT_INFO:
+        r.length();
+        r.length();
+        r.length();
+        continue;
+      default: {
         const key = bytesToString(r.string());
         const value = loadObject(r, type, opAt);
         pending.push({ db, key, value, expireAt });
         expireAt = -1;
         continue;
       }
-      default:
-        r.fail(opAt, `unsupported value type ${type} (this KVIS release loads the plain string, list, set, hash and zset encodings only)`);
     }
   }
 }
 
-/** The value of one key, in the encodings saveObject writes. */
+/** The value of one key, in any encoding Redis 2.x to 7.x writes. */
 function loadObject(r: RdbCursor, type: number, at: number): StoredValue {
-  if (type === F.RDB_TYPE_STRING) return toStringValue(bytesToString(r.string()));
-  const n = r.length();
-  if (n === 0) r.fail(at, "empty aggregate value");
-  if (type === F.RDB_TYPE_LIST) {
-    const list = new ListValue();
-    for (let i = 0; i < n; i++) list.pushTail(bytesToString(r.string()));
-    return list;
-  }
-  if (type === F.RDB_TYPE_SET) {
-    let set: SetValue | undefined;
-    for (let i = 0; i < n; i++) {
-      const member = bytesToString(r.string());
-      const isInt = isInt64String(member);
-      set ??= new SetValue(isInt);
-      set.add(member, isInt);
+  switch (type) {
+    case F.RDB_TYPE_STRING:
+      return toStringValue(bytesToString(r.string()));
+    case F.RDB_TYPE_LIST:
+      return listOf(r.strings(r.length()), r, at);
+    case F.RDB_TYPE_SET:
+      return setOf(r.strings(r.length()), r, at);
+    case F.RDB_TYPE_HASH:
+      return hashOf(r.strings(2 * r.length()), r, at);
+    case F.RDB_TYPE_ZSET:
+    case F.RDB_TYPE_ZSET_2: {
+      const n = r.length();
+      const zset = new SortedSet();
+      for (let i = 0; i < n; i++) {
+        const member = bytesToString(r.string());
+        const scoreAt = r.pos;
+        const score = type === F.RDB_TYPE_ZSET_2 ? r.f64le() : r.textScore();
+        if (Number.isNaN(score)) r.fail(scoreAt, "sorted set score is NaN");
+        zset.set(member, score);
+      }
+      if (zset.size === 0) r.fail(at, "empty aggregate value");
+      return zset;
     }
-    return set!;
-  }
-  if (type === F.RDB_TYPE_HASH) {
-    const hash = new HashValue();
-    for (let i = 0; i < n; i++) {
-      const field = bytesToString(r.string());
-      hash.set(field, bytesToString(r.string()));
+    case F.RDB_TYPE_LIST_ZIPLIST:
+      return listOf(r.compact(ziplistEntries), r, at);
+    case F.RDB_TYPE_LIST_QUICKLIST:
+    case F.RDB_TYPE_LIST_QUICKLIST_2: {
+      const nodes = r.length();
+      const list = new ListValue();
+      for (let i = 0; i < nodes; i++) {
+        const container = type === F.RDB_TYPE_LIST_QUICKLIST ? F.QUICKLIST_NODE_CONTAINER_PACKED : r.length();
+        if (container === F.QUICKLIST_NODE_CONTAINER_PLAIN) {
+          list.pushTail(bytesToString(r.string()));
+        } else if (container === F.QUICKLIST_NODE_CONTAINER_PACKED) {
+          const items = r.compact(type === F.RDB_TYPE_LIST_QUICKLIST ? ziplistEntries : listpackEntries);
+          // Redis skips an empty node rather than failing the load.
+          for (const item of items) list.pushTail(item);
+        } else {
+          r.fail(at, `unknown quicklist node container ${container}`);
+        }
+      }
+      if (list.size === 0) r.fail(at, "empty aggregate value");
+      return list;
     }
-    return hash;
+    case F.RDB_TYPE_SET_INTSET:
+      return setOf(r.compact(intsetEntries), r, at);
+    case F.RDB_TYPE_SET_LISTPACK:
+      return setOf(r.compact(listpackEntries), r, at);
+    case F.RDB_TYPE_HASH_ZIPMAP:
+      return hashOf(r.compact(zipmapEntries), r, at);
+    case F.RDB_TYPE_HASH_ZIPLIST:
+      return hashOf(r.compact(ziplistEntries), r, at);
+    case F.RDB_TYPE_HASH_LISTPACK:
+      return hashOf(r.compact(listpackEntries), r, at);
+    case F.RDB_TYPE_ZSET_ZIPLIST:
+    case F.RDB_TYPE_ZSET_LISTPACK: {
+      const items = r.compact(type === F.RDB_TYPE_ZSET_ZIPLIST ? ziplistEntries : listpackEntries);
+      if (items.length === 0 || items.length % 2 !== 0) r.fail(at, "sorted set with an odd or zero element count");
+      const zset = new SortedSet();
+      for (let i = 0; i < items.length; i += 2) {
+        const score = parseDouble(items[i + 1]!) ?? (/^nan$/i.test(items[i + 1]!) ? NaN : undefined);
+        if (score === undefined || Number.isNaN(score)) r.fail(at, `invalid sorted set score "${items[i + 1]}"`);
+        zset.set(items[i]!, score);
+      }
+      return zset;
+    }
+    case F.RDB_TYPE_MODULE_PRE_GA:
+    case F.RDB_TYPE_MODULE_2:
+      return r.fail(at, "the file holds a module data type, which KVIS cannot load");
+    case F.RDB_TYPE_STREAM_LISTPACKS:
+    case F.RDB_TYPE_STREAM_LISTPACKS_2:
+    case F.RDB_TYPE_STREAM_LISTPACKS_3:
+      return r.fail(at, "the file holds a stream, which this KVIS release cannot load yet");
+    case F.RDB_TYPE_HASH_METADATA_PRE_GA:
+    case F.RDB_TYPE_HASH_LISTPACK_EX_PRE_GA:
+    case F.RDB_TYPE_HASH_METADATA:
+    case F.RDB_TYPE_HASH_LISTPACK_EX:
+      return r.fail(at, "the file holds a hash with field TTLs (Redis 7.4), which KVIS cannot load");
+    default:
+      return r.fail(at, `unknown value type ${type}`);
   }
-  const zset = new SortedSet();
-  for (let i = 0; i < n; i++) {
-    const member = bytesToString(r.string());
-    const score = r.f64le();
-    if (Number.isNaN(score)) r.fail(r.pos - 8, "sorted set score is NaN");
-    zset.set(member, score);
-  }
-  return zset;
+}
+
+function listOf(items: string[], r: RdbCursor, at: number): ListValue {
+  if (items.length === 0) r.fail(at, "empty aggregate value");
+  return ListValue.from(items);
+}
+
+function setOf(items: string[], r: RdbCursor, at: number): SetValue {
+  if (items.length === 0) r.fail(at, "empty aggregate value");
+  const set = new SetValue(isInt64String(items[0]!));
+  for (const member of items) set.add(member, isInt64String(member));
+  return set;
+}
+
+function hashOf(items: string[], r: RdbCursor, at: number): HashValue {
+  if (items.length === 0 || items.length % 2 !== 0) r.fail(at, "hash with an odd or zero element count");
+  const hash = new HashValue();
+  for (let i = 0; i < items.length; i += 2) hash.set(items[i]!, items[i + 1]!);
+  return hash;
 }
 
 function verifyChecksum(r: RdbCursor, data: Uint8Array): void {
@@ -165,8 +239,8 @@ function verifyChecksum(r: RdbCursor, data: Uint8Array): void {
   if (actual !== expected) r.fail(bodyEnd, `wrong RDB checksum (expected ${expected.toString(16)}, got ${actual.toString(16)})`);
 }
 
-function store(keyspace: Keyspace, pending: PendingKey[], aux: Map<string, string>, version: number): LoadResult {
-  const clockNow = now();
+function store(keyspace: Keyspace, pending: PendingKey[], aux: Map<string, string>, version: number, warnings: string[]): LoadResult {
+  const clockNow = updateClock();
   let keys = 0;
   let expired = 0;
   for (const p of pending) {
@@ -180,7 +254,7 @@ function store(keyspace: Keyspace, pending: PendingKey[], aux: Map<string, strin
     if (p.expireAt !== -1) db.setExpire(p.key, p.expireAt);
     keys++;
   }
-  return { keys, expired, version, aux };
+  return { keys, expired, version, aux, warnings };
 }
 
 /** A bounds-checked reader over the file's bytes. */
@@ -265,6 +339,38 @@ class RdbCursor {
     const n = this.lengthOrEncoding();
     if (n < 0) this.fail(at, "expected a length, found an encoded value");
     return n;
+  }
+
+  /** `n` strings in a row, as byte strings. */
+  strings(n: number): string[] {
+    // Each string takes at least a byte: a larger count is damage, not a reason to allocate.
+    if (n > this.data.length - this.pos) this.fail(this.pos, "element count larger than the rest of the file");
+    const out = new Array<string>(n);
+    for (let i = 0; i < n; i++) out[i] = bytesToString(this.string());
+    return out;
+  }
+
+  /** A compact structure stored as one string, decoded; a malformed one fails here. */
+  compact(decode: (b: Uint8Array) => string[]): string[] {
+    const at = this.pos;
+    const blob = this.string();
+    try {
+      return decode(blob);
+    } catch (e) {
+      if (e instanceof CompactError) this.fail(at, e.message);
+      throw e;
+    }
+  }
+
+  /** A score of the old ZSET type: a length byte (253 nan, 254 inf, 255 -inf), then text. */
+  textScore(): number {
+    const at = this.pos;
+    const n = this.u8();
+    if (n === 253) return NaN;
+    if (n === 254) return Infinity;
+    if (n === 255) return -Infinity;
+    const score = parseDouble(bytesToString(this.bytes(n)));
+    return score ?? this.fail(at, "invalid sorted set score");
   }
 
   /** A string in any of its encodings: raw, 8/16/32-bit integer, or LZF-compressed. */

@@ -140,6 +140,7 @@ export class Server {
     const loaded = await loadRdbFile(path, this.keyspace);
     if (loaded === undefined) return;
     this.lastLoad = { keys: loaded.keys, expired: loaded.expired };
+    for (const w of loaded.warnings) this.log.warning(`While loading ${path}: ${w}`);
     const seconds = ((performance.now() - start) / 1000).toFixed(3);
     this.log.notice(`Done loading RDB, keys loaded: ${loaded.keys}, keys expired: ${loaded.expired}.`);
     this.log.notice(`DB loaded from disk: ${seconds} seconds`);

@@ -1,0 +1,221 @@
+/**
+ * Decoders for the compact structures Redis stores in RDB files as one string each:
+ * ziplist (ziplist.c), listpack (listpack.c), intset (intset.c) and zipmap (zipmap.c).
+ * Each returns the elements in order as byte strings (integers as their decimal text) and
+ * throws CompactError when the bytes are malformed, never reading out of bounds: the RDB
+ * reader turns that into an error naming the file and offset.
+ */
+import { bytesToString } from "../resp/bytes.ts";
+
+export class CompactError extends Error {}
+
+function fail(what: string, reason: string): never {
+  throw new CompactError(`invalid ${what}: ${reason}`);
+}
+
+function view(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/**
+ * A ziplist: zlbytes u32, zltail u32, zllen u16, then entries of
+ * [prevlen: 1 byte, or 0xfe + u32][encoding][data], then 0xff.
+ */
+export function ziplistEntries(b: Uint8Array): string[] {
+  const v = view(b);
+  if (b.length < 11) fail("ziplist", "too short");
+  if (v.getUint32(0, true) !== b.length) fail("ziplist", "header length does not match");
+  const out: string[] = [];
+  let p = 10;
+  const need = (n: number) => {
+    if (p + n > b.length - 1) fail("ziplist", "entry runs past the end");
+  };
+  while (b[p] !== 0xff) {
+    need(1);
+    p += b[p] === 0xfe ? 5 : 1;
+    need(1);
+    const enc = b[p]!;
+    const kind = enc >> 6;
+    if (kind === 0) {
+      need(1 + (enc & 0x3f));
+      out.push(bytesToString(b.subarray(p + 1, p + 1 + (enc & 0x3f))));
+      p += 1 + (enc & 0x3f);
+    } else if (kind === 1) {
+      need(2);
+      const len = ((enc & 0x3f) << 8) | b[p + 1]!;
+      need(2 + len);
+      out.push(bytesToString(b.subarray(p + 2, p + 2 + len)));
+      p += 2 + len;
+    } else if (kind === 2) {
+      need(5);
+      const len = v.getUint32(p + 1, false);
+      need(5 + len);
+      out.push(bytesToString(b.subarray(p + 5, p + 5 + len)));
+      p += 5 + len;
+    } else if (enc === 0xc0) {
+      need(3);
+      out.push(String(v.getInt16(p + 1, true)));
+      p += 3;
+    } else if (enc === 0xd0) {
+      need(5);
+      out.push(String(v.getInt32(p + 1, true)));
+      p += 5;
+    } else if (enc === 0xe0) {
+      need(9);
+      out.push(String(v.getBigInt64(p + 1, true)));
+      p += 9;
+    } else if (enc === 0xf0) {
+      need(4);
+      out.push(String((b[p + 1]! | (b[p + 2]! << 8) | (b[p + 3]! << 16)) << 8 >> 8));
+      p += 4;
+    } else if (enc === 0xfe) {
+      need(2);
+      out.push(String(v.getInt8(p + 1)));
+      p += 2;
+    } else if (enc >= 0xf1 && enc <= 0xfd) {
+      out.push(String((enc & 0x0f) - 1));
+      p += 1;
+    } else {
+      fail("ziplist", `unknown entry encoding 0x${enc.toString(16)}`);
+    }
+  }
+  if (p !== b.length - 1) fail("ziplist", "bytes after the end marker");
+  const count = v.getUint16(8, true);
+  if (count !== 0xffff && count !== out.length) fail("ziplist", "entry count does not match");
+  return out;
+}
+
+/** The number of bytes of a listpack entry's back-length field for an entry of `len` bytes. */
+function backlenSize(len: number): number {
+  if (len <= 127) return 1;
+  if (len < 16383) return 2;
+  if (len < 2097151) return 3;
+  if (len < 268435455) return 4;
+  return 5;
+}
+
+/**
+ * A listpack: total bytes u32, count u16, then entries of [encoding][data][backlen],
+ * then 0xff.
+ */
+export function listpackEntries(b: Uint8Array): string[] {
+  const v = view(b);
+  if (b.length < 7) fail("listpack", "too short");
+  if (v.getUint32(0, true) !== b.length) fail("listpack", "header length does not match");
+  const out: string[] = [];
+  let p = 6;
+  const need = (n: number) => {
+    if (p + n > b.length - 1) fail("listpack", "entry runs past the end");
+  };
+  while (b[p] !== 0xff) {
+    const enc = b[p]!;
+    let len: number; // encoding + data
+    if (enc < 0x80) {
+      out.push(String(enc));
+      len = 1;
+    } else if (enc < 0xc0) {
+      len = 1 + (enc & 0x3f);
+      need(len);
+      out.push(bytesToString(b.subarray(p + 1, p + len)));
+    } else if (enc < 0xe0) {
+      need(2);
+      const n = ((enc & 0x1f) << 8) | b[p + 1]!;
+      out.push(String(n >= 4096 ? n - 8192 : n));
+      len = 2;
+    } else if (enc < 0xf0) {
+      need(2);
+      const n = ((enc & 0x0f) << 8) | b[p + 1]!;
+      len = 2 + n;
+      need(len);
+      out.push(bytesToString(b.subarray(p + 2, p + len)));
+    } else if (enc === 0xf0) {
+      need(5);
+      const n = v.getUint32(p + 1, true);
+      len = 5 + n;
+      need(len);
+      out.push(bytesToString(b.subarray(p + 5, p + len)));
+    } else if (enc === 0xf1) {
+      need(3);
+      out.push(String(v.getInt16(p + 1, true)));
+      len = 3;
+    } else if (enc === 0xf2) {
+      need(4);
+      out.push(String((b[p + 1]! | (b[p + 2]! << 8) | (b[p + 3]! << 16)) << 8 >> 8));
+      len = 4;
+    } else if (enc === 0xf3) {
+      need(5);
+      out.push(String(v.getInt32(p + 1, true)));
+      len = 5;
+    } else if (enc === 0xf4) {
+      need(9);
+      out.push(String(v.getBigInt64(p + 1, true)));
+      len = 9;
+    } else {
+      fail("listpack", `unknown entry encoding 0x${enc.toString(16)}`);
+    }
+    p += len + backlenSize(len);
+    need(0);
+  }
+  if (p !== b.length - 1) fail("listpack", "bytes after the end marker");
+  const count = v.getUint16(4, true);
+  if (count !== 0xffff && count !== out.length) fail("listpack", "entry count does not match");
+  return out;
+}
+
+/** An intset: encoding u32 (2, 4 or 8 bytes an element), length u32, sorted elements. */
+export function intsetEntries(b: Uint8Array): string[] {
+  const v = view(b);
+  if (b.length < 8) fail("intset", "too short");
+  const width = v.getUint32(0, true);
+  const n = v.getUint32(4, true);
+  if (width !== 2 && width !== 4 && width !== 8) fail("intset", `unknown encoding ${width}`);
+  if (8 + n * width !== b.length) fail("intset", "length does not match");
+  const out = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const at = 8 + i * width;
+    out[i] = width === 2 ? String(v.getInt16(at, true)) : width === 4 ? String(v.getInt32(at, true)) : String(v.getBigInt64(at, true));
+  }
+  return out;
+}
+
+/**
+ * A zipmap (hashes before Redis 2.6): a count byte, then [len][field][len][free][value]
+ * [free bytes] pairs, then 0xff. A length is one byte below 254, or 254 and a u32.
+ */
+export function zipmapEntries(b: Uint8Array): string[] {
+  const v = view(b);
+  const out: string[] = [];
+  let p = 1;
+  const need = (n: number) => {
+    if (p + n > b.length - 1) fail("zipmap", "entry runs past the end");
+  };
+  const length = (): number => {
+    need(1);
+    const first = b[p]!;
+    if (first < 254) {
+      p += 1;
+      return first;
+    }
+    if (first === 255) fail("zipmap", "unexpected end marker");
+    need(5);
+    const n = v.getUint32(p + 1, true);
+    p += 5;
+    return n;
+  };
+  if (b.length < 2) fail("zipmap", "too short");
+  while (b[p] !== 0xff) {
+    const klen = length();
+    need(klen);
+    out.push(bytesToString(b.subarray(p, p + klen)));
+    p += klen;
+    const vlen = length();
+    need(1);
+    const free = b[p]!;
+    p += 1;
+    need(vlen + free);
+    out.push(bytesToString(b.subarray(p, p + vlen)));
+    p += vlen + free;
+  }
+  if (p !== b.length - 1) fail("zipmap", "bytes after the end marker");
+  return out;
+}
