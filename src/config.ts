@@ -53,6 +53,8 @@ export const PARAMS: readonly Param[] = [
   { name: "masterauth", type: "string", default: "", mutable: true, description: "Password this replica sends to its master" },
   { name: "masteruser", type: "string", default: "", mutable: true, description: "User this replica authenticates as with its master" },
   { name: "replica-read-only", type: "bool", default: "yes", mutable: true, description: "Refuse writes from clients while a replica" },
+  { name: "rdbcompression", type: "bool", default: "yes", mutable: true, description: "LZF-compress strings over 20 bytes in RDB files and DUMP payloads" },
+  { name: "rdbchecksum", type: "bool", default: "yes", mutable: true, description: "End RDB files with a CRC64 checksum" },
   // Reported truthfully so that tools which ask (redis-benchmark, redis-cli) are content:
   // KVIS has no save points and no AOF yet, so neither can be switched on.
   { name: "save", type: "string", default: "", mutable: false, description: "Save points (not yet supported: must stay empty)", check: (v) => (v.trim() === "" ? undefined : "save points are not supported yet") },

@@ -159,3 +159,9 @@ export const BITFIELD_RO_GET_ONLY = err("ERR BITFIELD_RO only supports the GET s
 export const NOT_HLL = err("WRONGTYPE Key is not a valid HyperLogLog string value.");
 export const INVALID_HLL = err("INVALIDOBJ Corrupted HLL object detected");
 export const SORT_NOT_DOUBLE = err("ERR One or more scores can't be converted into double");
+export const BUSYKEY = err("BUSYKEY Target key name already exists.");
+export const INVALID_TTL = err("ERR Invalid TTL value, must be >= 0");
+export const INVALID_IDLETIME = err("ERR Invalid IDLETIME value, must be >= 0");
+export const INVALID_FREQ = err("ERR Invalid FREQ value, must be >= 0 and <= 255");
+export const BAD_DUMP_PAYLOAD = err("ERR DUMP payload version or checksum are wrong");
+export const BAD_DATA_FORMAT = err("ERR Bad data format");

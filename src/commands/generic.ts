@@ -8,7 +8,7 @@
 import type { Argv } from "../resp/argv.ts";
 import { now } from "../clock.ts";
 import {
-  DB_OUT_OF_RANGE, GT_LT, INVALID_CURSOR, LFU_NOT_SELECTED, NOT_INTEGER, NO_SUCH_KEY, NX_XX_GT_LT, SAME_OBJECT, SORT_NOT_DOUBLE,
+  BAD_DATA_FORMAT, BAD_DUMP_PAYLOAD, BUSYKEY, INVALID_FREQ, INVALID_IDLETIME, INVALID_TTL, DB_OUT_OF_RANGE, GT_LT, INVALID_CURSOR, LFU_NOT_SELECTED, NOT_INTEGER, NO_SUCH_KEY, NX_XX_GT_LT, SAME_OBJECT, SORT_NOT_DOUBLE,
   SYNTAX_ERR, WRONGTYPE, invalidExpireTime, unsupportedOption,
 } from "../errors.ts";
 import { globMatch, lowerAscii, parseInt64, parseRangeDouble } from "../resp/bytes.ts";
@@ -17,6 +17,8 @@ import { type Database, type StoredValue, encodingOf, isStringValue, stringOf, t
 import { ListValue } from "../store/list.ts";
 import { SetValue } from "../store/set.ts";
 import { SortedSet } from "../store/sorted-set.ts";
+import { loadDumpPayload, validDumpPayload } from "../persistence/rdb-reader.ts";
+import { dumpPayload } from "../persistence/rdb-writer.ts";
 import { ArgCursor, parseIntArg } from "./args.ts";
 import { type CommandFlag, type FullKeySpec, command } from "./command.ts";
 import type { Client } from "../server/connection.ts";
@@ -308,6 +310,59 @@ export const copyCommand = command({
     if (c.db.rawStrings.has(from)) dest.rawStrings.add(to);
     if (when !== -1) dest.setExpire(to, when);
     c.reply.integer(1);
+  },
+});
+
+export const dumpCommand = command({
+  name: "dump", tips: ["nondeterministic_output"], arity: 2, flags: ["readonly"], keys: { first: 1, last: 1, step: 1, flags: ["RO", "access"] }, categories: ["keyspace"],
+  summary: "Return a serialized version of the value stored at the specified key.", since: "2.6.0",
+  complexity: "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).",
+  handler(c, argv) {
+    const value = c.db.lookupKeyRead(argv.str(1));
+    if (value === undefined) return c.reply.null();
+    c.reply.bulk(dumpPayload(value, c.server.config.get("rdbcompression") === "yes"));
+  },
+});
+
+export const restoreCommand = command({
+  name: "restore", arity: -4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["OW", "update"] }, categories: ["keyspace", "dangerous"],
+  summary: "Create a key using the provided serialized value, previously obtained using DUMP.", since: "2.6.0",
+  complexity: "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
+  handler(c, argv) {
+    let replace = false;
+    let absTtl = false;
+    let idle = false;
+    let freq = false;
+    // KVIS keeps no LRU clock or LFU counter, so IDLETIME and FREQ are checked and dropped.
+    for (let i = 4; i < argv.length; i++) {
+      const opt = argv.keyword(i);
+      const more = i + 1 < argv.length;
+      if (opt === "replace") replace = true;
+      else if (opt === "absttl") absTtl = true;
+      else if (opt === "idletime" && more && !freq) {
+        if (argv.int(++i) < 0) throw INVALID_IDLETIME;
+        idle = true;
+      } else if (opt === "freq" && more && !idle) {
+        const f = argv.int(++i);
+        if (f < 0 || f > 255) throw INVALID_FREQ;
+        freq = true;
+      } else throw SYNTAX_ERR;
+    }
+    const key = argv.str(1);
+    if (!replace && c.db.exists(key)) throw BUSYKEY;
+    let ttl = argv.int(2);
+    if (ttl < 0) throw INVALID_TTL;
+    const payload = argv.bytes(3);
+    if (!validDumpPayload(payload)) throw BAD_DUMP_PAYLOAD;
+    const value = loadDumpPayload(payload);
+    if (value === undefined) throw BAD_DATA_FORMAT;
+    if (replace) c.db.delete(key);
+    if (ttl > 0 && !absTtl) ttl += now();
+    // A deadline already past: the key is not created (an old one replaced is still gone).
+    if (ttl > 0 && ttl <= now()) return c.reply.ok();
+    c.db.setKey(key, value);
+    if (ttl > 0) c.db.setExpire(key, ttl);
+    c.reply.ok();
   },
 });
 

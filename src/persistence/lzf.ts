@@ -34,3 +34,72 @@ export function lzfDecompress(input: Uint8Array, outLen: number): Uint8Array | u
   }
   return op === outLen ? out : undefined;
 }
+
+const HASH_BITS = 14;
+const MAX_OFFSET = 1 << 13;
+const MAX_MATCH = 264;
+const MAX_LITERAL = 32;
+
+/**
+ * LZF compression producing what lzfDecompress (and Redis's lzf_d.c) reads: literal runs of
+ * up to 32 bytes and back references found through a hash of the next three bytes. The
+ * output need not equal Redis's byte for byte, only decode to the same input. Returns
+ * undefined when the result would exceed `maxOut` bytes (not worth storing compressed).
+ */
+export function lzfCompress(input: Uint8Array, maxOut: number): Uint8Array | undefined {
+  const n = input.length;
+  const out = new Uint8Array(maxOut + MAX_LITERAL + 3);
+  const table = new Int32Array(1 << HASH_BITS).fill(-1);
+  let op = 1; // out[litAt] is the control byte of the literal run in progress
+  let litAt = 0;
+  let lit = 0;
+  let ip = 0;
+  const endLiteralRun = () => {
+    if (lit === 0) {
+      op--; // drop the reserved control byte
+      return;
+    }
+    out[litAt] = lit - 1;
+  };
+  while (ip + 2 < n) {
+    if (op > maxOut) return undefined;
+    const h = (Math.imul((input[ip]! << 16) | (input[ip + 1]! << 8) | input[ip + 2]!, 0x9e3779b1) >>> (32 - HASH_BITS));
+    const ref = table[h]!;
+    table[h] = ip;
+    const off = ip - ref - 1;
+    if (ref >= 0 && off < MAX_OFFSET && input[ref] === input[ip] && input[ref + 1] === input[ip + 1] && input[ref + 2] === input[ip + 2]) {
+      const maxLen = Math.min(MAX_MATCH, n - ip);
+      let len = 3;
+      while (len < maxLen && input[ref + len] === input[ip + len]) len++;
+      endLiteralRun();
+      const code = len - 2;
+      if (code < 7) {
+        out[op++] = (code << 5) | (off >> 8);
+      } else {
+        out[op++] = (7 << 5) | (off >> 8);
+        out[op++] = code - 7;
+      }
+      out[op++] = off & 0xff;
+      ip += len;
+      litAt = op++;
+      lit = 0;
+      continue;
+    }
+    out[op++] = input[ip++]!;
+    if (++lit === MAX_LITERAL) {
+      out[litAt] = lit - 1;
+      litAt = op++;
+      lit = 0;
+    }
+  }
+  while (ip < n) {
+    out[op++] = input[ip++]!;
+    if (++lit === MAX_LITERAL) {
+      out[litAt] = lit - 1;
+      litAt = op++;
+      lit = 0;
+    }
+  }
+  endLiteralRun();
+  return op > maxOut ? undefined : out.subarray(0, op);
+}

@@ -413,3 +413,30 @@ class RdbCursor {
 function asciiBytes(n: number): Uint8Array {
   return Buffer.from(String(n), "latin1");
 }
+
+/**
+ * RESTORE's check of a DUMP payload (verifyDumpPayload): at least the 10-byte footer, an
+ * RDB version KVIS reads, and a CRC64 matching the bytes before it.
+ */
+export function validDumpPayload(payload: Uint8Array): boolean {
+  const n = payload.length;
+  if (n < 10) return false;
+  const version = payload[n - 10]! | (payload[n - 9]! << 8);
+  if (version > F.RDB_VERSION_MAX) return false;
+  const expected = new DataView(payload.buffer, payload.byteOffset, n).getBigUint64(n - 8, true);
+  return crc64(payload.subarray(0, n - 8)) === expected;
+}
+
+/**
+ * The value in a valid DUMP payload, or undefined when its body does not parse. As in
+ * Redis, the reader may run on into the footer: only the end of the payload stops it.
+ */
+export function loadDumpPayload(payload: Uint8Array): StoredValue | undefined {
+  const r = new RdbCursor(payload, "DUMP payload");
+  try {
+    return loadObject(r, r.u8(), 0);
+  } catch (e) {
+    if (e instanceof RdbError) return undefined;
+    throw e;
+  }
+}

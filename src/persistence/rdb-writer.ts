@@ -14,13 +14,31 @@ import { ListValue } from "../store/list.ts";
 import { SetValue } from "../store/set.ts";
 import { REDIS_VERSION } from "../server/server.ts";
 import { crc64 } from "./crc64.ts";
+import { lzfCompress } from "./lzf.ts";
 import * as F from "./rdb-format.ts";
 
 const RDB_VERSION_WRITTEN = 10;
 
-class ByteSink {
+export interface RdbOptions {
+  /** rdbcompression: strings over 20 bytes are stored LZF-compressed when that saves space. */
+  compression: boolean;
+  /** rdbchecksum: end the file with its CRC64 (0 when off, which readers accept). */
+  checksum: boolean;
+}
+
+const DEFAULT_OPTIONS: RdbOptions = { compression: true, checksum: true };
+
+/** A growing byte buffer with the RDB format's primitives. */
+export class ByteSink {
   buf = Buffer.allocUnsafe(64 * 1024);
   pos = 0;
+
+  constructor(readonly compression = true) {}
+
+  /** The bytes written so far. */
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -57,7 +75,11 @@ class ByteSink {
     }
   }
 
-  /** A string, integer-encoded when Redis would (a canonical integer that fits 32 bits). */
+  /**
+   * A string, integer-encoded when Redis would (a canonical integer that fits 32 bits), and
+   * LZF-compressed as rdbSaveRawString does when compression is on, the string is longer
+   * than 20 bytes, and compression saves at least 4 bytes.
+   */
   string(s: string): void {
     const n = s.length <= 11 && /^(0|-?[1-9][0-9]*)$/.test(s) ? Number(s) : NaN;
     if (Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31) {
@@ -77,8 +99,21 @@ class ByteSink {
       }
       return;
     }
+    if (this.compression && s.length > 20 && this.compressed(s)) return;
     this.length(s.length);
     this.raw(s);
+  }
+
+  private compressed(s: string): boolean {
+    const packed = lzfCompress(Buffer.from(s, "latin1"), s.length - 4);
+    if (packed === undefined) return false;
+    this.u8((F.RDB_ENCVAL << 6) | F.RDB_ENC_LZF);
+    this.length(packed.length);
+    this.length(s.length);
+    this.ensure(packed.length);
+    this.buf.set(packed, this.pos);
+    this.pos += packed.length;
+    return true;
   }
 
   u64le(v: bigint): void {
@@ -100,68 +135,80 @@ class ByteSink {
   }
 }
 
-/** The whole keyspace as an RDB image. */
-export function encodeRdb(keyspace: Keyspace, nowMs = Date.now()): Uint8Array {
-  const out = new ByteSink();
+/** The file header: magic, version and the AUX fields Redis writes. */
+export function writeHeader(out: ByteSink, nowMs = Date.now()): void {
   out.raw(`${F.RDB_MAGIC}${String(RDB_VERSION_WRITTEN).padStart(4, "0")}`);
   out.aux("redis-ver", REDIS_VERSION);
   out.aux("redis-bits", "64");
   out.aux("ctime", String(Math.floor(nowMs / 1000)));
   out.aux("used-mem", String(process.memoryUsage().heapUsed));
   out.aux("aof-base", "0");
+}
+
+/** SELECTDB and RESIZEDB opening one database's keys. */
+export function writeDbHeader(out: ByteSink, id: number, size: number, expires: number): void {
+  out.u8(F.RDB_OPCODE_SELECTDB);
+  out.length(id);
+  out.u8(F.RDB_OPCODE_RESIZEDB);
+  out.length(size);
+  out.length(expires);
+}
+
+/** One key: its deadline when it has one, then type, key and value. */
+export function writeKey(out: ByteSink, key: string, value: StoredValue, expireAt: number | undefined): void {
+  if (expireAt !== undefined) {
+    out.u8(F.RDB_OPCODE_EXPIRETIME_MS);
+    out.u64le(BigInt(expireAt));
+  }
+  out.u8(valueType(value));
+  out.string(key);
+  writeValue(out, value);
+}
+
+/** The whole keyspace as an RDB image. */
+export function encodeRdb(keyspace: Keyspace, options: RdbOptions = DEFAULT_OPTIONS): Uint8Array {
+  const out = new ByteSink(options.compression);
+  writeHeader(out);
   for (const db of keyspace.dbs) {
     if (db.size === 0) continue;
-    out.u8(F.RDB_OPCODE_SELECTDB);
-    out.length(db.id);
-    out.u8(F.RDB_OPCODE_RESIZEDB);
-    out.length(db.size);
-    out.length(db.expires.size);
     const expires = db.expires;
-    for (const [key, value] of db.dict) {
-      const when = expires.size > 0 ? expires.get(key) : undefined;
-      if (when !== undefined) {
-        out.u8(F.RDB_OPCODE_EXPIRETIME_MS);
-        out.u64le(BigInt(when));
-      }
-      saveObject(out, key, value);
-    }
+    writeDbHeader(out, db.id, db.size, expires.size);
+    for (const [key, value] of db.dict) writeKey(out, key, value, expires.size > 0 ? expires.get(key) : undefined);
   }
   out.u8(F.RDB_OPCODE_EOF);
-  const body = out.buf.subarray(0, out.pos);
-  out.u64le(crc64(body));
-  return out.buf.subarray(0, out.pos);
+  out.u64le(options.checksum ? crc64(out.bytes()) : 0n);
+  return out.bytes();
 }
 
 /**
- * One key and its value. Aggregates use the plain encodings every Redis since 2.x loads
- * (element by element); the compact listpack and intset forms come with the RDB issue.
+ * The RDB type of a value. Aggregates use the plain encodings every Redis since 2.x loads
+ * (element by element), which also keeps saving free of re-encoding work.
  */
-function saveObject(out: ByteSink, key: string, value: StoredValue): void {
+function valueType(value: StoredValue): number {
+  if (isStringValue(value)) return F.RDB_TYPE_STRING;
+  if (value instanceof ListValue) return F.RDB_TYPE_LIST;
+  if (value instanceof SetValue) return F.RDB_TYPE_SET;
+  if (value instanceof HashValue) return F.RDB_TYPE_HASH;
+  return F.RDB_TYPE_ZSET_2;
+}
+
+/** A value's body in the encoding valueType names. */
+function writeValue(out: ByteSink, value: StoredValue): void {
   if (isStringValue(value)) {
-    out.u8(F.RDB_TYPE_STRING);
-    out.string(key);
     out.string(stringOf(value));
   } else if (value instanceof ListValue) {
-    out.u8(F.RDB_TYPE_LIST);
-    out.string(key);
     out.length(value.length);
     for (const item of value) out.string(item);
   } else if (value instanceof SetValue) {
-    out.u8(F.RDB_TYPE_SET);
-    out.string(key);
     out.length(value.size);
     for (const member of value.values()) out.string(member);
   } else if (value instanceof HashValue) {
-    out.u8(F.RDB_TYPE_HASH);
-    out.string(key);
     out.length(value.size);
     for (const [field, v] of value.entries()) {
       out.string(field);
       out.string(v);
     }
   } else {
-    out.u8(F.RDB_TYPE_ZSET_2);
-    out.string(key);
     out.length(value.size);
     for (const { member, score } of value.entries()) {
       out.string(member);
@@ -170,9 +217,23 @@ function saveObject(out: ByteSink, key: string, value: StoredValue): void {
   }
 }
 
+/**
+ * DUMP's payload: the value as an RDB type and body, then the RDB version (u16) and a
+ * CRC64 of everything before it, both little-endian, as Redis's createDumpPayload.
+ */
+export function dumpPayload(value: StoredValue, compression: boolean): Uint8Array {
+  const out = new ByteSink(compression);
+  out.u8(valueType(value));
+  writeValue(out, value);
+  out.u8(RDB_VERSION_WRITTEN & 0xff);
+  out.u8(RDB_VERSION_WRITTEN >> 8);
+  out.u64le(crc64(out.bytes()));
+  return out.bytes();
+}
+
 /** Save to `path` atomically: temp file, fsync, rename, fsync of the folder. Throws on failure. */
-export function saveRdbFile(keyspace: Keyspace, path: string): void {
-  const image = encodeRdb(keyspace);
+export function saveRdbFile(keyspace: Keyspace, path: string, options: RdbOptions = DEFAULT_OPTIONS): void {
+  const image = encodeRdb(keyspace, options);
   const temp = join(dirname(path), `temp-${process.pid}.rdb`);
   let fd: number | undefined;
   try {

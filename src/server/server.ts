@@ -9,7 +9,7 @@ import { Logger, type LogLevel } from "../log.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { Keyspace } from "../store/keyspace.ts";
 import { loadRdbFile } from "../persistence/rdb-reader.ts";
-import { saveRdbFile } from "../persistence/rdb-writer.ts";
+import { type RdbOptions, saveRdbFile } from "../persistence/rdb-writer.ts";
 import { Client } from "./connection.ts";
 import { startCron } from "./cron.ts";
 import { ReplicaLink } from "../replication/replica.ts";
@@ -160,7 +160,7 @@ export class Server {
   save(): boolean {
     const start = performance.now();
     try {
-      saveRdbFile(this.keyspace, this.rdbPath);
+      saveRdbFile(this.keyspace, this.rdbPath, this.rdbOptions());
     } catch (e) {
       this.log.warning(`Failed saving the DB: ${(e as Error).message}`);
       return false;
@@ -169,6 +169,11 @@ export class Server {
     this.lastSave = Math.floor(Date.now() / 1000);
     this.log.notice(`DB saved on disk (${((performance.now() - start) / 1000).toFixed(3)} seconds)`);
     return true;
+  }
+
+  /** rdbcompression and rdbchecksum as they are now. */
+  rdbOptions(): RdbOptions {
+    return { compression: this.config.get("rdbcompression") === "yes", checksum: this.config.get("rdbchecksum") === "yes" };
   }
 
   /** Count an error reply for INFO errorstats. */

@@ -1,4 +1,6 @@
 import { beforeEach, describe, test } from "bun:test";
+import { crc64 } from "../../src/persistence/crc64.ts";
+import { decodeReply } from "../helpers/resp.ts";
 import { usePair } from "./harness.ts";
 
 const pair = usePair();
@@ -265,5 +267,63 @@ describe("SORT and SORT_RO", () => {
       LRANGE out2 0 -1
       RPUSH bad 1 x
       SORT bad`);
+  });
+});
+
+describe("DUMP and RESTORE", () => {
+  const footer = (body: number[]): string => {
+    const bytes = new Uint8Array([...body, 10, 0]);
+    const crc = crc64(bytes);
+    const tail = new Uint8Array(8);
+    new DataView(tail.buffer).setBigUint64(0, crc, true);
+    return String.fromCharCode(...bytes, ...tail);
+  };
+
+  test("payloads of strings are byte-identical and restore with TTLs and options", async () => {
+    const p = pair();
+    await p.script(`SET s hello
+SET n 123
+SET neg -70000
+SET e ""
+DUMP missing
+DUMP
+DUMP a b`);
+    for (const key of ["s", "n", "neg", "e"]) {
+      const raw = await p.same("DUMP", key);
+      const payload = decodeReply(raw) as string;
+      await p.same("RESTORE", key, "0", payload);
+      await p.same("RESTORE", `${key}2`, "0", payload);
+      await p.same("GET", `${key}2`);
+      await p.same("RESTORE", `${key}2`, "100000", payload, "REPLACE", "IDLETIME", "10");
+      await p.same("TTL", `${key}2`);
+      await p.same("RESTORE", `${key}2`, "4102444800123", payload, "REPLACE", "ABSTTL", "FREQ", "5");
+      await p.same("PEXPIRETIME", `${key}2`);
+      await p.same("RESTORE", `${key}2`, "1000", payload, "REPLACE", "ABSTTL");
+      await p.same("EXISTS", `${key}2`);
+    }
+  });
+
+  test("errors in Redis's order", async () => {
+    const p = pair();
+    const payload = decodeReply(await p.same("DUMP", "x")) ?? "";
+    await p.same("SET", "s", "v");
+    const good = decodeReply(await p.same("DUMP", "s")) as string;
+    await p.same("RESTORE", "s", "0", good);
+    await p.same("RESTORE", "s", "0", "junk");
+    await p.same("RESTORE", "t", "-1", good);
+    await p.same("RESTORE", "t", "abc", good);
+    await p.same("RESTORE", "t", "0", good, "IDLETIME", "-1");
+    await p.same("RESTORE", "t", "0", good, "IDLETIME", "x");
+    await p.same("RESTORE", "t", "0", good, "FREQ", "256");
+    await p.same("RESTORE", "t", "0", good, "FREQ", "1", "IDLETIME", "1");
+    await p.same("RESTORE", "t", "0", good, "IDLETIME");
+    await p.same("RESTORE", "t", "0", good, "BOGUS");
+    await p.same("RESTORE", "t", "0", "junk");
+    await p.same("RESTORE", "t", "0", String(payload));
+    await p.same("RESTORE", "t", "0", good.slice(0, -1) + String.fromCharCode(good.charCodeAt(good.length - 1) ^ 1));
+    await p.same("RESTORE", "t", "0", footer([0, 5, 104]));
+    await p.same("RESTORE", "t", "0", footer([99, 1, 104]));
+    await p.same("RESTORE", "t", "0");
+    await p.same("EXISTS", "t");
   });
 });

@@ -3,7 +3,8 @@
  * its small (listpack, intset) and large encodings, quicklist nodes both packed and plain,
  * every integer width the compact encodings have, LZF-compressed and binary strings,
  * several databases, TTLs, a key already expired (dropped) and a function library
- * (skipped with a warning).
+ * (skipped with a warning). DUMP payloads move both ways between KVIS and Redis, and the
+ * forms only older Redis versions wrote are checked by RESTOREing them into both.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, rmSync } from "node:fs";
@@ -13,7 +14,8 @@ import { loadRdb } from "../../src/persistence/rdb-reader.ts";
 import { Keyspace } from "../../src/store/keyspace.ts";
 import { datasetOf } from "../helpers/dataset.ts";
 import { seededRandom } from "../helpers/random.ts";
-import { RawClient } from "../helpers/resp.ts";
+import { dumpPayload, rdbLength, rdbString, ziplist, zipmap } from "../helpers/legacy-rdb.ts";
+import { RawClient, decodeReply } from "../helpers/resp.ts";
 import { type ChildServer, startKvis, startRedis, tempDir } from "../helpers/servers.ts";
 
 const DBS = [0, 3, 15];
@@ -129,6 +131,72 @@ describe("a damaged dump from real Redis", () => {
     } finally {
       r.close();
       await redis.stop();
+    }
+  });
+});
+
+describe("DUMP and RESTORE between KVIS and real Redis", () => {
+  test("every key of the dataset moves both ways with the same content", async () => {
+    const redis = await startRedis(["--enable-debug-command", "yes"]);
+    const kvis = await startKvis();
+    const r = await RawClient.connect(redis.port);
+    const k = await RawClient.connect(kvis.port);
+    try {
+      await fill(r);
+      const expected = await datasetOf(r, DBS);
+      const move = async (from: RawClient, to: RawClient) => {
+        for (const name of Object.keys(expected)) {
+          const [db, key] = [name.slice(0, name.indexOf(":")), name.slice(name.indexOf(":") + 1)];
+          await from.call("SELECT", db);
+          await to.call("SELECT", db);
+          const payload = decodeReply(await from.call("DUMP", key)) as string;
+          const ttl = decodeReply(await from.call("PEXPIRETIME", key)) as number;
+          expect(await to.call("RESTORE", key, ttl > 0 ? String(ttl) : "0", payload, "ABSTTL", "REPLACE")).toBe("+OK\r\n");
+        }
+      };
+      await move(r, k);
+      expect(await datasetOf(k, DBS)).toEqual(expected);
+      expect(await r.call("FLUSHALL")).toBe("+OK\r\n");
+      await move(k, r);
+      expect(await datasetOf(r, DBS)).toEqual(expected);
+    } finally {
+      r.close();
+      k.close();
+      await redis.stop();
+      await kvis.stop();
+    }
+  });
+
+  test("the encodings only older Redis writes restore the same in KVIS as in Redis 7", async () => {
+    const redis = await startRedis();
+    const kvis = await startKvis();
+    const r = await RawClient.connect(redis.port);
+    const k = await RawClient.connect(kvis.port);
+    const ints = INTS.map(BigInt);
+    const long = "z".repeat(300);
+    const payloads: Record<string, string> = {
+      "list:linked": dumpPayload(1, [...rdbLength(3), ...rdbString("a"), ...rdbString(long), ...rdbString("-5")]),
+      "list:ziplist": dumpPayload(10, rdbString(String.fromCharCode(...ziplist(["a", ...ints, long, ""])))),
+      "list:quicklist": dumpPayload(14, [...rdbLength(2), ...rdbString(String.fromCharCode(...ziplist(["a", 1n]))), ...rdbString(String.fromCharCode(...ziplist([long, -3n])))]),
+      "hash:zipmap": dumpPayload(9, rdbString(String.fromCharCode(...zipmap([["f", "v"], ["n", "12"], ["long", long]])))),
+      "hash:zipmap-small": dumpPayload(9, rdbString(String.fromCharCode(...zipmap([["f", "v"], ["g", ""]])))),
+      "hash:ziplist": dumpPayload(13, rdbString(String.fromCharCode(...ziplist(["f", 7n, "g", "text", "h", -100000n])))),
+      "zset:ziplist": dumpPayload(12, rdbString(String.fromCharCode(...ziplist(["a", 1n, "b", "2.5", "d", 9007199254740993n, "c", "inf"])))),
+      "zset:text": dumpPayload(3, [...rdbLength(4), ...rdbString("a"), ...rdbString("1.5"), ...rdbString("b"), 254, ...rdbString("c"), 255, ...rdbString("d"), ...rdbString("-3")]),
+    };
+    try {
+      for (const [key, payload] of Object.entries(payloads)) {
+        expect(await r.call("RESTORE", key, "0", payload)).toBe("+OK\r\n");
+        expect(await k.call("RESTORE", key, "0", payload)).toBe("+OK\r\n");
+      }
+      const expected = await datasetOf(r, [0]);
+      expect(Object.keys(expected)).toHaveLength(Object.keys(payloads).length);
+      expect(await datasetOf(k, [0])).toEqual(expected);
+    } finally {
+      r.close();
+      k.close();
+      await redis.stop();
+      await kvis.stop();
     }
   });
 });
