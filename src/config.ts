@@ -55,9 +55,13 @@ export const PARAMS: readonly Param[] = [
   { name: "replica-read-only", type: "bool", default: "yes", mutable: true, description: "Refuse writes from clients while a replica" },
   { name: "rdbcompression", type: "bool", default: "yes", mutable: true, description: "LZF-compress strings over 20 bytes in RDB files and DUMP payloads" },
   { name: "rdbchecksum", type: "bool", default: "yes", mutable: true, description: "End RDB files with a CRC64 checksum" },
+  {
+    name: "save", type: "string", default: "3600 1 300 100 60 10000", mutable: true,
+    description: 'Save points: BGSAVE after "SECONDS CHANGES" pairs ("" for none)',
+    check: (v) => (parseSavePoints(v) === undefined ? "Invalid save parameters" : undefined),
+  },
   // Reported truthfully so that tools which ask (redis-benchmark, redis-cli) are content:
-  // KVIS has no save points and no AOF yet, so neither can be switched on.
-  { name: "save", type: "string", default: "", mutable: false, description: "Save points (not yet supported: must stay empty)", check: (v) => (v.trim() === "" ? undefined : "save points are not supported yet") },
+  // KVIS has no AOF yet, so it cannot be switched on.
   { name: "appendonly", type: "bool", default: "no", mutable: false, description: "Append-only file (not yet supported: must stay no)", check: (v) => (v === "no" ? undefined : "the append-only file is not supported yet") },
 ];
 
@@ -65,6 +69,29 @@ const BY_NAME = new Map(PARAMS.map((p) => [p.name, p]));
 
 export function findParam(name: string): Param | undefined {
   return BY_NAME.get(name.toLowerCase());
+}
+
+export interface SavePoint {
+  seconds: number;
+  changes: number;
+}
+
+/**
+ * The `save` parameter: pairs of "seconds changes", space separated, seconds at least 1
+ * and changes at least 0; the empty text means no save points. Undefined when invalid.
+ */
+export function parseSavePoints(text: string): SavePoint[] | undefined {
+  if (text === "") return [];
+  const parts = text.split(" ");
+  if (parts.length % 2 !== 0) return undefined;
+  const points: SavePoint[] = [];
+  for (let i = 0; i < parts.length; i += 2) {
+    const seconds = parseIntStrict(parts[i]!);
+    const changes = parseIntStrict(parts[i + 1]!);
+    if (seconds === undefined || changes === undefined || seconds < 1 || changes < 0) return undefined;
+    points.push({ seconds, changes });
+  }
+  return points;
 }
 
 function checkFileName(v: string): string | undefined {
@@ -165,7 +192,8 @@ export class ConfigError extends Error {}
 /**
  * Parse a redis.conf-style file: one directive a line, `#` comments, arguments split with
  * Redis's quoting rules; a directive with several arguments (save 3600 1) keeps them
- * joined by spaces. Returns directive -> value; later lines win, as in Redis.
+ * joined by spaces. Returns directive -> value; later lines win, as in Redis, except that
+ * `save` lines add up (`save ""` clears the ones before).
  */
 export function parseConfigFile(text: string, splitArgs: (line: string) => string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -178,7 +206,8 @@ export function parseConfigFile(text: string, splitArgs: (line: string) => strin
     if (args.length === 0) continue;
     const name = args[0]!.toLowerCase();
     if (!findParam(name)) throw new ConfigError(`line ${i + 1}: bad directive or wrong number of arguments: '${line}'`);
-    out[name] = args.slice(1).join(" ");
+    const value = args.slice(1).join(" ");
+    out[name] = name === "save" && value !== "" && out.save ? `${out.save} ${value}` : value;
   }
   return out;
 }

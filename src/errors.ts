@@ -165,3 +165,4 @@ export const INVALID_IDLETIME = err("ERR Invalid IDLETIME value, must be >= 0");
 export const INVALID_FREQ = err("ERR Invalid FREQ value, must be >= 0 and <= 255");
 export const BAD_DUMP_PAYLOAD = err("ERR DUMP payload version or checksum are wrong");
 export const BAD_DATA_FORMAT = err("ERR Bad data format");
+export const BGSAVE_IN_PROGRESS = err("ERR Background save already in progress");

@@ -95,6 +95,12 @@ async function start(rawArgs: string[]): Promise<void> {
     if (exiting) return;
     exiting = true;
     server.log.warning(`Received ${signal} scheduling shutdown...`);
+    // As in Redis, a failed final save keeps the server running rather than losing data.
+    if (!server.finalSave()) {
+      server.log.warning(`${signal} received but errors trying to shut down the server, check the logs for more information`);
+      exiting = false;
+      return;
+    }
     server.stop();
     process.exit(0);
   };

@@ -6,6 +6,7 @@
 import type { Argv } from "../resp/argv.ts";
 import { PARAMS, findParam, normalize } from "../config.ts";
 import {
+  BGSAVE_IN_PROGRESS,
   DB_OUT_OF_RANGE,
   INVALID_FIRST_DB_INDEX,
   INVALID_SECOND_DB_INDEX,
@@ -169,7 +170,7 @@ export const timeCommand = command({
 export const lastsaveCommand = command({
   name: "lastsave", tips: ["nondeterministic_output"], arity: 1, flags: ["loading", "stale", "fast"], categories: ["admin", "dangerous"],
   summary: "Get the UNIX time stamp of the last successful save to disk", since: "1.0.0",
-  handler: (c) => c.reply.integer(c.server.lastSave),
+  handler: (c) => c.reply.integer(c.server.persistence.lastSave),
 });
 
 export const shutdownCommand = command({
@@ -180,22 +181,21 @@ export const shutdownCommand = command({
     let save = false;
     let nosave = false;
     let abort = false;
+    let force = false;
     for (let i = 1; i < argv.length; i++) {
       const opt = argv.keyword(i);
       if (opt === "save") save = true;
       else if (opt === "nosave") nosave = true;
       else if (opt === "abort") abort = true;
-      else if (opt !== "now" && opt !== "force") throw SYNTAX_ERR;
+      else if (opt === "force") force = true;
+      else if (opt !== "now") throw SYNTAX_ERR;
     }
     if ((save && nosave) || (abort && argv.length > 2)) throw SYNTAX_ERR;
     // KVIS shuts down at once, so there is never a pending shutdown to abort.
     if (abort) throw NO_SHUTDOWN_IN_PROGRESS;
-    // Without save points configured, only SAVE asks for a snapshot; a failed one keeps the
-    // server up, as Redis does, rather than exiting without the data.
-    if (save) {
-      c.server.log.notice("Saving the final RDB snapshot before exiting.");
-      if (!c.server.save()) throw SHUTDOWN_FAILED;
-    }
+    // With save points set, or SAVE, the dataset is saved first; a failed save keeps the
+    // server up, as Redis does, rather than exiting without the data (unless FORCE).
+    if (!c.server.finalSave(save, nosave, force)) throw SHUTDOWN_FAILED;
     // Like Redis, a successful SHUTDOWN sends no reply: the connection just closes.
     queueMicrotask(() => c.server.shutdown("User requested shutdown"));
   },
@@ -206,8 +206,22 @@ export const saveCommand = command({
   summary: "Synchronously save the dataset to disk", since: "1.0.0",
   complexity: "O(N) where N is the total number of keys in all databases",
   handler(c) {
-    if (!c.server.save()) throw new ReplyError("ERR");
+    const persistence = c.server.persistence;
+    if (persistence.bgsaveInProgress) throw BGSAVE_IN_PROGRESS;
+    if (!persistence.save()) throw new ReplyError("ERR");
     c.reply.ok();
+  },
+});
+
+export const bgsaveCommand = command({
+  name: "bgsave", arity: -1, flags: ["admin", "noscript", "no-async-loading"], categories: [],
+  summary: "Asynchronously save the dataset to disk", since: "1.0.0",
+  handler(c, argv) {
+    // SCHEDULE only matters when another kind of child (an AOF rewrite) is running, which
+    // KVIS never has; it is accepted and the save starts at once.
+    if (argv.length > 2 || (argv.length === 2 && argv.keyword(1) !== "schedule")) throw SYNTAX_ERR;
+    if (!c.server.persistence.bgsave()) throw BGSAVE_IN_PROGRESS;
+    c.reply.simple("Background saving started");
   },
 });
 
@@ -357,17 +371,27 @@ function infoSection(server: Server, section: string): string[] {
         `lazyfree_pending_objects:0`,
       ];
     }
-    case "persistence":
+    case "persistence": {
+      const persistence = server.persistence;
+      const save = persistence.progress();
       return [
         `loading:0`,
         `async_loading:0`,
+        // KVIS saves without forking, so the copy-on-write figures are always 0.
+        `current_cow_peak:0`,
+        `current_cow_size:0`,
+        `current_cow_size_age:0`,
+        `current_fork_perc:${save.total > 0 ? ((100 * save.processed) / save.total).toFixed(2) : "0.00"}`,
+        `current_save_keys_processed:${save.processed}`,
+        `current_save_keys_total:${save.total}`,
         `rdb_changes_since_last_save:${ks.dirty}`,
-        `rdb_bgsave_in_progress:0`,
-        `rdb_last_save_time:${server.lastSave}`,
-        `rdb_last_bgsave_status:ok`,
-        `rdb_last_bgsave_time_sec:-1`,
-        `rdb_current_bgsave_time_sec:-1`,
-        `rdb_saves:0`,
+        `rdb_bgsave_in_progress:${persistence.bgsaveInProgress ? 1 : 0}`,
+        `rdb_last_save_time:${persistence.lastSave}`,
+        `rdb_last_bgsave_status:${persistence.lastBgsaveOk ? "ok" : "err"}`,
+        `rdb_last_bgsave_time_sec:${persistence.lastBgsaveSeconds}`,
+        `rdb_current_bgsave_time_sec:${save.seconds}`,
+        `rdb_saves:${persistence.saves}`,
+        `rdb_last_cow_size:0`,
         `rdb_last_load_keys_expired:${server.lastLoad.expired}`,
         `rdb_last_load_keys_loaded:${server.lastLoad.keys}`,
         `aof_enabled:0`,
@@ -377,8 +401,13 @@ function infoSection(server: Server, section: string): string[] {
         `aof_current_rewrite_time_sec:-1`,
         `aof_last_bgrewrite_status:ok`,
         `aof_rewrites:0`,
+        `aof_rewrites_consecutive_failures:0`,
         `aof_last_write_status:ok`,
+        `aof_last_cow_size:0`,
+        `module_fork_in_progress:0`,
+        `module_fork_last_cow_size:0`,
       ];
+    }
     case "stats": {
       const st = server.stats;
       return [

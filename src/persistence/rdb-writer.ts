@@ -47,6 +47,12 @@ export class ByteSink {
     this.buf = grown;
   }
 
+  append(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
   u8(v: number): void {
     this.ensure(1);
     this.buf[this.pos++] = v;
@@ -110,9 +116,7 @@ export class ByteSink {
     this.u8((F.RDB_ENCVAL << 6) | F.RDB_ENC_LZF);
     this.length(packed.length);
     this.length(s.length);
-    this.ensure(packed.length);
-    this.buf.set(packed, this.pos);
-    this.pos += packed.length;
+    this.append(packed);
     return true;
   }
 
@@ -251,11 +255,14 @@ export function saveRdbFile(keyspace: Keyspace, path: string, options: RdbOption
     } catch {}
     throw e;
   }
+  syncDirectory(dirname(path));
+}
+
+/** fsync a folder so that a rename in it survives a crash; some filesystems refuse. */
+export function syncDirectory(dir: string): void {
   try {
-    const dirFd = openSync(dirname(path), "r");
-    fsyncSync(dirFd);
-    closeSync(dirFd);
-  } catch {
-    // Some filesystems refuse to fsync a directory; the rename itself has happened.
-  }
+    const fd = openSync(dir, "r");
+    fsyncSync(fd);
+    closeSync(fd);
+  } catch {}
 }

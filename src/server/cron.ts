@@ -2,7 +2,7 @@
  * The periodic job, run `hz` times a second as Redis's serverCron: it refreshes the cached
  * clock, runs the active expiry cycle with a quarter of the period as its time budget
  * (Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC), and on a replica sends the
- * once-a-second REPLCONF ACK. Later issues add the master's replica pings and save points.
+ * once-a-second REPLCONF ACK, and starts a BGSAVE when a save point is due.
  */
 import { updateClock } from "../clock.ts";
 import type { Server } from "./server.ts";
@@ -16,6 +16,7 @@ export function startCron(server: Server): () => void {
     const period = 1000 / hz;
     const clockNow = updateClock();
     server.keyspace.activeExpireCycle(period / 4);
+    server.persistence.checkSavePoints();
     // A replica acknowledges its offset to its master once a second, as Redis does.
     if (server.replicaLink !== undefined && clockNow - lastAck >= 1000) {
       lastAck = clockNow;

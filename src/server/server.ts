@@ -9,9 +9,10 @@ import { Logger, type LogLevel } from "../log.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { Keyspace } from "../store/keyspace.ts";
 import { loadRdbFile } from "../persistence/rdb-reader.ts";
-import { type RdbOptions, saveRdbFile } from "../persistence/rdb-writer.ts";
+import type { RdbOptions } from "../persistence/rdb-writer.ts";
 import { Client } from "./connection.ts";
 import { startCron } from "./cron.ts";
+import { Persistence } from "./persistence.ts";
 import { ReplicaLink } from "../replication/replica.ts";
 import { join } from "node:path";
 
@@ -44,7 +45,7 @@ export class Server {
   readonly startTime = Date.now();
   readonly runId = randomHex(40);
   nextClientId = 1;
-  lastSave = Math.floor(Date.now() / 1000);
+  readonly persistence = new Persistence(this);
   stats: ServerStats = newStats();
   /** The config file given on the command line, for INFO's config_file. */
   configFile = "";
@@ -154,21 +155,17 @@ export class Server {
   }
 
   /**
-   * SAVE: write the dataset to dir/dbfilename, synchronously (clients wait, as with Redis's
-   * SAVE). Returns false, after logging why, when the save failed.
+   * The save before exiting (SHUTDOWN, SIGTERM): with save points set or SAVE given, and
+   * not NOSAVE, a background save is stopped and the dataset saved synchronously. False
+   * when that save failed and FORCE was not given: the server then stays up.
    */
-  save(): boolean {
-    const start = performance.now();
-    try {
-      saveRdbFile(this.keyspace, this.rdbPath, this.rdbOptions());
-    } catch (e) {
-      this.log.warning(`Failed saving the DB: ${(e as Error).message}`);
-      return false;
-    }
-    this.keyspace.dirty = 0;
-    this.lastSave = Math.floor(Date.now() / 1000);
-    this.log.notice(`DB saved on disk (${((performance.now() - start) / 1000).toFixed(3)} seconds)`);
-    return true;
+  finalSave(save = false, nosave = false, force = false): boolean {
+    this.persistence.abortBgsave();
+    if (nosave || !(save || this.persistence.hasSavePoints)) return true;
+    this.log.notice("Saving the final RDB snapshot before exiting.");
+    if (this.persistence.save()) return true;
+    this.log.warning("Error trying to save the DB, can't exit.");
+    return force;
   }
 
   /** rdbcompression and rdbchecksum as they are now. */

@@ -10,6 +10,7 @@
 import { now } from "../clock.ts";
 import { WRONGTYPE } from "../errors.ts";
 import { isInt64String } from "../resp/bytes.ts";
+import type { Snapshot } from "../persistence/snapshot.ts";
 import { ExpireIndex } from "./expire.ts";
 import { ScanCursors } from "./scan.ts";
 import { HashValue } from "./hash.ts";
@@ -118,6 +119,20 @@ export class Database {
   }
 
   /**
+   * Every change to a key or its TTL passes here first, so that a background save in
+   * progress can keep the key's value as of the save's start (see persistence/snapshot.ts).
+   */
+  private beforeWrite(key: string): void {
+    const snapshot = this.keyspace.snapshot;
+    if (snapshot !== undefined) snapshot.beforeWrite(this, key);
+  }
+
+  /** Before a change to the whole database: a save in progress writes out what it has left. */
+  beforeWriteAll(): void {
+    this.keyspace.snapshot?.finishNow();
+  }
+
+  /**
    * Delete the key if its deadline has passed. Returns true when the key has expired. A
    * replica never deletes it here: as in Redis, it waits for the master's DEL and only
    * reports the key missing to readers.
@@ -143,6 +158,7 @@ export class Database {
    * only writer is the master, whose commands must see the key as it still is.
    */
   lookupKeyWrite(key: string): StoredValue | undefined {
+    this.beforeWrite(key);
     if (!this.keyspace.replicaMode) this.expireIfNeeded(key);
     return this.dict.get(key);
   }
@@ -270,6 +286,7 @@ export class Database {
 
   /** Store a value; the key's TTL is removed unless keepTtl (Redis's setKey). */
   setKey(key: string, value: StoredValue, keepTtl = false): void {
+    this.beforeWrite(key);
     this.dict.set(key, value);
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
@@ -278,6 +295,7 @@ export class Database {
 
   /** dbDelete: remove a key and its TTL. Returns whether it existed. */
   delete(key: string): boolean {
+    this.beforeWrite(key);
     if (!this.dict.delete(key)) return false;
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     if (this.expires.size > 0) this.expires.delete(key);
@@ -287,6 +305,7 @@ export class Database {
 
   /** Set an absolute deadline (ms) on an existing key. */
   setExpire(key: string, when: number): void {
+    this.beforeWrite(key);
     this.expires.set(key, when);
     this.expireIndex.add(key, when);
     this.keyspace.dirty++;
@@ -299,12 +318,14 @@ export class Database {
 
   /** PERSIST: returns whether a TTL was removed. */
   removeExpire(key: string): boolean {
+    this.beforeWrite(key);
     if (!this.expires.delete(key)) return false;
     this.keyspace.dirty++;
     return true;
   }
 
   flush(): number {
+    this.beforeWriteAll();
     const removed = this.dict.size;
     this.dict.clear();
     this.rawStrings.clear();
@@ -314,6 +335,7 @@ export class Database {
   }
 
   private deleteExpired(key: string): void {
+    this.beforeWrite(key);
     this.dict.delete(key);
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     this.expires.delete(key);
@@ -351,6 +373,8 @@ export class Keyspace {
   /** A replica keeps expired keys until its master deletes them (no active expiry either). */
   replicaMode = false;
   readonly stats: KeyspaceStats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
+  /** The background save in progress, which sees every change first. */
+  snapshot: Snapshot | undefined;
   /** The parked iterations of SCAN and its per-type variants. */
   readonly scanCursors = new ScanCursors();
 
@@ -360,6 +384,7 @@ export class Keyspace {
 
   /** SWAPDB: exchange the contents of two databases; clients keep their db numbers. */
   swap(a: number, b: number): void {
+    this.snapshot?.finishNow();
     const dbA = this.dbs[a]!;
     const dbB = this.dbs[b]!;
     [dbA.dict, dbB.dict] = [dbB.dict, dbA.dict];

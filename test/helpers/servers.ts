@@ -49,7 +49,8 @@ export interface InProcessKvis extends RunningServer {
 /** An in-process KVIS (quiet) on a free port in a fresh temporary folder. */
 export async function startKvis(options: Record<string, string> = {}): Promise<InProcessKvis> {
   const dir = options.dir ?? tempDir();
-  const server = new Server(new Config({ port: "0", dir, ...options }));
+  // No save points unless a test asks: a test's writes should not start background saves.
+  const server = new Server(new Config({ port: "0", dir, save: "", ...options }));
   await server.start({ quiet: true });
   return {
     port: server.port,

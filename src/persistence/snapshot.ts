@@ -1,0 +1,127 @@
+/**
+ * A point-in-time RDB image of the keyspace, produced a slice at a time while clients keep
+ * writing: KVIS's answer to Redis forking for BGSAVE, since Bun cannot fork.
+ *
+ * The snapshot walks each database's Map. Before any write touches a key (the keyspace
+ * calls `beforeWrite` from every path that changes a key or its TTL), the snapshot
+ * serializes that key's current value, which is still its value from the moment the
+ * snapshot began, unless the walk has already written it. A key created after the start
+ * is marked handled with nothing written, so it never enters the image. The walk skips
+ * handled keys. The set of handled keys of the database being walked is the snapshot's
+ * main memory cost (an entry a key, dropped when that database is done), besides the
+ * serialized bytes of keys written early, as a forked Redis pays for the pages it copies.
+ *
+ * FLUSHDB, FLUSHALL and SWAPDB replace whole databases at once: before they run, the
+ * snapshot serializes everything it has not reached yet (`finishNow`).
+ */
+import type { Database, Keyspace } from "../store/keyspace.ts";
+import * as F from "./rdb-format.ts";
+import { ByteSink, type RdbOptions, writeDbHeader, writeHeader, writeKey } from "./rdb-writer.ts";
+
+/** How many keys one slice serializes between looks at the clock. */
+const KEYS_PER_CLOCK_CHECK = 256;
+
+export class Snapshot {
+  /** The database the walk is in; those before it are complete. */
+  private current = -1;
+  private walk: Iterator<string> | undefined;
+  /** Per database: keys already handled (written by the walk or early, or created after the start). */
+  private readonly touched: Set<string>[];
+  /** Per database not yet reached: keys serialized early by beforeWrite. */
+  private readonly early: (ByteSink | undefined)[];
+  /** Sizes at the start, for RESIZEDB and INFO. */
+  private readonly sizes: number[];
+  private readonly expireCounts: number[];
+  private out: ByteSink;
+  /** Keys serialized so far (INFO current_save_keys_processed). */
+  keysDone = 0;
+  readonly keysTotal: number;
+  done = false;
+
+  constructor(
+    private readonly keyspace: Keyspace,
+    private readonly options: RdbOptions,
+  ) {
+    const dbs = keyspace.dbs;
+    this.touched = dbs.map(() => new Set());
+    this.early = dbs.map(() => undefined);
+    this.sizes = dbs.map((db) => db.size);
+    this.expireCounts = dbs.map((db) => db.expires.size);
+    this.keysTotal = this.sizes.reduce((a, b) => a + b, 0);
+    this.out = new ByteSink(options.compression);
+    writeHeader(this.out);
+    this.nextDatabase();
+  }
+
+  /** Called before `key` in `db` changes in any way: keep its value as of the start. */
+  beforeWrite(db: Database, key: string): void {
+    if (this.done || db.id < this.current) return;
+    const touched = this.touched[db.id]!;
+    if (touched.has(key)) return;
+    touched.add(key);
+    const value = db.dict.get(key);
+    if (value === undefined) return;
+    let sink = this.out;
+    if (db.id > this.current) sink = this.early[db.id] ??= new ByteSink(this.options.compression);
+    writeKey(sink, key, value, db.expires.size > 0 ? db.expires.get(key) : undefined);
+    this.keysDone++;
+  }
+
+  /** Serialize keys for about `budgetMs`; true once the whole image (EOF included) is written. */
+  step(budgetMs: number): boolean {
+    const stopAt = performance.now() + budgetMs;
+    while (!this.done) {
+      const db = this.keyspace.dbs[this.current]!;
+      const touched = this.touched[this.current]!;
+      const dict = db.dict;
+      const expires = db.expires;
+      for (let n = 0; n < KEYS_PER_CLOCK_CHECK; n++) {
+        const next = this.walk!.next();
+        if (next.done) {
+          this.nextDatabase();
+          break;
+        }
+        const key = next.value;
+        if (touched.has(key)) continue;
+        touched.add(key);
+        writeKey(this.out, key, dict.get(key)!, expires.size > 0 ? expires.get(key) : undefined);
+        this.keysDone++;
+      }
+      if (performance.now() >= stopAt) break;
+    }
+    return this.done;
+  }
+
+  /** Serialize everything not yet reached, at once (before a command replaces databases). */
+  finishNow(): void {
+    while (!this.step(Infinity));
+  }
+
+  /** Take the bytes produced since the last call. */
+  drain(): Uint8Array {
+    const bytes = this.out.bytes().slice();
+    this.out.pos = 0;
+    return bytes;
+  }
+
+  private nextDatabase(): void {
+    const dbs = this.keyspace.dbs;
+    if (this.current >= 0) this.touched[this.current]!.clear();
+    do this.current++;
+    while (this.current < dbs.length && this.sizes[this.current] === 0);
+    if (this.current >= dbs.length) {
+      this.out.u8(F.RDB_OPCODE_EOF);
+      this.walk = undefined;
+      this.done = true;
+      return;
+    }
+    const id = this.current;
+    writeDbHeader(this.out, id, this.sizes[id]!, this.expireCounts[id]!);
+    const early = this.early[id];
+    if (early !== undefined) {
+      this.out.append(early.bytes());
+      this.early[id] = undefined;
+    }
+    this.walk = dbs[id]!.dict.keys();
+  }
+}

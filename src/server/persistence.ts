@@ -1,0 +1,189 @@
+/**
+ * RDB persistence as the server runs it: SAVE, BGSAVE, save points checked by the cron,
+ * the final save at shutdown, and the counters INFO persistence reports. A background
+ * save writes a Snapshot (persistence/snapshot.ts) to a temporary file a slice at a time,
+ * yielding to the event loop between slices, then fsyncs and renames it over the dump, so
+ * clients are served throughout and a failed save never damages the previous dump.
+ */
+import { closeSync, fsync, openSync, writeSync } from "node:fs";
+import { rename, unlink } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { parseSavePoints } from "../config.ts";
+import { crc64 } from "../persistence/crc64.ts";
+import { saveRdbFile, syncDirectory } from "../persistence/rdb-writer.ts";
+import { Snapshot } from "../persistence/snapshot.ts";
+import type { Server } from "./server.ts";
+
+/** A slice of serialization between yields to clients, in ms. */
+const SLICE_MS = 2;
+/** The most bytes written to the file between yields. */
+const WRITE_PIECE = 1 << 20;
+/** Redis's CONFIG_BGSAVE_RETRY_DELAY: after a failed BGSAVE, save points wait this long. */
+const RETRY_DELAY_SECONDS = 5;
+
+function yieldToClients(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export class Persistence {
+  /** Unix time of the last successful save (LASTSAVE). */
+  lastSave = Math.floor(Date.now() / 1000);
+  lastBgsaveOk = true;
+  lastBgsaveSeconds = -1;
+  private lastBgsaveTry = 0;
+  /** Successful saves since start (rdb_saves). */
+  saves = 0;
+  /** The background save in progress. */
+  private running: { snapshot: Snapshot; started: number; aborted: boolean } | undefined;
+
+  constructor(private readonly server: Server) {}
+
+  get bgsaveInProgress(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** SAVE: write the dataset synchronously. False, after logging why, when it failed. */
+  save(): boolean {
+    const start = performance.now();
+    const dirty = this.server.keyspace.dirty;
+    try {
+      saveRdbFile(this.server.keyspace, this.server.rdbPath, this.server.rdbOptions());
+    } catch (e) {
+      this.server.log.warning(`Failed saving the DB: ${(e as Error).message}`);
+      return false;
+    }
+    this.saved(dirty);
+    this.server.log.notice(`DB saved on disk (${((performance.now() - start) / 1000).toFixed(3)} seconds)`);
+    return true;
+  }
+
+  /** BGSAVE: start a background save; false when one is already running. */
+  bgsave(): boolean {
+    if (this.running !== undefined) return false;
+    const keyspace = this.server.keyspace;
+    const snapshot = new Snapshot(keyspace, this.server.rdbOptions());
+    keyspace.snapshot = snapshot;
+    const run = { snapshot, started: Date.now(), aborted: false };
+    this.running = run;
+    this.lastBgsaveTry = Math.floor(run.started / 1000);
+    this.server.log.notice("Background saving started");
+    const dirty = keyspace.dirty;
+    this.writeInBackground(run, this.server.rdbPath).then(
+      () => {
+        if (run.aborted) return;
+        this.finished(run, true);
+        this.saved(dirty);
+        this.server.log.notice("DB saved on disk");
+        this.server.log.notice("Background saving terminated with success");
+      },
+      (e) => {
+        if (run.aborted) return;
+        this.finished(run, false);
+        this.server.log.warning(`Background saving error: ${(e as Error).message}`);
+      },
+    );
+    return true;
+  }
+
+  /** Stop a background save without touching the dump (SHUTDOWN saves synchronously instead). */
+  abortBgsave(): void {
+    const run = this.running;
+    if (run === undefined) return;
+    run.aborted = true;
+    this.server.log.warning("There is a background save in progress. Stopping it!");
+    this.finished(run, false);
+  }
+
+  /** Keys written so far and in all, for INFO's current_save_keys_*. */
+  progress(): { processed: number; total: number; seconds: number } {
+    const run = this.running;
+    if (run === undefined) return { processed: 0, total: 0, seconds: -1 };
+    return { processed: run.snapshot.keysDone, total: run.snapshot.keysTotal, seconds: Math.floor((Date.now() - run.started) / 1000) };
+  }
+
+  /** From the cron: start a BGSAVE when a save point is due, as Redis's serverCron does. */
+  checkSavePoints(): void {
+    if (this.running !== undefined) return;
+    const points = parseSavePoints(this.server.config.get("save")) ?? [];
+    const now = Math.floor(Date.now() / 1000);
+    const dirty = this.server.keyspace.dirty;
+    for (const sp of points) {
+      if (dirty >= sp.changes && now - this.lastSave > sp.seconds && (this.lastBgsaveOk || now - this.lastBgsaveTry > RETRY_DELAY_SECONDS)) {
+        this.server.log.notice(`${sp.changes} changes in ${sp.seconds} seconds. Saving...`);
+        this.bgsave();
+        return;
+      }
+    }
+  }
+
+  /** Whether shutdown should save: save points are set (SHUTDOWN SAVE/NOSAVE decide otherwise). */
+  get hasSavePoints(): boolean {
+    return (parseSavePoints(this.server.config.get("save")) ?? []).length > 0;
+  }
+
+  private saved(dirtyAtStart: number): void {
+    this.server.keyspace.dirty -= dirtyAtStart;
+    this.lastSave = Math.floor(Date.now() / 1000);
+    this.saves++;
+  }
+
+  private finished(run: NonNullable<Persistence["running"]>, ok: boolean): void {
+    if (this.running !== run) return;
+    this.running = undefined;
+    if (this.server.keyspace.snapshot === run.snapshot) this.server.keyspace.snapshot = undefined;
+    this.lastBgsaveOk = ok;
+    this.lastBgsaveSeconds = Math.floor((Date.now() - run.started) / 1000);
+  }
+
+  /**
+   * Serialize a slice, write it, let clients in, repeat; then the checksum, fsync and the
+   * rename. The temporary file is removed on failure or abort.
+   */
+  private async writeInBackground(run: NonNullable<Persistence["running"]>, path: string): Promise<void> {
+    const temp = join(dirname(path), `temp-bgsave-${process.pid}.rdb`);
+    const checksum = this.server.rdbOptions().checksum;
+    const fd = openSync(temp, "w");
+    let crc = 0n;
+    let at = 0;
+    // Writes are synchronous but bounded (a slice's output, at most a megabyte at a time):
+    // the page cache takes them in well under a millisecond. Bun's FileHandle.write was
+    // seen to place large asynchronous writes at the wrong offset, so it is not used.
+    const append = async (bytes: Uint8Array) => {
+      for (let from = 0; from < bytes.length; ) {
+        const n = writeSync(fd, bytes, from, Math.min(WRITE_PIECE, bytes.length - from), at);
+        from += n;
+        at += n;
+        if (from < bytes.length) await yieldToClients();
+      }
+    };
+    try {
+      for (;;) {
+        if (run.aborted) throw new Error("aborted");
+        const done = run.snapshot.step(SLICE_MS);
+        const chunk = run.snapshot.drain();
+        if (checksum) crc = crc64(chunk, crc);
+        await append(chunk);
+        if (done) break;
+        await yieldToClients();
+      }
+      // The snapshot is complete: later writes no longer concern it.
+      if (this.server.keyspace.snapshot === run.snapshot) this.server.keyspace.snapshot = undefined;
+      const trailer = new Uint8Array(8);
+      new DataView(trailer.buffer).setBigUint64(0, crc, true);
+      await append(trailer);
+      // fsync runs off the event loop; clients go on being served while the disk catches up.
+      await new Promise<void>((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
+      closeSync(fd);
+    } catch (e) {
+      closeSync(fd);
+      await unlink(temp).catch(() => {});
+      throw e;
+    }
+    if (run.aborted) {
+      await unlink(temp).catch(() => {});
+      return;
+    }
+    await rename(temp, path);
+    syncDirectory(dirname(path));
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * BGSAVE without fork: the file is the dataset as it was when BGSAVE began, however clients
+ * write meanwhile, and the server answers them throughout. Also save points, LASTSAVE,
+ * INFO persistence, a failing BGSAVE, and the saves SHUTDOWN and SIGTERM make.
+ */
+import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { loadRdb } from "../../src/persistence/rdb-reader.ts";
+import { Keyspace, stringOf } from "../../src/store/keyspace.ts";
+import { ListValue } from "../../src/store/list.ts";
+import { HashValue } from "../../src/store/hash.ts";
+import { RawClient, encodeCommand } from "../helpers/resp.ts";
+import { run, startKvis, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
+
+const KEYS = 150_000;
+
+/** Send many commands in one write and wait for all their replies. */
+async function pipeline(c: RawClient, commands: string[][]): Promise<string[]> {
+  const parts = commands.map((cmd) => encodeCommand(cmd));
+  c.write(Buffer.concat(parts).toString("latin1"));
+  return c.readReplies(commands.length);
+}
+
+async function bgsaveDone(c: RawClient): Promise<string> {
+  return waitFor(async () => {
+    const info = await c.call("INFO", "persistence");
+    return info.includes("rdb_bgsave_in_progress:0") ? info : undefined;
+  }, 60_000, "BGSAVE to finish");
+}
+
+function loadFile(path: string): Keyspace {
+  const ks = new Keyspace(16);
+  loadRdb(new Uint8Array(readFileSync(path)), ks, path);
+  return ks;
+}
+
+describe("BGSAVE", () => {
+  test("writes the dataset as of its start while clients change it, and serves them meanwhile", async () => {
+    const kvis = await startKvis();
+    const c = await RawClient.connect(kvis.port);
+    try {
+      const fill: string[][] = [];
+      for (let i = 0; i < KEYS; i++) fill.push(["SET", `k:${i}`, `v:${i}`]);
+      fill.push(["RPUSH", "list", "a", "b"], ["HSET", "hash", "f", "1"], ["SET", "ttl", "x"], ["EXPIREAT", "ttl", "4102444800"]);
+      fill.push(["SELECT", "5"], ["SET", "five", "5"], ["SET", "five:gone", "x"], ["SELECT", "0"]);
+      await pipeline(c, fill);
+
+      expect(await c.call("BGSAVE")).toBe("+Background saving started\r\n");
+      expect(await c.call("BGSAVE")).toBe("-ERR Background save already in progress\r\n");
+      expect(await c.call("SAVE")).toBe("-ERR Background save already in progress\r\n");
+      // Writes of every kind while the save runs: overwrite, delete, create, change in
+      // place, change TTLs, in the database being walked and in one not reached yet.
+      const writes: string[][] = [];
+      for (let i = 0; i < KEYS; i += 7) writes.push(["SET", `k:${i}`, "changed"]);
+      for (let i = 3; i < KEYS; i += 11) writes.push(["DEL", `k:${i}`]);
+      for (let i = 0; i < 1000; i++) writes.push(["SET", `new:${i}`, "n"]);
+      writes.push(["RPUSH", "list", "c"], ["HSET", "hash", "f", "2", "g", "3"], ["PERSIST", "ttl"], ["EXPIRE", "k:1", "100"]);
+      writes.push(["SELECT", "5"], ["SET", "five", "changed"], ["DEL", "five:gone"], ["SET", "five:new", "n"], ["SELECT", "0"]);
+      const replies = await pipeline(c, writes);
+      expect(replies.every((r) => !r.startsWith("-"))).toBe(true);
+      const duringSave = await c.call("INFO", "persistence");
+      expect(duringSave).toContain("rdb_bgsave_in_progress:1\r\n");
+      expect(duringSave).toMatch(/current_save_keys_total:150005\r\n/);
+      expect(await c.call("GET", "k:0")).toBe("$7\r\nchanged\r\n");
+
+      const info = await bgsaveDone(c);
+      expect(info).toContain("rdb_last_bgsave_status:ok\r\n");
+      expect(info).toContain("rdb_saves:1\r\n");
+      const ks = loadFile(join(kvis.dir, "dump.rdb"));
+      const db0 = ks.dbs[0]!;
+      expect(db0.size).toBe(KEYS + 3);
+      for (let i = 0; i < KEYS; i++) {
+        const v = db0.dict.get(`k:${i}`);
+        if (v === undefined || stringOf(v as string) !== `v:${i}`) throw new Error(`k:${i} is ${String(v)}`);
+      }
+      expect(db0.dict.has("new:0")).toBe(false);
+      expect([...(db0.dict.get("list") as ListValue)]).toEqual(["a", "b"]);
+      expect((db0.dict.get("hash") as HashValue).toFlatArray()).toEqual(["f", "1"]);
+      expect(db0.getExpire("ttl")).toBe(4102444800000);
+      expect(db0.getExpire("k:1")).toBe(-1);
+      expect([...ks.dbs[5]!.dict.keys()].sort()).toEqual(["five", "five:gone"]);
+      expect(stringOf(ks.dbs[5]!.dict.get("five") as string)).toBe("5");
+
+      const check = await run(["redis-check-rdb", join(kvis.dir, "dump.rdb")]);
+      expect(check.stdout + check.stderr).toContain("RDB looks OK!");
+    } finally {
+      c.close();
+      await kvis.stop();
+    }
+  });
+
+  test("FLUSHALL and SWAPDB during a save leave the saved image complete", async () => {
+    const kvis = await startKvis();
+    const c = await RawClient.connect(kvis.port);
+    try {
+      const fill: string[][] = [];
+      for (let i = 0; i < 50_000; i++) fill.push(["SET", `k:${i}`, String(i)]);
+      fill.push(["SELECT", "1"], ["SET", "one", "1"], ["SELECT", "0"]);
+      await pipeline(c, fill);
+      for (const change of [["SWAPDB", "0", "1"], ["FLUSHALL"]]) {
+        expect(await c.call("BGSAVE")).toBe("+Background saving started\r\n");
+        expect(await c.call(...change)).toBe("+OK\r\n");
+        await bgsaveDone(c);
+        const ks = loadFile(join(kvis.dir, "dump.rdb"));
+        const [big, small] = change[0] === "SWAPDB" ? [0, 1] : [1, 0];
+        expect(ks.dbs[big]!.size).toBe(50_000);
+        expect(ks.dbs[small]!.size).toBe(1);
+      }
+    } finally {
+      c.close();
+      await kvis.stop();
+    }
+  });
+
+  test("a BGSAVE that cannot write reports err in INFO and leaves the old dump alone", async () => {
+    const kvis = await startKvis({ dir: "/nonexistent/kvis-bgsave-test" });
+    const c = await RawClient.connect(kvis.port);
+    try {
+      await c.call("SET", "a", "1");
+      expect(await c.call("BGSAVE")).toBe("+Background saving started\r\n");
+      const info = await bgsaveDone(c);
+      expect(info).toContain("rdb_last_bgsave_status:err\r\n");
+      expect(info).toContain("rdb_changes_since_last_save:1\r\n");
+      expect(existsSync("/nonexistent/kvis-bgsave-test")).toBe(false);
+    } finally {
+      c.close();
+      await kvis.stop();
+    }
+  });
+});
+
+describe("save points", () => {
+  test("a due save point starts a BGSAVE; LASTSAVE and the change counter follow", async () => {
+    const kvis = await startKvis({ save: "1 2" });
+    const c = await RawClient.connect(kvis.port);
+    try {
+      const before = Number((await c.call("LASTSAVE")).slice(1, -2));
+      await c.call("SET", "a", "1");
+      await Bun.sleep(1500);
+      // One change is below the threshold of two: nothing is saved.
+      expect(existsSync(join(kvis.dir, "dump.rdb"))).toBe(false);
+      await c.call("SET", "b", "2");
+      await waitFor(() => existsSync(join(kvis.dir, "dump.rdb")), 5000, "the save point's BGSAVE");
+      const info = await bgsaveDone(c);
+      expect(info).toContain("rdb_changes_since_last_save:0\r\n");
+      expect(Number((await c.call("LASTSAVE")).slice(1, -2))).toBeGreaterThan(before);
+      expect(loadFile(join(kvis.dir, "dump.rdb")).dbs[0]!.size).toBe(2);
+    } finally {
+      c.close();
+      await kvis.stop();
+    }
+  });
+
+  test("CONFIG SET save validates as Redis does", async () => {
+    const kvis = await startKvis();
+    const redis = await startRedis();
+    const k = await RawClient.connect(kvis.port);
+    const r = await RawClient.connect(redis.port);
+    try {
+      for (const value of ["abc", "10", "0 1", "10 -1", "100 1  ", "10 1 20 2", ""]) {
+        const args = ["CONFIG", "SET", "save", value];
+        expect(await k.call(...args)).toBe(await r.call(...args));
+        expect(await k.call("CONFIG", "GET", "save")).toBe(await r.call("CONFIG", "GET", "save"));
+      }
+      for (const args of [["BGSAVE", "foo"], ["BGSAVE", "schedule", "x"]]) expect(await k.call(...args)).toBe(await r.call(...args));
+    } finally {
+      k.close();
+      r.close();
+      await kvis.stop();
+      await redis.stop();
+    }
+  });
+});
+
+describe("saving on the way out", () => {
+  test("with save points, SIGTERM and SHUTDOWN save; SHUTDOWN NOSAVE does not", async () => {
+    const dir = tempDir();
+    try {
+      for (const [how, saves] of [["SIGTERM", true], ["SHUTDOWN", true], ["SHUTDOWN NOSAVE", false]] as const) {
+        rmSync(join(dir, "dump.rdb"), { force: true });
+        const server = await startKvisBinary(["--save", "3600 1"], { dir });
+        try {
+          const c = await RawClient.connect(server.port);
+          await c.call("SET", "key", how);
+          if (how === "SIGTERM") server.proc.kill("SIGTERM");
+          else c.write(encodeCommand(how.split(" ")).toString());
+          expect(await server.proc.exited).toBe(0);
+          expect(existsSync(join(dir, "dump.rdb"))).toBe(saves);
+          if (saves) expect(stringOf(loadFile(join(dir, "dump.rdb")).dbs[0]!.dict.get("key") as string)).toBe(how);
+        } finally {
+          await server.stop();
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
