@@ -14,8 +14,15 @@
  *   bun run bench                 # 3 rounds, 100k requests per case, 1M keys for memory
  *   bun run bench --rounds 5 --requests 200000 --keys 500000
  *   bun run bench --memory-only   # skip the throughput cases
+ *   bun run bench --persistence-only
+ *
+ * Last, persistence: the time each server takes from spawn to its first PONG when
+ * loading a dump of the 1M string keys that real Redis wrote, and, while a BGSAVE of those
+ * keys runs under redis-benchmark load, the latency a probe client sees for SET and GET
+ * (p99 and max, next to the same probe without a save) and the extra memory the save
+ * takes (KVIS: RSS growth; Redis: the forked child's copy-on-write, rdb_last_cow_size).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -30,6 +37,7 @@ const REQUESTS = option("requests", 100_000);
 const KEYS = option("keys", 1_000_000);
 const CLIENTS = 50;
 const MEMORY_ONLY = args.includes("--memory-only");
+const PERSISTENCE_ONLY = args.includes("--persistence-only");
 /** redis-benchmark test names, and the command each needs from the server. */
 const CASES: Array<[test: string, needs: string]> = [
   ["ping", "ping"],
@@ -111,11 +119,12 @@ async function pingOnce(port: number): Promise<boolean> {
   });
 }
 
-async function startServer(name: string, cmd: (port: number, dir: string) => string[], pollMs = 25): Promise<Target> {
+async function startServer(name: string, cmd: (port: number, dir: string) => string[], pollMs = 25, dump?: string): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
+  if (dump !== undefined) copyFileSync(dump, join(dir, "dump.rdb"));
   const port = freePort();
   const proc = Bun.spawn(pin(0, cmd(port, dir)), { cwd: dir, stdout: "ignore", stderr: "inherit" });
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 60_000 / pollMs; i++) {
     if (await pingOnce(port)) return { name, port, proc, dir };
     await Bun.sleep(pollMs);
   }
@@ -228,6 +237,7 @@ const median = (xs: number[]) => {
 
 async function main(): Promise<void> {
   await sh(["bun", "run", "--cwd", ROOT, "build"]);
+  if (PERSISTENCE_ONLY) return persistence();
   const kvis = await startKvis();
   const redis = await startRedis();
   try {
@@ -260,6 +270,88 @@ async function main(): Promise<void> {
     await stop(kvis);
     await stop(redis);
   }
+  if (!MEMORY_ONLY) await persistence();
+}
+
+/** Latencies (ms) of SET and GET sent one at a time by a probe client until `until` resolves. */
+async function probeLatencies(port: number, until: Promise<unknown>): Promise<number[]> {
+  let stop = false;
+  until.then(() => (stop = true));
+  const times: number[] = [];
+  let wake: () => void = () => {};
+  const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data: () => wake() } });
+  for (let i = 0; !stop; i++) {
+    const t0 = performance.now();
+    const replied = new Promise<void>((r) => (wake = r));
+    socket.write(i % 2 === 0 ? `SET probe:${i % 1000} v\r\n` : `GET probe:${i % 1000}\r\n`);
+    await replied;
+    times.push(performance.now() - t0);
+  }
+  socket.end();
+  return times.sort((a, b) => a - b);
+}
+
+/** Load time of a 1M-key dump written by Redis, and BGSAVE's latency and memory cost. */
+async function persistence(): Promise<void> {
+  const source = await startRedis();
+  const dumpDir = mkdtempSync(join(tmpdir(), "bench-dump-"));
+  const dump = join(dumpDir, "dump.rdb");
+  try {
+    await load(source.port, KEYS, MEMORY_CASES[0]![1]);
+    await sh(["redis-cli", "-p", String(source.port), "SAVE"]);
+    copyFileSync(join(source.dir, "dump.rdb"), dump);
+  } finally {
+    await stop(source);
+  }
+  const loadMs: number[][] = [[], []];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [j, start] of [startKvis, startRedis].entries()) {
+      const t0 = performance.now();
+      const target = await start(5, dump);
+      loadMs[j]!.push(performance.now() - t0);
+      await stop(target);
+    }
+  }
+  const [kLoad, rLoad] = [median(loadMs[0]!), median(loadMs[1]!)];
+  console.log(`\nLoading a ${KEYS}-key dump written by Redis (spawn to first PONG, median of ${ROUNDS}): kvis ${kLoad.toFixed(0)} ms, redis ${rLoad.toFixed(0)} ms (${(kLoad / rLoad).toFixed(2)}x)`);
+
+  console.log(`\nBGSAVE of ${KEYS} keys under redis-benchmark -c ${CLIENTS} SET/GET load; a probe client's SET/GET latency:\n`);
+  console.log("| server | save s | probe p99 ms, no save | probe max ms, no save | probe p99 ms, saving | probe max ms, saving | extra memory MB |");
+  console.log("|---|---|---|---|---|---|---|");
+  for (const start of [startKvis, startRedis]) {
+    const target = await start(25, dump);
+    try {
+      const cli = (...a: string[]) => sh(["redis-cli", "-p", String(target.port), ...a]);
+      const background = Bun.spawn(pin(1, ["redis-benchmark", "-p", String(target.port), "-t", "set,get", "-n", "100000000", "-c", String(CLIENTS), "-q"]), { stdout: "ignore", stderr: "ignore" });
+      try {
+        await Bun.sleep(1000);
+        const quiet = await probeLatencies(target.port, Bun.sleep(3000));
+        const rss0 = rssOf(target.proc.pid);
+        let peak = rss0;
+        const t0 = performance.now();
+        await cli("BGSAVE");
+        const saved = (async () => {
+          while (!(await cli("INFO", "persistence")).includes("rdb_bgsave_in_progress:0")) {
+            peak = Math.max(peak, rssOf(target.proc.pid));
+            await Bun.sleep(10);
+          }
+        })();
+        const saving = await probeLatencies(target.port, saved);
+        const seconds = (performance.now() - t0) / 1000;
+        const info = await cli("INFO", "persistence");
+        const cow = Number(/rdb_last_cow_size:(\d+)/.exec(info)?.[1] ?? 0);
+        const extra = target.name === "kvis" ? peak - rss0 : cow;
+        const pct = (xs: number[], q: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * q))]!.toFixed(2);
+        console.log(`| ${target.name} | ${seconds.toFixed(2)} | ${pct(quiet, 0.99)} | ${quiet.at(-1)!.toFixed(2)} | ${pct(saving, 0.99)} | ${saving.at(-1)!.toFixed(2)} | ${(extra / 1e6).toFixed(1)} |`);
+      } finally {
+        background.kill();
+        await background.exited;
+      }
+    } finally {
+      await stop(target);
+    }
+  }
+  rmSync(dumpDir, { recursive: true, force: true });
 }
 
 /** The redis-benchmark cases, A B A B for ROUNDS rounds, printed as a markdown table. */
@@ -342,9 +434,10 @@ async function startupTimes(): Promise<[kvis: number, redis: number]> {
   return [median(times[0]!), median(times[1]!)];
 }
 
-const startKvis = (pollMs?: number) => startServer("kvis", (port, dir) => [join(ROOT, "kvis"), "--port", String(port), "--dir", dir], pollMs);
-const startRedis = (pollMs?: number) =>
-  startServer("redis", (port, dir) => ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"], pollMs);
+const startKvis = (pollMs?: number, dump?: string) =>
+  startServer("kvis", (port, dir) => [join(ROOT, "kvis"), "--port", String(port), "--dir", dir, "--save", ""], pollMs, dump);
+const startRedis = (pollMs?: number, dump?: string) =>
+  startServer("redis", (port, dir) => ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"], pollMs, dump);
 
 async function stop(t: Target): Promise<void> {
   t.proc.kill("SIGKILL");

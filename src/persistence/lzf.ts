@@ -2,11 +2,12 @@
  * LZF decompression, the format of Redis's compressed RDB strings (lzf_d.c): a control
  * byte below 32 starts a literal run of ctrl+1 bytes; otherwise it encodes a back
  * reference of length (ctrl >> 5) + 2 (7 means an extra length byte follows) and an
- * offset. Returns undefined on malformed input instead of reading out of bounds.
+ * offset. Returns undefined on malformed input instead of reading out of bounds. With
+ * `into` (large enough), the result is a view of it rather than a new array.
  */
 
-export function lzfDecompress(input: Uint8Array, outLen: number): Uint8Array | undefined {
-  const out = new Uint8Array(outLen);
+export function lzfDecompress(input: Uint8Array, outLen: number, into?: Uint8Array): Uint8Array | undefined {
+  const out = into !== undefined && into.length >= outLen ? into : new Uint8Array(outLen);
   let ip = 0;
   let op = 0;
   const inLen = input.length;
@@ -15,9 +16,8 @@ export function lzfDecompress(input: Uint8Array, outLen: number): Uint8Array | u
     if (ctrl < 32) {
       const run = ctrl + 1;
       if (op + run > outLen || ip + run > inLen) return undefined;
-      out.set(input.subarray(ip, ip + run), op);
-      op += run;
-      ip += run;
+      // Runs are at most 32 bytes: a loop beats making a view to copy from.
+      for (let k = 0; k < run; k++) out[op++] = input[ip++]!;
       continue;
     }
     let len = ctrl >> 5;
@@ -32,24 +32,36 @@ export function lzfDecompress(input: Uint8Array, outLen: number): Uint8Array | u
     // Byte by byte: the source may overlap the bytes being written (a repeating run).
     for (let k = 0; k < len; k++) out[op++] = out[ref++]!;
   }
-  return op === outLen ? out : undefined;
+  return op === outLen ? out.subarray(0, outLen) : undefined;
 }
 
 const HASH_BITS = 14;
 const MAX_OFFSET = 1 << 13;
 const MAX_MATCH = 264;
 const MAX_LITERAL = 32;
+/** Shared between calls: most strings are small, and a table per call would cost more than the work. */
+const table = new Int32Array(1 << HASH_BITS);
+let base = 0;
+let out = new Uint8Array(1 << 16);
 
 /**
  * LZF compression producing what lzfDecompress (and Redis's lzf_d.c) reads: literal runs of
  * up to 32 bytes and back references found through a hash of the next three bytes. The
  * output need not equal Redis's byte for byte, only decode to the same input. Returns
  * undefined when the result would exceed `maxOut` bytes (not worth storing compressed).
+ * The result is a view of a buffer the next call reuses: copy it before calling again.
  */
 export function lzfCompress(input: Uint8Array, maxOut: number): Uint8Array | undefined {
   const n = input.length;
-  const out = new Uint8Array(maxOut + MAX_LITERAL + 3);
-  const table = new Int32Array(1 << HASH_BITS).fill(-1);
+  if (out.length < maxOut + MAX_LITERAL + 3) out = new Uint8Array(2 * (maxOut + MAX_LITERAL + 3));
+  // Positions are stored offset by `base`, which grows past every earlier call's, so
+  // entries left by earlier calls read as empty without clearing the table.
+  if (base + n + 1 >= 2 ** 30) {
+    table.fill(0);
+    base = 0;
+  }
+  const origin = base + 1;
+  base += n + 1;
   let op = 1; // out[litAt] is the control byte of the literal run in progress
   let litAt = 0;
   let lit = 0;
@@ -64,8 +76,8 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Uint8Array | und
   while (ip + 2 < n) {
     if (op > maxOut) return undefined;
     const h = (Math.imul((input[ip]! << 16) | (input[ip + 1]! << 8) | input[ip + 2]!, 0x9e3779b1) >>> (32 - HASH_BITS));
-    const ref = table[h]!;
-    table[h] = ip;
+    const ref = table[h]! - origin;
+    table[h] = ip + origin;
     const off = ip - ref - 1;
     if (ref >= 0 && off < MAX_OFFSET && input[ref] === input[ip] && input[ref + 1] === input[ip + 1] && input[ref + 2] === input[ip + 2]) {
       const maxLen = Math.min(MAX_MATCH, n - ip);
@@ -101,5 +113,6 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Uint8Array | und
     }
   }
   endLiteralRun();
+  // A view of the shared output buffer: valid until the next call.
   return op > maxOut ? undefined : out.subarray(0, op);
 }

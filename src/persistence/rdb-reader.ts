@@ -1,14 +1,15 @@
 /**
  * Loads an RDB file written by Redis (or KVIS) into the keyspace. The file is read through
- * Bun.file in one piece and walked with a bounds-checked cursor; the trailing CRC64 is
- * verified before a single key is stored, so a corrupt file leaves the keyspace empty.
+ * Bun.file in one piece and walked with a bounds-checked cursor; keys go straight into the
+ * keyspace, which is emptied again if the file then proves corrupt (a parse error or the
+ * trailing CRC64), so a corrupt file leaves the keyspace empty.
  * Any defect raises RdbError naming the file and byte offset, and the file is never
  * modified. Every value encoding Redis 2.x to 7.x writes is read (compact.ts decodes the
  * ziplist, listpack, intset and zipmap forms); module types, streams and 7.4's hashes with
  * field TTLs are refused with a clear error.
  */
 import { RdbError } from "../errors.ts";
-import { bytesToString, isInt64String, parseDouble } from "../resp/bytes.ts";
+import { bytesToString, isInt64String, latin1Slice, parseDouble } from "../resp/bytes.ts";
 import { HashValue } from "../store/hash.ts";
 import { type Keyspace, type StoredValue, toStringValue } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
@@ -42,18 +43,23 @@ export async function loadRdbFile(path: string, keyspace: Keyspace): Promise<Loa
   return loadRdb(data, keyspace, path);
 }
 
-interface PendingKey {
-  db: number;
-  key: string;
-  value: StoredValue;
-  expireAt: number;
-}
-
 /**
- * Parse a whole RDB image and, once it has proven sound, store its keys. A master drops
- * keys whose deadline has passed; a replica keeps them for its master to delete.
+ * Parse a whole RDB image into the (empty) keyspace. Keys are stored as they are read; if
+ * the image then proves unsound (a parse error, or the checksum at the end), the keyspace
+ * is emptied again before the error is thrown. A master drops keys whose deadline has
+ * passed; a replica keeps them for its master to delete.
  */
 export function loadRdb(data: Uint8Array, keyspace: Keyspace, name = "<memory>"): LoadResult {
+  try {
+    return parseInto(data, keyspace, name);
+  } catch (e) {
+    keyspace.flushAll();
+    keyspace.dirty = 0;
+    throw e;
+  }
+}
+
+function parseInto(data: Uint8Array, keyspace: Keyspace, name: string): LoadResult {
   const r = new RdbCursor(data, name);
   const magic = bytesToString(r.bytes(5));
   if (magic !== F.RDB_MAGIC) r.fail(0, "wrong signature (not an RDB file)");
@@ -63,7 +69,9 @@ export function loadRdb(data: Uint8Array, keyspace: Keyspace, name = "<memory>")
 
   const aux = new Map<string, string>();
   const warnings: string[] = [];
-  const pending: PendingKey[] = [];
+  const clockNow = updateClock();
+  let keys = 0;
+  let expired = 0;
   let db = 0;
   let expireAt = -1;
   for (;;) {
@@ -91,8 +99,8 @@ export function loadRdb(data: Uint8Array, keyspace: Keyspace, name = "<memory>")
         r.length();
         continue;
       case F.RDB_OPCODE_AUX: {
-        const key = bytesToString(r.string());
-        aux.set(key, bytesToString(r.string()));
+        const key = r.text();
+        aux.set(key, r.text());
         continue;
       }
       case F.RDB_OPCODE_MODULE_AUX:
@@ -108,7 +116,7 @@ export function loadRdb(data: Uint8Array, keyspace: Keyspace, name = "<memory>")
         break;
       case F.RDB_OPCODE_EOF: {
         if (version >= 5) verifyChecksum(r, data);
-        return store(keyspace, pending, aux, version, warnings);
+        return { keys, expired, version, aux, warnings };
       }
       case F.RDB_OPCODE_SLOT_INFO:
         r.length();
@@ -116,9 +124,17 @@ export function loadRdb(data: Uint8Array, keyspace: Keyspace, name = "<memory>")
         r.length();
         continue;
       default: {
-        const key = bytesToString(r.string());
+        const key = r.text();
         const value = loadObject(r, type, opAt);
-        pending.push({ db, key, value, expireAt });
+        // A key already past its deadline is dropped when loading as a master, as Redis does.
+        if (expireAt !== -1 && expireAt <= clockNow && !keyspace.replicaMode) {
+          expired++;
+        } else {
+          const target = keyspace.dbs[db]!;
+          target.setKey(key, value);
+          if (expireAt !== -1) target.setExpire(key, expireAt);
+          keys++;
+        }
         expireAt = -1;
         continue;
       }
@@ -130,7 +146,7 @@ export function loadRdb(data: Uint8Array, keyspace: Keyspace, name = "<memory>")
 function loadObject(r: RdbCursor, type: number, at: number): StoredValue {
   switch (type) {
     case F.RDB_TYPE_STRING:
-      return toStringValue(bytesToString(r.string()));
+      return toStringValue(r.text());
     case F.RDB_TYPE_LIST:
       return listOf(r.strings(r.length()), r, at);
     case F.RDB_TYPE_SET:
@@ -142,7 +158,7 @@ function loadObject(r: RdbCursor, type: number, at: number): StoredValue {
       const n = r.length();
       const zset = new SortedSet();
       for (let i = 0; i < n; i++) {
-        const member = bytesToString(r.string());
+        const member = r.text();
         const scoreAt = r.pos;
         const score = type === F.RDB_TYPE_ZSET_2 ? r.f64le() : r.textScore();
         if (Number.isNaN(score)) r.fail(scoreAt, "sorted set score is NaN");
@@ -160,7 +176,7 @@ function loadObject(r: RdbCursor, type: number, at: number): StoredValue {
       for (let i = 0; i < nodes; i++) {
         const container = type === F.RDB_TYPE_LIST_QUICKLIST ? F.QUICKLIST_NODE_CONTAINER_PACKED : r.length();
         if (container === F.QUICKLIST_NODE_CONTAINER_PLAIN) {
-          list.pushTail(bytesToString(r.string()));
+          list.pushTail(r.text());
         } else if (container === F.QUICKLIST_NODE_CONTAINER_PACKED) {
           const items = r.compact(type === F.RDB_TYPE_LIST_QUICKLIST ? ziplistEntries : listpackEntries);
           // Redis skips an empty node rather than failing the load.
@@ -239,23 +255,8 @@ function verifyChecksum(r: RdbCursor, data: Uint8Array): void {
   if (actual !== expected) r.fail(bodyEnd, `wrong RDB checksum (expected ${expected.toString(16)}, got ${actual.toString(16)})`);
 }
 
-function store(keyspace: Keyspace, pending: PendingKey[], aux: Map<string, string>, version: number, warnings: string[]): LoadResult {
-  const clockNow = updateClock();
-  let keys = 0;
-  let expired = 0;
-  for (const p of pending) {
-    // A key already past its deadline is dropped when loading as a master, as Redis does.
-    if (p.expireAt !== -1 && p.expireAt <= clockNow && !keyspace.replicaMode) {
-      expired++;
-      continue;
-    }
-    const db = keyspace.dbs[p.db]!;
-    db.setKey(p.key, p.value);
-    if (p.expireAt !== -1) db.setExpire(p.key, p.expireAt);
-    keys++;
-  }
-  return { keys, expired, version, aux, warnings };
-}
+/** Where text() decompresses LZF strings before decoding them; reused. */
+let lzfScratch = new Uint8Array(1 << 16);
 
 /** A bounds-checked reader over the file's bytes. */
 class RdbCursor {
@@ -346,7 +347,7 @@ class RdbCursor {
     // Each string takes at least a byte: a larger count is damage, not a reason to allocate.
     if (n > this.data.length - this.pos) this.fail(this.pos, "element count larger than the rest of the file");
     const out = new Array<string>(n);
-    for (let i = 0; i < n; i++) out[i] = bytesToString(this.string());
+    for (let i = 0; i < n; i++) out[i] = this.text();
     return out;
   }
 
@@ -371,6 +372,31 @@ class RdbCursor {
     if (n === 255) return -Infinity;
     const score = parseDouble(bytesToString(this.bytes(n)));
     return score ?? this.fail(at, "invalid sorted set score");
+  }
+
+  /**
+   * A string as a byte string: a raw one decoded straight from the file's bytes (no view
+   * object in between: loading makes millions of these), any other through string().
+   */
+  text(): string {
+    const first = this.data[this.pos];
+    if (first === ((F.RDB_ENCVAL << 6) | F.RDB_ENC_LZF)) {
+      const at = this.pos++;
+      const compressedLen = this.length();
+      const rawLen = this.length();
+      if (lzfScratch.length < rawLen) lzfScratch = new Uint8Array(Math.max(rawLen, 2 * lzfScratch.length));
+      const out = lzfDecompress(this.bytes(compressedLen), rawLen, lzfScratch);
+      if (out === undefined) this.fail(at, "invalid LZF compressed string");
+      return latin1Slice.call(out, 0, rawLen);
+    }
+    if (first !== undefined && first >> 6 !== F.RDB_ENCVAL) {
+      const n = this.lengthOrEncoding();
+      this.need(n);
+      const s = latin1Slice.call(this.data, this.pos, this.pos + n) as string;
+      this.pos += n;
+      return s;
+    }
+    return bytesToString(this.string());
   }
 
   /** A string in any of its encodings: raw, 8/16/32-bit integer, or LZF-compressed. */

@@ -28,6 +28,9 @@ export interface RdbOptions {
 
 const DEFAULT_OPTIONS: RdbOptions = { compression: true, checksum: true };
 
+/** Where a string is put as bytes for the compressor; reused. */
+let scratch = Buffer.allocUnsafe(1 << 16);
+
 /** A growing byte buffer with the RDB format's primitives. */
 export class ByteSink {
   buf = Buffer.allocUnsafe(64 * 1024);
@@ -111,7 +114,9 @@ export class ByteSink {
   }
 
   private compressed(s: string): boolean {
-    const packed = lzfCompress(Buffer.from(s, "latin1"), s.length - 4);
+    if (scratch.length < s.length) scratch = Buffer.allocUnsafe(2 * s.length);
+    scratch.write(s, 0, s.length, "latin1");
+    const packed = lzfCompress(scratch.subarray(0, s.length), s.length - 4);
     if (packed === undefined) return false;
     this.u8((F.RDB_ENCVAL << 6) | F.RDB_ENC_LZF);
     this.length(packed.length);
