@@ -30,8 +30,12 @@ export interface LoadResult {
   warnings: string[];
 }
 
+/** Called every PROGRESS_EVERY keys while a file loads. */
+export type LoadProgress = (keys: number, bytesRead: number, bytesTotal: number) => void;
+const PROGRESS_EVERY = 1_000_000;
+
 /** Load `path` if it exists; undefined when there is no file (start empty). */
-export async function loadRdbFile(path: string, keyspace: Keyspace): Promise<LoadResult | undefined> {
+export async function loadRdbFile(path: string, keyspace: Keyspace, progress?: LoadProgress): Promise<LoadResult | undefined> {
   const file = Bun.file(path);
   if (!(await file.exists())) return undefined;
   let data: Uint8Array;
@@ -40,7 +44,7 @@ export async function loadRdbFile(path: string, keyspace: Keyspace): Promise<Loa
   } catch (e) {
     throw new RdbError(path, 0, `cannot read the file (${(e as Error).message})`);
   }
-  return loadRdb(data, keyspace, path);
+  return loadRdb(data, keyspace, path, progress);
 }
 
 /**
@@ -49,9 +53,9 @@ export async function loadRdbFile(path: string, keyspace: Keyspace): Promise<Loa
  * is emptied again before the error is thrown. A master drops keys whose deadline has
  * passed; a replica keeps them for its master to delete.
  */
-export function loadRdb(data: Uint8Array, keyspace: Keyspace, name = "<memory>"): LoadResult {
+export function loadRdb(data: Uint8Array, keyspace: Keyspace, name = "<memory>", progress?: LoadProgress): LoadResult {
   try {
-    return parseInto(data, keyspace, name);
+    return parseInto(data, keyspace, name, progress);
   } catch (e) {
     keyspace.flushAll();
     keyspace.dirty = 0;
@@ -59,7 +63,7 @@ export function loadRdb(data: Uint8Array, keyspace: Keyspace, name = "<memory>")
   }
 }
 
-function parseInto(data: Uint8Array, keyspace: Keyspace, name: string): LoadResult {
+function parseInto(data: Uint8Array, keyspace: Keyspace, name: string, progress: LoadProgress | undefined): LoadResult {
   const r = new RdbCursor(data, name);
   const magic = bytesToString(r.bytes(5));
   if (magic !== F.RDB_MAGIC) r.fail(0, "wrong signature (not an RDB file)");
@@ -133,7 +137,7 @@ function parseInto(data: Uint8Array, keyspace: Keyspace, name: string): LoadResu
           const target = keyspace.dbs[db]!;
           target.setKey(key, value);
           if (expireAt !== -1) target.setExpire(key, expireAt);
-          keys++;
+          if (++keys % PROGRESS_EVERY === 0) progress?.(keys, r.pos, data.length);
         }
         expireAt = -1;
         continue;

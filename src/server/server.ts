@@ -138,9 +138,15 @@ export class Server {
   private async loadDataset(): Promise<void> {
     const path = this.rdbPath;
     const start = performance.now();
-    const loaded = await loadRdbFile(path, this.keyspace);
+    const loaded = await loadRdbFile(path, this.keyspace, (keys, read, total) => {
+      this.log.notice(`Loading RDB: ${keys} keys so far, ${((100 * read) / total).toFixed(0)}% of ${path}`);
+    });
     if (loaded === undefined) return;
     this.lastLoad = { keys: loaded.keys, expired: loaded.expired };
+    const producer = loaded.aux.get("redis-ver");
+    if (producer !== undefined) this.log.notice(`Loading RDB produced by version ${producer}`);
+    const ctime = Number(loaded.aux.get("ctime"));
+    if (Number.isFinite(ctime)) this.log.notice(`RDB age ${Math.floor(Date.now() / 1000) - ctime} seconds`);
     for (const w of loaded.warnings) this.log.warning(`While loading ${path}: ${w}`);
     const seconds = ((performance.now() - start) / 1000).toFixed(3);
     this.log.notice(`Done loading RDB, keys loaded: ${loaded.keys}, keys expired: ${loaded.expired}.`);
