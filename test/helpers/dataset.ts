@@ -3,7 +3,7 @@
  * from a real Redis so that two servers can be compared with one `toEqual`: for every key
  * its type, encoding, absolute expiry and value (aggregates in a canonical order).
  */
-import { type Decoded, RawClient, decodeReply } from "./resp.ts";
+import { type Decoded, RawClient, decodeReply, encodeCommand } from "./resp.ts";
 
 async function get(c: RawClient, ...args: string[]): Promise<Decoded> {
   return decodeReply(await c.call(...args));
@@ -20,20 +20,37 @@ function pairsSorted(items: Decoded): Decoded {
   return pairs.sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
 }
 
+/** Send commands in one write and decode their replies. */
+async function pipelined(c: RawClient, commands: string[][]): Promise<Decoded[]> {
+  if (commands.length === 0) return [];
+  c.write(Buffer.concat(commands.map((cmd) => encodeCommand(cmd))));
+  return (await c.readReplies(commands.length, 60_000)).map(decodeReply);
+}
+
+const READ: Record<string, (key: string) => string[]> = {
+  string: (key) => ["GET", key],
+  list: (key) => ["LRANGE", key, "0", "-1"],
+  set: (key) => ["SMEMBERS", key],
+  hash: (key) => ["HGETALL", key],
+  zset: (key) => ["ZRANGE", key, "0", "-1", "WITHSCORES"],
+};
+
 export async function datasetOf(c: RawClient, dbs: number[]): Promise<Record<string, Decoded>> {
   const out: Record<string, Decoded> = {};
   for (const db of dbs) {
     await c.call("SELECT", String(db));
-    for (const key of sorted(await get(c, "KEYS", "*")) as string[]) {
-      const type = (await get(c, "TYPE", key)) as string;
-      const value =
-        type === "string" ? await get(c, "GET", key)
-        : type === "list" ? await get(c, "LRANGE", key, "0", "-1")
-        : type === "set" ? sorted(await get(c, "SMEMBERS", key))
-        : type === "hash" ? pairsSorted(await get(c, "HGETALL", key))
-        : await get(c, "ZRANGE", key, "0", "-1", "WITHSCORES");
-      out[`${db}:${key}`] = [type, await get(c, "OBJECT", "ENCODING", key), await get(c, "PEXPIRETIME", key), value];
-    }
+    const keys = sorted(await get(c, "KEYS", "*")) as string[];
+    const types = (await pipelined(c, keys.map((key) => ["TYPE", key]))) as string[];
+    const replies = await pipelined(
+      c,
+      keys.flatMap((key, i) => [READ[types[i]!]!(key), ["OBJECT", "ENCODING", key], ["PEXPIRETIME", key]]),
+    );
+    keys.forEach((key, i) => {
+      const [value, encoding, expiry] = replies.slice(3 * i, 3 * i + 3) as [Decoded, Decoded, Decoded];
+      const type = types[i]!;
+      const canonical = type === "set" ? sorted(value) : type === "hash" ? pairsSorted(value) : value;
+      out[`${db}:${key}`] = [type, encoding, expiry, canonical];
+    });
   }
   await c.call("SELECT", "0");
   return out;

@@ -5,26 +5,14 @@
  * masterauth, and the --replicaof flag of the compiled binary.
  */
 import { describe, expect, test } from "bun:test";
+import { datasetOf } from "../helpers/dataset.ts";
 import { RawClient, encodeCommand } from "../helpers/resp.ts";
 import { type ChildServer, startKvis, startKvisBinary, startRedis, waitFor } from "../helpers/servers.ts";
 
 const all = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i));
 
-/** Every key of databases 0-15 with its value and absolute expiry, as raw replies. */
-async function dataset(c: RawClient): Promise<string[]> {
-  const out: string[] = [];
-  for (let db = 0; db < 16; db++) {
-    await c.call("SELECT", String(db));
-    const keysReply = await c.call("KEYS", "*");
-    const keys = keysReply.split("\r\n").slice(1, -1).filter((_, i) => i % 2 === 1).sort();
-    // One pipelined write per database: GET and PEXPIRETIME for every key.
-    c.write(Buffer.concat(keys.flatMap((key) => [encodeCommand(["GET", key]), encodeCommand(["PEXPIRETIME", key])])));
-    const replies = await c.readReplies(keys.length * 2, 60_000);
-    keys.forEach((key, i) => out.push(`${db}`, key, replies[2 * i]!, replies[2 * i + 1]!));
-  }
-  await c.call("SELECT", "0");
-  return out;
-}
+/** Every key of databases 0-15: type, encoding, absolute expiry and value. */
+const dataset = (c: RawClient) => datasetOf(c, Array.from({ length: 16 }, (_, i) => i));
 
 const field = (info: string, name: string) => new RegExp(`^${name}:(.*)$`, "m").exec(info.replace(/\r/g, ""))?.[1];
 
@@ -73,6 +61,13 @@ async function seed(m: RawClient): Promise<void> {
   await m.call("SET", "long", "compressible ".repeat(500));
   await m.call("SET", all, all);
   await m.call("SET", "ttl", "v", "EX", "5000");
+  // Aggregates in the compact encodings Redis 7 saves (listpack, intset, quicklist) and large.
+  await m.call("RPUSH", "list", "a", "1", all);
+  await m.call("HSET", "hash", "f", "v", "n", "7");
+  await m.call("SADD", "intset", "1", "2", "300000");
+  await m.call("SADD", "set", "x", "y");
+  await m.call("ZADD", "zset", "1", "a", "2.5", "b");
+  await m.call("ZADD", "bigzset", ...Array.from({ length: 300 }, (_, i) => [String(i), `m${i}`]).flat());
   await m.call("SELECT", "3");
   await m.call("SET", "in3", "three");
   await m.call("SELECT", "0");
@@ -84,6 +79,9 @@ async function writeLoad(m: RawClient): Promise<void> {
   await m.call("DEL", "plain");
   await m.call("EXPIRE", "number", "3000");
   await m.call("PERSIST", "ttl");
+  await m.call("RPUSH", "list", "b");
+  await m.call("HDEL", "hash", "n");
+  await m.call("ZINCRBY", "zset", "5", "a");
   await m.call("SELECT", "7");
   for (let i = 0; i < 200; i++) await m.call("SET", `bulk:${i}`, `value ${i}`);
   await m.call("SELECT", "3");
