@@ -5,7 +5,7 @@
  * option, bad value, port in use, corrupt RDB) is one line on stderr and exit code 1.
  */
 import { defineCommand, runMain, type ArgsDef } from "citty";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { Config, ConfigError, PARAMS, parseConfigFile } from "./config.ts";
 import { RdbError } from "./errors.ts";
 import { bytesToString } from "./resp/bytes.ts";
@@ -78,6 +78,15 @@ async function start(rawArgs: string[]): Promise<void> {
   } catch (e) {
     if (e instanceof ConfigError) fatal(`kvis: ${e.message}`);
     throw e;
+  }
+
+  // The working folder must exist for dumps to be written (save points are on by default).
+  // Redis refuses to start without it; KVIS creates it, so `--dir ./data` just works.
+  const dir = server.config.get("dir");
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    fatal(`kvis: Can't chdir to '${dir}': ${(e as Error).message}`);
   }
 
   try {

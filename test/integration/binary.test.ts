@@ -4,7 +4,7 @@
  * by a real redis-server (and refusal of corrupt ones, which are left untouched).
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RawClient } from "../helpers/resp.ts";
 import { KVIS_BINARY, ROOT, ensureBinary, freePort, run, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
@@ -81,7 +81,9 @@ describe("a single executable", () => {
     const dir = tempDir("kvis-alone-");
     copyFileSync(KVIS_BINARY, join(dir, "kvis"));
     const port = freePort();
-    const proc = Bun.spawn([join(dir, "kvis"), "--port", String(port), "--dir", dir], {
+    // --dir names a folder that does not exist yet: KVIS creates it for its dumps.
+    const data = join(dir, "data", "db");
+    const proc = Bun.spawn([join(dir, "kvis"), "--port", String(port), "--dir", data], {
       cwd: dir,
       env: { PATH: "/nonexistent" },
       stdout: "pipe",
@@ -97,6 +99,8 @@ describe("a single executable", () => {
       }, 15_000, "the copied binary to listen");
       expect(await c.call("SET", "k", "v")).toBe("+OK\r\n");
       expect(await c.call("GET", "k")).toBe("$1\r\nv\r\n");
+      expect(await c.call("SAVE")).toBe("+OK\r\n");
+      expect(existsSync(join(data, "dump.rdb"))).toBe(true);
       c.close();
     } finally {
       proc.kill("SIGKILL");
