@@ -177,3 +177,40 @@ describe("SAVE with every data type", () => {
     }
   });
 });
+
+describe("rdbcompression and rdbchecksum", () => {
+  test("switched off, the dump is uncompressed and ends in a zero checksum; Redis accepts both forms", async () => {
+    const kvis = await startKvis();
+    const c = await RawClient.connect(kvis.port);
+    try {
+      const value = "abc".repeat(5000);
+      await c.call("SET", "big", value);
+      const sizes: number[] = [];
+      for (const [compression, checksum] of [["yes", "yes"], ["no", "no"]]) {
+        expect(await c.call("CONFIG", "SET", "rdbcompression", compression!, "rdbchecksum", checksum!)).toBe("+OK\r\n");
+        expect(await c.call("SAVE")).toBe("+OK\r\n");
+        const dump = readFileSync(join(kvis.dir, "dump.rdb"));
+        sizes.push(dump.length);
+        expect(dump.subarray(-8).every((b) => b === 0)).toBe(checksum === "no");
+        const check = await run(["redis-check-rdb", join(kvis.dir, "dump.rdb")]);
+        expect(check.stdout + check.stderr).toContain("RDB looks OK!");
+        const redisDir = tempDir("redis-load-");
+        copyFileSync(join(kvis.dir, "dump.rdb"), join(redisDir, "dump.rdb"));
+        const redis = await startRedis([], { dir: redisDir });
+        try {
+          const r = await RawClient.connect(redis.port);
+          expect(await r.call("GET", "big")).toBe(`$${value.length}\r\n${value}\r\n`);
+          r.close();
+        } finally {
+          await redis.stop();
+          rmSync(redisDir, { recursive: true, force: true });
+        }
+      }
+      expect(sizes[0]!).toBeLessThan(1000);
+      expect(sizes[1]!).toBeGreaterThan(value.length);
+    } finally {
+      c.close();
+      await kvis.stop();
+    }
+  });
+});
