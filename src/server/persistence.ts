@@ -9,22 +9,14 @@ import { closeSync, fsync, openSync, writeSync } from "node:fs";
 import { rename, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { parseSavePoints } from "../config.ts";
-import { crc64 } from "../persistence/crc64.ts";
 import { saveRdbFile, syncDirectory } from "../persistence/rdb-writer.ts";
-import { Snapshot } from "../persistence/snapshot.ts";
+import { Snapshot, streamSnapshot, yieldToClients } from "../persistence/snapshot.ts";
 import type { Server } from "./server.ts";
 
-/** A slice of serialization between yields to clients, in ms. */
-const SLICE_MS = 2;
 /** The most bytes written to the file between yields. */
 const WRITE_PIECE = 1 << 20;
 /** Redis's CONFIG_BGSAVE_RETRY_DELAY: after a failed BGSAVE, save points wait this long. */
 const RETRY_DELAY_SECONDS = 5;
-
-/** A timer, not setImmediate: measured, it lets more client reads in between slices (BGSAVE p99 13.6 -> 6.5 ms). */
-function yieldToClients(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
 
 export class Persistence {
   /** Unix time of the last successful save (LASTSAVE). */
@@ -63,7 +55,6 @@ export class Persistence {
     if (this.running !== undefined) return false;
     const keyspace = this.server.keyspace;
     const snapshot = new Snapshot(keyspace, this.server.rdbOptions());
-    keyspace.snapshot = snapshot;
     const run = { snapshot, started: Date.now(), aborted: false };
     this.running = run;
     this.lastBgsaveTry = Math.floor(run.started / 1000);
@@ -131,7 +122,8 @@ export class Persistence {
   private finished(run: NonNullable<Persistence["running"]>, ok: boolean): void {
     if (this.running !== run) return;
     this.running = undefined;
-    if (this.server.keyspace.snapshot === run.snapshot) this.server.keyspace.snapshot = undefined;
+    const snapshots = this.server.keyspace.snapshots;
+    if (snapshots.includes(run.snapshot)) snapshots.splice(snapshots.indexOf(run.snapshot), 1);
     this.lastBgsaveOk = ok;
     this.lastBgsaveSeconds = Math.floor((Date.now() - run.started) / 1000);
   }
@@ -144,7 +136,6 @@ export class Persistence {
     const temp = join(dirname(path), `temp-bgsave-${process.pid}.rdb`);
     const checksum = this.server.rdbOptions().checksum;
     const fd = openSync(temp, "w");
-    let crc = 0n;
     let at = 0;
     // Writes are synchronous but bounded (a slice's output, at most a megabyte at a time):
     // the page cache takes them in well under a millisecond. Bun's FileHandle.write was
@@ -158,17 +149,7 @@ export class Persistence {
       }
     };
     try {
-      for (;;) {
-        if (run.aborted) throw new Error("aborted");
-        const done = run.snapshot.step(SLICE_MS);
-        const chunk = run.snapshot.drain();
-        if (checksum) crc = crc64(chunk, crc);
-        await append(chunk);
-        if (done) break;
-        await yieldToClients();
-      }
-      // The snapshot is complete: later writes no longer concern it.
-      if (this.server.keyspace.snapshot === run.snapshot) this.server.keyspace.snapshot = undefined;
+      const crc = await streamSnapshot(this.server.keyspace, run.snapshot, append, checksum, () => run.aborted);
       const trailer = new Uint8Array(8);
       new DataView(trailer.buffer).setBigUint64(0, crc, true);
       await append(trailer);

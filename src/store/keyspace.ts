@@ -123,13 +123,13 @@ export class Database {
    * progress can keep the key's value as of the save's start (see persistence/snapshot.ts).
    */
   private beforeWrite(key: string): void {
-    const snapshot = this.keyspace.snapshot;
-    if (snapshot !== undefined) snapshot.beforeWrite(this, key);
+    const snapshots = this.keyspace.snapshots;
+    for (let i = 0; i < snapshots.length; i++) snapshots[i]!.beforeWrite(this, key);
   }
 
-  /** Before a change to the whole database: a save in progress writes out what it has left. */
+  /** Before a change to the whole database: saves in progress write out what they have left. */
   beforeWriteAll(): void {
-    this.keyspace.snapshot?.finishNow();
+    for (const snapshot of this.keyspace.snapshots) snapshot.finishNow();
   }
 
   /**
@@ -336,6 +336,7 @@ export class Database {
 
   private deleteExpired(key: string): void {
     this.beforeWrite(key);
+    this.keyspace.onExpired?.(this, key);
     this.dict.delete(key);
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     this.expires.delete(key);
@@ -373,8 +374,10 @@ export class Keyspace {
   /** A replica keeps expired keys until its master deletes them (no active expiry either). */
   replicaMode = false;
   readonly stats: KeyspaceStats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
-  /** The background save in progress, which sees every change first. */
-  snapshot: Snapshot | undefined;
+  /** Told of every key deleted because its TTL passed (replication propagates a DEL). */
+  onExpired: ((db: Database, key: string) => void) | undefined;
+  /** Snapshots in progress (BGSAVE, replicas' full syncs), which see every change first. */
+  snapshots: Snapshot[] = [];
   /** The parked iterations of SCAN and its per-type variants. */
   readonly scanCursors = new ScanCursors();
 
@@ -384,7 +387,7 @@ export class Keyspace {
 
   /** SWAPDB: exchange the contents of two databases; clients keep their db numbers. */
   swap(a: number, b: number): void {
-    this.snapshot?.finishNow();
+    for (const snapshot of this.snapshots) snapshot.finishNow();
     const dbA = this.dbs[a]!;
     const dbB = this.dbs[b]!;
     [dbA.dict, dbB.dict] = [dbB.dict, dbA.dict];
