@@ -52,6 +52,12 @@ export const PARAMS: readonly Param[] = [
   },
   { name: "masterauth", type: "string", default: "", mutable: true, description: "Password this replica sends to its master" },
   { name: "masteruser", type: "string", default: "", mutable: true, description: "User this replica authenticates as with its master" },
+  {
+    name: "repl-backlog-size", type: "memory", default: "1048576", min: 16384, max: Number.MAX_SAFE_INTEGER, mutable: false,
+    description: "Bytes of replication stream kept for partial resyncs",
+  },
+  { name: "repl-ping-replica-period", type: "int", default: "10", min: 1, max: 2147483647, mutable: true, description: "Seconds between PINGs a master sends its replicas" },
+  { name: "repl-diskless-sync", type: "bool", default: "yes", mutable: true, description: "Stream full syncs to replicas that can take it (else the $<len> form)" },
   { name: "replica-read-only", type: "bool", default: "yes", mutable: true, description: "Refuse writes from clients while a replica" },
   { name: "rdbcompression", type: "bool", default: "yes", mutable: true, description: "LZF-compress strings over 20 bytes in RDB files and DUMP payloads" },
   { name: "rdbchecksum", type: "bool", default: "yes", mutable: true, description: "End RDB files with a CRC64 checksum" },

@@ -166,3 +166,9 @@ export const INVALID_FREQ = err("ERR Invalid FREQ value, must be >= 0 and <= 255
 export const BAD_DUMP_PAYLOAD = err("ERR DUMP payload version or checksum are wrong");
 export const BAD_DATA_FORMAT = err("ERR Bad data format");
 export const BGSAVE_IN_PROGRESS = err("ERR Background save already in progress");
+export const INVALID_MASTER_PORT = err("ERR Invalid master port");
+export const TIMEOUT_NOT_INTEGER = err("ERR timeout is not an integer or out of range");
+export const TIMEOUT_NEGATIVE = err("ERR timeout is negative");
+export const WAIT_ON_REPLICA = err(
+  "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.",
+);

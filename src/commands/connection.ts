@@ -166,7 +166,7 @@ export function clientInfoLine(c: Client, nowMs: number): string {
   const age = Math.floor((nowMs - c.createdAt) / 1000);
   const idle = Math.floor((nowMs - c.lastInteraction) / 1000);
   return (
-    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name} age=${age} idle=${idle} flags=${c.masterLink ? "M" : "N"} ` +
+    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name} age=${age} idle=${idle} flags=${c.masterLink ? "M" : clientType(c) === "replica" ? "S" : "N"} ` +
     `db=${c.db.id} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 ` +
     `obl=0 oll=0 omem=${c.outputPending} tot-mem=0 events=r cmd=${c.lastCommand} user=default redir=-1 ` +
     `resp=${c.resp} lib-name=${c.libName} lib-ver=${c.libVer}`
@@ -253,7 +253,7 @@ export const clientCommand = command({
         let out = "";
         for (const other of c.server.clients.values()) {
           if (ids && !ids.has(other.id)) continue;
-          if (type !== undefined && type !== clientType(other)) continue;
+          if (type !== undefined && type.replace("slave", "replica") !== clientType(other)) continue;
           out += clientInfoLine(other, nowMs) + "\n";
         }
         c.reply.verbatim(out);
@@ -330,7 +330,7 @@ function clientKill(c: Client, argv: Argv): void {
     if (addr !== undefined && other.addr !== addr) continue;
     if (laddr !== undefined && other.laddr !== laddr) continue;
     if (user !== undefined && user !== "default") continue;
-    if (type !== undefined && type !== clientType(other)) continue;
+    if (type !== undefined && type.replace("slave", "replica") !== clientType(other)) continue;
     if (skipMe && other === c) continue;
     killClient(c, other);
     killed++;
@@ -344,7 +344,7 @@ function killClient(self: Client, target: Client): void {
   else target.close();
 }
 
-/** CLIENT LIST / KILL TYPE of a client: the master link, or a normal client. */
+/** CLIENT LIST / KILL TYPE of a client: the master link, a replica, or a normal client. */
 function clientType(c: Client): string {
-  return c.masterLink ? "master" : "normal";
+  return c.masterLink ? "master" : c.replica?.state !== undefined && c.server.replication.replicas.has(c) ? "replica" : "normal";
 }

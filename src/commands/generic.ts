@@ -8,7 +8,8 @@
 import type { Argv } from "../resp/argv.ts";
 import { now } from "../clock.ts";
 import {
-  BAD_DATA_FORMAT, BAD_DUMP_PAYLOAD, BUSYKEY, INVALID_FREQ, INVALID_IDLETIME, INVALID_TTL, DB_OUT_OF_RANGE, GT_LT, INVALID_CURSOR, LFU_NOT_SELECTED, NOT_INTEGER, NO_SUCH_KEY, NX_XX_GT_LT, SAME_OBJECT, SORT_NOT_DOUBLE,
+  BAD_DATA_FORMAT, BAD_DUMP_PAYLOAD, BUSYKEY, INVALID_FREQ, INVALID_IDLETIME, INVALID_TTL, DB_OUT_OF_RANGE, TIMEOUT_NEGATIVE, TIMEOUT_NOT_INTEGER,
+  WAIT_ON_REPLICA, GT_LT, INVALID_CURSOR, LFU_NOT_SELECTED, NOT_INTEGER, NO_SUCH_KEY, NX_XX_GT_LT, SAME_OBJECT, SORT_NOT_DOUBLE,
   SYNTAX_ERR, WRONGTYPE, invalidExpireTime, unsupportedOption,
 } from "../errors.ts";
 import { globMatch, lowerAscii, parseInt64, parseRangeDouble } from "../resp/bytes.ts";
@@ -135,8 +136,14 @@ function expireGeneric(c: Client, argv: Argv, basetime: number, unitMs: 1 | 1000
     if (flags & ExpireFlag.GT && (current === -1 || when <= current)) return c.reply.integer(0);
     if (flags & ExpireFlag.LT && current !== -1 && when >= current) return c.reply.integer(0);
   }
-  if (when <= now()) db.delete(key);
-  else db.setExpire(key, when);
+  // Replicas get the effect with an absolute deadline, as Redis 7 propagates it.
+  if (when <= now()) {
+    db.delete(key);
+    c.propagateAs(["DEL", key]);
+  } else {
+    db.setExpire(key, when);
+    c.propagateAs(["PEXPIREAT", key, String(when)]);
+  }
   c.reply.integer(1);
 }
 
@@ -359,10 +366,30 @@ export const restoreCommand = command({
     if (replace) c.db.delete(key);
     if (ttl > 0 && !absTtl) ttl += now();
     // A deadline already past: the key is not created (an old one replaced is still gone).
-    if (ttl > 0 && ttl <= now()) return c.reply.ok();
+    if (ttl > 0 && ttl <= now()) {
+      c.propagateAs(["DEL", key]);
+      return c.reply.ok();
+    }
     c.db.setKey(key, value);
-    if (ttl > 0) c.db.setExpire(key, ttl);
+    if (ttl > 0) {
+      c.db.setExpire(key, ttl);
+      c.propagateAs(["RESTORE", key, String(ttl), payload, "ABSTTL", "REPLACE"]);
+    }
     c.reply.ok();
+  },
+});
+
+export const waitCommand = command({
+  name: "wait", arity: 3, flags: ["noscript"], categories: ["connection"], tips: ["request_policy:all_shards", "response_policy:agg_min"],
+  summary: "Wait for the synchronous replication of all the write commands sent in the context of the current connection", since: "3.0.0",
+  complexity: "O(1)",
+  handler(c, argv) {
+    if (c.server.replicaLink !== undefined) throw WAIT_ON_REPLICA;
+    const wanted = argv.int(1);
+    const timeout = parseInt64(argv.bytes(2));
+    if (timeout === undefined) throw TIMEOUT_NOT_INTEGER;
+    if (timeout < 0) throw TIMEOUT_NEGATIVE;
+    c.server.replication.wait(c, wanted, timeout);
   },
 });
 

@@ -186,6 +186,8 @@ export const hincrbyfloatCommand = command({
     const result = incrByFloat(old, argv.bytes(3));
     hash.set(field, result);
     c.db.modified(key);
+    // The result, not the increment: replicas must not redo float arithmetic.
+    c.propagateAs(["HSET", key, field, result]);
     c.reply.bulkString(result);
   },
 });

@@ -7,6 +7,8 @@ import type { Argv } from "../resp/argv.ts";
 import { PARAMS, findParam, normalize } from "../config.ts";
 import {
   BGSAVE_IN_PROGRESS,
+  INVALID_MASTER_PORT,
+  NOT_INTEGER,
   DB_OUT_OF_RANGE,
   INVALID_FIRST_DB_INDEX,
   INVALID_SECOND_DB_INDEX,
@@ -20,7 +22,10 @@ import {
 import { bytesToString, globMatch, lowerAscii, parseInt64 } from "../resp/bytes.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
 import { KVIS_VERSION, REDIS_VERSION, type Server } from "../server/server.ts";
-import { Command, FLAG_ORDER, type FullKeySpec, command } from "./command.ts";
+import { Command, type CommandFlag, FLAG_ORDER, type FullKeySpec, command } from "./command.ts";
+import { parseRangeArg } from "./args.ts";
+import { replicaInfoOf } from "../replication/master.ts";
+import type { Client } from "../server/connection.ts";
 import { allCommands, findCommand } from "./table.ts";
 import { arch, totalmem } from "node:os";
 import { LinkState } from "../replication/replica.ts";
@@ -231,11 +236,18 @@ export const roleCommand = command({
   handler(c) {
     const link = c.server.replicaLink;
     if (link === undefined) {
-      // KVIS does not serve replicas yet: offset 0 and an empty replica list are the truth.
+      const master = c.server.replication;
       c.reply.array(3);
       c.reply.bulkString("master");
-      c.reply.integer(0);
-      c.reply.array(0);
+      c.reply.integer(master.offset);
+      const online = [...master.replicas].filter((r) => r.replica!.state === "online");
+      c.reply.array(online.length);
+      for (const r of online) {
+        c.reply.array(3);
+        c.reply.bulkString(r.replica!.ip);
+        c.reply.bulkString(String(r.replica!.port));
+        c.reply.bulkString(String(r.replica!.ackOffset));
+      }
       return;
     }
     c.reply.array(5);
@@ -244,6 +256,56 @@ export const roleCommand = command({
     c.reply.integer(link.port);
     c.reply.bulkString(link.roleState);
     c.reply.integer(link.reploff);
+  },
+});
+
+const replicaofSpec = {
+  arity: 3, flags: ["admin", "noscript", "stale", "no-async-loading"] as CommandFlag[], categories: [],
+  complexity: "O(1)",
+  handler(c: Client, argv: Argv) {
+    const server = c.server;
+    if (argv.keyword(1) === "no" && argv.keyword(2) === "one") {
+      server.promote();
+      return c.reply.ok();
+    }
+    const port = parseInt64(argv.bytes(2));
+    if (port === undefined || port < 0 || port > 65535) throw INVALID_MASTER_PORT;
+    const host = argv.str(1);
+    const link = server.replicaLink;
+    if (link !== undefined && link.host === host && link.port === port) {
+      server.log.notice("REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.");
+      return c.reply.simple("OK Already connected to specified master");
+    }
+    server.follow(host, port, `${c.addr}`);
+    c.reply.ok();
+  },
+};
+
+export const replicaofCommand = command({
+  name: "replicaof", summary: "Make the server a replica of another instance, or promote it as master.", since: "5.0.0", ...replicaofSpec,
+});
+
+export const slaveofCommand = command({
+  name: "slaveof", summary: "Make the server a replica of another instance, or promote it as master.", since: "1.0.0",
+  ...replicaofSpec,
+});
+
+export const psyncCommand = command({
+  name: "psync", arity: -3, flags: ["admin", "noscript", "no-async-loading", "no-multi"], categories: [],
+  summary: "An internal command used in replication", since: "2.8.0",
+  handler(c, argv) {
+    // Replies and the snapshot go straight to the socket, after this read's other replies.
+    c.flush();
+    c.server.replication.psync(c, argv.str(1), argv.str(2));
+  },
+});
+
+export const syncCommand = command({
+  name: "sync", arity: 1, flags: ["admin", "noscript", "no-async-loading", "no-multi"], categories: [],
+  summary: "Internal command used for replication", since: "1.0.0",
+  handler(c) {
+    c.flush();
+    c.server.replication.psync(c, "?", "-1");
   },
 });
 
@@ -259,8 +321,22 @@ export const replconfCommand = command({
         c.masterLink?.sendAck();
         return;
       }
-      if (option === "ack") return; // From replicas, which KVIS does not serve yet; no reply, as in Redis.
-      if (option !== "listening-port" && option !== "ip-address" && option !== "capa") {
+      if (option === "ack") {
+        // From a replica: its offset. Never answered.
+        const offset = parseInt64(argv.bytes(i + 1));
+        if (offset !== undefined) c.server.replication.ack(c, offset);
+        return;
+      }
+      const info = replicaInfoOf(c);
+      if (option === "listening-port") {
+        info.port = parseRangeArg(argv.bytes(i + 1), 0, NOT_INTEGER);
+      } else if (option === "ip-address") {
+        info.ip = argv.str(i + 1);
+      } else if (option === "capa") {
+        const capa = argv.keyword(i + 1);
+        if (capa === "eof") info.capaEof = true;
+        else if (capa === "psync2") info.capaPsync2 = true;
+      } else {
         throw new ReplyError(`ERR Unrecognized REPLCONF option: ${argv.str(i)}`);
       }
     }
@@ -419,9 +495,9 @@ function infoSection(server: Server, section: string): string[] {
         `total_net_repl_input_bytes:0`,
         `total_net_repl_output_bytes:0`,
         `rejected_connections:${st.rejectedConnections}`,
-        `sync_full:0`,
-        `sync_partial_ok:0`,
-        `sync_partial_err:0`,
+        `sync_full:${st.syncFull}`,
+        `sync_partial_ok:${st.syncPartialOk}`,
+        `sync_partial_err:${st.syncPartialErr}`,
         `expired_keys:${ks.stats.expiredKeys}`,
         `evicted_keys:0`,
         `evicted_clients:0`,
@@ -436,6 +512,24 @@ function infoSection(server: Server, section: string): string[] {
       ];
     }
     case "replication": {
+      const master = server.replication;
+      const replicas = [...master.replicas].map((r, i) => {
+        const info = r.replica!;
+        return `slave${i}:ip=${info.ip},port=${info.port},state=${info.state},offset=${info.ackOffset},lag=${Math.floor((nowMs - info.ackTime) / 1000)}`;
+      });
+      const history = [
+        `connected_slaves:${replicas.length}`,
+        ...replicas,
+        `master_failover_state:no-failover`,
+        `master_replid:${master.replid}`,
+        `master_replid2:${master.replid2}`,
+        `master_repl_offset:${master.offset}`,
+        `second_repl_offset:${master.secondOffset}`,
+        `repl_backlog_active:${master.active ? 1 : 0}`,
+        `repl_backlog_size:${master.backlogSize}`,
+        `repl_backlog_first_byte_offset:${master.active ? master.backlogFirstByte : 0}`,
+        `repl_backlog_histlen:${master.histlen}`,
+      ];
       const link = server.replicaLink;
       if (link !== undefined) {
         const ioAgo = Math.floor((nowMs - link.lastIoMs) / 1000);
@@ -451,31 +545,11 @@ function infoSection(server: Server, section: string): string[] {
           `slave_priority:100`,
           `slave_read_only:${server.replicaReadOnly ? 1 : 0}`,
           `replica_announced:1`,
-          `connected_slaves:0`,
-          `master_failover_state:no-failover`,
-          `master_replid:${link.masterReplid === "?" ? server.runId : link.masterReplid}`,
-          `master_replid2:0000000000000000000000000000000000000000`,
-          `master_repl_offset:${Math.max(0, link.reploff)}`,
-          `second_repl_offset:-1`,
-          `repl_backlog_active:0`,
-          `repl_backlog_size:1048576`,
-          `repl_backlog_first_byte_offset:0`,
-          `repl_backlog_histlen:0`,
+          ...history,
         ];
       }
-      return [
-        `role:master`,
-        `connected_slaves:0`,
-        `master_failover_state:no-failover`,
-        `master_replid:${server.runId}`,
-        `master_replid2:0000000000000000000000000000000000000000`,
-        `master_repl_offset:0`,
-        `second_repl_offset:-1`,
-        `repl_backlog_active:0`,
-        `repl_backlog_size:1048576`,
-        `repl_backlog_first_byte_offset:0`,
-        `repl_backlog_histlen:0`,
-      ];
+      return [`role:master`, ...history];
+
     }
     case "cpu": {
       const u = process.resourceUsage();

@@ -91,6 +91,8 @@ export const spopCommand = command({
       if (set === undefined) return c.reply.null();
       const member = set.pop();
       c.db.removed(key);
+      // Replicas get the effect of the random choice, as Redis propagates SPOP.
+      c.propagateAs(["SREM", key, member]);
       return c.reply.bulkString(member);
     }
     const count = parseRangeArg(argv.bytes(2), 0, MUST_BE_POSITIVE);
@@ -100,10 +102,12 @@ export const spopCommand = command({
     if (count >= set.size) {
       const all = set.toArray();
       c.db.delete(key);
+      c.propagateAs(["DEL", key]);
       return replySet(c, all);
     }
     const popped = Array.from({ length: count }, () => set.pop());
     c.db.removed(key, count);
+    c.propagateAs(["SREM", key, ...popped]);
     replySet(c, popped);
   },
 });

@@ -93,7 +93,11 @@ function setGeneric(c: Client, key: string, value: string, flags: SetFlag, when:
   const oldString = old === undefined || !isStringValue(old) ? undefined : stringOf(old);
   if ((flags & SetFlag.NX && old !== undefined) || (flags & SetFlag.XX && old === undefined)) return [false, oldString];
   db.setKey(key, toStringValue(value), (flags & SetFlag.KEEPTTL) !== 0);
-  if (when !== -1) db.setExpire(key, when);
+  if (when !== -1) {
+    db.setExpire(key, when);
+    // Replicas get the deadline as an absolute time, as Redis 7 propagates it.
+    c.propagateAs(["SET", key, value, "PXAT", String(when)]);
+  }
   return [true, oldString];
 }
 
@@ -178,10 +182,18 @@ export const getexCommand = command({
     const value = c.db.lookupString(key);
     if (value === undefined) return c.reply.null();
     c.reply.bulkString(value);
-    // An absolute deadline already in the past deletes the key, as in Redis.
-    if (when !== -1 && when <= now()) c.db.delete(key);
-    else if (when !== -1) c.db.setExpire(key, when);
-    else if (flags & SetFlag.PERSIST) c.db.removeExpire(key);
+    // An absolute deadline already in the past deletes the key, as in Redis. Replicas get
+    // the deadline as an absolute time.
+    if (when !== -1 && when <= now()) {
+      c.db.delete(key);
+      c.propagateAs(["DEL", key]);
+    } else if (when !== -1) {
+      c.db.setExpire(key, when);
+      c.propagateAs(["PEXPIREAT", key, String(when)]);
+    } else if (flags & SetFlag.PERSIST) {
+      c.db.removeExpire(key);
+      c.propagateAs(["PERSIST", key]);
+    }
   },
 });
 
@@ -352,6 +364,8 @@ export const incrbyfloatCommand = command({
     const key = argv.str(1);
     const result = incrByFloat(c.db.writeString(key), argv.bytes(2));
     c.db.setKey(key, result, true);
+    // The result, not the increment: replicas must not redo float arithmetic.
+    c.propagateAs(["SET", key, result, "KEEPTTL"]);
     c.reply.bulkString(result);
   },
 });

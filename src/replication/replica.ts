@@ -11,6 +11,7 @@
 import type { Socket } from "bun";
 import { loadRdb } from "../persistence/rdb-reader.ts";
 import { bytesToString } from "../resp/bytes.ts";
+import { encodeRequest } from "../resp/writer.ts";
 import { Client, type MasterLink } from "../server/connection.ts";
 import type { Server } from "../server/server.ts";
 
@@ -141,9 +142,7 @@ export class ReplicaLink implements MasterLink {
   }
 
   private send(args: string[]): void {
-    let out = `*${args.length}\r\n`;
-    for (const a of args) out += `$${Buffer.byteLength(a, "latin1")}\r\n${a}\r\n`;
-    this.socket?.write(Buffer.from(out, "latin1"));
+    this.socket?.write(encodeRequest(args));
   }
 
   /** REPLCONF ACK <offset>: every second from the cron, on GETACK, and after a sync. */
@@ -151,10 +150,23 @@ export class ReplicaLink implements MasterLink {
     if (this.state === LinkState.Connected) this.send(["REPLCONF", "ACK", String(this.reploff)]);
   }
 
-  /** The master client applied a request ending at `requestEnd` in the current read. */
+  /**
+   * The master client applied a request ending at `requestEnd` in the current read: the
+   * offset moves on, and the request's bytes pass on to this server's own replicas.
+   */
   applied(requestEnd: number): void {
-    this.reploff = this.chunkBase + requestEnd;
+    const end = this.chunkBase + requestEnd;
+    const from = this.reploff;
+    this.reploff = end;
+    const n = end - from;
+    if (n > 0 && this.unforwarded.length >= n) {
+      this.server.replication.feed(this.unforwarded.subarray(0, n));
+      this.unforwarded = this.unforwarded.subarray(n);
+    }
   }
+
+  /** Stream bytes received but not yet applied (and so not yet passed on). */
+  private unforwarded = new Uint8Array(0);
 
   private fail(reason: string): void {
     this.server.log.warning(`Master ${this.host}:${this.port} refused replication: ${reason}`);
@@ -246,9 +258,11 @@ export class ReplicaLink implements MasterLink {
       if (parts[1] !== undefined && parts[1] !== this.masterReplid) {
         this.log(`Master replication ID changed to ${parts[1]}`);
         this.masterReplid = parts[1];
+        this.server.replication.switchReplid(parts[1]);
       }
       this.log("Successful partial resynchronization with master.");
       this.readOffset = this.reploff;
+      this.unforwarded = new Uint8Array(0);
       this.startStream();
       this.log("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
       return;
@@ -322,6 +336,9 @@ export class ReplicaLink implements MasterLink {
       return false;
     }
     this.reploff = this.readOffset;
+    this.unforwarded = new Uint8Array(0);
+    // This server's own replicas must now resync from the new history.
+    this.server.replication.adoptHistory(this.masterReplid, this.reploff);
     this.pendingDb = streamDb;
     this.log(`MASTER <-> REPLICA sync: Finished with success (${((performance.now() - start) / 1000).toFixed(3)} seconds)`);
     return true;
@@ -347,6 +364,7 @@ export class ReplicaLink implements MasterLink {
   }
 
   private feedStream(chunk: Uint8Array): void {
+    this.unforwarded = this.unforwarded.length === 0 ? chunk.slice() : Buffer.concat([this.unforwarded, chunk]);
     this.chunkBase = this.readOffset;
     this.readOffset += chunk.length;
     this.masterClient?.onData(chunk);

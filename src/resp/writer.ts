@@ -255,3 +255,22 @@ export class ReplyWriter {
     for (const s of items) this.bulkString(s);
   }
 }
+
+/** A command as a RESP request (an array of bulk strings); strings are byte strings. */
+export function encodeRequest(args: ReadonlyArray<string | Uint8Array>): Uint8Array {
+  let size = 16;
+  for (const a of args) size += a.length + 16;
+  const out = Buffer.allocUnsafe(size);
+  let pos = out.write(`*${args.length}\r\n`, 0, "latin1");
+  for (const a of args) {
+    pos += out.write(`$${a.length}\r\n`, pos, "latin1");
+    if (typeof a === "string") pos += out.write(a, pos, "latin1");
+    else {
+      out.set(a, pos);
+      pos += a.length;
+    }
+    out[pos++] = 13;
+    out[pos++] = 10;
+  }
+  return out.subarray(0, pos);
+}

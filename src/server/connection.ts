@@ -13,6 +13,7 @@ import type { Database } from "../store/keyspace.ts";
 import { updateClock } from "../clock.ts";
 import type { Command } from "../commands/command.ts";
 import { processCommand, settleCommandTime } from "./dispatch.ts";
+import type { ReplicaInfo } from "../replication/master.ts";
 import type { Server } from "./server.ts";
 
 /** What a Client needs of its socket: a listener's socket, or a replica's link to its master. */
@@ -55,12 +56,25 @@ export class Client {
   /** Set by QUIT, a protocol error or CLIENT KILL: close once the replies are out. */
   closeAfterReply = false;
   closed = false;
+  /** Set once this connection has become a replica (REPLCONF, then PSYNC). */
+  replica: ReplicaInfo | undefined;
+  /**
+   * Set by a handler whose command must reach replicas in another form: relative TTLs as
+   * absolute ones, random or float results as their effect (Redis's alsoPropagate).
+   */
+  propagation: Array<Array<string | Uint8Array>> | undefined;
+  /** The replication offset just after this client's last write (what WAIT waits for). */
+  replOffset = 0;
+  /** While blocked (WAIT), requests are not read: what arrives waits here, in order. */
+  private blocked = false;
+  private deferredInput: Uint8Array[] = [];
   private pendingOut: Uint8Array[] | null = null;
   private pendingBytes = 0;
+  private drainWaiters: Array<() => void> = [];
   private readonly sink = (argv: Argv) => {
     const keepGoing = processCommand(this, argv);
     this.masterLink?.applied(this.parser.requestEnd);
-    return keepGoing;
+    return keepGoing && !this.blocked;
   };
 
   constructor(
@@ -99,6 +113,10 @@ export class Client {
 
   onData(chunk: Uint8Array): void {
     if (this.closeAfterReply) return;
+    if (this.blocked) {
+      this.deferredInput.push(chunk.slice());
+      return;
+    }
     this.lastInteraction = updateClock();
     this.commandClock = performance.now();
     this.timedCommand = undefined;
@@ -108,6 +126,8 @@ export class Client {
     writer.resp = this.resp;
     try {
       this.parser.feed(chunk, this.sink);
+      // A command blocked the client: the rest of this read waits until it is released.
+      if (this.blocked && this.parser.requestEnd < chunk.length) this.deferredInput.push(chunk.slice(this.parser.requestEnd));
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
       writer.error(`ERR Protocol error: ${e.text}`);
@@ -153,6 +173,38 @@ export class Client {
     }
   }
 
+  /** Replicate this command as `commands` instead of as it was sent. */
+  propagateAs(...commands: Array<Array<string | Uint8Array>>): void {
+    this.propagation = commands;
+  }
+
+  /** Stop reading requests after the current one until unblock (WAIT). */
+  block(): void {
+    this.blocked = true;
+  }
+
+  /** Send the blocked command's reply, then go on with the requests that waited. */
+  unblock(reply: Uint8Array): void {
+    if (!this.blocked) return;
+    this.blocked = false;
+    this.send(reply);
+    const waiting = this.deferredInput;
+    this.deferredInput = [];
+    for (const chunk of waiting) this.onData(chunk);
+  }
+
+  /** Resolves once the output that waited for the socket has gone. */
+  drained(): Promise<void> {
+    if (this.pendingOut === null || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  private wakeDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+  }
+
   /** The socket can take more: send what waited, in order. */
   onDrain(): void {
     const pending = this.pendingOut;
@@ -167,6 +219,7 @@ export class Client {
     }
     this.pendingOut = null;
     this.pendingBytes = 0;
+    this.wakeDrainWaiters();
     if (this.closeAfterReply) this.close();
   }
 
@@ -185,6 +238,8 @@ export class Client {
   onClosed(): void {
     this.closed = true;
     this.pendingOut = null;
+    this.wakeDrainWaiters();
     this.server.clients.delete(this.id);
+    if (this.replica !== undefined) this.server.replication.removeReplica(this);
   }
 }

@@ -59,8 +59,15 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   c.lastCommand = cmd.name;
   c.server.stats.totalCommands++;
   const mark = c.reply.length;
+  const keyspace = c.server.keyspace;
+  const dirty = keyspace.dirty;
   try {
     cmd.handler!(c, argv);
+    // A write that changed something goes to the replicas (as its handler rewrote it, if
+    // it did). On a replica the master's stream is passed on instead.
+    if (keyspace.dirty !== dirty && (cmd.flagBits & F_WRITE) !== 0 && c.server.replication.active && c.masterLink === undefined) {
+      c.server.replication.propagate(c.db.id, c.propagation ?? [argv.views(0)], c);
+    }
   } catch (e) {
     // Whatever the handler wrote before failing is dropped: the client gets one error
     // reply, never half a reply followed by an error.
@@ -76,6 +83,7 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
       c.server.countError(INTERNAL.text);
     }
   }
+  c.propagation = undefined;
   cmd.calls++;
 }
 

@@ -13,6 +13,7 @@ import type { RdbOptions } from "../persistence/rdb-writer.ts";
 import { Client } from "./connection.ts";
 import { startCron } from "./cron.ts";
 import { Persistence } from "./persistence.ts";
+import { ReplicationMaster } from "../replication/master.ts";
 import { ReplicaLink } from "../replication/replica.ts";
 import { join } from "node:path";
 
@@ -27,6 +28,10 @@ export interface ServerStats {
   netInputBytes: number;
   netOutputBytes: number;
   totalErrorReplies: number;
+  /** Full and partial resyncs served to replicas (INFO sync_full, sync_partial_ok/err). */
+  syncFull: number;
+  syncPartialOk: number;
+  syncPartialErr: number;
   /** Error replies by their first word (ERR, WRONGTYPE...), for INFO errorstats. */
   errors: Map<string, number>;
 }
@@ -46,6 +51,7 @@ export class Server {
   readonly runId = randomHex(40);
   nextClientId = 1;
   readonly persistence = new Persistence(this);
+  readonly replication: ReplicationMaster;
   stats: ServerStats = newStats();
   /** The config file given on the command line, for INFO's config_file. */
   configFile = "";
@@ -60,6 +66,7 @@ export class Server {
   constructor(config: Config) {
     this.config = config;
     this.keyspace = new Keyspace(config.int("databases"));
+    this.replication = new ReplicationMaster(this);
     this.log.level = config.get("loglevel") as LogLevel;
     this.log.file = config.get("logfile");
     config.onChange = (name, value) => findParam(name)?.apply?.(this, value);
@@ -98,11 +105,40 @@ export class Server {
     const master = this.config.get("replicaof").trim();
     if (master !== "") {
       const [host, port] = master.split(/\s+/) as [string, string];
-      this.keyspace.replicaMode = true;
-      this.log.role = "S";
-      this.replicaLink = new ReplicaLink(this, host, Number(port));
-      this.replicaLink.start();
+      this.follow(host, Number(port));
     }
+  }
+
+  /**
+   * Become a replica of host:port (replicaof, REPLICAOF). The data stays until the new
+   * master's snapshot replaces it; the PSYNC offers this server's own history, so a former
+   * master re-pointed at its promoted replica continues partially, as in Redis.
+   */
+  follow(host: string, port: number, by?: string): void {
+    const previous = this.replicaLink;
+    previous?.stop();
+    this.keyspace.replicaMode = true;
+    this.log.role = "S";
+    const link = new ReplicaLink(this, host, port);
+    if (previous !== undefined ? previous.reploff >= 0 : this.replication.offset > 0) {
+      link.masterReplid = this.replication.replid;
+      link.reploff = this.replication.offset;
+    }
+    this.replicaLink = link;
+    if (by !== undefined) this.log.notice(`REPLICAOF ${host}:${port} enabled (user request from '${by}')`);
+    link.start();
+  }
+
+  /** REPLICAOF NO ONE: stop following, keep the data, start a new replication history. */
+  promote(): void {
+    const link = this.replicaLink;
+    if (link === undefined) return;
+    link.stop();
+    this.replicaLink = undefined;
+    this.keyspace.replicaMode = false;
+    this.log.role = "M";
+    this.replication.promote();
+    this.log.notice(`MASTER MODE enabled (user request); new replication ID ${this.replication.replid}, previous ${this.replication.replid2} up to offset ${this.replication.secondOffset - 1}`);
   }
 
   private readonly socketHandlers: import("bun").SocketHandler<Client> = {
@@ -233,6 +269,9 @@ function newStats(): ServerStats {
     netInputBytes: 0,
     netOutputBytes: 0,
     totalErrorReplies: 0,
+    syncFull: 0,
+    syncPartialOk: 0,
+    syncPartialErr: 0,
     errors: new Map(),
   };
 }

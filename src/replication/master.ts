@@ -1,0 +1,344 @@
+/**
+ * The master side of Redis's replication protocol, which every server runs: a master
+ * feeds it the writes it executes, a replica the stream it receives from its own master
+ * (so replicas can have replicas). It keeps the replication ID and offset, the backlog
+ * that PSYNC continues from, and the connected replicas:
+ *
+ * - PSYNC answers +CONTINUE with what the backlog holds after the replica's offset when
+ *   the ID matches (or the previous ID, up to where it ended: PSYNC2 after a failover),
+ *   else +FULLRESYNC and a point-in-time snapshot, streamed in the diskless `$EOF:` form
+ *   to replicas that offered `capa eof`, or as `$<len>` otherwise. Writes during the
+ *   snapshot wait in the replica's buffer and follow it.
+ * - Writes go out as RESP with a SELECT whenever the database changes; commands whose
+ *   effect depends on time or chance are rewritten by their handlers (c.propagateAs).
+ * - REPLCONF ACK records each replica's offset; WAIT counts replicas that reached a
+ *   client's last write, asking them with REPLCONF GETACK.
+ */
+import { randomBytes } from "node:crypto";
+import { streamSnapshot, Snapshot } from "../persistence/snapshot.ts";
+import { encodeRequest } from "../resp/writer.ts";
+import type { Client } from "../server/connection.ts";
+import type { Server } from "../server/server.ts";
+
+/** A connected replica, as INFO and ROLE describe it. */
+export interface ReplicaInfo {
+  /** REPLCONF listening-port / ip-address, before and after PSYNC. */
+  port: number;
+  ip: string;
+  capaEof: boolean;
+  capaPsync2: boolean;
+  state: "wait_bgsave" | "send_bulk" | "online";
+  ackOffset: number;
+  ackTime: number;
+  /** Stream bytes held back while its snapshot is sent. */
+  held: Uint8Array[];
+}
+
+/** A client blocked in WAIT. */
+interface Waiter {
+  client: Client;
+  offset: number;
+  wanted: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** Redis's default client-output-buffer-limit for replicas (hard limit). */
+const REPLICA_OUTPUT_LIMIT = 256 * 1024 * 1024;
+/** While streaming a snapshot, wait for the replica to drain beyond this much. */
+const SNAPSHOT_PENDING_MAX = 8 * 1024 * 1024;
+const EOF_MARK_LEN = 40;
+
+export function randomReplid(): string {
+  return randomBytes(20).toString("hex");
+}
+
+export class ReplicationMaster {
+  replid = randomReplid();
+  replid2 = "0".repeat(40);
+  secondOffset = -1;
+  /** master_repl_offset: bytes of stream produced (or, on a replica, received and applied). */
+  offset = 0;
+  private backlog: Uint8Array | undefined;
+  /** Next write position in the ring, and how many bytes of history it holds. */
+  private head = 0;
+  histlen = 0;
+  readonly replicas = new Set<Client>();
+  /** The database the stream last SELECTed; -1 forces a SELECT before the next write. */
+  private streamDb = -1;
+  private waiters: Waiter[] = [];
+  private ackRequested = false;
+
+  constructor(private readonly server: Server) {
+    server.keyspace.onExpired = (db, key) => this.propagate(db.id, [["DEL", key]]);
+  }
+
+  /** Whether writes are recorded: once a replica has connected, as in Redis. */
+  get active(): boolean {
+    return this.backlog !== undefined;
+  }
+
+  get backlogSize(): number {
+    return this.server.config.int("repl-backlog-size");
+  }
+
+  /** The offset of the oldest byte the backlog holds. */
+  get backlogFirstByte(): number {
+    return this.offset - this.histlen + 1;
+  }
+
+  private createBacklog(): void {
+    if (this.backlog !== undefined) return;
+    this.backlog = new Uint8Array(this.backlogSize);
+    this.head = 0;
+    this.histlen = 0;
+  }
+
+  /** A master's executed write, as one or more commands run in database `db`. */
+  propagate(db: number, commands: ReadonlyArray<ReadonlyArray<string | Uint8Array>>, client?: Client): void {
+    if (this.backlog === undefined || this.server.replicaLink !== undefined) return;
+    if (db !== this.streamDb) {
+      this.feed(encodeRequest(["SELECT", String(db)]));
+      this.streamDb = db;
+    }
+    for (const cmd of commands) this.feed(encodeRequest(cmd));
+    if (client !== undefined) client.replOffset = this.offset;
+  }
+
+  /** Bytes of the stream: into the backlog and out to every replica. */
+  feed(bytes: Uint8Array): void {
+    const backlog = this.backlog;
+    if (backlog === undefined) return;
+    this.offset += bytes.length;
+    // Into the ring: only the last backlog.length bytes can matter.
+    const size = backlog.length;
+    let src = bytes.length > size ? bytes.subarray(bytes.length - size) : bytes;
+    while (src.length > 0) {
+      const n = Math.min(src.length, size - this.head);
+      backlog.set(src.subarray(0, n), this.head);
+      this.head = (this.head + n) % size;
+      src = src.subarray(n);
+    }
+    this.histlen = Math.min(size, this.histlen + bytes.length);
+    for (const replica of this.replicas) {
+      const info = replica.replica!;
+      if (info.state === "online") this.sendTo(replica, bytes);
+      else info.held.push(bytes.slice());
+    }
+  }
+
+  private sendTo(replica: Client, bytes: Uint8Array): void {
+    replica.send(bytes);
+    if (replica.outputPending > REPLICA_OUTPUT_LIMIT) {
+      this.server.log.warning(`Client id=${replica.id} addr=${replica.addr} scheduled to be closed ASAP for overcoming of output buffer limits.`);
+      replica.terminate();
+    }
+  }
+
+  /** The backlog's bytes from `from` (an offset) to the end. */
+  private backlogFrom(from: number): Uint8Array {
+    const backlog = this.backlog!;
+    const size = backlog.length;
+    const count = this.offset - from + 1;
+    const out = new Uint8Array(count);
+    let pos = (this.head - count + size) % size;
+    for (let done = 0; done < count; ) {
+      const n = Math.min(count - done, size - pos);
+      out.set(backlog.subarray(pos, pos + n), done);
+      done += n;
+      pos = (pos + n) % size;
+    }
+    return out;
+  }
+
+  /** PSYNC from `client`: continue from the backlog, or start a full sync. */
+  psync(client: Client, replid: string, offsetText: string): void {
+    const info = (client.replica ??= newReplicaInfo(client));
+    const offset = Number(offsetText);
+    const sameHistory = replid === this.replid || (replid === this.replid2 && offset <= this.secondOffset);
+    if (sameHistory && this.backlog !== undefined && Number.isInteger(offset) && offset >= this.backlogFirstByte && offset <= this.offset + 1) {
+      const missing = this.backlogFrom(offset);
+      client.send(encodeLine(info.capaPsync2 ? `+CONTINUE ${this.replid}` : "+CONTINUE"));
+      if (missing.length > 0) client.send(missing);
+      info.state = "online";
+      info.ackTime = Date.now();
+      this.replicas.add(client);
+      this.server.stats.syncPartialOk++;
+      this.server.log.notice(`Partial resynchronization request from ${client.addr} accepted. Sending ${missing.length} bytes of backlog starting from offset ${offset}.`);
+      return;
+    }
+    if (replid !== "?") {
+      this.server.stats.syncPartialErr++;
+      this.server.log.notice(`Partial resynchronization not accepted: replication ID or offset mismatch (asked ${replid}:${offsetText}, have ${this.replid}:${this.offset})`);
+    }
+    this.fullSync(client, info);
+  }
+
+  private fullSync(client: Client, info: ReplicaInfo): void {
+    this.createBacklog();
+    this.server.stats.syncFull++;
+    info.state = "wait_bgsave";
+    info.held = [];
+    this.replicas.add(client);
+    // The stream after the snapshot starts with a SELECT, whatever the replica assumes.
+    this.streamDb = -1;
+    const startOffset = this.offset;
+    const snapshot = new Snapshot(this.server.keyspace, this.server.rdbOptions());
+    client.send(encodeLine(`+FULLRESYNC ${this.replid} ${startOffset}`));
+    this.server.log.notice(`Starting BGSAVE for SYNC with target: ${info.capaEof ? "replicas sockets" : "disk"}`);
+    this.sendSnapshot(client, info, snapshot).then(
+      () => {
+        if (client.closed) return;
+        info.state = "online";
+        info.ackTime = Date.now();
+        const held = info.held;
+        info.held = [];
+        for (const bytes of held) this.sendTo(client, bytes);
+        this.server.log.notice(`Synchronization with replica ${client.addr} succeeded`);
+      },
+      (e) => {
+        this.server.log.warning(`Full sync to replica ${client.addr} failed: ${(e as Error).message}`);
+        client.terminate();
+      },
+    );
+  }
+
+  private async sendSnapshot(client: Client, info: ReplicaInfo, snapshot: Snapshot): Promise<void> {
+    const checksum = this.server.rdbOptions().checksum;
+    const trailer = (crc: bigint) => {
+      const t = new Uint8Array(8);
+      new DataView(t.buffer).setBigUint64(0, crc, true);
+      return t;
+    };
+    const aborted = () => client.closed;
+    info.state = "send_bulk";
+    if (info.capaEof) {
+      const mark = randomBytes(EOF_MARK_LEN / 2).toString("hex");
+      client.send(encodeLine(`$EOF:${mark}`));
+      const crc = await streamSnapshot(this.server.keyspace, snapshot, async (bytes) => {
+        client.send(bytes);
+        while (client.outputPending > SNAPSHOT_PENDING_MAX && !client.closed) await client.drained();
+      }, checksum, aborted);
+      client.send(trailer(crc));
+      client.send(Buffer.from(mark, "latin1"));
+      return;
+    }
+    // The disk form needs the length first: the image is gathered, then sent.
+    const chunks: Uint8Array[] = [];
+    const crc = await streamSnapshot(this.server.keyspace, snapshot, (bytes) => void chunks.push(bytes), checksum, aborted);
+    chunks.push(trailer(crc));
+    const image = Buffer.concat(chunks);
+    client.send(encodeLine(`$${image.length}`));
+    client.send(image);
+  }
+
+  /** REPLCONF ACK <offset> from a replica. */
+  ack(client: Client, offset: number): void {
+    const info = client.replica;
+    if (info === undefined) return;
+    info.ackOffset = Math.max(info.ackOffset, offset);
+    info.ackTime = Date.now();
+    this.serveWaiters();
+  }
+
+  /** A replica's connection closed. */
+  removeReplica(client: Client): void {
+    if (this.replicas.delete(client)) this.server.log.notice(`Connection with replica ${client.addr} lost.`);
+  }
+
+  /** Close every replica's link (a replica changing masters resyncs its own replicas). */
+  disconnectReplicas(): void {
+    for (const r of this.replicas) r.terminate();
+    this.replicas.clear();
+  }
+
+  /** Replicas whose acknowledged offset reached `offset`. */
+  countAcked(offset: number): number {
+    let n = 0;
+    for (const r of this.replicas) if (r.replica!.state === "online" && r.replica!.ackOffset >= offset) n++;
+    return n;
+  }
+
+  /** WAIT: reply now if enough replicas have the client's writes, else block until they do or time runs out. */
+  wait(client: Client, wanted: number, timeoutMs: number): void {
+    const offset = client.replOffset;
+    const acked = this.countAcked(offset);
+    if (acked >= wanted) return client.reply.integer(acked);
+    const waiter: Waiter = { client, offset, wanted, timer: undefined };
+    if (timeoutMs > 0) waiter.timer = setTimeout(() => this.release(waiter), timeoutMs);
+    this.waiters.push(waiter);
+    client.block();
+    this.requestAcks();
+  }
+
+  /** Ask every replica for its offset (once per turn of the event loop, as Redis batches it). */
+  private requestAcks(): void {
+    if (this.ackRequested) return;
+    this.ackRequested = true;
+    setImmediate(() => {
+      this.ackRequested = false;
+      this.feed(encodeRequest(["REPLCONF", "GETACK", "*"]));
+    });
+  }
+
+  private serveWaiters(): void {
+    for (const w of [...this.waiters]) if (this.countAcked(w.offset) >= w.wanted) this.release(w);
+  }
+
+  private release(w: Waiter): void {
+    const i = this.waiters.indexOf(w);
+    if (i < 0) return;
+    this.waiters.splice(i, 1);
+    clearTimeout(w.timer);
+    const count = this.countAcked(w.offset);
+    // Outside any other client's read: the reply is written on its own.
+    setImmediate(() => w.client.unblock(encodeLine(`:${count}`)));
+  }
+
+  /** From the cron: keep replicas' links alive with a PING in the stream. */
+  pingReplicas(): void {
+    if (this.replicas.size === 0 || this.server.replicaLink !== undefined) return;
+    this.feed(encodeRequest(["PING"]));
+  }
+
+  /** A replica that follows a new master takes on its history (full sync). */
+  adoptHistory(replid: string, offset: number): void {
+    this.replid = replid;
+    this.replid2 = "0".repeat(40);
+    this.secondOffset = -1;
+    this.offset = offset;
+    this.backlog = undefined;
+    this.createBacklog();
+    this.disconnectReplicas();
+  }
+
+  /** +CONTINUE with another ID: the master failed over; keep the old ID as the second. */
+  switchReplid(replid: string): void {
+    if (replid === this.replid) return;
+    this.replid2 = this.replid;
+    this.secondOffset = this.offset + 1;
+    this.replid = replid;
+    this.disconnectReplicas();
+  }
+
+  /** REPLICAOF NO ONE: a new history begins here; replicas of the old one may continue. */
+  promote(): void {
+    this.replid2 = this.replid;
+    this.secondOffset = this.offset + 1;
+    this.replid = randomReplid();
+    this.streamDb = -1;
+    this.createBacklog();
+  }
+}
+
+function newReplicaInfo(client: Client): ReplicaInfo {
+  return { port: 0, ip: client.addr.slice(0, client.addr.lastIndexOf(":")), capaEof: false, capaPsync2: false, state: "wait_bgsave", ackOffset: 0, ackTime: Date.now(), held: [] };
+}
+
+/** The replica record for REPLCONF to fill before PSYNC. */
+export function replicaInfoOf(client: Client): ReplicaInfo {
+  return (client.replica ??= newReplicaInfo(client));
+}
+
+function encodeLine(line: string): Uint8Array {
+  return Buffer.from(`${line}\r\n`, "latin1");
+}

@@ -1,0 +1,189 @@
+/**
+ * KVIS as a master to real Redis replicas, and in the middle of mixed topologies: a real
+ * redis-server replica syncs from a KVIS master under write load and ends with the same
+ * data (WAIT counts it); a killed link continues partially; a promoted KVIS replica lets
+ * the other replica of the old master continue partially; and a chain Redis -> KVIS ->
+ * Redis carries the stream through.
+ */
+import { describe, expect, test } from "bun:test";
+import { datasetOf } from "../helpers/dataset.ts";
+import { RawClient, encodeCommand } from "../helpers/resp.ts";
+import { type ChildServer, type RunningServer, run, startKvis, startRedis, waitFor } from "../helpers/servers.ts";
+
+const ALL_DBS = Array.from({ length: 16 }, (_, i) => i);
+const all = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i));
+
+const field = (info: string, name: string) => new RegExp(`^${name}:(.*)$`, "m").exec(info.replace(/\r/g, ""))?.[1];
+
+/** Writes of every kind, including the ones Redis rewrites for replicas. */
+function writeLoad(round: number): string[][] {
+  const cmds: string[][] = [];
+  for (let i = 0; i < 300; i++) cmds.push(["SET", `k:${round}:${i}`, `v${i}`]);
+  cmds.push(
+    ["SET", "ttl:ex", "x", "EX", "1000"],
+    ["SETEX", "ttl:setex", "500", "y"],
+    ["SET", "bin", all],
+    ["EXPIRE", "k:0:1", "300"],
+    ["PEXPIRE", "k:0:2", "300000"],
+    ["EXPIRE", "k:0:3", "-1"],
+    ["INCRBYFLOAT", "float", "0.1"],
+    ["HINCRBYFLOAT", "hfloat", "f", "1.5"],
+    ["SADD", "pops", "a", "b", "c", "d", "e", "f"],
+    ["SPOP", "pops"],
+    ["SPOP", "pops", "2"],
+    ["RPUSH", "list", "a", "b", "c"],
+    ["LPOP", "list"],
+    ["HSET", "hash", "f1", "v1", "f2", "v2"],
+    ["ZADD", "zset", "1", "one", "2.5", "two"],
+    ["ZINCRBY", "zset", "3", "one"],
+    ["INCR", "counter"],
+    ["GETEX", "k:0:4", "EX", "200"],
+    ["SELECT", "5"],
+    ["SET", "in5", String(round)],
+    ["FLUSHDB"],
+    ["SET", "in5:after", "yes"],
+    ["SELECT", "0"],
+    ["DEL", "k:0:5", "missing"],
+  );
+  return cmds;
+}
+
+async function pipeline(c: RawClient, cmds: string[][]): Promise<void> {
+  c.write(Buffer.concat(cmds.map((cmd) => encodeCommand(cmd))));
+  const replies = await c.readReplies(cmds.length, 60_000);
+  const errors = replies.filter((r) => r.startsWith("-"));
+  if (errors.length > 0) throw new Error(`errors in the write load: ${errors.slice(0, 3).join(" ")}`);
+}
+
+/** Wait until `replica` holds what `master` holds. */
+async function converged(master: RawClient, replica: RawClient): Promise<void> {
+  let last: unknown;
+  await waitFor(async () => {
+    const [a, b] = [await datasetOf(master, ALL_DBS), await datasetOf(replica, ALL_DBS)];
+    last = { master: Object.keys(a).length, replica: Object.keys(b).length };
+    return JSON.stringify(a) === JSON.stringify(b) || undefined;
+  }, 15_000, "the replica to hold the master's data").catch((e) => {
+    throw new Error(`${(e as Error).message}: ${JSON.stringify(last)}`);
+  });
+  expect(await datasetOf(replica, ALL_DBS)).toEqual(await datasetOf(master, ALL_DBS));
+}
+
+async function linkUp(replica: RawClient): Promise<void> {
+  let info = "";
+  await waitFor(async () => {
+    info = await replica.call("INFO", "replication");
+    return field(info, "master_link_status") === "up" || undefined;
+  }, 15_000, "the replica's link").catch((e) => {
+    throw new Error(`${(e as Error).message}; the replica reports:\n${info}`);
+  });
+}
+
+async function stopAll(servers: RunningServer[], clients: RawClient[]): Promise<void> {
+  for (const c of clients) c.close();
+  for (const s of servers) await s.stop();
+}
+
+describe("a KVIS master with a real Redis replica", () => {
+  test("syncs under write load, follows the stream to the same data, and WAIT counts it", async () => {
+    const kvis = await startKvis();
+    const m = await RawClient.connect(kvis.port);
+    const servers: RunningServer[] = [kvis];
+    const clients = [m];
+    try {
+      await pipeline(m, writeLoad(0));
+      await m.call("SET", "short", "v", "PX", "300");
+      // redis-benchmark writes while the replica connects and loads the snapshot.
+      const load = run(["redis-benchmark", "-p", String(kvis.port), "-t", "set,lpush,incr", "-n", "60000", "-r", "5000", "-c", "10", "-q"]);
+      const redis = await startRedis(["--replicaof", `127.0.0.1 ${kvis.port}`]);
+      servers.push(redis);
+      const r = await RawClient.connect(redis.port);
+      clients.push(r);
+      await load;
+      await linkUp(r);
+      await pipeline(m, writeLoad(1));
+      expect(await m.call("WAIT", "1", "5000")).toBe(":1\r\n");
+      await converged(m, r);
+      // The expired key was deleted on the master and the DEL reached the replica.
+      expect(await r.call("EXISTS", "short")).toBe(":0\r\n");
+      const info = await m.call("INFO", "replication");
+      expect(field(info, "connected_slaves")).toBe("1");
+      expect(field(info, "slave0")).toMatch(/^ip=127\.0\.0\.1,port=\d+,state=online,offset=\d+,lag=\d+$/);
+      expect(await m.call("WAIT", "2", "100")).toBe(":1\r\n");
+      expect(await m.call("INFO", "stats")).toContain("sync_full:1\r\n");
+    } finally {
+      await stopAll(servers, clients);
+    }
+  }, 60_000);
+
+  test("a killed link continues with a partial resync, and the disk form of the snapshot works", async () => {
+    const kvis = await startKvis({ "repl-diskless-sync": "no" });
+    const m = await RawClient.connect(kvis.port);
+    const redis = await startRedis(["--replicaof", `127.0.0.1 ${kvis.port}`]);
+    const r = await RawClient.connect(redis.port);
+    try {
+      await pipeline(m, writeLoad(0));
+      await linkUp(r);
+      await converged(m, r);
+      expect(await m.call("CLIENT", "KILL", "TYPE", "replica")).toBe(":1\r\n");
+      await pipeline(m, writeLoad(1));
+      await waitFor(async () => (await m.call("INFO", "stats")).includes("sync_partial_ok:1\r\n") || undefined, 15_000, "a partial resync");
+      await converged(m, r);
+      expect(await m.call("INFO", "stats")).toContain("sync_full:1\r\n");
+    } finally {
+      await stopAll([kvis, redis], [m, r]);
+    }
+  }, 60_000);
+});
+
+describe("KVIS among real Redis servers", () => {
+  test("a promoted KVIS replica lets the old master's other replica continue partially", async () => {
+    const master = await startRedis(["--repl-diskless-sync-delay", "0"]);
+    const kvis = await startKvis({ replicaof: `127.0.0.1 ${master.port}` });
+    const other = await startRedis(["--replicaof", `127.0.0.1 ${master.port}`]);
+    const m = await RawClient.connect(master.port);
+    const k = await RawClient.connect(kvis.port);
+    const o = await RawClient.connect(other.port);
+    try {
+      await linkUp(k);
+      await linkUp(o);
+      await pipeline(m, writeLoad(0));
+      await converged(m, k);
+      await converged(m, o);
+      expect(await k.call("REPLICAOF", "NO", "ONE")).toBe("+OK\r\n");
+      expect(await k.call("ROLE")).toStartWith("*3\r\n$6\r\nmaster\r\n");
+      expect(await o.call("REPLICAOF", "127.0.0.1", String(kvis.port))).toBe("+OK\r\n");
+      await linkUp(o);
+      await pipeline(k, writeLoad(1));
+      await converged(k, o);
+      const info = await k.call("INFO", "stats");
+      expect(info).toContain("sync_partial_ok:1\r\n");
+      expect(info).toContain("sync_full:0\r\n");
+    } finally {
+      await stopAll([other, kvis, master], [m, k, o]);
+    }
+  }, 60_000);
+
+  test("a chain Redis -> KVIS -> Redis carries the stream to the end", async () => {
+    const master = await startRedis(["--repl-diskless-sync-delay", "0"]);
+    const kvis = await startKvis({ replicaof: `127.0.0.1 ${master.port}` });
+    const m = await RawClient.connect(master.port);
+    const k = await RawClient.connect(kvis.port);
+    const servers: ChildServer[] = [];
+    const clients = [m, k];
+    try {
+      await pipeline(m, writeLoad(0));
+      await linkUp(k);
+      const tail = await startRedis(["--replicaof", `127.0.0.1 ${kvis.port}`]);
+      servers.push(tail);
+      const t = await RawClient.connect(tail.port);
+      clients.push(t);
+      await linkUp(t);
+      await pipeline(m, writeLoad(1));
+      await converged(m, k);
+      await converged(m, t);
+      expect(field(await t.call("INFO", "replication"), "master_replid")).toBe(field(await m.call("INFO", "replication"), "master_replid"));
+    } finally {
+      await stopAll([...servers, kvis, master], clients);
+    }
+  }, 60_000);
+});
