@@ -38,6 +38,7 @@ const KEYS = option("keys", 1_000_000);
 const CLIENTS = 50;
 const MEMORY_ONLY = args.includes("--memory-only");
 const PERSISTENCE_ONLY = args.includes("--persistence-only");
+const REPLICATION_ONLY = args.includes("--replication-only");
 /** redis-benchmark test names, and the command each needs from the server. */
 const CASES: Array<[test: string, needs: string]> = [
   ["ping", "ping"],
@@ -238,6 +239,7 @@ const median = (xs: number[]) => {
 async function main(): Promise<void> {
   await sh(["bun", "run", "--cwd", ROOT, "build"]);
   if (PERSISTENCE_ONLY) return persistence();
+  if (REPLICATION_ONLY) return replication();
   const kvis = await startKvis();
   const redis = await startRedis();
   try {
@@ -270,7 +272,57 @@ async function main(): Promise<void> {
     await stop(kvis);
     await stop(redis);
   }
-  if (!MEMORY_ONLY) await persistence();
+  if (!MEMORY_ONLY) {
+    await persistence();
+    await replication();
+  }
+}
+
+const infoField = async (port: number, name: string) =>
+  new RegExp(`^${name}:(.*)$`, "m").exec((await sh(["redis-cli", "-p", String(port), "INFO", "replication"])).replace(/\r/g, ""))?.[1];
+
+/**
+ * Replication: full-sync time of a real Redis replica from a master holding the 1M-key dump
+ * (KVIS or Redis as the master), and how far behind the replica runs under redis-benchmark
+ * SET load (master_repl_offset minus the replica's slave_repl_offset, sampled every 50 ms).
+ */
+async function replication(): Promise<void> {
+  const source = await startRedis();
+  const dumpDir = mkdtempSync(join(tmpdir(), "bench-dump-"));
+  const dump = join(dumpDir, "dump.rdb");
+  try {
+    await load(source.port, KEYS, MEMORY_CASES[0]![1]);
+    await sh(["redis-cli", "-p", String(source.port), "SAVE"]);
+    copyFileSync(join(source.dir, "dump.rdb"), dump);
+  } finally {
+    await stop(source);
+  }
+  console.log(`\nReplication to a real Redis replica, master holding ${KEYS} keys:\n`);
+  console.log("| master | full sync s | lag under SET load, median bytes | max bytes |");
+  console.log("|---|---|---|---|");
+  for (const start of [startKvis, startRedis]) {
+    const master = await start(25, dump);
+    // Redis waits 5 s by default for more replicas before a diskless sync; measure the sync itself.
+    if (master.name === "redis") await sh(["redis-cli", "-p", String(master.port), "CONFIG", "SET", "repl-diskless-sync-delay", "0"]);
+    const replica = await startServer("replica", (port, dir) => ["redis-server", "--port", String(port), "--dir", dir, "--save", "", "--replicaof", `127.0.0.1 ${master.port}`], 5);
+    try {
+      const t0 = performance.now();
+      while ((await infoField(replica.port, "master_link_status")) !== "up") await Bun.sleep(10);
+      const syncSeconds = (performance.now() - t0) / 1000;
+      const bench = Bun.spawn(pin(1, ["redis-benchmark", "-p", String(master.port), "-t", "set", "-n", "400000", "-r", "100000", "-c", "50", "-q"]), { stdout: "ignore", stderr: "ignore" });
+      const lags: number[] = [];
+      while (bench.exitCode === null) {
+        const [m, r] = await Promise.all([infoField(master.port, "master_repl_offset"), infoField(replica.port, "slave_repl_offset")]);
+        lags.push(Math.max(0, Number(m) - Number(r)));
+        await Bun.sleep(50);
+      }
+      console.log(`| ${master.name} | ${syncSeconds.toFixed(2)} | ${median(lags)} | ${Math.max(...lags)} |`);
+    } finally {
+      await stop(replica);
+      await stop(master);
+    }
+  }
+  rmSync(dumpDir, { recursive: true, force: true });
 }
 
 /** Latencies (ms) of SET and GET sent one at a time by a probe client until `until` resolves. */
