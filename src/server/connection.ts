@@ -165,8 +165,9 @@ export class Client {
       this.pendingBytes += bytes.length;
       return;
     }
-    const written = this.socket.write(bytes);
-    if (written < 0) return; // the socket is already closing; `close` will clean up
+    // A negative count means nothing was taken: the bytes wait like any unsent tail (if the
+    // socket is closing, `onClosed` drops them).
+    const written = Math.max(0, this.socket.write(bytes));
     if (written < bytes.length) {
       this.pendingOut = [bytes.slice(written)];
       this.pendingBytes = bytes.length - written;
@@ -193,10 +194,20 @@ export class Client {
     for (const chunk of waiting) this.onData(chunk);
   }
 
-  /** Resolves once the output that waited for the socket has gone. */
+  /**
+   * Resolves once the output that waited for the socket has gone. Besides the socket's
+   * drain event, it retries the write every few milliseconds: a drain that never comes
+   * (seen under heavy load) must not stall a replica's full sync forever.
+   */
   drained(): Promise<void> {
     if (this.pendingOut === null || this.closed) return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
+    return new Promise((resolve) => {
+      this.drainWaiters.push(resolve);
+      const retry = setInterval(() => {
+        if (this.pendingOut === null || this.closed) return clearInterval(retry);
+        this.onDrain();
+      }, 5);
+    });
   }
 
   private wakeDrainWaiters(): void {
@@ -210,8 +221,7 @@ export class Client {
     const pending = this.pendingOut;
     if (pending === null) return;
     const joined = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
-    const written = this.socket.write(joined);
-    if (written < 0) return;
+    const written = Math.max(0, this.socket.write(joined));
     if (written < joined.length) {
       this.pendingOut = [joined.subarray(written)];
       this.pendingBytes = joined.length - written;
