@@ -32,6 +32,8 @@ export interface ReplicaInfo {
   ackTime: number;
   /** Stream bytes held back while its snapshot is sent. */
   held: Uint8Array[];
+  /** The snapshot went out in the EOF form: the first ACK puts the replica online. */
+  onlineOnAck: boolean;
 }
 
 /** A client blocked in WAIT. */
@@ -184,16 +186,15 @@ export class ReplicationMaster {
     const startOffset = this.offset;
     const snapshot = new Snapshot(this.server.keyspace, this.server.rdbOptions());
     client.send(encodeLine(`+FULLRESYNC ${this.replid} ${startOffset}`));
-    this.server.log.notice(`Starting BGSAVE for SYNC with target: ${info.capaEof ? "replicas sockets" : "disk"}`);
-    this.sendSnapshot(client, info, snapshot).then(
+    const diskless = info.capaEof && this.server.config.get("repl-diskless-sync") === "yes";
+    this.server.log.notice(`Starting BGSAVE for SYNC with target: ${diskless ? "replicas sockets" : "disk"}`);
+    this.sendSnapshot(client, info, snapshot, diskless).then(
       () => {
         if (client.closed) return;
-        info.state = "online";
-        info.ackTime = Date.now();
-        const held = info.held;
-        info.held = [];
-        for (const bytes of held) this.sendTo(client, bytes);
-        this.server.log.notice(`Synchronization with replica ${client.addr} succeeded`);
+        // After the EOF form the replica cannot tell the stream from the snapshot until it
+        // has found the end mark, so, as in Redis, the stream waits for its first ACK.
+        if (diskless) info.onlineOnAck = true;
+        else this.putOnline(client, info);
       },
       (e) => {
         this.server.log.warning(`Full sync to replica ${client.addr} failed: ${(e as Error).message}`);
@@ -202,7 +203,7 @@ export class ReplicationMaster {
     );
   }
 
-  private async sendSnapshot(client: Client, info: ReplicaInfo, snapshot: Snapshot): Promise<void> {
+  private async sendSnapshot(client: Client, info: ReplicaInfo, snapshot: Snapshot, diskless: boolean): Promise<void> {
     const checksum = this.server.rdbOptions().checksum;
     const trailer = (crc: bigint) => {
       const t = new Uint8Array(8);
@@ -211,7 +212,7 @@ export class ReplicationMaster {
     };
     const aborted = () => client.closed;
     info.state = "send_bulk";
-    if (info.capaEof) {
+    if (diskless) {
       const mark = randomBytes(EOF_MARK_LEN / 2).toString("hex");
       client.send(encodeLine(`$EOF:${mark}`));
       const crc = await streamSnapshot(this.server.keyspace, snapshot, async (bytes) => {
@@ -231,10 +232,21 @@ export class ReplicationMaster {
     client.send(image);
   }
 
+  private putOnline(client: Client, info: ReplicaInfo): void {
+    info.state = "online";
+    info.onlineOnAck = false;
+    info.ackTime = Date.now();
+    const held = info.held;
+    info.held = [];
+    for (const bytes of held) this.sendTo(client, bytes);
+    this.server.log.notice(`Synchronization with replica ${client.addr} succeeded`);
+  }
+
   /** REPLCONF ACK <offset> from a replica. */
   ack(client: Client, offset: number): void {
     const info = client.replica;
     if (info === undefined) return;
+    if (info.onlineOnAck) this.putOnline(client, info);
     info.ackOffset = Math.max(info.ackOffset, offset);
     info.ackTime = Date.now();
     this.serveWaiters();
@@ -331,7 +343,7 @@ export class ReplicationMaster {
 }
 
 function newReplicaInfo(client: Client): ReplicaInfo {
-  return { port: 0, ip: client.addr.slice(0, client.addr.lastIndexOf(":")), capaEof: false, capaPsync2: false, state: "wait_bgsave", ackOffset: 0, ackTime: Date.now(), held: [] };
+  return { port: 0, ip: client.addr.slice(0, client.addr.lastIndexOf(":")), capaEof: false, capaPsync2: false, state: "wait_bgsave", ackOffset: 0, ackTime: Date.now(), held: [], onlineOnAck: false };
 }
 
 /** The replica record for REPLCONF to fill before PSYNC. */

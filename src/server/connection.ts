@@ -194,20 +194,10 @@ export class Client {
     for (const chunk of waiting) this.onData(chunk);
   }
 
-  /**
-   * Resolves once the output that waited for the socket has gone. Besides the socket's
-   * drain event, it retries the write every few milliseconds: a drain that never comes
-   * (seen under heavy load) must not stall a replica's full sync forever.
-   */
+  /** Resolves once the output that waited for the socket has gone (or the socket closed). */
   drained(): Promise<void> {
     if (this.pendingOut === null || this.closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.drainWaiters.push(resolve);
-      const retry = setInterval(() => {
-        if (this.pendingOut === null || this.closed) return clearInterval(retry);
-        this.onDrain();
-      }, 5);
-    });
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
   private wakeDrainWaiters(): void {

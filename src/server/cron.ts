@@ -19,9 +19,6 @@ export function startCron(server: Server): () => void {
     const clockNow = updateClock();
     server.keyspace.activeExpireCycle(period / 4);
     server.persistence.checkSavePoints();
-    // Output waiting for a replica's socket is retried here too, in case a drain event
-    // never comes (observed under heavy load), so the stream cannot stall.
-    for (const replica of server.replication.replicas) if (replica.outputPending > 0) replica.onDrain();
     // A master PINGs its replicas every repl-ping-replica-period seconds, in the stream.
     if (clockNow - lastReplicaPing >= server.config.int("repl-ping-replica-period") * 1000) {
       lastReplicaPing = clockNow;
