@@ -24,6 +24,8 @@ export interface Param {
   check?: (value: string) => string | undefined;
   /** What a run-time change does to the running server, beyond storing the value. */
   apply?: (server: Server, value: string) => void;
+  /** For values that update part of the current one (client-output-buffer-limit). */
+  merge?: (current: string, given: string) => string;
 }
 
 export const PARAMS: readonly Param[] = [
@@ -58,6 +60,16 @@ export const PARAMS: readonly Param[] = [
   },
   { name: "repl-ping-replica-period", type: "int", default: "10", min: 1, max: 2147483647, mutable: true, description: "Seconds between PINGs a master sends its replicas" },
   { name: "repl-diskless-sync", type: "bool", default: "yes", mutable: true, description: "Stream full syncs to replicas that can take it (else the $<len> form)" },
+  { name: "replica-serve-stale-data", type: "bool", default: "yes", mutable: true, description: "Answer clients while the link to the master is down" },
+  {
+    name: "client-output-buffer-limit", type: "string", default: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", mutable: true,
+    description: "Per class: hard limit, soft limit and soft seconds of unsent output (replicas enforced)",
+    check: (v) => {
+      const parsed = parseOutputLimits(v);
+      return typeof parsed === "string" ? parsed : undefined;
+    },
+    merge: (current, given) => formatOutputLimits(new Map([...(parseOutputLimits(current) as OutputLimits), ...(parseOutputLimits(given) as OutputLimits)])),
+  },
   { name: "replica-read-only", type: "bool", default: "yes", mutable: true, description: "Refuse writes from clients while a replica" },
   { name: "rdbcompression", type: "bool", default: "yes", mutable: true, description: "LZF-compress strings over 20 bytes in RDB files and DUMP payloads" },
   { name: "rdbchecksum", type: "bool", default: "yes", mutable: true, description: "End RDB files with a CRC64 checksum" },
@@ -75,6 +87,41 @@ const BY_NAME = new Map(PARAMS.map((p) => [p.name, p]));
 
 export function findParam(name: string): Param | undefined {
   return BY_NAME.get(name.toLowerCase());
+}
+
+export interface OutputLimit {
+  hard: number;
+  soft: number;
+  seconds: number;
+}
+
+export type OutputLimits = Map<"normal" | "slave" | "pubsub", OutputLimit>;
+
+/** client-output-buffer-limit: "<class> <hard> <soft> <seconds>" repeated; an error text if invalid. */
+export function parseOutputLimits(text: string): OutputLimits | string {
+  const parts = text.split(/\s+/).filter(Boolean);
+  if (parts.length % 4 !== 0) return "Wrong number of arguments in buffer limit configuration.";
+  const limits: OutputLimits = new Map();
+  for (let i = 0; i < parts.length; i += 4) {
+    const name = parts[i]!.toLowerCase();
+    const cls = name === "replica" ? "slave" : name;
+    if (cls !== "normal" && cls !== "slave" && cls !== "pubsub") return "Invalid client class specified in buffer limit configuration.";
+    const hard = parseMemory(parts[i + 1]!);
+    const soft = parseMemory(parts[i + 2]!);
+    const seconds = parseIntStrict(parts[i + 3]!);
+    if (hard === undefined || soft === undefined || seconds === undefined || seconds < 0) return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+    limits.set(cls, { hard, soft, seconds });
+  }
+  return limits;
+}
+
+function formatOutputLimits(limits: OutputLimits): string {
+  return (["normal", "slave", "pubsub"] as const)
+    .map((cls) => {
+      const l = limits.get(cls)!;
+      return `${cls} ${l.hard} ${l.soft} ${l.seconds}`;
+    })
+    .join(" ");
 }
 
 export interface SavePoint {
@@ -115,8 +162,11 @@ export function parseMemory(text: string): number | undefined {
   return Number(m[1]) * unit;
 }
 
-/** Validate and normalise a value for a parameter: the stored text, or an error text. */
-export function normalize(param: Param, raw: string): { value: string } | { error: string } {
+/**
+ * Validate and normalise a value for a parameter: the stored text, or an error text. A
+ * parameter that merges (client-output-buffer-limit) combines it with `current`.
+ */
+export function normalize(param: Param, raw: string, current = param.default): { value: string } | { error: string } {
   switch (param.type) {
     case "int": {
       const n = parseIntStrict(raw);
@@ -152,7 +202,8 @@ export function normalize(param: Param, raw: string): { value: string } | { erro
       break;
   }
   const problem = param.check?.(raw);
-  return problem ? { error: problem } : { value: raw };
+  if (problem) return { error: problem };
+  return { value: param.merge ? param.merge(current, raw) : raw };
 }
 
 /** The server's configuration: the current value of every parameter, as text. */

@@ -172,3 +172,4 @@ export const TIMEOUT_NEGATIVE = err("ERR timeout is negative");
 export const WAIT_ON_REPLICA = err(
   "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.",
 );
+export const MASTERDOWN = err("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");

@@ -74,7 +74,7 @@ export const configCommand = command({
           if (!param) throw configUnknownOption(name);
           if (updates.some(([n]) => n === param.name)) throw configSetError(name, "duplicate parameter");
           if (!param.mutable) throw configSetError(name, "can't set immutable config");
-          const result = normalize(param, argv.str(i + 1));
+          const result = normalize(param, argv.str(i + 1), c.server.config.get(param.name));
           if ("error" in result) throw configSetError(name, result.error);
           updates.push([param.name, result.value]);
         }

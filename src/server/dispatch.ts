@@ -6,9 +6,9 @@
  * replies and keeps the per-command statistics. Handlers never repeat these checks.
  */
 import type { Command } from "../commands/command.ts";
-import { F_NO_AUTH, F_WRITE } from "../commands/command.ts";
+import { F_NO_AUTH, F_STALE, F_WRITE } from "../commands/command.ts";
 import { lookupCommand } from "../commands/table.ts";
-import { INTERNAL, NOAUTH, READONLY, ReplyError, unknownCommand, unknownSubcommand, wrongArity } from "../errors.ts";
+import { INTERNAL, MASTERDOWN, NOAUTH, READONLY, ReplyError, unknownCommand, unknownSubcommand, wrongArity } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import type { Client } from "./connection.ts";
 
@@ -38,6 +38,13 @@ export function processCommand(c: Client, argv: Argv): boolean {
   // A replica takes writes only from its master (replica-read-only).
   if (c.server.replicaLink !== undefined && (cmd.flagBits & F_WRITE) !== 0 && c.masterLink === undefined && c.server.replicaReadOnly) {
     reject(c, cmd, READONLY);
+    return true;
+  }
+  // A replica whose link is down answers only "stale" commands when told not to serve
+  // stale data.
+  const link = c.server.replicaLink;
+  if (link !== undefined && !link.linkUp && (cmd.flagBits & F_STALE) === 0 && c.masterLink === undefined && c.server.config.get("replica-serve-stale-data") === "no") {
+    reject(c, cmd, MASTERDOWN);
     return true;
   }
   call(c, cmd, argv);

@@ -108,6 +108,16 @@ describe("CONFIG", () => {
     await p.same("CONFIG", "SET", "hz", "10");
     await p.same("CONFIG", "RESETSTAT");
   });
+
+  test("client-output-buffer-limit merges classes and validates as Redis does", async () => {
+    const p = pair();
+    for (const value of ["replica 1mb 512kb 10", "pubsub 1gb 0 0 normal 10 20 30", "bogus 1 1 1", "slave 1 1", "slave x 1 1", "slave 1 1 -1", "normal 0 0 0 slave 256mb 64mb 60 pubsub 32mb 8mb 60"]) {
+      await p.same("CONFIG", "SET", "client-output-buffer-limit", value);
+      await p.same("CONFIG", "GET", "client-output-buffer-limit");
+    }
+    await p.same("CONFIG", "SET", "replica-serve-stale-data", "maybe");
+    await p.same("CONFIG", "GET", "replica-serve-stale-data");
+  });
 });
 
 describe("ROLE and REPLCONF from an ordinary client", () => {

@@ -8,7 +8,7 @@
 import { describe, expect, test } from "bun:test";
 import { datasetOf } from "../helpers/dataset.ts";
 import { RawClient, encodeCommand } from "../helpers/resp.ts";
-import { type ChildServer, type RunningServer, run, startKvis, startRedis, waitFor } from "../helpers/servers.ts";
+import { type ChildServer, type RunningServer, freePort, run, startKvis, startRedis, waitFor } from "../helpers/servers.ts";
 
 const ALL_DBS = Array.from({ length: 16 }, (_, i) => i);
 const all = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i));
@@ -207,4 +207,44 @@ describe("KVIS among real Redis servers", () => {
       await stopAll([...servers, kvis, master], clients);
     }
   }, 60_000);
+});
+
+describe("limits and a lost master", () => {
+  test("a replica that reads nothing is dropped at client-output-buffer-limit replica", async () => {
+    const kvis = await startKvis({ "client-output-buffer-limit": "replica 1mb 256kb 60" });
+    const m = await RawClient.connect(kvis.port);
+    // A "replica" that asks for the stream and then never reads from its socket.
+    const mute = Bun.spawn(["bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${kvis.port}; printf 'REPLCONF capa psync2\\r\\nPSYNC ? -1\\r\\n' >&3; sleep 60`]);
+    try {
+      await waitFor(async () => field(await m.call("INFO", "replication"), "connected_slaves") === "1" || undefined, 10_000, "the replica to attach");
+      const value = "v".repeat(10_000);
+      // Far more than the kernel's socket buffers and the 1 MB limit.
+      for (let round = 0; round < 40 && field(await m.call("INFO", "replication"), "connected_slaves") !== "0"; round++) {
+        await pipeline(m, Array.from({ length: 100 }, (_, i) => ["SET", `big:${round}:${i}`, value]));
+      }
+      expect(field(await m.call("INFO", "replication"), "connected_slaves")).toBe("0");
+      expect(await m.call("PING")).toBe("+PONG\r\n");
+    } finally {
+      mute.kill();
+      await stopAll([kvis], [m]);
+    }
+  }, 30_000);
+
+  test("with replica-serve-stale-data no, a replica without its master answers MASTERDOWN as Redis does", async () => {
+    const nowhere = String(freePort());
+    const kvis = await startKvis({ replicaof: `127.0.0.1 ${nowhere}`, "replica-serve-stale-data": "no" });
+    const redis = await startRedis(["--replicaof", `127.0.0.1 ${nowhere}`, "--replica-serve-stale-data", "no"]);
+    const k = await RawClient.connect(kvis.port);
+    const r = await RawClient.connect(redis.port);
+    try {
+      for (const args of [["GET", "a"], ["PING"], ["SET", "a", "1"], ["CONFIG", "GET", "replica-serve-stale-data"], ["ROLE"]]) {
+        const [a, b] = [await k.call(...args), await r.call(...args)];
+        expect({ args, reply: args[0] === "ROLE" ? a.split("\r\n").slice(0, 3) : a }).toEqual({ args, reply: args[0] === "ROLE" ? b.split("\r\n").slice(0, 3) : b });
+      }
+      expect(await k.call("CONFIG", "SET", "replica-serve-stale-data", "yes")).toBe("+OK\r\n");
+      expect(await k.call("GET", "a")).toBe("$-1\r\n");
+    } finally {
+      await stopAll([kvis, redis], [k, r]);
+    }
+  });
 });
