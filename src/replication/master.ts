@@ -124,9 +124,25 @@ export class ReplicationMaster {
     this.histlen = Math.min(size, this.histlen + bytes.length);
     for (const replica of this.replicas) {
       const info = replica.replica!;
-      if (info.state === "online") this.sendTo(replica, bytes);
+      if (info.state === "online") this.queue(replica, bytes);
       else info.held.push(bytes.slice());
     }
+  }
+
+  /** Stream bytes waiting to go out, per replica: one write per turn, not one per command. */
+  private outgoing = new Map<Client, Uint8Array[]>();
+
+  private queue(replica: Client, bytes: Uint8Array): void {
+    const waiting = this.outgoing.get(replica);
+    if (waiting !== undefined) return void waiting.push(bytes);
+    this.outgoing.set(replica, [bytes]);
+    if (this.outgoing.size === 1) queueMicrotask(() => this.flushOutgoing());
+  }
+
+  private flushOutgoing(): void {
+    const outgoing = this.outgoing;
+    this.outgoing = new Map();
+    for (const [replica, chunks] of outgoing) this.sendTo(replica, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
   }
 
   private sendTo(replica: Client, bytes: Uint8Array): void {
