@@ -173,3 +173,9 @@ export const WAIT_ON_REPLICA = err(
   "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.",
 );
 export const MASTERDOWN = err("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+export const MULTI_NESTED = err("ERR MULTI calls can not be nested");
+export const EXEC_WITHOUT_MULTI = err("ERR EXEC without MULTI");
+export const DISCARD_WITHOUT_MULTI = err("ERR DISCARD without MULTI");
+export const WATCH_INSIDE_MULTI = err("ERR WATCH inside MULTI is not allowed");
+export const EXECABORT = err("EXECABORT Transaction discarded because of previous errors.");
+export const NOT_IN_MULTI = err("ERR Command not allowed inside a transaction");

@@ -17,6 +17,8 @@ export type CommandFlag =
   | "blocking"
   | "loading"
   | "stale"
+  | "skip-monitor"
+  | "skip-slowlog"
   | "fast"
   | "no-auth"
   | "no-multi"
@@ -28,7 +30,7 @@ export type CommandFlag =
 
 /** The order in which COMMAND INFO lists flags (Redis's addReplyFlagsForCommand). */
 export const FLAG_ORDER: readonly CommandFlag[] = [
-  "write", "readonly", "denyoom", "admin", "pubsub", "noscript", "blocking", "loading", "stale", "fast", "no-auth",
+  "write", "readonly", "denyoom", "admin", "pubsub", "noscript", "blocking", "loading", "stale", "skip-monitor", "skip-slowlog", "fast", "no-auth",
   "may-replicate", "no-mandatory-keys", "no-async-loading", "no-multi", "allow-busy",
 ];
 
@@ -38,6 +40,7 @@ export const F_NO_AUTH = 2;
 export const F_LOADING = 4;
 export const F_STALE = 8;
 export const F_DENYOOM = 16;
+export const F_NO_MULTI = 32;
 
 const FLAG_BITS: Partial<Record<CommandFlag, number>> = {
   write: F_WRITE,
@@ -45,6 +48,7 @@ const FLAG_BITS: Partial<Record<CommandFlag, number>> = {
   loading: F_LOADING,
   stale: F_STALE,
   denyoom: F_DENYOOM,
+  "no-multi": F_NO_MULTI,
 };
 
 export type Handler = (ctx: Client, argv: Argv) => void;

@@ -146,6 +146,7 @@ export const resetCommand = command({
   name: "reset", arity: 1, flags: ["noscript", "loading", "stale", "fast", "no-auth", "allow-busy"],
   categories: ["connection"], summary: "Reset the connection", since: "6.2.0",
   handler(c) {
+    c.discardTransaction();
     c.db = c.server.keyspace.dbs[0]!;
     c.resp = 2;
     c.reply.resp = 2;

@@ -15,6 +15,7 @@ import * as server from "./server.ts";
 import * as set from "./set.ts";
 import * as sortedSet from "./sorted-set.ts";
 import * as string from "./string.ts";
+import * as transactions from "./transactions.ts";
 
 const GROUPS: ReadonlyArray<[group: string, module: Record<string, unknown>]> = [
   ["bitmap", bitmap],
@@ -27,6 +28,7 @@ const GROUPS: ReadonlyArray<[group: string, module: Record<string, unknown>]> = 
   ["set", set],
   ["sortedset", sortedSet],
   ["string", string],
+  ["transactions", transactions],
 ];
 
 let table: Map<string, Command> | undefined;

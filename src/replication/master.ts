@@ -96,12 +96,31 @@ export class ReplicationMaster {
     this.histlen = 0;
   }
 
+  /** EXEC is running: its writes go out between MULTI and EXEC. */
+  private transaction: "none" | "open" | "sent" = "none";
+
+  beginTransaction(): void {
+    this.transaction = "open";
+  }
+
+  endTransaction(client: Client): void {
+    if (this.transaction === "sent") {
+      this.feed(encodeRequest(["EXEC"]));
+      client.replOffset = this.offset;
+    }
+    this.transaction = "none";
+  }
+
   /** A master's executed write, as one or more commands run in database `db`. */
   propagate(db: number, commands: ReadonlyArray<ReadonlyArray<string | Uint8Array>>, client?: Client): void {
     if (this.backlog === undefined || this.server.replicaLink !== undefined) return;
     if (db !== this.streamDb) {
       this.feed(encodeRequest(["SELECT", String(db)]));
       this.streamDb = db;
+    }
+    if (this.transaction === "open") {
+      this.feed(encodeRequest(["MULTI"]));
+      this.transaction = "sent";
     }
     for (const cmd of commands) this.feed(encodeRequest(cmd));
     if (client !== undefined) client.replOffset = this.offset;
@@ -316,7 +335,8 @@ export class ReplicationMaster {
   wait(client: Client, wanted: number, timeoutMs: number): void {
     const offset = client.replOffset;
     const acked = this.countAcked(offset);
-    if (acked >= wanted) return client.reply.integer(acked);
+    // Inside EXEC nothing may block: the count is the answer, as in Redis.
+    if (acked >= wanted || client.inExec) return client.reply.integer(acked);
     const waiter: Waiter = { client, offset, wanted, timer: undefined };
     if (timeoutMs > 0) waiter.timer = setTimeout(() => this.release(waiter), timeoutMs);
     this.waiters.push(waiter);

@@ -27,6 +27,16 @@ export class Argv {
     return argv;
   }
 
+  /** A copy that owns its bytes: for arguments kept past the read (MULTI's queue). */
+  copy(): Argv {
+    const argv = new Argv();
+    for (let i = 0; i < this.length; i++) {
+      const b = this.bufs[i]!.slice(this.starts[i]!, this.ends[i]!);
+      argv.push(b, 0, b.length);
+    }
+    return argv;
+  }
+
   push(buf: Uint8Array, start: number, end: number): void {
     const i = this.length++;
     this.bufs[i] = buf;

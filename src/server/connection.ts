@@ -63,6 +63,16 @@ export class Client {
    * absolute ones, random or float results as their effect (Redis's alsoPropagate).
    */
   propagation: Array<Array<string | Uint8Array>> | undefined;
+  /** Commands queued since MULTI; undefined outside a transaction. */
+  multi: Array<{ cmd: Command; argv: Argv }> | undefined;
+  /** A queued command was refused: EXEC will answer EXECABORT. */
+  multiFailed = false;
+  /** A WATCHed key changed: EXEC will answer a null array. */
+  dirtyCas = false;
+  /** While EXEC runs the queue. */
+  inExec = false;
+  /** WATCHed keys, with whether each had already expired when watched. */
+  private watching: Array<{ db: Database; key: string; expired: boolean }> = [];
   /** The replication offset just after this client's last write (what WAIT waits for). */
   replOffset = 0;
   /** While blocked (WAIT), requests are not read: what arrives waits here, in order. */
@@ -174,6 +184,39 @@ export class Client {
     }
   }
 
+  /** WATCH a key of the selected database. */
+  watch(key: string): void {
+    const db = this.db;
+    if (this.watching.some((w) => w.db === db && w.key === key)) return;
+    let watchers = db.watchers.get(key);
+    if (watchers === undefined) db.watchers.set(key, (watchers = new Set()));
+    watchers.add(this);
+    this.watching.push({ db, key, expired: db.isExpired(key) });
+  }
+
+  /** UNWATCH, and what EXEC, DISCARD, RESET and closing do. */
+  unwatchAll(): void {
+    for (const { db, key } of this.watching) {
+      const watchers = db.watchers.get(key);
+      watchers?.delete(this);
+      if (watchers?.size === 0) db.watchers.delete(key);
+    }
+    this.watching = [];
+    this.dirtyCas = false;
+  }
+
+  /** Whether a key that was live when WATCHed has expired since (EXEC then fails, as in Redis 7). */
+  watchedKeyExpired(): boolean {
+    return this.watching.some((w) => !w.expired && w.db.isExpired(w.key));
+  }
+
+  /** Leave MULTI, dropping the queue and the watched keys. */
+  discardTransaction(): void {
+    this.multi = undefined;
+    this.multiFailed = false;
+    this.unwatchAll();
+  }
+
   /** Replicate this command as `commands` instead of as it was sent. */
   propagateAs(...commands: Array<Array<string | Uint8Array>>): void {
     this.propagation = commands;
@@ -240,6 +283,7 @@ export class Client {
     this.pendingOut = null;
     this.wakeDrainWaiters();
     this.server.clients.delete(this.id);
+    if (this.watching.length > 0) this.unwatchAll();
     if (this.replica !== undefined) this.server.replication.removeReplica(this);
   }
 }

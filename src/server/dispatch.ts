@@ -6,9 +6,9 @@
  * replies and keeps the per-command statistics. Handlers never repeat these checks.
  */
 import type { Command } from "../commands/command.ts";
-import { F_NO_AUTH, F_STALE, F_WRITE } from "../commands/command.ts";
+import { F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
 import { lookupCommand } from "../commands/table.ts";
-import { INTERNAL, MASTERDOWN, NOAUTH, READONLY, ReplyError, unknownCommand, unknownSubcommand, wrongArity } from "../errors.ts";
+import { INTERNAL, MASTERDOWN, NOAUTH, NOT_IN_MULTI, READONLY, ReplyError, unknownCommand, unknownSubcommand, wrongArity } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import type { Client } from "./connection.ts";
 
@@ -47,9 +47,22 @@ export function processCommand(c: Client, argv: Argv): boolean {
     reject(c, cmd, MASTERDOWN);
     return true;
   }
+  // In MULTI, commands other than the transaction's own wait in the queue.
+  if (c.multi !== undefined && !TRANSACTION_CONTROL.has(cmd.name)) {
+    if ((cmd.flagBits & F_NO_MULTI) !== 0) {
+      reject(c, cmd, NOT_IN_MULTI);
+      return true;
+    }
+    c.multi.push({ cmd, argv: argv.copy() });
+    c.reply.simple("QUEUED");
+    return true;
+  }
   call(c, cmd, argv);
   return !c.closeAfterReply;
 }
+
+/** What a client in MULTI runs at once rather than queueing. */
+const TRANSACTION_CONTROL = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
 
 /**
  * Run a command's handler and account for it. Time is charged per run of the same
@@ -101,8 +114,9 @@ export function settleCommandTime(c: Client): void {
   c.commandClock = now;
 }
 
-/** A check before the handler failed: Redis calls these "rejected" calls. */
+/** A check before the handler failed: Redis calls these "rejected" calls. In MULTI it dooms the transaction. */
 function reject(c: Client, cmd: Command | undefined, error: ReplyError): void {
+  if (c.multi !== undefined) c.multiFailed = true;
   c.reply.error(error.text);
   if (cmd) cmd.rejectedCalls++;
   c.server.countError(error.text);

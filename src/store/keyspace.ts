@@ -89,6 +89,11 @@ export function encodingOf(value: StoredValue, raw = false): string {
   return value.length <= 44 ? "embstr" : "raw";
 }
 
+/** A client with a transaction that a change to a WATCHed key makes fail. */
+export interface Watcher {
+  dirtyCas: boolean;
+}
+
 /** Counters the keyspace keeps for INFO and for save points. */
 export interface KeyspaceStats {
   expiredKeys: number;
@@ -108,6 +113,11 @@ export class Database {
    * ENCODING reads it; most databases hold none.
    */
   rawStrings = new Set<string>();
+  /**
+   * WATCHed keys and the clients watching them (keys need not exist). Every change to a
+   * key marks its watchers' transactions as failed (Redis's touchWatchedKey).
+   */
+  watchers = new Map<string, Set<Watcher>>();
 
   constructor(
     readonly id: number,
@@ -127,6 +137,20 @@ export class Database {
     for (let i = 0; i < snapshots.length; i++) snapshots[i]!.beforeWrite(this, key);
   }
 
+  /** A key changed: transactions watching it will fail. */
+  touch(key: string): void {
+    if (this.watchers.size === 0) return;
+    const watching = this.watchers.get(key);
+    if (watching !== undefined) for (const w of watching) w.dirtyCas = true;
+  }
+
+  /** The whole database is replaced (FLUSHDB, SWAPDB): every watched key that exists changes. */
+  touchAll(alsoIn?: Database): void {
+    for (const [key, watching] of this.watchers) {
+      if (this.dict.has(key) || alsoIn?.dict.has(key)) for (const w of watching) w.dirtyCas = true;
+    }
+  }
+
   /** Before a change to the whole database: saves in progress write out what they have left. */
   beforeWriteAll(): void {
     for (const snapshot of this.keyspace.snapshots) snapshot.finishNow();
@@ -143,6 +167,13 @@ export class Database {
     if (when === undefined || when > now()) return false;
     if (!this.keyspace.replicaMode) this.deleteExpired(key);
     return true;
+  }
+
+  /** Whether the key exists with a deadline that has passed (without deleting it). */
+  isExpired(key: string): boolean {
+    if (this.expires.size === 0) return false;
+    const when = this.expires.get(key);
+    return when !== undefined && when <= now() && this.dict.has(key);
   }
 
   /** Look a key up for reading: expired keys are gone, hits and misses are counted. */
@@ -219,8 +250,9 @@ export class Database {
    * Count `changes` in-place modifications of the value at `key` (Redis's dirty and
    * signalModifiedKey). Additions use this; removals use `removed`.
    */
-  modified(_key: string, changes = 1): void {
+  modified(key: string, changes = 1): void {
     this.keyspace.dirty += changes;
+    this.touch(key);
   }
 
   /**
@@ -229,6 +261,7 @@ export class Database {
    */
   removed(key: string, changes = 1): void {
     this.keyspace.dirty += changes;
+    this.touch(key);
     const value = this.dict.get(key);
     if (value !== undefined && !isStringValue(value) && value.size === 0) this.delete(key);
   }
@@ -291,6 +324,7 @@ export class Database {
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
     this.keyspace.dirty++;
+    this.touch(key);
   }
 
   /** dbDelete: remove a key and its TTL. Returns whether it existed. */
@@ -300,6 +334,7 @@ export class Database {
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     if (this.expires.size > 0) this.expires.delete(key);
     this.keyspace.dirty++;
+    this.touch(key);
     return true;
   }
 
@@ -309,6 +344,7 @@ export class Database {
     this.expires.set(key, when);
     this.expireIndex.add(key, when);
     this.keyspace.dirty++;
+    this.touch(key);
   }
 
   /** The key's deadline in ms, or -1 when it has none. */
@@ -321,11 +357,13 @@ export class Database {
     this.beforeWrite(key);
     if (!this.expires.delete(key)) return false;
     this.keyspace.dirty++;
+    this.touch(key);
     return true;
   }
 
   flush(): number {
     this.beforeWriteAll();
+    if (this.watchers.size > 0) this.touchAll();
     const removed = this.dict.size;
     this.dict.clear();
     this.rawStrings.clear();
@@ -337,6 +375,7 @@ export class Database {
   private deleteExpired(key: string): void {
     this.beforeWrite(key);
     this.keyspace.onExpired?.(this, key);
+    this.touch(key);
     this.dict.delete(key);
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     this.expires.delete(key);
@@ -390,6 +429,8 @@ export class Keyspace {
     for (const snapshot of this.snapshots) snapshot.finishNow();
     const dbA = this.dbs[a]!;
     const dbB = this.dbs[b]!;
+    dbA.touchAll(dbB);
+    dbB.touchAll(dbA);
     [dbA.dict, dbB.dict] = [dbB.dict, dbA.dict];
     [dbA.rawStrings, dbB.rawStrings] = [dbB.rawStrings, dbA.rawStrings];
     [dbA.expires, dbB.expires] = [dbB.expires, dbA.expires];

@@ -20,6 +20,8 @@ export interface Pair {
   both(...args: string[]): Promise<[kvis: string, redis: string]>;
   /** Send raw bytes to both and compare everything up to the server closing the connection. */
   sameRawUntilClose(bytes: string): Promise<string>;
+  /** Another connection to each server (a second client), closed by the caller. */
+  connectBoth(): Promise<[kvis: RawClient, redis: RawClient]>;
   /** Send raw bytes to both and compare the next `n` replies. */
   sameRaw(bytes: string, n: number): Promise<string[]>;
 }
@@ -56,6 +58,9 @@ export function usePair(kvisOptions: Record<string, string> = {}, redisArgs: str
           const args = [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
           if (args.length > 0) await this.same(...args);
         }
+      },
+      connectBoth() {
+        return Promise.all([RawClient.connect(kPort), RawClient.connect(rPort)]);
       },
       async sameRaw(bytes, n) {
         const [a, b] = await Promise.all([

@@ -207,3 +207,49 @@ describe("the data types through real clients", () => {
     });
   }
 });
+
+describe("transactions through real clients", () => {
+  test("ioredis: MULTI/EXEC with a runtime error inside, and WATCH that fails on a concurrent change", async () => {
+    const client = new IORedis({ port: kvis.port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
+    const other = new IORedis({ port: kvis.port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
+    try {
+      await client.connect();
+      await other.connect();
+      const results = await client.multi().set("tx", "1").incr("tx").lpush("tx", "x").get("tx").exec();
+      expect(results![0]).toEqual([null, "OK"]);
+      expect(results![1]).toEqual([null, 2]);
+      expect(String(results![2]![0])).toContain("WRONGTYPE");
+      expect(results![3]).toEqual([null, "2"]);
+      await client.watch("tx");
+      await other.set("tx", "changed");
+      expect(await client.multi().incr("tx").exec()).toBeNull();
+      await client.watch("tx");
+      expect(await client.multi().set("tx", "mine").exec()).toEqual([[null, "OK"]]);
+      expect(await other.get("tx")).toBe("mine");
+    } finally {
+      client.disconnect();
+      other.disconnect();
+    }
+  });
+
+  for (const RESP of [2, 3] as const) {
+    test(`node-redis RESP${RESP}: multi().exec() and a WATCH conflict`, async () => {
+      const client = createClient({ socket: { port: kvis.port, host: "127.0.0.1", reconnectStrategy: false }, RESP });
+      const other = createClient({ socket: { port: kvis.port, host: "127.0.0.1", reconnectStrategy: false }, RESP });
+      client.on("error", () => {});
+      other.on("error", () => {});
+      await client.connect();
+      await other.connect();
+      try {
+        expect(await client.multi().set("n", "1").incr("n").hSet("h", "f", "v").exec()).toEqual(["OK", 2, 1]);
+        await client.watch("n");
+        await other.set("n", "9");
+        await expect(client.multi().incr("n").exec()).rejects.toThrow();
+        expect(await client.get("n")).toBe("9");
+      } finally {
+        client.destroy();
+        other.destroy();
+      }
+    });
+  }
+});

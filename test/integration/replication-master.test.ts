@@ -44,6 +44,11 @@ function writeLoad(round: number): string[][] {
     ["SET", "in5:after", "yes"],
     ["SELECT", "0"],
     ["DEL", "k:0:5", "missing"],
+    // A transaction reaches replicas whole, inside MULTI ... EXEC.
+    ["MULTI"],
+    ["SET", "tx:a", String(round)],
+    ["INCRBYFLOAT", "tx:float", "1.25"],
+    ["EXEC"],
   );
   return cmds;
 }

@@ -1,0 +1,137 @@
+import { beforeEach, describe, expect, test } from "bun:test";
+import { usePair } from "./harness.ts";
+
+const pair = usePair();
+beforeEach(async () => {
+  const p = pair();
+  await p.same("UNWATCH");
+  await p.same("FLUSHALL");
+});
+
+describe("MULTI and EXEC", () => {
+  test("commands queue, run in order, and runtime errors do not roll back", async () => {
+    await pair().script(`MULTI
+SET a 1
+INCR a
+LPUSH a x
+GET a
+EXEC
+GET a
+MULTI
+EXEC`);
+  });
+
+  test("a refused command aborts the transaction; nested MULTI and WATCH inside MULTI do not", async () => {
+    await pair().script(`MULTI
+SET a
+EXEC
+MULTI
+NOSUCHCOMMAND x
+SET b 1
+EXEC
+EXISTS b
+MULTI
+MULTI
+WATCH a
+SET c 1
+EXEC
+GET c`);
+  });
+
+  test("EXEC and DISCARD without MULTI, DISCARD drops the queue, RESET leaves MULTI", async () => {
+    await pair().script(`EXEC
+DISCARD
+MULTI
+SET a 1
+DISCARD
+EXISTS a
+MULTI
+SET a 1
+EXEC
+EXISTS a`);
+    const p = pair();
+    await p.same("MULTI");
+    await p.same("RESET");
+    await p.same("EXEC");
+  });
+
+  test("commands that may not run inside a transaction", async () => {
+    await pair().script(`MULTI
+SAVE
+PING
+EXEC`);
+  });
+
+  test("RESP3: a transaction and a failed WATCH", async () => {
+    const p = pair();
+    await p.same("HELLO", "3").catch(() => {});
+    await p.script(`MULTI
+SET a 1
+HSET h f v
+HGETALL h
+EXEC
+WATCH a
+SET a 2
+MULTI
+GET a
+EXEC`);
+    await p.same("HELLO", "2").catch(() => {});
+  });
+});
+
+describe("WATCH", () => {
+  test("a change by another client, by the same client, by FLUSHALL or SWAPDB makes EXEC answer null", async () => {
+    const p = pair();
+    const [k2, r2] = await p.connectBoth();
+    try {
+      const other = async (...args: string[]) => expect(await k2.call(...args)).toBe(await r2.call(...args));
+      for (const change of [["SET", "a", "x"], ["DEL", "a"], ["EXPIRE", "a", "100"], ["LPUSH", "l", "y"], ["FLUSHALL"], ["SWAPDB", "0", "1"]]) {
+        await p.same("SET", "a", "1");
+        await p.same("RPUSH", "l", "x");
+        await p.same("WATCH", "a", "l");
+        await other(...change);
+        await p.script(`MULTI
+INCR a
+EXEC`);
+      }
+      // The watching client's own write counts too; UNWATCH forgets.
+      await p.script(`SET a 1
+WATCH a
+SET a 2
+MULTI
+INCR a
+EXEC
+WATCH a
+SET a 3
+UNWATCH
+MULTI
+INCR a
+EXEC
+WATCH missing
+MULTI
+SET missing 1
+EXEC`);
+      // A change to a key nobody watches, and a read of a watched one, change nothing.
+      await p.same("WATCH", "a");
+      await other("SET", "unrelated", "1");
+      await other("GET", "a");
+      await p.script(`MULTI
+INCR a
+EXEC`);
+    } finally {
+      k2.close();
+      r2.close();
+    }
+  });
+
+  test("a watched key that expires before EXEC fails the transaction", async () => {
+    const p = pair();
+    await p.same("SET", "a", "1", "PX", "30");
+    await p.same("WATCH", "a");
+    await Bun.sleep(60);
+    await p.script(`MULTI
+SET b 1
+EXEC
+EXISTS b`);
+  });
+});
