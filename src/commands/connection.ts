@@ -27,7 +27,12 @@ export const pingCommand = command({
   summary: "Ping the server", since: "1.0.0",
   handler(c, argv) {
     if (argv.length > 2) throw wrongArity("ping");
-    if (argv.length === 2) c.reply.bulk(argv.bytes(1));
+    // A subscribed RESP2 connection answers in the shape of its messages.
+    if (c.resp === 2 && c.subscribed) {
+      c.reply.array(2);
+      c.reply.bulkString("pong");
+      c.reply.bulk(argv.length === 2 ? argv.bytes(1) : new Uint8Array(0));
+    } else if (argv.length === 2) c.reply.bulk(argv.bytes(1));
     else c.reply.simple("PONG");
   },
 });
@@ -147,6 +152,7 @@ export const resetCommand = command({
   categories: ["connection"], summary: "Reset the connection", since: "6.2.0",
   handler(c) {
     c.discardTransaction();
+    c.server.pubsub.unsubscribeAll(c);
     c.db = c.server.keyspace.dbs[0]!;
     c.resp = 2;
     c.reply.resp = 2;

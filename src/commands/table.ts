@@ -11,6 +11,7 @@ import * as generic from "./generic.ts";
 import * as hash from "./hash.ts";
 import * as hyperloglog from "./hyperloglog.ts";
 import * as list from "./list.ts";
+import * as pubsub from "./pubsub.ts";
 import * as server from "./server.ts";
 import * as set from "./set.ts";
 import * as sortedSet from "./sorted-set.ts";
@@ -24,6 +25,7 @@ const GROUPS: ReadonlyArray<[group: string, module: Record<string, unknown>]> = 
   ["hash", hash],
   ["hyperloglog", hyperloglog],
   ["list", list],
+  ["pubsub", pubsub],
   ["server", server],
   ["set", set],
   ["sortedset", sortedSet],

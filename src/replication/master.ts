@@ -15,7 +15,6 @@
  *   client's last write, asking them with REPLCONF GETACK.
  */
 import { randomBytes } from "node:crypto";
-import { type OutputLimit, type OutputLimits, parseOutputLimits } from "../config.ts";
 import { streamSnapshot, Snapshot } from "../persistence/snapshot.ts";
 import { encodeRequest } from "../resp/writer.ts";
 import type { Client } from "../server/connection.ts";
@@ -35,8 +34,6 @@ export interface ReplicaInfo {
   held: Uint8Array[];
   /** The snapshot went out in the EOF form: the first ACK puts the replica online. */
   onlineOnAck: boolean;
-  /** Since when its unsent output has been over the soft limit. */
-  softSince?: number;
 }
 
 /** A client blocked in WAIT. */
@@ -166,35 +163,7 @@ export class ReplicationMaster {
 
   private sendTo(replica: Client, bytes: Uint8Array): void {
     replica.send(bytes);
-    const pending = replica.outputPending;
-    if (pending === 0) return;
-    // client-output-buffer-limit for the replica class: over the hard limit, or over the
-    // soft one for longer than its seconds, the replica is dropped (it will resync).
-    const limit = this.replicaLimit();
-    const info = replica.replica!;
-    let over = limit.hard > 0 && pending > limit.hard;
-    if (!over && limit.soft > 0 && pending > limit.soft) {
-      info.softSince ??= Date.now();
-      over = Date.now() - info.softSince > limit.seconds * 1000;
-    } else if (!over) {
-      info.softSince = undefined;
-    }
-    if (over) {
-      this.server.log.warning(`Client id=${replica.id} addr=${replica.addr} scheduled to be closed ASAP for overcoming of output buffer limits.`);
-      replica.terminate();
-    }
-  }
-
-  private limitText = "";
-  private limit: OutputLimit = { hard: 0, soft: 0, seconds: 0 };
-
-  private replicaLimit(): OutputLimit {
-    const text = this.server.config.get("client-output-buffer-limit");
-    if (text !== this.limitText) {
-      this.limitText = text;
-      this.limit = (parseOutputLimits(text) as OutputLimits).get("slave")!;
-    }
-    return this.limit;
+    replica.enforceOutputLimit("slave");
   }
 
   /** The backlog's bytes from `from` (an offset) to the end. */

@@ -32,6 +32,13 @@ export class ReplyWriter {
     if (this.buf.length > SHRINK_ABOVE) this.buf = Buffer.allocUnsafe(INITIAL_SIZE);
   }
 
+  /** Bytes already encoded (a pub/sub message for the client whose replies are being built). */
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
   /** Drop everything written after `mark` (used when a command's reply must be replaced). */
   truncate(mark: number): void {
     this.pos = mark;

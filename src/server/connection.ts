@@ -217,6 +217,43 @@ export class Client {
     this.unwatchAll();
   }
 
+  /** Since when unsent output has been over the soft client-output-buffer-limit. */
+  private softLimitSince: number | undefined;
+
+  /**
+   * client-output-buffer-limit for a replica or a pub/sub subscriber: over the hard limit,
+   * or over the soft one for longer than its seconds, the connection is closed at once.
+   */
+  enforceOutputLimit(cls: "slave" | "pubsub"): void {
+    const pending = this.pendingBytes;
+    if (pending === 0) {
+      this.softLimitSince = undefined;
+      return;
+    }
+    const limit = this.server.outputLimit(cls);
+    let over = limit.hard > 0 && pending > limit.hard;
+    if (!over && limit.soft > 0 && pending > limit.soft) {
+      this.softLimitSince ??= Date.now();
+      over = Date.now() - this.softLimitSince > limit.seconds * 1000;
+    } else if (!over) {
+      this.softLimitSince = undefined;
+    }
+    if (over) {
+      this.server.log.warning(`Client id=${this.id} addr=${this.addr} scheduled to be closed ASAP for overcoming of output buffer limits.`);
+      this.terminate();
+    }
+  }
+
+  /** Channels, patterns and shard channels this connection is subscribed to. */
+  readonly channels = new Set<string>();
+  readonly patterns = new Set<string>();
+  readonly shardChannels = new Set<string>();
+
+  /** In RESP2 a subscribed connection accepts only the pub/sub commands, PING, QUIT and RESET. */
+  get subscribed(): boolean {
+    return this.channels.size + this.patterns.size + this.shardChannels.size > 0;
+  }
+
   /** Replicate this command as `commands` instead of as it was sent. */
   propagateAs(...commands: Array<Array<string | Uint8Array>>): void {
     this.propagation = commands;
@@ -284,6 +321,7 @@ export class Client {
     this.wakeDrainWaiters();
     this.server.clients.delete(this.id);
     if (this.watching.length > 0) this.unwatchAll();
+    if (this.subscribed) this.server.pubsub.unsubscribeAll(this);
     if (this.replica !== undefined) this.server.replication.removeReplica(this);
   }
 }

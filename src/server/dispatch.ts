@@ -8,7 +8,7 @@
 import type { Command } from "../commands/command.ts";
 import { F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
 import { lookupCommand } from "../commands/table.ts";
-import { INTERNAL, MASTERDOWN, NOAUTH, NOT_IN_MULTI, READONLY, ReplyError, unknownCommand, unknownSubcommand, wrongArity } from "../errors.ts";
+import { INTERNAL, MASTERDOWN, NOAUTH, NOT_IN_MULTI, onlyPubsubAllowed, READONLY, ReplyError, unknownCommand, unknownSubcommand, wrongArity } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import type { Client } from "./connection.ts";
 
@@ -40,6 +40,12 @@ export function processCommand(c: Client, argv: Argv): boolean {
     reject(c, cmd, READONLY);
     return true;
   }
+  // In RESP2 a subscribed connection carries messages: only the pub/sub commands, PING,
+  // QUIT and RESET may run on it.
+  if (c.resp === 2 && c.subscribed && !SUBSCRIBED_CONTEXT.has(cmd.name)) {
+    reject(c, cmd, onlyPubsubAllowed(cmd.name));
+    return true;
+  }
   // A replica whose link is down answers only "stale" commands when told not to serve
   // stale data.
   const link = c.server.replicaLink;
@@ -60,6 +66,8 @@ export function processCommand(c: Client, argv: Argv): boolean {
   call(c, cmd, argv);
   return !c.closeAfterReply;
 }
+
+const SUBSCRIBED_CONTEXT = new Set(["subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe", "ping", "quit", "reset"]);
 
 /** What a client in MULTI runs at once rather than queueing. */
 const TRANSACTION_CONTROL = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);

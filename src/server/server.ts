@@ -4,7 +4,7 @@
  * Redis's: load the dataset, then listen, then log "Ready to accept connections".
  */
 import type { TCPSocketListener } from "bun";
-import { Config, findParam } from "../config.ts";
+import { Config, type OutputLimit, type OutputLimits, findParam, parseOutputLimits } from "../config.ts";
 import { Logger, type LogLevel } from "../log.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { Keyspace } from "../store/keyspace.ts";
@@ -13,6 +13,7 @@ import type { RdbOptions } from "../persistence/rdb-writer.ts";
 import { Client } from "./connection.ts";
 import { startCron } from "./cron.ts";
 import { Persistence } from "./persistence.ts";
+import { PubSub } from "./pubsub.ts";
 import { ReplicationMaster } from "../replication/master.ts";
 import { ReplicaLink } from "../replication/replica.ts";
 import { join } from "node:path";
@@ -52,6 +53,7 @@ export class Server {
   nextClientId = 1;
   readonly persistence = new Persistence(this);
   readonly replication: ReplicationMaster;
+  readonly pubsub = new PubSub();
   stats: ServerStats = newStats();
   /** The config file given on the command line, for INFO's config_file. */
   configFile = "";
@@ -208,6 +210,19 @@ export class Server {
     if (this.persistence.save()) return true;
     this.log.warning("Error trying to save the DB, can't exit.");
     return force;
+  }
+
+  private limitsText = "";
+  private limits: OutputLimits | undefined;
+
+  /** client-output-buffer-limit for a class, parsed once per change of the parameter. */
+  outputLimit(cls: "normal" | "slave" | "pubsub"): OutputLimit {
+    const text = this.config.get("client-output-buffer-limit");
+    if (text !== this.limitsText || this.limits === undefined) {
+      this.limitsText = text;
+      this.limits = parseOutputLimits(text) as OutputLimits;
+    }
+    return this.limits.get(cls)!;
   }
 
   /** rdbcompression and rdbchecksum as they are now. */

@@ -182,6 +182,13 @@ export class RawClient {
     return Buffer.from(this.buf).toString("latin1");
   }
 
+  /** Everything received and not yet consumed, as a byte string; the buffer is emptied. */
+  takeAll(): string {
+    const out = Buffer.from(this.buf).toString("latin1");
+    this.len = 0;
+    return out;
+  }
+
   close(): void {
     this.socket.end();
   }

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import IORedis from "ioredis";
 import { createClient } from "redis";
-import { type InProcessKvis, run, startKvis } from "../helpers/servers.ts";
+import { type InProcessKvis, run, startKvis, waitFor } from "../helpers/servers.ts";
 
 let kvis: InProcessKvis;
 beforeAll(async () => {
@@ -241,7 +241,7 @@ describe("transactions through real clients", () => {
       await client.connect();
       await other.connect();
       try {
-        expect(await client.multi().set("n", "1").incr("n").hSet("h", "f", "v").exec()).toEqual(["OK", 2, 1]);
+        expect((await client.multi().set("n", "1").incr("n").hSet("h", "f", "v").exec()) as unknown).toEqual(["OK", 2, 1]);
         await client.watch("n");
         await other.set("n", "9");
         await expect(client.multi().incr("n").exec()).rejects.toThrow();
@@ -252,4 +252,75 @@ describe("transactions through real clients", () => {
       }
     });
   }
+});
+
+describe("pub/sub through real clients", () => {
+  test("ioredis: subscribe, psubscribe, and resubscription after the connection is killed", async () => {
+    const sub = new IORedis({ port: kvis.port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => 50 });
+    const pub = new IORedis({ port: kvis.port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
+    const got: string[] = [];
+    sub.on("message", (channel, message) => got.push(`${channel}:${message}`));
+    sub.on("pmessage", (pattern, channel, message) => got.push(`${pattern}>${channel}:${message}`));
+    sub.on("error", () => {});
+    try {
+      await sub.connect();
+      await pub.connect();
+      expect(await sub.subscribe("news", "sports")).toBe(2);
+      expect(await sub.psubscribe("n*")).toBe(3);
+      expect(await pub.publish("news", "one")).toBe(2);
+      expect(await pub.publish("sports", "two")).toBe(1);
+      await waitFor(() => got.length === 3, 5000, "messages");
+      expect(got.sort()).toEqual(["n*>news:one", "news:one", "sports:two"]);
+      // Kill the subscriber's connection: ioredis reconnects and subscribes again.
+      expect(await pub.client("KILL", "TYPE", "normal", "SKIPME", "yes")).toBeGreaterThan(0);
+      await waitFor(async () => (await pub.pubsub("NUMSUB", "news"))[1] === 1 || undefined, 5000, "the resubscription");
+      got.length = 0;
+      expect(await pub.publish("news", "three")).toBe(2);
+      await waitFor(() => got.length === 2, 5000, "messages after reconnecting");
+      expect(got.sort()).toEqual(["n*>news:three", "news:three"]);
+    } finally {
+      sub.disconnect();
+      pub.disconnect();
+    }
+  });
+
+  for (const RESP of [2, 3] as const) {
+    test(`node-redis RESP${RESP}: subscribe and pSubscribe listeners`, async () => {
+      const sub = createClient({ socket: { port: kvis.port, host: "127.0.0.1", reconnectStrategy: false }, RESP });
+      const pub = createClient({ socket: { port: kvis.port, host: "127.0.0.1", reconnectStrategy: false }, RESP });
+      sub.on("error", () => {});
+      pub.on("error", () => {});
+      await sub.connect();
+      await pub.connect();
+      const got: string[] = [];
+      try {
+        await sub.subscribe("ch", (message, channel) => void got.push(`${channel}:${message}`));
+        await sub.pSubscribe("c*", (message, channel) => void got.push(`p ${channel}:${message}`));
+        expect(await pub.publish("ch", "hello")).toBe(2);
+        await waitFor(() => got.length === 2, 5000, "messages");
+        expect(got.sort()).toEqual(["ch:hello", "p ch:hello"]);
+        await sub.unsubscribe("ch");
+        await sub.pUnsubscribe("c*");
+        expect(await pub.publish("ch", "again")).toBe(0);
+      } finally {
+        sub.destroy();
+        pub.destroy();
+      }
+    });
+  }
+
+  test("Bun RedisClient: subscribe and publish", async () => {
+    const sub = new Bun.RedisClient(`redis://127.0.0.1:${kvis.port}`);
+    const pub = new Bun.RedisClient(`redis://127.0.0.1:${kvis.port}`);
+    const got: string[] = [];
+    try {
+      await sub.subscribe("bun", (message, channel) => void got.push(`${channel}:${message}`));
+      expect(await pub.publish("bun", "hi")).toBe(1);
+      await waitFor(() => got.length === 1, 5000, "the message");
+      expect(got).toEqual(["bun:hi"]);
+    } finally {
+      sub.close();
+      pub.close();
+    }
+  });
 });

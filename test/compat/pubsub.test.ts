@@ -1,0 +1,83 @@
+import { describe, expect, test } from "bun:test";
+import { RawClient } from "../helpers/resp.ts";
+import { usePair } from "./harness.ts";
+
+const pair = usePair();
+
+/**
+ * Run `steps` on a fresh connection to each server; each step's output must match, except
+ * for steps marked with a leading "~" (HELLO: its reply carries each server's own client id).
+ */
+async function sameSession(steps: string[]): Promise<void> {
+  const p = pair();
+  const [k, r] = await p.connectBoth();
+  try {
+    for (const step of steps) {
+      const compare = !step.startsWith("~");
+      const bytes = compare ? step : step.slice(1);
+      k.write(bytes);
+      r.write(bytes);
+      await Bun.sleep(30);
+      const [a, b] = [k.takeAll(), r.takeAll()];
+      if (compare) expect({ step, out: a }).toEqual({ step, out: b });
+    }
+  } finally {
+    k.close();
+    r.close();
+  }
+}
+
+describe("subscriptions", () => {
+  test("confirmations, counts, the RESP2 subscribed context, PING and PUBSUB, byte for byte", async () => {
+    await sameSession([
+      "UNSUBSCRIBE\r\n", "PUNSUBSCRIBE\r\n", "SUBSCRIBE a b a\r\n", "GET x\r\n", "PING\r\n", "PING hi\r\n", "PSUBSCRIBE h*\r\n",
+      // Unsubscribing from all goes in Redis's hash order, so only one channel is left by then.
+      "PUBLISH a m\r\n", "UNSUBSCRIBE b\r\n", "UNSUBSCRIBE\r\n", "PUNSUBSCRIBE\r\n", "PING\r\n", "SUBSCRIBE c\r\n", "HELLO 3\r\n", "UNSUBSCRIBE c\r\n",
+      "PUBSUB HELP\r\n", "PUBSUB NUMSUB a c\r\n", "PUBSUB NUMPAT\r\n", "SSUBSCRIBE s1\r\n", "SPUBLISH s1 m\r\n", "PUBSUB SHARDCHANNELS\r\n",
+      "SUNSUBSCRIBE\r\n", "PUBSUB FOO\r\n", "MULTI\r\nSUBSCRIBE z\r\nEXEC\r\n", "RESET\r\n", "PUBSUB CHANNELS\r\n",
+    ]);
+  });
+
+  test("RESP3: pushes on a normal connection, which keeps running commands and can hear itself", async () => {
+    await sameSession([
+      "~*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n", "SUBSCRIBE news\r\n", "SET k v\r\n", "GET k\r\n", "PSUBSCRIBE n*\r\n",
+      "PUBLISH news hello\r\n", "UNSUBSCRIBE\r\n", "PUNSUBSCRIBE n*\r\n",
+    ]);
+  });
+});
+
+describe("delivery", () => {
+  test("channel and pattern subscribers in RESP2 and RESP3 get the same bytes as from Redis", async () => {
+    const p = pair();
+    const [k1, r1] = await p.connectBoth();
+    const [k2, r2] = await p.connectBoth();
+    const [kp, rp] = await p.connectBoth();
+    try {
+      const both = async (k: RawClient, r: RawClient, text: string) => {
+        k.write(text);
+        r.write(text);
+        await Bun.sleep(30);
+        expect({ text, out: k.takeAll() }).toEqual({ text, out: r.takeAll() });
+      };
+      // One pattern: Redis delivers to several in its hash order, which varies between runs.
+      await both(k1, r1, "SUBSCRIBE ch other\r\nPSUBSCRIBE c*\r\n");
+      // HELLO's reply carries each server's own id and version: switch, then drop it.
+      for (const c of [k2, r2]) c.write("*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n");
+      await Bun.sleep(30);
+      k2.takeAll();
+      r2.takeAll();
+      await both(k2, r2, "SUBSCRIBE ch\r\n");
+      const binary = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i));
+      const payload = `*3\r\n$7\r\nPUBLISH\r\n$2\r\nch\r\n$${binary.length}\r\n${binary}\r\n`;
+      kp.write(payload);
+      rp.write(payload);
+      await Bun.sleep(50);
+      expect(kp.takeAll()).toBe(rp.takeAll());
+      expect(k1.takeAll()).toBe(r1.takeAll());
+      expect(k2.takeAll()).toBe(r2.takeAll());
+      await both(kp, rp, "PUBLISH nobody x\r\nPUBSUB NUMSUB ch other none\r\nPUBSUB NUMPAT\r\n");
+    } finally {
+      for (const c of [k1, r1, k2, r2, kp, rp]) c.close();
+    }
+  });
+});
