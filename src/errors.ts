@@ -181,3 +181,6 @@ export const EXECABORT = err("EXECABORT Transaction discarded because of previou
 export const NOT_IN_MULTI = err("ERR Command not allowed inside a transaction");
 export const onlyPubsubAllowed = (name: string) =>
   err(`ERR Can't execute '${name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+export const TIMEOUT_NOT_FLOAT = err("ERR timeout is not a float or out of range");
+export const UNBLOCK_REASON = err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+export const UNBLOCKED = err("UNBLOCKED client unblocked via CLIENT UNBLOCK");

@@ -3,9 +3,9 @@
  * parses itself in mini-redis. Typed readers throw Redis's own errors, and `finish()`
  * rejects leftovers, so a handler reads its options as a short list of statements.
  */
-import { NOT_INTEGER, type ReplyError, SYNTAX_ERR } from "../errors.ts";
+import { NOT_INTEGER, type ReplyError, SYNTAX_ERR, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
-import { lowerAscii, parseInt64 } from "../resp/bytes.ts";
+import { bytesToString, lowerAscii, parseDouble, parseInt64 } from "../resp/bytes.ts";
 
 export class ArgCursor {
   constructor(
@@ -74,4 +74,21 @@ export function parseListEnd(arg: Uint8Array): boolean {
   if (word === "left") return true;
   if (word === "right") return false;
   throw SYNTAX_ERR;
+}
+
+/**
+ * A blocking command's timeout in seconds (fractions allowed) as milliseconds, 0 meaning
+ * forever. Like Redis 7.0, a value whose milliseconds overflow a long long (1e400, inf)
+ * reads as negative.
+ */
+export function parseTimeout(arg: Uint8Array): number {
+  const text = bytesToString(arg);
+  const seconds = parseDouble(text);
+  if (seconds === undefined) {
+    if (/^[+-]?(\d|\.\d)/.test(text) && Math.abs(Number(text)) === Infinity) throw TIMEOUT_NEGATIVE;
+    throw TIMEOUT_NOT_FLOAT;
+  }
+  const ms = seconds * 1000;
+  if (ms < 0 || ms >= 2 ** 63) throw TIMEOUT_NEGATIVE;
+  return Math.ceil(ms);
 }

@@ -13,10 +13,13 @@ import {
   NOT_INTEGER,
   ReplyError,
   SYNTAX_ERR,
+  UNBLOCKED,
+  UNBLOCK_REASON,
   WRONGPASS,
   wrongArity,
 } from "../errors.ts";
 import { bytesToString, parseInt64 } from "../resp/bytes.ts";
+import { nullReply } from "../server/blocking.ts";
 import type { Client } from "../server/connection.ts";
 import { REDIS_VERSION } from "../server/server.ts";
 import { ArgCursor } from "./args.ts";
@@ -273,6 +276,25 @@ export const clientCommand = command({
       handler: clientKill,
     }),
     command({
+      name: "client|unblock", arity: -3, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
+      summary: "Unblock a client blocked in a blocking command from a different connection", since: "5.0.0",
+      complexity: "O(log N) where N is the number of client connections",
+      handler(c, argv) {
+        const id = argv.int(2);
+        let asError = false;
+        if (argv.length === 4) {
+          const reason = argv.keyword(3);
+          if (reason === "error") asError = true;
+          else if (reason !== "timeout") throw UNBLOCK_REASON;
+        } else if (argv.length > 4) throw SYNTAX_ERR;
+        const target = c.server.clients.get(id);
+        const blocked = target?.blockedOnKeys;
+        if (target === undefined || blocked === undefined) return c.reply.integer(0);
+        c.server.blocking.release(blocked, asError ? Buffer.from(`-${UNBLOCKED.text}\r\n`, "latin1") : nullReply(target));
+        c.reply.integer(1);
+      },
+    }),
+    command({
       name: "client|help", arity: 2, flags: ["loading", "stale"], ...clientSpec,
       summary: "Show helpful text about the different subcommands", since: "5.0.0",
       handler(c) {
@@ -286,6 +308,7 @@ export const clientCommand = command({
           "LIST [options ...]", "    Return information about client connections. Options: TYPE, ID.",
           "SETINFO <option> <value>", "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
           "SETNAME <name>", "    Assign the name <name> to the current connection.",
+          "UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
           "HELP", "    Print this help.",
         ]);
       },

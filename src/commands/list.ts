@@ -9,10 +9,10 @@ import {
   INDEX_OUT_OF_RANGE, LPOS_COUNT_NEGATIVE, LPOS_MAXLEN_NEGATIVE, LPOS_RANK_ZERO, MUST_BE_POSITIVE,
   NO_SUCH_KEY, NUMKEYS_POSITIVE, COUNT_POSITIVE, SYNTAX_ERR, WRONGTYPE, wrongArity,
 } from "../errors.ts";
-import { bytesToString } from "../resp/bytes.ts";
 import type { Client } from "../server/connection.ts";
+import { serveOrBlock } from "../server/blocking.ts";
 import { ListValue } from "../store/list.ts";
-import { ArgCursor, parseListEnd, parseRangeArg } from "./args.ts";
+import { ArgCursor, parseListEnd, parseRangeArg, parseTimeout } from "./args.ts";
 import { type CommandSpec, command } from "./command.ts";
 
 /** LPUSH, RPUSH, LPUSHX, RPUSHX: `onlyIfExists` for the X forms. Replies the new length. */
@@ -269,9 +269,7 @@ export const lposCommand = command({
 });
 
 /** LMOVE and RPOPLPUSH: pop from one end of `from`, push to one end of `to` (maybe the same list). */
-function lmoveGeneric(c: Client, fromArg: Uint8Array, toArg: Uint8Array, fromHead: boolean, toHead: boolean): void {
-  const from = bytesToString(fromArg);
-  const to = bytesToString(toArg);
+function lmoveGeneric(c: Client, from: string, to: string, fromHead: boolean, toHead: boolean): void {
   const source = c.db.writeAs(from, ListValue);
   if (source === undefined) return c.reply.null();
   const dest = c.db.lookupKeyWrite(to);
@@ -285,6 +283,54 @@ function lmoveGeneric(c: Client, fromArg: Uint8Array, toArg: Uint8Array, fromHea
   c.reply.bulkString(value);
 }
 
+/**
+ * BLPOP and BRPOP: the first non-empty list among the keys gives [key, element]; replicas
+ * see LPOP or RPOP of that key.
+ */
+function blockingPop(c: Client, argv: Argv, head: boolean): void {
+  const timeout = parseTimeout(argv.bytes(argv.length - 1));
+  const keys = argv.strs(1, argv.length - 1);
+  serveOrBlock(c, keys, timeout, () => {
+    for (const key of keys) {
+      const list = c.db.writeAs(key, ListValue);
+      if (list === undefined) continue;
+      c.reply.array(2);
+      c.reply.bulkString(key);
+      c.reply.bulkString(popElements(c, key, list, head, 1)[0]!);
+      c.propagateAs([head ? "LPOP" : "RPOP", key]);
+      return true;
+    }
+    return false;
+  });
+}
+
+const blockingPopSpec = {
+  arity: -3, flags: ["write", "noscript", "blocking"], keys: { first: 1, last: -2, step: 1, flags: ["RW", "access", "delete"] }, categories: ["list"],
+  complexity: "O(N) where N is the number of provided keys.",
+} satisfies Partial<CommandSpec>;
+
+export const blpopCommand = command({
+  ...blockingPopSpec, name: "blpop", since: "2.0.0",
+  summary: "Remove and get the first element in a list, or block until one is available",
+  handler: (c, argv) => blockingPop(c, argv, true),
+});
+
+export const brpopCommand = command({
+  ...blockingPopSpec, name: "brpop", since: "2.0.0",
+  summary: "Remove and get the last element in a list, or block until one is available",
+  handler: (c, argv) => blockingPop(c, argv, false),
+});
+
+/** BLMOVE and BRPOPLPUSH: LMOVE once the source has an element; replicas see LMOVE. */
+function blockingMove(c: Client, from: string, to: string, fromHead: boolean, toHead: boolean, timeout: number): void {
+  serveOrBlock(c, [from], timeout, () => {
+    if (c.db.writeAs(from, ListValue) === undefined) return false;
+    lmoveGeneric(c, from, to, fromHead, toHead);
+    c.propagateAs(["LMOVE", from, to, fromHead ? "LEFT" : "RIGHT", toHead ? "LEFT" : "RIGHT"]);
+    return true;
+  });
+}
+
 const moveKeySpecs = [
   { flags: ["RW", "access", "delete"], begin: { index: 1 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
   { flags: ["RW", "insert"], begin: { index: 2 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
@@ -296,14 +342,30 @@ export const lmoveCommand = command({
   handler(c, argv) {
     const fromHead = parseListEnd(argv.bytes(3));
     const toHead = parseListEnd(argv.bytes(4));
-    lmoveGeneric(c, argv.bytes(1), argv.bytes(2), fromHead, toHead);
+    lmoveGeneric(c, argv.str(1), argv.str(2), fromHead, toHead);
   },
+});
+
+export const blmoveCommand = command({
+  name: "blmove", arity: 6, flags: ["write", "denyoom", "noscript", "blocking"], keys: { first: 1, last: 2, step: 1 }, keySpecs: moveKeySpecs, categories: ["list"],
+  summary: "Pop an element from a list, push it to another list and return it; or block until one is available", since: "6.2.0",
+  handler(c, argv) {
+    const fromHead = parseListEnd(argv.bytes(3));
+    const toHead = parseListEnd(argv.bytes(4));
+    blockingMove(c, argv.str(1), argv.str(2), fromHead, toHead, parseTimeout(argv.bytes(5)));
+  },
+});
+
+export const brpoplpushCommand = command({
+  name: "brpoplpush", arity: 4, flags: ["write", "denyoom", "noscript", "blocking"], keys: { first: 1, last: 2, step: 1 }, keySpecs: moveKeySpecs, categories: ["list"],
+  summary: "Pop an element from a list, push it to another list and return it; or block until one is available", since: "2.2.0",
+  handler: (c, argv) => blockingMove(c, argv.str(1), argv.str(2), false, true, parseTimeout(argv.bytes(3))),
 });
 
 export const rpoplpushCommand = command({
   name: "rpoplpush", arity: 3, flags: ["write", "denyoom"], keys: { first: 1, last: 2, step: 1 }, keySpecs: moveKeySpecs, categories: ["list"],
   summary: "Remove the last element in a list, prepend it to another list and return it", since: "1.2.0",
-  handler: (c, argv) => lmoveGeneric(c, argv.bytes(1), argv.bytes(2), false, true),
+  handler: (c, argv) => lmoveGeneric(c, argv.str(1), argv.str(2), false, true),
 });
 
 /**
@@ -324,6 +386,30 @@ export function parseMpopArgs(argv: Argv, numkeysAt: number, parseEnd: (arg: Uin
   }
   return { keys: argv.strs(numkeysAt + 1, whereAt), head, count: count === -1 ? 1 : count };
 }
+
+export const blmpopCommand = command({
+  name: "blmpop", arity: -5, flags: ["write", "blocking"],
+  keySpecs: [{ flags: ["RW", "access", "delete"], begin: { index: 2 }, find: { keynumidx: 0, firstkey: 1, keystep: 1 } }], categories: ["list"],
+  summary: "Pop elements from a list, or block until one is available", since: "7.0.0",
+  complexity: "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
+  handler(c, argv) {
+    const timeout = parseTimeout(argv.bytes(1));
+    const { keys, head, count } = parseMpopArgs(argv, 2, parseListEnd);
+    serveOrBlock(c, keys, timeout, () => {
+      for (const key of keys) {
+        const list = c.db.writeAs(key, ListValue);
+        if (list === undefined) continue;
+        const popped = popElements(c, key, list, head, count);
+        c.reply.array(2);
+        c.reply.bulkString(key);
+        c.reply.bulkStrings(popped);
+        c.propagateAs(["LMPOP", "1", key, head ? "LEFT" : "RIGHT", "COUNT", String(popped.length)]);
+        return true;
+      }
+      return false;
+    });
+  },
+});
 
 export const lmpopCommand = command({
   name: "lmpop", arity: -4, flags: ["write"],

@@ -14,9 +14,10 @@ import {
 } from "../errors.ts";
 import { bytesToString, formatDouble, lowerAscii, parseDouble, parseInt64Big, parseRangeDouble } from "../resp/bytes.ts";
 import type { Client } from "../server/connection.ts";
+import { serveOrBlock } from "../server/blocking.ts";
 import { SetValue } from "../store/set.ts";
 import { type LexRange, type ScoreRange, SortedSet, type ZEntry } from "../store/sorted-set.ts";
-import { ArgCursor, parseIntArg, parseRangeArg } from "./args.ts";
+import { ArgCursor, parseIntArg, parseRangeArg, parseTimeout } from "./args.ts";
 import { type CommandFlag, type FullKeySpec, command } from "./command.ts";
 import { scanGeneric } from "./generic.ts";
 import { clampRange, parseMpopArgs } from "./list.ts";
@@ -467,6 +468,70 @@ export const zmpopCommand = command({
     // parseMpopArgs answers "true" for the first word, which is MIN here.
     const { keys, head, count } = parseMpopArgs(argv, 1, (arg) => !parseMinMax(arg));
     zpopGeneric(c, keys, !head, count, true, true);
+  },
+});
+
+/**
+ * BZPOPMIN and BZPOPMAX: the first non-empty sorted set among the keys gives [key, member,
+ * score]; replicas see ZPOPMIN or ZPOPMAX of that key.
+ */
+function blockingZpop(c: Client, argv: Argv, max: boolean): void {
+  const timeout = parseTimeout(argv.bytes(argv.length - 1));
+  const keys = argv.strs(1, argv.length - 1);
+  serveOrBlock(c, keys, timeout, () => {
+    for (const key of keys) {
+      const zset = c.db.writeAs(key, SortedSet);
+      if (zset === undefined) continue;
+      const node = zset.at(max ? zset.size - 1 : 0);
+      zset.delete(node.member);
+      c.db.removed(key);
+      c.reply.array(3);
+      c.reply.bulkString(key);
+      c.reply.bulkString(node.member);
+      c.reply.double(node.score);
+      c.propagateAs([max ? "ZPOPMAX" : "ZPOPMIN", key]);
+      return true;
+    }
+    return false;
+  });
+}
+
+const blockingPopSpec = {
+  arity: -3, flags: ["write", "noscript", "blocking", "fast"] as CommandFlag[], keys: { first: 1, last: -2, step: 1, flags: ["RW", "access", "delete"] },
+  categories: ["sortedset"], complexity: "O(log(N)) with N being the number of elements in the sorted set.",
+};
+
+export const bzpopminCommand = command({
+  ...blockingPopSpec, name: "bzpopmin", since: "5.0.0",
+  summary: "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
+  handler: (c, argv) => blockingZpop(c, argv, false),
+});
+
+export const bzpopmaxCommand = command({
+  ...blockingPopSpec, name: "bzpopmax", since: "5.0.0",
+  summary: "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
+  handler: (c, argv) => blockingZpop(c, argv, true),
+});
+
+export const bzmpopCommand = command({
+  name: "bzmpop", arity: -5, flags: ["write", "blocking"],
+  keySpecs: [{ flags: ["RW", "access", "delete"], begin: { index: 2 }, find: { keynumidx: 0, firstkey: 1, keystep: 1 } }], categories: ["sortedset"],
+  summary: "Remove and return members with scores in a sorted set or block until one is available", since: "7.0.0",
+  complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
+  handler(c, argv) {
+    const timeout = parseTimeout(argv.bytes(1));
+    const { keys, head, count } = parseMpopArgs(argv, 2, (arg) => !parseMinMax(arg));
+    serveOrBlock(c, keys, timeout, () => {
+      for (const key of keys) {
+        const zset = c.db.writeAs(key, SortedSet);
+        if (zset === undefined) continue;
+        const n = Math.min(count, zset.size);
+        zpopGeneric(c, [key], !head, count, true, true);
+        c.propagateAs(["ZMPOP", "1", key, head ? "MIN" : "MAX", "COUNT", String(n)]);
+        return true;
+      }
+      return false;
+    });
   },
 });
 

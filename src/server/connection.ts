@@ -14,6 +14,7 @@ import { updateClock } from "../clock.ts";
 import type { Command } from "../commands/command.ts";
 import { processCommand, settleCommandTime } from "./dispatch.ts";
 import type { ReplicaInfo } from "../replication/master.ts";
+import type { BlockedOnKeys } from "./blocking.ts";
 import type { Server } from "./server.ts";
 
 /** What a Client needs of its socket: a listener's socket, or a replica's link to its master. */
@@ -111,9 +112,12 @@ export class Client {
     this.parser.authRequired = !yes;
   }
 
+  /** Set while a blocked command is retried on behalf of this client (server/blocking.ts). */
+  replyOverride: ReplyWriter | undefined;
+
   /** The shared reply buffer; its protocol is this client's while its commands run. */
   get reply(): ReplyWriter {
-    return this.server.writer;
+    return this.replyOverride ?? this.server.writer;
   }
 
   /** Bytes waiting for the socket to drain (CLIENT LIST's omem). */
@@ -264,14 +268,22 @@ export class Client {
     this.blocked = true;
   }
 
-  /** Send the blocked command's reply, then go on with the requests that waited. */
+  /** The keys this client is blocked on (BLPOP and family). */
+  blockedOnKeys: BlockedOnKeys | undefined;
+
+  /**
+   * Send the blocked command's reply, then go on with the requests that waited. Those run
+   * after the current task (another client's command may be what released this one).
+   */
   unblock(reply: Uint8Array): void {
     if (!this.blocked) return;
-    this.blocked = false;
     this.send(reply);
-    const waiting = this.deferredInput;
-    this.deferredInput = [];
-    for (const chunk of waiting) this.onData(chunk);
+    queueMicrotask(() => {
+      this.blocked = false;
+      const waiting = this.deferredInput;
+      this.deferredInput = [];
+      for (const chunk of waiting) this.onData(chunk);
+    });
   }
 
   /** Resolves once the output that waited for the socket has gone (or the socket closed). */
@@ -322,6 +334,7 @@ export class Client {
     this.server.clients.delete(this.id);
     if (this.watching.length > 0) this.unwatchAll();
     if (this.subscribed) this.server.pubsub.unsubscribeAll(this);
+    if (this.blockedOnKeys !== undefined) this.server.blocking.forget(this.blockedOnKeys);
     if (this.replica !== undefined) this.server.replication.removeReplica(this);
   }
 }

@@ -113,6 +113,8 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   }
   c.propagation = undefined;
   cmd.calls++;
+  // Keys this command pushed to may release blocked clients (after EXEC, not inside it).
+  if (!c.inExec && c.server.blocking.hasReady) c.server.blocking.serveReady();
 }
 
 /** Charge the time since the last settlement to the command that ran in it. */

@@ -13,6 +13,7 @@ import type { RdbOptions } from "../persistence/rdb-writer.ts";
 import { Client } from "./connection.ts";
 import { startCron } from "./cron.ts";
 import { Persistence } from "./persistence.ts";
+import { Blocking } from "./blocking.ts";
 import { PubSub } from "./pubsub.ts";
 import { ReplicationMaster } from "../replication/master.ts";
 import { ReplicaLink } from "../replication/replica.ts";
@@ -54,6 +55,7 @@ export class Server {
   readonly persistence = new Persistence(this);
   readonly replication: ReplicationMaster;
   readonly pubsub = new PubSub();
+  readonly blocking = new Blocking(this);
   stats: ServerStats = newStats();
   /** The config file given on the command line, for INFO's config_file. */
   configFile = "";
@@ -69,6 +71,7 @@ export class Server {
     this.config = config;
     this.keyspace = new Keyspace(config.int("databases"));
     this.replication = new ReplicationMaster(this);
+    this.keyspace.onReady = (db, key) => this.blocking.signal(db, key);
     this.log.level = config.get("loglevel") as LogLevel;
     this.log.file = config.get("logfile");
     config.onChange = (name, value) => findParam(name)?.apply?.(this, value);

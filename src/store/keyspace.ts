@@ -11,6 +11,7 @@ import { now } from "../clock.ts";
 import { WRONGTYPE } from "../errors.ts";
 import { isInt64String } from "../resp/bytes.ts";
 import type { Snapshot } from "../persistence/snapshot.ts";
+import type { BlockedOnKeys } from "../server/blocking.ts";
 import { ExpireIndex } from "./expire.ts";
 import { ScanCursors } from "./scan.ts";
 import { HashValue } from "./hash.ts";
@@ -118,6 +119,8 @@ export class Database {
    * key marks its watchers' transactions as failed (Redis's touchWatchedKey).
    */
   watchers = new Map<string, Set<Watcher>>();
+  /** Clients blocked on keys (BLPOP...), first come first served; see server/blocking.ts. */
+  blockedOn = new Map<string, BlockedOnKeys[]>();
 
   constructor(
     readonly id: number,
@@ -137,8 +140,9 @@ export class Database {
     for (let i = 0; i < snapshots.length; i++) snapshots[i]!.beforeWrite(this, key);
   }
 
-  /** A key changed: transactions watching it will fail. */
+  /** A key changed: transactions watching it will fail, and clients blocked on it get a turn. */
   touch(key: string): void {
+    if (this.blockedOn.size > 0 && this.blockedOn.has(key)) this.keyspace.onReady?.(this, key);
     if (this.watchers.size === 0) return;
     const watching = this.watchers.get(key);
     if (watching !== undefined) for (const w of watching) w.dirtyCas = true;
@@ -413,6 +417,8 @@ export class Keyspace {
   /** A replica keeps expired keys until its master deletes them (no active expiry either). */
   replicaMode = false;
   readonly stats: KeyspaceStats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
+  /** Told when a key that clients are blocked on changes (server/blocking.ts). */
+  onReady: ((db: Database, key: string) => void) | undefined;
   /** Told of every key deleted because its TTL passed (replication propagates a DEL). */
   onExpired: ((db: Database, key: string) => void) | undefined;
   /** Snapshots in progress (BGSAVE, replicas' full syncs), which see every change first. */

@@ -324,3 +324,29 @@ describe("pub/sub through real clients", () => {
     }
   });
 });
+
+describe("blocking pops through real clients", () => {
+  test("ioredis BLPOP and node-redis BZPOPMIN wait for a push", async () => {
+    const io = new IORedis({ port: kvis.port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
+    const nr = createClient({ socket: { port: kvis.port, host: "127.0.0.1", reconnectStrategy: false }, RESP: 3 });
+    const pusher = new IORedis({ port: kvis.port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
+    nr.on("error", () => {});
+    try {
+      await io.connect();
+      await nr.connect();
+      await pusher.connect();
+      const popped = io.blpop("jobs", 5);
+      const zpopped = nr.bzPopMin("ranks", 5);
+      expect(await pusher.blpop("nothing", 0.05)).toBeNull();
+      await Bun.sleep(20);
+      await pusher.rpush("jobs", "job-1");
+      await pusher.zadd("ranks", 3, "c", 1, "a");
+      expect(await popped).toEqual(["jobs", "job-1"]);
+      expect((await zpopped) as unknown).toEqual({ key: "ranks", value: "a", score: 1 });
+    } finally {
+      io.disconnect();
+      pusher.disconnect();
+      nr.destroy();
+    }
+  });
+});

@@ -136,6 +136,28 @@ describe("a KVIS master with a real Redis replica", () => {
     }
   }, 60_000);
 
+  test("a pop served to a blocked client reaches the replica as its non-blocking form", async () => {
+    const kvis = await startKvis();
+    const m = await RawClient.connect(kvis.port);
+    const waiter = await RawClient.connect(kvis.port);
+    const redis = await startRedis(["--replicaof", `127.0.0.1 ${kvis.port}`]);
+    const r = await RawClient.connect(redis.port);
+    try {
+      await linkUp(r);
+      waiter.write("*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n");
+      waiter.write("*3\r\n$8\r\nBZPOPMAX\r\n$1\r\nz\r\n$1\r\n0\r\n");
+      await Bun.sleep(50);
+      expect(await m.call("RPUSH", "q", "a", "b")).toBe(":2\r\n");
+      expect(await m.call("ZADD", "z", "1", "x", "2", "y")).toBe(":2\r\n");
+      expect(await waiter.readReplies(2)).toEqual(["*2\r\n$1\r\nq\r\n$1\r\na\r\n", "*3\r\n$1\r\nz\r\n$1\r\ny\r\n$1\r\n2\r\n"]);
+      await converged(m, r);
+      expect(await r.call("LRANGE", "q", "0", "-1")).toBe("*1\r\n$1\r\nb\r\n");
+    } finally {
+      waiter.close();
+      await stopAll([kvis, redis], [m, r]);
+    }
+  });
+
   test("a link killed mid-snapshot ends in a fresh full sync and the same data", async () => {
     const kvis = await startKvis();
     const m = await RawClient.connect(kvis.port);

@@ -1,0 +1,123 @@
+/**
+ * Clients blocked on keys (BLPOP, BLMOVE, BZPOPMIN and the rest of the family). A blocked
+ * client waits in a first-come first-served queue on each of its keys. A command that
+ * changes a key someone waits on marks it ready (Database.signalReady); when that command is
+ * done (or the EXEC around it), the waiters on each ready key get their turn in order: the
+ * waiting command is tried again, writing its reply into a writer of its own, and the first
+ * waiter it serves is released with that reply, its effect replicated as the equivalent
+ * non-blocking command. A timeout releases a waiter with a null reply.
+ */
+import { ReplyError } from "../errors.ts";
+import { ReplyWriter } from "../resp/writer.ts";
+import type { Database } from "../store/keyspace.ts";
+import type { Client } from "./connection.ts";
+import type { Server } from "./server.ts";
+
+export interface BlockedOnKeys {
+  client: Client;
+  db: Database;
+  keys: string[];
+  /** The command again: true (its reply written) when it could be served. */
+  attempt: () => boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+export class Blocking {
+  private ready: Array<[Database, string]> = [];
+
+  constructor(private readonly server: Server) {}
+
+  /** Block `c` on `keys` until `attempt` succeeds or `timeoutMs` passes (0: forever). */
+  block(c: Client, keys: string[], timeoutMs: number, attempt: () => boolean): void {
+    const entry: BlockedOnKeys = { client: c, db: c.db, keys, attempt, timer: undefined };
+    for (const key of new Set(keys)) {
+      let queue = c.db.blockedOn.get(key);
+      if (queue === undefined) c.db.blockedOn.set(key, (queue = []));
+      queue.push(entry);
+    }
+    c.blockedOnKeys = entry;
+    c.block();
+    if (timeoutMs > 0) entry.timer = setTimeout(() => this.release(entry, nullReply(c)), timeoutMs);
+  }
+
+  /** A key with waiters changed (called by the keyspace). */
+  signal(db: Database, key: string): void {
+    this.ready.push([db, key]);
+  }
+
+  get hasReady(): boolean {
+    return this.ready.length > 0;
+  }
+
+  /** Give the waiters on every ready key their turn, first come first served. */
+  serveReady(): void {
+    while (this.ready.length > 0) {
+      const [db, key] = this.ready.shift()!;
+      const queue = db.blockedOn.get(key);
+      if (queue === undefined) continue;
+      for (const entry of [...queue]) {
+        if (!db.dict.has(key)) break;
+        const reply = this.tryServe(entry);
+        if (reply !== undefined) this.release(entry, reply);
+      }
+    }
+  }
+
+  /** Run a waiter's command with its own reply writer; its reply when it was served. */
+  private tryServe(entry: BlockedOnKeys): Uint8Array | undefined {
+    const c = entry.client;
+    const writer = new ReplyWriter();
+    writer.resp = c.resp;
+    c.replyOverride = writer;
+    const selected = c.db;
+    c.db = entry.db;
+    const dirty = this.server.keyspace.dirty;
+    try {
+      if (!entry.attempt()) return undefined;
+      if (this.server.keyspace.dirty !== dirty && c.propagation !== undefined) this.server.replication.propagate(entry.db.id, c.propagation, c);
+      return writer.view().slice();
+    } catch (e) {
+      // The key now holds another type: the waiter keeps waiting, as in Redis.
+      if (e instanceof ReplyError) return undefined;
+      throw e;
+    } finally {
+      c.replyOverride = undefined;
+      c.propagation = undefined;
+      c.db = selected;
+    }
+  }
+
+  /** Leave every queue and send `reply`: the client goes on with what it sent meanwhile. */
+  release(entry: BlockedOnKeys, reply: Uint8Array): void {
+    this.forget(entry);
+    entry.client.unblock(reply);
+  }
+
+  /** Drop a waiter without a reply (its connection closed). */
+  forget(entry: BlockedOnKeys): void {
+    clearTimeout(entry.timer);
+    if (entry.client.blockedOnKeys === entry) entry.client.blockedOnKeys = undefined;
+    for (const key of new Set(entry.keys)) {
+      const queue = entry.db.blockedOn.get(key);
+      if (queue === undefined) continue;
+      const i = queue.indexOf(entry);
+      if (i >= 0) queue.splice(i, 1);
+      if (queue.length === 0) entry.db.blockedOn.delete(key);
+    }
+  }
+}
+
+/** What a timed-out blocking command answers: a null array (`*-1`, or `_` in RESP3). */
+export function nullReply(c: Client): Uint8Array {
+  return Buffer.from(c.resp === 3 ? "_\r\n" : "*-1\r\n", "latin1");
+}
+
+/**
+ * A blocking command: served at once when `attempt` can be, else (outside a transaction,
+ * where it answers null at once) the client waits on `keys`.
+ */
+export function serveOrBlock(c: Client, keys: string[], timeoutMs: number, attempt: () => boolean): void {
+  if (attempt()) return;
+  if (c.inExec) return c.reply.nullArray();
+  c.server.blocking.block(c, keys, timeoutMs, attempt);
+}

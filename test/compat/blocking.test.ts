@@ -1,0 +1,99 @@
+import { beforeEach, describe, expect, test } from "bun:test";
+import type { RawClient } from "../helpers/resp.ts";
+import { usePair } from "./harness.ts";
+
+const pair = usePair();
+beforeEach(async () => {
+  await pair().same("FLUSHALL");
+});
+
+/**
+ * Several connections to each server play the same script: [connection index, raw bytes].
+ * After every step, what each connection has received must match between the servers,
+ * except after a step marked with a leading "~" (HELLO: its reply carries the client id).
+ */
+async function sameScene(connections: number, steps: Array<[number, string]>): Promise<void> {
+  const p = pair();
+  const clients: Array<[RawClient, RawClient]> = [];
+  for (let i = 0; i < connections; i++) clients.push(await p.connectBoth());
+  try {
+    for (const [who, step] of steps) {
+      const [k, r] = clients[who]!;
+      const compare = !step.startsWith("~");
+      const bytes = compare ? step : step.slice(1);
+      k.write(bytes);
+      r.write(bytes);
+      // Redis checks timeouts of blocked clients on its cron (hz 10): give a timeout time.
+      await Bun.sleep(bytes.includes("0.01") ? 300 : 40);
+      for (const [i, [kc, rc]] of clients.entries()) {
+        const out = { step: bytes, connection: i };
+        const [a, b] = [kc.takeAll(), rc.takeAll()];
+        if (compare) expect({ ...out, got: a }).toEqual({ ...out, got: b });
+      }
+    }
+  } finally {
+    for (const [k, r] of clients) {
+      k.close();
+      r.close();
+    }
+  }
+}
+
+describe("blocking pops", () => {
+  test("an immediate answer, argument errors, timeouts, and null inside MULTI", async () => {
+    await sameScene(1, [
+      [0, "RPUSH l a b\r\n"], [0, "BLPOP none l 0\r\n"], [0, "BRPOP l 0\r\n"], [0, "BLPOP nx abc\r\n"], [0, "BLPOP nx -1\r\n"],
+      [0, "BLPOP nx 1e400\r\n"], [0, "BLPOP nx 0.01\r\n"], [0, "BZPOPMIN nz 0.01\r\n"], [0, "BLMOVE nx d LEFT RIGHT 0.01\r\n"],
+      [0, "BLMPOP 0.01 1 nx LEFT\r\n"], [0, "BZMPOP 0.01 1 nz MIN\r\n"], [0, "MULTI\r\nBLPOP nx 0\r\nEXEC\r\n"], [0, "SET s x\r\nBLPOP s 0\r\n"],
+    ]);
+  });
+
+  test("a push wakes the first waiter, first come first served, and the pipeline behind it waits", async () => {
+    await sameScene(3, [
+      [0, "BLPOP q1 q2 0\r\nPING\r\n"], [1, "BLPOP q2 0\r\n"], [2, "RPUSH q2 a b c\r\n"], [2, "LRANGE q2 0 -1\r\n"],
+    ]);
+  });
+
+  test("BLMOVE, BRPOPLPUSH and BLMPOP wake on a push and move or pop as their non-blocking forms", async () => {
+    await sameScene(3, [
+      [0, "BLMOVE src dst LEFT RIGHT 0\r\n"], [1, "BRPOPLPUSH src2 dst 0\r\n"], [2, "LPUSH src v1\r\n"], [2, "RPUSH src2 v2 v3\r\n"],
+      [2, "LRANGE dst 0 -1\r\n"], [0, "BLMPOP 0 2 m1 m2 RIGHT COUNT 2\r\n"], [2, "RPUSH m2 x y z\r\n"], [2, "LRANGE m2 0 -1\r\n"],
+    ]);
+  });
+
+  test("BZPOPMIN, BZPOPMAX and BZMPOP in RESP2 and RESP3", async () => {
+    await sameScene(2, [
+      [0, "BZPOPMIN z 0\r\n"], [1, "ZADD z 2 b 1 a 3 c\r\n"], [0, "BZPOPMAX z 0\r\n"], [0, "BZMPOP 0 1 z MIN COUNT 5\r\n"],
+      [0, "~HELLO 3\r\n"], [0, "BZPOPMIN z2 0\r\n"], [1, "ZADD z2 1.5 m\r\n"], [0, "BZMPOP 0 1 z3 MAX\r\n"], [1, "ZADD z3 7 q\r\n"],
+    ]);
+  });
+
+  test("a push inside MULTI wakes the waiter after EXEC; a key of another type keeps it waiting", async () => {
+    await sameScene(2, [
+      [0, "BLPOP m 0\r\n"], [1, "MULTI\r\nRPUSH m x\r\nRPUSH m y\r\nLLEN m\r\nEXEC\r\n"], [1, "LLEN m\r\n"],
+      [0, "BLPOP w 0\r\n"], [1, "SET w str\r\n"], [1, "DEL w\r\n"], [1, "RPUSH w z\r\n"],
+    ]);
+  });
+
+  test("CLIENT UNBLOCK releases a waiter with a timeout or an error", async () => {
+    const p = pair();
+    const [k, r] = await p.connectBoth();
+    const ids = [Number((await k.call("CLIENT", "ID")).slice(1, -2)), Number((await r.call("CLIENT", "ID")).slice(1, -2))];
+    try {
+      for (const reason of ["TIMEOUT", "ERROR"]) {
+        k.write("BLPOP nothing 0\r\n");
+        r.write("BLPOP nothing 0\r\n");
+        await Bun.sleep(30);
+        expect(await p.kvis.call("CLIENT", "UNBLOCK", String(ids[0]), reason)).toBe(await p.redis.call("CLIENT", "UNBLOCK", String(ids[1]), reason));
+        await Bun.sleep(30);
+        expect(k.takeAll()).toBe(r.takeAll());
+      }
+      await p.same("CLIENT", "UNBLOCK", String(ids[0]), "MAYBE");
+      await p.same("CLIENT", "UNBLOCK", "abc");
+      await p.same("CLIENT", "UNBLOCK", "999999");
+    } finally {
+      k.close();
+      r.close();
+    }
+  });
+});
