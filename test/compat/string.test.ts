@@ -281,7 +281,7 @@ describe("MGET, MSET, MSETNX, SETNX, SETEX, PSETEX, GETSET, GETDEL, GETEX", () =
       GETEX k PERSIST
       TTL k
       GETEX k PX 100000
-      PTTL k
+      TTL k
       GETEX k EXAT 1
       EXISTS k
       GETEX missing EX 10
