@@ -6,6 +6,7 @@
  */
 import { resolve } from "node:path";
 import { parseIntStrict } from "./resp/bytes.ts";
+import { formatNotifyFlags, parseNotifyFlags } from "./server/notify.ts";
 import type { Server } from "./server/server.ts";
 
 export type ParamType = "int" | "string" | "bool" | "enum" | "memory";
@@ -60,6 +61,13 @@ export const PARAMS: readonly Param[] = [
   },
   { name: "repl-ping-replica-period", type: "int", default: "10", min: 1, max: 2147483647, mutable: true, description: "Seconds between PINGs a master sends its replicas" },
   { name: "repl-diskless-sync", type: "bool", default: "yes", mutable: true, description: "Stream full syncs to replicas that can take it (else the $<len> form)" },
+  {
+    name: "notify-keyspace-events", type: "string", default: "", mutable: true,
+    description: "Keyspace event classes to publish (Redis's letters: K E g $ l s h z x e t m d n A)",
+    check: (v) => (parseNotifyFlags(v) === undefined ? "Invalid event class character. Use 'Ag$lshzxeKEtmdn'." : undefined),
+    merge: (_current, given) => formatNotifyFlags(parseNotifyFlags(given)!),
+    apply: (server, value) => (server.notifier.flags = parseNotifyFlags(value)!),
+  },
   { name: "replica-serve-stale-data", type: "bool", default: "yes", mutable: true, description: "Answer clients while the link to the master is down" },
   {
     name: "client-output-buffer-limit", type: "string", default: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", mutable: true,

@@ -12,6 +12,7 @@ import { bytesToString, lowerAscii, parseInt64, parseInt64Big, stringToBytes } f
 import type { Client } from "../server/connection.ts";
 
 import { isStringValue, stringOf } from "../store/keyspace.ts";
+import { NotifyClass } from "../server/notify.ts";
 import { command } from "./command.ts";
 
 /** A bit offset argument; `#N` (BITFIELD only) counts in units of the field's width. */
@@ -55,7 +56,7 @@ function getBit(bytes: Uint8Array, offset: number): number {
 }
 
 export const setbitCommand = command({
-  name: "setbit", arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["bitmap"],
+  name: "setbit", notify: [NotifyClass.String, "setbit"], arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["bitmap"],
   summary: "Sets or clears the bit at offset in the string value stored at key", since: "2.2.0",
   handler(c, argv) {
     const offset = parseBitOffset(c, argv.bytes(2));

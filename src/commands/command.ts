@@ -5,6 +5,7 @@
  * lists of their own. Named `command` rather than `defineCommand`, which citty exports.
  */
 import type { Argv } from "../resp/argv.ts";
+import type { NotifyClass } from "../server/notify.ts";
 import type { Client } from "../server/connection.ts";
 
 export type CommandFlag =
@@ -93,6 +94,12 @@ export interface CommandSpec {
   complexity?: string;
   handler?: Handler;
   subcommands?: Command[];
+  /**
+   * The keyspace event a write announces for its first key when it changed something
+   * (notify-keyspace-events); commands with several or conditional events announce them in
+   * their handler instead.
+   */
+  notify?: [NotifyClass, string];
 }
 
 export class Command {
@@ -106,6 +113,7 @@ export class Command {
   readonly movableKeys: boolean;
   readonly categories: readonly string[];
   readonly tips: readonly string[];
+  readonly notify: [NotifyClass, string] | undefined;
   readonly summary: string;
   readonly since: string;
   readonly complexity: string;
@@ -133,6 +141,7 @@ export class Command {
     this.since = spec.since;
     this.complexity = spec.complexity ?? "O(1)";
     this.handler = spec.handler;
+    this.notify = spec.notify;
     if (spec.subcommands) {
       const subs = new Map<string, Command>();
       for (const sub of spec.subcommands) subs.set(sub.name.slice(sub.name.indexOf("|") + 1), sub);

@@ -23,6 +23,7 @@ import { dumpPayload } from "../persistence/rdb-writer.ts";
 import { ArgCursor, parseIntArg } from "./args.ts";
 import { type CommandFlag, type FullKeySpec, command } from "./command.ts";
 import type { Client } from "../server/connection.ts";
+import { NotifyClass } from "../server/notify.ts";
 
 const INT64_MAX = 9223372036854775807;
 const INT64_MIN = -9223372036854775808;
@@ -32,7 +33,10 @@ function delGeneric(c: Client, argv: Argv): void {
   for (let i = 1; i < argv.length; i++) {
     const key = argv.str(i);
     c.db.expireIfNeeded(key);
-    if (c.db.delete(key)) deleted++;
+    if (c.db.delete(key)) {
+      deleted++;
+      c.notify(NotifyClass.Generic, "del", key);
+    }
   }
   c.reply.integer(deleted);
 }
@@ -140,9 +144,11 @@ function expireGeneric(c: Client, argv: Argv, basetime: number, unitMs: 1 | 1000
   if (when <= now()) {
     db.delete(key);
     c.propagateAs(["DEL", key]);
+    c.notify(NotifyClass.Generic, "del", key);
   } else {
     db.setExpire(key, when);
     c.propagateAs(["PEXPIREAT", key, String(when)]);
+    c.notify(NotifyClass.Generic, "expire", key);
   }
   c.reply.integer(1);
 }
@@ -226,7 +232,7 @@ export const pexpiretimeCommand = command({
 });
 
 export const persistCommand = command({
-  name: "persist", arity: 2, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["keyspace"],
+  name: "persist", notify: [NotifyClass.Generic, "persist"], arity: 2, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["keyspace"],
   summary: "Remove the expiration from a key", since: "2.2.0",
   handler(c, argv) {
     const key = argv.str(1);
@@ -251,6 +257,8 @@ function renameGeneric(c: Client, argv: Argv, nx: boolean): void {
   if (raw) db.rawStrings.add(to);
   if (when !== -1) db.setExpire(to, when);
   db.delete(from);
+  c.notify(NotifyClass.Generic, "rename_from", from);
+  c.notify(NotifyClass.Generic, "rename_to", to);
   if (nx) c.reply.integer(1);
   else c.reply.ok();
 }

@@ -12,6 +12,7 @@ import { parseLongDouble } from "../resp/long-double.ts";
 import type { Client } from "../server/connection.ts";
 import { HashValue } from "../store/hash.ts";
 
+import { NotifyClass } from "../server/notify.ts";
 import { command } from "./command.ts";
 import { scanGeneric } from "./generic.ts";
 import { incrByFloat } from "./string.ts";
@@ -33,14 +34,14 @@ function hsetGeneric(c: Client, argv: Argv): number {
 }
 
 export const hsetCommand = command({
-  name: "hset", arity: -4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"],
+  name: "hset", notify: [NotifyClass.Hash, "hset"], arity: -4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"],
   summary: "Set the string value of a hash field", since: "2.0.0",
   complexity: "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.",
   handler: (c, argv) => c.reply.integer(hsetGeneric(c, argv)),
 });
 
 export const hmsetCommand = command({
-  name: "hmset", arity: -4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"],
+  name: "hmset", notify: [NotifyClass.Hash, "hset"], arity: -4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"],
   summary: "Set multiple hash fields to multiple values", since: "2.0.0", complexity: "O(N) where N is the number of fields being set.",
   handler(c, argv) {
     hsetGeneric(c, argv);
@@ -49,7 +50,7 @@ export const hmsetCommand = command({
 });
 
 export const hsetnxCommand = command({
-  name: "hsetnx", arity: 4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["hash"],
+  name: "hsetnx", notify: [NotifyClass.Hash, "hset"], arity: 4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["hash"],
   summary: "Set the value of a hash field, only if the field does not exist", since: "2.0.0",
   handler(c, argv) {
     const key = argv.str(1);
@@ -126,7 +127,7 @@ export const hvalsCommand = command({
 });
 
 export const hdelCommand = command({
-  name: "hdel", arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["hash"],
+  name: "hdel", notify: [NotifyClass.Hash, "hdel"], arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["hash"],
   summary: "Delete one or more hash fields", since: "2.0.0", complexity: "O(N) where N is the number of fields to be removed.",
   handler: (c, argv) => c.reply.integer(c.db.removeMembers(argv.str(1), HashValue, argv.strs(2), (h, f) => h.delete(f))),
 });
@@ -152,7 +153,7 @@ export const hstrlenCommand = command({
 });
 
 export const hincrbyCommand = command({
-  name: "hincrby", arity: 4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["hash"],
+  name: "hincrby", notify: [NotifyClass.Hash, "hincrby"], arity: 4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["hash"],
   summary: "Increment the integer value of a hash field by the given number", since: "2.0.0",
   handler(c, argv) {
     argv.int(3);
@@ -172,7 +173,7 @@ export const hincrbyCommand = command({
 });
 
 export const hincrbyfloatCommand = command({
-  name: "hincrbyfloat", arity: 4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["hash"],
+  name: "hincrbyfloat", notify: [NotifyClass.Hash, "hincrbyfloat"], arity: 4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["hash"],
   summary: "Increment the float value of a hash field by the given amount", since: "2.6.0",
   handler(c, argv) {
     const incr = parseLongDouble(argv.str(3));

@@ -10,6 +10,7 @@ import {
   NO_SUCH_KEY, NUMKEYS_POSITIVE, COUNT_POSITIVE, SYNTAX_ERR, WRONGTYPE, wrongArity,
 } from "../errors.ts";
 import type { Client } from "../server/connection.ts";
+import { NotifyClass } from "../server/notify.ts";
 import { serveOrBlock } from "../server/blocking.ts";
 import { ListValue } from "../store/list.ts";
 import { ArgCursor, parseListEnd, parseRangeArg, parseTimeout } from "./args.ts";
@@ -35,22 +36,22 @@ const pushSpec = {
 } satisfies Partial<CommandSpec>;
 
 export const lpushCommand = command({
-  ...pushSpec, name: "lpush", summary: "Prepend one or multiple elements to a list", since: "1.0.0",
+  ...pushSpec, name: "lpush", notify: [NotifyClass.List, "lpush"], summary: "Prepend one or multiple elements to a list", since: "1.0.0",
   handler: (c, argv) => pushGeneric(c, argv, true, false),
 });
 
 export const rpushCommand = command({
-  ...pushSpec, name: "rpush", summary: "Append one or multiple elements to a list", since: "1.0.0",
+  ...pushSpec, name: "rpush", notify: [NotifyClass.List, "rpush"], summary: "Append one or multiple elements to a list", since: "1.0.0",
   handler: (c, argv) => pushGeneric(c, argv, false, false),
 });
 
 export const lpushxCommand = command({
-  ...pushSpec, name: "lpushx", summary: "Prepend an element to a list, only if the list exists", since: "2.2.0",
+  ...pushSpec, name: "lpushx", notify: [NotifyClass.List, "lpush"], summary: "Prepend an element to a list, only if the list exists", since: "2.2.0",
   handler: (c, argv) => pushGeneric(c, argv, true, true),
 });
 
 export const rpushxCommand = command({
-  ...pushSpec, name: "rpushx", summary: "Append an element to a list, only if the list exists", since: "2.2.0",
+  ...pushSpec, name: "rpushx", notify: [NotifyClass.List, "rpush"], summary: "Append an element to a list, only if the list exists", since: "2.2.0",
   handler: (c, argv) => pushGeneric(c, argv, false, true),
 });
 
@@ -83,12 +84,12 @@ const popSpec = {
 } satisfies Partial<CommandSpec>;
 
 export const lpopCommand = command({
-  ...popSpec, name: "lpop", summary: "Remove and get the first elements in a list", since: "1.0.0",
+  ...popSpec, name: "lpop", notify: [NotifyClass.List, "lpop"], summary: "Remove and get the first elements in a list", since: "1.0.0",
   handler: (c, argv) => popGeneric(c, argv, true),
 });
 
 export const rpopCommand = command({
-  ...popSpec, name: "rpop", summary: "Remove and get the last elements in a list", since: "1.0.0",
+  ...popSpec, name: "rpop", notify: [NotifyClass.List, "rpop"], summary: "Remove and get the last elements in a list", since: "1.0.0",
   handler: (c, argv) => popGeneric(c, argv, false),
 });
 
@@ -148,7 +149,7 @@ export const lindexCommand = command({
 });
 
 export const lsetCommand = command({
-  name: "lset", arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1 }, categories: ["list"],
+  name: "lset", notify: [NotifyClass.List, "lset"], arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1 }, categories: ["list"],
   summary: "Set the value of an element in a list by its index", since: "1.0.0",
   complexity: "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).",
   handler(c, argv) {
@@ -164,7 +165,7 @@ export const lsetCommand = command({
 });
 
 export const linsertCommand = command({
-  name: "linsert", arity: 5, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["list"],
+  name: "linsert", notify: [NotifyClass.List, "linsert"], arity: 5, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["list"],
   summary: "Insert an element before or after another element in a list", since: "2.2.0",
   complexity: "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).",
   handler(c, argv) {
@@ -185,7 +186,7 @@ export const linsertCommand = command({
 });
 
 export const lremCommand = command({
-  name: "lrem", arity: 4, flags: ["write"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["list"],
+  name: "lrem", notify: [NotifyClass.List, "lrem"], arity: 4, flags: ["write"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["list"],
   summary: "Remove elements from a list", since: "1.0.0", complexity: "O(N+M) where N is the length of the list and M is the number of elements removed.",
   handler(c, argv) {
     const count = argv.int(2);
@@ -209,7 +210,7 @@ export const lremCommand = command({
 });
 
 export const ltrimCommand = command({
-  name: "ltrim", arity: 4, flags: ["write"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["list"],
+  name: "ltrim", notify: [NotifyClass.List, "ltrim"], arity: 4, flags: ["write"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["list"],
   summary: "Trim a list to the specified range", since: "1.0.0", complexity: "O(N) where N is the number of elements to be removed by the operation.",
   handler(c, argv) {
     const start = argv.int(2);

@@ -14,6 +14,7 @@ import {
 } from "../errors.ts";
 import { bytesToString, formatDouble, lowerAscii, parseDouble, parseInt64Big, parseRangeDouble } from "../resp/bytes.ts";
 import type { Client } from "../server/connection.ts";
+import { NotifyClass } from "../server/notify.ts";
 import { serveOrBlock } from "../server/blocking.ts";
 import { SetValue } from "../store/set.ts";
 import { type LexRange, type ScoreRange, SortedSet, type ZEntry } from "../store/sorted-set.ts";
@@ -128,6 +129,7 @@ function zaddGeneric(c: Client, argv: Argv, flags: ZaddFlag): void {
     }
   }
   c.db.modified(key, added + updated);
+  if (added + updated > 0) c.notify(NotifyClass.Zset, incr ? "zincr" : "zadd", key);
   if (incr) {
     if (processed > 0) c.reply.double(score);
     else c.reply.null();
@@ -150,7 +152,7 @@ export const zincrbyCommand = command({
 });
 
 export const zremCommand = command({
-  name: "zrem", arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["sortedset"],
+  name: "zrem", notify: [NotifyClass.Zset, "zrem"], arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["sortedset"],
   summary: "Remove one or more members from a sorted set", since: "1.2.0",
   complexity: "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.",
   handler: (c, argv) => c.reply.integer(c.db.removeMembers(argv.str(1), SortedSet, argv.strs(2), (z, m) => z.delete(m))),
@@ -442,12 +444,12 @@ const popSpec = {
 };
 
 export const zpopminCommand = command({
-  ...popSpec, name: "zpopmin", summary: "Remove and return members with the lowest scores in a sorted set", since: "5.0.0",
+  ...popSpec, name: "zpopmin", notify: [NotifyClass.Zset, "zpopmin"], summary: "Remove and return members with the lowest scores in a sorted set", since: "5.0.0",
   handler: (c, argv) => zpopMinMax(c, argv, false),
 });
 
 export const zpopmaxCommand = command({
-  ...popSpec, name: "zpopmax", summary: "Remove and return members with the highest scores in a sorted set", since: "5.0.0",
+  ...popSpec, name: "zpopmax", notify: [NotifyClass.Zset, "zpopmax"], summary: "Remove and return members with the highest scores in a sorted set", since: "5.0.0",
   handler: (c, argv) => zpopMinMax(c, argv, true),
 });
 

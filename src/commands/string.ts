@@ -15,6 +15,7 @@ import { bytesToString } from "../resp/bytes.ts";
 import { addLongDouble, formatLongDouble, isInfinite, parseLongDouble } from "../resp/long-double.ts";
 import type { Client } from "../server/connection.ts";
 import { ArgCursor, parseIntArg } from "./args.ts";
+import { NotifyClass } from "../server/notify.ts";
 import { command } from "./command.ts";
 import { absoluteDeadline } from "./generic.ts";
 import { isStringValue, stringOf, toStringValue } from "../store/keyspace.ts";
@@ -93,8 +94,10 @@ function setGeneric(c: Client, key: string, value: string, flags: SetFlag, when:
   const oldString = old === undefined || !isStringValue(old) ? undefined : stringOf(old);
   if ((flags & SetFlag.NX && old !== undefined) || (flags & SetFlag.XX && old === undefined)) return [false, oldString];
   db.setKey(key, toStringValue(value), (flags & SetFlag.KEEPTTL) !== 0);
+  c.notify(NotifyClass.String, "set", key);
   if (when !== -1) {
     db.setExpire(key, when);
+    c.notify(NotifyClass.Generic, "expire", key);
     // Replicas get the deadline as an absolute time, as Redis 7 propagates it.
     c.propagateAs(["SET", key, value, "PXAT", String(when)]);
   }
@@ -110,7 +113,9 @@ export const setCommand = command({
       // A plain SET needs neither option parsing nor the old value: the commonest write
       // skips both, and the lookup, unless an expired key could be met (whose removal
       // Redis counts in expired_keys).
-      c.db.setKey(argv.str(1), toStringValue(argv.str(2)));
+      const key = argv.str(1);
+      c.db.setKey(key, toStringValue(argv.str(2)));
+      c.notify(NotifyClass.String, "set", key);
       return c.reply.ok();
     }
     const [flags, when] = parseExtendedStringArgs(c, argv, 3, true);
@@ -169,6 +174,7 @@ export const getdelCommand = command({
     if (value === undefined) return c.reply.null();
     c.reply.bulkString(value);
     c.db.delete(key);
+    c.notify(NotifyClass.Generic, "del", key);
   },
 });
 
@@ -187,12 +193,14 @@ export const getexCommand = command({
     if (when !== -1 && when <= now()) {
       c.db.delete(key);
       c.propagateAs(["DEL", key]);
+      c.notify(NotifyClass.Generic, "del", key);
     } else if (when !== -1) {
       c.db.setExpire(key, when);
       c.propagateAs(["PEXPIREAT", key, String(when)]);
-    } else if (flags & SetFlag.PERSIST) {
-      c.db.removeExpire(key);
+      c.notify(NotifyClass.Generic, "expire", key);
+    } else if (flags & SetFlag.PERSIST && c.db.removeExpire(key)) {
       c.propagateAs(["PERSIST", key]);
+      c.notify(NotifyClass.Generic, "persist", key);
     }
   },
 });
@@ -219,7 +227,11 @@ function msetGeneric(c: Client, argv: Argv, nx: boolean): void {
       if (c.db.exists(argv.str(i))) return c.reply.integer(0);
     }
   }
-  for (let i = 1; i < argv.length; i += 2) c.db.setKey(argv.str(i), toStringValue(argv.str(i + 1)));
+  for (let i = 1; i < argv.length; i += 2) {
+    const key = argv.str(i);
+    c.db.setKey(key, toStringValue(argv.str(i + 1)));
+    c.notify(NotifyClass.String, "set", key);
+  }
   if (nx) c.reply.integer(1);
   else c.reply.ok();
 }
@@ -244,7 +256,7 @@ function checkStringLength(c: Client, size: number): void {
 }
 
 export const appendCommand = command({
-  name: "append", arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["string"],
+  name: "append", notify: [NotifyClass.String, "append"], arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["string"],
   summary: "Append a value to a key", since: "2.0.0",
   complexity: "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.",
   handler(c, argv) {
@@ -316,25 +328,25 @@ function incrementArg(arg: Uint8Array): number | bigint {
 }
 
 export const incrCommand = command({
-  name: "incr", arity: 2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
+  name: "incr", notify: [NotifyClass.String, "incrby"], arity: 2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
   summary: "Increment the integer value of a key by one", since: "1.0.0",
   handler: (c, argv) => incrDecrGeneric(c, argv.bytes(1), 1),
 });
 
 export const decrCommand = command({
-  name: "decr", arity: 2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
+  name: "decr", notify: [NotifyClass.String, "incrby"], arity: 2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
   summary: "Decrement the integer value of a key by one", since: "1.0.0",
   handler: (c, argv) => incrDecrGeneric(c, argv.bytes(1), -1),
 });
 
 export const incrbyCommand = command({
-  name: "incrby", arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
+  name: "incrby", notify: [NotifyClass.String, "incrby"], arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
   summary: "Increment the integer value of a key by the given amount", since: "1.0.0",
   handler: (c, argv) => incrDecrGeneric(c, argv.bytes(1), incrementArg(argv.bytes(2))),
 });
 
 export const decrbyCommand = command({
-  name: "decrby", arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
+  name: "decrby", notify: [NotifyClass.String, "incrby"], arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
   summary: "Decrement the integer value of a key by the given number", since: "1.0.0",
   handler(c, argv) {
     const by = incrementArg(argv.bytes(2));
@@ -358,7 +370,7 @@ export function incrByFloat(old: string | undefined, incrArg: Uint8Array): strin
 }
 
 export const incrbyfloatCommand = command({
-  name: "incrbyfloat", arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
+  name: "incrbyfloat", notify: [NotifyClass.String, "incrbyfloat"], arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
   summary: "Increment the float value of a key by the given amount", since: "2.6.0",
   handler(c, argv) {
     const key = argv.str(1);
@@ -400,7 +412,7 @@ export const substrCommand = command({
 });
 
 export const setrangeCommand = command({
-  name: "setrange", arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1 }, categories: ["string"],
+  name: "setrange", notify: [NotifyClass.String, "setrange"], arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1 }, categories: ["string"],
   summary: "Overwrite part of a string at key starting at the specified offset", since: "2.2.0",
   complexity: "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.",
   handler(c, argv) {

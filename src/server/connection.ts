@@ -15,6 +15,7 @@ import type { Command } from "../commands/command.ts";
 import { processCommand, settleCommandTime } from "./dispatch.ts";
 import type { ReplicaInfo } from "../replication/master.ts";
 import type { BlockedOnKeys } from "./blocking.ts";
+import type { NotifyClass } from "./notify.ts";
 import type { Server } from "./server.ts";
 
 /** What a Client needs of its socket: a listener's socket, or a replica's link to its master. */
@@ -256,6 +257,11 @@ export class Client {
   /** In RESP2 a subscribed connection accepts only the pub/sub commands, PING, QUIT and RESET. */
   get subscribed(): boolean {
     return this.channels.size + this.patterns.size + this.shardChannels.size > 0;
+  }
+
+  /** Announce a keyspace event on `key` of the selected database (notify-keyspace-events). */
+  notify(cls: NotifyClass, event: string, key: string): void {
+    if (this.server.notifier.flags !== 0) this.server.notifier.emit(cls, event, key, this.db.id);
   }
 
   /** Replicate this command as `commands` instead of as it was sent. */

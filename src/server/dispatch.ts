@@ -87,14 +87,22 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   c.lastCommand = cmd.name;
   c.server.stats.totalCommands++;
   const mark = c.reply.length;
-  const keyspace = c.server.keyspace;
+  const server = c.server;
+  const keyspace = server.keyspace;
   const dirty = keyspace.dirty;
+  const outer = server.executing;
+  server.executing = c;
   try {
     cmd.handler!(c, argv);
-    // A write that changed something goes to the replicas (as its handler rewrote it, if
-    // it did). On a replica the master's stream is passed on instead.
-    if (keyspace.dirty !== dirty && (cmd.flagBits & F_WRITE) !== 0 && c.server.replication.active && c.masterLink === undefined) {
-      c.server.replication.propagate(c.db.id, c.propagation ?? [argv.views(0)], c);
+    if (keyspace.dirty !== dirty && (cmd.flagBits & F_WRITE) !== 0) {
+      // The write's keyspace event, then the del of any aggregate it emptied.
+      if (server.notifier.flags !== 0) {
+        if (cmd.notify !== undefined) server.notifier.emit(cmd.notify[0], cmd.notify[1], argv.str(1), c.db.id);
+        server.notifier.flushDeleted();
+      }
+      // A write that changed something goes to the replicas (as its handler rewrote it, if
+      // it did). On a replica the master's stream is passed on instead.
+      if (server.replication.active && c.masterLink === undefined) server.replication.propagate(c.db.id, c.propagation ?? [argv.views(0)], c);
     }
   } catch (e) {
     // Whatever the handler wrote before failing is dropped: the client gets one error
@@ -112,6 +120,7 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
     }
   }
   c.propagation = undefined;
+  server.executing = outer;
   cmd.calls++;
   // Keys this command pushed to may release blocked clients (after EXEC, not inside it).
   if (!c.inExec && c.server.blocking.hasReady) c.server.blocking.serveReady();

@@ -14,6 +14,7 @@ import { Client } from "./connection.ts";
 import { startCron } from "./cron.ts";
 import { Persistence } from "./persistence.ts";
 import { Blocking } from "./blocking.ts";
+import { Notifier, parseNotifyFlags } from "./notify.ts";
 import { PubSub } from "./pubsub.ts";
 import { ReplicationMaster } from "../replication/master.ts";
 import { ReplicaLink } from "../replication/replica.ts";
@@ -56,6 +57,9 @@ export class Server {
   readonly replication: ReplicationMaster;
   readonly pubsub = new PubSub();
   readonly blocking = new Blocking(this);
+  readonly notifier = new Notifier(this);
+  /** The client whose command is running (its own notifications go into its reply buffer). */
+  executing: Client | undefined;
   stats: ServerStats = newStats();
   /** The config file given on the command line, for INFO's config_file. */
   configFile = "";
@@ -72,6 +76,7 @@ export class Server {
     this.keyspace = new Keyspace(config.int("databases"));
     this.replication = new ReplicationMaster(this);
     this.keyspace.onReady = (db, key) => this.blocking.signal(db, key);
+    this.notifier.flags = parseNotifyFlags(config.get("notify-keyspace-events")) ?? 0;
     this.log.level = config.get("loglevel") as LogLevel;
     this.log.file = config.get("logfile");
     config.onChange = (name, value) => findParam(name)?.apply?.(this, value);

@@ -247,6 +247,7 @@ export class Database {
     if (existing !== undefined) return existing;
     const value = create();
     this.dict.set(key, value);
+    if (this.keyspace.notifyNew) this.keyspace.notify?.("new", this, key);
     return value;
   }
 
@@ -267,7 +268,10 @@ export class Database {
     this.keyspace.dirty += changes;
     this.touch(key);
     const value = this.dict.get(key);
-    if (value !== undefined && !isStringValue(value) && value.size === 0) this.delete(key);
+    if (value !== undefined && !isStringValue(value) && value.size === 0) {
+      this.delete(key);
+      this.keyspace.notify?.("emptied", this, key);
+    }
   }
 
   /**
@@ -324,6 +328,7 @@ export class Database {
   /** Store a value; the key's TTL is removed unless keepTtl (Redis's setKey). */
   setKey(key: string, value: StoredValue, keepTtl = false): void {
     this.beforeWrite(key);
+    if (this.keyspace.notifyNew && !this.dict.has(key)) this.keyspace.notify?.("new", this, key);
     this.dict.set(key, value);
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
@@ -379,6 +384,7 @@ export class Database {
   private deleteExpired(key: string): void {
     this.beforeWrite(key);
     this.keyspace.onExpired?.(this, key);
+    this.keyspace.notify?.("expired", this, key);
     this.touch(key);
     this.dict.delete(key);
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
@@ -417,6 +423,10 @@ export class Keyspace {
   /** A replica keeps expired keys until its master deletes them (no active expiry either). */
   replicaMode = false;
   readonly stats: KeyspaceStats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
+  /** Told of keys created ("new"), expired, and aggregates emptied by a removal (keyspace events). */
+  notify: ((what: "new" | "expired" | "emptied", db: Database, key: string) => void) | undefined;
+  /** Whether "new" events are wanted: only then does storing a key first ask whether it exists. */
+  notifyNew = false;
   /** Told when a key that clients are blocked on changes (server/blocking.ts). */
   onReady: ((db: Database, key: string) => void) | undefined;
   /** Told of every key deleted because its TTL passed (replication propagates a DEL). */
