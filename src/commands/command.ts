@@ -42,6 +42,8 @@ export const F_LOADING = 4;
 export const F_STALE = 8;
 export const F_DENYOOM = 16;
 export const F_NO_MULTI = 32;
+/** Not shown to MONITOR: administrative commands and those flagged skip-monitor. */
+export const F_HIDDEN_FROM_MONITOR = 64;
 
 const FLAG_BITS: Partial<Record<CommandFlag, number>> = {
   write: F_WRITE,
@@ -50,6 +52,8 @@ const FLAG_BITS: Partial<Record<CommandFlag, number>> = {
   stale: F_STALE,
   denyoom: F_DENYOOM,
   "no-multi": F_NO_MULTI,
+  admin: F_HIDDEN_FROM_MONITOR,
+  "skip-monitor": F_HIDDEN_FROM_MONITOR,
 };
 
 export type Handler = (ctx: Client, argv: Argv) => void;

@@ -290,6 +290,17 @@ export const slaveofCommand = command({
   ...replicaofSpec,
 });
 
+export const monitorCommand = command({
+  name: "monitor", arity: 1, flags: ["admin", "noscript", "loading", "stale"], categories: [],
+  summary: "Listen for all requests received by the server in real time", since: "1.0.0",
+  handler(c) {
+    // A replica's link cannot become a monitor; Redis ignores the request there too.
+    if (c.replica !== undefined) return;
+    c.server.monitors.add(c);
+    c.reply.ok();
+  },
+});
+
 export const psyncCommand = command({
   name: "psync", arity: -3, flags: ["admin", "noscript", "no-async-loading", "no-multi"], categories: [],
   summary: "An internal command used in replication", since: "2.8.0",

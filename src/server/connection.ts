@@ -340,6 +340,7 @@ export class Client {
     this.server.clients.delete(this.id);
     if (this.watching.length > 0) this.unwatchAll();
     if (this.subscribed) this.server.pubsub.unsubscribeAll(this);
+    this.server.monitors.delete(this);
     if (this.blockedOnKeys !== undefined) this.server.blocking.forget(this.blockedOnKeys);
     if (this.replica !== undefined) this.server.replication.removeReplica(this);
   }

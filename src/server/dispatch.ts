@@ -6,7 +6,8 @@
  * replies and keeps the per-command statistics. Handlers never repeat these checks.
  */
 import type { Command } from "../commands/command.ts";
-import { F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
+import { F_HIDDEN_FROM_MONITOR, F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
+import { monitorLine } from "./monitor.ts";
 import { lookupCommand } from "../commands/table.ts";
 import { INTERNAL, MASTERDOWN, NOAUTH, NOT_IN_MULTI, onlyPubsubAllowed, READONLY, ReplyError, unknownCommand, unknownSubcommand, wrongArity } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
@@ -122,6 +123,13 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   c.propagation = undefined;
   server.executing = outer;
   cmd.calls++;
+  if (server.monitors.size > 0 && (cmd.flagBits & F_HIDDEN_FROM_MONITOR) === 0) {
+    const line = monitorLine(c, argv);
+    for (const m of server.monitors) {
+      if (m === c) c.reply.raw(line);
+      else m.send(line);
+    }
+  }
   // Keys this command pushed to may release blocked clients (after EXEC, not inside it).
   if (!c.inExec && c.server.blocking.hasReady) c.server.blocking.serveReady();
 }

@@ -58,6 +58,8 @@ export class Server {
   readonly pubsub = new PubSub();
   readonly blocking = new Blocking(this);
   readonly notifier = new Notifier(this);
+  /** Clients in MONITOR mode. */
+  readonly monitors = new Set<Client>();
   /** The client whose command is running (its own notifications go into its reply buffer). */
   executing: Client | undefined;
   stats: ServerStats = newStats();

@@ -1,0 +1,36 @@
+import { describe, expect, test } from "bun:test";
+import { encodeCommand } from "../helpers/resp.ts";
+import { usePair } from "./harness.ts";
+
+const pair = usePair();
+
+/** Monitor lines with the timestamp and client address (which differ between servers) masked. */
+const masked = (out: string) => out.replace(/^\+\d+\.\d{6} \[(\d+) 127\.0\.0\.1:\d+\]/gm, "+TIME [$1 ADDR]");
+
+describe("MONITOR", () => {
+  test("shows each command after it ran, quoted as Redis quotes it, without admin commands or AUTH's arguments", async () => {
+    const p = pair();
+    const [km, rm] = await p.connectBoth();
+    const [kc, rc] = await p.connectBoth();
+    try {
+      for (const m of [km, rm]) m.write("MONITOR\r\n");
+      await Bun.sleep(30);
+      expect(km.takeAll()).toBe(rm.takeAll());
+      const binary = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i));
+      const traffic = Buffer.concat([
+        Buffer.from("SET a 1\r\nSELECT 3\r\nGET x\r\nCONFIG GET hz\r\nAUTH foo\r\nMULTI\r\nINCR n\r\nEXEC\r\nPING\r\nNOSUCH\r\nGET\r\n", "latin1"),
+        encodeCommand(["SET", "bin", binary]),
+        Buffer.from("SELECT 0\r\nDEL a\r\n", "latin1"),
+      ]);
+      kc.write(traffic);
+      rc.write(traffic);
+      await Bun.sleep(80);
+      expect(kc.takeAll()).toBe(rc.takeAll());
+      const [a, b] = [masked(km.takeAll()), masked(rm.takeAll())];
+      expect(a).toContain('"AUTH" "(redacted)"');
+      expect(a).toBe(b);
+    } finally {
+      for (const c of [km, rm, kc, rc]) c.close();
+    }
+  });
+});
