@@ -195,7 +195,7 @@ export const bitopCommand = command({
     const maxlen = Math.max(...sources.map((s) => s.length));
     const dest = argv.str(2);
     if (maxlen === 0) {
-      c.db.delete(dest);
+      if (c.db.delete(dest)) c.notify(NotifyClass.Generic, "del", dest);
       return c.reply.integer(0);
     }
     const out = new Uint8Array(maxlen);
@@ -211,6 +211,7 @@ export const bitopCommand = command({
       out[j] = byte;
     }
     storeBytes(c, dest, out, false);
+    c.notify(NotifyClass.String, "set", dest);
     c.reply.integer(maxlen);
   },
 });
@@ -322,7 +323,7 @@ function bitfieldGeneric(c: Client, argv: Argv, readOnly: boolean): void {
 }
 
 export const bitfieldCommand = command({
-  name: "bitfield", arity: -2, flags: ["write", "denyoom"],
+  name: "bitfield", notify: [NotifyClass.String, "setbit"], arity: -2, flags: ["write", "denyoom"],
   keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update", "variable_flags"], notes: "This command allows both access and modification of the key" },
   categories: ["bitmap"],
   summary: "Perform arbitrary bitfield integer operations on strings", since: "3.2.0", complexity: "O(1) for each subcommand specified",

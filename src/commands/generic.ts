@@ -324,6 +324,7 @@ export const copyCommand = command({
     dest.setKey(to, duplicate(value));
     if (c.db.rawStrings.has(from)) dest.rawStrings.add(to);
     if (when !== -1) dest.setExpire(to, when);
+    c.server.notifier.emit(NotifyClass.Generic, "copy_to", to, dest.id);
     c.reply.integer(1);
   },
 });
@@ -383,6 +384,7 @@ export const restoreCommand = command({
       c.db.setExpire(key, ttl);
       c.propagateAs(["RESTORE", key, String(ttl), payload, "ABSTTL", "REPLACE"]);
     }
+    c.notify(NotifyClass.Generic, "restore", key);
     c.reply.ok();
   },
 });
@@ -415,6 +417,8 @@ export const moveCommand = command({
     if (c.db.rawStrings.has(key)) dest.rawStrings.add(key);
     if (when !== -1) dest.setExpire(key, when);
     c.db.delete(key);
+    c.notify(NotifyClass.Generic, "move_from", key);
+    c.server.notifier.emit(NotifyClass.Generic, "move_to", key, dest.id);
     c.reply.integer(1);
   },
 });
@@ -704,8 +708,10 @@ function sortGeneric(c: Client, argv: Argv, readOnly: boolean): void {
     }
     return;
   }
-  if (output.length > 0) c.db.setKey(store, ListValue.from(output.map((item) => item ?? "")));
-  else c.db.delete(store);
+  if (output.length > 0) {
+    c.db.setKey(store, ListValue.from(output.map((item) => item ?? "")));
+    c.notify(NotifyClass.List, "sortstore", store);
+  } else if (c.db.delete(store)) c.notify(NotifyClass.Generic, "del", store);
   c.reply.integer(output.length);
 }
 

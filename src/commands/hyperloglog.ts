@@ -6,6 +6,7 @@
 import { INVALID_HLL, NOT_HLL, WRONGTYPE } from "../errors.ts";
 import { bytesToString, stringToBytes } from "../resp/bytes.ts";
 import type { Client } from "../server/connection.ts";
+import { NotifyClass } from "../server/notify.ts";
 import {
   HLL_DENSE, HLL_REGISTERS, cachedCount, createHll, ensureDense, estimate, invalidateCache, isValidHll, patternOf, registersOf,
   setRegister, storeCount,
@@ -30,7 +31,7 @@ function storeHll(c: Client, key: string, bytes: Uint8Array, changes: number): v
 }
 
 export const pfaddCommand = command({
-  name: "pfadd", arity: -2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["hyperloglog"],
+  name: "pfadd", notify: [NotifyClass.String, "pfadd"], arity: -2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["hyperloglog"],
   summary: "Adds the specified elements to the specified HyperLogLog.", since: "2.8.9", complexity: "O(1) to add every element.",
   handler(c, argv) {
     const key = argv.str(1);
@@ -93,7 +94,7 @@ export const pfcountCommand = command({
 });
 
 export const pfmergeCommand = command({
-  name: "pfmerge", arity: -2, flags: ["write", "denyoom"], keys: { first: 1, last: -1, step: 1 },
+  name: "pfmerge", notify: [NotifyClass.String, "pfadd"], arity: -2, flags: ["write", "denyoom"], keys: { first: 1, last: -1, step: 1 },
   keySpecs: [
     { flags: ["RW", "access", "insert"], begin: { index: 1 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
     { flags: ["RO", "access"], begin: { index: 2 }, find: { lastkey: -1, keystep: 1, limit: 0 } },

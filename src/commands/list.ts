@@ -281,6 +281,9 @@ function lmoveGeneric(c: Client, from: string, to: string, fromHead: boolean, to
   else target.pushTail(value);
   c.db.removed(from);
   c.db.modified(to);
+  // Redis announces the push before the pop.
+  c.notify(NotifyClass.List, toHead ? "lpush" : "rpush", to);
+  c.notify(NotifyClass.List, fromHead ? "lpop" : "rpop", from);
   c.reply.bulkString(value);
 }
 
@@ -299,6 +302,7 @@ function blockingPop(c: Client, argv: Argv, head: boolean): void {
       c.reply.bulkString(key);
       c.reply.bulkString(popElements(c, key, list, head, 1)[0]!);
       c.propagateAs([head ? "LPOP" : "RPOP", key]);
+      c.notify(NotifyClass.List, head ? "lpop" : "rpop", key);
       return true;
     }
     return false;
@@ -405,6 +409,7 @@ export const blmpopCommand = command({
         c.reply.bulkString(key);
         c.reply.bulkStrings(popped);
         c.propagateAs(["LMPOP", "1", key, head ? "LEFT" : "RIGHT", "COUNT", String(popped.length)]);
+        c.notify(NotifyClass.List, head ? "lpop" : "rpop", key);
         return true;
       }
       return false;
@@ -424,6 +429,7 @@ export const lmpopCommand = command({
       c.reply.array(2);
       c.reply.bulkString(key);
       c.reply.bulkStrings(popElements(c, key, list, head, count));
+      c.notify(NotifyClass.List, head ? "lpop" : "rpop", key);
       return;
     }
     c.reply.nullArray();

@@ -160,8 +160,12 @@ export const smoveCommand = command({
     if (source === dest) return c.reply.integer(source.has(member) ? 1 : 0);
     if (!source.delete(member)) return c.reply.integer(0);
     c.db.removed(from);
+    c.notify(NotifyClass.Set, "srem", from);
     const target = c.db.writeOrCreate(to, SetValue, () => newSet(member));
-    if (addMember(target, member)) c.db.modified(to);
+    if (addMember(target, member)) {
+      c.db.modified(to);
+      c.notify(NotifyClass.Set, "sadd", to);
+    }
     c.reply.integer(1);
   },
 });
@@ -210,8 +214,10 @@ function unionOrDiff(sets: (SetValue | undefined)[], op: SetOp): SetValue {
 /** Store a computed set at `dest` (deleting it when the result is empty) and reply its size. */
 function storeSet(c: Client, destArg: Uint8Array, result: SetValue): void {
   const dest = bytesToString(destArg);
-  if (result.size > 0) c.db.setKey(dest, result);
-  else c.db.delete(dest);
+  if (result.size > 0) {
+    c.db.setKey(dest, result);
+    c.notify(NotifyClass.Set, c.lastCommand, dest);
+  } else if (c.db.delete(dest)) c.notify(NotifyClass.Generic, "del", dest);
   c.reply.integer(result.size);
 }
 

@@ -319,8 +319,10 @@ function zrangeGeneric(c: Client, argv: Argv, keyAt: number, fixedBy: RangeBy, f
 /** Store a computed sorted set (deleting the key when it is empty) and reply its size. */
 function storeZset(c: Client, destArg: Uint8Array, result: SortedSet): void {
   const dest = bytesToString(destArg);
-  if (result.size > 0) c.db.setKey(dest, result);
-  else c.db.delete(dest);
+  if (result.size > 0) {
+    c.db.setKey(dest, result);
+    c.notify(NotifyClass.Zset, c.lastCommand, dest);
+  } else if (c.db.delete(dest)) c.notify(NotifyClass.Generic, "del", dest);
   c.reply.integer(result.size);
 }
 
@@ -402,15 +404,15 @@ export const zrevrankCommand = command({
  * type is WRONGTYPE), `count` elements from the chosen end. `count` -1 is the plain form.
  * `nested` replies [member, score] pairs; `withKey` prefixes the key (ZMPOP).
  */
-function zpopGeneric(c: Client, keys: string[], max: boolean, count: number, nested: boolean, withKey: boolean): void {
+function zpopGeneric(c: Client, keys: string[], max: boolean, count: number, nested: boolean, withKey: boolean): string | undefined {
   let key = "";
   let zset: SortedSet | undefined;
   for (key of keys) {
     zset = c.db.writeAs(key, SortedSet);
     if (zset !== undefined) break;
   }
-  if (zset === undefined) return withKey ? c.reply.nullArray() : c.reply.array(0);
-  if (count === 0) return c.reply.array(0);
+  if (zset === undefined) return void (withKey ? c.reply.nullArray() : c.reply.array(0));
+  if (count === 0) return void c.reply.array(0);
   const n = Math.min(count === -1 ? 1 : count, zset.size);
   const popped: ZEntry[] = [];
   for (let i = 0; i < n; i++) {
@@ -429,6 +431,7 @@ function zpopGeneric(c: Client, keys: string[], max: boolean, count: number, nes
     c.reply.double(node.score);
   }
   c.db.removed(key, n);
+  return key;
 }
 
 function zpopMinMax(c: Client, argv: Argv, max: boolean): void {
@@ -469,7 +472,8 @@ export const zmpopCommand = command({
   handler(c, argv) {
     // parseMpopArgs answers "true" for the first word, which is MIN here.
     const { keys, head, count } = parseMpopArgs(argv, 1, (arg) => !parseMinMax(arg));
-    zpopGeneric(c, keys, !head, count, true, true);
+    const key = zpopGeneric(c, keys, !head, count, true, true);
+    if (key !== undefined) c.notify(NotifyClass.Zset, head ? "zpopmin" : "zpopmax", key);
   },
 });
 
@@ -492,6 +496,7 @@ function blockingZpop(c: Client, argv: Argv, max: boolean): void {
       c.reply.bulkString(node.member);
       c.reply.double(node.score);
       c.propagateAs([max ? "ZPOPMAX" : "ZPOPMIN", key]);
+      c.notify(NotifyClass.Zset, max ? "zpopmax" : "zpopmin", key);
       return true;
     }
     return false;
@@ -530,6 +535,7 @@ export const bzmpopCommand = command({
         const n = Math.min(count, zset.size);
         zpopGeneric(c, [key], !head, count, true, true);
         c.propagateAs(["ZMPOP", "1", key, head ? "MIN" : "MAX", "COUNT", String(n)]);
+        c.notify(NotifyClass.Zset, head ? "zpopmin" : "zpopmax", key);
         return true;
       }
       return false;
@@ -584,19 +590,19 @@ function zremrangeGeneric(c: Client, argv: Argv, by: RangeBy): void {
 const remrangeSpec = { arity: 4, flags: ["write"] as CommandFlag[], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["sortedset"] };
 
 export const zremrangebyrankCommand = command({
-  ...remrangeSpec, name: "zremrangebyrank", summary: "Remove all members in a sorted set within the given indexes", since: "2.0.0",
+  ...remrangeSpec, name: "zremrangebyrank", notify: [NotifyClass.Zset, "zremrangebyrank"], summary: "Remove all members in a sorted set within the given indexes", since: "2.0.0",
   complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
   handler: (c, argv) => zremrangeGeneric(c, argv, RangeBy.Rank),
 });
 
 export const zremrangebyscoreCommand = command({
-  ...remrangeSpec, name: "zremrangebyscore", summary: "Remove all members in a sorted set within the given scores", since: "1.2.0",
+  ...remrangeSpec, name: "zremrangebyscore", notify: [NotifyClass.Zset, "zremrangebyscore"], summary: "Remove all members in a sorted set within the given scores", since: "1.2.0",
   complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
   handler: (c, argv) => zremrangeGeneric(c, argv, RangeBy.Score),
 });
 
 export const zremrangebylexCommand = command({
-  ...remrangeSpec, name: "zremrangebylex", summary: "Remove all members in a sorted set between the given lexicographical range", since: "2.8.9",
+  ...remrangeSpec, name: "zremrangebylex", notify: [NotifyClass.Zset, "zremrangebylex"], summary: "Remove all members in a sorted set between the given lexicographical range", since: "2.8.9",
   complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
   handler: (c, argv) => zremrangeGeneric(c, argv, RangeBy.Lex),
 });

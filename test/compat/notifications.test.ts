@@ -57,6 +57,19 @@ describe("keyspace notifications", () => {
     ]);
   });
 
+  test("stores, moves, copies, range removals, multi-pops and HyperLogLogs", async () => {
+    await sameEvents("KEA", [
+      s("RPUSH l a b c"), s("SADD s1 a b"), s("SADD s2 b c"), s("ZADD z 1 a 2 b 3 c"), s("SORT l ALPHA STORE sorted"), s("SINTERSTORE si s1 s2"),
+      s("SUNIONSTORE su s1 s2"), s("SDIFFSTORE sd s1 s2"), s("SINTERSTORE empty s1 nosuch"), s("SINTERSTORE si s1 nosuch"), s("ZUNIONSTORE zu 1 z"),
+      s("ZINTERSTORE zi 1 z"), s("ZDIFFSTORE zd 1 z"), s("ZRANGESTORE zr z 0 1"), s("COPY l lcopy"), s("MOVE lcopy 1"), s("LMOVE l l2 LEFT RIGHT"),
+      s("RPOPLPUSH l l2"), s("SMOVE s1 s3 a"), s("ZREMRANGEBYRANK z 0 0"), s("ZREMRANGEBYSCORE z 2 2"), s("ZADD zl 0 a 0 b"),
+      s("ZREMRANGEBYLEX zl - +"), s("LMPOP 1 l2 LEFT"), s("ZADD zz 1 a"), s("ZMPOP 1 zz MAX"), s("SET b1 a"), s("BITOP AND b2 b1"),
+      s("BITFIELD bf SET u8 0 1"), s("PFADD h a"), s("PFMERGE h2 h"), s("SADD single x"), s("SPOP single 1"), s("LPUSH lp x"), s("LTRIM lp 1 0"), s("BITOP AND b2 nosuch"),
+      s("RPUSH bl x y"), s("BLPOP bl 0"), s("BRPOP bl 0"), s("ZADD bz 1 a"), s("BZPOPMIN bz 0"), s("RPUSH bm a"), s("BLMPOP 0 1 bm RIGHT"),
+      s("RPUSH bv a"), s("BLMOVE bv bw RIGHT LEFT 0"),
+    ]);
+  });
+
   test("class filters, keyspace or keyevent only, and new keys", async () => {
     for (const flags of ["Kg", "E$", "Kl", "KEn", "Ex"]) {
       await sameEvents(flags, [s("SET a 1"), s("DEL a"), s("LPUSH l x"), s("LPOP l"), s("SET t v PX 100000"), s("DEL t")]);
