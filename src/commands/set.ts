@@ -104,6 +104,8 @@ export const spopCommand = command({
       const all = set.toArray();
       c.db.delete(key);
       c.propagateAs(["DEL", key]);
+      // Emptied: its del event follows the command's spop, as for any emptied aggregate.
+      c.server.notifier.emptied(key, c.db.id);
       return replySet(c, all);
     }
     const popped = Array.from({ length: count }, () => set.pop());
