@@ -332,9 +332,7 @@ export class ReplicationMaster {
     if (i < 0) return;
     this.waiters.splice(i, 1);
     clearTimeout(w.timer);
-    const count = this.countAcked(w.offset);
-    // Outside any other client's read: the reply is written on its own.
-    setImmediate(() => w.client.unblock(encodeLine(`:${count}`)));
+    w.client.unblock(encodeLine(`:${this.countAcked(w.offset)}`));
   }
 
   /** From the cron: keep replicas' links alive with a PING in the stream. */

@@ -263,12 +263,16 @@ export class ReplyWriter {
   }
 }
 
-/** A command as a RESP request (an array of bulk strings); strings are byte strings. */
-export function encodeRequest(args: ReadonlyArray<string | Uint8Array>): Uint8Array {
+/**
+ * An array of bulk strings on its own, outside any reply buffer: a command as a RESP
+ * request (replication, a replica's handshake), or with `type` ">" a RESP3 push (pub/sub
+ * messages). Strings are byte strings.
+ */
+export function encodeRequest(args: ReadonlyArray<string | Uint8Array>, type: "*" | ">" = "*"): Uint8Array {
   let size = 16;
   for (const a of args) size += a.length + 16;
   const out = Buffer.allocUnsafe(size);
-  let pos = out.write(`*${args.length}\r\n`, 0, "latin1");
+  let pos = out.write(`${type}${args.length}\r\n`, 0, "latin1");
   for (const a of args) {
     pos += out.write(`$${a.length}\r\n`, pos, "latin1");
     if (typeof a === "string") pos += out.write(a, pos, "latin1");

@@ -6,25 +6,13 @@
  * once, subject to client-output-buffer-limit pubsub.
  */
 import { globMatch } from "../resp/bytes.ts";
+import { encodeRequest } from "../resp/writer.ts";
 import type { Client } from "./connection.ts";
 
 export type SubscriptionKind = "channel" | "pattern" | "shard";
 
 function encodeMessage(resp: 2 | 3, parts: ReadonlyArray<string | Uint8Array>): Uint8Array {
-  let size = 16;
-  for (const p of parts) size += p.length + 16;
-  const out = Buffer.allocUnsafe(size);
-  let pos = out.write(`${resp === 3 ? ">" : "*"}${parts.length}\r\n`, 0, "latin1");
-  for (const p of parts) {
-    pos += out.write(`$${p.length}\r\n`, pos, "latin1");
-    if (typeof p === "string") pos += out.write(p, pos, "latin1");
-    else {
-      out.set(p, pos);
-      pos += p.length;
-    }
-    pos += out.write("\r\n", pos, "latin1");
-  }
-  return out.subarray(0, pos);
+  return encodeRequest(parts, resp === 3 ? ">" : "*");
 }
 
 export class PubSub {
