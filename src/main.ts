@@ -89,21 +89,15 @@ async function start(rawArgs: string[]): Promise<void> {
     fatal(`kvis: Can't chdir to '${dir}': ${(e as Error).message}`);
   }
 
-  try {
-    await server.start();
-  } catch (e) {
-    if (e instanceof RdbError) fatal(`kvis: ${e.message}. The file was not modified.`);
-    const code = (e as { code?: string }).code;
-    const addr = `${server.config.get("bind").split(/\s+/)[0]}:${server.config.get("port")}`;
-    if (code === "EADDRINUSE") fatal(`kvis: Could not create server TCP listening socket ${addr}: bind: Address already in use`);
-    fatal(`kvis: Could not start: ${(e as Error).message ?? String(e)}`);
-  }
-
+  // Signals are handled from before the server listens: one that arrives while it starts
+  // (the dump still loading) ends it at once, with nothing to save.
+  let started = false;
   let exiting = false;
   const onSignal = (signal: string) => {
     if (exiting) return;
     exiting = true;
     server.log.warning(`Received ${signal} scheduling shutdown...`);
+    if (!started) process.exit(0);
     // As in Redis, a failed final save keeps the server running rather than losing data.
     if (!server.finalSave()) {
       server.log.warning(`${signal} received but errors trying to shut down the server, check the logs for more information`);
@@ -115,6 +109,17 @@ async function start(rawArgs: string[]): Promise<void> {
   };
   process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("SIGTERM", () => onSignal("SIGTERM"));
+
+  try {
+    await server.start();
+    started = true;
+  } catch (e) {
+    if (e instanceof RdbError) fatal(`kvis: ${e.message}. The file was not modified.`);
+    const code = (e as { code?: string }).code;
+    const addr = `${server.config.get("bind").split(/\s+/)[0]}:${server.config.get("port")}`;
+    if (code === "EADDRINUSE") fatal(`kvis: Could not create server TCP listening socket ${addr}: bind: Address already in use`);
+    fatal(`kvis: Could not start: ${(e as Error).message ?? String(e)}`);
+  }
   server.onShutdown(() => {
     if (!exiting) setTimeout(() => process.exit(0), 0);
   });
