@@ -183,4 +183,5 @@ export const onlyPubsubAllowed = (name: string) =>
   err(`ERR Can't execute '${name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
 export const TIMEOUT_NOT_FLOAT = err("ERR timeout is not a float or out of range");
 export const UNBLOCK_REASON = err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+export const PAUSE_MODE = err("ERR CLIENT PAUSE mode must be WRITE or ALL");
 export const UNBLOCKED = err("UNBLOCKED client unblocked via CLIENT UNBLOCK");

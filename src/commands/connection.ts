@@ -13,6 +13,9 @@ import {
   NOT_INTEGER,
   ReplyError,
   SYNTAX_ERR,
+  PAUSE_MODE,
+  TIMEOUT_NEGATIVE,
+  TIMEOUT_NOT_INTEGER,
   UNBLOCKED,
   UNBLOCK_REASON,
   WRONGPASS,
@@ -176,7 +179,7 @@ export function clientInfoLine(c: Client, nowMs: number): string {
   const age = Math.floor((nowMs - c.createdAt) / 1000);
   const idle = Math.floor((nowMs - c.lastInteraction) / 1000);
   return (
-    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name} age=${age} idle=${idle} flags=${c.masterLink ? "M" : clientType(c) === "replica" ? "S" : "N"} ` +
+    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name} age=${age} idle=${idle} flags=${clientFlags(c)} ` +
     `db=${c.db.id} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 ` +
     `obl=0 oll=0 omem=${c.outputPending} tot-mem=0 events=r cmd=${c.lastCommand} user=default redir=-1 ` +
     `resp=${c.resp} lib-name=${c.libName} lib-ver=${c.libVer}`
@@ -276,6 +279,58 @@ export const clientCommand = command({
       handler: clientKill,
     }),
     command({
+      name: "client|reply", arity: 3, flags: ["noscript", "loading", "stale"], ...clientSpec,
+      summary: "Instruct the server whether to reply to commands", since: "3.2.0",
+      handler(c, argv) {
+        const mode = argv.keyword(2);
+        if (mode === "on") {
+          c.replyMode = "on";
+          c.reply.ok();
+        } else if (mode === "off") c.replyMode = "off";
+        else if (mode === "skip") c.replyMode = c.replyMode === "off" ? "off" : "skip-next";
+        else throw SYNTAX_ERR;
+      },
+    }),
+    command({
+      name: "client|no-evict", arity: 3, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
+      summary: "Set client eviction mode for the current connection", since: "7.0.0",
+      handler(c, argv) {
+        // KVIS does not evict clients (maxmemory-clients); the flag is kept for CLIENT LIST.
+        const mode = argv.keyword(2);
+        if (mode === "on") c.noEvict = true;
+        else if (mode === "off") c.noEvict = false;
+        else throw SYNTAX_ERR;
+        c.reply.ok();
+      },
+    }),
+    command({
+      name: "client|pause", arity: -3, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
+      summary: "Stop processing commands from clients for some time", since: "3.0.0",
+      complexity: "O(1)",
+      handler(c, argv) {
+        const timeout = parseInt64(argv.bytes(2));
+        if (timeout === undefined) throw TIMEOUT_NOT_INTEGER;
+        if (timeout < 0) throw TIMEOUT_NEGATIVE;
+        let all = true;
+        if (argv.length === 4) {
+          const mode = argv.keyword(3);
+          if (mode === "write") all = false;
+          else if (mode !== "all") throw PAUSE_MODE;
+        } else if (argv.length > 4) throw SYNTAX_ERR;
+        c.server.pausing.pause(timeout, all);
+        c.reply.ok();
+      },
+    }),
+    command({
+      name: "client|unpause", arity: 2, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
+      summary: "Resume processing of clients that were paused", since: "6.2.0",
+      complexity: "O(N) Where N is the number of paused clients",
+      handler(c) {
+        c.server.pausing.unpause();
+        c.reply.ok();
+      },
+    }),
+    command({
       name: "client|unblock", arity: -3, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
       summary: "Unblock a client blocked in a blocking command from a different connection", since: "5.0.0",
       complexity: "O(log N) where N is the number of client connections",
@@ -307,7 +362,11 @@ export const clientCommand = command({
           "KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, SKIPME.",
           "LIST [options ...]", "    Return information about client connections. Options: TYPE, ID.",
           "SETINFO <option> <value>", "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
+          "NO-EVICT (ON|OFF)", "    Protect the current client connection from eviction in the case of OOM, when the maxmemory-clients limit is reached.",
+          "PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
+          "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
           "SETNAME <name>", "    Assign the name <name> to the current connection.",
+          "UNPAUSE", "    Stop the current client pause, resuming traffic.",
           "UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
           "HELP", "    Print this help.",
         ]);
@@ -372,6 +431,16 @@ function clientKill(c: Client, argv: Argv): void {
 function killClient(self: Client, target: Client): void {
   if (target === self) self.closeAfterReply = true;
   else target.close();
+}
+
+/** CLIENT LIST's flags: M master link, S replica, b blocked, P pub/sub, x in MULTI, e no-evict; N none. */
+function clientFlags(c: Client): string {
+  let flags = c.masterLink ? "M" : clientType(c) === "replica" ? "S" : "";
+  if (c.blockedOnKeys !== undefined) flags += "b";
+  if (c.subscribed) flags += "P";
+  if (c.multi !== undefined) flags += "x";
+  if (c.noEvict) flags += "e";
+  return flags === "" ? "N" : flags;
 }
 
 /** CLIENT LIST / KILL TYPE of a client: the master link, a replica, or a normal client. */

@@ -274,6 +274,11 @@ export class Client {
     this.blocked = true;
   }
 
+  /** CLIENT REPLY: "skip-next" is set by SKIP and becomes "skip" for the command after it. */
+  replyMode: "on" | "off" | "skip-next" | "skip" = "on";
+  /** CLIENT NO-EVICT (shown in CLIENT LIST; KVIS does not evict clients). */
+  noEvict = false;
+
   /** The keys this client is blocked on (BLPOP and family). */
   blockedOnKeys: BlockedOnKeys | undefined;
 

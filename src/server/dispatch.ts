@@ -13,8 +13,28 @@ import { INTERNAL, MASTERDOWN, NOAUTH, NOT_IN_MULTI, onlyPubsubAllowed, READONLY
 import type { Argv } from "../resp/argv.ts";
 import type { Client } from "./connection.ts";
 
-/** Dispatch one request; returns false when the connection must stop reading (QUIT). */
+/**
+ * Dispatch one request; returns false when the connection must stop reading (QUIT). Under
+ * CLIENT REPLY OFF or SKIP the request runs but what it wrote is dropped.
+ */
 export function processCommand(c: Client, argv: Argv): boolean {
+  const mode = c.replyMode;
+  if (mode === "on") {
+    const keepGoing = dispatch(c, argv);
+    // CLIENT REPLY SKIP silences the command after it, not itself.
+    if (c.replyMode === "skip-next") c.replyMode = "skip";
+    return keepGoing;
+  }
+  if (mode === "skip") c.replyMode = "on";
+  const mark = c.reply.length;
+  const keepGoing = dispatch(c, argv);
+  // CLIENT REPLY ON is answered even though replies were off.
+  if (!(mode === "off" && c.replyMode === "on")) c.reply.truncate(mark);
+  if (c.replyMode === "skip-next") c.replyMode = "skip";
+  return keepGoing;
+}
+
+function dispatch(c: Client, argv: Argv): boolean {
   let cmd = lookupCommand(...argv.range(0));
   if (cmd === undefined) {
     reject(c, undefined, unknownCommand(argv.str(0).slice(0, 128), describeArgs(argv)));
@@ -54,6 +74,8 @@ export function processCommand(c: Client, argv: Argv): boolean {
     reject(c, cmd, MASTERDOWN);
     return true;
   }
+  // CLIENT PAUSE: the command waits (its client with it) until the pause ends.
+  if (c.server.pausing.holds(c, cmd, argv)) return true;
   // In MULTI, commands other than the transaction's own wait in the queue.
   if (c.multi !== undefined && !TRANSACTION_CONTROL.has(cmd.name)) {
     if ((cmd.flagBits & F_NO_MULTI) !== 0) {

@@ -15,6 +15,7 @@ import { startCron } from "./cron.ts";
 import { Persistence } from "./persistence.ts";
 import { Blocking } from "./blocking.ts";
 import { Notifier, parseNotifyFlags } from "./notify.ts";
+import { Pausing } from "./pausing.ts";
 import { PubSub } from "./pubsub.ts";
 import { ReplicationMaster } from "../replication/master.ts";
 import { ReplicaLink } from "../replication/replica.ts";
@@ -58,6 +59,7 @@ export class Server {
   readonly pubsub = new PubSub();
   readonly blocking = new Blocking(this);
   readonly notifier = new Notifier(this);
+  readonly pausing = new Pausing();
   /** Clients in MONITOR mode. */
   readonly monitors = new Set<Client>();
   /** The client whose command is running (its own notifications go into its reply buffer). */

@@ -246,3 +246,47 @@ describe("protocol errors over the wire", () => {
     await pair().sameRaw("*0\r\n*-1\r\nPING\r\n\r\nECHO 'a\\'b' \"c\\x41\"\n", 2);
   });
 });
+
+describe("CLIENT REPLY, NO-EVICT, PAUSE and UNPAUSE", () => {
+  test("replies switched off, skipped and back on, as Redis sends them", async () => {
+    const p = pair();
+    const [k, r] = await p.connectBoth();
+    try {
+      const script = "PING\r\nCLIENT REPLY OFF\r\nSET a 1\r\nGET a\r\nCLIENT REPLY ON\r\nGET a\r\nCLIENT REPLY SKIP\r\nGET a\r\nGET a\r\nCLIENT REPLY FOO\r\nCLIENT REPLY SKIP\r\nCLIENT REPLY OFF\r\nPING\r\nCLIENT REPLY ON\r\nPING\r\n";
+      k.write(script);
+      r.write(script);
+      await Bun.sleep(50);
+      expect(k.takeAll()).toBe(r.takeAll());
+    } finally {
+      k.close();
+      r.close();
+    }
+    await p.script(`CLIENT NO-EVICT on
+CLIENT NO-EVICT maybe
+CLIENT NO-EVICT off
+CLIENT PAUSE abc
+CLIENT PAUSE -1
+CLIENT PAUSE 10 foo
+CLIENT UNPAUSE`);
+  });
+
+  test("a WRITE pause holds writes but not reads; UNPAUSE releases them in order", async () => {
+    const p = pair();
+    const [k, r] = await p.connectBoth();
+    try {
+      await p.same("CLIENT", "PAUSE", "5000", "WRITE");
+      for (const c of [k, r]) c.write("GET a\r\nSET a paused\r\nGET a\r\n");
+      await Bun.sleep(50);
+      // The read answers at once; the write, and the read behind it, wait.
+      expect(k.takeAll()).toBe(r.takeAll());
+      await p.same("GET", "a");
+      await p.same("CLIENT", "UNPAUSE");
+      await Bun.sleep(50);
+      expect(k.takeAll()).toBe(r.takeAll());
+      await p.same("GET", "a");
+    } finally {
+      k.close();
+      r.close();
+    }
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * CLIENT PAUSE and UNPAUSE: while a pause lasts, commands from ordinary clients (all of
+ * them, or only writes in WRITE mode) wait, in order; when it ends (its timeout or CLIENT
+ * UNPAUSE) each waiting command runs and its client continues with what it sent meanwhile.
+ * Replicas and the master link are never paused.
+ */
+import type { Command } from "../commands/command.ts";
+import { F_WRITE } from "../commands/command.ts";
+import type { Argv } from "../resp/argv.ts";
+import { ReplyWriter } from "../resp/writer.ts";
+import type { Client } from "./connection.ts";
+import { call } from "./dispatch.ts";
+
+export class Pausing {
+  private until = 0;
+  private all = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private waiting: Array<{ client: Client; cmd: Command; argv: Argv }> = [];
+
+  /** Pause for `ms` milliseconds; a longer pause or a wider mode never shrinks. */
+  pause(ms: number, all: boolean): void {
+    const until = Date.now() + ms;
+    if (this.active && !all && this.all) all = true;
+    this.all = all;
+    this.until = Math.max(this.until, until);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.unpause(), this.until - Date.now());
+  }
+
+  get active(): boolean {
+    return this.until > Date.now();
+  }
+
+  /** Whether `cmd` from `c` must wait; if so the client now waits with it. */
+  holds(c: Client, cmd: Command, argv: Argv): boolean {
+    if (this.until === 0 || c.masterLink !== undefined || c.replica !== undefined || !this.active) return false;
+    if (!this.all && (cmd.flagBits & F_WRITE) === 0) return false;
+    this.waiting.push({ client: c, cmd, argv: argv.copy() });
+    c.block();
+    return true;
+  }
+
+  unpause(): void {
+    clearTimeout(this.timer);
+    this.until = 0;
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const { client, cmd, argv } of waiting) {
+      if (client.closed) continue;
+      const writer = new ReplyWriter();
+      writer.resp = client.resp;
+      client.replyOverride = writer;
+      try {
+        call(client, cmd, argv);
+      } finally {
+        client.replyOverride = undefined;
+      }
+      client.unblock(writer.view().slice());
+    }
+  }
+}
