@@ -41,6 +41,8 @@ export const PARAMS: readonly Param[] = [
   },
   { name: "logfile", type: "string", default: "", mutable: false, description: "Log file (empty: standard output)" },
   { name: "databases", type: "int", default: "16", min: 1, max: 2147483647, mutable: false, description: "Number of databases" },
+  { name: "stream-node-max-bytes", type: "memory", default: "4096", min: 0, max: Number.MAX_SAFE_INTEGER, mutable: true, description: "Largest stream node (listpack) in bytes" },
+  { name: "stream-node-max-entries", type: "int", default: "100", min: 0, max: Number.MAX_SAFE_INTEGER, mutable: true, description: "Most entries in one stream node" },
   { name: "hz", type: "int", default: "10", min: 0, max: 2147483647, mutable: true, description: "Background task frequency (clamped to 1..500)" },
   {
     name: "proto-max-bulk-len", type: "memory", default: "536870912", min: 1048576, max: Number.MAX_SAFE_INTEGER, mutable: true,

@@ -185,3 +185,44 @@ export const TIMEOUT_NOT_FLOAT = err("ERR timeout is not a float or out of range
 export const UNBLOCK_REASON = err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
 export const PAUSE_MODE = err("ERR CLIENT PAUSE mode must be WRITE or ALL");
 export const UNBLOCKED = err("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+
+// Streams.
+export const STREAM_ID_INVALID = err("ERR Invalid stream ID specified as stream command argument");
+export const XADD_ID_ZERO = err("ERR The ID specified in XADD must be greater than 0-0");
+export const XADD_ID_TOO_SMALL = err("ERR The ID specified in XADD is equal or smaller than the target stream top item");
+export const STREAM_EXHAUSTED = err("ERR The stream has exhausted the last possible ID, unable to add more items");
+export const STREAM_TOO_LARGE = err("ERR Elements are too large to be stored");
+export const MAXLEN_NEGATIVE = err("ERR The MAXLEN argument must be >= 0.");
+export const XLIMIT_NEGATIVE = err("ERR The LIMIT argument must be >= 0.");
+export const TRIM_BOTH = err("ERR syntax error, MAXLEN and MINID options at the same time are not compatible");
+export const LIMIT_WITHOUT_STRATEGY = err("ERR syntax error, LIMIT cannot be used without specifying a trimming strategy");
+export const XTRIM_WITHOUT_STRATEGY = err("ERR syntax error, XTRIM must be called with a trimming strategy");
+export const LIMIT_WITHOUT_APPROX = err("ERR syntax error, LIMIT cannot be used without the special ~ option");
+export const INVALID_START_ID = err("ERR invalid start ID for the interval");
+export const INVALID_END_ID = err("ERR invalid end ID for the interval");
+export const XREAD_GROUP_OPTION = err("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.");
+export const XREADGROUP_MISSING_GROUP = err("ERR Missing GROUP option for XREADGROUP");
+export const XREAD_GT_ID = err("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.");
+export const XREADGROUP_DOLLAR_ID = err(
+  "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.",
+);
+export const XGROUP_KEY_MISSING = err(
+  "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.",
+);
+export const BUSYGROUP = err("BUSYGROUP Consumer Group name already exists");
+export const ENTRIESREAD_INVALID = err("ERR value for ENTRIESREAD must be positive or -1");
+export const XSETID_SMALLER_THAN_TOP = err("ERR The ID specified in XSETID is smaller than the target stream top item");
+export const XSETID_ENTRIES_ADDED_SMALL = err("ERR The entries_added specified in XSETID is smaller than the target stream length");
+export const XSETID_BELOW_MAX_DELETED = err("ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id");
+export const XSETID_BELOW_CURRENT_MAX_DELETED = err("ERR The ID specified in XSETID is smaller than current max_deleted_entry_id");
+export const ENTRIES_ADDED_NEGATIVE = err("ERR entries_added must be positive");
+export const COUNT_MUST_BE_POSITIVE = err("ERR COUNT must be > 0");
+export const NOGROUP_BLOCKED = err("NOGROUP the consumer group this client was blocked on no longer exists");
+export const UNBALANCED_STREAMS = err("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
+export const XREAD_NOACK_OPTION = err("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.");
+export const noGroupForKey = (group: string, key: string) => err(`NOGROUP No such consumer group '${group}' for key name '${key}'`);
+export const noKeyOrGroup = (key: string, group: string, suffix = "") => err(`NOGROUP No such key '${key}' or consumer group '${group}'${suffix}`);
+export const invalidArgumentFor = (what: string, command: string) => err(`ERR Invalid ${what} argument for ${command}`);
+export const unrecognizedOption = (command: string, option: string) => err(`ERR Unrecognized ${command} option '${option}'`);
+export const subcommandSyntax = (sub: string, container: string) =>
+  err(`ERR unknown subcommand or wrong number of arguments for '${sub}'. Try ${container.toUpperCase()} HELP.`);

@@ -15,6 +15,7 @@ import * as pubsub from "./pubsub.ts";
 import * as server from "./server.ts";
 import * as set from "./set.ts";
 import * as sortedSet from "./sorted-set.ts";
+import * as stream from "./stream.ts";
 import * as string from "./string.ts";
 import * as transactions from "./transactions.ts";
 
@@ -29,6 +30,7 @@ const GROUPS: ReadonlyArray<[group: string, module: Record<string, unknown>]> = 
   ["server", server],
   ["set", set],
   ["sortedset", sortedSet],
+  ["stream", stream],
   ["string", string],
   ["transactions", transactions],
 ];

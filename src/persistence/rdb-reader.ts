@@ -5,8 +5,8 @@
  * trailing CRC64), so a corrupt file leaves the keyspace empty.
  * Any defect raises RdbError naming the file and byte offset, and the file is never
  * modified. Every value encoding Redis 2.x to 7.x writes is read (compact.ts decodes the
- * ziplist, listpack, intset and zipmap forms); module types, streams and 7.4's hashes with
- * field TTLs are refused with a clear error.
+ * ziplist, listpack, intset and zipmap forms; streams in their three versions); module types
+ * and 7.4's hashes with field TTLs are refused with a clear error.
  */
 import { RdbError } from "../errors.ts";
 import { bytesToString, isInt64String, latin1Slice, parseDouble } from "../resp/bytes.ts";
@@ -15,6 +15,7 @@ import { type Keyspace, type StoredValue, toStringValue } from "../store/keyspac
 import { ListValue } from "../store/list.ts";
 import { SetValue } from "../store/set.ts";
 import { SortedSet } from "../store/sorted-set.ts";
+import { Consumer, ConsumerGroup, INVALID_ENTRIES_READ, type PendingEntry, StreamNode, StreamValue, U64_MAX, makeId } from "../store/stream.ts";
 import { updateClock } from "../clock.ts";
 import { crc64 } from "./crc64.ts";
 import { CompactError, intsetEntries, listpackEntries, ziplistEntries, zipmapEntries } from "./compact.ts";
@@ -220,7 +221,7 @@ function loadObject(r: RdbCursor, type: number, at: number): StoredValue {
     case F.RDB_TYPE_STREAM_LISTPACKS:
     case F.RDB_TYPE_STREAM_LISTPACKS_2:
     case F.RDB_TYPE_STREAM_LISTPACKS_3:
-      return r.fail(at, "the file holds a stream, which this KVIS release cannot load yet");
+      return streamOf(r, type, at);
     case F.RDB_TYPE_HASH_METADATA_PRE_GA:
     case F.RDB_TYPE_HASH_LISTPACK_EX_PRE_GA:
     case F.RDB_TYPE_HASH_METADATA:
@@ -229,6 +230,88 @@ function loadObject(r: RdbCursor, type: number, at: number): StoredValue {
     default:
       return r.fail(at, `unknown value type ${type}`);
   }
+}
+
+/**
+ * A stream (rdbLoadObject's stream case): its nodes as listpacks keyed by master ID, its
+ * counters, then its consumer groups with their PELs and consumers. Version 1 (Redis 5-6)
+ * lacks the first ID, max deleted ID, entries added and groups' read counters; version 3
+ * (Redis 7.2) adds each consumer's active time.
+ */
+function streamOf(r: RdbCursor, type: number, at: number): StreamValue {
+  const s = new StreamValue();
+  const nodes = r.length();
+  for (let i = 0; i < nodes; i++) {
+    const keyAt = r.pos;
+    const key = r.string();
+    if (key.length !== 16) r.fail(keyAt, "stream node key is not a 128-bit ID");
+    const master = idFromBytes(key);
+    const items = r.compact(listpackEntries);
+    if (items.length === 0) r.fail(keyAt, "empty listpack inside stream");
+    if (s.nodes.length > 0 && master <= s.nodes[s.nodes.length - 1]!.lastId) r.fail(keyAt, "stream nodes out of order");
+    try {
+      s.nodes.push(StreamNode.fromListpack(master, items));
+    } catch (e) {
+      r.fail(keyAt, (e as Error).message);
+    }
+  }
+  s.length = r.length();
+  s.lastId = makeId(r.lengthBig(), r.lengthBig());
+  const live = s.nodes.reduce((n, node) => n + node.live, 0);
+  if (live !== s.length) r.fail(at, "stream length does not match its entries");
+  if (type === F.RDB_TYPE_STREAM_LISTPACKS) {
+    s.firstId = s.edge(true)?.id ?? 0n;
+    s.entriesAdded = s.length;
+  } else {
+    s.firstId = makeId(r.lengthBig(), r.lengthBig());
+    s.maxDeletedId = makeId(r.lengthBig(), r.lengthBig());
+    s.entriesAdded = Number(r.lengthBig());
+  }
+  const groups = r.length();
+  for (let g = 0; g < groups; g++) {
+    const name = r.text();
+    const lastId = makeId(r.lengthBig(), r.lengthBig());
+    let entriesRead = INVALID_ENTRIES_READ;
+    if (type === F.RDB_TYPE_STREAM_LISTPACKS) entriesRead = s.distanceFromFirstEver(lastId);
+    else {
+      const read = r.lengthBig();
+      entriesRead = read === U64_MAX ? INVALID_ENTRIES_READ : Number(read);
+    }
+    const group = new ConsumerGroup(name, lastId, entriesRead);
+    s.groups ??= new Map();
+    if (s.groups.has(name)) r.fail(at, "duplicated consumer group name");
+    s.groups.set(name, group);
+    const pending = r.length();
+    const unowned: PendingEntry[] = [];
+    for (let i = 0; i < pending; i++) {
+      const id = idFromBytes(r.bytes(16));
+      const entry = { id, consumer: undefined as unknown as Consumer, deliveryTime: Number(BigInt.asIntN(64, r.u64le())), deliveryCount: Number(r.lengthBig()) };
+      if (!group.pel.add(entry)) r.fail(at, "duplicated global PEL entry");
+      unowned.push(entry);
+    }
+    const consumers = r.length();
+    for (let i = 0; i < consumers; i++) {
+      const consumer = new Consumer(r.text(), Number(BigInt.asIntN(64, r.u64le())));
+      if (type === F.RDB_TYPE_STREAM_LISTPACKS_3) r.u64le(); // active time (Redis 7.2)
+      if (group.consumers.has(consumer.name)) r.fail(at, "duplicated consumer name");
+      group.consumers.set(consumer.name, consumer);
+      const owned = r.length();
+      for (let j = 0; j < owned; j++) {
+        const entry = group.pel.get(idFromBytes(r.bytes(16)));
+        if (entry === undefined || entry.consumer !== undefined) r.fail(at, "consumer PEL entry missing from the group PEL");
+        entry.consumer = consumer;
+        consumer.pel.add(entry);
+      }
+    }
+    if (unowned.some((entry) => entry.consumer === undefined)) r.fail(at, "group PEL entry without a consumer");
+  }
+  return s;
+}
+
+/** A 16-byte big-endian stream ID. */
+function idFromBytes(b: Uint8Array): bigint {
+  const v = new DataView(b.buffer, b.byteOffset, 16);
+  return makeId(v.getBigUint64(0, false), v.getBigUint64(8, false));
 }
 
 function listOf(items: string[], r: RdbCursor, at: number): ListValue {
@@ -337,6 +420,17 @@ class RdbCursor {
       return Number(v);
     }
     return this.fail(at, `unknown length encoding 0x${first.toString(16)}`);
+  }
+
+  /** A length that may use all 64 bits (stream IDs and counters). */
+  lengthBig(): bigint {
+    this.need(1);
+    if (this.data[this.pos] !== F.RDB_64BITLEN) return BigInt(this.length());
+    this.pos++;
+    this.need(8);
+    const v = this.view.getBigUint64(this.pos, false);
+    this.pos += 8;
+    return v;
   }
 
   length(): number {

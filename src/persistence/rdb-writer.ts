@@ -12,6 +12,7 @@ import { HashValue } from "../store/hash.ts";
 import { type Keyspace, type StoredValue, isStringValue, stringOf } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
 import { SetValue } from "../store/set.ts";
+import { INVALID_ENTRIES_READ, type PendingList, StreamValue, U64_MAX, idMs, idSeq } from "../store/stream.ts";
 import { REDIS_VERSION } from "../server/server.ts";
 import { crc64 } from "./crc64.ts";
 import { lzfCompress } from "./lzf.ts";
@@ -125,6 +126,29 @@ export class ByteSink {
     return true;
   }
 
+  /** A length that may need all 64 bits (stream IDs and counters). */
+  lengthBig(v: bigint): void {
+    if (v <= 0xffffffffn) return this.length(Number(v));
+    this.ensure(9);
+    this.buf[this.pos++] = F.RDB_64BITLEN;
+    this.buf.writeBigUInt64BE(v, this.pos);
+    this.pos += 8;
+  }
+
+  /** A stream ID as its two lengths, ms then seq. */
+  streamId(id: bigint): void {
+    this.lengthBig(idMs(id));
+    this.lengthBig(idSeq(id));
+  }
+
+  /** A stream ID as 16 raw big-endian bytes (PEL keys). */
+  rawStreamId(id: bigint): void {
+    this.ensure(16);
+    this.buf.writeBigUInt64BE(idMs(id), this.pos);
+    this.buf.writeBigUInt64BE(idSeq(id), this.pos + 8);
+    this.pos += 16;
+  }
+
   u64le(v: bigint): void {
     this.ensure(8);
     this.buf.writeBigUInt64LE(v, this.pos);
@@ -198,6 +222,7 @@ function valueType(value: StoredValue): number {
   if (value instanceof ListValue) return F.RDB_TYPE_LIST;
   if (value instanceof SetValue) return F.RDB_TYPE_SET;
   if (value instanceof HashValue) return F.RDB_TYPE_HASH;
+  if (value instanceof StreamValue) return F.RDB_TYPE_STREAM_LISTPACKS_2;
   return F.RDB_TYPE_ZSET_2;
 }
 
@@ -217,12 +242,60 @@ function writeValue(out: ByteSink, value: StoredValue): void {
       out.string(field);
       out.string(v);
     }
+  } else if (value instanceof StreamValue) {
+    writeStream(out, value);
   } else {
     out.length(value.size);
     for (const { member, score } of value.entries()) {
       out.string(member);
       out.f64le(score);
     }
+  }
+}
+
+/**
+ * A stream as Redis 7.0 writes it (RDB_TYPE_STREAM_LISTPACKS_2): each node's master ID and
+ * listpack, the counters, then each group (in name order) with its PEL and its consumers.
+ */
+function writeStream(out: ByteSink, s: StreamValue): void {
+  out.length(s.nodes.length);
+  const key = Buffer.alloc(16);
+  for (const node of s.nodes) {
+    key.writeBigUInt64BE(idMs(node.master), 0);
+    key.writeBigUInt64BE(idSeq(node.master), 8);
+    out.string(key.toString("latin1"));
+    out.string(Buffer.from(node.listpack()).toString("latin1"));
+  }
+  out.length(s.length);
+  out.streamId(s.lastId);
+  out.streamId(s.firstId);
+  out.streamId(s.maxDeletedId);
+  out.lengthBig(BigInt(s.entriesAdded));
+  const groups = s.sortedGroups();
+  out.length(groups.length);
+  for (const group of groups) {
+    out.string(group.name);
+    out.streamId(group.lastId);
+    out.lengthBig(group.entriesRead === INVALID_ENTRIES_READ ? U64_MAX : BigInt(group.entriesRead));
+    writePel(out, group.pel, true);
+    const consumers = group.sortedConsumers();
+    out.length(consumers.length);
+    for (const consumer of consumers) {
+      out.string(consumer.name);
+      out.u64le(BigInt.asUintN(64, BigInt(consumer.seenTime)));
+      writePel(out, consumer.pel, false);
+    }
+  }
+}
+
+/** A PEL: IDs, with delivery time and count in the group's (rdbSaveStreamPEL). */
+function writePel(out: ByteSink, pel: PendingList, withDelivery: boolean): void {
+  out.length(pel.size);
+  for (const entry of pel.range()) {
+    out.rawStreamId(entry.id);
+    if (!withDelivery) continue;
+    out.u64le(BigInt.asUintN(64, BigInt(entry.deliveryTime)));
+    out.length(entry.deliveryCount);
   }
 }
 

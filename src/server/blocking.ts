@@ -17,8 +17,11 @@ export interface BlockedOnKeys {
   client: Client;
   db: Database;
   keys: string[];
-  /** The command again: true (its reply written) when it could be served. */
-  attempt: () => boolean;
+  /**
+   * The command again: true (its reply written) when it could be served. `readyKey` is the
+   * key whose change woke it (XREAD answers with that stream alone, as Redis does).
+   */
+  attempt: (readyKey?: string) => boolean;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -28,7 +31,7 @@ export class Blocking {
   constructor(private readonly server: Server) {}
 
   /** Block `c` on `keys` until `attempt` succeeds or `timeoutMs` passes (0: forever). */
-  block(c: Client, keys: string[], timeoutMs: number, attempt: () => boolean): void {
+  block(c: Client, keys: string[], timeoutMs: number, attempt: (readyKey?: string) => boolean): void {
     const entry: BlockedOnKeys = { client: c, db: c.db, keys, attempt, timer: undefined };
     for (const key of new Set(keys)) {
       let queue = c.db.blockedOn.get(key);
@@ -57,14 +60,14 @@ export class Blocking {
       if (queue === undefined) continue;
       for (const entry of [...queue]) {
         if (!db.dict.has(key)) break;
-        const reply = this.tryServe(entry);
+        const reply = this.tryServe(entry, key);
         if (reply !== undefined) this.release(entry, reply);
       }
     }
   }
 
   /** Run a waiter's command with its own reply writer; its reply when it was served. */
-  private tryServe(entry: BlockedOnKeys): Uint8Array | undefined {
+  private tryServe(entry: BlockedOnKeys, key: string): Uint8Array | undefined {
     const c = entry.client;
     const writer = new ReplyWriter();
     writer.resp = c.resp;
@@ -73,7 +76,7 @@ export class Blocking {
     c.db = entry.db;
     const dirty = this.server.keyspace.dirty;
     try {
-      if (!entry.attempt()) return undefined;
+      if (!entry.attempt(key)) return undefined;
       if (this.server.keyspace.dirty !== dirty && c.propagation !== undefined) this.server.replication.propagate(entry.db.id, c.propagation, c);
       return writer.view().slice();
     } catch (e) {

@@ -18,6 +18,7 @@ import { HashValue } from "./hash.ts";
 import { ListValue } from "./list.ts";
 import { SetValue } from "./set.ts";
 import { SortedSet } from "./sorted-set.ts";
+import { StreamValue } from "./stream.ts";
 
 /**
  * A value of the string type: a JS string with one char per byte, or, for a canonical
@@ -30,7 +31,7 @@ export type StringValue = string | number;
  * A value: a string value as above; the aggregate types are the classes of src/store/,
  * which keep their own compact forms for small sizes.
  */
-export type StoredValue = StringValue | ListValue | HashValue | SetValue | SortedSet;
+export type StoredValue = StringValue | ListValue | HashValue | SetValue | SortedSet | StreamValue;
 
 export function isStringValue(value: StoredValue): value is StringValue {
   return typeof value === "string" || typeof value === "number";
@@ -65,7 +66,7 @@ export function stringOf(value: StringValue): string {
 /** A class of aggregate value, as the typed lookups take it. */
 export type AggregateClass<T> = new (...args: never[]) => T;
 
-export type ValueType = "string" | "list" | "hash" | "set" | "zset";
+export type ValueType = "string" | "list" | "hash" | "set" | "zset" | "stream";
 
 /** The type name TYPE and SCAN's TYPE filter use. */
 export function typeOf(value: StoredValue): ValueType {
@@ -73,6 +74,7 @@ export function typeOf(value: StoredValue): ValueType {
   if (value instanceof ListValue) return "list";
   if (value instanceof HashValue) return "hash";
   if (value instanceof SetValue) return "set";
+  if (value instanceof StreamValue) return "stream";
   return "zset";
 }
 
@@ -268,7 +270,7 @@ export class Database {
     this.keyspace.dirty += changes;
     this.touch(key);
     const value = this.dict.get(key);
-    if (value !== undefined && !isStringValue(value) && value.size === 0) {
+    if (value !== undefined && !isStringValue(value) && !(value instanceof StreamValue) && value.size === 0) {
       this.delete(key);
       this.keyspace.notify?.("emptied", this, key);
     }

@@ -1,43 +1,12 @@
 import { beforeEach, describe, expect, test } from "bun:test";
-import type { RawClient } from "../helpers/resp.ts";
-import { usePair } from "./harness.ts";
+import { sameScene as scene, usePair } from "./harness.ts";
 
 const pair = usePair();
+const sameScene = (connections: number, steps: Array<[number, string]>) => scene(pair(), connections, steps);
 beforeEach(async () => {
   await pair().same("FLUSHALL");
 });
 
-/**
- * Several connections to each server play the same script: [connection index, raw bytes].
- * After every step, what each connection has received must match between the servers,
- * except after a step marked with a leading "~" (HELLO: its reply carries the client id).
- */
-async function sameScene(connections: number, steps: Array<[number, string]>): Promise<void> {
-  const p = pair();
-  const clients: Array<[RawClient, RawClient]> = [];
-  for (let i = 0; i < connections; i++) clients.push(await p.connectBoth());
-  try {
-    for (const [who, step] of steps) {
-      const [k, r] = clients[who]!;
-      const compare = !step.startsWith("~");
-      const bytes = compare ? step : step.slice(1);
-      k.write(bytes);
-      r.write(bytes);
-      // Redis checks timeouts of blocked clients on its cron (hz 10): give a timeout time.
-      await Bun.sleep(bytes.includes("0.01") ? 300 : 40);
-      for (const [i, [kc, rc]] of clients.entries()) {
-        const out = { step: bytes, connection: i };
-        const [a, b] = [kc.takeAll(), rc.takeAll()];
-        if (compare) expect({ ...out, got: a }).toEqual({ ...out, got: b });
-      }
-    }
-  } finally {
-    for (const [k, r] of clients) {
-      k.close();
-      r.close();
-    }
-  }
-}
 
 describe("blocking pops", () => {
   test("an immediate answer, argument errors, timeouts, and null inside MULTI", async () => {

@@ -88,3 +88,35 @@ export function usePair(kvisOptions: Record<string, string> = {}, redisArgs: str
   });
   return () => pair!;
 }
+
+/**
+ * Several connections to each server play the same script: [connection index, raw bytes].
+ * After every step, what each connection has received must match between the servers,
+ * except after a step marked with a leading "~" (HELLO: its reply carries the client id).
+ */
+export async function sameScene(p: Pair, connections: number, steps: Array<[number, string]>): Promise<void> {
+  const clients: Array<[RawClient, RawClient]> = [];
+  for (let i = 0; i < connections; i++) clients.push(await p.connectBoth());
+  try {
+    for (const [who, step] of steps) {
+      const [k, r] = clients[who]!;
+      const compare = !step.startsWith("~");
+      const bytes = compare ? step : step.slice(1);
+      k.write(bytes);
+      r.write(bytes);
+      // Redis checks timeouts of blocked clients on its cron (hz 10): a step with a short
+      // timeout (0.01 s, or XREAD's BLOCK 10 ms) gets time to expire.
+      await Bun.sleep(/0\.01|BLOCK 10\b/.test(bytes) ? 300 : 40);
+      for (const [i, [kc, rc]] of clients.entries()) {
+        const out = { step: bytes, connection: i };
+        const [a, b] = [kc.takeAll(), rc.takeAll()];
+        if (compare) expect({ ...out, got: a }).toEqual({ ...out, got: b });
+      }
+    }
+  } finally {
+    for (const [k, r] of clients) {
+      k.close();
+      r.close();
+    }
+  }
+}

@@ -33,7 +33,18 @@ const READ: Record<string, (key: string) => string[]> = {
   set: (key) => ["SMEMBERS", key],
   hash: (key) => ["HGETALL", key],
   zset: (key) => ["ZRANGE", key, "0", "-1", "WITHSCORES"],
+  // Everything: entries, counters, node counts, groups, PELs with delivery times.
+  stream: (key) => ["XINFO", "STREAM", key, "FULL", "COUNT", "0"],
 };
+
+/**
+ * A consumer's seen-time is when it last did something on that server (a replica's
+ * consumers are "seen" when the master's XCLAIM arrives), so it is left out.
+ */
+function withoutSeenTimes(value: Decoded): Decoded {
+  if (!Array.isArray(value)) return value;
+  return value.map((item, i) => (value[i - 1] === "seen-time" ? "*" : withoutSeenTimes(item)));
+}
 
 export async function datasetOf(c: RawClient, dbs: number[]): Promise<Record<string, Decoded>> {
   const out: Record<string, Decoded> = {};
@@ -48,7 +59,7 @@ export async function datasetOf(c: RawClient, dbs: number[]): Promise<Record<str
     keys.forEach((key, i) => {
       const [value, encoding, expiry] = replies.slice(3 * i, 3 * i + 3) as [Decoded, Decoded, Decoded];
       const type = types[i]!;
-      const canonical = type === "set" ? sorted(value) : type === "hash" ? pairsSorted(value) : value;
+      const canonical = type === "set" ? sorted(value) : type === "hash" ? pairsSorted(value) : type === "stream" ? withoutSeenTimes(value) : value;
       out[`${db}:${key}`] = [type, encoding, expiry, canonical];
     });
   }

@@ -53,7 +53,7 @@ describe("redis-cli", () => {
     const info = (await cli("INFO", "server", "keyspace")).stdout;
     expect(info).toContain("redis_version:");
     expect(info).toContain("db0:keys=3,expires=0");
-    expect((await cli("CONFIG", "GET", "*max-*")).stdout).toBe("proto-max-bulk-len\n536870912\n");
+    expect((await cli("CONFIG", "GET", "*-max-bulk-*")).stdout).toBe("proto-max-bulk-len\n536870912\n");
     expect((await cli("KEYS", "user:*")).stdout.split("\n").filter(Boolean).sort()).toEqual(["user:1", "user:2"]);
     expect((await cli("CLIENT", "LIST")).stdout).toMatch(/^id=\d+ addr=127\.0\.0\.1:\d+ .*cmd=client\|list/);
   });

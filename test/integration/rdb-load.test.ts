@@ -2,7 +2,8 @@
  * Dumps written by a real redis-server 7 load in KVIS with the same content: every type in
  * its small (listpack, intset) and large encodings, quicklist nodes both packed and plain,
  * every integer width the compact encodings have, LZF-compressed and binary strings,
- * several databases, TTLs, a key already expired (dropped) and a function library
+ * streams (several nodes, tombstones, consumer groups with pending entries), several
+ * databases, TTLs, a key already expired (dropped) and a function library
  * (skipped with a warning). DUMP payloads move both ways between KVIS and Redis, and the
  * forms only older Redis versions wrote are checked by RESTOREing them into both.
  */
@@ -50,6 +51,23 @@ async function fill(c: RawClient): Promise<void> {
   await ok("HSET", "hash:longvalue", "f", "v".repeat(100));
   await ok("ZADD", "zset:small", "1", "one", "-2.5", "neg", "inf", "top", "-inf", "bottom", "3.141592653589793", "pi", "1e100", "huge", "0", binary);
   await ok("ZADD", "zset:big", ...range(500, (i) => `m-${i}`).flatMap((m, i) => [String(i / 3), m]));
+  await ok("XADD", "stream:small", "1-1", "f", "v", "int", "-4096", "bin", binary);
+  await ok("XADD", "stream:small", "5-10", "f", "w", "int", "9223372036854775807", "bin", "");
+  await ok("XADD", "stream:small", "6-0", "other", "x");
+  for (let i = 1; i <= 250; i++) await ok("XADD", "stream:big", `${1000 + i}-${i % 5}`, "n", String(i * 1000), ...(i % 10 === 0 ? ["extra", "y".repeat(i)] : []));
+  await ok("XDEL", "stream:big", "1005-0", "1150-0", "1151-1");
+  await ok("XTRIM", "stream:big", "MAXLEN", "240");
+  await ok("XGROUP", "CREATE", "stream:big", "readers", "0");
+  await ok("XREADGROUP", "GROUP", "readers", "alice", "COUNT", "30", "STREAMS", "stream:big", ">");
+  await ok("XREADGROUP", "GROUP", "readers", "bob", "COUNT", "5", "STREAMS", "stream:big", ">");
+  await ok("XACK", "stream:big", "readers", "1020-0", "1021-1");
+  await ok("XGROUP", "CREATECONSUMER", "stream:big", "readers", "idle");
+  await ok("XGROUP", "CREATE", "stream:big", "noack", "$", "ENTRIESREAD", "7");
+  await ok("XGROUP", "CREATE", "stream:big", "unknown", "1100-0");
+  await ok("XREADGROUP", "GROUP", "noack", "carol", "NOACK", "STREAMS", "stream:big", ">");
+  await ok("XADD", "stream:empty", "18446744073709551615-5", "f", "v");
+  await ok("XDEL", "stream:empty", "18446744073709551615-5");
+  await ok("XGROUP", "CREATE", "stream:empty", "g", "$");
   await ok("SET", "ttl:ms", "v", "PXAT", "4102444800123");
   await ok("HSET", "ttl:hash", "f", "v");
   await ok("PEXPIREAT", "ttl:hash", "4102444800456");

@@ -116,6 +116,7 @@ describe("SAVE with every data type", () => {
     ["LRANGE", "list", "0", "-1"], ["LRANGE", "biglist", "0", "-1"], ["HGET", "hash", "f1"], ["HLEN", "bighash"], ["HGET", "bighash", "f299"],
     ["SMEMBERS", "intset"], ["SCARD", "strset"], ["SISMEMBER", "strset", "m7"], ["ZRANGE", "zset", "0", "-1", "WITHSCORES"],
     ["ZSCORE", "bigzset", "m199"], ["ZCARD", "bigzset"], ["PEXPIRETIME", "list"], ["TYPE", "hash"], ["GET", "hll"],
+    ["XINFO", "STREAM", "stream", "FULL", "COUNT", "0"], ["XINFO", "STREAM", "emptystream", "FULL"],
   ];
 
   async function fillAggregates(c: RawClient): Promise<void> {
@@ -129,6 +130,18 @@ describe("SAVE with every data type", () => {
     await c.call("ZADD", "zset", "1.5", "a", "-inf", "b", "1e300", all);
     for (let i = 0; i < 200; i++) await c.call("ZADD", "bigzset", String(i / 3), `m${i}`);
     await c.call("PFADD", "hll", "x", "y", "z");
+    for (let i = 1; i <= 250; i++) {
+      const fields = i % 9 === 0 ? ["other", all] : ["n", String(i * 77), "big", String(-(2 ** 40) * i)];
+      await c.call("XADD", "stream", `${i % 50 === 0 ? 10 ** 6 * i : 1000 + i}-${(i * 13) % 7}`, ...fields);
+    }
+    await c.call("XDEL", "stream", "1003-4", "1100-2");
+    await c.call("XGROUP", "CREATE", "stream", "g", "0");
+    await c.call("XREADGROUP", "GROUP", "g", "alice", "COUNT", "20", "STREAMS", "stream", ">");
+    await c.call("XREADGROUP", "GROUP", "g", "bob", "COUNT", "3", "STREAMS", "stream", ">");
+    await c.call("XGROUP", "CREATE", "stream", "quiet", "$", "ENTRIESREAD", "12");
+    await c.call("XADD", "emptystream", "18446744073709551615-18446744073709551614", "f", "v");
+    await c.call("XDEL", "emptystream", "18446744073709551615-18446744073709551614");
+    await c.call("XGROUP", "CREATE", "emptystream", "g", "$");
   }
 
   async function readAll(c: RawClient): Promise<string[]> {

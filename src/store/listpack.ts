@@ -1,0 +1,137 @@
+/**
+ * Listpack layout (Redis's listpack.c) for writing: the byte size of an element, and a
+ * writer that lays elements out as Redis does. Streams need both: Redis decides when a
+ * stream node is full from its listpack's byte size, so KVIS keeps that size exactly to
+ * split nodes where Redis splits them (XTRIM ~ and XINFO depend on it), and RDB files hold
+ * each node as its listpack. Decoding lives in persistence/compact.ts.
+ *
+ * An element is [encoding][data][backlen]. Strings that are canonical 64-bit integers
+ * are stored as integers, as lpInsert does.
+ */
+import { isInt64String } from "../resp/bytes.ts";
+
+/** Header (total bytes u32, count u16) and the end marker. */
+export const LISTPACK_EMPTY_SIZE = 7;
+
+/** Bytes of encoding + data for an integer. */
+function intEncodedSize(v: bigint | number): number {
+  if (v >= 0 && v <= 127) return 1;
+  if (v >= -4096 && v <= 4095) return 2;
+  if (v >= -32768 && v <= 32767) return 3;
+  if (v >= -8388608 && v <= 8388607) return 4;
+  if (v >= -2147483648 && v <= 2147483647) return 5;
+  return 9;
+}
+
+function strEncodedSize(len: number): number {
+  if (len < 64) return 1 + len;
+  if (len < 4096) return 2 + len;
+  return 5 + len;
+}
+
+function backlenSize(len: number): number {
+  if (len <= 127) return 1;
+  if (len < 16383) return 2;
+  if (len < 2097151) return 3;
+  if (len < 268435455) return 4;
+  return 5;
+}
+
+/** The bytes an integer element takes in a listpack. */
+export function lpIntSize(v: bigint | number): number {
+  const n = intEncodedSize(v);
+  return n + backlenSize(n);
+}
+
+/** The bytes a string element (one char per byte) takes in a listpack. */
+export function lpStringSize(s: string): number {
+  const n = isInt64String(s) ? intEncodedSize(BigInt(s)) : strEncodedSize(s.length);
+  return n + backlenSize(n);
+}
+
+/** Builds one listpack, element by element. */
+export class ListpackWriter {
+  private buf = Buffer.allocUnsafe(256);
+  private pos = 6;
+  private count = 0;
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n + 64));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  int(value: bigint | number): void {
+    const v = BigInt.asIntN(64, BigInt(value));
+    const size = intEncodedSize(v);
+    this.ensure(size + 1);
+    const b = this.buf;
+    const p = this.pos;
+    const n = Number(size === 9 ? 0n : v);
+    if (size === 1) b[p] = n;
+    else if (size === 2) {
+      const u = n < 0 ? n + 8192 : n;
+      b[p] = 0xc0 | (u >> 8);
+      b[p + 1] = u & 0xff;
+    } else if (size === 3) {
+      b[p] = 0xf1;
+      b.writeInt16LE(n, p + 1);
+    } else if (size === 4) {
+      b[p] = 0xf2;
+      const u = n < 0 ? n + 0x1000000 : n;
+      b[p + 1] = u & 0xff;
+      b[p + 2] = (u >> 8) & 0xff;
+      b[p + 3] = (u >> 16) & 0xff;
+    } else if (size === 5) {
+      b[p] = 0xf3;
+      b.writeInt32LE(n, p + 1);
+    } else {
+      b[p] = 0xf4;
+      b.writeBigInt64LE(v, p + 1);
+    }
+    this.pos += size;
+    this.backlen(size);
+  }
+
+  string(s: string): void {
+    if (isInt64String(s)) return this.int(BigInt(s));
+    const len = s.length;
+    const size = strEncodedSize(len);
+    this.ensure(size + 5);
+    const b = this.buf;
+    let p = this.pos;
+    if (len < 64) b[p++] = 0x80 | len;
+    else if (len < 4096) {
+      b[p++] = 0xe0 | (len >> 8);
+      b[p++] = len & 0xff;
+    } else {
+      b[p++] = 0xf0;
+      b.writeUInt32LE(len, p);
+      p += 4;
+    }
+    b.write(s, p, len, "latin1");
+    this.pos += size;
+    this.backlen(size);
+  }
+
+  /** The entry length written right to left in 7-bit groups, as lpEncodeBacklen. */
+  private backlen(len: number): void {
+    const n = backlenSize(len);
+    this.ensure(n);
+    const b = this.buf;
+    // The first byte (highest group) carries no continuation bit; the rest do.
+    b[this.pos] = Math.floor(len / 2 ** (7 * (n - 1))) & 127;
+    for (let i = 1; i < n; i++) b[this.pos + i] = (Math.floor(len / 2 ** (7 * (n - 1 - i))) & 127) | 128;
+    this.pos += n;
+    this.count++;
+  }
+
+  finish(): Uint8Array {
+    this.ensure(1);
+    this.buf[this.pos++] = 0xff;
+    this.buf.writeUInt32LE(this.pos, 0);
+    this.buf.writeUInt16LE(Math.min(this.count, 0xffff), 4);
+    return this.buf.subarray(0, this.pos);
+  }
+}
