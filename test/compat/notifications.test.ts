@@ -57,6 +57,15 @@ describe("keyspace notifications", () => {
     ]);
   });
 
+  test("stream events: xadd, xtrim, xdel, xsetid, xgroup-*, consumers created by reads and claims", async () => {
+    await sameEvents("KEA", [
+      s("XADD st 1-1 f 1"), s("XADD st MAXLEN 1 2-1 f 2"), s("XADD st 3-1 f 3"), s("XDEL st 3-1"), s("XDEL st 9-9"), s("XTRIM st MAXLEN 0"),
+      s("XTRIM st MAXLEN 0"), s("XSETID st 10-0"), s("XADD st 11-1 f 1"), s("XGROUP CREATE st g 0"), s("XGROUP CREATE fresh g $ MKSTREAM"),
+      s("XGROUP SETID st g 0"), s("XGROUP CREATECONSUMER st g c1"), s("XREADGROUP GROUP g c2 STREAMS st >"), s("XCLAIM st g c3 0 11-1"),
+      s("XAUTOCLAIM st g c4 0 0"), s("XACK st g 11-1"), s("XGROUP DELCONSUMER st g c1"), s("XGROUP DESTROY st g"), s("XADD st NOMKSTREAM 12-1 f 1"),
+    ]);
+  });
+
   test("stores, moves, copies, range removals, multi-pops and HyperLogLogs", async () => {
     await sameEvents("KEA", [
       s("RPUSH l a b c"), s("SADD s1 a b"), s("SADD s2 b c"), s("ZADD z 1 a 2 b 3 c"), s("SORT l ALPHA STORE sorted"), s("SINTERSTORE si s1 s2"),

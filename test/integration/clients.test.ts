@@ -350,3 +350,84 @@ describe("blocking pops through real clients", () => {
     }
   });
 });
+
+describe("streams through real clients", () => {
+  test("ioredis: producer, a consumer group with a blocked reader, XACK, XPENDING, XCLAIM", async () => {
+    const consumer = new IORedis({ port: kvis.port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
+    const producer = new IORedis({ port: kvis.port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
+    try {
+      await consumer.connect();
+      await producer.connect();
+      expect(await producer.xgroup("CREATE", "orders", "workers", "$", "MKSTREAM")).toBe("OK");
+      const read = consumer.xreadgroup("GROUP", "workers", "w1", "COUNT", 10, "BLOCK", 5000, "STREAMS", "orders", ">");
+      await Bun.sleep(20);
+      const id = await producer.xadd("orders", "*", "item", "book", "qty", "2");
+      expect(id).toMatch(/^\d+-\d+$/);
+      expect(await read).toEqual([["orders", [[id!, ["item", "book", "qty", "2"]]]]]);
+      const pending = (await producer.xpending("orders", "workers")) as unknown[];
+      expect(pending.slice(0, 3)).toEqual([1, id, id]);
+      expect(pending[3]).toEqual([["w1", "1"]]);
+      const claimed = await producer.xclaim("orders", "workers", "w2", 0, id!);
+      expect(claimed).toEqual([[id, ["item", "book", "qty", "2"]]]);
+      expect(await producer.xack("orders", "workers", id!)).toBe(1);
+      expect(await producer.xlen("orders")).toBe(1);
+      expect(await producer.xrange("orders", "-", "+")).toEqual([[id!, ["item", "book", "qty", "2"]]]);
+      const info = (await producer.xinfo("STREAM", "orders")) as unknown[];
+      expect(info.slice(0, 2)).toEqual(["length", 1]);
+    } finally {
+      consumer.disconnect();
+      producer.disconnect();
+    }
+  });
+
+  for (const RESP of [2, 3] as const) {
+    test(`node-redis RESP${RESP}: xAdd, xReadGroup, xAck, xAutoClaim, xInfoGroups, blocking xRead`, async () => {
+      // node-redis marks its RESP3 stream replies as unstable and wants them asked for.
+      const options = { socket: { port: kvis.port, host: "127.0.0.1", reconnectStrategy: false as const }, RESP, unstableResp3: true };
+      const client = createClient(options);
+      const reader = createClient(options);
+      client.on("error", () => {});
+      reader.on("error", () => {});
+      const key = `events${RESP}`;
+      // RESP2 replies are parsed into objects; the RESP3 ones come as sent.
+      const entry = (id: string, message: Record<string, string>) => (RESP === 2 ? { id, message } : [id, Object.entries(message).flat()]);
+      try {
+        await client.connect();
+        await reader.connect();
+        const first = await client.xAdd(key, "*", { type: "click", x: "10" });
+        await client.xGroupCreate(key, "g", "0");
+        const messages = (await client.xReadGroup("g", "c1", { key, id: ">" }, { COUNT: 5 })) as unknown;
+        const entries = RESP === 2 ? (messages as Array<{ name: string; messages: unknown[] }>)[0]!.messages : (messages as Record<string, unknown[]>)[key];
+        expect(entries).toEqual([entry(first, { type: "click", x: "10" })]);
+        const claimed = await client.xAutoClaim(key, "g", "c2", 0, "0-0");
+        expect(claimed.nextId).toBe("0-0");
+        expect(claimed.messages).toEqual([{ id: first, message: { type: "click", x: "10" } }]);
+        expect(await client.xAck(key, "g", first)).toBe(1);
+        const groups = await client.xInfoGroups(key);
+        expect(groups[0]).toMatchObject({ name: "g", consumers: 2, pending: 0, "last-delivered-id": first });
+        const waiting = reader.xRead({ key, id: "$" }, { BLOCK: 5000 });
+        await Bun.sleep(20);
+        const second = await client.xAdd(key, "*", { type: "scroll" });
+        const got = (await waiting) as unknown;
+        const gotEntries = RESP === 2 ? (got as Array<{ messages: unknown[] }>)[0]!.messages : (got as Record<string, unknown[]>)[key];
+        expect(gotEntries).toEqual([entry(second, { type: "scroll" })]);
+      } finally {
+        client.destroy();
+        reader.destroy();
+      }
+    });
+  }
+
+  test("Bun RedisClient (RESP3): XADD, XRANGE and XREAD through send", async () => {
+    const client = new Bun.RedisClient(`redis://127.0.0.1:${kvis.port}`);
+    try {
+      const id = (await client.send("XADD", ["bunstream", "1-1", "k", "v"])) as string;
+      expect(id).toBe("1-1");
+      expect(await client.send("XRANGE", ["bunstream", "-", "+"])).toEqual([["1-1", ["k", "v"]]]);
+      expect(await client.send("XREAD", ["STREAMS", "bunstream", "0"])).toEqual({ bunstream: [["1-1", ["k", "v"]]] });
+      expect(await client.send("XLEN", ["bunstream"])).toBe(1);
+    } finally {
+      client.close();
+    }
+  });
+});

@@ -50,6 +50,25 @@ function writeLoad(round: number): string[][] {
     ["INCRBYFLOAT", "tx:float", "1.25"],
     ["EXEC"],
   );
+  // Streams: generated IDs, trims, and consumer groups whose deliveries go out as XCLAIMs.
+  const st = `stream:${round}`;
+  for (let i = 1; i <= 12; i++) cmds.push(["XADD", st, `${i}-1`, "n", String(i)]);
+  cmds.push(
+    ["XADD", st, "*", "auto", "1"],
+    ["XADD", st, "MAXLEN", "~", "5", "*", "auto", "2"],
+    ["XADD", st, "MAXLEN", "=", "12", "*", "auto", "3"],
+    ["XGROUP", "CREATE", st, "g", "0"],
+    ["XREADGROUP", "GROUP", "g", "alice", "COUNT", "5", "STREAMS", st, ">"],
+    ["XREADGROUP", "GROUP", "g", "bob", "NOACK", "COUNT", "2", "STREAMS", st, ">"],
+    ["XACK", st, "g", "4-1"],
+    ["XCLAIM", st, "g", "carol", "0", "5-1", "6-1"],
+    ["XDEL", st, "6-1"],
+    ["XAUTOCLAIM", st, "g", "dave", "0", "0", "COUNT", "2"],
+    ["XTRIM", st, "MINID", "3"],
+    ["XGROUP", "CREATECONSUMER", st, "g", "erin"],
+    ["XGROUP", "CREATE", st, "late", "$"],
+    ["XGROUP", "DELCONSUMER", st, "g", "bob"],
+  );
   return cmds;
 }
 

@@ -74,6 +74,9 @@ async function seed(m: RawClient): Promise<void> {
   await m.call("SADD", "set", "x", "y");
   await m.call("ZADD", "zset", "1", "a", "2.5", "b");
   await m.call("ZADD", "bigzset", ...Array.from({ length: 300 }, (_, i) => [String(i), `m${i}`]).flat());
+  for (let i = 1; i <= 150; i++) await m.call("XADD", "stream", `${i}-0`, "n", String(i));
+  await m.call("XGROUP", "CREATE", "stream", "g", "0");
+  await m.call("XREADGROUP", "GROUP", "g", "alice", "COUNT", "10", "STREAMS", "stream", ">");
   await m.call("SELECT", "3");
   await m.call("SET", "in3", "three");
   await m.call("SELECT", "0");
@@ -88,6 +91,13 @@ async function writeLoad(m: RawClient): Promise<void> {
   await m.call("RPUSH", "list", "b");
   await m.call("HDEL", "hash", "n");
   await m.call("ZINCRBY", "zset", "5", "a");
+  // Streams as the master rewrites them: generated IDs, exact trims, XCLAIMs.
+  await m.call("XADD", "stream", "MAXLEN", "~", "60", "*", "auto", "1");
+  await m.call("XREADGROUP", "GROUP", "g", "bob", "COUNT", "3", "STREAMS", "stream", ">");
+  await m.call("XREADGROUP", "GROUP", "g", "carol", "NOACK", "COUNT", "3", "STREAMS", "stream", ">");
+  await m.call("XACK", "stream", "g", "103-0");
+  await m.call("XAUTOCLAIM", "stream", "g", "dave", "0", "0", "COUNT", "4");
+  await m.call("XDEL", "stream", "140-0");
   await m.call("SELECT", "7");
   for (let i = 0; i < 200; i++) await m.call("SET", `bulk:${i}`, `value ${i}`);
   await m.call("SELECT", "3");
