@@ -43,6 +43,18 @@ export const PARAMS: readonly Param[] = [
   { name: "databases", type: "int", default: "16", min: 1, max: 2147483647, mutable: false, description: "Number of databases" },
   { name: "stream-node-max-bytes", type: "memory", default: "4096", min: 0, max: Number.MAX_SAFE_INTEGER, mutable: true, description: "Largest stream node (listpack) in bytes" },
   { name: "stream-node-max-entries", type: "int", default: "100", min: 0, max: Number.MAX_SAFE_INTEGER, mutable: true, description: "Most entries in one stream node" },
+  {
+    name: "slowlog-log-slower-than", type: "int", default: "10000", min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, mutable: true,
+    description: "Log commands slower than this many microseconds (negative: off)", apply: (server, value) => (server.slowlog.threshold = Number(value)),
+  },
+  {
+    name: "slowlog-max-len", type: "int", default: "128", min: 0, max: Number.MAX_SAFE_INTEGER, mutable: true, description: "Entries the slow log keeps",
+    apply: (server, value) => {
+      server.slowlog.maxLen = Number(value);
+      server.slowlog.trim();
+    },
+  },
+  { name: "enable-debug-command", type: "enum", default: "no", values: ["no", "yes", "local"], mutable: false, description: "Allow DEBUG (no, yes, or local: loopback clients only)" },
   { name: "hz", type: "int", default: "10", min: 0, max: 2147483647, mutable: true, description: "Background task frequency (clamped to 1..500)" },
   {
     name: "proto-max-bulk-len", type: "memory", default: "536870912", min: 1048576, max: Number.MAX_SAFE_INTEGER, mutable: true,

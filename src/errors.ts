@@ -226,3 +226,7 @@ export const invalidArgumentFor = (what: string, command: string) => err(`ERR In
 export const unrecognizedOption = (command: string, option: string) => err(`ERR Unrecognized ${command} option '${option}'`);
 export const subcommandSyntax = (sub: string, container: string) =>
   err(`ERR unknown subcommand or wrong number of arguments for '${sub}'. Try ${container.toUpperCase()} HELP.`);
+export const COUNT_RANGE = err("ERR count should be greater than or equal to -1");
+export const DEBUG_NOT_ALLOWED = err(
+  'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
+);

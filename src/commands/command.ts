@@ -44,6 +44,8 @@ export const F_DENYOOM = 16;
 export const F_NO_MULTI = 32;
 /** Not shown to MONITOR: administrative commands and those flagged skip-monitor. */
 export const F_HIDDEN_FROM_MONITOR = 64;
+export const F_FAST = 128;
+export const F_SKIP_SLOWLOG = 256;
 
 const FLAG_BITS: Partial<Record<CommandFlag, number>> = {
   write: F_WRITE,
@@ -54,6 +56,8 @@ const FLAG_BITS: Partial<Record<CommandFlag, number>> = {
   "no-multi": F_NO_MULTI,
   admin: F_HIDDEN_FROM_MONITOR,
   "skip-monitor": F_HIDDEN_FROM_MONITOR,
+  fast: F_FAST,
+  "skip-slowlog": F_SKIP_SLOWLOG,
 };
 
 export type Handler = (ctx: Client, argv: Argv) => void;

@@ -17,7 +17,7 @@ import {
   SHUTDOWN_FAILED,
   SYNTAX_ERR,
   configSetError,
-  configUnknownOption,
+  configUnknownOption, COUNT_RANGE, DEBUG_NOT_ALLOWED, subcommandSyntax,
 } from "../errors.ts";
 import { bytesToString, globMatch, lowerAscii, parseInt64 } from "../resp/bytes.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
@@ -808,4 +808,113 @@ export const memoryCommand = command({
         ]),
     }),
   ],
+});
+
+const slowlogSpec = { flags: ["admin", "loading", "stale"] as CommandFlag[], tips: ["request_policy:all_nodes", "nondeterministic_output"] };
+
+/** SLOWLOG: see server/slowlog.ts for what is recorded and when commands are timed. */
+export const slowlogCommand = command({
+  name: "slowlog", arity: -2, flags: [], summary: "A container for slow log commands", since: "2.2.12", complexity: "Depends on subcommand.",
+  subcommands: [
+    command({
+      ...slowlogSpec, name: "slowlog|get", arity: -2, summary: "Get the slow log's entries", since: "2.2.12", complexity: "O(N) where N is the number of entries returned",
+      handler(c, argv) {
+        let count = 10;
+        if (argv.length === 3) {
+          const n = parseInt64(argv.bytes(2));
+          if (n === undefined || n < -1) throw COUNT_RANGE;
+          count = n === -1 ? Number.MAX_SAFE_INTEGER : n;
+        } else if (argv.length > 3) {
+          throw subcommandSyntax(argv.str(1), "slowlog");
+        }
+        const entries = c.server.slowlog.entries.slice(0, count);
+        c.reply.array(entries.length);
+        for (const e of entries) {
+          c.reply.array(6);
+          c.reply.integer(e.id);
+          c.reply.integer(e.time);
+          c.reply.integer(e.usec);
+          c.reply.bulkStrings(e.args);
+          c.reply.bulkString(e.addr);
+          c.reply.bulkString(e.name);
+        }
+      },
+    }),
+    command({
+      ...slowlogSpec, name: "slowlog|len", arity: 2, tips: ["request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"],
+      summary: "Get the slow log's length", since: "2.2.12",
+      handler: (c) => c.reply.integer(c.server.slowlog.entries.length),
+    }),
+    command({
+      ...slowlogSpec, name: "slowlog|reset", arity: 2, tips: ["request_policy:all_nodes", "response_policy:all_succeeded"],
+      summary: "Clear all entries from the slow log", since: "2.2.12", complexity: "O(N) where N is the number of entries in the slowlog",
+      handler(c) {
+        c.server.slowlog.entries = [];
+        c.reply.ok();
+      },
+    }),
+    command({
+      name: "slowlog|help", arity: 2, flags: ["loading", "stale"], summary: "Show helpful text about the different subcommands", since: "6.2.0",
+      handler: (c) =>
+        c.reply.helpLines([
+          "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+          "GET [<count>]",
+          "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+          "    Entries are made of:",
+          "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+          "    client name",
+          "LEN",
+          "    Return the length of the slowlog.",
+          "RESET",
+          "    Reset the slowlog.",
+          "HELP",
+          "    Prints this help.",
+        ]),
+    }),
+  ],
+});
+
+/**
+ * DEBUG, guarded by `enable-debug-command` as in Redis 7 ("no" by default; "local" allows
+ * loopback clients). The subcommands Redis's tooling and tests lean on: SLEEP (the whole
+ * server sleeps, as Redis does), SET-ACTIVE-EXPIRE and CHANGE-REPL-ID.
+ */
+export const debugCommand = command({
+  name: "debug", arity: -2, flags: ["admin", "noscript", "loading", "stale"], summary: "A container for debugging commands", since: "1.0.0",
+  complexity: "Depends on subcommand.",
+  handler(c, argv) {
+    const allowed = c.server.config.get("enable-debug-command");
+    if (allowed !== "yes" && !(allowed === "local" && /^127\.|^\[?::1\]?:/.test(c.addr))) throw DEBUG_NOT_ALLOWED;
+    const sub = argv.keyword(1);
+    if (sub === "sleep" && argv.length === 3) {
+      const seconds = Number(argv.str(2));
+      if (Number.isFinite(seconds) && seconds > 0) Bun.sleepSync(seconds * 1000);
+      return c.reply.ok();
+    }
+    if (sub === "set-active-expire" && argv.length === 3) {
+      c.server.keyspace.activeExpireEnabled = argv.str(2) !== "0";
+      return c.reply.ok();
+    }
+    if (sub === "change-repl-id" && argv.length === 2) {
+      c.server.replication.changeReplid();
+      return c.reply.ok();
+    }
+    if (sub === "help" && argv.length === 2) {
+      return c.reply.helpLines([
+        "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "CHANGE-REPL-ID",
+        "    Change the replication IDs of the instance.",
+        "    Dangerous: should be used only for testing the replication subsystem.",
+        "SET-ACTIVE-EXPIRE <0|1>",
+        "    Setting it to 0 disables expiring keys in background when they are not",
+        "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+        "    default.",
+        "SLEEP <seconds>",
+        "    Stop the server for <seconds>. Decimals allowed.",
+        "HELP",
+        "    Prints this help.",
+      ]);
+    }
+    throw subcommandSyntax(argv.str(1), "debug");
+  },
 });

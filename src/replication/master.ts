@@ -341,6 +341,13 @@ export class ReplicationMaster {
     this.feed(encodeRequest(["PING"]));
   }
 
+  /** DEBUG CHANGE-REPL-ID: a new history, with no second ID to continue from. */
+  changeReplid(): void {
+    this.replid = randomReplid();
+    this.replid2 = "0".repeat(40);
+    this.secondOffset = -1;
+  }
+
   /** A replica that follows a new master takes on its history (full sync). */
   adoptHistory(replid: string, offset: number): void {
     this.replid = replid;

@@ -17,7 +17,7 @@ export function startCron(server: Server): () => void {
     const hz = Math.min(500, Math.max(1, server.config.int("hz")));
     const period = 1000 / hz;
     const clockNow = updateClock();
-    server.keyspace.activeExpireCycle(period / 4);
+    if (server.keyspace.activeExpireEnabled) server.keyspace.activeExpireCycle(period / 4);
     server.persistence.checkSavePoints();
     // A master PINGs its replicas every repl-ping-replica-period seconds, in the stream.
     if (clockNow - lastReplicaPing >= server.config.int("repl-ping-replica-period") * 1000) {

@@ -115,6 +115,7 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   const dirty = keyspace.dirty;
   const outer = server.executing;
   server.executing = c;
+  const started = server.slowlog.wants(cmd.flagBits) ? performance.now() : -1;
   try {
     cmd.handler!(c, argv);
     if (keyspace.dirty !== dirty && (cmd.flagBits & F_WRITE) !== 0) {
@@ -142,6 +143,7 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
       c.server.countError(INTERNAL.text);
     }
   }
+  if (started >= 0) server.slowlog.record(c, argv, Math.floor((performance.now() - started) * 1000));
   c.propagation = undefined;
   server.executing = outer;
   cmd.calls++;

@@ -16,6 +16,7 @@ import { Persistence } from "./persistence.ts";
 import { Blocking } from "./blocking.ts";
 import { Notifier, parseNotifyFlags } from "./notify.ts";
 import { Pausing } from "./pausing.ts";
+import { Slowlog } from "./slowlog.ts";
 import { PubSub } from "./pubsub.ts";
 import { ReplicationMaster } from "../replication/master.ts";
 import { ReplicaLink } from "../replication/replica.ts";
@@ -60,6 +61,7 @@ export class Server {
   readonly blocking = new Blocking(this);
   readonly notifier = new Notifier(this);
   readonly pausing = new Pausing();
+  readonly slowlog: Slowlog;
   /** Clients in MONITOR mode. */
   readonly monitors = new Set<Client>();
   /** The client whose command is running (its own notifications go into its reply buffer). */
@@ -78,6 +80,7 @@ export class Server {
   constructor(config: Config) {
     this.config = config;
     this.keyspace = new Keyspace(config.int("databases"));
+    this.slowlog = new Slowlog(config.int("slowlog-log-slower-than"), config.int("slowlog-max-len"));
     this.replication = new ReplicationMaster(this);
     this.keyspace.onReady = (db, key) => this.blocking.signal(db, key);
     this.notifier.flags = parseNotifyFlags(config.get("notify-keyspace-events")) ?? 0;

@@ -435,6 +435,8 @@ export class Keyspace {
   onExpired: ((db: Database, key: string) => void) | undefined;
   /** Snapshots in progress (BGSAVE, replicas' full syncs), which see every change first. */
   snapshots: Snapshot[] = [];
+  /** DEBUG SET-ACTIVE-EXPIRE: whether the cron reclaims expired keys nobody reads. */
+  activeExpireEnabled = true;
   /** The parked iterations of SCAN and its per-type variants. */
   readonly scanCursors = new ScanCursors();
 

@@ -290,3 +290,46 @@ CLIENT UNPAUSE`);
     }
   });
 });
+
+describe("SLOWLOG and DEBUG", () => {
+  /** SLOWLOG GET with the parts that differ by server masked: ids, times, durations, addresses. */
+  async function sameSlowlog(p: ReturnType<typeof pair>, ...args: string[]): Promise<void> {
+    const [a, b] = await p.both("SLOWLOG", "GET", ...args);
+    const mask = (s: string) => s.replace(/\*6\r\n:\d+\r\n:\d+\r\n:\d+\r\n/g, "*6\r\n:I\r\n:T\r\n:U\r\n").replace(/\$\d+\r\n127\.0\.0\.1:\d+\r\n/g, "$A\r\n");
+    expect(mask(a)).toBe(mask(b));
+  }
+
+  test("with a zero threshold every command is logged as Redis logs it: long arguments cut, AUTH redacted", async () => {
+    const p = pair();
+    try {
+      await p.same("CONFIG", "SET", "slowlog-log-slower-than", "0");
+      await p.same("SLOWLOG", "RESET");
+      await p.same("SET", "k", "x".repeat(300));
+      await p.same("RPUSH", "many", ...Array.from({ length: 40 }, (_, i) => `e${i}`));
+      await p.same("AUTH", "user", "secret");
+      await p.same("CLIENT", "SETNAME", "logged");
+      await p.same("GET", "k");
+      await sameSlowlog(p);
+      await sameSlowlog(p, "2");
+      await sameSlowlog(p, "-1");
+      await p.script(`SLOWLOG GET -2
+SLOWLOG GET x
+SLOWLOG GET 1 2
+SLOWLOG FOO
+SLOWLOG HELP
+CONFIG SET slowlog-max-len 2
+SLOWLOG LEN
+CONFIG SET slowlog-log-slower-than -1
+SLOWLOG RESET
+GET k
+SLOWLOG LEN
+CONFIG GET slowlog-max-len
+CONFIG GET slowlog-log-slower-than
+DEBUG SLEEP 0`);
+    } finally {
+      await p.same("CLIENT", "SETNAME", "");
+      await p.same("CONFIG", "SET", "slowlog-log-slower-than", "10000");
+      await p.same("CONFIG", "SET", "slowlog-max-len", "128");
+    }
+  });
+});

@@ -196,3 +196,43 @@ describe("CLIENT KILL and SHUTDOWN", () => {
     }
   });
 });
+
+describe("DEBUG (enable-debug-command yes) and the slow log", () => {
+  test("DEBUG SLEEP stalls the server and lands in SLOWLOG; SET-ACTIVE-EXPIRE and CHANGE-REPL-ID", async () => {
+    const debug = await startKvis({ "enable-debug-command": "yes" });
+    const c = await RawClient.connect(debug.port);
+    const other = await RawClient.connect(debug.port);
+    try {
+      await c.call("SLOWLOG", "RESET");
+      // A fast command under the threshold is not logged; the sleep (20 ms > 10 ms) is.
+      await c.call("GET", "k");
+      const started = Date.now();
+      const sleeping = c.call("DEBUG", "SLEEP", "0.05");
+      // The whole server sleeps: another client waits too.
+      expect(await other.call("PING")).toBe("+PONG\r\n");
+      expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+      expect(await sleeping).toBe("+OK\r\n");
+      expect(await c.call("SLOWLOG", "LEN")).toBe(":1\r\n");
+      const entry = await c.call("SLOWLOG", "GET");
+      expect(entry).toMatch(/^\*1\r\n\*6\r\n:0\r\n:\d+\r\n:(\d+)\r\n\*3\r\n\$5\r\nDEBUG\r\n\$5\r\nSLEEP\r\n\$4\r\n0\.05\r\n\$\d+\r\n127\.0\.0\.1:\d+\r\n\$0\r\n\r\n$/);
+      expect(Number(/:(\d+)\r\n\*3/.exec(entry)![1])).toBeGreaterThanOrEqual(50_000);
+
+      // With active expiry off a key nobody reads stays until read.
+      expect(await c.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")).toBe("+OK\r\n");
+      await c.call("SET", "short", "v", "PX", "10");
+      await Bun.sleep(300);
+      expect(await c.call("DBSIZE")).toBe(":1\r\n");
+      expect(await c.call("DEBUG", "SET-ACTIVE-EXPIRE", "1")).toBe("+OK\r\n");
+      await waitFor(async () => (await c.call("DBSIZE")) === ":0\r\n" || undefined, 5000, "active expiry");
+
+      const before = await c.call("INFO", "replication");
+      expect(await c.call("DEBUG", "CHANGE-REPL-ID")).toBe("+OK\r\n");
+      const replid = (info: string) => /master_replid:(\w+)/.exec(info)![1];
+      expect(replid(await c.call("INFO", "replication"))).not.toBe(replid(before));
+    } finally {
+      c.close();
+      other.close();
+      await debug.stop();
+    }
+  });
+});
