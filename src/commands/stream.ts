@@ -424,6 +424,11 @@ function claimCommand(key: string, group: ConsumerGroup, entry: PendingEntry): s
   ];
 }
 
+/** The XGROUP SETID that moves a replica's group where a NOACK read or LASTID moved it. */
+function setIdCommand(key: string, group: ConsumerGroup): string[] {
+  return ["XGROUP", "SETID", key, group.name, formatId(group.lastId), "ENTRIESREAD", String(group.entriesRead)];
+}
+
 // ---------------------------------------------------------------------------------------
 // XREAD, XREADGROUP
 
@@ -619,7 +624,7 @@ function deliver(
     propagation.push(claimCommand(key, group, entry));
   }
   if (lastIdMoved && args.noAck) {
-    propagation.push(["XGROUP", "SETID", key, group.name, formatId(group.lastId), "ENTRIESREAD", String(group.entriesRead)]);
+    propagation.push(setIdCommand(key, group));
   }
   if (entries.length > 0) c.db.modified(key);
   return entries;
@@ -836,7 +841,7 @@ export const xclaimCommand = command({
       propagation.push(claimCommand(key, group, entry));
       propagateLastId = false;
     }
-    if (propagateLastId) propagation.push(["XGROUP", "SETID", key, group.name, formatId(group.lastId), "ENTRIESREAD", String(group.entriesRead)]);
+    if (propagateLastId) propagation.push(setIdCommand(key, group));
     c.reply.array(claimed.length);
     for (const id of claimed) replyClaimed(c, s, id, justId);
     if (propagation.length > 0) c.server.keyspace.dirty += propagation.length;

@@ -6,6 +6,7 @@
  * reader turns that into an error naming the file and offset.
  */
 import { bytesToString } from "../resp/bytes.ts";
+import { backlenSize } from "../store/listpack.ts";
 
 export class CompactError extends Error {}
 
@@ -83,15 +84,6 @@ export function ziplistEntries(b: Uint8Array): string[] {
   const count = v.getUint16(8, true);
   if (count !== 0xffff && count !== out.length) fail("ziplist", "entry count does not match");
   return out;
-}
-
-/** The number of bytes of a listpack entry's back-length field for an entry of `len` bytes. */
-function backlenSize(len: number): number {
-  if (len <= 127) return 1;
-  if (len < 16383) return 2;
-  if (len < 2097151) return 3;
-  if (len < 268435455) return 4;
-  return 5;
 }
 
 /**

@@ -29,7 +29,8 @@ function strEncodedSize(len: number): number {
   return 5 + len;
 }
 
-function backlenSize(len: number): number {
+/** The bytes of an element's back-length field for an element of `len` bytes. */
+export function backlenSize(len: number): number {
   if (len <= 127) return 1;
   if (len < 16383) return 2;
   if (len < 2097151) return 3;

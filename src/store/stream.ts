@@ -32,6 +32,18 @@ export const formatId = (id: bigint): string => `${id >> 64n}-${id & U64_MAX}`;
 /** A signed 64-bit difference, as Redis stores ID deltas (C's unsigned wrap-around). */
 const delta = (a: bigint, b: bigint): bigint => BigInt.asIntN(64, a - b);
 
+/** The index of the first of the sorted `ids` that is >= id (ids.length when none). */
+function lowerBound(ids: readonly bigint[], id: bigint): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ids[mid]! < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** The node size limits (config `stream-node-max-bytes` / `stream-node-max-entries`). */
 export interface NodeLimits {
   maxBytes: number;
@@ -100,14 +112,7 @@ export class StreamNode {
 
   /** The index of the first entry with an ID >= id (entries.length when none). */
   lowerBound(id: bigint): number {
-    let lo = 0;
-    let hi = this.ids.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.ids[mid]! < id) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBound(this.ids, id);
   }
 
   markDeleted(i: number): void {
@@ -216,14 +221,7 @@ export class PendingList {
   }
 
   private lowerBound(id: bigint): number {
-    let lo = 0;
-    let hi = this.ids.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.ids[mid]! < id) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBound(this.ids, id);
   }
 
   /** Add `entry`; false when its ID is already there. */
