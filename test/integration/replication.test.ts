@@ -74,7 +74,8 @@ async function seed(m: RawClient): Promise<void> {
   await m.call("SADD", "set", "x", "y");
   await m.call("ZADD", "zset", "1", "a", "2.5", "b");
   await m.call("ZADD", "bigzset", ...Array.from({ length: 300 }, (_, i) => [String(i), `m${i}`]).flat());
-  for (let i = 1; i <= 150; i++) await m.call("XADD", "stream", `${i}-0`, "n", String(i));
+  m.write(Buffer.concat(Array.from({ length: 150 }, (_, i) => encodeCommand(["XADD", "stream", `${i + 1}-0`, "n", String(i + 1)]))));
+  await m.readReplies(150, 10_000);
   await m.call("XGROUP", "CREATE", "stream", "g", "0");
   await m.call("XREADGROUP", "GROUP", "g", "alice", "COUNT", "10", "STREAMS", "stream", ">");
   await m.call("SELECT", "3");
@@ -123,7 +124,7 @@ describe("KVIS replica of a real Redis master", () => {
       expect(await r.call("ROLE")).toMatch(/^\*5\r\n\$5\r\nslave\r\n\$9\r\n127\.0\.0\.1\r\n:\d+\r\n\$9\r\nconnected\r\n:\d+\r\n$/);
       expect(await r.call("CLIENT", "LIST", "TYPE", "master")).toContain("flags=M");
     }, 20_000);
-  });
+  }, 30_000);
 
   test("diskless sync (the $EOF: form) under a running write load gives the same data", async () => {
     await withMasterAndReplica(["--repl-diskless-sync", "yes"], {}, async (m, r) => {
@@ -133,7 +134,7 @@ describe("KVIS replica of a real Redis master", () => {
       await waitCaughtUp(m);
       expect(await dataset(r)).toEqual(await dataset(m));
     }, 20_000, true);
-  });
+  }, 30_000);
 
   test("a broken link reconnects and continues with a partial resync", async () => {
     await withMasterAndReplica([], {}, async (m, r) => {
@@ -148,7 +149,7 @@ describe("KVIS replica of a real Redis master", () => {
       await waitCaughtUp(m);
       expect(await dataset(r)).toEqual(await dataset(m));
     });
-  });
+  }, 30_000);
 
   test("an expired key reads as missing on the replica but stays until the master deletes it", async () => {
     await withMasterAndReplica(["--enable-debug-command", "yes"], {}, async (m, r) => {
