@@ -6,7 +6,8 @@
  * The dispatcher does not read the clock around every call (it charges time per run of the
  * same command; see dispatch.ts). A command is timed on its own only when it is not flagged
  * `fast` — the fast ones are O(1) or O(log N) and cannot take milliseconds short of a
- * garbage collection — or when the threshold is 0, which asks for every command.
+ * garbage collection — or when the threshold is 0, which asks for every command. Such a
+ * command ends its run, so timing it costs one clock read, shared with the run accounting.
  */
 import { F_FAST, F_SKIP_SLOWLOG } from "../commands/command.ts";
 import type { Argv } from "../resp/argv.ts";
