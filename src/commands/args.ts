@@ -3,7 +3,7 @@
  * parses itself in mini-redis. Typed readers throw Redis's own errors, and `finish()`
  * rejects leftovers, so a handler reads its options as a short list of statements.
  */
-import { NOT_INTEGER, type ReplyError, SYNTAX_ERR, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT } from "../errors.ts";
+import { NOT_INTEGER, type ReplyError, SYNTAX_ERR, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT, TIMEOUT_NOT_INTEGER } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import { bytesToString, lowerAscii, parseDouble, parseInt64 } from "../resp/bytes.ts";
 
@@ -74,6 +74,14 @@ export function parseListEnd(arg: Uint8Array): boolean {
   if (word === "left") return true;
   if (word === "right") return false;
   throw SYNTAX_ERR;
+}
+
+/** A timeout in milliseconds (WAIT, CLIENT PAUSE, XREAD BLOCK): an integer, not negative. */
+export function parseTimeoutMs(arg: Uint8Array): number {
+  const ms = parseInt64(arg);
+  if (ms === undefined) throw TIMEOUT_NOT_INTEGER;
+  if (ms < 0) throw TIMEOUT_NEGATIVE;
+  return ms;
 }
 
 /**

@@ -14,8 +14,6 @@ import {
   ReplyError,
   SYNTAX_ERR,
   PAUSE_MODE,
-  TIMEOUT_NEGATIVE,
-  TIMEOUT_NOT_INTEGER,
   UNBLOCKED,
   UNBLOCK_REASON,
   WRONGPASS,
@@ -25,7 +23,7 @@ import { bytesToString, parseInt64 } from "../resp/bytes.ts";
 import { nullReply } from "../server/blocking.ts";
 import type { Client } from "../server/connection.ts";
 import { REDIS_VERSION } from "../server/server.ts";
-import { ArgCursor } from "./args.ts";
+import { ArgCursor, parseTimeoutMs } from "./args.ts";
 import { command } from "./command.ts";
 
 export const pingCommand = command({
@@ -308,9 +306,7 @@ export const clientCommand = command({
       summary: "Stop processing commands from clients for some time", since: "3.0.0",
       complexity: "O(1)",
       handler(c, argv) {
-        const timeout = parseInt64(argv.bytes(2));
-        if (timeout === undefined) throw TIMEOUT_NOT_INTEGER;
-        if (timeout < 0) throw TIMEOUT_NEGATIVE;
+        const timeout = parseTimeoutMs(argv.bytes(2));
         let all = true;
         if (argv.length === 4) {
           const mode = argv.keyword(3);

@@ -8,7 +8,7 @@
 import type { Argv } from "../resp/argv.ts";
 import { now } from "../clock.ts";
 import {
-  BAD_DATA_FORMAT, BAD_DUMP_PAYLOAD, BUSYKEY, INVALID_FREQ, INVALID_IDLETIME, INVALID_TTL, DB_OUT_OF_RANGE, TIMEOUT_NEGATIVE, TIMEOUT_NOT_INTEGER,
+  BAD_DATA_FORMAT, BAD_DUMP_PAYLOAD, BUSYKEY, INVALID_FREQ, INVALID_IDLETIME, INVALID_TTL, DB_OUT_OF_RANGE,
   WAIT_ON_REPLICA, GT_LT, INVALID_CURSOR, LFU_NOT_SELECTED, NOT_INTEGER, NO_SUCH_KEY, NX_XX_GT_LT, SAME_OBJECT, SORT_NOT_DOUBLE,
   SYNTAX_ERR, WRONGTYPE, invalidExpireTime, unsupportedOption,
 } from "../errors.ts";
@@ -20,7 +20,7 @@ import { SetValue } from "../store/set.ts";
 import { SortedSet } from "../store/sorted-set.ts";
 import { loadDumpPayload, validDumpPayload } from "../persistence/rdb-reader.ts";
 import { dumpPayload } from "../persistence/rdb-writer.ts";
-import { ArgCursor, parseIntArg } from "./args.ts";
+import { ArgCursor, parseIntArg, parseTimeoutMs } from "./args.ts";
 import { type CommandFlag, type FullKeySpec, command } from "./command.ts";
 import type { Client } from "../server/connection.ts";
 import { NotifyClass } from "../server/notify.ts";
@@ -396,10 +396,7 @@ export const waitCommand = command({
   handler(c, argv) {
     if (c.server.replicaLink !== undefined) throw WAIT_ON_REPLICA;
     const wanted = argv.int(1);
-    const timeout = parseInt64(argv.bytes(2));
-    if (timeout === undefined) throw TIMEOUT_NOT_INTEGER;
-    if (timeout < 0) throw TIMEOUT_NEGATIVE;
-    c.server.replication.wait(c, wanted, timeout);
+    c.server.replication.wait(c, wanted, parseTimeoutMs(argv.bytes(2)));
   },
 });
 

@@ -10,8 +10,8 @@
 import type { Argv } from "../resp/argv.ts";
 import {
   BUSYGROUP, COUNT_MUST_BE_POSITIVE, ENTRIES_ADDED_NEGATIVE, ENTRIESREAD_INVALID, INVALID_END_ID, INVALID_START_ID, XLIMIT_NEGATIVE,
-  LIMIT_WITHOUT_APPROX, LIMIT_WITHOUT_STRATEGY, MAXLEN_NEGATIVE, NO_SUCH_KEY, NOGROUP_BLOCKED, NOT_INTEGER, STREAM_EXHAUSTED,
-  STREAM_ID_INVALID, STREAM_TOO_LARGE, SYNTAX_ERR, TIMEOUT_NEGATIVE, TIMEOUT_NOT_INTEGER, TRIM_BOTH, UNBALANCED_STREAMS,
+  LIMIT_WITHOUT_APPROX, LIMIT_WITHOUT_STRATEGY, MAXLEN_NEGATIVE, NO_SUCH_KEY, NOGROUP_BLOCKED, STREAM_EXHAUSTED,
+  STREAM_ID_INVALID, STREAM_TOO_LARGE, SYNTAX_ERR,  TRIM_BOTH, UNBALANCED_STREAMS,
   XADD_ID_TOO_SMALL, XADD_ID_ZERO, XGROUP_KEY_MISSING, XREAD_GROUP_OPTION, XREAD_GT_ID, XREAD_NOACK_OPTION, XREADGROUP_DOLLAR_ID,
   XREADGROUP_MISSING_GROUP, XSETID_BELOW_CURRENT_MAX_DELETED, XSETID_BELOW_MAX_DELETED, XSETID_ENTRIES_ADDED_SMALL,
   XSETID_SMALLER_THAN_TOP, XTRIM_WITHOUT_STRATEGY, invalidArgumentFor, noGroupForKey, noKeyOrGroup, subcommandSyntax,
@@ -23,6 +23,7 @@ import { NotifyClass } from "../server/notify.ts";
 import {
   Consumer, ConsumerGroup, INVALID_ENTRIES_READ, MAX_ID, type PendingEntry, StreamValue, U64_MAX, formatId, idMs, idSeq, makeId,
 } from "../store/stream.ts";
+import { parseTimeoutMs } from "./args.ts";
 import { command, type CommandFlag } from "./command.ts";
 
 // ---------------------------------------------------------------------------------------
@@ -78,12 +79,6 @@ function parseBound(text: string, start: boolean): bigint {
   }
   if (id === 0n) throw INVALID_END_ID;
   return id - 1n;
-}
-
-function parseIntArg(argv: Argv, i: number): number {
-  const n = parseInt64(argv.bytes(i));
-  if (n === undefined) throw NOT_INTEGER;
-  return n;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -156,7 +151,7 @@ function parseAddOrTrim(c: Client, argv: Argv, xadd: boolean): TrimArgs {
         i++;
       }
       if (word === "maxlen") {
-        args.maxlen = parseIntArg(argv, i + 1);
+        args.maxlen = argv.int(i + 1);
         if (args.maxlen < 0) throw MAXLEN_NEGATIVE;
       } else {
         args.minId = parseStrictId(argv.str(i + 1));
@@ -165,7 +160,7 @@ function parseAddOrTrim(c: Client, argv: Argv, xadd: boolean): TrimArgs {
       args.strategy = word;
       args.thresholdAt = i;
     } else if (word === "limit" && more > 0) {
-      args.limit = parseIntArg(argv, i + 1);
+      args.limit = argv.int(i + 1);
       if (args.limit < 0) throw XLIMIT_NEGATIVE;
       limitGiven = true;
       i++;
@@ -306,7 +301,7 @@ function xrangeGeneric(c: Client, argv: Argv, rev: boolean): void {
   let count = -1;
   for (let i = 4; i < argv.length; i++) {
     if (argv.keyword(i) === "count" && i + 1 < argv.length) {
-      count = Math.max(0, parseIntArg(argv, ++i));
+      count = Math.max(0, argv.int(++i));
     } else {
       throw SYNTAX_ERR;
     }
@@ -370,7 +365,7 @@ export const xsetidCommand = command({
     for (let i = 3; i < argv.length; i += 2) {
       const opt = argv.keyword(i);
       if (opt === "entriesadded" && i + 1 < argv.length) {
-        entriesAdded = parseIntArg(argv, i + 1);
+        entriesAdded = argv.int(i + 1);
         if (entriesAdded < 0) throw ENTRIES_ADDED_NEGATIVE;
       } else if (opt === "maxdeletedid" && i + 1 < argv.length) {
         maxDeleted = parseStrictId(argv.str(i + 1));
@@ -449,12 +444,9 @@ function parseRead(argv: Argv, xreadgroup: boolean): ReadArgs {
     const more = argv.length - 1 - i;
     const opt = argv.keyword(i);
     if (opt === "block" && more > 0) {
-      const ms = parseInt64(argv.bytes(++i));
-      if (ms === undefined) throw TIMEOUT_NOT_INTEGER;
-      if (ms < 0) throw TIMEOUT_NEGATIVE;
-      args.timeoutMs = ms;
+      args.timeoutMs = parseTimeoutMs(argv.bytes(++i));
     } else if (opt === "count" && more > 0) {
-      args.count = Math.max(0, parseIntArg(argv, ++i));
+      args.count = Math.max(0, argv.int(++i));
     } else if (opt === "streams" && more > 0) {
       streamsAt = i + 1;
       const n = argv.length - streamsAt;
@@ -688,11 +680,11 @@ export const xpendingCommand = command({
     if (!summary) {
       let at = 3;
       if (argv.keyword(3) === "idle") {
-        minIdle = parseIntArg(argv, 4);
+        minIdle = argv.int(4);
         if (argv.length < 8) throw SYNTAX_ERR;
         at += 2;
       }
-      count = Math.max(0, parseIntArg(argv, at + 2));
+      count = Math.max(0, argv.int(at + 2));
       start = parseBound(argv.str(at), true);
       end = parseBound(argv.str(at + 1), false);
       if (at + 3 < argv.length) consumerName = argv.str(at + 3);
@@ -941,7 +933,7 @@ function parseGroupOptions(argv: Argv, create: boolean): { mkstream: boolean; en
       mkstream = true;
       i++;
     } else if (opt === "entriesread" && i + 1 < argv.length) {
-      entriesRead = parseIntArg(argv, i + 1);
+      entriesRead = argv.int(i + 1);
       if (entriesRead < 0 && entriesRead !== INVALID_ENTRIES_READ) throw ENTRIESREAD_INVALID;
       i += 2;
     } else {
@@ -1180,7 +1172,7 @@ export const xinfoCommand = command({
           if (argv.keyword(3) !== "full") throw subcommandSyntax(argv.str(1), "xinfo");
           full = true;
           if (argv.length === 6 && argv.keyword(4) === "count") {
-            count = parseIntArg(argv, 5);
+            count = argv.int(5);
             if (count < 0) count = 0;
           } else if (argv.length !== 4) {
             throw SYNTAX_ERR;
