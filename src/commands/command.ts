@@ -29,10 +29,13 @@ export type CommandFlag =
   | "allow-busy"
   | "no-mandatory-keys";
 
-/** The order in which COMMAND INFO lists flags (Redis's addReplyFlagsForCommand). */
+/**
+ * The order in which COMMAND INFO lists flags (Redis's addReplyFlagsForCommand). Redis 7.0
+ * does not list may-replicate, though its commands have it (CLIENT PAUSE WRITE holds them).
+ */
 export const FLAG_ORDER: readonly CommandFlag[] = [
   "write", "readonly", "denyoom", "admin", "pubsub", "noscript", "blocking", "loading", "stale", "skip-monitor", "skip-slowlog", "fast", "no-auth",
-  "may-replicate", "no-mandatory-keys", "no-async-loading", "no-multi", "allow-busy",
+  "no-mandatory-keys", "no-async-loading", "no-multi", "allow-busy",
 ];
 
 /** Flags the dispatcher tests on every call, as bits so the test is one AND. */
@@ -46,6 +49,7 @@ export const F_NO_MULTI = 32;
 export const F_HIDDEN_FROM_MONITOR = 64;
 export const F_FAST = 128;
 export const F_SKIP_SLOWLOG = 256;
+export const F_MAY_REPLICATE = 512;
 
 const FLAG_BITS: Partial<Record<CommandFlag, number>> = {
   write: F_WRITE,
@@ -58,6 +62,7 @@ const FLAG_BITS: Partial<Record<CommandFlag, number>> = {
   "skip-monitor": F_HIDDEN_FROM_MONITOR,
   fast: F_FAST,
   "skip-slowlog": F_SKIP_SLOWLOG,
+  "may-replicate": F_MAY_REPLICATE,
 };
 
 export type Handler = (ctx: Client, argv: Argv) => void;

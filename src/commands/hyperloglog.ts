@@ -72,7 +72,7 @@ function mergedRegisters(c: Client, keys: Uint8Array[]): [regs: Uint8Array, anyD
 }
 
 export const pfcountCommand = command({
-  name: "pfcount", arity: -2, flags: ["readonly"],
+  name: "pfcount", arity: -2, flags: ["readonly", "may-replicate"],
   keys: { first: 1, last: -1, step: 1, flags: ["RW", "access"], notes: "RW because it may change the internal representation of the key, and propagate to replicas" },
   categories: ["hyperloglog"],
   summary: "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).", since: "2.8.9",

@@ -1,11 +1,11 @@
 /**
  * CLIENT PAUSE and UNPAUSE: while a pause lasts, commands from ordinary clients (all of
- * them, or only writes in WRITE mode) wait, in order; when it ends (its timeout or CLIENT
+ * them, or in WRITE mode only what may write) wait, in order; when it ends (its timeout or CLIENT
  * UNPAUSE) each waiting command runs and its client continues with what it sent meanwhile.
  * Replicas and the master link are never paused.
  */
 import type { Command } from "../commands/command.ts";
-import { F_WRITE } from "../commands/command.ts";
+import { F_MAY_REPLICATE, F_WRITE } from "../commands/command.ts";
 import type { Argv } from "../resp/argv.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import type { Client } from "./connection.ts";
@@ -34,7 +34,7 @@ export class Pausing {
   /** Whether `cmd` from `c` must wait; if so the client now waits with it. */
   holds(c: Client, cmd: Command, argv: Argv): boolean {
     if (this.until === 0 || c.masterLink !== undefined || c.replica !== undefined || !this.active) return false;
-    if (!this.all && (cmd.flagBits & F_WRITE) === 0) return false;
+    if (!this.all && !mayWrite(c, cmd)) return false;
     this.waiting.push({ client: c, cmd, argv: argv.copy() });
     c.block();
     return true;
@@ -58,4 +58,14 @@ export class Pausing {
       client.unblock(writer.view().slice());
     }
   }
+}
+
+/**
+ * What a WRITE pause holds, as Redis 7.0 decides it: writes, commands that may replicate
+ * (PUBLISH, PFCOUNT), and EXEC of a transaction holding either.
+ */
+function mayWrite(c: Client, cmd: Command): boolean {
+  const bits = F_WRITE | F_MAY_REPLICATE;
+  if ((cmd.flagBits & bits) !== 0) return true;
+  return cmd.name === "exec" && c.multi !== undefined && c.multi.some((q) => (q.cmd.flagBits & bits) !== 0);
 }

@@ -273,20 +273,28 @@ CLIENT UNPAUSE`);
   test("a WRITE pause holds writes but not reads; UNPAUSE releases them in order", async () => {
     const p = pair();
     const [k, r] = await p.connectBoth();
+    const [k2, r2] = await p.connectBoth();
     try {
       await p.same("CLIENT", "PAUSE", "5000", "WRITE");
+      // Commands that may replicate wait too (PUBLISH, PFCOUNT), as in Redis 7.0.
+      for (const c of [k2, r2]) c.write("PUBLISH ch x\r\nPFCOUNT h\r\n");
       for (const c of [k, r]) c.write("GET a\r\nSET a paused\r\nGET a\r\n");
       await Bun.sleep(50);
       // The read answers at once; the write, and the read behind it, wait.
       expect(k.takeAll()).toBe(r.takeAll());
       await p.same("GET", "a");
+      expect(k2.takeAll()).toBe("");
+      expect(r2.takeAll()).toBe("");
       await p.same("CLIENT", "UNPAUSE");
       await Bun.sleep(50);
       expect(k.takeAll()).toBe(r.takeAll());
+      expect(k2.takeAll()).toBe(r2.takeAll());
       await p.same("GET", "a");
     } finally {
       k.close();
       r.close();
+      k2.close();
+      r2.close();
     }
   });
 });
@@ -309,6 +317,10 @@ describe("SLOWLOG and DEBUG", () => {
       await p.same("AUTH", "user", "secret");
       await p.same("CLIENT", "SETNAME", "logged");
       await p.same("GET", "k");
+      // Inside a transaction MULTI and each command are logged, EXEC is not.
+      await p.same("MULTI");
+      await p.same("SET", "k", "y");
+      await p.same("EXEC");
       await sameSlowlog(p);
       await sameSlowlog(p, "2");
       await sameSlowlog(p, "-1");
