@@ -231,13 +231,13 @@ export const xaddCommand = command({
     c.reply.bulkString(formatId(id));
     c.db.modified(key);
     c.notify(NotifyClass.Stream, "xadd", key);
-    const propagated: Array<string | Uint8Array> = argv.views(0);
-    if (args.strategy !== "none") {
-      if (trimStream(s, args) > 0) c.notify(NotifyClass.Stream, "xtrim", key);
+    if (args.strategy !== "none" && trimStream(s, args) > 0) c.notify(NotifyClass.Stream, "xtrim", key);
+    if (c.server.replication.active) {
+      const propagated: Array<string | Uint8Array> = argv.views(0);
       if (args.approx) rewriteTrim(propagated, s, args);
+      propagated[args.idAt] = formatId(id);
+      c.propagateAs(propagated);
     }
-    propagated[args.idAt] = formatId(id);
-    c.propagateAs(propagated);
   },
 });
 
@@ -276,7 +276,7 @@ export const xtrimCommand = command({
     if (deleted > 0) {
       c.db.modified(key, deleted);
       c.notify(NotifyClass.Stream, "xtrim", key);
-      if (args.approx) {
+      if (args.approx && c.server.replication.active) {
         const propagated: Array<string | Uint8Array> = argv.views(0);
         rewriteTrim(propagated, s, args);
         c.propagateAs(propagated);
@@ -419,6 +419,30 @@ function claimCommand(key: string, group: ConsumerGroup, entry: PendingEntry): s
   ];
 }
 
+/**
+ * The commands a consumer-group command replicates as (Redis's alsoPropagate), built only
+ * while replicas are attached; `changes` counts them either way, for the dirty counter.
+ */
+class Propagation {
+  readonly commands: string[][] = [];
+  changes = 0;
+  private readonly recording: boolean;
+
+  constructor(private readonly c: Client) {
+    this.recording = c.server.replication.active;
+  }
+
+  add(build: () => string[]): void {
+    this.changes++;
+    if (this.recording) this.commands.push(build());
+  }
+
+  /** Replicate the commands instead of the command itself. */
+  replace(): void {
+    if (this.recording) this.c.propagateAs(...this.commands);
+  }
+}
+
 /** The XGROUP SETID that moves a replica's group where a NOACK read or LASTID moved it. */
 function setIdCommand(key: string, group: ConsumerGroup): string[] {
   return ["XGROUP", "SETID", key, group.name, formatId(group.lastId), "ENTRIESREAD", String(group.entriesRead)];
@@ -526,7 +550,7 @@ function xreadGeneric(c: Client, argv: Argv, xreadgroup: boolean): void {
  */
 function readStreams(c: Client, args: ReadArgs, targets: ReadTarget[], xreadgroup: boolean, only: string | undefined): boolean {
   const served: Array<[key: string, reply: () => void]> = [];
-  const propagation: string[][] = [];
+  const propagation = new Propagation(c);
   for (const target of targets) {
     if (only !== undefined && target.key !== only) continue;
     const key = target.key;
@@ -543,7 +567,7 @@ function readStreams(c: Client, args: ReadArgs, targets: ReadTarget[], xreadgrou
     if (target.after === undefined) {
       if (s.lastId <= group.lastId) continue;
       const { consumer, created } = consumerOf(c, group, args.consumer!, key);
-      if (created && args.noAck) propagation.push(["XGROUP", "CREATECONSUMER", key, group.name, consumer.name]);
+      if (created && args.noAck) propagation.add(() => ["XGROUP", "CREATECONSUMER", key, group.name, consumer.name]);
       const entries = deliver(c, s, group, consumer, key, args, propagation);
       served.push([key, () => replyEntries(c, entries)]);
       continue;
@@ -569,7 +593,7 @@ function readStreams(c: Client, args: ReadArgs, targets: ReadTarget[], xreadgrou
     ]);
   }
   if (served.length === 0) {
-    if (propagation.length > 0) c.propagateAs(...propagation);
+    if (propagation.changes > 0) propagation.replace();
     return false;
   }
   if (c.resp === 3) c.reply.map(served.length);
@@ -579,7 +603,7 @@ function readStreams(c: Client, args: ReadArgs, targets: ReadTarget[], xreadgrou
     c.reply.bulkString(key);
     reply();
   }
-  if (xreadgroup) c.propagateAs(...propagation);
+  if (xreadgroup) propagation.replace();
   return true;
 }
 
@@ -588,7 +612,7 @@ function readStreams(c: Client, args: ReadArgs, targets: ReadTarget[], xreadgrou
  * and read counter and (unless NOACK) adding each to the PELs.
  */
 function deliver(
-  c: Client, s: StreamValue, group: ConsumerGroup, consumer: Consumer, key: string, args: ReadArgs, propagation: string[][],
+  c: Client, s: StreamValue, group: ConsumerGroup, consumer: Consumer, key: string, args: ReadArgs, propagation: Propagation,
 ): Array<[bigint, string[]]> {
   const entries = collect(s, group.lastId + 1n, MAX_ID, false, args.count);
   const nowMs = Date.now();
@@ -613,11 +637,10 @@ function deliver(
       entry.deliveryCount = 1;
       consumer.pel.add(entry);
     }
-    propagation.push(claimCommand(key, group, entry));
+    const claimedEntry = entry;
+    propagation.add(() => claimCommand(key, group, claimedEntry));
   }
-  if (lastIdMoved && args.noAck) {
-    propagation.push(setIdCommand(key, group));
-  }
+  if (lastIdMoved && args.noAck) propagation.add(() => setIdCommand(key, group));
   if (entries.length > 0) c.db.modified(key);
   return entries;
 }
@@ -800,7 +823,7 @@ export const xclaimCommand = command({
       propagateLastId = true;
     }
     if (deliveryTime === -1 || deliveryTime < 0 || deliveryTime > nowMs) deliveryTime = nowMs;
-    const propagation: string[][] = [];
+    const propagation = new Propagation(c);
     const claimed: bigint[] = [];
     let consumer: Consumer | undefined;
     for (const id of ids) {
@@ -808,7 +831,8 @@ export const xclaimCommand = command({
       if (s.get(id) === undefined) {
         // The entry is gone from the stream: its pending entry goes too.
         if (entry !== undefined) {
-          propagation.push(claimCommand(key, group, entry));
+          const gone = entry;
+          propagation.add(() => claimCommand(key, group, gone));
           propagateLastId = false;
           group.forget(entry);
         }
@@ -830,14 +854,15 @@ export const xclaimCommand = command({
       if (retryCount >= 0) entry.deliveryCount = retryCount;
       else if (!justId) entry.deliveryCount++;
       claimed.push(id);
-      propagation.push(claimCommand(key, group, entry));
+      const moved = entry;
+      propagation.add(() => claimCommand(key, group, moved));
       propagateLastId = false;
     }
-    if (propagateLastId) propagation.push(setIdCommand(key, group));
+    if (propagateLastId) propagation.add(() => setIdCommand(key, group));
     c.reply.array(claimed.length);
     for (const id of claimed) replyClaimed(c, s, id, justId);
-    if (propagation.length > 0) c.server.keyspace.dirty += propagation.length;
-    c.propagateAs(...propagation);
+    c.server.keyspace.dirty += propagation.changes;
+    propagation.replace();
   },
 });
 
@@ -872,16 +897,15 @@ export const xautoclaimCommand = command({
     const nowMs = Date.now();
     const claimed: bigint[] = [];
     const deleted: bigint[] = [];
-    const propagation: string[][] = [];
+    const propagation = new Propagation(c);
     let consumer: Consumer | undefined;
-    let cursor = 0n;
-    const pending = [...group.pel.range(start)];
-    let i = 0;
-    for (; attempts > 0 && count > 0 && i < pending.length; i++) {
+    // The PEL is walked by ID (entries leave it on the way), never copied.
+    let entry = group.pel.ceiling(start);
+    for (; attempts > 0 && count > 0 && entry !== undefined; entry = group.pel.ceiling(entry.id + 1n)) {
       attempts--;
-      const entry = pending[i]!;
+      const current = entry;
       if (s.get(entry.id) === undefined) {
-        propagation.push(claimCommand(key, group, entry));
+        propagation.add(() => claimCommand(key, group, current));
         group.forget(entry);
         deleted.push(entry.id);
         count--;
@@ -894,17 +918,16 @@ export const xautoclaimCommand = command({
       if (!justId) entry.deliveryCount++;
       claimed.push(entry.id);
       count--;
-      propagation.push(claimCommand(key, group, entry));
+      propagation.add(() => claimCommand(key, group, current));
     }
-    if (i < pending.length) cursor = pending[i]!.id;
     c.reply.array(3);
-    c.reply.bulkString(formatId(cursor));
+    c.reply.bulkString(formatId(entry?.id ?? 0n));
     c.reply.array(claimed.length);
     for (const id of claimed) replyClaimed(c, s, id, justId);
     c.reply.array(deleted.length);
     for (const id of deleted) c.reply.bulkString(formatId(id));
-    if (propagation.length > 0) c.server.keyspace.dirty += propagation.length;
-    c.propagateAs(...propagation);
+    c.server.keyspace.dirty += propagation.changes;
+    propagation.replace();
   },
 });
 

@@ -249,6 +249,12 @@ export class PendingList {
     }
   }
 
+  /** The first entry with an ID >= id. */
+  ceiling(id: bigint): PendingEntry | undefined {
+    const i = this.lowerBound(id);
+    return i < this.ids.length ? this.byId.get(this.ids[i]!) : undefined;
+  }
+
   first(): PendingEntry | undefined {
     return this.ids.length > 0 ? this.byId.get(this.ids[0]!) : undefined;
   }
