@@ -270,6 +270,7 @@ export class Database {
     this.keyspace.dirty += changes;
     this.touch(key);
     const value = this.dict.get(key);
+    // An emptied list, hash, set or sorted set goes away; a stream stays, empty, as in Redis.
     if (value !== undefined && !isStringValue(value) && !(value instanceof StreamValue) && value.size === 0) {
       this.delete(key);
       this.keyspace.notify?.("emptied", this, key);
