@@ -34,7 +34,21 @@ export const PARAMS: readonly Param[] = [
   { name: "bind", type: "string", default: "127.0.0.1", mutable: false, description: "Addresses to listen on (space separated)" },
   { name: "dir", type: "string", default: "./", mutable: false, description: "Working directory for the RDB file" },
   { name: "dbfilename", type: "string", default: "dump.rdb", mutable: true, description: "RDB file name inside dir", check: checkFileName },
-  { name: "requirepass", type: "string", default: "", mutable: true, description: "Password for the default user (empty: none)" },
+  {
+    name: "requirepass", type: "string", default: "", mutable: true, description: "Password for the default user (empty: none)",
+    apply: (server, value) => server.acl.setDefaultPassword(value),
+  },
+  { name: "aclfile", type: "string", default: "", mutable: false, description: "ACL file: users loaded at start-up and by ACL LOAD, written by ACL SAVE" },
+  {
+    name: "acllog-max-len", type: "int", default: "128", min: 0, max: Number.MAX_SAFE_INTEGER, mutable: true, description: "Entries the ACL log keeps",
+    apply: (server, value) => {
+      if (server.acl.log.length > Number(value)) server.acl.log.length = Number(value);
+    },
+  },
+  {
+    name: "acl-pubsub-default", type: "enum", default: "resetchannels", values: ["allchannels", "resetchannels"], mutable: true,
+    description: "Channels a new ACL user may use (allchannels or resetchannels)",
+  },
   {
     name: "loglevel", type: "enum", default: "notice", values: ["debug", "verbose", "notice", "warning"], mutable: true, description: "Log verbosity",
     apply: (server, value) => (server.log.level = value as Server["log"]["level"]),

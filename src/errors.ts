@@ -36,6 +36,26 @@ export const NOT_INTEGER = err("ERR value is not an integer or out of range");
 export const WRONGTYPE = err("WRONGTYPE Operation against a key holding the wrong kind of value");
 export const NOAUTH = err("NOAUTH Authentication required.");
 export const READONLY = err("READONLY You can't write against a read only replica.");
+export const NOPERM_KEY = err("NOPERM this user has no permissions to access one of the keys used as arguments");
+export const NOPERM_CHANNEL = err("NOPERM this user has no permissions to access one of the channels used as arguments");
+export const nopermCommand = (name: string) => err(`NOPERM this user has no permissions to run the '${name}' command`);
+const ACL_CHANGED = "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: ";
+export const NOPERM_EXEC_COMMAND = err(`${ACL_CHANGED}no permission to execute the command or subcommand`);
+export const NOPERM_EXEC_KEY = err(`${ACL_CHANGED}no permission to touch the specified keys`);
+export const NOPERM_EXEC_CHANNEL = err(`${ACL_CHANGED}no permission to access one of the channels used as arguments`);
+export const ACL_USERNAME_SPACES = err("ERR Usernames can't contain spaces or null characters");
+export const aclUnmatchedParenthesis = (arg: string) => err(`ERR Unmatched parenthesis in acl selector starting at '${arg}'.`);
+export const aclSetuserError = (rule: string, reason: string) => err(`ERR Error in ACL SETUSER modifier '${rule}': ${reason}`);
+export const ACL_DELETE_DEFAULT = err("ERR The 'default' user cannot be removed");
+export const aclUnknownCategory = (name: string) => err(`ERR Unknown category '${name}'`);
+export const ACL_GENPASS_BITS = err("ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096");
+export const ACL_NO_FILE = err(
+  "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.",
+);
+export const ACL_SAVE_FAILED = err("ERR There was an error trying to save the ACLs. Please check the server logs for more information");
+export const aclDryrunNoUser = (name: string) => err(`ERR User '${name}' not found`);
+export const aclDryrunNoCommand = (name: string) => err(`ERR Command '${name}' not found`);
+export const noSuchUser = (name: string) => err(`ERR No such user '${name}'`);
 export const WRONGPASS = err("WRONGPASS invalid username-password pair or user is disabled.");
 export const AUTH_NOT_CONFIGURED = err(
   "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",

@@ -5,6 +5,7 @@
  * lists of their own. Named `command` rather than `defineCommand`, which citty exports.
  */
 import type { Argv } from "../resp/argv.ts";
+import { parseInt64 } from "../resp/bytes.ts";
 import type { NotifyClass } from "../server/notify.ts";
 import type { Client } from "../server/connection.ts";
 
@@ -102,6 +103,11 @@ export interface CommandSpec {
   categories?: string[];
   /** Command tips as COMMAND INFO lists them (request_policy:..., nondeterministic_output). */
   tips?: string[];
+  /**
+   * The keys of a request, for commands whose key specs say "unknown" (Redis's getkeys_proc,
+   * e.g. SORT's STORE): positions in argv with the flags of the spec they belong to.
+   */
+  getKeys?: (argv: Argv) => KeyRef[];
   summary: string;
   since: string;
   complexity?: string;
@@ -134,6 +140,13 @@ export class Command {
   readonly subcommands: ReadonlyMap<string, Command> | undefined;
   /** The command group as COMMAND DOCS names it; set once by the table from the file. */
   group = "";
+  /** Index among all commands and subcommands, set once by the table (ACL command bitmaps). */
+  id = -1;
+  /** The containing command of a subcommand, set by its container. */
+  parent: Command | undefined;
+  /** ACL categories as a bit mask over CATEGORY_ORDER. */
+  readonly categoryBits: number;
+  private readonly keysProc: ((argv: Argv) => KeyRef[]) | undefined;
   /** Filled in by the dispatcher for INFO commandstats. */
   calls = 0;
   usec = 0;
@@ -149,6 +162,7 @@ export class Command {
     this.keySpecs = spec.keySpecs ?? (this.keys.first > 0 ? [simpleKeySpec(this.keys, this.flags.includes("write"))] : []);
     this.movableKeys = this.keySpecs.some((k) => !(typeof k.begin === "object" && "index" in k.begin && typeof k.find === "object" && "lastkey" in k.find));
     this.categories = spec.categories ?? [];
+    this.keysProc = spec.getKeys;
     this.tips = spec.tips ?? [];
     this.summary = spec.summary;
     this.since = spec.since;
@@ -157,9 +171,64 @@ export class Command {
     this.notify = spec.notify;
     if (spec.subcommands) {
       const subs = new Map<string, Command>();
-      for (const sub of spec.subcommands) subs.set(sub.name.slice(sub.name.indexOf("|") + 1), sub);
+      for (const sub of spec.subcommands) {
+        subs.set(sub.name.slice(sub.name.indexOf("|") + 1), sub);
+        sub.parent = this;
+      }
       this.subcommands = subs;
     }
+    this.categoryBits = categoriesOf(this).reduce((bits, c) => bits | (1 << CATEGORY_ORDER.indexOf(c)), 0);
+  }
+
+  /**
+   * The keys a request names, found through the key specs as Redis's
+   * getKeysFromCommandWithSpecs finds them (ACL key patterns, COMMAND GETKEYS). A spec whose
+   * positions fall outside the request yields nothing, as in Redis.
+   */
+  getKeys(argv: Argv): KeyRef[] {
+    if (this.keysProc !== undefined) return this.keysProc(argv);
+    const out: KeyRef[] = [];
+    const argc = argv.length;
+    for (const spec of this.keySpecs) {
+      const begin = spec.begin;
+      const find = spec.find;
+      if (begin === "unknown" || find === "unknown") continue;
+      let first: number;
+      if ("index" in begin) first = begin.index;
+      else {
+        // Search for the keyword from `startfrom` (from the end when negative).
+        const from = begin.startfrom >= 0 ? begin.startfrom : argc + begin.startfrom;
+        const step = begin.startfrom >= 0 ? 1 : -1;
+        let at = -1;
+        for (let i = from; i > 0 && i < argc; i += step) {
+          if (argv.keyword(i) === begin.keyword.toLowerCase()) {
+            at = i;
+            break;
+          }
+        }
+        if (at < 0) continue;
+        first = at + 1;
+      }
+      let last: number;
+      let keystep: number;
+      if ("lastkey" in find) {
+        keystep = find.keystep;
+        if (find.lastkey >= 0) last = first + find.lastkey;
+        else if (find.limit === 0) last = argc + find.lastkey;
+        else last = first + (Math.floor((argc - first) / find.limit) + find.lastkey);
+      } else {
+        const numIndex = first + find.keynumidx;
+        if (numIndex >= argc) continue;
+        const count = parseInt64(argv.bytes(numIndex));
+        if (count === undefined || count < 0) continue;
+        keystep = find.keystep;
+        first += find.firstkey;
+        last = first + (count - 1) * keystep;
+      }
+      if (last >= argc || first >= argc) continue;
+      for (let i = first; i <= last; i += keystep) out.push({ pos: i, flags: spec.flags });
+    }
+    return out;
   }
 
   has(flag: CommandFlag): boolean {
@@ -175,6 +244,35 @@ function simpleKeySpec(keys: KeySpec, write: boolean): FullKeySpec {
   };
   if (keys.notes !== undefined) spec.notes = keys.notes;
   return spec;
+}
+
+/** A key in a request: its position in argv and its key spec's flags (RO, RW, access, ...). */
+export interface KeyRef {
+  pos: number;
+  flags: readonly string[];
+}
+
+/** ACL categories in the order Redis lists them (ACLCommandCategories). */
+export const CATEGORY_ORDER = [
+  "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap", "hyperloglog", "geo",
+  "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous", "connection", "transaction", "scripting",
+];
+
+/** The explicit categories plus those Redis derives from the flags (setImplicitACLCategories). */
+export function categoriesOf(cmd: { categories: readonly string[]; flags: readonly CommandFlag[] }): string[] {
+  const set = new Set(cmd.categories);
+  const has = (f: CommandFlag) => cmd.flags.includes(f);
+  if (has("write")) set.add("write");
+  if (has("readonly")) set.add("read");
+  if (has("admin")) {
+    set.add("admin");
+    set.add("dangerous");
+  }
+  if (has("pubsub")) set.add("pubsub");
+  if (has("fast")) set.add("fast");
+  if (has("blocking")) set.add("blocking");
+  if (!set.has("fast")) set.add("slow");
+  return CATEGORY_ORDER.filter((c) => set.has(c));
 }
 
 export function command(spec: CommandSpec): Command {

@@ -1,7 +1,7 @@
 /**
  * Connection commands (COMMAND DOCS group "connection"): PING, ECHO, AUTH, HELLO, SELECT,
- * QUIT, RESET and CLIENT. Authentication has one rule here, `checkPassword`: the default
- * user's password is `requirepass`, and with none set the default user needs none.
+ * QUIT, RESET and CLIENT. Users and passwords live in server/acl.ts; `authenticate` is the
+ * one place a connection changes user.
  */
 import type { Argv } from "../resp/argv.ts";
 import {
@@ -17,11 +17,13 @@ import {
   UNBLOCKED,
   UNBLOCK_REASON,
   WRONGPASS,
+  noSuchUser,
   wrongArity,
 } from "../errors.ts";
 import { bytesToString, parseInt64 } from "../resp/bytes.ts";
 import { nullReply } from "../server/blocking.ts";
 import type { Client } from "../server/connection.ts";
+import type { User } from "../server/acl.ts";
 import { REDIS_VERSION } from "../server/server.ts";
 import { ArgCursor, parseTimeoutMs } from "./args.ts";
 import { command } from "./command.ts";
@@ -47,14 +49,17 @@ export const echoCommand = command({
   handler: (c, argv) => c.reply.bulk(argv.bytes(1)),
 });
 
-/** Authenticate `username` (the default user only, until ACLs arrive) with `password`. */
-function checkPassword(c: Client, username: string, password: string): void {
-  const required = c.server.config.get("requirepass");
-  if (username !== "default" || (required !== "" && password !== required)) {
-    c.server.log.verbose(`Authentication failed for client id=${c.id}`);
+/**
+ * Authenticate as `username` with `password` (AUTH, HELLO AUTH). A failure goes to the ACL
+ * log under the command's name as the client typed it, as in Redis.
+ */
+function authenticate(c: Client, argv: Argv, username: string, password: string): void {
+  const user = c.server.acl.credentials(username, password);
+  if (user === undefined) {
+    c.server.acl.addLog(c, "auth", argv.str(0), username);
     throw WRONGPASS;
   }
-  c.setAuthenticated(true);
+  c.setUser(user, true);
 }
 
 export const authCommand = command({
@@ -65,10 +70,10 @@ export const authCommand = command({
     if (argv.length > 3) throw SYNTAX_ERR;
     if (argv.length === 2) {
       // The one-argument form with no password set is a configuration mistake, says Redis.
-      if (c.server.config.get("requirepass") === "") throw AUTH_NOT_CONFIGURED;
-      checkPassword(c, "default", argv.str(1));
+      if (c.server.acl.defaultUser.nopass) throw AUTH_NOT_CONFIGURED;
+      authenticate(c, argv, "default", argv.str(1));
     } else {
-      checkPassword(c, argv.str(1), argv.str(2));
+      authenticate(c, argv, argv.str(1), argv.str(2));
     }
     c.reply.ok();
   },
@@ -105,7 +110,7 @@ export const helloCommand = command({
         throw new ReplyError(`ERR Syntax error in HELLO option '${argv.str(i)}'`);
       }
     }
-    if (auth) checkPassword(c, auth[0], auth[1]);
+    if (auth) authenticate(c, argv, auth[0], auth[1]);
     if (!c.authenticated) throw HELLO_NOAUTH;
     if (name !== undefined) setClientName(c, name);
     c.resp = proto;
@@ -161,7 +166,7 @@ export const resetCommand = command({
     c.resp = 2;
     c.reply.resp = 2;
     c.name = "";
-    c.setAuthenticated(c.server.config.get("requirepass") === "");
+    c.setUser(c.server.acl.defaultUser, !c.server.acl.authRequired);
     c.reply.simple("RESET");
   },
 });
@@ -179,7 +184,7 @@ export function clientInfoLine(c: Client, nowMs: number): string {
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name} age=${age} idle=${idle} flags=${clientFlags(c)} ` +
     `db=${c.db.id} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 ` +
-    `obl=0 oll=0 omem=${c.outputPending} tot-mem=0 events=r cmd=${c.lastCommand} user=default redir=-1 ` +
+    `obl=0 oll=0 omem=${c.outputPending} tot-mem=0 events=r cmd=${c.lastCommand} user=${c.user.name} redir=-1 ` +
     `resp=${c.resp} lib-name=${c.libName} lib-ver=${c.libVer}`
   );
 }
@@ -386,7 +391,7 @@ function clientKill(c: Client, argv: Argv): void {
   let id: number | undefined;
   let addr: string | undefined;
   let laddr: string | undefined;
-  let user: string | undefined;
+  let user: User | undefined;
   let type: string | undefined;
   let skipMe = true;
   while (args.hasNext()) {
@@ -398,7 +403,11 @@ function clientKill(c: Client, argv: Argv): void {
       id = n;
     } else if (opt === "addr") addr = args.nextString();
     else if (opt === "laddr") laddr = args.nextString();
-    else if (opt === "user") user = args.nextString();
+    else if (opt === "user") {
+      const name = args.nextString();
+      user = server.acl.users.get(name);
+      if (user === undefined) throw noSuchUser(name);
+    }
     else if (opt === "type") {
       type = args.nextKeyword();
       if (!["normal", "master", "replica", "slave", "pubsub"].includes(type)) throw new ReplyError(`ERR Unknown client type '${type}'`);
@@ -414,7 +423,7 @@ function clientKill(c: Client, argv: Argv): void {
     if (id !== undefined && other.id !== id) continue;
     if (addr !== undefined && other.addr !== addr) continue;
     if (laddr !== undefined && other.laddr !== laddr) continue;
-    if (user !== undefined && user !== "default") continue;
+    if (user !== undefined && other.user !== user) continue;
     if (type !== undefined && type.replace("slave", "replica") !== clientType(other)) continue;
     if (skipMe && other === c) continue;
     killClient(c, other);

@@ -21,7 +21,7 @@ import { SortedSet } from "../store/sorted-set.ts";
 import { loadDumpPayload, validDumpPayload } from "../persistence/rdb-reader.ts";
 import { dumpPayload } from "../persistence/rdb-writer.ts";
 import { ArgCursor, parseIntArg, parseTimeoutMs } from "./args.ts";
-import { type CommandFlag, type FullKeySpec, command } from "./command.ts";
+import { type CommandFlag, type FullKeySpec, type KeyRef, command } from "./command.ts";
 import type { Client } from "../server/connection.ts";
 import { NotifyClass } from "../server/notify.ts";
 
@@ -720,8 +720,22 @@ const sourceSpec: FullKeySpec = { flags: ["RO", "access"], begin: { index: 1 }, 
 const sortComplexity =
   "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).";
 
+/** SORT's keys (Redis's sortGetKeys): the source, and the STORE destination wherever it is. */
+function sortKeys(argv: Argv): KeyRef[] {
+  const keys: KeyRef[] = [{ pos: 1, flags: sourceSpec.flags }];
+  let store = 0;
+  for (let i = 2; i < argv.length; i++) {
+    const word = argv.keyword(i);
+    if (word === "limit") i += 2;
+    else if (word === "get" || word === "by") i += 1;
+    else if (word === "store" && i + 1 < argv.length) store = ++i;
+  }
+  if (store > 0) keys.push({ pos: store, flags: ["OW", "update"] });
+  return keys;
+}
+
 export const sortCommand = command({
-  name: "sort", arity: -2, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1 },
+  name: "sort", arity: -2, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1 }, getKeys: sortKeys,
   keySpecs: [
     sourceSpec, byGetSpec,
     { notes: "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array", flags: ["OW", "update"], begin: "unknown", find: "unknown" },
@@ -733,6 +747,7 @@ export const sortCommand = command({
 
 export const sort_roCommand = command({
   name: "sort_ro", arity: -2, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, keySpecs: [sourceSpec, byGetSpec],
+  getKeys: () => [{ pos: 1, flags: sourceSpec.flags }],
   categories: ["set", "sortedset", "list", "dangerous"],
   summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", since: "7.0.0", complexity: sortComplexity,
   handler: (c, argv) => sortGeneric(c, argv, true),

@@ -37,6 +37,7 @@ const GROUPS: ReadonlyArray<[group: string, module: Record<string, unknown>]> = 
 
 let table: Map<string, Command> | undefined;
 let sorted: Command[] = [];
+let flat: Command[] = [];
 
 function build(): Map<string, Command> {
   const t = new Map<string, Command>();
@@ -49,6 +50,9 @@ function build(): Map<string, Command> {
     }
   }
   sorted = [...t.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  // Each container is followed by its subcommands: the order ACL rules are described in.
+  flat = sorted.flatMap((cmd) => [cmd, ...(cmd.subcommands?.values() ?? [])]);
+  flat.forEach((cmd, id) => (cmd.id = id));
   return t;
 }
 
@@ -111,4 +115,10 @@ export function findCommand(fullName: string): Command | undefined {
 export function allCommands(): readonly Command[] {
   table ??= build();
   return sorted;
+}
+
+/** Every command and subcommand, indexed by `Command.id`. */
+export function everyCommand(): readonly Command[] {
+  table ??= build();
+  return flat;
 }

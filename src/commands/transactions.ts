@@ -6,7 +6,7 @@
  * and replicas get the writes inside MULTI ... EXEC.
  */
 import { DISCARD_WITHOUT_MULTI, EXEC_WITHOUT_MULTI, EXECABORT, MULTI_NESTED, WATCH_INSIDE_MULTI } from "../errors.ts";
-import { call } from "../server/dispatch.ts";
+import { aclCheck, call } from "../server/dispatch.ts";
 import { command } from "./command.ts";
 
 export const multiCommand = command({
@@ -37,7 +37,11 @@ export const execCommand = command({
     replication.beginTransaction();
     c.inExec = true;
     try {
-      for (const { cmd, argv } of queued) call(c, cmd, argv);
+      for (const { cmd, argv } of queued) {
+        const denied = c.user.unrestricted ? undefined : aclCheck(c, cmd, argv);
+        if (denied === undefined) call(c, cmd, argv);
+        else c.reply.error(denied.text);
+      }
     } finally {
       c.inExec = false;
       replication.endTransaction(c);

@@ -357,7 +357,8 @@ export class ReplicaLink implements MasterLink {
       `:${this.server.port}`,
       this,
     );
-    client.setAuthenticated(true);
+    // The master's stream runs with every permission (Redis gives it no user at all).
+    client.setUser(this.server.acl.superuser, true);
     client.db = this.server.keyspace.dbs[this.pendingDb] ?? client.db;
     this.server.clients.set(client.id, client);
     this.masterClient = client;

@@ -17,6 +17,7 @@ import type { ReplicaInfo } from "../replication/master.ts";
 import type { BlockedOnKeys } from "./blocking.ts";
 import type { NotifyClass } from "./notify.ts";
 import type { Server } from "./server.ts";
+import type { User } from "./acl.ts";
 
 /** What a Client needs of its socket: a listener's socket, or a replica's link to its master. */
 export interface ClientSocket {
@@ -47,8 +48,9 @@ export class Client {
   name = "";
   libName = "";
   libVer = "";
-  /** Read through `authenticated`; change with setAuthenticated so the parser follows. */
-  private auth = false;
+  /** The ACL user this connection runs as, and whether it authenticated as that user. */
+  user: User;
+  authenticated: boolean;
   /** The last command's full name, for CLIENT LIST's cmd=. */
   lastCommand = "NULL";
   /** When the time of `timedCommand` was last settled in this read: see call(). */
@@ -99,18 +101,23 @@ export class Client {
   ) {
     this.id = server.nextClientId++;
     this.db = server.keyspace.dbs[0]!;
-    this.setAuthenticated(server.config.get("requirepass") === "");
+    this.user = server.acl.defaultUser;
+    this.authenticated = !server.acl.authRequired;
     this.parser.maxBulkLen = server.config.int("proto-max-bulk-len");
   }
 
-  get authenticated(): boolean {
-    return this.auth;
+  /**
+   * Whether commands other than AUTH and HELLO are refused (Redis's authRequired): the
+   * default user's password is checked whenever it changes, not only when a client connects.
+   */
+  get authRequired(): boolean {
+    return !this.authenticated && this.server.acl.authRequired;
   }
 
-  /** Before AUTH the parser also caps request sizes, as Redis does; both change together. */
-  setAuthenticated(yes: boolean): void {
-    this.auth = yes;
-    this.parser.authRequired = !yes;
+  setUser(user: User, authenticated: boolean): void {
+    this.user = user;
+    this.authenticated = authenticated;
+    this.parser.authRequired = this.authRequired;
   }
 
   /** Set while a blocked command is retried on behalf of this client (server/blocking.ts). */
@@ -133,6 +140,8 @@ export class Client {
       return;
     }
     this.lastInteraction = updateClock();
+    // Before AUTH the parser caps request sizes, as Redis does.
+    this.parser.authRequired = this.authRequired;
     this.commandClock = performance.now();
     this.timedCommand = undefined;
     this.server.stats.netInputBytes += chunk.length;

@@ -8,7 +8,11 @@
 import type { Command } from "../commands/command.ts";
 import { F_HIDDEN_FROM_MONITOR, F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
 import { monitorLine } from "./monitor.ts";
+import { Denied } from "./acl.ts";
 import { lookupCommand } from "../commands/table.ts";
+import {
+  NOPERM_CHANNEL, NOPERM_EXEC_CHANNEL, NOPERM_EXEC_COMMAND, NOPERM_EXEC_KEY, NOPERM_KEY, nopermCommand,
+} from "../errors.ts";
 import { INTERNAL, MASTERDOWN, NOAUTH, NOT_IN_MULTI, onlyPubsubAllowed, READONLY, ReplyError, unknownCommand, unknownSubcommand, wrongArity } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import type { Client } from "./connection.ts";
@@ -52,9 +56,18 @@ function dispatch(c: Client, argv: Argv): boolean {
     reject(c, cmd, wrongArity(cmd.name));
     return true;
   }
-  if (!c.authenticated && (cmd.flagBits & F_NO_AUTH) === 0) {
+  c.lastCommand = cmd.name;
+  if ((cmd.flagBits & F_NO_AUTH) === 0 && c.authRequired) {
     reject(c, cmd, NOAUTH);
     return true;
+  }
+  // ACLs: a user allowed everything (the default user) costs one property read.
+  if (!c.user.unrestricted) {
+    const denied = aclCheck(c, cmd, argv);
+    if (denied !== undefined) {
+      reject(c, cmd, denied);
+      return true;
+    }
   }
   // A replica takes writes only from its master (replica-read-only).
   if (c.server.replicaLink !== undefined && (cmd.flagBits & F_WRITE) !== 0 && c.masterLink === undefined && c.server.replicaReadOnly) {
@@ -88,6 +101,20 @@ function dispatch(c: Client, argv: Argv): boolean {
   }
   call(c, cmd, argv);
   return !c.closeAfterReply;
+}
+
+/**
+ * Whether the client's user may run this request; a refusal is logged in the ACL log and
+ * returned as its -NOPERM error.
+ */
+export function aclCheck(c: Client, cmd: Command, argv: Argv): ReplyError | undefined {
+  const { denied, pos } = c.user.check(cmd, argv);
+  if (denied === Denied.None) return undefined;
+  const reason = denied === Denied.Command ? "command" : denied === Denied.Key ? "key" : "channel";
+  c.server.acl.addLog(c, reason, denied === Denied.Command ? cmd.name : argv.str(pos));
+  // EXEC checks again what was queued: the rules may have changed since.
+  if (c.inExec) return denied === Denied.Command ? NOPERM_EXEC_COMMAND : denied === Denied.Key ? NOPERM_EXEC_KEY : NOPERM_EXEC_CHANNEL;
+  return denied === Denied.Command ? nopermCommand(cmd.name) : denied === Denied.Key ? NOPERM_KEY : NOPERM_CHANNEL;
 }
 
 const SUBSCRIBED_CONTEXT = new Set(["subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe", "ping", "quit", "reset"]);

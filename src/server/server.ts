@@ -17,6 +17,7 @@ import { Blocking } from "./blocking.ts";
 import { Notifier, parseNotifyFlags } from "./notify.ts";
 import { Pausing } from "./pausing.ts";
 import { Slowlog } from "./slowlog.ts";
+import { Acl } from "./acl.ts";
 import { PubSub } from "./pubsub.ts";
 import { ReplicationMaster } from "../replication/master.ts";
 import { ReplicaLink } from "../replication/replica.ts";
@@ -62,6 +63,7 @@ export class Server {
   readonly notifier = new Notifier(this);
   readonly pausing = new Pausing();
   readonly slowlog: Slowlog;
+  readonly acl: Acl;
   /** Clients in MONITOR mode. */
   readonly monitors = new Set<Client>();
   /** The client whose command is running (its own notifications go into its reply buffer). */
@@ -82,6 +84,7 @@ export class Server {
     this.keyspace = new Keyspace(config.int("databases"));
     this.slowlog = new Slowlog(config.int("slowlog-log-slower-than"), config.int("slowlog-max-len"));
     this.replication = new ReplicationMaster(this);
+    this.acl = new Acl(this);
     this.keyspace.onReady = (db, key) => this.blocking.signal(db, key);
     this.notifier.flags = parseNotifyFlags(config.get("notify-keyspace-events")) ?? 0;
     this.log.level = config.get("loglevel") as LogLevel;
@@ -101,6 +104,12 @@ export class Server {
   async start(options: StartOptions = {}): Promise<void> {
     this.log.silent = options.quiet ?? false;
     this.log.notice(`KVIS version=${KVIS_VERSION}, bits=64, pid=${process.pid}, just started`);
+    // Users come before the data, as in Redis: a bad ACL file stops start-up.
+    const aclfile = this.config.get("aclfile");
+    if (aclfile !== "") {
+      const errors = this.acl.loadFile(aclfile);
+      if (errors !== undefined) throw new Error(`Aborting Redis startup because of ACL errors: ${errors}`);
+    }
     await this.loadDataset();
     // Like Redis, listen on every address `bind` names; with port 0 the first listener
     // picks the port and the others share it.

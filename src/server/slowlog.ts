@@ -67,10 +67,11 @@ export class Slowlog {
   }
 }
 
-/** Where the secrets start: AUTH's arguments, HELLO's after AUTH. */
+/** Where the secrets start: AUTH's arguments, HELLO's after AUTH, ACL SETUSER's. */
 function redactedFrom(argv: Argv): number {
   const name = argv.keyword(0);
   if (name === "auth") return 1;
+  if (name === "acl" && argv.length > 2 && argv.keyword(1) === "setuser") return 2;
   if (name === "hello") {
     for (let i = 2; i < argv.length; i++) if (argv.keyword(i) === "auth") return i + 1;
   }
