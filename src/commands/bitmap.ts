@@ -13,7 +13,7 @@ import type { Client } from "../server/connection.ts";
 
 import { isStringValue, stringOf } from "../store/keyspace.ts";
 import { NotifyClass } from "../server/notify.ts";
-import { command } from "./command.ts";
+import { type KeyRef, command } from "./command.ts";
 
 /** A bit offset argument; `#N` (BITFIELD only) counts in units of the field's width. */
 function parseBitOffset(c: Client, arg: Uint8Array, fieldBits = 0): number {
@@ -322,8 +322,20 @@ function bitfieldGeneric(c: Client, argv: Argv, readOnly: boolean): void {
   if (maxBit !== -1) storeBytes(c, key, bytes!);
 }
 
+/** BITFIELD with only GETs reads its key; anything else writes it (Redis's bitfieldGetKeys). */
+function bitfieldKeys(argv: Argv): KeyRef[] {
+  for (let i = 2; i < argv.length; i++) {
+    const left = argv.length - i - 1;
+    const op = argv.keyword(i);
+    if (op === "get" && left >= 2) i += 2;
+    else if (op === "overflow" && left >= 1) i += 1;
+    else return [{ pos: 1, flags: ["RW", "access", "update"] }];
+  }
+  return [{ pos: 1, flags: ["RO", "access"] }];
+}
+
 export const bitfieldCommand = command({
-  name: "bitfield", notify: [NotifyClass.String, "setbit"], arity: -2, flags: ["write", "denyoom"],
+  name: "bitfield", notify: [NotifyClass.String, "setbit"], arity: -2, flags: ["write", "denyoom"], getKeys: bitfieldKeys,
   keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update", "variable_flags"], notes: "This command allows both access and modification of the key" },
   categories: ["bitmap"],
   summary: "Perform arbitrary bitfield integer operations on strings", since: "3.2.0", complexity: "O(1) for each subcommand specified",

@@ -972,7 +972,7 @@ export const aclCommand = command({
       complexity: "O(1) since the categories and commands are a fixed set.",
       handler(c, argv) {
         if (argv.length === 2) return c.reply.bulkStrings(CATEGORY_ORDER);
-        if (argv.length > 3) throw subcommandSyntax("cat", "acl");
+        if (argv.length > 3) throw subcommandSyntax(argv.str(1), "acl");
         const index = CATEGORY_ORDER.indexOf(argv.str(2).toLowerCase());
         if (index < 0) throw aclUnknownCategory(argv.str(2).slice(0, 128));
         c.reply.bulkStrings(everyCommand().filter((cmd) => cmd.categoryBits & (1 << index)).map((cmd) => cmd.name));
@@ -981,7 +981,7 @@ export const aclCommand = command({
     command({
       name: "acl|genpass", arity: -2, flags: ["noscript", "loading", "stale"], summary: "Generate a pseudorandom secure password to use for ACL users", since: "6.0.0",
       handler(c, argv) {
-        if (argv.length > 3) throw subcommandSyntax("genpass", "acl");
+        if (argv.length > 3) throw subcommandSyntax(argv.str(1), "acl");
         const bits = argv.length === 3 ? argv.int(2) : 256;
         if (bits <= 0 || bits > 4096) throw ACL_GENPASS_BITS;
         const chars = Math.ceil(bits / 4);
@@ -993,7 +993,7 @@ export const aclCommand = command({
       ...aclAdmin, name: "acl|log", arity: -2, summary: "List latest events denied because of ACLs in place", since: "6.0.0",
       complexity: "O(N) with N being the number of entries shown.",
       handler(c, argv) {
-        if (argv.length > 3) throw subcommandSyntax("log", "acl");
+        if (argv.length > 3) throw subcommandSyntax(argv.str(1), "acl");
         const acl = c.server.acl;
         let count = 10;
         if (argv.length === 3) {
@@ -1073,7 +1073,7 @@ export const aclCommand = command({
           "SETUSER <username> <attribute> [<attribute> ...]", "    Create or modify a user with the specified attributes.",
           "USERS", "    List all the registered usernames.",
           "WHOAMI", "    Return the current connection username.",
-          "HELP", "    Print this help.",
+          "HELP", "    Prints this help.",
         ]),
     }),
   ],

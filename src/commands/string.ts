@@ -16,7 +16,7 @@ import { addLongDouble, formatLongDouble, isInfinite, parseLongDouble } from "..
 import type { Client } from "../server/connection.ts";
 import { ArgCursor, parseIntArg } from "./args.ts";
 import { NotifyClass } from "../server/notify.ts";
-import { command } from "./command.ts";
+import { type KeyRef, command } from "./command.ts";
 import { absoluteDeadline } from "./generic.ts";
 import { isStringValue, stringOf, toStringValue } from "../store/keyspace.ts";
 
@@ -104,8 +104,14 @@ function setGeneric(c: Client, key: string, value: string, flags: SetFlag, when:
   return [true, oldString];
 }
 
+/** SET reads its key only with GET (Redis's setGetKeys, for ACL %R~/%W~ patterns). */
+function setKeys(argv: Argv): KeyRef[] {
+  for (let i = 3; i < argv.length; i++) if (argv.keyword(i) === "get") return [{ pos: 1, flags: ["RW", "access", "update"] }];
+  return [{ pos: 1, flags: ["OW", "update"] }];
+}
+
 export const setCommand = command({
-  name: "set", arity: -3, flags: ["write", "denyoom"],
+  name: "set", arity: -3, flags: ["write", "denyoom"], getKeys: setKeys,
   keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update", "variable_flags"], notes: "RW and ACCESS due to the optional `GET` argument" }, categories: ["string"],
   summary: "Set the string value of a key", since: "1.0.0",
   handler(c, argv) {

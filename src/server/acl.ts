@@ -687,12 +687,18 @@ export class Acl {
         errors += `${path}:${lineNo}: Unmatched parenthesis in selector definition.`;
         continue;
       }
+      // An unknown command is named; for other errors only the first of a line is told,
+      // since the rule may be a password (Redis 7.0.15).
+      let told = false;
       for (const rule of rules) {
+        const op = rule.replace(/^[\t\r\n]+|[\t\r\n]+$/g, "");
         try {
-          user.apply(rule.replace(/^[\t\r\n]+|[\t\r\n]+$/g, ""), this.allChannelsByDefault);
+          user.apply(op, this.allChannelsByDefault);
         } catch (e) {
           if (!(e instanceof AclRuleError)) throw e;
-          errors += `${path}:${lineNo}: ${e.reason}. `;
+          if (e === UNKNOWN_NAME) errors += `${path}:${lineNo}: Error in applying operation '${op}': ${e.reason}. `;
+          else if (!told) errors += `${path}:${lineNo}: ${e.reason}. `;
+          told ||= e !== UNKNOWN_NAME;
         }
       }
     }
