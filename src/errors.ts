@@ -55,6 +55,27 @@ export const ACL_NO_FILE = err(
 export const ACL_SAVE_FAILED = err("ERR There was an error trying to save the ACLs. Please check the server logs for more information");
 export const aclDryrunNoUser = (name: string) => err(`ERR User '${name}' not found`);
 export const aclDryrunNoCommand = (name: string) => err(`ERR Command '${name}' not found`);
+export const TRACKING_ONE_REDIRECT = err("ERR A client can only redirect to a single other client");
+export const TRACKING_NO_REDIRECT_CLIENT = err("ERR The client ID you want redirect to does not exist");
+export const TRACKING_PREFIX_NEEDS_BCAST = err("ERR PREFIX option requires BCAST mode to be enabled");
+export const TRACKING_SWITCH_BCAST = err(
+  "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.",
+);
+export const TRACKING_BCAST_OPTIN = err("ERR OPTIN and OPTOUT are not compatible with BCAST");
+export const TRACKING_OPTIN_AND_OPTOUT = err("ERR You can't specify both OPTIN mode and OPTOUT mode");
+export const TRACKING_SWITCH_OPTIN = err(
+  "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.",
+);
+export const trackingPrefixOverlap = (prefix: string, other: string, which: string) =>
+  err(`ERR Prefix '${prefix}' overlaps with ${which} prefix '${other}'. Prefixes for a single client must not overlap.`);
+export const CACHING_NOT_TRACKING = err("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled");
+export const CACHING_YES_NEEDS_OPTIN = err("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+export const CACHING_NO_NEEDS_OPTOUT = err("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+export const CLUSTER_DISABLED = err("ERR This instance has cluster support disabled");
+export const GETKEYS_INVALID_COMMAND = err("ERR Invalid command specified");
+export const GETKEYS_NO_KEYS = err("ERR The command has no key arguments");
+export const GETKEYS_BAD_ARITY = err("ERR Invalid number of arguments specified for command");
+export const GETKEYS_BAD_ARGS = err("ERR Invalid arguments specified for command");
 export const noSuchUser = (name: string) => err(`ERR No such user '${name}'`);
 export const WRONGPASS = err("WRONGPASS invalid username-password pair or user is disabled.");
 export const AUTH_NOT_CONFIGURED = err(

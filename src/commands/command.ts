@@ -183,7 +183,8 @@ export class Command {
   /**
    * The keys a request names, found through the key specs as Redis's
    * getKeysFromCommandWithSpecs finds them (ACL key patterns, COMMAND GETKEYS). A spec whose
-   * positions fall outside the request yields nothing, as in Redis.
+   * positions fall outside the request, or whose key count is not a count, makes the whole
+   * request keyless, as in Redis.
    */
   getKeys(argv: Argv): KeyRef[] {
     if (this.keysProc !== undefined) return this.keysProc(argv);
@@ -218,14 +219,14 @@ export class Command {
         else last = first + (Math.floor((argc - first) / find.limit) + find.lastkey);
       } else {
         const numIndex = first + find.keynumidx;
-        if (numIndex >= argc) continue;
+        if (numIndex >= argc) return [];
         const count = parseInt64(argv.bytes(numIndex));
-        if (count === undefined || count < 0) continue;
+        if (count === undefined || count < 0) return [];
         keystep = find.keystep;
         first += find.firstkey;
         last = first + (count - 1) * keystep;
       }
-      if (last >= argc || first >= argc) continue;
+      if (last >= argc || (first >= argc && last >= first)) return [];
       for (let i = first; i <= last; i += keystep) out.push({ pos: i, flags: spec.flags });
     }
     return out;

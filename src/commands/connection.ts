@@ -18,6 +18,8 @@ import {
   UNBLOCK_REASON,
   WRONGPASS,
   noSuchUser,
+  CACHING_NOT_TRACKING, CACHING_NO_NEEDS_OPTOUT, CACHING_YES_NEEDS_OPTIN, TRACKING_BCAST_OPTIN, TRACKING_NO_REDIRECT_CLIENT, TRACKING_ONE_REDIRECT,
+  TRACKING_OPTIN_AND_OPTOUT, TRACKING_PREFIX_NEEDS_BCAST, TRACKING_SWITCH_BCAST, TRACKING_SWITCH_OPTIN, trackingPrefixOverlap,
   wrongArity,
 } from "../errors.ts";
 import { bytesToString, parseInt64 } from "../resp/bytes.ts";
@@ -167,6 +169,7 @@ export const resetCommand = command({
     c.reply.resp = 2;
     c.name = "";
     c.setUser(c.server.acl.defaultUser, !c.server.acl.authRequired);
+    c.server.tracking.disable(c);
     c.reply.simple("RESET");
   },
 });
@@ -282,6 +285,66 @@ export const clientCommand = command({
       handler: clientKill,
     }),
     command({
+      name: "client|tracking", arity: -3, flags: ["noscript", "loading", "stale"], ...clientSpec,
+      summary: "Enable or disable server assisted client side caching support", since: "6.0.0",
+      complexity: "O(1). Some options may introduce additional complexity.",
+      handler: clientTracking,
+    }),
+    command({
+      name: "client|caching", arity: 3, flags: ["noscript", "loading", "stale"], ...clientSpec,
+      summary: "Instruct the server about tracking or not keys in the next request", since: "6.0.0",
+      handler(c, argv) {
+        const t = c.tracking;
+        if (t === undefined) throw CACHING_NOT_TRACKING;
+        const opt = argv.keyword(2);
+        if (opt === "yes") {
+          if (!t.optin) throw CACHING_YES_NEEDS_OPTIN;
+        } else if (opt === "no") {
+          if (!t.optout) throw CACHING_NO_NEEDS_OPTOUT;
+        } else throw SYNTAX_ERR;
+        t.caching = true;
+        c.reply.ok();
+      },
+    }),
+    command({
+      name: "client|getredir", arity: 2, flags: ["noscript", "loading", "stale"], ...clientSpec,
+      summary: "Get tracking notifications redirection client ID if any", since: "6.0.0",
+      handler: (c) => c.reply.integer(c.tracking?.redirect ?? -1),
+    }),
+    command({
+      name: "client|trackinginfo", arity: 2, flags: ["noscript", "loading", "stale"], ...clientSpec,
+      summary: "Return information about server assisted client side caching for the current connection", since: "6.2.0",
+      handler(c) {
+        const t = c.tracking;
+        const flags = [t ? "on" : "off"];
+        if (t?.bcast) flags.push("bcast");
+        if (t?.optin) flags.push("optin", ...(t.caching ? ["caching-yes"] : []));
+        if (t?.optout) flags.push("optout", ...(t.caching ? ["caching-no"] : []));
+        if (t?.noloop) flags.push("noloop");
+        if (t?.brokenRedirect) flags.push("broken_redirect");
+        const r = c.reply;
+        r.map(3);
+        r.bulkString("flags");
+        r.set(flags.length);
+        for (const f of flags) r.bulkString(f);
+        r.bulkString("redirect");
+        r.integer(t?.redirect ?? -1);
+        r.bulkString("prefixes");
+        r.bulkStrings([...(t?.prefixes ?? [])].sort());
+      },
+    }),
+    command({
+      name: "client|no-touch", arity: 3, flags: ["noscript", "loading", "stale"], ...clientSpec,
+      summary: "Controls whether commands sent by the client will alter the LRU/LFU of the keys they access.", since: "7.2.0",
+      handler(c, argv) {
+        const mode = argv.keyword(2);
+        if (mode === "on") c.noTouch = true;
+        else if (mode === "off") c.noTouch = false;
+        else throw SYNTAX_ERR;
+        c.reply.ok();
+      },
+    }),
+    command({
       name: "client|reply", arity: 3, flags: ["noscript", "loading", "stale"], ...clientSpec,
       summary: "Instruct the server whether to reply to commands", since: "3.2.0",
       handler(c, argv) {
@@ -376,6 +439,47 @@ export const clientCommand = command({
   ],
 });
 
+/** CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p]... [BCAST] [OPTIN] [OPTOUT] [NOLOOP], checked as Redis checks it. */
+function clientTracking(c: Client, argv: Argv): void {
+  let redirect = 0;
+  const opts = { bcast: false, optin: false, optout: false, noloop: false };
+  const prefixes: string[] = [];
+  for (let i = 3; i < argv.length; i++) {
+    const opt = argv.keyword(i);
+    const more = i < argv.length - 1;
+    if (opt === "redirect" && more) {
+      if (redirect !== 0) throw TRACKING_ONE_REDIRECT;
+      redirect = argv.int(++i);
+      if (!c.server.clients.has(redirect)) throw TRACKING_NO_REDIRECT_CLIENT;
+    } else if (opt === "bcast" || opt === "optin" || opt === "optout" || opt === "noloop") opts[opt] = true;
+    else if (opt === "prefix" && more) prefixes.push(argv.str(++i));
+    else throw SYNTAX_ERR;
+  }
+  const onOff = argv.keyword(2);
+  if (onOff === "off") {
+    c.server.tracking.disable(c);
+    return c.reply.ok();
+  }
+  if (onOff !== "on") throw SYNTAX_ERR;
+  const now = c.tracking;
+  if (!opts.bcast && prefixes.length > 0) throw TRACKING_PREFIX_NEEDS_BCAST;
+  if (now !== undefined && now.bcast !== opts.bcast) throw TRACKING_SWITCH_BCAST;
+  if (opts.bcast && (opts.optin || opts.optout)) throw TRACKING_BCAST_OPTIN;
+  if (opts.optin && opts.optout) throw TRACKING_OPTIN_AND_OPTOUT;
+  if ((opts.optin && now?.optout) || (opts.optout && now?.optin)) throw TRACKING_SWITCH_OPTIN;
+  if (opts.bcast) {
+    // Prefixes of one client must not overlap: one a prefix of another.
+    const overlaps = (a: string, b: string) => a.startsWith(b) || b.startsWith(a);
+    for (let i = 0; i < prefixes.length; i++) {
+      const p = prefixes[i]!;
+      for (const old of [...(now?.prefixes ?? [])].sort()) if (overlaps(old, p)) throw trackingPrefixOverlap(p, old, "an existing");
+      for (const q of prefixes.slice(i + 1)) if (overlaps(p, q)) throw trackingPrefixOverlap(p, q, "another provided");
+    }
+  }
+  c.server.tracking.enable(c, redirect, opts, prefixes);
+  c.reply.ok();
+}
+
 /** CLIENT KILL addr (old form: OK or an error) or CLIENT KILL filters (new form: a count). */
 function clientKill(c: Client, argv: Argv): void {
   const server = c.server;
@@ -445,6 +549,10 @@ function clientFlags(c: Client): string {
   if (c.subscribed) flags += "P";
   if (c.multi !== undefined) flags += "x";
   if (c.noEvict) flags += "e";
+  if (c.tracking !== undefined) flags += "t";
+  if (c.tracking?.brokenRedirect) flags += "R";
+  if (c.tracking?.bcast) flags += "B";
+  if (c.noTouch) flags += "T";
   return flags === "" ? "N" : flags;
 }
 

@@ -20,6 +20,7 @@ import {
   configUnknownOption, COUNT_RANGE, DEBUG_NOT_ALLOWED, subcommandSyntax,
   ACL_DELETE_DEFAULT, ACL_GENPASS_BITS, ACL_NO_FILE, ACL_SAVE_FAILED, ACL_USERNAME_SPACES, aclDryrunNoCommand, aclDryrunNoUser,
   aclSetuserError, aclUnknownCategory, aclUnmatchedParenthesis, wrongArity,
+  GETKEYS_BAD_ARGS, GETKEYS_BAD_ARITY, GETKEYS_INVALID_COMMAND, GETKEYS_NO_KEYS,
 } from "../errors.ts";
 import { Denied, type Selector, hasSpaces, mergeSelectorArgs } from "../server/acl.ts";
 import { bytesToString, globMatch, lowerAscii, parseInt64 } from "../resp/bytes.ts";
@@ -133,6 +134,7 @@ export const flushdbCommand = command({
   handler(c, argv) {
     parseFlushMode(argv);
     c.server.keyspace.dirty += c.db.flush();
+    c.server.tracking.flushed();
     c.reply.ok();
   },
 });
@@ -144,6 +146,7 @@ export const flushallCommand = command({
   handler(c, argv) {
     parseFlushMode(argv);
     c.server.keyspace.flushAll();
+    c.server.tracking.flushed();
     c.reply.ok();
   },
 });
@@ -665,6 +668,29 @@ function writeSearchSpec(r: ReplyWriter, type: string, fields: [string, number |
   }
 }
 
+/** COMMAND GETKEYS / GETKEYSANDFLAGS: the keys of the command in the arguments, as ACLs see them. */
+function getKeysGeneric(c: Client, argv: Argv, withFlags: boolean): void {
+  const args = Argv.of(...argv.views(2));
+  let cmd = lookupCommand(args.bytes(0));
+  if (cmd?.subcommands !== undefined && args.length >= 2) cmd = cmd.subcommands.get(args.keyword(1));
+  if (cmd === undefined) throw GETKEYS_INVALID_COMMAND;
+  if (cmd.keySpecs.length === 0) throw GETKEYS_NO_KEYS;
+  if ((cmd.arity > 0 && args.length !== cmd.arity) || args.length < -cmd.arity) throw GETKEYS_BAD_ARITY;
+  const keys = cmd.getKeys(args);
+  if (keys.length === 0 && !cmd.has("no-mandatory-keys")) throw GETKEYS_BAD_ARGS;
+  c.reply.array(keys.length);
+  for (const key of keys) {
+    if (!withFlags) {
+      c.reply.bulk(args.bytes(key.pos));
+      continue;
+    }
+    c.reply.array(2);
+    c.reply.bulk(args.bytes(key.pos));
+    c.reply.set(key.flags.length);
+    for (const f of key.flags) c.reply.simple(f);
+  }
+}
+
 function writeCommandDocs(r: ReplyWriter, cmd: Command): void {
   const subs = cmd.subcommands ? [...cmd.subcommands.values()] : [];
   r.map(subs.length > 0 ? 5 : 4);
@@ -726,6 +752,16 @@ export const commandCommand = command({
           else writeCommandInfo(c.reply, cmd);
         }
       },
+    }),
+    command({
+      name: "command|getkeys", arity: -4, flags: ["loading", "stale"], categories: ["connection"],
+      summary: "Extract keys given a full Redis command", since: "2.8.13", complexity: "O(N) where N is the number of arguments to the command",
+      handler: (c, argv) => getKeysGeneric(c, argv, false),
+    }),
+    command({
+      name: "command|getkeysandflags", arity: -4, flags: ["loading", "stale"], categories: ["connection"],
+      summary: "Extract keys and access flags given a full Redis command", since: "7.0.0", complexity: "O(N) where N is the number of arguments to the command",
+      handler: (c, argv) => getKeysGeneric(c, argv, true),
     }),
     command({
       name: "command|docs", tips: ["nondeterministic_output_order"], arity: -2, flags: ["loading", "stale"], categories: ["connection"],

@@ -6,6 +6,7 @@
  */
 import { Command } from "./command.ts";
 import * as bitmap from "./bitmap.ts";
+import * as cluster from "./cluster.ts";
 import * as connection from "./connection.ts";
 import * as generic from "./generic.ts";
 import * as hash from "./hash.ts";
@@ -21,6 +22,7 @@ import * as transactions from "./transactions.ts";
 
 const GROUPS: ReadonlyArray<[group: string, module: Record<string, unknown>]> = [
   ["bitmap", bitmap],
+  ["cluster", cluster],
   ["connection", connection],
   ["generic", generic],
   ["hash", hash],

@@ -18,6 +18,7 @@ import type { BlockedOnKeys } from "./blocking.ts";
 import type { NotifyClass } from "./notify.ts";
 import type { Server } from "./server.ts";
 import type { User } from "./acl.ts";
+import type { TrackingState } from "./tracking.ts";
 
 /** What a Client needs of its socket: a listener's socket, or a replica's link to its master. */
 export interface ClientSocket {
@@ -48,6 +49,10 @@ export class Client {
   name = "";
   libName = "";
   libVer = "";
+  /** CLIENT TRACKING's state while it is on. */
+  tracking: TrackingState | undefined;
+  /** CLIENT NO-TOUCH: reads do not count as accesses (OBJECT IDLETIME / FREQ). */
+  noTouch = false;
   /** The ACL user this connection runs as, and whether it authenticated as that user. */
   user: User;
   authenticated: boolean;
@@ -354,6 +359,7 @@ export class Client {
     this.server.clients.delete(this.id);
     if (this.watching.length > 0) this.unwatchAll();
     if (this.subscribed) this.server.pubsub.unsubscribeAll(this);
+    this.server.tracking.disable(this);
     this.server.monitors.delete(this);
     if (this.blockedOnKeys !== undefined) this.server.blocking.forget(this.blockedOnKeys);
     if (this.replica !== undefined) this.server.replication.removeReplica(this);

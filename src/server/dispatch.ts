@@ -25,6 +25,7 @@ export function processCommand(c: Client, argv: Argv): boolean {
   const mode = c.replyMode;
   if (mode === "on") {
     const keepGoing = dispatch(c, argv);
+    if (c.tracking?.caching) endCaching(c);
     // CLIENT REPLY SKIP silences the command after it, not itself.
     if (c.replyMode === "skip-next") c.replyMode = "skip";
     return keepGoing;
@@ -32,6 +33,7 @@ export function processCommand(c: Client, argv: Argv): boolean {
   if (mode === "skip") c.replyMode = "on";
   const mark = c.reply.length;
   const keepGoing = dispatch(c, argv);
+  if (c.tracking?.caching) endCaching(c);
   // CLIENT REPLY ON is answered even though replies were off.
   if (!(mode === "off" && c.replyMode === "on")) c.reply.truncate(mark);
   if (c.replyMode === "skip-next") c.replyMode = "skip";
@@ -117,6 +119,11 @@ export function aclCheck(c: Client, cmd: Command, argv: Argv): ReplyError | unde
   return denied === Denied.Command ? nopermCommand(cmd.name) : denied === Denied.Key ? NOPERM_KEY : NOPERM_CHANNEL;
 }
 
+/** CLIENT CACHING lasts for the next command, or the next transaction (resetClient). */
+function endCaching(c: Client): void {
+  if (c.multi === undefined && !c.lastCommand.startsWith("client")) c.tracking!.caching = false;
+}
+
 const SUBSCRIBED_CONTEXT = new Set(["subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe", "ping", "quit", "reset"]);
 
 /** What a client in MULTI runs at once rather than queueing. */
@@ -178,6 +185,10 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
     server.slowlog.record(c, argv, Math.floor((c.commandClock - started) * 1000));
   }
   c.propagation = undefined;
+  // Client-side caching: remember what a tracking client read; after the outermost call
+  // (all of EXEC), its invalidations of its own keys follow its reply.
+  if (c.tracking !== undefined && cmd.has("readonly")) server.tracking.remember(c, cmd, argv);
+  if (outer === undefined) server.tracking.flushPending(c);
   server.executing = outer;
   cmd.calls++;
   if (server.monitors.size > 0 && (cmd.flagBits & F_HIDDEN_FROM_MONITOR) === 0) {

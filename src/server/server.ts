@@ -18,6 +18,7 @@ import { Notifier, parseNotifyFlags } from "./notify.ts";
 import { Pausing } from "./pausing.ts";
 import { Slowlog } from "./slowlog.ts";
 import { Acl } from "./acl.ts";
+import { Tracking } from "./tracking.ts";
 import { PubSub } from "./pubsub.ts";
 import { ReplicationMaster } from "../replication/master.ts";
 import { ReplicaLink } from "../replication/replica.ts";
@@ -64,6 +65,7 @@ export class Server {
   readonly pausing = new Pausing();
   readonly slowlog: Slowlog;
   readonly acl: Acl;
+  readonly tracking = new Tracking(this);
   /** Clients in MONITOR mode. */
   readonly monitors = new Set<Client>();
   /** The client whose command is running (its own notifications go into its reply buffer). */

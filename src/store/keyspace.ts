@@ -144,6 +144,8 @@ export class Database {
 
   /** A key changed: transactions watching it will fail, and clients blocked on it get a turn. */
   touch(key: string): void {
+    const tracking = this.keyspace.onTouched;
+    if (tracking !== undefined) tracking(key);
     if (this.blockedOn.size > 0 && this.blockedOn.has(key)) this.keyspace.onReady?.(this, key);
     if (this.watchers.size === 0) return;
     const watching = this.watchers.get(key);
@@ -430,6 +432,8 @@ export class Keyspace {
   notify: ((what: "new" | "expired" | "emptied", db: Database, key: string) => void) | undefined;
   /** Whether "new" events are wanted: only then does storing a key first ask whether it exists. */
   notifyNew = false;
+  /** Told of every changed key once a client has used CLIENT TRACKING (server/tracking.ts). */
+  onTouched: ((key: string) => void) | undefined;
   /** Told when a key that clients are blocked on changes (server/blocking.ts). */
   onReady: ((db: Database, key: string) => void) | undefined;
   /** Told of every key deleted because its TTL passed (replication propagates a DEL). */

@@ -117,6 +117,34 @@ ACL LOAD x`);
   });
 });
 
+describe("COMMAND GETKEYS and GETKEYSANDFLAGS", () => {
+  test("find keys through key specs and the per-command procs, with their flags", async () => {
+    await pair().script(`COMMAND GETKEYS
+COMMAND GETKEYS get
+COMMAND GETKEYS nosuch a
+COMMAND GETKEYS ping x
+COMMAND GETKEYS get a b
+COMMAND GETKEYS mset a 1 b 2
+COMMAND GETKEYS zunionstore d 2 a b WEIGHTS 1 2
+COMMAND GETKEYS zunionstore d x a b
+COMMAND GETKEYS xread COUNT 2 STREAMS s1 s2 0 0
+COMMAND GETKEYS sort src BY w:* LIMIT 0 1 GET o:* STORE dst
+COMMAND GETKEYS lmove a b LEFT RIGHT
+COMMAND GETKEYS config get x
+COMMAND GETKEYS object encoding k
+COMMAND GETKEYSANDFLAGS set a b
+COMMAND GETKEYSANDFLAGS set a b GET
+COMMAND GETKEYSANDFLAGS bitfield k GET u8 0
+COMMAND GETKEYSANDFLAGS bitfield k SET u8 0 1
+COMMAND GETKEYSANDFLAGS rename a b
+COMMAND GETKEYSANDFLAGS sort src STORE dst
+COMMAND GETKEYSANDFLAGS xreadgroup GROUP g c STREAMS s >
+READONLY
+READWRITE
+ASKING`);
+  });
+});
+
 describe("what a user may run", () => {
   test("commands, subcommands and first arguments", async () => {
     await pair().script(`ACL SETUSER u on >p allkeys -@all +get +set +config|get +select|0 +client +acl|whoami`);

@@ -431,3 +431,26 @@ describe("streams through real clients", () => {
     }
   });
 });
+
+describe("client-side caching through a real client", () => {
+  test("node-redis RESP3 clientSideCache serves repeats from its cache until KVIS invalidates the key", async () => {
+    const cached = createClient({ socket: { port: kvis.port }, RESP: 3, clientSideCache: { ttl: 0, maxEntries: 0 } });
+    const writer = createClient({ socket: { port: kvis.port } });
+    await cached.connect();
+    await writer.connect();
+    try {
+      await writer.set("cached", "1");
+      const hitsBefore = kvis.server.keyspace.stats.keyspaceHits;
+      expect(await cached.get("cached")).toBe("1");
+      expect(await cached.get("cached")).toBe("1");
+      // The second GET never reached the server.
+      expect(kvis.server.keyspace.stats.keyspaceHits - hitsBefore).toBe(1);
+      await writer.set("cached", "2");
+      await waitFor(async () => (await cached.get("cached")) === "2", 5000, "the invalidated key to be read again");
+      expect(kvis.server.keyspace.stats.keyspaceHits - hitsBefore).toBe(2);
+    } finally {
+      cached.destroy();
+      writer.destroy();
+    }
+  });
+});

@@ -1,0 +1,177 @@
+/**
+ * Client-side caching (CLIENT TRACKING), as Redis 7.0's tracking.c does it. In the default
+ * mode the keys a tracking client reads are remembered, and the first change to one sends
+ * that client an invalidation and forgets the key. In BCAST mode nothing is remembered:
+ * changed keys under a client's prefixes are collected and broadcast once per event-loop
+ * turn. Messages are RESP3 pushes, or with REDIRECT to a RESP2 connection subscribed to
+ * anything, messages on `__redis__:invalidate`. Nothing here runs unless a client has ever
+ * turned tracking on: the keyspace calls `keyChanged` only then.
+ */
+import type { Command } from "../commands/command.ts";
+import type { Client } from "./connection.ts";
+import type { Server } from "./server.ts";
+
+export interface TrackingState {
+  redirect: number;
+  bcast: boolean;
+  optin: boolean;
+  optout: boolean;
+  noloop: boolean;
+  /** CLIENT CACHING YES (OPTIN) or NO (OPTOUT), for the next command only. */
+  caching: boolean;
+  brokenRedirect: boolean;
+  prefixes: Set<string>;
+}
+
+/** Keys changed under one BCAST prefix this turn, with the client that changed each. */
+interface Prefix {
+  clients: Set<Client>;
+  pending: Map<string, Client | undefined>;
+}
+
+const CHANNEL = "__redis__:invalidate";
+
+export class Tracking {
+  /** Default mode: key -> ids of the clients that read it since its last change. */
+  private table = new Map<string, Set<number>>();
+  private prefixes = new Map<string, Prefix>();
+  /** Invalidations of the running client's own keys wait until its reply is written. */
+  private pendingForCurrent: Array<string | null> = [];
+  private broadcastScheduled = false;
+
+  constructor(private readonly server: Server) {}
+
+  /** CLIENT TRACKING ON: options were checked by the command. */
+  enable(c: Client, redirect: number, opts: { bcast: boolean; optin: boolean; optout: boolean; noloop: boolean }, prefixes: string[]): void {
+    const state = (c.tracking ??= { redirect: 0, bcast: false, optin: false, optout: false, noloop: false, caching: false, brokenRedirect: false, prefixes: new Set() });
+    Object.assign(state, opts, { redirect, brokenRedirect: false });
+    if (opts.bcast) for (const prefix of prefixes.length === 0 ? [""] : prefixes) this.addPrefix(c, prefix);
+    this.server.keyspace.onTouched ??= (key) => this.keyChanged(key);
+  }
+
+  private addPrefix(c: Client, prefix: string): void {
+    let entry = this.prefixes.get(prefix);
+    if (entry === undefined) this.prefixes.set(prefix, (entry = { clients: new Set(), pending: new Map() }));
+    entry.clients.add(c);
+    c.tracking!.prefixes.add(prefix);
+  }
+
+  /** CLIENT TRACKING OFF, RESET, and closing the connection. */
+  disable(c: Client): void {
+    const state = c.tracking;
+    if (state === undefined) return;
+    for (const prefix of state.prefixes) {
+      const entry = this.prefixes.get(prefix);
+      entry?.clients.delete(c);
+      if (entry?.clients.size === 0) this.prefixes.delete(prefix);
+    }
+    c.tracking = undefined;
+  }
+
+  /** After a read-only command: remember the keys it read for this client (trackingRememberKeys). */
+  remember(c: Client, cmd: Command, argv: import("../resp/argv.ts").Argv): void {
+    const state = c.tracking!;
+    if (state.bcast || (state.optin && !state.caching) || (state.optout && state.caching)) return;
+    for (const { pos } of cmd.getKeys(argv)) {
+      const key = argv.str(pos);
+      let ids = this.table.get(key);
+      if (ids === undefined) this.table.set(key, (ids = new Set()));
+      ids.add(c.id);
+    }
+  }
+
+  /** A key changed (signalModifiedKey): invalidate its readers, queue it for BCAST. */
+  keyChanged(key: string): void {
+    const current = this.server.executing;
+    for (const [prefix, entry] of this.prefixes) {
+      if (key.startsWith(prefix)) {
+        entry.pending.set(key, current);
+        this.scheduleBroadcast();
+      }
+    }
+    const ids = this.table.get(key);
+    if (ids === undefined) return;
+    this.table.delete(key);
+    for (const id of ids) {
+      const target = this.server.clients.get(id);
+      if (target?.tracking === undefined || target.tracking.bcast) continue;
+      if (target === current) {
+        if (!target.tracking.noloop) this.pendingForCurrent.push(key);
+        continue;
+      }
+      this.send(target, [key]);
+    }
+  }
+
+  /** FLUSHDB / FLUSHALL: every tracking client is told to drop everything (a null message). */
+  flushed(): void {
+    const current = this.server.executing;
+    for (const c of this.server.clients.values()) {
+      if (c.tracking === undefined) continue;
+      if (c === current) this.pendingForCurrent.push(null);
+      else this.send(c, null);
+    }
+    this.table.clear();
+  }
+
+  /** After the running client's reply (and a whole EXEC): its own invalidations. */
+  flushPending(c: Client): void {
+    if (this.pendingForCurrent.length === 0) return;
+    const keys = this.pendingForCurrent;
+    this.pendingForCurrent = [];
+    for (const key of keys) this.send(c, key === null ? null : [key]);
+  }
+
+  private scheduleBroadcast(): void {
+    if (this.broadcastScheduled) return;
+    this.broadcastScheduled = true;
+    setImmediate(() => {
+      this.broadcastScheduled = false;
+      this.broadcast();
+    });
+  }
+
+  /** Once per turn: each BCAST client gets the changed keys of each of its prefixes, sorted. */
+  private broadcast(): void {
+    for (const entry of this.prefixes.values()) {
+      if (entry.pending.size === 0) continue;
+      const keys = [...entry.pending.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      for (const c of entry.clients) {
+        const mine = c.tracking!.noloop ? keys.filter((k) => entry.pending.get(k) !== c) : keys;
+        if (mine.length > 0) this.send(c, mine);
+      }
+      entry.pending.clear();
+    }
+  }
+
+  /**
+   * One invalidation for `c` (sendTrackingMessage): to its redirect target if it has one, as
+   * a push in RESP3 or a Pub/Sub message to a subscribed RESP2 target; `null` means all keys.
+   */
+  private send(c: Client, keys: string[] | null): void {
+    const nullOfTracker = c.resp === 3 ? "_\r\n" : "$-1\r\n";
+    let target = c;
+    const redirect = c.tracking!.redirect;
+    if (redirect !== 0) {
+      const other = this.server.clients.get(redirect);
+      if (other === undefined) {
+        c.tracking!.brokenRedirect = true;
+        if (c.resp === 3) this.deliver(c, `>2\r\n$21\r\ntracking-redir-broken\r\n:${redirect}\r\n`);
+        return;
+      }
+      target = other;
+    }
+    let head: string;
+    if (target.resp === 3) head = ">2\r\n$10\r\ninvalidate\r\n";
+    else if (redirect !== 0 && target.subscribed) head = `*3\r\n$7\r\nmessage\r\n$${CHANNEL.length}\r\n${CHANNEL}\r\n`;
+    else return;
+    const body = keys === null ? nullOfTracker : `*${keys.length}\r\n${keys.map((k) => `$${k.length}\r\n${k}\r\n`).join("")}`;
+    this.deliver(target, head + body);
+  }
+
+  private deliver(c: Client, text: string): void {
+    const bytes = Buffer.from(text, "latin1");
+    if (c === this.server.executing) c.reply.raw(bytes);
+    else c.send(bytes);
+  }
+}

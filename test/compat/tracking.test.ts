@@ -1,0 +1,173 @@
+/**
+ * Client-side caching against Redis 7.0: CLIENT TRACKING in the default mode and in BCAST
+ * mode, OPTIN/OPTOUT with CLIENT CACHING, NOLOOP, invalidations of a client's own writes
+ * (after its reply, after a whole EXEC), FLUSHALL, expiry, REDIRECT to a RESP2 subscriber
+ * and to a closed client, and every option error.
+ */
+import { beforeEach, describe, expect, test } from "bun:test";
+import { sameScene, usePair } from "./harness.ts";
+
+const pair = usePair();
+beforeEach(async () => {
+  await pair().same("FLUSHALL");
+});
+
+const req = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`;
+/** HELLO 3's reply carries the connection id: not compared. */
+const HELLO3 = `~${req("HELLO", "3")}`;
+
+describe("CLIENT TRACKING, default mode", () => {
+  test("a read key is invalidated once, by others' writes and (after the reply) by one's own", async () => {
+    await sameScene(pair(), 2, [
+      [0, HELLO3],
+      [0, req("CLIENT", "TRACKING", "ON")],
+      [0, req("GET", "a")],
+      [0, req("MGET", "b", "c")],
+      [0, req("HGETALL", "h")],
+      [1, req("SET", "a", "1")],
+      [1, req("SET", "a", "2")],
+      [1, req("DEL", "b", "c")],
+      [1, req("HSET", "h", "f", "v")],
+      [0, req("GET", "a")],
+      [0, req("SET", "a", "3")],
+      [0, req("CLIENT", "TRACKINGINFO")],
+      [0, req("CLIENT", "GETREDIR")],
+      [0, req("GET", "a")],
+      [1, req("FLUSHALL")],
+      [0, req("GET", "a")],
+      [0, req("FLUSHDB")],
+      [0, req("CLIENT", "TRACKING", "OFF")],
+      [0, req("CLIENT", "TRACKINGINFO")],
+      [0, req("CLIENT", "GETREDIR")],
+      [1, req("SET", "a", "4")],
+    ]);
+  });
+
+  test("inside MULTI the invalidations of one's own keys follow EXEC's reply", async () => {
+    await sameScene(pair(), 1, [
+      [0, HELLO3],
+      [0, req("CLIENT", "TRACKING", "ON")],
+      [0, req("GET", "a")],
+      [0, req("GET", "b")],
+      [0, req("MULTI")],
+      [0, req("SET", "a", "1")],
+      [0, req("GET", "a")],
+      [0, req("SET", "b", "1")],
+      [0, req("EXEC")],
+    ]);
+  });
+
+  test("OPTIN, OPTOUT and CLIENT CACHING pick the reads that are tracked; NOLOOP skips one's own writes", async () => {
+    await sameScene(pair(), 2, [
+      [0, HELLO3],
+      [0, req("CLIENT", "TRACKING", "ON", "OPTIN", "NOLOOP")],
+      [0, req("GET", "a")],
+      [0, req("CLIENT", "CACHING", "YES")],
+      [0, req("CLIENT", "TRACKINGINFO")],
+      [0, req("GET", "b")],
+      [0, req("GET", "c")],
+      [1, req("MSET", "a", "1", "b", "1", "c", "1")],
+      [0, req("CLIENT", "CACHING", "YES")],
+      [0, req("GET", "b")],
+      [0, req("SET", "b", "2")],
+      [0, req("CLIENT", "TRACKING", "OFF")],
+      [0, req("CLIENT", "TRACKING", "ON", "OPTOUT")],
+      [0, req("CLIENT", "CACHING", "NO")],
+      [0, req("GET", "x")],
+      [0, req("GET", "y")],
+      [1, req("MSET", "x", "1", "y", "1")],
+    ]);
+  });
+
+  test("an expired key is invalidated", async () => {
+    await sameScene(pair(), 2, [
+      [0, HELLO3],
+      [0, req("SET", "k", "v", "PX", "50")],
+      [0, req("CLIENT", "TRACKING", "ON")],
+      [0, req("GET", "k")],
+      // A step with a 0.01 s timeout waits long enough for the key to expire.
+      [1, req("BLPOP", "nolist", "0.01")],
+      [1, req("GET", "k")],
+    ]);
+  });
+});
+
+describe("CLIENT TRACKING, BCAST mode", () => {
+  test("changed keys under a prefix arrive together, sorted; NOLOOP leaves out one's own", async () => {
+    await sameScene(pair(), 2, [
+      [0, HELLO3],
+      [0, req("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "user:", "PREFIX", "obj:", "NOLOOP")],
+      [1, req("MSET", "user:2", "a", "user:1", "b", "other", "c")],
+      [1, req("SET", "obj:1", "x")],
+      [0, req("SET", "user:3", "x")],
+      [0, req("CLIENT", "TRACKINGINFO")],
+      [0, req("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "use")],
+      [0, req("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "new:")],
+      [0, req("CLIENT", "TRACKINGINFO")],
+      [1, req("SET", "new:1", "x")],
+      [0, req("CLIENT", "TRACKING", "OFF")],
+      [0, req("CLIENT", "TRACKING", "ON", "BCAST")],
+      [1, req("SET", "anything", "x")],
+    ]);
+  });
+});
+
+describe("CLIENT TRACKING errors", () => {
+  test("options are checked as Redis checks them", async () => {
+    await pair().script(`CLIENT TRACKING
+CLIENT TRACKING MAYBE
+CLIENT TRACKING ON BOGUS
+CLIENT TRACKING ON PREFIX a
+CLIENT TRACKING ON BCAST OPTIN
+CLIENT TRACKING ON OPTIN OPTOUT
+CLIENT TRACKING ON REDIRECT x
+CLIENT TRACKING ON REDIRECT 987654
+CLIENT TRACKING ON BCAST PREFIX ab PREFIX a
+CLIENT CACHING YES
+CLIENT TRACKING ON OPTIN
+CLIENT CACHING NO
+CLIENT CACHING MAYBE
+CLIENT TRACKING ON OPTOUT
+CLIENT TRACKING ON BCAST
+CLIENT TRACKING OFF
+CLIENT CACHING YES
+CLIENT GETREDIR
+CLIENT TRACKINGINFO`);
+  });
+});
+
+describe("CLIENT TRACKING REDIRECT", () => {
+  test("to a RESP2 connection subscribed to __redis__:invalidate, and to one that went away", async () => {
+    const p = pair();
+    const [k0, r0] = await p.connectBoth();
+    const [k1, r1] = await p.connectBoth();
+    try {
+      // Each server numbers its connections its own way: the redirect names the local id.
+      for (const [tracker, sink] of [[k0, k1], [r0, r1]] as const) {
+        const id = (await sink.call("CLIENT", "ID")).slice(1, -2);
+        expect(await sink.call("SUBSCRIBE", "__redis__:invalidate")).toContain("subscribe");
+        expect(await tracker.call("CLIENT", "TRACKING", "ON", "REDIRECT", id)).toBe("+OK\r\n");
+        await tracker.call("GET", "rk");
+        await tracker.call("SET", "rk", "1");
+        await tracker.call("GET", "rk");
+      }
+      await p.same("FLUSHALL");
+      await Bun.sleep(100);
+      expect(k1.takeAll()).toBe(r1.takeAll());
+      k1.close();
+      r1.close();
+      await Bun.sleep(100);
+      await k0.call("HELLO", "3");
+      await r0.call("HELLO", "3");
+      for (const c of [k0, r0]) await c.call("GET", "rk2");
+      await p.same("SET", "rk2", "x");
+      await Bun.sleep(100);
+      const redirect = /:(\d+)\r\n$/;
+      expect(k0.takeAll().replace(redirect, ":ID\r\n")).toBe(r0.takeAll().replace(redirect, ":ID\r\n"));
+      const [ki, ri] = [await k0.call("CLIENT", "TRACKINGINFO"), await r0.call("CLIENT", "TRACKINGINFO")];
+      expect(ki.replace(/redirect\r\n:\d+/, "redirect\r\n:ID")).toBe(ri.replace(/redirect\r\n:\d+/, "redirect\r\n:ID"));
+    } finally {
+      for (const c of [k0, r0, k1, r1]) c.close();
+    }
+  });
+});
