@@ -456,6 +456,11 @@ function objectLookup(c: Client, argv: Argv): StoredValue | undefined {
   return value;
 }
 
+/** Integers 0..9999 are Redis's shared objects, with a refcount that never changes. */
+export function refcountOf(value: StoredValue): number {
+  return typeof value === "number" && value >= 0 && value < 10000 ? SHARED_REFCOUNT : 1;
+}
+
 export const objectCommand = command({
   name: "object", arity: -2, flags: [], summary: "A container for object introspection commands", since: "2.2.3", complexity: "Depends on subcommand.",
   subcommands: [
@@ -470,9 +475,7 @@ export const objectCommand = command({
       ...objectSpec, name: "object|refcount", summary: "Get the number of references to the value of the key", since: "2.2.3",
       handler(c, argv) {
         const value = objectLookup(c, argv);
-        if (value === undefined) return;
-        const shared = typeof value === "number" && value >= 0 && value < 10000;
-        c.reply.integer(shared ? SHARED_REFCOUNT : 1);
+        if (value !== undefined) c.reply.integer(refcountOf(value));
       },
     }),
     // Access times are not tracked yet (they arrive with maxmemory's LRU), so every key

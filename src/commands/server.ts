@@ -20,9 +20,14 @@ import {
   configUnknownOption, COUNT_RANGE, DEBUG_NOT_ALLOWED, subcommandSyntax,
   ACL_DELETE_DEFAULT, ACL_GENPASS_BITS, ACL_NO_FILE, ACL_SAVE_FAILED, ACL_USERNAME_SPACES, aclDryrunNoCommand, aclDryrunNoUser,
   aclSetuserError, aclUnknownCategory, aclUnmatchedParenthesis, wrongArity,
-  GETKEYS_BAD_ARGS, GETKEYS_BAD_ARITY, GETKEYS_INVALID_COMMAND, GETKEYS_NO_KEYS,
+  DEBUG_RELOAD_FAILED, DEBUG_RELOAD_OPTIONS, ERR_PLAIN, NO_SUCH_KEY, GETKEYS_BAD_ARGS, GETKEYS_BAD_ARITY, GETKEYS_INVALID_COMMAND, GETKEYS_NO_KEYS,
 } from "../errors.ts";
 import { Denied, type Selector, hasSpaces, mergeSelectorArgs } from "../server/acl.ts";
+import { encodingOf } from "../store/keyspace.ts";
+import { dumpPayload } from "../persistence/rdb-writer.ts";
+import { loadRdb } from "../persistence/rdb-reader.ts";
+import { refcountOf } from "./generic.ts";
+import { readFileSync } from "node:fs";
 import { bytesToString, globMatch, lowerAscii, parseInt64 } from "../resp/bytes.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
 import { KVIS_VERSION, REDIS_VERSION, type Server } from "../server/server.ts";
@@ -896,6 +901,43 @@ export const slowlogCommand = command({
  * loopback clients). The subcommands Redis's tooling and tests lean on: SLEEP (the whole
  * server sleeps, as Redis does), SET-ACTIVE-EXPIRE and CHANGE-REPL-ID.
  */
+/** DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save the dump and load it back, synchronously. */
+function debugReload(c: Client, argv: Argv): void {
+  let flush = true;
+  let save = true;
+  for (let i = 2; i < argv.length; i++) {
+    const opt = argv.keyword(i);
+    if (opt === "noflush") flush = false;
+    else if (opt === "nosave") save = false;
+    else if (opt !== "merge") throw DEBUG_RELOAD_OPTIONS;
+  }
+  const server = c.server;
+  if (save && !server.persistence.save()) throw ERR_PLAIN;
+  if (flush) server.keyspace.flushAll();
+  let data: Uint8Array;
+  try {
+    data = readFileSync(server.rdbPath);
+  } catch (e) {
+    server.log.warning(`DEBUG RELOAD: ${(e as Error).message}`);
+    throw DEBUG_RELOAD_FAILED;
+  }
+  try {
+    loadRdb(data, server.keyspace, server.rdbPath);
+  } catch (e) {
+    server.log.warning(`DEBUG RELOAD: ${(e as Error).message}`);
+    throw DEBUG_RELOAD_FAILED;
+  }
+  server.log.warning("DB reloaded by DEBUG RELOAD");
+  c.reply.ok();
+}
+
+/** A stable pretend address for DEBUG OBJECT's "Value at". */
+function hashKey(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 export const debugCommand = command({
   name: "debug", arity: -2, flags: ["admin", "noscript", "loading", "stale"], summary: "A container for debugging commands", since: "1.0.0",
   complexity: "Depends on subcommand.",
@@ -912,6 +954,18 @@ export const debugCommand = command({
       c.server.keyspace.activeExpireEnabled = argv.str(2) !== "0";
       return c.reply.ok();
     }
+    if (sub === "reload") return debugReload(c, argv);
+    if (sub === "object" && argv.length === 3) {
+      const key = argv.str(2);
+      const value = c.db.dict.get(key);
+      if (value === undefined) throw NO_SUCH_KEY;
+      const encoding = encodingOf(value, c.db.rawStrings.has(key));
+      // The body DUMP writes, without its type byte, RDB version and checksum: Redis's
+      // rdbSavedObjectLen. Access times are not kept, so the LRU clock is now's.
+      const serialized = dumpPayload(value, c.server.config.get("rdbcompression") === "yes").length - 11;
+      const lru = Math.floor(Date.now() / 1000) & 0xffffff;
+      return c.reply.simple(`Value at:0x7f${(0x10000000 + (hashKey(key) & 0xfffffff)).toString(16)} refcount:${refcountOf(value)} encoding:${encoding} serializedlength:${serialized} lru:${lru} lru_seconds_idle:0`);
+    }
     if (sub === "change-repl-id" && argv.length === 2) {
       c.server.replication.changeReplid();
       return c.reply.ok();
@@ -922,6 +976,14 @@ export const debugCommand = command({
         "CHANGE-REPL-ID",
         "    Change the replication IDs of the instance.",
         "    Dangerous: should be used only for testing the replication subsystem.",
+        "OBJECT <key>",
+        "    Show low level info about the `key` and associated value.",
+        "RELOAD [option ...]",
+        "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+        "    * MERGE: Merge the content of the RDB file with the current data.",
+        "    * NOFLUSH: Do not empty the current data before loading the RDB file.",
+        "    * NOSAVE: Do not save the current data before loading the RDB file.",
+        "    By default both the save and the flush are performed.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",

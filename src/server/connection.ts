@@ -51,7 +51,10 @@ export class Client {
   libVer = "";
   /** CLIENT TRACKING's state while it is on. */
   tracking: TrackingState | undefined;
-  /** CLIENT NO-TOUCH: reads do not count as accesses (OBJECT IDLETIME / FREQ). */
+  /**
+   * CLIENT NO-TOUCH. KVIS keeps no access times yet (OBJECT IDLETIME is always 0), so this
+   * is only shown in CLIENT LIST until maxmemory's LRU arrives.
+   */
   noTouch = false;
   /** The ACL user this connection runs as, and whether it authenticated as that user. */
   user: User;
