@@ -71,6 +71,8 @@ export const trackingPrefixOverlap = (prefix: string, other: string, which: stri
 export const CACHING_NOT_TRACKING = err("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled");
 export const CACHING_YES_NEEDS_OPTIN = err("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
 export const CACHING_NO_NEEDS_OPTOUT = err("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+export const CONFIG_NO_FILE = err("ERR The server is running without a config file");
+export const configRewriteFailed = (why: string) => err(`ERR Rewriting config file: ${why}`);
 /** Redis's bare shared.err. */
 export const ERR_PLAIN = err("ERR");
 export const DEBUG_RELOAD_OPTIONS = err("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");

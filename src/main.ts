@@ -63,6 +63,7 @@ async function start(rawArgs: string[]): Promise<void> {
   try {
     const { options, configFile } = explicitOptions(rawArgs);
     let fromFile: Record<string, string> = {};
+    let users: string[][] = [];
     if (configFile !== undefined) {
       let text: string;
       try {
@@ -70,11 +71,12 @@ async function start(rawArgs: string[]): Promise<void> {
       } catch (e) {
         throw new ConfigError(`can't open config file '${configFile}': ${(e as Error).message}`);
       }
-      fromFile = parseConfigFile(text, splitConfigLine);
+      ({ options: fromFile, users } = parseConfigFile(text, splitConfigLine));
     }
     // Command-line flags win over the file, as with redis-server.
     server = new Server(new Config({ ...fromFile, ...options }));
     server.configFile = configFile ?? "";
+    server.configUsers = users;
   } catch (e) {
     if (e instanceof ConfigError) fatal(`kvis: ${e.message}`);
     throw e;

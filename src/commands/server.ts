@@ -4,7 +4,7 @@
  * monitoring tools that parse INFO keep working; COMMAND describes the one command table.
  */
 import { Argv } from "../resp/argv.ts";
-import { PARAMS, findParam, normalize } from "../config.ts";
+import { PARAMS, findParam, normalize, rewriteConfig } from "../config.ts";
 import {
   BGSAVE_IN_PROGRESS,
   INVALID_MASTER_PORT,
@@ -20,14 +20,14 @@ import {
   configUnknownOption, COUNT_RANGE, DEBUG_NOT_ALLOWED, subcommandSyntax,
   ACL_DELETE_DEFAULT, ACL_GENPASS_BITS, ACL_NO_FILE, ACL_SAVE_FAILED, ACL_USERNAME_SPACES, aclDryrunNoCommand, aclDryrunNoUser,
   aclSetuserError, aclUnknownCategory, aclUnmatchedParenthesis, wrongArity,
-  DEBUG_RELOAD_FAILED, DEBUG_RELOAD_OPTIONS, ERR_PLAIN, NO_SUCH_KEY, GETKEYS_BAD_ARGS, GETKEYS_BAD_ARITY, GETKEYS_INVALID_COMMAND, GETKEYS_NO_KEYS,
+  CONFIG_NO_FILE, configRewriteFailed, DEBUG_RELOAD_FAILED, DEBUG_RELOAD_OPTIONS, ERR_PLAIN, NO_SUCH_KEY, GETKEYS_BAD_ARGS, GETKEYS_BAD_ARITY, GETKEYS_INVALID_COMMAND, GETKEYS_NO_KEYS,
 } from "../errors.ts";
 import { Denied, type Selector, hasSpaces, mergeSelectorArgs } from "../server/acl.ts";
 import { encodingOf } from "../store/keyspace.ts";
 import { dumpPayload } from "../persistence/rdb-writer.ts";
 import { loadRdb } from "../persistence/rdb-reader.ts";
 import { refcountOf } from "./generic.ts";
-import { readFileSync } from "node:fs";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { bytesToString, globMatch, lowerAscii, parseInt64 } from "../resp/bytes.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
 import { KVIS_VERSION, REDIS_VERSION, type Server } from "../server/server.ts";
@@ -92,6 +92,32 @@ export const configCommand = command({
       },
     }),
     command({
+      name: "config|rewrite", arity: 2, flags: ["admin", "noscript", "loading", "stale"],
+      summary: "Rewrite the configuration file with the in memory configuration", since: "2.8.0",
+      handler(c) {
+        const server = c.server;
+        const path = server.configFile;
+        if (path === "") throw CONFIG_NO_FILE;
+        try {
+          let old = "";
+          try {
+            old = readFileSync(path, "latin1");
+          } catch (e) {
+            if ((e as { code?: string }).code !== "ENOENT") throw e;
+          }
+          const users = server.config.get("aclfile") === "" ? server.acl.describeAll() : undefined;
+          const temp = `${path}.tmp-${process.pid}`;
+          writeFileSync(temp, rewriteConfig(old, server.config, users), "latin1");
+          renameSync(temp, path);
+        } catch (e) {
+          server.log.warning(`CONFIG REWRITE failed: ${(e as Error).message}`);
+          throw configRewriteFailed((e as Error).message);
+        }
+        server.log.notice("CONFIG REWRITE executed with success.");
+        c.reply.ok();
+      },
+    }),
+    command({
       name: "config|resetstat", arity: 2, flags: ["admin", "noscript", "loading", "stale"],
       summary: "Reset the stats returned by INFO", since: "2.0.0",
       handler(c) {
@@ -111,6 +137,7 @@ export const configCommand = command({
           "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
           "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
           "RESETSTAT", "    Reset statistics reported by the INFO command.",
+          "REWRITE", "    Rewrite the configuration file.",
           "HELP", "    Prints this help.",
         ]),
     }),

@@ -17,7 +17,7 @@ import { Blocking } from "./blocking.ts";
 import { Notifier, parseNotifyFlags } from "./notify.ts";
 import { Pausing } from "./pausing.ts";
 import { Slowlog } from "./slowlog.ts";
-import { Acl } from "./acl.ts";
+import { Acl, mergeSelectorArgs } from "./acl.ts";
 import { Tracking } from "./tracking.ts";
 import { PubSub } from "./pubsub.ts";
 import { ReplicationMaster } from "../replication/master.ts";
@@ -71,8 +71,10 @@ export class Server {
   /** The client whose command is running (its own notifications go into its reply buffer). */
   executing: Client | undefined;
   stats: ServerStats = newStats();
-  /** The config file given on the command line, for INFO's config_file. */
+  /** The config file given on the command line, for INFO's config_file and CONFIG REWRITE. */
   configFile = "";
+  /** `user` lines of the config file: ACL users created at start-up. */
+  configUsers: string[][] = [];
   lastLoad = { keys: 0, expired: 0 };
   /** Set while this server is a replica (`replicaof`). */
   replicaLink: ReplicaLink | undefined;
@@ -108,6 +110,16 @@ export class Server {
     this.log.notice(`KVIS version=${KVIS_VERSION}, bits=64, pid=${process.pid}, just started`);
     // Users come before the data, as in Redis: a bad ACL file stops start-up.
     const aclfile = this.config.get("aclfile");
+    if (aclfile !== "" && this.configUsers.length > 0) {
+      throw new Error(
+        "Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.",
+      );
+    }
+    for (const [name, ...rules] of this.configUsers) {
+      const merged = mergeSelectorArgs(rules);
+      const failed = typeof merged === "number" ? { rule: rules[merged]!, error: { reason: "Unmatched parenthesis" } } : this.acl.setUser(name!, ["reset", ...merged]);
+      if (failed !== undefined) throw new Error(`Error loading ACL rule '${failed.rule}' for the user named '${name}': ${failed.error.reason}`);
+    }
     if (aclfile !== "") {
       const errors = this.acl.loadFile(aclfile);
       if (errors !== undefined) throw new Error(`Aborting Redis startup because of ACL errors: ${errors}`);

@@ -82,6 +82,12 @@ describe("SELECT, DBSIZE, FLUSHDB, FLUSHALL, SWAPDB", () => {
 });
 
 describe("CONFIG", () => {
+  test("CONFIG REWRITE without a config file, and CONFIG HELP", async () => {
+    await pair().script(`CONFIG REWRITE
+CONFIG REWRITE x
+CONFIG HELP`);
+  });
+
   test("GET with several parameters and glob patterns", async () => {
     const p = pair();
     const asPairs = (reply: string) => {
