@@ -68,6 +68,10 @@ export const PARAMS: readonly Param[] = [
       server.slowlog.trim();
     },
   },
+  {
+    name: "latency-monitor-threshold", type: "int", default: "0", min: 0, max: Number.MAX_SAFE_INTEGER, mutable: true,
+    description: "Record commands slower than this many milliseconds for LATENCY (0: off)", apply: (server, value) => (server.latency.threshold = Number(value)),
+  },
   { name: "enable-debug-command", type: "enum", default: "no", values: ["no", "yes", "local"], mutable: false, description: "Allow DEBUG (no, yes, or local: loopback clients only)" },
   { name: "hz", type: "int", default: "10", min: 0, max: 2147483647, mutable: true, description: "Background task frequency (clamped to 1..500)" },
   {

@@ -1220,3 +1220,65 @@ function writeSelector(r: ReplyWriter, s: Selector): void {
   r.bulkString("channels");
   r.bulkString(s.describeChannels().join(" "));
 }
+
+// --- LATENCY ---------------------------------------------------------------
+
+const latencySpec = {
+  flags: ["admin", "noscript", "loading", "stale"] as CommandFlag[],
+  tips: ["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"],
+};
+
+/** The latency monitor: see server/latency.ts for what is sampled. */
+export const latencyCommand = command({
+  name: "latency", arity: -2, flags: [], summary: "A container for latency diagnostics commands", since: "2.8.13", complexity: "Depends on subcommand.",
+  subcommands: [
+    command({
+      ...latencySpec, name: "latency|latest", arity: 2, summary: "Return the latest latency samples for all events.", since: "2.8.13",
+      handler(c) {
+        const events = c.server.latency.events;
+        c.reply.array(events.size);
+        for (const [event, series] of events) {
+          const last = series.samples.at(-1)!;
+          c.reply.array(4);
+          c.reply.bulkString(event);
+          c.reply.integer(last.time);
+          c.reply.integer(last.latency);
+          c.reply.integer(series.max);
+        }
+      },
+    }),
+    command({
+      ...latencySpec, name: "latency|history", arity: 3, summary: "Return timestamp-latency samples for the event.", since: "2.8.13",
+      handler(c, argv) {
+        const samples = c.server.latency.events.get(argv.str(2))?.samples ?? [];
+        c.reply.array(samples.length);
+        for (const s of samples) {
+          c.reply.array(2);
+          c.reply.integer(s.time);
+          c.reply.integer(s.latency);
+        }
+      },
+    }),
+    command({
+      ...latencySpec, name: "latency|reset", arity: -2, tips: ["request_policy:all_nodes", "response_policy:all_succeeded"],
+      summary: "Reset latency data for one or more events.", since: "2.8.13",
+      handler: (c, argv) => c.reply.integer(c.server.latency.reset(argv.strs(2))),
+    }),
+    command({
+      ...latencySpec, name: "latency|doctor", arity: 2, summary: "Return a human readable latency analysis report.", since: "2.8.13",
+      handler: (c) => c.reply.verbatim(c.server.latency.doctor()),
+    }),
+    command({
+      name: "latency|help", arity: 2, flags: ["loading", "stale"], summary: "Show helpful text about the different subcommands.", since: "2.8.13",
+      handler: (c) =>
+        c.reply.helpLines([
+          "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+          "DOCTOR", "    Return a human readable latency analysis report.",
+          "HISTORY <event>", "    Return time-latency samples for the <event> class.",
+          "LATEST", "    Return the latest latency samples for all events.",
+          "RESET [<event> ...]", "    Reset latency data of one or more <event> classes.", "    (default: reset all data for all event classes)",
+          "HELP", "    Prints this help.",
+        ]),
+    }),
+  ],
+});

@@ -6,7 +6,7 @@
  * replies and keeps the per-command statistics. Handlers never repeat these checks.
  */
 import type { Command } from "../commands/command.ts";
-import { F_HIDDEN_FROM_MONITOR, F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
+import { F_FAST, F_HIDDEN_FROM_MONITOR, F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
 import { monitorLine } from "./monitor.ts";
 import { Denied } from "./acl.ts";
 import { lookupCommand } from "../commands/table.ts";
@@ -176,13 +176,16 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
       c.server.countError(INTERNAL.text);
     }
   }
-  // A command the slow log times on its own ends its run here: the one clock read both
+  // A command the slow log (or the latency monitor) times on its own ends its run here: the one clock read both
   // charges its time and measures it (from the end of the call before, so it includes the
   // parsing of its request).
-  if (server.slowlog.wants(cmd.flagBits)) {
+  const slowlog = server.slowlog.wants(cmd.flagBits);
+  if (slowlog || server.latency.threshold > 0) {
     const started = c.commandClock;
     settleCommandTime(c);
-    server.slowlog.record(c, argv, Math.floor((c.commandClock - started) * 1000));
+    const usec = Math.floor((c.commandClock - started) * 1000);
+    if (slowlog) server.slowlog.record(c, argv, usec);
+    server.latency.add((cmd.flagBits & F_FAST) !== 0 ? "fast-command" : "command", Math.floor(usec / 1000));
   }
   c.propagation = undefined;
   // Client-side caching: remember what a tracking client read; after the outermost call

@@ -19,6 +19,7 @@ import { Pausing } from "./pausing.ts";
 import { Slowlog } from "./slowlog.ts";
 import { Acl, mergeSelectorArgs } from "./acl.ts";
 import { Tracking } from "./tracking.ts";
+import { LatencyMonitor } from "./latency.ts";
 import { PubSub } from "./pubsub.ts";
 import { ReplicationMaster } from "../replication/master.ts";
 import { ReplicaLink } from "../replication/replica.ts";
@@ -66,6 +67,7 @@ export class Server {
   readonly slowlog: Slowlog;
   readonly acl: Acl;
   readonly tracking = new Tracking(this);
+  readonly latency = new LatencyMonitor();
   /** Clients in MONITOR mode. */
   readonly monitors = new Set<Client>();
   /** The client whose command is running (its own notifications go into its reply buffer). */
@@ -90,6 +92,7 @@ export class Server {
     this.replication = new ReplicationMaster(this);
     this.acl = new Acl(this);
     this.keyspace.onReady = (db, key) => this.blocking.signal(db, key);
+    this.latency.threshold = config.int("latency-monitor-threshold");
     this.notifier.flags = parseNotifyFlags(config.get("notify-keyspace-events")) ?? 0;
     this.log.level = config.get("loglevel") as LogLevel;
     this.log.file = config.get("logfile");

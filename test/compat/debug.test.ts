@@ -83,3 +83,35 @@ DBSIZE`);
     expect(Number(r.slice(1))).toBeGreaterThan(90000);
   });
 });
+
+describe("LATENCY", () => {
+  test("LATEST, HISTORY, RESET and DOCTOR follow the commands slower than latency-monitor-threshold", async () => {
+    const p = pair();
+    try {
+      await p.script(`LATENCY DOCTOR
+LATENCY LATEST
+LATENCY HISTORY command
+LATENCY RESET
+LATENCY RESET command other
+LATENCY NOSUCH
+LATENCY HISTORY
+CONFIG SET latency-monitor-threshold 20
+LATENCY DOCTOR
+DEBUG SLEEP 0
+LATENCY LATEST
+DEBUG SLEEP 0.03
+CONFIG GET latency-monitor-threshold`);
+      // The sample's time and duration differ by nature: compare their shape and bounds.
+      const mask = (s: string) => s.replace(/:(\d+)\r\n/g, (_, n: string) => (Number(n) > 1e9 ? ":T\r\n" : Number(n) >= 30 && Number(n) < 1000 ? ":MS\r\n" : `:${n}\r\n`));
+      for (const args of [["LATENCY", "LATEST"], ["LATENCY", "HISTORY", "command"]]) {
+        const [k, r] = await p.both(...args);
+        expect(mask(k)).toBe(mask(r));
+        expect(mask(k)).toContain(":T\r\n:MS\r\n");
+      }
+      await p.same("LATENCY", "RESET", "command");
+      await p.same("LATENCY", "LATEST");
+    } finally {
+      await p.same("CONFIG", "SET", "latency-monitor-threshold", "0");
+    }
+  });
+});
