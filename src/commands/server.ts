@@ -24,6 +24,7 @@ import {
 } from "../errors.ts";
 import { Denied, type Selector, hasSpaces, mergeSelectorArgs } from "../server/acl.ts";
 import { encodingOf } from "../store/keyspace.ts";
+import { memoryUsage } from "../store/memory-usage.ts";
 import { dumpPayload } from "../persistence/rdb-writer.ts";
 import { loadRdb } from "../persistence/rdb-reader.ts";
 import { refcountOf } from "./generic.ts";
@@ -838,6 +839,21 @@ export const commandCommand = command({
 export const memoryCommand = command({
   name: "memory", arity: -2, flags: [], summary: "A container for memory diagnostics commands", since: "4.0.0", complexity: "Depends on subcommand.",
   subcommands: [
+    command({
+      name: "memory|usage", arity: -3, flags: ["readonly"], keys: { first: 2, last: 2, step: 1, flags: ["RO"] },
+      summary: "Estimate the memory usage of a key", since: "4.0.0", complexity: "O(N) where N is the number of samples.",
+      handler(c, argv) {
+        // SAMPLES is accepted as in Redis; the estimate always looks at every element.
+        for (let i = 3; i < argv.length; i += 2) {
+          if (argv.keyword(i) !== "samples" || i + 1 >= argv.length) throw SYNTAX_ERR;
+          if (argv.int(i + 1) < 0) throw SYNTAX_ERR;
+        }
+        const key = argv.str(2);
+        const value = c.db.lookupKeyRead(key);
+        if (value === undefined) return c.reply.null();
+        c.reply.integer(memoryUsage(key, value, encodingOf(value, c.db.rawStrings.has(key))));
+      },
+    }),
     command({
       name: "memory|purge", arity: 2, flags: [], tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
       summary: "Ask the allocator to release memory", since: "4.0.0", complexity: "Depends on how much memory is allocated, could be slow",
