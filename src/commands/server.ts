@@ -855,6 +855,11 @@ export const memoryCommand = command({
       },
     }),
     command({
+      name: "memory|stats", arity: 2, flags: [], tips: ["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
+      summary: "Show memory usage details", since: "4.0.0",
+      handler: (c) => memoryStats(c),
+    }),
+    command({
       name: "memory|purge", arity: 2, flags: [], tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
       summary: "Ask the allocator to release memory", since: "4.0.0", complexity: "Depends on how much memory is allocated, could be slow",
       handler(c) {
@@ -1235,6 +1240,79 @@ function writeSelector(r: ReplyWriter, s: Selector): void {
   r.bulkString(s.describeKeys().join(" "));
   r.bulkString("channels");
   r.bulkString(s.describeChannels().join(" "));
+}
+
+/**
+ * MEMORY STATS with Redis 7.0's fields. Allocation is the JavaScript heap plus external
+ * buffers (INFO used_memory); there is no jemalloc, so its fragmentation ratios are the
+ * process's resident set against that. The per-database overhead counts a dict entry per
+ * key and a table pointer per slot, as Redis does.
+ */
+function memoryStats(c: Client): void {
+  const server = c.server;
+  const mem = process.memoryUsage();
+  const used = mem.heapUsed + mem.external;
+  const peak = server.peakMemory(used);
+  const backlog = server.replication.backlogAllocated;
+  let replicas = 0;
+  let normal = 0;
+  for (const other of server.clients.values()) {
+    if (server.replication.replicas.has(other)) replicas += other.outputPending;
+    else normal += other.outputPending;
+  }
+  const dbs: Array<[number, number, number]> = [];
+  let keys = 0;
+  for (const db of server.keyspace.dbs) {
+    if (db.size === 0 && db.expires.size === 0) continue;
+    const table = (n: number) => n * 24 + 8 * Math.max(4, 2 ** Math.ceil(Math.log2(Math.max(1, n))));
+    dbs.push([db.id, table(db.size), db.expires.size === 0 ? 0 : table(db.expires.size)]);
+    keys += db.size;
+  }
+  const startup = Math.min(server.startupMemory, used);
+  const overhead = startup + backlog + replicas + normal + dbs.reduce((sum, [, main, expires]) => sum + main + expires, 0);
+  const dataset = Math.max(0, used - overhead);
+  const net = Math.max(1, used - startup);
+  const r = c.reply;
+  r.map(27 + dbs.length);
+  const field = (name: string, value: number, double = false) => {
+    r.bulkString(name);
+    if (double) r.double(value);
+    else r.integer(value);
+  };
+  field("peak.allocated", peak);
+  field("total.allocated", used);
+  field("startup.allocated", startup);
+  field("replication.backlog", backlog);
+  field("clients.slaves", replicas);
+  field("clients.normal", normal);
+  field("cluster.links", 0);
+  field("aof.buffer", 0);
+  field("lua.caches", 0);
+  field("functions.caches", 0);
+  for (const [id, main, expires] of dbs) {
+    r.bulkString(`db.${id}`);
+    r.map(3);
+    field("overhead.hashtable.main", main);
+    field("overhead.hashtable.expires", expires);
+    field("overhead.hashtable.slot-to-keys", 0);
+  }
+  field("overhead.total", overhead);
+  field("keys.count", keys);
+  field("keys.bytes-per-key", keys === 0 ? 0 : Math.floor(net / keys));
+  field("dataset.bytes", dataset);
+  field("dataset.percentage", (dataset * 100) / net, true);
+  field("peak.percentage", (used * 100) / peak, true);
+  field("allocator.allocated", used);
+  field("allocator.active", used);
+  field("allocator.resident", mem.rss);
+  field("allocator-fragmentation.ratio", 1, true);
+  field("allocator-fragmentation.bytes", 0);
+  field("allocator-rss.ratio", mem.rss / used, true);
+  field("allocator-rss.bytes", mem.rss - used);
+  field("rss-overhead.ratio", 1, true);
+  field("rss-overhead.bytes", 0);
+  field("fragmentation", mem.rss / used, true);
+  field("fragmentation.bytes", mem.rss - used);
 }
 
 // --- LATENCY ---------------------------------------------------------------

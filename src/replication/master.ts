@@ -77,6 +77,11 @@ export class ReplicationMaster {
     return this.backlog !== undefined;
   }
 
+  /** Bytes held for the backlog: none until the first replica connects. */
+  get backlogAllocated(): number {
+    return this.backlog?.length ?? 0;
+  }
+
   get backlogSize(): number {
     return this.server.config.int("repl-backlog-size");
   }

@@ -81,6 +81,8 @@ export class Server {
   /** Set while this server is a replica (`replicaof`). */
   replicaLink: ReplicaLink | undefined;
   private memoryPeak = 0;
+  /** Heap in use once the server was listening, before any client (MEMORY STATS startup.allocated). */
+  startupMemory = 0;
   private listeners: TCPSocketListener<Client>[] = [];
   private stopCron: (() => void) | undefined;
   private shutdownHooks: Array<() => void> = [];
@@ -143,6 +145,8 @@ export class Server {
       throw e;
     }
     this.stopCron = startCron(this);
+    const mem = process.memoryUsage();
+    this.startupMemory = mem.heapUsed + mem.external;
     this.log.notice(`Server initialized`);
     this.log.notice(`Ready to accept connections tcp (${hosts.join(" ")} port ${this.port})`);
     const master = this.config.get("replicaof").trim();

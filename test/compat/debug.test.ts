@@ -142,3 +142,20 @@ MEMORY USAGE int SAMPLES 0`);
     }
   });
 });
+
+describe("MEMORY STATS", () => {
+  test("lists Redis 7.0's fields in its order, with the same kinds of values", async () => {
+    const p = pair();
+    await p.script(SEED);
+    for (const resp of ["2", "3"]) {
+      await p.both("HELLO", resp);
+      const [k, r] = await p.both("MEMORY", "STATS");
+      // Field names and the shape of every value; numbers themselves differ by nature.
+      const shape = (raw: string) => raw.replace(/(^|\r\n)([:,])[-\d.e+]+(?=\r\n)/g, "$1$2N").replace(/\$(\d+)\r\n[-\d.e+]+\r\n/g, "$$L\r\nN\r\n");
+      expect(shape(k)).toBe(shape(r));
+    }
+    const [k] = await p.both("MEMORY", "STATS");
+    expect(k).toContain(`keys.count\r\n:${KEYS.length}\r\n`);
+    await p.both("HELLO", "2");
+  });
+});
