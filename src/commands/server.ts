@@ -36,7 +36,7 @@ import { CATEGORY_ORDER, Command, type CommandFlag, FLAG_ORDER, type FullKeySpec
 import { parseRangeArg } from "./args.ts";
 import { replicaInfoOf } from "../replication/master.ts";
 import type { Client } from "../server/connection.ts";
-import { allCommands, everyCommand, findCommand, lookupCommand } from "./table.ts";
+import { allCommands, everyCommand, findCommand, lookupRequest } from "./table.ts";
 import { arch, totalmem } from "node:os";
 import { LinkState } from "../replication/replica.ts";
 
@@ -704,8 +704,7 @@ function writeSearchSpec(r: ReplyWriter, type: string, fields: [string, number |
 /** COMMAND GETKEYS / GETKEYSANDFLAGS: the keys of the command in the arguments, as ACLs see them. */
 function getKeysGeneric(c: Client, argv: Argv, withFlags: boolean): void {
   const args = Argv.of(...argv.views(2));
-  let cmd = lookupCommand(args.bytes(0));
-  if (cmd?.subcommands !== undefined && args.length >= 2) cmd = cmd.subcommands.get(args.keyword(1));
+  const cmd = lookupRequest(args);
   if (cmd === undefined) throw GETKEYS_INVALID_COMMAND;
   if (cmd.keySpecs.length === 0) throw GETKEYS_NO_KEYS;
   if ((cmd.arity > 0 && args.length !== cmd.arity) || args.length < -cmd.arity) throw GETKEYS_BAD_ARITY;
@@ -1192,8 +1191,7 @@ export const aclCommand = command({
         const user = c.server.acl.users.get(argv.str(2));
         if (user === undefined) throw aclDryrunNoUser(argv.str(2));
         const args = Argv.of(...argv.views(3));
-        let cmd = lookupCommand(args.bytes(0));
-        if (cmd?.subcommands !== undefined && args.length >= 2) cmd = cmd.subcommands.get(args.keyword(1));
+        const cmd = lookupRequest(args);
         if (cmd === undefined) throw aclDryrunNoCommand(argv.str(3));
         if ((cmd.arity > 0 && args.length !== cmd.arity) || args.length < -cmd.arity) throw wrongArity(cmd.name);
         const { denied, pos } = user.check(cmd, args);

@@ -5,6 +5,7 @@
  * group modules may import it without an initialisation-order cycle.
  */
 import { Command } from "./command.ts";
+import type { Argv } from "../resp/argv.ts";
 import * as bitmap from "./bitmap.ts";
 import * as cluster from "./cluster.ts";
 import * as connection from "./connection.ts";
@@ -123,4 +124,11 @@ export function allCommands(): readonly Command[] {
 export function everyCommand(): readonly Command[] {
   table ??= build();
   return flat;
+}
+
+/** The command a whole request names, subcommand included ("config get" -> config|get). */
+export function lookupRequest(argv: Argv): Command | undefined {
+  const cmd = lookupCommand(argv.bytes(0));
+  if (cmd?.subcommands !== undefined && argv.length >= 2) return cmd.subcommands.get(argv.keyword(1));
+  return cmd;
 }

@@ -464,6 +464,12 @@ export class User {
   }
 }
 
+/** The rules Redis gives a fresh default user (ACLCreateDefaultUser). */
+function allowedEverything(user: User): User {
+  for (const rule of ["+@all", "~*", "&*", "on", "nopass"]) user.apply(rule, true);
+  return user;
+}
+
 function hashPassword(password: string): string {
   return new Bun.CryptoHasher("sha256").update(Buffer.from(password, "latin1")).digest("hex");
 }
@@ -519,13 +525,11 @@ export class Acl {
   users = new Map<string, User>();
   readonly defaultUser: User;
   /** Unlisted and allowed everything: the client that applies a master's stream. */
-  readonly superuser = new User("(superuser)", true);
+  readonly superuser = allowedEverything(new User("(superuser)", true));
   log: AclLogEntry[] = [];
 
   constructor(private readonly server: Server) {
-    for (const rule of ["+@all", "~*", "&*", "on", "nopass"]) this.superuser.apply(rule, true);
-    this.defaultUser = this.createUser("default");
-    for (const rule of ["+@all", "~*", "&*", "on", "nopass"]) this.defaultUser.apply(rule, true);
+    this.defaultUser = allowedEverything(this.createUser("default"));
     this.setDefaultPassword(server.config.get("requirepass"));
   }
 
@@ -705,10 +709,7 @@ export class Acl {
     if (errors !== "") return `${errors}WARNING: ACL errors detected, no change to the previously active ACL rules was performed`;
     const newDefault = fresh.get("default");
     if (newDefault) this.defaultUser.copyFrom(newDefault);
-    else {
-      this.defaultUser.copyFrom(new User("default", true));
-      for (const rule of ["+@all", "~*", "&*", "on", "nopass"]) this.defaultUser.apply(rule, true);
-    }
+    else this.defaultUser.copyFrom(allowedEverything(new User("default", true)));
     fresh.set("default", this.defaultUser);
     for (const old of this.users.values()) if (old !== this.defaultUser) this.disconnectUser(old);
     this.users = fresh;

@@ -1,9 +1,11 @@
 /**
  * processCommand and call: every request goes through here. processCommand applies the
  * cross-cutting checks in one fixed order, as Redis's processCommand does (lookup, arity,
- * authentication); later issues add MULTI queueing, read-only replicas, LOADING and OOM at
- * their place in this order. call() runs the handler, turns thrown ReplyErrors into error
- * replies and keeps the per-command statistics. Handlers never repeat these checks.
+ * authentication, ACL, read-only replica, the RESP2 subscribed context, stale replica,
+ * CLIENT PAUSE, MULTI queueing). call() runs the handler, turns thrown ReplyErrors into
+ * error replies, keeps the per-command statistics, and after a write notifies, propagates
+ * and tells MONITOR; client-side caching and the slow log hook in at its end. Handlers
+ * never repeat these checks.
  */
 import type { Command } from "../commands/command.ts";
 import { F_FAST, F_HIDDEN_FROM_MONITOR, F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
@@ -11,9 +13,9 @@ import { monitorLine } from "./monitor.ts";
 import { Denied } from "./acl.ts";
 import { lookupCommand } from "../commands/table.ts";
 import {
-  NOPERM_CHANNEL, NOPERM_EXEC_CHANNEL, NOPERM_EXEC_COMMAND, NOPERM_EXEC_KEY, NOPERM_KEY, nopermCommand,
+  INTERNAL, MASTERDOWN, NOAUTH, NOPERM_CHANNEL, NOPERM_EXEC_CHANNEL, NOPERM_EXEC_COMMAND, NOPERM_EXEC_KEY, NOPERM_KEY, NOT_IN_MULTI, READONLY,
+  ReplyError, nopermCommand, onlyPubsubAllowed, unknownCommand, unknownSubcommand, wrongArity,
 } from "../errors.ts";
-import { INTERNAL, MASTERDOWN, NOAUTH, NOT_IN_MULTI, onlyPubsubAllowed, READONLY, ReplyError, unknownCommand, unknownSubcommand, wrongArity } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import type { Client } from "./connection.ts";
 
@@ -180,12 +182,13 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   // charges its time and measures it (from the end of the call before, so it includes the
   // parsing of its request).
   const slowlog = server.slowlog.wants(cmd.flagBits);
-  if (slowlog || server.latency.threshold > 0) {
+  const latency = server.latency.threshold > 0;
+  if (slowlog || latency) {
     const started = c.commandClock;
     settleCommandTime(c);
     const usec = Math.floor((c.commandClock - started) * 1000);
     if (slowlog) server.slowlog.record(c, argv, usec);
-    server.latency.add((cmd.flagBits & F_FAST) !== 0 ? "fast-command" : "command", Math.floor(usec / 1000));
+    if (latency) server.latency.add((cmd.flagBits & F_FAST) !== 0 ? "fast-command" : "command", Math.floor(usec / 1000));
   }
   c.propagation = undefined;
   // Client-side caching: remember what a tracking client read; after the outermost call

@@ -8,7 +8,7 @@
  */
 import { beforeEach, describe, expect, test } from "bun:test";
 import { decodeReply, type Decoded } from "../helpers/resp.ts";
-import { type Pair, sameScene, usePair } from "./harness.ts";
+import { type Pair, req, sameScene, usePair } from "./harness.ts";
 
 const pair = usePair();
 beforeEach(async () => {
@@ -21,8 +21,6 @@ beforeEach(async () => {
   await p.same("FLUSHALL");
 });
 
-/** RESP for one command, for sameScene steps. */
-const req = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`;
 
 describe("ACL SETUSER, GETUSER and LIST", () => {
   test("new users, flags, passwords, key and channel patterns, selectors, reset", async () => {

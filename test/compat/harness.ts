@@ -89,6 +89,9 @@ export function usePair(kvisOptions: Record<string, string> = {}, redisArgs: str
   return () => pair!;
 }
 
+/** One request in RESP, for sameScene steps. */
+export const req = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`;
+
 /**
  * Several connections to each server play the same script: [connection index, raw bytes].
  * After every step, what each connection has received must match between the servers,

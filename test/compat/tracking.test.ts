@@ -5,14 +5,13 @@
  * and to a closed client, and every option error.
  */
 import { beforeEach, describe, expect, test } from "bun:test";
-import { sameScene, usePair } from "./harness.ts";
+import { req, sameScene, usePair } from "./harness.ts";
 
 const pair = usePair();
 beforeEach(async () => {
   await pair().same("FLUSHALL");
 });
 
-const req = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`;
 /** HELLO 3's reply carries the connection id: not compared. */
 const HELLO3 = `~${req("HELLO", "3")}`;
 
