@@ -308,6 +308,31 @@ ACL SETUSER free on nopass +@all ~*`);
   });
 });
 
+describe("ACL SETUSER and subscribers", () => {
+  test("revoking a channel a user's client is subscribed to closes that client", async () => {
+    await pair().script(`ACL SETUSER sub on >p +@all ~* resetchannels &news.* &sport`);
+    const [k, r] = await pair().connectBoth();
+    const [k2, r2] = await pair().connectBoth();
+    try {
+      for (const c of [k, r]) {
+        expect(await c.call("AUTH", "sub", "p")).toBe("+OK\r\n");
+        expect(await c.call("SUBSCRIBE", "news.x")).toContain("subscribe");
+      }
+      for (const c of [k2, r2]) {
+        expect(await c.call("AUTH", "sub", "p")).toBe("+OK\r\n");
+        expect(await c.call("SUBSCRIBE", "sport")).toContain("subscribe");
+      }
+      // news.* stays: nobody is closed. Then news.* goes: its subscriber is closed, sport's is not.
+      await pair().same("ACL", "SETUSER", "sub", "&more");
+      await pair().same("ACL", "SETUSER", "sub", "resetchannels", "&sport");
+      for (const c of [k, r]) await c.readUntilClose();
+      for (const c of [k2, r2]) expect(await c.call("PING")).toBe("*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+    } finally {
+      for (const c of [k, r, k2, r2]) c.close();
+    }
+  });
+});
+
 describe("ACL LOG", () => {
   /** The log without the parts that differ by nature: age, and client ids and addresses. */
   async function sameLog(p: Pair, ...args: string[]): Promise<void> {
