@@ -73,6 +73,10 @@ export const CACHING_YES_NEEDS_OPTIN = err("ERR CLIENT CACHING YES is only valid
 export const CACHING_NO_NEEDS_OPTOUT = err("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
 export const CONFIG_NO_FILE = err("ERR The server is running without a config file");
 export const configRewriteFailed = (why: string) => err(`ERR Rewriting config file: ${why}`);
+export const MAX_CLIENTS = err("ERR max number of clients reached");
+export const PROTECTED_MODE = err(
+  "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.",
+);
 /** Redis's bare shared.err. */
 export const ERR_PLAIN = err("ERR");
 export const DEBUG_RELOAD_OPTIONS = err("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");

@@ -64,6 +64,7 @@ async function start(rawArgs: string[]): Promise<void> {
     const { options, configFile } = explicitOptions(rawArgs);
     let fromFile: Record<string, string> = {};
     let users: string[][] = [];
+    let renames: Array<[string, string]> = [];
     if (configFile !== undefined) {
       let text: string;
       try {
@@ -71,12 +72,13 @@ async function start(rawArgs: string[]): Promise<void> {
       } catch (e) {
         throw new ConfigError(`can't open config file '${configFile}': ${(e as Error).message}`);
       }
-      ({ options: fromFile, users } = parseConfigFile(text, splitConfigLine));
+      ({ options: fromFile, users, renames } = parseConfigFile(text, splitConfigLine));
     }
     // Command-line flags win over the file, as with redis-server.
     server = new Server(new Config({ ...fromFile, ...options }));
     server.configFile = configFile ?? "";
     server.configUsers = users;
+    server.renameCommands(renames);
   } catch (e) {
     if (e instanceof ConfigError) fatal(`kvis: ${e.message}`);
     throw e;

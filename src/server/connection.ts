@@ -93,7 +93,12 @@ export class Client {
   private pendingOut: Uint8Array[] | null = null;
   private pendingBytes = 0;
   private drainWaiters: Array<() => void> = [];
+  /** Bytes of the unfinished request received so far (client-query-buffer-limit). */
+  private queryBytes = 0;
+  /** Where the last request completed in the current read ended, -1 when none did. */
+  private lastRequestEnd = -1;
   private readonly sink = (argv: Argv) => {
+    this.lastRequestEnd = this.parser.requestEnd;
     const keepGoing = processCommand(this, argv);
     this.masterLink?.applied(this.parser.requestEnd);
     return keepGoing && !this.blocked;
@@ -157,7 +162,10 @@ export class Client {
     writer.reset();
     writer.resp = this.resp;
     try {
+      this.lastRequestEnd = -1;
       this.parser.feed(chunk, this.sink);
+      if (!this.parser.pending) this.queryBytes = 0;
+      else if (this.queryBufferExceeded(chunk)) return;
       // A command blocked the client: the rest of this read waits until it is released.
       if (this.blocked && this.parser.requestEnd < chunk.length) this.deferredInput.push(chunk.slice(this.parser.requestEnd));
     } catch (e) {
@@ -169,6 +177,19 @@ export class Client {
     settleCommandTime(this);
     this.flush();
     if (this.closeAfterReply) this.close();
+  }
+
+  /**
+   * Whether the unfinished request has grown past client-query-buffer-limit; the client is
+   * then closed at once, as Redis closes it, so a client that never ends a request cannot
+   * make the server hold unbounded input.
+   */
+  private queryBufferExceeded(chunk: Uint8Array): boolean {
+    this.queryBytes = this.lastRequestEnd < 0 ? this.queryBytes + chunk.length : chunk.length - this.lastRequestEnd;
+    if (this.queryBytes <= this.server.config.int("client-query-buffer-limit")) return false;
+    this.server.log.warning(`Closing client that reached max query buffer length: id=${this.id} addr=${this.addr} (qbuf initial bytes: ${this.queryBytes})`);
+    this.terminate();
+    return true;
   }
 
   /** Send what the shared writer holds, keeping any tail the socket did not take. */

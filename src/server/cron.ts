@@ -3,7 +3,7 @@
  * clock, runs the active expiry cycle with a quarter of the period as its time budget
  * (Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC), and on a replica sends the
  * once-a-second REPLCONF ACK, PINGs a master's replicas, and starts a BGSAVE when a save
- * point is due.
+ * point is due; once a second it closes clients idle for longer than `timeout`.
  */
 import { updateClock } from "../clock.ts";
 import type { Server } from "./server.ts";
@@ -13,6 +13,7 @@ export function startCron(server: Server): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let lastAck = 0;
   let lastReplicaPing = Date.now();
+  let lastIdleCheck = 0;
   const tick = () => {
     const hz = Math.min(500, Math.max(1, server.config.int("hz")));
     const period = 1000 / hz;
@@ -29,8 +30,27 @@ export function startCron(server: Server): () => void {
       lastAck = clockNow;
       server.replicaLink.sendAck();
     }
+    if (clockNow - lastIdleCheck >= 1000) {
+      lastIdleCheck = clockNow;
+      closeIdleClients(server, clockNow);
+    }
     timer = setTimeout(tick, period);
   };
   timer = setTimeout(tick, 100);
   return () => clearTimeout(timer);
+}
+
+/**
+ * `timeout`: close clients idle for longer (clientsCronHandleTimeout). Replicas, the master,
+ * MONITOR, subscribers and clients blocked on keys wait legitimately and are spared.
+ */
+function closeIdleClients(server: Server, now: number): void {
+  const timeout = server.config.int("timeout");
+  if (timeout <= 0) return;
+  for (const c of server.clients.values()) {
+    if (c.masterLink !== undefined || c.replica !== undefined || server.monitors.has(c) || c.subscribed || c.blockedOnKeys !== undefined) continue;
+    if (now - c.lastInteraction <= timeout * 1000) continue;
+    server.log.verbose(`Closing idle client id=${c.id} addr=${c.addr}`);
+    c.close();
+  }
 }

@@ -44,6 +44,8 @@ export function processCommand(c: Client, argv: Argv): boolean {
 
 function dispatch(c: Client, argv: Argv): boolean {
   let cmd = lookupCommand(...argv.range(0));
+  const renamed = c.server.renamed;
+  if (renamed !== undefined) cmd = renamed.to.get(argv.keyword(0)) ?? (cmd !== undefined && renamed.away.has(cmd) ? undefined : cmd);
   if (cmd === undefined) {
     reject(c, undefined, unknownCommand(argv.str(0).slice(0, 128), describeArgs(argv)));
     return true;

@@ -4,8 +4,11 @@
  * Redis's: load the dataset, then listen, then log "Ready to accept connections".
  */
 import type { TCPSocketListener } from "bun";
-import { Config, type OutputLimit, type OutputLimits, findParam, parseOutputLimits } from "../config.ts";
+import { Config, ConfigError, type OutputLimit, type OutputLimits, findParam, parseOutputLimits } from "../config.ts";
+import { type Command } from "../commands/command.ts";
+import { findCommand } from "../commands/table.ts";
 import { Logger, type LogLevel } from "../log.ts";
+import { MAX_CLIENTS, PROTECTED_MODE, type ReplyError } from "../errors.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { Keyspace } from "../store/keyspace.ts";
 import { loadRdbFile } from "../persistence/rdb-reader.ts";
@@ -24,6 +27,11 @@ import { PubSub } from "./pubsub.ts";
 import { ReplicationMaster } from "../replication/master.ts";
 import { ReplicaLink } from "../replication/replica.ts";
 import { join } from "node:path";
+
+/** A loopback address: 127.0.0.0/8, ::1, or IPv4 mapped into IPv6. */
+export function isLoopback(address: string): boolean {
+  return address === "::1" || /^(::ffff:)?127\./.test(address);
+}
 
 export const KVIS_VERSION = "0.1.0";
 /** The Redis version KVIS answers as (INFO redis_version, HELLO): the one it is tested against. */
@@ -77,6 +85,8 @@ export class Server {
   configFile = "";
   /** `user` lines of the config file: ACL users created at start-up. */
   configUsers: string[][] = [];
+  /** rename-command: commands reachable under new names, and those no longer under their own. */
+  renamed: { to: Map<string, Command>; away: Set<Command> } | undefined;
   lastLoad = { keys: 0, expired: 0 };
   /** Set while this server is a replica (`replicaof`). */
   replicaLink: ReplicaLink | undefined;
@@ -214,8 +224,46 @@ export class Server {
   private accept(socket: import("bun").Socket<Client>): void {
     const client = new Client(this, socket, `${socket.remoteAddress}:${socket.remotePort ?? 0}`, `${socket.localAddress ?? ""}:${this.port}`);
     socket.data = client;
+    const refused = this.refusal(socket.remoteAddress);
+    if (refused !== undefined) {
+      // As Redis: the error is written straight away and the connection closed.
+      this.stats.rejectedConnections++;
+      client.closed = true;
+      socket.end(`-${refused.text}\r\n`);
+      return;
+    }
     this.clients.set(client.id, client);
     this.stats.totalConnections++;
+    const keepalive = this.config.int("tcp-keepalive");
+    if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
+  }
+
+  /**
+   * rename-command (config file only, as in Redis): a command answers to its new name and
+   * no longer to its own; renamed to "" it is gone. Throws ConfigError for an unknown
+   * command or a name already taken.
+   */
+  renameCommands(renames: ReadonlyArray<[string, string]>): void {
+    if (renames.length === 0) return;
+    const renamed = (this.renamed ??= { to: new Map(), away: new Set() });
+    for (const [from, to] of renames) {
+      const cmd = findCommand(from);
+      if (cmd === undefined || from.includes("|")) throw new ConfigError(`No such command '${from}' in rename-command`);
+      if (to !== "" && (findCommand(to) !== undefined || renamed.to.has(to))) throw new ConfigError(`Target command name '${to}' already exists in rename-command`);
+      renamed.away.add(cmd);
+      if (to !== "") renamed.to.set(to, cmd);
+    }
+  }
+
+  /**
+   * Why a new connection from `remote` is refused, if it is (acceptCommonHandler):
+   * `maxclients` reached, or protected mode with no password for the default user and a
+   * client that is not on the loopback interface.
+   */
+  refusal(remote: string): ReplyError | undefined {
+    if (this.clients.size >= this.config.int("maxclients")) return MAX_CLIENTS;
+    if (this.config.get("protected-mode") === "yes" && this.acl.defaultUser.nopass && !isLoopback(remote)) return PROTECTED_MODE;
+    return undefined;
   }
 
   private async loadDataset(): Promise<void> {

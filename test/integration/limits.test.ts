@@ -1,0 +1,160 @@
+/**
+ * Limits that keep hostile or careless clients from hurting the server: maxclients (with
+ * Redis's refusal, compared with a real redis-server), timeout for idle clients,
+ * client-query-buffer-limit for a request that never ends, protected mode, and
+ * rename-command from the config file.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { RawClient } from "../helpers/resp.ts";
+import { type ChildServer, type InProcessKvis, startKvis, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
+
+describe("maxclients", () => {
+  let kvis: InProcessKvis;
+  let redis: ChildServer;
+  beforeAll(async () => {
+    kvis = await startKvis({ maxclients: "3" });
+    redis = await startRedis(["--maxclients", "3"]);
+  });
+  afterAll(async () => {
+    await kvis?.stop();
+    await redis?.stop();
+  });
+
+  test("the connection past the limit gets Redis's error and is closed; the others keep working", async () => {
+    for (const port of [kvis.port, redis.port]) {
+      // The first connection waits until it is alone (the start-up probe has gone).
+      const first = await RawClient.connect(port);
+      await waitFor(async () => (await first.call("INFO", "clients")).includes("connected_clients:1\r\n"), 5000, "a lone client");
+      const held = [first, await RawClient.connect(port), await RawClient.connect(port)];
+      try {
+        for (const c of held) expect(await c.call("PING")).toBe("+PONG\r\n");
+        const extra = await RawClient.connect(port);
+        expect(await extra.readUntilClose()).toBe("-ERR max number of clients reached\r\n");
+        expect(await held[0]!.call("INFO", "stats")).toContain("rejected_connections:1\r\n");
+      } finally {
+        for (const c of held) c.close();
+      }
+    }
+  });
+});
+
+describe("timeout", () => {
+  let kvis: InProcessKvis;
+  beforeAll(async () => {
+    kvis = await startKvis({ timeout: "1" });
+  });
+  afterAll(async () => {
+    await kvis?.stop();
+  });
+
+  test("an idle client is closed; subscribers, blocked clients and busy clients are not", async () => {
+    const idle = await RawClient.connect(kvis.port);
+    const subscriber = await RawClient.connect(kvis.port);
+    const blocked = await RawClient.connect(kvis.port);
+    const busy = await RawClient.connect(kvis.port);
+    try {
+      expect(await idle.call("PING")).toBe("+PONG\r\n");
+      expect(await subscriber.call("SUBSCRIBE", "ch")).toContain("subscribe");
+      blocked.write("*3\r\n$5\r\nBLPOP\r\n$4\r\nlist\r\n$1\r\n0\r\n");
+      const started = Date.now();
+      let closed = false;
+      idle.readUntilClose(8000).then(() => (closed = true));
+      await waitFor(async () => {
+        expect(await busy.call("PING")).toBe("+PONG\r\n");
+        return closed;
+      }, 8000, "the idle client to be closed");
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+      expect(await subscriber.call("PING")).toBe("*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+      expect(await busy.call("RPUSH", "list", "x")).toBe(":1\r\n");
+      expect(await blocked.readReplies(1)).toEqual(["*2\r\n$4\r\nlist\r\n$1\r\nx\r\n"]);
+    } finally {
+      for (const c of [idle, subscriber, blocked, busy]) c.close();
+    }
+  });
+});
+
+describe("client-query-buffer-limit", () => {
+  let kvis: InProcessKvis;
+  beforeAll(async () => {
+    kvis = await startKvis({ "client-query-buffer-limit": "1mb" });
+  });
+  afterAll(async () => {
+    await kvis?.stop();
+  });
+
+  test("a request that grows past the limit closes its client; a request under it is served", async () => {
+    const hog = await RawClient.connect(kvis.port);
+    const fine = await RawClient.connect(kvis.port);
+    try {
+      hog.write("*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$4000000\r\n");
+      for (let i = 0; i < 12; i++) hog.write("x".repeat(100_000));
+      await hog.readUntilClose();
+      expect(await fine.call("SET", "small", "y".repeat(500_000))).toBe("+OK\r\n");
+      expect(await fine.call("STRLEN", "small")).toBe(":500000\r\n");
+      expect(await fine.call("EXISTS", "big")).toBe(":0\r\n");
+    } finally {
+      hog.close();
+      fine.close();
+    }
+  });
+});
+
+describe("protected mode", () => {
+  let kvis: InProcessKvis;
+  beforeAll(async () => {
+    kvis = await startKvis();
+  });
+  afterAll(async () => {
+    await kvis?.stop();
+  });
+
+  // Test machines listen on loopback only, so the refusal is checked for addresses no test
+  // connection can come from.
+  test("with no password, clients off the loopback interface are refused with Redis's DENIED message", async () => {
+    const server = kvis.server;
+    for (const local of ["127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"]) expect(server.refusal(local)).toBeUndefined();
+    expect(server.refusal("10.1.2.3")?.text).toStartWith("DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user.");
+    expect(server.refusal("2001:db8::1")?.text).toStartWith("DENIED");
+    const c = await RawClient.connect(kvis.port);
+    try {
+      expect(await c.call("CONFIG", "SET", "requirepass", "secret")).toBe("+OK\r\n");
+      expect(server.refusal("10.1.2.3")).toBeUndefined();
+      expect(await c.call("CONFIG", "SET", "requirepass", "")).toBe("+OK\r\n");
+      expect(await c.call("CONFIG", "SET", "protected-mode", "no")).toBe("+OK\r\n");
+      expect(server.refusal("10.1.2.3")).toBeUndefined();
+    } finally {
+      c.close();
+    }
+  });
+});
+
+describe("rename-command", () => {
+  test("a renamed command answers to its new name only; renamed to \"\" it is gone", async () => {
+    const dir = tempDir();
+    const file = join(dir, "kvis.conf");
+    writeFileSync(file, `rename-command CONFIG cfg\nrename-command flushall ""\n`);
+    const server = await startKvisBinary([file], { dir });
+    try {
+      const c = await RawClient.connect(server.port);
+      expect(await c.call("CONFIG", "GET", "hz")).toStartWith("-ERR unknown command 'CONFIG'");
+      expect(await c.call("cfg", "GET", "hz")).toBe("*2\r\n$2\r\nhz\r\n$2\r\n10\r\n");
+      expect(await c.call("FLUSHALL")).toStartWith("-ERR unknown command 'FLUSHALL'");
+      expect(await c.call("FLUSHDB")).toBe("+OK\r\n");
+      c.close();
+    } finally {
+      await server.stop();
+    }
+    writeFileSync(file, `rename-command nosuch x\n`);
+    const failed = await startKvisBinary([file], { dir }).then(
+      async (s) => {
+        await s.stop();
+        return "";
+      },
+      (e: Error) => e.message,
+    );
+    expect(failed).toContain("No such command 'nosuch' in rename-command");
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
