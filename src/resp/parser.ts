@@ -48,6 +48,9 @@ const enum State {
  * returns: whatever must be kept has to be copied. Return false to stop parsing the rest of
  * the read (QUIT, or a client being closed).
  */
+/** Bulks spanning reads are allocated whole up to this size, and grown beyond it. */
+const BULK_PREALLOC = 1024 * 1024;
+
 export type CommandSink = (argv: Argv) => boolean;
 
 export class RequestParser {
@@ -66,6 +69,8 @@ export class RequestParser {
   private remaining = 0;
   private bulk: Uint8Array = new Uint8Array(0);
   private bulkFill = 0;
+  /** The declared length of the bulk being received; `bulk` grows toward it as bytes arrive. */
+  private bulkSize = 0;
   private crlfLeft = 0;
   // An unfinished line (request header or inline request) carried across reads.
   private line = new Uint8Array(64);
@@ -145,19 +150,26 @@ export class RequestParser {
             if (--this.remaining === 0 && !this.dispatch(sink, pos)) return false;
             break;
           }
-          // The bulk spans reads: allocate it once at its final size.
-          this.bulk = new Uint8Array(size);
+          // The bulk spans reads. Up to 1 MB it is allocated once at its final size; a larger
+          // one grows (doubling) as its bytes arrive, so a header alone cannot make the server
+          // allocate proto-max-bulk-len (512 MB) for a client that never sends the data.
+          this.bulkSize = size;
+          this.bulk = new Uint8Array(Math.min(size, BULK_PREALLOC));
           this.bulkFill = 0;
           this.state = State.BulkData;
           break;
         }
         case State.BulkData: {
-          const bulk = this.bulk;
-          const take = Math.min(bulk.length - this.bulkFill, len - pos);
-          bulk.set(chunk.subarray(pos, pos + take), this.bulkFill);
+          const take = Math.min(this.bulkSize - this.bulkFill, len - pos);
+          if (this.bulkFill + take > this.bulk.length) {
+            const grown = new Uint8Array(Math.min(this.bulkSize, Math.max(this.bulk.length * 2, this.bulkFill + take)));
+            grown.set(this.bulk.subarray(0, this.bulkFill));
+            this.bulk = grown;
+          }
+          this.bulk.set(chunk.subarray(pos, pos + take), this.bulkFill);
           this.bulkFill += take;
           pos += take;
-          if (this.bulkFill < bulk.length) return true;
+          if (this.bulkFill < this.bulkSize) return true;
           this.crlfLeft = 2;
           this.state = State.BulkCrlf;
           break;
@@ -168,7 +180,7 @@ export class RequestParser {
           this.crlfLeft -= take;
           pos += take;
           if (this.crlfLeft > 0) return true;
-          this.argv.push(this.bulk, 0, this.bulk.length);
+          this.argv.push(this.bulk, 0, this.bulkSize);
           this.state = State.BulkHeader;
           if (--this.remaining === 0 && !this.dispatch(sink, pos)) return false;
           break;

@@ -74,6 +74,14 @@ describe("multibulk requests", () => {
     expect(parse(chunks).requests).toEqual([["ECHO", big]]);
   });
 
+  test("a bulk over 1 MB grows as it arrives and is assembled exactly, pipelined with the next request", () => {
+    const big = Array.from({ length: 3_000_000 }, (_, i) => String.fromCharCode(i % 251)).join("");
+    const input = bytes(`*2\r\n$4\r\nECHO\r\n$${big.length}\r\n${big}\r\n*1\r\n$4\r\nPING\r\n`);
+    const chunks: Uint8Array[] = [];
+    for (let i = 0, step = 1; i < input.length; i += step, step = step * 3 + 1) chunks.push(input.subarray(i, i + step));
+    expect(parse(chunks).requests).toEqual([["ECHO", big], ["PING"]]);
+  });
+
   test("arguments complete within a read are ranges of it, not copies", () => {
     const p = new RequestParser();
     const chunk = bytes("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
