@@ -207,6 +207,9 @@ export class Client {
     }
     this.send(writer.view());
     writer.reset();
+    // Replies a client does not read wait here; the normal class's limit (none by default,
+    // as in Redis) bounds them.
+    if (this.pendingOut !== null) this.enforceOutputLimit(this.replica !== undefined ? "slave" : this.subscribed ? "pubsub" : "normal");
   }
 
   /** Write bytes in order after anything still pending; copies only what must wait. */
@@ -264,10 +267,11 @@ export class Client {
   private softLimitSince: number | undefined;
 
   /**
-   * client-output-buffer-limit for a replica or a pub/sub subscriber: over the hard limit,
-   * or over the soft one for longer than its seconds, the connection is closed at once.
+   * client-output-buffer-limit for a replica, a pub/sub subscriber or a normal client: over
+   * the hard limit, or over the soft one for longer than its seconds, the connection is
+   * closed at once.
    */
-  enforceOutputLimit(cls: "slave" | "pubsub"): void {
+  enforceOutputLimit(cls: "normal" | "slave" | "pubsub"): void {
     const pending = this.pendingBytes;
     if (pending === 0) {
       this.softLimitSince = undefined;

@@ -101,6 +101,32 @@ describe("client-query-buffer-limit", () => {
   });
 });
 
+describe("client-output-buffer-limit normal", () => {
+  let kvis: InProcessKvis;
+  beforeAll(async () => {
+    kvis = await startKvis({ "client-output-buffer-limit": "normal 4mb 0 0" });
+  });
+  afterAll(async () => {
+    await kvis?.stop();
+  });
+
+  test("a client that sends requests but reads no replies is closed at the limit", async () => {
+    const c = await RawClient.connect(kvis.port);
+    expect(await c.call("SET", "big", "v".repeat(1_000_000))).toBe("+OK\r\n");
+    const { connect } = await import("node:net");
+    const reader = connect(kvis.port, "127.0.0.1");
+    await new Promise<void>((resolve) => reader.once("connect", () => resolve()));
+    reader.pause();
+    const closed = new Promise<void>((resolve) => reader.once("close", () => resolve()));
+    reader.on("error", () => undefined);
+    reader.write(Buffer.from("*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n".repeat(200), "latin1"));
+    await closed;
+    // The well-behaved client is untouched.
+    expect(await c.call("STRLEN", "big")).toBe(":1000000\r\n");
+    c.close();
+  });
+});
+
 describe("protected mode", () => {
   let kvis: InProcessKvis;
   beforeAll(async () => {
