@@ -129,9 +129,37 @@ export const PARAMS: readonly Param[] = [
     description: 'Save points: BGSAVE after "SECONDS CHANGES" pairs ("" for none)',
     check: (v) => (parseSavePoints(v) === undefined ? "Invalid save parameters" : undefined),
   },
-  // Reported truthfully so that tools which ask (redis-benchmark, redis-cli) are content:
-  // KVIS has no AOF yet, so it cannot be switched on.
-  { name: "appendonly", type: "bool", default: "no", mutable: false, description: "Append-only file (not yet supported: must stay no)", check: (v) => (v === "no" ? undefined : "the append-only file is not supported yet") },
+  {
+    name: "stop-writes-on-bgsave-error", type: "bool", default: "yes", mutable: true,
+    description: "Refuse writes with -MISCONF while the last background save failed (with save points set)",
+  },
+  {
+    name: "appendonly", type: "bool", default: "no", mutable: true, description: "Log every write to the append-only file; start-up loads it instead of the RDB",
+    apply: (server, value) => (value === "yes" ? server.aof.enable() : server.aof.disable()),
+  },
+  {
+    name: "appendfilename", type: "string", default: "appendonly.aof", mutable: false, description: "Prefix of the append-only files' names",
+    check: (v) => (v.includes("/") ? "appendfilename can't be a path, just a filename" : undefined),
+  },
+  {
+    name: "appenddirname", type: "string", default: "appendonlydir", mutable: false, description: "Directory inside dir holding the append-only files and their manifest",
+    check: (v) => (v.includes("/") ? "appenddirname can't be a path, just a dirname" : undefined),
+  },
+  {
+    name: "appendfsync", type: "enum", default: "everysec", values: ["everysec", "always", "no"], mutable: true,
+    description: "When the append-only file is fsynced: before each reply, once a second, or by the kernel",
+  },
+  { name: "aof-use-rdb-preamble", type: "bool", default: "yes", mutable: true, description: "Write the append-only base file as an RDB image (else as commands)" },
+  {
+    name: "auto-aof-rewrite-percentage", type: "int", default: "100", min: 0, max: 2147483647, mutable: true,
+    description: "Rewrite the append-only file when it grew by this percentage since the last rewrite (0: never)",
+  },
+  {
+    name: "auto-aof-rewrite-min-size", type: "memory", default: "67108864", min: 0, max: Number.MAX_SAFE_INTEGER, mutable: true,
+    description: "No automatic rewrite below this append-only file size",
+  },
+  { name: "aof-load-truncated", type: "bool", default: "yes", mutable: true, description: "Load an append-only file whose last command is torn, cutting it off" },
+  { name: "no-appendfsync-on-rewrite", type: "bool", default: "no", mutable: true, description: "Skip the append-only file's fsyncs while a rewrite or save runs" },
 ];
 
 const BY_NAME = new Map(PARAMS.map((p) => [p.name, p]));

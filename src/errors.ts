@@ -217,6 +217,14 @@ export const INVALID_FREQ = err("ERR Invalid FREQ value, must be >= 0 and <= 255
 export const BAD_DUMP_PAYLOAD = err("ERR DUMP payload version or checksum are wrong");
 export const BAD_DATA_FORMAT = err("ERR Bad data format");
 export const BGSAVE_IN_PROGRESS = err("ERR Background save already in progress");
+export const AOF_REWRITE_ACTIVE = err(
+  "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
+);
+export const AOF_REWRITE_IN_PROGRESS = err("ERR Background append only file rewriting already in progress");
+export const misconfAof = (reason: string) => err(`MISCONF Errors writing to the AOF file: ${reason}`);
+export const MISCONF_RDB = err(
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",
+);
 export const INVALID_MASTER_PORT = err("ERR Invalid master port");
 export const TIMEOUT_NOT_INTEGER = err("ERR timeout is not an integer or out of range");
 export const TIMEOUT_NEGATIVE = err("ERR timeout is negative");

@@ -8,6 +8,7 @@ import { defineCommand, runMain, type ArgsDef } from "citty";
 import { mkdirSync, readFileSync } from "node:fs";
 import { Config, ConfigError, PARAMS, parseConfigFile } from "./config.ts";
 import { RdbError } from "./errors.ts";
+import { AofError } from "./persistence/aof.ts";
 import { bytesToString } from "./resp/bytes.ts";
 import { splitInlineArgs } from "./resp/parser.ts";
 import { KVIS_VERSION, Server } from "./server/server.ts";
@@ -118,7 +119,7 @@ async function start(rawArgs: string[]): Promise<void> {
     await server.start();
     started = true;
   } catch (e) {
-    if (e instanceof RdbError) fatal(`kvis: ${e.message}. The file was not modified.`);
+    if (e instanceof RdbError || e instanceof AofError) fatal(`kvis: ${e.message}. The file was not modified.`);
     const code = (e as { code?: string }).code;
     const addr = `${server.config.get("bind").split(/\s+/)[0]}:${server.config.get("port")}`;
     if (code === "EADDRINUSE") fatal(`kvis: Could not create server TCP listening socket ${addr}: bind: Address already in use`);

@@ -6,6 +6,8 @@
 import { Argv } from "../resp/argv.ts";
 import { PARAMS, findParam, normalize, rewriteConfig } from "../config.ts";
 import {
+  AOF_REWRITE_ACTIVE,
+  AOF_REWRITE_IN_PROGRESS,
   BGSAVE_IN_PROGRESS,
   INVALID_MASTER_PORT,
   NOT_INTEGER,
@@ -123,9 +125,6 @@ export const configCommand = command({
       summary: "Reset the stats returned by INFO", since: "2.0.0",
       handler(c) {
         c.server.resetStats();
-        for (const cmd of allCommands()) for (const sub of [cmd, ...(cmd.subcommands?.values() ?? [])]) {
-          sub.calls = sub.usec = sub.rejectedCalls = sub.failedCalls = 0;
-        }
         c.reply.ok();
       },
     }),
@@ -261,11 +260,27 @@ export const bgsaveCommand = command({
   name: "bgsave", arity: -1, flags: ["admin", "noscript", "no-async-loading"], categories: [],
   summary: "Asynchronously save the dataset to disk", since: "1.0.0",
   handler(c, argv) {
-    // SCHEDULE only matters when another kind of child (an AOF rewrite) is running, which
-    // KVIS never has; it is accepted and the save starts at once.
     if (argv.length > 2 || (argv.length === 2 && argv.keyword(1) !== "schedule")) throw SYNTAX_ERR;
-    if (!c.server.persistence.bgsave()) throw BGSAVE_IN_PROGRESS;
+    const persistence = c.server.persistence;
+    if (persistence.bgsaveInProgress) throw BGSAVE_IN_PROGRESS;
+    // An AOF rewrite is running: SCHEDULE starts the save when it ends.
+    if (c.server.aof.rewriting) {
+      if (argv.length !== 2) throw AOF_REWRITE_ACTIVE;
+      persistence.bgsaveScheduled = true;
+      return c.reply.simple("Background saving scheduled");
+    }
+    persistence.bgsave();
     c.reply.simple("Background saving started");
+  },
+});
+
+export const bgrewriteaofCommand = command({
+  name: "bgrewriteaof", arity: 1, flags: ["admin", "noscript", "no-async-loading"], categories: [],
+  summary: "Asynchronously rewrite the append-only file", since: "1.0.0",
+  handler(c) {
+    const outcome = c.server.aof.startRewrite();
+    if (outcome === "in-progress") throw AOF_REWRITE_IN_PROGRESS;
+    c.reply.simple(outcome === "started" ? "Background append only file rewriting started" : "Background append only file rewriting scheduled");
   },
 });
 
@@ -520,18 +535,7 @@ function infoSection(server: Server, section: string): string[] {
         `rdb_last_cow_size:0`,
         `rdb_last_load_keys_expired:${server.lastLoad.expired}`,
         `rdb_last_load_keys_loaded:${server.lastLoad.keys}`,
-        `aof_enabled:0`,
-        `aof_rewrite_in_progress:0`,
-        `aof_rewrite_scheduled:0`,
-        `aof_last_rewrite_time_sec:-1`,
-        `aof_current_rewrite_time_sec:-1`,
-        `aof_last_bgrewrite_status:ok`,
-        `aof_rewrites:0`,
-        `aof_rewrites_consecutive_failures:0`,
-        `aof_last_write_status:ok`,
-        `aof_last_cow_size:0`,
-        `module_fork_in_progress:0`,
-        `module_fork_last_cow_size:0`,
+        ...server.aof.info(),
       ];
     }
     case "stats": {

@@ -232,7 +232,7 @@ export const xaddCommand = command({
     c.db.modified(key);
     c.notify(NotifyClass.Stream, "xadd", key);
     if (args.strategy !== "none" && trimStream(s, args) > 0) c.notify(NotifyClass.Stream, "xtrim", key);
-    if (c.server.replication.active) {
+    if (c.server.propagation.wanted) {
       const propagated: Array<string | Uint8Array> = argv.views(0);
       if (args.approx) rewriteTrim(propagated, s, args);
       propagated[args.idAt] = formatId(id);
@@ -276,7 +276,7 @@ export const xtrimCommand = command({
     if (deleted > 0) {
       c.db.modified(key, deleted);
       c.notify(NotifyClass.Stream, "xtrim", key);
-      if (args.approx && c.server.replication.active) {
+      if (args.approx && c.server.propagation.wanted) {
         const propagated: Array<string | Uint8Array> = argv.views(0);
         rewriteTrim(propagated, s, args);
         c.propagateAs(propagated);
@@ -429,7 +429,7 @@ class Propagation {
   private readonly recording: boolean;
 
   constructor(private readonly c: Client) {
-    this.recording = c.server.replication.active;
+    this.recording = c.server.propagation.wanted;
   }
 
   add(build: () => string[]): void {

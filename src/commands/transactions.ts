@@ -33,8 +33,8 @@ export const execCommand = command({
     if (aborted) throw EXECABORT;
     if (watchFailed) return c.reply.nullArray();
     c.reply.array(queued.length);
-    const replication = c.server.replication;
-    replication.beginTransaction();
+    const propagation = c.server.propagation;
+    propagation.beginTransaction();
     c.inExec = true;
     try {
       for (const { cmd, argv } of queued) {
@@ -44,7 +44,7 @@ export const execCommand = command({
       }
     } finally {
       c.inExec = false;
-      replication.endTransaction(c);
+      propagation.endTransaction(c);
     }
   },
 });

@@ -132,7 +132,7 @@ function parseInto(data: Uint8Array, keyspace: Keyspace, name: string, progress:
         const key = r.text();
         const value = loadObject(r, type, opAt);
         // A key already past its deadline is dropped when loading as a master, as Redis does.
-        if (expireAt !== -1 && expireAt <= clockNow && !keyspace.replicaMode) {
+        if (expireAt !== -1 && expireAt <= clockNow && !keyspace.replicaMode && !keyspace.loading) {
           expired++;
         } else {
           const target = keyspace.dbs[db]!;

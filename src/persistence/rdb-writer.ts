@@ -25,6 +25,8 @@ export interface RdbOptions {
   compression: boolean;
   /** rdbchecksum: end the file with its CRC64 (0 when off, which readers accept). */
   checksum: boolean;
+  /** The image is an AOF's base file (its `aof-base` AUX field says so). */
+  aofBase?: boolean;
 }
 
 const DEFAULT_OPTIONS: RdbOptions = { compression: true, checksum: true };
@@ -169,13 +171,13 @@ export class ByteSink {
 }
 
 /** The file header: magic, version and the AUX fields Redis writes. */
-export function writeHeader(out: ByteSink, nowMs = Date.now()): void {
+export function writeHeader(out: ByteSink, aofBase = false, nowMs = Date.now()): void {
   out.raw(`${F.RDB_MAGIC}${String(RDB_VERSION_WRITTEN).padStart(4, "0")}`);
   out.aux("redis-ver", REDIS_VERSION);
   out.aux("redis-bits", "64");
   out.aux("ctime", String(Math.floor(nowMs / 1000)));
   out.aux("used-mem", String(process.memoryUsage().heapUsed));
-  out.aux("aof-base", "0");
+  out.aux("aof-base", aofBase ? "1" : "0");
 }
 
 /** SELECTDB and RESIZEDB opening one database's keys. */
@@ -201,7 +203,7 @@ export function writeKey(out: ByteSink, key: string, value: StoredValue, expireA
 /** The whole keyspace as an RDB image. */
 export function encodeRdb(keyspace: Keyspace, options: RdbOptions = DEFAULT_OPTIONS): Uint8Array {
   const out = new ByteSink(options.compression);
-  writeHeader(out);
+  writeHeader(out, options.aofBase);
   for (const db of keyspace.dbs) {
     if (db.size === 0) continue;
     const expires = db.expires;

@@ -14,10 +14,33 @@
  * FLUSHDB, FLUSHALL and SWAPDB replace whole databases at once: before they run, the
  * snapshot serializes everything it has not reached yet (`finishNow`).
  */
-import type { Database, Keyspace } from "../store/keyspace.ts";
+import type { Database, Keyspace, StoredValue } from "../store/keyspace.ts";
+import { writeCommand, writeKeyAsCommands } from "./aof.ts";
 import { crc64 } from "./crc64.ts";
 import * as F from "./rdb-format.ts";
 import { ByteSink, type RdbOptions, writeDbHeader, writeHeader, writeKey } from "./rdb-writer.ts";
+
+/** How an image is written: an RDB file, or (an AOF base without preamble) commands. */
+export interface ImageFormat {
+  header(out: ByteSink): void;
+  database(out: ByteSink, id: number, size: number, expires: number): void;
+  key(out: ByteSink, key: string, value: StoredValue, expireAt: number | undefined): void;
+  end(out: ByteSink): void;
+}
+
+export const rdbImage = (options: RdbOptions): ImageFormat => ({
+  header: (out) => writeHeader(out, options.aofBase),
+  database: writeDbHeader,
+  key: writeKey,
+  end: (out) => out.u8(F.RDB_OPCODE_EOF),
+});
+
+export const commandImage: ImageFormat = {
+  header: () => {},
+  database: (out, id) => writeCommand(out, ["SELECT", String(id)]),
+  key: writeKeyAsCommands,
+  end: () => {},
+};
 
 /** How many keys one slice serializes between looks at the clock. */
 const KEYS_PER_CLOCK_CHECK = 256;
@@ -42,6 +65,7 @@ export class Snapshot {
   constructor(
     private readonly keyspace: Keyspace,
     private readonly options: RdbOptions,
+    private readonly format: ImageFormat = rdbImage(options),
   ) {
     const dbs = keyspace.dbs;
     this.touched = dbs.map(() => new Set());
@@ -50,7 +74,7 @@ export class Snapshot {
     this.expireCounts = dbs.map((db) => db.expires.size);
     this.keysTotal = this.sizes.reduce((a, b) => a + b, 0);
     this.out = new ByteSink(options.compression);
-    writeHeader(this.out);
+    format.header(this.out);
     this.nextDatabase();
     keyspace.snapshots.push(this);
   }
@@ -65,7 +89,7 @@ export class Snapshot {
     if (value === undefined) return;
     let sink = this.out;
     if (db.id > this.current) sink = this.early[db.id] ??= new ByteSink(this.options.compression);
-    writeKey(sink, key, value, db.expires.size > 0 ? db.expires.get(key) : undefined);
+    this.format.key(sink, key, value, db.expires.size > 0 ? db.expires.get(key) : undefined);
     this.keysDone++;
   }
 
@@ -86,7 +110,7 @@ export class Snapshot {
         const key = next.value;
         if (touched.has(key)) continue;
         touched.add(key);
-        writeKey(this.out, key, dict.get(key)!, expires.size > 0 ? expires.get(key) : undefined);
+        this.format.key(this.out, key, dict.get(key)!, expires.size > 0 ? expires.get(key) : undefined);
         this.keysDone++;
       }
       if (performance.now() >= stopAt) break;
@@ -112,13 +136,13 @@ export class Snapshot {
     do this.current++;
     while (this.current < dbs.length && this.sizes[this.current] === 0);
     if (this.current >= dbs.length) {
-      this.out.u8(F.RDB_OPCODE_EOF);
+      this.format.end(this.out);
       this.walk = undefined;
       this.done = true;
       return;
     }
     const id = this.current;
-    writeDbHeader(this.out, id, this.sizes[id]!, this.expireCounts[id]!);
+    this.format.database(this.out, id, this.sizes[id]!, this.expireCounts[id]!);
     const early = this.early[id];
     if (early !== undefined) {
       this.out.append(early.bytes());

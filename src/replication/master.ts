@@ -17,6 +17,7 @@
 import { randomBytes } from "node:crypto";
 import { streamSnapshot, Snapshot } from "../persistence/snapshot.ts";
 import { encodeRequest } from "../resp/writer.ts";
+import { Framing } from "../server/propagate.ts";
 import type { Client } from "../server/connection.ts";
 import type { Server } from "../server/server.ts";
 
@@ -63,14 +64,10 @@ export class ReplicationMaster {
   private head = 0;
   histlen = 0;
   readonly replicas = new Set<Client>();
-  /** The database the stream last SELECTed; -1 forces a SELECT before the next write. */
-  private streamDb = -1;
   private waiters: Waiter[] = [];
   private ackRequested = false;
 
-  constructor(private readonly server: Server) {
-    server.keyspace.onExpired = (db, key) => this.propagate(db.id, [["DEL", key]]);
-  }
+  constructor(private readonly server: Server) {}
 
   /** Whether writes are recorded: once a replica has connected, as in Redis. */
   get active(): boolean {
@@ -98,35 +95,25 @@ export class ReplicationMaster {
     this.histlen = 0;
   }
 
-  /** EXEC is running: its writes go out between MULTI and EXEC. */
-  private transaction: "none" | "open" | "sent" = "none";
+  /** SELECT and MULTI/EXEC framing of the stream. */
+  readonly framing = new Framing();
 
-  beginTransaction(): void {
-    this.transaction = "open";
-  }
-
+  /** The end of EXEC: its EXEC goes out if any of its writes did. */
   endTransaction(client: Client): void {
-    if (this.transaction === "sent") {
-      this.feed(encodeRequest(["EXEC"]));
-      client.replOffset = this.offset;
-    }
-    this.transaction = "none";
+    const exec = this.framing.end();
+    if (exec === undefined) return;
+    this.feed(exec);
+    client.replOffset = this.offset;
   }
 
   /** A master's executed write, as one or more commands run in database `db`. */
   propagate(db: number, commands: ReadonlyArray<ReadonlyArray<string | Uint8Array>>, client?: Client): void {
     if (this.backlog === undefined || this.server.replicaLink !== undefined) return;
-    if (db !== this.streamDb) {
-      this.feed(encodeRequest(["SELECT", String(db)]));
-      this.streamDb = db;
-    }
-    if (this.transaction === "open") {
-      this.feed(encodeRequest(["MULTI"]));
-      this.transaction = "sent";
-    }
-    for (const cmd of commands) this.feed(encodeRequest(cmd));
+    this.framing.encode(db, commands, this.feedFn);
     if (client !== undefined) client.replOffset = this.offset;
   }
+
+  private readonly feedFn = (bytes: Uint8Array) => this.feed(bytes);
 
   /** Bytes of the stream: into the backlog and out to every replica. */
   feed(bytes: Uint8Array): void {
@@ -217,7 +204,7 @@ export class ReplicationMaster {
     info.held = [];
     this.replicas.add(client);
     // The stream after the snapshot starts with a SELECT, whatever the replica assumes.
-    this.streamDb = -1;
+    this.framing.db = -1;
     const startOffset = this.offset;
     const snapshot = new Snapshot(this.server.keyspace, this.server.rdbOptions());
     client.send(encodeLine(`+FULLRESYNC ${this.replid} ${startOffset}`));
@@ -378,7 +365,7 @@ export class ReplicationMaster {
     this.replid2 = this.replid;
     this.secondOffset = this.offset + 1;
     this.replid = randomReplid();
-    this.streamDb = -1;
+    this.framing.db = -1;
     this.createBacklog();
   }
 }

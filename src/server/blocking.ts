@@ -77,7 +77,7 @@ export class Blocking {
     const dirty = this.server.keyspace.dirty;
     try {
       if (!entry.attempt(key)) return undefined;
-      if (this.server.keyspace.dirty !== dirty && c.propagation !== undefined) this.server.replication.propagate(entry.db.id, c.propagation, c);
+      if (this.server.keyspace.dirty !== dirty && c.propagation !== undefined) this.server.propagation.write(entry.db.id, c.propagation, c);
       return writer.view().slice();
     } catch (e) {
       // The key now holds another type: the waiter keeps waiting, as in Redis.

@@ -215,6 +215,8 @@ export class Client {
   /** Write bytes in order after anything still pending; copies only what must wait. */
   send(bytes: Uint8Array): void {
     if (this.closed) return;
+    // Writes reach the AOF before any reply that acknowledges them.
+    if (this.server.aof.bufferBytes !== 0) this.server.aof.write();
     this.server.stats.netOutputBytes += bytes.length;
     if (this.pendingOut !== null) {
       this.pendingOut.push(bytes.slice());

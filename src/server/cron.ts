@@ -2,8 +2,8 @@
  * The periodic job, run `hz` times a second as Redis's serverCron: it refreshes the cached
  * clock, runs the active expiry cycle with a quarter of the period as its time budget
  * (Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC), and on a replica sends the
- * once-a-second REPLCONF ACK, PINGs a master's replicas, and starts a BGSAVE when a save
- * point is due; once a second it closes clients idle for longer than `timeout`.
+ * once-a-second REPLCONF ACK, PINGs a master's replicas, starts a BGSAVE when a save
+ * point is due, and lets the AOF retry failed writes, fsync and start due rewrites; once a second it closes clients idle for longer than `timeout`.
  */
 import { updateClock } from "../clock.ts";
 import type { Server } from "./server.ts";
@@ -20,6 +20,7 @@ export function startCron(server: Server): () => void {
     const clockNow = updateClock();
     if (server.keyspace.activeExpireEnabled) server.keyspace.activeExpireCycle(period / 4);
     server.persistence.checkSavePoints();
+    server.aof.cron(clockNow);
     // A master PINGs its replicas every repl-ping-replica-period seconds, in the stream.
     if (clockNow - lastReplicaPing >= server.config.int("repl-ping-replica-period") * 1000) {
       lastReplicaPing = clockNow;

@@ -1,7 +1,7 @@
 /**
  * processCommand and call: every request goes through here. processCommand applies the
  * cross-cutting checks in one fixed order, as Redis's processCommand does (lookup, arity,
- * authentication, ACL, read-only replica, the RESP2 subscribed context, stale replica,
+ * authentication, ACL, -MISCONF while writes cannot reach the disk, read-only replica, the RESP2 subscribed context, stale replica,
  * CLIENT PAUSE, MULTI queueing). call() runs the handler, turns thrown ReplyErrors into
  * error replies, keeps the per-command statistics, and after a write notifies, propagates
  * and tells MONITOR; client-side caching and the slow log hook in at its end. Handlers
@@ -13,11 +13,12 @@ import { monitorLine } from "./monitor.ts";
 import { Denied } from "./acl.ts";
 import { lookupCommand } from "../commands/table.ts";
 import {
-  INTERNAL, MASTERDOWN, NOAUTH, NOPERM_CHANNEL, NOPERM_EXEC_CHANNEL, NOPERM_EXEC_COMMAND, NOPERM_EXEC_KEY, NOPERM_KEY, NOT_IN_MULTI, READONLY,
-  ReplyError, nopermCommand, onlyPubsubAllowed, unknownCommand, unknownSubcommand, wrongArity,
+  INTERNAL, MASTERDOWN, MISCONF_RDB, NOAUTH, NOPERM_CHANNEL, NOPERM_EXEC_CHANNEL, NOPERM_EXEC_COMMAND, NOPERM_EXEC_KEY, NOPERM_KEY, NOT_IN_MULTI, READONLY,
+  ReplyError, misconfAof, nopermCommand, onlyPubsubAllowed, unknownCommand, unknownSubcommand, wrongArity,
 } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import type { Client } from "./connection.ts";
+import type { Server } from "./server.ts";
 
 /**
  * Dispatch one request; returns false when the connection must stop reading (QUIT). Under
@@ -75,6 +76,15 @@ function dispatch(c: Client, argv: Argv): boolean {
       return true;
     }
   }
+  // Writes (and PING) are refused while the data cannot reach the disk; the master's
+  // stream is always applied.
+  if (c.masterLink === undefined && (isWrite(c, cmd) || cmd.name === "ping")) {
+    const misconf = diskError(c.server);
+    if (misconf !== undefined) {
+      reject(c, cmd, misconf);
+      return true;
+    }
+  }
   // A replica takes writes only from its master (replica-read-only).
   if (c.server.replicaLink !== undefined && (cmd.flagBits & F_WRITE) !== 0 && c.masterLink === undefined && c.server.replicaReadOnly) {
     reject(c, cmd, READONLY);
@@ -107,6 +117,20 @@ function dispatch(c: Client, argv: Argv): boolean {
   }
   call(c, cmd, argv);
   return !c.closeAfterReply;
+}
+
+/** A write command, or EXEC of a transaction holding one. */
+function isWrite(c: Client, cmd: Command): boolean {
+  if ((cmd.flagBits & F_WRITE) !== 0) return true;
+  return cmd.name === "exec" && c.multi !== undefined && c.multi.some((q) => (q.cmd.flagBits & F_WRITE) !== 0);
+}
+
+/** Redis's writeCommandsDeniedByDiskError: the -MISCONF error writes get, if any. */
+function diskError(server: Server): ReplyError | undefined {
+  if (server.persistence.refusesWrites) return MISCONF_RDB;
+  const aofError = server.aof.writeError;
+  if (aofError !== undefined) return misconfAof(aofError);
+  return undefined;
 }
 
 /**
@@ -163,7 +187,7 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
       }
       // A write that changed something goes to the replicas (as its handler rewrote it, if
       // it did). On a replica the master's stream is passed on instead.
-      if (server.replication.active && c.masterLink === undefined) server.replication.propagate(c.db.id, c.propagation ?? [argv.views(0)], c);
+      if (server.propagation.wanted) server.propagation.write(c.db.id, c.propagation ?? [argv.views(0)], c);
     }
   } catch (e) {
     // Whatever the handler wrote before failing is dropped: the client gets one error

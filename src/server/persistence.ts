@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { parseSavePoints } from "../config.ts";
 import { saveRdbFile, syncDirectory } from "../persistence/rdb-writer.ts";
 import { Snapshot, streamSnapshot, yieldToClients } from "../persistence/snapshot.ts";
+import type { Keyspace } from "../store/keyspace.ts";
 import type { Server } from "./server.ts";
 
 /** The most bytes written to the file between yields. */
@@ -26,6 +27,8 @@ export class Persistence {
   private lastBgsaveTry = 0;
   /** Successful saves since start (rdb_saves). */
   saves = 0;
+  /** BGSAVE SCHEDULE while an AOF rewrite ran: the cron starts it when the rewrite ends. */
+  bgsaveScheduled = false;
   /** The background save in progress. */
   private running: { snapshot: Snapshot; started: number; aborted: boolean } | undefined;
 
@@ -46,13 +49,15 @@ export class Persistence {
       return false;
     }
     this.saved(dirty);
+    this.lastBgsaveOk = true;
     this.server.log.notice(`DB saved on disk (${((performance.now() - start) / 1000).toFixed(3)} seconds)`);
     return true;
   }
 
-  /** BGSAVE: start a background save; false when one is already running. */
+  /** BGSAVE: start a background save; false when one (or an AOF rewrite) is already running. */
   bgsave(): boolean {
-    if (this.running !== undefined) return false;
+    if (this.running !== undefined || this.server.aof.rewriting) return false;
+    this.bgsaveScheduled = false;
     const keyspace = this.server.keyspace;
     const snapshot = new Snapshot(keyspace, this.server.rdbOptions());
     const run = { snapshot, started: Date.now(), aborted: false };
@@ -60,7 +65,9 @@ export class Persistence {
     this.lastBgsaveTry = Math.floor(run.started / 1000);
     this.server.log.notice("Background saving started");
     const dirty = keyspace.dirty;
-    this.writeInBackground(run, this.server.rdbPath).then(
+    const path = this.server.rdbPath;
+    const temp = join(dirname(path), `temp-bgsave-${process.pid}.rdb`);
+    writeImageFile(keyspace, snapshot, temp, path, this.server.rdbOptions().checksum, () => run.aborted).then(
       () => {
         if (run.aborted) return;
         this.finished(run, true);
@@ -93,9 +100,13 @@ export class Persistence {
     return { processed: run.snapshot.keysDone, total: run.snapshot.keysTotal, seconds: Math.floor((Date.now() - run.started) / 1000) };
   }
 
-  /** From the cron: start a BGSAVE when a save point is due, as Redis's serverCron does. */
+  /** From the cron: start a scheduled BGSAVE, or one whose save point is due, as Redis's serverCron does. */
   checkSavePoints(): void {
-    if (this.running !== undefined) return;
+    if (this.running !== undefined || this.server.aof.rewriting) return;
+    if (this.bgsaveScheduled) {
+      this.bgsave();
+      return;
+    }
     const points = parseSavePoints(this.server.config.get("save")) ?? [];
     const now = Math.floor(Date.now() / 1000);
     const dirty = this.server.keyspace.dirty;
@@ -106,6 +117,14 @@ export class Persistence {
         return;
       }
     }
+  }
+
+  /**
+   * stop-writes-on-bgsave-error: writes are refused while the last background save failed
+   * and save points ask for snapshots.
+   */
+  get refusesWrites(): boolean {
+    return !this.lastBgsaveOk && this.server.config.get("stop-writes-on-bgsave-error") === "yes" && this.hasSavePoints;
   }
 
   /** Whether shutdown should save: save points are set (SHUTDOWN SAVE/NOSAVE decide otherwise). */
@@ -128,44 +147,49 @@ export class Persistence {
     this.lastBgsaveSeconds = Math.floor((Date.now() - run.started) / 1000);
   }
 
-  /**
-   * Serialize a slice, write it, let clients in, repeat; then the checksum, fsync and the
-   * rename. The temporary file is removed on failure or abort.
-   */
-  private async writeInBackground(run: NonNullable<Persistence["running"]>, path: string): Promise<void> {
-    const temp = join(dirname(path), `temp-bgsave-${process.pid}.rdb`);
-    const checksum = this.server.rdbOptions().checksum;
-    const fd = openSync(temp, "w");
-    let at = 0;
-    // Writes are synchronous but bounded (a slice's output, at most a megabyte at a time):
-    // the page cache takes them in well under a millisecond. Bun's FileHandle.write was
-    // seen to place large asynchronous writes at the wrong offset, so it is not used.
-    const append = async (bytes: Uint8Array) => {
-      for (let from = 0; from < bytes.length; ) {
-        const n = writeSync(fd, bytes, from, Math.min(WRITE_PIECE, bytes.length - from), at);
-        from += n;
-        at += n;
-        if (from < bytes.length) await yieldToClients();
-      }
-    };
-    try {
-      const crc = await streamSnapshot(this.server.keyspace, run.snapshot, append, checksum, () => run.aborted);
+}
+
+/**
+ * Write a snapshot to `temp` a slice at a time, letting clients in between slices; then
+ * (for an RDB image, `checksum` saying whether it is a real CRC64 or zeros) the 8-byte
+ * trailer, an fsync, and the rename over `path`. The temporary file is removed on failure
+ * or abort, so a save cut short never damages what `path` held.
+ */
+export async function writeImageFile(
+  keyspace: Keyspace, snapshot: Snapshot, temp: string, path: string, checksum: boolean | "none", aborted: () => boolean,
+): Promise<void> {
+  const fd = openSync(temp, "w");
+  let at = 0;
+  // Writes are synchronous but bounded (a slice's output, at most a megabyte at a time):
+  // the page cache takes them in well under a millisecond. Bun's FileHandle.write was
+  // seen to place large asynchronous writes at the wrong offset, so it is not used.
+  const append = async (bytes: Uint8Array) => {
+    for (let from = 0; from < bytes.length; ) {
+      const n = writeSync(fd, bytes, from, Math.min(WRITE_PIECE, bytes.length - from), at);
+      from += n;
+      at += n;
+      if (from < bytes.length) await yieldToClients();
+    }
+  };
+  try {
+    const crc = await streamSnapshot(keyspace, snapshot, append, checksum === true, aborted);
+    if (checksum !== "none") {
       const trailer = new Uint8Array(8);
       new DataView(trailer.buffer).setBigUint64(0, crc, true);
       await append(trailer);
-      // fsync runs off the event loop; clients go on being served while the disk catches up.
-      await new Promise<void>((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
-      closeSync(fd);
-    } catch (e) {
-      closeSync(fd);
-      await unlink(temp).catch(() => {});
-      throw e;
     }
-    if (run.aborted) {
-      await unlink(temp).catch(() => {});
-      return;
-    }
-    await rename(temp, path);
-    syncDirectory(dirname(path));
+    // fsync runs off the event loop; clients go on being served while the disk catches up.
+    await new Promise<void>((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
+    closeSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    await unlink(temp).catch(() => {});
+    throw e;
   }
+  if (aborted()) {
+    await unlink(temp).catch(() => {});
+    throw new Error("aborted");
+  }
+  await rename(temp, path);
+  syncDirectory(dirname(path));
 }

@@ -6,7 +6,7 @@
 import type { TCPSocketListener } from "bun";
 import { Config, ConfigError, type OutputLimit, type OutputLimits, findParam, parseOutputLimits } from "../config.ts";
 import { type Command } from "../commands/command.ts";
-import { findCommand } from "../commands/table.ts";
+import { allCommands, findCommand } from "../commands/table.ts";
 import { Logger, type LogLevel } from "../log.ts";
 import { MAX_CLIENTS, PROTECTED_MODE, type ReplyError } from "../errors.ts";
 import { ReplyWriter } from "../resp/writer.ts";
@@ -26,6 +26,8 @@ import { LatencyMonitor } from "./latency.ts";
 import { PubSub } from "./pubsub.ts";
 import { ReplicationMaster } from "../replication/master.ts";
 import { ReplicaLink } from "../replication/replica.ts";
+import { AppendOnly } from "./aof.ts";
+import { Propagation } from "./propagate.ts";
 import { join } from "node:path";
 
 /** A loopback address: 127.0.0.0/8, ::1, or IPv4 mapped into IPv6. */
@@ -68,6 +70,8 @@ export class Server {
   nextClientId = 1;
   readonly persistence = new Persistence(this);
   readonly replication: ReplicationMaster;
+  readonly aof = new AppendOnly(this);
+  readonly propagation = new Propagation(this);
   readonly pubsub = new PubSub();
   readonly blocking = new Blocking(this);
   readonly notifier = new Notifier(this);
@@ -104,6 +108,9 @@ export class Server {
     this.replication = new ReplicationMaster(this);
     this.acl = new Acl(this);
     this.keyspace.onReady = (db, key) => this.blocking.signal(db, key);
+    this.keyspace.onExpired = (db, key) => {
+      if (this.propagation.wanted) this.propagation.write(db.id, [["DEL", key]]);
+    };
     this.latency.threshold = config.int("latency-monitor-threshold");
     this.notifier.flags = parseNotifyFlags(config.get("notify-keyspace-events")) ?? 0;
     this.log.level = config.get("loglevel") as LogLevel;
@@ -267,6 +274,12 @@ export class Server {
   }
 
   private async loadDataset(): Promise<void> {
+    // With AOF on, the AOF is the dataset and the RDB file is not read, as in Redis.
+    if (this.config.get("appendonly") === "yes") {
+      await this.aof.load();
+      this.aof.openAtStart();
+      return;
+    }
     const path = this.rdbPath;
     const start = performance.now();
     const loaded = await loadRdbFile(path, this.keyspace, (keys, read, total) => {
@@ -331,7 +344,11 @@ export class Server {
     this.stats.errors.set(prefix, (this.stats.errors.get(prefix) ?? 0) + 1);
   }
 
+  /** CONFIG RESETSTAT: the server's counters and every command's. */
   resetStats(): void {
+    for (const cmd of allCommands()) for (const sub of [cmd, ...(cmd.subcommands?.values() ?? [])]) {
+      sub.calls = sub.usec = sub.rejectedCalls = sub.failedCalls = 0;
+    }
     this.stats = newStats();
     this.keyspace.stats.expiredKeys = 0;
     this.keyspace.stats.keyspaceHits = 0;
@@ -350,6 +367,8 @@ export class Server {
 
   stop(): void {
     this.replicaLink?.stop();
+    // Everything acknowledged is written and synced before the process goes.
+    this.aof.disable();
     this.stopCron?.();
     this.stopCron = undefined;
     this.stopListening();

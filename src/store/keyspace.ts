@@ -170,7 +170,7 @@ export class Database {
    * reports the key missing to readers.
    */
   expireIfNeeded(key: string): boolean {
-    if (this.expires.size === 0) return false;
+    if (this.expires.size === 0 || this.keyspace.loading) return false;
     const when = this.expires.get(key);
     if (when === undefined || when > now()) return false;
     if (!this.keyspace.replicaMode) this.deleteExpired(key);
@@ -427,6 +427,8 @@ export class Keyspace {
   dirty = 0;
   /** A replica keeps expired keys until its master deletes them (no active expiry either). */
   replicaMode = false;
+  /** While an AOF is replayed nothing expires: its commands must see the keys as they were. */
+  loading = false;
   readonly stats: KeyspaceStats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
   /** Told of keys created ("new"), expired, and aggregates emptied by a removal (keyspace events). */
   notify: ((what: "new" | "expired" | "emptied", db: Database, key: string) => void) | undefined;
