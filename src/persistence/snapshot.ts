@@ -14,6 +14,7 @@
  * FLUSHDB, FLUSHALL and SWAPDB replace whole databases at once: before they run, the
  * snapshot serializes everything it has not reached yet (`finishNow`).
  */
+import { copyBytes } from "../resp/bytes.ts";
 import type { Database, Keyspace, StoredValue } from "../store/keyspace.ts";
 import { writeCommand, writeKeyAsCommands } from "./aof.ts";
 import { crc64 } from "./crc64.ts";
@@ -125,7 +126,7 @@ export class Snapshot {
 
   /** Take the bytes produced since the last call. */
   drain(): Uint8Array {
-    const bytes = this.out.bytes().slice();
+    const bytes = copyBytes(this.out.bytes());
     this.out.pos = 0;
     return bytes;
   }

@@ -17,7 +17,8 @@
 import { randomBytes } from "node:crypto";
 import { streamSnapshot, Snapshot } from "../persistence/snapshot.ts";
 import { encodeRequest } from "../resp/writer.ts";
-import { Framing } from "../server/propagate.ts";
+import { copyBytes } from "../resp/bytes.ts";
+import { EXEC, Framing } from "../server/propagate.ts";
 import type { Client } from "../server/connection.ts";
 import type { Server } from "../server/server.ts";
 
@@ -100,9 +101,8 @@ export class ReplicationMaster {
 
   /** The end of EXEC: its EXEC goes out if any of its writes did. */
   endTransaction(client: Client): void {
-    const exec = this.framing.end();
-    if (exec === undefined) return;
-    this.feed(exec);
+    if (!this.framing.end()) return;
+    this.feed(encodeRequest(EXEC));
     client.replOffset = this.offset;
   }
 
@@ -113,7 +113,7 @@ export class ReplicationMaster {
     if (client !== undefined) client.replOffset = this.offset;
   }
 
-  private readonly feedFn = (bytes: Uint8Array) => this.feed(bytes);
+  private readonly feedFn = (request: ReadonlyArray<string | Uint8Array>) => this.feed(encodeRequest(request));
 
   /** Bytes of the stream: into the backlog and out to every replica. */
   feed(bytes: Uint8Array): void {
@@ -133,7 +133,7 @@ export class ReplicationMaster {
     for (const replica of this.replicas) {
       const info = replica.replica!;
       if (info.state === "online") this.queue(replica, bytes);
-      else info.held.push(bytes.slice());
+      else info.held.push(copyBytes(bytes));
     }
   }
 

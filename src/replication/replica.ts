@@ -10,7 +10,7 @@
  */
 import type { Socket } from "bun";
 import { loadRdb } from "../persistence/rdb-reader.ts";
-import { bytesToString } from "../resp/bytes.ts";
+import { bytesToString, copyBytes } from "../resp/bytes.ts";
 import { encodeRequest } from "../resp/writer.ts";
 import { Client, type MasterLink } from "../server/connection.ts";
 import type { Server } from "../server/server.ts";
@@ -288,7 +288,7 @@ export class ReplicaLink implements MasterLink {
     }
     const t = this.transfer;
     if (this.pending.length > 0) {
-      const piece = this.pending.slice();
+      const piece = copyBytes(this.pending);
       t.chunks.push(piece);
       t.received += piece.length;
       // Only the last bytes matter for spotting the end mark: no re-scan of the payload.
@@ -365,7 +365,7 @@ export class ReplicaLink implements MasterLink {
   }
 
   private feedStream(chunk: Uint8Array): void {
-    this.unforwarded = this.unforwarded.length === 0 ? chunk.slice() : Buffer.concat([this.unforwarded, chunk]);
+    this.unforwarded = this.unforwarded.length === 0 ? copyBytes(chunk) : Buffer.concat([this.unforwarded, chunk]);
     this.chunkBase = this.readOffset;
     this.readOffset += chunk.length;
     this.masterClient?.onData(chunk);

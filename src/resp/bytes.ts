@@ -12,6 +12,15 @@ const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 
 /**
+ * A copy of `bytes` (or of a part). Buffer's own slice() is a view, not a copy, so bytes
+ * kept past the moment they were handed over (output that waits for the socket, the reply
+ * writer's or a snapshot's reused buffer) must be copied with this.
+ */
+export function copyBytes(bytes: Uint8Array, start = 0, end = bytes.length): Uint8Array<ArrayBuffer> {
+  return Uint8Array.prototype.slice.call(bytes, start, end) as Uint8Array<ArrayBuffer>;
+}
+
+/**
  * Parse bytes[start, end) as a signed 64-bit integer with Redis's string2ll rules: an
  * optional '-', then digits with no leading zero, no '+', no spaces. Returns undefined when
  * the text is not such an integer or does not fit in 64 bits. Values beyond 2^53 come back

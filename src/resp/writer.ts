@@ -150,6 +150,15 @@ export class ReplyWriter {
     this.crlf();
   }
 
+  /** A request as clients send it (an array of bulk strings): the AOF's records. */
+  request(args: ReadonlyArray<string | Uint8Array>): void {
+    this.array(args.length);
+    for (const a of args) {
+      if (typeof a === "string") this.bulkString(a);
+      else this.bulk(a);
+    }
+  }
+
   /** A bulk string from a byte string (one char per byte, as values are kept). */
   bulkString(s: string): void {
     this.header(0x24, s.length);

@@ -4,11 +4,12 @@
  * writes since, and a manifest naming them, all in `appenddirname` (formats in
  * persistence/aof.ts).
  *
- * - Every executed write reaches `feed` (through server/propagate.ts) and waits in a buffer
- *   that is written to the current incremental file before any reply leaves the process
- *   (Client.send calls `write`), so an acknowledged write is at least in the page cache.
- *   `appendfsync always` fsyncs there too, before the reply; `everysec` fsyncs off the
- *   event loop once a second; `no` leaves it to the kernel.
+ * - Every executed write reaches `feed` (through server/propagate.ts) and waits in a buffer;
+ *   replies sent meanwhile are held back (Client.send). Once per turn of the event loop the
+ *   buffer is written to the current incremental file with one write, and only then do the
+ *   held replies go, so an acknowledged write is at least in the page cache (group commit,
+ *   as Redis's beforeSleep). `appendfsync always` fsyncs there too, before the replies;
+ *   `everysec` fsyncs off the event loop once a second; `no` leaves it to the kernel.
  * - A failed write keeps the buffer, answers writes -MISCONF and is retried every second
  *   until it succeeds (with `always` it is fatal, as in Redis: the write was promised).
  * - BGREWRITEAOF (or growth past `auto-aof-rewrite-percentage`) first opens a new
@@ -24,6 +25,8 @@ import { closeSync, existsSync, fdatasync, fdatasyncSync, ftruncateSync, mkdirSy
 import { join } from "node:path";
 import { lookupCommand } from "../commands/table.ts";
 import { Argv } from "../resp/argv.ts";
+import { copyBytes } from "../resp/bytes.ts";
+import { ReplyWriter } from "../resp/writer.ts";
 import {
   type AofFile, AofError, type Manifest, baseFileName, formatManifest, incrFileName, manifestFileName, parseManifest, readCommands,
   writeCommand, writeKeyAsCommands,
@@ -34,7 +37,7 @@ import { commandImage, rdbImage, Snapshot } from "../persistence/snapshot.ts";
 import { Client } from "./connection.ts";
 import { processCommand } from "./dispatch.ts";
 import { writeImageFile } from "./persistence.ts";
-import { Framing } from "./propagate.ts";
+import { EXEC, Framing } from "./propagate.ts";
 import type { Server } from "./server.ts";
 
 /** Redis's aof_state: off, on, or switched on and waiting for its first rewrite. */
@@ -58,9 +61,8 @@ export class AppendOnly {
   /** The incremental file being appended to. */
   private fd: number | undefined;
   private incr: AofFile | undefined;
-  private buffer: Uint8Array[] = [];
-  /** Bytes fed but not yet written (aof_buffer_length). */
-  bufferBytes = 0;
+  /** Writes fed but not yet written to the file, encoded as requests. */
+  private readonly buffer = new ReplyWriter();
   private writeQueued = false;
   /** Sizes of the base, of the earlier incremental files, and of the current one. */
   private baseBytes = 0;
@@ -82,6 +84,11 @@ export class AppendOnly {
   consecutiveFailures = 0;
 
   constructor(private readonly server: Server) {}
+
+  /** Bytes fed but not yet written (aof_buffer_length). */
+  get bufferBytes(): number {
+    return this.buffer.length;
+  }
 
   get on(): boolean {
     return this.state !== "off";
@@ -263,7 +270,7 @@ export class AppendOnly {
       writeCommand(out, ["SELECT", String(db.id)]);
       for (const [key, value] of db.dict) writeKeyAsCommands(out, key, value, db.expires.get(key));
     }
-    return out.bytes().slice();
+    return copyBytes(out.bytes());
   }
 
   private openIncr(file: AofFile): void {
@@ -308,20 +315,47 @@ export class AppendOnly {
     this.framing.encode(db, commands, this.appendFn);
   }
 
-  private readonly appendFn = (bytes: Uint8Array) => this.append(bytes);
+  /** EXEC is over: its EXEC follows if any of its writes was fed. */
+  endTransaction(): void {
+    if (this.framing.end()) this.append(EXEC);
+  }
+
+  private readonly appendFn = (request: ReadonlyArray<string | Uint8Array>) => this.append(request);
+  /** Clients whose replies wait for the buffer to reach the file. */
+  private held: Client[] = [];
   private readonly writeFn = () => {
     this.writeQueued = false;
     this.write();
+    this.release();
   };
 
-  append(bytes: Uint8Array): void {
-    this.buffer.push(bytes);
-    this.bufferBytes += bytes.length;
-    // Replies trigger the write; this catches writes no reply follows (expiry, the cron).
-    if (!this.writeQueued) {
-      this.writeQueued = true;
-      setImmediate(this.writeFn);
-    }
+  private append(request: ReadonlyArray<string | Uint8Array>): void {
+    this.buffer.request(request);
+    this.queueWrite();
+  }
+
+  /** A client's reply acknowledges a write still in the buffer: it waits for `release`. */
+  hold(client: Client): void {
+    this.held.push(client);
+    this.queueWrite();
+  }
+
+  /**
+   * Once per turn of the event loop: one write (and with `always` one fsync) for every
+   * client served in it, as Redis's beforeSleep does, then their replies. A failed write
+   * still lets them go: the data is in memory and the buffer is retried, as in Redis.
+   */
+  private queueWrite(): void {
+    if (this.writeQueued) return;
+    this.writeQueued = true;
+    setImmediate(this.writeFn);
+  }
+
+  private release(): void {
+    const held = this.held;
+    if (held.length === 0) return;
+    this.held = [];
+    for (const c of held) c.onDrain();
   }
 
   /**
@@ -329,8 +363,8 @@ export class AppendOnly {
    * the buffer is kept and writes are refused with -MISCONF until a retry succeeds.
    */
   write(): void {
-    if (this.bufferBytes === 0 || this.fd === undefined) return;
-    const data = this.buffer.length === 1 ? this.buffer[0]! : Buffer.concat(this.buffer);
+    if (this.buffer.length === 0 || this.fd === undefined) return;
+    const data = this.buffer.view();
     const always = this.server.config.get("appendfsync") === "always";
     let written = 0;
     try {
@@ -339,8 +373,7 @@ export class AppendOnly {
       this.writeFailed(e as NodeJS.ErrnoException, data, written, always);
       return;
     }
-    this.buffer = [];
-    this.bufferBytes = 0;
+    this.buffer.reset();
     this.incrBytes += data.length;
     if (this.writeError !== undefined) {
       this.writeError = undefined;
@@ -367,8 +400,11 @@ export class AppendOnly {
         this.incrBytes += written;
       }
     }
-    this.buffer = [data.subarray(written)];
-    this.bufferBytes = data.length - written;
+    if (written > 0) {
+      const rest = copyBytes(data, written);
+      this.buffer.reset();
+      this.buffer.raw(rest);
+    }
     if (always) this.fatal(`Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...`);
     if (this.writeError === undefined) this.server.log.warning(`Error writing to the AOF file: ${reason}`);
     this.writeError = reason;
@@ -532,10 +568,10 @@ export class AppendOnly {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
     this.incr = undefined;
-    this.buffer = [];
-    this.bufferBytes = 0;
+    this.buffer.reset();
     this.rewriteScheduled = false;
     this.state = "off";
+    this.release();
   }
 
   /** INFO persistence's AOF fields. */

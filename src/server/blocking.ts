@@ -9,6 +9,7 @@
  */
 import { ReplyError } from "../errors.ts";
 import { ReplyWriter } from "../resp/writer.ts";
+import { copyBytes } from "../resp/bytes.ts";
 import type { Database } from "../store/keyspace.ts";
 import type { Client } from "./connection.ts";
 import type { Server } from "./server.ts";
@@ -78,7 +79,7 @@ export class Blocking {
     try {
       if (!entry.attempt(key)) return undefined;
       if (this.server.keyspace.dirty !== dirty && c.propagation !== undefined) this.server.propagation.write(entry.db.id, c.propagation, c);
-      return writer.view().slice();
+      return copyBytes(writer.view());
     } catch (e) {
       // The key now holds another type: the waiter keeps waiting, as in Redis.
       if (e instanceof ReplyError) return undefined;

@@ -7,6 +7,7 @@
  */
 import { ProtocolError } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
+import { copyBytes } from "../resp/bytes.ts";
 import { RequestParser } from "../resp/parser.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
 import type { Database } from "../store/keyspace.ts";
@@ -149,7 +150,7 @@ export class Client {
   onData(chunk: Uint8Array): void {
     if (this.closeAfterReply) return;
     if (this.blocked) {
-      this.deferredInput.push(chunk.slice());
+      this.deferredInput.push(copyBytes(chunk));
       return;
     }
     this.lastInteraction = updateClock();
@@ -167,7 +168,7 @@ export class Client {
       if (!this.parser.pending) this.queryBytes = 0;
       else if (this.queryBufferExceeded(chunk)) return;
       // A command blocked the client: the rest of this read waits until it is released.
-      if (this.blocked && this.parser.requestEnd < chunk.length) this.deferredInput.push(chunk.slice(this.parser.requestEnd));
+      if (this.blocked && this.parser.requestEnd < chunk.length) this.deferredInput.push(copyBytes(chunk, this.parser.requestEnd));
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
       writer.error(`ERR Protocol error: ${e.text}`);
@@ -215,11 +216,16 @@ export class Client {
   /** Write bytes in order after anything still pending; copies only what must wait. */
   send(bytes: Uint8Array): void {
     if (this.closed) return;
-    // Writes reach the AOF before any reply that acknowledges them.
-    if (this.server.aof.bufferBytes !== 0) this.server.aof.write();
     this.server.stats.netOutputBytes += bytes.length;
+    // A write waiting for the AOF holds the replies back, as if the socket had not taken
+    // them: the AOF is written (and fsynced, with `always`) once for every client of this
+    // turn of the event loop, and then their replies go (server/aof.ts, `release`).
+    if (this.pendingOut === null && this.server.aof.bufferBytes !== 0) {
+      this.pendingOut = [];
+      this.server.aof.hold(this);
+    }
     if (this.pendingOut !== null) {
-      this.pendingOut.push(bytes.slice());
+      this.pendingOut.push(copyBytes(bytes));
       this.pendingBytes += bytes.length;
       return;
     }
@@ -227,7 +233,7 @@ export class Client {
     // socket is closing, `onClosed` drops them).
     const written = Math.max(0, this.socket.write(bytes));
     if (written < bytes.length) {
-      this.pendingOut = [bytes.slice(written)];
+      this.pendingOut = [copyBytes(bytes, written)];
       this.pendingBytes = bytes.length - written;
     }
   }
@@ -353,10 +359,10 @@ export class Client {
     for (const w of waiters) w();
   }
 
-  /** The socket can take more: send what waited, in order. */
+  /** The socket can take more (or the AOF has what held the replies back): send what waited, in order. */
   onDrain(): void {
     const pending = this.pendingOut;
-    if (pending === null) return;
+    if (pending === null || this.closed) return;
     const joined = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
     const written = Math.max(0, this.socket.write(joined));
     if (written < joined.length) {

@@ -7,6 +7,7 @@
 import type { Command } from "../commands/command.ts";
 import { F_MAY_REPLICATE, F_WRITE } from "../commands/command.ts";
 import type { Argv } from "../resp/argv.ts";
+import { copyBytes } from "../resp/bytes.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import type { Client } from "./connection.ts";
 import { call } from "./dispatch.ts";
@@ -55,7 +56,7 @@ export class Pausing {
       } finally {
         client.replyOverride = undefined;
       }
-      client.unblock(writer.view().slice());
+      client.unblock(copyBytes(writer.view()));
     }
   }
 }

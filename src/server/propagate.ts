@@ -5,12 +5,12 @@
  * the writes of a transaction (or of one command that became several), but each keeps its own framing state, since a replica's
  * full sync and a new AOF file each start over with a SELECT.
  */
-import { encodeRequest } from "../resp/writer.ts";
 import type { Client } from "./connection.ts";
 import type { Server } from "./server.ts";
 
-const MULTI = encodeRequest(["MULTI"]);
-const EXEC = encodeRequest(["EXEC"]);
+type Request = ReadonlyArray<string | Uint8Array>;
+export const MULTI: Request = ["MULTI"];
+export const EXEC: Request = ["EXEC"];
 
 /** SELECT / MULTI / EXEC framing of a stream of commands. */
 export class Framing {
@@ -22,17 +22,17 @@ export class Framing {
     this.transaction = "open";
   }
 
-  /** The EXEC that closes the transaction, if any write of it went out. */
-  end(): Uint8Array | undefined {
+  /** The transaction is over; true when any write of it went out, so an EXEC must follow. */
+  end(): boolean {
     const sent = this.transaction === "sent";
     this.transaction = "none";
-    return sent ? EXEC : undefined;
+    return sent;
   }
 
   /** Hand `out` the commands, run in database `db`, with what must precede them. */
-  encode(db: number, commands: ReadonlyArray<ReadonlyArray<string | Uint8Array>>, out: (bytes: Uint8Array) => void): void {
+  encode(db: number, commands: ReadonlyArray<Request>, out: (request: Request) => void): void {
     if (db !== this.db) {
-      out(encodeRequest(["SELECT", String(db)]));
+      out(["SELECT", String(db)]);
       this.db = db;
     }
     if (this.transaction === "open") {
@@ -43,7 +43,7 @@ export class Framing {
     // 7.0 does), so that replicas and the AOF apply it whole.
     const wrap = commands.length > 1 && this.transaction === "none";
     if (wrap) out(MULTI);
-    for (const cmd of commands) out(encodeRequest(cmd));
+    for (const cmd of commands) out(cmd);
     if (wrap) out(EXEC);
   }
 }
@@ -71,7 +71,6 @@ export class Propagation {
 
   endTransaction(client: Client): void {
     this.server.replication.endTransaction(client);
-    const exec = this.server.aof.framing.end();
-    if (exec !== undefined) this.server.aof.append(exec);
+    this.server.aof.endTransaction();
   }
 }

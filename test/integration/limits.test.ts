@@ -127,6 +127,54 @@ describe("client-output-buffer-limit normal", () => {
   });
 });
 
+describe("output that waits for the socket", () => {
+  let kvis: InProcessKvis;
+  beforeAll(async () => {
+    kvis = await startKvis();
+  });
+  afterAll(async () => {
+    await kvis?.stop();
+  });
+
+  test("replies that wait for a slow reader arrive whole and in order", async () => {
+    const c = await RawClient.connect(kvis.port);
+    // Distinct values, so that a reply overwritten by a later one would show.
+    const values = ["a", "b", "c"].map((ch) => ch.repeat(1_000_000));
+    for (const [i, v] of values.entries()) expect(await c.call("SET", `v${i}`, v)).toBe("+OK\r\n");
+    c.close();
+    const { connect } = await import("node:net");
+    const reader = connect(kvis.port, "127.0.0.1");
+    await new Promise<void>((resolve) => reader.once("connect", () => resolve()));
+    reader.pause();
+    // Twelve megabytes of replies: more than the socket buffers take.
+    const expected: string[] = [];
+    for (let round = 0; round < 12; round++) {
+      const i = round % 3;
+      // Each in a read of its own: small replies come from the same place in the reply buffer.
+      reader.write(`*2\r\n$3\r\nGET\r\n$2\r\nv${i}\r\n`);
+      await Bun.sleep(5);
+      const tag = `#${String.fromCharCode(65 + round)}`;
+      reader.write(`*2\r\n$4\r\nECHO\r\n$2\r\n${tag}\r\n`);
+      await Bun.sleep(5);
+      expected.push(`$1000000\r\n${values[i]}\r\n`, `$2\r\n${tag}\r\n`);
+    }
+    const want = expected.join("");
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const done = new Promise<void>((resolve) =>
+      reader.on("data", (d: Buffer) => {
+        chunks.push(d);
+        received += d.length;
+        if (received >= want.length) resolve();
+      }),
+    );
+    reader.resume();
+    await done;
+    reader.destroy();
+    expect(Buffer.concat(chunks).toString("latin1") === want).toBe(true);
+  });
+});
+
 describe("protected mode", () => {
   let kvis: InProcessKvis;
   beforeAll(async () => {
