@@ -130,6 +130,33 @@ export const PARAMS: readonly Param[] = [
     check: (v) => (parseSavePoints(v) === undefined ? "Invalid save parameters" : undefined),
   },
   {
+    name: "maxmemory", type: "memory", default: "0", min: 0, max: Number.MAX_SAFE_INTEGER, mutable: true,
+    description: "Evict keys (or refuse writes) to keep the estimated memory in use under this many bytes (0: no limit)",
+    apply: (server, value) => {
+      server.maxmemory = Number(value);
+      server.evictor.freeMemoryIfNeeded();
+    },
+  },
+  {
+    name: "maxmemory-policy", type: "enum", default: "noeviction", mutable: true,
+    values: ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"],
+    description: "Which keys go when maxmemory is reached (noeviction: writes answer -OOM)", apply: (server) => server.evictor.policyChanged(),
+  },
+  { name: "maxmemory-samples", type: "int", default: "5", min: 1, max: 2147483647, mutable: true, description: "Keys sampled per database for each LRU, LFU or TTL eviction" },
+  {
+    name: "maxmemory-eviction-tenacity", type: "int", default: "10", min: 0, max: 100, mutable: true,
+    description: "How long one command may spend evicting (10: 0.5 ms, growing 15% a step; 100: no limit)",
+  },
+  {
+    name: "lfu-log-factor", type: "int", default: "10", min: 0, max: 2147483647, mutable: true, description: "How slowly the LFU access counter grows",
+    apply: (server, value) => (server.keyspace.lfuLogFactor = Number(value)),
+  },
+  {
+    name: "lfu-decay-time", type: "int", default: "1", min: 0, max: 2147483647, mutable: true, description: "Minutes for the LFU access counter to decay by one",
+    apply: (server, value) => (server.keyspace.lfuDecayTime = Number(value)),
+  },
+  { name: "replica-ignore-maxmemory", type: "bool", default: "yes", mutable: true, description: "A replica leaves eviction to its master" },
+  {
     name: "stop-writes-on-bgsave-error", type: "bool", default: "yes", mutable: true,
     description: "Refuse writes with -MISCONF while the last background save failed (with save points set)",
   },

@@ -168,6 +168,9 @@ export const LPOS_COUNT_NEGATIVE = err("ERR COUNT can't be negative");
 export const LPOS_MAXLEN_NEGATIVE = err("ERR MAXLEN can't be negative");
 export const SAME_OBJECT = err("ERR source and destination objects are the same");
 export const INVALID_CURSOR = err("ERR invalid cursor");
+export const IDLETIME_UNDER_LFU = err(
+  "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+);
 export const LFU_NOT_SELECTED = err(
   "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
 );
@@ -221,6 +224,7 @@ export const AOF_REWRITE_ACTIVE = err(
   "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
 );
 export const AOF_REWRITE_IN_PROGRESS = err("ERR Background append only file rewriting already in progress");
+export const OOM = err("OOM command not allowed when used memory > 'maxmemory'.");
 export const misconfAof = (reason: string) => err(`MISCONF Errors writing to the AOF file: ${reason}`);
 export const MISCONF_RDB = err(
   "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",

@@ -9,10 +9,11 @@ import type { Argv } from "../resp/argv.ts";
 import { now } from "../clock.ts";
 import {
   BAD_DATA_FORMAT, BAD_DUMP_PAYLOAD, BUSYKEY, INVALID_FREQ, INVALID_IDLETIME, INVALID_TTL, DB_OUT_OF_RANGE,
-  WAIT_ON_REPLICA, GT_LT, INVALID_CURSOR, LFU_NOT_SELECTED, NOT_INTEGER, NO_SUCH_KEY, NX_XX_GT_LT, SAME_OBJECT, SORT_NOT_DOUBLE,
+  WAIT_ON_REPLICA, GT_LT, INVALID_CURSOR, IDLETIME_UNDER_LFU, LFU_NOT_SELECTED, NOT_INTEGER, NO_SUCH_KEY, NX_XX_GT_LT, SAME_OBJECT, SORT_NOT_DOUBLE,
   SYNTAX_ERR, WRONGTYPE, invalidExpireTime, unsupportedOption,
 } from "../errors.ts";
 import { globMatch, lowerAscii, parseInt64, parseRangeDouble } from "../resp/bytes.ts";
+import { lfuCounter, lruClock } from "../store/access.ts";
 import { HashValue } from "../store/hash.ts";
 import { type Database, type StoredValue, encodingOf, isStringValue, stringOf, typeOf } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
@@ -451,7 +452,12 @@ const objectSpec = {
 
 /** OBJECT's subcommands look the key up; a missing key is a null reply. */
 function objectLookup(c: Client, argv: Argv): StoredValue | undefined {
+  // OBJECT looks without touching (LOOKUP_NOTOUCH): the access time is what it reports.
+  const keyspace = c.server.keyspace;
+  const noTouch = keyspace.noTouch;
+  keyspace.noTouch = true;
   const value = c.db.lookupKeyRead(argv.str(2));
+  keyspace.noTouch = noTouch;
   if (value === undefined) c.reply.null();
   return value;
 }
@@ -478,18 +484,26 @@ export const objectCommand = command({
         if (value !== undefined) c.reply.integer(refcountOf(value));
       },
     }),
-    // Access times are not tracked yet (they arrive with maxmemory's LRU), so every key
-    // reports itself as just used.
+    // Access times are kept only under an LRU or LFU maxmemory-policy (store/access.ts); under
+    // the others every key reports itself as just used.
     command({
       ...objectSpec, name: "object|idletime", summary: "Get the time since a Redis object was last accessed", since: "2.2.3",
       handler(c, argv) {
-        if (objectLookup(c, argv) !== undefined) c.reply.integer(0);
+        const keyspace = c.server.keyspace;
+        if (objectLookup(c, argv) === undefined) return;
+        if (keyspace.accessTracking === 2) throw IDLETIME_UNDER_LFU;
+        const seen = c.db.access.get(argv.str(2));
+        c.reply.integer(seen === undefined ? 0 : Math.max(0, lruClock() - seen));
       },
     }),
     command({
       ...objectSpec, name: "object|freq", summary: "Get the logarithmic access frequency counter of a Redis object", since: "4.0.0",
       handler(c, argv) {
-        if (objectLookup(c, argv) !== undefined) throw LFU_NOT_SELECTED;
+        const keyspace = c.server.keyspace;
+        if (objectLookup(c, argv) === undefined) return;
+        if (keyspace.accessTracking !== 2) throw LFU_NOT_SELECTED;
+        const entry = c.db.access.get(argv.str(2));
+        c.reply.integer(entry === undefined ? 0 : lfuCounter(entry, keyspace.lfuDecayTime));
       },
     }),
     command({

@@ -491,24 +491,28 @@ function infoSection(server: Server, section: string): string[] {
         `clients_in_timeout_table:0`,
       ];
     case "memory": {
-      const mem = process.memoryUsage();
-      const used = mem.heapUsed + mem.external;
+      // used_memory is what maxmemory is held to (Server.usedMemory); the process's real
+      // size is used_memory_rss.
+      const rss = process.memoryUsage.rss();
+      const used = server.usedMemory();
+      const maxmemory = server.maxmemory;
       return [
         `used_memory:${used}`,
         `used_memory_human:${humanBytes(used)}`,
-        `used_memory_rss:${mem.rss}`,
-        `used_memory_rss_human:${humanBytes(mem.rss)}`,
-        `used_memory_peak:${Math.max(used, server.peakMemory(used))}`,
+        `used_memory_rss:${rss}`,
+        `used_memory_rss_human:${humanBytes(rss)}`,
+        `used_memory_peak:${server.peakMemory(used)}`,
         `used_memory_peak_human:${humanBytes(server.peakMemory(used))}`,
         `used_memory_startup:0`,
-        `used_memory_dataset:${used}`,
+        `used_memory_dataset:${ks.bytes}`,
         `total_system_memory:${totalmem()}`,
         `total_system_memory_human:${humanBytes(totalmem())}`,
-        `maxmemory:0`,
-        `maxmemory_human:0B`,
-        `maxmemory_policy:noeviction`,
-        `mem_fragmentation_ratio:${(mem.rss / Math.max(1, used)).toFixed(2)}`,
+        `maxmemory:${maxmemory}`,
+        `maxmemory_human:${humanBytes(maxmemory)}`,
+        `maxmemory_policy:${server.config.get("maxmemory-policy")}`,
+        `mem_fragmentation_ratio:${(rss / Math.max(1, used)).toFixed(2)}`,
         `mem_allocator:bun-${Bun.version}`,
+        `mem_not_counted_for_evict:0`,
         `lazyfree_pending_objects:0`,
       ];
     }
@@ -553,7 +557,7 @@ function infoSection(server: Server, section: string): string[] {
         `sync_partial_ok:${st.syncPartialOk}`,
         `sync_partial_err:${st.syncPartialErr}`,
         `expired_keys:${ks.stats.expiredKeys}`,
-        `evicted_keys:0`,
+        `evicted_keys:${server.evictor.evictedKeys}`,
         `evicted_clients:0`,
         `keyspace_hits:${ks.stats.keyspaceHits}`,
         `keyspace_misses:${ks.stats.keyspaceMisses}`,

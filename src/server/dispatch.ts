@@ -1,19 +1,19 @@
 /**
  * processCommand and call: every request goes through here. processCommand applies the
  * cross-cutting checks in one fixed order, as Redis's processCommand does (lookup, arity,
- * authentication, ACL, -MISCONF while writes cannot reach the disk, read-only replica, the RESP2 subscribed context, stale replica,
+ * authentication, ACL, maxmemory (eviction, -OOM), -MISCONF while writes cannot reach the disk, read-only replica, the RESP2 subscribed context, stale replica,
  * CLIENT PAUSE, MULTI queueing). call() runs the handler, turns thrown ReplyErrors into
  * error replies, keeps the per-command statistics, and after a write notifies, propagates
  * and tells MONITOR; client-side caching and the slow log hook in at its end. Handlers
  * never repeat these checks.
  */
 import type { Command } from "../commands/command.ts";
-import { F_FAST, F_HIDDEN_FROM_MONITOR, F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
+import { F_DENYOOM, F_FAST, F_HIDDEN_FROM_MONITOR, F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
 import { monitorLine } from "./monitor.ts";
 import { Denied } from "./acl.ts";
 import { lookupCommand } from "../commands/table.ts";
 import {
-  INTERNAL, MASTERDOWN, MISCONF_RDB, NOAUTH, NOPERM_CHANNEL, NOPERM_EXEC_CHANNEL, NOPERM_EXEC_COMMAND, NOPERM_EXEC_KEY, NOPERM_KEY, NOT_IN_MULTI, READONLY,
+  INTERNAL, MASTERDOWN, MISCONF_RDB, NOAUTH, OOM, NOPERM_CHANNEL, NOPERM_EXEC_CHANNEL, NOPERM_EXEC_COMMAND, NOPERM_EXEC_KEY, NOPERM_KEY, NOT_IN_MULTI, READONLY,
   ReplyError, misconfAof, nopermCommand, onlyPubsubAllowed, unknownCommand, unknownSubcommand, wrongArity,
 } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
@@ -76,6 +76,14 @@ function dispatch(c: Client, argv: Argv): boolean {
       return true;
     }
   }
+  // maxmemory: evict first; if memory is still over, commands that may add to it are
+  // refused (in MULTI, anything that would be queued).
+  if (c.server.maxmemory !== 0 && c.masterLink === undefined && !c.server.evictor.freeMemoryIfNeeded()) {
+    if (isDenyOom(c, cmd) || (c.multi !== undefined && !OOM_EXEMPT_IN_MULTI.has(cmd.name))) {
+      reject(c, cmd, OOM);
+      return true;
+    }
+  }
   // Writes (and PING) are refused while the data cannot reach the disk; the master's
   // stream is always applied.
   if (c.masterLink === undefined && (isWrite(c, cmd) || cmd.name === "ping")) {
@@ -117,6 +125,15 @@ function dispatch(c: Client, argv: Argv): boolean {
   }
   call(c, cmd, argv);
   return !c.closeAfterReply;
+}
+
+/** Commands a client in MULTI may still send when memory is over maxmemory. */
+const OOM_EXEMPT_IN_MULTI = new Set(["exec", "discard", "quit", "reset"]);
+
+/** A command that may add memory (denyoom), or EXEC of a transaction holding one. */
+function isDenyOom(c: Client, cmd: Command): boolean {
+  if ((cmd.flagBits & F_DENYOOM) !== 0) return true;
+  return cmd.name === "exec" && c.multi !== undefined && c.multi.some((q) => (q.cmd.flagBits & F_DENYOOM) !== 0);
 }
 
 /** A write command, or EXEC of a transaction holding one. */
@@ -177,6 +194,8 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   const dirty = keyspace.dirty;
   const outer = server.executing;
   server.executing = c;
+  // CLIENT NO-TOUCH: the command leaves access times alone (TOUCH itself excepted).
+  if (c.noTouch) keyspace.noTouch = cmd.name !== "touch";
   try {
     cmd.handler!(c, argv);
     if (keyspace.dirty !== dirty && (cmd.flagBits & F_WRITE) !== 0) {
@@ -204,6 +223,7 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
       c.server.countError(INTERNAL.text);
     }
   }
+  if (c.noTouch) keyspace.noTouch = false;
   // A command the slow log (or the latency monitor) times on its own ends its run here: the one clock read both
   // charges its time and measures it (from the end of the call before, so it includes the
   // parsing of its request).

@@ -28,6 +28,7 @@ import { ReplicationMaster } from "../replication/master.ts";
 import { ReplicaLink } from "../replication/replica.ts";
 import { AppendOnly } from "./aof.ts";
 import { Propagation } from "./propagate.ts";
+import { Evictor } from "./evict.ts";
 import { join } from "node:path";
 
 /** A loopback address: 127.0.0.0/8, ::1, or IPv4 mapped into IPv6. */
@@ -72,6 +73,9 @@ export class Server {
   readonly replication: ReplicationMaster;
   readonly aof = new AppendOnly(this);
   readonly propagation = new Propagation(this);
+  readonly evictor = new Evictor(this);
+  /** maxmemory in bytes (0: no limit), kept as a number for the check before every command. */
+  maxmemory = 0;
   readonly pubsub = new PubSub();
   readonly blocking = new Blocking(this);
   readonly notifier = new Notifier(this);
@@ -115,6 +119,10 @@ export class Server {
     this.notifier.flags = parseNotifyFlags(config.get("notify-keyspace-events")) ?? 0;
     this.log.level = config.get("loglevel") as LogLevel;
     this.log.file = config.get("logfile");
+    this.maxmemory = config.int("maxmemory");
+    this.keyspace.lfuLogFactor = config.int("lfu-log-factor");
+    this.keyspace.lfuDecayTime = config.int("lfu-decay-time");
+    this.evictor.policyChanged();
     config.onChange = (name, value) => findParam(name)?.apply?.(this, value);
   }
 
@@ -298,6 +306,16 @@ export class Server {
     this.keyspace.dirty = 0;
   }
 
+  /**
+   * What maxmemory is compared with, in bytes: the keyspace's running estimate (Redis's
+   * own figures for the data, store/memory-usage.ts) and the replication backlog. The
+   * JavaScript heap cannot be read cheaply before every command, and it counts garbage
+   * until the collector runs; INFO shows the process's RSS beside this.
+   */
+  usedMemory(): number {
+    return this.keyspace.bytes + this.replication.backlogAllocated;
+  }
+
   /** The highest memory use seen so far (INFO used_memory_peak). */
   peakMemory(used: number): number {
     if (used > this.memoryPeak) this.memoryPeak = used;
@@ -353,6 +371,7 @@ export class Server {
     this.keyspace.stats.expiredKeys = 0;
     this.keyspace.stats.keyspaceHits = 0;
     this.keyspace.stats.keyspaceMisses = 0;
+    this.evictor.evictedKeys = 0;
   }
 
   /** Run when the server stops (the CLI exits the process). */

@@ -17,6 +17,8 @@ export const HASH_MAX_LISTPACK_VALUE = 64;
 const PACKED_MAX = 128;
 
 export class HashValue {
+  /** What the keyspace's memory accounting last counted for this value (store/keyspace.ts). */
+  accounted = 0;
   /** The small form; undefined once the hash lives in `map`. */
   private packed: string | undefined = "";
   private count = 0;

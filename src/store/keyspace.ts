@@ -12,7 +12,9 @@ import { WRONGTYPE } from "../errors.ts";
 import { isInt64String } from "../resp/bytes.ts";
 import type { Snapshot } from "../persistence/snapshot.ts";
 import type { BlockedOnKeys } from "../server/blocking.ts";
+import { lfuNew, lfuTouch, lruClock } from "./access.ts";
 import { ExpireIndex } from "./expire.ts";
+import { estimateBytes } from "./memory-usage.ts";
 import { ScanCursors } from "./scan.ts";
 import { HashValue } from "./hash.ts";
 import { ListValue } from "./list.ts";
@@ -123,6 +125,17 @@ export class Database {
   watchers = new Map<string, Set<Watcher>>();
   /** Clients blocked on keys (BLPOP...), first come first served; see server/blocking.ts. */
   blockedOn = new Map<string, BlockedOnKeys[]>();
+  /**
+   * The estimated bytes of every key and value here (store/memory-usage.ts, estimateBytes),
+   * kept current by every write: what used_memory and maxmemory count.
+   */
+  bytes = 0;
+  /**
+   * Last access per key, for the LRU and LFU maxmemory policies only (server/evict.ts): a
+   * clock in seconds (in order of last access), or an LFU counter with its minute stamp.
+   * Empty under other policies.
+   */
+  access = new Map<string, number>();
 
   constructor(
     readonly id: number,
@@ -188,7 +201,10 @@ export class Database {
   lookupKeyRead(key: string): StoredValue | undefined {
     const value = this.expireIfNeeded(key) && this.keyspace.replicaMode ? undefined : this.dict.get(key);
     if (value === undefined) this.keyspace.stats.keyspaceMisses++;
-    else this.keyspace.stats.keyspaceHits++;
+    else {
+      this.keyspace.stats.keyspaceHits++;
+      if (this.keyspace.accessTracking !== 0) this.keyspace.recordAccess(this, key, false);
+    }
     return value;
   }
 
@@ -199,7 +215,9 @@ export class Database {
   lookupKeyWrite(key: string): StoredValue | undefined {
     this.beforeWrite(key);
     if (!this.keyspace.replicaMode) this.expireIfNeeded(key);
-    return this.dict.get(key);
+    const value = this.dict.get(key);
+    if (value !== undefined && this.keyspace.accessTracking !== 0) this.keyspace.recordAccess(this, key, false);
+    return value;
   }
 
   /** A string value for reading, as bytes; WRONGTYPE for another type. */
@@ -251,6 +269,8 @@ export class Database {
     if (existing !== undefined) return existing;
     const value = create();
     this.dict.set(key, value);
+    this.bytes += this.account(key, value);
+    if (this.keyspace.accessTracking !== 0) this.keyspace.recordAccess(this, key, true);
     if (this.keyspace.notifyNew) this.keyspace.notify?.("new", this, key);
     return value;
   }
@@ -261,7 +281,35 @@ export class Database {
    */
   modified(key: string, changes = 1): void {
     this.keyspace.dirty += changes;
+    this.recount(key);
     this.touch(key);
+  }
+
+  /** What a value counts for now; an aggregate remembers it, to be taken off when it changes. */
+  private account(key: string, value: StoredValue): number {
+    const bytes = estimateBytes(key, value) + this.keyspace.perKeyExtra;
+    if (!isStringValue(value)) value.accounted = bytes;
+    return bytes;
+  }
+
+  /** What a stored value was counted for. */
+  private accountedFor(key: string, value: StoredValue): number {
+    return isStringValue(value) ? estimateBytes(key, value) + this.keyspace.perKeyExtra : value.accounted;
+  }
+
+  /** Count every key anew (what a key costs changed: access tracking was switched). */
+  recountAll(): void {
+    let total = 0;
+    for (const [key, value] of this.dict) total += this.account(key, value);
+    this.bytes = total;
+  }
+
+  /** An aggregate changed in place: count it anew. */
+  private recount(key: string): void {
+    const value = this.dict.get(key);
+    if (value === undefined || isStringValue(value)) return;
+    const before = value.accounted;
+    this.bytes += this.account(key, value) - before;
   }
 
   /**
@@ -270,6 +318,7 @@ export class Database {
    */
   removed(key: string, changes = 1): void {
     this.keyspace.dirty += changes;
+    this.recount(key);
     this.touch(key);
     const value = this.dict.get(key);
     // An emptied list, hash, set or sorted set goes away; a stream stays, empty, as in Redis.
@@ -333,8 +382,13 @@ export class Database {
   /** Store a value; the key's TTL is removed unless keepTtl (Redis's setKey). */
   setKey(key: string, value: StoredValue, keepTtl = false): void {
     this.beforeWrite(key);
-    if (this.keyspace.notifyNew && !this.dict.has(key)) this.keyspace.notify?.("new", this, key);
+    const old = this.dict.get(key);
+    if (old === undefined) {
+      if (this.keyspace.notifyNew) this.keyspace.notify?.("new", this, key);
+    } else this.bytes -= this.accountedFor(key, old);
     this.dict.set(key, value);
+    this.bytes += this.account(key, value);
+    if (this.keyspace.accessTracking !== 0) this.keyspace.recordAccess(this, key, old === undefined);
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
     this.keyspace.dirty++;
@@ -344,7 +398,11 @@ export class Database {
   /** dbDelete: remove a key and its TTL. Returns whether it existed. */
   delete(key: string): boolean {
     this.beforeWrite(key);
-    if (!this.dict.delete(key)) return false;
+    const old = this.dict.get(key);
+    if (old === undefined) return false;
+    this.dict.delete(key);
+    this.bytes -= this.accountedFor(key, old);
+    if (this.access.size > 0) this.access.delete(key);
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     if (this.expires.size > 0) this.expires.delete(key);
     this.keyspace.dirty++;
@@ -380,6 +438,8 @@ export class Database {
     if (this.watchers.size > 0) this.touchAll();
     const removed = this.dict.size;
     this.dict.clear();
+    this.bytes = 0;
+    this.access.clear();
     this.rawStrings.clear();
     this.expires.clear();
     this.expireIndex.clear();
@@ -391,7 +451,10 @@ export class Database {
     this.keyspace.onExpired?.(this, key);
     this.keyspace.notify?.("expired", this, key);
     this.touch(key);
+    const old = this.dict.get(key);
+    if (old !== undefined) this.bytes -= this.accountedFor(key, old);
     this.dict.delete(key);
+    if (this.access.size > 0) this.access.delete(key);
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     this.expires.delete(key);
     this.keyspace.stats.expiredKeys++;
@@ -444,6 +507,42 @@ export class Keyspace {
   snapshots: Snapshot[] = [];
   /** DEBUG SET-ACTIVE-EXPIRE: whether the cron reclaims expired keys nobody reads. */
   activeExpireEnabled = true;
+  /**
+   * What accesses record (server/evict.ts sets it from maxmemory-policy): nothing, the LRU
+   * clock, or the LFU counter; and the LFU's lfu-log-factor and lfu-decay-time.
+   */
+  accessTracking: 0 | 1 | 2 = 0;
+  /** What access tracking adds to each key's cost (its Map entry). */
+  perKeyExtra = 0;
+  lfuLogFactor = 10;
+  lfuDecayTime = 1;
+  /** The command running must not change access times (CLIENT NO-TOUCH). */
+  noTouch = false;
+
+  /** A key was read or written (`created`: it is new). */
+  recordAccess(db: Database, key: string, created: boolean): void {
+    if (this.noTouch && !created) return;
+    if (this.accessTracking === 1) {
+      // LRU: the Map is kept in order of last access (to the second): a key touched in a
+      // new second moves to the end, so the least recently used keys come first.
+      const clock = lruClock();
+      const access = db.access;
+      if (access.get(key) !== clock) {
+        access.delete(key);
+        access.set(key, clock);
+      }
+    } else {
+      const entry = created ? undefined : db.access.get(key);
+      db.access.set(key, entry === undefined ? lfuNew() : lfuTouch(entry, this.lfuLogFactor, this.lfuDecayTime));
+    }
+  }
+
+  /** Total estimated bytes of keys and values (Database.bytes). */
+  get bytes(): number {
+    let total = 0;
+    for (const db of this.dbs) total += db.bytes;
+    return total;
+  }
   /** The parked iterations of SCAN and its per-type variants. */
   readonly scanCursors = new ScanCursors();
 
@@ -462,6 +561,8 @@ export class Keyspace {
     [dbA.rawStrings, dbB.rawStrings] = [dbB.rawStrings, dbA.rawStrings];
     [dbA.expires, dbB.expires] = [dbB.expires, dbA.expires];
     [dbA.expireIndex, dbB.expireIndex] = [dbB.expireIndex, dbA.expireIndex];
+    [dbA.bytes, dbB.bytes] = [dbB.bytes, dbA.bytes];
+    [dbA.access, dbB.access] = [dbB.access, dbA.access];
     this.dirty++;
   }
 

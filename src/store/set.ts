@@ -13,6 +13,8 @@ export const SET_MAX_INTSET_ENTRIES = 512;
 const INDEX_FROM = 32;
 
 export class SetValue {
+  /** What the keyspace's memory accounting last counted for this value (store/keyspace.ts). */
+  accounted = 0;
   /** The small form; undefined once the set has its array and index. */
   private packed: PackedStrings | undefined = new PackedStrings();
   private members: string[] = [];

@@ -298,6 +298,8 @@ export class ConsumerGroup {
 export type EntryVisitor = (id: bigint, fields: string[]) => boolean | void;
 
 export class StreamValue {
+  /** What the keyspace's memory accounting last counted for this value (store/keyspace.ts). */
+  accounted = 0;
   nodes: StreamNode[] = [];
   length = 0;
   lastId = 0n;
