@@ -93,7 +93,7 @@ export class Evictor {
    */
   freeMemoryIfNeeded(): boolean {
     const server = this.server;
-    const limit = server.config.int("maxmemory");
+    const limit = server.maxmemory;
     if (limit === 0) return true;
     // A replica follows its master's data (replica-ignore-maxmemory).
     if (server.replicaLink !== undefined && server.config.get("replica-ignore-maxmemory") === "yes") return true;

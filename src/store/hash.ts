@@ -19,6 +19,9 @@ const PACKED_MAX = 128;
 export class HashValue {
   /** What the keyspace's memory accounting last counted for this value (store/keyspace.ts). */
   accounted = 0;
+  /** The size at which the average element size below was last sampled (-1: never). */
+  sampledAt = -1;
+  sampledAverage = 0;
   /** The small form; undefined once the hash lives in `map`. */
   private packed: string | undefined = "";
   private count = 0;

@@ -19,6 +19,9 @@ const SMALL_MAX = 64;
 export class ListValue {
   /** What the keyspace's memory accounting last counted for this value (store/keyspace.ts). */
   accounted = 0;
+  /** The size at which the average element size below was last sampled (-1: never). */
+  sampledAt = -1;
+  sampledAverage = 0;
   /** The small form: the elements in order; undefined once the list is chunked. */
   private small: string[] | undefined = [];
   /** Ring of chunks; ring[(ringHead + k) & ringMask] is the k-th chunk in order. */

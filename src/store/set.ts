@@ -15,6 +15,9 @@ const INDEX_FROM = 32;
 export class SetValue {
   /** What the keyspace's memory accounting last counted for this value (store/keyspace.ts). */
   accounted = 0;
+  /** The size at which the average element size below was last sampled (-1: never). */
+  sampledAt = -1;
+  sampledAverage = 0;
   /** The small form; undefined once the set has its array and index. */
   private packed: PackedStrings | undefined = new PackedStrings();
   private members: string[] = [];

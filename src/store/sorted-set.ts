@@ -81,6 +81,9 @@ export function lexBelowMax(member: string, r: LexRange): boolean {
 export class SortedSet {
   /** What the keyspace's memory accounting last counted for this value (store/keyspace.ts). */
   accounted = 0;
+  /** The size at which the average element size below was last sampled (-1: never). */
+  sampledAt = -1;
+  sampledAverage = 0;
   /** The small form: members (packed) and scores in (score, member) order; undefined once large. */
   private smallMembers: PackedStrings | undefined = new PackedStrings();
   private smallScores: number[] | undefined = [];
