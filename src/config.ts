@@ -145,7 +145,7 @@ export const PARAMS: readonly Param[] = [
   { name: "maxmemory-samples", type: "int", default: "5", min: 1, max: 2147483647, mutable: true, description: "Keys sampled per database for each LRU, LFU or TTL eviction" },
   {
     name: "maxmemory-eviction-tenacity", type: "int", default: "10", min: 0, max: 100, mutable: true,
-    description: "How long one command may spend evicting (10: 0.5 ms, growing 15% a step; 100: no limit)",
+    description: "How long one command may spend evicting (50 µs a step to 10, then 15% more a step; 100: no limit)",
   },
   {
     name: "lfu-log-factor", type: "int", default: "10", min: 0, max: 2147483647, mutable: true, description: "How slowly the LFU access counter grows",

@@ -511,8 +511,8 @@ function infoSection(server: Server, section: string): string[] {
         `maxmemory_human:${humanBytes(maxmemory)}`,
         `maxmemory_policy:${server.config.get("maxmemory-policy")}`,
         `mem_fragmentation_ratio:${(rss / Math.max(1, used)).toFixed(2)}`,
-        `mem_allocator:bun-${Bun.version}`,
         `mem_not_counted_for_evict:0`,
+        `mem_allocator:bun-${Bun.version}`,
         `lazyfree_pending_objects:0`,
       ];
     }

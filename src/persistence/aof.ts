@@ -9,12 +9,13 @@
  * are replayed. Files live in `appenddirname`; their names are `<appendfilename>.<seq>.base.rdb`
  * (or `.base.aof`) and `<appendfilename>.<seq>.incr.aof`.
  */
-import { formatDouble } from "../resp/bytes.ts";
+import { formatDouble, lowerAscii, parseInt64 } from "../resp/bytes.ts";
 import { HashValue } from "../store/hash.ts";
 import { isStringValue, type StoredValue, stringOf } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
 import { SetValue } from "../store/set.ts";
 import { StreamValue, formatId, INVALID_ENTRIES_READ } from "../store/stream.ts";
+import { encodeRequest } from "../resp/writer.ts";
 import type { ByteSink } from "./rdb-writer.ts";
 
 export type AofFileType = "b" | "h" | "i";
@@ -121,47 +122,53 @@ export function readCommands(data: Uint8Array, start: number, run: (args: Uint8A
   let inMulti = false;
   const result: ReadResult = { validUpTo: start, validOutsideMulti: start, truncated: false, commands: 0 };
   const end = data.length;
-  /** The line starting at `at`, without CRLF, and where the next begins; undefined when cut. */
-  const line = (at: number): { text: string; next: number } | undefined => {
-    const lf = data.indexOf(LF, at);
-    if (lf < 0) return undefined;
-    if (lf === at || data[lf - 1] !== CR) throw new AofError(`Bad file format reading the append only file (no CRLF at offset ${at})`);
-    return { text: Buffer.from(data.buffer, data.byteOffset + at, lf - 1 - at).toString("latin1"), next: lf + 1 };
-  };
   const bad = (at: number, what: string) => new AofError(`Bad file format reading the append only file (${what} at offset ${at})`);
+  /** Where the line starting at `at` ends (its CR), or -1 when the file ends first. */
+  const lineEnd = (at: number): number => {
+    const lf = data.indexOf(LF, at);
+    if (lf < 0) return -1;
+    if (lf === at || data[lf - 1] !== CR) throw bad(at, "no CRLF");
+    return lf - 1;
+  };
+  /** The count after `*` or `$` on the line [at, cr): a non-negative integer, else -1. */
+  const count = (at: number, cr: number): number => {
+    const n = parseInt64(data, at + 1, cr);
+    return n === undefined || n < 0 || data[at + 1] === 0x2d /* - */ ? -1 : n;
+  };
   outer: while (pos < end) {
     if (data[pos] === 0x23 /* # */) {
-      const l = line(pos);
-      if (l === undefined) break;
-      pos = l.next;
+      const cr = lineEnd(pos);
+      if (cr < 0) break;
+      pos = cr + 2;
       result.validUpTo = pos;
       if (!inMulti) result.validOutsideMulti = pos;
       continue;
     }
     if (data[pos] !== 0x2a /* * */) throw bad(pos, "expected '*'");
-    const header = line(pos);
-    if (header === undefined) break;
-    const argc = /^\d+$/.test(header.text.slice(1)) ? Number(header.text.slice(1)) : -1;
+    const headerEnd = lineEnd(pos);
+    if (headerEnd < 0) break;
+    const argc = count(pos, headerEnd);
     if (argc < 1) throw bad(pos, "invalid argument count");
-    let at = header.next;
+    let at = headerEnd + 2;
     const args: Uint8Array[] = [];
     for (let i = 0; i < argc; i++) {
       if (at >= end) break outer;
       if (data[at] !== 0x24 /* $ */) throw bad(at, "expected '$'");
-      const l = line(at);
-      if (l === undefined) break outer;
-      const len = /^\d+$/.test(l.text.slice(1)) ? Number(l.text.slice(1)) : -1;
+      const cr = lineEnd(at);
+      if (cr < 0) break outer;
+      const len = count(at, cr);
       if (len < 0) throw bad(at, "invalid bulk length");
-      if (l.next + len + 2 > end) break outer;
-      if (data[l.next + len] !== CR || data[l.next + len + 1] !== LF) throw bad(l.next + len, "bulk not followed by CRLF");
-      args.push(data.subarray(l.next, l.next + len));
-      at = l.next + len + 2;
+      const from = cr + 2;
+      if (from + len + 2 > end) break outer;
+      if (data[from + len] !== CR || data[from + len + 1] !== LF) throw bad(from + len, "bulk not followed by CRLF");
+      args.push(data.subarray(from, from + len));
+      at = from + len + 2;
     }
     run(args);
     result.commands++;
     pos = at;
     result.validUpTo = pos;
-    const name = args[0]!.length <= 5 ? Buffer.from(args[0]!).toString("latin1").toLowerCase() : "";
+    const name = args[0]!.length <= 7 ? lowerAscii(args[0]!) : "";
     if (name === "multi") inMulti = true;
     else if (name === "exec" || name === "discard") inMulti = false;
     if (!inMulti) result.validOutsideMulti = pos;
@@ -173,14 +180,9 @@ export function readCommands(data: Uint8Array, start: number, run: (args: Uint8A
 /** Redis's AOF_REWRITE_ITEMS_PER_CMD: elements per command when a rewrite rebuilds an aggregate. */
 const ITEMS_PER_COMMAND = 64;
 
-/** Append one RESP command. */
+/** Append one command as RESP (the encoder the replication stream uses). */
 export function writeCommand(out: ByteSink, args: ReadonlyArray<string>): void {
-  out.raw(`*${args.length}\r\n`);
-  for (const a of args) {
-    out.raw(`$${a.length}\r\n`);
-    out.raw(a);
-    out.raw("\r\n");
-  }
+  out.append(encodeRequest(args));
 }
 
 /** Commands of the form `CMD key item...`, at most ITEMS_PER_COMMAND items each. */

@@ -317,13 +317,19 @@ export function dumpPayload(value: StoredValue, compression: boolean): Uint8Arra
 
 /** Save to `path` atomically: temp file, fsync, rename, fsync of the folder. Throws on failure. */
 export function saveRdbFile(keyspace: Keyspace, path: string, options: RdbOptions = DEFAULT_OPTIONS): void {
-  const image = encodeRdb(keyspace, options);
-  const temp = join(dirname(path), `temp-${process.pid}.rdb`);
+  writeFileAtomically(path, encodeRdb(keyspace, options), join(dirname(path), `temp-${process.pid}.rdb`));
+}
+
+/**
+ * Write `bytes` to `temp`, fsync it and rename it over `path`, so that `path` holds either
+ * its old content or all of the new (the temporary file is removed on failure).
+ */
+export function writeFileAtomically(path: string, bytes: Uint8Array, temp = `${path}.tmp-${process.pid}`): void {
   let fd: number | undefined;
   try {
     fd = openSync(temp, "w");
     let written = 0;
-    while (written < image.length) written += writeSync(fd, image, written, image.length - written);
+    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;

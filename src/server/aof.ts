@@ -21,7 +21,7 @@
  *   the loader's own, with nothing expiring meanwhile; a torn last command is cut off when
  *   `aof-load-truncated` allows it, anything else malformed stops start-up.
  */
-import { closeSync, existsSync, fdatasync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fdatasync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { lookupCommand } from "../commands/table.ts";
 import { Argv } from "../resp/argv.ts";
@@ -29,10 +29,9 @@ import { copyBytes } from "../resp/bytes.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import {
   type AofFile, AofError, type Manifest, baseFileName, formatManifest, incrFileName, manifestFileName, parseManifest, readCommands,
-  writeCommand, writeKeyAsCommands,
 } from "../persistence/aof.ts";
 import { loadRdb } from "../persistence/rdb-reader.ts";
-import { ByteSink, encodeRdb, syncDirectory } from "../persistence/rdb-writer.ts";
+import { encodeRdb, writeFileAtomically } from "../persistence/rdb-writer.ts";
 import { commandImage, rdbImage, Snapshot } from "../persistence/snapshot.ts";
 import { Client } from "./connection.ts";
 import { processCommand } from "./dispatch.ts";
@@ -75,6 +74,8 @@ export class AppendOnly {
   private lastFsync = Date.now();
   /** The last write's error (strerror text), while writes fail. */
   writeError: string | undefined;
+  /** The last background fsync's error, until one succeeds (Redis's aof_bio_fsync_status). */
+  private fsyncError: string | undefined;
   private lastRetry = 0;
   private rewrite: Rewrite | undefined;
   rewriteScheduled = false;
@@ -88,6 +89,11 @@ export class AppendOnly {
   /** Bytes fed but not yet written (aof_buffer_length). */
   get bufferBytes(): number {
     return this.buffer.length;
+  }
+
+  /** Why writes are refused with -MISCONF, if they are: a failed write or background fsync. */
+  get diskError(): string | undefined {
+    return this.writeError ?? this.fsyncError;
   }
 
   get on(): boolean {
@@ -242,7 +248,9 @@ export class AppendOnly {
     let changed = false;
     if (m.base === undefined && m.incrs.length === 0) {
       const base: AofFile = { name: baseFileName(this.prefix, ++this.baseSeq, this.preamble), seq: this.baseSeq, type: "b" };
-      writeFileAtomically(this.path(base), this.encodeBase());
+      // Nothing was loaded (no file was named), so the base holds an empty dataset: an RDB
+      // image of no keys, or no commands.
+      writeFileAtomically(this.path(base), this.preamble ? encodeRdb(this.server.keyspace, { ...this.server.rdbOptions(), aofBase: true }) : new Uint8Array(0));
       m.base = base;
       changed = true;
       this.server.log.notice(`Creating AOF base file ${base.name} on server start`);
@@ -259,18 +267,6 @@ export class AppendOnly {
     this.measure();
     this.rewriteBaseSize = this.currentSize;
     this.state = "on";
-  }
-
-  /** The base image of the whole dataset, at once (start-up only: the dataset is small or empty then). */
-  private encodeBase(): Uint8Array {
-    if (this.preamble) return encodeRdb(this.server.keyspace, { ...this.server.rdbOptions(), aofBase: true });
-    const out = new ByteSink(false);
-    for (const db of this.server.keyspace.dbs) {
-      if (db.size === 0) continue;
-      writeCommand(out, ["SELECT", String(db.id)]);
-      for (const [key, value] of db.dict) writeKeyAsCommands(out, key, value, db.expires.get(key));
-    }
-    return copyBytes(out.bytes());
   }
 
   private openIncr(file: AofFile): void {
@@ -426,9 +422,13 @@ export class AppendOnly {
     if (this.unsynced && !this.fsyncing && !this.fsyncPaused && now - this.lastFsync >= 1000 && this.server.config.get("appendfsync") === "everysec") {
       this.fsyncing = true;
       this.unsynced = false;
-      fdatasync(this.fd!, () => {
+      fdatasync(this.fd!, (e) => {
         this.fsyncing = false;
         this.lastFsync = Date.now();
+        if (e && this.fsyncError === undefined) this.server.log.warning(`Error syncing the AOF file: ${strerror(e)}`);
+        this.fsyncError = e ? strerror(e) : undefined;
+        // Not synced after all: the next round tries again.
+        if (e) this.unsynced = true;
       });
     }
     if (this.rewrite !== undefined || this.server.persistence.bgsaveInProgress) return;
@@ -585,7 +585,7 @@ export class AppendOnly {
       `aof_last_bgrewrite_status:${this.lastRewriteOk ? "ok" : "err"}`,
       `aof_rewrites:${this.rewrites}`,
       `aof_rewrites_consecutive_failures:${this.consecutiveFailures}`,
-      `aof_last_write_status:${this.writeError === undefined ? "ok" : "err"}`,
+      `aof_last_write_status:${this.diskError === undefined ? "ok" : "err"}`,
       `aof_last_cow_size:0`,
       `module_fork_in_progress:0`,
       `module_fork_last_cow_size:0`,
@@ -602,17 +602,6 @@ export class AppendOnly {
     }
     return lines;
   }
-}
-
-/** A file written whole to a temporary name, fsynced and renamed into place. */
-function writeFileAtomically(path: string, bytes: Uint8Array): void {
-  const temp = `${path}.tmp-${process.pid}`;
-  writeFileSync(temp, bytes);
-  const fd = openSync(temp, "r+");
-  fdatasyncSync(fd);
-  closeSync(fd);
-  renameSync(temp, path);
-  syncDirectory(join(path, ".."));
 }
 
 function ftruncateFile(path: string, size: number): void {

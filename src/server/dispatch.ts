@@ -1,8 +1,9 @@
 /**
  * processCommand and call: every request goes through here. processCommand applies the
  * cross-cutting checks in one fixed order, as Redis's processCommand does (lookup, arity,
- * authentication, ACL, maxmemory (eviction, -OOM), -MISCONF while writes cannot reach the disk, read-only replica, the RESP2 subscribed context, stale replica,
- * CLIENT PAUSE, MULTI queueing). call() runs the handler, turns thrown ReplyErrors into
+ * authentication, ACL, maxmemory's evictions and -OOM, -MISCONF while writes cannot reach
+ * the disk, read-only replica, the RESP2 subscribed context, stale replica, CLIENT PAUSE,
+ * MULTI queueing). call() runs the handler, turns thrown ReplyErrors into
  * error replies, keeps the per-command statistics, and after a write notifies, propagates
  * and tells MONITOR; client-side caching and the slow log hook in at its end. Handlers
  * never repeat these checks.
@@ -79,14 +80,14 @@ function dispatch(c: Client, argv: Argv): boolean {
   // maxmemory: evict first; if memory is still over, commands that may add to it are
   // refused (in MULTI, anything that would be queued).
   if (c.server.maxmemory !== 0 && c.masterLink === undefined && !c.server.evictor.freeMemoryIfNeeded()) {
-    if (isDenyOom(c, cmd) || (c.multi !== undefined && !OOM_EXEMPT_IN_MULTI.has(cmd.name))) {
+    if (hasFlag(c, cmd, F_DENYOOM) || (c.multi !== undefined && !OOM_EXEMPT_IN_MULTI.has(cmd.name))) {
       reject(c, cmd, OOM);
       return true;
     }
   }
   // Writes (and PING) are refused while the data cannot reach the disk; the master's
   // stream is always applied.
-  if (c.masterLink === undefined && (isWrite(c, cmd) || cmd.name === "ping")) {
+  if (c.masterLink === undefined && (hasFlag(c, cmd, F_WRITE) || cmd.name === "ping")) {
     const misconf = diskError(c.server);
     if (misconf !== undefined) {
       reject(c, cmd, misconf);
@@ -130,24 +131,17 @@ function dispatch(c: Client, argv: Argv): boolean {
 /** Commands a client in MULTI may still send when memory is over maxmemory. */
 const OOM_EXEMPT_IN_MULTI = new Set(["exec", "discard", "quit", "reset"]);
 
-/** A command that may add memory (denyoom), or EXEC of a transaction holding one. */
-function isDenyOom(c: Client, cmd: Command): boolean {
-  if ((cmd.flagBits & F_DENYOOM) !== 0) return true;
-  return cmd.name === "exec" && c.multi !== undefined && c.multi.some((q) => (q.cmd.flagBits & F_DENYOOM) !== 0);
-}
-
-/** A write command, or EXEC of a transaction holding one. */
-function isWrite(c: Client, cmd: Command): boolean {
-  if ((cmd.flagBits & F_WRITE) !== 0) return true;
-  return cmd.name === "exec" && c.multi !== undefined && c.multi.some((q) => (q.cmd.flagBits & F_WRITE) !== 0);
+/** Whether the command has `flag` (write, denyoom), or is EXEC of a transaction holding one that has. */
+function hasFlag(c: Client, cmd: Command, flag: number): boolean {
+  if ((cmd.flagBits & flag) !== 0) return true;
+  return cmd.name === "exec" && c.multi !== undefined && c.multi.some((q) => (q.cmd.flagBits & flag) !== 0);
 }
 
 /** Redis's writeCommandsDeniedByDiskError: the -MISCONF error writes get, if any. */
 function diskError(server: Server): ReplyError | undefined {
   if (server.persistence.refusesWrites) return MISCONF_RDB;
-  const aofError = server.aof.writeError;
-  if (aofError !== undefined) return misconfAof(aofError);
-  return undefined;
+  const aofError = server.aof.diskError;
+  return aofError === undefined ? undefined : misconfAof(aofError);
 }
 
 /**

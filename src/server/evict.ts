@@ -102,7 +102,7 @@ export class Evictor {
     if (this.policy === "noeviction") return false;
     // maxmemory-eviction-tenacity: how long one call may spend, as Redis scales it.
     const tenacity = server.config.int("maxmemory-eviction-tenacity");
-    const budgetMs = tenacity >= 100 ? Infinity : tenacity <= 10 ? 0.5 : 0.5 * 1.15 ** (tenacity - 10);
+    const budgetMs = tenacity >= 100 ? Infinity : tenacity <= 10 ? 0.05 * tenacity : 0.5 * 1.15 ** (tenacity - 10);
     const started = performance.now();
     let evicted = 0;
     while (used > limit) {

@@ -307,10 +307,10 @@ export class Server {
   }
 
   /**
-   * What maxmemory is compared with, in bytes: the keyspace's running estimate (Redis's
-   * own figures for the data, store/memory-usage.ts) and the replication backlog. The
-   * JavaScript heap cannot be read cheaply before every command, and it counts garbage
-   * until the collector runs; INFO shows the process's RSS beside this.
+   * What maxmemory is compared with, in bytes: the keyspace's running estimate of its data
+   * (store/memory-usage.ts, estimateBytes) and the replication backlog. The JavaScript heap
+   * cannot be read cheaply before every command, and it counts garbage until the collector
+   * runs; INFO shows the process's RSS beside this.
    */
   usedMemory(): number {
     return this.keyspace.bytes + this.replication.backlogAllocated;

@@ -175,37 +175,31 @@ export function estimateBytes(key: string, value: StoredValue): number {
     for (const group of value.groups?.values() ?? []) size += STREAM_CG + group.pel.size * (16 + STREAM_NACK);
     return base + size;
   }
-  let perElement: number;
-  let average: number;
-  if (value instanceof ListValue) {
-    average = averageOf(value, () => value, (item) => item.length);
-    perElement = COMPACT_ENTRY;
-  } else if (value instanceof HashValue) {
-    average = averageOf(value, () => value.entries(), ([f, v]) => f.length + v.length);
-    perElement = value.encoding === "listpack" ? 2 * COMPACT_ENTRY : TABLE_ENTRY + 16;
-  } else if (value instanceof SetValue) {
-    average = averageOf(value, () => value.values(), (m) => m.length);
-    perElement = value.encoding === "hashtable" ? TABLE_ENTRY : COMPACT_ENTRY;
-  } else {
-    average = averageOf(value, () => value.entries(), (e) => e.member.length + 8);
-    perElement = value.encoding === "listpack" ? 2 * COMPACT_ENTRY : TABLE_ENTRY + ZSKIPLIST_NODE;
-  }
-  return base + ROBJ + QUICKLIST + Math.round(value.size * (average + perElement));
+  const perElement =
+    value instanceof ListValue ? COMPACT_ENTRY
+    : value instanceof HashValue ? (value.encoding === "listpack" ? 2 * COMPACT_ENTRY : TABLE_ENTRY + 16)
+    : value instanceof SetValue ? (value.encoding === "hashtable" ? TABLE_ENTRY : COMPACT_ENTRY)
+    : value.encoding === "listpack" ? 2 * COMPACT_ENTRY : TABLE_ENTRY + ZSKIPLIST_NODE;
+  return base + ROBJ + QUICKLIST + Math.round(value.size * (averageOf(value) + perElement));
 }
 
 /**
- * The average size of an aggregate's first few items, sampled again only when its size
- * has doubled or halved since (or changed while small): walking elements on every write
- * cost pipelined LPUSH a third of its speed.
+ * The average size of an aggregate's first few elements, sampled again only when its size
+ * has doubled or halved since (or changed while small), so that a write does not walk
+ * elements each time.
  */
-function averageOf<T>(value: { size: number; sampledAt: number; sampledAverage: number }, items: () => Iterable<T>, size: (item: T) => number): number {
+function averageOf(value: ListValue | HashValue | SetValue | SortedSet): number {
   const n = value.size;
   const at = value.sampledAt;
   if (at >= 0 && (n === at || (at > ESTIMATE_SAMPLES && n <= 2 * at && 2 * n >= at))) return value.sampledAverage;
   let sampled = 0;
   let bytes = 0;
-  for (const item of items()) {
-    bytes += size(item);
+  const items: Iterable<unknown> = value instanceof ListValue ? value : value instanceof SetValue ? value.values() : value.entries();
+  for (const item of items) {
+    bytes +=
+      typeof item === "string" ? item.length
+      : Array.isArray(item) ? item[0].length + item[1].length
+      : (item as { member: string }).member.length + 8;
     if (++sampled === ESTIMATE_SAMPLES) break;
   }
   value.sampledAt = n;

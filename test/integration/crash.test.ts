@@ -112,67 +112,68 @@ describe("SIGKILL", () => {
   }
 
   test("killed during a BGSAVE, the previous dump is intact and loads", async () => {
-    const dir = tempDir();
-    try {
-      const server = await startKvisBinary(["--save", ""], { dir });
-      const c = await RawClient.connect(server.port);
-      try {
+    await killedAndRestarted(
+      ["--save", ""],
+      async (c) => {
         await fill(c, "old");
         expect(await c.call("SAVE")).toBe("+OK\r\n");
         await fill(c, "new");
         expect(await c.call("BGSAVE")).toBe("+Background saving started\r\n");
         await waitFor(async () => /current_save_keys_processed:[1-9]/.test(await c.call("INFO", "persistence")), 10_000, "the save to be under way");
-      } finally {
-        c.close();
-        await kill(server);
-      }
-      await checkFiles(dir);
-      const again = await startKvisBinary([], { dir });
-      try {
-        const c2 = await RawClient.connect(again.port);
-        expect(await c2.call("GET", "key:12345")).toBe("$9\r\nold:12345\r\n");
-        expect(await c2.call("DBSIZE")).toBe(":100000\r\n");
-        c2.close();
-      } finally {
-        await again.stop();
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      },
+      () => {},
+      [[["GET", "key:12345"], "$9\r\nold:12345\r\n"], [["DBSIZE"], ":100000\r\n"]],
+    );
   });
 
   test("killed during an AOF rewrite, the files hold every write, those made during the rewrite included", async () => {
-    const dir = tempDir();
-    try {
-      const server = await startKvisBinary(["--appendonly", "yes", "--save", ""], { dir });
-      const c = await RawClient.connect(server.port);
-      try {
+    await killedAndRestarted(
+      ["--appendonly", "yes", "--save", ""],
+      async (c) => {
         await fill(c, "old");
         expect(await c.call("BGREWRITEAOF")).toBe("+Background append only file rewriting started\r\n");
         await fill(c, "new", 2000);
         expect(await c.call("INFO", "persistence")).toContain("aof_rewrite_in_progress:1");
-      } finally {
-        c.close();
-        await kill(server);
-      }
+      },
       // The rewrite's temporary file is left, as Redis leaves one; the manifest does not name it.
-      expect(readdirSync(dir).some((f) => f.startsWith("temp-rewriteaof-bg-"))).toBe(true);
-      await checkFiles(dir);
-      const again = await startKvisBinary(["--appendonly", "yes"], { dir });
-      try {
-        const c2 = await RawClient.connect(again.port);
-        expect(await c2.call("GET", "key:1234")).toBe("$8\r\nnew:1234\r\n");
-        expect(await c2.call("GET", "key:12345")).toBe("$9\r\nold:12345\r\n");
-        expect(await c2.call("DBSIZE")).toBe(":100000\r\n");
-        c2.close();
-      } finally {
-        await again.stop();
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      (dir) => expect(readdirSync(dir).some((f) => f.startsWith("temp-rewriteaof-bg-"))).toBe(true),
+      [[["GET", "key:1234"], "$8\r\nnew:1234\r\n"], [["GET", "key:12345"], "$9\r\nold:12345\r\n"], [["DBSIZE"], ":100000\r\n"]],
+    );
   });
 });
+
+/**
+ * Start ./kvis with `args` in a fresh folder, run `work` and SIGKILL it; look at the folder
+ * (`left`), check its files, restart it with the same `args` and compare the replies to
+ * `checks`.
+ */
+async function killedAndRestarted(
+  args: string[], work: (c: RawClient) => Promise<void>, left: (dir: string) => void, checks: Array<[string[], string]>,
+): Promise<void> {
+  const dir = tempDir();
+  try {
+    const server = await startKvisBinary(args, { dir });
+    const c = await RawClient.connect(server.port);
+    try {
+      await work(c);
+    } finally {
+      c.close();
+      await kill(server);
+    }
+    left(dir);
+    await checkFiles(dir);
+    const again = await startKvisBinary(args, { dir });
+    try {
+      const c2 = await RawClient.connect(again.port);
+      for (const [command, reply] of checks) expect(await c2.call(...command)).toBe(reply);
+      c2.close();
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** Keys `key:0` .. `key:<n-1>` = `<prefix>:N`, pipelined. */
 async function fill(c: RawClient, prefix: string, n = 100_000): Promise<void> {

@@ -76,6 +76,25 @@ describe("maxmemory", () => {
     expect(seen[0]).toEqual(seen[1]!);
   });
 
+  test("OBJECT IDLETIME and FREQ answer, or refuse, as Redis does under each kind of policy", async () => {
+    const seen: string[][] = [];
+    for (const start of [startKvis(), startRedis()]) {
+      seen.push(
+        await withServer(start, async (c) => {
+          const out: string[] = [];
+          for (const policy of ["allkeys-lfu", "allkeys-lru"]) {
+            // A key made under the policy: one made before has whatever the other kind left.
+            await c.call("CONFIG", "SET", "maxmemory-policy", policy);
+            await c.call("SET", "k", "hello");
+            out.push(await c.call("OBJECT", "IDLETIME", "k"), await c.call("OBJECT", "FREQ", "k"), await c.call("OBJECT", "FREQ", "missing"));
+          }
+          return out;
+        }),
+      );
+    }
+    expect(seen[0]).toEqual(seen[1]!);
+  });
+
   test("volatile-* with no key to evict refuses writes as Redis does", async () => {
     const seen: string[] = [];
     for (const start of [startKvis({ maxmemory: "2mb", "maxmemory-policy": "volatile-lru" }), startRedis(["--maxmemory", "2mb", "--maxmemory-policy", "volatile-lru"])]) {
