@@ -183,6 +183,11 @@ export class RawClient {
   }
 
   /** Everything received and not yet consumed, as a byte string; the buffer is emptied. */
+  /** What has arrived and not been taken, left in place. */
+  peekAll(): string {
+    return Buffer.from(this.buf).toString("latin1");
+  }
+
   takeAll(): string {
     const out = Buffer.from(this.buf).toString("latin1");
     this.len = 0;
