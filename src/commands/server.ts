@@ -486,7 +486,7 @@ function infoSection(server: Server, section: string): string[] {
         `maxclients:10000`,
         `client_recent_max_input_buffer:0`,
         `client_recent_max_output_buffer:0`,
-        `blocked_clients:0`,
+        `blocked_clients:${[...server.clients.values()].filter((c) => c.isBlocked).length}`,
         `tracking_clients:0`,
         `clients_in_timeout_table:0`,
       ];

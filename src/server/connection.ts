@@ -88,7 +88,10 @@ export class Client {
   private watching: Array<{ db: Database; key: string; expired: boolean }> = [];
   /** The replication offset just after this client's last write (what WAIT waits for). */
   replOffset = 0;
-  /** While blocked (WAIT), requests are not read: what arrives waits here, in order. */
+  /**
+   * While blocked (keys, WAIT, CLIENT PAUSE), requests are not read: what arrives waits
+   * here, in order.
+   */
   private blocked = false;
   private deferredInput: Uint8Array[] = [];
   private pendingOut: Uint8Array[] | null = null;
@@ -317,6 +320,11 @@ export class Client {
   /** Replicate this command as `commands` instead of as it was sent. */
   propagateAs(...commands: Array<Array<string | Uint8Array>>): void {
     this.propagation = commands;
+  }
+
+  /** Whether a command holds this client (INFO's blocked_clients counts these, as Redis does). */
+  get isBlocked(): boolean {
+    return this.blocked;
   }
 
   /** Stop reading requests after the current one until unblock (WAIT). */

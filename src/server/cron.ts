@@ -15,6 +15,7 @@ export function startCron(server: Server): () => void {
   let lastReplicaPing = Date.now();
   let lastIdleCheck = 0;
   const tick = () => {
+    server.cronLoops++;
     const hz = Math.min(500, Math.max(1, server.config.int("hz")));
     const period = 1000 / hz;
     const clockNow = updateClock();

@@ -8,6 +8,7 @@
 import { closeSync, fsync, openSync, writeSync } from "node:fs";
 import { rename, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { updateClock } from "../clock.ts";
 import { parseSavePoints } from "../config.ts";
 import { saveRdbFile, syncDirectory } from "../persistence/rdb-writer.ts";
 import { Snapshot, streamSnapshot, yieldToClients } from "../persistence/snapshot.ts";
@@ -19,9 +20,10 @@ const WRITE_PIECE = 1 << 20;
 /** Redis's CONFIG_BGSAVE_RETRY_DELAY: after a failed BGSAVE, save points wait this long. */
 const RETRY_DELAY_SECONDS = 5;
 
+/** Save-point time comes from the server's clock (src/clock.ts), so tests can move it. */
 export class Persistence {
   /** Unix time of the last successful save (LASTSAVE). */
-  lastSave = Math.floor(Date.now() / 1000);
+  lastSave = Math.floor(updateClock() / 1000);
   lastBgsaveOk = true;
   lastBgsaveSeconds = -1;
   private lastBgsaveTry = 0;
@@ -62,7 +64,7 @@ export class Persistence {
     const snapshot = new Snapshot(keyspace, this.server.rdbOptions());
     const run = { snapshot, started: Date.now(), aborted: false };
     this.running = run;
-    this.lastBgsaveTry = Math.floor(run.started / 1000);
+    this.lastBgsaveTry = Math.floor(updateClock() / 1000);
     this.server.log.notice("Background saving started");
     const dirty = keyspace.dirty;
     const path = this.server.rdbPath;
@@ -108,7 +110,7 @@ export class Persistence {
       return;
     }
     const points = parseSavePoints(this.server.config.get("save")) ?? [];
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(updateClock() / 1000);
     const dirty = this.server.keyspace.dirty;
     for (const sp of points) {
       if (dirty >= sp.changes && now - this.lastSave > sp.seconds && (this.lastBgsaveOk || now - this.lastBgsaveTry > RETRY_DELAY_SECONDS)) {
@@ -134,7 +136,7 @@ export class Persistence {
 
   private saved(dirtyAtStart: number): void {
     this.server.keyspace.dirty -= dirtyAtStart;
-    this.lastSave = Math.floor(Date.now() / 1000);
+    this.lastSave = Math.floor(updateClock() / 1000);
     this.saves++;
   }
 

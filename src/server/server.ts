@@ -101,6 +101,8 @@ export class Server {
   private memoryPeak = 0;
   /** Heap in use once the server was listening, before any client (MEMORY STATS startup.allocated). */
   startupMemory = 0;
+  /** How many times the cron has run (Redis's cronloops): tests wait on it for "a tick passed". */
+  cronLoops = 0;
   private listeners: TCPSocketListener<Client>[] = [];
   private stopCron: (() => void) | undefined;
   private shutdownHooks: Array<() => void> = [];

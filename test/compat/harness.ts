@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, expect } from "bun:test";
 import { RawClient } from "../helpers/resp.ts";
-import { type ChildServer, type InProcessKvis, startKvis, startRedis } from "../helpers/servers.ts";
+import { type ChildServer, type InProcessKvis, serverTestTimeout, startKvis, startRedis, waitBlocked, waitFor } from "../helpers/servers.ts";
 
 export interface Pair {
   kvis: RawClient;
@@ -24,10 +24,18 @@ export interface Pair {
   connectBoth(): Promise<[kvis: RawClient, redis: RawClient]>;
   /** Send raw bytes to both and compare the next `n` replies. */
   sameRaw(bytes: string, n: number): Promise<string[]>;
+  /**
+   * Wait until both servers are done with everything sent to them so far and this process
+   * has read all they wrote to `watched` (see settle below).
+   */
+  settle(watched: RawClient[]): Promise<void>;
+  /** Wait until `n` clients of each server are blocked (INFO clients' blocked_clients). */
+  blocked(n: number): Promise<void>;
 }
 
 /** Start one KVIS and one Redis for the whole file (stopped in afterAll). */
 export function usePair(kvisOptions: Record<string, string> = {}, redisArgs: string[] = []): () => Pair {
+  serverTestTimeout();
   let kvis: InProcessKvis | undefined;
   let redis: ChildServer | undefined;
   let pair: Pair | undefined;
@@ -70,6 +78,12 @@ export function usePair(kvisOptions: Record<string, string> = {}, redisArgs: str
         expect({ input: bytes, replies: a }).toEqual({ input: bytes, replies: b });
         return a;
       },
+      settle(watched) {
+        return settle([k, r], watched);
+      },
+      async blocked(n) {
+        await Promise.all([waitBlocked(kPort, n), waitBlocked(rPort, n)]);
+      },
       async sameRawUntilClose(bytes) {
         const [a, b] = await Promise.all([
           RawClient.connect(kPort).then((c) => { c.write(bytes); return c.readUntilClose(); }),
@@ -93,6 +107,27 @@ export function usePair(kvisOptions: Record<string, string> = {}, redisArgs: str
 export const req = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`;
 
 /**
+ * Wait for quiet: a command's effects on other connections (pushes, woken waiters,
+ * invalidations) are written in the event-loop turn that runs it, so once a PING round trip
+ * on each server's `control` connection leaves what every watched connection has received
+ * unchanged, nothing more is on its way. Two round trips at least: the first may overtake a
+ * step sent just before it on another socket. What a server's cron does later (a blocking
+ * timeout, active expiry) is not covered: wait for that answer first.
+ */
+async function settle(control: RawClient[], watched: RawClient[]): Promise<void> {
+  const received = () => watched.map((c) => c.peekAll().length).join(",");
+  let before = received();
+  let rounds = 0;
+  await waitFor(async () => {
+    await Promise.all(control.map((c) => c.call("PING")));
+    const after = received();
+    const quiet = ++rounds >= 2 && after === before;
+    before = after;
+    return quiet;
+  }, 20_000, "the connections to go quiet");
+}
+
+/**
  * Several connections to each server play the same script: [connection index, raw bytes].
  * After every step, what each connection has received must match between the servers,
  * except after a step marked with a leading "~" (HELLO: its reply carries the client id).
@@ -100,6 +135,7 @@ export const req = (...args: string[]) => `*${args.length}\r\n${args.map((a) => 
 export async function sameScene(p: Pair, connections: number, steps: Array<[number, string]>): Promise<void> {
   const clients: Array<[RawClient, RawClient]> = [];
   for (let i = 0; i < connections; i++) clients.push(await p.connectBoth());
+  let received = 0;
   try {
     for (const [who, step] of steps) {
       const [k, r] = clients[who]!;
@@ -107,18 +143,19 @@ export async function sameScene(p: Pair, connections: number, steps: Array<[numb
       const bytes = compare ? step : step.slice(1);
       k.write(bytes);
       r.write(bytes);
-      // Redis checks timeouts of blocked clients on its cron (hz 10): a step with a short
-      // timeout (0.01 s, or XREAD's BLOCK 10 ms) gets time to expire.
-      await Bun.sleep(/0\.01|BLOCK 10\b/.test(bytes) ? 300 : 40);
-      // On a loaded machine one server may answer later: give it up to a second more
-      // before comparing (the comparison itself is unchanged).
-      for (let waited = 0; compare && waited < 1000 && clients.some(([kc, rc]) => kc.peekAll() !== rc.peekAll()); waited += 20) await Bun.sleep(20);
+      // A short timeout (0.01 s, or XREAD's BLOCK 10 ms) is answered when each server's
+      // cron notices it: wait for both answers.
+      if (/0\.01|BLOCK 10\b/.test(bytes)) await waitFor(() => k.pendingReplies() > 0 && r.pendingReplies() > 0, 20_000, `the timeout of ${JSON.stringify(bytes)}`);
+      await p.settle(clients.flat());
       for (const [i, [kc, rc]] of clients.entries()) {
         const out = { step: bytes, connection: i };
         const [a, b] = [kc.takeAll(), rc.takeAll()];
+        received += a.length;
         if (compare) expect({ ...out, got: a }).toEqual({ ...out, got: b });
       }
     }
+    // A scene in which nothing answered would prove nothing.
+    expect(received).toBeGreaterThan(0);
   } finally {
     for (const [k, r] of clients) {
       k.close();

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { RawClient } from "../helpers/resp.ts";
+import { waitFor } from "../helpers/servers.ts";
 import { usePair } from "./harness.ts";
 
 const pair = usePair();
@@ -17,7 +18,9 @@ async function sameSession(steps: string[]): Promise<void> {
       const bytes = compare ? step : step.slice(1);
       k.write(bytes);
       r.write(bytes);
-      await Bun.sleep(30);
+      // Every step of a session is answered; then nothing more is on its way.
+      await waitFor(() => k.pendingReplies() > 0 && r.pendingReplies() > 0, 20_000, `the answer to ${JSON.stringify(step)}`);
+      await p.settle([k, r]);
       const [a, b] = [k.takeAll(), r.takeAll()];
       if (compare) expect({ step, out: a }).toEqual({ step, out: b });
     }
@@ -56,25 +59,25 @@ describe("delivery", () => {
       const both = async (k: RawClient, r: RawClient, text: string) => {
         k.write(text);
         r.write(text);
-        await Bun.sleep(30);
+        await waitFor(() => k.pendingReplies() > 0 && r.pendingReplies() > 0, 20_000, `the answer to ${JSON.stringify(text)}`);
+        await p.settle([k, r]);
         expect({ text, out: k.takeAll() }).toEqual({ text, out: r.takeAll() });
       };
       // One pattern: Redis delivers to several in its hash order, which varies between runs.
       await both(k1, r1, "SUBSCRIBE ch other\r\nPSUBSCRIBE c*\r\n");
       // HELLO's reply carries each server's own id and version: switch, then drop it.
-      for (const c of [k2, r2]) c.write("*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n");
-      await Bun.sleep(30);
-      k2.takeAll();
-      r2.takeAll();
+      for (const c of [k2, r2]) await c.call("HELLO", "3");
       await both(k2, r2, "SUBSCRIBE ch\r\n");
       const binary = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i));
       const payload = `*3\r\n$7\r\nPUBLISH\r\n$2\r\nch\r\n$${binary.length}\r\n${binary}\r\n`;
       kp.write(payload);
       rp.write(payload);
-      await Bun.sleep(50);
-      expect(kp.takeAll()).toBe(rp.takeAll());
-      expect(k1.takeAll()).toBe(r1.takeAll());
-      expect(k2.takeAll()).toBe(r2.takeAll());
+      expect(await kp.readReplies(1)).toEqual(await rp.readReplies(1));
+      // k1 hears the channel and the pattern, k2 the channel.
+      expect(await k1.readReplies(2)).toEqual(await r1.readReplies(2));
+      expect(await k2.readReplies(1)).toEqual(await r2.readReplies(1));
+      await p.settle([k1, r1, k2, r2]);
+      for (const c of [k1, r1, k2, r2]) expect(c.takeAll()).toBe("");
       await both(kp, rp, "PUBLISH nobody x\r\nPUBSUB NUMSUB ch other none\r\nPUBSUB NUMPAT\r\n");
     } finally {
       for (const c of [k1, r1, k2, r2, kp, rp]) c.close();

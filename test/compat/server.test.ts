@@ -261,7 +261,9 @@ describe("CLIENT REPLY, NO-EVICT, PAUSE and UNPAUSE", () => {
       const script = "PING\r\nCLIENT REPLY OFF\r\nSET a 1\r\nGET a\r\nCLIENT REPLY ON\r\nGET a\r\nCLIENT REPLY SKIP\r\nGET a\r\nGET a\r\nCLIENT REPLY FOO\r\nCLIENT REPLY SKIP\r\nCLIENT REPLY OFF\r\nPING\r\nCLIENT REPLY ON\r\nPING\r\n";
       k.write(script);
       r.write(script);
-      await Bun.sleep(50);
+      // Seven replies: PING, ON, GET, the GET after the skipped one, FOO's error, ON, PING.
+      expect(await k.readReplies(7)).toEqual(await r.readReplies(7));
+      await p.settle([k, r]);
       expect(k.takeAll()).toBe(r.takeAll());
     } finally {
       k.close();
@@ -285,16 +287,16 @@ CLIENT UNPAUSE`);
       // Commands that may replicate wait too (PUBLISH, PFCOUNT), as in Redis 7.0.
       for (const c of [k2, r2]) c.write("PUBLISH ch x\r\nPFCOUNT h\r\n");
       for (const c of [k, r]) c.write("GET a\r\nSET a paused\r\nGET a\r\n");
-      await Bun.sleep(50);
-      // The read answers at once; the write, and the read behind it, wait.
-      expect(k.takeAll()).toBe(r.takeAll());
+      // The read answers at once; the write, and the read behind it, wait, as do the
+      // PUBLISH and PFCOUNT: two clients held on each server.
+      expect(await k.readReplies(1)).toEqual(await r.readReplies(1));
+      await p.blocked(2);
       await p.same("GET", "a");
-      expect(k2.takeAll()).toBe("");
-      expect(r2.takeAll()).toBe("");
+      await p.settle([k, r, k2, r2]);
+      for (const c of [k, r, k2, r2]) expect(c.takeAll()).toBe("");
       await p.same("CLIENT", "UNPAUSE");
-      await Bun.sleep(50);
-      expect(k.takeAll()).toBe(r.takeAll());
-      expect(k2.takeAll()).toBe(r2.takeAll());
+      expect(await k.readReplies(2)).toEqual(await r.readReplies(2));
+      expect(await k2.readReplies(2)).toEqual(await r2.readReplies(2));
       await p.same("GET", "a");
     } finally {
       k.close();

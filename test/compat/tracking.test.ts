@@ -5,6 +5,7 @@
  * and to a closed client, and every option error.
  */
 import { beforeEach, describe, expect, test } from "bun:test";
+import { waitFor } from "../helpers/servers.ts";
 import { req, sameScene, usePair } from "./harness.ts";
 
 const pair = usePair();
@@ -151,16 +152,19 @@ describe("CLIENT TRACKING REDIRECT", () => {
         await tracker.call("GET", "rk");
       }
       await p.same("FLUSHALL");
-      await Bun.sleep(100);
+      await waitFor(() => k1.pendingReplies() > 0 && r1.pendingReplies() > 0, 20_000, "the invalidations");
+      await p.settle([k1, r1]);
       expect(k1.takeAll()).toBe(r1.takeAll());
       k1.close();
       r1.close();
-      await Bun.sleep(100);
+      // Both servers have seen the redirect's connection go: the pair's own and k0/r0 remain.
+      for (const c of [p.kvis, p.redis]) await waitFor(async () => (await c.call("INFO", "clients")).includes("\r\nconnected_clients:2\r\n"), 20_000, "the close");
       await k0.call("HELLO", "3");
       await r0.call("HELLO", "3");
       for (const c of [k0, r0]) await c.call("GET", "rk2");
       await p.same("SET", "rk2", "x");
-      await Bun.sleep(100);
+      await waitFor(() => k0.pendingReplies() > 0 && r0.pendingReplies() > 0, 20_000, "the pushes");
+      await p.settle([k0, r0]);
       const redirect = /:(\d+)\r\n$/;
       expect(k0.takeAll().replace(redirect, ":ID\r\n")).toBe(r0.takeAll().replace(redirect, ":ID\r\n"));
       const [ki, ri] = [await k0.call("CLIENT", "TRACKINGINFO"), await r0.call("CLIENT", "TRACKINGINFO")];

@@ -182,12 +182,22 @@ export class RawClient {
     return Buffer.from(this.buf).toString("latin1");
   }
 
-  /** Everything received and not yet consumed, as a byte string; the buffer is emptied. */
+  /** How many complete replies have arrived and not been taken. */
+  pendingReplies(): number {
+    let count = 0;
+    for (let pos = 0, len = replyLength(this.buf, 0); len >= 0; len = replyLength(this.buf, pos)) {
+      pos += len;
+      count++;
+    }
+    return count;
+  }
+
   /** What has arrived and not been taken, left in place. */
   peekAll(): string {
     return Buffer.from(this.buf).toString("latin1");
   }
 
+  /** Everything received and not yet consumed, as a byte string; the buffer is emptied. */
   takeAll(): string {
     const out = Buffer.from(this.buf).toString("latin1");
     this.len = 0;

@@ -4,13 +4,25 @@
  * with a stop() that always cleans up. Children are started with Bun.spawn (never spawnSync:
  * it would block the event loop an in-process server needs).
  */
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { setDefaultTimeout } from "bun:test";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Config } from "../../src/config.ts";
 import { Server } from "../../src/server/server.ts";
+import { RawClient } from "./resp.ts";
 
 export const ROOT = resolve(import.meta.dir, "../..");
+
+/**
+ * Every test file that starts servers calls this at its top: their tests take longer than
+ * bun's 5 s default on two busy cores. bun applies setDefaultTimeout to the file whose
+ * loading calls it (a preload reaches only the first file), hence one call per file. The
+ * limit turns a hang into a failure; it never measures speed.
+ */
+export function serverTestTimeout(): void {
+  setDefaultTimeout(60_000);
+}
 export const KVIS_BINARY = join(ROOT, "kvis");
 
 export function tempDir(prefix = "kvis-test-"): string {
@@ -25,15 +37,45 @@ export function freePort(): number {
   return port;
 }
 
-/** Poll `check` until it returns a truthy value; fail after `timeoutMs`. */
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10000, what = "condition"): Promise<NonNullable<T>> {
+/**
+ * Poll `check` until it returns a truthy value; fail after `timeoutMs`. The deadline only
+ * turns a hang into a loud failure: it is generous, and never measures speed.
+ */
+export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 20_000, what = "condition"): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(20);
+    await Bun.sleep(10);
   }
+}
+
+/**
+ * The one definition of a server being ready, for KVIS and redis-server alike: it answers
+ * PING with +PONG and INFO persistence shows loading:0. A port that accepts connections is
+ * not enough: a server still loading its files answers -LOADING. (A replica started with
+ * replica-serve-stale-data no and no master answers PING with -MASTERDOWN for as long as
+ * that lasts: that answer is its ready state.)
+ */
+export async function isReady(port: number, password?: string): Promise<boolean> {
+  let c: RawClient | undefined;
+  try {
+    c = await RawClient.connect(port);
+    if (password !== undefined && (await c.call("AUTH", password)) !== "+OK\r\n") return false;
+    const pong = await c.call("PING");
+    if (pong !== "+PONG\r\n" && !pong.startsWith("-MASTERDOWN ")) return false;
+    return (await c.call("INFO", "persistence")).includes("\r\nloading:0\r\n");
+  } catch {
+    return false;
+  } finally {
+    c?.close();
+  }
+}
+
+/** Wait until the server on `port` is ready (see isReady). */
+export async function waitReady(port: number, what = "server", password?: string): Promise<void> {
+  await waitFor(() => isReady(port, password), 30_000, `${what} on port ${port} to be ready`);
 }
 
 export interface RunningServer {
@@ -52,53 +94,64 @@ export async function startKvis(options: Record<string, string> = {}): Promise<I
   // No save points unless a test asks: a test's writes should not start background saves.
   const server = new Server(new Config({ port: "0", dir, save: "", ...options }));
   await server.start({ quiet: true });
-  return {
-    port: server.port,
-    dir,
-    server,
-    async stop() {
-      server.stop();
-      if (!options.dir) rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function canConnect(port: number): Promise<boolean> {
-  try {
-    const s = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
-    s.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export interface ChildServer extends RunningServer {
-  proc: import("bun").Subprocess;
-  output(): Promise<string>;
-}
-
-async function spawnServer(cmd: string[], port: number, dir: string, ownDir: boolean, env?: Record<string, string>): Promise<ChildServer> {
-  const proc = Bun.spawn(cmd, { cwd: dir, stdout: "pipe", stderr: "pipe", env: env ?? process.env });
   const stop = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill("SIGKILL");
-      await proc.exited;
-    }
-    if (ownDir) rmSync(dir, { recursive: true, force: true });
+    server.stop();
+    if (!options.dir) rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor(async () => proc.exitCode !== null || (await canConnect(port)), 15000, `${cmd[0]} on port ${port}`);
-    if (proc.exitCode !== null) {
-      const err = await new Response(proc.stderr).text();
-      const out = await new Response(proc.stdout).text();
-      throw new Error(`${cmd[0]} exited with ${proc.exitCode}: ${err}${out}`);
-    }
+    await waitReady(server.port, "KVIS", options.requirepass);
   } catch (e) {
     await stop();
     throw e;
   }
-  return { port, dir, proc, stop, output: () => new Response(proc.stdout).text() };
+  return { port: server.port, dir, server, stop };
+}
+
+/**
+ * `send` writes `n` bytes to the in-process server; resolves once the server has read them,
+ * so that whatever is written next arrives as a read of its own.
+ */
+export async function sendAsOwnRead(kvis: InProcessKvis, n: number, send: () => void): Promise<void> {
+  const target = kvis.server.stats.netInputBytes + n;
+  send();
+  await waitFor(() => kvis.server.stats.netInputBytes >= target, 20_000, "the server to read what was sent");
+}
+
+export interface ChildServer extends RunningServer {
+  proc: import("bun").Subprocess;
+  /** Everything the child wrote to stdout and stderr so far (or until it was stopped). */
+  output(): Promise<string>;
+}
+
+/**
+ * Start a server process and wait until it is ready. Its stdout and stderr go to a log file
+ * of their own (never a pipe nobody reads: a chatty server would block on a full pipe); a
+ * server that exits before it is ready fails the start with that log.
+ */
+export async function startChild(cmd: string[], port: number, opts: { dir: string; ownDir?: boolean; env?: Record<string, string>; password?: string; cwd?: string }): Promise<ChildServer> {
+  const logDir = tempDir("kvis-log-");
+  const logPath = join(logDir, "server.log");
+  const fd = openSync(logPath, "a");
+  const proc = Bun.spawn(cmd, { cwd: opts.cwd ?? opts.dir, stdin: "ignore", stdout: fd, stderr: fd, env: opts.env ?? process.env });
+  closeSync(fd);
+  let finalLog: string | undefined;
+  const output = async () => finalLog ?? readFileSync(logPath, "latin1");
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+    await proc.exited;
+    finalLog ??= readFileSync(logPath, "latin1");
+    rmSync(logDir, { recursive: true, force: true });
+    if (opts.ownDir) rmSync(opts.dir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(async () => proc.exitCode !== null || proc.signalCode !== null || (await isReady(port, opts.password)), 30_000, `${cmd[0]} on port ${port} to be ready`);
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`${cmd[0]} exited with ${proc.exitCode ?? proc.signalCode}: ${await output()}`);
+  } catch (e) {
+    await stop();
+    if (e instanceof Error && !e.message.includes(" exited with ")) e.message += `\n${cmd[0]}'s log:\n${finalLog}`;
+    throw e;
+  }
+  return { port, dir: opts.dir, proc, stop, output };
 }
 
 let binaryReady: Promise<void> | undefined;
@@ -119,23 +172,28 @@ export function ensureBinary(): Promise<void> {
 }
 
 /** The compiled ./kvis as a child process, built first if stale. */
-export async function startKvisBinary(args: string[] = [], opts: { dir?: string; env?: Record<string, string> } = {}): Promise<ChildServer> {
+export async function startKvisBinary(args: string[] = [], opts: { dir?: string; env?: Record<string, string>; password?: string } = {}): Promise<ChildServer> {
   await ensureBinary();
   const dir = opts.dir ?? tempDir();
   const port = freePort();
-  return spawnServer([KVIS_BINARY, "--port", String(port), "--dir", dir, ...args], port, dir, opts.dir === undefined, opts.env);
+  return startChild([KVIS_BINARY, "--port", String(port), "--dir", dir, ...args], port, { dir, ownDir: opts.dir === undefined, env: opts.env, password: opts.password ?? passwordIn(args) });
 }
 
 /** A real redis-server with no persistence, on a free port in a temporary folder. */
 export async function startRedis(args: string[] = [], opts: { dir?: string } = {}): Promise<ChildServer> {
   const dir = opts.dir ?? tempDir("redis-test-");
   const port = freePort();
-  return spawnServer(
-    ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", ...args],
-    port,
+  return startChild(["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", ...args], port, {
     dir,
-    opts.dir === undefined,
-  );
+    ownDir: opts.dir === undefined,
+    password: passwordIn(args),
+  });
+}
+
+/** The password a server started with `args` wants before PING (--requirepass). */
+function passwordIn(args: string[]): string | undefined {
+  const at = args.indexOf("--requirepass");
+  return at >= 0 ? args[at + 1] : undefined;
 }
 
 /** Run a command-line tool to completion (asynchronously) and return its output. */
@@ -143,4 +201,17 @@ export async function run(cmd: string[], input?: string): Promise<{ code: number
   const proc = Bun.spawn(cmd, { stdin: input === undefined ? "ignore" : new TextEncoder().encode(input), stdout: "pipe", stderr: "pipe" });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { code, stdout, stderr };
+}
+
+/**
+ * Wait until `n` clients of the server on `port` are blocked (INFO clients' blocked_clients,
+ * as Redis's own tests wait): the state that a push, a timeout or an UNBLOCK is meant for.
+ */
+export async function waitBlocked(port: number, n = 1): Promise<void> {
+  const c = await RawClient.connect(port);
+  try {
+    await waitFor(async () => (await c.call("INFO", "clients")).includes(`\r\nblocked_clients:${n}\r\n`), 20_000, `${n} blocked client(s)`);
+  } finally {
+    c.close();
+  }
 }

@@ -11,7 +11,9 @@ import { RedisClient } from "bun";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RawClient } from "../helpers/resp.ts";
-import { type ChildServer, type InProcessKvis, run, startKvis, startKvisBinary, startRedis, tempDir } from "../helpers/servers.ts";
+import { type ChildServer, type InProcessKvis, run, serverTestTimeout, startKvis, startKvisBinary, startRedis, tempDir } from "../helpers/servers.ts";
+
+serverTestTimeout();
 
 const USERS = [
   "user app on #6c904c5190e8b45c2f0af062eefdb2f5b41ce3809b0e6b5bc50aafdd60b290d8 ~app:* resetchannels &events.* -@all +@read +@write -flushdb",

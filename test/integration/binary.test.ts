@@ -7,7 +7,9 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RawClient } from "../helpers/resp.ts";
-import { KVIS_BINARY, ROOT, ensureBinary, freePort, run, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
+import { ensureBinary, freePort, KVIS_BINARY, ROOT, run, serverTestTimeout, startChild, startKvisBinary, startRedis, tempDir } from "../helpers/servers.ts";
+
+serverTestTimeout();
 
 beforeAll(() => ensureBinary());
 
@@ -46,7 +48,7 @@ describe("command line", () => {
     const dir = tempDir();
     // The file says port 1; the --port flag the helper passes must win.
     writeFileSync(join(dir, "kvis.conf"), `# a comment\nport 1\nrequirepass "pass word"\nhz 20\ndbfilename other.rdb\n`);
-    const server = await startKvisBinary([join(dir, "kvis.conf")], { dir });
+    const server = await startKvisBinary([join(dir, "kvis.conf")], { dir, password: "pass word" });
     try {
       const c = await RawClient.connect(server.port);
       expect(await c.call("AUTH", "pass word")).toBe("+OK\r\n");
@@ -127,28 +129,16 @@ describe("a single executable", () => {
     const port = freePort();
     // --dir names a folder that does not exist yet: KVIS creates it for its dumps.
     const data = join(dir, "data", "db");
-    const proc = Bun.spawn([join(dir, "kvis"), "--port", String(port), "--dir", data], {
-      cwd: dir,
-      env: { PATH: "/nonexistent" },
-      stdout: "pipe",
-      stderr: "pipe",
-    });
+    const server = await startChild([join(dir, "kvis"), "--port", String(port), "--dir", data], port, { dir: data, cwd: dir, env: { PATH: "/nonexistent" } });
     try {
-      const c = await waitFor(async () => {
-        try {
-          return await RawClient.connect(port);
-        } catch {
-          return undefined;
-        }
-      }, 15_000, "the copied binary to listen");
+      const c = await RawClient.connect(port);
       expect(await c.call("SET", "k", "v")).toBe("+OK\r\n");
       expect(await c.call("GET", "k")).toBe("$1\r\nv\r\n");
       expect(await c.call("SAVE")).toBe("+OK\r\n");
       expect(existsSync(join(data, "dump.rdb"))).toBe(true);
       c.close();
     } finally {
-      proc.kill("SIGKILL");
-      await proc.exited;
+      await server.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import IORedis from "ioredis";
 import { createClient } from "redis";
-import { type InProcessKvis, run, startKvis, waitFor } from "../helpers/servers.ts";
+import { type InProcessKvis, run, serverTestTimeout, startKvis, waitBlocked, waitFor } from "../helpers/servers.ts";
+
+serverTestTimeout();
 
 let kvis: InProcessKvis;
 beforeAll(async () => {
@@ -335,10 +337,10 @@ describe("blocking pops through real clients", () => {
       await io.connect();
       await nr.connect();
       await pusher.connect();
-      const popped = io.blpop("jobs", 5);
-      const zpopped = nr.bzPopMin("ranks", 5);
+      const popped = io.blpop("jobs", 20);
+      const zpopped = nr.bzPopMin("ranks", 20);
       expect(await pusher.blpop("nothing", 0.05)).toBeNull();
-      await Bun.sleep(20);
+      await waitBlocked(kvis.port, 2);
       await pusher.rpush("jobs", "job-1");
       await pusher.zadd("ranks", 3, "c", 1, "a");
       expect(await popped).toEqual(["jobs", "job-1"]);
@@ -359,8 +361,8 @@ describe("streams through real clients", () => {
       await consumer.connect();
       await producer.connect();
       expect(await producer.xgroup("CREATE", "orders", "workers", "$", "MKSTREAM")).toBe("OK");
-      const read = consumer.xreadgroup("GROUP", "workers", "w1", "COUNT", 10, "BLOCK", 5000, "STREAMS", "orders", ">");
-      await Bun.sleep(20);
+      const read = consumer.xreadgroup("GROUP", "workers", "w1", "COUNT", 10, "BLOCK", 20_000, "STREAMS", "orders", ">");
+      await waitBlocked(kvis.port);
       const id = await producer.xadd("orders", "*", "item", "book", "qty", "2");
       expect(id).toMatch(/^\d+-\d+$/);
       expect(await read).toEqual([["orders", [[id!, ["item", "book", "qty", "2"]]]]]);
@@ -405,8 +407,8 @@ describe("streams through real clients", () => {
         expect(await client.xAck(key, "g", first)).toBe(1);
         const groups = await client.xInfoGroups(key);
         expect(groups[0]).toMatchObject({ name: "g", consumers: 2, pending: 0, "last-delivered-id": first });
-        const waiting = reader.xRead({ key, id: "$" }, { BLOCK: 5000 });
-        await Bun.sleep(20);
+        const waiting = reader.xRead({ key, id: "$" }, { BLOCK: 20_000 });
+        await waitBlocked(kvis.port);
         const second = await client.xAdd(key, "*", { type: "scroll" });
         const got = (await waiting) as unknown;
         const gotEntries = RESP === 2 ? (got as Array<{ messages: unknown[] }>)[0]!.messages : (got as Record<string, unknown[]>)[key];

@@ -12,7 +12,9 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { seededRandom } from "../helpers/random.ts";
 import { RawClient, encodeCommand } from "../helpers/resp.ts";
-import { type ChildServer, run, startKvisBinary, tempDir, waitFor } from "../helpers/servers.ts";
+import { type ChildServer, run, serverTestTimeout, startKvisBinary, tempDir, waitFor } from "../helpers/servers.ts";
+
+serverTestTimeout();
 
 const WRITERS = 4;
 
@@ -88,9 +90,13 @@ describe("SIGKILL", () => {
             // Enough data that a save or rewrite takes a while.
             if (round === 0) await fill(c, "base", 50_000);
             const writers = start.map((n, id) => writer(server.port, id, n));
-            await Bun.sleep(100 + Math.floor(random() * 400));
+            // The moments are counted in acknowledged writes, not in time: as random, and the
+            // same on a slow machine as on a fast one.
+            const acks = () => writers.reduce((sum, w, id) => sum + w.acked - start[id]!, 0);
+            const waitAcks = (n: number) => waitFor(() => acks() >= n, 30_000, `${n} acknowledged writes`);
+            await waitAcks(100 + Math.floor(random() * 400));
             await c.call(random() < 0.5 ? "BGREWRITEAOF" : "BGSAVE");
-            await Bun.sleep(Math.floor(random() * 50));
+            await waitAcks(acks() + Math.floor(random() * 50));
             const info = await c.call("INFO", "persistence");
             if (info.includes("aof_rewrite_in_progress:1") || info.includes("rdb_bgsave_in_progress:1")) killedMidSave++;
             c.close();

@@ -10,7 +10,9 @@ import IORedis from "ioredis";
 import { createClient } from "redis";
 import { Server as SocketServer } from "socket.io";
 import { io as connectSocket } from "socket.io-client";
-import { type InProcessKvis, freePort, startKvis, waitFor } from "../helpers/servers.ts";
+import { freePort, type InProcessKvis, serverTestTimeout, startKvis, waitFor } from "../helpers/servers.ts";
+
+serverTestTimeout();
 
 let kvis: InProcessKvis;
 beforeAll(async () => {

@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RawClient } from "../helpers/resp.ts";
-import { type ChildServer, type InProcessKvis, startKvis, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
+import { type ChildServer, type InProcessKvis, sendAsOwnRead, serverTestTimeout, startKvis, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
+
+serverTestTimeout();
 
 describe("maxclients", () => {
   let kvis: InProcessKvis;
@@ -151,11 +153,11 @@ describe("output that waits for the socket", () => {
     for (let round = 0; round < 12; round++) {
       const i = round % 3;
       // Each in a read of its own: small replies come from the same place in the reply buffer.
-      reader.write(`*2\r\n$3\r\nGET\r\n$2\r\nv${i}\r\n`);
-      await Bun.sleep(5);
+      const get = `*2\r\n$3\r\nGET\r\n$2\r\nv${i}\r\n`;
+      await sendAsOwnRead(kvis, get.length, () => reader.write(get));
+      const echo = `*2\r\n$4\r\nECHO\r\n$2\r\n#${String.fromCharCode(65 + round)}\r\n`;
+      await sendAsOwnRead(kvis, echo.length, () => reader.write(echo));
       const tag = `#${String.fromCharCode(65 + round)}`;
-      reader.write(`*2\r\n$4\r\nECHO\r\n$2\r\n${tag}\r\n`);
-      await Bun.sleep(5);
       expected.push(`$1000000\r\n${values[i]}\r\n`, `$2\r\n${tag}\r\n`);
     }
     const want = expected.join("");

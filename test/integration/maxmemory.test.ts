@@ -8,8 +8,11 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { useClockSource } from "../../src/clock.ts";
 import { RawClient, encodeCommand } from "../helpers/resp.ts";
-import { type RunningServer, startKvis, startRedis, waitFor } from "../helpers/servers.ts";
+import { type RunningServer, serverTestTimeout, startKvis, startRedis, waitFor } from "../helpers/servers.ts";
+
+serverTestTimeout();
 
 async function send(c: RawClient, commands: string[][]): Promise<string[]> {
   c.write(Buffer.concat(commands.map((cmd) => encodeCommand(cmd))));
@@ -132,18 +135,26 @@ describe("maxmemory", () => {
   }
 
   test("allkeys-lru evicts the keys idle longest, allkeys-lfu the least used, volatile-ttl the nearest deadline", async () => {
-    // LRU: cold keys idle a second longer than hot ones (the LRU clock counts seconds).
-    await withServer(startKvis({ maxmemory: "4mb", "maxmemory-policy": "allkeys-lru" }), async (c) => {
-      await fill(c, "cold", 2000);
-      await Bun.sleep(1100);
-      await fill(c, "hot", 2000);
-      expect(await c.call("OBJECT", "IDLETIME", "cold:0")).toMatch(/^:[12]\r\n$/);
-      // About 9,000 keys fit: some 1,000 must go.
-      await fill(c, "new", 6000);
-      expect(await info(c, "evicted_keys")).toBeGreaterThan(500);
-      expect(await count(c, "hot", 2000)).toBeGreaterThan(1900);
-      expect(await count(c, "cold", 2000)).toBeLessThan(1500);
-    });
+    // LRU: cold keys idle two seconds longer than hot ones (the LRU clock counts seconds;
+    // the server's clock is moved, not waited for).
+    let fakeNow = Date.now();
+    const restoreClock = useClockSource(() => fakeNow);
+    try {
+      await withServer(startKvis({ maxmemory: "4mb", "maxmemory-policy": "allkeys-lru" }), async (c) => {
+        await fill(c, "cold", 2000);
+        fakeNow += 2000;
+        await fill(c, "hot", 2000);
+        expect(await c.call("OBJECT", "IDLETIME", "cold:0")).toBe(":2\r\n");
+        expect(await c.call("OBJECT", "IDLETIME", "hot:0")).toBe(":0\r\n");
+        // About 9,000 keys fit: some 1,000 must go.
+        await fill(c, "new", 6000);
+        expect(await info(c, "evicted_keys")).toBeGreaterThan(500);
+        expect(await count(c, "hot", 2000)).toBeGreaterThan(1900);
+        expect(await count(c, "cold", 2000)).toBeLessThan(1500);
+      });
+    } finally {
+      restoreClock();
+    }
     // LFU: hot keys read many times; cold keys never.
     await withServer(startKvis({ maxmemory: "4mb", "maxmemory-policy": "allkeys-lfu" }), async (c) => {
       await fill(c, "cold", 2000);

@@ -6,7 +6,9 @@ import { describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { RawClient } from "../helpers/resp.ts";
-import { run, startKvis, startKvisBinary, startRedis, tempDir } from "../helpers/servers.ts";
+import { run, serverTestTimeout, startKvis, startKvisBinary, startRedis, tempDir } from "../helpers/servers.ts";
+
+serverTestTimeout();
 
 const all = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i));
 

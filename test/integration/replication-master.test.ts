@@ -8,7 +8,9 @@
 import { describe, expect, test } from "bun:test";
 import { datasetOf } from "../helpers/dataset.ts";
 import { RawClient, encodeCommand } from "../helpers/resp.ts";
-import { type ChildServer, type RunningServer, freePort, run, startKvis, startRedis, waitFor } from "../helpers/servers.ts";
+import { type ChildServer, freePort, run, type RunningServer, serverTestTimeout, startKvis, waitBlocked, startRedis, waitFor } from "../helpers/servers.ts";
+
+serverTestTimeout();
 
 const ALL_DBS = Array.from({ length: 16 }, (_, i) => i);
 const all = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i));
@@ -165,7 +167,7 @@ describe("a KVIS master with a real Redis replica", () => {
       await linkUp(r);
       waiter.write("*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n");
       waiter.write("*3\r\n$8\r\nBZPOPMAX\r\n$1\r\nz\r\n$1\r\n0\r\n");
-      await Bun.sleep(50);
+      await waitBlocked(kvis.port);
       expect(await m.call("RPUSH", "q", "a", "b")).toBe(":2\r\n");
       expect(await m.call("ZADD", "z", "1", "x", "2", "y")).toBe(":2\r\n");
       expect(await waiter.readReplies(2)).toEqual(["*2\r\n$1\r\nq\r\n$1\r\na\r\n", "*3\r\n$1\r\nz\r\n$1\r\ny\r\n$1\r\n2\r\n"]);

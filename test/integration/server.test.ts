@@ -4,7 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { RawClient, encodeCommand } from "../helpers/resp.ts";
-import { type InProcessKvis, startKvis, startRedis, waitFor } from "../helpers/servers.ts";
+import { useClockSource } from "../../src/clock.ts";
+import { type InProcessKvis, sendAsOwnRead, serverTestTimeout, startKvis, startRedis, waitFor } from "../helpers/servers.ts";
+
+serverTestTimeout();
 
 let kvis: InProcessKvis;
 beforeAll(async () => {
@@ -57,10 +60,7 @@ describe("pipelining and backpressure", () => {
     const c = await RawClient.connect(kvis.port);
     try {
       const bytes = encodeCommand(["ECHO", "slowly"]);
-      for (const b of bytes) {
-        c.write(Uint8Array.of(b));
-        await Bun.sleep(1);
-      }
+      for (const b of bytes) await sendAsOwnRead(kvis, 1, () => c.write(Uint8Array.of(b)));
       expect(await c.readReplies(1)).toEqual(["$6\r\nslowly\r\n"]);
     } finally {
       c.close();
@@ -217,13 +217,22 @@ describe("DEBUG (enable-debug-command yes) and the slow log", () => {
       expect(entry).toMatch(/^\*1\r\n\*6\r\n:0\r\n:\d+\r\n:(\d+)\r\n\*3\r\n\$5\r\nDEBUG\r\n\$5\r\nSLEEP\r\n\$4\r\n0\.05\r\n\$\d+\r\n127\.0\.0\.1:\d+\r\n\$0\r\n\r\n$/);
       expect(Number(/:(\d+)\r\n\*3/.exec(entry)![1])).toBeGreaterThanOrEqual(50_000);
 
-      // With active expiry off a key nobody reads stays until read.
+      // With active expiry off a key nobody reads stays until read: the clock moves past its
+      // deadline and the cron runs several times, and it is still there.
       expect(await c.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")).toBe("+OK\r\n");
-      await c.call("SET", "short", "v", "PX", "10");
-      await Bun.sleep(300);
-      expect(await c.call("DBSIZE")).toBe(":1\r\n");
-      expect(await c.call("DEBUG", "SET-ACTIVE-EXPIRE", "1")).toBe("+OK\r\n");
-      await waitFor(async () => (await c.call("DBSIZE")) === ":0\r\n" || undefined, 5000, "active expiry");
+      let fakeNow = Date.now();
+      const restoreClock = useClockSource(() => fakeNow);
+      try {
+        await c.call("SET", "short", "v", "PX", "10");
+        fakeNow += 1000;
+        const loops = debug.server.cronLoops;
+        await waitFor(() => debug.server.cronLoops >= loops + 3, 20_000, "three cron runs");
+        expect(await c.call("DBSIZE")).toBe(":1\r\n");
+        expect(await c.call("DEBUG", "SET-ACTIVE-EXPIRE", "1")).toBe("+OK\r\n");
+        await waitFor(async () => (await c.call("DBSIZE")) === ":0\r\n" || undefined, 20_000, "active expiry");
+      } finally {
+        restoreClock();
+      }
 
       const before = await c.call("INFO", "replication");
       expect(await c.call("DEBUG", "CHANGE-REPL-ID")).toBe("+OK\r\n");
