@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, expect } from "bun:test";
 import { RawClient } from "../helpers/resp.ts";
-import { type ChildServer, type InProcessKvis, serverTestTimeout, startKvis, startRedis, waitBlocked, waitFor } from "../helpers/servers.ts";
+import { type ChildServer, type InProcessKvis, serverTestTimeout, startKvis, startRedis, waitBlocked, waitExpired, waitFor } from "../helpers/servers.ts";
 
 export interface Pair {
   kvis: RawClient;
@@ -31,6 +31,8 @@ export interface Pair {
   settle(watched: RawClient[]): Promise<void>;
   /** Wait until `n` clients of each server are blocked (INFO clients' blocked_clients). */
   blocked(n: number): Promise<void>;
+  /** Wait until `key` has expired on both servers, without touching it. */
+  expired(key: string): Promise<void>;
 }
 
 /** Start one KVIS and one Redis for the whole file (stopped in afterAll). */
@@ -84,6 +86,9 @@ export function usePair(kvisOptions: Record<string, string> = {}, redisArgs: str
       async blocked(n) {
         await Promise.all([waitBlocked(kPort, n), waitBlocked(rPort, n)]);
       },
+      async expired(key) {
+        await Promise.all([waitExpired(k, key), waitExpired(r, key)]);
+      },
       async sameRawUntilClose(bytes) {
         const [a, b] = await Promise.all([
           RawClient.connect(kPort).then((c) => { c.write(bytes); return c.readUntilClose(); }),
@@ -131,13 +136,19 @@ async function settle(control: RawClient[], watched: RawClient[]): Promise<void>
  * Several connections to each server play the same script: [connection index, raw bytes].
  * After every step, what each connection has received must match between the servers,
  * except after a step marked with a leading "~" (HELLO: its reply carries the client id).
+ * A step may also be a function: a state to wait for (a key's expiry) before going on.
  */
-export async function sameScene(p: Pair, connections: number, steps: Array<[number, string]>): Promise<void> {
+export async function sameScene(p: Pair, connections: number, steps: Array<[number, string] | (() => Promise<void>)>): Promise<void> {
   const clients: Array<[RawClient, RawClient]> = [];
   for (let i = 0; i < connections; i++) clients.push(await p.connectBoth());
   let received = 0;
   try {
-    for (const [who, step] of steps) {
+    for (const entry of steps) {
+      if (typeof entry === "function") {
+        await entry();
+        continue;
+      }
+      const [who, step] = entry;
       const [k, r] = clients[who]!;
       const compare = !step.startsWith("~");
       const bytes = compare ? step : step.slice(1);

@@ -144,8 +144,8 @@ export class RawClient {
     return (await this.readReplies(1))[0]!;
   }
 
-  /** Wait for `n` complete replies (10 s at most) and return them as latin1 strings. */
-  async readReplies(n: number, timeoutMs = 10000): Promise<string[]> {
+  /** Wait for `n` complete replies (20 s at most) and return them as latin1 strings. */
+  async readReplies(n: number, timeoutMs = 20_000): Promise<string[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const out: string[] = [];
@@ -169,8 +169,8 @@ export class RawClient {
     }
   }
 
-  /** Everything received until the server closes the connection (10 s at most). */
-  async readUntilClose(timeoutMs = 10000): Promise<string> {
+  /** Everything received until the server closes the connection (20 s at most). */
+  async readUntilClose(timeoutMs = 20_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     while (!this.closed && Date.now() < deadline) {
       await new Promise<void>((resolve) => {

@@ -215,3 +215,11 @@ export async function waitBlocked(port: number, n = 1): Promise<void> {
     c.close();
   }
 }
+
+/**
+ * Wait until `key` has expired on the server behind `c` without touching it: KEYS skips an
+ * expired key without deleting it (a lookup would delete it, and propagate a DEL).
+ */
+export async function waitExpired(c: RawClient, key: string): Promise<void> {
+  await waitFor(async () => (await c.call("KEYS", key)) === "*0\r\n", 20_000, `${key} to expire`);
+}

@@ -271,14 +271,14 @@ describe("pub/sub through real clients", () => {
       expect(await sub.psubscribe("n*")).toBe(3);
       expect(await pub.publish("news", "one")).toBe(2);
       expect(await pub.publish("sports", "two")).toBe(1);
-      await waitFor(() => got.length === 3, 5000, "messages");
+      await waitFor(() => got.length === 3, 20_000, "messages");
       expect(got.sort()).toEqual(["n*>news:one", "news:one", "sports:two"]);
       // Kill the subscriber's connection: ioredis reconnects and subscribes again.
       expect(await pub.client("KILL", "TYPE", "normal", "SKIPME", "yes")).toBeGreaterThan(0);
-      await waitFor(async () => (await pub.pubsub("NUMSUB", "news"))[1] === 1 || undefined, 5000, "the resubscription");
+      await waitFor(async () => (await pub.pubsub("NUMSUB", "news"))[1] === 1 || undefined, 20_000, "the resubscription");
       got.length = 0;
       expect(await pub.publish("news", "three")).toBe(2);
-      await waitFor(() => got.length === 2, 5000, "messages after reconnecting");
+      await waitFor(() => got.length === 2, 20_000, "messages after reconnecting");
       expect(got.sort()).toEqual(["n*>news:three", "news:three"]);
     } finally {
       sub.disconnect();
@@ -299,7 +299,7 @@ describe("pub/sub through real clients", () => {
         await sub.subscribe("ch", (message, channel) => void got.push(`${channel}:${message}`));
         await sub.pSubscribe("c*", (message, channel) => void got.push(`p ${channel}:${message}`));
         expect(await pub.publish("ch", "hello")).toBe(2);
-        await waitFor(() => got.length === 2, 5000, "messages");
+        await waitFor(() => got.length === 2, 20_000, "messages");
         expect(got.sort()).toEqual(["ch:hello", "p ch:hello"]);
         await sub.unsubscribe("ch");
         await sub.pUnsubscribe("c*");
@@ -318,7 +318,7 @@ describe("pub/sub through real clients", () => {
     try {
       await sub.subscribe("bun", (message, channel) => void got.push(`${channel}:${message}`));
       expect(await pub.publish("bun", "hi")).toBe(1);
-      await waitFor(() => got.length === 1, 5000, "the message");
+      await waitFor(() => got.length === 1, 20_000, "the message");
       expect(got).toEqual(["bun:hi"]);
     } finally {
       sub.close();
@@ -448,7 +448,7 @@ describe("client-side caching through a real client", () => {
       // The second GET never reached the server.
       expect(kvis.server.keyspace.stats.keyspaceHits - hitsBefore).toBe(1);
       await writer.set("cached", "2");
-      await waitFor(async () => (await cached.get("cached")) === "2", 5000, "the invalidated key to be read again");
+      await waitFor(async () => (await cached.get("cached")) === "2", 20_000, "the invalidated key to be read again");
       expect(kvis.server.keyspace.stats.keyspaceHits - hitsBefore).toBe(2);
     } finally {
       cached.destroy();

@@ -37,7 +37,7 @@ function writer(port: number, id: number, start: number) {
       while (!c.closed) {
         const n = state.sent++;
         c.write(encodeCommand(["RPUSH", `log:${id}`, String(n), "x".repeat(100)]));
-        const reply = await c.readReplies(1, 5000).catch(() => undefined);
+        const reply = await c.readReplies(1, 20_000).catch(() => undefined);
         if (reply === undefined) break;
         // Each RPUSH adds two elements; the reply is the new length.
         expect(reply[0]).toBe(`:${2 * (n + 1)}\r\n`);
@@ -125,7 +125,7 @@ describe("SIGKILL", () => {
         expect(await c.call("SAVE")).toBe("+OK\r\n");
         await fill(c, "new");
         expect(await c.call("BGSAVE")).toBe("+Background saving started\r\n");
-        await waitFor(async () => /current_save_keys_processed:[1-9]/.test(await c.call("INFO", "persistence")), 10_000, "the save to be under way");
+        await waitFor(async () => /current_save_keys_processed:[1-9]/.test(await c.call("INFO", "persistence")), 20_000, "the save to be under way");
       },
       () => {},
       [[["GET", "key:12345"], "$9\r\nold:12345\r\n"], [["DBSIZE"], ":100000\r\n"]],

@@ -67,11 +67,11 @@ describe("@socket.io/redis-adapter", () => {
     const socket = connectSocket(`http://127.0.0.1:${port}`, { transports: ["websocket"], reconnection: false });
     try {
       const received = new Promise<string>((resolve) => socket.on("news", resolve));
-      await waitFor(() => socket.connected, 5000, "the socket.io client");
+      await waitFor(() => socket.connected, 20_000, "the socket.io client");
       // Both adapters must be subscribed before the emit, or it would reach no one.
       // Both adapters must be listening before the emit (broadcasts go through a pattern
       // subscription; each adapter also subscribes to its request channel).
-      await waitFor(async () => ((await clients[0]!.pubsub("NUMSUB", "socket.io-request#/#")) as [string, number])[1] === 2 || undefined, 5000, "both adapters");
+      await waitFor(async () => ((await clients[0]!.pubsub("NUMSUB", "socket.io-request#/#")) as [string, number])[1] === 2 || undefined, 20_000, "both adapters");
       servers[1]!.to("room").emit("news", "from the other server");
       expect(await received).toBe("from the other server");
       // A request across servers (request and response channels): the remote socket is seen.

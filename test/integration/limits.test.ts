@@ -28,7 +28,7 @@ describe("maxclients", () => {
     for (const port of [kvis.port, redis.port]) {
       // The first connection waits until it is alone (the start-up probe has gone).
       const first = await RawClient.connect(port);
-      await waitFor(async () => (await first.call("INFO", "clients")).includes("connected_clients:1\r\n"), 5000, "a lone client");
+      await waitFor(async () => (await first.call("INFO", "clients")).includes("connected_clients:1\r\n"), 20_000, "a lone client");
       const held = [first, await RawClient.connect(port), await RawClient.connect(port)];
       try {
         for (const c of held) expect(await c.call("PING")).toBe("+PONG\r\n");

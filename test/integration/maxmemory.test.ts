@@ -186,11 +186,11 @@ describe("maxmemory", () => {
     const c = await RawClient.connect(master.port);
     const r = await RawClient.connect(replica.port);
     try {
-      await waitFor(async () => (await r.call("INFO", "replication")).includes("master_link_status:up"), 10_000, "the replica's link");
+      await waitFor(async () => (await r.call("INFO", "replication")).includes("master_link_status:up"), 20_000, "the replica's link");
       await fill(c, "k", 30_000);
       expect(await info(c, "evicted_keys")).toBeGreaterThan(10_000);
       const size = await c.call("DBSIZE");
-      await waitFor(async () => (await r.call("DBSIZE")) === size, 10_000, "the replica to catch up");
+      await waitFor(async () => (await r.call("DBSIZE")) === size, 20_000, "the replica to catch up");
       // The replica holds exactly the master's keys, and does not evict on its own.
       expect((await r.call("KEYS", "*")).split("\r\n").sort()).toEqual((await c.call("KEYS", "*")).split("\r\n").sort());
       expect(await info(r, "evicted_keys")).toBe(0);

@@ -87,7 +87,7 @@ async function converged(master: RawClient, replica: RawClient): Promise<void> {
     const offset = field(await master.call("INFO", "replication"), "master_repl_offset");
     const applied = field(await replica.call("INFO", "replication"), "slave_repl_offset");
     return offset === applied || undefined;
-  }, 15_000, "the replica to reach the master's offset");
+  }, 20_000, "the replica to reach the master's offset");
   expect(await datasetOf(replica, ALL_DBS)).toEqual(await datasetOf(master, ALL_DBS));
 }
 
@@ -96,7 +96,7 @@ async function linkUp(replica: RawClient): Promise<void> {
   await waitFor(async () => {
     info = await replica.call("INFO", "replication");
     return field(info, "master_link_status") === "up" || undefined;
-  }, 15_000, "the replica's link").catch((e) => {
+  }, 20_000, "the replica's link").catch((e) => {
     throw new Error(`${(e as Error).message}; the replica reports:\n${info}`);
   });
 }
@@ -149,7 +149,7 @@ describe("a KVIS master with a real Redis replica", () => {
       await converged(m, r);
       expect(await m.call("CLIENT", "KILL", "TYPE", "replica")).toBe(":1\r\n");
       await pipeline(m, writeLoad(1));
-      await waitFor(async () => (await m.call("INFO", "stats")).includes("sync_partial_ok:1\r\n") || undefined, 15_000, "a partial resync");
+      await waitFor(async () => (await m.call("INFO", "stats")).includes("sync_partial_ok:1\r\n") || undefined, 20_000, "a partial resync");
       await converged(m, r);
       expect(await m.call("INFO", "stats")).toContain("sync_full:1\r\n");
     } finally {
@@ -192,7 +192,7 @@ describe("a KVIS master with a real Redis replica", () => {
       servers.push(redis);
       const r = await RawClient.connect(redis.port);
       clients.push(r);
-      await waitFor(async () => /state=send_bulk/.test(await m.call("INFO", "replication")) || undefined, 15_000, "the snapshot to be sending");
+      await waitFor(async () => /state=send_bulk/.test(await m.call("INFO", "replication")) || undefined, 20_000, "the snapshot to be sending");
       expect(await m.call("CLIENT", "KILL", "TYPE", "replica")).toBe(":1\r\n");
       await linkUp(r);
       await pipeline(m, writeLoad(0));
@@ -264,7 +264,7 @@ describe("limits and a lost master", () => {
     // A "replica" that asks for the stream and then never reads from its socket.
     const mute = Bun.spawn(["bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${kvis.port}; printf 'REPLCONF capa psync2\\r\\nPSYNC ? -1\\r\\n' >&3; sleep 60`]);
     try {
-      await waitFor(async () => field(await m.call("INFO", "replication"), "connected_slaves") === "1" || undefined, 10_000, "the replica to attach");
+      await waitFor(async () => field(await m.call("INFO", "replication"), "connected_slaves") === "1" || undefined, 20_000, "the replica to attach");
       const value = "v".repeat(10_000);
       // Far more than the kernel's socket buffers and the 1 MB limit.
       for (let round = 0; round < 40 && field(await m.call("INFO", "replication"), "connected_slaves") !== "0"; round++) {

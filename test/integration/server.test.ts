@@ -179,7 +179,7 @@ describe("CLIENT KILL and SHUTDOWN", () => {
     const id = idReply.slice(1, -2);
     const killer = await RawClient.connect(kvis.port);
     expect(await killer.call("CLIENT", "KILL", "ID", id)).toBe(":1\r\n");
-    await waitFor(() => victim.closed, 5000, "victim to be closed");
+    await waitFor(() => victim.closed, 20_000, "victim to be closed");
     const self = await killer.call("CLIENT", "ID");
     killer.write(encodeCommand(["CLIENT", "KILL", "ID", self.slice(1, -2), "SKIPME", "no"]));
     expect(await killer.readUntilClose()).toBe(":1\r\n");
