@@ -137,9 +137,12 @@ export async function startChild(cmd: string[], port: number, opts: { dir: strin
   let finalLog: string | undefined;
   const output = async () => finalLog ?? readFileSync(logPath, "latin1");
   const stop = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+    const running = proc.exitCode === null && proc.signalCode === null;
+    if (running) proc.kill("SIGKILL");
     await proc.exited;
     finalLog ??= readFileSync(logPath, "latin1");
+    // A server that failed on its own is the likeliest cause of the test's failure: show why.
+    if (!running && proc.exitCode !== 0 && proc.signalCode !== "SIGKILL") console.error(`${cmd[0]} on port ${port} ended with ${proc.exitCode ?? proc.signalCode}; its log:\n${finalLog}`);
     rmSync(logDir, { recursive: true, force: true });
     if (opts.ownDir) rmSync(opts.dir, { recursive: true, force: true });
   };
