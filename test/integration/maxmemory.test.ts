@@ -88,8 +88,12 @@ describe("maxmemory", () => {
           for (const policy of ["allkeys-lfu", "allkeys-lru"]) {
             // A key made under the policy: one made before has whatever the other kind left.
             await c.call("CONFIG", "SET", "maxmemory-policy", policy);
-            await c.call("SET", "k", "hello");
-            out.push(await c.call("OBJECT", "IDLETIME", "k"), await c.call("OBJECT", "FREQ", "k"), await c.call("OBJECT", "FREQ", "missing"));
+            // One transaction: both servers read their clocks once for it, so a second (or a
+            // minute) turning between the SET and the reads cannot age the key.
+            c.write(encodeCommand(["MULTI"]));
+            for (const args of [["SET", "k", "hello"], ["OBJECT", "IDLETIME", "k"], ["OBJECT", "FREQ", "k"], ["OBJECT", "FREQ", "missing"]]) c.write(encodeCommand(args));
+            c.write(encodeCommand(["EXEC"]));
+            out.push(...(await c.readReplies(6)));
           }
           return out;
         }),
@@ -135,11 +139,13 @@ describe("maxmemory", () => {
   }
 
   test("allkeys-lru evicts the keys idle longest, allkeys-lfu the least used, volatile-ttl the nearest deadline", async () => {
-    // LRU: cold keys idle two seconds longer than hot ones (the LRU clock counts seconds;
-    // the server's clock is moved, not waited for).
+    // The server's clock is moved, not waited for, and stands still otherwise: the LRU clock
+    // counts seconds and LFU counters decay by the minute, so a second or a minute turning
+    // during the test would change what it reads.
     let fakeNow = Date.now();
     const restoreClock = useClockSource(() => fakeNow);
     try {
+      // LRU: cold keys idle two seconds longer than hot ones.
       await withServer(startKvis({ maxmemory: "4mb", "maxmemory-policy": "allkeys-lru" }), async (c) => {
         await fill(c, "cold", 2000);
         fakeNow += 2000;
@@ -152,32 +158,32 @@ describe("maxmemory", () => {
         expect(await count(c, "hot", 2000)).toBeGreaterThan(1900);
         expect(await count(c, "cold", 2000)).toBeLessThan(1500);
       });
+      // LFU: hot keys read many times; cold keys never.
+      await withServer(startKvis({ maxmemory: "4mb", "maxmemory-policy": "allkeys-lfu" }), async (c) => {
+        await fill(c, "cold", 2000);
+        await fill(c, "hot", 2000);
+        for (let round = 0; round < 30; round++) await send(c, Array.from({ length: 2000 }, (_, i) => ["GET", `hot:${i}`]));
+        expect(Number((await c.call("OBJECT", "FREQ", "hot:0")).slice(1, -2))).toBeGreaterThan(5);
+        expect(await c.call("OBJECT", "FREQ", "cold:0")).toBe(":5\r\n");
+        // About 9,000 keys fit: some 1,000 must go.
+        await fill(c, "new", 6000);
+        expect(await info(c, "evicted_keys")).toBeGreaterThan(500);
+        expect(await count(c, "hot", 2000)).toBeGreaterThan(1900);
+        expect(await count(c, "cold", 2000)).toBeLessThan(1500);
+      });
+      // TTL: the keys that would expire first go first.
+      await withServer(startKvis({ maxmemory: "4mb", "maxmemory-policy": "volatile-ttl" }), async (c) => {
+        await fill(c, "long", 2000, 100_000);
+        await fill(c, "short", 2000, 1000);
+        // Without access times a key costs less: about 10,000 fit.
+        await fill(c, "new", 7000, 50_000);
+        expect(await info(c, "evicted_keys")).toBeGreaterThan(500);
+        expect(await count(c, "long", 2000)).toBeGreaterThan(1900);
+        expect(await count(c, "short", 2000)).toBeLessThan(1500);
+      });
     } finally {
       restoreClock();
     }
-    // LFU: hot keys read many times; cold keys never.
-    await withServer(startKvis({ maxmemory: "4mb", "maxmemory-policy": "allkeys-lfu" }), async (c) => {
-      await fill(c, "cold", 2000);
-      await fill(c, "hot", 2000);
-      for (let round = 0; round < 30; round++) await send(c, Array.from({ length: 2000 }, (_, i) => ["GET", `hot:${i}`]));
-      expect(Number((await c.call("OBJECT", "FREQ", "hot:0")).slice(1, -2))).toBeGreaterThan(5);
-      expect(await c.call("OBJECT", "FREQ", "cold:0")).toBe(":5\r\n");
-      // About 9,000 keys fit: some 1,000 must go.
-      await fill(c, "new", 6000);
-      expect(await info(c, "evicted_keys")).toBeGreaterThan(500);
-      expect(await count(c, "hot", 2000)).toBeGreaterThan(1900);
-      expect(await count(c, "cold", 2000)).toBeLessThan(1500);
-    });
-    // TTL: the keys that would expire first go first.
-    await withServer(startKvis({ maxmemory: "4mb", "maxmemory-policy": "volatile-ttl" }), async (c) => {
-      await fill(c, "long", 2000, 100_000);
-      await fill(c, "short", 2000, 1000);
-      // Without access times a key costs less: about 10,000 fit.
-      await fill(c, "new", 7000, 50_000);
-      expect(await info(c, "evicted_keys")).toBeGreaterThan(500);
-      expect(await count(c, "long", 2000)).toBeGreaterThan(1900);
-      expect(await count(c, "short", 2000)).toBeLessThan(1500);
-    });
   });
 
   test("evictions reach a replica and the AOF as DELs", async () => {
