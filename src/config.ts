@@ -6,8 +6,8 @@
  */
 import { resolve } from "node:path";
 import { parseIntStrict } from "./resp/bytes.ts";
-import { formatNotifyFlags, parseNotifyFlags } from "./server/notify.ts";
-import type { Server } from "./server/server.ts";
+import { formatNotifyFlags, parseNotifyFlags } from "./keyspace-events.ts";
+import type { LogLevel } from "./log.ts";
 
 export type ParamType = "int" | "string" | "bool" | "enum" | "memory";
 
@@ -24,9 +24,26 @@ export interface Param {
   /** A value check beyond the type, returning an error text. */
   check?: (value: string) => string | undefined;
   /** What a run-time change does to the running server, beyond storing the value. */
-  apply?: (server: Server, value: string) => void;
+  apply?: (server: ConfigTarget, value: string) => void;
   /** For values that update part of the current one (client-output-buffer-limit). */
   merge?: (current: string, given: string) => string;
+}
+
+/**
+ * The parts of a running server that follow its parameters, as the apply hooks see them:
+ * the server implements this, and config.ts never imports the server.
+ */
+export interface ConfigTarget {
+  acl: { setDefaultPassword(password: string): void; log: unknown[] };
+  log: { level: LogLevel };
+  slowlog: { threshold: number; maxLen: number; trim(): void };
+  latency: { threshold: number };
+  clients: { values(): Iterable<{ parser: { maxBulkLen: number } }> };
+  notifier: { flags: number };
+  maxmemory: number;
+  evictor: { freeMemoryIfNeeded(): boolean; policyChanged(): void };
+  keyspace: { lfuLogFactor: number; lfuDecayTime: number };
+  aof: { enable(): void; disable(): void };
 }
 
 export const PARAMS: readonly Param[] = [
@@ -51,7 +68,7 @@ export const PARAMS: readonly Param[] = [
   },
   {
     name: "loglevel", type: "enum", default: "notice", values: ["debug", "verbose", "notice", "warning"], mutable: true, description: "Log verbosity",
-    apply: (server, value) => (server.log.level = value as Server["log"]["level"]),
+    apply: (server, value) => (server.log.level = value as LogLevel),
   },
   { name: "maxclients", type: "int", default: "10000", min: 1, max: 1000000, mutable: true, description: "Most clients connected at once; more are refused" },
   { name: "timeout", type: "int", default: "0", min: 0, max: 2147483647, mutable: true, description: "Close a client idle this many seconds (0: never)" },

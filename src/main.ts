@@ -11,7 +11,8 @@ import { RdbError } from "./errors.ts";
 import { AofError } from "./persistence/aof.ts";
 import { bytesToString } from "./resp/bytes.ts";
 import { splitInlineArgs } from "./resp/parser.ts";
-import { KVIS_VERSION, Server } from "./server/server.ts";
+import { Server } from "./server/server.ts";
+import { KVIS_VERSION } from "./version.ts";
 
 const args: ArgsDef = {
   config: { type: "positional", required: false, description: "Optional config file in redis.conf syntax" },

@@ -12,7 +12,7 @@ import { bytesToString, lowerAscii, parseInt64, parseInt64Big, stringToBytes } f
 import type { Client } from "../server/connection.ts";
 
 import { isStringValue, stringOf } from "../store/keyspace.ts";
-import { NotifyClass } from "../server/notify.ts";
+import { NotifyClass } from "../keyspace-events.ts";
 import { type KeyRef, command } from "./command.ts";
 
 /** A bit offset argument; `#N` (BITFIELD only) counts in units of the field's width. */

@@ -6,7 +6,7 @@
  */
 import type { Argv } from "../resp/argv.ts";
 import { parseInt64 } from "../resp/bytes.ts";
-import type { NotifyClass } from "../server/notify.ts";
+import type { NotifyClass } from "../keyspace-events.ts";
 import type { Client } from "../server/connection.ts";
 
 export type CommandFlag =

@@ -26,7 +26,7 @@ import { bytesToString, parseInt64 } from "../resp/bytes.ts";
 import { nullReply } from "../server/blocking.ts";
 import type { Client } from "../server/connection.ts";
 import type { User } from "../server/acl.ts";
-import { REDIS_VERSION } from "../server/server.ts";
+import { REDIS_VERSION } from "../version.ts";
 import { ArgCursor, parseTimeoutMs } from "./args.ts";
 import { command } from "./command.ts";
 

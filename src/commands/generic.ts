@@ -24,7 +24,7 @@ import { dumpPayload } from "../persistence/rdb-writer.ts";
 import { ArgCursor, parseIntArg, parseTimeoutMs } from "./args.ts";
 import { type CommandFlag, type FullKeySpec, type KeyRef, command } from "./command.ts";
 import type { Client } from "../server/connection.ts";
-import { NotifyClass } from "../server/notify.ts";
+import { NotifyClass } from "../keyspace-events.ts";
 
 const INT64_MAX = 9223372036854775807;
 const INT64_MIN = -9223372036854775808;

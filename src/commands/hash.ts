@@ -12,7 +12,7 @@ import { parseLongDouble } from "../resp/long-double.ts";
 import type { Client } from "../server/connection.ts";
 import { HashValue } from "../store/hash.ts";
 
-import { NotifyClass } from "../server/notify.ts";
+import { NotifyClass } from "../keyspace-events.ts";
 import { command } from "./command.ts";
 import { scanGeneric } from "./generic.ts";
 import { incrByFloat } from "./string.ts";

@@ -6,7 +6,7 @@
 import { INVALID_HLL, NOT_HLL, WRONGTYPE } from "../errors.ts";
 import { bytesToString, stringToBytes } from "../resp/bytes.ts";
 import type { Client } from "../server/connection.ts";
-import { NotifyClass } from "../server/notify.ts";
+import { NotifyClass } from "../keyspace-events.ts";
 import {
   HLL_DENSE, HLL_REGISTERS, cachedCount, createHll, ensureDense, estimate, invalidateCache, isValidHll, patternOf, registersOf,
   setRegister, storeCount,

@@ -10,7 +10,7 @@ import {
   NO_SUCH_KEY, NUMKEYS_POSITIVE, COUNT_POSITIVE, SYNTAX_ERR, WRONGTYPE, wrongArity,
 } from "../errors.ts";
 import type { Client } from "../server/connection.ts";
-import { NotifyClass } from "../server/notify.ts";
+import { NotifyClass } from "../keyspace-events.ts";
 import { serveOrBlock } from "../server/blocking.ts";
 import { ListValue } from "../store/list.ts";
 import { ArgCursor, parseListEnd, parseRangeArg, parseTimeout } from "./args.ts";

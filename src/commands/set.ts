@@ -7,7 +7,7 @@
 import { LIMIT_NEGATIVE, MUST_BE_POSITIVE, NUMKEYS_POSITIVE, SYNTAX_ERR, TOO_MANY_NUMKEYS, WRONGTYPE, valueOutOfRange } from "../errors.ts";
 import { bytesToString, isInt64String, parseInt64Big } from "../resp/bytes.ts";
 import type { Client } from "../server/connection.ts";
-import { NotifyClass } from "../server/notify.ts";
+import { NotifyClass } from "../keyspace-events.ts";
 import { SetValue } from "../store/set.ts";
 import { ArgCursor, parseRangeArg } from "./args.ts";
 import { type CommandFlag, command } from "./command.ts";

@@ -14,7 +14,7 @@ import {
 } from "../errors.ts";
 import { bytesToString, formatDouble, lowerAscii, parseDouble, parseInt64Big, parseRangeDouble } from "../resp/bytes.ts";
 import type { Client } from "../server/connection.ts";
-import { NotifyClass } from "../server/notify.ts";
+import { NotifyClass } from "../keyspace-events.ts";
 import { serveOrBlock } from "../server/blocking.ts";
 import { SetValue } from "../store/set.ts";
 import { type LexRange, type ScoreRange, SortedSet, type ZEntry } from "../store/sorted-set.ts";

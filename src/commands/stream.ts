@@ -19,7 +19,7 @@ import {
 } from "../errors.ts";
 import { parseInt64 } from "../resp/bytes.ts";
 import type { Client } from "../server/connection.ts";
-import { NotifyClass } from "../server/notify.ts";
+import { NotifyClass } from "../keyspace-events.ts";
 import {
   Consumer, ConsumerGroup, INVALID_ENTRIES_READ, MAX_ID, type PendingEntry, StreamValue, U64_MAX, formatId, idMs, idSeq, makeId,
 } from "../store/stream.ts";

@@ -15,7 +15,7 @@ import { bytesToString } from "../resp/bytes.ts";
 import { addLongDouble, formatLongDouble, isInfinite, parseLongDouble } from "../resp/long-double.ts";
 import type { Client } from "../server/connection.ts";
 import { ArgCursor, parseIntArg } from "./args.ts";
-import { NotifyClass } from "../server/notify.ts";
+import { NotifyClass } from "../keyspace-events.ts";
 import { type KeyRef, command } from "./command.ts";
 import { absoluteDeadline } from "./generic.ts";
 import { isStringValue, stringOf, toStringValue } from "../store/keyspace.ts";

@@ -13,7 +13,7 @@ import { type Keyspace, type StoredValue, isStringValue, stringOf } from "../sto
 import { ListValue } from "../store/list.ts";
 import { SetValue } from "../store/set.ts";
 import { INVALID_ENTRIES_READ, type PendingList, StreamValue, U64_MAX, idMs, idSeq } from "../store/stream.ts";
-import { REDIS_VERSION } from "../server/server.ts";
+import { REDIS_VERSION } from "../version.ts";
 import { crc64 } from "./crc64.ts";
 import { lzfCompress } from "./lzf.ts";
 import * as F from "./rdb-format.ts";

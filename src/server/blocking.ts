@@ -28,25 +28,32 @@ export interface BlockedOnKeys {
 
 export class Blocking {
   private ready: Array<[Database, string]> = [];
+  /** Each database's queues of waiters, by key. */
+  private readonly queues = new Map<Database, Map<string, BlockedOnKeys[]>>();
+  /** Clients waiting on keys: while there are any, the keyspace reports changed keys. */
+  private waiting = 0;
 
   constructor(private readonly server: Server) {}
 
   /** Block `c` on `keys` until `attempt` succeeds or `timeoutMs` passes (0: forever). */
   block(c: Client, keys: string[], timeoutMs: number, attempt: (readyKey?: string) => boolean): void {
     const entry: BlockedOnKeys = { client: c, db: c.db, keys, attempt, timer: undefined };
+    let queues = this.queues.get(c.db);
+    if (queues === undefined) this.queues.set(c.db, (queues = new Map()));
     for (const key of new Set(keys)) {
-      let queue = c.db.blockedOn.get(key);
-      if (queue === undefined) c.db.blockedOn.set(key, (queue = []));
+      let queue = queues.get(key);
+      if (queue === undefined) queues.set(key, (queue = []));
       queue.push(entry);
     }
+    if (this.waiting++ === 0) this.server.keyspace.onReady = (db, key) => this.signal(db, key);
     c.blockedOnKeys = entry;
     c.block();
     if (timeoutMs > 0) entry.timer = setTimeout(() => this.release(entry, nullReply(c)), timeoutMs);
   }
 
-  /** A key with waiters changed (called by the keyspace). */
-  signal(db: Database, key: string): void {
-    this.ready.push([db, key]);
+  /** A key changed while clients wait (called by the keyspace): it is ready if any wait on it. */
+  private signal(db: Database, key: string): void {
+    if (this.queues.get(db)?.has(key)) this.ready.push([db, key]);
   }
 
   get hasReady(): boolean {
@@ -57,7 +64,7 @@ export class Blocking {
   serveReady(): void {
     while (this.ready.length > 0) {
       const [db, key] = this.ready.shift()!;
-      const queue = db.blockedOn.get(key);
+      const queue = this.queues.get(db)?.get(key);
       if (queue === undefined) continue;
       for (const entry of [...queue]) {
         if (!db.dict.has(key)) break;
@@ -100,14 +107,18 @@ export class Blocking {
   /** Drop a waiter without a reply (its connection closed). */
   forget(entry: BlockedOnKeys): void {
     clearTimeout(entry.timer);
-    if (entry.client.blockedOnKeys === entry) entry.client.blockedOnKeys = undefined;
+    if (entry.client.blockedOnKeys !== entry) return;
+    entry.client.blockedOnKeys = undefined;
+    const queues = this.queues.get(entry.db)!;
     for (const key of new Set(entry.keys)) {
-      const queue = entry.db.blockedOn.get(key);
+      const queue = queues.get(key);
       if (queue === undefined) continue;
       const i = queue.indexOf(entry);
       if (i >= 0) queue.splice(i, 1);
-      if (queue.length === 0) entry.db.blockedOn.delete(key);
+      if (queue.length === 0) queues.delete(key);
     }
+    if (queues.size === 0) this.queues.delete(entry.db);
+    if (--this.waiting === 0) this.server.keyspace.onReady = undefined;
   }
 }
 

@@ -16,7 +16,7 @@ import type { Command } from "../commands/command.ts";
 import { processCommand, settleCommandTime } from "./dispatch.ts";
 import type { ReplicaInfo } from "../replication/master.ts";
 import type { BlockedOnKeys } from "./blocking.ts";
-import type { NotifyClass } from "./notify.ts";
+import type { NotifyClass } from "../keyspace-events.ts";
 import type { Server } from "./server.ts";
 import type { User } from "./acl.ts";
 import type { TrackingState } from "./tracking.ts";

@@ -21,7 +21,7 @@
  * keyspace event, counted in INFO's evicted_keys. If nothing can be evicted and memory is
  * still over, commands that may add memory (flag denyoom) are refused with -OOM.
  */
-import { NotifyClass } from "./notify.ts";
+import { NotifyClass } from "../keyspace-events.ts";
 import { lfuCounter, lfuNew, lruClock } from "../store/access.ts";
 import { ACCESS_ENTRY } from "../store/memory-usage.ts";
 import type { Database } from "../store/keyspace.ts";

@@ -3,6 +3,7 @@
  * writer, statistics and the cron timer, and performs graceful shutdown. Start-up order is
  * Redis's: load the dataset, then listen, then log "Ready to accept connections".
  */
+import { KVIS_VERSION } from "../version.ts";
 import type { TCPSocketListener } from "bun";
 import { Config, ConfigError, type OutputLimit, type OutputLimits, findParam, parseOutputLimits } from "../config.ts";
 import { type Command } from "../commands/command.ts";
@@ -17,7 +18,8 @@ import { Client } from "./connection.ts";
 import { startCron } from "./cron.ts";
 import { Persistence } from "./persistence.ts";
 import { Blocking } from "./blocking.ts";
-import { Notifier, parseNotifyFlags } from "./notify.ts";
+import { parseNotifyFlags } from "../keyspace-events.ts";
+import { Notifier } from "./notify.ts";
 import { Pausing } from "./pausing.ts";
 import { Slowlog } from "./slowlog.ts";
 import { Acl, mergeSelectorArgs } from "./acl.ts";
@@ -36,9 +38,6 @@ export function isLoopback(address: string): boolean {
   return address === "::1" || /^(::ffff:)?127\./.test(address);
 }
 
-export const KVIS_VERSION = "0.1.0";
-/** The Redis version KVIS answers as (INFO redis_version, HELLO): the one it is tested against. */
-export const REDIS_VERSION = "7.0.15";
 
 export interface ServerStats {
   totalConnections: number;
@@ -113,7 +112,6 @@ export class Server {
     this.slowlog = new Slowlog(config.int("slowlog-log-slower-than"), config.int("slowlog-max-len"));
     this.replication = new ReplicationMaster(this);
     this.acl = new Acl(this);
-    this.keyspace.onReady = (db, key) => this.blocking.signal(db, key);
     this.keyspace.onExpired = (db, key) => {
       if (this.propagation.wanted) this.propagation.write(db.id, [["DEL", key]]);
     };

@@ -10,8 +10,6 @@
 import { now } from "../clock.ts";
 import { WRONGTYPE } from "../errors.ts";
 import { isInt64String } from "../resp/bytes.ts";
-import type { Snapshot } from "../persistence/snapshot.ts";
-import type { BlockedOnKeys } from "../server/blocking.ts";
 import { lfuNew, lfuTouch, lruClock } from "./access.ts";
 import { ExpireIndex } from "./expire.ts";
 import { estimateBytes } from "./memory-usage.ts";
@@ -95,6 +93,17 @@ export function encodingOf(value: StoredValue, raw = false): string {
 }
 
 /** A client with a transaction that a change to a WATCHed key makes fail. */
+/**
+ * A point-in-time snapshot being written (persistence/snapshot.ts): it sees every change
+ * before it is made, so that it can keep what the key held when the snapshot began.
+ */
+export interface SnapshotInProgress {
+  /** `key` of `db` is about to change or go. */
+  beforeWrite(db: Database, key: string): void;
+  /** Something is about to change everything: write out all that is left now. */
+  finishNow(): void;
+}
+
 export interface Watcher {
   dirtyCas: boolean;
 }
@@ -123,8 +132,6 @@ export class Database {
    * key marks its watchers' transactions as failed (Redis's touchWatchedKey).
    */
   watchers = new Map<string, Set<Watcher>>();
-  /** Clients blocked on keys (BLPOP...), first come first served; see server/blocking.ts. */
-  blockedOn = new Map<string, BlockedOnKeys[]>();
   /**
    * The estimated bytes of every key and value here (store/memory-usage.ts, estimateBytes),
    * kept current by every write: what used_memory and maxmemory count.
@@ -159,7 +166,8 @@ export class Database {
   touch(key: string): void {
     const tracking = this.keyspace.onTouched;
     if (tracking !== undefined) tracking(key);
-    if (this.blockedOn.size > 0 && this.blockedOn.has(key)) this.keyspace.onReady?.(this, key);
+    const ready = this.keyspace.onReady;
+    if (ready !== undefined) ready(this, key);
     if (this.watchers.size === 0) return;
     const watching = this.watchers.get(key);
     if (watching !== undefined) for (const w of watching) w.dirtyCas = true;
@@ -499,12 +507,15 @@ export class Keyspace {
   notifyNew = false;
   /** Told of every changed key once a client has used CLIENT TRACKING (server/tracking.ts). */
   onTouched: ((key: string) => void) | undefined;
-  /** Told when a key that clients are blocked on changes (server/blocking.ts). */
+  /**
+   * Told of every changed key while clients are blocked on keys (server/blocking.ts installs
+   * it for as long as anyone waits, and keeps the queues itself).
+   */
   onReady: ((db: Database, key: string) => void) | undefined;
   /** Told of every key deleted because its TTL passed (replication propagates a DEL). */
   onExpired: ((db: Database, key: string) => void) | undefined;
   /** Snapshots in progress (BGSAVE, replicas' full syncs), which see every change first. */
-  snapshots: Snapshot[] = [];
+  snapshots: SnapshotInProgress[] = [];
   /** DEBUG SET-ACTIVE-EXPIRE: whether the cron reclaims expired keys nobody reads. */
   activeExpireEnabled = true;
   /**
