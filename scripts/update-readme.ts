@@ -1,6 +1,7 @@
 /**
  * Regenerates the README's "Supported commands" table from the command table, so the
- * README can never list a command KVIS does not serve (test/unit/readme.test.ts checks it).
+ * README can never list a command KVIS does not serve (test/unit/readme.test.ts checks it),
+ * and says which file declares each one.
  *
  *   bun scripts/update-readme.ts
  */
@@ -15,8 +16,8 @@ if (rest === undefined) throw new Error("README has no '## Supported commands' s
 const after = rest.slice(rest.indexOf("\n## "));
 const rows = allCommands().map((cmd) => {
   const subs = cmd.subcommands ? ` (${[...cmd.subcommands.keys()].map((s) => s.toUpperCase()).join(", ")})` : "";
-  return `| ${cmd.name.toUpperCase()}${subs} | ${cmd.group} | ${cmd.summary.replace(/\|/g, "\\|")} |`;
+  return `| ${cmd.name.toUpperCase()}${subs} | ${cmd.group} | \`${cmd.file}\` | ${cmd.summary.replace(/\|/g, "\\|")} |`;
 });
-const table = ["", "| command | group | summary |", "|---|---|---|", ...rows, ""].join("\n");
+const table = ["", "| command | group | code | summary |", "|---|---|---|---|", ...rows, ""].join("\n");
 writeFileSync(path, `${before}## Supported commands\n${table}${after}`);
 console.log(`${rows.length} commands listed`);

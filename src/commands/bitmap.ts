@@ -9,14 +9,14 @@ import {
   BITFIELD_OVERFLOW, BITFIELD_RO_GET_ONLY, BITFIELD_TYPE, BITOP_NOT_ONE_KEY, BITPOS_BIT, BIT_OFFSET, BIT_VALUE, SYNTAX_ERR, WRONGTYPE,
 } from "../errors.ts";
 import { bytesToString, lowerAscii, parseInt64, parseInt64Big, stringToBytes } from "../resp/bytes.ts";
-import type { Client } from "../server/connection.ts";
+import type { Context } from "./context.ts";
 
 import { isStringValue, stringOf } from "../store/keyspace.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import { type KeyRef, command } from "./command.ts";
 
 /** A bit offset argument; `#N` (BITFIELD only) counts in units of the field's width. */
-function parseBitOffset(c: Client, arg: Uint8Array, fieldBits = 0): number {
+function parseBitOffset(c: Context, arg: Uint8Array, fieldBits = 0): number {
   const hash = fieldBits > 0 && arg[0] === 0x23;
   const n = parseInt64(arg, hash ? 1 : 0);
   if (n === undefined) throw BIT_OFFSET;
@@ -29,7 +29,7 @@ function parseBitOffset(c: Client, arg: Uint8Array, fieldBits = 0): number {
  * The string at `key` as bytes for a bit write, grown with zero bytes to hold bit
  * `maxBit` (lookupStringForBitCommand). WRONGTYPE for another type.
  */
-function bytesForWrite(c: Client, key: string, maxBit: number): Uint8Array {
+function bytesForWrite(c: Context, key: string, maxBit: number): Uint8Array {
   const old = c.db.writeString(key) ?? "";
   const need = Math.floor(maxBit / 8) + 1;
   if (old.length >= need) return stringToBytes(old);
@@ -39,13 +39,13 @@ function bytesForWrite(c: Client, key: string, maxBit: number): Uint8Array {
 }
 
 /** Store a string written as a buffer: Redis reports it "raw" whatever its length. */
-function storeBytes(c: Client, key: string, bytes: Uint8Array, keepTtl = true): void {
+function storeBytes(c: Context, key: string, bytes: Uint8Array, keepTtl = true): void {
   c.db.setKey(key, bytesToString(bytes), keepTtl);
   c.db.rawStrings.add(key);
 }
 
 /** The string at `key` as bytes for reading (empty when missing); WRONGTYPE otherwise. */
-function bytesForRead(c: Client, keyArg: Uint8Array): Uint8Array | undefined {
+function bytesForRead(c: Context, keyArg: Uint8Array): Uint8Array | undefined {
   const value = c.db.lookupString(bytesToString(keyArg));
   return value === undefined ? undefined : stringToBytes(value);
 }
@@ -266,7 +266,7 @@ function handleOverflow(sum: bigint, op: BitfieldOp): bigint | undefined {
 }
 
 /** BITFIELD and BITFIELD_RO: every operation is parsed before any runs, as in Redis. */
-function bitfieldGeneric(c: Client, argv: Argv, readOnly: boolean): void {
+function bitfieldGeneric(c: Context, argv: Argv, readOnly: boolean): void {
   const ops: BitfieldOp[] = [];
   let overflow = Overflow.Wrap;
   let maxBit = -1;

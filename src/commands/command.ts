@@ -7,7 +7,7 @@
 import type { Argv } from "../resp/argv.ts";
 import { parseInt64 } from "../resp/bytes.ts";
 import type { NotifyClass } from "../keyspace-events.ts";
-import type { Client } from "../server/connection.ts";
+import type { Context } from "./context.ts";
 
 export type CommandFlag =
   | "write"
@@ -66,7 +66,7 @@ const FLAG_BITS: Partial<Record<CommandFlag, number>> = {
   "may-replicate": F_MAY_REPLICATE,
 };
 
-export type Handler = (ctx: Client, argv: Argv) => void;
+export type Handler = (ctx: Context, argv: Argv) => void;
 
 export interface KeySpec {
   first: number;
@@ -140,6 +140,8 @@ export class Command {
   readonly subcommands: ReadonlyMap<string, Command> | undefined;
   /** The command group as COMMAND DOCS names it; set once by the table from the file. */
   group = "";
+  /** The file it is declared in, from the repository's root. */
+  file = "";
   /** Index among all commands and subcommands, set once by the table (ACL command bitmaps). */
   id = -1;
   /** The containing command of a subcommand, set by its container. */

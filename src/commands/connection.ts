@@ -14,7 +14,6 @@ import {
   ReplyError,
   SYNTAX_ERR,
   PAUSE_MODE,
-  UNBLOCKED,
   UNBLOCK_REASON,
   WRONGPASS,
   noSuchUser,
@@ -23,9 +22,7 @@ import {
   wrongArity,
 } from "../errors.ts";
 import { bytesToString, parseInt64 } from "../resp/bytes.ts";
-import { nullReply } from "../server/blocking.ts";
-import type { Client } from "../server/connection.ts";
-import type { User } from "../server/acl.ts";
+import type { AclUser, Context } from "./context.ts";
 import { REDIS_VERSION } from "../version.ts";
 import { ArgCursor, parseTimeoutMs } from "./args.ts";
 import { command } from "./command.ts";
@@ -55,7 +52,7 @@ export const echoCommand = command({
  * Authenticate as `username` with `password` (AUTH, HELLO AUTH). A failure goes to the ACL
  * log under the command's name as the client typed it, as in Redis.
  */
-function authenticate(c: Client, argv: Argv, username: string, password: string): void {
+function authenticate(c: Context, argv: Argv, username: string, password: string): void {
   const user = c.server.acl.credentials(username, password);
   if (user === undefined) {
     c.server.acl.addLog(c, "auth", argv.str(0), username);
@@ -175,13 +172,13 @@ export const resetCommand = command({
 });
 
 /** Redis accepts client names made of printable ASCII without spaces ('!' to '~'). */
-function setClientName(c: Client, name: Uint8Array): void {
+function setClientName(c: Context, name: Uint8Array): void {
   for (const b of name) if (b < 0x21 || b > 0x7e) throw CLIENT_NAME_SPACES;
   c.name = bytesToString(name);
 }
 
 /** One line of CLIENT LIST / CLIENT INFO, with Redis's fields in Redis's order. */
-export function clientInfoLine(c: Client, nowMs: number): string {
+export function clientInfoLine(c: Context, nowMs: number): string {
   const age = Math.floor((nowMs - c.createdAt) / 1000);
   const idle = Math.floor((nowMs - c.lastInteraction) / 1000);
   return (
@@ -270,7 +267,7 @@ export const clientCommand = command({
         }
         const nowMs = Date.now();
         let out = "";
-        for (const other of c.server.clients.values()) {
+        for (const other of c.server.clientList()) {
           if (ids && !ids.has(other.id)) continue;
           if (type !== undefined && type.replace("slave", "replica") !== clientType(other)) continue;
           out += clientInfoLine(other, nowMs) + "\n";
@@ -406,11 +403,8 @@ export const clientCommand = command({
           if (reason === "error") asError = true;
           else if (reason !== "timeout") throw UNBLOCK_REASON;
         } else if (argv.length > 4) throw SYNTAX_ERR;
-        const target = c.server.clients.get(id);
-        const blocked = target?.blockedOnKeys;
-        if (target === undefined || blocked === undefined) return c.reply.integer(0);
-        c.server.blocking.release(blocked, asError ? Buffer.from(`-${UNBLOCKED.text}\r\n`, "latin1") : nullReply(target));
-        c.reply.integer(1);
+        const target = c.server.client(id);
+        c.reply.integer(target !== undefined && c.server.blocking.unblock(target, asError) ? 1 : 0);
       },
     }),
     command({
@@ -440,7 +434,7 @@ export const clientCommand = command({
 });
 
 /** CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p]... [BCAST] [OPTIN] [OPTOUT] [NOLOOP], checked as Redis checks it. */
-function clientTracking(c: Client, argv: Argv): void {
+function clientTracking(c: Context, argv: Argv): void {
   let redirect = 0;
   const opts = { bcast: false, optin: false, optout: false, noloop: false };
   const prefixes: string[] = [];
@@ -450,7 +444,7 @@ function clientTracking(c: Client, argv: Argv): void {
     if (opt === "redirect" && more) {
       if (redirect !== 0) throw TRACKING_ONE_REDIRECT;
       redirect = argv.int(++i);
-      if (!c.server.clients.has(redirect)) throw TRACKING_NO_REDIRECT_CLIENT;
+      if (c.server.client(redirect) === undefined) throw TRACKING_NO_REDIRECT_CLIENT;
     } else if (opt === "bcast" || opt === "optin" || opt === "optout" || opt === "noloop") opts[opt] = true;
     else if (opt === "prefix" && more) prefixes.push(argv.str(++i));
     else throw SYNTAX_ERR;
@@ -481,11 +475,11 @@ function clientTracking(c: Client, argv: Argv): void {
 }
 
 /** CLIENT KILL addr (old form: OK or an error) or CLIENT KILL filters (new form: a count). */
-function clientKill(c: Client, argv: Argv): void {
+function clientKill(c: Context, argv: Argv): void {
   const server = c.server;
   if (argv.length === 3) {
     const addr = argv.str(2);
-    const target = [...server.clients.values()].find((o) => o.addr === addr);
+    const target = server.clientList().find((o) => o.addr === addr);
     if (target === undefined) throw NO_SUCH_CLIENT;
     c.reply.ok();
     killClient(c, target);
@@ -495,7 +489,7 @@ function clientKill(c: Client, argv: Argv): void {
   let id: number | undefined;
   let addr: string | undefined;
   let laddr: string | undefined;
-  let user: User | undefined;
+  let user: AclUser | undefined;
   let type: string | undefined;
   let skipMe = true;
   while (args.hasNext()) {
@@ -523,7 +517,7 @@ function clientKill(c: Client, argv: Argv): void {
     } else throw SYNTAX_ERR;
   }
   let killed = 0;
-  for (const other of [...server.clients.values()]) {
+  for (const other of server.clientList()) {
     if (id !== undefined && other.id !== id) continue;
     if (addr !== undefined && other.addr !== addr) continue;
     if (laddr !== undefined && other.laddr !== laddr) continue;
@@ -537,13 +531,13 @@ function clientKill(c: Client, argv: Argv): void {
 }
 
 /** A client killing itself still gets its reply first. */
-function killClient(self: Client, target: Client): void {
+function killClient(self: Context, target: Context): void {
   if (target === self) self.closeAfterReply = true;
   else target.close();
 }
 
 /** CLIENT LIST's flags: M master link, S replica, b blocked, P pub/sub, x in MULTI, e no-evict; N none. */
-function clientFlags(c: Client): string {
+function clientFlags(c: Context): string {
   let flags = c.masterLink ? "M" : clientType(c) === "replica" ? "S" : "";
   if (c.blockedOnKeys !== undefined) flags += "b";
   if (c.subscribed) flags += "P";
@@ -557,6 +551,6 @@ function clientFlags(c: Client): string {
 }
 
 /** CLIENT LIST / KILL TYPE of a client: the master link, a replica, or a normal client. */
-function clientType(c: Client): string {
-  return c.masterLink ? "master" : c.replica?.state !== undefined && c.server.replication.replicas.has(c) ? "replica" : "normal";
+function clientType(c: Context): string {
+  return c.masterLink ? "master" : c.replica?.state !== undefined && c.server.replication.isReplica(c) ? "replica" : "normal";
 }

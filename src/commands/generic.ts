@@ -23,13 +23,13 @@ import { loadDumpPayload, validDumpPayload } from "../persistence/rdb-reader.ts"
 import { dumpPayload } from "../persistence/rdb-writer.ts";
 import { ArgCursor, parseIntArg, parseTimeoutMs } from "./args.ts";
 import { type CommandFlag, type FullKeySpec, type KeyRef, command } from "./command.ts";
-import type { Client } from "../server/connection.ts";
+import type { Context } from "./context.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 
 const INT64_MAX = 9223372036854775807;
 const INT64_MIN = -9223372036854775808;
 
-function delGeneric(c: Client, argv: Argv): void {
+function delGeneric(c: Context, argv: Argv): void {
   let deleted = 0;
   for (let i = 1; i < argv.length; i++) {
     const key = argv.str(i);
@@ -114,7 +114,7 @@ const enum ExpireFlag {
  * for the absolute ones; `unitMs` is 1000 for seconds. Options are parsed before the time,
  * and a deadline already in the past deletes the key, as in Redis.
  */
-function expireGeneric(c: Client, argv: Argv, basetime: number, unitMs: 1 | 1000): void {
+function expireGeneric(c: Context, argv: Argv, basetime: number, unitMs: 1 | 1000): void {
   let flags = ExpireFlag.None;
   for (let i = 3; i < argv.length; i++) {
     const opt = argv.keyword(i);
@@ -188,7 +188,7 @@ const enum TtlOutput {
 }
 
 /** TTL, PTTL, EXPIRETIME, PEXPIRETIME: -2 for a missing key, -1 for no TTL. */
-function ttlGeneric(c: Client, argv: Argv, output: TtlOutput): void {
+function ttlGeneric(c: Context, argv: Argv, output: TtlOutput): void {
   const key = argv.str(1);
   if (c.db.lookupKeyRead(key) === undefined) return c.reply.integer(-2);
   const when = c.db.getExpire(key);
@@ -243,7 +243,7 @@ export const persistCommand = command({
 });
 
 /** RENAME and RENAMENX: the value and its TTL move; the same name is a no-op if it exists. */
-function renameGeneric(c: Client, argv: Argv, nx: boolean): void {
+function renameGeneric(c: Context, argv: Argv, nx: boolean): void {
   const from = argv.str(1);
   const to = argv.str(2);
   const db = c.db;
@@ -282,7 +282,7 @@ export const renamenxCommand = command({
 });
 
 /** A database by a client-given number: Redis's "DB index is out of range" otherwise. */
-function databaseArg(c: Client, arg: Uint8Array): Database {
+function databaseArg(c: Context, arg: Uint8Array): Database {
   const id = parseIntArg(arg);
   const db = c.server.keyspace.dbs[id];
   if (id < 0 || db === undefined) throw DB_OUT_OF_RANGE;
@@ -451,7 +451,7 @@ const objectSpec = {
 };
 
 /** OBJECT's subcommands look the key up; a missing key is a null reply. */
-function objectLookup(c: Client, argv: Argv): StoredValue | undefined {
+function objectLookup(c: Context, argv: Argv): StoredValue | undefined {
   // OBJECT looks without touching (LOOKUP_NOTOUCH): the access time is what it reports.
   const keyspace = c.server.keyspace;
   const noTouch = keyspace.noTouch;
@@ -541,7 +541,7 @@ export type ScanEmit = (key: string) => string[] | undefined;
  * listpacks and intsets; otherwise the iteration is one of ScanCursors' live iterators.
  */
 export function scanGeneric(
-  c: Client, argv: Argv, cursorAt: number, target: Map<string, unknown> | undefined, all: () => Iterable<string>, emit: ScanEmit, allowType: boolean,
+  c: Context, argv: Argv, cursorAt: number, target: Map<string, unknown> | undefined, all: () => Iterable<string>, emit: ScanEmit, allowType: boolean,
 ): void {
   const cursorText = argv.str(cursorAt);
   // strtoull's rules: a negative cursor wraps around rather than failing.
@@ -626,7 +626,7 @@ interface SortItem {
   by: string | undefined;
 }
 
-function sortGeneric(c: Client, argv: Argv, readOnly: boolean): void {
+function sortGeneric(c: Context, argv: Argv, readOnly: boolean): void {
   let desc = false;
   let alpha = false;
   let limitStart = 0;

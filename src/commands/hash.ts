@@ -9,7 +9,7 @@ import {
 } from "../errors.ts";
 import { bytesToString, parseInt64Big, stringToInt64 } from "../resp/bytes.ts";
 import { parseLongDouble } from "../resp/long-double.ts";
-import type { Client } from "../server/connection.ts";
+import type { Context } from "./context.ts";
 import { HashValue } from "../store/hash.ts";
 
 import { NotifyClass } from "../keyspace-events.ts";
@@ -20,10 +20,10 @@ import { incrByFloat } from "./string.ts";
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 
-const lookupHash = (c: Client, arg: Uint8Array) => c.db.readAs(bytesToString(arg), HashValue);
+const lookupHash = (c: Context, arg: Uint8Array) => c.db.readAs(bytesToString(arg), HashValue);
 
 /** HSET and HMSET: field/value pairs; replies come from the caller. Returns new fields. */
-function hsetGeneric(c: Client, argv: Argv): number {
+function hsetGeneric(c: Context, argv: Argv): number {
   if (argv.length % 2 === 1) throw wrongArity(c.lastCommand);
   const key = argv.str(1);
   const hash = c.db.writeOrCreate(key, HashValue, () => new HashValue());
@@ -94,7 +94,7 @@ const enum HashPart {
 }
 
 /** HGETALL, HKEYS, HVALS: HGETALL is a map in RESP3, the others arrays. */
-function hgetallGeneric(c: Client, argv: Argv, part: HashPart): void {
+function hgetallGeneric(c: Context, argv: Argv, part: HashPart): void {
   const hash = lookupHash(c, argv.bytes(1));
   const size = hash?.size ?? 0;
   if (part === HashPart.Both) c.reply.map(size);

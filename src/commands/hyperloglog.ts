@@ -5,7 +5,7 @@
  */
 import { INVALID_HLL, NOT_HLL, WRONGTYPE } from "../errors.ts";
 import { bytesToString, stringToBytes } from "../resp/bytes.ts";
-import type { Client } from "../server/connection.ts";
+import type { Context } from "./context.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import {
   HLL_DENSE, HLL_REGISTERS, cachedCount, createHll, ensureDense, estimate, invalidateCache, isValidHll, patternOf, registersOf,
@@ -15,7 +15,7 @@ import { isStringValue, stringOf } from "../store/keyspace.ts";
 import { command } from "./command.ts";
 
 /** The HLL at `key` as bytes (undefined when missing); WRONGTYPE for anything else. */
-function lookupHll(c: Client, key: string, forWrite: boolean): Uint8Array | undefined {
+function lookupHll(c: Context, key: string, forWrite: boolean): Uint8Array | undefined {
   const value = forWrite ? c.db.lookupKeyWrite(key) : c.db.lookupKeyRead(key);
   if (value === undefined) return undefined;
   if (!isStringValue(value)) throw WRONGTYPE;
@@ -24,7 +24,7 @@ function lookupHll(c: Client, key: string, forWrite: boolean): Uint8Array | unde
   return bytes;
 }
 
-function storeHll(c: Client, key: string, bytes: Uint8Array, changes: number): void {
+function storeHll(c: Context, key: string, bytes: Uint8Array, changes: number): void {
   c.db.setKey(key, bytesToString(bytes), true);
   c.db.rawStrings.add(key);
   c.db.modified(key, changes - 1);
@@ -57,7 +57,7 @@ export const pfaddCommand = command({
 });
 
 /** The registers of every existing HLL among `keys`, merged by taking maxima. */
-function mergedRegisters(c: Client, keys: Uint8Array[]): [regs: Uint8Array, anyDense: boolean] {
+function mergedRegisters(c: Context, keys: Uint8Array[]): [regs: Uint8Array, anyDense: boolean] {
   const max = new Uint8Array(HLL_REGISTERS);
   let anyDense = false;
   for (const arg of keys) {

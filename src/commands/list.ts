@@ -9,15 +9,14 @@ import {
   INDEX_OUT_OF_RANGE, LPOS_COUNT_NEGATIVE, LPOS_MAXLEN_NEGATIVE, LPOS_RANK_ZERO, MUST_BE_POSITIVE,
   NO_SUCH_KEY, NUMKEYS_POSITIVE, COUNT_POSITIVE, SYNTAX_ERR, WRONGTYPE, wrongArity,
 } from "../errors.ts";
-import type { Client } from "../server/connection.ts";
+import { type Context, serveOrBlock } from "./context.ts";
 import { NotifyClass } from "../keyspace-events.ts";
-import { serveOrBlock } from "../server/blocking.ts";
 import { ListValue } from "../store/list.ts";
 import { ArgCursor, parseListEnd, parseRangeArg, parseTimeout } from "./args.ts";
 import { type CommandSpec, command } from "./command.ts";
 
 /** LPUSH, RPUSH, LPUSHX, RPUSHX: `onlyIfExists` for the X forms. Replies the new length. */
-function pushGeneric(c: Client, argv: Argv, head: boolean, onlyIfExists: boolean): void {
+function pushGeneric(c: Context, argv: Argv, head: boolean, onlyIfExists: boolean): void {
   const key = argv.str(1);
   const list = onlyIfExists ? c.db.writeAs(key, ListValue) : c.db.writeOrCreate(key, ListValue, () => new ListValue());
   if (list === undefined) return c.reply.integer(0);
@@ -56,7 +55,7 @@ export const rpushxCommand = command({
 });
 
 /** Pop up to `count` elements from one end, deleting the key when it empties. */
-export function popElements(c: Client, key: string, list: ListValue, head: boolean, count: number): string[] {
+export function popElements(c: Context, key: string, list: ListValue, head: boolean, count: number): string[] {
   const n = Math.min(count, list.length);
   const out = new Array<string>(n);
   for (let i = 0; i < n; i++) out[i] = (head ? list.popHead() : list.popTail())!;
@@ -65,7 +64,7 @@ export function popElements(c: Client, key: string, list: ListValue, head: boole
 }
 
 /** LPOP and RPOP, with the optional count that turns the reply into an array. */
-function popGeneric(c: Client, argv: Argv, head: boolean): void {
+function popGeneric(c: Context, argv: Argv, head: boolean): void {
   if (argv.length > 3) throw wrongArity(c.lastCommand);
   const hasCount = argv.length === 3;
   const count = hasCount ? parseRangeArg(argv.bytes(2), 0, MUST_BE_POSITIVE) : 1;
@@ -270,7 +269,7 @@ export const lposCommand = command({
 });
 
 /** LMOVE and RPOPLPUSH: pop from one end of `from`, push to one end of `to` (maybe the same list). */
-function lmoveGeneric(c: Client, from: string, to: string, fromHead: boolean, toHead: boolean): void {
+function lmoveGeneric(c: Context, from: string, to: string, fromHead: boolean, toHead: boolean): void {
   const source = c.db.writeAs(from, ListValue);
   if (source === undefined) return c.reply.null();
   const dest = c.db.lookupKeyWrite(to);
@@ -291,7 +290,7 @@ function lmoveGeneric(c: Client, from: string, to: string, fromHead: boolean, to
  * BLPOP and BRPOP: the first non-empty list among the keys gives [key, element]; replicas
  * see LPOP or RPOP of that key.
  */
-function blockingPop(c: Client, argv: Argv, head: boolean): void {
+function blockingPop(c: Context, argv: Argv, head: boolean): void {
   const timeout = parseTimeout(argv.bytes(argv.length - 1));
   const keys = argv.strs(1, argv.length - 1);
   serveOrBlock(c, keys, timeout, () => {
@@ -327,7 +326,7 @@ export const brpopCommand = command({
 });
 
 /** BLMOVE and BRPOPLPUSH: LMOVE once the source has an element; replicas see LMOVE. */
-function blockingMove(c: Client, from: string, to: string, fromHead: boolean, toHead: boolean, timeout: number): void {
+function blockingMove(c: Context, from: string, to: string, fromHead: boolean, toHead: boolean, timeout: number): void {
   serveOrBlock(c, [from], timeout, () => {
     if (c.db.writeAs(from, ListValue) === undefined) return false;
     lmoveGeneric(c, from, to, fromHead, toHead);

@@ -6,16 +6,15 @@
  */
 import type { Argv } from "../resp/argv.ts";
 import { globMatch } from "../resp/bytes.ts";
-import type { Client } from "../server/connection.ts";
-import type { SubscriptionKind } from "../server/pubsub.ts";
+import type { Context, SubscriptionKind } from "./context.ts";
 import { command } from "./command.ts";
 
 /** The count each confirmation carries: channels and patterns together; shard channels alone. */
-function count(c: Client, kind: SubscriptionKind): number {
+function count(c: Context, kind: SubscriptionKind): number {
   return kind === "shard" ? c.shardChannels.size : c.channels.size + c.patterns.size;
 }
 
-function confirm(c: Client, what: string, name: string | undefined, kind: SubscriptionKind): void {
+function confirm(c: Context, what: string, name: string | undefined, kind: SubscriptionKind): void {
   c.reply.push(3);
   c.reply.bulkString(what);
   if (name === undefined) c.reply.null();
@@ -23,7 +22,7 @@ function confirm(c: Client, what: string, name: string | undefined, kind: Subscr
   c.reply.integer(count(c, kind));
 }
 
-function subscribeGeneric(c: Client, argv: Argv, kind: SubscriptionKind, what: string): void {
+function subscribeGeneric(c: Context, argv: Argv, kind: SubscriptionKind, what: string): void {
   for (const name of argv.strs(1)) {
     c.server.pubsub.subscribe(c, kind, name);
     confirm(c, what, name, kind);
@@ -31,7 +30,7 @@ function subscribeGeneric(c: Client, argv: Argv, kind: SubscriptionKind, what: s
 }
 
 /** With names, leave each (confirming even those never joined); without, leave all. */
-function unsubscribeGeneric(c: Client, argv: Argv, kind: SubscriptionKind, what: string): void {
+function unsubscribeGeneric(c: Context, argv: Argv, kind: SubscriptionKind, what: string): void {
   const own = kind === "channel" ? c.channels : kind === "pattern" ? c.patterns : c.shardChannels;
   const names = argv.length > 1 ? argv.strs(1) : [...own];
   if (names.length === 0) return confirm(c, what, undefined, kind);
@@ -95,13 +94,13 @@ export const spublishCommand = command({
   handler: (c, argv) => c.reply.integer(c.server.pubsub.publish(argv.str(1), argv.bytes(2), c, true)),
 });
 
-function channelsMatching(c: Client, argv: Argv, registry: Map<string, Set<Client>>): void {
+function channelsMatching(c: Context, argv: Argv, registry: ReadonlyMap<string, { readonly size: number }>): void {
   const pattern = argv.length > 2 ? argv.str(2) : undefined;
   const names = [...registry.keys()].filter((name) => pattern === undefined || globMatch(pattern, name));
   c.reply.bulkStrings(names);
 }
 
-function numsub(c: Client, argv: Argv, registry: Map<string, Set<Client>>): void {
+function numsub(c: Context, argv: Argv, registry: ReadonlyMap<string, { readonly size: number }>): void {
   const names = argv.strs(2);
   c.reply.array(names.length * 2);
   for (const name of names) {

@@ -6,14 +6,14 @@
  */
 import { LIMIT_NEGATIVE, MUST_BE_POSITIVE, NUMKEYS_POSITIVE, SYNTAX_ERR, TOO_MANY_NUMKEYS, WRONGTYPE, valueOutOfRange } from "../errors.ts";
 import { bytesToString, isInt64String, parseInt64Big } from "../resp/bytes.ts";
-import type { Client } from "../server/connection.ts";
+import type { Context } from "./context.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import { SetValue } from "../store/set.ts";
 import { ArgCursor, parseRangeArg } from "./args.ts";
 import { type CommandFlag, command } from "./command.ts";
 import { scanGeneric } from "./generic.ts";
 
-const lookupSet = (c: Client, arg: Uint8Array) => c.db.readAs(bytesToString(arg), SetValue);
+const lookupSet = (c: Context, arg: Uint8Array) => c.db.readAs(bytesToString(arg), SetValue);
 
 /** A new set holding `first`'s kind (intset when it is an integer), as setTypeCreate does. */
 function newSet(first: string): SetValue {
@@ -63,7 +63,7 @@ export const smismemberCommand = command({
 });
 
 /** A set reply (`~` in RESP3) of the members in Redis's order where it has one. */
-function replySet(c: Client, members: readonly string[]): void {
+function replySet(c: Context, members: readonly string[]): void {
   c.reply.set(members.length);
   for (const m of members) c.reply.bulkString(m);
 }
@@ -178,7 +178,7 @@ const enum SetOp {
 }
 
 /** The sets named by `keys`, undefined for a missing key; any other type is WRONGTYPE. */
-function lookupSets(c: Client, keys: string[], forWrite: boolean): (SetValue | undefined)[] {
+function lookupSets(c: Context, keys: string[], forWrite: boolean): (SetValue | undefined)[] {
   return keys.map((key) => {
     const value = forWrite ? c.db.lookupKeyWrite(key) : c.db.lookupKeyRead(key);
     if (value !== undefined && !(value instanceof SetValue)) throw WRONGTYPE;
@@ -214,7 +214,7 @@ function unionOrDiff(sets: (SetValue | undefined)[], op: SetOp): SetValue {
 }
 
 /** Store a computed set at `dest` (deleting it when the result is empty) and reply its size. */
-function storeSet(c: Client, destArg: Uint8Array, result: SetValue): void {
+function storeSet(c: Context, destArg: Uint8Array, result: SetValue): void {
   const dest = bytesToString(destArg);
   if (result.size > 0) {
     c.db.setKey(dest, result);

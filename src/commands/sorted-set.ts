@@ -13,9 +13,8 @@ import {
   ZADD_INCR_PAIRS, ZADD_XX_NX, ZSET_NAN, atLeastOneKey, valueOutOfRange,
 } from "../errors.ts";
 import { bytesToString, formatDouble, lowerAscii, parseDouble, parseInt64Big, parseRangeDouble } from "../resp/bytes.ts";
-import type { Client } from "../server/connection.ts";
+import { type Context, serveOrBlock } from "./context.ts";
 import { NotifyClass } from "../keyspace-events.ts";
-import { serveOrBlock } from "../server/blocking.ts";
 import { SetValue } from "../store/set.ts";
 import { type LexRange, type ScoreRange, SortedSet, type ZEntry } from "../store/sorted-set.ts";
 import { ArgCursor, parseIntArg, parseRangeArg, parseTimeout } from "./args.ts";
@@ -23,7 +22,7 @@ import { type CommandFlag, type FullKeySpec, command } from "./command.ts";
 import { scanGeneric } from "./generic.ts";
 import { clampRange, parseMpopArgs } from "./list.ts";
 
-const lookupZset = (c: Client, arg: Uint8Array) => c.db.readAs(bytesToString(arg), SortedSet);
+const lookupZset = (c: Context, arg: Uint8Array) => c.db.readAs(bytesToString(arg), SortedSet);
 
 /** A score argument: "value is not a valid float" otherwise. */
 function parseScore(argv: Argv, i: number, error = NOT_FLOAT): number {
@@ -75,7 +74,7 @@ const enum ZaddFlag {
  * the set untouched. Replies the number added (or changed with CH), or the new score with
  * INCR (null when NX/XX/GT/LT skipped it).
  */
-function zaddGeneric(c: Client, argv: Argv, flags: ZaddFlag): void {
+function zaddGeneric(c: Context, argv: Argv, flags: ZaddFlag): void {
   let at = 2;
   for (; at < argv.length; at++) {
     // Options are words; a score starts with a digit, a sign or a dot (or is "inf").
@@ -261,7 +260,7 @@ function rangeNodes(zset: SortedSet, req: RangeRequest): ZEntry[] {
 }
 
 /** Members, with their scores when asked: flat in RESP2, [member, score] pairs in RESP3. */
-function replyNodes(c: Client, nodes: readonly ZEntry[], withScores: boolean): void {
+function replyNodes(c: Context, nodes: readonly ZEntry[], withScores: boolean): void {
   const pairs = withScores && c.reply.resp === 3;
   c.reply.array(withScores && !pairs ? nodes.length * 2 : nodes.length);
   for (const node of nodes) {
@@ -276,7 +275,7 @@ function replyNodes(c: Client, nodes: readonly ZEntry[], withScores: boolean): v
  * `keyAt`, the two bounds after it, then options that each variant allows (`by` and
  * `reverse` fixed by the older commands). `store` is ZRANGESTORE's destination.
  */
-function zrangeGeneric(c: Client, argv: Argv, keyAt: number, fixedBy: RangeBy, fixedReverse: boolean | undefined, store?: Uint8Array): void {
+function zrangeGeneric(c: Context, argv: Argv, keyAt: number, fixedBy: RangeBy, fixedReverse: boolean | undefined, store?: Uint8Array): void {
   let by = fixedBy;
   let reverse = fixedReverse;
   let withScores = false;
@@ -317,7 +316,7 @@ function zrangeGeneric(c: Client, argv: Argv, keyAt: number, fixedBy: RangeBy, f
 }
 
 /** Store a computed sorted set (deleting the key when it is empty) and reply its size. */
-function storeZset(c: Client, destArg: Uint8Array, result: SortedSet): void {
+function storeZset(c: Context, destArg: Uint8Array, result: SortedSet): void {
   const dest = bytesToString(destArg);
   if (result.size > 0) {
     c.db.setKey(dest, result);
@@ -380,7 +379,7 @@ export const zrevrangeCommand = command({
 });
 
 /** ZRANK and ZREVRANK. */
-function zrankGeneric(c: Client, argv: Argv, reverse: boolean): void {
+function zrankGeneric(c: Context, argv: Argv, reverse: boolean): void {
   const zset = lookupZset(c, argv.bytes(1));
   const rank = zset?.rank(argv.str(2));
   if (rank === undefined) return c.reply.null();
@@ -404,7 +403,7 @@ export const zrevrankCommand = command({
  * type is WRONGTYPE), `count` elements from the chosen end. `count` -1 is the plain form.
  * `nested` replies [member, score] pairs; `withKey` prefixes the key (ZMPOP).
  */
-function zpopGeneric(c: Client, keys: string[], max: boolean, count: number, nested: boolean, withKey: boolean): string | undefined {
+function zpopGeneric(c: Context, keys: string[], max: boolean, count: number, nested: boolean, withKey: boolean): string | undefined {
   let key = "";
   let zset: SortedSet | undefined;
   for (key of keys) {
@@ -434,7 +433,7 @@ function zpopGeneric(c: Client, keys: string[], max: boolean, count: number, nes
   return key;
 }
 
-function zpopMinMax(c: Client, argv: Argv, max: boolean): void {
+function zpopMinMax(c: Context, argv: Argv, max: boolean): void {
   if (argv.length > 3) throw SYNTAX_ERR;
   const count = argv.length === 3 ? parseRangeArg(argv.bytes(2), 0, MUST_BE_POSITIVE) : -1;
   // RESP3 pairs members with scores only when a count was given.
@@ -481,7 +480,7 @@ export const zmpopCommand = command({
  * BZPOPMIN and BZPOPMAX: the first non-empty sorted set among the keys gives [key, member,
  * score]; replicas see ZPOPMIN or ZPOPMAX of that key.
  */
-function blockingZpop(c: Client, argv: Argv, max: boolean): void {
+function blockingZpop(c: Context, argv: Argv, max: boolean): void {
   const timeout = parseTimeout(argv.bytes(argv.length - 1));
   const keys = argv.strs(1, argv.length - 1);
   serveOrBlock(c, keys, timeout, () => {
@@ -573,7 +572,7 @@ export const zrandmemberCommand = command({
 });
 
 /** The ZREMRANGE family: the range is parsed first, then the key is looked up. */
-function zremrangeGeneric(c: Client, argv: Argv, by: RangeBy): void {
+function zremrangeGeneric(c: Context, argv: Argv, by: RangeBy): void {
   const req: RangeRequest = { by, reverse: false, offset: 0, limit: -1 };
   if (by === RangeBy.Rank) req.rank = [argv.int(2), argv.int(3)];
   else if (by === RangeBy.Score) req.score = parseScoreRange(argv.bytes(2), argv.bytes(3));
@@ -654,7 +653,7 @@ function aggregate(target: number, value: number, how: Aggregate): number {
  * sets or sets), then WEIGHTS, AGGREGATE and (without a destination) WITHSCORES. Inputs
  * are combined smallest first, as Redis does, so sums add in Redis's order.
  */
-function zsetOpGeneric(c: Client, argv: Argv, numkeysAt: number, op: ZsetOp, dest?: Uint8Array): void {
+function zsetOpGeneric(c: Context, argv: Argv, numkeysAt: number, op: ZsetOp, dest?: Uint8Array): void {
   const numkeys = argv.int(numkeysAt);
   if (numkeys < 1) throw atLeastOneKey(c.lastCommand);
   if (numkeys > argv.length - numkeysAt - 1) throw SYNTAX_ERR;

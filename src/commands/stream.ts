@@ -18,7 +18,7 @@ import {
   unrecognizedOption, wrongArity,
 } from "../errors.ts";
 import { parseInt64 } from "../resp/bytes.ts";
-import type { Client } from "../server/connection.ts";
+import type { Context } from "./context.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import {
   Consumer, ConsumerGroup, INVALID_ENTRIES_READ, MAX_ID, type PendingEntry, StreamValue, U64_MAX, formatId, idMs, idSeq, makeId,
@@ -84,9 +84,9 @@ function parseBound(text: string, start: boolean): bigint {
 // ---------------------------------------------------------------------------------------
 // Lookups and replies
 
-const lookupStream = (c: Client, key: string) => c.db.readAs(key, StreamValue);
+const lookupStream = (c: Context, key: string) => c.db.readAs(key, StreamValue);
 
-function replyEntry(c: Client, id: bigint, fields: string[] | undefined): void {
+function replyEntry(c: Context, id: bigint, fields: string[] | undefined): void {
   c.reply.array(2);
   c.reply.bulkString(formatId(id));
   if (fields === undefined) return c.reply.nullArray();
@@ -104,12 +104,12 @@ function collect(s: StreamValue, start: bigint, end: bigint, rev: boolean, count
   return out;
 }
 
-function replyEntries(c: Client, entries: Array<[bigint, string[]]>): void {
+function replyEntries(c: Context, entries: Array<[bigint, string[]]>): void {
   c.reply.array(entries.length);
   for (const [id, fields] of entries) replyEntry(c, id, fields);
 }
 
-function limits(c: Client) {
+function limits(c: Context) {
   return { maxBytes: c.server.config.int("stream-node-max-bytes"), maxEntries: c.server.config.int("stream-node-max-entries") };
 }
 
@@ -131,7 +131,7 @@ interface TrimArgs {
 }
 
 /** XADD's and XTRIM's options (streamParseAddOrTrimArgsOrReply). */
-function parseAddOrTrim(c: Client, argv: Argv, xadd: boolean): TrimArgs {
+function parseAddOrTrim(c: Context, argv: Argv, xadd: boolean): TrimArgs {
   const args: TrimArgs = { strategy: "none", maxlen: 0, minId: 0n, approx: false, limit: 0, thresholdAt: 0, idAt: argv.length, id: undefined, noMkStream: false };
   let limitGiven = false;
   let i = 2;
@@ -295,7 +295,7 @@ export const xlenCommand = command({
   handler: (c, argv) => c.reply.integer(lookupStream(c, argv.str(1))?.length ?? 0),
 });
 
-function xrangeGeneric(c: Client, argv: Argv, rev: boolean): void {
+function xrangeGeneric(c: Context, argv: Argv, rev: boolean): void {
   const start = parseBound(argv.str(rev ? 3 : 2), true);
   const end = parseBound(argv.str(rev ? 2 : 3), false);
   let count = -1;
@@ -399,7 +399,7 @@ function lookupGroup(s: StreamValue | undefined, name: string): ConsumerGroup | 
 }
 
 /** A consumer by name, created (with a notification) when missing; its seen time is now. */
-function consumerOf(c: Client, group: ConsumerGroup, name: string, key: string): { consumer: Consumer; created: boolean } {
+function consumerOf(c: Context, group: ConsumerGroup, name: string, key: string): { consumer: Consumer; created: boolean } {
   let consumer = group.consumers.get(name);
   if (consumer !== undefined) {
     consumer.seenTime = Date.now();
@@ -428,7 +428,7 @@ class Propagation {
   changes = 0;
   private readonly recording: boolean;
 
-  constructor(private readonly c: Client) {
+  constructor(private readonly c: Context) {
     this.recording = c.server.propagation.wanted;
   }
 
@@ -504,7 +504,7 @@ interface ReadTarget {
   after: bigint | undefined;
 }
 
-function xreadGeneric(c: Client, argv: Argv, xreadgroup: boolean): void {
+function xreadGeneric(c: Context, argv: Argv, xreadgroup: boolean): void {
   const args = parseRead(argv, xreadgroup);
   const targets: ReadTarget[] = [];
   for (let i = 0; i < args.keys.length; i++) {
@@ -548,7 +548,7 @@ function xreadGeneric(c: Client, argv: Argv, xreadgroup: boolean): void {
  * Reply with what each target has (all targets, or only the key `only` when woken by it);
  * false, having replied nothing, when none has anything.
  */
-function readStreams(c: Client, args: ReadArgs, targets: ReadTarget[], xreadgroup: boolean, only: string | undefined): boolean {
+function readStreams(c: Context, args: ReadArgs, targets: ReadTarget[], xreadgroup: boolean, only: string | undefined): boolean {
   const served: Array<[key: string, reply: () => void]> = [];
   const propagation = new Propagation(c);
   for (const target of targets) {
@@ -612,7 +612,7 @@ function readStreams(c: Client, args: ReadArgs, targets: ReadTarget[], xreadgrou
  * and read counter and (unless NOACK) adding each to the PELs.
  */
 function deliver(
-  c: Client, s: StreamValue, group: ConsumerGroup, consumer: Consumer, key: string, args: ReadArgs, propagation: Propagation,
+  c: Context, s: StreamValue, group: ConsumerGroup, consumer: Consumer, key: string, args: ReadArgs, propagation: Propagation,
 ): Array<[bigint, string[]]> {
   const entries = collect(s, group.lastId + 1n, MAX_ID, false, args.count);
   const nowMs = Date.now();
@@ -767,7 +767,7 @@ function transfer(entry: PendingEntry, consumer: Consumer): void {
 }
 
 /** A claimed entry's reply: its ID (JUSTID) or the entry, null when it is gone. */
-function replyClaimed(c: Client, s: StreamValue, id: bigint, justId: boolean): void {
+function replyClaimed(c: Context, s: StreamValue, id: bigint, justId: boolean): void {
   if (justId) return c.reply.bulkString(formatId(id));
   const fields = s.get(id);
   if (fields === undefined) c.reply.null();
@@ -937,7 +937,7 @@ export const xautoclaimCommand = command({
 const xgroupSpec = { flags: ["write"] as CommandFlag[], categories: ["stream"], keys: { first: 2, last: 2, step: 1 } };
 
 /** XGROUP's key and group (streamLookupCG): the key must exist, and the group for most subcommands. */
-function xgroupTarget(c: Client, argv: Argv, needGroup: boolean, mkstream = false): { key: string; s: StreamValue | undefined; group: ConsumerGroup | undefined } {
+function xgroupTarget(c: Context, argv: Argv, needGroup: boolean, mkstream = false): { key: string; s: StreamValue | undefined; group: ConsumerGroup | undefined } {
   const key = argv.str(2);
   const s = c.db.writeAs(key, StreamValue);
   if (s === undefined && !mkstream) throw XGROUP_KEY_MISSING;
@@ -1078,30 +1078,30 @@ export const xgroupCommand = command({
 
 const xinfoSpec = { flags: ["readonly"] as CommandFlag[], categories: ["stream"], keys: { first: 2, last: 2, step: 1 } };
 
-function lookupForInfo(c: Client, argv: Argv): StreamValue {
+function lookupForInfo(c: Context, argv: Argv): StreamValue {
   const s = lookupStream(c, argv.str(2));
   if (s === undefined) throw NO_SUCH_KEY;
   return s;
 }
 
-function replyEdgeEntry(c: Client, entry: { id: bigint; fields: string[] } | undefined): void {
+function replyEdgeEntry(c: Context, entry: { id: bigint; fields: string[] } | undefined): void {
   if (entry === undefined) c.reply.null();
   else replyEntry(c, entry.id, entry.fields);
 }
 
-function replyEntriesRead(c: Client, group: ConsumerGroup): void {
+function replyEntriesRead(c: Context, group: ConsumerGroup): void {
   if (group.entriesRead === INVALID_ENTRIES_READ) c.reply.null();
   else c.reply.integer(group.entriesRead);
 }
 
-function replyLag(c: Client, s: StreamValue, group: ConsumerGroup): void {
+function replyLag(c: Context, s: StreamValue, group: ConsumerGroup): void {
   const lag = s.lag(group);
   if (lag === undefined) c.reply.null();
   else c.reply.integer(lag);
 }
 
 /** XINFO STREAM's fields before its entries, shared by the plain and FULL forms. */
-function replyStreamHeader(c: Client, s: StreamValue): void {
+function replyStreamHeader(c: Context, s: StreamValue): void {
   c.reply.bulkString("length");
   c.reply.integer(s.length);
   c.reply.bulkString("radix-tree-keys");
@@ -1118,7 +1118,7 @@ function replyStreamHeader(c: Client, s: StreamValue): void {
   c.reply.bulkString(formatId(s.firstId));
 }
 
-function xinfoStreamFull(c: Client, s: StreamValue, count: number): void {
+function xinfoStreamFull(c: Context, s: StreamValue, count: number): void {
   c.reply.map(9);
   replyStreamHeader(c, s);
   c.reply.bulkString("entries");

@@ -13,7 +13,7 @@ import {
 } from "../errors.ts";
 import { bytesToString } from "../resp/bytes.ts";
 import { addLongDouble, formatLongDouble, isInfinite, parseLongDouble } from "../resp/long-double.ts";
-import type { Client } from "../server/connection.ts";
+import type { Context } from "./context.ts";
 import { ArgCursor, parseIntArg } from "./args.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import { type KeyRef, command } from "./command.ts";
@@ -54,7 +54,7 @@ const EXPIRE_FLAGS = SetFlag.EX | SetFlag.PX | SetFlag.EXAT | SetFlag.PXAT | Set
  * wins); combining rivals is a syntax error. Returns the flags and the absolute deadline
  * in ms (-1 for none).
  */
-function parseExtendedStringArgs(c: Client, argv: Argv, start: number, forSet: boolean): [SetFlag, number] {
+function parseExtendedStringArgs(c: Context, argv: Argv, start: number, forSet: boolean): [SetFlag, number] {
   let flags = SetFlag.None;
   let expireArg: Uint8Array | undefined;
   for (let i = start; i < argv.length; i++) {
@@ -76,7 +76,7 @@ function parseExtendedStringArgs(c: Client, argv: Argv, start: number, forSet: b
 }
 
 /** An expire argument as an absolute deadline; zero, negative or overflowing is Redis's error. */
-function expireDeadline(c: Client, arg: Uint8Array, unitMs: 1 | 1000, relative: boolean): number {
+function expireDeadline(c: Context, arg: Uint8Array, unitMs: 1 | 1000, relative: boolean): number {
   const given = parseIntArg(arg);
   const deadline = given <= 0 ? undefined : absoluteDeadline(given, unitMs, relative ? now() : 0);
   if (deadline === undefined) throw invalidExpireTime(c.lastCommand);
@@ -87,7 +87,7 @@ function expireDeadline(c: Client, arg: Uint8Array, unitMs: 1 | 1000, relative: 
  * The SET family: store `value` unless NX or XX forbid it, honouring KEEPTTL and an
  * absolute deadline. Returns whether it was stored and the previous string (for GET).
  */
-function setGeneric(c: Client, key: string, value: string, flags: SetFlag, when: number): [stored: boolean, old: string | undefined] {
+function setGeneric(c: Context, key: string, value: string, flags: SetFlag, when: number): [stored: boolean, old: string | undefined] {
   const db = c.db;
   const old = db.lookupKeyWrite(key);
   if (flags & SetFlag.GET && old !== undefined && !isStringValue(old)) throw WRONGTYPE;
@@ -226,7 +226,7 @@ export const mgetCommand = command({
 });
 
 /** MSET and MSETNX: pairs of key and value; NX sets none of them if any key exists. */
-function msetGeneric(c: Client, argv: Argv, nx: boolean): void {
+function msetGeneric(c: Context, argv: Argv, nx: boolean): void {
   if (argv.length % 2 === 0) throw wrongArity(c.lastCommand);
   if (nx) {
     for (let i = 1; i < argv.length; i += 2) {
@@ -257,7 +257,7 @@ export const msetnxCommand = command({
 });
 
 /** proto-max-bulk-len bounds every string a command can grow (checkStringLength). */
-function checkStringLength(c: Client, size: number): void {
+function checkStringLength(c: Context, size: number): void {
   if (size > c.server.config.int("proto-max-bulk-len")) throw STRING_TOO_LONG;
 }
 
@@ -311,7 +311,7 @@ function storedInteger(s: string): number | bigint {
 }
 
 /** INCR, DECR, INCRBY, DECRBY: add `incr` to the integer at the key, keeping its TTL. */
-function incrDecrGeneric(c: Client, keyArg: Uint8Array, incr: number | bigint): void {
+function incrDecrGeneric(c: Context, keyArg: Uint8Array, incr: number | bigint): void {
   const key = bytesToString(keyArg);
   const old = c.db.writeStringValue(key);
   const value = old === undefined ? 0 : typeof old === "number" ? old : storedInteger(old);
@@ -389,7 +389,7 @@ export const incrbyfloatCommand = command({
 });
 
 /** GETRANGE and SUBSTR: Redis's clamping of negative and out-of-range offsets. */
-function getrangeGeneric(c: Client, argv: Argv): void {
+function getrangeGeneric(c: Context, argv: Argv): void {
   let start = argv.int(2);
   let end = argv.int(3);
   const value = c.db.lookupString(argv.str(1));
@@ -472,7 +472,7 @@ export const lcsCommand = command({
  * match that does not extend the open range closes it and is itself not reported, a quirk
  * of Redis's walk that the reply keeps.
  */
-function lcsReply(c: Client, a: string, b: string, getLen: boolean, getIdx: boolean, withMatchLen: boolean, minMatchLen: number): void {
+function lcsReply(c: Context, a: string, b: string, getLen: boolean, getIdx: boolean, withMatchLen: boolean, minMatchLen: number): void {
   const alen = a.length;
   const blen = b.length;
   const width = blen + 1;

@@ -1,19 +1,26 @@
 /**
- * The command table, built once from the group files: every `Command` a group module
- * exports is registered under its name, and its group is the file it lives in, named as
- * COMMAND DOCS names groups. Nothing else lists commands. The table is built lazily so that
+ * The command table, built once from the files of commands: every `Command` a module
+ * exports is registered under its name, with its COMMAND DOCS group and the file it lives
+ * in (the README's command table says where each command is). Nothing else lists commands. The table is built lazily so that
  * group modules may import it without an initialisation-order cycle.
  */
 import { Command } from "./command.ts";
 import type { Argv } from "../resp/argv.ts";
+import * as acl from "./acl.ts";
 import * as bitmap from "./bitmap.ts";
 import * as cluster from "./cluster.ts";
+import * as config from "./config.ts";
 import * as connection from "./connection.ts";
+import * as debug from "./debug.ts";
 import * as generic from "./generic.ts";
 import * as hash from "./hash.ts";
 import * as hyperloglog from "./hyperloglog.ts";
+import * as info from "./info.ts";
+import * as introspection from "./introspection.ts";
 import * as list from "./list.ts";
+import * as persistence from "./persistence.ts";
 import * as pubsub from "./pubsub.ts";
+import * as replication from "./replication.ts";
 import * as server from "./server.ts";
 import * as set from "./set.ts";
 import * as sortedSet from "./sorted-set.ts";
@@ -21,21 +28,33 @@ import * as stream from "./stream.ts";
 import * as string from "./string.ts";
 import * as transactions from "./transactions.ts";
 
-const GROUPS: ReadonlyArray<[group: string, module: Record<string, unknown>]> = [
-  ["bitmap", bitmap],
-  ["cluster", cluster],
-  ["connection", connection],
-  ["generic", generic],
-  ["hash", hash],
-  ["hyperloglog", hyperloglog],
-  ["list", list],
-  ["pubsub", pubsub],
-  ["server", server],
-  ["set", set],
-  ["sortedset", sortedSet],
-  ["stream", stream],
-  ["string", string],
-  ["transactions", transactions],
+/**
+ * Every file of commands with its COMMAND DOCS group. Redis's "server" group is split by
+ * subsystem, as Redis splits it (ACL in acl.c, SLOWLOG in slowlog.c, REPLCONF in
+ * replication.c...), so several files share that group.
+ */
+const FILES: ReadonlyArray<[file: string, group: string, module: Record<string, unknown>]> = [
+  ["acl.ts", "server", acl],
+  ["bitmap.ts", "bitmap", bitmap],
+  ["cluster.ts", "cluster", cluster],
+  ["config.ts", "server", config],
+  ["connection.ts", "connection", connection],
+  ["debug.ts", "server", debug],
+  ["generic.ts", "generic", generic],
+  ["hash.ts", "hash", hash],
+  ["hyperloglog.ts", "hyperloglog", hyperloglog],
+  ["info.ts", "server", info],
+  ["introspection.ts", "server", introspection],
+  ["list.ts", "list", list],
+  ["persistence.ts", "server", persistence],
+  ["pubsub.ts", "pubsub", pubsub],
+  ["replication.ts", "server", replication],
+  ["server.ts", "server", server],
+  ["set.ts", "set", set],
+  ["sorted-set.ts", "sortedset", sortedSet],
+  ["stream.ts", "stream", stream],
+  ["string.ts", "string", string],
+  ["transactions.ts", "transactions", transactions],
 ];
 
 let table: Map<string, Command> | undefined;
@@ -44,11 +63,13 @@ let flat: Command[] = [];
 
 function build(): Map<string, Command> {
   const t = new Map<string, Command>();
-  for (const [group, module] of GROUPS) {
+  for (const [file, group, module] of FILES) {
     for (const value of Object.values(module)) {
       if (!(value instanceof Command)) continue;
-      value.group = group;
-      for (const sub of value.subcommands?.values() ?? []) sub.group = group;
+      for (const cmd of [value, ...(value.subcommands?.values() ?? [])]) {
+        cmd.group = group;
+        cmd.file = `src/commands/${file}`;
+      }
       t.set(value.name, value);
     }
   }

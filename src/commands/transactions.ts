@@ -6,7 +6,6 @@
  * and replicas get the writes inside MULTI ... EXEC.
  */
 import { DISCARD_WITHOUT_MULTI, EXEC_WITHOUT_MULTI, EXECABORT, MULTI_NESTED, WATCH_INSIDE_MULTI } from "../errors.ts";
-import { aclCheck, call } from "../server/dispatch.ts";
 import { command } from "./command.ts";
 
 export const multiCommand = command({
@@ -37,11 +36,7 @@ export const execCommand = command({
     propagation.beginTransaction();
     c.inExec = true;
     try {
-      for (const { cmd, argv } of queued) {
-        const denied = c.user.unrestricted ? undefined : aclCheck(c, cmd, argv);
-        if (denied === undefined) call(c, cmd, argv);
-        else c.reply.error(denied.text);
-      }
+      for (const { cmd, argv } of queued) c.callQueued(cmd, argv);
     } finally {
       c.inExec = false;
       propagation.endTransaction(c);

@@ -19,24 +19,11 @@ import { streamSnapshot, Snapshot } from "../persistence/snapshot.ts";
 import { encodeRequest } from "../resp/writer.ts";
 import { copyBytes } from "../resp/bytes.ts";
 import { EXEC, Framing } from "../server/propagate.ts";
+import type { ReplicaInfo } from "../commands/context.ts";
 import type { Client } from "../server/connection.ts";
 import type { Server } from "../server/server.ts";
 
 /** A connected replica, as INFO and ROLE describe it. */
-export interface ReplicaInfo {
-  /** REPLCONF listening-port / ip-address, before and after PSYNC. */
-  port: number;
-  ip: string;
-  capaEof: boolean;
-  capaPsync2: boolean;
-  state: "wait_bgsave" | "send_bulk" | "online";
-  ackOffset: number;
-  ackTime: number;
-  /** Stream bytes held back while its snapshot is sent. */
-  held: Uint8Array[];
-  /** The snapshot went out in the EOF form: the first ACK puts the replica online. */
-  onlineOnAck: boolean;
-}
 
 /** A client blocked in WAIT. */
 interface Waiter {
@@ -176,7 +163,7 @@ export class ReplicationMaster {
 
   /** PSYNC from `client`: continue from the backlog, or start a full sync. */
   psync(client: Client, replid: string, offsetText: string): void {
-    const info = (client.replica ??= newReplicaInfo(client));
+    const info = this.infoOf(client);
     const offset = Number(offsetText);
     const sameHistory = replid === this.replid || (replid === this.replid2 && offset <= this.secondOffset);
     if (sameHistory && this.backlog !== undefined && Number.isInteger(offset) && offset >= this.backlogFirstByte && offset <= this.offset + 1) {
@@ -293,6 +280,19 @@ export class ReplicationMaster {
   }
 
   /** WAIT: reply now if enough replicas have the client's writes, else block until they do or time runs out. */
+  isReplica(client: Client): boolean {
+    return this.replicas.has(client);
+  }
+
+  replicaList(): Client[] {
+    return [...this.replicas];
+  }
+
+  /** The replica record REPLCONF fills before PSYNC, made on first use. */
+  infoOf(client: Client): ReplicaInfo {
+    return (client.replica ??= newReplicaInfo(client));
+  }
+
   wait(client: Client, wanted: number, timeoutMs: number): void {
     const offset = client.replOffset;
     const acked = this.countAcked(offset);
@@ -372,11 +372,6 @@ export class ReplicationMaster {
 
 function newReplicaInfo(client: Client): ReplicaInfo {
   return { port: 0, ip: client.addr.slice(0, client.addr.lastIndexOf(":")), capaEof: false, capaPsync2: false, state: "wait_bgsave", ackOffset: 0, ackTime: Date.now(), held: [], onlineOnAck: false };
-}
-
-/** The replica record for REPLCONF to fill before PSYNC. */
-export function replicaInfoOf(client: Client): ReplicaInfo {
-  return (client.replica ??= newReplicaInfo(client));
 }
 
 function encodeLine(line: string): Uint8Array {

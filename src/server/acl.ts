@@ -8,9 +8,10 @@
 import { CATEGORY_ORDER, type Command, F_NO_AUTH, type KeyRef } from "../commands/command.ts";
 import { allCommands, everyCommand, findCommand } from "../commands/table.ts";
 import { clientInfoLine } from "../commands/connection.ts";
+import { hasSpaces, mergeSelectorArgs } from "../commands/acl.ts";
+import { type AclLogEntry, type Context, Denied } from "../commands/context.ts";
 import type { Argv } from "../resp/argv.ts";
 import { globMatch } from "../resp/bytes.ts";
-import type { Client } from "./connection.ts";
 import type { Server } from "./server.ts";
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 
@@ -34,18 +35,6 @@ const BAD_HASH = new AclRuleError("The password hash must be exactly 64 characte
 const FIRSTARG_OF_SUBCOMMAND = new AclRuleError("Allowing first-arg of a subcommand is not supported");
 
 /** Outcomes of a permission check, ordered as Redis orders ACL_DENIED_* (the worst wins). */
-export const enum Denied {
-  None = 0,
-  Command = 1,
-  Key = 2,
-  Auth = 3,
-  Channel = 4,
-}
-
-/** ACL rules that are not patterns have no spaces or NULs in them (ACLStringHasSpaces). */
-export function hasSpaces(s: string): boolean {
-  return /[\s\0]/.test(s);
-}
 
 /** A command by its ACL name: "get", "config|get"; nothing deeper than one `|`. */
 function lookupAclCommand(name: string): Command | undefined {
@@ -479,43 +468,6 @@ function checkedHash(hash: string): string {
   return hash;
 }
 
-/**
- * Join rules split across arguments back into selectors: "(~a*" "+get)" is one rule
- * (ACLMergeSelectorArguments). Returns the index of an unclosed "(" instead.
- */
-export function mergeSelectorArgs(args: readonly string[]): string[] | number {
-  const out: string[] = [];
-  let open = -1;
-  let selector = "";
-  for (let i = 0; i < args.length; i++) {
-    const op = args[i]!;
-    if (open < 0 && op.startsWith("(") && !op.endsWith(")")) {
-      open = i;
-      selector = op;
-      continue;
-    }
-    if (open >= 0) {
-      selector += ` ${op}`;
-      if (op.endsWith(")")) {
-        out.push(selector);
-        open = -1;
-      }
-      continue;
-    }
-    out.push(op);
-  }
-  return open >= 0 ? open : out;
-}
-
-export interface AclLogEntry {
-  count: number;
-  reason: "command" | "key" | "channel" | "auth";
-  context: "toplevel" | "multi";
-  object: string;
-  username: string;
-  ctime: number;
-  clientInfo: string;
-}
 
 /** Redis folds repeats of one denial within a minute into a single log entry. */
 const LOG_GROUPING_MS = 60000;
@@ -628,7 +580,7 @@ export class Acl {
   }
 
   /** Record a denial in the ACL log (addACLLogEntry). */
-  addLog(c: Client, reason: AclLogEntry["reason"], object: string, username = c.user.name): void {
+  addLog(c: Context, reason: AclLogEntry["reason"], object: string, username = c.user.name): void {
     const entry: AclLogEntry = {
       count: 1, reason, context: c.multi !== undefined || c.inExec ? "multi" : "toplevel", object, username,
       ctime: Date.now(), clientInfo: clientInfoLine(c, Date.now()),

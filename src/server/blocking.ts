@@ -7,7 +7,7 @@
  * waiter it serves is released with that reply, its effect replicated as the equivalent
  * non-blocking command. A timeout releases a waiter with a null reply.
  */
-import { ReplyError } from "../errors.ts";
+import { ReplyError, UNBLOCKED } from "../errors.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { copyBytes } from "../resp/bytes.ts";
 import type { Database } from "../store/keyspace.ts";
@@ -102,6 +102,17 @@ export class Blocking {
   release(entry: BlockedOnKeys, reply: Uint8Array): void {
     this.forget(entry);
     entry.client.unblock(reply);
+  }
+
+  /**
+   * CLIENT UNBLOCK: release `c` if it waits on keys, with what its timeout would answer or
+   * with -UNBLOCKED; false when it was not waiting on keys.
+   */
+  unblock(c: Client, withError: boolean): boolean {
+    const entry = c.blockedOnKeys;
+    if (entry === undefined) return false;
+    this.release(entry, withError ? Buffer.from(`-${UNBLOCKED.text}\r\n`, "latin1") : nullReply(c));
+    return true;
   }
 
   /** Drop a waiter without a reply (its connection closed). */

@@ -13,8 +13,8 @@ import type { ReplyWriter } from "../resp/writer.ts";
 import type { Database } from "../store/keyspace.ts";
 import { updateClock } from "../clock.ts";
 import type { Command } from "../commands/command.ts";
-import { processCommand, settleCommandTime } from "./dispatch.ts";
-import type { ReplicaInfo } from "../replication/master.ts";
+import type { Context, ReplicaInfo } from "../commands/context.ts";
+import { aclCheck, call, processCommand, settleCommandTime } from "./dispatch.ts";
 import type { BlockedOnKeys } from "./blocking.ts";
 import type { NotifyClass } from "../keyspace-events.ts";
 import type { Server } from "./server.ts";
@@ -40,7 +40,7 @@ export interface MasterLink {
   sendAck(): void;
 }
 
-export class Client {
+export class Client implements Context {
   readonly id: number;
   readonly parser = new RequestParser();
   readonly createdAt = Date.now();
@@ -265,6 +265,13 @@ export class Client {
   /** Whether a key that was live when WATCHed has expired since (EXEC then fails, as in Redis 7). */
   watchedKeyExpired(): boolean {
     return this.watching.some((w) => !w.expired && w.db.isExpired(w.key));
+  }
+
+  /** EXEC runs each queued command here: the ACL rules are checked again (they may have changed since), then call(). */
+  callQueued(cmd: Command, argv: Argv): void {
+    const denied = this.user.unrestricted ? undefined : aclCheck(this, cmd, argv);
+    if (denied === undefined) call(this, cmd, argv);
+    else this.reply.error(denied.text);
   }
 
   /** Leave MULTI, dropping the queue and the watched keys. */

@@ -11,7 +11,7 @@
 import type { Command } from "../commands/command.ts";
 import { F_DENYOOM, F_FAST, F_HIDDEN_FROM_MONITOR, F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
 import { monitorLine } from "./monitor.ts";
-import { Denied } from "./acl.ts";
+import { Denied } from "../commands/context.ts";
 import { lookupCommand } from "../commands/table.ts";
 import {
   INTERNAL, MASTERDOWN, MISCONF_RDB, NOAUTH, OOM, NOPERM_CHANNEL, NOPERM_EXEC_CHANNEL, NOPERM_EXEC_COMMAND, NOPERM_EXEC_KEY, NOPERM_KEY, NOT_IN_MULTI, READONLY,

@@ -5,11 +5,13 @@
  * yielding to the event loop between slices, then fsyncs and renames it over the dump, so
  * clients are served throughout and a failed save never damages the previous dump.
  */
-import { closeSync, fsync, openSync, writeSync } from "node:fs";
+import { closeSync, fsync, openSync, readFileSync, writeSync } from "node:fs";
 import { rename, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { updateClock } from "../clock.ts";
 import { parseSavePoints } from "../config.ts";
+import { DEBUG_RELOAD_FAILED, ERR_PLAIN } from "../errors.ts";
+import { loadRdb } from "../persistence/rdb-reader.ts";
 import { saveRdbFile, syncDirectory } from "../persistence/rdb-writer.ts";
 import { Snapshot, streamSnapshot, yieldToClients } from "../persistence/snapshot.ts";
 import type { Keyspace } from "../store/keyspace.ts";
@@ -54,6 +56,23 @@ export class Persistence {
     this.lastBgsaveOk = true;
     this.server.log.notice(`DB saved on disk (${((performance.now() - start) / 1000).toFixed(3)} seconds)`);
     return true;
+  }
+
+  /**
+   * DEBUG RELOAD: save the dump (unless `save` is false), empty the dataset (unless `flush`
+   * is false) and load the dump back, synchronously. Throws Redis's error when it fails.
+   */
+  reload(flush: boolean, save: boolean): void {
+    const server = this.server;
+    if (save && !this.save()) throw ERR_PLAIN;
+    if (flush) server.keyspace.flushAll();
+    try {
+      loadRdb(readFileSync(server.rdbPath), server.keyspace, server.rdbPath);
+    } catch (e) {
+      server.log.warning(`DEBUG RELOAD: ${(e as Error).message}`);
+      throw DEBUG_RELOAD_FAILED;
+    }
+    server.log.warning("DB reloaded by DEBUG RELOAD");
   }
 
   /** BGSAVE: start a background save; false when one (or an AOF rewrite) is already running. */

@@ -22,7 +22,10 @@ import { parseNotifyFlags } from "../keyspace-events.ts";
 import { Notifier } from "./notify.ts";
 import { Pausing } from "./pausing.ts";
 import { Slowlog } from "./slowlog.ts";
-import { Acl, mergeSelectorArgs } from "./acl.ts";
+import { mergeSelectorArgs } from "../commands/acl.ts";
+import type { Services, StatField } from "../commands/context.ts";
+import { Acl } from "./acl.ts";
+import { buildInfo, memoryStats } from "./info.ts";
 import { Tracking } from "./tracking.ts";
 import { LatencyMonitor } from "./latency.ts";
 import { PubSub } from "./pubsub.ts";
@@ -59,7 +62,7 @@ export interface StartOptions {
   quiet?: boolean;
 }
 
-export class Server {
+export class Server implements Services {
   readonly config: Config;
   readonly log = new Logger();
   readonly keyspace: Keyspace;
@@ -363,6 +366,23 @@ export class Server {
   }
 
   /** CONFIG RESETSTAT: the server's counters and every command's. */
+  client(id: number): Client | undefined {
+    return this.clients.get(id);
+  }
+
+  clientList(): Client[] {
+    return [...this.clients.values()];
+  }
+
+  /** The text of INFO for the sections asked for. */
+  info(sections: string[]): string {
+    return buildInfo(this, sections);
+  }
+
+  memoryStats(): StatField[] {
+    return memoryStats(this);
+  }
+
   resetStats(): void {
     for (const cmd of allCommands()) for (const sub of [cmd, ...(cmd.subcommands?.values() ?? [])]) {
       sub.calls = sub.usec = sub.rejectedCalls = sub.failedCalls = 0;

@@ -1,0 +1,112 @@
+/**
+ * CONFIG GET, SET, REWRITE, RESETSTAT and HELP: the command surface of src/config.ts's one
+ * table of parameters (as Redis's CONFIG lives in config.c). Values are validated there;
+ * here they are matched, listed and written back to the config file.
+ */
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { PARAMS, findParam, normalize, rewriteConfig } from "../config.ts";
+import { CONFIG_NO_FILE, ReplyError, configRewriteFailed, configSetError, configUnknownOption } from "../errors.ts";
+import { globMatch } from "../resp/bytes.ts";
+import { command } from "./command.ts";
+
+export const configCommand = command({
+  name: "config", arity: -2, flags: [], summary: "A container for server configuration commands", since: "2.0.0",
+  complexity: "Depends on subcommand.",
+  subcommands: [
+    command({
+      name: "config|get", arity: -3, flags: ["admin", "noscript", "loading", "stale"],
+      summary: "Get the values of configuration parameters", since: "2.0.0",
+      complexity: "O(N) when N is the number of configuration parameters provided",
+      handler(c, argv) {
+        // Parameter -> the name to answer with: a literal name is echoed as the client
+        // spelled it, a glob pattern answers with the parameters' own names (as Redis does).
+        const matched = new Map<string, string>();
+        for (let i = 2; i < argv.length; i++) {
+          const asked = argv.str(i);
+          if (!/[*?[]/.test(asked)) {
+            const p = findParam(asked);
+            if (p && !matched.has(p.name)) matched.set(p.name, asked);
+            continue;
+          }
+          for (const p of PARAMS) {
+            if (!matched.has(p.name) && globMatch(asked, p.name, true)) matched.set(p.name, p.name);
+          }
+        }
+        c.reply.map(matched.size);
+        for (const [name, shown] of matched) {
+          c.reply.bulkString(shown);
+          c.reply.bulkString(c.server.config.reported(name));
+        }
+      },
+    }),
+    command({
+      name: "config|set", tips: ["request_policy:all_nodes", "response_policy:all_succeeded"], arity: -4, flags: ["admin", "noscript", "loading", "stale"],
+      summary: "Set configuration parameters to the given values", since: "2.0.0",
+      complexity: "O(N) when N is the number of configuration parameters provided",
+      handler(c, argv) {
+        if (argv.length % 2 !== 0) throw new ReplyError("ERR wrong number of arguments for 'config|set' command");
+        // All or nothing, as in Redis 7: validate every pair before applying any.
+        const updates: Array<[string, string]> = [];
+        for (let i = 2; i < argv.length; i += 2) {
+          const name = argv.str(i);
+          const param = findParam(name);
+          if (!param) throw configUnknownOption(name);
+          if (updates.some(([n]) => n === param.name)) throw configSetError(name, "duplicate parameter");
+          if (!param.mutable) throw configSetError(name, "can't set immutable config");
+          const result = normalize(param, argv.str(i + 1), c.server.config.get(param.name));
+          if ("error" in result) throw configSetError(name, result.error);
+          updates.push([param.name, result.value]);
+        }
+        for (const [name, value] of updates) c.server.config.set(name, value);
+        c.reply.ok();
+      },
+    }),
+    command({
+      name: "config|rewrite", arity: 2, flags: ["admin", "noscript", "loading", "stale"],
+      summary: "Rewrite the configuration file with the in memory configuration", since: "2.8.0",
+      handler(c) {
+        const server = c.server;
+        const path = server.configFile;
+        if (path === "") throw CONFIG_NO_FILE;
+        try {
+          let old = "";
+          try {
+            old = readFileSync(path, "latin1");
+          } catch (e) {
+            if ((e as { code?: string }).code !== "ENOENT") throw e;
+          }
+          const users = server.config.get("aclfile") === "" ? server.acl.describeAll() : undefined;
+          const temp = `${path}.tmp-${process.pid}`;
+          writeFileSync(temp, rewriteConfig(old, server.config, users), "latin1");
+          renameSync(temp, path);
+        } catch (e) {
+          server.log.warning(`CONFIG REWRITE failed: ${(e as Error).message}`);
+          throw configRewriteFailed((e as Error).message);
+        }
+        server.log.notice("CONFIG REWRITE executed with success.");
+        c.reply.ok();
+      },
+    }),
+    command({
+      name: "config|resetstat", arity: 2, flags: ["admin", "noscript", "loading", "stale"],
+      summary: "Reset the stats returned by INFO", since: "2.0.0",
+      handler(c) {
+        c.server.resetStats();
+        c.reply.ok();
+      },
+    }),
+    command({
+      name: "config|help", arity: 2, flags: ["loading", "stale"],
+      summary: "Show helpful text about the different subcommands", since: "5.0.0",
+      handler: (c) =>
+        c.reply.helpLines([
+          "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+          "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
+          "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
+          "RESETSTAT", "    Reset statistics reported by the INFO command.",
+          "REWRITE", "    Rewrite the configuration file.",
+          "HELP", "    Prints this help.",
+        ]),
+    }),
+  ],
+});

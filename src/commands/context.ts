@@ -1,0 +1,323 @@
+/**
+ * The context a command handler sees: its own connection's state, the reply writer, the
+ * selected database, and the server's services by name (ACL, pub/sub, replication,
+ * persistence, config...), each as the small interface commands need of it. server/
+ * implements these (a Client is a Context, the Server is the Services); nothing in
+ * commands/ imports server/, so the one arrow between the two runs from the dispatcher down
+ * to the command table. A handler never sees a socket.
+ */
+import type { Config } from "../config.ts";
+import type { NotifyClass } from "../keyspace-events.ts";
+import type { Logger } from "../log.ts";
+import type { Argv } from "../resp/argv.ts";
+import type { ReplyWriter } from "../resp/writer.ts";
+import type { Database, Keyspace } from "../store/keyspace.ts";
+import type { Command } from "./command.ts";
+
+/** A connection as its commands see it (server/connection.ts's Client is one). */
+export interface Context {
+  readonly id: number;
+  readonly addr: string;
+  readonly laddr: string;
+  readonly createdAt: number;
+  readonly lastInteraction: number;
+  /** The selected database. */
+  db: Database;
+  resp: 2 | 3;
+  /** Where this command's reply goes; RESP2 and RESP3 differ only inside it. */
+  readonly reply: ReplyWriter;
+  readonly server: Services;
+
+  name: string;
+  libName: string;
+  libVer: string;
+  /** The last command's full name, for CLIENT LIST's cmd=. */
+  lastCommand: string;
+  /** The ACL user this connection runs as, and whether it authenticated as that user. */
+  readonly user: AclUser;
+  readonly authenticated: boolean;
+  setUser(user: AclUser, authenticated: boolean): void;
+
+  /** Announce a keyspace event on `key` of the selected database. */
+  notify(cls: NotifyClass, event: string, key: string): void;
+  /** Replicate this command as `commands` instead of as it was sent. */
+  propagateAs(...commands: Array<Array<string | Uint8Array>>): void;
+
+  /** Commands queued since MULTI; undefined outside a transaction. */
+  multi: Array<{ cmd: Command; argv: Argv }> | undefined;
+  /** A queued command was refused: EXEC will answer EXECABORT. */
+  multiFailed: boolean;
+  /** A WATCHed key changed: EXEC will answer a null array. */
+  readonly dirtyCas: boolean;
+  /** While EXEC runs the queue. */
+  inExec: boolean;
+  watch(key: string): void;
+  unwatchAll(): void;
+  watchedKeyExpired(): boolean;
+  discardTransaction(): void;
+  /** Run a command EXEC took from the queue: its ACL checked again, then called. */
+  callQueued(cmd: Command, argv: Argv): void;
+
+  readonly channels: ReadonlySet<string>;
+  readonly patterns: ReadonlySet<string>;
+  readonly shardChannels: ReadonlySet<string>;
+  /** Subscribed to anything: in RESP2 the connection then carries messages. */
+  readonly subscribed: boolean;
+  /** CLIENT TRACKING's state while it is on. */
+  tracking: TrackingState | undefined;
+
+  /** CLIENT REPLY: "skip-next" is set by SKIP and becomes "skip" for the command after it. */
+  replyMode: "on" | "off" | "skip-next" | "skip";
+  noEvict: boolean;
+  noTouch: boolean;
+  /** Whether a command holds this client (blocked on keys, WAIT, CLIENT PAUSE). */
+  readonly isBlocked: boolean;
+  /** Blocked on keys (BLPOP and the family, XREAD BLOCK), as opposed to WAIT or a pause. */
+  readonly blockedOnKeys: object | undefined;
+  /** Bytes waiting for the socket to drain (CLIENT LIST's omem). */
+  readonly outputPending: number;
+
+  /** Set when this connection is a replica's link to its master. */
+  readonly masterLink?: { sendAck(): void };
+  /** Set once this connection has become a replica (REPLCONF, then PSYNC). */
+  readonly replica: ReplicaInfo | undefined;
+
+  /** Send what this read's replies hold so far, before anything the command writes directly. */
+  flush(): void;
+  /** Close once the pending replies are out (QUIT, CLIENT KILL). */
+  close(): void;
+  /** Close at once, dropping what waits to be sent. */
+  terminate(): void;
+  /** Set by QUIT and CLIENT KILL of oneself: close once the replies are out. */
+  closeAfterReply: boolean;
+}
+
+/**
+ * A connection as a service's method takes it: a handler passes its own Context, or another
+ * client's. It is typed by its id alone so that the server's methods can take their Client:
+ * Client -> Context -> Services -> Client is a loop the type checker cannot follow through
+ * method parameters, and every Context the server receives is one of its Clients.
+ */
+export type ClientRef = { readonly id: number };
+
+/** The server's services, by name, as commands use them (server/server.ts's Server is one). */
+export interface Services {
+  readonly keyspace: Keyspace;
+  readonly config: Config;
+  readonly log: Logger;
+  /** The connected client with this id, if any. */
+  client(id: number): Context | undefined;
+  /** Every connected client, in the order they connected. */
+  clientList(): Context[];
+  readonly acl: AclService;
+  readonly pubsub: PubSubService;
+  readonly tracking: TrackingService;
+  readonly notifier: { emit(cls: NotifyClass, event: string, key: string, db: number): void; emptied(key: string, db: number): void };
+  readonly blocking: BlockingService;
+  readonly pausing: { pause(ms: number, all: boolean): void; unpause(): void };
+  readonly propagation: { readonly wanted: boolean; beginTransaction(): void; endTransaction(c: ClientRef): void };
+  readonly replication: ReplicationService;
+  /** Set while this server is a replica. */
+  readonly replicaLink: ReplicaLinkView | undefined;
+  readonly persistence: PersistenceService;
+  readonly aof: AofService;
+  readonly slowlog: { entries: SlowlogEntry[] };
+  readonly latency: LatencyService;
+  readonly monitors: { add(c: ClientRef): void };
+  /** The config file the server was started with ("" when none): CONFIG REWRITE writes it. */
+  readonly configFile: string;
+
+  /** The text of INFO for the sections asked for (server/info.ts). */
+  info(sections: string[]): string;
+  /** MEMORY STATS's fields, in Redis's order (server/info.ts). */
+  memoryStats(): StatField[];
+  /** CONFIG RESETSTAT. */
+  resetStats(): void;
+  /** SHUTDOWN's save, if any; false when a needed save failed. */
+  finalSave(save: boolean, nosave: boolean, force: boolean): boolean;
+  shutdown(reason: string): void;
+  /** REPLICAOF NO ONE. */
+  promote(): void;
+  /** REPLICAOF host port. */
+  follow(host: string, port: number, by?: string): void;
+}
+
+/** A field of MEMORY STATS: an integer, a double, or a map of fields. */
+export type StatField = [name: string, value: number, kind: "integer" | "double"] | [name: string, fields: StatField[]];
+
+/** Why an ACL check refused a request. */
+export const enum Denied {
+  None = 0,
+  Command = 1,
+  Key = 2,
+  Auth = 3,
+  Channel = 4,
+}
+
+export interface AclSelector {
+  describeCommands(): string;
+  describeKeys(): string[];
+  describeChannels(): string[];
+}
+
+export interface AclUser {
+  readonly name: string;
+  /** No password needed (the default user until requirepass is set). */
+  readonly nopass: boolean;
+  /** Allowed everything: the dispatcher skips the check. */
+  readonly unrestricted: boolean;
+  readonly passwords: readonly string[];
+  /** The root selector first, then the others. */
+  readonly selectors: readonly AclSelector[];
+  readonly root: AclSelector;
+  flagNames(): string[];
+  check(cmd: Command, argv: Argv): { denied: Denied; pos: number };
+}
+
+export interface AclLogEntry {
+  count: number;
+  reason: "command" | "key" | "channel" | "auth";
+  context: "toplevel" | "multi";
+  object: string;
+  username: string;
+  ctime: number;
+  clientInfo: string;
+}
+
+export interface AclService {
+  readonly users: ReadonlyMap<string, AclUser>;
+  readonly defaultUser: AclUser;
+  readonly authRequired: boolean;
+  log: AclLogEntry[];
+  /** The user these credentials log in as, if any. */
+  credentials(username: string, password: string): AclUser | undefined;
+  /** Apply rules to a user (created if new); the first failing rule, if one fails. */
+  setUser(name: string, rules: string[]): { rule: string; error: { reason: string } } | undefined;
+  deleteUsers(names: string[]): number;
+  /** Every user as an ACL file line. */
+  describeAll(): string[];
+  sortedUsers(): AclUser[];
+  /** ACL LOAD: the error text when the file is refused. */
+  loadFile(path: string): string | undefined;
+  saveFile(path: string): boolean;
+  addLog(c: ClientRef, reason: AclLogEntry["reason"], object: string, username?: string): void;
+}
+
+export type SubscriptionKind = "channel" | "pattern" | "shard";
+
+export interface PubSubService {
+  /** Subscribers by channel, pattern and shard channel: PUBSUB counts them. */
+  readonly channels: ReadonlyMap<string, { readonly size: number }>;
+  readonly patterns: ReadonlyMap<string, { readonly size: number }>;
+  readonly shardChannels: ReadonlyMap<string, { readonly size: number }>;
+  subscribe(c: ClientRef, kind: SubscriptionKind, name: string): void;
+  unsubscribe(c: ClientRef, kind: SubscriptionKind, name: string): void;
+  unsubscribeAll(c: ClientRef): void;
+  /** The number of clients that received the message. */
+  publish(channel: string, message: Uint8Array, from: ClientRef | undefined, shard?: boolean): number;
+}
+
+export interface TrackingState {
+  redirect: number;
+  bcast: boolean;
+  optin: boolean;
+  optout: boolean;
+  noloop: boolean;
+  /** CLIENT CACHING YES (OPTIN) or NO (OPTOUT), for the next command only. */
+  caching: boolean;
+  brokenRedirect: boolean;
+  prefixes: Set<string>;
+}
+
+export interface TrackingService {
+  enable(c: ClientRef, redirect: number, opts: { bcast: boolean; optin: boolean; optout: boolean; noloop: boolean }, prefixes: string[]): void;
+  disable(c: ClientRef): void;
+  /** The whole keyspace changed (FLUSHALL, FLUSHDB). */
+  flushed(): void;
+}
+
+export interface BlockingService {
+  /** Wait on `keys` until `attempt` serves the client or `timeoutMs` passes (0: forever). */
+  block(c: ClientRef, keys: string[], timeoutMs: number, attempt: (readyKey?: string) => boolean): void;
+  /** CLIENT UNBLOCK: release a client blocked on keys with a timeout's reply or an error; false if it was not. */
+  unblock(c: ClientRef, withError: boolean): boolean;
+}
+
+/** What a replica told its master in REPLCONF, and where its sync stands. */
+export interface ReplicaInfo {
+  /** REPLCONF listening-port / ip-address, before and after PSYNC. */
+  port: number;
+  ip: string;
+  capaEof: boolean;
+  capaPsync2: boolean;
+  state: "wait_bgsave" | "send_bulk" | "online";
+  ackOffset: number;
+  ackTime: number;
+  /** Stream bytes held back while its snapshot is sent. */
+  held: Uint8Array[];
+  /** The snapshot went out in the EOF form: the first ACK puts the replica online. */
+  onlineOnAck: boolean;
+}
+
+export interface ReplicationService {
+  readonly offset: number;
+  isReplica(c: ClientRef): boolean;
+  /** The replicas' connections, in the order they attached. */
+  replicaList(): Context[];
+  /** A client's REPLCONF state, made on its first REPLCONF. */
+  infoOf(c: ClientRef): ReplicaInfo;
+  psync(c: ClientRef, replid: string, offset: string): void;
+  ack(c: ClientRef, offset: number): void;
+  /** WAIT: reply now or block until enough replicas acknowledge. */
+  wait(c: ClientRef, wanted: number, timeoutMs: number): void;
+  changeReplid(): void;
+}
+
+export interface ReplicaLinkView {
+  readonly host: string;
+  readonly port: number;
+  /** ROLE's state word: connect, connecting, sync or connected. */
+  readonly roleState: string;
+  readonly reploff: number;
+}
+
+export interface PersistenceService {
+  readonly lastSave: number;
+  readonly bgsaveInProgress: boolean;
+  bgsaveScheduled: boolean;
+  save(): boolean;
+  bgsave(): void;
+  /**
+   * DEBUG RELOAD: save (unless told not to), empty (unless told not to) and load the dump;
+   * throws Redis's error when the save or the load fails.
+   */
+  reload(flush: boolean, save: boolean): void;
+}
+
+export interface AofService {
+  readonly rewriting: boolean;
+  startRewrite(): "started" | "scheduled" | "in-progress";
+}
+
+export interface SlowlogEntry {
+  id: number;
+  time: number;
+  usec: number;
+  args: string[];
+  addr: string;
+  name: string;
+}
+
+export interface LatencyService {
+  readonly events: ReadonlyMap<string, { samples: Array<{ time: number; latency: number }>; max: number }>;
+  reset(events: string[]): number;
+  doctor(): string;
+}
+
+/** What a handler of a command that may block does: serve at once, else wait for `keys`. */
+export function serveOrBlock(c: Context, keys: string[], timeoutMs: number, attempt: () => boolean): void {
+  if (attempt()) return;
+  // Inside a transaction nothing blocks: the answer is null at once, as in Redis.
+  if (c.inExec) return c.reply.nullArray();
+  c.server.blocking.block(c, keys, timeoutMs, attempt);
+}

@@ -1,0 +1,94 @@
+/**
+ * DEBUG, guarded by `enable-debug-command` as in Redis 7 ("no" by default; "local" allows
+ * loopback clients), with the subcommands Redis's tooling and tests lean on (debug.c):
+ * SLEEP (the whole server sleeps, as Redis does), SET-ACTIVE-EXPIRE, OBJECT, RELOAD and
+ * CHANGE-REPL-ID.
+ */
+import type { Argv } from "../resp/argv.ts";
+import { DEBUG_NOT_ALLOWED, DEBUG_RELOAD_OPTIONS, NO_SUCH_KEY, subcommandSyntax } from "../errors.ts";
+import { dumpPayload } from "../persistence/rdb-writer.ts";
+import { encodingOf } from "../store/keyspace.ts";
+import { command } from "./command.ts";
+import type { Context } from "./context.ts";
+import { refcountOf } from "./generic.ts";
+
+/** DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save the dump and load it back, synchronously (server/persistence.ts). */
+function debugReload(c: Context, argv: Argv): void {
+  let flush = true;
+  let save = true;
+  for (let i = 2; i < argv.length; i++) {
+    const opt = argv.keyword(i);
+    if (opt === "noflush") flush = false;
+    else if (opt === "nosave") save = false;
+    else if (opt !== "merge") throw DEBUG_RELOAD_OPTIONS;
+  }
+  c.server.persistence.reload(flush, save);
+  c.reply.ok();
+}
+
+/** A stable pretend address for DEBUG OBJECT's "Value at". */
+function hashKey(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+export const debugCommand = command({
+  name: "debug", arity: -2, flags: ["admin", "noscript", "loading", "stale"], summary: "A container for debugging commands", since: "1.0.0",
+  complexity: "Depends on subcommand.",
+  handler(c, argv) {
+    const allowed = c.server.config.get("enable-debug-command");
+    if (allowed !== "yes" && !(allowed === "local" && /^127\.|^\[?::1\]?:/.test(c.addr))) throw DEBUG_NOT_ALLOWED;
+    const sub = argv.keyword(1);
+    if (sub === "sleep" && argv.length === 3) {
+      const seconds = Number(argv.str(2));
+      if (Number.isFinite(seconds) && seconds > 0) Bun.sleepSync(seconds * 1000);
+      return c.reply.ok();
+    }
+    if (sub === "set-active-expire" && argv.length === 3) {
+      c.server.keyspace.activeExpireEnabled = argv.str(2) !== "0";
+      return c.reply.ok();
+    }
+    if (sub === "reload") return debugReload(c, argv);
+    if (sub === "object" && argv.length === 3) {
+      const key = argv.str(2);
+      const value = c.db.dict.get(key);
+      if (value === undefined) throw NO_SUCH_KEY;
+      const encoding = encodingOf(value, c.db.rawStrings.has(key));
+      // The body DUMP writes, without its type byte, RDB version and checksum: Redis's
+      // rdbSavedObjectLen. Access times are not kept, so the LRU clock is now's.
+      const serialized = dumpPayload(value, c.server.config.get("rdbcompression") === "yes").length - 11;
+      const lru = Math.floor(Date.now() / 1000) & 0xffffff;
+      return c.reply.simple(`Value at:0x7f${(0x10000000 + (hashKey(key) & 0xfffffff)).toString(16)} refcount:${refcountOf(value)} encoding:${encoding} serializedlength:${serialized} lru:${lru} lru_seconds_idle:0`);
+    }
+    if (sub === "change-repl-id" && argv.length === 2) {
+      c.server.replication.changeReplid();
+      return c.reply.ok();
+    }
+    if (sub === "help" && argv.length === 2) {
+      return c.reply.helpLines([
+        "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "CHANGE-REPL-ID",
+        "    Change the replication IDs of the instance.",
+        "    Dangerous: should be used only for testing the replication subsystem.",
+        "OBJECT <key>",
+        "    Show low level info about the `key` and associated value.",
+        "RELOAD [option ...]",
+        "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+        "    * MERGE: Merge the content of the RDB file with the current data.",
+        "    * NOFLUSH: Do not empty the current data before loading the RDB file.",
+        "    * NOSAVE: Do not save the current data before loading the RDB file.",
+        "    By default both the save and the flush are performed.",
+        "SET-ACTIVE-EXPIRE <0|1>",
+        "    Setting it to 0 disables expiring keys in background when they are not",
+        "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+        "    default.",
+        "SLEEP <seconds>",
+        "    Stop the server for <seconds>. Decimals allowed.",
+        "HELP",
+        "    Prints this help.",
+      ]);
+    }
+    throw subcommandSyntax(argv.str(1), "debug");
+  },
+});

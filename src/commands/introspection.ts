@@ -1,0 +1,402 @@
+/**
+ * Introspection (Redis keeps these beside their subsystems: COMMAND in server.c, MEMORY in
+ * object.c, SLOWLOG in slowlog.c, LATENCY in latency.c, MONITOR in replication.c): COMMAND
+ * describes the one command table; MEMORY, SLOWLOG, LATENCY and MONITOR show what the
+ * server measured or is doing.
+ */
+import { Argv } from "../resp/argv.ts";
+import { COUNT_RANGE, GETKEYS_BAD_ARGS, GETKEYS_BAD_ARITY, GETKEYS_INVALID_COMMAND, GETKEYS_NO_KEYS, SYNTAX_ERR, subcommandSyntax } from "../errors.ts";
+import { bytesToString, parseInt64 } from "../resp/bytes.ts";
+import type { ReplyWriter } from "../resp/writer.ts";
+import { encodingOf } from "../store/keyspace.ts";
+import { memoryUsage } from "../store/memory-usage.ts";
+import { Command, type CommandFlag, FLAG_ORDER, type FullKeySpec, categoriesOf, command } from "./command.ts";
+import type { Context, StatField } from "./context.ts";
+import { allCommands, findCommand, lookupRequest } from "./table.ts";
+
+export const monitorCommand = command({
+  name: "monitor", arity: 1, flags: ["admin", "noscript", "loading", "stale"], categories: [],
+  summary: "Listen for all requests received by the server in real time", since: "1.0.0",
+  handler(c) {
+    // A replica's link cannot become a monitor; Redis ignores the request there too.
+    if (c.replica !== undefined) return;
+    c.server.monitors.add(c);
+    c.reply.ok();
+  },
+});
+
+// --- COMMAND ---------------------------------------------------------------
+
+function writeCommandInfo(r: ReplyWriter, cmd: Command): void {
+  r.array(10);
+  r.bulkString(cmd.name);
+  r.integer(cmd.arity);
+  const flags = FLAG_ORDER.filter((f) => cmd.has(f)).map((f) => f.replace(/-/g, "_"));
+  if (cmd.movableKeys) flags.push("movablekeys");
+  r.set(flags.length);
+  for (const f of flags) r.simple(f);
+  r.integer(cmd.keys.first);
+  r.integer(cmd.keys.last);
+  r.integer(cmd.keys.step);
+  const cats = categoriesOf(cmd);
+  r.set(cats.length);
+  for (const cat of cats) r.simple(`@${cat}`);
+  // Redis 7.0 sends tips, key specs and subcommands as sets in RESP3.
+  r.set(cmd.tips.length);
+  for (const tip of cmd.tips) r.bulkString(tip);
+  r.set(cmd.keySpecs.length);
+  for (const spec of cmd.keySpecs) writeKeySpec(r, spec);
+  const subs = cmd.subcommands ? [...cmd.subcommands.values()] : [];
+  r.set(subs.length);
+  for (const sub of subs) writeCommandInfo(r, sub);
+}
+
+/** One key spec as COMMAND INFO sends it: maps of begin_search and find_keys. */
+function writeKeySpec(r: ReplyWriter, spec: FullKeySpec): void {
+  r.map(spec.notes === undefined ? 3 : 4);
+  if (spec.notes !== undefined) {
+    r.bulkString("notes");
+    r.bulkString(spec.notes);
+  }
+  r.bulkString("flags");
+  r.set(spec.flags.length);
+  for (const f of spec.flags) r.simple(f);
+  r.bulkString("begin_search");
+  const begin = spec.begin;
+  if (begin === "unknown") writeSearchSpec(r, "unknown", []);
+  else if ("index" in begin) writeSearchSpec(r, "index", [["index", begin.index]]);
+  else writeSearchSpec(r, "keyword", [["keyword", begin.keyword], ["startfrom", begin.startfrom]]);
+  r.bulkString("find_keys");
+  const find = spec.find;
+  if (find === "unknown") writeSearchSpec(r, "unknown", []);
+  else if ("lastkey" in find) writeSearchSpec(r, "range", [["lastkey", find.lastkey], ["keystep", find.keystep], ["limit", find.limit]]);
+  else writeSearchSpec(r, "keynum", [["keynumidx", find.keynumidx], ["firstkey", find.firstkey], ["keystep", find.keystep]]);
+}
+
+function writeSearchSpec(r: ReplyWriter, type: string, fields: [string, number | string][]): void {
+  r.map(2);
+  r.bulkString("type");
+  r.bulkString(type);
+  r.bulkString("spec");
+  r.map(fields.length);
+  for (const [name, value] of fields) {
+    r.bulkString(name);
+    if (typeof value === "number") r.integer(value);
+    else r.bulkString(value);
+  }
+}
+
+/** COMMAND GETKEYS / GETKEYSANDFLAGS: the keys of the command in the arguments, as ACLs see them. */
+function getKeysGeneric(c: Context, argv: Argv, withFlags: boolean): void {
+  const args = Argv.of(...argv.views(2));
+  const cmd = lookupRequest(args);
+  if (cmd === undefined) throw GETKEYS_INVALID_COMMAND;
+  if (cmd.keySpecs.length === 0) throw GETKEYS_NO_KEYS;
+  if ((cmd.arity > 0 && args.length !== cmd.arity) || args.length < -cmd.arity) throw GETKEYS_BAD_ARITY;
+  const keys = cmd.getKeys(args);
+  if (keys.length === 0 && !cmd.has("no-mandatory-keys")) throw GETKEYS_BAD_ARGS;
+  c.reply.array(keys.length);
+  for (const key of keys) {
+    if (!withFlags) {
+      c.reply.bulk(args.bytes(key.pos));
+      continue;
+    }
+    c.reply.array(2);
+    c.reply.bulk(args.bytes(key.pos));
+    c.reply.set(key.flags.length);
+    for (const f of key.flags) c.reply.simple(f);
+  }
+}
+
+function writeCommandDocs(r: ReplyWriter, cmd: Command): void {
+  const subs = cmd.subcommands ? [...cmd.subcommands.values()] : [];
+  r.map(subs.length > 0 ? 5 : 4);
+  r.bulkString("summary");
+  r.bulkString(cmd.summary);
+  r.bulkString("since");
+  r.bulkString(cmd.since);
+  r.bulkString("group");
+  r.bulkString(cmd.group);
+  r.bulkString("complexity");
+  r.bulkString(cmd.complexity);
+  if (subs.length > 0) {
+    r.bulkString("subcommands");
+    r.map(subs.length);
+    for (const sub of subs) {
+      r.bulkString(sub.name);
+      writeCommandDocs(r, sub);
+    }
+  }
+}
+
+export const commandCommand = command({
+  name: "command", tips: ["nondeterministic_output_order"], arity: -1, flags: ["loading", "stale"], categories: ["connection"],
+  summary: "Get array of Redis command details", since: "2.8.13", complexity: "O(N) where N is the total number of Redis commands",
+  handler(c) {
+    const all = allCommands();
+    c.reply.array(all.length);
+    for (const cmd of all) writeCommandInfo(c.reply, cmd);
+  },
+  subcommands: [
+    command({
+      name: "command|count", arity: 2, flags: ["loading", "stale"], categories: ["connection"],
+      summary: "Get total number of Redis commands", since: "2.8.13",
+      handler: (c) => c.reply.integer(allCommands().length),
+    }),
+    command({
+      name: "command|list", tips: ["nondeterministic_output_order"], arity: -2, flags: ["loading", "stale"], categories: ["connection"],
+      summary: "Get an array of Redis command names", since: "7.0.0", complexity: "O(N) where N is the total number of Redis commands",
+      handler(c, argv) {
+        if (argv.length > 2) throw SYNTAX_ERR;
+        const names: string[] = [];
+        for (const cmd of allCommands()) {
+          names.push(cmd.name);
+          for (const sub of cmd.subcommands?.values() ?? []) names.push(sub.name);
+        }
+        c.reply.bulkStrings(names);
+      },
+    }),
+    command({
+      name: "command|info", tips: ["nondeterministic_output_order"], arity: -2, flags: ["loading", "stale"], categories: ["connection"],
+      summary: "Get array of specific Redis command details, or all when no argument is given.", since: "2.8.13",
+      complexity: "O(N) where N is the number of commands to look up",
+      handler(c, argv) {
+        const targets = argv.length === 2 ? allCommands() : argv.views(2).map((a) => findCommand(bytesToString(a)));
+        c.reply.array(targets.length);
+        for (const cmd of targets) {
+          // Redis answers a null bulk (not a null array) for an unknown name.
+          if (cmd === undefined) c.reply.null();
+          else writeCommandInfo(c.reply, cmd);
+        }
+      },
+    }),
+    command({
+      name: "command|getkeys", arity: -4, flags: ["loading", "stale"], categories: ["connection"],
+      summary: "Extract keys given a full Redis command", since: "2.8.13", complexity: "O(N) where N is the number of arguments to the command",
+      handler: (c, argv) => getKeysGeneric(c, argv, false),
+    }),
+    command({
+      name: "command|getkeysandflags", arity: -4, flags: ["loading", "stale"], categories: ["connection"],
+      summary: "Extract keys and access flags given a full Redis command", since: "7.0.0", complexity: "O(N) where N is the number of arguments to the command",
+      handler: (c, argv) => getKeysGeneric(c, argv, true),
+    }),
+    command({
+      name: "command|docs", tips: ["nondeterministic_output_order"], arity: -2, flags: ["loading", "stale"], categories: ["connection"],
+      summary: "Get array of specific Redis command documentation", since: "7.0.0",
+      complexity: "O(N) where N is the number of commands to look up",
+      handler(c, argv) {
+        const targets =
+          argv.length === 2
+            ? allCommands()
+            : argv.views(2).map((a) => findCommand(bytesToString(a))).filter((x): x is Command => x !== undefined);
+        c.reply.map(targets.length);
+        for (const cmd of targets) {
+          c.reply.bulkString(cmd.name);
+          writeCommandDocs(c.reply, cmd);
+        }
+      },
+    }),
+    command({
+      name: "command|help", arity: 2, flags: ["loading", "stale"], categories: ["connection"],
+      summary: "Show helpful text about the different subcommands", since: "5.0.0",
+      handler: (c) =>
+        c.reply.helpLines([
+          "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+          "(no subcommand)", "    Return details about all Redis commands.",
+          "COUNT", "    Return the total number of commands in this Redis server.",
+          "LIST", "    Return a list of all commands in this Redis server.",
+          "INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
+          "    If no command names are given, documentation details for all", "    commands are returned.",
+          "DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands.",
+          "    If no command names are given, documentation details for all", "    commands are returned.",
+          "HELP", "    Prints this help.",
+        ]),
+    }),
+  ],
+});
+
+/**
+ * MEMORY PURGE asks the allocator to give memory back; here that is a full garbage
+ * collection, after which the JS heap and RSS show what the data really holds (between
+ * collections they also hold the garbage of recent requests).
+ */
+export const memoryCommand = command({
+  name: "memory", arity: -2, flags: [], summary: "A container for memory diagnostics commands", since: "4.0.0", complexity: "Depends on subcommand.",
+  subcommands: [
+    command({
+      name: "memory|usage", arity: -3, flags: ["readonly"], keys: { first: 2, last: 2, step: 1, flags: ["RO"] },
+      summary: "Estimate the memory usage of a key", since: "4.0.0", complexity: "O(N) where N is the number of samples.",
+      handler(c, argv) {
+        // SAMPLES is accepted as in Redis; the estimate always looks at every element.
+        for (let i = 3; i < argv.length; i += 2) {
+          if (argv.keyword(i) !== "samples" || i + 1 >= argv.length) throw SYNTAX_ERR;
+          if (argv.int(i + 1) < 0) throw SYNTAX_ERR;
+        }
+        const key = argv.str(2);
+        const value = c.db.lookupKeyRead(key);
+        if (value === undefined) return c.reply.null();
+        c.reply.integer(memoryUsage(key, value, encodingOf(value, c.db.rawStrings.has(key))));
+      },
+    }),
+    command({
+      name: "memory|stats", arity: 2, flags: [], tips: ["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
+      summary: "Show memory usage details", since: "4.0.0",
+      handler: (c) => writeStats(c.reply, c.server.memoryStats()),
+    }),
+    command({
+      name: "memory|purge", arity: 2, flags: [], tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
+      summary: "Ask the allocator to release memory", since: "4.0.0", complexity: "Depends on how much memory is allocated, could be slow",
+      handler(c) {
+        Bun.gc(true);
+        c.reply.ok();
+      },
+    }),
+    command({
+      name: "memory|help", arity: 2, flags: ["loading", "stale"],
+      summary: "Show helpful text about the different subcommands", since: "4.0.0",
+      handler: (c) =>
+        c.reply.helpLines([
+          "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+          "PURGE", "    Attempt to purge dirty pages for reclamation by the allocator.",
+          "HELP", "    Prints this help.",
+        ]),
+    }),
+  ],
+});
+
+/** MEMORY STATS's fields as a map, nested where a field holds fields. */
+function writeStats(r: ReplyWriter, fields: StatField[]): void {
+  r.map(fields.length);
+  for (const field of fields) {
+    r.bulkString(field[0]);
+    if (field.length === 2) writeStats(r, field[1]);
+    else if (field[2] === "double") r.double(field[1]);
+    else r.integer(field[1]);
+  }
+}
+
+const slowlogSpec = { flags: ["admin", "loading", "stale"] as CommandFlag[], tips: ["request_policy:all_nodes", "nondeterministic_output"] };
+
+/** SLOWLOG: see server/slowlog.ts for what is recorded and when commands are timed. */
+export const slowlogCommand = command({
+  name: "slowlog", arity: -2, flags: [], summary: "A container for slow log commands", since: "2.2.12", complexity: "Depends on subcommand.",
+  subcommands: [
+    command({
+      ...slowlogSpec, name: "slowlog|get", arity: -2, summary: "Get the slow log's entries", since: "2.2.12", complexity: "O(N) where N is the number of entries returned",
+      handler(c, argv) {
+        let count = 10;
+        if (argv.length === 3) {
+          const n = parseInt64(argv.bytes(2));
+          if (n === undefined || n < -1) throw COUNT_RANGE;
+          count = n === -1 ? Number.MAX_SAFE_INTEGER : n;
+        } else if (argv.length > 3) {
+          throw subcommandSyntax(argv.str(1), "slowlog");
+        }
+        const entries = c.server.slowlog.entries.slice(0, count);
+        c.reply.array(entries.length);
+        for (const e of entries) {
+          c.reply.array(6);
+          c.reply.integer(e.id);
+          c.reply.integer(e.time);
+          c.reply.integer(e.usec);
+          c.reply.bulkStrings(e.args);
+          c.reply.bulkString(e.addr);
+          c.reply.bulkString(e.name);
+        }
+      },
+    }),
+    command({
+      ...slowlogSpec, name: "slowlog|len", arity: 2, tips: ["request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"],
+      summary: "Get the slow log's length", since: "2.2.12",
+      handler: (c) => c.reply.integer(c.server.slowlog.entries.length),
+    }),
+    command({
+      ...slowlogSpec, name: "slowlog|reset", arity: 2, tips: ["request_policy:all_nodes", "response_policy:all_succeeded"],
+      summary: "Clear all entries from the slow log", since: "2.2.12", complexity: "O(N) where N is the number of entries in the slowlog",
+      handler(c) {
+        c.server.slowlog.entries = [];
+        c.reply.ok();
+      },
+    }),
+    command({
+      name: "slowlog|help", arity: 2, flags: ["loading", "stale"], summary: "Show helpful text about the different subcommands", since: "6.2.0",
+      handler: (c) =>
+        c.reply.helpLines([
+          "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+          "GET [<count>]",
+          "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+          "    Entries are made of:",
+          "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+          "    client name",
+          "LEN",
+          "    Return the length of the slowlog.",
+          "RESET",
+          "    Reset the slowlog.",
+          "HELP",
+          "    Prints this help.",
+        ]),
+    }),
+  ],
+});
+
+// --- LATENCY ---------------------------------------------------------------
+
+const latencySpec = {
+  flags: ["admin", "noscript", "loading", "stale"] as CommandFlag[],
+  tips: ["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"],
+};
+
+/** The latency monitor: see server/latency.ts for what is sampled. */
+export const latencyCommand = command({
+  name: "latency", arity: -2, flags: [], summary: "A container for latency diagnostics commands", since: "2.8.13", complexity: "Depends on subcommand.",
+  subcommands: [
+    command({
+      ...latencySpec, name: "latency|latest", arity: 2, summary: "Return the latest latency samples for all events.", since: "2.8.13",
+      handler(c) {
+        const events = c.server.latency.events;
+        c.reply.array(events.size);
+        for (const [event, series] of events) {
+          const last = series.samples.at(-1)!;
+          c.reply.array(4);
+          c.reply.bulkString(event);
+          c.reply.integer(last.time);
+          c.reply.integer(last.latency);
+          c.reply.integer(series.max);
+        }
+      },
+    }),
+    command({
+      ...latencySpec, name: "latency|history", arity: 3, summary: "Return timestamp-latency samples for the event.", since: "2.8.13",
+      handler(c, argv) {
+        const samples = c.server.latency.events.get(argv.str(2))?.samples ?? [];
+        c.reply.array(samples.length);
+        for (const s of samples) {
+          c.reply.array(2);
+          c.reply.integer(s.time);
+          c.reply.integer(s.latency);
+        }
+      },
+    }),
+    command({
+      ...latencySpec, name: "latency|reset", arity: -2, tips: ["request_policy:all_nodes", "response_policy:all_succeeded"],
+      summary: "Reset latency data for one or more events.", since: "2.8.13",
+      handler: (c, argv) => c.reply.integer(c.server.latency.reset(argv.strs(2))),
+    }),
+    command({
+      ...latencySpec, name: "latency|doctor", arity: 2, summary: "Return a human readable latency analysis report.", since: "2.8.13",
+      handler: (c) => c.reply.verbatim(c.server.latency.doctor()),
+    }),
+    command({
+      name: "latency|help", arity: 2, flags: ["loading", "stale"], summary: "Show helpful text about the different subcommands.", since: "2.8.13",
+      handler: (c) =>
+        c.reply.helpLines([
+          "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+          "DOCTOR", "    Return a human readable latency analysis report.",
+          "HISTORY <event>", "    Return time-latency samples for the <event> class.",
+          "LATEST", "    Return the latest latency samples for all events.",
+          "RESET [<event> ...]", "    Reset latency data of one or more <event> classes.", "    (default: reset all data for all event classes)",
+          "HELP", "    Prints this help.",
+        ]),
+    }),
+  ],
+});

@@ -1,0 +1,125 @@
+/**
+ * Replication commands (Redis's replication.c): ROLE, REPLICAOF / SLAVEOF, and what a
+ * replica sends its master: REPLCONF, PSYNC and the legacy SYNC. The replication itself is
+ * replication/master.ts's and replication/replica.ts's.
+ */
+import type { Argv } from "../resp/argv.ts";
+import { INVALID_MASTER_PORT, NOT_INTEGER, ReplyError, SYNTAX_ERR } from "../errors.ts";
+import { parseInt64 } from "../resp/bytes.ts";
+import { parseRangeArg } from "./args.ts";
+import { type CommandFlag, command } from "./command.ts";
+import type { Context } from "./context.ts";
+
+export const roleCommand = command({
+  name: "role", arity: 1, flags: ["noscript", "loading", "stale", "fast"], categories: ["admin", "dangerous"],
+  summary: "Return the role of the instance in the context of replication", since: "2.8.12",
+  handler(c) {
+    const link = c.server.replicaLink;
+    if (link === undefined) {
+      const master = c.server.replication;
+      c.reply.array(3);
+      c.reply.bulkString("master");
+      c.reply.integer(master.offset);
+      const online = master.replicaList().filter((r) => r.replica!.state === "online");
+      c.reply.array(online.length);
+      for (const r of online) {
+        c.reply.array(3);
+        c.reply.bulkString(r.replica!.ip);
+        c.reply.bulkString(String(r.replica!.port));
+        c.reply.bulkString(String(r.replica!.ackOffset));
+      }
+      return;
+    }
+    c.reply.array(5);
+    c.reply.bulkString("slave");
+    c.reply.bulkString(link.host);
+    c.reply.integer(link.port);
+    c.reply.bulkString(link.roleState);
+    c.reply.integer(link.reploff);
+  },
+});
+
+const replicaofSpec = {
+  arity: 3, flags: ["admin", "noscript", "stale", "no-async-loading"] as CommandFlag[], categories: [],
+  complexity: "O(1)",
+  handler(c: Context, argv: Argv) {
+    const server = c.server;
+    if (argv.keyword(1) === "no" && argv.keyword(2) === "one") {
+      server.promote();
+      return c.reply.ok();
+    }
+    const port = parseInt64(argv.bytes(2));
+    if (port === undefined || port < 0 || port > 65535) throw INVALID_MASTER_PORT;
+    const host = argv.str(1);
+    const link = server.replicaLink;
+    if (link !== undefined && link.host === host && link.port === port) {
+      server.log.notice("REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.");
+      return c.reply.simple("OK Already connected to specified master");
+    }
+    server.follow(host, port, `${c.addr}`);
+    c.reply.ok();
+  },
+};
+
+export const replicaofCommand = command({
+  name: "replicaof", summary: "Make the server a replica of another instance, or promote it as master.", since: "5.0.0", ...replicaofSpec,
+});
+
+export const slaveofCommand = command({
+  name: "slaveof", summary: "Make the server a replica of another instance, or promote it as master.", since: "1.0.0",
+  ...replicaofSpec,
+});
+
+export const psyncCommand = command({
+  name: "psync", arity: -3, flags: ["admin", "noscript", "no-async-loading", "no-multi"], categories: [],
+  summary: "An internal command used in replication", since: "2.8.0",
+  handler(c, argv) {
+    // Replies and the snapshot go straight to the socket, after this read's other replies.
+    c.flush();
+    c.server.replication.psync(c, argv.str(1), argv.str(2));
+  },
+});
+
+export const syncCommand = command({
+  name: "sync", arity: 1, flags: ["admin", "noscript", "no-async-loading", "no-multi"], categories: [],
+  summary: "Internal command used for replication", since: "1.0.0",
+  handler(c) {
+    c.flush();
+    c.server.replication.psync(c, "?", "-1");
+  },
+});
+
+export const replconfCommand = command({
+  name: "replconf", arity: -1, flags: ["admin", "noscript", "loading", "stale", "allow-busy"], categories: [],
+  summary: "An internal command for configuring the replication stream", since: "3.0.0",
+  handler(c, argv) {
+    if (argv.length % 2 === 0) throw SYNTAX_ERR;
+    for (let i = 1; i < argv.length; i += 2) {
+      const option = argv.keyword(i);
+      if (option === "getack") {
+        // Only a master may ask; Redis answers nothing at all, even to anyone else.
+        c.masterLink?.sendAck();
+        return;
+      }
+      if (option === "ack") {
+        // From a replica: its offset. Never answered.
+        const offset = parseInt64(argv.bytes(i + 1));
+        if (offset !== undefined) c.server.replication.ack(c, offset);
+        return;
+      }
+      const info = c.server.replication.infoOf(c);
+      if (option === "listening-port") {
+        info.port = parseRangeArg(argv.bytes(i + 1), 0, NOT_INTEGER);
+      } else if (option === "ip-address") {
+        info.ip = argv.str(i + 1);
+      } else if (option === "capa") {
+        const capa = argv.keyword(i + 1);
+        if (capa === "eof") info.capaEof = true;
+        else if (capa === "psync2") info.capaPsync2 = true;
+      } else {
+        throw new ReplyError(`ERR Unrecognized REPLCONF option: ${argv.str(i)}`);
+      }
+    }
+    c.reply.ok();
+  },
+});

@@ -1,0 +1,324 @@
+/**
+ * What the server reports about itself: the text of INFO, one function per section with
+ * Redis's section and field names (as server.c's genRedisInfoString), and MEMORY STATS's
+ * figures. Both read the whole server, so they live here; the commands only format them.
+ */
+import { arch, totalmem } from "node:os";
+import { allCommands } from "../commands/table.ts";
+import type { StatField } from "../commands/context.ts";
+import { LinkState } from "../replication/replica.ts";
+import { KVIS_VERSION, REDIS_VERSION } from "../version.ts";
+import type { Server } from "./server.ts";
+
+type Section = (server: Server, nowMs: number) => string[];
+
+/** Sections in INFO's order; "commandstats" is left out of the default set, as in Redis. */
+const SECTIONS: Array<[name: string, title: string, section: Section]> = [
+  ["server", "Server", serverSection],
+  ["clients", "Clients", clientsSection],
+  ["memory", "Memory", memorySection],
+  ["persistence", "Persistence", persistenceSection],
+  ["stats", "Stats", statsSection],
+  ["replication", "Replication", replicationSection],
+  ["cpu", "CPU", cpuSection],
+  ["modules", "Modules", () => []],
+  ["commandstats", "Commandstats", commandstatsSection],
+  ["errorstats", "Errorstats", errorstatsSection],
+  ["cluster", "Cluster", () => ["cluster_enabled:0"]],
+  ["keyspace", "Keyspace", keyspaceSection],
+];
+
+/** The text of INFO [section ...]. */
+export function buildInfo(server: Server, wanted: string[]): string {
+  const all = wanted.includes("all") || wanted.includes("everything");
+  const byDefault = wanted.length === 0 || wanted.includes("default");
+  const nowMs = Date.now();
+  const out: string[] = [];
+  for (const [name, title, section] of SECTIONS) {
+    if (!(all || (byDefault ? name !== "commandstats" : wanted.includes(name)))) continue;
+    if (out.length > 0) out.push("");
+    out.push(`# ${title}`, ...section(server, nowMs));
+  }
+  // No matching section: Redis answers an empty string, not a bare CRLF.
+  return out.length === 0 ? "" : out.join("\r\n") + "\r\n";
+}
+
+function humanBytes(n: number): string {
+  const units = ["B", "K", "M", "G", "T"];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n}B` : `${v.toFixed(2)}${units[i]}`;
+}
+
+function serverSection(server: Server, nowMs: number): string[] {
+  const uptime = Math.floor((nowMs - server.startTime) / 1000);
+  return [
+    `redis_version:${REDIS_VERSION}`,
+    `kvis_version:${KVIS_VERSION}`,
+    `redis_git_sha1:00000000`,
+    `redis_git_dirty:0`,
+    `redis_build_id:kvis-${KVIS_VERSION}`,
+    `redis_mode:standalone`,
+    `os:${process.platform} ${arch()}`,
+    `arch_bits:64`,
+    `multiplexing_api:bun`,
+    `bun_version:${Bun.version}`,
+    `process_id:${process.pid}`,
+    `process_supervised:no`,
+    `run_id:${server.runId}`,
+    `tcp_port:${server.port}`,
+    `server_time_usec:${Math.round((performance.timeOrigin + performance.now()) * 1000)}`,
+    `uptime_in_seconds:${uptime}`,
+    `uptime_in_days:${Math.floor(uptime / 86400)}`,
+    `hz:${Math.min(500, Math.max(1, server.config.int("hz")))}`,
+    `configured_hz:${server.config.int("hz")}`,
+    `executable:${process.execPath}`,
+    `config_file:${server.configFile}`,
+    `io_threads_active:0`,
+  ];
+}
+
+function clientsSection(server: Server): string[] {
+  return [
+    `connected_clients:${server.clients.size}`,
+    `cluster_connections:0`,
+    `maxclients:10000`,
+    `client_recent_max_input_buffer:0`,
+    `client_recent_max_output_buffer:0`,
+    `blocked_clients:${[...server.clients.values()].filter((c) => c.isBlocked).length}`,
+    `tracking_clients:0`,
+    `clients_in_timeout_table:0`,
+  ];
+}
+
+function memorySection(server: Server): string[] {
+  // used_memory is what maxmemory is held to (Server.usedMemory); the process's real
+  // size is used_memory_rss.
+  const rss = process.memoryUsage.rss();
+  const used = server.usedMemory();
+  const maxmemory = server.maxmemory;
+  return [
+    `used_memory:${used}`,
+    `used_memory_human:${humanBytes(used)}`,
+    `used_memory_rss:${rss}`,
+    `used_memory_rss_human:${humanBytes(rss)}`,
+    `used_memory_peak:${server.peakMemory(used)}`,
+    `used_memory_peak_human:${humanBytes(server.peakMemory(used))}`,
+    `used_memory_startup:0`,
+    `used_memory_dataset:${server.keyspace.bytes}`,
+    `total_system_memory:${totalmem()}`,
+    `total_system_memory_human:${humanBytes(totalmem())}`,
+    `maxmemory:${maxmemory}`,
+    `maxmemory_human:${humanBytes(maxmemory)}`,
+    `maxmemory_policy:${server.config.get("maxmemory-policy")}`,
+    `mem_fragmentation_ratio:${(rss / Math.max(1, used)).toFixed(2)}`,
+    `mem_not_counted_for_evict:0`,
+    `mem_allocator:bun-${Bun.version}`,
+    `lazyfree_pending_objects:0`,
+  ];
+}
+
+function persistenceSection(server: Server): string[] {
+  const ks = server.keyspace;
+  const persistence = server.persistence;
+  const save = persistence.progress();
+  return [
+    `loading:0`,
+    `async_loading:0`,
+    // KVIS saves without forking, so the copy-on-write figures are always 0.
+    `current_cow_peak:0`,
+    `current_cow_size:0`,
+    `current_cow_size_age:0`,
+    `current_fork_perc:${save.total > 0 ? ((100 * save.processed) / save.total).toFixed(2) : "0.00"}`,
+    `current_save_keys_processed:${save.processed}`,
+    `current_save_keys_total:${save.total}`,
+    `rdb_changes_since_last_save:${ks.dirty}`,
+    `rdb_bgsave_in_progress:${persistence.bgsaveInProgress ? 1 : 0}`,
+    `rdb_last_save_time:${persistence.lastSave}`,
+    `rdb_last_bgsave_status:${persistence.lastBgsaveOk ? "ok" : "err"}`,
+    `rdb_last_bgsave_time_sec:${persistence.lastBgsaveSeconds}`,
+    `rdb_current_bgsave_time_sec:${save.seconds}`,
+    `rdb_saves:${persistence.saves}`,
+    `rdb_last_cow_size:0`,
+    `rdb_last_load_keys_expired:${server.lastLoad.expired}`,
+    `rdb_last_load_keys_loaded:${server.lastLoad.keys}`,
+    ...server.aof.info(),
+  ];
+}
+
+function statsSection(server: Server): string[] {
+  const ks = server.keyspace;
+  const st = server.stats;
+  return [
+    `total_connections_received:${st.totalConnections}`,
+    `total_commands_processed:${st.totalCommands}`,
+    `instantaneous_ops_per_sec:0`,
+    `total_net_input_bytes:${st.netInputBytes}`,
+    `total_net_output_bytes:${st.netOutputBytes}`,
+    `total_net_repl_input_bytes:0`,
+    `total_net_repl_output_bytes:0`,
+    `rejected_connections:${st.rejectedConnections}`,
+    `sync_full:${st.syncFull}`,
+    `sync_partial_ok:${st.syncPartialOk}`,
+    `sync_partial_err:${st.syncPartialErr}`,
+    `expired_keys:${ks.stats.expiredKeys}`,
+    `evicted_keys:${server.evictor.evictedKeys}`,
+    `evicted_clients:0`,
+    `keyspace_hits:${ks.stats.keyspaceHits}`,
+    `keyspace_misses:${ks.stats.keyspaceMisses}`,
+    `pubsub_channels:0`,
+    `pubsub_patterns:0`,
+    `pubsubshard_channels:0`,
+    `total_forks:0`,
+    `unexpected_error_replies:0`,
+    `total_error_replies:${st.totalErrorReplies}`,
+  ];
+}
+
+function replicationSection(server: Server, nowMs: number): string[] {
+  const master = server.replication;
+  const replicas = [...master.replicas].map((r, i) => {
+    const info = r.replica!;
+    return `slave${i}:ip=${info.ip},port=${info.port},state=${info.state},offset=${info.ackOffset},lag=${Math.floor((nowMs - info.ackTime) / 1000)}`;
+  });
+  const history = [
+    `connected_slaves:${replicas.length}`,
+    ...replicas,
+    `master_failover_state:no-failover`,
+    `master_replid:${master.replid}`,
+    `master_replid2:${master.replid2}`,
+    `master_repl_offset:${master.offset}`,
+    `second_repl_offset:${master.secondOffset}`,
+    `repl_backlog_active:${master.active ? 1 : 0}`,
+    `repl_backlog_size:${master.backlogSize}`,
+    `repl_backlog_first_byte_offset:${master.active ? master.backlogFirstByte : 0}`,
+    `repl_backlog_histlen:${master.histlen}`,
+  ];
+  const link = server.replicaLink;
+  if (link !== undefined) {
+    const ioAgo = Math.floor((nowMs - link.lastIoMs) / 1000);
+    return [
+      `role:slave`,
+      `master_host:${link.host}`,
+      `master_port:${link.port}`,
+      `master_link_status:${link.linkUp ? "up" : "down"}`,
+      `master_last_io_seconds_ago:${link.linkUp ? ioAgo : -1}`,
+      `master_sync_in_progress:${link.state === LinkState.Transfer ? 1 : 0}`,
+      `slave_read_repl_offset:${Math.max(0, link.readOffset)}`,
+      `slave_repl_offset:${Math.max(0, link.reploff)}`,
+      `slave_priority:100`,
+      `slave_read_only:${server.replicaReadOnly ? 1 : 0}`,
+      `replica_announced:1`,
+      ...history,
+    ];
+  }
+  return [`role:master`, ...history];
+}
+
+function cpuSection(): string[] {
+  const u = process.resourceUsage();
+  return [
+    `used_cpu_sys:${(u.systemCPUTime / 1e6).toFixed(6)}`,
+    `used_cpu_user:${(u.userCPUTime / 1e6).toFixed(6)}`,
+    `used_cpu_sys_children:0.000000`,
+    `used_cpu_user_children:0.000000`,
+  ];
+}
+
+function commandstatsSection(): string[] {
+  const lines: string[] = [];
+  for (const cmd of allCommands()) {
+    for (const each of [cmd, ...(cmd.subcommands?.values() ?? [])]) {
+      if (each.calls === 0 && each.rejectedCalls === 0) continue;
+      const perCall = each.calls === 0 ? 0 : each.usec / each.calls;
+      lines.push(
+        `cmdstat_${each.name}:calls=${each.calls},usec=${Math.round(each.usec)},usec_per_call=${perCall.toFixed(2)},rejected_calls=${each.rejectedCalls},failed_calls=${each.failedCalls}`,
+      );
+    }
+  }
+  return lines;
+}
+
+function errorstatsSection(server: Server): string[] {
+  return [...server.stats.errors].map(([prefix, count]) => `errorstat_${prefix}:count=${count}`);
+}
+
+function keyspaceSection(server: Server): string[] {
+  const ks = server.keyspace;
+  const lines: string[] = [];
+  for (const db of ks.dbs) {
+    if (db.size === 0) continue;
+    lines.push(`db${db.id}:keys=${db.size},expires=${db.expires.size},avg_ttl=0`);
+  }
+  return lines;
+}
+
+/**
+ * MEMORY STATS with Redis 7.0's fields. Allocation is the JavaScript heap plus external
+ * buffers (INFO used_memory); there is no jemalloc, so its fragmentation ratios are the
+ * process's resident set against that. The per-database overhead counts a dict entry per
+ * key and a table pointer per slot, as Redis does.
+ */
+export function memoryStats(server: Server): StatField[] {
+  const mem = process.memoryUsage();
+  const used = mem.heapUsed + mem.external;
+  const peak = server.peakMemory(used);
+  const backlog = server.replication.backlogAllocated;
+  let replicas = 0;
+  let normal = 0;
+  for (const other of server.clients.values()) {
+    if (server.replication.replicas.has(other)) replicas += other.outputPending;
+    else normal += other.outputPending;
+  }
+  const dbs: Array<[number, number, number]> = [];
+  let keys = 0;
+  for (const db of server.keyspace.dbs) {
+    if (db.size === 0 && db.expires.size === 0) continue;
+    const table = (n: number) => n * 24 + 8 * Math.max(4, 2 ** Math.ceil(Math.log2(Math.max(1, n))));
+    dbs.push([db.id, table(db.size), db.expires.size === 0 ? 0 : table(db.expires.size)]);
+    keys += db.size;
+  }
+  const startup = Math.min(server.startupMemory, used);
+  const overhead = startup + backlog + replicas + normal + dbs.reduce((sum, [, main, expires]) => sum + main + expires, 0);
+  const dataset = Math.max(0, used - overhead);
+  const net = Math.max(1, used - startup);
+  const int = (name: string, value: number): StatField => [name, value, "integer"];
+  const double = (name: string, value: number): StatField => [name, value, "double"];
+  return [
+    int("peak.allocated", peak),
+    int("total.allocated", used),
+    int("startup.allocated", startup),
+    int("replication.backlog", backlog),
+    int("clients.slaves", replicas),
+    int("clients.normal", normal),
+    int("cluster.links", 0),
+    int("aof.buffer", 0),
+    int("lua.caches", 0),
+    int("functions.caches", 0),
+    ...dbs.map(([id, main, expires]): StatField => [
+      `db.${id}`,
+      [int("overhead.hashtable.main", main), int("overhead.hashtable.expires", expires), int("overhead.hashtable.slot-to-keys", 0)],
+    ]),
+    int("overhead.total", overhead),
+    int("keys.count", keys),
+    int("keys.bytes-per-key", keys === 0 ? 0 : Math.floor(net / keys)),
+    int("dataset.bytes", dataset),
+    double("dataset.percentage", (dataset * 100) / net),
+    double("peak.percentage", (used * 100) / peak),
+    int("allocator.allocated", used),
+    int("allocator.active", used),
+    int("allocator.resident", mem.rss),
+    double("allocator-fragmentation.ratio", 1),
+    int("allocator-fragmentation.bytes", 0),
+    double("allocator-rss.ratio", mem.rss / used),
+    int("allocator-rss.bytes", mem.rss - used),
+    double("rss-overhead.ratio", 1),
+    int("rss-overhead.bytes", 0),
+    double("fragmentation", mem.rss / used),
+    int("fragmentation.bytes", mem.rss - used),
+  ];
+}
