@@ -11,7 +11,6 @@ import {
 import type { ReplyWriter } from "../resp/writer.ts";
 import { CATEGORY_ORDER, type CommandFlag, command } from "./command.ts";
 import { type AclSelector, Denied, type Services } from "./context.ts";
-import { everyCommand, lookupRequest } from "./table.ts";
 
 const aclAdmin = { flags: ["admin", "noscript", "loading", "stale"] as CommandFlag[] };
 
@@ -86,7 +85,7 @@ export const aclCommand = command({
         if (argv.length > 3) throw subcommandSyntax(argv.str(1), "acl");
         const index = CATEGORY_ORDER.indexOf(argv.str(2).toLowerCase());
         if (index < 0) throw aclUnknownCategory(argv.str(2).slice(0, 128));
-        c.reply.bulkStrings(everyCommand().filter((cmd) => cmd.categoryBits & (1 << index)).map((cmd) => cmd.name));
+        c.reply.bulkStrings(c.server.commands.every().filter((cmd) => cmd.categoryBits & (1 << index)).map((cmd) => cmd.name));
       },
     }),
     command({
@@ -157,7 +156,7 @@ export const aclCommand = command({
         const user = c.server.acl.users.get(argv.str(2));
         if (user === undefined) throw aclDryrunNoUser(argv.str(2));
         const args = Argv.of(...argv.views(3));
-        const cmd = lookupRequest(args);
+        const cmd = c.server.commands.lookup(args);
         if (cmd === undefined) throw aclDryrunNoCommand(argv.str(3));
         if ((cmd.arity > 0 && args.length !== cmd.arity) || args.length < -cmd.arity) throw wrongArity(cmd.name);
         const { denied, pos } = user.check(cmd, args);

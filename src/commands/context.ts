@@ -104,6 +104,8 @@ export type ClientRef = { readonly id: number };
 export interface Services {
   readonly keyspace: Keyspace;
   readonly config: Config;
+  /** The command table (commands/table.ts), as COMMAND and ACL read it. */
+  readonly commands: CommandTable;
   readonly log: Logger;
   /** The connected client with this id, if any. */
   client(id: number): Context | undefined;
@@ -140,6 +142,17 @@ export interface Services {
   promote(): void;
   /** REPLICAOF host port. */
   follow(host: string, port: number, by?: string): void;
+}
+
+export interface CommandTable {
+  /** The top-level commands, sorted by name. */
+  all(): readonly Command[];
+  /** Every command, each container followed by its subcommands. */
+  every(): readonly Command[];
+  /** A command by its full name ("get", "config|get"). */
+  find(fullName: string): Command | undefined;
+  /** The command a request names: a container's subcommand when it has them. */
+  lookup(argv: Argv): Command | undefined;
 }
 
 /** A field of MEMORY STATS: an integer, a double, or a map of fields. */

@@ -12,7 +12,6 @@ import { encodingOf } from "../store/keyspace.ts";
 import { memoryUsage } from "../store/memory-usage.ts";
 import { Command, type CommandFlag, FLAG_ORDER, type FullKeySpec, categoriesOf, command } from "./command.ts";
 import type { Context, StatField } from "./context.ts";
-import { allCommands, findCommand, lookupRequest } from "./table.ts";
 
 export const monitorCommand = command({
   name: "monitor", arity: 1, flags: ["admin", "noscript", "loading", "stale"], categories: [],
@@ -89,7 +88,7 @@ function writeSearchSpec(r: ReplyWriter, type: string, fields: [string, number |
 /** COMMAND GETKEYS / GETKEYSANDFLAGS: the keys of the command in the arguments, as ACLs see them. */
 function getKeysGeneric(c: Context, argv: Argv, withFlags: boolean): void {
   const args = Argv.of(...argv.views(2));
-  const cmd = lookupRequest(args);
+  const cmd = c.server.commands.lookup(args);
   if (cmd === undefined) throw GETKEYS_INVALID_COMMAND;
   if (cmd.keySpecs.length === 0) throw GETKEYS_NO_KEYS;
   if ((cmd.arity > 0 && args.length !== cmd.arity) || args.length < -cmd.arity) throw GETKEYS_BAD_ARITY;
@@ -133,7 +132,7 @@ export const commandCommand = command({
   name: "command", tips: ["nondeterministic_output_order"], arity: -1, flags: ["loading", "stale"], categories: ["connection"],
   summary: "Get array of Redis command details", since: "2.8.13", complexity: "O(N) where N is the total number of Redis commands",
   handler(c) {
-    const all = allCommands();
+    const all = c.server.commands.all();
     c.reply.array(all.length);
     for (const cmd of all) writeCommandInfo(c.reply, cmd);
   },
@@ -141,7 +140,7 @@ export const commandCommand = command({
     command({
       name: "command|count", arity: 2, flags: ["loading", "stale"], categories: ["connection"],
       summary: "Get total number of Redis commands", since: "2.8.13",
-      handler: (c) => c.reply.integer(allCommands().length),
+      handler: (c) => c.reply.integer(c.server.commands.all().length),
     }),
     command({
       name: "command|list", tips: ["nondeterministic_output_order"], arity: -2, flags: ["loading", "stale"], categories: ["connection"],
@@ -149,7 +148,7 @@ export const commandCommand = command({
       handler(c, argv) {
         if (argv.length > 2) throw SYNTAX_ERR;
         const names: string[] = [];
-        for (const cmd of allCommands()) {
+        for (const cmd of c.server.commands.all()) {
           names.push(cmd.name);
           for (const sub of cmd.subcommands?.values() ?? []) names.push(sub.name);
         }
@@ -161,7 +160,7 @@ export const commandCommand = command({
       summary: "Get array of specific Redis command details, or all when no argument is given.", since: "2.8.13",
       complexity: "O(N) where N is the number of commands to look up",
       handler(c, argv) {
-        const targets = argv.length === 2 ? allCommands() : argv.views(2).map((a) => findCommand(bytesToString(a)));
+        const targets = argv.length === 2 ? c.server.commands.all() : argv.views(2).map((a) => c.server.commands.find(bytesToString(a)));
         c.reply.array(targets.length);
         for (const cmd of targets) {
           // Redis answers a null bulk (not a null array) for an unknown name.
@@ -187,8 +186,8 @@ export const commandCommand = command({
       handler(c, argv) {
         const targets =
           argv.length === 2
-            ? allCommands()
-            : argv.views(2).map((a) => findCommand(bytesToString(a))).filter((x): x is Command => x !== undefined);
+            ? c.server.commands.all()
+            : argv.views(2).map((a) => c.server.commands.find(bytesToString(a))).filter((x): x is Command => x !== undefined);
         c.reply.map(targets.length);
         for (const cmd of targets) {
           c.reply.bulkString(cmd.name);

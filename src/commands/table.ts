@@ -1,8 +1,9 @@
 /**
  * The command table, built once from the files of commands: every `Command` a module
  * exports is registered under its name, with its COMMAND DOCS group and the file it lives
- * in (the README's command table says where each command is). Nothing else lists commands. The table is built lazily so that
- * group modules may import it without an initialisation-order cycle.
+ * in (the README's command table says where each command is). Nothing else lists commands.
+ * No command module imports this one (handlers reach the table through their context), so
+ * it is built once, when it loads.
  */
 import { Command } from "./command.ts";
 import type { Argv } from "../resp/argv.ts";
@@ -57,12 +58,15 @@ const FILES: ReadonlyArray<[file: string, group: string, module: Record<string, 
   ["transactions.ts", "transactions", transactions],
 ];
 
-let table: Map<string, Command> | undefined;
-let sorted: Command[] = [];
-let flat: Command[] = [];
+const table = new Map<string, Command>();
+/** The top-level commands sorted by name, and every command with containers followed by their subcommands. */
+const sorted: Command[] = [];
+const flat: Command[] = [];
+/** Commands by a hash of their lowercase name (see nameHash), for lookupCommand. */
+const byHash = new Map<number, Command[]>();
+build();
 
-function build(): Map<string, Command> {
-  const t = new Map<string, Command>();
+function build(): void {
   for (const [file, group, module] of FILES) {
     for (const value of Object.values(module)) {
       if (!(value instanceof Command)) continue;
@@ -70,18 +74,18 @@ function build(): Map<string, Command> {
         cmd.group = group;
         cmd.file = `src/commands/${file}`;
       }
-      t.set(value.name, value);
+      table.set(value.name, value);
     }
   }
-  sorted = [...t.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  sorted.push(...[...table.values()].sort((a, b) => (a.name < b.name ? -1 : 1)));
   // Each container is followed by its subcommands: the order ACL rules are described in.
-  flat = sorted.flatMap((cmd) => [cmd, ...(cmd.subcommands?.values() ?? [])]);
+  flat.push(...sorted.flatMap((cmd) => [cmd, ...(cmd.subcommands?.values() ?? [])]));
   flat.forEach((cmd, id) => (cmd.id = id));
-  return t;
+  for (const cmd of sorted) {
+    const h = nameHash(Buffer.from(cmd.name, "latin1"));
+    byHash.set(h, [...(byHash.get(h) ?? []), cmd]);
+  }
 }
-
-/** Commands by a hash of their lowercase name (see nameHash), for lookupCommand. */
-let byHash: Map<number, Command[]> | undefined;
 
 /**
  * A hash of a command name with ASCII letters folded to lowercase, computed over the
@@ -112,13 +116,6 @@ function sameName(bytes: Uint8Array, start: number, end: number, name: string): 
  * it up twice (as is, then lowercased): 60 ns -> 25 ns a lookup.
  */
 export function lookupCommand(name: Uint8Array, start = 0, end = name.length): Command | undefined {
-  if (byHash === undefined) {
-    byHash = new Map();
-    for (const cmd of allCommands()) {
-      const h = nameHash(Buffer.from(cmd.name, "latin1"));
-      byHash.set(h, [...(byHash.get(h) ?? []), cmd]);
-    }
-  }
   if (end - start > 32) return undefined;
   const candidates = byHash.get(nameHash(name, start, end));
   if (candidates === undefined) return undefined;
@@ -128,22 +125,19 @@ export function lookupCommand(name: Uint8Array, start = 0, end = name.length): C
 
 /** A command or subcommand by its full name ("get", "config|get"), for COMMAND INFO/DOCS. */
 export function findCommand(fullName: string): Command | undefined {
-  const t = (table ??= build());
   const [name, sub] = fullName.toLowerCase().split("|", 2);
-  const cmd = t.get(name!);
+  const cmd = table.get(name!);
   if (sub === undefined) return cmd;
   return cmd?.subcommands?.get(sub);
 }
 
 /** Every top-level command, sorted by name. */
 export function allCommands(): readonly Command[] {
-  table ??= build();
   return sorted;
 }
 
 /** Every command and subcommand, indexed by `Command.id`. */
 export function everyCommand(): readonly Command[] {
-  table ??= build();
   return flat;
 }
 

@@ -7,7 +7,7 @@ import { KVIS_VERSION } from "../version.ts";
 import type { TCPSocketListener } from "bun";
 import { Config, ConfigError, type OutputLimit, type OutputLimits, findParam, parseOutputLimits } from "../config.ts";
 import { type Command } from "../commands/command.ts";
-import { allCommands, findCommand } from "../commands/table.ts";
+import { allCommands, everyCommand, findCommand, lookupRequest } from "../commands/table.ts";
 import { Logger, type LogLevel } from "../log.ts";
 import { MAX_CLIENTS, PROTECTED_MODE, type ReplyError } from "../errors.ts";
 import { ReplyWriter } from "../resp/writer.ts";
@@ -23,7 +23,7 @@ import { Notifier } from "./notify.ts";
 import { Pausing } from "./pausing.ts";
 import { Slowlog } from "./slowlog.ts";
 import { mergeSelectorArgs } from "../commands/acl.ts";
-import type { Services, StatField } from "../commands/context.ts";
+import type { CommandTable, Services, StatField } from "../commands/context.ts";
 import { Acl } from "./acl.ts";
 import { buildInfo, memoryStats } from "./info.ts";
 import { Tracking } from "./tracking.ts";
@@ -64,6 +64,7 @@ export interface StartOptions {
 
 export class Server implements Services {
   readonly config: Config;
+  readonly commands: CommandTable = { all: allCommands, every: everyCommand, find: findCommand, lookup: lookupRequest };
   readonly log = new Logger();
   readonly keyspace: Keyspace;
   readonly clients = new Map<number, Client>();

@@ -11,7 +11,7 @@
  */
 import { formatDouble } from "../resp/bytes.ts";
 import { HashValue } from "./hash.ts";
-import { isStringValue, stringOf, type StoredValue } from "./keyspace.ts";
+import { isStringValue, stringOf, type StoredValue } from "./value.ts";
 import { ListValue } from "./list.ts";
 import { LISTPACK_EMPTY_SIZE, lpStringSize } from "./listpack.ts";
 import { SetValue } from "./set.ts";

@@ -1,0 +1,53 @@
+/**
+ * What the keyspace holds: the types of values and the helpers for string values. Apart
+ * from the keyspace so that the modules it uses (memory-usage.ts) can name them without
+ * importing it back.
+ */
+import type { HashValue } from "./hash.ts";
+import type { ListValue } from "./list.ts";
+import type { SetValue } from "./set.ts";
+import type { SortedSet } from "./sorted-set.ts";
+import type { StreamValue } from "./stream.ts";
+
+/**
+ * A value of the string type: a JS string with one char per byte, or, for a canonical
+ * integer within 2^53 (Redis's "int" encoding), the number itself. A number costs nothing
+ * beyond its slot in the map, and INCR on it allocates nothing.
+ */
+export type StringValue = string | number;
+
+/**
+ * A value: a string value as above; the aggregate types are the classes of src/store/,
+ * which keep their own compact forms for small sizes.
+ */
+export type StoredValue = StringValue | ListValue | HashValue | SetValue | SortedSet | StreamValue;
+
+export function isStringValue(value: StoredValue): value is StringValue {
+  return typeof value === "string" || typeof value === "number";
+}
+
+/**
+ * A string as it is stored: a canonical integer that a double holds exactly becomes a
+ * number (as Redis's tryObjectEncoding makes it an "int"), anything else stays a string.
+ */
+export function toStringValue(s: string): StringValue {
+  const n = s.length;
+  if (n === 0 || n > 16) return s;
+  const c0 = s.charCodeAt(0);
+  if (c0 !== 0x2d && (c0 < 0x30 || c0 > 0x39)) return s;
+  let i = c0 === 0x2d ? 1 : 0;
+  if (i === n || (s.charCodeAt(i) === 0x30 && n > 1)) return s;
+  let v = 0;
+  for (; i < n; i++) {
+    const d = s.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return s;
+    v = v * 10 + d;
+  }
+  if (v > Number.MAX_SAFE_INTEGER) return s;
+  return c0 === 0x2d ? -v : v;
+}
+
+/** A string value as bytes in a JS string. */
+export function stringOf(value: StringValue): string {
+  return typeof value === "number" ? String(value) : value;
+}
