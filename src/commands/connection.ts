@@ -189,247 +189,268 @@ export function clientInfoLine(c: Context, nowMs: number): string {
   );
 }
 
+/** CLIENT's subcommands, each declared on its own; the container below lists them. */
 const clientSpec = { categories: ["connection"] };
+
+const clientId = command({
+    name: "client|id", arity: 2, flags: ["noscript", "loading", "stale"], ...clientSpec,
+    summary: "Returns the client ID for the current connection", since: "5.0.0",
+    handler: (c) => c.reply.integer(c.id),
+});
+
+const clientSetname = command({
+    name: "client|setname", arity: 3, flags: ["noscript", "loading", "stale"], ...clientSpec,
+    summary: "Set the current connection name", since: "2.6.9",
+    handler(c, argv) {
+      setClientName(c, argv.bytes(2));
+      c.reply.ok();
+    },
+});
+
+const clientGetname = command({
+    name: "client|getname", arity: 2, flags: ["noscript", "loading", "stale"], ...clientSpec,
+    summary: "Get the current connection name", since: "2.6.9",
+    handler(c) {
+      if (c.name === "") c.reply.null();
+      else c.reply.bulkString(c.name);
+    },
+});
+
+const clientSetinfo = command({
+    name: "client|setinfo", arity: 4, flags: ["noscript", "loading", "stale"], ...clientSpec,
+    summary: "Set client or connection specific info", since: "7.2.0",
+    handler(c, argv) {
+      const attr = argv.keyword(2);
+      if (attr !== "lib-name" && attr !== "lib-ver") {
+        throw new ReplyError(`ERR Unrecognized option '${argv.str(2)}'`);
+      }
+      const value = argv.bytes(3);
+      for (const b of value) {
+        if (b < 0x21 || b > 0x7e) throw new ReplyError(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
+      }
+      if (attr === "lib-name") c.libName = bytesToString(value);
+      else c.libVer = bytesToString(value);
+      c.reply.ok();
+    },
+});
+
+const clientInfo = command({
+    name: "client|info", tips: ["nondeterministic_output"], arity: 2, flags: ["noscript", "loading", "stale"], ...clientSpec,
+    summary: "Returns information about the current client connection.", since: "6.2.0",
+    handler: (c) => c.reply.verbatim(clientInfoLine(c, Date.now()) + "\n"),
+});
+
+const clientList = command({
+    name: "client|list", tips: ["nondeterministic_output"], arity: -2, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
+    summary: "Get the list of client connections", since: "2.4.0",
+    complexity: "O(N) where N is the number of client connections",
+    handler(c, argv) {
+      const args = new ArgCursor(argv, 2);
+      let ids: Set<number> | undefined;
+      let type: string | undefined;
+      while (args.hasNext()) {
+        const opt = args.nextKeyword();
+        if (opt === "type" && args.remaining >= 1) {
+          type = args.nextKeyword();
+          if (!["normal", "master", "replica", "slave", "pubsub"].includes(type)) {
+            throw new ReplyError(`ERR Unknown client type '${type}'`);
+          }
+        } else if (opt === "id" && args.remaining >= 1) {
+          ids = new Set();
+          while (args.hasNext()) {
+            // Only a non-integer is an error; an ID no client has simply matches nothing.
+            const id = parseInt64(args.next());
+            if (id === undefined) throw new ReplyError("ERR Invalid client ID");
+            ids.add(id);
+          }
+        } else {
+          throw SYNTAX_ERR;
+        }
+      }
+      const nowMs = Date.now();
+      let out = "";
+      for (const other of c.server.clientList()) {
+        if (ids && !ids.has(other.id)) continue;
+        if (type !== undefined && type.replace("slave", "replica") !== clientType(other)) continue;
+        out += clientInfoLine(other, nowMs) + "\n";
+      }
+      c.reply.verbatim(out);
+    },
+});
+
+const clientKillCommand = command({
+    name: "client|kill", arity: -3, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
+    summary: "Kill the connection of a client", since: "2.4.0",
+    complexity: "O(N) where N is the number of client connections",
+    handler: clientKill,
+});
+
+const clientTrackingCommand = command({
+    name: "client|tracking", arity: -3, flags: ["noscript", "loading", "stale"], ...clientSpec,
+    summary: "Enable or disable server assisted client side caching support", since: "6.0.0",
+    complexity: "O(1). Some options may introduce additional complexity.",
+    handler: clientTracking,
+});
+
+const clientCaching = command({
+    name: "client|caching", arity: 3, flags: ["noscript", "loading", "stale"], ...clientSpec,
+    summary: "Instruct the server about tracking or not keys in the next request", since: "6.0.0",
+    handler(c, argv) {
+      const t = c.tracking;
+      if (t === undefined) throw CACHING_NOT_TRACKING;
+      const opt = argv.keyword(2);
+      if (opt === "yes") {
+        if (!t.optin) throw CACHING_YES_NEEDS_OPTIN;
+      } else if (opt === "no") {
+        if (!t.optout) throw CACHING_NO_NEEDS_OPTOUT;
+      } else throw SYNTAX_ERR;
+      t.caching = true;
+      c.reply.ok();
+    },
+});
+
+const clientGetredir = command({
+    name: "client|getredir", arity: 2, flags: ["noscript", "loading", "stale"], ...clientSpec,
+    summary: "Get tracking notifications redirection client ID if any", since: "6.0.0",
+    handler: (c) => c.reply.integer(c.tracking?.redirect ?? -1),
+});
+
+const clientTrackinginfo = command({
+    name: "client|trackinginfo", arity: 2, flags: ["noscript", "loading", "stale"], ...clientSpec,
+    summary: "Return information about server assisted client side caching for the current connection", since: "6.2.0",
+    handler(c) {
+      const t = c.tracking;
+      const flags = [t ? "on" : "off"];
+      if (t?.bcast) flags.push("bcast");
+      if (t?.optin) flags.push("optin", ...(t.caching ? ["caching-yes"] : []));
+      if (t?.optout) flags.push("optout", ...(t.caching ? ["caching-no"] : []));
+      if (t?.noloop) flags.push("noloop");
+      if (t?.brokenRedirect) flags.push("broken_redirect");
+      const r = c.reply;
+      r.map(3);
+      r.bulkString("flags");
+      r.set(flags.length);
+      for (const f of flags) r.bulkString(f);
+      r.bulkString("redirect");
+      r.integer(t?.redirect ?? -1);
+      r.bulkString("prefixes");
+      r.bulkStrings([...(t?.prefixes ?? [])].sort());
+    },
+});
+
+const clientNoTouch = command({
+    name: "client|no-touch", arity: 3, flags: ["noscript", "loading", "stale"], ...clientSpec,
+    summary: "Controls whether commands sent by the client will alter the LRU/LFU of the keys they access.", since: "7.2.0",
+    handler(c, argv) {
+      const mode = argv.keyword(2);
+      if (mode === "on") c.noTouch = true;
+      else if (mode === "off") c.noTouch = false;
+      else throw SYNTAX_ERR;
+      c.reply.ok();
+    },
+});
+
+const clientReply = command({
+    name: "client|reply", arity: 3, flags: ["noscript", "loading", "stale"], ...clientSpec,
+    summary: "Instruct the server whether to reply to commands", since: "3.2.0",
+    handler(c, argv) {
+      const mode = argv.keyword(2);
+      if (mode === "on") {
+        c.replyMode = "on";
+        c.reply.ok();
+      } else if (mode === "off") c.replyMode = "off";
+      else if (mode === "skip") c.replyMode = c.replyMode === "off" ? "off" : "skip-next";
+      else throw SYNTAX_ERR;
+    },
+});
+
+const clientNoEvict = command({
+    name: "client|no-evict", arity: 3, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
+    summary: "Set client eviction mode for the current connection", since: "7.0.0",
+    handler(c, argv) {
+      // KVIS does not evict clients (maxmemory-clients); the flag is kept for CLIENT LIST.
+      const mode = argv.keyword(2);
+      if (mode === "on") c.noEvict = true;
+      else if (mode === "off") c.noEvict = false;
+      else throw SYNTAX_ERR;
+      c.reply.ok();
+    },
+});
+
+const clientPause = command({
+    name: "client|pause", arity: -3, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
+    summary: "Stop processing commands from clients for some time", since: "3.0.0",
+    complexity: "O(1)",
+    handler(c, argv) {
+      const timeout = parseTimeoutMs(argv.bytes(2));
+      let all = true;
+      if (argv.length === 4) {
+        const mode = argv.keyword(3);
+        if (mode === "write") all = false;
+        else if (mode !== "all") throw PAUSE_MODE;
+      } else if (argv.length > 4) throw SYNTAX_ERR;
+      c.server.pausing.pause(timeout, all);
+      c.reply.ok();
+    },
+});
+
+const clientUnpause = command({
+    name: "client|unpause", arity: 2, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
+    summary: "Resume processing of clients that were paused", since: "6.2.0",
+    complexity: "O(N) Where N is the number of paused clients",
+    handler(c) {
+      c.server.pausing.unpause();
+      c.reply.ok();
+    },
+});
+
+const clientUnblock = command({
+    name: "client|unblock", arity: -3, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
+    summary: "Unblock a client blocked in a blocking command from a different connection", since: "5.0.0",
+    complexity: "O(log N) where N is the number of client connections",
+    handler(c, argv) {
+      const id = argv.int(2);
+      let asError = false;
+      if (argv.length === 4) {
+        const reason = argv.keyword(3);
+        if (reason === "error") asError = true;
+        else if (reason !== "timeout") throw UNBLOCK_REASON;
+      } else if (argv.length > 4) throw SYNTAX_ERR;
+      const target = c.server.client(id);
+      c.reply.integer(target !== undefined && c.server.blocking.unblock(target, asError) ? 1 : 0);
+    },
+});
+
+const clientHelp = command({
+    name: "client|help", arity: 2, flags: ["loading", "stale"], ...clientSpec,
+    summary: "Show helpful text about the different subcommands", since: "5.0.0",
+    handler(c) {
+      c.reply.bulkStrings([
+        "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "GETNAME", "    Return the name of the current connection.",
+        "ID", "    Return the ID of the current connection.",
+        "INFO", "    Return information about the current client connection.",
+        "KILL <ip:port>", "    Kill connection made from <ip:port>.",
+        "KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, SKIPME.",
+        "LIST [options ...]", "    Return information about client connections. Options: TYPE, ID.",
+        "SETINFO <option> <value>", "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
+        "NO-EVICT (ON|OFF)", "    Protect the current client connection from eviction in the case of OOM, when the maxmemory-clients limit is reached.",
+        "PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
+        "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
+        "SETNAME <name>", "    Assign the name <name> to the current connection.",
+        "UNPAUSE", "    Stop the current client pause, resuming traffic.",
+        "UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
+        "HELP", "    Print this help.",
+      ]);
+    },
+});
 
 export const clientCommand = command({
   name: "client", arity: -2, flags: ["sentinel"], summary: "A container for client connection commands", since: "2.4.0",
   complexity: "Depends on subcommand.",
   subcommands: [
-    command({
-      name: "client|id", arity: 2, flags: ["noscript", "loading", "stale"], ...clientSpec,
-      summary: "Returns the client ID for the current connection", since: "5.0.0",
-      handler: (c) => c.reply.integer(c.id),
-    }),
-    command({
-      name: "client|setname", arity: 3, flags: ["noscript", "loading", "stale"], ...clientSpec,
-      summary: "Set the current connection name", since: "2.6.9",
-      handler(c, argv) {
-        setClientName(c, argv.bytes(2));
-        c.reply.ok();
-      },
-    }),
-    command({
-      name: "client|getname", arity: 2, flags: ["noscript", "loading", "stale"], ...clientSpec,
-      summary: "Get the current connection name", since: "2.6.9",
-      handler(c) {
-        if (c.name === "") c.reply.null();
-        else c.reply.bulkString(c.name);
-      },
-    }),
-    command({
-      name: "client|setinfo", arity: 4, flags: ["noscript", "loading", "stale"], ...clientSpec,
-      summary: "Set client or connection specific info", since: "7.2.0",
-      handler(c, argv) {
-        const attr = argv.keyword(2);
-        if (attr !== "lib-name" && attr !== "lib-ver") {
-          throw new ReplyError(`ERR Unrecognized option '${argv.str(2)}'`);
-        }
-        const value = argv.bytes(3);
-        for (const b of value) {
-          if (b < 0x21 || b > 0x7e) throw new ReplyError(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
-        }
-        if (attr === "lib-name") c.libName = bytesToString(value);
-        else c.libVer = bytesToString(value);
-        c.reply.ok();
-      },
-    }),
-    command({
-      name: "client|info", tips: ["nondeterministic_output"], arity: 2, flags: ["noscript", "loading", "stale"], ...clientSpec,
-      summary: "Returns information about the current client connection.", since: "6.2.0",
-      handler: (c) => c.reply.verbatim(clientInfoLine(c, Date.now()) + "\n"),
-    }),
-    command({
-      name: "client|list", tips: ["nondeterministic_output"], arity: -2, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
-      summary: "Get the list of client connections", since: "2.4.0",
-      complexity: "O(N) where N is the number of client connections",
-      handler(c, argv) {
-        const args = new ArgCursor(argv, 2);
-        let ids: Set<number> | undefined;
-        let type: string | undefined;
-        while (args.hasNext()) {
-          const opt = args.nextKeyword();
-          if (opt === "type" && args.remaining >= 1) {
-            type = args.nextKeyword();
-            if (!["normal", "master", "replica", "slave", "pubsub"].includes(type)) {
-              throw new ReplyError(`ERR Unknown client type '${type}'`);
-            }
-          } else if (opt === "id" && args.remaining >= 1) {
-            ids = new Set();
-            while (args.hasNext()) {
-              // Only a non-integer is an error; an ID no client has simply matches nothing.
-              const id = parseInt64(args.next());
-              if (id === undefined) throw new ReplyError("ERR Invalid client ID");
-              ids.add(id);
-            }
-          } else {
-            throw SYNTAX_ERR;
-          }
-        }
-        const nowMs = Date.now();
-        let out = "";
-        for (const other of c.server.clientList()) {
-          if (ids && !ids.has(other.id)) continue;
-          if (type !== undefined && type.replace("slave", "replica") !== clientType(other)) continue;
-          out += clientInfoLine(other, nowMs) + "\n";
-        }
-        c.reply.verbatim(out);
-      },
-    }),
-    command({
-      name: "client|kill", arity: -3, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
-      summary: "Kill the connection of a client", since: "2.4.0",
-      complexity: "O(N) where N is the number of client connections",
-      handler: clientKill,
-    }),
-    command({
-      name: "client|tracking", arity: -3, flags: ["noscript", "loading", "stale"], ...clientSpec,
-      summary: "Enable or disable server assisted client side caching support", since: "6.0.0",
-      complexity: "O(1). Some options may introduce additional complexity.",
-      handler: clientTracking,
-    }),
-    command({
-      name: "client|caching", arity: 3, flags: ["noscript", "loading", "stale"], ...clientSpec,
-      summary: "Instruct the server about tracking or not keys in the next request", since: "6.0.0",
-      handler(c, argv) {
-        const t = c.tracking;
-        if (t === undefined) throw CACHING_NOT_TRACKING;
-        const opt = argv.keyword(2);
-        if (opt === "yes") {
-          if (!t.optin) throw CACHING_YES_NEEDS_OPTIN;
-        } else if (opt === "no") {
-          if (!t.optout) throw CACHING_NO_NEEDS_OPTOUT;
-        } else throw SYNTAX_ERR;
-        t.caching = true;
-        c.reply.ok();
-      },
-    }),
-    command({
-      name: "client|getredir", arity: 2, flags: ["noscript", "loading", "stale"], ...clientSpec,
-      summary: "Get tracking notifications redirection client ID if any", since: "6.0.0",
-      handler: (c) => c.reply.integer(c.tracking?.redirect ?? -1),
-    }),
-    command({
-      name: "client|trackinginfo", arity: 2, flags: ["noscript", "loading", "stale"], ...clientSpec,
-      summary: "Return information about server assisted client side caching for the current connection", since: "6.2.0",
-      handler(c) {
-        const t = c.tracking;
-        const flags = [t ? "on" : "off"];
-        if (t?.bcast) flags.push("bcast");
-        if (t?.optin) flags.push("optin", ...(t.caching ? ["caching-yes"] : []));
-        if (t?.optout) flags.push("optout", ...(t.caching ? ["caching-no"] : []));
-        if (t?.noloop) flags.push("noloop");
-        if (t?.brokenRedirect) flags.push("broken_redirect");
-        const r = c.reply;
-        r.map(3);
-        r.bulkString("flags");
-        r.set(flags.length);
-        for (const f of flags) r.bulkString(f);
-        r.bulkString("redirect");
-        r.integer(t?.redirect ?? -1);
-        r.bulkString("prefixes");
-        r.bulkStrings([...(t?.prefixes ?? [])].sort());
-      },
-    }),
-    command({
-      name: "client|no-touch", arity: 3, flags: ["noscript", "loading", "stale"], ...clientSpec,
-      summary: "Controls whether commands sent by the client will alter the LRU/LFU of the keys they access.", since: "7.2.0",
-      handler(c, argv) {
-        const mode = argv.keyword(2);
-        if (mode === "on") c.noTouch = true;
-        else if (mode === "off") c.noTouch = false;
-        else throw SYNTAX_ERR;
-        c.reply.ok();
-      },
-    }),
-    command({
-      name: "client|reply", arity: 3, flags: ["noscript", "loading", "stale"], ...clientSpec,
-      summary: "Instruct the server whether to reply to commands", since: "3.2.0",
-      handler(c, argv) {
-        const mode = argv.keyword(2);
-        if (mode === "on") {
-          c.replyMode = "on";
-          c.reply.ok();
-        } else if (mode === "off") c.replyMode = "off";
-        else if (mode === "skip") c.replyMode = c.replyMode === "off" ? "off" : "skip-next";
-        else throw SYNTAX_ERR;
-      },
-    }),
-    command({
-      name: "client|no-evict", arity: 3, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
-      summary: "Set client eviction mode for the current connection", since: "7.0.0",
-      handler(c, argv) {
-        // KVIS does not evict clients (maxmemory-clients); the flag is kept for CLIENT LIST.
-        const mode = argv.keyword(2);
-        if (mode === "on") c.noEvict = true;
-        else if (mode === "off") c.noEvict = false;
-        else throw SYNTAX_ERR;
-        c.reply.ok();
-      },
-    }),
-    command({
-      name: "client|pause", arity: -3, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
-      summary: "Stop processing commands from clients for some time", since: "3.0.0",
-      complexity: "O(1)",
-      handler(c, argv) {
-        const timeout = parseTimeoutMs(argv.bytes(2));
-        let all = true;
-        if (argv.length === 4) {
-          const mode = argv.keyword(3);
-          if (mode === "write") all = false;
-          else if (mode !== "all") throw PAUSE_MODE;
-        } else if (argv.length > 4) throw SYNTAX_ERR;
-        c.server.pausing.pause(timeout, all);
-        c.reply.ok();
-      },
-    }),
-    command({
-      name: "client|unpause", arity: 2, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
-      summary: "Resume processing of clients that were paused", since: "6.2.0",
-      complexity: "O(N) Where N is the number of paused clients",
-      handler(c) {
-        c.server.pausing.unpause();
-        c.reply.ok();
-      },
-    }),
-    command({
-      name: "client|unblock", arity: -3, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
-      summary: "Unblock a client blocked in a blocking command from a different connection", since: "5.0.0",
-      complexity: "O(log N) where N is the number of client connections",
-      handler(c, argv) {
-        const id = argv.int(2);
-        let asError = false;
-        if (argv.length === 4) {
-          const reason = argv.keyword(3);
-          if (reason === "error") asError = true;
-          else if (reason !== "timeout") throw UNBLOCK_REASON;
-        } else if (argv.length > 4) throw SYNTAX_ERR;
-        const target = c.server.client(id);
-        c.reply.integer(target !== undefined && c.server.blocking.unblock(target, asError) ? 1 : 0);
-      },
-    }),
-    command({
-      name: "client|help", arity: 2, flags: ["loading", "stale"], ...clientSpec,
-      summary: "Show helpful text about the different subcommands", since: "5.0.0",
-      handler(c) {
-        c.reply.bulkStrings([
-          "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-          "GETNAME", "    Return the name of the current connection.",
-          "ID", "    Return the ID of the current connection.",
-          "INFO", "    Return information about the current client connection.",
-          "KILL <ip:port>", "    Kill connection made from <ip:port>.",
-          "KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, SKIPME.",
-          "LIST [options ...]", "    Return information about client connections. Options: TYPE, ID.",
-          "SETINFO <option> <value>", "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
-          "NO-EVICT (ON|OFF)", "    Protect the current client connection from eviction in the case of OOM, when the maxmemory-clients limit is reached.",
-          "PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
-          "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
-          "SETNAME <name>", "    Assign the name <name> to the current connection.",
-          "UNPAUSE", "    Stop the current client pause, resuming traffic.",
-          "UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
-          "HELP", "    Print this help.",
-        ]);
-      },
-    }),
+    clientId, clientSetname, clientGetname, clientSetinfo, clientInfo, clientList, clientKillCommand, clientTrackingCommand, clientCaching,
+    clientGetredir, clientTrackinginfo, clientNoTouch, clientReply, clientNoEvict, clientPause, clientUnpause, clientUnblock, clientHelp,
   ],
 });
 

@@ -274,10 +274,18 @@ export class ReplyWriter {
 
 /**
  * An array of bulk strings on its own, outside any reply buffer: a command as a RESP
- * request (replication, a replica's handshake), or with `type` ">" a RESP3 push (pub/sub
- * messages). Strings are byte strings.
+ * request (replication, a replica's handshake). Strings are byte strings.
  */
-export function encodeRequest(args: ReadonlyArray<string | Uint8Array>, type: "*" | ">" = "*"): Uint8Array {
+export function encodeRequest(args: ReadonlyArray<string | Uint8Array>): Uint8Array {
+  return encodeBulks(args, "*");
+}
+
+/** A pub/sub message on its own: a push in RESP3, an array of bulk strings in RESP2. */
+export function encodeMessage(resp: 2 | 3, parts: ReadonlyArray<string | Uint8Array>): Uint8Array {
+  return encodeBulks(parts, resp === 3 ? ">" : "*");
+}
+
+function encodeBulks(args: ReadonlyArray<string | Uint8Array>, type: "*" | ">"): Uint8Array {
   let size = 16;
   for (const a of args) size += a.length + 16;
   const out = Buffer.allocUnsafe(size);

@@ -133,9 +133,12 @@ export class Blocking {
   }
 }
 
-/** What a timed-out blocking command answers: a null array (`*-1`, or `_` in RESP3). */
-export function nullReply(c: Client): Uint8Array {
-  return Buffer.from(c.resp === 3 ? "_\r\n" : "*-1\r\n", "latin1");
+/** What a timed-out blocking command answers: a null array, in the client's protocol. */
+function nullReply(c: Client): Uint8Array {
+  const w = new ReplyWriter();
+  w.resp = c.resp;
+  w.nullArray();
+  return copyBytes(w.view());
 }
 
 /**

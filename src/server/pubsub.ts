@@ -6,14 +6,10 @@
  * once, subject to client-output-buffer-limit pubsub.
  */
 import { globMatch } from "../resp/bytes.ts";
-import { encodeRequest } from "../resp/writer.ts";
+import { encodeMessage } from "../resp/writer.ts";
 import type { Client } from "./connection.ts";
 
 export type SubscriptionKind = "channel" | "pattern" | "shard";
-
-function encodeMessage(resp: 2 | 3, parts: ReadonlyArray<string | Uint8Array>): Uint8Array {
-  return encodeRequest(parts, resp === 3 ? ">" : "*");
-}
 
 export class PubSub {
   readonly channels = new Map<string, Set<Client>>();

@@ -8,6 +8,8 @@
  * turned tracking on: the keyspace calls `keyChanged` only then.
  */
 import type { Command } from "../commands/command.ts";
+import { copyBytes } from "../resp/bytes.ts";
+import { ReplyWriter } from "../resp/writer.ts";
 import type { Client } from "./connection.ts";
 import type { Server } from "./server.ts";
 
@@ -149,29 +151,52 @@ export class Tracking {
    * a push in RESP3 or a Pub/Sub message to a subscribed RESP2 target; `null` means all keys.
    */
   private send(c: Client, keys: string[] | null): void {
-    const nullOfTracker = c.resp === 3 ? "_\r\n" : "$-1\r\n";
     let target = c;
     const redirect = c.tracking!.redirect;
     if (redirect !== 0) {
       const other = this.server.clients.get(redirect);
       if (other === undefined) {
         c.tracking!.brokenRedirect = true;
-        if (c.resp === 3) this.deliver(c, `>2\r\n$21\r\ntracking-redir-broken\r\n:${redirect}\r\n`);
+        if (c.resp === 3) {
+          const w = writerFor(c);
+          w.push(2);
+          w.bulkString("tracking-redir-broken");
+          w.integer(redirect);
+          this.deliver(c, w);
+        }
         return;
       }
       target = other;
     }
-    let head: string;
-    if (target.resp === 3) head = ">2\r\n$10\r\ninvalidate\r\n";
-    else if (redirect !== 0 && target.subscribed) head = `*3\r\n$7\r\nmessage\r\n$${CHANNEL.length}\r\n${CHANNEL}\r\n`;
-    else return;
-    const body = keys === null ? nullOfTracker : `*${keys.length}\r\n${keys.map((k) => `$${k.length}\r\n${k}\r\n`).join("")}`;
-    this.deliver(target, head + body);
+    // RESP2 has no pushes: only a redirect target subscribed to the channel hears of it.
+    if (target.resp === 2 && !(redirect !== 0 && target.subscribed)) return;
+    const w = writerFor(target);
+    if (target.resp === 3) {
+      w.push(2);
+      w.bulkString("invalidate");
+    } else {
+      w.push(3);
+      w.bulkString("message");
+      w.bulkString(CHANNEL);
+    }
+    if (keys === null) {
+      // "Every key" is a null in the protocol of the client that tracks, as Redis sends it.
+      w.resp = c.resp;
+      w.null();
+    } else w.bulkStrings(keys);
+    this.deliver(target, w);
   }
 
-  private deliver(c: Client, text: string): void {
-    const bytes = Buffer.from(text, "latin1");
+  private deliver(c: Client, w: ReplyWriter): void {
+    const bytes = copyBytes(w.view());
     if (c === this.server.executing) c.reply.raw(bytes);
     else c.send(bytes);
   }
+}
+
+/** A writer of its own for a message to `c`, in `c`'s protocol. */
+function writerFor(c: Client): ReplyWriter {
+  const w = new ReplyWriter();
+  w.resp = c.resp;
+  return w;
 }
