@@ -40,8 +40,7 @@ function bytesForWrite(c: Context, key: string, maxBit: number): Uint8Array {
 
 /** Store a string written as a buffer: Redis reports it "raw" whatever its length. */
 function storeBytes(c: Context, key: string, bytes: Uint8Array, keepTtl = true): void {
-  c.db.setKey(key, bytesToString(bytes), keepTtl);
-  c.db.rawStrings.add(key);
+  c.db.setRawString(key, bytesToString(bytes), keepTtl);
 }
 
 /** The string at `key` as bytes for reading (empty when missing); WRONGTYPE otherwise. */

@@ -7,7 +7,6 @@
 import type { Argv } from "../resp/argv.ts";
 import { DEBUG_NOT_ALLOWED, DEBUG_RELOAD_OPTIONS, NO_SUCH_KEY, subcommandSyntax } from "../errors.ts";
 import { dumpPayload } from "../persistence/rdb-writer.ts";
-import { encodingOf } from "../store/keyspace.ts";
 import { command } from "./command.ts";
 import type { Context } from "./context.ts";
 import { refcountOf } from "./generic.ts";
@@ -54,7 +53,7 @@ export const debugCommand = command({
       const key = argv.str(2);
       const value = c.db.dict.get(key);
       if (value === undefined) throw NO_SUCH_KEY;
-      const encoding = encodingOf(value, c.db.rawStrings.has(key));
+      const encoding = c.db.encodingOf(key);
       // The body DUMP writes, without its type byte, RDB version and checksum: Redis's
       // rdbSavedObjectLen. Access times are not kept, so the LRU clock is now's.
       const serialized = dumpPayload(value, c.server.config.get("rdbcompression") === "yes").length - 11;

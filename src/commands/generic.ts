@@ -15,7 +15,7 @@ import {
 import { globMatch, lowerAscii, parseInt64, parseRangeDouble } from "../resp/bytes.ts";
 import { lfuCounter, lruClock } from "../store/access.ts";
 import { HashValue } from "../store/hash.ts";
-import { type Database, type StoredValue, encodingOf, isStringValue, stringOf, typeOf } from "../store/keyspace.ts";
+import { type Database, type StoredValue, isStringValue, stringOf, typeOf } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
 import { SetValue } from "../store/set.ts";
 import { SortedSet } from "../store/sorted-set.ts";
@@ -251,12 +251,8 @@ function renameGeneric(c: Context, argv: Argv, nx: boolean): void {
   if (value === undefined) throw NO_SUCH_KEY;
   if (from === to) return nx ? c.reply.integer(0) : c.reply.ok();
   if (nx && db.exists(to)) return c.reply.integer(0);
-  const when = db.getExpire(from);
-  const raw = db.rawStrings.has(from);
   db.delete(to);
-  db.setKey(to, value);
-  if (raw) db.rawStrings.add(to);
-  if (when !== -1) db.setExpire(to, when);
+  db.copyKeyTo(from, db, to, value);
   db.delete(from);
   c.notify(NotifyClass.Generic, "rename_from", from);
   c.notify(NotifyClass.Generic, "rename_to", to);
@@ -321,10 +317,7 @@ export const copyCommand = command({
       if (!replace) return c.reply.integer(0);
       dest.delete(to);
     }
-    const when = c.db.getExpire(from);
-    dest.setKey(to, duplicate(value));
-    if (c.db.rawStrings.has(from)) dest.rawStrings.add(to);
-    if (when !== -1) dest.setExpire(to, when);
+    c.db.copyKeyTo(from, dest, to, duplicate(value));
     c.server.notifier.emit(NotifyClass.Generic, "copy_to", to, dest.id);
     c.reply.integer(1);
   },
@@ -410,10 +403,7 @@ export const moveCommand = command({
     const key = argv.str(1);
     const value = c.db.lookupKeyWrite(key);
     if (value === undefined || dest.exists(key)) return c.reply.integer(0);
-    const when = c.db.getExpire(key);
-    dest.setKey(key, value);
-    if (c.db.rawStrings.has(key)) dest.rawStrings.add(key);
-    if (when !== -1) dest.setExpire(key, when);
+    c.db.copyKeyTo(key, dest, key, value);
     c.db.delete(key);
     c.notify(NotifyClass.Generic, "move_from", key);
     c.server.notifier.emit(NotifyClass.Generic, "move_to", key, dest.id);
@@ -474,7 +464,7 @@ export const objectCommand = command({
       ...objectSpec, name: "object|encoding", summary: "Inspect the internal encoding of a Redis object", since: "2.2.3",
       handler(c, argv) {
         const value = objectLookup(c, argv);
-        if (value !== undefined) c.reply.bulkString(encodingOf(value, c.db.rawStrings.has(argv.str(2))));
+        if (value !== undefined) c.reply.bulkString(c.db.encodingOf(argv.str(2)));
       },
     }),
     command({

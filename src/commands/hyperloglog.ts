@@ -25,8 +25,7 @@ function lookupHll(c: Context, key: string, forWrite: boolean): Uint8Array | und
 }
 
 function storeHll(c: Context, key: string, bytes: Uint8Array, changes: number): void {
-  c.db.setKey(key, bytesToString(bytes), true);
-  c.db.rawStrings.add(key);
+  c.db.setRawString(key, bytesToString(bytes));
   c.db.modified(key, changes - 1);
 }
 

@@ -8,7 +8,6 @@ import { Argv } from "../resp/argv.ts";
 import { COUNT_RANGE, GETKEYS_BAD_ARGS, GETKEYS_BAD_ARITY, GETKEYS_INVALID_COMMAND, GETKEYS_NO_KEYS, SYNTAX_ERR, subcommandSyntax } from "../errors.ts";
 import { bytesToString, parseInt64 } from "../resp/bytes.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
-import { encodingOf } from "../store/keyspace.ts";
 import { memoryUsage } from "../store/memory-usage.ts";
 import { Command, type CommandFlag, FLAG_ORDER, type FullKeySpec, categoriesOf, command } from "./command.ts";
 import type { Context, StatField } from "./context.ts";
@@ -234,7 +233,7 @@ export const memoryCommand = command({
         const key = argv.str(2);
         const value = c.db.lookupKeyRead(key);
         if (value === undefined) return c.reply.null();
-        c.reply.integer(memoryUsage(key, value, encodingOf(value, c.db.rawStrings.has(key))));
+        c.reply.integer(memoryUsage(key, value, c.db.encodingOf(key)));
       },
     }),
     command({

@@ -271,10 +271,10 @@ export const appendCommand = command({
     const suffix = argv.str(2);
     if (old !== undefined) checkStringLength(c, old.length + suffix.length);
     const value = old === undefined ? suffix : old + suffix;
-    // A new key is encoded as SET would encode it; an appended one becomes raw.
-    c.db.setKey(key, old === undefined ? toStringValue(value) : value, true);
-    // Appending to an existing string makes it a raw (growable) one in Redis.
-    if (old !== undefined) c.db.rawStrings.add(key);
+    // A new key is encoded as SET would encode it; appending to an existing string makes it
+    // a raw (growable) one in Redis.
+    if (old === undefined) c.db.setKey(key, toStringValue(value), true);
+    else c.db.setRawString(key, value);
     c.reply.integer(value.length);
   },
 });
@@ -433,8 +433,7 @@ export const setrangeCommand = command({
     const base = old ?? "";
     const padded = base.length < offset ? base + "\0".repeat(offset - base.length) : base;
     const value = padded.slice(0, offset) + patch + padded.slice(offset + patch.length);
-    c.db.setKey(key, value, true);
-    c.db.rawStrings.add(key);
+    c.db.setRawString(key, value);
     c.reply.integer(value.length);
   },
 });

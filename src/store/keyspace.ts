@@ -85,7 +85,7 @@ export class Database {
    * (APPEND, SETRANGE, SETBIT, BITFIELD, PFADD...) or built as buffers (BITOP). Only OBJECT
    * ENCODING reads it; most databases hold none.
    */
-  rawStrings = new Set<string>();
+  private rawStrings = new Set<string>();
   /**
    * WATCHed keys and the clients watching them (keys need not exist). Every change to a
    * key marks its watchers' transactions as failed (Redis's touchWatchedKey).
@@ -362,6 +362,43 @@ export class Database {
     this.touch(key);
   }
 
+  /**
+   * Store a string that Redis would report as "raw" whatever its content: one modified in
+   * place (APPEND, SETRANGE, SETBIT, BITFIELD, PFADD...) or built as a buffer (BITOP). The
+   * key's TTL stays unless keepTtl is false.
+   */
+  setRawString(key: string, value: string, keepTtl = true): void {
+    this.setKey(key, value, keepTtl);
+    this.rawStrings.add(key);
+  }
+
+  /** OBJECT ENCODING of a key that is present (look it up first: this neither expires nor touches it). */
+  encodingOf(key: string): string {
+    return encodingOf(this.dict.get(key)!, this.rawStrings.has(key));
+  }
+
+  /**
+   * Store `value` (this key's, or a copy of it) as `destKey` of `dest`, with this key's TTL
+   * and string encoding: what RENAME, COPY and MOVE do before the source goes or stays.
+   */
+  copyKeyTo(key: string, dest: Database, destKey: string, value: StoredValue): void {
+    const when = this.getExpire(key);
+    const raw = this.rawStrings.has(key);
+    dest.setKey(destKey, value);
+    if (raw) dest.rawStrings.add(destKey);
+    if (when !== -1) dest.setExpire(destKey, when);
+  }
+
+  /** SWAPDB's half: exchange everything held with `other` (the database numbers stay). */
+  swapContents(other: Database): void {
+    [this.dict, other.dict] = [other.dict, this.dict];
+    [this.rawStrings, other.rawStrings] = [other.rawStrings, this.rawStrings];
+    [this.expires, other.expires] = [other.expires, this.expires];
+    [this.expireIndex, other.expireIndex] = [other.expireIndex, this.expireIndex];
+    [this.bytes, other.bytes] = [other.bytes, this.bytes];
+    [this.access, other.access] = [other.access, this.access];
+  }
+
   /** dbDelete: remove a key and its TTL. Returns whether it existed. */
   delete(key: string): boolean {
     this.beforeWrite(key);
@@ -527,12 +564,7 @@ export class Keyspace {
     const dbB = this.dbs[b]!;
     dbA.touchAll(dbB);
     dbB.touchAll(dbA);
-    [dbA.dict, dbB.dict] = [dbB.dict, dbA.dict];
-    [dbA.rawStrings, dbB.rawStrings] = [dbB.rawStrings, dbA.rawStrings];
-    [dbA.expires, dbB.expires] = [dbB.expires, dbA.expires];
-    [dbA.expireIndex, dbB.expireIndex] = [dbB.expireIndex, dbA.expireIndex];
-    [dbA.bytes, dbB.bytes] = [dbB.bytes, dbA.bytes];
-    [dbA.access, dbB.access] = [dbB.access, dbA.access];
+    dbA.swapContents(dbB);
     this.dirty++;
   }
 
