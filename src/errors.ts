@@ -16,6 +16,11 @@ export class ReplyError {
 /** A protocol violation: answered as `-ERR Protocol error: ...`, then the connection closes. */
 export class ProtocolError {
   constructor(readonly text: string) {}
+
+  /** The error reply's text. */
+  get reply(): string {
+    return `ERR Protocol error: ${this.text}`;
+  }
 }
 
 /** A corrupt or unreadable RDB file at start-up: the process stops and the file is left alone. */
@@ -102,6 +107,37 @@ export const CLIENT_NAME_SPACES = err("ERR Client names cannot contain spaces, n
 export const NO_SHUTDOWN_IN_PROGRESS = err("ERR No shutdown in progress.");
 export const SHUTDOWN_FAILED = err("ERR Errors trying to SHUTDOWN. Check logs.");
 export const INTERNAL = err("ERR internal error");
+export const HELLO_NOAUTH = err(
+  "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+);
+export const HELLO_PROTOVER = err("ERR Protocol version is not an integer or out of range");
+export const INVALID_CLIENT_ID = err("ERR Invalid client ID");
+export const CLIENT_ID_NOT_POSITIVE = err("ERR client-id should be greater than 0");
+
+export function helloSyntax(option: string): ReplyError {
+  return err(`ERR Syntax error in HELLO option '${option}'`);
+}
+
+export function unknownClientType(type: string): ReplyError {
+  return err(`ERR Unknown client type '${type}'`);
+}
+
+export function clientSetinfoOption(option: string): ReplyError {
+  return err(`ERR Unrecognized option '${option}'`);
+}
+
+export function clientSetinfoChars(attribute: string): ReplyError {
+  return err(`ERR ${attribute} cannot contain spaces, newlines or special characters.`);
+}
+
+export function replconfUnknownOption(option: string): ReplyError {
+  return err(`ERR Unrecognized REPLCONF option: ${option}`);
+}
+
+/** ACL LOAD refused the file: the loader's own words. */
+export function aclLoadFailed(reason: string): ReplyError {
+  return err(`ERR ${reason}`);
+}
 
 export function wrongArity(name: string): ReplyError {
   return err(`ERR wrong number of arguments for '${name}' command`);

@@ -5,7 +5,7 @@
  */
 import { Argv } from "../resp/argv.ts";
 import {
-  ACL_DELETE_DEFAULT, ACL_GENPASS_BITS, ACL_NO_FILE, ACL_SAVE_FAILED, ACL_USERNAME_SPACES, ReplyError, aclDryrunNoCommand, aclDryrunNoUser, aclSetuserError,
+  ACL_DELETE_DEFAULT, ACL_GENPASS_BITS, ACL_NO_FILE, ACL_SAVE_FAILED, ACL_USERNAME_SPACES, aclDryrunNoCommand, aclLoadFailed, aclDryrunNoUser, aclSetuserError,
   aclUnknownCategory, aclUnmatchedParenthesis, subcommandSyntax, wrongArity,
 } from "../errors.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
@@ -137,7 +137,7 @@ export const aclCommand = command({
       complexity: "O(N). Where N is the number of configured users.",
       handler(c) {
         const errors = c.server.acl.loadFile(aclFileOf(c.server));
-        if (errors !== undefined) throw new ReplyError(`ERR ${errors}`);
+        if (errors !== undefined) throw aclLoadFailed(errors);
         c.reply.ok();
       },
     }),

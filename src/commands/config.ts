@@ -5,7 +5,7 @@
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { PARAMS, findParam, normalize, rewriteConfig } from "../config.ts";
-import { CONFIG_NO_FILE, ReplyError, configRewriteFailed, configSetError, configUnknownOption } from "../errors.ts";
+import { CONFIG_NO_FILE, configRewriteFailed, configSetError, configUnknownOption, wrongArity } from "../errors.ts";
 import { globMatch } from "../resp/bytes.ts";
 import { command } from "./command.ts";
 
@@ -44,7 +44,7 @@ export const configCommand = command({
       summary: "Set configuration parameters to the given values", since: "2.0.0",
       complexity: "O(N) when N is the number of configuration parameters provided",
       handler(c, argv) {
-        if (argv.length % 2 !== 0) throw new ReplyError("ERR wrong number of arguments for 'config|set' command");
+        if (argv.length % 2 !== 0) throw wrongArity("config|set");
         // All or nothing, as in Redis 7: validate every pair before applying any.
         const updates: Array<[string, string]> = [];
         for (let i = 2; i < argv.length; i += 2) {

@@ -11,7 +11,6 @@ import {
   NOPROTO,
   NO_SUCH_CLIENT,
   NOT_INTEGER,
-  ReplyError,
   SYNTAX_ERR,
   PAUSE_MODE,
   UNBLOCK_REASON,
@@ -20,6 +19,7 @@ import {
   CACHING_NOT_TRACKING, CACHING_NO_NEEDS_OPTOUT, CACHING_YES_NEEDS_OPTIN, TRACKING_BCAST_OPTIN, TRACKING_NO_REDIRECT_CLIENT, TRACKING_ONE_REDIRECT,
   TRACKING_OPTIN_AND_OPTOUT, TRACKING_PREFIX_NEEDS_BCAST, TRACKING_SWITCH_BCAST, TRACKING_SWITCH_OPTIN, trackingPrefixOverlap,
   wrongArity,
+  HELLO_NOAUTH, HELLO_PROTOVER, INVALID_CLIENT_ID, CLIENT_ID_NOT_POSITIVE, helloSyntax, unknownClientType, clientSetinfoOption, clientSetinfoChars,
 } from "../errors.ts";
 import { bytesToString, parseInt64 } from "../resp/bytes.ts";
 import type { AclUser, Context } from "./context.ts";
@@ -78,10 +78,6 @@ export const authCommand = command({
   },
 });
 
-const HELLO_NOAUTH = new ReplyError(
-  "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
-);
-
 export const helloCommand = command({
   name: "hello", arity: -1, flags: ["noscript", "loading", "stale", "fast", "no-auth", "sentinel", "allow-busy"],
   categories: ["connection"], summary: "Handshake with Redis", since: "6.0.0",
@@ -90,7 +86,7 @@ export const helloCommand = command({
     let i = 1;
     if (argv.length >= 2) {
       const ver = parseInt64(argv.bytes(1));
-      if (ver === undefined) throw new ReplyError("ERR Protocol version is not an integer or out of range");
+      if (ver === undefined) throw HELLO_PROTOVER;
       if (ver !== 2 && ver !== 3) throw NOPROTO;
       proto = ver;
       i = 2;
@@ -106,7 +102,7 @@ export const helloCommand = command({
       } else if (opt === "setname" && left >= 1) {
         name = argv.bytes(++i);
       } else {
-        throw new ReplyError(`ERR Syntax error in HELLO option '${argv.str(i)}'`);
+        throw helloSyntax(argv.str(i));
       }
     }
     if (auth) authenticate(c, argv, auth[0], auth[1]);
@@ -222,11 +218,11 @@ const clientSetinfo = command({
     handler(c, argv) {
       const attr = argv.keyword(2);
       if (attr !== "lib-name" && attr !== "lib-ver") {
-        throw new ReplyError(`ERR Unrecognized option '${argv.str(2)}'`);
+        throw clientSetinfoOption(argv.str(2));
       }
       const value = argv.bytes(3);
       for (const b of value) {
-        if (b < 0x21 || b > 0x7e) throw new ReplyError(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
+        if (b < 0x21 || b > 0x7e) throw clientSetinfoChars(attr);
       }
       if (attr === "lib-name") c.libName = bytesToString(value);
       else c.libVer = bytesToString(value);
@@ -253,14 +249,14 @@ const clientList = command({
         if (opt === "type" && args.remaining >= 1) {
           type = args.nextKeyword();
           if (!["normal", "master", "replica", "slave", "pubsub"].includes(type)) {
-            throw new ReplyError(`ERR Unknown client type '${type}'`);
+            throw unknownClientType(type);
           }
         } else if (opt === "id" && args.remaining >= 1) {
           ids = new Set();
           while (args.hasNext()) {
             // Only a non-integer is an error; an ID no client has simply matches nothing.
             const id = parseInt64(args.next());
-            if (id === undefined) throw new ReplyError("ERR Invalid client ID");
+            if (id === undefined) throw INVALID_CLIENT_ID;
             ids.add(id);
           }
         } else {
@@ -518,7 +514,7 @@ function clientKill(c: Context, argv: Argv): void {
     if (!args.hasNext()) throw SYNTAX_ERR;
     if (opt === "id") {
       const n = parseInt64(args.next());
-      if (n === undefined || n <= 0) throw new ReplyError("ERR client-id should be greater than 0");
+      if (n === undefined || n <= 0) throw CLIENT_ID_NOT_POSITIVE;
       id = n;
     } else if (opt === "addr") addr = args.nextString();
     else if (opt === "laddr") laddr = args.nextString();
@@ -529,7 +525,7 @@ function clientKill(c: Context, argv: Argv): void {
     }
     else if (opt === "type") {
       type = args.nextKeyword();
-      if (!["normal", "master", "replica", "slave", "pubsub"].includes(type)) throw new ReplyError(`ERR Unknown client type '${type}'`);
+      if (!["normal", "master", "replica", "slave", "pubsub"].includes(type)) throw unknownClientType(type);
     } else if (opt === "skipme") {
       const v = args.nextKeyword();
       if (v === "yes") skipMe = true;

@@ -4,7 +4,7 @@
  * replication/master.ts's and replication/replica.ts's.
  */
 import type { Argv } from "../resp/argv.ts";
-import { INVALID_MASTER_PORT, NOT_INTEGER, ReplyError, SYNTAX_ERR } from "../errors.ts";
+import { INVALID_MASTER_PORT, NOT_INTEGER, SYNTAX_ERR, replconfUnknownOption } from "../errors.ts";
 import { parseInt64 } from "../resp/bytes.ts";
 import { parseRangeArg } from "./args.ts";
 import { type CommandFlag, command } from "./command.ts";
@@ -117,7 +117,7 @@ export const replconfCommand = command({
         if (capa === "eof") info.capaEof = true;
         else if (capa === "psync2") info.capaPsync2 = true;
       } else {
-        throw new ReplyError(`ERR Unrecognized REPLCONF option: ${argv.str(i)}`);
+        throw replconfUnknownOption(argv.str(i));
       }
     }
     c.reply.ok();

@@ -174,7 +174,7 @@ export class Client implements Context {
       if (this.blocked && this.parser.requestEnd < chunk.length) this.deferredInput.push(copyBytes(chunk, this.parser.requestEnd));
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
-      writer.error(`ERR Protocol error: ${e.text}`);
+      writer.error(e.reply);
       this.server.log.verbose(`Protocol error (${e.text}) from client: id=${this.id} addr=${this.addr}`);
       this.closeAfterReply = true;
     }
