@@ -1,7 +1,8 @@
 /**
  * ArgCursor: walks a command's optional arguments left to right, the way each command
- * parses itself in mini-redis. Typed readers throw Redis's own errors, and `finish()`
- * rejects leftovers, so a handler reads its options as a short list of statements.
+ * parses itself in mini-redis. Typed readers throw Redis's own errors; a handler reads its
+ * options in a loop until hasNext() is false, so nothing is left unread (mini-redis's
+ * finish() has no work to do here).
  */
 import { NOT_INTEGER, type ReplyError, SYNTAX_ERR, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT, TIMEOUT_NOT_INTEGER } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
@@ -44,10 +45,6 @@ export class ArgCursor {
   /** The next argument as a 64-bit integer, or `value is not an integer or out of range`. */
   nextInt(): number {
     return this.argv.int(this.take());
-  }
-
-  finish(): void {
-    if (this.pos < this.argv.length) throw SYNTAX_ERR;
   }
 }
 

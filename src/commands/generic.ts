@@ -343,7 +343,9 @@ export const restoreCommand = command({
     let absTtl = false;
     let idle = false;
     let freq = false;
-    // KVIS keeps no LRU clock or LFU counter, so IDLETIME and FREQ are checked and dropped.
+    // IDLETIME and FREQ are checked and dropped: Redis sets the key's LRU clock or LFU
+    // counter from them, but KVIS's access times are kept in access order (for eviction),
+    // which a made-up past access would break. OBJECT IDLETIME/FREQ then read as for a new key.
     for (let i = 4; i < argv.length; i++) {
       const opt = argv.keyword(i);
       const more = i + 1 < argv.length;

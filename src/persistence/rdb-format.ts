@@ -1,6 +1,6 @@
 /**
- * Constants of Redis's RDB file format, named as in Redis's rdb.h, shared by the reader
- * (and the writer when it comes) so the two can never disagree.
+ * Constants of Redis's RDB file format, named as in Redis's rdb.h, shared by the reader and
+ * the writer so the two can never disagree.
  */
 
 export const RDB_MAGIC = "REDIS";

@@ -53,8 +53,8 @@ export class Client implements Context {
   /** CLIENT TRACKING's state while it is on. */
   tracking: TrackingState | undefined;
   /**
-   * CLIENT NO-TOUCH. KVIS keeps no access times yet (OBJECT IDLETIME is always 0), so this
-   * is only shown in CLIENT LIST until maxmemory's LRU arrives.
+   * CLIENT NO-TOUCH: this client's commands leave keys' access times alone (TOUCH excepted).
+   * Access times are kept only under an LRU or LFU maxmemory policy (store/access.ts).
    */
   noTouch = false;
   /** The ACL user this connection runs as, and whether it authenticated as that user. */
