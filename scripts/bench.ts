@@ -14,6 +14,7 @@
  *   bun run bench                 # 3 rounds, 100k requests per case, 1M keys for memory
  *   bun run bench --rounds 5 --requests 200000 --keys 500000
  *   bun run bench --memory-only   # skip the throughput cases
+ *   bun run bench --throughput-only   # only the redis-benchmark cases
  *   bun run bench --persistence-only
  *
  * Last, persistence: the time each server takes from spawn to its first PONG when
@@ -39,6 +40,7 @@ const CLIENTS = 50;
 const MEMORY_ONLY = args.includes("--memory-only");
 const PERSISTENCE_ONLY = args.includes("--persistence-only");
 const REPLICATION_ONLY = args.includes("--replication-only");
+const THROUGHPUT_ONLY = args.includes("--throughput-only");
 /** redis-benchmark test names, and the command each needs from the server. */
 const CASES: Array<[test: string, needs: string]> = [
   ["ping", "ping"],
@@ -244,6 +246,7 @@ async function main(): Promise<void> {
   const redis = await startRedis();
   try {
     if (!MEMORY_ONLY) await throughput(kvis, redis);
+    if (THROUGHPUT_ONLY) return;
     const [kvisStart, redisStart] = await startupTimes();
     console.log(`\nStart-up to the first PONG (median of 5, polling every 2 ms): kvis ${kvisStart.toFixed(0)} ms, redis ${redisStart.toFixed(0)} ms`);
     console.log(`\nMemory for ${KEYS} keys or elements of each kind, each loaded into freshly started servers, then MEMORY PURGE:\n`);
@@ -272,7 +275,7 @@ async function main(): Promise<void> {
     await stop(kvis);
     await stop(redis);
   }
-  if (!MEMORY_ONLY) {
+  if (!MEMORY_ONLY && !THROUGHPUT_ONLY) {
     await persistence();
     await replication();
   }

@@ -84,25 +84,41 @@ function loops(graph: Map<string, string[]>): string[][] {
   return found.sort((a, b) => b.length - a.length);
 }
 
-const files = [...new Bun.Glob("**/*.ts").scanSync(SRC)].sort();
-const edges = new Map(files.map((f) => [f, edgesOf(f)]));
-const list = process.argv.includes("--list");
-
-for (const [label, keep] of [["all imports", () => true], ["runtime imports (type-only left out)", (e: Edge) => !e.typeOnly]] as const) {
-  const graph = new Map(files.map((f) => [f, edges.get(f)!.filter(keep).map((e) => e.to)]));
-  const found = loops(graph);
-  console.log(`${label}: ${found.length} loop(s), ${found.reduce((n, c) => n + c.length, 0)} files in them${found.length > 0 ? ` (largest ${found[0]!.length})` : ""}`);
-  if (list) for (const c of found) console.log(`  loop: ${c.join(" ")}`);
+export interface ImportShape {
+  /** Files importing one another in a loop, type-only imports counted. */
+  loops: string[][];
+  /** The same with type-only imports left out: loops that run. */
+  runtimeLoops: string[][];
+  /** Imports that run up through the floors, as "from -> to". */
+  upward: string[];
+  /** Imports from commands/ into server/. */
+  commandsToServer: number;
 }
 
-const upward: string[] = [];
-let commandsToServer = 0;
-for (const [from, out] of edges) {
-  for (const e of out) {
-    if (from.startsWith("commands/") && e.to.startsWith("server/")) commandsToServer++;
-    if (floorOf(e.to) > floorOf(from)) upward.push(`${from} -> ${e.to}${e.typeOnly ? " (type)" : ""}`);
+/** The shape of src/'s imports. */
+export function importShape(): ImportShape {
+  const files = [...new Bun.Glob("**/*.ts").scanSync(SRC)].sort();
+  const edges = new Map(files.map((f) => [f, edgesOf(f)]));
+  const graph = (keep: (e: Edge) => boolean) => new Map(files.map((f) => [f, edges.get(f)!.filter(keep).map((e) => e.to)]));
+  const upward: string[] = [];
+  let commandsToServer = 0;
+  for (const [from, out] of edges) {
+    for (const e of out) {
+      if (from.startsWith("commands/") && e.to.startsWith("server/")) commandsToServer++;
+      if (floorOf(e.to) > floorOf(from)) upward.push(`${from} -> ${e.to}${e.typeOnly ? " (type)" : ""}`);
+    }
   }
+  return { loops: loops(graph(() => true)), runtimeLoops: loops(graph((e) => !e.typeOnly)), upward, commandsToServer };
 }
-console.log(`imports from commands/ into server/: ${commandsToServer}`);
-console.log(`upward imports: ${upward.length}`);
-if (list) for (const u of upward) console.log(`  ${u}`);
+
+if (import.meta.main) {
+  const shape = importShape();
+  const list = process.argv.includes("--list");
+  for (const [label, found] of [["all imports", shape.loops], ["runtime imports (type-only left out)", shape.runtimeLoops]] as const) {
+    console.log(`${label}: ${found.length} loop(s), ${found.reduce((n, c) => n + c.length, 0)} files in them${found.length > 0 ? ` (largest ${found[0]!.length})` : ""}`);
+    if (list) for (const c of found) console.log(`  loop: ${c.join(" ")}`);
+  }
+  console.log(`imports from commands/ into server/: ${shape.commandsToServer}`);
+  console.log(`upward imports: ${shape.upward.length}`);
+  if (list) for (const u of shape.upward) console.log(`  ${u}`);
+}
