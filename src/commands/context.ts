@@ -314,6 +314,7 @@ export interface AofService {
 
 export interface SlowlogEntry {
   id: number;
+  /** Unix time in seconds when the command ended. */
   time: number;
   usec: number;
   args: string[];

@@ -13,13 +13,12 @@ import type { ReplyWriter } from "../resp/writer.ts";
 import type { Database } from "../store/keyspace.ts";
 import { updateClock } from "../clock.ts";
 import type { Command } from "../commands/command.ts";
-import type { Context, ReplicaInfo } from "../commands/context.ts";
+import type { Context, ReplicaInfo, TrackingState } from "../commands/context.ts";
 import { aclCheck, call, processCommand, settleCommandTime } from "./dispatch.ts";
 import type { BlockedOnKeys } from "./blocking.ts";
 import type { NotifyClass } from "../keyspace-events.ts";
 import type { Server } from "./server.ts";
 import type { User } from "./acl.ts";
-import type { TrackingState } from "./tracking.ts";
 
 /** What a Client needs of its socket: a listener's socket, or a replica's link to its master. */
 export interface ClientSocket {

@@ -7,9 +7,8 @@
  */
 import { globMatch } from "../resp/bytes.ts";
 import { encodeMessage } from "../resp/writer.ts";
+import type { SubscriptionKind } from "../commands/context.ts";
 import type { Client } from "./connection.ts";
-
-export type SubscriptionKind = "channel" | "pattern" | "shard";
 
 export class PubSub {
   readonly channels = new Map<string, Set<Client>>();

@@ -11,20 +11,12 @@
  */
 import { F_FAST, F_SKIP_SLOWLOG } from "../commands/command.ts";
 import type { Argv } from "../resp/argv.ts";
+import type { SlowlogEntry } from "../commands/context.ts";
 import type { Client } from "./connection.ts";
 
 const MAX_ARGS = 32;
 const MAX_STRING = 128;
 
-export interface SlowlogEntry {
-  id: number;
-  /** Unix time in seconds when the command ended. */
-  time: number;
-  usec: number;
-  args: string[];
-  addr: string;
-  name: string;
-}
 
 export class Slowlog {
   /** Newest first. */

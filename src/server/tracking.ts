@@ -13,17 +13,6 @@ import { ReplyWriter } from "../resp/writer.ts";
 import type { Client } from "./connection.ts";
 import type { Server } from "./server.ts";
 
-export interface TrackingState {
-  redirect: number;
-  bcast: boolean;
-  optin: boolean;
-  optout: boolean;
-  noloop: boolean;
-  /** CLIENT CACHING YES (OPTIN) or NO (OPTOUT), for the next command only. */
-  caching: boolean;
-  brokenRedirect: boolean;
-  prefixes: Set<string>;
-}
 
 /** Keys changed under one BCAST prefix this turn, with the client that changed each. */
 interface Prefix {
