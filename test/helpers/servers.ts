@@ -141,8 +141,10 @@ export async function startChild(cmd: string[], port: number, opts: { dir: strin
     if (running) proc.kill("SIGKILL");
     await proc.exited;
     finalLog ??= readFileSync(logPath, "latin1");
-    // A server that failed on its own is the likeliest cause of the test's failure: show why.
-    if (!running && proc.exitCode !== 0 && proc.signalCode !== "SIGKILL") console.error(`${cmd[0]} on port ${port} ended with ${proc.exitCode ?? proc.signalCode}; its log:\n${finalLog}`);
+    // A server that failed on its own is the likeliest cause of the test's failure: show
+    // why. TEST_SERVER_LOGS=1 shows every child's log, to look into any failing test.
+    const failed = !running && proc.exitCode !== 0 && proc.signalCode !== "SIGKILL";
+    if (failed || process.env.TEST_SERVER_LOGS === "1") console.error(`${cmd[0]} on port ${port} ended with ${proc.exitCode ?? proc.signalCode}; its log:\n${finalLog}`);
     rmSync(logDir, { recursive: true, force: true });
     if (opts.ownDir) rmSync(opts.dir, { recursive: true, force: true });
   };
