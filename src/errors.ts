@@ -113,6 +113,7 @@ export const HELLO_NOAUTH = err(
 export const HELLO_PROTOVER = err("ERR Protocol version is not an integer or out of range");
 export const INVALID_CLIENT_ID = err("ERR Invalid client ID");
 export const CLIENT_ID_NOT_POSITIVE = err("ERR client-id should be greater than 0");
+export const RDB_ONLY_RANGE = err("ERR value is out of range, value must between 0 and 1");
 
 export function helloSyntax(option: string): ReplyError {
   return err(`ERR Syntax error in HELLO option '${option}'`);

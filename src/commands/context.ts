@@ -263,6 +263,8 @@ export interface ReplicaInfo {
   ip: string;
   capaEof: boolean;
   capaPsync2: boolean;
+  /** REPLCONF rdb-only 1 (redis-cli --rdb): the snapshot alone, then the link closes. */
+  rdbOnly: boolean;
   state: "wait_bgsave" | "send_bulk" | "online";
   ackOffset: number;
   ackTime: number;
@@ -280,6 +282,8 @@ export interface ReplicationService {
   /** A client's REPLCONF state, made on its first REPLCONF. */
   infoOf(c: ClientRef): ReplicaInfo;
   psync(c: ClientRef, replid: string, offset: string): void;
+  /** SYNC: a full sync without the +FULLRESYNC line. */
+  sync(c: ClientRef): void;
   ack(c: ClientRef, offset: number): void;
   /** WAIT: reply now or block until enough replicas acknowledge. */
   wait(c: ClientRef, wanted: number, timeoutMs: number): void;

@@ -4,7 +4,7 @@
  * replication/master.ts's and replication/replica.ts's.
  */
 import type { Argv } from "../resp/argv.ts";
-import { INVALID_MASTER_PORT, NOT_INTEGER, SYNTAX_ERR, replconfUnknownOption } from "../errors.ts";
+import { INVALID_MASTER_PORT, NOT_INTEGER, RDB_ONLY_RANGE, SYNTAX_ERR, replconfUnknownOption } from "../errors.ts";
 import { parseInt64 } from "../resp/bytes.ts";
 import { parseRangeArg } from "./args.ts";
 import { type CommandFlag, command } from "./command.ts";
@@ -85,7 +85,7 @@ export const syncCommand = command({
   summary: "Internal command used for replication", since: "1.0.0",
   handler(c) {
     c.flush();
-    c.server.replication.psync(c, "?", "-1");
+    c.server.replication.sync(c);
   },
 });
 
@@ -112,6 +112,11 @@ export const replconfCommand = command({
         info.port = parseRangeArg(argv.bytes(i + 1), 0, NOT_INTEGER);
       } else if (option === "ip-address") {
         info.ip = argv.str(i + 1);
+      } else if (option === "rdb-only") {
+        const value = parseInt64(argv.bytes(i + 1));
+        if (value === undefined) throw NOT_INTEGER;
+        if (value !== 0 && value !== 1) throw RDB_ONLY_RANGE;
+        info.rdbOnly = value === 1;
       } else if (option === "capa") {
         const capa = argv.keyword(i + 1);
         if (capa === "eof") info.capaEof = true;

@@ -181,10 +181,18 @@ export class ReplicationMaster {
       this.server.stats.syncPartialErr++;
       this.server.log.notice(`Partial resynchronization not accepted: replication ID or offset mismatch (asked ${replid}:${offsetText}, have ${this.replid}:${this.offset})`);
     }
-    this.fullSync(client, info);
+    this.fullSync(client, info, true);
   }
 
-  private fullSync(client: Client, info: ReplicaInfo): void {
+  /**
+   * SYNC, the form before PSYNC (old replicas, and `redis-cli --rdb`): a full sync whose
+   * snapshot comes without a +FULLRESYNC line, as Redis sends it.
+   */
+  sync(client: Client): void {
+    this.fullSync(client, this.infoOf(client), false);
+  }
+
+  private fullSync(client: Client, info: ReplicaInfo, announce: boolean): void {
     this.createBacklog();
     this.server.stats.syncFull++;
     info.state = "wait_bgsave";
@@ -194,12 +202,18 @@ export class ReplicationMaster {
     this.framing.db = -1;
     const startOffset = this.offset;
     const snapshot = new Snapshot(this.server.keyspace, this.server.rdbOptions());
-    client.send(encodeLine(`+FULLRESYNC ${this.replid} ${startOffset}`));
+    if (announce) client.send(encodeLine(`+FULLRESYNC ${this.replid} ${startOffset}`));
     const diskless = info.capaEof && this.server.config.get("repl-diskless-sync") === "yes";
     this.server.log.notice(`Starting BGSAVE for SYNC with target: ${diskless ? "replicas sockets" : "disk"}`);
     this.sendSnapshot(client, info, snapshot, diskless).then(
       () => {
         if (client.closed) return;
+        // REPLCONF rdb-only (redis-cli --rdb) wanted the snapshot alone: the link ends here.
+        if (info.rdbOnly) {
+          this.replicas.delete(client);
+          client.close();
+          return;
+        }
         // After the EOF form the replica cannot tell the stream from the snapshot until it
         // has found the end mark, so, as in Redis, the stream waits for its first ACK.
         if (diskless) info.onlineOnAck = true;
@@ -279,7 +293,6 @@ export class ReplicationMaster {
     return n;
   }
 
-  /** WAIT: reply now if enough replicas have the client's writes, else block until they do or time runs out. */
   isReplica(client: Client): boolean {
     return this.replicas.has(client);
   }
@@ -293,6 +306,7 @@ export class ReplicationMaster {
     return (client.replica ??= newReplicaInfo(client));
   }
 
+  /** WAIT: reply now if enough replicas have the client's writes, else block until they do or time runs out. */
   wait(client: Client, wanted: number, timeoutMs: number): void {
     const offset = client.replOffset;
     const acked = this.countAcked(offset);
@@ -371,7 +385,8 @@ export class ReplicationMaster {
 }
 
 function newReplicaInfo(client: Client): ReplicaInfo {
-  return { port: 0, ip: client.addr.slice(0, client.addr.lastIndexOf(":")), capaEof: false, capaPsync2: false, state: "wait_bgsave", ackOffset: 0, ackTime: Date.now(), held: [], onlineOnAck: false };
+  const ip = client.addr.slice(0, client.addr.lastIndexOf(":"));
+  return { port: 0, ip, capaEof: false, capaPsync2: false, rdbOnly: false, state: "wait_bgsave", ackOffset: 0, ackTime: Date.now(), held: [], onlineOnAck: false };
 }
 
 function encodeLine(line: string): Uint8Array {

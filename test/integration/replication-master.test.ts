@@ -6,9 +6,11 @@
  * Redis carries the stream through.
  */
 import { describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { datasetOf } from "../helpers/dataset.ts";
 import { RawClient, encodeCommand } from "../helpers/resp.ts";
-import { type ChildServer, freePort, run, type RunningServer, serverTestTimeout, startKvis, waitBlocked, startRedis, waitFor } from "../helpers/servers.ts";
+import { type ChildServer, freePort, run, type RunningServer, serverTestTimeout, startKvis, startRedis, tempDir, waitBlocked, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -202,6 +204,62 @@ describe("a KVIS master with a real Redis replica", () => {
       await stopAll(servers, clients);
     }
   }, 60_000);
+});
+
+describe("backups through the replication protocol", () => {
+  test("redis-cli --rdb takes a backup in the disk and diskless forms that redis-check-rdb accepts and Redis loads the same", async () => {
+    const kvis = await startKvis();
+    const m = await RawClient.connect(kvis.port);
+    try {
+      await pipeline(m, writeLoad(0));
+      for (const diskless of ["no", "yes"]) {
+        expect(await m.call("CONFIG", "SET", "repl-diskless-sync", diskless)).toBe("+OK\r\n");
+        const dir = tempDir("kvis-backup-");
+        try {
+          const got = await run(["redis-cli", "-p", String(kvis.port), "--rdb", join(dir, "backup.rdb")]);
+          expect({ diskless, code: got.code }).toEqual({ diskless, code: 0 });
+          expect(got.stdout + got.stderr).toContain("Transfer finished with success");
+          expect((await run(["redis-check-rdb", join(dir, "backup.rdb")])).stdout).toContain("RDB looks OK");
+          const redis = await startRedis(["--dbfilename", "backup.rdb"], { dir });
+          const r = await RawClient.connect(redis.port);
+          try {
+            expect(await datasetOf(r, ALL_DBS)).toEqual(await datasetOf(m, ALL_DBS));
+          } finally {
+            await stopAll([redis], [r]);
+          }
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }
+      // Each backup was a full sync whose link ended with it: no replica stays attached.
+      expect(field(await m.call("INFO", "stats"), "sync_full")).toBe("2");
+      expect(field(await m.call("INFO", "replication"), "connected_slaves")).toBe("0");
+    } finally {
+      await stopAll([kvis], [m]);
+    }
+  }, 60_000);
+
+  test("REPLCONF rdb-only and SYNC answer as Redis does: the snapshot alone, then the connection closes", async () => {
+    const framing: string[][] = [];
+    for (const start of [startKvis({ "repl-diskless-sync": "no" }), startRedis(["--repl-diskless-sync", "no"])]) {
+      const server = await start;
+      const c = await RawClient.connect(server.port);
+      try {
+        const replies = [];
+        for (const value of ["5", "abc", "1"]) replies.push(await c.call("REPLCONF", "rdb-only", value));
+        c.write(encodeCommand(["SYNC"]));
+        const payload = await c.readUntilClose();
+        // The length line and the RDB header; the rest differs (versions, times, encodings).
+        replies.push(/^\$\d+\r\nREDIS\d{4}/.exec(payload)?.[0].replace(/\d+\r\n/, "N\r\n") ?? payload.slice(0, 40));
+        framing.push(replies);
+      } finally {
+        c.close();
+        await server.stop();
+      }
+    }
+    expect(framing[0]![3]).toBe("$N\r\nREDIS0010");
+    expect(framing[0]).toEqual(framing[1]!);
+  });
 });
 
 describe("KVIS among real Redis servers", () => {
