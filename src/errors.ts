@@ -113,6 +113,10 @@ export const HELLO_NOAUTH = err(
 export const HELLO_PROTOVER = err("ERR Protocol version is not an integer or out of range");
 export const INVALID_CLIENT_ID = err("ERR Invalid client ID");
 export const CLIENT_ID_NOT_POSITIVE = err("ERR client-id should be greater than 0");
+export const DEBUG_PROTOCOL_RESP2 = err("ERR RESP2 is not supported by this command");
+export const DEBUG_PROTOCOL_TYPE = err(
+  "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false",
+);
 export const RDB_ONLY_RANGE = err("ERR value is out of range, value must between 0 and 1");
 
 export function helloSyntax(option: string): ReplyError {

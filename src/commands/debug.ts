@@ -1,11 +1,12 @@
 /**
  * DEBUG, guarded by `enable-debug-command` as in Redis 7 ("no" by default; "local" allows
  * loopback clients), with the subcommands Redis's tooling and tests lean on (debug.c):
- * SLEEP (the whole server sleeps, as Redis does), SET-ACTIVE-EXPIRE, OBJECT, RELOAD and
- * CHANGE-REPL-ID.
+ * SLEEP (the whole server sleeps, as Redis does), SET-ACTIVE-EXPIRE, OBJECT, RELOAD,
+ * DIGEST, DIGEST-VALUE, PROTOCOL and CHANGE-REPL-ID.
  */
 import type { Argv } from "../resp/argv.ts";
-import { DEBUG_NOT_ALLOWED, DEBUG_RELOAD_OPTIONS, NO_SUCH_KEY, subcommandSyntax } from "../errors.ts";
+import { DEBUG_NOT_ALLOWED, DEBUG_PROTOCOL_RESP2, DEBUG_PROTOCOL_TYPE, DEBUG_RELOAD_OPTIONS, NO_SUCH_KEY, subcommandSyntax } from "../errors.ts";
+import { datasetDigest, valueDigest } from "../store/digest.ts";
 import { dumpPayload } from "../persistence/rdb-writer.ts";
 import { command } from "./command.ts";
 import type { Context } from "./context.ts";
@@ -23,6 +24,60 @@ function debugReload(c: Context, argv: Argv): void {
   }
   c.server.persistence.reload(flush, save);
   c.reply.ok();
+}
+
+/**
+ * DEBUG PROTOCOL <type>: a sample reply of each RESP type, for client libraries' tests. The
+ * attribute and the push are followed by an ordinary reply, as in Redis.
+ */
+function debugProtocol(c: Context, type: string): void {
+  const r = c.reply;
+  switch (type) {
+    case "string":
+      return r.bulkString("Hello World");
+    case "integer":
+      return r.integer(12345);
+    case "double":
+      return r.double(3.141);
+    case "bignum":
+      return r.bigNumber("1234567999999999999999999999999999999");
+    case "null":
+      return r.null();
+    case "array":
+    case "set":
+      if (type === "array") r.array(3);
+      else r.set(3);
+      for (let i = 0; i < 3; i++) r.integer(i);
+      return;
+    case "map":
+      r.map(3);
+      for (let i = 0; i < 3; i++) {
+        r.integer(i);
+        r.boolean(i === 1);
+      }
+      return;
+    case "attrib":
+      if (c.resp === 3) {
+        r.attribute(1);
+        r.bulkString("key-popularity");
+        r.array(2);
+        r.bulkString("key:123");
+        r.integer(90);
+      }
+      return r.bulkString("Some real reply following the attribute");
+    case "push":
+      if (c.resp !== 3) throw DEBUG_PROTOCOL_RESP2;
+      r.push(2);
+      r.bulkString("server-cpu-usage");
+      r.integer(42);
+      return r.bulkString("Some real reply following the push reply");
+    case "verbatim":
+      return r.verbatim("This is a verbatim\nstring");
+    case "true":
+    case "false":
+      return r.boolean(type === "true");
+  }
+  throw DEBUG_PROTOCOL_TYPE;
 }
 
 /** A stable pretend address for DEBUG OBJECT's "Value at". */
@@ -60,6 +115,13 @@ export const debugCommand = command({
       const lru = Math.floor(Date.now() / 1000) & 0xffffff;
       return c.reply.simple(`Value at:0x7f${(0x10000000 + (hashKey(key) & 0xfffffff)).toString(16)} refcount:${refcountOf(value)} encoding:${encoding} serializedlength:${serialized} lru:${lru} lru_seconds_idle:0`);
     }
+    if (sub === "digest" && argv.length === 2) return c.reply.simple(datasetDigest(c.server.keyspace));
+    if (sub === "digest-value") {
+      c.reply.array(argv.length - 2);
+      for (let i = 2; i < argv.length; i++) c.reply.simple(valueDigest(c.db, argv.str(i)));
+      return;
+    }
+    if (sub === "protocol" && argv.length === 3) return debugProtocol(c, argv.keyword(2));
     if (sub === "change-repl-id" && argv.length === 2) {
       c.server.replication.changeReplid();
       return c.reply.ok();
@@ -70,8 +132,16 @@ export const debugCommand = command({
         "CHANGE-REPL-ID",
         "    Change the replication IDs of the instance.",
         "    Dangerous: should be used only for testing the replication subsystem.",
+        "DIGEST",
+        "    Output a hex signature representing the current DB content.",
+        "DIGEST-VALUE <key> [<key> ...]",
+        "    Output a hex signature of the values of all the specified keys.",
         "OBJECT <key>",
         "    Show low level info about the `key` and associated value.",
+        "PROTOCOL <type>",
+        "    Reply with a test value of the specified type. <type> can be: string,",
+        "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+        "    true, false.",
         "RELOAD [option ...]",
         "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
         "    * MERGE: Merge the content of the RDB file with the current data.",

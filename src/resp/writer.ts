@@ -249,6 +249,23 @@ export class ReplyWriter {
   }
 
   /** A verbatim string (`=` with a txt: prefix in RESP3, a bulk in RESP2), as INFO sends. */
+  /** A big number (digits): `(` in RESP3, a bulk string in RESP2. */
+  bigNumber(digits: string): void {
+    if (this.resp !== 3) return this.bulkString(digits);
+    this.ensure(digits.length + 3);
+    this.byte(0x28);
+    this.latin1(digits);
+    this.crlf();
+  }
+
+  /**
+   * An attribute map of n pairs ahead of the reply it describes (`|n` in RESP3); RESP2 has
+   * none, so there the pairs must not be written at all: the caller checks `resp`.
+   */
+  attribute(n: number): void {
+    this.header(0x7c, n);
+  }
+
   verbatim(s: string, format = "txt"): void {
     if (this.resp !== 3) return this.bulkString(s);
     this.header(0x3d, s.length + 4);

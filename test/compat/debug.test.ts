@@ -57,6 +57,52 @@ describe("DEBUG OBJECT", () => {
   });
 });
 
+describe("DEBUG DIGEST and DIGEST-VALUE", () => {
+  test("the dataset's and each value's signature are Redis's, for every type, TTLs and databases included", async () => {
+    const p = pair();
+    await p.same("FLUSHALL");
+    await p.same("DEBUG", "DIGEST");
+    await p.script(SEED);
+    await p.script(`ZADD zfloat 0.1 a -2.5e-7 b 1e20 c inf d
+SELECT 3
+SET moved here
+LPUSH l3 x y z
+SELECT 0`);
+    await p.same("DEBUG", "DIGEST");
+    await p.same("DEBUG", "DIGEST-VALUE", ...KEYS, "zfloat", "nosuchkey");
+    await p.same("DEBUG", "DIGEST-VALUE");
+    // Any change shows: an element, an order, a TTL, a database.
+    for (const change of ["LSET list 0 changed", "LPUSH list a", "PERSIST ttl", "EXPIRE short 100", "MOVE int 5", "HSET hash f1 other", "XADD stream 3-1 x y"]) {
+      const before = await p.same("DEBUG", "DIGEST");
+      await p.script(change);
+      expect({ change, digest: await p.same("DEBUG", "DIGEST") }).not.toEqual({ change, digest: before });
+    }
+  });
+});
+
+describe("DEBUG PROTOCOL", () => {
+  test("each RESP type in RESP2 and RESP3, as Redis sends it", async () => {
+    const p = pair();
+    const types = ["string", "integer", "double", "bignum", "null", "array", "set", "map", "attrib", "push", "verbatim", "true", "false", "foo"];
+    for (const t of types) await p.same("DEBUG", "PROTOCOL", t);
+    await p.same("DEBUG", "PROTOCOL");
+    const [k, r] = await p.connectBoth();
+    try {
+      for (const c of [k, r]) await c.call("HELLO", "3");
+      for (const t of types) {
+        // The attribute and the push come with a reply of their own behind them.
+        const n = t === "push" || t === "attrib" ? 1 : 0;
+        const [a, b] = await Promise.all([k.call("DEBUG", "PROTOCOL", t), r.call("DEBUG", "PROTOCOL", t)]);
+        const [a2, b2] = n === 0 ? ["", ""] : await Promise.all([k.readReplies(1), r.readReplies(1)]).then(([x, y]) => [x[0]!, y[0]!]);
+        expect({ t, reply: a + a2 }).toEqual({ t, reply: b + b2 });
+      }
+    } finally {
+      k.close();
+      r.close();
+    }
+  });
+});
+
 describe("DEBUG RELOAD", () => {
   test("the dataset reads back the same after a save and load; options are checked", async () => {
     const p = pair();
