@@ -181,6 +181,8 @@ export const getdelCommand = command({
     c.reply.bulkString(value);
     c.db.delete(key);
     c.notify(NotifyClass.Generic, "del", key);
+    // Replicas and the AOF get a DEL, as Redis propagates it.
+    c.propagateAs(["DEL", argv.bytes(1)]);
   },
 });
 

@@ -88,9 +88,10 @@ export class ReplicationMaster {
 
   /** The end of EXEC: its EXEC goes out if any of its writes did. */
   endTransaction(client: Client): void {
-    if (!this.framing.end()) return;
-    this.feed(encodeRequest(EXEC));
-    client.replOffset = this.offset;
+    const before = this.offset;
+    if (this.framing.end(this.feedFn)) this.feed(encodeRequest(EXEC));
+    // WAIT after EXEC waits for what the transaction wrote, if it wrote anything.
+    if (this.offset !== before) client.replOffset = this.offset;
   }
 
   /** A master's executed write, as one or more commands run in database `db`. */

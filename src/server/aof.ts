@@ -313,7 +313,7 @@ export class AppendOnly {
 
   /** EXEC is over: its EXEC follows if any of its writes was fed. */
   endTransaction(): void {
-    if (this.framing.end()) this.append(EXEC);
+    if (this.framing.end(this.appendFn)) this.append(EXEC);
   }
 
   private readonly appendFn = (request: ReadonlyArray<string | Uint8Array>) => this.append(request);

@@ -2,8 +2,9 @@
  * The one door for writes leaving the process. An executed write (as its handler rewrote
  * it, if it did) goes to the replication stream and to the append-only file; each frames
  * it the same way, with a SELECT whenever the database changes and MULTI ... EXEC around
- * the writes of a transaction (or of one command that became several), but each keeps its own framing state, since a replica's
- * full sync and a new AOF file each start over with a SELECT.
+ * the writes of a transaction (or of one command that became several), but each keeps its
+ * own framing state, since a replica's full sync and a new AOF file each start over with a
+ * SELECT. As in Redis 7.0, a transaction that wrote once goes out as that write alone.
  */
 import type { Client } from "./connection.ts";
 import type { Server } from "./server.ts";
@@ -16,35 +17,61 @@ export const EXEC: Request = ["EXEC"];
 export class Framing {
   /** The database the stream last SELECTed; -1 forces a SELECT before the next write. */
   db = -1;
-  private transaction: "none" | "open" | "sent" = "none";
+  /**
+   * A transaction's state: "open" until it writes, "one" while its first write waits (a
+   * transaction that writes once needs no MULTI), "sent" once MULTI went out.
+   */
+  private transaction: "none" | "open" | "one" | "sent" = "none";
+  /** The transaction's first write, held until a second one comes or EXEC ends. */
+  private first: { db: number; commands: ReadonlyArray<Request> } | undefined;
 
   begin(): void {
     this.transaction = "open";
   }
 
-  /** The transaction is over; true when any write of it went out, so an EXEC must follow. */
-  end(): boolean {
-    const sent = this.transaction === "sent";
+  /**
+   * The transaction is over: a lone write goes out now, through `out`; true when MULTI went
+   * out, so an EXEC must follow.
+   */
+  end(out: (request: Request) => void): boolean {
+    const state = this.transaction;
     this.transaction = "none";
-    return sent;
+    if (state === "one") {
+      const { db, commands } = this.first!;
+      this.first = undefined;
+      this.encode(db, commands, out);
+    }
+    return state === "sent";
   }
 
   /** Hand `out` the commands, run in database `db`, with what must precede them. */
   encode(db: number, commands: ReadonlyArray<Request>, out: (request: Request) => void): void {
-    if (db !== this.db) {
-      out(["SELECT", String(db)]);
-      this.db = db;
-    }
     if (this.transaction === "open") {
+      this.first = { db, commands };
+      this.transaction = "one";
+      return;
+    }
+    if (this.transaction === "one") {
+      const first = this.first!;
+      this.first = undefined;
+      this.select(first.db, out);
       out(MULTI);
       this.transaction = "sent";
+      for (const cmd of first.commands) out(cmd);
     }
+    this.select(db, out);
     // One command that propagates as several is wrapped in MULTI/EXEC of its own (as Redis
     // 7.0 does), so that replicas and the AOF apply it whole.
     const wrap = commands.length > 1 && this.transaction === "none";
     if (wrap) out(MULTI);
     for (const cmd of commands) out(cmd);
     if (wrap) out(EXEC);
+  }
+
+  private select(db: number, out: (request: Request) => void): void {
+    if (db === this.db) return;
+    out(["SELECT", String(db)]);
+    this.db = db;
   }
 }
 

@@ -1,0 +1,67 @@
+/**
+ * What a replica receives after its snapshot, byte for byte against Redis 7.0: a raw
+ * connection syncs (SYNC), another runs commands, and the two replication streams must be
+ * the same, SELECTs and MULTI/EXEC framing included.
+ */
+import { describe, expect, test } from "bun:test";
+import type { RawClient } from "../helpers/resp.ts";
+import { waitFor } from "../helpers/servers.ts";
+import { usePair } from "./harness.ts";
+
+const pair = usePair();
+
+/** Attach as a replica with SYNC; resolves once the snapshot has been read past. */
+async function attach(c: RawClient): Promise<void> {
+  c.write("SYNC\r\n");
+  // The snapshot comes as $<len>\r\n and <len> bytes, with no CRLF after it.
+  await waitFor(() => {
+    const got = c.peekAll();
+    const end = got.indexOf("\r\n");
+    return end > 0 && got.length >= end + 2 + Number(got.slice(1, end));
+  }, 20_000, "the snapshot");
+  const got = c.takeAll();
+  const end = got.indexOf("\r\n");
+  // Nothing was written yet: nothing may follow the snapshot.
+  expect(got.slice(end + 2 + Number(got.slice(1, end)))).toBe("");
+}
+
+/** Run `script` on each server and return what each replica link received, up to a marker write. */
+async function sameStream(script: string[][]): Promise<string> {
+  const p = pair();
+  const [k, r] = await p.connectBoth();
+  try {
+    await Promise.all([attach(k), attach(r)]);
+    for (const cmd of [...script, ["SET", "end-of-script", "1"]]) await p.both(...cmd);
+    await waitFor(() => [k, r].every((c) => c.peekAll().includes("end-of-script")), 20_000, "the stream to reach the marker");
+    // A replica is PINGed every repl-ping-replica-period; those PINGs are not the script's.
+    const strip = (s: string) => s.replaceAll("*1\r\n$4\r\nPING\r\n", "");
+    const [a, b] = [strip(k.takeAll()), strip(r.takeAll())];
+    expect(a).toBe(b);
+    return a;
+  } finally {
+    k.close();
+    r.close();
+  }
+}
+
+describe("the replication stream", () => {
+  test("a transaction that writes once goes out as that write; several writes inside MULTI/EXEC; none, nothing", async () => {
+    await pair().same("FLUSHALL");
+    const stream = await sameStream([
+      ["MULTI"], ["SET", "one", "1"], ["EXEC"],
+      ["MULTI"], ["SET", "a", "1"], ["GET", "a"], ["SELECT", "2"], ["SET", "b", "2"], ["SELECT", "0"], ["EXEC"],
+      ["MULTI"], ["GET", "a"], ["EXEC"],
+      ["MULTI"], ["DEL", "nosuchkey"], ["EXEC"],
+      ["MULTI"], ["EXEC"],
+      ["MULTI"], ["SELECT", "3"], ["INCR", "counter"], ["SELECT", "0"], ["EXEC"],
+    ]);
+    expect(stream).toContain("*3\r\n$3\r\nSET\r\n$3\r\none\r\n$1\r\n1\r\n");
+  });
+
+  test("GETDEL, GETEX and relative TTLs go out in the form Redis gives them", async () => {
+    await pair().same("FLUSHALL");
+    await pair().same("SET", "g", "v");
+    await pair().same("SET", "h", "v");
+    await sameStream([["GETDEL", "g"], ["GETDEL", "missing"], ["GETEX", "h", "PERSIST"], ["SET", "p", "v", "PXAT", "4102444800123"], ["PEXPIREAT", "h", "4102444800456"]]);
+  });
+});
