@@ -9,10 +9,15 @@ import { parseIntStrict } from "./resp/bytes.ts";
 import { formatNotifyFlags, parseNotifyFlags } from "./keyspace-events.ts";
 import type { LogLevel } from "./log.ts";
 
+/** LLONG_MAX, the upper bound of Redis's size_t and long long parameters, as a JS number. */
+const LLONG_MAX = 2 ** 63;
+
 export type ParamType = "int" | "string" | "bool" | "enum" | "memory";
 
 export interface Param {
   name: string;
+  /** Other names Redis 7.0 accepts for it (the ziplist names of listpack limits, slave-*). */
+  aliases?: readonly string[];
   type: ParamType;
   default: string;
   description: string;
@@ -25,9 +30,13 @@ export interface Param {
   check?: (value: string) => string | undefined;
   /** What a run-time change does to the running server, beyond storing the value. */
   apply?: (server: ConfigTarget, value: string) => void;
+  /** Apply it when a server starts too: the value lives outside the Config (encoding limits). */
+  applyAtStart?: boolean;
   /** For values that update part of the current one (client-output-buffer-limit). */
   merge?: (current: string, given: string) => string;
 }
+
+type EncodingLimit = "hashMaxListpackEntries" | "hashMaxListpackValue" | "zsetMaxListpackEntries" | "zsetMaxListpackValue" | "setMaxIntsetEntries";
 
 /**
  * The parts of a running server that follow its parameters, as the apply hooks see them:
@@ -43,6 +52,8 @@ export interface ConfigTarget {
   maxmemory: number;
   evictor: { freeMemoryIfNeeded(): boolean; policyChanged(): void };
   keyspace: { lfuLogFactor: number; lfuDecayTime: number };
+  /** store/encoding.ts's limits (named here: config.ts sits below the store). */
+  encodingLimits: Record<EncodingLimit, number>;
   aof: { enable(): void; disable(): void };
 }
 
@@ -84,6 +95,19 @@ export const PARAMS: readonly Param[] = [
   { name: "logfile", type: "string", default: "", mutable: false, description: "Log file (empty: standard output)" },
   { name: "databases", type: "int", default: "16", min: 1, max: 2147483647, mutable: false, description: "Number of databases" },
   { name: "stream-node-max-bytes", type: "memory", default: "4096", min: 0, max: Number.MAX_SAFE_INTEGER, mutable: true, description: "Largest stream node (listpack) in bytes" },
+  ...encodingLimit("hash-max-listpack-entries", "hash-max-ziplist-entries", "int", 512, "hashMaxListpackEntries", "Most fields a hash reports as listpack"),
+  ...encodingLimit("hash-max-listpack-value", "hash-max-ziplist-value", "memory", 64, "hashMaxListpackValue", "Longest field or value in a hash reported as listpack"),
+  ...encodingLimit("zset-max-listpack-entries", "zset-max-ziplist-entries", "int", 128, "zsetMaxListpackEntries", "Most members a sorted set keeps as listpack"),
+  ...encodingLimit("zset-max-listpack-value", "zset-max-ziplist-value", "memory", 64, "zsetMaxListpackValue", "Longest member a sorted set keeps as listpack (KVIS: at most 254)"),
+  ...encodingLimit("set-max-intset-entries", undefined, "int", 512, "setMaxIntsetEntries", "Most members a set of integers reports as intset"),
+  {
+    name: "list-max-listpack-size", aliases: ["list-max-ziplist-size"], type: "int", default: "-2", min: -2147483648, max: 2147483647, mutable: true,
+    description: "Redis's quicklist node size; accepted and shown, KVIS's lists chunk their own way (OBJECT ENCODING is quicklist, as in Redis 7.0)",
+  },
+  {
+    name: "list-compress-depth", type: "int", default: "0", min: 0, max: 2147483647, mutable: true,
+    description: "Redis's quicklist compression depth; accepted and shown, KVIS does not compress list nodes",
+  },
   { name: "stream-node-max-entries", type: "int", default: "100", min: 0, max: Number.MAX_SAFE_INTEGER, mutable: true, description: "Most entries in one stream node" },
   {
     name: "slowlog-log-slower-than", type: "int", default: "10000", min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, mutable: true,
@@ -110,7 +134,7 @@ export const PARAMS: readonly Param[] = [
     },
   },
   {
-    name: "replicaof", type: "string", default: "", mutable: false, description: 'Replicate from a master: "HOST PORT"',
+    name: "replicaof", aliases: ["slaveof"], type: "string", default: "", mutable: false, description: 'Replicate from a master: "HOST PORT"',
     check: (v) => (v.trim() === "" || /^\S+\s+\d{1,5}$/.test(v.trim()) ? undefined : "replicaof takes a host and a port"),
   },
   { name: "masterauth", type: "string", default: "", mutable: true, description: "Password this replica sends to its master" },
@@ -128,7 +152,7 @@ export const PARAMS: readonly Param[] = [
     merge: (_current, given) => formatNotifyFlags(parseNotifyFlags(given)!),
     apply: (server, value) => (server.notifier.flags = parseNotifyFlags(value)!),
   },
-  { name: "replica-serve-stale-data", type: "bool", default: "yes", mutable: true, description: "Answer clients while the link to the master is down" },
+  { name: "replica-serve-stale-data", aliases: ["slave-serve-stale-data"], type: "bool", default: "yes", mutable: true, description: "Answer clients while the link to the master is down" },
   {
     name: "client-output-buffer-limit", type: "string", default: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", mutable: true,
     description: "Per class: hard limit, soft limit and soft seconds of unsent output (replicas enforced)",
@@ -138,7 +162,7 @@ export const PARAMS: readonly Param[] = [
     },
     merge: (current, given) => formatOutputLimits(new Map([...(parseOutputLimits(current) as OutputLimits), ...(parseOutputLimits(given) as OutputLimits)])),
   },
-  { name: "replica-read-only", type: "bool", default: "yes", mutable: true, description: "Refuse writes from clients while a replica" },
+  { name: "replica-read-only", aliases: ["slave-read-only"], type: "bool", default: "yes", mutable: true, description: "Refuse writes from clients while a replica" },
   { name: "rdbcompression", type: "bool", default: "yes", mutable: true, description: "LZF-compress strings over 20 bytes in RDB files and DUMP payloads" },
   { name: "rdbchecksum", type: "bool", default: "yes", mutable: true, description: "End RDB files with a CRC64 checksum" },
   {
@@ -172,7 +196,7 @@ export const PARAMS: readonly Param[] = [
     name: "lfu-decay-time", type: "int", default: "1", min: 0, max: 2147483647, mutable: true, description: "Minutes for the LFU access counter to decay by one",
     apply: (server, value) => (server.keyspace.lfuDecayTime = Number(value)),
   },
-  { name: "replica-ignore-maxmemory", type: "bool", default: "yes", mutable: true, description: "A replica leaves eviction to its master" },
+  { name: "replica-ignore-maxmemory", aliases: ["slave-ignore-maxmemory"], type: "bool", default: "yes", mutable: true, description: "A replica leaves eviction to its master" },
   {
     name: "stop-writes-on-bgsave-error", type: "bool", default: "yes", mutable: true,
     description: "Refuse writes with -MISCONF while the last background save failed (with save points set)",
@@ -206,7 +230,15 @@ export const PARAMS: readonly Param[] = [
   { name: "no-appendfsync-on-rewrite", type: "bool", default: "no", mutable: true, description: "Skip the append-only file's fsyncs while a rewrite or save runs" },
 ];
 
-const BY_NAME = new Map(PARAMS.map((p) => [p.name, p]));
+const BY_NAME = new Map(PARAMS.flatMap((p) => [p.name, ...(p.aliases ?? [])].map((name) => [name, p] as const)));
+
+/** One of the limits of store/encoding.ts, under its Redis 7.0 name and its older ziplist alias. */
+function encodingLimit(name: string, alias: string | undefined, type: "int" | "memory", defaultValue: number, field: EncodingLimit, description: string): Param[] {
+  return [{
+    name, aliases: alias === undefined ? undefined : [alias], type, default: String(defaultValue), min: 0, max: LLONG_MAX, mutable: true, description,
+    apply: (server, value) => (server.encodingLimits[field] = Number(value)), applyAtStart: true,
+  }];
+}
 
 export function findParam(name: string): Param | undefined {
   return BY_NAME.get(name.toLowerCase());
@@ -289,13 +321,18 @@ export function parseMemory(text: string): number | undefined {
  * Validate and normalise a value for a parameter: the stored text, or an error text. A
  * parameter that merges (client-output-buffer-limit) combines it with `current`.
  */
+/** A bound as Redis prints it in a range error. */
+function bound(n: number): string {
+  return n === LLONG_MAX ? "9223372036854775807" : String(n);
+}
+
 export function normalize(param: Param, raw: string, current = param.default): { value: string } | { error: string } {
   switch (param.type) {
     case "int": {
       const n = parseIntStrict(raw);
       if (n === undefined) return { error: "argument couldn't be parsed into an integer" };
       if ((param.min !== undefined && n < param.min) || (param.max !== undefined && n > param.max)) {
-        return { error: `argument must be between ${param.min} and ${param.max} inclusive` };
+        return { error: `argument must be between ${bound(param.min!)} and ${bound(param.max!)} inclusive` };
       }
       raw = String(n);
       break;
@@ -304,7 +341,7 @@ export function normalize(param: Param, raw: string, current = param.default): {
       const n = parseMemory(raw);
       if (n === undefined) return { error: "argument must be a memory value" };
       if ((param.min !== undefined && n < param.min) || (param.max !== undefined && n > param.max)) {
-        return { error: `argument must be between ${param.min} and ${param.max} inclusive` };
+        return { error: `argument must be between ${bound(param.min!)} and ${bound(param.max!)} inclusive` };
       }
       raw = String(n);
       break;

@@ -18,22 +18,25 @@ export const configCommand = command({
       summary: "Get the values of configuration parameters", since: "2.0.0",
       complexity: "O(N) when N is the number of configuration parameters provided",
       handler(c, argv) {
-        // Parameter -> the name to answer with: a literal name is echoed as the client
-        // spelled it, a glob pattern answers with the parameters' own names (as Redis does).
-        const matched = new Map<string, string>();
+        // Each name matched once (a parameter's own name and an alias are two names, as in
+        // Redis): a literal name is echoed as the client spelled it, a glob pattern answers
+        // with the names it matched.
+        const matched = new Map<string, [shown: string, param: string]>();
         for (let i = 2; i < argv.length; i++) {
           const asked = argv.str(i);
           if (!/[*?[]/.test(asked)) {
             const p = findParam(asked);
-            if (p && !matched.has(p.name)) matched.set(p.name, asked);
+            if (p && !matched.has(asked.toLowerCase())) matched.set(asked.toLowerCase(), [asked, p.name]);
             continue;
           }
           for (const p of PARAMS) {
-            if (!matched.has(p.name) && globMatch(asked, p.name, true)) matched.set(p.name, p.name);
+            for (const name of [p.name, ...(p.aliases ?? [])]) {
+              if (!matched.has(name) && globMatch(asked, name, true)) matched.set(name, [name, p.name]);
+            }
           }
         }
         c.reply.map(matched.size);
-        for (const [name, shown] of matched) {
+        for (const [shown, name] of matched.values()) {
           c.reply.bulkString(shown);
           c.reply.bulkString(c.server.config.reported(name));
         }

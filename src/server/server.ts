@@ -5,7 +5,8 @@
  */
 import { KVIS_VERSION } from "../version.ts";
 import type { TCPSocketListener } from "bun";
-import { Config, ConfigError, type OutputLimit, type OutputLimits, findParam, parseOutputLimits } from "../config.ts";
+import { Config, ConfigError, type OutputLimit, type OutputLimits, PARAMS, findParam, parseOutputLimits } from "../config.ts";
+import { encodingLimits } from "../store/encoding.ts";
 import { type Command } from "../commands/command.ts";
 import { allCommands, everyCommand, findCommand, lookupRequest } from "../commands/table.ts";
 import { Logger, type LogLevel } from "../log.ts";
@@ -104,6 +105,8 @@ export class Server implements Services {
   private memoryPeak = 0;
   /** Heap in use once the server was listening, before any client (MEMORY STATS startup.allocated). */
   startupMemory = 0;
+  /** The process's encoding limits (store/encoding.ts), set from this server's configuration. */
+  readonly encodingLimits = encodingLimits;
   /** How many times the cron has run (Redis's cronloops): tests wait on it for "a tick passed". */
   cronLoops = 0;
   private listeners: TCPSocketListener<Client>[] = [];
@@ -127,6 +130,7 @@ export class Server implements Services {
     this.keyspace.lfuLogFactor = config.int("lfu-log-factor");
     this.keyspace.lfuDecayTime = config.int("lfu-decay-time");
     this.evictor.policyChanged();
+    for (const p of PARAMS) if (p.applyAtStart) p.apply!(this, config.get(p.name));
     config.onChange = (name, value) => findParam(name)?.apply?.(this, value);
   }
 

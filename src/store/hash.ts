@@ -10,11 +10,12 @@
  * is a listpack. The reported encoding follows Redis's rules separately.
  */
 
-/** hash-max-listpack-entries and hash-max-listpack-value, Redis 7.0's defaults. */
-export const HASH_MAX_LISTPACK_ENTRIES = 512;
-export const HASH_MAX_LISTPACK_VALUE = 64;
+import { encodingLimits } from "./encoding.ts";
+
 /** Pairs kept packed before moving to a Map: a scan stays under a microsecond. */
 const PACKED_MAX = 128;
+/** Fields and values longer than this move the hash into a Map, whatever it reports. */
+const PACKED_MAX_LENGTH = 64;
 
 export class HashValue {
   /** What the keyspace's memory accounting last counted for this value (store/keyspace.ts). */
@@ -63,10 +64,10 @@ export class HashValue {
 
   /** Set a field; returns true when the field is new. */
   set(field: string, value: string): boolean {
-    if (this.listpack && (field.length > HASH_MAX_LISTPACK_VALUE || value.length > HASH_MAX_LISTPACK_VALUE)) {
+    if (this.listpack && (field.length > encodingLimits.hashMaxListpackValue || value.length > encodingLimits.hashMaxListpackValue)) {
       this.listpack = false;
     }
-    if (this.map === undefined && (field.length > HASH_MAX_LISTPACK_VALUE || value.length > HASH_MAX_LISTPACK_VALUE)) this.toMap();
+    if (this.map === undefined && (field.length > PACKED_MAX_LENGTH || value.length > PACKED_MAX_LENGTH)) this.toMap();
     if (this.map !== undefined) {
       const size = this.map.size;
       this.map.set(field, value);
@@ -88,7 +89,7 @@ export class HashValue {
   }
 
   private grew(added: boolean): boolean {
-    if (added && this.listpack && this.size > HASH_MAX_LISTPACK_ENTRIES) this.listpack = false;
+    if (added && this.listpack && this.size > encodingLimits.hashMaxListpackEntries) this.listpack = false;
     return added;
   }
 

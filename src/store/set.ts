@@ -6,10 +6,9 @@
  * because its iteration survives concurrent changes where array slots do not.
  * Redis 7.0 reports small all-integer sets as "intset" and replies with them sorted.
  */
+import { encodingLimits } from "./encoding.ts";
 import { PACKED_MAX_ELEMENT, PackedStrings } from "./packed.ts";
 
-/** set-max-intset-entries, Redis 7.0's default. */
-export const SET_MAX_INTSET_ENTRIES = 512;
 const INDEX_FROM = 32;
 
 export class SetValue {
@@ -46,7 +45,7 @@ export class SetValue {
   /** Add a member; `isInt` says whether it is a canonical integer. Returns true if new. */
   add(member: string, isInt: boolean): boolean {
     if (this.has(member)) return false;
-    if (this.intset && (!isInt || this.size >= SET_MAX_INTSET_ENTRIES)) this.intset = false;
+    if (this.intset && (!isInt || this.size >= encodingLimits.setMaxIntsetEntries)) this.intset = false;
     if (this.packed !== undefined) {
       if (this.packed.length < INDEX_FROM && member.length <= PACKED_MAX_ELEMENT) {
         this.packed.push(member);

@@ -8,11 +8,9 @@
  * or lex range" are all O(log n). Ranks are 0-based. It knows nothing of commands or
  * replies; range bounds arrive already parsed.
  */
-import { PackedStrings } from "./packed.ts";
+import { encodingLimits } from "./encoding.ts";
+import { PACKED_MAX_ELEMENT, PackedStrings } from "./packed.ts";
 
-/** zset-max-listpack-entries and zset-max-listpack-value, Redis 7.0's defaults. */
-export const ZSET_MAX_LISTPACK_ENTRIES = 128;
-export const ZSET_MAX_LISTPACK_VALUE = 64;
 const MAX_LEVEL = 32;
 
 export class ZNode {
@@ -136,7 +134,9 @@ export class SortedSet {
         if (scores[at] === score) return false;
         members.removeAt(at);
         scores.splice(at, 1);
-      } else if (member.length > ZSET_MAX_LISTPACK_VALUE || members.length >= ZSET_MAX_LISTPACK_ENTRIES) {
+      } else if (member.length > Math.min(encodingLimits.zsetMaxListpackValue, PACKED_MAX_ELEMENT) || members.length >= encodingLimits.zsetMaxListpackEntries) {
+        // The small form packs members of at most PACKED_MAX_ELEMENT bytes: past that a zset
+        // becomes a skiplist even under a higher zset-max-listpack-value.
         this.convertToSkiplist();
         return this.set(member, score);
       }

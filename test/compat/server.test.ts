@@ -124,6 +124,58 @@ CONFIG HELP`);
     await p.same("CONFIG", "SET", "replica-serve-stale-data", "maybe");
     await p.same("CONFIG", "GET", "replica-serve-stale-data");
   });
+
+  test("encoding limits under their listpack and ziplist names decide OBJECT ENCODING as in Redis", async () => {
+    const p = pair();
+    const limits = ["hash-max-listpack-entries", "hash-max-listpack-value", "zset-max-listpack-entries", "zset-max-listpack-value", "set-max-intset-entries"];
+    try {
+      for (const name of [...limits, "hash-max-ziplist-entries", "zset-max-ziplist-value", "list-max-listpack-size", "list-max-ziplist-size", "list-compress-depth", "slave-read-only", "slaveof"]) {
+        await p.same("CONFIG", "GET", name);
+      }
+      const [a, b] = await p.both("CONFIG", "GET", "*max-*-entries");
+      const names = (reply: string) => reply.split("\r\n").filter((_, i) => i % 4 === 2).sort();
+      expect(names(a)).toEqual(names(b));
+      await p.script(`CONFIG SET hash-max-ziplist-entries abc
+CONFIG SET hash-max-listpack-entries -1
+CONFIG SET hash-max-listpack-entries 9223372036854775807
+CONFIG SET hash-max-listpack-entries 9223372036854775808
+CONFIG SET zset-max-ziplist-value 1kb
+CONFIG GET zset-max-listpack-value
+CONFIG SET list-max-listpack-size -6
+CONFIG SET list-compress-depth -1
+CONFIG SET list-max-ziplist-size 5 list-compress-depth 1
+CONFIG GET list-max-listpack-size
+FLUSHALL
+CONFIG SET hash-max-ziplist-entries 2 hash-max-listpack-value 3
+HSET h a 1 b 2
+OBJECT ENCODING h
+HSET h c 3
+OBJECT ENCODING h
+HSET h2 f abcd
+OBJECT ENCODING h2
+CONFIG SET zset-max-listpack-entries 1 zset-max-listpack-value 4
+ZADD z 1 a
+OBJECT ENCODING z
+ZADD z 2 b
+OBJECT ENCODING z
+ZADD zl 1 abcde
+OBJECT ENCODING zl
+CONFIG SET zset-max-listpack-entries 0
+ZADD z0 1 a
+OBJECT ENCODING z0
+CONFIG SET set-max-intset-entries 2
+SADD s 1 2
+OBJECT ENCODING s
+SADD s 3
+OBJECT ENCODING s
+CONFIG SET set-max-intset-entries 0
+SADD s0 1
+OBJECT ENCODING s0`);
+    } finally {
+      await p.same("CONFIG", "SET", "hash-max-listpack-entries", "512", "hash-max-listpack-value", "64", "zset-max-listpack-entries", "128", "zset-max-listpack-value", "64");
+      await p.same("CONFIG", "SET", "set-max-intset-entries", "512", "list-max-listpack-size", "-2", "list-compress-depth", "0");
+    }
+  });
 });
 
 describe("ROLE and REPLCONF from an ordinary client", () => {

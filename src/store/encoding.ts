@@ -1,0 +1,15 @@
+/**
+ * The limits that decide which encoding OBJECT ENCODING reports for small aggregates
+ * (hash-max-listpack-*, zset-max-listpack-*, set-max-intset-entries), with Redis 7.0's
+ * defaults. Like Redis's, they are the process's: the server sets them from its
+ * configuration when it starts and whenever CONFIG SET changes one, and the types read them
+ * on every write that could cross one. Values already past a lowered limit change only on
+ * their next write, as in Redis.
+ */
+export const encodingLimits = {
+  hashMaxListpackEntries: 512,
+  hashMaxListpackValue: 64,
+  zsetMaxListpackEntries: 128,
+  zsetMaxListpackValue: 64,
+  setMaxIntsetEntries: 512,
+};
