@@ -118,14 +118,20 @@ export function parseIntStrict(s: string): number | undefined {
  * byte strings as produced by bytesToString.
  */
 export function globMatch(pattern: string, subject: string, nocase = false): boolean {
-  return matchFrom(pattern, 0, subject, 0, nocase, 0);
+  return matchFrom(pattern, 0, subject, 0, nocase, 0, { skipLonger: false });
 }
 
 function lower(c: number): number {
   return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
 }
 
-function matchFrom(p: string, pi: number, s: string, si: number, nocase: boolean, depth: number): boolean {
+/**
+ * `search.skipLonger` is Redis's skipLongerMatches: once the pattern after a `*` matches
+ * nowhere in the rest of the subject, no earlier `*` can help by matching more, so the whole
+ * search stops. Without it "a*a*a*...*b" against a long run of "a" takes exponential time
+ * (a KEYS that never returns).
+ */
+function matchFrom(p: string, pi: number, s: string, si: number, nocase: boolean, depth: number, search: { skipLonger: boolean }): boolean {
   // Redis caps recursion to stop pathological patterns from exhausting the stack.
   if (depth > 1000) return false;
   const plen = p.length;
@@ -136,8 +142,10 @@ function matchFrom(p: string, pi: number, s: string, si: number, nocase: boolean
       while (pi + 1 < plen && p.charCodeAt(pi + 1) === 0x2a) pi++;
       if (pi + 1 === plen) return true;
       for (let k = si; k <= slen; k++) {
-        if (matchFrom(p, pi + 1, s, k, nocase, depth + 1)) return true;
+        if (matchFrom(p, pi + 1, s, k, nocase, depth + 1, search)) return true;
+        if (search.skipLonger) return false;
       }
+      search.skipLonger = true;
       return false;
     }
     if (si === slen) break;

@@ -51,6 +51,15 @@ describe("globMatch (stringmatchlen)", () => {
       expect(globMatch(pattern, subject)).toBe(expected);
     });
   }
+  test("a pattern of many stars that cannot match ends at once, as Redis's skipLongerMatches makes it", () => {
+    const run = "a".repeat(40);
+    const stars = `${"a*".repeat(20)}b`;
+    expect(globMatch(stars, run)).toBe(false);
+    expect(globMatch(`${"a*".repeat(20)}a`, run)).toBe(true);
+    expect(globMatch("*a*b*c", "xxaxxbxxc")).toBe(true);
+    expect(globMatch("*a*b*c", "xxaxxcxxb")).toBe(false);
+  });
+
   test("nocase folds ASCII letters", () => {
     expect(globMatch("*MAX*", "maxmemory", true)).toBe(true);
     expect(globMatch("*MAX*", "maxmemory", false)).toBe(false);
