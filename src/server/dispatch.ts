@@ -34,13 +34,15 @@ export function processCommand(c: Client, argv: Argv): boolean {
     if (c.replyMode === "skip-next") c.replyMode = "skip";
     return keepGoing;
   }
-  if (mode === "skip") c.replyMode = "on";
   const mark = c.reply.length;
   const keepGoing = dispatch(c, argv);
   if (c.tracking?.caching) endCaching(c);
-  // CLIENT REPLY ON is answered even though replies were off.
-  if (!(mode === "off" && c.replyMode === "on")) c.reply.truncate(mark);
-  if (c.replyMode === "skip-next") c.replyMode = "skip";
+  // CLIENT REPLY ON is answered even though replies were off or skipped: it turns them on
+  // before it replies, as in Redis.
+  if (c.replyMode !== "on") c.reply.truncate(mark);
+  // A skip lasts one command.
+  if (c.replyMode === "skip") c.replyMode = "on";
+  else if (c.replyMode === "skip-next") c.replyMode = "skip";
   return keepGoing;
 }
 

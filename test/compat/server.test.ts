@@ -321,6 +321,8 @@ describe("CLIENT REPLY, NO-EVICT, PAUSE and UNPAUSE", () => {
       k.close();
       r.close();
     }
+    // CLIENT REPLY ON right after SKIP is answered: it turns replies on before replying.
+    await p.sameRaw("CLIENT REPLY SKIP\r\nCLIENT REPLY ON\r\nPING\r\n", 2);
     await p.script(`CLIENT NO-EVICT on
 CLIENT NO-EVICT maybe
 CLIENT NO-EVICT off
