@@ -13,6 +13,13 @@ export class ReplyError {
   constructor(readonly text: string) {}
 }
 
+/**
+ * An error that also ends a blocked client's wait: thrown by a blocking command's retry, it
+ * is the client's answer, where any other ReplyError leaves the client waiting (its key
+ * holds another type for now). Run at once, it is an ordinary error reply.
+ */
+export class FinalReplyError extends ReplyError {}
+
 /** A protocol violation: answered as `-ERR Protocol error: ...`, then the connection closes. */
 export class ProtocolError {
   constructor(readonly text: string) {}
@@ -39,6 +46,8 @@ const err = (text: string) => new ReplyError(text);
 export const SYNTAX_ERR = err("ERR syntax error");
 export const NOT_INTEGER = err("ERR value is not an integer or out of range");
 export const WRONGTYPE = err("WRONGTYPE Operation against a key holding the wrong kind of value");
+/** BLMOVE/BRPOPLPUSH's destination is not a list: the waiter gets the error, as in Redis. */
+export const WRONGTYPE_DESTINATION = new FinalReplyError(WRONGTYPE.text);
 export const NOAUTH = err("NOAUTH Authentication required.");
 export const READONLY = err("READONLY You can't write against a read only replica.");
 export const NOPERM_KEY = err("NOPERM this user has no permissions to access one of the keys used as arguments");
@@ -113,6 +122,7 @@ export const HELLO_NOAUTH = err(
 export const HELLO_PROTOVER = err("ERR Protocol version is not an integer or out of range");
 export const INVALID_CLIENT_ID = err("ERR Invalid client ID");
 export const CLIENT_ID_NOT_POSITIVE = err("ERR client-id should be greater than 0");
+export const DEBUG_PACKED_THRESHOLD = err("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
 export const DEBUG_PROTOCOL_RESP2 = err("ERR RESP2 is not supported by this command");
 export const DEBUG_PROTOCOL_TYPE = err(
   "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false",

@@ -5,7 +5,8 @@
  * DIGEST, DIGEST-VALUE, PROTOCOL and CHANGE-REPL-ID.
  */
 import type { Argv } from "../resp/argv.ts";
-import { DEBUG_NOT_ALLOWED, DEBUG_PROTOCOL_RESP2, DEBUG_PROTOCOL_TYPE, DEBUG_RELOAD_OPTIONS, NO_SUCH_KEY, subcommandSyntax } from "../errors.ts";
+import { parseMemory } from "../config.ts";
+import { DEBUG_NOT_ALLOWED, DEBUG_PACKED_THRESHOLD, DEBUG_PROTOCOL_RESP2, DEBUG_PROTOCOL_TYPE, DEBUG_RELOAD_OPTIONS, NO_SUCH_KEY, subcommandSyntax } from "../errors.ts";
 import { datasetDigest, valueDigest } from "../store/digest.ts";
 import { dumpPayload } from "../persistence/rdb-writer.ts";
 import { command } from "./command.ts";
@@ -122,6 +123,13 @@ export const debugCommand = command({
       return;
     }
     if (sub === "protocol" && argv.length === 3) return debugProtocol(c, argv.keyword(2));
+    if (sub === "quicklist-packed-threshold" && argv.length === 3) {
+      // Redis stores list elements above this size in nodes of their own; KVIS's lists have
+      // no such nodes, so the size is checked as Redis checks it and has no effect.
+      const size = parseMemory(argv.str(2));
+      if (size === undefined || size > 2 ** 32 - 2 ** 20) throw DEBUG_PACKED_THRESHOLD;
+      return c.reply.ok();
+    }
     if (sub === "change-repl-id" && argv.length === 2) {
       c.server.replication.changeReplid();
       return c.reply.ok();
@@ -142,6 +150,9 @@ export const debugCommand = command({
         "    Reply with a test value of the specified type. <type> can be: string,",
         "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
         "    true, false.",
+        "QUICKLIST-PACKED-THRESHOLD <size>",
+        "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+        "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
         "RELOAD [option ...]",
         "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
         "    * MERGE: Merge the content of the RDB file with the current data.",

@@ -7,7 +7,7 @@
 import type { Argv } from "../resp/argv.ts";
 import {
   INDEX_OUT_OF_RANGE, LPOS_COUNT_NEGATIVE, LPOS_MAXLEN_NEGATIVE, LPOS_RANK_ZERO, MUST_BE_POSITIVE,
-  NO_SUCH_KEY, NUMKEYS_POSITIVE, COUNT_POSITIVE, SYNTAX_ERR, WRONGTYPE, wrongArity,
+  NO_SUCH_KEY, NUMKEYS_POSITIVE, COUNT_POSITIVE, SYNTAX_ERR, WRONGTYPE_DESTINATION, wrongArity,
 } from "../errors.ts";
 import { type Context, serveOrBlock } from "./context.ts";
 import { NotifyClass } from "../keyspace-events.ts";
@@ -273,7 +273,7 @@ function lmoveGeneric(c: Context, from: string, to: string, fromHead: boolean, t
   const source = c.db.writeAs(from, ListValue);
   if (source === undefined) return c.reply.null();
   const dest = c.db.lookupKeyWrite(to);
-  if (dest !== undefined && !(dest instanceof ListValue)) throw WRONGTYPE;
+  if (dest !== undefined && !(dest instanceof ListValue)) throw WRONGTYPE_DESTINATION;
   const value = (fromHead ? source.popHead() : source.popTail())!;
   const target = dest ?? c.db.writeOrCreate(to, ListValue, () => new ListValue());
   if (toHead) target.pushHead(value);

@@ -7,7 +7,7 @@
  * waiter it serves is released with that reply, its effect replicated as the equivalent
  * non-blocking command. A timeout releases a waiter with a null reply.
  */
-import { ReplyError, UNBLOCKED } from "../errors.ts";
+import { FinalReplyError, ReplyError, UNBLOCKED } from "../errors.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { copyBytes } from "../resp/bytes.ts";
 import type { Database } from "../store/keyspace.ts";
@@ -88,6 +88,12 @@ export class Blocking {
       if (this.server.keyspace.dirty !== dirty && c.propagation !== undefined) this.server.propagation.write(entry.db.id, c.propagation, c);
       return copyBytes(writer.view());
     } catch (e) {
+      // An error that ends the wait is the waiter's answer (BLMOVE into a key of another type).
+      if (e instanceof FinalReplyError) {
+        writer.truncate(0);
+        writer.error(e.text);
+        return copyBytes(writer.view());
+      }
       // The key now holds another type: the waiter keeps waiting, as in Redis.
       if (e instanceof ReplyError) return undefined;
       throw e;

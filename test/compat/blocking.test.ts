@@ -30,6 +30,15 @@ describe("blocking pops", () => {
     ]);
   });
 
+  test("a waiting BRPOPLPUSH or BLMOVE into a key of another type gets WRONGTYPE and the element stays", async () => {
+    await sameScene(3, [
+      [2, "SET target nolist\r\n"], [0, "BRPOPLPUSH blist target 0\r\n"], [1, "BLMOVE blist target LEFT LEFT 0\r\n"],
+      [2, "RPUSH blist foo\r\n"], [2, "LRANGE blist 0 -1\r\n"], [2, "GET target\r\n"],
+      // A source of another type keeps the waiter waiting; a push to it later serves it.
+      [0, "BLMOVE other dst LEFT LEFT 0\r\n"], [2, "SET other str\r\n"], [2, "DEL other\r\n"], [2, "RPUSH other x\r\n"], [2, "LRANGE dst 0 -1\r\n"],
+    ]);
+  });
+
   test("BZPOPMIN, BZPOPMAX and BZMPOP in RESP2 and RESP3", async () => {
     await sameScene(2, [
       [0, "BZPOPMIN z 0\r\n"], [1, "ZADD z 2 b 1 a 3 c\r\n"], [0, "BZPOPMAX z 0\r\n"], [0, "BZMPOP 0 1 z MIN COUNT 5\r\n"],

@@ -103,6 +103,13 @@ describe("DEBUG PROTOCOL", () => {
   });
 });
 
+describe("DEBUG QUICKLIST-PACKED-THRESHOLD", () => {
+  test("sizes are checked as Redis checks them", async () => {
+    for (const size of ["100", "1k", "0", "-1", "abc", "5000000000", "1gb", "4294967296", "4293918720"]) await pair().same("DEBUG", "QUICKLIST-PACKED-THRESHOLD", size);
+    await pair().same("DEBUG", "QUICKLIST-PACKED-THRESHOLD");
+  });
+});
+
 describe("DEBUG RELOAD", () => {
   test("the dataset reads back the same after a save and load; options are checked", async () => {
     const p = pair();
