@@ -36,7 +36,7 @@ export interface Param {
   merge?: (current: string, given: string) => string;
 }
 
-type EncodingLimit = "hashMaxListpackEntries" | "hashMaxListpackValue" | "zsetMaxListpackEntries" | "zsetMaxListpackValue" | "setMaxIntsetEntries";
+type EncodingLimit = "hashMaxListpackEntries" | "hashMaxListpackValue" | "zsetMaxListpackEntries" | "zsetMaxListpackValue" | "setMaxIntsetEntries" | "hllSparseMaxBytes";
 
 /**
  * The parts of a running server that follow its parameters, as the apply hooks see them:
@@ -228,9 +228,59 @@ export const PARAMS: readonly Param[] = [
   },
   { name: "aof-load-truncated", type: "bool", default: "yes", mutable: true, description: "Load an append-only file whose last command is torn, cutting it off" },
   { name: "no-appendfsync-on-rewrite", type: "bool", default: "no", mutable: true, description: "Skip the append-only file's fsyncs while a rewrite or save runs" },
+  ...encodingLimit("hll-sparse-max-bytes", undefined, "memory", 3000, "hllSparseMaxBytes", "Largest sparse HyperLogLog before it turns dense"),
+  { name: "pidfile", type: "string", default: "", mutable: false, description: "Write the process id to this file at start-up (removed at shutdown)" },
+  {
+    name: "daemonize", type: "bool", default: "no", mutable: false,
+    description: "Accepted: KVIS always runs in the foreground (with yes it logs a warning); use a service manager or & to run it in the background",
+  },
+  { name: "replica-priority", aliases: ["slave-priority"], type: "int", default: "100", min: 0, max: 2147483647, mutable: true, description: "A replica's priority for Sentinel (INFO slave_priority)" },
+  // Directives of Redis 7.0's redis.conf that tune what KVIS does not have (a fork, jemalloc,
+  // lazy freeing threads, Linux OOM scores, a process title): accepted with Redis's types
+  // and defaults so that a redis.conf starts KVIS, and shown by CONFIG GET.
+  ...accepted("tcp-backlog", "int", "511", false, "the listen backlog is the runtime's", { min: 0, max: 2147483647 }),
+  ...accepted("activerehashing", "bool", "yes", true, "no incremental rehashing"),
+  ...accepted("always-show-logo", "bool", "no", false, "no logo"),
+  ...accepted("set-proc-title", "bool", "yes", false, "the process title is the runtime's"),
+  ...accepted("proc-title-template", "string", "{title} {listen-addr} {server-mode}", true, "the process title is the runtime's"),
+  ...accepted("disable-thp", "bool", "yes", false, "no transparent huge pages setting"),
+  ...accepted("jemalloc-bg-thread", "bool", "yes", true, "no jemalloc"),
+  ...accepted("dynamic-hz", "bool", "yes", true, "the cron runs at hz"),
+  ...accepted("oom-score-adj", "enum", "no", true, "no OOM score changes", { values: ["no", "yes", "relative", "absolute"] }),
+  ...accepted("oom-score-adj-values", "string", "0 200 800", true, "no OOM score changes", { check: checkOomScores }),
+  ...accepted("lazyfree-lazy-eviction", "bool", "no", true, "values are freed at once"),
+  ...accepted("lazyfree-lazy-expire", "bool", "no", true, "values are freed at once"),
+  ...accepted("lazyfree-lazy-server-del", "bool", "no", true, "values are freed at once"),
+  ...accepted("lazyfree-lazy-user-del", "bool", "no", true, "values are freed at once"),
+  ...accepted("lazyfree-lazy-user-flush", "bool", "no", true, "values are freed at once"),
+  ...accepted("replica-lazy-flush", "bool", "no", true, "values are freed at once", { aliases: ["slave-lazy-flush"] }),
+  ...accepted("aof-rewrite-incremental-fsync", "bool", "yes", true, "rewrites fsync once at their end"),
+  ...accepted("rdb-save-incremental-fsync", "bool", "yes", true, "saves fsync once at their end"),
+  ...accepted("aof-timestamp-enabled", "bool", "no", true, "the append-only file carries no timestamp annotations"),
+  ...accepted("rdb-del-sync-files", "bool", "no", true, "no sync files are kept"),
+  ...accepted("repl-disable-tcp-nodelay", "bool", "no", true, "the replication socket keeps the runtime's setting"),
+  ...accepted("repl-diskless-load", "enum", "disabled", true, "a replica loads the snapshot once it has it all", { values: ["disabled", "on-empty-db", "swapdb"] }),
+  ...accepted("repl-diskless-sync-delay", "int", "5", true, "a full sync starts at once", { min: 0, max: 2147483647 }),
+  ...accepted("repl-diskless-sync-max-replicas", "int", "0", true, "a full sync starts at once", { min: 0, max: 2147483647 }),
 ];
 
 const BY_NAME = new Map(PARAMS.flatMap((p) => [p.name, ...(p.aliases ?? [])].map((name) => [name, p] as const)));
+
+/** A Redis directive KVIS accepts and shows without acting on it; `why` says what it lacks. */
+function accepted(name: string, type: ParamType, defaultValue: string, mutable: boolean, why: string, more: Partial<Param> = {}): Param[] {
+  return [{ name, type, default: defaultValue, mutable, description: `Accepted for redis.conf, no effect: ${why}`, ...more }];
+}
+
+/** oom-score-adj-values: three scores from -2000 to 2000 (Redis checks the same). */
+function checkOomScores(value: string): string | undefined {
+  const scores = value.trim().split(/\s+/);
+  if (scores.length !== 3) return "wrong number of arguments";
+  for (const s of scores) {
+    const n = parseIntStrict(s);
+    if (n === undefined || n < -2000 || n > 2000) return "Invalid oom-score-adj-values, elements must be between -2000 and 2000.";
+  }
+  return undefined;
+}
 
 /** One of the limits of store/encoding.ts, under its Redis 7.0 name and its older ziplist alias. */
 function encodingLimit(name: string, alias: string | undefined, type: "int" | "memory", defaultValue: number, field: EncodingLimit, description: string): Param[] {

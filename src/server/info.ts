@@ -210,7 +210,7 @@ function replicationSection(server: Server, nowMs: number): string[] {
       `master_sync_in_progress:${link.state === LinkState.Transfer ? 1 : 0}`,
       `slave_read_repl_offset:${Math.max(0, link.readOffset)}`,
       `slave_repl_offset:${Math.max(0, link.reploff)}`,
-      `slave_priority:100`,
+      `slave_priority:${server.config.int("replica-priority")}`,
       `slave_read_only:${server.replicaReadOnly ? 1 : 0}`,
       `replica_announced:1`,
       ...history,

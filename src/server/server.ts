@@ -5,6 +5,7 @@
  */
 import { KVIS_VERSION } from "../version.ts";
 import type { TCPSocketListener } from "bun";
+import { rmSync, writeFileSync } from "node:fs";
 import { Config, ConfigError, type OutputLimit, type OutputLimits, PARAMS, findParam, parseOutputLimits } from "../config.ts";
 import { encodingLimits } from "../store/encoding.ts";
 import { type Command } from "../commands/command.ts";
@@ -164,15 +165,24 @@ export class Server implements Services {
     }
     await this.loadDataset();
     // Like Redis, listen on every address `bind` names; with port 0 the first listener
-    // picks the port and the others share it.
+    // picks the port and the others share it. An address written with a leading "-" is
+    // optional: when it cannot be bound (no IPv6, say) it is skipped, as in Redis 7.
     const hosts = this.config.get("bind").split(/\s+/).filter(Boolean);
     let port = this.config.int("port");
     try {
-      for (const host of hosts.length > 0 ? hosts : ["127.0.0.1"]) {
-        const listener = Bun.listen<Client>({ hostname: host, port, socket: this.socketHandlers });
-        this.listeners.push(listener);
-        port = listener.port;
+      for (const entry of hosts.length > 0 ? hosts : ["127.0.0.1"]) {
+        const optional = entry.startsWith("-");
+        const host = optional ? entry.slice(1) : entry;
+        try {
+          const listener = Bun.listen<Client>({ hostname: host, port, socket: this.socketHandlers });
+          this.listeners.push(listener);
+          port = listener.port;
+        } catch (e) {
+          if (!optional) throw e;
+          this.log.warning(`Could not create server TCP listening socket ${host}:${port}: ${(e as Error).message} (optional, skipped)`);
+        }
       }
+      if (this.listeners.length === 0) throw new Error("Failed listening on port " + port + " (tcp), aborting.");
     } catch (e) {
       this.stopListening();
       throw e;
@@ -181,6 +191,8 @@ export class Server implements Services {
     const mem = process.memoryUsage();
     this.startupMemory = mem.heapUsed + mem.external;
     this.log.notice(`Server initialized`);
+    this.writePidFile();
+    if (this.config.get("daemonize") === "yes") this.log.warning("daemonize yes is not supported: KVIS runs in the foreground (use a service manager, or &)");
     this.log.notice(`Ready to accept connections tcp (${hosts.join(" ")} port ${this.port})`);
     const master = this.config.get("replicaof").trim();
     if (master !== "") {
@@ -404,11 +416,11 @@ export class Server implements Services {
     this.shutdownHooks.push(hook);
   }
 
-  /** Stop listening, close every client and the cron. Idempotent. */
   get replicaReadOnly(): boolean {
     return this.config.get("replica-read-only") === "yes";
   }
 
+  /** Stop listening, close every client and the cron. Idempotent. */
   stop(): void {
     this.replicaLink?.stop();
     // Everything acknowledged is written and synced before the process goes.
@@ -421,6 +433,26 @@ export class Server implements Services {
     const hooks = this.shutdownHooks;
     this.shutdownHooks = [];
     for (const hook of hooks) hook();
+    if (this.pidFile !== undefined) {
+      this.log.notice("Removing the pid file.");
+      rmSync(this.pidFile, { force: true });
+      this.pidFile = undefined;
+    }
+  }
+
+  /** The pid file written at start-up (pidfile), removed at shutdown as Redis removes it. */
+  private pidFile: string | undefined;
+
+  /** pidfile: like Redis, a file that cannot be written is logged and start-up goes on. */
+  private writePidFile(): void {
+    const path = this.config.get("pidfile");
+    if (path === "") return;
+    try {
+      writeFileSync(path, `${process.pid}\n`);
+      this.pidFile = path;
+    } catch (e) {
+      this.log.warning(`Failed to write PID file: ${(e as Error).message}`);
+    }
   }
 
   /** SHUTDOWN and signals: log as Redis does, then stop. */

@@ -8,6 +8,7 @@
  * count is Ertl's improved estimator, exactly as Redis computes it.
  * Functions here work on byte arrays and never reply; callers map errors to texts.
  */
+import { encodingLimits } from "./encoding.ts";
 
 export const HLL_P = 14;
 export const HLL_REGISTERS = 1 << HLL_P;
@@ -18,8 +19,6 @@ export const HLL_HDR_SIZE = 16;
 export const HLL_DENSE_SIZE = HLL_HDR_SIZE + Math.floor((HLL_REGISTERS * HLL_BITS + 7) / 8);
 export const HLL_DENSE = 0;
 export const HLL_SPARSE = 1;
-/** hll-sparse-max-bytes, Redis's default. */
-export const HLL_SPARSE_MAX_BYTES = 3000;
 const SPARSE_VAL_MAX_VALUE = 32;
 const SPARSE_VAL_MAX_LEN = 4;
 const SPARSE_ZERO_MAX_LEN = 64;
@@ -211,7 +210,7 @@ export function setRegister(b: Uint8Array, index: number, count: number): [Uint8
     if (index !== last) zeroRun(seq, last - index);
   }
   const oldLen = isXzero ? 2 : 1;
-  if (seq.length > oldLen && HLL_HDR_SIZE + ops.length + seq.length - oldLen > HLL_SPARSE_MAX_BYTES) return promote(b, index, count);
+  if (seq.length > oldLen && HLL_HDR_SIZE + ops.length + seq.length - oldLen > encodingLimits.hllSparseMaxBytes) return promote(b, index, count);
   ops.splice(p, oldLen, ...seq);
   return [finishSparse(b, ops, prev), true];
 }

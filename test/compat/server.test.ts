@@ -125,6 +125,33 @@ CONFIG HELP`);
     await p.same("CONFIG", "GET", "replica-serve-stale-data");
   });
 
+  test("the redis.conf directives KVIS accepts without acting on them read and validate as in Redis", async () => {
+    const p = pair();
+    const names = [
+      "tcp-backlog", "activerehashing", "always-show-logo", "set-proc-title", "proc-title-template", "disable-thp", "jemalloc-bg-thread", "dynamic-hz",
+      "oom-score-adj", "oom-score-adj-values", "lazyfree-lazy-eviction", "lazyfree-lazy-expire", "lazyfree-lazy-server-del", "lazyfree-lazy-user-del",
+      "lazyfree-lazy-user-flush", "replica-lazy-flush", "aof-rewrite-incremental-fsync", "rdb-save-incremental-fsync", "aof-timestamp-enabled",
+      "rdb-del-sync-files", "repl-disable-tcp-nodelay", "repl-diskless-load", "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas",
+      "replica-priority", "slave-priority", "hll-sparse-max-bytes", "pidfile", "daemonize",
+    ];
+    for (const name of names) {
+      await p.same("CONFIG", "GET", name);
+      await p.same("CONFIG", "SET", name, "zzz");
+      await p.same("CONFIG", "SET", name, "-1");
+    }
+    try {
+      await p.script(`CONFIG SET oom-score-adj-values "1 2 3000"
+CONFIG SET oom-score-adj-values "1 2"
+CONFIG SET oom-score-adj-values "-100 0 100"
+CONFIG GET oom-score-adj-values
+CONFIG SET repl-diskless-load swapdb
+CONFIG SET replica-priority 7
+CONFIG GET replica-priority`);
+    } finally {
+      await p.same("CONFIG", "SET", "oom-score-adj-values", "0 200 800", "repl-diskless-load", "disabled", "replica-priority", "100");
+    }
+  });
+
   test("encoding limits under their listpack and ziplist names decide OBJECT ENCODING as in Redis", async () => {
     const p = pair();
     const limits = ["hash-max-listpack-entries", "hash-max-listpack-value", "zset-max-listpack-entries", "zset-max-listpack-value", "set-max-intset-entries"];

@@ -61,6 +61,34 @@ describe("command line", () => {
     }
   });
 
+  test("Debian's stock redis.conf starts it (port, dir, pid file and log file changed), and the pid file comes and goes", async () => {
+    const dir = tempDir();
+    const pidfile = join(dir, "kvis.pid");
+    // The file the redis-server package installs, with what has to change to run beside it.
+    const stock = readFileSync("/etc/redis/redis.conf", "latin1")
+      .replace(/^pidfile .*$/m, `pidfile ${pidfile}`)
+      .replace(/^logfile .*$/m, 'logfile ""')
+      .replace(/^dir .*$/m, `dir ${dir}`);
+    writeFileSync(join(dir, "redis.conf"), stock);
+    const server = await startKvisBinary([join(dir, "redis.conf")], { dir });
+    try {
+      const c = await RawClient.connect(server.port);
+      expect(await c.call("PING")).toBe("+PONG\r\n");
+      expect(await c.call("CONFIG", "GET", "tcp-backlog")).toBe("*2\r\n$11\r\ntcp-backlog\r\n$3\r\n511\r\n");
+      expect(await c.call("CONFIG", "GET", "hash-max-listpack-entries")).toBe("*2\r\n$25\r\nhash-max-listpack-entries\r\n$3\r\n512\r\n");
+      c.close();
+      expect(readFileSync(pidfile, "latin1")).toBe(`${server.proc.pid}\n`);
+      server.proc.kill("SIGTERM");
+      expect(await server.proc.exited).toBe(0);
+      expect(existsSync(pidfile)).toBe(false);
+      // The stock file says daemonize yes: KVIS says it stays in the foreground.
+      expect(await server.output()).toContain("daemonize yes is not supported");
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("CONFIG REWRITE keeps comments, rewrites directives in place, appends the rest, and survives a restart", async () => {
     const dir = tempDir();
     const file = join(dir, "kvis.conf");
