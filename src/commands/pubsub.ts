@@ -14,12 +14,15 @@ function count(c: Context, kind: SubscriptionKind): number {
   return kind === "shard" ? c.shardChannels.size : c.channels.size + c.patterns.size;
 }
 
+/** A confirmation is a push: CLIENT REPLY OFF does not silence it (in RESP2 either). */
 function confirm(c: Context, what: string, name: string | undefined, kind: SubscriptionKind): void {
+  const start = c.reply.length;
   c.reply.push(3);
   c.reply.bulkString(what);
   if (name === undefined) c.reply.null();
   else c.reply.bulkString(name);
   c.reply.integer(count(c, kind));
+  c.reply.keep(start);
 }
 
 function subscribeGeneric(c: Context, argv: Argv, kind: SubscriptionKind, what: string): void {

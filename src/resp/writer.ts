@@ -17,6 +17,8 @@ export class ReplyWriter {
   resp: 2 | 3 = 2;
   private buf = Buffer.allocUnsafe(INITIAL_SIZE);
   private pos = 0;
+  /** Start and end of each push written since the last reset: see `keep`. */
+  private kept: number[] = [];
 
   get length(): number {
     return this.pos;
@@ -29,6 +31,7 @@ export class ReplyWriter {
 
   reset(): void {
     this.pos = 0;
+    if (this.kept.length > 0) this.kept = [];
     if (this.buf.length > SHRINK_ABOVE) this.buf = Buffer.allocUnsafe(INITIAL_SIZE);
   }
 
@@ -42,6 +45,29 @@ export class ReplyWriter {
   /** Drop everything written after `mark` (used when a command's reply must be replaced). */
   truncate(mark: number): void {
     this.pos = mark;
+    if (this.kept.length > 0) this.kept = this.kept.filter((at) => at < mark);
+  }
+
+  /**
+   * What was written since `start` is a push (a pub/sub confirmation or message, an
+   * invalidation): CLIENT REPLY OFF and SKIP silence replies but not pushes, as in Redis.
+   */
+  keep(start: number): void {
+    this.kept.push(start, this.pos);
+  }
+
+  /** CLIENT REPLY OFF/SKIP: drop what was written after `mark`, the pushes excepted. */
+  dropRepliesSince(mark: number): void {
+    let to = mark;
+    for (let i = 0; i < this.kept.length; i += 2) {
+      const start = this.kept[i]!;
+      const end = this.kept[i + 1]!;
+      if (start < mark) continue;
+      this.buf.copyWithin(to, start, end);
+      to += end - start;
+    }
+    this.pos = to;
+    this.kept = [];
   }
 
   private ensure(extra: number): void {

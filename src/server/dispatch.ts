@@ -39,7 +39,7 @@ export function processCommand(c: Client, argv: Argv): boolean {
   if (c.tracking?.caching) endCaching(c);
   // CLIENT REPLY ON is answered even though replies were off or skipped: it turns them on
   // before it replies, as in Redis.
-  if (c.replyMode !== "on") c.reply.truncate(mark);
+  if (c.replyMode !== "on") c.reply.dropRepliesSince(mark);
   // A skip lasts one command.
   if (c.replyMode === "skip") c.replyMode = "on";
   else if (c.replyMode === "skip-next") c.replyMode = "skip";

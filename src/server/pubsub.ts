@@ -80,7 +80,11 @@ export class PubSub {
   }
 
   private deliver(client: Client, current: Client | undefined, bytes: Uint8Array): void {
-    if (client === current) return client.reply.raw(bytes);
+    if (client === current) {
+      const start = client.reply.length;
+      client.reply.raw(bytes);
+      return client.reply.keep(start);
+    }
     client.send(bytes);
     client.enforceOutputLimit("pubsub");
   }

@@ -178,8 +178,10 @@ export class Tracking {
 
   private deliver(c: Client, w: ReplyWriter): void {
     const bytes = copyBytes(w.view());
-    if (c === this.server.executing) c.reply.raw(bytes);
-    else c.send(bytes);
+    if (c !== this.server.executing) return c.send(bytes);
+    const start = c.reply.length;
+    c.reply.raw(bytes);
+    c.reply.keep(start);
   }
 }
 

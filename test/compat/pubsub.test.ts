@@ -49,6 +49,16 @@ describe("subscriptions", () => {
   });
 });
 
+describe("CLIENT REPLY OFF and SKIP", () => {
+  test("silence replies but not pub/sub confirmations and messages, in RESP2 and RESP3", async () => {
+    await sameSession([
+      // RESP2: a subscribed connection may not PUBLISH, so its messages come from RESP3 below.
+      "CLIENT REPLY OFF\r\nSUBSCRIBE ch\r\n", "PSUBSCRIBE c*\r\nPING\r\n", "UNSUBSCRIBE ch\r\nPUNSUBSCRIBE\r\n", "CLIENT REPLY ON\r\n",
+      "~HELLO 3\r\n", "CLIENT REPLY SKIP\r\nSUBSCRIBE x\r\nPING\r\n", "CLIENT REPLY OFF\r\nPUBLISH x self\r\nGET k\r\n", "CLIENT REPLY ON\r\n",
+    ]);
+  });
+});
+
 describe("delivery", () => {
   test("channel and pattern subscribers in RESP2 and RESP3 get the same bytes as from Redis", async () => {
     const p = pair();
