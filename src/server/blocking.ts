@@ -45,10 +45,24 @@ export class Blocking {
       if (queue === undefined) queues.set(key, (queue = []));
       queue.push(entry);
     }
-    if (this.waiting++ === 0) this.server.keyspace.onReady = (db, key) => this.signal(db, key);
+    if (this.waiting++ === 0) this.listen(true);
     c.blockedOnKeys = entry;
     c.block();
     if (timeoutMs > 0) entry.timer = setTimeout(() => this.release(entry, nullReply(c)), timeoutMs);
+  }
+
+  /** While anyone waits, the keyspace reports changed keys and swapped databases. */
+  private listen(on: boolean): void {
+    const keyspace = this.server.keyspace;
+    keyspace.onReady = on ? (db, key) => this.signal(db, key) : undefined;
+    keyspace.onSwapped = on ? (a, b) => this.swapped(a, b) : undefined;
+  }
+
+  /** SWAPDB: every waited key that now exists is ready, as Redis's scanDatabaseForReadyKeys finds. */
+  private swapped(a: Database, b: Database): void {
+    for (const db of [a, b]) {
+      for (const key of this.queues.get(db)?.keys() ?? []) if (db.dict.has(key)) this.ready.push([db, key]);
+    }
   }
 
   /** A key changed while clients wait (called by the keyspace): it is ready if any wait on it. */
@@ -135,7 +149,7 @@ export class Blocking {
       if (queue.length === 0) queues.delete(key);
     }
     if (queues.size === 0) this.queues.delete(entry.db);
-    if (--this.waiting === 0) this.server.keyspace.onReady = undefined;
+    if (--this.waiting === 0) this.listen(false);
   }
 }
 

@@ -508,6 +508,8 @@ export class Keyspace {
    * it for as long as anyone waits, and keeps the queues itself).
    */
   onReady: ((db: Database, key: string) => void) | undefined;
+  /** Told after SWAPDB exchanged two databases' contents (while clients wait on keys). */
+  onSwapped: ((a: Database, b: Database) => void) | undefined;
   /** Told of every key deleted because its TTL passed (replication propagates a DEL). */
   onExpired: ((db: Database, key: string) => void) | undefined;
   /** Snapshots in progress (BGSAVE, replicas' full syncs), which see every change first. */
@@ -566,6 +568,7 @@ export class Keyspace {
     dbB.touchAll(dbA);
     dbA.swapContents(dbB);
     this.dirty++;
+    this.onSwapped?.(dbA, dbB);
   }
 
   flushAll(): number {

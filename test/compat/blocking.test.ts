@@ -39,6 +39,12 @@ describe("blocking pops", () => {
     ]);
   });
 
+  test("SWAPDB wakes a client waiting on a key the swap brings in", async () => {
+    await sameScene(2, [
+      [1, "SELECT 1\r\n"], [1, "RPUSH k hello\r\n"], [0, "SELECT 9\r\n"], [0, "BRPOP k 0\r\n"], [1, "SWAPDB 1 9\r\n"], [1, "LLEN k\r\n"],
+    ]);
+  });
+
   test("BZPOPMIN, BZPOPMAX and BZMPOP in RESP2 and RESP3", async () => {
     await sameScene(2, [
       [0, "BZPOPMIN z 0\r\n"], [1, "ZADD z 2 b 1 a 3 c\r\n"], [0, "BZPOPMAX z 0\r\n"], [0, "BZMPOP 0 1 z MIN COUNT 5\r\n"],
