@@ -261,6 +261,38 @@ export class Client implements Context {
     this.dirtyCas = false;
   }
 
+  /**
+   * A watched key changed: the transaction fails, unless the key had already expired when it
+   * was watched and is now simply gone (Redis's touchWatchedKey: no logical change).
+   */
+  keyTouched(db: Database, key: string): void {
+    const entry = this.watching.find((w) => w.db === db && w.key === key);
+    if (entry?.expired && !db.dict.has(key)) {
+      entry.expired = false;
+      return;
+    }
+    this.dirtyCas = true;
+  }
+
+  /** FLUSHDB or SWAPDB replaced the watched key's database: Redis's touchAllWatchedKeysInDb. */
+  keyReplaced(db: Database, key: string, existed: boolean, replacedWith: Database | undefined): void {
+    const entry = this.watching.find((w) => w.db === db && w.key === key);
+    if (entry === undefined) return;
+    if (entry.expired) {
+      // An expired key gone (or replaced by another expired one) is no logical change.
+      if (replacedWith === undefined || !replacedWith.dict.has(key)) {
+        entry.expired = false;
+        return;
+      }
+      if (replacedWith.isExpired(key)) return;
+    } else if (!existed && replacedWith?.isExpired(key)) {
+      // A missing key replaced by an expired one: still missing.
+      entry.expired = true;
+      return;
+    }
+    this.dirtyCas = true;
+  }
+
   /** Whether a key that was live when WATCHed has expired since (EXEC then fails, as in Redis 7). */
   watchedKeyExpired(): boolean {
     return this.watching.some((w) => !w.expired && w.db.isExpired(w.key));

@@ -63,8 +63,15 @@ export interface SnapshotInProgress {
   finishNow(): void;
 }
 
+/** A client WATCHing keys (server/connection.ts): told when one of them may have changed. */
 export interface Watcher {
-  dirtyCas: boolean;
+  /** `key` of `db` was written or deleted (Redis's touchWatchedKey). */
+  keyTouched(db: Database, key: string): void;
+  /**
+   * FLUSHDB or SWAPDB replaced `db`'s contents (touchAllWatchedKeysInDb): `existed` says
+   * whether `key` was there; `replacedWith` is the database whose contents come in.
+   */
+  keyReplaced(db: Database, key: string, existed: boolean, replacedWith: Database | undefined): void;
 }
 
 /** Counters the keyspace keeps for INFO and for save points. */
@@ -129,13 +136,14 @@ export class Database {
     if (ready !== undefined) ready(this, key);
     if (this.watchers.size === 0) return;
     const watching = this.watchers.get(key);
-    if (watching !== undefined) for (const w of watching) w.dirtyCas = true;
+    if (watching !== undefined) for (const w of watching) w.keyTouched(this, key);
   }
 
-  /** The whole database is replaced (FLUSHDB, SWAPDB): every watched key that exists changes. */
-  touchAll(alsoIn?: Database): void {
+  /** The whole database is replaced (FLUSHDB, SWAPDB): watchers of keys there or coming in are told. */
+  touchAll(replacedWith?: Database): void {
     for (const [key, watching] of this.watchers) {
-      if (this.dict.has(key) || alsoIn?.dict.has(key)) for (const w of watching) w.dirtyCas = true;
+      const existed = this.dict.has(key);
+      if (existed || replacedWith?.dict.has(key)) for (const w of watching) w.keyReplaced(this, key, existed, replacedWith);
     }
   }
 
@@ -454,7 +462,6 @@ export class Database {
     this.beforeWrite(key);
     this.keyspace.onExpired?.(this, key);
     this.keyspace.notify?.("expired", this, key);
-    this.touch(key);
     const old = this.dict.get(key);
     if (old !== undefined) this.bytes -= this.accountedFor(key, old);
     this.dict.delete(key);
@@ -462,6 +469,8 @@ export class Database {
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     this.expires.delete(key);
     this.keyspace.stats.expiredKeys++;
+    // After the deletion, as Redis signals it: a watcher of an already-expired key sees no change.
+    this.touch(key);
   }
 
   /**

@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import { usePair } from "./harness.ts";
 
-const pair = usePair();
+// DEBUG SET-ACTIVE-EXPIRE keeps stale keys in place for the WATCH tests.
+const pair = usePair({ "enable-debug-command": "yes" }, ["--enable-debug-command", "yes"]);
 beforeEach(async () => {
   const p = pair();
   await p.same("UNWATCH");
@@ -133,5 +134,42 @@ EXEC`);
 SET b 1
 EXEC
 EXISTS b`);
+  });
+
+  test("a key already expired when WATCHed that is then deleted, flushed or swapped away is no change", async () => {
+    const p = pair();
+    await p.same("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+    try {
+      // Each scene: make stale keys, WATCH, touch them in a way that changes nothing logically, EXEC.
+      const scenes: string[][] = [
+        ["SET x foo PX 1", "WATCH x", "EXISTS x"],
+        ["SET x foo PX 1", "WATCH x", "FLUSHDB"],
+        ["SELECT 1", "FLUSHDB", "SELECT 0", "SET x foo PX 1", "WATCH x", "SWAPDB 0 1"],
+        ["SELECT 1", "FLUSHDB", "SET x bar PX 1", "SELECT 0", "WATCH x", "SWAPDB 0 1"],
+        ["SELECT 1", "FLUSHDB", "SET x bar PX 1", "SELECT 0", "SET x foo PX 1", "WATCH x", "SWAPDB 0 1"],
+        ["SET x foo PX 1", "WATCH x", "SET x live"],
+      ];
+      for (const scene of scenes) {
+        await p.same("FLUSHALL");
+        for (const line of scene) {
+          if (line.startsWith("WATCH")) {
+            // Every key made so far must have expired first (KEYS skips stale keys without deleting them).
+            for (const db of ["0", "1"]) {
+              await p.same("SELECT", db);
+              await p.expired("x");
+            }
+            await p.same("SELECT", "0");
+          }
+          await p.script(line);
+        }
+        await p.script(`MULTI
+PING
+EXEC`);
+        await p.same("UNWATCH");
+      }
+    } finally {
+      await p.same("SELECT", "0");
+      await p.same("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+    }
   });
 });
