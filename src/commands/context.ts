@@ -42,6 +42,8 @@ export interface Context {
   notify(cls: NotifyClass, event: string, key: string): void;
   /** Replicate this command as `commands` instead of as it was sent. */
   propagateAs(...commands: Array<Array<string | Uint8Array>>): void;
+  /** Replicate this write even if it changed nothing (Redis's forceCommandPropagation). */
+  forcePropagation: boolean;
 
   /** Commands queued since MULTI; undefined outside a transaction. */
   multi: Array<{ cmd: Command; argv: Argv }> | undefined;

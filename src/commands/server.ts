@@ -31,6 +31,8 @@ export const flushdbCommand = command({
   handler(c, argv) {
     parseFlushMode(argv);
     c.server.keyspace.dirty += c.db.flush();
+    // Replicas and the AOF get it even when the database was already empty, as from Redis.
+    c.forcePropagation = true;
     c.server.tracking.flushed();
     c.reply.ok();
   },
@@ -43,6 +45,9 @@ export const flushallCommand = command({
   handler(c, argv) {
     parseFlushMode(argv);
     c.server.keyspace.flushAll();
+    // Counted as a change even when everything was empty, so it always reaches replicas
+    // and the AOF (Redis's flushAllDataAndResetRDB adds one to dirty).
+    c.server.keyspace.dirty++;
     c.server.tracking.flushed();
     c.reply.ok();
   },

@@ -355,6 +355,9 @@ export class Client implements Context {
     if (this.server.notifier.flags !== 0) this.server.notifier.emit(cls, event, key, this.db.id);
   }
 
+  /** Set by a write that must reach replicas and the AOF even when it changed nothing. */
+  forcePropagation = false;
+
   /** Replicate this command as `commands` instead of as it was sent. */
   propagateAs(...commands: Array<Array<string | Uint8Array>>): void {
     this.propagation = commands;

@@ -194,7 +194,7 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   if (c.noTouch) keyspace.noTouch = cmd.name !== "touch";
   try {
     cmd.handler!(c, argv);
-    if (keyspace.dirty !== dirty && (cmd.flagBits & F_WRITE) !== 0) {
+    if ((keyspace.dirty !== dirty || c.forcePropagation) && (cmd.flagBits & F_WRITE) !== 0) {
       // The write's keyspace event, then the del of any aggregate it emptied.
       if (server.notifier.flags !== 0) {
         if (cmd.notify !== undefined) server.notifier.emit(cmd.notify[0], cmd.notify[1], argv.str(1), c.db.id);
@@ -233,6 +233,7 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
     if (latency) server.latency.add((cmd.flagBits & F_FAST) !== 0 ? "fast-command" : "command", Math.floor(usec / 1000));
   }
   c.propagation = undefined;
+  c.forcePropagation = false;
   // Client-side caching: remember what a tracking client read; after the outermost call
   // (all of EXEC), its invalidations of its own keys follow its reply.
   if (c.tracking !== undefined && cmd.has("readonly")) server.tracking.remember(c, cmd, argv);

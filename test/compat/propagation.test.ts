@@ -58,6 +58,11 @@ describe("the replication stream", () => {
     expect(stream).toContain("*3\r\n$3\r\nSET\r\n$3\r\none\r\n$1\r\n1\r\n");
   });
 
+  test("FLUSHALL and FLUSHDB go out even when there was nothing to flush", async () => {
+    await pair().same("FLUSHALL");
+    await sameStream([["FLUSHALL"], ["SELECT", "4"], ["FLUSHDB"], ["SET", "k", "v"], ["FLUSHDB"], ["SELECT", "0"], ["FLUSHALL", "ASYNC"]]);
+  });
+
   test("GETDEL, GETEX and relative TTLs go out in the form Redis gives them", async () => {
     await pair().same("FLUSHALL");
     await pair().same("SET", "g", "v");
