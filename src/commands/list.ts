@@ -407,7 +407,7 @@ export const blmpopCommand = command({
         c.reply.array(2);
         c.reply.bulkString(key);
         c.reply.bulkStrings(popped);
-        c.propagateAs(["LMPOP", "1", key, head ? "LEFT" : "RIGHT", "COUNT", String(popped.length)]);
+        c.propagateAs([head ? "LPOP" : "RPOP", key, String(popped.length)]);
         c.notify(NotifyClass.List, head ? "lpop" : "rpop", key);
         return true;
       }
@@ -425,9 +425,12 @@ export const lmpopCommand = command({
     for (const key of keys) {
       const list = c.db.writeAs(key, ListValue);
       if (list === undefined) continue;
+      const popped = popElements(c, key, list, head, count);
       c.reply.array(2);
       c.reply.bulkString(key);
-      c.reply.bulkStrings(popElements(c, key, list, head, count));
+      c.reply.bulkStrings(popped);
+      // Replicas and the AOF get LPOP/RPOP key count, as Redis rewrites it.
+      c.propagateAs([head ? "LPOP" : "RPOP", key, String(popped.length)]);
       c.notify(NotifyClass.List, head ? "lpop" : "rpop", key);
       return;
     }

@@ -8,6 +8,7 @@
  * non-blocking command. A timeout releases a waiter with a null reply.
  */
 import { FinalReplyError, ReplyError, UNBLOCKED } from "../errors.ts";
+import { updateClock } from "../clock.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { copyBytes } from "../resp/bytes.ts";
 import type { Database } from "../store/keyspace.ts";
@@ -76,6 +77,9 @@ export class Blocking {
 
   /** Give the waiters on every ready key their turn, first come first served. */
   serveReady(): void {
+    // The clock is read again first, as Redis's handleClientsBlockedOnKeys does: a key that
+    // expired while the command ran (a DEBUG SLEEP inside EXEC) serves no one.
+    updateClock();
     while (this.ready.length > 0) {
       const [db, key] = this.ready.shift()!;
       const queue = this.queues.get(db)?.get(key);

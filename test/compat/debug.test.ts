@@ -4,7 +4,7 @@
  * that reads back the same after being saved and loaded again.
  */
 import { describe, expect, test } from "bun:test";
-import { usePair } from "./harness.ts";
+import { sameScene, usePair } from "./harness.ts";
 
 const pair = usePair({ "enable-debug-command": "yes" }, ["--enable-debug-command", "yes"]);
 
@@ -107,6 +107,15 @@ describe("DEBUG QUICKLIST-PACKED-THRESHOLD", () => {
   test("sizes are checked as Redis checks them", async () => {
     for (const size of ["100", "1k", "0", "-1", "abc", "5000000000", "1gb", "4294967296", "4293918720"]) await pair().same("DEBUG", "QUICKLIST-PACKED-THRESHOLD", size);
     await pair().same("DEBUG", "QUICKLIST-PACKED-THRESHOLD");
+  });
+});
+
+describe("DEBUG SLEEP inside a transaction", () => {
+  test("a key that expired while EXEC ran serves no waiter; the next push does", async () => {
+    await pair().same("FLUSHALL");
+    await sameScene(pair(), 2, [
+      [0, "BRPOP k 0\r\n"], [1, "MULTI\r\nRPUSH k hello\r\nPEXPIRE k 100\r\nDEBUG SLEEP 0.2\r\nEXEC\r\n"], [1, "EXISTS k\r\n"], [1, "RPUSH k again\r\n"],
+    ]);
   });
 });
 

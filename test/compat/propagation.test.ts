@@ -63,10 +63,11 @@ describe("the replication stream", () => {
     await sameStream([["FLUSHALL"], ["SELECT", "4"], ["FLUSHDB"], ["SET", "k", "v"], ["FLUSHDB"], ["SELECT", "0"], ["FLUSHALL", "ASYNC"]]);
   });
 
-  test("GETDEL, GETEX and relative TTLs go out in the form Redis gives them", async () => {
+  test("LMPOP, BLMPOP, GETDEL, GETEX and relative TTLs go out in the form Redis gives them", async () => {
     await pair().same("FLUSHALL");
     await pair().same("SET", "g", "v");
     await pair().same("SET", "h", "v");
-    await sameStream([["GETDEL", "g"], ["GETDEL", "missing"], ["GETEX", "h", "PERSIST"], ["SET", "p", "v", "PXAT", "4102444800123"], ["PEXPIREAT", "h", "4102444800456"]]);
+    await pair().same("RPUSH", "l", "a", "b", "c", "d");
+    await sameStream([["LMPOP", "1", "l", "LEFT", "COUNT", "2"], ["BLMPOP", "0", "1", "l", "RIGHT", "COUNT", "5"], ["GETDEL", "g"], ["GETDEL", "missing"], ["GETEX", "h", "PERSIST"], ["SET", "p", "v", "PXAT", "4102444800123"], ["PEXPIREAT", "h", "4102444800456"]]);
   });
 });
