@@ -171,7 +171,9 @@ describe("appendonly yes", () => {
         const value = "v".repeat(1000);
         for (let round = 1; round <= 3; round++) {
           for (let times = 0; times < 3; times++) await send(c, Array.from({ length: 200 }, (_, i) => ["SET", `k:${i}`, value]));
-          await waitFor(async () => (await c.call("INFO", "persistence")).includes(`aof_rewrites:${round}\r\n`), 20_000, `rewrite ${round}`);
+          // At least one rewrite per round: a busy machine may see the files grow past the
+          // threshold twice within a round, and count two.
+          await waitFor(async () => Number(/aof_rewrites:(\d+)/.exec(await c.call("INFO", "persistence"))![1]) >= round, 20_000, `rewrite ${round}`);
           await rewriteDone(c);
         }
         const info = await c.call("INFO", "persistence");
