@@ -45,9 +45,9 @@ export const flushallCommand = command({
   handler(c, argv) {
     parseFlushMode(argv);
     c.server.keyspace.flushAll();
-    // Counted as a change even when everything was empty, so it always reaches replicas
-    // and the AOF (Redis's flushAllDataAndResetRDB adds one to dirty).
-    c.server.keyspace.dirty++;
+    // Replicas and the AOF get it even when everything was already empty, as from Redis
+    // (which does not count it as a change then: rdb_changes_since_last_save stays).
+    c.forcePropagation = true;
     c.server.tracking.flushed();
     c.reply.ok();
   },

@@ -49,6 +49,18 @@ describe("PING and ECHO", () => {
 });
 
 describe("SELECT, DBSIZE, FLUSHDB, FLUSHALL, SWAPDB", () => {
+  test("flushing what is already empty counts no change", async () => {
+    const p = pair();
+    const changes = async () => (await p.both("INFO", "persistence")).map((info) => /rdb_changes_since_last_save:\d+/.exec(info)![0]);
+    await p.same("FLUSHALL");
+    const before = await changes();
+    await p.same("FLUSHALL");
+    await p.same("FLUSHDB");
+    const after = await changes();
+    expect(after[0]).toBe(before[0]);
+    expect(after[1]).toBe(before[1]);
+  });
+
   test("databases are separate and can be swapped", async () => {
     const p = pair();
     await p.same("SET", "a", "0");
