@@ -118,7 +118,8 @@ export function parseIntStrict(s: string): number | undefined {
  * byte strings as produced by bytesToString.
  */
 export function globMatch(pattern: string, subject: string, nocase = false): boolean {
-  return matchFrom(pattern, 0, subject, 0, nocase, 0, { skipLonger: false });
+  skipLonger = false;
+  return matchFrom(pattern, 0, subject, 0, nocase, 0);
 }
 
 function lower(c: number): number {
@@ -126,12 +127,15 @@ function lower(c: number): number {
 }
 
 /**
- * `search.skipLonger` is Redis's skipLongerMatches: once the pattern after a `*` matches
+ * `skipLonger` is Redis's skipLongerMatches: once the pattern after a `*` matches
  * nowhere in the rest of the subject, no earlier `*` can help by matching more, so the whole
  * search stops. Without it "a*a*a*...*b" against a long run of "a" takes exponential time
- * (a KEYS that never returns).
+ * (a KEYS that never returns). One flag serves the whole search, reset by globMatch: a match
+ * never re-enters itself, and a module variable spares KEYS and SCAN MATCH an object per key.
  */
-function matchFrom(p: string, pi: number, s: string, si: number, nocase: boolean, depth: number, search: { skipLonger: boolean }): boolean {
+let skipLonger = false;
+
+function matchFrom(p: string, pi: number, s: string, si: number, nocase: boolean, depth: number): boolean {
   // Redis caps recursion to stop pathological patterns from exhausting the stack.
   if (depth > 1000) return false;
   const plen = p.length;
@@ -142,10 +146,10 @@ function matchFrom(p: string, pi: number, s: string, si: number, nocase: boolean
       while (pi + 1 < plen && p.charCodeAt(pi + 1) === 0x2a) pi++;
       if (pi + 1 === plen) return true;
       for (let k = si; k <= slen; k++) {
-        if (matchFrom(p, pi + 1, s, k, nocase, depth + 1, search)) return true;
-        if (search.skipLonger) return false;
+        if (matchFrom(p, pi + 1, s, k, nocase, depth + 1)) return true;
+        if (skipLonger) return false;
       }
-      search.skipLonger = true;
+      skipLonger = true;
       return false;
     }
     if (si === slen) break;

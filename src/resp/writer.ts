@@ -5,7 +5,7 @@
  * or "null" and the writer picks the bytes for the client's protocol.
  * It never touches a socket; the connection takes `view()` and writes it.
  */
-import { formatDouble } from "./bytes.ts";
+import { copyBytes, formatDouble } from "./bytes.ts";
 
 const CRLF_LEN = 2;
 const INITIAL_SIZE = 16 * 1024;
@@ -313,6 +313,20 @@ export class ReplyWriter {
     this.array(items.length);
     for (const s of items) this.bulkString(s);
   }
+}
+
+/** The writer encodeReply borrows: replies on their own are small and never nested. */
+const scratch = new ReplyWriter();
+
+/**
+ * A reply or push on its own, outside any client's reply buffer (a blocked client's timeout,
+ * an invalidation), written by `write` in protocol `resp`; the bytes are the caller's.
+ */
+export function encodeReply(resp: 2 | 3, write: (w: ReplyWriter) => void): Uint8Array {
+  scratch.reset();
+  scratch.resp = resp;
+  write(scratch);
+  return copyBytes(scratch.view());
 }
 
 /**

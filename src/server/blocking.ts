@@ -9,7 +9,7 @@
  */
 import { FinalReplyError, ReplyError, UNBLOCKED } from "../errors.ts";
 import { updateClock } from "../clock.ts";
-import { ReplyWriter } from "../resp/writer.ts";
+import { ReplyWriter, encodeReply } from "../resp/writer.ts";
 import { copyBytes } from "../resp/bytes.ts";
 import type { Database } from "../store/keyspace.ts";
 import type { Client } from "./connection.ts";
@@ -135,7 +135,7 @@ export class Blocking {
   unblock(c: Client, withError: boolean): boolean {
     const entry = c.blockedOnKeys;
     if (entry === undefined) return false;
-    this.release(entry, withError ? Buffer.from(`-${UNBLOCKED.text}\r\n`, "latin1") : nullReply(c));
+    this.release(entry, withError ? encodeReply(c.resp, (w) => w.error(UNBLOCKED.text)) : nullReply(c));
     return true;
   }
 
@@ -159,10 +159,7 @@ export class Blocking {
 
 /** What a timed-out blocking command answers: a null array, in the client's protocol. */
 function nullReply(c: Client): Uint8Array {
-  const w = new ReplyWriter();
-  w.resp = c.resp;
-  w.nullArray();
-  return copyBytes(w.view());
+  return encodeReply(c.resp, (w) => w.nullArray());
 }
 
 /**

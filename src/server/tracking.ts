@@ -8,8 +8,7 @@
  * turned tracking on: the keyspace calls `keyChanged` only then.
  */
 import type { Command } from "../commands/command.ts";
-import { copyBytes } from "../resp/bytes.ts";
-import { ReplyWriter } from "../resp/writer.ts";
+import { encodeReply } from "../resp/writer.ts";
 import type { Client } from "./connection.ts";
 import type { Server } from "./server.ts";
 
@@ -147,11 +146,12 @@ export class Tracking {
       if (other === undefined) {
         c.tracking!.brokenRedirect = true;
         if (c.resp === 3) {
-          const w = writerFor(c);
-          w.push(2);
-          w.bulkString("tracking-redir-broken");
-          w.integer(redirect);
-          this.deliver(c, w);
+          const push = encodeReply(3, (w) => {
+            w.push(2);
+            w.bulkString("tracking-redir-broken");
+            w.integer(redirect);
+          });
+          this.deliver(c, push);
         }
         return;
       }
@@ -159,35 +159,28 @@ export class Tracking {
     }
     // RESP2 has no pushes: only a redirect target subscribed to the channel hears of it.
     if (target.resp === 2 && !(redirect !== 0 && target.subscribed)) return;
-    const w = writerFor(target);
-    if (target.resp === 3) {
-      w.push(2);
-      w.bulkString("invalidate");
-    } else {
-      w.push(3);
-      w.bulkString("message");
-      w.bulkString(CHANNEL);
-    }
-    if (keys === null) {
-      // "Every key" is a null in the protocol of the client that tracks, as Redis sends it.
-      w.resp = c.resp;
-      w.null();
-    } else w.bulkStrings(keys);
-    this.deliver(target, w);
+    const message = encodeReply(target.resp, (w) => {
+      if (target.resp === 3) {
+        w.push(2);
+        w.bulkString("invalidate");
+      } else {
+        w.push(3);
+        w.bulkString("message");
+        w.bulkString(CHANNEL);
+      }
+      if (keys === null) {
+        // "Every key" is a null in the protocol of the client that tracks, as Redis sends it.
+        w.resp = c.resp;
+        w.null();
+      } else w.bulkStrings(keys);
+    });
+    this.deliver(target, message);
   }
 
-  private deliver(c: Client, w: ReplyWriter): void {
-    const bytes = copyBytes(w.view());
+  private deliver(c: Client, bytes: Uint8Array): void {
     if (c !== this.server.executing) return c.send(bytes);
     const start = c.reply.length;
     c.reply.raw(bytes);
     c.reply.keep(start);
   }
-}
-
-/** A writer of its own for a message to `c`, in `c`'s protocol. */
-function writerFor(c: Client): ReplyWriter {
-  const w = new ReplyWriter();
-  w.resp = c.resp;
-  return w;
 }
