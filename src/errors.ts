@@ -344,3 +344,58 @@ export const COUNT_RANGE = err("ERR count should be greater than or equal to -1"
 export const DEBUG_NOT_ALLOWED = err(
   'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
 );
+
+// Scripting: EVAL, FUNCTION and the errors of commands a script runs (Redis's eval.c,
+// functions.c, script.c and script_lua.c).
+export const NOSCRIPT = err("NOSCRIPT No matching script. Please use EVAL.");
+export const NOTBUSY = err("NOTBUSY No scripts in execution right now.");
+export const NUMKEYS_TOO_MANY = err("ERR Number of keys can't be greater than number of args");
+export const NUMKEYS_NEGATIVE = err("ERR Number of keys can't be negative");
+export const NUMKEYS_BAD = err("ERR Bad number of keys provided");
+export const SCRIPT_FLUSH_OPTION = err("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
+export const FUNCTION_FLUSH_OPTION = err("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
+export const FUNCTION_NOT_FOUND = err("ERR Function not found");
+export const LIBRARY_NOT_FOUND = err("ERR Library not found");
+export const LIBRARY_NAME_MISSING = err("ERR library name argument was not given");
+export const FUNCTION_CODE_MISSING = err("ERR Function code is missing");
+export const FUNCTION_RESTORE_POLICY = err("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
+export const FUNCTION_DUMP_PAYLOAD = err("ERR DUMP payload version or checksum are wrong");
+export const FUNCTION_NAME_INVALID = "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long";
+export const LIBRARY_NAME_INVALID = err(`ERR ${FUNCTION_NAME_INVALID}`);
+export const SCRIPT_SHEBANG_INVALID = err("ERR Invalid script shebang");
+export const SCRIPT_ENGINE_INVALID = err("ERR Invalid engine in script shebang");
+export const LIBRARY_METADATA_MISSING = err("ERR Missing library metadata");
+export const LIBRARY_METADATA_INVALID = err("ERR Invalid library metadata");
+export const LIBRARY_NAME_TWICE = err("ERR Invalid metadata value, name argument was given multiple times");
+export const LIBRARY_NAME_NOT_GIVEN = err("ERR Library name was not given");
+export const SCRIPT_WRITE_WITH_RO = err("ERR Can not execute a script with write flag using *_ro command.");
+export const SCRIPT_READONLY_REPLICA = err("READONLY Can not run script with write flag on readonly replica");
+export const SCRIPT_OOM = err("OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'");
+export const SCRIPT_MASTERDOWN = err(
+  "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.",
+);
+export const SCRIPT_MISCONF_RDB = err(
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts.",
+);
+export const CALL_UNKNOWN = err("ERR Unknown Redis command called from script");
+export const CALL_ARITY = err("ERR Wrong number of args calling Redis command from script");
+export const CALL_NOSCRIPT = err("ERR This Redis command is not allowed from script");
+export const CALL_STALE = err("ERR Can not execute the command on a stale replica");
+export const CALL_WRITE_IN_RO = err("ERR Write commands are not allowed from read-only scripts.");
+export const CALL_NOPERM_COMMAND = err("NOPERM The user executing the script can't run this command or subcommand");
+export const CALL_NOPERM_KEY = err("NOPERM The user executing the script can't access at least one of the keys mentioned in the command arguments");
+export const CALL_NOPERM_CHANNEL = err("NOPERM The user executing the script can't publish to the channel mentioned in the command");
+export function scriptMisconfAof(error: string): ReplyError {
+  return new ReplyError(
+    `MISCONF Redis is configured to persist data to AOF, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts. AOF error: ${error}`,
+  );
+}
+export function scriptCompileError(message: string): ReplyError {
+  return new ReplyError(`ERR Error compiling script (new function): ${message}`);
+}
+export function libraryExists(name: string): ReplyError {
+  return new ReplyError(`ERR Library '${name}' already exists`);
+}
+export function functionExists(name: string): ReplyError {
+  return new ReplyError(`ERR Function ${name} already exists`);
+}

@@ -266,7 +266,8 @@ export function categoriesOf(cmd: { categories: readonly string[]; flags: readon
   const set = new Set(cmd.categories);
   const has = (f: CommandFlag) => cmd.flags.includes(f);
   if (has("write")) set.add("write");
-  if (has("readonly")) set.add("read");
+  // EVAL_RO and FCALL_RO are readonly but not @read: what their scripts read is unknown.
+  if (has("readonly") && !set.has("scripting")) set.add("read");
   if (has("admin")) {
     set.add("admin");
     set.add("dangerous");

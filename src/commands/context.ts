@@ -12,6 +12,7 @@ import type { Logger } from "../log.ts";
 import type { Argv } from "../resp/argv.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
 import type { Database, Keyspace } from "../store/keyspace.ts";
+import type { ReplyError } from "../errors.ts";
 import type { Command } from "./command.ts";
 
 /** A connection as its commands see it (server/connection.ts's Client is one). */
@@ -128,6 +129,9 @@ export interface Services {
   readonly slowlog: { entries: SlowlogEntry[] };
   readonly latency: LatencyService;
   readonly monitors: { add(c: ClientRef): void };
+  /** Show a request to the MONITOR clients (commands hidden from MONITOR that show themselves, as EVAL). */
+  feedMonitors(c: ClientRef, argv: Argv): void;
+  readonly scripting: ScriptingService;
   /** The config file the server was started with ("" when none): CONFIG REWRITE writes it. */
   readonly configFile: string;
 
@@ -192,7 +196,7 @@ export interface AclUser {
 export interface AclLogEntry {
   count: number;
   reason: "command" | "key" | "channel" | "auth";
-  context: "toplevel" | "multi";
+  context: "toplevel" | "multi" | "lua";
   object: string;
   username: string;
   ctime: number;
@@ -340,4 +344,40 @@ export function serveOrBlock(c: Context, keys: string[], timeoutMs: number, atte
   // Inside a transaction nothing blocks: the answer is null at once, as in Redis.
   if (c.inExec) return c.reply.nullArray();
   c.server.blocking.block(c, keys, timeoutMs, attempt);
+}
+
+/** A function a library registered (redis.register_function). */
+export interface ScriptFunction {
+  name: string;
+  /** The callback's reference in the engine's registry. */
+  ref: number;
+  /** Script flags (no-writes, allow-oom...), as src/scripting/runtime.ts numbers them. */
+  flags: number;
+  description: string | undefined;
+  library: ScriptLibrary;
+}
+
+export interface ScriptLibrary {
+  name: string;
+  /** The whole payload FUNCTION LOAD was given, shebang included (what DUMP and RDB keep). */
+  code: Uint8Array;
+  functions: Map<string, ScriptFunction>;
+}
+
+/** EVAL's script cache and FUNCTION's libraries (src/scripting/runtime.ts). */
+export interface ScriptingService {
+  /** Cache a script (SCRIPT LOAD, EVAL): its sha1, or its shebang or compile error. */
+  loadScript(body: Uint8Array): string | ReplyError;
+  hasScript(sha: string): boolean;
+  flushScripts(): void;
+  /** Run a cached script; its reply goes to the caller. Throws the errors that stop it from starting. */
+  evalScript(caller: ClientRef, sha: string, keys: Uint8Array[], args: Uint8Array[], readOnly: boolean): void;
+  readonly libraries: ReadonlyMap<string, ScriptLibrary>;
+  readonly functions: ReadonlyMap<string, ScriptFunction>;
+  loadLibrary(code: Uint8Array, replace: boolean): string | ReplyError;
+  deleteLibrary(name: string): boolean;
+  flushFunctions(): void;
+  callFunction(caller: ClientRef, fn: ScriptFunction, keys: Uint8Array[], args: Uint8Array[], readOnly: boolean): void;
+  dump(compression: boolean): Uint8Array;
+  restore(payload: Uint8Array, policy: "append" | "replace" | "flush"): ReplyError | "payload" | undefined;
 }

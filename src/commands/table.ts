@@ -22,6 +22,7 @@ import * as list from "./list.ts";
 import * as persistence from "./persistence.ts";
 import * as pubsub from "./pubsub.ts";
 import * as replication from "./replication.ts";
+import * as scripting from "./scripting.ts";
 import * as server from "./server.ts";
 import * as set from "./set.ts";
 import * as sortedSet from "./sorted-set.ts";
@@ -50,6 +51,7 @@ const FILES: ReadonlyArray<[file: string, group: string, module: Record<string, 
   ["persistence.ts", "server", persistence],
   ["pubsub.ts", "pubsub", pubsub],
   ["replication.ts", "server", replication],
+  ["scripting.ts", "scripting", scripting],
   ["server.ts", "server", server],
   ["set.ts", "set", set],
   ["sorted-set.ts", "sortedset", sortedSet],

@@ -181,7 +181,7 @@ export function readCommands(data: Uint8Array, start: number, run: (args: Uint8A
 const ITEMS_PER_COMMAND = 64;
 
 /** Append one command as RESP (the encoder the replication stream uses). */
-export function writeCommand(out: ByteSink, args: ReadonlyArray<string>): void {
+export function writeCommand(out: ByteSink, args: ReadonlyArray<string | Uint8Array>): void {
   out.append(encodeRequest(args));
 }
 

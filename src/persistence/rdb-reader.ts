@@ -36,7 +36,7 @@ export type LoadProgress = (keys: number, bytesRead: number, bytesTotal: number)
 const PROGRESS_EVERY = 1_000_000;
 
 /** Load `path` if it exists; undefined when there is no file (start empty). */
-export async function loadRdbFile(path: string, keyspace: Keyspace, progress?: LoadProgress): Promise<LoadResult | undefined> {
+export async function loadRdbFile(path: string, keyspace: Keyspace, progress?: LoadProgress, onFunction?: FunctionLoader): Promise<LoadResult | undefined> {
   const file = Bun.file(path);
   if (!(await file.exists())) return undefined;
   let data: Uint8Array;
@@ -45,8 +45,11 @@ export async function loadRdbFile(path: string, keyspace: Keyspace, progress?: L
   } catch (e) {
     throw new RdbError(path, 0, `cannot read the file (${(e as Error).message})`);
   }
-  return loadRdb(data, keyspace, path, progress);
+  return loadRdb(data, keyspace, path, progress, onFunction);
 }
+
+/** Loads a function library met in an image (FUNCTION2): an error text when it cannot. */
+export type FunctionLoader = (code: Uint8Array) => string | undefined;
 
 /**
  * Parse a whole RDB image into the (empty) keyspace. Keys are stored as they are read; if
@@ -54,9 +57,9 @@ export async function loadRdbFile(path: string, keyspace: Keyspace, progress?: L
  * is emptied again before the error is thrown. A master drops keys whose deadline has
  * passed; a replica keeps them for its master to delete.
  */
-export function loadRdb(data: Uint8Array, keyspace: Keyspace, name = "<memory>", progress?: LoadProgress): LoadResult {
+export function loadRdb(data: Uint8Array, keyspace: Keyspace, name = "<memory>", progress?: LoadProgress, onFunction?: FunctionLoader): LoadResult {
   try {
-    return parseInto(data, keyspace, name, progress);
+    return parseInto(data, keyspace, name, progress, onFunction);
   } catch (e) {
     keyspace.flushAll();
     keyspace.dirty = 0;
@@ -64,7 +67,7 @@ export function loadRdb(data: Uint8Array, keyspace: Keyspace, name = "<memory>",
   }
 }
 
-function parseInto(data: Uint8Array, keyspace: Keyspace, name: string, progress: LoadProgress | undefined): LoadResult {
+function parseInto(data: Uint8Array, keyspace: Keyspace, name: string, progress: LoadProgress | undefined, onFunction: FunctionLoader | undefined): LoadResult {
   const r = new RdbCursor(data, name);
   const magic = bytesToString(r.bytes(5));
   if (magic !== F.RDB_MAGIC) r.fail(0, "wrong signature (not an RDB file)");
@@ -111,11 +114,14 @@ function parseInto(data: Uint8Array, keyspace: Keyspace, name: string, progress:
       case F.RDB_OPCODE_MODULE_AUX:
         r.fail(opAt, "the file holds module data, which KVIS cannot load");
         break;
-      case F.RDB_OPCODE_FUNCTION2:
-        // A library of Redis functions: its source text, which KVIS has no engine to run.
-        r.string();
-        warnings.push("skipped a Redis function library (KVIS has no FUNCTION support)");
+      case F.RDB_OPCODE_FUNCTION2: {
+        // A library of functions: its code, which the scripting service loads (a library
+        // that does not load makes the file unloadable, as in Redis).
+        const code = r.string();
+        const error = onFunction === undefined ? "no scripting engine to load it" : onFunction(code);
+        if (error !== undefined) r.fail(opAt, `failed loading a function library: ${error}`);
         continue;
+      }
       case F.RDB_OPCODE_FUNCTION_PRE_GA:
         r.fail(opAt, "the file holds functions in the format of Redis 7.0's release candidates, which KVIS cannot load");
         break;
@@ -563,4 +569,23 @@ export function loadDumpPayload(payload: Uint8Array): StoredValue | undefined {
     if (e instanceof RdbError) return undefined;
     throw e;
   }
+}
+
+/**
+ * The libraries' code in a FUNCTION DUMP payload (valid: see validDumpPayload), or an error
+ * text: every record must be a FUNCTION2 one.
+ */
+export function functionsFromPayload(payload: Uint8Array): Uint8Array[] | string {
+  const r = new RdbCursor(payload.subarray(0, payload.length - 10), "DUMP payload");
+  const codes: Uint8Array[] = [];
+  try {
+    while (r.pos < payload.length - 10) {
+      if (r.u8() !== F.RDB_OPCODE_FUNCTION2) return "given type is not a function";
+      codes.push(r.string());
+    }
+  } catch (e) {
+    if (e instanceof RdbError) return "can not read data type";
+    throw e;
+  }
+  return codes;
 }

@@ -27,6 +27,8 @@ export interface RdbOptions {
   checksum: boolean;
   /** The image is an AOF's base file (its `aof-base` AUX field says so). */
   aofBase?: boolean;
+  /** The function libraries' code (FUNCTION LOAD's payloads), saved before the keys. */
+  functions?: readonly Uint8Array[];
 }
 
 const DEFAULT_OPTIONS: RdbOptions = { compression: true, checksum: true };
@@ -180,6 +182,22 @@ export function writeHeader(out: ByteSink, aofBase = false, nowMs = Date.now()):
   out.aux("aof-base", aofBase ? "1" : "0");
 }
 
+/** The function libraries, one FUNCTION2 record each (rdbSaveFunctions), before the keys. */
+export function writeFunctions(out: ByteSink, functions: readonly Uint8Array[] = []): void {
+  for (const code of functions) {
+    out.u8(F.RDB_OPCODE_FUNCTION2);
+    out.string(Buffer.from(code.buffer, code.byteOffset, code.length).toString("latin1"));
+  }
+}
+
+/** FUNCTION DUMP's payload: the libraries as FUNCTION2 records, with DUMP's footer. */
+export function functionsPayload(functions: readonly Uint8Array[], compression: boolean): Uint8Array {
+  const out = new ByteSink(compression);
+  writeFunctions(out, functions);
+  writeDumpFooter(out);
+  return out.bytes();
+}
+
 /** SELECTDB and RESIZEDB opening one database's keys. */
 export function writeDbHeader(out: ByteSink, id: number, size: number, expires: number): void {
   out.u8(F.RDB_OPCODE_SELECTDB);
@@ -204,6 +222,7 @@ export function writeKey(out: ByteSink, key: string, value: StoredValue, expireA
 export function encodeRdb(keyspace: Keyspace, options: RdbOptions = DEFAULT_OPTIONS): Uint8Array {
   const out = new ByteSink(options.compression);
   writeHeader(out, options.aofBase);
+  writeFunctions(out, options.functions);
   for (const db of keyspace.dbs) {
     if (db.size === 0) continue;
     const expires = db.expires;
@@ -309,10 +328,15 @@ export function dumpPayload(value: StoredValue, compression: boolean): Uint8Arra
   const out = new ByteSink(compression);
   out.u8(valueType(value));
   writeValue(out, value);
+  writeDumpFooter(out);
+  return out.bytes();
+}
+
+/** The RDB version (u16) and a CRC64 of everything before it, both little-endian. */
+function writeDumpFooter(out: ByteSink): void {
   out.u8(RDB_VERSION_WRITTEN & 0xff);
   out.u8(RDB_VERSION_WRITTEN >> 8);
   out.u64le(crc64(out.bytes()));
-  return out.bytes();
 }
 
 /** Save to `path` atomically: temp file, fsync, rename, fsync of the folder. Throws on failure. */

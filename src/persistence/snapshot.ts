@@ -19,7 +19,7 @@ import type { Database, Keyspace, StoredValue } from "../store/keyspace.ts";
 import { writeCommand, writeKeyAsCommands } from "./aof.ts";
 import { crc64 } from "./crc64.ts";
 import * as F from "./rdb-format.ts";
-import { ByteSink, type RdbOptions, writeDbHeader, writeHeader, writeKey } from "./rdb-writer.ts";
+import { ByteSink, type RdbOptions, writeDbHeader, writeFunctions, writeHeader, writeKey } from "./rdb-writer.ts";
 
 /** How an image is written: an RDB file, or (an AOF base without preamble) commands. */
 export interface ImageFormat {
@@ -30,18 +30,24 @@ export interface ImageFormat {
 }
 
 export const rdbImage = (options: RdbOptions): ImageFormat => ({
-  header: (out) => writeHeader(out, options.aofBase),
+  header: (out) => {
+    writeHeader(out, options.aofBase);
+    writeFunctions(out, options.functions);
+  },
   database: writeDbHeader,
   key: writeKey,
   end: (out) => out.u8(F.RDB_OPCODE_EOF),
 });
 
-export const commandImage: ImageFormat = {
-  header: () => {},
+export const commandImage = (options: RdbOptions): ImageFormat => ({
+  // Libraries first, as Redis's rewriteFunctions: the keys' scripts may need them.
+  header: (out) => {
+    for (const code of options.functions ?? []) writeCommand(out, ["FUNCTION", "LOAD", code]);
+  },
   database: (out, id) => writeCommand(out, ["SELECT", String(id)]),
   key: writeKeyAsCommands,
   end: () => {},
-};
+});
 
 /** How many keys one slice serializes between looks at the clock. */
 const KEYS_PER_CLOCK_CHECK = 256;

@@ -321,11 +321,12 @@ export class ReplicaLink implements MasterLink {
     const keyspace = this.server.keyspace;
     this.log("MASTER <-> REPLICA sync: Flushing old data");
     keyspace.flushAll();
+    this.server.scripting.flushFunctions();
     this.log("MASTER <-> REPLICA sync: Loading DB in memory");
     const start = performance.now();
     let streamDb = 0;
     try {
-      const result = loadRdb(payload, keyspace, `snapshot from ${this.host}:${this.port}`);
+      const result = loadRdb(payload, keyspace, `snapshot from ${this.host}:${this.port}`, undefined, this.server.scripting.loadFromImage);
       streamDb = Number(result.aux.get("repl-stream-db") ?? 0);
       this.log(`Done loading RDB, keys loaded: ${result.keys}, keys expired: ${result.expired}.`);
     } catch (e) {

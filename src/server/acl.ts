@@ -580,9 +580,9 @@ export class Acl {
   }
 
   /** Record a denial in the ACL log (addACLLogEntry). */
-  addLog(c: Context, reason: AclLogEntry["reason"], object: string, username = c.user.name): void {
+  addLog(c: Context, reason: AclLogEntry["reason"], object: string, username = c.user.name, context?: AclLogEntry["context"]): void {
     const entry: AclLogEntry = {
-      count: 1, reason, context: c.multi !== undefined || c.inExec ? "multi" : "toplevel", object, username,
+      count: 1, reason, context: context ?? (c.multi !== undefined || c.inExec ? "multi" : "toplevel"), object, username,
       ctime: Date.now(), clientInfo: clientInfoLine(c, Date.now()),
     };
     const scan = Math.min(this.log.length, 10);

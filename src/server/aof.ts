@@ -187,7 +187,7 @@ export class AppendOnly {
     if (data.length === 0) return;
     if (data.length >= 5 && Buffer.from(data.subarray(0, 5)).toString("latin1") === "REDIS") {
       // An RDB base (aof-use-rdb-preamble); corruption surfaces as RdbError.
-      loadRdb(data, this.server.keyspace, this.path(file));
+      loadRdb(data, this.server.keyspace, this.path(file), undefined, this.server.scripting.loadFromImage);
       return;
     }
     const loader = this.loaderClient();
@@ -489,7 +489,7 @@ export class AppendOnly {
     if (previous !== undefined) this.measure();
     const options = { ...this.server.rdbOptions(), aofBase: true };
     const preamble = this.preamble;
-    const snapshot = new Snapshot(this.server.keyspace, options, preamble ? rdbImage(options) : commandImage);
+    const snapshot = new Snapshot(this.server.keyspace, options, preamble ? rdbImage(options) : commandImage(options));
     const run: Rewrite = { snapshot, started: Date.now(), aborted: false, incr };
     this.rewrite = run;
     log.notice("Background append only file rewriting started");

@@ -10,7 +10,6 @@
  */
 import type { Command } from "../commands/command.ts";
 import { F_DENYOOM, F_FAST, F_HIDDEN_FROM_MONITOR, F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
-import { monitorLine } from "./monitor.ts";
 import { Denied } from "../commands/context.ts";
 import { lookupCommand } from "../commands/table.ts";
 import {
@@ -81,7 +80,7 @@ function dispatch(c: Client, argv: Argv): boolean {
   }
   // maxmemory: evict first; if memory is still over, commands that may add to it are
   // refused (in MULTI, anything that would be queued).
-  if (c.server.maxmemory !== 0 && c.masterLink === undefined && !c.server.evictor.freeMemoryIfNeeded()) {
+  if (c.server.maxmemory !== 0 && c.masterLink === undefined && (c.server.preCommandOom = !c.server.evictor.freeMemoryIfNeeded())) {
     if (hasFlag(c, cmd, F_DENYOOM) || (c.multi !== undefined && !OOM_EXEMPT_IN_MULTI.has(cmd.name))) {
       reject(c, cmd, OOM);
       return true;
@@ -240,13 +239,7 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   if (outer === undefined) server.tracking.flushPending(c);
   server.executing = outer;
   cmd.calls++;
-  if (server.monitors.size > 0 && (cmd.flagBits & F_HIDDEN_FROM_MONITOR) === 0) {
-    const line = monitorLine(c, argv);
-    for (const m of server.monitors) {
-      if (m === c) c.reply.raw(line);
-      else m.send(line);
-    }
-  }
+  if (server.monitors.size > 0 && (cmd.flagBits & F_HIDDEN_FROM_MONITOR) === 0) server.feedMonitors(c, argv);
   // Keys this command pushed to may release blocked clients (after EXEC, not inside it).
   if (!c.inExec && c.server.blocking.hasReady) c.server.blocking.serveReady();
 }

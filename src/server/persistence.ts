@@ -65,9 +65,12 @@ export class Persistence {
   reload(flush: boolean, save: boolean): void {
     const server = this.server;
     if (save && !this.save()) throw ERR_PLAIN;
-    if (flush) server.keyspace.flushAll();
+    if (flush) {
+      server.keyspace.flushAll();
+      server.scripting.flushFunctions();
+    }
     try {
-      loadRdb(readFileSync(server.rdbPath), server.keyspace, server.rdbPath);
+      loadRdb(readFileSync(server.rdbPath), server.keyspace, server.rdbPath, undefined, server.scripting.loadFromImage);
     } catch (e) {
       server.log.warning(`DEBUG RELOAD: ${(e as Error).message}`);
       throw DEBUG_RELOAD_FAILED;

@@ -78,6 +78,12 @@ export class Framing {
 export class Propagation {
   constructor(private readonly server: Server) {}
 
+  /**
+   * Where writes go: 1 the AOF, 2 replicas (both by default). A script's redis.set_repl
+   * narrows it for the commands the script runs.
+   */
+  targets = 3;
+
   /** Whether writes are recorded at all: handlers build a rewritten form only then. */
   get wanted(): boolean {
     return this.server.replication.active || this.server.aof.on;
@@ -86,8 +92,8 @@ export class Propagation {
   /** An executed write, as one or more commands run in database `db`. */
   write(db: number, commands: ReadonlyArray<ReadonlyArray<string | Uint8Array>>, client?: Client): void {
     const { replication, aof } = this.server;
-    if (replication.active) replication.propagate(db, commands, client);
-    if (aof.on) aof.feed(db, commands);
+    if (replication.active && (this.targets & 2) !== 0) replication.propagate(db, commands, client);
+    if (aof.on && (this.targets & 1) !== 0) aof.feed(db, commands);
   }
 
   /** EXEC is running: its writes go out between MULTI and EXEC. */

@@ -15,6 +15,9 @@ import { MAX_CLIENTS, PROTECTED_MODE, type ReplyError } from "../errors.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { Keyspace } from "../store/keyspace.ts";
 import { loadRdbFile } from "../persistence/rdb-reader.ts";
+import { Scripting } from "../scripting/runtime.ts";
+import type { Argv } from "../resp/argv.ts";
+import { monitorLine } from "./monitor.ts";
 import type { RdbOptions } from "../persistence/rdb-writer.ts";
 import { Client } from "./connection.ts";
 import { startCron } from "./cron.ts";
@@ -81,6 +84,8 @@ export class Server implements Services {
   readonly evictor = new Evictor(this);
   /** maxmemory in bytes (0: no limit), kept as a number for the check before every command. */
   maxmemory = 0;
+  /** Memory was over maxmemory before the running command, after evictions (Redis's pre_command_oom_state). */
+  preCommandOom = false;
   readonly pubsub = new PubSub();
   readonly blocking = new Blocking(this);
   readonly notifier = new Notifier(this);
@@ -89,6 +94,7 @@ export class Server implements Services {
   readonly acl: Acl;
   readonly tracking = new Tracking(this);
   readonly latency = new LatencyMonitor();
+  readonly scripting = new Scripting(this);
   /** Clients in MONITOR mode. */
   readonly monitors = new Set<Client>();
   /** The client whose command is running (its own notifications go into its reply buffer). */
@@ -312,7 +318,7 @@ export class Server implements Services {
     const start = performance.now();
     const loaded = await loadRdbFile(path, this.keyspace, (keys, read, total) => {
       this.log.notice(`Loading RDB: ${keys} keys so far, ${((100 * read) / total).toFixed(0)}% of ${path}`);
-    });
+    }, this.scripting.loadFromImage);
     if (loaded === undefined) return;
     this.lastLoad = { keys: loaded.keys, expired: loaded.expired };
     const producer = loaded.aux.get("redis-ver");
@@ -371,7 +377,11 @@ export class Server implements Services {
 
   /** rdbcompression and rdbchecksum as they are now. */
   rdbOptions(): RdbOptions {
-    return { compression: this.config.get("rdbcompression") === "yes", checksum: this.config.get("rdbchecksum") === "yes" };
+    return {
+      compression: this.config.get("rdbcompression") === "yes",
+      checksum: this.config.get("rdbchecksum") === "yes",
+      functions: [...this.scripting.libraries.values()].map((l) => l.code),
+    };
   }
 
   /** Count an error reply for INFO errorstats. */
@@ -380,6 +390,16 @@ export class Server implements Services {
     const space = text.indexOf(" ");
     const prefix = space < 0 ? text : text.slice(0, space);
     this.stats.errors.set(prefix, (this.stats.errors.get(prefix) ?? 0) + 1);
+  }
+
+  /** Show a request to the MONITOR clients (the monitor that sent it sees it in its own reply). */
+  feedMonitors(c: Client, argv: Argv): void {
+    if (this.monitors.size === 0) return;
+    const line = monitorLine(c, argv);
+    for (const m of this.monitors) {
+      if (m === c) c.reply.raw(line);
+      else m.send(line);
+    }
   }
 
   /** CONFIG RESETSTAT: the server's counters and every command's. */

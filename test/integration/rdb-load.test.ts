@@ -116,6 +116,8 @@ describe("loading dumps written by real Redis", () => {
       const info = await c.call("INFO", "persistence");
       expect(info).toContain(`rdb_last_load_keys_loaded:${Object.keys(expected).length}\r\n`);
       expect(info).toContain("rdb_last_load_keys_expired:1\r\n");
+      // The function library the dump holds (a FUNCTION2 record) is loaded and callable.
+      expect(await c.call("FCALL", "f", "0")).toBe(":1\r\n");
     } finally {
       c.close();
       await kvis.stop();
@@ -123,6 +125,9 @@ describe("loading dumps written by real Redis", () => {
     }
   });
 });
+
+/** The dump's function library is read and accepted: this test is about the reader. */
+const acceptFunctions = () => undefined;
 
 describe("a damaged dump from real Redis", () => {
   test("every truncation and random byte damage fails with RdbError, never another exception", async () => {
@@ -132,10 +137,10 @@ describe("a damaged dump from real Redis", () => {
       await fill(r);
       expect(await r.call("SAVE")).toBe("+OK\r\n");
       const good = new Uint8Array(await Bun.file(join(redis.dir, "dump.rdb")).arrayBuffer());
-      expect(loadRdb(good, new Keyspace(16)).keys).toBeGreaterThan(20);
+      expect(loadRdb(good, new Keyspace(16), undefined, undefined, acceptFunctions).keys).toBeGreaterThan(20);
       const outcome = (bytes: Uint8Array): string => {
         try {
-          loadRdb(bytes, new Keyspace(16));
+          loadRdb(bytes, new Keyspace(16), undefined, undefined, acceptFunctions);
           return "loaded";
         } catch (e) {
           return e instanceof RdbError ? "refused" : `crashed: ${(e as Error).stack}`;

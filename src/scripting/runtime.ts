@@ -1,0 +1,480 @@
+/**
+ * Scripting as Redis 7.0 runs it: the EVAL script cache, FUNCTION's libraries, and the run
+ * of a script or function on behalf of a client. A script's redis.call goes through the
+ * same call() as a client's command, from a "script client" that takes the caller's
+ * database and user, after the checks Redis's scriptCall makes (arity, noscript, stale,
+ * ACL, writes in read-only scripts, OOM); its writes reach replicas and the AOF as their
+ * effects, inside MULTI/EXEC when there are several. The Lua side lives in engine.ts.
+ *
+ * While a script runs the event loop is not turning, so other clients wait rather than
+ * getting -BUSY, and SCRIPT KILL cannot arrive: see the note on `interrupt`.
+ */
+import type { Command } from "../commands/command.ts";
+import { F_DENYOOM, F_MAY_REPLICATE, F_STALE, F_WRITE } from "../commands/command.ts";
+import { Denied, type ScriptFunction as LuaFunction, type ScriptLibrary as Library } from "../commands/context.ts";
+import { lookupRequest } from "../commands/table.ts";
+import {
+  CALL_ARITY, CALL_NOPERM_CHANNEL, CALL_NOPERM_COMMAND, CALL_NOPERM_KEY, CALL_NOSCRIPT, CALL_STALE, CALL_UNKNOWN, CALL_WRITE_IN_RO, FUNCTION_NAME_INVALID,
+  LIBRARY_METADATA_INVALID, LIBRARY_METADATA_MISSING, LIBRARY_NAME_INVALID, LIBRARY_NAME_NOT_GIVEN, LIBRARY_NAME_TWICE, MASTERDOWN, MISCONF_RDB, OOM, READONLY,
+  ReplyError, SCRIPT_ENGINE_INVALID, SCRIPT_MASTERDOWN, SCRIPT_MISCONF_RDB, SCRIPT_OOM, SCRIPT_READONLY_REPLICA, SCRIPT_SHEBANG_INVALID, SCRIPT_WRITE_WITH_RO,
+  functionExists, libraryExists, misconfAof, scriptCompileError, scriptMisconfAof,
+} from "../errors.ts";
+import { functionsFromPayload, validDumpPayload } from "../persistence/rdb-reader.ts";
+import { functionsPayload } from "../persistence/rdb-writer.ts";
+import { Argv } from "../resp/argv.ts";
+import { ReplyWriter } from "../resp/writer.ts";
+import { call, settleCommandTime } from "../server/dispatch.ts";
+import { Client } from "../server/connection.ts";
+import type { Server } from "../server/server.ts";
+import { EngineId, LuaEngine, type RunResult, type ScriptHost } from "./engine.ts";
+
+/** Script flags (shebang `flags=` and register_function's `flags`), as the glue numbers them. */
+export const enum ScriptFlag {
+  NoWrites = 1,
+  AllowOom = 2,
+  AllowStale = 4,
+  NoCluster = 8,
+  AllowCrossSlot = 16,
+  /** No shebang: an EVAL script as before Redis 7, with the old rules. */
+  EvalCompat = 32,
+}
+
+export const SCRIPT_FLAG_NAMES: ReadonlyArray<[string, ScriptFlag]> = [
+  ["no-writes", ScriptFlag.NoWrites],
+  ["allow-oom", ScriptFlag.AllowOom],
+  ["allow-stale", ScriptFlag.AllowStale],
+  ["no-cluster", ScriptFlag.NoCluster],
+  ["allow-cross-slot-keys", ScriptFlag.AllowCrossSlot],
+];
+
+export interface EvalScript {
+  body: Uint8Array;
+  flags: number;
+}
+
+/** The script that is running: what redis.call's checks need to know of it. */
+interface Run {
+  caller: Client;
+  readOnly: boolean;
+  allowOom: boolean;
+  /** The script ran a write: from then on the OOM and disk checks no longer stop it. */
+  writeDirty: boolean;
+  /** maxmemory was exceeded when the script started. */
+  oomAtStart: boolean;
+  /** The caller is the master's stream or the AOF: never refused. */
+  obey: boolean;
+  name: string;
+  eval: boolean;
+  started: number;
+}
+
+const NAME_PATTERN = /^[A-Za-z0-9_]+$/;
+
+/** sha1 in lowercase hex, as EVAL and SCRIPT LOAD name scripts. */
+export function sha1hex(bytes: Uint8Array): string {
+  return new Bun.CryptoHasher("sha1").update(bytes).digest("hex");
+}
+
+/** Redis's sdssplitargs for a shebang line: words split on spaces (quotes are not expected). */
+function shebangWords(line: string): string[] {
+  return line.split(/[ \t]+/).filter(Boolean);
+}
+
+/**
+ * An EVAL script's shebang (`#!lua flags=no-writes,...`): its flags and length, or the
+ * error Redis gives. Without one, the script runs in compatibility mode.
+ */
+export function parseShebang(body: Uint8Array): { flags: number; length: number } | ReplyError {
+  if (body.length < 2 || body[0] !== 0x23 || body[1] !== 0x21) return { flags: ScriptFlag.EvalCompat, length: 0 };
+  const end = body.indexOf(0x0a);
+  if (end < 0) return SCRIPT_SHEBANG_INVALID;
+  const words = shebangWords(Buffer.from(body.subarray(0, end)).toString("latin1"));
+  if (words.length === 0) return SCRIPT_ENGINE_INVALID;
+  if (words[0] !== "#!lua") return new ReplyError(`ERR Unexpected engine in script shebang: ${words[0]}`);
+  let flags = 0;
+  for (const word of words.slice(1)) {
+    if (!word.startsWith("flags=")) return new ReplyError(`ERR Unknown lua shebang option: ${word}`);
+    for (const name of word.slice(6).split(",")) {
+      if (name === "") continue;
+      const flag = SCRIPT_FLAG_NAMES.find(([n]) => n === name);
+      if (flag === undefined) return new ReplyError(`ERR Unexpected flag in script shebang: ${name}`);
+      flags |= flag[1];
+    }
+  }
+  return { flags, length: end };
+}
+
+/** A library's shebang (`#!lua name=mylib`): its name, or the error Redis gives. */
+function parseLibraryShebang(code: Uint8Array): { name: string; codeStart: number } | ReplyError {
+  if (code.length < 2 || code[0] !== 0x23 || code[1] !== 0x21) return LIBRARY_METADATA_MISSING;
+  const end = code.indexOf(0x0a);
+  if (end < 0) return LIBRARY_METADATA_INVALID;
+  const words = shebangWords(Buffer.from(code.subarray(0, end)).toString("latin1"));
+  if (words.length === 0) return LIBRARY_METADATA_INVALID;
+  const engine = words[0]!.slice(2);
+  let name: string | undefined;
+  for (const word of words.slice(1)) {
+    if (word.slice(0, 5).toLowerCase() !== "name=") return new ReplyError(`ERR Invalid metadata value given: ${word}`);
+    if (name !== undefined) return LIBRARY_NAME_TWICE;
+    name = word.slice(5);
+  }
+  if (name === undefined) return LIBRARY_NAME_NOT_GIVEN;
+  if (!NAME_PATTERN.test(name)) return LIBRARY_NAME_INVALID;
+  if (engine.toUpperCase() !== "LUA") return new ReplyError(`ERR Engine '${engine}' not found`);
+  return { name, codeStart: end };
+}
+
+export class Scripting implements ScriptHost {
+  readonly scripts = new Map<string, EvalScript>();
+  /** Bytes of cached script bodies and their names (INFO used_memory_scripts_eval). */
+  scriptsMemory = 0;
+  readonly libraries = new Map<string, Library>();
+  readonly functions = new Map<string, LuaFunction>();
+  private lua: LuaEngine | undefined;
+  private scriptClient: Client | undefined;
+  private readonly writer = new ReplyWriter();
+  private readonly argv = new Argv();
+  private run: Run | undefined;
+  /** set_repl's targets for the running script: 1 the AOF, 2 replicas. */
+  replTargets = 3;
+  /** The library FUNCTION LOAD is building (redis.register_function adds to it). */
+  private loading: Library | undefined;
+
+  constructor(private readonly server: Server) {}
+
+  /** The engine is made on first use: a server that never runs a script never pays for it. */
+  private get engine(): LuaEngine {
+    this.lua ??= new LuaEngine(this);
+    return this.lua;
+  }
+
+  /** Memory held by the EVAL interpreter (INFO used_memory_lua). */
+  get evalMemory(): number {
+    return this.lua === undefined ? 0 : this.lua.memory(EngineId.Eval);
+  }
+
+  get functionsMemory(): number {
+    return this.lua === undefined ? 0 : this.lua.memory(EngineId.Function);
+  }
+
+  hasScript(sha: string): boolean {
+    return this.scripts.has(sha);
+  }
+
+  get runningScript(): { name: string; eval: boolean; started: number; caller: Client } | undefined {
+    return this.run;
+  }
+
+  /** SCRIPT LOAD and EVAL's first run: the script's sha1, or its shebang or compile error. */
+  loadScript(body: Uint8Array): string | ReplyError {
+    const sha = sha1hex(body);
+    if (this.scripts.has(sha)) return sha;
+    const shebang = parseShebang(body);
+    if (shebang instanceof ReplyError) return shebang;
+    const error = this.engine.compile(`f_${sha}`, body, shebang.length);
+    if (error !== undefined) return scriptCompileError(error);
+    const copy = Uint8Array.from(body);
+    this.scripts.set(sha, { body: copy, flags: shebang.flags });
+    this.scriptsMemory += copy.length + 40 + 64;
+    return sha;
+  }
+
+  /** SCRIPT FLUSH: a new interpreter and an empty cache. */
+  flushScripts(): void {
+    this.scripts.clear();
+    this.scriptsMemory = 0;
+    this.lua?.reset(EngineId.Eval);
+  }
+
+  /** EVAL/EVALSHA: run a cached script for `caller`; its reply goes into the caller's reply. */
+  evalScript(caller: Client, sha: string, keys: Uint8Array[], args: Uint8Array[], readOnly: boolean): void {
+    const script = this.scripts.get(sha)!;
+    this.execute(caller, script.flags, readOnly, sha, true, (resp) => this.engine.run(EngineId.Eval, `f_${sha}`, 0, sha, keys, args, resp, true));
+  }
+
+  /** FCALL/FCALL_RO. */
+  callFunction(caller: Client, fn: LuaFunction, keys: Uint8Array[], args: Uint8Array[], readOnly: boolean): void {
+    this.execute(caller, fn.flags, readOnly, fn.name, false, (resp) => this.engine.run(EngineId.Function, "", fn.ref, fn.name, keys, args, resp, true));
+  }
+
+  /**
+   * FUNCTION LOAD [REPLACE] and each library of an RDB file or FUNCTION RESTORE: the
+   * library's name, or the error Redis gives. Nothing changes when it fails.
+   */
+  loadLibrary(code: Uint8Array, replace: boolean): string | ReplyError {
+    const meta = parseLibraryShebang(code);
+    if (meta instanceof ReplyError) return meta;
+    const old = this.libraries.get(meta.name);
+    if (old !== undefined && !replace) return libraryExists(meta.name);
+    const library: Library = { name: meta.name, code: Uint8Array.from(code), functions: new Map() };
+    this.loading = library;
+    let error: string | undefined;
+    try {
+      error = this.engine.loadLibrary(code.subarray(meta.codeStart));
+    } finally {
+      this.loading = undefined;
+    }
+    if (error === undefined && library.functions.size === 0) error = "No functions registered";
+    if (error === undefined) {
+      for (const name of library.functions.keys()) {
+        const existing = this.functions.get(name);
+        if (existing !== undefined && existing.library !== old) {
+          error = functionExists(name).text;
+          break;
+        }
+      }
+    }
+    if (error !== undefined) {
+      for (const fn of library.functions.values()) this.engine.unref(fn.ref);
+      return new ReplyError(error.startsWith("ERR ") ? error : `ERR ${error}`);
+    }
+    if (old !== undefined) this.deleteLibrary(old.name);
+    this.libraries.set(library.name, library);
+    for (const fn of library.functions.values()) this.functions.set(fn.name, fn);
+    return library.name;
+  }
+
+  deleteLibrary(name: string): boolean {
+    const library = this.libraries.get(name);
+    if (library === undefined) return false;
+    for (const fn of library.functions.values()) {
+      this.functions.delete(fn.name);
+      this.engine.unref(fn.ref);
+    }
+    this.libraries.delete(name);
+    return true;
+  }
+
+  /** FUNCTION DUMP: every library's code, in DUMP's format. */
+  dump(compression: boolean): Uint8Array {
+    return functionsPayload([...this.libraries.values()].map((l) => l.code), compression);
+  }
+
+  /**
+   * FUNCTION RESTORE: "payload" when the payload is not a valid dump, or the error that
+   * stopped it. APPEND refuses a library that exists before loading anything; FLUSH
+   * replaces everything; REPLACE loads each library over its namesake.
+   */
+  restore(payload: Uint8Array, policy: "append" | "replace" | "flush"): ReplyError | "payload" | undefined {
+    if (!validDumpPayload(payload)) return "payload";
+    const codes = functionsFromPayload(payload);
+    if (typeof codes === "string") return new ReplyError(`ERR ${codes}`);
+    if (policy === "flush") this.flushFunctions();
+    if (policy === "append") {
+      // Redis joins the payload's libraries to the existing ones all or nothing, and
+      // names a clash without quotes here.
+      for (const code of codes) {
+        const meta = parseLibraryShebang(code);
+        if (!(meta instanceof ReplyError) && this.libraries.has(meta.name)) return new ReplyError(`ERR Library ${meta.name} already exists`);
+      }
+    }
+    const loaded: string[] = [];
+    for (const code of codes) {
+      const result = this.loadLibrary(code, policy === "replace");
+      if (result instanceof ReplyError) {
+        if (policy === "append") for (const name of loaded) this.deleteLibrary(name);
+        return result;
+      }
+      loaded.push(result);
+    }
+    return undefined;
+  }
+
+  /** A library met in an RDB file or a full sync's snapshot: an error text when it does not load. */
+  readonly loadFromImage = (code: Uint8Array): string | undefined => {
+    const result = this.loadLibrary(code, false);
+    return result instanceof ReplyError ? result.text : undefined;
+  };
+
+  /** FUNCTION FLUSH (and FUNCTION RESTORE FLUSH): no libraries, a new interpreter. */
+  flushFunctions(): void {
+    this.libraries.clear();
+    this.functions.clear();
+    this.lua?.reset(EngineId.Function);
+  }
+
+  /**
+   * Run a script for `caller` as Redis's scriptPrepareForRun, luaCallFunction and
+   * scriptResetRun do: refuse it when its flags forbid running now, then run it with its
+   * writes framed as one transaction for replicas and the AOF.
+   */
+  private execute(caller: Client, flags: number, readOnly: boolean, name: string, isEval: boolean, runIt: (resp: 2 | 3) => RunResult): void {
+    const server = this.server;
+    const obey = caller.masterLink !== undefined;
+    const refusal = this.refusal(flags, readOnly, obey);
+    if (refusal !== undefined) throw refusal;
+    const compat = (flags & ScriptFlag.EvalCompat) !== 0;
+    const sc = this.client();
+    sc.db = caller.db;
+    sc.setUser(caller.user, true);
+    this.run = {
+      caller,
+      readOnly: readOnly || (!compat && (flags & ScriptFlag.NoWrites) !== 0),
+      allowOom: !compat && (flags & ScriptFlag.AllowOom) !== 0,
+      writeDirty: false,
+      oomAtStart: server.maxmemory !== 0 && server.preCommandOom,
+      obey,
+      name,
+      eval: isEval,
+      started: Date.now(),
+    };
+    this.replTargets = 3;
+    const framed = !caller.inExec;
+    if (framed) server.propagation.beginTransaction();
+    let result: RunResult;
+    try {
+      result = runIt(caller.resp);
+    } finally {
+      this.run = undefined;
+      this.replTargets = 3;
+      if (framed) server.propagation.endTransaction(caller);
+      // WAIT after a script waits for what it wrote.
+      if (sc.replOffset > caller.replOffset) caller.replOffset = sc.replOffset;
+    }
+    if (result.error && !result.counted) {
+      // "-CODE message\r\n": thrown so that call() counts it as this command's failure.
+      throw new ReplyError(Buffer.from(result.reply.subarray(1, result.reply.length - 2)).toString("latin1"));
+    }
+    caller.reply.raw(result.reply);
+    if (result.error) server.stats.totalErrorReplies++;
+  }
+
+  /** What stops a script from starting, given its flags (scriptPrepareForRun). */
+  private refusal(flags: number, readOnly: boolean, obey: boolean): ReplyError | undefined {
+    const server = this.server;
+    const link = server.replicaLink;
+    const stale = link !== undefined && !link.linkUp && server.config.get("replica-serve-stale-data") === "no";
+    if ((flags & ScriptFlag.EvalCompat) !== 0) {
+      return stale ? MASTERDOWN : undefined;
+    }
+    if (stale && (flags & ScriptFlag.AllowStale) === 0) return SCRIPT_MASTERDOWN;
+    if ((flags & ScriptFlag.NoWrites) === 0) {
+      if (link !== undefined && server.replicaReadOnly && !obey) return SCRIPT_READONLY_REPLICA;
+      if (!obey && server.persistence.refusesWrites) return SCRIPT_MISCONF_RDB;
+      const aofError = server.aof.diskError;
+      if (!obey && aofError !== undefined) return scriptMisconfAof(aofError);
+      if (readOnly) return SCRIPT_WRITE_WITH_RO;
+    }
+    if (server.maxmemory !== 0 && (flags & (ScriptFlag.AllowOom | ScriptFlag.NoWrites)) === 0 && !obey && server.preCommandOom) {
+      return SCRIPT_OOM;
+    }
+    return undefined;
+  }
+
+  /** The client scripts run their commands as (Redis's lua_client): no socket, its own reply buffer. */
+  private client(): Client {
+    if (this.scriptClient === undefined) {
+      const noSocket = { write: (b: Uint8Array) => b.length, end() {}, terminate() {} };
+      const sc = new Client(this.server, noSocket, "lua", "");
+      sc.replyOverride = this.writer;
+      // Blocking commands answer at once, as inside MULTI.
+      sc.inExec = true;
+      this.scriptClient = sc;
+    }
+    return this.scriptClient;
+  }
+
+  // ---- ScriptHost: what the engine calls back ----
+
+  call(args: Uint8Array[], resp: 2 | 3): Uint8Array {
+    const argv = this.argv;
+    argv.clear();
+    for (const a of args) argv.push(a, 0, a.length);
+    const sc = this.client();
+    const writer = this.writer;
+    writer.reset();
+    writer.resp = resp;
+    sc.resp = resp;
+    const cmd = lookupRequest(argv);
+    const refused = this.check(cmd, argv);
+    if (refused !== undefined) {
+      writer.error(refused.text);
+      this.server.countError(refused.text);
+      if (cmd !== undefined) cmd.rejectedCalls++;
+    } else {
+      const targets = this.replTargets;
+      this.server.propagation.targets = targets;
+      // The command's time is its own: the script client's clock starts here.
+      sc.timedCommand = undefined;
+      sc.commandClock = performance.now();
+      try {
+        call(sc, cmd!, argv);
+        settleCommandTime(sc);
+      } finally {
+        this.server.propagation.targets = 3;
+      }
+    }
+    return writer.view();
+  }
+
+  /** The checks Redis's scriptCall makes before calling a script's command. */
+  private check(cmd: Command | undefined, argv: Argv): ReplyError | undefined {
+    const run = this.run!;
+    if (cmd === undefined) return CALL_UNKNOWN;
+    if ((cmd.arity > 0 && argv.length !== cmd.arity) || argv.length < -cmd.arity) return CALL_ARITY;
+    if (cmd.has("noscript")) return CALL_NOSCRIPT;
+    const server = this.server;
+    const link = server.replicaLink;
+    if (link !== undefined && !link.linkUp && (cmd.flagBits & F_STALE) === 0 && server.config.get("replica-serve-stale-data") === "no") {
+      return CALL_STALE;
+    }
+    const user = run.caller.user;
+    if (!user.unrestricted) {
+      const { denied, pos } = user.check(cmd, argv);
+      if (denied !== Denied.None) {
+        const reason = denied === Denied.Command ? "command" : denied === Denied.Key ? "key" : "channel";
+        server.acl.addLog(run.caller, reason, denied === Denied.Command ? cmd.name : argv.str(pos), user.name, "lua");
+return denied === Denied.Command ? CALL_NOPERM_COMMAND : denied === Denied.Key ? CALL_NOPERM_KEY : CALL_NOPERM_CHANNEL;
+      }
+    }
+    const write = (cmd.flagBits & F_WRITE) !== 0;
+    if (run.readOnly && (write || (cmd.flagBits & F_MAY_REPLICATE) !== 0)) return CALL_WRITE_IN_RO;
+    if (write && !run.writeDirty) {
+      if (link !== undefined && server.replicaReadOnly && !run.obey) return READONLY;
+      if (server.persistence.refusesWrites) return MISCONF_RDB;
+      const aofError = server.aof.diskError;
+      if (aofError !== undefined) return misconfAof(aofError);
+    }
+    if (!run.allowOom && server.maxmemory !== 0 && !run.obey && !run.writeDirty && run.oomAtStart && (cmd.flagBits & F_DENYOOM) !== 0) return OOM;
+    if (write) run.writeDirty = true;
+    return undefined;
+  }
+
+  log(level: number, message: string): void {
+    const log = this.server.log;
+    if (level === 0) log.debug(message);
+    else if (level === 1) log.verbose(message);
+    else if (level === 2) log.notice(message);
+    else log.warning(message);
+  }
+
+  setRepl(flags: number): void {
+    this.replTargets = flags;
+  }
+
+  aclCheck(args: Uint8Array[]): boolean | undefined {
+    const argv = new Argv();
+    for (const a of args) argv.push(a, 0, a.length);
+    const cmd = lookupRequest(argv);
+    if (cmd === undefined) return undefined;
+    const user = this.run!.caller.user;
+    return user.unrestricted || user.check(cmd, argv).denied === Denied.None;
+  }
+
+  register(name: string, description: string | undefined, flags: number, ref: number): string | undefined {
+    const library = this.loading!;
+    if (!NAME_PATTERN.test(name)) return FUNCTION_NAME_INVALID;
+    if (library.functions.has(name)) return "Function already exists in the library";
+    library.functions.set(name, { name, ref, flags, description, library });
+    return undefined;
+  }
+
+  /**
+   * The engine asks every 100,000 instructions whether to stop. Nothing can ask it to:
+   * SCRIPT KILL and FUNCTION KILL would arrive on a socket, and sockets are read only
+   * between scripts, on the event loop this run holds.
+   */
+  interrupt(): boolean {
+    return false;
+  }
+}
