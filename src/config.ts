@@ -101,6 +101,10 @@ export const PARAMS: readonly Param[] = [
   ...encodingLimit("zset-max-listpack-value", "zset-max-ziplist-value", "memory", 64, "zsetMaxListpackValue", "Longest member a sorted set keeps as listpack (KVIS: at most 254)"),
   ...encodingLimit("set-max-intset-entries", undefined, "int", 512, "setMaxIntsetEntries", "Most members a set of integers reports as intset"),
   {
+    name: "busy-reply-threshold", aliases: ["lua-time-limit"], type: "int", default: "5000", min: 0, max: Number.MAX_SAFE_INTEGER, mutable: true,
+    description: "Milliseconds after which Redis answers other clients -BUSY while a script runs; accepted and shown (KVIS serves no one while a script runs)",
+  },
+  {
     name: "list-max-listpack-size", aliases: ["list-max-ziplist-size"], type: "int", default: "-2", min: -2147483648, max: 2147483647, mutable: true,
     description: "Redis's quicklist node size; accepted and shown, KVIS's lists chunk their own way (OBJECT ENCODING is quicklist, as in Redis 7.0)",
   },

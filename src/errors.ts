@@ -399,3 +399,6 @@ export function libraryExists(name: string): ReplyError {
 export function functionExists(name: string): ReplyError {
   return new ReplyError(`ERR Function ${name} already exists`);
 }
+export function blockFromScript(command: string): ReplyError {
+  return new ReplyError(`ERR ${command} command is not allowed with BLOCK option from scripts`);
+}

@@ -108,6 +108,12 @@ export interface CommandSpec {
    * e.g. SORT's STORE): positions in argv with the flags of the spec they belong to.
    */
   getKeys?: (argv: Argv) => KeyRef[];
+  /**
+   * The flag bits of this request, for commands whose flags depend on it (Redis's
+   * getCommandFlags: EVAL and FCALL take their script's flags); the dispatcher's checks
+   * read these instead of the declared ones.
+   */
+  requestFlags?: (c: Context, argv: Argv, declared: number) => number;
   summary: string;
   since: string;
   complexity?: string;
@@ -126,6 +132,7 @@ export class Command {
   readonly arity: number;
   readonly flags: readonly CommandFlag[];
   readonly flagBits: number;
+  readonly requestFlags: CommandSpec["requestFlags"];
   readonly keys: KeySpec;
   readonly keySpecs: readonly FullKeySpec[];
   /** Redis's "movablekeys": some key positions depend on the arguments. */
@@ -160,6 +167,7 @@ export class Command {
     this.arity = spec.arity;
     this.flags = spec.flags;
     this.flagBits = spec.flags.reduce((bits, f) => bits | (FLAG_BITS[f] ?? 0), 0);
+    this.requestFlags = spec.requestFlags;
     this.keys = spec.keys ?? { first: 0, last: 0, step: 0 };
     this.keySpecs = spec.keySpecs ?? (this.keys.first > 0 ? [simpleKeySpec(this.keys, this.flags.includes("write"))] : []);
     this.movableKeys = this.keySpecs.some((k) => !(typeof k.begin === "object" && "index" in k.begin && typeof k.find === "object" && "lastkey" in k.find));

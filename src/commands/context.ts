@@ -54,6 +54,8 @@ export interface Context {
   readonly dirtyCas: boolean;
   /** While EXEC runs the queue. */
   inExec: boolean;
+  /** The client scripts run their commands as (Redis's CLIENT_SCRIPT). */
+  readonly fromScript: boolean;
   watch(key: string): void;
   unwatchAll(): void;
   watchedKeyExpired(): boolean;
@@ -314,7 +316,8 @@ export interface PersistenceService {
    * DEBUG RELOAD: save (unless told not to), empty (unless told not to) and load the dump;
    * throws Redis's error when the save or the load fails.
    */
-  reload(flush: boolean, save: boolean): void;
+  /** DEBUG RELOAD; `merge`: a function library already loaded is replaced rather than an error. */
+  reload(flush: boolean, save: boolean, merge: boolean): void;
 }
 
 export interface AofService {
@@ -346,6 +349,24 @@ export function serveOrBlock(c: Context, keys: string[], timeoutMs: number, atte
   c.server.blocking.block(c, keys, timeoutMs, attempt);
 }
 
+/** Script flags: a shebang's `flags=` and register_function's `flags` (lua-glue.c numbers them so too). */
+export const SCRIPT_NO_WRITES = 1;
+export const SCRIPT_ALLOW_OOM = 2;
+export const SCRIPT_ALLOW_STALE = 4;
+export const SCRIPT_NO_CLUSTER = 8;
+export const SCRIPT_ALLOW_CROSS_SLOT = 16;
+/** No shebang: an EVAL script as before Redis 7, with the old rules. */
+export const SCRIPT_EVAL_COMPAT = 32;
+
+/** The flags' names, in the order FUNCTION LIST shows them. */
+export const SCRIPT_FLAG_NAMES: ReadonlyArray<[name: string, flag: number]> = [
+  ["no-writes", SCRIPT_NO_WRITES],
+  ["allow-oom", SCRIPT_ALLOW_OOM],
+  ["allow-stale", SCRIPT_ALLOW_STALE],
+  ["no-cluster", SCRIPT_NO_CLUSTER],
+  ["allow-cross-slot-keys", SCRIPT_ALLOW_CROSS_SLOT],
+];
+
 /** A function a library registered (redis.register_function). */
 export interface ScriptFunction {
   name: string;
@@ -369,6 +390,8 @@ export interface ScriptingService {
   /** Cache a script (SCRIPT LOAD, EVAL): its sha1, or its shebang or compile error. */
   loadScript(body: Uint8Array): string | ReplyError;
   hasScript(sha: string): boolean;
+  /** A script's flags, from the cache (by sha1) or from its shebang (by body); undefined when unknown or invalid. */
+  scriptFlags(script: string | Uint8Array): number | undefined;
   flushScripts(): void;
   /** Run a cached script; its reply goes to the caller. Throws the errors that stop it from starting. */
   evalScript(caller: ClientRef, sha: string, keys: Uint8Array[], args: Uint8Array[], readOnly: boolean): void;

@@ -17,13 +17,15 @@ import { refcountOf } from "./generic.ts";
 function debugReload(c: Context, argv: Argv): void {
   let flush = true;
   let save = true;
+  let merge = false;
   for (let i = 2; i < argv.length; i++) {
     const opt = argv.keyword(i);
     if (opt === "noflush") flush = false;
     else if (opt === "nosave") save = false;
-    else if (opt !== "merge") throw DEBUG_RELOAD_OPTIONS;
+    else if (opt === "merge") merge = true;
+    else throw DEBUG_RELOAD_OPTIONS;
   }
-  c.server.persistence.reload(flush, save);
+  c.server.persistence.reload(flush, save, merge);
   c.reply.ok();
 }
 

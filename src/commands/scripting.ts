@@ -9,8 +9,8 @@ import {
 } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import { globMatch, parseInt64 } from "../resp/bytes.ts";
-import { command, type CommandSpec, type FullKeySpec } from "./command.ts";
-import type { Context } from "./context.ts";
+import { F_DENYOOM, F_MAY_REPLICATE, F_STALE, F_WRITE, command, type CommandSpec, type FullKeySpec } from "./command.ts";
+import { SCRIPT_ALLOW_OOM, SCRIPT_ALLOW_STALE, SCRIPT_EVAL_COMPAT, SCRIPT_FLAG_NAMES, SCRIPT_NO_WRITES, type Context } from "./context.ts";
 
 /** Keys come after numkeys (argv[2]): "We cannot tell how the keys will be used". */
 function scriptKeys(readOnly: boolean, notes: boolean): FullKeySpec[] {
@@ -54,27 +54,51 @@ function evalGeneric(c: Context, argv: Argv, bySha: boolean, readOnly: boolean):
 
 const EVAL_FLAGS: CommandSpec["flags"] = ["noscript", "stale", "skip-monitor", "may-replicate", "no-mandatory-keys"];
 
+/**
+ * A script's flags as the command's (Redis's scriptFlagsToCmdFlags): a script with a
+ * shebang is a write (and may be refused for memory) unless it says no-writes, and runs
+ * on a stale replica only with allow-stale. Without a shebang the command's own flags hold.
+ */
+function scriptCommandFlags(declared: number, scriptFlags: number | undefined): number {
+  if (scriptFlags === undefined || (scriptFlags & SCRIPT_EVAL_COMPAT) !== 0) return declared;
+  let bits = declared & ~(F_STALE | F_DENYOOM | F_WRITE | F_MAY_REPLICATE);
+  if ((scriptFlags & (SCRIPT_ALLOW_OOM | SCRIPT_NO_WRITES)) === 0) bits |= F_DENYOOM;
+  if ((scriptFlags & SCRIPT_NO_WRITES) === 0) bits |= F_WRITE;
+  if ((scriptFlags & SCRIPT_ALLOW_STALE) !== 0) bits |= F_STALE;
+  return bits;
+}
+
+const evalFlags = (bySha: boolean) => (c: Context, argv: Argv, declared: number) =>
+  scriptCommandFlags(declared, c.server.scripting.scriptFlags(bySha ? argv.str(1).toLowerCase() : argv.bytes(1)));
+
+const fcallFlags = (c: Context, argv: Argv, declared: number) =>
+  scriptCommandFlags(declared, c.server.scripting.functions.get(argv.str(1).toLowerCase())?.flags);
+
 export const evalCommand = command({
   name: "eval", arity: -3, flags: EVAL_FLAGS, keySpecs: scriptKeys(false, true), categories: ["scripting"],
   summary: "Execute a Lua script server side", since: "2.6.0", complexity: "Depends on the script that is executed.",
+  requestFlags: evalFlags(false),
   handler: (c, argv) => evalGeneric(c, argv, false, false),
 });
 
 export const evalshaCommand = command({
   name: "evalsha", arity: -3, flags: EVAL_FLAGS, keySpecs: scriptKeys(false, false), categories: ["scripting"],
   summary: "Execute a Lua script server side", since: "2.6.0", complexity: "Depends on the script that is executed.",
+  requestFlags: evalFlags(true),
   handler: (c, argv) => evalGeneric(c, argv, true, false),
 });
 
 export const evalRoCommand = command({
   name: "eval_ro", arity: -3, flags: ["readonly", ...EVAL_FLAGS], keySpecs: scriptKeys(true, true), categories: ["scripting"],
   summary: "Execute a read-only Lua script server side", since: "7.0.0", complexity: "Depends on the script that is executed.",
+  requestFlags: evalFlags(false),
   handler: (c, argv) => evalGeneric(c, argv, false, true),
 });
 
 export const evalshaRoCommand = command({
   name: "evalsha_ro", arity: -3, flags: ["readonly", ...EVAL_FLAGS], keySpecs: scriptKeys(true, false), categories: ["scripting"],
   summary: "Execute a read-only Lua script server side", since: "7.0.0", complexity: "Depends on the script that is executed.",
+  requestFlags: evalFlags(true),
   handler: (c, argv) => evalGeneric(c, argv, true, true),
 });
 
@@ -160,7 +184,7 @@ export const scriptCommand = command({
 });
 
 function fcallGeneric(c: Context, argv: Argv, readOnly: boolean): void {
-  const fn = c.server.scripting.functions.get(argv.str(1));
+  const fn = c.server.scripting.functions.get(argv.str(1).toLowerCase());
   if (fn === undefined) throw FUNCTION_NOT_FOUND;
   const { keys, args } = keysAndArgs(argv, NUMKEYS_BAD);
   c.server.feedMonitors(c, argv);
@@ -170,16 +194,16 @@ function fcallGeneric(c: Context, argv: Argv, readOnly: boolean): void {
 export const fcallCommand = command({
   name: "fcall", arity: -3, flags: EVAL_FLAGS, keySpecs: scriptKeys(false, true), categories: ["scripting"],
   summary: "Invoke a function", since: "7.0.0", complexity: "Depends on the function that is executed.",
+  requestFlags: fcallFlags,
   handler: (c, argv) => fcallGeneric(c, argv, false),
 });
 
 export const fcallRoCommand = command({
   name: "fcall_ro", arity: -3, flags: ["readonly", ...EVAL_FLAGS], keySpecs: scriptKeys(true, true), categories: ["scripting"],
   summary: "Invoke a read-only function", since: "7.0.0", complexity: "Depends on the function that is executed.",
+  requestFlags: fcallFlags,
   handler: (c, argv) => fcallGeneric(c, argv, true),
 });
-
-const FLAG_NAMES: ReadonlyArray<[number, string]> = [[1, "no-writes"], [2, "allow-oom"], [4, "allow-stale"], [8, "no-cluster"], [16, "allow-cross-slot-keys"]];
 
 export const functionCommand = command({
   name: "function", arity: -2, flags: [], summary: "A container for function commands", since: "7.0.0", complexity: "Depends on subcommand.",
@@ -264,9 +288,9 @@ export const functionCommand = command({
             if (fn.description === undefined) r.null();
             else r.bulkString(fn.description);
             r.bulkString("flags");
-            const flags = FLAG_NAMES.filter(([bit]) => (fn.flags & bit) !== 0);
+            const flags = SCRIPT_FLAG_NAMES.filter(([, bit]) => (fn.flags & bit) !== 0);
             r.set(flags.length);
-            for (const [, name] of flags) r.simple(name);
+            for (const [name] of flags) r.simple(name);
           }
           if (withCode) {
             r.bulkString("library_code");

@@ -9,7 +9,7 @@
  */
 import type { Argv } from "../resp/argv.ts";
 import {
-  BUSYGROUP, COUNT_MUST_BE_POSITIVE, ENTRIES_ADDED_NEGATIVE, ENTRIESREAD_INVALID, INVALID_END_ID, INVALID_START_ID, XLIMIT_NEGATIVE,
+  BUSYGROUP, blockFromScript, COUNT_MUST_BE_POSITIVE, ENTRIES_ADDED_NEGATIVE, ENTRIESREAD_INVALID, INVALID_END_ID, INVALID_START_ID, XLIMIT_NEGATIVE,
   LIMIT_WITHOUT_APPROX, LIMIT_WITHOUT_STRATEGY, MAXLEN_NEGATIVE, NO_SUCH_KEY, NOGROUP_BLOCKED, STREAM_EXHAUSTED,
   STREAM_ID_INVALID, STREAM_TOO_LARGE, SYNTAX_ERR,  TRIM_BOTH, UNBALANCED_STREAMS,
   XADD_ID_TOO_SMALL, XADD_ID_ZERO, XGROUP_KEY_MISSING, XREAD_GROUP_OPTION, XREAD_GT_ID, XREAD_NOACK_OPTION, XREADGROUP_DOLLAR_ID,
@@ -461,13 +461,16 @@ interface ReadArgs {
   noAck: boolean;
 }
 
-function parseRead(argv: Argv, xreadgroup: boolean): ReadArgs {
+function parseRead(argv: Argv, xreadgroup: boolean, fromScript: boolean): ReadArgs {
   const args: ReadArgs = { timeoutMs: -1, count: 0, keys: [], idTexts: [], group: undefined, consumer: undefined, noAck: false };
   let streamsAt = 0;
   for (let i = 1; i < argv.length; i++) {
     const more = argv.length - 1 - i;
     const opt = argv.keyword(i);
     if (opt === "block" && more > 0) {
+      // Redis refuses BLOCK from a script outright (elsewhere where blocking is denied,
+      // as in MULTI, the command just does not block).
+      if (fromScript) throw blockFromScript(argv.str(0));
       args.timeoutMs = parseTimeoutMs(argv.bytes(++i));
     } else if (opt === "count" && more > 0) {
       args.count = Math.max(0, argv.int(++i));
@@ -505,7 +508,7 @@ interface ReadTarget {
 }
 
 function xreadGeneric(c: Context, argv: Argv, xreadgroup: boolean): void {
-  const args = parseRead(argv, xreadgroup);
+  const args = parseRead(argv, xreadgroup, c.fromScript);
   const targets: ReadTarget[] = [];
   for (let i = 0; i < args.keys.length; i++) {
     const key = args.keys[i]!;

@@ -191,16 +191,24 @@ export class LuaEngine {
     return { reply: new Uint8Array(this.x.memory.buffer, out, len), error: (flags & 1) !== 0, counted: (flags & 2) !== 0 };
   }
 
-  /** The `argc` length-prefixed arguments at `ptr`, as views into the engine's memory. */
+  /**
+   * The `argc` length-prefixed arguments at `ptr`. They are copied out of the engine's
+   * memory in one piece, since a command may keep its arguments past the call (a write
+   * waiting in the replication stream's transaction framing) while the engine reuses or
+   * grows that memory.
+   */
   private readArgs(ptr: number, argc: number): Uint8Array[] {
-    const buffer = this.x.memory.buffer;
-    const view = new DataView(buffer);
+    const mem = new Uint8Array(this.x.memory.buffer);
+    const view = new DataView(this.x.memory.buffer);
+    let end = ptr;
+    for (let i = 0; i < argc; i++) end += 4 + view.getUint32(end, true);
+    const copy = mem.slice(ptr, end);
     const args = this.args;
     args.length = argc;
-    let at = ptr;
+    let at = 0;
     for (let i = 0; i < argc; i++) {
-      const len = view.getUint32(at, true);
-      args[i] = new Uint8Array(buffer, at + 4, len);
+      const len = view.getUint32(ptr + at, true);
+      args[i] = copy.subarray(at + 4, at + 4 + len);
       at += 4 + len;
     }
     return args;

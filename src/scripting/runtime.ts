@@ -11,7 +11,9 @@
  */
 import type { Command } from "../commands/command.ts";
 import { F_DENYOOM, F_MAY_REPLICATE, F_STALE, F_WRITE } from "../commands/command.ts";
-import { Denied, type ScriptFunction as LuaFunction, type ScriptLibrary as Library } from "../commands/context.ts";
+import {
+  Denied, SCRIPT_ALLOW_OOM, SCRIPT_ALLOW_STALE, SCRIPT_EVAL_COMPAT, SCRIPT_FLAG_NAMES, SCRIPT_NO_WRITES, type ScriptFunction as LuaFunction, type ScriptLibrary as Library,
+} from "../commands/context.ts";
 import { lookupRequest } from "../commands/table.ts";
 import {
   CALL_ARITY, CALL_NOPERM_CHANNEL, CALL_NOPERM_COMMAND, CALL_NOPERM_KEY, CALL_NOSCRIPT, CALL_STALE, CALL_UNKNOWN, CALL_WRITE_IN_RO, FUNCTION_NAME_INVALID,
@@ -27,25 +29,6 @@ import { call, settleCommandTime } from "../server/dispatch.ts";
 import { Client } from "../server/connection.ts";
 import type { Server } from "../server/server.ts";
 import { EngineId, LuaEngine, type RunResult, type ScriptHost } from "./engine.ts";
-
-/** Script flags (shebang `flags=` and register_function's `flags`), as the glue numbers them. */
-export const enum ScriptFlag {
-  NoWrites = 1,
-  AllowOom = 2,
-  AllowStale = 4,
-  NoCluster = 8,
-  AllowCrossSlot = 16,
-  /** No shebang: an EVAL script as before Redis 7, with the old rules. */
-  EvalCompat = 32,
-}
-
-export const SCRIPT_FLAG_NAMES: ReadonlyArray<[string, ScriptFlag]> = [
-  ["no-writes", ScriptFlag.NoWrites],
-  ["allow-oom", ScriptFlag.AllowOom],
-  ["allow-stale", ScriptFlag.AllowStale],
-  ["no-cluster", ScriptFlag.NoCluster],
-  ["allow-cross-slot-keys", ScriptFlag.AllowCrossSlot],
-];
 
 export interface EvalScript {
   body: Uint8Array;
@@ -85,7 +68,7 @@ function shebangWords(line: string): string[] {
  * error Redis gives. Without one, the script runs in compatibility mode.
  */
 export function parseShebang(body: Uint8Array): { flags: number; length: number } | ReplyError {
-  if (body.length < 2 || body[0] !== 0x23 || body[1] !== 0x21) return { flags: ScriptFlag.EvalCompat, length: 0 };
+  if (body.length < 2 || body[0] !== 0x23 || body[1] !== 0x21) return { flags: SCRIPT_EVAL_COMPAT, length: 0 };
   const end = body.indexOf(0x0a);
   if (end < 0) return SCRIPT_SHEBANG_INVALID;
   const words = shebangWords(Buffer.from(body.subarray(0, end)).toString("latin1"));
@@ -157,6 +140,21 @@ export class Scripting implements ScriptHost {
     return this.lua === undefined ? 0 : this.lua.memory(EngineId.Function);
   }
 
+  /** Bytes the libraries hold outside the engine: their code and an estimate per function (INFO used_memory_functions). */
+  get functionsOverhead(): number {
+    let bytes = 0;
+    for (const library of this.libraries.values()) bytes += library.code.length + 64 * (library.functions.size + 1);
+    return bytes;
+  }
+
+  scriptFlags(script: string | Uint8Array): number | undefined {
+    if (typeof script === "string") return this.scripts.get(script)?.flags;
+    const cached = this.scripts.get(sha1hex(script));
+    if (cached !== undefined) return cached.flags;
+    const shebang = parseShebang(script);
+    return shebang instanceof ReplyError ? undefined : shebang.flags;
+  }
+
   hasScript(sha: string): boolean {
     return this.scripts.has(sha);
   }
@@ -216,10 +214,10 @@ export class Scripting implements ScriptHost {
     }
     if (error === undefined && library.functions.size === 0) error = "No functions registered";
     if (error === undefined) {
-      for (const name of library.functions.keys()) {
-        const existing = this.functions.get(name);
+      for (const [key, fn] of library.functions) {
+        const existing = this.functions.get(key);
         if (existing !== undefined && existing.library !== old) {
-          error = functionExists(name).text;
+          error = functionExists(fn.name).text;
           break;
         }
       }
@@ -230,15 +228,15 @@ export class Scripting implements ScriptHost {
     }
     if (old !== undefined) this.deleteLibrary(old.name);
     this.libraries.set(library.name, library);
-    for (const fn of library.functions.values()) this.functions.set(fn.name, fn);
+    for (const [key, fn] of library.functions) this.functions.set(key, fn);
     return library.name;
   }
 
   deleteLibrary(name: string): boolean {
     const library = this.libraries.get(name);
     if (library === undefined) return false;
-    for (const fn of library.functions.values()) {
-      this.functions.delete(fn.name);
+    for (const [key, fn] of library.functions) {
+      this.functions.delete(key);
       this.engine.unref(fn.ref);
     }
     this.libraries.delete(name);
@@ -281,10 +279,14 @@ export class Scripting implements ScriptHost {
   }
 
   /** A library met in an RDB file or a full sync's snapshot: an error text when it does not load. */
-  readonly loadFromImage = (code: Uint8Array): string | undefined => {
-    const result = this.loadLibrary(code, false);
+  readonly loadFromImage = (code: Uint8Array): string | undefined => this.imageLibrary(code, false);
+  /** The same, replacing a library of the same name (DEBUG RELOAD MERGE). */
+  readonly replaceFromImage = (code: Uint8Array): string | undefined => this.imageLibrary(code, true);
+
+  private imageLibrary(code: Uint8Array, replace: boolean): string | undefined {
+    const result = this.loadLibrary(code, replace);
     return result instanceof ReplyError ? result.text : undefined;
-  };
+  }
 
   /** FUNCTION FLUSH (and FUNCTION RESTORE FLUSH): no libraries, a new interpreter. */
   flushFunctions(): void {
@@ -303,14 +305,14 @@ export class Scripting implements ScriptHost {
     const obey = caller.masterLink !== undefined;
     const refusal = this.refusal(flags, readOnly, obey);
     if (refusal !== undefined) throw refusal;
-    const compat = (flags & ScriptFlag.EvalCompat) !== 0;
+    const compat = (flags & SCRIPT_EVAL_COMPAT) !== 0;
     const sc = this.client();
     sc.db = caller.db;
     sc.setUser(caller.user, true);
     this.run = {
       caller,
-      readOnly: readOnly || (!compat && (flags & ScriptFlag.NoWrites) !== 0),
-      allowOom: !compat && (flags & ScriptFlag.AllowOom) !== 0,
+      readOnly: readOnly || (!compat && (flags & SCRIPT_NO_WRITES) !== 0),
+      allowOom: !compat && (flags & SCRIPT_ALLOW_OOM) !== 0,
       writeDirty: false,
       oomAtStart: server.maxmemory !== 0 && server.preCommandOom,
       obey,
@@ -344,18 +346,18 @@ export class Scripting implements ScriptHost {
     const server = this.server;
     const link = server.replicaLink;
     const stale = link !== undefined && !link.linkUp && server.config.get("replica-serve-stale-data") === "no";
-    if ((flags & ScriptFlag.EvalCompat) !== 0) {
+    if ((flags & SCRIPT_EVAL_COMPAT) !== 0) {
       return stale ? MASTERDOWN : undefined;
     }
-    if (stale && (flags & ScriptFlag.AllowStale) === 0) return SCRIPT_MASTERDOWN;
-    if ((flags & ScriptFlag.NoWrites) === 0) {
+    if (stale && (flags & SCRIPT_ALLOW_STALE) === 0) return SCRIPT_MASTERDOWN;
+    if ((flags & SCRIPT_NO_WRITES) === 0) {
       if (link !== undefined && server.replicaReadOnly && !obey) return SCRIPT_READONLY_REPLICA;
       if (!obey && server.persistence.refusesWrites) return SCRIPT_MISCONF_RDB;
       const aofError = server.aof.diskError;
       if (!obey && aofError !== undefined) return scriptMisconfAof(aofError);
       if (readOnly) return SCRIPT_WRITE_WITH_RO;
     }
-    if (server.maxmemory !== 0 && (flags & (ScriptFlag.AllowOom | ScriptFlag.NoWrites)) === 0 && !obey && server.preCommandOom) {
+    if (server.maxmemory !== 0 && (flags & (SCRIPT_ALLOW_OOM | SCRIPT_NO_WRITES)) === 0 && !obey && server.preCommandOom) {
       return SCRIPT_OOM;
     }
     return undefined;
@@ -369,6 +371,7 @@ export class Scripting implements ScriptHost {
       sc.replyOverride = this.writer;
       // Blocking commands answer at once, as inside MULTI.
       sc.inExec = true;
+      sc.fromScript = true;
       this.scriptClient = sc;
     }
     return this.scriptClient;
@@ -464,8 +467,10 @@ return denied === Denied.Command ? CALL_NOPERM_COMMAND : denied === Denied.Key ?
   register(name: string, description: string | undefined, flags: number, ref: number): string | undefined {
     const library = this.loading!;
     if (!NAME_PATTERN.test(name)) return FUNCTION_NAME_INVALID;
-    if (library.functions.has(name)) return "Function already exists in the library";
-    library.functions.set(name, { name, ref, flags, description, library });
+    // Function names are case-insensitive, as Redis's functions dictionary is.
+    const key = name.toLowerCase();
+    if (library.functions.has(key)) return "Function already exists in the library";
+    library.functions.set(key, { name, ref, flags, description, library });
     return undefined;
   }
 

@@ -83,6 +83,8 @@ export class Client implements Context {
   dirtyCas = false;
   /** While EXEC runs the queue. */
   inExec = false;
+  /** Set on the client scripts run their commands as (src/scripting/runtime.ts). */
+  fromScript = false;
   /** WATCHed keys, with whether each had already expired when watched. */
   private watching: Array<{ db: Database; key: string; expired: boolean }> = [];
   /** The replication offset just after this client's last write (what WAIT waits for). */

@@ -66,6 +66,7 @@ function dispatch(c: Client, argv: Argv): boolean {
     return true;
   }
   c.lastCommand = cmd.name;
+  const bits = cmd.requestFlags === undefined ? cmd.flagBits : cmd.requestFlags(c, argv, cmd.flagBits);
   if ((cmd.flagBits & F_NO_AUTH) === 0 && c.authRequired) {
     reject(c, cmd, NOAUTH);
     return true;
@@ -81,14 +82,14 @@ function dispatch(c: Client, argv: Argv): boolean {
   // maxmemory: evict first; if memory is still over, commands that may add to it are
   // refused (in MULTI, anything that would be queued).
   if (c.server.maxmemory !== 0 && c.masterLink === undefined && (c.server.preCommandOom = !c.server.evictor.freeMemoryIfNeeded())) {
-    if (hasFlag(c, cmd, F_DENYOOM) || (c.multi !== undefined && !OOM_EXEMPT_IN_MULTI.has(cmd.name))) {
+    if (hasFlag(c, cmd, bits, F_DENYOOM) || (c.multi !== undefined && !OOM_EXEMPT_IN_MULTI.has(cmd.name))) {
       reject(c, cmd, OOM);
       return true;
     }
   }
   // Writes (and PING) are refused while the data cannot reach the disk; the master's
   // stream is always applied.
-  if (c.masterLink === undefined && (hasFlag(c, cmd, F_WRITE) || cmd.name === "ping")) {
+  if (c.masterLink === undefined && (hasFlag(c, cmd, bits, F_WRITE) || cmd.name === "ping")) {
     const misconf = diskError(c.server);
     if (misconf !== undefined) {
       reject(c, cmd, misconf);
@@ -96,7 +97,7 @@ function dispatch(c: Client, argv: Argv): boolean {
     }
   }
   // A replica takes writes only from its master (replica-read-only).
-  if (c.server.replicaLink !== undefined && (cmd.flagBits & F_WRITE) !== 0 && c.masterLink === undefined && c.server.replicaReadOnly) {
+  if (c.server.replicaLink !== undefined && (bits & F_WRITE) !== 0 && c.masterLink === undefined && c.server.replicaReadOnly) {
     reject(c, cmd, READONLY);
     return true;
   }
@@ -109,7 +110,7 @@ function dispatch(c: Client, argv: Argv): boolean {
   // A replica whose link is down answers only "stale" commands when told not to serve
   // stale data.
   const link = c.server.replicaLink;
-  if (link !== undefined && !link.linkUp && (cmd.flagBits & F_STALE) === 0 && c.masterLink === undefined && c.server.config.get("replica-serve-stale-data") === "no") {
+  if (link !== undefined && !link.linkUp && (bits & F_STALE) === 0 && c.masterLink === undefined && c.server.config.get("replica-serve-stale-data") === "no") {
     reject(c, cmd, MASTERDOWN);
     return true;
   }
@@ -132,9 +133,9 @@ function dispatch(c: Client, argv: Argv): boolean {
 /** Commands a client in MULTI may still send when memory is over maxmemory. */
 const OOM_EXEMPT_IN_MULTI = new Set(["exec", "discard", "quit", "reset"]);
 
-/** Whether the command has `flag` (write, denyoom), or is EXEC of a transaction holding one that has. */
-function hasFlag(c: Client, cmd: Command, flag: number): boolean {
-  if ((cmd.flagBits & flag) !== 0) return true;
+/** Whether the request has `flag` (write, denyoom), or is EXEC of a transaction holding one that has. */
+function hasFlag(c: Client, cmd: Command, bits: number, flag: number): boolean {
+  if ((bits & flag) !== 0) return true;
   return cmd.name === "exec" && c.multi !== undefined && c.multi.some((q) => (q.cmd.flagBits & flag) !== 0);
 }
 

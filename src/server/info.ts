@@ -95,6 +95,29 @@ function clientsSection(server: Server): string[] {
   ];
 }
 
+/** The scripting engines' memory (the Lua heaps) and the scripts' and libraries' own bytes. */
+function scriptingMemory(server: Server): string[] {
+  const scripting = server.scripting;
+  const evalVm = scripting.evalMemory;
+  const functionsVm = scripting.functionsMemory;
+  const functionsBytes = scripting.functionsOverhead;
+  const scripts = scripting.scriptsMemory + functionsBytes;
+  return [
+    `used_memory_lua:${evalVm}`,
+    `used_memory_vm_eval:${evalVm}`,
+    `used_memory_lua_human:${humanBytes(evalVm)}`,
+    `used_memory_scripts_eval:${scripting.scriptsMemory}`,
+    `number_of_cached_scripts:${scripting.scripts.size}`,
+    `number_of_functions:${scripting.functions.size}`,
+    `used_memory_vm_functions:${functionsVm}`,
+    `used_memory_vm_total:${evalVm + functionsVm}`,
+    `used_memory_vm_total_human:${humanBytes(evalVm + functionsVm)}`,
+    `used_memory_functions:${functionsBytes}`,
+    `used_memory_scripts:${scripts}`,
+    `used_memory_scripts_human:${humanBytes(scripts)}`,
+  ];
+}
+
 function memorySection(server: Server): string[] {
   // used_memory is what maxmemory is held to (Server.usedMemory); the process's real
   // size is used_memory_rss.
@@ -110,6 +133,7 @@ function memorySection(server: Server): string[] {
     `used_memory_peak_human:${humanBytes(server.peakMemory(used))}`,
     `used_memory_startup:0`,
     `used_memory_dataset:${server.keyspace.bytes}`,
+    ...scriptingMemory(server),
     `total_system_memory:${totalmem()}`,
     `total_system_memory_human:${humanBytes(totalmem())}`,
     `maxmemory:${maxmemory}`,
@@ -297,8 +321,8 @@ export function memoryStats(server: Server): StatField[] {
     int("clients.normal", normal),
     int("cluster.links", 0),
     int("aof.buffer", 0),
-    int("lua.caches", 0),
-    int("functions.caches", 0),
+    int("lua.caches", server.scripting.scriptsMemory),
+    int("functions.caches", server.scripting.functionsOverhead),
     ...dbs.map(([id, main, expires]): StatField => [
       `db.${id}`,
       [int("overhead.hashtable.main", main), int("overhead.hashtable.expires", expires), int("overhead.hashtable.slot-to-keys", 0)],

@@ -62,7 +62,7 @@ export class Persistence {
    * DEBUG RELOAD: save the dump (unless `save` is false), empty the dataset (unless `flush`
    * is false) and load the dump back, synchronously. Throws Redis's error when it fails.
    */
-  reload(flush: boolean, save: boolean): void {
+  reload(flush: boolean, save: boolean, merge: boolean): void {
     const server = this.server;
     if (save && !this.save()) throw ERR_PLAIN;
     if (flush) {
@@ -70,7 +70,7 @@ export class Persistence {
       server.scripting.flushFunctions();
     }
     try {
-      loadRdb(readFileSync(server.rdbPath), server.keyspace, server.rdbPath, undefined, server.scripting.loadFromImage);
+      loadRdb(readFileSync(server.rdbPath), server.keyspace, server.rdbPath, undefined, merge ? server.scripting.replaceFromImage : server.scripting.loadFromImage);
     } catch (e) {
       server.log.warning(`DEBUG RELOAD: ${(e as Error).message}`);
       throw DEBUG_RELOAD_FAILED;
