@@ -15,6 +15,7 @@
  *   bun run bench --rounds 5 --requests 200000 --keys 500000
  *   bun run bench --memory-only   # skip the throughput cases
  *   bun run bench --throughput-only   # only the redis-benchmark cases
+ *   bun run bench --throughput-only --case evalsha --case fcall   # only those cases
  *   bun run bench --persistence-only
  *
  * Last, persistence: the time each server takes from spawn to its first PONG when
@@ -41,7 +42,10 @@ const MEMORY_ONLY = args.includes("--memory-only");
 const PERSISTENCE_ONLY = args.includes("--persistence-only");
 const REPLICATION_ONLY = args.includes("--replication-only");
 const THROUGHPUT_ONLY = args.includes("--throughput-only");
-/** redis-benchmark test names, and the command each needs from the server. */
+/** The scripting cases' script (loaded by SCRIPT LOAD) and the same as a function library. */
+const SCRIPT = "redis.call('incr', KEYS[1]) redis.call('expire', KEYS[1], 1000) return redis.call('get', KEYS[1])";
+const LIBRARY = `#!lua name=bench\nredis.register_function('bench3', function(KEYS) ${SCRIPT} end)`;
+/** redis-benchmark test names (or, in capitals, a command to send), and the command each needs from the server. */
 const CASES: Array<[test: string, needs: string]> = [
   ["ping", "ping"],
   ["set", "set"],
@@ -62,6 +66,9 @@ const CASES: Array<[test: string, needs: string]> = [
   ["get -d 1024", "get"],
   ["set -d 65536", "set"],
   ["get -d 65536", "get"],
+  // Scripting: a script making three redis.call's, by EVALSHA and as a function by FCALL.
+  [`EVALSHA ${new Bun.CryptoHasher("sha1").update(SCRIPT).digest("hex")} 1 bench:script`, "evalsha"],
+  ["FCALL bench3 1 bench:function", "fcall"],
 ];
 const PIPELINES = [1, 16];
 
@@ -162,9 +169,10 @@ async function runCase(target: Target, testCase: string, pipeline: number, reque
   // each run to seconds instead of a minute.
   const requests = testCase.endsWith("65536") ? Math.ceil(requested / 10) : requested;
   const cpu0 = cpuTimeUs(target.proc.pid);
-  const csv = await sh(
-    pin(1, ["redis-benchmark", "-p", String(target.port), "-t", test!, ...extra, "-n", String(requests), "-c", String(CLIENTS), "-P", String(pipeline), "--csv"]),
-  );
+  // A case in capitals is a command of its own; the others are redis-benchmark's tests.
+  const what = /^[A-Z]/.test(testCase) ? [test!, ...extra] : ["-t", test!, ...extra];
+  const common = ["-n", String(requests), "-c", String(CLIENTS), "-P", String(pipeline), "--csv"];
+  const csv = await sh(pin(1, ["redis-benchmark", "-p", String(target.port), ...(what[0] === "-t" ? [...what, ...common] : [...common, ...what])]));
   const cpu = cpuTimeUs(target.proc.pid) - cpu0;
   // LRANGE cases first run an LPUSH to fill the list; the case itself is the last line.
   const cells = csv.trim().split("\n").at(-1)!.split(",").map((c) => c.replace(/"/g, ""));
@@ -412,7 +420,12 @@ async function persistence(): Promise<void> {
 /** The redis-benchmark cases, A B A B for ROUNDS rounds, printed as a markdown table. */
 async function throughput(kvis: Target, redis: Target): Promise<void> {
   const supported = (await sh(["redis-cli", "-p", String(kvis.port), "COMMAND", "LIST"])).split("\n");
-  const cases = CASES.filter(([, needs]) => supported.includes(needs)).map(([t]) => t);
+  const only = args.flatMap((a, i) => (args[i - 1] === "--case" ? [a] : []));
+  const cases = CASES.filter(([, needs]) => supported.includes(needs) && (only.length === 0 || only.includes(needs))).map(([t]) => t);
+  for (const target of [kvis, redis]) {
+    await sh(["redis-cli", "-p", String(target.port), "SCRIPT", "LOAD", SCRIPT]);
+    await sh(["redis-cli", "-p", String(target.port), "FUNCTION", "LOAD", "REPLACE", LIBRARY]);
+  }
   const skipped = CASES.filter(([, needs]) => !supported.includes(needs)).map(([t]) => t);
   // samples["kvis|16|set"] = results per round
   const samples = new Map<string, Result[]>();

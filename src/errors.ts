@@ -20,6 +20,12 @@ export class ReplyError {
  */
 export class FinalReplyError extends ReplyError {}
 
+/**
+ * An error reply already counted in INFO errorstats (a script passing on the error of a
+ * command it ran): the command still counts as failed, the error is not counted twice.
+ */
+export class CountedReplyError extends ReplyError {}
+
 /** A protocol violation: answered as `-ERR Protocol error: ...`, then the connection closes. */
 export class ProtocolError {
   constructor(readonly text: string) {}

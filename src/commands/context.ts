@@ -394,13 +394,14 @@ export interface ScriptingService {
   scriptFlags(script: string | Uint8Array): number | undefined;
   flushScripts(): void;
   /** Run a cached script; its reply goes to the caller. Throws the errors that stop it from starting. */
-  evalScript(caller: ClientRef, sha: string, keys: Uint8Array[], args: Uint8Array[], readOnly: boolean): void;
+  /** Run a cached script with argv[3...] as its keys (`nkeys` of them) and arguments. */
+  evalScript(caller: ClientRef, sha: string, argv: Argv, nkeys: number, readOnly: boolean): void;
   readonly libraries: ReadonlyMap<string, ScriptLibrary>;
   readonly functions: ReadonlyMap<string, ScriptFunction>;
   loadLibrary(code: Uint8Array, replace: boolean): string | ReplyError;
   deleteLibrary(name: string): boolean;
   flushFunctions(): void;
-  callFunction(caller: ClientRef, fn: ScriptFunction, keys: Uint8Array[], args: Uint8Array[], readOnly: boolean): void;
+  callFunction(caller: ClientRef, fn: ScriptFunction, argv: Argv, nkeys: number, readOnly: boolean): void;
   dump(compression: boolean): Uint8Array;
   restore(payload: Uint8Array, policy: "append" | "replace" | "flush"): ReplyError | "payload" | undefined;
 }

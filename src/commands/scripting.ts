@@ -23,16 +23,14 @@ function scriptKeys(readOnly: boolean, notes: boolean): FullKeySpec[] {
   return [spec];
 }
 
-/** numkeys, then the keys and the arguments, as views valid while the handler runs. */
-function keysAndArgs(argv: Argv, badNumkeys: ReplyError): { keys: Uint8Array[]; args: Uint8Array[] } {
-  const n = parseInt64(argv.bytes(2));
+/** numkeys (argv[2]): how many of the arguments after it are keys. */
+function numkeys(argv: Argv, badNumkeys: ReplyError): number {
+  const [buf, start, end] = argv.range(2);
+  const n = parseInt64(buf, start, end);
   if (n === undefined) throw badNumkeys;
   if (n > argv.length - 3) throw NUMKEYS_TOO_MANY;
   if (n < 0) throw NUMKEYS_NEGATIVE;
-  const keys: Uint8Array[] = [];
-  const args: Uint8Array[] = [];
-  for (let i = 3; i < argv.length; i++) (i < 3 + n ? keys : args).push(argv.bytes(i));
-  return { keys, args };
+  return n;
 }
 
 function evalGeneric(c: Context, argv: Argv, bySha: boolean, readOnly: boolean): void {
@@ -46,10 +44,10 @@ function evalGeneric(c: Context, argv: Argv, bySha: boolean, readOnly: boolean):
     if (loaded instanceof ReplyError) throw loaded;
     sha = loaded;
   }
-  const { keys, args } = keysAndArgs(argv, NOT_INTEGER);
+  const n = numkeys(argv, NOT_INTEGER);
   // MONITOR shows the script before the commands it runs (EVAL is skip-monitor for call()).
   c.server.feedMonitors(c, argv);
-  scripting.evalScript(c, sha, keys, args, readOnly);
+  scripting.evalScript(c, sha, argv, n, readOnly);
 }
 
 const EVAL_FLAGS: CommandSpec["flags"] = ["noscript", "stale", "skip-monitor", "may-replicate", "no-mandatory-keys"];
@@ -186,9 +184,9 @@ export const scriptCommand = command({
 function fcallGeneric(c: Context, argv: Argv, readOnly: boolean): void {
   const fn = c.server.scripting.functions.get(argv.str(1).toLowerCase());
   if (fn === undefined) throw FUNCTION_NOT_FOUND;
-  const { keys, args } = keysAndArgs(argv, NUMKEYS_BAD);
+  const n = numkeys(argv, NUMKEYS_BAD);
   c.server.feedMonitors(c, argv);
-  c.server.scripting.callFunction(c, fn, keys, args, readOnly);
+  c.server.scripting.callFunction(c, fn, argv, n, readOnly);
 }
 
 export const fcallCommand = command({

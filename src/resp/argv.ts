@@ -80,6 +80,19 @@ export class Argv {
   }
 
   /** The argument's length in bytes. */
+  /**
+   * Copy the argument's bytes into `target` at `at`; returns its length. Short arguments
+   * are copied byte by byte: a subarray view costs more than the copy itself.
+   */
+  copyTo(i: number, target: Uint8Array, at: number): number {
+    const buf = this.bufs[i]!;
+    const start = this.starts[i]!;
+    const n = this.ends[i]! - start;
+    if (n > 64) target.set(buf.subarray(start, start + n), at);
+    else for (let j = 0; j < n; j++) target[at + j] = buf[start + j]!;
+    return n;
+  }
+
   len(i: number): number {
     return this.ends[i]! - this.starts[i]!;
   }

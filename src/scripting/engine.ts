@@ -9,16 +9,17 @@
  * protected function through the wasm table and catches the exception `throw` raises,
  * restoring the C stack pointer the unwound frames left behind.
  */
+import { Argv } from "../resp/argv.ts";
 import wasmPath from "./lua.wasm" with { type: "file" };
 
 /** What a running script reaches outside the engine. */
 export interface ScriptHost {
-  /** redis.call/pcall: run the command (its arguments are views, valid during the call); the reply in RESP. */
-  call(args: Uint8Array[], resp: 2 | 3): Uint8Array;
+  /** redis.call/pcall: run the command; the reply in RESP. The Argv is reused by the next call. */
+  call(argv: Argv, resp: 2 | 3): Uint8Array;
   log(level: number, message: string): void;
   setRepl(flags: number): void;
   /** redis.acl_check_cmd: whether the caller's user may run it; undefined for an unknown command. */
-  aclCheck(args: Uint8Array[]): boolean | undefined;
+  aclCheck(argv: Argv): boolean | undefined;
   /** redis.register_function during FUNCTION LOAD: an error text, or undefined when registered. */
   register(name: string, description: string | undefined, flags: number, ref: number): string | undefined;
   /** Called every 100,000 Lua instructions: true stops the script. */
@@ -30,13 +31,12 @@ export const enum EngineId {
   Function = 1,
 }
 
-/** The reply of a run: valid until the engine runs again. */
-export interface RunResult {
-  reply: Uint8Array;
-  error: boolean;
-  /** An error a redis.call already counted in INFO errorstats. */
-  counted: boolean;
-}
+/**
+ * What a run gave: a reply in RESP (valid until the engine runs again), or the text of the
+ * error that stopped the script, which the caller counts in INFO errorstats unless a
+ * redis.call already did (`counted`).
+ */
+export type RunResult = { reply: Uint8Array; error?: undefined } | { error: string; counted: boolean };
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -47,15 +47,21 @@ interface Exports {
   kv_out(): number;
   kv_init(engine: number): number;
   kv_memory(engine: number): number;
-  kv_compile(nameLen: number, bodyLen: number, skip: number): number;
+  kv_compile(len: number, skip: number): number;
   kv_load_library(len: number): number;
-  kv_unref(ref: number): void;
-  kv_run(engine: number, target: number, nameLen: number, labelLen: number, nkeys: number, nargs: number, callerResp: number, hook: number): number;
+  kv_unref(engine: number, ref: number): void;
+  kv_run(engine: number, ref: number, nkeys: number, nargs: number, callerResp: number, hook: number): number;
   kv_reply_flags(): number;
 }
 
 /** The exception a Lua error travels as, through the wasm frames it unwinds. */
 const LUA_THROW = Symbol("lua error");
+
+/** kv_reply_flags's bits. */
+const REPLY_ERROR = 1;
+const REPLY_NO_STATS = 2;
+const REPLY_AT = 4;
+const REPLY_RAW = 8;
 
 let compiled: WebAssembly.Module | undefined;
 
@@ -69,14 +75,15 @@ const latin1 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset
 
 export class LuaEngine {
   private readonly x: Exports;
-  /** Argument views handed to the host per redis.call (reused). */
-  private readonly args: Uint8Array[] = [];
+  /** The engine's memory; replaced when the memory grows (the old buffer is then detached). */
+  private mem: Uint8Array;
+  /** The arguments handed to the host per redis.call (reused). */
+  private readonly argv = new Argv();
 
   constructor(private readonly host: ScriptHost) {
     const self = this;
     let x!: Exports;
-    const bytes = () => new Uint8Array(x.memory.buffer);
-    const str = (ptr: number, len: number) => Buffer.from(x.memory.buffer, ptr, len).toString("latin1");
+    const str = (ptr: number, len: number) => latin1(self.bytes().subarray(ptr, ptr + len));
     const wasi = new Proxy({} as Record<string, () => number>, {
       // WASI is linked in by libc but never reached by the engine: no file, no clock.
       // fd_prestat_get must answer EBADF (8) so that libc's start-up finds no preopened dirs.
@@ -105,8 +112,8 @@ export class LuaEngine {
           self.host.log(level, str(ptr, len));
         },
         sha1hex(ptr: number, len: number, outPtr: number) {
-          const hex = new Bun.CryptoHasher("sha1").update(bytes().subarray(ptr, ptr + len)).digest("hex");
-          bytes().set(Buffer.from(hex, "latin1"), outPtr);
+          const hex = new Bun.CryptoHasher("sha1").update(self.bytes().subarray(ptr, ptr + len)).digest("hex");
+          self.bytes().set(Buffer.from(hex, "latin1"), outPtr);
         },
         set_repl(flags: number) {
           self.host.setRepl(flags);
@@ -126,6 +133,7 @@ export class LuaEngine {
     });
     x = instance.exports as unknown as Exports;
     this.x = x;
+    this.mem = new Uint8Array(x.memory.buffer);
     x._initialize();
     x.kv_init(EngineId.Eval);
     x.kv_init(EngineId.Function);
@@ -141,15 +149,11 @@ export class LuaEngine {
     return this.x.kv_memory(engine);
   }
 
-  /** Compile an EVAL script as registry function `name`; Lua's message when it does not compile. */
-  compile(name: string, body: Uint8Array, skip: number): string | undefined {
-    const ptr = this.x.kv_io(name.length + 1 + body.length);
-    const mem = new Uint8Array(this.x.memory.buffer);
-    mem.set(Buffer.from(name, "latin1"), ptr);
-    mem[ptr + name.length] = 0;
-    mem.set(body, ptr + name.length + 1);
-    const len = this.x.kv_compile(name.length, body.length, skip);
-    return len === 0 ? undefined : this.output(len);
+  /** Compile an EVAL script: its reference for `run`, or Lua's message when it does not compile. */
+  compile(body: Uint8Array, skip: number): number | string {
+    this.input(body);
+    const result = this.x.kv_compile(body.length, skip);
+    return result > 0 ? result : this.output(-result);
   }
 
   /** Run a library's code so that it registers its functions (through ScriptHost.register). */
@@ -160,73 +164,86 @@ export class LuaEngine {
   }
 
   /** Forget a function the engine holds (its library was deleted or replaced). */
-  unref(ref: number): void {
-    this.x.kv_unref(ref);
+  unref(engine: EngineId, ref: number): void {
+    this.x.kv_unref(engine, ref);
   }
 
   /**
-   * Run EVAL's `name` (engine Eval) or the function at registry `ref` (engine Function)
-   * with KEYS and ARGV; `label` is what an error names (the sha1, the function's name).
+   * Run the script or function at `ref` with the keys and then the arguments that are
+   * argv[from...], `nkeys` of them keys; `label` is what an error names (the script's
+   * sha1, the function's name).
    */
-  run(engine: EngineId, name: string, ref: number, label: string, keys: Uint8Array[], args: Uint8Array[], callerResp: 2 | 3, hook: boolean): RunResult {
-    let size = name.length + label.length;
-    for (const k of keys) size += 4 + k.length;
-    for (const a of args) size += 4 + a.length;
+  run(engine: EngineId, ref: number, label: string, argv: Argv, from: number, nkeys: number, callerResp: 2 | 3, hook: boolean): RunResult {
+    let size = 0;
+    for (let i = from; i < argv.length; i++) size += 4 + argv.len(i);
     const ptr = this.x.kv_io(size);
-    const mem = new Uint8Array(this.x.memory.buffer);
-    const view = new DataView(this.x.memory.buffer);
+    const mem = this.bytes();
     let at = ptr;
-    at += writeLatin1(mem, at, name);
-    at += writeLatin1(mem, at, label);
-    for (const list of [keys, args]) {
-      for (const item of list) {
-        view.setUint32(at, item.length, true);
-        mem.set(item, at + 4);
-        at += 4 + item.length;
-      }
+    for (let i = from; i < argv.length; i++) {
+      const n = argv.len(i);
+      mem[at] = n & 0xff;
+      mem[at + 1] = (n >>> 8) & 0xff;
+      mem[at + 2] = (n >>> 16) & 0xff;
+      mem[at + 3] = n >>> 24;
+      at += 4 + argv.copyTo(i, mem, at + 4);
     }
-    const len = this.x.kv_run(engine, ref, name.length, label.length, keys.length, args.length, callerResp, hook ? 1 : 0);
+    const nargs = argv.length - from - nkeys;
+    const len = this.x.kv_run(engine, ref, nkeys, nargs, callerResp, hook ? 1 : 0);
     const flags = this.x.kv_reply_flags();
     const out = this.x.kv_out();
-    return { reply: new Uint8Array(this.x.memory.buffer, out, len), error: (flags & 1) !== 0, counted: (flags & 2) !== 0 };
+    const reply = this.bytes().subarray(out, out + len);
+    if ((flags & REPLY_ERROR) === 0) return { reply };
+    const counted = (flags & REPLY_NO_STATS) !== 0;
+    // An error table the script returned: already "-<text>\r\n".
+    if ((flags & (REPLY_AT | REPLY_RAW)) === 0) return { error: latin1(reply.subarray(1, reply.length - 2)), counted };
+    if ((flags & REPLY_RAW) !== 0) return { error: `ERR Error running script ${label}, ${oneLine(latin1(reply))}`, counted };
+    // "message\0source\0line", as Redis prints it: "<message> script: <name>, on <source>:<line>."
+    const [message, source, line] = latin1(reply).split("\0") as [string, string, string];
+    const text = `${message.startsWith("-") ? message.slice(1) : message} script: ${label}, on ${source}:${line}.`;
+    return { error: oneLine(text), counted };
+  }
+
+  /** The engine's memory as bytes, current after any growth. */
+  private bytes(): Uint8Array {
+    if (this.mem.byteLength === 0) this.mem = new Uint8Array(this.x.memory.buffer);
+    return this.mem;
   }
 
   /**
-   * The `argc` length-prefixed arguments at `ptr`. They are copied out of the engine's
-   * memory in one piece, since a command may keep its arguments past the call (a write
-   * waiting in the replication stream's transaction framing) while the engine reuses or
-   * grows that memory.
+   * The `argc` length-prefixed arguments at `ptr`, as an Argv over one copy of them: a
+   * command may keep its arguments past the call (a write waiting in the replication
+   * stream's transaction framing) while the engine reuses or grows its memory.
    */
-  private readArgs(ptr: number, argc: number): Uint8Array[] {
-    const mem = new Uint8Array(this.x.memory.buffer);
-    const view = new DataView(this.x.memory.buffer);
+  private readArgs(ptr: number, argc: number): Argv {
+    const mem = this.bytes();
+    const u32 = (at: number) => mem[at]! | (mem[at + 1]! << 8) | (mem[at + 2]! << 16) | (mem[at + 3]! << 24);
     let end = ptr;
-    for (let i = 0; i < argc; i++) end += 4 + view.getUint32(end, true);
+    for (let i = 0; i < argc; i++) end += 4 + u32(end);
     const copy = mem.slice(ptr, end);
-    const args = this.args;
-    args.length = argc;
-    let at = 0;
-    for (let i = 0; i < argc; i++) {
-      const len = view.getUint32(ptr + at, true);
-      args[i] = copy.subarray(at + 4, at + 4 + len);
+    const argv = this.argv;
+    argv.clear();
+    for (let at = 0, i = 0; i < argc; i++) {
+      const len = u32(ptr + at);
+      argv.push(copy, at + 4, at + 4 + len);
       at += 4 + len;
     }
-    return args;
+    return argv;
   }
 
   /** Copy bytes into the engine's input buffer; returns their length. */
   private input(bytes: Uint8Array): number {
     const ptr = this.x.kv_io(bytes.length);
-    new Uint8Array(this.x.memory.buffer).set(bytes, ptr);
+    this.bytes().set(bytes, ptr);
     return bytes.length;
   }
 
   private output(len: number): string {
-    return latin1(new Uint8Array(this.x.memory.buffer, this.x.kv_out(), len));
+    const out = this.x.kv_out();
+    return latin1(this.bytes().subarray(out, out + len));
   }
 }
 
-function writeLatin1(mem: Uint8Array, at: number, s: string): number {
-  for (let i = 0; i < s.length; i++) mem[at + i] = s.charCodeAt(i);
-  return s.length;
+/** CR and LF as spaces, as Redis writes an error's text. */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]/g, " ");
 }

@@ -291,6 +291,8 @@ static int script_resp = 2;
 static int reply_flags;
 #define REPLY_ERROR 1
 #define REPLY_NO_STATS 2
+#define REPLY_AT 4
+#define REPLY_RAW 8
 
 /* A double truncated to 64 bits as x86-64 does it (where Redis runs): out of range or NaN
  * gives INT64_MIN, where wasm's saturating conversion would give the nearest bound. */
@@ -973,24 +975,20 @@ EXPORT("kv_memory") int kv_memory(int engine) { return (int)lua_bytes[engine]; }
  * EVAL: compile a script under the registry name `name` (f_<sha1>).
  * ------------------------------------------------------------------------------------- */
 
-/* Compile the script in kv_io (name: NUL-terminated, then the body); 0, or the length of
- * Lua's message in kv_out. `skip` bytes of shebang are left out but its line feed kept,
- * so line numbers stay the user's. */
-EXPORT("kv_compile") int kv_compile(int name_len, int body_len, int skip) {
+/* Compile the script in kv_io, `skip` bytes of shebang left out but its line feed kept so
+ * that line numbers stay the user's. Returns the compiled function's registry reference
+ * (> 0), or minus the length of Lua's message in kv_out. */
+EXPORT("kv_compile") int kv_compile(int len, int skip) {
   lua_State *L = engines[ENGINE_EVAL];
-  char *name = io.p;
-  name[name_len] = '\0';
-  const char *body = io.p + name_len + 1;
-  if (luaL_loadbuffer(L, body + skip, (size_t)(body_len - skip), "@user_script")) {
-    size_t len;
-    const char *msg = lua_tolstring(L, -1, &len);
+  if (luaL_loadbuffer(L, io.p + skip, (size_t)(len - skip), "@user_script")) {
+    size_t n;
+    const char *msg = lua_tolstring(L, -1, &n);
     out.len = 0;
-    put(&out, msg, len);
+    put(&out, msg, n);
     lua_pop(L, 1);
-    return (int)len;
+    return -(int)n;
   }
-  lua_setfield(L, LUA_REGISTRYINDEX, name);
-  return 0;
+  return luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -1131,7 +1129,7 @@ EXPORT("kv_load_library") int kv_load_library(int len) {
   return ret;
 }
 
-EXPORT("kv_unref") void kv_unref(int ref) { luaL_unref(engines[ENGINE_FUNCTION], LUA_REGISTRYINDEX, ref); }
+EXPORT("kv_unref") void kv_unref(int engine, int ref) { luaL_unref(engines[engine], LUA_REGISTRYINDEX, ref); }
 
 /* ---------------------------------------------------------------------------------------
  * Running a script or a function.
@@ -1155,35 +1153,28 @@ static void set_global_unprotected(lua_State *L, const char *name) {
   lua_enablereadonlytable(L, LUA_GLOBALSINDEX, 1);
 }
 
-/* Run EVAL's f_<sha1> (engine 0: `target` is the registry name in kv_io, then the keys and
- * arguments) or a function (engine 1: `target` is its registry reference). The reply, for
- * a caller speaking `caller_resp`, is left in kv_out; returns its length. `label` is what
- * an error names: the script's sha1 or the function's name (after the target in kv_io). */
-EXPORT("kv_run") int kv_run(int engine, int target, int name_len, int label_len, int nkeys, int nargs, int caller_resp, int hook) {
+/* Run the function at registry reference `ref` (an EVAL script or a registered function)
+ * with the keys and arguments in kv_io (length-prefixed): globals KEYS and ARGV for EVAL,
+ * two table arguments for a function. The reply, for a caller speaking `caller_resp`, is
+ * left in kv_out; returns its length. An error is left as its parts instead (the host adds
+ * the script's name): "message\0source\0line" (REPLY_AT), or the text of an error that was
+ * not a table (REPLY_RAW). */
+EXPORT("kv_run") int kv_run(int engine, int ref, int nkeys, int nargs, int caller_resp, int hook) {
   lua_State *L = engines[engine];
   const char *p = io.p;
-  char name[64] = {0};
-  char label[256] = {0};
-  if (engine == ENGINE_EVAL) {
-    memcpy(name, p, (size_t)name_len < sizeof(name) - 1 ? (size_t)name_len : sizeof(name) - 1);
-    p += name_len;
-  }
-  memcpy(label, p, (size_t)label_len < sizeof(label) - 1 ? (size_t)label_len : sizeof(label) - 1);
-  p += label_len;
   out.len = 0;
   reply_flags = 0;
   script_resp = 2;
   lua_checkstack(L, 8);
   lua_getfield(L, LUA_REGISTRYINDEX, "__kvis_error_handler");
-  if (engine == ENGINE_EVAL) lua_getfield(L, LUA_REGISTRYINDEX, name);
-  else lua_rawgeti(L, LUA_REGISTRYINDEX, target);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
   push_array(L, &p, nkeys);
   if (engine == ENGINE_EVAL) set_global_unprotected(L, "KEYS");
   push_array(L, &p, nargs);
   if (engine == ENGINE_EVAL) set_global_unprotected(L, "ARGV");
   running = 1;
   if (hook) lua_sethook(L, count_hook, LUA_MASKCOUNT, 100000);
-  int err = lua_pcall(L, engine == ENGINE_EVAL ? 0 : 2, 1, -(engine == ENGINE_EVAL ? 2 : 4));
+  int err = lua_pcall(L, engine == ENGINE_EVAL ? 0 : 2, 1, engine == ENGINE_EVAL ? -2 : -4);
   if (hook) lua_sethook(L, NULL, 0, 0);
   running = 0;
   /* A step of the collector every 50 runs keeps full cycles (and their pauses) rare. */
@@ -1198,38 +1189,28 @@ EXPORT("kv_run") int kv_run(int engine, int target, int name_len, int label_len,
     size_t len = 0;
     const char *msg = lua_isstring(L, -1) ? lua_tolstring(L, -1, &len) : "execution failure";
     if (len == 0) len = strlen(msg);
-    char text[256];
-    int n = snprintf(text, sizeof(text), "ERR Error running script %s, %.100s", label, msg);
-    put_line(&out, '-', text, (size_t)n);
-    reply_flags |= REPLY_ERROR;
+    put(&out, msg, len < 100 ? len : 100);
+    reply_flags |= REPLY_ERROR | REPLY_RAW;
     lua_pop(L, 1);
   } else {
-    /* "-<err> script: <label>, on <source>:<line>." */
     lua_getfield(L, -1, "err");
     lua_getfield(L, -2, "source");
     lua_getfield(L, -3, "line");
     lua_getfield(L, -4, "ignore_error_stats_update");
     size_t len = 0;
     const char *msg = lua_tolstring(L, -4, &len);
-    if (msg == NULL) msg = "";
-    if (len > 0 && msg[0] == '-') msg++, len--;
-    req.len = 0;
-    put(&req, msg, len);
+    if (msg != NULL) put(&out, msg, len);
+    reply_flags |= REPLY_ERROR;
     if (lua_isstring(L, -3) && lua_isstring(L, -2)) {
       size_t n;
-      const char *s;
-      put(&req, " script: ", 9);
-      put(&req, label, strlen(label));
-      put(&req, ", on ", 5);
-      s = lua_tolstring(L, -3, &n);
-      put(&req, s, n);
-      putc_(&req, ':');
+      const char *s = lua_tolstring(L, -3, &n);
+      putc_(&out, '\0');
+      put(&out, s, n);
+      putc_(&out, '\0');
       s = lua_tolstring(L, -2, &n);
-      put(&req, s, n);
-      putc_(&req, '.');
+      put(&out, s, n);
+      reply_flags |= REPLY_AT;
     }
-    put_line(&out, '-', req.p, req.len);
-    reply_flags |= REPLY_ERROR;
     if (lua_toboolean(L, -1)) reply_flags |= REPLY_NO_STATS;
     lua_pop(L, 5);
   }

@@ -18,12 +18,12 @@ import { lookupRequest } from "../commands/table.ts";
 import {
   CALL_ARITY, CALL_NOPERM_CHANNEL, CALL_NOPERM_COMMAND, CALL_NOPERM_KEY, CALL_NOSCRIPT, CALL_STALE, CALL_UNKNOWN, CALL_WRITE_IN_RO, FUNCTION_NAME_INVALID,
   LIBRARY_METADATA_INVALID, LIBRARY_METADATA_MISSING, LIBRARY_NAME_INVALID, LIBRARY_NAME_NOT_GIVEN, LIBRARY_NAME_TWICE, MASTERDOWN, MISCONF_RDB, OOM, READONLY,
-  ReplyError, SCRIPT_ENGINE_INVALID, SCRIPT_MASTERDOWN, SCRIPT_MISCONF_RDB, SCRIPT_OOM, SCRIPT_READONLY_REPLICA, SCRIPT_SHEBANG_INVALID, SCRIPT_WRITE_WITH_RO,
+  CountedReplyError, ReplyError, SCRIPT_ENGINE_INVALID, SCRIPT_MASTERDOWN, SCRIPT_MISCONF_RDB, SCRIPT_OOM, SCRIPT_READONLY_REPLICA, SCRIPT_SHEBANG_INVALID, SCRIPT_WRITE_WITH_RO,
   functionExists, libraryExists, misconfAof, scriptCompileError, scriptMisconfAof,
 } from "../errors.ts";
 import { functionsFromPayload, validDumpPayload } from "../persistence/rdb-reader.ts";
 import { functionsPayload } from "../persistence/rdb-writer.ts";
-import { Argv } from "../resp/argv.ts";
+import type { Argv } from "../resp/argv.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { call, settleCommandTime } from "../server/dispatch.ts";
 import { Client } from "../server/connection.ts";
@@ -33,6 +33,8 @@ import { EngineId, LuaEngine, type RunResult, type ScriptHost } from "./engine.t
 export interface EvalScript {
   body: Uint8Array;
   flags: number;
+  /** The compiled function in the EVAL engine. */
+  ref: number;
 }
 
 /** The script that is running: what redis.call's checks need to know of it. */
@@ -116,7 +118,6 @@ export class Scripting implements ScriptHost {
   private lua: LuaEngine | undefined;
   private scriptClient: Client | undefined;
   private readonly writer = new ReplyWriter();
-  private readonly argv = new Argv();
   private run: Run | undefined;
   /** set_repl's targets for the running script: 1 the AOF, 2 replicas. */
   replTargets = 3;
@@ -169,10 +170,10 @@ export class Scripting implements ScriptHost {
     if (this.scripts.has(sha)) return sha;
     const shebang = parseShebang(body);
     if (shebang instanceof ReplyError) return shebang;
-    const error = this.engine.compile(`f_${sha}`, body, shebang.length);
-    if (error !== undefined) return scriptCompileError(error);
+    const ref = this.engine.compile(body, shebang.length);
+    if (typeof ref === "string") return scriptCompileError(ref);
     const copy = Uint8Array.from(body);
-    this.scripts.set(sha, { body: copy, flags: shebang.flags });
+    this.scripts.set(sha, { body: copy, flags: shebang.flags, ref });
     this.scriptsMemory += copy.length + 40 + 64;
     return sha;
   }
@@ -185,14 +186,14 @@ export class Scripting implements ScriptHost {
   }
 
   /** EVAL/EVALSHA: run a cached script for `caller`; its reply goes into the caller's reply. */
-  evalScript(caller: Client, sha: string, keys: Uint8Array[], args: Uint8Array[], readOnly: boolean): void {
+  evalScript(caller: Client, sha: string, argv: Argv, nkeys: number, readOnly: boolean): void {
     const script = this.scripts.get(sha)!;
-    this.execute(caller, script.flags, readOnly, sha, true, (resp) => this.engine.run(EngineId.Eval, `f_${sha}`, 0, sha, keys, args, resp, true));
+    this.execute(caller, script.flags, readOnly, sha, true, (resp) => this.engine.run(EngineId.Eval, script.ref, sha, argv, 3, nkeys, resp, true));
   }
 
   /** FCALL/FCALL_RO. */
-  callFunction(caller: Client, fn: LuaFunction, keys: Uint8Array[], args: Uint8Array[], readOnly: boolean): void {
-    this.execute(caller, fn.flags, readOnly, fn.name, false, (resp) => this.engine.run(EngineId.Function, "", fn.ref, fn.name, keys, args, resp, true));
+  callFunction(caller: Client, fn: LuaFunction, argv: Argv, nkeys: number, readOnly: boolean): void {
+    this.execute(caller, fn.flags, readOnly, fn.name, false, (resp) => this.engine.run(EngineId.Function, fn.ref, fn.name, argv, 3, nkeys, resp, true));
   }
 
   /**
@@ -223,7 +224,7 @@ export class Scripting implements ScriptHost {
       }
     }
     if (error !== undefined) {
-      for (const fn of library.functions.values()) this.engine.unref(fn.ref);
+      for (const fn of library.functions.values()) this.engine.unref(EngineId.Function, fn.ref);
       return new ReplyError(error.startsWith("ERR ") ? error : `ERR ${error}`);
     }
     if (old !== undefined) this.deleteLibrary(old.name);
@@ -237,7 +238,7 @@ export class Scripting implements ScriptHost {
     if (library === undefined) return false;
     for (const [key, fn] of library.functions) {
       this.functions.delete(key);
-      this.engine.unref(fn.ref);
+      this.engine.unref(EngineId.Function, fn.ref);
     }
     this.libraries.delete(name);
     return true;
@@ -309,6 +310,10 @@ export class Scripting implements ScriptHost {
     const sc = this.client();
     sc.db = caller.db;
     sc.setUser(caller.user, true);
+    // The script's commands are timed from here, one clock read each: what Lua does
+    // between two calls is charged to the second.
+    sc.timedCommand = undefined;
+    sc.commandClock = performance.now();
     this.run = {
       caller,
       readOnly: readOnly || (!compat && (flags & SCRIPT_NO_WRITES) !== 0),
@@ -333,12 +338,10 @@ export class Scripting implements ScriptHost {
       // WAIT after a script waits for what it wrote.
       if (sc.replOffset > caller.replOffset) caller.replOffset = sc.replOffset;
     }
-    if (result.error && !result.counted) {
-      // "-CODE message\r\n": thrown so that call() counts it as this command's failure.
-      throw new ReplyError(Buffer.from(result.reply.subarray(1, result.reply.length - 2)).toString("latin1"));
-    }
-    caller.reply.raw(result.reply);
-    if (result.error) server.stats.totalErrorReplies++;
+    if (result.error === undefined) caller.reply.raw(result.reply);
+    // Thrown so that call() counts the command's failure; an error a redis.call already
+    // counted in errorstats is not counted again.
+    else throw result.counted ? new CountedReplyError(result.error) : new ReplyError(result.error);
   }
 
   /** What stops a script from starting, given its flags (scriptPrepareForRun). */
@@ -379,10 +382,7 @@ export class Scripting implements ScriptHost {
 
   // ---- ScriptHost: what the engine calls back ----
 
-  call(args: Uint8Array[], resp: 2 | 3): Uint8Array {
-    const argv = this.argv;
-    argv.clear();
-    for (const a of args) argv.push(a, 0, a.length);
+  call(argv: Argv, resp: 2 | 3): Uint8Array {
     const sc = this.client();
     const writer = this.writer;
     writer.reset();
@@ -397,9 +397,6 @@ export class Scripting implements ScriptHost {
     } else {
       const targets = this.replTargets;
       this.server.propagation.targets = targets;
-      // The command's time is its own: the script client's clock starts here.
-      sc.timedCommand = undefined;
-      sc.commandClock = performance.now();
       try {
         call(sc, cmd!, argv);
         settleCommandTime(sc);
@@ -455,9 +452,7 @@ return denied === Denied.Command ? CALL_NOPERM_COMMAND : denied === Denied.Key ?
     this.replTargets = flags;
   }
 
-  aclCheck(args: Uint8Array[]): boolean | undefined {
-    const argv = new Argv();
-    for (const a of args) argv.push(a, 0, a.length);
+  aclCheck(argv: Argv): boolean | undefined {
     const cmd = lookupRequest(argv);
     if (cmd === undefined) return undefined;
     const user = this.run!.caller.user;

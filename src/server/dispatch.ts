@@ -13,7 +13,7 @@ import { F_DENYOOM, F_FAST, F_HIDDEN_FROM_MONITOR, F_NO_AUTH, F_NO_MULTI, F_STAL
 import { Denied } from "../commands/context.ts";
 import { lookupCommand } from "../commands/table.ts";
 import {
-  INTERNAL, MASTERDOWN, MISCONF_RDB, NOAUTH, OOM, NOPERM_CHANNEL, NOPERM_EXEC_CHANNEL, NOPERM_EXEC_COMMAND, NOPERM_EXEC_KEY, NOPERM_KEY, NOT_IN_MULTI, READONLY,
+  CountedReplyError, INTERNAL, MASTERDOWN, MISCONF_RDB, NOAUTH, OOM, NOPERM_CHANNEL, NOPERM_EXEC_CHANNEL, NOPERM_EXEC_COMMAND, NOPERM_EXEC_KEY, NOPERM_KEY, NOT_IN_MULTI, READONLY,
   ReplyError, misconfAof, nopermCommand, onlyPubsubAllowed, unknownCommand, unknownSubcommand, wrongArity,
 } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
@@ -211,7 +211,7 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
     if (e instanceof ReplyError) {
       c.reply.error(e.text);
       cmd.failedCalls++;
-      c.server.countError(e.text);
+      if (!(e instanceof CountedReplyError)) c.server.countError(e.text);
     } else {
       c.server.log.warning(`Internal error running '${cmd.name}': ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       c.reply.error(INTERNAL.text);

@@ -180,8 +180,14 @@ describe("errors as Redis prints them", () => {
     await evalBoth("return redis.call('incr', 's')");
     await evalBoth("return redis.pcall('incr', 's')");
     await evalBoth("error('x')");
+    await evalBoth("return {err = 'OWN returned'}");
+    await evalBoth("redis.pcall('incr', 's') return 'fine'");
     const [k, r] = await p.both("INFO", "errorstats");
     expect(k.split("\r\n").filter((l) => l.startsWith("errorstat"))).toEqual(r.split("\r\n").filter((l) => l.startsWith("errorstat")));
+    // Calls and failures per command (times differ).
+    const counts = (info: string) => info.split("\r\n").filter((l) => /^cmdstat_(eval|incr):/.test(l)).map((l) => l.replace(/usec=[^,]*,usec_per_call=[^,]*,/, ""));
+    const [kc, rc] = await p.both("INFO", "commandstats");
+    expect(counts(kc).sort()).toEqual(counts(rc).sort());
   });
 });
 
