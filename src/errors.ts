@@ -408,3 +408,9 @@ export function functionExists(name: string): ReplyError {
 export function blockFromScript(command: string): ReplyError {
   return new ReplyError(`ERR ${command} command is not allowed with BLOCK option from scripts`);
 }
+export const BUSY_EVAL = err("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+export const BUSY_FUNCTION = err("BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.");
+export const UNKILLABLE_MASTER = err("UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.");
+export const UNKILLABLE_WRITES = err(
+  "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.",
+);

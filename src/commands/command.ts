@@ -51,6 +51,8 @@ export const F_HIDDEN_FROM_MONITOR = 64;
 export const F_FAST = 128;
 export const F_SKIP_SLOWLOG = 256;
 export const F_MAY_REPLICATE = 512;
+/** Served while a script runs past busy-reply-threshold; other commands get -BUSY. */
+export const F_ALLOW_BUSY = 1024;
 
 const FLAG_BITS: Partial<Record<CommandFlag, number>> = {
   write: F_WRITE,
@@ -64,6 +66,7 @@ const FLAG_BITS: Partial<Record<CommandFlag, number>> = {
   fast: F_FAST,
   "skip-slowlog": F_SKIP_SLOWLOG,
   "may-replicate": F_MAY_REPLICATE,
+  "allow-busy": F_ALLOW_BUSY,
 };
 
 export type Handler = (ctx: Context, argv: Argv) => void;

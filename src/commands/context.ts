@@ -402,6 +402,17 @@ export interface ScriptingService {
   deleteLibrary(name: string): boolean;
   flushFunctions(): void;
   callFunction(caller: ClientRef, fn: ScriptFunction, argv: Argv, nkeys: number, readOnly: boolean): void;
+  /** DEBUG SET-DISABLE-DENY-SCRIPTS. */
+  allowNoscript: boolean;
+  /** SCRIPT KILL (`isEval`) or FUNCTION KILL: the error that refuses it, or undefined. */
+  kill(isEval: boolean): ReplyError | undefined;
+  /** The script running past busy-reply-threshold (while its hook serves clients). */
+  readonly timedOut: boolean;
+  readonly runningScript: { name: string; argv: Argv; started: number } | undefined;
+  /** SHUTDOWN NOSAVE during a busy script: the script stops so that the server can go. */
+  abortForShutdown(): void;
+  /** The -BUSY error for the running script. */
+  busyError(): ReplyError;
   dump(compression: boolean): Uint8Array;
   restore(payload: Uint8Array, policy: "append" | "replace" | "flush"): ReplyError | "payload" | undefined;
 }

@@ -106,6 +106,10 @@ export const debugCommand = command({
       c.server.keyspace.activeExpireEnabled = argv.str(2) !== "0";
       return c.reply.ok();
     }
+    if (sub === "set-disable-deny-scripts" && argv.length === 3) {
+      c.server.scripting.allowNoscript = argv.str(2) !== "0";
+      return c.reply.ok();
+    }
     if (sub === "reload") return debugReload(c, argv);
     if (sub === "object" && argv.length === 3) {
       const key = argv.str(2);

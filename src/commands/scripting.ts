@@ -5,7 +5,7 @@
  */
 import {
   FUNCTION_CODE_MISSING, FUNCTION_DUMP_PAYLOAD, FUNCTION_FLUSH_OPTION, FUNCTION_NOT_FOUND, FUNCTION_RESTORE_POLICY, LIBRARY_NAME_MISSING, LIBRARY_NOT_FOUND,
-  NOSCRIPT, NOTBUSY, NOT_INTEGER, NUMKEYS_BAD, NUMKEYS_NEGATIVE, NUMKEYS_TOO_MANY, ReplyError, SCRIPT_FLUSH_OPTION, SYNTAX_ERR,
+  NOSCRIPT, NOT_INTEGER, NUMKEYS_BAD, NUMKEYS_NEGATIVE, NUMKEYS_TOO_MANY, ReplyError, SCRIPT_FLUSH_OPTION, subcommandSyntax,
 } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import { globMatch, parseInt64 } from "../resp/bytes.ts";
@@ -51,6 +51,8 @@ function evalGeneric(c: Context, argv: Argv, bySha: boolean, readOnly: boolean):
 }
 
 const EVAL_FLAGS: CommandSpec["flags"] = ["noscript", "stale", "skip-monitor", "may-replicate", "no-mandatory-keys"];
+/** The _RO forms: read-only, and never replicate anything. */
+const EVAL_RO_FLAGS: CommandSpec["flags"] = ["readonly", "noscript", "stale", "skip-monitor", "no-mandatory-keys"];
 
 /**
  * A script's flags as the command's (Redis's scriptFlagsToCmdFlags): a script with a
@@ -87,14 +89,14 @@ export const evalshaCommand = command({
 });
 
 export const evalRoCommand = command({
-  name: "eval_ro", arity: -3, flags: ["readonly", ...EVAL_FLAGS], keySpecs: scriptKeys(true, true), categories: ["scripting"],
+  name: "eval_ro", arity: -3, flags: EVAL_RO_FLAGS, keySpecs: scriptKeys(true, true), categories: ["scripting"],
   summary: "Execute a read-only Lua script server side", since: "7.0.0", complexity: "Depends on the script that is executed.",
   requestFlags: evalFlags(false),
   handler: (c, argv) => evalGeneric(c, argv, false, true),
 });
 
 export const evalshaRoCommand = command({
-  name: "evalsha_ro", arity: -3, flags: ["readonly", ...EVAL_FLAGS], keySpecs: scriptKeys(true, false), categories: ["scripting"],
+  name: "evalsha_ro", arity: -3, flags: EVAL_RO_FLAGS, keySpecs: scriptKeys(true, false), categories: ["scripting"],
   summary: "Execute a read-only Lua script server side", since: "7.0.0", complexity: "Depends on the script that is executed.",
   requestFlags: evalFlags(true),
   handler: (c, argv) => evalGeneric(c, argv, true, true),
@@ -112,9 +114,9 @@ export const scriptCommand = command({
   complexity: "Depends on subcommand.",
   subcommands: [
     command({
-      name: "script|load", arity: 3, flags: ["noscript", "stale", "may-replicate"], categories: ["scripting"],
+      name: "script|load", arity: 3, flags: ["noscript", "stale"], categories: ["scripting"],
       tips: ["request_policy:all_nodes", "response_policy:all_succeeded"],
-      summary: "Load a script into the scripts cache", since: "2.6.0", complexity: "O(N) with N being the length in bytes of the script body.",
+      summary: "Load the specified Lua script into the script cache.", since: "2.6.0", complexity: "O(N) with N being the length in bytes of the script body.",
       handler(c, argv) {
         const loaded = c.server.scripting.loadScript(argv.bytes(2));
         if (loaded instanceof ReplyError) throw loaded;
@@ -131,7 +133,7 @@ export const scriptCommand = command({
       },
     }),
     command({
-      name: "script|flush", arity: -2, flags: ["noscript", "may-replicate"], categories: ["scripting"],
+      name: "script|flush", arity: -2, flags: ["noscript"], categories: ["scripting"],
       tips: ["request_policy:all_nodes", "response_policy:all_succeeded"],
       summary: "Remove all the scripts from the script cache.", since: "2.6.0", complexity: "O(N) with N being the number of scripts in cache",
       handler(c, argv) {
@@ -144,10 +146,11 @@ export const scriptCommand = command({
       name: "script|kill", arity: 2, flags: ["noscript", "allow-busy"], categories: ["scripting"],
       tips: ["request_policy:all_shards", "response_policy:one_succeeded"],
       summary: "Kill the script currently in execution.", since: "2.6.0", complexity: "O(1)",
-      // A script holds the event loop until it ends, so no script is ever running when a
-      // command is read (see src/scripting/runtime.ts).
-      handler() {
-        throw NOTBUSY;
+      // Served while a script runs past busy-reply-threshold (src/scripting/runtime.ts).
+      handler(c) {
+        const refused = c.server.scripting.kill(true);
+        if (refused !== undefined) throw refused;
+        c.reply.ok();
       },
     }),
     command({
@@ -197,7 +200,7 @@ export const fcallCommand = command({
 });
 
 export const fcallRoCommand = command({
-  name: "fcall_ro", arity: -3, flags: ["readonly", ...EVAL_FLAGS], keySpecs: scriptKeys(true, true), categories: ["scripting"],
+  name: "fcall_ro", arity: -3, flags: EVAL_RO_FLAGS, keySpecs: scriptKeys(true, true), categories: ["scripting"],
   summary: "Invoke a read-only function", since: "7.0.0", complexity: "Depends on the function that is executed.",
   requestFlags: fcallFlags,
   handler: (c, argv) => fcallGeneric(c, argv, true),
@@ -239,6 +242,7 @@ export const functionCommand = command({
       tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
       summary: "Deleting all functions", since: "7.0.0", complexity: "O(N) where N is the number of functions deleted",
       handler(c, argv) {
+        if (argv.length > 3) throw subcommandSyntax(argv.str(1), "function");
         flushMode(argv, FUNCTION_FLUSH_OPTION);
         c.server.scripting.flushFunctions();
         c.server.keyspace.dirty++;
@@ -249,8 +253,10 @@ export const functionCommand = command({
       name: "function|kill", arity: 2, flags: ["noscript", "allow-busy"], categories: ["scripting"],
       tips: ["request_policy:all_shards", "response_policy:one_succeeded"],
       summary: "Kill the function currently in execution.", since: "7.0.0", complexity: "O(1)",
-      handler() {
-        throw NOTBUSY;
+      handler(c) {
+        const refused = c.server.scripting.kill(false);
+        if (refused !== undefined) throw refused;
+        c.reply.ok();
       },
     }),
     command({
@@ -306,8 +312,19 @@ export const functionCommand = command({
         const r = c.reply;
         r.map(2);
         r.bulkString("running_script");
-        // Never anything: a command is only read between scripts.
-        r.null();
+        const running = scripting.runningScript;
+        if (running === undefined) {
+          r.null();
+        } else {
+          r.map(3);
+          r.bulkString("name");
+          r.bulkString(running.name);
+          r.bulkString("command");
+          r.array(running.argv.length);
+          for (let i = 0; i < running.argv.length; i++) r.bulk(running.argv.bytes(i));
+          r.bulkString("duration_ms");
+          r.integer(Math.floor(performance.now() - running.started));
+        }
         r.bulkString("engines");
         r.map(1);
         r.bulkString("LUA");
@@ -331,7 +348,7 @@ export const functionCommand = command({
       summary: "Restore all the functions on the given payload", since: "7.0.0", complexity: "O(N) where N is the number of functions on the payload",
       handler(c, argv) {
         let policy: "append" | "replace" | "flush" = "append";
-        if (argv.length > 4) throw SYNTAX_ERR;
+        if (argv.length > 4) throw subcommandSyntax(argv.str(1), "function");
         if (argv.length === 4) {
           const p = argv.keyword(3);
           if (p !== "append" && p !== "replace" && p !== "flush") throw FUNCTION_RESTORE_POLICY;

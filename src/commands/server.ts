@@ -100,6 +100,12 @@ export const shutdownCommand = command({
     if ((save && nosave) || (abort && argv.length > 2)) throw SYNTAX_ERR;
     // KVIS shuts down at once, so there is never a pending shutdown to abort.
     if (abort) throw NO_SHUTDOWN_IN_PROGRESS;
+    // While a script runs past busy-reply-threshold only SHUTDOWN NOSAVE may end it.
+    const scripting = c.server.scripting;
+    if (scripting.timedOut) {
+      if (!nosave) throw scripting.busyError();
+      scripting.abortForShutdown();
+    }
     // With save points set, or SAVE, the dataset is saved first; a failed save keeps the
     // server up, as Redis does, rather than exiting without the data (unless FORCE).
     if (!c.server.finalSave(save, nosave, force)) throw SHUTDOWN_FAILED;

@@ -22,8 +22,8 @@ export interface ScriptHost {
   aclCheck(argv: Argv): boolean | undefined;
   /** redis.register_function during FUNCTION LOAD: an error text, or undefined when registered. */
   register(name: string, description: string | undefined, flags: number, ref: number): string | undefined;
-  /** Called every 100,000 Lua instructions: true stops the script. */
-  interrupt(): boolean;
+  /** Called every 100,000 Lua instructions: 1 stops the script (killed), 2 stops FUNCTION LOAD (timeout). */
+  interrupt(): number;
 }
 
 export const enum EngineId {
@@ -127,7 +127,7 @@ export class LuaEngine {
           return error === undefined ? 0 : self.input(Buffer.from(error, "latin1"));
         },
         interrupt() {
-          return self.host.interrupt() ? 1 : 0;
+          return self.host.interrupt();
         },
       },
     });

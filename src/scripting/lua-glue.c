@@ -34,7 +34,8 @@ HOST("set_repl") void host_set_repl(int flags);
 HOST("acl_check") int host_acl_check(const char *args, int argc);
 /* FUNCTION LOAD's redis.register_function: 0, or the length of an error text in kv_io. */
 HOST("register") int host_register(const char *name, int name_len, const char *desc, int desc_len, int flags, int ref);
-/* Every 100,000 instructions: non-zero when the running script must stop. */
+/* Every 100,000 instructions: 1 when the running script must stop (killed), 2 when FUNCTION
+ * LOAD's code ran too long. */
 HOST("interrupt") int host_interrupt(void);
 
 /* The engines: EVAL's interpreter and FUNCTION's. */
@@ -87,10 +88,14 @@ static void put_header(buffer *b, char type, long long n) {
 
 /* A line of RESP whose text must not break the protocol: CR and LF become spaces, as
  * Redis's addReplyStatusSafe and addReplyErrorFormat do. */
-static void put_line(buffer *b, char type, const char *s, size_t len) {
-  putc_(b, type);
+static void put_mapped(buffer *b, const char *s, size_t len) {
   reserve(b, len);
   for (size_t i = 0; i < len; i++) b->p[b->len++] = (s[i] == '\r' || s[i] == '\n') ? ' ' : s[i];
+}
+
+static void put_line(buffer *b, char type, const char *s, size_t len) {
+  putc_(b, type);
+  put_mapped(b, s, len);
   put(b, "\r\n", 2);
 }
 
@@ -351,10 +356,16 @@ static void table_to_resp(lua_State *L, int resp) {
     return;
   }
   if (get_field(L, "big_number", LUA_TSTRING)) {
+    /* CR and LF become spaces in either protocol, as Redis maps them. */
     size_t len;
     const char *s = lua_tolstring(L, -1, &len);
-    if (resp == 2) put_bulk(&out, s, len);
-    else put_line(&out, '(', s, len);
+    if (resp == 2) {
+      put_header(&out, '$', (long long)len);
+      put_mapped(&out, s, len);
+      put(&out, "\r\n", 2);
+    } else {
+      put_line(&out, '(', s, len);
+    }
     lua_pop(L, 1);
     return;
   }
@@ -881,10 +892,11 @@ static void register_api(lua_State *L) {
 
 static void count_hook(lua_State *L, lua_Debug *ar) {
   (void)ar;
-  if (!host_interrupt()) return;
-  /* From now on every line raises, so that pcall cannot keep a killed script alive. */
+  int stop = host_interrupt();
+  if (!stop) return;
+  /* From now on every line raises, so that pcall cannot keep a stopped script alive. */
   lua_sethook(L, count_hook, LUA_MASKLINE, 0);
-  raise_error(L, "Script killed by user with SCRIPT KILL...");
+  raise_error(L, stop == 2 ? "FUNCTION LOAD timeout" : "Script killed by user with SCRIPT KILL...");
 }
 
 static void build_eval_engine(lua_State *L) {

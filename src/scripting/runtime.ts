@@ -6,8 +6,9 @@
  * ACL, writes in read-only scripts, OOM); its writes reach replicas and the AOF as their
  * effects, inside MULTI/EXEC when there are several. The Lua side lives in engine.ts.
  *
- * While a script runs the event loop is not turning, so other clients wait rather than
- * getting -BUSY, and SCRIPT KILL cannot arrive: see the note on `interrupt`.
+ * While a script runs the event loop is not turning. Past busy-reply-threshold the script's
+ * periodic hook serves the other clients itself (Server.processEventsWhileBlocked): they
+ * get -BUSY, and SCRIPT KILL, FUNCTION KILL and SHUTDOWN NOSAVE are served, as in Redis.
  */
 import type { Command } from "../commands/command.ts";
 import { F_DENYOOM, F_MAY_REPLICATE, F_STALE, F_WRITE } from "../commands/command.ts";
@@ -18,7 +19,7 @@ import { lookupRequest } from "../commands/table.ts";
 import {
   CALL_ARITY, CALL_NOPERM_CHANNEL, CALL_NOPERM_COMMAND, CALL_NOPERM_KEY, CALL_NOSCRIPT, CALL_STALE, CALL_UNKNOWN, CALL_WRITE_IN_RO, FUNCTION_NAME_INVALID,
   LIBRARY_METADATA_INVALID, LIBRARY_METADATA_MISSING, LIBRARY_NAME_INVALID, LIBRARY_NAME_NOT_GIVEN, LIBRARY_NAME_TWICE, MASTERDOWN, MISCONF_RDB, OOM, READONLY,
-  CountedReplyError, ReplyError, SCRIPT_ENGINE_INVALID, SCRIPT_MASTERDOWN, SCRIPT_MISCONF_RDB, SCRIPT_OOM, SCRIPT_READONLY_REPLICA, SCRIPT_SHEBANG_INVALID, SCRIPT_WRITE_WITH_RO,
+  BUSY_EVAL, BUSY_FUNCTION, CountedReplyError, NOTBUSY, ReplyError, SCRIPT_ENGINE_INVALID, UNKILLABLE_MASTER, UNKILLABLE_WRITES, SCRIPT_MASTERDOWN, SCRIPT_MISCONF_RDB, SCRIPT_OOM, SCRIPT_READONLY_REPLICA, SCRIPT_SHEBANG_INVALID, SCRIPT_WRITE_WITH_RO,
   functionExists, libraryExists, misconfAof, scriptCompileError, scriptMisconfAof,
 } from "../errors.ts";
 import { functionsFromPayload, validDumpPayload } from "../persistence/rdb-reader.ts";
@@ -50,8 +51,16 @@ interface Run {
   obey: boolean;
   name: string;
   eval: boolean;
+  /** performance.now() when it started. */
   started: number;
+  /** The request that runs it (FUNCTION STATS shows it); valid while it runs. */
+  argv: Argv;
+  /** SCRIPT KILL or FUNCTION KILL asked it to stop. */
+  killed: boolean;
 }
+
+/** How long FUNCTION LOAD may run a library's code (Redis's LOAD_TIMEOUT_MS). */
+const LOAD_TIMEOUT_MS = 500;
 
 const NAME_PATTERN = /^[A-Za-z0-9_]+$/;
 
@@ -160,8 +169,39 @@ export class Scripting implements ScriptHost {
     return this.scripts.has(sha);
   }
 
-  get runningScript(): { name: string; eval: boolean; started: number; caller: Client } | undefined {
+  /** The running script, for FUNCTION STATS. */
+  get runningScript(): { name: string; argv: Argv; started: number } | undefined {
     return this.run;
+  }
+
+  /** DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may run commands flagged noscript (tests only). */
+  allowNoscript = false;
+
+  /** The script has run past busy-reply-threshold: other clients get -BUSY. */
+  timedOut = false;
+  /** When FUNCTION LOAD started running a library's code. */
+  private loadStarted = 0;
+
+  /** The -BUSY error for the running script's kind. */
+  busyError(): ReplyError {
+    return this.run?.eval === false ? BUSY_FUNCTION : BUSY_EVAL;
+  }
+
+  /** SCRIPT KILL (`isEval`) or FUNCTION KILL: the error that refuses it, or undefined once the script is told to stop. */
+  kill(isEval: boolean): ReplyError | undefined {
+    const run = this.run;
+    if (run === undefined || !this.timedOut) return NOTBUSY;
+    if (run.obey) return UNKILLABLE_MASTER;
+    if (run.writeDirty) return UNKILLABLE_WRITES;
+    if (isEval && !run.eval) return BUSY_FUNCTION;
+    if (!isEval && run.eval) return BUSY_EVAL;
+    run.killed = true;
+    return undefined;
+  }
+
+  /** SHUTDOWN NOSAVE while a script runs: stop it, so that the server can go. */
+  abortForShutdown(): void {
+    if (this.run !== undefined) this.run.killed = true;
   }
 
   /** SCRIPT LOAD and EVAL's first run: the script's sha1, or its shebang or compile error. */
@@ -188,12 +228,12 @@ export class Scripting implements ScriptHost {
   /** EVAL/EVALSHA: run a cached script for `caller`; its reply goes into the caller's reply. */
   evalScript(caller: Client, sha: string, argv: Argv, nkeys: number, readOnly: boolean): void {
     const script = this.scripts.get(sha)!;
-    this.execute(caller, script.flags, readOnly, sha, true, (resp) => this.engine.run(EngineId.Eval, script.ref, sha, argv, 3, nkeys, resp, true));
+    this.execute(caller, argv, script.flags, readOnly, sha, true, (resp) => this.engine.run(EngineId.Eval, script.ref, sha, argv, 3, nkeys, resp, true));
   }
 
   /** FCALL/FCALL_RO. */
   callFunction(caller: Client, fn: LuaFunction, argv: Argv, nkeys: number, readOnly: boolean): void {
-    this.execute(caller, fn.flags, readOnly, fn.name, false, (resp) => this.engine.run(EngineId.Function, fn.ref, fn.name, argv, 3, nkeys, resp, true));
+    this.execute(caller, argv, fn.flags, readOnly, fn.name, false, (resp) => this.engine.run(EngineId.Function, fn.ref, fn.name, argv, 3, nkeys, resp, true));
   }
 
   /**
@@ -207,6 +247,7 @@ export class Scripting implements ScriptHost {
     if (old !== undefined && !replace) return libraryExists(meta.name);
     const library: Library = { name: meta.name, code: Uint8Array.from(code), functions: new Map() };
     this.loading = library;
+    this.loadStarted = performance.now();
     let error: string | undefined;
     try {
       error = this.engine.loadLibrary(code.subarray(meta.codeStart));
@@ -301,7 +342,7 @@ export class Scripting implements ScriptHost {
    * scriptResetRun do: refuse it when its flags forbid running now, then run it with its
    * writes framed as one transaction for replicas and the AOF.
    */
-  private execute(caller: Client, flags: number, readOnly: boolean, name: string, isEval: boolean, runIt: (resp: 2 | 3) => RunResult): void {
+  private execute(caller: Client, argv: Argv, flags: number, readOnly: boolean, name: string, isEval: boolean, runIt: (resp: 2 | 3) => RunResult): void {
     const server = this.server;
     const obey = caller.masterLink !== undefined;
     const refusal = this.refusal(flags, readOnly, obey);
@@ -323,7 +364,9 @@ export class Scripting implements ScriptHost {
       obey,
       name,
       eval: isEval,
-      started: Date.now(),
+      started: sc.commandClock,
+      argv,
+      killed: false,
     };
     this.replTargets = 3;
     const framed = !caller.inExec;
@@ -333,6 +376,8 @@ export class Scripting implements ScriptHost {
       result = runIt(caller.resp);
     } finally {
       this.run = undefined;
+      if (this.timedOut) server.endBusy();
+      this.timedOut = false;
       this.replTargets = 3;
       if (framed) server.propagation.endTransaction(caller);
       // WAIT after a script waits for what it wrote.
@@ -412,7 +457,7 @@ export class Scripting implements ScriptHost {
     const run = this.run!;
     if (cmd === undefined) return CALL_UNKNOWN;
     if ((cmd.arity > 0 && argv.length !== cmd.arity) || argv.length < -cmd.arity) return CALL_ARITY;
-    if (cmd.has("noscript")) return CALL_NOSCRIPT;
+    if (cmd.has("noscript") && !this.allowNoscript) return CALL_NOSCRIPT;
     const server = this.server;
     const link = server.replicaLink;
     if (link !== undefined && !link.linkUp && (cmd.flagBits & F_STALE) === 0 && server.config.get("replica-serve-stale-data") === "no") {
@@ -470,11 +515,22 @@ return denied === Denied.Command ? CALL_NOPERM_COMMAND : denied === Denied.Key ?
   }
 
   /**
-   * The engine asks every 100,000 instructions whether to stop. Nothing can ask it to:
-   * SCRIPT KILL and FUNCTION KILL would arrive on a socket, and sockets are read only
-   * between scripts, on the event loop this run holds.
+   * Every 100,000 Lua instructions: 1 stops the running script (killed), 2 stops FUNCTION
+   * LOAD's code (past its 500 ms). A script past busy-reply-threshold serves the other
+   * clients from here.
    */
-  interrupt(): boolean {
-    return false;
+  interrupt(): number {
+    const run = this.run;
+    if (run === undefined) return this.loading !== undefined && performance.now() - this.loadStarted > LOAD_TIMEOUT_MS ? 2 : 0;
+    if (!this.timedOut) {
+      const threshold = this.server.config.int("busy-reply-threshold");
+      const elapsed = performance.now() - run.started;
+      if (threshold <= 0 || elapsed < threshold) return 0;
+      this.timedOut = true;
+      const kill = run.eval ? "SCRIPT KILL" : "FUNCTION KILL";
+      this.server.log.warning(`Slow script detected: still in execution after ${Math.round(elapsed)} milliseconds. You can try killing the script using the ${kill} command. Script name is: ${run.name}.`);
+    }
+    this.server.processEventsWhileBlocked(run.caller);
+    return run.killed ? 1 : 0;
   }
 }

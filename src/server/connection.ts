@@ -17,11 +17,14 @@ import type { Context, ReplicaInfo, TrackingState } from "../commands/context.ts
 import { aclCheck, call, processCommand, settleCommandTime } from "./dispatch.ts";
 import type { BlockedOnKeys } from "./blocking.ts";
 import type { NotifyClass } from "../keyspace-events.ts";
+import { readNow } from "./poll.ts";
 import type { Server } from "./server.ts";
 import type { User } from "./acl.ts";
 
 /** What a Client needs of its socket: a listener's socket, or a replica's link to its master. */
 export interface ClientSocket {
+  /** The file descriptor, read directly while a long script holds the event loop (server/poll.ts). */
+  readonly fd?: number;
   write(data: Uint8Array): number;
   end(): void;
   terminate(): void;
@@ -182,6 +185,20 @@ export class Client implements Context {
     settleCommandTime(this);
     this.flush();
     if (this.closeAfterReply) this.close();
+  }
+
+  /**
+   * While a script runs past busy-reply-threshold: serve what this client sent meanwhile
+   * (its commands are answered -BUSY unless allowed while busy), reading its socket directly.
+   */
+  readWhileBusy(): void {
+    const fd = this.socket.fd;
+    if (fd === undefined || this.closed) return;
+    for (let reads = 0; reads < 16 && !this.closed; reads++) {
+      const chunk = readNow(fd);
+      if (chunk === undefined) return;
+      this.onData(chunk);
+    }
   }
 
   /**

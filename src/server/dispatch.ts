@@ -9,7 +9,7 @@
  * never repeat these checks.
  */
 import type { Command } from "../commands/command.ts";
-import { F_DENYOOM, F_FAST, F_HIDDEN_FROM_MONITOR, F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
+import { F_ALLOW_BUSY, F_DENYOOM, F_FAST, F_HIDDEN_FROM_MONITOR, F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
 import { Denied } from "../commands/context.ts";
 import { lookupCommand } from "../commands/table.ts";
 import {
@@ -114,8 +114,13 @@ function dispatch(c: Client, argv: Argv): boolean {
     reject(c, cmd, MASTERDOWN);
     return true;
   }
+  // A script running past busy-reply-threshold: only what may run meanwhile is served.
+  if (c.server.scripting.timedOut && (bits & F_ALLOW_BUSY) === 0) {
+    reject(c, cmd, c.server.scripting.busyError());
+    return true;
+  }
   // CLIENT PAUSE: the command waits (its client with it) until the pause ends.
-  if (c.server.pausing.holds(c, cmd, argv)) return true;
+  if (c.server.pausing.holds(c, cmd, argv, bits)) return true;
   // In MULTI, commands other than the transaction's own wait in the queue.
   if (c.multi !== undefined && !TRANSACTION_CONTROL.has(cmd.name)) {
     if ((cmd.flagBits & F_NO_MULTI) !== 0) {
@@ -255,9 +260,16 @@ export function settleCommandTime(c: Client): void {
 /** A check before the handler failed: Redis calls these "rejected" calls. In MULTI it dooms the transaction. */
 function reject(c: Client, cmd: Command | undefined, error: ReplyError): void {
   if (c.multi !== undefined) c.multiFailed = true;
-  c.reply.error(error.text);
   if (cmd) cmd.rejectedCalls++;
-  c.server.countError(error.text);
+  // A refused EXEC ends the transaction (Redis's execCommandAbort).
+  const text = cmd?.name === "exec" ? execAbort(c, error) : error.text;
+  c.reply.error(text);
+  c.server.countError(text);
+}
+
+function execAbort(c: Client, error: ReplyError): string {
+  c.discardTransaction();
+  return `EXECABORT Transaction discarded because of: ${error.text}`;
 }
 
 /** "'a' 'b' " as Redis lists the first arguments of an unknown command (128 chars at most). */

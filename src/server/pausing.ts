@@ -32,10 +32,10 @@ export class Pausing {
     return this.until > Date.now();
   }
 
-  /** Whether `cmd` from `c` must wait; if so the client now waits with it. */
-  holds(c: Client, cmd: Command, argv: Argv): boolean {
+  /** Whether `cmd` from `c` (with the request's flag bits) must wait; if so the client now waits with it. */
+  holds(c: Client, cmd: Command, argv: Argv, bits: number): boolean {
     if (this.until === 0 || c.masterLink !== undefined || c.replica !== undefined || !this.active) return false;
-    if (!this.all && !mayWrite(c, cmd)) return false;
+    if (!this.all && !mayWrite(c, cmd, bits)) return false;
     this.waiting.push({ client: c, cmd, argv: argv.copy() });
     c.block();
     return true;
@@ -65,8 +65,8 @@ export class Pausing {
  * What a WRITE pause holds, as Redis 7.0 decides it: writes, commands that may replicate
  * (PUBLISH, PFCOUNT), and EXEC of a transaction holding either.
  */
-function mayWrite(c: Client, cmd: Command): boolean {
+function mayWrite(c: Client, cmd: Command, requestBits: number): boolean {
   const bits = F_WRITE | F_MAY_REPLICATE;
-  if ((cmd.flagBits & bits) !== 0) return true;
+  if ((requestBits & bits) !== 0) return true;
   return cmd.name === "exec" && c.multi !== undefined && c.multi.some((q) => (q.cmd.flagBits & bits) !== 0);
 }

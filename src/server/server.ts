@@ -18,6 +18,7 @@ import { loadRdbFile } from "../persistence/rdb-reader.ts";
 import { Scripting } from "../scripting/runtime.ts";
 import type { Argv } from "../resp/argv.ts";
 import { monitorLine } from "./monitor.ts";
+import { acceptNow, rawSocket } from "./poll.ts";
 import type { RdbOptions } from "../persistence/rdb-writer.ts";
 import { Client } from "./connection.ts";
 import { startCron } from "./cron.ts";
@@ -73,7 +74,9 @@ export class Server implements Services {
   readonly log = new Logger();
   readonly keyspace: Keyspace;
   readonly clients = new Map<number, Client>();
-  readonly writer = new ReplyWriter();
+  /** The reply buffer of the read being served (another one while a long script runs: processEventsWhileBlocked). */
+  writer = new ReplyWriter();
+  private busyWriter = new ReplyWriter();
   readonly startTime = Date.now();
   readonly runId = randomHex(40);
   nextClientId = 1;
@@ -390,6 +393,43 @@ export class Server implements Services {
     const space = text.indexOf(" ");
     const prefix = space < 0 ? text : text.slice(0, space);
     this.stats.errors.set(prefix, (this.stats.errors.get(prefix) ?? 0) + 1);
+  }
+
+  /**
+   * A script has run past busy-reply-threshold (Redis's processEventsWhileBlocked): serve
+   * what the other clients sent meanwhile. The caller's replies so far stay in the writer
+   * set aside here.
+   */
+  processEventsWhileBlocked(caller: Client): void {
+    const saved = this.writer;
+    this.writer = this.busyWriter;
+    try {
+      for (const listener of this.listeners) {
+        const fd = (listener as { fd?: number }).fd;
+        for (let accepted = fd === undefined ? undefined : acceptNow(fd); accepted !== undefined; accepted = acceptNow(fd!)) {
+          const client = new Client(this, rawSocket(accepted), `fd:${accepted}`, `${listener.hostname}:${this.port}`);
+          this.clients.set(client.id, client);
+          this.busyAccepted.push(client);
+          this.stats.totalConnections++;
+        }
+      }
+      for (const c of this.clients.values()) if (c !== caller) c.readWhileBusy();
+    } finally {
+      this.busyWriter = this.writer;
+      this.writer = saved;
+    }
+  }
+
+  /** Connections accepted while a script held the event loop, closed when it ends (server/poll.ts). */
+  private busyAccepted: Client[] = [];
+
+  /** The long script ended: the connections accepted meanwhile are closed; their clients reconnect. */
+  endBusy(): void {
+    for (const c of this.busyAccepted) {
+      c.terminate();
+      c.onClosed();
+    }
+    this.busyAccepted = [];
   }
 
   /** Show a request to the MONITOR clients (the monitor that sent it sees it in its own reply). */

@@ -135,6 +135,7 @@ describe("conversions between Lua and Redis", () => {
       await evalBoth("return {double = 3.25}");
       await evalBoth("return {double = 1/0}");
       await evalBoth("return {big_number = '123456789012345678901234567890'}");
+      await evalBoth("return {big_number = '123\\r\\n123'}");
       await evalBoth("return {map = {a = 1}}");
       await evalBoth("return {set = {x = true}}");
       await evalBoth("return {verbatim_string = {format = 'txt', string = 'hello'}}");
@@ -260,6 +261,10 @@ describe("functions", () => {
     await p.same("FUNCTION", "DELETE", "mylib");
     await p.same("FCALL", "f1", "0");
     await p.same("FUNCTION", "FLUSH", "bad");
+    await p.same("FUNCTION", "FLUSH", "sync", "extra");
+    await p.same("FUNCTION", "RESTORE", "a", "b", "c");
+    await p.same("SCRIPT", "FLUSH", "sync", "extra");
+    await p.same("FUNCTION", "LIST", "WITHCODE", "WITHCODE");
   });
 
   test("FUNCTION LIST shows flags, descriptions and code", async () => {

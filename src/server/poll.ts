@@ -1,0 +1,77 @@
+/**
+ * Sockets served while the event loop is held. A script that runs past
+ * busy-reply-threshold keeps the one JavaScript thread, so Bun cannot deliver data or
+ * accept connections; as Redis does (processEventsWhileBlocked), the script's periodic
+ * hook does it itself with non-blocking recv(2) and accept4(2) through bun:ffi, so that
+ * clients get -BUSY and SCRIPT KILL, FUNCTION KILL and SHUTDOWN NOSAVE are served. Bytes
+ * read here never reach Bun. A connection accepted here is Bun's to know nothing of: it is
+ * served with send(2) until the script ends, then closed (clients reconnect). Where libc
+ * cannot be opened (not glibc), nothing is read and clients wait for the script.
+ */
+import { FFIType, dlopen } from "bun:ffi";
+
+const MSG_DONTWAIT = 0x40;
+const MSG_NOSIGNAL = 0x4000;
+const SOCK_NONBLOCK = 0x800;
+const SOCK_CLOEXEC = 0x80000;
+
+interface Libc {
+  recv(fd: number, buf: Uint8Array, len: number, flags: number): number;
+  send(fd: number, buf: Uint8Array, len: number, flags: number): number;
+  accept4(fd: number, addr: null, len: null, flags: number): number;
+  close(fd: number): number;
+}
+let libc: Libc | null | undefined;
+
+function load(): Libc | null {
+  try {
+    const ssize = { returns: FFIType.i64_fast } as const;
+    const lib = dlopen("libc.so.6", {
+      recv: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], ...ssize },
+      send: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], ...ssize },
+      accept4: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+      close: { args: [FFIType.i32], returns: FFIType.i32 },
+    });
+    return lib.symbols as unknown as Libc;
+  } catch {
+    return null;
+  }
+}
+
+function lib(): Libc | null {
+  libc ??= load();
+  return libc;
+}
+
+const scratch = new Uint8Array(64 * 1024);
+
+/** What the socket `fd` holds now, without waiting: a view valid until the next call, or undefined. */
+export function readNow(fd: number): Uint8Array | undefined {
+  const c = lib();
+  if (c === null) return undefined;
+  const n = Number(c.recv(fd, scratch, scratch.length, MSG_DONTWAIT));
+  return n > 0 ? scratch.subarray(0, n) : undefined;
+}
+
+/** A connection waiting on listening socket `fd`, accepted now, or undefined. */
+export function acceptNow(fd: number): number | undefined {
+  const c = lib();
+  if (c === null) return undefined;
+  const accepted = c.accept4(fd, null, null, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  return accepted >= 0 ? accepted : undefined;
+}
+
+/** A socket this module accepted, as a Client's socket: writes go out with send(2). */
+export function rawSocket(fd: number): { fd: number; write(data: Uint8Array): number; end(): void; terminate(): void } {
+  let open = true;
+  const close = () => {
+    if (open) lib()?.close(fd);
+    open = false;
+  };
+  return {
+    fd,
+    write: (data) => (open ? Number(lib()!.send(fd, data, data.length, MSG_DONTWAIT | MSG_NOSIGNAL)) : -1),
+    end: close,
+    terminate: close,
+  };
+}
