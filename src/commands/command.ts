@@ -290,6 +290,11 @@ export function categoriesOf(cmd: { categories: readonly string[]; flags: readon
   return CATEGORY_ORDER.filter((c) => set.has(c));
 }
 
+/** The flag bits of a request: the command's, or those its request gives it (requestFlags). */
+export function requestBits(c: Context, cmd: Command, argv: Argv): number {
+  return cmd.requestFlags === undefined ? cmd.flagBits : cmd.requestFlags(c, argv, cmd.flagBits);
+}
+
 export function command(spec: CommandSpec): Command {
   return new Command(spec);
 }

@@ -448,6 +448,10 @@ export class Scripting implements ScriptHost {
       } finally {
         this.server.propagation.targets = 3;
       }
+      // Client-side caching: a script that reads makes its caller track the keys it
+      // declared (Redis remembers the script command's keys, not the commands').
+      const caller = this.run!.caller;
+      if (caller.tracking !== undefined && cmd!.has("readonly")) this.server.tracking.remember(caller, lookupRequest(this.run!.argv)!, this.run!.argv);
     }
     return writer.view();
   }

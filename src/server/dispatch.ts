@@ -9,7 +9,7 @@
  * never repeat these checks.
  */
 import type { Command } from "../commands/command.ts";
-import { F_ALLOW_BUSY, F_DENYOOM, F_FAST, F_HIDDEN_FROM_MONITOR, F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
+import { requestBits, F_ALLOW_BUSY, F_DENYOOM, F_FAST, F_HIDDEN_FROM_MONITOR, F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
 import { Denied } from "../commands/context.ts";
 import { lookupCommand } from "../commands/table.ts";
 import {
@@ -66,7 +66,7 @@ function dispatch(c: Client, argv: Argv): boolean {
     return true;
   }
   c.lastCommand = cmd.name;
-  const bits = cmd.requestFlags === undefined ? cmd.flagBits : cmd.requestFlags(c, argv, cmd.flagBits);
+  const bits = requestBits(c, cmd, argv);
   if ((cmd.flagBits & F_NO_AUTH) === 0 && c.authRequired) {
     reject(c, cmd, NOAUTH);
     return true;
@@ -141,7 +141,7 @@ const OOM_EXEMPT_IN_MULTI = new Set(["exec", "discard", "quit", "reset"]);
 /** Whether the request has `flag` (write, denyoom), or is EXEC of a transaction holding one that has. */
 function hasFlag(c: Client, cmd: Command, bits: number, flag: number): boolean {
   if ((bits & flag) !== 0) return true;
-  return cmd.name === "exec" && c.multi !== undefined && c.multi.some((q) => (q.cmd.flagBits & flag) !== 0);
+  return cmd.name === "exec" && c.multi !== undefined && c.multi.some((q) => (requestBits(c, q.cmd, q.argv) & flag) !== 0);
 }
 
 /** Redis's writeCommandsDeniedByDiskError: the -MISCONF error writes get, if any. */
@@ -241,7 +241,8 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   c.forcePropagation = false;
   // Client-side caching: remember what a tracking client read; after the outermost call
   // (all of EXEC), its invalidations of its own keys follow its reply.
-  if (c.tracking !== undefined && cmd.has("readonly")) server.tracking.remember(c, cmd, argv);
+  // (A script's keys are remembered when it runs a read-only command: see scripting/runtime.ts.)
+  if (c.tracking !== undefined && cmd.has("readonly") && cmd.group !== "scripting") server.tracking.remember(c, cmd, argv);
   if (outer === undefined) server.tracking.flushPending(c);
   server.executing = outer;
   cmd.calls++;

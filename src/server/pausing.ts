@@ -5,7 +5,7 @@
  * Replicas and the master link are never paused.
  */
 import type { Command } from "../commands/command.ts";
-import { F_MAY_REPLICATE, F_WRITE } from "../commands/command.ts";
+import { F_MAY_REPLICATE, F_WRITE, requestBits } from "../commands/command.ts";
 import type { Argv } from "../resp/argv.ts";
 import { copyBytes } from "../resp/bytes.ts";
 import { ReplyWriter } from "../resp/writer.ts";
@@ -65,8 +65,8 @@ export class Pausing {
  * What a WRITE pause holds, as Redis 7.0 decides it: writes, commands that may replicate
  * (PUBLISH, PFCOUNT), and EXEC of a transaction holding either.
  */
-function mayWrite(c: Client, cmd: Command, requestBits: number): boolean {
+function mayWrite(c: Client, cmd: Command, flagBits: number): boolean {
   const bits = F_WRITE | F_MAY_REPLICATE;
-  if ((requestBits & bits) !== 0) return true;
-  return cmd.name === "exec" && c.multi !== undefined && c.multi.some((q) => (q.cmd.flagBits & bits) !== 0);
+  if ((flagBits & bits) !== 0) return true;
+  return cmd.name === "exec" && c.multi !== undefined && c.multi.some((q) => (requestBits(c, q.cmd, q.argv) & bits) !== 0);
 }
