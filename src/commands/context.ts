@@ -367,6 +367,16 @@ export const SCRIPT_FLAG_NAMES: ReadonlyArray<[name: string, flag: number]> = [
   ["allow-cross-slot-keys", SCRIPT_ALLOW_CROSS_SLOT],
 ];
 
+/** A script in EVAL's cache. */
+export interface EvalScript {
+  /** Its sha1, lowercase hex. */
+  sha: string;
+  body: Uint8Array;
+  flags: number;
+  /** The compiled function in the EVAL engine. */
+  ref: number;
+}
+
 /** A function a library registered (redis.register_function). */
 export interface ScriptFunction {
   name: string;
@@ -387,15 +397,17 @@ export interface ScriptLibrary {
 
 /** EVAL's script cache and FUNCTION's libraries (src/scripting/runtime.ts). */
 export interface ScriptingService {
-  /** Cache a script (SCRIPT LOAD, EVAL): its sha1, or its shebang or compile error. */
-  loadScript(body: Uint8Array): string | ReplyError;
+  /** Cache a script (SCRIPT LOAD, EVAL): the cached script, or its shebang or compile error. */
+  loadScript(body: Uint8Array): EvalScript | ReplyError;
   hasScript(sha: string): boolean;
-  /** A script's flags, from the cache (by sha1) or from its shebang (by body); undefined when unknown or invalid. */
-  scriptFlags(script: string | Uint8Array): number | undefined;
+  /** The cached script argv[1] names: its body (EVAL) or its sha1 in either case (EVALSHA). */
+  findScript(argv: Argv, bySha: boolean): EvalScript | undefined;
+  /** The flags of a script not cached yet, from its shebang; undefined when it has an invalid one. */
+  shebangFlags(body: Uint8Array): number | undefined;
   flushScripts(): void;
   /** Run a cached script; its reply goes to the caller. Throws the errors that stop it from starting. */
   /** Run a cached script with argv[3...] as its keys (`nkeys` of them) and arguments. */
-  evalScript(caller: ClientRef, sha: string, argv: Argv, nkeys: number, readOnly: boolean): void;
+  evalScript(caller: ClientRef, script: EvalScript, argv: Argv, nkeys: number, readOnly: boolean): void;
   readonly libraries: ReadonlyMap<string, ScriptLibrary>;
   readonly functions: ReadonlyMap<string, ScriptFunction>;
   loadLibrary(code: Uint8Array, replace: boolean): string | ReplyError;

@@ -35,19 +35,17 @@ function numkeys(argv: Argv, badNumkeys: ReplyError): number {
 
 function evalGeneric(c: Context, argv: Argv, bySha: boolean, readOnly: boolean): void {
   const scripting = c.server.scripting;
-  let sha: string;
-  if (bySha) {
-    sha = argv.str(1).toLowerCase();
-    if (sha.length !== 40 || !scripting.hasScript(sha)) throw NOSCRIPT;
-  } else {
+  let script = scripting.findScript(argv, bySha);
+  if (script === undefined) {
+    if (bySha) throw NOSCRIPT;
     const loaded = scripting.loadScript(argv.bytes(1));
     if (loaded instanceof ReplyError) throw loaded;
-    sha = loaded;
+    script = loaded;
   }
   const n = numkeys(argv, NOT_INTEGER);
   // MONITOR shows the script before the commands it runs (EVAL is skip-monitor for call()).
   c.server.feedMonitors(c, argv);
-  scripting.evalScript(c, sha, argv, n, readOnly);
+  scripting.evalScript(c, script, argv, n, readOnly);
 }
 
 const EVAL_FLAGS: CommandSpec["flags"] = ["noscript", "stale", "skip-monitor", "may-replicate", "no-mandatory-keys"];
@@ -68,8 +66,11 @@ function scriptCommandFlags(declared: number, scriptFlags: number | undefined): 
   return bits;
 }
 
-const evalFlags = (bySha: boolean) => (c: Context, argv: Argv, declared: number) =>
-  scriptCommandFlags(declared, c.server.scripting.scriptFlags(bySha ? argv.str(1).toLowerCase() : argv.bytes(1)));
+const evalFlags = (bySha: boolean) => (c: Context, argv: Argv, declared: number) => {
+  const scripting = c.server.scripting;
+  const script = scripting.findScript(argv, bySha);
+  return scriptCommandFlags(declared, script !== undefined ? script.flags : bySha ? undefined : scripting.shebangFlags(argv.bytes(1)));
+};
 
 const fcallFlags = (c: Context, argv: Argv, declared: number) =>
   scriptCommandFlags(declared, c.server.scripting.functions.get(argv.str(1).toLowerCase())?.flags);
@@ -120,7 +121,7 @@ export const scriptCommand = command({
       handler(c, argv) {
         const loaded = c.server.scripting.loadScript(argv.bytes(2));
         if (loaded instanceof ReplyError) throw loaded;
-        c.reply.bulkString(loaded);
+        c.reply.bulkString(loaded.sha);
       },
     }),
     command({

@@ -210,16 +210,27 @@ export class LuaEngine {
   }
 
   /**
-   * The `argc` length-prefixed arguments at `ptr`, as an Argv over one copy of them: a
-   * command may keep its arguments past the call (a write waiting in the replication
-   * stream's transaction framing) while the engine reuses or grows its memory.
+   * Whether a command may keep its arguments past the call (a write waiting in the
+   * replication stream's or the AOF's transaction framing): they are then copied into a
+   * buffer of their own, else into one reused buffer.
    */
+  argsOutliveCall = (): boolean => true;
+  private scratch = new Uint8Array(4096);
+
+  /** The `argc` length-prefixed arguments at `ptr`, as an Argv over a copy of them (never the engine's memory, which it reuses and may grow). */
   private readArgs(ptr: number, argc: number): Argv {
     const mem = this.bytes();
     const u32 = (at: number) => mem[at]! | (mem[at + 1]! << 8) | (mem[at + 2]! << 16) | (mem[at + 3]! << 24);
     let end = ptr;
     for (let i = 0; i < argc; i++) end += 4 + u32(end);
-    const copy = mem.slice(ptr, end);
+    let copy: Uint8Array;
+    if (this.argsOutliveCall()) {
+      copy = mem.slice(ptr, end);
+    } else {
+      if (this.scratch.length < end - ptr) this.scratch = new Uint8Array(Math.max(end - ptr, this.scratch.length * 2));
+      copy = this.scratch;
+      copy.set(mem.subarray(ptr, end));
+    }
     const argv = this.argv;
     argv.clear();
     for (let at = 0, i = 0; i < argc; i++) {

@@ -906,8 +906,6 @@ static void build_eval_engine(lua_State *L) {
   set_function(L, "debug", redis_noop);
   set_function(L, "replicate_commands", redis_replicate_commands);
   lua_pop(L, 1);
-  lua_pushcfunction(L, error_handler);
-  lua_setfield(L, LUA_REGISTRYINDEX, "__kvis_error_handler");
   lua_pushnil(L);
   lua_setglobal(L, "debug");
   lua_pushvalue(L, LUA_GLOBALSINDEX);
@@ -933,8 +931,6 @@ static void build_function_engine(lua_State *L) {
   set_error_metatable(L);
   protect_recursively(L);
   lua_setfield(L, LUA_REGISTRYINDEX, "__kvis_library_api");
-  lua_pushcfunction(L, error_handler);
-  lua_setfield(L, LUA_REGISTRYINDEX, "__kvis_error_handler");
   lua_pushnil(L);
   lua_setglobal(L, "debug");
   lua_pushvalue(L, LUA_GLOBALSINDEX);
@@ -978,6 +974,9 @@ EXPORT("kv_init") int kv_init(int engine) {
   engines[engine] = L;
   if (engine == ENGINE_EVAL) build_eval_engine(L);
   else build_function_engine(L);
+  /* The error handler of every run stays at the bottom of the engine's stack (index 1). */
+  lua_settop(L, 0);
+  lua_pushcfunction(L, error_handler);
   return 0;
 }
 
@@ -1159,11 +1158,6 @@ static void push_array(lua_State *L, const char **p, int n) {
   }
 }
 
-static void set_global_unprotected(lua_State *L, const char *name) {
-  lua_enablereadonlytable(L, LUA_GLOBALSINDEX, 0);
-  lua_setglobal(L, name);
-  lua_enablereadonlytable(L, LUA_GLOBALSINDEX, 1);
-}
 
 /* Run the function at registry reference `ref` (an EVAL script or a registered function)
  * with the keys and arguments in kv_io (length-prefixed): globals KEYS and ARGV for EVAL,
@@ -1178,15 +1172,19 @@ EXPORT("kv_run") int kv_run(int engine, int ref, int nkeys, int nargs, int calle
   reply_flags = 0;
   script_resp = 2;
   lua_checkstack(L, 8);
-  lua_getfield(L, LUA_REGISTRYINDEX, "__kvis_error_handler");
   lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
   push_array(L, &p, nkeys);
-  if (engine == ENGINE_EVAL) set_global_unprotected(L, "KEYS");
   push_array(L, &p, nargs);
-  if (engine == ENGINE_EVAL) set_global_unprotected(L, "ARGV");
+  if (engine == ENGINE_EVAL) {
+    /* EVAL's KEYS and ARGV are globals: the globals table is opened for them only. */
+    lua_enablereadonlytable(L, LUA_GLOBALSINDEX, 0);
+    lua_setglobal(L, "ARGV");
+    lua_setglobal(L, "KEYS");
+    lua_enablereadonlytable(L, LUA_GLOBALSINDEX, 1);
+  }
   running = 1;
   if (hook) lua_sethook(L, count_hook, LUA_MASKCOUNT, 100000);
-  int err = lua_pcall(L, engine == ENGINE_EVAL ? 0 : 2, 1, engine == ENGINE_EVAL ? -2 : -4);
+  int err = lua_pcall(L, engine == ENGINE_EVAL ? 0 : 2, 1, 1);
   if (hook) lua_sethook(L, NULL, 0, 0);
   running = 0;
   /* A step of the collector every 50 runs keeps full cycles (and their pauses) rare. */
@@ -1226,7 +1224,6 @@ EXPORT("kv_run") int kv_run(int engine, int ref, int nkeys, int nargs, int calle
     if (lua_toboolean(L, -1)) reply_flags |= REPLY_NO_STATS;
     lua_pop(L, 5);
   }
-  lua_pop(L, 1); /* the error handler */
   return (int)out.len;
 }
 

@@ -13,7 +13,7 @@
 import type { Command } from "../commands/command.ts";
 import { F_DENYOOM, F_MAY_REPLICATE, F_STALE, F_WRITE } from "../commands/command.ts";
 import {
-  Denied, SCRIPT_ALLOW_OOM, SCRIPT_ALLOW_STALE, SCRIPT_EVAL_COMPAT, SCRIPT_FLAG_NAMES, SCRIPT_NO_WRITES, type ScriptFunction as LuaFunction, type ScriptLibrary as Library,
+  Denied, type EvalScript, SCRIPT_ALLOW_OOM, SCRIPT_ALLOW_STALE, SCRIPT_EVAL_COMPAT, SCRIPT_FLAG_NAMES, SCRIPT_NO_WRITES, type ScriptFunction as LuaFunction, type ScriptLibrary as Library,
 } from "../commands/context.ts";
 import { lookupRequest } from "../commands/table.ts";
 import {
@@ -31,12 +31,6 @@ import { Client } from "../server/connection.ts";
 import type { Server } from "../server/server.ts";
 import { EngineId, LuaEngine, type RunResult, type ScriptHost } from "./engine.ts";
 
-export interface EvalScript {
-  body: Uint8Array;
-  flags: number;
-  /** The compiled function in the EVAL engine. */
-  ref: number;
-}
 
 /** The script that is running: what redis.call's checks need to know of it. */
 interface Run {
@@ -63,6 +57,13 @@ interface Run {
 const LOAD_TIMEOUT_MS = 500;
 
 const NAME_PATTERN = /^[A-Za-z0-9_]+$/;
+
+/** Whether buf[start, end) holds exactly the bytes of `a`. */
+function sameBytes(a: Uint8Array, buf: Uint8Array, start: number, end: number): boolean {
+  if (a.length !== end - start) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== buf[start + i]) return false;
+  return true;
+}
 
 /** sha1 in lowercase hex, as EVAL and SCRIPT LOAD name scripts. */
 export function sha1hex(bytes: Uint8Array): string {
@@ -137,7 +138,10 @@ export class Scripting implements ScriptHost {
 
   /** The engine is made on first use: a server that never runs a script never pays for it. */
   private get engine(): LuaEngine {
-    this.lua ??= new LuaEngine(this);
+    if (this.lua === undefined) {
+      this.lua = new LuaEngine(this);
+      this.lua.argsOutliveCall = () => this.server.propagation.wanted;
+    }
     return this.lua;
   }
 
@@ -155,14 +159,6 @@ export class Scripting implements ScriptHost {
     let bytes = 0;
     for (const library of this.libraries.values()) bytes += library.code.length + 64 * (library.functions.size + 1);
     return bytes;
-  }
-
-  scriptFlags(script: string | Uint8Array): number | undefined {
-    if (typeof script === "string") return this.scripts.get(script)?.flags;
-    const cached = this.scripts.get(sha1hex(script));
-    if (cached !== undefined) return cached.flags;
-    const shebang = parseShebang(script);
-    return shebang instanceof ReplyError ? undefined : shebang.flags;
   }
 
   hasScript(sha: string): boolean {
@@ -204,36 +200,60 @@ export class Scripting implements ScriptHost {
     if (this.run !== undefined) this.run.killed = true;
   }
 
-  /** SCRIPT LOAD and EVAL's first run: the script's sha1, or its shebang or compile error. */
-  loadScript(body: Uint8Array): string | ReplyError {
+  /** SCRIPT LOAD and EVAL's first run: the cached script, or its shebang or compile error. */
+  loadScript(body: Uint8Array): EvalScript | ReplyError {
     const sha = sha1hex(body);
-    if (this.scripts.has(sha)) return sha;
+    const cached = this.scripts.get(sha);
+    if (cached !== undefined) return cached;
     const shebang = parseShebang(body);
     if (shebang instanceof ReplyError) return shebang;
     const ref = this.engine.compile(body, shebang.length);
     if (typeof ref === "string") return scriptCompileError(ref);
-    const copy = Uint8Array.from(body);
-    this.scripts.set(sha, { body: copy, flags: shebang.flags, ref });
-    this.scriptsMemory += copy.length + 40 + 64;
-    return sha;
+    const script = { sha, body: Uint8Array.from(body), flags: shebang.flags, ref };
+    this.scripts.set(sha, script);
+    this.scriptsMemory += body.length + 40 + 64;
+    return script;
+  }
+
+  /**
+   * The last script found, by the bytes that named it: the dispatcher (for the script's
+   * flags) and the handler both look a request's script up, and an EVAL's body would be
+   * hashed twice (Redis keeps c->cur_script for the same reason).
+   */
+  private found: { name: Uint8Array; bySha: boolean; script: EvalScript } | undefined;
+
+  findScript(argv: Argv, bySha: boolean): EvalScript | undefined {
+    const [buf, start, end] = argv.range(1);
+    const found = this.found;
+    if (found !== undefined && found.bySha === bySha && sameBytes(found.name, buf, start, end)) return found.script;
+    if (bySha && end - start !== 40) return undefined;
+    const name = buf.subarray(start, end);
+    const script = this.scripts.get(bySha ? argv.str(1).toLowerCase() : sha1hex(name));
+    if (script !== undefined) this.found = { name: Uint8Array.from(name), bySha, script };
+    return script;
+  }
+
+  shebangFlags(body: Uint8Array): number | undefined {
+    const shebang = parseShebang(body);
+    return shebang instanceof ReplyError ? undefined : shebang.flags;
   }
 
   /** SCRIPT FLUSH: a new interpreter and an empty cache. */
   flushScripts(): void {
+    this.found = undefined;
     this.scripts.clear();
     this.scriptsMemory = 0;
     this.lua?.reset(EngineId.Eval);
   }
 
   /** EVAL/EVALSHA: run a cached script for `caller`; its reply goes into the caller's reply. */
-  evalScript(caller: Client, sha: string, argv: Argv, nkeys: number, readOnly: boolean): void {
-    const script = this.scripts.get(sha)!;
-    this.execute(caller, argv, script.flags, readOnly, sha, true, (resp) => this.engine.run(EngineId.Eval, script.ref, sha, argv, 3, nkeys, resp, true));
+  evalScript(caller: Client, script: EvalScript, argv: Argv, nkeys: number, readOnly: boolean): void {
+    this.execute(caller, argv, nkeys, script.flags, readOnly, script.sha, EngineId.Eval, script.ref);
   }
 
   /** FCALL/FCALL_RO. */
   callFunction(caller: Client, fn: LuaFunction, argv: Argv, nkeys: number, readOnly: boolean): void {
-    this.execute(caller, argv, fn.flags, readOnly, fn.name, false, (resp) => this.engine.run(EngineId.Function, fn.ref, fn.name, argv, 3, nkeys, resp, true));
+    this.execute(caller, argv, nkeys, fn.flags, readOnly, fn.name, EngineId.Function, fn.ref);
   }
 
   /**
@@ -342,7 +362,8 @@ export class Scripting implements ScriptHost {
    * scriptResetRun do: refuse it when its flags forbid running now, then run it with its
    * writes framed as one transaction for replicas and the AOF.
    */
-  private execute(caller: Client, argv: Argv, flags: number, readOnly: boolean, name: string, isEval: boolean, runIt: (resp: 2 | 3) => RunResult): void {
+  private execute(caller: Client, argv: Argv, nkeys: number, flags: number, readOnly: boolean, name: string, engine: EngineId, ref: number): void {
+    const isEval = engine === EngineId.Eval;
     const server = this.server;
     const obey = caller.masterLink !== undefined;
     const refusal = this.refusal(flags, readOnly, obey);
@@ -369,11 +390,12 @@ export class Scripting implements ScriptHost {
       killed: false,
     };
     this.replTargets = 3;
-    const framed = !caller.inExec;
+    // Writes are framed as a transaction only when they go anywhere (and not inside EXEC's own).
+    const framed = !caller.inExec && server.propagation.wanted;
     if (framed) server.propagation.beginTransaction();
     let result: RunResult;
     try {
-      result = runIt(caller.resp);
+      result = this.engine.run(engine, ref, name, argv, 3, nkeys, caller.resp, true);
     } finally {
       this.run = undefined;
       if (this.timedOut) server.endBusy();
