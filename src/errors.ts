@@ -414,3 +414,15 @@ export const UNKILLABLE_MASTER = err("UNKILLABLE The busy script was sent by a m
 export const UNKILLABLE_WRITES = err(
   "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.",
 );
+export const SCRIPT_DEBUG_OPTION = err("ERR Use SCRIPT DEBUG YES/SYNC/NO");
+/** KVIS has no Lua debugger (Redis's ldb): SCRIPT DEBUG YES and SYNC are refused. */
+export const SCRIPT_DEBUG_UNSUPPORTED = err("ERR SCRIPT DEBUG is not supported: KVIS has no Lua debugger");
+export const functionLoadOption = (option: string) => new ReplyError(`ERR Unknown option given: ${option}`);
+export const functionListArgument = (arg: string) => new ReplyError(`ERR Unknown argument ${arg}`);
+export const shebangEngine = (engine: string) => new ReplyError(`ERR Unexpected engine in script shebang: ${engine}`);
+export const shebangOption = (option: string) => new ReplyError(`ERR Unknown lua shebang option: ${option}`);
+export const shebangFlag = (flag: string) => new ReplyError(`ERR Unexpected flag in script shebang: ${flag}`);
+export const libraryMetadataValue = (value: string) => new ReplyError(`ERR Invalid metadata value given: ${value}`);
+export const libraryEngine = (engine: string) => new ReplyError(`ERR Engine '${engine}' not found`);
+/** FUNCTION RESTORE APPEND of a library that exists (no quotes, unlike FUNCTION LOAD's). */
+export const restoredLibraryExists = (name: string) => new ReplyError(`ERR Library ${name} already exists`);

@@ -5,7 +5,7 @@
  */
 import {
   FUNCTION_CODE_MISSING, FUNCTION_DUMP_PAYLOAD, FUNCTION_FLUSH_OPTION, FUNCTION_NOT_FOUND, FUNCTION_RESTORE_POLICY, LIBRARY_NAME_MISSING, LIBRARY_NOT_FOUND,
-  NOSCRIPT, NOT_INTEGER, NUMKEYS_BAD, NUMKEYS_NEGATIVE, NUMKEYS_TOO_MANY, ReplyError, SCRIPT_FLUSH_OPTION, subcommandSyntax,
+  NOSCRIPT, NOT_INTEGER, NUMKEYS_BAD, NUMKEYS_NEGATIVE, NUMKEYS_TOO_MANY, ReplyError, SCRIPT_DEBUG_OPTION, SCRIPT_DEBUG_UNSUPPORTED, SCRIPT_FLUSH_OPTION, functionListArgument, functionLoadOption, subcommandSyntax,
 } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import { globMatch, parseInt64 } from "../resp/bytes.ts";
@@ -103,6 +103,13 @@ export const evalshaRoCommand = command({
   handler: (c, argv) => evalGeneric(c, argv, true, true),
 });
 
+/** SCRIPT KILL and FUNCTION KILL: served while a script runs past busy-reply-threshold (src/scripting/runtime.ts). */
+function killGeneric(c: Context, isEval: boolean): void {
+  const refused = c.server.scripting.kill(isEval);
+  if (refused !== undefined) throw refused;
+  c.reply.ok();
+}
+
 /** SCRIPT FLUSH and FUNCTION FLUSH's optional ASYNC|SYNC (both free at once here). */
 function flushMode(argv: Argv, error: ReplyError): void {
   if (argv.length === 2) return;
@@ -147,12 +154,7 @@ export const scriptCommand = command({
       name: "script|kill", arity: 2, flags: ["noscript", "allow-busy"], categories: ["scripting"],
       tips: ["request_policy:all_shards", "response_policy:one_succeeded"],
       summary: "Kill the script currently in execution.", since: "2.6.0", complexity: "O(1)",
-      // Served while a script runs past busy-reply-threshold (src/scripting/runtime.ts).
-      handler(c) {
-        const refused = c.server.scripting.kill(true);
-        if (refused !== undefined) throw refused;
-        c.reply.ok();
-      },
+      handler: (c) => killGeneric(c, true),
     }),
     command({
       name: "script|debug", arity: 3, flags: ["noscript"], categories: ["scripting"],
@@ -160,8 +162,8 @@ export const scriptCommand = command({
       handler(c, argv) {
         const mode = argv.keyword(2);
         if (mode === "no") return c.reply.ok();
-        if (mode === "yes" || mode === "sync") throw new ReplyError("ERR SCRIPT DEBUG is not supported: KVIS has no Lua debugger");
-        throw new ReplyError("ERR Use SCRIPT DEBUG YES/SYNC/NO");
+        if (mode === "yes" || mode === "sync") throw SCRIPT_DEBUG_UNSUPPORTED;
+        throw SCRIPT_DEBUG_OPTION;
       },
     }),
     command({
@@ -219,7 +221,7 @@ export const functionCommand = command({
         let i = 2;
         for (; i < argv.length - 1; i++) {
           if (argv.keyword(i) === "replace") replace = true;
-          else throw new ReplyError(`ERR Unknown option given: ${argv.str(i)}`);
+          else throw functionLoadOption(argv.str(i));
         }
         if (i >= argv.length) throw FUNCTION_CODE_MISSING;
         const loaded = c.server.scripting.loadLibrary(argv.bytes(i), replace);
@@ -254,11 +256,7 @@ export const functionCommand = command({
       name: "function|kill", arity: 2, flags: ["noscript", "allow-busy"], categories: ["scripting"],
       tips: ["request_policy:all_shards", "response_policy:one_succeeded"],
       summary: "Kill the function currently in execution.", since: "7.0.0", complexity: "O(1)",
-      handler(c) {
-        const refused = c.server.scripting.kill(false);
-        if (refused !== undefined) throw refused;
-        c.reply.ok();
-      },
+      handler: (c) => killGeneric(c, false),
     }),
     command({
       name: "function|list", arity: -2, flags: ["noscript"], categories: ["scripting"], tips: ["nondeterministic_output_order"],
@@ -272,7 +270,7 @@ export const functionCommand = command({
           else if (option === "libraryname" && pattern === undefined) {
             if (i + 1 >= argv.length) throw LIBRARY_NAME_MISSING;
             pattern = argv.str(++i);
-          } else throw new ReplyError(`ERR Unknown argument ${argv.str(i)}`);
+          } else throw functionListArgument(argv.str(i));
         }
         const libraries = [...c.server.scripting.libraries.values()].filter((l) => pattern === undefined || globMatch(pattern, l.name, false));
         const r = c.reply;

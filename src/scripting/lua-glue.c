@@ -209,6 +209,14 @@ static const char *parse_aggregate(lua_State *L, const char *p, int push) {
   return p;
 }
 
+/* A table of one string field, {name = s}: how Redis gives scripts a status reply or a big number. */
+static void push_field_table(lua_State *L, const char *name, const char *s, size_t len) {
+  lua_newtable(L);
+  lua_pushstring(L, name);
+  lua_pushlstring(L, s, len);
+  lua_settable(L, -3);
+}
+
 static const char *parse_reply(lua_State *L, const char *p, int push) {
   const char *end = line_end(p);
   const char *body = p + 1;
@@ -216,12 +224,7 @@ static const char *parse_reply(lua_State *L, const char *p, int push) {
   lua_checkstack(L, 5);
   switch (*p) {
   case '+':
-    if (push) {
-      lua_newtable(L);
-      lua_pushstring(L, "ok");
-      lua_pushlstring(L, body, body_len);
-      lua_settable(L, -3);
-    }
+    if (push) push_field_table(L, "ok", body, body_len);
     return end + 2;
   case '-':
     if (push) {
@@ -250,12 +253,7 @@ static const char *parse_reply(lua_State *L, const char *p, int push) {
     }
     return end + 2;
   case '(':
-    if (push) {
-      lua_newtable(L);
-      lua_pushstring(L, "big_number");
-      lua_pushlstring(L, body, body_len);
-      lua_settable(L, -3);
-    }
+    if (push) push_field_table(L, "big_number", body, body_len);
     return end + 2;
   case '$':
   case '=': {

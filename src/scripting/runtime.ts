@@ -20,7 +20,8 @@ import {
   CALL_ARITY, CALL_NOPERM_CHANNEL, CALL_NOPERM_COMMAND, CALL_NOPERM_KEY, CALL_NOSCRIPT, CALL_STALE, CALL_UNKNOWN, CALL_WRITE_IN_RO, FUNCTION_NAME_INVALID,
   LIBRARY_METADATA_INVALID, LIBRARY_METADATA_MISSING, LIBRARY_NAME_INVALID, LIBRARY_NAME_NOT_GIVEN, LIBRARY_NAME_TWICE, MASTERDOWN, MISCONF_RDB, OOM, READONLY,
   BUSY_EVAL, BUSY_FUNCTION, CountedReplyError, NOTBUSY, ReplyError, SCRIPT_ENGINE_INVALID, UNKILLABLE_MASTER, UNKILLABLE_WRITES, SCRIPT_MASTERDOWN, SCRIPT_MISCONF_RDB, SCRIPT_OOM, SCRIPT_READONLY_REPLICA, SCRIPT_SHEBANG_INVALID, SCRIPT_WRITE_WITH_RO,
-  functionExists, libraryExists, misconfAof, scriptCompileError, scriptMisconfAof,
+  functionExists, libraryEngine, libraryExists, libraryMetadataValue, misconfAof, restoredLibraryExists, scriptCompileError, scriptMisconfAof, shebangEngine,
+  shebangFlag, shebangOption,
 } from "../errors.ts";
 import { functionsFromPayload, validDumpPayload } from "../persistence/rdb-reader.ts";
 import { functionsPayload } from "../persistence/rdb-writer.ts";
@@ -85,14 +86,14 @@ export function parseShebang(body: Uint8Array): { flags: number; length: number 
   if (end < 0) return SCRIPT_SHEBANG_INVALID;
   const words = shebangWords(Buffer.from(body.subarray(0, end)).toString("latin1"));
   if (words.length === 0) return SCRIPT_ENGINE_INVALID;
-  if (words[0] !== "#!lua") return new ReplyError(`ERR Unexpected engine in script shebang: ${words[0]}`);
+  if (words[0] !== "#!lua") return shebangEngine(words[0]!);
   let flags = 0;
   for (const word of words.slice(1)) {
-    if (!word.startsWith("flags=")) return new ReplyError(`ERR Unknown lua shebang option: ${word}`);
+    if (!word.startsWith("flags=")) return shebangOption(word);
     for (const name of word.slice(6).split(",")) {
       if (name === "") continue;
       const flag = SCRIPT_FLAG_NAMES.find(([n]) => n === name);
-      if (flag === undefined) return new ReplyError(`ERR Unexpected flag in script shebang: ${name}`);
+      if (flag === undefined) return shebangFlag(name);
       flags |= flag[1];
     }
   }
@@ -109,13 +110,13 @@ function parseLibraryShebang(code: Uint8Array): { name: string; codeStart: numbe
   const engine = words[0]!.slice(2);
   let name: string | undefined;
   for (const word of words.slice(1)) {
-    if (word.slice(0, 5).toLowerCase() !== "name=") return new ReplyError(`ERR Invalid metadata value given: ${word}`);
+    if (word.slice(0, 5).toLowerCase() !== "name=") return libraryMetadataValue(word);
     if (name !== undefined) return LIBRARY_NAME_TWICE;
     name = word.slice(5);
   }
   if (name === undefined) return LIBRARY_NAME_NOT_GIVEN;
   if (!NAME_PATTERN.test(name)) return LIBRARY_NAME_INVALID;
-  if (engine.toUpperCase() !== "LUA") return new ReplyError(`ERR Engine '${engine}' not found`);
+  if (engine.toUpperCase() !== "LUA") return libraryEngine(engine);
   return { name, codeStart: end };
 }
 
@@ -325,7 +326,7 @@ export class Scripting implements ScriptHost {
       // names a clash without quotes here.
       for (const code of codes) {
         const meta = parseLibraryShebang(code);
-        if (!(meta instanceof ReplyError) && this.libraries.has(meta.name)) return new ReplyError(`ERR Library ${meta.name} already exists`);
+        if (!(meta instanceof ReplyError) && this.libraries.has(meta.name)) return restoredLibraryExists(meta.name);
       }
     }
     const loaded: string[] = [];
