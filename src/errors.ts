@@ -388,9 +388,9 @@ export const CALL_ARITY = err("ERR Wrong number of args calling Redis command fr
 export const CALL_NOSCRIPT = err("ERR This Redis command is not allowed from script");
 export const CALL_STALE = err("ERR Can not execute the command on a stale replica");
 export const CALL_WRITE_IN_RO = err("ERR Write commands are not allowed from read-only scripts.");
-export const CALL_NOPERM_COMMAND = err("NOPERM The user executing the script can't run this command or subcommand");
-export const CALL_NOPERM_KEY = err("NOPERM The user executing the script can't access at least one of the keys mentioned in the command arguments");
-export const CALL_NOPERM_CHANNEL = err("NOPERM The user executing the script can't publish to the channel mentioned in the command");
+export const CALL_NOPERM_COMMAND = err("ERR The user executing the script can't run this command or subcommand");
+export const CALL_NOPERM_KEY = err("ERR The user executing the script can't access at least one of the keys mentioned in the command arguments");
+export const CALL_NOPERM_CHANNEL = err("ERR The user executing the script can't publish to the channel mentioned in the command");
 export function scriptMisconfAof(error: string): ReplyError {
   return new ReplyError(
     `MISCONF Redis is configured to persist data to AOF, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts. AOF error: ${error}`,

@@ -34,6 +34,9 @@ function numkeys(argv: Argv, badNumkeys: ReplyError): number {
 }
 
 function evalGeneric(c: Context, argv: Argv, bySha: boolean, readOnly: boolean): void {
+  // MONITOR shows the script, whatever becomes of it, before the commands it runs (EVAL is
+  // skip-monitor for the dispatcher).
+  c.server.feedMonitors(c, argv);
   const scripting = c.server.scripting;
   let script = scripting.findScript(argv, bySha);
   if (script === undefined) {
@@ -42,10 +45,7 @@ function evalGeneric(c: Context, argv: Argv, bySha: boolean, readOnly: boolean):
     if (loaded instanceof ReplyError) throw loaded;
     script = loaded;
   }
-  const n = numkeys(argv, NOT_INTEGER);
-  // MONITOR shows the script before the commands it runs (EVAL is skip-monitor for call()).
-  c.server.feedMonitors(c, argv);
-  scripting.evalScript(c, script, argv, n, readOnly);
+  scripting.evalScript(c, script, argv, numkeys(argv, NOT_INTEGER), readOnly);
 }
 
 const EVAL_FLAGS: CommandSpec["flags"] = ["noscript", "stale", "skip-monitor", "may-replicate", "no-mandatory-keys"];
@@ -188,11 +188,10 @@ export const scriptCommand = command({
 });
 
 function fcallGeneric(c: Context, argv: Argv, readOnly: boolean): void {
+  c.server.feedMonitors(c, argv);
   const fn = c.server.scripting.functions.get(argv.str(1).toLowerCase());
   if (fn === undefined) throw FUNCTION_NOT_FOUND;
-  const n = numkeys(argv, NUMKEYS_BAD);
-  c.server.feedMonitors(c, argv);
-  c.server.scripting.callFunction(c, fn, argv, n, readOnly);
+  c.server.scripting.callFunction(c, fn, argv, numkeys(argv, NUMKEYS_BAD), readOnly);
 }
 
 export const fcallCommand = command({

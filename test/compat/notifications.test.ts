@@ -43,6 +43,13 @@ describe("keyspace notifications", () => {
     }
   });
 
+  test("a script's writes notify as the same commands do, in the script's database", async () => {
+    await sameEvents("KEA", [
+      ["EVAL", "redis.call('set', KEYS[1], 'v') redis.call('lpush', 'l', 'a') redis.call('select', 3) redis.call('incr', 'n') return 1", "1", "k"],
+      ["EVAL", "redis.call('del', 'l') return redis.call('expire', KEYS[1], 100)", "1", "k"],
+    ], 6);
+  });
+
   test("string, generic and expiry events in Redis's order", async () => {
     await sameEvents("KEA", [
       s("SET a 1"), s("SET a 2 EX 100"), s("SETEX b 10 x"), s("SETNX c 1"), s("SETNX c 2"), s("MSET d 1 e 2"), s("DEL a b nothere"),

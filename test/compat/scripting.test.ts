@@ -351,3 +351,56 @@ describe("functions", () => {
     await p.same("FCALL", "o", "0");
   });
 });
+
+describe("scripts and the rest of the server", () => {
+  test("a script's write fails another client's WATCH; a script inside MULTI runs at EXEC", async () => {
+    const p = pair();
+    const [k2, r2] = await p.connectBoth();
+    try {
+      for (const c of [k2, r2]) {
+        expect(await c.call("WATCH", "w")).toBe("+OK\r\n");
+        expect(await c.call("MULTI")).toBe("+OK\r\n");
+        expect(await c.call("EVAL", "return redis.call('get', 'w')", "0")).toBe("+QUEUED\r\n");
+      }
+      await evalBoth("return redis.call('set', 'w', 'changed')");
+      const [k, r] = await Promise.all([k2.call("EXEC"), r2.call("EXEC")]);
+      expect(k).toBe(r);
+      await p.same("MULTI");
+      await p.same("EVAL", "return redis.call('incr', 'tx')", "0");
+      await p.same("EVALSHA", "0000000000000000000000000000000000000000", "0");
+      await p.same("EXEC");
+    } finally {
+      k2.close();
+      r2.close();
+    }
+  });
+
+  test("ACL rules apply to the commands a script runs", async () => {
+    const p = pair();
+    await p.same("ACL", "SETUSER", "scripter", "on", "nopass", "+@all", "-set", "~allowed*", "resetchannels");
+    const [k2, r2] = await p.connectBoth();
+    try {
+      for (const c of [k2, r2]) await c.call("AUTH", "scripter", "x");
+      for (const args of [
+        ["EVAL", "return redis.call('set', 'allowed', 'v')", "0"],
+        ["EVAL", "return redis.call('get', 'secret')", "0"],
+        ["EVAL", "return redis.pcall('get', 'secret')", "0"],
+        ["EVAL", "return redis.call('publish', 'chan', 'm')", "0"],
+        ["EVAL", "return redis.call('get', 'allowed')", "0"],
+        ["EVAL", "return {redis.acl_check_cmd('set', 'allowed', 'v'), redis.acl_check_cmd('get', 'allowed'), redis.acl_check_cmd('get', 'secret')}", "0"],
+        ["EVAL", "return redis.acl_check_cmd('nosuch')", "0"],
+      ]) {
+        const [k, r] = await Promise.all([k2.call(...args), r2.call(...args)]);
+        if (k !== r) throw new Error(`replies differ for ${JSON.stringify(args)}\n  kvis:  ${JSON.stringify(k)}\n  redis: ${JSON.stringify(r)}`);
+      }
+      // The ACL log names the script context.
+      const [kl, rl] = await p.both("ACL", "LOG", "1");
+      expect(kl).toContain("$7\r\ncontext\r\n$3\r\nlua\r\n");
+      expect(rl).toContain("$7\r\ncontext\r\n$3\r\nlua\r\n");
+    } finally {
+      k2.close();
+      r2.close();
+      await p.same("ACL", "DELUSER", "scripter");
+    }
+  });
+});
