@@ -402,6 +402,8 @@ export interface ScriptingService {
   hasScript(sha: string): boolean;
   /** The cached script argv[1] names: its body (EVAL) or its sha1 in either case (EVALSHA). */
   findScript(argv: Argv, bySha: boolean): EvalScript | undefined;
+  /** The function argv[1] names (FCALL), case-insensitively. */
+  findFunction(argv: Argv): ScriptFunction | undefined;
   /** The flags of a script not cached yet, from its shebang; undefined when it has an invalid one. */
   shebangFlags(body: Uint8Array): number | undefined;
   flushScripts(): void;

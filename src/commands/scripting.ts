@@ -73,7 +73,7 @@ const evalFlags = (bySha: boolean) => (c: Context, argv: Argv, declared: number)
 };
 
 const fcallFlags = (c: Context, argv: Argv, declared: number) =>
-  scriptCommandFlags(declared, c.server.scripting.functions.get(argv.str(1).toLowerCase())?.flags);
+  scriptCommandFlags(declared, c.server.scripting.findFunction(argv)?.flags);
 
 export const evalCommand = command({
   name: "eval", arity: -3, flags: EVAL_FLAGS, keySpecs: scriptKeys(false, true), categories: ["scripting"],
@@ -189,7 +189,7 @@ export const scriptCommand = command({
 
 function fcallGeneric(c: Context, argv: Argv, readOnly: boolean): void {
   c.server.feedMonitors(c, argv);
-  const fn = c.server.scripting.functions.get(argv.str(1).toLowerCase());
+  const fn = c.server.scripting.findFunction(argv);
   if (fn === undefined) throw FUNCTION_NOT_FOUND;
   c.server.scripting.callFunction(c, fn, argv, numkeys(argv, NUMKEYS_BAD), readOnly);
 }

@@ -42,6 +42,18 @@ export class ReplyWriter {
     this.pos += bytes.length;
   }
 
+  /** Bytes from `source[start, end)`, copied without a view of them (Buffer.copy). */
+  rawFrom(source: Buffer, start: number, end: number): void {
+    this.ensure(end - start);
+    source.copy(this.buf, this.pos, start, end);
+    this.pos += end - start;
+  }
+
+  /** Copy what was written into `target` at `at`, without a view of it. */
+  copyInto(target: Uint8Array, at: number): void {
+    this.buf.copy(target, at, 0, this.pos);
+  }
+
   /** Drop everything written after `mark` (used when a command's reply must be replaced). */
   truncate(mark: number): void {
     this.pos = mark;

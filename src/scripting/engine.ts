@@ -10,12 +10,13 @@
  * restoring the C stack pointer the unwound frames left behind.
  */
 import { Argv } from "../resp/argv.ts";
+import type { ReplyWriter } from "../resp/writer.ts";
 import wasmPath from "./lua.wasm" with { type: "file" };
 
 /** What a running script reaches outside the engine. */
 export interface ScriptHost {
-  /** redis.call/pcall: run the command; the reply in RESP. The Argv is reused by the next call. */
-  call(argv: Argv, resp: 2 | 3): Uint8Array;
+  /** redis.call/pcall: run the command; its reply in RESP, in a writer. The Argv is reused by the next call. */
+  call(argv: Argv, resp: 2 | 3): ReplyWriter;
   log(level: number, message: string): void;
   setRepl(flags: number): void;
   /** redis.acl_check_cmd: whether the caller's user may run it; undefined for an unknown command. */
@@ -32,11 +33,11 @@ export const enum EngineId {
 }
 
 /**
- * What a run gave: a reply in RESP (valid until the engine runs again), or the text of the
- * error that stopped the script, which the caller counts in INFO errorstats unless a
- * redis.call already did (`counted`).
+ * What a run gave, when it failed: the text of the error that stopped the script, which
+ * the caller counts in INFO errorstats unless a redis.call already did (`counted`). A run
+ * that succeeded leaves its reply in the engine (LuaEngine.writeReply).
  */
-export type RunResult = { reply: Uint8Array; error?: undefined } | { error: string; counted: boolean };
+export type RunError = { error: string; counted: boolean };
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -106,7 +107,9 @@ export class LuaEngine {
         },
         call(ptr: number, argc: number, resp: number) {
           const reply = self.host.call(self.readArgs(ptr, argc), resp === 3 ? 3 : 2);
-          return self.input(reply);
+          const at = x.kv_io(reply.length);
+          reply.copyInto(self.bytes(), at);
+          return reply.length;
         },
         log(level: number, ptr: number, len: number) {
           self.host.log(level, str(ptr, len));
@@ -134,6 +137,7 @@ export class LuaEngine {
     x = instance.exports as unknown as Exports;
     this.x = x;
     this.mem = new Uint8Array(x.memory.buffer);
+    this.memBuffer = Buffer.from(x.memory.buffer);
     x._initialize();
     x.kv_init(EngineId.Eval);
     x.kv_init(EngineId.Function);
@@ -173,7 +177,7 @@ export class LuaEngine {
    * argv[from...], `nkeys` of them keys; `label` is what an error names (the script's
    * sha1, the function's name).
    */
-  run(engine: EngineId, ref: number, label: string, argv: Argv, from: number, nkeys: number, callerResp: 2 | 3, hook: boolean): RunResult {
+  run(engine: EngineId, ref: number, label: string, argv: Argv, from: number, nkeys: number, callerResp: 2 | 3, hook: boolean): RunError | undefined {
     let size = 0;
     for (let i = from; i < argv.length; i++) size += 4 + argv.len(i);
     const ptr = this.x.kv_io(size);
@@ -190,9 +194,10 @@ export class LuaEngine {
     const nargs = argv.length - from - nkeys;
     const len = this.x.kv_run(engine, ref, nkeys, nargs, callerResp, hook ? 1 : 0);
     const flags = this.x.kv_reply_flags();
+    this.replyLength = len;
+    if ((flags & REPLY_ERROR) === 0) return undefined;
     const out = this.x.kv_out();
     const reply = this.bytes().subarray(out, out + len);
-    if ((flags & REPLY_ERROR) === 0) return { reply };
     const counted = (flags & REPLY_NO_STATS) !== 0;
     // An error table the script returned: already "-<text>\r\n".
     if ((flags & (REPLY_AT | REPLY_RAW)) === 0) return { error: latin1(reply.subarray(1, reply.length - 2)), counted };
@@ -203,9 +208,23 @@ export class LuaEngine {
     return { error: oneLine(text), counted };
   }
 
+  private replyLength = 0;
+  /** The engine's memory as a Buffer, for Buffer.copy (current after any growth). */
+  private memBuffer: Buffer;
+
+  /** The reply of the last run that succeeded, into `writer`. */
+  writeReply(writer: ReplyWriter): void {
+    this.bytes();
+    const out = this.x.kv_out();
+    writer.rawFrom(this.memBuffer, out, out + this.replyLength);
+  }
+
   /** The engine's memory as bytes, current after any growth. */
   private bytes(): Uint8Array {
-    if (this.mem.byteLength === 0) this.mem = new Uint8Array(this.x.memory.buffer);
+    if (this.mem.byteLength === 0) {
+      this.mem = new Uint8Array(this.x.memory.buffer);
+      this.memBuffer = Buffer.from(this.x.memory.buffer);
+    }
     return this.mem;
   }
 

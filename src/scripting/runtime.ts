@@ -30,7 +30,7 @@ import { ReplyWriter } from "../resp/writer.ts";
 import { call, settleCommandTime } from "../server/dispatch.ts";
 import { Client } from "../server/connection.ts";
 import type { Server } from "../server/server.ts";
-import { EngineId, LuaEngine, type RunResult, type ScriptHost } from "./engine.ts";
+import { EngineId, LuaEngine, type RunError, type ScriptHost } from "./engine.ts";
 
 
 /** The script that is running: what redis.call's checks need to know of it. */
@@ -234,6 +234,19 @@ export class Scripting implements ScriptHost {
     return script;
   }
 
+  /** The last function found by FCALL, by the bytes of its name (as findScript). */
+  private foundFunction: { name: Uint8Array; fn: LuaFunction } | undefined;
+
+  /** The function argv[1] names (case-insensitive). */
+  findFunction(argv: Argv): LuaFunction | undefined {
+    const [buf, start, end] = argv.range(1);
+    const found = this.foundFunction;
+    if (found !== undefined && sameBytes(found.name, buf, start, end)) return found.fn;
+    const fn = this.functions.get(argv.str(1).toLowerCase());
+    if (fn !== undefined) this.foundFunction = { name: buf.slice(start, end), fn };
+    return fn;
+  }
+
   shebangFlags(body: Uint8Array): number | undefined {
     const shebang = parseShebang(body);
     return shebang instanceof ReplyError ? undefined : shebang.flags;
@@ -298,6 +311,7 @@ export class Scripting implements ScriptHost {
   deleteLibrary(name: string): boolean {
     const library = this.libraries.get(name);
     if (library === undefined) return false;
+    this.foundFunction = undefined;
     for (const [key, fn] of library.functions) {
       this.functions.delete(key);
       this.engine.unref(EngineId.Function, fn.ref);
@@ -353,6 +367,7 @@ export class Scripting implements ScriptHost {
 
   /** FUNCTION FLUSH (and FUNCTION RESTORE FLUSH): no libraries, a new interpreter. */
   flushFunctions(): void {
+    this.foundFunction = undefined;
     this.libraries.clear();
     this.functions.clear();
     this.lua?.reset(EngineId.Function);
@@ -394,7 +409,7 @@ export class Scripting implements ScriptHost {
     // Writes are framed as a transaction only when they go anywhere (and not inside EXEC's own).
     const framed = !caller.inExec && server.propagation.wanted;
     if (framed) server.propagation.beginTransaction();
-    let result: RunResult;
+    let result: RunError | undefined;
     try {
       result = this.engine.run(engine, ref, name, argv, 3, nkeys, caller.resp, true);
     } finally {
@@ -406,7 +421,7 @@ export class Scripting implements ScriptHost {
       // WAIT after a script waits for what it wrote.
       if (sc.replOffset > caller.replOffset) caller.replOffset = sc.replOffset;
     }
-    if (result.error === undefined) caller.reply.raw(result.reply);
+    if (result === undefined) this.engine.writeReply(caller.reply);
     // Thrown so that call() counts the command's failure; an error a redis.call already
     // counted in errorstats is not counted again.
     else throw result.counted ? new CountedReplyError(result.error) : new ReplyError(result.error);
@@ -450,7 +465,7 @@ export class Scripting implements ScriptHost {
 
   // ---- ScriptHost: what the engine calls back ----
 
-  call(argv: Argv, resp: 2 | 3): Uint8Array {
+  call(argv: Argv, resp: 2 | 3): ReplyWriter {
     const sc = this.client();
     const writer = this.writer;
     writer.reset();
@@ -476,7 +491,7 @@ export class Scripting implements ScriptHost {
       const caller = this.run!.caller;
       if (caller.tracking !== undefined && cmd!.has("readonly")) this.server.tracking.remember(caller, lookupRequest(this.run!.argv)!, this.run!.argv);
     }
-    return writer.view();
+    return writer;
   }
 
   /** The checks Redis's scriptCall makes before calling a script's command. */
