@@ -101,6 +101,14 @@ export const PARAMS: readonly Param[] = [
   ...encodingLimit("zset-max-listpack-value", "zset-max-ziplist-value", "memory", 64, "zsetMaxListpackValue", "Longest member a sorted set keeps as listpack (KVIS: at most 254)"),
   ...encodingLimit("set-max-intset-entries", undefined, "int", 512, "setMaxIntsetEntries", "Most members a set of integers reports as intset"),
   {
+    name: "min-replicas-to-write", aliases: ["min-slaves-to-write"], type: "int", default: "0", min: 0, max: 2147483647, mutable: true,
+    description: "Refuse writes (-NOREPLICAS) unless this many replicas are online and lagging at most min-replicas-max-lag (0: off)",
+  },
+  {
+    name: "min-replicas-max-lag", aliases: ["min-slaves-max-lag"], type: "int", default: "10", min: 0, max: 2147483647, mutable: true,
+    description: "Seconds since its last ACK under which a replica counts as good for min-replicas-to-write",
+  },
+  {
     name: "busy-reply-threshold", aliases: ["lua-time-limit"], type: "int", default: "5000", min: 0, max: Number.MAX_SAFE_INTEGER, mutable: true,
     description: "Milliseconds after which Redis answers other clients -BUSY while a script runs; accepted and shown (KVIS serves no one while a script runs)",
   },

@@ -426,3 +426,4 @@ export const libraryMetadataValue = (value: string) => new ReplyError(`ERR Inval
 export const libraryEngine = (engine: string) => new ReplyError(`ERR Engine '${engine}' not found`);
 /** FUNCTION RESTORE APPEND of a library that exists (no quotes, unlike FUNCTION LOAD's). */
 export const restoredLibraryExists = (name: string) => new ReplyError(`ERR Library ${name} already exists`);
+export const NOREPLICAS = err("NOREPLICAS Not enough good replicas to write.");

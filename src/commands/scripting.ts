@@ -38,6 +38,9 @@ function evalGeneric(c: Context, argv: Argv, bySha: boolean, readOnly: boolean):
   // skip-monitor for the dispatcher).
   c.server.feedMonitors(c, argv);
   const scripting = c.server.scripting;
+  // Redis's order: a sha1 of the wrong length, then numkeys, then the script itself.
+  if (bySha && argv.len(1) !== 40) throw NOSCRIPT;
+  const n = numkeys(argv, NOT_INTEGER);
   let script = scripting.findScript(argv, bySha);
   if (script === undefined) {
     if (bySha) throw NOSCRIPT;
@@ -45,7 +48,7 @@ function evalGeneric(c: Context, argv: Argv, bySha: boolean, readOnly: boolean):
     if (loaded instanceof ReplyError) throw loaded;
     script = loaded;
   }
-  scripting.evalScript(c, script, argv, numkeys(argv, NOT_INTEGER), readOnly);
+  scripting.evalScript(c, script, argv, n, readOnly);
 }
 
 const EVAL_FLAGS: CommandSpec["flags"] = ["noscript", "stale", "skip-monitor", "may-replicate", "no-mandatory-keys"];

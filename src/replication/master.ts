@@ -52,6 +52,22 @@ export class ReplicationMaster {
   private head = 0;
   histlen = 0;
   readonly replicas = new Set<Client>();
+
+  /**
+   * Whether writes may go ahead under min-replicas-to-write (Redis's
+   * checkGoodReplicasStatus): always on a replica or with the option off; else when enough
+   * replicas are online and acknowledged within min-replicas-max-lag seconds.
+   */
+  enoughGoodReplicas(): boolean {
+    const config = this.server.config;
+    const needed = config.int("min-replicas-to-write");
+    const maxLag = config.int("min-replicas-max-lag");
+    if (needed === 0 || maxLag === 0 || this.server.replicaLink !== undefined) return true;
+    const now = Date.now();
+    let good = 0;
+    for (const r of this.replicas) if (r.replica?.state === "online" && now - r.replica.ackTime <= maxLag * 1000) good++;
+    return good >= needed;
+  }
   private waiters: Waiter[] = [];
   private ackRequested = false;
 

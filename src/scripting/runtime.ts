@@ -19,7 +19,7 @@ import { lookupRequest } from "../commands/table.ts";
 import {
   CALL_ARITY, CALL_NOPERM_CHANNEL, CALL_NOPERM_COMMAND, CALL_NOPERM_KEY, CALL_NOSCRIPT, CALL_STALE, CALL_UNKNOWN, CALL_WRITE_IN_RO, FUNCTION_NAME_INVALID,
   LIBRARY_METADATA_INVALID, LIBRARY_METADATA_MISSING, LIBRARY_NAME_INVALID, LIBRARY_NAME_NOT_GIVEN, LIBRARY_NAME_TWICE, MASTERDOWN, MISCONF_RDB, OOM, READONLY,
-  BUSY_EVAL, BUSY_FUNCTION, CountedReplyError, NOTBUSY, ReplyError, SCRIPT_ENGINE_INVALID, UNKILLABLE_MASTER, UNKILLABLE_WRITES, SCRIPT_MASTERDOWN, SCRIPT_MISCONF_RDB, SCRIPT_OOM, SCRIPT_READONLY_REPLICA, SCRIPT_SHEBANG_INVALID, SCRIPT_WRITE_WITH_RO,
+  BUSY_EVAL, BUSY_FUNCTION, CountedReplyError, NOREPLICAS, NOTBUSY, ReplyError, SCRIPT_ENGINE_INVALID, UNKILLABLE_MASTER, UNKILLABLE_WRITES, SCRIPT_MASTERDOWN, SCRIPT_MISCONF_RDB, SCRIPT_OOM, SCRIPT_READONLY_REPLICA, SCRIPT_SHEBANG_INVALID, SCRIPT_WRITE_WITH_RO,
   functionExists, libraryEngine, libraryExists, libraryMetadataValue, misconfAof, restoredLibraryExists, scriptCompileError, scriptMisconfAof, shebangEngine,
   shebangFlag, shebangOption,
 } from "../errors.ts";
@@ -442,6 +442,7 @@ export class Scripting implements ScriptHost {
       const aofError = server.aof.diskError;
       if (!obey && aofError !== undefined) return scriptMisconfAof(aofError);
       if (readOnly) return SCRIPT_WRITE_WITH_RO;
+      if (!server.replication.enoughGoodReplicas()) return NOREPLICAS;
     }
     if (server.maxmemory !== 0 && (flags & (SCRIPT_ALLOW_OOM | SCRIPT_NO_WRITES)) === 0 && !obey && server.preCommandOom) {
       return SCRIPT_OOM;
@@ -521,6 +522,7 @@ return denied === Denied.Command ? CALL_NOPERM_COMMAND : denied === Denied.Key ?
       if (server.persistence.refusesWrites) return MISCONF_RDB;
       const aofError = server.aof.diskError;
       if (aofError !== undefined) return misconfAof(aofError);
+      if (!server.replication.enoughGoodReplicas()) return NOREPLICAS;
     }
     if (!run.allowOom && server.maxmemory !== 0 && !run.obey && !run.writeDirty && run.oomAtStart && (cmd.flagBits & F_DENYOOM) !== 0) return OOM;
     if (write) run.writeDirty = true;

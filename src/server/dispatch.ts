@@ -13,7 +13,7 @@ import { requestBits, F_ALLOW_BUSY, F_DENYOOM, F_FAST, F_HIDDEN_FROM_MONITOR, F_
 import { Denied } from "../commands/context.ts";
 import { lookupCommand } from "../commands/table.ts";
 import {
-  CountedReplyError, INTERNAL, MASTERDOWN, MISCONF_RDB, NOAUTH, OOM, NOPERM_CHANNEL, NOPERM_EXEC_CHANNEL, NOPERM_EXEC_COMMAND, NOPERM_EXEC_KEY, NOPERM_KEY, NOT_IN_MULTI, READONLY,
+  CountedReplyError, INTERNAL, MASTERDOWN, NOREPLICAS, MISCONF_RDB, NOAUTH, OOM, NOPERM_CHANNEL, NOPERM_EXEC_CHANNEL, NOPERM_EXEC_COMMAND, NOPERM_EXEC_KEY, NOPERM_KEY, NOT_IN_MULTI, READONLY,
   ReplyError, misconfAof, nopermCommand, onlyPubsubAllowed, unknownCommand, unknownSubcommand, wrongArity,
 } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
@@ -95,6 +95,11 @@ function dispatch(c: Client, argv: Argv): boolean {
       reject(c, cmd, misconf);
       return true;
     }
+  }
+  // min-replicas-to-write: writes need enough replicas that keep up.
+  if (c.masterLink === undefined && hasFlag(c, cmd, bits, F_WRITE) && !c.server.replication.enoughGoodReplicas()) {
+    reject(c, cmd, NOREPLICAS);
+    return true;
   }
   // A replica takes writes only from its master (replica-read-only).
   if (c.server.replicaLink !== undefined && (bits & F_WRITE) !== 0 && c.masterLink === undefined && c.server.replicaReadOnly) {

@@ -71,6 +71,10 @@ describe("EVAL: Lua 5.1 as Redis 7.0 embeds it", () => {
     await p.same("EVAL", "return 1", "-1");
     await p.same("EVAL", "return 1", "x");
     await p.same("EVAL", "return 1");
+    // numkeys is checked before the script is compiled, and an EVALSHA's sha1 length first.
+    await p.same("EVAL", "return 'x' ..", "x");
+    await p.same("EVALSHA", "abc", "x");
+    await p.same("EVALSHA", "0000000000000000000000000000000000000000", "x");
   });
 });
 

@@ -174,3 +174,26 @@ EXEC`);
     }
   });
 });
+
+describe("min-replicas-to-write", () => {
+  test("writes, write scripts and EXEC of writes are refused without enough good replicas", async () => {
+    const p = pair();
+    await p.same("CONFIG", "SET", "min-replicas-to-write", "1");
+    try {
+      await p.script(`SET a 1
+GET a
+EVAL "return redis.call('set', 'a', '2')" 0`);
+      await p.same("EVAL", "#!lua\nreturn 1", "0");
+      await p.same("EVAL", "#!lua flags=no-writes\nreturn redis.call('get', 'a')", "0");
+      await p.script(`MULTI
+INCR n
+EXEC
+MULTI
+GET a
+EXEC`);
+    } finally {
+      await p.same("CONFIG", "SET", "min-replicas-to-write", "0");
+    }
+  });
+});
+
