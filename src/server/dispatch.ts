@@ -115,7 +115,7 @@ function dispatch(c: Client, argv: Argv): boolean {
   // A replica whose link is down answers only "stale" commands when told not to serve
   // stale data.
   const link = c.server.replicaLink;
-  if (link !== undefined && !link.linkUp && (bits & F_STALE) === 0 && c.masterLink === undefined && c.server.config.get("replica-serve-stale-data") === "no") {
+  if (link !== undefined && !link.linkUp && !hasFlagInverse(c, cmd, bits, F_STALE) && c.masterLink === undefined && c.server.config.get("replica-serve-stale-data") === "no") {
     reject(c, cmd, MASTERDOWN);
     return true;
   }
@@ -147,6 +147,16 @@ const OOM_EXEMPT_IN_MULTI = new Set(["exec", "discard", "quit", "reset"]);
 function hasFlag(c: Client, cmd: Command, bits: number, flag: number): boolean {
   if ((bits & flag) !== 0) return true;
   return cmd.name === "exec" && c.multi !== undefined && c.multi.some((q) => (requestBits(c, q.cmd, q.argv) & flag) !== 0);
+}
+
+/**
+ * Whether the request has `flag` (stale), and is not EXEC of a transaction holding a
+ * command without it (Redis's cmd_inv_flags): a queued GET makes EXEC refused on a stale
+ * replica, though EXEC itself may run there.
+ */
+function hasFlagInverse(c: Client, cmd: Command, bits: number, flag: number): boolean {
+  if ((bits & flag) === 0) return false;
+  return !(cmd.name === "exec" && c.multi !== undefined && c.multi.some((q) => (requestBits(c, q.cmd, q.argv) & flag) === 0));
 }
 
 /** Redis's writeCommandsDeniedByDiskError: the -MISCONF error writes get, if any. */

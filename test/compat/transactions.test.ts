@@ -197,3 +197,28 @@ EXEC`);
   });
 });
 
+describe("EXEC on a stale replica", () => {
+  test("a transaction holding a command not allowed on a stale replica is refused at EXEC", async () => {
+    const p = pair();
+    await p.same("CONFIG", "SET", "replica-serve-stale-data", "no");
+    await p.same("SET", "xx", "1");
+    const [k1, r1] = await p.connectBoth();
+    try {
+      await p.same("MULTI");
+      await p.same("GET", "xx");
+      // A master that cannot be reached: the link stays down, the replica is stale.
+      for (const c of [k1, r1]) expect(await c.call("REPLICAOF", "127.0.0.1", "1")).toBe("+OK\r\n");
+      await p.same("EXEC");
+      await p.same("MULTI");
+      await p.same("PING");
+      await p.same("EXEC");
+    } finally {
+      for (const c of [k1, r1]) {
+        await c.call("REPLICAOF", "NO", "ONE");
+        c.close();
+      }
+      await p.same("CONFIG", "SET", "replica-serve-stale-data", "yes");
+    }
+  });
+});
+
