@@ -162,6 +162,10 @@ describe("a single executable", () => {
       const c = await RawClient.connect(port);
       expect(await c.call("SET", "k", "v")).toBe("+OK\r\n");
       expect(await c.call("GET", "k")).toBe("$1\r\nv\r\n");
+      // The Lua engine is embedded too: a script and a function run with nothing around.
+      expect(await c.call("EVAL", "return cjson.encode({redis.call('get', KEYS[1]), 10/2})", "1", "k")).toBe('$7\r\n["v",5]\r\n');
+      expect(await c.call("FUNCTION", "LOAD", "#!lua name=alone\nredis.register_function('alone', function() return 'ok' end)")).toBe("$5\r\nalone\r\n");
+      expect(await c.call("FCALL", "alone", "0")).toBe("$2\r\nok\r\n");
       expect(await c.call("SAVE")).toBe("+OK\r\n");
       expect(existsSync(join(data, "dump.rdb"))).toBe(true);
       c.close();
