@@ -650,8 +650,9 @@ function sortGeneric(c: Context, argv: Argv, readOnly: boolean): void {
   }
   const value = c.db.lookupKeyRead(argv.str(1));
   if (value !== undefined && !(value instanceof ListValue) && !(value instanceof SetValue) && !(value instanceof SortedSet)) throw WRONGTYPE;
-  // An unsorted set would come out in hash order; when stored, Redis sorts it by bytes.
-  if (dontSort && value instanceof SetValue && store !== undefined) {
+  // An unsorted set would come out in hash order; when stored, or for a script (whose
+  // effects must not depend on it), Redis sorts it by bytes.
+  if (dontSort && value instanceof SetValue && (store !== undefined || c.fromScript)) {
     dontSort = false;
     alpha = true;
     sortBy = undefined;

@@ -71,9 +71,41 @@ export function sha1hex(bytes: Uint8Array): string {
   return new Bun.CryptoHasher("sha1").update(bytes).digest("hex");
 }
 
-/** Redis's sdssplitargs for a shebang line: words split on spaces (quotes are not expected). */
-function shebangWords(line: string): string[] {
-  return line.split(/[ \t]+/).filter(Boolean);
+/**
+ * A shebang line's words as Redis's sdssplitargs splits them: on blanks, with "double
+ * quoted" (backslash escapes) and 'single quoted' parts joined to the word they are in.
+ * Undefined for unbalanced quotes.
+ */
+export function shebangWords(line: string): string[] | undefined {
+  const words: string[] = [];
+  const escapes: Record<string, string> = { n: "\n", r: "\r", t: "\t", b: "\b", a: "\x07" };
+  let i = 0;
+  for (;;) {
+    while (i < line.length && /[ \n\r\t\f\v]/.test(line[i]!)) i++;
+    if (i >= line.length) return words;
+    let word = "";
+    for (; i < line.length && !/[ \n\r\t\f\v]/.test(line[i]!); i++) {
+      const ch = line[i]!;
+      if (ch !== '"' && ch !== "'") {
+        word += ch;
+        continue;
+      }
+      const close = line.indexOf(ch, i + 1);
+      let j = i + 1;
+      for (; j < line.length && line[j] !== ch; j++) {
+        if (line[j] === "\\" && j + 1 < line.length) {
+          const next = line[++j]!;
+          if (ch === '"' && next === "x" && /^[0-9a-fA-F]{2}$/.test(line.slice(j + 1, j + 3))) {
+            word += String.fromCharCode(parseInt(line.slice(j + 1, j + 3), 16));
+            j += 2;
+          } else word += ch === '"' ? (escapes[next] ?? next) : next === "'" ? "'" : `\\${next}`;
+        } else word += line[j];
+      }
+      if (close < 0 || j >= line.length) return undefined;
+      i = j;
+    }
+    words.push(word);
+  }
 }
 
 /**
@@ -85,7 +117,7 @@ export function parseShebang(body: Uint8Array): { flags: number; length: number 
   const end = body.indexOf(0x0a);
   if (end < 0) return SCRIPT_SHEBANG_INVALID;
   const words = shebangWords(Buffer.from(body.subarray(0, end)).toString("latin1"));
-  if (words.length === 0) return SCRIPT_ENGINE_INVALID;
+  if (words === undefined || words.length === 0) return SCRIPT_ENGINE_INVALID;
   if (words[0] !== "#!lua") return shebangEngine(words[0]!);
   let flags = 0;
   for (const word of words.slice(1)) {
@@ -106,7 +138,7 @@ function parseLibraryShebang(code: Uint8Array): { name: string; codeStart: numbe
   const end = code.indexOf(0x0a);
   if (end < 0) return LIBRARY_METADATA_INVALID;
   const words = shebangWords(Buffer.from(code.subarray(0, end)).toString("latin1"));
-  if (words.length === 0) return LIBRARY_METADATA_INVALID;
+  if (words === undefined || words.length === 0) return LIBRARY_METADATA_INVALID;
   const engine = words[0]!.slice(2);
   let name: string | undefined;
   for (const word of words.slice(1)) {

@@ -64,6 +64,13 @@ describe("EVAL: Lua 5.1 as Redis 7.0 embeds it", () => {
     await evalBoth("math.randomseed(42) return {math.random(1000), math.random(1000)}");
   });
 
+  test("SORT BY a constant returns a set sorted by bytes to a script", async () => {
+    const p = pair();
+    await p.same("SADD", "myset", "a", "b", "c", "z", "aa", "aaa", "azz", "10", "9");
+    await p.same("EVAL", "return redis.call('sort', KEYS[1], 'by', '_')", "1", "myset");
+    await p.same("EVAL", "return redis.call('sort', KEYS[1], 'by', '_', 'get', '#', 'get', '_:*')", "1", "myset");
+  });
+
   test("KEYS and ARGV, numkeys checks", async () => {
     const p = pair();
     await p.same("EVAL", "return {KEYS[1], KEYS[2], ARGV[1], #KEYS, #ARGV}", "2", "k1", "k2", "a1");
@@ -303,7 +310,7 @@ describe("functions", () => {
       await p.same("FUNCTION", "LOAD", `#!lua name=x\n${body}`);
       await p.same("FUNCTION", "FLUSH");
     }
-    for (const header of ["", "#!lua", "#!lua name=a name=b", "#!lua name=a-b", "#!lua foo=bar", "#!js name=a", "#!lua NAME=up"]) {
+    for (const header of ["", "#!lua", "#!lua name=a name=b", "#!lua name=a-b", "#!lua foo=bar", "#!js name=a", "#!lua NAME=up", '#!lua name="quoted"', "#!lua  name='single'  ", '#!lua name="open']) {
       await p.same("FUNCTION", "LOAD", `${header}\nredis.register_function('f', function() return 1 end)`);
     }
     await p.same("FUNCTION", "LOAD", "#!lua name=x");
