@@ -444,6 +444,11 @@ export class Scripting implements ScriptHost {
     let result: RunError | undefined;
     try {
       result = this.engine.run(engine, ref, name, argv, 3, nkeys, caller.resp, true);
+    } catch (e) {
+      // Not a Lua error (those are replies): the engine itself failed (a WebAssembly trap)
+      // and its state cannot be trusted. The caller gets -ERR internal error.
+      if (!(e instanceof ReplyError)) this.replaceEngine(e);
+      throw e;
     } finally {
       this.run = undefined;
       if (this.timedOut) server.endBusy();
@@ -457,6 +462,23 @@ export class Scripting implements ScriptHost {
     // Thrown so that call() counts the command's failure; an error a redis.call already
     // counted in errorstats is not counted again.
     else throw result.counted ? new CountedReplyError(result.error) : new ReplyError(result.error);
+  }
+
+  /**
+   * A new engine after the old one failed: the script cache starts empty (clients send
+   * EVAL again on NOSCRIPT) and the libraries are loaded again from their code.
+   */
+  private replaceEngine(error: unknown): void {
+    this.server.log.warning(`The Lua engine failed (${error instanceof Error ? error.message : String(error)}); starting a new one`);
+    this.lua = undefined;
+    this.found = undefined;
+    this.foundFunction = undefined;
+    this.scripts.clear();
+    this.scriptsMemory = 0;
+    const libraries = [...this.libraries.values()];
+    this.libraries.clear();
+    this.functions.clear();
+    for (const library of libraries) this.loadLibrary(library.code, false);
   }
 
   /** What stops a script from starting, given its flags (scriptPrepareForRun). */
