@@ -55,6 +55,7 @@ export interface ConfigTarget {
   /** store/encoding.ts's limits (named here: config.ts sits below the store). */
   encodingLimits: Record<EncodingLimit, number>;
   aof: { enable(): void; disable(): void };
+  replication: { minReplicasToWrite: number };
 }
 
 export const PARAMS: readonly Param[] = [
@@ -103,6 +104,10 @@ export const PARAMS: readonly Param[] = [
   {
     name: "min-replicas-to-write", aliases: ["min-slaves-to-write"], type: "int", default: "0", min: 0, max: 2147483647, mutable: true,
     description: "Refuse writes (-NOREPLICAS) unless this many replicas are online and lagging at most min-replicas-max-lag (0: off)",
+    applyAtStart: true,
+    apply: (server, value) => {
+      server.replication.minReplicasToWrite = Number(value);
+    },
   },
   {
     name: "min-replicas-max-lag", aliases: ["min-slaves-max-lag"], type: "int", default: "10", min: 0, max: 2147483647, mutable: true,

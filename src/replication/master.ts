@@ -52,6 +52,8 @@ export class ReplicationMaster {
   private head = 0;
   histlen = 0;
   readonly replicas = new Set<Client>();
+  /** min-replicas-to-write, kept as a number for the check before every write. */
+  minReplicasToWrite = 0;
 
   /**
    * Whether writes may go ahead under min-replicas-to-write (Redis's
@@ -59,10 +61,10 @@ export class ReplicationMaster {
    * replicas are online and acknowledged within min-replicas-max-lag seconds.
    */
   enoughGoodReplicas(): boolean {
-    const config = this.server.config;
-    const needed = config.int("min-replicas-to-write");
-    const maxLag = config.int("min-replicas-max-lag");
-    if (needed === 0 || maxLag === 0 || this.server.replicaLink !== undefined) return true;
+    const needed = this.minReplicasToWrite;
+    if (needed === 0) return true;
+    const maxLag = this.server.config.int("min-replicas-max-lag");
+    if (maxLag === 0 || this.server.replicaLink !== undefined) return true;
     const now = Date.now();
     let good = 0;
     for (const r of this.replicas) if (r.replica?.state === "online" && now - r.replica.ackTime <= maxLag * 1000) good++;

@@ -450,6 +450,8 @@ export class Scripting implements ScriptHost {
       if (!(e instanceof ReplyError)) this.replaceEngine(e);
       throw e;
     } finally {
+      settleCommandTime(sc);
+      sc.timedCommand = undefined;
       this.run = undefined;
       if (this.timedOut) server.endBusy();
       this.timedOut = false;
@@ -536,8 +538,8 @@ export class Scripting implements ScriptHost {
       const targets = this.replTargets;
       this.server.propagation.targets = targets;
       try {
+        // Its time is settled when the next command differs, or when the script ends.
         call(sc, cmd!, argv);
-        settleCommandTime(sc);
       } finally {
         this.server.propagation.targets = 3;
       }
