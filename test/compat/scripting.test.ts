@@ -165,6 +165,8 @@ describe("errors as Redis prints them", () => {
     await evalBoth("return redis.call('nosuch')");
     await evalBoth("return redis.call('get')");
     await evalBoth("return redis.call('multi')");
+    await evalBoth("return redis.call('cluster', 'reset', 'hard')");
+    await evalBoth("return redis.call('cluster', 'info')");
     await evalBoth("return redis.call()");
     await evalBoth("return redis.call({})");
     await evalBoth("return redis.call('set', 'a', {})");

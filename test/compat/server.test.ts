@@ -446,3 +446,18 @@ DEBUG SLEEP 0`);
     }
   });
 });
+
+describe("CLUSTER without cluster mode", () => {
+  test("every subcommand answers that cluster support is disabled; unknown ones and bad arity as Redis", async () => {
+    await pair().script(`CLUSTER INFO
+CLUSTER NODES
+CLUSTER SLOTS
+CLUSTER MYID
+CLUSTER KEYSLOT foo
+CLUSTER RESET HARD
+CLUSTER HELP
+CLUSTER NOSUCH
+CLUSTER
+CLUSTER KEYSLOT`);
+  });
+});
