@@ -897,6 +897,17 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
   raise_error(L, stop == 2 ? "FUNCTION LOAD timeout" : "Script killed by user with SCRIPT KILL...");
 }
 
+/* The debug library goes (the error handler is C and needs none of it) and the globals
+ * are locked: reading an undeclared one raises, nothing can be written. */
+static void lock_globals(lua_State *L) {
+  lua_pushnil(L);
+  lua_setglobal(L, "debug");
+  lua_pushvalue(L, LUA_GLOBALSINDEX);
+  set_error_metatable(L);
+  protect_recursively(L);
+  lua_pop(L, 1);
+}
+
 static void build_eval_engine(lua_State *L) {
   register_api(L);
   lua_getglobal(L, "redis");
@@ -904,12 +915,7 @@ static void build_eval_engine(lua_State *L) {
   set_function(L, "debug", redis_noop);
   set_function(L, "replicate_commands", redis_replicate_commands);
   lua_pop(L, 1);
-  lua_pushnil(L);
-  lua_setglobal(L, "debug");
-  lua_pushvalue(L, LUA_GLOBALSINDEX);
-  set_error_metatable(L);
-  protect_recursively(L);
-  lua_pop(L, 1);
+  lock_globals(L);
   protect_basic_types(L);
 }
 
@@ -929,12 +935,7 @@ static void build_function_engine(lua_State *L) {
   set_error_metatable(L);
   protect_recursively(L);
   lua_setfield(L, LUA_REGISTRYINDEX, "__kvis_library_api");
-  lua_pushnil(L);
-  lua_setglobal(L, "debug");
-  lua_pushvalue(L, LUA_GLOBALSINDEX);
-  set_error_metatable(L);
-  protect_recursively(L);
-  lua_pop(L, 1);
+  lock_globals(L);
   lua_pushvalue(L, LUA_GLOBALSINDEX);
   lua_setfield(L, LUA_REGISTRYINDEX, "__kvis_globals");
   lua_newtable(L);
