@@ -528,7 +528,7 @@ export class Scripting implements ScriptHost {
     writer.reset();
     writer.resp = resp;
     sc.resp = resp;
-    const cmd = lookupRequest(argv);
+    const cmd = this.lookup(argv);
     const refused = this.check(cmd, argv);
     if (refused !== undefined) {
       writer.error(refused.text);
@@ -549,6 +549,22 @@ export class Scripting implements ScriptHost {
       if (caller.tracking !== undefined && cmd!.has("readonly")) this.server.tracking.remember(caller, lookupRequest(this.run!.argv)!, this.run!.argv);
     }
     return writer;
+  }
+
+  /** The last commands scripts called, by the bytes of their names: most scripts call a few. */
+  private recent: Array<{ name: Uint8Array; cmd: Command }> = [];
+
+  /** lookupRequest, remembering the last few top-level commands found. */
+  private lookup(argv: Argv): Command | undefined {
+    const [buf, start, end] = argv.range(0);
+    for (const r of this.recent) if (sameBytes(r.name, buf, start, end)) return r.cmd;
+    const cmd = lookupRequest(argv);
+    // Only plain commands: a container's request names its subcommand in argv[1].
+    if (cmd !== undefined && !cmd.name.includes("|")) {
+      if (this.recent.length === 8) this.recent.shift();
+      this.recent.push({ name: buf.slice(start, end), cmd });
+    }
+    return cmd;
   }
 
   /** The checks Redis's scriptCall makes before calling a script's command. */
