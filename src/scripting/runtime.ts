@@ -450,7 +450,8 @@ export class Scripting implements ScriptHost {
       if (!(e instanceof ReplyError)) this.replaceEngine(e);
       throw e;
     } finally {
-      settleCommandTime(sc);
+      // The last command the script ran is charged its time (if it ran any).
+      if (sc.timedCommand !== undefined) settleCommandTime(sc);
       sc.timedCommand = undefined;
       this.run = undefined;
       if (this.timedOut) server.endBusy();
