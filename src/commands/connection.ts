@@ -334,14 +334,18 @@ const clientTrackinginfo = command({
     },
 });
 
+/** An ON|OFF argument (CLIENT NO-TOUCH, NO-EVICT): anything else is a syntax error. */
+function onOff(argv: Argv, i: number): boolean {
+  const mode = argv.keyword(i);
+  if (mode !== "on" && mode !== "off") throw SYNTAX_ERR;
+  return mode === "on";
+}
+
 const clientNoTouch = command({
     name: "client|no-touch", arity: 3, flags: ["noscript", "loading", "stale"], ...clientSpec,
     summary: "Controls whether commands sent by the client will alter the LRU/LFU of the keys they access.", since: "7.2.0",
     handler(c, argv) {
-      const mode = argv.keyword(2);
-      if (mode === "on") c.noTouch = true;
-      else if (mode === "off") c.noTouch = false;
-      else throw SYNTAX_ERR;
+      c.noTouch = onOff(argv, 2);
       c.reply.ok();
     },
 });
@@ -365,10 +369,7 @@ const clientNoEvict = command({
     summary: "Set client eviction mode for the current connection", since: "7.0.0",
     handler(c, argv) {
       // KVIS does not evict clients (maxmemory-clients); the flag is kept for CLIENT LIST.
-      const mode = argv.keyword(2);
-      if (mode === "on") c.noEvict = true;
-      else if (mode === "off") c.noEvict = false;
-      else throw SYNTAX_ERR;
+      c.noEvict = onOff(argv, 2);
       c.reply.ok();
     },
 });
