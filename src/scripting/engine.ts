@@ -10,6 +10,7 @@
  * restoring the C stack pointer the unwound frames left behind.
  */
 import { Argv } from "../resp/argv.ts";
+import { bytesToString, stringToBytes } from "../resp/bytes.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
 import wasmPath from "./lua.wasm" with { type: "file" };
 
@@ -72,7 +73,10 @@ function module(): WebAssembly.Module {
   return compiled;
 }
 
-const latin1 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
+/** sha1 in lowercase hex, as EVAL, SCRIPT LOAD and redis.sha1hex name scripts. */
+export function sha1hex(bytes: Uint8Array): string {
+  return new Bun.CryptoHasher("sha1").update(bytes).digest("hex");
+}
 
 export class LuaEngine {
   private readonly x: Exports;
@@ -84,7 +88,7 @@ export class LuaEngine {
   constructor(private readonly host: ScriptHost) {
     const self = this;
     let x!: Exports;
-    const str = (ptr: number, len: number) => latin1(self.bytes().subarray(ptr, ptr + len));
+    const str = (ptr: number, len: number) => bytesToString(self.bytes().subarray(ptr, ptr + len));
     const wasi = new Proxy({} as Record<string, () => number>, {
       // WASI is linked in by libc but never reached by the engine: no file, no clock.
       // fd_prestat_get must answer EBADF (8) so that libc's start-up finds no preopened dirs.
@@ -115,8 +119,7 @@ export class LuaEngine {
           self.host.log(level, str(ptr, len));
         },
         sha1hex(ptr: number, len: number, outPtr: number) {
-          const hex = new Bun.CryptoHasher("sha1").update(self.bytes().subarray(ptr, ptr + len)).digest("hex");
-          self.bytes().set(Buffer.from(hex, "latin1"), outPtr);
+          self.bytes().set(stringToBytes(sha1hex(self.bytes().subarray(ptr, ptr + len))), outPtr);
         },
         set_repl(flags: number) {
           self.host.setRepl(flags);
@@ -127,7 +130,7 @@ export class LuaEngine {
         },
         register(namePtr: number, nameLen: number, descPtr: number, descLen: number, flags: number, ref: number) {
           const error = self.host.register(str(namePtr, nameLen), descLen < 0 ? undefined : str(descPtr, descLen), flags, ref);
-          return error === undefined ? 0 : self.input(Buffer.from(error, "latin1"));
+          return error === undefined ? 0 : self.input(stringToBytes(error));
         },
         interrupt() {
           return self.host.interrupt();
@@ -200,12 +203,13 @@ export class LuaEngine {
     const reply = this.bytes().subarray(out, out + len);
     const counted = (flags & REPLY_NO_STATS) !== 0;
     // An error table the script returned: already "-<text>\r\n".
-    if ((flags & (REPLY_AT | REPLY_RAW)) === 0) return { error: latin1(reply.subarray(1, reply.length - 2)), counted };
-    if ((flags & REPLY_RAW) !== 0) return { error: `ERR Error running script ${label}, ${oneLine(latin1(reply))}`, counted };
+    if ((flags & (REPLY_AT | REPLY_RAW)) === 0) return { error: bytesToString(reply.subarray(1, reply.length - 2)), counted };
+    // The caller's writer turns CR and LF in these texts into spaces, as Redis does.
+    if ((flags & REPLY_RAW) !== 0) return { error: `ERR Error running script ${label}, ${bytesToString(reply)}`, counted };
     // "message\0source\0line", as Redis prints it: "<message> script: <name>, on <source>:<line>."
-    const [message, source, line] = latin1(reply).split("\0") as [string, string, string];
+    const [message, source, line] = bytesToString(reply).split("\0") as [string, string, string];
     const text = `${message.startsWith("-") ? message.slice(1) : message} script: ${label}, on ${source}:${line}.`;
-    return { error: oneLine(text), counted };
+    return { error: text, counted };
   }
 
   private replyLength = 0;
@@ -270,11 +274,6 @@ export class LuaEngine {
 
   private output(len: number): string {
     const out = this.x.kv_out();
-    return latin1(this.bytes().subarray(out, out + len));
+    return bytesToString(this.bytes().subarray(out, out + len));
   }
-}
-
-/** CR and LF as spaces, as Redis writes an error's text. */
-function oneLine(text: string): string {
-  return text.replace(/[\r\n]/g, " ");
 }

@@ -26,11 +26,12 @@ import {
 import { functionsFromPayload, validDumpPayload } from "../persistence/rdb-reader.ts";
 import { functionsPayload } from "../persistence/rdb-writer.ts";
 import type { Argv } from "../resp/argv.ts";
+import { bytesToString } from "../resp/bytes.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { call, settleCommandTime } from "../server/dispatch.ts";
 import { Client } from "../server/connection.ts";
 import type { Server } from "../server/server.ts";
-import { EngineId, LuaEngine, type RunError, type ScriptHost } from "./engine.ts";
+import { EngineId, LuaEngine, type RunError, type ScriptHost, sha1hex } from "./engine.ts";
 
 
 /** The script that is running: what redis.call's checks need to know of it. */
@@ -66,10 +67,6 @@ function sameBytes(a: Uint8Array, buf: Uint8Array, start: number, end: number): 
   return true;
 }
 
-/** sha1 in lowercase hex, as EVAL and SCRIPT LOAD name scripts. */
-export function sha1hex(bytes: Uint8Array): string {
-  return new Bun.CryptoHasher("sha1").update(bytes).digest("hex");
-}
 
 /**
  * A shebang line's words as Redis's sdssplitargs splits them: on blanks, with "double
@@ -116,7 +113,7 @@ export function parseShebang(body: Uint8Array): { flags: number; length: number 
   if (body.length < 2 || body[0] !== 0x23 || body[1] !== 0x21) return { flags: SCRIPT_EVAL_COMPAT, length: 0 };
   const end = body.indexOf(0x0a);
   if (end < 0) return SCRIPT_SHEBANG_INVALID;
-  const words = shebangWords(Buffer.from(body.subarray(0, end)).toString("latin1"));
+  const words = shebangWords(bytesToString(body.subarray(0, end)));
   if (words === undefined || words.length === 0) return SCRIPT_ENGINE_INVALID;
   if (words[0] !== "#!lua") return shebangEngine(words[0]!);
   let flags = 0;
@@ -137,7 +134,7 @@ function parseLibraryShebang(code: Uint8Array): { name: string; codeStart: numbe
   if (code.length < 2 || code[0] !== 0x23 || code[1] !== 0x21) return LIBRARY_METADATA_MISSING;
   const end = code.indexOf(0x0a);
   if (end < 0) return LIBRARY_METADATA_INVALID;
-  const words = shebangWords(Buffer.from(code.subarray(0, end)).toString("latin1"));
+  const words = shebangWords(bytesToString(code.subarray(0, end)));
   if (words === undefined || words.length === 0) return LIBRARY_METADATA_INVALID;
   const engine = words[0]!.slice(2);
   let name: string | undefined;
