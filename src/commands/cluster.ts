@@ -6,7 +6,7 @@
  * not run CLUSTER RESET, for one).
  */
 import { CLUSTER_DISABLED } from "../errors.ts";
-import { command } from "./command.ts";
+import { type CommandFlag, command } from "./command.ts";
 
 const refuse = () => {
   throw CLUSTER_DISABLED;
@@ -30,143 +30,40 @@ export const askingCommand = command({
   handler: refuse,
 });
 
+/** CLUSTER's subcommands as Redis 7.0 declares them: name, arity, flags, tips, summary, since, complexity. */
+const CLUSTER_SUBCOMMANDS: ReadonlyArray<[string, number, CommandFlag[], string[], string, string, string]> = [
+  ["addslots", -3, ["admin", "stale", "no-async-loading"], [], "Assign new hash slots to receiving node", "3.0.0", "O(N) where N is the total number of hash slot arguments"],
+  ["addslotsrange", -4, ["admin", "stale", "no-async-loading"], [], "Assign new hash slots to receiving node", "7.0.0", "O(N) where N is the total number of the slots between the start slot and end slot arguments."],
+  ["bumpepoch", 2, ["admin", "stale", "no-async-loading"], ["nondeterministic_output"], "Advance the cluster config epoch", "3.0.0", "O(1)"],
+  ["count-failure-reports", 3, ["admin", "stale"], ["nondeterministic_output"], "Return the number of failure reports active for a given node", "3.0.0", "O(N) where N is the number of failure reports"],
+  ["countkeysinslot", 3, ["stale"], [], "Return the number of local keys in the specified hash slot", "3.0.0", "O(1)"],
+  ["delslots", -3, ["admin", "stale", "no-async-loading"], [], "Set hash slots as unbound in receiving node", "3.0.0", "O(N) where N is the total number of hash slot arguments"],
+  ["delslotsrange", -4, ["admin", "stale", "no-async-loading"], [], "Set hash slots as unbound in receiving node", "7.0.0", "O(N) where N is the total number of the slots between the start slot and end slot arguments."],
+  ["failover", -2, ["admin", "stale", "no-async-loading"], [], "Forces a replica to perform a manual failover of its master.", "3.0.0", "O(1)"],
+  ["flushslots", 2, ["admin", "stale", "no-async-loading"], [], "Delete a node's own slots information", "3.0.0", "O(1)"],
+  ["forget", 3, ["admin", "stale", "no-async-loading"], [], "Remove a node from the nodes table", "3.0.0", "O(1)"],
+  ["getkeysinslot", 4, ["stale"], ["nondeterministic_output"], "Return local key names in the specified hash slot", "3.0.0", "O(log(N)) where N is the number of requested keys"],
+  ["help", 2, ["loading", "stale"], [], "Show helpful text about the different subcommands", "5.0.0", "O(1)"],
+  ["info", 2, ["stale"], ["nondeterministic_output"], "Provides info about Redis Cluster node state", "3.0.0", "O(1)"],
+  ["keyslot", 3, ["stale"], [], "Returns the hash slot of the specified key", "3.0.0", "O(N) where N is the number of bytes in the key"],
+  ["links", 2, ["stale"], ["nondeterministic_output"], "Returns a list of all TCP links to and from peer nodes in cluster", "7.0.0", "O(N) where N is the total number of Cluster nodes"],
+  ["meet", -4, ["admin", "stale", "no-async-loading"], [], "Force a node cluster to handshake with another node", "3.0.0", "O(1)"],
+  ["myid", 2, ["stale"], [], "Return the node id", "3.0.0", "O(1)"],
+  ["nodes", 2, ["stale"], ["nondeterministic_output"], "Get Cluster config for the node", "3.0.0", "O(N) where N is the total number of Cluster nodes"],
+  ["replicas", 3, ["admin", "stale"], ["nondeterministic_output"], "List replica nodes of the specified master node", "5.0.0", "O(1)"],
+  ["replicate", 3, ["admin", "stale", "no-async-loading"], [], "Reconfigure a node as a replica of the specified master node", "3.0.0", "O(1)"],
+  ["reset", -2, ["admin", "noscript", "stale"], [], "Reset a Redis Cluster node", "3.0.0", "O(N) where N is the number of known nodes. The command may execute a FLUSHALL as a side effect."],
+  ["saveconfig", 2, ["admin", "stale", "no-async-loading"], [], "Forces the node to save cluster state on disk", "3.0.0", "O(1)"],
+  ["set-config-epoch", 3, ["admin", "stale", "no-async-loading"], [], "Set the configuration epoch in a new node", "3.0.0", "O(1)"],
+  ["setslot", -4, ["admin", "stale", "no-async-loading"], [], "Bind a hash slot to a specific node", "3.0.0", "O(1)"],
+  ["shards", 2, ["stale"], ["nondeterministic_output"], "Get array of cluster slots to node mappings", "7.0.0", "O(N) where N is the total number of cluster nodes"],
+  ["slaves", 3, ["admin", "stale"], ["nondeterministic_output"], "List replica nodes of the specified master node", "3.0.0", "O(1)"],
+  ["slots", 2, ["stale"], ["nondeterministic_output"], "Get array of Cluster slot to node mappings", "3.0.0", "O(N) where N is the total number of Cluster nodes"],
+];
+
 export const clusterCommand = command({
   name: "cluster", arity: -2, flags: [], summary: "A container for cluster commands", since: "3.0.0", complexity: "Depends on subcommand.",
-  subcommands: [
-    command({
-      name: "cluster|addslots", arity: -3, flags: ["admin", "stale", "no-async-loading"],
-      summary: "Assign new hash slots to receiving node", since: "3.0.0", complexity: "O(N) where N is the total number of hash slot arguments",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|addslotsrange", arity: -4, flags: ["admin", "stale", "no-async-loading"],
-      summary: "Assign new hash slots to receiving node", since: "7.0.0", complexity: "O(N) where N is the total number of the slots between the start slot and end slot arguments.",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|bumpepoch", arity: 2, flags: ["admin", "stale", "no-async-loading"], tips: ["nondeterministic_output"],
-      summary: "Advance the cluster config epoch", since: "3.0.0", complexity: "O(1)",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|count-failure-reports", arity: 3, flags: ["admin", "stale"], tips: ["nondeterministic_output"],
-      summary: "Return the number of failure reports active for a given node", since: "3.0.0", complexity: "O(N) where N is the number of failure reports",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|countkeysinslot", arity: 3, flags: ["stale"],
-      summary: "Return the number of local keys in the specified hash slot", since: "3.0.0", complexity: "O(1)",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|delslots", arity: -3, flags: ["admin", "stale", "no-async-loading"],
-      summary: "Set hash slots as unbound in receiving node", since: "3.0.0", complexity: "O(N) where N is the total number of hash slot arguments",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|delslotsrange", arity: -4, flags: ["admin", "stale", "no-async-loading"],
-      summary: "Set hash slots as unbound in receiving node", since: "7.0.0", complexity: "O(N) where N is the total number of the slots between the start slot and end slot arguments.",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|failover", arity: -2, flags: ["admin", "stale", "no-async-loading"],
-      summary: "Forces a replica to perform a manual failover of its master.", since: "3.0.0", complexity: "O(1)",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|flushslots", arity: 2, flags: ["admin", "stale", "no-async-loading"],
-      summary: "Delete a node's own slots information", since: "3.0.0", complexity: "O(1)",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|forget", arity: 3, flags: ["admin", "stale", "no-async-loading"],
-      summary: "Remove a node from the nodes table", since: "3.0.0", complexity: "O(1)",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|getkeysinslot", arity: 4, flags: ["stale"], tips: ["nondeterministic_output"],
-      summary: "Return local key names in the specified hash slot", since: "3.0.0", complexity: "O(log(N)) where N is the number of requested keys",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|help", arity: 2, flags: ["loading", "stale"],
-      summary: "Show helpful text about the different subcommands", since: "5.0.0", complexity: "O(1)",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|info", arity: 2, flags: ["stale"], tips: ["nondeterministic_output"],
-      summary: "Provides info about Redis Cluster node state", since: "3.0.0", complexity: "O(1)",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|keyslot", arity: 3, flags: ["stale"],
-      summary: "Returns the hash slot of the specified key", since: "3.0.0", complexity: "O(N) where N is the number of bytes in the key",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|links", arity: 2, flags: ["stale"], tips: ["nondeterministic_output"],
-      summary: "Returns a list of all TCP links to and from peer nodes in cluster", since: "7.0.0", complexity: "O(N) where N is the total number of Cluster nodes",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|meet", arity: -4, flags: ["admin", "stale", "no-async-loading"],
-      summary: "Force a node cluster to handshake with another node", since: "3.0.0", complexity: "O(1)",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|myid", arity: 2, flags: ["stale"],
-      summary: "Return the node id", since: "3.0.0", complexity: "O(1)",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|nodes", arity: 2, flags: ["stale"], tips: ["nondeterministic_output"],
-      summary: "Get Cluster config for the node", since: "3.0.0", complexity: "O(N) where N is the total number of Cluster nodes",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|replicas", arity: 3, flags: ["admin", "stale"], tips: ["nondeterministic_output"],
-      summary: "List replica nodes of the specified master node", since: "5.0.0", complexity: "O(1)",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|replicate", arity: 3, flags: ["admin", "stale", "no-async-loading"],
-      summary: "Reconfigure a node as a replica of the specified master node", since: "3.0.0", complexity: "O(1)",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|reset", arity: -2, flags: ["admin", "noscript", "stale"],
-      summary: "Reset a Redis Cluster node", since: "3.0.0", complexity: "O(N) where N is the number of known nodes. The command may execute a FLUSHALL as a side effect.",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|saveconfig", arity: 2, flags: ["admin", "stale", "no-async-loading"],
-      summary: "Forces the node to save cluster state on disk", since: "3.0.0", complexity: "O(1)",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|set-config-epoch", arity: 3, flags: ["admin", "stale", "no-async-loading"],
-      summary: "Set the configuration epoch in a new node", since: "3.0.0", complexity: "O(1)",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|setslot", arity: -4, flags: ["admin", "stale", "no-async-loading"],
-      summary: "Bind a hash slot to a specific node", since: "3.0.0", complexity: "O(1)",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|shards", arity: 2, flags: ["stale"], tips: ["nondeterministic_output"],
-      summary: "Get array of cluster slots to node mappings", since: "7.0.0", complexity: "O(N) where N is the total number of cluster nodes",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|slaves", arity: 3, flags: ["admin", "stale"], tips: ["nondeterministic_output"],
-      summary: "List replica nodes of the specified master node", since: "3.0.0", complexity: "O(1)",
-      handler: refuse,
-    }),
-    command({
-      name: "cluster|slots", arity: 2, flags: ["stale"], tips: ["nondeterministic_output"],
-      summary: "Get array of Cluster slot to node mappings", since: "3.0.0", complexity: "O(N) where N is the total number of Cluster nodes",
-      handler: refuse,
-    }),
-  ],
+  subcommands: CLUSTER_SUBCOMMANDS.map(([sub, arity, flags, tips, summary, since, complexity]) =>
+    command({ name: `cluster|${sub}`, arity, flags, tips, summary, since, complexity, handler: refuse }),
+  ),
 });
