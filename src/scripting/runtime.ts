@@ -60,6 +60,11 @@ const LOAD_TIMEOUT_MS = 500;
 
 const NAME_PATTERN = /^[A-Za-z0-9_]+$/;
 
+/** What a library is counted as: its code and an estimate of 64 bytes for it and each function. */
+function libraryBytes(library: Library): number {
+  return library.code.length + 64 * (library.functions.size + 1);
+}
+
 /** Whether buf[start, end) holds exactly the bytes of `a`. */
 function sameBytes(a: Uint8Array, buf: Uint8Array, start: number, end: number): boolean {
   if (a.length !== end - start) return false;
@@ -184,12 +189,12 @@ export class Scripting implements ScriptHost {
     return this.lua === undefined ? 0 : this.lua.memory(EngineId.Function);
   }
 
-  /** Bytes the libraries hold outside the engine: their code and an estimate per function (INFO used_memory_functions). */
-  get functionsOverhead(): number {
-    let bytes = 0;
-    for (const library of this.libraries.values()) bytes += library.code.length + 64 * (library.functions.size + 1);
-    return bytes;
-  }
+  /**
+   * Bytes the libraries hold outside the engine: their code and an estimate per function
+   * (INFO used_memory_functions). Kept as libraries come and go: used_memory reads it
+   * before every command under maxmemory.
+   */
+  functionsOverhead = 0;
 
   hasScript(sha: string): boolean {
     return this.scripts.has(sha);
@@ -333,6 +338,7 @@ export class Scripting implements ScriptHost {
     }
     if (old !== undefined) this.deleteLibrary(old.name);
     this.libraries.set(library.name, library);
+    this.functionsOverhead += libraryBytes(library);
     for (const [key, fn] of library.functions) this.functions.set(key, fn);
     return library.name;
   }
@@ -346,6 +352,7 @@ export class Scripting implements ScriptHost {
       this.engine.unref(EngineId.Function, fn.ref);
     }
     this.libraries.delete(name);
+    this.functionsOverhead -= libraryBytes(library);
     return true;
   }
 
@@ -398,6 +405,7 @@ export class Scripting implements ScriptHost {
   flushFunctions(): void {
     this.foundFunction = undefined;
     this.libraries.clear();
+    this.functionsOverhead = 0;
     this.functions.clear();
     this.lua?.reset(EngineId.Function);
   }
@@ -477,6 +485,7 @@ export class Scripting implements ScriptHost {
     this.scriptsMemory = 0;
     const libraries = [...this.libraries.values()];
     this.libraries.clear();
+    this.functionsOverhead = 0;
     this.functions.clear();
     for (const library of libraries) this.loadLibrary(library.code, false);
   }

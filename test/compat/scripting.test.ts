@@ -177,6 +177,8 @@ describe("errors as Redis prints them", () => {
     await evalBoth("redis.log('x', 'y')");
     await evalBoth("redis.log(99, 'y')");
     await evalBoth("redis.set_repl(99)");
+    await evalBoth("return {redis.breakpoint(), redis.replicate_commands(), redis.debug('x'), redis.set_repl(redis.REPL_AOF)}");
+    await evalBoth("return {type(redis.REDIS_VERSION), redis.REDIS_VERSION, redis.REDIS_VERSION_NUM}");
   });
 
   test("pcall catches errors and gives their text", async () => {
@@ -316,6 +318,8 @@ describe("functions", () => {
       await p.same("FUNCTION", "LOAD", `${header}\nredis.register_function('f', function() return 1 end)`);
     }
     await p.same("FUNCTION", "LOAD", "#!lua name=x");
+    // A library's code that runs too long (500 ms) stops FUNCTION LOAD.
+    await p.same("FUNCTION", "LOAD", "#!lua name=x\nwhile true do end");
   });
 
   test("a function name is unique across libraries", async () => {
