@@ -124,6 +124,14 @@ describe("conversions between Lua and Redis", () => {
     await evalBoth("return redis.call('set', 'n', 3.5) and redis.call('get', 'n')");
     await evalBoth("return redis.call('set', 'n', 1e20) and redis.call('get', 'n')");
     await evalBoth("return redis.call('set', 'n', 2^53 + 1) and redis.call('get', 'n')");
+    // Numbers as arguments print as %.17g would, at the edges of the integer shortcut too.
+    for (const n of ["0", "-0", "1000", "-1000", "0.1", "1e16", "99999999999999999", "1e17", "-1e17", "-99999999999999990", "2^63", "-2^63", "1/0", "-1/0"]) {
+      await evalBoth(`redis.call('set', 'n', ${n}) return redis.call('get', 'n')`);
+    }
+    // Integer replies at the ends of the 64-bit range, as doubles.
+    await p.same("SET", "big", "9223372036854775807");
+    await p.same("SET", "small", "-9223372036854775808");
+    await evalBoth("return tostring(redis.call('strlen', 'big')) .. ' ' .. tostring(redis.call('incrby', 'big', 0)) .. ' ' .. tostring(redis.call('decrby', 'small', 0))");
   });
 
   test("RESP3: redis.setresp(3) gives maps, sets, doubles and booleans; the caller's protocol shapes the reply", async () => {
