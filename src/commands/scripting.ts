@@ -8,7 +8,7 @@ import {
   NOSCRIPT, NOT_INTEGER, NUMKEYS_BAD, NUMKEYS_NEGATIVE, NUMKEYS_TOO_MANY, ReplyError, SCRIPT_DEBUG_OPTION, SCRIPT_DEBUG_UNSUPPORTED, SCRIPT_FLUSH_OPTION, functionListArgument, functionLoadOption, subcommandSyntax,
 } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
-import { globMatch, parseInt64 } from "../resp/bytes.ts";
+import { globMatch } from "../resp/bytes.ts";
 import { F_DENYOOM, F_MAY_REPLICATE, F_STALE, F_WRITE, command, type CommandSpec, type FullKeySpec } from "./command.ts";
 import { SCRIPT_ALLOW_OOM, SCRIPT_ALLOW_STALE, SCRIPT_EVAL_COMPAT, SCRIPT_FLAG_NAMES, SCRIPT_NO_WRITES, type Context } from "./context.ts";
 
@@ -25,8 +25,7 @@ function scriptKeys(readOnly: boolean, notes: boolean): FullKeySpec[] {
 
 /** numkeys (argv[2]): how many of the arguments after it are keys. */
 function numkeys(argv: Argv, badNumkeys: ReplyError): number {
-  const [buf, start, end] = argv.range(2);
-  const n = parseInt64(buf, start, end);
+  const n = argv.tryInt(2);
   if (n === undefined) throw badNumkeys;
   if (n > argv.length - 3) throw NUMKEYS_TOO_MANY;
   if (n < 0) throw NUMKEYS_NEGATIVE;

@@ -145,7 +145,7 @@ export function everyCommand(): readonly Command[] {
 
 /** The command a whole request names, subcommand included ("config get" -> config|get). */
 export function lookupRequest(argv: Argv): Command | undefined {
-  const cmd = lookupCommand(...argv.range(0));
+  const cmd = lookupCommand(argv.buffer(0), argv.start(0), argv.end(0));
   if (cmd?.subcommands !== undefined && argv.length >= 2) return cmd.subcommands.get(argv.keyword(1));
   return cmd;
 }

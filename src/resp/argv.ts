@@ -130,9 +130,35 @@ export class Argv {
     return out;
   }
 
-  /** The buffer and range of argument i, for code that hashes or compares bytes in place. */
-  range(i: number): [buf: Uint8Array, start: number, end: number] {
-    return [this.bufs[i]!, this.starts[i]!, this.ends[i]!];
+  /** Argument i as a 64-bit integer, or undefined (for callers with an error of their own). */
+  tryInt(i: number): number | undefined {
+    return parseInt64(this.bufs[i]!, this.starts[i], this.ends[i]);
+  }
+
+  /** Whether argument i is exactly these bytes. */
+  equals(i: number, bytes: Uint8Array): boolean {
+    const buf = this.bufs[i]!;
+    const start = this.starts[i]!;
+    if (this.ends[i]! - start !== bytes.length) return false;
+    for (let j = 0; j < bytes.length; j++) if (bytes[j] !== buf[start + j]) return false;
+    return true;
+  }
+
+  /**
+   * The buffer argument i lies in, and where (`start`, `end`), for code that hashes bytes
+   * in place. Three accessors rather than one [buf, start, end]: that array, made for
+   * every request's command name, cost 25 ns.
+   */
+  buffer(i: number): Uint8Array {
+    return this.bufs[i]!;
+  }
+
+  start(i: number): number {
+    return this.starts[i]!;
+  }
+
+  end(i: number): number {
+    return this.ends[i]!;
   }
 }
 

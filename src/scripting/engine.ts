@@ -235,31 +235,32 @@ export class LuaEngine {
   /**
    * Whether a command may keep its arguments past the call (a write waiting in the
    * replication stream's or the AOF's transaction framing): they are then copied into a
-   * buffer of their own, else into one reused buffer.
+   * buffer of their own, else left where they are in the engine's memory.
    */
   argsOutliveCall = (): boolean => true;
-  private scratch = new Uint8Array(4096);
 
-  /** The `argc` length-prefixed arguments at `ptr`, as an Argv over a copy of them (never the engine's memory, which it reuses and may grow). */
+  /**
+   * The `argc` length-prefixed arguments at `ptr`, as an Argv. A command's arguments are
+   * valid only until it returns (as a read buffer's are), and the engine's memory neither
+   * moves nor changes while the command runs, so they are views of it unless something
+   * keeps them longer.
+   */
   private readArgs(ptr: number, argc: number): Argv {
     const mem = this.bytes();
-    const u32 = (at: number) => mem[at]! | (mem[at + 1]! << 8) | (mem[at + 2]! << 16) | (mem[at + 3]! << 24);
-    let end = ptr;
-    for (let i = 0; i < argc; i++) end += 4 + u32(end);
-    let copy: Uint8Array;
+    let source = mem;
+    let base = 0;
     if (this.argsOutliveCall()) {
-      copy = new Uint8Array(end - ptr);
-    } else {
-      if (this.scratch.length < end - ptr) this.scratch = new Uint8Array(Math.max(end - ptr, this.scratch.length * 2));
-      copy = this.scratch;
+      let end = ptr;
+      for (let i = 0; i < argc; i++) end += 4 + (mem[end]! | (mem[end + 1]! << 8) | (mem[end + 2]! << 16) | (mem[end + 3]! << 24));
+      source = new Uint8Array(end - ptr);
+      this.memBuffer.copy(source, 0, ptr, end);
+      base = ptr;
     }
-    // Buffer.copy: a subarray of the engine's memory costs more than the copy (profiled).
-    this.memBuffer.copy(copy, 0, ptr, end);
     const argv = this.argv;
     argv.clear();
-    for (let at = 0, i = 0; i < argc; i++) {
-      const len = u32(ptr + at);
-      argv.push(copy, at + 4, at + 4 + len);
+    for (let at = ptr, i = 0; i < argc; i++) {
+      const len = mem[at]! | (mem[at + 1]! << 8) | (mem[at + 2]! << 16) | (mem[at + 3]! << 24);
+      argv.push(source, at + 4 - base, at + 4 + len - base);
       at += 4 + len;
     }
     return argv;

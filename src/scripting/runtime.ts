@@ -65,13 +65,6 @@ function libraryBytes(library: Library): number {
   return library.code.length + 64 * (library.functions.size + 1);
 }
 
-/** Whether buf[start, end) holds exactly the bytes of `a`. */
-function sameBytes(a: Uint8Array, buf: Uint8Array, start: number, end: number): boolean {
-  if (a.length !== end - start) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== buf[start + i]) return false;
-  return true;
-}
-
 
 /**
  * A shebang line's words as Redis's sdssplitargs splits them: on blanks, with "double
@@ -258,11 +251,10 @@ export class Scripting implements ScriptHost {
   private found: { name: Uint8Array; bySha: boolean; script: EvalScript } | undefined;
 
   findScript(argv: Argv, bySha: boolean): EvalScript | undefined {
-    const [buf, start, end] = argv.range(1);
     const found = this.found;
-    if (found !== undefined && found.bySha === bySha && sameBytes(found.name, buf, start, end)) return found.script;
-    if (bySha && end - start !== 40) return undefined;
-    const name = buf.subarray(start, end);
+    if (found !== undefined && found.bySha === bySha && argv.equals(1, found.name)) return found.script;
+    if (bySha && argv.len(1) !== 40) return undefined;
+    const name = argv.bytes(1);
     const script = this.scripts.get(bySha ? argv.str(1).toLowerCase() : sha1hex(name));
     if (script !== undefined) this.found = { name: Uint8Array.from(name), bySha, script };
     return script;
@@ -273,11 +265,10 @@ export class Scripting implements ScriptHost {
 
   /** The function argv[1] names (case-insensitive). */
   findFunction(argv: Argv): LuaFunction | undefined {
-    const [buf, start, end] = argv.range(1);
     const found = this.foundFunction;
-    if (found !== undefined && sameBytes(found.name, buf, start, end)) return found.fn;
+    if (found !== undefined && argv.equals(1, found.name)) return found.fn;
     const fn = this.functions.get(argv.str(1).toLowerCase());
-    if (fn !== undefined) this.foundFunction = { name: buf.slice(start, end), fn };
+    if (fn !== undefined) this.foundFunction = { name: argv.bytes(1).slice(), fn };
     return fn;
   }
 
@@ -563,13 +554,12 @@ export class Scripting implements ScriptHost {
 
   /** lookupRequest, remembering the last few top-level commands found. */
   private lookup(argv: Argv): Command | undefined {
-    const [buf, start, end] = argv.range(0);
-    for (const r of this.recent) if (sameBytes(r.name, buf, start, end)) return r.cmd;
+    for (const r of this.recent) if (argv.equals(0, r.name)) return r.cmd;
     const cmd = lookupRequest(argv);
     // Only plain commands: a container's request names its subcommand in argv[1].
     if (cmd !== undefined && !cmd.name.includes("|")) {
       if (this.recent.length === 8) this.recent.shift();
-      this.recent.push({ name: buf.slice(start, end), cmd });
+      this.recent.push({ name: argv.bytes(0).slice(), cmd });
     }
     return cmd;
   }

@@ -198,7 +198,7 @@ export class AppendOnly {
       result = readCommands(data, 0, (args) => {
         argv.clear();
         for (const a of args) argv.push(a, 0, a.length);
-        if (lookupCommand(...argv.range(0)) === undefined) {
+        if (lookupCommand(argv.buffer(0), argv.start(0), argv.end(0)) === undefined) {
           throw new AofError(`Unknown command '${argv.str(0).slice(0, 128)}' reading the append only file ${file.name}`);
         }
         writer.reset();

@@ -46,7 +46,7 @@ export function processCommand(c: Client, argv: Argv): boolean {
 }
 
 function dispatch(c: Client, argv: Argv): boolean {
-  let cmd = lookupCommand(...argv.range(0));
+  let cmd = lookupCommand(argv.buffer(0), argv.start(0), argv.end(0));
   const renamed = c.server.renamed;
   if (renamed !== undefined) cmd = renamed.to.get(argv.keyword(0)) ?? (cmd !== undefined && renamed.away.has(cmd) ? undefined : cmd);
   if (cmd === undefined) {

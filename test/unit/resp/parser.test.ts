@@ -87,7 +87,7 @@ describe("multibulk requests", () => {
     const chunk = bytes("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
     let sameBuffer = false;
     p.feed(chunk, (argv) => {
-      sameBuffer = [0, 1].every((i) => argv.range(i)[0] === chunk);
+      sameBuffer = [0, 1].every((i) => argv.buffer(i) === chunk);
       return true;
     });
     expect(sameBuffer).toBe(true);
