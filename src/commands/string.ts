@@ -313,8 +313,7 @@ function storedInteger(s: string): number | bigint {
 }
 
 /** INCR, DECR, INCRBY, DECRBY: add `incr` to the integer at the key, keeping its TTL. */
-function incrDecrGeneric(c: Context, keyArg: Uint8Array, incr: number | bigint): void {
-  const key = bytesToString(keyArg);
+function incrDecrGeneric(c: Context, key: string, incr: number | bigint): void {
   const old = c.db.writeStringValue(key);
   const value = old === undefined ? 0 : typeof old === "number" ? old : storedInteger(old);
   let result: number | bigint;
@@ -338,19 +337,19 @@ function incrementArg(arg: Uint8Array): number | bigint {
 export const incrCommand = command({
   name: "incr", notify: [NotifyClass.String, "incrby"], arity: 2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
   summary: "Increment the integer value of a key by one", since: "1.0.0",
-  handler: (c, argv) => incrDecrGeneric(c, argv.bytes(1), 1),
+  handler: (c, argv) => incrDecrGeneric(c, argv.str(1), 1),
 });
 
 export const decrCommand = command({
   name: "decr", notify: [NotifyClass.String, "incrby"], arity: 2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
   summary: "Decrement the integer value of a key by one", since: "1.0.0",
-  handler: (c, argv) => incrDecrGeneric(c, argv.bytes(1), -1),
+  handler: (c, argv) => incrDecrGeneric(c, argv.str(1), -1),
 });
 
 export const incrbyCommand = command({
   name: "incrby", notify: [NotifyClass.String, "incrby"], arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
   summary: "Increment the integer value of a key by the given amount", since: "1.0.0",
-  handler: (c, argv) => incrDecrGeneric(c, argv.bytes(1), incrementArg(argv.bytes(2))),
+  handler: (c, argv) => incrDecrGeneric(c, argv.str(1), incrementArg(argv.bytes(2))),
 });
 
 export const decrbyCommand = command({
@@ -360,7 +359,7 @@ export const decrbyCommand = command({
     const by = incrementArg(argv.bytes(2));
     // -INT64_MIN does not exist.
     if (by === INT64_MIN) throw DECR_OVERFLOW;
-    incrDecrGeneric(c, argv.bytes(1), -by);
+    incrDecrGeneric(c, argv.str(1), -by);
   },
 });
 

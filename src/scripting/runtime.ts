@@ -417,7 +417,7 @@ export class Scripting implements ScriptHost {
     sc.db = caller.db;
     sc.setUser(caller.user, true);
     // The script's commands are timed from here, one clock read each: what Lua does
-    // between two calls is charged to the second.
+    // before a call is charged to the command it calls.
     sc.timedCommand = undefined;
     sc.commandClock = performance.now();
     this.run = {

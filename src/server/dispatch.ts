@@ -194,12 +194,13 @@ const TRANSACTION_CONTROL = new Set(["exec", "discard", "multi", "watch", "quit"
  * Run a command's handler and account for it. Time is charged per run of the same
  * command within a read: the clock is read only when the command changes and when the
  * read ends (settleCommandTime), not around every call. At 40 ns a clock read, two per
- * command were an eighth of a pipelined PING; a pipeline of one command now needs two per
- * read. A command's time thereby includes the parsing of its requests.
+ * command were an eighth of a pipelined PING; a pipeline of one command now needs one per
+ * read. A command's time thereby includes the parsing of its requests (the first one's
+ * from the start of the read: the clock was read there).
  */
 export function call(c: Client, cmd: Command, argv: Argv): void {
   if (c.timedCommand !== cmd) {
-    settleCommandTime(c);
+    if (c.timedCommand !== undefined) settleCommandTime(c);
     c.timedCommand = cmd;
   }
   c.lastCommand = cmd.name;
