@@ -427,3 +427,19 @@ export const libraryEngine = (engine: string) => new ReplyError(`ERR Engine '${e
 /** FUNCTION RESTORE APPEND of a library that exists (no quotes, unlike FUNCTION LOAD's). */
 export const restoredLibraryExists = (name: string) => new ReplyError(`ERR Library ${name} already exists`);
 export const NOREPLICAS = err("NOREPLICAS Not enough good replicas to write.");
+
+// GEO (geo.c)
+export const GEO_UNIT = err("ERR unsupported unit provided. please use M, KM, FT, MI");
+export const GEO_NEED_RADIUS = err("ERR need numeric radius");
+export const GEO_RADIUS_NEGATIVE = err("ERR radius cannot be negative");
+export const GEO_NEED_WIDTH = err("ERR need numeric width");
+export const GEO_NEED_HEIGHT = err("ERR need numeric height");
+export const GEO_BOX_NEGATIVE = err("ERR height or width cannot be negative");
+export const GEO_COUNT = err("ERR COUNT must be > 0");
+export const GEO_MEMBER = err("ERR could not decode requested zset member");
+export const GEO_ANY_NEEDS_COUNT = err("ERR the ANY argument requires COUNT argument");
+/** `lon` and `lat` as C's "%f" prints them. */
+export const geoInvalidLonLat = (lon: string, lat: string) => err(`ERR invalid longitude,latitude pair ${lon},${lat}`);
+export const geoStoreWith = (what: string) => err(`ERR ${what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options`);
+export const geoFrom = (command: string) => err(`ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for ${command}`);
+export const geoBy = (command: string) => err(`ERR exactly one of BYRADIUS and BYBOX can be specified for ${command}`);

@@ -74,7 +74,7 @@ const enum ZaddFlag {
  * the set untouched. Replies the number added (or changed with CH), or the new score with
  * INCR (null when NX/XX/GT/LT skipped it).
  */
-function zaddGeneric(c: Context, argv: Argv, flags: ZaddFlag): void {
+export function zaddGeneric(c: Context, argv: Argv, flags = ZaddFlag.None): void {
   let at = 2;
   for (; at < argv.length; at++) {
     // Options are words; a score starts with a digit, a sign or a dot (or is "inf").

@@ -15,6 +15,7 @@ import * as connection from "./connection.ts";
 import * as debug from "./debug.ts";
 import * as generic from "./generic.ts";
 import * as hash from "./hash.ts";
+import * as geo from "./geo.ts";
 import * as hyperloglog from "./hyperloglog.ts";
 import * as info from "./info.ts";
 import * as introspection from "./introspection.ts";
@@ -44,6 +45,7 @@ const FILES: ReadonlyArray<[file: string, group: string, module: Record<string, 
   ["debug.ts", "server", debug],
   ["generic.ts", "generic", generic],
   ["hash.ts", "hash", hash],
+  ["geo.ts", "geo", geo],
   ["hyperloglog.ts", "hyperloglog", hyperloglog],
   ["info.ts", "server", info],
   ["introspection.ts", "server", introspection],

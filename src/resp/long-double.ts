@@ -85,28 +85,58 @@ export function addLongDouble(a: LongDouble, b: LongDouble): LongDouble | undefi
   return round((a.m << BigInt(a.e - e)) + (b.m << BigInt(b.e - e)), e);
 }
 
+/** A double widened to a long double (exactly, as C's conversion does). */
+export function longDoubleOf(d: number): LongDouble {
+  if (d === Infinity || d === -Infinity) return { inf: d > 0 ? 1 : -1 };
+  if (d === 0) return { m: 0n, e: 0 };
+  // d = m * 2^e with m an integer of at most 53 bits.
+  let e = 0;
+  let m = Math.abs(d);
+  while (!Number.isInteger(m)) {
+    m *= 2;
+    e--;
+  }
+  while (m >= 2 ** 53) {
+    m /= 2;
+    e++;
+  }
+  return { m: BigInt(d < 0 ? -m : m), e };
+}
+
 /** "%.17Lf" without trailing zeros (and without a trailing dot), as ld2string prints. */
 export function formatLongDouble(x: LongDouble): string {
   if ("inf" in x) return x.inf > 0 ? "inf" : "-inf";
   const negative = x.m < 0n;
-  const m = negative ? -x.m : x.m;
-  // Exact value times 10^17, rounded half to even.
+  let text = fixed(negative ? -x.m : x.m, x.e, 17).replace(/0+$/, "").replace(/\.$/, "");
+  // Redis prints a negative zero as "0".
+  if (negative && text !== "0") text = `-${text}`;
+  return text;
+}
+
+/** A double as C's printf "%.<digits>f" prints it: exact, rounded half to even. */
+export function formatFixed(d: number, digits: number): string {
+  if (Number.isNaN(d)) return d < 0 ? "-nan" : "nan";
+  if (d === Infinity || d === -Infinity) return d > 0 ? "inf" : "-inf";
+  const x = longDoubleOf(Math.abs(d)) as { m: bigint; e: number };
+  return `${d < 0 || Object.is(d, -0) ? "-" : ""}${fixed(x.m, x.e, digits)}`;
+}
+
+/** m * 2^e (m >= 0) in decimal with exactly `digits` decimals, rounded half to even. */
+function fixed(m: bigint, e: number, digits: number): string {
+  const scale = 10n ** BigInt(digits);
   let scaled: bigint;
-  if (x.e >= 0) {
-    scaled = (m << BigInt(x.e)) * 10n ** 17n;
+  if (e >= 0) {
+    scaled = (m << BigInt(e)) * scale;
   } else {
-    const num = m * 10n ** 17n;
-    const den = 1n << BigInt(-x.e);
+    const num = m * scale;
+    const den = 1n << BigInt(-e);
     scaled = num / den;
     const rest = num - scaled * den;
     const twice = rest << 1n;
     if (twice > den || (twice === den && (scaled & 1n) === 1n)) scaled += 1n;
   }
-  const digits = scaled.toString().padStart(18, "0");
-  let text = `${digits.slice(0, -17)}.${digits.slice(-17)}`.replace(/0+$/, "").replace(/\.$/, "");
-  // Redis prints a negative zero as "0".
-  if (negative && text !== "0") text = `-${text}`;
-  return text;
+  const text = scaled.toString().padStart(digits + 1, "0");
+  return `${text.slice(0, -digits)}.${text.slice(-digits)}`;
 }
 
 /** True when a result is NaN or infinite, which INCRBYFLOAT refuses to store. */

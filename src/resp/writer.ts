@@ -277,7 +277,11 @@ export class ReplyWriter {
 
   /** A double: `,` in RESP3, a bulk string in RESP2, formatted as Redis does. */
   double(d: number): void {
-    const text = formatDouble(d);
+    this.doubleText(formatDouble(d));
+  }
+
+  /** A double already printed as Redis prints it in this place: `,` in RESP3, a bulk string in RESP2. */
+  doubleText(text: string): void {
     if (this.resp === 3) {
       this.ensure(text.length + 3);
       this.byte(0x2c);

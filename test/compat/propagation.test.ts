@@ -70,4 +70,15 @@ describe("the replication stream", () => {
     await pair().same("RPUSH", "l", "a", "b", "c", "d");
     await sameStream([["LMPOP", "1", "l", "LEFT", "COUNT", "2"], ["BLMPOP", "0", "1", "l", "RIGHT", "COUNT", "5"], ["GETDEL", "g"], ["GETDEL", "missing"], ["GETEX", "h", "PERSIST"], ["SET", "p", "v", "PXAT", "4102444800123"], ["PEXPIREAT", "h", "4102444800456"]]);
   });
+
+  test("GEOADD goes out as the ZADD it makes; geo searches that store go out as sent", async () => {
+    await pair().same("FLUSHALL");
+    await sameStream([
+      ["GEOADD", "g", "CH", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"],
+      ["GEOADD", "g", "nx", "13", "38", "Palermo"],
+      ["GEORADIUS", "g", "15", "37", "200", "km", "STORE", "near"],
+      ["GEOSEARCHSTORE", "box", "g", "FROMMEMBER", "Palermo", "BYBOX", "400", "400", "km", "STOREDIST"],
+      ["GEORADIUSBYMEMBER", "g", "Palermo", "1", "m", "STOREDIST", "box"],
+    ]);
+  });
 });
