@@ -508,7 +508,8 @@ export class Scripting implements ScriptHost {
   private client(): Client {
     if (this.scriptClient === undefined) {
       const noSocket = { write: (b: Uint8Array) => b.length, end() {}, terminate() {} };
-      const sc = new Client(this.server, noSocket, "lua", "");
+      // No connection: its address is "?:0" where Redis prints one (SLOWLOG); MONITOR names it "lua".
+      const sc = new Client(this.server, noSocket, "?:0", "");
       sc.replyOverride = this.writer;
       // Blocking commands answer at once, as inside MULTI.
       sc.inExec = true;

@@ -445,6 +445,23 @@ DEBUG SLEEP 0`);
       await p.same("CONFIG", "SET", "slowlog-max-len", "128");
     }
   });
+
+  test("a script is logged after the commands it ran, which are logged as run by no address", async () => {
+    const p = pair();
+    try {
+      await p.same("FUNCTION", "FLUSH");
+      await p.same("FUNCTION", "LOAD", "#!lua name=sl\nredis.register_function('f', function(keys) return redis.call('incr', keys[1]) end)");
+      await p.same("CONFIG", "SET", "slowlog-log-slower-than", "0");
+      await p.same("SLOWLOG", "RESET");
+      await p.same("EVAL", "redis.call('set', KEYS[1], 'v') return redis.call('get', KEYS[1])", "1", "k");
+      await p.same("FCALL", "f", "1", "n");
+      await p.same("EVAL", "return redis.pcall('nosuchcommand')", "0");
+      await sameSlowlog(p);
+    } finally {
+      await p.same("CONFIG", "SET", "slowlog-log-slower-than", "10000");
+      await p.same("FUNCTION", "FLUSH");
+    }
+  });
 });
 
 describe("CLUSTER without cluster mode", () => {
