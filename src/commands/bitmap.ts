@@ -27,15 +27,19 @@ function parseBitOffset(c: Context, arg: Uint8Array, fieldBits = 0): number {
 
 /**
  * The string at `key` as bytes for a bit write, grown with zero bytes to hold bit
- * `maxBit` (lookupStringForBitCommand). WRONGTYPE for another type.
+ * `maxBit` (lookupStringForBitCommand), and whether that made a change (the key is new or
+ * longer). WRONGTYPE for another type.
  */
-function bytesForWrite(c: Context, key: string, maxBit: number): Uint8Array {
-  const old = c.db.writeString(key) ?? "";
+function bytesForWrite(c: Context, key: string, maxBit: number): [bytes: Uint8Array, grown: boolean] {
+  const old = c.db.writeString(key);
   const need = Math.floor(maxBit / 8) + 1;
-  if (old.length >= need) return stringToBytes(old);
-  const bytes = new Uint8Array(need);
-  bytes.set(stringToBytes(old));
-  return bytes;
+  if (old !== undefined && old.length >= need) {
+    c.db.unshareString(key);
+    return [stringToBytes(old), false];
+  }
+  const bytes = new Uint8Array(Math.max(need, old?.length ?? 0));
+  if (old !== undefined) bytes.set(stringToBytes(old));
+  return [bytes, true];
 }
 
 /** Store a string written as a buffer: Redis reports it "raw" whatever its length. */
@@ -62,11 +66,14 @@ export const setbitCommand = command({
     const on = parseInt64(argv.bytes(3));
     if (on !== 0 && on !== 1) throw BIT_VALUE;
     const key = argv.str(1);
-    const bytes = bytesForWrite(c, key, offset);
+    const [bytes, grown] = bytesForWrite(c, key, offset);
     const old = getBit(bytes, offset);
-    const mask = 1 << (7 - (offset & 7));
-    bytes[offset >> 3] = on ? bytes[offset >> 3]! | mask : bytes[offset >> 3]! & ~mask;
-    storeBytes(c, key, bytes);
+    // A bit set to what it was changes nothing: no write to count, watch or replicate.
+    if (grown || old !== on) {
+      const mask = 1 << (7 - (offset & 7));
+      bytes[offset >> 3] = on ? bytes[offset >> 3]! | mask : bytes[offset >> 3]! & ~mask;
+      storeBytes(c, key, bytes);
+    }
     c.reply.integer(old);
   },
 });
@@ -294,14 +301,17 @@ function bitfieldGeneric(c: Context, argv: Argv, readOnly: boolean): void {
   }
   const key = argv.str(1);
   let bytes: Uint8Array | undefined;
+  let grown = false;
   if (maxBit === -1) {
     const value = c.db.lookupKeyRead(key);
     if (value !== undefined && !isStringValue(value)) throw WRONGTYPE;
     bytes = value === undefined ? undefined : stringToBytes(stringOf(value));
   } else {
     if (readOnly) throw BITFIELD_RO_GET_ONLY;
-    bytes = bytesForWrite(c, key, maxBit);
+    [bytes, grown] = bytesForWrite(c, key, maxBit);
   }
+  // Each SET or INCRBY that changes a field (or any, on a new or grown string) is a change.
+  let changes = 0;
   c.reply.array(ops.length);
   for (const op of ops) {
     const old = readField(bytes, op.offset, op.bits, op.signed);
@@ -316,9 +326,13 @@ function bitfieldGeneric(c: Context, argv: Argv, readOnly: boolean): void {
       continue;
     }
     writeField(bytes!, op.offset, op.bits, stored);
+    if (grown || readField(bytes, op.offset, op.bits, op.signed) !== old) changes++;
     c.reply.integer(op.kind === "set" ? old : stored);
   }
-  if (maxBit !== -1) storeBytes(c, key, bytes!);
+  if (changes > 0) {
+    storeBytes(c, key, bytes!);
+    c.db.modified(key, changes - 1);
+  }
 }
 
 /** BITFIELD with only GETs reads its key; anything else writes it (Redis's bitfieldGetKeys). */

@@ -127,8 +127,11 @@ export function zaddGeneric(c: Context, argv: Argv, flags = ZaddFlag.None): void
       processed++;
     }
   }
-  c.db.modified(key, added + updated);
-  if (added + updated > 0) c.notify(NotifyClass.Zset, incr ? "zincr" : "zadd", key);
+  // Nothing added or changed (NX, XX, GT, LT, the same score): no write to watch or replicate.
+  if (added + updated > 0) {
+    c.db.modified(key, added + updated);
+    c.notify(NotifyClass.Zset, incr ? "zincr" : "zadd", key);
+  }
   if (incr) {
     if (processed > 0) c.reply.double(score);
     else c.reply.null();

@@ -380,6 +380,22 @@ export class Database {
     this.rawStrings.add(key);
   }
 
+  /**
+   * The string at `key` becomes "raw" without changing (Redis's dbUnshareStringValue, which
+   * a bit command does before looking at the bits, even when it then changes none): no
+   * write is counted.
+   */
+  unshareString(key: string): void {
+    const value = this.dict.get(key);
+    if (value === undefined || !isStringValue(value)) return;
+    if (typeof value === "number") {
+      const text = String(value);
+      this.bytes += this.account(key, text) - this.account(key, value);
+      this.dict.set(key, text);
+    }
+    this.rawStrings.add(key);
+  }
+
   /** OBJECT ENCODING of a key that is present (look it up first: this neither expires nor touches it). */
   encodingOf(key: string): string {
     return encodingOf(this.dict.get(key)!, this.rawStrings.has(key));

@@ -1,4 +1,4 @@
-import { beforeEach, describe, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
 import { usePair } from "./harness.ts";
 
 const pair = usePair();
@@ -144,5 +144,43 @@ describe("BITFIELD and BITFIELD_RO", () => {
       RPUSH l x
       BITFIELD l GET u8 0
       BITFIELD_RO l GET u8 0`);
+  });
+});
+
+describe("what counts as a change", () => {
+  /** The dirty counter's growth on each server over `script` (rdb_changes_since_last_save). */
+  async function sameDirtyGrowth(script: string): Promise<void> {
+    const p = pair();
+    const dirty = async () => (await p.both("INFO", "persistence")).map((info) => Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]));
+    const before = await dirty();
+    await p.script(script);
+    const after = await dirty();
+    expect({ script, kvis: after[0]! - before[0]! }).toEqual({ script, kvis: after[1]! - before[1]! });
+  }
+
+  test("SETBIT and BITFIELD count only bits that change, a new key or a longer string", async () => {
+    await sameDirtyGrowth("SETBIT foo 0 0\nBITFIELD foo2 SET i5 0 0");
+    await sameDirtyGrowth("SETBIT foo 0 0\nBITFIELD foo2 SET i5 0 0");
+    await sameDirtyGrowth("SETBIT foo 0 1\nSETBIT foo 0 1\nSETBIT foo 0 0\nBITFIELD foo2 SET i5 0 1\nBITFIELD foo2 SET i5 0 1 SET u3 10 2 SET u3 10 2");
+    await sameDirtyGrowth("BITFIELD foo3 INCRBY i5 0 1\nBITFIELD foo3 INCRBY i5 0 1 INCRBY u2 8 4\nBITFIELD foo3 OVERFLOW FAIL INCRBY u2 8 9");
+    await sameDirtyGrowth("SETBIT foo 90 0\nBITFIELD foo2 SET i5 90 0");
+  });
+
+  test("a write that changes nothing leaves WATCH alone (SETBIT, BITFIELD, ZADD NX/XX/GT)", async () => {
+    const p = pair();
+    await p.script("SETBIT b 3 1\nZADD z 5 m\nBITFIELD f SET u8 0 7");
+    const [k2, r2] = await p.connectBoth();
+    try {
+      for (const write of [["SETBIT", "b", "3", "1"], ["BITFIELD", "f", "SET", "u8", "0", "7"], ["ZADD", "z", "NX", "6", "m"], ["ZADD", "z", "XX", "5", "m"], ["ZADD", "z", "GT", "1", "m"]]) {
+        await p.same("WATCH", write[1]!);
+        await Promise.all([k2.call(...write), r2.call(...write)]);
+        await p.same("MULTI");
+        await p.same("PING");
+        await p.same("EXEC");
+      }
+    } finally {
+      k2.close();
+      r2.close();
+    }
   });
 });
