@@ -21,13 +21,15 @@ import { SetValue } from "../store/set.ts";
 import { SortedSet } from "../store/sorted-set.ts";
 import { loadDumpPayload, validDumpPayload } from "../persistence/rdb-reader.ts";
 import { dumpPayload } from "../persistence/rdb-writer.ts";
-import { ArgCursor, parseIntArg, parseTimeoutMs } from "./args.ts";
+import { ArgCursor, parseExactIntArg, parseIntArg, parseTimeoutMs } from "./args.ts";
 import { type CommandFlag, type FullKeySpec, type KeyRef, command } from "./command.ts";
 import type { Context } from "./context.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 
 const INT64_MAX = 9223372036854775807;
 const INT64_MIN = -9223372036854775808;
+const INT64_MAX_EXACT = 9223372036854775807n;
+const INT64_MIN_EXACT = -9223372036854775808n;
 
 function delGeneric(c: Context, argv: Argv): void {
   let deleted = 0;
@@ -92,7 +94,16 @@ export const keysCommand = command({
  * Undefined when the result leaves the 64-bit range, which Redis answers with
  * "invalid expire time". Shared by the EXPIRE family and SET's EX/PX/EXAT/PXAT.
  */
-export function absoluteDeadline(when: number, unitMs: 1 | 1000, basetime: number): number | undefined {
+export function absoluteDeadline(when: number | bigint, unitMs: 1 | 1000, basetime: number): number | undefined {
+  // Beyond 2^53 the bounds are checked on the exact value, as Redis's long long arithmetic does.
+  if (typeof when === "bigint") {
+    if (unitMs === 1000) {
+      if (when > INT64_MAX_EXACT / 1000n || when < INT64_MIN_EXACT / 1000n) return undefined;
+      when *= 1000n;
+    }
+    if (when > INT64_MAX_EXACT - BigInt(basetime)) return undefined;
+    return Number(when + BigInt(basetime));
+  }
   if (unitMs === 1000) {
     if (when > INT64_MAX / 1000 || when < INT64_MIN / 1000) return undefined;
     when *= 1000;
@@ -127,7 +138,7 @@ function expireGeneric(c: Context, argv: Argv, basetime: number, unitMs: 1 | 100
   if (flags & ExpireFlag.NX && flags & (ExpireFlag.XX | ExpireFlag.GT | ExpireFlag.LT)) throw NX_XX_GT_LT;
   if (flags & ExpireFlag.GT && flags & ExpireFlag.LT) throw GT_LT;
 
-  const when = absoluteDeadline(argv.int(2), unitMs, basetime);
+  const when = absoluteDeadline(parseExactIntArg(argv.bytes(2)), unitMs, basetime);
   if (when === undefined) throw invalidExpireTime(c.lastCommand);
 
   const key = argv.str(1);
@@ -338,52 +349,68 @@ export const restoreCommand = command({
   name: "restore", arity: -4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["OW", "update"] }, categories: ["keyspace", "dangerous"],
   summary: "Create a key using the provided serialized value, previously obtained using DUMP.", since: "2.6.0",
   complexity: "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
-  handler(c, argv) {
-    let replace = false;
-    let absTtl = false;
-    let idle = false;
-    let freq = false;
-    // IDLETIME and FREQ are checked and dropped: Redis sets the key's LRU clock or LFU
-    // counter from them, but KVIS's access times are kept in access order (for eviction),
-    // which a made-up past access would break. OBJECT IDLETIME/FREQ then read as for a new key.
-    for (let i = 4; i < argv.length; i++) {
-      const opt = argv.keyword(i);
-      const more = i + 1 < argv.length;
-      if (opt === "replace") replace = true;
-      else if (opt === "absttl") absTtl = true;
-      else if (opt === "idletime" && more && !freq) {
-        if (argv.int(++i) < 0) throw INVALID_IDLETIME;
-        idle = true;
-      } else if (opt === "freq" && more && !idle) {
-        const f = argv.int(++i);
-        if (f < 0 || f > 255) throw INVALID_FREQ;
-        freq = true;
-      } else throw SYNTAX_ERR;
-    }
-    const key = argv.str(1);
-    if (!replace && c.db.exists(key)) throw BUSYKEY;
-    let ttl = argv.int(2);
-    if (ttl < 0) throw INVALID_TTL;
-    const payload = argv.bytes(3);
-    if (!validDumpPayload(payload)) throw BAD_DUMP_PAYLOAD;
-    const value = loadDumpPayload(payload);
-    if (value === undefined) throw BAD_DATA_FORMAT;
-    if (replace) c.db.delete(key);
-    if (ttl > 0 && !absTtl) ttl += now();
-    // A deadline already past: the key is not created (an old one replaced is still gone).
-    if (ttl > 0 && ttl <= now()) {
-      c.propagateAs(["DEL", key]);
-      return c.reply.ok();
-    }
-    c.db.setKey(key, value);
-    if (ttl > 0) {
-      c.db.setExpire(key, ttl);
-      c.propagateAs(["RESTORE", key, String(ttl), payload, "ABSTTL", "REPLACE"]);
-    }
-    c.notify(NotifyClass.Generic, "restore", key);
-    c.reply.ok();
-  },
+  handler: (c, argv) => restoreGeneric(c, argv),
 });
+
+/** RESTORE as a cluster node's MIGRATE sends it (the ASKING flag matters only in cluster mode). */
+export const restoreAskingCommand = command({
+  name: "restore-asking", arity: -4, flags: ["write", "denyoom", "asking"], keys: { first: 1, last: 1, step: 1, flags: ["OW", "update"] }, categories: ["keyspace", "dangerous"],
+  summary: "An internal command for migrating keys in a cluster", since: "3.0.0",
+  complexity: "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
+  handler: (c, argv) => restoreGeneric(c, argv),
+});
+
+function restoreGeneric(c: Context, argv: Argv): void {
+  let replace = false;
+  let absTtl = false;
+  let idle = false;
+  let freq = false;
+  // IDLETIME and FREQ are checked and dropped: Redis sets the key's LRU clock or LFU
+  // counter from them, but KVIS's access times are kept in access order (for eviction),
+  // which a made-up past access would break. OBJECT IDLETIME/FREQ then read as for a new key.
+  for (let i = 4; i < argv.length; i++) {
+    const opt = argv.keyword(i);
+    const more = i + 1 < argv.length;
+    if (opt === "replace") replace = true;
+    else if (opt === "absttl") absTtl = true;
+    else if (opt === "idletime" && more && !freq) {
+      if (argv.int(++i) < 0) throw INVALID_IDLETIME;
+      idle = true;
+    } else if (opt === "freq" && more && !idle) {
+      const f = argv.int(++i);
+      if (f < 0 || f > 255) throw INVALID_FREQ;
+      freq = true;
+    } else throw SYNTAX_ERR;
+  }
+  const key = argv.str(1);
+  if (!replace && c.db.exists(key)) throw BUSYKEY;
+  let ttl = argv.int(2);
+  if (ttl < 0) throw INVALID_TTL;
+  const payload = argv.bytes(3);
+  if (!validDumpPayload(payload)) throw BAD_DUMP_PAYLOAD;
+  const value = loadDumpPayload(payload);
+  if (value === undefined) throw BAD_DATA_FORMAT;
+  if (replace) c.db.delete(key);
+  if (ttl > 0 && !absTtl) ttl += now();
+  // A deadline already past: the key is not created (an old one replaced is still gone).
+  if (ttl > 0 && ttl <= now()) {
+    c.propagateAs(["DEL", key]);
+    return c.reply.ok();
+  }
+  c.db.setKey(key, value);
+  if (ttl > 0) {
+    c.db.setExpire(key, ttl);
+    // A relative TTL goes out as the absolute time (the request with ABSTTL added), as in Redis.
+    if (!absTtl) {
+      const request: Array<string | Uint8Array> = argv.views(0);
+      request[2] = String(ttl);
+      request.push("ABSTTL");
+      c.propagateAs(request);
+    }
+  }
+  c.notify(NotifyClass.Generic, "restore", key);
+  c.reply.ok();
+}
 
 export const waitCommand = command({
   name: "wait", arity: 3, flags: ["noscript"], categories: ["connection"], tips: ["request_policy:all_shards", "response_policy:agg_min"],

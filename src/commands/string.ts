@@ -14,7 +14,7 @@ import {
 import { bytesToString } from "../resp/bytes.ts";
 import { addLongDouble, formatLongDouble, isInfinite, parseLongDouble } from "../resp/long-double.ts";
 import type { Context } from "./context.ts";
-import { ArgCursor, parseIntArg } from "./args.ts";
+import { ArgCursor, parseExactIntArg, parseIntArg } from "./args.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import { type KeyRef, command } from "./command.ts";
 import { absoluteDeadline } from "./generic.ts";
@@ -51,10 +51,10 @@ const EXPIRE_FLAGS = SetFlag.EX | SetFlag.PX | SetFlag.EXAT | SetFlag.PXAT | Set
 /**
  * The options of SET (forSet) or GETEX: NX, XX, GET, KEEPTTL and PERSIST where each is
  * allowed, and one of EX/PX/EXAT/PXAT. Repeating an option is allowed (the last value
- * wins); combining rivals is a syntax error. Returns the flags and the absolute deadline
- * in ms (-1 for none).
+ * wins); combining rivals is a syntax error. Returns the flags and the expire argument, which
+ * `deadlineOf` reads (SET at once, GETEX once the key is found, as Redis's order is).
  */
-function parseExtendedStringArgs(c: Context, argv: Argv, start: number, forSet: boolean): [SetFlag, number] {
+function parseExtendedStringArgs(argv: Argv, start: number, forSet: boolean): [SetFlag, Uint8Array | undefined] {
   let flags = SetFlag.None;
   let expireArg: Uint8Array | undefined;
   for (let i = start; i < argv.length; i++) {
@@ -71,13 +71,18 @@ function parseExtendedStringArgs(c: Context, argv: Argv, start: number, forSet: 
       expireArg = argv.bytes(++i);
     } else throw SYNTAX_ERR;
   }
-  if (expireArg === undefined) return [flags, -1];
-  return [flags, expireDeadline(c, expireArg, flags & (SetFlag.EX | SetFlag.EXAT) ? 1000 : 1, (flags & (SetFlag.EX | SetFlag.PX)) !== 0)];
+  return [flags, expireArg];
+}
+
+/** The absolute deadline in ms an EX/PX/EXAT/PXAT argument gives (-1 for none). */
+function deadlineOf(c: Context, flags: SetFlag, expireArg: Uint8Array | undefined): number {
+  if (expireArg === undefined) return -1;
+  return expireDeadline(c, expireArg, flags & (SetFlag.EX | SetFlag.EXAT) ? 1000 : 1, (flags & (SetFlag.EX | SetFlag.PX)) !== 0);
 }
 
 /** An expire argument as an absolute deadline; zero, negative or overflowing is Redis's error. */
 function expireDeadline(c: Context, arg: Uint8Array, unitMs: 1 | 1000, relative: boolean): number {
-  const given = parseIntArg(arg);
+  const given = parseExactIntArg(arg);
   const deadline = given <= 0 ? undefined : absoluteDeadline(given, unitMs, relative ? now() : 0);
   if (deadline === undefined) throw invalidExpireTime(c.lastCommand);
   return deadline;
@@ -124,7 +129,8 @@ export const setCommand = command({
       c.notify(NotifyClass.String, "set", key);
       return c.reply.ok();
     }
-    const [flags, when] = parseExtendedStringArgs(c, argv, 3, true);
+    const [flags, expireArg] = parseExtendedStringArgs(argv, 3, true);
+    const when = deadlineOf(c, flags, expireArg);
     const [stored, old] = setGeneric(c, argv.str(1), argv.str(2), flags, when);
     if (flags & SetFlag.GET) {
       if (old === undefined) c.reply.null();
@@ -191,10 +197,11 @@ export const getexCommand = command({
   keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"], notes: "RW and UPDATE because it changes the TTL" }, categories: ["string"],
   summary: "Get the value of a key and optionally set its expiration", since: "6.2.0",
   handler(c, argv) {
-    const [flags, when] = parseExtendedStringArgs(c, argv, 2, false);
+    const [flags, expireArg] = parseExtendedStringArgs(argv, 2, false);
     const key = argv.str(1);
     const value = c.db.lookupString(key);
     if (value === undefined) return c.reply.null();
+    const when = deadlineOf(c, flags, expireArg);
     c.reply.bulkString(value);
     // An absolute deadline already in the past deletes the key, as in Redis. Replicas get
     // the deadline as an absolute time.

@@ -95,6 +95,15 @@ describe("EXPIRE family", () => {
     }
     await p.same("PEXPIRE", "k", "9223372036854775807");
     await p.same("EXPIREAT", "k", "9223372036854775807");
+    // The bounds of seconds converted to ms are exact, beyond a double's 2^53.
+    for (const seconds of ["-9223372036854776", "-9223372036854775", "9223372036854775", "9223372036854776", "-9999999999999999"]) {
+      await p.same("SET", "s", "v");
+      await p.same("EXPIRE", "s", seconds);
+      await p.same("EXISTS", "s");
+      await p.same("SET", "s", "v", "EX", seconds);
+      await p.same("GETEX", "s", "EX", seconds);
+    }
+    await p.same("TTL", "k");
   });
 
   test("a deadline in the past deletes the key", async () => {

@@ -4,7 +4,7 @@
  * the same, SELECTs and MULTI/EXEC framing included.
  */
 import { describe, expect, test } from "bun:test";
-import type { RawClient } from "../helpers/resp.ts";
+import { type RawClient, decodeReply } from "../helpers/resp.ts";
 import { waitFor } from "../helpers/servers.ts";
 import { usePair } from "./harness.ts";
 
@@ -26,7 +26,7 @@ async function attach(c: RawClient): Promise<void> {
 }
 
 /** Run `script` on each server and return what each replica link received, up to a marker write. */
-async function sameStream(script: string[][]): Promise<string> {
+async function sameStream(script: string[][], mask = (s: string) => s): Promise<string> {
   const p = pair();
   const [k, r] = await p.connectBoth();
   try {
@@ -35,7 +35,7 @@ async function sameStream(script: string[][]): Promise<string> {
     await waitFor(() => [k, r].every((c) => c.peekAll().includes("end-of-script")), 20_000, "the stream to reach the marker");
     // A replica is PINGed every repl-ping-replica-period; those PINGs are not the script's.
     const strip = (s: string) => s.replaceAll("*1\r\n$4\r\nPING\r\n", "");
-    const [a, b] = [strip(k.takeAll()), strip(r.takeAll())];
+    const [a, b] = [mask(strip(k.takeAll())), mask(strip(r.takeAll()))];
     expect(a).toBe(b);
     return a;
   } finally {
@@ -80,5 +80,20 @@ describe("the replication stream", () => {
       ["GEOSEARCHSTORE", "box", "g", "FROMMEMBER", "Palermo", "BYBOX", "400", "400", "km", "STOREDIST"],
       ["GEORADIUSBYMEMBER", "g", "Palermo", "1", "m", "STOREDIST", "box"],
     ]);
+  });
+
+  test("RESTORE with a relative TTL goes out as the request with the absolute time and ABSTTL", async () => {
+    const p = pair();
+    await p.same("FLUSHALL");
+    await p.same("SET", "src", "value");
+    const latin1 = decodeReply(await p.same("DUMP", "src")) as string;
+    // Absolute times differ between the two servers by the milliseconds between the requests.
+    const stream = await sameStream([
+      ["RESTORE", "a", "100000", latin1],
+      ["restore", "b", "0", latin1, "REPLACE"],
+      ["RESTORE", "c", "4102444800123", latin1, "ABSTTL"],
+      ["RESTORE", "d", "1", latin1, "ABSTTL"],
+    ], (s) => s.replace(/\$13\r\n1\d{12}\r\n/g, "$13\r\n<abs>\r\n"));
+    expect(stream).toContain("ABSTTL");
   });
 });
