@@ -101,6 +101,8 @@ export const PROTECTED_MODE = err(
 export const ERR_PLAIN = err("ERR");
 export const DEBUG_RELOAD_OPTIONS = err("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
 export const DEBUG_RELOAD_FAILED = err("ERR Error trying to load the RDB dump, check server logs.");
+/** DEBUG LOADAOF without an AOF, or with one that does not load (Redis exits in both cases). */
+export const DEBUG_LOADAOF_FAILED = err("ERR Error trying to load the AOF files, check server logs.");
 export const CLUSTER_DISABLED = err("ERR This instance has cluster support disabled");
 export const GETKEYS_INVALID_COMMAND = err("ERR Invalid command specified");
 export const GETKEYS_NO_KEYS = err("ERR The command has no key arguments");

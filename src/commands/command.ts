@@ -21,6 +21,7 @@ export type CommandFlag =
   | "stale"
   | "skip-monitor"
   | "skip-slowlog"
+  | "asking"
   | "fast"
   | "no-auth"
   | "no-multi"
@@ -35,7 +36,7 @@ export type CommandFlag =
  * does not list may-replicate, though its commands have it (CLIENT PAUSE WRITE holds them).
  */
 export const FLAG_ORDER: readonly CommandFlag[] = [
-  "write", "readonly", "denyoom", "admin", "pubsub", "noscript", "blocking", "loading", "stale", "skip-monitor", "skip-slowlog", "fast", "no-auth",
+  "write", "readonly", "denyoom", "admin", "pubsub", "noscript", "blocking", "loading", "stale", "skip-monitor", "skip-slowlog", "asking", "fast", "no-auth",
   "no-mandatory-keys", "no-async-loading", "no-multi", "allow-busy",
 ];
 

@@ -314,15 +314,17 @@ export interface PersistenceService {
   bgsave(): void;
   /**
    * DEBUG RELOAD: save (unless told not to), empty (unless told not to) and load the dump;
-   * throws Redis's error when the save or the load fails.
+   * throws Redis's error when the save or the load fails. `merge`: a function library
+   * already loaded is replaced rather than an error.
    */
-  /** DEBUG RELOAD; `merge`: a function library already loaded is replaced rather than an error. */
   reload(flush: boolean, save: boolean, merge: boolean): void;
 }
 
 export interface AofService {
   readonly rewriting: boolean;
   startRewrite(): "started" | "scheduled" | "in-progress";
+  /** DEBUG LOADAOF: empty the dataset and replay the AOF; false when there is none. Throws when it does not load. */
+  reload(): boolean;
 }
 
 export interface SlowlogEntry {
@@ -400,6 +402,8 @@ export interface ScriptingService {
   /** Cache a script (SCRIPT LOAD, EVAL): the cached script, or its shebang or compile error. */
   loadScript(body: Uint8Array): EvalScript | ReplyError;
   hasScript(sha: string): boolean;
+  /** How many scripts are cached. */
+  readonly scriptCount: number;
   /** The cached script argv[1] names: its body (EVAL) or its sha1 in either case (EVALSHA). */
   findScript(argv: Argv, bySha: boolean): EvalScript | undefined;
   /** The function argv[1] names (FCALL), case-insensitively. */

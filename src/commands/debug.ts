@@ -6,12 +6,32 @@
  */
 import type { Argv } from "../resp/argv.ts";
 import { parseMemory } from "../config.ts";
-import { DEBUG_NOT_ALLOWED, DEBUG_PACKED_THRESHOLD, DEBUG_PROTOCOL_RESP2, DEBUG_PROTOCOL_TYPE, DEBUG_RELOAD_OPTIONS, NO_SUCH_KEY, subcommandSyntax } from "../errors.ts";
+import { DEBUG_LOADAOF_FAILED, DEBUG_NOT_ALLOWED, DEBUG_PACKED_THRESHOLD, DEBUG_PROTOCOL_RESP2, DEBUG_PROTOCOL_TYPE, DEBUG_RELOAD_OPTIONS, NO_SUCH_KEY, subcommandSyntax } from "../errors.ts";
 import { datasetDigest, valueDigest } from "../store/digest.ts";
 import { dumpPayload } from "../persistence/rdb-writer.ts";
 import { command } from "./command.ts";
 import type { Context } from "./context.ts";
 import { refcountOf } from "./generic.ts";
+
+/**
+ * DEBUG LOADAOF: flush the AOF buffer and load the AOF back. Redis exits when there is no
+ * AOF or it does not load; KVIS answers an error (the dataset is then empty if the AOF was
+ * found and failed part way, as Redis's would be).
+ */
+function debugLoadAof(c: Context): void {
+  let loaded: boolean;
+  try {
+    loaded = c.server.aof.reload();
+  } catch (e) {
+    c.server.log.warning(`DEBUG LOADAOF: ${(e as Error).message}`);
+    throw DEBUG_LOADAOF_FAILED;
+  }
+  if (!loaded) {
+    c.server.log.warning("DEBUG LOADAOF: there is no append only file to load");
+    throw DEBUG_LOADAOF_FAILED;
+  }
+  c.reply.ok();
+}
 
 /** DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save the dump and load it back, synchronously (server/persistence.ts). */
 function debugReload(c: Context, argv: Argv): void {
@@ -111,6 +131,7 @@ export const debugCommand = command({
       return c.reply.ok();
     }
     if (sub === "reload") return debugReload(c, argv);
+    if (sub === "loadaof") return debugLoadAof(c);
     if (sub === "object" && argv.length === 3) {
       const key = argv.str(2);
       const value = c.db.dict.get(key);
@@ -150,6 +171,8 @@ export const debugCommand = command({
         "    Output a hex signature representing the current DB content.",
         "DIGEST-VALUE <key> [<key> ...]",
         "    Output a hex signature of the values of all the specified keys.",
+        "LOADAOF",
+        "    Flush the AOF buffers on disk and reload the AOF in memory.",
         "OBJECT <key>",
         "    Show low level info about the `key` and associated value.",
         "PROTOCOL <type>",

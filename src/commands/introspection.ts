@@ -6,7 +6,7 @@
  */
 import { Argv } from "../resp/argv.ts";
 import { COUNT_RANGE, GETKEYS_BAD_ARGS, GETKEYS_BAD_ARITY, GETKEYS_INVALID_COMMAND, GETKEYS_NO_KEYS, SYNTAX_ERR, subcommandSyntax } from "../errors.ts";
-import { bytesToString, parseInt64 } from "../resp/bytes.ts";
+import { bytesToString, globMatch, parseInt64 } from "../resp/bytes.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
 import { memoryUsage } from "../store/memory-usage.ts";
 import { Command, type CommandFlag, FLAG_ORDER, type FullKeySpec, categoriesOf, command } from "./command.ts";
@@ -145,11 +145,21 @@ export const commandCommand = command({
       name: "command|list", tips: ["nondeterministic_output_order"], arity: -2, flags: ["loading", "stale"], categories: ["connection"],
       summary: "Get an array of Redis command names", since: "7.0.0", complexity: "O(N) where N is the total number of Redis commands",
       handler(c, argv) {
-        if (argv.length > 2) throw SYNTAX_ERR;
+        // FILTERBY MODULE <name> (KVIS has no modules) | ACLCAT <category> | PATTERN <glob on the full name>.
+        let keep = (_: Command) => true;
+        if (argv.length === 5 && argv.keyword(2) === "filterby") {
+          const by = argv.keyword(3);
+          const what = argv.str(4);
+          if (by === "module") keep = () => false;
+          else if (by === "aclcat") keep = (cmd) => categoriesOf(cmd).includes(what.toLowerCase());
+          else if (by === "pattern") keep = (cmd) => globMatch(what, cmd.name, true);
+          else throw SYNTAX_ERR;
+        } else if (argv.length !== 2) {
+          throw SYNTAX_ERR;
+        }
         const names: string[] = [];
         for (const cmd of c.server.commands.all()) {
-          names.push(cmd.name);
-          for (const sub of cmd.subcommands?.values() ?? []) names.push(sub.name);
+          for (const each of [cmd, ...(cmd.subcommands?.values() ?? [])]) if (keep(each)) names.push(each.name);
         }
         c.reply.bulkStrings(names);
       },
@@ -250,17 +260,77 @@ export const memoryCommand = command({
       },
     }),
     command({
+      name: "memory|doctor", arity: 2, flags: [], tips: ["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
+      summary: "Outputs memory problems report", since: "4.0.0",
+      handler(c) {
+        const server = c.server;
+        c.reply.verbatim(memoryDoctor(server.memoryStats(), server.scripting.scriptCount, server.replication.replicaList().length, server.clientList().length));
+      },
+    }),
+    command({
+      name: "memory|malloc-stats", arity: 2, flags: [], tips: ["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
+      summary: "Show allocator internal stats", since: "4.0.0", complexity: "Depends on how much memory is allocated, could be slow",
+      // What Redis answers when it is built without jemalloc: KVIS's allocator is the JS runtime's.
+      handler: (c) => c.reply.verbatim("Stats not supported for the current allocator"),
+    }),
+    command({
       name: "memory|help", arity: 2, flags: ["loading", "stale"],
       summary: "Show helpful text about the different subcommands", since: "4.0.0",
       handler: (c) =>
         c.reply.helpLines([
           "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+          "DOCTOR", "    Return memory problems reports.",
+          "MALLOC-STATS", "    Return internal statistics report from the memory allocator.",
           "PURGE", "    Attempt to purge dirty pages for reclamation by the allocator.",
+          "STATS", "    Return information about the memory usage of the server.",
+          "USAGE <key> [SAMPLES <count>]",
+          "    Return memory in bytes used by <key> and its value. Nested values are",
+          "    sampled up to <count> times (default: 5, 0 means sample all).",
           "HELP", "    Prints this help.",
         ]),
     }),
   ],
 });
+
+/**
+ * MEMORY DOCTOR: Redis's report (object.c getMemoryDoctorReport), from the figures MEMORY
+ * STATS gives, with Redis's thresholds. KVIS's resident set includes the JS runtime, so on
+ * a small dataset the RSS overheads are reported, as the figures show them.
+ */
+export function memoryDoctor(stats: StatField[], scripts: number, replicas: number, clients: number): string {
+  const v = (name: string) => {
+    const field = stats.find((f) => f[0] === name);
+    return field !== undefined && field.length === 3 ? field[1] : 0;
+  };
+  const total = v("total.allocated");
+  if (total < 5 * 1024 * 1024) {
+    return "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n";
+  }
+  const MB10 = 10 << 20;
+  const reports: string[] = [];
+  if (v("peak.allocated") / total > 1.5) reports.push(DOCTOR.peak);
+  if (v("fragmentation") > 1.4 && v("fragmentation.bytes") > MB10) reports.push(DOCTOR.frag);
+  if (v("allocator-fragmentation.ratio") > 1.1 && v("allocator-fragmentation.bytes") > MB10) reports.push(DOCTOR.allocFrag);
+  if (v("allocator-rss.ratio") > 1.1 && v("allocator-rss.bytes") > MB10) reports.push(DOCTOR.allocRss);
+  if (v("rss-overhead.ratio") > 1.1 && v("rss-overhead.bytes") > MB10) reports.push(DOCTOR.procRss);
+  if (replicas > 0 && v("clients.slaves") > MB10) reports.push(DOCTOR.replicaBuffers);
+  if (v("clients.normal") / Math.max(1, clients - replicas) > 1024 * 200) reports.push(DOCTOR.clientBuffers);
+  if (scripts > 1000) reports.push(DOCTOR.scripts);
+  if (reports.length === 0) return "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n";
+  return `Sam, I detected a few issues in this Redis instance memory implants:\n\n${reports.map((r) => ` * ${r}\n\n`).join("")}I'm here to keep you safe, Sam. I want to help you.\n`;
+}
+
+/** MEMORY DOCTOR's findings, in Redis's words (the allocator named as INFO's mem_allocator names it). */
+const DOCTOR = {
+  peak: "Peak memory: In the past this instance used more than 150% the memory that is currently using. The allocator is normally not able to release memory after a peak, so you can expect to see a big fragmentation ratio, however this is actually harmless and is only due to the memory peak, and if the Redis instance Resident Set Size (RSS) is currently bigger than expected, the memory will be used as soon as you fill the Redis instance with more data. If the memory peak was only occasional and you want to try to reclaim memory, please try the MEMORY PURGE command, otherwise the only other option is to shutdown and restart the instance.",
+  frag: `High total RSS: This instance has a memory fragmentation and RSS overhead greater than 1.4 (this means that the Resident Set Size of the Redis process is much larger than the sum of the logical allocations Redis performed). This problem is usually due either to a large peak memory (check if there is a peak memory entry above in the report) or may result from a workload that causes the allocator to fragment memory a lot. If the problem is a large peak memory, then there is no issue. Otherwise, make sure you are using the Jemalloc allocator and not the default libc malloc. Note: The currently used allocator is "bun-${Bun.version}".`,
+  allocFrag: "High allocator fragmentation: This instance has an allocator external fragmentation greater than 1.1. This problem is usually due either to a large peak memory (check if there is a peak memory entry above in the report) or may result from a workload that causes the allocator to fragment memory a lot. You can try enabling 'activedefrag' config option.",
+  allocRss: "High allocator RSS overhead: This instance has an RSS memory overhead is greater than 1.1 (this means that the Resident Set Size of the allocator is much larger than the sum what the allocator actually holds). This problem is usually due to a large peak memory (check if there is a peak memory entry above in the report), you can try the MEMORY PURGE command to reclaim it.",
+  procRss: "High process RSS overhead: This instance has non-allocator RSS memory overhead is greater than 1.1 (this means that the Resident Set Size of the Redis process is much larger than the RSS the allocator holds). This problem may be due to Lua scripts or Modules.",
+  replicaBuffers: "Big replica buffers: The replica output buffers in this instance are greater than 10MB for each replica (on average). This likely means that there is some replica instance that is struggling receiving data, either because it is too slow or because of networking issues. As a result, data piles on the master output buffers. Please try to identify what replica is not receiving data correctly and why. You can use the INFO output in order to check the replicas delays and the CLIENT LIST command to check the output buffers of each replica.",
+  clientBuffers: "Big client buffers: The clients output buffers in this instance are greater than 200K per client (on average). This may result from different causes, like Pub/Sub clients subscribed to channels bot not receiving data fast enough, so that data piles on the Redis instance output buffer, or clients sending commands with large replies or very large sequences of commands in the same pipeline. Please use the CLIENT LIST command in order to investigate the issue if it causes problems in your instance, or to understand better why certain clients are using a big amount of memory.",
+  scripts: "Many scripts: There seem to be many cached scripts in this instance (more than 1000). This may be because scripts are generated and `EVAL`ed, instead of being parameterized (with KEYS and ARGV), `SCRIPT LOAD`ed and `EVALSHA`ed. Unless `SCRIPT FLUSH` is called periodically, the scripts' caches may end up consuming most of your memory.",
+};
 
 /** MEMORY STATS's fields as a map, nested where a field holds fields. */
 function writeStats(r: ReplyWriter, fields: StatField[]): void {

@@ -243,6 +243,10 @@ export class Scripting implements ScriptHost {
     return script;
   }
 
+  get scriptCount(): number {
+    return this.scripts.size;
+  }
+
   /**
    * The last script found, by the bytes that named it: the dispatcher (for the script's
    * flags) and the handler both look a request's script up, and an EVAL's body would be

@@ -181,6 +181,37 @@ export class AppendOnly {
     log.notice(`DB loaded from append only file: ${((performance.now() - start) / 1000).toFixed(3)} seconds`);
   }
 
+  /**
+   * DEBUG LOADAOF: write out what is buffered, empty the dataset and replay the AOF now,
+   * synchronously. False (nothing emptied) when there is no AOF to load; throws AofError
+   * when a file is missing or malformed (Redis exits then; the caller answers an error).
+   */
+  reload(): boolean {
+    if (this.state === "on") this.flushAndSync();
+    if (!this.readManifest()) return false;
+    const keyspace = this.server.keyspace;
+    keyspace.flushAll();
+    this.server.scripting.flushFunctions();
+    const files = [...(this.manifest.base ? [this.manifest.base] : []), ...this.manifest.incrs];
+    keyspace.loading = true;
+    // The commands replayed are not written again (to this AOF or to replicas).
+    const propagation = this.server.propagation;
+    propagation.targets = 0;
+    try {
+      for (let i = 0; i < files.length; i++) {
+        const path = this.path(files[i]!);
+        if (!existsSync(path)) throw new AofError(`The AOF file ${files[i]!.name} doesn't exist`);
+        this.loadFile(files[i]!, readFileSync(path), i === files.length - 1);
+      }
+    } finally {
+      keyspace.loading = false;
+      propagation.targets = 3;
+    }
+    keyspace.dirty = 0;
+    this.server.log.warning("Append Only File loaded by DEBUG LOADAOF");
+    return true;
+  }
+
   /** Replay one file; `last` decides what a torn tail means. */
   private loadFile(file: AofFile, data: Uint8Array, last: boolean): void {
     const log = this.server.log;

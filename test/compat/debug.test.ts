@@ -4,6 +4,7 @@
  * that reads back the same after being saved and loaded again.
  */
 import { describe, expect, test } from "bun:test";
+import { waitFor } from "../helpers/servers.ts";
 import { sameScene, usePair } from "./harness.ts";
 
 const pair = usePair({ "enable-debug-command": "yes" }, ["--enable-debug-command", "yes"]);
@@ -219,5 +220,34 @@ describe("MEMORY STATS", () => {
     const [k] = await p.both("MEMORY", "STATS");
     expect(k).toContain(`keys.count\r\n:${KEYS.length}\r\n`);
     await p.both("HELLO", "2");
+  });
+});
+
+describe("DEBUG LOADAOF", () => {
+  test("empties the dataset and replays the AOF: what was written comes back, TTLs as absolute times", async () => {
+    const p = pair();
+    try {
+      await p.same("FLUSHALL");
+      await p.same("CONFIG", "SET", "appendonly", "yes");
+      // The first rewrite (the base) must be done before the AOF holds everything.
+      await waitFor(async () => (await p.both("INFO", "persistence")).every((info) => /aof_rewrite_in_progress:0/.test(info) && /aof_rewrite_scheduled:0/.test(info) && /aof_last_bgrewrite_status:ok/.test(info) && /aof_enabled:1/.test(info)), 20_000, "the first AOF rewrite");
+      await p.script(`SET foo bar EX 100
+SET foo bar2 KEEPTTL
+SET plain v
+RPUSH l a b c
+GETEX plain PERSIST
+DEL nosuchkey`);
+      await p.same("DEBUG", "LOADAOF");
+      await p.script(`GET foo
+GET plain
+LRANGE l 0 -1
+TTL plain
+DBSIZE`);
+      const [k, r] = await p.both("TTL", "foo");
+      expect([Number(k.slice(1)) > 90, Number(r.slice(1)) > 90]).toEqual([true, true]);
+      await p.same("DEBUG", "LOADAOF", "extra");
+    } finally {
+      await p.same("CONFIG", "SET", "appendonly", "no");
+    }
   });
 });

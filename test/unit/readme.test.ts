@@ -9,7 +9,7 @@ const readme = readFileSync(join(import.meta.dir, "../../README.md"), "utf8");
 describe("README", () => {
   test("the commands table lists exactly the commands KVIS serves", () => {
     const section = readme.split("## Supported commands")[1]!.split("\n## ")[0]!;
-    const listed = [...section.matchAll(/^\| ([A-Z_]+)[ (]/gm)].map((m) => m[1]!.toLowerCase()).sort();
+    const listed = [...section.matchAll(/^\| ([A-Z_-]+)[ (]/gm)].map((m) => m[1]!.toLowerCase()).sort();
     expect(listed).toEqual(allCommands().map((c) => c.name).sort());
   });
 
