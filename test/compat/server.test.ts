@@ -1,4 +1,6 @@
 import { beforeEach, describe, expect, test } from "bun:test";
+import type { StatField } from "../../src/commands/context.ts";
+import { memoryDoctor } from "../../src/commands/introspection.ts";
 import { allCommands } from "../../src/commands/table.ts";
 import { usePair } from "./harness.ts";
 
@@ -311,6 +313,35 @@ describe("HELLO", () => {
 });
 
 describe("COMMAND", () => {
+  test("COMMAND LIST FILTERBY ACLCAT, PATTERN and MODULE select as Redis does", async () => {
+    const p = pair();
+    const names = (raw: string) => raw.split("\r\n").filter((l) => l !== "" && !l.startsWith("$") && !l.startsWith("*")).sort();
+    // Redis has a few commands KVIS lacks (MIGRATE, modules...): the lists agree on the rest.
+    const ours = new Set(names(await p.kvis.call("COMMAND", "LIST")));
+    for (const filter of [["ACLCAT", "geo"], ["aclcat", "HyperLogLog"], ["ACLCAT", "nosuchcategory"], ["PATTERN", "config*"], ["PATTERN", "*RANGE*"], ["MODULE", "any"]]) {
+      const [k, r] = await p.both("COMMAND", "LIST", "FILTERBY", ...filter);
+      expect({ filter, names: names(k) }).toEqual({ filter, names: names(r).filter((name) => ours.has(name)) });
+    }
+    await p.same("COMMAND", "LIST", "FILTERBY", "ACLCAT");
+    await p.same("COMMAND", "LIST", "FILTERBY", "FOO", "bar");
+    await p.same("COMMAND", "LIST", "x");
+  });
+
+  test("MEMORY HELP and DOCTOR answer as Redis does", async () => {
+    const p = pair();
+    await p.same("MEMORY", "HELP");
+    // A fresh Redis holds too little for the doctor to judge; this process's heap (the tests
+    // run in it) is past the 5 MB line, so the report is built from figures given here.
+    const [, fresh] = await p.both("MEMORY", "DOCTOR");
+    const stats = (total: number, peak: number): StatField[] => [["peak.allocated", peak, "integer"], ["total.allocated", total, "integer"], ["clients.normal", 0, "integer"]];
+    expect(`$${memoryDoctor(stats(1 << 20, 1 << 20), 0, 0, 1).length}\r\n${memoryDoctor(stats(1 << 20, 1 << 20), 0, 0, 1)}\r\n`).toBe(fresh);
+    expect(memoryDoctor(stats(64 << 20, 64 << 20), 0, 0, 1)).toBe("Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n");
+    const report = memoryDoctor(stats(64 << 20, 200 << 20), 1001, 0, 1);
+    expect(report.startsWith("Sam, I detected a few issues in this Redis instance memory implants:\n\n * Peak memory:")).toBe(true);
+    expect(report).toContain(" * Many scripts:");
+    expect(report.endsWith("I'm here to keep you safe, Sam. I want to help you.\n")).toBe(true);
+  });
+
   test("COMMAND INFO and DOCS describe commands as Redis does", async () => {
     const p = pair();
     // Every command and subcommand KVIS declares, except CLIENT SETINFO and NO-TOUCH (Redis
