@@ -271,6 +271,9 @@ export const BITFIELD_RO_GET_ONLY = err("ERR BITFIELD_RO only supports the GET s
 // HyperLogLog.
 export const NOT_HLL = err("WRONGTYPE Key is not a valid HyperLogLog string value.");
 export const INVALID_HLL = err("INVALIDOBJ Corrupted HLL object detected");
+export const PFDEBUG_NO_KEY = err("ERR The specified key does not exist");
+export const PFDEBUG_NOT_SPARSE = err("ERR HLL encoding is not sparse");
+export const pfdebugSubcommand = (name: string) => err(`ERR Unknown PFDEBUG subcommand '${name}'`);
 export const SORT_NOT_DOUBLE = err("ERR One or more scores can't be converted into double");
 export const BUSYKEY = err("BUSYKEY Target key name already exists.");
 export const INVALID_TTL = err("ERR Invalid TTL value, must be >= 0");

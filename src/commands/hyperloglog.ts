@@ -3,13 +3,13 @@
  * string values in Redis's HLL format (src/store/hyperloglog.ts). PFCOUNT of one key
  * caches the cardinality inside the value, as Redis does, so GET returns the same bytes.
  */
-import { INVALID_HLL, NOT_HLL, WRONGTYPE } from "../errors.ts";
+import { INVALID_HLL, NOT_HLL, PFDEBUG_NO_KEY, PFDEBUG_NOT_SPARSE, ReplyError, WRONGTYPE, pfdebugSubcommand } from "../errors.ts";
 import { bytesToString, stringToBytes } from "../resp/bytes.ts";
 import type { Context } from "./context.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import {
-  HLL_DENSE, HLL_REGISTERS, cachedCount, createHll, ensureDense, estimate, invalidateCache, isValidHll, patternOf, registersOf,
-  setRegister, storeCount,
+  HLL_DENSE, HLL_REGISTERS, HLL_SPARSE, cachedCount, createHll, decodeSparse, ensureDense, estimate, invalidateCache, isValidHll,
+  patternOf, registersOf, selfTest, setRegister, storeCount,
 } from "../store/hyperloglog.ts";
 import { isStringValue, stringOf } from "../store/keyspace.ts";
 import { command } from "./command.ts";
@@ -118,5 +118,53 @@ export const pfmergeCommand = command({
     invalidateCache(hll);
     storeHll(c, key, hll, 1);
     c.reply.ok();
+  },
+});
+
+/** PFSELFTEST: Redis's self test of the HLL implementation, run on KVIS's (store/hyperloglog.ts). */
+export const pfselftestCommand = command({
+  name: "pfselftest", arity: 1, flags: ["admin"], categories: ["hyperloglog"],
+  summary: "An internal command for testing HyperLogLog values", since: "2.8.9", complexity: "N/A",
+  handler(c) {
+    const failure = selfTest();
+    if (failure !== undefined) throw new ReplyError(`ERR ${failure}`);
+    c.reply.ok();
+  },
+});
+
+/** PFDEBUG GETREG|DECODE|ENCODING|TODENSE key: look inside an HLL; GETREG and TODENSE make it dense. */
+export const pfdebugCommand = command({
+  name: "pfdebug", arity: 3, flags: ["write", "denyoom", "admin"], keys: { first: 2, last: 2, step: 1, flags: ["RW", "access"] }, categories: ["hyperloglog"],
+  summary: "Internal commands for debugging HyperLogLog values", since: "2.8.9", complexity: "N/A",
+  handler(c, argv) {
+    const key = argv.str(2);
+    const hll = lookupHll(c, key, true);
+    if (hll === undefined) throw PFDEBUG_NO_KEY;
+    // The value is unshared (raw), as Redis does before looking at it.
+    c.db.unshareString(key);
+    const sub = argv.keyword(1);
+    const toDense = (): Uint8Array => {
+      const dense = ensureDense(hll);
+      if (dense === undefined) throw INVALID_HLL;
+      // A changed encoding is a write (it is replicated).
+      if (dense !== hll) storeHll(c, key, dense, 1);
+      return dense;
+    };
+    if (sub === "getreg") {
+      const regs = registersOf(toDense())!;
+      c.reply.array(HLL_REGISTERS);
+      for (let i = 0; i < HLL_REGISTERS; i++) c.reply.integer(regs[i]!);
+    } else if (sub === "decode") {
+      if (hll[4] !== HLL_SPARSE) throw PFDEBUG_NOT_SPARSE;
+      c.reply.bulkString(decodeSparse(hll));
+    } else if (sub === "encoding") {
+      c.reply.simple(hll[4] === HLL_DENSE ? "dense" : "sparse");
+    } else if (sub === "todense") {
+      const wasSparse = hll[4] === HLL_SPARSE;
+      toDense();
+      c.reply.integer(wasSparse ? 1 : 0);
+    } else {
+      throw pfdebugSubcommand(argv.str(1));
+    }
   },
 });

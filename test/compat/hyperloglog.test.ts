@@ -87,3 +87,37 @@ describe("HLL values across servers", () => {
     }
   });
 });
+
+describe("PFDEBUG and PFSELFTEST", () => {
+  test("PFDEBUG shows and converts an HLL as Redis does", async () => {
+    const p = pair();
+    await p.same("PFADD", "h", "a", "b", "c", "d", "e");
+    await p.script(`PFDEBUG ENCODING h
+PFDEBUG DECODE h
+PFDEBUG decode h
+OBJECT ENCODING h
+PFDEBUG TODENSE h
+PFDEBUG ENCODING h
+PFDEBUG DECODE h
+PFDEBUG TODENSE h
+GET h
+PFCOUNT h
+PFDEBUG FOO h
+PFDEBUG ENCODING nokey
+PFDEBUG FOO nokey
+PFDEBUG GETREG
+SET s notanhll
+PFDEBUG ENCODING s
+RPUSH l x
+PFDEBUG ENCODING l`);
+    await p.same("PFADD", "g", "x", "y");
+    await p.same("PFDEBUG", "GETREG", "g");
+    await p.same("PFDEBUG", "ENCODING", "g");
+    await p.same("GET", "g");
+  });
+
+  test("PFSELFTEST passes", async () => {
+    await pair().same("PFSELFTEST");
+    await pair().same("PFSELFTEST", "extra");
+  });
+});
