@@ -178,70 +178,73 @@ export function setRegister(b: Uint8Array, index: number, count: number): [Uint8
     return [b, true];
   }
   if (count > SPARSE_VAL_MAX_VALUE) return promote(b, index, count);
-  const ops = Array.from(b.subarray(HLL_HDR_SIZE));
+  // Find the opcode covering the register (p), the one before it (prev) and its run.
+  const end = b.length;
   let first = 0;
-  let p = 0;
+  let p = HLL_HDR_SIZE;
   let prev = -1;
   let span = 0;
-  while (p < ops.length) {
-    const op = ops[p]!;
+  while (p < end) {
+    const op = b[p]!;
     const oplen = (op & 0xc0) === 0x40 ? 2 : 1;
-    span = (op & 0xc0) === 0 ? (op & 0x3f) + 1 : (op & 0xc0) === 0x40 ? (((op & 0x3f) << 8) | (ops[p + 1] ?? 0)) + 1 : (op & 0x03) + 1;
+    span = (op & 0xc0) === 0 ? (op & 0x3f) + 1 : (op & 0xc0) === 0x40 ? (((op & 0x3f) << 8) | (b[p + 1] ?? 0)) + 1 : (op & 0x03) + 1;
     if (index <= first + span - 1) break;
     prev = p;
     p += oplen;
     first += span;
   }
-  if (span === 0 || p >= ops.length) return undefined;
-  const op = ops[p]!;
+  if (span === 0 || p >= end) return undefined;
+  const op = b[p]!;
   const isXzero = (op & 0xc0) === 0x40;
   const isVal = (op & 0x80) !== 0;
   const isZero = !isXzero && !isVal;
   const valOp = (value: number, len: number) => 0x80 | ((value - 1) << 2) | (len - 1);
-  const zeroRun = (seq: number[], len: number) => {
-    if (len > SPARSE_ZERO_MAX_LEN) seq.push(0x40 | ((len - 1) >> 8), (len - 1) & 0xff);
-    else seq.push(len - 1);
-  };
   if (isVal) {
     const old = ((op >> 2) & 0x1f) + 1;
     if (old >= count) return [b, false];
-    if (span === 1) {
-      ops[p] = valOp(count, 1);
-      return [finishSparse(b, ops, prev), true];
-    }
   }
-  if (isZero && span === 1) {
-    ops[p] = valOp(count, 1);
-    return [finishSparse(b, ops, prev), true];
+  // A run of one register: the opcode is rewritten in place.
+  if ((isVal || isZero) && span === 1) {
+    b[p] = valOp(count, 1);
+    return [mergeSparse(b, prev, end), true];
   }
   // The general case: split the run around the register into up to three opcodes.
   const last = first + span - 1;
   const seq: number[] = [];
+  const zeroRun = (len: number) => {
+    if (len > SPARSE_ZERO_MAX_LEN) seq.push(0x40 | ((len - 1) >> 8), (len - 1) & 0xff);
+    else seq.push(len - 1);
+  };
   if (isVal) {
     const current = ((op >> 2) & 0x1f) + 1;
     if (index !== first) seq.push(valOp(current, index - first));
     seq.push(valOp(count, 1));
     if (index !== last) seq.push(valOp(current, last - index));
   } else {
-    if (index !== first) zeroRun(seq, index - first);
+    if (index !== first) zeroRun(index - first);
     seq.push(valOp(count, 1));
-    if (index !== last) zeroRun(seq, last - index);
+    if (index !== last) zeroRun(last - index);
   }
   const oldLen = isXzero ? 2 : 1;
-  if (seq.length > oldLen && HLL_HDR_SIZE + ops.length + seq.length - oldLen > encodingLimits.hllSparseMaxBytes) return promote(b, index, count);
-  ops.splice(p, oldLen, ...seq);
-  return [finishSparse(b, ops, prev), true];
+  const length = end + seq.length - oldLen;
+  if (seq.length > oldLen && length > encodingLimits.hllSparseMaxBytes) return promote(b, index, count);
+  const out = new Uint8Array(length);
+  out.set(b.subarray(0, p));
+  out.set(seq, p);
+  out.set(b.subarray(p + oldLen), p + seq.length);
+  return [mergeSparse(out, prev, length), true];
 }
 
 /**
  * After a sparse update, merge adjacent VAL opcodes with equal values, scanning up to five
- * opcodes from the one before the change (as Redis does), and rebuild the bytes.
+ * opcodes from the one before the change (as Redis does). Works in place on the `length`
+ * bytes of `b`; returns them (shorter when opcodes merged), with the cached count stale.
  */
-function finishSparse(b: Uint8Array, ops: number[], prev: number): Uint8Array {
-  let p = prev >= 0 ? prev : 0;
+function mergeSparse(b: Uint8Array, prev: number, length: number): Uint8Array {
+  let p = prev >= 0 ? prev : HLL_HDR_SIZE;
   let scan = 5;
-  while (p < ops.length && scan-- > 0) {
-    const op = ops[p]!;
+  while (p < length && scan-- > 0) {
+    const op = b[p]!;
     if ((op & 0xc0) === 0x40) {
       p += 2;
       continue;
@@ -250,19 +253,21 @@ function finishSparse(b: Uint8Array, ops: number[], prev: number): Uint8Array {
       p++;
       continue;
     }
-    const next = ops[p + 1];
-    if (next !== undefined && (next & 0x80) !== 0 && ((op >> 2) & 0x1f) === ((next >> 2) & 0x1f)) {
-      const len = (op & 0x03) + (next & 0x03) + 2;
-      if (len <= SPARSE_VAL_MAX_LEN) {
-        ops.splice(p, 2, (op & 0xfc) | (len - 1));
-        continue;
+    if (p + 1 < length) {
+      const next = b[p + 1]!;
+      if ((next & 0x80) !== 0 && ((op >> 2) & 0x1f) === ((next >> 2) & 0x1f)) {
+        const len = (op & 0x03) + (next & 0x03) + 2;
+        if (len <= SPARSE_VAL_MAX_LEN) {
+          b[p] = (op & 0xfc) | (len - 1);
+          b.copyWithin(p + 1, p + 2, length);
+          length--;
+          continue;
+        }
       }
     }
     p++;
   }
-  const out = new Uint8Array(HLL_HDR_SIZE + ops.length);
-  out.set(b.subarray(0, HLL_HDR_SIZE));
-  out.set(ops, HLL_HDR_SIZE);
+  const out = length === b.length ? b : b.slice(0, length);
   invalidateCache(out);
   return out;
 }
