@@ -84,6 +84,8 @@ export interface Context {
 
   /** Set when this connection is a replica's link to its master. */
   readonly masterLink?: { sendAck(): void };
+  /** The master's stream or the AOF being loaded: applied whatever the server's state (mustObeyClient). */
+  readonly mustObey: boolean;
   /** Set once this connection has become a replica (REPLCONF, then PSYNC). */
   readonly replica: ReplicaInfo | undefined;
 

@@ -176,8 +176,8 @@ function parseAddOrTrim(c: Context, argv: Argv, xadd: boolean): TrimArgs {
   args.idAt = i;
   if (args.limit !== 0 && args.strategy === "none") throw LIMIT_WITHOUT_STRATEGY;
   if (!xadd && args.strategy === "none") throw XTRIM_WITHOUT_STRATEGY;
-  if (c.masterLink !== undefined) {
-    // The master already rewrote `~` to `=` with the result; never cut the work short.
+  if (c.mustObey) {
+    // The master (or the AOF) already has `~` rewritten to `=` with the result; never cut the work short.
     args.limit = 0;
   } else if (limitGiven) {
     if (!args.approx) throw LIMIT_WITHOUT_APPROX;

@@ -413,7 +413,7 @@ export class Scripting implements ScriptHost {
   private execute(caller: Client, argv: Argv, nkeys: number, flags: number, readOnly: boolean, name: string, engine: EngineId, ref: number): void {
     const isEval = engine === EngineId.Eval;
     const server = this.server;
-    const obey = caller.masterLink !== undefined;
+    const obey = caller.mustObey;
     const refusal = this.refusal(flags, readOnly, obey);
     if (refusal !== undefined) throw refusal;
     const compat = (flags & SCRIPT_EVAL_COMPAT) !== 0;

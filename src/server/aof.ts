@@ -265,6 +265,7 @@ export class AppendOnly {
   private loaderClient(): Client {
     const client = new Client(this.server, { write: (d) => d.length, end: () => {}, terminate: () => {} }, "aof", "");
     client.setUser(this.server.acl.superuser, true);
+    client.aofLoader = true;
     return client;
   }
 

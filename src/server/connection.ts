@@ -127,6 +127,19 @@ export class Client implements Context {
     this.parser.maxBulkLen = server.config.int("proto-max-bulk-len");
   }
 
+  /** The client that replays the AOF (set by the AOF loader). */
+  aofLoader = false;
+
+  /**
+   * Whether this client's writes must be applied whatever the server's state (Redis's
+   * mustObeyClient): the master's stream on a replica, and the AOF being loaded. Neither is
+   * refused for memory, read-only, stale or MISCONF reasons, nor cut short by limits the
+   * original command already applied.
+   */
+  get mustObey(): boolean {
+    return this.masterLink !== undefined || this.aofLoader;
+  }
+
   /**
    * Whether commands other than AUTH and HELLO are refused (Redis's authRequired): the
    * default user's password is checked whenever it changes, not only when a client connects.

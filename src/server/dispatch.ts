@@ -81,7 +81,7 @@ function dispatch(c: Client, argv: Argv): boolean {
   }
   // maxmemory: evict first; if memory is still over, commands that may add to it are
   // refused (in MULTI, anything that would be queued).
-  if (c.server.maxmemory !== 0 && c.masterLink === undefined && (c.server.preCommandOom = !c.server.evictor.freeMemoryIfNeeded())) {
+  if (c.server.maxmemory !== 0 && !c.mustObey && (c.server.preCommandOom = !c.server.evictor.freeMemoryIfNeeded())) {
     if (hasFlag(c, cmd, bits, F_DENYOOM) || (c.multi !== undefined && !OOM_EXEMPT_IN_MULTI.has(cmd.name))) {
       reject(c, cmd, OOM);
       return true;
@@ -89,7 +89,7 @@ function dispatch(c: Client, argv: Argv): boolean {
   }
   // Writes (and PING) are refused while the data cannot reach the disk; the master's
   // stream is always applied.
-  if (c.masterLink === undefined && (hasFlag(c, cmd, bits, F_WRITE) || cmd.name === "ping")) {
+  if (!c.mustObey && (hasFlag(c, cmd, bits, F_WRITE) || cmd.name === "ping")) {
     const misconf = diskError(c.server);
     if (misconf !== undefined) {
       reject(c, cmd, misconf);
@@ -97,12 +97,12 @@ function dispatch(c: Client, argv: Argv): boolean {
     }
   }
   // min-replicas-to-write: writes need enough replicas that keep up.
-  if (c.masterLink === undefined && hasFlag(c, cmd, bits, F_WRITE) && !c.server.replication.enoughGoodReplicas()) {
+  if (!c.mustObey && hasFlag(c, cmd, bits, F_WRITE) && !c.server.replication.enoughGoodReplicas()) {
     reject(c, cmd, NOREPLICAS);
     return true;
   }
   // A replica takes writes only from its master (replica-read-only).
-  if (c.server.replicaLink !== undefined && (bits & F_WRITE) !== 0 && c.masterLink === undefined && c.server.replicaReadOnly) {
+  if (c.server.replicaLink !== undefined && (bits & F_WRITE) !== 0 && !c.mustObey && c.server.replicaReadOnly) {
     reject(c, cmd, READONLY);
     return true;
   }
@@ -115,7 +115,7 @@ function dispatch(c: Client, argv: Argv): boolean {
   // A replica whose link is down answers only "stale" commands when told not to serve
   // stale data.
   const link = c.server.replicaLink;
-  if (link !== undefined && !link.linkUp && !hasFlagInverse(c, cmd, bits, F_STALE) && c.masterLink === undefined && c.server.config.get("replica-serve-stale-data") === "no") {
+  if (link !== undefined && !link.linkUp && !hasFlagInverse(c, cmd, bits, F_STALE) && !c.mustObey && c.server.config.get("replica-serve-stale-data") === "no") {
     reject(c, cmd, MASTERDOWN);
     return true;
   }
