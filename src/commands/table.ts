@@ -129,7 +129,9 @@ export function lookupCommand(name: Uint8Array, start = 0, end = name.length): C
 
 /** A command or subcommand by its full name ("get", "config|get"), for COMMAND INFO/DOCS. */
 export function findCommand(fullName: string): Command | undefined {
-  const [name, sub] = fullName.toLowerCase().split("|", 2);
+  const parts = fullName.toLowerCase().split("|");
+  if (parts.length > 2) return undefined;
+  const [name, sub] = parts;
   const cmd = table.get(name!);
   if (sub === undefined) return cmd;
   return cmd?.subcommands?.get(sub);

@@ -354,6 +354,7 @@ describe("COMMAND", () => {
       }
     }
     await p.same("COMMAND", "INFO", "nosuchcommand");
+    await p.same("COMMAND", "INFO", "get|key", "config|get|key", "config|get", "config|nosuch");
     const [a, b] = await p.both("COMMAND", "DOCS", "get");
     // Redis also lists the arguments; the summary, version, group and complexity must agree.
     for (const field of ["summary", "since", "group", "complexity"]) {
