@@ -47,6 +47,7 @@ export interface ConfigTarget {
   log: { level: LogLevel };
   slowlog: { threshold: number; maxLen: number; trim(): void };
   latency: { threshold: number };
+  latencyTracking: boolean;
   clients: { values(): Iterable<{ parser: { maxBulkLen: number } }> };
   notifier: { flags: number };
   maxmemory: number;
@@ -140,6 +141,23 @@ export const PARAMS: readonly Param[] = [
   {
     name: "latency-monitor-threshold", type: "int", default: "0", min: 0, max: Number.MAX_SAFE_INTEGER, mutable: true,
     description: "Record commands slower than this many milliseconds for LATENCY (0: off)", apply: (server, value) => (server.latency.threshold = Number(value)),
+  },
+  {
+    name: "latency-tracking", type: "bool", default: "yes", mutable: true, applyAtStart: true,
+    description: "Keep each command's latency histogram (LATENCY HISTOGRAM)", apply: (server, value) => (server.latencyTracking = value === "yes"),
+  },
+  {
+    name: "latency-tracking-info-percentiles", type: "string", default: "50 99 99.9", mutable: true,
+    description: "Percentiles INFO latencystats reports (KVIS: accepted, not reported)",
+    check: (value) => {
+      for (const word of value.split(" ").filter((w) => w !== "")) {
+        const n = Number(word);
+        if (word.trim() === "" || Number.isNaN(n) || !/^[-+0-9.eE]+$/.test(word)) return "Invalid latency-tracking-info-percentiles parameters";
+        if (n < 0 || n > 100) return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
+      }
+      return undefined;
+    },
+    merge: (_current, given) => given.split(" ").filter((w) => w !== "").map((w) => String(Number(w))).join(" "),
   },
   { name: "enable-debug-command", type: "enum", default: "no", values: ["no", "yes", "local"], mutable: false, description: "Allow DEBUG (no, yes, or local: loopback clients only)" },
   { name: "hz", type: "int", default: "10", min: 0, max: 2147483647, mutable: true, description: "Background task frequency (clamped to 1..500)" },

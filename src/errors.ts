@@ -271,6 +271,7 @@ export const BITFIELD_RO_GET_ONLY = err("ERR BITFIELD_RO only supports the GET s
 // HyperLogLog.
 export const NOT_HLL = err("WRONGTYPE Key is not a valid HyperLogLog string value.");
 export const INVALID_HLL = err("INVALIDOBJ Corrupted HLL object detected");
+export const latencyNoSamples = (event: string) => err(`ERR No samples available for event '${event}'`);
 export const PFDEBUG_NO_KEY = err("ERR The specified key does not exist");
 export const PFDEBUG_NOT_SPARSE = err("ERR HLL encoding is not sparse");
 export const pfdebugSubcommand = (name: string) => err(`ERR Unknown PFDEBUG subcommand '${name}'`);

@@ -165,6 +165,11 @@ export class Command {
   usec = 0;
   rejectedCalls = 0;
   failedCalls = 0;
+  /**
+   * LATENCY HISTOGRAM: calls counted by latency, bucket k holding those up to 1024 * 2^k ns
+   * (as Redis's HdrHistogram reports them: see server/latency.ts); undefined until a call.
+   */
+  latencyBuckets: number[] | undefined;
 
   constructor(spec: CommandSpec) {
     this.name = spec.name;

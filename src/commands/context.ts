@@ -343,6 +343,8 @@ export interface LatencyService {
   readonly events: ReadonlyMap<string, { samples: Array<{ time: number; latency: number }>; max: number }>;
   reset(events: string[]): number;
   doctor(): string;
+  /** LATENCY GRAPH of an event; undefined when it has no samples. */
+  graph(event: string, nowSeconds: number): string | undefined;
 }
 
 /** What a handler of a command that may block does: serve at once, else wait for `keys`. */

@@ -5,10 +5,11 @@
  * server measured or is doing.
  */
 import { Argv } from "../resp/argv.ts";
-import { COUNT_RANGE, GETKEYS_BAD_ARGS, GETKEYS_BAD_ARITY, GETKEYS_INVALID_COMMAND, GETKEYS_NO_KEYS, SYNTAX_ERR, subcommandSyntax } from "../errors.ts";
+import { COUNT_RANGE, latencyNoSamples, GETKEYS_BAD_ARGS, GETKEYS_BAD_ARITY, GETKEYS_INVALID_COMMAND, GETKEYS_NO_KEYS, SYNTAX_ERR, subcommandSyntax } from "../errors.ts";
 import { bytesToString, globMatch, parseInt64 } from "../resp/bytes.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
 import { memoryUsage } from "../store/memory-usage.ts";
+import { latencyHistogram } from "../server/latency.ts";
 import { Command, type CommandFlag, FLAG_ORDER, type FullKeySpec, categoriesOf, command } from "./command.ts";
 import type { Context, StatField } from "./context.ts";
 
@@ -455,14 +456,50 @@ export const latencyCommand = command({
       handler: (c) => c.reply.verbatim(c.server.latency.doctor()),
     }),
     command({
+      ...latencySpec, name: "latency|graph", arity: 3, summary: "Return a latency graph for the event.", since: "2.8.13",
+      handler(c, argv) {
+        const graph = c.server.latency.graph(argv.str(2), Math.floor(Date.now() / 1000));
+        if (graph === undefined) throw latencyNoSamples(argv.str(2));
+        c.reply.verbatim(graph);
+      },
+    }),
+    command({
+      ...latencySpec, name: "latency|histogram", arity: -2,
+      summary: "Return the cumulative distribution of latencies of a subset of commands or all.", since: "7.0.0",
+      complexity: "O(N) where N is the number of commands with latency information being retrieved.",
+      handler(c, argv) {
+        // Every command with calls, or those named (unknown names are skipped) and their subcommands.
+        const named = argv.length === 2 ? c.server.commands.all() : argv.strs(2).map((n) => c.server.commands.find(n)).filter((cmd) => cmd !== undefined);
+        const shown = named.flatMap((cmd) => [cmd, ...(cmd.subcommands?.values() ?? [])]).filter((cmd) => cmd.latencyBuckets !== undefined);
+        c.reply.map(shown.length);
+        for (const cmd of shown) {
+          const { calls, cdf } = latencyHistogram(cmd.latencyBuckets!);
+          c.reply.bulkString(cmd.name);
+          c.reply.map(2);
+          c.reply.bulkString("calls");
+          c.reply.integer(calls);
+          c.reply.bulkString("histogram_usec");
+          c.reply.map(cdf.length);
+          for (const [usec, count] of cdf) {
+            c.reply.integer(usec);
+            c.reply.integer(count);
+          }
+        }
+      },
+    }),
+    command({
       name: "latency|help", arity: 2, flags: ["loading", "stale"], summary: "Show helpful text about the different subcommands.", since: "2.8.13",
       handler: (c) =>
         c.reply.helpLines([
           "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
           "DOCTOR", "    Return a human readable latency analysis report.",
+          "GRAPH <event>", "    Return an ASCII latency graph for the <event> class.",
           "HISTORY <event>", "    Return time-latency samples for the <event> class.",
           "LATEST", "    Return the latest latency samples for all events.",
           "RESET [<event> ...]", "    Reset latency data of one or more <event> classes.", "    (default: reset all data for all event classes)",
+          "HISTOGRAM [COMMAND ...]",
+          "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+          "    If no commands are specified then all histograms are replied.",
           "HELP", "    Prints this help.",
         ]),
     }),

@@ -66,8 +66,9 @@ export class Client implements Context {
   lastCommand = "NULL";
   /** When the time of `timedCommand` was last settled in this read: see call(). */
   commandClock = 0;
-  /** The command whose calls in this read the clock is running for. */
+  /** The command whose calls in this read the clock is running for, and how many ran. */
   timedCommand: Command | undefined;
+  timedCalls = 0;
   /** Set by QUIT, a protocol error or CLIENT KILL: close once the replies are out. */
   closeAfterReply = false;
   closed = false;

@@ -19,7 +19,12 @@ export function startCron(server: Server): () => void {
     const hz = Math.min(500, Math.max(1, server.config.int("hz")));
     const period = 1000 / hz;
     const clockNow = updateClock();
-    if (server.keyspace.activeExpireEnabled) server.keyspace.activeExpireCycle(period / 4);
+    if (server.keyspace.activeExpireEnabled) {
+      // A slow cycle is a latency event, as in Redis ("expire-cycle").
+      const started = performance.now();
+      server.keyspace.activeExpireCycle(period / 4);
+      if (server.latency.threshold > 0) server.latency.add("expire-cycle", Math.floor(performance.now() - started));
+    }
     server.persistence.checkSavePoints();
     server.aof.cron(clockNow);
     // A master PINGs its replicas every repl-ping-replica-period seconds, in the stream.

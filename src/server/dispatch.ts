@@ -18,6 +18,7 @@ import {
 } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import type { Client } from "./connection.ts";
+import { recordLatency } from "./latency.ts";
 import type { Server } from "./server.ts";
 
 /**
@@ -203,6 +204,7 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
     if (c.timedCommand !== undefined) settleCommandTime(c);
     c.timedCommand = cmd;
   }
+  c.timedCalls++;
   c.lastCommand = cmd.name;
   c.server.stats.totalCommands++;
   const mark = c.reply.length;
@@ -267,10 +269,19 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   if (!c.inExec && c.server.blocking.hasReady) c.server.blocking.serveReady();
 }
 
-/** Charge the time since the last settlement to the command that ran in it. */
+/**
+ * Charge the time since the last settlement to the command that ran in it, and to its
+ * latency histogram: each of the calls in that time counts as taking an equal share of it.
+ */
 export function settleCommandTime(c: Client): void {
   const now = performance.now();
-  if (c.timedCommand !== undefined) c.timedCommand.usec += (now - c.commandClock) * 1000;
+  const cmd = c.timedCommand;
+  if (cmd !== undefined) {
+    const ms = now - c.commandClock;
+    cmd.usec += ms * 1000;
+    if (c.timedCalls > 0 && c.server.latencyTracking) recordLatency(cmd, (ms * 1e6) / c.timedCalls, c.timedCalls);
+  }
+  c.timedCalls = 0;
   c.commandClock = now;
 }
 

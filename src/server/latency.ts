@@ -6,6 +6,8 @@
  * highest), the last 160 seconds that had one, and the all-time maximum.
  */
 
+import type { Command } from "../commands/command.ts";
+
 const SAMPLES = 160;
 
 interface Sample {
@@ -52,6 +54,26 @@ export class LatencyMonitor {
     return n;
   }
 
+  /**
+   * LATENCY GRAPH: the event's samples drawn as Redis draws them (latency.c and
+   * sparkline.c): a header, then 80 columns a row of four filled levels, and under each
+   * column how long ago the sample was, written downwards. Undefined for an unknown event.
+   */
+  graph(event: string, nowSeconds: number): string | undefined {
+    const series = this.events.get(event);
+    if (series === undefined) return undefined;
+    const values = series.samples.map((s) => s.latency);
+    const labels = series.samples.map((s) => ago(nowSeconds - s.time));
+    const min = Math.min(...values);
+    const max = Math.max(...values);
+    let out = `${event} - high ${max} ms, low ${min} ms (all time high ${series.max} ms)\n${"-".repeat(GRAPH_COLUMNS)}\n`;
+    for (let from = 0; from < values.length; from += GRAPH_COLUMNS) {
+      if (from !== 0) out += "\n";
+      out += sparkline(values.slice(from, from + GRAPH_COLUMNS), labels.slice(from, from + GRAPH_COLUMNS), min, max);
+    }
+    return out;
+  }
+
   /** LATENCY DOCTOR's report: Redis's opening words, then one line per event. */
   doctor(): string {
     if (this.threshold <= 0 && this.events.size === 0) {
@@ -71,4 +93,78 @@ export class LatencyMonitor {
     }
     return report;
   }
+}
+
+const GRAPH_COLUMNS = 80;
+const GRAPH_ROWS = 4;
+/** The characters of each row's three levels, filled below the curve. */
+const GRAPH_LEVELS = "_o#";
+
+/** "12s", "5m", "3h", "2d": how long ago, as LATENCY GRAPH labels a sample. */
+function ago(seconds: number): string {
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86400)}d`;
+}
+
+/** Rows of a filled sparkline of `values` (scaled between min and max), then the labels downwards. */
+function sparkline(values: number[], labels: string[], min: number, max: number): string {
+  const steps = GRAPH_LEVELS.length * GRAPH_ROWS;
+  const range = max - min === 0 ? 1 : max - min;
+  const stepOf = values.map((v) => Math.min(steps - 1, Math.max(0, Math.trunc(Math.trunc((v - min) * steps) / range))));
+  let out = "";
+  for (let row = 0; row < GRAPH_ROWS; row++) {
+    let line = "";
+    for (const step of stepOf) {
+      const level = step - (GRAPH_ROWS - row - 1) * GRAPH_LEVELS.length;
+      line += level >= GRAPH_LEVELS.length ? "|" : level >= 0 ? GRAPH_LEVELS[level] : " ";
+    }
+    out += `${line}\n`;
+  }
+  // A blank row, then the labels one character a row.
+  out += `${" ".repeat(values.length)}\n`;
+  for (let i = 0; labels.some((l) => l.length > i); i++) out += `${labels.map((l) => l[i] ?? " ").join("")}\n`;
+  return out;
+}
+
+// ---- LATENCY HISTOGRAM ----
+
+/** Redis records latencies from 1 ns to 1 s (LATENCY_HISTOGRAM_MIN_VALUE/MAX_VALUE). */
+const HISTOGRAM_MAX_NS = 1e9;
+const HISTOGRAM_BUCKETS = 21;
+
+/**
+ * The upper end of bucket k as Redis's HdrHistogram (2 significant figures, iterated by
+ * powers of two from 1024 ns) reports it: the highest value equivalent to 1024 * 2^k ns,
+ * which lies 1/128 above it.
+ */
+function bucketTopNs(k: number): number {
+  const level = 1024 * 2 ** k;
+  return level + level / 128 - 1;
+}
+
+/** Count `calls` calls of `cmd` that took `ns` nanoseconds each. */
+export function recordLatency(cmd: Command, ns: number, calls: number): void {
+  ns = Math.min(HISTOGRAM_MAX_NS, Math.max(1, ns));
+  let k = 0;
+  while (k < HISTOGRAM_BUCKETS - 1 && ns > bucketTopNs(k)) k++;
+  const buckets = (cmd.latencyBuckets ??= new Array<number>(HISTOGRAM_BUCKETS).fill(0));
+  buckets[k]! += calls;
+}
+
+/**
+ * LATENCY HISTOGRAM's value for a command: its calls and their cumulative distribution, a
+ * bucket's upper end in microseconds to the calls up to it, listing only the buckets that
+ * hold calls (Redis's fillCommandCDF).
+ */
+export function latencyHistogram(buckets: readonly number[]): { calls: number; cdf: Array<[usec: number, calls: number]> } {
+  const cdf: Array<[number, number]> = [];
+  let total = 0;
+  for (let k = 0; k < buckets.length; k++) {
+    if (buckets[k] === 0) continue;
+    total += buckets[k]!;
+    cdf.push([Math.floor(bucketTopNs(k) / 1000), total]);
+  }
+  return { calls: total, cdf };
 }

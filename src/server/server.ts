@@ -103,6 +103,8 @@ export class Server implements Services {
   readonly acl: Acl;
   readonly tracking = new Tracking(this);
   readonly latency = new LatencyMonitor();
+  /** latency-tracking: keep each command's latency histogram. */
+  latencyTracking = true;
   readonly scripting = new Scripting(this);
   /** Clients in MONITOR mode. */
   readonly monitors = new Set<Client>();
@@ -471,6 +473,7 @@ export class Server implements Services {
   resetStats(): void {
     for (const cmd of allCommands()) for (const sub of [cmd, ...(cmd.subcommands?.values() ?? [])]) {
       sub.calls = sub.usec = sub.rejectedCalls = sub.failedCalls = 0;
+      sub.latencyBuckets = undefined;
     }
     this.stats = newStats();
     this.keyspace.stats.expiredKeys = 0;

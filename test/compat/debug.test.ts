@@ -148,6 +148,55 @@ DBSIZE`);
 });
 
 describe("LATENCY", () => {
+  test("HISTOGRAM counts every call per command, in Redis's buckets and shape", async () => {
+    const p = pair();
+    // Redis's bucket ends: the highest value HdrHistogram holds as 1024 * 2^k ns, in µs.
+    const buckets = new Set(Array.from({ length: 21 }, (_, k) => String(Math.floor((1024 * 2 ** k * (129 / 128) - 1) / 1000))));
+    for (const resp of ["2", "3"]) {
+      await p.both("HELLO", resp);
+      await p.same("CONFIG", "RESETSTAT");
+      await p.script("SET a b\nSET c d\nGET a\nHSET h f v");
+      await p.both("CLIENT", "ID");
+      for (const args of [[], ["set", "CLIENT", "nosuchcommand"], ["client|id"], ["hgetall", "hset"]]) {
+        const [k, r] = await p.both("LATENCY", "HISTOGRAM", ...args);
+        // Latencies differ by nature: the bucket ends must be Redis's, the calls the same.
+        const shape = (raw: string) => {
+          const lines = raw.split("\r\n");
+          for (let i = 0; i < lines.length; i++) if (lines[i] === "histogram_usec") {
+            // A map's length: pairs in RESP3 (%n), elements in RESP2 (*2n).
+            const n = Number(lines[i + 1]!.slice(1)) / (lines[i + 1]![0] === "*" ? 2 : 1);
+            for (let j = 0; j < n; j++) {
+              expect({ bucket: lines[i + 2 + 2 * j], known: buckets.has(lines[i + 2 + 2 * j]!.slice(1)) }).toEqual({ bucket: lines[i + 2 + 2 * j], known: true });
+              lines[i + 2 + 2 * j] = ":B";
+              lines[i + 3 + 2 * j] = ":N";
+            }
+            lines[i + 1] = lines[i + 1]![0] + "n";
+            lines.splice(i + 2, 2 * n);
+          }
+          // Each command with its calls, in name order (Redis lists them in hash-table order).
+          const masked = lines.join("\r\n");
+          const entries = [...masked.matchAll(/\$\d+\r\n([a-z|_-]+)\r\n[*%][24]\r\n\$5\r\ncalls\r\n:(\d+)/g)].map((m) => `${m[1]} ${m[2]}`).sort();
+          return { header: masked.slice(0, masked.indexOf("\r\n")), entries };
+        };
+        expect({ args, ...shape(k) }).toEqual({ args, ...shape(r) });
+      }
+    }
+    await p.both("HELLO", "2");
+    await p.same("CONFIG", "SET", "latency-tracking", "no");
+    await p.same("CONFIG", "RESETSTAT");
+    await p.same("SET", "a", "b");
+    await p.same("LATENCY", "HISTOGRAM", "set");
+    await p.same("CONFIG", "SET", "latency-tracking", "yes");
+    await p.same("CONFIG", "GET", "latency-tracking");
+    await p.same("CONFIG", "GET", "latency-tracking-info-percentiles");
+    await p.same("CONFIG", "SET", "latency-tracking-info-percentiles", "0.5 99.99999 1e1");
+    await p.same("CONFIG", "GET", "latency-tracking-info-percentiles");
+    await p.same("CONFIG", "SET", "latency-tracking-info-percentiles", "50 101");
+    await p.same("CONFIG", "SET", "latency-tracking-info-percentiles", "abc");
+    await p.same("CONFIG", "SET", "latency-tracking-info-percentiles", "50 99 99.9");
+    await p.same("LATENCY", "HELP");
+  });
+
   test("LATEST, HISTORY, RESET and DOCTOR follow the commands slower than latency-monitor-threshold", async () => {
     const p = pair();
     try {
@@ -171,6 +220,13 @@ CONFIG GET latency-monitor-threshold`);
         expect(mask(k)).toBe(mask(r));
         expect(mask(k)).toContain(":T\r\n:MS\r\n");
       }
+      // GRAPH: one sample, drawn in the lowest level, labelled with its age.
+      const [k, r] = await p.both("LATENCY", "GRAPH", "command");
+      const maskGraph = (s: string) => s.replace(/\d+ ms/g, "N ms").replace(/^\$\d+/, "$L");
+      expect(maskGraph(k)).toBe(maskGraph(r));
+      await p.script(`LATENCY GRAPH nosuchevent
+LATENCY GRAPH
+LATENCY GRAPH a b`);
       await p.same("LATENCY", "RESET", "command");
       await p.same("LATENCY", "LATEST");
     } finally {
