@@ -345,6 +345,8 @@ export interface LatencyService {
   doctor(): string;
   /** LATENCY GRAPH of an event; undefined when it has no samples. */
   graph(event: string, nowSeconds: number): string | undefined;
+  /** LATENCY HISTOGRAM's calls and cumulative distribution of a command's latency buckets. */
+  histogram(buckets: readonly number[]): { calls: number; cdf: Array<[usec: number, calls: number]> };
 }
 
 /** What a handler of a command that may block does: serve at once, else wait for `keys`. */

@@ -9,7 +9,6 @@ import { COUNT_RANGE, latencyNoSamples, GETKEYS_BAD_ARGS, GETKEYS_BAD_ARITY, GET
 import { bytesToString, globMatch, parseInt64 } from "../resp/bytes.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
 import { memoryUsage } from "../store/memory-usage.ts";
-import { latencyHistogram } from "../server/latency.ts";
 import { Command, type CommandFlag, FLAG_ORDER, type FullKeySpec, categoriesOf, command } from "./command.ts";
 import type { Context, StatField } from "./context.ts";
 
@@ -473,7 +472,7 @@ export const latencyCommand = command({
         const shown = named.flatMap((cmd) => [cmd, ...(cmd.subcommands?.values() ?? [])]).filter((cmd) => cmd.latencyBuckets !== undefined);
         c.reply.map(shown.length);
         for (const cmd of shown) {
-          const { calls, cdf } = latencyHistogram(cmd.latencyBuckets!);
+          const { calls, cdf } = c.server.latency.histogram(cmd.latencyBuckets!);
           c.reply.bulkString(cmd.name);
           c.reply.map(2);
           c.reply.bulkString("calls");

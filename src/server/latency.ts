@@ -74,6 +74,10 @@ export class LatencyMonitor {
     return out;
   }
 
+  histogram(buckets: readonly number[]): { calls: number; cdf: Array<[usec: number, calls: number]> } {
+    return latencyHistogram(buckets);
+  }
+
   /** LATENCY DOCTOR's report: Redis's opening words, then one line per event. */
   doctor(): string {
     if (this.threshold <= 0 && this.events.size === 0) {
@@ -158,7 +162,7 @@ export function recordLatency(cmd: Command, ns: number, calls: number): void {
  * bucket's upper end in microseconds to the calls up to it, listing only the buckets that
  * hold calls (Redis's fillCommandCDF).
  */
-export function latencyHistogram(buckets: readonly number[]): { calls: number; cdf: Array<[usec: number, calls: number]> } {
+function latencyHistogram(buckets: readonly number[]): { calls: number; cdf: Array<[usec: number, calls: number]> } {
   const cdf: Array<[number, number]> = [];
   let total = 0;
   for (let k = 0; k < buckets.length; k++) {
