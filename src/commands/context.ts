@@ -45,6 +45,8 @@ export interface Context {
   propagateAs(...commands: Array<Array<string | Uint8Array>>): void;
   /** Replicate this write even if it changed nothing (Redis's forceCommandPropagation). */
   forcePropagation: boolean;
+  /** With forcePropagation: to replicas only, not the AOF (PUBLISH). */
+  replicasOnly: boolean;
 
   /** Commands queued since MULTI; undefined outside a transaction. */
   multi: Array<{ cmd: Command; argv: Argv }> | undefined;

@@ -88,13 +88,22 @@ export const publishCommand = command({
   name: "publish", arity: 3, flags: ["pubsub", "loading", "stale", "fast", "may-replicate"], categories: ["pubsub"],
   summary: "Post a message to a channel", since: "2.0.0",
   complexity: "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).",
-  handler: (c, argv) => c.reply.integer(c.server.pubsub.publish(argv.str(1), argv.bytes(2), c)),
+  handler(c, argv) {
+    c.reply.integer(c.server.pubsub.publish(argv.str(1), argv.bytes(2), c));
+    // Replicas publish it to their own subscribers (not written to the AOF), as from Redis.
+    c.forcePropagation = true;
+    c.replicasOnly = true;
+  },
 });
 
 export const spublishCommand = command({
   name: "spublish", arity: 3, flags: ["pubsub", "loading", "stale", "fast", "may-replicate"], categories: ["pubsub"], keys: { first: 1, last: 1, step: 1, flags: ["not_key"] },
   summary: "Post a message to a shard channel", since: "7.0.0", complexity: "O(N) where N is the number of clients subscribed to the receiving shard channel.",
-  handler: (c, argv) => c.reply.integer(c.server.pubsub.publish(argv.str(1), argv.bytes(2), c, true)),
+  handler(c, argv) {
+    c.reply.integer(c.server.pubsub.publish(argv.str(1), argv.bytes(2), c, true));
+    c.forcePropagation = true;
+    c.replicasOnly = true;
+  },
 });
 
 function channelsMatching(c: Context, argv: Argv, registry: ReadonlyMap<string, { readonly size: number }>): void {

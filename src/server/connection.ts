@@ -390,6 +390,8 @@ export class Client implements Context {
 
   /** Set by a write that must reach replicas and the AOF even when it changed nothing. */
   forcePropagation = false;
+  /** With forcePropagation: to replicas only, not the AOF (PUBLISH, as Redis's PROPAGATE_REPL). */
+  replicasOnly = false;
 
   /** Replicate this command as `commands` instead of as it was sent. */
   propagateAs(...commands: Array<Array<string | Uint8Array>>): void {

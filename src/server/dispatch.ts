@@ -9,7 +9,7 @@
  * never repeat these checks.
  */
 import type { Command } from "../commands/command.ts";
-import { requestBits, F_ALLOW_BUSY, F_DENYOOM, F_FAST, F_HIDDEN_FROM_MONITOR, F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
+import { requestBits, F_ALLOW_BUSY, F_DENYOOM, F_FAST, F_HIDDEN_FROM_MONITOR, F_MAY_REPLICATE, F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
 import { Denied } from "../commands/context.ts";
 import { lookupCommand } from "../commands/table.ts";
 import {
@@ -217,7 +217,9 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   if (c.noTouch) keyspace.noTouch = cmd.name !== "touch";
   try {
     cmd.handler!(c, argv);
-    if ((keyspace.dirty !== dirty || c.forcePropagation) && (cmd.flagBits & F_WRITE) !== 0) {
+    // A write that changed something, or a command that forces its propagation (FLUSHALL on
+    // an empty server; PUBLISH, which may-replicate, to replicas only).
+    if ((keyspace.dirty !== dirty && (cmd.flagBits & F_WRITE) !== 0) || (c.forcePropagation && (cmd.flagBits & (F_WRITE | F_MAY_REPLICATE)) !== 0)) {
       // The write's keyspace event, then the del of any aggregate it emptied.
       if (server.notifier.flags !== 0) {
         if (cmd.notify !== undefined) server.notifier.emit(cmd.notify[0], cmd.notify[1], argv.str(1), c.db.id);
@@ -225,7 +227,13 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
       }
       // A write that changed something goes to the replicas (as its handler rewrote it, if
       // it did). On a replica the master's stream is passed on instead.
-      if (server.propagation.wanted) server.propagation.write(c.db.id, c.propagation ?? [argv.views(0)], c);
+      if (server.propagation.wanted) {
+        const propagation = server.propagation;
+        const targets = propagation.targets;
+        if (c.replicasOnly) propagation.targets &= 2;
+        propagation.write(c.db.id, c.propagation ?? [argv.views(0)], c);
+        propagation.targets = targets;
+      }
     }
   } catch (e) {
     // Whatever the handler wrote before failing is dropped: the client gets one error
@@ -257,6 +265,7 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   }
   c.propagation = undefined;
   c.forcePropagation = false;
+  c.replicasOnly = false;
   // Client-side caching: remember what a tracking client read; after the outermost call
   // (all of EXEC), its invalidations of its own keys follow its reply.
   // (A script's keys are remembered when it runs a read-only command: see scripting/runtime.ts.)

@@ -96,4 +96,9 @@ describe("the replication stream", () => {
     ], (s) => s.replace(/\$13\r\n1\d{12}\r\n/g, "$13\r\n<abs>\r\n"));
     expect(stream).toContain("ABSTTL");
   });
+
+  test("PUBLISH and SPUBLISH reach replicas, alone or in a transaction", async () => {
+    await pair().same("FLUSHALL");
+    await sameStream([["PUBLISH", "ch", "hello"], ["MULTI"], ["PUBLISH", "bla", "bla"], ["EXEC"], ["MULTI"], ["SET", "k", "v"], ["SPUBLISH", "sh", "x"], ["EXEC"]]);
+  });
 });
