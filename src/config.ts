@@ -11,6 +11,7 @@ import type { LogLevel } from "./log.ts";
 
 /** LLONG_MAX, the upper bound of Redis's size_t and long long parameters, as a JS number. */
 const LLONG_MAX = 2 ** 63;
+const INT_MAX = 2147483647;
 
 export type ParamType = "int" | "string" | "bool" | "enum" | "memory";
 
@@ -178,7 +179,7 @@ export const PARAMS: readonly Param[] = [
     name: "repl-backlog-size", type: "memory", default: "1048576", min: 16384, max: Number.MAX_SAFE_INTEGER, mutable: false,
     description: "Bytes of replication stream kept for partial resyncs",
   },
-  { name: "repl-ping-replica-period", type: "int", default: "10", min: 1, max: 2147483647, mutable: true, description: "Seconds between PINGs a master sends its replicas" },
+  { name: "repl-ping-replica-period", aliases: ["repl-ping-slave-period"], type: "int", default: "10", min: 1, max: 2147483647, mutable: true, description: "Seconds between PINGs a master sends its replicas" },
   { name: "repl-diskless-sync", type: "bool", default: "yes", mutable: true, description: "Stream full syncs to replicas that can take it (else the $<len> form)" },
   {
     name: "notify-keyspace-events", type: "string", default: "", mutable: true,
@@ -297,7 +298,126 @@ export const PARAMS: readonly Param[] = [
   ...accepted("repl-diskless-load", "enum", "disabled", true, "a replica loads the snapshot once it has it all", { values: ["disabled", "on-empty-db", "swapdb"] }),
   ...accepted("repl-diskless-sync-delay", "int", "5", true, "a full sync starts at once", { min: 0, max: 2147483647 }),
   ...accepted("repl-diskless-sync-max-replicas", "int", "0", true, "a full sync starts at once", { min: 0, max: 2147483647 }),
+  // Active defragmentation needs an allocator that can move memory (Redis's jemalloc);
+  // KVIS's memory is the JS runtime's, so `activedefrag yes` is refused as by a Redis
+  // built without it, and its tuning is accepted.
+  {
+    name: "activedefrag", type: "bool", default: "no", mutable: true, description: "Refused (as by Redis built without jemalloc): KVIS's allocator cannot defragment",
+    check: (v) => (v === "yes" ? "Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution" : undefined),
+  },
+  ...accepted("active-defrag-cycle-max", "int", "25", true, "no active defragmentation", { min: 1, max: 99 }),
+  ...accepted("active-defrag-cycle-min", "int", "1", true, "no active defragmentation", { min: 1, max: 99 }),
+  ...accepted("active-defrag-ignore-bytes", "memory", "104857600", true, "no active defragmentation", { min: 1, max: LLONG_MAX }),
+  ...accepted("active-defrag-max-scan-fields", "int", "1000", true, "no active defragmentation", { min: 1, max: LLONG_MAX }),
+  ...accepted("active-defrag-threshold-lower", "int", "10", true, "no active defragmentation", { min: 0, max: 1000 }),
+  ...accepted("active-defrag-threshold-upper", "int", "100", true, "no active defragmentation", { min: 0, max: 1000 }),
+  {
+    name: "active-expire-effort", type: "int", default: "1", min: 1, max: 10, mutable: true,
+    description: "Effort of the active expire cycle, 1-10: its time budget grows with it as Redis's does",
+  },
+  ...accepted("aof-disable-auto-gc", "bool", "no", true, "history AOF files are deleted after a rewrite"),
+  ...accepted("aof_rewrite_cpulist", "string", "", false, "a rewrite runs in the server's thread, nothing to pin"),
+  ...accepted("bgsave_cpulist", "string", "", false, "a save runs in the server's thread, nothing to pin"),
+  ...accepted("bio_cpulist", "string", "", false, "there are no background I/O threads to pin"),
+  ...accepted("server_cpulist", "string", "", false, "the server's thread is not pinned"),
+  ...accepted("bind-source-addr", "string", "", true, "a replica connects to its master from the default address"),
+  // Cluster mode is not there yet (see the README): its parameters are accepted and cluster-enabled yes refused.
+  {
+    name: "cluster-enabled", type: "bool", default: "no", mutable: false, description: "Refused when yes: KVIS has no cluster mode yet",
+    check: (v) => (v === "yes" ? "KVIS does not support cluster mode yet" : undefined),
+  },
+  ...accepted("cluster-allow-pubsubshard-when-down", "bool", "yes", true, "no cluster mode"),
+  ...accepted("cluster-allow-reads-when-down", "bool", "no", true, "no cluster mode"),
+  ...accepted("cluster-allow-replica-migration", "bool", "yes", true, "no cluster mode"),
+  ...accepted("cluster-announce-bus-port", "int", "0", true, "no cluster mode", { min: 0, max: 65535 }),
+  ...accepted("cluster-announce-hostname", "string", "", true, "no cluster mode"),
+  ...accepted("cluster-announce-ip", "string", "", true, "no cluster mode"),
+  ...accepted("cluster-announce-port", "int", "0", true, "no cluster mode", { min: 0, max: 65535 }),
+  ...accepted("cluster-announce-tls-port", "int", "0", true, "no cluster mode", { min: 0, max: 65535 }),
+  ...accepted("cluster-config-file", "string", "nodes.conf", false, "no cluster mode"),
+  ...accepted("cluster-link-sendbuf-limit", "memory", "0", true, "no cluster mode", { min: 0, max: LLONG_MAX }),
+  ...accepted("cluster-migration-barrier", "int", "1", true, "no cluster mode", { min: 0, max: INT_MAX }),
+  ...accepted("cluster-node-timeout", "int", "15000", true, "no cluster mode", { min: 0, max: LLONG_MAX }),
+  ...accepted("cluster-port", "int", "0", false, "no cluster mode", { min: 0, max: 65535 }),
+  ...accepted("cluster-preferred-endpoint-type", "enum", "ip", true, "no cluster mode", { values: ["ip", "hostname", "unknown-endpoint"] }),
+  ...accepted("cluster-replica-no-failover", "bool", "no", true, "no cluster mode", { aliases: ["cluster-slave-no-failover"] }),
+  ...accepted("cluster-replica-validity-factor", "int", "10", true, "no cluster mode", { aliases: ["cluster-slave-validity-factor"], min: 0, max: INT_MAX }),
+  ...accepted("cluster-require-full-coverage", "bool", "yes", true, "no cluster mode"),
+  ...accepted("crash-log-enabled", "bool", "yes", true, "a crash leaves the runtime's own report"),
+  ...accepted("crash-memcheck-enabled", "bool", "yes", true, "a crash leaves the runtime's own report"),
+  ...accepted("enable-module-command", "enum", "no", false, "KVIS loads no modules", { values: ["no", "yes", "local"] }),
+  ...accepted("enable-protected-configs", "enum", "no", false, "dir, dbfilename and the like are settable as KVIS always allowed", { values: ["no", "yes", "local"] }),
+  ...accepted("ignore-warnings", "string", "", true, "KVIS emits none of the warnings it silences"),
+  ...accepted("io-threads", "int", "1", false, "one thread serves all clients", { min: 1, max: 128 }),
+  ...accepted("io-threads-do-reads", "bool", "no", false, "one thread serves all clients"),
+  ...accepted("maxmemory-clients", "string", "0", true, "clients are not evicted for memory", { check: checkClientsMemory, merge: (_current, given) => normalizeClientsMemory(given) }),
+  ...accepted("propagation-error-behavior", "enum", "ignore", true, "a replica logs a failed command from its master and goes on", { values: ["ignore", "panic", "panic-on-replicas"] }),
+  ...accepted("repl-backlog-ttl", "int", "3600", true, "the backlog is kept while the server runs", { min: 0, max: LLONG_MAX }),
+  ...accepted("repl-timeout", "int", "60", true, "links are watched by TCP keepalive and the replication pings", { min: 1, max: INT_MAX }),
+  ...accepted("replica-announce-ip", "string", "", true, "a replica announces the address its master sees", { aliases: ["slave-announce-ip"] }),
+  ...accepted("replica-announce-port", "int", "0", true, "a replica announces its listening port", { aliases: ["slave-announce-port"], min: 0, max: 65535 }),
+  ...accepted("replica-announced", "bool", "yes", true, "a master lists every replica"),
+  ...accepted("replica-ignore-disk-write-errors", "bool", "no", true, "a replica's write errors are handled as a master's"),
+  ...accepted("sanitize-dump-payload", "enum", "no", true, "RESTORE payloads are always checked in full", { values: ["no", "yes", "clients"] }),
+  ...accepted("shutdown-on-sigint", "string", "default", true, "SIGINT shuts down as by default", { check: checkShutdownFlags, merge: (_c, given) => normalizeShutdownFlags(given) }),
+  ...accepted("shutdown-on-sigterm", "string", "default", true, "SIGTERM shuts down as by default", { check: checkShutdownFlags, merge: (_c, given) => normalizeShutdownFlags(given) }),
+  ...accepted("shutdown-timeout", "int", "10", true, "a shutdown does not wait for replicas", { min: 0, max: INT_MAX }),
+  ...accepted("socket-mark-id", "int", "0", false, "sockets are not marked", { min: 0, max: 4294967295 }),
+  ...accepted("supervised", "enum", "no", false, "KVIS does not notify a supervisor", { values: ["upstart", "systemd", "auto", "no"] }),
+  ...accepted("syslog-enabled", "bool", "no", false, "the log goes to logfile or standard output"),
+  ...accepted("syslog-facility", "enum", "local0", false, "the log goes to logfile or standard output", { values: ["user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"] }),
+  ...accepted("syslog-ident", "string", "redis", false, "the log goes to logfile or standard output"),
+  // TLS is not there: its files and options are accepted, a TLS port refused.
+  {
+    name: "tls-port", type: "int", default: "0", min: 0, max: 65535, mutable: true, description: "Refused unless 0: KVIS has no TLS",
+    check: (v) => (v !== "0" ? "KVIS does not support TLS" : undefined),
+  },
+  ...accepted("tls-auth-clients", "enum", "yes", true, "no TLS", { values: ["no", "yes", "optional"] }),
+  ...["tls-ca-cert-dir", "tls-ca-cert-file", "tls-cert-file", "tls-ciphers", "tls-ciphersuites", "tls-client-cert-file", "tls-client-key-file", "tls-client-key-file-pass", "tls-dh-params-file", "tls-key-file", "tls-key-file-pass", "tls-protocols"].flatMap((name) => accepted(name, "string", "", true, "no TLS")),
+  ...accepted("tls-cluster", "bool", "no", true, "no TLS"),
+  ...accepted("tls-prefer-server-ciphers", "bool", "no", true, "no TLS"),
+  ...accepted("tls-replication", "bool", "no", true, "no TLS"),
+  ...accepted("tls-session-cache-size", "int", "20480", true, "no TLS", { min: 0, max: INT_MAX }),
+  ...accepted("tls-session-cache-timeout", "int", "300", true, "no TLS", { min: 0, max: INT_MAX }),
+  ...accepted("tls-session-caching", "bool", "yes", true, "no TLS"),
+  ...accepted("tracking-table-max-keys", "int", "1000000", true, "the tracking table is not capped", { min: 0, max: LLONG_MAX }),
+  ...accepted("unixsocket", "string", "", false, "KVIS listens on TCP only"),
+  ...accepted("unixsocketperm", "string", "0", false, "KVIS listens on TCP only", { check: checkOctalPerm, merge: (_c, given) => parseInt(given, 8).toString(8) }),
 ];
+
+/** maxmemory-clients: bytes (with units) or a percentage of maxmemory up to 100%. */
+function checkClientsMemory(value: string): string | undefined {
+  const percent = /^(\d+)%$/.exec(value);
+  if (percent) return Number(percent[1]) > 100 ? "argument must be between 0 and 100 inclusive" : undefined;
+  return parseMemory(value) === undefined ? "argument must be a memory or percent value" : undefined;
+}
+
+function normalizeClientsMemory(value: string): string {
+  return value.endsWith("%") ? `${Number(value.slice(0, -1))}%` : String(parseMemory(value));
+}
+
+const SHUTDOWN_FLAGS = ["default", "save", "nosave", "now", "force"];
+
+/** shutdown-on-sigint/sigterm: flags among default, save, nosave, now, force, never save with nosave. */
+function checkShutdownFlags(value: string): string | undefined {
+  const words = value.toLowerCase().split(" ").filter((w) => w !== "");
+  if (words.length === 0 || words.some((w) => !SHUTDOWN_FLAGS.includes(w))) return `argument(s) must be one of the following: ${SHUTDOWN_FLAGS.join(", ")}`;
+  if (words.includes("save") && words.includes("nosave")) return "shutdown options SAVE and NOSAVE can't be used simultaneously";
+  return undefined;
+}
+
+/** The flags in Redis's order, "default" alone when none. */
+function normalizeShutdownFlags(value: string): string {
+  const words = new Set(value.toLowerCase().split(" "));
+  const set = SHUTDOWN_FLAGS.slice(1).filter((f) => words.has(f));
+  return set.length === 0 ? "default" : set.join(" ");
+}
+
+/** unixsocketperm: an octal number up to 0777. */
+function checkOctalPerm(value: string): string | undefined {
+  if (!/^[0-7]+$/.test(value)) return "argument couldn't be parsed into an integer";
+  return parseInt(value, 8) > 0o777 ? "argument must be between 0 and 777 inclusive" : undefined;
+}
 
 const BY_NAME = new Map(PARAMS.flatMap((p) => [p.name, ...(p.aliases ?? [])].map((name) => [name, p] as const)));
 

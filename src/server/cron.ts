@@ -22,7 +22,8 @@ export function startCron(server: Server): () => void {
     if (server.keyspace.activeExpireEnabled) {
       // A slow cycle is a latency event, as in Redis ("expire-cycle").
       const started = performance.now();
-      server.keyspace.activeExpireCycle(period / 4);
+      // A quarter of the period, plus 2% of it for each step of active-expire-effort above 1 (as Redis).
+      server.keyspace.activeExpireCycle((period * (25 + 2 * (server.config.int("active-expire-effort") - 1))) / 100);
       if (server.latency.threshold > 0) server.latency.add("expire-cycle", Math.floor(performance.now() - started));
     }
     server.persistence.checkSavePoints();

@@ -116,6 +116,70 @@ CONFIG HELP`);
     }
   });
 
+  test("every parameter of Redis 7.0 is there, with Redis's default (bind and port aside)", async () => {
+    const p = pair();
+    const values = (reply: string) => {
+      const lines = reply.split("\r\n").slice(1, -1).filter((_, i) => i % 2 === 1);
+      const out = new Map<string, string>();
+      for (let i = 0; i < lines.length; i += 2) out.set(lines[i]!, lines[i + 1]!);
+      return out;
+    };
+    const [k, r] = (await p.both("CONFIG", "GET", "*")).map(values) as [Map<string, string>, Map<string, string>];
+    // Each server's own: where it listens, files in its temporary directory, the options the harness sets.
+    const own = new Set(["bind", "port", "dir", "pidfile", "logfile", "save", "appendonly", "enable-debug-command", "dbfilename", "appendfilename", "appenddirname", "aclfile", "protected-mode", "daemonize", "loglevel", "repl-diskless-sync-delay"]);
+    expect([...k.keys()].sort()).toEqual([...r.keys()].sort());
+    const differing = [...r].filter(([name, value]) => !own.has(name) && k.get(name) !== value);
+    expect(differing).toEqual([]);
+  });
+
+  test("the parameters KVIS accepts without effect validate as Redis's do", async () => {
+    const p = pair();
+    try {
+      await p.script(`CONFIG SET active-defrag-cycle-max 0
+CONFIG SET active-defrag-cycle-max 50
+CONFIG SET active-defrag-ignore-bytes 200mb
+CONFIG GET active-defrag-ignore-bytes
+CONFIG SET activedefrag maybe
+CONFIG SET active-expire-effort 11
+CONFIG SET active-expire-effort 3
+CONFIG SET cluster-enabled yes
+CONFIG SET cluster-preferred-endpoint-type hostname
+CONFIG SET cluster-preferred-endpoint-type nothing
+CONFIG SET cluster-slave-validity-factor 5
+CONFIG GET cluster-replica-validity-factor
+CONFIG SET maxmemory-clients 10%
+CONFIG GET maxmemory-clients
+CONFIG SET maxmemory-clients 1mb
+CONFIG GET maxmemory-clients
+CONFIG SET maxmemory-clients 0
+CONFIG SET shutdown-on-sigterm "nosave force"
+CONFIG GET shutdown-on-sigterm
+CONFIG SET shutdown-on-sigterm "save nosave"
+CONFIG SET shutdown-on-sigterm bogus
+CONFIG SET shutdown-on-sigterm default
+CONFIG SET propagation-error-behavior panic
+CONFIG SET propagation-error-behavior ignore
+CONFIG SET sanitize-dump-payload clients
+CONFIG SET sanitize-dump-payload no
+CONFIG SET tls-session-cache-size -1
+CONFIG SET unixsocket /tmp/x.sock
+CONFIG SET unixsocketperm 700
+CONFIG SET io-threads 4
+CONFIG SET repl-ping-slave-period 12
+CONFIG GET repl-ping-replica-period
+CONFIG SET repl-ping-replica-period 10
+CONFIG SET slave-announce-port 70000
+CONFIG SET tracking-table-max-keys 500`);
+    } finally {
+      await p.script(`CONFIG SET active-defrag-cycle-max 25
+CONFIG SET active-defrag-ignore-bytes 100mb
+CONFIG SET active-expire-effort 1
+CONFIG SET cluster-preferred-endpoint-type ip
+CONFIG SET cluster-slave-validity-factor 10
+CONFIG SET tracking-table-max-keys 1000000`);
+    }
+  });
+
   test("SET validates every pair before applying any", async () => {
     const p = pair();
     for (const args of [

@@ -14,7 +14,7 @@ describe("README", () => {
   });
 
   test("the options table lists exactly the parameters of the config table", () => {
-    const listed = [...readme.matchAll(/^\| `--([a-z-]+)` \|/gm)].map((m) => m[1]!).sort();
+    const listed = [...readme.matchAll(/^\| `--([a-z_-]+)` \|/gm)].map((m) => m[1]!).sort();
     expect(listed).toEqual(PARAMS.map((p) => p.name).sort());
   });
 
