@@ -381,8 +381,11 @@ export const PARAMS: readonly Param[] = [
   ...accepted("tls-session-cache-timeout", "int", "300", true, "no TLS", { min: 0, max: INT_MAX }),
   ...accepted("tls-session-caching", "bool", "yes", true, "no TLS"),
   ...accepted("tracking-table-max-keys", "int", "1000000", true, "the tracking table is not capped", { min: 0, max: LLONG_MAX }),
-  ...accepted("unixsocket", "string", "", false, "KVIS listens on TCP only"),
-  ...accepted("unixsocketperm", "string", "0", false, "KVIS listens on TCP only", { check: checkOctalPerm, merge: (_c, given) => parseInt(given, 8).toString(8) }),
+  { name: "unixsocket", type: "string", default: "", mutable: false, description: "Also listen on this Unix socket path (empty: none)" },
+  {
+    name: "unixsocketperm", type: "string", default: "0", mutable: false, description: "Octal mode of the Unix socket file (0: as created)",
+    check: checkOctalPerm, merge: (_c, given) => parseInt(given, 8).toString(8),
+  },
 ];
 
 /** maxmemory-clients: bytes (with units) or a percentage of maxmemory up to 100%. */

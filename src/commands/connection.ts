@@ -554,16 +554,21 @@ function killClient(self: Context, target: Context): void {
   else target.close();
 }
 
-/** CLIENT LIST's flags: M master link, S replica, b blocked, P pub/sub, x in MULTI, e no-evict; N none. */
+/**
+ * CLIENT LIST's flags, in Redis's order: S replica, M master link, P pub/sub, x in MULTI,
+ * b blocked, t tracking (R broken redirect, B broadcast), U Unix socket, e no-evict,
+ * T no-touch; N none.
+ */
 function clientFlags(c: Context): string {
   let flags = c.masterLink ? "M" : clientType(c) === "replica" ? "S" : "";
-  if (c.blockedOnKeys !== undefined) flags += "b";
   if (c.subscribed) flags += "P";
   if (c.multi !== undefined) flags += "x";
-  if (c.noEvict) flags += "e";
+  if (c.blockedOnKeys !== undefined) flags += "b";
   if (c.tracking !== undefined) flags += "t";
   if (c.tracking?.brokenRedirect) flags += "R";
   if (c.tracking?.bcast) flags += "B";
+  if (c.unixSocket) flags += "U";
+  if (c.noEvict) flags += "e";
   if (c.noTouch) flags += "T";
   return flags === "" ? "N" : flags;
 }

@@ -86,6 +86,8 @@ export interface Context {
 
   /** Set when this connection is a replica's link to its master. */
   readonly masterLink?: { sendAck(): void };
+  /** Connected through the Unix socket (unixsocket). */
+  readonly unixSocket: boolean;
   /** The master's stream or the AOF being loaded: applied whatever the server's state (mustObeyClient). */
   readonly mustObey: boolean;
   /** Set once this connection has become a replica (REPLCONF, then PSYNC). */

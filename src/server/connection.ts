@@ -130,6 +130,8 @@ export class Client implements Context {
 
   /** The client that replays the AOF (set by the AOF loader). */
   aofLoader = false;
+  /** Connected through the Unix socket (set by the server when it accepts it). */
+  unixSocket = false;
 
   /**
    * Whether this client's writes must be applied whatever the server's state (Redis's

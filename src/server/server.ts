@@ -5,7 +5,7 @@
  */
 import { KVIS_VERSION } from "../version.ts";
 import type { TCPSocketListener } from "bun";
-import { rmSync, writeFileSync } from "node:fs";
+import { chmodSync, rmSync, writeFileSync } from "node:fs";
 import { Config, ConfigError, type OutputLimit, type OutputLimits, PARAMS, findParam, parseOutputLimits } from "../config.ts";
 import { encodingLimits } from "../store/encoding.ts";
 import { type Command } from "../commands/command.ts";
@@ -200,6 +200,7 @@ export class Server implements Services {
         }
       }
       if (this.listeners.length === 0) throw new Error("Failed listening on port " + port + " (tcp), aborting.");
+      this.listenUnix();
     } catch (e) {
       this.stopListening();
       throw e;
@@ -211,6 +212,7 @@ export class Server implements Services {
     this.writePidFile();
     if (this.config.get("daemonize") === "yes") this.log.warning("daemonize yes is not supported: KVIS runs in the foreground (use a service manager, or &)");
     this.log.notice(`Ready to accept connections tcp (${hosts.join(" ")} port ${this.port})`);
+    if (this.unixPath !== undefined) this.log.notice(`Ready to accept connections unix (${this.unixPath})`);
     const master = this.config.get("replicaof").trim();
     if (master !== "") {
       const [host, port] = master.split(/\s+/) as [string, string];
@@ -268,15 +270,43 @@ export class Server implements Services {
     error: (socket) => socket.data?.onClosed(),
   };
 
+  /**
+   * unixsocket: listen on a Unix socket too, as Redis does (a stale file at the path is
+   * removed first; unixsocketperm sets its mode). Its clients' address is "<path>:0".
+   */
+  private listenUnix(): void {
+    const path = this.config.get("unixsocket");
+    if (path === "") return;
+    rmSync(path, { force: true });
+    const unixHandlers: import("bun").SocketHandler<Client> = { ...this.socketHandlers, open: (socket) => this.accept(socket, path) };
+    this.unixListener = Bun.listen<Client>({ unix: path, socket: unixHandlers });
+    this.unixPath = path;
+    const perm = parseInt(this.config.get("unixsocketperm"), 8);
+    if (perm !== 0) chmodSync(path, perm);
+  }
+
+  private unixListener: import("bun").UnixSocketListener<Client> | undefined;
+  private unixPath: string | undefined;
+
   private stopListening(): void {
     for (const l of this.listeners) l.stop(true);
     this.listeners = [];
+    if (this.unixListener !== undefined) {
+      this.unixListener.stop(true);
+      this.unixListener = undefined;
+      this.log.notice("Removing the unix socket file.");
+      rmSync(this.unixPath!, { force: true });
+    }
   }
 
-  private accept(socket: import("bun").Socket<Client>): void {
-    const client = new Client(this, socket, `${socket.remoteAddress}:${socket.remotePort ?? 0}`, `${socket.localAddress ?? ""}:${this.port}`);
+  private accept(socket: import("bun").Socket<Client>, unixPath?: string): void {
+    const client = unixPath !== undefined
+      ? new Client(this, socket, `${unixPath}:0`, `${unixPath}:0`)
+      : new Client(this, socket, `${socket.remoteAddress}:${socket.remotePort ?? 0}`, `${socket.localAddress ?? ""}:${this.port}`);
+    client.unixSocket = unixPath !== undefined;
     socket.data = client;
-    const refused = this.refusal(socket.remoteAddress);
+    // Unix-socket clients are local: protected mode never refuses them.
+    const refused = this.refusal(unixPath !== undefined ? "127.0.0.1" : socket.remoteAddress);
     if (refused !== undefined) {
       // As Redis: the error is written straight away and the connection closed.
       this.stats.rejectedConnections++;
