@@ -24,6 +24,7 @@ import {
 import { bytesToString, parseInt64 } from "../resp/bytes.ts";
 import type { AclUser, Context } from "./context.ts";
 import { REDIS_VERSION } from "../version.ts";
+import { CLIENT_BYTES } from "../store/memory-usage.ts";
 import { ArgCursor, parseTimeoutMs } from "./args.ts";
 import { command } from "./command.ts";
 
@@ -177,10 +178,19 @@ function setClientName(c: Context, name: Uint8Array): void {
 export function clientInfoLine(c: Context, nowMs: number): string {
   const age = Math.floor((nowMs - c.createdAt) / 1000);
   const idle = Math.floor((nowMs - c.lastInteraction) / 1000);
+  const qbuf = c.queryBufferBytes;
+  const argvMem = c.argvBytes;
+  // Queued commands: their arguments' bytes (Redis's multi-mem also counts its array slots).
+  let multiMem = 0;
+  for (const q of c.multi ?? []) for (let i = 0; i < q.argv.length; i++) multiMem += q.argv.len(i);
+  // KVIS keeps no preallocated query or reply buffer (qbuf-free, rbs, rbp are 0); a client's
+  // own structures are counted at CLIENT_BYTES, as INFO's used_memory counts them.
+  const totMem = CLIENT_BYTES + qbuf + argvMem + multiMem + c.outputPending;
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name} age=${age} idle=${idle} flags=${clientFlags(c)} ` +
-    `db=${c.db.id} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 ` +
-    `obl=0 oll=0 omem=${c.outputPending} tot-mem=0 events=r cmd=${c.lastCommand} user=${c.user.name} redir=-1 ` +
+    `db=${c.db.id} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size} multi=${c.multi?.length ?? -1} ` +
+    `qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=${multiMem} rbs=0 rbp=0 ` +
+    `obl=0 oll=0 omem=${c.outputPending} tot-mem=${totMem} events=r cmd=${c.lastCommand} user=${c.user.name} redir=-1 ` +
     `resp=${c.resp} lib-name=${c.libName} lib-ver=${c.libVer}`
   );
 }
@@ -575,5 +585,7 @@ function clientFlags(c: Context): string {
 
 /** CLIENT LIST / KILL TYPE of a client: the master link, a replica, or a normal client. */
 function clientType(c: Context): string {
-  return c.masterLink ? "master" : c.replica?.state !== undefined && c.server.replication.isReplica(c) ? "replica" : "normal";
+  if (c.masterLink) return "master";
+  if (c.replica?.state !== undefined && c.server.replication.isReplica(c)) return "replica";
+  return c.subscribed ? "pubsub" : "normal";
 }

@@ -21,6 +21,9 @@ export interface Context {
   readonly addr: string;
   readonly laddr: string;
   readonly createdAt: number;
+  /** CLIENT LIST's qbuf and argv-mem (see server/connection.ts). */
+  readonly queryBufferBytes: number;
+  readonly argvBytes: number;
   readonly lastInteraction: number;
   /** The selected database. */
   db: Database;

@@ -106,9 +106,29 @@ export class Client implements Context {
   private queryBytes = 0;
   /** Where the last request completed in the current read ended, -1 when none did. */
   private lastRequestEnd = -1;
+  /** Bytes of the read being served (with an unfinished request carried from the one before), 0 between reads. */
+  private readBytes = 0;
+  /** The request being run, for CLIENT LIST's argv-mem. */
+  private runningArgv: Argv | undefined;
+
+  /** CLIENT LIST's qbuf: the read being served, or the unfinished request waiting for more. */
+  get queryBufferBytes(): number {
+    return this.readBytes > 0 ? this.readBytes : this.queryBytes;
+  }
+
+  /** CLIENT LIST's argv-mem: the bytes of the arguments of the command running now. */
+  get argvBytes(): number {
+    const argv = this.runningArgv;
+    let n = 0;
+    if (argv !== undefined) for (let i = 0; i < argv.length; i++) n += argv.len(i);
+    return n;
+  }
+
   private readonly sink = (argv: Argv) => {
     this.lastRequestEnd = this.parser.requestEnd;
+    this.runningArgv = argv;
     const keepGoing = processCommand(this, argv);
+    this.runningArgv = undefined;
     this.masterLink?.applied(this.parser.requestEnd);
     return keepGoing && !this.blocked;
   };
@@ -185,6 +205,7 @@ export class Client implements Context {
     const writer = this.server.writer;
     writer.reset();
     writer.resp = this.resp;
+    this.readBytes = chunk.length + (this.parser.pending ? this.queryBytes : 0);
     try {
       this.lastRequestEnd = -1;
       this.parser.feed(chunk, this.sink);
@@ -198,6 +219,7 @@ export class Client implements Context {
       this.server.log.verbose(`Protocol error (${e.text}) from client: id=${this.id} addr=${this.addr}`);
       this.closeAfterReply = true;
     }
+    this.readBytes = 0;
     settleCommandTime(this);
     this.flush();
     if (this.closeAfterReply) this.close();

@@ -41,6 +41,7 @@ import { AppendOnly } from "./aof.ts";
 import { Propagation } from "./propagate.ts";
 import { Evictor } from "./evict.ts";
 import { join } from "node:path";
+import { CLIENT_BYTES } from "../store/memory-usage.ts";
 
 /** A loopback address: 127.0.0.0/8, ::1, or IPv4 mapped into IPv6. */
 export function isLoopback(address: string): boolean {
@@ -67,12 +68,6 @@ export interface StartOptions {
   /** Silence logging (tests running servers in-process). */
   quiet?: boolean;
 }
-
-/**
- * The heap an idle connected client holds in KVIS (its Client, parser and socket wrapper):
- * 2,529 bytes measured with 2,000 connections on 2026-12-04 (Bun 1.4.5), rounded.
- */
-const CLIENT_BYTES = 2500;
 
 export class Server implements Services {
   readonly config: Config;

@@ -335,6 +335,37 @@ describe("CLIENT", () => {
     }
   });
 
+  test("INFO reports the query buffer, arguments, subscriptions and queued commands as Redis does", async () => {
+    const p = pair();
+    // What differs by nature: ids, addresses, times, buffer capacities and memory totals.
+    const mask = (line: string) =>
+      line.replace(/^\$\d+\r\n/, "").replace(/\b(id|addr|laddr|fd|age|idle|qbuf-free|rbs|rbp|tot-mem)=\S*/g, "$1=*").replace(/ lib-name=\S* lib-ver=\S*/, "");
+    const sameInfo = async () => {
+      const [k, r] = await p.both("CLIENT", "INFO");
+      expect(mask(k)).toBe(mask(r));
+    };
+    await sameInfo();
+    await p.same("MULTI");
+    await p.same("SET", "k", "some value");
+    await p.same("INCR", "counter");
+    const [k, r] = await p.both("EXEC");
+    expect(k).toBe(r);
+    await sameInfo();
+    const [ks, rs] = await p.connectBoth();
+    try {
+      for (const c of [ks, rs]) {
+        await c.call("SUBSCRIBE", "a", "b");
+        await c.call("PSUBSCRIBE", "x*");
+      }
+      const listed = async () => (await p.both("CLIENT", "LIST", "TYPE", "pubsub")).map(mask);
+      const [kl, rl] = await listed();
+      expect(kl).toBe(rl);
+    } finally {
+      ks.close();
+      rs.close();
+    }
+  });
+
   test("KILL errors", async () => {
     const p = pair();
     await p.same("CLIENT", "KILL", "TYPE", "foo");
