@@ -434,6 +434,10 @@ export const libraryEngine = (engine: string) => new ReplyError(`ERR Engine '${e
 export const restoredLibraryExists = (name: string) => new ReplyError(`ERR Library ${name} already exists`);
 export const NOREPLICAS = err("NOREPLICAS Not enough good replicas to write.");
 
+/** KVIS's MIGRATE waits for its target asynchronously, which a transaction or a script cannot do. */
+export const MIGRATE_IN_TRANSACTION = err("ERR MIGRATE is not supported inside MULTI/EXEC or a script by KVIS");
+export const MIGRATE_KEYS_WITH_KEY = err("ERR When using MIGRATE KEYS option, the key argument must be set to the empty string");
+
 // GEO (geo.c)
 export const GEO_UNIT = err("ERR unsupported unit provided. please use M, KM, FT, MI");
 export const GEO_NEED_RADIUS = err("ERR need numeric radius");

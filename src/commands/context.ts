@@ -131,6 +131,8 @@ export interface Services {
   readonly notifier: { emit(cls: NotifyClass, event: string, key: string, db: number): void; emptied(key: string, db: number): void };
   readonly blocking: BlockingService;
   readonly pausing: { pause(ms: number, all: boolean): void; unpause(): void };
+  /** MIGRATE: move or copy keys (all present in the client's database) to another server; the client gets the reply when it is done. */
+  readonly migrator: { start(c: ClientRef, request: MigrateRequest): void };
   readonly propagation: { readonly wanted: boolean; beginTransaction(): void; endTransaction(c: ClientRef): void };
   readonly replication: ReplicationService;
   /** Set while this server is a replica. */
@@ -446,4 +448,17 @@ export interface ScriptingService {
   busyError(): ReplyError;
   dump(compression: boolean): Uint8Array;
   restore(payload: Uint8Array, policy: "append" | "replace" | "flush"): ReplyError | "payload" | undefined;
+}
+
+/** What MIGRATE was asked to do, its arguments checked. */
+export interface MigrateRequest {
+  host: string;
+  port: number;
+  db: number;
+  timeoutMs: number;
+  copy: boolean;
+  replace: boolean;
+  username: string | undefined;
+  password: string | undefined;
+  keys: string[];
 }

@@ -10,7 +10,7 @@ import { now } from "../clock.ts";
 import {
   BAD_DATA_FORMAT, BAD_DUMP_PAYLOAD, BUSYKEY, INVALID_FREQ, INVALID_IDLETIME, INVALID_TTL, DB_OUT_OF_RANGE,
   WAIT_ON_REPLICA, GT_LT, INVALID_CURSOR, IDLETIME_UNDER_LFU, LFU_NOT_SELECTED, NOT_INTEGER, NO_SUCH_KEY, NX_XX_GT_LT, SAME_OBJECT, SORT_NOT_DOUBLE,
-  SYNTAX_ERR, WRONGTYPE, invalidExpireTime, unsupportedOption,
+  MIGRATE_IN_TRANSACTION, MIGRATE_KEYS_WITH_KEY, SYNTAX_ERR, WRONGTYPE, invalidExpireTime, unsupportedOption,
 } from "../errors.ts";
 import { globMatch, lowerAscii, parseInt64, parseRangeDouble } from "../resp/bytes.ts";
 import { lfuCounter, lruClock } from "../store/access.ts";
@@ -411,6 +411,51 @@ function restoreGeneric(c: Context, argv: Argv): void {
   c.notify(NotifyClass.Generic, "restore", key);
   c.reply.ok();
 }
+
+/**
+ * MIGRATE host port key|"" db timeout [COPY] [REPLACE] [AUTH password | AUTH2 user password]
+ * [KEYS key ...]: the arguments are checked here, in Redis's order; the transfer is
+ * server/migrate.ts's (the client waits for it, every other client's commands are held).
+ */
+export const migrateCommand = command({
+  name: "migrate", arity: -6, flags: ["write"], keys: { first: 3, last: 3, step: 1 }, categories: ["keyspace", "dangerous"], tips: ["nondeterministic_output"],
+  keySpecs: [
+    { flags: ["RW", "access", "delete"], begin: { index: 3 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
+    { flags: ["RW", "access", "delete", "incomplete"], begin: { keyword: "KEYS", startfrom: -2 }, find: { lastkey: -1, keystep: 1, limit: 0 } },
+  ],
+  summary: "Atomically transfer a key from a Redis instance to another one.", since: "2.6.0",
+  complexity: "This command actually executes a DUMP+DEL in the source instance, and a RESTORE in the target instance. See the pages of these commands for time complexity. Also an O(N) data transfer between the two instances is performed.",
+  handler(c, argv) {
+    let copy = false;
+    let replace = false;
+    let username: string | undefined;
+    let password: string | undefined;
+    let keys = [argv.str(3)];
+    for (let i = 6; i < argv.length; i++) {
+      const more = argv.length - 1 - i;
+      const opt = argv.keyword(i);
+      if (opt === "copy") copy = true;
+      else if (opt === "replace") replace = true;
+      else if (opt === "auth" && more >= 1) password = argv.str(++i);
+      else if (opt === "auth2" && more >= 2) {
+        username = argv.str(++i);
+        password = argv.str(++i);
+      } else if (opt === "keys") {
+        if (argv.len(3) !== 0) throw MIGRATE_KEYS_WITH_KEY;
+        keys = argv.strs(i + 1);
+        break;
+      } else throw SYNTAX_ERR;
+    }
+    let timeoutMs = argv.int(5);
+    const db = argv.int(4);
+    if (timeoutMs <= 0) timeoutMs = 1000;
+    const present = keys.filter((key) => c.db.lookupKeyRead(key) !== undefined);
+    if (present.length === 0) return c.reply.simple("NOKEY");
+    // The transfer waits for the target without holding the event loop, which EXEC and scripts cannot do.
+    if (c.inExec) throw MIGRATE_IN_TRANSACTION;
+    c.server.migrator.start(c, { host: argv.str(1), port: Number(argv.str(2)), db, timeoutMs, copy, replace, username, password, keys: present });
+  },
+});
 
 export const waitCommand = command({
   name: "wait", arity: 3, flags: ["noscript"], categories: ["connection"], tips: ["request_policy:all_shards", "response_policy:agg_min"],

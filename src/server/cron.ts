@@ -41,6 +41,7 @@ export function startCron(server: Server): () => void {
     if (clockNow - lastIdleCheck >= 1000) {
       lastIdleCheck = clockNow;
       closeIdleClients(server, clockNow);
+      server.migrator.closeIdle(clockNow);
     }
     timer = setTimeout(tick, period);
   };

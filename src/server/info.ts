@@ -198,6 +198,7 @@ function statsSection(server: Server): string[] {
     `pubsub_patterns:0`,
     `pubsubshard_channels:0`,
     `total_forks:0`,
+    `migrate_cached_sockets:${server.migrator.cachedSockets}`,
     `unexpected_error_replies:0`,
     `total_error_replies:${st.totalErrorReplies}`,
   ];

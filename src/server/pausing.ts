@@ -17,6 +17,17 @@ export class Pausing {
   private all = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private waiting: Array<{ client: Client; cmd: Command; argv: Argv }> = [];
+  /** MIGRATEs in flight: every ordinary client waits, as Redis's blocking MIGRATE makes them. */
+  private holding = 0;
+
+  hold(): void {
+    this.holding++;
+  }
+
+  release(): void {
+    this.holding--;
+    if (this.holding === 0 && !this.active) this.runWaiting();
+  }
 
   /** Pause for `ms` milliseconds; a longer pause or a wider mode never shrinks. */
   pause(ms: number, all: boolean): void {
@@ -34,8 +45,11 @@ export class Pausing {
 
   /** Whether `cmd` from `c` (with the request's flag bits) must wait; if so the client now waits with it. */
   holds(c: Client, cmd: Command, argv: Argv, bits: number): boolean {
-    if (this.until === 0 || c.masterLink !== undefined || c.replica !== undefined || !this.active) return false;
-    if (!this.all && !mayWrite(c, cmd, bits)) return false;
+    if ((this.holding === 0 && this.until === 0) || c.masterLink !== undefined || c.replica !== undefined) return false;
+    if (this.holding === 0) {
+      if (this.until === 0 || !this.active) return false;
+      if (!this.all && !mayWrite(c, cmd, bits)) return false;
+    }
     this.waiting.push({ client: c, cmd, argv: argv.copy() });
     c.block();
     return true;
@@ -44,9 +58,19 @@ export class Pausing {
   unpause(): void {
     clearTimeout(this.timer);
     this.until = 0;
+    if (this.holding === 0) this.runWaiting();
+  }
+
+  private runWaiting(): void {
     const waiting = this.waiting;
     this.waiting = [];
-    for (const { client, cmd, argv } of waiting) {
+    for (let i = 0; i < waiting.length; i++) {
+      // A MIGRATE among them holds the rest again.
+      if (this.holding > 0) {
+        this.waiting = [...waiting.slice(i), ...this.waiting];
+        return;
+      }
+      const { client, cmd, argv } = waiting[i]!;
       if (client.closed) continue;
       const writer = new ReplyWriter();
       writer.resp = client.resp;

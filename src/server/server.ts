@@ -40,6 +40,7 @@ import { ReplicaLink } from "../replication/replica.ts";
 import { AppendOnly } from "./aof.ts";
 import { Propagation } from "./propagate.ts";
 import { Evictor } from "./evict.ts";
+import { Migrator } from "./migrate.ts";
 import { join } from "node:path";
 import { CLIENT_BYTES } from "../store/memory-usage.ts";
 
@@ -86,6 +87,8 @@ export class Server implements Services {
   readonly aof = new AppendOnly(this);
   readonly propagation = new Propagation(this);
   readonly evictor = new Evictor(this);
+  /** MIGRATE's transfers and cached connections. */
+  readonly migrator = new Migrator(this);
   /** maxmemory in bytes (0: no limit), kept as a number for the check before every command. */
   maxmemory = 0;
   /** Memory was over maxmemory before the running command, after evictions (Redis's pre_command_oom_state). */
