@@ -9,6 +9,9 @@ import { CONFIG_NO_FILE, configRewriteFailed, configSetError, configUnknownOptio
 import { globMatch } from "../resp/bytes.ts";
 import { command } from "./command.ts";
 
+/** Parameters whose values are secrets (Redis's SENSITIVE_CONFIG). */
+const SENSITIVE = new Set(["masterauth", "masteruser", "requirepass"]);
+
 export const configCommand = command({
   name: "config", arity: -2, flags: [], summary: "A container for server configuration commands", since: "2.0.0",
   complexity: "Depends on subcommand.",
@@ -48,6 +51,8 @@ export const configCommand = command({
       complexity: "O(N) when N is the number of configuration parameters provided",
       handler(c, argv) {
         if (argv.length % 2 !== 0) throw wrongArity("config|set");
+        // Secrets never reach the slow log or MONITOR, even when the request fails.
+        for (let i = 2; i < argv.length; i += 2) if (SENSITIVE.has(findParam(argv.str(i))?.name ?? "")) c.redactArgument(i + 1);
         // All or nothing, as in Redis 7: validate every pair before applying any.
         const updates: Array<[string, string]> = [];
         for (let i = 2; i < argv.length; i += 2) {

@@ -46,6 +46,8 @@ export interface Context {
   notify(cls: NotifyClass, event: string, key: string): void;
   /** Replicate this command as `commands` instead of as it was sent. */
   propagateAs(...commands: Array<Array<string | Uint8Array>>): void;
+  /** Show argument i as "(redacted)" in the slow log and to MONITOR (a secret). */
+  redactArgument(i: number): void;
   /** Replicate this write even if it changed nothing (Redis's forceCommandPropagation). */
   forcePropagation: boolean;
   /** With forcePropagation: to replicas only, not the AOF (PUBLISH). */

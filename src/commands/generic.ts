@@ -436,10 +436,14 @@ export const migrateCommand = command({
       const opt = argv.keyword(i);
       if (opt === "copy") copy = true;
       else if (opt === "replace") replace = true;
-      else if (opt === "auth" && more >= 1) password = argv.str(++i);
-      else if (opt === "auth2" && more >= 2) {
-        username = argv.str(++i);
+      else if (opt === "auth" && more >= 1) {
         password = argv.str(++i);
+        c.redactArgument(i);
+      } else if (opt === "auth2" && more >= 2) {
+        username = argv.str(++i);
+        c.redactArgument(i);
+        password = argv.str(++i);
+        c.redactArgument(i);
       } else if (opt === "keys") {
         if (argv.len(3) !== 0) throw MIGRATE_KEYS_WITH_KEY;
         keys = argv.strs(i + 1);

@@ -417,6 +417,13 @@ export class Client implements Context {
   /** With forcePropagation: to replicas only, not the AOF (PUBLISH, as Redis's PROPAGATE_REPL). */
   replicasOnly = false;
 
+  /** Arguments of the running command shown as "(redacted)" in the slow log and to MONITOR. */
+  redacted: number[] | undefined;
+
+  redactArgument(i: number): void {
+    (this.redacted ??= []).push(i);
+  }
+
   /** Replicate this command as `commands` instead of as it was sent. */
   propagateAs(...commands: Array<Array<string | Uint8Array>>): void {
     this.propagation = commands;

@@ -274,6 +274,7 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   server.executing = outer;
   cmd.calls++;
   if (server.monitors.size > 0 && (cmd.flagBits & F_HIDDEN_FROM_MONITOR) === 0) server.feedMonitors(c, argv);
+  c.redacted = undefined;
   // Keys this command pushed to may release blocked clients (after EXEC, not inside it).
   if (!c.inExec && c.server.blocking.hasReady) c.server.blocking.serveReady();
 }

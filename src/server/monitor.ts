@@ -28,6 +28,6 @@ export function monitorLine(c: Client, argv: Argv): Uint8Array {
   const micros = Math.round((performance.timeOrigin + performance.now()) * 1000);
   let line = `+${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, "0")} [${c.db.id} ${c.fromScript ? "lua" : c.addr}]`;
   const redactFrom = argv.keyword(0) === "auth" ? 1 : Number.POSITIVE_INFINITY;
-  for (let i = 0; i < argv.length; i++) line += ` ${i >= redactFrom ? REDACTED : repr(argv.bytes(i))}`;
+  for (let i = 0; i < argv.length; i++) line += ` ${i >= redactFrom || c.redacted?.includes(i) ? REDACTED : repr(argv.bytes(i))}`;
   return Buffer.from(`${line}\r\n`, "latin1");
 }

@@ -43,7 +43,7 @@ export class Slowlog {
     for (let i = 0; i < argc; i++) {
       if (argc !== argv.length && i === argc - 1) {
         args.push(`... (${argv.length - argc + 1} more arguments)`);
-      } else if (i >= redactFrom) {
+      } else if (i >= redactFrom || c.redacted?.includes(i)) {
         args.push("(redacted)");
       } else {
         const s = argv.str(i);

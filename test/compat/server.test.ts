@@ -549,6 +549,11 @@ describe("SLOWLOG and DEBUG", () => {
       await p.same("MULTI");
       await p.same("SET", "k", "y");
       await p.same("EXEC");
+      // Secrets are redacted: CONFIG SET of a password, MIGRATE's AUTH and AUTH2 (no such key: +NOKEY).
+      await p.same("CONFIG", "SET", "masterauth", "secret", "masteruser", "someone");
+      await p.same("MIGRATE", "127.0.0.1", "1", "nokey", "9", "5000", "AUTH", "pw");
+      await p.same("MIGRATE", "127.0.0.1", "1", "nokey", "9", "5000", "AUTH2", "user", "pw");
+      await p.same("CONFIG", "SET", "masterauth", "", "masteruser", "");
       await sameSlowlog(p);
       await sameSlowlog(p, "2");
       await sameSlowlog(p, "-1");
