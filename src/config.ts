@@ -61,8 +61,8 @@ export interface ConfigTarget {
 }
 
 export const PARAMS: readonly Param[] = [
-  { name: "port", type: "int", default: "6379", min: 0, max: 65535, mutable: false, description: "TCP port to listen on" },
-  { name: "bind", type: "string", default: "127.0.0.1", mutable: false, description: "Addresses to listen on (space separated)" },
+  { name: "port", type: "int", default: "6379", min: 0, max: 65535, mutable: true, description: "TCP port to listen on" },
+  { name: "bind", type: "string", default: "127.0.0.1", mutable: true, description: "Addresses to listen on (space separated)" },
   { name: "dir", type: "string", default: "./", mutable: false, description: "Working directory for the RDB file" },
   { name: "dbfilename", type: "string", default: "dump.rdb", mutable: true, description: "RDB file name inside dir", check: checkFileName },
   {
@@ -391,7 +391,7 @@ export const PARAMS: readonly Param[] = [
 /** maxmemory-clients: bytes (with units) or a percentage of maxmemory up to 100%. */
 function checkClientsMemory(value: string): string | undefined {
   const percent = /^(\d+)%$/.exec(value);
-  if (percent) return Number(percent[1]) > 100 ? "argument must be between 0 and 100 inclusive" : undefined;
+  if (percent) return Number(percent[1]) > 100 ? "percentage argument must be less or equal to 100" : undefined;
   return parseMemory(value) === undefined ? "argument must be a memory or percent value" : undefined;
 }
 

@@ -65,6 +65,14 @@ export const configCommand = command({
           if ("error" in result) throw configSetError(name, result.error);
           updates.push([param.name, result.value]);
         }
+        // A new port or bind address is listened on before anything changes: when it cannot
+        // be, nothing does (Redis's apply step and its rollback).
+        const port = updates.find(([name]) => name === "port")?.[1];
+        const bind = updates.find(([name]) => name === "bind")?.[1];
+        if (port !== undefined || bind !== undefined) {
+          const failure = c.server.listenAnew(bind ?? c.server.config.get("bind"), port === undefined ? c.server.port : Number(port));
+          if (failure !== undefined) throw configSetError(port !== undefined ? "port" : "bind", failure);
+        }
         for (const [name, value] of updates) c.server.config.set(name, value);
         c.reply.ok();
       },

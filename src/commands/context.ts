@@ -149,6 +149,10 @@ export interface Services {
   readonly scripting: ScriptingService;
   /** The config file the server was started with ("" when none): CONFIG REWRITE writes it. */
   readonly configFile: string;
+  /** The TCP port listened on. */
+  readonly port: number;
+  /** CONFIG SET port/bind: listen on these, then stop the old listeners; the reason when it cannot. */
+  listenAnew(bind: string, port: number): string | undefined;
 
   /** The text of INFO for the sections asked for (server/info.ts). */
   info(sections: string[]): string;

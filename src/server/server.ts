@@ -269,6 +269,38 @@ export class Server implements Services {
   };
 
   /**
+   * CONFIG SET port/bind: open listeners on every address of `bind` at `port` first; only
+   * when all of them open do the old ones stop (their connections stay). Undefined when it
+   * worked (or nothing changes), else Redis's reason.
+   */
+  listenAnew(bind: string, port: number): string | undefined {
+    if (bind === this.config.get("bind") && port === this.port) return undefined;
+    const hosts = bind.split(/\s+/).filter(Boolean);
+    const opened: TCPSocketListener<Client>[] = [];
+    try {
+      for (const entry of hosts.length > 0 ? hosts : ["127.0.0.1"]) {
+        const optional = entry.startsWith("-");
+        try {
+          const listener = Bun.listen<Client>({ hostname: optional ? entry.slice(1) : entry, port, socket: this.socketHandlers });
+          opened.push(listener);
+          port = listener.port;
+        } catch (e) {
+          if (!optional) throw e;
+        }
+      }
+      if (opened.length === 0) throw new Error("no address could be bound");
+    } catch (e) {
+      for (const l of opened) l.stop(true);
+      const reason = (e as Error).message;
+      return this.config.get("bind") === bind ? `Unable to listen on this port: ${reason}` : "Failed to bind to specified addresses.";
+    }
+    for (const l of this.listeners) l.stop(false);
+    this.listeners = opened;
+    this.log.notice(`Listening anew: tcp (${hosts.join(" ")} port ${this.port})`);
+    return undefined;
+  }
+
+  /**
    * unixsocket: listen on a Unix socket too, as Redis does (a stale file at the path is
    * removed first; unixsocketperm sets its mode). Its clients' address is "<path>:0".
    */

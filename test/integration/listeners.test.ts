@@ -1,0 +1,76 @@
+/**
+ * Where KVIS listens: unixsocket, a Unix socket as Redis has one, for redis-cli -s and
+ * clients given a path (its clients show as local, "<path>:0" with the U flag, and the
+ * socket file goes when the server stops); and CONFIG SET port/bind, which listen anew.
+ */
+import { describe, expect, test } from "bun:test";
+import { existsSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import IORedis from "ioredis";
+import { freePort, run, serverTestTimeout, startKvis, tempDir } from "../helpers/servers.ts";
+
+serverTestTimeout();
+
+describe("unixsocket", () => {
+  test("redis-cli -s and ioredis with a path talk to KVIS through the socket", async () => {
+    const dir = tempDir();
+    const path = join(dir, "kvis.sock");
+    const kvis = await startKvis({ dir, unixsocket: path, unixsocketperm: "700" });
+    try {
+      expect(statSync(path).mode & 0o777).toBe(0o700);
+      expect((await run(["redis-cli", "-s", path, "SET", "k", "over the socket"])).stdout).toBe("OK\n");
+      const info = (await run(["redis-cli", "-s", path, "CLIENT", "INFO"])).stdout;
+      expect(info).toContain(`addr=${path}:0 laddr=${path}:0 `);
+      expect(info).toContain(" flags=U ");
+      const client = new IORedis({ path, lazyConnect: true });
+      try {
+        await client.connect();
+        expect(await client.get("k")).toBe("over the socket");
+      } finally {
+        client.disconnect();
+      }
+      // TCP still serves as before.
+      expect((await run(["redis-cli", "-p", String(kvis.port), "GET", "k"])).stdout).toBe("over the socket\n");
+      expect((await run(["redis-cli", "-p", String(kvis.port), "CONFIG", "GET", "unixsocket*"])).stdout).toBe(`unixsocket\n${path}\nunixsocketperm\n700\n`);
+    } finally {
+      await kvis.stop();
+    }
+    try {
+      expect(existsSync(path)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("CONFIG SET port and bind", () => {
+  test("listen anew, keep the connections made before, and refuse a port already taken", async () => {
+    const kvis = await startKvis();
+    const other = await startKvis();
+    try {
+      const oldPort = String(kvis.port);
+      const newPort = String(freePort());
+      const client = new IORedis({ port: kvis.port, lazyConnect: true, retryStrategy: () => null });
+      try {
+        await client.connect();
+        // The same value changes nothing; another port is listened on, the old one no longer.
+        expect(await client.config("SET", "port", oldPort)).toBe("OK");
+        expect(await client.config("SET", "port", newPort)).toBe("OK");
+        expect((await run(["redis-cli", "-p", newPort, "PING"])).stdout).toBe("PONG\n");
+        expect((await run(["redis-cli", "-p", oldPort, "PING"])).stdout).not.toBe("PONG\n");
+        // The connection made before still works.
+        expect(await client.ping()).toBe("PONG");
+        // A port in use: Redis's error, and nothing changes.
+        const taken = await client.config("SET", "port", String(other.port), "maxmemory", "1mb").catch((e: Error) => e.message);
+        expect(taken).toStartWith("ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port");
+        expect(await client.config("GET", "port")).toEqual(["port", newPort]);
+        expect(await client.config("GET", "maxmemory")).toEqual(["maxmemory", "0"]);
+      } finally {
+        client.disconnect();
+      }
+    } finally {
+      await kvis.stop();
+      await other.stop();
+    }
+  });
+});
