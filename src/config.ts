@@ -57,7 +57,7 @@ export interface ConfigTarget {
   /** store/encoding.ts's limits (named here: config.ts sits below the store). */
   encodingLimits: Record<EncodingLimit, number>;
   aof: { enable(): void; disable(): void };
-  replication: { minReplicasToWrite: number };
+  replication: { minReplicasToWrite: number; resizeBacklog(size: number): void };
 }
 
 export const PARAMS: readonly Param[] = [
@@ -176,8 +176,11 @@ export const PARAMS: readonly Param[] = [
   { name: "masterauth", type: "string", default: "", mutable: true, description: "Password this replica sends to its master" },
   { name: "masteruser", type: "string", default: "", mutable: true, description: "User this replica authenticates as with its master" },
   {
-    name: "repl-backlog-size", type: "memory", default: "1048576", min: 16384, max: Number.MAX_SAFE_INTEGER, mutable: false,
-    description: "Bytes of replication stream kept for partial resyncs",
+    name: "repl-backlog-size", type: "memory", default: "1048576", min: 1, max: Number.MAX_SAFE_INTEGER, mutable: true,
+    description: "Bytes of replication stream kept for partial resyncs (16 KB at least)",
+    // Redis raises a smaller size to its minimum, and resizes the backlog at once.
+    merge: (_current, given) => String(Math.max(16384, Number(given))),
+    apply: (server, value) => server.replication.resizeBacklog(Number(value)),
   },
   { name: "repl-ping-replica-period", aliases: ["repl-ping-slave-period"], type: "int", default: "10", min: 1, max: 2147483647, mutable: true, description: "Seconds between PINGs a master sends its replicas" },
   { name: "repl-diskless-sync", type: "bool", default: "yes", mutable: true, description: "Stream full syncs to replicas that can take it (else the $<len> form)" },
@@ -200,7 +203,7 @@ export const PARAMS: readonly Param[] = [
   },
   { name: "replica-read-only", aliases: ["slave-read-only"], type: "bool", default: "yes", mutable: true, description: "Refuse writes from clients while a replica" },
   { name: "rdbcompression", type: "bool", default: "yes", mutable: true, description: "LZF-compress strings over 20 bytes in RDB files and DUMP payloads" },
-  { name: "rdbchecksum", type: "bool", default: "yes", mutable: true, description: "End RDB files with a CRC64 checksum" },
+  { name: "rdbchecksum", type: "bool", default: "yes", mutable: false, description: "End RDB files with a CRC64 checksum" },
   {
     name: "save", type: "string", default: "3600 1 300 100 60 10000", mutable: true,
     description: 'Save points: BGSAVE after "SECONDS CHANGES" pairs ("" for none)',

@@ -94,6 +94,17 @@ export class ReplicationMaster {
     return this.offset - this.histlen + 1;
   }
 
+  /** CONFIG SET repl-backlog-size: keep the newest bytes that fit in the new size. */
+  resizeBacklog(size: number): void {
+    if (this.backlog === undefined || size === this.backlog.length) return;
+    const keep = Math.min(this.histlen, size);
+    const newest = keep > 0 ? this.backlogFrom(this.offset - keep + 1) : new Uint8Array(0);
+    this.backlog = new Uint8Array(size);
+    this.backlog.set(newest);
+    this.head = newest.length % size;
+    this.histlen = newest.length;
+  }
+
   private createBacklog(): void {
     if (this.backlog !== undefined) return;
     this.backlog = new Uint8Array(this.backlogSize);

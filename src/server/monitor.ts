@@ -6,6 +6,7 @@
  */
 import type { Argv } from "../resp/argv.ts";
 import type { Client } from "./connection.ts";
+import { redactedFrom } from "./slowlog.ts";
 
 const ESCAPES: Record<number, string> = { 0x5c: "\\\\", 0x22: '\\"', 0x0a: "\\n", 0x0d: "\\r", 0x09: "\\t", 0x07: "\\a", 0x08: "\\b" };
 
@@ -21,13 +22,14 @@ export function repr(bytes: Uint8Array): string {
   return out + '"';
 }
 
+
 const REDACTED = '"(redacted)"';
 
 /** The line MONITOR clients get for `argv`, run by `c` in database `db`. */
 export function monitorLine(c: Client, argv: Argv): Uint8Array {
   const micros = Math.round((performance.timeOrigin + performance.now()) * 1000);
   let line = `+${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, "0")} [${c.db.id} ${c.fromScript ? "lua" : c.addr}]`;
-  const redactFrom = argv.keyword(0) === "auth" ? 1 : Number.POSITIVE_INFINITY;
+  const redactFrom = redactedFrom(argv);
   for (let i = 0; i < argv.length; i++) line += ` ${i >= redactFrom || c.redacted?.includes(i) ? REDACTED : repr(argv.bytes(i))}`;
   return Buffer.from(`${line}\r\n`, "latin1");
 }

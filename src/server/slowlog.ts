@@ -60,7 +60,7 @@ export class Slowlog {
 }
 
 /** Where the secrets start: AUTH's arguments, HELLO's after AUTH, ACL SETUSER's. */
-function redactedFrom(argv: Argv): number {
+export function redactedFrom(argv: Argv): number {
   const name = argv.keyword(0);
   if (name === "auth") return 1;
   if (name === "acl" && argv.length > 2 && argv.keyword(1) === "setuser") return 2;

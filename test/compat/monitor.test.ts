@@ -18,13 +18,13 @@ describe("MONITOR", () => {
       expect(await km.readReplies(1)).toEqual(await rm.readReplies(1));
       const binary = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i));
       const traffic = Buffer.concat([
-        Buffer.from("SET a 1\r\nSELECT 3\r\nGET x\r\nCONFIG GET hz\r\nAUTH foo\r\nMULTI\r\nINCR n\r\nEXEC\r\nPING\r\nNOSUCH\r\nGET\r\nMIGRATE 127.0.0.1 1 nokey 9 5000 AUTH2 user pw\r\n", "latin1"),
+        Buffer.from("SET a 1\r\nSELECT 3\r\nGET x\r\nCONFIG GET hz\r\nAUTH foo\r\nMULTI\r\nINCR n\r\nEXEC\r\nPING\r\nNOSUCH\r\nGET\r\nMIGRATE 127.0.0.1 1 nokey 9 5000 AUTH2 user pw\r\nHELLO 2 AUTH not-real not-a-password\r\n", "latin1"),
         encodeCommand(["SET", "bin", binary]),
         Buffer.from("SELECT 0\r\nDEL a\r\n", "latin1"),
       ]);
       kc.write(traffic);
       rc.write(traffic);
-      expect(await kc.readReplies(15)).toEqual(await rc.readReplies(15));
+      expect(await kc.readReplies(16)).toEqual(await rc.readReplies(16));
       // The monitors see the commands in order: the last one's line closes what they get.
       await waitFor(() => [km, rm].every((m) => m.peekAll().endsWith(' "DEL" "a"\r\n')), 20_000, "the monitors to see the last command");
       const [a, b] = [masked(km.takeAll()), masked(rm.takeAll())];

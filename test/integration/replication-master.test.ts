@@ -159,6 +159,29 @@ describe("a KVIS master with a real Redis replica", () => {
     }
   }, 60_000);
 
+  test("a backlog resized by CONFIG SET still serves a partial resync from what it kept", async () => {
+    const kvis = await startKvis();
+    const m = await RawClient.connect(kvis.port);
+    const redis = await startRedis(["--replicaof", `127.0.0.1 ${kvis.port}`]);
+    const r = await RawClient.connect(redis.port);
+    try {
+      await pipeline(m, writeLoad(0));
+      await linkUp(r);
+      await converged(m, r);
+      // Smaller, then larger: the newest bytes stay, and a link killed now continues from them.
+      expect(await m.call("CONFIG", "SET", "repl-backlog-size", "1")).toBe("+OK\r\n");
+      expect(await m.call("CONFIG", "GET", "repl-backlog-size")).toBe("*2\r\n$17\r\nrepl-backlog-size\r\n$5\r\n16384\r\n");
+      expect(await m.call("CONFIG", "SET", "repl-backlog-size", "2mb")).toBe("+OK\r\n");
+      expect(await m.call("CLIENT", "KILL", "TYPE", "replica")).toBe(":1\r\n");
+      await pipeline(m, writeLoad(1));
+      await waitFor(async () => (await m.call("INFO", "stats")).includes("sync_partial_ok:1\r\n") || undefined, 20_000, "a partial resync");
+      await converged(m, r);
+      expect(await m.call("INFO", "replication")).toContain("repl_backlog_size:2097152\r\n");
+    } finally {
+      await stopAll([kvis, redis], [m, r]);
+    }
+  }, 60_000);
+
   test("a pop served to a blocked client reaches the replica as its non-blocking form", async () => {
     const kvis = await startKvis();
     const m = await RawClient.connect(kvis.port);
