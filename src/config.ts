@@ -33,6 +33,8 @@ export interface Param {
   apply?: (server: ConfigTarget, value: string) => void;
   /** Apply it when a server starts too: the value lives outside the Config (encoding limits). */
   applyAtStart?: boolean;
+  /** Left out of CONFIG GET's patterns, shown when named (Redis's HIDDEN_CONFIG: test knobs). */
+  hidden?: boolean;
   /** For values that update part of the current one (client-output-buffer-limit). */
   merge?: (current: string, given: string) => string;
 }
@@ -383,6 +385,12 @@ export const PARAMS: readonly Param[] = [
   ...accepted("tls-session-cache-size", "int", "20480", true, "no TLS", { min: 0, max: INT_MAX }),
   ...accepted("tls-session-cache-timeout", "int", "300", true, "no TLS", { min: 0, max: INT_MAX }),
   ...accepted("tls-session-caching", "bool", "yes", true, "no TLS"),
+  // Redis's hidden test knobs (delays and intervals its own tests slow things down with).
+  ...accepted("use-exit-on-panic", "bool", "no", true, "a Redis test knob", { hidden: true }),
+  ...accepted("rdb-key-save-delay", "int", "0", true, "a Redis test knob (saves are not slowed down)", { hidden: true, min: -INT_MAX - 1, max: INT_MAX }),
+  ...accepted("key-load-delay", "int", "0", true, "a Redis test knob (loading is not slowed down)", { hidden: true, min: -INT_MAX - 1, max: INT_MAX }),
+  ...accepted("watchdog-period", "int", "0", true, "a Redis test knob (no watchdog)", { hidden: true, min: 0, max: INT_MAX }),
+  ...accepted("loading-process-events-interval-bytes", "int", "2097152", true, "a Redis test knob", { hidden: true, min: 1024, max: INT_MAX }),
   ...accepted("tracking-table-max-keys", "int", "1000000", true, "the tracking table is not capped", { min: 0, max: LLONG_MAX }),
   { name: "unixsocket", type: "string", default: "", mutable: false, description: "Also listen on this Unix socket path (empty: none)" },
   {

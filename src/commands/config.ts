@@ -33,6 +33,8 @@ export const configCommand = command({
             continue;
           }
           for (const p of PARAMS) {
+            // Hidden parameters answer only when named.
+            if (p.hidden) continue;
             for (const name of [p.name, ...(p.aliases ?? [])]) {
               if (!matched.has(name) && globMatch(asked, name, true)) matched.set(name, [name, p.name]);
             }

@@ -169,14 +169,23 @@ CONFIG SET repl-ping-slave-period 12
 CONFIG GET repl-ping-replica-period
 CONFIG SET repl-ping-replica-period 10
 CONFIG SET slave-announce-port 70000
-CONFIG SET tracking-table-max-keys 500`);
+CONFIG SET tracking-table-max-keys 500
+CONFIG GET key-load-delay
+CONFIG GET rdb-key-save-delay
+CONFIG SET key-load-delay -1
+CONFIG GET key*
+CONFIG SET repl-backlog-size 1
+CONFIG GET repl-backlog-size
+CONFIG SET repl-backlog-size 1mb
+CONFIG SET rdbchecksum no`);
     } finally {
       await p.script(`CONFIG SET active-defrag-cycle-max 25
 CONFIG SET active-defrag-ignore-bytes 100mb
 CONFIG SET active-expire-effort 1
 CONFIG SET cluster-preferred-endpoint-type ip
 CONFIG SET cluster-slave-validity-factor 10
-CONFIG SET tracking-table-max-keys 1000000`);
+CONFIG SET tracking-table-max-keys 1000000
+CONFIG SET key-load-delay 0`);
     }
   });
 
