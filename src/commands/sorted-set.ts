@@ -10,7 +10,7 @@ import type { Argv } from "../resp/argv.ts";
 import {
   LIMIT_NEEDS_BY, LIMIT_NEGATIVE, MIN_MAX_NOT_FLOAT, MIN_MAX_NOT_LEX, MUST_BE_POSITIVE, NOT_FLOAT,
   SYNTAX_ERR, WEIGHT_NOT_FLOAT, WITHSCORES_BYLEX, WRONGTYPE, ZADD_GT_LT_NX,
-  ZADD_INCR_PAIRS, ZADD_XX_NX, ZSET_NAN, atLeastOneKey, valueOutOfRange,
+  VALUE_OUT_OF_RANGE, ZADD_INCR_PAIRS, ZADD_XX_NX, ZSET_NAN, atLeastOneKey, valueOutOfRange,
 } from "../errors.ts";
 import { bytesToString, formatDouble, lowerAscii, parseDouble, parseInt64Big, parseRangeDouble } from "../resp/bytes.ts";
 import { type Context, serveOrBlock } from "./context.ts";
@@ -433,6 +433,8 @@ function zpopGeneric(c: Context, keys: string[], max: boolean, count: number, ne
     c.reply.double(node.score);
   }
   c.db.removed(key, n);
+  // ZMPOP and BZMPOP go to replicas as the pop they made, with its count (as Redis rewrites them).
+  if (withKey) c.propagateAs([max ? "ZPOPMAX" : "ZPOPMIN", key, String(n)]);
   return key;
 }
 
@@ -534,9 +536,7 @@ export const bzmpopCommand = command({
       for (const key of keys) {
         const zset = c.db.writeAs(key, SortedSet);
         if (zset === undefined) continue;
-        const n = Math.min(count, zset.size);
         zpopGeneric(c, [key], !head, count, true, true);
-        c.propagateAs(["ZMPOP", "1", key, head ? "MIN" : "MAX", "COUNT", String(n)]);
         c.notify(NotifyClass.Zset, head ? "zpopmin" : "zpopmax", key);
         return true;
       }
@@ -558,6 +558,8 @@ export const zrandmemberCommand = command({
     if (parseInt64Big(argv.bytes(2)) === -9223372036854775808n) throw valueOutOfRange("-9223372036854775807", "9223372036854775807");
     if (argv.length > 4 || (argv.length === 4 && argv.keyword(3) !== "withscores")) throw SYNTAX_ERR;
     const withScores = argv.length === 4;
+    // Members and scores make twice the count: it must stay within a long (Redis's check).
+    if (withScores && Math.abs(count) > 4611686018427387903) throw VALUE_OUT_OF_RANGE;
     const zset = lookupZset(c, argv.bytes(1));
     if (zset === undefined || count === 0) return c.reply.array(0);
     const size = zset.size;

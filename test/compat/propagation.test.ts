@@ -101,4 +101,13 @@ describe("the replication stream", () => {
     await pair().same("FLUSHALL");
     await sameStream([["PUBLISH", "ch", "hello"], ["MULTI"], ["PUBLISH", "bla", "bla"], ["EXEC"], ["MULTI"], ["SET", "k", "v"], ["SPUBLISH", "sh", "x"], ["EXEC"]]);
   });
+
+  test("ZMPOP and BZMPOP go out as ZPOPMIN or ZPOPMAX with the count popped", async () => {
+    await pair().same("FLUSHALL");
+    await sameStream([
+      ["ZADD", "z", "1", "one", "2", "two", "3", "three"], ["ZMPOP", "1", "z", "MIN"], ["ZMPOP", "1", "z", "MAX", "COUNT", "1"],
+      ["ZMPOP", "2", "z", "z2", "MIN", "COUNT", "10"], ["ZMPOP", "2", "z", "z2", "MAX", "COUNT", "10"],
+      ["ZADD", "z2", "1", "a", "2", "b", "3", "c"], ["BZMPOP", "0", "2", "z", "z2", "MAX", "COUNT", "2"], ["BZMPOP", "0", "1", "z2", "MIN"],
+    ]);
+  });
 });

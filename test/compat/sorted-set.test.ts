@@ -195,7 +195,11 @@ describe("ZRANDMEMBER", () => {
       ZRANDMEMBER z 5
       ZRANDMEMBER z 5 WITHSCORES
       ZRANDMEMBER z 1 bogus
-      ZRANDMEMBER z x`);
+      ZRANDMEMBER z x
+      ZRANDMEMBER z -9223372036854770000 WITHSCORES
+      ZRANDMEMBER z 9223372036854770000 WITHSCORES
+      ZRANDMEMBER z -9223372036854775808 WITHSCORES
+      ZRANDMEMBER z -9223372036854775808`);
     for (const args of [["2"], ["-5"], ["-3", "WITHSCORES"]]) {
       const [k, r] = await p.both("ZRANDMEMBER", "z", ...args);
       expect((decodeReply(k) as string[]).length).toBe((decodeReply(r) as string[]).length);
