@@ -4,7 +4,7 @@
  * options in a loop until hasNext() is false, so nothing is left unread (mini-redis's
  * finish() has no work to do here).
  */
-import { NOT_INTEGER, type ReplyError, SYNTAX_ERR, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT, TIMEOUT_NOT_INTEGER } from "../errors.ts";
+import { NOT_FLOAT, NOT_INTEGER, type ReplyError, SYNTAX_ERR, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT, TIMEOUT_NOT_INTEGER } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import { bytesToString, lowerAscii, parseDouble, parseInt64, parseInt64Big } from "../resp/bytes.ts";
 
@@ -46,6 +46,13 @@ export class ArgCursor {
   nextInt(): number {
     return this.argv.int(this.take());
   }
+}
+
+/** A double argument (getDoubleFromObjectOrReply): `error`, "value is not a valid float" by default, otherwise. */
+export function parseDoubleArg(argv: Argv, i: number, error: ReplyError = NOT_FLOAT): number {
+  const d = parseDouble(argv.str(i));
+  if (d === undefined) throw error;
+  return d;
 }
 
 /** An argument that must be a 64-bit integer. */

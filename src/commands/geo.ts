@@ -8,10 +8,10 @@
 import { Argv } from "../resp/argv.ts";
 import {
   GEO_ANY_NEEDS_COUNT, GEO_BOX_NEGATIVE, GEO_COUNT, GEO_MEMBER, GEO_NEED_HEIGHT, GEO_NEED_RADIUS,
-  GEO_NEED_WIDTH, GEO_RADIUS_NEGATIVE, GEO_UNIT, NOT_FLOAT, NOT_INTEGER, SYNTAX_ERR, type ReplyError,
+  GEO_NEED_WIDTH, GEO_RADIUS_NEGATIVE, GEO_UNIT, NOT_INTEGER, SYNTAX_ERR,
   geoBy, geoFrom, geoInvalidLonLat, geoStoreWith,
 } from "../errors.ts";
-import { parseDouble, parseInt64 } from "../resp/bytes.ts";
+import { parseInt64 } from "../resp/bytes.ts";
 import { formatFixed, formatLongDouble, longDoubleOf } from "../resp/long-double.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import {
@@ -21,19 +21,13 @@ import {
 import { SortedSet } from "../store/sorted-set.ts";
 import type { Context } from "./context.ts";
 import { type FullKeySpec, command } from "./command.ts";
+import { parseDoubleArg } from "./args.ts";
 import { zaddGeneric } from "./sorted-set.ts";
-
-/** A double argument (getDoubleFromObjectOrReply), or `error`. */
-function doubleArg(argv: Argv, i: number, error: ReplyError = NOT_FLOAT): number {
-  const d = parseDouble(argv.str(i));
-  if (d === undefined) throw error;
-  return d;
-}
 
 /** argv[i], argv[i + 1] as a longitude and latitude within Redis's limits. [lon, lat] */
 function lonLatArgs(argv: Argv, i: number): [number, number] {
-  const lon = doubleArg(argv, i);
-  const lat = doubleArg(argv, i + 1);
+  const lon = parseDoubleArg(argv, i);
+  const lat = parseDoubleArg(argv, i + 1);
   if (lon < GEO_LONG_MIN || lon > GEO_LONG_MAX || lat < GEO_LAT_MIN || lat > GEO_LAT_MAX) {
     throw geoInvalidLonLat(formatFixed(lon, 6), formatFixed(lat, 6));
   }
@@ -183,7 +177,7 @@ interface Found {
 
 /** argv[i] and argv[i + 1] as a radius and its unit. [radius, toMeters] */
 function radiusArgs(argv: Argv, i: number): [number, number] {
-  const radius = doubleArg(argv, i, GEO_NEED_RADIUS);
+  const radius = parseDoubleArg(argv, i, GEO_NEED_RADIUS);
   if (radius < 0) throw GEO_RADIUS_NEGATIVE;
   return [radius, unitArg(argv, i + 1)];
 }
@@ -266,8 +260,8 @@ function georadiusGeneric(c: Context, argv: Argv, srcAt: number, flags: number):
       radius = radiusArgs(argv, i + 1);
       i += 2;
     } else if (arg === "bybox" && left >= 3 && searching && radius === undefined) {
-      const width = doubleArg(argv, i + 1, GEO_NEED_WIDTH);
-      const height = doubleArg(argv, i + 2, GEO_NEED_HEIGHT);
+      const width = parseDoubleArg(argv, i + 1, GEO_NEED_WIDTH);
+      const height = parseDoubleArg(argv, i + 2, GEO_NEED_HEIGHT);
       if (height < 0 || width < 0) throw GEO_BOX_NEGATIVE;
       box = [width, height, unitArg(argv, i + 3)];
       i += 3;

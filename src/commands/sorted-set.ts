@@ -8,28 +8,22 @@
  */
 import type { Argv } from "../resp/argv.ts";
 import {
-  LIMIT_NEEDS_BY, LIMIT_NEGATIVE, MIN_MAX_NOT_FLOAT, MIN_MAX_NOT_LEX, MUST_BE_POSITIVE, NOT_FLOAT,
+  LIMIT_NEEDS_BY, LIMIT_NEGATIVE, MIN_MAX_NOT_FLOAT, MIN_MAX_NOT_LEX, MUST_BE_POSITIVE,
   SYNTAX_ERR, WEIGHT_NOT_FLOAT, WITHSCORES_BYLEX, WRONGTYPE, ZADD_GT_LT_NX,
   VALUE_OUT_OF_RANGE, ZADD_INCR_PAIRS, ZADD_XX_NX, ZSET_NAN, atLeastOneKey, valueOutOfRange,
 } from "../errors.ts";
-import { bytesToString, formatDouble, lowerAscii, parseDouble, parseInt64Big, parseRangeDouble } from "../resp/bytes.ts";
+import { bytesToString, formatDouble, lowerAscii, parseInt64Big, parseRangeDouble } from "../resp/bytes.ts";
 import { type Context, serveOrBlock } from "./context.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import { SetValue } from "../store/set.ts";
 import { type LexRange, type ScoreRange, SortedSet, type ZEntry } from "../store/sorted-set.ts";
-import { ArgCursor, parseIntArg, parseRangeArg, parseTimeout } from "./args.ts";
+import { ArgCursor, parseDoubleArg, parseIntArg, parseRangeArg, parseTimeout } from "./args.ts";
 import { type CommandFlag, type FullKeySpec, command } from "./command.ts";
 import { scanGeneric } from "./generic.ts";
 import { clampRange, parseMpopArgs } from "./list.ts";
 
 const lookupZset = (c: Context, arg: Uint8Array) => c.db.readAs(bytesToString(arg), SortedSet);
 
-/** A score argument: "value is not a valid float" otherwise. */
-function parseScore(argv: Argv, i: number, error = NOT_FLOAT): number {
-  const d = parseDouble(argv.str(i));
-  if (d === undefined) throw error;
-  return d;
-}
 
 /** zslParseRange: `(` makes a bound exclusive. */
 export function parseScoreRange(minArg: Uint8Array, maxArg: Uint8Array): ScoreRange {
@@ -94,7 +88,7 @@ export function zaddGeneric(c: Context, argv: Argv, flags = ZaddFlag.None): void
   if ((flags & ZaddFlag.NX && flags & (ZaddFlag.GT | ZaddFlag.LT)) || (flags & ZaddFlag.GT && flags & ZaddFlag.LT)) throw ZADD_GT_LT_NX;
   if (flags & ZaddFlag.INCR && pairs > 2) throw ZADD_INCR_PAIRS;
   const scores: number[] = [];
-  for (let i = at; i < argv.length; i += 2) scores.push(parseScore(argv, i));
+  for (let i = at; i < argv.length; i += 2) scores.push(parseDoubleArg(argv, i));
 
   const key = argv.str(1);
   const incr = (flags & ZaddFlag.INCR) !== 0;
@@ -677,7 +671,7 @@ function zsetOpGeneric(c: Context, argv: Argv, numkeysAt: number, op: ZsetOp, de
     const remaining = argv.length - j;
     if (op !== ZsetOp.Diff && remaining >= numkeys + 1 && opt === "weights") {
       j++;
-      for (const s of sources) s.weight = parseScore(argv, j++, WEIGHT_NOT_FLOAT);
+      for (const s of sources) s.weight = parseDoubleArg(argv, j++, WEIGHT_NOT_FLOAT);
     } else if (op !== ZsetOp.Diff && remaining >= 2 && opt === "aggregate") {
       const word = argv.keyword(j + 1);
       if (word === "sum") how = Aggregate.Sum;
