@@ -227,6 +227,18 @@ CONFIG GET latency-monitor-threshold`);
       await p.script(`LATENCY GRAPH nosuchevent
 LATENCY GRAPH
 LATENCY GRAPH a b`);
+      // Samples in three different seconds (one per second is kept): the curve and its
+      // labels as Redis draws them. The ages in the labels may differ by a second.
+      await p.same("LATENCY", "RESET");
+      for (const seconds of ["0.05", "0.15", "0.1"]) {
+        const second = Math.floor(Date.now() / 1000);
+        await waitFor(() => Math.floor(Date.now() / 1000) > second, 20_000, "the next second");
+        await p.both("DEBUG", "SLEEP", seconds);
+      }
+      const [k3, r3] = await p.both("LATENCY", "GRAPH", "command");
+      const curve = (s: string) => s.split("\n").slice(2, 7).join("\n");
+      expect(curve(k3)).toBe(curve(r3));
+      expect(k3).toContain("\nsss\n");
       await p.same("LATENCY", "RESET", "command");
       await p.same("LATENCY", "LATEST");
     } finally {

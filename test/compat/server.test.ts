@@ -177,7 +177,8 @@ CONFIG GET key*
 CONFIG SET repl-backlog-size 1
 CONFIG GET repl-backlog-size
 CONFIG SET repl-backlog-size 1mb
-CONFIG SET rdbchecksum no`);
+CONFIG SET rdbchecksum no
+CONFIG SET bind 10.255.255.1`);
     } finally {
       await p.script(`CONFIG SET active-defrag-cycle-max 25
 CONFIG SET active-defrag-ignore-bytes 100mb
