@@ -231,7 +231,8 @@ async function load(port: number, count: number, make: (i: number) => string[]):
 
 /** The memory cases: what is loaded, and how many keys or elements it makes. */
 const MEMORY_CASES: Array<[label: string, make: (i: number) => string[]]> = [
-  ["string keys (16-byte keys, 32-byte values)", (i) => ["SET", `key:${String(i).padStart(12, "0")}`, "v".repeat(32)]],
+  // Distinct values: equal ones would share one string in KVIS (Argv.str's memory) and flatter it.
+  ["string keys (16-byte keys, 32-byte values)", (i) => ["SET", `key:${String(i).padStart(12, "0")}`, `val:${String(i).padStart(28, "0")}`]],
   ["hash fields (10k hashes of 100 fields, 8-byte values)", (i) => ["HSET", `hash:${i % 10_000}`, `field:${Math.floor(i / 10_000)}`, String(i).padStart(8, "0")]],
   ["set members (one set, 16-byte members)", (i) => ["SADD", "set", `member:${String(i).padStart(9, "0")}`]],
   ["sorted-set members (one zset, 16-byte members)", (i) => ["ZADD", "zset", String(i), `member:${String(i).padStart(9, "0")}`]],
