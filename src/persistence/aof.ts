@@ -223,8 +223,9 @@ function writeStream(out: ByteSink, key: string, s: StreamValue): void {
   if (s.length > 0) {
     s.forEach(0n, (1n << 128n) - 1n, false, (id, fields) => void writeCommand(out, ["XADD", key, formatId(id), ...fields]));
   } else {
-    // An empty stream must still exist: add an entry and trim it away (as Redis does).
-    writeCommand(out, ["XADD", key, "MAXLEN", "0", formatId(s.lastId), "x", "y"]);
+    // An empty stream must still exist: add an entry and trim it away (as Redis does). Its ID
+    // is 0-1, the least XADD takes; XSETID below puts the real last ID back (0-0 included).
+    writeCommand(out, ["XADD", key, "MAXLEN", "0", "0-1", "x", "y"]);
   }
   writeCommand(out, ["XSETID", key, formatId(s.lastId), "ENTRIESADDED", String(s.entriesAdded), "MAXDELETEDID", formatId(s.maxDeletedId)]);
   for (const group of s.sortedGroups()) {

@@ -31,6 +31,8 @@ function workload(tag: string): string[][] {
     ["XADD", `${tag}:st`, "1-1", "f", "v"], ["XADD", `${tag}:st`, "2-1", "g", "w"], ["XADD", `${tag}:st`, "3-1", "h", "x"],
     ["XGROUP", "CREATE", `${tag}:st`, "grp", "0"], ["XREADGROUP", "GROUP", "grp", "alice", "COUNT", "2", "STREAMS", `${tag}:st`, ">"],
     ["XACK", `${tag}:st`, "grp", "1-1"], ["XDEL", `${tag}:st`, "3-1"],
+    // An empty stream whose last ID is 0-0 (a rewrite cannot XADD that ID).
+    ["XGROUP", "CREATE", `${tag}:empty`, "grp", "$", "MKSTREAM"],
     ["PFADD", `${tag}:hll`, "a", "b", "c"], ["SETBIT", `${tag}:bits`, "100", "1"],
     ["SET", `${tag}:gone`, "x"], ["DEL", `${tag}:gone`], ["SET", `${tag}:persist`, "p", "EX", "100"], ["PERSIST", `${tag}:persist`],
     ["MULTI"], ["SET", `${tag}:m1`, "1"], ["RPUSH", `${tag}:m2`, "x"], ["EXEC"],
