@@ -343,7 +343,8 @@ export const XSETID_BELOW_MAX_DELETED = err("ERR The ID specified in XSETID is s
 export const XSETID_BELOW_CURRENT_MAX_DELETED = err("ERR The ID specified in XSETID is smaller than current max_deleted_entry_id");
 export const ENTRIES_ADDED_NEGATIVE = err("ERR entries_added must be positive");
 export const COUNT_MUST_BE_POSITIVE = err("ERR COUNT must be > 0");
-export const NOGROUP_BLOCKED = err("NOGROUP the consumer group this client was blocked on no longer exists");
+export const NOGROUP_BLOCKED = new FinalReplyError("NOGROUP the consumer group this client was blocked on no longer exists");
+export const STREAM_GONE_BLOCKED = new FinalReplyError("UNBLOCKED the stream key no longer exists");
 export const UNBALANCED_STREAMS = err("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
 export const XREAD_NOACK_OPTION = err("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.");
 export const noGroupForKey = (group: string, key: string) => err(`NOGROUP No such consumer group '${group}' for key name '${key}'`);

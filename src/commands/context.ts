@@ -276,7 +276,7 @@ export interface TrackingService {
 
 export interface BlockingService {
   /** Wait on `keys` until `attempt` serves the client or `timeoutMs` passes (0: forever). */
-  block(c: ClientRef, keys: string[], timeoutMs: number, attempt: (readyKey?: string) => boolean): void;
+  block(c: ClientRef, keys: string[], timeoutMs: number, attempt: (readyKey?: string) => boolean, triedWhenGone?: boolean): void;
   /** CLIENT UNBLOCK: release a client blocked on keys with a timeout's reply or an error; false if it was not. */
   unblock(c: ClientRef, withError: boolean): boolean;
 }

@@ -10,7 +10,7 @@
 import type { Argv } from "../resp/argv.ts";
 import {
   BUSYGROUP, blockFromScript, COUNT_MUST_BE_POSITIVE, ENTRIES_ADDED_NEGATIVE, ENTRIESREAD_INVALID, INVALID_END_ID, INVALID_START_ID, XLIMIT_NEGATIVE,
-  LIMIT_WITHOUT_APPROX, LIMIT_WITHOUT_STRATEGY, MAXLEN_NEGATIVE, NO_SUCH_KEY, NOGROUP_BLOCKED, STREAM_EXHAUSTED,
+  LIMIT_WITHOUT_APPROX, LIMIT_WITHOUT_STRATEGY, MAXLEN_NEGATIVE, NO_SUCH_KEY, NOGROUP_BLOCKED, STREAM_EXHAUSTED, STREAM_GONE_BLOCKED,
   STREAM_ID_INVALID, STREAM_TOO_LARGE, SYNTAX_ERR,  TRIM_BOTH, UNBALANCED_STREAMS,
   XADD_ID_TOO_SMALL, XADD_ID_ZERO, XGROUP_KEY_MISSING, XREAD_GROUP_OPTION, XREAD_GT_ID, XREAD_NOACK_OPTION, XREADGROUP_DOLLAR_ID,
   XREADGROUP_MISSING_GROUP, XSETID_BELOW_CURRENT_MAX_DELETED, XSETID_BELOW_MAX_DELETED, XSETID_ENTRIES_ADDED_SMALL,
@@ -537,14 +537,15 @@ function xreadGeneric(c: Context, argv: Argv, xreadgroup: boolean): void {
   if (args.timeoutMs < 0 || c.inExec) return c.reply.nullArray();
   c.server.blocking.block(c, args.keys, args.timeoutMs, (readyKey) => {
     if (!xreadgroup) return serve(readyKey);
-    // A blocked XREADGROUP waits for new entries (`>`); its group may be gone meanwhile.
-    const s = readyKey === undefined ? undefined : lookupStream(c, readyKey);
-    if (s !== undefined && lookupGroup(s, args.group!) === undefined) {
-      c.reply.error(NOGROUP_BLOCKED.text);
-      return true;
+    // A blocked XREADGROUP waits for new entries (`>`); its stream (deleted, overwritten,
+    // flushed, swapped away) or its group may be gone meanwhile.
+    if (readyKey !== undefined) {
+      const s = c.db.lookupKeyWrite(readyKey);
+      if (!(s instanceof StreamValue)) throw STREAM_GONE_BLOCKED;
+      if (lookupGroup(s, args.group!) === undefined) throw NOGROUP_BLOCKED;
     }
     return serve(readyKey);
-  });
+  }, xreadgroup);
 }
 
 /**
@@ -568,7 +569,8 @@ function readStreams(c: Context, args: ReadArgs, targets: ReadTarget[], xreadgro
     const group = lookupGroup(s, args.group!);
     if (s === undefined || group === undefined) continue;
     if (target.after === undefined) {
-      if (s.lastId <= group.lastId) continue;
+      // Only entries still there count: a group whose last entries were deleted waits.
+      if (s.length === 0 || s.lastValidId() <= group.lastId) continue;
       const { consumer, created } = consumerOf(c, group, args.consumer!, key);
       if (created && args.noAck) propagation.add(() => ["XGROUP", "CREATECONSUMER", key, group.name, consumer.name]);
       const entries = deliver(c, s, group, consumer, key, args, propagation);

@@ -11,6 +11,7 @@ import { FinalReplyError, ReplyError, UNBLOCKED } from "../errors.ts";
 import { updateClock } from "../clock.ts";
 import { ReplyWriter, encodeReply } from "../resp/writer.ts";
 import { copyBytes } from "../resp/bytes.ts";
+import { findCommand } from "../commands/table.ts";
 import type { Database } from "../store/keyspace.ts";
 import type { Client } from "./connection.ts";
 import type { Server } from "./server.ts";
@@ -24,6 +25,11 @@ export interface BlockedOnKeys {
    * key whose change woke it (XREAD answers with that stream alone, as Redis does).
    */
   attempt: (readyKey?: string) => boolean;
+  /**
+   * The command is also tried when its key is gone (XREADGROUP, which answers an error then,
+   * as its group went with the key); others wait for the key to come back.
+   */
+  triedWhenGone: boolean;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -37,8 +43,8 @@ export class Blocking {
   constructor(private readonly server: Server) {}
 
   /** Block `c` on `keys` until `attempt` succeeds or `timeoutMs` passes (0: forever). */
-  block(c: Client, keys: string[], timeoutMs: number, attempt: (readyKey?: string) => boolean): void {
-    const entry: BlockedOnKeys = { client: c, db: c.db, keys, attempt, timer: undefined };
+  block(c: Client, keys: string[], timeoutMs: number, attempt: (readyKey?: string) => boolean, triedWhenGone = false): void {
+    const entry: BlockedOnKeys = { client: c, db: c.db, keys, attempt, triedWhenGone, timer: undefined };
     let queues = this.queues.get(c.db);
     if (queues === undefined) this.queues.set(c.db, (queues = new Map()));
     for (const key of new Set(keys)) {
@@ -52,18 +58,19 @@ export class Blocking {
     if (timeoutMs > 0) entry.timer = setTimeout(() => this.release(entry, nullReply(c)), timeoutMs);
   }
 
-  /** While anyone waits, the keyspace reports changed keys and swapped databases. */
+  /** While anyone waits, the keyspace reports changed keys and replaced databases. */
   private listen(on: boolean): void {
     const keyspace = this.server.keyspace;
     keyspace.onReady = on ? (db, key) => this.signal(db, key) : undefined;
-    keyspace.onSwapped = on ? (a, b) => this.swapped(a, b) : undefined;
+    keyspace.onReplaced = on ? (db) => this.replaced(db) : undefined;
   }
 
-  /** SWAPDB: every waited key that now exists is ready, as Redis's scanDatabaseForReadyKeys finds. */
-  private swapped(a: Database, b: Database): void {
-    for (const db of [a, b]) {
-      for (const key of this.queues.get(db)?.keys() ?? []) if (db.dict.has(key)) this.ready.push([db, key]);
-    }
+  /**
+   * FLUSHDB, FLUSHALL, SWAPDB: every waited key of `db` is ready, whether it came in (Redis's
+   * scanDatabaseForReadyKeys) or went away (scanDatabaseForDeletedStreams).
+   */
+  private replaced(db: Database): void {
+    for (const key of this.queues.get(db)?.keys() ?? []) this.ready.push([db, key]);
   }
 
   /** A key changed while clients wait (called by the keyspace): it is ready if any wait on it. */
@@ -85,7 +92,7 @@ export class Blocking {
       const queue = this.queues.get(db)?.get(key);
       if (queue === undefined) continue;
       for (const entry of [...queue]) {
-        if (!db.dict.has(key)) break;
+        if (!entry.triedWhenGone && !db.dict.has(key)) continue;
         const reply = this.tryServe(entry, key);
         if (reply !== undefined) this.release(entry, reply);
       }
@@ -110,6 +117,10 @@ export class Blocking {
       if (e instanceof FinalReplyError) {
         writer.truncate(0);
         writer.error(e.text);
+        // Counted as the failure of the call that blocked (INFO commandstats, errorstats).
+        this.server.countError(e.text);
+        const cmd = findCommand(c.lastCommand);
+        if (cmd !== undefined) cmd.failedCalls++;
         return copyBytes(writer.view());
       }
       // The key now holds another type: the waiter keeps waiting, as in Redis.

@@ -269,7 +269,10 @@ function commandstatsSection(): string[] {
 }
 
 function errorstatsSection(server: Server): string[] {
-  return [...server.stats.errors].map(([prefix, count]) => `errorstat_${prefix}:count=${count}`);
+  // In byte order of the prefix, as Redis walks its radix tree of them.
+  return [...server.stats.errors]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([prefix, count]) => `errorstat_${prefix}:count=${count}`);
 }
 
 function keyspaceSection(server: Server): string[] {

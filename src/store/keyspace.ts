@@ -471,6 +471,7 @@ export class Database {
     this.rawStrings.clear();
     this.expires.clear();
     this.expireIndex.clear();
+    this.keyspace.onReplaced?.(this);
     return removed;
   }
 
@@ -533,8 +534,8 @@ export class Keyspace {
    * it for as long as anyone waits, and keeps the queues itself).
    */
   onReady: ((db: Database, key: string) => void) | undefined;
-  /** Told after SWAPDB exchanged two databases' contents (while clients wait on keys). */
-  onSwapped: ((a: Database, b: Database) => void) | undefined;
+  /** Told after a database's contents were replaced whole: FLUSHDB, FLUSHALL, SWAPDB (while clients wait on keys). */
+  onReplaced: ((db: Database) => void) | undefined;
   /** Told of every key deleted because its TTL passed (replication propagates a DEL). */
   onExpired: ((db: Database, key: string) => void) | undefined;
   /** Snapshots in progress (BGSAVE, replicas' full syncs), which see every change first. */
@@ -593,7 +594,8 @@ export class Keyspace {
     dbB.touchAll(dbA);
     dbA.swapContents(dbB);
     this.dirty++;
-    this.onSwapped?.(dbA, dbB);
+    this.onReplaced?.(dbA);
+    this.onReplaced?.(dbB);
   }
 
   flushAll(): number {

@@ -379,6 +379,39 @@ XPENDING s g`);
     ]);
   });
 
+  test("a blocked XREADGROUP fails when its stream goes: DEL, SET, MULTI, FLUSHALL, SWAPDB", async () => {
+    const p = pair();
+    await p.same("CONFIG", "RESETSTAT");
+    const setup = "DEL s\r\nXADD s 1-1 f v\r\nXGROUP CREATE s g $\r\n";
+    const wait = "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >\r\n";
+    await sameScene(p, 2, [
+      [1, setup], [0, wait], [1, "DEL s\r\n"],
+      [1, setup], [0, wait], [1, "SET s v\r\n"],
+      [1, setup], [0, wait], [1, "MULTI\r\nDEL s\r\nSADD s e\r\nEXEC\r\n"],
+      [1, setup], [0, wait], [1, "FLUSHALL\r\n"],
+      // Swapped away for a list, and for another stream without the group (-NOGROUP).
+      [1, "SELECT 4\r\nFLUSHDB\r\nLPUSH s e\r\nSELECT 0\r\n"], [1, setup], [0, wait], [1, "SWAPDB 4 0\r\n"],
+      [1, "FLUSHALL\r\nSELECT 4\r\nXADD s 1-1 f v\r\nSELECT 0\r\n"], [1, setup], [0, wait], [1, "SWAPDB 4 0\r\n"],
+      // A list waiter on the same key keeps waiting through a DEL.
+      [1, "FLUSHALL\r\n"], [0, "BLPOP s 0\r\n"], [1, "DEL s\r\n"], [1, "RPUSH s x\r\n"],
+      [1, "INFO errorstats\r\n"],
+    ]);
+    const [a, b] = await p.both("INFO", "commandstats");
+    const row = (s: string) => s.match(/cmdstat_xreadgroup:calls=\d+,.*(rejected_calls=\d+,failed_calls=\d+)/)![1];
+    expect(row(a)).toBe(row(b));
+  });
+
+  test("XREADGROUP BLOCK waits when the group's newer entries were all deleted", async () => {
+    const p = pair();
+    await p.script(`XGROUP CREATE s g $ MKSTREAM
+XADD s 666 f v
+XREADGROUP GROUP g alice STREAMS s >
+XADD s 667 f2 v2
+XDEL s 667
+XREADGROUP GROUP g alice STREAMS s >`);
+    await sameScene(p, 1, [[0, "XREADGROUP GROUP g alice BLOCK 10 STREAMS s >\r\n"]]);
+  });
+
   test("WRONGTYPE and keyspace events", async () => {
     const p = pair();
     await p.script(`SET str x
