@@ -51,11 +51,12 @@ export interface ConfigTarget {
   slowlog: { threshold: number; maxLen: number; trim(): void };
   latency: { threshold: number };
   latencyTracking: boolean;
+  tracking: { maxKeys: number };
   clients: { values(): Iterable<{ parser: { maxBulkLen: number } }> };
   notifier: { flags: number };
   maxmemory: number;
   evictor: { freeMemoryIfNeeded(): boolean; policyChanged(): void };
-  keyspace: { lfuLogFactor: number; lfuDecayTime: number };
+  keyspace: { lfuLogFactor: number; lfuDecayTime: number; lazyFree: { serverDel: boolean; expire: boolean; eviction: boolean } };
   /** store/encoding.ts's limits (named here: config.ts sits below the store). */
   encodingLimits: Record<EncodingLimit, number>;
   aof: { enable(): void; disable(): void };
@@ -289,11 +290,13 @@ export const PARAMS: readonly Param[] = [
   ...accepted("dynamic-hz", "bool", "yes", true, "the cron runs at hz"),
   ...accepted("oom-score-adj", "enum", "no", true, "no OOM score changes", { values: ["no", "yes", "relative", "absolute"] }),
   ...accepted("oom-score-adj-values", "string", "0 200 800", true, "no OOM score changes", { check: checkOomScores }),
-  ...accepted("lazyfree-lazy-eviction", "bool", "no", true, "values are freed at once"),
-  ...accepted("lazyfree-lazy-expire", "bool", "no", true, "values are freed at once"),
-  ...accepted("lazyfree-lazy-server-del", "bool", "no", true, "values are freed at once"),
-  ...accepted("lazyfree-lazy-user-del", "bool", "no", true, "values are freed at once"),
-  ...accepted("lazyfree-lazy-user-flush", "bool", "no", true, "values are freed at once"),
+  // The garbage collector frees values after the command whatever these say; they decide
+  // what INFO's lazyfreed_objects counts, as in Redis.
+  ...lazyFree("lazyfree-lazy-eviction", "evictions", (server, on) => (server.keyspace.lazyFree.eviction = on)),
+  ...lazyFree("lazyfree-lazy-expire", "expired keys", (server, on) => (server.keyspace.lazyFree.expire = on)),
+  ...lazyFree("lazyfree-lazy-server-del", "the server's own deletions and overwrites", (server, on) => (server.keyspace.lazyFree.serverDel = on)),
+  ...lazyFree("lazyfree-lazy-user-del", "DEL (as UNLINK)"),
+  ...lazyFree("lazyfree-lazy-user-flush", "FLUSHDB and FLUSHALL without SYNC or ASYNC (as ASYNC)"),
   ...accepted("replica-lazy-flush", "bool", "no", true, "values are freed at once", { aliases: ["slave-lazy-flush"] }),
   ...accepted("aof-rewrite-incremental-fsync", "bool", "yes", true, "rewrites fsync once at their end"),
   ...accepted("rdb-save-incremental-fsync", "bool", "yes", true, "saves fsync once at their end"),
@@ -391,7 +394,11 @@ export const PARAMS: readonly Param[] = [
   ...accepted("key-load-delay", "int", "0", true, "a Redis test knob (loading is not slowed down)", { hidden: true, min: -INT_MAX - 1, max: INT_MAX }),
   ...accepted("watchdog-period", "int", "0", true, "a Redis test knob (no watchdog)", { hidden: true, min: 0, max: INT_MAX }),
   ...accepted("loading-process-events-interval-bytes", "int", "2097152", true, "a Redis test knob", { hidden: true, min: 1024, max: INT_MAX }),
-  ...accepted("tracking-table-max-keys", "int", "1000000", true, "the tracking table is not capped", { min: 0, max: LLONG_MAX }),
+  {
+    name: "tracking-table-max-keys", type: "int", default: "1000000", min: 0, max: LLONG_MAX, mutable: true, applyAtStart: true,
+    description: "Most keys CLIENT TRACKING remembers; beyond, the oldest are invalidated (0: no limit)",
+    apply: (server, value) => (server.tracking.maxKeys = Number(value)),
+  },
   { name: "unixsocket", type: "string", default: "", mutable: false, description: "Also listen on this Unix socket path (empty: none)" },
   {
     name: "unixsocketperm", type: "string", default: "0", mutable: false, description: "Octal mode of the Unix socket file (0: as created)",
@@ -436,6 +443,14 @@ function checkOctalPerm(value: string): string | undefined {
 const BY_NAME = new Map(PARAMS.flatMap((p) => [p.name, ...(p.aliases ?? [])].map((name) => [name, p] as const)));
 
 /** A Redis directive KVIS accepts and shows without acting on it; `why` says what it lacks. */
+function lazyFree(name: string, what: string, apply?: (server: ConfigTarget, on: boolean) => void): Param[] {
+  return [{
+    name, type: "bool", default: "no", mutable: true, applyAtStart: apply !== undefined,
+    description: `Count ${what} in INFO's lazyfreed_objects as Redis frees them in the background (the garbage collector frees values after the command either way)`,
+    ...(apply === undefined ? {} : { apply: (server: ConfigTarget, value: string) => apply(server, value === "yes") }),
+  }];
+}
+
 function accepted(name: string, type: ParamType, defaultValue: string, mutable: boolean, why: string, more: Partial<Param> = {}): Param[] {
   return [{ name, type, default: defaultValue, mutable, description: `Accepted for redis.conf, no effect: ${why}`, ...more }];
 }

@@ -119,6 +119,8 @@ export type ClientRef = { readonly id: number };
 /** The server's services, by name, as commands use them (server/server.ts's Server is one). */
 export interface Services {
   readonly keyspace: Keyspace;
+  /** DEBUG PAUSE-CRON: the periodic job skips its work while set. */
+  cronPaused: boolean;
   readonly config: Config;
   /** The command table (commands/table.ts), as COMMAND and ACL read it. */
   readonly commands: CommandTable;

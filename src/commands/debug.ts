@@ -126,6 +126,10 @@ export const debugCommand = command({
       c.server.keyspace.activeExpireEnabled = argv.str(2) !== "0";
       return c.reply.ok();
     }
+    if (sub === "pause-cron" && argv.length === 3) {
+      c.server.cronPaused = argv.str(2) !== "0";
+      return c.reply.ok();
+    }
     if (sub === "set-disable-deny-scripts" && argv.length === 3) {
       c.server.scripting.allowNoscript = argv.str(2) !== "0";
       return c.reply.ok();
@@ -175,6 +179,8 @@ export const debugCommand = command({
         "    Flush the AOF buffers on disk and reload the AOF in memory.",
         "OBJECT <key>",
         "    Show low level info about the `key` and associated value.",
+        "PAUSE-CRON <0|1>",
+        "    Stop periodic cron job processing.",
         "PROTOCOL <type>",
         "    Reply with a test value of the specified type. <type> can be: string,",
         "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",

@@ -31,12 +31,13 @@ const INT64_MIN = -9223372036854775808;
 const INT64_MAX_EXACT = 9223372036854775807n;
 const INT64_MIN_EXACT = -9223372036854775808n;
 
-function delGeneric(c: Context, argv: Argv): void {
+/** DEL and UNLINK; `lazily` as UNLINK (which only INFO's lazyfreed_objects tells apart here). */
+function delGeneric(c: Context, argv: Argv, lazily: boolean): void {
   let deleted = 0;
   for (let i = 1; i < argv.length; i++) {
     const key = argv.str(i);
     c.db.expireIfNeeded(key);
-    if (c.db.delete(key)) {
+    if (c.db.delete(key, lazily)) {
       deleted++;
       c.notify(NotifyClass.Generic, "del", key);
     }
@@ -47,16 +48,16 @@ function delGeneric(c: Context, argv: Argv): void {
 export const delCommand = command({
   name: "del", tips: ["request_policy:multi_shard", "response_policy:agg_sum"], arity: -2, flags: ["write"], keys: { first: 1, last: -1, step: 1, flags: ["RM", "delete"] }, categories: ["keyspace"],
   summary: "Delete a key", since: "1.0.0", complexity: "O(N) where N is the number of keys that will be removed.",
-  handler: delGeneric,
+  handler: (c, argv) => delGeneric(c, argv, c.server.config.get("lazyfree-lazy-user-del") === "yes"),
 });
 
-// Values are freed by the garbage collector either way, so UNLINK's "in the background"
-// is what DEL already does here.
+// Values are freed by the garbage collector either way, after the command: UNLINK's "in
+// the background" is what DEL already does here.
 export const unlinkCommand = command({
   name: "unlink", tips: ["request_policy:multi_shard", "response_policy:agg_sum"], arity: -2, flags: ["write", "fast"], keys: { first: 1, last: -1, step: 1, flags: ["RM", "delete"] }, categories: ["keyspace"],
   summary: "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", since: "4.0.0",
   complexity: "O(1) for each key removed regardless of its size.",
-  handler: delGeneric,
+  handler: (c, argv) => delGeneric(c, argv, true),
 });
 
 export const existsCommand = command({

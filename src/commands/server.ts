@@ -5,6 +5,7 @@
  * persistence.ts and introspection.ts (COMMAND, MEMORY, SLOWLOG, LATENCY, MONITOR).
  */
 import type { Argv } from "../resp/argv.ts";
+import type { Context } from "./context.ts";
 import { DB_OUT_OF_RANGE, INVALID_FIRST_DB_INDEX, INVALID_SECOND_DB_INDEX, NO_SHUTDOWN_IN_PROGRESS, SHUTDOWN_FAILED, SYNTAX_ERR } from "../errors.ts";
 import { parseInt64 } from "../resp/bytes.ts";
 import { command } from "./command.ts";
@@ -15,13 +16,16 @@ export const dbsizeCommand = command({
   handler: (c) => c.reply.integer(c.db.size),
 });
 
-/** FLUSHDB and FLUSHALL take an optional ASYNC or SYNC; both free memory the same way here. */
-function parseFlushMode(argv: Argv): void {
+/**
+ * FLUSHDB and FLUSHALL take an optional ASYNC or SYNC (default: lazyfree-lazy-user-flush).
+ * Both free memory the same way here; ASYNC is what INFO's lazyfreed_objects counts.
+ */
+function parseFlushMode(c: Context, argv: Argv): boolean {
   if (argv.length > 2) throw SYNTAX_ERR;
-  if (argv.length === 2) {
-    const mode = argv.keyword(1);
-    if (mode !== "async" && mode !== "sync") throw SYNTAX_ERR;
-  }
+  if (argv.length === 1) return c.server.config.get("lazyfree-lazy-user-flush") === "yes";
+  const mode = argv.keyword(1);
+  if (mode !== "async" && mode !== "sync") throw SYNTAX_ERR;
+  return mode === "async";
 }
 
 export const flushdbCommand = command({
@@ -29,8 +33,7 @@ export const flushdbCommand = command({
   summary: "Remove all keys from the current database", since: "1.0.0",
   complexity: "O(N) where N is the number of keys in the selected database",
   handler(c, argv) {
-    parseFlushMode(argv);
-    c.server.keyspace.dirty += c.db.flush();
+    c.server.keyspace.dirty += c.db.flush(parseFlushMode(c, argv));
     // Replicas and the AOF get it even when the database was already empty, as from Redis.
     c.forcePropagation = true;
     c.server.tracking.flushed();
@@ -43,8 +46,7 @@ export const flushallCommand = command({
   summary: "Remove all keys from all databases", since: "1.0.0",
   complexity: "O(N) where N is the total number of keys in all databases",
   handler(c, argv) {
-    parseFlushMode(argv);
-    c.server.keyspace.flushAll();
+    c.server.keyspace.flushAll(parseFlushMode(c, argv));
     // Replicas and the AOF get it even when everything was already empty, as from Redis
     // (which does not count it as a change then: rdb_changes_since_last_save stays).
     c.forcePropagation = true;

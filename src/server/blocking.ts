@@ -94,7 +94,10 @@ export class Blocking {
       for (const entry of [...queue]) {
         if (!entry.triedWhenGone && !db.dict.has(key)) continue;
         const reply = this.tryServe(entry, key);
-        if (reply !== undefined) this.release(entry, reply);
+        if (reply === undefined) continue;
+        this.release(entry, reply);
+        // Its invalidations of keys it tracks (a BLMOVE's destination) follow its reply.
+        this.server.tracking.flushPending(entry.client);
       }
     }
   }
@@ -107,6 +110,9 @@ export class Blocking {
     c.replyOverride = writer;
     const selected = c.db;
     c.db = entry.db;
+    // The waiter is the client whose command runs now (Redis's current_client).
+    const outer = this.server.executing;
+    this.server.executing = c;
     const dirty = this.server.keyspace.dirty;
     try {
       if (!entry.attempt(key)) return undefined;
@@ -130,6 +136,7 @@ export class Blocking {
       c.replyOverride = undefined;
       c.propagation = undefined;
       c.db = selected;
+      this.server.executing = outer;
     }
   }
 

@@ -201,7 +201,10 @@ export class Client implements Context {
     this.parser.authRequired = this.authRequired;
     this.commandClock = performance.now();
     this.timedCommand = undefined;
-    this.server.stats.netInputBytes += chunk.length;
+    const stats = this.server.stats;
+    stats.readsProcessed++;
+    if (this.masterLink === undefined) stats.netInputBytes += chunk.length;
+    else stats.netReplInputBytes += chunk.length;
     const writer = this.server.writer;
     writer.reset();
     writer.resp = this.resp;
@@ -275,7 +278,10 @@ export class Client implements Context {
   /** Write bytes in order after anything still pending; copies only what must wait. */
   send(bytes: Uint8Array): void {
     if (this.closed) return;
-    this.server.stats.netOutputBytes += bytes.length;
+    const stats = this.server.stats;
+    stats.writesProcessed++;
+    if (this.replica === undefined) stats.netOutputBytes += bytes.length;
+    else stats.netReplOutputBytes += bytes.length;
     // A write waiting for the AOF holds the replies back, as if the socket had not taken
     // them: the AOF is written (and fsynced, with `always`) once for every client of this
     // turn of the event loop, and then their replies go (server/aof.ts, `release`).

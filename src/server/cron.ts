@@ -15,9 +15,13 @@ export function startCron(server: Server): () => void {
   let lastReplicaPing = Date.now();
   let lastIdleCheck = 0;
   const tick = () => {
-    server.cronLoops++;
     const hz = Math.min(500, Math.max(1, server.config.int("hz")));
     const period = 1000 / hz;
+    if (server.cronPaused) {
+      timer = setTimeout(tick, period);
+      return;
+    }
+    server.cronLoops++;
     const clockNow = updateClock();
     if (server.keyspace.activeExpireEnabled) {
       // A slow cycle is a latency event, as in Redis ("expire-cycle").
@@ -26,6 +30,12 @@ export function startCron(server: Server): () => void {
       server.keyspace.activeExpireCycle((period * (25 + 2 * (server.config.int("active-expire-effort") - 1))) / 100);
       if (server.latency.threshold > 0) server.latency.add("expire-cycle", Math.floor(performance.now() - started));
     }
+    server.tracking.limitTable();
+    const stats = server.stats;
+    server.metrics.sample(clockNow, {
+      commands: stats.totalCommands, netInput: stats.netInputBytes, netOutput: stats.netOutputBytes,
+      replInput: stats.netReplInputBytes, replOutput: stats.netReplOutputBytes,
+    });
     server.persistence.checkSavePoints();
     server.aof.cron(clockNow);
     // A master PINGs its replicas every repl-ping-replica-period seconds, in the stream.

@@ -88,6 +88,8 @@ function dispatch(c: Client, argv: Argv): boolean {
       return true;
     }
   }
+  // Client-side caching keeps its table within tracking-table-max-keys.
+  if (c.server.tracking.overLimit) c.server.tracking.limitTable();
   // Writes (and PING) are refused while the data cannot reach the disk; the master's
   // stream is always applied.
   if (!c.mustObey && (hasFlag(c, cmd, bits, F_WRITE) || cmd.name === "ping")) {
@@ -212,7 +214,7 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   const keyspace = server.keyspace;
   const dirty = keyspace.dirty;
   const outer = server.executing;
-  server.executing = c;
+  if (outer === undefined) server.executing = c;
   // CLIENT NO-TOUCH: the command leaves access times alone (TOUCH itself excepted).
   if (c.noTouch) keyspace.noTouch = cmd.name !== "touch";
   try {

@@ -122,7 +122,7 @@ export class Evictor {
     const before = db.bytes;
     const server = this.server;
     if (server.propagation.wanted) server.propagation.write(db.id, [["DEL", key]]);
-    db.delete(key);
+    db.delete(key, server.keyspace.lazyFree.eviction);
     server.notifier.emit(NotifyClass.Evicted, "evicted", key, db.id);
     this.evictedKeys++;
     return before - db.bytes;
@@ -220,17 +220,21 @@ export class Evictor {
       this.cursors.set(keys, cursors);
     }
     const out: string[] = [];
-    for (let i = 0, misses = 0; out.length < n && misses < 2 * CURSORS; i++) {
+    for (let i = 0; out.length < n; i++) {
       const at = i % CURSORS;
-      let next = cursors[at]!.next();
-      for (let skipped = 0; !next.done && skipped < skip; skipped++) next = cursors[at]!.next();
-      if (next.done) {
-        // This cursor went round: it begins again.
-        cursors[at] = keys.keys();
-        misses++;
-        continue;
+      // Skip `skip` keys and take the next, going round the Map as often as it takes (a
+      // small Map is gone round several times; an empty one yields nothing).
+      let key: string | undefined;
+      for (let step = 0; step <= skip; step++) {
+        let next = cursors[at]!.next();
+        if (next.done) {
+          cursors[at] = keys.keys();
+          next = cursors[at]!.next();
+          if (next.done) return out;
+        }
+        key = next.value;
       }
-      out.push(next.value);
+      out.push(key!);
     }
     return out;
   }

@@ -9,6 +9,15 @@ import type { StatField } from "../commands/context.ts";
 import { LinkState } from "../replication/replica.ts";
 import { KVIS_VERSION, REDIS_VERSION } from "../version.ts";
 import type { Server } from "./server.ts";
+import type { Metric } from "./metrics.ts";
+import { CLIENT_BYTES } from "../store/memory-usage.ts";
+import { lruClock } from "../store/access.ts";
+
+function count<T>(items: Iterable<T>, test: (item: T) => boolean): number {
+  let n = 0;
+  for (const item of items) if (test(item)) n++;
+  return n;
+}
 
 type Section = (server: Server, nowMs: number) => string[];
 
@@ -65,7 +74,11 @@ function serverSection(server: Server, nowMs: number): string[] {
     `redis_mode:standalone`,
     `os:${process.platform} ${arch()}`,
     `arch_bits:64`,
+    `monotonic_clock:POSIX clock_gettime`,
     `multiplexing_api:bun`,
+    `atomicvar_api:none`,
+    // Not built by GCC: the figure Redis prints then.
+    `gcc_version:0.0.0`,
     `bun_version:${Bun.version}`,
     `process_id:${process.pid}`,
     `process_supervised:no`,
@@ -76,6 +89,7 @@ function serverSection(server: Server, nowMs: number): string[] {
     `uptime_in_days:${Math.floor(uptime / 86400)}`,
     `hz:${Math.min(500, Math.max(1, server.config.int("hz")))}`,
     `configured_hz:${server.config.int("hz")}`,
+    `lru_clock:${lruClock() & 0xffffff}`,
     `executable:${process.execPath}`,
     `config_file:${server.configFile}`,
     `io_threads_active:0`,
@@ -86,11 +100,11 @@ function clientsSection(server: Server): string[] {
   return [
     `connected_clients:${server.clients.size}`,
     `cluster_connections:0`,
-    `maxclients:10000`,
+    `maxclients:${server.config.int("maxclients")}`,
     `client_recent_max_input_buffer:0`,
     `client_recent_max_output_buffer:0`,
-    `blocked_clients:${[...server.clients.values()].filter((c) => c.isBlocked).length}`,
-    `tracking_clients:0`,
+    `blocked_clients:${count(server.clients.values(), (c) => c.isBlocked)}`,
+    `tracking_clients:${count(server.clients.values(), (c) => c.tracking !== undefined)}`,
     `clients_in_timeout_table:0`,
   ];
 }
@@ -109,6 +123,7 @@ function scriptingMemory(server: Server): string[] {
     `used_memory_scripts_eval:${scripting.scriptsMemory}`,
     `number_of_cached_scripts:${scripting.scripts.size}`,
     `number_of_functions:${scripting.functions.size}`,
+    `number_of_libraries:${scripting.libraries.size}`,
     `used_memory_vm_functions:${functionsVm}`,
     `used_memory_vm_total:${evalVm + functionsVm}`,
     `used_memory_vm_total_human:${humanBytes(evalVm + functionsVm)}`,
@@ -120,29 +135,63 @@ function scriptingMemory(server: Server): string[] {
 
 function memorySection(server: Server): string[] {
   // used_memory is what maxmemory is held to (Server.usedMemory); the process's real
-  // size is used_memory_rss.
-  const rss = process.memoryUsage.rss();
+  // size is used_memory_rss. The "allocator" is the JavaScript heap and its external buffers.
+  const mem = process.memoryUsage();
+  const rss = mem.rss;
   const used = server.usedMemory();
+  const peak = server.peakMemory(used);
+  const dataset = server.keyspace.bytes;
   const maxmemory = server.maxmemory;
+  const allocated = mem.heapUsed + mem.external;
+  const active = mem.heapTotal + mem.external;
+  const backlog = server.replication.backlogAllocated;
+  let replicas = 0;
+  let normal = 0;
+  for (const c of server.clients.values()) {
+    if (c.replica !== undefined) replicas += c.outputPending;
+    else normal += CLIENT_BYTES + c.outputPending;
+  }
+  const ratio = (a: number, b: number) => (a / Math.max(1, b)).toFixed(2);
   return [
     `used_memory:${used}`,
     `used_memory_human:${humanBytes(used)}`,
     `used_memory_rss:${rss}`,
     `used_memory_rss_human:${humanBytes(rss)}`,
-    `used_memory_peak:${server.peakMemory(used)}`,
-    `used_memory_peak_human:${humanBytes(server.peakMemory(used))}`,
+    `used_memory_peak:${peak}`,
+    `used_memory_peak_human:${humanBytes(peak)}`,
+    `used_memory_peak_perc:${((100 * used) / Math.max(1, peak)).toFixed(2)}%`,
+    `used_memory_overhead:${used - dataset}`,
     `used_memory_startup:0`,
-    `used_memory_dataset:${server.keyspace.bytes}`,
-    ...scriptingMemory(server),
+    `used_memory_dataset:${dataset}`,
+    `used_memory_dataset_perc:${((100 * dataset) / Math.max(1, used)).toFixed(2)}%`,
+    `allocator_allocated:${allocated}`,
+    `allocator_active:${active}`,
+    `allocator_resident:${rss}`,
     `total_system_memory:${totalmem()}`,
     `total_system_memory_human:${humanBytes(totalmem())}`,
+    ...scriptingMemory(server),
     `maxmemory:${maxmemory}`,
     `maxmemory_human:${humanBytes(maxmemory)}`,
     `maxmemory_policy:${server.config.get("maxmemory-policy")}`,
-    `mem_fragmentation_ratio:${(rss / Math.max(1, used)).toFixed(2)}`,
+    `allocator_frag_ratio:${ratio(active, allocated)}`,
+    `allocator_frag_bytes:${active - allocated}`,
+    `allocator_rss_ratio:${ratio(rss, active)}`,
+    `allocator_rss_bytes:${rss - active}`,
+    `rss_overhead_ratio:1.00`,
+    `rss_overhead_bytes:0`,
+    `mem_fragmentation_ratio:${ratio(rss, used)}`,
+    `mem_fragmentation_bytes:${rss - used}`,
     `mem_not_counted_for_evict:0`,
+    `mem_replication_backlog:${backlog}`,
+    `mem_total_replication_buffers:${backlog + replicas}`,
+    `mem_clients_slaves:${replicas}`,
+    `mem_clients_normal:${normal}`,
+    `mem_cluster_links:0`,
+    `mem_aof_buffer:${server.aof.bufferBytes}`,
     `mem_allocator:bun-${Bun.version}`,
+    `active_defrag_running:0`,
     `lazyfree_pending_objects:0`,
+    `lazyfreed_objects:${server.keyspace.stats.lazyfreedObjects}`,
   ];
 }
 
@@ -177,30 +226,65 @@ function persistenceSection(server: Server): string[] {
 function statsSection(server: Server): string[] {
   const ks = server.keyspace;
   const st = server.stats;
+  const metrics = server.metrics;
+  const kbps = (name: Metric) => (metrics.perSecond(name) / 1024).toFixed(2);
+  const pubsub = server.pubsub;
+  const tracking = server.tracking.totals;
   return [
     `total_connections_received:${st.totalConnections}`,
     `total_commands_processed:${st.totalCommands}`,
-    `instantaneous_ops_per_sec:0`,
+    `instantaneous_ops_per_sec:${Math.round(metrics.perSecond("commands"))}`,
     `total_net_input_bytes:${st.netInputBytes}`,
     `total_net_output_bytes:${st.netOutputBytes}`,
-    `total_net_repl_input_bytes:0`,
-    `total_net_repl_output_bytes:0`,
+    `total_net_repl_input_bytes:${st.netReplInputBytes}`,
+    `total_net_repl_output_bytes:${st.netReplOutputBytes}`,
+    `instantaneous_input_kbps:${kbps("netInput")}`,
+    `instantaneous_output_kbps:${kbps("netOutput")}`,
+    `instantaneous_input_repl_kbps:${kbps("replInput")}`,
+    `instantaneous_output_repl_kbps:${kbps("replOutput")}`,
     `rejected_connections:${st.rejectedConnections}`,
     `sync_full:${st.syncFull}`,
     `sync_partial_ok:${st.syncPartialOk}`,
     `sync_partial_err:${st.syncPartialErr}`,
     `expired_keys:${ks.stats.expiredKeys}`,
+    // Expired keys are found through their deadlines' index, not by sampling: none is left
+    // behind by a cycle that ends in time.
+    `expired_stale_perc:0.00`,
+    `expired_time_cap_reached_count:${ks.stats.expireTimeCapReached}`,
+    `expire_cycle_cpu_milliseconds:${Math.round(ks.stats.expireCycleMs)}`,
     `evicted_keys:${server.evictor.evictedKeys}`,
     `evicted_clients:0`,
+    `total_eviction_exceeded_time:0`,
+    `current_eviction_exceeded_time:0`,
     `keyspace_hits:${ks.stats.keyspaceHits}`,
     `keyspace_misses:${ks.stats.keyspaceMisses}`,
-    `pubsub_channels:0`,
-    `pubsub_patterns:0`,
-    `pubsubshard_channels:0`,
+    `pubsub_channels:${pubsub.channels.size}`,
+    `pubsub_patterns:${pubsub.patterns.size}`,
+    `pubsubshard_channels:${pubsub.shardChannels.size}`,
+    // KVIS never forks: saves run in the process (persistence/snapshot.ts).
+    `latest_fork_usec:0`,
     `total_forks:0`,
     `migrate_cached_sockets:${server.migrator.cachedSockets}`,
+    `slave_expires_tracked_keys:0`,
+    // No active defragmentation without jemalloc, as in Redis built without it.
+    `active_defrag_hits:0`,
+    `active_defrag_misses:0`,
+    `active_defrag_key_hits:0`,
+    `active_defrag_key_misses:0`,
+    `total_active_defrag_time:0`,
+    `current_active_defrag_time:0`,
+    `tracking_total_keys:${tracking.keys}`,
+    `tracking_total_items:${tracking.items}`,
+    `tracking_total_prefixes:${tracking.prefixes}`,
     `unexpected_error_replies:0`,
     `total_error_replies:${st.totalErrorReplies}`,
+    `dump_payload_sanitizations:0`,
+    `total_reads_processed:${st.readsProcessed}`,
+    `total_writes_processed:${st.writesProcessed}`,
+    `io_threaded_reads_processed:0`,
+    `io_threaded_writes_processed:0`,
+    `reply_buffer_shrinks:0`,
+    `reply_buffer_expands:0`,
   ];
 }
 
@@ -251,6 +335,9 @@ function cpuSection(): string[] {
     `used_cpu_user:${(u.userCPUTime / 1e6).toFixed(6)}`,
     `used_cpu_sys_children:0.000000`,
     `used_cpu_user_children:0.000000`,
+    // One thread runs every command (Bun's helper threads are the process's remainder).
+    `used_cpu_sys_main_thread:${(u.systemCPUTime / 1e6).toFixed(6)}`,
+    `used_cpu_user_main_thread:${(u.userCPUTime / 1e6).toFixed(6)}`,
   ];
 }
 

@@ -33,6 +33,7 @@ import type { CommandTable, Services, StatField } from "../commands/context.ts";
 import { Acl } from "./acl.ts";
 import { buildInfo, memoryStats } from "./info.ts";
 import { Tracking } from "./tracking.ts";
+import { InstantaneousMetrics } from "./metrics.ts";
 import { LatencyMonitor } from "./latency.ts";
 import { PubSub } from "./pubsub.ts";
 import { ReplicationMaster } from "../replication/master.ts";
@@ -56,6 +57,12 @@ export interface ServerStats {
   totalCommands: number;
   netInputBytes: number;
   netOutputBytes: number;
+  /** What the master sent (on a replica) and what replicas were sent (on a master). */
+  netReplInputBytes: number;
+  netReplOutputBytes: number;
+  /** Socket reads, and writes of replies (INFO total_reads_processed, total_writes_processed). */
+  readsProcessed: number;
+  writesProcessed: number;
   totalErrorReplies: number;
   /** Full and partial resyncs served to replicas (INFO sync_full, sync_partial_ok/err). */
   syncFull: number;
@@ -101,12 +108,17 @@ export class Server implements Services {
   readonly acl: Acl;
   readonly tracking = new Tracking(this);
   readonly latency = new LatencyMonitor();
+  /** INFO's instantaneous_* rates, sampled by the cron. */
+  readonly metrics = new InstantaneousMetrics();
   /** latency-tracking: keep each command's latency histogram. */
   latencyTracking = true;
   readonly scripting = new Scripting(this);
   /** Clients in MONITOR mode. */
   readonly monitors = new Set<Client>();
-  /** The client whose command is running (its own notifications go into its reply buffer). */
+  /**
+   * The client whose command is running: the caller of a script or EXEC, not the script
+   * client (Redis's current_client). Its own notifications go into its reply buffer.
+   */
   executing: Client | undefined;
   stats: ServerStats = newStats();
   /** The config file given on the command line, for INFO's config_file and CONFIG REWRITE. */
@@ -123,6 +135,8 @@ export class Server implements Services {
   startupMemory = 0;
   /** The process's encoding limits (store/encoding.ts), set from this server's configuration. */
   readonly encodingLimits = encodingLimits;
+  /** DEBUG PAUSE-CRON: the cron skips its work (Redis's pause_cron). */
+  cronPaused = false;
   /** How many times the cron has run (Redis's cronloops): tests wait on it for "a tick passed". */
   cronLoops = 0;
   private listeners: TCPSocketListener<Client>[] = [];
@@ -537,6 +551,9 @@ export class Server implements Services {
     }
     this.stats = newStats();
     this.keyspace.stats.expiredKeys = 0;
+    this.keyspace.stats.lazyfreedObjects = 0;
+    this.keyspace.stats.expireTimeCapReached = 0;
+    this.keyspace.stats.expireCycleMs = 0;
     this.keyspace.stats.keyspaceHits = 0;
     this.keyspace.stats.keyspaceMisses = 0;
     this.evictor.evictedKeys = 0;
@@ -602,6 +619,10 @@ function newStats(): ServerStats {
     totalCommands: 0,
     netInputBytes: 0,
     netOutputBytes: 0,
+    netReplInputBytes: 0,
+    netReplOutputBytes: 0,
+    readsProcessed: 0,
+    writesProcessed: 0,
     totalErrorReplies: 0,
     syncFull: 0,
     syncPartialOk: 0,

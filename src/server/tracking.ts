@@ -28,6 +28,10 @@ export class Tracking {
   /** Invalidations of the running client's own keys wait until its reply is written. */
   private pendingForCurrent: Array<string | null> = [];
   private broadcastScheduled = false;
+  /** tracking-table-max-keys (0: no limit). */
+  maxKeys = 1_000_000;
+  /** Cron runs that found the table still over tracking-table-max-keys. */
+  private overLimitRuns = 0;
 
   constructor(private readonly server: Server) {}
 
@@ -70,6 +74,11 @@ export class Tracking {
     }
   }
 
+  /** Over tracking-table-max-keys: checked before every command, as Redis's processCommand does. */
+  get overLimit(): boolean {
+    return this.maxKeys > 0 && this.table.size > this.maxKeys;
+  }
+
   /** A key changed (signalModifiedKey): invalidate its readers, queue it for BCAST. */
   keyChanged(key: string): void {
     const current = this.server.executing;
@@ -79,6 +88,41 @@ export class Tracking {
         this.scheduleBroadcast();
       }
     }
+    this.invalidate(key, current);
+  }
+
+  /**
+   * tracking-table-max-keys (trackingLimitUsedSlots, before commands and in the cron): over
+   * the limit, keys are forgotten with an invalidation to their readers, the oldest first,
+   * with more effort each time the limit is still exceeded.
+   */
+  limitTable(): void {
+    const max = this.maxKeys;
+    if (max <= 0 || this.table.size <= max) {
+      this.overLimitRuns = 0;
+      return;
+    }
+    let effort = 100 * (this.overLimitRuns + 1);
+    for (const key of this.table.keys()) {
+      if (effort-- === 0) break;
+      this.invalidate(key, undefined);
+      if (this.table.size <= max) {
+        this.overLimitRuns = 0;
+        return;
+      }
+    }
+    this.overLimitRuns++;
+  }
+
+  /** Keys remembered, and readers per key summed (INFO tracking_total_keys and _items). */
+  get totals(): { keys: number; items: number; prefixes: number } {
+    let items = 0;
+    for (const ids of this.table.values()) items += ids.size;
+    return { keys: this.table.size, items, prefixes: this.prefixes.size };
+  }
+
+  /** Tell the readers of `key` it changed and forget them; `current`'s own message waits for its reply. */
+  private invalidate(key: string, current: Client | undefined): void {
     const ids = this.table.get(key);
     if (ids === undefined) return;
     this.table.delete(key);

@@ -12,7 +12,7 @@ import { WRONGTYPE } from "../errors.ts";
 import { isInt64String } from "../resp/bytes.ts";
 import { lfuNew, lfuTouch, lruClock } from "./access.ts";
 import { ExpireIndex } from "./expire.ts";
-import { estimateBytes } from "./memory-usage.ts";
+import { estimateBytes, freeEffort, LAZYFREE_THRESHOLD } from "./memory-usage.ts";
 import { ScanCursors } from "./scan.ts";
 import { HashValue } from "./hash.ts";
 import { ListValue } from "./list.ts";
@@ -77,6 +77,11 @@ export interface Watcher {
 /** Counters the keyspace keeps for INFO and for save points. */
 export interface KeyspaceStats {
   expiredKeys: number;
+  /** Values Redis would have freed in the background (INFO lazyfreed_objects). */
+  lazyfreedObjects: number;
+  /** Active expiry: cycles that ran out of time with expired keys left, and the time spent. */
+  expireTimeCapReached: number;
+  expireCycleMs: number;
   keyspaceHits: number;
   keyspaceMisses: number;
 }
@@ -360,7 +365,10 @@ export class Database {
     const old = this.dict.get(key);
     if (old === undefined) {
       if (this.keyspace.notifyNew) this.keyspace.notify?.("new", this, key);
-    } else this.bytes -= this.accountedFor(key, old);
+    } else {
+      this.bytes -= this.accountedFor(key, old);
+      if (this.keyspace.lazyFree.serverDel) this.freedLazily(old);
+    }
     this.dict.set(key, value);
     this.bytes += this.account(key, value);
     if (this.keyspace.accessTracking !== 0) this.keyspace.recordAccess(this, key, old === undefined);
@@ -423,11 +431,15 @@ export class Database {
     [this.access, other.access] = [other.access, this.access];
   }
 
-  /** dbDelete: remove a key and its TTL. Returns whether it existed. */
-  delete(key: string): boolean {
+  /**
+   * dbDelete: remove a key and its TTL. Returns whether it existed. `lazily` as UNLINK
+   * (Redis's dbAsyncDelete); by default as lazyfree-lazy-server-del says.
+   */
+  delete(key: string, lazily = this.keyspace.lazyFree.serverDel): boolean {
     this.beforeWrite(key);
     const old = this.dict.get(key);
     if (old === undefined) return false;
+    if (lazily) this.freedLazily(old);
     this.dict.delete(key);
     this.bytes -= this.accountedFor(key, old);
     if (this.access.size > 0) this.access.delete(key);
@@ -436,6 +448,11 @@ export class Database {
     this.keyspace.dirty++;
     this.touch(key);
     return true;
+  }
+
+  /** A value Redis would free in another thread (freeObjAsync): only counted, the collector frees it. */
+  private freedLazily(value: StoredValue): void {
+    if (!isStringValue(value) && freeEffort(value) > LAZYFREE_THRESHOLD) this.keyspace.stats.lazyfreedObjects++;
   }
 
   /** Set an absolute deadline (ms) on an existing key. */
@@ -461,10 +478,12 @@ export class Database {
     return true;
   }
 
-  flush(): number {
+  /** FLUSHDB (`lazily`: ASYNC, which Redis counts as freeing every key in the background). */
+  flush(lazily = false): number {
     this.beforeWriteAll();
     if (this.watchers.size > 0) this.touchAll();
     const removed = this.dict.size;
+    if (lazily) this.keyspace.stats.lazyfreedObjects += removed;
     this.dict.clear();
     this.bytes = 0;
     this.access.clear();
@@ -480,7 +499,10 @@ export class Database {
     this.keyspace.onExpired?.(this, key);
     this.keyspace.notify?.("expired", this, key);
     const old = this.dict.get(key);
-    if (old !== undefined) this.bytes -= this.accountedFor(key, old);
+    if (old !== undefined) {
+      this.bytes -= this.accountedFor(key, old);
+      if (this.keyspace.lazyFree.expire) this.freedLazily(old);
+    }
     this.dict.delete(key);
     if (this.access.size > 0) this.access.delete(key);
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
@@ -522,7 +544,13 @@ export class Keyspace {
   replicaMode = false;
   /** While an AOF is replayed nothing expires: its commands must see the keys as they were. */
   loading = false;
-  readonly stats: KeyspaceStats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
+  readonly stats: KeyspaceStats = { expiredKeys: 0, lazyfreedObjects: 0, expireTimeCapReached: 0, expireCycleMs: 0, keyspaceHits: 0, keyspaceMisses: 0 };
+  /**
+   * The lazyfree-lazy-* parameters Redis applies to deletions it makes itself. The garbage
+   * collector frees every value after the command either way; what they change here is
+   * INFO's lazyfreed_objects, counted as Redis counts it.
+   */
+  readonly lazyFree = { serverDel: false, expire: false, eviction: false };
   /** Told of keys created ("new"), expired, and aggregates emptied by a removal (keyspace events). */
   notify: ((what: "new" | "expired" | "emptied", db: Database, key: string) => void) | undefined;
   /** Whether "new" events are wanted: only then does storing a key first ask whether it exists. */
@@ -598,9 +626,9 @@ export class Keyspace {
     this.onReplaced?.(dbB);
   }
 
-  flushAll(): number {
+  flushAll(lazily = false): number {
     let removed = 0;
-    for (const db of this.dbs) removed += db.flush();
+    for (const db of this.dbs) removed += db.flush(lazily);
     this.dirty += removed;
     return removed;
   }
@@ -611,14 +639,19 @@ export class Keyspace {
    */
   activeExpireCycle(budgetMs: number): number {
     if (this.replicaMode) return 0;
-    const stopAt = performance.now() + budgetMs;
+    const started = performance.now();
+    const stopAt = started + budgetMs;
     const clockNow = now();
     let expired = 0;
     for (const db of this.dbs) {
       if (db.expireIndex.size === 0) continue;
       expired += db.activeExpire(stopAt, clockNow);
-      if (performance.now() > stopAt) break;
+      if (performance.now() > stopAt) {
+        this.stats.expireTimeCapReached++;
+        break;
+      }
     }
+    this.stats.expireCycleMs += performance.now() - started;
     return expired;
   }
 }

@@ -221,3 +221,35 @@ function averageOf(value: ListValue | HashValue | SetValue | SortedSet): number 
   value.sampledAverage = sampled === 0 ? 0 : bytes / sampled;
   return value.sampledAverage;
 }
+
+/** Values that take more allocations than this to free are freed lazily by Redis (LAZYFREE_THRESHOLD). */
+export const LAZYFREE_THRESHOLD = 64;
+
+/**
+ * Redis's lazyfreeGetFreeEffort: how many allocations freeing the value takes in Redis's
+ * encodings (quicklist nodes, hash-table or skiplist entries, stream nodes and pending
+ * entries; one for everything packed). A list's count stops once past the threshold.
+ */
+export function freeEffort(value: StoredValue): number {
+  if (value instanceof ListValue) {
+    let nodes = 1;
+    let node = LISTPACK_EMPTY_SIZE;
+    for (const item of value) {
+      const add = lpStringSize(item);
+      if (node > LISTPACK_EMPTY_SIZE && node + add > QUICKLIST_NODE_BYTES) {
+        if (++nodes > LAZYFREE_THRESHOLD) break;
+        node = LISTPACK_EMPTY_SIZE;
+      }
+      node += add;
+    }
+    return nodes;
+  }
+  if (value instanceof SetValue) return value.encoding === "hashtable" ? value.size : 1;
+  if (value instanceof SortedSet) return value.encoding === "skiplist" ? value.size : 1;
+  if (value instanceof HashValue) return value.encoding === "hashtable" ? value.size : 1;
+  if (value instanceof StreamValue) {
+    const groups = value.sortedGroups();
+    return value.raxNodeCount() + (groups.length === 0 ? 0 : groups.length * (1 + groups[0]!.pel.size));
+  }
+  return 1;
+}

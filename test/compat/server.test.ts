@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, test } from "bun:test";
 import type { StatField } from "../../src/commands/context.ts";
 import { memoryDoctor } from "../../src/commands/introspection.ts";
 import { allCommands } from "../../src/commands/table.ts";
+import { encodeCommand } from "../helpers/resp.ts";
 import { usePair } from "./harness.ts";
 
 const pair = usePair();
@@ -47,6 +48,54 @@ describe("PING and ECHO", () => {
     await p.same("PING");
     await p.same("PING", "hello");
     await p.same("ECHO", "hi\x00there");
+  });
+});
+
+describe("INFO", () => {
+  const fields = (info: string) => info.split("\r\n").slice(1).map((line) => line.split(":")[0]).filter((name) => name !== "kvis_version" && name !== "bun_version");
+  const values = (info: string, names: string[]) => names.map((name) => new RegExp(`\r\n${name}:([^\r]*)`).exec(info)?.[1]);
+
+  test("every section has Redis 7.0's fields in Redis's order (KVIS adds kvis_version and bun_version)", async () => {
+    const p = pair();
+    for (const section of ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "cluster"]) {
+      const [k, r] = await p.both("INFO", section);
+      expect({ section, fields: fields(k) }).toEqual({ section, fields: fields(r) });
+    }
+  });
+
+  test("counts what Redis counts: subscriptions, tracking, lazily freed values, maxclients", async () => {
+    const p = pair();
+    await p.same("CONFIG", "RESETSTAT");
+    await p.same("CONFIG", "SET", "maxclients", "500");
+    const members = Array.from({ length: 200 }, (_, i) => `m${i}`);
+    const [k, r] = await p.connectBoth();
+    const [ks, rs] = await p.connectBoth();
+    try {
+      for (const c of [ks, rs]) {
+        c.write(encodeCommand(["SUBSCRIBE", "a", "b"]));
+        c.write(encodeCommand(["PSUBSCRIBE", "p*"]));
+        c.write(encodeCommand(["SSUBSCRIBE", "s"]));
+        await c.readReplies(4);
+      }
+      for (const c of [k, r]) {
+        await c.call("CLIENT", "TRACKING", "ON");
+        await c.call("MGET", "t1", "t2");
+        await c.call("SADD", "big", ...members);
+        await c.call("SADD", "small", "1", "2");
+        await c.call("UNLINK", "big", "small");
+        await c.call("ZADD", "z", "1", "a");
+        await c.call("FLUSHDB", "ASYNC");
+      }
+      const [ki, ri] = await p.both("INFO", "everything");
+      const names = [
+        "maxclients", "tracking_clients", "pubsub_channels", "pubsub_patterns", "pubsubshard_channels",
+        "tracking_total_keys", "tracking_total_items", "tracking_total_prefixes", "lazyfreed_objects", "lazyfree_pending_objects",
+      ];
+      expect(values(ki, names)).toEqual(values(ri, names));
+    } finally {
+      for (const c of [k, r, ks, rs]) c.close();
+      await p.same("CONFIG", "SET", "maxclients", "10000");
+    }
   });
 });
 

@@ -8,7 +8,7 @@ import { beforeEach, describe, expect, test } from "bun:test";
 import { waitFor } from "../helpers/servers.ts";
 import { req, sameScene, usePair } from "./harness.ts";
 
-const pair = usePair();
+const pair = usePair({ "enable-debug-command": "yes" }, ["--enable-debug-command", "yes"]);
 beforeEach(async () => {
   await pair().same("FLUSHALL");
 });
@@ -100,6 +100,100 @@ describe("CLIENT TRACKING, default mode", () => {
       expect(a).toBe(">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n");
       expect(a).toBe(b);
     } finally {
+      k.close();
+      r.close();
+    }
+  });
+});
+
+describe("CLIENT TRACKING, who is current", () => {
+  test("a script's writes are the caller's: NOLOOP skips them, else they follow EVAL's reply", async () => {
+    const write = req("EVAL", "return redis.call('set', KEYS[1], ARGV[1])", "1", "key1", "2");
+    await sameScene(pair(), 2, [
+      [0, HELLO3],
+      [0, req("CLIENT", "TRACKING", "ON", "NOLOOP")],
+      [0, req("SET", "key1", "1")],
+      [0, req("GET", "key1")],
+      [0, write],
+      [0, req("GET", "key1")],
+      [0, req("CLIENT", "TRACKING", "OFF")],
+      [0, req("CLIENT", "TRACKING", "ON")],
+      [0, req("GET", "key1")],
+      [0, write],
+      [1, req("GET", "key1")],
+    ]);
+  });
+
+  test("a BLMOVE served by another's push gets its reply, then the invalidation of its destination", async () => {
+    await sameScene(pair(), 2, [
+      [1, req("RPUSH", "list2", "a")],
+      [0, HELLO3],
+      [0, req("CLIENT", "TRACKING", "ON")],
+      [0, req("LRANGE", "list2", "0", "-1")],
+      [0, req("BLMOVE", "list1", "list2", "LEFT", "LEFT", "0")],
+      [1, req("RPUSH", "list1", "foo")],
+    ]);
+  });
+
+  test("a key evicted before a command is invalidated before that command's reply", async () => {
+    const p = pair();
+    const [k, r] = await p.connectBoth();
+    try {
+      const replies: string[] = [];
+      for (const c of [k, r]) {
+        await c.call("HELLO", "3");
+        await c.call("CLIENT", "TRACKING", "ON");
+        const used = Number(/used_memory:(\d+)/.exec(await c.call("INFO", "memory"))![1]);
+        await c.call("CONFIG", "SET", "maxmemory", String(used + 100 * 1024));
+        // The one key with a TTL is the only one volatile-random may evict.
+        await c.call("CONFIG", "SET", "maxmemory-policy", "volatile-random");
+        await c.call("SETEX", "volatile-key", "10000", "x");
+        await c.call("GET", "volatile-key");
+        await c.call("SETBIT", "big-key", "1600000", "0");
+        replies.push((await c.readRepliesAfter("GETBIT", "big-key", "0")).join(""));
+        await c.call("CONFIG", "SET", "maxmemory", "0");
+        await c.call("CONFIG", "SET", "maxmemory-policy", "noeviction");
+      }
+      expect(replies[0]).toBe(">2\r\n$10\r\ninvalidate\r\n*1\r\n$12\r\nvolatile-key\r\n:0\r\n");
+      expect(replies[0]).toBe(replies[1]!);
+    } finally {
+      k.close();
+      r.close();
+    }
+  });
+});
+
+describe("tracking-table-max-keys", () => {
+  test("past the limit keys are invalidated before the next command, queued ones too; INFO counts the table", async () => {
+    const p = pair();
+    const [k, r] = await p.connectBoth();
+    try {
+      await p.same("CONFIG", "SET", "tracking-table-max-keys", "2");
+      await p.same("DEBUG", "PAUSE-CRON", "1");
+      const seen: string[] = [];
+      for (const c of [k, r]) {
+        await c.call("HELLO", "3");
+        await c.call("CLIENT", "TRACKING", "ON");
+        await c.call("MGET", "1{tag}", "2{tag}");
+        await c.call("MULTI");
+      }
+      const totals = async () => (await p.both("INFO", "stats")).map((info) => info.match(/tracking_total_\w+:\d+/g)!.join(" "));
+      const [kt, rt] = await totals();
+      expect(kt).toBe("tracking_total_keys:2 tracking_total_items:2 tracking_total_prefixes:0");
+      expect(kt).toBe(rt);
+      await p.same("CONFIG", "SET", "tracking-table-max-keys", "1");
+      for (const c of [k, r]) {
+        // Redis drops a random key of the two, KVIS the oldest: either is right.
+        const replies = await c.readRepliesAfter("PING");
+        seen.push(replies.join("").replace(/\$6\r\n[12]\{tag\}/, "$6\r\nN{tag}"));
+        seen.push((await c.call("EXEC")));
+      }
+      expect(seen[0]).toBe(">2\r\n$10\r\ninvalidate\r\n*1\r\n$6\r\nN{tag}\r\n+QUEUED\r\n");
+      expect(seen.slice(0, 2)).toEqual(seen.slice(2));
+      expect((await totals())[0]).toBe((await totals())[1]!);
+    } finally {
+      await p.same("DEBUG", "PAUSE-CRON", "0");
+      await p.same("CONFIG", "SET", "tracking-table-max-keys", "1000000");
       k.close();
       r.close();
     }

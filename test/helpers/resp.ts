@@ -144,6 +144,15 @@ export class RawClient {
     return (await this.readReplies(1))[0]!;
   }
 
+  /** Send one command; its reply and the RESP3 pushes that came before it, in order. */
+  async readRepliesAfter(...args: Array<string | Uint8Array>): Promise<string[]> {
+    this.write(encodeCommand(args));
+    const out: string[] = [];
+    do out.push((await this.readReplies(1))[0]!);
+    while (out[out.length - 1]!.startsWith(">"));
+    return out;
+  }
+
   /** Wait for `n` complete replies (20 s at most) and return them as latin1 strings. */
   async readReplies(n: number, timeoutMs = 20_000): Promise<string[]> {
     const deadline = Date.now() + timeoutMs;
