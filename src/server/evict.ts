@@ -97,6 +97,8 @@ export class Evictor {
     if (limit === 0) return true;
     // A replica follows its master's data (replica-ignore-maxmemory).
     if (server.replicaLink !== undefined && server.config.get("replica-ignore-maxmemory") === "yes") return true;
+    // While clients are paused the data stays as it is (and nothing is refused for memory).
+    if (server.keyspace.paused) return true;
     let used = server.usedMemory();
     if (used <= limit) return true;
     if (this.policy === "noeviction") return false;

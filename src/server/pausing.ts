@@ -1,14 +1,17 @@
 /**
- * CLIENT PAUSE and UNPAUSE: while a pause lasts, commands from ordinary clients (all of
- * them, or in WRITE mode only what may write) wait, in order; when it ends (its timeout or CLIENT
- * UNPAUSE) each waiting command runs and its client continues with what it sent meanwhile.
- * Replicas and the master link are never paused.
+ * CLIENT PAUSE and UNPAUSE, and FAILOVER's pause of writes: while a pause lasts, commands
+ * from ordinary clients (all of them, or in WRITE mode only what may write) wait, in order;
+ * when it ends (its timeout, CLIENT UNPAUSE, the failover's end) each waiting command runs
+ * and its client continues with what it sent meanwhile. Replicas and the master link are
+ * never paused. While paused the data stays as it is: keys expire for readers but are not
+ * deleted, and nothing is evicted (Redis's checkClientPauseTimeoutAndReturnIfPaused).
  */
 import type { Command } from "../commands/command.ts";
 import { F_MAY_REPLICATE, F_WRITE, requestBits } from "../commands/command.ts";
 import type { Argv } from "../resp/argv.ts";
 import { copyBytes } from "../resp/bytes.ts";
 import { ReplyWriter } from "../resp/writer.ts";
+import type { Keyspace } from "../store/keyspace.ts";
 import type { Client } from "./connection.ts";
 import { call } from "./dispatch.ts";
 
@@ -19,6 +22,16 @@ export class Pausing {
   private waiting: Array<{ client: Client; cmd: Command; argv: Argv }> = [];
   /** MIGRATEs in flight: every ordinary client waits, as Redis's blocking MIGRATE makes them. */
   private holding = 0;
+  /** FAILOVER in progress: writes wait until it ends (Redis's PAUSE_DURING_FAILOVER). */
+  private failoverWrites = false;
+
+  constructor(private readonly keyspace: Keyspace) {}
+
+  /** FAILOVER pauses writes while it runs; its end lets them go (they may then meet -READONLY). */
+  holdWrites(on: boolean): void {
+    this.failoverWrites = on;
+    this.changed();
+  }
 
   hold(): void {
     this.holding++;
@@ -37,41 +50,64 @@ export class Pausing {
     this.until = Math.max(this.until, until);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.unpause(), this.until - Date.now());
+    this.changed();
   }
 
   get active(): boolean {
     return this.until > Date.now();
   }
 
+  /** Any pause in force (CLIENT PAUSE or FAILOVER). */
+  get paused(): boolean {
+    return this.failoverWrites || this.active;
+  }
+
   /** Whether `cmd` from `c` (with the request's flag bits) must wait; if so the client now waits with it. */
   holds(c: Client, cmd: Command, argv: Argv, bits: number): boolean {
-    if ((this.holding === 0 && this.until === 0) || c.masterLink !== undefined || c.replica !== undefined) return false;
-    if (this.holding === 0) {
-      if (this.until === 0 || !this.active) return false;
-      if (!this.all && !mayWrite(c, cmd, bits)) return false;
-    }
+    if ((this.holding === 0 && this.until === 0 && !this.failoverWrites) || c.masterLink !== undefined || c.replica !== undefined) return false;
+    if (this.holding === 0 && !this.pausedFor(c, cmd, bits)) return false;
     this.waiting.push({ client: c, cmd, argv: argv.copy() });
     c.block();
     return true;
   }
 
+  /** Whether the pauses in force hold `cmd` (MIGRATE's hold aside). */
+  private pausedFor(c: Client, cmd: Command, bits: number): boolean {
+    const paused = this.until !== 0 && this.active;
+    if (!paused && !this.failoverWrites) return false;
+    return (paused && this.all) || mayWrite(c, cmd, bits);
+  }
+
   unpause(): void {
     clearTimeout(this.timer);
     this.until = 0;
+    this.changed();
+  }
+
+  /** A pause began or ended: the keyspace freezes or thaws, and what no longer waits runs. */
+  private changed(): void {
+    this.keyspace.paused = this.paused;
     if (this.holding === 0) this.runWaiting();
   }
 
+  /** Run what no pause holds any more, in order (each client has one command waiting at most). */
   private runWaiting(): void {
     const waiting = this.waiting;
     this.waiting = [];
+    const still: typeof waiting = [];
     for (let i = 0; i < waiting.length; i++) {
       // A MIGRATE among them holds the rest again.
       if (this.holding > 0) {
-        this.waiting = [...waiting.slice(i), ...this.waiting];
+        this.waiting = [...still, ...waiting.slice(i), ...this.waiting];
         return;
       }
       const { client, cmd, argv } = waiting[i]!;
       if (client.closed) continue;
+      // A write under FAILOVER's pause after CLIENT UNPAUSE, say.
+      if (this.pausedFor(client, cmd, requestBits(client, cmd, argv))) {
+        still.push(waiting[i]!);
+        continue;
+      }
       const writer = new ReplyWriter();
       writer.resp = client.resp;
       client.replyOverride = writer;
@@ -82,6 +118,7 @@ export class Pausing {
       }
       client.unblock(copyBytes(writer.view()));
     }
+    this.waiting = [...still, ...this.waiting];
   }
 }
 

@@ -103,7 +103,7 @@ export class Server implements Services {
   readonly pubsub = new PubSub();
   readonly blocking = new Blocking(this);
   readonly notifier = new Notifier(this);
-  readonly pausing = new Pausing();
+  readonly pausing: Pausing;
   readonly slowlog: Slowlog;
   readonly acl: Acl;
   readonly tracking = new Tracking(this);
@@ -146,6 +146,7 @@ export class Server implements Services {
   constructor(config: Config) {
     this.config = config;
     this.keyspace = new Keyspace(config.int("databases"));
+    this.pausing = new Pausing(this.keyspace);
     this.slowlog = new Slowlog(config.int("slowlog-log-slower-than"), config.int("slowlog-max-len"));
     this.replication = new ReplicationMaster(this);
     this.acl = new Acl(this);

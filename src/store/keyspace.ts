@@ -166,7 +166,7 @@ export class Database {
     if (this.expires.size === 0 || this.keyspace.loading) return false;
     const when = this.expires.get(key);
     if (when === undefined || when > now()) return false;
-    if (!this.keyspace.replicaMode) this.deleteExpired(key);
+    if (!this.keyspace.keepsExpired) this.deleteExpired(key);
     return true;
   }
 
@@ -179,7 +179,7 @@ export class Database {
 
   /** Look a key up for reading: expired keys are gone, hits and misses are counted. */
   lookupKeyRead(key: string): StoredValue | undefined {
-    const value = this.expireIfNeeded(key) && this.keyspace.replicaMode ? undefined : this.dict.get(key);
+    const value = this.expireIfNeeded(key) && this.keyspace.keepsExpired ? undefined : this.dict.get(key);
     if (value === undefined) this.keyspace.stats.keyspaceMisses++;
     else {
       this.keyspace.stats.keyspaceHits++;
@@ -352,7 +352,7 @@ export class Database {
       let skip = Math.floor(Math.random() * this.dict.size);
       for (const key of this.dict.keys()) {
         if (skip-- > 0) continue;
-        if (!this.expireIfNeeded(key) || this.keyspace.replicaMode) return key;
+        if (!this.expireIfNeeded(key) || this.keyspace.keepsExpired) return key;
         break;
       }
     }
@@ -542,6 +542,16 @@ export class Keyspace {
   dirty = 0;
   /** A replica keeps expired keys until its master deletes them (no active expiry either). */
   replicaMode = false;
+  /**
+   * While clients are paused (CLIENT PAUSE, FAILOVER) the data stays as it is: expired keys
+   * are reported missing but not deleted, nothing is evicted, as in Redis.
+   */
+  paused = false;
+
+  /** Expired keys stay until a DEL comes: on a replica, and while clients are paused. */
+  get keepsExpired(): boolean {
+    return this.replicaMode || this.paused;
+  }
   /** While an AOF is replayed nothing expires: its commands must see the keys as they were. */
   loading = false;
   readonly stats: KeyspaceStats = { expiredKeys: 0, lazyfreedObjects: 0, expireTimeCapReached: 0, expireCycleMs: 0, keyspaceHits: 0, keyspaceMisses: 0 };
@@ -638,7 +648,7 @@ export class Keyspace {
    * (Redis gives the slow cycle 25% of each cron period).
    */
   activeExpireCycle(budgetMs: number): number {
-    if (this.replicaMode) return 0;
+    if (this.keepsExpired) return 0;
     const started = performance.now();
     const stopAt = started + budgetMs;
     const clockNow = now();

@@ -3,6 +3,7 @@ import type { StatField } from "../../src/commands/context.ts";
 import { memoryDoctor } from "../../src/commands/introspection.ts";
 import { allCommands } from "../../src/commands/table.ts";
 import { encodeCommand } from "../helpers/resp.ts";
+import { waitFor } from "../helpers/servers.ts";
 import { usePair } from "./harness.ts";
 
 const pair = usePair();
@@ -583,6 +584,34 @@ CLIENT UNPAUSE`);
       k2.close();
       r2.close();
     }
+  });
+});
+
+describe("CLIENT PAUSE and the data", () => {
+  test("while paused keys expire for readers but are not deleted; after UNPAUSE they are", async () => {
+    const p = pair();
+    await p.same("CONFIG", "RESETSTAT");
+    await p.script(`MULTI
+SET foo bar PX 10
+SET bar foo PX 10
+CLIENT PAUSE 50000 WRITE
+EXEC`);
+    await p.expired("foo");
+    await p.expired("bar");
+    // The active expiry has had its turns meanwhile: nothing was deleted.
+    for (const c of [p.kvis, p.redis]) {
+      const loops = async () => Number(/lru_clock:(\d+)/.exec(await c.call("INFO", "server"))![1]);
+      const start = await loops();
+      await waitFor(async () => (await loops()) >= start + 1, 20_000, "a second of cron");
+    }
+    await p.same("GET", "foo");
+    await p.same("DBSIZE");
+    const expired = async () => (await p.both("INFO", "stats")).map((info) => /expired_keys:\d+/.exec(info)![0]);
+    expect(await expired()).toEqual(["expired_keys:0", "expired_keys:0"]);
+    await p.same("CLIENT", "UNPAUSE");
+    await p.same("GET", "foo");
+    await p.same("GET", "bar");
+    expect(await expired()).toEqual(["expired_keys:2", "expired_keys:2"]);
   });
 });
 
