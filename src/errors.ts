@@ -454,3 +454,17 @@ export const geoInvalidLonLat = (lon: string, lat: string) => err(`ERR invalid l
 export const geoStoreWith = (what: string) => err(`ERR ${what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options`);
 export const geoFrom = (command: string) => err(`ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for ${command}`);
 export const geoBy = (command: string) => err(`ERR exactly one of BYRADIUS and BYBOX can be specified for ${command}`);
+
+// FAILOVER (replication/failover.ts) and the PSYNC that ends it.
+export const FAILOVER_IN_PROGRESS = err("ERR FAILOVER already in progress.");
+export const FAILOVER_ON_REPLICA = err("ERR FAILOVER is not valid when server is a replica.");
+export const FAILOVER_NO_REPLICAS = err("ERR FAILOVER requires connected replicas.");
+export const FAILOVER_FORCE_NEEDS_TARGET = err("ERR FAILOVER with force option requires both a timeout and target HOST and IP.");
+export const FAILOVER_TARGET_NOT_REPLICA = err("ERR FAILOVER target HOST and PORT is not a replica.");
+export const FAILOVER_TARGET_NOT_ONLINE = err("ERR FAILOVER target replica is not online.");
+export const FAILOVER_TIMEOUT_NOT_POSITIVE = err("ERR FAILOVER timeout must be greater than 0");
+export const NO_FAILOVER_IN_PROGRESS = err("ERR No failover in progress.");
+export const REPLICAOF_WHILE_FAILING_OVER = err("ERR REPLICAOF not allowed while failing over.");
+export const PSYNC_FAILOVER_TO_MASTER = err("ERR PSYNC FAILOVER can't be sent to a master.");
+export const PSYNC_FAILOVER_REPLID = err("ERR PSYNC FAILOVER replid must match my replid.");
+export const SYNC_WHILE_FAILING_OVER = err("NOMASTERLINK Can't SYNC while failing over");

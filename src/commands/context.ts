@@ -165,8 +165,10 @@ export interface Services {
   /** SHUTDOWN's save, if any; false when a needed save failed. */
   finalSave(save: boolean, nosave: boolean, force: boolean): boolean;
   shutdown(reason: string): void;
-  /** REPLICAOF NO ONE. */
-  promote(): void;
+  /** REPLICAOF NO ONE (`why` for the log: a user's request by default). */
+  promote(why?: string): void;
+  /** FAILOVER (replication/failover.ts). */
+  readonly failover: FailoverService;
   /** REPLICAOF host port. */
   follow(host: string, port: number, by?: string): void;
 }
@@ -303,6 +305,7 @@ export interface ReplicaInfo {
 
 export interface ReplicationService {
   readonly offset: number;
+  readonly replid: string;
   isReplica(c: ClientRef): boolean;
   /** The replicas' connections, in the order they attached. */
   replicaList(): Context[];
@@ -315,6 +318,13 @@ export interface ReplicationService {
   /** WAIT: reply now or block until enough replicas acknowledge. */
   wait(c: ClientRef, wanted: number, timeoutMs: number): void;
   changeReplid(): void;
+}
+
+export interface FailoverService {
+  readonly state: "no-failover" | "waiting-for-sync" | "failover-in-progress";
+  start(request: { host: string | undefined; port: number; timeoutMs: number; force: boolean }): void;
+  /** FAILOVER ABORT; false when none is in progress. */
+  abortByUser(): boolean;
 }
 
 export interface ReplicaLinkView {

@@ -1,13 +1,17 @@
 /**
- * Replication commands (Redis's replication.c): ROLE, REPLICAOF / SLAVEOF, and what a
- * replica sends its master: REPLCONF, PSYNC and the legacy SYNC. The replication itself is
- * replication/master.ts's and replication/replica.ts's.
+ * Replication commands (Redis's replication.c): ROLE, REPLICAOF / SLAVEOF, FAILOVER, and
+ * what a replica sends its master: REPLCONF, PSYNC and the legacy SYNC. The replication
+ * itself is replication/master.ts's, replica.ts's and failover.ts's.
  */
 import type { Argv } from "../resp/argv.ts";
-import { INVALID_MASTER_PORT, NOT_INTEGER, RDB_ONLY_RANGE, SYNTAX_ERR, replconfUnknownOption } from "../errors.ts";
+import {
+  FAILOVER_TIMEOUT_NOT_POSITIVE, INVALID_MASTER_PORT, NO_FAILOVER_IN_PROGRESS, NOT_INTEGER, PSYNC_FAILOVER_REPLID, PSYNC_FAILOVER_TO_MASTER,
+  RDB_ONLY_RANGE, REPLICAOF_WHILE_FAILING_OVER, SYNC_WHILE_FAILING_OVER, SYNTAX_ERR, replconfUnknownOption,
+} from "../errors.ts";
 import { parseInt64 } from "../resp/bytes.ts";
 import { parseRangeArg } from "./args.ts";
 import { type CommandFlag, command } from "./command.ts";
+import { clientInfoLine } from "./connection.ts";
 import type { Context } from "./context.ts";
 
 export const roleCommand = command({
@@ -44,6 +48,7 @@ const replicaofSpec = {
   complexity: "O(1)",
   handler(c: Context, argv: Argv) {
     const server = c.server;
+    if (server.failover.state !== "no-failover") throw REPLICAOF_WHILE_FAILING_OVER;
     if (argv.keyword(1) === "no" && argv.keyword(2) === "one") {
       server.promote();
       return c.reply.ok();
@@ -74,9 +79,50 @@ export const psyncCommand = command({
   name: "psync", arity: -3, flags: ["admin", "noscript", "no-async-loading", "no-multi"], categories: [],
   summary: "An internal command used in replication", since: "2.8.0",
   handler(c, argv) {
+    const server = c.server;
+    // PSYNC <replid> <offset> FAILOVER: the master failing over to this replica hands over.
+    if (argv.length > 3 && argv.keyword(3) === "failover") {
+      server.log.warning(`Failover request received for replid ${argv.str(1)}.`);
+      if (server.replicaLink === undefined) throw PSYNC_FAILOVER_TO_MASTER;
+      if (argv.str(1) !== server.replication.replid) throw PSYNC_FAILOVER_REPLID;
+      server.promote(`failover request from '${clientInfoLine(c, Date.now())}'`);
+    }
+    if (server.failover.state !== "no-failover") throw SYNC_WHILE_FAILING_OVER;
     // Replies and the snapshot go straight to the socket, after this read's other replies.
     c.flush();
-    c.server.replication.psync(c, argv.str(1), argv.str(2));
+    server.replication.psync(c, argv.str(1), argv.str(2));
+  },
+});
+
+export const failoverCommand = command({
+  name: "failover", arity: -1, flags: ["admin", "noscript", "stale"], categories: [],
+  summary: "Start a coordinated failover between this server and one of its replicas.", since: "6.2.0", complexity: "O(1)",
+  handler(c, argv) {
+    const failover = c.server.failover;
+    if (argv.length === 2 && argv.keyword(1) === "abort") {
+      if (!failover.abortByUser()) throw NO_FAILOVER_IN_PROGRESS;
+      return c.reply.ok();
+    }
+    const request = { host: undefined as string | undefined, port: 0, timeoutMs: 0, force: false };
+    for (let i = 1; i < argv.length; i++) {
+      const opt = argv.keyword(i);
+      if (opt === "timeout" && i + 1 < argv.length && request.timeoutMs === 0) {
+        const ms = parseInt64(argv.bytes(++i));
+        if (ms === undefined) throw NOT_INTEGER;
+        if (ms <= 0) throw FAILOVER_TIMEOUT_NOT_POSITIVE;
+        request.timeoutMs = ms;
+      } else if (opt === "to" && i + 2 < argv.length && request.host === undefined) {
+        const port = parseInt64(argv.bytes(i + 2));
+        if (port === undefined) throw NOT_INTEGER;
+        request.host = argv.str(i + 1);
+        request.port = port;
+        i += 2;
+      } else if (opt === "force" && !request.force) {
+        request.force = true;
+      } else throw SYNTAX_ERR;
+    }
+    failover.start(request);
+    c.reply.ok();
   },
 });
 

@@ -303,6 +303,7 @@ export class ReplicationMaster {
     info.ackOffset = Math.max(info.ackOffset, offset);
     info.ackTime = Date.now();
     this.serveWaiters();
+    this.server.failover.update();
   }
 
   /** A replica's connection closed. */
@@ -374,6 +375,8 @@ export class ReplicationMaster {
   /** From the cron: keep replicas' links alive with a PING in the stream. */
   pingReplicas(): void {
     if (this.replicas.size === 0 || this.server.replicaLink !== undefined) return;
+    // A PING would move the offset a failing-over master waits for its replica to reach.
+    if (this.server.failover.state !== "no-failover") return;
     this.feed(encodeRequest(["PING"]));
   }
 

@@ -232,7 +232,11 @@ export class ReplicaLink implements MasterLink {
         this.step = Step.Psync;
         if (this.reploff < 0) this.log("Partial resynchronization not possible (no cached master)");
         else this.log(`Trying a partial resynchronization (request ${this.masterReplid}:${this.reploff + 1}).`);
-        return this.send(["PSYNC", this.masterReplid, String(this.reploff < 0 ? -1 : this.reploff + 1)]);
+        // A master failing over to its replica asks it to take over (PSYNC ... FAILOVER).
+        return this.send([
+          "PSYNC", this.masterReplid, String(this.reploff < 0 ? -1 : this.reploff + 1),
+          ...(this.server.failover.state === "failover-in-progress" ? ["FAILOVER"] : []),
+        ]);
       case Step.Psync:
         return this.onPsyncReply(line);
     }
@@ -245,6 +249,9 @@ export class ReplicaLink implements MasterLink {
 
   private onPsyncReply(line: string): void {
     const parts = line.split(" ");
+    // A failover ends with the target's answer: any sync means it took over.
+    this.server.failover.psyncAnswered(parts[0] === "+FULLRESYNC" || parts[0] === "+CONTINUE");
+    if (this.server.replicaLink !== this) return;
     if (parts[0] === "+FULLRESYNC" && parts.length >= 3) {
       this.masterReplid = parts[1]!;
       this.readOffset = Number(parts[2]);

@@ -31,6 +31,7 @@ export function startCron(server: Server): () => void {
       if (server.latency.threshold > 0) server.latency.add("expire-cycle", Math.floor(performance.now() - started));
     }
     server.tracking.limitTable();
+    server.failover.update();
     const stats = server.stats;
     server.metrics.sample(clockNow, {
       commands: stats.totalCommands, netInput: stats.netInputBytes, netOutput: stats.netOutputBytes,

@@ -297,7 +297,7 @@ function replicationSection(server: Server, nowMs: number): string[] {
   const history = [
     `connected_slaves:${replicas.length}`,
     ...replicas,
-    `master_failover_state:no-failover`,
+    `master_failover_state:${server.failover.state}`,
     `master_replid:${master.replid}`,
     `master_replid2:${master.replid2}`,
     `master_repl_offset:${master.offset}`,

@@ -13,7 +13,7 @@ import { copyBytes } from "../resp/bytes.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import type { Keyspace } from "../store/keyspace.ts";
 import type { Client } from "./connection.ts";
-import { call } from "./dispatch.ts";
+import { processCommand } from "./dispatch.ts";
 
 export class Pausing {
   private until = 0;
@@ -112,7 +112,9 @@ export class Pausing {
       writer.resp = client.resp;
       client.replyOverride = writer;
       try {
-        call(client, cmd, argv);
+        // Checked again from the start, as Redis processes a paused command anew: after a
+        // FAILOVER a write meets -READONLY.
+        processCommand(client, argv);
       } finally {
         client.replyOverride = undefined;
       }

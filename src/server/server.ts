@@ -34,6 +34,7 @@ import { Acl } from "./acl.ts";
 import { buildInfo, memoryStats } from "./info.ts";
 import { Tracking } from "./tracking.ts";
 import { InstantaneousMetrics } from "./metrics.ts";
+import { Failover } from "../replication/failover.ts";
 import { LatencyMonitor } from "./latency.ts";
 import { PubSub } from "./pubsub.ts";
 import { ReplicationMaster } from "../replication/master.ts";
@@ -108,6 +109,7 @@ export class Server implements Services {
   readonly acl: Acl;
   readonly tracking = new Tracking(this);
   readonly latency = new LatencyMonitor();
+  readonly failover = new Failover(this);
   /** INFO's instantaneous_* rates, sampled by the cron. */
   readonly metrics = new InstantaneousMetrics();
   /** latency-tracking: keep each command's latency histogram. */
@@ -254,7 +256,7 @@ export class Server implements Services {
   }
 
   /** REPLICAOF NO ONE: stop following, keep the data, start a new replication history. */
-  promote(): void {
+  promote(why = "user request"): void {
     const link = this.replicaLink;
     if (link === undefined) return;
     link.stop();
@@ -262,7 +264,7 @@ export class Server implements Services {
     this.keyspace.replicaMode = false;
     this.log.role = "M";
     this.replication.promote();
-    this.log.notice(`MASTER MODE enabled (user request); new replication ID ${this.replication.replid}, previous ${this.replication.replid2} up to offset ${this.replication.secondOffset - 1}`);
+    this.log.notice(`MASTER MODE enabled (${why}); new replication ID ${this.replication.replid}, previous ${this.replication.replid2} up to offset ${this.replication.secondOffset - 1}`);
   }
 
   private readonly socketHandlers: import("bun").SocketHandler<Client> = {

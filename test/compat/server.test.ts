@@ -587,6 +587,28 @@ CLIENT UNPAUSE`);
   });
 });
 
+describe("FAILOVER", () => {
+  test("without replicas, and its syntax, answer as Redis does; PSYNC FAILOVER to a master is refused", async () => {
+    await pair().script(`FAILOVER
+FAILOVER ABORT
+FAILOVER ABORT NOW
+FAILOVER TIMEOUT 0
+FAILOVER TIMEOUT -5
+FAILOVER TIMEOUT x
+FAILOVER TIMEOUT
+FAILOVER TO host
+FAILOVER TO host x
+FAILOVER TO host 1 TO host 2
+FAILOVER FORCE FORCE
+FAILOVER FORCE
+FAILOVER TO host 1 FORCE
+FAILOVER BOGUS
+PSYNC abc 1 FAILOVER`);
+    const states = (await pair().both("INFO", "replication")).map((info) => /master_failover_state:\S+/.exec(info)![0]);
+    expect(states).toEqual(["master_failover_state:no-failover", "master_failover_state:no-failover"]);
+  });
+});
+
 describe("CLIENT PAUSE and the data", () => {
   test("while paused keys expire for readers but are not deleted; after UNPAUSE they are", async () => {
     const p = pair();
