@@ -20,6 +20,7 @@ import * as hyperloglog from "./hyperloglog.ts";
 import * as info from "./info.ts";
 import * as introspection from "./introspection.ts";
 import * as list from "./list.ts";
+import * as lolwut from "./lolwut.ts";
 import * as persistence from "./persistence.ts";
 import * as pubsub from "./pubsub.ts";
 import * as replication from "./replication.ts";
@@ -50,6 +51,7 @@ const FILES: ReadonlyArray<[file: string, group: string, module: Record<string, 
   ["info.ts", "server", info],
   ["introspection.ts", "server", introspection],
   ["list.ts", "list", list],
+  ["lolwut.ts", "server", lolwut],
   ["persistence.ts", "server", persistence],
   ["pubsub.ts", "pubsub", pubsub],
   ["replication.ts", "server", replication],

@@ -12,6 +12,7 @@ import type { Server } from "./server.ts";
 import type { Metric } from "./metrics.ts";
 import { CLIENT_BYTES } from "../store/memory-usage.ts";
 import { lruClock } from "../store/access.ts";
+import { latencyAtPercentile } from "./latency.ts";
 
 function count<T>(items: Iterable<T>, test: (item: T) => boolean): number {
   let n = 0;
@@ -21,7 +22,7 @@ function count<T>(items: Iterable<T>, test: (item: T) => boolean): number {
 
 type Section = (server: Server, nowMs: number) => string[];
 
-/** Sections in INFO's order; "commandstats" is left out of the default set, as in Redis. */
+/** Sections in INFO's order; "commandstats" and "latencystats" are left out of the default set, as in Redis. */
 const SECTIONS: Array<[name: string, title: string, section: Section]> = [
   ["server", "Server", serverSection],
   ["clients", "Clients", clientsSection],
@@ -33,6 +34,7 @@ const SECTIONS: Array<[name: string, title: string, section: Section]> = [
   ["modules", "Modules", () => []],
   ["commandstats", "Commandstats", commandstatsSection],
   ["errorstats", "Errorstats", errorstatsSection],
+  ["latencystats", "Latencystats", latencystatsSection],
   ["cluster", "Cluster", () => ["cluster_enabled:0"]],
   ["keyspace", "Keyspace", keyspaceSection],
 ];
@@ -44,7 +46,7 @@ export function buildInfo(server: Server, wanted: string[]): string {
   const nowMs = Date.now();
   const out: string[] = [];
   for (const [name, title, section] of SECTIONS) {
-    if (!(all || (byDefault ? name !== "commandstats" : wanted.includes(name)))) continue;
+    if (!(all || (byDefault ? name !== "commandstats" && name !== "latencystats" : wanted.includes(name)))) continue;
     if (out.length > 0) out.push("");
     out.push(`# ${title}`, ...section(server, nowMs));
   }
@@ -353,6 +355,27 @@ function commandstatsSection(): string[] {
     }
   }
   return lines;
+}
+
+/** Each command's latency percentiles (latency-tracking-info-percentiles), in microseconds. */
+function latencystatsSection(server: Server): string[] {
+  if (!server.latencyTracking) return [];
+  const percentiles = server.config.get("latency-tracking-info-percentiles").trim().split(/\s+/).filter((p) => p !== "").map(Number);
+  const lines: string[] = [];
+  for (const cmd of allCommands()) {
+    for (const each of [cmd, ...(cmd.subcommands?.values() ?? [])]) {
+      const buckets = each.latencyBuckets;
+      if (buckets === undefined) continue;
+      const values = percentiles.map((p) => `p${formatPercentile(p)}=${(latencyAtPercentile(buckets, p) / 1000).toFixed(3)}`);
+      lines.push(`latency_percentiles_usec_${each.name}:${values.join(",")}`);
+    }
+  }
+  return lines;
+}
+
+/** A percentile as Redis names it: %f with the trailing zeros (and a bare point) trimmed. */
+function formatPercentile(p: number): string {
+  return p.toFixed(6).replace(/\.?0+$/, "");
 }
 
 function errorstatsSection(server: Server): string[] {

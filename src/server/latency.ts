@@ -158,6 +158,23 @@ export function recordLatency(cmd: Command, ns: number, calls: number): void {
 }
 
 /**
+ * INFO latencystats: the latency under which `percentile` % of the calls fell, in
+ * nanoseconds: the top of the bucket it falls in (Redis's hdr_value_at_percentile; the
+ * buckets here are powers of two, so this is an upper bound within a factor of two).
+ */
+export function latencyAtPercentile(buckets: readonly number[], percentile: number): number {
+  let total = 0;
+  for (const n of buckets) total += n;
+  const wanted = Math.max(1, Math.ceil((Math.min(100, percentile) / 100) * total));
+  let seen = 0;
+  for (let k = 0; k < buckets.length; k++) {
+    seen += buckets[k]!;
+    if (seen >= wanted) return bucketTopNs(k);
+  }
+  return 0;
+}
+
+/**
  * LATENCY HISTOGRAM's value for a command: its calls and their cumulative distribution, a
  * bucket's upper end in microseconds to the calls up to it, listing only the buckets that
  * hold calls (Redis's fillCommandCDF).

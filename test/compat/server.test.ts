@@ -64,6 +64,25 @@ describe("INFO", () => {
     }
   });
 
+  test("latencystats lists the commands run, with the percentiles asked for, in microseconds", async () => {
+    const p = pair();
+    await p.same("CONFIG", "SET", "latency-tracking-info-percentiles", "50 99.9 100");
+    await p.same("CONFIG", "RESETSTAT");
+    await p.same("SET", "a", "1");
+    await p.same("GET", "a");
+    const shape = (info: string) =>
+      info.split("\r\n").slice(1).filter((line) => line !== "").map((line) => line.replace(/=\d+\.\d{3}\b/g, "=N")).sort();
+    const [k, r] = await p.both("INFO", "latencystats");
+    expect(shape(k)).toEqual(shape(r));
+    expect(shape(k)).toContain("latency_percentiles_usec_get:p50=N,p99.9=N,p100=N");
+    // Not in the default set; empty when latency-tracking is off.
+    await p.same("CONFIG", "SET", "latency-tracking", "no");
+    await p.same("INFO", "latencystats");
+    await p.same("CONFIG", "SET", "latency-tracking", "yes");
+    await p.same("CONFIG", "SET", "latency-tracking-info-percentiles", "50 99 99.9");
+    for (const info of await p.both("INFO")) expect(info).not.toContain("Latencystats");
+  });
+
   test("counts what Redis counts: subscriptions, tracking, lazily freed values, maxclients", async () => {
     const p = pair();
     await p.same("CONFIG", "RESETSTAT");
@@ -606,6 +625,26 @@ FAILOVER BOGUS
 PSYNC abc 1 FAILOVER`);
     const states = (await pair().both("INFO", "replication")).map((info) => /master_failover_state:\S+/.exec(info)![0]);
     expect(states).toEqual(["master_failover_state:no-failover", "master_failover_state:no-failover"]);
+  });
+});
+
+describe("LOLWUT", () => {
+  test("the art Redis draws where it is not random, its shape where it is, and argument errors", async () => {
+    const p = pair();
+    // Schotter's first two rows of squares are straight; the skyline of one cell has no tower.
+    for (const args of [[], ["VERSION", "5", "66", "8", "2"], ["VERSION", "5", "10", "2", "1"], ["VERSION", "5", "1", "1", "1"], ["VERSION", "6", "1", "1"],
+      ["VERSION", "49", "3", "1", "1"], ["VERSION", "59"], ["VERSION", "-1"], ["VERSION", "x"], ["VERSION", "5", "x"], ["VERSION", "6", "0", "x"], ["VERSION"], ["10", "20"]]) {
+      await p.same("LOLWUT", ...args);
+    }
+    // Random art: the same lines of the same widths, and the same signature.
+    for (const args of [["VERSION", "5"], ["VERSION", "5", "40", "5", "7"], ["VERSION", "6", "30", "8"], ["VERSION", "6"]]) {
+      const shape = (raw: string) => {
+        const lines = Buffer.from(raw, "latin1").toString("utf8").split("\n");
+        return [lines.length, lines.map((line) => line.replace(/\x1b\[[0-9;]*m/g, "").length).join(","), lines.slice(-3).join("|")];
+      };
+      const [k, r] = await p.both("LOLWUT", ...args);
+      expect(shape(k)).toEqual(shape(r));
+    }
   });
 });
 
