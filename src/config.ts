@@ -31,6 +31,8 @@ export interface Param {
   check?: (value: string) => string | undefined;
   /** What a run-time change does to the running server, beyond storing the value. */
   apply?: (server: ConfigTarget, value: string) => void;
+  /** An apply that can fail: the reason it returns makes CONFIG SET put every value back. */
+  applyOrFail?: (server: ConfigTarget) => string | undefined;
   /** Apply it when a server starts too: the value lives outside the Config (encoding limits). */
   applyAtStart?: boolean;
   /** Left out of CONFIG GET's patterns, shown when named (Redis's HIDDEN_CONFIG: test knobs). */
@@ -52,6 +54,8 @@ export interface ConfigTarget {
   latency: { threshold: number };
   latencyTracking: boolean;
   tracking: { maxKeys: number };
+  /** oom-score-adj: write the role's score to /proc/self/oom_score_adj; why not, if it failed. */
+  applyOomScore(): string | undefined;
   clients: { values(): Iterable<{ parser: { maxBulkLen: number } }> };
   notifier: { flags: number };
   maxmemory: number;
@@ -271,10 +275,13 @@ export const PARAMS: readonly Param[] = [
   { name: "aof-load-truncated", type: "bool", default: "yes", mutable: true, description: "Load an append-only file whose last command is torn, cutting it off" },
   { name: "no-appendfsync-on-rewrite", type: "bool", default: "no", mutable: true, description: "Skip the append-only file's fsyncs while a rewrite or save runs" },
   ...encodingLimit("hll-sparse-max-bytes", undefined, "memory", 3000, "hllSparseMaxBytes", "Largest sparse HyperLogLog before it turns dense"),
-  { name: "pidfile", type: "string", default: "", mutable: false, description: "Write the process id to this file at start-up (removed at shutdown)" },
+  {
+    name: "pidfile", type: "string", default: "", mutable: false,
+    description: "Write the process id to this file at start-up, removed at shutdown (with daemonize yes and none given: /var/run/redis.pid, as Redis)",
+  },
   {
     name: "daemonize", type: "bool", default: "no", mutable: false,
-    description: "Accepted: KVIS always runs in the foreground (with yes it logs a warning); use a service manager or & to run it in the background",
+    description: "Run in the background, detached from the terminal: the command returns at once, the log goes to logfile (none when empty)",
   },
   { name: "replica-priority", aliases: ["slave-priority"], type: "int", default: "100", min: 0, max: 2147483647, mutable: true, description: "A replica's priority for Sentinel (INFO slave_priority)" },
   // Directives of Redis 7.0's redis.conf that tune what KVIS does not have (a fork, jemalloc,
@@ -288,8 +295,16 @@ export const PARAMS: readonly Param[] = [
   ...accepted("disable-thp", "bool", "yes", false, "no transparent huge pages setting"),
   ...accepted("jemalloc-bg-thread", "bool", "yes", true, "no jemalloc"),
   ...accepted("dynamic-hz", "bool", "yes", true, "the cron runs at hz"),
-  ...accepted("oom-score-adj", "enum", "no", true, "no OOM score changes", { values: ["no", "yes", "relative", "absolute"] }),
-  ...accepted("oom-score-adj-values", "string", "0 200 800", true, "no OOM score changes", { check: checkOomScores }),
+  {
+    name: "oom-score-adj", type: "enum", default: "no", mutable: true, values: ["no", "yes", "relative", "absolute"],
+    description: "Set the process's Linux OOM score from oom-score-adj-values (relative to the score it started with, or absolute)",
+    applyOrFail: (server) => server.applyOomScore(),
+  },
+  {
+    name: "oom-score-adj-values", type: "string", default: "0 200 800", mutable: true, check: checkOomScores,
+    description: "OOM scores for a master, a replica and a background child (KVIS has none: saves run in the process)",
+    applyOrFail: (server) => server.applyOomScore(),
+  },
   // The garbage collector frees values after the command whatever these say; they decide
   // what INFO's lazyfreed_objects counts, as in Redis.
   ...lazyFree("lazyfree-lazy-eviction", "evictions", (server, on) => (server.keyspace.lazyFree.eviction = on)),
@@ -442,7 +457,7 @@ function checkOctalPerm(value: string): string | undefined {
 
 const BY_NAME = new Map(PARAMS.flatMap((p) => [p.name, ...(p.aliases ?? [])].map((name) => [name, p] as const)));
 
-/** A Redis directive KVIS accepts and shows without acting on it; `why` says what it lacks. */
+/** lazyfree-lazy-*: kept (those Redis applies to its own deletions also in the keyspace) and counted. */
 function lazyFree(name: string, what: string, apply?: (server: ConfigTarget, on: boolean) => void): Param[] {
   return [{
     name, type: "bool", default: "no", mutable: true, applyAtStart: apply !== undefined,
@@ -451,6 +466,7 @@ function lazyFree(name: string, what: string, apply?: (server: ConfigTarget, on:
   }];
 }
 
+/** A Redis directive KVIS accepts and shows without acting on it; `why` says what it lacks. */
 function accepted(name: string, type: ParamType, defaultValue: string, mutable: boolean, why: string, more: Partial<Param> = {}): Param[] {
   return [{ name, type, default: defaultValue, mutable, description: `Accepted for redis.conf, no effect: ${why}`, ...more }];
 }
@@ -604,7 +620,7 @@ export function normalize(param: Param, raw: string, current = param.default): {
 export class Config {
   private readonly values = new Map<string, string>();
   /** Called after a parameter changes at run time (the server applies loglevel, etc.). */
-  onChange: (name: string, value: string) => void = () => {};
+  onChange: (name: string, value: string) => string | undefined = () => undefined;
 
   constructor(overrides: Record<string, string> = {}) {
     for (const p of PARAMS) this.values.set(p.name, p.default);
@@ -626,9 +642,10 @@ export class Config {
   }
 
   /** Set at run time (CONFIG SET); the caller has validated with `normalize`. */
-  set(name: string, value: string): void {
+  /** Store and apply a value; the reason when applying it failed (the value is stored still). */
+  set(name: string, value: string): string | undefined {
     this.values.set(name, value);
-    this.onChange(name, value);
+    return this.onChange(name, value);
   }
 
   /** CONFIG GET's view of a value: `dir` is reported as an absolute path, as Redis does. */

@@ -5,6 +5,7 @@
  * option, bad value, port in use, corrupt RDB) is one line on stderr and exit code 1.
  */
 import { defineCommand, runMain, type ArgsDef } from "citty";
+import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { Config, ConfigError, PARAMS, parseConfigFile } from "./config.ts";
 import { RdbError } from "./errors.ts";
@@ -86,6 +87,10 @@ async function start(rawArgs: string[]): Promise<void> {
     throw e;
   }
 
+  // daemonize yes: a detached copy of this process (its own session, no terminal, standard
+  // streams on /dev/null) serves; this one exits at once, as Redis's fork does.
+  if (server.config.get("daemonize") === "yes" && process.env[DAEMON_CHILD] !== "1") daemonize(rawArgs);
+
   // The working folder must exist for dumps to be written (save points are on by default).
   // Redis refuses to start without it; KVIS creates it, so `--dir ./data` just works.
   const dir = server.config.get("dir");
@@ -129,6 +134,22 @@ async function start(rawArgs: string[]): Promise<void> {
   server.onShutdown(() => {
     if (!exiting) setTimeout(() => process.exit(0), 0);
   });
+}
+
+/** Set in the environment of the daemon's copy of the process. */
+const DAEMON_CHILD = "KVIS_DAEMONIZED";
+
+function daemonize(rawArgs: string[]): never {
+  // A compiled kvis is its own executable; under `bun src/main.ts` the script comes too.
+  const script = process.argv[1];
+  const self = script === undefined || script.startsWith("/$bunfs/") ? [process.execPath] : [process.execPath, script];
+  const child = spawn(self[0]!, [...self.slice(1), ...rawArgs], {
+    detached: true,
+    stdio: "ignore",
+    env: { ...process.env, [DAEMON_CHILD]: "1" },
+  });
+  child.unref();
+  process.exit(0);
 }
 
 function fatal(message: string): never {

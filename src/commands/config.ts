@@ -75,7 +75,14 @@ export const configCommand = command({
           const failure = c.server.listenAnew(bind ?? c.server.config.get("bind"), port === undefined ? c.server.port : Number(port));
           if (failure !== undefined) throw configSetError(port !== undefined ? "port" : "bind", failure);
         }
-        for (const [name, value] of updates) c.server.config.set(name, value);
+        const previous = updates.map(([name]): [string, string] => [name, c.server.config.get(name)]);
+        for (const [name, value] of updates) {
+          const failure = c.server.config.set(name, value);
+          if (failure === undefined) continue;
+          // Redis's rollback: every value as it was, applied again.
+          for (const [n, v] of previous) c.server.config.set(n, v);
+          throw configSetError(name, failure);
+        }
         c.reply.ok();
       },
     }),

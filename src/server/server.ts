@@ -5,7 +5,7 @@
  */
 import { KVIS_VERSION } from "../version.ts";
 import type { TCPSocketListener } from "bun";
-import { chmodSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Config, ConfigError, type OutputLimit, type OutputLimits, PARAMS, findParam, parseOutputLimits } from "../config.ts";
 import { encodingLimits } from "../store/encoding.ts";
 import { type Command } from "../commands/command.ts";
@@ -163,8 +163,12 @@ export class Server implements Services {
     this.keyspace.lfuLogFactor = config.int("lfu-log-factor");
     this.keyspace.lfuDecayTime = config.int("lfu-decay-time");
     this.evictor.policyChanged();
-    for (const p of PARAMS) if (p.applyAtStart) p.apply!(this, config.get(p.name));
-    config.onChange = (name, value) => findParam(name)?.apply?.(this, value);
+    for (const p of PARAMS) if (p.applyAtStart) p.apply?.(this, config.get(p.name));
+    config.onChange = (name, value) => {
+      const param = findParam(name);
+      param?.apply?.(this, value);
+      return param?.applyOrFail?.(this);
+    };
   }
 
   get port(): number {
@@ -225,7 +229,7 @@ export class Server implements Services {
     this.startupMemory = mem.heapUsed + mem.external;
     this.log.notice(`Server initialized`);
     this.writePidFile();
-    if (this.config.get("daemonize") === "yes") this.log.warning("daemonize yes is not supported: KVIS runs in the foreground (use a service manager, or &)");
+    this.applyOomScore();
     this.log.notice(`Ready to accept connections tcp (${hosts.join(" ")} port ${this.port})`);
     if (this.unixPath !== undefined) this.log.notice(`Ready to accept connections unix (${this.unixPath})`);
     const master = this.config.get("replicaof").trim();
@@ -251,6 +255,7 @@ export class Server implements Services {
       link.reploff = this.replication.offset;
     }
     this.replicaLink = link;
+    this.applyOomScore();
     if (by !== undefined) this.log.notice(`REPLICAOF ${host}:${port} enabled (user request from '${by}')`);
     link.start();
   }
@@ -263,6 +268,7 @@ export class Server implements Services {
     this.replicaLink = undefined;
     this.keyspace.replicaMode = false;
     this.log.role = "M";
+    this.applyOomScore();
     this.replication.promote();
     this.log.notice(`MASTER MODE enabled (${why}); new replication ID ${this.replication.replid}, previous ${this.replication.replid2} up to offset ${this.replication.secondOffset - 1}`);
   }
@@ -595,8 +601,40 @@ export class Server implements Services {
   private pidFile: string | undefined;
 
   /** pidfile: like Redis, a file that cannot be written is logged and start-up goes on. */
+  /** The OOM score the process had before oom-score-adj changed it, while it has. */
+  private oomScoreBase: number | undefined;
+
+  /**
+   * oom-score-adj (Redis's setOOMScoreAdj): the score of the current role from
+   * oom-score-adj-values, relative to the score the process started with or absolute; back
+   * to that score when switched off. Why it failed, if it did (logged as Redis does).
+   */
+  applyOomScore(): string | undefined {
+    const mode = this.config.get("oom-score-adj");
+    const path = "/proc/self/oom_score_adj";
+    let value: number;
+    try {
+      if (mode !== "no") {
+        this.oomScoreBase ??= Number.parseInt(readFileSync(path, "latin1"), 10);
+        const values = this.config.get("oom-score-adj-values").trim().split(/\s+/).map(Number);
+        value = values[this.replicaLink === undefined ? 0 : 1]!;
+        if (mode !== "absolute") value += this.oomScoreBase;
+        value = Math.max(-1000, Math.min(1000, value));
+      } else if (this.oomScoreBase !== undefined) {
+        value = this.oomScoreBase;
+        this.oomScoreBase = undefined;
+      } else return undefined;
+      writeFileSync(path, `${value}\n`);
+      return undefined;
+    } catch (e) {
+      this.log.warning(`Unable to write oom_score_adj: ${(e as Error).message}`);
+      return "Failed to set current oom_score_adj. Check server logs.";
+    }
+  }
+
   private writePidFile(): void {
-    const path = this.config.get("pidfile");
+    // A daemon always leaves its pid somewhere (Redis's CONFIG_DEFAULT_PID_FILE).
+    const path = this.config.get("pidfile") || (this.config.get("daemonize") === "yes" ? "/var/run/redis.pid" : "");
     if (path === "") return;
     try {
       writeFileSync(path, `${process.pid}\n`);
