@@ -12,12 +12,17 @@ import { updateClock } from "../clock.ts";
 import { ReplyWriter, encodeReply } from "../resp/writer.ts";
 import { copyBytes } from "../resp/bytes.ts";
 import { findCommand } from "../commands/table.ts";
+import type { Command } from "../commands/command.ts";
+import type { Argv } from "../resp/argv.ts";
 import type { Database } from "../store/keyspace.ts";
 import type { Client } from "./connection.ts";
 import type { Server } from "./server.ts";
 
 export interface BlockedOnKeys {
   client: Client;
+  /** The blocked command and a copy of its arguments: the slow log shows it once served. */
+  cmd: Command | undefined;
+  argv: Argv;
   db: Database;
   keys: string[];
   /**
@@ -44,7 +49,7 @@ export class Blocking {
 
   /** Block `c` on `keys` until `attempt` succeeds or `timeoutMs` passes (0: forever). */
   block(c: Client, keys: string[], timeoutMs: number, attempt: (readyKey?: string) => boolean, triedWhenGone = false): void {
-    const entry: BlockedOnKeys = { client: c, db: c.db, keys, attempt, triedWhenGone, timer: undefined };
+    const entry: BlockedOnKeys = { client: c, cmd: findCommand(c.lastCommand), argv: c.argv!.copy(), db: c.db, keys, attempt, triedWhenGone, timer: undefined };
     let queues = this.queues.get(c.db);
     if (queues === undefined) this.queues.set(c.db, (queues = new Map()));
     for (const key of new Set(keys)) {
@@ -93,9 +98,10 @@ export class Blocking {
       if (queue === undefined) continue;
       for (const entry of [...queue]) {
         if (!entry.triedWhenGone && !db.dict.has(key)) continue;
+        const started = performance.now();
         const reply = this.tryServe(entry, key);
         if (reply === undefined) continue;
-        this.release(entry, reply);
+        this.release(entry, reply, Math.floor((performance.now() - started) * 1000));
         // Its invalidations of keys it tracks (a BLMOVE's destination) follow its reply.
         this.server.tracking.flushPending(entry.client);
       }
@@ -140,10 +146,16 @@ export class Blocking {
     }
   }
 
-  /** Leave every queue and send `reply`: the client goes on with what it sent meanwhile. */
-  release(entry: BlockedOnKeys, reply: Uint8Array): void {
+  /**
+   * Leave every queue and send `reply`: the client goes on with what it sent meanwhile.
+   * Served or CLIENT UNBLOCKed, the command enters the slow log now, for the `usec` serving
+   * it took (Redis's updateStatsOnUnblock); timed out, it does not (nor in Redis 7.0).
+   */
+  release(entry: BlockedOnKeys, reply: Uint8Array, usec?: number): void {
     this.forget(entry);
     entry.client.unblock(reply);
+    const slowlog = this.server.slowlog;
+    if (usec !== undefined && entry.cmd !== undefined && slowlog.wants(entry.cmd.flagBits)) slowlog.record(entry.client, entry.argv, usec);
   }
 
   /**
@@ -153,7 +165,9 @@ export class Blocking {
   unblock(c: Client, withError: boolean): boolean {
     const entry = c.blockedOnKeys;
     if (entry === undefined) return false;
-    this.release(entry, withError ? encodeReply(c.resp, (w) => w.error(UNBLOCKED.text)) : nullReply(c));
+    // Counted as a failed call either way, as Redis counts it.
+    if (entry.cmd !== undefined) entry.cmd.failedCalls++;
+    this.release(entry, withError ? encodeReply(c.resp, (w) => w.error(UNBLOCKED.text)) : nullReply(c), 0);
     return true;
   }
 

@@ -423,6 +423,8 @@ export class Client implements Context {
   /** With forcePropagation: to replicas only, not the AOF (PUBLISH, as Redis's PROPAGATE_REPL). */
   replicasOnly = false;
 
+  /** The running command's arguments (views of the read: copy to keep them). */
+  argv: Argv | undefined;
   /** Arguments of the running command shown as "(redacted)" in the slow log and to MONITOR. */
   redacted: number[] | undefined;
 

@@ -208,6 +208,7 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   }
   c.timedCalls++;
   c.lastCommand = cmd.name;
+  c.argv = argv;
   c.server.stats.totalCommands++;
   const mark = c.reply.length;
   const server = c.server;
@@ -256,7 +257,8 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   // A command the slow log (or the latency monitor) times on its own ends its run here: the one clock read both
   // charges its time and measures it (from the end of the call before, so it includes the
   // parsing of its request).
-  const slowlog = server.slowlog.wants(cmd.flagBits);
+  // A command that blocked is logged when it is served (server/blocking.ts), as in Redis.
+  const slowlog = server.slowlog.wants(cmd.flagBits) && c.blockedOnKeys === undefined;
   const latency = server.latency.threshold > 0;
   if (slowlog || latency) {
     const started = c.commandClock;

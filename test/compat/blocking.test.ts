@@ -64,6 +64,7 @@ describe("blocking pops", () => {
     const [k, r] = await p.connectBoth();
     const ids = [Number((await k.call("CLIENT", "ID")).slice(1, -2)), Number((await r.call("CLIENT", "ID")).slice(1, -2))];
     try {
+      await p.same("CONFIG", "RESETSTAT");
       for (const reason of ["TIMEOUT", "ERROR"]) {
         k.write("BLPOP nothing 0\r\n");
         r.write("BLPOP nothing 0\r\n");
@@ -71,6 +72,10 @@ describe("blocking pops", () => {
         expect(await p.kvis.call("CLIENT", "UNBLOCK", String(ids[0]), reason)).toBe(await p.redis.call("CLIENT", "UNBLOCK", String(ids[1]), reason));
         expect(await k.readReplies(1)).toEqual(await r.readReplies(1));
       }
+      // Both count as failed calls of BLPOP, as Redis counts them.
+      const stats = (info: string) => /cmdstat_blpop:calls=(\d+),.*failed_calls=(\d+)/.exec(info)!.slice(1).join(" ");
+      const [ks, rs] = await p.both("INFO", "commandstats");
+      expect(stats(ks)).toBe(stats(rs));
       await p.same("CLIENT", "UNBLOCK", String(ids[0]), "MAYBE");
       await p.same("CLIENT", "UNBLOCK", "abc");
       await p.same("CLIENT", "UNBLOCK", "999999");
