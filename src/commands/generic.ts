@@ -364,23 +364,20 @@ export const restoreAskingCommand = command({
 function restoreGeneric(c: Context, argv: Argv): void {
   let replace = false;
   let absTtl = false;
-  let idle = false;
-  let freq = false;
-  // IDLETIME and FREQ are checked and dropped: Redis sets the key's LRU clock or LFU
-  // counter from them, but KVIS's access times are kept in access order (for eviction),
-  // which a made-up past access would break. OBJECT IDLETIME/FREQ then read as for a new key.
+  let idle: number | undefined;
+  let freq: number | undefined;
+  // IDLETIME and FREQ set the key's access time or counter, when the policy keeps them.
   for (let i = 4; i < argv.length; i++) {
     const opt = argv.keyword(i);
     const more = i + 1 < argv.length;
     if (opt === "replace") replace = true;
     else if (opt === "absttl") absTtl = true;
-    else if (opt === "idletime" && more && !freq) {
-      if (argv.int(++i) < 0) throw INVALID_IDLETIME;
-      idle = true;
-    } else if (opt === "freq" && more && !idle) {
-      const f = argv.int(++i);
-      if (f < 0 || f > 255) throw INVALID_FREQ;
-      freq = true;
+    else if (opt === "idletime" && more && freq === undefined) {
+      idle = argv.int(++i);
+      if (idle < 0) throw INVALID_IDLETIME;
+    } else if (opt === "freq" && more && idle === undefined) {
+      freq = argv.int(++i);
+      if (freq < 0 || freq > 255) throw INVALID_FREQ;
     } else throw SYNTAX_ERR;
   }
   const key = argv.str(1);
@@ -399,6 +396,7 @@ function restoreGeneric(c: Context, argv: Argv): void {
     return c.reply.ok();
   }
   c.db.setKey(key, value);
+  if (idle !== undefined || freq !== undefined) c.server.keyspace.setAccess(c.db, key, idle, freq);
   if (ttl > 0) {
     c.db.setExpire(key, ttl);
     // A relative TTL goes out as the absolute time (the request with ABSTTL added), as in Redis.

@@ -610,6 +610,17 @@ export class Keyspace {
     }
   }
 
+  /**
+   * RESTORE IDLETIME / FREQ (objectSetLRUOrLFU): under an LFU policy the counter given,
+   * under LRU the access time `idleSeconds` ago. The LRU Map's order (the eviction's cursor)
+   * keeps the key where it was stored: its eviction order is approximate, as Redis's own
+   * sampled LRU is.
+   */
+  setAccess(db: Database, key: string, idleSeconds: number | undefined, freq: number | undefined): void {
+    if (this.accessTracking === 2 && freq !== undefined) db.access.set(key, (lfuNew() & ~255) | freq);
+    else if (this.accessTracking === 1 && idleSeconds !== undefined) db.access.set(key, lruClock() - idleSeconds);
+  }
+
   /** Total estimated bytes of keys and values (Database.bytes). */
   get bytes(): number {
     let total = 0;

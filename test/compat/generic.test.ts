@@ -1,4 +1,4 @@
-import { beforeEach, describe, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
 import { crc64 } from "../../src/persistence/crc64.ts";
 import { decodeReply } from "../helpers/resp.ts";
 import { usePair } from "./harness.ts";
@@ -338,5 +338,23 @@ DUMP a b`);
     await p.same("RESTORE", "t", "0", footer([99, 1, 104]));
     await p.same("RESTORE", "t", "0");
     await p.same("EXISTS", "t");
+  });
+
+  test("IDLETIME and FREQ set the key's access time or counter under an LRU or LFU policy", async () => {
+    const p = pair();
+    await p.same("SET", "src", "bar");
+    const payload = decodeReply(await p.same("DUMP", "src")) as string;
+    try {
+      await p.same("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu");
+      await p.same("RESTORE", "lfu", "0", payload, "FREQ", "100");
+      await p.same("OBJECT", "FREQ", "lfu");
+      await p.same("CONFIG", "SET", "maxmemory-policy", "allkeys-lru");
+      await p.same("RESTORE", "lru", "0", payload, "IDLETIME", "1000");
+      for (const idle of await p.both("OBJECT", "IDLETIME", "lru")) expect(Number(idle.slice(1, -2))).toBeWithin(1000, 1002);
+      await p.same("GET", "lru");
+      await p.same("OBJECT", "IDLETIME", "lru");
+    } finally {
+      await p.same("CONFIG", "SET", "maxmemory-policy", "noeviction");
+    }
   });
 });
