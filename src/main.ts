@@ -33,15 +33,21 @@ function splitConfigLine(line: string): string[] | undefined {
   return splitInlineArgs(bytes, 0, bytes.length)?.map(bytesToString);
 }
 
-/** The --name options the user actually gave (citty fills in defaults for the rest). */
-function explicitOptions(rawArgs: string[]): { options: Record<string, string>; configFile?: string } {
+/**
+ * The --name options the user actually gave (citty fills in defaults for the rest), and
+ * the config file: a path, `-` for standard input, or a path then `-` for both (as
+ * redis-server reads them).
+ */
+function explicitOptions(rawArgs: string[]): { options: Record<string, string>; configFile?: string; stdin: boolean } {
   const options: Record<string, string> = {};
   let configFile: string | undefined;
+  let stdin = false;
   for (let i = 0; i < rawArgs.length; i++) {
     const arg = rawArgs[i]!;
     if (!arg.startsWith("--")) {
-      if (configFile !== undefined) throw new ConfigError(`unexpected argument '${arg}'`);
-      configFile = arg;
+      if (arg === "-" && !stdin) stdin = true;
+      else if (configFile !== undefined || stdin) throw new ConfigError(`unexpected argument '${arg}'`);
+      else configFile = arg;
       continue;
     }
     let name = arg.slice(2);
@@ -58,23 +64,26 @@ function explicitOptions(rawArgs: string[]): { options: Record<string, string>; 
     }
     options[name.toLowerCase()] = value;
   }
-  return { options, configFile };
+  return { options, configFile, stdin };
 }
 
 async function start(rawArgs: string[]): Promise<void> {
   let server: Server;
   try {
-    const { options, configFile } = explicitOptions(rawArgs);
+    const { options, configFile, stdin } = explicitOptions(rawArgs);
     let fromFile: Record<string, string> = {};
     let users: string[][] = [];
     let renames: Array<[string, string]> = [];
-    if (configFile !== undefined) {
-      let text: string;
-      try {
-        text = readFileSync(configFile, "latin1");
-      } catch (e) {
-        throw new ConfigError(`can't open config file '${configFile}': ${(e as Error).message}`);
+    if (configFile !== undefined || stdin) {
+      let text = "";
+      if (configFile !== undefined) {
+        try {
+          text = readFileSync(configFile, "latin1");
+        } catch (e) {
+          throw new ConfigError(`can't open config file '${configFile}': ${(e as Error).message}`);
+        }
       }
+      if (stdin) text += `\n${readFileSync(0, "latin1")}`;
       ({ options: fromFile, users, renames } = parseConfigFile(text, splitConfigLine));
     }
     // Command-line flags win over the file, as with redis-server.

@@ -61,6 +61,29 @@ describe("command line", () => {
     }
   });
 
+  test("`kvis -` reads the config from standard input, and `kvis FILE -` both, as redis-server does", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "kvis.conf"), "hz 20\nmaxmemory-policy allkeys-lru\n");
+    try {
+      for (const args of [["-"], [join(dir, "kvis.conf"), "-"]]) {
+        const port = await freePort();
+        const proc = Bun.spawn([KVIS_BINARY, ...args, "--dir", dir], { cwd: dir, stdin: new TextEncoder().encode(`port ${port}\nhz 15\n`), stdout: "ignore", stderr: "ignore" });
+        try {
+          await waitReady(port, "kvis reading its config from stdin");
+          const c = await RawClient.connect(port);
+          expect(await c.call("CONFIG", "GET", "hz")).toBe("*2\r\n$2\r\nhz\r\n$2\r\n15\r\n");
+          expect(await c.call("CONFIG", "GET", "maxmemory-policy")).toContain(args.length === 2 ? "allkeys-lru" : "noeviction");
+          c.close();
+        } finally {
+          proc.kill("SIGKILL");
+          await proc.exited;
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("Debian's stock redis.conf starts it as a daemon (port, dir, pid file and log file changed); the pid file comes and goes", async () => {
     const dir = tempDir();
     const pidfile = join(dir, "kvis.pid");
