@@ -2,10 +2,15 @@
  * DEBUG, guarded by `enable-debug-command` as in Redis 7 ("no" by default; "local" allows
  * loopback clients), with the subcommands Redis's tooling and tests lean on (debug.c):
  * SLEEP (the whole server sleeps, as Redis does), SET-ACTIVE-EXPIRE, OBJECT, RELOAD,
- * DIGEST, DIGEST-VALUE, PROTOCOL and CHANGE-REPL-ID.
+ * LOADAOF, DIGEST, DIGEST-VALUE, PROTOCOL, CHANGE-REPL-ID, POPULATE, PAUSE-CRON, ERROR,
+ * LOG, STRUCTSIZE, STRINGMATCH-TEST and SET-SKIP-CHECKSUM-VALIDATION. Those about Redis's
+ * own allocations and crash handling (SDSLEN, HTSTATS, LISTPACK, QUICKLIST, MALLCTL, LEAK,
+ * SEGFAULT, PANIC, ...) have nothing to show here and are unknown subcommands.
  */
 import type { Argv } from "../resp/argv.ts";
 import { parseMemory } from "../config.ts";
+import { MUST_BE_POSITIVE } from "../errors.ts";
+import { globMatch, parseInt64 } from "../resp/bytes.ts";
 import { DEBUG_LOADAOF_FAILED, DEBUG_NOT_ALLOWED, DEBUG_PACKED_THRESHOLD, DEBUG_PROTOCOL_RESP2, DEBUG_PROTOCOL_TYPE, DEBUG_RELOAD_OPTIONS, NO_SUCH_KEY, subcommandSyntax } from "../errors.ts";
 import { datasetDigest, valueDigest } from "../store/digest.ts";
 import { dumpPayload } from "../persistence/rdb-writer.ts";
@@ -103,6 +108,40 @@ function debugProtocol(c: Context, type: string): void {
   throw DEBUG_PROTOCOL_TYPE;
 }
 
+/**
+ * DEBUG POPULATE count [prefix] [size]: `prefix:N` keys (default "key") holding "value:N",
+ * cut or padded with zero bytes to `size`; keys that exist are left alone. As in Redis the
+ * keys are not replicated and count as no change for the save points.
+ */
+function debugPopulate(c: Context, argv: Argv): void {
+  // Redis's getPositiveLongFromObjectOrReply: one error for anything but a count >= 0.
+  const positive = (i: number) => {
+    const n = parseInt64(argv.bytes(i));
+    if (n === undefined || n < 0) throw MUST_BE_POSITIVE;
+    return n;
+  };
+  const count = positive(2);
+  const size = argv.length === 5 ? positive(4) : 0;
+  const prefix = argv.length >= 4 ? argv.str(3) : "key";
+  const keyspace = c.server.keyspace;
+  const dirty = keyspace.dirty;
+  for (let j = 0; j < count; j++) {
+    const key = `${prefix}:${j}`;
+    if (c.db.lookupKeyWrite(key) !== undefined) continue;
+    const value = `value:${j}`;
+    c.db.setKey(key, size === 0 ? value : value.slice(0, size).padEnd(size, "\0"));
+  }
+  keyspace.dirty = dirty;
+  c.reply.ok();
+}
+
+/** DEBUG STRINGMATCH-TEST: random patterns against random subjects, as Redis's fuzzer; it must not hang or throw. */
+function stringmatchFuzz(): void {
+  const alphabet = "*?[]^-\\abc";
+  const random = (n: number) => Array.from({ length: Math.floor(Math.random() * n) }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join("");
+  for (let i = 0; i < 10_000; i++) globMatch(random(32), random(32), i % 2 === 1);
+}
+
 /** A stable pretend address for DEBUG OBJECT's "Value at". */
 function hashKey(key: string): number {
   let h = 0x811c9dc5;
@@ -165,6 +204,24 @@ export const debugCommand = command({
       c.server.replication.changeReplid();
       return c.reply.ok();
     }
+    if (sub === "populate" && argv.length >= 3 && argv.length <= 5) return debugPopulate(c, argv);
+    if (sub === "error" && argv.length === 3) return c.reply.error(argv.str(2).replace(/[\r\n]/g, " "));
+    if (sub === "log" && argv.length === 3) {
+      c.server.log.warning(`DEBUG LOG: ${argv.str(2)}`);
+      return c.reply.ok();
+    }
+    if (sub === "structsize" && argv.length === 2) {
+      // The sizes of Redis's structures that MEMORY USAGE counts with (store/memory-usage.ts).
+      return c.reply.bulkString("bits:64 robj:16 dictentry:24 sdshdr5:1 sdshdr8:3 sdshdr16:5 sdshdr32:9 sdshdr64:17 ");
+    }
+    if (sub === "stringmatch-test" && argv.length === 2) {
+      stringmatchFuzz();
+      return c.reply.simple("Apparently Redis did not crash: test passed");
+    }
+    if (sub === "set-skip-checksum-validation" && argv.length === 3) {
+      c.server.keyspace.skipChecksumValidation = argv.str(2) !== "0";
+      return c.reply.ok();
+    }
     if (sub === "help" && argv.length === 2) {
       return c.reply.helpLines([
         "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -175,10 +232,20 @@ export const debugCommand = command({
         "    Output a hex signature representing the current DB content.",
         "DIGEST-VALUE <key> [<key> ...]",
         "    Output a hex signature of the values of all the specified keys.",
+        "ERROR <string>",
+        "    Return a Redis protocol error with <string> as message. Useful for clients",
+        "    unit tests to simulate Redis errors.",
+        "LOG <message>",
+        "    Write <message> to the server log.",
         "LOADAOF",
         "    Flush the AOF buffers on disk and reload the AOF in memory.",
         "OBJECT <key>",
         "    Show low level info about the `key` and associated value.",
+        "POPULATE <count> [<prefix>] [<size>]",
+        "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+        "    it is used instead of the 'key' prefix. These are not propagated to",
+        "    replicas. Cluster slots are not respected so keys not belonging to the",
+        "    current node can be created in cluster mode.",
         "PAUSE-CRON <0|1>",
         "    Stop periodic cron job processing.",
         "PROTOCOL <type>",
@@ -198,8 +265,14 @@ export const debugCommand = command({
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
         "    default.",
+        "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+        "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
         "SLEEP <seconds>",
         "    Stop the server for <seconds>. Decimals allowed.",
+        "STRINGMATCH-TEST",
+        "    Run a fuzz tester against the stringmatchlen() function.",
+        "STRUCTSIZE",
+        "    Return the size of different Redis core C structures.",
         "HELP",
         "    Prints this help.",
       ]);

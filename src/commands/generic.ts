@@ -385,7 +385,7 @@ function restoreGeneric(c: Context, argv: Argv): void {
   let ttl = argv.int(2);
   if (ttl < 0) throw INVALID_TTL;
   const payload = argv.bytes(3);
-  if (!validDumpPayload(payload)) throw BAD_DUMP_PAYLOAD;
+  if (!validDumpPayload(payload, c.server.keyspace.skipChecksumValidation)) throw BAD_DUMP_PAYLOAD;
   const value = loadDumpPayload(payload);
   if (value === undefined) throw BAD_DATA_FORMAT;
   if (replace) c.db.delete(key);

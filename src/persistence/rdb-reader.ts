@@ -126,7 +126,7 @@ function parseInto(data: Uint8Array, keyspace: Keyspace, name: string, progress:
         r.fail(opAt, "the file holds functions in the format of Redis 7.0's release candidates, which KVIS cannot load");
         break;
       case F.RDB_OPCODE_EOF: {
-        if (version >= 5) verifyChecksum(r, data);
+        if (version >= 5 && !keyspace.skipChecksumValidation) verifyChecksum(r, data);
         return { keys, expired, version, aux, warnings };
       }
       case F.RDB_OPCODE_SLOT_INFO:
@@ -548,11 +548,12 @@ function asciiBytes(n: number): Uint8Array {
  * RESTORE's check of a DUMP payload (verifyDumpPayload): at least the 10-byte footer, an
  * RDB version KVIS reads, and a CRC64 matching the bytes before it.
  */
-export function validDumpPayload(payload: Uint8Array): boolean {
+export function validDumpPayload(payload: Uint8Array, skipChecksum = false): boolean {
   const n = payload.length;
   if (n < 10) return false;
   const version = payload[n - 10]! | (payload[n - 9]! << 8);
   if (version > F.RDB_VERSION_MAX) return false;
+  if (skipChecksum) return true;
   const expected = new DataView(payload.buffer, payload.byteOffset, n).getBigUint64(n - 8, true);
   return crc64(payload.subarray(0, n - 8)) === expected;
 }

@@ -554,6 +554,8 @@ export class Keyspace {
   }
   /** While an AOF is replayed nothing expires: its commands must see the keys as they were. */
   loading = false;
+  /** DEBUG SET-SKIP-CHECKSUM-VALIDATION: RDB loads and RESTORE accept any checksum. */
+  skipChecksumValidation = false;
   readonly stats: KeyspaceStats = { expiredKeys: 0, lazyfreedObjects: 0, expireTimeCapReached: 0, expireCycleMs: 0, keyspaceHits: 0, keyspaceMisses: 0 };
   /**
    * The lazyfree-lazy-* parameters Redis applies to deletions it makes itself. The garbage

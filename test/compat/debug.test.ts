@@ -111,6 +111,43 @@ describe("DEBUG QUICKLIST-PACKED-THRESHOLD", () => {
   });
 });
 
+describe("DEBUG POPULATE, ERROR, LOG, STRUCTSIZE, STRINGMATCH-TEST, SET-SKIP-CHECKSUM-VALIDATION", () => {
+  test("answer as Redis does, and POPULATE makes the keys Redis makes", async () => {
+    const p = pair();
+    await p.same("FLUSHALL");
+    await p.same("SET", "key:3", "mine");
+    await p.script(`DEBUG POPULATE 5
+DEBUG POPULATE 3 p 10
+DEBUG POPULATE 2 q 3
+DEBUG POPULATE -1
+DEBUG POPULATE x
+DEBUG POPULATE 2 p -5
+DEBUG POPULATE 1 a 2 3
+DBSIZE
+MGET key:0 key:3 key:4 p:0 p:2 q:1
+DEBUG DIGEST
+DEBUG ERROR "oops: bad thing"
+DEBUG LOG hello
+DEBUG STRUCTSIZE`);
+    // Redis's fuzzer takes two seconds; its answer is known.
+    expect(await p.kvis.call("DEBUG", "STRINGMATCH-TEST")).toBe("+Apparently Redis did not crash: test passed\r\n");
+    // Populated keys are no change for the save points.
+    const dirty = async () => (await p.both("INFO", "persistence")).map((info) => /rdb_changes_since_last_save:\d+/.exec(info)![0]);
+    const before = await dirty();
+    await p.same("DEBUG", "POPULATE", "100", "more");
+    expect(await dirty()).toEqual(before);
+    // A payload whose checksum is wrong is refused, unless checksums are skipped.
+    await p.same("SET", "src", "v");
+    const good = (await p.same("DUMP", "src")).split("\r\n")[1]!;
+    const bad = good.slice(0, -1) + String.fromCharCode(good.charCodeAt(good.length - 1) ^ 1);
+    await p.same("RESTORE", "r1", "0", bad);
+    await p.same("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "1");
+    await p.same("RESTORE", "r1", "0", bad);
+    await p.same("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "0");
+    await p.same("GET", "r1");
+  });
+});
+
 describe("DEBUG SLEEP inside a transaction", () => {
   test("a key that expired while EXEC ran serves no waiter; the next push does", async () => {
     await pair().same("FLUSHALL");
