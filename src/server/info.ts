@@ -385,12 +385,30 @@ function errorstatsSection(server: Server): string[] {
     .map(([prefix, count]) => `errorstat_${prefix}:count=${count}`);
 }
 
+/**
+ * avg_ttl: the mean remaining time to live in milliseconds, an estimate as Redis's is (it
+ * samples in its expiry cycle): over the first 1,024 keys with a TTL.
+ */
+function averageTtl(expires: Map<string, number>): number {
+  const nowMs = Date.now();
+  let sum = 0;
+  let n = 0;
+  for (const when of expires.values()) {
+    if (when > nowMs) {
+      sum += when - nowMs;
+      n++;
+    }
+    if (n === 1024) break;
+  }
+  return n === 0 ? 0 : Math.round(sum / n);
+}
+
 function keyspaceSection(server: Server): string[] {
   const ks = server.keyspace;
   const lines: string[] = [];
   for (const db of ks.dbs) {
     if (db.size === 0) continue;
-    lines.push(`db${db.id}:keys=${db.size},expires=${db.expires.size},avg_ttl=0`);
+    lines.push(`db${db.id}:keys=${db.size},expires=${db.expires.size},avg_ttl=${averageTtl(db.expires)}`);
   }
   return lines;
 }

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, test } from "bun:test";
 import type { StatField } from "../../src/commands/context.ts";
 import { memoryDoctor } from "../../src/commands/introspection.ts";
 import { allCommands } from "../../src/commands/table.ts";
-import { encodeCommand } from "../helpers/resp.ts";
+import { RawClient, encodeCommand } from "../helpers/resp.ts";
 import { waitFor } from "../helpers/servers.ts";
 import { sameScene, usePair } from "./harness.ts";
 
@@ -62,6 +62,19 @@ describe("INFO", () => {
       const [k, r] = await p.both("INFO", section);
       expect({ section, fields: fields(k) }).toEqual({ section, fields: fields(r) });
     }
+  });
+
+  test("keyspace's avg_ttl estimates the keys' remaining time to live", async () => {
+    const p = pair();
+    await p.same("FLUSHALL");
+    for (let i = 0; i < 20; i++) await p.same("SET", `t${i}`, "v", "EX", String(1000 + i));
+    await p.same("SET", "forever", "v");
+    const avg = async (c: RawClient) => Number(/avg_ttl=(\d+)/.exec(await c.call("INFO", "keyspace"))![1]);
+    // Redis estimates it in its expiry cycle: wait for its first estimate.
+    await waitFor(async () => (await avg(p.redis)) > 0 || undefined, 20_000, "Redis's estimate");
+    const [k, r] = [await avg(p.kvis), await avg(p.redis)];
+    expect(Math.abs(k - r)).toBeLessThan(20_000);
+    await p.same("FLUSHALL");
   });
 
   test("latencystats lists the commands run, with the percentiles asked for, in microseconds", async () => {
