@@ -131,8 +131,7 @@ export class Blocking {
         writer.error(e.text);
         // Counted as the failure of the call that blocked (INFO commandstats, errorstats).
         this.server.countError(e.text);
-        const cmd = findCommand(c.lastCommand);
-        if (cmd !== undefined) cmd.failedCalls++;
+        if (entry.cmd !== undefined) entry.cmd.failedCalls++;
         return copyBytes(writer.view());
       }
       // The key now holds another type: the waiter keeps waiting, as in Redis.
