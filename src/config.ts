@@ -387,9 +387,12 @@ export const PARAMS: readonly Param[] = [
   ...accepted("shutdown-timeout", "int", "10", true, "a shutdown does not wait for replicas", { min: 0, max: INT_MAX }),
   ...accepted("socket-mark-id", "int", "0", false, "sockets are not marked", { min: 0, max: 4294967295 }),
   ...accepted("supervised", "enum", "no", false, "KVIS does not notify a supervisor", { values: ["upstart", "systemd", "auto", "no"] }),
-  ...accepted("syslog-enabled", "bool", "no", false, "the log goes to logfile or standard output"),
-  ...accepted("syslog-facility", "enum", "local0", false, "the log goes to logfile or standard output", { values: ["user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"] }),
-  ...accepted("syslog-ident", "string", "redis", false, "the log goes to logfile or standard output"),
+  { name: "syslog-enabled", type: "bool", default: "no", mutable: false, description: "Also send log lines to the system log (/dev/log), as Redis does with syslog(3)" },
+  {
+    name: "syslog-facility", type: "enum", default: "local0", mutable: false, values: ["user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"],
+    description: "The system log's facility for KVIS's lines",
+  },
+  { name: "syslog-ident", type: "string", default: "redis", mutable: false, description: "The name KVIS's lines carry in the system log" },
   // TLS is not there: its files and options are accepted, a TLS port refused.
   {
     name: "tls-port", type: "int", default: "0", min: 0, max: 65535, mutable: true, description: "Refused unless 0: KVIS has no TLS",

@@ -1,6 +1,7 @@
 /**
  * Log lines in Redis's format, `pid:role dd Mon yyyy hh:mm:ss.mmm <level> message`, with
- * Redis's level marks (. debug, - verbose, * notice, # warning), to stdout or `logfile`.
+ * Redis's level marks (. debug, - verbose, * notice, # warning), to stdout or `logfile`,
+ * and with syslog-enabled to the system log too.
  * Logging must never throw into the caller: a failing log file falls back to stderr.
  */
 import { appendFileSync } from "node:fs";
@@ -21,6 +22,8 @@ export class Logger {
   role = "M";
   /** Tests silence the in-process servers they start. */
   silent = false;
+  /** syslog-enabled: every line also goes there (server/syslog.ts). */
+  syslog: { write(level: LogLevel, message: string): void } | undefined;
 
   enabled(level: LogLevel): boolean {
     return !this.silent && LEVELS[level] >= LEVELS[this.level];
@@ -31,6 +34,7 @@ export class Logger {
     const d = new Date();
     const stamp = `${pad(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
     const line = `${process.pid}:${this.role} ${stamp} ${MARKS[LEVELS[level]]} ${message}\n`;
+    this.syslog?.write(level, message);
     if (this.file === "") {
       process.stdout.write(line);
       return;

@@ -35,6 +35,7 @@ import { buildInfo, memoryStats } from "./info.ts";
 import { Tracking } from "./tracking.ts";
 import { InstantaneousMetrics } from "./metrics.ts";
 import { Failover } from "../replication/failover.ts";
+import { Syslog } from "./syslog.ts";
 import { LatencyMonitor } from "./latency.ts";
 import { PubSub } from "./pubsub.ts";
 import { ReplicationMaster } from "../replication/master.ts";
@@ -159,6 +160,7 @@ export class Server implements Services {
     this.notifier.flags = parseNotifyFlags(config.get("notify-keyspace-events")) ?? 0;
     this.log.level = config.get("loglevel") as LogLevel;
     this.log.file = config.get("logfile");
+    if (config.get("syslog-enabled") === "yes") this.log.syslog = new Syslog(config.get("syslog-ident"), config.get("syslog-facility"));
     this.maxmemory = config.int("maxmemory");
     this.keyspace.lfuLogFactor = config.int("lfu-log-factor");
     this.keyspace.lfuDecayTime = config.int("lfu-decay-time");

@@ -1,11 +1,14 @@
 /**
  * The process as operators run it: Linux OOM scores (oom-score-adj), compared step by step
- * with a real redis-server.
+ * with a real redis-server, and the system log (syslog-enabled).
  */
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { RawClient } from "../helpers/resp.ts";
-import { type ChildServer, serverTestTimeout, startKvisBinary, startRedis } from "../helpers/servers.ts";
+import { type ChildServer, serverTestTimeout, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
+import { DatagramSink } from "../helpers/syslog.ts";
+import { join } from "node:path";
+import { rmSync } from "node:fs";
 
 serverTestTimeout();
 
@@ -43,6 +46,36 @@ describe("oom-score-adj", () => {
     } finally {
       await kvis.stop();
       await redis.stop();
+    }
+  });
+});
+
+describe("syslog-enabled", () => {
+  test("log lines also go to the system log's socket, with the ident, facility and level asked for", async () => {
+    const dir = tempDir();
+    const path = join(dir, "log.sock");
+    const sink = new DatagramSink(path);
+    const env = { ...process.env, KVIS_SYSLOG_SOCKET: path };
+    const kvis = await startKvisBinary(["--syslog-enabled", "yes", "--syslog-ident", "mykvis", "--syslog-facility", "local3"], { env });
+    try {
+      const lines: string[] = [];
+      await waitFor(() => (lines.push(...sink.take()), lines.some((l) => l.includes("Ready to accept connections")) || undefined), 20_000, "the start-up lines");
+      // local3 (19) * 8 + notice (5) = 157.
+      const pid = kvis.proc.pid;
+      expect(lines.find((l) => l.includes("Ready to accept connections"))).toMatch(new RegExp(`^<157>[A-Z][a-z]{2} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d mykvis\\[${pid}\\]: Ready to accept connections tcp `));
+      // A warning (SHUTDOWN's) is <156>: local3 * 8 + warning (4).
+      const c = await RawClient.connect(kvis.port);
+      c.write("SHUTDOWN NOSAVE\r\n");
+      expect(await kvis.proc.exited).toBe(0);
+      c.close();
+      lines.push(...sink.take());
+      expect(lines.find((l) => l.includes("User requested shutdown"))).toStartWith("<156>");
+      // The same lines reach the log file (standard output here) as before.
+      expect(await kvis.output()).toContain("Ready to accept connections");
+    } finally {
+      await kvis.stop();
+      sink.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,0 +1,97 @@
+/**
+ * syslog-enabled: log lines also go to the system log, as Redis sends them with syslog(3):
+ * one datagram per line to the local syslog socket (/dev/log; KVIS_SYSLOG_SOCKET names
+ * another), `<PRI>Mmm dd hh:mm:ss IDENT[PID]: message`, with syslog-ident and
+ * syslog-facility, and Redis's levels (debug, info, notice, warning). Bun has no Unix
+ * datagram sockets, so the socket is libc's, through bun:ffi; where libc cannot be opened
+ * (not glibc) or no syslog daemon listens, lines go to the log file alone, as syslog(3)
+ * drops them too.
+ */
+import { FFIType, dlopen } from "bun:ffi";
+import type { LogLevel } from "../log.ts";
+
+const AF_UNIX = 1;
+const SOCK_DGRAM = 2;
+const SOCK_CLOEXEC = 0x80000;
+const MSG_DONTWAIT = 0x40;
+const MSG_NOSIGNAL = 0x4000;
+
+/** syslog-facility's names and their codes (syslog.h). */
+const FACILITIES: Record<string, number> = {
+  user: 1, local0: 16, local1: 17, local2: 18, local3: 19, local4: 20, local5: 21, local6: 22, local7: 23,
+};
+/** Redis's syslogLevelMap: LOG_DEBUG, LOG_INFO, LOG_NOTICE, LOG_WARNING. */
+const SEVERITIES: Record<LogLevel, number> = { debug: 7, verbose: 6, notice: 5, warning: 4 };
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+interface Libc {
+  socket(domain: number, type: number, protocol: number): number;
+  connect(fd: number, addr: Uint8Array, len: number): number;
+  send(fd: number, buf: Uint8Array, len: number, flags: number): number | bigint;
+  close(fd: number): number;
+}
+
+function openLibc(): Libc | undefined {
+  try {
+    return dlopen("libc.so.6", {
+      socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+      connect: { args: [FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
+      send: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i64_fast },
+      close: { args: [FFIType.i32], returns: FFIType.i32 },
+    }).symbols as unknown as Libc;
+  } catch {
+    return undefined;
+  }
+}
+
+/** struct sockaddr_un for `path`: the family, then the path NUL-terminated. */
+export function unixAddress(path: string): Uint8Array {
+  const addr = new Uint8Array(110);
+  new DataView(addr.buffer).setUint16(0, AF_UNIX, true);
+  addr.set(Buffer.from(path, "utf8").subarray(0, 107), 2);
+  return addr;
+}
+
+export class Syslog {
+  private libc: Libc | undefined;
+  private fd = -1;
+
+  constructor(
+    private readonly ident: string,
+    facility: string,
+    private readonly path = process.env.KVIS_SYSLOG_SOCKET || "/dev/log",
+  ) {
+    this.facility = FACILITIES[facility] ?? FACILITIES.local0!;
+  }
+
+  private readonly facility: number;
+
+  /** Send one line (as syslog(3) does, connecting on first use and again after a failure). */
+  write(level: LogLevel, message: string): void {
+    this.libc ??= openLibc();
+    const libc = this.libc;
+    if (libc === undefined) return;
+    if (this.fd < 0 && !this.connect(libc)) return;
+    const d = new Date();
+    const stamp = `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, " ")} ${d.toTimeString().slice(0, 8)}`;
+    const datagram = Buffer.from(`<${this.facility * 8 + SEVERITIES[level]}>${stamp} ${this.ident}[${process.pid}]: ${message}`, "utf8");
+    if (Number(libc.send(this.fd, datagram, datagram.length, MSG_DONTWAIT | MSG_NOSIGNAL)) < 0) this.close();
+  }
+
+  private connect(libc: Libc): boolean {
+    const fd = libc.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    const addr = unixAddress(this.path);
+    if (libc.connect(fd, addr, addr.length) < 0) {
+      libc.close(fd);
+      return false;
+    }
+    this.fd = fd;
+    return true;
+  }
+
+  close(): void {
+    if (this.fd >= 0) this.libc?.close(this.fd);
+    this.fd = -1;
+  }
+}
