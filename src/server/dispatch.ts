@@ -214,8 +214,11 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   const server = c.server;
   const keyspace = server.keyspace;
   const dirty = keyspace.dirty;
+  // The client whose command this is (Redis's current_client): a script's commands are its
+  // caller's, EXEC's its own; a command released by another's (CLIENT UNPAUSE) is its own.
   const outer = server.executing;
-  if (outer === undefined) server.executing = c;
+  const own = outer === undefined || (outer !== c && !c.fromScript);
+  if (own) server.executing = c;
   // CLIENT NO-TOUCH: the command leaves access times alone (TOUCH itself excepted).
   if (c.noTouch) keyspace.noTouch = cmd.name !== "touch";
   try {
@@ -274,7 +277,7 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   // (all of EXEC), its invalidations of its own keys follow its reply.
   // (A script's keys are remembered when it runs a read-only command: see scripting/runtime.ts.)
   if (c.tracking !== undefined && cmd.has("readonly") && cmd.group !== "scripting") server.tracking.remember(c, cmd, argv);
-  if (outer === undefined) server.tracking.flushPending(c);
+  if (own) server.tracking.flushPending(c);
   server.executing = outer;
   cmd.calls++;
   if (server.monitors.size > 0 && (cmd.flagBits & F_HIDDEN_FROM_MONITOR) === 0) server.feedMonitors(c, argv);

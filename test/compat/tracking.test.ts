@@ -135,6 +135,17 @@ describe("CLIENT TRACKING, who is current", () => {
     ]);
   });
 
+  test("a write held by CLIENT PAUSE and released by another's UNPAUSE gets its reply, then its invalidation", async () => {
+    await sameScene(pair(), 2, [
+      [0, HELLO3],
+      [0, req("CLIENT", "TRACKING", "ON")],
+      [0, req("GET", "k")],
+      [1, req("CLIENT", "PAUSE", "100000", "WRITE")],
+      [0, req("SET", "k", "v")],
+      [1, req("CLIENT", "UNPAUSE")],
+    ]);
+  });
+
   test("a key evicted before a command is invalidated before that command's reply", async () => {
     const p = pair();
     const [k, r] = await p.connectBoth();
