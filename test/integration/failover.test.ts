@@ -1,8 +1,9 @@
 /**
  * FAILOVER [TO host port [FORCE]] [TIMEOUT ms] | ABORT, with real processes: a KVIS master
  * hands over to its KVIS replica (a real Redis replica beside it follows), a real Redis
- * master hands over to a KVIS replica, and a replica that cannot catch up (stopped with
- * SIGSTOP) makes a TIMEOUT abort, an ABORT put things back, and FORCE go ahead anyway.
+ * master to a KVIS replica and a KVIS master to a real Redis replica, and a replica that
+ * cannot catch up (stopped with SIGSTOP) makes a TIMEOUT abort, an ABORT put things back,
+ * and FORCE go ahead anyway.
  */
 import { describe, expect, test } from "bun:test";
 import { datasetOf } from "../helpers/dataset.ts";
@@ -94,6 +95,25 @@ describe("FAILOVER", () => {
       await converged(k, m);
     } finally {
       await stopAll([kvis, redis], [m, k]);
+    }
+  }, 60_000);
+
+  test("a KVIS master hands over to a real Redis replica", async () => {
+    const kvis = await startKvis();
+    const redis = await startRedis(["--replicaof", "127.0.0.1", String(kvis.port)]);
+    const k = await RawClient.connect(kvis.port);
+    const r = await RawClient.connect(redis.port);
+    try {
+      for (let i = 0; i < 100; i++) await k.call("HSET", "h", `f${i}`, String(i));
+      await caughtUp(k, 1);
+      expect(await k.call("FAILOVER")).toBe("+OK\r\n");
+      await waitFor(async () => (await role(r)) === "master" || undefined, 20_000, "Redis to become master");
+      await waitFor(async () => (await failoverState(k)) === "no-failover" || undefined, 20_000, "KVIS to end the failover");
+      expect(await role(k)).toBe("slave");
+      expect(await r.call("HSET", "h", "new", "1")).toBe(":1\r\n");
+      await converged(r, k);
+    } finally {
+      await stopAll([redis, kvis], [k, r]);
     }
   }, 60_000);
 
