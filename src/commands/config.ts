@@ -8,9 +8,30 @@ import { PARAMS, findParam, normalize, rewriteConfig } from "../config.ts";
 import { CONFIG_NO_FILE, configRewriteFailed, configSetError, configUnknownOption, wrongArity } from "../errors.ts";
 import { globMatch } from "../resp/bytes.ts";
 import { command } from "./command.ts";
+import type { Context } from "./context.ts";
 
 /** Parameters whose values are secrets (Redis's SENSITIVE_CONFIG). */
 const SENSITIVE = new Set(["masterauth", "masteruser", "requirepass"]);
+
+/**
+ * Rewrite the config file in place (written aside, then renamed over it): CONFIG REWRITE,
+ * or with `forceAll` every parameter (DEBUG CONFIG-REWRITE-FORCE-ALL). Throws what the file
+ * system said.
+ */
+export function rewriteConfigFile(c: Context, forceAll: boolean): void {
+  const server = c.server;
+  const path = server.configFile;
+  let old = "";
+  try {
+    old = readFileSync(path, "latin1");
+  } catch (e) {
+    if ((e as { code?: string }).code !== "ENOENT") throw e;
+  }
+  const users = server.config.get("aclfile") === "" ? server.acl.describeAll() : undefined;
+  const temp = `${path}.tmp-${process.pid}`;
+  writeFileSync(temp, rewriteConfig(old, server.config, users, forceAll), "latin1");
+  renameSync(temp, path);
+}
 
 export const configCommand = command({
   name: "config", arity: -2, flags: [], summary: "A container for server configuration commands", since: "2.0.0",
@@ -91,19 +112,9 @@ export const configCommand = command({
       summary: "Rewrite the configuration file with the in memory configuration", since: "2.8.0",
       handler(c) {
         const server = c.server;
-        const path = server.configFile;
-        if (path === "") throw CONFIG_NO_FILE;
+        if (server.configFile === "") throw CONFIG_NO_FILE;
         try {
-          let old = "";
-          try {
-            old = readFileSync(path, "latin1");
-          } catch (e) {
-            if ((e as { code?: string }).code !== "ENOENT") throw e;
-          }
-          const users = server.config.get("aclfile") === "" ? server.acl.describeAll() : undefined;
-          const temp = `${path}.tmp-${process.pid}`;
-          writeFileSync(temp, rewriteConfig(old, server.config, users), "latin1");
-          renameSync(temp, path);
+          rewriteConfigFile(c, false);
         } catch (e) {
           server.log.warning(`CONFIG REWRITE failed: ${(e as Error).message}`);
           throw configRewriteFailed((e as Error).message);

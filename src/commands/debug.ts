@@ -3,13 +3,13 @@
  * loopback clients), with the subcommands Redis's tooling and tests lean on (debug.c):
  * SLEEP (the whole server sleeps, as Redis does), SET-ACTIVE-EXPIRE, OBJECT, RELOAD,
  * LOADAOF, DIGEST, DIGEST-VALUE, PROTOCOL, CHANGE-REPL-ID, POPULATE, PAUSE-CRON, ERROR,
- * LOG, STRUCTSIZE, STRINGMATCH-TEST and SET-SKIP-CHECKSUM-VALIDATION. Those about Redis's
+ * LOG, STRUCTSIZE, STRINGMATCH-TEST, SET-SKIP-CHECKSUM-VALIDATION and CONFIG-REWRITE-FORCE-ALL. Those about Redis's
  * own allocations and crash handling (SDSLEN, HTSTATS, LISTPACK, QUICKLIST, MALLCTL, LEAK,
  * SEGFAULT, PANIC, ...) have nothing to show here and are unknown subcommands.
  */
 import type { Argv } from "../resp/argv.ts";
 import { parseMemory } from "../config.ts";
-import { MUST_BE_POSITIVE } from "../errors.ts";
+import { MUST_BE_POSITIVE, debugRewriteFailed } from "../errors.ts";
 import { globMatch, parseInt64 } from "../resp/bytes.ts";
 import { DEBUG_LOADAOF_FAILED, DEBUG_NOT_ALLOWED, DEBUG_PACKED_THRESHOLD, DEBUG_PROTOCOL_RESP2, DEBUG_PROTOCOL_TYPE, DEBUG_RELOAD_OPTIONS, NO_SUCH_KEY, subcommandSyntax } from "../errors.ts";
 import { datasetDigest, valueDigest } from "../store/digest.ts";
@@ -17,6 +17,7 @@ import { dumpPayload } from "../persistence/rdb-writer.ts";
 import { command } from "./command.ts";
 import type { Context } from "./context.ts";
 import { refcountOf } from "./generic.ts";
+import { rewriteConfigFile } from "./config.ts";
 
 /**
  * DEBUG LOADAOF: flush the AOF buffer and load the AOF back. Redis exits when there is no
@@ -222,12 +223,25 @@ export const debugCommand = command({
       c.server.keyspace.skipChecksumValidation = argv.str(2) !== "0";
       return c.reply.ok();
     }
+    if (sub === "config-rewrite-force-all" && argv.length === 2) {
+      // Redis passes its missing file's NULL path on to fopen(): EFAULT, "Bad address".
+      if (c.server.configFile === "") throw debugRewriteFailed("Bad address");
+      try {
+        rewriteConfigFile(c, true);
+      } catch (e) {
+        throw debugRewriteFailed((e as Error).message);
+      }
+      return c.reply.ok();
+    }
     if (sub === "help" && argv.length === 2) {
       return c.reply.helpLines([
         "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "CHANGE-REPL-ID",
         "    Change the replication IDs of the instance.",
         "    Dangerous: should be used only for testing the replication subsystem.",
+        "CONFIG-REWRITE-FORCE-ALL",
+        "    Like CONFIG REWRITE but writes all configuration options, including",
+        "    keywords not listed in original configuration file or default values.",
         "DIGEST",
         "    Output a hex signature representing the current DB content.",
         "DIGEST-VALUE <key> [<key> ...]",

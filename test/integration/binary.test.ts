@@ -166,6 +166,38 @@ describe("command line", () => {
     }
   });
 
+  test("DEBUG CONFIG-REWRITE-FORCE-ALL writes every parameter; KVIS and redis-server both start from the file", async () => {
+    const dir = tempDir();
+    const file = join(dir, "kvis.conf");
+    writeFileSync(file, "hz 12\n");
+    let server = await startKvisBinary([file, "--enable-debug-command", "yes"], { dir });
+    try {
+      const c = await RawClient.connect(server.port);
+      expect(await c.call("DEBUG", "CONFIG-REWRITE-FORCE-ALL")).toBe("+OK\r\n");
+      c.close();
+      const text = readFileSync(file, "latin1");
+      for (const line of ["hz 12", "protected-mode yes", "tls-session-cache-timeout 300", 'syslog-ident "redis"', "maxmemory 0"]) expect(`\n${text}`).toContain(`\n${line}\n`);
+      await server.stop();
+      server = await startKvisBinary([file], { dir });
+      const k = await RawClient.connect(server.port);
+      expect(await k.call("CONFIG", "GET", "hz")).toBe("*2\r\n$2\r\nhz\r\n$2\r\n12\r\n");
+      k.close();
+      // Every directive written is one Redis reads too.
+      const port = await freePort();
+      const redis = await startChild(["redis-server", file, "--port", String(port), "--dir", dir, "--save", ""], port, { dir });
+      try {
+        const r = await RawClient.connect(port);
+        expect(await r.call("CONFIG", "GET", "hz")).toBe("*2\r\n$2\r\nhz\r\n$2\r\n12\r\n");
+        r.close();
+      } finally {
+        await redis.stop();
+      }
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("SIGTERM and SIGINT shut down cleanly with exit code 0 and Redis-style log lines", async () => {
     for (const signal of ["SIGTERM", "SIGINT"] as const) {
       const server = await startKvisBinary();
