@@ -429,7 +429,8 @@ describe("CLIENT", () => {
 
   test("INFO reports the query buffer, arguments, subscriptions and queued commands as Redis does", async () => {
     const p = pair();
-    // What differs by nature: ids, addresses, times, buffer capacities and fill (Redis may not yet have reset its reply buffer) and memory totals.
+    // What differs by nature: ids, addresses, times, buffer capacities and fill (Redis may
+    // not have reset its reply buffer yet), memory totals.
     const mask = (line: string) =>
       line.replace(/^\$\d+\r\n/, "").replace(/\b(id|addr|laddr|fd|age|idle|qbuf-free|rbs|rbp|obl|tot-mem)=\S*/g, "$1=*").replace(/ lib-name=\S* lib-ver=\S*/, "");
     const sameInfo = async () => {
