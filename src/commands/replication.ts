@@ -130,6 +130,7 @@ export const syncCommand = command({
   name: "sync", arity: 1, flags: ["admin", "noscript", "no-async-loading", "no-multi"], categories: [],
   summary: "Internal command used for replication", since: "1.0.0",
   handler(c) {
+    if (c.server.failover.state !== "no-failover") throw SYNC_WHILE_FAILING_OVER;
     c.flush();
     c.server.replication.sync(c);
   },

@@ -134,6 +134,9 @@ describe("FAILOVER", () => {
       expect(await failoverState(m)).toBe("waiting-for-sync");
       expect(await m.call("FAILOVER", ...to)).toBe("-ERR FAILOVER already in progress.\r\n");
       expect(await m.call("REPLICAOF", "NO", "ONE")).toBe("-ERR REPLICAOF not allowed while failing over.\r\n");
+      // No new replica may sync meanwhile.
+      expect(await m.call("PSYNC", "?", "-1")).toBe("-NOMASTERLINK Can't SYNC while failing over\r\n");
+      expect(await m.call("SYNC")).toBe("-NOMASTERLINK Can't SYNC while failing over\r\n");
       writer.write("*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$1\r\n3\r\n");
       await waitBlocked(master.port, 1);
       expect(await m.call("GET", "a")).toBe("$1\r\n1\r\n");
