@@ -178,7 +178,7 @@ export const debugCommand = command({
     if (sub === "loadaof") return debugLoadAof(c);
     if (sub === "object" && argv.length === 3) {
       const key = argv.str(2);
-      const value = c.db.dict.get(key);
+      const value = c.db.peek(key);
       if (value === undefined) throw NO_SUCH_KEY;
       const encoding = c.db.encodingOf(key);
       // The body DUMP writes, without its type byte, RDB version and checksum: Redis's

@@ -638,7 +638,7 @@ export function scanGeneric(
     if (pattern !== undefined && !globMatch(pattern, key)) continue;
     const emitted = emit(key);
     if (emitted === undefined) continue;
-    if (type !== undefined && typeOf(c.db.dict.get(key)!) !== type) continue;
+    if (type !== undefined && typeOf(c.db.peek(key)!) !== type) continue;
     for (const item of emitted) items.push(item);
   }
   c.reply.array(2);
@@ -653,7 +653,7 @@ export const scanCommand = command({
   handler(c, argv) {
     const db = c.db;
     // Expired keys are reclaimed as the scan meets them, as Redis's scan callback does.
-    scanGeneric(c, argv, 1, db.dict, () => db.dict.keys(), (key) => (db.expireIfNeeded(key) || !db.dict.has(key) ? undefined : [key]), true);
+    scanGeneric(c, argv, 1, db.scanTarget, () => db.keys(), (key) => (db.expireIfNeeded(key) || !db.has(key) ? undefined : [key]), true);
   },
 });
 

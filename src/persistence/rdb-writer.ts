@@ -227,7 +227,7 @@ export function encodeRdb(keyspace: Keyspace, options: RdbOptions = DEFAULT_OPTI
     if (db.size === 0) continue;
     const expires = db.expires;
     writeDbHeader(out, db.id, db.size, expires.size);
-    for (const [key, value] of db.dict) writeKey(out, key, value, expires.size > 0 ? expires.get(key) : undefined);
+    for (const [key, value] of db.entries()) writeKey(out, key, value, expires.size > 0 ? expires.get(key) : undefined);
   }
   out.u8(F.RDB_OPCODE_EOF);
   out.u64le(options.checksum ? crc64(out.bytes()) : 0n);

@@ -92,7 +92,7 @@ export class Snapshot {
     const touched = this.touched[db.id]!;
     if (touched.has(key)) return;
     touched.add(key);
-    const value = db.dict.get(key);
+    const value = db.peek(key);
     if (value === undefined) return;
     let sink = this.out;
     if (db.id > this.current) sink = this.early[db.id] ??= new ByteSink(this.options.compression);
@@ -106,7 +106,6 @@ export class Snapshot {
     while (!this.done) {
       const db = this.keyspace.dbs[this.current]!;
       const touched = this.touched[this.current]!;
-      const dict = db.dict;
       const expires = db.expires;
       for (let n = 0; n < KEYS_PER_CLOCK_CHECK; n++) {
         const next = this.walk!.next();
@@ -117,7 +116,7 @@ export class Snapshot {
         const key = next.value;
         if (touched.has(key)) continue;
         touched.add(key);
-        this.format.key(this.out, key, dict.get(key)!, expires.size > 0 ? expires.get(key) : undefined);
+        this.format.key(this.out, key, db.peek(key)!, expires.size > 0 ? expires.get(key) : undefined);
         this.keysDone++;
       }
       if (performance.now() >= stopAt) break;
@@ -155,7 +154,7 @@ export class Snapshot {
       this.out.append(early.bytes());
       this.early[id] = undefined;
     }
-    this.walk = dbs[id]!.dict.keys();
+    this.walk = dbs[id]!.keys();
   }
 }
 

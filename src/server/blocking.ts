@@ -97,7 +97,7 @@ export class Blocking {
       const queue = this.queues.get(db)?.get(key);
       if (queue === undefined) continue;
       for (const entry of [...queue]) {
-        if (!entry.triedWhenGone && !db.dict.has(key)) continue;
+        if (!entry.triedWhenGone && !db.has(key)) continue;
         const started = performance.now();
         const reply = this.tryServe(entry, key);
         if (reply === undefined) continue;

@@ -330,7 +330,7 @@ export class Client implements Context {
    */
   keyTouched(db: Database, key: string): void {
     const entry = this.watching.find((w) => w.db === db && w.key === key);
-    if (entry?.expired && !db.dict.has(key)) {
+    if (entry?.expired && !db.has(key)) {
       entry.expired = false;
       return;
     }
@@ -343,7 +343,7 @@ export class Client implements Context {
     if (entry === undefined) return;
     if (entry.expired) {
       // An expired key gone (or replaced by another expired one) is no logical change.
-      if (replacedWith === undefined || !replacedWith.dict.has(key)) {
+      if (replacedWith === undefined || !replacedWith.has(key)) {
         entry.expired = false;
         return;
       }

@@ -11,9 +11,9 @@
  *   deadline (TTL).
  * - random: a random key (with a TTL, for volatile-random) of the next database in turn.
  *
- * A JavaScript Map has no random access, so "sampling" reads the next keys of a cursor
- * that keeps going round each database (and skips a random few for the random policies):
- * every key is looked at in turn. Under LRU the database's access Map is kept in order
+ * A JavaScript Map has no random access, so "sampling" reads the next keys of cursors
+ * that keep going round each database (store/sample.ts; skipping a random few for the
+ * random policies): every key is looked at in turn. Under LRU the database's access Map is kept in order
  * of last access (store/keyspace.ts), so the sample is read from its head: the least
  * recently used keys, to the second.
  *
@@ -29,21 +29,6 @@ import type { Server } from "./server.ts";
 
 export type Policy = "noeviction" | "allkeys-lru" | "allkeys-lfu" | "allkeys-random" | "volatile-lru" | "volatile-lfu" | "volatile-random" | "volatile-ttl";
 
-/** Cursors each sampled Map is read with (see `sample`). */
-const CURSORS = 4;
-
-/** `count` iterators over the keys of `keys`, started at even intervals. */
-function spreadCursors(keys: Map<string, unknown>, count: number): Iterator<string>[] {
-  const cursors: Iterator<string>[] = [];
-  const step = Math.floor(keys.size / count);
-  for (let i = 0; i < count; i++) {
-    const cursor = keys.keys();
-    for (let k = 0; k < i * step; k++) cursor.next();
-    cursors.push(cursor);
-  }
-  return cursors;
-}
-
 /** Redis's EVPOOL_SIZE. */
 const POOL_SIZE = 16;
 
@@ -58,7 +43,6 @@ export class Evictor {
   evictedKeys = 0;
   /** Candidates, best last, as Redis's eviction pool. */
   private pool: Candidate[] = [];
-  private cursors = new WeakMap<Map<string, unknown>, Iterator<string>[]>();
   private lruCursors = new WeakMap<Map<string, number>, Iterator<string>>();
   /** The key each access Map's cursor stopped at, with its access clock, not evicted yet. */
   private heads = new WeakMap<Map<string, number>, Candidate>();
@@ -80,7 +64,7 @@ export class Evictor {
       const initial = tracking === 1 ? lruClock() : lfuNew();
       for (const db of keyspace.dbs) {
         db.access.clear();
-        if (tracking !== 0) for (const key of db.dict.keys()) db.access.set(key, initial);
+        if (tracking !== 0) for (const key of db.keys()) db.access.set(key, initial);
         db.recountAll();
       }
     }
@@ -138,9 +122,7 @@ export class Evictor {
     if (policy.endsWith("-random")) {
       for (let i = 0; i < dbs.length; i++) {
         const db = dbs[this.nextDb++ % dbs.length]!;
-        const keys: Map<string, unknown> = volatile ? db.expires : db.dict;
-        if (keys.size === 0) continue;
-        const [key] = this.sample(keys, 1, 1 + Math.floor(Math.random() * 8));
+        const [key] = db.sampleKeys(volatile, 1, 1 + Math.floor(Math.random() * 8));
         if (key !== undefined) return { db, key, score: 0 };
       }
       return undefined;
@@ -162,14 +144,12 @@ export class Evictor {
     }
     for (let tries = 0; tries < 3; tries++) {
       for (const db of dbs) {
-        const keys: Map<string, unknown> = volatile ? db.expires : db.dict;
-        if (keys.size === 0) continue;
-        for (const key of this.sample(keys, samples, 0)) this.consider(db, key, this.score(db, key, policy, clock));
+        for (const key of db.sampleKeys(volatile, samples, 0)) this.consider(db, key, this.score(db, key, policy, clock));
       }
       // The best candidate that still exists (the pool may hold keys deleted since).
       while (this.pool.length > 0) {
         const best = this.pool.pop()!;
-        if (best.db.dict.has(best.key) && (!volatile || best.db.expires.has(best.key))) return best;
+        if (best.db.has(best.key) && (!volatile || best.db.expires.has(best.key))) return best;
       }
     }
     return undefined;
@@ -186,7 +166,7 @@ export class Evictor {
   private oldest(db: Database, volatile: boolean): Candidate | undefined {
     const access = db.access;
     const held = this.heads.get(access);
-    if (held !== undefined && access.get(held.key) === -held.score && db.dict.has(held.key)) return held;
+    if (held !== undefined && access.get(held.key) === -held.score && db.has(held.key)) return held;
     let cursor = this.lruCursors.get(access);
     for (let looked = 0, restarts = 0; looked < 64 && restarts < 2; ) {
       cursor ??= access.keys();
@@ -208,37 +188,6 @@ export class Evictor {
     if (cursor !== undefined) this.lruCursors.set(access, cursor);
     else this.lruCursors.delete(access);
     return undefined;
-  }
-
-  /**
-   * Up to `n` keys, taken in turn from cursors going round `keys`, each after skipping
-   * `skip`. The cursors start spread evenly over the Map (one walk, the first time), so a
-   * sample draws from all of it at once rather than from one neighbourhood.
-   */
-  private sample(keys: Map<string, unknown>, n: number, skip: number): string[] {
-    let cursors = this.cursors.get(keys);
-    if (cursors === undefined) {
-      cursors = spreadCursors(keys, CURSORS);
-      this.cursors.set(keys, cursors);
-    }
-    const out: string[] = [];
-    for (let i = 0; out.length < n; i++) {
-      const at = i % CURSORS;
-      // Skip `skip` keys and take the next, going round the Map as often as it takes (a
-      // small Map is gone round several times; an empty one yields nothing).
-      let key: string | undefined;
-      for (let step = 0; step <= skip; step++) {
-        let next = cursors[at]!.next();
-        if (next.done) {
-          cursors[at] = keys.keys();
-          next = cursors[at]!.next();
-          if (next.done) return out;
-        }
-        key = next.value;
-      }
-      out.push(key!);
-    }
-    return out;
   }
 
   /** evictionPoolPopulate for one key: kept if it beats the pool's worst, the pool sorted best last. */

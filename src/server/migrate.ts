@@ -103,7 +103,7 @@ export class Migrator {
       const now = Date.now();
       const compress = this.server.config.get("rdbcompression") === "yes";
       for (const key of req.keys) {
-        const value = c.db.dict.get(key);
+        const value = c.db.peek(key);
         if (value === undefined) continue;
         const expireAt = c.db.getExpire(key);
         let ttl = 0;

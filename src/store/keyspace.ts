@@ -13,6 +13,7 @@ import { isInt64String } from "../resp/bytes.ts";
 import { lfuNew, lfuTouch, lruClock } from "./access.ts";
 import { ExpireIndex } from "./expire.ts";
 import { estimateBytes, freeEffort, LAZYFREE_THRESHOLD } from "./memory-usage.ts";
+import { sampleKeys } from "./sample.ts";
 import { ScanCursors } from "./scan.ts";
 import { HashValue } from "./hash.ts";
 import { ListValue } from "./list.ts";
@@ -88,7 +89,9 @@ export interface KeyspaceStats {
 
 export class Database {
   // Not readonly: SWAPDB exchanges contents so that a client's selected Database object
-  // keeps meaning "database number N".
+  // keeps meaning "database number N". The dict is the store's own: code outside src/store
+  // goes through has, peek, keys, entries, sampleKeys and the lookups (issue 20 replaces
+  // the Map with slots behind this interface).
   dict = new Map<string, StoredValue>();
   expires = new Map<string, number>();
   expireIndex = new ExpireIndex();
@@ -122,6 +125,34 @@ export class Database {
 
   get size(): number {
     return this.dict.size;
+  }
+
+  /** Whether the key is held, expired or not (no expiry, no statistics). */
+  has(key: string): boolean {
+    return this.dict.has(key);
+  }
+
+  /** The value held at `key`, expired or not (no expiry, no statistics, no access time). */
+  peek(key: string): StoredValue | undefined {
+    return this.dict.get(key);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.dict.keys();
+  }
+
+  entries(): IterableIterator<[string, StoredValue]> {
+    return this.dict.entries();
+  }
+
+  /** What SCAN's cursors walk (store/scan.ts). */
+  get scanTarget(): Map<string, unknown> {
+    return this.dict;
+  }
+
+  /** Up to `n` keys (only keys with a TTL, if `withTtl`) for eviction's samples (store/sample.ts). */
+  sampleKeys(withTtl: boolean, n: number, skip: number): string[] {
+    return sampleKeys(withTtl ? this.expires : this.dict, n, skip);
   }
 
   /**

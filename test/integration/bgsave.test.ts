@@ -74,16 +74,16 @@ describe("BGSAVE", () => {
       const db0 = ks.dbs[0]!;
       expect(db0.size).toBe(KEYS + 3);
       for (let i = 0; i < KEYS; i++) {
-        const v = db0.dict.get(`k:${i}`);
+        const v = db0.peek(`k:${i}`);
         if (v === undefined || stringOf(v as string) !== `v:${i}`) throw new Error(`k:${i} is ${String(v)}`);
       }
-      expect(db0.dict.has("new:0")).toBe(false);
-      expect([...(db0.dict.get("list") as ListValue)]).toEqual(["a", "b"]);
-      expect((db0.dict.get("hash") as HashValue).toFlatArray()).toEqual(["f", "1"]);
+      expect(db0.has("new:0")).toBe(false);
+      expect([...(db0.peek("list") as ListValue)]).toEqual(["a", "b"]);
+      expect((db0.peek("hash") as HashValue).toFlatArray()).toEqual(["f", "1"]);
       expect(db0.getExpire("ttl")).toBe(4102444800000);
       expect(db0.getExpire("k:1")).toBe(-1);
-      expect([...ks.dbs[5]!.dict.keys()].sort()).toEqual(["five", "five:gone"]);
-      expect(stringOf(ks.dbs[5]!.dict.get("five") as string)).toBe("5");
+      expect([...ks.dbs[5]!.keys()].sort()).toEqual(["five", "five:gone"]);
+      expect(stringOf(ks.dbs[5]!.peek("five") as string)).toBe("5");
 
       const check = await run(["redis-check-rdb", join(kvis.dir, "dump.rdb")]);
       expect(check.stdout + check.stderr).toContain("RDB looks OK!");
@@ -196,7 +196,7 @@ describe("saving on the way out", () => {
           else c.write(encodeCommand(how.split(" ")).toString());
           expect(await server.proc.exited).toBe(0);
           expect(existsSync(join(dir, "dump.rdb"))).toBe(saves);
-          if (saves) expect(stringOf(loadFile(join(dir, "dump.rdb")).dbs[0]!.dict.get("key") as string)).toBe(how);
+          if (saves) expect(stringOf(loadFile(join(dir, "dump.rdb")).dbs[0]!.peek("key") as string)).toBe(how);
         } finally {
           await server.stop();
         }

@@ -45,7 +45,7 @@ describe("redis-cli", () => {
       stdout: "pipe",
     });
     expect(await new Response(proc.stdout).text()).toBe("OK\n");
-    expect(kvis.server.keyspace.dbs[0]!.dict.get("bin")).toBe(all);
+    expect(kvis.server.keyspace.dbs[0]!.peek("bin")).toBe(all);
   });
 
   test("INFO, CONFIG GET with a glob, KEYS and CLIENT LIST", async () => {

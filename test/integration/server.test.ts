@@ -118,7 +118,7 @@ describe("active expiry", () => {
       const db = server.server.keyspace.dbs[0]!;
       // Nothing of the expired keys is left behind: not in the dict, not in the TTL map,
       // not in the expiry index.
-      expect(db.dict.size).toBe(1);
+      expect(db.size).toBe(1);
       expect(db.expires.size).toBe(0);
       expect(db.expireIndex.size).toBe(0);
       expect(await c.call("INFO", "stats")).toContain("expired_keys:100000\r\n");

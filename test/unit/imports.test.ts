@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { importShape } from "../../scripts/imports.ts";
 
 describe("which way imports go", () => {
@@ -14,5 +16,12 @@ describe("which way imports go", () => {
 
   test("no modules import one another in a loop at run time", () => {
     expect(shape.runtimeLoops).toEqual([]);
+  });
+
+  test("outside src/store nothing reaches a database's Map of keys (Database's methods do)", () => {
+    const root = join(import.meta.dir, "../../src");
+    const reaching = [...new Bun.Glob("**/*.ts").scanSync(root)]
+      .filter((file) => !file.startsWith("store/") && /\.dict\b/.test(readFileSync(join(root, file), "utf8")));
+    expect(reaching).toEqual([]);
   });
 });
