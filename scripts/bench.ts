@@ -17,6 +17,11 @@
  *   bun run bench --throughput-only   # only the redis-benchmark cases
  *   bun run bench --throughput-only --case evalsha --case fcall   # only those cases
  *   bun run bench --persistence-only
+ *   bun run bench --big-only      # only the big-keyspace runs
+ *
+ * Then a big keyspace: with the 1M string keys present, pipelined SET and GET drawn over
+ * all of them (redis-benchmark -r), while a probe client sends PING every millisecond:
+ * throughput and the probe's p99 and worst round trip, the stalls a user would see.
  *
  * Last, persistence: the time each server takes from spawn to its first PONG when
  * loading a dump of the 1M string keys that real Redis wrote, and, while a BGSAVE of those
@@ -42,6 +47,7 @@ const MEMORY_ONLY = args.includes("--memory-only");
 const PERSISTENCE_ONLY = args.includes("--persistence-only");
 const REPLICATION_ONLY = args.includes("--replication-only");
 const THROUGHPUT_ONLY = args.includes("--throughput-only");
+const BIG_ONLY = args.includes("--big-only");
 /** The scripting cases' script (loaded by SCRIPT LOAD) and the same as a function library. */
 const SCRIPT = "redis.call('incr', KEYS[1]) redis.call('expire', KEYS[1], 1000) return redis.call('get', KEYS[1])";
 const LIBRARY = `#!lua name=bench\nredis.register_function('bench3', function(KEYS) ${SCRIPT} end)`;
@@ -251,6 +257,7 @@ async function main(): Promise<void> {
   await sh(["bun", "run", "--cwd", ROOT, "build"]);
   if (PERSISTENCE_ONLY) return persistence();
   if (REPLICATION_ONLY) return replication();
+  if (BIG_ONLY) return bigKeyspace();
   const kvis = await startKvis();
   const redis = await startRedis();
   try {
@@ -285,6 +292,7 @@ async function main(): Promise<void> {
     await stop(redis);
   }
   if (!MEMORY_ONLY && !THROUGHPUT_ONLY) {
+    await bigKeyspace();
     await persistence();
     await replication();
   }
@@ -353,6 +361,61 @@ async function probeLatencies(port: number, until: Promise<unknown>): Promise<nu
   }
   socket.end();
   return times.sort((a, b) => a - b);
+}
+
+/** Round trips (ms) of a PING sent every millisecond by a probe client until `until` resolves. */
+async function pingProbe(port: number, until: Promise<unknown>): Promise<number[]> {
+  let stop = false;
+  until.then(() => (stop = true));
+  const times: number[] = [];
+  let wake: () => void = () => {};
+  const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data: () => wake() } });
+  while (!stop) {
+    const t0 = performance.now();
+    const replied = new Promise<void>((r) => (wake = r));
+    socket.write("PING\r\n");
+    await replied;
+    const took = performance.now() - t0;
+    times.push(took);
+    if (took < 1) await Bun.sleep(1 - took);
+  }
+  socket.end();
+  return times.sort((a, b) => a - b);
+}
+
+/**
+ * Issue 20's measure of a big keyspace: into fresh servers, KEYS string keys (the memory
+ * case's, named as redis-benchmark -r draws them), then SET and GET over all of them at
+ * -P 16 while a probe client PINGs every millisecond.
+ */
+async function bigKeyspace(): Promise<void> {
+  const requests = 2 * KEYS;
+  console.log(`
+With ${KEYS} keys present: redis-benchmark -t set|get -r ${KEYS} -n ${requests} -P 16 -c ${CLIENTS}, and a probe client's PING every ms meanwhile:\n`);
+  console.log("| test | kvis ops/s | redis ops/s | ratio | kvis probe p99 / max ms | redis probe p99 / max ms |");
+  console.log("|---|---|---|---|---|---|");
+  const results = new Map<string, { rps: number; probe: number[] }>();
+  for (const start of [startKvis, startRedis]) {
+    const target = await start();
+    try {
+      await load(target.port, KEYS, MEMORY_CASES[0]![1]);
+      for (const test of ["set", "get"]) {
+        const run = sh(pin(1, ["redis-benchmark", "-p", String(target.port), "-t", test, "-r", String(KEYS), "-n", String(requests), "-P", "16", "-c", String(CLIENTS), "--csv"]));
+        const probe = await pingProbe(target.port, run);
+        const cells = (await run).trim().split("\n").at(-1)!.split(",").map((c) => c.replace(/"/g, ""));
+        results.set(`${target.name}|${test}`, { rps: Number(cells[1]), probe });
+      }
+    } finally {
+      await stop(target);
+    }
+  }
+  const pct = (xs: number[], q: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * q))]!;
+  for (const test of ["set", "get"]) {
+    const k = results.get(`kvis|${test}`)!;
+    const r = results.get(`redis|${test}`)!;
+    const probe = (x: { probe: number[] }) => `${pct(x.probe, 0.99).toFixed(2)} / ${x.probe.at(-1)!.toFixed(2)}`;
+    console.log(`| ${test} -P 16 | ${Math.round(k.rps)} | ${Math.round(r.rps)} | ${(k.rps / r.rps).toFixed(2)} | ${probe(k)} | ${probe(r)} |`);
+  }
 }
 
 /** Load time of a 1M-key dump written by Redis, and BGSAVE's latency and memory cost. */
