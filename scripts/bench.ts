@@ -345,8 +345,11 @@ async function replication(): Promise<void> {
   rmSync(dumpDir, { recursive: true, force: true });
 }
 
-/** Latencies (ms) of SET and GET sent one at a time by a probe client until `until` resolves. */
-async function probeLatencies(port: number, until: Promise<unknown>): Promise<number[]> {
+/**
+ * Round trips (ms) of the requests a probe client sends one at a time until `until`
+ * resolves, sorted: `request(i)` is the i-th, and with `paceMs` they start that far apart.
+ */
+async function probeLatencies(port: number, until: Promise<unknown>, request: (i: number) => string, paceMs = 0): Promise<number[]> {
   let stop = false;
   until.then(() => (stop = true));
   const times: number[] = [];
@@ -355,33 +358,18 @@ async function probeLatencies(port: number, until: Promise<unknown>): Promise<nu
   for (let i = 0; !stop; i++) {
     const t0 = performance.now();
     const replied = new Promise<void>((r) => (wake = r));
-    socket.write(i % 2 === 0 ? `SET probe:${i % 1000} v\r\n` : `GET probe:${i % 1000}\r\n`);
+    socket.write(request(i));
     await replied;
-    times.push(performance.now() - t0);
+    const took = performance.now() - t0;
+    times.push(took);
+    if (took < paceMs) await Bun.sleep(paceMs - took);
   }
   socket.end();
   return times.sort((a, b) => a - b);
 }
 
-/** Round trips (ms) of a PING sent every millisecond by a probe client until `until` resolves. */
-async function pingProbe(port: number, until: Promise<unknown>): Promise<number[]> {
-  let stop = false;
-  until.then(() => (stop = true));
-  const times: number[] = [];
-  let wake: () => void = () => {};
-  const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data: () => wake() } });
-  while (!stop) {
-    const t0 = performance.now();
-    const replied = new Promise<void>((r) => (wake = r));
-    socket.write("PING\r\n");
-    await replied;
-    const took = performance.now() - t0;
-    times.push(took);
-    if (took < 1) await Bun.sleep(1 - took);
-  }
-  socket.end();
-  return times.sort((a, b) => a - b);
-}
+/** The persistence probe's requests: SET and GET in turn over 1000 keys. */
+const setGet = (i: number) => (i % 2 === 0 ? `SET probe:${i % 1000} v\r\n` : `GET probe:${i % 1000}\r\n`);
 
 /**
  * Issue 20's measure of a big keyspace: into fresh servers, KEYS string keys (the memory
@@ -401,7 +389,7 @@ With ${KEYS} keys present: redis-benchmark -t set|get -r ${KEYS} -n ${requests} 
       await load(target.port, KEYS, MEMORY_CASES[0]![1]);
       for (const test of ["set", "get"]) {
         const run = sh(pin(1, ["redis-benchmark", "-p", String(target.port), "-t", test, "-r", String(KEYS), "-n", String(requests), "-P", "16", "-c", String(CLIENTS), "--csv"]));
-        const probe = await pingProbe(target.port, run);
+        const probe = await probeLatencies(target.port, run, () => "PING\r\n", 1);
         const cells = (await run).trim().split("\n").at(-1)!.split(",").map((c) => c.replace(/"/g, ""));
         results.set(`${target.name}|${test}`, { rps: Number(cells[1]), probe });
       }
@@ -452,7 +440,7 @@ async function persistence(): Promise<void> {
       const background = Bun.spawn(pin(1, ["redis-benchmark", "-p", String(target.port), "-t", "set,get", "-n", "100000000", "-c", String(CLIENTS), "-q"]), { stdout: "ignore", stderr: "ignore" });
       try {
         await Bun.sleep(1000);
-        const quiet = await probeLatencies(target.port, Bun.sleep(3000));
+        const quiet = await probeLatencies(target.port, Bun.sleep(3000), setGet);
         const rss0 = rssOf(target.proc.pid);
         let peak = rss0;
         const t0 = performance.now();
@@ -463,7 +451,7 @@ async function persistence(): Promise<void> {
             await Bun.sleep(10);
           }
         })();
-        const saving = await probeLatencies(target.port, saved);
+        const saving = await probeLatencies(target.port, saved, setGet);
         const seconds = (performance.now() - t0) / 1000;
         const info = await cli("INFO", "persistence");
         const cow = Number(/rdb_last_cow_size:(\d+)/.exec(info)?.[1] ?? 0);
