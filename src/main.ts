@@ -4,8 +4,7 @@
  * server and turns SIGINT/SIGTERM into a clean shutdown. Any start-up failure (unknown
  * option, bad value, port in use, corrupt RDB) is one line on stderr and exit code 1.
  */
-import { defineCommand, runMain, type ArgsDef } from "citty";
-import { spawn } from "node:child_process";
+import type { ArgsDef } from "citty";
 import { mkdirSync, readFileSync } from "node:fs";
 import { Config, ConfigError, PARAMS, parseConfigFile } from "./config.ts";
 import { RdbError } from "./errors.ts";
@@ -15,16 +14,20 @@ import { splitInlineArgs } from "./resp/parser.ts";
 import { Server } from "./server/server.ts";
 import { KVIS_VERSION } from "./version.ts";
 
-const args: ArgsDef = {
-  config: { type: "positional", required: false, description: "Optional config file in redis.conf syntax" },
-};
-for (const p of PARAMS) {
-  args[p.name] = {
-    type: "string",
-    description: p.description + (p.values ? ` (${p.values.join(", ")})` : ""),
-    default: p.default,
-    valueHint: p.type === "int" || p.type === "memory" ? "n" : p.type === "bool" ? "yes|no" : "value",
+/** Every parameter as a citty option, for --help. */
+function helpArgs(): ArgsDef {
+  const args: ArgsDef = {
+    config: { type: "positional", required: false, description: "Optional config file in redis.conf syntax" },
   };
+  for (const p of PARAMS) {
+    args[p.name] = {
+      type: "string",
+      description: p.description + (p.values ? ` (${p.values.join(", ")})` : ""),
+      default: p.default,
+      valueHint: p.type === "int" || p.type === "memory" ? "n" : p.type === "bool" ? "yes|no" : "value",
+    };
+  }
+  return args;
 }
 
 /** Split a config line with Redis's quoting rules. */
@@ -152,6 +155,8 @@ function daemonize(rawArgs: string[]): never {
   // A compiled kvis is its own executable; under `bun src/main.ts` the script comes too.
   const script = process.argv[1];
   const self = script === undefined || script.startsWith("/$bunfs/") ? [process.execPath] : [process.execPath, script];
+  // Loaded here only: node:child_process costs start-up about 12 ms.
+  const { spawn } = require("node:child_process") as typeof import("node:child_process");
   const child = spawn(self[0]!, [...self.slice(1), ...rawArgs], {
     detached: true,
     stdio: "ignore",
@@ -166,10 +171,18 @@ function fatal(message: string): never {
   process.exit(1);
 }
 
-const main = defineCommand({
-  meta: { name: "kvis", version: KVIS_VERSION, description: "A Redis-compatible key-value server" },
-  args,
-  run: ({ rawArgs }) => start(rawArgs),
-});
-
-await runMain(main);
+// citty writes --help and --version; a plain start parses its own options (explicitOptions)
+// and does not even load citty, which costs start-up some 20-35 ms.
+const rawArgs = process.argv.slice(2);
+if (rawArgs.some((a) => a === "--help" || a === "-h" || a === "--version" || a === "-v")) {
+  const { defineCommand, runMain } = await import("citty");
+  await runMain(
+    defineCommand({
+      meta: { name: "kvis", version: KVIS_VERSION, description: "A Redis-compatible key-value server" },
+      args: helpArgs(),
+      run: ({ rawArgs }) => start(rawArgs),
+    }),
+  );
+} else {
+  await start(rawArgs);
+}

@@ -14,10 +14,9 @@
  * - REPLCONF ACK records each replica's offset; WAIT counts replicas that reached a
  *   client's last write, asking them with REPLCONF GETACK.
  */
-import { randomBytes } from "node:crypto";
 import { streamSnapshot, Snapshot } from "../persistence/snapshot.ts";
 import { encodeRequest } from "../resp/writer.ts";
-import { copyBytes } from "../resp/bytes.ts";
+import { copyBytes, randomHex } from "../resp/bytes.ts";
 import { EXEC, Framing } from "../server/propagate.ts";
 import type { ReplicaInfo } from "../commands/context.ts";
 import type { Client } from "../server/connection.ts";
@@ -38,7 +37,7 @@ const SNAPSHOT_PENDING_MAX = 8 * 1024 * 1024;
 const EOF_MARK_LEN = 40;
 
 export function randomReplid(): string {
-  return randomBytes(20).toString("hex");
+  return randomHex(40);
 }
 
 export class ReplicationMaster {
@@ -266,7 +265,7 @@ export class ReplicationMaster {
     const aborted = () => client.closed;
     info.state = "send_bulk";
     if (diskless) {
-      const mark = randomBytes(EOF_MARK_LEN / 2).toString("hex");
+      const mark = randomHex(EOF_MARK_LEN);
       client.send(encodeLine(`$EOF:${mark}`));
       const crc = await streamSnapshot(this.server.keyspace, snapshot, async (bytes) => {
         client.send(bytes);

@@ -16,6 +16,11 @@ const INT64_MIN = -9223372036854775808n;
  * kept past the moment they were handed over (output that waits for the socket, the reply
  * writer's or a snapshot's reused buffer) must be copied with this.
  */
+/** `chars` random hex digits (an even count), from Web Crypto: node:crypto would cost start-up its loading. */
+export function randomHex(chars: number): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(chars / 2))).toString("hex");
+}
+
 export function copyBytes(bytes: Uint8Array, start = 0, end = bytes.length): Uint8Array<ArrayBuffer> {
   return Uint8Array.prototype.slice.call(bytes, start, end) as Uint8Array<ArrayBuffer>;
 }

@@ -8,7 +8,8 @@
  * served with send(2) until the script ends, then closed (clients reconnect). Where libc
  * cannot be opened (not glibc), nothing is read and clients wait for the script.
  */
-import { FFIType, dlopen } from "bun:ffi";
+// bun:ffi is loaded on first use: evaluating it costs start-up about 17 ms.
+type Ffi = typeof import("bun:ffi");
 
 const MSG_DONTWAIT = 0x40;
 const MSG_NOSIGNAL = 0x4000;
@@ -25,6 +26,7 @@ let libc: Libc | null | undefined;
 
 function load(): Libc | null {
   try {
+    const { FFIType, dlopen } = require("bun:ffi") as Ffi;
     const ssize = { returns: FFIType.i64_fast } as const;
     const lib = dlopen("libc.so.6", {
       recv: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], ...ssize },

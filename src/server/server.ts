@@ -35,6 +35,7 @@ import { buildInfo, memoryStats } from "./info.ts";
 import { Tracking } from "./tracking.ts";
 import { InstantaneousMetrics } from "./metrics.ts";
 import { Failover } from "../replication/failover.ts";
+import { randomHex } from "../resp/bytes.ts";
 import { Syslog } from "./syslog.ts";
 import { LatencyMonitor } from "./latency.ts";
 import { PubSub } from "./pubsub.ts";
@@ -672,9 +673,4 @@ function newStats(): ServerStats {
     syncPartialErr: 0,
     errors: new Map(),
   };
-}
-
-function randomHex(n: number): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(n / 2));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }

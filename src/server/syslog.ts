@@ -7,7 +7,8 @@
  * (not glibc) or no syslog daemon listens, lines go to the log file alone, as syslog(3)
  * drops them too.
  */
-import { FFIType, dlopen } from "bun:ffi";
+// bun:ffi is loaded on first use (it costs start-up about 17 ms), as in poll.ts.
+type Ffi = typeof import("bun:ffi");
 import type { LogLevel } from "../log.ts";
 
 const AF_UNIX = 1;
@@ -33,6 +34,7 @@ interface Libc {
 
 function openLibc(): Libc | undefined {
   try {
+    const { FFIType, dlopen } = require("bun:ffi") as Ffi;
     return dlopen("libc.so.6", {
       socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
       connect: { args: [FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
