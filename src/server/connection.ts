@@ -108,17 +108,15 @@ export class Client implements Context {
   private lastRequestEnd = -1;
   /** Bytes of the read being served (with an unfinished request carried from the one before), 0 between reads. */
   private readBytes = 0;
-  /** The request being run, for CLIENT LIST's argv-mem. */
-  private runningArgv: Argv | undefined;
 
   /** CLIENT LIST's qbuf: the read being served, or the unfinished request waiting for more. */
   get queryBufferBytes(): number {
     return this.readBytes > 0 ? this.readBytes : this.queryBytes;
   }
 
-  /** CLIENT LIST's argv-mem: the bytes of the arguments of the command running now. */
+  /** CLIENT LIST's argv-mem: the bytes of the arguments of the command running now, or of the one it is blocked in. */
   get argvBytes(): number {
-    const argv = this.runningArgv;
+    const argv = this.blockedOnKeys?.argv ?? this.argv;
     let n = 0;
     if (argv !== undefined) for (let i = 0; i < argv.length; i++) n += argv.len(i);
     return n;
@@ -126,9 +124,7 @@ export class Client implements Context {
 
   private readonly sink = (argv: Argv) => {
     this.lastRequestEnd = this.parser.requestEnd;
-    this.runningArgv = argv;
     const keepGoing = processCommand(this, argv);
-    this.runningArgv = undefined;
     this.masterLink?.applied(this.parser.requestEnd);
     return keepGoing && !this.blocked;
   };
@@ -423,7 +419,7 @@ export class Client implements Context {
   /** With forcePropagation: to replicas only, not the AOF (PUBLISH, as Redis's PROPAGATE_REPL). */
   replicasOnly = false;
 
-  /** The running command's arguments (views of the read: copy to keep them). */
+  /** The running command's arguments while call() runs it (views of the read: copy to keep them). */
   argv: Argv | undefined;
   /** Arguments of the running command shown as "(redacted)" in the slow log and to MONITOR. */
   redacted: number[] | undefined;

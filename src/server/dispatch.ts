@@ -208,6 +208,7 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   }
   c.timedCalls++;
   c.lastCommand = cmd.name;
+  const outerArgv = c.argv;
   c.argv = argv;
   c.server.stats.totalCommands++;
   const mark = c.reply.length;
@@ -279,6 +280,7 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   if (c.tracking !== undefined && cmd.has("readonly") && cmd.group !== "scripting") server.tracking.remember(c, cmd, argv);
   if (own) server.tracking.flushPending(c);
   server.executing = outer;
+  c.argv = outerArgv;
   cmd.calls++;
   if (server.monitors.size > 0 && (cmd.flagBits & F_HIDDEN_FROM_MONITOR) === 0) server.feedMonitors(c, argv);
   c.redacted = undefined;

@@ -457,6 +457,19 @@ describe("CLIENT", () => {
       ks.close();
       rs.close();
     }
+    // A blocked client keeps its command's arguments (argv-mem) while it waits.
+    const [kb, rb] = await p.connectBoth();
+    try {
+      for (const c of [kb, rb]) c.write("CLIENT SETNAME waiter\r\nBLPOP somekey 0\r\n");
+      await p.blocked(1);
+      const waiter = (list: string) => mask(list.split("\n").find((line) => line.includes("name=waiter"))!);
+      const [kw, rw] = (await p.both("CLIENT", "LIST")).map(waiter);
+      expect(kw).toBe(rw);
+      expect(kw).toContain("argv-mem=13 ");
+    } finally {
+      kb.close();
+      rb.close();
+    }
   });
 
   test("KILL errors", async () => {
