@@ -12,7 +12,7 @@ import {
   WAIT_ON_REPLICA, GT_LT, INVALID_CURSOR, IDLETIME_UNDER_LFU, LFU_NOT_SELECTED, NOT_INTEGER, NO_SUCH_KEY, NX_XX_GT_LT, SAME_OBJECT, SORT_NOT_DOUBLE,
   MIGRATE_IN_TRANSACTION, MIGRATE_KEYS_WITH_KEY, SYNTAX_ERR, WRONGTYPE, invalidExpireTime, unsupportedOption,
 } from "../errors.ts";
-import { globMatch, lowerAscii, parseInt64, parseRangeDouble } from "../resp/bytes.ts";
+import { compareBytes, globMatch, lowerAscii, parseInt64, parseRangeDouble } from "../resp/bytes.ts";
 import { lfuCounter, lruClock } from "../store/access.ts";
 import { HashValue } from "../store/hash.ts";
 import { type Database, type StoredValue, isStringValue, stringOf, typeOf } from "../store/keyspace.ts";
@@ -681,10 +681,6 @@ function sortScore(s: string): number {
   if (d === undefined || Number.isNaN(d)) throw SORT_NOT_DOUBLE;
   if (!Number.isFinite(d) && !/inf/i.test(s)) throw SORT_NOT_DOUBLE;
   return d;
-}
-
-function compareBytes(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 interface SortItem {

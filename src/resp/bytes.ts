@@ -16,6 +16,11 @@ const INT64_MIN = -9223372036854775808n;
  * kept past the moment they were handed over (output that waits for the socket, the reply
  * writer's or a snapshot's reused buffer) must be copied with this.
  */
+/** Byte strings in byte order (memcmp's), as Redis sorts names, prefixes and SORT ALPHA. */
+export function compareBytes(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** `chars` random hex digits (an even count), from Web Crypto: node:crypto would cost start-up its loading. */
 export function randomHex(chars: number): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(chars / 2))).toString("hex");

@@ -11,7 +11,7 @@ import { clientInfoLine } from "../commands/connection.ts";
 import { hasSpaces, mergeSelectorArgs } from "../commands/acl.ts";
 import { type AclLogEntry, type Context, Denied } from "../commands/context.ts";
 import type { Argv } from "../resp/argv.ts";
-import { globMatch } from "../resp/bytes.ts";
+import { compareBytes, globMatch } from "../resp/bytes.ts";
 import type { Server } from "./server.ts";
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 
@@ -507,7 +507,7 @@ export class Acl {
   }
 
   sortedUsers(): User[] {
-    return [...this.users.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return [...this.users.values()].sort((a, b) => compareBytes(a.name, b.name));
   }
 
   /** The user a name and password authenticate, or undefined (ACLCheckUserCredentials). */

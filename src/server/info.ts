@@ -13,6 +13,7 @@ import type { Metric } from "./metrics.ts";
 import { CLIENT_BYTES } from "../store/memory-usage.ts";
 import { lruClock } from "../store/access.ts";
 import { latencyAtPercentile } from "./latency.ts";
+import { compareBytes } from "../resp/bytes.ts";
 
 function count<T>(items: Iterable<T>, test: (item: T) => boolean): number {
   let n = 0;
@@ -381,7 +382,7 @@ function formatPercentile(p: number): string {
 function errorstatsSection(server: Server): string[] {
   // In byte order of the prefix, as Redis walks its radix tree of them.
   return [...server.stats.errors]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => compareBytes(a, b))
     .map(([prefix, count]) => `errorstat_${prefix}:count=${count}`);
 }
 

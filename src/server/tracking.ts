@@ -11,6 +11,7 @@ import type { Command } from "../commands/command.ts";
 import { encodeReply } from "../resp/writer.ts";
 import type { Client } from "./connection.ts";
 import type { Server } from "./server.ts";
+import { compareBytes } from "../resp/bytes.ts";
 
 
 /** Keys changed under one BCAST prefix this turn, with the client that changed each. */
@@ -169,7 +170,7 @@ export class Tracking {
   private broadcast(): void {
     for (const entry of this.prefixes.values()) {
       if (entry.pending.size === 0) continue;
-      const keys = [...entry.pending.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const keys = [...entry.pending.keys()].sort(compareBytes);
       for (const c of entry.clients) {
         const mine = c.tracking!.noloop ? keys.filter((k) => entry.pending.get(k) !== c) : keys;
         if (mine.length > 0) this.send(c, mine);

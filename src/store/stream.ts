@@ -15,6 +15,7 @@
  * one object shared by the group's PEL and its consumer's.
  */
 import { LISTPACK_EMPTY_SIZE, ListpackWriter, lpIntSize, lpStringSize } from "./listpack.ts";
+import { compareBytes } from "../resp/bytes.ts";
 
 export const U64_MAX = (1n << 64n) - 1n;
 export const MAX_ID = (1n << 128n) - 1n;
@@ -284,7 +285,7 @@ export class ConsumerGroup {
 
   /** Consumers by name in byte order, as Redis's radix tree lists them. */
   sortedConsumers(): Consumer[] {
-    return [...this.consumers.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return [...this.consumers.values()].sort((a, b) => compareBytes(a.name, b.name));
   }
 
   /** Remove a pending entry from the group's and its consumer's PEL. */
@@ -489,7 +490,7 @@ export class StreamValue {
   /** Groups by name in byte order, as Redis's radix tree lists them. */
   sortedGroups(): ConsumerGroup[] {
     if (this.groups === undefined) return [];
-    return [...this.groups.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return [...this.groups.values()].sort((a, b) => compareBytes(a.name, b.name));
   }
 
   /**
