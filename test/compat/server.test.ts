@@ -118,6 +118,18 @@ describe("INFO", () => {
         await c.call("UNLINK", "big", "small");
         await c.call("ZADD", "z", "1", "a");
         await c.call("FLUSHDB", "ASYNC");
+        // The lazyfree-lazy-* parameters make DEL, overwrites, expiry and plain FLUSHDB count too.
+        await c.call("CONFIG", "SET", "lazyfree-lazy-user-del", "yes", "lazyfree-lazy-server-del", "yes", "lazyfree-lazy-user-flush", "yes", "lazyfree-lazy-expire", "yes");
+        await c.call("SADD", "big2", ...members);
+        await c.call("DEL", "big2");
+        await c.call("SADD", "big3", ...members);
+        await c.call("SET", "big3", "now a string");
+        await c.call("SADD", "big4", ...members);
+        await c.call("PEXPIRE", "big4", "1");
+        await waitFor(async () => (await c.call("EXISTS", "big4")) === ":0\r\n" || undefined, 20_000, "big4 to expire");
+        await c.call("SET", "x", "y");
+        await c.call("FLUSHDB");
+        await c.call("CONFIG", "SET", "lazyfree-lazy-user-del", "no", "lazyfree-lazy-server-del", "no", "lazyfree-lazy-user-flush", "no", "lazyfree-lazy-expire", "no");
       }
       const [ki, ri] = await p.both("INFO", "everything");
       const names = [
@@ -125,6 +137,9 @@ describe("INFO", () => {
         "tracking_total_keys", "tracking_total_items", "tracking_total_prefixes", "lazyfreed_objects", "lazyfree_pending_objects",
       ];
       expect(values(ki, names)).toEqual(values(ri, names));
+      // UNLINK (1) and FLUSHDB ASYNC (1 key), then DEL, an overwrite and an expiry made lazy
+      // (1 each), and a FLUSHDB made lazy (2 keys).
+      expect(values(ki, ["lazyfreed_objects"])).toEqual(["7"]);
     } finally {
       for (const c of [k, r, ks, rs]) c.close();
       await p.same("CONFIG", "SET", "maxclients", "10000");
