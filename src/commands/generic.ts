@@ -19,6 +19,7 @@ import { type Database, type StoredValue, isStringValue, stringOf, typeOf } from
 import { ListValue } from "../store/list.ts";
 import { SetValue } from "../store/set.ts";
 import { SortedSet } from "../store/sorted-set.ts";
+import { KeyTable } from "../store/table.ts";
 import { loadDumpPayload, validDumpPayload } from "../persistence/rdb-reader.ts";
 import { dumpPayload } from "../persistence/rdb-writer.ts";
 import { ArgCursor, parseExactIntArg, parseIntArg, parseTimeoutMs } from "./args.ts";
@@ -608,7 +609,7 @@ export type ScanEmit = (key: string) => string[] | undefined;
  * listpacks and intsets; otherwise the iteration is one of ScanCursors' live iterators.
  */
 export function scanGeneric(
-  c: Context, argv: Argv, cursorAt: number, target: Map<string, unknown> | undefined, all: () => Iterable<string>, emit: ScanEmit, allowType: boolean,
+  c: Context, argv: Argv, cursorAt: number, target: Map<string, unknown> | KeyTable | undefined, all: () => Iterable<string>, emit: ScanEmit, allowType: boolean,
 ): void {
   const cursorText = argv.str(cursorAt);
   // strtoull's rules: a negative cursor wraps around rather than failing.
@@ -632,7 +633,11 @@ export function scanGeneric(
   let keys: Iterable<string>;
   let next = 0;
   if (target === undefined) keys = all();
-  else [keys, next] = c.server.keyspace.scanCursors.step(Number(cursorText), target, count);
+  else if (target instanceof KeyTable) {
+    keys = [];
+    // The table's cursor is 32 bits wide: as Redis's, it is taken modulo the table's size.
+    next = target.scan(Number(BigInt.asUintN(32, BigInt(cursorText))), count, keys as string[]);
+  } else [keys, next] = c.server.keyspace.scanCursors.step(Number(cursorText), target, count);
   const items: string[] = [];
   for (const key of keys) {
     if (pattern !== undefined && !globMatch(pattern, key)) continue;

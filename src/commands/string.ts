@@ -27,10 +27,7 @@ export const getCommand = command({
   name: "get", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["string"],
   summary: "Get the value of a key", since: "1.0.0",
   handler(c, argv) {
-    const value = c.db.lookupStringValue(argv.str(1));
-    if (value === undefined) c.reply.null();
-    else if (typeof value === "number") c.reply.bulkNumber(value);
-    else c.reply.bulkString(value);
+    c.db.readString(argv.str(1), c.reply);
   },
 });
 

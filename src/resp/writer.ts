@@ -201,6 +201,14 @@ export class ReplyWriter {
     this.crlf();
   }
 
+  /** A bulk string of the bytes `source[start, end)` (a value copied from where the keyspace holds it). */
+  bulkFrom(source: Buffer, start: number, end: number): void {
+    this.header(0x24, end - start);
+    this.rawFrom(source, start, end);
+    this.ensure(CRLF_LEN);
+    this.crlf();
+  }
+
   /** A request as clients send it (an array of bulk strings): the AOF's records. */
   request(args: ReadonlyArray<string | Uint8Array>): void {
     this.array(args.length);

@@ -99,7 +99,7 @@ export function datasetDigest(keyspace: Keyspace): string {
   for (const db of keyspace.dbs) {
     if (db.size === 0) continue;
     mixDigest(final, u32be(db.id));
-    for (const [key, value] of db.dict) {
+    for (const [key, value] of db.entries()) {
       const digest = new Uint8Array(20);
       mixDigest(digest, key);
       mixValue(digest, value, db.getExpire(key) !== -1);
@@ -112,7 +112,7 @@ export function datasetDigest(keyspace: Keyspace): string {
 /** DEBUG DIGEST-VALUE: one value's digest, without its key; 40 zeros for a missing key. */
 export function valueDigest(db: Database, key: string): string {
   const digest = new Uint8Array(20);
-  const value = db.dict.get(key);
+  const value = db.peek(key);
   if (value !== undefined) mixValue(digest, value, db.getExpire(key) !== -1);
   return hex(digest);
 }

@@ -12,14 +12,15 @@ import { WRONGTYPE } from "../errors.ts";
 import { isInt64String } from "../resp/bytes.ts";
 import { lfuNew, lfuTouch, lruClock } from "./access.ts";
 import { ExpireIndex } from "./expire.ts";
-import { estimateBytes, freeEffort, LAZYFREE_THRESHOLD } from "./memory-usage.ts";
+import { estimateBytes, estimateStringBytes, freeEffort, LAZYFREE_THRESHOLD } from "./memory-usage.ts";
+import { KeyTable, Kind } from "./table.ts";
 import { sampleKeys } from "./sample.ts";
 import { ScanCursors } from "./scan.ts";
 import { HashValue } from "./hash.ts";
 import { ListValue } from "./list.ts";
 import { SetValue } from "./set.ts";
 import { StreamValue } from "./stream.ts";
-import { type StoredValue, type StringValue, isStringValue, stringOf, toStringValue } from "./value.ts";
+import { type Aggregate, type StoredValue, type StringValue, isStringValue, stringOf, toStringValue } from "./value.ts";
 
 export { type StoredValue, type StringValue, isStringValue, stringOf, toStringValue } from "./value.ts";
 
@@ -52,7 +53,13 @@ export function encodingOf(value: StoredValue, raw = false): string {
   return value.length <= 44 ? "embstr" : "raw";
 }
 
-/** A client with a transaction that a change to a WATCHed key makes fail. */
+/** Where readString writes a string value: a reply (resp/writer.ts). */
+export interface StringSink {
+  null(): void;
+  bulkNumber(n: number): void;
+  bulkFrom(source: Buffer, start: number, end: number): void;
+}
+
 /**
  * A point-in-time snapshot being written (persistence/snapshot.ts): it sees every change
  * before it is made, so that it can keep what the key held when the snapshot began.
@@ -89,10 +96,9 @@ export interface KeyspaceStats {
 
 export class Database {
   // Not readonly: SWAPDB exchanges contents so that a client's selected Database object
-  // keeps meaning "database number N". The dict is the store's own: code outside src/store
-  // goes through has, peek, keys, entries, sampleKeys and the lookups (issue 20 replaces
-  // the Map with slots behind this interface).
-  dict = new Map<string, StoredValue>();
+  // keeps meaning "database number N". The table is the store's own: code outside
+  // src/store goes through has, peek, keys, entries, sampleKeys and the lookups.
+  private table = new KeyTable();
   expires = new Map<string, number>();
   expireIndex = new ExpireIndex();
   /**
@@ -124,35 +130,39 @@ export class Database {
   ) {}
 
   get size(): number {
-    return this.dict.size;
+    return this.table.size;
   }
 
   /** Whether the key is held, expired or not (no expiry, no statistics). */
   has(key: string): boolean {
-    return this.dict.has(key);
+    return this.table.has(key);
   }
 
   /** The value held at `key`, expired or not (no expiry, no statistics, no access time). */
   peek(key: string): StoredValue | undefined {
-    return this.dict.get(key);
+    return this.table.get(key);
   }
 
   keys(): IterableIterator<string> {
-    return this.dict.keys();
+    return this.table.keys();
   }
 
   entries(): IterableIterator<[string, StoredValue]> {
-    return this.dict.entries();
+    return this.table.entries();
   }
 
   /** What SCAN's cursors walk (store/scan.ts). */
-  get scanTarget(): Map<string, unknown> {
-    return this.dict;
+  get scanTarget(): KeyTable {
+    return this.table;
   }
 
   /** Up to `n` keys (only keys with a TTL, if `withTtl`) for eviction's samples (store/sample.ts). */
   sampleKeys(withTtl: boolean, n: number, skip: number): string[] {
-    return sampleKeys(withTtl ? this.expires : this.dict, n, skip);
+    if (withTtl) return sampleKeys(this.expires, n, skip);
+    // Random slots, as Redis's dictGetSomeKeys picks random buckets.
+    const keys: string[] = [];
+    for (let i = 0; i < n && this.table.size > 0; i++) keys.push(this.table.keyAt(this.table.randomSlot()));
+    return keys;
   }
 
   /**
@@ -178,8 +188,8 @@ export class Database {
   /** The whole database is replaced (FLUSHDB, SWAPDB): watchers of keys there or coming in are told. */
   touchAll(replacedWith?: Database): void {
     for (const [key, watching] of this.watchers) {
-      const existed = this.dict.has(key);
-      if (existed || replacedWith?.dict.has(key)) for (const w of watching) w.keyReplaced(this, key, existed, replacedWith);
+      const existed = this.table.has(key);
+      if (existed || replacedWith?.table.has(key)) for (const w of watching) w.keyReplaced(this, key, existed, replacedWith);
     }
   }
 
@@ -205,18 +215,39 @@ export class Database {
   isExpired(key: string): boolean {
     if (this.expires.size === 0) return false;
     const when = this.expires.get(key);
-    return when !== undefined && when <= now() && this.dict.has(key);
+    return when !== undefined && when <= now() && this.table.has(key);
   }
 
   /** Look a key up for reading: expired keys are gone, hits and misses are counted. */
   lookupKeyRead(key: string): StoredValue | undefined {
-    const value = this.expireIfNeeded(key) && this.keyspace.keepsExpired ? undefined : this.dict.get(key);
-    if (value === undefined) this.keyspace.stats.keyspaceMisses++;
+    const slot = this.lookupSlotRead(key);
+    return slot < 0 ? undefined : this.table.valueAt(slot);
+  }
+
+  /** lookupKeyRead's search: the key's slot in the table, or -1. */
+  private lookupSlotRead(key: string): number {
+    const slot = this.expireIfNeeded(key) && this.keyspace.keepsExpired ? -1 : this.table.find(key);
+    if (slot < 0) this.keyspace.stats.keyspaceMisses++;
     else {
       this.keyspace.stats.keyspaceHits++;
       if (this.keyspace.accessTracking !== 0) this.keyspace.recordAccess(this, key, false);
     }
-    return value;
+    return slot;
+  }
+
+  /**
+   * GET: the string at `key` written to `out` straight from the bytes held, with no string
+   * made of it (null when missing); WRONGTYPE for another type.
+   */
+  readString(key: string, out: StringSink): void {
+    const slot = this.lookupSlotRead(key);
+    if (slot < 0) return out.null();
+    const table = this.table;
+    const kind = table.kindAt(slot);
+    if (kind === Kind.Number) return out.bulkNumber(table.valueAt(slot) as number);
+    if (kind !== Kind.String) throw WRONGTYPE;
+    const start = table.valueStart(slot);
+    out.bulkFrom(table.valueBuffer(slot), start, start + table.valueLengthAt(slot));
   }
 
   /**
@@ -226,7 +257,7 @@ export class Database {
   lookupKeyWrite(key: string): StoredValue | undefined {
     this.beforeWrite(key);
     if (!this.keyspace.replicaMode) this.expireIfNeeded(key);
-    const value = this.dict.get(key);
+    const value = this.table.get(key);
     if (value !== undefined && this.keyspace.accessTracking !== 0) this.keyspace.recordAccess(this, key, false);
     return value;
   }
@@ -279,7 +310,7 @@ export class Database {
     const existing = this.writeAs(key, cls);
     if (existing !== undefined) return existing;
     const value = create();
-    this.dict.set(key, value);
+    this.table.add(key, value);
     this.bytes += this.account(key, value);
     if (this.keyspace.accessTracking !== 0) this.keyspace.recordAccess(this, key, true);
     if (this.keyspace.notifyNew) this.keyspace.notify?.("new", this, key);
@@ -303,22 +334,30 @@ export class Database {
     return bytes;
   }
 
-  /** What a stored value was counted for. */
-  private accountedFor(key: string, value: StoredValue): number {
-    return isStringValue(value) ? estimateBytes(key, value) + this.keyspace.perKeyExtra : value.accounted;
+  /** What the value in `slot` was counted for. */
+  private accountedAt(slot: number): number {
+    const table = this.table;
+    if (table.kindAt(slot) === Kind.Object) return (table.valueAt(slot) as Aggregate).accounted;
+    return estimateStringBytes(table.keyLengthAt(slot), table.valueLengthAt(slot)) + this.keyspace.perKeyExtra;
+  }
+
+  /** The aggregate at `key`, if the key holds one (no expiry, no statistics). */
+  private aggregateAt(key: string): Aggregate | undefined {
+    const slot = this.table.find(key);
+    return slot >= 0 && this.table.kindAt(slot) === Kind.Object ? (this.table.valueAt(slot) as Aggregate) : undefined;
   }
 
   /** Count every key anew (what a key costs changed: access tracking was switched). */
   recountAll(): void {
     let total = 0;
-    for (const [key, value] of this.dict) total += this.account(key, value);
+    for (const [key, value] of this.table.entries()) total += this.account(key, value);
     this.bytes = total;
   }
 
   /** An aggregate changed in place: count it anew. */
   private recount(key: string): void {
-    const value = this.dict.get(key);
-    if (value === undefined || isStringValue(value)) return;
+    const value = this.aggregateAt(key);
+    if (value === undefined) return;
     const before = value.accounted;
     this.bytes += this.account(key, value) - before;
   }
@@ -331,9 +370,9 @@ export class Database {
     this.keyspace.dirty += changes;
     this.recount(key);
     this.touch(key);
-    const value = this.dict.get(key);
+    const value = this.aggregateAt(key);
     // An emptied list, hash, set or sorted set goes away; a stream stays, empty, as in Redis.
-    if (value !== undefined && !isStringValue(value) && !(value instanceof StreamValue) && value.size === 0) {
+    if (value !== undefined && !(value instanceof StreamValue) && value.size === 0) {
       this.delete(key);
       this.keyspace.notify?.("emptied", this, key);
     }
@@ -365,7 +404,7 @@ export class Database {
     const clockNow = now();
     const expires = this.expires;
     const found: string[] = [];
-    for (const key of this.dict.keys()) {
+    for (const key of this.table.keys()) {
       if (match !== undefined && !match(key)) continue;
       const when = expires.size > 0 ? expires.get(key) : undefined;
       if (when === undefined || when > clockNow) found.push(key);
@@ -374,18 +413,13 @@ export class Database {
   }
 
   /**
-   * A uniformly random live key (RANDOMKEY), or undefined when there is none. A Map has no
-   * random access, so this walks to a random position: O(n), which the open-addressed
-   * keyspace of the performance work will make O(1).
+   * A random live key (RANDOMKEY), or undefined when there is none: the entry at or after
+   * a random slot, as Redis's dictGetFairRandomKey draws from random buckets.
    */
   randomKey(): string | undefined {
-    for (let tries = 0; tries < 100 && this.dict.size > 0; tries++) {
-      let skip = Math.floor(Math.random() * this.dict.size);
-      for (const key of this.dict.keys()) {
-        if (skip-- > 0) continue;
-        if (!this.expireIfNeeded(key) || this.keyspace.keepsExpired) return key;
-        break;
-      }
+    for (let tries = 0; tries < 100 && this.table.size > 0; tries++) {
+      const key = this.table.keyAt(this.table.randomSlot());
+      if (!this.expireIfNeeded(key) || this.keyspace.keepsExpired) return key;
     }
     return undefined;
   }
@@ -393,16 +427,18 @@ export class Database {
   /** Store a value; the key's TTL is removed unless keepTtl (Redis's setKey). */
   setKey(key: string, value: StoredValue, keepTtl = false): void {
     this.beforeWrite(key);
-    const old = this.dict.get(key);
-    if (old === undefined) {
+    const table = this.table;
+    const slot = table.find(key);
+    if (slot < 0) {
       if (this.keyspace.notifyNew) this.keyspace.notify?.("new", this, key);
+      table.add(key, value);
     } else {
-      this.bytes -= this.accountedFor(key, old);
-      if (this.keyspace.lazyFree.serverDel) this.freedLazily(old);
+      this.bytes -= this.accountedAt(slot);
+      if (this.keyspace.lazyFree.serverDel && table.kindAt(slot) === Kind.Object) this.freedLazily(table.valueAt(slot));
+      table.replaceAt(slot, key, value);
     }
-    this.dict.set(key, value);
     this.bytes += this.account(key, value);
-    if (this.keyspace.accessTracking !== 0) this.keyspace.recordAccess(this, key, old === undefined);
+    if (this.keyspace.accessTracking !== 0) this.keyspace.recordAccess(this, key, slot < 0);
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
     this.keyspace.dirty++;
@@ -425,19 +461,20 @@ export class Database {
    * write is counted.
    */
   unshareString(key: string): void {
-    const value = this.dict.get(key);
-    if (value === undefined || !isStringValue(value)) return;
-    if (typeof value === "number") {
+    const slot = this.table.find(key);
+    if (slot < 0 || this.table.kindAt(slot) === Kind.Object) return;
+    if (this.table.kindAt(slot) === Kind.Number) {
+      const value = this.table.valueAt(slot) as number;
       const text = String(value);
       this.bytes += this.account(key, text) - this.account(key, value);
-      this.dict.set(key, text);
+      this.table.replaceAt(slot, key, text);
     }
     this.rawStrings.add(key);
   }
 
   /** OBJECT ENCODING of a key that is present (look it up first: this neither expires nor touches it). */
   encodingOf(key: string): string {
-    return encodingOf(this.dict.get(key)!, this.rawStrings.has(key));
+    return encodingOf(this.table.get(key)!, this.rawStrings.has(key));
   }
 
   /**
@@ -454,7 +491,7 @@ export class Database {
 
   /** SWAPDB's half: exchange everything held with `other` (the database numbers stay). */
   swapContents(other: Database): void {
-    [this.dict, other.dict] = [other.dict, this.dict];
+    [this.table, other.table] = [other.table, this.table];
     [this.rawStrings, other.rawStrings] = [other.rawStrings, this.rawStrings];
     [this.expires, other.expires] = [other.expires, this.expires];
     [this.expireIndex, other.expireIndex] = [other.expireIndex, this.expireIndex];
@@ -468,11 +505,12 @@ export class Database {
    */
   delete(key: string, lazily = this.keyspace.lazyFree.serverDel): boolean {
     this.beforeWrite(key);
-    const old = this.dict.get(key);
-    if (old === undefined) return false;
-    if (lazily) this.freedLazily(old);
-    this.dict.delete(key);
-    this.bytes -= this.accountedFor(key, old);
+    const table = this.table;
+    const slot = table.find(key);
+    if (slot < 0) return false;
+    if (lazily && table.kindAt(slot) === Kind.Object) this.freedLazily(table.valueAt(slot));
+    this.bytes -= this.accountedAt(slot);
+    table.deleteAt(slot);
     if (this.access.size > 0) this.access.delete(key);
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     if (this.expires.size > 0) this.expires.delete(key);
@@ -483,7 +521,7 @@ export class Database {
 
   /** A value Redis would free in another thread (freeObjAsync): only counted, the collector frees it. */
   private freedLazily(value: StoredValue): void {
-    if (!isStringValue(value) && freeEffort(value) > LAZYFREE_THRESHOLD) this.keyspace.stats.lazyfreedObjects++;
+    if (freeEffort(value) > LAZYFREE_THRESHOLD) this.keyspace.stats.lazyfreedObjects++;
   }
 
   /** Set an absolute deadline (ms) on an existing key. */
@@ -513,9 +551,9 @@ export class Database {
   flush(lazily = false): number {
     this.beforeWriteAll();
     if (this.watchers.size > 0) this.touchAll();
-    const removed = this.dict.size;
+    const removed = this.table.size;
     if (lazily) this.keyspace.stats.lazyfreedObjects += removed;
-    this.dict.clear();
+    this.table.clear();
     this.bytes = 0;
     this.access.clear();
     this.rawStrings.clear();
@@ -529,12 +567,13 @@ export class Database {
     this.beforeWrite(key);
     this.keyspace.onExpired?.(this, key);
     this.keyspace.notify?.("expired", this, key);
-    const old = this.dict.get(key);
-    if (old !== undefined) {
-      this.bytes -= this.accountedFor(key, old);
-      if (this.keyspace.lazyFree.expire) this.freedLazily(old);
+    const table = this.table;
+    const slot = table.find(key);
+    if (slot >= 0) {
+      this.bytes -= this.accountedAt(slot);
+      if (this.keyspace.lazyFree.expire && table.kindAt(slot) === Kind.Object) this.freedLazily(table.valueAt(slot));
+      table.deleteAt(slot);
     }
-    this.dict.delete(key);
     if (this.access.size > 0) this.access.delete(key);
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     this.expires.delete(key);

@@ -181,6 +181,11 @@ const ESTIMATE_SAMPLES = 8;
  * of these up to date on every write (used_memory, maxmemory); MEMORY USAGE itself stays
  * exact and in Redis's terms.
  */
+/** estimateBytes of a string value from its lengths (0 for a number). */
+export function estimateStringBytes(keyLength: number, valueLength: number): number {
+  return STRING_OVERHEAD + keyLength + valueLength;
+}
+
 export function estimateBytes(key: string, value: StoredValue): number {
   // Strings, the common case, in a few operations.
   if (typeof value === "string") return STRING_OVERHEAD + key.length + value.length;

@@ -30,6 +30,13 @@ export class ScanCursors {
   private nextId = 1;
   private readonly parked = new Map<number, Parked>();
 
+  private park(entry: Parked): number {
+    const id = this.nextId++;
+    this.parked.set(id, entry);
+    if (this.parked.size > MAX_PARKED) this.parked.delete(this.parked.keys().next().value!);
+    return id;
+  }
+
   /**
    * Up to `count` keys of `target` from the iteration that `cursor` names (0 starts one),
    * and the cursor to continue with (0 when the iteration is complete).
@@ -50,9 +57,6 @@ export class ScanCursors {
     if (ahead === undefined || ahead.done) return [keys, 0];
     entry.budget--;
     entry.pending = ahead.value;
-    const id = this.nextId++;
-    this.parked.set(id, entry);
-    if (this.parked.size > MAX_PARKED) this.parked.delete(this.parked.keys().next().value!);
-    return [keys, id];
+    return [keys, this.park(entry)];
   }
 }

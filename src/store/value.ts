@@ -22,6 +22,9 @@ export type StringValue = string | number;
  */
 export type StoredValue = StringValue | ListValue | HashValue | SetValue | SortedSet | StreamValue;
 
+/** A value of one of the aggregate types (JS objects the keyspace holds by reference). */
+export type Aggregate = Exclude<StoredValue, StringValue>;
+
 export function isStringValue(value: StoredValue): value is StringValue {
   return typeof value === "string" || typeof value === "number";
 }

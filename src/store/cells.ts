@@ -1,0 +1,281 @@
+/**
+ * CellHeap: the bytes of a keyspace's entries (store/table.ts), in cells cut from chunks
+ * of at most 64 KB, one run of chunks per size class (multiples of 8 up to 4 KB, spaced as
+ * jemalloc's classes are), each class with a free list, so that a freed cell is reused by
+ * the next entry of its size and nothing ever needs compacting. An entry larger than 4 KB
+ * gets a buffer of its own.
+ *
+ * A cell reference is one int: the class in bits 26-30 and the cell's index below. A cell
+ * is [key length u32][value length u32] then, for a number, the float64 (8-aligned, since
+ * every class size is a multiple of 8), and then the key and, for a string, the value. An
+ * aggregate's cell keeps its index in `objects` (table.ts) in the value-length word.
+ *
+ * Keys and string values are byte strings, one char per byte (resp/bytes.ts), copied in
+ * and out with Buffer's latin1 routines, which keep every byte 0-255.
+ */
+
+/** Node's latin1 routines, which Bun's Buffer has but the type declarations do not name. */
+interface Chunk extends Buffer {
+  latin1Slice(start: number, end: number): string;
+  latin1Write(s: string, offset: number): number;
+}
+
+function allocChunk(bytes: number): Chunk {
+  return Buffer.allocUnsafeSlow(bytes) as Chunk;
+}
+
+const SIZES = [
+  16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512, 640, 768, 896, 1024, 1280, 1536,
+  1792, 2048, 2560, 3072, 3584, 4096,
+];
+const LARGEST = 4096;
+/** The class index for entries that get a buffer of their own. */
+const BIG = 31;
+const INDEX_BITS = 26;
+const INDEX_MASK = (1 << INDEX_BITS) - 1;
+const CHUNK_BYTES = 65536;
+const HEADER = 8;
+
+/** The class for a cell of `bytes`, by eighths. */
+const CLASS_OF = new Uint8Array(LARGEST / 8 + 1);
+for (let b = 0, c = 0; b <= LARGEST; b += 8) {
+  while (SIZES[c]! < b) c++;
+  CLASS_OF[b >> 3] = c;
+}
+
+function classFor(bytes: number): number {
+  return bytes > LARGEST ? BIG : CLASS_OF[(bytes + 7) >> 3]!;
+}
+
+/** One size class: its chunks, with 32- and 64-bit views of each, and its free cells. */
+class SizeClass {
+  readonly chunks: Chunk[] = [];
+  readonly words: Uint32Array[] = [];
+  readonly doubles: Float64Array[] = [];
+  readonly free: number[] = [];
+  next = 0;
+  /** log2 of the cells per chunk. */
+  readonly shift: number;
+  constructor(readonly size: number) {
+    let shift = 0;
+    while (size << (shift + 1) <= CHUNK_BYTES) shift++;
+    this.shift = shift;
+  }
+
+  get chunkBytes(): number {
+    return this.size << this.shift;
+  }
+
+  alloc(): number {
+    const index = this.free.pop();
+    if (index !== undefined) return index;
+    if (this.next >> this.shift === this.chunks.length) {
+      const chunk = allocChunk(this.chunkBytes);
+      this.chunks.push(chunk);
+      this.words.push(new Uint32Array(chunk.buffer, chunk.byteOffset, chunk.length >> 2));
+      this.doubles.push(new Float64Array(chunk.buffer, chunk.byteOffset, chunk.length >> 3));
+    }
+    return this.next++;
+  }
+}
+
+export class CellHeap {
+  private classes: SizeClass[] = SIZES.map((s) => new SizeClass(s));
+  /** Entries over 4 KB: a buffer each (and views), by index, with the free indices. */
+  private bigs: Chunk[] = [];
+  private bigWords: Uint32Array[] = [];
+  private bigDoubles: Float64Array[] = [];
+  private bigFree: number[] = [];
+  private bigBytes = 0;
+
+  clear(): void {
+    this.classes = SIZES.map((s) => new SizeClass(s));
+    this.bigs = [];
+    this.bigWords = [];
+    this.bigDoubles = [];
+    this.bigFree = [];
+    this.bigBytes = 0;
+  }
+
+  private alloc(bytes: number): number {
+    const cls = classFor(bytes);
+    if (cls !== BIG) return (cls << INDEX_BITS) | this.classes[cls]!.alloc();
+    const buf = allocChunk((bytes + 7) & ~7);
+    let index = this.bigFree.pop();
+    if (index === undefined) index = this.bigs.length;
+    this.bigs[index] = buf;
+    this.bigWords[index] = new Uint32Array(buf.buffer, buf.byteOffset, buf.length >> 2);
+    this.bigDoubles[index] = new Float64Array(buf.buffer, buf.byteOffset, buf.length >> 3);
+    this.bigBytes += buf.length;
+    return (BIG << INDEX_BITS) | index;
+  }
+
+  free(ref: number): void {
+    const cls = ref >>> INDEX_BITS;
+    const index = ref & INDEX_MASK;
+    if (cls !== BIG) {
+      this.classes[cls]!.free.push(index);
+      return;
+    }
+    this.bigBytes -= this.bigs[index]!.length;
+    this.bigs[index] = EMPTY_BUFFER;
+    this.bigWords[index] = EMPTY_WORDS;
+    this.bigDoubles[index] = EMPTY_DOUBLES;
+    this.bigFree.push(index);
+  }
+
+  /** The buffer a cell lies in. */
+  buffer(ref: number): Chunk {
+    const cls = ref >>> INDEX_BITS;
+    const index = ref & INDEX_MASK;
+    if (cls === BIG) return this.bigs[index]!;
+    const c = this.classes[cls]!;
+    return c.chunks[index >> c.shift]!;
+  }
+
+  private words(ref: number): Uint32Array {
+    const cls = ref >>> INDEX_BITS;
+    const index = ref & INDEX_MASK;
+    if (cls === BIG) return this.bigWords[index]!;
+    const c = this.classes[cls]!;
+    return c.words[index >> c.shift]!;
+  }
+
+  /** The cell's byte offset in its buffer. */
+  private offset(ref: number): number {
+    const cls = ref >>> INDEX_BITS;
+    if (cls === BIG) return 0;
+    const c = this.classes[cls]!;
+    return ((ref & INDEX_MASK) & ((1 << c.shift) - 1)) * c.size;
+  }
+
+  keyLength(ref: number): number {
+    return this.words(ref)[this.offset(ref) >> 2]!;
+  }
+
+  /** A string value's length; for an aggregate, its index in the table's objects. */
+  valueLength(ref: number): number {
+    return this.words(ref)[(this.offset(ref) >> 2) + 1]!;
+  }
+
+  private keyStart(ref: number, isNumber: boolean): number {
+    return this.offset(ref) + (isNumber ? HEADER + 8 : HEADER);
+  }
+
+  valueStart(ref: number): number {
+    const off = this.offset(ref);
+    return off + HEADER + this.words(ref)[off >> 2]!;
+  }
+
+  key(ref: number, isNumber: boolean): string {
+    const start = this.keyStart(ref, isNumber);
+    return this.buffer(ref).latin1Slice(start, start + this.keyLength(ref));
+  }
+
+  keyEquals(ref: number, isNumber: boolean, key: string): boolean {
+    const words = this.words(ref);
+    const off = this.offset(ref);
+    const n = key.length;
+    if (words[off >> 2] !== n) return false;
+    const buf = this.buffer(ref);
+    const start = off + (isNumber ? HEADER + 8 : HEADER);
+    for (let i = 0; i < n; i++) if (buf[start + i] !== key.charCodeAt(i)) return false;
+    return true;
+  }
+
+  keyEqualsBytes(ref: number, isNumber: boolean, bytes: Uint8Array, from: number, to: number): boolean {
+    const words = this.words(ref);
+    const off = this.offset(ref);
+    const n = to - from;
+    if (words[off >> 2] !== n) return false;
+    const buf = this.buffer(ref);
+    const start = off + (isNumber ? HEADER + 8 : HEADER);
+    for (let i = 0; i < n; i++) if (buf[start + i] !== bytes[from + i]) return false;
+    return true;
+  }
+
+  stringValue(ref: number): string {
+    const off = this.offset(ref);
+    const words = this.words(ref);
+    const start = off + HEADER + words[off >> 2]!;
+    return this.buffer(ref).latin1Slice(start, start + words[(off >> 2) + 1]!);
+  }
+
+  numberValue(ref: number): number {
+    const cls = ref >>> INDEX_BITS;
+    const index = ref & INDEX_MASK;
+    if (cls === BIG) return this.bigDoubles[index]![1]!;
+    const c = this.classes[cls]!;
+    return c.doubles[index >> c.shift]![(this.offset(ref) >> 3) + 1]!;
+  }
+
+  private writeHeader(ref: number, keyLength: number, valueWord: number): number {
+    const off = this.offset(ref);
+    const words = this.words(ref);
+    words[off >> 2] = keyLength;
+    words[(off >> 2) + 1] = valueWord;
+    return off;
+  }
+
+  allocString(key: string, value: string): number {
+    const ref = this.alloc(HEADER + key.length + value.length);
+    const off = this.writeHeader(ref, key.length, value.length);
+    const buf = this.buffer(ref);
+    buf.latin1Write(key, off + HEADER);
+    if (value.length > 0) buf.latin1Write(value, off + HEADER + key.length);
+    return ref;
+  }
+
+  allocNumber(key: string, value: number): number {
+    const ref = this.alloc(HEADER + 8 + key.length);
+    const off = this.writeHeader(ref, key.length, 0);
+    this.setNumber(ref, value);
+    this.buffer(ref).latin1Write(key, off + HEADER + 8);
+    return ref;
+  }
+
+  allocObject(key: string, index: number): number {
+    const ref = this.alloc(HEADER + key.length);
+    const off = this.writeHeader(ref, key.length, index);
+    this.buffer(ref).latin1Write(key, off + HEADER);
+    return ref;
+  }
+
+  /** Whether a string entry of these lengths belongs in the same cell as now. */
+  fits(ref: number, keyLength: number, valueLength: number): boolean {
+    const cls = ref >>> INDEX_BITS;
+    const bytes = HEADER + keyLength + valueLength;
+    if (cls !== BIG) return classFor(bytes) === cls;
+    const have = this.bigs[ref & INDEX_MASK]!.length;
+    return bytes <= have && bytes > have >>> 1;
+  }
+
+  /** Rewrite a string cell's value (the key stays; `fits` said yes). */
+  setString(ref: number, keyLength: number, value: string): void {
+    const off = this.offset(ref);
+    this.words(ref)[(off >> 2) + 1] = value.length;
+    if (value.length > 0) this.buffer(ref).latin1Write(value, off + HEADER + keyLength);
+  }
+
+  setNumber(ref: number, value: number): void {
+    const cls = ref >>> INDEX_BITS;
+    const index = ref & INDEX_MASK;
+    if (cls === BIG) {
+      this.bigDoubles[index]![1] = value;
+      return;
+    }
+    const c = this.classes[cls]!;
+    c.doubles[index >> c.shift]![(this.offset(ref) >> 3) + 1] = value;
+  }
+
+  /** Bytes of chunks and big buffers held. */
+  get heldBytes(): number {
+    let total = this.bigBytes;
+    for (const c of this.classes) total += c.chunks.length * c.chunkBytes;
+    return total;
+  }
+}
+
+const EMPTY_BUFFER = allocChunk(0);
+const EMPTY_WORDS = new Uint32Array(0);
+const EMPTY_DOUBLES = new Float64Array(0);

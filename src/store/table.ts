@@ -1,0 +1,364 @@
+/**
+ * KeyTable: a database's keys and values held in bytes, outside the collector's object
+ * graph. A JavaScript Map of a million keys costs about 250 bytes an entry (its entry, a
+ * string object per key and per value) and makes every young collection scan its backing
+ * store; here an entry is one cell of bytes and three numbers in typed arrays.
+ *
+ * The table is open-addressed with linear probing over three typed arrays: the key's
+ * 32-bit hash (0 marks an empty slot, 1 a deleted one), a reference to its cell, and the
+ * kind of value. A cell holds [key length u32][value length u32][key][value] for a string
+ * value, the value as a float64 right after the header for a number (Redis's "int"), and
+ * an index into `objects` for an aggregate (lists, hashes, sets, sorted sets, streams stay
+ * JS objects). Cells come from size classes (cells.ts), so rewriting a value of similar
+ * size reuses its cell, as jemalloc's size classes do for Redis.
+ *
+ * Deletion leaves a tombstone; the table is rebuilt (grown, shrunk or cleared of
+ * tombstones) at once. Walks that must survive changes (SCAN, a snapshot's) go by bucket,
+ * a key's bucket being its hash's low bits, in Redis's reverse-binary order, which a
+ * rebuild does not disturb.
+ */
+import { CellHeap } from "./cells.ts";
+import type { StoredValue } from "./value.ts";
+
+const EMPTY = 0;
+const DELETED = 1;
+
+export const enum Kind {
+  None = 0,
+  String = 1,
+  Number = 2,
+  Object = 3,
+}
+
+/** Keys are hashed with a seed chosen at start-up, so that no one can aim keys at one chain. */
+const SEED = (Math.random() * 0x100000000) | 0;
+
+function finish(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h = (h ^ (h >>> 16)) & 0x7fffffff;
+  // Non-negative, so that "> DELETED" means occupied; 0 and 1 mark empty and deleted slots.
+  return h <= DELETED ? h + 2 : h;
+}
+
+/** The hash of a key given as a byte string (one char per byte). */
+export function hashKey(key: string): number {
+  let h = SEED ^ 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return finish(h);
+}
+
+/** The same hash of a key given as bytes. */
+export function hashKeyBytes(buf: Uint8Array, start: number, end: number): number {
+  let h = SEED ^ 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  return finish(h);
+}
+
+const MIN_CAPACITY = 8;
+
+export class KeyTable {
+  /** Live entries. */
+  size = 0;
+  /** Live entries and tombstones: what fills the probe sequences. */
+  private filled = 0;
+  private mask = MIN_CAPACITY - 1;
+  private hashes = new Int32Array(MIN_CAPACITY);
+  private refs = new Int32Array(MIN_CAPACITY);
+  private kinds = new Uint8Array(MIN_CAPACITY);
+  private readonly cells = new CellHeap();
+  private objects: StoredValue[] = [];
+  private freeObjects: number[] = [];
+
+  get capacity(): number {
+    return this.mask + 1;
+  }
+
+  /** The key last looked for and its hash, which `add` uses when it comes next. */
+  private lastKey = "";
+  private lastHash = 0;
+
+  /** The slot holding `key`, or -1. */
+  find(key: string): number {
+    const h = hashKey(key);
+    this.lastKey = key;
+    this.lastHash = h;
+    return this.findHashed(key, h);
+  }
+
+  private findHashed(key: string, h: number): number {
+    const hashes = this.hashes;
+    const mask = this.mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const at = hashes[i]!;
+      if (at === EMPTY) return -1;
+      if (at === h && this.cells.keyEquals(this.refs[i]!, this.kinds[i] === Kind.Number, key)) return i;
+    }
+  }
+
+  /** The slot holding the key that is bytes [start, end) of `buf`, or -1. */
+  findBytes(buf: Uint8Array, start: number, end: number): number {
+    const h = hashKeyBytes(buf, start, end);
+    const hashes = this.hashes;
+    const mask = this.mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const at = hashes[i]!;
+      if (at === EMPTY) return -1;
+      if (at === h && this.cells.keyEqualsBytes(this.refs[i]!, this.kinds[i] === Kind.Number, buf, start, end)) return i;
+    }
+  }
+
+  has(key: string): boolean {
+    return this.find(key) >= 0;
+  }
+
+  get(key: string): StoredValue | undefined {
+    const slot = this.find(key);
+    return slot < 0 ? undefined : this.valueAt(slot);
+  }
+
+  kindAt(slot: number): Kind {
+    return this.kinds[slot]! as Kind;
+  }
+
+  keyAt(slot: number): string {
+    return this.cells.key(this.refs[slot]!, this.kinds[slot] === Kind.Number);
+  }
+
+  keyLengthAt(slot: number): number {
+    return this.cells.keyLength(this.refs[slot]!);
+  }
+
+  /** Bytes of a string value (0 for a number or an aggregate). */
+  valueLengthAt(slot: number): number {
+    return this.kinds[slot] === Kind.String ? this.cells.valueLength(this.refs[slot]!) : 0;
+  }
+
+  valueAt(slot: number): StoredValue {
+    const ref = this.refs[slot]!;
+    switch (this.kinds[slot]) {
+      case Kind.String:
+        return this.cells.stringValue(ref);
+      case Kind.Number:
+        return this.cells.numberValue(ref);
+      default:
+        return this.objects[this.cells.valueLength(ref)]!;
+    }
+  }
+
+  /**
+   * Where a string value's bytes are: `valueBuffer` and `valueStart` of the slot, and
+   * `valueLengthAt` bytes from there (for replies copied straight from the cell).
+   */
+  valueBuffer(slot: number): Buffer {
+    return this.cells.buffer(this.refs[slot]!);
+  }
+
+  valueStart(slot: number): number {
+    return this.cells.valueStart(this.refs[slot]!);
+  }
+
+  /** Store `value` at a `key` known to be absent; returns the slot. */
+  add(key: string, value: StoredValue): number {
+    return this.insert(key, key === this.lastKey ? this.lastHash : hashKey(key), value);
+  }
+
+  /** Store `value` at `key`; returns the slot. */
+  set(key: string, value: StoredValue): number {
+    const h = hashKey(key);
+    const slot = this.findHashed(key, h);
+    if (slot >= 0) {
+      this.replaceAt(slot, key, value);
+      return slot;
+    }
+    return this.insert(key, h, value);
+  }
+
+  /** Replace the value in `slot` (whose key is `key`). */
+  replaceAt(slot: number, key: string, value: StoredValue): void {
+    const oldKind = this.kinds[slot]!;
+    const oldRef = this.refs[slot]!;
+    if (oldKind === Kind.Object) {
+      const index = this.cells.valueLength(oldRef);
+      if (typeof value === "object") {
+        this.objects[index] = value;
+        return;
+      }
+      this.releaseObject(index);
+    } else if (typeof value === "number" && oldKind === Kind.Number) {
+      this.cells.setNumber(oldRef, value);
+      return;
+    } else if (typeof value === "string" && oldKind === Kind.String && this.cells.fits(oldRef, key.length, value.length)) {
+      this.cells.setString(oldRef, key.length, value);
+      return;
+    }
+    this.cells.free(oldRef);
+    this.refs[slot] = this.cellFor(key, value);
+    this.kinds[slot] = kindOf(value);
+  }
+
+  private insert(key: string, h: number, value: StoredValue): number {
+    if (this.filled + 1 > (this.capacity * 3) >>> 2) this.rebuild(this.size + 1);
+    const hashes = this.hashes;
+    const mask = this.mask;
+    let i = h & mask;
+    while (hashes[i]! > DELETED) i = (i + 1) & mask;
+    if (hashes[i] === EMPTY) this.filled++;
+    hashes[i] = h;
+    this.refs[i] = this.cellFor(key, value);
+    this.kinds[i] = kindOf(value);
+    this.size++;
+    return i;
+  }
+
+  private cellFor(key: string, value: StoredValue): number {
+    if (typeof value === "string") return this.cells.allocString(key, value);
+    if (typeof value === "number") return this.cells.allocNumber(key, value);
+    let index = this.freeObjects.pop();
+    if (index === undefined) index = this.objects.push(value) - 1;
+    else this.objects[index] = value;
+    return this.cells.allocObject(key, index);
+  }
+
+  private releaseObject(index: number): void {
+    this.objects[index] = 0;
+    this.freeObjects.push(index);
+  }
+
+  delete(key: string): boolean {
+    const slot = this.find(key);
+    if (slot < 0) return false;
+    this.deleteAt(slot);
+    return true;
+  }
+
+  deleteAt(slot: number): void {
+    const ref = this.refs[slot]!;
+    if (this.kinds[slot] === Kind.Object) this.releaseObject(this.cells.valueLength(ref));
+    this.cells.free(ref);
+    this.hashes[slot] = DELETED;
+    this.kinds[slot] = Kind.None;
+    this.size--;
+    // Shrink when mostly empty, as Redis's dict does below 10% fill.
+    if (this.capacity > MIN_CAPACITY && this.size < this.capacity >>> 3) this.rebuild(this.size);
+  }
+
+  clear(): void {
+    this.size = 0;
+    this.filled = 0;
+    this.mask = MIN_CAPACITY - 1;
+    this.hashes = new Int32Array(MIN_CAPACITY);
+    this.refs = new Int32Array(MIN_CAPACITY);
+    this.kinds = new Uint8Array(MIN_CAPACITY);
+    this.cells.clear();
+    this.objects = [];
+    this.freeObjects = [];
+  }
+
+  /** Move every entry into a table sized for `n` entries (at most half full), dropping tombstones. */
+  private rebuild(n: number): void {
+    let capacity = MIN_CAPACITY;
+    while (capacity < n * 2) capacity *= 2;
+    const [hashes, refs, kinds] = [this.hashes, this.refs, this.kinds];
+    this.hashes = new Int32Array(capacity);
+    this.refs = new Int32Array(capacity);
+    this.kinds = new Uint8Array(capacity);
+    this.mask = capacity - 1;
+    const mask = this.mask;
+    for (let j = 0; j < hashes.length; j++) {
+      const h = hashes[j]!;
+      if (h <= DELETED) continue;
+      let i = h & mask;
+      while (this.hashes[i] !== EMPTY) i = (i + 1) & mask;
+      this.hashes[i] = h;
+      this.refs[i] = refs[j]!;
+      this.kinds[i] = kinds[j]!;
+    }
+    this.filled = this.size;
+  }
+
+  /** The first occupied slot at or after `from`, or -1 past the end. */
+  nextSlot(from: number): number {
+    const hashes = this.hashes;
+    for (let i = from; i < hashes.length; i++) if (hashes[i]! > DELETED) return i;
+    return -1;
+  }
+
+  /** A uniformly chosen slot's entry, or the first after it (-1 when empty). */
+  randomSlot(): number {
+    if (this.size === 0) return -1;
+    const start = Math.floor(Math.random() * this.capacity);
+    const slot = this.nextSlot(start);
+    return slot >= 0 ? slot : this.nextSlot(0);
+  }
+
+  /**
+   * Every key. The walk goes bucket by bucket in SCAN's order, so it survives changes made
+   * while it is suspended (a snapshot's walk): every key present throughout is visited, and
+   * after the table grew or shrank a key may come twice (callers that mind keep a set).
+   */
+  *keys(): IterableIterator<string> {
+    const found: string[] = [];
+    let cursor = 0;
+    do {
+      cursor = this.scanBucket(cursor, found);
+      for (const key of found) yield key;
+      found.length = 0;
+    } while (cursor !== 0);
+  }
+
+  *entries(): IterableIterator<[string, StoredValue]> {
+    for (let i = 0; (i = this.nextSlot(i)) >= 0; i++) yield [this.keyAt(i), this.valueAt(i)];
+  }
+
+  /**
+   * SCAN: the keys of the buckets from `cursor` on, until `count` are found (or ten times
+   * that many buckets were looked at), and the cursor to go on with (0: done). A key's
+   * bucket is its hash's low bits, wherever probing placed it, and buckets are visited in
+   * Redis's reverse-binary order, so Redis's guarantee holds whatever rebuilds happen
+   * between calls: every key present from the first call to the last is returned, some
+   * perhaps twice after the table was resized.
+   */
+  scan(cursor: number, count: number, out: string[]): number {
+    let buckets = count * 10;
+    do cursor = this.scanBucket(cursor, out);
+    while (cursor !== 0 && --buckets > 0 && out.length < count);
+    return cursor;
+  }
+
+  /** Add the keys whose bucket is `cursor`'s to `out`; returns the next cursor (dictScan's step). */
+  private scanBucket(cursor: number, out: string[]): number {
+    const mask = this.mask;
+    const hashes = this.hashes;
+    const bucket = cursor & mask;
+    // The bucket's keys lie in the run of filled slots from the bucket on.
+    for (let i = bucket; hashes[i] !== EMPTY; i = (i + 1) & mask) {
+      const h = hashes[i]!;
+      if (h > DELETED && (h & mask) === bucket) out.push(this.keyAt(i));
+    }
+    // Increment the bits above the mask's in reverse order.
+    let v = (cursor | ~mask) >>> 0;
+    v = reverseBits(v);
+    v = (v + 1) >>> 0;
+    return reverseBits(v);
+  }
+
+  /** Bytes held for the table itself: its slot arrays and cells (MEMORY STATS, INFO). */
+  get heldBytes(): number {
+    return this.capacity * 9 + this.cells.heldBytes;
+  }
+}
+
+function reverseBits(v: number): number {
+  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
+  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
+  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
+  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
+  return ((v >>> 16) | (v << 16)) >>> 0;
+}
+
+function kindOf(value: StoredValue): Kind {
+  return typeof value === "string" ? Kind.String : typeof value === "number" ? Kind.Number : Kind.Object;
+}

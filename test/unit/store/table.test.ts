@@ -1,0 +1,114 @@
+import { describe, expect, test } from "bun:test";
+import { HashValue } from "../../../src/store/hash.ts";
+import { KeyTable } from "../../../src/store/table.ts";
+import type { StoredValue } from "../../../src/store/value.ts";
+
+/** A tiny seeded generator so failures reproduce. */
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+}
+
+/** A byte string of `n` random bytes, 0-255 each. */
+function bytes(rand: () => number, n: number): string {
+  let s = "";
+  for (let i = 0; i < n; i++) s += String.fromCharCode(Math.floor(rand() * 256));
+  return s;
+}
+
+describe("KeyTable", () => {
+  test("holds what a Map holds under random sets, replacements and deletes, every byte and size", () => {
+    const rand = rng(7);
+    const table = new KeyTable();
+    const model = new Map<string, StoredValue>();
+    const keys: string[] = [];
+    for (let step = 0; step < 30_000; step++) {
+      const r = rand();
+      const key = keys.length > 0 && r < 0.5 ? keys[Math.floor(rand() * keys.length)]! : bytes(rand, Math.floor(rand() * 40));
+      if (r < 0.75) {
+        // Strings short and long (past the 4 KB cells), numbers, and an aggregate.
+        const kind = rand();
+        const value: StoredValue =
+          kind < 0.5 ? bytes(rand, Math.floor(rand() * 100))
+          : kind < 0.6 ? bytes(rand, 4000 + Math.floor(rand() * 9000))
+          : kind < 0.9 ? Math.floor(rand() * 2 ** 53) * (rand() < 0.5 ? -1 : 1)
+          : new HashValue();
+        table.set(key, value);
+        if (!model.has(key)) keys.push(key);
+        model.set(key, value);
+      } else {
+        expect(table.delete(key)).toBe(model.delete(key));
+      }
+      expect(table.size).toBe(model.size);
+    }
+    for (const [key, value] of model) expect(table.get(key)).toBe(value);
+    expect(new Map(table.entries())).toEqual(model);
+    expect(table.get("absent")).toBeUndefined();
+    // A key is found from its bytes as from its string.
+    for (const key of keys.slice(0, 200)) {
+      const b = Buffer.from(`xx${key}yy`, "latin1");
+      expect(table.findBytes(b, 2, 2 + key.length)).toBe(table.find(key));
+    }
+  });
+
+  test("shrinks when emptied and grows again; clear empties it", () => {
+    const table = new KeyTable();
+    for (let i = 0; i < 10_000; i++) table.set(`k${i}`, `v${i}`);
+    const grown = table.capacity;
+    expect(grown).toBeGreaterThanOrEqual(16_384);
+    for (let i = 0; i < 9_990; i++) table.delete(`k${i}`);
+    expect(table.capacity).toBeLessThan(grown / 8);
+    expect([...table.keys()].sort()).toEqual(Array.from({ length: 10 }, (_, i) => `k${9_990 + i}`).sort());
+    table.clear();
+    expect(table.size).toBe(0);
+    expect([...table.keys()]).toEqual([]);
+  });
+
+  test("SCAN returns every key present throughout, while others come and go and the table resizes", () => {
+    const rand = rng(11);
+    const table = new KeyTable();
+    for (let i = 0; i < 2_000; i++) table.set(`stay:${i}`, "x");
+    const seen = new Set<string>();
+    let cursor = 0;
+    let calls = 0;
+    let churn = 0;
+    do {
+      const out: string[] = [];
+      cursor = table.scan(cursor, 10, out);
+      for (const k of out) seen.add(k);
+      // Between calls: many keys come (the table doubles) and go (it shrinks, tombstones are cleared).
+      for (let i = 0; i < 50; i++) table.set(`churn:${churn++}`, "y");
+      if (calls % 40 === 39) for (let i = churn - 1000; i < churn; i++) table.delete(`churn:${i}`);
+      if (rand() < 0.01) for (let i = 0; i < churn; i++) table.delete(`churn:${i}`);
+      calls++;
+    } while (cursor !== 0);
+    for (let i = 0; i < 2_000; i++) expect(seen.has(`stay:${i}`)).toBe(true);
+    expect(calls).toBeLessThan(10_000);
+  });
+
+  test("a walk by keys() suspended across changes still visits every key present throughout", () => {
+    const table = new KeyTable();
+    for (let i = 0; i < 5_000; i++) table.set(`stay:${i}`, i);
+    const walk = table.keys();
+    const seen = new Set<string>();
+    for (let step = 0; ; step++) {
+      const next = walk.next();
+      if (next.done) break;
+      seen.add(next.value);
+      if (step % 7 === 0) table.set(`new:${step}`, "v");
+      if (step % 11 === 0) table.delete(`new:${step - 77}`);
+    }
+    for (let i = 0; i < 5_000; i++) expect(seen.has(`stay:${i}`)).toBe(true);
+  });
+
+  test("random slots reach every key", () => {
+    const table = new KeyTable();
+    for (let i = 0; i < 50; i++) table.set(`k${i}`, "v");
+    const drawn = new Set<string>();
+    for (let i = 0; i < 5_000; i++) drawn.add(table.keyAt(table.randomSlot()));
+    expect(drawn.size).toBe(50);
+    expect(new KeyTable().randomSlot()).toBe(-1);
+  });
+});
