@@ -66,7 +66,8 @@ export const existsCommand = command({
   summary: "Determine if a key exists", since: "1.0.0", complexity: "O(N) where N is the number of keys to check.",
   handler(c, argv) {
     let count = 0;
-    for (let i = 1; i < argv.length; i++) if (c.db.lookupKeyRead(argv.str(i)) !== undefined) count++;
+    // LOOKUP_NOTOUCH, as Redis's existsCommand: a key's idle time is not reset.
+    for (let i = 1; i < argv.length; i++) if (c.db.lookupKeyRead(argv.str(i), false) !== undefined) count++;
     c.reply.integer(count);
   },
 });
@@ -75,7 +76,7 @@ export const typeCommand = command({
   name: "type", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["keyspace"],
   summary: "Determine the type stored at key", since: "1.0.0",
   handler(c, argv) {
-    const value = c.db.lookupKeyRead(argv.str(1));
+    const value = c.db.lookupKeyRead(argv.str(1), false);
     c.reply.simple(value === undefined ? "none" : typeOf(value));
   },
 });
@@ -203,7 +204,7 @@ const enum TtlOutput {
 /** TTL, PTTL, EXPIRETIME, PEXPIRETIME: -2 for a missing key, -1 for no TTL. */
 function ttlGeneric(c: Context, argv: Argv, output: TtlOutput): void {
   const key = argv.str(1);
-  if (c.db.lookupKeyRead(key) === undefined) return c.reply.integer(-2);
+  if (c.db.lookupKeyRead(key, false) === undefined) return c.reply.integer(-2);
   const when = c.db.getExpire(key);
   if (when === -1) return c.reply.integer(-1);
   switch (output) {
@@ -397,7 +398,7 @@ function restoreGeneric(c: Context, argv: Argv): void {
     return c.reply.ok();
   }
   c.db.setKey(key, value);
-  if (idle !== undefined || freq !== undefined) c.server.keyspace.setAccess(c.db, key, idle, freq);
+  if (idle !== undefined || freq !== undefined) c.db.restoreAccess(key, idle, freq);
   if (ttl > 0) {
     c.db.setExpire(key, ttl);
     // A relative TTL goes out as the absolute time (the request with ABSTTL added), as in Redis.
@@ -521,11 +522,7 @@ const objectSpec = {
 /** OBJECT's subcommands look the key up; a missing key is a null reply. */
 function objectLookup(c: Context, argv: Argv): StoredValue | undefined {
   // OBJECT looks without touching (LOOKUP_NOTOUCH): the access time is what it reports.
-  const keyspace = c.server.keyspace;
-  const noTouch = keyspace.noTouch;
-  keyspace.noTouch = true;
-  const value = c.db.lookupKeyRead(argv.str(2));
-  keyspace.noTouch = noTouch;
+  const value = c.db.lookupKeyRead(argv.str(2), false);
   if (value === undefined) c.reply.null();
   return value;
 }
@@ -552,15 +549,15 @@ export const objectCommand = command({
         if (value !== undefined) c.reply.integer(refcountOf(value));
       },
     }),
-    // Access times are kept only under an LRU or LFU maxmemory-policy (store/access.ts); under
-    // the others every key reports itself as just used.
+    // Every key's slot keeps its last access (store/table.ts), or under an LFU policy its
+    // frequency counter instead (store/access.ts), as Redis's robj.lru.
     command({
       ...objectSpec, name: "object|idletime", summary: "Get the time since a Redis object was last accessed", since: "2.2.3",
       handler(c, argv) {
         const keyspace = c.server.keyspace;
         if (objectLookup(c, argv) === undefined) return;
-        if (keyspace.accessTracking === 2) throw IDLETIME_UNDER_LFU;
-        const seen = c.db.access.get(argv.str(2));
+        if (keyspace.lfu) throw IDLETIME_UNDER_LFU;
+        const seen = c.db.accessOf(argv.str(2));
         c.reply.integer(seen === undefined ? 0 : Math.max(0, lruClock() - seen));
       },
     }),
@@ -569,8 +566,8 @@ export const objectCommand = command({
       handler(c, argv) {
         const keyspace = c.server.keyspace;
         if (objectLookup(c, argv) === undefined) return;
-        if (keyspace.accessTracking !== 2) throw LFU_NOT_SELECTED;
-        const entry = c.db.access.get(argv.str(2));
+        if (!keyspace.lfu) throw LFU_NOT_SELECTED;
+        const entry = c.db.accessOf(argv.str(2));
         c.reply.integer(entry === undefined ? 0 : lfuCounter(entry, keyspace.lfuDecayTime));
       },
     }),

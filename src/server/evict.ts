@@ -11,19 +11,16 @@
  *   deadline (TTL).
  * - random: a random key (with a TTL, for volatile-random) of the next database in turn.
  *
- * A JavaScript Map has no random access, so "sampling" reads the next keys of cursors
- * that keep going round each database (store/sample.ts; skipping a random few for the
- * random policies): every key is looked at in turn. Under LRU the database's access Map is kept in order
- * of last access (store/keyspace.ts), so the sample is read from its head: the least
- * recently used keys, to the second.
+ * Samples of all keys are random slots of the database's table (store/table.ts); samples
+ * of keys with a TTL are read at cursors going round its Map of deadlines
+ * (store/sample.ts). Every key's access word (Redis's robj.lru) is kept in its slot.
  *
  * Each eviction is a DEL: propagated to replicas and the AOF, announced as an `evicted`
  * keyspace event, counted in INFO's evicted_keys. If nothing can be evicted and memory is
  * still over, commands that may add memory (flag denyoom) are refused with -OOM.
  */
 import { NotifyClass } from "../keyspace-events.ts";
-import { lfuCounter, lfuNew, lruClock } from "../store/access.ts";
-import { ACCESS_ENTRY } from "../store/memory-usage.ts";
+import { lfuCounter, lruClock } from "../store/access.ts";
 import type { Database } from "../store/keyspace.ts";
 import type { Server } from "./server.ts";
 
@@ -43,30 +40,21 @@ export class Evictor {
   evictedKeys = 0;
   /** Candidates, best last, as Redis's eviction pool. */
   private pool: Candidate[] = [];
-  private lruCursors = new WeakMap<Map<string, number>, Iterator<string>>();
-  /** The key each access Map's cursor stopped at, with its access clock, not evicted yet. */
-  private heads = new WeakMap<Map<string, number>, Candidate>();
   private nextDb = 0;
   /** maxmemory-policy, kept by policyChanged. */
   private policy: Policy = "noeviction";
 
   constructor(private readonly server: Server) {}
 
-  /** maxmemory-policy changed: accesses record what the new policy needs (and the old data goes). */
+  /** maxmemory-policy changed: accesses record what the new policy needs. */
   policyChanged(): void {
     const policy = (this.policy = this.server.config.get("maxmemory-policy") as Policy);
     const keyspace = this.server.keyspace;
-    const tracking = policy.endsWith("-lru") ? 1 : policy.endsWith("-lfu") ? 2 : 0;
-    if (tracking !== keyspace.accessTracking) {
-      keyspace.accessTracking = tracking;
-      keyspace.perKeyExtra = tracking === 0 ? 0 : ACCESS_ENTRY;
-      // Every key starts as just used (LRU) or new (LFU).
-      const initial = tracking === 1 ? lruClock() : lfuNew();
-      for (const db of keyspace.dbs) {
-        db.access.clear();
-        if (tracking !== 0) for (const key of db.keys()) db.access.set(key, initial);
-        db.recountAll();
-      }
+    const lfu = policy.endsWith("-lfu");
+    if (lfu !== keyspace.lfu) {
+      keyspace.lfu = lfu;
+      // The access words meant the other thing: every key starts as just used (LRU) or new (LFU).
+      for (const db of keyspace.dbs) db.resetAccess();
     }
     this.pool = [];
   }
@@ -129,19 +117,6 @@ export class Evictor {
     }
     const samples = this.server.config.int("maxmemory-samples");
     const clock = lruClock();
-    if (policy.endsWith("-lru")) {
-      // The least recently used of the databases' least recently used keys.
-      let best: Candidate | undefined;
-      for (const db of dbs) {
-        const head = db.access.size > 0 ? this.oldest(db, volatile) : undefined;
-        if (head !== undefined && (best === undefined || head.score > best.score)) best = head;
-      }
-      if (best !== undefined) {
-        this.heads.delete(best.db.access);
-        return best;
-      }
-      if (!volatile) return undefined;
-    }
     for (let tries = 0; tries < 3; tries++) {
       for (const db of dbs) {
         for (const key of db.sampleKeys(volatile, samples, 0)) this.consider(db, key, this.score(db, key, policy, clock));
@@ -152,41 +127,6 @@ export class Evictor {
         if (best.db.has(best.key) && (!volatile || best.db.expires.has(best.key))) return best;
       }
     }
-    return undefined;
-  }
-
-  /**
-   * LRU: the database's least recently used key (with a TTL, for volatile-lru), read at a
-   * cursor over its access Map, which is in order of last access; a key touched since it
-   * was read has moved behind the cursor and is read again later. The cursor is kept: a
-   * new iterator would walk past every entry deleted at the head so far, which
-   * JavaScriptCore's Map keeps until it rehashes. volatile-lru looks a bounded way for a
-   * key with a TTL, then leaves it to sampling.
-   */
-  private oldest(db: Database, volatile: boolean): Candidate | undefined {
-    const access = db.access;
-    const held = this.heads.get(access);
-    if (held !== undefined && access.get(held.key) === -held.score && db.has(held.key)) return held;
-    let cursor = this.lruCursors.get(access);
-    for (let looked = 0, restarts = 0; looked < 64 && restarts < 2; ) {
-      cursor ??= access.keys();
-      const next = cursor.next();
-      if (next.done) {
-        cursor = undefined;
-        restarts++;
-        continue;
-      }
-      looked++;
-      const key = next.value;
-      if (volatile && !db.expires.has(key)) continue;
-      this.lruCursors.set(access, cursor);
-      // The score grows with idleness: the access clock, negated.
-      const head = { db, key, score: -access.get(key)! };
-      this.heads.set(access, head);
-      return head;
-    }
-    if (cursor !== undefined) this.lruCursors.set(access, cursor);
-    else this.lruCursors.delete(access);
     return undefined;
   }
 
@@ -204,9 +144,10 @@ export class Evictor {
   private score(db: Database, key: string, policy: Policy, clock: number): number {
     const keyspace = this.server.keyspace;
     if (policy === "volatile-ttl") return -(db.expires.get(key) ?? Infinity);
-    const entry = db.access.get(key);
-    if (policy.endsWith("-lfu")) return 255 - (entry === undefined ? 0 : lfuCounter(entry, keyspace.lfuDecayTime));
-    // LRU: seconds idle; a key never seen since the policy was set counts as idle longest.
-    return entry === undefined ? Number.MAX_SAFE_INTEGER : clock - entry;
+    const entry = db.accessOf(key);
+    if (entry === undefined) return -Infinity;
+    if (policy.endsWith("-lfu")) return 255 - lfuCounter(entry, keyspace.lfuDecayTime);
+    // LRU: seconds idle.
+    return clock - entry;
   }
 }

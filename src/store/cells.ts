@@ -47,6 +47,13 @@ function classFor(bytes: number): number {
   return bytes > LARGEST ? BIG : CLASS_OF[(bytes + 7) >> 3]!;
 }
 
+/** The bytes of the cell for a key and a string value (`valueLength` -1: a number), as its class rounds them. */
+export function cellBytes(keyLength: number, valueLength: number): number {
+  const bytes = HEADER + keyLength + (valueLength < 0 ? 8 : valueLength);
+  const cls = classFor(bytes);
+  return cls === BIG ? (bytes + 7) & ~7 : SIZES[cls]!;
+}
+
 /** One size class: its chunks, with 32- and 64-bit views of each, and its free cells. */
 class SizeClass {
   readonly chunks: Chunk[] = [];

@@ -117,12 +117,6 @@ export class Database {
    * kept current by every write: what used_memory and maxmemory count.
    */
   bytes = 0;
-  /**
-   * Last access per key, for the LRU and LFU maxmemory policies only (server/evict.ts): a
-   * clock in seconds (in order of last access), or an LFU counter with its minute stamp.
-   * Empty under other policies.
-   */
-  access = new Map<string, number>();
 
   constructor(
     readonly id: number,
@@ -218,19 +212,23 @@ export class Database {
     return when !== undefined && when <= now() && this.table.has(key);
   }
 
-  /** Look a key up for reading: expired keys are gone, hits and misses are counted. */
-  lookupKeyRead(key: string): StoredValue | undefined {
-    const slot = this.lookupSlotRead(key);
+  /**
+   * Look a key up for reading: expired keys are gone, hits and misses are counted. Unless
+   * `touch` is false (Redis's LOOKUP_NOTOUCH: TTL, TYPE, EXISTS, OBJECT), the key's access
+   * time is stamped.
+   */
+  lookupKeyRead(key: string, touch = true): StoredValue | undefined {
+    const slot = this.lookupSlotRead(key, touch);
     return slot < 0 ? undefined : this.table.valueAt(slot);
   }
 
   /** lookupKeyRead's search: the key's slot in the table, or -1. */
-  private lookupSlotRead(key: string): number {
+  private lookupSlotRead(key: string, touch: boolean): number {
     const slot = this.expireIfNeeded(key) && this.keyspace.keepsExpired ? -1 : this.table.find(key);
     if (slot < 0) this.keyspace.stats.keyspaceMisses++;
     else {
       this.keyspace.stats.keyspaceHits++;
-      if (this.keyspace.accessTracking !== 0) this.keyspace.recordAccess(this, key, false);
+      if (touch) this.recordAccess(slot, false);
     }
     return slot;
   }
@@ -240,7 +238,7 @@ export class Database {
    * made of it (null when missing); WRONGTYPE for another type.
    */
   readString(key: string, out: StringSink): void {
-    const slot = this.lookupSlotRead(key);
+    const slot = this.lookupSlotRead(key, true);
     if (slot < 0) return out.null();
     const table = this.table;
     const kind = table.kindAt(slot);
@@ -257,9 +255,44 @@ export class Database {
   lookupKeyWrite(key: string): StoredValue | undefined {
     this.beforeWrite(key);
     if (!this.keyspace.replicaMode) this.expireIfNeeded(key);
-    const value = this.table.get(key);
-    if (value !== undefined && this.keyspace.accessTracking !== 0) this.keyspace.recordAccess(this, key, false);
-    return value;
+    const slot = this.table.find(key);
+    if (slot < 0) return undefined;
+    this.recordAccess(slot, false);
+    return this.table.valueAt(slot);
+  }
+
+  /**
+   * A key was read or written (`created`: it is new): its slot's access word is stamped,
+   * as Redis's lookupKey updates robj.lru, unless CLIENT NO-TOUCH is on.
+   */
+  private recordAccess(slot: number, created: boolean): void {
+    const keyspace = this.keyspace;
+    if (keyspace.noTouch && !created) return;
+    const table = this.table;
+    if (!keyspace.lfu) table.setAccessAt(slot, lruClock());
+    else table.setAccessAt(slot, created ? lfuNew() : lfuTouch(table.accessAt(slot), keyspace.lfuLogFactor, keyspace.lfuDecayTime));
+  }
+
+  /** The key's access word (LRU clock or LFU entry) without touching it, or undefined when absent. */
+  accessOf(key: string): number | undefined {
+    const slot = this.table.find(key);
+    return slot < 0 ? undefined : this.table.accessAt(slot);
+  }
+
+  /**
+   * RESTORE IDLETIME / FREQ (objectSetLRUOrLFU): under an LFU policy the counter given,
+   * otherwise the access time `idleSeconds` ago.
+   */
+  restoreAccess(key: string, idleSeconds: number | undefined, freq: number | undefined): void {
+    const slot = this.table.find(key);
+    if (slot < 0) return;
+    if (this.keyspace.lfu && freq !== undefined) this.table.setAccessAt(slot, (lfuNew() & ~255) | freq);
+    else if (!this.keyspace.lfu && idleSeconds !== undefined) this.table.setAccessAt(slot, lruClock() - idleSeconds);
+  }
+
+  /** Every key as just used (LRU) or new (LFU): the policy switched between them. */
+  resetAccess(): void {
+    this.table.resetAccess(this.keyspace.lfu ? lfuNew() : lruClock());
   }
 
   /** A string value for reading, as bytes; WRONGTYPE for another type. */
@@ -310,9 +343,8 @@ export class Database {
     const existing = this.writeAs(key, cls);
     if (existing !== undefined) return existing;
     const value = create();
-    this.table.add(key, value);
+    this.recordAccess(this.table.add(key, value), true);
     this.bytes += this.account(key, value);
-    if (this.keyspace.accessTracking !== 0) this.keyspace.recordAccess(this, key, true);
     if (this.keyspace.notifyNew) this.keyspace.notify?.("new", this, key);
     return value;
   }
@@ -329,7 +361,7 @@ export class Database {
 
   /** What a value counts for now; an aggregate remembers it, to be taken off when it changes. */
   private account(key: string, value: StoredValue): number {
-    const bytes = estimateBytes(key, value) + this.keyspace.perKeyExtra;
+    const bytes = estimateBytes(key, value);
     if (!isStringValue(value)) value.accounted = bytes;
     return bytes;
   }
@@ -338,20 +370,13 @@ export class Database {
   private accountedAt(slot: number): number {
     const table = this.table;
     if (table.kindAt(slot) === Kind.Object) return (table.valueAt(slot) as Aggregate).accounted;
-    return estimateStringBytes(table.keyLengthAt(slot), table.valueLengthAt(slot)) + this.keyspace.perKeyExtra;
+    return estimateStringBytes(table.keyLengthAt(slot), table.kindAt(slot) === Kind.Number ? -1 : table.valueLengthAt(slot));
   }
 
   /** The aggregate at `key`, if the key holds one (no expiry, no statistics). */
   private aggregateAt(key: string): Aggregate | undefined {
     const slot = this.table.find(key);
     return slot >= 0 && this.table.kindAt(slot) === Kind.Object ? (this.table.valueAt(slot) as Aggregate) : undefined;
-  }
-
-  /** Count every key anew (what a key costs changed: access tracking was switched). */
-  recountAll(): void {
-    let total = 0;
-    for (const [key, value] of this.table.entries()) total += this.account(key, value);
-    this.bytes = total;
   }
 
   /** An aggregate changed in place: count it anew. */
@@ -431,14 +456,14 @@ export class Database {
     const slot = table.find(key);
     if (slot < 0) {
       if (this.keyspace.notifyNew) this.keyspace.notify?.("new", this, key);
-      table.add(key, value);
+      this.recordAccess(table.add(key, value), true);
     } else {
       this.bytes -= this.accountedAt(slot);
       if (this.keyspace.lazyFree.serverDel && table.kindAt(slot) === Kind.Object) this.freedLazily(table.valueAt(slot));
       table.replaceAt(slot, key, value);
+      this.recordAccess(slot, false);
     }
     this.bytes += this.account(key, value);
-    if (this.keyspace.accessTracking !== 0) this.keyspace.recordAccess(this, key, slot < 0);
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
     this.keyspace.dirty++;
@@ -496,7 +521,6 @@ export class Database {
     [this.expires, other.expires] = [other.expires, this.expires];
     [this.expireIndex, other.expireIndex] = [other.expireIndex, this.expireIndex];
     [this.bytes, other.bytes] = [other.bytes, this.bytes];
-    [this.access, other.access] = [other.access, this.access];
   }
 
   /**
@@ -511,7 +535,6 @@ export class Database {
     if (lazily && table.kindAt(slot) === Kind.Object) this.freedLazily(table.valueAt(slot));
     this.bytes -= this.accountedAt(slot);
     table.deleteAt(slot);
-    if (this.access.size > 0) this.access.delete(key);
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     if (this.expires.size > 0) this.expires.delete(key);
     this.keyspace.dirty++;
@@ -555,7 +578,6 @@ export class Database {
     if (lazily) this.keyspace.stats.lazyfreedObjects += removed;
     this.table.clear();
     this.bytes = 0;
-    this.access.clear();
     this.rawStrings.clear();
     this.expires.clear();
     this.expireIndex.clear();
@@ -574,7 +596,6 @@ export class Database {
       if (this.keyspace.lazyFree.expire && table.kindAt(slot) === Kind.Object) this.freedLazily(table.valueAt(slot));
       table.deleteAt(slot);
     }
-    if (this.access.size > 0) this.access.delete(key);
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     this.expires.delete(key);
     this.keyspace.stats.expiredKeys++;
@@ -653,45 +674,15 @@ export class Keyspace {
   /** DEBUG SET-ACTIVE-EXPIRE: whether the cron reclaims expired keys nobody reads. */
   activeExpireEnabled = true;
   /**
-   * What accesses record (server/evict.ts sets it from maxmemory-policy): nothing, the LRU
-   * clock, or the LFU counter; and the LFU's lfu-log-factor and lfu-decay-time.
+   * What a key's access word records (server/evict.ts sets it from maxmemory-policy): the
+   * LFU counter under an LFU policy, else the LRU clock; with lfu-log-factor and
+   * lfu-decay-time.
    */
-  accessTracking: 0 | 1 | 2 = 0;
-  /** What access tracking adds to each key's cost (its Map entry). */
-  perKeyExtra = 0;
+  lfu = false;
   lfuLogFactor = 10;
   lfuDecayTime = 1;
   /** The command running must not change access times (CLIENT NO-TOUCH). */
   noTouch = false;
-
-  /** A key was read or written (`created`: it is new). */
-  recordAccess(db: Database, key: string, created: boolean): void {
-    if (this.noTouch && !created) return;
-    if (this.accessTracking === 1) {
-      // LRU: the Map is kept in order of last access (to the second): a key touched in a
-      // new second moves to the end, so the least recently used keys come first.
-      const clock = lruClock();
-      const access = db.access;
-      if (access.get(key) !== clock) {
-        access.delete(key);
-        access.set(key, clock);
-      }
-    } else {
-      const entry = created ? undefined : db.access.get(key);
-      db.access.set(key, entry === undefined ? lfuNew() : lfuTouch(entry, this.lfuLogFactor, this.lfuDecayTime));
-    }
-  }
-
-  /**
-   * RESTORE IDLETIME / FREQ (objectSetLRUOrLFU): under an LFU policy the counter given,
-   * under LRU the access time `idleSeconds` ago. The LRU Map's order (the eviction's cursor)
-   * keeps the key where it was stored: its eviction order is approximate, as Redis's own
-   * sampled LRU is.
-   */
-  setAccess(db: Database, key: string, idleSeconds: number | undefined, freq: number | undefined): void {
-    if (this.accessTracking === 2 && freq !== undefined) db.access.set(key, (lfuNew() & ~255) | freq);
-    else if (this.accessTracking === 1 && idleSeconds !== undefined) db.access.set(key, lruClock() - idleSeconds);
-  }
 
   /** Total estimated bytes of keys and values (Database.bytes). */
   get bytes(): number {

@@ -24,6 +24,8 @@ import { LISTPACK_EMPTY_SIZE, lpStringSize } from "./listpack.ts";
 import { SetValue } from "./set.ts";
 import { SortedSet } from "./sorted-set.ts";
 import { StreamValue } from "./stream.ts";
+import { cellBytes } from "./cells.ts";
+import { SLOT_BYTES } from "./table.ts";
 
 const ROBJ = 16;
 const DICT_ENTRY = 24;
@@ -152,11 +154,10 @@ function streamSize(s: StreamValue): number {
 }
 
 /**
- * A string key's cost in KVIS beyond its bytes: the Map entry and the two JavaScript
- * strings' headers. Measured as live heap after a full collection (Bun 1.4.5): 326 bytes a
- * key for 16-byte keys with 100-byte values, where Redis 7.0's used_memory grows by 208.
+ * What a key's place in the table costs beside its cell: the typed arrays' bytes for two
+ * slots (a table is between 3/8 and 3/4 full, about half on average).
  */
-const STRING_OVERHEAD = 210;
+const SLOTS_PER_KEY = 2 * SLOT_BYTES;
 /**
  * An aggregate's cost in KVIS beyond its elements' bytes, by encoding: [per key, per
  * element]. Measured the same way with 16-byte elements (5 to 500,000 per key): lists 76
@@ -169,8 +170,6 @@ const HASH_TABLE_COST = [500, 156] as const;
 const SET_COST = [60, 90] as const;
 const ZSET_PACKED_COST = [380, 40] as const;
 const ZSET_SKIPLIST_COST = [400, 255] as const;
-/** The access-time Map entry each key has under an LRU or LFU policy (measured as above). */
-export const ACCESS_ENTRY = 45;
 /** How many elements of an aggregate `estimateBytes` looks at. */
 const ESTIMATE_SAMPLES = 8;
 
@@ -181,15 +180,18 @@ const ESTIMATE_SAMPLES = 8;
  * of these up to date on every write (used_memory, maxmemory); MEMORY USAGE itself stays
  * exact and in Redis's terms.
  */
-/** estimateBytes of a string value from its lengths (0 for a number). */
+/**
+ * What a string key holds in the keyspace (store/table.ts): its cell, as the size class
+ * rounds it, and its share of the slots. `valueLength` is -1 for a number.
+ */
 export function estimateStringBytes(keyLength: number, valueLength: number): number {
-  return STRING_OVERHEAD + keyLength + valueLength;
+  return cellBytes(keyLength, valueLength) + SLOTS_PER_KEY;
 }
 
 export function estimateBytes(key: string, value: StoredValue): number {
   // Strings, the common case, in a few operations.
-  if (typeof value === "string") return STRING_OVERHEAD + key.length + value.length;
-  if (typeof value === "number") return STRING_OVERHEAD + key.length;
+  if (typeof value === "string") return estimateStringBytes(key.length, value.length);
+  if (typeof value === "number") return estimateStringBytes(key.length, -1);
   if (value instanceof StreamValue) {
     let size = sdsSize(key.length) + DICT_ENTRY + ROBJ + STREAM + value.nodes.length * (16 + 4 + 4096);
     for (const group of value.groups?.values() ?? []) size += STREAM_CG + group.pel.size * (16 + STREAM_NACK);

@@ -4,9 +4,9 @@
  * string object per key and per value) and makes every young collection scan its backing
  * store; here an entry is one cell of bytes and three numbers in typed arrays.
  *
- * The table is open-addressed with linear probing over three typed arrays: the key's
- * 32-bit hash (0 marks an empty slot, 1 a deleted one), a reference to its cell, and the
- * kind of value. A cell holds [key length u32][value length u32][key][value] for a string
+ * The table is open-addressed with linear probing over typed arrays: the key's 31-bit
+ * hash (0 marks an empty slot, 1 a deleted one), a reference to its cell, the kind of
+ * value, and its access time or frequency (Redis's LRU/LFU bits). A cell holds [key length u32][value length u32][key][value] for a string
  * value, the value as a float64 right after the header for a number (Redis's "int"), and
  * an index into `objects` for an aggregate (lists, hashes, sets, sorted sets, streams stay
  * JS objects). Cells come from size classes (cells.ts), so rewriting a value of similar
@@ -58,6 +58,8 @@ export function hashKeyBytes(buf: Uint8Array, start: number, end: number): numbe
 }
 
 const MIN_CAPACITY = 8;
+/** Bytes of typed arrays per slot: hash, cell, kind, access. */
+export const SLOT_BYTES = 13;
 
 export class KeyTable {
   /** Live entries. */
@@ -68,6 +70,11 @@ export class KeyTable {
   private hashes = new Int32Array(MIN_CAPACITY);
   private refs = new Int32Array(MIN_CAPACITY);
   private kinds = new Uint8Array(MIN_CAPACITY);
+  /**
+   * Per slot, Redis's robj.lru: the LRU clock (seconds) of the last access, or under an LFU
+   * policy the logarithmic counter with its minute stamp (store/access.ts).
+   */
+  private access = new Uint32Array(MIN_CAPACITY);
   private readonly cells = new CellHeap();
   private objects: StoredValue[] = [];
   private freeObjects: number[] = [];
@@ -117,6 +124,19 @@ export class KeyTable {
   get(key: string): StoredValue | undefined {
     const slot = this.find(key);
     return slot < 0 ? undefined : this.valueAt(slot);
+  }
+
+  accessAt(slot: number): number {
+    return this.access[slot]!;
+  }
+
+  setAccessAt(slot: number, value: number): void {
+    this.access[slot] = value;
+  }
+
+  /** Give every key the same access word (the maxmemory policy changed between LRU and LFU). */
+  resetAccess(value: number): void {
+    this.access.fill(value);
   }
 
   kindAt(slot: number): Kind {
@@ -252,6 +272,7 @@ export class KeyTable {
     this.hashes = new Int32Array(MIN_CAPACITY);
     this.refs = new Int32Array(MIN_CAPACITY);
     this.kinds = new Uint8Array(MIN_CAPACITY);
+    this.access = new Uint32Array(MIN_CAPACITY);
     this.cells.clear();
     this.objects = [];
     this.freeObjects = [];
@@ -261,10 +282,11 @@ export class KeyTable {
   private rebuild(n: number): void {
     let capacity = MIN_CAPACITY;
     while (capacity < n * 2) capacity *= 2;
-    const [hashes, refs, kinds] = [this.hashes, this.refs, this.kinds];
+    const [hashes, refs, kinds, access] = [this.hashes, this.refs, this.kinds, this.access];
     this.hashes = new Int32Array(capacity);
     this.refs = new Int32Array(capacity);
     this.kinds = new Uint8Array(capacity);
+    this.access = new Uint32Array(capacity);
     this.mask = capacity - 1;
     const mask = this.mask;
     for (let j = 0; j < hashes.length; j++) {
@@ -275,6 +297,7 @@ export class KeyTable {
       this.hashes[i] = h;
       this.refs[i] = refs[j]!;
       this.kinds[i] = kinds[j]!;
+      this.access[i] = access[j]!;
     }
     this.filled = this.size;
   }
@@ -347,7 +370,7 @@ export class KeyTable {
 
   /** Bytes held for the table itself: its slot arrays and cells (MEMORY STATS, INFO). */
   get heldBytes(): number {
-    return this.capacity * 9 + this.cells.heldBytes;
+    return this.capacity * SLOT_BYTES + this.cells.heldBytes;
   }
 }
 

@@ -35,7 +35,8 @@ async function withServer<T>(start: Promise<RunningServer>, body: (c: RawClient,
   }
 }
 
-const VALUE = "v".repeat(200);
+// A key with this value holds a 448-byte cell and its slots: about 9,000 fit in 4 MB.
+const VALUE = "v".repeat(400);
 
 /** Write `n` keys `<prefix>:<i>` (with a TTL of `ttl` seconds if given), in pipelines of 500. */
 async function fill(c: RawClient, prefix: string, n: number, ttl?: number): Promise<string[]> {
@@ -100,6 +101,32 @@ describe("maxmemory", () => {
       );
     }
     expect(seen[0]).toEqual(seen[1]!);
+  });
+
+  test("OBJECT IDLETIME counts under noeviction too; TTL, TYPE and EXISTS leave it, TOUCH and GET reset it", async () => {
+    let fakeNow = Date.now();
+    const restoreClock = useClockSource(() => fakeNow);
+    try {
+      await withServer(startKvis(), async (c) => {
+        await c.call("SET", "k", "v");
+        await c.call("HSET", "h", "f", "v");
+        fakeNow += 3000;
+        for (const args of [["TTL", "k"], ["TYPE", "k"], ["EXISTS", "k"], ["TTL", "h"]]) await c.call(...args);
+        expect(await c.call("OBJECT", "IDLETIME", "k")).toBe(":3\r\n");
+        expect(await c.call("OBJECT", "IDLETIME", "h")).toBe(":3\r\n");
+        await c.call("TOUCH", "k");
+        await c.call("HGET", "h", "f");
+        expect(await c.call("OBJECT", "IDLETIME", "k")).toBe(":0\r\n");
+        expect(await c.call("OBJECT", "IDLETIME", "h")).toBe(":0\r\n");
+        // Swapped away and back, a key keeps its access time.
+        fakeNow += 5000;
+        await c.call("SWAPDB", "0", "1");
+        await c.call("SWAPDB", "0", "1");
+        expect(await c.call("OBJECT", "IDLETIME", "k")).toBe(":5\r\n");
+      });
+    } finally {
+      restoreClock();
+    }
   });
 
   test("volatile-* with no key to evict refuses writes as Redis does", async () => {
@@ -177,7 +204,7 @@ describe("maxmemory", () => {
       await withServer(startKvis({ maxmemory: "4mb", "maxmemory-policy": "volatile-ttl" }), async (c) => {
         await fill(c, "long", 2000, 100_000);
         await fill(c, "short", 2000, 1000);
-        // Without access times a key costs less: about 10,000 fit.
+        // About 9,000 keys fit: some 2,000 must go.
         await fill(c, "new", 7000, 50_000);
         expect(await info(c, "evicted_keys")).toBeGreaterThan(500);
         expect(await count(c, "long", 2000)).toBeGreaterThan(1900);
