@@ -18,7 +18,7 @@ import { ArgCursor, parseExactIntArg, parseIntArg } from "./args.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import { type KeyRef, command } from "./command.ts";
 import { absoluteDeadline } from "./generic.ts";
-import { isStringValue, stringOf, toStringValue } from "../store/keyspace.ts";
+import { ByteSlice, isStringValue, stringOf, toStringValue } from "../store/keyspace.ts";
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
@@ -112,6 +112,9 @@ function setKeys(argv: Argv): KeyRef[] {
   return [{ pos: 1, flags: ["OW", "update"] }];
 }
 
+/** The plain SET's value, reused. */
+const setValue = new ByteSlice();
+
 export const setCommand = command({
   name: "set", arity: -3, flags: ["write", "denyoom"], getKeys: setKeys,
   keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update", "variable_flags"], notes: "RW and ACCESS due to the optional `GET` argument" }, categories: ["string"],
@@ -121,8 +124,11 @@ export const setCommand = command({
       // A plain SET needs neither option parsing nor the old value: the commonest write
       // skips both, and the lookup, unless an expired key could be met (whose removal
       // Redis counts in expired_keys).
+      // The value goes from the request's bytes into the keyspace's cell: no string is made.
       const key = argv.str(1);
-      c.db.setKey(key, toStringValue(argv.str(2)));
+      const value = setValue.of(argv.buffer(2), argv.start(2), argv.end(2));
+      c.db.setKey(key, value.integer() ?? value);
+      value.release();
       c.notify(NotifyClass.String, "set", key);
       return c.reply.ok();
     }

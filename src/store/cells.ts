@@ -24,6 +24,8 @@ function allocChunk(bytes: number): Chunk {
   return Buffer.allocUnsafeSlow(bytes) as Chunk;
 }
 
+import type { ByteSlice } from "./value.ts";
+
 const SIZES = [
   16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512, 640, 768, 896, 1024, 1280, 1536,
   1792, 2048, 2560, 3072, 3584, 4096,
@@ -224,12 +226,12 @@ export class CellHeap {
     return off;
   }
 
-  allocString(key: string, value: string): number {
+  allocString(key: string, value: string | ByteSlice): number {
     const ref = this.alloc(HEADER + key.length + value.length);
     const off = this.writeHeader(ref, key.length, value.length);
     const buf = this.buffer(ref);
     buf.latin1Write(key, off + HEADER);
-    if (value.length > 0) buf.latin1Write(value, off + HEADER + key.length);
+    writeValue(buf, off + HEADER + key.length, value);
     return ref;
   }
 
@@ -258,10 +260,10 @@ export class CellHeap {
   }
 
   /** Rewrite a string cell's value (the key stays; `fits` said yes). */
-  setString(ref: number, keyLength: number, value: string): void {
+  setString(ref: number, keyLength: number, value: string | ByteSlice): void {
     const off = this.offset(ref);
     this.words(ref)[(off >> 2) + 1] = value.length;
-    if (value.length > 0) this.buffer(ref).latin1Write(value, off + HEADER + keyLength);
+    writeValue(this.buffer(ref), off + HEADER + keyLength, value);
   }
 
   setNumber(ref: number, value: number): void {
@@ -281,6 +283,19 @@ export class CellHeap {
     for (const c of this.classes) total += c.chunks.length * c.chunkBytes;
     return total;
   }
+}
+
+/** Write a string value's bytes at `at`: short ones byte by byte (a view costs more than the copy). */
+function writeValue(buf: Chunk, at: number, value: string | ByteSlice): void {
+  if (typeof value === "string") {
+    if (value.length > 0) buf.latin1Write(value, at);
+    return;
+  }
+  const src = value.buf;
+  const start = value.start;
+  const n = value.end - start;
+  if (n > 64) buf.set(src.subarray(start, value.end), at);
+  else for (let i = 0; i < n; i++) buf[at + i] = src[start + i]!;
 }
 
 const EMPTY_BUFFER = allocChunk(0);

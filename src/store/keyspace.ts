@@ -20,9 +20,9 @@ import { HashValue } from "./hash.ts";
 import { ListValue } from "./list.ts";
 import { SetValue } from "./set.ts";
 import { StreamValue } from "./stream.ts";
-import { type Aggregate, type StoredValue, type StringValue, isStringValue, stringOf, toStringValue } from "./value.ts";
+import { type Aggregate, ByteSlice, type StoredValue, type StringValue, isStringValue, stringOf, toStringValue } from "./value.ts";
 
-export { type StoredValue, type StringValue, isStringValue, stringOf, toStringValue } from "./value.ts";
+export { ByteSlice, type StoredValue, type StringValue, isStringValue, stringOf, toStringValue } from "./value.ts";
 
 /** A class of aggregate value, as the typed lookups take it. */
 export type AggregateClass<T> = new (...args: never[]) => T;
@@ -449,8 +449,11 @@ export class Database {
     return undefined;
   }
 
-  /** Store a value; the key's TTL is removed unless keepTtl (Redis's setKey). */
-  setKey(key: string, value: StoredValue, keepTtl = false): void {
+  /**
+   * Store a value (or a string still in a request's bytes, copied in); the key's TTL is
+   * removed unless keepTtl (Redis's setKey).
+   */
+  setKey(key: string, value: StoredValue | ByteSlice, keepTtl = false): void {
     this.beforeWrite(key);
     const table = this.table;
     const slot = table.find(key);
@@ -463,7 +466,7 @@ export class Database {
       table.replaceAt(slot, key, value);
       this.recordAccess(slot, false);
     }
-    this.bytes += this.account(key, value);
+    this.bytes += value instanceof ByteSlice ? estimateStringBytes(key.length, value.length) : this.account(key, value);
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
     this.keyspace.dirty++;

@@ -18,7 +18,10 @@
  * rebuild does not disturb.
  */
 import { CellHeap } from "./cells.ts";
-import type { StoredValue } from "./value.ts";
+import { ByteSlice, type StoredValue } from "./value.ts";
+
+/** What can be stored: a value, or a string value still in a request's bytes. */
+export type Storable = StoredValue | ByteSlice;
 
 const EMPTY = 0;
 const DELETED = 1;
@@ -83,16 +86,22 @@ export class KeyTable {
     return this.mask + 1;
   }
 
-  /** The key last looked for and its hash, which `add` uses when it comes next. */
+  /**
+   * The key last looked for, its hash and its slot (-1: absent, or not known since the
+   * table changed shape): a command looks its key up more than once (INCR reads, then
+   * stores; HSET finds the hash, then recounts it), and clients send the same keys again.
+   */
   private lastKey = "";
   private lastHash = 0;
+  private lastSlot = -1;
 
   /** The slot holding `key`, or -1. */
   find(key: string): number {
+    if (key === this.lastKey && this.lastSlot >= 0) return this.lastSlot;
     const h = hashKey(key);
     this.lastKey = key;
     this.lastHash = h;
-    return this.findHashed(key, h);
+    return (this.lastSlot = this.findHashed(key, h));
   }
 
   private findHashed(key: string, h: number): number {
@@ -181,12 +190,12 @@ export class KeyTable {
   }
 
   /** Store `value` at a `key` known to be absent; returns the slot. */
-  add(key: string, value: StoredValue): number {
+  add(key: string, value: Storable): number {
     return this.insert(key, key === this.lastKey ? this.lastHash : hashKey(key), value);
   }
 
   /** Store `value` at `key`; returns the slot. */
-  set(key: string, value: StoredValue): number {
+  set(key: string, value: Storable): number {
     const h = hashKey(key);
     const slot = this.findHashed(key, h);
     if (slot >= 0) {
@@ -197,29 +206,30 @@ export class KeyTable {
   }
 
   /** Replace the value in `slot` (whose key is `key`). */
-  replaceAt(slot: number, key: string, value: StoredValue): void {
+  replaceAt(slot: number, key: string, value: Storable): void {
     const oldKind = this.kinds[slot]!;
     const oldRef = this.refs[slot]!;
+    const kind = kindOf(value);
     if (oldKind === Kind.Object) {
       const index = this.cells.valueLength(oldRef);
-      if (typeof value === "object") {
-        this.objects[index] = value;
+      if (kind === Kind.Object) {
+        this.objects[index] = value as StoredValue;
         return;
       }
       this.releaseObject(index);
-    } else if (typeof value === "number" && oldKind === Kind.Number) {
-      this.cells.setNumber(oldRef, value);
+    } else if (kind === Kind.Number && oldKind === Kind.Number) {
+      this.cells.setNumber(oldRef, value as number);
       return;
-    } else if (typeof value === "string" && oldKind === Kind.String && this.cells.fits(oldRef, key.length, value.length)) {
-      this.cells.setString(oldRef, key.length, value);
+    } else if (kind === Kind.String && oldKind === Kind.String && this.cells.fits(oldRef, key.length, (value as string | ByteSlice).length)) {
+      this.cells.setString(oldRef, key.length, value as string | ByteSlice);
       return;
     }
     this.cells.free(oldRef);
     this.refs[slot] = this.cellFor(key, value);
-    this.kinds[slot] = kindOf(value);
+    this.kinds[slot] = kind;
   }
 
-  private insert(key: string, h: number, value: StoredValue): number {
+  private insert(key: string, h: number, value: Storable): number {
     if (this.filled + 1 > (this.capacity * 3) >>> 2) this.rebuild(this.size + 1);
     const hashes = this.hashes;
     const mask = this.mask;
@@ -227,14 +237,15 @@ export class KeyTable {
     while (hashes[i]! > DELETED) i = (i + 1) & mask;
     if (hashes[i] === EMPTY) this.filled++;
     hashes[i] = h;
+    if (key === this.lastKey) this.lastSlot = i;
     this.refs[i] = this.cellFor(key, value);
     this.kinds[i] = kindOf(value);
     this.size++;
     return i;
   }
 
-  private cellFor(key: string, value: StoredValue): number {
-    if (typeof value === "string") return this.cells.allocString(key, value);
+  private cellFor(key: string, value: Storable): number {
+    if (typeof value === "string" || value instanceof ByteSlice) return this.cells.allocString(key, value);
     if (typeof value === "number") return this.cells.allocNumber(key, value);
     let index = this.freeObjects.pop();
     if (index === undefined) index = this.objects.push(value) - 1;
@@ -261,6 +272,7 @@ export class KeyTable {
     this.hashes[slot] = DELETED;
     this.kinds[slot] = Kind.None;
     this.size--;
+    this.lastSlot = -1;
     // Shrink when mostly empty, as Redis's dict does below 10% fill.
     if (this.capacity > MIN_CAPACITY && this.size < this.capacity >>> 3) this.rebuild(this.size);
   }
@@ -276,6 +288,7 @@ export class KeyTable {
     this.cells.clear();
     this.objects = [];
     this.freeObjects = [];
+    this.lastSlot = -1;
   }
 
   /** Move every entry into a table sized for `n` entries (at most half full), dropping tombstones. */
@@ -300,6 +313,7 @@ export class KeyTable {
       this.access[i] = access[j]!;
     }
     this.filled = this.size;
+    this.lastSlot = -1;
   }
 
   /** The first occupied slot at or after `from`, or -1 past the end. */
@@ -382,6 +396,7 @@ function reverseBits(v: number): number {
   return ((v >>> 16) | (v << 16)) >>> 0;
 }
 
-function kindOf(value: StoredValue): Kind {
-  return typeof value === "string" ? Kind.String : typeof value === "number" ? Kind.Number : Kind.Object;
+function kindOf(value: Storable): Kind {
+  if (typeof value === "string" || value instanceof ByteSlice) return Kind.String;
+  return typeof value === "number" ? Kind.Number : Kind.Object;
 }

@@ -50,6 +50,53 @@ export function toStringValue(s: string): StringValue {
   return c0 === 0x2d ? -v : v;
 }
 
+/**
+ * A string value still in the bytes it arrived in (a request's argument), for a write
+ * that copies it straight into the keyspace's cell (store/cells.ts) instead of making a
+ * JS string of it first. Never stored as such; one is reused for each write.
+ */
+export class ByteSlice {
+  buf: Uint8Array = NO_BYTES;
+  start = 0;
+  end = 0;
+
+  of(buf: Uint8Array, start: number, end: number): this {
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
+    return this;
+  }
+
+  get length(): number {
+    return this.end - this.start;
+  }
+
+  /** As toStringValue: the number a canonical integer within 2^53 is stored as, else undefined. */
+  integer(): number | undefined {
+    const buf = this.buf;
+    const n = this.end - this.start;
+    if (n === 0 || n > 16) return undefined;
+    const c0 = buf[this.start]!;
+    let i = c0 === 0x2d ? 1 : 0;
+    if (i === n || (buf[this.start + i] === 0x30 && n > 1)) return undefined;
+    let v = 0;
+    for (; i < n; i++) {
+      const d = buf[this.start + i]! - 0x30;
+      if (d < 0 || d > 9) return undefined;
+      v = v * 10 + d;
+    }
+    if (v > Number.MAX_SAFE_INTEGER) return undefined;
+    return c0 === 0x2d ? -v : v;
+  }
+
+  /** Let go of the buffer (a read's, which it must not keep alive). */
+  release(): void {
+    this.buf = NO_BYTES;
+  }
+}
+
+const NO_BYTES = new Uint8Array(0);
+
 /** A string value as bytes in a JS string. */
 export function stringOf(value: StringValue): string {
   return typeof value === "number" ? String(value) : value;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { HashValue } from "../../../src/store/hash.ts";
 import { KeyTable } from "../../../src/store/table.ts";
-import type { StoredValue } from "../../../src/store/value.ts";
+import { ByteSlice, type StoredValue, toStringValue } from "../../../src/store/value.ts";
 
 /** A tiny seeded generator so failures reproduce. */
 function rng(seed: number): () => number {
@@ -35,7 +35,11 @@ describe("KeyTable", () => {
           : kind < 0.6 ? bytes(rand, 4000 + Math.floor(rand() * 9000))
           : kind < 0.9 ? Math.floor(rand() * 2 ** 53) * (rand() < 0.5 ? -1 : 1)
           : new HashValue();
-        table.set(key, value);
+        // A string may come as the bytes of a request, copied in without a string made of it.
+        if (typeof value === "string" && rand() < 0.3) {
+          const b = Buffer.from(`<${value}>`, "latin1");
+          table.set(key, new ByteSlice().of(b, 1, 1 + value.length));
+        } else table.set(key, value);
         if (!model.has(key)) keys.push(key);
         model.set(key, value);
       } else {
@@ -50,6 +54,14 @@ describe("KeyTable", () => {
     for (const key of keys.slice(0, 200)) {
       const b = Buffer.from(`xx${key}yy`, "latin1");
       expect(table.findBytes(b, 2, 2 + key.length)).toBe(table.find(key));
+    }
+  });
+
+  test("a request's bytes are stored as the number an integer is, as toStringValue decides", () => {
+    for (const text of ["0", "-1", "12345678901234", "9007199254740991", "9007199254740992", "-0", "01", "1a", "", "-", " 1", "12345678901234567"]) {
+      const b = Buffer.from(text, "latin1");
+      const expected = toStringValue(text);
+      expect(new ByteSlice().of(b, 0, b.length).integer()).toBe(typeof expected === "number" ? expected : undefined);
     }
   });
 
