@@ -14,6 +14,7 @@
  *   bun run bench                 # 3 rounds, 100k requests per case, 1M keys for memory
  *   bun run bench --rounds 5 --requests 200000 --keys 500000
  *   bun run bench --memory-only   # skip the throughput cases
+ *   bun run bench --memory-only --row list   # only the memory rows whose label has "list"
  *   bun run bench --throughput-only   # only the redis-benchmark cases
  *   bun run bench --throughput-only --case evalsha --case fcall   # only those cases
  *   bun run bench --persistence-only
@@ -44,6 +45,7 @@ const REQUESTS = option("requests", 100_000);
 const KEYS = option("keys", 1_000_000);
 const CLIENTS = 50;
 const MEMORY_ONLY = args.includes("--memory-only");
+const MEMORY_ROWS = args.flatMap((a, i) => (args[i - 1] === "--row" ? [a] : []));
 const PERSISTENCE_ONLY = args.includes("--persistence-only");
 const REPLICATION_ONLY = args.includes("--replication-only");
 const THROUGHPUT_ONLY = args.includes("--throughput-only");
@@ -269,6 +271,7 @@ async function main(): Promise<void> {
     console.log("| data | kvis RSS B/item | redis RSS B/item | RSS ratio | kvis used_memory B/item | redis used_memory B/item |");
     console.log("|---|---|---|---|---|---|");
     for (const [label, make] of MEMORY_CASES) {
+      if (MEMORY_ROWS.length > 0 && !MEMORY_ROWS.some((row) => label.includes(row))) continue;
       const row: number[] = [];
       // Fresh processes: memory freed by an earlier case would otherwise be reused and hide costs.
       for (const target of [await startKvis(), await startRedis()]) {

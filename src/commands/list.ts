@@ -124,7 +124,7 @@ export const lrangeCommand = command({
     const range = list === undefined ? undefined : clampRange(start, end, list.length);
     if (range === undefined) return c.reply.array(0);
     c.reply.array(range[1] - range[0] + 1);
-    for (let i = range[0]; i <= range[1]; i++) c.reply.bulkString(list!.at(i));
+    list!.writeRange(range[0], range[1], c.reply);
   },
 });
 

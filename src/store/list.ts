@@ -1,20 +1,194 @@
 /**
- * The list type: a deque of byte strings kept in fixed-size chunks of 128 slots, the chunks
- * themselves in a ring that doubles when full. Pushes and pops at either end, LINDEX and
- * LSET are O(1) at any length, as with one big ring buffer, but growing a list of millions
- * copies only the ring of chunk references (1/128 of the elements), never the elements:
- * with one flat buffer, doubling a 4M-element list held the event loop for milliseconds.
- * Every chunk but the first and last is full, so element i sits at a computed chunk and
- * slot. A list of up to SMALL_MAX elements is a plain array instead, which costs a tenth
- * of a chunk for the short lists most keys hold. It knows nothing of commands or replies;
- * indexes here are always in range.
+ * The list type, held in bytes as Redis's quicklist holds it: a sequence of nodes, each a
+ * buffer of packed elements of up to 8 KB (Redis's default list-max-listpack-size -2).
+ * A string object per element cost 80-100 bytes in JavaScriptCore; packed, an element
+ * costs its bytes and two length fields.
+ *
+ * An element is [length][bytes][length]: the length in front to walk forwards, behind to
+ * walk backwards (as a listpack's backlen), 1 byte below 128, 2 below 16384, else 5. A
+ * node keeps free room at both ends, so a push at either end writes in place; when a node
+ * would pass 8 KB a new one starts. Element i is found by walking the nodes' counts from
+ * the nearer end and then the node's elements from its nearer end, as Redis does; a
+ * remembered position makes walks in order (LRANGE, LPOS, LINSERT's search) O(1) a step.
+ * It knows nothing of commands or replies; indexes here are always in range.
  */
 
-const CHUNK_BITS = 7;
-const CHUNK = 1 << CHUNK_BITS;
-const CHUNK_MASK = CHUNK - 1;
-const MIN_RING = 4;
-const SMALL_MAX = 64;
+/** Node's latin1 routines, which Bun's Buffer has but the type declarations do not name. */
+interface Bytes extends Buffer {
+  latin1Slice(start: number, end: number): string;
+  latin1Write(s: string, offset: number): number;
+}
+
+function allocBytes(n: number): Bytes {
+  return Buffer.allocUnsafe(n) as Bytes;
+}
+
+/** Where writeRange writes: a reply (resp/writer.ts). */
+export interface BytesSink {
+  bulkFrom(source: Buffer, start: number, end: number): void;
+}
+
+/** A node is full past this many bytes (Redis's list-max-listpack-size -2). */
+const NODE_MAX = 8192;
+const MIN_NODE = 32;
+
+function lengthBytes(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : 5;
+}
+
+/** Bytes an element of `n` bytes takes in a node. */
+function encodedSize(n: number): number {
+  return n + 2 * lengthBytes(n);
+}
+
+/** Write element `s` at `at`; returns the position after it. */
+function writeElement(buf: Bytes, at: number, s: string): number {
+  const n = s.length;
+  if (n < 0x80) buf[at++] = n;
+  else if (n < 0x4000) {
+    buf[at++] = 0x80 | (n >> 8);
+    buf[at++] = n & 0xff;
+  } else {
+    buf[at++] = 0xc0;
+    buf.writeUInt32LE(n, at);
+    at += 4;
+  }
+  // Short elements char by char: the native call costs more than the copy.
+  if (n > 16) buf.latin1Write(s, at);
+  else for (let i = 0; i < n; i++) buf[at + i] = s.charCodeAt(i);
+  at += n;
+  if (n < 0x80) buf[at++] = n;
+  else if (n < 0x4000) {
+    buf[at++] = n & 0xff;
+    buf[at++] = 0x80 | (n >> 8);
+  } else {
+    buf.writeUInt32LE(n, at);
+    at += 4;
+    buf[at++] = 0xc0;
+  }
+  return at;
+}
+
+/** The length of the element starting at `at`, and where its bytes begin. */
+function lengthAt(buf: Bytes, at: number): number {
+  const b = buf[at]!;
+  return b < 0x80 ? b : b < 0xc0 ? ((b & 0x3f) << 8) | buf[at + 1]! : buf.readUInt32LE(at + 1);
+}
+
+/** The length of the element ending just before `end`. */
+function lengthBefore(buf: Bytes, end: number): number {
+  const b = buf[end - 1]!;
+  return b < 0x80 ? b : b < 0xc0 ? ((b & 0x3f) << 8) | buf[end - 2]! : buf.readUInt32LE(end - 5);
+}
+
+class Node {
+  /** Elements lie in buf[start, end). */
+  constructor(
+    public buf: Bytes,
+    public start: number,
+    public end: number,
+    public count: number,
+  ) {}
+
+  static empty(room: number, atHead: boolean): Node {
+    let size = MIN_NODE;
+    while (size < room) size *= 2;
+    const buf = allocBytes(size);
+    const at = atHead ? buf.length : 0;
+    return new Node(buf, at, at, 0);
+  }
+
+  get used(): number {
+    return this.end - this.start;
+  }
+
+  /** Make room for `n` more bytes at the head or the tail. */
+  private room(n: number, atHead: boolean): void {
+    const used = this.used;
+    const free = atHead ? this.start : this.buf.length - this.end;
+    if (free >= n) return;
+    let size = this.buf.length;
+    while (size < used + n) size *= 2;
+    // The free room goes mostly to the end that is growing.
+    const spare = size - used - n;
+    const at = atHead ? n + spare - (spare >> 2) : spare >> 2;
+    if (size === this.buf.length) this.buf.copyWithin(at, this.start, this.end);
+    else {
+      const buf = allocBytes(size);
+      this.buf.copy(buf, at, this.start, this.end);
+      this.buf = buf;
+    }
+    this.start = at;
+    this.end = at + used;
+  }
+
+  pushHead(s: string): void {
+    const n = encodedSize(s.length);
+    this.room(n, true);
+    this.start -= n;
+    writeElement(this.buf, this.start, s);
+    this.count++;
+  }
+
+  pushTail(s: string): void {
+    this.room(encodedSize(s.length), false);
+    this.end = writeElement(this.buf, this.end, s);
+    this.count++;
+  }
+
+  /** The element at byte `at`. */
+  elementAt(at: number): string {
+    const n = lengthAt(this.buf, at);
+    const from = at + lengthBytes(n);
+    return this.buf.latin1Slice(from, from + n);
+  }
+
+  /** Byte position of the element after the one at `at`. */
+  next(at: number): number {
+    return at + encodedSize(lengthAt(this.buf, at));
+  }
+
+  /** Byte position of the element before the one at `at`. */
+  prev(at: number): number {
+    return at - encodedSize(lengthBefore(this.buf, at));
+  }
+
+  popHead(): string {
+    const s = this.elementAt(this.start);
+    this.start = this.next(this.start);
+    this.count--;
+    return s;
+  }
+
+  popTail(): string {
+    this.end = this.prev(this.end);
+    this.count--;
+    return this.elementAt(this.end);
+  }
+
+  /** Replace the bytes [from, to) with `elements`, packed. */
+  splice(from: number, to: number, elements: string[], added: number): void {
+    let n = 0;
+    for (const s of elements) n += encodedSize(s.length);
+    const head = from - this.start;
+    const tail = this.end - to;
+    const buf = allocBytes(Math.max(MIN_NODE, head + n + tail));
+    this.buf.copy(buf, 0, this.start, from);
+    let at = head;
+    for (const s of elements) at = writeElement(buf, at, s);
+    this.buf.copy(buf, at, to, this.end);
+    this.buf = buf;
+    this.start = 0;
+    this.end = at + tail;
+    this.count += added;
+  }
+
+  clone(): Node {
+    const buf = allocBytes(Math.max(MIN_NODE, this.used));
+    this.buf.copy(buf, 0, this.start, this.end);
+    return new Node(buf, 0, this.used, this.count);
+  }
+}
 
 export class ListValue {
   /** What the keyspace's memory accounting last counted for this value (store/keyspace.ts). */
@@ -22,28 +196,14 @@ export class ListValue {
   /** The size at which the average element size below was last sampled (-1: never). */
   sampledAt = -1;
   sampledAverage = 0;
-  /** The small form: the elements in order; undefined once the list is chunked. */
-  private small: string[] | undefined = [];
-  /** Ring of chunks; ring[(ringHead + k) & ringMask] is the k-th chunk in order. */
-  private ring: (string | undefined)[][] = [];
-  private ringHead = 0;
-  private ringMask = MIN_RING - 1;
-  private chunks = 0;
-  /** Slot of element 0 within the first chunk. */
-  private offset = 0;
   length = 0;
-
-  constructor() {
-    this.ring = new Array<(string | undefined)[]>(MIN_RING);
-  }
-
-  /** Move from the small array to chunks, for good. */
-  private toChunks(): void {
-    const items = this.small!;
-    this.small = undefined;
-    this.length = 0;
-    for (const v of items) this.pushTail(v);
-  }
+  private nodes: Node[] = [];
+  /** A remembered position: element `posIndex` is at byte `posAt` of node `posNode` (-1: none). */
+  private posNode = -1;
+  private posIndex = 0;
+  private posAt = 0;
+  /** The index of node `posNode`'s first element. */
+  private posBase = 0;
 
   static from(values: Iterable<string>): ListValue {
     const list = new ListValue();
@@ -60,157 +220,163 @@ export class ListValue {
     return "quicklist";
   }
 
-  private chunk(k: number): (string | undefined)[] {
-    return this.ring[(this.ringHead + k) & this.ringMask]!;
-  }
-
-  private growRing(): void {
-    if (this.chunks <= this.ringMask) return;
-    const next = new Array<(string | undefined)[]>((this.ringMask + 1) * 2);
-    for (let k = 0; k < this.chunks; k++) next[k] = this.chunk(k);
-    this.ring = next;
-    this.ringHead = 0;
-    this.ringMask = next.length - 1;
-  }
-
   pushHead(value: string): void {
-    if (this.small !== undefined) {
-      if (this.small.length < SMALL_MAX) {
-        this.small.unshift(value);
-        this.length++;
-        return;
-      }
-      this.toChunks();
-    }
-    if (this.length === 0 || this.offset === 0) {
-      this.growRing();
-      this.ringHead = (this.ringHead - 1) & this.ringMask;
-      this.ring[this.ringHead] = new Array<string | undefined>(CHUNK);
-      this.chunks++;
-      this.offset = CHUNK - 1;
-      this.chunk(0)[this.offset] = value;
-    } else {
-      this.chunk(0)[--this.offset] = value;
+    this.posNode = -1;
+    const first = this.nodes[0];
+    const n = encodedSize(value.length);
+    if (first !== undefined && (first.used + n <= NODE_MAX || first.count === 0)) first.pushHead(value);
+    else {
+      // After a full node the list is long: the next is made full-sized at once.
+      const node = Node.empty(first === undefined ? n : NODE_MAX, true);
+      node.pushHead(value);
+      this.nodes.unshift(node);
     }
     this.length++;
   }
 
   pushTail(value: string): void {
-    if (this.small !== undefined) {
-      if (this.small.length < SMALL_MAX) {
-        this.small.push(value);
-        this.length++;
-        return;
-      }
-      this.toChunks();
+    this.posNode = -1;
+    const last = this.nodes[this.nodes.length - 1];
+    const n = encodedSize(value.length);
+    if (last !== undefined && (last.used + n <= NODE_MAX || last.count === 0)) last.pushTail(value);
+    else {
+      const node = Node.empty(last === undefined ? n : NODE_MAX, false);
+      node.pushTail(value);
+      this.nodes.push(node);
     }
-    const end = this.offset + this.length;
-    if (this.length === 0 || (end & CHUNK_MASK) === 0) {
-      this.growRing();
-      this.ring[(this.ringHead + this.chunks) & this.ringMask] = new Array<string | undefined>(CHUNK);
-      this.chunks++;
-      if (this.length === 0) this.offset = 0;
-    }
-    const at = this.offset + this.length;
-    this.chunk(at >> CHUNK_BITS)[at & CHUNK_MASK] = value;
     this.length++;
   }
 
   popHead(): string | undefined {
     if (this.length === 0) return undefined;
-    if (this.small !== undefined) {
-      this.length--;
-      return this.small.shift();
-    }
-    const first = this.chunk(0);
-    const value = first[this.offset];
-    first[this.offset] = undefined;
+    this.posNode = -1;
+    const first = this.nodes[0]!;
+    const value = first.popHead();
+    if (first.count === 0) this.nodes.shift();
     this.length--;
-    if (++this.offset === CHUNK || this.length === 0) this.dropHeadChunk();
     return value;
   }
 
   popTail(): string | undefined {
     if (this.length === 0) return undefined;
-    if (this.small !== undefined) {
-      this.length--;
-      return this.small.pop();
-    }
-    const at = this.offset + this.length - 1;
-    const last = this.chunk(at >> CHUNK_BITS);
-    const value = last[at & CHUNK_MASK];
-    last[at & CHUNK_MASK] = undefined;
+    this.posNode = -1;
+    const last = this.nodes[this.nodes.length - 1]!;
+    const value = last.popTail();
+    if (last.count === 0) this.nodes.pop();
     this.length--;
-    if ((at & CHUNK_MASK) === 0 || this.length === 0) this.dropTailChunk();
     return value;
   }
 
-  private dropHeadChunk(): void {
-    this.ring[this.ringHead] = undefined as unknown as (string | undefined)[];
-    this.ringHead = (this.ringHead + 1) & this.ringMask;
-    this.chunks--;
-    this.offset = 0;
-    if (this.length === 0) this.reset();
-  }
-
-  private dropTailChunk(): void {
-    this.ring[(this.ringHead + this.chunks - 1) & this.ringMask] = undefined as unknown as (string | undefined)[];
-    this.chunks--;
-    if (this.length === 0) this.reset();
-  }
-
-  private reset(): void {
-    this.ring = new Array<(string | undefined)[]>(MIN_RING);
-    this.ringHead = 0;
-    this.ringMask = MIN_RING - 1;
-    this.chunks = 0;
-    this.offset = 0;
+  /** Set the remembered position to element `index`; returns its node. */
+  private seek(index: number): Node {
+    const nodes = this.nodes;
+    if (this.posNode >= 0) {
+      const node = nodes[this.posNode]!;
+      // Within the remembered node, step from the remembered element.
+      if (index >= this.posBase && index < this.posBase + node.count && Math.abs(index - this.posIndex) <= node.count >> 1) {
+        while (this.posIndex < index) this.posAt = node.next(this.posAt), this.posIndex++;
+        while (this.posIndex > index) this.posAt = node.prev(this.posAt), this.posIndex--;
+        return node;
+      }
+      // Into the next node, as a walk in order does.
+      const after = nodes[this.posNode + 1];
+      if (after !== undefined && index === this.posBase + node.count) {
+        this.posNode++;
+        this.posBase = index;
+        this.posIndex = index;
+        this.posAt = after.start;
+        return after;
+      }
+    }
+    let k: number;
+    let base: number;
+    if (index < this.length >> 1) {
+      for (k = 0, base = 0; index >= base + nodes[k]!.count; k++) base += nodes[k]!.count;
+    } else {
+      for (k = nodes.length - 1, base = this.length - nodes[k]!.count; index < base; ) base -= nodes[--k]!.count;
+    }
+    const node = nodes[k]!;
+    this.posNode = k;
+    this.posBase = base;
+    if (index - base <= node.count >> 1) {
+      this.posAt = node.start;
+      for (let i = base; i < index; i++) this.posAt = node.next(this.posAt);
+    } else {
+      this.posAt = node.end;
+      for (let i = base + node.count; i > index; i--) this.posAt = node.prev(this.posAt);
+    }
+    this.posIndex = index;
+    return node;
   }
 
   at(index: number): string {
-    if (this.small !== undefined) return this.small[index]!;
-    const at = this.offset + index;
-    return this.chunk(at >> CHUNK_BITS)[at & CHUNK_MASK]!;
+    return this.seek(index).elementAt(this.posAt);
   }
 
   set(index: number, value: string): void {
-    if (this.small !== undefined) {
-      this.small[index] = value;
-      return;
-    }
-    const at = this.offset + index;
-    this.chunk(at >> CHUNK_BITS)[at & CHUNK_MASK] = value;
+    const node = this.seek(index);
+    node.splice(this.posAt, node.next(this.posAt), [value], 0);
+    this.posNode = -1;
   }
 
-  /** Insert before position `index` (0..length), shifting the shorter side. */
+  /** Insert before position `index` (0..length). */
   insert(index: number, value: string): void {
-    if (index <= this.length / 2) {
-      this.pushHead(value);
-      for (let i = 0; i < index; i++) this.set(i, this.at(i + 1));
-    } else {
-      this.pushTail(value);
-      for (let i = this.length - 1; i > index; i--) this.set(i, this.at(i - 1));
+    if (index === 0) return this.pushHead(value);
+    if (index === this.length) return this.pushTail(value);
+    const node = this.seek(index);
+    const k = this.posNode;
+    node.splice(this.posAt, this.posAt, [value], 1);
+    this.length++;
+    this.posNode = -1;
+    // A node grown past twice the limit is split in two, as quicklist splits a full node.
+    if (node.used > 2 * NODE_MAX) {
+      const items = [...nodeElements(node)];
+      const half = items.length >> 1;
+      this.nodes.splice(k, 1, packed(items.slice(0, half)), packed(items.slice(half)));
     }
-    this.set(index, value);
   }
 
   /** Keep only [start, end] (inclusive, in range), as LTRIM does. */
   trim(start: number, end: number): void {
-    const keep = end - start + 1;
-    while (this.length > keep + start) this.popTail();
-    for (let i = 0; i < start; i++) this.popHead();
+    let dropTail = this.length - 1 - end;
+    while (dropTail > 0) {
+      const last = this.nodes[this.nodes.length - 1]!;
+      if (last.count <= dropTail) {
+        this.nodes.pop();
+        this.length -= last.count;
+        dropTail -= last.count;
+      } else {
+        this.popTail();
+        dropTail--;
+      }
+    }
+    let dropHead = start;
+    while (dropHead > 0) {
+      const first = this.nodes[0]!;
+      if (first.count <= dropHead) {
+        this.nodes.shift();
+        this.length -= first.count;
+        dropHead -= first.count;
+      } else {
+        this.popHead();
+        dropHead--;
+      }
+    }
+    this.posNode = -1;
   }
 
   /** Keep the elements `keep` says yes to, in order; returns how many were removed. */
   filter(keep: (value: string, index: number) => boolean): number {
     const n = this.length;
-    let write = 0;
-    for (let read = 0; read < n; read++) {
-      const v = this.at(read);
-      if (keep(v, read)) this.set(write++, v);
-    }
-    while (this.length > write) this.popTail();
-    return n - write;
+    const kept: string[] = [];
+    let i = 0;
+    for (const v of this) if (keep(v, i++)) kept.push(v);
+    if (kept.length === n) return 0;
+    this.nodes = [];
+    this.length = 0;
+    this.posNode = -1;
+    for (const v of kept) this.pushTail(v);
+    return n - kept.length;
   }
 
   /** The elements [start, end] (inclusive, in range) as an array. */
@@ -220,11 +386,45 @@ export class ListValue {
     return out;
   }
 
+  /**
+   * Elements [start, end] (inclusive, in range) written to `out` as bulk strings straight
+   * from the nodes' bytes (LRANGE), with no string made of them.
+   */
+  writeRange(start: number, end: number, out: BytesSink): void {
+    let node = this.seek(start);
+    let k = this.posNode;
+    let at = this.posAt;
+    for (let i = start; i <= end; i++) {
+      while (at >= node.end) {
+        node = this.nodes[++k]!;
+        at = node.start;
+      }
+      const buf = node.buf;
+      const n = lengthAt(buf, at);
+      const from = at + lengthBytes(n);
+      out.bulkFrom(buf, from, from + n);
+      at = from + n + lengthBytes(n);
+    }
+  }
+
   clone(): ListValue {
-    return ListValue.from(this);
+    const list = new ListValue();
+    list.nodes = this.nodes.map((node) => node.clone());
+    list.length = this.length;
+    return list;
   }
 
   *[Symbol.iterator](): IterableIterator<string> {
-    for (let i = 0; i < this.length; i++) yield this.at(i);
+    for (const node of this.nodes) yield* nodeElements(node);
   }
+}
+
+function* nodeElements(node: Node): IterableIterator<string> {
+  for (let at = node.start; at < node.end; at = node.next(at)) yield node.elementAt(at);
+}
+
+function packed(items: string[]): Node {
+  const node = Node.empty(0, false);
+  for (const s of items) node.pushTail(s);
+  return node;
 }

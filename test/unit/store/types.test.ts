@@ -69,6 +69,54 @@ describe("ListValue across many chunks", () => {
   });
 });
 
+describe("ListValue in packed nodes", () => {
+  test("elements of every length class and every byte survive pushes, indexes, inserts, sets and trims over many nodes", () => {
+    const rand = rng(3);
+    // Lengths around the 1-, 2- and 5-byte length fields, and past a node's 8 KB.
+    const lengths = [0, 1, 127, 128, 200, 16383, 16384, 20000];
+    const element = (): string => {
+      const n = rand() < 0.9 ? Math.floor(rand() * 40) : lengths[Math.floor(rand() * lengths.length)]!;
+      let s = "";
+      for (let i = 0; i < n; i++) s += String.fromCharCode(Math.floor(rand() * 256));
+      return s;
+    };
+    const list = new ListValue();
+    const model: string[] = [];
+    for (let i = 0; i < 6000; i++) {
+      const op = Math.floor(rand() * 10);
+      const v = element();
+      if (op < 3) (list.pushTail(v), model.push(v));
+      else if (op < 5) (list.pushHead(v), model.unshift(v));
+      else if (op === 5) expect(list.popHead()).toBe(model.shift());
+      else if (op === 6) expect(list.popTail()).toBe(model.pop());
+      else if (op === 7 && model.length > 0) {
+        const at = Math.floor(rand() * (model.length + 1));
+        list.insert(at, v);
+        model.splice(at, 0, v);
+      } else if (op === 8 && model.length > 0) {
+        const at = Math.floor(rand() * model.length);
+        expect(list.at(at)).toBe(model[at]!);
+        list.set(at, v);
+        model[at] = v;
+      } else if (op === 9 && model.length > 0) {
+        // A walk in order and one backwards, as LRANGE and LREM -N go.
+        const from = Math.floor(rand() * model.length);
+        const to = Math.min(model.length - 1, from + Math.floor(rand() * 600));
+        expect(list.range(from, to)).toEqual(model.slice(from, to + 1));
+        const written: string[] = [];
+        list.writeRange(from, to, { bulkFrom: (b, s, e) => written.push(b.toString("latin1", s, e)) });
+        expect(written).toEqual(model.slice(from, to + 1));
+        for (let k = to; k >= from; k -= 7) expect(list.at(k)).toBe(model[k]!);
+      }
+      expect(list.length).toBe(model.length);
+    }
+    expect([...list]).toEqual(model);
+    expect([...list.clone()]).toEqual(model);
+    list.trim(10, model.length - 10);
+    expect([...list]).toEqual(model.slice(10, model.length - 9));
+  });
+});
+
 describe("HashValue", () => {
   test("set, get and delete agree with a Map, through the move from flat array to Map", () => {
     const rand = rng(2);
