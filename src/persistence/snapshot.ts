@@ -2,20 +2,22 @@
  * A point-in-time RDB image of the keyspace, produced a slice at a time while clients keep
  * writing: KVIS's answer to Redis forking for BGSAVE, since Bun cannot fork.
  *
- * The snapshot walks each database's Map. Before any write touches a key (the keyspace
- * calls `beforeWrite` from every path that changes a key or its TTL), the snapshot
- * serializes that key's current value, which is still its value from the moment the
- * snapshot began, unless the walk has already written it. A key created after the start
- * is marked handled with nothing written, so it never enters the image. The walk skips
- * handled keys. The set of handled keys of the database being walked is the snapshot's
- * main memory cost (an entry a key, dropped when that database is done), besides the
- * serialized bytes of keys written early, as a forked Redis pays for the pages it copies.
+ * The snapshot walks each database's table slot by slot. Before any write touches a key
+ * (the keyspace calls `beforeWrite` from every path that changes a key or its TTL), the
+ * snapshot serializes that key's current value, which is still its value from the moment
+ * the snapshot began, unless it has already written it. Each snapshot owns a bit of a byte
+ * kept per slot while snapshots run (store/table.ts): set on a key once it is written, and
+ * on every key created after the start, which so never enters the image; the walk skips
+ * marked keys, and the marks move with the keys when a table is rebuilt. Its memory cost
+ * is that byte per slot and the serialized bytes of keys written early, as a forked Redis
+ * pays for the pages it copies. Eight snapshots can run at once; a ninth is written whole
+ * when it starts.
  *
  * FLUSHDB, FLUSHALL and SWAPDB replace whole databases at once: before they run, the
  * snapshot serializes everything it has not reached yet (`finishNow`).
  */
 import { copyBytes } from "../resp/bytes.ts";
-import type { Database, Keyspace, StoredValue } from "../store/keyspace.ts";
+import type { Database, Keyspace, SnapshotWalk, StoredValue } from "../store/keyspace.ts";
 import { writeCommand, writeKeyAsCommands } from "./aof.ts";
 import { crc64 } from "./crc64.ts";
 import * as F from "./rdb-format.ts";
@@ -55,9 +57,9 @@ const KEYS_PER_CLOCK_CHECK = 256;
 export class Snapshot {
   /** The database the walk is in; those before it are complete. */
   private current = -1;
-  private walk: Iterator<string> | undefined;
-  /** Per database: keys already handled (written by the walk or early, or created after the start). */
-  private readonly touched: Set<string>[];
+  private readonly walk: SnapshotWalk = { table: undefined, generation: 0, slot: 0 };
+  /** This snapshot's mark bit in the keyspace's slots (0: none was free). */
+  private bit: number;
   /** Per database not yet reached: keys serialized early by beforeWrite. */
   private readonly early: (ByteSink | undefined)[];
   /** Sizes at the start, for RESIZEDB and INFO. */
@@ -75,7 +77,7 @@ export class Snapshot {
     private readonly format: ImageFormat = rdbImage(options),
   ) {
     const dbs = keyspace.dbs;
-    this.touched = dbs.map(() => new Set());
+    this.bit = keyspace.takeSnapshotBit();
     this.early = dbs.map(() => undefined);
     this.sizes = dbs.map((db) => db.size);
     this.expireCounts = dbs.map((db) => db.expires.size);
@@ -84,16 +86,14 @@ export class Snapshot {
     format.header(this.out);
     this.nextDatabase();
     keyspace.snapshots.push(this);
+    // No bit to mark keys with: the image is written now, before anything can change.
+    if (this.bit === 0) this.finishNow();
   }
 
   /** Called before `key` in `db` changes in any way: keep its value as of the start. */
   beforeWrite(db: Database, key: string): void {
-    if (this.done || db.id < this.current) return;
-    const touched = this.touched[db.id]!;
-    if (touched.has(key)) return;
-    touched.add(key);
-    const value = db.peek(key);
-    if (value === undefined) return;
+    if (this.done || db.id < this.current || !db.takeForSnapshot(key, this.bit)) return;
+    const value = db.peek(key)!;
     let sink = this.out;
     if (db.id > this.current) sink = this.early[db.id] ??= new ByteSink(this.options.compression);
     this.format.key(sink, key, value, db.expires.size > 0 ? db.expires.get(key) : undefined);
@@ -105,20 +105,12 @@ export class Snapshot {
     const stopAt = performance.now() + budgetMs;
     while (!this.done) {
       const db = this.keyspace.dbs[this.current]!;
-      const touched = this.touched[this.current]!;
       const expires = db.expires;
-      for (let n = 0; n < KEYS_PER_CLOCK_CHECK; n++) {
-        const next = this.walk!.next();
-        if (next.done) {
-          this.nextDatabase();
-          break;
-        }
-        const key = next.value;
-        if (touched.has(key)) continue;
-        touched.add(key);
-        this.format.key(this.out, key, db.peek(key)!, expires.size > 0 ? expires.get(key) : undefined);
+      const complete = db.walkForSnapshot(this.walk, this.bit, KEYS_PER_CLOCK_CHECK, (key, value) => {
+        this.format.key(this.out, key, value, expires.size > 0 ? expires.get(key) : undefined);
         this.keysDone++;
-      }
+      });
+      if (complete) this.nextDatabase();
       if (performance.now() >= stopAt) break;
     }
     return this.done;
@@ -138,13 +130,12 @@ export class Snapshot {
 
   private nextDatabase(): void {
     const dbs = this.keyspace.dbs;
-    if (this.current >= 0) this.touched[this.current]!.clear();
     do this.current++;
     while (this.current < dbs.length && this.sizes[this.current] === 0);
     if (this.current >= dbs.length) {
       this.format.end(this.out);
-      this.walk = undefined;
       this.done = true;
+      this.release();
       return;
     }
     const id = this.current;
@@ -154,7 +145,14 @@ export class Snapshot {
       this.out.append(early.bytes());
       this.early[id] = undefined;
     }
-    this.walk = dbs[id]!.keys();
+    this.walk.table = undefined;
+  }
+
+  /** Give the mark bit back (done, or abandoned); idempotent. */
+  release(): void {
+    if (this.bit === 0) return;
+    this.keyspace.releaseSnapshotBit(this.bit);
+    this.bit = 0;
   }
 }
 
@@ -194,5 +192,6 @@ export async function streamSnapshot(
   } finally {
     const i = keyspace.snapshots.indexOf(snapshot);
     if (i >= 0) keyspace.snapshots.splice(i, 1);
+    snapshot.release();
   }
 }

@@ -167,6 +167,7 @@ export class Persistence {
     this.running = undefined;
     const snapshots = this.server.keyspace.snapshots;
     if (snapshots.includes(run.snapshot)) snapshots.splice(snapshots.indexOf(run.snapshot), 1);
+    run.snapshot.release();
     this.lastBgsaveOk = ok;
     this.lastBgsaveSeconds = Math.floor((Date.now() - run.started) / 1000);
   }

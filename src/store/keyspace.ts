@@ -71,6 +71,13 @@ export interface SnapshotInProgress {
   finishNow(): void;
 }
 
+/** Where a snapshot's walk over a database stands (Database.walkForSnapshot). */
+export interface SnapshotWalk {
+  table: unknown;
+  generation: number;
+  slot: number;
+}
+
 /** A client WATCHing keys (server/connection.ts): told when one of them may have changed. */
 export interface Watcher {
   /** `key` of `db` was written or deleted (Redis's touchWatchedKey). */
@@ -148,6 +155,54 @@ export class Database {
   /** What SCAN's cursors walk (store/scan.ts). */
   get scanTarget(): KeyTable {
     return this.table;
+  }
+
+  /**
+   * A snapshot (persistence/snapshot.ts, owning `bit`) takes `key` before it changes:
+   * true when the key is present and the snapshot had not handled it yet (it is marked
+   * handled now), so that the snapshot writes its value as it still is.
+   */
+  takeForSnapshot(key: string, bit: number): boolean {
+    const slot = this.table.find(key);
+    if (slot < 0 || this.table.isMarked(slot, bit)) return false;
+    this.table.mark(slot, bit);
+    return true;
+  }
+
+  /**
+   * A snapshot's walk: from `walk`'s slot on, each key not yet handled by the snapshot
+   * owning `bit` is marked and handed to `visit`, until `limit` keys were; returns true
+   * when the walk is complete. After the table was rebuilt the walk starts over: the marks
+   * moved with the keys, so none is handed over twice.
+   */
+  walkForSnapshot(walk: SnapshotWalk, bit: number, limit: number, visit: (key: string, value: StoredValue) => void): boolean {
+    const table = this.table;
+    if (walk.table !== table || walk.generation !== table.generation) {
+      walk.table = table;
+      walk.generation = table.generation;
+      walk.slot = 0;
+    }
+    let slot = walk.slot;
+    for (let n = 0; n < limit; slot++) {
+      slot = table.nextSlot(slot);
+      if (slot < 0) return true;
+      if (table.isMarked(slot, bit)) continue;
+      if (bit !== 0) table.mark(slot, bit);
+      visit(table.keyAt(slot), table.valueAt(slot));
+      n++;
+    }
+    walk.slot = slot;
+    return false;
+  }
+
+  /** Set the marks keys created from now on get (the bits of the snapshots in progress). */
+  markNewKeys(bits: number): void {
+    this.table.newMarks = bits;
+  }
+
+  /** A snapshot owning `bit` is complete: its marks go. */
+  clearSnapshotMarks(bit: number): void {
+    this.table.clearMarks(bit);
   }
 
   /** Up to `n` keys (only keys with a TTL, if `withTtl`) for eviction's samples (store/sample.ts). */
@@ -674,6 +729,28 @@ export class Keyspace {
   onExpired: ((db: Database, key: string) => void) | undefined;
   /** Snapshots in progress (BGSAVE, replicas' full syncs), which see every change first. */
   snapshots: SnapshotInProgress[] = [];
+  /** The mark bits of the keyspace's slots that snapshots in progress own (8 at most). */
+  private snapshotBits = 0;
+
+  /** A mark bit for a new snapshot, or 0 when eight are already in progress. */
+  takeSnapshotBit(): number {
+    for (let bit = 1; bit < 256; bit <<= 1) {
+      if (this.snapshotBits & bit) continue;
+      this.snapshotBits |= bit;
+      for (const db of this.dbs) db.markNewKeys(this.snapshotBits);
+      return bit;
+    }
+    return 0;
+  }
+
+  /** A snapshot is complete: its bit is free again and no slot keeps it. */
+  releaseSnapshotBit(bit: number): void {
+    this.snapshotBits &= ~bit;
+    for (const db of this.dbs) {
+      db.markNewKeys(this.snapshotBits);
+      db.clearSnapshotMarks(bit);
+    }
+  }
   /** DEBUG SET-ACTIVE-EXPIRE: whether the cron reclaims expired keys nobody reads. */
   activeExpireEnabled = true;
   /**

@@ -78,6 +78,16 @@ export class KeyTable {
    * policy the logarithmic counter with its minute stamp (store/access.ts).
    */
   private access = new Uint32Array(MIN_CAPACITY);
+  /**
+   * Per slot while snapshots are being written (persistence/snapshot.ts): a bit per
+   * snapshot, set once it has handled the key (written it, or seen it born after its
+   * start). Absent when no snapshot runs.
+   */
+  private marks: Uint8Array | undefined;
+  /** The marks a key inserted now gets: the bits of the snapshots in progress. */
+  newMarks = 0;
+  /** Bumped when entries move to other slots (a rebuild, a clear): slot walks start over. */
+  generation = 0;
   private readonly cells = new CellHeap();
   private objects: StoredValue[] = [];
   private freeObjects: number[] = [];
@@ -146,6 +156,23 @@ export class KeyTable {
   /** Give every key the same access word (the maxmemory policy changed between LRU and LFU). */
   resetAccess(value: number): void {
     this.access.fill(value);
+  }
+
+  isMarked(slot: number, bit: number): boolean {
+    return this.marks !== undefined && (this.marks[slot]! & bit) !== 0;
+  }
+
+  mark(slot: number, bit: number): void {
+    (this.marks ??= new Uint8Array(this.capacity))[slot]! |= bit;
+  }
+
+  /** Take `bit` off every slot (its snapshot is complete); the marks go when none is left. */
+  clearMarks(bit: number): void {
+    const marks = this.marks;
+    if (marks === undefined) return;
+    let any = 0;
+    for (let i = 0; i < marks.length; i++) any |= marks[i] &= ~bit;
+    if (any === 0) this.marks = undefined;
   }
 
   kindAt(slot: number): Kind {
@@ -238,6 +265,8 @@ export class KeyTable {
     if (hashes[i] === EMPTY) this.filled++;
     hashes[i] = h;
     if (key === this.lastKey) this.lastSlot = i;
+    if (this.newMarks !== 0) this.mark(i, this.newMarks);
+    else if (this.marks !== undefined) this.marks[i] = 0;
     this.refs[i] = this.cellFor(key, value);
     this.kinds[i] = kindOf(value);
     this.size++;
@@ -271,6 +300,7 @@ export class KeyTable {
     this.cells.free(ref);
     this.hashes[slot] = DELETED;
     this.kinds[slot] = Kind.None;
+    if (this.marks !== undefined) this.marks[slot] = 0;
     this.size--;
     this.lastSlot = -1;
     // Shrink when mostly empty, as Redis's dict does below 10% fill.
@@ -285,6 +315,8 @@ export class KeyTable {
     this.refs = new Int32Array(MIN_CAPACITY);
     this.kinds = new Uint8Array(MIN_CAPACITY);
     this.access = new Uint32Array(MIN_CAPACITY);
+    this.marks = undefined;
+    this.generation++;
     this.cells.clear();
     this.objects = [];
     this.freeObjects = [];
@@ -295,7 +327,8 @@ export class KeyTable {
   private rebuild(n: number): void {
     let capacity = MIN_CAPACITY;
     while (capacity < n * 2) capacity *= 2;
-    const [hashes, refs, kinds, access] = [this.hashes, this.refs, this.kinds, this.access];
+    const [hashes, refs, kinds, access, marks] = [this.hashes, this.refs, this.kinds, this.access, this.marks];
+    if (marks !== undefined) this.marks = new Uint8Array(capacity);
     this.hashes = new Int32Array(capacity);
     this.refs = new Int32Array(capacity);
     this.kinds = new Uint8Array(capacity);
@@ -311,9 +344,11 @@ export class KeyTable {
       this.refs[i] = refs[j]!;
       this.kinds[i] = kinds[j]!;
       this.access[i] = access[j]!;
+      if (marks !== undefined) this.marks![i] = marks[j]!;
     }
     this.filled = this.size;
     this.lastSlot = -1;
+    this.generation++;
   }
 
   /** The first occupied slot at or after `from`, or -1 past the end. */
