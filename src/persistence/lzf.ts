@@ -8,31 +8,39 @@
 
 export function lzfDecompress(input: Uint8Array, outLen: number, into?: Uint8Array): Uint8Array | undefined {
   const out = into !== undefined && into.length >= outLen ? into : new Uint8Array(outLen);
-  let ip = 0;
+  return lzfDecompressInto(input, 0, input.length, outLen, out) ? out.subarray(0, outLen) : undefined;
+}
+
+/**
+ * Decompress input[start, end) into out[0, outLen) (out must be large enough), without a
+ * view of either: an RDB load decompresses millions of short strings. False if malformed.
+ */
+export function lzfDecompressInto(input: Uint8Array, start: number, end: number, outLen: number, out: Uint8Array): boolean {
+  let ip = start;
   let op = 0;
-  const inLen = input.length;
+  const inLen = end;
   while (ip < inLen) {
     const ctrl = input[ip++]!;
     if (ctrl < 32) {
       const run = ctrl + 1;
-      if (op + run > outLen || ip + run > inLen) return undefined;
+      if (op + run > outLen || ip + run > inLen) return false;
       // Runs are at most 32 bytes: a loop beats making a view to copy from.
       for (let k = 0; k < run; k++) out[op++] = input[ip++]!;
       continue;
     }
     let len = ctrl >> 5;
     if (len === 7) {
-      if (ip >= inLen) return undefined;
+      if (ip >= inLen) return false;
       len += input[ip++]!;
     }
-    if (ip >= inLen) return undefined;
+    if (ip >= inLen) return false;
     let ref = op - ((ctrl & 0x1f) << 8) - 1 - input[ip++]!;
     len += 2;
-    if (ref < 0 || op + len > outLen) return undefined;
+    if (ref < 0 || op + len > outLen) return false;
     // Byte by byte: the source may overlap the bytes being written (a repeating run).
     for (let k = 0; k < len; k++) out[op++] = out[ref++]!;
   }
-  return op === outLen ? out.subarray(0, outLen) : undefined;
+  return op === outLen;
 }
 
 const HASH_BITS = 14;

@@ -11,7 +11,7 @@
 import { RdbError } from "../errors.ts";
 import { bytesToString, isInt64String, latin1Slice, parseDouble } from "../resp/bytes.ts";
 import { HashValue } from "../store/hash.ts";
-import { type Keyspace, type StoredValue, toStringValue } from "../store/keyspace.ts";
+import { ByteSlice, type Keyspace, type StoredValue, type StringValue, toStringValue } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
 import { SetValue } from "../store/set.ts";
 import { SortedSet } from "../store/sorted-set.ts";
@@ -19,7 +19,7 @@ import { Consumer, ConsumerGroup, INVALID_ENTRIES_READ, type PendingEntry, Strea
 import { updateClock } from "../clock.ts";
 import { crc64 } from "./crc64.ts";
 import { CompactError, intsetEntries, listpackEntries, ziplistEntries, zipmapEntries } from "./compact.ts";
-import { lzfDecompress } from "./lzf.ts";
+import { lzfDecompress, lzfDecompressInto } from "./lzf.ts";
 import * as F from "./rdb-format.ts";
 
 export interface LoadResult {
@@ -135,17 +135,27 @@ function parseInto(data: Uint8Array, keyspace: Keyspace, name: string, progress:
         r.length();
         continue;
       default: {
-        const key = r.text();
-        const value = loadObject(r, type, opAt);
+        // A string key and value go from the file's bytes into their cell, with no string
+        // made, unless the key has a TTL (the deadlines are kept by key string) or is there
+        // already; other keys are decoded.
+        const keyBytes = r.rawSlice(keySlice);
+        const key = keyBytes === undefined ? r.text() : undefined;
+        const value = type === F.RDB_TYPE_STRING ? r.stringValue() : loadObject(r, type, opAt);
         // A key already past its deadline is dropped when loading as a master, as Redis does.
         if (expireAt !== -1 && expireAt <= clockNow && !keyspace.replicaMode && !keyspace.loading) {
           expired++;
         } else {
           const target = keyspace.dbs[db]!;
-          target.setKey(key, value);
-          if (expireAt !== -1) target.setExpire(key, expireAt);
+          const stored = keyBytes !== undefined && expireAt === -1 && (typeof value === "number" || value instanceof ByteSlice) && target.loadString(keyBytes, value);
+          if (!stored) {
+            const name = key ?? keyBytes!.text();
+            target.setKey(name, value);
+            if (expireAt !== -1) target.setExpire(name, expireAt);
+          }
           if (++keys % PROGRESS_EVERY === 0) progress?.(keys, r.pos, data.length);
         }
+        valueSlice.release();
+        keySlice.release();
         expireAt = -1;
         continue;
       }
@@ -350,6 +360,10 @@ function verifyChecksum(r: RdbCursor, data: Uint8Array): void {
 
 /** Where text() decompresses LZF strings before decoding them; reused. */
 let lzfScratch = new Uint8Array(1 << 16);
+/** The string value being loaded (rdb-reader stringValue), reused. */
+const valueSlice = new ByteSlice();
+/** The key being loaded, reused. */
+const keySlice = new ByteSlice();
 
 /** A bounds-checked reader over the file's bytes. */
 class RdbCursor {
@@ -501,6 +515,44 @@ class RdbCursor {
       return s;
     }
     return bytesToString(this.string());
+  }
+
+  /** A raw (not integer- or LZF-encoded) string as `slice` of the file's bytes; undefined for another encoding (nothing read). */
+  rawSlice(slice: ByteSlice): ByteSlice | undefined {
+    const first = this.data[this.pos];
+    if (first === undefined || first >> 6 === F.RDB_ENCVAL) return undefined;
+    const n = this.lengthOrEncoding();
+    this.need(n);
+    slice.of(this.data, this.pos, this.pos + n);
+    this.pos += n;
+    return slice;
+  }
+
+  /**
+   * A string value as setKey takes it: an integer encoding as its number, other bytes as a
+   * ByteSlice of the file (or of the LZF scratch buffer), valid until the next read.
+   */
+  stringValue(): StringValue | ByteSlice {
+    const first = this.data[this.pos];
+    if (first !== undefined && first >> 6 !== F.RDB_ENCVAL) {
+      const n = this.lengthOrEncoding();
+      this.need(n);
+      const slice = valueSlice.of(this.data, this.pos, this.pos + n);
+      this.pos += n;
+      return slice.integer() ?? slice;
+    }
+    if (first === ((F.RDB_ENCVAL << 6) | F.RDB_ENC_LZF)) {
+      const at = this.pos++;
+      const compressedLen = this.length();
+      const rawLen = this.length();
+      if (lzfScratch.length < rawLen) lzfScratch = new Uint8Array(Math.max(rawLen, 2 * lzfScratch.length));
+      this.need(compressedLen);
+      if (!lzfDecompressInto(this.data, this.pos, this.pos + compressedLen, rawLen, lzfScratch)) this.fail(at, "invalid LZF compressed string");
+      this.pos += compressedLen;
+      const slice = valueSlice.of(lzfScratch, 0, rawLen);
+      return slice.integer() ?? slice;
+    }
+    return toStringValue(this.text());
   }
 
   /** A string in any of its encodings: raw, 8/16/32-bit integer, or LZF-compressed. */

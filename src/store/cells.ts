@@ -226,27 +226,27 @@ export class CellHeap {
     return off;
   }
 
-  allocString(key: string, value: string | ByteSlice): number {
+  allocString(key: string | ByteSlice, value: string | ByteSlice): number {
     const ref = this.alloc(HEADER + key.length + value.length);
     const off = this.writeHeader(ref, key.length, value.length);
     const buf = this.buffer(ref);
-    buf.latin1Write(key, off + HEADER);
+    writeValue(buf, off + HEADER, key);
     writeValue(buf, off + HEADER + key.length, value);
     return ref;
   }
 
-  allocNumber(key: string, value: number): number {
+  allocNumber(key: string | ByteSlice, value: number): number {
     const ref = this.alloc(HEADER + 8 + key.length);
     const off = this.writeHeader(ref, key.length, 0);
     this.setNumber(ref, value);
-    this.buffer(ref).latin1Write(key, off + HEADER + 8);
+    writeValue(this.buffer(ref), off + HEADER + 8, key);
     return ref;
   }
 
-  allocObject(key: string, index: number): number {
+  allocObject(key: string | ByteSlice, index: number): number {
     const ref = this.alloc(HEADER + key.length);
     const off = this.writeHeader(ref, key.length, index);
-    this.buffer(ref).latin1Write(key, off + HEADER);
+    writeValue(this.buffer(ref), off + HEADER, key);
     return ref;
   }
 
@@ -285,10 +285,12 @@ export class CellHeap {
   }
 }
 
-/** Write a string value's bytes at `at`: short ones byte by byte (a view costs more than the copy). */
+/** Write a key's or a string value's bytes at `at`: short ones byte by byte (a view costs more than the copy). */
 function writeValue(buf: Chunk, at: number, value: string | ByteSlice): void {
   if (typeof value === "string") {
-    if (value.length > 0) buf.latin1Write(value, at);
+    const n = value.length;
+    if (n > 16) buf.latin1Write(value, at);
+    else for (let i = 0; i < n; i++) buf[at + i] = value.charCodeAt(i);
     return;
   }
   const src = value.buf;

@@ -505,6 +505,20 @@ export class Database {
   }
 
   /**
+   * Loading (RDB): store a string value at a key given as bytes, found and placed without
+   * a string made of it. False when the key is already there (the caller stores it the
+   * usual way). Only while nothing watches the keyspace: no snapshot, tracking or waiter.
+   */
+  loadString(key: ByteSlice, value: number | ByteSlice): boolean {
+    const table = this.table;
+    if (table.findBytes(key.buf, key.start, key.end) >= 0) return false;
+    this.recordAccess(table.addBytes(key, value), true);
+    this.bytes += estimateStringBytes(key.length, typeof value === "number" ? -1 : value.length);
+    this.keyspace.dirty++;
+    return true;
+  }
+
+  /**
    * Store a value (or a string still in a request's bytes, copied in); the key's TTL is
    * removed unless keepTtl (Redis's setKey).
    */

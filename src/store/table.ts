@@ -221,6 +221,14 @@ export class KeyTable {
     return this.insert(key, key === this.lastKey ? this.lastHash : hashKey(key), value);
   }
 
+  /**
+   * Store `value` at a key given as bytes and known to be absent (findBytes said so):
+   * loading, where no string of the key is needed. Returns the slot.
+   */
+  addBytes(key: ByteSlice, value: string | number | ByteSlice): number {
+    return this.insert(key, hashKeyBytes(key.buf, key.start, key.end), value);
+  }
+
   /** Store `value` at `key`; returns the slot. */
   set(key: string, value: Storable): number {
     const h = hashKey(key);
@@ -256,7 +264,7 @@ export class KeyTable {
     this.kinds[slot] = kind;
   }
 
-  private insert(key: string, h: number, value: Storable): number {
+  private insert(key: string | ByteSlice, h: number, value: Storable): number {
     if (this.filled + 1 > (this.capacity * 3) >>> 2) this.rebuild(this.size + 1);
     const hashes = this.hashes;
     const mask = this.mask;
@@ -273,7 +281,7 @@ export class KeyTable {
     return i;
   }
 
-  private cellFor(key: string, value: Storable): number {
+  private cellFor(key: string | ByteSlice, value: Storable): number {
     if (typeof value === "string" || value instanceof ByteSlice) return this.cells.allocString(key, value);
     if (typeof value === "number") return this.cells.allocNumber(key, value);
     let index = this.freeObjects.pop();

@@ -3,6 +3,7 @@
  * from the keyspace so that the modules it uses (memory-usage.ts) can name them without
  * importing it back.
  */
+import { latin1Slice } from "../resp/bytes.ts";
 import type { HashValue } from "./hash.ts";
 import type { ListValue } from "./list.ts";
 import type { SetValue } from "./set.ts";
@@ -87,6 +88,11 @@ export class ByteSlice {
     }
     if (v > Number.MAX_SAFE_INTEGER) return undefined;
     return c0 === 0x2d ? -v : v;
+  }
+
+  /** The bytes as a byte string (one char per byte). */
+  text(): string {
+    return latin1Slice.call(this.buf, this.start, this.end);
   }
 
   /** Let go of the buffer (a read's, which it must not keep alive). */
