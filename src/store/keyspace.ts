@@ -1,11 +1,12 @@
 /**
- * The keyspace: the numbered databases, each a map from key to value plus the `expires`
+ * The keyspace: the numbered databases, each a table from key to value (store/table.ts,
+ * keys and string values held in bytes, with each key's access time) plus the `expires`
  * map of deadlines, and the operations every command goes through (lookupKeyRead,
  * lookupKeyWrite, setKey, dbDelete, expireIfNeeded, activeExpireCycle). It never formats a
  * reply; type errors are thrown as ReplyErrors for the dispatcher to send.
  *
- * Keys are byte strings held as JS strings with one char per byte (see bytes.ts). A string
- * value is held the same way, which costs far less than a Uint8Array object per value.
+ * At this interface keys and string values are byte strings, JS strings with one char per
+ * byte (see bytes.ts); the hot paths (GET, a plain SET, loading) pass bytes instead.
  */
 import { now } from "../clock.ts";
 import { WRONGTYPE } from "../errors.ts";

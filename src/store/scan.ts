@@ -1,7 +1,8 @@
 /**
- * Cursors for SCAN, HSCAN, SSCAN and ZSCAN. Redis walks its hash table in reverse-binary
- * bucket order so that a stateless cursor survives rehashing. A JS Map has no buckets to
- * walk, but its iterators are live: an iteration sees every entry that was present from
+ * Cursors for HSCAN, SSCAN and ZSCAN of aggregates held in Maps (a keyspace's SCAN walks
+ * its table's buckets with Redis's own cursor: store/table.ts). Redis walks its hash
+ * table in reverse-binary bucket order so that a stateless cursor survives rehashing. A JS
+ * Map has no buckets to walk, but its iterators are live: an iteration sees every entry that was present from
  * its start to its end exactly once, even while entries are added and removed, which is
  * Redis's SCAN guarantee. So a cursor here names a parked live iterator, and the keyspace
  * is never copied. A bounded number of iterations stay parked (the oldest are dropped);
