@@ -120,7 +120,7 @@ export const setCommand = command({
   keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update", "variable_flags"], notes: "RW and ACCESS due to the optional `GET` argument" }, categories: ["string"],
   summary: "Set the string value of a key", since: "1.0.0",
   handler(c, argv) {
-    if (argv.length === 3 && c.db.expires.size === 0) {
+    if (argv.length === 3 && c.db.expiresCount === 0) {
       // A plain SET needs neither option parsing nor the old value: the commonest write
       // skips both, and the lookup, unless an expired key could be met (whose removal
       // Redis counts in expired_keys).

@@ -225,9 +225,11 @@ export function encodeRdb(keyspace: Keyspace, options: RdbOptions = DEFAULT_OPTI
   writeFunctions(out, options.functions);
   for (const db of keyspace.dbs) {
     if (db.size === 0) continue;
-    const expires = db.expires;
-    writeDbHeader(out, db.id, db.size, expires.size);
-    for (const [key, value] of db.entries()) writeKey(out, key, value, expires.size > 0 ? expires.get(key) : undefined);
+    writeDbHeader(out, db.id, db.size, db.expiresCount);
+    for (const [key, value] of db.entries()) {
+      const when = db.getExpire(key);
+      writeKey(out, key, value, when === -1 ? undefined : when);
+    }
   }
   out.u8(F.RDB_OPCODE_EOF);
   out.u64le(options.checksum ? crc64(out.bytes()) : 0n);

@@ -80,7 +80,7 @@ export class Snapshot {
     this.bit = keyspace.takeSnapshotBit();
     this.early = dbs.map(() => undefined);
     this.sizes = dbs.map((db) => db.size);
-    this.expireCounts = dbs.map((db) => db.expires.size);
+    this.expireCounts = dbs.map((db) => db.expiresCount);
     this.keysTotal = this.sizes.reduce((a, b) => a + b, 0);
     this.out = new ByteSink(options.compression);
     format.header(this.out);
@@ -96,7 +96,8 @@ export class Snapshot {
     const value = db.peek(key)!;
     let sink = this.out;
     if (db.id > this.current) sink = this.early[db.id] ??= new ByteSink(this.options.compression);
-    this.format.key(sink, key, value, db.expires.size > 0 ? db.expires.get(key) : undefined);
+    const when = db.getExpire(key);
+    this.format.key(sink, key, value, when === -1 ? undefined : when);
     this.keysDone++;
   }
 
@@ -105,9 +106,8 @@ export class Snapshot {
     const stopAt = performance.now() + budgetMs;
     while (!this.done) {
       const db = this.keyspace.dbs[this.current]!;
-      const expires = db.expires;
-      const complete = db.walkForSnapshot(this.walk, this.bit, KEYS_PER_CLOCK_CHECK, (key, value) => {
-        this.format.key(this.out, key, value, expires.size > 0 ? expires.get(key) : undefined);
+      const complete = db.walkForSnapshot(this.walk, this.bit, KEYS_PER_CLOCK_CHECK, (key, value, expireAt) => {
+        this.format.key(this.out, key, value, expireAt);
         this.keysDone++;
       });
       if (complete) this.nextDatabase();

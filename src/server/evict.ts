@@ -11,9 +11,9 @@
  *   deadline (TTL).
  * - random: a random key (with a TTL, for volatile-random) of the next database in turn.
  *
- * Samples of all keys are random slots of the database's table (store/table.ts); samples
- * of keys with a TTL are read at cursors going round its Map of deadlines
- * (store/sample.ts). Every key's access word (Redis's robj.lru) is kept in its slot.
+ * Samples are random slots of the database's table (store/table.ts), for volatile-* the
+ * nearest holding a key with a TTL. Every key's access word (Redis's robj.lru) and
+ * deadline are kept in its slot.
  *
  * Each eviction is a DEL: propagated to replicas and the AOF, announced as an `evicted`
  * keyspace event, counted in INFO's evicted_keys. If nothing can be evicted and memory is
@@ -110,7 +110,7 @@ export class Evictor {
     if (policy.endsWith("-random")) {
       for (let i = 0; i < dbs.length; i++) {
         const db = dbs[this.nextDb++ % dbs.length]!;
-        const [key] = db.sampleKeys(volatile, 1, 1 + Math.floor(Math.random() * 8));
+        const [key] = db.sampleKeys(volatile, 1);
         if (key !== undefined) return { db, key, score: 0 };
       }
       return undefined;
@@ -119,12 +119,12 @@ export class Evictor {
     const clock = lruClock();
     for (let tries = 0; tries < 3; tries++) {
       for (const db of dbs) {
-        for (const key of db.sampleKeys(volatile, samples, 0)) this.consider(db, key, this.score(db, key, policy, clock));
+        for (const key of db.sampleKeys(volatile, samples)) this.consider(db, key, this.score(db, key, policy, clock));
       }
       // The best candidate that still exists (the pool may hold keys deleted since).
       while (this.pool.length > 0) {
         const best = this.pool.pop()!;
-        if (best.db.has(best.key) && (!volatile || best.db.expires.has(best.key))) return best;
+        if (best.db.has(best.key) && (!volatile || best.db.getExpire(best.key) !== -1)) return best;
       }
     }
     return undefined;
@@ -143,7 +143,10 @@ export class Evictor {
 
   private score(db: Database, key: string, policy: Policy, clock: number): number {
     const keyspace = this.server.keyspace;
-    if (policy === "volatile-ttl") return -(db.expires.get(key) ?? Infinity);
+    if (policy === "volatile-ttl") {
+      const when = db.getExpire(key);
+      return when === -1 ? -Infinity : -when;
+    }
     const entry = db.accessOf(key);
     if (entry === undefined) return -Infinity;
     if (policy.endsWith("-lfu")) return 255 - lfuCounter(entry, keyspace.lfuDecayTime);

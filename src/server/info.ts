@@ -386,30 +386,12 @@ function errorstatsSection(server: Server): string[] {
     .map(([prefix, count]) => `errorstat_${prefix}:count=${count}`);
 }
 
-/**
- * avg_ttl: the mean remaining time to live in milliseconds, an estimate as Redis's is (it
- * samples in its expiry cycle): over the first 1,024 keys with a TTL.
- */
-function averageTtl(expires: Map<string, number>): number {
-  const nowMs = Date.now();
-  let sum = 0;
-  let n = 0;
-  for (const when of expires.values()) {
-    if (when > nowMs) {
-      sum += when - nowMs;
-      n++;
-    }
-    if (n === 1024) break;
-  }
-  return n === 0 ? 0 : Math.round(sum / n);
-}
-
 function keyspaceSection(server: Server): string[] {
   const ks = server.keyspace;
   const lines: string[] = [];
   for (const db of ks.dbs) {
     if (db.size === 0) continue;
-    lines.push(`db${db.id}:keys=${db.size},expires=${db.expires.size},avg_ttl=${averageTtl(db.expires)}`);
+    lines.push(`db${db.id}:keys=${db.size},expires=${db.expiresCount},avg_ttl=${db.averageTtl(Date.now())}`);
   }
   return lines;
 }
@@ -434,9 +416,9 @@ export function memoryStats(server: Server): StatField[] {
   const dbs: Array<[number, number, number]> = [];
   let keys = 0;
   for (const db of server.keyspace.dbs) {
-    if (db.size === 0 && db.expires.size === 0) continue;
+    if (db.size === 0 && db.expiresCount === 0) continue;
     const table = (n: number) => n * 24 + 8 * Math.max(4, 2 ** Math.ceil(Math.log2(Math.max(1, n))));
-    dbs.push([db.id, table(db.size), db.expires.size === 0 ? 0 : table(db.expires.size)]);
+    dbs.push([db.id, table(db.size), db.expiresCount === 0 ? 0 : table(db.expiresCount)]);
     keys += db.size;
   }
   const startup = Math.min(server.startupMemory, used);

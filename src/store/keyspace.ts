@@ -12,10 +12,8 @@ import { now } from "../clock.ts";
 import { WRONGTYPE } from "../errors.ts";
 import { isInt64String } from "../resp/bytes.ts";
 import { lfuNew, lfuTouch, lruClock } from "./access.ts";
-import { ExpireIndex } from "./expire.ts";
 import { estimateBytes, estimateStringBytes, freeEffort, LAZYFREE_THRESHOLD } from "./memory-usage.ts";
 import { KeyTable, Kind } from "./table.ts";
-import { sampleKeys } from "./sample.ts";
 import { ScanCursors } from "./scan.ts";
 import { HashValue } from "./hash.ts";
 import { ListValue } from "./list.ts";
@@ -107,8 +105,8 @@ export class Database {
   // keeps meaning "database number N". The table is the store's own: code outside
   // src/store goes through has, peek, keys, entries, sampleKeys and the lookups.
   private table = new KeyTable();
-  expires = new Map<string, number>();
-  expireIndex = new ExpireIndex();
+  /** Where active expiry's sweep of the table stands (a slot). */
+  private expireCursor = 0;
   /**
    * Strings Redis would report as "raw" whatever their content: those modified in place
    * (APPEND, SETRANGE, SETBIT, BITFIELD, PFADD...) or built as buffers (BITOP). Only OBJECT
@@ -133,6 +131,29 @@ export class Database {
 
   get size(): number {
     return this.table.size;
+  }
+
+  /**
+   * avg_ttl: the mean remaining time to live in ms of the first 1,024 keys with a TTL, an
+   * estimate as Redis's is (it samples in its expiry cycle).
+   */
+  averageTtl(clockNow: number): number {
+    const table = this.table;
+    let sum = 0;
+    let n = 0;
+    for (let slot = 0; n < 1024 && table.expiresCount > 0 && (slot = table.nextSlot(slot)) >= 0; slot++) {
+      const when = table.expiryAt(slot);
+      if (when > clockNow) {
+        sum += when - clockNow;
+        n++;
+      }
+    }
+    return n === 0 ? 0 : Math.round(sum / n);
+  }
+
+  /** Keys with a TTL (Redis's expires dict size). */
+  get expiresCount(): number {
+    return this.table.expiresCount;
   }
 
   /** Whether the key is held, expired or not (no expiry, no statistics). */
@@ -176,7 +197,7 @@ export class Database {
    * when the walk is complete. After the table was rebuilt the walk starts over: the marks
    * moved with the keys, so none is handed over twice.
    */
-  walkForSnapshot(walk: SnapshotWalk, bit: number, limit: number, visit: (key: string, value: StoredValue) => void): boolean {
+  walkForSnapshot(walk: SnapshotWalk, bit: number, limit: number, visit: (key: string, value: StoredValue, expireAt: number | undefined) => void): boolean {
     const table = this.table;
     if (walk.table !== table || walk.generation !== table.generation) {
       walk.table = table;
@@ -189,7 +210,8 @@ export class Database {
       if (slot < 0) return true;
       if (table.isMarked(slot, bit)) continue;
       if (bit !== 0) table.mark(slot, bit);
-      visit(table.keyAt(slot), table.valueAt(slot));
+      const when = table.expiryAt(slot);
+      visit(table.keyAt(slot), table.valueAt(slot), when === when ? when : undefined);
       n++;
     }
     walk.slot = slot;
@@ -206,12 +228,16 @@ export class Database {
     this.table.clearMarks(bit);
   }
 
-  /** Up to `n` keys (only keys with a TTL, if `withTtl`) for eviction's samples (store/sample.ts). */
-  sampleKeys(withTtl: boolean, n: number, skip: number): string[] {
-    if (withTtl) return sampleKeys(this.expires, n, skip);
+  /** Up to `n` random keys (only keys with a TTL, if `withTtl`) for eviction's samples. */
+  sampleKeys(withTtl: boolean, n: number): string[] {
     // Random slots, as Redis's dictGetSomeKeys picks random buckets.
+    const table = this.table;
     const keys: string[] = [];
-    for (let i = 0; i < n && this.table.size > 0; i++) keys.push(this.table.keyAt(this.table.randomSlot()));
+    for (let i = 0; i < n; i++) {
+      const slot = withTtl ? table.randomSlotWithExpiry() : table.randomSlot();
+      if (slot < 0) break;
+      keys.push(table.keyAt(slot));
+    }
     return keys;
   }
 
@@ -254,18 +280,19 @@ export class Database {
    * reports the key missing to readers.
    */
   expireIfNeeded(key: string): boolean {
-    if (this.expires.size === 0 || this.keyspace.loading) return false;
-    const when = this.expires.get(key);
-    if (when === undefined || when > now()) return false;
+    if (this.table.expiresCount === 0 || this.keyspace.loading) return false;
+    const slot = this.table.find(key);
+    // NaN (no deadline) compares false.
+    if (slot < 0 || !(this.table.expiryAt(slot) <= now())) return false;
     if (!this.keyspace.keepsExpired) this.deleteExpired(key);
     return true;
   }
 
   /** Whether the key exists with a deadline that has passed (without deleting it). */
   isExpired(key: string): boolean {
-    if (this.expires.size === 0) return false;
-    const when = this.expires.get(key);
-    return when !== undefined && when <= now() && this.table.has(key);
+    if (this.table.expiresCount === 0) return false;
+    const slot = this.table.find(key);
+    return slot >= 0 && this.table.expiryAt(slot) <= now();
   }
 
   /**
@@ -483,12 +510,12 @@ export class Database {
    */
   liveKeys(match?: (key: string) => boolean): string[] {
     const clockNow = now();
-    const expires = this.expires;
+    const table = this.table;
     const found: string[] = [];
-    for (const key of this.table.keys()) {
-      if (match !== undefined && !match(key)) continue;
-      const when = expires.size > 0 ? expires.get(key) : undefined;
-      if (when === undefined || when > clockNow) found.push(key);
+    for (let slot = 0; (slot = table.nextSlot(slot)) >= 0; slot++) {
+      if (table.expiryAt(slot) <= clockNow) continue;
+      const key = table.keyAt(slot);
+      if (match === undefined || match(key)) found.push(key);
     }
     return found;
   }
@@ -538,7 +565,7 @@ export class Database {
     }
     this.bytes += value instanceof ByteSlice ? estimateStringBytes(key.length, value.length) : this.account(key, value);
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
-    if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
+    if (!keepTtl && slot >= 0 && table.expiresCount > 0) table.setExpiryAt(slot, NaN);
     this.keyspace.dirty++;
     this.touch(key);
   }
@@ -591,8 +618,7 @@ export class Database {
   swapContents(other: Database): void {
     [this.table, other.table] = [other.table, this.table];
     [this.rawStrings, other.rawStrings] = [other.rawStrings, this.rawStrings];
-    [this.expires, other.expires] = [other.expires, this.expires];
-    [this.expireIndex, other.expireIndex] = [other.expireIndex, this.expireIndex];
+    [this.expireCursor, other.expireCursor] = [other.expireCursor, this.expireCursor];
     [this.bytes, other.bytes] = [other.bytes, this.bytes];
   }
 
@@ -609,7 +635,6 @@ export class Database {
     this.bytes -= this.accountedAt(slot);
     table.deleteAt(slot);
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
-    if (this.expires.size > 0) this.expires.delete(key);
     this.keyspace.dirty++;
     this.touch(key);
     return true;
@@ -623,21 +648,26 @@ export class Database {
   /** Set an absolute deadline (ms) on an existing key. */
   setExpire(key: string, when: number): void {
     this.beforeWrite(key);
-    this.expires.set(key, when);
-    this.expireIndex.add(key, when);
+    const slot = this.table.find(key);
+    if (slot < 0) return;
+    this.table.setExpiryAt(slot, when);
     this.keyspace.dirty++;
     this.touch(key);
   }
 
   /** The key's deadline in ms, or -1 when it has none. */
   getExpire(key: string): number {
-    return this.expires.get(key) ?? -1;
+    if (this.table.expiresCount === 0) return -1;
+    const slot = this.table.find(key);
+    const when = slot < 0 ? NaN : this.table.expiryAt(slot);
+    return when === when ? when : -1;
   }
 
   /** PERSIST: returns whether a TTL was removed. */
   removeExpire(key: string): boolean {
     this.beforeWrite(key);
-    if (!this.expires.delete(key)) return false;
+    if (this.getExpire(key) === -1) return false;
+    this.table.setExpiryAt(this.table.find(key), NaN);
     this.keyspace.dirty++;
     this.touch(key);
     return true;
@@ -652,8 +682,7 @@ export class Database {
     this.table.clear();
     this.bytes = 0;
     this.rawStrings.clear();
-    this.expires.clear();
-    this.expireIndex.clear();
+    this.expireCursor = 0;
     this.keyspace.onReplaced?.(this);
     return removed;
   }
@@ -670,33 +699,43 @@ export class Database {
       table.deleteAt(slot);
     }
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
-    this.expires.delete(key);
     this.keyspace.stats.expiredKeys++;
     // After the deletion, as Redis signals it: a watcher of an already-expired key sees no change.
     this.touch(key);
   }
 
   /**
-   * Reclaim keys whose deadline has passed, earliest first, until none is left or the time
-   * budget is spent. Returns how many keys were deleted.
+   * Reclaim keys whose deadline has passed, as Redis's activeExpireCycle does: look at the
+   * next 20 keys with a TTL (a sweep of the table's slots that goes on where the last one
+   * stopped), delete the expired ones, and go on while more than a tenth of a sample had
+   * expired and the time budget lasts. Returns how many keys were deleted.
    */
   activeExpire(deadlineMs: number, clockNow: number): number {
-    const index = this.expireIndex;
+    const table = this.table;
     let expired = 0;
-    let checked = 0;
-    while (index.peekDeadline() <= clockNow) {
-      const deadline = index.peekDeadline();
-      const key = index.pop();
-      // A stale entry: the key was deleted, persisted or given another TTL since.
-      if (this.expires.get(key) === deadline) {
-        this.deleteExpired(key);
-        expired++;
+    for (let samples = 0; ; samples++) {
+      let sampled = 0;
+      let found = 0;
+      // Slots without a TTL are skipped, but at most 400 of them are looked at a sample.
+      for (let looked = 0; sampled < 20 && looked < 400; looked++) {
+        const slot = table.nextSlot(this.expireCursor);
+        if (slot < 0) {
+          this.expireCursor = 0;
+          break;
+        }
+        this.expireCursor = slot + 1;
+        const when = table.expiryAt(slot);
+        if (when !== when) continue;
+        sampled++;
+        if (when <= clockNow) {
+          this.deleteExpired(table.keyAt(slot));
+          found++;
+        }
       }
-      // Looking at the wall clock is costlier than a pop, so only every 64 pops.
-      if ((++checked & 63) === 0 && performance.now() > deadlineMs) break;
+      expired += found;
+      if (found * 10 <= sampled || table.expiresCount === 0) return expired;
+      if ((samples & 7) === 7 && performance.now() > deadlineMs) return expired;
     }
-    if (index.needsCompaction(this.expires.size)) index.rebuild(this.expires);
-    return expired;
   }
 }
 
@@ -823,7 +862,7 @@ export class Keyspace {
     const clockNow = now();
     let expired = 0;
     for (const db of this.dbs) {
-      if (db.expireIndex.size === 0) continue;
+      if (db.expiresCount === 0) continue;
       expired += db.activeExpire(stopAt, clockNow);
       if (performance.now() > stopAt) {
         this.stats.expireTimeCapReached++;

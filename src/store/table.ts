@@ -61,7 +61,7 @@ export function hashKeyBytes(buf: Uint8Array, start: number, end: number): numbe
 }
 
 const MIN_CAPACITY = 8;
-/** Bytes of typed arrays per slot: hash, cell, kind, access. */
+/** Bytes of typed arrays per slot: hash, cell, kind, access (and, once any key has a TTL, 8 for deadlines). */
 export const SLOT_BYTES = 13;
 
 export class KeyTable {
@@ -84,6 +84,13 @@ export class KeyTable {
    * start). Absent when no snapshot runs.
    */
   private marks: Uint8Array | undefined;
+  /**
+   * Per slot, the key's deadline in ms since the epoch, NaN for none (Redis's expires
+   * dict); absent until a key of the table gets one.
+   */
+  private expiry: Float64Array | undefined;
+  /** Keys with a deadline. */
+  expiresCount = 0;
   /** The marks a key inserted now gets: the bits of the snapshots in progress. */
   newMarks = 0;
   /** Bumped when entries move to other slots (a rebuild, a clear): slot walks start over. */
@@ -156,6 +163,34 @@ export class KeyTable {
   /** Give every key the same access word (the maxmemory policy changed between LRU and LFU). */
   resetAccess(value: number): void {
     this.access.fill(value);
+  }
+
+  /** The deadline of the key in `slot`, NaN for none. */
+  expiryAt(slot: number): number {
+    return this.expiry === undefined ? NaN : this.expiry[slot]!;
+  }
+
+  /** Set (NaN: remove) the deadline of the key in `slot`. */
+  setExpiryAt(slot: number, when: number): void {
+    const expiry = (this.expiry ??= noDeadlines(this.capacity));
+    const had = expiry[slot] === expiry[slot];
+    const has = when === when;
+    if (had !== has) this.expiresCount += has ? 1 : -1;
+    expiry[slot] = when;
+  }
+
+  /** A random slot holding a key with a deadline, or -1 when there is none. */
+  randomSlotWithExpiry(): number {
+    if (this.expiresCount === 0) return -1;
+    const expiry = this.expiry!;
+    const hashes = this.hashes;
+    const n = hashes.length;
+    const start = Math.floor(Math.random() * n);
+    for (let k = 0; k < n; k++) {
+      const i = (start + k) & this.mask;
+      if (hashes[i]! > DELETED && expiry[i] === expiry[i]) return i;
+    }
+    return -1;
   }
 
   isMarked(slot: number, bit: number): boolean {
@@ -275,6 +310,7 @@ export class KeyTable {
     if (key === this.lastKey) this.lastSlot = i;
     if (this.newMarks !== 0) this.mark(i, this.newMarks);
     else if (this.marks !== undefined) this.marks[i] = 0;
+    if (this.expiry !== undefined) this.expiry[i] = NaN;
     this.refs[i] = this.cellFor(key, value);
     this.kinds[i] = kindOf(value);
     this.size++;
@@ -309,6 +345,10 @@ export class KeyTable {
     this.hashes[slot] = DELETED;
     this.kinds[slot] = Kind.None;
     if (this.marks !== undefined) this.marks[slot] = 0;
+    if (this.expiry !== undefined && this.expiry[slot] === this.expiry[slot]) {
+      this.expiry[slot] = NaN;
+      this.expiresCount--;
+    }
     this.size--;
     this.lastSlot = -1;
     // Shrink when mostly empty, as Redis's dict does below 10% fill.
@@ -324,6 +364,8 @@ export class KeyTable {
     this.kinds = new Uint8Array(MIN_CAPACITY);
     this.access = new Uint32Array(MIN_CAPACITY);
     this.marks = undefined;
+    this.expiry = undefined;
+    this.expiresCount = 0;
     this.generation++;
     this.cells.clear();
     this.objects = [];
@@ -335,8 +377,9 @@ export class KeyTable {
   private rebuild(n: number): void {
     let capacity = MIN_CAPACITY;
     while (capacity < n * 2) capacity *= 2;
-    const [hashes, refs, kinds, access, marks] = [this.hashes, this.refs, this.kinds, this.access, this.marks];
+    const [hashes, refs, kinds, access, marks, expiry] = [this.hashes, this.refs, this.kinds, this.access, this.marks, this.expiry];
     if (marks !== undefined) this.marks = new Uint8Array(capacity);
+    if (expiry !== undefined) this.expiry = this.expiresCount === 0 ? undefined : noDeadlines(capacity);
     this.hashes = new Int32Array(capacity);
     this.refs = new Int32Array(capacity);
     this.kinds = new Uint8Array(capacity);
@@ -353,6 +396,7 @@ export class KeyTable {
       this.kinds[i] = kinds[j]!;
       this.access[i] = access[j]!;
       if (marks !== undefined) this.marks![i] = marks[j]!;
+      if (this.expiry !== undefined) this.expiry[i] = expiry![j]!;
     }
     this.filled = this.size;
     this.lastSlot = -1;
@@ -429,6 +473,10 @@ export class KeyTable {
   get heldBytes(): number {
     return this.capacity * SLOT_BYTES + this.cells.heldBytes;
   }
+}
+
+function noDeadlines(capacity: number): Float64Array {
+  return new Float64Array(capacity).fill(NaN);
 }
 
 function reverseBits(v: number): number {
