@@ -1,9 +1,9 @@
 /**
- * CellHeap: the bytes of a keyspace's entries (store/table.ts), in cells cut from chunks
- * of at most 64 KB, one run of chunks per size class (multiples of 8 up to 4 KB, spaced as
- * jemalloc's classes are), each class with a free list, so that a freed cell is reused by
- * the next entry of its size and nothing ever needs compacting. An entry larger than 4 KB
- * gets a buffer of its own.
+ * CellHeap: the bytes of a keyspace's entries (store/table.ts), in cells cut from chunks,
+ * one run of chunks per size class (multiples of 8 up to 4 KB, spaced as jemalloc's
+ * classes are), each chunk twice the one before, each class with a free list, so that a
+ * freed cell is reused by the next entry of its size and nothing ever needs compacting.
+ * An entry larger than 4 KB gets a buffer of its own.
  *
  * A cell reference is one int: the class in bits 26-30 and the cell's index below. A cell
  * is [key length u32][value length u32] then, for a number, the float64 (8-aligned, since
@@ -35,7 +35,8 @@ const LARGEST = 4096;
 const BIG = 31;
 const INDEX_BITS = 26;
 const INDEX_MASK = (1 << INDEX_BITS) - 1;
-const CHUNK_BYTES = 65536;
+/** A class's first chunk holds this many cells; each next one twice as many as the last. */
+const FIRST_CELLS_BITS = 4;
 const HEADER = 8;
 
 /** The class for a cell of `bytes`, by eighths. */
@@ -56,6 +57,19 @@ export function cellBytes(keyLength: number, valueLength: number): number {
   return cls === BIG ? (bytes + 7) & ~7 : SIZES[cls]!;
 }
 
+/**
+ * The chunk of a class holding cell `index`: chunk c holds 16 << c cells from index
+ * 16 * (2^c - 1) on, so a small table's cells cost little and a big one's few chunks.
+ */
+function chunkOf(index: number): number {
+  return 31 - Math.clz32((index >> FIRST_CELLS_BITS) + 1);
+}
+
+/** The index of chunk c's first cell. */
+function chunkStart(c: number): number {
+  return ((1 << c) - 1) << FIRST_CELLS_BITS;
+}
+
 /** One size class: its chunks, with 32- and 64-bit views of each, and its free cells. */
 class SizeClass {
   readonly chunks: Chunk[] = [];
@@ -63,23 +77,16 @@ class SizeClass {
   readonly doubles: Float64Array[] = [];
   readonly free: number[] = [];
   next = 0;
-  /** log2 of the cells per chunk. */
-  readonly shift: number;
-  constructor(readonly size: number) {
-    let shift = 0;
-    while (size << (shift + 1) <= CHUNK_BYTES) shift++;
-    this.shift = shift;
-  }
-
-  get chunkBytes(): number {
-    return this.size << this.shift;
-  }
+  /** Bytes of the chunks held. */
+  bytes = 0;
+  constructor(readonly size: number) {}
 
   alloc(): number {
     const index = this.free.pop();
     if (index !== undefined) return index;
-    if (this.next >> this.shift === this.chunks.length) {
-      const chunk = allocChunk(this.chunkBytes);
+    if (this.next === chunkStart(this.chunks.length)) {
+      const chunk = allocChunk((this.size << FIRST_CELLS_BITS) << this.chunks.length);
+      this.bytes += chunk.length;
       this.chunks.push(chunk);
       this.words.push(new Uint32Array(chunk.buffer, chunk.byteOffset, chunk.length >> 2));
       this.doubles.push(new Float64Array(chunk.buffer, chunk.byteOffset, chunk.length >> 3));
@@ -89,7 +96,8 @@ class SizeClass {
 }
 
 export class CellHeap {
-  private classes: SizeClass[] = SIZES.map((s) => new SizeClass(s));
+  /** The classes, each made when its first cell is. */
+  private classes: SizeClass[] = [];
   /** Entries over 4 KB: a buffer each (and views), by index, with the free indices. */
   private bigs: Chunk[] = [];
   private bigWords: Uint32Array[] = [];
@@ -98,7 +106,7 @@ export class CellHeap {
   private bigBytes = 0;
 
   clear(): void {
-    this.classes = SIZES.map((s) => new SizeClass(s));
+    this.classes = [];
     this.bigs = [];
     this.bigWords = [];
     this.bigDoubles = [];
@@ -108,7 +116,7 @@ export class CellHeap {
 
   private alloc(bytes: number): number {
     const cls = classFor(bytes);
-    if (cls !== BIG) return (cls << INDEX_BITS) | this.classes[cls]!.alloc();
+    if (cls !== BIG) return (cls << INDEX_BITS) | (this.classes[cls] ??= new SizeClass(SIZES[cls]!)).alloc();
     const buf = allocChunk((bytes + 7) & ~7);
     let index = this.bigFree.pop();
     if (index === undefined) index = this.bigs.length;
@@ -139,7 +147,7 @@ export class CellHeap {
     const index = ref & INDEX_MASK;
     if (cls === BIG) return this.bigs[index]!;
     const c = this.classes[cls]!;
-    return c.chunks[index >> c.shift]!;
+    return c.chunks[chunkOf(index)]!;
   }
 
   private words(ref: number): Uint32Array {
@@ -147,7 +155,7 @@ export class CellHeap {
     const index = ref & INDEX_MASK;
     if (cls === BIG) return this.bigWords[index]!;
     const c = this.classes[cls]!;
-    return c.words[index >> c.shift]!;
+    return c.words[chunkOf(index)]!;
   }
 
   /** The cell's byte offset in its buffer. */
@@ -155,7 +163,8 @@ export class CellHeap {
     const cls = ref >>> INDEX_BITS;
     if (cls === BIG) return 0;
     const c = this.classes[cls]!;
-    return ((ref & INDEX_MASK) & ((1 << c.shift) - 1)) * c.size;
+    const index = ref & INDEX_MASK;
+    return (index - chunkStart(chunkOf(index))) * c.size;
   }
 
   keyLength(ref: number): number {
@@ -215,7 +224,7 @@ export class CellHeap {
     const index = ref & INDEX_MASK;
     if (cls === BIG) return this.bigDoubles[index]![1]!;
     const c = this.classes[cls]!;
-    return c.doubles[index >> c.shift]![(this.offset(ref) >> 3) + 1]!;
+    return c.doubles[chunkOf(index)]![(this.offset(ref) >> 3) + 1]!;
   }
 
   private writeHeader(ref: number, keyLength: number, valueWord: number): number {
@@ -274,13 +283,13 @@ export class CellHeap {
       return;
     }
     const c = this.classes[cls]!;
-    c.doubles[index >> c.shift]![(this.offset(ref) >> 3) + 1] = value;
+    c.doubles[chunkOf(index)]![(this.offset(ref) >> 3) + 1] = value;
   }
 
   /** Bytes of chunks and big buffers held. */
   get heldBytes(): number {
     let total = this.bigBytes;
-    for (const c of this.classes) total += c.chunks.length * c.chunkBytes;
+    for (const c of this.classes) if (c !== undefined) total += c.bytes;
     return total;
   }
 }

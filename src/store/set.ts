@@ -1,13 +1,13 @@
 /**
  * The set type. Up to a few dozen members it is one packed string (PackedStrings), about
- * the bytes of the members themselves; past that, the members live in a dense array, so
- * SPOP and SRANDMEMBER pick a random member in O(1), plus a Map from member to its slot.
- * Removal moves the last member into the freed slot. The Map is also what SSCAN iterates,
- * because its iteration survives concurrent changes where array slots do not.
+ * the bytes of the members themselves; past that, the members are the keys of a table of
+ * their own (store/table.ts: bytes in cells, slots in typed arrays), where SPOP and
+ * SRANDMEMBER draw a random slot and SSCAN walks buckets with Redis's cursor.
  * Redis 7.0 reports small all-integer sets as "intset" and replies with them sorted.
  */
 import { encodingLimits } from "./encoding.ts";
 import { PACKED_MAX_ELEMENT, PackedStrings } from "./packed.ts";
+import { KeyTable } from "./table.ts";
 
 const INDEX_FROM = 32;
 
@@ -17,10 +17,9 @@ export class SetValue {
   /** The size at which the average element size below was last sampled (-1: never). */
   sampledAt = -1;
   sampledAverage = 0;
-  /** The small form; undefined once the set has its array and index. */
+  /** The small form; undefined once the set has its table. */
   private packed: PackedStrings | undefined = new PackedStrings();
-  private members: string[] = [];
-  private index: Map<string, number> | undefined;
+  private table: KeyTable | undefined;
   /** Redis's intset encoding: one-way, lost at the first non-integer or past the limit. */
   intset: boolean;
 
@@ -30,7 +29,7 @@ export class SetValue {
   }
 
   get size(): number {
-    return this.packed !== undefined ? this.packed.length : this.members.length;
+    return this.packed !== undefined ? this.packed.length : this.table!.size;
   }
 
   get encoding(): string {
@@ -39,7 +38,7 @@ export class SetValue {
 
   has(member: string): boolean {
     if (this.packed !== undefined) return this.packed.indexOf(member) !== -1;
-    return this.index!.has(member);
+    return this.table!.has(member);
   }
 
   /** Add a member; `isInt` says whether it is a canonical integer. Returns true if new. */
@@ -51,19 +50,18 @@ export class SetValue {
         this.packed.push(member);
         return true;
       }
-      this.toIndexed();
+      this.toTable();
     }
-    this.index!.set(member, this.members.length);
-    this.members.push(member);
+    this.table!.add(member, "");
     return true;
   }
 
-  /** Move from the packed string to the array and its index, for good. */
-  private toIndexed(): void {
-    this.members = this.packed!.toArray();
+  /** Move from the packed string to the table, for good. */
+  private toTable(): void {
+    const table = new KeyTable();
+    for (const m of this.packed!.toArray()) table.add(m, "");
     this.packed = undefined;
-    this.index = new Map();
-    for (let i = 0; i < this.members.length; i++) this.index.set(this.members[i]!, i);
+    this.table = table;
   }
 
   delete(member: string): boolean {
@@ -73,44 +71,33 @@ export class SetValue {
       this.packed.removeAt(i);
       return true;
     }
-    const slot = this.index!.get(member);
-    if (slot === undefined) return false;
-    this.removeSlot(slot);
-    return true;
-  }
-
-  private removeSlot(slot: number): void {
-    const members = this.members;
-    const last = members.pop()!;
-    this.index!.delete(members.length === slot ? last : members[slot]!);
-    if (slot < members.length) {
-      members[slot] = last;
-      this.index!.set(last, slot);
-    }
+    return this.table!.delete(member);
   }
 
   /** A uniformly random member (the set must not be empty). */
   random(): string {
-    const i = Math.floor(Math.random() * this.size);
-    return this.packed !== undefined ? this.packed.get(i) : this.members[i]!;
+    if (this.packed !== undefined) return this.packed.get(Math.floor(Math.random() * this.size));
+    return this.table!.keyAt(this.table!.randomSlot());
   }
 
   /** Remove and return a random member (the set must not be empty). */
   pop(): string {
-    const slot = Math.floor(Math.random() * this.size);
     if (this.packed !== undefined) {
-      const member = this.packed.get(slot);
-      this.packed.removeAt(slot);
+      const at = Math.floor(Math.random() * this.size);
+      const member = this.packed.get(at);
+      this.packed.removeAt(at);
       return member;
     }
-    const member = this.members[slot]!;
-    this.removeSlot(slot);
+    const table = this.table!;
+    const slot = table.randomSlot();
+    const member = table.keyAt(slot);
+    table.deleteAt(slot);
     return member;
   }
 
   /** The members in Redis's reply order where it has one (sorted while an intset). */
   toArray(): string[] {
-    const all = this.packed !== undefined ? this.packed.toArray() : this.members.slice();
+    const all = this.packed !== undefined ? this.packed.toArray() : [...this.table!.keys()];
     return this.intset ? all.sort(compareIntStrings) : all;
   }
 
@@ -122,12 +109,12 @@ export class SetValue {
   }
 
   values(): IterableIterator<string> {
-    return this.packed !== undefined ? this.packed.toArray().values() : this.members.values();
+    return this.packed !== undefined ? this.packed.toArray().values() : this.table!.keys();
   }
 
-  /** The Map holding a large set, for SSCAN's live iteration; undefined while small. */
-  get scanTarget(): Map<string, number> | undefined {
-    return this.intset ? undefined : this.index;
+  /** The table holding a large set, for SSCAN's cursor; undefined while small. */
+  get scanTarget(): KeyTable | undefined {
+    return this.intset ? undefined : this.table;
   }
 }
 

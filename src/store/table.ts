@@ -108,7 +108,7 @@ export class KeyTable {
    * table changed shape): a command looks its key up more than once (INCR reads, then
    * stores; HSET finds the hash, then recounts it), and clients send the same keys again.
    */
-  private lastKey = "";
+  private lastKey: string | undefined = undefined;
   private lastHash = 0;
   private lastSlot = -1;
 
@@ -410,11 +410,18 @@ export class KeyTable {
     return -1;
   }
 
-  /** A uniformly chosen slot's entry, or the first after it (-1 when empty). */
+  /**
+   * A uniformly chosen entry's slot (-1 when empty): random slots until one is occupied
+   * (the table is at least an eighth full, so a few tries), else the first after one.
+   */
   randomSlot(): number {
     if (this.size === 0) return -1;
-    const start = Math.floor(Math.random() * this.capacity);
-    const slot = this.nextSlot(start);
+    const hashes = this.hashes;
+    for (let tries = 0; tries < 64; tries++) {
+      const slot = Math.floor(Math.random() * hashes.length);
+      if (hashes[slot]! > DELETED) return slot;
+    }
+    const slot = this.nextSlot(Math.floor(Math.random() * hashes.length));
     return slot >= 0 ? slot : this.nextSlot(0);
   }
 

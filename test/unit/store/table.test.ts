@@ -65,6 +65,19 @@ describe("KeyTable", () => {
     }
   });
 
+  test("the empty key is a key like any other, first or after others", () => {
+    const first = new KeyTable();
+    first.add("", "v");
+    expect(first.get("")).toBe("v");
+    expect([...first.keys()]).toEqual([""]);
+    const later = new KeyTable();
+    later.set("a", 1);
+    later.set("", 2);
+    expect(later.get("")).toBe(2);
+    expect(later.delete("")).toBe(true);
+    expect(later.has("")).toBe(false);
+  });
+
   test("shrinks when emptied and grows again; clear empties it", () => {
     const table = new KeyTable();
     for (let i = 0; i < 10_000; i++) table.set(`k${i}`, `v${i}`);
