@@ -7,10 +7,13 @@
  * listpack-sized hash is as quick as hashing. Past PACKED_MAX pairs, or once a field or
  * value is longer than a length char can say, the hash moves into a Map for good.
  * Insertion order is kept in both forms: it is the order Redis replies in while the hash
- * is a listpack. The reported encoding follows Redis's rules separately.
+ * is a listpack. The reported encoding follows Redis's rules separately; once Redis's
+ * hash would be a hash table, whose order is its own, the fields move into a table
+ * (store/table.ts: bytes in cells, slots in typed arrays) instead of the Map.
  */
 
 import { encodingLimits } from "./encoding.ts";
+import { KeyTable } from "./table.ts";
 
 /** Pairs kept packed before moving to a Map: a scan stays under a microsecond. */
 const PACKED_MAX = 128;
@@ -26,7 +29,7 @@ export class HashValue {
   /** The small form; undefined once the hash lives in `map`. */
   private packed: string | undefined = "";
   private count = 0;
-  private map: Map<string, string> | undefined;
+  private map: Map<string, string> | KeyTable | undefined;
   /** Redis's listpack encoding: one-way, lost when a limit is crossed. */
   private listpack = true;
 
@@ -51,7 +54,7 @@ export class HashValue {
   }
 
   get(field: string): string | undefined {
-    if (this.map !== undefined) return this.map.get(field);
+    if (this.map !== undefined) return this.map.get(field) as string | undefined;
     const p = this.find(field);
     if (p === -1) return undefined;
     const v = p + 1 + field.length;
@@ -67,7 +70,7 @@ export class HashValue {
     if (this.listpack && (field.length > encodingLimits.hashMaxListpackValue || value.length > encodingLimits.hashMaxListpackValue)) {
       this.listpack = false;
     }
-    if (this.map === undefined && (field.length > PACKED_MAX_LENGTH || value.length > PACKED_MAX_LENGTH)) this.toMap();
+    if (this.map === undefined && (!this.listpack || field.length > PACKED_MAX_LENGTH || value.length > PACKED_MAX_LENGTH)) this.toMap();
     if (this.map !== undefined) {
       const size = this.map.size;
       this.map.set(field, value);
@@ -90,11 +93,13 @@ export class HashValue {
 
   private grew(added: boolean): boolean {
     if (added && this.listpack && this.size > encodingLimits.hashMaxListpackEntries) this.listpack = false;
+    if (!this.listpack && this.map instanceof Map) this.toMap();
     return added;
   }
 
+  /** Leave the packed form, or the Map once the order no longer matters, for good. */
   private toMap(): void {
-    const map = new Map<string, string>();
+    const map = this.listpack ? new Map<string, string>() : new KeyTable();
     for (const [f, v] of this.entries()) map.set(f, v);
     this.map = map;
     this.packed = undefined;
@@ -114,7 +119,7 @@ export class HashValue {
 
   *entries(): IterableIterator<[string, string]> {
     if (this.map !== undefined) {
-      yield* this.map.entries();
+      yield* this.map.entries() as IterableIterator<[string, string]>;
       return;
     }
     const s = this.packed!;
@@ -145,8 +150,8 @@ export class HashValue {
     return out;
   }
 
-  /** The Map holding a large hash, for HSCAN's live iteration; undefined while small. */
-  get scanTarget(): Map<string, string> | undefined {
+  /** The table holding a large hash, for HSCAN's cursor; undefined while small. */
+  get scanTarget(): Map<string, string> | KeyTable | undefined {
     return this.listpack ? undefined : this.map;
   }
 }
