@@ -27,7 +27,8 @@ export const getCommand = command({
   name: "get", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["string"],
   summary: "Get the value of a key", since: "1.0.0",
   handler(c, argv) {
-    c.db.readString(argv.str(1), c.reply);
+    // The key is found from the request's bytes: no string is made of it.
+    c.db.readStringBytes(argv.buffer(1), argv.start(1), argv.end(1), c.reply);
   },
 });
 

@@ -10,7 +10,7 @@
  */
 import { now } from "../clock.ts";
 import { WRONGTYPE } from "../errors.ts";
-import { isInt64String } from "../resp/bytes.ts";
+import { isInt64String, latin1Slice } from "../resp/bytes.ts";
 import { lfuNew, lfuTouch, lruClock } from "./access.ts";
 import { estimateBytes, estimateStringBytes, freeEffort, LAZYFREE_THRESHOLD } from "./memory-usage.ts";
 import { KeyTable, Kind } from "./table.ts";
@@ -321,7 +321,30 @@ export class Database {
    * made of it (null when missing); WRONGTYPE for another type.
    */
   readString(key: string, out: StringSink): void {
-    const slot = this.lookupSlotRead(key, true);
+    this.writeStringAt(this.lookupSlotRead(key, true), out);
+  }
+
+  /**
+   * readString with the key given as bytes (buf[start, end)), found with no string made of
+   * it. A key whose deadline has passed takes the string path, which deletes it (or hides
+   * it) and tells replicas as Redis does.
+   */
+  readStringBytes(buf: Uint8Array, start: number, end: number, out: StringSink): void {
+    const table = this.table;
+    const slot = table.findBytes(buf, start, end);
+    if (slot >= 0 && table.expiryAt(slot) <= now() && !this.keyspace.loading) {
+      return this.readString(latin1Slice.call(buf, start, end), out);
+    }
+    if (slot < 0) this.keyspace.stats.keyspaceMisses++;
+    else {
+      this.keyspace.stats.keyspaceHits++;
+      this.recordAccess(slot, false);
+    }
+    this.writeStringAt(slot, out);
+  }
+
+  /** A string value's reply from its slot (null for -1); WRONGTYPE for another type. */
+  private writeStringAt(slot: number, out: StringSink): void {
     if (slot < 0) return out.null();
     const table = this.table;
     const kind = table.kindAt(slot);

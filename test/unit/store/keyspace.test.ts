@@ -16,6 +16,34 @@ function advance(ms: number): void {
 }
 
 describe("lazy expiry", () => {
+  test("GET from the request's bytes reads, misses and expires as the string lookup does", () => {
+    const ks = new Keyspace(1);
+    const db = ks.dbs[0]!;
+    const replies: string[] = [];
+    const out = {
+      null: () => replies.push("nil"),
+      bulkNumber: (n: number) => replies.push(`n${n}`),
+      bulkFrom: (b: Buffer, s: number, e: number) => replies.push(b.toString("latin1", s, e)),
+    };
+    const get = (key: string) => {
+      const b = Buffer.from(`*${key}*`, "latin1");
+      db.readStringBytes(b, 1, 1 + key.length, out);
+    };
+    db.setKey("s", "v\xff");
+    db.setKey("n", 42);
+    db.setKey("t", "soon");
+    db.setExpire("t", fakeNow + 10);
+    get("s");
+    get("n");
+    get("t");
+    get("missing");
+    advance(10);
+    get("t");
+    expect(replies).toEqual(["v\xff", "n42", "soon", "nil", "nil"]);
+    expect(db.has("t")).toBe(false);
+    expect(ks.stats).toMatchObject({ expiredKeys: 1, keyspaceHits: 3, keyspaceMisses: 2 });
+  });
+
   test("a key is readable until its deadline and gone at it", () => {
     const ks = new Keyspace(16);
     const db = ks.dbs[0]!;
