@@ -9,7 +9,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { HashValue } from "../store/hash.ts";
-import { type Keyspace, type StoredValue, isStringValue, stringOf } from "../store/keyspace.ts";
+import { ByteSlice, type Keyspace, type StoredValue, type StringCell, isStringValue, stringOf } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
 import { SetValue } from "../store/set.ts";
 import { INVALID_ENTRIES_READ, type PendingList, StreamValue, U64_MAX, idMs, idSeq } from "../store/stream.ts";
@@ -35,6 +35,8 @@ const DEFAULT_OPTIONS: RdbOptions = { compression: true, checksum: true };
 
 /** Where a string is put as bytes for the compressor; reused. */
 let scratch = Buffer.allocUnsafe(1 << 16);
+/** For reading integers from bytes (stringBytes), reused. */
+const scratchSlice = new ByteSlice();
 
 /** A growing byte buffer with the RDB format's primitives. */
 export class ByteSink {
@@ -96,6 +98,29 @@ export class ByteSink {
    */
   string(s: string): void {
     const n = s.length <= 11 && /^(0|-?[1-9][0-9]*)$/.test(s) ? Number(s) : NaN;
+    if (this.int32(n)) return;
+    if (this.compression && s.length > 20 && this.compressed(s)) return;
+    this.length(s.length);
+    this.raw(s);
+  }
+
+  /** string() of bytes [start, end) of `src` (a key or value in its cell), with no JS string made. */
+  stringBytes(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    if (n <= 11) {
+      const int = scratchSlice.of(src, start, end).integer();
+      scratchSlice.release();
+      if (int !== undefined && this.int32(int)) return;
+    }
+    if (this.compression && n > 20 && this.compressedBytes(src.subarray(start, end))) return;
+    this.length(n);
+    this.ensure(n);
+    for (let i = 0; i < n; i++) this.buf[this.pos + i] = src[start + i]!;
+    this.pos += n;
+  }
+
+  /** An integer encoding when `n` is an integer that fits 32 bits; false (nothing written) otherwise. */
+  private int32(n: number): boolean {
     if (Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31) {
       this.ensure(5);
       if (n >= -128 && n <= 127) {
@@ -111,21 +136,24 @@ export class ByteSink {
         this.buf.writeInt32LE(n, this.pos);
         this.pos += 4;
       }
-      return;
+      return true;
     }
-    if (this.compression && s.length > 20 && this.compressed(s)) return;
-    this.length(s.length);
-    this.raw(s);
+    return false;
   }
 
   private compressed(s: string): boolean {
     if (scratch.length < s.length) scratch = Buffer.allocUnsafe(2 * s.length);
     scratch.write(s, 0, s.length, "latin1");
-    const packed = lzfCompress(scratch.subarray(0, s.length), s.length - 4);
+    return this.compressedBytes(scratch.subarray(0, s.length));
+  }
+
+  /** LZF-compressed when that saves at least 4 bytes; false (nothing written) otherwise. */
+  private compressedBytes(bytes: Uint8Array): boolean {
+    const packed = lzfCompress(bytes, bytes.length - 4);
     if (packed === undefined) return false;
     this.u8((F.RDB_ENCVAL << 6) | F.RDB_ENC_LZF);
     this.length(packed.length);
-    this.length(s.length);
+    this.length(bytes.length);
     this.append(packed);
     return true;
   }
@@ -208,6 +236,18 @@ export function writeDbHeader(out: ByteSink, id: number, size: number, expires: 
 }
 
 /** One key: its deadline when it has one, then type, key and value. */
+/** writeKey of a string key read from its cell (Database.walkForSnapshot): no JS string made. */
+export function writeStringCell(out: ByteSink, cell: StringCell, expireAt: number | undefined): void {
+  if (expireAt !== undefined) {
+    out.u8(F.RDB_OPCODE_EXPIRETIME_MS);
+    out.u64le(BigInt(expireAt));
+  }
+  out.u8(F.RDB_TYPE_STRING);
+  out.stringBytes(cell.buf, cell.keyStart, cell.keyEnd);
+  if (cell.number === cell.number) out.string(String(cell.number));
+  else out.stringBytes(cell.buf, cell.valueStart, cell.valueEnd);
+}
+
 export function writeKey(out: ByteSink, key: string, value: StoredValue, expireAt: number | undefined): void {
   if (expireAt !== undefined) {
     out.u8(F.RDB_OPCODE_EXPIRETIME_MS);

@@ -17,17 +17,19 @@
  * snapshot serializes everything it has not reached yet (`finishNow`).
  */
 import { copyBytes } from "../resp/bytes.ts";
-import type { Database, Keyspace, SnapshotWalk, StoredValue } from "../store/keyspace.ts";
+import type { Database, Keyspace, SnapshotWalk, StoredValue, StringCell } from "../store/keyspace.ts";
 import { writeCommand, writeKeyAsCommands } from "./aof.ts";
 import { crc64 } from "./crc64.ts";
 import * as F from "./rdb-format.ts";
-import { ByteSink, type RdbOptions, writeDbHeader, writeFunctions, writeHeader, writeKey } from "./rdb-writer.ts";
+import { ByteSink, type RdbOptions, writeDbHeader, writeFunctions, writeHeader, writeKey, writeStringCell } from "./rdb-writer.ts";
 
 /** How an image is written: an RDB file, or (an AOF base without preamble) commands. */
 export interface ImageFormat {
   header(out: ByteSink): void;
   database(out: ByteSink, id: number, size: number, expires: number): void;
   key(out: ByteSink, key: string, value: StoredValue, expireAt: number | undefined): void;
+  /** A string key straight from its cell, where the format can write bytes (optional). */
+  stringKey?(out: ByteSink, cell: StringCell, expireAt: number | undefined): void;
   end(out: ByteSink): void;
 }
 
@@ -38,6 +40,7 @@ export const rdbImage = (options: RdbOptions): ImageFormat => ({
   },
   database: writeDbHeader,
   key: writeKey,
+  stringKey: writeStringCell,
   end: (out) => out.u8(F.RDB_OPCODE_EOF),
 });
 
@@ -106,10 +109,18 @@ export class Snapshot {
     const stopAt = performance.now() + budgetMs;
     while (!this.done) {
       const db = this.keyspace.dbs[this.current]!;
-      const complete = db.walkForSnapshot(this.walk, this.bit, KEYS_PER_CLOCK_CHECK, (key, value, expireAt) => {
-        this.format.key(this.out, key, value, expireAt);
-        this.keysDone++;
-      });
+      const stringKey = this.format.stringKey;
+      const complete = db.walkForSnapshot(
+        this.walk, this.bit, KEYS_PER_CLOCK_CHECK,
+        (key, value, expireAt) => {
+          this.format.key(this.out, key, value, expireAt);
+          this.keysDone++;
+        },
+        stringKey === undefined ? undefined : (cell, expireAt) => {
+          stringKey(this.out, cell, expireAt);
+          this.keysDone++;
+        },
+      );
       if (complete) this.nextDatabase();
       if (performance.now() >= stopAt) break;
     }

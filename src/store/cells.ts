@@ -176,7 +176,7 @@ export class CellHeap {
     return this.words(ref)[(this.offset(ref) >> 2) + 1]!;
   }
 
-  private keyStart(ref: number, isNumber: boolean): number {
+  keyStart(ref: number, isNumber: boolean): number {
     return this.offset(ref) + (isNumber ? HEADER + 8 : HEADER);
   }
 

@@ -70,6 +70,22 @@ export interface SnapshotInProgress {
   finishNow(): void;
 }
 
+/**
+ * A string key as a snapshot's walk reads it from its cell, with no JS string made: the
+ * key is bytes [keyStart, keyEnd) of `buf`, the value `number` or, when that is NaN,
+ * bytes [valueStart, valueEnd). Valid only during the visit.
+ */
+export interface StringCell {
+  buf: Uint8Array;
+  keyStart: number;
+  keyEnd: number;
+  valueStart: number;
+  valueEnd: number;
+  number: number;
+}
+
+const stringCell: StringCell = { buf: new Uint8Array(0), keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: 0, number: NaN };
+
 /** Where a snapshot's walk over a database stands (Database.walkForSnapshot). */
 export interface SnapshotWalk {
   table: unknown;
@@ -197,7 +213,11 @@ export class Database {
    * when the walk is complete. After the table was rebuilt the walk starts over: the marks
    * moved with the keys, so none is handed over twice.
    */
-  walkForSnapshot(walk: SnapshotWalk, bit: number, limit: number, visit: (key: string, value: StoredValue, expireAt: number | undefined) => void): boolean {
+  walkForSnapshot(
+    walk: SnapshotWalk, bit: number, limit: number,
+    visit: (key: string, value: StoredValue, expireAt: number | undefined) => void,
+    visitString?: (cell: StringCell, expireAt: number | undefined) => void,
+  ): boolean {
     const table = this.table;
     if (walk.table !== table || walk.generation !== table.generation) {
       walk.table = table;
@@ -211,7 +231,19 @@ export class Database {
       if (table.isMarked(slot, bit)) continue;
       if (bit !== 0) table.mark(slot, bit);
       const when = table.expiryAt(slot);
-      visit(table.keyAt(slot), table.valueAt(slot), when === when ? when : undefined);
+      const expireAt = when === when ? when : undefined;
+      const kind = table.kindAt(slot);
+      if (visitString === undefined || kind === Kind.Object) visit(table.keyAt(slot), table.valueAt(slot), expireAt);
+      else {
+        const cell = stringCell;
+        cell.buf = table.valueBuffer(slot);
+        cell.keyStart = table.keyStartAt(slot);
+        cell.keyEnd = cell.keyStart + table.keyLengthAt(slot);
+        cell.number = kind === Kind.Number ? (table.valueAt(slot) as number) : NaN;
+        cell.valueStart = kind === Kind.Number ? 0 : table.valueStart(slot);
+        cell.valueEnd = cell.valueStart + table.valueLengthAt(slot);
+        visitString(cell, expireAt);
+      }
       n++;
     }
     walk.slot = slot;

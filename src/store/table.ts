@@ -218,6 +218,11 @@ export class KeyTable {
     return this.cells.key(this.refs[slot]!, this.kinds[slot] === Kind.Number);
   }
 
+  /** Where the key's bytes start in `valueBuffer(slot)` (keyLengthAt of them). */
+  keyStartAt(slot: number): number {
+    return this.cells.keyStart(this.refs[slot]!, this.kinds[slot] === Kind.Number);
+  }
+
   keyLengthAt(slot: number): number {
     return this.cells.keyLength(this.refs[slot]!);
   }
