@@ -44,6 +44,8 @@ export interface Context {
 
   /** Announce a keyspace event on `key` of the selected database. */
   notify(cls: NotifyClass, event: string, key: string): void;
+  /** Whether `notify` of this class would announce anything (notify-keyspace-events). */
+  notifies(cls: NotifyClass): boolean;
   /** Replicate this command as `commands` instead of as it was sent. */
   propagateAs(...commands: Array<Array<string | Uint8Array>>): void;
   /** Show argument i as "(redacted)" in the slow log and to MONITOR (a secret). */

@@ -125,12 +125,16 @@ export const setCommand = command({
       // A plain SET needs neither option parsing nor the old value: the commonest write
       // skips both, and the lookup, unless an expired key could be met (whose removal
       // Redis counts in expired_keys).
-      // The value goes from the request's bytes into the keyspace's cell: no string is made.
-      const key = argv.str(1);
+      // The value goes from the request's bytes into the keyspace's cell: no string is made;
+      // nor of the key, unless a keyspace event or a listener in the keyspace needs it.
       const value = setValue.of(argv.buffer(2), argv.start(2), argv.end(2));
-      c.db.setKey(key, value.integer() ?? value);
+      const stored = value.integer() ?? value;
+      if (c.notifies(NotifyClass.String) || !c.db.setStringBytes(argv.buffer(1), argv.start(1), argv.end(1), stored)) {
+        const key = argv.str(1);
+        c.db.setKey(key, stored);
+        c.notify(NotifyClass.String, "set", key);
+      }
       value.release();
-      c.notify(NotifyClass.String, "set", key);
       return c.reply.ok();
     }
     const [flags, expireArg] = parseExtendedStringArgs(argv, 3, true);

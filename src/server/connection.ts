@@ -16,7 +16,7 @@ import type { Command } from "../commands/command.ts";
 import type { Context, ReplicaInfo, TrackingState } from "../commands/context.ts";
 import { aclCheck, call, processCommand, settleCommandTime } from "./dispatch.ts";
 import type { BlockedOnKeys } from "./blocking.ts";
-import type { NotifyClass } from "../keyspace-events.ts";
+import { NotifyClass } from "../keyspace-events.ts";
 import { readNow } from "./poll.ts";
 import type { Server } from "./server.ts";
 import type { User } from "./acl.ts";
@@ -412,6 +412,11 @@ export class Client implements Context {
   /** Announce a keyspace event on `key` of the selected database (notify-keyspace-events). */
   notify(cls: NotifyClass, event: string, key: string): void {
     if (this.server.notifier.flags !== 0) this.server.notifier.emit(cls, event, key, this.db.id);
+  }
+
+  notifies(cls: NotifyClass): boolean {
+    const flags = this.server.notifier.flags;
+    return (flags & cls) !== 0 && (flags & (NotifyClass.Keyspace | NotifyClass.Keyevent)) !== 0;
   }
 
   /** Set by a write that must reach replicas and the AOF even when it changed nothing. */

@@ -84,6 +84,9 @@ export interface StringCell {
   number: number;
 }
 
+/** The key of setStringBytes, reused. */
+const keyBytes = new ByteSlice();
+
 const stringCell: StringCell = { buf: new Uint8Array(0), keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: 0, number: NaN };
 
 /** Where a snapshot's walk over a database stands (Database.walkForSnapshot). */
@@ -585,6 +588,34 @@ export class Database {
       if (!this.expireIfNeeded(key) || this.keyspace.keepsExpired) return key;
     }
     return undefined;
+  }
+
+  /**
+   * A plain SET with the key given as bytes (buf[start, end)), found and stored with no
+   * string made of it, while nothing waits to hear of the key by name: no snapshot,
+   * watcher, tracking, waiter, "new" event, raw-string mark or TTL. False (nothing done)
+   * otherwise, for the caller to go the way of setKey.
+   */
+  setStringBytes(buf: Uint8Array, start: number, end: number, value: number | ByteSlice): boolean {
+    const keyspace = this.keyspace;
+    const table = this.table;
+    if (
+      keyspace.snapshots.length > 0 || keyspace.notifyNew || keyspace.onTouched !== undefined || keyspace.onReady !== undefined ||
+      this.watchers.size > 0 || this.rawStrings.size > 0 || table.expiresCount > 0
+    ) return false;
+    const key = keyBytes.of(buf, start, end);
+    const slot = table.findBytes(buf, start, end);
+    if (slot < 0) this.recordAccess(table.addBytes(key, value), true);
+    else {
+      this.bytes -= this.accountedAt(slot);
+      if (keyspace.lazyFree.serverDel && table.kindAt(slot) === Kind.Object) this.freedLazily(table.valueAt(slot));
+      table.replaceAt(slot, key, value);
+      this.recordAccess(slot, false);
+    }
+    key.release();
+    this.bytes += estimateStringBytes(end - start, typeof value === "number" ? -1 : value.length);
+    keyspace.dirty++;
+    return true;
   }
 
   /**

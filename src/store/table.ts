@@ -281,7 +281,7 @@ export class KeyTable {
   }
 
   /** Replace the value in `slot` (whose key is `key`). */
-  replaceAt(slot: number, key: string, value: Storable): void {
+  replaceAt(slot: number, key: string | ByteSlice, value: Storable): void {
     const oldKind = this.kinds[slot]!;
     const oldRef = this.refs[slot]!;
     const kind = kindOf(value);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { useClockSource } from "../../../src/clock.ts";
-import { Keyspace } from "../../../src/store/keyspace.ts";
+import { ByteSlice, Keyspace } from "../../../src/store/keyspace.ts";
 
 let fakeNow = 1_000_000;
 let restore: () => void;
@@ -14,6 +14,37 @@ function advance(ms: number): void {
   fakeNow += ms;
   useClockSource(() => fakeNow);
 }
+
+describe("SET from the request's bytes", () => {
+  test("stores as setKey does while nothing listens, and declines when something does", () => {
+    const ks = new Keyspace(1);
+    const db = ks.dbs[0]!;
+    const value = (s: string) => new ByteSlice().of(Buffer.from(s, "latin1"), 0, s.length);
+    const key = Buffer.from("<k\xff>", "latin1");
+    expect(db.setStringBytes(key, 1, 3, value("one"))).toBe(true);
+    expect(db.peek("k\xff")).toBe("one");
+    expect(db.setStringBytes(key, 1, 3, 42)).toBe(true);
+    expect(db.peek("k\xff")).toBe(42);
+    expect(db.setStringBytes(key, 1, 3, value("x".repeat(5000)))).toBe(true);
+    expect(db.peek("k\xff")).toBe("x".repeat(5000));
+    expect(db.size).toBe(1);
+    expect(ks.dirty).toBe(3);
+    // The same bytes through setKey count the same memory.
+    const other = new Keyspace(1).dbs[0]!;
+    other.setKey("k\xff", "x".repeat(5000));
+    expect(db.bytes).toBe(other.bytes);
+    // A key with a TTL somewhere, or a watcher, and the string path is needed.
+    db.setKey("t", "v");
+    db.setExpire("t", fakeNow + 1000);
+    expect(db.setStringBytes(key, 1, 3, value("two"))).toBe(false);
+    db.removeExpire("t");
+    ks.onReady = () => {};
+    expect(db.setStringBytes(key, 1, 3, value("two"))).toBe(false);
+    ks.onReady = undefined;
+    expect(db.setStringBytes(key, 1, 3, value("two"))).toBe(true);
+    expect(db.peek("k\xff")).toBe("two");
+  });
+});
 
 describe("lazy expiry", () => {
   test("GET from the request's bytes reads, misses and expires as the string lookup does", () => {
