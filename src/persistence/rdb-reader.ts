@@ -58,12 +58,18 @@ export type FunctionLoader = (code: Uint8Array) => string | undefined;
  * passed; a replica keeps them for its master to delete.
  */
 export function loadRdb(data: Uint8Array, keyspace: Keyspace, name = "<memory>", progress?: LoadProgress, onFunction?: FunctionLoader): LoadResult {
+  // Loaded keys are not announced as "new" keyspace events: Redis's dbAddRDBLoad adds them
+  // silently (checked with DEBUG RELOAD against redis-server 7.0).
+  const notifyNew = keyspace.notifyNew;
+  keyspace.notifyNew = false;
   try {
     return parseInto(data, keyspace, name, progress, onFunction);
   } catch (e) {
     keyspace.flushAll();
     keyspace.dirty = 0;
     throw e;
+  } finally {
+    keyspace.notifyNew = notifyNew;
   }
 }
 

@@ -97,6 +97,10 @@ describe("keyspace notifications", () => {
     }
   });
 
+  test("keys loaded by DEBUG RELOAD are not announced as new", async () => {
+    await sameEvents("KEn", [s("SET k v"), s("SET t v EX 1000"), s("DEBUG RELOAD"), s("SET after v")], 3);
+  });
+
   test("a key that expires untouched announces expired", async () => {
     // Both servers' active expiry finds it: one keyspace and one keyevent message each. One
     // key only: Redis samples expiring keys at random, so several expire in any order.
