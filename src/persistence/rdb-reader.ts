@@ -9,7 +9,7 @@
  * and 7.4's hashes with field TTLs are refused with a clear error.
  */
 import { RdbError } from "../errors.ts";
-import { bytesToString, isInt64String, latin1Slice, parseDouble } from "../resp/bytes.ts";
+import { bytesToString, isInt64String, parseDouble } from "../resp/bytes.ts";
 import { HashValue } from "../store/hash.ts";
 import { ByteSlice, type Keyspace, type StoredValue, type StringValue, toStringValue } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
@@ -368,6 +368,8 @@ function verifyChecksum(r: RdbCursor, data: Uint8Array): void {
 let lzfScratch = new Uint8Array(1 << 16);
 /** The string value being loaded (rdb-reader stringValue), reused. */
 const valueSlice = new ByteSlice();
+/** The string text() decodes, reused. */
+const textSlice = new ByteSlice();
 /** The key being loaded, reused. */
 const keySlice = new ByteSlice();
 
@@ -499,28 +501,15 @@ class RdbCursor {
   }
 
   /**
-   * A string as a byte string: a raw one decoded straight from the file's bytes (no view
-   * object in between: loading makes millions of these), any other through string().
+   * A string as a byte string: a raw or LZF one decoded straight from the bytes (no view
+   * object in between: loading makes millions of these), an integer one through string().
    */
   text(): string {
-    const first = this.data[this.pos];
-    if (first === ((F.RDB_ENCVAL << 6) | F.RDB_ENC_LZF)) {
-      const at = this.pos++;
-      const compressedLen = this.length();
-      const rawLen = this.length();
-      if (lzfScratch.length < rawLen) lzfScratch = new Uint8Array(Math.max(rawLen, 2 * lzfScratch.length));
-      const out = lzfDecompress(this.bytes(compressedLen), rawLen, lzfScratch);
-      if (out === undefined) this.fail(at, "invalid LZF compressed string");
-      return latin1Slice.call(out, 0, rawLen);
-    }
-    if (first !== undefined && first >> 6 !== F.RDB_ENCVAL) {
-      const n = this.lengthOrEncoding();
-      this.need(n);
-      const s = latin1Slice.call(this.data, this.pos, this.pos + n) as string;
-      this.pos += n;
-      return s;
-    }
-    return bytesToString(this.string());
+    const bytes = this.bytesOf(textSlice);
+    if (bytes === undefined) return bytesToString(this.string());
+    const s = bytes.text();
+    bytes.release();
+    return s;
   }
 
   /** A raw (not integer- or LZF-encoded) string as `slice` of the file's bytes; undefined for another encoding (nothing read). */
@@ -535,30 +524,30 @@ class RdbCursor {
   }
 
   /**
+   * A raw string as `slice` of the file, or an LZF one as `slice` of the shared scratch
+   * buffer (valid until the next LZF string); undefined for an integer encoding (nothing read).
+   */
+  private bytesOf(slice: ByteSlice): ByteSlice | undefined {
+    if (this.rawSlice(slice) !== undefined) return slice;
+    if (this.data[this.pos] !== ((F.RDB_ENCVAL << 6) | F.RDB_ENC_LZF)) return undefined;
+    const at = this.pos++;
+    const compressedLen = this.length();
+    const rawLen = this.length();
+    if (lzfScratch.length < rawLen) lzfScratch = new Uint8Array(Math.max(rawLen, 2 * lzfScratch.length));
+    this.need(compressedLen);
+    if (!lzfDecompressInto(this.data, this.pos, this.pos + compressedLen, rawLen, lzfScratch)) this.fail(at, "invalid LZF compressed string");
+    this.pos += compressedLen;
+    return slice.of(lzfScratch, 0, rawLen);
+  }
+
+  /**
    * A string value as setKey takes it: an integer encoding as its number, other bytes as a
    * ByteSlice of the file (or of the LZF scratch buffer), valid until the next read.
    */
   stringValue(): StringValue | ByteSlice {
-    const first = this.data[this.pos];
-    if (first !== undefined && first >> 6 !== F.RDB_ENCVAL) {
-      const n = this.lengthOrEncoding();
-      this.need(n);
-      const slice = valueSlice.of(this.data, this.pos, this.pos + n);
-      this.pos += n;
-      return slice.integer() ?? slice;
-    }
-    if (first === ((F.RDB_ENCVAL << 6) | F.RDB_ENC_LZF)) {
-      const at = this.pos++;
-      const compressedLen = this.length();
-      const rawLen = this.length();
-      if (lzfScratch.length < rawLen) lzfScratch = new Uint8Array(Math.max(rawLen, 2 * lzfScratch.length));
-      this.need(compressedLen);
-      if (!lzfDecompressInto(this.data, this.pos, this.pos + compressedLen, rawLen, lzfScratch)) this.fail(at, "invalid LZF compressed string");
-      this.pos += compressedLen;
-      const slice = valueSlice.of(lzfScratch, 0, rawLen);
-      return slice.integer() ?? slice;
-    }
-    return toStringValue(this.text());
+    const bytes = this.bytesOf(valueSlice);
+    if (bytes === undefined) return toStringValue(this.text());
+    return bytes.integer() ?? bytes;
   }
 
   /** A string in any of its encodings: raw, 8/16/32-bit integer, or LZF-compressed. */
