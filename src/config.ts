@@ -41,7 +41,7 @@ export interface Param {
   merge?: (current: string, given: string) => string;
 }
 
-type EncodingLimit = "hashMaxListpackEntries" | "hashMaxListpackValue" | "zsetMaxListpackEntries" | "zsetMaxListpackValue" | "setMaxIntsetEntries" | "hllSparseMaxBytes";
+type EncodingLimit = "listMaxListpackSize" | "listCompressDepth" | "hashMaxListpackEntries" | "hashMaxListpackValue" | "zsetMaxListpackEntries" | "zsetMaxListpackValue" | "setMaxIntsetEntries" | "hllSparseMaxBytes";
 
 /**
  * The parts of a running server that follow its parameters, as the apply hooks see them:
@@ -124,15 +124,17 @@ export const PARAMS: readonly Param[] = [
   },
   {
     name: "busy-reply-threshold", aliases: ["lua-time-limit"], type: "int", default: "5000", min: 0, max: Number.MAX_SAFE_INTEGER, mutable: true,
-    description: "Milliseconds after which Redis answers other clients -BUSY while a script runs; accepted and shown (KVIS serves no one while a script runs)",
+    description: "Milliseconds a script or function runs before other clients are answered -BUSY (and SCRIPT KILL, FUNCTION KILL, SHUTDOWN NOSAVE served)",
   },
   {
     name: "list-max-listpack-size", aliases: ["list-max-ziplist-size"], type: "int", default: "-2", min: -2147483648, max: 2147483647, mutable: true,
-    description: "Redis's quicklist node size; accepted and shown, KVIS's lists chunk their own way (OBJECT ENCODING is quicklist, as in Redis 7.0)",
+    description: "Largest list node: -1 to -5 for 4 to 64 KB, a positive count for that many elements (within 8 KB)",
+    apply: (server, value) => (server.encodingLimits.listMaxListpackSize = Number(value)), applyAtStart: true,
   },
   {
     name: "list-compress-depth", type: "int", default: "0", min: 0, max: 2147483647, mutable: true,
-    description: "Redis's quicklist compression depth; accepted and shown, KVIS does not compress list nodes",
+    description: "List nodes left uncompressed at each end of a list; those between are LZF-compressed (0: none)",
+    apply: (server, value) => (server.encodingLimits.listCompressDepth = Number(value)), applyAtStart: true,
   },
   { name: "stream-node-max-entries", type: "int", default: "100", min: 0, max: Number.MAX_SAFE_INTEGER, mutable: true, description: "Most entries in one stream node" },
   {
@@ -156,7 +158,7 @@ export const PARAMS: readonly Param[] = [
   },
   {
     name: "latency-tracking-info-percentiles", type: "string", default: "50 99 99.9", mutable: true,
-    description: "Percentiles INFO latencystats reports (KVIS: accepted, not reported)",
+    description: "Percentiles INFO latencystats reports",
     check: (value) => {
       for (const word of value.split(" ").filter((w) => w !== "")) {
         const n = Number(word);

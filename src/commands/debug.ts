@@ -14,6 +14,8 @@ import { globMatch, parseInt64 } from "../resp/bytes.ts";
 import { DEBUG_LOADAOF_FAILED, DEBUG_NOT_ALLOWED, DEBUG_PACKED_THRESHOLD, DEBUG_PROTOCOL_RESP2, DEBUG_PROTOCOL_TYPE, DEBUG_RELOAD_OPTIONS, NO_SUCH_KEY, subcommandSyntax } from "../errors.ts";
 import { datasetDigest, valueDigest } from "../store/digest.ts";
 import { dumpPayload } from "../persistence/rdb-writer.ts";
+import { lruClock } from "../store/access.ts";
+import { ListValue } from "../store/list.ts";
 import { command } from "./command.ts";
 import type { Context } from "./context.ts";
 import { refcountOf } from "./generic.ts";
@@ -182,10 +184,17 @@ export const debugCommand = command({
       if (value === undefined) throw NO_SUCH_KEY;
       const encoding = c.db.encodingOf(key);
       // The body DUMP writes, without its type byte, RDB version and checksum: Redis's
-      // rdbSavedObjectLen. Access times are not kept, so the LRU clock is now's.
+      // rdbSavedObjectLen. The access word is shown as Redis shows robj.lru (24 bits), and the
+      // idle time read from it as an LRU clock whatever the policy, as Redis reads it.
       const serialized = dumpPayload(value, c.server.config.get("rdbcompression") === "yes").length - 11;
-      const lru = Math.floor(Date.now() / 1000) & 0xffffff;
-      return c.reply.simple(`Value at:0x7f${(0x10000000 + (hashKey(key) & 0xfffffff)).toString(16)} refcount:${refcountOf(value)} encoding:${encoding} serializedlength:${serialized} lru:${lru} lru_seconds_idle:0`);
+      const word = c.db.accessOf(key) ?? lruClock();
+      const idle = Math.max(0, lruClock() - word);
+      let extra = "";
+      if (value instanceof ListValue) {
+        const ql = value.layout;
+        extra = ` ql_nodes:${ql.nodes} ql_avg_node:${(value.length / ql.nodes).toFixed(2)} ql_listpack_max:${ql.fill} ql_compressed:${ql.compressed ? 1 : 0} ql_uncompressed_size:${ql.rawBytes}`;
+      }
+      return c.reply.simple(`Value at:0x7f${(0x10000000 + (hashKey(key) & 0xfffffff)).toString(16)} refcount:${refcountOf(value)} encoding:${encoding} serializedlength:${serialized} lru:${word & 0xffffff} lru_seconds_idle:${idle}${extra}`);
     }
     if (sub === "digest" && argv.length === 2) return c.reply.simple(datasetDigest(c.server.keyspace));
     if (sub === "digest-value") {

@@ -19,7 +19,7 @@ import { Consumer, ConsumerGroup, INVALID_ENTRIES_READ, type PendingEntry, Strea
 import { updateClock } from "../clock.ts";
 import { crc64 } from "./crc64.ts";
 import { CompactError, intsetEntries, listpackEntries, ziplistEntries, zipmapEntries } from "./compact.ts";
-import { lzfDecompress, lzfDecompressInto } from "./lzf.ts";
+import { lzfDecompress, lzfDecompressInto } from "../store/lzf.ts";
 import * as F from "./rdb-format.ts";
 
 export interface LoadResult {

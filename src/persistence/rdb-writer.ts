@@ -15,7 +15,7 @@ import { SetValue } from "../store/set.ts";
 import { INVALID_ENTRIES_READ, type PendingList, StreamValue, U64_MAX, idMs, idSeq } from "../store/stream.ts";
 import { REDIS_VERSION } from "../version.ts";
 import { crc64 } from "./crc64.ts";
-import { lzfCompress } from "./lzf.ts";
+import { lzfCompress } from "../store/lzf.ts";
 import * as F from "./rdb-format.ts";
 
 const RDB_VERSION_WRITTEN = 10;

@@ -8,6 +8,9 @@
  * their next write, as in Redis.
  */
 export const encodingLimits = {
+  /** list-max-listpack-size and list-compress-depth: a list takes them when it is made. */
+  listMaxListpackSize: -2,
+  listCompressDepth: 0,
   hashMaxListpackEntries: 512,
   hashMaxListpackValue: 64,
   zsetMaxListpackEntries: 128,

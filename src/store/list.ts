@@ -11,7 +11,17 @@
  * the nearer end and then the node's elements from its nearer end, as Redis does; a
  * remembered position makes walks in order (LRANGE, LPOS, LINSERT's search) O(1) a step.
  * It knows nothing of commands or replies; indexes here are always in range.
+ *
+ * list-max-listpack-size sets the node limit (-1 to -5: 4 to 64 KB; a positive n: n
+ * elements within 8 KB) and list-compress-depth d keeps d nodes at each end as they are and
+ * holds those between LZF-compressed, as quicklist does (a node under 48 bytes, or one
+ * that would not shrink by 8, stays raw). A compressed node is opened when a command
+ * reaches into it and closed again when the list next opens another, so at most one node
+ * between the ends is raw at a time; pushes and pops touch only the ends.
  */
+import { encodingLimits } from "./encoding.ts";
+import { lzfCompress, lzfDecompressInto } from "./lzf.ts";
+
 
 /** Node's latin1 routines, which Bun's Buffer has but the type declarations do not name. */
 interface Bytes extends Buffer {
@@ -28,9 +38,14 @@ export interface BytesSink {
   bulkFrom(source: Buffer, start: number, end: number): void;
 }
 
-/** A node is full past this many bytes (Redis's list-max-listpack-size -2). */
-const NODE_MAX = 8192;
+/** The size limits of list-max-listpack-size -1 to -5, and the one a positive fill keeps within. */
+const NODE_BYTES = [4096, 8192, 16384, 32768, 65536];
+const SIZE_SAFETY_LIMIT = 8192;
 const MIN_NODE = 32;
+/** quicklist's MIN_COMPRESS_BYTES and MIN_COMPRESS_IMPROVE. */
+const MIN_COMPRESS_BYTES = 48;
+const MIN_COMPRESS_IMPROVE = 8;
+const NO_BYTES = allocBytes(0);
 
 function lengthBytes(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : 5;
@@ -82,6 +97,12 @@ function lengthBefore(buf: Bytes, end: number): number {
 }
 
 class Node {
+  /** While compressed: the LZF form of the elements, `buf` is empty and `rawSize` their size. */
+  lzf: Uint8Array | null = null;
+  rawSize = 0;
+  /** Compression was tried on these bytes and did not pay (quicklist's attempted_compress). */
+  tried = false;
+
   /** Elements lie in buf[start, end). */
   constructor(
     public buf: Bytes,
@@ -89,6 +110,32 @@ class Node {
     public end: number,
     public count: number,
   ) {}
+
+  compress(): void {
+    if (this.lzf !== null || this.tried) return;
+    this.tried = true;
+    const used = this.end - this.start;
+    if (used < MIN_COMPRESS_BYTES) return;
+    const packed = lzfCompress(this.buf.subarray(this.start, this.end), used - MIN_COMPRESS_IMPROVE - 1);
+    if (packed === undefined) return;
+    this.lzf = packed.slice();
+    this.rawSize = used;
+    this.buf = NO_BYTES;
+    this.start = this.end = 0;
+  }
+
+  /** Make the elements readable (a no-op unless compressed). */
+  open(): void {
+    const lzf = this.lzf;
+    if (lzf === null) return;
+    const buf = allocBytes(this.rawSize);
+    lzfDecompressInto(lzf, 0, lzf.length, this.rawSize, buf);
+    this.buf = buf;
+    this.start = 0;
+    this.end = this.rawSize;
+    this.lzf = null;
+    this.tried = false;
+  }
 
   static empty(room: number, atHead: boolean): Node {
     let size = MIN_NODE;
@@ -99,7 +146,7 @@ class Node {
   }
 
   get used(): number {
-    return this.end - this.start;
+    return this.lzf !== null ? this.rawSize : this.end - this.start;
   }
 
   /** Make room for `n` more bytes at the head or the tail. */
@@ -128,12 +175,14 @@ class Node {
     this.start -= n;
     writeElement(this.buf, this.start, s);
     this.count++;
+    this.tried = false;
   }
 
   pushTail(s: string): void {
     this.room(encodedSize(s.length), false);
     this.end = writeElement(this.buf, this.end, s);
     this.count++;
+    this.tried = false;
   }
 
   /** The element at byte `at`. */
@@ -181,9 +230,16 @@ class Node {
     this.start = 0;
     this.end = at + tail;
     this.count += added;
+    this.tried = false;
   }
 
   clone(): Node {
+    if (this.lzf !== null) {
+      const node = new Node(NO_BYTES, 0, 0, this.count);
+      node.lzf = this.lzf.slice();
+      node.rawSize = this.rawSize;
+      return node;
+    }
     const buf = allocBytes(Math.max(MIN_NODE, this.used));
     this.buf.copy(buf, 0, this.start, this.end);
     return new Node(buf, 0, this.used, this.count);
@@ -204,6 +260,11 @@ export class ListValue {
   private posAt = 0;
   /** The index of node `posNode`'s first element. */
   private posBase = 0;
+  /** list-max-listpack-size and list-compress-depth when the list was made. */
+  private fill = encodingLimits.listMaxListpackSize;
+  private depth = encodingLimits.listCompressDepth;
+  /** The node between the ends left open by the last walk into it, if any. */
+  private opened: Node | null = null;
 
   static from(values: Iterable<string>): ListValue {
     const list = new ListValue();
@@ -220,16 +281,32 @@ export class ListValue {
     return "quicklist";
   }
 
+  /** The most bytes a node holds (list-max-listpack-size). */
+  get nodeBytes(): number {
+    return this.fill < 0 ? NODE_BYTES[Math.min(-this.fill, NODE_BYTES.length) - 1]! : SIZE_SAFETY_LIMIT;
+  }
+
+  /** Whether a node of `size` bytes and `count` elements is past the list's fill. */
+  nodeFull(size: number, count: number): boolean {
+    return this.fill < 0 ? size > this.nodeBytes : size > SIZE_SAFETY_LIMIT || count >= this.fill;
+  }
+
+  /** Whether `node` takes `n` more bytes (quicklist's _quicklistNodeAllowInsert). */
+  private fits(node: Node, n: number): boolean {
+    return node.count === 0 || !this.nodeFull(node.used + n, node.count);
+  }
+
   pushHead(value: string): void {
     this.posNode = -1;
     const first = this.nodes[0];
     const n = encodedSize(value.length);
-    if (first !== undefined && (first.used + n <= NODE_MAX || first.count === 0)) first.pushHead(value);
+    if (first !== undefined && this.fits(first, n)) first.pushHead(value);
     else {
       // After a full node the list is long: the next is made full-sized at once.
-      const node = Node.empty(first === undefined ? n : NODE_MAX, true);
+      const node = Node.empty(first === undefined ? n : this.nodeBytes, true);
       node.pushHead(value);
       this.nodes.unshift(node);
+      this.settleEnds();
     }
     this.length++;
   }
@@ -238,11 +315,12 @@ export class ListValue {
     this.posNode = -1;
     const last = this.nodes[this.nodes.length - 1];
     const n = encodedSize(value.length);
-    if (last !== undefined && (last.used + n <= NODE_MAX || last.count === 0)) last.pushTail(value);
+    if (last !== undefined && this.fits(last, n)) last.pushTail(value);
     else {
-      const node = Node.empty(last === undefined ? n : NODE_MAX, false);
+      const node = Node.empty(last === undefined ? n : this.nodeBytes, false);
       node.pushTail(value);
       this.nodes.push(node);
+      this.settleEnds();
     }
     this.length++;
   }
@@ -251,8 +329,12 @@ export class ListValue {
     if (this.length === 0) return undefined;
     this.posNode = -1;
     const first = this.nodes[0]!;
+    first.open();
     const value = first.popHead();
-    if (first.count === 0) this.nodes.shift();
+    if (first.count === 0) {
+      this.nodes.shift();
+      this.settleEnds();
+    }
     this.length--;
     return value;
   }
@@ -261,16 +343,72 @@ export class ListValue {
     if (this.length === 0) return undefined;
     this.posNode = -1;
     const last = this.nodes[this.nodes.length - 1]!;
+    last.open();
     const value = last.popTail();
-    if (last.count === 0) this.nodes.pop();
+    if (last.count === 0) {
+      this.nodes.pop();
+      this.settleEnds();
+    }
     this.length--;
     return value;
+  }
+
+  /** Whether node k lies between the `depth` nodes kept raw at each end. */
+  private between(k: number): boolean {
+    return this.depth > 0 && k >= this.depth && k < this.nodes.length - this.depth;
+  }
+
+  /**
+   * After nodes were added or removed at an end: the end nodes raw, and the nodes that just
+   * moved to between them compressed (quicklist's __quicklistCompress).
+   */
+  private settleEnds(): void {
+    const d = this.depth;
+    if (d === 0) return;
+    const nodes = this.nodes;
+    const n = nodes.length;
+    for (let i = 0; i < d && i < n; i++) {
+      nodes[i]!.open();
+      nodes[n - 1 - i]!.open();
+    }
+    if (this.opened !== null && !this.isBetween(this.opened)) this.opened = null;
+    if (this.between(d) && nodes[d] !== this.opened) nodes[d]!.compress();
+    if (this.between(n - 1 - d) && nodes[n - 1 - d] !== this.opened) nodes[n - 1 - d]!.compress();
+  }
+
+  /** After changes anywhere: every node between the ends compressed but the open one. */
+  private settleAll(): void {
+    if (this.depth === 0) return;
+    this.settleEnds();
+    for (let k = this.depth; k < this.nodes.length - this.depth; k++) if (this.nodes[k] !== this.opened) this.nodes[k]!.compress();
+  }
+
+  /** Whether `node` (once opened) is still between the ends: not among the end nodes. */
+  private isBetween(node: Node): boolean {
+    const nodes = this.nodes;
+    const n = nodes.length;
+    if (n <= 2 * this.depth) return false;
+    for (let i = 0; i < this.depth; i++) if (nodes[i] === node || nodes[n - 1 - i] === node) return false;
+    return true;
+  }
+
+  /** Node k, readable: a compressed node is opened, and the one opened before closed again. */
+  private use(k: number): Node {
+    const node = this.nodes[k]!;
+    if (node.lzf !== null) {
+      const before = this.opened;
+      if (before !== null && before !== node && this.isBetween(before)) before.compress();
+      node.open();
+      this.opened = node;
+    }
+    return node;
   }
 
   /** Set the remembered position to element `index`; returns its node. */
   private seek(index: number): Node {
     const nodes = this.nodes;
-    if (this.posNode >= 0) {
+    // (Unless a walk since has closed the remembered node again.)
+    if (this.posNode >= 0 && nodes[this.posNode]!.lzf === null) {
       const node = nodes[this.posNode]!;
       // Within the remembered node, step from the remembered element.
       if (index >= this.posBase && index < this.posBase + node.count && Math.abs(index - this.posIndex) <= node.count >> 1) {
@@ -281,6 +419,7 @@ export class ListValue {
       // Into the next node, as a walk in order does.
       const after = nodes[this.posNode + 1];
       if (after !== undefined && index === this.posBase + node.count) {
+        this.use(this.posNode + 1);
         this.posNode++;
         this.posBase = index;
         this.posIndex = index;
@@ -295,7 +434,7 @@ export class ListValue {
     } else {
       for (k = nodes.length - 1, base = this.length - nodes[k]!.count; index < base; ) base -= nodes[--k]!.count;
     }
-    const node = nodes[k]!;
+    const node = this.use(k);
     this.posNode = k;
     this.posBase = base;
     if (index - base <= node.count >> 1) {
@@ -329,10 +468,12 @@ export class ListValue {
     this.length++;
     this.posNode = -1;
     // A node grown past twice the limit is split in two, as quicklist splits a full node.
-    if (node.used > 2 * NODE_MAX) {
+    if (node.used > 2 * this.nodeBytes || (this.fill > 0 && node.count > 2 * this.fill)) {
       const items = [...nodeElements(node)];
       const half = items.length >> 1;
       this.nodes.splice(k, 1, packed(items.slice(0, half)), packed(items.slice(half)));
+      if (this.opened === node) this.opened = null;
+      this.settleAll();
     }
   }
 
@@ -363,6 +504,7 @@ export class ListValue {
       }
     }
     this.posNode = -1;
+    this.settleEnds();
   }
 
   /** Keep the elements `keep` says yes to, in order; returns how many were removed. */
@@ -375,6 +517,7 @@ export class ListValue {
     this.nodes = [];
     this.length = 0;
     this.posNode = -1;
+    this.opened = null;
     for (const v of kept) this.pushTail(v);
     return n - kept.length;
   }
@@ -396,7 +539,7 @@ export class ListValue {
     let at = this.posAt;
     for (let i = start; i <= end; i++) {
       while (at >= node.end) {
-        node = this.nodes[++k]!;
+        node = this.use(++k);
         at = node.start;
       }
       const buf = node.buf;
@@ -409,13 +552,36 @@ export class ListValue {
 
   clone(): ListValue {
     const list = new ListValue();
+    list.fill = this.fill;
+    list.depth = this.depth;
     list.nodes = this.nodes.map((node) => node.clone());
     list.length = this.length;
+    list.settleAll();
     return list;
   }
 
+  /** What DEBUG OBJECT shows of a quicklist: its nodes, fill, whether it compresses, and its elements' raw bytes. */
+  get layout(): { nodes: number; fill: number; compressed: boolean; rawBytes: number } {
+    let rawBytes = 0;
+    for (const node of this.nodes) rawBytes += node.used;
+    return { nodes: this.nodes.length, fill: this.fill, compressed: this.depth !== 0, rawBytes };
+  }
+
+  /** Bytes compression saves: what the nodes' elements would take raw less what they take. */
+  get compressedSavings(): number {
+    let saved = 0;
+    for (const node of this.nodes) if (node.lzf !== null) saved += node.rawSize - node.lzf.length;
+    return saved;
+  }
+
   *[Symbol.iterator](): IterableIterator<string> {
-    for (const node of this.nodes) yield* nodeElements(node);
+    for (let k = 0; k < this.nodes.length; k++) yield* nodeElements(this.use(k));
+    // A whole walk (a save, a copy) leaves nothing open behind it.
+    const last = this.opened;
+    if (last !== null && this.isBetween(last)) {
+      last.compress();
+      this.opened = null;
+    }
   }
 }
 

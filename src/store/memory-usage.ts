@@ -42,8 +42,6 @@ const STREAM = 80;
 const STREAM_CG = 40;
 const STREAM_CONSUMER = 40;
 const STREAM_NACK = 32;
-/** list-max-listpack-size -2: quicklist nodes of at most 8 KB. */
-const QUICKLIST_NODE_BYTES = 8192;
 
 /** jemalloc's size class for an allocation of `n` bytes (16-byte quantum, four classes a doubling). */
 export function jemalloc(n: number): number {
@@ -91,19 +89,9 @@ function valueSize(value: StoredValue, encoding: string): number {
   }
   if (value instanceof ListValue) {
     let size = ROBJ + QUICKLIST;
-    let node = LISTPACK_EMPTY_SIZE;
-    let nodes = 0;
-    for (const item of value) {
-      const add = lpStringSize(item);
-      if (node > LISTPACK_EMPTY_SIZE && node + add > QUICKLIST_NODE_BYTES) {
-        size += QUICKLIST_NODE + jemalloc(node);
-        node = LISTPACK_EMPTY_SIZE;
-        nodes++;
-      }
-      node += add;
-    }
-    if (node > LISTPACK_EMPTY_SIZE || nodes === 0) size += QUICKLIST_NODE + jemalloc(node);
-    return size;
+    for (const node of quicklistNodes(value, Infinity)) size += QUICKLIST_NODE + jemalloc(node);
+    // list-compress-depth: the nodes between the ends take their LZF size.
+    return size - value.compressedSavings;
   }
   if (value instanceof HashValue) {
     if (encoding === "listpack") return ROBJ + jemalloc(listpack([...value.entries()].flat()));
@@ -237,22 +225,36 @@ function averageOf(value: ListValue | HashValue | SetValue | SortedSet): number 
 export const LAZYFREE_THRESHOLD = 64;
 
 /**
+ * The listpack size of each node Redis would hold the list in, under the list's own
+ * list-max-listpack-size, up to `most` nodes (an empty list is one empty node).
+ */
+function* quicklistNodes(list: ListValue, most: number): Generator<number> {
+  let node = LISTPACK_EMPTY_SIZE;
+  let count = 0;
+  let nodes = 0;
+  for (const item of list) {
+    const add = lpStringSize(item);
+    if (count > 0 && list.nodeFull(node + add, count)) {
+      yield node;
+      if (++nodes >= most) return;
+      node = LISTPACK_EMPTY_SIZE;
+      count = 0;
+    }
+    node += add;
+    count++;
+  }
+  yield node;
+}
+
+/**
  * Redis's lazyfreeGetFreeEffort: how many allocations freeing the value takes in Redis's
  * encodings (quicklist nodes, hash-table or skiplist entries, stream nodes and pending
  * entries; one for everything packed). A list's count stops once past the threshold.
  */
 export function freeEffort(value: StoredValue): number {
   if (value instanceof ListValue) {
-    let nodes = 1;
-    let node = LISTPACK_EMPTY_SIZE;
-    for (const item of value) {
-      const add = lpStringSize(item);
-      if (node > LISTPACK_EMPTY_SIZE && node + add > QUICKLIST_NODE_BYTES) {
-        if (++nodes > LAZYFREE_THRESHOLD) break;
-        node = LISTPACK_EMPTY_SIZE;
-      }
-      node += add;
-    }
+    let nodes = 0;
+    for (const _ of quicklistNodes(value, LAZYFREE_THRESHOLD + 1)) nodes++;
     return nodes;
   }
   if (value instanceof SetValue) return value.encoding === "hashtable" ? value.size : 1;

@@ -58,6 +58,39 @@ describe("DEBUG OBJECT", () => {
   });
 });
 
+describe("list-max-listpack-size and list-compress-depth", () => {
+  test("set the nodes DEBUG OBJECT reports as Redis's, and compression shrinks MEMORY USAGE as Redis's does", async () => {
+    const p = pair();
+    const values = Array.from({ length: 3000 }, (_, i) => `value-${i % 100}`);
+    const fields = (reply: string) => Object.fromEntries([...reply.matchAll(/ (ql_\w+):(\S+)/g)].map((m) => [m[1], m[2]]));
+    try {
+      for (const [fill, depth] of [["-2", "0"], ["-2", "1"], ["5", "1"], ["-1", "2"], ["-5", "3"]] as const) {
+        await p.same("CONFIG", "SET", "list-max-listpack-size", fill, "list-compress-depth", depth);
+        await p.same("DEL", "l");
+        for (let i = 0; i < values.length; i += 500) await p.same("RPUSH", "l", ...values.slice(i, i + 500));
+        const [a, b] = await p.both("DEBUG", "OBJECT", "l");
+        const ours = fields(a);
+        const theirs = fields(b);
+        delete ours.ql_uncompressed_size;
+        delete theirs.ql_uncompressed_size;
+        expect({ fill, depth, ...ours }).toEqual({ fill, depth, ...theirs });
+        const [ku, ru] = (await p.both("MEMORY", "USAGE", "l")).map((r) => Number(r.slice(1, -2)));
+        expect({ fill, depth, ratio: Math.abs(ku! / ru! - 1) < 0.15 }).toEqual({ fill, depth, ratio: true });
+        // Reads from anywhere, and a save and load, see the same list.
+        await p.same("LINDEX", "l", "1234");
+        await p.same("LRANGE", "l", "1490", "1530");
+        await p.same("LSET", "l", "1500", "changed");
+        await p.same("LINSERT", "l", "BEFORE", "changed", "inserted");
+        await p.same("LRANGE", "l", "0", "-1");
+      }
+      await p.same("DEBUG", "RELOAD");
+      await p.same("LRANGE", "l", "0", "-1");
+    } finally {
+      await p.same("CONFIG", "SET", "list-max-listpack-size", "-2", "list-compress-depth", "0");
+    }
+  });
+});
+
 describe("DEBUG DIGEST and DIGEST-VALUE", () => {
   test("the dataset's and each value's signature are Redis's, for every type, TTLs and databases included", async () => {
     const p = pair();

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { crc64 } from "../../../src/persistence/crc64.ts";
-import { lzfDecompress } from "../../../src/persistence/lzf.ts";
+import { lzfDecompress } from "../../../src/store/lzf.ts";
 
 describe("crc64", () => {
   test("matches the CRC-64/Jones check value Redis's crc64.c tests", () => {

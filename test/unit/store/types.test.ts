@@ -4,6 +4,7 @@
  * sorted set (skip list with spans) against a sorted array.
  */
 import { describe, expect, test } from "bun:test";
+import { encodingLimits } from "../../../src/store/encoding.ts";
 import { HashValue } from "../../../src/store/hash.ts";
 import { ListValue } from "../../../src/store/list.ts";
 import { SetValue } from "../../../src/store/set.ts";
@@ -114,6 +115,99 @@ describe("ListValue in packed nodes", () => {
     expect([...list.clone()]).toEqual(model);
     list.trim(10, model.length - 10);
     expect([...list]).toEqual(model.slice(10, model.length - 9));
+  });
+});
+
+describe("ListValue with list-compress-depth and list-max-listpack-size", () => {
+  /** A list made under the given settings (a list keeps those it was made with). */
+  function listWith(fill: number, depth: number): ListValue {
+    const saved = { ...encodingLimits };
+    try {
+      encodingLimits.listMaxListpackSize = fill;
+      encodingLimits.listCompressDepth = depth;
+      return new ListValue();
+    } finally {
+      Object.assign(encodingLimits, saved);
+    }
+  }
+
+  for (const [fill, depth] of [[-2, 1], [-2, 2], [-1, 3], [5, 1], [-5, 0], [-5, 1]] as const) {
+    test(`fill ${fill}, depth ${depth}: every operation agrees with an array, and the nodes between the ends are compressed`, () => {
+      const rand = rng(10 + depth - fill);
+      // Compressible elements (repeated text) and incompressible ones (random bytes).
+      const element = (): string => {
+        if (rand() < 0.5) return `element:${Math.floor(rand() * 1000)}:`.repeat(1 + Math.floor(rand() * 8));
+        let s = "";
+        const n = rand() < 0.98 ? Math.floor(rand() * 60) : 9000;
+        for (let i = 0; i < n; i++) s += String.fromCharCode(Math.floor(rand() * 256));
+        return s;
+      };
+      const list = listWith(fill, depth);
+      const model: string[] = [];
+      let compressedSeen = false;
+      for (let i = 0; i < 8000; i++) {
+        const op = Math.floor(rand() * 12);
+        const v = element();
+        if (op < 3) (list.pushTail(v), model.push(v));
+        else if (op < 5) (list.pushHead(v), model.unshift(v));
+        else if (op === 5) expect(list.popHead()).toBe(model.shift());
+        else if (op === 6) expect(list.popTail()).toBe(model.pop());
+        else if (op === 7 && model.length > 0) {
+          const at = Math.floor(rand() * (model.length + 1));
+          list.insert(at, v);
+          model.splice(at, 0, v);
+        } else if (op === 8 && model.length > 0) {
+          const at = Math.floor(rand() * model.length);
+          expect(list.at(at)).toBe(model[at]!);
+          list.set(at, v);
+          model[at] = v;
+        } else if (op === 9 && model.length > 0) {
+          const from = Math.floor(rand() * model.length);
+          const to = Math.min(model.length - 1, from + Math.floor(rand() * 300));
+          const written: string[] = [];
+          list.writeRange(from, to, { bulkFrom: (b, s, e) => written.push(b.toString("latin1", s, e)) });
+          expect(written).toEqual(model.slice(from, to + 1));
+          for (let k = to; k >= from; k -= 11) expect(list.at(k)).toBe(model[k]!);
+        } else if (op === 10 && rand() < 0.02 && model.length > 4) {
+          const from = Math.floor(rand() * 3);
+          list.trim(from, model.length - 2);
+          model.splice(model.length - 1);
+          model.splice(0, from);
+        } else if (op === 11 && rand() < 0.02) {
+          const removed = list.filter((x) => x !== model[0]);
+          const kept = model.filter((x) => x !== model[0]);
+          expect(removed).toBe(model.length - kept.length);
+          model.splice(0, model.length, ...kept);
+        }
+        expect(list.length).toBe(model.length);
+        if (list.compressedSavings > 0) compressedSeen = true;
+      }
+      expect([...list]).toEqual(model);
+      const copy = list.clone();
+      expect([...copy]).toEqual(model);
+      expect(copy.layout).toEqual(list.layout);
+      expect(list.layout.compressed).toBe(depth > 0);
+      expect(compressedSeen).toBe(depth > 0);
+      // Node sizes: a count fill holds at most that many per node; a byte fill its size
+      // (an element bigger than the limit alone).
+      const { nodes, rawBytes } = list.layout;
+      if (fill > 0) expect(nodes).toBeGreaterThanOrEqual(Math.ceil(model.length / (2 * fill)));
+      else expect(rawBytes / nodes).toBeLessThanOrEqual(2 * (4096 << (-fill - 1)));
+    });
+  }
+
+  test("a long compressible list takes a fraction of its bytes; pops from the ends reopen the nodes as they arrive", () => {
+    const list = listWith(-2, 1);
+    const model: string[] = [];
+    for (let i = 0; i < 20000; i++) (list.pushTail(`value-${i % 100}`), model.push(`value-${i % 100}`));
+    const raw = list.layout.rawBytes;
+    expect(list.compressedSavings).toBeGreaterThan(raw / 2);
+    while (model.length > 0) {
+      expect(list.popHead()).toBe(model.shift()!);
+      expect(list.popTail()).toBe(model.pop()!);
+    }
+    expect(list.length).toBe(0);
+    expect(list.compressedSavings).toBe(0);
   });
 });
 
