@@ -289,7 +289,7 @@ export const PARAMS: readonly Param[] = [
   // Directives of Redis 7.0's redis.conf that tune what KVIS does not have (a fork, jemalloc,
   // lazy freeing threads, Linux OOM scores, a process title): accepted with Redis's types
   // and defaults so that a redis.conf starts KVIS, and shown by CONFIG GET.
-  ...accepted("tcp-backlog", "int", "511", false, "the listen backlog is the runtime's", { min: 0, max: 2147483647 }),
+  { name: "tcp-backlog", type: "int", default: "511", min: 0, max: 2147483647, mutable: false, description: "Queue of connections not yet accepted, for every listener (capped by the kernel's somaxconn)" },
   ...accepted("activerehashing", "bool", "yes", true, "no incremental rehashing"),
   ...accepted("always-show-logo", "bool", "no", false, "no logo"),
   ...accepted("set-proc-title", "bool", "yes", false, "the process title is the runtime's"),

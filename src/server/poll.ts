@@ -21,6 +21,7 @@ interface Libc {
   send(fd: number, buf: Uint8Array, len: number, flags: number): number;
   accept4(fd: number, addr: null, len: null, flags: number): number;
   close(fd: number): number;
+  listen(fd: number, backlog: number): number;
 }
 let libc: Libc | null | undefined;
 
@@ -33,6 +34,7 @@ function load(): Libc | null {
       send: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], ...ssize },
       accept4: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
       close: { args: [FFIType.i32], returns: FFIType.i32 },
+      listen: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
     });
     return lib.symbols as unknown as Libc;
   } catch {
@@ -46,6 +48,16 @@ function lib(): Libc | null {
 }
 
 const scratch = new Uint8Array(64 * 1024);
+
+/**
+ * tcp-backlog: Bun listens with a backlog of its own (512); listen(2) again on the
+ * listening socket sets the queue to `backlog` (Linux takes a second listen as a change of
+ * backlog). False where libc cannot be reached.
+ */
+export function setBacklog(fd: number, backlog: number): boolean {
+  const c = lib();
+  return c !== null && c.listen(fd, backlog) === 0;
+}
 
 /** What the socket `fd` holds now, without waiting: a view valid until the next call, or undefined. */
 export function readNow(fd: number): Uint8Array | undefined {

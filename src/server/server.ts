@@ -18,7 +18,7 @@ import { loadRdbFile } from "../persistence/rdb-reader.ts";
 import { Scripting } from "../scripting/runtime.ts";
 import type { Argv } from "../resp/argv.ts";
 import { monitorLine } from "./monitor.ts";
-import { acceptNow, rawSocket } from "./poll.ts";
+import { acceptNow, rawSocket, setBacklog } from "./poll.ts";
 import type { RdbOptions } from "../persistence/rdb-writer.ts";
 import { Client } from "./connection.ts";
 import { startCron } from "./cron.ts";
@@ -223,6 +223,8 @@ export class Server implements Services {
       }
       if (this.listeners.length === 0) throw new Error("Failed listening on port " + port + " (tcp), aborting.");
       this.listenUnix();
+      this.checkBacklog();
+      this.applyBacklog(this.unixListener === undefined ? this.listeners : [...this.listeners, this.unixListener]);
     } catch (e) {
       this.stopListening();
       throw e;
@@ -320,6 +322,7 @@ export class Server implements Services {
       const reason = (e as Error).message;
       return this.config.get("bind") === bind ? `Unable to listen on this port: ${reason}` : "Failed to bind to specified addresses.";
     }
+    this.applyBacklog(opened);
     for (const l of this.listeners) l.stop(false);
     this.listeners = opened;
     this.log.notice(`Listening anew: tcp (${hosts.join(" ")} port ${this.port})`);
@@ -342,6 +345,28 @@ export class Server implements Services {
   }
 
   private unixListener: import("bun").UnixSocketListener<Client> | undefined;
+
+  /** Redis's start-up warning when the kernel's somaxconn caps tcp-backlog. */
+  private checkBacklog(): void {
+    const backlog = this.config.int("tcp-backlog");
+    try {
+      const somaxconn = Number.parseInt(readFileSync("/proc/sys/net/core/somaxconn", "latin1"), 10);
+      if (somaxconn > 0 && somaxconn < backlog) {
+        this.log.warning(`WARNING: The TCP backlog setting of ${backlog} cannot be enforced because /proc/sys/net/core/somaxconn is set to the lower value of ${somaxconn}.`);
+      }
+    } catch {
+      // No /proc: nothing to check, as in Redis.
+    }
+  }
+
+  /** tcp-backlog on listeners (Redis passes it to listen(2) for TCP and the Unix socket). */
+  private applyBacklog(listeners: readonly object[]): void {
+    const backlog = this.config.int("tcp-backlog");
+    for (const listener of listeners) {
+      const fd = (listener as { fd?: number }).fd;
+      if (fd !== undefined && !setBacklog(fd, backlog)) this.log.warning(`Could not set the listen backlog to ${backlog}: libc is not reachable`);
+    }
+  }
   private unixPath: string | undefined;
 
   private stopListening(): void {

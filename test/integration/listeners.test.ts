@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import IORedis from "ioredis";
-import { freePort, run, serverTestTimeout, startKvis, tempDir } from "../helpers/servers.ts";
+import { freePort, run, serverTestTimeout, startKvis, startRedis, tempDir } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -38,6 +38,35 @@ describe("unixsocket", () => {
     try {
       expect(existsSync(path)).toBe(false);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** The accept-queue size of the socket listening at `where` (a port or a socket path), as ss(8) shows it. */
+async function backlogOf(where: number | string): Promise<number> {
+  const out = typeof where === "number" ? (await run(["ss", "-ltnH", `sport = :${where}`])).stdout : (await run(["ss", "-lxH", `src ${where}`])).stdout;
+  const fields = out.trim().split(/\s+/);
+  return Number(fields[typeof where === "number" ? 2 : 3]);
+}
+
+describe("tcp-backlog", () => {
+  test("sizes the accept queue of the TCP and Unix listeners as in Redis, and of those CONFIG SET port opens", async () => {
+    const dir = tempDir();
+    const path = join(dir, "kvis.sock");
+    const kvis = await startKvis({ dir, "tcp-backlog": "37", unixsocket: path });
+    const redis = await startRedis(["--tcp-backlog", "37"]);
+    try {
+      expect(await backlogOf(redis.port)).toBe(37);
+      expect(await backlogOf(kvis.port)).toBe(37);
+      expect(await backlogOf(path)).toBe(37);
+      const port = freePort();
+      expect((await run(["redis-cli", "-p", String(kvis.port), "CONFIG", "SET", "port", String(port)])).stdout).toBe("OK\n");
+      expect(await backlogOf(port)).toBe(37);
+      expect((await run(["redis-cli", "-p", String(port), "CONFIG", "GET", "tcp-backlog"])).stdout).toBe("tcp-backlog\n37\n");
+    } finally {
+      await kvis.stop();
+      await redis.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
