@@ -53,6 +53,8 @@ const BULK_PREALLOC = 1024 * 1024;
 
 export type CommandSink = (argv: Argv) => boolean;
 
+const NO_BULK = new Uint8Array(0);
+
 export class RequestParser {
   /** proto-max-bulk-len. */
   maxBulkLen = 512 * 1024 * 1024;
@@ -67,7 +69,7 @@ export class RequestParser {
   private state = State.Start;
   private argv = new Argv();
   private remaining = 0;
-  private bulk: Uint8Array = new Uint8Array(0);
+  private bulk: Uint8Array = NO_BULK;
   private bulkFill = 0;
   /** The declared length of the bulk being received; `bulk` grows toward it as bytes arrive. */
   private bulkSize = 0;
@@ -210,6 +212,9 @@ export class RequestParser {
     this.requestEnd = end;
     const keepGoing = sink(this.argv);
     this.argv.clear();
+    // A bulk that spanned reads is the command's now (the store may keep it): the parser lets
+    // go, so a client does not hold its last big argument until its next one.
+    if (this.bulk.length !== 0) this.bulk = NO_BULK;
     return keepGoing;
   }
 
