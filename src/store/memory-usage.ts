@@ -148,8 +148,9 @@ function streamSize(s: StreamValue): number {
 const SLOTS_PER_KEY = 2 * SLOT_BYTES;
 /**
  * An aggregate's cost in KVIS beyond its elements' bytes, by encoding: [per key, per
- * element]. Measured the same way with 16-byte elements (5 to 500,000 per key): skiplists
- * 280 bytes an element, hash tables 178, packed hashes 19; a set in a table of its own
+ * element]. Measured the same way with 16-byte elements (5 to 500,000 per key): a large
+ * sorted set's table and order (store/score-order.ts: chunks of 1.5 KB of arrays and their
+ * members' bytes) 100 bytes an element held, 75 over the member and score, hash tables 178, packed hashes 19; a set in a table of its own
  * (store/table.ts) a cell of 8 bytes over the member's and its slots, 40 in all, with
  * packed sets costed the same; streams in Redis's terms. A list
  * (store/list.ts) holds its objects (the list, its node array, a node and its buffer: 350
@@ -161,7 +162,7 @@ const HASH_PACKED_COST = [500, 8] as const;
 const HASH_TABLE_COST = [500, 156] as const;
 const SET_COST = [300, 40] as const;
 const ZSET_PACKED_COST = [380, 40] as const;
-const ZSET_SKIPLIST_COST = [400, 255] as const;
+const ZSET_SKIPLIST_COST = [2500, 75] as const;
 /** How many elements of an aggregate `estimateBytes` looks at. */
 const ESTIMATE_SAMPLES = 8;
 

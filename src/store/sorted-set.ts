@@ -2,36 +2,20 @@
  * The sorted-set type, in two forms that mirror Redis's two encodings. While it is small
  * (Redis's listpack limits: 128 members of at most 64 bytes) it is its members packed into
  * one string (PackedStrings) and an array of their scores, in order, searched linearly or
- * by bisection on the scores, which costs a small fraction of the large form. Past the limits it becomes a Map from member to score for
- * O(1) ZSCORE plus a skip list ordered by (score, member bytes) with spans, as in Redis's
- * t_zset.c, so that insert, delete, rank, "element at rank" and "first element in a score
- * or lex range" are all O(log n). Ranks are 0-based. It knows nothing of commands or
+ * by bisection on the scores, which costs a small fraction of the large form. Past the
+ * limits (Redis's skiplist encoding) it becomes a table from member to score (store/table.ts:
+ * bytes in cells, O(1) ZSCORE, ZSCAN's cursor) plus the (score, member bytes) order in
+ * chunks of bytes (store/score-order.ts), where insert, delete, rank, "element at rank" and
+ * "first element in a score or lex range" are O(log n), as in Redis's skip list with spans.
+ * Ranks are 0-based. It knows nothing of commands or
  * replies; range bounds arrive already parsed.
  */
 import { encodingLimits } from "./encoding.ts";
 import { PACKED_MAX_ELEMENT, PackedStrings } from "./packed.ts";
+import { ScoreOrder, type ZEntry } from "./score-order.ts";
+import { KeyTable } from "./table.ts";
 
-const MAX_LEVEL = 32;
-
-export class ZNode {
-  backward: ZNode | null = null;
-  readonly forward: (ZNode | null)[];
-  readonly span: number[];
-  constructor(
-    public member: string,
-    public score: number,
-    level: number,
-  ) {
-    this.forward = new Array<ZNode | null>(level).fill(null);
-    this.span = new Array<number>(level).fill(0);
-  }
-}
-
-/** One member and its score, as ranges and pops hand them out. */
-export interface ZEntry {
-  readonly member: string;
-  readonly score: number;
-}
+export type { ZEntry } from "./score-order.ts";
 
 /** A score interval; `minex`/`maxex` make a bound exclusive, as `(` does in Redis. */
 export interface ScoreRange {
@@ -49,16 +33,6 @@ export interface LexRange {
   maxex: boolean;
   /** `+` as a min or `-` as a max: the range is empty. */
   empty: boolean;
-}
-
-function before(score: number, member: string, node: ZEntry): boolean {
-  return node.score < score || (node.score === score && node.member < member);
-}
-
-function randomLevel(): number {
-  let level = 1;
-  while (level < MAX_LEVEL && Math.random() < 0.25) level++;
-  return level;
 }
 
 export function aboveMin(score: number, r: ScoreRange): boolean {
@@ -85,11 +59,9 @@ export class SortedSet {
   /** The small form: members (packed) and scores in (score, member) order; undefined once large. */
   private smallMembers: PackedStrings | undefined = new PackedStrings();
   private smallScores: number[] | undefined = [];
-  /** The large form. */
-  private dict: Map<string, number> | undefined;
-  private header: ZNode | undefined;
-  private tail: ZNode | null = null;
-  private level = 1;
+  /** The large form: members to scores, and the (score, member) order. */
+  private dict: KeyTable | undefined;
+  private order: ScoreOrder | undefined;
 
   get size(): number {
     return this.dict !== undefined ? this.dict.size : this.smallMembers!.length;
@@ -99,8 +71,8 @@ export class SortedSet {
     return this.dict === undefined ? "listpack" : "skiplist";
   }
 
-  /** The Map holding a large set, for ZSCAN's live iteration; undefined while small. */
-  get scanTarget(): Map<string, number> | undefined {
+  /** The table holding a large set, for ZSCAN's cursor; undefined while small. */
+  get scanTarget(): KeyTable | undefined {
     return this.dict;
   }
 
@@ -110,16 +82,16 @@ export class SortedSet {
     const members = this.smallMembers!.toArray();
     const scores = this.smallScores!;
     this.smallMembers = this.smallScores = undefined;
-    this.dict = new Map();
-    this.header = new ZNode("", 0, MAX_LEVEL);
+    this.dict = new KeyTable();
+    this.order = new ScoreOrder();
     for (let i = 0; i < members.length; i++) {
-      this.insert(members[i]!, scores[i]!);
-      this.dict.set(members[i]!, scores[i]!);
+      this.order.insert(scores[i]!, members[i]!);
+      this.dict.add(members[i]!, scores[i]!);
     }
   }
 
   score(member: string): number | undefined {
-    if (this.dict !== undefined) return this.dict.get(member);
+    if (this.dict !== undefined) return this.dict.get(member) as number | undefined;
     const i = this.smallMembers!.indexOf(member);
     return i === -1 ? undefined : this.smallScores![i];
   }
@@ -145,17 +117,20 @@ export class SortedSet {
       scores.splice(pos, 0, score);
       return at === -1;
     }
-    const old = this.dict.get(member);
-    if (old !== undefined) {
+    const dict = this.dict;
+    const slot = dict.find(member);
+    if (slot >= 0) {
+      const old = dict.valueAt(slot) as number;
+      // As Redis compares doubles: -0 equals 0 and changes nothing.
       if (old !== score) {
-        this.unlink(old, member);
-        this.insert(member, score);
-        this.dict.set(member, score);
+        this.order!.remove(old, member);
+        this.order!.insert(score, member);
+        dict.replaceAt(slot, member, score);
       }
       return false;
     }
-    this.insert(member, score);
-    this.dict.set(member, score);
+    this.order!.insert(score, member);
+    dict.add(member, score);
     return true;
   }
 
@@ -184,10 +159,10 @@ export class SortedSet {
       this.smallScores!.splice(at, 1);
       return true;
     }
-    const score = this.dict.get(member);
-    if (score === undefined) return false;
-    this.unlink(score, member);
-    this.dict.delete(member);
+    const slot = this.dict.find(member);
+    if (slot < 0) return false;
+    this.order!.remove(this.dict.valueAt(slot) as number, member);
+    this.dict.deleteAt(slot);
     return true;
   }
 
@@ -198,114 +173,20 @@ export class SortedSet {
     return copy;
   }
 
-  private insert(member: string, score: number): void {
-    const header = this.header!;
-    const update = new Array<ZNode>(MAX_LEVEL);
-    const rank = new Array<number>(MAX_LEVEL);
-    let x = header;
-    for (let i = this.level - 1; i >= 0; i--) {
-      rank[i] = i === this.level - 1 ? 0 : rank[i + 1]!;
-      let next = x.forward[i]!;
-      while (next !== null && before(score, member, next)) {
-        rank[i]! += x.span[i]!;
-        x = next;
-        next = x.forward[i]!;
-      }
-      update[i] = x;
-    }
-    const level = randomLevel();
-    if (level > this.level) {
-      for (let i = this.level; i < level; i++) {
-        rank[i] = 0;
-        update[i] = header;
-        header.span[i] = this.dict!.size;
-      }
-      this.level = level;
-    }
-    const node = new ZNode(member, score, level);
-    for (let i = 0; i < level; i++) {
-      const u = update[i]!;
-      node.forward[i] = u.forward[i]!;
-      u.forward[i] = node;
-      node.span[i] = u.span[i]! - (rank[0]! - rank[i]!);
-      u.span[i] = rank[0]! - rank[i]! + 1;
-    }
-    for (let i = level; i < this.level; i++) update[i]!.span[i]!++;
-    node.backward = update[0] === header ? null : update[0]!;
-    if (node.forward[0] !== null) node.forward[0]!.backward = node;
-    else this.tail = node;
-  }
-
-  private unlink(score: number, member: string): void {
-    const header = this.header!;
-    const update = new Array<ZNode>(MAX_LEVEL);
-    let x = header;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let next = x.forward[i]!;
-      while (next !== null && before(score, member, next)) {
-        x = next;
-        next = x.forward[i]!;
-      }
-      update[i] = x;
-    }
-    const node = x.forward[0]!;
-    for (let i = 0; i < this.level; i++) {
-      const u = update[i]!;
-      if (u.forward[i] === node) {
-        u.span[i]! += node.span[i]! - 1;
-        u.forward[i] = node.forward[i]!;
-      } else {
-        u.span[i]!--;
-      }
-    }
-    if (node.forward[0] !== null) node.forward[0]!.backward = node.backward;
-    else this.tail = node.backward;
-    while (this.level > 1 && header.forward[this.level - 1] === null) this.level--;
-  }
-
   /** The 0-based rank of a member, or undefined when it is not in the set. */
   rank(member: string): number | undefined {
     if (this.dict === undefined) {
       const at = this.smallMembers!.indexOf(member);
       return at === -1 ? undefined : at;
     }
-    const score = this.dict.get(member);
-    if (score === undefined) return undefined;
-    let rank = 0;
-    let x = this.header!;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let next = x.forward[i]!;
-      while (next !== null && (before(score, member, next) || next.member === member)) {
-        rank += x.span[i]!;
-        x = next;
-        if (x.member === member) return rank - 1;
-        next = x.forward[i]!;
-      }
-    }
-    return undefined;
+    const score = this.dict.get(member) as number | undefined;
+    return score === undefined ? undefined : this.order!.rank(score, member);
   }
 
   /** The entry at a 0-based rank (in range). */
   at(rank: number): ZEntry {
     if (this.dict === undefined) return { member: this.smallMembers!.get(rank), score: this.smallScores![rank]! };
-    // Popping the highest member is common (ZPOPMAX): the tail needs no descent.
-    return rank === this.dict.size - 1 ? this.tail! : this.nodeAt(rank);
-  }
-
-  private nodeAt(rank: number): ZNode {
-    let traversed = 0;
-    let x = this.header!;
-    const target = rank + 1;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let next = x.forward[i]!;
-      while (next !== null && traversed + x.span[i]! <= target) {
-        traversed += x.span[i]!;
-        x = next;
-        next = x.forward[i]!;
-      }
-      if (traversed === target) return x;
-    }
-    throw new RangeError(`rank ${rank} out of range`);
+    return this.order!.at(rank);
   }
 
   /**
@@ -320,17 +201,7 @@ export class SortedSet {
       while (i < members.length && below({ member: members[i]!, score: scores[i]! })) i++;
       return i;
     }
-    let rank = 0;
-    let x = this.header!;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let next = x.forward[i]!;
-      while (next !== null && below(next)) {
-        rank += x.span[i]!;
-        x = next;
-        next = x.forward[i]!;
-      }
-    }
-    return rank;
+    return this.order!.countBefore(below);
   }
 
   /** [start, end) ranks of the elements within a score range. */
@@ -381,12 +252,7 @@ export class SortedSet {
       for (let i = 0, r = start; i < count && r >= 0 && r < members.length; i++, r += reverse ? -1 : 1) yield { member: members[r]!, score: scores[r]! };
       return;
     }
-    let x: ZNode | null = this.nodeAt(start);
-    for (let i = 0; i < count && x !== null; i++) {
-      const next: ZNode | null = reverse ? x.backward : x.forward[0]!;
-      yield x;
-      x = next;
-    }
+    yield* this.order!.walk(start, count, reverse);
   }
 
   /** Every entry in order. */
