@@ -1,17 +1,17 @@
 /**
  * The sorted-set type, in two forms that mirror Redis's two encodings. While it is small
- * (Redis's listpack limits: 128 members of at most 64 bytes) it is its members packed into
- * one string (PackedStrings) and an array of their scores, in order, searched linearly or
- * by bisection on the scores, which costs a small fraction of the large form. Past the
- * limits (Redis's skiplist encoding) it becomes a table from member to score (store/table.ts:
+ * (Redis's listpack limits: 128 members of at most 64 bytes) its pairs lie in order in one
+ * buffer, walked as Redis walks a listpack (store/packed-pairs.ts). Past the limits
+ * (Redis's skiplist encoding) it becomes a table from member to score (store/table.ts:
  * bytes in cells, O(1) ZSCORE, ZSCAN's cursor) plus the (score, member bytes) order in
  * chunks of bytes (store/score-order.ts), where insert, delete, rank, "element at rank" and
- * "first element in a score or lex range" are O(log n), as in Redis's skip list with spans.
- * Ranks are 0-based. It knows nothing of commands or
- * replies; range bounds arrive already parsed.
+ * "first element in a score or lex range" are O(log n), as in Redis's skip list with
+ * spans. Ranks are 0-based. It knows nothing of commands or replies; range bounds arrive
+ * already parsed.
  */
 import { encodingLimits } from "./encoding.ts";
-import { PACKED_MAX_ELEMENT, PackedStrings } from "./packed.ts";
+import { PACKED_MAX_ELEMENT } from "./packed.ts";
+import { PackedPairs } from "./packed-pairs.ts";
 import { ScoreOrder, type ZEntry } from "./score-order.ts";
 import { KeyTable } from "./table.ts";
 
@@ -56,15 +56,14 @@ export class SortedSet {
   /** The size at which the average element size below was last sampled (-1: never). */
   sampledAt = -1;
   sampledAverage = 0;
-  /** The small form: members (packed) and scores in (score, member) order; undefined once large. */
-  private smallMembers: PackedStrings | undefined = new PackedStrings();
-  private smallScores: number[] | undefined = [];
+  /** The small form: the pairs in (score, member) order in one buffer; undefined once large. */
+  private small: PackedPairs | undefined = new PackedPairs();
   /** The large form: members to scores, and the (score, member) order. */
   private dict: KeyTable | undefined;
   private order: ScoreOrder | undefined;
 
   get size(): number {
-    return this.dict !== undefined ? this.dict.size : this.smallMembers!.length;
+    return this.dict !== undefined ? this.dict.size : this.small!.length;
   }
 
   get encoding(): string {
@@ -79,9 +78,8 @@ export class SortedSet {
   /** Move to the large form for good, as Redis's SORT does to the sets it sorts. */
   convertToSkiplist(): void {
     if (this.dict !== undefined) return;
-    const members = this.smallMembers!.toArray();
-    const scores = this.smallScores!;
-    this.smallMembers = this.smallScores = undefined;
+    const [members, scores] = this.small!.toArrays();
+    this.small = undefined;
     this.dict = new KeyTable();
     this.order = new ScoreOrder();
     for (let i = 0; i < members.length; i++) {
@@ -92,29 +90,25 @@ export class SortedSet {
 
   score(member: string): number | undefined {
     if (this.dict !== undefined) return this.dict.get(member) as number | undefined;
-    const i = this.smallMembers!.indexOf(member);
-    return i === -1 ? undefined : this.smallScores![i];
+    const i = this.small!.indexOf(member);
+    return i === -1 ? undefined : this.small!.score(i);
   }
 
   /** Add or re-score a member. Returns true when it is new. */
   set(member: string, score: number): boolean {
     if (this.dict === undefined) {
-      const members = this.smallMembers!;
-      const scores = this.smallScores!;
-      const at = members.indexOf(member);
+      const small = this.small!;
+      const at = small.indexOf(member);
       if (at !== -1) {
-        if (scores[at] === score) return false;
-        members.removeAt(at);
-        scores.splice(at, 1);
-      } else if (member.length > Math.min(encodingLimits.zsetMaxListpackValue, PACKED_MAX_ELEMENT) || members.length >= encodingLimits.zsetMaxListpackEntries) {
+        if (small.score(at) === score) return false;
+        small.removeAt(at);
+      } else if (member.length > Math.min(encodingLimits.zsetMaxListpackValue, PACKED_MAX_ELEMENT) || small.length >= encodingLimits.zsetMaxListpackEntries) {
         // The small form packs members of at most PACKED_MAX_ELEMENT bytes: past that a zset
         // becomes a skiplist even under a higher zset-max-listpack-value.
         this.convertToSkiplist();
         return this.set(member, score);
       }
-      const pos = this.smallPosition(score, member);
-      members.insert(pos, member);
-      scores.splice(pos, 0, score);
+      small.insert(small.position(score, member), score, member);
       return at === -1;
     }
     const dict = this.dict;
@@ -134,29 +128,11 @@ export class SortedSet {
     return true;
   }
 
-  /**
-   * Where (score, member) goes in the small form: the count of entries before it. Scores
-   * decide by bisection; only members tied on the score are read to break the tie.
-   */
-  private smallPosition(score: number, member: string): number {
-    const scores = this.smallScores!;
-    let lo = 0;
-    let hi = scores.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (scores[mid]! < score) lo = mid + 1;
-      else hi = mid;
-    }
-    while (lo < scores.length && scores[lo] === score && this.smallMembers!.get(lo) < member) lo++;
-    return lo;
-  }
-
   delete(member: string): boolean {
     if (this.dict === undefined) {
-      const at = this.smallMembers!.indexOf(member);
+      const at = this.small!.indexOf(member);
       if (at === -1) return false;
-      this.smallMembers!.removeAt(at);
-      this.smallScores!.splice(at, 1);
+      this.small!.removeAt(at);
       return true;
     }
     const slot = this.dict.find(member);
@@ -176,7 +152,7 @@ export class SortedSet {
   /** The 0-based rank of a member, or undefined when it is not in the set. */
   rank(member: string): number | undefined {
     if (this.dict === undefined) {
-      const at = this.smallMembers!.indexOf(member);
+      const at = this.small!.indexOf(member);
       return at === -1 ? undefined : at;
     }
     const score = this.dict.get(member) as number | undefined;
@@ -185,7 +161,7 @@ export class SortedSet {
 
   /** The entry at a 0-based rank (in range). */
   at(rank: number): ZEntry {
-    if (this.dict === undefined) return { member: this.smallMembers!.get(rank), score: this.smallScores![rank]! };
+    if (this.dict === undefined) return { member: this.small!.member(rank), score: this.small!.score(rank) };
     return this.order!.at(rank);
   }
 
@@ -195,10 +171,9 @@ export class SortedSet {
    */
   countBefore(below: (entry: ZEntry) => boolean): number {
     if (this.dict === undefined) {
-      const members = this.smallMembers!.toArray();
-      const scores = this.smallScores!;
+      const small = this.small!;
       let i = 0;
-      while (i < members.length && below({ member: members[i]!, score: scores[i]! })) i++;
+      while (i < small.length && below({ member: small.member(i), score: small.score(i) })) i++;
       return i;
     }
     return this.order!.countBefore(below);
@@ -228,7 +203,7 @@ export class SortedSet {
       const end = this.countBefore((e) => lexBelowMax(e.member, r));
       return [start, Math.max(start, end)];
     }
-    const members = this.smallMembers!.toArray();
+    const [members] = this.small!.toArrays();
     if (!reverse) {
       const start = members.findIndex((m) => lexAboveMin(m, r));
       if (start === -1 || !lexBelowMax(members[start]!, r)) return [0, 0];
@@ -247,8 +222,7 @@ export class SortedSet {
   *walk(start: number, count: number, reverse = false): IterableIterator<ZEntry> {
     if (count <= 0 || start < 0 || start >= this.size) return;
     if (this.dict === undefined) {
-      const members = this.smallMembers!.toArray();
-      const scores = this.smallScores!;
+      const [members, scores] = this.small!.toArrays();
       for (let i = 0, r = start; i < count && r >= 0 && r < members.length; i++, r += reverse ? -1 : 1) yield { member: members[r]!, score: scores[r]! };
       return;
     }

@@ -105,6 +105,31 @@ describe("ScoreOrder", () => {
     expect(order.at(1001)).toEqual({ member: "middle", score: 0.5 });
   });
 
+  test("the small form (pairs in one buffer) orders binary members and tied scores as the large form does", () => {
+    const rand = rng(22);
+    const small = new SortedSet();
+    const large = new SortedSet();
+    large.convertToSkiplist();
+    for (let i = 0; i < 4000; i++) {
+      let m = "";
+      const n = Math.floor(rand() * 6) + (rand() < 0.1 ? 58 : 0);
+      for (let k = 0; k < n; k++) m += String.fromCharCode(rand() < 0.5 ? 0x61 + Math.floor(rand() * 2) : Math.floor(rand() * 256));
+      const score = [0, -0, 1, -1.5, Infinity, -Infinity][Math.floor(rand() * 6)]!;
+      if (rand() < 0.65) expect(small.set(m, score)).toBe(large.set(m, score));
+      else expect(small.delete(m)).toBe(large.delete(m));
+      while (small.size > 100) {
+        const last = small.at(small.size - 1).member;
+        expect(small.delete(last)).toBe(large.delete(last));
+      }
+      expect(small.encoding).toBe("listpack");
+      expect(small.score(m)).toBe(large.score(m));
+      expect(small.rank(m)).toBe(large.rank(m));
+    }
+    expect([...small.entries()]).toEqual([...large.entries()]);
+    for (let r = 0; r < small.size; r++) expect(small.at(r)).toEqual(large.at(r));
+    expect([...small.walk(small.size - 1, small.size, true)]).toEqual([...large.walk(large.size - 1, large.size, true)]);
+  });
+
   test("a large SortedSet ranks, ranges and pops as Redis's skip list does, with scores in a table", () => {
     const zset = new SortedSet();
     for (let i = 0; i < 10_000; i++) zset.set(`member:${String(i).padStart(6, "0")}`, i % 100);

@@ -1,0 +1,138 @@
+/**
+ * A small sorted set's (score, member) pairs in order in one buffer, as Redis's listpack
+ * holds them: each pair is [score: 8-byte double][member length: 1 byte][member bytes],
+ * so members are at most 255 bytes (PACKED_MAX_ELEMENT keeps them under). Pairs are found
+ * by walking from the front, as a listpack is walked; the last position reached is kept,
+ * so a walk in order costs O(1) a step. Members are byte strings (one char per byte).
+ */
+
+/** Node's latin1 routines, which Bun's Buffer has but the type declarations do not name. */
+interface Bytes extends Buffer {
+  latin1Slice(start: number, end: number): string;
+  latin1Write(s: string, offset: number): number;
+}
+
+const NO_BYTES = Buffer.alloc(0) as Bytes;
+const PAIR_HEADER = 9;
+
+export class PackedPairs {
+  length = 0;
+  private buf: Bytes = NO_BYTES;
+  private used = 0;
+  /** Pair `atIndex` starts at byte `atOffset` (a remembered position). */
+  private atIndex = 0;
+  private atOffset = 0;
+
+  /** The byte offset of pair i (0..length). */
+  private offsetOf(i: number): number {
+    let k = 0;
+    let at = 0;
+    if (i >= this.atIndex) {
+      k = this.atIndex;
+      at = this.atOffset;
+    }
+    const buf = this.buf;
+    for (; k < i; k++) at += PAIR_HEADER + buf[at + 8]!;
+    this.atIndex = i;
+    this.atOffset = at;
+    return at;
+  }
+
+  score(i: number): number {
+    return this.buf.readDoubleLE(this.offsetOf(i));
+  }
+
+  member(i: number): string {
+    const at = this.offsetOf(i);
+    return this.buf.latin1Slice(at + PAIR_HEADER, at + PAIR_HEADER + this.buf[at + 8]!);
+  }
+
+  /** The index of `member`, or -1. */
+  indexOf(member: string): number {
+    const buf = this.buf;
+    const len = member.length;
+    for (let i = 0, at = 0; i < this.length; i++) {
+      const n = buf[at + 8]!;
+      if (n === len) {
+        let k = 0;
+        const from = at + PAIR_HEADER;
+        while (k < len && buf[from + k] === member.charCodeAt(k)) k++;
+        if (k === len) {
+          this.atIndex = i;
+          this.atOffset = at;
+          return i;
+        }
+      }
+      at += PAIR_HEADER + n;
+    }
+    return -1;
+  }
+
+  /** Where (score, member) goes: the number of pairs before it in (score, member bytes) order. */
+  position(score: number, member: string): number {
+    const buf = this.buf;
+    let at = 0;
+    let i = 0;
+    for (; i < this.length; i++) {
+      const s = buf.readDoubleLE(at);
+      const n = buf[at + 8]!;
+      if (s > score) break;
+      if (s === score) {
+        // Ties on the score are ordered by member bytes, then length, as memcmp orders them.
+        const from = at + PAIR_HEADER;
+        const m = Math.min(n, member.length);
+        let d = 0;
+        for (let k = 0; k < m && d === 0; k++) d = buf[from + k]! - member.charCodeAt(k);
+        if ((d === 0 ? n - member.length : d) >= 0) break;
+      }
+      at += PAIR_HEADER + n;
+    }
+    this.atIndex = i;
+    this.atOffset = at;
+    return i;
+  }
+
+  insert(i: number, score: number, member: string): void {
+    const at = this.offsetOf(i);
+    const size = PAIR_HEADER + member.length;
+    if (this.used + size > this.buf.length) {
+      // Grown by a quarter (16 bytes at least), as small sets stay small.
+      const grown = Buffer.allocUnsafe(Math.max(this.used + size, this.buf.length + (this.buf.length >> 2), 16)) as Bytes;
+      this.buf.copy(grown, 0, 0, this.used);
+      this.buf = grown;
+    }
+    const buf = this.buf;
+    buf.copyWithin(at + size, at, this.used);
+    buf.writeDoubleLE(score, at);
+    buf[at + 8] = member.length;
+    for (let k = 0; k < member.length; k++) buf[at + PAIR_HEADER + k] = member.charCodeAt(k);
+    this.used += size;
+    this.length++;
+  }
+
+  removeAt(i: number): void {
+    const at = this.offsetOf(i);
+    const size = PAIR_HEADER + this.buf[at + 8]!;
+    this.buf.copyWithin(at, at + size, this.used);
+    this.used -= size;
+    this.length--;
+    if (this.length === 0) {
+      this.buf = NO_BYTES;
+      this.used = 0;
+    }
+  }
+
+  /** Every member and every score, in order (a copy: the pairs may change meanwhile). */
+  toArrays(): [members: string[], scores: number[]] {
+    const members = new Array<string>(this.length);
+    const scores = new Array<number>(this.length);
+    const buf = this.buf;
+    for (let i = 0, at = 0; i < this.length; i++) {
+      const n = buf[at + 8]!;
+      scores[i] = buf.readDoubleLE(at);
+      members[i] = buf.latin1Slice(at + PAIR_HEADER, at + PAIR_HEADER + n);
+      at += PAIR_HEADER + n;
+    }
+    return [members, scores];
+  }
+}
