@@ -11,7 +11,7 @@ import {
 } from "../errors.ts";
 import { type Context, serveOrBlock } from "./context.ts";
 import { NotifyClass } from "../keyspace-events.ts";
-import { ListValue } from "../store/list.ts";
+import { type ByteRange, ListValue } from "../store/list.ts";
 import { ArgCursor, parseListEnd, parseRangeArg, parseTimeout } from "./args.ts";
 import { type CommandSpec, command } from "./command.ts";
 
@@ -20,10 +20,14 @@ function pushGeneric(c: Context, argv: Argv, head: boolean, onlyIfExists: boolea
   const key = argv.str(1);
   const list = onlyIfExists ? c.db.writeAs(key, ListValue) : c.db.writeOrCreate(key, ListValue, () => new ListValue());
   if (list === undefined) return c.reply.integer(0);
+  // The elements go from the request's bytes into the list's nodes: no string is made.
+  const element: ByteRange = { src: argv.buffer(2), start: 0, end: 0 };
   for (let i = 2; i < argv.length; i++) {
-    const value = argv.str(i);
-    if (head) list.pushHead(value);
-    else list.pushTail(value);
+    element.src = argv.buffer(i);
+    element.start = argv.start(i);
+    element.end = argv.end(i);
+    if (head) list.pushHead(element);
+    else list.pushTail(element);
   }
   c.db.modified(key, argv.length - 2);
   c.reply.integer(list.length);

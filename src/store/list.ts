@@ -56,9 +56,20 @@ function encodedSize(n: number): number {
   return n + 2 * lengthBytes(n);
 }
 
-/** Write element `s` at `at`; returns the position after it. */
-function writeElement(buf: Bytes, at: number, s: string): number {
-  const n = s.length;
+function elementLength(s: string | ByteRange): number {
+  return typeof s === "string" ? s.length : s.end - s.start;
+}
+
+/** An element still in a request's bytes: src[start, end). */
+export interface ByteRange {
+  src: Uint8Array;
+  start: number;
+  end: number;
+}
+
+/** Write element `s` (a string, or bytes of a request) at `at`; returns the position after it. */
+function writeElement(buf: Bytes, at: number, s: string | ByteRange): number {
+  const n = typeof s === "string" ? s.length : s.end - s.start;
   if (n < 0x80) buf[at++] = n;
   else if (n < 0x4000) {
     buf[at++] = 0x80 | (n >> 8);
@@ -68,8 +79,12 @@ function writeElement(buf: Bytes, at: number, s: string): number {
     buf.writeUInt32LE(n, at);
     at += 4;
   }
-  // Short elements char by char: the native call costs more than the copy.
-  if (n > 16) buf.latin1Write(s, at);
+  // Short elements byte by byte: the native call costs more than the copy.
+  if (typeof s !== "string") {
+    const { src, start } = s;
+    if (n > 16) buf.set(src.subarray(start, s.end), at);
+    else for (let i = 0; i < n; i++) buf[at + i] = src[start + i]!;
+  } else if (n > 16) buf.latin1Write(s, at);
   else for (let i = 0; i < n; i++) buf[at + i] = s.charCodeAt(i);
   at += n;
   if (n < 0x80) buf[at++] = n;
@@ -169,8 +184,8 @@ class Node {
     this.end = at + used;
   }
 
-  pushHead(s: string): void {
-    const n = encodedSize(s.length);
+  pushHead(s: string | ByteRange): void {
+    const n = encodedSize(elementLength(s));
     this.room(n, true);
     this.start -= n;
     writeElement(this.buf, this.start, s);
@@ -178,8 +193,8 @@ class Node {
     this.tried = false;
   }
 
-  pushTail(s: string): void {
-    this.room(encodedSize(s.length), false);
+  pushTail(s: string | ByteRange): void {
+    this.room(encodedSize(elementLength(s)), false);
     this.end = writeElement(this.buf, this.end, s);
     this.count++;
     this.tried = false;
@@ -296,10 +311,11 @@ export class ListValue {
     return node.count === 0 || !this.nodeFull(node.used + n, node.count);
   }
 
-  pushHead(value: string): void {
+  /** Push an element, given as a string or as the bytes of a request (copied in). */
+  pushHead(value: string | ByteRange): void {
     this.posNode = -1;
     const first = this.nodes[0];
-    const n = encodedSize(value.length);
+    const n = encodedSize(elementLength(value));
     if (first !== undefined && this.fits(first, n)) first.pushHead(value);
     else {
       // After a full node the list is long: the next is made full-sized at once.
@@ -311,10 +327,10 @@ export class ListValue {
     this.length++;
   }
 
-  pushTail(value: string): void {
+  pushTail(value: string | ByteRange): void {
     this.posNode = -1;
     const last = this.nodes[this.nodes.length - 1];
-    const n = encodedSize(value.length);
+    const n = encodedSize(elementLength(value));
     if (last !== undefined && this.fits(last, n)) last.pushTail(value);
     else {
       const node = Node.empty(last === undefined ? n : this.nodeBytes, false);
