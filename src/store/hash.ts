@@ -1,24 +1,38 @@
 /**
- * The hash type: field -> value, both byte strings. A small hash is packed into one JS
- * string the way Redis packs it into a listpack: for each pair, a char holding the field's
- * length, the field, a char holding the value's length, the value. That costs about the
- * bytes themselves (a Map costs a string object per field and per value plus its entry:
- * 90 bytes per field in 100-field hashes against Redis's 21), and a linear scan over a
- * listpack-sized hash is as quick as hashing. Past PACKED_MAX pairs, or once a field or
- * value is longer than a length char can say, the hash moves into a Map for good.
- * Insertion order is kept in both forms: it is the order Redis replies in while the hash
- * is a listpack. The reported encoding follows Redis's rules separately; once Redis's
- * hash would be a hash table, whose order is its own, the fields move into a table
- * (store/table.ts: bytes in cells, slots in typed arrays) instead of the Map.
+ * The hash type: field -> value, both byte strings. A small hash is packed into one buffer
+ * the way Redis packs it into a listpack: for each pair, a byte holding the field's length,
+ * the field, a byte holding the value's length, the value. That costs about the bytes
+ * themselves (a Map costs a string object per field and per value plus its entry: 90 bytes
+ * per field in 100-field hashes against Redis's 21), and a linear scan over a
+ * listpack-sized hash is as quick as hashing; the buffer keeps spare room, so a new field
+ * is written in place. Past PACKED_MAX pairs, or once a field or value is longer than a
+ * length byte can say, the hash moves into a Map for good. Insertion order is kept in both
+ * forms: it is the order Redis replies in while the hash is a listpack. The reported
+ * encoding follows Redis's rules separately; once Redis's hash would be a hash table, whose
+ * order is its own, the fields move into a table (store/table.ts: bytes in cells, slots in
+ * typed arrays) instead of the Map.
  */
 
 import { encodingLimits } from "./encoding.ts";
 import { KeyTable } from "./table.ts";
 
-/** Pairs kept packed before moving to a Map: a scan stays under a microsecond. */
-const PACKED_MAX = 128;
-/** Fields and values longer than this move the hash into a Map, whatever it reports. */
-const PACKED_MAX_LENGTH = 64;
+/** Node's latin1 routines, which Bun's Buffer has but the type declarations do not name. */
+interface Bytes extends Buffer {
+  latin1Slice(start: number, end: number): string;
+  latin1Write(s: string, offset: number): number;
+}
+
+/** Pairs kept packed before moving to a Map: Redis's default hash-max-listpack-entries. */
+const PACKED_MAX = 512;
+/** Fields and values longer than a length byte says move the hash into a Map, whatever it reports. */
+const PACKED_MAX_LENGTH = 255;
+const NO_BYTES = Buffer.alloc(0) as Bytes;
+
+/** Write `s` at `at` (short strings char by char: the native call costs more than the copy). */
+function writeAt(buf: Bytes, at: number, s: string): void {
+  if (s.length > 16) buf.latin1Write(s, at);
+  else for (let i = 0; i < s.length; i++) buf[at + i] = s.charCodeAt(i);
+}
 
 export class HashValue {
   /** What the keyspace's memory accounting last counted for this value (store/keyspace.ts). */
@@ -26,8 +40,9 @@ export class HashValue {
   /** The size at which the average element size below was last sampled (-1: never). */
   sampledAt = -1;
   sampledAverage = 0;
-  /** The small form; undefined once the hash lives in `map`. */
-  private packed: string | undefined = "";
+  /** The small form (pairs in buf[0, used)); undefined once the hash lives in `map`. */
+  private packed: Bytes | undefined = NO_BYTES;
+  private used = 0;
   private count = 0;
   private map: Map<string, string> | KeyTable | undefined;
   /** Redis's listpack encoding: one-way, lost when a limit is crossed. */
@@ -41,14 +56,18 @@ export class HashValue {
     return this.listpack ? "listpack" : "hashtable";
   }
 
-  /** Where the pair of `field` starts in the packed string, or -1. */
+  /** Where the pair of `field` starts in the packed bytes, or -1. */
   private find(field: string): number {
-    const s = this.packed!;
+    const b = this.packed!;
     const n = field.length;
-    for (let p = 0; p < s.length; ) {
-      const flen = s.charCodeAt(p);
-      if (flen === n && s.startsWith(field, p + 1)) return p;
-      p += 2 + flen + s.charCodeAt(p + 1 + flen);
+    for (let p = 0; p < this.used; ) {
+      const flen = b[p]!;
+      if (flen === n) {
+        let k = 0;
+        while (k < n && b[p + 1 + k] === field.charCodeAt(k)) k++;
+        if (k === n) return p;
+      }
+      p += 2 + flen + b[p + 1 + flen]!;
     }
     return -1;
   }
@@ -58,11 +77,27 @@ export class HashValue {
     const p = this.find(field);
     if (p === -1) return undefined;
     const v = p + 1 + field.length;
-    return this.packed!.substr(v + 1, this.packed!.charCodeAt(v));
+    return this.packed!.latin1Slice(v + 1, v + 1 + this.packed![v]!);
   }
 
   has(field: string): boolean {
-    return this.get(field) !== undefined;
+    if (this.map !== undefined) return this.map.has(field);
+    return this.find(field) !== -1;
+  }
+
+  /** Replace packed bytes [from, to) by room for `size` bytes; returns the buffer. */
+  private splice(from: number, to: number, size: number): Bytes {
+    let b = this.packed!;
+    const used = this.used - (to - from) + size;
+    if (used > b.length) {
+      // Grown by a quarter (32 bytes at least): small hashes stay small.
+      const grown = Buffer.allocUnsafe(Math.max(used, b.length + (b.length >> 2), 32)) as Bytes;
+      b.copy(grown, 0, 0, from);
+      b.copy(grown, from + size, to, this.used);
+      this.packed = b = grown;
+    } else b.copyWithin(from + size, to, this.used);
+    this.used = used;
+    return b;
   }
 
   /** Set a field; returns true when the field is new. */
@@ -76,17 +111,20 @@ export class HashValue {
       this.map.set(field, value);
       return this.grew(this.map.size > size);
     }
-    const s = this.packed!;
     const p = this.find(field);
     if (p !== -1) {
       const v = p + 1 + field.length;
-      const vlen = s.charCodeAt(v);
-      // Rewriting the same value would copy the whole string for nothing.
-      if (vlen === value.length && s.startsWith(value, v + 1)) return false;
-      this.packed = s.slice(0, v) + String.fromCharCode(value.length) + value + s.slice(v + 1 + vlen);
+      const b = this.splice(v + 1, v + 1 + this.packed![v]!, value.length);
+      b[v] = value.length;
+      writeAt(b, v + 1, value);
       return false;
     }
-    this.packed = s + String.fromCharCode(field.length) + field + String.fromCharCode(value.length) + value;
+    const at = this.used;
+    const b = this.splice(at, at, 2 + field.length + value.length);
+    b[at] = field.length;
+    writeAt(b, at + 1, field);
+    b[at + 1 + field.length] = value.length;
+    writeAt(b, at + 2 + field.length, value);
     if (++this.count > PACKED_MAX) this.toMap();
     return this.grew(true);
   }
@@ -103,6 +141,7 @@ export class HashValue {
     for (const [f, v] of this.entries()) map.set(f, v);
     this.map = map;
     this.packed = undefined;
+    this.used = 0;
     this.count = 0;
   }
 
@@ -110,10 +149,12 @@ export class HashValue {
     if (this.map !== undefined) return this.map.delete(field);
     const p = this.find(field);
     if (p === -1) return false;
-    const s = this.packed!;
     const v = p + 1 + field.length;
-    this.packed = s.slice(0, p) + s.slice(v + 1 + s.charCodeAt(v));
-    this.count--;
+    this.splice(p, v + 1 + this.packed![v]!, 0);
+    if (--this.count === 0) {
+      this.packed = NO_BYTES;
+      this.used = 0;
+    }
     return true;
   }
 
@@ -122,14 +163,18 @@ export class HashValue {
       yield* this.map.entries() as IterableIterator<[string, string]>;
       return;
     }
-    const s = this.packed!;
-    for (let p = 0; p < s.length; ) {
-      const flen = s.charCodeAt(p);
+    // The pairs as they are now: the hash may change while the caller walks.
+    const b = this.packed!;
+    const used = this.used;
+    const pairs: Array<[string, string]> = [];
+    for (let p = 0; p < used; ) {
+      const flen = b[p]!;
       const v = p + 1 + flen;
-      const vlen = s.charCodeAt(v);
-      yield [s.substr(p + 1, flen), s.substr(v + 1, vlen)];
+      const vlen = b[v]!;
+      pairs.push([b.latin1Slice(p + 1, v), b.latin1Slice(v + 1, v + 1 + vlen)]);
       p = v + 1 + vlen;
     }
+    yield* pairs;
   }
 
   *fields(): IterableIterator<string> {
