@@ -192,6 +192,23 @@ function rssOf(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
 }
 
+/**
+ * RSS once it has settled: what the process holds after the garbage of loading is freed.
+ * Freed pages go back to the system a few seconds later in Bun's allocator (at once in
+ * Redis's, after MEMORY PURGE), so RSS is read every 0.5 s until three readings agree
+ * within 1%, for at most 30 s.
+ */
+async function settledRss(pid: number): Promise<number> {
+  const readings = [rssOf(pid)];
+  for (let i = 0; i < 60; i++) {
+    await Bun.sleep(500);
+    readings.push(rssOf(pid));
+    const last = readings.slice(-3);
+    if (last.length === 3 && Math.max(...last) - Math.min(...last) <= 0.01 * Math.max(...last)) break;
+  }
+  return readings[readings.length - 1]!;
+}
+
 async function usedMemory(port: number): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(await sh(["redis-cli", "-p", String(port), "INFO", "memory"]))![1]);
 }
@@ -267,7 +284,7 @@ async function main(): Promise<void> {
     if (THROUGHPUT_ONLY) return;
     const [kvisStart, redisStart] = await startupTimes();
     console.log(`\nStart-up to the first PONG (median of 5, polling every 2 ms): kvis ${kvisStart.toFixed(0)} ms, redis ${redisStart.toFixed(0)} ms`);
-    console.log(`\nMemory for ${KEYS} keys or elements of each kind, each loaded into freshly started servers, then MEMORY PURGE:\n`);
+    console.log(`\nMemory for ${KEYS} keys or elements of each kind, each loaded into freshly started servers, then MEMORY PURGE and RSS read once settled:\n`);
     console.log("| data | kvis RSS B/item | redis RSS B/item | RSS ratio | kvis used_memory B/item | redis used_memory B/item |");
     console.log("|---|---|---|---|---|---|");
     for (const [label, make] of MEMORY_CASES) {
@@ -279,9 +296,9 @@ async function main(): Promise<void> {
           const [rss0, used0] = [rssOf(target.proc.pid), await usedMemory(target.port)];
           await load(target.port, KEYS, make);
           // Both servers release what they can first (jemalloc's purge for Redis, a full
-          // garbage collection for KVIS), so RSS shows the data rather than recent garbage.
+          // garbage collection and shrink for KVIS), so RSS shows the data rather than recent garbage.
           await sh(["redis-cli", "-p", String(target.port), "MEMORY", "PURGE"]);
-          const [rss1, used1] = [rssOf(target.proc.pid), await usedMemory(target.port)];
+          const [rss1, used1] = [await settledRss(target.proc.pid), await usedMemory(target.port)];
           row.push((rss1 - rss0) / KEYS, (used1 - used0) / KEYS);
         } finally {
           await stop(target);
