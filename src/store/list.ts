@@ -153,11 +153,31 @@ class Node {
   }
 
   static empty(room: number, atHead: boolean): Node {
+    const node = new Node(NO_BYTES, 0, 0, 0);
+    node.reset(room, atHead);
+    return node;
+  }
+
+  /** Empty, with a buffer of at least `room` bytes whose free room is at the head or the tail. */
+  reset(room: number, atHead: boolean): void {
     let size = MIN_NODE;
     while (size < room) size *= 2;
-    const buf = allocBytes(size);
-    const at = atHead ? buf.length : 0;
-    return new Node(buf, at, at, 0);
+    this.buf = allocBytes(size);
+    this.start = this.end = atHead ? size : 0;
+    this.count = 0;
+    this.lzf = null;
+    this.tried = false;
+  }
+
+  /** Take over `other`'s bytes (which it no longer owns). */
+  takeFrom(other: Node): void {
+    this.buf = other.buf;
+    this.start = other.start;
+    this.end = other.end;
+    this.count = other.count;
+    this.lzf = other.lzf;
+    this.rawSize = other.rawSize;
+    this.tried = other.tried;
   }
 
   get used(): number {
@@ -184,7 +204,7 @@ class Node {
     this.end = at + used;
   }
 
-  pushHead(s: string | ByteRange): void {
+  addHead(s: string | ByteRange): void {
     const n = encodedSize(elementLength(s));
     this.room(n, true);
     this.start -= n;
@@ -193,7 +213,7 @@ class Node {
     this.tried = false;
   }
 
-  pushTail(s: string | ByteRange): void {
+  addTail(s: string | ByteRange): void {
     this.room(encodedSize(elementLength(s)), false);
     this.end = writeElement(this.buf, this.end, s);
     this.count++;
@@ -217,14 +237,14 @@ class Node {
     return at - encodedSize(lengthBefore(this.buf, at));
   }
 
-  popHead(): string {
+  takeHead(): string {
     const s = this.elementAt(this.start);
     this.start = this.next(this.start);
     this.count--;
     return s;
   }
 
-  popTail(): string {
+  takeTail(): string {
     this.end = this.prev(this.end);
     this.count--;
     return this.elementAt(this.end);
@@ -248,7 +268,7 @@ class Node {
     this.tried = false;
   }
 
-  clone(): Node {
+  copy(): Node {
     if (this.lzf !== null) {
       const node = new Node(NO_BYTES, 0, 0, this.count);
       node.lzf = this.lzf.slice();
@@ -261,14 +281,21 @@ class Node {
   }
 }
 
-export class ListValue {
+/**
+ * A list. While it fits in one node the list is that node itself (its bytes are the
+ * inherited fields, `more` is null): a small list is then one object and one buffer, as a
+ * Redis listpack-sized list is one quicklist node. A list of more nodes keeps them in
+ * `more`, and goes back to being its own node when one is left.
+ */
+export class ListValue extends Node {
   /** What the keyspace's memory accounting last counted for this value (store/keyspace.ts). */
   accounted = 0;
   /** The size at which the average element size below was last sampled (-1: never). */
   sampledAt = -1;
   sampledAverage = 0;
   length = 0;
-  private nodes: Node[] = [];
+  /** The nodes, when more than one; null while the list is its own only node. */
+  private more: Node[] | null = null;
   /** A remembered position: element `posIndex` is at byte `posAt` of node `posNode` (-1: none). */
   private posNode = -1;
   private posIndex = 0;
@@ -280,6 +307,46 @@ export class ListValue {
   private depth = encodingLimits.listCompressDepth;
   /** The node between the ends left open by the last walk into it, if any. */
   private opened: Node | null = null;
+
+  constructor() {
+    super(NO_BYTES, 0, 0, 0);
+  }
+
+  /** The nodes as an array: a list that was its own node moves its bytes into a first node. */
+  private get nodes(): Node[] {
+    if (this.more === null) {
+      const first = new Node(NO_BYTES, 0, 0, 0);
+      first.takeFrom(this);
+      this.more = this.count === 0 ? [] : [first];
+      this.buf = NO_BYTES;
+      this.start = this.end = this.count = 0;
+    }
+    return this.more;
+  }
+
+  /** The nodes, without moving anything: the list itself while it is its own node. */
+  private get view(): Node[] {
+    return this.more ?? (this.count === 0 ? [] : [this]);
+  }
+
+  private set nodes(nodes: Node[]) {
+    this.more = nodes;
+    this.fold();
+  }
+
+  /** With one node (or none) left, be that node again. */
+  private fold(): void {
+    const more = this.more;
+    if (more === null || more.length > 1) return;
+    if (more.length === 1) this.takeFrom(more[0]!);
+    else {
+      this.buf = NO_BYTES;
+      this.start = this.end = this.count = 0;
+    }
+    this.more = null;
+    this.posNode = -1;
+    this.opened = null;
+  }
 
   static from(values: Iterable<string>): ListValue {
     const list = new ListValue();
@@ -314,13 +381,19 @@ export class ListValue {
   /** Push an element, given as a string or as the bytes of a request (copied in). */
   pushHead(value: string | ByteRange): void {
     this.posNode = -1;
-    const first = this.nodes[0];
     const n = encodedSize(elementLength(value));
-    if (first !== undefined && this.fits(first, n)) first.pushHead(value);
+    if (this.more === null && (this.count === 0 || this.fits(this, n))) {
+      if (this.count === 0) this.reset(n, true);
+      this.addHead(value);
+      this.length++;
+      return;
+    }
+    const first = this.nodes[0];
+    if (first !== undefined && this.fits(first, n)) first.addHead(value);
     else {
       // After a full node the list is long: the next is made full-sized at once.
       const node = Node.empty(first === undefined ? n : this.nodeBytes, true);
-      node.pushHead(value);
+      node.addHead(value);
       this.nodes.unshift(node);
       this.settleEnds();
     }
@@ -329,12 +402,18 @@ export class ListValue {
 
   pushTail(value: string | ByteRange): void {
     this.posNode = -1;
-    const last = this.nodes[this.nodes.length - 1];
     const n = encodedSize(elementLength(value));
-    if (last !== undefined && this.fits(last, n)) last.pushTail(value);
+    if (this.more === null && (this.count === 0 || this.fits(this, n))) {
+      if (this.count === 0) this.reset(n, false);
+      this.addTail(value);
+      this.length++;
+      return;
+    }
+    const last = this.nodes[this.nodes.length - 1];
+    if (last !== undefined && this.fits(last, n)) last.addTail(value);
     else {
       const node = Node.empty(last === undefined ? n : this.nodeBytes, false);
-      node.pushTail(value);
+      node.addTail(value);
       this.nodes.push(node);
       this.settleEnds();
     }
@@ -344,34 +423,47 @@ export class ListValue {
   popHead(): string | undefined {
     if (this.length === 0) return undefined;
     this.posNode = -1;
-    const first = this.nodes[0]!;
-    first.open();
-    const value = first.popHead();
-    if (first.count === 0) {
-      this.nodes.shift();
-      this.settleEnds();
-    }
     this.length--;
+    if (this.more === null) return this.popOwn(this.takeHead());
+    const first = this.more[0]!;
+    first.open();
+    const value = first.takeHead();
+    if (first.count === 0) {
+      this.more.shift();
+      this.settleEnds();
+      this.fold();
+    }
     return value;
   }
 
   popTail(): string | undefined {
     if (this.length === 0) return undefined;
     this.posNode = -1;
-    const last = this.nodes[this.nodes.length - 1]!;
-    last.open();
-    const value = last.popTail();
-    if (last.count === 0) {
-      this.nodes.pop();
-      this.settleEnds();
-    }
     this.length--;
+    if (this.more === null) return this.popOwn(this.takeTail());
+    const last = this.more[this.more.length - 1]!;
+    last.open();
+    const value = last.takeTail();
+    if (last.count === 0) {
+      this.more.pop();
+      this.settleEnds();
+      this.fold();
+    }
+    return value;
+  }
+
+  /** After a pop from the list's own node: an emptied list lets its buffer go. */
+  private popOwn(value: string): string {
+    if (this.count === 0) {
+      this.buf = NO_BYTES;
+      this.start = this.end = 0;
+    }
     return value;
   }
 
   /** Whether node k lies between the `depth` nodes kept raw at each end. */
   private between(k: number): boolean {
-    return this.depth > 0 && k >= this.depth && k < this.nodes.length - this.depth;
+    return this.depth > 0 && k >= this.depth && k < this.view.length - this.depth;
   }
 
   /**
@@ -381,7 +473,7 @@ export class ListValue {
   private settleEnds(): void {
     const d = this.depth;
     if (d === 0) return;
-    const nodes = this.nodes;
+    const nodes = this.view;
     const n = nodes.length;
     for (let i = 0; i < d && i < n; i++) {
       nodes[i]!.open();
@@ -396,12 +488,13 @@ export class ListValue {
   private settleAll(): void {
     if (this.depth === 0) return;
     this.settleEnds();
-    for (let k = this.depth; k < this.nodes.length - this.depth; k++) if (this.nodes[k] !== this.opened) this.nodes[k]!.compress();
+    const nodes = this.view;
+    for (let k = this.depth; k < nodes.length - this.depth; k++) if (nodes[k] !== this.opened) nodes[k]!.compress();
   }
 
   /** Whether `node` (once opened) is still between the ends: not among the end nodes. */
   private isBetween(node: Node): boolean {
-    const nodes = this.nodes;
+    const nodes = this.view;
     const n = nodes.length;
     if (n <= 2 * this.depth) return false;
     for (let i = 0; i < this.depth; i++) if (nodes[i] === node || nodes[n - 1 - i] === node) return false;
@@ -410,7 +503,7 @@ export class ListValue {
 
   /** Node k, readable: a compressed node is opened, and the one opened before closed again. */
   private use(k: number): Node {
-    const node = this.nodes[k]!;
+    const node = this.view[k]!;
     if (node.lzf !== null) {
       const before = this.opened;
       if (before !== null && before !== node && this.isBetween(before)) before.compress();
@@ -422,7 +515,7 @@ export class ListValue {
 
   /** Set the remembered position to element `index`; returns its node. */
   private seek(index: number): Node {
-    const nodes = this.nodes;
+    const nodes = this.view;
     // (Unless a walk since has closed the remembered node again.)
     if (this.posNode >= 0 && nodes[this.posNode]!.lzf === null) {
       const node = nodes[this.posNode]!;
@@ -521,6 +614,7 @@ export class ListValue {
     }
     this.posNode = -1;
     this.settleEnds();
+    this.fold();
   }
 
   /** Keep the elements `keep` says yes to, in order; returns how many were removed. */
@@ -570,7 +664,7 @@ export class ListValue {
     const list = new ListValue();
     list.fill = this.fill;
     list.depth = this.depth;
-    list.nodes = this.nodes.map((node) => node.clone());
+    list.nodes = this.view.map((node) => node.copy());
     list.length = this.length;
     list.settleAll();
     return list;
@@ -579,19 +673,19 @@ export class ListValue {
   /** What DEBUG OBJECT shows of a quicklist: its nodes, fill, whether it compresses, and its elements' raw bytes. */
   get layout(): { nodes: number; fill: number; compressed: boolean; rawBytes: number } {
     let rawBytes = 0;
-    for (const node of this.nodes) rawBytes += node.used;
-    return { nodes: this.nodes.length, fill: this.fill, compressed: this.depth !== 0, rawBytes };
+    for (const node of this.view) rawBytes += node.used;
+    return { nodes: this.view.length, fill: this.fill, compressed: this.depth !== 0, rawBytes };
   }
 
   /** Bytes compression saves: what the nodes' elements would take raw less what they take. */
   get compressedSavings(): number {
     let saved = 0;
-    for (const node of this.nodes) if (node.lzf !== null) saved += node.rawSize - node.lzf.length;
+    for (const node of this.view) if (node.lzf !== null) saved += node.rawSize - node.lzf.length;
     return saved;
   }
 
   *[Symbol.iterator](): IterableIterator<string> {
-    for (let k = 0; k < this.nodes.length; k++) yield* nodeElements(this.use(k));
+    for (let k = 0; k < this.view.length; k++) yield* nodeElements(this.use(k));
     // A whole walk (a save, a copy) leaves nothing open behind it.
     const last = this.opened;
     if (last !== null && this.isBetween(last)) {
@@ -607,6 +701,6 @@ function* nodeElements(node: Node): IterableIterator<string> {
 
 function packed(items: string[]): Node {
   const node = Node.empty(0, false);
-  for (const s of items) node.pushTail(s);
+  for (const s of items) node.addTail(s);
   return node;
 }
