@@ -148,20 +148,22 @@ function streamSize(s: StreamValue): number {
 const SLOTS_PER_KEY = 2 * SLOT_BYTES;
 /**
  * An aggregate's cost in KVIS beyond its elements' bytes, by encoding: [per key, per
- * element]. Measured the same way with 16-byte elements (5 to 500,000 per key): a large
+ * element], from settled RSS with 16-byte elements (5 to 1,000,000 per key). A large
  * sorted set's table and order (store/score-order.ts: chunks of 1.5 KB of arrays and their
- * members' bytes) 100 bytes an element held, 75 over the member and score, hash tables 178, packed hashes 19; a set in a table of its own
- * (store/table.ts) a cell of 8 bytes over the member's and its slots, 40 in all, with
- * packed sets costed the same; streams in Redis's terms. A list
- * (store/list.ts) holds its objects (the list, its node array, a node and its buffer: 350
- * bytes, by bun:jsc's estimateShallowMemoryUsageOf) and each element's bytes with two
- * length bytes and about one of a node's spare room.
+ * members' bytes) hold 100 bytes an element, 75 over the member and score; a small one is
+ * one object and its buffer of pairs (store/packed-pairs.ts), 9 bytes of header a pair and
+ * a quarter spare. Hash tables 178; a packed hash is one object and its buffer, two length
+ * bytes a pair and the buffer's spare room. A set in a table of its own (store/table.ts)
+ * costs a cell of 8 bytes over the member's and its slots, 40 in all, with packed sets
+ * costed the same; streams in Redis's terms. A list (store/list.ts) is one object and its
+ * buffer while it fits one node (about 350 bytes with its key's share of the keyspace)
+ * and each element's bytes with two length bytes and about one of a node's spare room.
  */
 const LIST_COST = [350, 3] as const;
-const HASH_PACKED_COST = [500, 8] as const;
+const HASH_PACKED_COST = [300, 4] as const;
 const HASH_TABLE_COST = [500, 156] as const;
 const SET_COST = [300, 40] as const;
-const ZSET_PACKED_COST = [380, 40] as const;
+const ZSET_PACKED_COST = [200, 20] as const;
 const ZSET_SKIPLIST_COST = [2500, 75] as const;
 /** How many elements of an aggregate `estimateBytes` looks at. */
 const ESTIMATE_SAMPLES = 8;

@@ -16,7 +16,8 @@ const NO_BYTES = Buffer.alloc(0) as Bytes;
 const PAIR_HEADER = 9;
 
 export class PackedPairs {
-  length = 0;
+  /** The number of pairs. */
+  pairCount = 0;
   private buf: Bytes = NO_BYTES;
   private used = 0;
   /** Pair `atIndex` starts at byte `atOffset` (a remembered position). */
@@ -38,20 +39,20 @@ export class PackedPairs {
     return at;
   }
 
-  score(i: number): number {
+  scoreAt(i: number): number {
     return this.buf.readDoubleLE(this.offsetOf(i));
   }
 
-  member(i: number): string {
+  memberAt(i: number): string {
     const at = this.offsetOf(i);
     return this.buf.latin1Slice(at + PAIR_HEADER, at + PAIR_HEADER + this.buf[at + 8]!);
   }
 
   /** The index of `member`, or -1. */
-  indexOf(member: string): number {
+  indexOfMember(member: string): number {
     const buf = this.buf;
     const len = member.length;
-    for (let i = 0, at = 0; i < this.length; i++) {
+    for (let i = 0, at = 0; i < this.pairCount; i++) {
       const n = buf[at + 8]!;
       if (n === len) {
         let k = 0;
@@ -69,11 +70,11 @@ export class PackedPairs {
   }
 
   /** Where (score, member) goes: the number of pairs before it in (score, member bytes) order. */
-  position(score: number, member: string): number {
+  positionOf(score: number, member: string): number {
     const buf = this.buf;
     let at = 0;
     let i = 0;
-    for (; i < this.length; i++) {
+    for (; i < this.pairCount; i++) {
       const s = buf.readDoubleLE(at);
       const n = buf[at + 8]!;
       if (s > score) break;
@@ -92,7 +93,7 @@ export class PackedPairs {
     return i;
   }
 
-  insert(i: number, score: number, member: string): void {
+  insertAt(i: number, score: number, member: string): void {
     const at = this.offsetOf(i);
     const size = PAIR_HEADER + member.length;
     if (this.used + size > this.buf.length) {
@@ -107,7 +108,7 @@ export class PackedPairs {
     buf[at + 8] = member.length;
     for (let k = 0; k < member.length; k++) buf[at + PAIR_HEADER + k] = member.charCodeAt(k);
     this.used += size;
-    this.length++;
+    this.pairCount++;
   }
 
   removeAt(i: number): void {
@@ -115,19 +116,22 @@ export class PackedPairs {
     const size = PAIR_HEADER + this.buf[at + 8]!;
     this.buf.copyWithin(at, at + size, this.used);
     this.used -= size;
-    this.length--;
-    if (this.length === 0) {
-      this.buf = NO_BYTES;
-      this.used = 0;
-    }
+    this.pairCount--;
+    if (this.pairCount === 0) this.clearPairs();
+  }
+
+  /** Drop every pair and the buffer. */
+  clearPairs(): void {
+    this.buf = NO_BYTES;
+    this.used = this.pairCount = this.atIndex = this.atOffset = 0;
   }
 
   /** Every member and every score, in order (a copy: the pairs may change meanwhile). */
-  toArrays(): [members: string[], scores: number[]] {
-    const members = new Array<string>(this.length);
-    const scores = new Array<number>(this.length);
+  pairArrays(): [members: string[], scores: number[]] {
+    const members = new Array<string>(this.pairCount);
+    const scores = new Array<number>(this.pairCount);
     const buf = this.buf;
-    for (let i = 0, at = 0; i < this.length; i++) {
+    for (let i = 0, at = 0; i < this.pairCount; i++) {
       const n = buf[at + 8]!;
       scores[i] = buf.readDoubleLE(at);
       members[i] = buf.latin1Slice(at + PAIR_HEADER, at + PAIR_HEADER + n);

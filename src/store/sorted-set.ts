@@ -50,20 +50,22 @@ export function lexBelowMax(member: string, r: LexRange): boolean {
   return r.maxex ? member < r.max : member <= r.max;
 }
 
-export class SortedSet {
+/**
+ * While small, the set is its own packed pairs (it extends PackedPairs), so a small sorted
+ * set is one object and one buffer.
+ */
+export class SortedSet extends PackedPairs {
   /** What the keyspace's memory accounting last counted for this value (store/keyspace.ts). */
   accounted = 0;
   /** The size at which the average element size below was last sampled (-1: never). */
   sampledAt = -1;
   sampledAverage = 0;
-  /** The small form: the pairs in (score, member) order in one buffer; undefined once large. */
-  private small: PackedPairs | undefined = new PackedPairs();
   /** The large form: members to scores, and the (score, member) order. */
   private dict: KeyTable | undefined;
   private order: ScoreOrder | undefined;
 
   get size(): number {
-    return this.dict !== undefined ? this.dict.size : this.small!.length;
+    return this.dict !== undefined ? this.dict.size : this.pairCount;
   }
 
   get encoding(): string {
@@ -78,8 +80,8 @@ export class SortedSet {
   /** Move to the large form for good, as Redis's SORT does to the sets it sorts. */
   convertToSkiplist(): void {
     if (this.dict !== undefined) return;
-    const [members, scores] = this.small!.toArrays();
-    this.small = undefined;
+    const [members, scores] = this.pairArrays();
+    this.clearPairs();
     this.dict = new KeyTable();
     this.order = new ScoreOrder();
     for (let i = 0; i < members.length; i++) {
@@ -90,25 +92,24 @@ export class SortedSet {
 
   score(member: string): number | undefined {
     if (this.dict !== undefined) return this.dict.get(member) as number | undefined;
-    const i = this.small!.indexOf(member);
-    return i === -1 ? undefined : this.small!.score(i);
+    const i = this.indexOfMember(member);
+    return i === -1 ? undefined : this.scoreAt(i);
   }
 
   /** Add or re-score a member. Returns true when it is new. */
   set(member: string, score: number): boolean {
     if (this.dict === undefined) {
-      const small = this.small!;
-      const at = small.indexOf(member);
+      const at = this.indexOfMember(member);
       if (at !== -1) {
-        if (small.score(at) === score) return false;
-        small.removeAt(at);
-      } else if (member.length > Math.min(encodingLimits.zsetMaxListpackValue, PACKED_MAX_ELEMENT) || small.length >= encodingLimits.zsetMaxListpackEntries) {
+        if (this.scoreAt(at) === score) return false;
+        this.removeAt(at);
+      } else if (member.length > Math.min(encodingLimits.zsetMaxListpackValue, PACKED_MAX_ELEMENT) || this.pairCount >= encodingLimits.zsetMaxListpackEntries) {
         // The small form packs members of at most PACKED_MAX_ELEMENT bytes: past that a zset
         // becomes a skiplist even under a higher zset-max-listpack-value.
         this.convertToSkiplist();
         return this.set(member, score);
       }
-      small.insert(small.position(score, member), score, member);
+      this.insertAt(this.positionOf(score, member), score, member);
       return at === -1;
     }
     const dict = this.dict;
@@ -130,9 +131,9 @@ export class SortedSet {
 
   delete(member: string): boolean {
     if (this.dict === undefined) {
-      const at = this.small!.indexOf(member);
+      const at = this.indexOfMember(member);
       if (at === -1) return false;
-      this.small!.removeAt(at);
+      this.removeAt(at);
       return true;
     }
     const slot = this.dict.find(member);
@@ -152,7 +153,7 @@ export class SortedSet {
   /** The 0-based rank of a member, or undefined when it is not in the set. */
   rank(member: string): number | undefined {
     if (this.dict === undefined) {
-      const at = this.small!.indexOf(member);
+      const at = this.indexOfMember(member);
       return at === -1 ? undefined : at;
     }
     const score = this.dict.get(member) as number | undefined;
@@ -161,7 +162,7 @@ export class SortedSet {
 
   /** The entry at a 0-based rank (in range). */
   at(rank: number): ZEntry {
-    if (this.dict === undefined) return { member: this.small!.member(rank), score: this.small!.score(rank) };
+    if (this.dict === undefined) return { member: this.memberAt(rank), score: this.scoreAt(rank) };
     return this.order!.at(rank);
   }
 
@@ -171,9 +172,8 @@ export class SortedSet {
    */
   countBefore(below: (entry: ZEntry) => boolean): number {
     if (this.dict === undefined) {
-      const small = this.small!;
       let i = 0;
-      while (i < small.length && below({ member: small.member(i), score: small.score(i) })) i++;
+      while (i < this.pairCount && below({ member: this.memberAt(i), score: this.scoreAt(i) })) i++;
       return i;
     }
     return this.order!.countBefore(below);
@@ -203,7 +203,7 @@ export class SortedSet {
       const end = this.countBefore((e) => lexBelowMax(e.member, r));
       return [start, Math.max(start, end)];
     }
-    const [members] = this.small!.toArrays();
+    const [members] = this.pairArrays();
     if (!reverse) {
       const start = members.findIndex((m) => lexAboveMin(m, r));
       if (start === -1 || !lexBelowMax(members[start]!, r)) return [0, 0];
@@ -222,7 +222,7 @@ export class SortedSet {
   *walk(start: number, count: number, reverse = false): IterableIterator<ZEntry> {
     if (count <= 0 || start < 0 || start >= this.size) return;
     if (this.dict === undefined) {
-      const [members, scores] = this.small!.toArrays();
+      const [members, scores] = this.pairArrays();
       for (let i = 0, r = start; i < count && r >= 0 && r < members.length; i++, r += reverse ? -1 : 1) yield { member: members[r]!, score: scores[r]! };
       return;
     }
