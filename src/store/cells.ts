@@ -14,16 +14,14 @@
  * and out with Buffer's latin1 routines, which keep every byte 0-255.
  */
 
-/** Node's latin1 routines, which Bun's Buffer has but the type declarations do not name. */
-interface Chunk extends Buffer {
-  latin1Slice(start: number, end: number): string;
-  latin1Write(s: string, offset: number): number;
-}
+/** A chunk of cells: its own allocation (allocUnsafeSlow), as it lives as long as the table. */
+type Chunk = Bytes;
 
 function allocChunk(bytes: number): Chunk {
   return Buffer.allocUnsafeSlow(bytes) as Chunk;
 }
 
+import type { Bytes } from "./latin1.ts";
 import type { ByteSlice } from "./value.ts";
 
 const SIZES = [

@@ -13,20 +13,14 @@
  * typed arrays) instead of the Map.
  */
 
+import { allocBytes, type Bytes, NO_BYTES } from "./latin1.ts";
 import { encodingLimits } from "./encoding.ts";
 import { KeyTable } from "./table.ts";
-
-/** Node's latin1 routines, which Bun's Buffer has but the type declarations do not name. */
-interface Bytes extends Buffer {
-  latin1Slice(start: number, end: number): string;
-  latin1Write(s: string, offset: number): number;
-}
 
 /** Pairs kept packed before moving to a Map: Redis's default hash-max-listpack-entries. */
 const PACKED_MAX = 512;
 /** Fields and values longer than a length byte says move the hash into a Map, whatever it reports. */
 const PACKED_MAX_LENGTH = 255;
-const NO_BYTES = Buffer.alloc(0) as Bytes;
 
 /** Write `s` at `at` (short strings char by char: the native call costs more than the copy). */
 function writeAt(buf: Bytes, at: number, s: string): void {
@@ -91,7 +85,7 @@ export class HashValue {
     const used = this.used - (to - from) + size;
     if (used > b.length) {
       // Grown by a quarter (32 bytes at least): small hashes stay small.
-      const grown = Buffer.allocUnsafe(Math.max(used, b.length + (b.length >> 2), 32)) as Bytes;
+      const grown = allocBytes(Math.max(used, b.length + (b.length >> 2), 32));
       b.copy(grown, 0, 0, from);
       b.copy(grown, from + size, to, this.used);
       this.packed = b = grown;

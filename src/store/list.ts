@@ -19,19 +19,9 @@
  * reaches into it and closed again when the list next opens another, so at most one node
  * between the ends is raw at a time; pushes and pops touch only the ends.
  */
+import { allocBytes, type Bytes, NO_BYTES } from "./latin1.ts";
 import { encodingLimits } from "./encoding.ts";
 import { lzfCompress, lzfDecompressInto } from "./lzf.ts";
-
-
-/** Node's latin1 routines, which Bun's Buffer has but the type declarations do not name. */
-interface Bytes extends Buffer {
-  latin1Slice(start: number, end: number): string;
-  latin1Write(s: string, offset: number): number;
-}
-
-function allocBytes(n: number): Bytes {
-  return Buffer.allocUnsafe(n) as Bytes;
-}
 
 /** Where writeRange writes: a reply (resp/writer.ts). */
 export interface BytesSink {
@@ -45,7 +35,6 @@ const MIN_NODE = 32;
 /** quicklist's MIN_COMPRESS_BYTES and MIN_COMPRESS_IMPROVE. */
 const MIN_COMPRESS_BYTES = 48;
 const MIN_COMPRESS_IMPROVE = 8;
-const NO_BYTES = allocBytes(0);
 
 function lengthBytes(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : 5;

@@ -6,13 +6,8 @@
  * so a walk in order costs O(1) a step. Members are byte strings (one char per byte).
  */
 
-/** Node's latin1 routines, which Bun's Buffer has but the type declarations do not name. */
-interface Bytes extends Buffer {
-  latin1Slice(start: number, end: number): string;
-  latin1Write(s: string, offset: number): number;
-}
+import { allocBytes, type Bytes, NO_BYTES } from "./latin1.ts";
 
-const NO_BYTES = Buffer.alloc(0) as Bytes;
 const PAIR_HEADER = 9;
 
 export class PackedPairs {
@@ -98,7 +93,7 @@ export class PackedPairs {
     const size = PAIR_HEADER + member.length;
     if (this.used + size > this.buf.length) {
       // Grown by a quarter (16 bytes at least), as small sets stay small.
-      const grown = Buffer.allocUnsafe(Math.max(this.used + size, this.buf.length + (this.buf.length >> 2), 16)) as Bytes;
+      const grown = allocBytes(Math.max(this.used + size, this.buf.length + (this.buf.length >> 2), 16));
       this.buf.copy(grown, 0, 0, this.used);
       this.buf = grown;
     }

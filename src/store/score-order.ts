@@ -9,15 +9,7 @@
  * plus a shift within one chunk. Members are byte strings (one char per byte).
  */
 
-/** Node's latin1 routines, which Bun's Buffer has but the type declarations do not name. */
-interface Bytes extends Buffer {
-  latin1Slice(start: number, end: number): string;
-  latin1Write(s: string, offset: number): number;
-}
-
-function allocBytes(n: number): Bytes {
-  return Buffer.allocUnsafe(n) as Bytes;
-}
+import { allocBytes, type Bytes } from "./latin1.ts";
 
 /** A pair as ranges and pops hand them out. */
 export interface ZEntry {

@@ -70,6 +70,53 @@ describe("ListValue across many chunks", () => {
   });
 });
 
+/**
+ * Random pushes and pops at both ends, inserts, sets, walks both ways (LRANGE's writeRange,
+ * LREM -N's backward indexes), trims and filters on `list` and on an array; returns the array.
+ */
+function runListModel(list: ListValue, rand: () => number, element: () => string, steps: number, afterEach?: () => void): string[] {
+  const model: string[] = [];
+  for (let i = 0; i < steps; i++) {
+    const op = Math.floor(rand() * 12);
+    const v = element();
+    if (op < 3) (list.pushTail(v), model.push(v));
+    else if (op < 5) (list.pushHead(v), model.unshift(v));
+    else if (op === 5) expect(list.popHead()).toBe(model.shift());
+    else if (op === 6) expect(list.popTail()).toBe(model.pop());
+    else if (op === 7 && model.length > 0) {
+      const at = Math.floor(rand() * (model.length + 1));
+      list.insert(at, v);
+      model.splice(at, 0, v);
+    } else if (op === 8 && model.length > 0) {
+      const at = Math.floor(rand() * model.length);
+      expect(list.at(at)).toBe(model[at]!);
+      list.set(at, v);
+      model[at] = v;
+    } else if (op === 9 && model.length > 0) {
+      const from = Math.floor(rand() * model.length);
+      const to = Math.min(model.length - 1, from + Math.floor(rand() * 400));
+      expect(list.range(from, to)).toEqual(model.slice(from, to + 1));
+      const written: string[] = [];
+      list.writeRange(from, to, { bulkFrom: (b, s, e) => written.push(b.toString("latin1", s, e)) });
+      expect(written).toEqual(model.slice(from, to + 1));
+      for (let k = to; k >= from; k -= 7) expect(list.at(k)).toBe(model[k]!);
+    } else if (op === 10 && rand() < 0.02 && model.length > 4) {
+      const from = Math.floor(rand() * 3);
+      list.trim(from, model.length - 2);
+      model.splice(model.length - 1);
+      model.splice(0, from);
+    } else if (op === 11 && rand() < 0.02) {
+      const removed = list.filter((x) => x !== model[0]);
+      const kept = model.filter((x) => x !== model[0]);
+      expect(removed).toBe(model.length - kept.length);
+      model.splice(0, model.length, ...kept);
+    }
+    expect(list.length).toBe(model.length);
+    afterEach?.();
+  }
+  return model;
+}
+
 describe("ListValue in packed nodes", () => {
   test("elements of every length class and every byte survive pushes, indexes, inserts, sets and trims over many nodes", () => {
     const rand = rng(3);
@@ -82,35 +129,7 @@ describe("ListValue in packed nodes", () => {
       return s;
     };
     const list = new ListValue();
-    const model: string[] = [];
-    for (let i = 0; i < 6000; i++) {
-      const op = Math.floor(rand() * 10);
-      const v = element();
-      if (op < 3) (list.pushTail(v), model.push(v));
-      else if (op < 5) (list.pushHead(v), model.unshift(v));
-      else if (op === 5) expect(list.popHead()).toBe(model.shift());
-      else if (op === 6) expect(list.popTail()).toBe(model.pop());
-      else if (op === 7 && model.length > 0) {
-        const at = Math.floor(rand() * (model.length + 1));
-        list.insert(at, v);
-        model.splice(at, 0, v);
-      } else if (op === 8 && model.length > 0) {
-        const at = Math.floor(rand() * model.length);
-        expect(list.at(at)).toBe(model[at]!);
-        list.set(at, v);
-        model[at] = v;
-      } else if (op === 9 && model.length > 0) {
-        // A walk in order and one backwards, as LRANGE and LREM -N go.
-        const from = Math.floor(rand() * model.length);
-        const to = Math.min(model.length - 1, from + Math.floor(rand() * 600));
-        expect(list.range(from, to)).toEqual(model.slice(from, to + 1));
-        const written: string[] = [];
-        list.writeRange(from, to, { bulkFrom: (b, s, e) => written.push(b.toString("latin1", s, e)) });
-        expect(written).toEqual(model.slice(from, to + 1));
-        for (let k = to; k >= from; k -= 7) expect(list.at(k)).toBe(model[k]!);
-      }
-      expect(list.length).toBe(model.length);
-    }
+    const model = runListModel(list, rand, element, 6000);
     expect([...list]).toEqual(model);
     expect([...list.clone()]).toEqual(model);
     list.trim(10, model.length - 10);
@@ -143,45 +162,10 @@ describe("ListValue with list-compress-depth and list-max-listpack-size", () => 
         return s;
       };
       const list = listWith(fill, depth);
-      const model: string[] = [];
       let compressedSeen = false;
-      for (let i = 0; i < 8000; i++) {
-        const op = Math.floor(rand() * 12);
-        const v = element();
-        if (op < 3) (list.pushTail(v), model.push(v));
-        else if (op < 5) (list.pushHead(v), model.unshift(v));
-        else if (op === 5) expect(list.popHead()).toBe(model.shift());
-        else if (op === 6) expect(list.popTail()).toBe(model.pop());
-        else if (op === 7 && model.length > 0) {
-          const at = Math.floor(rand() * (model.length + 1));
-          list.insert(at, v);
-          model.splice(at, 0, v);
-        } else if (op === 8 && model.length > 0) {
-          const at = Math.floor(rand() * model.length);
-          expect(list.at(at)).toBe(model[at]!);
-          list.set(at, v);
-          model[at] = v;
-        } else if (op === 9 && model.length > 0) {
-          const from = Math.floor(rand() * model.length);
-          const to = Math.min(model.length - 1, from + Math.floor(rand() * 300));
-          const written: string[] = [];
-          list.writeRange(from, to, { bulkFrom: (b, s, e) => written.push(b.toString("latin1", s, e)) });
-          expect(written).toEqual(model.slice(from, to + 1));
-          for (let k = to; k >= from; k -= 11) expect(list.at(k)).toBe(model[k]!);
-        } else if (op === 10 && rand() < 0.02 && model.length > 4) {
-          const from = Math.floor(rand() * 3);
-          list.trim(from, model.length - 2);
-          model.splice(model.length - 1);
-          model.splice(0, from);
-        } else if (op === 11 && rand() < 0.02) {
-          const removed = list.filter((x) => x !== model[0]);
-          const kept = model.filter((x) => x !== model[0]);
-          expect(removed).toBe(model.length - kept.length);
-          model.splice(0, model.length, ...kept);
-        }
-        expect(list.length).toBe(model.length);
+      const model = runListModel(list, rand, element, 8000, () => {
         if (list.compressedSavings > 0) compressedSeen = true;
-      }
+      });
       expect([...list]).toEqual(model);
       const copy = list.clone();
       expect([...copy]).toEqual(model);
