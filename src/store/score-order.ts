@@ -257,6 +257,7 @@ export class ScoreOrder {
    * the order): bisection over the chunks' last pairs, then within the chunk.
    */
   countBefore(below: (entry: ZEntry) => boolean): number {
+    if (this.size === 0) return 0;
     const chunks = this.chunks;
     let lo = 0;
     let hi = chunks.length;

@@ -302,3 +302,35 @@ describe("ZSCAN", () => {
     }
   });
 });
+
+describe("the large form from the first member (zset-max-listpack-entries 0)", () => {
+  test("adds, ranges, ranks, pops and stores as Redis's skiplist does, down to empty", async () => {
+    const p = pair();
+    try {
+      await p.same("CONFIG", "SET", "zset-max-listpack-entries", "0");
+      await p.script(`
+        ZADD z 3 c 1 a 2 b 2 bb -inf low +inf high
+        OBJECT ENCODING z
+        ZRANGE z 0 -1 WITHSCORES
+        ZRANGE z (1 +inf BYSCORE LIMIT 1 2
+        ZRANGE z [b (c BYLEX
+        ZRANK z bb
+        ZREVRANK z a
+        ZCOUNT z 2 2
+        ZINCRBY z 10 a
+        ZRANGESTORE dst z 0 -1 REV
+        ZRANGE dst 0 -1 WITHSCORES
+        ZUNIONSTORE u 2 z dst WEIGHTS 1 2
+        ZRANGE u 0 -1 WITHSCORES
+        ZPOPMIN z 2
+        ZPOPMAX z
+        ZREMRANGEBYSCORE z -inf +inf
+        EXISTS z
+        ZRANGESTORE empty z 0 -1
+        ZCOUNT missing 0 1
+        ZRANGEBYLEX missing - +`);
+    } finally {
+      await p.same("CONFIG", "SET", "zset-max-listpack-entries", "128");
+    }
+  });
+});
