@@ -338,7 +338,7 @@ export const PARAMS: readonly Param[] = [
   ...accepted("active-defrag-threshold-upper", "int", "100", true, "no active defragmentation", { min: 0, max: 1000 }),
   {
     name: "active-expire-effort", type: "int", default: "1", min: 1, max: 10, mutable: true,
-    description: "Effort of the active expire cycle, 1-10: its time budget grows with it as Redis's does",
+    description: "Effort of the active expire cycle, 1-10: its time budget, keys per sample and the share of expired keys it goes on for follow it as Redis's do",
   },
   ...accepted("aof-disable-auto-gc", "bool", "no", true, "history AOF files are deleted after a rewrite"),
   ...accepted("aof_rewrite_cpulist", "string", "", false, "a rewrite runs in the server's thread, nothing to pin"),

@@ -26,8 +26,10 @@ export function startCron(server: Server): () => void {
     if (server.keyspace.activeExpireEnabled) {
       // A slow cycle is a latency event, as in Redis ("expire-cycle").
       const started = performance.now();
-      // A quarter of the period, plus 2% of it for each step of active-expire-effort above 1 (as Redis).
-      server.keyspace.activeExpireCycle((period * (25 + 2 * (server.config.int("active-expire-effort") - 1))) / 100);
+      // A quarter of the period, plus 2% of it for each step of active-expire-effort above 1,
+      // which also samples more keys and tolerates fewer expired ones (as Redis).
+      const effort = server.config.int("active-expire-effort");
+      server.keyspace.activeExpireCycle((period * (25 + 2 * (effort - 1))) / 100, effort);
       if (server.latency.threshold > 0) server.latency.add("expire-cycle", Math.floor(performance.now() - started));
     }
     server.tracking.limitTable();

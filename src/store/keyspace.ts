@@ -794,16 +794,19 @@ export class Database {
    * Reclaim keys whose deadline has passed, as Redis's activeExpireCycle does: look at the
    * next 20 keys with a TTL (a sweep of the table's slots that goes on where the last one
    * stopped), delete the expired ones, and go on while more than a tenth of a sample had
-   * expired and the time budget lasts. Returns how many keys were deleted.
+   * expired and the time budget lasts. Each step of active-expire-effort above 1 samples 5
+   * keys more and goes on down to one percent less expired. Returns how many were deleted.
    */
-  activeExpire(deadlineMs: number, clockNow: number): number {
+  activeExpire(deadlineMs: number, clockNow: number, effort = 1): number {
     const table = this.table;
+    const perSample = 20 + 5 * (effort - 1);
+    const stalePercent = 10 - (effort - 1);
     let expired = 0;
     for (let samples = 0; ; samples++) {
       let sampled = 0;
       let found = 0;
-      // Slots without a TTL are skipped, but at most 400 of them are looked at a sample.
-      for (let looked = 0; sampled < 20 && looked < 400; looked++) {
+      // Slots without a TTL are skipped, but at most 20 a key are looked at a sample.
+      for (let looked = 0; sampled < perSample && looked < 20 * perSample; looked++) {
         const slot = table.nextSlot(this.expireCursor);
         if (slot < 0) {
           this.expireCursor = 0;
@@ -819,7 +822,7 @@ export class Database {
         }
       }
       expired += found;
-      if (found * 10 <= sampled || table.expiresCount === 0) return expired;
+      if (found * 100 <= sampled * stalePercent || table.expiresCount === 0) return expired;
       if ((samples & 7) === 7 && performance.now() > deadlineMs) return expired;
     }
   }
@@ -941,7 +944,7 @@ export class Keyspace {
    * activeExpireCycle: reclaim expired keys in every database within a time budget
    * (Redis gives the slow cycle 25% of each cron period).
    */
-  activeExpireCycle(budgetMs: number): number {
+  activeExpireCycle(budgetMs: number, effort = 1): number {
     if (this.keepsExpired) return 0;
     const started = performance.now();
     const stopAt = started + budgetMs;
@@ -949,7 +952,7 @@ export class Keyspace {
     let expired = 0;
     for (const db of this.dbs) {
       if (db.expiresCount === 0) continue;
-      expired += db.activeExpire(stopAt, clockNow);
+      expired += db.activeExpire(stopAt, clockNow, effort);
       if (performance.now() > stopAt) {
         this.stats.expireTimeCapReached++;
         break;

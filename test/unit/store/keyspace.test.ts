@@ -151,6 +151,26 @@ describe("activeExpireCycle", () => {
     expect(db.getExpire("session")).toBe(fakeNow + 1_099_999);
   });
 
+  test("active-expire-effort samples more and goes on while fewer have expired", () => {
+    // A quarter of 4,000 TTL keys expired, spread over the table by the hash. At effort 1 a
+    // cycle stops at its first sample of 20 with 2 or fewer expired (about one sample in
+    // eleven); at effort 10 only at a sample of 65 with none, so it sweeps the whole table.
+    const deleted = (effort: number): number => {
+      const ks = new Keyspace(1);
+      const db = ks.dbs[0]!;
+      for (let i = 0; i < 4000; i++) {
+        db.setKey(`k${i}`, "v");
+        db.setExpire(`k${i}`, fakeNow + (i % 4 === 0 ? 10 : 100_000));
+      }
+      advance(11);
+      const n = ks.activeExpireCycle(1_000_000, effort);
+      advance(-11);
+      return n;
+    };
+    expect(deleted(10)).toBe(1000);
+    expect(deleted(1)).toBeLessThan(900);
+  });
+
   test("keys with a TTL among many without one are all reclaimed, a sample at a time", () => {
     const ks = new Keyspace(1);
     const db = ks.dbs[0]!;
