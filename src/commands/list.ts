@@ -15,13 +15,17 @@ import { type ByteRange, ListValue } from "../store/list.ts";
 import { ArgCursor, parseListEnd, parseRangeArg, parseTimeout } from "./args.ts";
 import { type CommandSpec, command } from "./command.ts";
 
+/** The element a push is copying in, reused (each is copied before the next is set). */
+const NO_SOURCE = new Uint8Array(0);
+const pushElement: ByteRange = { src: NO_SOURCE, start: 0, end: 0 };
+
 /** LPUSH, RPUSH, LPUSHX, RPUSHX: `onlyIfExists` for the X forms. Replies the new length. */
 function pushGeneric(c: Context, argv: Argv, head: boolean, onlyIfExists: boolean): void {
   const key = argv.str(1);
   const list = onlyIfExists ? c.db.writeAs(key, ListValue) : c.db.writeOrCreate(key, ListValue, () => new ListValue());
   if (list === undefined) return c.reply.integer(0);
   // The elements go from the request's bytes into the list's nodes: no string is made.
-  const element: ByteRange = { src: argv.buffer(2), start: 0, end: 0 };
+  const element = pushElement;
   for (let i = 2; i < argv.length; i++) {
     element.src = argv.buffer(i);
     element.start = argv.start(i);
@@ -29,6 +33,7 @@ function pushGeneric(c: Context, argv: Argv, head: boolean, onlyIfExists: boolea
     if (head) list.pushHead(element);
     else list.pushTail(element);
   }
+  element.src = NO_SOURCE;
   c.db.modified(key, argv.length - 2);
   c.reply.integer(list.length);
 }

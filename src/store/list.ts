@@ -271,6 +271,14 @@ class Node {
 }
 
 /**
+ * What `view` answers for a list that is its own node, made once rather than per call (a
+ * small list's LRANGE or LINDEX would otherwise allocate one): read at once, never kept
+ * across a call into another list, never changed by its readers.
+ */
+const SOLO: Node[] = [];
+const NO_NODES: readonly Node[] = [];
+
+/**
  * A list. While it fits in one node the list is that node itself (its bytes are the
  * inherited fields, `more` is null): a small list is then one object and one buffer, as a
  * Redis listpack-sized list is one quicklist node. A list of more nodes keeps them in
@@ -314,8 +322,11 @@ export class ListValue extends Node {
   }
 
   /** The nodes, without moving anything: the list itself while it is its own node. */
-  private get view(): Node[] {
-    return this.more ?? (this.count === 0 ? [] : [this]);
+  private get view(): readonly Node[] {
+    if (this.more !== null) return this.more;
+    if (this.count === 0) return NO_NODES;
+    SOLO[0] = this;
+    return SOLO;
   }
 
   private set nodes(nodes: Node[]) {
