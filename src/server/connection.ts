@@ -16,7 +16,7 @@ import type { Command } from "../commands/command.ts";
 import type { Context, ReplicaInfo, TrackingState } from "../commands/context.ts";
 import { aclCheck, call, processCommand, settleCommandTime } from "./dispatch.ts";
 import type { BlockedOnKeys } from "./blocking.ts";
-import { NotifyClass } from "../keyspace-events.ts";
+import type { NotifyClass } from "../keyspace-events.ts";
 import { readNow } from "./poll.ts";
 import type { Server } from "./server.ts";
 import type { User } from "./acl.ts";
@@ -415,8 +415,7 @@ export class Client implements Context {
   }
 
   notifies(cls: NotifyClass): boolean {
-    const flags = this.server.notifier.flags;
-    return (flags & cls) !== 0 && (flags & (NotifyClass.Keyspace | NotifyClass.Keyevent)) !== 0;
+    return this.server.notifier.announces(cls);
   }
 
   /** Set by a write that must reach replicas and the AOF even when it changed nothing. */

@@ -42,10 +42,16 @@ export class Notifier {
 
   constructor(private readonly server: Server) {}
 
+  /** Whether events of this class are announced (the class and a channel kind enabled). */
+  announces(cls: NotifyClass): boolean {
+    const flags = this.flags;
+    return (flags & cls) !== 0 && (flags & (NotifyClass.Keyspace | NotifyClass.Keyevent)) !== 0;
+  }
+
   /** Announce `event` on `key` of database `db` if its class is enabled. */
   emit(cls: NotifyClass, event: string, key: string, db: number): void {
+    if (!this.announces(cls)) return;
     const flags = this.flags;
-    if ((flags & cls) === 0 || (flags & (NotifyClass.Keyspace | NotifyClass.Keyevent)) === 0) return;
     const pubsub = this.server.pubsub;
     const current = this.server.executing;
     if (flags & NotifyClass.Keyspace) pubsub.publish(`__keyspace@${db}__:${key}`, event, current);
