@@ -11,13 +11,13 @@ import {
 } from "../errors.ts";
 import { type Context, serveOrBlock } from "./context.ts";
 import { NotifyClass } from "../keyspace-events.ts";
-import { type ByteRange, ListValue } from "../store/list.ts";
+import { ByteSlice } from "../store/keyspace.ts";
+import { ListValue } from "../store/list.ts";
 import { ArgCursor, parseListEnd, parseRangeArg, parseTimeout } from "./args.ts";
 import { type CommandSpec, command } from "./command.ts";
 
 /** The element a push is copying in, reused (each is copied before the next is set). */
-const NO_SOURCE = new Uint8Array(0);
-const pushElement: ByteRange = { src: NO_SOURCE, start: 0, end: 0 };
+const pushElement = new ByteSlice();
 
 /** LPUSH, RPUSH, LPUSHX, RPUSHX: `onlyIfExists` for the X forms. Replies the new length. */
 function pushGeneric(c: Context, argv: Argv, head: boolean, onlyIfExists: boolean): void {
@@ -27,13 +27,11 @@ function pushGeneric(c: Context, argv: Argv, head: boolean, onlyIfExists: boolea
   // The elements go from the request's bytes into the list's nodes: no string is made.
   const element = pushElement;
   for (let i = 2; i < argv.length; i++) {
-    element.src = argv.buffer(i);
-    element.start = argv.start(i);
-    element.end = argv.end(i);
+    element.of(argv.buffer(i), argv.start(i), argv.end(i));
     if (head) list.pushHead(element);
     else list.pushTail(element);
   }
-  element.src = NO_SOURCE;
+  element.release();
   c.db.modified(key, argv.length - 2);
   c.reply.integer(list.length);
 }

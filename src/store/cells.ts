@@ -21,7 +21,7 @@ function allocChunk(bytes: number): Chunk {
   return Buffer.allocUnsafeSlow(bytes) as Chunk;
 }
 
-import type { Bytes } from "./latin1.ts";
+import { type Bytes, writeLatin1 } from "./latin1.ts";
 import type { ByteSlice } from "./value.ts";
 
 const SIZES = [
@@ -237,8 +237,8 @@ export class CellHeap {
     const ref = this.alloc(HEADER + key.length + value.length);
     const off = this.writeHeader(ref, key.length, value.length);
     const buf = this.buffer(ref);
-    writeValue(buf, off + HEADER, key);
-    writeValue(buf, off + HEADER + key.length, value);
+    writeLatin1(buf, off + HEADER, key);
+    writeLatin1(buf, off + HEADER + key.length, value);
     return ref;
   }
 
@@ -246,14 +246,14 @@ export class CellHeap {
     const ref = this.alloc(HEADER + 8 + key.length);
     const off = this.writeHeader(ref, key.length, 0);
     this.setNumber(ref, value);
-    writeValue(this.buffer(ref), off + HEADER + 8, key);
+    writeLatin1(this.buffer(ref), off + HEADER + 8, key);
     return ref;
   }
 
   allocObject(key: string | ByteSlice, index: number): number {
     const ref = this.alloc(HEADER + key.length);
     const off = this.writeHeader(ref, key.length, index);
-    writeValue(this.buffer(ref), off + HEADER, key);
+    writeLatin1(this.buffer(ref), off + HEADER, key);
     return ref;
   }
 
@@ -270,7 +270,7 @@ export class CellHeap {
   setString(ref: number, keyLength: number, value: string | ByteSlice): void {
     const off = this.offset(ref);
     this.words(ref)[(off >> 2) + 1] = value.length;
-    writeValue(this.buffer(ref), off + HEADER + keyLength, value);
+    writeLatin1(this.buffer(ref), off + HEADER + keyLength, value);
   }
 
   setNumber(ref: number, value: number): void {
@@ -290,21 +290,6 @@ export class CellHeap {
     for (const c of this.classes) if (c !== undefined) total += c.bytes;
     return total;
   }
-}
-
-/** Write a key's or a string value's bytes at `at`: short ones byte by byte (a view costs more than the copy). */
-function writeValue(buf: Chunk, at: number, value: string | ByteSlice): void {
-  if (typeof value === "string") {
-    const n = value.length;
-    if (n > 16) buf.latin1Write(value, at);
-    else for (let i = 0; i < n; i++) buf[at + i] = value.charCodeAt(i);
-    return;
-  }
-  const src = value.buf;
-  const start = value.start;
-  const n = value.end - start;
-  if (n > 64) buf.set(src.subarray(start, value.end), at);
-  else for (let i = 0; i < n; i++) buf[at + i] = src[start + i]!;
 }
 
 const EMPTY_BUFFER = allocChunk(0);

@@ -13,7 +13,7 @@
  * typed arrays) instead of the Map.
  */
 
-import { allocBytes, type Bytes, NO_BYTES } from "./latin1.ts";
+import { allocBytes, type Bytes, NO_BYTES, writeLatin1 } from "./latin1.ts";
 import { encodingLimits } from "./encoding.ts";
 import { KeyTable } from "./table.ts";
 
@@ -21,12 +21,6 @@ import { KeyTable } from "./table.ts";
 const PACKED_MAX = 512;
 /** Fields and values longer than a length byte says move the hash into a Map, whatever it reports. */
 const PACKED_MAX_LENGTH = 255;
-
-/** Write `s` at `at` (short strings char by char: the native call costs more than the copy). */
-function writeAt(buf: Bytes, at: number, s: string): void {
-  if (s.length > 16) buf.latin1Write(s, at);
-  else for (let i = 0; i < s.length; i++) buf[at + i] = s.charCodeAt(i);
-}
 
 export class HashValue {
   /** What the keyspace's memory accounting last counted for this value (store/keyspace.ts). */
@@ -110,15 +104,15 @@ export class HashValue {
       const v = p + 1 + field.length;
       const b = this.splice(v + 1, v + 1 + this.packed![v]!, value.length);
       b[v] = value.length;
-      writeAt(b, v + 1, value);
+      writeLatin1(b, v + 1, value);
       return false;
     }
     const at = this.used;
     const b = this.splice(at, at, 2 + field.length + value.length);
     b[at] = field.length;
-    writeAt(b, at + 1, field);
+    writeLatin1(b, at + 1, field);
     b[at + 1 + field.length] = value.length;
-    writeAt(b, at + 2 + field.length, value);
+    writeLatin1(b, at + 2 + field.length, value);
     if (++this.count > PACKED_MAX) this.toMap();
     return this.grew(true);
   }

@@ -14,5 +14,23 @@ export function allocBytes(n: number): Bytes {
   return Buffer.allocUnsafe(n) as Bytes;
 }
 
+/**
+ * Write a byte string, or bytes given as buf[start, end) (a request's, say), at `at`.
+ * Short ones byte by byte: the native call, or a view to copy from, costs more than the copy.
+ */
+export function writeLatin1(buf: Bytes, at: number, value: string | { buf: Uint8Array; start: number; end: number }): void {
+  if (typeof value === "string") {
+    const n = value.length;
+    if (n > 16) buf.latin1Write(value, at);
+    else for (let i = 0; i < n; i++) buf[at + i] = value.charCodeAt(i);
+    return;
+  }
+  const src = value.buf;
+  const start = value.start;
+  const n = value.end - start;
+  if (n > 64) buf.set(src.subarray(start, value.end), at);
+  else for (let i = 0; i < n; i++) buf[at + i] = src[start + i]!;
+}
+
 /** The empty buffer a packed form holds while it holds nothing. */
 export const NO_BYTES: Bytes = allocBytes(0);

@@ -19,7 +19,8 @@
  * reaches into it and closed again when the list next opens another, so at most one node
  * between the ends is raw at a time; pushes and pops touch only the ends.
  */
-import { allocBytes, type Bytes, NO_BYTES } from "./latin1.ts";
+import { allocBytes, type Bytes, NO_BYTES, writeLatin1 } from "./latin1.ts";
+import type { ByteSlice } from "./value.ts";
 import { encodingLimits } from "./encoding.ts";
 import { lzfCompress, lzfDecompressInto } from "./lzf.ts";
 
@@ -45,20 +46,9 @@ function encodedSize(n: number): number {
   return n + 2 * lengthBytes(n);
 }
 
-function elementLength(s: string | ByteRange): number {
-  return typeof s === "string" ? s.length : s.end - s.start;
-}
-
-/** An element still in a request's bytes: src[start, end). */
-export interface ByteRange {
-  src: Uint8Array;
-  start: number;
-  end: number;
-}
-
 /** Write element `s` (a string, or bytes of a request) at `at`; returns the position after it. */
-function writeElement(buf: Bytes, at: number, s: string | ByteRange): number {
-  const n = typeof s === "string" ? s.length : s.end - s.start;
+function writeElement(buf: Bytes, at: number, s: string | ByteSlice): number {
+  const n = s.length;
   if (n < 0x80) buf[at++] = n;
   else if (n < 0x4000) {
     buf[at++] = 0x80 | (n >> 8);
@@ -68,13 +58,7 @@ function writeElement(buf: Bytes, at: number, s: string | ByteRange): number {
     buf.writeUInt32LE(n, at);
     at += 4;
   }
-  // Short elements byte by byte: the native call costs more than the copy.
-  if (typeof s !== "string") {
-    const { src, start } = s;
-    if (n > 16) buf.set(src.subarray(start, s.end), at);
-    else for (let i = 0; i < n; i++) buf[at + i] = src[start + i]!;
-  } else if (n > 16) buf.latin1Write(s, at);
-  else for (let i = 0; i < n; i++) buf[at + i] = s.charCodeAt(i);
+  writeLatin1(buf, at, s);
   at += n;
   if (n < 0x80) buf[at++] = n;
   else if (n < 0x4000) {
@@ -193,8 +177,8 @@ class Node {
     this.end = at + used;
   }
 
-  addHead(s: string | ByteRange): void {
-    const n = encodedSize(elementLength(s));
+  addHead(s: string | ByteSlice): void {
+    const n = encodedSize(s.length);
     this.room(n, true);
     this.start -= n;
     writeElement(this.buf, this.start, s);
@@ -202,8 +186,8 @@ class Node {
     this.tried = false;
   }
 
-  addTail(s: string | ByteRange): void {
-    this.room(encodedSize(elementLength(s)), false);
+  addTail(s: string | ByteSlice): void {
+    this.room(encodedSize(s.length), false);
     this.end = writeElement(this.buf, this.end, s);
     this.count++;
     this.tried = false;
@@ -379,9 +363,9 @@ export class ListValue extends Node {
   }
 
   /** Push an element, given as a string or as the bytes of a request (copied in). */
-  pushHead(value: string | ByteRange): void {
+  pushHead(value: string | ByteSlice): void {
     this.posNode = -1;
-    const n = encodedSize(elementLength(value));
+    const n = encodedSize(value.length);
     if (this.more === null && (this.count === 0 || this.fits(this, n))) {
       if (this.count === 0) this.reset(n, true);
       this.addHead(value);
@@ -400,9 +384,9 @@ export class ListValue extends Node {
     this.length++;
   }
 
-  pushTail(value: string | ByteRange): void {
+  pushTail(value: string | ByteSlice): void {
     this.posNode = -1;
-    const n = encodedSize(elementLength(value));
+    const n = encodedSize(value.length);
     if (this.more === null && (this.count === 0 || this.fits(this, n))) {
       if (this.count === 0) this.reset(n, false);
       this.addTail(value);

@@ -6,7 +6,7 @@
  * so a walk in order costs O(1) a step. Members are byte strings (one char per byte).
  */
 
-import { allocBytes, type Bytes, NO_BYTES } from "./latin1.ts";
+import { allocBytes, type Bytes, NO_BYTES, writeLatin1 } from "./latin1.ts";
 
 const PAIR_HEADER = 9;
 
@@ -101,7 +101,7 @@ export class PackedPairs {
     buf.copyWithin(at + size, at, this.used);
     buf.writeDoubleLE(score, at);
     buf[at + 8] = member.length;
-    for (let k = 0; k < member.length; k++) buf[at + PAIR_HEADER + k] = member.charCodeAt(k);
+    writeLatin1(buf, at + PAIR_HEADER, member);
     this.used += size;
     this.pairCount++;
   }

@@ -9,7 +9,7 @@
  * plus a shift within one chunk. Members are byte strings (one char per byte).
  */
 
-import { allocBytes, type Bytes } from "./latin1.ts";
+import { allocBytes, type Bytes, writeLatin1 } from "./latin1.ts";
 
 /** A pair as ranges and pops hand them out. */
 export interface ZEntry {
@@ -83,8 +83,7 @@ class Chunk {
     }
     const at = this.offs[i]!;
     this.bytes.copyWithin(at + len, at, used);
-    if (len > 16) this.bytes.latin1Write(member, at);
-    else for (let k = 0; k < len; k++) this.bytes[at + k] = member.charCodeAt(k);
+    writeLatin1(this.bytes, at, member);
     this.scores.copyWithin(i + 1, i, n);
     this.scores[i] = score;
     for (let k = n; k >= i; k--) this.offs[k + 1] = this.offs[k]! + len;
