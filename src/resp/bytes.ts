@@ -274,7 +274,8 @@ export function formatDouble(d: number): string {
   if (d === Infinity) return "inf";
   if (d === -Infinity) return "-inf";
   if (Number.isNaN(d)) return "nan";
-  if (d === 0) return "0";
+  // %.17g keeps the sign of a zero: a skiplist's -0 prints "-0" (a listpack stores 0).
+  if (d === 0) return Object.is(d, -0) ? "-0" : "0";
   if (Number.isInteger(d) && Math.abs(d) < 1e17) return String(d);
   const exp = d.toExponential(16);
   const e = exp.indexOf("e");

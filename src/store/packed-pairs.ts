@@ -99,7 +99,8 @@ export class PackedPairs {
     }
     const buf = this.buf;
     buf.copyWithin(at + size, at, this.used);
-    buf.writeDoubleLE(score, at);
+    // A listpack keeps -0 as the integer 0, so a small set answers 0 where a skiplist keeps -0.
+    buf.writeDoubleLE(score === 0 ? 0 : score, at);
     buf[at + 8] = member.length;
     writeLatin1(buf, at + PAIR_HEADER, member);
     this.used += size;

@@ -303,6 +303,18 @@ describe("ZSCAN", () => {
   });
 });
 
+describe("a zero score's sign", () => {
+  test("a listpack answers 0 for -0, as Redis stores it", async () => {
+    await pair().script(`
+      ZADD small -0 a 0 b
+      ZSCORE small a
+      ZRANGE small 0 -1 WITHSCORES
+      ZINCRBY small -0 c
+      ZUNIONSTORE flipped 1 small WEIGHTS -1
+      ZRANGE flipped 0 -1 WITHSCORES`);
+  });
+});
+
 describe("the large form from the first member (zset-max-listpack-entries 0)", () => {
   test("adds, ranges, ranks, pops and stores as Redis's skiplist does, down to empty", async () => {
     const p = pair();
@@ -329,6 +341,14 @@ describe("the large form from the first member (zset-max-listpack-entries 0)", (
         ZRANGESTORE empty z 0 -1
         ZCOUNT missing 0 1
         ZRANGEBYLEX missing - +`);
+      // A skiplist keeps the sign of a zero score, and prints it.
+      await p.script(`
+        ZADD neg -0 a 0 b
+        ZSCORE neg a
+        ZRANGE neg 0 -1 WITHSCORES
+        ZINCRBY neg 0 a
+        ZUNIONSTORE flipped 1 neg WEIGHTS -1
+        ZRANGE flipped 0 -1 WITHSCORES`);
     } finally {
       await p.same("CONFIG", "SET", "zset-max-listpack-entries", "128");
     }

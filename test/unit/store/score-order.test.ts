@@ -115,7 +115,9 @@ describe("ScoreOrder", () => {
       const n = Math.floor(rand() * 6) + (rand() < 0.1 ? 58 : 0);
       for (let k = 0; k < n; k++) m += String.fromCharCode(rand() < 0.5 ? 0x61 + Math.floor(rand() * 2) : Math.floor(rand() * 256));
       const score = [0, -0, 1, -1.5, Infinity, -Infinity][Math.floor(rand() * 6)]!;
-      if (rand() < 0.65) expect(small.set(m, score)).toBe(large.set(m, score));
+      // The small form stores -0 as 0, as a listpack does (test/compat/sorted-set.test.ts
+      // checks both forms against Redis); the large form is given what the small one keeps.
+      if (rand() < 0.65) expect(small.set(m, score)).toBe(large.set(m, score === 0 ? 0 : score));
       else expect(small.delete(m)).toBe(large.delete(m));
       while (small.size > 100) {
         const last = small.at(small.size - 1).member;
