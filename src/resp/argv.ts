@@ -9,7 +9,7 @@
  * valid only until the handler returns. Nothing here knows about commands.
  */
 import { NOT_INTEGER } from "../errors.ts";
-import { latin1Slice, parseInt64 } from "./bytes.ts";
+import { copyRange, latin1Slice, parseInt64 } from "./bytes.ts";
 
 export class Argv {
   length = 0;
@@ -94,17 +94,12 @@ export class Argv {
   }
 
   /** The argument's length in bytes. */
-  /**
-   * Copy the argument's bytes into `target` at `at`; returns its length. Short arguments
-   * are copied byte by byte: a subarray view costs more than the copy itself.
-   */
+  /** Copy the argument's bytes into `target` at `at`; returns its length. */
   copyTo(i: number, target: Uint8Array, at: number): number {
-    const buf = this.bufs[i]!;
     const start = this.starts[i]!;
-    const n = this.ends[i]! - start;
-    if (n > 64) target.set(buf.subarray(start, start + n), at);
-    else for (let j = 0; j < n; j++) target[at + j] = buf[start + j]!;
-    return n;
+    const end = this.ends[i]!;
+    copyRange(this.bufs[i]!, start, end, target, at);
+    return end - start;
   }
 
   len(i: number): number {

@@ -20,7 +20,7 @@ import {
   protoExpectedDollar,
 } from "../errors.ts";
 import { Argv } from "./argv.ts";
-import { parseInt64 } from "./bytes.ts";
+import { copyRange, parseInt64 } from "./bytes.ts";
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -169,7 +169,7 @@ export class RequestParser {
             grown.set(this.bulk.subarray(0, this.bulkFill));
             this.bulk = grown;
           }
-          this.bulk.set(chunk.subarray(pos, pos + take), this.bulkFill);
+          copyRange(chunk, pos, pos + take, this.bulk, this.bulkFill);
           this.bulkFill += take;
           pos += take;
           if (this.bulkFill < this.bulkSize) return true;
@@ -267,7 +267,7 @@ export class RequestParser {
       grown.set(this.line.subarray(0, this.lineLen));
       this.line = grown;
     }
-    this.line.set(chunk.subarray(from, to), this.lineLen);
+    copyRange(chunk, from, to, this.line, this.lineLen);
     this.lineLen = need;
   }
 }

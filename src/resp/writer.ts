@@ -5,15 +5,12 @@
  * or "null" and the writer picks the bytes for the client's protocol.
  * It never touches a socket; the connection takes `view()` and writes it.
  */
-import { copyBytes, formatDouble } from "./bytes.ts";
+import { copyBytes, copyRange, formatDouble } from "./bytes.ts";
 
 const CRLF_LEN = 2;
 const INITIAL_SIZE = 16 * 1024;
 /** A buffer grown past this by one huge reply is dropped after the flush. */
 const SHRINK_ABOVE = 1024 * 1024;
-
-/** Up to this many bytes a loop copies faster than a native call (measured in Bun 1.4). */
-const SMALL_COPY = 32;
 
 export class ReplyWriter {
   /** 2 or 3: set from the client's protocol before its commands run. */
@@ -45,26 +42,17 @@ export class ReplyWriter {
     this.pos += bytes.length;
   }
 
-  /**
-   * Bytes from `source[start, end)`, copied without a view of them: byte by byte when few
-   * (a native copy's call costs 15-30 ns, a loop over 8 bytes 7), else by Buffer.copy.
-   */
-  rawFrom(source: Buffer, start: number, end: number): void {
+  /** Bytes from `source[start, end)`, copied without a view of them. */
+  rawFrom(source: Uint8Array, start: number, end: number): void {
     const n = end - start;
     this.ensure(n);
-    const buf = this.buf;
-    const pos = this.pos;
-    if (n > SMALL_COPY) source.copy(buf, pos, start, end);
-    else for (let i = 0; i < n; i++) buf[pos + i] = source[start + i]!;
+    copyRange(source, start, end, this.buf, this.pos);
     this.pos += n;
   }
 
-  /** Copy what was written into `target` at `at`, without a view of it (as rawFrom). */
+  /** Copy what was written into `target` at `at`, without a view of it. */
   copyInto(target: Uint8Array, at: number): void {
-    const buf = this.buf;
-    const n = this.pos;
-    if (n > SMALL_COPY) buf.copy(target, at, 0, n);
-    else for (let i = 0; i < n; i++) target[at + i] = buf[i]!;
+    copyRange(this.buf, 0, this.pos, target, at);
   }
 
   /** Drop everything written after `mark` (used when a command's reply must be replaced). */

@@ -4,6 +4,8 @@
  * Bun's Buffer has latin1Slice and latin1Write, as Node's does; the type declarations do
  * not name them.
  */
+import { copyRange } from "../resp/bytes.ts";
+
 export interface Bytes extends Buffer {
   latin1Slice(start: number, end: number): string;
   latin1Write(s: string, offset: number): number;
@@ -16,7 +18,7 @@ export function allocBytes(n: number): Bytes {
 
 /**
  * Write a byte string, or bytes given as buf[start, end) (a request's, say), at `at`.
- * Short ones byte by byte: the native call, or a view to copy from, costs more than the copy.
+ * Short strings byte by byte: the native call costs more than the copy.
  */
 export function writeLatin1(buf: Bytes, at: number, value: string | { buf: Uint8Array; start: number; end: number }): void {
   if (typeof value === "string") {
@@ -25,11 +27,7 @@ export function writeLatin1(buf: Bytes, at: number, value: string | { buf: Uint8
     else for (let i = 0; i < n; i++) buf[at + i] = value.charCodeAt(i);
     return;
   }
-  const src = value.buf;
-  const start = value.start;
-  const n = value.end - start;
-  if (n > 64) buf.set(src.subarray(start, value.end), at);
-  else for (let i = 0; i < n; i++) buf[at + i] = src[start + i]!;
+  copyRange(value.buf, value.start, value.end, buf, at);
 }
 
 /** The empty buffer a packed form holds while it holds nothing. */
