@@ -121,16 +121,17 @@ export const setCommand = command({
   keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update", "variable_flags"], notes: "RW and ACCESS due to the optional `GET` argument" }, categories: ["string"],
   summary: "Set the string value of a key", since: "1.0.0",
   handler(c, argv) {
-    if (argv.length === 3 && c.db.expiresCount === 0) {
+    if (argv.length === 3) {
       // A plain SET needs neither option parsing nor the old value: the commonest write
-      // skips both, and the lookup, unless an expired key could be met (whose removal
-      // Redis counts in expired_keys).
-      // The value goes from the request's bytes into the keyspace's cell: no string is made;
-      // nor of the key, unless a keyspace event or a listener in the keyspace needs it.
+      // skips both. The value goes from the request's bytes into the keyspace's cell: no
+      // string is made; nor of the key, unless a keyspace event or a listener in the
+      // keyspace needs it, or the key is past its deadline.
       const value = setValue.of(argv.buffer(2), argv.start(2), argv.end(2));
       const stored = value.integer() ?? value;
       if (c.notifies(NotifyClass.String) || !c.db.setStringBytes(argv.buffer(1), argv.start(1), argv.end(1), stored)) {
         const key = argv.str(1);
+        // An expired key goes first, as Redis's lookupKeyWrite does (expired_keys counts it).
+        c.db.expireIfNeeded(key);
         c.db.setKey(key, stored);
         c.notify(NotifyClass.String, "set", key);
       }

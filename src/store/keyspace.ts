@@ -593,18 +593,24 @@ export class Database {
   /**
    * A plain SET with the key given as bytes (buf[start, end)), found and stored with no
    * string made of it, while nothing waits to hear of the key by name: no snapshot,
-   * watcher, tracking, waiter, "new" event, raw-string mark or TTL. False (nothing done)
-   * otherwise, for the caller to go the way of setKey.
+   * watcher, tracking, waiter, "new" event or raw-string mark, and the key is not past its
+   * deadline (its expiry is an event). False (nothing done) otherwise, for the caller to go
+   * the way of setKey. A TTL the key has goes, as setKey removes it.
    */
   setStringBytes(buf: Uint8Array, start: number, end: number, value: number | ByteSlice): boolean {
     const keyspace = this.keyspace;
     const table = this.table;
     if (
       keyspace.snapshots.length > 0 || keyspace.notifyNew || keyspace.onTouched !== undefined || keyspace.onReady !== undefined ||
-      this.watchers.size > 0 || this.rawStrings.size > 0 || table.expiresCount > 0
+      this.watchers.size > 0 || this.rawStrings.size > 0
     ) return false;
-    const key = keyBytes.of(buf, start, end);
     const slot = table.findBytes(buf, start, end);
+    if (slot >= 0 && table.expiresCount > 0) {
+      const when = table.expiryAt(slot);
+      if (when <= now()) return false;
+      if (when === when) table.setExpiryAt(slot, NaN);
+    }
+    const key = keyBytes.of(buf, start, end);
     if (slot < 0) this.recordAccess(table.addBytes(key, value), true);
     else {
       this.bytes -= this.accountedAt(slot);

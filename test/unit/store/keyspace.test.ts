@@ -33,11 +33,18 @@ describe("SET from the request's bytes", () => {
     const other = new Keyspace(1).dbs[0]!;
     other.setKey("k\xff", "x".repeat(5000));
     expect(db.bytes).toBe(other.bytes);
-    // A key with a TTL somewhere, or a watcher, and the string path is needed.
+    // Keys with TTLs: the key set loses its own, the others keep theirs; a key past its
+    // deadline takes the string path (its expiry is an event).
     db.setKey("t", "v");
     db.setExpire("t", fakeNow + 1000);
-    expect(db.setStringBytes(key, 1, 3, value("two"))).toBe(false);
-    db.removeExpire("t");
+    db.setExpire("k\xff", fakeNow + 1000);
+    expect(db.setStringBytes(key, 1, 3, value("two"))).toBe(true);
+    expect([db.getExpire("k\xff"), db.getExpire("t"), db.expiresCount]).toEqual([-1, fakeNow + 1000, 1]);
+    const t = Buffer.from("t");
+    advance(1000);
+    expect(db.setStringBytes(t, 0, 1, value("late"))).toBe(false);
+    expect(db.peek("t")).toBe("v");
+    // A waiter on keys (or a watcher) hears of keys by name: the string path is needed.
     ks.onReady = () => {};
     expect(db.setStringBytes(key, 1, 3, value("two"))).toBe(false);
     ks.onReady = undefined;
