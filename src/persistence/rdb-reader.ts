@@ -157,6 +157,8 @@ function parseInto(data: Uint8Array, keyspace: Keyspace, name: string, progress:
             const name = key ?? keyBytes!.text();
             target.setKey(name, value);
             if (expireAt !== -1) target.setExpire(name, expireAt);
+            // A small aggregate goes into its cell's bytes at once (store/packed-values.ts).
+            target.settle();
           }
           if (++keys % PROGRESS_EVERY === 0) progress?.(keys, r.pos, data.length);
         }

@@ -280,6 +280,8 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   if (c.tracking !== undefined && cmd.has("readonly") && cmd.group !== "scripting") server.tracking.remember(c, cmd, argv);
   if (own) server.tracking.flushPending(c);
   server.executing = outer;
+  // Between commands, small aggregates the command opened are packed again (store/packed-values.ts).
+  if (own) keyspace.settle();
   c.argv = outerArgv;
   cmd.calls++;
   if (server.monitors.size > 0 && (cmd.flagBits & F_HIDDEN_FROM_MONITOR) === 0) server.feedMonitors(c, argv);

@@ -234,12 +234,22 @@ export class CellHeap {
   }
 
   allocString(key: string | ByteSlice, value: string | ByteSlice): number {
-    const ref = this.alloc(HEADER + key.length + value.length);
-    const off = this.writeHeader(ref, key.length, value.length);
-    const buf = this.buffer(ref);
-    writeLatin1(buf, off + HEADER, key);
-    writeLatin1(buf, off + HEADER + key.length, value);
+    const ref = this.allocValue(key, value.length);
+    writeLatin1(this.buffer(ref), this.valueStart(ref), value);
     return ref;
+  }
+
+  /** A cell for `key` and a value of `valueLength` bytes, which the caller writes at valueStart. */
+  allocValue(key: string | ByteSlice, valueLength: number): number {
+    const ref = this.alloc(HEADER + key.length + valueLength);
+    const off = this.writeHeader(ref, key.length, valueLength);
+    writeLatin1(this.buffer(ref), off + HEADER, key);
+    return ref;
+  }
+
+  /** Set the word after the key's length: a string's value length, or an aggregate's index. */
+  setValueWord(ref: number, word: number): void {
+    this.words(ref)[(this.offset(ref) >> 2) + 1] = word;
   }
 
   allocNumber(key: string | ByteSlice, value: number): number {
@@ -268,9 +278,8 @@ export class CellHeap {
 
   /** Rewrite a string cell's value (the key stays; `fits` said yes). */
   setString(ref: number, keyLength: number, value: string | ByteSlice): void {
-    const off = this.offset(ref);
-    this.words(ref)[(off >> 2) + 1] = value.length;
-    writeLatin1(this.buffer(ref), off + HEADER + keyLength, value);
+    this.setValueWord(ref, value.length);
+    writeLatin1(this.buffer(ref), this.offset(ref) + HEADER + keyLength, value);
   }
 
   setNumber(ref: number, value: number): void {

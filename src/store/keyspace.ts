@@ -13,7 +13,9 @@ import { WRONGTYPE } from "../errors.ts";
 import { isInt64String, latin1Slice } from "../resp/bytes.ts";
 import { lfuNew, lfuTouch, lruClock } from "./access.ts";
 import { estimateBytes, estimateStringBytes, freeEffort, LAZYFREE_THRESHOLD } from "./memory-usage.ts";
+import type { Bytes } from "./latin1.ts";
 import { KeyTable, Kind } from "./table.ts";
+import { packable, packedAccounted, packedLength, packInto, unpack } from "./packed-values.ts";
 import { ScanCursors } from "./scan.ts";
 import { HashValue } from "./hash.ts";
 import { ListValue } from "./list.ts";
@@ -86,6 +88,8 @@ export interface StringCell {
 
 /** The key of setStringBytes, reused. */
 const keyBytes = new ByteSlice();
+/** Small aggregates left open between commands: a key used again at once is not unpacked again. */
+const KEEP_OPEN = 16;
 
 const stringCell: StringCell = { buf: new Uint8Array(0), keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: 0, number: NaN };
 
@@ -142,6 +146,15 @@ export class Database {
    * kept current by every write: what used_memory and maxmemory count.
    */
   bytes = 0;
+  /**
+   * The small aggregates opened from their packed bytes or made since the last settle, by
+   * key, oldest first: settle packs them again (store/packed-values.ts).
+   */
+  private openKeys: string[] = [];
+  private openValues: Aggregate[] = [];
+  /** Their slots, good while the table's generation is the one in openGenerations. */
+  private openSlots: number[] = [];
+  private openGenerations: number[] = [];
 
   constructor(
     readonly id: number,
@@ -182,15 +195,80 @@ export class Database {
 
   /** The value held at `key`, expired or not (no expiry, no statistics, no access time). */
   peek(key: string): StoredValue | undefined {
-    return this.table.get(key);
+    const slot = this.table.find(key);
+    return slot < 0 ? undefined : this.valueAt(slot);
   }
 
   keys(): IterableIterator<string> {
     return this.table.keys();
   }
 
-  entries(): IterableIterator<[string, StoredValue]> {
-    return this.table.entries();
+  /** Every key and value, for reading only: a packed aggregate comes as a copy, not opened. */
+  *entries(): IterableIterator<[string, StoredValue]> {
+    const table = this.table;
+    for (let i = 0; (i = table.nextSlot(i)) >= 0; i++) yield [table.keyAt(i), this.readAt(i)];
+  }
+
+  /** The value in `slot`, for a command: a packed aggregate is opened into its object until the next settle. */
+  private valueAt(slot: number, key?: string): StoredValue {
+    const table = this.table;
+    if (table.kindAt(slot) !== Kind.Packed) return table.valueAt(slot);
+    const value = this.readAt(slot) as Aggregate;
+    table.openAt(slot, value);
+    this.remember(key ?? table.keyAt(slot), value, slot);
+    return value;
+  }
+
+  /** `value`, stored at `key` in `slot`, is to be packed by the next settle. */
+  private remember(key: string, value: Aggregate, slot: number): void {
+    this.openKeys.push(key);
+    this.openValues.push(value);
+    this.openSlots.push(slot);
+    this.openGenerations.push(this.table.generation);
+    this.keyspace.opened(this);
+  }
+
+  /** The value in `slot` to read, not to change: a packed aggregate is unpacked, not opened. */
+  private readAt(slot: number): StoredValue {
+    const table = this.table;
+    if (table.kindAt(slot) !== Kind.Packed) return table.valueAt(slot);
+    const start = table.valueStart(slot);
+    return unpack(table.valueBuffer(slot) as Bytes, start, start + table.valueLengthAt(slot));
+  }
+
+  /** An aggregate was stored at `key` in `slot`: if it is small, settle will pack it. */
+  private stored(key: string, value: StoredValue | ByteSlice, slot: number): void {
+    if (typeof value === "object" && !(value instanceof ByteSlice) && packable(value)) this.remember(key, value, slot);
+  }
+
+  /**
+   * Pack again the small aggregates opened or made since the last settle, but the `keep`
+   * most recent (a key used again soon is not unpacked again). Only where no command holds
+   * a value: between commands, and between the keys a load stores.
+   */
+  settle(keep = 0): void {
+    const keys = this.openKeys;
+    const n = keys.length - keep;
+    if (n <= 0) return;
+    const values = this.openValues;
+    const table = this.table;
+    for (let i = 0; i < n; i++) {
+      const value = values[i]!;
+      const slot = this.openGenerations[i] === table.generation ? this.openSlots[i]! : table.find(keys[i]!);
+      // Still this key's value (not replaced or deleted since), and still small.
+      if (slot < 0 || table.kindAt(slot) !== Kind.Object || table.valueAt(slot) !== value || !packable(value)) continue;
+      table.packAt(slot, keys[i]!.length, packedLength(value));
+      packInto(value, table.valueBuffer(slot) as Bytes, table.valueStart(slot));
+    }
+    keys.splice(0, n);
+    values.splice(0, n);
+    this.openSlots.splice(0, n);
+    this.openGenerations.splice(0, n);
+  }
+
+  /** How many opened values wait to be packed. */
+  get openCount(): number {
+    return this.openKeys.length;
   }
 
   /** What SCAN's cursors walk (store/scan.ts). */
@@ -236,7 +314,7 @@ export class Database {
       const when = table.expiryAt(slot);
       const expireAt = when === when ? when : undefined;
       const kind = table.kindAt(slot);
-      if (visitString === undefined || kind === Kind.Object) visit(table.keyAt(slot), table.valueAt(slot), expireAt);
+      if (visitString === undefined || kind === Kind.Object || kind === Kind.Packed) visit(table.keyAt(slot), this.readAt(slot), expireAt);
       else {
         const cell = stringCell;
         cell.buf = table.valueBuffer(slot);
@@ -337,7 +415,7 @@ export class Database {
    */
   lookupKeyRead(key: string, touch = true): StoredValue | undefined {
     const slot = this.lookupSlotRead(key, touch);
-    return slot < 0 ? undefined : this.table.valueAt(slot);
+    return slot < 0 ? undefined : this.valueAt(slot, key);
   }
 
   /** lookupKeyRead's search: the key's slot in the table, or -1. */
@@ -394,12 +472,17 @@ export class Database {
    * only writer is the master, whose commands must see the key as it still is.
    */
   lookupKeyWrite(key: string): StoredValue | undefined {
+    const slot = this.lookupSlotWrite(key);
+    return slot < 0 ? undefined : this.valueAt(slot, key);
+  }
+
+  /** lookupKeyWrite's search: the key's slot in the table, or -1. */
+  private lookupSlotWrite(key: string): number {
     this.beforeWrite(key);
     if (!this.keyspace.replicaMode) this.expireIfNeeded(key);
     const slot = this.table.find(key);
-    if (slot < 0) return undefined;
-    this.recordAccess(slot, false);
-    return this.table.valueAt(slot);
+    if (slot >= 0) this.recordAccess(slot, false);
+    return slot;
   }
 
   /**
@@ -484,8 +567,10 @@ export class Database {
     const existing = this.writeAs(key, cls);
     if (existing !== undefined) return existing;
     const value = create();
-    this.recordAccess(this.table.add(key, value), true);
+    const slot = this.table.add(key, value);
+    this.recordAccess(slot, true);
     this.bytes += this.account(key, value);
+    this.stored(key, value, slot);
     if (this.keyspace.notifyNew) this.keyspace.notify?.("new", this, key);
     return value;
   }
@@ -510,14 +595,18 @@ export class Database {
   /** What the value in `slot` was counted for. */
   private accountedAt(slot: number): number {
     const table = this.table;
-    if (table.kindAt(slot) === Kind.Object) return (table.valueAt(slot) as Aggregate).accounted;
+    const kind = table.kindAt(slot);
+    if (kind === Kind.Object) return (table.valueAt(slot) as Aggregate).accounted;
+    if (kind === Kind.Packed) return packedAccounted(table.valueBuffer(slot) as Bytes, table.valueStart(slot));
     return estimateStringBytes(table.keyLengthAt(slot), table.kindAt(slot) === Kind.Number ? -1 : table.valueLengthAt(slot));
   }
 
   /** The aggregate at `key`, if the key holds one (no expiry, no statistics). */
   private aggregateAt(key: string): Aggregate | undefined {
     const slot = this.table.find(key);
-    return slot >= 0 && this.table.kindAt(slot) === Kind.Object ? (this.table.valueAt(slot) as Aggregate) : undefined;
+    if (slot < 0) return undefined;
+    const kind = this.table.kindAt(slot);
+    return kind === Kind.Object || kind === Kind.Packed ? (this.valueAt(slot, key) as Aggregate) : undefined;
   }
 
   /** An aggregate changed in place: count it anew. */
@@ -559,7 +648,7 @@ export class Database {
 
   /** Whether the key exists and has not expired, without counting a hit or a miss. */
   exists(key: string): boolean {
-    return this.lookupKeyWrite(key) !== undefined;
+    return this.lookupSlotWrite(key) >= 0;
   }
 
   /**
@@ -656,6 +745,7 @@ export class Database {
       this.recordAccess(slot, false);
     }
     this.bytes += value instanceof ByteSlice ? estimateStringBytes(key.length, value.length) : this.account(key, value);
+    this.stored(key, value, slot >= 0 ? slot : table.find(key));
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     if (!keepTtl && slot >= 0 && table.expiresCount > 0) table.setExpiryAt(slot, NaN);
     this.keyspace.dirty++;
@@ -679,8 +769,9 @@ export class Database {
    */
   unshareString(key: string): void {
     const slot = this.table.find(key);
-    if (slot < 0 || this.table.kindAt(slot) === Kind.Object) return;
-    if (this.table.kindAt(slot) === Kind.Number) {
+    const kind = slot < 0 ? Kind.None : this.table.kindAt(slot);
+    if (kind !== Kind.Number && kind !== Kind.String) return;
+    if (kind === Kind.Number) {
       const value = this.table.valueAt(slot) as number;
       const text = String(value);
       this.bytes += this.account(key, text) - this.account(key, value);
@@ -691,7 +782,7 @@ export class Database {
 
   /** OBJECT ENCODING of a key that is present (look it up first: this neither expires nor touches it). */
   encodingOf(key: string): string {
-    return encodingOf(this.table.get(key)!, this.rawStrings.has(key));
+    return encodingOf(this.readAt(this.table.find(key)), this.rawStrings.has(key));
   }
 
   /**
@@ -712,6 +803,10 @@ export class Database {
     [this.rawStrings, other.rawStrings] = [other.rawStrings, this.rawStrings];
     [this.expireCursor, other.expireCursor] = [other.expireCursor, this.expireCursor];
     [this.bytes, other.bytes] = [other.bytes, this.bytes];
+    [this.openKeys, other.openKeys] = [other.openKeys, this.openKeys];
+    [this.openValues, other.openValues] = [other.openValues, this.openValues];
+    [this.openSlots, other.openSlots] = [other.openSlots, this.openSlots];
+    [this.openGenerations, other.openGenerations] = [other.openGenerations, this.openGenerations];
   }
 
   /**
@@ -772,6 +867,7 @@ export class Database {
     const removed = this.table.size;
     if (lazily) this.keyspace.stats.lazyfreedObjects += removed;
     this.table.clear();
+    this.openKeys.length = this.openValues.length = this.openSlots.length = this.openGenerations.length = 0;
     this.bytes = 0;
     this.rawStrings.clear();
     this.expireCursor = 0;
@@ -921,6 +1017,27 @@ export class Keyspace {
   }
   /** The parked iterations of SCAN and its per-type variants. */
   readonly scanCursors = new ScanCursors();
+  /** Databases holding small aggregates opened since the last settle. */
+  private withOpen: Database[] = [];
+
+  /** A database opened (or made) a small aggregate that settle is to pack. */
+  opened(db: Database): void {
+    if (!this.withOpen.includes(db)) this.withOpen.push(db);
+  }
+
+  /**
+   * Between commands (the dispatcher calls this after each one it runs, not after those
+   * inside EXEC or a script): pack again what commands opened, but the last few.
+   */
+  settle(): void {
+    const dbs = this.withOpen;
+    if (dbs.length === 0) return;
+    // Packed a batch at a time: at twice KEEP_OPEN, all but the last KEEP_OPEN.
+    for (const db of dbs) if (db.openCount >= 2 * KEEP_OPEN) db.settle(KEEP_OPEN);
+    let n = 0;
+    for (const db of dbs) if (db.openCount > 0) dbs[n++] = db;
+    dbs.length = n;
+  }
 
   constructor(databases: number) {
     this.dbs = Array.from({ length: databases }, (_, i) => new Database(i, this));

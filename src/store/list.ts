@@ -36,6 +36,8 @@ const MIN_NODE = 32;
 /** quicklist's MIN_COMPRESS_BYTES and MIN_COMPRESS_IMPROVE. */
 const MIN_COMPRESS_BYTES = 48;
 const MIN_COMPRESS_IMPROVE = 8;
+/** A packed list's fill and depth, ahead of its elements. */
+const PACKED_HEADER = 8;
 
 function lengthBytes(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : 5;
@@ -651,6 +653,48 @@ export class ListValue extends Node {
     list.nodes = this.view.map((node) => node.copy());
     list.length = this.length;
     list.settleAll();
+    return list;
+  }
+
+  /** Whether the keyspace may hold this list as bytes in its cell (store/packed-values.ts): one raw node. */
+  get packable(): boolean {
+    return this.more === null && this.lzf === null;
+  }
+
+  /**
+   * While the list is one node: its elements' bytes (counting each element's two length
+   * fields as one byte each, as they are below 128 bytes), for the memory estimate.
+   */
+  get elementBytes(): number | undefined {
+    return this.more === null ? this.used - 2 * this.count : undefined;
+  }
+
+  /** The bytes packBody writes. */
+  get packedLength(): number {
+    return PACKED_HEADER + this.end - this.start;
+  }
+
+  /** A packable list as [fill i32][depth u32][its node's elements] at `at` of `out`. */
+  packBody(out: Bytes, at: number): void {
+    out.writeInt32LE(this.fill, at);
+    out.writeUInt32LE(this.depth, at + 4);
+    this.buf.copy(out, at + PACKED_HEADER, this.start, this.end);
+  }
+
+  /** The list packBody wrote at buf[start, end). */
+  static unpack(buf: Bytes, start: number, end: number): ListValue {
+    const list = new ListValue();
+    list.fill = buf.readInt32LE(start);
+    list.depth = buf.readUInt32LE(start + 4);
+    const n = end - start - PACKED_HEADER;
+    if (n === 0) return list;
+    // With room for a few pushes at the tail, as a command opening a list is likely to push.
+    list.buf = allocBytes(Math.max(MIN_NODE, n + (n >> 1)));
+    buf.copy(list.buf, 0, start + PACKED_HEADER, end);
+    list.end = n;
+    let count = 0;
+    for (let at = 0; at < n; at = list.next(at)) count++;
+    list.count = list.length = count;
     return list;
   }
 

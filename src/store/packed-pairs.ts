@@ -122,6 +122,28 @@ export class PackedPairs {
     this.used = this.pairCount = this.atIndex = this.atOffset = 0;
   }
 
+  /** The pairs' bytes, as packPairs writes them. */
+  get pairsLength(): number {
+    return this.used;
+  }
+
+  /** The pairs as they lie, at `at` of `out` (a small set held as bytes: store/packed-values.ts). */
+  packPairs(out: Bytes, at: number): void {
+    this.buf.copy(out, at, 0, this.used);
+  }
+
+  /** Take the pairs packPairs wrote at buf[start, end). */
+  unpackPairs(buf: Bytes, start: number, end: number): void {
+    const n = end - start;
+    this.buf = allocBytes(Math.max(n, 16));
+    buf.copy(this.buf, 0, start, end);
+    this.used = n;
+    let count = 0;
+    for (let at = 0; at < n; at += PAIR_HEADER + this.buf[at + 8]!) count++;
+    this.pairCount = count;
+    this.atIndex = this.atOffset = 0;
+  }
+
   /** Every member and every score, in order (a copy: the pairs may change meanwhile). */
   pairArrays(): [members: string[], scores: number[]] {
     const members = new Array<string>(this.pairCount);

@@ -10,6 +10,7 @@
  * already parsed.
  */
 import { encodingLimits } from "./encoding.ts";
+import type { Bytes } from "./latin1.ts";
 import { PACKED_MAX_ELEMENT } from "./packed.ts";
 import { PackedPairs } from "./packed-pairs.ts";
 import { ScoreOrder, type ZEntry } from "./score-order.ts";
@@ -141,6 +142,23 @@ export class SortedSet extends PackedPairs {
     this.order!.remove(this.dict.valueAt(slot) as number, member);
     this.dict.deleteAt(slot);
     return true;
+  }
+
+  /** Whether the keyspace may hold this set as bytes in its cell (store/packed-values.ts): the small form. */
+  get packable(): boolean {
+    return this.dict === undefined;
+  }
+
+  /** While small: its members' bytes and 8 for each score, for the memory estimate. */
+  get elementBytes(): number | undefined {
+    return this.dict === undefined ? this.pairsLength - this.pairCount : undefined;
+  }
+
+  /** The small set packPairs wrote at buf[start, end). */
+  static unpack(buf: Bytes, start: number, end: number): SortedSet {
+    const zset = new SortedSet();
+    zset.unpackPairs(buf, start, end);
+    return zset;
   }
 
   clone(): SortedSet {

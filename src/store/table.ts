@@ -9,8 +9,10 @@
  * value, and its access time or frequency (Redis's LRU/LFU bits). A cell holds [key length u32][value length u32][key][value] for a string
  * value, the value as a float64 right after the header for a number (Redis's "int"), and
  * an index into `objects` for an aggregate (lists, hashes, sets, sorted sets, streams stay
- * JS objects). Cells come from size classes (cells.ts), so rewriting a value of similar
- * size reuses its cell, as jemalloc's size classes do for Redis.
+ * JS objects), except a small list or sorted set no command is working on, whose bytes
+ * the cell holds as a string's (Kind.Packed, store/packed-values.ts). Cells come from size
+ * classes (cells.ts), so rewriting a value of similar size reuses its cell, as jemalloc's
+ * size classes do for Redis.
  *
  * Deletion leaves a tombstone; the table is rebuilt (grown, shrunk or cleared of
  * tombstones) at once. Walks that must survive changes (SCAN, a snapshot's) go by bucket,
@@ -25,12 +27,16 @@ export type Storable = StoredValue | ByteSlice;
 
 const EMPTY = 0;
 const DELETED = 1;
+/** A key's bytes in its cell, while they are copied to another (reused). */
+const cellKey = new ByteSlice();
 
 export const enum Kind {
   None = 0,
   String = 1,
   Number = 2,
   Object = 3,
+  /** A small aggregate held as bytes in the cell, where a string's value would be (store/packed-values.ts). */
+  Packed = 4,
 }
 
 /** Keys are hashed with a seed chosen at start-up, so that no one can aim keys at one chain. */
@@ -227,11 +233,13 @@ export class KeyTable {
     return this.cells.keyLength(this.refs[slot]!);
   }
 
-  /** Bytes of a string value (0 for a number or an aggregate). */
+  /** Bytes of a string value or a packed aggregate (0 for a number or an aggregate object). */
   valueLengthAt(slot: number): number {
-    return this.kinds[slot] === Kind.String ? this.cells.valueLength(this.refs[slot]!) : 0;
+    const kind = this.kinds[slot];
+    return kind === Kind.String || kind === Kind.Packed ? this.cells.valueLength(this.refs[slot]!) : 0;
   }
 
+  /** The value in `slot`; not for a packed aggregate (its bytes are at valueBuffer/valueStart). */
   valueAt(slot: number): StoredValue {
     const ref = this.refs[slot]!;
     switch (this.kinds[slot]) {
@@ -325,10 +333,39 @@ export class KeyTable {
   private cellFor(key: string | ByteSlice, value: Storable): number {
     if (typeof value === "string" || value instanceof ByteSlice) return this.cells.allocString(key, value);
     if (typeof value === "number") return this.cells.allocNumber(key, value);
-    let index = this.freeObjects.pop();
-    if (index === undefined) index = this.objects.push(value) - 1;
-    else this.objects[index] = value;
-    return this.cells.allocObject(key, index);
+    return this.cells.allocObject(key, this.objectIndex(value));
+  }
+
+  /** A place in `objects` for `value`. */
+  private objectIndex(value: StoredValue): number {
+    const index = this.freeObjects.pop();
+    if (index === undefined) return this.objects.push(value) - 1;
+    this.objects[index] = value;
+    return index;
+  }
+
+  /**
+   * The packed aggregate in `slot` is opened as `value` (store/packed-values.ts). Its cell
+   * stays as it is, key and bytes, ready for packAt to use again.
+   */
+  openAt(slot: number, value: StoredValue): void {
+    this.cells.setValueWord(this.refs[slot]!, this.objectIndex(value));
+    this.kinds[slot] = Kind.Object;
+  }
+
+  /**
+   * The aggregate object in `slot` is to be held packed in `length` bytes, which the caller
+   * writes at valueBuffer/valueStart: in its cell when the cell's size class holds them.
+   */
+  packAt(slot: number, keyLength: number, length: number): void {
+    const ref = this.refs[slot]!;
+    this.releaseObject(this.cells.valueLength(ref));
+    this.kinds[slot] = Kind.Packed;
+    if (this.cells.fits(ref, keyLength, length)) return this.cells.setValueWord(ref, length);
+    const key = this.cells.keyStart(ref, false);
+    this.refs[slot] = this.cells.allocValue(cellKey.of(this.cells.buffer(ref), key, key + keyLength), length);
+    cellKey.release();
+    this.cells.free(ref);
   }
 
   private releaseObject(index: number): void {
@@ -445,6 +482,7 @@ export class KeyTable {
     } while (cursor !== 0);
   }
 
+  /** Every entry (of a table holding no packed aggregates: a hash's, a set's). */
   *entries(): IterableIterator<[string, StoredValue]> {
     for (let i = 0; (i = this.nextSlot(i)) >= 0; i++) yield [this.keyAt(i), this.valueAt(i)];
   }

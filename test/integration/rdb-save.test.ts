@@ -119,6 +119,8 @@ describe("SAVE with every data type", () => {
     ["SMEMBERS", "intset"], ["SCARD", "strset"], ["SISMEMBER", "strset", "m7"], ["ZRANGE", "zset", "0", "-1", "WITHSCORES"],
     ["ZSCORE", "bigzset", "m199"], ["ZCARD", "bigzset"], ["PEXPIRETIME", "list"], ["TYPE", "hash"], ["GET", "hll"],
     ["XINFO", "STREAM", "stream", "FULL", "COUNT", "0"], ["XINFO", "STREAM", "emptystream", "FULL"],
+    // Small sorted sets and lists, more than KVIS keeps open between commands: held packed.
+    ...[0, 17, 39].flatMap((i) => [["ZRANGE", `sz:${i}`, "0", "-1", "WITHSCORES"], ["LRANGE", `sl:${i}`, "0", "-1"], ["PEXPIRETIME", `sz:${i}`]]),
   ];
 
   async function fillAggregates(c: RawClient): Promise<void> {
@@ -144,6 +146,11 @@ describe("SAVE with every data type", () => {
     await c.call("XADD", "emptystream", "18446744073709551615-18446744073709551614", "f", "v");
     await c.call("XDEL", "emptystream", "18446744073709551615-18446744073709551614");
     await c.call("XGROUP", "CREATE", "emptystream", "g", "$");
+    for (let i = 0; i < 40; i++) {
+      await c.call("ZADD", `sz:${i}`, String(i), all, "-2.5", `m${i}`);
+      await c.call("RPUSH", `sl:${i}`, all, String(i), "");
+    }
+    await c.call("PEXPIREAT", "sz:17", "4102444800123");
   }
 
   async function readAll(c: RawClient): Promise<string[]> {

@@ -1,6 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { useClockSource } from "../../../src/clock.ts";
+import { encodingLimits } from "../../../src/store/encoding.ts";
 import { ByteSlice, Keyspace } from "../../../src/store/keyspace.ts";
+import { ListValue } from "../../../src/store/list.ts";
+import { SortedSet } from "../../../src/store/sorted-set.ts";
 
 let fakeNow = 1_000_000;
 let restore: () => void;
@@ -210,5 +213,77 @@ describe("SWAPDB", () => {
     advance(11);
     ks.activeExpireCycle(1000);
     expect(a.size).toBe(0);
+  });
+});
+
+describe("small aggregates held packed between commands", () => {
+  const binary = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join("");
+
+  test("a small sorted set and a small list are packed by settle and come back equal, as often as opened", () => {
+    const ks = new Keyspace(1);
+    const db = ks.dbs[0]!;
+    const zset = db.writeOrCreate("z", SortedSet, () => new SortedSet());
+    zset.set(binary.slice(0, 40), -0);
+    zset.set("b", 2.5);
+    zset.set("a", 2.5);
+    db.modified("z", 3);
+    const list = db.writeOrCreate("l\xff", ListValue, () => new ListValue());
+    for (const s of [binary.slice(200), "", "x"]) list.pushTail(s);
+    db.modified("l\xff", 3);
+    const bytes = db.bytes;
+    ks.settle();
+    // The last few stay open: a key used again at once is not unpacked again.
+    expect(db.writeAs("z", SortedSet)).toBe(zset);
+    db.settle();
+    expect(db.openCount).toBe(0);
+    for (let round = 0; round < 3; round++) {
+      const z = db.writeAs("z", SortedSet)!;
+      expect(z).not.toBe(zset);
+      expect([...z.entries()].map((e) => [e.member, e.score])).toEqual([[binary.slice(0, 40), 0], ["a", 2.5], ["b", 2.5]]);
+      const l = db.readAs("l\xff", ListValue)!;
+      expect(l).not.toBe(list);
+      expect([...l]).toEqual([binary.slice(200), "", "x"]);
+      expect(db.bytes).toBe(bytes);
+      // A change made while it is open is what the next opening finds.
+      z.set("c", round);
+      z.delete("c");
+      db.modified("z");
+      db.settle();
+    }
+    // Reading every entry (a save, a digest) does not open anything.
+    expect([...db.entries()].map(([k]) => k).sort()).toEqual(["l\xff", "z"]);
+    expect(db.openCount).toBe(0);
+  });
+
+  test("a list keeps its settings, a value replaced or deleted while open is left alone, a large one stays an object", () => {
+    const ks = new Keyspace(2);
+    const db = ks.dbs[0]!;
+    const limits = { ...encodingLimits };
+    try {
+      encodingLimits.listMaxListpackSize = 3;
+      encodingLimits.listCompressDepth = 1;
+      db.writeOrCreate("l", ListValue, () => new ListValue()).pushTail("a");
+      encodingLimits.listMaxListpackSize = -2;
+      encodingLimits.listCompressDepth = 0;
+      db.settle();
+      expect(db.readAs("l", ListValue)!.layout).toMatchObject({ fill: 3, compressed: true });
+      // Replaced by a string while open: settle leaves the string.
+      db.setKey("l", "now a string");
+      db.settle();
+      expect(db.peek("l")).toBe("now a string");
+      // A sorted set past the small form's limits stays in its large form.
+      const big = db.writeOrCreate("big", SortedSet, () => new SortedSet());
+      for (let i = 0; i < 200; i++) big.set(`m${i}`, i);
+      db.settle();
+      expect(db.readAs("big", SortedSet)).toBe(big);
+      // SWAPDB moves what waits to be packed along with the keys.
+      db.writeOrCreate("s", SortedSet, () => new SortedSet()).set("m", 1);
+      db.swapContents(ks.dbs[1]!);
+      ks.settle();
+      ks.dbs[1]!.settle();
+      expect(ks.dbs[1]!.readAs("s", SortedSet)!.score("m")).toBe(1);
+    } finally {
+      Object.assign(encodingLimits, limits);
+    }
   });
 });
