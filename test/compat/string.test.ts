@@ -1,4 +1,4 @@
-import { beforeEach, describe, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
 import { usePair } from "./harness.ts";
 
 const pair = usePair();
@@ -88,6 +88,35 @@ describe("SET", () => {
 
   test("SET with the wrong arity", async () => {
     await pair().same("SET", "k");
+  });
+
+  test("plain SET and MSET drop the TTL of a key they overwrite and expire a key past its deadline first", async () => {
+    const p = pair();
+    await p.same("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+    try {
+      await p.same("CONFIG", "RESETSTAT");
+      await p.script(`SET a 1 EX 1000
+SET b 2 EX 1000
+SET other x EX 1000
+SET gone soon PX 1
+SET gone2 soon PX 1`);
+      await p.expired("gone");
+      await p.expired("gone2");
+      await p.script(`SET a 10
+MSET b 20 c 30 gone2 back
+SET gone here
+TTL a
+TTL b
+TTL other
+MGET a b c gone gone2
+DBSIZE`);
+      const expired = async () => (await p.both("INFO", "stats")).map((info) => /expired_keys:\d+/.exec(info)![0]);
+      const [k, r] = await expired();
+      expect(k).toBe(r);
+      expect(k).toBe("expired_keys:2");
+    } finally {
+      await p.same("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+    }
   });
 });
 
