@@ -8,6 +8,7 @@
  */
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { copyRange } from "../resp/bytes.ts";
 import { HashValue } from "../store/hash.ts";
 import { ByteSlice, type Keyspace, type StoredValue, type StringCell, isStringValue, stringOf } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
@@ -15,7 +16,7 @@ import { SetValue } from "../store/set.ts";
 import { INVALID_ENTRIES_READ, type PendingList, StreamValue, U64_MAX, idMs, idSeq } from "../store/stream.ts";
 import { REDIS_VERSION } from "../version.ts";
 import { crc64 } from "./crc64.ts";
-import { lzfCompress } from "../store/lzf.ts";
+import { lzfCompressRange, lzfOutput } from "../store/lzf.ts";
 import * as F from "./rdb-format.ts";
 
 const RDB_VERSION_WRITTEN = 10;
@@ -112,10 +113,10 @@ export class ByteSink {
       scratchSlice.release();
       if (int !== undefined && this.int32(int)) return;
     }
-    if (this.compression && n > 20 && this.compressedBytes(src.subarray(start, end))) return;
+    if (this.compression && n > 20 && this.compressedRange(src, start, end)) return;
     this.length(n);
     this.ensure(n);
-    for (let i = 0; i < n; i++) this.buf[this.pos + i] = src[start + i]!;
+    copyRange(src, start, end, this.buf, this.pos);
     this.pos += n;
   }
 
@@ -144,17 +145,19 @@ export class ByteSink {
   private compressed(s: string): boolean {
     if (scratch.length < s.length) scratch = Buffer.allocUnsafe(2 * s.length);
     scratch.write(s, 0, s.length, "latin1");
-    return this.compressedBytes(scratch.subarray(0, s.length));
+    return this.compressedRange(scratch, 0, s.length);
   }
 
-  /** LZF-compressed when that saves at least 4 bytes; false (nothing written) otherwise. */
-  private compressedBytes(bytes: Uint8Array): boolean {
-    const packed = lzfCompress(bytes, bytes.length - 4);
-    if (packed === undefined) return false;
+  /** src[start, end) LZF-compressed when that saves at least 4 bytes; false (nothing written) otherwise. */
+  private compressedRange(src: Uint8Array, start: number, end: number): boolean {
+    const n = lzfCompressRange(src, start, end, end - start - 4);
+    if (n < 0) return false;
     this.u8((F.RDB_ENCVAL << 6) | F.RDB_ENC_LZF);
-    this.length(packed.length);
-    this.length(bytes.length);
-    this.append(packed);
+    this.length(n);
+    this.length(end - start);
+    this.ensure(n);
+    copyRange(lzfOutput(), 0, n, this.buf, this.pos);
+    this.pos += n;
     return true;
   }
 

@@ -16,7 +16,6 @@
  * FLUSHDB, FLUSHALL and SWAPDB replace whole databases at once: before they run, the
  * snapshot serializes everything it has not reached yet (`finishNow`).
  */
-import { copyBytes } from "../resp/bytes.ts";
 import type { Database, Keyspace, SnapshotWalk, StoredValue, StringCell } from "../store/keyspace.ts";
 import { writeCommand, writeKeyAsCommands } from "./aof.ts";
 import { crc64 } from "./crc64.ts";
@@ -69,6 +68,8 @@ export class Snapshot {
   private readonly sizes: number[];
   private readonly expireCounts: number[];
   private out: ByteSink;
+  /** The buffer the consumer has (or had) from the last drain. */
+  private spare: ByteSink;
   /** Keys serialized so far (INFO current_save_keys_processed). */
   keysDone = 0;
   readonly keysTotal: number;
@@ -86,6 +87,7 @@ export class Snapshot {
     this.expireCounts = dbs.map((db) => db.expiresCount);
     this.keysTotal = this.sizes.reduce((a, b) => a + b, 0);
     this.out = new ByteSink(options.compression);
+    this.spare = new ByteSink(options.compression);
     format.header(this.out);
     this.nextDatabase();
     keyspace.snapshots.push(this);
@@ -132,11 +134,18 @@ export class Snapshot {
     while (!this.step(Infinity));
   }
 
-  /** Take the bytes produced since the last call. */
+  /**
+   * The bytes produced since the last call: a view of the snapshot's buffer, good until the
+   * next step (a consumer that keeps them copies them).
+   */
   drain(): Uint8Array {
-    const bytes = copyBytes(this.out.bytes());
-    this.out.pos = 0;
-    return bytes;
+    // Two buffers in turn: keys changed while the consumer still writes these bytes out
+    // (it may let clients in meanwhile) are serialized into the other one.
+    const full = this.out;
+    const next = (this.out = this.spare);
+    next.pos = 0;
+    this.spare = full;
+    return full.bytes();
   }
 
   private nextDatabase(): void {
@@ -177,8 +186,10 @@ export function yieldToClients(): Promise<void> {
 const SLICE_MS = 2;
 
 /**
- * Produce the whole image a slice at a time, handing each slice's bytes to `write` and
- * yielding to clients in between; the snapshot stays registered with the keyspace until
+ * Produce the whole image a slice at a time, handing each slice's bytes to `write` (a view
+ * it must be done with, or copy, by the time its promise settles: a save's file takes the
+ * bytes as they are, so an image of any size is never copied whole) and yielding to
+ * clients in between; the snapshot stays registered with the keyspace until
  * its last key is written. Returns the CRC64 of the image when `checksum` is set (else 0).
  * Stops with an error when `aborted()` turns true.
  */

@@ -268,7 +268,7 @@ export class ReplicationMaster {
       const mark = randomHex(EOF_MARK_LEN);
       client.send(encodeLine(`$EOF:${mark}`));
       const crc = await streamSnapshot(this.server.keyspace, snapshot, async (bytes) => {
-        client.send(bytes);
+        client.send(copyBytes(bytes));
         while (client.outputPending > SNAPSHOT_PENDING_MAX && !client.closed) await client.drained();
       }, checksum, aborted);
       client.send(trailer(crc));
@@ -277,7 +277,7 @@ export class ReplicationMaster {
     }
     // The disk form needs the length first: the image is gathered, then sent.
     const chunks: Uint8Array[] = [];
-    const crc = await streamSnapshot(this.server.keyspace, snapshot, (bytes) => void chunks.push(bytes), checksum, aborted);
+    const crc = await streamSnapshot(this.server.keyspace, snapshot, (bytes) => void chunks.push(copyBytes(bytes)), checksum, aborted);
     chunks.push(trailer(crc));
     const image = Buffer.concat(chunks);
     client.send(encodeLine(`$${image.length}`));

@@ -60,67 +60,77 @@ let out = new Uint8Array(1 << 16);
  * The result is a view of a buffer the next call reuses: copy it before calling again.
  */
 export function lzfCompress(input: Uint8Array, maxOut: number): Uint8Array | undefined {
-  const n = input.length;
+  const n = lzfCompressRange(input, 0, input.length, maxOut);
+  return n < 0 ? undefined : out.subarray(0, n);
+}
+
+/**
+ * lzfCompress of input[start, end) with no object made (a save compresses every value):
+ * the compressed length, its bytes at the start of lzfOutput(), or -1 when over `maxOut`.
+ */
+export function lzfCompressRange(input: Uint8Array, start: number, end: number, maxOut: number): number {
+  const n = end - start;
   if (out.length < maxOut + MAX_LITERAL + 3) out = new Uint8Array(2 * (maxOut + MAX_LITERAL + 3));
+  const o = out;
   // Positions are stored offset by `base`, which grows past every earlier call's, so
   // entries left by earlier calls read as empty without clearing the table.
   if (base + n + 1 >= 2 ** 30) {
     table.fill(0);
     base = 0;
   }
-  const origin = base + 1;
+  const origin = base + 1 - start;
   base += n + 1;
-  let op = 1; // out[litAt] is the control byte of the literal run in progress
+  let op = 1; // o[litAt] is the control byte of the literal run in progress
   let litAt = 0;
   let lit = 0;
-  let ip = 0;
-  const endLiteralRun = () => {
-    if (lit === 0) {
-      op--; // drop the reserved control byte
-      return;
-    }
-    out[litAt] = lit - 1;
-  };
-  while (ip + 2 < n) {
-    if (op > maxOut) return undefined;
+  let ip = start;
+  while (ip + 2 < end) {
+    if (op > maxOut) return -1;
     const h = (Math.imul((input[ip]! << 16) | (input[ip + 1]! << 8) | input[ip + 2]!, 0x9e3779b1) >>> (32 - HASH_BITS));
     const ref = table[h]! - origin;
     table[h] = ip + origin;
     const off = ip - ref - 1;
-    if (ref >= 0 && off < MAX_OFFSET && input[ref] === input[ip] && input[ref + 1] === input[ip + 1] && input[ref + 2] === input[ip + 2]) {
-      const maxLen = Math.min(MAX_MATCH, n - ip);
+    if (ref >= start && off < MAX_OFFSET && input[ref] === input[ip] && input[ref + 1] === input[ip + 1] && input[ref + 2] === input[ip + 2]) {
+      const maxLen = Math.min(MAX_MATCH, end - ip);
       let len = 3;
       while (len < maxLen && input[ref + len] === input[ip + len]) len++;
-      endLiteralRun();
+      // End the literal run in progress (an empty one gives its reserved control byte back).
+      if (lit === 0) op--;
+      else o[litAt] = lit - 1;
       const code = len - 2;
       if (code < 7) {
-        out[op++] = (code << 5) | (off >> 8);
+        o[op++] = (code << 5) | (off >> 8);
       } else {
-        out[op++] = (7 << 5) | (off >> 8);
-        out[op++] = code - 7;
+        o[op++] = (7 << 5) | (off >> 8);
+        o[op++] = code - 7;
       }
-      out[op++] = off & 0xff;
+      o[op++] = off & 0xff;
       ip += len;
       litAt = op++;
       lit = 0;
       continue;
     }
-    out[op++] = input[ip++]!;
+    o[op++] = input[ip++]!;
     if (++lit === MAX_LITERAL) {
-      out[litAt] = lit - 1;
+      o[litAt] = lit - 1;
       litAt = op++;
       lit = 0;
     }
   }
-  while (ip < n) {
-    out[op++] = input[ip++]!;
+  while (ip < end) {
+    o[op++] = input[ip++]!;
     if (++lit === MAX_LITERAL) {
-      out[litAt] = lit - 1;
+      o[litAt] = lit - 1;
       litAt = op++;
       lit = 0;
     }
   }
-  endLiteralRun();
-  // A view of the shared output buffer: valid until the next call.
-  return op > maxOut ? undefined : out.subarray(0, op);
+  if (lit === 0) op--;
+  else o[litAt] = lit - 1;
+  return op > maxOut ? -1 : op;
+}
+
+/** The buffer lzfCompressRange leaves its output in (until its next call). */
+export function lzfOutput(): Uint8Array {
+  return out;
 }

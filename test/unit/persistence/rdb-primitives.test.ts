@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { crc64 } from "../../../src/persistence/crc64.ts";
-import { lzfDecompress } from "../../../src/store/lzf.ts";
+import { lzfCompress, lzfCompressRange, lzfDecompress, lzfOutput } from "../../../src/store/lzf.ts";
+import { seededRandom } from "../../helpers/random.ts";
 
 describe("crc64", () => {
   test("matches the CRC-64/Jones check value Redis's crc64.c tests", () => {
@@ -21,5 +22,25 @@ describe("lzfDecompress", () => {
   test("refuses references before the start and wrong lengths", () => {
     expect(lzfDecompress(Uint8Array.of((1 << 5) | 0, 5), 3)).toBeUndefined();
     expect(lzfDecompress(Uint8Array.of(1, 0x61, 0x62), 5)).toBeUndefined();
+  });
+});
+
+describe("lzfCompress", () => {
+  test("round-trips, whole or a range of a larger buffer, the same bytes either way", () => {
+    const rand = seededRandom(7);
+    const buf = new Uint8Array(200_000);
+    // Runs of repeats among noise, every byte value 0-255.
+    for (let i = 0; i < buf.length; i++) buf[i] = rand() < 0.7 && i > 300 ? buf[i - 1 - Math.floor(rand() * 300)]! : Math.floor(rand() * 256);
+    for (let k = 0; k < 300; k++) {
+      const start = Math.floor(rand() * 190_000);
+      const end = start + 21 + Math.floor(rand() * (k % 10 === 0 ? 9000 : 200));
+      const input = buf.slice(start, end);
+      const whole = lzfCompress(input, 2 * input.length)!.slice();
+      const n = lzfCompressRange(buf, start, end, 2 * input.length);
+      expect(lzfOutput().slice(0, n)).toEqual(whole);
+      expect(lzfDecompress(whole, input.length)).toEqual(input);
+      // Over the limit: nothing.
+      expect(lzfCompressRange(buf, start, end, 1)).toBe(-1);
+    }
   });
 });

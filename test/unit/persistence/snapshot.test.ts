@@ -58,7 +58,7 @@ describe("Snapshot", () => {
       if (running.length > 0 && generations(ks) !== gensBefore) rebuildsDuring++;
       for (const [snapshot, image] of running) {
         snapshot.step(0);
-        image.push(snapshot.drain());
+        image.push(Buffer.from(snapshot.drain()));
       }
       for (let i = running.length - 1; i >= 0; i--) {
         const [snapshot, image, expected] = running[i]!;
