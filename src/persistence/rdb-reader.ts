@@ -109,7 +109,9 @@ function parseInto(data: Uint8Array, keyspace: Keyspace, name: string, progress:
         if (db >= keyspace.dbs.length) r.fail(opAt, `database ${db} is out of range (databases is ${keyspace.dbs.length})`);
         continue;
       case F.RDB_OPCODE_RESIZEDB:
-        r.length();
+        // The database's size: its table is made that big at once. A key takes at least 3
+        // bytes of the file, so a corrupt size cannot make it bigger than the file allows.
+        keyspace.dbs[db]!.reserve(Math.min(r.length(), Math.floor((data.length - r.pos) / 3)));
         r.length();
         continue;
       case F.RDB_OPCODE_AUX: {

@@ -713,15 +713,20 @@ export class Database {
     return true;
   }
 
+  /** Loading: room for `n` keys at once (the file's RESIZEDB), rather than growing step by step. */
+  reserve(n: number): void {
+    this.table.reserve(n);
+  }
+
   /**
    * Loading (RDB): store a string value at a key given as bytes, found and placed without
    * a string made of it. False when the key is already there (the caller stores it the
    * usual way). Only while nothing watches the keyspace: no snapshot, tracking or waiter.
    */
   loadString(key: ByteSlice, value: number | ByteSlice): boolean {
-    const table = this.table;
-    if (table.findBytes(key.buf, key.start, key.end) >= 0) return false;
-    this.recordAccess(table.addBytes(key, value), true);
+    const slot = this.table.addBytesIfAbsent(key, value);
+    if (slot < 0) return false;
+    this.recordAccess(slot, true);
     this.bytes += estimateStringBytes(key.length, typeof value === "number" ? -1 : value.length);
     this.keyspace.dirty++;
     return true;

@@ -277,6 +277,30 @@ export class KeyTable {
     return this.insert(key, hashKeyBytes(key.buf, key.start, key.end), value);
   }
 
+  /**
+   * addBytes for a key that may be present (loading): one hash and one probe sequence.
+   * Returns the new slot, or -1 (nothing stored) when the key is there already.
+   */
+  addBytesIfAbsent(key: ByteSlice, value: string | number | ByteSlice): number {
+    if (this.filled + 1 > (this.capacity * 3) >>> 2) this.rebuild(this.size + 1);
+    const h = hashKeyBytes(key.buf, key.start, key.end);
+    const hashes = this.hashes;
+    const mask = this.mask;
+    let free = -1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const at = hashes[i]!;
+      if (at === EMPTY) return this.insertAt(free >= 0 ? free : i, key, h, value);
+      if (at === DELETED) {
+        if (free < 0) free = i;
+      } else if (at === h && this.cells.keyEqualsBytes(this.refs[i]!, this.kinds[i] === Kind.Number, key.buf, key.start, key.end)) return -1;
+    }
+  }
+
+  /** Make room for `n` entries at once (RESIZEDB while loading), as Redis's dictExpand does. */
+  reserve(n: number): void {
+    if (n > this.size && this.filled + (n - this.size) > (this.capacity * 3) >>> 2) this.rebuild(n);
+  }
+
   /** Store `value` at `key`; returns the slot. */
   set(key: string, value: Storable): number {
     const h = hashKey(key);
@@ -318,6 +342,12 @@ export class KeyTable {
     const mask = this.mask;
     let i = h & mask;
     while (hashes[i]! > DELETED) i = (i + 1) & mask;
+    return this.insertAt(i, key, h, value);
+  }
+
+  /** Fill the free slot `i` (room was made). */
+  private insertAt(i: number, key: string | ByteSlice, h: number, value: Storable): number {
+    const hashes = this.hashes;
     if (hashes[i] === EMPTY) this.filled++;
     hashes[i] = h;
     if (key === this.lastKey) this.lastSlot = i;
