@@ -423,7 +423,7 @@ export class Scripting implements ScriptHost {
     // The script's commands are timed from here, one clock read each: what Lua does
     // before a call is charged to the command it calls.
     sc.timedCommand = undefined;
-    sc.commandClock = performance.now();
+    sc.commandClock = sc.callClock = performance.now();
     this.run = {
       caller,
       readOnly: readOnly || (!compat && (flags & SCRIPT_NO_WRITES) !== 0),

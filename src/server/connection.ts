@@ -66,6 +66,8 @@ export class Client implements Context {
   lastCommand = "NULL";
   /** When the time of `timedCommand` was last settled in this read: see call(). */
   commandClock = 0;
+  /** When the clock was last read for this client's commands: a command the slow log times runs from there. */
+  callClock = 0;
   /** The command whose calls in this read the clock is running for, and how many ran. */
   timedCommand: Command | undefined;
   timedCalls = 0;
@@ -195,7 +197,7 @@ export class Client implements Context {
     this.lastInteraction = updateClock();
     // Before AUTH the parser caps request sizes, as Redis does.
     this.parser.authRequired = this.authRequired;
-    this.commandClock = performance.now();
+    this.commandClock = this.callClock = performance.now();
     this.timedCommand = undefined;
     const stats = this.server.stats;
     stats.readsProcessed++;

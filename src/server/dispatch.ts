@@ -258,18 +258,23 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
     }
   }
   if (c.noTouch) keyspace.noTouch = false;
-  // A command the slow log (or the latency monitor) times on its own ends its run here: the one clock read both
-  // charges its time and measures it (from the end of the call before, so it includes the
-  // parsing of its request).
+  // A command the slow log or the latency monitor times on its own is measured from the
+  // clock's last reading (the end of the call before, so it includes the parsing of its
+  // request). The latency monitor ends the command's run there (the one clock read both
+  // charges its time and measures it); for the slow log alone the run goes on, and a SET
+  // (not @fast, so the slow log's) costs a clock read rather than a settlement.
   // A command that blocked is logged when it is served (server/blocking.ts), as in Redis.
   const slowlog = server.slowlog.wants(cmd.flagBits) && c.blockedOnKeys === undefined;
-  const latency = server.latency.threshold > 0;
-  if (slowlog || latency) {
-    const started = c.commandClock;
+  if (server.latency.threshold > 0) {
+    const started = c.callClock;
     settleCommandTime(c);
-    const usec = Math.floor((c.commandClock - started) * 1000);
+    const usec = Math.floor((c.callClock - started) * 1000);
     if (slowlog) server.slowlog.record(c, argv, usec);
-    if (latency) server.latency.add((cmd.flagBits & F_FAST) !== 0 ? "fast-command" : "command", Math.floor(usec / 1000));
+    server.latency.add((cmd.flagBits & F_FAST) !== 0 ? "fast-command" : "command", Math.floor(usec / 1000));
+  } else if (slowlog) {
+    const now = performance.now();
+    server.slowlog.record(c, argv, Math.floor((now - c.callClock) * 1000));
+    c.callClock = now;
   }
   c.propagation = undefined;
   c.forcePropagation = false;
@@ -303,7 +308,7 @@ export function settleCommandTime(c: Client): void {
     if (c.timedCalls > 0 && c.server.latencyTracking) recordLatency(cmd, (ms * 1e6) / c.timedCalls, c.timedCalls);
   }
   c.timedCalls = 0;
-  c.commandClock = now;
+  c.commandClock = c.callClock = now;
 }
 
 /** A check before the handler failed: Redis calls these "rejected" calls. In MULTI it dooms the transaction. */
