@@ -68,7 +68,12 @@ export function hashKeyBytes(buf: Uint8Array, start: number, end: number): numbe
 
 const MIN_CAPACITY = 8;
 /** Bytes of typed arrays per slot: hash, cell, kind, access (and, once any key has a TTL, 8 for deadlines). */
-export const SLOT_BYTES = 13;
+export const SLOT_BYTES = 16;
+/** The words of a slot in `slots`: hash, cell, kind, access word. */
+const HASH = 0;
+const REF = 1;
+const KIND = 2;
+const ACCESS = 3;
 
 export class KeyTable {
   /** Live entries. */
@@ -76,14 +81,15 @@ export class KeyTable {
   /** Live entries and tombstones: what fills the probe sequences. */
   private filled = 0;
   private mask = MIN_CAPACITY - 1;
-  private hashes = new Int32Array(MIN_CAPACITY);
-  private refs = new Int32Array(MIN_CAPACITY);
-  private kinds = new Uint8Array(MIN_CAPACITY);
   /**
-   * Per slot, Redis's robj.lru: the LRU clock (seconds) of the last access, or under an LFU
-   * policy the logarithmic counter with its minute stamp (store/access.ts).
+   * The slots, four 32-bit words each and side by side, so that finding a key and reading
+   * what it holds touches one cache line (four arrays cost four misses a lookup in a big
+   * table): the key's hash, its cell, its Kind, and Redis's robj.lru, the LRU clock
+   * (seconds) of its last access or under an LFU policy the logarithmic counter with its
+   * minute stamp (store/access.ts), read through `words` (unsigned).
    */
-  private access = new Uint32Array(MIN_CAPACITY);
+  private slots = new Int32Array(4 * MIN_CAPACITY);
+  private words = new Uint32Array(this.slots.buffer);
   /**
    * Per slot while snapshots are being written (persistence/snapshot.ts): a bit per
    * snapshot, set once it has handled the key (written it, or seen it born after its
@@ -128,24 +134,24 @@ export class KeyTable {
   }
 
   private findHashed(key: string, h: number): number {
-    const hashes = this.hashes;
+    const slots = this.slots;
     const mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const at = hashes[i]!;
+      const at = slots[HASH + 4 * i]!;
       if (at === EMPTY) return -1;
-      if (at === h && this.cells.keyEquals(this.refs[i]!, this.kinds[i] === Kind.Number, key)) return i;
+      if (at === h && this.cells.keyEquals(this.slots[REF + 4 * i]!, this.slots[KIND + 4 * i] === Kind.Number, key)) return i;
     }
   }
 
   /** The slot holding the key that is bytes [start, end) of `buf`, or -1. */
   findBytes(buf: Uint8Array, start: number, end: number): number {
     const h = hashKeyBytes(buf, start, end);
-    const hashes = this.hashes;
+    const slots = this.slots;
     const mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const at = hashes[i]!;
+      const at = slots[HASH + 4 * i]!;
       if (at === EMPTY) return -1;
-      if (at === h && this.cells.keyEqualsBytes(this.refs[i]!, this.kinds[i] === Kind.Number, buf, start, end)) return i;
+      if (at === h && this.cells.keyEqualsBytes(this.slots[REF + 4 * i]!, this.slots[KIND + 4 * i] === Kind.Number, buf, start, end)) return i;
     }
   }
 
@@ -159,16 +165,17 @@ export class KeyTable {
   }
 
   accessAt(slot: number): number {
-    return this.access[slot]!;
+    return this.words[ACCESS + 4 * slot]!;
   }
 
   setAccessAt(slot: number, value: number): void {
-    this.access[slot] = value;
+    this.words[ACCESS + 4 * slot] = value;
   }
 
   /** Give every key the same access word (the maxmemory policy changed between LRU and LFU). */
   resetAccess(value: number): void {
-    this.access.fill(value);
+    const words = this.words;
+    for (let i = ACCESS; i < words.length; i += 4) words[i] = value;
   }
 
   /** The deadline of the key in `slot`, NaN for none. */
@@ -189,12 +196,12 @@ export class KeyTable {
   randomSlotWithExpiry(): number {
     if (this.expiresCount === 0) return -1;
     const expiry = this.expiry!;
-    const hashes = this.hashes;
-    const n = hashes.length;
+    const slots = this.slots;
+    const n = (slots.length >> 2);
     const start = Math.floor(Math.random() * n);
     for (let k = 0; k < n; k++) {
       const i = (start + k) & this.mask;
-      if (hashes[i]! > DELETED && expiry[i] === expiry[i]) return i;
+      if (slots[HASH + 4 * i]! > DELETED && expiry[i] === expiry[i]) return i;
     }
     return -1;
   }
@@ -217,32 +224,32 @@ export class KeyTable {
   }
 
   kindAt(slot: number): Kind {
-    return this.kinds[slot]! as Kind;
+    return this.slots[KIND + 4 * slot]! as Kind;
   }
 
   keyAt(slot: number): string {
-    return this.cells.key(this.refs[slot]!, this.kinds[slot] === Kind.Number);
+    return this.cells.key(this.slots[REF + 4 * slot]!, this.slots[KIND + 4 * slot] === Kind.Number);
   }
 
   /** Where the key's bytes start in `valueBuffer(slot)` (keyLengthAt of them). */
   keyStartAt(slot: number): number {
-    return this.cells.keyStart(this.refs[slot]!, this.kinds[slot] === Kind.Number);
+    return this.cells.keyStart(this.slots[REF + 4 * slot]!, this.slots[KIND + 4 * slot] === Kind.Number);
   }
 
   keyLengthAt(slot: number): number {
-    return this.cells.keyLength(this.refs[slot]!);
+    return this.cells.keyLength(this.slots[REF + 4 * slot]!);
   }
 
   /** Bytes of a string value or a packed aggregate (0 for a number or an aggregate object). */
   valueLengthAt(slot: number): number {
-    const kind = this.kinds[slot];
-    return kind === Kind.String || kind === Kind.Packed ? this.cells.valueLength(this.refs[slot]!) : 0;
+    const kind = this.slots[KIND + 4 * slot];
+    return kind === Kind.String || kind === Kind.Packed ? this.cells.valueLength(this.slots[REF + 4 * slot]!) : 0;
   }
 
   /** The value in `slot`; not for a packed aggregate (its bytes are at valueBuffer/valueStart). */
   valueAt(slot: number): StoredValue {
-    const ref = this.refs[slot]!;
-    switch (this.kinds[slot]) {
+    const ref = this.slots[REF + 4 * slot]!;
+    switch (this.slots[KIND + 4 * slot]) {
       case Kind.String:
         return this.cells.stringValue(ref);
       case Kind.Number:
@@ -257,11 +264,11 @@ export class KeyTable {
    * `valueLengthAt` bytes from there (for replies copied straight from the cell).
    */
   valueBuffer(slot: number): Buffer {
-    return this.cells.buffer(this.refs[slot]!);
+    return this.cells.buffer(this.slots[REF + 4 * slot]!);
   }
 
   valueStart(slot: number): number {
-    return this.cells.valueStart(this.refs[slot]!);
+    return this.cells.valueStart(this.slots[REF + 4 * slot]!);
   }
 
   /** Store `value` at a `key` known to be absent; returns the slot. */
@@ -284,15 +291,15 @@ export class KeyTable {
   addBytesIfAbsent(key: ByteSlice, value: string | number | ByteSlice): number {
     if (this.filled + 1 > (this.capacity * 3) >>> 2) this.rebuild(this.size + 1);
     const h = hashKeyBytes(key.buf, key.start, key.end);
-    const hashes = this.hashes;
+    const slots = this.slots;
     const mask = this.mask;
     let free = -1;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const at = hashes[i]!;
+      const at = slots[HASH + 4 * i]!;
       if (at === EMPTY) return this.insertAt(free >= 0 ? free : i, key, h, value);
       if (at === DELETED) {
         if (free < 0) free = i;
-      } else if (at === h && this.cells.keyEqualsBytes(this.refs[i]!, this.kinds[i] === Kind.Number, key.buf, key.start, key.end)) return -1;
+      } else if (at === h && this.cells.keyEqualsBytes(this.slots[REF + 4 * i]!, this.slots[KIND + 4 * i] === Kind.Number, key.buf, key.start, key.end)) return -1;
     }
   }
 
@@ -314,8 +321,8 @@ export class KeyTable {
 
   /** Replace the value in `slot` (whose key is `key`). */
   replaceAt(slot: number, key: string | ByteSlice, value: Storable): void {
-    const oldKind = this.kinds[slot]!;
-    const oldRef = this.refs[slot]!;
+    const oldKind = this.slots[KIND + 4 * slot]!;
+    const oldRef = this.slots[REF + 4 * slot]!;
     const kind = kindOf(value);
     if (oldKind === Kind.Object) {
       const index = this.cells.valueLength(oldRef);
@@ -332,30 +339,30 @@ export class KeyTable {
       return;
     }
     this.cells.free(oldRef);
-    this.refs[slot] = this.cellFor(key, value);
-    this.kinds[slot] = kind;
+    this.slots[REF + 4 * slot] = this.cellFor(key, value);
+    this.slots[KIND + 4 * slot] = kind;
   }
 
   private insert(key: string | ByteSlice, h: number, value: Storable): number {
     if (this.filled + 1 > (this.capacity * 3) >>> 2) this.rebuild(this.size + 1);
-    const hashes = this.hashes;
+    const slots = this.slots;
     const mask = this.mask;
     let i = h & mask;
-    while (hashes[i]! > DELETED) i = (i + 1) & mask;
+    while (slots[HASH + 4 * i]! > DELETED) i = (i + 1) & mask;
     return this.insertAt(i, key, h, value);
   }
 
   /** Fill the free slot `i` (room was made). */
   private insertAt(i: number, key: string | ByteSlice, h: number, value: Storable): number {
-    const hashes = this.hashes;
-    if (hashes[i] === EMPTY) this.filled++;
-    hashes[i] = h;
+    const slots = this.slots;
+    if (slots[HASH + 4 * i] === EMPTY) this.filled++;
+    slots[HASH + 4 * i] = h;
     if (key === this.lastKey) this.lastSlot = i;
     if (this.newMarks !== 0) this.mark(i, this.newMarks);
     else if (this.marks !== undefined) this.marks[i] = 0;
     if (this.expiry !== undefined) this.expiry[i] = NaN;
-    this.refs[i] = this.cellFor(key, value);
-    this.kinds[i] = kindOf(value);
+    this.slots[REF + 4 * i] = this.cellFor(key, value);
+    this.slots[KIND + 4 * i] = kindOf(value);
     this.size++;
     return i;
   }
@@ -379,8 +386,8 @@ export class KeyTable {
    * stays as it is, key and bytes, ready for packAt to use again.
    */
   openAt(slot: number, value: StoredValue): void {
-    this.cells.setValueWord(this.refs[slot]!, this.objectIndex(value));
-    this.kinds[slot] = Kind.Object;
+    this.cells.setValueWord(this.slots[REF + 4 * slot]!, this.objectIndex(value));
+    this.slots[KIND + 4 * slot] = Kind.Object;
   }
 
   /**
@@ -388,12 +395,12 @@ export class KeyTable {
    * writes at valueBuffer/valueStart: in its cell when the cell's size class holds them.
    */
   packAt(slot: number, keyLength: number, length: number): void {
-    const ref = this.refs[slot]!;
+    const ref = this.slots[REF + 4 * slot]!;
     this.releaseObject(this.cells.valueLength(ref));
-    this.kinds[slot] = Kind.Packed;
+    this.slots[KIND + 4 * slot] = Kind.Packed;
     if (this.cells.fits(ref, keyLength, length)) return this.cells.setValueWord(ref, length);
     const key = this.cells.keyStart(ref, false);
-    this.refs[slot] = this.cells.allocValue(cellKey.of(this.cells.buffer(ref), key, key + keyLength), length);
+    this.slots[REF + 4 * slot] = this.cells.allocValue(cellKey.of(this.cells.buffer(ref), key, key + keyLength), length);
     cellKey.release();
     this.cells.free(ref);
   }
@@ -411,11 +418,11 @@ export class KeyTable {
   }
 
   deleteAt(slot: number): void {
-    const ref = this.refs[slot]!;
-    if (this.kinds[slot] === Kind.Object) this.releaseObject(this.cells.valueLength(ref));
+    const ref = this.slots[REF + 4 * slot]!;
+    if (this.slots[KIND + 4 * slot] === Kind.Object) this.releaseObject(this.cells.valueLength(ref));
     this.cells.free(ref);
-    this.hashes[slot] = DELETED;
-    this.kinds[slot] = Kind.None;
+    this.slots[HASH + 4 * slot] = DELETED;
+    this.slots[KIND + 4 * slot] = Kind.None;
     if (this.marks !== undefined) this.marks[slot] = 0;
     if (this.expiry !== undefined && this.expiry[slot] === this.expiry[slot]) {
       this.expiry[slot] = NaN;
@@ -431,10 +438,8 @@ export class KeyTable {
     this.size = 0;
     this.filled = 0;
     this.mask = MIN_CAPACITY - 1;
-    this.hashes = new Int32Array(MIN_CAPACITY);
-    this.refs = new Int32Array(MIN_CAPACITY);
-    this.kinds = new Uint8Array(MIN_CAPACITY);
-    this.access = new Uint32Array(MIN_CAPACITY);
+    this.slots = new Int32Array(4 * MIN_CAPACITY);
+    this.words = new Uint32Array(this.slots.buffer);
     this.marks = undefined;
     this.expiry = undefined;
     this.expiresCount = 0;
@@ -449,26 +454,26 @@ export class KeyTable {
   private rebuild(n: number): void {
     let capacity = MIN_CAPACITY;
     while (capacity < n * 2) capacity *= 2;
-    const [hashes, refs, kinds, access, marks, expiry] = [this.hashes, this.refs, this.kinds, this.access, this.marks, this.expiry];
+    const [old, marks, expiry] = [this.slots, this.marks, this.expiry];
     if (marks !== undefined) this.marks = new Uint8Array(capacity);
     if (expiry !== undefined) this.expiry = this.expiresCount === 0 ? undefined : noDeadlines(capacity);
-    this.hashes = new Int32Array(capacity);
-    this.refs = new Int32Array(capacity);
-    this.kinds = new Uint8Array(capacity);
-    this.access = new Uint32Array(capacity);
+    const slots = (this.slots = new Int32Array(4 * capacity));
+    this.words = new Uint32Array(slots.buffer);
     this.mask = capacity - 1;
     const mask = this.mask;
-    for (let j = 0; j < hashes.length; j++) {
-      const h = hashes[j]!;
+    for (let j = 0; j < old.length; j += 4) {
+      const h = old[j + HASH]!;
       if (h <= DELETED) continue;
       let i = h & mask;
-      while (this.hashes[i] !== EMPTY) i = (i + 1) & mask;
-      this.hashes[i] = h;
-      this.refs[i] = refs[j]!;
-      this.kinds[i] = kinds[j]!;
-      this.access[i] = access[j]!;
-      if (marks !== undefined) this.marks![i] = marks[j]!;
-      if (this.expiry !== undefined) this.expiry[i] = expiry![j]!;
+      while (slots[HASH + 4 * i] !== EMPTY) i = (i + 1) & mask;
+      const at = 4 * i;
+      slots[at + HASH] = h;
+      slots[at + REF] = old[j + REF]!;
+      slots[at + KIND] = old[j + KIND]!;
+      // The access word's bits as they are (an Int32 copy of a Uint32 word keeps them).
+      slots[at + ACCESS] = old[j + ACCESS]!;
+      if (marks !== undefined) this.marks![i] = marks[j >> 2]!;
+      if (this.expiry !== undefined) this.expiry[i] = expiry![j >> 2]!;
     }
     this.filled = this.size;
     this.lastSlot = -1;
@@ -477,8 +482,8 @@ export class KeyTable {
 
   /** The first occupied slot at or after `from`, or -1 past the end. */
   nextSlot(from: number): number {
-    const hashes = this.hashes;
-    for (let i = from; i < hashes.length; i++) if (hashes[i]! > DELETED) return i;
+    const slots = this.slots;
+    for (let i = from; i < (slots.length >> 2); i++) if (slots[HASH + 4 * i]! > DELETED) return i;
     return -1;
   }
 
@@ -488,12 +493,12 @@ export class KeyTable {
    */
   randomSlot(): number {
     if (this.size === 0) return -1;
-    const hashes = this.hashes;
+    const slots = this.slots;
     for (let tries = 0; tries < 64; tries++) {
-      const slot = Math.floor(Math.random() * hashes.length);
-      if (hashes[slot]! > DELETED) return slot;
+      const slot = Math.floor(Math.random() * (slots.length >> 2));
+      if (slots[HASH + 4 * slot]! > DELETED) return slot;
     }
-    const slot = this.nextSlot(Math.floor(Math.random() * hashes.length));
+    const slot = this.nextSlot(Math.floor(Math.random() * (slots.length >> 2)));
     return slot >= 0 ? slot : this.nextSlot(0);
   }
 
@@ -535,11 +540,11 @@ export class KeyTable {
   /** Add the keys whose bucket is `cursor`'s to `out`; returns the next cursor (dictScan's step). */
   private scanBucket(cursor: number, out: string[]): number {
     const mask = this.mask;
-    const hashes = this.hashes;
+    const slots = this.slots;
     const bucket = cursor & mask;
     // The bucket's keys lie in the run of filled slots from the bucket on.
-    for (let i = bucket; hashes[i] !== EMPTY; i = (i + 1) & mask) {
-      const h = hashes[i]!;
+    for (let i = bucket; slots[HASH + 4 * i] !== EMPTY; i = (i + 1) & mask) {
+      const h = slots[HASH + 4 * i]!;
       if (h > DELETED && (h & mask) === bucket) out.push(this.keyAt(i));
     }
     // Increment the bits above the mask's in reverse order.
