@@ -91,6 +91,32 @@ const keyBytes = new ByteSlice();
 /** Small aggregates left open between commands: a key used again at once is not unpacked again. */
 const KEEP_OPEN = 16;
 
+/**
+ * The small aggregates a database has open (store/packed-values.ts), oldest first: each
+ * one's key, object, and slot, good while the table's generation is the one noted with it.
+ * Parallel arrays, as a command opening one should allocate nothing for it.
+ */
+class OpenAggregates {
+  readonly keys: string[] = [];
+  readonly values: Aggregate[] = [];
+  readonly slots: number[] = [];
+  readonly generations: number[] = [];
+
+  add(key: string, value: Aggregate, slot: number, generation: number): void {
+    this.keys.push(key);
+    this.values.push(value);
+    this.slots.push(slot);
+    this.generations.push(generation);
+  }
+
+  dropOldest(n: number): void {
+    this.keys.splice(0, n);
+    this.values.splice(0, n);
+    this.slots.splice(0, n);
+    this.generations.splice(0, n);
+  }
+}
+
 const stringCell: StringCell = { buf: new Uint8Array(0), keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: 0, number: NaN };
 
 /** Where a snapshot's walk over a database stands (Database.walkForSnapshot). */
@@ -146,15 +172,8 @@ export class Database {
    * kept current by every write: what used_memory and maxmemory count.
    */
   bytes = 0;
-  /**
-   * The small aggregates opened from their packed bytes or made since the last settle, by
-   * key, oldest first: settle packs them again (store/packed-values.ts).
-   */
-  private openKeys: string[] = [];
-  private openValues: Aggregate[] = [];
-  /** Their slots, good while the table's generation is the one in openGenerations. */
-  private openSlots: number[] = [];
-  private openGenerations: number[] = [];
+  /** The small aggregates opened from their packed bytes or made since the last settle. */
+  private open = new OpenAggregates();
 
   constructor(
     readonly id: number,
@@ -221,10 +240,7 @@ export class Database {
 
   /** `value`, stored at `key` in `slot`, is to be packed by the next settle. */
   private remember(key: string, value: Aggregate, slot: number): void {
-    this.openKeys.push(key);
-    this.openValues.push(value);
-    this.openSlots.push(slot);
-    this.openGenerations.push(this.table.generation);
+    this.open.add(key, value, slot, this.table.generation);
     this.keyspace.opened(this);
   }
 
@@ -247,28 +263,25 @@ export class Database {
    * a value: between commands, and between the keys a load stores.
    */
   settle(keep = 0): void {
-    const keys = this.openKeys;
-    const n = keys.length - keep;
+    const open = this.open;
+    const n = open.keys.length - keep;
     if (n <= 0) return;
-    const values = this.openValues;
     const table = this.table;
     for (let i = 0; i < n; i++) {
-      const value = values[i]!;
-      const slot = this.openGenerations[i] === table.generation ? this.openSlots[i]! : table.find(keys[i]!);
+      const value = open.values[i]!;
+      const key = open.keys[i]!;
+      const slot = open.generations[i] === table.generation ? open.slots[i]! : table.find(key);
       // Still this key's value (not replaced or deleted since), and still small.
       if (slot < 0 || table.kindAt(slot) !== Kind.Object || table.valueAt(slot) !== value || !packable(value)) continue;
-      table.packAt(slot, keys[i]!.length, packedLength(value));
+      table.packAt(slot, key.length, packedLength(value));
       packInto(value, table.valueBuffer(slot) as Bytes, table.valueStart(slot));
     }
-    keys.splice(0, n);
-    values.splice(0, n);
-    this.openSlots.splice(0, n);
-    this.openGenerations.splice(0, n);
+    open.dropOldest(n);
   }
 
   /** How many opened values wait to be packed. */
   get openCount(): number {
-    return this.openKeys.length;
+    return this.open.keys.length;
   }
 
   /** What SCAN's cursors walk (store/scan.ts). */
@@ -739,10 +752,12 @@ export class Database {
   setKey(key: string, value: StoredValue | ByteSlice, keepTtl = false): void {
     this.beforeWrite(key);
     const table = this.table;
-    const slot = table.find(key);
-    if (slot < 0) {
+    const existing = table.find(key);
+    let slot = existing;
+    if (existing < 0) {
       if (this.keyspace.notifyNew) this.keyspace.notify?.("new", this, key);
-      this.recordAccess(table.add(key, value), true);
+      slot = table.add(key, value);
+      this.recordAccess(slot, true);
     } else {
       this.bytes -= this.accountedAt(slot);
       if (this.keyspace.lazyFree.serverDel && table.kindAt(slot) === Kind.Object) this.freedLazily(table.valueAt(slot));
@@ -750,9 +765,9 @@ export class Database {
       this.recordAccess(slot, false);
     }
     this.bytes += value instanceof ByteSlice ? estimateStringBytes(key.length, value.length) : this.account(key, value);
-    this.stored(key, value, slot >= 0 ? slot : table.find(key));
+    this.stored(key, value, slot);
     if (this.rawStrings.size > 0) this.rawStrings.delete(key);
-    if (!keepTtl && slot >= 0 && table.expiresCount > 0) table.setExpiryAt(slot, NaN);
+    if (!keepTtl && existing >= 0 && table.expiresCount > 0) table.setExpiryAt(slot, NaN);
     this.keyspace.dirty++;
     this.touch(key);
   }
@@ -808,10 +823,7 @@ export class Database {
     [this.rawStrings, other.rawStrings] = [other.rawStrings, this.rawStrings];
     [this.expireCursor, other.expireCursor] = [other.expireCursor, this.expireCursor];
     [this.bytes, other.bytes] = [other.bytes, this.bytes];
-    [this.openKeys, other.openKeys] = [other.openKeys, this.openKeys];
-    [this.openValues, other.openValues] = [other.openValues, this.openValues];
-    [this.openSlots, other.openSlots] = [other.openSlots, this.openSlots];
-    [this.openGenerations, other.openGenerations] = [other.openGenerations, this.openGenerations];
+    [this.open, other.open] = [other.open, this.open];
   }
 
   /**
@@ -872,7 +884,7 @@ export class Database {
     const removed = this.table.size;
     if (lazily) this.keyspace.stats.lazyfreedObjects += removed;
     this.table.clear();
-    this.openKeys.length = this.openValues.length = this.openSlots.length = this.openGenerations.length = 0;
+    this.open.dropOldest(this.open.keys.length);
     this.bytes = 0;
     this.rawStrings.clear();
     this.expireCursor = 0;

@@ -40,7 +40,7 @@ export function packInto(value: SortedSet | ListValue, out: Bytes, at: number): 
 /** The object of the value packed at buf[start, end). */
 export function unpack(buf: Bytes, start: number, end: number): SortedSet | ListValue {
   const value = buf[start] === ZSET ? SortedSet.unpack(buf, start + HEADER, end) : ListValue.unpack(buf, start + HEADER, end);
-  value.accounted = buf.readUInt32LE(start + 1);
+  value.accounted = packedAccounted(buf, start);
   return value;
 }
 
