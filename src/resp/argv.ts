@@ -93,7 +93,6 @@ export class Argv {
     return this.ends[i]! > this.starts[i]! ? this.bufs[i]![this.starts[i]!]! : -1;
   }
 
-  /** The argument's length in bytes. */
   /** Copy the argument's bytes into `target` at `at`; returns its length. */
   copyTo(i: number, target: Uint8Array, at: number): number {
     const start = this.starts[i]!;
@@ -102,6 +101,7 @@ export class Argv {
     return end - start;
   }
 
+  /** The argument's length in bytes. */
   len(i: number): number {
     return this.ends[i]! - this.starts[i]!;
   }

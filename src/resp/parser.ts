@@ -166,7 +166,7 @@ export class RequestParser {
           const take = Math.min(this.bulkSize - this.bulkFill, len - pos);
           if (this.bulkFill + take > this.bulk.length) {
             const grown = new Uint8Array(Math.min(this.bulkSize, Math.max(this.bulk.length * 2, this.bulkFill + take)));
-            grown.set(this.bulk.subarray(0, this.bulkFill));
+            copyRange(this.bulk, 0, this.bulkFill, grown, 0);
             this.bulk = grown;
           }
           copyRange(chunk, pos, pos + take, this.bulk, this.bulkFill);
@@ -264,7 +264,7 @@ export class RequestParser {
     const need = this.lineLen + (to - from);
     if (need > this.line.length) {
       const grown = new Uint8Array(Math.max(need, this.line.length * 2));
-      grown.set(this.line.subarray(0, this.lineLen));
+      copyRange(this.line, 0, this.lineLen, grown, 0);
       this.line = grown;
     }
     copyRange(chunk, from, to, this.line, this.lineLen);

@@ -241,8 +241,13 @@ export class CellHeap {
 
   /** A cell for `key` and a value of `valueLength` bytes, which the caller writes at valueStart. */
   allocValue(key: string | ByteSlice, valueLength: number): number {
-    const ref = this.alloc(HEADER + key.length + valueLength);
-    const off = this.writeHeader(ref, key.length, valueLength);
+    return this.allocKeyed(HEADER + key.length + valueLength, key, valueLength);
+  }
+
+  /** A cell of `bytes` holding `key` after the header, `word` the header's second word. */
+  private allocKeyed(bytes: number, key: string | ByteSlice, word: number): number {
+    const ref = this.alloc(bytes);
+    const off = this.writeHeader(ref, key.length, word);
     writeLatin1(this.buffer(ref), off + HEADER, key);
     return ref;
   }
@@ -261,10 +266,7 @@ export class CellHeap {
   }
 
   allocObject(key: string | ByteSlice, index: number): number {
-    const ref = this.alloc(HEADER + key.length);
-    const off = this.writeHeader(ref, key.length, index);
-    writeLatin1(this.buffer(ref), off + HEADER, key);
-    return ref;
+    return this.allocKeyed(HEADER + key.length, key, index);
   }
 
   /** Whether a string entry of these lengths belongs in the same cell as now. */
