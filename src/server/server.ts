@@ -154,6 +154,7 @@ export class Server implements Services {
     this.slowlog = new Slowlog(config.int("slowlog-log-slower-than"), config.int("slowlog-max-len"));
     this.replication = new ReplicationMaster(this);
     this.acl = new Acl(this);
+    this.keyspace.mayGrow = (bytes) => this.maxmemory === 0 || this.usedMemory() + bytes <= this.maxmemory;
     this.keyspace.onExpired = (db, key) => {
       if (this.propagation.wanted) this.propagation.write(db.id, [["DEL", key]]);
     };
@@ -456,14 +457,16 @@ export class Server implements Services {
 
   /**
    * What maxmemory is compared with, in bytes: the keyspace's running estimate of its data
-   * (store/memory-usage.ts, estimateBytes), the replication backlog, the connected
-   * clients (as Redis counts its client structures: CLIENT_BYTES each, measured as the heap
-   * an idle connection holds; it is read before every command under maxmemory, so it stays
-   * O(1) and leaves unsent output out), and the scripts' cache and libraries. The JavaScript heap cannot be read cheaply before every command,
-   * and it counts garbage until the collector runs; INFO shows the process's RSS beside this.
+   * (store/memory-usage.ts, estimateBytes) and its tables' slots as allocated, the
+   * replication backlog, the connected clients (as Redis counts its client structures:
+   * CLIENT_BYTES each, measured as the heap an idle connection holds; it is read before
+   * every command under maxmemory, so it stays cheap and leaves unsent output out), and the
+   * scripts' cache and libraries. The JavaScript heap cannot be read cheaply before every
+   * command, and it counts garbage until the collector runs; INFO shows the process's RSS
+   * beside this.
    */
   usedMemory(): number {
-    return this.keyspace.bytes + this.replication.backlogAllocated + this.clients.size * CLIENT_BYTES + this.scripting.scriptsMemory + this.scripting.functionsOverhead;
+    return this.keyspace.bytes + this.keyspace.slotBytes + this.replication.backlogAllocated + this.clients.size * CLIENT_BYTES + this.scripting.scriptsMemory + this.scripting.functionsOverhead;
   }
 
   /** The highest memory use seen so far (INFO used_memory_peak). */

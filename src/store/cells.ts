@@ -75,8 +75,6 @@ class SizeClass {
   readonly doubles: Float64Array[] = [];
   readonly free: number[] = [];
   next = 0;
-  /** Bytes of the chunks held. */
-  bytes = 0;
   constructor(readonly size: number) {}
 
   alloc(): number {
@@ -84,7 +82,6 @@ class SizeClass {
     if (index !== undefined) return index;
     if (this.next === chunkStart(this.chunks.length)) {
       const chunk = allocChunk((this.size << FIRST_CELLS_BITS) << this.chunks.length);
-      this.bytes += chunk.length;
       this.chunks.push(chunk);
       this.words.push(new Uint32Array(chunk.buffer, chunk.byteOffset, chunk.length >> 2));
       this.doubles.push(new Float64Array(chunk.buffer, chunk.byteOffset, chunk.length >> 3));
@@ -101,7 +98,6 @@ export class CellHeap {
   private bigWords: Uint32Array[] = [];
   private bigDoubles: Float64Array[] = [];
   private bigFree: number[] = [];
-  private bigBytes = 0;
 
   clear(): void {
     this.classes = [];
@@ -109,7 +105,6 @@ export class CellHeap {
     this.bigWords = [];
     this.bigDoubles = [];
     this.bigFree = [];
-    this.bigBytes = 0;
   }
 
   private alloc(bytes: number): number {
@@ -121,7 +116,6 @@ export class CellHeap {
     this.bigs[index] = buf;
     this.bigWords[index] = new Uint32Array(buf.buffer, buf.byteOffset, buf.length >> 2);
     this.bigDoubles[index] = new Float64Array(buf.buffer, buf.byteOffset, buf.length >> 3);
-    this.bigBytes += buf.length;
     return (BIG << INDEX_BITS) | index;
   }
 
@@ -132,7 +126,6 @@ export class CellHeap {
       this.classes[cls]!.free.push(index);
       return;
     }
-    this.bigBytes -= this.bigs[index]!.length;
     this.bigs[index] = EMPTY_BUFFER;
     this.bigWords[index] = EMPTY_WORDS;
     this.bigDoubles[index] = EMPTY_DOUBLES;
@@ -293,13 +286,6 @@ export class CellHeap {
     }
     const c = this.classes[cls]!;
     c.doubles[chunkOf(index)]![(this.offset(ref) >> 3) + 1] = value;
-  }
-
-  /** Bytes of chunks and big buffers held. */
-  get heldBytes(): number {
-    let total = this.bigBytes;
-    for (const c of this.classes) if (c !== undefined) total += c.bytes;
-    return total;
   }
 }
 

@@ -178,7 +178,14 @@ export class Database {
   constructor(
     readonly id: number,
     private readonly keyspace: Keyspace,
-  ) {}
+  ) {
+    this.table.mayGrow = (bytes) => keyspace.mayGrow(bytes);
+  }
+
+  /** Bytes of the table's slots (Keyspace.slotBytes). */
+  get slotBytes(): number {
+    return this.table.slotBytes;
+  }
 
   get size(): number {
     return this.table.size;
@@ -1032,6 +1039,20 @@ export class Keyspace {
     for (const db of this.dbs) total += db.bytes;
     return total;
   }
+
+  /** Bytes of the databases' slot arrays, counted by used_memory beside `bytes`. */
+  get slotBytes(): number {
+    let total = 0;
+    for (const db of this.dbs) total += db.slotBytes;
+    return total;
+  }
+
+  /**
+   * Whether a database's table may take `bytes` more to grow (the server sets it to keep
+   * used_memory under maxmemory, as Redis's dictExpandAllowed; a table that may not grow
+   * fills further first).
+   */
+  mayGrow: (bytes: number) => boolean = () => true;
   /** The parked iterations of SCAN and its per-type variants. */
   readonly scanCursors = new ScanCursors();
   /** Databases holding small aggregates opened since the last settle. */

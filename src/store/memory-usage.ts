@@ -142,8 +142,9 @@ function streamSize(s: StreamValue): number {
 }
 
 /**
- * What a key's place in the table costs beside its cell: the typed arrays' bytes for two
- * slots (a table is between 3/8 and 3/4 full, about half on average).
+ * A key's share of its table's slots (two of SLOT_BYTES: a table is between 3/8 and 3/4
+ * full), which the costs below were measured with. The estimates leave it out: used_memory
+ * counts each table's slots as they are (Keyspace.slotBytes), as Redis counts its dicts.
  */
 const SLOTS_PER_KEY = 2 * SLOT_BYTES;
 /**
@@ -169,20 +170,20 @@ const ZSET_SKIPLIST_COST = [2500, 75] as const;
 const ESTIMATE_SAMPLES = 8;
 
 /**
- * What a key and its value cost KVIS, in constant time: strings and aggregates as measured
- * above, an aggregate's element bytes taken from its first few elements (as MEMORY USAGE's
- * SAMPLES does), a stream in Redis's terms from its node count. The keyspace keeps the sum
- * of these up to date on every write (used_memory, maxmemory); MEMORY USAGE itself stays
- * exact and in Redis's terms.
- */
-/**
  * What a string key holds in the keyspace (store/table.ts): its cell, as the size class
- * rounds it, and its share of the slots. `valueLength` is -1 for a number.
+ * rounds it. `valueLength` is -1 for a number.
  */
 export function estimateStringBytes(keyLength: number, valueLength: number): number {
-  return cellBytes(keyLength, valueLength) + SLOTS_PER_KEY;
+  return cellBytes(keyLength, valueLength);
 }
 
+/**
+ * What a key and its value cost KVIS beside its slots, in constant time: strings and
+ * aggregates as measured above, an aggregate's element bytes taken from its first few
+ * elements (as MEMORY USAGE's SAMPLES does), a stream in Redis's terms from its node count.
+ * The keyspace keeps the sum of these up to date on every write (used_memory, maxmemory);
+ * MEMORY USAGE itself stays exact and in Redis's terms.
+ */
 export function estimateBytes(key: string, value: StoredValue): number {
   // Strings, the common case, in a few operations.
   if (typeof value === "string") return estimateStringBytes(key.length, value.length);
@@ -197,7 +198,7 @@ export function estimateBytes(key: string, value: StoredValue): number {
     : value instanceof HashValue ? (value.encoding === "listpack" ? HASH_PACKED_COST : HASH_TABLE_COST)
     : value instanceof SetValue ? SET_COST
     : value.encoding === "listpack" ? ZSET_PACKED_COST : ZSET_SKIPLIST_COST;
-  return perKey + key.length + Math.round(value.size * (averageOf(value) + perElement));
+  return perKey - SLOTS_PER_KEY + key.length + Math.round(value.size * (averageOf(value) + perElement));
 }
 
 /**

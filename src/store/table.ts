@@ -289,7 +289,7 @@ export class KeyTable {
    * Returns the new slot, or -1 (nothing stored) when the key is there already.
    */
   addBytesIfAbsent(key: ByteSlice, value: string | number | ByteSlice): number {
-    if (this.filled + 1 > (this.capacity * 3) >>> 2) this.rebuild(this.size + 1);
+    if (this.filled + 1 > (this.capacity * 3) >>> 2) this.makeRoom();
     const h = hashKeyBytes(key.buf, key.start, key.end);
     const slots = this.slots;
     const mask = this.mask;
@@ -344,7 +344,7 @@ export class KeyTable {
   }
 
   private insert(key: string | ByteSlice, h: number, value: Storable): number {
-    if (this.filled + 1 > (this.capacity * 3) >>> 2) this.rebuild(this.size + 1);
+    if (this.filled + 1 > (this.capacity * 3) >>> 2) this.makeRoom();
     const slots = this.slots;
     const mask = this.mask;
     let i = h & mask;
@@ -450,10 +450,44 @@ export class KeyTable {
     this.lastSlot = -1;
   }
 
+  /**
+   * Room for one more entry when live keys and tombstones fill 3/4 of the slots: the same
+   * slots without tombstones when live keys fill at most 5/8, else twice as many. Under
+   * maxmemory, as Redis's dictExpandAllowed, a table that growing would put over the limit
+   * (`mayGrow` says) fills to 7/8 and then drops its tombstones instead, while live keys
+   * leave it 3/16 free: the eviction that growing would set off costs more keys than the
+   * longer probes cost time.
+   */
+  private makeRoom(): void {
+    const capacity = this.capacity;
+    const live = this.size + 1;
+    let grow = live > (capacity * 5) >>> 3;
+    if (grow && live <= (capacity * 13) >>> 4 && !this.mayGrow(this.slotBytes)) {
+      if (this.filled + 1 <= (capacity * 7) >>> 3) return;
+      grow = false;
+    }
+    this.resize(grow ? 2 * capacity : capacity);
+  }
+
+  /** Whether the slots may take `bytes` more (set by the keyspace: maxmemory's say). */
+  mayGrow: (bytes: number) => boolean = () => true;
+
+  /**
+   * Bytes of the slots and deadlines: used_memory counts them as Redis counts its dicts'
+   * tables. Not the snapshots' marks, a save's cost as the pages a forked Redis copies are.
+   */
+  get slotBytes(): number {
+    return this.capacity * (this.expiry === undefined ? SLOT_BYTES : SLOT_BYTES + 8);
+  }
+
   /** Move every entry into a table sized for `n` entries (at most half full), dropping tombstones. */
   private rebuild(n: number): void {
     let capacity = MIN_CAPACITY;
     while (capacity < n * 2) capacity *= 2;
+    this.resize(capacity);
+  }
+
+  private resize(capacity: number): void {
     const [old, marks, expiry] = [this.slots, this.marks, this.expiry];
     if (marks !== undefined) this.marks = new Uint8Array(capacity);
     if (expiry !== undefined) this.expiry = this.expiresCount === 0 ? undefined : noDeadlines(capacity);
@@ -552,11 +586,6 @@ export class KeyTable {
     v = reverseBits(v);
     v = (v + 1) >>> 0;
     return reverseBits(v);
-  }
-
-  /** Bytes held for the table itself: its slot arrays and cells (MEMORY STATS, INFO). */
-  get heldBytes(): number {
-    return this.capacity * SLOT_BYTES + this.cells.heldBytes;
   }
 }
 

@@ -91,6 +91,46 @@ describe("KeyTable", () => {
     expect([...table.keys()]).toEqual([]);
   });
 
+  test("churn at a steady size drops tombstones without growing; under maxmemory it fills to 7/8 first", () => {
+    // 600 live keys in 1,024 slots (past 5/8 would grow); deleting one and adding another
+    // fills the probe sequences with tombstones, which are dropped in place.
+    const churn = (table: KeyTable, live: number) => {
+      for (let i = 0; i < live; i++) table.set(`k${i}`, "v");
+      const capacity = table.capacity;
+      for (let i = live; i < live + 20_000; i++) {
+        table.delete(`k${i - live}`);
+        table.set(`k${i}`, "v");
+      }
+      expect(table.size).toBe(live);
+      for (let i = 20_000; i < live + 20_000; i++) expect(table.get(`k${i}`)).toBe("v");
+      return capacity;
+    };
+    const free = new KeyTable();
+    expect(churn(free, 600)).toBe(1_024);
+    expect(free.capacity).toBe(1_024);
+    expect(free.slotBytes).toBe(1_024 * 16);
+
+    // 700 live keys (over 5/8): a table that may grow doubles; one that may not keeps its
+    // slots until live keys leave less than 3/16 of them free.
+    expect(churn(new KeyTable(), 700)).toBe(1_024);
+    const grows = new KeyTable();
+    churn(grows, 700);
+    expect(grows.capacity).toBe(2_048);
+    const held = new KeyTable();
+    const asked: number[] = [];
+    held.mayGrow = (bytes) => {
+      asked.push(bytes);
+      return false;
+    };
+    churn(held, 700);
+    expect(held.capacity).toBe(1_024);
+    expect(asked.at(-1)).toBe(1_024 * 16);
+    for (let i = 20_700; held.size < 832; i++) held.set(`k${i}`, "v");
+    expect(held.capacity).toBe(1_024);
+    held.set("one more", "v");
+    expect(held.capacity).toBe(2_048);
+  });
+
   test("SCAN returns every key present throughout, while others come and go and the table resizes", () => {
     const rand = rng(11);
     const table = new KeyTable();
