@@ -3,7 +3,9 @@
  * clock, runs the active expiry cycle with a quarter of the period as its time budget
  * (Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC), and on a replica sends the
  * once-a-second REPLCONF ACK, PINGs a master's replicas, starts a BGSAVE when a save
- * point is due, and lets the AOF retry failed writes, fsync and start due rewrites; once a second it closes clients idle for longer than `timeout`.
+ * point is due, and lets the AOF retry failed writes, fsync and start due rewrites; once a
+ * second it closes clients idle for longer than `timeout`. When the server falls idle after
+ * much traffic it runs a full garbage collection (collectWhenIdle).
  */
 import { updateClock } from "../clock.ts";
 import type { Server } from "./server.ts";
@@ -14,6 +16,7 @@ export function startCron(server: Server): () => void {
   let lastAck = 0;
   let lastReplicaPing = Date.now();
   let lastIdleCheck = 0;
+  const collect = collectWhenIdle(server);
   const tick = () => {
     const hz = Math.min(500, Math.max(1, server.config.int("hz")));
     const period = 1000 / hz;
@@ -56,10 +59,37 @@ export function startCron(server: Server): () => void {
       closeIdleClients(server, clockNow);
       server.migrator.closeIdle(clockNow);
     }
+    collect();
     timer = setTimeout(tick, period);
   };
   timer = setTimeout(tick, 100);
   return () => clearTimeout(timer);
+}
+
+/**
+ * Input read since the last full collection after which an idle tick collects: a request's
+ * read buffer (Bun hands each socket read over as a fresh ArrayBuffer), its strings and
+ * the replies' leftovers are garbage by then, and JavaScriptCore frees most of what
+ * survived its young collections only in a full one, which its own timer runs about ten
+ * seconds after the allocations stop. Measured with maxmemory 200mb after 3M SETs: RSS
+ * 308 -> 269 MB; the collection, of a heap the keyspace keeps outside the collector's
+ * graph, takes a few ms.
+ */
+const IDLE_GC_INPUT = 16 << 20;
+
+/** A tick's check: no command since the last tick, and IDLE_GC_INPUT read since the last collection. */
+function collectWhenIdle(server: Server): () => void {
+  const stats = server.stats;
+  let commands = 0;
+  let inputAtCollection = 0;
+  return () => {
+    const input = stats.netInputBytes + stats.netReplInputBytes;
+    if (stats.totalCommands === commands && input - inputAtCollection >= IDLE_GC_INPUT) {
+      Bun.gc(true);
+      inputAtCollection = input;
+    }
+    commands = stats.totalCommands;
+  };
 }
 
 /**
