@@ -2,12 +2,13 @@
  * How a maxmemory limit holds: ./kvis and a real redis-server, each started with the same
  * `maxmemory` and policy, are filled by redis-benchmark with more data than fits; the
  * report gives, side by side, the keys kept, evicted_keys, used_memory, the process's RSS
- * (and its ratio to maxmemory) right after the fill and once settled, and the fill rate.
+ * (and its ratio to maxmemory) right after the fill and once settled, the anonymous part of
+ * the settled RSS (without the executable's pages) to maxmemory, and the fill rate.
  *
  *   bun scripts/maxmemory.ts [--maxmemory 200mb] [--policy allkeys-lru] [--requests 3000000] [--size 100]
  */
 import { parseArgs } from "node:util";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseMemory } from "../src/config.ts";
@@ -25,6 +26,15 @@ const { values: opts } = parseArgs({
 async function cli(port: number, ...args: string[]): Promise<string> {
   const proc = Bun.spawn(["redis-cli", "-p", String(port), ...args], { stdout: "pipe" });
   return new Response(proc.stdout).text();
+}
+
+/**
+ * The process's anonymous resident memory (heap and buffers), from /proc: RSS less the
+ * pages of the executable and libraries, which for the kvis binary are about 40 MB.
+ */
+function anonymousRss(pid: number): number {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+  return Number(/^Anonymous:\s+(\d+) kB/m.exec(rollup)?.[1] ?? NaN) * 1024;
 }
 
 function field(info: string, name: string): number {
@@ -59,6 +69,7 @@ async function measure(name: string, cmd: string[], port: number): Promise<Recor
       "RSS MB": mb(field(after, "used_memory_rss")),
       "RSS settled MB": mb(field(settled, "used_memory_rss")),
       "RSS / maxmemory": (field(settled, "used_memory_rss") / limit).toFixed(2),
+      "anon / maxmemory": (anonymousRss(proc.pid) / limit).toFixed(2),
       "SET/s": Math.round(Number(opts.requests) / seconds),
     };
   } finally {
