@@ -5,13 +5,13 @@
  * The snapshot walks each database's table slot by slot. Before any write touches a key
  * (the keyspace calls `beforeWrite` from every path that changes a key or its TTL), the
  * snapshot serializes that key's current value, which is still its value from the moment
- * the snapshot began, unless it has already written it. Each snapshot owns a bit of a byte
- * kept per slot while snapshots run (store/table.ts): set on a key once it is written, and
- * on every key created after the start, which so never enters the image; the walk skips
- * marked keys, and the marks move with the keys when a table is rebuilt. Its memory cost
- * is that byte per slot and the serialized bytes of keys written early, as a forked Redis
- * pays for the pages it copies. Eight snapshots can run at once; a ninth is written whole
- * when it starts.
+ * the snapshot began, unless it has already written it. Each snapshot owns a bit in every
+ * slot's kind word (store/table.ts): set on a key once it is written, and on every key
+ * created after the start, which so never enters the image; the walk skips marked keys,
+ * and the marks move with the keys when a table is rebuilt. Its memory cost is its two
+ * buffers and the serialized bytes of keys written early, as a forked Redis pays for the
+ * pages it copies. Eight snapshots can run at once; a ninth is written whole when it
+ * starts.
  *
  * FLUSHDB, FLUSHALL and SWAPDB replace whole databases at once: before they run, the
  * snapshot serializes everything it has not reached yet (`finishNow`).

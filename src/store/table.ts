@@ -73,6 +73,14 @@ export const SLOT_BYTES = 16;
 const HASH = 0;
 const REF = 1;
 const KIND = 2;
+/**
+ * The kind word holds the Kind in its low byte and, above it, the marks of the snapshots
+ * being written (persistence/snapshot.ts): a bit per snapshot, set once it has handled the
+ * key (written it, or seen it born after its start). Marks cost no memory and move with
+ * the key when the table is rebuilt.
+ */
+const KIND_MASK = 0xff;
+const MARK_SHIFT = 8;
 const ACCESS = 3;
 
 export class KeyTable {
@@ -90,12 +98,6 @@ export class KeyTable {
    */
   private slots = new Int32Array(4 * MIN_CAPACITY);
   private words = new Uint32Array(this.slots.buffer);
-  /**
-   * Per slot while snapshots are being written (persistence/snapshot.ts): a bit per
-   * snapshot, set once it has handled the key (written it, or seen it born after its
-   * start). Absent when no snapshot runs.
-   */
-  private marks: Uint8Array | undefined;
   /**
    * Per slot, the key's deadline in ms since the epoch, NaN for none (Redis's expires
    * dict); absent until a key of the table gets one.
@@ -139,7 +141,7 @@ export class KeyTable {
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const at = slots[HASH + 4 * i]!;
       if (at === EMPTY) return -1;
-      if (at === h && this.cells.keyEquals(this.slots[REF + 4 * i]!, this.slots[KIND + 4 * i] === Kind.Number, key)) return i;
+      if (at === h && this.cells.keyEquals(this.slots[REF + 4 * i]!, (this.slots[KIND + 4 * i]! & KIND_MASK) === Kind.Number, key)) return i;
     }
   }
 
@@ -151,7 +153,7 @@ export class KeyTable {
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const at = slots[HASH + 4 * i]!;
       if (at === EMPTY) return -1;
-      if (at === h && this.cells.keyEqualsBytes(this.slots[REF + 4 * i]!, this.slots[KIND + 4 * i] === Kind.Number, buf, start, end)) return i;
+      if (at === h && this.cells.keyEqualsBytes(this.slots[REF + 4 * i]!, (this.slots[KIND + 4 * i]! & KIND_MASK) === Kind.Number, buf, start, end)) return i;
     }
   }
 
@@ -207,33 +209,37 @@ export class KeyTable {
   }
 
   isMarked(slot: number, bit: number): boolean {
-    return this.marks !== undefined && (this.marks[slot]! & bit) !== 0;
+    return (this.slots[KIND + 4 * slot]! & (bit << MARK_SHIFT)) !== 0;
   }
 
   mark(slot: number, bit: number): void {
-    (this.marks ??= new Uint8Array(this.capacity))[slot]! |= bit;
+    this.slots[KIND + 4 * slot]! |= bit << MARK_SHIFT;
   }
 
-  /** Take `bit` off every slot (its snapshot is complete); the marks go when none is left. */
+  /** Take `bit` off every slot (its snapshot is complete). */
   clearMarks(bit: number): void {
-    const marks = this.marks;
-    if (marks === undefined) return;
-    let any = 0;
-    for (let i = 0; i < marks.length; i++) any |= marks[i] &= ~bit;
-    if (any === 0) this.marks = undefined;
+    const slots = this.slots;
+    const keep = ~(bit << MARK_SHIFT);
+    for (let i = KIND; i < slots.length; i += 4) slots[i]! &= keep;
+  }
+
+  /** Set the kind of value in `slot`, keeping its marks. */
+  private setKind(slot: number, kind: Kind): void {
+    const at = KIND + 4 * slot;
+    this.slots[at] = (this.slots[at]! & ~KIND_MASK) | kind;
   }
 
   kindAt(slot: number): Kind {
-    return this.slots[KIND + 4 * slot]! as Kind;
+    return (this.slots[KIND + 4 * slot]! & KIND_MASK) as Kind;
   }
 
   keyAt(slot: number): string {
-    return this.cells.key(this.slots[REF + 4 * slot]!, this.slots[KIND + 4 * slot] === Kind.Number);
+    return this.cells.key(this.slots[REF + 4 * slot]!, (this.slots[KIND + 4 * slot]! & KIND_MASK) === Kind.Number);
   }
 
   /** Where the key's bytes start in `valueBuffer(slot)` (keyLengthAt of them). */
   keyStartAt(slot: number): number {
-    return this.cells.keyStart(this.slots[REF + 4 * slot]!, this.slots[KIND + 4 * slot] === Kind.Number);
+    return this.cells.keyStart(this.slots[REF + 4 * slot]!, (this.slots[KIND + 4 * slot]! & KIND_MASK) === Kind.Number);
   }
 
   keyLengthAt(slot: number): number {
@@ -242,14 +248,14 @@ export class KeyTable {
 
   /** Bytes of a string value or a packed aggregate (0 for a number or an aggregate object). */
   valueLengthAt(slot: number): number {
-    const kind = this.slots[KIND + 4 * slot];
+    const kind = this.slots[KIND + 4 * slot]! & KIND_MASK;
     return kind === Kind.String || kind === Kind.Packed ? this.cells.valueLength(this.slots[REF + 4 * slot]!) : 0;
   }
 
   /** The value in `slot`; not for a packed aggregate (its bytes are at valueBuffer/valueStart). */
   valueAt(slot: number): StoredValue {
     const ref = this.slots[REF + 4 * slot]!;
-    switch (this.slots[KIND + 4 * slot]) {
+    switch (this.slots[KIND + 4 * slot]! & KIND_MASK) {
       case Kind.String:
         return this.cells.stringValue(ref);
       case Kind.Number:
@@ -299,7 +305,7 @@ export class KeyTable {
       if (at === EMPTY) return this.insertAt(free >= 0 ? free : i, key, h, value);
       if (at === DELETED) {
         if (free < 0) free = i;
-      } else if (at === h && this.cells.keyEqualsBytes(this.slots[REF + 4 * i]!, this.slots[KIND + 4 * i] === Kind.Number, key.buf, key.start, key.end)) return -1;
+      } else if (at === h && this.cells.keyEqualsBytes(this.slots[REF + 4 * i]!, (this.slots[KIND + 4 * i]! & KIND_MASK) === Kind.Number, key.buf, key.start, key.end)) return -1;
     }
   }
 
@@ -321,7 +327,7 @@ export class KeyTable {
 
   /** Replace the value in `slot` (whose key is `key`). */
   replaceAt(slot: number, key: string | ByteSlice, value: Storable): void {
-    const oldKind = this.slots[KIND + 4 * slot]!;
+    const oldKind = this.slots[KIND + 4 * slot]! & KIND_MASK;
     const oldRef = this.slots[REF + 4 * slot]!;
     const kind = kindOf(value);
     if (oldKind === Kind.Object) {
@@ -340,7 +346,7 @@ export class KeyTable {
     }
     this.cells.free(oldRef);
     this.slots[REF + 4 * slot] = this.cellFor(key, value);
-    this.slots[KIND + 4 * slot] = kind;
+    this.setKind(slot, kind);
   }
 
   private insert(key: string | ByteSlice, h: number, value: Storable): number {
@@ -358,11 +364,9 @@ export class KeyTable {
     if (slots[HASH + 4 * i] === EMPTY) this.filled++;
     slots[HASH + 4 * i] = h;
     if (key === this.lastKey) this.lastSlot = i;
-    if (this.newMarks !== 0) this.mark(i, this.newMarks);
-    else if (this.marks !== undefined) this.marks[i] = 0;
     if (this.expiry !== undefined) this.expiry[i] = NaN;
     this.slots[REF + 4 * i] = this.cellFor(key, value);
-    this.slots[KIND + 4 * i] = kindOf(value);
+    this.slots[KIND + 4 * i] = (this.newMarks << MARK_SHIFT) | kindOf(value);
     this.size++;
     return i;
   }
@@ -387,7 +391,7 @@ export class KeyTable {
    */
   openAt(slot: number, value: StoredValue): void {
     this.cells.setValueWord(this.slots[REF + 4 * slot]!, this.objectIndex(value));
-    this.slots[KIND + 4 * slot] = Kind.Object;
+    this.setKind(slot, Kind.Object);
   }
 
   /**
@@ -397,7 +401,7 @@ export class KeyTable {
   packAt(slot: number, keyLength: number, length: number): void {
     const ref = this.slots[REF + 4 * slot]!;
     this.releaseObject(this.cells.valueLength(ref));
-    this.slots[KIND + 4 * slot] = Kind.Packed;
+    this.setKind(slot, Kind.Packed);
     if (this.cells.fits(ref, keyLength, length)) return this.cells.setValueWord(ref, length);
     const key = this.cells.keyStart(ref, false);
     this.slots[REF + 4 * slot] = this.cells.allocValue(cellKey.of(this.cells.buffer(ref), key, key + keyLength), length);
@@ -419,11 +423,10 @@ export class KeyTable {
 
   deleteAt(slot: number): void {
     const ref = this.slots[REF + 4 * slot]!;
-    if (this.slots[KIND + 4 * slot] === Kind.Object) this.releaseObject(this.cells.valueLength(ref));
+    if ((this.slots[KIND + 4 * slot]! & KIND_MASK) === Kind.Object) this.releaseObject(this.cells.valueLength(ref));
     this.cells.free(ref);
     this.slots[HASH + 4 * slot] = DELETED;
     this.slots[KIND + 4 * slot] = Kind.None;
-    if (this.marks !== undefined) this.marks[slot] = 0;
     if (this.expiry !== undefined && this.expiry[slot] === this.expiry[slot]) {
       this.expiry[slot] = NaN;
       this.expiresCount--;
@@ -440,7 +443,6 @@ export class KeyTable {
     this.mask = MIN_CAPACITY - 1;
     this.slots = new Int32Array(4 * MIN_CAPACITY);
     this.words = new Uint32Array(this.slots.buffer);
-    this.marks = undefined;
     this.expiry = undefined;
     this.expiresCount = 0;
     this.generation++;
@@ -474,7 +476,7 @@ export class KeyTable {
 
   /**
    * Bytes of the slots and deadlines: used_memory counts them as Redis counts its dicts'
-   * tables. Not the snapshots' marks, a save's cost as the pages a forked Redis copies are.
+   * tables.
    */
   get slotBytes(): number {
     return this.capacity * (this.expiry === undefined ? SLOT_BYTES : SLOT_BYTES + 8);
@@ -488,8 +490,7 @@ export class KeyTable {
   }
 
   private resize(capacity: number): void {
-    const [old, marks, expiry] = [this.slots, this.marks, this.expiry];
-    if (marks !== undefined) this.marks = new Uint8Array(capacity);
+    const [old, expiry] = [this.slots, this.expiry];
     if (expiry !== undefined) this.expiry = this.expiresCount === 0 ? undefined : noDeadlines(capacity);
     const slots = (this.slots = new Int32Array(4 * capacity));
     this.words = new Uint32Array(slots.buffer);
@@ -506,7 +507,6 @@ export class KeyTable {
       slots[at + KIND] = old[j + KIND]!;
       // The access word's bits as they are (an Int32 copy of a Uint32 word keeps them).
       slots[at + ACCESS] = old[j + ACCESS]!;
-      if (marks !== undefined) this.marks![i] = marks[j >> 2]!;
       if (this.expiry !== undefined) this.expiry[i] = expiry![j >> 2]!;
     }
     this.filled = this.size;
