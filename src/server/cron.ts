@@ -4,10 +4,12 @@
  * (Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC), and on a replica sends the
  * once-a-second REPLCONF ACK, PINGs a master's replicas, starts a BGSAVE when a save
  * point is due, and lets the AOF retry failed writes, fsync and start due rewrites; once a
- * second it closes clients idle for longer than `timeout`. When the server falls idle after
+ * second it closes clients idle for longer than `timeout` and lowers the priority of the
+ * runtime's helper threads (server/helper-threads.ts). When the server falls idle after
  * much traffic it runs a full garbage collection (collectWhenIdle).
  */
 import { updateClock } from "../clock.ts";
+import { lowerHelperThreads } from "./helper-threads.ts";
 import type { Server } from "./server.ts";
 
 /** Start the cron; returns a function that stops it. */
@@ -58,6 +60,7 @@ export function startCron(server: Server): () => void {
       lastIdleCheck = clockNow;
       closeIdleClients(server, clockNow);
       server.migrator.closeIdle(clockNow);
+      lowerHelperThreads();
     }
     collect();
     timer = setTimeout(tick, period);
