@@ -5,7 +5,7 @@
  * it would block the event loop an in-process server needs).
  */
 import { setDefaultTimeout } from "bun:test";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Config } from "../../src/config.ts";
@@ -128,7 +128,11 @@ export interface ChildServer extends RunningServer {
  * of their own (never a pipe nobody reads: a chatty server would block on a full pipe); a
  * server that exits before it is ready fails the start with that log.
  */
-export async function startChild(cmd: string[], port: number, opts: { dir: string; ownDir?: boolean; env?: Record<string, string>; password?: string; cwd?: string }): Promise<ChildServer> {
+export async function startChild(
+  cmd: string[],
+  port: number,
+  opts: { dir: string; ownDir?: boolean; env?: Record<string, string>; password?: string; cwd?: string; ready?: (port: number) => Promise<boolean> },
+): Promise<ChildServer> {
   const logDir = tempDir("kvis-log-");
   const logPath = join(logDir, "server.log");
   const fd = openSync(logPath, "a");
@@ -149,7 +153,8 @@ export async function startChild(cmd: string[], port: number, opts: { dir: strin
     if (opts.ownDir) rmSync(opts.dir, { recursive: true, force: true });
   };
   try {
-    await waitFor(async () => proc.exitCode !== null || proc.signalCode !== null || (await isReady(port, opts.password)), 30_000, `${cmd[0]} on port ${port} to be ready`);
+    const ready = opts.ready ?? ((port: number) => isReady(port, opts.password));
+    await waitFor(async () => proc.exitCode !== null || proc.signalCode !== null || (await ready(port)), 30_000, `${cmd[0]} on port ${port} to be ready`);
     if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`${cmd[0]} exited with ${proc.exitCode ?? proc.signalCode}: ${await output()}`);
   } catch (e) {
     await stop();
@@ -193,6 +198,27 @@ export async function startRedis(args: string[] = [], opts: { dir?: string } = {
     ownDir: opts.dir === undefined,
     password: passwordIn(args),
   });
+}
+
+/**
+ * A real Redis Sentinel (redis-server --sentinel) on a free port, with `config` lines after
+ * its port (`sentinel monitor ...`); it rewrites its file in its own temporary folder. Ready
+ * when it answers PING (a sentinel has no INFO persistence).
+ */
+export async function startSentinel(config: string[]): Promise<ChildServer> {
+  const dir = tempDir("sentinel-test-");
+  const port = freePort();
+  const file = join(dir, "sentinel.conf");
+  writeFileSync(file, [`port ${port}`, "bind 127.0.0.1", `dir ${dir}`, ...config, ""].join("\n"));
+  const pongs = async (port: number) => {
+    const c = await RawClient.connect(port).catch(() => undefined);
+    try {
+      return c !== undefined && (await c.call("PING")) === "+PONG\r\n";
+    } finally {
+      c?.close();
+    }
+  };
+  return startChild(["redis-server", file, "--sentinel"], port, { dir, ownDir: true, ready: pongs });
 }
 
 /** The password a server started with `args` wants before PING (--requirepass). */

@@ -1,0 +1,169 @@
+/**
+ * Redis Sentinel in front of KVIS, with real processes: three redis-server --sentinel
+ * (quorum 2) monitor a KVIS master, find its KVIS replicas and each other through it (INFO,
+ * the __sentinel__:hello channel), and when the master is killed with SIGKILL promote a
+ * replica, point the other at it, and turn the old master into a replica when it comes
+ * back; ioredis, asking the sentinels for the master, writes again once they agree. Also
+ * a real Redis master whose only replica, a KVIS, is promoted.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import IORedis from "ioredis";
+import { RawClient } from "../helpers/resp.ts";
+import {
+  type ChildServer, KVIS_BINARY, ensureBinary, serverTestTimeout, startChild, startKvisBinary, startRedis, startSentinel, waitFor,
+} from "../helpers/servers.ts";
+
+serverTestTimeout();
+
+const NAME = "mymaster";
+
+const running: Array<{ stop(): Promise<void> }> = [];
+const clients: Array<RawClient | IORedis> = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c instanceof RawClient ? c.close() : c.disconnect();
+  for (const s of running.splice(0).reverse()) await s.stop();
+});
+
+async function client(port: number): Promise<RawClient> {
+  const c = await RawClient.connect(port);
+  clients.push(c);
+  return c;
+}
+
+/** A server's ROLE as "master", or "slave <port>" with the port it follows. */
+async function role(port: number): Promise<string> {
+  const c = await RawClient.connect(port);
+  try {
+    const lines = (await c.call("ROLE")).split("\r\n");
+    return lines[2] === "slave" ? `slave ${lines[5]!.slice(1)}` : lines[2]!;
+  } finally {
+    c.close();
+  }
+}
+
+/** Three sentinels watching the master on `port`: one second to call it down, quorum 2. */
+async function sentinels(port: number): Promise<ChildServer[]> {
+  const config = [
+    `sentinel monitor ${NAME} 127.0.0.1 ${port} 2`,
+    `sentinel down-after-milliseconds ${NAME} 1000`,
+    `sentinel failover-timeout ${NAME} 4000`,
+  ];
+  const started = await Promise.all([0, 1, 2].map(() => startSentinel(config)));
+  running.push(...started);
+  return started;
+}
+
+/** Wait until every sentinel knows `replicas` replicas of the master and the two other sentinels. */
+async function discovered(all: ChildServer[], replicas: number): Promise<void> {
+  for (const s of all) {
+    const c = await client(s.port);
+    await waitFor(async () => {
+      const known = (await c.call("SENTINEL", "REPLICAS", NAME)).match(/\r\nname\r\n/g)?.length ?? 0;
+      const peers = (await c.call("SENTINEL", "SENTINELS", NAME)).match(/\r\nname\r\n/g)?.length ?? 0;
+      return (known === replicas && peers === 2) || undefined;
+    }, 30_000, `sentinel ${s.port} to find ${replicas} replicas and 2 sentinels`);
+  }
+}
+
+/** Wait until every sentinel names a master other than the one on `old`; returns its port. */
+async function failedOver(all: ChildServer[], old: number): Promise<number> {
+  let port = 0;
+  for (const s of all) {
+    const c = await client(s.port);
+    port = await waitFor(async () => {
+      const lines = (await c.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", NAME)).split("\r\n");
+      const now = Number(lines[4]);
+      return now !== old ? now : undefined;
+    }, 30_000, `sentinel ${s.port} to switch the master away from ${old}`);
+  }
+  return port;
+}
+
+function sentinelClient(all: ChildServer[]): IORedis {
+  const c = new IORedis({
+    sentinels: all.map((s) => ({ host: "127.0.0.1", port: s.port })),
+    name: NAME,
+    retryStrategy: () => 50,
+    sentinelRetryStrategy: () => 50,
+    maxRetriesPerRequest: null,
+    lazyConnect: true,
+  });
+  c.on("error", () => {});
+  clients.push(c);
+  return c;
+}
+
+/** Write through `c` until a write succeeds; returns the key written. */
+async function writeThrough(c: IORedis, tag: string): Promise<string> {
+  let i = 0;
+  return waitFor(async () => {
+    const key = `${tag}:${i++}`;
+    try {
+      return (await c.set(key, "v")) === "OK" ? key : undefined;
+    } catch {
+      return undefined;
+    }
+  }, 30_000, `a write through the sentinels (${tag})`);
+}
+
+describe("Sentinel", () => {
+  test("fails a killed KVIS master over to a KVIS replica; the old master returns as a replica", async () => {
+    await ensureBinary();
+    const master = await startKvisBinary();
+    running.push(master);
+    const replicas = [await startKvisBinary(["--replicaof", `127.0.0.1 ${master.port}`]), await startKvisBinary(["--replicaof", `127.0.0.1 ${master.port}`])];
+    running.push(...replicas);
+    const all = await sentinels(master.port);
+    await discovered(all, 2);
+
+    const writer = sentinelClient(all);
+    await writer.connect();
+    for (let i = 0; i < 100; i++) await writer.set(`before:${i}`, String(i));
+    // Both replicas hold them before the master goes: those writes must survive.
+    expect(await (await client(master.port)).call("WAIT", "2", "10000")).toBe(":2\r\n");
+
+    master.proc.kill("SIGKILL");
+    await master.proc.exited;
+    const promoted = await failedOver(all, master.port);
+    const other = replicas.find((r) => r.port !== promoted)!;
+    expect(replicas.map((r) => r.port)).toContain(promoted);
+    await waitFor(async () => (await role(promoted)) === "master", 30_000, "the promoted replica to be a master");
+    await waitFor(async () => (await role(other.port)) === `slave ${promoted}`, 30_000, "the other replica to follow the new master");
+
+    // Nothing acknowledged by both replicas was lost, and the client writes to the new master.
+    const fresh = await client(promoted);
+    for (let i = 0; i < 100; i++) expect(await fresh.call("GET", `before:${i}`)).toBe(`$${String(i).length}\r\n${i}\r\n`);
+    const written = await writeThrough(writer, "after");
+    expect(await fresh.call("EXISTS", written)).toBe(":1\r\n");
+
+    // The old master comes back (empty, on its port): the sentinels make it a replica.
+    const returned = await startChild([KVIS_BINARY, "--port", String(master.port), "--dir", master.dir], master.port, { dir: master.dir });
+    running.push(returned);
+    await waitFor(async () => (await role(master.port)) === `slave ${promoted}`, 45_000, "the old master to become a replica of the new one");
+    const back = await client(master.port);
+    await waitFor(async () => (await back.call("EXISTS", written)) === ":1\r\n", 30_000, "the returned master to sync from the new one");
+  }, 150_000);
+
+  test("promotes a KVIS replica of a killed Redis master", async () => {
+    await ensureBinary();
+    const master = await startRedis();
+    running.push(master);
+    const replica = await startKvisBinary(["--replicaof", `127.0.0.1 ${master.port}`]);
+    running.push(replica);
+    const all = await sentinels(master.port);
+    await discovered(all, 1);
+    const writer = sentinelClient(all);
+    await writer.connect();
+    await writer.set("from-redis", "1");
+    expect(await (await client(master.port)).call("WAIT", "1", "10000")).toBe(":1\r\n");
+
+    master.proc.kill("SIGKILL");
+    await master.proc.exited;
+    expect(await failedOver(all, master.port)).toBe(replica.port);
+    await waitFor(async () => (await role(replica.port)) === "master", 30_000, "the KVIS replica to be a master");
+    const written = await writeThrough(writer, "after");
+    const kvis = await client(replica.port);
+    expect(await kvis.call("GET", "from-redis")).toBe("$1\r\n1\r\n");
+    expect(await kvis.call("EXISTS", written)).toBe(":1\r\n");
+  }, 120_000);
+});
