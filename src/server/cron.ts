@@ -1,7 +1,8 @@
 /**
  * The periodic job, run `hz` times a second as Redis's serverCron: it refreshes the cached
  * clock, runs the active expiry cycle with a quarter of the period as its time budget
- * (Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC), and on a replica sends the
+ * (Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC), sweeps a slice of finished snapshots'
+ * marks off the keyspace's slots, and on a replica sends the
  * once-a-second REPLCONF ACK, PINGs a master's replicas, starts a BGSAVE when a save
  * point is due, and lets the AOF retry failed writes, fsync and start due rewrites; once a
  * second it closes clients idle for longer than `timeout` and lowers the priority of the
@@ -37,6 +38,7 @@ export function startCron(server: Server): () => void {
       server.keyspace.activeExpireCycle((period * (25 + 2 * (effort - 1))) / 100, effort);
       if (server.latency.threshold > 0) server.latency.add("expire-cycle", Math.floor(performance.now() - started));
     }
+    server.keyspace.sweepMarks();
     server.tracking.limitTable();
     server.failover.update();
     const stats = server.stats;

@@ -149,6 +149,9 @@ export interface KeyspaceStats {
   keyspaceMisses: number;
 }
 
+/** Slots a sweep of finished snapshots' marks covers per cron tick (Keyspace.sweepMarks). */
+const SWEEP_SLOTS = 65_536;
+
 export class Database {
   // Not readonly: SWAPDB exchanges contents so that a client's selected Database object
   // keeps meaning "database number N". The table is the store's own: code outside
@@ -351,14 +354,23 @@ export class Database {
     return false;
   }
 
-  /** Set the marks keys created from now on get (the bits of the snapshots in progress). */
-  markNewKeys(bits: number): void {
+  /**
+   * Set the marks keys created from now on get (the bits of the snapshots in progress) and
+   * those of finished snapshots, which a rebuild of the table drops.
+   */
+  markNewKeys(bits: number, stale: number): void {
     this.table.newMarks = bits;
+    this.table.staleMarks = stale;
   }
 
-  /** A snapshot owning `bit` is complete: its marks go. */
-  clearSnapshotMarks(bit: number): void {
-    this.table.clearMarks(bit);
+  /** Take the marks `bits` off slots [from, from + limit); returns the slot reached. */
+  clearMarks(bits: number, from: number, limit: number): number {
+    return this.table.clearMarks(bits, from, limit);
+  }
+
+  /** The table's slots (the sweep of marks goes up to this). */
+  get capacity(): number {
+    return this.table.capacity;
   }
 
   /** Up to `n` random keys (only keys with a TTL, if `withTtl`) for eviction's samples. */
@@ -1000,25 +1012,67 @@ export class Keyspace {
   snapshots: SnapshotInProgress[] = [];
   /** The mark bits of the keyspace's slots that snapshots in progress own (8 at most). */
   private snapshotBits = 0;
+  /**
+   * Bits of finished snapshots whose marks are still in the slots. Taking a bit off every
+   * slot at once cost 93 ms for 2M slots (a loop run once per save, before the JIT gets to
+   * it), so it is swept a slice at a time (sweepMarks) and the bit is free once a pass has
+   * covered every table.
+   */
+  private staleBits = 0;
+  /** The sweep in progress: the bits it takes off, the database and slot it is at. */
+  private readonly sweep = { bits: 0, db: 0, slot: 0 };
 
   /** A mark bit for a new snapshot, or 0 when eight are already in progress. */
   takeSnapshotBit(): number {
+    // Every free bit still being swept: finish the sweep now rather than go without.
+    while ((this.snapshotBits | this.staleBits) === 0xff && this.staleBits !== 0) this.sweepMarks(Infinity);
     for (let bit = 1; bit < 256; bit <<= 1) {
-      if (this.snapshotBits & bit) continue;
+      if ((this.snapshotBits | this.staleBits) & bit) continue;
       this.snapshotBits |= bit;
-      for (const db of this.dbs) db.markNewKeys(this.snapshotBits);
+      this.markNewKeys();
       return bit;
     }
     return 0;
   }
 
-  /** A snapshot is complete: its bit is free again and no slot keeps it. */
+  /** A snapshot is complete: its bit goes once its marks are swept off the slots. */
   releaseSnapshotBit(bit: number): void {
     this.snapshotBits &= ~bit;
-    for (const db of this.dbs) {
-      db.markNewKeys(this.snapshotBits);
-      db.clearSnapshotMarks(bit);
+    this.staleBits |= bit;
+    this.markNewKeys();
+    this.sweepMarks();
+  }
+
+  private markNewKeys(): void {
+    for (const db of this.dbs) db.markNewKeys(this.snapshotBits, this.staleBits);
+  }
+
+  /**
+   * Take finished snapshots' marks off up to `budget` slots (the cron calls it each tick,
+   * and a release at once, which for a small keyspace is the whole sweep). A pass covers
+   * the bits stale when it began; bits that go stale meanwhile wait for the next.
+   */
+  sweepMarks(budget = SWEEP_SLOTS): void {
+    const sweep = this.sweep;
+    if (sweep.bits === 0) {
+      if (this.staleBits === 0) return;
+      sweep.bits = this.staleBits;
+      sweep.db = 0;
+      sweep.slot = 0;
     }
+    while (budget > 0 && sweep.db < this.dbs.length) {
+      const db = this.dbs[sweep.db]!;
+      const reached = db.clearMarks(sweep.bits, sweep.slot, Math.min(budget, db.capacity));
+      budget -= Math.max(1, reached - sweep.slot);
+      if (reached >= db.capacity) {
+        sweep.db++;
+        sweep.slot = 0;
+      } else sweep.slot = reached;
+    }
+    if (sweep.db < this.dbs.length) return;
+    this.staleBits &= ~sweep.bits;
+    sweep.bits = 0;
+    this.markNewKeys();
   }
   /** DEBUG SET-ACTIVE-EXPIRE: whether the cron reclaims expired keys nobody reads. */
   activeExpireEnabled = true;
@@ -1089,6 +1143,10 @@ export class Keyspace {
     dbA.touchAll(dbB);
     dbB.touchAll(dbA);
     dbA.swapContents(dbB);
+    // A table the sweep has passed may now be at a database it has still to reach, or the
+    // reverse: the pass starts over.
+    this.sweep.db = 0;
+    this.sweep.slot = 0;
     this.dirty++;
     this.onReplaced?.(dbA);
     this.onReplaced?.(dbB);

@@ -107,6 +107,8 @@ export class KeyTable {
   expiresCount = 0;
   /** The marks a key inserted now gets: the bits of the snapshots in progress. */
   newMarks = 0;
+  /** Marks of finished snapshots not yet swept off: a rebuild drops them. */
+  staleMarks = 0;
   /** Bumped when entries move to other slots (a rebuild, a clear): slot walks start over. */
   generation = 0;
   private readonly cells = new CellHeap();
@@ -216,11 +218,13 @@ export class KeyTable {
     this.slots[KIND + 4 * slot]! |= bit << MARK_SHIFT;
   }
 
-  /** Take `bit` off every slot (its snapshot is complete). */
-  clearMarks(bit: number): void {
+  /** Take the marks `bits` off slots [from, from + limit) (their snapshots are complete); returns the slot reached. */
+  clearMarks(bits: number, from: number, limit: number): number {
     const slots = this.slots;
-    const keep = ~(bit << MARK_SHIFT);
-    for (let i = KIND; i < slots.length; i += 4) slots[i]! &= keep;
+    const keep = ~(bits << MARK_SHIFT);
+    const end = Math.min(slots.length >> 2, from + limit);
+    for (let i = from; i < end; i++) slots[KIND + 4 * i]! &= keep;
+    return end;
   }
 
   /** Set the kind of value in `slot`, keeping its marks. */
@@ -504,7 +508,7 @@ export class KeyTable {
       const at = 4 * i;
       slots[at + HASH] = h;
       slots[at + REF] = old[j + REF]!;
-      slots[at + KIND] = old[j + KIND]!;
+      slots[at + KIND] = old[j + KIND]! & ~(this.staleMarks << MARK_SHIFT);
       // The access word's bits as they are (an Int32 copy of a Uint32 word keeps them).
       slots[at + ACCESS] = old[j + ACCESS]!;
       if (this.expiry !== undefined) this.expiry[i] = expiry![j >> 2]!;

@@ -95,6 +95,31 @@ describe("Snapshot", () => {
     }
   });
 
+  test("finished snapshots' marks are swept off a slice at a time; snapshots taken meanwhile, across SWAPDB, hold every key", () => {
+    const ks = new Keyspace(2);
+    // 200,000 keys: 512K slots, more than a sweep takes at once.
+    for (let i = 0; i < 200_000; i++) ks.dbs[0]!.setKey(`k:${i}`, "v");
+    for (let i = 0; i < 1_000; i++) ks.dbs[1]!.setKey(`o:${i}`, "w");
+    const stale = () => (ks as unknown as { staleBits: number }).staleBits;
+    let sawStale = false;
+    for (let n = 0; n < 20; n++) {
+      const snapshot = new Snapshot(ks, OPTIONS);
+      // A bit was free, or freed by finishing the sweep: the snapshot walks.
+      expect(snapshot.done).toBe(false);
+      snapshot.finishNow();
+      const saved = load([Buffer.from(snapshot.drain())]);
+      expect([saved.dbs[0]!.size, saved.dbs[1]!.size].sort()).toEqual([1_000, 200_000]);
+      snapshot.release();
+      ks.snapshots.splice(ks.snapshots.indexOf(snapshot), 1);
+      sawStale ||= stale() !== 0;
+      if (n % 3 === 0) ks.swap(0, 1);
+      if (n % 4 === 0) ks.sweepMarks();
+    }
+    expect(sawStale).toBe(true);
+    for (let i = 0; i < 100 && stale() !== 0; i++) ks.sweepMarks();
+    expect(stale()).toBe(0);
+  });
+
   test("a ninth snapshot at once is written whole when it starts", () => {
     const ks = new Keyspace(1);
     for (let i = 0; i < 100; i++) ks.dbs[0]!.setKey(`k:${i}`, "v");
