@@ -143,7 +143,7 @@ export class KeyTable {
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const at = slots[HASH + 4 * i]!;
       if (at === EMPTY) return -1;
-      if (at === h && this.cells.keyEquals(this.slots[REF + 4 * i]!, (this.slots[KIND + 4 * i]! & KIND_MASK) === Kind.Number, key)) return i;
+      if (at === h && this.cells.keyEquals(this.slots[REF + 4 * i]!, this.kindAt(i) === Kind.Number, key)) return i;
     }
   }
 
@@ -155,7 +155,7 @@ export class KeyTable {
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const at = slots[HASH + 4 * i]!;
       if (at === EMPTY) return -1;
-      if (at === h && this.cells.keyEqualsBytes(this.slots[REF + 4 * i]!, (this.slots[KIND + 4 * i]! & KIND_MASK) === Kind.Number, buf, start, end)) return i;
+      if (at === h && this.cells.keyEqualsBytes(this.slots[REF + 4 * i]!, this.kindAt(i) === Kind.Number, buf, start, end)) return i;
     }
   }
 
@@ -238,12 +238,12 @@ export class KeyTable {
   }
 
   keyAt(slot: number): string {
-    return this.cells.key(this.slots[REF + 4 * slot]!, (this.slots[KIND + 4 * slot]! & KIND_MASK) === Kind.Number);
+    return this.cells.key(this.slots[REF + 4 * slot]!, this.kindAt(slot) === Kind.Number);
   }
 
   /** Where the key's bytes start in `valueBuffer(slot)` (keyLengthAt of them). */
   keyStartAt(slot: number): number {
-    return this.cells.keyStart(this.slots[REF + 4 * slot]!, (this.slots[KIND + 4 * slot]! & KIND_MASK) === Kind.Number);
+    return this.cells.keyStart(this.slots[REF + 4 * slot]!, this.kindAt(slot) === Kind.Number);
   }
 
   keyLengthAt(slot: number): number {
@@ -252,14 +252,14 @@ export class KeyTable {
 
   /** Bytes of a string value or a packed aggregate (0 for a number or an aggregate object). */
   valueLengthAt(slot: number): number {
-    const kind = this.slots[KIND + 4 * slot]! & KIND_MASK;
+    const kind = this.kindAt(slot);
     return kind === Kind.String || kind === Kind.Packed ? this.cells.valueLength(this.slots[REF + 4 * slot]!) : 0;
   }
 
   /** The value in `slot`; not for a packed aggregate (its bytes are at valueBuffer/valueStart). */
   valueAt(slot: number): StoredValue {
     const ref = this.slots[REF + 4 * slot]!;
-    switch (this.slots[KIND + 4 * slot]! & KIND_MASK) {
+    switch (this.kindAt(slot)) {
       case Kind.String:
         return this.cells.stringValue(ref);
       case Kind.Number:
@@ -309,7 +309,7 @@ export class KeyTable {
       if (at === EMPTY) return this.insertAt(free >= 0 ? free : i, key, h, value);
       if (at === DELETED) {
         if (free < 0) free = i;
-      } else if (at === h && this.cells.keyEqualsBytes(this.slots[REF + 4 * i]!, (this.slots[KIND + 4 * i]! & KIND_MASK) === Kind.Number, key.buf, key.start, key.end)) return -1;
+      } else if (at === h && this.cells.keyEqualsBytes(this.slots[REF + 4 * i]!, this.kindAt(i) === Kind.Number, key.buf, key.start, key.end)) return -1;
     }
   }
 
@@ -331,7 +331,7 @@ export class KeyTable {
 
   /** Replace the value in `slot` (whose key is `key`). */
   replaceAt(slot: number, key: string | ByteSlice, value: Storable): void {
-    const oldKind = this.slots[KIND + 4 * slot]! & KIND_MASK;
+    const oldKind = this.kindAt(slot);
     const oldRef = this.slots[REF + 4 * slot]!;
     const kind = kindOf(value);
     if (oldKind === Kind.Object) {
@@ -427,7 +427,7 @@ export class KeyTable {
 
   deleteAt(slot: number): void {
     const ref = this.slots[REF + 4 * slot]!;
-    if ((this.slots[KIND + 4 * slot]! & KIND_MASK) === Kind.Object) this.releaseObject(this.cells.valueLength(ref));
+    if (this.kindAt(slot) === Kind.Object) this.releaseObject(this.cells.valueLength(ref));
     this.cells.free(ref);
     this.slots[HASH + 4 * slot] = DELETED;
     this.slots[KIND + 4 * slot] = Kind.None;
