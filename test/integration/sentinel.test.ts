@@ -3,11 +3,13 @@
  * (quorum 2) monitor a KVIS master, find its KVIS replicas and each other through it (INFO,
  * the __sentinel__:hello channel), and when the master is killed with SIGKILL promote a
  * replica, point the other at it, and turn the old master into a replica when it comes
- * back; ioredis, asking the sentinels for the master, writes again once they agree. Also
+ * back; ioredis and node-redis (createSentinel), asking the sentinels for the master,
+ * write again once they agree. Also
  * a real Redis master whose only replica, a KVIS, is promoted.
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import IORedis from "ioredis";
+import { createSentinel } from "redis";
 import { RawClient } from "../helpers/resp.ts";
 import {
   type ChildServer, KVIS_BINARY, ensureBinary, serverTestTimeout, startChild, startKvisBinary, startRedis, startSentinel, waitFor,
@@ -18,9 +20,9 @@ serverTestTimeout();
 const NAME = "mymaster";
 
 const running: Array<{ stop(): Promise<void> }> = [];
-const clients: Array<RawClient | IORedis> = [];
+const clients: Array<RawClient | IORedis | { close(): unknown }> = [];
 afterEach(async () => {
-  for (const c of clients.splice(0)) c instanceof RawClient ? c.close() : c.disconnect();
+  for (const c of clients.splice(0)) c instanceof IORedis ? c.disconnect() : c.close();
   for (const s of running.splice(0).reverse()) await s.stop();
 });
 
@@ -93,8 +95,17 @@ function sentinelClient(all: ChildServer[]): IORedis {
   return c;
 }
 
+/** node-redis's sentinel client (createSentinel) for the master the sentinels name. */
+async function nodeRedisSentinel(all: ChildServer[]) {
+  const c = createSentinel({ name: NAME, sentinelRootNodes: all.map((s) => ({ host: "127.0.0.1", port: s.port })) });
+  c.on("error", () => {});
+  clients.push(c);
+  await c.connect();
+  return c;
+}
+
 /** Write through `c` until a write succeeds; returns the key written. */
-async function writeThrough(c: IORedis, tag: string): Promise<string> {
+async function writeThrough(c: { set(key: string, value: string): Promise<string | null> }, tag: string): Promise<string> {
   let i = 0;
   return waitFor(async () => {
     const key = `${tag}:${i++}`;
@@ -118,6 +129,8 @@ describe("Sentinel", () => {
 
     const writer = sentinelClient(all);
     await writer.connect();
+    const nodeRedis = await nodeRedisSentinel(all);
+    expect(await nodeRedis.set("node-redis:before", "1")).toBe("OK");
     for (let i = 0; i < 100; i++) await writer.set(`before:${i}`, String(i));
     // Both replicas hold them before the master goes: those writes must survive.
     expect(await (await client(master.port)).call("WAIT", "2", "10000")).toBe(":2\r\n");
@@ -135,6 +148,8 @@ describe("Sentinel", () => {
     for (let i = 0; i < 100; i++) expect(await fresh.call("GET", `before:${i}`)).toBe(`$${String(i).length}\r\n${i}\r\n`);
     const written = await writeThrough(writer, "after");
     expect(await fresh.call("EXISTS", written)).toBe(":1\r\n");
+    const viaNodeRedis = await writeThrough(nodeRedis, "node-redis:after");
+    expect(await fresh.call("EXISTS", viaNodeRedis, "node-redis:before")).toBe(":2\r\n");
 
     // The old master comes back (empty, on its port): the sentinels make it a replica.
     const returned = await startChild([KVIS_BINARY, "--port", String(master.port), "--dir", master.dir], master.port, { dir: master.dir });
