@@ -263,6 +263,7 @@ export class ReplicationMaster {
       return t;
     };
     const aborted = () => client.closed;
+    const served = () => this.server.stats.readsProcessed;
     info.state = "send_bulk";
     if (diskless) {
       const mark = randomHex(EOF_MARK_LEN);
@@ -270,14 +271,14 @@ export class ReplicationMaster {
       const crc = await streamSnapshot(this.server.keyspace, snapshot, async (bytes) => {
         client.send(copyBytes(bytes));
         while (client.outputPending > SNAPSHOT_PENDING_MAX && !client.closed) await client.drained();
-      }, checksum, aborted);
+      }, checksum, aborted, served);
       client.send(trailer(crc));
       client.send(Buffer.from(mark, "latin1"));
       return;
     }
     // The disk form needs the length first: the image is gathered, then sent.
     const chunks: Uint8Array[] = [];
-    const crc = await streamSnapshot(this.server.keyspace, snapshot, (bytes) => void chunks.push(copyBytes(bytes)), checksum, aborted);
+    const crc = await streamSnapshot(this.server.keyspace, snapshot, (bytes) => void chunks.push(copyBytes(bytes)), checksum, aborted, served);
     chunks.push(trailer(crc));
     const image = Buffer.concat(chunks);
     client.send(encodeLine(`$${image.length}`));

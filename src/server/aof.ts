@@ -527,7 +527,8 @@ export class AppendOnly {
     log.notice("Background append only file rewriting started");
     const base: AofFile = { name: baseFileName(this.prefix, this.baseSeq + 1, preamble), seq: this.baseSeq + 1, type: "b" };
     const temp = join(this.server.config.get("dir"), `temp-rewriteaof-bg-${process.pid}.aof`);
-    writeImageFile(this.server.keyspace, snapshot, temp, this.path(base), preamble ? options.checksum : "none", () => run.aborted).then(
+    const served = () => this.server.stats.readsProcessed;
+    writeImageFile(this.server.keyspace, snapshot, temp, this.path(base), preamble ? options.checksum : "none", () => run.aborted, served).then(
       () => {
         if (run.aborted) return;
         this.rewriteDone(run, base);

@@ -91,7 +91,7 @@ export class Persistence {
     const dirty = keyspace.dirty;
     const path = this.server.rdbPath;
     const temp = join(dirname(path), `temp-bgsave-${process.pid}.rdb`);
-    writeImageFile(keyspace, snapshot, temp, path, this.server.rdbOptions().checksum, () => run.aborted).then(
+    writeImageFile(keyspace, snapshot, temp, path, this.server.rdbOptions().checksum, () => run.aborted, () => this.server.stats.readsProcessed).then(
       () => {
         if (run.aborted) return;
         this.finished(run, true);
@@ -181,7 +181,7 @@ export class Persistence {
  * or abort, so a save cut short never damages what `path` held.
  */
 export async function writeImageFile(
-  keyspace: Keyspace, snapshot: Snapshot, temp: string, path: string, checksum: boolean | "none", aborted: () => boolean,
+  keyspace: Keyspace, snapshot: Snapshot, temp: string, path: string, checksum: boolean | "none", aborted: () => boolean, served?: () => number,
 ): Promise<void> {
   const fd = openSync(temp, "w");
   let at = 0;
@@ -197,7 +197,7 @@ export async function writeImageFile(
     }
   };
   try {
-    const crc = await streamSnapshot(keyspace, snapshot, append, checksum === true, aborted);
+    const crc = await streamSnapshot(keyspace, snapshot, append, checksum === true, aborted, served);
     if (checksum !== "none") {
       const trailer = new Uint8Array(8);
       new DataView(trailer.buffer).setBigUint64(0, crc, true);
