@@ -4,9 +4,10 @@
  * server with one core to itself (as the bench pins it, as a container may), each of them,
  * when it wakes, takes the core from the event loop for a whole scheduler tick (4 ms at
  * the kernel's 250 Hz). Measured under redis-benchmark -P 16 with 1M keys: optimizing the
- * parser's loop takes the JIT 50-60 ms, which the event loop paid as runs of 4-ms stalls,
- * a probe's PING p99 4.8 ms and worst 10-19 ms; at nice 19 the compiler runs on time the
- * loop leaves, and the probe saw p99 2.8 ms and worst 5.5 ms (Redis: 1.4 and 3.2).
+ * parser's loop takes the JIT 50-60 ms, which the event loop paid as runs of 4-ms stalls.
+ * At nice 19 the compiler mostly runs on time the loop leaves (it still gets a tick now
+ * and then): over three runs each, a probe's PING p99 5.7-6.8 -> 4.6-5.5 ms and worst
+ * 9.8-12.9 -> 7.5-8.4 ms (Redis 1.7 and 3.5).
  *
  * Linux lets a thread's nice value be set by its id (setpriority, node:os setPriority); the
  * threads are found by name in /proc/self/task, again at each call (the cron's, once a

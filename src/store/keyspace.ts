@@ -1074,6 +1074,7 @@ export class Keyspace {
     sweep.bits = 0;
     this.markNewKeys();
   }
+
   /** DEBUG SET-ACTIVE-EXPIRE: whether the cron reclaims expired keys nobody reads. */
   activeExpireEnabled = true;
   /**
@@ -1107,6 +1108,7 @@ export class Keyspace {
    * fills further first).
    */
   mayGrow: (bytes: number) => boolean = () => true;
+
   /** The parked iterations of SCAN and its per-type variants. */
   readonly scanCursors = new ScanCursors();
   /** Databases holding small aggregates opened since the last settle. */
