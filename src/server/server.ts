@@ -466,7 +466,7 @@ export class Server implements Services {
    * beside this.
    */
   usedMemory(): number {
-    return this.keyspace.bytes + this.keyspace.slotBytes + this.replication.backlogAllocated + this.clients.size * CLIENT_BYTES + this.scripting.scriptsMemory + this.scripting.functionsOverhead;
+    return this.keyspace.heldBytes + this.replication.backlogAllocated + this.clients.size * CLIENT_BYTES + this.scripting.scriptsMemory + this.scripting.functionsOverhead;
   }
 
   /** The highest memory use seen so far (INFO used_memory_peak). */

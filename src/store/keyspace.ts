@@ -185,7 +185,7 @@ export class Database {
     this.table.mayGrow = (bytes) => keyspace.mayGrow(bytes);
   }
 
-  /** Bytes of the table's slots (Keyspace.slotBytes). */
+  /** Bytes of the table's slots (Keyspace.heldBytes). */
   get slotBytes(): number {
     return this.table.slotBytes;
   }
@@ -1095,10 +1095,10 @@ export class Keyspace {
     return total;
   }
 
-  /** Bytes of the databases' slot arrays, counted by used_memory beside `bytes`. */
-  get slotBytes(): number {
+  /** `bytes` and the databases' slot arrays: the keyspace's part of used_memory, in one pass. */
+  get heldBytes(): number {
     let total = 0;
-    for (const db of this.dbs) total += db.slotBytes;
+    for (const db of this.dbs) total += db.bytes + db.slotBytes;
     return total;
   }
 

@@ -144,7 +144,7 @@ function streamSize(s: StreamValue): number {
 /**
  * A key's share of its table's slots (two of SLOT_BYTES: a table is between 3/8 and 3/4
  * full), which the costs below were measured with. The estimates leave it out: used_memory
- * counts each table's slots as they are (Keyspace.slotBytes), as Redis counts its dicts.
+ * counts each table's slots as they are (Keyspace.heldBytes), as Redis counts its dicts.
  */
 const SLOTS_PER_KEY = 2 * SLOT_BYTES;
 /**
