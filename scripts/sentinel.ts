@@ -11,7 +11,7 @@
 import { parseArgs } from "node:util";
 import IORedis from "ioredis";
 import { RawClient } from "../test/helpers/resp.ts";
-import { type ChildServer, ensureBinary, startKvisBinary, startRedis, startSentinel, waitFor } from "../test/helpers/servers.ts";
+import { type ChildServer, ensureBinary, sentinelsDiscovered, sentinelsSwitched, startKvisBinary, startRedis, startSentinels, waitFor } from "../test/helpers/servers.ts";
 
 const { values: opts } = parseArgs({ options: { rounds: { type: "string", default: "3" } } });
 const NAME = "mymaster";
@@ -30,21 +30,14 @@ async function round(name: string, start: (args?: string[]) => Promise<ChildServ
   const master = await start();
   servers.push(master);
   for (let i = 0; i < 2; i++) servers.push(await start(["--replicaof", `127.0.0.1 ${master.port}`]));
-  const config = [`sentinel monitor ${NAME} 127.0.0.1 ${master.port} 2`, `sentinel down-after-milliseconds ${NAME} 1000`, `sentinel failover-timeout ${NAME} 4000`];
-  const sentinels = await Promise.all([0, 1, 2].map(() => startSentinel(config)));
+  const sentinels = await startSentinels(NAME, master.port);
   const client = new IORedis({
     sentinels: sentinels.map((s) => ({ host: "127.0.0.1", port: s.port })),
     name: NAME, retryStrategy: () => 20, sentinelRetryStrategy: () => 20, maxRetriesPerRequest: null,
   });
   client.on("error", () => {});
   try {
-    for (const s of sentinels) {
-      await waitFor(async () => {
-        const replicas = (await call(s.port, "SENTINEL", "REPLICAS", NAME)).match(/\r\nname\r\n/g)?.length ?? 0;
-        const peers = (await call(s.port, "SENTINEL", "SENTINELS", NAME)).match(/\r\nname\r\n/g)?.length ?? 0;
-        return (replicas === 2 && peers === 2) || undefined;
-      }, 60_000, "discovery");
-    }
+    await sentinelsDiscovered(sentinels, NAME, 2);
     // Both replicas in sync first (Redis's diskless sync waits 5 s for more replicas).
     await waitFor(async () => (await call(master.port, "INFO", "replication")).match(/state=online/g)?.length === 2 || undefined, 60_000, "replicas online");
     // The writer: one key at a time, remembering which the server acknowledged.
@@ -69,13 +62,7 @@ async function round(name: string, start: (args?: string[]) => Promise<ChildServ
     killedAt = performance.now();
     master.proc.kill("SIGKILL");
     await master.proc.exited;
-    let promoted = 0;
-    for (const s of sentinels) {
-      promoted = await waitFor(async () => {
-        const port = Number((await call(s.port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", NAME)).split("\r\n")[4]);
-        return port !== master.port ? port : undefined;
-      }, 60_000, "the switch");
-    }
+    const promoted = await sentinelsSwitched(sentinels, NAME, master.port);
     const switchedAt = performance.now();
     const before = acknowledged.length;
     await waitFor(() => acknowledged.length > before + 1000, 60_000, "writes after the switch");

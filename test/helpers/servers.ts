@@ -221,6 +221,45 @@ export async function startSentinel(config: string[]): Promise<ChildServer> {
   return startChild(["redis-server", file, "--sentinel"], port, { dir, ownDir: true, ready: pongs });
 }
 
+/**
+ * Three sentinels watching master `name` on `port`, as the Sentinel tests and
+ * scripts/sentinel.ts run them: down after one second, quorum 2, failover timeout 4 s.
+ */
+export function startSentinels(name: string, port: number): Promise<ChildServer[]> {
+  const config = [`sentinel monitor ${name} 127.0.0.1 ${port} 2`, `sentinel down-after-milliseconds ${name} 1000`, `sentinel failover-timeout ${name} 4000`];
+  return Promise.all([0, 1, 2].map(() => startSentinel(config)));
+}
+
+/** Poll each sentinel with `check` (given a connection to it) until it returns a value; returns the last. */
+async function askEachSentinel<T>(sentinels: RunningServer[], what: string, check: (c: RawClient) => Promise<T | undefined>): Promise<T> {
+  let value!: T;
+  for (const s of sentinels) {
+    const c = await RawClient.connect(s.port);
+    try {
+      value = (await waitFor(() => check(c), 60_000, `sentinel ${s.port} ${what}`)) as T;
+    } finally {
+      c.close();
+    }
+  }
+  return value;
+}
+
+/** Wait until every sentinel knows `replicas` replicas of master `name` and the other sentinels. */
+export async function sentinelsDiscovered(sentinels: RunningServer[], name: string, replicas: number): Promise<void> {
+  const count = async (c: RawClient, ...args: string[]) => (await c.call("SENTINEL", ...args, name)).match(/\r\nname\r\n/g)?.length ?? 0;
+  await askEachSentinel(sentinels, `to find ${replicas} replicas and the other sentinels`, async (c) =>
+    (await count(c, "REPLICAS")) === replicas && (await count(c, "SENTINELS")) === sentinels.length - 1 ? true : undefined,
+  );
+}
+
+/** Wait until every sentinel names a master of `name` other than the one on port `old`; returns its port. */
+export function sentinelsSwitched(sentinels: RunningServer[], name: string, old: number): Promise<number> {
+  return askEachSentinel(sentinels, `to switch ${name} away from ${old}`, async (c) => {
+    const port = Number((await c.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", name)).split("\r\n")[4]);
+    return port !== old ? port : undefined;
+  });
+}
+
 /** The password a server started with `args` wants before PING (--requirepass). */
 function passwordIn(args: string[]): string | undefined {
   const at = args.indexOf("--requirepass");

@@ -12,7 +12,8 @@ import IORedis from "ioredis";
 import { createSentinel } from "redis";
 import { RawClient } from "../helpers/resp.ts";
 import {
-  type ChildServer, KVIS_BINARY, ensureBinary, serverTestTimeout, startChild, startKvisBinary, startRedis, startSentinel, waitFor,
+  type ChildServer, KVIS_BINARY, ensureBinary, sentinelsDiscovered, sentinelsSwitched, serverTestTimeout, startChild, startKvisBinary, startRedis,
+  startSentinels, waitFor,
 } from "../helpers/servers.ts";
 
 serverTestTimeout();
@@ -43,43 +44,15 @@ async function role(port: number): Promise<string> {
   }
 }
 
-/** Three sentinels watching the master on `port`: one second to call it down, quorum 2. */
+/** Three sentinels watching the master on `port` (startSentinels), stopped after the test. */
 async function sentinels(port: number): Promise<ChildServer[]> {
-  const config = [
-    `sentinel monitor ${NAME} 127.0.0.1 ${port} 2`,
-    `sentinel down-after-milliseconds ${NAME} 1000`,
-    `sentinel failover-timeout ${NAME} 4000`,
-  ];
-  const started = await Promise.all([0, 1, 2].map(() => startSentinel(config)));
+  const started = await startSentinels(NAME, port);
   running.push(...started);
   return started;
 }
 
-/** Wait until every sentinel knows `replicas` replicas of the master and the two other sentinels. */
-async function discovered(all: ChildServer[], replicas: number): Promise<void> {
-  for (const s of all) {
-    const c = await client(s.port);
-    await waitFor(async () => {
-      const known = (await c.call("SENTINEL", "REPLICAS", NAME)).match(/\r\nname\r\n/g)?.length ?? 0;
-      const peers = (await c.call("SENTINEL", "SENTINELS", NAME)).match(/\r\nname\r\n/g)?.length ?? 0;
-      return (known === replicas && peers === 2) || undefined;
-    }, 30_000, `sentinel ${s.port} to find ${replicas} replicas and 2 sentinels`);
-  }
-}
-
-/** Wait until every sentinel names a master other than the one on `old`; returns its port. */
-async function failedOver(all: ChildServer[], old: number): Promise<number> {
-  let port = 0;
-  for (const s of all) {
-    const c = await client(s.port);
-    port = await waitFor(async () => {
-      const lines = (await c.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", NAME)).split("\r\n");
-      const now = Number(lines[4]);
-      return now !== old ? now : undefined;
-    }, 30_000, `sentinel ${s.port} to switch the master away from ${old}`);
-  }
-  return port;
-}
+const discovered = (all: ChildServer[], replicas: number) => sentinelsDiscovered(all, NAME, replicas);
+const failedOver = (all: ChildServer[], old: number) => sentinelsSwitched(all, NAME, old);
 
 function sentinelClient(all: ChildServer[]): IORedis {
   const c = new IORedis({
