@@ -44,15 +44,18 @@ async function round(name: string, start: (args?: string[]) => Promise<ChildServ
     const acknowledged: string[] = [];
     let writing = true;
     let killedAt = 0;
+    let deadAt = 0;
     let recoveredAt = 0;
     // ioredis queues a command while it looks for the master, so a write does not fail: it
-    // waits, and the first acknowledged after the kill comes from the new master.
+    // waits. A write sent once the old master's process is gone can only be acknowledged
+    // by the new one (one sent just before may still be by the old).
     const writer = (async () => {
       for (let i = 0; writing; i++) {
+        const sentAt = performance.now();
         try {
           await client.set(`k:${i}`, "v");
           acknowledged.push(`k:${i}`);
-          if (killedAt > 0 && recoveredAt === 0) recoveredAt = performance.now();
+          if (deadAt > 0 && sentAt > deadAt && recoveredAt === 0) recoveredAt = performance.now();
         } catch {
           // Not acknowledged: never counted as lost.
         }
@@ -62,6 +65,7 @@ async function round(name: string, start: (args?: string[]) => Promise<ChildServ
     killedAt = performance.now();
     master.proc.kill("SIGKILL");
     await master.proc.exited;
+    deadAt = performance.now();
     const promoted = await sentinelsSwitched(sentinels, NAME, master.port);
     const switchedAt = performance.now();
     const before = acknowledged.length;
