@@ -48,6 +48,7 @@ type EncodingLimit = "listMaxListpackSize" | "listCompressDepth" | "hashMaxListp
  * the server implements this, and config.ts never imports the server.
  */
 export interface ConfigTarget {
+  cluster: { changed(): void; applyAnnounced(): void } | undefined;
   acl: { setDefaultPassword(password: string): void; log: unknown[] };
   log: { level: LogLevel };
   slowlog: { threshold: number; maxLen: number; trim(): void };
@@ -346,28 +347,28 @@ export const PARAMS: readonly Param[] = [
   ...accepted("bio_cpulist", "string", "", false, "there are no background I/O threads to pin"),
   ...accepted("server_cpulist", "string", "", false, "the server's thread is not pinned"),
   ...accepted("bind-source-addr", "string", "", true, "a replica connects to its master from the default address"),
-  // Cluster mode is not there yet (see the README): its parameters are accepted and cluster-enabled yes refused.
+  // Redis Cluster (src/cluster/): read where they are used, so a CONFIG SET takes effect at once.
+  { name: "cluster-enabled", type: "bool", default: "no", mutable: false, description: "Run as a Redis Cluster node (cluster bus, nodes.conf, redirections)" },
+  { name: "cluster-config-file", type: "string", default: "nodes.conf", mutable: false, description: "The node's cluster configuration, written by the node (relative to dir)" },
+  { name: "cluster-port", type: "int", default: "0", min: 0, max: 65535, mutable: false, description: "The cluster bus port (0: port + 10000)" },
+  { name: "cluster-node-timeout", type: "int", default: "15000", min: 0, max: LLONG_MAX, mutable: true, description: "Milliseconds a node may not answer before it is failing" },
+  ...clusterAnnounce("cluster-announce-ip", "string", "", "The address other nodes and clients are told", {}),
+  ...clusterAnnounce("cluster-announce-port", "int", "0", "The client port other nodes are told (0: port)", { min: 0, max: 65535 }),
+  ...clusterAnnounce("cluster-announce-bus-port", "int", "0", "The bus port other nodes are told (0: the bus port)", { min: 0, max: 65535 }),
+  ...clusterAnnounce("cluster-announce-hostname", "string", "", "The hostname sent to other nodes (CLUSTER SLOTS, MOVED with hostname endpoints)", {}),
+  ...accepted("cluster-announce-tls-port", "int", "0", true, "no TLS", { min: 0, max: 65535 }),
   {
-    name: "cluster-enabled", type: "bool", default: "no", mutable: false, description: "Refused when yes: KVIS has no cluster mode yet",
-    check: (v) => (v === "yes" ? "KVIS does not support cluster mode yet" : undefined),
+    name: "cluster-require-full-coverage", type: "bool", default: "yes", mutable: true, description: "The cluster is down while any slot is unserved",
+    apply: (server) => server.cluster?.changed(),
   },
-  ...accepted("cluster-allow-pubsubshard-when-down", "bool", "yes", true, "no cluster mode"),
-  ...accepted("cluster-allow-reads-when-down", "bool", "no", true, "no cluster mode"),
-  ...accepted("cluster-allow-replica-migration", "bool", "yes", true, "no cluster mode"),
-  ...accepted("cluster-announce-bus-port", "int", "0", true, "no cluster mode", { min: 0, max: 65535 }),
-  ...accepted("cluster-announce-hostname", "string", "", true, "no cluster mode"),
-  ...accepted("cluster-announce-ip", "string", "", true, "no cluster mode"),
-  ...accepted("cluster-announce-port", "int", "0", true, "no cluster mode", { min: 0, max: 65535 }),
-  ...accepted("cluster-announce-tls-port", "int", "0", true, "no cluster mode", { min: 0, max: 65535 }),
-  ...accepted("cluster-config-file", "string", "nodes.conf", false, "no cluster mode"),
-  ...accepted("cluster-link-sendbuf-limit", "memory", "0", true, "no cluster mode", { min: 0, max: LLONG_MAX }),
-  ...accepted("cluster-migration-barrier", "int", "1", true, "no cluster mode", { min: 0, max: INT_MAX }),
-  ...accepted("cluster-node-timeout", "int", "15000", true, "no cluster mode", { min: 0, max: LLONG_MAX }),
-  ...accepted("cluster-port", "int", "0", false, "no cluster mode", { min: 0, max: 65535 }),
-  ...accepted("cluster-preferred-endpoint-type", "enum", "ip", true, "no cluster mode", { values: ["ip", "hostname", "unknown-endpoint"] }),
-  ...accepted("cluster-replica-no-failover", "bool", "no", true, "no cluster mode", { aliases: ["cluster-slave-no-failover"] }),
-  ...accepted("cluster-replica-validity-factor", "int", "10", true, "no cluster mode", { aliases: ["cluster-slave-validity-factor"], min: 0, max: INT_MAX }),
-  ...accepted("cluster-require-full-coverage", "bool", "yes", true, "no cluster mode"),
+  { name: "cluster-allow-reads-when-down", type: "bool", default: "no", mutable: true, description: "Serve reads while the cluster is down" },
+  { name: "cluster-allow-pubsubshard-when-down", type: "bool", default: "yes", mutable: true, description: "Serve shard channels while the cluster is down" },
+  { name: "cluster-allow-replica-migration", type: "bool", default: "yes", mutable: true, description: "A master that lost its last slot becomes a replica of the node that took it" },
+  { name: "cluster-replica-no-failover", aliases: ["cluster-slave-no-failover"], type: "bool", default: "no", mutable: true, description: "This replica never starts an automatic failover" },
+  { name: "cluster-replica-validity-factor", aliases: ["cluster-slave-validity-factor"], type: "int", default: "10", min: 0, max: INT_MAX, mutable: true, description: "A replica whose data is older than factor x node timeout does not fail over (0: always may)" },
+  ...accepted("cluster-migration-barrier", "int", "1", true, "replicas do not migrate to orphaned masters yet", { min: 0, max: INT_MAX }),
+  ...accepted("cluster-link-sendbuf-limit", "memory", "0", true, "bus links are not limited yet", { min: 0, max: LLONG_MAX }),
+  { name: "cluster-preferred-endpoint-type", type: "enum", values: ["ip", "hostname", "unknown-endpoint"], default: "ip", mutable: true, description: "What MOVED and ASK name a node by" },
   ...accepted("crash-log-enabled", "bool", "yes", true, "a crash leaves the runtime's own report"),
   ...accepted("crash-memcheck-enabled", "bool", "yes", true, "a crash leaves the runtime's own report"),
   ...accepted("enable-module-command", "enum", "no", false, "KVIS loads no modules", { values: ["no", "yes", "local"] }),
@@ -474,6 +475,11 @@ function lazyFree(name: string, what: string, apply?: (server: ConfigTarget, on:
 /** A Redis directive KVIS accepts and shows without acting on it; `why` says what it lacks. */
 function accepted(name: string, type: ParamType, defaultValue: string, mutable: boolean, why: string, more: Partial<Param> = {}): Param[] {
   return [{ name, type, default: defaultValue, mutable, description: `Accepted for redis.conf, no effect: ${why}`, ...more }];
+}
+
+/** cluster-announce-*: the node announces the new value from its next message on. */
+function clusterAnnounce(name: string, type: ParamType, defaultValue: string, description: string, more: Partial<Param>): Param[] {
+  return [{ name, type, default: defaultValue, mutable: true, description, apply: (server) => server.cluster?.applyAnnounced(), ...more }];
 }
 
 /** oom-score-adj-values: three scores from -2000 to 2000 (Redis checks the same). */

@@ -105,6 +105,15 @@ export const DEBUG_RELOAD_FAILED = err("ERR Error trying to load the RDB dump, c
 /** DEBUG LOADAOF without an AOF, or with one that does not load (Redis exits in both cases). */
 export const DEBUG_LOADAOF_FAILED = err("ERR Error trying to load the AOF files, check server logs.");
 export const CLUSTER_DISABLED = err("ERR This instance has cluster support disabled");
+export const SELECT_IN_CLUSTER = err("ERR SELECT is not allowed in cluster mode");
+export const MOVE_IN_CLUSTER = err("ERR MOVE is not allowed in cluster mode");
+export const SWAPDB_IN_CLUSTER = err("ERR SWAPDB is not allowed in cluster mode");
+export const COPY_DB_IN_CLUSTER = err("ERR Copying to another database is not allowed in cluster mode");
+export const CROSSSLOT = err("CROSSSLOT Keys in request don't hash to the same slot");
+export const TRYAGAIN = err("TRYAGAIN Multiple keys request during rehashing of slot");
+export const CLUSTERDOWN = err("CLUSTERDOWN The cluster is down");
+export const CLUSTERDOWN_RO = err("CLUSTERDOWN The cluster is down and only accepts read commands");
+export const CLUSTERDOWN_UNBOUND = err("CLUSTERDOWN Hash slot not served");
 export const GETKEYS_INVALID_COMMAND = err("ERR Invalid command specified");
 export const GETKEYS_NO_KEYS = err("ERR The command has no key arguments");
 export const GETKEYS_BAD_ARITY = err("ERR Invalid number of arguments specified for command");

@@ -1,34 +1,430 @@
 /**
- * Cluster commands (COMMAND DOCS group "cluster"). KVIS runs standalone, as Redis does
- * without cluster-enabled: CLUSTER and its subcommands, and cluster clients' READONLY,
- * READWRITE and ASKING, are refused with Redis's words, so such a client learns it is not
- * talking to a cluster. The subcommands are declared with Redis 7.0's flags (scripts may
- * not run CLUSTER RESET, for one).
+ * Cluster commands (COMMAND DOCS group "cluster"): CLUSTER and its subcommands, and cluster
+ * clients' READONLY, READWRITE and ASKING. The cluster itself (nodes, slots, epochs, the
+ * bus) is src/cluster/'s; this is the thin command layer over it, with Redis's replies and
+ * error texts. Without cluster-enabled they are refused as Redis refuses them, so a client
+ * learns it is not talking to a cluster.
  */
-import { CLUSTER_DISABLED } from "../errors.ts";
+import type { Cluster } from "../cluster/cluster.ts";
+import { type ClusterNode, describeNode } from "../cluster/nodes.ts";
+import { CLUSTER_SLOTS, keyHashSlot } from "../cluster/slots.ts";
+import { CLUSTER_DISABLED, ReplyError, SYNTAX_ERR, unknownSubcommand } from "../errors.ts";
+import type { Argv } from "../resp/argv.ts";
+import { parseInt64 } from "../resp/bytes.ts";
 import { type CommandFlag, command } from "./command.ts";
+import type { Context } from "./context.ts";
 
-const refuse = () => {
-  throw CLUSTER_DISABLED;
-};
+function clusterOf(c: Context): Cluster {
+  const cluster = c.server.cluster;
+  if (cluster === undefined) throw CLUSTER_DISABLED;
+  return cluster;
+}
 
 export const readonlyCommand = command({
   name: "readonly", arity: 1, flags: ["loading", "stale", "fast"], categories: ["connection"],
   summary: "Enables read queries for a connection to a cluster replica node", since: "3.0.0",
-  handler: refuse,
+  handler(c) {
+    clusterOf(c);
+    c.readonlyCluster = true;
+    c.reply.ok();
+  },
 });
 
 export const readwriteCommand = command({
   name: "readwrite", arity: 1, flags: ["loading", "stale", "fast"], categories: ["connection"],
   summary: "Disables read queries for a connection to a cluster replica node", since: "3.0.0",
-  handler: refuse,
+  handler(c) {
+    clusterOf(c);
+    c.readonlyCluster = false;
+    c.reply.ok();
+  },
 });
 
 export const askingCommand = command({
   name: "asking", arity: 1, flags: ["fast"], categories: ["connection"],
   summary: "Sent by cluster clients after an -ASK redirect", since: "3.0.0",
-  handler: refuse,
+  handler(c) {
+    clusterOf(c);
+    c.asking = true;
+    c.reply.ok();
+  },
 });
+
+const err = (text: string) => new ReplyError(`ERR ${text}`);
+const INVALID_SLOT = err("Invalid or out of range slot");
+
+/** A slot argument (getSlotOrReply). */
+function slotArg(argv: Argv, i: number): number {
+  const slot = parseInt64(argv.bytes(i));
+  if (slot === undefined || slot < 0 || slot >= CLUSTER_SLOTS) throw INVALID_SLOT;
+  return slot;
+}
+
+function nodeArg(cluster: Cluster, argv: Argv, i: number, unknown = "Unknown node"): ClusterNode {
+  const name = argv.str(i);
+  const n = cluster.lookup(name);
+  if (n === undefined) throw err(`${unknown} ${name}`);
+  return n;
+}
+
+/** The slots ADDSLOTS, DELSLOTS and their RANGE forms name, each once. */
+function slotsArgs(argv: Argv, ranges: boolean): number[] {
+  if (ranges && (argv.length - 2) % 2 !== 0) throw err(`wrong number of arguments for 'cluster|${argv.keyword(1)}' command`);
+  const slots: number[] = [];
+  if (ranges) {
+    for (let i = 2; i < argv.length; i += 2) {
+      const start = slotArg(argv, i);
+      const end = slotArg(argv, i + 1);
+      if (start > end) throw err(`start slot number ${start} is greater than end slot number ${end}`);
+      for (let j = start; j <= end; j++) slots.push(j);
+    }
+  } else for (let i = 2; i < argv.length; i++) slots.push(slotArg(argv, i));
+  return slots;
+}
+
+function addOrDelSlots(c: Context, argv: Argv, add: boolean, ranges: boolean): void {
+  const cluster = clusterOf(c);
+  const slots = slotsArgs(argv, ranges);
+  const seen = new Set<number>();
+  for (const slot of slots) {
+    if (add && cluster.slots[slot] !== undefined) throw err(`Slot ${slot} is already busy`);
+    if (!add && cluster.slots[slot] === undefined) throw err(`Slot ${slot} is already unassigned`);
+    if (seen.has(slot)) throw err(`Slot ${slot} specified multiple times`);
+    seen.add(slot);
+  }
+  for (const slot of seen) {
+    if (add) {
+      // A slot we were importing is ours now: the import is over.
+      if (cluster.importingFrom[slot] !== undefined) cluster.importingFrom[slot] = undefined;
+      cluster.addSlot(cluster.myself, slot);
+    } else cluster.delSlot(slot);
+  }
+  cluster.changed();
+  c.reply.ok();
+}
+
+/** CLUSTER SLOTS's node entry: ip, port, id, and a map of extra endpoints (the hostname). */
+function replyNode(c: Context, n: ClusterNode): void {
+  c.reply.array(4);
+  c.reply.bulkString(n.ip);
+  c.reply.integer(n.port);
+  c.reply.bulkString(n.name);
+  if (n.hostname !== "") {
+    c.reply.map(1);
+    c.reply.bulkString("hostname");
+    c.reply.bulkString(n.hostname);
+  } else c.reply.map(0);
+}
+
+function info(cluster: Cluster): string {
+  let assigned = 0;
+  let ok = 0;
+  let pfail = 0;
+  let fail = 0;
+  for (let j = 0; j < CLUSTER_SLOTS; j++) {
+    const n = cluster.slots[j];
+    if (n === undefined) continue;
+    assigned++;
+    if (n.failed) fail++;
+    else if (n.timedOut) pfail++;
+    else ok++;
+  }
+  const lines = [
+    `cluster_state:${cluster.stateOk ? "ok" : "fail"}`,
+    `cluster_slots_assigned:${assigned}`, `cluster_slots_ok:${ok}`, `cluster_slots_pfail:${pfail}`, `cluster_slots_fail:${fail}`,
+    `cluster_known_nodes:${cluster.nodes.size}`, `cluster_size:${cluster.size}`,
+    `cluster_current_epoch:${cluster.currentEpoch}`, `cluster_my_epoch:${cluster.myself.effectiveEpoch}`,
+  ];
+  const names = ["ping", "pong", "meet", "fail", "publish", "auth-req", "auth-ack", "update", "mfstart", "module", "publishshard"];
+  let total = 0;
+  cluster.sent.forEach((n, type) => {
+    if (n === 0) return;
+    lines.push(`cluster_stats_messages_${names[type]}_sent:${n}`);
+    total += n;
+  });
+  lines.push(`cluster_stats_messages_sent:${total}`);
+  total = 0;
+  cluster.received.forEach((n, type) => {
+    if (n === 0) return;
+    lines.push(`cluster_stats_messages_${names[type]}_received:${n}`);
+    total += n;
+  });
+  lines.push(`cluster_stats_messages_received:${total}`, "total_cluster_links_buffer_limit_exceeded:0");
+  return lines.join("\r\n") + "\r\n";
+}
+
+function shards(c: Context, cluster: Cluster): void {
+  const masters = [...cluster.nodes.values()].filter((n) => n.isMaster || n.master === undefined);
+  c.reply.array(masters.length);
+  for (const master of masters) {
+    c.reply.map(2);
+    c.reply.bulkString("slots");
+    const ranges = master.slotRanges();
+    c.reply.array(ranges.length * 2);
+    for (const [start, end] of ranges) {
+      c.reply.integer(start);
+      c.reply.integer(end);
+    }
+    c.reply.bulkString("nodes");
+    const members = [master, ...master.replicas];
+    c.reply.array(members.length);
+    for (const n of members) {
+      const hostname = n.hostname !== "";
+      c.reply.map(hostname ? 8 : 7);
+      c.reply.bulkString("id");
+      c.reply.bulkString(n.name);
+      c.reply.bulkString("port");
+      c.reply.integer(n.port);
+      c.reply.bulkString("ip");
+      c.reply.bulkString(n.ip);
+      c.reply.bulkString("endpoint");
+      c.reply.bulkString(n.ip);
+      if (hostname) {
+        c.reply.bulkString("hostname");
+        c.reply.bulkString(n.hostname);
+      }
+      c.reply.bulkString("role");
+      c.reply.bulkString(n.isMaster ? "master" : "replica");
+      c.reply.bulkString("replication-offset");
+      c.reply.integer(n === cluster.myself ? cluster.replicationOffset : n.replOffset);
+      c.reply.bulkString("health");
+      c.reply.bulkString(n.failed ? "fail" : n.isReplica && n.replOffset === 0 ? "loading" : "online");
+    }
+  }
+}
+
+type Sub = (c: Context, argv: Argv, cluster: Cluster) => void;
+
+const SUBCOMMANDS: Record<string, Sub> = {
+  addslots: (c, argv) => addOrDelSlots(c, argv, true, false),
+  addslotsrange: (c, argv) => addOrDelSlots(c, argv, true, true),
+  delslots: (c, argv) => addOrDelSlots(c, argv, false, false),
+  delslotsrange: (c, argv) => addOrDelSlots(c, argv, false, true),
+  bumpepoch(c, _argv, cluster) {
+    const bumped = cluster.bumpEpochWithoutConsensus();
+    c.reply.simple(`${bumped ? "BUMPED" : "STILL"} ${cluster.myself.configEpoch}`);
+  },
+  "count-failure-reports"(c, argv, cluster) {
+    c.reply.integer(cluster.failureReports(nodeArg(cluster, argv, 2)));
+  },
+  countkeysinslot(c, argv, cluster) {
+    const slot = parseInt64(argv.bytes(2));
+    if (slot === undefined || slot < 0 || slot >= CLUSTER_SLOTS) throw err("Invalid slot");
+    c.reply.integer(cluster.countKeysInSlot(slot));
+  },
+  failover(c, argv, cluster) {
+    if (argv.length > 3) throw SYNTAX_ERR;
+    const option = argv.length === 3 ? argv.keyword(2) : "default";
+    if (option !== "default" && option !== "force" && option !== "takeover") throw SYNTAX_ERR;
+    const me = cluster.myself;
+    if (me.isMaster) throw err("You should send CLUSTER FAILOVER to a replica");
+    if (me.master === undefined) throw err("I'm a replica but my master is unknown to me");
+    if (option === "default" && (me.master.failed || me.master.link === undefined)) throw err("Master is down or failed, please use CLUSTER FAILOVER FORCE");
+    cluster.startManualFailover(option);
+    c.reply.ok();
+  },
+  flushslots(c, _argv, cluster) {
+    if (c.server.keyspace.dbs[0]!.size !== 0) throw err("DB must be empty to perform CLUSTER FLUSHSLOTS.");
+    cluster.delNodeSlots(cluster.myself);
+    cluster.changed();
+    c.reply.ok();
+  },
+  forget(c, argv, cluster) {
+    const n = nodeArg(cluster, argv, 2);
+    if (n === cluster.myself) throw err("I tried hard but I can't forget myself...");
+    if (cluster.myself.isReplica && cluster.myself.master === n) throw err("Can't forget my master!");
+    cluster.forget(n);
+    c.reply.ok();
+  },
+  getkeysinslot(c, argv, cluster) {
+    const slot = parseInt64(argv.bytes(2));
+    const max = parseInt64(argv.bytes(3));
+    if (slot === undefined || max === undefined || slot < 0 || slot >= CLUSTER_SLOTS || max < 0) throw err("Invalid slot or number of keys");
+    const keys = cluster.keysInSlot(slot, max);
+    c.reply.array(keys.length);
+    for (const key of keys) c.reply.bulk(Buffer.from(key, "latin1"));
+  },
+  help(c) {
+    c.reply.helpLines(HELP);
+  },
+  info(c, _argv, cluster) {
+    c.reply.verbatim(info(cluster));
+  },
+  keyslot(c, argv) {
+    c.reply.integer(keyHashSlot(argv.bytes(2)));
+  },
+  links(c, _argv, cluster) {
+    const links = cluster.links();
+    c.reply.array(links.length);
+    for (const { direction, node, link } of links) {
+      c.reply.map(6);
+      c.reply.bulkString("direction");
+      c.reply.bulkString(direction);
+      c.reply.bulkString("node");
+      c.reply.bulkString(node.name);
+      c.reply.bulkString("create-time");
+      c.reply.integer(link.ctime);
+      c.reply.bulkString("events");
+      c.reply.bulkString(link.pendingBytes > 0 ? "rw" : "r");
+      c.reply.bulkString("send-buffer-allocated");
+      c.reply.integer(link.pendingBytes);
+      c.reply.bulkString("send-buffer-used");
+      c.reply.integer(link.pendingBytes);
+    }
+  },
+  meet(c, argv, cluster) {
+    if (argv.length > 5) throw SYNTAX_ERR;
+    const port = parseInt64(argv.bytes(3));
+    if (port === undefined) throw err(`Invalid TCP base port specified: ${argv.str(3)}`);
+    let cport = port + 10000;
+    if (argv.length === 5) {
+      const bus = parseInt64(argv.bytes(4));
+      if (bus === undefined) throw err(`Invalid TCP bus port specified: ${argv.str(4)}`);
+      cport = bus;
+    }
+    if (!cluster.meet(argv.str(2), port, cport)) throw err(`Invalid node address specified: ${argv.str(2)}:${argv.str(3)}`);
+    c.reply.ok();
+  },
+  myid(c, _argv, cluster) {
+    c.reply.bulkString(cluster.myself.name);
+  },
+  nodes(c, _argv, cluster) {
+    let text = "";
+    for (const n of cluster.nodes.values()) text += describeNode(n, n === cluster.myself ? cluster.openSlots : undefined) + "\n";
+    c.reply.verbatim(text);
+  },
+  replicas: replicasOf,
+  slaves: replicasOf,
+  replicate(c, argv, cluster) {
+    const n = nodeArg(cluster, argv, 2);
+    const me = cluster.myself;
+    if (n === me) throw err("Can't replicate myself");
+    if (n.isReplica) throw err("I can only replicate a master, not a replica.");
+    if (me.isMaster && (me.numSlots !== 0 || c.server.keyspace.dbs[0]!.size !== 0)) throw err("To set a master the node must be empty and without assigned slots.");
+    cluster.setMyMaster(n);
+    c.reply.ok();
+  },
+  reset(c, argv, cluster) {
+    if (argv.length > 3) throw SYNTAX_ERR;
+    const mode = argv.length === 3 ? argv.keyword(2) : "soft";
+    if (mode !== "hard" && mode !== "soft") throw SYNTAX_ERR;
+    if (cluster.myself.isMaster && c.server.keyspace.dbs[0]!.size !== 0) throw err("CLUSTER RESET can't be called with master nodes containing keys");
+    cluster.reset(mode === "hard");
+    c.reply.ok();
+  },
+  saveconfig(c, _argv, cluster) {
+    const error = cluster.saveConfig();
+    if (error !== undefined) throw err(`error saving the cluster node config: ${error}`);
+    c.reply.ok();
+  },
+  "set-config-epoch"(c, argv, cluster) {
+    const epoch = parseInt64(argv.bytes(2));
+    if (epoch === undefined) throw err("value is not an integer or out of range");
+    if (epoch < 0) throw err(`Invalid config epoch specified: ${epoch}`);
+    if (cluster.nodes.size > 1) throw err("The user can assign a config epoch only when the node does not know any other node.");
+    if (cluster.myself.configEpoch !== 0) throw err("Node config epoch is already non-zero");
+    cluster.myself.configEpoch = epoch;
+    c.server.log.warning(`configEpoch set to ${epoch} via CLUSTER SET-CONFIG-EPOCH`);
+    if (cluster.currentEpoch < epoch) cluster.currentEpoch = epoch;
+    cluster.changed();
+    c.reply.ok();
+  },
+  setslot(c, argv, cluster) {
+    const me = cluster.myself;
+    if (me.isReplica) throw err("Please use SETSLOT only with masters.");
+    const slot = slotArg(argv, 2);
+    const action = argv.keyword(3);
+    if (action === "migrating" && argv.length === 5) {
+      if (cluster.slots[slot] !== me) throw err(`I'm not the owner of hash slot ${slot}`);
+      const n = nodeArg(cluster, argv, 4, "I don't know about node");
+      if (n.isReplica) throw err("Target node is not a master");
+      cluster.migratingTo[slot] = n;
+    } else if (action === "importing" && argv.length === 5) {
+      if (cluster.slots[slot] === me) throw err(`I'm already the owner of hash slot ${slot}`);
+      const n = nodeArg(cluster, argv, 4, "I don't know about node");
+      if (n.isReplica) throw err("Target node is not a master");
+      cluster.importingFrom[slot] = n;
+    } else if (action === "stable" && argv.length === 4) {
+      cluster.migratingTo[slot] = undefined;
+      cluster.importingFrom[slot] = undefined;
+    } else if (action === "node" && argv.length === 5) {
+      const n = nodeArg(cluster, argv, 4, "Unknown node");
+      if (n.isReplica) throw err("Target node is not a master");
+      const wasMine = cluster.slots[slot] === me;
+      if (wasMine && n !== me && cluster.countKeysInSlot(slot) !== 0) throw err(`Can't assign hashslot ${slot} to a different node while I still hold keys for this hash slot.`);
+      // A slot migrated away with no keys left is closed; one imported becomes ours with a
+      // new epoch, so the cluster learns the change.
+      if (cluster.countKeysInSlot(slot) === 0 && cluster.migratingTo[slot] !== undefined) cluster.migratingTo[slot] = undefined;
+      const imported = n === me && cluster.importingFrom[slot] !== undefined;
+      cluster.delSlot(slot);
+      cluster.addSlot(n, slot);
+      if (imported) {
+        cluster.importingFrom[slot] = undefined;
+        if (cluster.bumpEpochWithoutConsensus()) c.server.log.warning(`configEpoch updated after importing slot ${slot}`);
+      }
+      // A master left without slots follows the node its last slot went to.
+      if (wasMine && n !== me && me.numSlots === 0 && c.server.config.get("cluster-allow-replica-migration") === "yes") {
+        c.server.log.warning(`Configuration change detected. Reconfiguring myself as a replica of ${n.name}`);
+        cluster.setMyMaster(n);
+      }
+    } else throw err("Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP");
+    cluster.changed();
+    c.reply.ok();
+  },
+  shards: (c, _argv, cluster) => shards(c, cluster),
+  slots(c, _argv, cluster) {
+    const entries: Array<[number, number, ClusterNode]> = [];
+    for (const n of cluster.nodes.values()) if (n.isMaster && n.numSlots > 0) for (const [s, e] of n.slotRanges()) entries.push([s, e, n]);
+    c.reply.array(entries.length);
+    for (const [start, end, master] of entries) {
+      const replicas = master.replicas.filter((r) => !r.failed);
+      c.reply.array(3 + replicas.length);
+      c.reply.integer(start);
+      c.reply.integer(end);
+      replyNode(c, master);
+      for (const r of replicas) replyNode(c, r);
+    }
+  },
+};
+
+function replicasOf(c: Context, argv: Argv, cluster: Cluster): void {
+  const n = nodeArg(cluster, argv, 2);
+  if (!n.isMaster) throw err("The specified node is not a master");
+  c.reply.array(n.replicas.length);
+  for (const r of n.replicas) c.reply.bulkString(describeNode(r));
+}
+
+const HELP = [
+  "CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "ADDSLOTS <slot> [<slot> ...]", "    Assign slots to current node.",
+  "ADDSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]", "    Assign slots which are between <start-slot> and <end-slot> to current node.",
+  "BUMPEPOCH", "    Advance the cluster config epoch.",
+  "COUNT-FAILURE-REPORTS <node-id>", "    Return number of failure reports for <node-id>.",
+  "COUNTKEYSINSLOT <slot>", "    Return the number of keys in <slot>.",
+  "DELSLOTS <slot> [<slot> ...]", "    Delete slots information from current node.",
+  "DELSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]", "    Delete slots information which are between <start-slot> and <end-slot> from current node.",
+  "FAILOVER [FORCE|TAKEOVER]", "    Promote current replica node to being a master.",
+  "FORGET <node-id>", "    Remove a node from the cluster.",
+  "GETKEYSINSLOT <slot> <count>", "    Return key names stored by current node in a slot.",
+  "FLUSHSLOTS", "    Delete current node own slots information.",
+  "INFO", "    Return information about the cluster.",
+  "KEYSLOT <key>", "    Return the hash slot for <key>.",
+  "LINKS", "    Return information about all network links between this node and its peers.",
+  "    Output format is an array where each array element is a map containing attributes of a link",
+  "MEET <ip> <port> [<bus-port>]", "    Connect nodes into a working cluster.",
+  "MYID", "    Return the node id.",
+  "NODES", "    Return cluster configuration seen by node. Output format:",
+  "    <id> <ip:port> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...",
+  "REPLICATE <node-id>", "    Configure current node as replica to <node-id>.",
+  "RESET [HARD|SOFT]", "    Reset current node (default: soft).",
+  "SET-CONFIG-EPOCH <epoch>", "    Set config epoch of current node.",
+  "SETSLOT <slot> (IMPORTING <node-id>|MIGRATING <node-id>|STABLE|NODE <node-id>)", "    Set slot state.",
+  "REPLICAS <node-id>", "    Return <node-id> replicas.",
+  "SAVECONFIG", "    Force saving cluster configuration on disk.",
+  "SLOTS", "    Return information about slots range mappings. Each range is made of:",
+  "    start, end, master and replicas IP addresses, ports and ids",
+  "SHARDS", "    Return information about slot range mappings and the nodes associated with them.",
+];
 
 /** CLUSTER's subcommands as Redis 7.0 declares them: name, arity, flags, tips, summary, since, complexity. */
 const CLUSTER_SUBCOMMANDS: ReadonlyArray<[string, number, CommandFlag[], string[], string, string, string]> = [
@@ -64,6 +460,14 @@ const CLUSTER_SUBCOMMANDS: ReadonlyArray<[string, number, CommandFlag[], string[
 export const clusterCommand = command({
   name: "cluster", arity: -2, flags: [], summary: "A container for cluster commands", since: "3.0.0", complexity: "Depends on subcommand.",
   subcommands: CLUSTER_SUBCOMMANDS.map(([sub, arity, flags, tips, summary, since, complexity]) =>
-    command({ name: `cluster|${sub}`, arity, flags, tips, summary, since, complexity, handler: refuse }),
+    command({
+      name: `cluster|${sub}`, arity, flags, tips, summary, since, complexity,
+      handler(c, argv) {
+        const cluster = clusterOf(c);
+        const run = SUBCOMMANDS[sub];
+        if (run === undefined) throw unknownSubcommand(argv.str(1), "cluster");
+        run(c, argv, cluster);
+      },
+    }),
   ),
 });

@@ -19,7 +19,7 @@ import {
   CACHING_NOT_TRACKING, CACHING_NO_NEEDS_OPTOUT, CACHING_YES_NEEDS_OPTIN, TRACKING_BCAST_OPTIN, TRACKING_NO_REDIRECT_CLIENT, TRACKING_ONE_REDIRECT,
   TRACKING_OPTIN_AND_OPTOUT, TRACKING_PREFIX_NEEDS_BCAST, TRACKING_SWITCH_BCAST, TRACKING_SWITCH_OPTIN, trackingPrefixOverlap,
   wrongArity,
-  HELLO_NOAUTH, HELLO_PROTOVER, INVALID_CLIENT_ID, CLIENT_ID_NOT_POSITIVE, helloSyntax, unknownClientType, clientSetinfoOption, clientSetinfoChars,
+  HELLO_NOAUTH, HELLO_PROTOVER, INVALID_CLIENT_ID, CLIENT_ID_NOT_POSITIVE, helloSyntax, unknownClientType, clientSetinfoOption, clientSetinfoChars, SELECT_IN_CLUSTER,
 } from "../errors.ts";
 import { bytesToString, parseInt64 } from "../resp/bytes.ts";
 import type { AclUser, Context } from "./context.ts";
@@ -136,6 +136,7 @@ export const selectCommand = command({
   handler(c, argv) {
     const index = parseInt64(argv.bytes(1));
     if (index === undefined) throw NOT_INTEGER;
+    if (c.server.cluster !== undefined && index !== 0) throw SELECT_IN_CLUSTER;
     const db = c.server.keyspace.dbs[index];
     if (db === undefined) throw DB_OUT_OF_RANGE;
     c.db = db;

@@ -6,6 +6,7 @@
  * commands/ imports server/, so the one arrow between the two runs from the dispatcher down
  * to the command table. A handler never sees a socket.
  */
+import type { Cluster } from "../cluster/cluster.ts";
 import type { Config } from "../config.ts";
 import type { NotifyClass } from "../keyspace-events.ts";
 import type { Logger } from "../log.ts";
@@ -82,6 +83,9 @@ export interface Context {
 
   /** CLIENT REPLY: "skip-next" is set by SKIP and becomes "skip" for the command after it. */
   replyMode: "on" | "off" | "skip-next" | "skip";
+  /** Cluster: READONLY was sent (reads of the master's slots are served here), ASKING for the next command. */
+  readonlyCluster: boolean;
+  asking: boolean;
   noEvict: boolean;
   noTouch: boolean;
   /** Whether a command holds this client (blocked on keys, WAIT, CLIENT PAUSE). */
@@ -173,6 +177,8 @@ export interface Services {
   readonly failover: FailoverService;
   /** REPLICAOF host port. */
   follow(host: string, port: number, by?: string): void;
+  /** Set with cluster-enabled yes (src/cluster/). */
+  readonly cluster: Cluster | undefined;
 }
 
 export interface CommandTable {

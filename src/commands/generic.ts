@@ -10,7 +10,7 @@ import { now } from "../clock.ts";
 import {
   BAD_DATA_FORMAT, BAD_DUMP_PAYLOAD, BUSYKEY, INVALID_FREQ, INVALID_IDLETIME, INVALID_TTL, DB_OUT_OF_RANGE,
   WAIT_ON_REPLICA, GT_LT, INVALID_CURSOR, IDLETIME_UNDER_LFU, LFU_NOT_SELECTED, NOT_INTEGER, NO_SUCH_KEY, NX_XX_GT_LT, SAME_OBJECT, SORT_NOT_DOUBLE,
-  MIGRATE_IN_TRANSACTION, MIGRATE_KEYS_WITH_KEY, SYNTAX_ERR, WRONGTYPE, invalidExpireTime, unsupportedOption,
+  MIGRATE_IN_TRANSACTION, MIGRATE_KEYS_WITH_KEY, SYNTAX_ERR, WRONGTYPE, invalidExpireTime, unsupportedOption, MOVE_IN_CLUSTER, COPY_DB_IN_CLUSTER,
 } from "../errors.ts";
 import { compareBytes, globMatch, lowerAscii, parseInt64, parseRangeDouble } from "../resp/bytes.ts";
 import { lfuCounter, lruClock } from "../store/access.ts";
@@ -319,7 +319,10 @@ export const copyCommand = command({
     while (args.hasNext()) {
       const opt = args.nextKeyword();
       if (opt === "replace") replace = true;
-      else if (opt === "db" && args.hasNext()) dest = databaseArg(c, args.next());
+      else if (opt === "db" && args.hasNext()) {
+        dest = databaseArg(c, args.next());
+        if (c.server.cluster !== undefined && dest !== c.db) throw COPY_DB_IN_CLUSTER;
+      }
       else throw SYNTAX_ERR;
     }
     const from = argv.str(1);
@@ -477,6 +480,7 @@ export const moveCommand = command({
   name: "move", arity: 3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["keyspace"],
   summary: "Move a key to another database", since: "1.0.0",
   handler(c, argv) {
+    if (c.server.cluster !== undefined) throw MOVE_IN_CLUSTER;
     const dest = databaseArg(c, argv.bytes(2));
     if (dest === c.db) throw SAME_OBJECT;
     const key = argv.str(1);

@@ -90,7 +90,9 @@ export const publishCommand = command({
   complexity: "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).",
   handler(c, argv) {
     c.reply.integer(c.server.pubsub.publish(argv.str(1), argv.bytes(2), c));
-    // Replicas publish it to their own subscribers (not written to the AOF), as from Redis.
+    // In a cluster every node hears of it over the bus; otherwise replicas publish it to
+    // their own subscribers (not written to the AOF), as from Redis.
+    if (c.server.cluster !== undefined) return c.server.cluster.publish(argv.bytes(1), argv.bytes(2), false);
     c.forcePropagation = true;
     c.replicasOnly = true;
   },
@@ -101,6 +103,8 @@ export const spublishCommand = command({
   summary: "Post a message to a shard channel", since: "7.0.0", complexity: "O(N) where N is the number of clients subscribed to the receiving shard channel.",
   handler(c, argv) {
     c.reply.integer(c.server.pubsub.publish(argv.str(1), argv.bytes(2), c, true));
+    // In a cluster, the shard's other nodes hear of it over the bus.
+    if (c.server.cluster !== undefined) return c.server.cluster.publish(argv.bytes(1), argv.bytes(2), true);
     c.forcePropagation = true;
     c.replicasOnly = true;
   },

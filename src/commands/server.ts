@@ -6,7 +6,7 @@
  */
 import type { Argv } from "../resp/argv.ts";
 import type { Context } from "./context.ts";
-import { DB_OUT_OF_RANGE, INVALID_FIRST_DB_INDEX, INVALID_SECOND_DB_INDEX, NO_SHUTDOWN_IN_PROGRESS, SHUTDOWN_FAILED, SYNTAX_ERR } from "../errors.ts";
+import { DB_OUT_OF_RANGE, INVALID_FIRST_DB_INDEX, INVALID_SECOND_DB_INDEX, NO_SHUTDOWN_IN_PROGRESS, SHUTDOWN_FAILED, SYNTAX_ERR, SWAPDB_IN_CLUSTER } from "../errors.ts";
 import { parseInt64 } from "../resp/bytes.ts";
 import { command } from "./command.ts";
 
@@ -60,6 +60,7 @@ export const swapdbCommand = command({
   summary: "Swaps two Redis databases", since: "4.0.0",
   complexity: "O(N) where N is the count of clients watching or blocking on keys from both databases.",
   handler(c, argv) {
+    if (c.server.cluster !== undefined) throw SWAPDB_IN_CLUSTER;
     const a = parseInt64(argv.bytes(1));
     if (a === undefined) throw INVALID_FIRST_DB_INDEX;
     const b = parseInt64(argv.bytes(2));

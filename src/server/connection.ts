@@ -451,6 +451,8 @@ export class Client implements Context {
 
   /** CLIENT REPLY: "skip-next" is set by SKIP and becomes "skip" for the command after it. */
   replyMode: "on" | "off" | "skip-next" | "skip" = "on";
+  readonlyCluster = false;
+  asking = false;
   /** CLIENT NO-EVICT (shown in CLIENT LIST; KVIS does not evict clients). */
   noEvict = false;
 

@@ -8,6 +8,7 @@
  * and tells MONITOR; client-side caching and the slow log hook in at its end. Handlers
  * never repeat these checks.
  */
+import { redirection, routed } from "../cluster/redirect.ts";
 import type { Command } from "../commands/command.ts";
 import { requestBits, F_ALLOW_BUSY, F_DENYOOM, F_FAST, F_HIDDEN_FROM_MONITOR, F_MAY_REPLICATE, F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
 import { Denied } from "../commands/context.ts";
@@ -80,6 +81,20 @@ function dispatch(c: Client, argv: Argv): boolean {
       return true;
     }
   }
+  // Cluster: a request for keys of a slot served elsewhere (or of several slots, or while
+  // the cluster is down) is redirected; a refused EXEC ends its transaction.
+  const cluster = c.server.cluster;
+  if (cluster !== undefined && !c.mustObey && routed(cmd)) {
+    const redirect = redirection(cluster, c, cmd, argv);
+    if (redirect !== undefined) {
+      if (cmd.name === "exec") c.discardTransaction();
+      else if (c.multi !== undefined) c.multiFailed = true;
+      cmd.rejectedCalls++;
+      c.reply.error(redirect.text);
+      c.server.countError(redirect.text);
+      return true;
+    }
+  }
   // maxmemory: evict first; if memory is still over, commands that may add to it are
   // refused (in MULTI, anything that would be queued).
   if (c.server.maxmemory !== 0 && !c.mustObey && (c.server.preCommandOom = !c.server.evictor.freeMemoryIfNeeded())) {
@@ -140,6 +155,8 @@ function dispatch(c: Client, argv: Argv): boolean {
     return true;
   }
   call(c, cmd, argv);
+  // ASKING lasts one command (or one transaction).
+  if (c.asking && c.multi === undefined && cmd.name !== "asking") c.asking = false;
   return !c.closeAfterReply;
 }
 

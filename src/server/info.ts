@@ -36,7 +36,7 @@ const SECTIONS: Array<[name: string, title: string, section: Section]> = [
   ["commandstats", "Commandstats", commandstatsSection],
   ["errorstats", "Errorstats", errorstatsSection],
   ["latencystats", "Latencystats", latencystatsSection],
-  ["cluster", "Cluster", () => ["cluster_enabled:0"]],
+  ["cluster", "Cluster", (server) => [`cluster_enabled:${server.cluster === undefined ? 0 : 1}`]],
   ["keyspace", "Keyspace", keyspaceSection],
 ];
 
@@ -102,7 +102,7 @@ function serverSection(server: Server, nowMs: number): string[] {
 function clientsSection(server: Server): string[] {
   return [
     `connected_clients:${server.clients.size}`,
-    `cluster_connections:0`,
+    `cluster_connections:${server.cluster?.links().length ?? 0}`,
     `maxclients:${server.config.int("maxclients")}`,
     `client_recent_max_input_buffer:0`,
     `client_recent_max_output_buffer:0`,

@@ -3,6 +3,7 @@
  * writer, statistics and the cron timer, and performs graceful shutdown. Start-up order is
  * Redis's: load the dataset, then listen, then log "Ready to accept connections".
  */
+import { Cluster } from "../cluster/cluster.ts";
 import { KVIS_VERSION } from "../version.ts";
 import type { TCPSocketListener } from "bun";
 import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -112,6 +113,8 @@ export class Server implements Services {
   readonly tracking = new Tracking(this);
   readonly latency = new LatencyMonitor();
   readonly failover = new Failover(this);
+  /** Set with cluster-enabled yes. */
+  readonly cluster: Cluster | undefined;
   /** INFO's instantaneous_* rates, sampled by the cron. */
   readonly metrics = new InstantaneousMetrics();
   /** latency-tracking: keep each command's latency histogram. */
@@ -154,6 +157,7 @@ export class Server implements Services {
     this.slowlog = new Slowlog(config.int("slowlog-log-slower-than"), config.int("slowlog-max-len"));
     this.replication = new ReplicationMaster(this);
     this.acl = new Acl(this);
+    this.cluster = config.get("cluster-enabled") === "yes" ? new Cluster(this) : undefined;
     this.keyspace.mayGrow = (bytes) => this.maxmemory === 0 || this.usedMemory() + bytes <= this.maxmemory;
     this.keyspace.onExpired = (db, key) => {
       if (this.propagation.wanted) this.propagation.write(db.id, [["DEL", key]]);
@@ -203,6 +207,8 @@ export class Server implements Services {
       const errors = this.acl.loadFile(aclfile);
       if (errors !== undefined) throw new Error(`Aborting Redis startup because of ACL errors: ${errors}`);
     }
+    // nodes.conf comes before the data, as in Redis: a corrupt one stops start-up.
+    this.cluster?.load();
     await this.loadDataset();
     // Like Redis, listen on every address `bind` names; with port 0 the first listener
     // picks the port and the others share it. An address written with a leading "-" is
@@ -229,6 +235,16 @@ export class Server implements Services {
     } catch (e) {
       this.stopListening();
       throw e;
+    }
+    if (this.cluster !== undefined) {
+      try {
+        this.cluster.checkData();
+        this.cluster.listen();
+      } catch (e) {
+        this.cluster.stop();
+        this.stopListening();
+        throw e;
+      }
     }
     this.stopCron = startCron(this);
     const mem = process.memoryUsage();
@@ -615,6 +631,7 @@ export class Server implements Services {
     this.aof.disable();
     this.stopCron?.();
     this.stopCron = undefined;
+    this.cluster?.stop();
     this.stopListening();
     for (const c of this.clients.values()) c.terminate();
     this.clients.clear();
