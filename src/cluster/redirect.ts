@@ -73,7 +73,8 @@ export function redirection(cluster: Cluster, c: Client, cmd: Command, argv: Arg
   if ((migrating || importing) && cmd.name === "migrate") return undefined;
   if (migrating && missing > 0) {
     if (existing > 0) return TRYAGAIN;
-    return redirect(cluster, "ASK", slot, cluster.migratingTo[slot]!);
+    const target = cluster.migratingTo[slot]!;
+    return target === me ? undefined : redirect(cluster, "ASK", slot, target);
   }
   if (importing && (c.asking || cmd.name === "restore-asking")) {
     if (multipleKeys && missing > 0) return TRYAGAIN;

@@ -8,7 +8,7 @@
 import type { Cluster } from "../cluster/cluster.ts";
 import { type ClusterNode, describeNode } from "../cluster/nodes.ts";
 import { CLUSTER_SLOTS, keyHashSlot } from "../cluster/slots.ts";
-import { CLUSTER_DISABLED, ReplyError, SYNTAX_ERR, unknownSubcommand } from "../errors.ts";
+import { CLUSTER_DISABLED, NOT_INTEGER, ReplyError, SYNTAX_ERR, unknownSubcommand } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import { parseInt64 } from "../resp/bytes.ts";
 import { type CommandFlag, command } from "./command.ts";
@@ -58,6 +58,12 @@ function slotArg(argv: Argv, i: number): number {
   const slot = parseInt64(argv.bytes(i));
   if (slot === undefined || slot < 0 || slot >= CLUSTER_SLOTS) throw INVALID_SLOT;
   return slot;
+}
+
+function intArg(argv: Argv, i: number): number {
+  const n = parseInt64(argv.bytes(i));
+  if (n === undefined) throw NOT_INTEGER;
+  return n;
 }
 
 function nodeArg(cluster: Cluster, argv: Argv, i: number, unknown = "Unknown node"): ClusterNode {
@@ -208,8 +214,8 @@ const SUBCOMMANDS: Record<string, Sub> = {
     c.reply.integer(cluster.failureReports(nodeArg(cluster, argv, 2)));
   },
   countkeysinslot(c, argv, cluster) {
-    const slot = parseInt64(argv.bytes(2));
-    if (slot === undefined || slot < 0 || slot >= CLUSTER_SLOTS) throw err("Invalid slot");
+    const slot = intArg(argv, 2);
+    if (slot < 0 || slot >= CLUSTER_SLOTS) throw err("Invalid slot");
     c.reply.integer(cluster.countKeysInSlot(slot));
   },
   failover(c, argv, cluster) {
@@ -237,9 +243,9 @@ const SUBCOMMANDS: Record<string, Sub> = {
     c.reply.ok();
   },
   getkeysinslot(c, argv, cluster) {
-    const slot = parseInt64(argv.bytes(2));
-    const max = parseInt64(argv.bytes(3));
-    if (slot === undefined || max === undefined || slot < 0 || slot >= CLUSTER_SLOTS || max < 0) throw err("Invalid slot or number of keys");
+    const slot = intArg(argv, 2);
+    const max = intArg(argv, 3);
+    if (slot < 0 || slot >= CLUSTER_SLOTS || max < 0) throw err("Invalid slot or number of keys");
     const keys = cluster.keysInSlot(slot, max);
     c.reply.array(keys.length);
     for (const key of keys) c.reply.bulk(Buffer.from(key, "latin1"));
@@ -318,8 +324,7 @@ const SUBCOMMANDS: Record<string, Sub> = {
     c.reply.ok();
   },
   "set-config-epoch"(c, argv, cluster) {
-    const epoch = parseInt64(argv.bytes(2));
-    if (epoch === undefined) throw err("value is not an integer or out of range");
+    const epoch = intArg(argv, 2);
     if (epoch < 0) throw err(`Invalid config epoch specified: ${epoch}`);
     if (cluster.nodes.size > 1) throw err("The user can assign a config epoch only when the node does not know any other node.");
     if (cluster.myself.configEpoch !== 0) throw err("Node config epoch is already non-zero");

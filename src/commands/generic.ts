@@ -358,6 +358,27 @@ export const restoreCommand = command({
   handler: (c, argv) => restoreGeneric(c, argv),
 });
 
+/**
+ * MIGRATE's keys as Redis's migrateGetKeys finds them: the key argument, or with KEYS (the
+ * key argument empty) the keys after it; AUTH's and AUTH2's values are skipped, not taken
+ * for the keyword.
+ */
+function migrateKeys(argv: Argv): KeyRef[] {
+  const flags = ["RW", "access", "delete"];
+  for (let i = 6; i < argv.length; i++) {
+    const word = argv.keyword(i);
+    if (word === "keys") {
+      if (argv.bytes(3).length > 0) return [];
+      const keys: KeyRef[] = [];
+      for (let k = i + 1; k < argv.length; k++) keys.push({ pos: k, flags });
+      return keys;
+    }
+    if (word === "auth") i += 1;
+    else if (word === "auth2") i += 2;
+  }
+  return [{ pos: 3, flags }];
+}
+
 /** RESTORE as a cluster node's MIGRATE sends it (the ASKING flag matters only in cluster mode). */
 export const restoreAskingCommand = command({
   name: "restore-asking", arity: -4, flags: ["write", "denyoom", "asking"], keys: { first: 1, last: 1, step: 1, flags: ["OW", "update"] }, categories: ["keyspace", "dangerous"],
@@ -427,6 +448,7 @@ export const migrateCommand = command({
     { flags: ["RW", "access", "delete"], begin: { index: 3 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
     { flags: ["RW", "access", "delete", "incomplete"], begin: { keyword: "KEYS", startfrom: -2 }, find: { lastkey: -1, keystep: 1, limit: 0 } },
   ],
+  getKeys: migrateKeys,
   summary: "Atomically transfer a key from a Redis instance to another one.", since: "2.6.0",
   complexity: "This command actually executes a DUMP+DEL in the source instance, and a RESTORE in the target instance. See the pages of these commands for time complexity. Also an O(N) data transfer between the two instances is performed.",
   handler(c, argv) {

@@ -113,7 +113,7 @@ export class Migrator {
           if (ttl < 1) ttl = 1;
         }
         keys.push(key);
-        const restore: Array<string | Uint8Array> = ["RESTORE", key, String(ttl), dumpPayload(value, compress)];
+        const restore: Array<string | Uint8Array> = [this.server.cluster === undefined ? "RESTORE" : "RESTORE-ASKING", key, String(ttl), dumpPayload(value, compress)];
         if (req.replace) restore.push("REPLACE");
         requests.push(restore);
       }

@@ -1,0 +1,163 @@
+/**
+ * Cluster commands and redirections against Redis 7.0, each server a one-node cluster
+ * (cluster-enabled yes, its own bus port): CLUSTER's replies and error texts, hash slots
+ * and hash tags, -CLUSTERDOWN for unserved slots, -CROSSSLOT, -TRYAGAIN in a slot being
+ * migrated, and the commands a cluster
+ * refuses (SELECT beyond 0, MOVE, SWAPDB). Node ids and ports differ between the two and
+ * are masked where a reply carries them.
+ */
+import { describe, expect, test } from "bun:test";
+import { freePort, waitFor } from "../helpers/servers.ts";
+import { usePair } from "./harness.ts";
+
+const pair = usePair({ "cluster-enabled": "yes", "cluster-port": String(freePort()) }, ["--cluster-enabled", "yes", "--cluster-port", String(freePort())]);
+
+/** Both replies with node ids and the servers' own ports masked. */
+async function masked(...args: string[]): Promise<[string, string]> {
+  const p = pair();
+  const [k, r] = await p.both(...args);
+  const [kid, rid] = await p.both("CLUSTER", "MYID");
+  const mask = (s: string, id: string) => s.replaceAll(id.split("\r\n")[1]!, "<id>").replace(/:\d+(@\d+)?/g, ":<port>").replace(/\$\d+\r\n(?=[^\r]*<)/g, "$N\r\n");
+  return [mask(k, kid), mask(r, rid)];
+}
+
+async function sameMasked(...args: string[]): Promise<string> {
+  const [k, r] = await masked(...args);
+  expect(k).toBe(r);
+  return k;
+}
+
+async function bothOk(): Promise<void> {
+  await waitFor(async () => (await pair().both("CLUSTER", "INFO")).every((r) => r.includes("cluster_state:ok")), 20_000, "cluster_state:ok");
+}
+
+describe("a one-node cluster", () => {
+  test("CLUSTER KEYSLOT, hash tags and argument errors", async () => {
+    await pair().script(`CLUSTER KEYSLOT foo
+CLUSTER KEYSLOT ""
+CLUSTER KEYSLOT {user1000}.following
+CLUSTER KEYSLOT {user1000}.followers
+CLUSTER KEYSLOT foo{}{bar}
+CLUSTER KEYSLOT foo{{bar}}zap
+CLUSTER KEYSLOT foo{bar}{zap}
+CLUSTER KEYSLOT {}
+CLUSTER KEYSLOT a{
+CLUSTER KEYSLOT
+CLUSTER NOSUCH
+CLUSTER ADDSLOTS
+CLUSTER ADDSLOTS 16384
+CLUSTER ADDSLOTS -1
+CLUSTER ADDSLOTS x
+CLUSTER ADDSLOTSRANGE 5 1
+CLUSTER ADDSLOTSRANGE 1
+CLUSTER DELSLOTS 7
+CLUSTER COUNTKEYSINSLOT 16384
+CLUSTER COUNTKEYSINSLOT x
+CLUSTER GETKEYSINSLOT 0 -1
+CLUSTER GETKEYSINSLOT 16384 1
+CLUSTER COUNT-FAILURE-REPORTS 0123456789012345678901234567890123456789
+CLUSTER FORGET nosuch
+CLUSTER REPLICATE nosuch
+CLUSTER REPLICAS nosuch
+CLUSTER FAILOVER
+CLUSTER FAILOVER NOW
+CLUSTER RESET MEDIUM
+CLUSTER SETSLOT 1 NODE nosuch
+CLUSTER SETSLOT 1 MIGRATING nosuch
+CLUSTER SETSLOT 1 FOO
+CLUSTER SETSLOT 99999 STABLE
+CLUSTER MEET 127.0.0.1 x
+CLUSTER MEET nohost 7000
+CLUSTER SET-CONFIG-EPOCH -1
+GET nokey
+SET k v
+MGET a b
+READONLY
+READWRITE
+ASKING
+SELECT 0
+SELECT 1
+SWAPDB 0 1
+MOVE k 1`);
+    // Commands naming the node itself, each server's own id.
+    const p = pair();
+    const [kid, rid] = (await p.both("CLUSTER", "MYID")).map((r) => r.split("\r\n")[1]!);
+    for (const sub of ["FORGET", "REPLICATE", "COUNT-FAILURE-REPORTS", "REPLICAS"]) {
+      const [k, r] = await Promise.all([p.kvis.call("CLUSTER", sub, kid!), p.redis.call("CLUSTER", sub, rid!)]);
+      expect(k).toBe(r);
+    }
+  });
+
+  test("slots: ADDSLOTS, ADDSLOTSRANGE, DELSLOTS, the state and the keys in a slot", async () => {
+    await pair().script(`CLUSTER ADDSLOTS 0 1 1
+CLUSTER ADDSLOTS 0 1 2
+CLUSTER ADDSLOTS 2
+CLUSTER ADDSLOTSRANGE 3 100 200 300
+CLUSTER ADDSLOTSRANGE 50 60
+CLUSTER DELSLOTS 0 7
+CLUSTER DELSLOTS 5
+CLUSTER DELSLOTSRANGE 3 4
+CLUSTER SET-CONFIG-EPOCH 3
+CLUSTER SET-CONFIG-EPOCH 4
+CLUSTER BUMPEPOCH
+CLUSTER ADDSLOTSRANGE 0 0 3 5 7 7 101 199 301 16383`);
+    await sameMasked("CLUSTER", "NODES");
+    await sameMasked("CLUSTER", "SLOTS");
+    await sameMasked("CLUSTER", "SHARDS");
+    await bothOk();
+    const info = async () => (await masked("CLUSTER", "INFO")).map((r) => r.split("\r\n").filter((l) => !l.startsWith("cluster_stats") && !l.startsWith("$") && !l.startsWith("txt:")).join("\n"));
+    const [ki, ri] = await info();
+    expect(ki).toBe(ri);
+    await pair().script(`SET {tag}a 1
+SET {tag}b 2
+SET other 3
+MSET {tag}a 1 {tag}b 2
+MSET {tag}a 1 other 2
+MGET {tag}a other
+CLUSTER COUNTKEYSINSLOT 8338
+CLUSTER GETKEYSINSLOT 8338 0
+CLUSTER FLUSHSLOTS
+CLUSTER RESET
+MULTI
+SET {tag}a 1
+SET other 1
+EXEC
+MULTI
+GET {tag}a
+GET {tag}b
+EXEC
+DEL {tag}a {tag}b other`);
+  });
+
+  test("CLUSTER GETKEYSINSLOT returns at most the count asked for, the slot's keys in some order", async () => {
+    const p = pair();
+    await p.script(`SET {s}1 a
+SET {s}2 b
+SET {s}3 c
+SET elsewhere d`);
+    const slot = (await p.same("CLUSTER", "KEYSLOT", "{s}")).slice(1, -2);
+    const keys = async (n: string) => (await Promise.all([p.kvis.call("CLUSTER", "GETKEYSINSLOT", slot, n), p.redis.call("CLUSTER", "GETKEYSINSLOT", slot, n)])).map((r) => r.split("\r\n").filter((l) => l.startsWith("{")).sort());
+    const [all, allRedis] = await keys("10");
+    expect(all).toEqual(["{s}1", "{s}2", "{s}3"]);
+    expect(allRedis).toEqual(all);
+    const [two] = await keys("2");
+    expect(two!.length).toBe(2);
+    await p.same("DEL", "{s}1", "{s}2", "{s}3", "elsewhere");
+  });
+
+  test("a slot being migrated: -TRYAGAIN when only some keys are here; migrating to itself, a node serves the slot", async () => {
+    const p = pair();
+    await waitFor(async () => (await p.both("CLUSTER", "INFO")).every((r) => r.includes("cluster_slots_assigned:16384")), 5000, "all slots");
+    const [kid, rid] = (await p.both("CLUSTER", "MYID")).map((r) => r.split("\r\n")[1]!);
+    // Each node migrates slot 8338 ({tag}) to itself: the only node either knows.
+    await Promise.all([p.kvis.call("CLUSTER", "SETSLOT", "8338", "MIGRATING", kid!), p.redis.call("CLUSTER", "SETSLOT", "8338", "MIGRATING", rid!)]);
+    await p.same("SET", "{tag}here", "1");
+    await sameMasked("GET", "{tag}missing");
+    await p.same("GET", "{tag}here");
+    await sameMasked("MGET", "{tag}here", "{tag}missing");
+    await sameMasked("CLUSTER", "NODES");
+    await p.same("CLUSTER", "SETSLOT", "8338", "STABLE");
+    await p.same("CLUSTER", "SETSLOT", "8338", "IMPORTING", "0123456789012345678901234567890123456789");
+    await p.same("DEL", "{tag}here");
+  });
+});
