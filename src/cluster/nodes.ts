@@ -76,7 +76,11 @@ export class ClusterNode {
   setSlotBit(slot: number, on: boolean): void {
     if (on) this.slots[slot >> 3]! |= 1 << (slot & 7);
     else this.slots[slot >> 3]! &= ~(1 << (slot & 7));
+    this.ranges = undefined;
   }
+
+  /** slotRanges's answer until a slot bit changes: nodes.conf is written after every SETSLOT. */
+  private ranges: Array<[number, number]> | undefined;
 
   /** The config epoch that counts for this node's slots: its master's when a replica. */
   get effectiveEpoch(): number {
@@ -84,7 +88,8 @@ export class ClusterNode {
   }
 
   /** Slots as start-end ranges. */
-  slotRanges(): Array<[number, number]> {
+  slotRanges(): ReadonlyArray<[number, number]> {
+    if (this.ranges !== undefined) return this.ranges;
     const ranges: Array<[number, number]> = [];
     let start = -1;
     for (let j = 0; j <= CLUSTER_SLOTS; j++) {
@@ -95,6 +100,7 @@ export class ClusterNode {
         start = -1;
       }
     }
+    this.ranges = ranges;
     return ranges;
   }
 }
@@ -228,7 +234,7 @@ export function parseNodesConf(text: string): LoadedConfig {
   if (myself === undefined) throw new Error("Unrecoverable error: corrupted cluster config file (no myself node).");
   for (const n of byName.values()) {
     // A replica's slots are its master's: only masters own bits.
-    if (!n.isMaster) n.slots.fill(0);
+    if (!n.isMaster) for (let j = 0; j < CLUSTER_SLOTS; j++) n.setSlotBit(j, false);
     n.numSlots = n.slotRanges().reduce((sum, [s, e]) => sum + e - s + 1, 0);
   }
   return { nodes: [...byName.values()], myself, currentEpoch, lastVoteEpoch, migrating, importing };

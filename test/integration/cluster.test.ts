@@ -1,0 +1,226 @@
+/**
+ * Redis Cluster with real processes and the tools users run: redis-cli --cluster create
+ * of three masters and three replicas (KVIS only, and KVIS mixed with redis-server 7.0 on
+ * one bus), check, reshard with keys while a client writes (both ways between KVIS and
+ * Redis), add-node, rebalance and del-node; ioredis's Cluster and node-redis's
+ * createCluster reading and writing through MOVED and ASK; a master killed with SIGKILL and
+ * its replica elected in its place by the masters' votes, with no acknowledged write lost;
+ * the old master restarting from its nodes.conf as the new master's replica.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import { Cluster as IORedisCluster } from "ioredis";
+import { createCluster as createNodeRedisCluster } from "redis";
+import {
+  type ClusterNodeProcess, call, clusterAgrees, clusterNodes, clusterTool, createCluster, shardOf, startClusterNode, text, waitClusterOk,
+} from "../helpers/cluster.ts";
+import { serverTestTimeout, waitFor } from "../helpers/servers.ts";
+
+serverTestTimeout();
+
+const nodes: ClusterNodeProcess[] = [];
+const clients: Array<{ disconnect(): unknown } | { destroy(): unknown }> = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) "disconnect" in c ? c.disconnect() : c.destroy();
+  await Promise.all(nodes.splice(0).map((n) => n.stop()));
+});
+
+async function start(kinds: readonly ("kvis" | "redis")[]): Promise<ClusterNodeProcess[]> {
+  const started = await Promise.all(kinds.map((k) => startClusterNode(k)));
+  nodes.push(...started);
+  return started;
+}
+
+function ioredisCluster(port: number): IORedisCluster {
+  const c = new IORedisCluster([{ host: "127.0.0.1", port }], {
+    // Retry through the failover: a dead node, then CLUSTERDOWN until the replica wins.
+    clusterRetryStrategy: () => 100, retryDelayOnClusterDown: 100, retryDelayOnFailover: 100, maxRedirections: 64,
+    redisOptions: { maxRetriesPerRequest: 50 },
+  });
+  clients.push(c);
+  return c;
+}
+
+/**
+ * Write key prefix:i = i from 0 until stop() is called, one acknowledged write at a time;
+ * every write the client saw acknowledged is recorded.
+ */
+function writer(c: IORedisCluster, prefix: string): { stop(): Promise<number[]>; count(): number } {
+  const acked: number[] = [];
+  let running = true;
+  const done = (async () => {
+    for (let i = 0; running; i++) {
+      try {
+        await c.set(`${prefix}:${i}`, String(i));
+        acked.push(i);
+      } catch {
+        // A write that failed was not acknowledged: it need not be there.
+      }
+    }
+  })();
+  return {
+    count: () => acked.length,
+    async stop() {
+      running = false;
+      await done;
+      return acked;
+    },
+  };
+}
+
+async function expectAll(c: IORedisCluster, prefix: string, acked: readonly number[]): Promise<void> {
+  const missing: number[] = [];
+  for (const i of acked) if ((await c.get(`${prefix}:${i}`)) !== String(i)) missing.push(i);
+  expect(missing).toEqual([]);
+}
+
+describe("a cluster of KVIS nodes", () => {
+  test("redis-cli --cluster create and check; ioredis and node-redis read and write; a killed master's replica takes over; the old master returns as its replica", async () => {
+    const all = await start(["kvis", "kvis", "kvis", "kvis", "kvis", "kvis"]);
+    await createCluster(all, 1);
+    const lines = await clusterNodes(all[0]!.port);
+    expect(lines.filter((l) => l.flags.includes("master")).length).toBe(3);
+    expect(lines.filter((l) => l.flags.includes("slave")).length).toBe(3);
+
+    const io = ioredisCluster(all[0]!.port);
+    for (let i = 0; i < 300; i++) await io.set(`io:${i}`, String(i));
+    const nr = createNodeRedisCluster({ rootNodes: [{ url: `redis://127.0.0.1:${all[1]!.port}` }] });
+    clients.push({ disconnect: () => nr.disconnect() });
+    await nr.connect();
+    for (let i = 0; i < 300; i++) expect(await nr.get(`io:${i}`)).toBe(String(i));
+    for (let i = 0; i < 300; i++) await nr.set(`nr:${i}`, String(i));
+    for (let i = 0; i < 300; i++) expect(await io.get(`nr:${i}`)).toBe(String(i));
+    // Keys spread over the three masters; a replica holds its master's.
+    for (const l of lines.filter((l) => l.flags.includes("master"))) expect(Number((await call(l.port, "DBSIZE")).slice(1))).toBeGreaterThan(100);
+    // Every write so far reached the replicas before the kill (WAIT), so none may be lost.
+    for (const l of lines.filter((l) => l.flags.includes("master"))) expect(await call(l.port, "WAIT", "1", "0")).toBe(":1\r\n");
+
+    const { master, replicas } = await shardOf(all[0]!.port, 0);
+    const victim = all.find((n) => n.port === master.port)!;
+    const heir = replicas[0]!;
+    const w = writer(io, "during");
+    await waitFor(() => w.count() >= 50, 20_000, "writes before the kill");
+    await victim.stop();
+    await waitFor(async () => (await call(heir.port, "ROLE")).includes("master"), 30_000, "the replica to win the election");
+    const survivors = all.filter((n) => n !== victim);
+    await waitFor(async () => {
+      for (const n of survivors) if (!text(await call(n.port, "CLUSTER", "INFO")).includes("cluster_state:ok")) return false;
+      return true;
+    }, 30_000, "cluster_state:ok without the old master");
+    const before = w.count();
+    await waitFor(() => w.count() >= before + 50, 30_000, "writes after the failover");
+    const acked = await w.stop();
+    await expectAll(io, "io", [...Array(300).keys()]);
+    await expectAll(io, "nr", [...Array(300).keys()]);
+    // Writes acknowledged by the old master just before it died may be lost (replication
+    // is asynchronous, as in Redis); every write acknowledged after the heir took over is there.
+    const afterTakeover = acked.filter((i) => i >= before);
+    await expectAll(io, "during", afterTakeover);
+    expect((await shardOf(heir.port, 0)).master.id).toBe(heir.id);
+
+    // The old master restarts from its nodes.conf (same id) and follows the heir.
+    const back = await victim.restart();
+    nodes.push(back);
+    expect(text(await call(back.port, "CLUSTER", "MYID"))).toBe(master.id);
+    await waitFor(async () => (await call(back.port, "ROLE")).includes(`slave`), 30_000, "the old master to become a replica");
+    await waitFor(async () => (await call(back.port, "DBSIZE")) === (await call(heir.port, "DBSIZE")), 30_000, "the returning node to sync");
+    await waitFor(() => clusterAgrees(heir.port), 30_000, "every node to agree");
+  });
+
+  test("manual CLUSTER FAILOVER swaps a master and its replica without losing a write; TAKEOVER needs no votes", async () => {
+    const all = await start(["kvis", "kvis", "kvis", "kvis", "kvis", "kvis"]);
+    await createCluster(all, 1);
+    const io = ioredisCluster(all[0]!.port);
+    const w = writer(io, "mf");
+    await waitFor(() => w.count() >= 100, 20_000, "writes before the failover");
+    const { master, replicas } = await shardOf(all[0]!.port, 0);
+    const replica = replicas[0]!;
+    expect(await call(master.port, "CLUSTER", "FAILOVER")).toBe("-ERR You should send CLUSTER FAILOVER to a replica\r\n");
+    expect(await call(replica.port, "CLUSTER", "FAILOVER")).toBe("+OK\r\n");
+    await waitFor(async () => (await call(replica.port, "ROLE")).includes("master") && (await call(master.port, "ROLE")).includes("slave"), 30_000, "the manual failover");
+    const before = w.count();
+    await waitFor(() => w.count() >= before + 100, 30_000, "writes after the failover");
+    // A manual failover waits for the replica to have everything: no write is lost.
+    await expectAll(io, "mf", await w.stop());
+    expect(await call(master.port, "CLUSTER", "FAILOVER", "TAKEOVER")).toBe("+OK\r\n");
+    await waitFor(async () => (await call(master.port, "ROLE")).includes("master") && (await call(replica.port, "ROLE")).includes("slave"), 30_000, "the takeover");
+    await waitFor(() => clusterAgrees(master.port), 30_000, "every node to agree");
+  });
+});
+
+describe("KVIS and redis-server nodes in one cluster", () => {
+  test("resharded both ways with keys while a client writes; a Redis replica replaces a killed KVIS master, a KVIS replica a killed Redis master", async () => {
+    const [k1, r1, k2, r2, k3, r3] = await start(["kvis", "redis", "kvis", "redis", "kvis", "redis"]);
+    await createCluster([k1!, r1!, k2!], 0);
+    const id = async (n: ClusterNodeProcess) => text(await call(n.port, "CLUSTER", "MYID"));
+    // Replicas across kinds: Redis follows KVIS, KVIS follows Redis.
+    for (const [replica, master] of [[r2!, k1!], [k3!, r1!], [r3!, k2!]] as const) {
+      await clusterTool("add-node", `127.0.0.1:${replica.port}`, `127.0.0.1:${k1!.port}`, "--cluster-slave", "--cluster-master-id", await id(master));
+    }
+    await waitFor(() => clusterAgrees(k1!.port), 30_000, "every node to agree");
+    await waitClusterOk([k1!, r1!, k2!, r2!, k3!, r3!]);
+    for (const [replica, master] of [[r2!, k1!], [k3!, r1!], [r3!, k2!]] as const) {
+      await waitFor(async () => (await call(replica.port, "ROLE")).includes(`:${master.port}\r\n`) || (await call(replica.port, "ROLE")).includes(`${master.port}`), 30_000, "replication");
+    }
+    const io = ioredisCluster(k1!.port);
+    for (let i = 0; i < 500; i++) await io.set(`seed:${i}`, String(i));
+    const w = writer(io, "reshard");
+    await waitFor(() => w.count() >= 100, 20_000, "writes before resharding");
+    // KVIS -> Redis, then Redis -> KVIS, each moving keys with MIGRATE while the writer
+    // follows -ASK and -MOVED.
+    await clusterTool("reshard", `127.0.0.1:${k1!.port}`, "--cluster-from", await id(k1!), "--cluster-to", await id(r1!), "--cluster-slots", "300", "--cluster-yes");
+    await waitFor(() => clusterAgrees(k1!.port), 30_000, "every node to agree after the first reshard");
+    await clusterTool("reshard", `127.0.0.1:${k1!.port}`, "--cluster-from", await id(r1!), "--cluster-to", await id(k1!), "--cluster-slots", "400", "--cluster-yes");
+    await waitFor(() => clusterAgrees(k1!.port), 30_000, "every node to agree after the second reshard");
+    const acked = await w.stop();
+    expect(acked.length).toBeGreaterThan(100);
+    await expectAll(io, "seed", [...Array(500).keys()]);
+    await expectAll(io, "reshard", acked);
+
+    // node-redis reads everything too.
+    const nr = createNodeRedisCluster({ rootNodes: [{ url: `redis://127.0.0.1:${r1!.port}` }] });
+    clients.push({ disconnect: () => nr.disconnect() });
+    await nr.connect();
+    for (let i = 0; i < 500; i += 7) expect(await nr.get(`seed:${i}`)).toBe(String(i));
+    for (const m of [k1!, r1!, k2!]) expect(await call(m.port, "WAIT", "1", "0")).toBe(":1\r\n");
+
+    // Kill the KVIS master: the masters (KVIS and Redis) vote its Redis replica in. Then
+    // kill the Redis master: its KVIS replica is voted in.
+    for (const [victim, heir] of [[k1!, r2!], [r1!, k3!]] as const) {
+      await victim.stop();
+      await waitFor(async () => (await call(heir.port, "ROLE")).includes("master"), 30_000, `the ${heir.kind} replica to be elected`);
+    }
+    await waitClusterOk([k2!, r2!, k3!, r3!], 6);
+    await expectAll(io, "seed", [...Array(500).keys()]);
+    await expectAll(io, "reshard", acked);
+    await io.set("after", "both failovers");
+    expect(await io.get("after")).toBe("both failovers");
+  });
+});
+
+describe("growing and shrinking a KVIS cluster", () => {
+  test("add-node, rebalance onto it, rebalance it empty, del-node", async () => {
+    const [a, b, c, extra] = await start(["kvis", "kvis", "kvis", "kvis"]);
+    await createCluster([a!, b!, c!], 0);
+    const io = ioredisCluster(a!.port);
+    for (let i = 0; i < 1000; i++) await io.set(`k:${i}`, String(i));
+    await clusterTool("add-node", `127.0.0.1:${extra!.port}`, `127.0.0.1:${a!.port}`);
+    await waitClusterOk([a!, b!, c!, extra!], 4);
+    await clusterTool("rebalance", `127.0.0.1:${a!.port}`, "--cluster-use-empty-masters");
+    await waitFor(() => clusterAgrees(a!.port), 30_000, "every node to agree after the rebalance");
+    const extraId = text(await call(extra!.port, "CLUSTER", "MYID"));
+    const extraLine = (await clusterNodes(a!.port)).find((l) => l.id === extraId)!;
+    expect(extraLine.slots.length).toBeGreaterThan(0);
+    expect(Number((await call(extra!.port, "DBSIZE")).slice(1))).toBeGreaterThan(100);
+    await expectAll(io, "k", [...Array(1000).keys()]);
+    // Weight 0 empties it: with no slot left it follows the node that took its last one
+    // (cluster-allow-replica-migration, as Redis 7.0 does); then it can leave.
+    await clusterTool("rebalance", `127.0.0.1:${a!.port}`, "--cluster-weight", `${extraId}=0`);
+    await waitFor(() => clusterAgrees(a!.port), 30_000, "every node to agree after emptying the node");
+    expect((await clusterNodes(a!.port)).find((l) => l.id === extraId)!.slots).toEqual([]);
+    await waitFor(async () => (await call(extra!.port, "ROLE")).includes("slave"), 30_000, "the emptied master to follow another");
+    await clusterTool("del-node", `127.0.0.1:${a!.port}`, extraId);
+    await waitClusterOk([a!, b!, c!], 3);
+    await expectAll(io, "k", [...Array(1000).keys()]);
+  });
+});
+
