@@ -13,6 +13,7 @@ import { createCluster as createNodeRedisCluster } from "redis";
 import {
   type ClusterNodeProcess, call, clusterAgrees, clusterNodes, clusterTool, createCluster, shardOf, startClusterNode, text, waitClusterOk,
 } from "../helpers/cluster.ts";
+import { RawClient } from "../helpers/resp.ts";
 import { serverTestTimeout, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
@@ -74,7 +75,7 @@ async function expectAll(c: IORedisCluster, prefix: string, acked: readonly numb
 }
 
 describe("a cluster of KVIS nodes", () => {
-  test("redis-cli --cluster create and check; ioredis and node-redis read and write; a killed master's replica takes over; the old master returns as its replica", async () => {
+  test("redis-cli --cluster create and check; ioredis and node-redis read and write; READONLY replicas; PUBLISH and SPUBLISH over the bus; a killed master's replica takes over; the old master returns as its replica", async () => {
     const all = await start(["kvis", "kvis", "kvis", "kvis", "kvis", "kvis"]);
     await createCluster(all, 1);
     const lines = await clusterNodes(all[0]!.port);
@@ -91,6 +92,43 @@ describe("a cluster of KVIS nodes", () => {
     for (let i = 0; i < 300; i++) expect(await io.get(`nr:${i}`)).toBe(String(i));
     // Keys spread over the three masters; a replica holds its master's.
     for (const l of lines.filter((l) => l.flags.includes("master"))) expect(Number((await call(l.port, "DBSIZE")).slice(1))).toBeGreaterThan(100);
+    // A replica serves reads of its master's slots after READONLY, and redirects before.
+    const { master: m0, replicas: r0 } = await shardOf(all[0]!.port, 0);
+    const slot0Key = "{06S}k"; // hash slot 0
+    expect(await call(m0.port, "CLUSTER", "KEYSLOT", slot0Key)).toBe(":0\r\n");
+    await io.set(slot0Key, "here");
+    expect(await call(m0.port, "WAIT", "1", "0")).toBe(":1\r\n");
+    const onReplica = await RawClient.connect(r0[0]!.port);
+    try {
+      expect(await onReplica.call("GET", slot0Key)).toBe(`-MOVED 0 127.0.0.1:${m0.port}\r\n`);
+      expect(await onReplica.call("READONLY")).toBe("+OK\r\n");
+      expect(await onReplica.call("GET", slot0Key)).toBe("$4\r\nhere\r\n");
+      expect(await onReplica.call("SET", slot0Key, "x")).toBe(`-MOVED 0 127.0.0.1:${m0.port}\r\n`);
+    } finally {
+      onReplica.close();
+    }
+
+    // PUBLISH reaches subscribers on every node over the bus; SPUBLISH those of the shard.
+    const subscribers = await Promise.all(all.map((n) => RawClient.connect(n.port)));
+    try {
+      for (const sub of subscribers) expect(await sub.call("SUBSCRIBE", "news")).toContain("subscribe");
+      expect(await call(all[2]!.port, "PUBLISH", "news", "hello")).toBe(":1\r\n");
+      for (const sub of subscribers) expect((await sub.readReplies(1))[0]).toBe("*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$5\r\nhello\r\n");
+    } finally {
+      for (const sub of subscribers) sub.close();
+    }
+    const shardChannel = "{06S}chan";
+    const shardSubscribers = await Promise.all([m0, r0[0]!].map((n) => RawClient.connect(n.port)));
+    try {
+      for (const sub of shardSubscribers) expect(await sub.call("SSUBSCRIBE", shardChannel)).toContain("ssubscribe");
+      expect(await call(m0.port, "SPUBLISH", shardChannel, "hi")).toBe(":1\r\n");
+      for (const sub of shardSubscribers) expect((await sub.readReplies(1))[0]).toBe(`*3\r\n$8\r\nsmessage\r\n$9\r\n${shardChannel}\r\n$2\r\nhi\r\n`);
+      const other = all.find((n) => n.port !== m0.port && n.port !== r0[0]!.port)!;
+      expect(await call(other.port, "SPUBLISH", shardChannel, "hi")).toBe(`-MOVED ${0} 127.0.0.1:${m0.port}\r\n`);
+    } finally {
+      for (const sub of shardSubscribers) sub.close();
+    }
+
     // Every write so far reached the replicas before the kill (WAIT), so none may be lost.
     for (const l of lines.filter((l) => l.flags.includes("master"))) expect(await call(l.port, "WAIT", "1", "0")).toBe(":1\r\n");
 
