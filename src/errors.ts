@@ -105,6 +105,8 @@ export const DEBUG_RELOAD_FAILED = err("ERR Error trying to load the RDB dump, c
 /** DEBUG LOADAOF without an AOF, or with one that does not load (Redis exits in both cases). */
 export const DEBUG_LOADAOF_FAILED = err("ERR Error trying to load the AOF files, check server logs.");
 export const CLUSTER_DISABLED = err("ERR This instance has cluster support disabled");
+export const REPLICAOF_IN_CLUSTER = err("ERR REPLICAOF not allowed in cluster mode.");
+export const FAILOVER_IN_CLUSTER = err("ERR FAILOVER not allowed in cluster mode. Use CLUSTER FAILOVER command instead.");
 export const SELECT_IN_CLUSTER = err("ERR SELECT is not allowed in cluster mode");
 export const MOVE_IN_CLUSTER = err("ERR MOVE is not allowed in cluster mode");
 export const SWAPDB_IN_CLUSTER = err("ERR SWAPDB is not allowed in cluster mode");

@@ -131,6 +131,7 @@ export class Cluster {
   readonly received = new Array<number>(MSG_TYPE_COUNT).fill(0);
   pfailNodes = 0;
   private readonly blacklist = new Map<string, number>();
+  private announcedIp = "";
   private readonly inbound = new Set<BusLink>();
   private listeners: TCPSocketListener<BusLink>[] = [];
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -204,8 +205,12 @@ export class Cluster {
     const me = this.myself;
     me.port = config.int("cluster-announce-port") || this.server.port;
     me.cport = config.int("cluster-announce-bus-port") || this.busPort;
+    // An announced address replaces ours; one taken away leaves it to be learned again.
     const ip = config.get("cluster-announce-ip");
-    if (ip !== "") me.ip = ip;
+    if (ip !== this.announcedIp) {
+      me.ip = ip;
+      this.announcedIp = ip;
+    }
     me.hostname = config.get("cluster-announce-hostname");
   }
 
@@ -1142,7 +1147,7 @@ export class Cluster {
     const authAge = now - this.authTime;
     // Data older than the validity factor allows: no failover unless manual.
     const link = this.server.replicaLink;
-    let dataAge = link === undefined ? 0 : link.linkUp ? now - link.lastIoMs : now - link.lastIoMs;
+    let dataAge = link === undefined ? 0 : now - link.lastIoMs;
     if (dataAge > timeout) dataAge -= timeout;
     const factor = this.server.config.int("cluster-replica-validity-factor");
     if (factor !== 0 && dataAge > this.server.config.int("repl-ping-replica-period") * 1000 + timeout * factor && !manual) return;

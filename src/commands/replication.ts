@@ -6,7 +6,7 @@
 import type { Argv } from "../resp/argv.ts";
 import {
   FAILOVER_TIMEOUT_NOT_POSITIVE, INVALID_MASTER_PORT, NO_FAILOVER_IN_PROGRESS, NOT_INTEGER, PSYNC_FAILOVER_REPLID, PSYNC_FAILOVER_TO_MASTER,
-  RDB_ONLY_RANGE, REPLICAOF_WHILE_FAILING_OVER, SYNC_WHILE_FAILING_OVER, SYNTAX_ERR, replconfUnknownOption,
+  RDB_ONLY_RANGE, FAILOVER_IN_CLUSTER, REPLICAOF_IN_CLUSTER, REPLICAOF_WHILE_FAILING_OVER, SYNC_WHILE_FAILING_OVER, SYNTAX_ERR, replconfUnknownOption,
 } from "../errors.ts";
 import { parseInt64 } from "../resp/bytes.ts";
 import { parseRangeArg } from "./args.ts";
@@ -48,6 +48,7 @@ const replicaofSpec = {
   complexity: "O(1)",
   handler(c: Context, argv: Argv) {
     const server = c.server;
+    if (server.cluster !== undefined) throw REPLICAOF_IN_CLUSTER;
     if (server.failover.state !== "no-failover") throw REPLICAOF_WHILE_FAILING_OVER;
     if (argv.keyword(1) === "no" && argv.keyword(2) === "one") {
       server.promote();
@@ -98,6 +99,7 @@ export const failoverCommand = command({
   name: "failover", arity: -1, flags: ["admin", "noscript", "stale"], categories: [],
   summary: "Start a coordinated failover between this server and one of its replicas.", since: "6.2.0", complexity: "O(1)",
   handler(c, argv) {
+    if (c.server.cluster !== undefined) throw FAILOVER_IN_CLUSTER;
     const failover = c.server.failover;
     if (argv.length === 2 && argv.keyword(1) === "abort") {
       if (!failover.abortByUser()) throw NO_FAILOVER_IN_PROGRESS;

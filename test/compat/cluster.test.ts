@@ -78,7 +78,10 @@ ASKING
 SELECT 0
 SELECT 1
 SWAPDB 0 1
-MOVE k 1`);
+MOVE k 1
+REPLICAOF 127.0.0.1 1
+SLAVEOF NO ONE
+FAILOVER`);
     // Commands naming the node itself, each server's own id.
     const p = pair();
     const [kid, rid] = (await p.both("CLUSTER", "MYID")).map((r) => r.split("\r\n")[1]!);
@@ -86,6 +89,10 @@ MOVE k 1`);
       const [k, r] = await Promise.all([p.kvis.call("CLUSTER", sub, kid!), p.redis.call("CLUSTER", sub, rid!)]);
       expect(k).toBe(r);
     }
+    // The announced address shows at once.
+    await p.same("CONFIG", "SET", "cluster-announce-ip", "10.9.8.7");
+    expect(await sameMasked("CLUSTER", "NODES")).toContain(" 10.9.8.7:<port> myself,master");
+    await p.same("CONFIG", "SET", "cluster-announce-ip", "");
   });
 
   test("slots: ADDSLOTS, ADDSLOTSRANGE, DELSLOTS, the state and the keys in a slot", async () => {

@@ -236,7 +236,7 @@ describe("KVIS and redis-server nodes in one cluster", () => {
 });
 
 describe("growing and shrinking a KVIS cluster", () => {
-  test("add-node, rebalance onto it, rebalance it empty, del-node", async () => {
+  test("add-node, rebalance onto it, rebalance it empty, del-node; a master restarts from nodes.conf and its dump", async () => {
     const [a, b, c, extra] = await start(["kvis", "kvis", "kvis", "kvis"]);
     await createCluster([a!, b!, c!], 0);
     const io = ioredisCluster(a!.port);
@@ -258,6 +258,20 @@ describe("growing and shrinking a KVIS cluster", () => {
     await waitFor(async () => (await call(extra!.port, "ROLE")).includes("slave"), 30_000, "the emptied master to follow another");
     await clusterTool("del-node", `127.0.0.1:${a!.port}`, extraId);
     await waitClusterOk([a!, b!, c!], 3);
+    await expectAll(io, "k", [...Array(1000).keys()]);
+
+    // A master restarts from its nodes.conf and its dump: same id, same slots, same keys.
+    const before = (await clusterNodes(b!.port)).find((l) => l.flags.includes("myself"))!;
+    const keys = await call(b!.port, "DBSIZE");
+    expect(await call(b!.port, "SAVE")).toBe("+OK\r\n");
+    await b!.stop();
+    nodes.splice(nodes.indexOf(b!), 1);
+    const b2 = await b!.restart();
+    nodes.push(b2);
+    expect(await call(b2.port, "DBSIZE")).toBe(keys);
+    const after = (await clusterNodes(b2.port)).find((l) => l.flags.includes("myself"))!;
+    expect({ id: after.id, slots: after.slots }).toEqual({ id: before.id, slots: before.slots });
+    await waitClusterOk([a!, b2, c!], 3);
     await expectAll(io, "k", [...Array(1000).keys()]);
   });
 });
