@@ -23,7 +23,7 @@ import {
   decode, encodeBare, encodeFail, encodePing, encodePublish, encodeUpdate, frameLength,
 } from "./message.ts";
 import { ClusterNode, type LinkRef, describeNode, parseNodesConf, randomNodeName } from "./nodes.ts";
-import { CLUSTER_SLOTS, stringKeySlot } from "./slots.ts";
+import { CLUSTER_SLOTS, stringKeySlot } from "../store/slots.ts";
 
 const CRON_MS = 100;
 const FAIL_REPORT_VALIDITY_MULT = 2;
@@ -288,7 +288,7 @@ export class Cluster {
   /** nodes.conf's text: every node but those in handshake, then the epochs. */
   configText(): string {
     let text = "";
-    for (const n of this.nodes.values()) if (!n.inHandshake) text += describeNode(n, n === this.myself ? this.openSlots : undefined) + "\n";
+    for (const n of this.nodes.values()) if (!n.inHandshake) text += this.describe(n) + "\n";
     return text + `vars currentEpoch ${this.currentEpoch} lastVoteEpoch ${this.lastVoteEpoch}\n`;
   }
 
@@ -372,6 +372,25 @@ export class Cluster {
 
   lookup(name: string): ClusterNode | undefined {
     return this.nodes.get(name);
+  }
+
+  describe(node: ClusterNode): string {
+    return describeNode(node, node === this.myself ? this.openSlots : undefined);
+  }
+
+  setMigrating(slot: number, to: ClusterNode | undefined): void {
+    this.migratingTo[slot] = to;
+  }
+
+  setImporting(slot: number, from: ClusterNode | undefined): void {
+    this.importingFrom[slot] = from;
+  }
+
+  /** CLUSTER SET-CONFIG-EPOCH (checked by the command): the current epoch follows. */
+  setMyConfigEpoch(epoch: number): void {
+    this.myself.configEpoch = epoch;
+    if (this.currentEpoch < epoch) this.currentEpoch = epoch;
+    this.changed();
   }
 
   addNode(n: ClusterNode): void {

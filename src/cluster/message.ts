@@ -8,7 +8,7 @@
  * are big-endian. Nothing here knows about sockets or cluster state: encode builds bytes,
  * decode reads them.
  */
-import { CLUSTER_SLOTS } from "./slots.ts";
+import { CLUSTER_SLOTS } from "../store/slots.ts";
 
 export const MsgType = {
   Ping: 0, Pong: 1, Meet: 2, Fail: 3, Publish: 4, FailoverAuthRequest: 5, FailoverAuthAck: 6, Update: 7, MfStart: 8, Module: 9, PublishShard: 10,

@@ -5,7 +5,7 @@
  * protocol are cluster.ts's; this file holds no sockets.
  */
 import { randomBytes } from "node:crypto";
-import { CLUSTER_SLOTS } from "./slots.ts";
+import { CLUSTER_SLOTS } from "../store/slots.ts";
 import { NodeFlag } from "./message.ts";
 
 /** What cluster.ts keeps per bus connection; nodes only point at theirs. */

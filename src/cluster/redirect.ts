@@ -13,7 +13,7 @@ import type { Argv } from "../resp/argv.ts";
 import type { Client } from "../server/connection.ts";
 import type { Cluster } from "./cluster.ts";
 import type { ClusterNode } from "./nodes.ts";
-import { keyHashSlot } from "./slots.ts";
+import { keyHashSlot } from "../store/slots.ts";
 
 
 const PUBSUB_SHARD = new Set(["spublish", "ssubscribe", "sunsubscribe"]);

@@ -5,14 +5,12 @@
  * error texts. Without cluster-enabled they are refused as Redis refuses them, so a client
  * learns it is not talking to a cluster.
  */
-import type { Cluster } from "../cluster/cluster.ts";
-import { type ClusterNode, describeNode } from "../cluster/nodes.ts";
-import { CLUSTER_SLOTS, keyHashSlot } from "../cluster/slots.ts";
+import { CLUSTER_SLOTS, keyHashSlot } from "../store/slots.ts";
 import { CLUSTER_DISABLED, NOT_INTEGER, ReplyError, SYNTAX_ERR, unknownSubcommand } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import { parseInt64 } from "../resp/bytes.ts";
 import { type CommandFlag, command } from "./command.ts";
-import type { Context } from "./context.ts";
+import type { ClusterNodeView as ClusterNode, ClusterService as Cluster, Context } from "./context.ts";
 
 function clusterOf(c: Context): Cluster {
   const cluster = c.server.cluster;
@@ -101,7 +99,7 @@ function addOrDelSlots(c: Context, argv: Argv, add: boolean, ranges: boolean): v
   for (const slot of seen) {
     if (add) {
       // A slot we were importing is ours now: the import is over.
-      if (cluster.importingFrom[slot] !== undefined) cluster.importingFrom[slot] = undefined;
+      if (cluster.importingFrom[slot] !== undefined) cluster.setImporting(slot, undefined);
       cluster.addSlot(cluster.myself, slot);
     } else cluster.delSlot(slot);
   }
@@ -296,7 +294,7 @@ const SUBCOMMANDS: Record<string, Sub> = {
   },
   nodes(c, _argv, cluster) {
     let text = "";
-    for (const n of cluster.nodes.values()) text += describeNode(n, n === cluster.myself ? cluster.openSlots : undefined) + "\n";
+    for (const n of cluster.nodes.values()) text += cluster.describe(n) + "\n";
     c.reply.verbatim(text);
   },
   replicas: replicasOf,
@@ -328,10 +326,8 @@ const SUBCOMMANDS: Record<string, Sub> = {
     if (epoch < 0) throw err(`Invalid config epoch specified: ${epoch}`);
     if (cluster.nodes.size > 1) throw err("The user can assign a config epoch only when the node does not know any other node.");
     if (cluster.myself.configEpoch !== 0) throw err("Node config epoch is already non-zero");
-    cluster.myself.configEpoch = epoch;
+    cluster.setMyConfigEpoch(epoch);
     c.server.log.warning(`configEpoch set to ${epoch} via CLUSTER SET-CONFIG-EPOCH`);
-    if (cluster.currentEpoch < epoch) cluster.currentEpoch = epoch;
-    cluster.changed();
     c.reply.ok();
   },
   setslot(c, argv, cluster) {
@@ -343,15 +339,15 @@ const SUBCOMMANDS: Record<string, Sub> = {
       if (cluster.slots[slot] !== me) throw err(`I'm not the owner of hash slot ${slot}`);
       const n = nodeArg(cluster, argv, 4, "I don't know about node");
       if (n.isReplica) throw err("Target node is not a master");
-      cluster.migratingTo[slot] = n;
+      cluster.setMigrating(slot, n);
     } else if (action === "importing" && argv.length === 5) {
       if (cluster.slots[slot] === me) throw err(`I'm already the owner of hash slot ${slot}`);
       const n = nodeArg(cluster, argv, 4, "I don't know about node");
       if (n.isReplica) throw err("Target node is not a master");
-      cluster.importingFrom[slot] = n;
+      cluster.setImporting(slot, n);
     } else if (action === "stable" && argv.length === 4) {
-      cluster.migratingTo[slot] = undefined;
-      cluster.importingFrom[slot] = undefined;
+      cluster.setMigrating(slot, undefined);
+      cluster.setImporting(slot, undefined);
     } else if (action === "node" && argv.length === 5) {
       const n = nodeArg(cluster, argv, 4, "Unknown node");
       if (n.isReplica) throw err("Target node is not a master");
@@ -359,12 +355,12 @@ const SUBCOMMANDS: Record<string, Sub> = {
       if (wasMine && n !== me && cluster.countKeysInSlot(slot) !== 0) throw err(`Can't assign hashslot ${slot} to a different node while I still hold keys for this hash slot.`);
       // A slot migrated away with no keys left is closed; one imported becomes ours with a
       // new epoch, so the cluster learns the change.
-      if (cluster.countKeysInSlot(slot) === 0 && cluster.migratingTo[slot] !== undefined) cluster.migratingTo[slot] = undefined;
+      if (cluster.countKeysInSlot(slot) === 0 && cluster.migratingTo[slot] !== undefined) cluster.setMigrating(slot, undefined);
       const imported = n === me && cluster.importingFrom[slot] !== undefined;
       cluster.delSlot(slot);
       cluster.addSlot(n, slot);
       if (imported) {
-        cluster.importingFrom[slot] = undefined;
+        cluster.setImporting(slot, undefined);
         if (cluster.bumpEpochWithoutConsensus()) c.server.log.warning(`configEpoch updated after importing slot ${slot}`);
       }
       // A master left without slots follows the node its last slot went to.
@@ -396,7 +392,7 @@ function replicasOf(c: Context, argv: Argv, cluster: Cluster): void {
   const n = nodeArg(cluster, argv, 2);
   if (!n.isMaster) throw err("The specified node is not a master");
   c.reply.array(n.replicas.length);
-  for (const r of n.replicas) c.reply.bulkString(describeNode(r));
+  for (const r of n.replicas) c.reply.bulkString(cluster.describe(r));
 }
 
 const HELP = [

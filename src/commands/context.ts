@@ -6,7 +6,6 @@
  * commands/ imports server/, so the one arrow between the two runs from the dispatcher down
  * to the command table. A handler never sees a socket.
  */
-import type { Cluster } from "../cluster/cluster.ts";
 import type { Config } from "../config.ts";
 import type { NotifyClass } from "../keyspace-events.ts";
 import type { Logger } from "../log.ts";
@@ -178,7 +177,7 @@ export interface Services {
   /** REPLICAOF host port. */
   follow(host: string, port: number, by?: string): void;
   /** Set with cluster-enabled yes (src/cluster/). */
-  readonly cluster: Cluster | undefined;
+  readonly cluster: ClusterService | undefined;
 }
 
 export interface CommandTable {
@@ -309,6 +308,68 @@ export interface ReplicaInfo {
   held: Uint8Array[];
   /** The snapshot went out in the EOF form: the first ACK puts the replica online. */
   onlineOnAck: boolean;
+}
+
+/** A cluster node as CLUSTER's subcommands read it (cluster/nodes.ts's ClusterNode). */
+export interface ClusterNodeView {
+  readonly name: string;
+  readonly ip: string;
+  readonly port: number;
+  readonly hostname: string;
+  readonly isMaster: boolean;
+  readonly isReplica: boolean;
+  readonly failed: boolean;
+  readonly timedOut: boolean;
+  readonly numSlots: number;
+  readonly configEpoch: number;
+  /** The config epoch that counts for its slots: its master's for a replica. */
+  readonly effectiveEpoch: number;
+  readonly replOffset: number;
+  readonly master: ClusterNodeView | undefined;
+  readonly replicas: readonly ClusterNodeView[];
+  readonly link: { readonly ctime: number; readonly pendingBytes: number } | undefined;
+  slotRanges(): ReadonlyArray<[number, number]>;
+}
+
+/** The cluster as commands/cluster.ts drives it (cluster/cluster.ts implements it). */
+export interface ClusterService {
+  readonly nodes: ReadonlyMap<string, ClusterNodeView>;
+  readonly myself: ClusterNodeView;
+  readonly currentEpoch: number;
+  readonly stateOk: boolean;
+  readonly size: number;
+  /** Bus messages sent and received, by type. */
+  readonly sent: readonly number[];
+  readonly received: readonly number[];
+  readonly replicationOffset: number;
+  /** The node serving each slot, and the slots being migrated to or imported from a node. */
+  readonly slots: ReadonlyArray<ClusterNodeView | undefined>;
+  readonly migratingTo: ReadonlyArray<ClusterNodeView | undefined>;
+  readonly importingFrom: ReadonlyArray<ClusterNodeView | undefined>;
+  lookup(name: string): ClusterNodeView | undefined;
+  /** The node's CLUSTER NODES line (the open slots on myself's). */
+  describe(node: ClusterNodeView): string;
+  addSlot(node: ClusterNodeView, slot: number): boolean;
+  delSlot(slot: number): boolean;
+  delNodeSlots(node: ClusterNodeView): number;
+  setMigrating(slot: number, to: ClusterNodeView | undefined): void;
+  setImporting(slot: number, from: ClusterNodeView | undefined): void;
+  setMyConfigEpoch(epoch: number): void;
+  bumpEpochWithoutConsensus(): boolean;
+  failureReports(node: ClusterNodeView): number;
+  countKeysInSlot(slot: number): number;
+  keysInSlot(slot: number, max: number): string[];
+  meet(ip: string, port: number, cport: number): boolean;
+  forget(node: ClusterNodeView): void;
+  setMyMaster(master: ClusterNodeView): void;
+  startManualFailover(mode: "default" | "force" | "takeover"): void;
+  reset(hard: boolean): void;
+  saveConfig(fsync?: boolean): string | undefined;
+  links(): Array<{ direction: string; node: ClusterNodeView; link: { readonly ctime: number; readonly pendingBytes: number } }>;
+  /** The configuration changed: save it and recompute the state. */
+  changed(): void;
+  /** PUBLISH to every node over the bus; SPUBLISH (shard) to the nodes of this shard. */
+  publish(channel: Uint8Array, message: Uint8Array, shard: boolean): void;
 }
 
 export interface ReplicationService {

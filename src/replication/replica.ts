@@ -156,17 +156,29 @@ export class ReplicaLink implements MasterLink {
    */
   applied(requestEnd: number): void {
     const end = this.chunkBase + requestEnd;
-    const from = this.reploff;
+    this.toForward += end - this.reploff;
     this.reploff = end;
-    const n = end - from;
+    if (!this.forwardScheduled) {
+      this.forwardScheduled = true;
+      queueMicrotask(this.forward);
+    }
+  }
+
+  /** Stream bytes received but not yet passed on; the first `toForward` of them are applied. */
+  private unforwarded = new Uint8Array(0);
+  private toForward = 0;
+  private forwardScheduled = false;
+
+  /** What a read applied goes on to this server's replicas at once, not request by request. */
+  private readonly forward = () => {
+    this.forwardScheduled = false;
+    const n = this.toForward;
+    this.toForward = 0;
     if (n > 0 && this.unforwarded.length >= n) {
       this.server.replication.feed(this.unforwarded.subarray(0, n));
       this.unforwarded = this.unforwarded.subarray(n);
     }
-  }
-
-  /** Stream bytes received but not yet applied (and so not yet passed on). */
-  private unforwarded = new Uint8Array(0);
+  };
 
   private fail(reason: string): void {
     this.server.log.warning(`Master ${this.host}:${this.port} refused replication: ${reason}`);
@@ -270,6 +282,7 @@ export class ReplicaLink implements MasterLink {
       this.log("Successful partial resynchronization with master.");
       this.readOffset = this.reploff;
       this.unforwarded = new Uint8Array(0);
+      this.toForward = 0;
       this.startStream();
       this.log("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
       return;
@@ -345,6 +358,7 @@ export class ReplicaLink implements MasterLink {
     }
     this.reploff = this.readOffset;
     this.unforwarded = new Uint8Array(0);
+    this.toForward = 0;
     // This server's own replicas must now resync from the new history.
     this.server.replication.adoptHistory(this.masterReplid, this.reploff);
     this.pendingDb = streamDb;

@@ -84,9 +84,12 @@ export class Propagation {
    */
   targets = 3;
 
-  /** Whether writes are recorded at all: handlers build a rewritten form only then. */
+  /**
+   * Whether writes are recorded at all: handlers build a rewritten form only then. A
+   * replica passes its master's stream on as it came, so only its AOF records writes.
+   */
   get wanted(): boolean {
-    return this.server.replication.active || this.server.aof.on;
+    return (this.server.replication.active && this.server.replicaLink === undefined) || this.server.aof.on;
   }
 
   /** An executed write, as one or more commands run in database `db`. */

@@ -93,6 +93,12 @@ export async function createCluster(nodes: readonly ClusterNodeProcess[], replic
   await clusterTool("create", ...nodes.map((n) => `127.0.0.1:${n.port}`), "--cluster-replicas", String(replicas), "--cluster-yes");
   await waitFor(() => clusterAgrees(nodes[0]!.port), 30_000, "redis-cli --cluster check to pass");
   await waitClusterOk(nodes);
+  // Each node learns that another became a replica from that replica's next PING.
+  const replicaCount = nodes.length - nodes.length / (replicas + 1);
+  await waitFor(async () => {
+    for (const n of nodes) if ((await clusterNodes(n.port)).filter((l) => l.flags.includes("slave")).length !== replicaCount) return false;
+    return true;
+  }, 30_000, "every node to know every replica");
 }
 
 /** The master serving `slot`, and its replicas, as the node on `port` sees them. */
