@@ -23,7 +23,7 @@ import {
   decode, encodeBare, encodeFail, encodePing, encodePublish, encodeUpdate, frameLength,
 } from "./message.ts";
 import { ClusterNode, type LinkRef, describeNode, parseNodesConf, randomNodeName } from "./nodes.ts";
-import { CLUSTER_SLOTS, stringKeySlot } from "../store/slots.ts";
+import { CLUSTER_SLOTS } from "../store/slots.ts";
 
 const CRON_MS = 100;
 const FAIL_REPORT_VALIDITY_MULT = 2;
@@ -157,6 +157,7 @@ export class Cluster {
 
   constructor(readonly server: Server) {
     this.myself = new ClusterNode(undefined, NodeFlag.Myself | NodeFlag.Master);
+    server.keyspace.dbs[0]!.indexSlots();
   }
 
   get log() {
@@ -225,9 +226,8 @@ export class Cluster {
   checkData(): void {
     if (this.myself.isReplica) return;
     const db = this.server.keyspace.dbs[0]!;
-    const seen = new Set<number>();
-    for (const key of db.keys()) seen.add(stringKeySlot(key));
-    for (const slot of seen) {
+    for (let slot = 0; slot < CLUSTER_SLOTS; slot++) {
+      if (db.countKeysInSlot(slot) === 0) continue;
       const owner = this.slots[slot];
       if (owner === this.myself || this.importingFrom[slot] !== undefined) continue;
       if (owner === undefined) {
@@ -476,27 +476,21 @@ export class Cluster {
   }
 
   countKeysInSlot(slot: number): number {
-    let n = 0;
-    for (const key of this.server.keyspace.dbs[0]!.keys()) if (stringKeySlot(key) === slot) n++;
-    return n;
+    return this.server.keyspace.dbs[0]!.countKeysInSlot(slot);
   }
 
   keysInSlot(slot: number, max: number): string[] {
-    const out: string[] = [];
-    for (const key of this.server.keyspace.dbs[0]!.keys()) {
-      if (out.length >= max) break;
-      if (stringKeySlot(key) === slot) out.push(key);
-    }
-    return out;
+    return this.server.keyspace.dbs[0]!.keysInSlot(slot, max);
   }
 
   /** Delete the keys of slots we lost to another node (delKeysInSlot). */
   private delKeysInSlots(slots: ReadonlySet<number>): void {
     const db = this.server.keyspace.dbs[0]!;
-    for (const key of [...db.keys()]) {
-      if (!slots.has(stringKeySlot(key))) continue;
-      db.delete(key);
-      this.server.propagation.write(0, [["DEL", key]]);
+    for (const slot of slots) {
+      for (const key of db.keysInSlot(slot, Infinity)) {
+        db.delete(key);
+        this.server.propagation.write(0, [["DEL", key]]);
+      }
     }
   }
 

@@ -166,7 +166,7 @@ export class ReplicationMaster {
   private schedule(): void {
     if (this.pendingScheduled) return;
     this.pendingScheduled = true;
-    queueMicrotask(() => this.flushPending());
+    setImmediate(() => this.flushPending());
   }
 
   /**

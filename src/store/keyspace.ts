@@ -836,6 +836,22 @@ export class Database {
     if (when !== -1) dest.setExpire(destKey, when);
   }
 
+  /** Keep keys by cluster hash slot from now on (a cluster node's database 0). */
+  indexSlots(): void {
+    this.table.indexSlots();
+  }
+
+  /** CLUSTER COUNTKEYSINSLOT (indexSlots first). */
+  countKeysInSlot(slot: number): number {
+    return this.table.slotIndex?.counts[slot] ?? 0;
+  }
+
+  /** CLUSTER GETKEYSINSLOT: at most `max` keys of the hash slot (indexSlots first). */
+  keysInSlot(slot: number, max: number): string[] {
+    const table = this.table;
+    return table.slotIndex?.keysOf(slot, max).map((at) => table.keyAt(at)) ?? [];
+  }
+
   /** SWAPDB's half: exchange everything held with `other` (the database numbers stay). */
   swapContents(other: Database): void {
     [this.table, other.table] = [other.table, this.table];

@@ -20,6 +20,7 @@
  * rebuild does not disturb.
  */
 import { CellHeap } from "./cells.ts";
+import { SlotIndex, keyHashSlot, stringSlot } from "./slots.ts";
 import { ByteSlice, type StoredValue } from "./value.ts";
 
 /** What can be stored: a value, or a string value still in a request's bytes. */
@@ -112,6 +113,8 @@ export class KeyTable {
   /** Bumped when entries move to other slots (a rebuild, a clear): slot walks start over. */
   generation = 0;
   private readonly cells = new CellHeap();
+  /** Keys by cluster hash slot, kept only on a cluster node's database (indexSlots). */
+  slotIndex: SlotIndex | undefined;
   private objects: StoredValue[] = [];
   private freeObjects: number[] = [];
 
@@ -369,6 +372,7 @@ export class KeyTable {
     slots[HASH + 4 * i] = h;
     if (key === this.lastKey) this.lastSlot = i;
     if (this.expiry !== undefined) this.expiry[i] = NaN;
+    if (this.slotIndex !== undefined) this.slotIndex.add(i, typeof key === "string" ? stringSlot(key) : keyHashSlot(key.buf, key.start, key.end));
     this.slots[REF + 4 * i] = this.cellFor(key, value);
     this.slots[KIND + 4 * i] = (this.newMarks << MARK_SHIFT) | kindOf(value);
     this.size++;
@@ -427,6 +431,7 @@ export class KeyTable {
 
   deleteAt(slot: number): void {
     const ref = this.slots[REF + 4 * slot]!;
+    this.slotIndex?.remove(slot);
     if (this.kindAt(slot) === Kind.Object) this.releaseObject(this.cells.valueLength(ref));
     this.cells.free(ref);
     this.slots[HASH + 4 * slot] = DELETED;
@@ -454,6 +459,14 @@ export class KeyTable {
     this.objects = [];
     this.freeObjects = [];
     this.lastSlot = -1;
+    this.slotIndex?.reset(MIN_CAPACITY);
+  }
+
+  /** Keep keys by cluster hash slot from now on (a cluster node's database). */
+  indexSlots(): void {
+    const index = new SlotIndex(this.capacity);
+    for (let i = 0; i < this.capacity; i++) if (this.slots[HASH + 4 * i]! > DELETED) index.add(i, stringSlot(this.keyAt(i)));
+    this.slotIndex = index;
   }
 
   /**
@@ -483,7 +496,7 @@ export class KeyTable {
    * tables.
    */
   get slotBytes(): number {
-    return this.capacity * (this.expiry === undefined ? SLOT_BYTES : SLOT_BYTES + 8);
+    return this.capacity * ((this.expiry === undefined ? SLOT_BYTES : SLOT_BYTES + 8) + (this.slotIndex === undefined ? 0 : SlotIndex.BYTES_PER_SLOT));
   }
 
   /** Move every entry into a table sized for `n` entries (at most half full), dropping tombstones. */
@@ -500,11 +513,16 @@ export class KeyTable {
     this.words = new Uint32Array(slots.buffer);
     this.mask = capacity - 1;
     const mask = this.mask;
+    // The slot index moves with the keys: their hash slots are read before it starts over.
+    const index = this.slotIndex;
+    const hashSlots = index?.hashSlots;
+    index?.reset(capacity);
     for (let j = 0; j < old.length; j += 4) {
       const h = old[j + HASH]!;
       if (h <= DELETED) continue;
       let i = h & mask;
       while (slots[HASH + 4 * i] !== EMPTY) i = (i + 1) & mask;
+      if (index !== undefined) index.add(i, hashSlots![j >> 2]!);
       const at = 4 * i;
       slots[at + HASH] = h;
       slots[at + REF] = old[j + REF]!;
