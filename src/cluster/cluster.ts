@@ -31,6 +31,7 @@ const FAIL_UNDO_TIME_MULT = 2;
 const MF_TIMEOUT = 5000;
 const WRITABLE_DELAY = 2000;
 const BLACKLIST_TTL = 60_000;
+const REPLICA_MIGRATION_DELAY = 5000;
 
 /** One bus connection, either way. */
 class BusLink implements LinkRef {
@@ -464,7 +465,7 @@ export class Cluster {
       this.importingFrom.fill(undefined);
     } else if (me.master !== undefined) removeReplica(me.master, me);
     me.master = master;
-    master.replicas.push(me);
+    addReplica(master, me);
     this.server.follow(master.ip, master.port);
     this.resetManualFailover();
     this.soon(true, true);
@@ -785,7 +786,7 @@ export class Cluster {
         }
         if (master !== undefined && sender.master !== master) {
           if (sender.master !== undefined) removeReplica(sender.master, sender);
-          master.replicas.push(sender);
+          addReplica(master, sender);
           sender.master = master;
           this.soon(true, false);
         }
@@ -1072,6 +1073,7 @@ export class Cluster {
     if (me.isReplica) {
       this.handleManualFailover();
       this.handleReplicaFailover();
+      this.handleReplicaMigration();
     }
     if (stateChanged || !this.stateOk) this.updateState();
   }
@@ -1101,6 +1103,47 @@ export class Cluster {
   }
 
   // ---- failover -------------------------------------------------------------------------
+
+  /**
+   * Replica migration (clusterHandleSlaveMigration): a master serving slots that had
+   * replicas and has no working one left is orphaned; once it has been for 5 s, the replica
+   * with the lowest name among those of the masters with the most working replicas moves to
+   * it, if its own master keeps more than cluster-migration-barrier of them.
+   */
+  private handleReplicaMigration(): void {
+    const me = this.myself;
+    const myMaster = me.master;
+    const config = this.server.config;
+    if (!this.stateOk || myMaster === undefined || config.get("cluster-allow-replica-migration") !== "yes") return;
+    const working = (n: ClusterNode) => n.replicas.filter((r) => !r.failed).length;
+    let maxReplicas = 0;
+    let orphans = false;
+    for (const n of this.nodes.values()) {
+      if (!n.isMaster || n.failed) continue;
+      const ok = working(n);
+      if (ok === 0 && n.numSlots > 0 && (n.flags & NodeFlag.MigrateTo) !== 0) orphans = true;
+      if (ok > maxReplicas) maxReplicas = ok;
+    }
+    if (!orphans || maxReplicas < 2 || working(myMaster) !== maxReplicas) return;
+    const okHere = myMaster.replicas.filter((r) => !r.failed && !r.timedOut).length;
+    if (okHere <= config.int("cluster-migration-barrier")) return;
+    let target: ClusterNode | undefined;
+    let candidate = me;
+    const now = Date.now();
+    for (const n of this.nodes.values()) {
+      const ok = n.isMaster ? working(n) : 0;
+      const orphaned = n.isMaster && !n.failed && (n.flags & NodeFlag.MigrateTo) !== 0 && ok === 0;
+      if (orphaned) {
+        if (target === undefined && n.numSlots > 0) target = n;
+        if (n.orphanedTime === 0) n.orphanedTime = now;
+      } else n.orphanedTime = 0;
+      if (ok === maxReplicas) for (const r of n.replicas) if (r.name < candidate.name) candidate = r;
+    }
+    if (target !== undefined && candidate === me && now - target.orphanedTime > REPLICA_MIGRATION_DELAY) {
+      this.log.notice(`Migrating to orphaned master ${target.name}`);
+      this.setMyMaster(target);
+    }
+  }
 
   /** A master's vote for a replica asking to replace its failed master (clusterSendFailoverAuthIfNeeded). */
   private maybeVote(node: ClusterNode, m: Message): void {
@@ -1292,6 +1335,12 @@ export class Cluster {
     }
     this.soon(true, true);
   }
+}
+
+/** A master that has (or had) replicas may receive a migrating one (clusterNodeAddSlave). */
+function addReplica(master: ClusterNode, replica: ClusterNode): void {
+  if (!master.replicas.includes(replica)) master.replicas.push(replica);
+  master.flags |= NodeFlag.MigrateTo;
 }
 
 function removeReplica(master: ClusterNode, replica: ClusterNode): void {

@@ -30,6 +30,8 @@ export class ClusterNode {
   dataReceived = 0;
   failTime = 0;
   votedTime = 0;
+  /** Since when this master has had no working replica (replica migration). */
+  orphanedTime = 0;
   replOffset = 0;
   replOffsetTime = 0;
   ip = "";
@@ -213,6 +215,7 @@ export function parseNodesConf(text: string): LoadedConfig {
       const master = get(argv[3]!);
       n.master = master;
       master.replicas.push(n);
+      master.flags |= NodeFlag.MigrateTo;
     }
     if (Number(argv[4]) !== 0) n.pingSent = Date.now();
     if (Number(argv[5]) !== 0) n.pongReceived = Date.now();

@@ -94,7 +94,7 @@ export async function createCluster(nodes: readonly ClusterNodeProcess[], replic
   await waitFor(() => clusterAgrees(nodes[0]!.port), 30_000, "redis-cli --cluster check to pass");
   await waitClusterOk(nodes);
   // Each node learns that another became a replica from that replica's next PING.
-  const replicaCount = nodes.length - nodes.length / (replicas + 1);
+  const replicaCount = nodes.length - Math.floor(nodes.length / (replicas + 1));
   await waitFor(async () => {
     for (const n of nodes) if ((await clusterNodes(n.port)).filter((l) => l.flags.includes("slave")).length !== replicaCount) return false;
     return true;
