@@ -23,46 +23,99 @@ export function routed(cmd: Command): boolean {
   return cmd.keySpecs.length > 0 || cmd.movableKeys || cmd.name === "exec" || PUBSUB_SHARD.has(cmd.name);
 }
 
+/** What the keys of a request say so far (one object, reset per request: no allocation per command). */
+const route = {
+  slot: -1,
+  owner: undefined as ClusterNode | undefined,
+  firstBuf: undefined as Uint8Array | undefined,
+  firstStart: 0,
+  firstEnd: 0,
+  multipleKeys: false,
+  migrating: false,
+  importing: false,
+  missing: 0,
+  existing: 0,
+};
+
+/** Take the key at argv[pos] into account; the error when it already decides the request. */
+function visitKey(cluster: Cluster, argv: Argv, pos: number, countPresence: boolean): ReplyError | undefined {
+  const buf = argv.buffer(pos);
+  const start = argv.start(pos);
+  const end = argv.end(pos);
+  const keySlot = keyHashSlot(buf, start, end);
+  if (route.firstBuf === undefined) {
+    route.firstBuf = buf;
+    route.firstStart = start;
+    route.firstEnd = end;
+    route.slot = keySlot;
+    const owner = (route.owner = cluster.slots[keySlot]);
+    if (owner === undefined) return CLUSTERDOWN_UNBOUND;
+    if (owner === cluster.myself && cluster.migratingTo[keySlot] !== undefined) route.migrating = true;
+    else if (cluster.importingFrom[keySlot] !== undefined) route.importing = true;
+  } else if (!sameRange(buf, start, end, route.firstBuf, route.firstStart, route.firstEnd)) {
+    if (keySlot !== route.slot) return CROSSSLOT;
+    route.multipleKeys = true;
+  }
+  if (countPresence && (route.migrating || route.importing)) {
+    if (cluster.server.keyspace.dbs[0]!.exists(argv.str(pos))) route.existing++;
+    else route.missing++;
+  }
+  return undefined;
+}
+
+/** The keys of one request: straight from a plain key spec, else through its key specs. */
+function visitRequest(cluster: Cluster, cmd: Command, argv: Argv): ReplyError | undefined {
+  if (PUBSUB_SHARD.has(cmd.name)) {
+    const last = cmd.name === "spublish" ? 1 : argv.length - 1;
+    for (let i = 1; i <= last; i++) {
+      const error = visitKey(cluster, argv, i, false);
+      if (error !== undefined) return error;
+    }
+    return undefined;
+  }
+  // One key spec of a fixed position and range (GET, SET, MGET, ...): as Command.getKeys
+  // reads it, without building its list.
+  const spec = cmd.keySpecs.length === 1 ? cmd.keySpecs[0]! : undefined;
+  if (spec !== undefined && typeof spec.begin === "object" && "index" in spec.begin && typeof spec.find === "object" && "lastkey" in spec.find && spec.find.limit === 0) {
+    const first = spec.begin.index;
+    const last = spec.find.lastkey >= 0 ? first + spec.find.lastkey : argv.length + spec.find.lastkey;
+    if (last >= argv.length) return undefined;
+    for (let i = first; i <= last; i += Math.max(1, spec.find.keystep)) {
+      const error = visitKey(cluster, argv, i, true);
+      if (error !== undefined) return error;
+    }
+    return undefined;
+  }
+  for (const key of cmd.getKeys(argv)) {
+    const error = visitKey(cluster, argv, key.pos, true);
+    if (error !== undefined) return error;
+  }
+  return undefined;
+}
+
 /** The error that redirects the request, or undefined when this node serves it. */
 export function redirection(cluster: Cluster, c: Client, cmd: Command, argv: Argv): ReplyError | undefined {
-  const requests = cmd.name === "exec" ? (c.multi ?? []) : [{ cmd, argv }];
   const me = cluster.myself;
-  let slot = -1;
-  let owner: ClusterNode | undefined;
-  let firstKey: Uint8Array | undefined;
-  let multipleKeys = false;
-  let migrating = false;
-  let importing = false;
-  let missing = 0;
-  let existing = 0;
+  route.firstBuf = undefined;
+  route.owner = undefined;
+  route.multipleKeys = route.migrating = route.importing = false;
+  route.missing = route.existing = 0;
   let write = false;
   let shard = false;
-  const db = cluster.server.keyspace.dbs[0]!;
-  for (const r of requests) {
-    if ((requestBits(c, r.cmd, r.argv) & F_WRITE) !== 0) write = true;
-    const isShard = PUBSUB_SHARD.has(r.cmd.name);
-    if (isShard) shard = true;
-    const positions = isShard ? shardChannels(r.cmd, r.argv) : r.cmd.getKeys(r.argv).map((k) => k.pos);
-    for (const pos of positions) {
-      const key = r.argv.bytes(pos);
-      const keySlot = keyHashSlot(key);
-      if (firstKey === undefined) {
-        firstKey = key;
-        slot = keySlot;
-        owner = cluster.slots[slot];
-        if (owner === undefined) return CLUSTERDOWN_UNBOUND;
-        if (owner === me && cluster.migratingTo[slot] !== undefined) migrating = true;
-        else if (cluster.importingFrom[slot] !== undefined) importing = true;
-      } else if (!sameKey(key, firstKey)) {
-        if (keySlot !== slot) return CROSSSLOT;
-        multipleKeys = true;
-      }
-      if ((migrating || importing) && !isShard) {
-        if (db.exists(Buffer.from(key).toString("latin1"))) existing++;
-        else missing++;
-      }
+  if (cmd.name === "exec") {
+    for (const queued of c.multi ?? []) {
+      if ((requestBits(c, queued.cmd, queued.argv) & F_WRITE) !== 0) write = true;
+      if (PUBSUB_SHARD.has(queued.cmd.name)) shard = true;
+      const error = visitRequest(cluster, queued.cmd, queued.argv);
+      if (error !== undefined) return error;
     }
+  } else {
+    write = (requestBits(c, cmd, argv) & F_WRITE) !== 0;
+    shard = PUBSUB_SHARD.has(cmd.name);
+    const error = visitRequest(cluster, cmd, argv);
+    if (error !== undefined) return error;
   }
+  const { owner, slot, migrating, importing, missing, existing, multipleKeys } = route;
   if (owner === undefined) return undefined;
   if (!cluster.stateOk) {
     if (shard) {
@@ -90,16 +143,8 @@ function redirect(cluster: Cluster, kind: string, slot: number, n: ClusterNode):
   return new ReplyError(`${kind} ${slot} ${endpoint}:${n.port}`);
 }
 
-/** SPUBLISH's channel, SSUBSCRIBE's and SUNSUBSCRIBE's channels: they pick the slot as keys do. */
-function shardChannels(cmd: Command, argv: Argv): number[] {
-  if (cmd.name === "spublish") return [1];
-  const out: number[] = [];
-  for (let i = 1; i < argv.length; i++) out.push(i);
-  return out;
-}
-
-function sameKey(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+function sameRange(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
+  if (aEnd - aStart !== bEnd - bStart) return false;
+  for (let i = 0; i < aEnd - aStart; i++) if (a[aStart + i] !== b[bStart + i]) return false;
   return true;
 }
