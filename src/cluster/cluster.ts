@@ -24,6 +24,7 @@ import {
 } from "./message.ts";
 import { ClusterNode, type LinkRef, describeNode, parseNodesConf, randomNodeName } from "./nodes.ts";
 import { CLUSTER_SLOTS } from "../store/slots.ts";
+import { blockedRedirection } from "./redirect.ts";
 
 const CRON_MS = 100;
 const FAIL_REPORT_VALIDITY_MULT = 2;
@@ -1069,6 +1070,7 @@ export class Cluster {
       const link = this.server.replicaLink;
       if (link === undefined || link.host !== me.master.ip || link.port !== me.master.port) this.server.follow(me.master.ip, me.master.port);
     }
+    this.server.blocking.releaseWithErrors((entry) => blockedRedirection(this, entry));
     this.manualFailoverCheckTimeout();
     if (me.isReplica) {
       this.handleManualFailover();

@@ -13,7 +13,8 @@ import type { Argv } from "../resp/argv.ts";
 import type { Client } from "../server/connection.ts";
 import type { Cluster } from "./cluster.ts";
 import type { ClusterNode } from "./nodes.ts";
-import { keyHashSlot } from "../store/slots.ts";
+import type { BlockedOnKeys } from "../server/blocking.ts";
+import { keyHashSlot, stringSlot } from "../store/slots.ts";
 
 
 const PUBSUB_SHARD = new Set(["spublish", "ssubscribe", "sunsubscribe"]);
@@ -136,6 +137,23 @@ export function redirection(cluster: Cluster, c: Client, cmd: Command, argv: Arg
   if ((c.readonlyCluster || shard) && !write && me.isReplica && me.master === owner) return undefined;
   if (owner === me) return undefined;
   return redirect(cluster, "MOVED", slot, owner);
+}
+
+/**
+ * For a client blocked on keys (BLPOP, XREAD BLOCK ...): the error that releases it once
+ * this node no longer serves their slot, or the cluster is down (a write that would serve
+ * it may never come).
+ */
+export function blockedRedirection(cluster: Cluster, entry: BlockedOnKeys): ReplyError | undefined {
+  if (!cluster.stateOk) return CLUSTERDOWN;
+  const key = entry.keys[0];
+  if (key === undefined) return undefined;
+  const slot = stringSlot(key);
+  let node = cluster.slots[slot];
+  const me = cluster.myself;
+  if (entry.client.readonlyCluster && ((entry.cmd?.flagBits ?? 0) & F_WRITE) === 0 && me.isReplica && me.master === node) node = me;
+  if (node === me || cluster.importingFrom[slot] !== undefined) return undefined;
+  return node === undefined ? CLUSTERDOWN_UNBOUND : redirect(cluster, "MOVED", slot, node);
 }
 
 function redirect(cluster: Cluster, kind: string, slot: number, n: ClusterNode): ReplyError {

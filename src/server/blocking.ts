@@ -170,6 +170,20 @@ export class Blocking {
     return true;
   }
 
+  /**
+   * Release with an error every waiter `check` gives one (a cluster node no longer serving
+   * the slot of the keys waited on: Redis's clusterRedirectBlockedClientIfNeeded).
+   */
+  releaseWithErrors(check: (entry: BlockedOnKeys) => ReplyError | undefined): void {
+    if (this.waiting === 0) return;
+    const entries = new Set<BlockedOnKeys>();
+    for (const queues of this.queues.values()) for (const queue of queues.values()) for (const entry of queue) entries.add(entry);
+    for (const entry of entries) {
+      const error = check(entry);
+      if (error !== undefined) this.release(entry, encodeReply(entry.client.resp, (w) => w.error(error.text)));
+    }
+  }
+
   /** Drop a waiter without a reply (its connection closed). */
   forget(entry: BlockedOnKeys): void {
     clearTimeout(entry.timer);

@@ -242,16 +242,27 @@ describe("KVIS and redis-server nodes in one cluster", () => {
 });
 
 describe("growing and shrinking a KVIS cluster", () => {
-  test("add-node, rebalance onto it, rebalance it empty, del-node; a master restarts from nodes.conf and its dump", async () => {
+  test("add-node, a blocked client redirected when its slot moves, rebalance onto the new node and empty it, del-node; a master restarts from nodes.conf and its dump", async () => {
     const [a, b, c, extra] = await start(["kvis", "kvis", "kvis", "kvis"]);
     await createCluster([a!, b!, c!], 0);
     const io = ioredisCluster(a!.port);
     for (let i = 0; i < 1000; i++) await io.set(`k:${i}`, String(i));
     await clusterTool("add-node", `127.0.0.1:${extra!.port}`, `127.0.0.1:${a!.port}`);
     await waitClusterOk([a!, b!, c!, extra!], 4);
+    // A client blocked on a key whose slot moves away is released with -MOVED.
+    const extraId = text(await call(extra!.port, "CLUSTER", "MYID"));
+    const blocked = await RawClient.connect(a!.port);
+    try {
+      blocked.write("*3\r\n$5\r\nBLPOP\r\n$6\r\n{06S}q\r\n$1\r\n0\r\n");
+      await waitFor(async () => text(await call(a!.port, "INFO", "clients")).includes("blocked_clients:1"), 20_000, "the client to block");
+      await clusterTool("reshard", `127.0.0.1:${a!.port}`, "--cluster-from", text(await call(a!.port, "CLUSTER", "MYID")), "--cluster-to", extraId, "--cluster-slots", "1", "--cluster-yes");
+      expect((await blocked.readReplies(1))[0]).toBe(`-MOVED 0 127.0.0.1:${extra!.port}\r\n`);
+    } finally {
+      blocked.close();
+    }
+    await waitFor(() => clusterAgrees(a!.port), 30_000, "every node to agree after moving slot 0");
     await clusterTool("rebalance", `127.0.0.1:${a!.port}`, "--cluster-use-empty-masters");
     await waitFor(() => clusterAgrees(a!.port), 30_000, "every node to agree after the rebalance");
-    const extraId = text(await call(extra!.port, "CLUSTER", "MYID"));
     const extraLine = (await clusterNodes(a!.port)).find((l) => l.id === extraId)!;
     expect(extraLine.slots.length).toBeGreaterThan(0);
     expect(Number((await call(extra!.port, "DBSIZE")).slice(1))).toBeGreaterThan(100);
