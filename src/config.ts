@@ -292,7 +292,7 @@ export const PARAMS: readonly Param[] = [
   // and defaults so that a redis.conf starts KVIS, and shown by CONFIG GET.
   { name: "tcp-backlog", type: "int", default: "511", min: 0, max: 2147483647, mutable: false, description: "Queue of connections not yet accepted, for every listener (capped by the kernel's somaxconn)" },
   ...accepted("activerehashing", "bool", "yes", true, "no incremental rehashing"),
-  ...accepted("always-show-logo", "bool", "no", false, "no logo"),
+  { name: "always-show-logo", type: "bool", default: "no", mutable: false, description: "Print the start-up banner (version, mode, port, PID) even when the log is not a terminal" },
   ...accepted("set-proc-title", "bool", "yes", false, "the process title is the runtime's"),
   ...accepted("proc-title-template", "string", "{title} {listen-addr} {server-mode}", true, "the process title is the runtime's"),
   ...accepted("disable-thp", "bool", "yes", false, "no transparent huge pages setting"),

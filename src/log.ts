@@ -46,6 +46,17 @@ export class Logger {
     }
   }
 
+  /** Lines as they are, without the pid, role and time (the start-up banner). */
+  raw(level: LogLevel, text: string): void {
+    if (!this.enabled(level)) return;
+    if (this.file === "") return void process.stdout.write(text);
+    try {
+      appendFileSync(this.file, text);
+    } catch {
+      process.stderr.write(text);
+    }
+  }
+
   debug(message: string): void {
     this.log("debug", message);
   }

@@ -665,6 +665,11 @@ export class Cluster {
     if (n.inboundLink === link) n.inboundLink = undefined;
   }
 
+  killLinks(node: ClusterNode, direction: "to" | "from" | "all"): void {
+    if (direction !== "from") node.link?.close();
+    if (direction !== "to") node.inboundLink?.close();
+  }
+
   /** Links for CLUSTER LINKS. */
   links(): Array<{ direction: string; node: ClusterNode; link: LinkRef }> {
     const out: Array<{ direction: string; node: ClusterNode; link: LinkRef }> = [];
@@ -1339,9 +1344,16 @@ export class Cluster {
   }
 }
 
-/** A master that has (or had) replicas may receive a migrating one (clusterNodeAddSlave). */
+/**
+ * A master's replicas, kept sorted by name so that every node lists them alike (CLUSTER
+ * SLOTS, SHARDS); a master that has (or had) replicas may receive a migrating one
+ * (clusterNodeAddSlave).
+ */
 function addReplica(master: ClusterNode, replica: ClusterNode): void {
-  if (!master.replicas.includes(replica)) master.replicas.push(replica);
+  if (!master.replicas.includes(replica)) {
+    master.replicas.push(replica);
+    master.replicas.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
   master.flags |= NodeFlag.MigrateTo;
 }
 

@@ -215,6 +215,7 @@ export function parseNodesConf(text: string): LoadedConfig {
       const master = get(argv[3]!);
       n.master = master;
       master.replicas.push(n);
+      master.replicas.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       master.flags |= NodeFlag.MigrateTo;
     }
     if (Number(argv[4]) !== 0) n.pingSent = Date.now();

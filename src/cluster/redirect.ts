@@ -94,6 +94,11 @@ function visitRequest(cluster: Cluster, cmd: Command, argv: Argv): ReplyError | 
   return undefined;
 }
 
+/** The hash slot of the keys the last redirection looked at (-1: none). */
+export function routedSlot(): number {
+  return route.firstBuf === undefined ? -1 : route.slot;
+}
+
 /** The error that redirects the request, or undefined when this node serves it. */
 export function redirection(cluster: Cluster, c: Client, cmd: Command, argv: Argv): ReplyError | undefined {
   const me = cluster.myself;

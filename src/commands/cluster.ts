@@ -374,8 +374,15 @@ const SUBCOMMANDS: Record<string, Sub> = {
   },
   shards: (c, _argv, cluster) => shards(c, cluster),
   slots(c, _argv, cluster) {
+    // In slot order, a range per run of slots of one master (clusterReplyMultiBulkSlots).
     const entries: Array<[number, number, ClusterNode]> = [];
-    for (const n of cluster.nodes.values()) if (n.isMaster && n.numSlots > 0) for (const [s, e] of n.slotRanges()) entries.push([s, e, n]);
+    for (let start = 0; start < CLUSTER_SLOTS; ) {
+      const owner = cluster.slots[start];
+      let end = start;
+      while (end + 1 < CLUSTER_SLOTS && cluster.slots[end + 1] === owner) end++;
+      if (owner !== undefined) entries.push([start, end, owner]);
+      start = end + 1;
+    }
     c.reply.array(entries.length);
     for (const [start, end, master] of entries) {
       const replicas = master.replicas.filter((r) => !r.failed);

@@ -368,6 +368,8 @@ export interface ClusterService {
   links(): Array<{ direction: string; node: ClusterNodeView; link: { readonly ctime: number; readonly pendingBytes: number } }>;
   /** The configuration changed: save it and recompute the state. */
   changed(): void;
+  /** DEBUG CLUSTERLINK KILL: close the bus link to the node, from it, or both. */
+  killLinks(node: ClusterNodeView, direction: "to" | "from" | "all"): void;
   /** PUBLISH to every node over the bus; SPUBLISH (shard) to the nodes of this shard. */
   publish(channel: Uint8Array, message: Uint8Array, shard: boolean): void;
 }

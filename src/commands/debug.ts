@@ -9,7 +9,7 @@
  */
 import type { Argv } from "../resp/argv.ts";
 import { parseMemory } from "../config.ts";
-import { MUST_BE_POSITIVE, debugRewriteFailed } from "../errors.ts";
+import { MUST_BE_POSITIVE, debugRewriteFailed, ReplyError } from "../errors.ts";
 import { globMatch, parseInt64 } from "../resp/bytes.ts";
 import { DEBUG_LOADAOF_FAILED, DEBUG_NOT_ALLOWED, DEBUG_PACKED_THRESHOLD, DEBUG_PROTOCOL_RESP2, DEBUG_PROTOCOL_TYPE, DEBUG_RELOAD_OPTIONS, NO_SUCH_KEY, subcommandSyntax } from "../errors.ts";
 import { datasetDigest, valueDigest } from "../store/digest.ts";
@@ -240,6 +240,16 @@ export const debugCommand = command({
       } catch (e) {
         throw debugRewriteFailed((e as Error).message);
       }
+      return c.reply.ok();
+    }
+    if (sub === "clusterlink" && argv.length === 5 && argv.keyword(2) === "kill") {
+      const cluster = c.server.cluster;
+      if (cluster === undefined) throw new ReplyError("ERR Debug option only available for cluster mode enabled setup!");
+      const node = cluster.lookup(argv.str(4));
+      if (node === undefined) throw new ReplyError(`ERR Unknown node ${argv.str(4)}`);
+      const direction = argv.keyword(3);
+      if (direction !== "to" && direction !== "from" && direction !== "all") throw new ReplyError(`ERR Unknown direction ${argv.str(3)}`);
+      cluster.killLinks(node, direction);
       return c.reply.ok();
     }
     if (sub === "help" && argv.length === 2) {

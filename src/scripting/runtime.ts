@@ -13,11 +13,11 @@
 import type { Command } from "../commands/command.ts";
 import { F_DENYOOM, F_MAY_REPLICATE, F_STALE, F_WRITE } from "../commands/command.ts";
 import {
-  Denied, type EvalScript, SCRIPT_ALLOW_OOM, SCRIPT_ALLOW_STALE, SCRIPT_EVAL_COMPAT, SCRIPT_FLAG_NAMES, SCRIPT_NO_WRITES, type ScriptFunction as LuaFunction, type ScriptLibrary as Library,
+  Denied, type EvalScript, SCRIPT_ALLOW_CROSS_SLOT, SCRIPT_ALLOW_OOM, SCRIPT_ALLOW_STALE, SCRIPT_EVAL_COMPAT, SCRIPT_FLAG_NAMES, SCRIPT_NO_WRITES, type ScriptFunction as LuaFunction, type ScriptLibrary as Library,
 } from "../commands/context.ts";
 import { lookupRequest } from "../commands/table.ts";
 import {
-  CALL_ARITY, CALL_NOPERM_CHANNEL, CALL_NOPERM_COMMAND, CALL_NOPERM_KEY, CALL_NOSCRIPT, CALL_STALE, CALL_UNKNOWN, CALL_WRITE_IN_RO, FUNCTION_NAME_INVALID,
+  CALL_ARITY, CALL_CLUSTER_DOWN, CALL_CLUSTER_DOWN_RO, CALL_CROSS_SLOT, CALL_NON_LOCAL_KEY, CLUSTERDOWN, CLUSTERDOWN_RO, CALL_NOPERM_CHANNEL, CALL_NOPERM_COMMAND, CALL_NOPERM_KEY, CALL_NOSCRIPT, CALL_STALE, CALL_UNKNOWN, CALL_WRITE_IN_RO, FUNCTION_NAME_INVALID,
   LIBRARY_METADATA_INVALID, LIBRARY_METADATA_MISSING, LIBRARY_NAME_INVALID, LIBRARY_NAME_NOT_GIVEN, LIBRARY_NAME_TWICE, MASTERDOWN, MISCONF_RDB, OOM, READONLY,
   BUSY_EVAL, BUSY_FUNCTION, CountedReplyError, NOREPLICAS, NOTBUSY, ReplyError, SCRIPT_ENGINE_INVALID, UNKILLABLE_MASTER, UNKILLABLE_WRITES, SCRIPT_MASTERDOWN, SCRIPT_MISCONF_RDB, SCRIPT_OOM, SCRIPT_READONLY_REPLICA, SCRIPT_SHEBANG_INVALID, SCRIPT_WRITE_WITH_RO,
   functionExists, libraryEngine, libraryExists, libraryMetadataValue, misconfAof, restoredLibraryExists, scriptCompileError, scriptMisconfAof, shebangEngine,
@@ -29,6 +29,7 @@ import type { Argv } from "../resp/argv.ts";
 import { bytesToString } from "../resp/bytes.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { call, settleCommandTime } from "../server/dispatch.ts";
+import { redirection, routed, routedSlot } from "../cluster/redirect.ts";
 import { Client } from "../server/connection.ts";
 import type { Server } from "../server/server.ts";
 import { EngineId, LuaEngine, type RunError, type ScriptHost, sha1hex } from "./engine.ts";
@@ -53,6 +54,9 @@ interface Run {
   argv: Argv;
   /** SCRIPT KILL or FUNCTION KILL asked it to stop. */
   killed: boolean;
+  /** Cluster: whether its commands may use keys of several slots, and the slot they use so far (-1: none). */
+  allowCrossSlot: boolean;
+  slot: number;
 }
 
 /** How long FUNCTION LOAD may run a library's code (Redis's LOAD_TIMEOUT_MS). */
@@ -436,6 +440,8 @@ export class Scripting implements ScriptHost {
       started: sc.commandClock,
       argv,
       killed: false,
+      allowCrossSlot: compat || (flags & SCRIPT_ALLOW_CROSS_SLOT) !== 0,
+      slot: caller.clusterSlot,
     };
     this.replTargets = 3;
     // Writes are framed as a transaction only when they go anywhere (and not inside EXEC's own).
@@ -600,6 +606,34 @@ return denied === Denied.Command ? CALL_NOPERM_COMMAND : denied === Denied.Key ?
     }
     if (!run.allowOom && server.maxmemory !== 0 && !run.obey && !run.writeDirty && run.oomAtStart && (cmd.flagBits & F_DENYOOM) !== 0) return OOM;
     if (write) run.writeDirty = true;
+    return this.clusterCheck(cmd, argv);
+  }
+
+  /**
+   * On a cluster node (scriptVerifyClusterState): a script's command must be served here,
+   * and, unless the script allows cross-slot keys, use the slot of the keys it was given
+   * or, with none given, of its first command with keys.
+   */
+  private clusterCheck(cmd: Command, argv: Argv): ReplyError | undefined {
+    const cluster = this.server.cluster;
+    const run = this.run!;
+    if (cluster === undefined || run.obey) return undefined;
+    const sc = this.client();
+    sc.asking = run.caller.asking;
+    sc.readonlyCluster = run.caller.readonlyCluster;
+    if (routed(cmd)) {
+      const error = redirection(cluster, sc, cmd, argv);
+      const slot = routedSlot();
+      if (error !== undefined) {
+        if (error === CLUSTERDOWN_RO) return CALL_CLUSTER_DOWN_RO;
+        if (error === CLUSTERDOWN) return CALL_CLUSTER_DOWN;
+        return CALL_NON_LOCAL_KEY;
+      }
+      if (slot !== -1 && !run.allowCrossSlot) {
+        if (run.slot === -1) run.slot = slot;
+        else if (run.slot !== slot) return CALL_CROSS_SLOT;
+      }
+    }
     return undefined;
   }
 

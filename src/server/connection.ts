@@ -453,6 +453,8 @@ export class Client implements Context {
   replyMode: "on" | "off" | "skip-next" | "skip" = "on";
   readonlyCluster = false;
   asking = false;
+  /** Cluster: the hash slot of the running command's keys (-1: none), which a script's commands must share. */
+  clusterSlot = -1;
   /** CLIENT NO-EVICT (shown in CLIENT LIST; KVIS does not evict clients). */
   noEvict = false;
 

@@ -8,7 +8,7 @@
  * and tells MONITOR; client-side caching and the slow log hook in at its end. Handlers
  * never repeat these checks.
  */
-import { redirection, routed } from "../cluster/redirect.ts";
+import { redirection, routed, routedSlot } from "../cluster/redirect.ts";
 import type { Command } from "../commands/command.ts";
 import { requestBits, F_ALLOW_BUSY, F_DENYOOM, F_FAST, F_HIDDEN_FROM_MONITOR, F_MAY_REPLICATE, F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
 import { Denied } from "../commands/context.ts";
@@ -84,8 +84,10 @@ function dispatch(c: Client, argv: Argv): boolean {
   // Cluster: a request for keys of a slot served elsewhere (or of several slots, or while
   // the cluster is down) is redirected; a refused EXEC ends its transaction.
   const cluster = c.server.cluster;
+  c.clusterSlot = -1;
   if (cluster !== undefined && !c.mustObey && routed(cmd)) {
     const redirect = redirection(cluster, c, cmd, argv);
+    c.clusterSlot = routedSlot();
     if (redirect !== undefined) {
       if (cmd.name === "exec") c.discardTransaction();
       else if (c.multi !== undefined) c.multiFailed = true;

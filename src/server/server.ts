@@ -4,7 +4,7 @@
  * Redis's: load the dataset, then listen, then log "Ready to accept connections".
  */
 import { Cluster } from "../cluster/cluster.ts";
-import { KVIS_VERSION } from "../version.ts";
+import { KVIS_VERSION, REDIS_VERSION } from "../version.ts";
 import type { TCPSocketListener } from "bun";
 import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Config, ConfigError, type OutputLimit, type OutputLimits, PARAMS, findParam, parseOutputLimits } from "../config.ts";
@@ -191,6 +191,7 @@ export class Server implements Services {
   async start(options: StartOptions = {}): Promise<void> {
     this.log.silent = options.quiet ?? false;
     this.log.notice(`KVIS version=${KVIS_VERSION}, bits=64, pid=${process.pid}, just started`);
+    this.banner();
     // Users come before the data, as in Redis: a bad ACL file stops start-up.
     const aclfile = this.config.get("aclfile");
     if (aclfile !== "" && this.configUsers.length > 0) {
@@ -259,6 +260,18 @@ export class Server implements Services {
       const [host, port] = master.split(/\s+/) as [string, string];
       this.follow(host, Number(port));
     }
+  }
+
+  /**
+   * The start-up banner, as Redis shows its logo: with always-show-logo yes, or when the
+   * log goes to a terminal; else one line. Redis's own test suite finds a server's PID in it.
+   */
+  private banner(): void {
+    const mode = this.cluster !== undefined ? "cluster" : "standalone";
+    const port = this.config.int("port");
+    const showLogo = this.config.get("always-show-logo") === "yes" || (this.log.file === "" && this.log.syslog === undefined && process.stdout.isTTY === true);
+    if (!showLogo) return this.log.notice(`Running mode=${mode}, port=${port}.`);
+    this.log.raw("notice", `\n    KVIS ${KVIS_VERSION} (Redis ${REDIS_VERSION} compatible) 64 bit\n    Running in ${mode} mode\n    Port: ${port}\n    PID: ${process.pid}\n\n`);
   }
 
   /**

@@ -2,8 +2,8 @@
  * Cluster commands and redirections against Redis 7.0, each server a one-node cluster
  * (cluster-enabled yes, its own bus port): CLUSTER's replies and error texts, hash slots
  * and hash tags, -CLUSTERDOWN for unserved slots, -CROSSSLOT, -TRYAGAIN in a slot being
- * migrated, and the commands a cluster
- * refuses (SELECT beyond 0, MOVE, SWAPDB). Node ids and ports differ between the two and
+ * migrated, the commands a cluster
+ * refuses (SELECT beyond 0, MOVE, SWAPDB), and scripts' keys kept to one slot. Node ids and ports differ between the two and
  * are masked where a reply carries them.
  */
 import { describe, expect, test } from "bun:test";
@@ -134,6 +134,17 @@ GET {tag}a
 GET {tag}b
 EXEC
 DEL {tag}a {tag}b other`);
+  });
+
+  test("scripts: keys of one slot unless the script allows cross-slot keys (eval without a shebang does)", async () => {
+    const p = pair();
+    await bothOk();
+    await p.same("EVAL", "#!lua\nredis.call('set','a','1')\nredis.call('set','b','2')", "0");
+    await p.same("EVAL", "redis.call('set','a','1') redis.call('set','b','2')", "0");
+    await p.same("EVAL", "#!lua flags=allow-cross-slot-keys\nredis.call('set','a','1')\nredis.call('set','b','2')", "0");
+    await p.same("EVAL", "#!lua\nredis.call('set','a','1')", "1", "b");
+    await p.same("EVAL", "#!lua\nreturn redis.pcall('get','{b}x')", "1", "b");
+    await p.same("DEL", "a", "b");
   });
 
   test("CLUSTER GETKEYSINSLOT returns at most the count asked for, the slot's keys in some order", async () => {
