@@ -19,7 +19,7 @@ import { join } from "node:path";
 import type { Socket, TCPSocketListener } from "bun";
 import type { Server } from "../server/server.ts";
 import {
-  type GossipEntry, type Message, type SenderInfo, MFLAG_FORCEACK, MFLAG_PAUSED, MSG_TYPE_COUNT, MsgType, NodeFlag,
+  type GossipEntry, type Message, type SenderInfo, MFLAG_FORCEACK, MFLAG_PAUSED, MSG_TYPE_COUNT, MSG_TYPE_NAMES, MsgType, NodeFlag,
   decode, encodeBare, encodeFail, encodePing, encodePublish, encodeUpdate, frameLength,
 } from "./message.ts";
 import { ClusterNode, type LinkRef, describeNode, parseNodesConf, randomNodeName } from "./nodes.ts";
@@ -131,7 +131,8 @@ export class Cluster {
   size = 0;
   readonly sent = new Array<number>(MSG_TYPE_COUNT).fill(0);
   readonly received = new Array<number>(MSG_TYPE_COUNT).fill(0);
-  pfailNodes = 0;
+  /** The message types' names, as CLUSTER INFO's statistics name them. */
+  readonly messageTypes = MSG_TYPE_NAMES;
   private readonly blacklist = new Map<string, number>();
   private announcedIp = "";
   private readonly inbound = new Set<BusLink>();
@@ -1027,10 +1028,8 @@ export class Cluster {
     const timeout = this.nodeTimeout;
     const handshakeTimeout = Math.max(timeout, 1000);
     for (const [name, until] of this.blacklist) if (until < now) this.blacklist.delete(name);
-    this.pfailNodes = 0;
     for (const n of [...this.nodes.values()]) {
       if (n === this.myself || !n.hasAddr) continue;
-      if (n.timedOut) this.pfailNodes++;
       if (n.inHandshake && now - n.ctime > handshakeTimeout) {
         this.delNode(n);
         continue;

@@ -139,7 +139,7 @@ function info(cluster: Cluster): string {
     `cluster_known_nodes:${cluster.nodes.size}`, `cluster_size:${cluster.size}`,
     `cluster_current_epoch:${cluster.currentEpoch}`, `cluster_my_epoch:${cluster.myself.effectiveEpoch}`,
   ];
-  const names = ["ping", "pong", "meet", "fail", "publish", "auth-req", "auth-ack", "update", "mfstart", "module", "publishshard"];
+  const names = cluster.messageTypes;
   let total = 0;
   cluster.sent.forEach((n, type) => {
     if (n === 0) return;

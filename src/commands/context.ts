@@ -338,7 +338,8 @@ export interface ClusterService {
   readonly currentEpoch: number;
   readonly stateOk: boolean;
   readonly size: number;
-  /** Bus messages sent and received, by type. */
+  /** Bus messages sent and received, by type, and the types' names. */
+  readonly messageTypes: readonly string[];
   readonly sent: readonly number[];
   readonly received: readonly number[];
   readonly replicationOffset: number;

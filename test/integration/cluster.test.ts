@@ -14,7 +14,9 @@ import {
   type ClusterNodeProcess, call, clusterAgrees, clusterNodes, clusterTool, createCluster, shardOf, startClusterNode, text, waitClusterOk,
 } from "../helpers/cluster.ts";
 import { RawClient } from "../helpers/resp.ts";
-import { serverTestTimeout, waitFor } from "../helpers/servers.ts";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { freePort, serverTestTimeout, startKvisBinary, tempDir, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -293,3 +295,23 @@ describe("growing and shrinking a KVIS cluster", () => {
   });
 });
 
+describe("nodes.conf", () => {
+  test("a corrupt nodes.conf stops start-up with the reason and is left as it was", async () => {
+    const dir = tempDir();
+    try {
+      const bad = "07c37dfeb235213a872192d90877d0cd55635b91 127.0.0.1:30004@31004 slave\nvars currentEpoch 1 lastVoteEpoch 0\n";
+      writeFileSync(join(dir, "nodes.conf"), bad);
+      const failed = await startKvisBinary(["--cluster-enabled", "yes", "--cluster-port", String(freePort())], { dir }).then(
+        async (server) => {
+          await server.stop();
+          return "";
+        },
+        (e: Error) => e.message,
+      );
+      expect(failed).toContain("corrupted cluster config file");
+      expect(readFileSync(join(dir, "nodes.conf"), "latin1")).toBe(bad);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
