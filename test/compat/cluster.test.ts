@@ -2,9 +2,9 @@
  * Cluster commands and redirections against Redis 7.0, each server a one-node cluster
  * (cluster-enabled yes, its own bus port): CLUSTER's replies and error texts, hash slots
  * and hash tags, -CLUSTERDOWN for unserved slots, -CROSSSLOT, -TRYAGAIN in a slot being
- * migrated, the commands a cluster
- * refuses (SELECT beyond 0, MOVE, SWAPDB), and scripts' keys kept to one slot. Node ids and ports differ between the two and
- * are masked where a reply carries them.
+ * migrated, the commands a cluster refuses (SELECT beyond 0, MOVE, SWAPDB, REPLICAOF,
+ * FAILOVER), and scripts' keys kept to one slot. Node ids and ports differ between the
+ * two and are masked where a reply carries them.
  */
 import { describe, expect, test } from "bun:test";
 import { freePort, waitFor } from "../helpers/servers.ts";
