@@ -7,6 +7,7 @@
  * two and are masked where a reply carries them.
  */
 import { describe, expect, test } from "bun:test";
+import { keyHashSlot } from "../../src/store/slots.ts";
 import { freePort, waitFor } from "../helpers/servers.ts";
 import { usePair } from "./harness.ts";
 
@@ -134,6 +135,32 @@ GET {tag}a
 GET {tag}b
 EXEC
 DEL {tag}a {tag}b other`);
+  });
+
+  test("cluster-require-full-coverage and cluster-allow-reads-when-down", async () => {
+    const p = pair();
+    await bothOk();
+    const keyIn = (slot: number) => {
+      for (let i = 0; ; i++) if (keyHashSlot(Buffer.from(`k${i}`)) === slot) return `k${i}`;
+    };
+    const [last, nextToLast] = [keyIn(16383), keyIn(16382)];
+    await p.script(`SET k v
+CONFIG SET cluster-require-full-coverage no
+CLUSTER DELSLOTS 16383
+GET ${last}
+GET k`);
+    await p.script(`CONFIG SET cluster-require-full-coverage yes
+CLUSTER DELSLOTS 16382`);
+    await waitFor(async () => (await p.both("CLUSTER", "INFO")).every((r) => r.includes("cluster_state:fail")), 5000, "cluster_state:fail");
+    await p.script(`GET k
+GET ${nextToLast}
+CONFIG SET cluster-allow-reads-when-down yes
+GET k
+SET k w
+CONFIG SET cluster-allow-reads-when-down no
+CLUSTER ADDSLOTS 16382 16383`);
+    await bothOk();
+    await p.same("DEL", "k");
   });
 
   test("scripts: keys of one slot unless the script allows cross-slot keys (eval without a shebang does)", async () => {
