@@ -367,7 +367,7 @@ export const PARAMS: readonly Param[] = [
   { name: "cluster-replica-no-failover", aliases: ["cluster-slave-no-failover"], type: "bool", default: "no", mutable: true, description: "This replica never starts an automatic failover" },
   { name: "cluster-replica-validity-factor", aliases: ["cluster-slave-validity-factor"], type: "int", default: "10", min: 0, max: INT_MAX, mutable: true, description: "A replica whose data is older than factor x node timeout does not fail over (0: always may)" },
   { name: "cluster-migration-barrier", type: "int", default: "1", min: 0, max: INT_MAX, mutable: true, description: "A replica migrates to an orphaned master only if its own master keeps more replicas than this" },
-  ...accepted("cluster-link-sendbuf-limit", "memory", "0", true, "bus links are not limited yet", { min: 0, max: LLONG_MAX }),
+  { name: "cluster-link-sendbuf-limit", type: "memory", default: "0", min: 0, max: LLONG_MAX, mutable: true, description: "A bus link holding more unsent bytes is closed and made again (0: no limit)" },
   { name: "cluster-preferred-endpoint-type", type: "enum", values: ["ip", "hostname", "unknown-endpoint"], default: "ip", mutable: true, description: "What MOVED and ASK name a node by" },
   ...accepted("crash-log-enabled", "bool", "yes", true, "a crash leaves the runtime's own report"),
   ...accepted("crash-memcheck-enabled", "bool", "yes", true, "a crash leaves the runtime's own report"),

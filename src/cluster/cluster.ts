@@ -40,6 +40,8 @@ class BusLink implements LinkRef {
   node: ClusterNode | undefined;
   socket: Socket<BusLink> | undefined;
   private queued: Uint8Array[] = [];
+  /** Bytes in `queued`: what the peer has not taken yet. */
+  pendingBytes = 0;
   private rbuf = new Uint8Array(0);
   private rlen = 0;
   closed = false;
@@ -49,18 +51,28 @@ class BusLink implements LinkRef {
     readonly inbound: boolean,
   ) {}
 
-  get pendingBytes(): number {
-    return this.queued.reduce((n, b) => n + b.length, 0);
-  }
-
+  /**
+   * Queue or write a message. A peer that lets more than cluster-link-sendbuf-limit bytes
+   * pile up loses the link (it is made again), as in Redis.
+   */
   send(bytes: Uint8Array): void {
     if (this.closed) return;
-    if (this.socket === undefined || this.queued.length > 0) {
-      this.queued.push(bytes);
-      return;
+    if (this.socket === undefined || this.queued.length > 0) this.hold(bytes);
+    else {
+      const n = this.socket.write(bytes);
+      if (n < bytes.length) this.hold(bytes.subarray(Math.max(0, n)));
     }
-    const n = this.socket.write(bytes);
-    if (n < bytes.length) this.queued.push(bytes.subarray(Math.max(0, n)));
+    const limit = this.cluster.sendBufferLimit;
+    if (limit > 0 && this.pendingBytes > limit) {
+      this.cluster.linksOverLimit++;
+      this.cluster.log.warning(`Freeing cluster link(${this.inbound ? "from" : "to"} node ${this.node?.name ?? "?"}), used memory: ${this.pendingBytes}`);
+      this.close();
+    }
+  }
+
+  private hold(bytes: Uint8Array): void {
+    this.queued.push(bytes);
+    this.pendingBytes += bytes.length;
   }
 
   opened(socket: Socket<BusLink>): void {
@@ -73,9 +85,10 @@ class BusLink implements LinkRef {
     if (socket === undefined) return;
     while (this.queued.length > 0) {
       const head = this.queued[0]!;
-      const n = socket.write(head);
+      const n = Math.max(0, socket.write(head));
+      this.pendingBytes -= Math.min(n, head.length);
       if (n < head.length) {
-        this.queued[0] = head.subarray(Math.max(0, n));
+        this.queued[0] = head.subarray(n);
         return;
       }
       this.queued.shift();
@@ -131,6 +144,8 @@ export class Cluster {
   size = 0;
   readonly sent = new Array<number>(MSG_TYPE_COUNT).fill(0);
   readonly received = new Array<number>(MSG_TYPE_COUNT).fill(0);
+  /** Links closed for holding more than cluster-link-sendbuf-limit (CLUSTER INFO). */
+  linksOverLimit = 0;
   /** The message types' names, as CLUSTER INFO's statistics name them. */
   readonly messageTypes = MSG_TYPE_NAMES;
   private readonly blacklist = new Map<string, number>();
@@ -216,6 +231,10 @@ export class Cluster {
       this.announcedIp = ip;
     }
     me.hostname = config.get("cluster-announce-hostname");
+  }
+
+  get sendBufferLimit(): number {
+    return this.server.config.int("cluster-link-sendbuf-limit");
   }
 
   get busPort(): number {

@@ -153,7 +153,7 @@ function info(cluster: Cluster): string {
     lines.push(`cluster_stats_messages_${names[type]}_received:${n}`);
     total += n;
   });
-  lines.push(`cluster_stats_messages_received:${total}`, "total_cluster_links_buffer_limit_exceeded:0");
+  lines.push(`cluster_stats_messages_received:${total}`, `total_cluster_links_buffer_limit_exceeded:${cluster.linksOverLimit}`);
   return lines.join("\r\n") + "\r\n";
 }
 

@@ -340,6 +340,8 @@ export interface ClusterService {
   readonly size: number;
   /** Bus messages sent and received, by type, and the types' names. */
   readonly messageTypes: readonly string[];
+  /** Links closed for holding more than cluster-link-sendbuf-limit. */
+  readonly linksOverLimit: number;
   readonly sent: readonly number[];
   readonly received: readonly number[];
   readonly replicationOffset: number;

@@ -315,3 +315,25 @@ describe("nodes.conf", () => {
     }
   });
 });
+
+describe("the bus", () => {
+  test("a link to a peer that stops reading is closed past cluster-link-sendbuf-limit, and made again", async () => {
+    const [kvis, redis] = await start(["kvis", "redis"]);
+    expect(await call(kvis!.port, "CLUSTER", "MEET", "127.0.0.1", String(redis!.port), String(redis!.cport))).toBe("+OK\r\n");
+    await waitFor(async () => (await call(kvis!.port, "CLUSTER", "LINKS")).includes("to") && (await clusterNodes(kvis!.port)).every((l) => !l.flags.includes("handshake")) && (await clusterNodes(kvis!.port)).length === 2, 20_000, "the handshake");
+    await call(kvis!.port, "CONFIG", "SET", "cluster-link-sendbuf-limit", "1mb");
+    await call(kvis!.port, "CONFIG", "SET", "cluster-node-timeout", "60000");
+    // A stopped process reads nothing: PUBLISH's broadcast piles up on the link to it.
+    redis!.proc.kill("SIGSTOP");
+    try {
+      const payload = "x".repeat(1 << 20);
+      await waitFor(async () => {
+        await call(kvis!.port, "PUBLISH", "ch", payload);
+        return text(await call(kvis!.port, "CLUSTER", "INFO")).match(/total_cluster_links_buffer_limit_exceeded:(\d+)/)![1] !== "0";
+      }, 30_000, "the link to be closed over its limit");
+    } finally {
+      redis!.proc.kill("SIGCONT");
+    }
+    await waitFor(async () => (await call(kvis!.port, "CLUSTER", "LINKS")).includes("$2\r\nto\r\n"), 20_000, "the link to be made again");
+  });
+});
