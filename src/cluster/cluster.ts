@@ -396,6 +396,13 @@ export class Cluster {
     return this.nodes.get(name);
   }
 
+  /** The endpoint clients are told for a node, as cluster-preferred-endpoint-type says (getPreferredEndpoint). */
+  preferredEndpoint(node: ClusterNode): string {
+    const type = this.server.config.get("cluster-preferred-endpoint-type");
+    if (type === "ip") return node.ip;
+    return type === "hostname" ? node.hostname || "?" : "";
+  }
+
   describe(node: ClusterNode): string {
     return describeNode(node, node === this.myself ? this.openSlots : undefined);
   }

@@ -162,7 +162,7 @@ export function blockedRedirection(cluster: Cluster, entry: BlockedOnKeys): Repl
 }
 
 function redirect(cluster: Cluster, kind: string, slot: number, n: ClusterNode): ReplyError {
-  const endpoint = cluster.server.config.get("cluster-preferred-endpoint-type") === "hostname" && n.hostname !== "" ? n.hostname : n.ip;
+  const endpoint = cluster.preferredEndpoint(n);
   return new ReplyError(`${kind} ${slot} ${endpoint}:${n.port}`);
 }
 

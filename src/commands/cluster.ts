@@ -107,18 +107,28 @@ function addOrDelSlots(c: Context, argv: Argv, add: boolean, ranges: boolean): v
   c.reply.ok();
 }
 
-/** CLUSTER SLOTS's node entry: ip, port, id, and a map of extra endpoints (the hostname). */
+/**
+ * CLUSTER SLOTS's node entry (addNodeToNodeReply): the endpoint cluster-preferred-endpoint-type
+ * names (the ip, the hostname or "?", or null), the port, the id, and a map of the other
+ * endpoints known.
+ */
 function replyNode(c: Context, n: ClusterNode): void {
+  const type = c.server.config.get("cluster-preferred-endpoint-type");
   c.reply.array(4);
-  c.reply.bulkString(n.ip);
+  if (type === "unknown-endpoint") c.reply.null();
+  else c.reply.bulkString(c.server.cluster!.preferredEndpoint(n));
   c.reply.integer(n.port);
   c.reply.bulkString(n.name);
-  if (n.hostname !== "") {
-    c.reply.map(1);
-    c.reply.bulkString("hostname");
-    c.reply.bulkString(n.hostname);
-  } else c.reply.map(0);
+  const others: Array<[string, string]> = [];
+  if (type !== "ip") others.push(["ip", n.ip]);
+  if (type !== "hostname" && n.hostname !== "") others.push(["hostname", n.hostname]);
+  c.reply.map(others.length);
+  for (const [k, v] of others) {
+    c.reply.bulkString(k);
+    c.reply.bulkString(v);
+  }
 }
+
 
 function info(cluster: Cluster): string {
   let assigned = 0;
@@ -182,7 +192,7 @@ function shards(c: Context, cluster: Cluster): void {
       c.reply.bulkString("ip");
       c.reply.bulkString(n.ip);
       c.reply.bulkString("endpoint");
-      c.reply.bulkString(n.ip);
+      c.reply.bulkString(cluster.preferredEndpoint(n));
       if (hostname) {
         c.reply.bulkString("hostname");
         c.reply.bulkString(n.hostname);

@@ -350,6 +350,8 @@ export interface ClusterService {
   readonly migratingTo: ReadonlyArray<ClusterNodeView | undefined>;
   readonly importingFrom: ReadonlyArray<ClusterNodeView | undefined>;
   lookup(name: string): ClusterNodeView | undefined;
+  /** The endpoint clients are told for a node (cluster-preferred-endpoint-type). */
+  preferredEndpoint(node: ClusterNodeView): string;
   /** The node's CLUSTER NODES line (the open slots on myself's). */
   describe(node: ClusterNodeView): string;
   addSlot(node: ClusterNodeView, slot: number): boolean;

@@ -163,6 +163,20 @@ CLUSTER ADDSLOTS 16382 16383`);
     await p.same("DEL", "k");
   });
 
+  test("cluster-announce-hostname and cluster-preferred-endpoint-type in CLUSTER SLOTS, SHARDS and NODES", async () => {
+    const p = pair();
+    await bothOk();
+    await p.same("CONFIG", "SET", "cluster-announce-hostname", "node-a.example");
+    for (const type of ["ip", "hostname", "unknown-endpoint"]) {
+      await p.same("CONFIG", "SET", "cluster-preferred-endpoint-type", type);
+      await sameMasked("CLUSTER", "SLOTS");
+      await sameMasked("CLUSTER", "SHARDS");
+    }
+    await sameMasked("CLUSTER", "NODES");
+    await p.same("CONFIG", "SET", "cluster-preferred-endpoint-type", "ip");
+    await p.same("CONFIG", "SET", "cluster-announce-hostname", "");
+  });
+
   test("scripts: keys of one slot unless the script allows cross-slot keys (eval without a shebang does)", async () => {
     const p = pair();
     await bothOk();
