@@ -1,8 +1,8 @@
 /**
  * Redis Cluster (Redis's cluster.c): this node's view of the cluster (nodes, slots,
  * epochs), kept in nodes.conf and agreed with the other nodes over the cluster bus, a
- * second TCP port (port + 10000 unless cluster-port says otherwise) carrying message.ts's
- * binary messages, so that KVIS and redis-server nodes form one cluster.
+ * second TCP port (port + 10000 unless cluster-port says otherwise) whose links (bus.ts)
+ * carry message.ts's binary messages, so that KVIS and redis-server nodes form one cluster.
  *
  * As in Redis: a node pings a few peers every 100 ms with gossip about others; a peer
  * that does not answer within cluster-node-timeout is PFAIL here, and FAIL once a
@@ -16,12 +16,14 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { isIP } from "node:net";
 import { join } from "node:path";
-import type { Socket, TCPSocketListener } from "bun";
+import type { TCPSocketListener } from "bun";
+import type { Logger } from "../log.ts";
 import type { Server } from "../server/server.ts";
 import {
   type GossipEntry, type Message, type SenderInfo, MFLAG_FORCEACK, MFLAG_PAUSED, MSG_TYPE_COUNT, MSG_TYPE_NAMES, MsgType, NodeFlag,
-  decode, encodeBare, encodeFail, encodePing, encodePublish, encodeUpdate, frameLength,
+  encodeBare, encodeFail, encodePing, encodePublish, encodeUpdate,
 } from "./message.ts";
+import { BusLink, type BusOwner } from "./bus.ts";
 import { ClusterNode, type LinkRef, describeNode, parseNodesConf, randomNodeName } from "./nodes.ts";
 import { CLUSTER_SLOTS } from "../store/slots.ts";
 import { blockedRedirection } from "./redirect.ts";
@@ -34,105 +36,7 @@ const WRITABLE_DELAY = 2000;
 const BLACKLIST_TTL = 60_000;
 const REPLICA_MIGRATION_DELAY = 5000;
 
-/** One bus connection, either way. */
-class BusLink implements LinkRef {
-  readonly ctime = Date.now();
-  node: ClusterNode | undefined;
-  socket: Socket<BusLink> | undefined;
-  private queued: Uint8Array[] = [];
-  /** Bytes in `queued`: what the peer has not taken yet. */
-  pendingBytes = 0;
-  private rbuf = new Uint8Array(0);
-  private rlen = 0;
-  closed = false;
-
-  constructor(
-    private readonly cluster: Cluster,
-    readonly inbound: boolean,
-  ) {}
-
-  /**
-   * Queue or write a message. A peer that lets more than cluster-link-sendbuf-limit bytes
-   * pile up loses the link (it is made again), as in Redis.
-   */
-  send(bytes: Uint8Array): void {
-    if (this.closed) return;
-    if (this.socket === undefined || this.queued.length > 0) this.hold(bytes);
-    else {
-      const n = this.socket.write(bytes);
-      if (n < bytes.length) this.hold(bytes.subarray(Math.max(0, n)));
-    }
-    const limit = this.cluster.sendBufferLimit;
-    if (limit > 0 && this.pendingBytes > limit) {
-      this.cluster.linksOverLimit++;
-      this.cluster.log.warning(`Freeing cluster link(${this.inbound ? "from" : "to"} node ${this.node?.name ?? "?"}), used memory: ${this.pendingBytes}`);
-      this.close();
-    }
-  }
-
-  private hold(bytes: Uint8Array): void {
-    this.queued.push(bytes);
-    this.pendingBytes += bytes.length;
-  }
-
-  opened(socket: Socket<BusLink>): void {
-    this.socket = socket;
-    this.flush();
-  }
-
-  flush(): void {
-    const socket = this.socket;
-    if (socket === undefined) return;
-    while (this.queued.length > 0) {
-      const head = this.queued[0]!;
-      const n = Math.max(0, socket.write(head));
-      this.pendingBytes -= Math.min(n, head.length);
-      if (n < head.length) {
-        this.queued[0] = head.subarray(n);
-        return;
-      }
-      this.queued.shift();
-    }
-  }
-
-  /** Bytes arrived: process every whole message; a stream that is not the bus closes. */
-  onData(chunk: Uint8Array): void {
-    if (this.rlen + chunk.length > this.rbuf.length) {
-      const grown = new Uint8Array(Math.max(this.rbuf.length * 2, this.rlen + chunk.length, 4096));
-      grown.set(this.rbuf.subarray(0, this.rlen));
-      this.rbuf = grown;
-    }
-    this.rbuf.set(chunk, this.rlen);
-    this.rlen += chunk.length;
-    let at = 0;
-    while (!this.closed) {
-      const len = frameLength(this.rbuf, at, this.rlen);
-      if (len < 0) break;
-      if (len === 0) {
-        this.cluster.log.verbose("Bad message length or signature received on the Cluster bus.");
-        this.close();
-        return;
-      }
-      if (this.rlen - at < len) break;
-      const msg = decode(this.rbuf.subarray(at, at + len));
-      at += len;
-      if (msg !== undefined) this.cluster.process(this, msg);
-    }
-    if (at > 0) {
-      this.rbuf.copyWithin(0, at, this.rlen);
-      this.rlen -= at;
-    }
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.socket?.end();
-    this.cluster.linkClosed(this);
-  }
-}
-
-export class Cluster {
+export class Cluster implements BusOwner {
   readonly nodes = new Map<string, ClusterNode>();
   myself: ClusterNode;
   currentEpoch = 0;
@@ -178,7 +82,7 @@ export class Cluster {
     server.keyspace.dbs[0]!.indexSlots();
   }
 
-  get log() {
+  get log(): Logger {
     return this.server.log;
   }
   private get nodeTimeout(): number {
