@@ -10,14 +10,14 @@
  *   many writes acknowledged before the kill the cluster lacks afterwards (what
  *   asynchronous replication loses).
  *
- *   bun scripts/cluster.ts [--rounds 2] [--requests 200000]
+ *   bun scripts/cluster.ts [--rounds 2] [--requests 1000000]
  */
 import { parseArgs } from "node:util";
 import { Cluster } from "ioredis";
 import { type ClusterNodeProcess, call, createCluster, shardOf, startClusterNode, text } from "../test/helpers/cluster.ts";
 import { run, waitFor } from "../test/helpers/servers.ts";
 
-const { values: opts } = parseArgs({ options: { rounds: { type: "string", default: "2" }, requests: { type: "string", default: "200000" } } });
+const { values: opts } = parseArgs({ options: { rounds: { type: "string", default: "2" }, requests: { type: "string", default: "1000000" } } });
 
 async function cluster(kind: "kvis" | "redis"): Promise<ClusterNodeProcess[]> {
   const nodes = await Promise.all([...Array(6)].map(() => startClusterNode(kind)));
