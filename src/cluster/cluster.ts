@@ -234,27 +234,35 @@ export class Cluster implements BusOwner {
     const path = this.configPath;
     const content = Buffer.from(this.configText(), "latin1");
     try {
-      if (fsync || !existsSync(path)) {
-        const tmp = `${path}.tmp-${process.pid}`;
-        const fd = openSync(tmp, "w");
+      if (!fsync) {
+        // In place when the file is there (ENOENT: written anew below).
+        let fd: number | undefined;
         try {
-          writeSync(fd, content);
-          fsyncSync(fd);
-        } finally {
-          closeSync(fd);
+          fd = openSync(path, "r+");
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
         }
-        renameSync(tmp, path);
-        return undefined;
+        if (fd !== undefined) {
+          try {
+            const old = fstatSync(fd).size;
+            const padded = content.length >= old ? content : Buffer.concat([content, Buffer.alloc(old - content.length, 0x0a)]);
+            writeSync(fd, padded, 0, padded.length, 0);
+            if (padded.length !== content.length) ftruncateSync(fd, content.length);
+          } finally {
+            closeSync(fd);
+          }
+          return undefined;
+        }
       }
-      const fd = openSync(path, "r+");
+      const tmp = `${path}.tmp-${process.pid}`;
+      const fd = openSync(tmp, "w");
       try {
-        const old = fstatSync(fd).size;
-        const padded = content.length >= old ? content : Buffer.concat([content, Buffer.alloc(old - content.length, 0x0a)]);
-        writeSync(fd, padded, 0, padded.length, 0);
-        if (padded.length !== content.length) ftruncateSync(fd, content.length);
+        writeSync(fd, content);
+        fsyncSync(fd);
       } finally {
         closeSync(fd);
       }
+      renameSync(tmp, path);
       return undefined;
     } catch (e) {
       return (e as Error).message;
