@@ -276,11 +276,12 @@ describe("growing and shrinking a KVIS cluster", () => {
       blocked.close();
     }
     await waitFor(() => clusterAgrees(a!.port), 30_000, "every node to agree after moving slot 0");
-    await clusterTool("rebalance", `127.0.0.1:${a!.port}`, "--cluster-use-empty-masters");
+    // A light weight for the new node: a tenth of the others' share keeps the test short.
+    await clusterTool("rebalance", `127.0.0.1:${a!.port}`, "--cluster-use-empty-masters", "--cluster-weight", `${extraId}=0.1`);
     await waitFor(() => clusterAgrees(a!.port), 30_000, "every node to agree after the rebalance");
     const extraLine = (await clusterNodes(a!.port)).find((l) => l.id === extraId)!;
     expect(extraLine.slots.length).toBeGreaterThan(0);
-    expect(Number((await call(extra!.port, "DBSIZE")).slice(1))).toBeGreaterThan(100);
+    expect(Number((await call(extra!.port, "DBSIZE")).slice(1))).toBeGreaterThan(0);
     await expectAll(io, "k", [...Array(1000).keys()]);
     // Weight 0 empties it: with no slot left it follows the node that took its last one
     // (cluster-allow-replica-migration, as Redis 7.0 does); then it can leave.
