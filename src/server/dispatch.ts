@@ -91,6 +91,7 @@ function dispatch(c: Client, argv: Argv): boolean {
     if (redirect !== undefined) {
       if (cmd.name === "exec") c.discardTransaction();
       else if (c.multi !== undefined) c.multiFailed = true;
+      if (c.multi === undefined) c.asking = false;
       cmd.rejectedCalls++;
       c.reply.error(redirect.text);
       c.server.countError(redirect.text);
