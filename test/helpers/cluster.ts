@@ -20,15 +20,15 @@ export interface ClusterNodeProcess extends ChildServer {
 export const NODE_TIMEOUT = 1000;
 
 /** A cluster-enabled node of either kind; `dir` and ports are kept across restarts. */
-export async function startClusterNode(kind: NodeKind, at?: { port: number; cport: number; dir: string }): Promise<ClusterNodeProcess> {
+export async function startClusterNode(kind: NodeKind, at?: { port: number; cport: number; dir: string }, extra: string[] = []): Promise<ClusterNodeProcess> {
   if (kind === "kvis") await ensureBinary();
   const port = at?.port ?? freePort();
   const cport = at?.cport ?? freePort();
   const dir = at?.dir ?? tempDir(`${kind}-cluster-`);
-  const args = ["--port", String(port), "--cluster-enabled", "yes", "--cluster-port", String(cport), "--cluster-node-timeout", String(NODE_TIMEOUT), "--dir", dir, "--save", "", "--appendonly", "no"];
+  const args = ["--port", String(port), "--cluster-enabled", "yes", "--cluster-port", String(cport), "--cluster-node-timeout", String(NODE_TIMEOUT), "--dir", dir, "--save", "", "--appendonly", "no", ...extra];
   const cmd = kind === "kvis" ? [KVIS_BINARY, ...args] : ["redis-server", "--bind", "127.0.0.1", ...args];
   const child = await startChild(cmd, port, { dir });
-  return { ...child, kind, cport, restart: () => startClusterNode(kind, { port, cport, dir }) };
+  return { ...child, kind, cport, restart: () => startClusterNode(kind, { port, cport, dir }, extra) };
 }
 
 /** A request to one node, on a connection of its own. */

@@ -310,6 +310,25 @@ describe("growing and shrinking a KVIS cluster", () => {
 });
 
 describe("nodes.conf", () => {
+  test("a node killed with SIGKILL restarts from nodes.conf and its AOF: same id, slots and keys", async () => {
+    const node = await startClusterNode("kvis", undefined, ["--appendonly", "yes"]);
+    nodes.push(node);
+    expect(await call(node.port, "CLUSTER", "ADDSLOTSRANGE", "0", "16383")).toBe("+OK\r\n");
+    await waitClusterOk([node], 1);
+    for (let i = 0; i < 200; i++) expect(await call(node.port, "SET", `{a}k${i}`, String(i))).toBe("+OK\r\n");
+    const id = text(await call(node.port, "CLUSTER", "MYID"));
+    await node.stop();
+    nodes.splice(nodes.indexOf(node), 1);
+    const back = await node.restart();
+    nodes.push(back);
+    expect(text(await call(back.port, "CLUSTER", "MYID"))).toBe(id);
+    expect(await call(back.port, "DBSIZE")).toBe(":200\r\n");
+    const slot = (await call(back.port, "CLUSTER", "KEYSLOT", "{a}")).slice(1, -2);
+    expect(await call(back.port, "CLUSTER", "COUNTKEYSINSLOT", slot)).toBe(":200\r\n");
+    await waitClusterOk([back], 1);
+    expect(await call(back.port, "GET", "{a}k7")).toBe("$1\r\n7\r\n");
+  });
+
   test("a corrupt nodes.conf stops start-up with the reason and is left as it was", async () => {
     const dir = tempDir();
     try {
