@@ -29,12 +29,37 @@ export function tempDir(prefix = "kvis-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** A port nobody listens on right now. */
+/** Ports this process handed out: servers started side by side never get the same one. */
+const handedOut = new Set<number>();
+
+/** The start of the kernel's range for outgoing connections' ports (ip_local_port_range). */
+const EPHEMERAL_START = (() => {
+  try {
+    return Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "latin1").trim().split(/\s+/)[0]) || 32768;
+  } catch {
+    return 32768;
+  }
+})();
+
+/**
+ * A port nobody listens on right now, below the kernel's range for outgoing connections (a
+ * client's socket could otherwise take a port a server is about to listen on, or listen
+ * on again after a restart), and never one this process handed out before: port 0 could
+ * give two servers started at once the same port.
+ */
 export function freePort(): number {
-  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = l.port;
-  l.stop(true);
-  return port;
+  const low = 10_000;
+  for (;;) {
+    const port = low + Math.floor(Math.random() * (EPHEMERAL_START - low));
+    if (handedOut.has(port)) continue;
+    try {
+      Bun.listen({ hostname: "127.0.0.1", port, socket: { data() {} } }).stop(true);
+    } catch {
+      continue;
+    }
+    handedOut.add(port);
+    return port;
+  }
 }
 
 /**

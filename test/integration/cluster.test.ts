@@ -31,9 +31,12 @@ afterEach(async () => {
 });
 
 async function start(kinds: readonly ("kvis" | "redis")[]): Promise<ClusterNodeProcess[]> {
-  const started = await Promise.all(kinds.map((k) => startClusterNode(k)));
-  nodes.push(...started);
-  return started;
+  const results = await Promise.allSettled(kinds.map((k) => startClusterNode(k)));
+  // Those that started are stopped after the test even if another failed to.
+  for (const r of results) if (r.status === "fulfilled") nodes.push(r.value);
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
+  return results.map((r) => (r as PromiseFulfilledResult<ClusterNodeProcess>).value);
 }
 
 function ioredisCluster(port: number): IORedisCluster {
