@@ -427,8 +427,6 @@ const HELP = [
   "FLUSHSLOTS", "    Delete current node own slots information.",
   "INFO", "    Return information about the cluster.",
   "KEYSLOT <key>", "    Return the hash slot for <key>.",
-  "LINKS", "    Return information about all network links between this node and its peers.",
-  "    Output format is an array where each array element is a map containing attributes of a link",
   "MEET <ip> <port> [<bus-port>]", "    Connect nodes into a working cluster.",
   "MYID", "    Return the node id.",
   "NODES", "    Return cluster configuration seen by node. Output format:",
@@ -442,6 +440,9 @@ const HELP = [
   "SLOTS", "    Return information about slots range mappings. Each range is made of:",
   "    start, end, master and replicas IP addresses, ports and ids",
   "SHARDS", "    Return information about slot range mappings and the nodes associated with them.",
+  "LINKS", "    Return information about all network links between this node and its peers.",
+  "    Output format is an array where each array element is a map containing attributes of a link",
+  "HELP", "    Prints this help.",
 ];
 
 /** CLUSTER's subcommands as Redis 7.0 declares them: name, arity, flags, tips, summary, since, complexity. */
