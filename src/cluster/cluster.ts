@@ -18,6 +18,7 @@ import { isIP } from "node:net";
 import { join } from "node:path";
 import type { TCPSocketListener } from "bun";
 import type { Logger } from "../log.ts";
+import { bytesToString, rangesEqual } from "../resp/bytes.ts";
 import type { Server } from "../server/server.ts";
 import {
   type GossipEntry, type Message, type SenderInfo, MFLAG_FORCEACK, MFLAG_PAUSED, MSG_TYPE_COUNT, MSG_TYPE_NAMES, MsgType, NodeFlag,
@@ -740,7 +741,7 @@ export class Cluster implements BusOwner {
       // Slots: a master claiming slots with a newer epoch takes them; one claiming slots
       // we know a newer owner of is told (UPDATE).
       const senderMaster = sender.isMaster ? sender : sender.master;
-      const dirty = senderMaster !== undefined && !sameBytes(senderMaster.slots, m.slots);
+      const dirty = senderMaster !== undefined && !rangesEqual(senderMaster.slots, 0, senderMaster.slots.length, m.slots, 0, m.slots.length);
       if (sender.isMaster && dirty) this.updateSlotsConfigWith(sender, m.configEpoch, m.slots);
       if (dirty) {
         for (let j = 0; j < CLUSTER_SLOTS; j++) {
@@ -777,7 +778,7 @@ export class Cluster implements BusOwner {
       }
       case MsgType.Publish:
       case MsgType.PublishShard:
-        this.server.pubsub.publish(Buffer.from(m.channel).toString("latin1"), m.payload.slice(), undefined, type === MsgType.PublishShard);
+        this.server.pubsub.publish(bytesToString(m.channel), m.payload.slice(), undefined, type === MsgType.PublishShard);
         return;
       case MsgType.FailoverAuthRequest:
         this.maybeVote(sender, m);
@@ -1298,12 +1299,6 @@ function removeReplica(master: ClusterNode, replica: ClusterNode): void {
   const i = master.replicas.indexOf(replica);
   if (i >= 0) master.replicas.splice(i, 1);
   if (master.replicas.length === 0) master.flags &= ~NodeFlag.MigrateTo;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** "::ffff:1.2.3.4" as 1.2.3.4. */

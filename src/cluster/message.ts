@@ -8,6 +8,7 @@
  * are big-endian. Nothing here knows about sockets or cluster state: encode builds bytes,
  * decode reads them.
  */
+import { bytesToString } from "../resp/bytes.ts";
 import { CLUSTER_SLOTS } from "../store/slots.ts";
 
 export const MsgType = {
@@ -85,11 +86,11 @@ function writeAscii(buf: Uint8Array, at: number, text: string, max: number): voi
 function readAscii(buf: Uint8Array, at: number, max: number): string {
   let end = at;
   while (end < at + max && buf[end] !== 0) end++;
-  return String.fromCharCode(...buf.subarray(at, end));
+  return bytesToString(buf.subarray(at, end));
 }
 
 function readName(buf: Uint8Array, at: number): string {
-  return String.fromCharCode(...buf.subarray(at, at + NAME_LEN));
+  return bytesToString(buf.subarray(at, at + NAME_LEN));
 }
 
 /** A message of `type` with `dataLen` bytes after the header, the header filled in. */

@@ -4,7 +4,7 @@
  * clusterGenNodeDescription), and nodes.conf read back into nodes. The bus links and the
  * protocol are cluster.ts's; this file holds no sockets.
  */
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../resp/bytes.ts";
 import { CLUSTER_SLOTS } from "../store/slots.ts";
 import { NodeFlag } from "./message.ts";
 
@@ -123,7 +123,7 @@ export class ClusterNode {
 
 /** A fresh 40-hex-digit node name. */
 export function randomNodeName(): string {
-  return randomBytes(20).toString("hex");
+  return randomHex(40);
 }
 
 /** A name as Redis accepts one (verifyClusterNodeId): 40 lowercase hex digits. */

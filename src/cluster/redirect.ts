@@ -10,6 +10,7 @@ import type { Command } from "../commands/command.ts";
 import { F_WRITE, requestBits } from "../commands/command.ts";
 import { CLUSTERDOWN, CLUSTERDOWN_RO, CLUSTERDOWN_UNBOUND, CROSSSLOT, ReplyError, TRYAGAIN } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
+import { rangesEqual } from "../resp/bytes.ts";
 import type { Client } from "../server/connection.ts";
 import type { Cluster } from "./cluster.ts";
 import type { ClusterNode } from "./nodes.ts";
@@ -53,7 +54,7 @@ function visitKey(cluster: Cluster, argv: Argv, pos: number, countPresence: bool
     if (owner === undefined) return CLUSTERDOWN_UNBOUND;
     if (owner === cluster.myself && cluster.migratingTo[keySlot] !== undefined) route.migrating = true;
     else if (cluster.importingFrom[keySlot] !== undefined) route.importing = true;
-  } else if (!sameRange(buf, start, end, route.firstBuf, route.firstStart, route.firstEnd)) {
+  } else if (!rangesEqual(buf, start, end, route.firstBuf, route.firstStart, route.firstEnd)) {
     if (keySlot !== route.slot) return CROSSSLOT;
     route.multipleKeys = true;
   }
@@ -164,10 +165,4 @@ export function blockedRedirection(cluster: Cluster, entry: BlockedOnKeys): Repl
 function redirect(cluster: Cluster, kind: string, slot: number, n: ClusterNode): ReplyError {
   const endpoint = cluster.preferredEndpoint(n);
   return new ReplyError(`${kind} ${slot} ${endpoint}:${n.port}`);
-}
-
-function sameRange(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
-  if (aEnd - aStart !== bEnd - bStart) return false;
-  for (let i = 0; i < aEnd - aStart; i++) if (a[aStart + i] !== b[bStart + i]) return false;
-  return true;
 }

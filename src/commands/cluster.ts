@@ -6,7 +6,14 @@
  * learns it is not talking to a cluster.
  */
 import { CLUSTER_SLOTS, keyHashSlot } from "../store/slots.ts";
-import { CLUSTER_DISABLED, NOT_INTEGER, ReplyError, SYNTAX_ERR, unknownSubcommand } from "../errors.ts";
+import {
+  CLUSTER_DISABLED, NOT_INTEGER, SYNTAX_ERR, unknownSubcommand, CLUSTER_EPOCH_NONZERO, CLUSTER_EPOCH_WITH_NODES, CLUSTER_FAILOVER_ON_MASTER,
+  CLUSTER_FLUSHSLOTS_NOT_EMPTY, CLUSTER_FORGET_MASTER, CLUSTER_FORGET_MYSELF, CLUSTER_INVALID_SLOT, CLUSTER_INVALID_SLOT_NUMBER,
+  CLUSTER_INVALID_SLOT_OR_COUNT, CLUSTER_MASTER_DOWN, CLUSTER_MASTER_UNKNOWN, CLUSTER_NOT_A_MASTER, CLUSTER_REPLICATE_MYSELF,
+  CLUSTER_REPLICATE_NOT_EMPTY, CLUSTER_REPLICATE_REPLICA, CLUSTER_RESET_WITH_KEYS, CLUSTER_SETSLOT_ON_REPLICA, CLUSTER_SETSLOT_SYNTAX,
+  CLUSTER_TARGET_NOT_MASTER, clusterAlreadyOwner, clusterInvalidAddress, clusterInvalidEpoch, clusterInvalidPort, clusterNotOwner, clusterSaveFailed,
+  clusterSlotBusy, clusterSlotHasKeys, clusterSlotRange, clusterSlotTwice, clusterSlotUnassigned, clusterUnknownNode, wrongArity,
+} from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import { parseInt64 } from "../resp/bytes.ts";
 import { type CommandFlag, command } from "./command.ts";
@@ -48,13 +55,11 @@ export const askingCommand = command({
   },
 });
 
-const err = (text: string) => new ReplyError(`ERR ${text}`);
-const INVALID_SLOT = err("Invalid or out of range slot");
 
 /** A slot argument (getSlotOrReply). */
 function slotArg(argv: Argv, i: number): number {
   const slot = parseInt64(argv.bytes(i));
-  if (slot === undefined || slot < 0 || slot >= CLUSTER_SLOTS) throw INVALID_SLOT;
+  if (slot === undefined || slot < 0 || slot >= CLUSTER_SLOTS) throw CLUSTER_INVALID_SLOT;
   return slot;
 }
 
@@ -67,19 +72,19 @@ function intArg(argv: Argv, i: number): number {
 function nodeArg(cluster: Cluster, argv: Argv, i: number, unknown = "Unknown node"): ClusterNode {
   const name = argv.str(i);
   const n = cluster.lookup(name);
-  if (n === undefined) throw err(`${unknown} ${name}`);
+  if (n === undefined) throw clusterUnknownNode(unknown, name);
   return n;
 }
 
 /** The slots ADDSLOTS, DELSLOTS and their RANGE forms name, each once. */
 function slotsArgs(argv: Argv, ranges: boolean): number[] {
-  if (ranges && (argv.length - 2) % 2 !== 0) throw err(`wrong number of arguments for 'cluster|${argv.keyword(1)}' command`);
+  if (ranges && (argv.length - 2) % 2 !== 0) throw wrongArity(`cluster|${argv.keyword(1)}`);
   const slots: number[] = [];
   if (ranges) {
     for (let i = 2; i < argv.length; i += 2) {
       const start = slotArg(argv, i);
       const end = slotArg(argv, i + 1);
-      if (start > end) throw err(`start slot number ${start} is greater than end slot number ${end}`);
+      if (start > end) throw clusterSlotRange(start, end);
       for (let j = start; j <= end; j++) slots.push(j);
     }
   } else for (let i = 2; i < argv.length; i++) slots.push(slotArg(argv, i));
@@ -91,9 +96,9 @@ function addOrDelSlots(c: Context, argv: Argv, add: boolean, ranges: boolean): v
   const slots = slotsArgs(argv, ranges);
   const seen = new Set<number>();
   for (const slot of slots) {
-    if (add && cluster.slots[slot] !== undefined) throw err(`Slot ${slot} is already busy`);
-    if (!add && cluster.slots[slot] === undefined) throw err(`Slot ${slot} is already unassigned`);
-    if (seen.has(slot)) throw err(`Slot ${slot} specified multiple times`);
+    if (add && cluster.slots[slot] !== undefined) throw clusterSlotBusy(slot);
+    if (!add && cluster.slots[slot] === undefined) throw clusterSlotUnassigned(slot);
+    if (seen.has(slot)) throw clusterSlotTwice(slot);
     seen.add(slot);
   }
   for (const slot of seen) {
@@ -223,7 +228,7 @@ const SUBCOMMANDS: Record<string, Sub> = {
   },
   countkeysinslot(c, argv, cluster) {
     const slot = intArg(argv, 2);
-    if (slot < 0 || slot >= CLUSTER_SLOTS) throw err("Invalid slot");
+    if (slot < 0 || slot >= CLUSTER_SLOTS) throw CLUSTER_INVALID_SLOT_NUMBER;
     c.reply.integer(cluster.countKeysInSlot(slot));
   },
   failover(c, argv, cluster) {
@@ -231,29 +236,29 @@ const SUBCOMMANDS: Record<string, Sub> = {
     const option = argv.length === 3 ? argv.keyword(2) : "default";
     if (option !== "default" && option !== "force" && option !== "takeover") throw SYNTAX_ERR;
     const me = cluster.myself;
-    if (me.isMaster) throw err("You should send CLUSTER FAILOVER to a replica");
-    if (me.master === undefined) throw err("I'm a replica but my master is unknown to me");
-    if (option === "default" && (me.master.failed || me.master.link === undefined)) throw err("Master is down or failed, please use CLUSTER FAILOVER FORCE");
+    if (me.isMaster) throw CLUSTER_FAILOVER_ON_MASTER;
+    if (me.master === undefined) throw CLUSTER_MASTER_UNKNOWN;
+    if (option === "default" && (me.master.failed || me.master.link === undefined)) throw CLUSTER_MASTER_DOWN;
     cluster.startManualFailover(option);
     c.reply.ok();
   },
   flushslots(c, _argv, cluster) {
-    if (c.server.keyspace.dbs[0]!.size !== 0) throw err("DB must be empty to perform CLUSTER FLUSHSLOTS.");
+    if (c.server.keyspace.dbs[0]!.size !== 0) throw CLUSTER_FLUSHSLOTS_NOT_EMPTY;
     cluster.delNodeSlots(cluster.myself);
     cluster.changed();
     c.reply.ok();
   },
   forget(c, argv, cluster) {
     const n = nodeArg(cluster, argv, 2);
-    if (n === cluster.myself) throw err("I tried hard but I can't forget myself...");
-    if (cluster.myself.isReplica && cluster.myself.master === n) throw err("Can't forget my master!");
+    if (n === cluster.myself) throw CLUSTER_FORGET_MYSELF;
+    if (cluster.myself.isReplica && cluster.myself.master === n) throw CLUSTER_FORGET_MASTER;
     cluster.forget(n);
     c.reply.ok();
   },
   getkeysinslot(c, argv, cluster) {
     const slot = intArg(argv, 2);
     const max = intArg(argv, 3);
-    if (slot < 0 || slot >= CLUSTER_SLOTS || max < 0) throw err("Invalid slot or number of keys");
+    if (slot < 0 || slot >= CLUSTER_SLOTS || max < 0) throw CLUSTER_INVALID_SLOT_OR_COUNT;
     const keys = cluster.keysInSlot(slot, max);
     c.reply.array(keys.length);
     for (const key of keys) c.reply.bulk(Buffer.from(key, "latin1"));
@@ -289,14 +294,14 @@ const SUBCOMMANDS: Record<string, Sub> = {
   meet(c, argv, cluster) {
     if (argv.length > 5) throw SYNTAX_ERR;
     const port = parseInt64(argv.bytes(3));
-    if (port === undefined) throw err(`Invalid TCP base port specified: ${argv.str(3)}`);
+    if (port === undefined) throw clusterInvalidPort("base", argv.str(3));
     let cport = port + 10000;
     if (argv.length === 5) {
       const bus = parseInt64(argv.bytes(4));
-      if (bus === undefined) throw err(`Invalid TCP bus port specified: ${argv.str(4)}`);
+      if (bus === undefined) throw clusterInvalidPort("bus", argv.str(4));
       cport = bus;
     }
-    if (!cluster.meet(argv.str(2), port, cport)) throw err(`Invalid node address specified: ${argv.str(2)}:${argv.str(3)}`);
+    if (!cluster.meet(argv.str(2), port, cport)) throw clusterInvalidAddress(argv.str(2), argv.str(3));
     c.reply.ok();
   },
   myid(c, _argv, cluster) {
@@ -312,9 +317,9 @@ const SUBCOMMANDS: Record<string, Sub> = {
   replicate(c, argv, cluster) {
     const n = nodeArg(cluster, argv, 2);
     const me = cluster.myself;
-    if (n === me) throw err("Can't replicate myself");
-    if (n.isReplica) throw err("I can only replicate a master, not a replica.");
-    if (me.isMaster && (me.numSlots !== 0 || c.server.keyspace.dbs[0]!.size !== 0)) throw err("To set a master the node must be empty and without assigned slots.");
+    if (n === me) throw CLUSTER_REPLICATE_MYSELF;
+    if (n.isReplica) throw CLUSTER_REPLICATE_REPLICA;
+    if (me.isMaster && (me.numSlots !== 0 || c.server.keyspace.dbs[0]!.size !== 0)) throw CLUSTER_REPLICATE_NOT_EMPTY;
     cluster.setMyMaster(n);
     c.reply.ok();
   },
@@ -322,47 +327,47 @@ const SUBCOMMANDS: Record<string, Sub> = {
     if (argv.length > 3) throw SYNTAX_ERR;
     const mode = argv.length === 3 ? argv.keyword(2) : "soft";
     if (mode !== "hard" && mode !== "soft") throw SYNTAX_ERR;
-    if (cluster.myself.isMaster && c.server.keyspace.dbs[0]!.size !== 0) throw err("CLUSTER RESET can't be called with master nodes containing keys");
+    if (cluster.myself.isMaster && c.server.keyspace.dbs[0]!.size !== 0) throw CLUSTER_RESET_WITH_KEYS;
     cluster.reset(mode === "hard");
     c.reply.ok();
   },
   saveconfig(c, _argv, cluster) {
     const error = cluster.saveConfig();
-    if (error !== undefined) throw err(`error saving the cluster node config: ${error}`);
+    if (error !== undefined) throw clusterSaveFailed(error);
     c.reply.ok();
   },
   "set-config-epoch"(c, argv, cluster) {
     const epoch = intArg(argv, 2);
-    if (epoch < 0) throw err(`Invalid config epoch specified: ${epoch}`);
-    if (cluster.nodes.size > 1) throw err("The user can assign a config epoch only when the node does not know any other node.");
-    if (cluster.myself.configEpoch !== 0) throw err("Node config epoch is already non-zero");
+    if (epoch < 0) throw clusterInvalidEpoch(epoch);
+    if (cluster.nodes.size > 1) throw CLUSTER_EPOCH_WITH_NODES;
+    if (cluster.myself.configEpoch !== 0) throw CLUSTER_EPOCH_NONZERO;
     cluster.setMyConfigEpoch(epoch);
     c.server.log.warning(`configEpoch set to ${epoch} via CLUSTER SET-CONFIG-EPOCH`);
     c.reply.ok();
   },
   setslot(c, argv, cluster) {
     const me = cluster.myself;
-    if (me.isReplica) throw err("Please use SETSLOT only with masters.");
+    if (me.isReplica) throw CLUSTER_SETSLOT_ON_REPLICA;
     const slot = slotArg(argv, 2);
     const action = argv.keyword(3);
     if (action === "migrating" && argv.length === 5) {
-      if (cluster.slots[slot] !== me) throw err(`I'm not the owner of hash slot ${slot}`);
+      if (cluster.slots[slot] !== me) throw clusterNotOwner(slot);
       const n = nodeArg(cluster, argv, 4, "I don't know about node");
-      if (n.isReplica) throw err("Target node is not a master");
+      if (n.isReplica) throw CLUSTER_TARGET_NOT_MASTER;
       cluster.setMigrating(slot, n);
     } else if (action === "importing" && argv.length === 5) {
-      if (cluster.slots[slot] === me) throw err(`I'm already the owner of hash slot ${slot}`);
+      if (cluster.slots[slot] === me) throw clusterAlreadyOwner(slot);
       const n = nodeArg(cluster, argv, 4, "I don't know about node");
-      if (n.isReplica) throw err("Target node is not a master");
+      if (n.isReplica) throw CLUSTER_TARGET_NOT_MASTER;
       cluster.setImporting(slot, n);
     } else if (action === "stable" && argv.length === 4) {
       cluster.setMigrating(slot, undefined);
       cluster.setImporting(slot, undefined);
     } else if (action === "node" && argv.length === 5) {
       const n = nodeArg(cluster, argv, 4, "Unknown node");
-      if (n.isReplica) throw err("Target node is not a master");
+      if (n.isReplica) throw CLUSTER_TARGET_NOT_MASTER;
       const wasMine = cluster.slots[slot] === me;
-      if (wasMine && n !== me && cluster.countKeysInSlot(slot) !== 0) throw err(`Can't assign hashslot ${slot} to a different node while I still hold keys for this hash slot.`);
+      if (wasMine && n !== me && cluster.countKeysInSlot(slot) !== 0) throw clusterSlotHasKeys(slot);
       // A slot migrated away with no keys left is closed; one imported becomes ours with a
       // new epoch, so the cluster learns the change.
       if (cluster.countKeysInSlot(slot) === 0 && cluster.migratingTo[slot] !== undefined) cluster.setMigrating(slot, undefined);
@@ -378,7 +383,7 @@ const SUBCOMMANDS: Record<string, Sub> = {
         c.server.log.warning(`Configuration change detected. Reconfiguring myself as a replica of ${n.name}`);
         cluster.setMyMaster(n);
       }
-    } else throw err("Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP");
+    } else throw CLUSTER_SETSLOT_SYNTAX;
     cluster.changed();
     c.reply.ok();
   },
@@ -407,7 +412,7 @@ const SUBCOMMANDS: Record<string, Sub> = {
 
 function replicasOf(c: Context, argv: Argv, cluster: Cluster): void {
   const n = nodeArg(cluster, argv, 2);
-  if (!n.isMaster) throw err("The specified node is not a master");
+  if (!n.isMaster) throw CLUSTER_NOT_A_MASTER;
   c.reply.array(n.replicas.length);
   for (const r of n.replicas) c.reply.bulkString(cluster.describe(r));
 }

@@ -9,7 +9,7 @@
  */
 import type { Argv } from "../resp/argv.ts";
 import { parseMemory } from "../config.ts";
-import { MUST_BE_POSITIVE, debugRewriteFailed, ReplyError } from "../errors.ts";
+import { DEBUG_CLUSTER_ONLY, MUST_BE_POSITIVE, clusterUnknownNode, debugRewriteFailed, debugUnknownDirection } from "../errors.ts";
 import { globMatch, parseInt64 } from "../resp/bytes.ts";
 import { DEBUG_LOADAOF_FAILED, DEBUG_NOT_ALLOWED, DEBUG_PACKED_THRESHOLD, DEBUG_PROTOCOL_RESP2, DEBUG_PROTOCOL_TYPE, DEBUG_RELOAD_OPTIONS, NO_SUCH_KEY, subcommandSyntax } from "../errors.ts";
 import { datasetDigest, valueDigest } from "../store/digest.ts";
@@ -244,11 +244,11 @@ export const debugCommand = command({
     }
     if (sub === "clusterlink" && argv.length === 5 && argv.keyword(2) === "kill") {
       const cluster = c.server.cluster;
-      if (cluster === undefined) throw new ReplyError("ERR Debug option only available for cluster mode enabled setup!");
+      if (cluster === undefined) throw DEBUG_CLUSTER_ONLY;
       const node = cluster.lookup(argv.str(4));
-      if (node === undefined) throw new ReplyError(`ERR Unknown node ${argv.str(4)}`);
+      if (node === undefined) throw clusterUnknownNode("Unknown node", argv.str(4));
       const direction = argv.keyword(3);
-      if (direction !== "to" && direction !== "from" && direction !== "all") throw new ReplyError(`ERR Unknown direction ${argv.str(3)}`);
+      if (direction !== "to" && direction !== "from" && direction !== "all") throw debugUnknownDirection(argv.str(3));
       cluster.killLinks(node, direction);
       return c.reply.ok();
     }

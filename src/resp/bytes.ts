@@ -96,6 +96,13 @@ export function parseInt64Big(bytes: Uint8Array, start = 0, end = bytes.length):
   return big;
 }
 
+/** Whether a[aStart, aEnd) and b[bStart, bEnd) hold the same bytes. */
+export function rangesEqual(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
+  if (aEnd - aStart !== bEnd - bStart) return false;
+  for (let i = 0; i < aEnd - aStart; i++) if (a[aStart + i] !== b[bStart + i]) return false;
+  return true;
+}
+
 /**
  * Bytes to a JS string with one char per byte (0-255), the representation keys and string
  * values have inside KVIS. TextDecoder's "latin1" is really windows-1252 and would change

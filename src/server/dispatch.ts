@@ -84,7 +84,7 @@ function dispatch(c: Client, argv: Argv): boolean {
   // Cluster: a request for keys of a slot served elsewhere (or of several slots, or while
   // the cluster is down) is redirected; a refused EXEC ends its transaction.
   const cluster = c.server.cluster;
-  c.clusterSlot = -1;
+  if (cluster !== undefined) c.clusterSlot = -1;
   if (cluster !== undefined && !c.mustObey && routed(cmd)) {
     const redirect = redirection(cluster, c, cmd, argv);
     c.clusterSlot = routedSlot();
