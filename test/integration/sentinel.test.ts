@@ -127,7 +127,10 @@ describe("Sentinel", () => {
     // The old master comes back (empty, on its port): the sentinels make it a replica.
     const returned = await startChild([KVIS_BINARY, "--port", String(master.port), "--dir", master.dir], master.port, { dir: master.dir });
     running.push(returned);
-    await waitFor(async () => (await role(master.port)) === `slave ${promoted}`, 45_000, "the old master to become a replica of the new one");
+    // A sentinel converts it on an INFO reply at least 8 s after it came back (10-20 s
+    // here); one that entered TILT mode (its timer stalled 2 s on a busy machine) acts on
+    // nothing for 30 s more, so the deadline allows for both.
+    await waitFor(async () => (await role(master.port)) === `slave ${promoted}`, 90_000, "the old master to become a replica of the new one");
     const back = await client(master.port);
     await waitFor(async () => (await back.call("EXISTS", written)) === ":1\r\n", 30_000, "the returned master to sync from the new one");
   }, 150_000);
