@@ -9,8 +9,9 @@ import { copyBytes, copyRange, formatDouble } from "./bytes.ts";
 
 const CRLF_LEN = 2;
 const INITIAL_SIZE = 16 * 1024;
-/** A buffer grown past this by one huge reply is dropped after the flush. */
+/** A buffer grown past this is dropped once replies stop needing it (`shrinkWhenUnused`). */
 const SHRINK_ABOVE = 1024 * 1024;
+const SHRINK_AFTER = 256;
 
 export class ReplyWriter {
   /** 2 or 3: set from the client's protocol before its commands run. */
@@ -30,9 +31,27 @@ export class ReplyWriter {
   }
 
   reset(): void {
+    const used = this.pos;
     this.pos = 0;
     if (this.kept.length > 0) this.kept = [];
-    if (this.buf.length > SHRINK_ABOVE) this.buf = Buffer.allocUnsafe(INITIAL_SIZE);
+    if (used > 0 && this.buf.length > SHRINK_ABOVE) this.shrinkWhenUnused(used);
+  }
+
+  /** Resets in a row since a big buffer was last needed: see shrinkWhenUnused. */
+  private smallUses = 0;
+
+  /**
+   * A buffer grown past SHRINK_ABOVE is kept while replies keep needing a good part of it
+   * (pipelined GETs of 64 KB values fill a megabyte a read: dropping it after each flush
+   * made every read grow a new one, through seven doublings and their copies), and dropped
+   * once SHRINK_AFTER uses in a row have needed under a quarter of it.
+   */
+  private shrinkWhenUnused(used: number): void {
+    if (used * 4 > this.buf.length) this.smallUses = 0;
+    else if (++this.smallUses >= SHRINK_AFTER) {
+      this.smallUses = 0;
+      this.buf = Buffer.allocUnsafe(INITIAL_SIZE);
+    }
   }
 
   /** Bytes already encoded (a pub/sub message for the client whose replies are being built). */
