@@ -3,53 +3,76 @@
  * string values in Redis's HLL format (src/store/hyperloglog.ts). PFCOUNT of one key
  * caches the cardinality inside the value, as Redis does, so GET returns the same bytes.
  */
-import { INVALID_HLL, NOT_HLL, PFDEBUG_NO_KEY, PFDEBUG_NOT_SPARSE, ReplyError, WRONGTYPE, pfdebugSubcommand } from "../errors.ts";
-import { bytesToString, stringToBytes } from "../resp/bytes.ts";
+import { INVALID_HLL, NOT_HLL, PFDEBUG_NO_KEY, PFDEBUG_NOT_SPARSE, ReplyError, pfdebugSubcommand } from "../errors.ts";
+import { bytesToString } from "../resp/bytes.ts";
 import type { Context } from "./context.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import {
   HLL_DENSE, HLL_REGISTERS, HLL_SPARSE, cachedCount, createHll, decodeSparse, ensureDense, estimate, invalidateCache, isValidHll,
-  patternOf, registersOf, selfTest, setRegister, storeCount,
+  HllEditor, patternOf, raiseDense, registersOf, selfTest, storeCount,
 } from "../store/hyperloglog.ts";
-import { isStringValue, stringOf } from "../store/keyspace.ts";
+import { ByteSlice } from "../store/keyspace.ts";
 import { command } from "./command.ts";
 
-/** The HLL at `key` as bytes (undefined when missing); WRONGTYPE for anything else. */
-function lookupHll(c: Context, key: string, forWrite: boolean): Uint8Array | undefined {
-  const value = forWrite ? c.db.lookupKeyWrite(key) : c.db.lookupKeyRead(key);
-  if (value === undefined) return undefined;
-  if (!isStringValue(value)) throw WRONGTYPE;
-  const bytes = stringToBytes(stringOf(value));
+function checkHll(bytes: Uint8Array): void {
   if (!isValidHll(bytes)) throw NOT_HLL;
+}
+
+/** The HLL at `key` for reading, a view of its bytes valid until the keyspace changes (undefined when missing); WRONGTYPE for anything else. */
+function lookupHll(c: Context, key: string): Uint8Array | undefined {
+  const bytes = c.db.readStringView(key);
+  if (bytes !== undefined) checkHll(bytes);
   return bytes;
 }
 
+/** The HLL at `key` to change in place (Database.unsharedString), checked before it is unshared. */
+function unsharedHll(c: Context, key: string): Uint8Array | undefined {
+  return c.db.unsharedString(key, checkHll);
+}
+
+const hllBytes = new ByteSlice();
+
+/** Store an HLL built elsewhere (sparse ones grow; PFMERGE; a new key). */
 function storeHll(c: Context, key: string, bytes: Uint8Array, changes: number): void {
-  c.db.setRawString(key, bytesToString(bytes));
+  c.db.setRawString(key, hllBytes.of(bytes, 0, bytes.length));
+  hllBytes.release();
   c.db.modified(key, changes - 1);
 }
+
+/** PFADD's and PFMERGE's working copy of the HLL they change. */
+const editor = new HllEditor();
 
 export const pfaddCommand = command({
   name: "pfadd", notify: [NotifyClass.String, "pfadd"], arity: -2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["hyperloglog"],
   summary: "Adds the specified elements to the specified HyperLogLog.", since: "2.8.9", complexity: "O(1) to add every element.",
   handler(c, argv) {
     const key = argv.str(1);
-    let hll = lookupHll(c, key, true);
+    const held = unsharedHll(c, key);
     let updated = 0;
-    if (hll === undefined) {
-      hll = createHll();
-      updated++;
-    }
-    for (let i = 2; i < argv.length; i++) {
-      const [index, count] = patternOf(argv.bytes(i));
-      const result = setRegister(hll, index, count);
-      if (result === undefined) throw INVALID_HLL;
-      hll = result[0];
-      if (result[1]) updated++;
-    }
-    if (updated > 0) {
-      invalidateCache(hll);
-      storeHll(c, key, hll, updated);
+    if (held !== undefined && held[4] === HLL_DENSE) {
+      // A dense HLL never changes size: its registers are raised where they are held.
+      for (let i = 2; i < argv.length; i++) {
+        const pattern = patternOf(argv.buffer(i), argv.start(i), argv.end(i));
+        updated += raiseDense(held, pattern >>> 6, pattern & 63);
+      }
+      if (updated > 0) {
+        invalidateCache(held);
+        c.db.modified(key, updated);
+      }
+    } else {
+      editor.load(held ?? createHll());
+      if (held === undefined) updated++;
+      for (let i = 2; i < argv.length; i++) {
+        const pattern = patternOf(argv.buffer(i), argv.start(i), argv.end(i));
+        const changed = editor.raise(pattern >>> 6, pattern & 63);
+        if (changed < 0) throw INVALID_HLL;
+        updated += changed;
+      }
+      if (updated > 0) {
+        const hll = editor.view();
+        invalidateCache(hll);
+        storeHll(c, key, hll, updated);
+      }
     }
     c.reply.integer(updated > 0 ? 1 : 0);
   },
@@ -60,7 +83,7 @@ function mergedRegisters(c: Context, keys: Uint8Array[]): [regs: Uint8Array, any
   const max = new Uint8Array(HLL_REGISTERS);
   let anyDense = false;
   for (const arg of keys) {
-    const hll = lookupHll(c, bytesToString(arg), false);
+    const hll = lookupHll(c, bytesToString(arg));
     if (hll === undefined) continue;
     if (hll[4] === HLL_DENSE) anyDense = true;
     const regs = registersOf(hll);
@@ -79,15 +102,16 @@ export const pfcountCommand = command({
   handler(c, argv) {
     if (argv.length > 2) return c.reply.integer(estimate(mergedRegisters(c, argv.views(1))[0]));
     const key = argv.str(1);
-    const hll = lookupHll(c, key, false);
+    const hll = lookupHll(c, key);
     if (hll === undefined) return c.reply.integer(0);
     const cached = cachedCount(hll);
     if (cached !== undefined) return c.reply.integer(cached);
     const regs = registersOf(hll);
     if (regs === undefined) throw INVALID_HLL;
     const card = estimate(regs);
-    storeCount(hll, card);
-    storeHll(c, key, hll, 1);
+    // The count is cached in the value's header, in place: a write, as in Redis.
+    storeCount(unsharedHll(c, key)!, card);
+    c.db.modified(key);
     c.reply.integer(card);
   },
 });
@@ -103,18 +127,17 @@ export const pfmergeCommand = command({
   handler(c, argv) {
     const [max, anyDense] = mergedRegisters(c, argv.views(1));
     const key = argv.str(1);
-    let hll = lookupHll(c, key, true) ?? createHll();
+    let hll = unsharedHll(c, key) ?? createHll();
     if (anyDense) {
       const dense = ensureDense(hll);
       if (dense === undefined) throw INVALID_HLL;
       hll = dense;
     }
+    editor.load(hll);
     for (let i = 0; i < HLL_REGISTERS; i++) {
-      if (max[i] === 0) continue;
-      const result = setRegister(hll, i, max[i]!);
-      if (result === undefined) throw INVALID_HLL;
-      hll = result[0];
+      if (max[i] !== 0 && editor.raise(i, max[i]!) < 0) throw INVALID_HLL;
     }
+    hll = editor.view();
     invalidateCache(hll);
     storeHll(c, key, hll, 1);
     c.reply.ok();
@@ -138,10 +161,9 @@ export const pfdebugCommand = command({
   summary: "Internal commands for debugging HyperLogLog values", since: "2.8.9", complexity: "N/A",
   handler(c, argv) {
     const key = argv.str(2);
-    const hll = lookupHll(c, key, true);
-    if (hll === undefined) throw PFDEBUG_NO_KEY;
     // The value is unshared (raw), as Redis does before looking at it.
-    c.db.unshareString(key);
+    const hll = unsharedHll(c, key);
+    if (hll === undefined) throw PFDEBUG_NO_KEY;
     const sub = argv.keyword(1);
     const toDense = (): Uint8Array => {
       const dense = ensureDense(hll);

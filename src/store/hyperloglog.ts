@@ -8,6 +8,7 @@
  * count is Ertl's improved estimator, exactly as Redis computes it.
  * Functions here work on byte arrays and never reply; callers map errors to texts.
  */
+import { copyRange } from "../resp/bytes.ts";
 import { encodingLimits } from "./encoding.ts";
 
 export const HLL_P = 14;
@@ -29,59 +30,73 @@ const M_HI = 0xc6a4a793;
 const M_LO = 0x5bd1e995;
 
 /**
- * The low 64 bits of (ah:al) * (bh:bl), as [hi, lo] unsigned 32-bit halves. JS has no
- * 64-bit integers but BigInt, which made every PFADD element cost a microsecond; the low
- * 32x32 product is split in 16-bit halves so that every partial sum is exact in a double.
+ * mulM's result: the high and low 32-bit halves, as int32 (the hash keeps every value
+ * signed: unsigned ones above 2^31 are doubles to the JIT, and hashing ran three times slower).
  */
-function mul64(ah: number, al: number, bh: number, bl: number): [number, number] {
-  const a1 = al >>> 16;
-  const a0 = al & 0xffff;
-  const b1 = bl >>> 16;
-  const b0 = bl & 0xffff;
-  const carry = Math.floor(((a1 * b0 + a0 * b1) * 65536 + a0 * b0) / 4294967296);
-  const hi = (Math.imul(a1, b1) + carry + Math.imul(ah, bl) + Math.imul(al, bh)) >>> 0;
-  return [hi, Math.imul(al, bl) >>> 0];
+let productHi = 0;
+let productLo = 0;
+
+/**
+ * The low 64 bits of (hi:lo) * M, into productHi and productLo (results in module
+ * variables rather than a [hi, lo] pair: PFSELFTEST hashes ten million elements, and the
+ * pairs made half its time). JS has no 64-bit integers but BigInt, which made every PFADD
+ * element cost a microsecond; the low 32x32 product is split in 16-bit halves so that
+ * every partial sum is exact in a double.
+ */
+function mulM(hi: number, lo: number): void {
+  const a1 = lo >>> 16;
+  const a0 = lo & 0xffff;
+  const carry = Math.floor(((a1 * M_LO0 + a0 * M_LO1) * 65536 + a0 * M_LO0) / 4294967296);
+  productHi = (Math.imul(a1, M_LO1) + carry + Math.imul(hi, M_LO) + Math.imul(lo, M_HI)) | 0;
+  productLo = Math.imul(lo, M_LO);
 }
 
-/** MurmurHash64A over bytes, as Redis's copy of it computes it on little-endian machines. [hi, lo] */
-export function murmurHash64A(key: Uint8Array, seedHi: number, seedLo: number): [number, number] {
-  const len = key.length;
-  let [hh, hl] = mul64(0, len, M_HI, M_LO);
-  hh = (hh ^ seedHi) >>> 0;
-  hl = (hl ^ seedLo) >>> 0;
-  const blocks = len - (len & 7);
-  for (let i = 0; i < blocks; i += 8) {
-    let kl = (key[i]! | (key[i + 1]! << 8) | (key[i + 2]! << 16) | (key[i + 3]! << 24)) >>> 0;
-    let kh = (key[i + 4]! | (key[i + 5]! << 8) | (key[i + 6]! << 16) | (key[i + 7]! << 24)) >>> 0;
-    [kh, kl] = mul64(kh, kl, M_HI, M_LO);
-    kl = (kl ^ (kh >>> 15)) >>> 0; // k ^= k >> 47
-    [kh, kl] = mul64(kh, kl, M_HI, M_LO);
-    [hh, hl] = mul64((hh ^ kh) >>> 0, (hl ^ kl) >>> 0, M_HI, M_LO);
+const M_LO1 = M_LO >>> 16;
+const M_LO0 = M_LO & 0xffff;
+const HASH_SEED = 0xadc83b19;
+
+/**
+ * The register an element falls in and the length of its "000...1" pattern (hllPatLen),
+ * packed as index * 64 + count: MurmurHash64A over its bytes with Redis's seed, as Redis's
+ * copy of it computes it on little-endian machines.
+ */
+export function patternOf(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  const len = end - start;
+  mulM(0, len);
+  let hh = productHi;
+  let hl = productLo ^ HASH_SEED;
+  const blocks = start + len - (len & 7);
+  for (let i = start; i < blocks; i += 8) {
+    mulM(bytes[i + 4]! | (bytes[i + 5]! << 8) | (bytes[i + 6]! << 16) | (bytes[i + 7]! << 24), bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
+    mulM(productHi, productLo ^ (productHi >>> 15)); // k ^= k >> 47
+    mulM(hh ^ productHi, hl ^ productLo);
+    hh = productHi;
+    hl = productLo;
   }
   const tail = len & 7;
   if (tail > 0) {
     for (let i = tail - 1; i >= 0; i--) {
-      const byte = key[blocks + i]!;
-      if (i >= 4) hh = (hh ^ (byte << (8 * (i - 4)))) >>> 0;
-      else hl = (hl ^ (byte << (8 * i))) >>> 0;
+      const byte = bytes[blocks + i]!;
+      if (i >= 4) hh ^= byte << (8 * (i - 4));
+      else hl ^= byte << (8 * i);
     }
-    [hh, hl] = mul64(hh, hl, M_HI, M_LO);
+    mulM(hh, hl);
+    hh = productHi;
+    hl = productLo;
   }
-  hl = (hl ^ (hh >>> 15)) >>> 0;
-  [hh, hl] = mul64(hh, hl, M_HI, M_LO);
-  hl = (hl ^ (hh >>> 15)) >>> 0;
-  return [hh, hl];
-}
-
-/** The register an element falls in and the length of its "000...1" pattern (hllPatLen). */
-export function patternOf(element: Uint8Array): [index: number, count: number] {
-  const [hi, lo] = murmurHash64A(element, 0, 0xadc83b19);
+  mulM(hh, hl ^ (hh >>> 15));
+  const hi = productHi;
+  const lo = productLo ^ (productHi >>> 15);
   const index = lo & (HLL_REGISTERS - 1);
   // The other 50 bits, with bit 50 set so that the count stops at HLL_Q + 1.
-  const restLo = ((lo >>> HLL_P) | (hi << (32 - HLL_P))) >>> 0;
-  const restHi = ((hi >>> HLL_P) | (1 << (HLL_Q - 32))) >>> 0;
-  const trailingZeros = (x: number) => 31 - Math.clz32(x & -x);
-  return [index, restLo !== 0 ? trailingZeros(restLo) + 1 : 32 + trailingZeros(restHi) + 1];
+  const restLo = (lo >>> HLL_P) | (hi << (32 - HLL_P));
+  const restHi = (hi >>> HLL_P) | (1 << (HLL_Q - 32));
+  const count = restLo !== 0 ? trailingZeros(restLo) + 1 : 32 + trailingZeros(restHi) + 1;
+  return index * 64 + count;
+}
+
+function trailingZeros(x: number): number {
+  return 31 - Math.clz32(x & -x);
 }
 
 /** A new, empty HLL: sparse, one XZERO opcode, cached cardinality 0 (createHLLObject). */
@@ -165,82 +180,134 @@ function toDense(from: Uint8Array, regs: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Raise register `index` of a dense HLL to `count` if it is lower (hllDenseSet): 1 when it changed, else 0. */
+export function raiseDense(b: Uint8Array, index: number, count: number): number {
+  if (denseGet(b, index) >= count) return 0;
+  denseSet(b, index, count);
+  return 1;
+}
+
+const valOp = (value: number, len: number) => 0x80 | ((value - 1) << 2) | (len - 1);
+
+/** Append a ZERO or XZERO opcode for a run of `len` zero registers to `seq` at `n`; returns the new `n`. */
+function zeroRun(seq: Uint8Array, n: number, len: number): number {
+  if (len <= SPARSE_ZERO_MAX_LEN) {
+    seq[n] = len - 1;
+    return n + 1;
+  }
+  setXzero(seq, n, len);
+  return n + 2;
+}
+
 /**
- * Raise register `index` to `count` if it is lower (hllDenseSet / hllSparseSet). Returns
- * the possibly re-allocated bytes and whether anything changed, or undefined for a corrupt
- * sparse value. A sparse HLL is promoted to dense when the value does not fit a VAL
- * opcode or the result would pass hll-sparse-max-bytes.
+ * An HLL being changed (PFADD, PFSELFTEST): its bytes are copied once into a buffer with
+ * room to grow and its registers raised there in place, as Redis's hllSparseSet moves the
+ * tail of its string: a new array per changed register, as before, made PFADD of new keys
+ * ten times slower than Redis's.
  */
-export function setRegister(b: Uint8Array, index: number, count: number): [Uint8Array, boolean] | undefined {
-  if (b[4] === HLL_DENSE) {
-    if (denseGet(b, index) >= count) return [b, false];
-    denseSet(b, index, count);
-    return [b, true];
+export class HllEditor {
+  private buf = new Uint8Array(HLL_DENSE_SIZE);
+  private length = 0;
+  /** The up to three opcodes that replace the one covering a register. */
+  private readonly seq = new Uint8Array(6);
+
+  load(b: Uint8Array): void {
+    this.ensure(b.length);
+    copyRange(b, 0, b.length, this.buf, 0);
+    this.length = b.length;
   }
-  if (count > SPARSE_VAL_MAX_VALUE) return promote(b, index, count);
-  // Find the opcode covering the register (p), the one before it (prev) and its run.
-  const end = b.length;
-  let first = 0;
-  let p = HLL_HDR_SIZE;
-  let prev = -1;
-  let span = 0;
-  while (p < end) {
+
+  /** The HLL as edited so far; a view, valid until the next load or raise. */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+
+  /**
+   * Raise register `index` to `count` if it is lower (hllDenseSet / hllSparseSet): 1 when
+   * it changed, 0 when not, -1 for a corrupt sparse value. A sparse HLL is promoted to
+   * dense when the value does not fit a VAL opcode or the result would pass
+   * hll-sparse-max-bytes.
+   */
+  raise(index: number, count: number): number {
+    let b = this.buf;
+    if (b[4] === HLL_DENSE) return raiseDense(b, index, count);
+    if (count > SPARSE_VAL_MAX_VALUE) return this.promote(index, count);
+    // Find the opcode covering the register (p), the one before it (prev) and its run.
+    const end = this.length;
+    let first = 0;
+    let p = HLL_HDR_SIZE;
+    let prev = -1;
+    let span = 0;
+    while (p < end) {
+      const op = b[p]!;
+      const oplen = (op & 0xc0) === 0x40 ? 2 : 1;
+      span = (op & 0xc0) === 0 ? (op & 0x3f) + 1 : (op & 0xc0) === 0x40 ? (((op & 0x3f) << 8) | (p + 1 < end ? b[p + 1]! : 0)) + 1 : (op & 0x03) + 1;
+      if (index <= first + span - 1) break;
+      prev = p;
+      p += oplen;
+      first += span;
+    }
+    if (span === 0 || p >= end) return -1;
     const op = b[p]!;
-    const oplen = (op & 0xc0) === 0x40 ? 2 : 1;
-    span = (op & 0xc0) === 0 ? (op & 0x3f) + 1 : (op & 0xc0) === 0x40 ? (((op & 0x3f) << 8) | (b[p + 1] ?? 0)) + 1 : (op & 0x03) + 1;
-    if (index <= first + span - 1) break;
-    prev = p;
-    p += oplen;
-    first += span;
+    const isXzero = (op & 0xc0) === 0x40;
+    const isVal = (op & 0x80) !== 0;
+    if (isVal && ((op >> 2) & 0x1f) + 1 >= count) return 0;
+    // A run of one register: the opcode is rewritten in place.
+    if (!isXzero && span === 1) {
+      b[p] = valOp(count, 1);
+      this.length = mergeSparse(b, prev, end);
+      return 1;
+    }
+    // The general case: split the run around the register into up to three opcodes.
+    const last = first + span - 1;
+    const seq = this.seq;
+    let n = 0;
+    if (isVal) {
+      const current = ((op >> 2) & 0x1f) + 1;
+      if (index !== first) seq[n++] = valOp(current, index - first);
+      seq[n++] = valOp(count, 1);
+      if (index !== last) seq[n++] = valOp(current, last - index);
+    } else {
+      if (index !== first) n = zeroRun(seq, n, index - first);
+      seq[n++] = valOp(count, 1);
+      if (index !== last) n = zeroRun(seq, n, last - index);
+    }
+    const oldLen = isXzero ? 2 : 1;
+    const length = end + n - oldLen;
+    if (n > oldLen && length > encodingLimits.hllSparseMaxBytes) return this.promote(index, count);
+    this.ensure(length);
+    b = this.buf;
+    b.copyWithin(p + n, p + oldLen, end);
+    for (let i = 0; i < n; i++) b[p + i] = seq[i]!;
+    this.length = mergeSparse(b, prev, length);
+    return 1;
   }
-  if (span === 0 || p >= end) return undefined;
-  const op = b[p]!;
-  const isXzero = (op & 0xc0) === 0x40;
-  const isVal = (op & 0x80) !== 0;
-  const isZero = !isXzero && !isVal;
-  const valOp = (value: number, len: number) => 0x80 | ((value - 1) << 2) | (len - 1);
-  if (isVal) {
-    const old = ((op >> 2) & 0x1f) + 1;
-    if (old >= count) return [b, false];
+
+  private promote(index: number, count: number): number {
+    const regs = registersOf(this.view());
+    if (regs === undefined) return -1;
+    const dense = toDense(this.buf, regs);
+    if (denseGet(dense, index) < count) denseSet(dense, index, count);
+    this.buf.set(dense);
+    this.length = HLL_DENSE_SIZE;
+    return 1;
   }
-  // A run of one register: the opcode is rewritten in place.
-  if ((isVal || isZero) && span === 1) {
-    b[p] = valOp(count, 1);
-    return [mergeSparse(b, prev, end), true];
+
+  private ensure(length: number): void {
+    if (length > this.buf.length) {
+      const grown = new Uint8Array(Math.max(length, this.buf.length * 2));
+      grown.set(this.buf.subarray(0, this.length));
+      this.buf = grown;
+    }
   }
-  // The general case: split the run around the register into up to three opcodes.
-  const last = first + span - 1;
-  const seq: number[] = [];
-  const zeroRun = (len: number) => {
-    if (len > SPARSE_ZERO_MAX_LEN) seq.push(0x40 | ((len - 1) >> 8), (len - 1) & 0xff);
-    else seq.push(len - 1);
-  };
-  if (isVal) {
-    const current = ((op >> 2) & 0x1f) + 1;
-    if (index !== first) seq.push(valOp(current, index - first));
-    seq.push(valOp(count, 1));
-    if (index !== last) seq.push(valOp(current, last - index));
-  } else {
-    if (index !== first) zeroRun(index - first);
-    seq.push(valOp(count, 1));
-    if (index !== last) zeroRun(last - index);
-  }
-  const oldLen = isXzero ? 2 : 1;
-  const length = end + seq.length - oldLen;
-  if (seq.length > oldLen && length > encodingLimits.hllSparseMaxBytes) return promote(b, index, count);
-  const out = new Uint8Array(length);
-  out.set(b.subarray(0, p));
-  out.set(seq, p);
-  out.set(b.subarray(p + oldLen), p + seq.length);
-  return [mergeSparse(out, prev, length), true];
 }
 
 /**
  * After a sparse update, merge adjacent VAL opcodes with equal values, scanning up to five
- * opcodes from the one before the change (as Redis does). Works in place on the `length`
- * bytes of `b`; returns them (shorter when opcodes merged), with the cached count stale.
+ * opcodes from the one before the change (as Redis does), in place in the first `length`
+ * bytes of `b`; returns their new length, with the cached count marked stale.
  */
-function mergeSparse(b: Uint8Array, prev: number, length: number): Uint8Array {
+function mergeSparse(b: Uint8Array, prev: number, length: number): number {
   let p = prev >= 0 ? prev : HLL_HDR_SIZE;
   let scan = 5;
   while (p < length && scan-- > 0) {
@@ -267,17 +334,8 @@ function mergeSparse(b: Uint8Array, prev: number, length: number): Uint8Array {
     }
     p++;
   }
-  const out = length === b.length ? b : b.slice(0, length);
-  invalidateCache(out);
-  return out;
-}
-
-function promote(b: Uint8Array, index: number, count: number): [Uint8Array, boolean] | undefined {
-  const regs = registersOf(b);
-  if (regs === undefined) return undefined;
-  const dense = toDense(b, regs);
-  if (denseGet(dense, index) < count) denseSet(dense, index, count);
-  return [dense, true];
+  invalidateCache(b);
+  return length;
 }
 
 /** Convert to dense if sparse (hllSparseToDense); undefined when corrupt. */
@@ -386,7 +444,8 @@ export function selfTest(): string | undefined {
     }
   }
   dense.fill(0, HLL_HDR_SIZE);
-  let sparse = createHll();
+  const sparse = new HllEditor();
+  sparse.load(createHll());
   const relerr = 1.04 / Math.sqrt(HLL_REGISTERS);
   const seedLo = (Math.random() * 2 ** 32) >>> 0;
   const seedHi = (Math.random() * 2 ** 32) >>> 0;
@@ -402,15 +461,15 @@ export function selfTest(): string | undefined {
     element[1] = (lo >>> 8) & 0xff;
     element[2] = (lo >>> 16) & 0xff;
     element[3] = lo >>> 24;
-    const [index, count] = patternOf(element);
+    const pattern = patternOf(element);
+    const index = pattern >>> 6;
+    const count = pattern & 63;
     if (denseGet(dense, index) < count) denseSet(dense, index, count);
-    const result = setRegister(sparse, index, count);
-    if (result === undefined) return "TESTFAILED sparse HLL corrupted";
-    sparse = result[0];
+    if (sparse.raise(index, count) < 0) return "TESTFAILED sparse HLL corrupted";
     if (j !== checkpoint) continue;
-    if (j < encodingLimits.hllSparseMaxBytes / 2 && sparse[4] !== HLL_SPARSE) return "TESTFAILED sparse encoding not used";
+    if (j < encodingLimits.hllSparseMaxBytes / 2 && sparse.view()[4] !== HLL_SPARSE) return "TESTFAILED sparse encoding not used";
     const card = estimate(registersOf(dense)!);
-    if (card !== estimate(registersOf(sparse)!)) return "TESTFAILED dense/sparse disagree";
+    if (card !== estimate(registersOf(sparse.view())!)) return "TESTFAILED dense/sparse disagree";
     const maxerr = j === 10 ? 1 : Math.ceil(relerr * 6 * checkpoint);
     const abserr = Math.abs(checkpoint - card);
     if (abserr > maxerr) return `TESTFAILED Too big error. card:${checkpoint} abserr:${abserr}`;

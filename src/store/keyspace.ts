@@ -164,7 +164,6 @@ export class Database {
    * (APPEND, SETRANGE, SETBIT, BITFIELD, PFADD...) or built as buffers (BITOP). Only OBJECT
    * ENCODING reads it; most databases hold none.
    */
-  private rawStrings = new Set<string>();
   /**
    * WATCHed keys and the clients watching them (keys need not exist). Every change to a
    * key marks its watchers' transactions as failed (Redis's touchWatchedKey).
@@ -714,7 +713,7 @@ export class Database {
   /**
    * A plain SET with the key given as bytes (buf[start, end)), found and stored with no
    * string made of it, while nothing waits to hear of the key by name: no snapshot,
-   * watcher, tracking, waiter, "new" event or raw-string mark, and the key is not past its
+   * watcher, tracking, waiter or "new" event, and the key is not past its
    * deadline (its expiry is an event). False (nothing done) otherwise, for the caller to go
    * the way of setKey. A TTL the key has goes, as setKey removes it.
    */
@@ -723,7 +722,7 @@ export class Database {
     const table = this.table;
     if (
       keyspace.snapshots.length > 0 || keyspace.notifyNew || keyspace.onTouched !== undefined || keyspace.onReady !== undefined ||
-      this.watchers.size > 0 || this.rawStrings.size > 0
+      this.watchers.size > 0
     ) return false;
     const slot = table.findBytes(buf, start, end);
     if (slot >= 0 && table.expiresCount > 0) {
@@ -768,7 +767,7 @@ export class Database {
    * Store a value (or a string still in a request's bytes, copied in); the key's TTL is
    * removed unless keepTtl (Redis's setKey).
    */
-  setKey(key: string, value: StoredValue | ByteSlice, keepTtl = false): void {
+  setKey(key: string, value: StoredValue | ByteSlice, keepTtl = false): number {
     this.beforeWrite(key);
     const table = this.table;
     const existing = table.find(key);
@@ -785,10 +784,10 @@ export class Database {
     }
     this.bytes += value instanceof ByteSlice ? estimateStringBytes(key.length, value.length) : this.account(key, value);
     this.stored(key, value, slot);
-    if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     if (!keepTtl && existing >= 0 && table.expiresCount > 0) table.setExpiryAt(slot, NaN);
     this.keyspace.dirty++;
     this.touch(key);
+    return slot;
   }
 
   /**
@@ -796,9 +795,8 @@ export class Database {
    * place (APPEND, SETRANGE, SETBIT, BITFIELD, PFADD...) or built as a buffer (BITOP). The
    * key's TTL stays unless keepTtl is false.
    */
-  setRawString(key: string, value: string, keepTtl = true): void {
-    this.setKey(key, value, keepTtl);
-    this.rawStrings.add(key);
+  setRawString(key: string, value: string | ByteSlice, keepTtl = true): void {
+    this.table.setRaw(this.setKey(key, value, keepTtl));
   }
 
   /**
@@ -809,19 +807,65 @@ export class Database {
   unshareString(key: string): void {
     const slot = this.table.find(key);
     const kind = slot < 0 ? Kind.None : this.table.kindAt(slot);
-    if (kind !== Kind.Number && kind !== Kind.String) return;
-    if (kind === Kind.Number) {
-      const value = this.table.valueAt(slot) as number;
+    if (kind === Kind.Number || kind === Kind.String) this.unshareAt(slot, key);
+  }
+
+  /**
+   * The string at `key` to change in place (Redis's lookupKeyWrite, then
+   * dbUnshareStringValue): its bytes in its cell, valid until the keyspace next changes,
+   * and it reports as "raw" from now on. Undefined when missing; WRONGTYPE for another
+   * type; `check` may refuse the bytes (by throwing) before anything changes. The caller
+   * counts a change with `modified`. PFADD on a dense HLL copied its 12 KB
+   * five times a call, through strings, before.
+   */
+  unsharedString(key: string, check?: (bytes: Uint8Array) => void): Uint8Array | undefined {
+    const slot = this.lookupSlotWrite(key);
+    if (slot < 0) return undefined;
+    const bytes = this.stringViewAt(slot);
+    check?.(bytes);
+    if (this.table.kindAt(slot) === Kind.String) {
+      this.table.setRaw(slot);
+      return bytes;
+    }
+    this.unshareAt(slot, key);
+    return this.stringViewAt(slot);
+  }
+
+  /**
+   * The string at `key` for reading (lookupKeyRead's rules), as unsharedString gives it
+   * but unchanged: a view valid until the keyspace next changes.
+   */
+  readStringView(key: string): Uint8Array | undefined {
+    const slot = this.lookupSlotRead(key, true);
+    return slot < 0 ? undefined : this.stringViewAt(slot);
+  }
+
+  /** The bytes of the string in `slot`, in its cell (an integer's digits as a new array); WRONGTYPE for another type. */
+  private stringViewAt(slot: number): Uint8Array {
+    const table = this.table;
+    const kind = table.kindAt(slot);
+    if (kind === Kind.Number) return Buffer.from(String(table.valueAt(slot)), "latin1");
+    if (kind !== Kind.String) throw WRONGTYPE;
+    const buf = table.valueBuffer(slot);
+    return new Uint8Array(buf.buffer, buf.byteOffset + table.valueStart(slot), table.valueLengthAt(slot));
+  }
+
+  /** An integer held as a number becomes its digits, and the string "raw". */
+  private unshareAt(slot: number, key: string): void {
+    const table = this.table;
+    if (table.kindAt(slot) === Kind.Number) {
+      const value = table.valueAt(slot) as number;
       const text = String(value);
       this.bytes += this.account(key, text) - this.account(key, value);
-      this.table.replaceAt(slot, key, text);
+      table.replaceAt(slot, key, text);
     }
-    this.rawStrings.add(key);
+    table.setRaw(slot);
   }
 
   /** OBJECT ENCODING of a key that is present (look it up first: this neither expires nor touches it). */
   encodingOf(key: string): string {
-    return encodingOf(this.readAt(this.table.find(key)), this.rawStrings.has(key));
+    const slot = this.table.find(key);
+    return encodingOf(this.readAt(slot), this.table.isRaw(slot));
   }
 
   /**
@@ -830,9 +874,9 @@ export class Database {
    */
   copyKeyTo(key: string, dest: Database, destKey: string, value: StoredValue): void {
     const when = this.getExpire(key);
-    const raw = this.rawStrings.has(key);
-    dest.setKey(destKey, value);
-    if (raw) dest.rawStrings.add(destKey);
+    const raw = this.table.isRaw(this.table.find(key));
+    const slot = dest.setKey(destKey, value);
+    if (raw) dest.table.setRaw(slot);
     if (when !== -1) dest.setExpire(destKey, when);
   }
 
@@ -855,7 +899,6 @@ export class Database {
   /** SWAPDB's half: exchange everything held with `other` (the database numbers stay). */
   swapContents(other: Database): void {
     [this.table, other.table] = [other.table, this.table];
-    [this.rawStrings, other.rawStrings] = [other.rawStrings, this.rawStrings];
     [this.expireCursor, other.expireCursor] = [other.expireCursor, this.expireCursor];
     [this.bytes, other.bytes] = [other.bytes, this.bytes];
     [this.open, other.open] = [other.open, this.open];
@@ -873,7 +916,6 @@ export class Database {
     if (lazily && table.kindAt(slot) === Kind.Object) this.freedLazily(table.valueAt(slot));
     this.bytes -= this.accountedAt(slot);
     table.deleteAt(slot);
-    if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     this.keyspace.dirty++;
     this.touch(key);
     return true;
@@ -921,7 +963,6 @@ export class Database {
     this.table.clear();
     this.open.dropOldest(this.open.keys.length);
     this.bytes = 0;
-    this.rawStrings.clear();
     this.expireCursor = 0;
     this.keyspace.onReplaced?.(this);
     return removed;
@@ -938,7 +979,6 @@ export class Database {
       if (this.keyspace.lazyFree.expire && table.kindAt(slot) === Kind.Object) this.freedLazily(table.valueAt(slot));
       table.deleteAt(slot);
     }
-    if (this.rawStrings.size > 0) this.rawStrings.delete(key);
     this.keyspace.stats.expiredKeys++;
     // After the deletion, as Redis signals it: a watcher of an already-expired key sees no change.
     this.touch(key);

@@ -80,7 +80,14 @@ const KIND = 2;
  * key (written it, or seen it born after its start). Marks cost no memory and move with
  * the key when the table is rebuilt.
  */
-const KIND_MASK = 0xff;
+const KIND_MASK = 0x0f;
+/**
+ * Beside the Kind: a string OBJECT ENCODING calls "raw" whatever its content (one changed
+ * in place, see Database.setRawString). Replacing the value takes it off; it moves with
+ * the key. A Set of such keys' names, before, held a JS string per key (a million
+ * PFADDed keys, a million strings), and while it had any member every SET went the slow way.
+ */
+const RAW = 0x10;
 const MARK_SHIFT = 8;
 const ACCESS = 3;
 
@@ -230,6 +237,14 @@ export class KeyTable {
     return end;
   }
 
+  isRaw(slot: number): boolean {
+    return (this.slots[KIND + 4 * slot]! & RAW) !== 0;
+  }
+
+  setRaw(slot: number): void {
+    this.slots[KIND + 4 * slot]! |= RAW;
+  }
+
   /** Set the kind of value in `slot`, keeping its marks. */
   private setKind(slot: number, kind: Kind): void {
     const at = KIND + 4 * slot;
@@ -335,6 +350,7 @@ export class KeyTable {
   /** Replace the value in `slot` (whose key is `key`). */
   replaceAt(slot: number, key: string | ByteSlice, value: Storable): void {
     const oldKind = this.kindAt(slot);
+    this.slots[KIND + 4 * slot]! &= ~RAW;
     const oldRef = this.slots[REF + 4 * slot]!;
     const kind = kindOf(value);
     if (oldKind === Kind.Object) {
