@@ -1,24 +1,26 @@
 /**
  * Bitmap commands (COMMAND DOCS group "bitmap") over string values: bit 0 is the most
- * significant bit of the first byte, as in Redis. A string is held as a JS string of
- * bytes, so a write copies it into a buffer and back: SETBIT is O(length) here where
- * Redis's is O(1), a known cost until strings can live in mutable buffers.
+ * significant bit of the first byte, as in Redis. They read and change a string's bytes
+ * where the keyspace holds them (Database.readStringView, unsharedString, growString), so
+ * SETBIT and GETBIT are O(1) whatever the string's length, as in Redis.
  */
 import type { Argv } from "../resp/argv.ts";
 import {
-  BITFIELD_OVERFLOW, BITFIELD_RO_GET_ONLY, BITFIELD_TYPE, BITOP_NOT_ONE_KEY, BITPOS_BIT, BIT_OFFSET, BIT_VALUE, SYNTAX_ERR, WRONGTYPE,
+  BITFIELD_OVERFLOW, BITFIELD_RO_GET_ONLY, BITFIELD_TYPE, BITOP_NOT_ONE_KEY, BITPOS_BIT, BIT_OFFSET, BIT_VALUE, SYNTAX_ERR,
 } from "../errors.ts";
-import { bytesToString, lowerAscii, parseInt64, parseInt64Big, stringToBytes } from "../resp/bytes.ts";
+import { bytesToString, lowerAscii, parseInt64, parseInt64Big } from "../resp/bytes.ts";
 import type { Context } from "./context.ts";
 
-import { isStringValue, stringOf } from "../store/keyspace.ts";
+import { ByteSlice } from "../store/keyspace.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import { type KeyRef, command } from "./command.ts";
 
 /** A bit offset argument; `#N` (BITFIELD only) counts in units of the field's width. */
-function parseBitOffset(c: Context, arg: Uint8Array, fieldBits = 0): number {
-  const hash = fieldBits > 0 && arg[0] === 0x23;
-  const n = parseInt64(arg, hash ? 1 : 0);
+function parseBitOffset(c: Context, argv: Argv, i: number, fieldBits = 0): number {
+  const buf = argv.buffer(i);
+  const start = argv.start(i);
+  const hash = fieldBits > 0 && argv.firstByte(i) === 0x23;
+  const n = parseInt64(buf, hash ? start + 1 : start, argv.end(i));
   if (n === undefined) throw BIT_OFFSET;
   const offset = hash ? n * fieldBits : n;
   if (offset < 0 || Math.floor(offset / 8) >= c.server.config.int("proto-max-bulk-len")) throw BIT_OFFSET;
@@ -26,35 +28,25 @@ function parseBitOffset(c: Context, arg: Uint8Array, fieldBits = 0): number {
 }
 
 /**
- * The string at `key` as bytes for a bit write, grown with zero bytes to hold bit
- * `maxBit` (lookupStringForBitCommand), and whether that made a change (the key is new or
- * longer). WRONGTYPE for another type.
+ * The string at `key` as its bytes for a bit write in place, grown with zero bytes to hold
+ * bit `maxBit` (lookupStringForBitCommand), and whether that made a change (the key is new
+ * or longer). WRONGTYPE for another type. The caller counts the change with `modified`.
  */
 function bytesForWrite(c: Context, key: string, maxBit: number): [bytes: Uint8Array, grown: boolean] {
-  const old = c.db.writeString(key);
   const need = Math.floor(maxBit / 8) + 1;
-  if (old !== undefined && old.length >= need) {
-    c.db.unshareString(key);
-    return [stringToBytes(old), false];
-  }
-  const bytes = new Uint8Array(Math.max(need, old?.length ?? 0));
-  if (old !== undefined) bytes.set(stringToBytes(old));
-  return [bytes, true];
+  const held = c.db.unsharedString(key);
+  if (held !== undefined && held.length >= need) return [held, false];
+  return [c.db.growString(key, need), true];
 }
 
-/** Store a string written as a buffer: Redis reports it "raw" whatever its length. */
-function storeBytes(c: Context, key: string, bytes: Uint8Array, keepTtl = true): void {
-  c.db.setRawString(key, bytesToString(bytes), keepTtl);
-}
-
-/** The string at `key` as bytes for reading (empty when missing); WRONGTYPE otherwise. */
+/** The string at `key` as its bytes for reading (undefined when missing); WRONGTYPE otherwise. */
 function bytesForRead(c: Context, keyArg: Uint8Array): Uint8Array | undefined {
-  const value = c.db.lookupString(bytesToString(keyArg));
-  return value === undefined ? undefined : stringToBytes(value);
+  return c.db.readStringView(bytesToString(keyArg));
 }
 
 function getBit(bytes: Uint8Array, offset: number): number {
-  const byte = offset >> 3;
+  // Offsets reach 2^32 bits (512 MB strings): past int32, so no `>> 3`.
+  const byte = Math.floor(offset / 8);
   return byte < bytes.length ? (bytes[byte]! >> (7 - (offset & 7))) & 1 : 0;
 }
 
@@ -62,17 +54,18 @@ export const setbitCommand = command({
   name: "setbit", notify: [NotifyClass.String, "setbit"], arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["bitmap"],
   summary: "Sets or clears the bit at offset in the string value stored at key", since: "2.2.0",
   handler(c, argv) {
-    const offset = parseBitOffset(c, argv.bytes(2));
-    const on = parseInt64(argv.bytes(3));
+    const offset = parseBitOffset(c, argv, 2);
+    const on = argv.tryInt(3);
     if (on !== 0 && on !== 1) throw BIT_VALUE;
     const key = argv.str(1);
     const [bytes, grown] = bytesForWrite(c, key, offset);
     const old = getBit(bytes, offset);
     // A bit set to what it was changes nothing: no write to count, watch or replicate.
     if (grown || old !== on) {
+      const byte = Math.floor(offset / 8);
       const mask = 1 << (7 - (offset & 7));
-      bytes[offset >> 3] = on ? bytes[offset >> 3]! | mask : bytes[offset >> 3]! & ~mask;
-      storeBytes(c, key, bytes);
+      bytes[byte] = on ? bytes[byte]! | mask : bytes[byte]! & ~mask;
+      c.db.modified(key);
     }
     c.reply.integer(old);
   },
@@ -82,11 +75,9 @@ export const getbitCommand = command({
   name: "getbit", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["bitmap"],
   summary: "Returns the bit value at offset in the string value stored at key", since: "2.2.0",
   handler(c, argv) {
-    const offset = parseBitOffset(c, argv.bytes(2));
-    const value = c.db.lookupString(argv.str(1));
-    if (value === undefined) return c.reply.integer(0);
-    const byte = offset >> 3;
-    c.reply.integer(byte < value.length ? (value.charCodeAt(byte) >> (7 - (offset & 7))) & 1 : 0);
+    const offset = parseBitOffset(c, argv, 2);
+    const bytes = c.db.readStringView(argv.str(1));
+    c.reply.integer(bytes === undefined ? 0 : getBit(bytes, offset));
   },
 });
 
@@ -142,7 +133,7 @@ export const bitcountCommand = command({
     const [from, to] = range;
     let bit = from;
     for (; bit <= to && (bit & 7) !== 0; bit++) count += getBit(bytes, bit);
-    for (; bit + 7 <= to; bit += 8) count += popcount(bytes[bit >> 3]!);
+    for (; bit + 7 <= to; bit += 8) count += popcount(bytes[bit / 8]!);
     for (; bit <= to; bit++) count += getBit(bytes, bit);
     c.reply.integer(count);
   },
@@ -172,7 +163,7 @@ export const bitposCommand = command({
     const [from, to] = range;
     const skip = bit ? 0x00 : 0xff;
     for (let pos = from; pos <= to; ) {
-      if ((pos & 7) === 0 && pos + 7 <= to && bytes[pos >> 3] === skip) {
+      if ((pos & 7) === 0 && pos + 7 <= to && bytes[pos / 8] === skip) {
         pos += 8;
         continue;
       }
@@ -183,6 +174,8 @@ export const bitposCommand = command({
     c.reply.integer(bit === 0 && !endGiven ? to + 1 : -1);
   },
 });
+
+const bitopResult = new ByteSlice();
 
 export const bitopCommand = command({
   name: "bitop", arity: -4, flags: ["write", "denyoom"], keys: { first: 2, last: -1, step: 1 },
@@ -216,7 +209,8 @@ export const bitopCommand = command({
       }
       out[j] = byte;
     }
-    storeBytes(c, dest, out, false);
+    c.db.setRawString(dest, bitopResult.of(out, 0, maxlen), false);
+    bitopResult.release();
     c.notify(NotifyClass.String, "set", dest);
     c.reply.integer(maxlen);
   },
@@ -257,7 +251,8 @@ function writeField(bytes: Uint8Array, offset: number, bits: number, value: bigi
     const bit = Number((u >> BigInt(bits - 1 - i)) & 1n);
     const pos = offset + i;
     const mask = 1 << (7 - (pos & 7));
-    bytes[pos >> 3] = bit ? bytes[pos >> 3]! | mask : bytes[pos >> 3]! & ~mask;
+    const byte = Math.floor(pos / 8);
+    bytes[byte] = bit ? bytes[byte]! | mask : bytes[byte]! & ~mask;
   }
 }
 
@@ -289,7 +284,7 @@ function bitfieldGeneric(c: Context, argv: Argv, readOnly: boolean): void {
     }
     if (!((sub === "get" && left >= 2) || ((sub === "set" || sub === "incrby") && left >= 3))) throw SYNTAX_ERR;
     const [signed, bits] = parseBitfieldType(argv.bytes(j + 1));
-    const offset = parseBitOffset(c, argv.bytes(j + 2), bits);
+    const offset = parseBitOffset(c, argv, j + 2, bits);
     let value = 0n;
     if (sub !== "get") {
       argv.int(j + 3);
@@ -303,9 +298,7 @@ function bitfieldGeneric(c: Context, argv: Argv, readOnly: boolean): void {
   let bytes: Uint8Array | undefined;
   let grown = false;
   if (maxBit === -1) {
-    const value = c.db.lookupKeyRead(key);
-    if (value !== undefined && !isStringValue(value)) throw WRONGTYPE;
-    bytes = value === undefined ? undefined : stringToBytes(stringOf(value));
+    bytes = c.db.readStringView(key);
   } else {
     if (readOnly) throw BITFIELD_RO_GET_ONLY;
     [bytes, grown] = bytesForWrite(c, key, maxBit);
@@ -329,10 +322,7 @@ function bitfieldGeneric(c: Context, argv: Argv, readOnly: boolean): void {
     if (grown || readField(bytes, op.offset, op.bits, op.signed) !== old) changes++;
     c.reply.integer(op.kind === "set" ? old : stored);
   }
-  if (changes > 0) {
-    storeBytes(c, key, bytes!);
-    c.db.modified(key, changes - 1);
-  }
+  if (changes > 0) c.db.modified(key, changes);
 }
 
 /** BITFIELD with only GETs reads its key; anything else writes it (Redis's bitfieldGetKeys). */

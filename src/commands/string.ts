@@ -11,7 +11,7 @@ import {
   DECR_OVERFLOW, INCR_NAN, INCR_OVERFLOW, LCS_LEN_AND_IDX, LCS_NOT_STRINGS, LCS_TOO_BIG, NOT_FLOAT, NOT_INTEGER,
   OFFSET_OUT_OF_RANGE, STRING_TOO_LONG, SYNTAX_ERR, WRONGTYPE, invalidExpireTime, wrongArity,
 } from "../errors.ts";
-import { bytesToString } from "../resp/bytes.ts";
+import { bytesToString, copyRange } from "../resp/bytes.ts";
 import { addLongDouble, formatLongDouble, isInfinite, parseLongDouble } from "../resp/long-double.ts";
 import type { Context } from "./context.ts";
 import { ArgCursor, parseExactIntArg, parseIntArg } from "./args.ts";
@@ -289,15 +289,19 @@ export const appendCommand = command({
   complexity: "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.",
   handler(c, argv) {
     const key = argv.str(1);
-    const old = c.db.writeString(key);
-    const suffix = argv.str(2);
-    if (old !== undefined) checkStringLength(c, old.length + suffix.length);
-    const value = old === undefined ? suffix : old + suffix;
-    // A new key is encoded as SET would encode it; appending to an existing string makes it
-    // a raw (growable) one in Redis.
-    if (old === undefined) c.db.setKey(key, toStringValue(value), true);
-    else c.db.setRawString(key, value);
-    c.reply.integer(value.length);
+    const suffixLength = argv.len(2);
+    // Appending to an existing string makes it a raw (growable) one, grown in place; a new
+    // key is encoded as SET would encode it.
+    const held = c.db.unsharedString(key, (bytes) => checkStringLength(c, bytes.length + suffixLength));
+    if (held === undefined) {
+      c.db.setKey(key, toStringValue(argv.str(2)), true);
+      return c.reply.integer(suffixLength);
+    }
+    const at = held.length;
+    const bytes = c.db.growString(key, at + suffixLength);
+    copyRange(argv.buffer(2), argv.start(2), argv.end(2), bytes, at);
+    c.db.modified(key);
+    c.reply.integer(bytes.length);
   },
 });
 
@@ -305,7 +309,7 @@ export const strlenCommand = command({
   name: "strlen", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["string"],
   summary: "Get the length of the value stored in a key", since: "2.2.0",
   handler(c, argv) {
-    c.reply.integer(c.db.lookupString(argv.str(1))?.length ?? 0);
+    c.reply.integer(c.db.readStringView(argv.str(1))?.length ?? 0);
   },
 });
 
@@ -413,7 +417,7 @@ export const incrbyfloatCommand = command({
 function getrangeGeneric(c: Context, argv: Argv): void {
   let start = argv.int(2);
   let end = argv.int(3);
-  const value = c.db.lookupString(argv.str(1));
+  const value = c.db.readStringView(argv.str(1));
   if (value === undefined) return c.reply.bulkString("");
   const len = value.length;
   if (start < 0 && end < 0 && start > end) return c.reply.bulkString("");
@@ -421,7 +425,7 @@ function getrangeGeneric(c: Context, argv: Argv): void {
   if (end < 0) end = Math.max(0, len + end);
   if (end >= len) end = len - 1;
   if (start > end || len === 0) return c.reply.bulkString("");
-  c.reply.bulkString(value.slice(start, end + 1));
+  c.reply.bulkFrom(value, start, end + 1);
 }
 
 export const getrangeCommand = command({
@@ -446,16 +450,16 @@ export const setrangeCommand = command({
     const offset = argv.int(2);
     if (offset < 0) throw OFFSET_OUT_OF_RANGE;
     const key = argv.str(1);
-    const old = c.db.writeString(key);
-    const patch = argv.str(3);
+    const patchLength = argv.len(3);
     // Setting nothing changes nothing, and creates no key.
-    if (patch.length === 0) return c.reply.integer(old?.length ?? 0);
-    checkStringLength(c, offset + patch.length);
-    const base = old ?? "";
-    const padded = base.length < offset ? base + "\0".repeat(offset - base.length) : base;
-    const value = padded.slice(0, offset) + patch + padded.slice(offset + patch.length);
-    c.db.setRawString(key, value);
-    c.reply.integer(value.length);
+    if (patchLength === 0) return c.reply.integer(c.db.writeStringView(key)?.length ?? 0);
+    const end = offset + patchLength;
+    let bytes = c.db.unsharedString(key, () => checkStringLength(c, end));
+    if (bytes === undefined) checkStringLength(c, end);
+    if (bytes === undefined || bytes.length < end) bytes = c.db.growString(key, end);
+    copyRange(argv.buffer(3), argv.start(3), argv.end(3), bytes, offset);
+    c.db.modified(key);
+    c.reply.integer(bytes.length);
   },
 });
 

@@ -209,7 +209,7 @@ export class ReplyWriter {
   }
 
   /** A bulk string of the bytes `source[start, end)` (a value copied from where the keyspace holds it). */
-  bulkFrom(source: Buffer, start: number, end: number): void {
+  bulkFrom(source: Uint8Array, start: number, end: number): void {
     this.header(0x24, end - start);
     this.rawFrom(source, start, end);
     this.ensure(CRLF_LEN);

@@ -21,6 +21,7 @@ function allocChunk(bytes: number): Chunk {
   return Buffer.allocUnsafeSlow(bytes) as Chunk;
 }
 
+import { copyRange } from "../resp/bytes.ts";
 import { type Bytes, writeLatin1 } from "./latin1.ts";
 import type { ByteSlice } from "./value.ts";
 
@@ -36,6 +37,8 @@ const INDEX_MASK = (1 << INDEX_BITS) - 1;
 /** A class's first chunk holds this many cells; each next one twice as many as the last. */
 const FIRST_CELLS_BITS = 4;
 const HEADER = 8;
+/** Growth room doubles a string's length up to this, then adds this much (Redis's SDS_MAX_PREALLOC). */
+const GROW_DOUBLING_LIMIT = 1024 * 1024;
 
 /** The class for a cell of `bytes`, by eighths. */
 const CLASS_OF = new Uint8Array(LARGEST / 8 + 1);
@@ -275,6 +278,30 @@ export class CellHeap {
   setString(ref: number, keyLength: number, value: string | ByteSlice): void {
     this.setValueWord(ref, value.length);
     writeLatin1(this.buffer(ref), this.offset(ref) + HEADER + keyLength, value);
+  }
+
+  /**
+   * Grow a string cell's value to `length` bytes, the new ones zero; returns the cell,
+   * another one when it had no room. A new cell keeps room as Redis's sdsMakeRoomFor
+   * does: twice the length up to 1 MB, then 1 MB more.
+   */
+  grow(ref: number, length: number): number {
+    const keyLength = this.keyLength(ref);
+    const old = this.valueLength(ref);
+    const cls = ref >>> INDEX_BITS;
+    const capacity = cls === BIG ? this.bigs[ref & INDEX_MASK]!.length : SIZES[cls]!;
+    let next = ref;
+    if (HEADER + keyLength + length > capacity) {
+      const room = length < GROW_DOUBLING_LIMIT ? length * 2 : length + GROW_DOUBLING_LIMIT;
+      next = this.alloc(HEADER + keyLength + room);
+      const from = this.offset(ref);
+      copyRange(this.buffer(ref), from, from + HEADER + keyLength + old, this.buffer(next), this.offset(next));
+      this.free(ref);
+    }
+    this.setValueWord(next, length);
+    const start = this.valueStart(next);
+    this.buffer(next).fill(0, start + old, start + length);
+    return next;
   }
 
   setNumber(ref: number, value: number): void {

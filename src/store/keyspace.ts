@@ -832,6 +832,40 @@ export class Database {
   }
 
   /**
+   * The string at `key` grown with zero bytes to `length` (made, empty, when missing), to
+   * change in place as unsharedString's (Redis's sdsgrowzero after dbUnshareStringValue):
+   * room is kept for more, so that SETBIT, SETRANGE and APPEND grow a string in amortized
+   * O(1) as Redis's do. The caller counts the change with `modified`, a key made here too.
+   */
+  growString(key: string, length: number): Uint8Array {
+    this.beforeWrite(key);
+    const table = this.table;
+    let slot = table.find(key);
+    if (slot < 0) {
+      if (this.keyspace.notifyNew) this.keyspace.notify?.("new", this, key);
+      slot = table.add(key, "");
+      this.recordAccess(slot, true);
+      this.bytes += estimateStringBytes(key.length, 0);
+    } else {
+      this.unshareAt(slot, key);
+    }
+    const before = table.valueLengthAt(slot);
+    table.growStringAt(slot, length);
+    this.bytes += estimateStringBytes(key.length, length) - estimateStringBytes(key.length, before);
+    table.setRaw(slot);
+    return this.stringViewAt(slot);
+  }
+
+  /**
+   * The string at `key` for reading with lookupKeyWrite's rules (a command that may then
+   * change it, when it does not): a view as readStringView's.
+   */
+  writeStringView(key: string): Uint8Array | undefined {
+    const slot = this.lookupSlotWrite(key);
+    return slot < 0 ? undefined : this.stringViewAt(slot);
+  }
+
+  /**
    * The string at `key` for reading (lookupKeyRead's rules), as unsharedString gives it
    * but unchanged: a view valid until the keyspace next changes.
    */

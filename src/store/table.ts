@@ -372,6 +372,12 @@ export class KeyTable {
     this.setKind(slot, kind);
   }
 
+  /** Grow the string in `slot` to `length` bytes, the new ones zero (CellHeap.grow). */
+  growStringAt(slot: number, length: number): void {
+    const at = REF + 4 * slot;
+    this.slots[at] = this.cells.grow(this.slots[at]!, length);
+  }
+
   private insert(key: string | ByteSlice, h: number, value: Storable): number {
     if (this.filled + 1 > (this.capacity * 3) >>> 2) this.makeRoom();
     const slots = this.slots;

@@ -184,3 +184,56 @@ describe("what counts as a change", () => {
     }
   });
 });
+
+describe("strings changed where they are held", () => {
+  test("SETBIT, SETRANGE, APPEND and BITFIELD change and grow a string in place: bytes, encodings and TTLs as Redis's", async () => {
+    const p = pair();
+    await p.script(`
+      SET n 12345
+      APPEND n 678
+      OBJECT ENCODING n
+      SET e abc
+      SETRANGE e 0 ""
+      OBJECT ENCODING e
+      SETRANGE e 1 X
+      OBJECT ENCODING e
+      SETRANGE e 10 Y
+      GET e
+      SETRANGE missing 0 ""
+      EXISTS missing
+      SETRANGE m2 3 ab
+      GET m2
+      OBJECT ENCODING m2
+      SET i 100
+      SETBIT i 3 1
+      GET i
+      OBJECT ENCODING i
+      BITFIELD nk OVERFLOW FAIL INCRBY u2 100 5
+      EXISTS nk
+      STRLEN nk
+      SET t abc EX 100
+      SETRANGE t 1 Z
+      TTL t
+      SETBIT t 0 1
+      APPEND t q
+      TTL t
+      GET t
+      SET notahll foo
+      PFADD notahll a
+      OBJECT ENCODING notahll
+      SET s12 1234567890
+      SETRANGE s12 0 9
+      GET s12
+      SETRANGE s12 -1 x
+      SETRANGE s12 536870911 xx
+      RPUSH l a
+      APPEND l x
+      SETRANGE l 0 x`);
+    // Growth a byte or a bit at a time, past the cells' size classes and into strings of
+    // their own, then read back whole and in parts.
+    const appends = Array.from({ length: 1000 }, (_, i) => `APPEND grow ${"abcdefghij".slice(0, 1 + (i % 10))}`);
+    const bits = Array.from({ length: 600 }, (_, i) => `SETBIT bits ${i * 61} ${i % 3 === 0 ? 0 : 1}`);
+    const ranges = Array.from({ length: 40 }, (_, i) => `SETRANGE grow ${i * 97} ${"xyz".repeat(1 + i)}`);
+    await p.script([...appends, ...bits, ...ranges, "GET grow", "STRLEN grow", "GETRANGE grow 1000 1200", "GET bits", "BITCOUNT bits", "BITPOS bits 1 100", "GETBIT bits 36539"].join("\n"));
+  });
+});

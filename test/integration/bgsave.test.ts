@@ -58,6 +58,10 @@ describe("BGSAVE", () => {
       for (let i = 0; i < KEYS; i += 7) writes.push(["SET", `k:${i}`, "changed"]);
       for (let i = 3; i < KEYS; i += 11) writes.push(["DEL", `k:${i}`]);
       for (let i = 0; i < 1000; i++) writes.push(["SET", `new:${i}`, "n"]);
+      // Strings changed where the keyspace holds their bytes, and grown.
+      for (let i = 5; i < KEYS; i += 13) writes.push(["SETRANGE", `k:${i}`, "0", "Z"]);
+      for (let i = 6; i < KEYS; i += 17) writes.push(["SETBIT", `k:${i}`, "0", "1"]);
+      for (let i = 8; i < KEYS; i += 19) writes.push(["APPEND", `k:${i}`, "xyz"]);
       writes.push(["RPUSH", "list", "c"], ["HSET", "hash", "f", "2", "g", "3"], ["PERSIST", "ttl"], ["EXPIRE", "k:1", "100"]);
       writes.push(["SELECT", "5"], ["SET", "five", "changed"], ["DEL", "five:gone"], ["SET", "five:new", "n"], ["SELECT", "0"]);
       const replies = await pipeline(c, writes);
