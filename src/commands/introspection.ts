@@ -235,15 +235,17 @@ export const memoryCommand = command({
       name: "memory|usage", arity: -3, flags: ["readonly"], keys: { first: 2, last: 2, step: 1, flags: ["RO"] },
       summary: "Estimate the memory usage of a key", since: "4.0.0", complexity: "O(N) where N is the number of samples.",
       handler(c, argv) {
-        // SAMPLES is accepted as in Redis; the estimate always looks at every element.
+        // SAMPLES: how many elements an aggregate is costed from (5 by default, 0 for all).
+        let samples = 5;
         for (let i = 3; i < argv.length; i += 2) {
           if (argv.keyword(i) !== "samples" || i + 1 >= argv.length) throw SYNTAX_ERR;
-          if (argv.int(i + 1) < 0) throw SYNTAX_ERR;
+          samples = argv.int(i + 1);
+          if (samples < 0) throw SYNTAX_ERR;
         }
         const key = argv.str(2);
         const value = c.db.lookupKeyRead(key);
         if (value === undefined) return c.reply.null();
-        c.reply.integer(memoryUsage(key, value, c.db.encodingOf(key)));
+        c.reply.integer(memoryUsage(key, value, c.db.encodingOf(key), samples));
       },
     }),
     command({

@@ -705,10 +705,20 @@ export class ListValue extends Node {
     return { nodes: this.view.length, fill: this.fill, compressed: this.depth !== 0, rawBytes };
   }
 
-  /** Bytes compression saves: what the nodes' elements would take raw less what they take. */
+  get nodeCount(): number {
+    return this.view.length;
+  }
+
+  /** Bytes compression saves on node k: what its elements would take raw less what they take. */
+  nodeSavings(k: number): number {
+    const node = this.view[k];
+    return node?.lzf != null ? node.rawSize - node.lzf.length : 0;
+  }
+
+  /** Bytes compression saves on the whole list. */
   get compressedSavings(): number {
     let saved = 0;
-    for (const node of this.view) if (node.lzf !== null) saved += node.rawSize - node.lzf.length;
+    for (let k = 0; k < this.view.length; k++) saved += this.nodeSavings(k);
     return saved;
   }
 
