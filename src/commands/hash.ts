@@ -11,6 +11,7 @@ import { bytesToString, parseInt64Big, stringToInt64 } from "../resp/bytes.ts";
 import { parseLongDouble } from "../resp/long-double.ts";
 import type { Context } from "./context.ts";
 import { HashValue } from "../store/hash.ts";
+import { toStringValue } from "../store/keyspace.ts";
 
 import { NotifyClass } from "../keyspace-events.ts";
 import { command } from "./command.ts";
@@ -156,17 +157,24 @@ export const hincrbyCommand = command({
   name: "hincrby", notify: [NotifyClass.Hash, "hincrby"], arity: 4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["hash"],
   summary: "Increment the integer value of a hash field by the given number", since: "2.0.0",
   handler(c, argv) {
-    argv.int(3);
-    const incr = stringToInt64(argv.str(3))!;
+    const incr = argv.int(3);
     const key = argv.str(1);
     const field = argv.str(2);
     const hash = c.db.writeOrCreate(key, HashValue, () => new HashValue());
     const old = hash.get(field);
-    const value = old === undefined ? 0n : stringToInt64(old);
-    if (value === undefined) throw HASH_NOT_INTEGER;
-    const result = value + incr;
-    if (result > INT64_MAX || result < INT64_MIN) throw INCR_OVERFLOW;
-    hash.set(field, result.toString());
+    // Within 2^53 as plain numbers (BigInt for every call ran at a quarter of Redis's
+    // speed); past it exactly, in BigInt.
+    const current = old === undefined ? 0 : toStringValue(old);
+    let result: number | bigint;
+    if (typeof current === "number" && Number.isSafeInteger(incr) && Number.isSafeInteger(current + incr)) {
+      result = current + incr;
+    } else {
+      const value = old === undefined ? 0n : stringToInt64(old);
+      if (value === undefined) throw HASH_NOT_INTEGER;
+      result = value + stringToInt64(argv.str(3))!;
+      if (result > INT64_MAX || result < INT64_MIN) throw INCR_OVERFLOW;
+    }
+    hash.set(field, String(result));
     c.db.modified(key);
     c.reply.integer(result);
   },

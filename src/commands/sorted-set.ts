@@ -253,7 +253,7 @@ function rangeNodes(zset: SortedSet, req: RangeRequest): ZEntry[] {
     first = req.reverse ? end - 1 - req.offset : start + req.offset;
     last = req.reverse ? first - take + 1 : first + take - 1;
   }
-  return [...zset.walk(first, Math.abs(last - first) + 1, req.reverse)];
+  return zset.range(first, Math.abs(last - first) + 1, req.reverse);
 }
 
 /** Members, with their scores when asked: flat in RESP2, [member, score] pairs in RESP3. */

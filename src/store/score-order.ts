@@ -278,14 +278,38 @@ export class ScoreOrder {
     return this.base(lo) + a;
   }
 
-  /** Pairs from rank `start` (in range) forward, or backward when reverse, at most `count`. */
-  *walk(start: number, count: number, reverse: boolean): IterableIterator<ZEntry> {
+  /** countBefore for a test of scores alone: bisection over the scores, no member made. */
+  countScoresBefore(below: (score: number) => boolean): number {
+    if (this.size === 0) return 0;
+    const chunks = this.chunks;
+    let lo = 0;
+    let hi = chunks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const c = chunks[mid]!;
+      if (below(c.scores[c.n - 1]!)) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === chunks.length) return this.size;
+    const c = chunks[lo]!;
+    let a = 0;
+    let b = c.n;
+    while (a < b) {
+      const mid = (a + b) >> 1;
+      if (below(c.scores[mid]!)) a = mid + 1;
+      else b = mid;
+    }
+    return this.base(lo) + a;
+  }
+
+  /** walk's pairs pushed onto `out`. */
+  range(start: number, count: number, reverse: boolean, out: ZEntry[]): void {
     if (start < 0 || start >= this.size) return;
     let [k, i] = this.locate(start);
     for (let left = count; left > 0; left--) {
       const chunk = this.chunks[k];
       if (chunk === undefined) return;
-      yield chunk.entry(i);
+      out.push(chunk.entry(i));
       if (reverse) {
         if (--i < 0) {
           if (--k < 0) return;
@@ -295,6 +319,19 @@ export class ScoreOrder {
         k++;
         i = 0;
       }
+    }
+  }
+
+  /** Pairs from rank `start` (in range) forward, or backward when reverse, at most `count`. */
+  *walk(start: number, count: number, reverse: boolean): IterableIterator<ZEntry> {
+    // A chunk's worth at a time, through range.
+    const batch: ZEntry[] = [];
+    for (let done = 0; done < count; ) {
+      batch.length = 0;
+      this.range(reverse ? start - done : start + done, Math.min(CHUNK_MAX, count - done), reverse, batch);
+      if (batch.length === 0) return;
+      yield* batch;
+      done += batch.length;
     }
   }
 

@@ -199,9 +199,19 @@ export class SortedSet extends PackedPairs {
 
   /** [start, end) ranks of the elements within a score range. */
   scoreRange(r: ScoreRange): [number, number] {
-    const start = this.countBefore((n) => !aboveMin(n.score, r));
-    const end = this.countBefore((n) => belowMax(n.score, r));
+    const start = this.countScoresBefore((score) => !aboveMin(score, r));
+    const end = this.countScoresBefore((score) => belowMax(score, r));
     return [start, Math.max(start, end)];
+  }
+
+  /** countBefore for a test of scores alone: no member is read. */
+  private countScoresBefore(below: (score: number) => boolean): number {
+    if (this.dict === undefined) {
+      let i = 0;
+      while (i < this.pairCount && below(this.scoreAt(i))) i++;
+      return i;
+    }
+    return this.order!.countScoresBefore(below);
   }
 
   /**
@@ -245,6 +255,18 @@ export class SortedSet extends PackedPairs {
       return;
     }
     yield* this.order!.walk(start, count, reverse);
+  }
+
+  /** walk's entries as an array (ranges' replies: no generator to resume per entry). */
+  range(start: number, count: number, reverse = false): ZEntry[] {
+    const out: ZEntry[] = [];
+    if (count <= 0 || start < 0 || start >= this.size) return out;
+    if (this.dict !== undefined) {
+      this.order!.range(start, count, reverse, out);
+      return out;
+    }
+    for (const entry of this.walk(start, count, reverse)) out.push(entry);
+    return out;
   }
 
   /** Every entry in order. */

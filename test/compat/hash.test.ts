@@ -76,6 +76,21 @@ describe("HINCRBY, HINCRBYFLOAT", () => {
       HINCRBY h s 1
       HSET h big 9223372036854775807
       HINCRBY h big 1
+      HSET h edge 9007199254740990 z -0 lead 007 plus +1 space " 1"
+      HINCRBY h edge 1
+      HINCRBY h edge 1
+      HINCRBY h edge 1
+      HINCRBY h edge -9007199254740993
+      HINCRBY h z 1
+      HINCRBY h lead 1
+      HINCRBY h plus 1
+      HINCRBY h space 1
+      HINCRBY h new 9223372036854775807
+      HINCRBY h new -9223372036854775807
+      HINCRBY h new2 -9223372036854775808
+      HINCRBY h new2 -1
+      HINCRBY h new3 9007199254740993
+      HMGET h edge new new2 new3
       HINCRBYFLOAT h f 0.1
       HINCRBYFLOAT h f 0.2
       HINCRBYFLOAT h s 1
