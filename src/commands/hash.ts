@@ -212,8 +212,7 @@ export const hrandfieldCommand = command({
     if (argv.length === 2) {
       const hash = lookupHash(c, argv.bytes(1));
       if (hash === undefined) return c.reply.null();
-      const flat = hash.toFlatArray();
-      return c.reply.bulkString(flat[2 * Math.floor(Math.random() * hash.size)]!);
+      return c.reply.bulkString(hash.randomPair()[0]);
     }
     const count = argv.int(2);
     // The count must be within +-LONG_MAX; only INT64_MIN itself is outside.
@@ -223,8 +222,30 @@ export const hrandfieldCommand = command({
     if (withValues && Math.abs(count) > 4611686018427387903) throw VALUE_OUT_OF_RANGE;
     const hash = lookupHash(c, argv.bytes(1));
     if (hash === undefined || count === 0) return c.reply.array(0);
-    const flat = hash.toFlatArray();
     const size = hash.size;
+    // RESP3 pairs each field with its value; RESP2 flattens them.
+    const pairs = withValues && c.reply.resp === 3;
+    const reply = (field: string, value: string) => {
+      if (pairs) c.reply.array(2);
+      c.reply.bulkString(field);
+      if (withValues) c.reply.bulkString(value);
+    };
+    // From a hash table, a few fields are picked at random slots (Redis's cases 1 and 4):
+    // with repeats for a negative count, distinct ones while the count is under a third of
+    // the size. Other picks go through all the pairs.
+    if (hash.inTable && (count < 0 || count * 3 <= size)) {
+      const n = Math.abs(count);
+      c.reply.array(withValues && !pairs ? n * 2 : n);
+      if (count < 0) {
+        for (let i = 0; i < n; i++) reply(...hash.randomPair());
+        return;
+      }
+      const picked = new Map<string, string>();
+      while (picked.size < n) picked.set(...hash.randomPair());
+      for (const [field, value] of picked) reply(field, value);
+      return;
+    }
+    const flat = hash.toFlatArray();
     let picks: number[];
     if (count < 0) {
       picks = Array.from({ length: -count }, () => Math.floor(Math.random() * size));
@@ -239,14 +260,8 @@ export const hrandfieldCommand = command({
       }
       picks = order.slice(0, count);
     }
-    // RESP3 pairs each field with its value; RESP2 flattens them.
-    const pairs = withValues && c.reply.resp === 3;
     c.reply.array(withValues && !pairs ? picks.length * 2 : picks.length);
-    for (const i of picks) {
-      if (pairs) c.reply.array(2);
-      c.reply.bulkString(flat[2 * i]!);
-      if (withValues) c.reply.bulkString(flat[2 * i + 1]!);
-    }
+    for (const i of picks) reply(flat[2 * i]!, flat[2 * i + 1]!);
   },
 });
 

@@ -176,6 +176,33 @@ export class HashValue {
     return copy;
   }
 
+  /**
+   * A uniformly random pair (the hash must not be empty): a random slot of a hash table, in
+   * O(1) as Redis's dictGetFairRandomKey; by position in the smaller forms (a listpack's
+   * worth at most, walked as Redis walks its listpack).
+   */
+  randomPair(): [string, string] {
+    const map = this.map;
+    if (map instanceof KeyTable) {
+      const slot = map.randomSlot();
+      return [map.keyAt(slot), map.valueAt(slot) as string];
+    }
+    let skip = Math.floor(Math.random() * this.size);
+    let pick: [string, string] | undefined;
+    for (const pair of this.entries()) {
+      if (skip-- === 0) {
+        pick = pair;
+        break;
+      }
+    }
+    return pick!;
+  }
+
+  /** Whether the hash is held in a hash table (random picks are O(1)). */
+  get inTable(): boolean {
+    return this.map instanceof KeyTable;
+  }
+
   /** The field/value pairs as one flat array, for random picks and replies. */
   toFlatArray(): string[] {
     const out: string[] = [];

@@ -124,6 +124,30 @@ describe("HRANDFIELD", () => {
     const one = decodeReply((await p.both("HRANDFIELD", "h"))[0]);
     expect(["a", "b", "c"]).toContain(one as string);
   });
+
+  test("a hash table's fields are picked at random slots: distinct for a small count, repeats for a negative one, values their own", async () => {
+    const p = pair();
+    const fields = Array.from({ length: 2000 }, (_, i) => `f${i}`);
+    await p.same("HSET", "big", ...fields.flatMap((f, i) => [f, `v${i}`]));
+    await p.same("OBJECT", "ENCODING", "big");
+    for (const args of [[], ["1"], ["5"], ["600"], ["-5"], ["-3000"], ["5", "WITHVALUES"], ["-5", "WITHVALUES"], ["700", "WITHVALUES"], ["2000"], ["2500"]]) {
+      const [k, r] = (await p.both("HRANDFIELD", "big", ...args)).map((reply) => decodeReply(reply));
+      const ours = (Array.isArray(k) ? k : [k]) as string[];
+      expect(ours.length).toBe((Array.isArray(r) ? r : [r]).length);
+      const withValues = args[1] === "WITHVALUES";
+      const picked = withValues ? ours.filter((_, i) => i % 2 === 0) : ours;
+      for (const [i, field] of picked.entries()) {
+        expect(fields).toContain(field);
+        if (withValues) expect(ours[2 * i + 1]).toBe(`v${field.slice(1)}`);
+      }
+      // A positive count gives distinct fields.
+      if (!args[0]?.startsWith("-")) expect(new Set(picked).size).toBe(picked.length);
+    }
+    // Over many single picks, fields from all over the table come up.
+    const seen = new Set<string>();
+    for (let i = 0; i < 200; i++) seen.add(decodeReply(await p.kvis.call("HRANDFIELD", "big")) as string);
+    expect(seen.size).toBeGreaterThan(150);
+  });
 });
 
 describe("HSCAN", () => {
