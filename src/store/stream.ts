@@ -498,6 +498,21 @@ export class StreamValue {
    * radix-tree-nodes): a compressed trie over the 16-byte big-endian master IDs.
    */
   raxNodeCount(): number {
+    // Nodes are only appended (XADD) or dropped when emptied, so the count, a walk of
+    // BigInt arithmetic over every node, holds while the number of nodes and both ends do.
+    const nodes = this.nodes;
+    const shape = nodes.length === 0 ? "" : `${nodes.length}:${nodes[0]!.master}:${nodes[nodes.length - 1]!.master}`;
+    if (this.raxCount === undefined || this.raxShape !== shape) {
+      this.raxCount = this.countRaxNodes();
+      this.raxShape = shape;
+    }
+    return this.raxCount;
+  }
+
+  private raxShape = "";
+  private raxCount: number | undefined;
+
+  private countRaxNodes(): number {
     const keys = this.nodes.map((n) => n.master);
     if (keys.length === 0) return 1;
     const byteAt = (id: bigint, d: number) => Number((id >> BigInt(8 * (15 - d))) & 0xffn);

@@ -168,6 +168,17 @@ XTRIM nosuch MAXLEN 1
 XTRIM nosuch FOO`);
   });
 
+  test("XINFO STREAM's radix-tree-nodes follows one stream as nodes empty, trim and grow", async () => {
+    const p = pair();
+    await fill(p, "s", 25);
+    await p.same("XINFO", "STREAM", "s");
+    // Empty a middle node (five entries a node here), then the first, then add and trim.
+    for (const change of ["XDEL s 11-1 12-1 13-1 14-1 15-1", "XDEL s 1-1 2-1 3-1 4-1 5-1", "XADD s 300-1 f v", "XTRIM s MAXLEN ~ 8", "XADD s MAXLEN ~ 8 301-1 f v", "XADD s 0x10000000000-1 f v"]) {
+      await p.same(...change.replace("0x10000000000", String(0x10000000000)).split(" "));
+      await p.same("XINFO", "STREAM", "s");
+    }
+  });
+
   test("XADD with MAXLEN/MINID trims after adding", async () => {
     const p = pair();
     await fill(p, "s", 12);
