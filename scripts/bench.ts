@@ -19,10 +19,15 @@
  *   bun run bench --throughput-only --case evalsha --case fcall   # only those cases
  *   bun run bench --persistence-only
  *   bun run bench --big-only      # only the big-keyspace runs
+ *   bun run bench --big-values-only   # only the commands on big values
  *
  * Then a big keyspace: with the 1M string keys present, pipelined SET and GET drawn over
  * all of them (redis-benchmark -r), while a probe client sends PING every millisecond:
  * throughput and the probe's p99 and worst round trip, the stalls a user would see.
+ *
+ * Then big values: commands that read or change one element of a 1 MB bitmap, a hash, set
+ * and sorted set of 100,000 elements and a stream of 10,000 entries (-P 16), where a
+ * command that walks or copies the whole value shows at once.
  *
  * Last, persistence: the time each server takes from spawn to its first PONG when
  * loading a dump of the 1M string keys that real Redis wrote, and, while a BGSAVE of those
@@ -51,6 +56,7 @@ const PERSISTENCE_ONLY = args.includes("--persistence-only");
 const REPLICATION_ONLY = args.includes("--replication-only");
 const THROUGHPUT_ONLY = args.includes("--throughput-only");
 const BIG_ONLY = args.includes("--big-only");
+const BIG_VALUES_ONLY = args.includes("--big-values-only");
 /** The scripting cases' script (loaded by SCRIPT LOAD) and the same as a function library. */
 const SCRIPT = "redis.call('incr', KEYS[1]) redis.call('expire', KEYS[1], 1000) return redis.call('get', KEYS[1])";
 const LIBRARY = `#!lua name=bench\nredis.register_function('bench3', function(KEYS) ${SCRIPT} end)`;
@@ -278,6 +284,7 @@ async function main(): Promise<void> {
   if (PERSISTENCE_ONLY) return persistence();
   if (REPLICATION_ONLY) return replication();
   if (BIG_ONLY) return bigKeyspace();
+  if (BIG_VALUES_ONLY) return bigValues();
   const kvis = await startKvis();
   const redis = await startRedis();
   try {
@@ -314,6 +321,7 @@ async function main(): Promise<void> {
   }
   if (!MEMORY_ONLY && !THROUGHPUT_ONLY) {
     await bigKeyspace();
+    await bigValues();
     await persistence();
     await replication();
   }
@@ -424,6 +432,52 @@ With ${KEYS} keys present: redis-benchmark -t set|get -r ${KEYS} -n ${requests} 
     const r = results.get(`redis|${test}`)!;
     const probe = (x: { probe: number[] }) => `${pct(x.probe, 0.99).toFixed(2)} / ${x.probe.at(-1)!.toFixed(2)}`;
     console.log(`| ${test} -P 16 | ${Math.round(k.rps)} | ${Math.round(r.rps)} | ${(k.rps / r.rps).toFixed(2)} | ${probe(k)} | ${probe(r)} |`);
+  }
+}
+
+/** The big values bigValues loads: what makes each, and how many commands. */
+const BIG_VALUES: Array<[count: number, make: (i: number) => string[]]> = [
+  [1, () => ["SETBIT", "bitmap", "8000000", "1"]],
+  [100_000, (i) => ["HSET", "hash", `field:${i}`, `value:${i}`]],
+  [100_000, (i) => ["SADD", "set", `member:${i}`]],
+  [100_000, (i) => ["ZADD", "zset", String(i), `member:${i}`]],
+  [10_000, (i) => ["XADD", "stream", `${i + 1}-1`, "field", String(i)]],
+];
+/** Commands on one element of a big value (or on the value's header), as redis-benchmark sends them. */
+const BIG_VALUE_CASES = [
+  "SETBIT bitmap 4000000 1", "GETBIT bitmap 4000000", "BITCOUNT bitmap 0 10", "GETRANGE bitmap 0 10", "STRLEN bitmap", "APPEND bitmap x",
+  "SETRANGE bitmap 100 abc", "BITFIELD bitmap INCRBY u8 100 1", "HGET hash field:5000", "HINCRBY hash counter 1", "HRANDFIELD hash",
+  "HDEL hash nosuch", "SISMEMBER set member:5000", "SRANDMEMBER set", "ZSCORE zset member:5000", "ZRANK zset member:50000",
+  "ZRANGE zset 0 5", "ZRANGEBYSCORE zset 100 105", "ZINCRBY zset 1 member:7", "ZRANDMEMBER zset", "XINFO STREAM stream",
+  "XRANGE stream - + COUNT 10", "MEMORY USAGE hash", "PFADD hll a b c d e",
+];
+
+/**
+ * Commands on big values, -P 16: each case runs once to warm up and once measured, on
+ * KVIS and then on Redis. A command that walked or copied the whole value for one element
+ * (SETBIT on a 1 MB string, HRANDFIELD or MEMORY USAGE on a big hash) shows here as a
+ * ratio in the thousandths.
+ */
+async function bigValues(): Promise<void> {
+  console.log(`\nCommands on big values (a 1 MB bitmap, hash, set and sorted set of 100,000 elements, a 10,000-entry stream), -P 16, ${REQUESTS * 5} requests after a warm-up:\n`);
+  console.log("| command | kvis ops/s | redis ops/s | ratio | kvis CPU µs/req | redis CPU µs/req |");
+  console.log("|---|---|---|---|---|---|");
+  const kvis = await startKvis();
+  const redis = await startRedis();
+  try {
+    for (const target of [kvis, redis]) for (const [count, make] of BIG_VALUES) await load(target.port, count, make);
+    for (const testCase of BIG_VALUE_CASES) {
+      const results: Result[] = [];
+      for (const target of [kvis, redis]) {
+        await runCase(target, testCase, 16, REQUESTS);
+        results.push(await runCase(target, testCase, 16, REQUESTS * 5));
+      }
+      const [kr, rr] = results as [Result, Result];
+      console.log(`| ${testCase} | ${Math.round(kr.rps)} | ${Math.round(rr.rps)} | ${(kr.rps / rr.rps).toFixed(2)} | ${kr.cpuUs.toFixed(2)} | ${rr.cpuUs.toFixed(2)} |`);
+    }
+  } finally {
+    await stop(kvis);
+    await stop(redis);
   }
 }
 

@@ -240,15 +240,25 @@ function parseBitfieldType(arg: Uint8Array): [signed: boolean, bits: number] {
 }
 
 function readField(bytes: Uint8Array | undefined, offset: number, bits: number, signed: boolean): bigint {
-  let v = 0n;
-  for (let i = 0; i < bits; i++) v = (v << 1n) | BigInt(bytes === undefined ? 0 : getBit(bytes, offset + i));
+  let v: bigint;
+  if (bits <= 32) {
+    // Within 32 bits the bits are gathered in a plain number (a BigInt step per bit made
+    // BITFIELD run at a fifth of Redis's speed).
+    let n = 0;
+    if (bytes !== undefined) for (let i = 0; i < bits; i++) n = n * 2 + getBit(bytes, offset + i);
+    v = BigInt(n);
+  } else {
+    v = 0n;
+    for (let i = 0; i < bits; i++) v = (v << 1n) | BigInt(bytes === undefined ? 0 : getBit(bytes, offset + i));
+  }
   return signed ? BigInt.asIntN(bits, v) : v;
 }
 
 function writeField(bytes: Uint8Array, offset: number, bits: number, value: bigint): void {
   const u = BigInt.asUintN(bits, value);
+  const small = bits <= 32 ? Number(u) : -1;
   for (let i = 0; i < bits; i++) {
-    const bit = Number((u >> BigInt(bits - 1 - i)) & 1n);
+    const bit = small >= 0 ? Math.floor(small / 2 ** (bits - 1 - i)) & 1 : Number((u >> BigInt(bits - 1 - i)) & 1n);
     const pos = offset + i;
     const mask = 1 << (7 - (pos & 7));
     const byte = Math.floor(pos / 8);
