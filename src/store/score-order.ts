@@ -256,30 +256,15 @@ export class ScoreOrder {
    * the order): bisection over the chunks' last pairs, then within the chunk.
    */
   countBefore(below: (entry: ZEntry) => boolean): number {
-    if (this.size === 0) return 0;
-    const chunks = this.chunks;
-    let lo = 0;
-    let hi = chunks.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const c = chunks[mid]!;
-      if (below(c.entry(c.n - 1))) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo === chunks.length) return this.size;
-    const c = chunks[lo]!;
-    let a = 0;
-    let b = c.n;
-    while (a < b) {
-      const mid = (a + b) >> 1;
-      if (below(c.entry(mid))) a = mid + 1;
-      else b = mid;
-    }
-    return this.base(lo) + a;
+    return this.countWhile((c, i) => below(c.entry(i)));
   }
 
-  /** countBefore for a test of scores alone: bisection over the scores, no member made. */
+  /** countBefore for a test of scores alone: no member is made. */
   countScoresBefore(below: (score: number) => boolean): number {
+    return this.countWhile((c, i) => below(c.scores[i]!));
+  }
+
+  private countWhile(holds: (chunk: Chunk, i: number) => boolean): number {
     if (this.size === 0) return 0;
     const chunks = this.chunks;
     let lo = 0;
@@ -287,7 +272,7 @@ export class ScoreOrder {
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       const c = chunks[mid]!;
-      if (below(c.scores[c.n - 1]!)) lo = mid + 1;
+      if (holds(c, c.n - 1)) lo = mid + 1;
       else hi = mid;
     }
     if (lo === chunks.length) return this.size;
@@ -296,7 +281,7 @@ export class ScoreOrder {
     let b = c.n;
     while (a < b) {
       const mid = (a + b) >> 1;
-      if (below(c.scores[mid]!)) a = mid + 1;
+      if (holds(c, mid)) a = mid + 1;
       else b = mid;
     }
     return this.base(lo) + a;
