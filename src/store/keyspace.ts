@@ -160,11 +160,6 @@ export class Database {
   /** Where active expiry's sweep of the table stands (a slot). */
   private expireCursor = 0;
   /**
-   * Strings Redis would report as "raw" whatever their content: those modified in place
-   * (APPEND, SETRANGE, SETBIT, BITFIELD, PFADD...) or built as buffers (BITOP). Only OBJECT
-   * ENCODING reads it; most databases hold none.
-   */
-  /**
    * WATCHed keys and the clients watching them (keys need not exist). Every change to a
    * key marks its watchers' transactions as failed (Redis's touchWatchedKey).
    */
@@ -791,9 +786,10 @@ export class Database {
   }
 
   /**
-   * Store a string that Redis would report as "raw" whatever its content: one modified in
-   * place (APPEND, SETRANGE, SETBIT, BITFIELD, PFADD...) or built as a buffer (BITOP). The
-   * key's TTL stays unless keepTtl is false.
+   * Store a string that Redis would report as "raw" whatever its content: one built as a
+   * buffer (BITOP, a grown HLL); strings changed in place are marked by unsharedString and
+   * growString. The mark is a bit in the key's slot (KeyTable.setRaw). The key's TTL stays
+   * unless keepTtl is false.
    */
   setRawString(key: string, value: string | ByteSlice, keepTtl = true): void {
     this.table.setRaw(this.setKey(key, value, keepTtl));
@@ -815,8 +811,7 @@ export class Database {
    * dbUnshareStringValue): its bytes in its cell, valid until the keyspace next changes,
    * and it reports as "raw" from now on. Undefined when missing; WRONGTYPE for another
    * type; `check` may refuse the bytes (by throwing) before anything changes. The caller
-   * counts a change with `modified`. PFADD on a dense HLL copied its 12 KB
-   * five times a call, through strings, before.
+   * counts a change with `modified`.
    */
   unsharedString(key: string, check?: (bytes: Uint8Array) => void): Uint8Array | undefined {
     const slot = this.lookupSlotWrite(key);

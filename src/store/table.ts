@@ -83,9 +83,8 @@ const KIND = 2;
 const KIND_MASK = 0x0f;
 /**
  * Beside the Kind: a string OBJECT ENCODING calls "raw" whatever its content (one changed
- * in place, see Database.setRawString). Replacing the value takes it off; it moves with
- * the key. A Set of such keys' names, before, held a JS string per key (a million
- * PFADDed keys, a million strings), and while it had any member every SET went the slow way.
+ * in place or built as a buffer). Replacing the value takes it off; it moves with the key,
+ * and costs no memory (a Set of key names would hold a JS string per such key).
  */
 const RAW = 0x10;
 const MARK_SHIFT = 8;
