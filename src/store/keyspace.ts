@@ -893,8 +893,12 @@ export class Database {
 
   /** OBJECT ENCODING of a key that is present (look it up first: this neither expires nor touches it). */
   encodingOf(key: string): string {
-    const slot = this.table.find(key);
-    return encodingOf(this.readAt(slot), this.table.isRaw(slot));
+    const table = this.table;
+    const slot = table.find(key);
+    // A long string is raw whatever it holds: no need to read it (a string made of 100 KB
+    // held OBJECT ENCODING to 0.01x Redis's speed).
+    if (table.kindAt(slot) === Kind.String && (table.isRaw(slot) || table.valueLengthAt(slot) > 44)) return "raw";
+    return encodingOf(this.readAt(slot), table.isRaw(slot));
   }
 
   /**
