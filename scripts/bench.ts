@@ -449,7 +449,7 @@ const BIG_VALUE_CASES = [
   "SETRANGE bitmap 100 abc", "BITFIELD bitmap INCRBY u8 100 1", "HGET hash field:5000", "HINCRBY hash counter 1", "HRANDFIELD hash",
   "HDEL hash nosuch", "SISMEMBER set member:5000", "SRANDMEMBER set", "ZSCORE zset member:5000", "ZRANK zset member:50000",
   "ZRANGE zset 0 5", "ZRANGEBYSCORE zset 100 105", "ZINCRBY zset 1 member:7", "ZRANDMEMBER zset", "XINFO STREAM stream",
-  "XRANGE stream - + COUNT 10", "MEMORY USAGE hash", "PFADD hll a b c d e",
+  "XRANGE stream - + COUNT 10", "MEMORY USAGE hash", "OBJECT ENCODING bitmap", "SINTERCARD 1 set LIMIT 5", "PFADD hll a b c d e",
 ];
 
 /**

@@ -444,6 +444,11 @@ export class Database {
     return slot < 0 ? undefined : this.valueAt(slot, key);
   }
 
+  /** lookupKeyRead's search alone (expiry, statistics, the access time when `touch`): whether the key is there. */
+  findForRead(key: string, touch = true): boolean {
+    return this.lookupSlotRead(key, touch) >= 0;
+  }
+
   /** lookupKeyRead's search: the key's slot in the table, or -1. */
   private lookupSlotRead(key: string, touch: boolean): number {
     const slot = this.expireIfNeeded(key) && this.keyspace.keepsExpired ? -1 : this.table.find(key);
