@@ -242,8 +242,9 @@ export const memoryCommand = command({
           samples = argv.int(i + 1);
           if (samples < 0) throw SYNTAX_ERR;
         }
+        // Redis finds the key in the dict itself: no expiry, no hit or miss counted.
         const key = argv.str(2);
-        const value = c.db.lookupKeyRead(key);
+        const value = c.db.peek(key);
         if (value === undefined) return c.reply.null();
         c.reply.integer(memoryUsage(key, value, c.db.encodingOf(key), samples));
       },

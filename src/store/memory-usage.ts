@@ -115,10 +115,11 @@ function valueSize(value: StoredValue, encoding: string, samples: number): numbe
     let elesize = 0;
     let sampled = 0;
     for (const [field, v] of value.entries()) {
-      if (sampled++ === samples) break;
+      if (sampled === samples) break;
       elesize += DICT_ENTRY + sdsSize(field.length) + sdsSize(v.length);
+      sampled++;
     }
-    return extrapolate(ROBJ + dictTable(value.size), elesize, Math.min(sampled, samples), value.size);
+    return extrapolate(ROBJ + dictTable(value.size), elesize, sampled, value.size);
   }
   if (value instanceof SetValue) {
     if (encoding === "intset") {
@@ -133,10 +134,11 @@ function valueSize(value: StoredValue, encoding: string, samples: number): numbe
     let elesize = 0;
     let sampled = 0;
     for (const m of value.values()) {
-      if (sampled++ === samples) break;
+      if (sampled === samples) break;
       elesize += DICT_ENTRY + sdsSize(m.length);
+      sampled++;
     }
-    return extrapolate(ROBJ + dictTable(value.size), elesize, Math.min(sampled, samples), value.size);
+    return extrapolate(ROBJ + dictTable(value.size), elesize, sampled, value.size);
   }
   if (value instanceof SortedSet) {
     if (encoding === "listpack") {

@@ -334,6 +334,22 @@ MEMORY USAGE int SAMPLES 0`);
     const want: Record<string, string[]> = {};
     for (const key of exact) [got[key], want[key]] = (await p.both("MEMORY", "USAGE", key, "SAMPLES", "0")).map((x) => [x]) as [string[], string[]];
     expect(got).toEqual(want);
+    // An expired key not yet reclaimed is still costed, with no hit or miss counted: Redis
+    // looks in the dict itself.
+    await p.same("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+    try {
+      await p.same("SET", "gone", "v", "PX", "1");
+      const set = Date.now();
+      await waitFor(() => Date.now() > set + 5, 1_000, "the key's deadline to pass");
+      await p.same("CONFIG", "RESETSTAT");
+      await p.same("MEMORY", "USAGE", "gone");
+      const stats = async () => (await p.both("INFO", "stats")).map((info) => info.match(/keyspace_(hits|misses):\d+/g)!.join(" "));
+      const [k, r] = await stats();
+      expect(k).toBe(r);
+      await p.same("DBSIZE");
+    } finally {
+      await p.same("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+    }
     // By default an aggregate is costed from five elements and their average, as Redis
     // does: exact where every element has the same size (once Redis's tables are done
     // rehashing: lookups move it along).
