@@ -11,7 +11,6 @@ import {
 import { bytesToString, lowerAscii, parseInt64, parseInt64Big } from "../resp/bytes.ts";
 import type { Context } from "./context.ts";
 
-import { ByteSlice } from "../store/keyspace.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import { type KeyRef, command } from "./command.ts";
 
@@ -175,8 +174,6 @@ export const bitposCommand = command({
   },
 });
 
-const bitopResult = new ByteSlice();
-
 export const bitopCommand = command({
   name: "bitop", arity: -4, flags: ["write", "denyoom"], keys: { first: 2, last: -1, step: 1 },
   keySpecs: [
@@ -209,8 +206,7 @@ export const bitopCommand = command({
       }
       out[j] = byte;
     }
-    c.db.setRawString(dest, bitopResult.of(out, 0, maxlen), false);
-    bitopResult.release();
+    c.db.setRawString(dest, out, false);
     c.notify(NotifyClass.String, "set", dest);
     c.reply.integer(maxlen);
   },

@@ -11,7 +11,6 @@ import {
   HLL_DENSE, HLL_REGISTERS, HLL_SPARSE, cachedCount, createHll, decodeSparse, ensureDense, estimate, invalidateCache, isValidHll,
   HllEditor, patternOf, raiseDense, registersOf, selfTest, storeCount,
 } from "../store/hyperloglog.ts";
-import { ByteSlice } from "../store/keyspace.ts";
 import { command } from "./command.ts";
 
 function checkHll(bytes: Uint8Array): void {
@@ -30,12 +29,9 @@ function unsharedHll(c: Context, key: string): Uint8Array | undefined {
   return c.db.unsharedString(key, checkHll);
 }
 
-const hllBytes = new ByteSlice();
-
 /** Store an HLL built elsewhere (sparse ones grow; PFMERGE; a new key). */
 function storeHll(c: Context, key: string, bytes: Uint8Array, changes: number): void {
-  c.db.setRawString(key, hllBytes.of(bytes, 0, bytes.length));
-  hllBytes.release();
+  c.db.setRawString(key, bytes);
   c.db.modified(key, changes - 1);
 }
 

@@ -10,7 +10,7 @@
  */
 import { now } from "../clock.ts";
 import { WRONGTYPE } from "../errors.ts";
-import { isInt64String, latin1Slice } from "../resp/bytes.ts";
+import { isInt64String, latin1Slice, stringToBytes } from "../resp/bytes.ts";
 import { lfuNew, lfuTouch, lruClock } from "./access.ts";
 import { estimateBytes, estimateStringBytes, freeEffort, LAZYFREE_THRESHOLD } from "./memory-usage.ts";
 import type { Bytes } from "./latin1.ts";
@@ -151,6 +151,9 @@ export interface KeyspaceStats {
 
 /** Slots a sweep of finished snapshots' marks covers per cron tick (Keyspace.sweepMarks). */
 const SWEEP_SLOTS = 65_536;
+
+/** setRawString's bytes on their way into a cell. */
+const rawValue = new ByteSlice();
 
 export class Database {
   // Not readonly: SWAPDB exchanges contents so that a client's selected Database object
@@ -791,13 +794,14 @@ export class Database {
   }
 
   /**
-   * Store a string that Redis would report as "raw" whatever its content: one built as a
-   * buffer (BITOP, a grown HLL); strings changed in place are marked by unsharedString and
-   * growString. The mark is a bit in the key's slot (KeyTable.setRaw). The key's TTL stays
-   * unless keepTtl is false.
+   * Store bytes as a string that Redis would report as "raw" whatever its content: one
+   * built as a buffer (BITOP, a grown HLL); strings changed in place are marked by
+   * unsharedString and growString. The bytes are copied into the key's cell; the mark is a
+   * bit in its slot (KeyTable.setRaw). The key's TTL stays unless keepTtl is false.
    */
-  setRawString(key: string, value: string | ByteSlice, keepTtl = true): void {
-    this.table.setRaw(this.setKey(key, value, keepTtl));
+  setRawString(key: string, bytes: Uint8Array, keepTtl = true): void {
+    this.table.setRaw(this.setKey(key, rawValue.of(bytes, 0, bytes.length), keepTtl));
+    rawValue.release();
   }
 
   /**
@@ -878,7 +882,7 @@ export class Database {
   private stringViewAt(slot: number): Uint8Array {
     const table = this.table;
     const kind = table.kindAt(slot);
-    if (kind === Kind.Number) return Buffer.from(String(table.valueAt(slot)), "latin1");
+    if (kind === Kind.Number) return stringToBytes(String(table.valueAt(slot)));
     if (kind !== Kind.String) throw WRONGTYPE;
     const buf = table.valueBuffer(slot);
     return new Uint8Array(buf.buffer, buf.byteOffset + table.valueStart(slot), table.valueLengthAt(slot));
