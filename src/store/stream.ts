@@ -501,16 +501,22 @@ export class StreamValue {
     // Nodes are only appended (XADD) or dropped when emptied, so the count, a walk of
     // BigInt arithmetic over every node, holds while the number of nodes and both ends do.
     const nodes = this.nodes;
-    const shape = nodes.length === 0 ? "" : `${nodes.length}:${nodes[0]!.master}:${nodes[nodes.length - 1]!.master}`;
-    if (this.raxCount === undefined || this.raxShape !== shape) {
+    const first = nodes[0]?.master;
+    const last = nodes.at(-1)?.master;
+    if (this.raxCount < 0 || this.raxNodes !== nodes.length || this.raxFirst !== first || this.raxLast !== last) {
       this.raxCount = this.countRaxNodes();
-      this.raxShape = shape;
+      this.raxNodes = nodes.length;
+      this.raxFirst = first;
+      this.raxLast = last;
     }
     return this.raxCount;
   }
 
-  private raxShape = "";
-  private raxCount: number | undefined;
+  /** raxNodeCount's last count (-1: none yet) and the shape it was counted for. */
+  private raxCount = -1;
+  private raxNodes = 0;
+  private raxFirst: bigint | undefined;
+  private raxLast: bigint | undefined;
 
   private countRaxNodes(): number {
     const keys = this.nodes.map((n) => n.master);
