@@ -20,6 +20,7 @@
  *   bun run bench --persistence-only
  *   bun run bench --big-only      # only the big-keyspace runs
  *   bun run bench --big-values-only   # only the commands on big values
+ *   bun run bench --big-values-only --case ZRANGE --case SINTERCARD   # the big-value cases starting so
  *
  * Then a big keyspace: with the 1M string keys present, pipelined SET and GET drawn over
  * all of them (redis-benchmark -r), while a probe client sends PING every millisecond:
@@ -466,7 +467,8 @@ async function bigValues(): Promise<void> {
   const redis = await startRedis();
   try {
     for (const target of [kvis, redis]) for (const [count, make] of BIG_VALUES) await load(target.port, count, make);
-    for (const testCase of BIG_VALUE_CASES) {
+    const only = args.flatMap((a, i) => (args[i - 1] === "--case" ? [a] : []));
+    for (const testCase of BIG_VALUE_CASES.filter((c) => only.length === 0 || only.some((o) => c.startsWith(o)))) {
       const results: Result[] = [];
       for (const target of [kvis, redis]) {
         await runCase(target, testCase, 16, REQUESTS);
