@@ -198,6 +198,21 @@ export class HashValue {
     return pick!;
   }
 
+  /** The lengths of the first `most` fields and their values, flat, in table order (MEMORY USAGE's samples). */
+  sampleLengths(most: number): number[] {
+    const map = this.map;
+    const out: number[] = [];
+    if (map instanceof KeyTable) {
+      for (let i = 0; out.length < 2 * most && (i = map.nextSlot(i)) >= 0; i++) out.push(map.keyLengthAt(i), map.valueLengthAt(i));
+      return out;
+    }
+    for (const [f, v] of this.entries()) {
+      if (out.length === 2 * most) break;
+      out.push(f.length, v.length);
+    }
+    return out;
+  }
+
   /** Whether the hash is held in a hash table (random picks are O(1)). */
   get inTable(): boolean {
     return this.map instanceof KeyTable;

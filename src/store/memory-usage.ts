@@ -112,14 +112,10 @@ function valueSize(value: StoredValue, encoding: string, samples: number): numbe
   }
   if (value instanceof HashValue) {
     if (encoding === "listpack") return ROBJ + jemalloc(listpack([...value.entries()].flat()));
+    const lengths = value.sampleLengths(samples);
     let elesize = 0;
-    let sampled = 0;
-    for (const [field, v] of value.entries()) {
-      if (sampled === samples) break;
-      elesize += DICT_ENTRY + sdsSize(field.length) + sdsSize(v.length);
-      sampled++;
-    }
-    return extrapolate(ROBJ + dictTable(value.size), elesize, sampled, value.size);
+    for (let i = 0; i < lengths.length; i += 2) elesize += DICT_ENTRY + sdsSize(lengths[i]!) + sdsSize(lengths[i + 1]!);
+    return extrapolate(ROBJ + dictTable(value.size), elesize, lengths.length / 2, value.size);
   }
   if (value instanceof SetValue) {
     if (encoding === "intset") {
@@ -131,14 +127,10 @@ function valueSize(value: StoredValue, encoding: string, samples: number): numbe
       return ROBJ + jemalloc(8 + width * value.size);
     }
     if (encoding === "listpack") return ROBJ + jemalloc(listpack(value.values()));
+    const lengths = value.sampleLengths(samples);
     let elesize = 0;
-    let sampled = 0;
-    for (const m of value.values()) {
-      if (sampled === samples) break;
-      elesize += DICT_ENTRY + sdsSize(m.length);
-      sampled++;
-    }
-    return extrapolate(ROBJ + dictTable(value.size), elesize, sampled, value.size);
+    for (const length of lengths) elesize += DICT_ENTRY + sdsSize(length);
+    return extrapolate(ROBJ + dictTable(value.size), elesize, lengths.length, value.size);
   }
   if (value instanceof SortedSet) {
     if (encoding === "listpack") {

@@ -74,6 +74,15 @@ export class SetValue {
     return this.table!.delete(member);
   }
 
+  /** The lengths of the first `most` members, in table order (MEMORY USAGE's samples). */
+  sampleLengths(most: number): number[] {
+    if (this.packed !== undefined) return this.packed.toArray().slice(0, most).map((m) => m.length);
+    const table = this.table!;
+    const out: number[] = [];
+    for (let i = 0; out.length < most && (i = table.nextSlot(i)) >= 0; i++) out.push(table.keyLengthAt(i));
+    return out;
+  }
+
   /** A uniformly random member (the set must not be empty). */
   random(): string {
     if (this.packed !== undefined) return this.packed.get(Math.floor(Math.random() * this.size));
