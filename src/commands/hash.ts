@@ -7,7 +7,7 @@ import type { Argv } from "../resp/argv.ts";
 import {
   HASH_NOT_FLOAT, HASH_NOT_INTEGER, INCR_OVERFLOW, NOT_FLOAT, SYNTAX_ERR, VALUE_NAN_OR_INF, VALUE_OUT_OF_RANGE, valueOutOfRange, wrongArity,
 } from "../errors.ts";
-import { bytesToString, parseInt64Big, stringToInt64 } from "../resp/bytes.ts";
+import { parseInt64Big, stringToInt64 } from "../resp/bytes.ts";
 import { parseLongDouble } from "../resp/long-double.ts";
 import type { Context } from "./context.ts";
 import { HashValue } from "../store/hash.ts";
@@ -21,7 +21,7 @@ import { incrByFloat } from "./string.ts";
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 
-const lookupHash = (c: Context, arg: Uint8Array) => c.db.readAs(bytesToString(arg), HashValue);
+const lookupHash = (c: Context, key: string) => c.db.readAs(key, HashValue);
 
 /** HSET and HMSET: field/value pairs; replies come from the caller. Returns new fields. */
 function hsetGeneric(c: Context, argv: Argv): number {
@@ -68,7 +68,7 @@ export const hgetCommand = command({
   name: "hget", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"],
   summary: "Get the value of a hash field", since: "2.0.0",
   handler(c, argv) {
-    const value = lookupHash(c, argv.bytes(1))?.get(argv.str(2));
+    const value = lookupHash(c, argv.str(1))?.get(argv.str(2));
     if (value === undefined) c.reply.null();
     else c.reply.bulkString(value);
   },
@@ -78,7 +78,7 @@ export const hmgetCommand = command({
   name: "hmget", arity: -3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"],
   summary: "Get the values of all the given hash fields", since: "2.0.0", complexity: "O(N) where N is the number of fields being requested.",
   handler(c, argv) {
-    const hash = lookupHash(c, argv.bytes(1));
+    const hash = lookupHash(c, argv.str(1));
     c.reply.array(argv.length - 2);
     for (let i = 2; i < argv.length; i++) {
       const value = hash?.get(argv.str(i));
@@ -96,7 +96,7 @@ const enum HashPart {
 
 /** HGETALL, HKEYS, HVALS: HGETALL is a map in RESP3, the others arrays. */
 function hgetallGeneric(c: Context, argv: Argv, part: HashPart): void {
-  const hash = lookupHash(c, argv.bytes(1));
+  const hash = lookupHash(c, argv.str(1));
   const size = hash?.size ?? 0;
   if (part === HashPart.Both) c.reply.map(size);
   else c.reply.array(size);
@@ -137,20 +137,20 @@ export const hexistsCommand = command({
   name: "hexists", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["hash"],
   summary: "Determine if a hash field exists", since: "2.0.0",
   handler(c, argv) {
-    c.reply.integer(lookupHash(c, argv.bytes(1))?.has(argv.str(2)) ? 1 : 0);
+    c.reply.integer(lookupHash(c, argv.str(1))?.has(argv.str(2)) ? 1 : 0);
   },
 });
 
 export const hlenCommand = command({
   name: "hlen", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["hash"],
   summary: "Get the number of fields in a hash", since: "2.0.0",
-  handler: (c, argv) => c.reply.integer(lookupHash(c, argv.bytes(1))?.size ?? 0),
+  handler: (c, argv) => c.reply.integer(lookupHash(c, argv.str(1))?.size ?? 0),
 });
 
 export const hstrlenCommand = command({
   name: "hstrlen", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["hash"],
   summary: "Get the length of the value of a hash field", since: "3.2.0",
-  handler: (c, argv) => c.reply.integer(lookupHash(c, argv.bytes(1))?.get(argv.str(2))?.length ?? 0),
+  handler: (c, argv) => c.reply.integer(lookupHash(c, argv.str(1))?.get(argv.str(2))?.length ?? 0),
 });
 
 export const hincrbyCommand = command({
@@ -210,7 +210,7 @@ export const hrandfieldCommand = command({
   summary: "Get one or multiple random fields from a hash", since: "6.2.0", complexity: "O(N) where N is the number of fields returned",
   handler(c, argv) {
     if (argv.length === 2) {
-      const hash = lookupHash(c, argv.bytes(1));
+      const hash = lookupHash(c, argv.str(1));
       if (hash === undefined) return c.reply.null();
       return c.reply.bulkString(hash.randomPair()[0]);
     }
@@ -220,7 +220,7 @@ export const hrandfieldCommand = command({
     if (argv.length > 4 || (argv.length === 4 && argv.keyword(3) !== "withvalues")) throw SYNTAX_ERR;
     const withValues = argv.length === 4;
     if (withValues && Math.abs(count) > 4611686018427387903) throw VALUE_OUT_OF_RANGE;
-    const hash = lookupHash(c, argv.bytes(1));
+    const hash = lookupHash(c, argv.str(1));
     if (hash === undefined || count === 0) return c.reply.array(0);
     const size = hash.size;
     // RESP3 pairs each field with its value; RESP2 flattens them.
@@ -270,7 +270,7 @@ export const hscanCommand = command({
   summary: "Incrementally iterate hash fields and associated values", since: "2.8.0",
   complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
   handler(c, argv) {
-    const hash = lookupHash(c, argv.bytes(1)) ?? new HashValue();
+    const hash = lookupHash(c, argv.str(1)) ?? new HashValue();
     scanGeneric(c, argv, 2, hash.scanTarget, () => hash.fields(), (field) => {
       const value = hash.get(field);
       return value === undefined ? undefined : [field, value];

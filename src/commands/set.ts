@@ -13,7 +13,7 @@ import { ArgCursor, parseRangeArg } from "./args.ts";
 import { type CommandFlag, command } from "./command.ts";
 import { scanGeneric } from "./generic.ts";
 
-const lookupSet = (c: Context, arg: Uint8Array) => c.db.readAs(bytesToString(arg), SetValue);
+const lookupSet = (c: Context, key: string) => c.db.readAs(key, SetValue);
 
 /** A new set holding `first`'s kind (intset when it is an integer), as setTypeCreate does. */
 function newSet(first: string): SetValue {
@@ -48,7 +48,7 @@ export const sremCommand = command({
 export const sismemberCommand = command({
   name: "sismember", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["set"],
   summary: "Determine if a given value is a member of a set", since: "1.0.0",
-  handler: (c, argv) => c.reply.integer(lookupSet(c, argv.bytes(1))?.has(argv.str(2)) ? 1 : 0),
+  handler: (c, argv) => c.reply.integer(lookupSet(c, argv.str(1))?.has(argv.str(2)) ? 1 : 0),
 });
 
 export const smismemberCommand = command({
@@ -56,7 +56,7 @@ export const smismemberCommand = command({
   summary: "Returns the membership associated with the given elements for a set", since: "6.2.0",
   complexity: "O(N) where N is the number of elements being checked for membership",
   handler(c, argv) {
-    const set = lookupSet(c, argv.bytes(1));
+    const set = lookupSet(c, argv.str(1));
     c.reply.array(argv.length - 2);
     for (let i = 2; i < argv.length; i++) c.reply.integer(set?.has(argv.str(i)) ? 1 : 0);
   },
@@ -71,13 +71,13 @@ function replySet(c: Context, members: readonly string[]): void {
 export const smembersCommand = command({
   name: "smembers", arity: 2, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["set"], tips: ["nondeterministic_output_order"],
   summary: "Get all the members in a set", since: "1.0.0", complexity: "O(N) where N is the set cardinality.",
-  handler: (c, argv) => replySet(c, lookupSet(c, argv.bytes(1))?.toArray() ?? []),
+  handler: (c, argv) => replySet(c, lookupSet(c, argv.str(1))?.toArray() ?? []),
 });
 
 export const scardCommand = command({
   name: "scard", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["set"],
   summary: "Get the number of members in a set", since: "1.0.0",
-  handler: (c, argv) => c.reply.integer(lookupSet(c, argv.bytes(1))?.size ?? 0),
+  handler: (c, argv) => c.reply.integer(lookupSet(c, argv.str(1))?.size ?? 0),
 });
 
 export const spopCommand = command({
@@ -122,13 +122,13 @@ export const srandmemberCommand = command({
   handler(c, argv) {
     if (argv.length > 3) throw SYNTAX_ERR;
     if (argv.length === 2) {
-      const set = lookupSet(c, argv.bytes(1));
+      const set = lookupSet(c, argv.str(1));
       if (set === undefined) return c.reply.null();
       return c.reply.bulkString(set.random());
     }
     const count = argv.int(2);
     if (parseInt64Big(argv.bytes(2)) === -9223372036854775808n) throw valueOutOfRange("-9223372036854775807", "9223372036854775807");
-    const set = lookupSet(c, argv.bytes(1));
+    const set = lookupSet(c, argv.str(1));
     if (set === undefined || count === 0) return c.reply.array(0);
     if (count < 0) {
       c.reply.array(-count);
@@ -187,18 +187,18 @@ function lookupSets(c: Context, keys: string[], forWrite: boolean): (SetValue | 
 }
 
 /**
- * The intersection, smallest set first, stopping at `limit` members (0 = no limit); a
- * missing key makes it empty.
+ * The members the sets have in common, walking the smallest (not copying it: SINTERCARD's
+ * LIMIT stops after a few members of a big set); none when a key is missing.
  */
-function intersect(sets: (SetValue | undefined)[], limit = 0): SetValue {
+function* common(sets: (SetValue | undefined)[]): Generator<string> {
+  if (sets.some((s) => s === undefined)) return;
+  const [smallest, ...rest] = (sets as SetValue[]).slice().sort((a, b) => a.size - b.size);
+  for (const member of smallest!.values()) if (rest.every((s) => s.has(member))) yield member;
+}
+
+function intersect(sets: (SetValue | undefined)[]): SetValue {
   const result = new SetValue(true);
-  if (sets.some((s) => s === undefined)) return result;
-  const ordered = (sets as SetValue[]).slice().sort((a, b) => a.size - b.size);
-  // Walked, not copied: SINTERCARD's LIMIT stops after a few members of a big set.
-  for (const member of ordered[0]!.values()) {
-    if (ordered.every((s, i) => i === 0 || s.has(member))) addMember(result, member);
-    if (limit > 0 && result.size >= limit) break;
-  }
+  for (const member of common(sets)) addMember(result, member);
   return result;
 }
 
@@ -263,7 +263,9 @@ export const sintercardCommand = command({
       if (args.nextKeyword() === "limit" && args.hasNext()) limit = parseRangeArg(args.next(), 0, LIMIT_NEGATIVE);
       else throw SYNTAX_ERR;
     }
-    c.reply.integer(intersect(lookupSets(c, argv.strs(2, 2 + numkeys), false), limit).size);
+    let count = 0;
+    for (const _ of common(lookupSets(c, argv.strs(2, 2 + numkeys), false))) if (++count === limit) break;
+    c.reply.integer(count);
   },
 });
 
@@ -294,7 +296,7 @@ export const sscanCommand = command({
   summary: "Incrementally iterate Set elements", since: "2.8.0",
   complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
   handler(c, argv) {
-    const set = lookupSet(c, argv.bytes(1)) ?? new SetValue(false);
+    const set = lookupSet(c, argv.str(1)) ?? new SetValue(false);
     scanGeneric(c, argv, 2, set.scanTarget, () => set.toArray(), (m) => (set.has(m) ? [m] : undefined), false);
   },
 });
