@@ -147,19 +147,29 @@ export class ReplyWriter {
       return;
     }
     const buf = this.buf;
-    if (n < 0) {
+    // In int32 arithmetic (a score read from a Float64Array is a double), two digits a division.
+    let v = n | 0;
+    if (v < 0) {
       buf[this.pos++] = 0x2d;
-      n = -n;
+      if (v === -2147483648) {
+        this.latin1("2147483648");
+        return;
+      }
+      v = -v;
     }
-    let digits = 1;
-    for (let v = n; v >= 10; v = (v / 10) | 0) digits++;
-    let p = this.pos + digits;
+    let p = this.pos + decimalDigits(v);
     this.pos = p;
-    do {
-      const q = (n / 10) | 0;
-      buf[--p] = 0x30 + (n - q * 10);
-      n = q;
-    } while (n > 0);
+    while (v >= 100) {
+      const q = (v / 100) | 0;
+      const r = 2 * (v - q * 100);
+      buf[--p] = DIGIT_PAIRS[r + 1]!;
+      buf[--p] = DIGIT_PAIRS[r]!;
+      v = q;
+    }
+    if (v >= 10) {
+      buf[--p] = DIGIT_PAIRS[2 * v + 1]!;
+      buf[--p] = DIGIT_PAIRS[2 * v]!;
+    } else buf[--p] = 0x30 + v;
   }
 
   /** `prefix<n>\r\n`: the header of aggregates and bulks. */
@@ -239,8 +249,7 @@ export class ReplyWriter {
    */
   bulkNumber(n: number): void {
     if ((n | 0) !== n) return this.bulkString(String(n));
-    let digits = n < 0 ? 2 : 1;
-    for (let v = Math.abs(n); v >= 10; v = Math.floor(v / 10)) digits++;
+    const digits = (n < 0 ? 1 : 0) + decimalDigits(Math.abs(n));
     this.header(0x24, digits);
     this.ensure(digits + CRLF_LEN);
     this.integerDigits(n);
@@ -292,7 +301,13 @@ export class ReplyWriter {
 
   /** A double: `,` in RESP3, a bulk string in RESP2, formatted as Redis does. */
   double(d: number): void {
-    this.doubleText(formatDouble(d));
+    // A score within 32 bits prints as its digits (not -0, which prints "-0"): no string made.
+    if ((d | 0) !== d || Object.is(d, -0)) return this.doubleText(formatDouble(d));
+    if (this.resp !== 3) return this.bulkNumber(d);
+    this.ensure(16);
+    this.byte(0x2c);
+    this.integerDigits(d);
+    this.crlf();
   }
 
   /** A double already printed as Redis prints it in this place: `,` in RESP3, a bulk string in RESP2. */
@@ -402,4 +417,13 @@ function encodeBulks(args: ReadonlyArray<string | Uint8Array>, type: "*" | ">"):
     out[pos++] = 10;
   }
   return out.subarray(0, pos);
+}
+
+/** "00" to "99": the two digits of each number below 100, as ll2string writes them. */
+const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 0x30 + (i % 2 === 0 ? Math.floor(i / 20) : (i >> 1) % 10));
+
+/** How many decimal digits `v` (0 to 2^32) has: comparisons, no division. */
+function decimalDigits(v: number): number {
+  if (v < 100000) return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : 5;
+  return v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
 }
