@@ -17,18 +17,17 @@ import { type Context, serveOrBlock } from "./context.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import { SetValue } from "../store/set.ts";
 import { type LexRange, type ScoreRange, SortedSet, type ZEntry } from "../store/sorted-set.ts";
-import { ArgCursor, parseDoubleArg, parseIntArg, parseRangeArg, parseTimeout } from "./args.ts";
+import { ArgCursor, parseDoubleArg, parseRangeArg, parseTimeout } from "./args.ts";
 import { type CommandFlag, type FullKeySpec, command } from "./command.ts";
 import { scanGeneric } from "./generic.ts";
 import { clampRange, parseMpopArgs } from "./list.ts";
 
-const lookupZset = (c: Context, arg: Uint8Array) => c.db.readAs(bytesToString(arg), SortedSet);
+const lookupZset = (c: Context, key: string) => c.db.readAs(key, SortedSet);
 
 
 /** zslParseRange: `(` makes a bound exclusive. */
-export function parseScoreRange(minArg: Uint8Array, maxArg: Uint8Array): ScoreRange {
-  const bound = (arg: Uint8Array): [number, boolean] => {
-    const s = bytesToString(arg);
+export function parseScoreRange(minArg: string, maxArg: string): ScoreRange {
+  const bound = (s: string): [number, boolean] => {
     const exclusive = s.startsWith("(");
     const d = parseRangeDouble(exclusive ? s.slice(1) : s);
     if (d === undefined) throw MIN_MAX_NOT_FLOAT;
@@ -40,9 +39,8 @@ export function parseScoreRange(minArg: Uint8Array, maxArg: Uint8Array): ScoreRa
 }
 
 /** zslParseLexRange: `[` inclusive, `(` exclusive, `-` and `+` the ends of the order. */
-export function parseLexRange(minArg: Uint8Array, maxArg: Uint8Array): LexRange {
-  const item = (arg: Uint8Array): { value: string | undefined; ex: boolean; end?: "-" | "+" } => {
-    const s = bytesToString(arg);
+export function parseLexRange(minArg: string, maxArg: string): LexRange {
+  const item = (s: string): { value: string | undefined; ex: boolean; end?: "-" | "+" } => {
     if (s === "+" || s === "-") return { value: undefined, ex: true, end: s };
     if (s.startsWith("(")) return { value: s.slice(1), ex: true };
     if (s.startsWith("[")) return { value: s.slice(1), ex: false };
@@ -158,7 +156,7 @@ export const zscoreCommand = command({
   name: "zscore", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"],
   summary: "Get the score associated with the given member in a sorted set", since: "1.2.0",
   handler(c, argv) {
-    const score = lookupZset(c, argv.bytes(1))?.score(argv.str(2));
+    const score = lookupZset(c, argv.str(1))?.score(argv.str(2));
     if (score === undefined) c.reply.null();
     else c.reply.double(score);
   },
@@ -169,7 +167,7 @@ export const zmscoreCommand = command({
   summary: "Get the score associated with the given members in a sorted set", since: "6.2.0",
   complexity: "O(N) where N is the number of members being requested.",
   handler(c, argv) {
-    const zset = lookupZset(c, argv.bytes(1));
+    const zset = lookupZset(c, argv.str(1));
     c.reply.array(argv.length - 2);
     for (let i = 2; i < argv.length; i++) {
       const score = zset?.score(argv.str(i));
@@ -182,7 +180,7 @@ export const zmscoreCommand = command({
 export const zcardCommand = command({
   name: "zcard", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["sortedset"],
   summary: "Get the number of members in a sorted set", since: "1.2.0",
-  handler: (c, argv) => c.reply.integer(lookupZset(c, argv.bytes(1))?.size ?? 0),
+  handler: (c, argv) => c.reply.integer(lookupZset(c, argv.str(1))?.size ?? 0),
 });
 
 export const zcountCommand = command({
@@ -190,8 +188,8 @@ export const zcountCommand = command({
   summary: "Count the members in a sorted set with scores within the given values", since: "2.0.0",
   complexity: "O(log(N)) with N being the number of elements in the sorted set.",
   handler(c, argv) {
-    const range = parseScoreRange(argv.bytes(2), argv.bytes(3));
-    const zset = lookupZset(c, argv.bytes(1));
+    const range = parseScoreRange(argv.str(2), argv.str(3));
+    const zset = lookupZset(c, argv.str(1));
     if (zset === undefined) return c.reply.integer(0);
     const [start, end] = zset.scoreRange(range);
     c.reply.integer(end - start);
@@ -203,8 +201,8 @@ export const zlexcountCommand = command({
   summary: "Count the number of members in a sorted set between a given lexicographical range", since: "2.8.9",
   complexity: "O(log(N)) with N being the number of elements in the sorted set.",
   handler(c, argv) {
-    const range = parseLexRange(argv.bytes(2), argv.bytes(3));
-    const zset = lookupZset(c, argv.bytes(1));
+    const range = parseLexRange(argv.str(2), argv.str(3));
+    const zset = lookupZset(c, argv.str(1));
     if (zset === undefined) return c.reply.integer(0);
     const [start, end] = zset.lexRange(range);
     c.reply.integer(end - start);
@@ -230,30 +228,44 @@ interface RangeRequest {
 }
 
 /**
- * The nodes a range request selects, in reply order. Score and lex ranges are located
- * by rank in O(log n); LIMIT skips `offset` (a negative offset selects nothing, as in
- * Redis) and takes `limit` (negative: all).
+ * Where the pairs a range request selects lie, in reply order: `count` from rank `first`,
+ * backward when the request is reversed. Score and lex ranges are located by rank in
+ * O(log n); LIMIT skips `offset` (a negative offset selects nothing, as in Redis) and
+ * takes `limit` (negative: all).
  */
-function rangeNodes(zset: SortedSet, req: RangeRequest): ZEntry[] {
+function selectRange(zset: SortedSet, req: RangeRequest): [first: number, count: number] {
   const n = zset.size;
-  let first: number;
-  let last: number;
   if (req.by === RangeBy.Rank) {
     const clamped = clampRange(req.rank![0], req.rank![1], n);
-    if (clamped === undefined) return [];
-    [first, last] = clamped;
-    if (req.reverse) [first, last] = [n - 1 - first, n - 1 - last];
-  } else {
-    const [start, end] = req.by === RangeBy.Score ? zset.scoreRange(req.score!) : zset.lexRange(req.lex!, req.reverse);
-    if (req.offset < 0 || start >= end) return [];
-    const count = end - start - req.offset;
-    if (count <= 0) return [];
-    const take = req.limit < 0 ? count : Math.min(count, req.limit);
-    if (take === 0) return [];
-    first = req.reverse ? end - 1 - req.offset : start + req.offset;
-    last = req.reverse ? first - take + 1 : first + take - 1;
+    if (clamped === undefined) return [0, 0];
+    const [first, last] = clamped;
+    return [req.reverse ? n - 1 - first : first, last - first + 1];
   }
-  return zset.range(first, Math.abs(last - first) + 1, req.reverse);
+  const [start, end] = req.by === RangeBy.Score ? zset.scoreRange(req.score!) : zset.lexRange(req.lex!, req.reverse);
+  if (req.offset < 0 || start >= end) return [0, 0];
+  const count = end - start - req.offset;
+  if (count <= 0) return [0, 0];
+  return [req.reverse ? end - 1 - req.offset : start + req.offset, req.limit < 0 ? count : Math.min(count, req.limit)];
+}
+
+/** The pairs a range request selects, in reply order. */
+function rangeNodes(zset: SortedSet, req: RangeRequest): ZEntry[] {
+  const [first, count] = selectRange(zset, req);
+  return zset.range(first, count, req.reverse);
+}
+
+/** The pairs a range request selects as a reply, copied from the set's bytes (no member strings). */
+function replyRange(c: Context, zset: SortedSet | undefined, req: RangeRequest, withScores: boolean): void {
+  const [first, count] = zset === undefined ? [0, 0] : selectRange(zset, req);
+  const reply = c.reply;
+  const pairs = withScores && reply.resp === 3;
+  reply.array(withScores && !pairs ? count * 2 : count);
+  zset?.forRange(first, count, req.reverse, (member, from, to, score) => {
+    if (pairs) reply.array(2);
+    if (typeof member === "string") reply.bulkString(member);
+    else reply.bulkFrom(member, from, to);
+    if (withScores) reply.double(score);
+  });
 }
 
 /** Members, with their scores when asked: flat in RESP2, [member, score] pairs in RESP3. */
@@ -298,17 +310,16 @@ function zrangeGeneric(c: Context, argv: Argv, keyAt: number, fixedBy: RangeBy, 
   if (hasLimit && by === RangeBy.Rank) throw LIMIT_NEEDS_BY;
   if (withScores && by === RangeBy.Lex) throw WITHSCORES_BYLEX;
   // Score and lex ranges are given as max, min when reversed.
-  const [lo, hi] = rev && by !== RangeBy.Rank ? [argv.bytes(keyAt + 2), argv.bytes(keyAt + 1)] : [argv.bytes(keyAt + 1), argv.bytes(keyAt + 2)];
+  const [lo, hi] = rev && by !== RangeBy.Rank ? [keyAt + 2, keyAt + 1] : [keyAt + 1, keyAt + 2];
   const req: RangeRequest = { by, reverse: rev, offset, limit };
-  if (by === RangeBy.Rank) req.rank = [parseIntArg(lo), parseIntArg(hi)];
-  else if (by === RangeBy.Score) req.score = parseScoreRange(lo, hi);
-  else req.lex = parseLexRange(lo, hi);
+  if (by === RangeBy.Rank) req.rank = [argv.int(lo), argv.int(hi)];
+  else if (by === RangeBy.Score) req.score = parseScoreRange(argv.str(lo), argv.str(hi));
+  else req.lex = parseLexRange(argv.str(lo), argv.str(hi));
 
-  const zset = lookupZset(c, argv.bytes(keyAt));
-  const nodes = zset === undefined ? [] : rangeNodes(zset, req);
-  if (store === undefined) return replyNodes(c, nodes, withScores);
+  const zset = lookupZset(c, argv.str(keyAt));
+  if (store === undefined) return replyRange(c, zset, req, withScores);
   const result = new SortedSet();
-  for (const node of nodes) result.set(node.member, node.score);
+  for (const node of zset === undefined ? [] : rangeNodes(zset, req)) result.set(node.member, node.score);
   storeZset(c, store, result);
 }
 
@@ -377,7 +388,7 @@ export const zrevrangeCommand = command({
 
 /** ZRANK and ZREVRANK. */
 function zrankGeneric(c: Context, argv: Argv, reverse: boolean): void {
-  const zset = lookupZset(c, argv.bytes(1));
+  const zset = lookupZset(c, argv.str(1));
   const rank = zset?.rank(argv.str(2));
   if (rank === undefined) return c.reply.null();
   c.reply.integer(reverse ? zset!.size - 1 - rank : rank);
@@ -544,7 +555,7 @@ export const zrandmemberCommand = command({
   summary: "Get one or multiple random elements from a sorted set", since: "6.2.0", complexity: "O(N) where N is the number of elements returned",
   handler(c, argv) {
     if (argv.length === 2) {
-      const zset = lookupZset(c, argv.bytes(1));
+      const zset = lookupZset(c, argv.str(1));
       if (zset === undefined) return c.reply.null();
       return c.reply.bulkString(zset.at(Math.floor(Math.random() * zset.size)).member);
     }
@@ -554,7 +565,7 @@ export const zrandmemberCommand = command({
     const withScores = argv.length === 4;
     // Members and scores make twice the count: it must stay within a long (Redis's check).
     if (withScores && Math.abs(count) > 4611686018427387903) throw VALUE_OUT_OF_RANGE;
-    const zset = lookupZset(c, argv.bytes(1));
+    const zset = lookupZset(c, argv.str(1));
     if (zset === undefined || count === 0) return c.reply.array(0);
     const size = zset.size;
     let picks: number[];
@@ -574,8 +585,8 @@ export const zrandmemberCommand = command({
 function zremrangeGeneric(c: Context, argv: Argv, by: RangeBy): void {
   const req: RangeRequest = { by, reverse: false, offset: 0, limit: -1 };
   if (by === RangeBy.Rank) req.rank = [argv.int(2), argv.int(3)];
-  else if (by === RangeBy.Score) req.score = parseScoreRange(argv.bytes(2), argv.bytes(3));
-  else req.lex = parseLexRange(argv.bytes(2), argv.bytes(3));
+  else if (by === RangeBy.Score) req.score = parseScoreRange(argv.str(2), argv.str(3));
+  else req.lex = parseLexRange(argv.str(2), argv.str(3));
   const key = argv.str(1);
   const zset = c.db.writeAs(key, SortedSet);
   if (zset === undefined) return c.reply.integer(0);
@@ -799,7 +810,7 @@ export const zscanCommand = command({
   summary: "Incrementally iterate sorted sets elements and associated scores", since: "2.8.0",
   complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
   handler(c, argv) {
-    const zset = lookupZset(c, argv.bytes(1)) ?? new SortedSet();
+    const zset = lookupZset(c, argv.str(1)) ?? new SortedSet();
     scanGeneric(c, argv, 2, zset.scanTarget, () => [...zset.entries()].map((e) => e.member), (member) => {
       const score = zset.score(member);
       // Scores are bulk strings here in both protocols, as Redis sends them.

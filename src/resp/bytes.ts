@@ -263,19 +263,27 @@ const INFINITY_TEXT = /^([+-]?)(?:inf|infinity)$/i;
  * NaN never does, and neither does a number out of the double range (ERANGE).
  * Undefined when the text is not a valid float.
  */
+/**
+ * `s` when it is an optional minus and 1 to 15 decimal digits, as most scores and range
+ * bounds are: read exactly with no regular expression run; otherwise undefined.
+ */
+function shortDecimal(s: string): number | undefined {
+  const n = s.length;
+  let i = s.charCodeAt(0) === MINUS ? 1 : 0;
+  if (n === i || n - i > 15) return undefined;
+  let v = 0;
+  for (; i < n; i++) {
+    const d = s.charCodeAt(i) - ZERO;
+    if (d < 0 || d > 9) return undefined;
+    v = v * 10 + d;
+  }
+  return s.charCodeAt(0) === MINUS ? -v : v;
+}
+
 export function parseDouble(s: string): number | undefined {
   if (s.length === 0 || s.length > 5 * 1024) return undefined;
-  // Most scores are small integers: read them without the regular expression.
-  if (s.length <= 15) {
-    let v = 0;
-    let i = s.charCodeAt(0) === MINUS ? 1 : 0;
-    for (; i < s.length; i++) {
-      const d = s.charCodeAt(i) - ZERO;
-      if (d < 0 || d > 9) break;
-      v = v * 10 + d;
-    }
-    if (i === s.length && (s.charCodeAt(0) !== MINUS || s.length > 1)) return s.charCodeAt(0) === MINUS ? -v : v;
-  }
+  const decimal = shortDecimal(s);
+  if (decimal !== undefined) return decimal;
   if (DOUBLE_TEXT.test(s)) {
     const d = Number(s);
     if (d === Infinity || d === -Infinity || (d === 0 && /[1-9]/.test(s.replace(/[eE].*$/, "")))) return undefined;
@@ -340,6 +348,8 @@ export function stringToInt64(s: string): bigint | undefined {
  */
 export function parseRangeDouble(s: string): number | undefined {
   if (s.length === 0) return 0;
+  const decimal = shortDecimal(s);
+  if (decimal !== undefined) return decimal;
   const t = s.replace(/^[ \t\n\v\f\r]+/, "");
   if (DOUBLE_TEXT.test(t)) return Number(t);
   const inf = INFINITY_TEXT.exec(t);

@@ -289,12 +289,24 @@ export class ScoreOrder {
 
   /** walk's pairs pushed onto `out`. */
   range(start: number, count: number, reverse: boolean, out: ZEntry[]): void {
+    this.forRange(start, count, reverse, (chunk, i) => out.push(chunk.entry(i)));
+  }
+
+  /**
+   * walk's pairs handed to `each` as the bytes they are kept in: the member is
+   * bytes[from, to), valid during the call (replies copy it, with no string made).
+   */
+  forBytes(start: number, count: number, reverse: boolean, each: (bytes: Bytes, from: number, to: number, score: number) => void): void {
+    this.forRange(start, count, reverse, (chunk, i) => each(chunk.bytes, chunk.offs[i]!, chunk.offs[i + 1]!, chunk.scores[i]!));
+  }
+
+  private forRange(start: number, count: number, reverse: boolean, each: (chunk: Chunk, i: number) => void): void {
     if (start < 0 || start >= this.size) return;
     let [k, i] = this.locate(start);
     for (let left = count; left > 0; left--) {
       const chunk = this.chunks[k];
       if (chunk === undefined) return;
-      out.push(chunk.entry(i));
+      each(chunk, i);
       if (reverse) {
         if (--i < 0) {
           if (--k < 0) return;

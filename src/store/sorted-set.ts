@@ -269,6 +269,16 @@ export class SortedSet extends PackedPairs {
     return out;
   }
 
+  /**
+   * range's pairs handed to `each` in order; a large set's members as the bytes it keeps
+   * them in (member[from, to), valid during the call), a small one's as strings (from 0).
+   */
+  forRange(start: number, count: number, reverse: boolean, each: (member: string | Bytes, from: number, to: number, score: number) => void): void {
+    if (count <= 0 || start < 0 || start >= this.size) return;
+    if (this.dict !== undefined) return this.order!.forBytes(start, count, reverse, each);
+    for (const { member, score } of this.walk(start, count, reverse)) each(member, 0, member.length, score);
+  }
+
   /** Every entry in order. */
   entries(): IterableIterator<ZEntry> {
     return this.walk(0, this.size);

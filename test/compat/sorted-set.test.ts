@@ -129,6 +129,31 @@ describe("ZRANGE and its older forms", () => {
       ZRANGE s 0 -1`);
   });
 
+  test("ranges of a large set reply from its bytes; integer scores print at the int32 edges, in RESP2 and RESP3", async () => {
+    const p = pair();
+    const scores = ["0", "-0", "7", "-7", "99", "100", "2147483647", "-2147483647", "-2147483648", "2147483648", "-2147483649", "1e15", "1.5", "4294967296"];
+    // Small (listpack) and large (skiplist) sets; binary members, so the bytes path is seen copying every byte.
+    for (const [key, extra] of [["small", 0], ["big", 200]] as const) {
+      const args: string[] = [];
+      scores.forEach((s, i) => args.push(s, `m${i}\u00ff\u0000\r\n`));
+      for (let i = 0; i < extra; i++) args.push(String(i * 1000), `pad${i}`);
+      await p.same("ZADD", key, ...args);
+    }
+    for (const proto of ["2", "3"]) {
+      await p.both("HELLO", proto);
+      for (const key of ["small", "big"]) {
+        await p.same("OBJECT", "ENCODING", key);
+        await p.same("ZRANGE", key, "0", "-1", "WITHSCORES");
+        await p.same("ZREVRANGE", key, "0", "20", "WITHSCORES");
+        await p.same("ZRANGEBYSCORE", key, "-3000000000", "3000", "WITHSCORES", "LIMIT", "2", "9");
+        await p.same("ZREVRANGEBYSCORE", key, "+inf", "(-7", "WITHSCORES");
+        await p.same("ZRANGE", key, "(5", "2147483648", "BYSCORE", "REV", "WITHSCORES");
+        await p.same("ZSCORE", key, "m5\u00ff\u0000\r\n");
+        await p.same("ZINCRBY", key, "0", "m8\u00ff\u0000\r\n");
+      }
+    }
+  });
+
   test("ZRANGESTORE stores a range, deleting the destination when empty", async () => {
     await pair().script(`
       ZADD z 1 a 2 b 3 c
