@@ -630,6 +630,7 @@ export function normalize(param: Param, raw: string, current = param.default): {
 /** The server's configuration: the current value of every parameter, as text. */
 export class Config {
   private readonly values = new Map<string, string>();
+  private readonly ints = new Map<string, number>();
   /** Called after a parameter changes at run time (the server applies loglevel, etc.). */
   onChange: (name: string, value: string) => string | undefined = () => undefined;
 
@@ -648,14 +649,18 @@ export class Config {
     return this.values.get(name)!;
   }
 
+  /** A numeric parameter; read on hot paths (proto-max-bulk-len per BITFIELD offset), so kept parsed. */
   int(name: string): number {
-    return Number(this.values.get(name));
+    let n = this.ints.get(name);
+    if (n === undefined) this.ints.set(name, (n = Number(this.values.get(name))));
+    return n;
   }
 
   /** Set at run time (CONFIG SET); the caller has validated with `normalize`. */
   /** Store and apply a value; the reason when applying it failed (the value is stored still). */
   set(name: string, value: string): string | undefined {
     this.values.set(name, value);
+    this.ints.delete(name);
     return this.onChange(name, value);
   }
 
