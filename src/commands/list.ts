@@ -259,14 +259,12 @@ export const lposCommand = command({
     const fromTail = rank < 0;
     const skip = Math.abs(rank) - 1;
     const found: number[] = [];
-    const n = list.length;
     let matches = 0;
-    for (let scanned = 0; scanned < n && (maxlen === 0 || scanned < maxlen); scanned++) {
-      const i = fromTail ? n - 1 - scanned : scanned;
-      if (list.at(i) !== element || matches++ < skip) continue;
+    list.positions(element, fromTail, maxlen, (i) => {
+      if (matches++ < skip) return true;
       found.push(i);
-      if (count === -1 || (count !== 0 && found.length >= count)) break;
-    }
+      return !(count === -1 || (count !== 0 && found.length >= count));
+    });
     if (count !== -1) {
       c.reply.array(found.length);
       for (const i of found) c.reply.integer(i);

@@ -722,6 +722,36 @@ export class ListValue extends Node {
     return saved;
   }
 
+  /**
+   * LPOS's walk: the index of each element equal to `element`, from the head (or the tail),
+   * among the first `maxlen` looked at (0: all), handed to `found` until it returns false.
+   * Elements are compared where they are kept, with no string made for each.
+   */
+  positions(element: string, fromTail: boolean, maxlen: number, found: (index: number) => boolean): void {
+    const n = element.length;
+    const nodes = this.view;
+    let left = maxlen === 0 ? this.length : Math.min(maxlen, this.length);
+    // The index of the node's first element (past its last, from the tail).
+    let base = fromTail ? this.length : 0;
+    for (let j = 0; j < nodes.length && left > 0; j++) {
+      const node = this.use(fromTail ? nodes.length - 1 - j : j);
+      const buf = node.buf;
+      let pos = fromTail ? node.end : node.start;
+      for (let e = 0; e < node.count && left > 0; e++, left--) {
+        let at = pos;
+        if (fromTail) at = pos = pos - encodedSize(lengthBefore(buf, pos));
+        const len = lengthAt(buf, at);
+        if (!fromTail) pos = at + encodedSize(len);
+        if (len !== n) continue;
+        const from = at + lengthBytes(len);
+        let i = 0;
+        while (i < n && buf[from + i] === element.charCodeAt(i)) i++;
+        if (i === n && !found(fromTail ? base - 1 - e : base + e)) return;
+      }
+      base += fromTail ? -node.count : node.count;
+    }
+  }
+
   *[Symbol.iterator](): IterableIterator<string> {
     for (let k = 0; k < this.view.length; k++) yield* nodeElements(this.use(k));
     // A whole walk (a save, a copy) leaves nothing open behind it.

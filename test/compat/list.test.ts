@@ -148,6 +148,22 @@ describe("LPOS", () => {
       LPOS l c BOGUS 1
       LPOS l c RANK`);
   });
+
+  test("across many nodes, compressed ones and long elements, from either end", async () => {
+    const p = pair();
+    await p.same("CONFIG", "SET", "list-max-listpack-size", "5");
+    await p.same("CONFIG", "SET", "list-compress-depth", "1");
+    // Elements of 1, 2 and 5 length bytes (under 128, under 16384, longer), "c" every seventh.
+    const elements = Array.from({ length: 300 }, (_, i) => (i % 7 === 3 ? "c" : i % 50 === 0 ? "x".repeat(20000) : i % 11 === 0 ? "y".repeat(200 + i) : `e${i}`));
+    await p.same("RPUSH", "l", ...elements);
+    for (const args of [
+      ["c"], ["c", "RANK", "5"], ["c", "RANK", "-1"], ["c", "RANK", "-7"], ["c", "COUNT", "0"], ["c", "RANK", "-2", "COUNT", "0"],
+      ["c", "COUNT", "0", "MAXLEN", "100"], ["c", "RANK", "-1", "COUNT", "3", "MAXLEN", "50"], ["x".repeat(20000), "COUNT", "0"],
+      ["y".repeat(200 + 121), "RANK", "-1"], ["e299", "RANK", "-1"], ["e299", "MAXLEN", "299"], ["e1"], ["e", "COUNT", "0"], ["c", "RANK", "100"],
+    ]) {
+      await p.same("LPOS", "l", ...args);
+    }
+  });
 });
 
 describe("LMOVE, RPOPLPUSH, LMPOP", () => {
