@@ -92,8 +92,10 @@ export class PackedPairs {
     const at = this.offsetOf(i);
     const size = PAIR_HEADER + member.length;
     if (this.used + size > this.buf.length) {
-      // Grown by a quarter (16 bytes at least), as small sets stay small.
-      const grown = allocBytes(Math.max(this.used + size, this.buf.length + (this.buf.length >> 2), 16));
+      // Doubled (64 bytes at least): building a set of a few pairs grew it at every insert
+      // by a quarter. Only the sets commands have opened hold a buffer; the rest are packed
+      // into their keys' cells at their size (store/packed-values.ts).
+      const grown = allocBytes(Math.max(this.used + size, 2 * this.buf.length, 64));
       this.buf.copy(grown, 0, 0, this.used);
       this.buf = grown;
     }
