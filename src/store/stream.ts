@@ -28,7 +28,14 @@ export const FLAG_SAMEFIELDS = 2;
 export const makeId = (ms: bigint, seq: bigint): bigint => (ms << 64n) | seq;
 export const idMs = (id: bigint): bigint => id >> 64n;
 export const idSeq = (id: bigint): bigint => id & U64_MAX;
-export const formatId = (id: bigint): string => `${id >> 64n}-${id & U64_MAX}`;
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** An ID as Redis prints it, "ms-seq"; numbers print faster than BigInts, so halves within 2^53 go as numbers. */
+export function formatId(id: bigint): string {
+  const ms = id >> 64n;
+  const seq = BigInt.asUintN(64, id);
+  return ms <= SAFE && seq <= SAFE ? Number(ms) + "-" + Number(seq) : `${ms}-${seq}`;
+}
 
 /** A signed 64-bit difference, as Redis stores ID deltas (C's unsigned wrap-around). */
 const delta = (a: bigint, b: bigint): bigint => BigInt.asIntN(64, a - b);
