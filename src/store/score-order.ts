@@ -217,6 +217,28 @@ export class ScoreOrder {
     this.counted(k, 1);
   }
 
+  /**
+   * Give (old, member), which must be present, the score `score`: in place when the pair
+   * keeps its place in the order, as Redis's zslUpdateScore does (ZINCRBY on a counter
+   * among spread scores), else removed and inserted again.
+   */
+  rescore(old: number, score: number, member: string): void {
+    const chunks = this.chunks;
+    const k = this.chunkFor(old, member);
+    const chunk = chunks[k]!;
+    const i = chunk.position(old, member);
+    const prev = i > 0 ? chunk : chunks[k - 1];
+    const next = i + 1 < chunk.n ? chunk : chunks[k + 1];
+    const afterPrev = prev === undefined || prev.before(i > 0 ? i - 1 : prev.n - 1, score, member);
+    const beforeNext = next === undefined || !next.before(i + 1 < chunk.n ? i + 1 : 0, score, member);
+    if (afterPrev && beforeNext) {
+      chunk.scores[i] = score;
+      return;
+    }
+    this.remove(old, member);
+    this.insert(score, member);
+  }
+
   /** Remove (score, member), which must be present. */
   remove(score: number, member: string): void {
     const k = this.chunkFor(score, member);

@@ -119,8 +119,7 @@ export class SortedSet extends PackedPairs {
       const old = dict.valueAt(slot) as number;
       // As Redis compares doubles: -0 equals 0 and changes nothing.
       if (old !== score) {
-        this.order!.remove(old, member);
-        this.order!.insert(score, member);
+        this.order!.rescore(old, score, member);
         dict.replaceAt(slot, member, score);
       }
       return false;
