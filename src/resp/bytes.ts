@@ -7,6 +7,7 @@
 
 const MINUS = 0x2d;
 const ZERO = 0x30;
+const DOT = 0x2e;
 const NINE = 0x39;
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
@@ -306,21 +307,32 @@ export function formatDouble(d: number): string {
   if (Number.isNaN(d)) return "nan";
   // %.17g keeps the sign of a zero: a skiplist's -0 prints "-0" (a listpack stores 0).
   if (d === 0) return Object.is(d, -0) ? "-0" : "0";
-  if (Number.isInteger(d) && Math.abs(d) < 1e17) return String(d);
+  // Integers up to 2^53 print exactly; past that the shortest round-trip text differs
+  // (2^56 is 72057594037927940 in JS, 72057594037927936 in %.17g).
+  if (Number.isSafeInteger(d)) return String(d);
+  const abs = Math.abs(d);
+  if (abs >= 1e-4 && abs < 1e17) {
+    // %f style, 17 significant digits, unless rounding carried it to 1e17.
+    const fixed = d.toPrecision(17);
+    if (!fixed.includes("e")) return trimFraction(fixed);
+  }
   const exp = d.toExponential(16);
   const e = exp.indexOf("e");
   const x = Number(exp.slice(e + 1));
   if (x < -4 || x >= 17) {
     const mantissa = trimFraction(exp.slice(0, e));
-    const abs = Math.abs(x);
-    return `${mantissa}e${x < 0 ? "-" : "+"}${abs < 10 ? "0" : ""}${abs}`;
+    const ax = Math.abs(x);
+    return `${mantissa}e${x < 0 ? "-" : "+"}${ax < 10 ? "0" : ""}${ax}`;
   }
   return trimFraction(d.toFixed(16 - x));
 }
 
 function trimFraction(s: string): string {
   if (!s.includes(".")) return s;
-  return s.replace(/0+$/, "").replace(/\.$/, "");
+  let end = s.length;
+  while (s.charCodeAt(end - 1) === ZERO) end--;
+  if (s.charCodeAt(end - 1) === DOT) end--;
+  return s.slice(0, end);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import { decodeReply } from "../helpers/resp.ts";
+import { seededRandom } from "../helpers/random.ts";
 import { usePair } from "./harness.ts";
 
 const pair = usePair();
@@ -57,6 +58,21 @@ describe("ZADD and ZINCRBY", () => {
       await p.same("ZSCORE", "z", `m${score}`);
     }
     await p.same("ZRANGE", "z", "0", "-1", "WITHSCORES");
+  });
+
+  test("random doubles of every magnitude print as %.17g prints them", async () => {
+    const p = pair();
+    const random = seededRandom(17);
+    const scores = ["72057594037927936", "9007199254740993", "123456789012345678", "99999999999999999", "99999999999999990", "0.0001", "0.000099999999999999999", "0.00009999", "1e-4", "12345.678", "0.30000000000000004", "-1e16", "1e17", "-2.5e-5"];
+    for (let i = 0; i < 400; i++) {
+      const magnitude = 10 ** Math.floor(random() * 50 - 25);
+      const d = (random() - 0.5) * magnitude;
+      scores.push(i % 3 === 0 ? String(Math.round(d)) : i % 3 === 1 ? d.toPrecision(1 + Math.floor(random() * 17)) : String(d));
+    }
+    const args = scores.flatMap((score, i) => [score, `m${i}`]);
+    await p.same("ZADD", "z", ...args);
+    await p.same("ZRANGE", "z", "0", "-1", "WITHSCORES");
+    await p.same("ZINCRBY", "z", "0.1", "m5");
   });
 });
 
