@@ -187,18 +187,22 @@ function lookupSets(c: Context, keys: string[], forWrite: boolean): (SetValue | 
 }
 
 /**
- * The members the sets have in common, walking the smallest (not copying it: SINTERCARD's
- * LIMIT stops after a few members of a big set); none when a key is missing.
+ * Each member the sets have in common to `visit`, until it returns false, walking the
+ * smallest set (not copying it: SINTERCARD's LIMIT stops after a few members of a big
+ * set); none when a key is missing.
  */
-function* common(sets: (SetValue | undefined)[]): Generator<string> {
+function eachCommon(sets: (SetValue | undefined)[], visit: (member: string) => boolean): void {
   if (sets.some((s) => s === undefined)) return;
   const [smallest, ...rest] = (sets as SetValue[]).slice().sort((a, b) => a.size - b.size);
-  for (const member of smallest!.values()) if (rest.every((s) => s.has(member))) yield member;
+  smallest!.forEachMember((member) => !rest.every((s) => s.has(member)) || visit(member));
 }
 
 function intersect(sets: (SetValue | undefined)[]): SetValue {
   const result = new SetValue(true);
-  for (const member of common(sets)) addMember(result, member);
+  eachCommon(sets, (member) => {
+    addMember(result, member);
+    return true;
+  });
   return result;
 }
 
@@ -264,7 +268,7 @@ export const sintercardCommand = command({
       else throw SYNTAX_ERR;
     }
     let count = 0;
-    for (const _ of common(lookupSets(c, argv.strs(2, 2 + numkeys), false))) if (++count === limit) break;
+    eachCommon(lookupSets(c, argv.strs(2, 2 + numkeys), false), () => ++count !== limit);
     c.reply.integer(count);
   },
 });
