@@ -180,16 +180,17 @@ export const linsertCommand = command({
     const key = argv.str(1);
     const list = c.db.writeAs(key, ListValue);
     if (list === undefined) return c.reply.integer(0);
-    const pivot = argv.str(3);
-    for (let i = 0; i < list.length; i++) {
-      if (list.at(i) !== pivot) continue;
-      list.insert(where === "after" ? i + 1 : i, argv.str(4));
-      c.db.modified(key);
-      return c.reply.integer(list.length);
-    }
-    c.reply.integer(-1);
+    let at = -1;
+    list.positions(argv.str(3), false, 0, (i) => ((at = i), false));
+    if (at === -1) return c.reply.integer(-1);
+    list.insert(where === "after" ? at + 1 : at, argv.str(4));
+    c.db.modified(key);
+    c.reply.integer(list.length);
   },
 });
+
+/** LREM removes up to this many occurrences one by one (a node's splice each); more rebuild the list once. */
+const LREM_IN_PLACE = 8;
 
 export const lremCommand = command({
   name: "lrem", notify: [NotifyClass.List, "lrem"], arity: 4, flags: ["write"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["list"],
@@ -199,19 +200,17 @@ export const lremCommand = command({
     const key = argv.str(1);
     const list = c.db.writeAs(key, ListValue);
     if (list === undefined) return c.reply.integer(0);
-    const element = argv.str(3);
-    let removed: number;
-    if (count >= 0) {
-      let left = count === 0 ? Infinity : count;
-      removed = list.filter((v) => v !== element || left-- <= 0);
-    } else {
-      // From the tail: find which occurrences go first, then remove them in one pass.
-      const drop = new Set<number>();
-      for (let i = list.length - 1; i >= 0 && drop.size < -count; i--) if (list.at(i) === element) drop.add(i);
-      removed = list.filter((_, i) => !drop.has(i));
+    // The occurrences to remove, from the head (or from the tail for a negative count).
+    const found: number[] = [];
+    list.positions(argv.str(3), count < 0, 0, (i) => found.push(i) !== Math.abs(count));
+    // A few are removed where they are; many in one pass that rebuilds the list.
+    if (found.length <= LREM_IN_PLACE) for (const i of found.sort((a, b) => b - a)) list.removeAt(i);
+    else {
+      const drop = new Set(found);
+      list.filter((_, i) => !drop.has(i));
     }
-    if (removed > 0) c.db.removed(key, removed);
-    c.reply.integer(removed);
+    if (found.length > 0) c.db.removed(key, found.length);
+    c.reply.integer(found.length);
   },
 });
 

@@ -229,9 +229,22 @@ class Node {
   splice(from: number, to: number, elements: string[], added: number): void {
     let n = 0;
     for (const s of elements) n += encodedSize(s.length);
+    const grow = n - (to - from);
+    this.count += added;
+    this.tried = false;
+    if (grow <= this.buf.length - this.end) {
+      // In place: the elements after move within the buffer (a removal, or the room kept behind).
+      this.buf.copyWithin(to + grow, to, this.end);
+      let at = from;
+      for (const s of elements) at = writeElement(this.buf, at, s);
+      this.end += grow;
+      return;
+    }
     const head = from - this.start;
     const tail = this.end - to;
-    const buf = allocBytes(Math.max(MIN_NODE, head + n + tail));
+    // An eighth more, so that inserts in the middle (LINSERT) do not reallocate each time.
+    const size = head + n + tail;
+    const buf = allocBytes(Math.max(MIN_NODE, size + (size >> 3)));
     this.buf.copy(buf, 0, this.start, from);
     let at = head;
     for (const s of elements) at = writeElement(buf, at, s);
@@ -239,8 +252,6 @@ class Node {
     this.buf = buf;
     this.start = 0;
     this.end = at + tail;
-    this.count += added;
-    this.tried = false;
   }
 
   copy(): Node {
@@ -572,6 +583,22 @@ export class ListValue extends Node {
     }
   }
 
+  /** Remove element `index` (in range), as quicklistDelIndex does: a node left empty goes. */
+  removeAt(index: number): void {
+    if (index === 0) return void this.popHead();
+    if (index === this.length - 1) return void this.popTail();
+    const node = this.seek(index);
+    const k = this.posNode;
+    node.splice(this.posAt, node.next(this.posAt), [], -1);
+    this.length--;
+    this.posNode = -1;
+    if (node.count > 0) return;
+    this.nodes.splice(k, 1);
+    if (this.opened === node) this.opened = null;
+    this.settleAll();
+    this.fold();
+  }
+
   /** Keep only [start, end] (inclusive, in range), as LTRIM does. */
   trim(start: number, end: number): void {
     let dropTail = this.length - 1 - end;
@@ -734,7 +761,8 @@ export class ListValue extends Node {
     // The index of the node's first element (past its last, from the tail).
     let base = fromTail ? this.length : 0;
     for (let j = 0; j < nodes.length && left > 0; j++) {
-      const node = this.use(fromTail ? nodes.length - 1 - j : j);
+      const k = fromTail ? nodes.length - 1 - j : j;
+      const node = this.use(k);
       const buf = node.buf;
       let pos = fromTail ? node.end : node.start;
       for (let e = 0; e < node.count && left > 0; e++, left--) {
@@ -746,7 +774,14 @@ export class ListValue extends Node {
         const from = at + lengthBytes(len);
         let i = 0;
         while (i < n && buf[from + i] === element.charCodeAt(i)) i++;
-        if (i === n && !found(fromTail ? base - 1 - e : base + e)) return;
+        if (i < n) continue;
+        // Remembered, so that LINSERT's insert there needs no walk of its own.
+        const index = fromTail ? base - 1 - e : base + e;
+        this.posNode = k;
+        this.posBase = fromTail ? base - node.count : base;
+        this.posIndex = index;
+        this.posAt = at;
+        if (!found(index)) return;
       }
       base += fromTail ? -node.count : node.count;
     }

@@ -163,6 +163,18 @@ describe("LPOS", () => {
     ]) {
       await p.same("LPOS", "l", ...args);
     }
+    // LINSERT at the pivot LPOS's walk found; LREM a few in place, many in one pass; LSET in place.
+    for (const args of [
+      ["LINSERT", "l", "BEFORE", "c", "new1"], ["LINSERT", "l", "AFTER", "e299", "new2"], ["LINSERT", "l", "AFTER", "e1", "x".repeat(300)],
+      ["LINSERT", "l", "BEFORE", "e0", "head"], ["LINSERT", "l", "BEFORE", "nope", "z"], ["LREM", "l", "2", "c"], ["LREM", "l", "-3", "c"],
+      ["LREM", "l", "1", "new2"], ["LREM", "l", "-1", "head"], ["LSET", "l", "150", "y".repeat(1000)], ["LSET", "l", "151", "s"], ["LREM", "l", "0", "c"],
+      ["LREM", "l", "0", "nope"], ["LRANGE", "l", "0", "-1"], ["LLEN", "l"], ["OBJECT", "ENCODING", "l"],
+      // A middle node emptied by removals goes; the ends stay.
+      ["RPUSH", "m", "a", "a", "a", "a", "a", "b", "b", "b", "b", "b", "a", "a", "a", "a", "a"], ["LREM", "m", "5", "b"], ["LRANGE", "m", "0", "-1"],
+      ["LINSERT", "m", "AFTER", "a", "q"], ["LREM", "m", "-5", "a"], ["LRANGE", "m", "0", "-1"], ["LINDEX", "m", "3"], ["LPOP", "m", "9"], ["EXISTS", "m"],
+    ]) {
+      await p.same(...args);
+    }
   });
 });
 
