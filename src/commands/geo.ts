@@ -342,7 +342,7 @@ function pointsWithin(zset: SortedSet, shape: Shape, limit: number): Found[] {
     if (limit !== 0 && found.length >= limit) break;
     const [min, max] = cellScores(cell);
     const [start, end] = zset.scoreRange({ min, max, minex: false, maxex: true });
-    for (const entry of zset.walk(start, end - start)) {
+    for (const entry of zset.range(start, end - start)) {
       const [lon, lat] = decodeScore(entry.score);
       const dist = distanceWithin(shape, lon, lat);
       if (dist !== undefined) found.push({ member: entry.member, score: entry.score, lon, lat, dist });

@@ -248,23 +248,29 @@ export class SortedSet extends PackedPairs {
   /** Entries from rank `start` forward (or backward when reverse), at most `count`. */
   *walk(start: number, count: number, reverse = false): IterableIterator<ZEntry> {
     if (count <= 0 || start < 0 || start >= this.size) return;
-    if (this.dict === undefined) {
-      const [members, scores] = this.pairArrays();
-      for (let i = 0, r = start; i < count && r >= 0 && r < members.length; i++, r += reverse ? -1 : 1) yield { member: members[r]!, score: scores[r]! };
-      return;
-    }
-    yield* this.order!.walk(start, count, reverse);
+    // A small set's range is taken before its first pair is handed out: the set may change meanwhile.
+    if (this.dict === undefined) yield* this.packedRange(start, count, reverse);
+    else yield* this.order!.walk(start, count, reverse);
+  }
+
+  /**
+   * walk's pairs of a small set: the range's only (pairArrays made a string of every
+   * member for any range), read forward, where the packed form remembers its place.
+   */
+  private packedRange(start: number, count: number, reverse: boolean): ZEntry[] {
+    const first = reverse ? Math.max(0, start - count + 1) : start;
+    const last = reverse ? start : Math.min(this.size - 1, start + count - 1);
+    const entries: ZEntry[] = [];
+    for (let i = first; i <= last; i++) entries.push({ member: this.memberAt(i), score: this.scoreAt(i) });
+    return reverse ? entries.reverse() : entries;
   }
 
   /** walk's entries as an array (ranges' replies: no generator to resume per entry). */
   range(start: number, count: number, reverse = false): ZEntry[] {
     const out: ZEntry[] = [];
     if (count <= 0 || start < 0 || start >= this.size) return out;
-    if (this.dict !== undefined) {
-      this.order!.range(start, count, reverse, out);
-      return out;
-    }
-    for (const entry of this.walk(start, count, reverse)) out.push(entry);
+    if (this.dict === undefined) return this.packedRange(start, count, reverse);
+    this.order!.range(start, count, reverse, out);
     return out;
   }
 
@@ -275,7 +281,7 @@ export class SortedSet extends PackedPairs {
   forRange(start: number, count: number, reverse: boolean, each: (member: string | Bytes, from: number, to: number, score: number) => void): void {
     if (count <= 0 || start < 0 || start >= this.size) return;
     if (this.dict !== undefined) return this.order!.forBytes(start, count, reverse, each);
-    for (const { member, score } of this.walk(start, count, reverse)) each(member, 0, member.length, score);
+    for (const { member, score } of this.packedRange(start, count, reverse)) each(member, 0, member.length, score);
   }
 
   /** Every entry in order. */
