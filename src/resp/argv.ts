@@ -116,12 +116,19 @@ export class Argv {
   /** The argument ASCII-lowercased, for matching option keywords and names. */
   keyword(i: number): string {
     const buf = this.bufs[i]!;
+    const start = this.starts[i]!;
     const end = this.ends[i]!;
-    let s = "";
-    for (let j = this.starts[i]!; j < end; j++) {
-      const c = buf[j]!;
-      s += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
+    const n = end - start;
+    // As str(), the last keyword of each length is kept: requests repeat their options.
+    const last = n <= KEYWORD_MAX ? recentKeywords[n]! : undefined;
+    if (last !== undefined) {
+      let j = 0;
+      while (j < n && lowerByte(buf[start + j]!) === last.charCodeAt(j)) j++;
+      if (j === n) return last;
     }
+    let s = "";
+    for (let j = start; j < end; j++) s += String.fromCharCode(lowerByte(buf[j]!));
+    if (n <= KEYWORD_MAX) recentKeywords[n] = s;
     return s;
   }
 
@@ -176,3 +183,11 @@ const EMPTY = new Uint8Array(0);
 /** Argv.str's memory: the last argument decoded of each length up to RECENT_MAX bytes. */
 const RECENT_MAX = 48;
 const recent: string[] = Array.from({ length: RECENT_MAX + 1 }, (_, n) => "\0".repeat(n));
+
+/** Argv.keyword's memory: the last keyword made of each length up to KEYWORD_MAX bytes. */
+const KEYWORD_MAX = 24;
+const recentKeywords: string[] = Array.from({ length: KEYWORD_MAX + 1 }, (_, n) => "\0".repeat(n));
+
+function lowerByte(c: number): number {
+  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+}
