@@ -274,16 +274,22 @@ export class ScoreOrder {
   }
 
   /**
-   * The number of pairs before the first for which `below` fails (it holds for a prefix of
-   * the order): bisection over the chunks' last pairs, then within the chunk.
+   * The number of pairs before the first whose score fails `below` (it holds for a prefix
+   * of the order): bisection over the chunks' last pairs, then within the chunk.
    */
-  countBefore(below: (entry: ZEntry) => boolean): number {
-    return this.countWhile((c, i) => below(c.entry(i)));
-  }
-
-  /** countBefore for a test of scores alone: no member is made. */
   countScoresBefore(below: (score: number) => boolean): number {
     return this.countWhile((c, i) => below(c.scores[i]!));
+  }
+
+  /**
+   * The number of pairs whose member comes before `bound` (or is it, with `orEqual`), by
+   * bytes in place: lex ranges, where all scores tie.
+   */
+  countMembersBefore(bound: string, orEqual: boolean): number {
+    return this.countWhile((c, i) => {
+      const d = c.compareMember(i, bound);
+      return d < 0 || (orEqual && d === 0);
+    });
   }
 
   private countWhile(holds: (chunk: Chunk, i: number) => boolean): number {

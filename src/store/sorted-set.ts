@@ -183,19 +183,6 @@ export class SortedSet extends PackedPairs {
     return this.order!.at(rank);
   }
 
-  /**
-   * The number of entries before the first one that is not `below` (a test that holds
-   * for a prefix of the order): the rank at which a range starts. O(log n) when large.
-   */
-  countBefore(below: (entry: ZEntry) => boolean): number {
-    if (this.dict === undefined) {
-      let i = 0;
-      while (i < this.pairCount && below({ member: this.memberAt(i), score: this.scoreAt(i) })) i++;
-      return i;
-    }
-    return this.order!.countBefore(below);
-  }
-
   /** [start, end) ranks of the elements within a score range. */
   scoreRange(r: ScoreRange): [number, number] {
     const start = this.countScoresBefore((score) => !aboveMin(score, r));
@@ -203,7 +190,10 @@ export class SortedSet extends PackedPairs {
     return [start, Math.max(start, end)];
   }
 
-  /** countBefore for a test of scores alone: no member is read. */
+  /**
+   * The number of entries before the first whose score is not `below` (a test that holds
+   * for a prefix of the order): the rank at which a range starts. O(log n) when large.
+   */
   private countScoresBefore(below: (score: number) => boolean): number {
     if (this.dict === undefined) {
       let i = 0;
@@ -226,8 +216,9 @@ export class SortedSet extends PackedPairs {
     if (r.min !== undefined && r.max !== undefined && (r.min > r.max || (r.min === r.max && (r.minex || r.maxex)))) return [0, 0];
     if (!lexAboveMin(this.at(n - 1).member, r) || !lexBelowMax(this.at(0).member, r)) return [0, 0];
     if (this.dict !== undefined) {
-      const start = this.countBefore((e) => !lexAboveMin(e.member, r));
-      const end = this.countBefore((e) => lexBelowMax(e.member, r));
+      // Members before the range (up to min, or below it when min is inclusive); members up to max.
+      const start = r.min === undefined ? 0 : this.order!.countMembersBefore(r.min, r.minex);
+      const end = r.max === undefined ? n : this.order!.countMembersBefore(r.max, !r.maxex);
       return [start, Math.max(start, end)];
     }
     const [members] = this.pairArrays();

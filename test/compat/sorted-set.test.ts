@@ -145,6 +145,20 @@ describe("ZRANGE and its older forms", () => {
       ZRANGE s 0 -1`);
   });
 
+  test("lex ranges of a large set compare members by their bytes", async () => {
+    const p = pair();
+    const random = seededRandom(23);
+    const members = new Set<string>();
+    while (members.size < 200) members.add(String.fromCharCode(...Array.from({ length: 1 + Math.floor(random() * 3) }, () => [0, 0x41, 0x61, 0x7f, 0x80, 0xff][Math.floor(random() * 6)]!)));
+    await p.same("ZADD", "big", ...[...members].flatMap((m) => ["0", m]));
+    await p.same("OBJECT", "ENCODING", "big");
+    for (const [min, max] of [["-", "+"], ["[a", "(\u00ff"], ["(A", "[a\u0080"], ["[\u0000", "(\u0000\u0000"], ["(\u00ff", "+"], ["-", "[\u0000"], ["[\u0080\u00ff", "[\u0080\u00ff"], ["(\u0080\u00ff", "[\u0080\u00ff"], ["[zz", "[a"]]) {
+      await p.same("ZLEXCOUNT", "big", min!, max!);
+      await p.same("ZRANGEBYLEX", "big", min!, max!, "LIMIT", "0", "5");
+      await p.same("ZREVRANGEBYLEX", "big", max!, min!, "LIMIT", "1", "3");
+    }
+  });
+
   test("ranges of a large set reply from its bytes; integer scores print at the int32 edges, in RESP2 and RESP3", async () => {
     const p = pair();
     const scores = ["0", "-0", "7", "-7", "99", "100", "2147483647", "-2147483647", "-2147483648", "2147483648", "-2147483649", "1e15", "1.5", "4294967296"];

@@ -18,7 +18,7 @@ function compare(a: Pair, b: Pair): number {
 }
 
 describe("ScoreOrder", () => {
-  test("inserts and removals that split and merge chunks keep ranks, pairs at ranks, walks and countBefore right", () => {
+  test("inserts and removals that split and merge chunks keep ranks, pairs at ranks, walks and score counts right; re-scoring in place or moving", () => {
     const rand = rng(21);
     const scores = [-Infinity, Infinity, -1.5, 0, 1, 2, 2, 2, 1e300, -1e-300];
     const member = (): string => {
@@ -56,9 +56,9 @@ describe("ScoreOrder", () => {
         expect(from.length).toBeGreaterThan(0);
       }
       const pivot = scores[Math.floor(rand() * scores.length)]!;
-      expect(order.countBefore((e) => e.score < pivot)).toBe(sorted.filter(([, s]) => s < pivot).length);
-      expect(order.countBefore(() => true)).toBe(sorted.length);
-      expect(order.countBefore(() => false)).toBe(0);
+      expect(order.countScoresBefore((s) => s < pivot)).toBe(sorted.filter(([, s]) => s < pivot).length);
+      expect(order.countScoresBefore(() => true)).toBe(sorted.length);
+      expect(order.countScoresBefore(() => false)).toBe(0);
     };
     for (let round = 0; round < 6; round++) {
       // Grow to a few thousand, then shrink most of the way: chunks split, then merge and go.
@@ -68,8 +68,9 @@ describe("ScoreOrder", () => {
         const old = model.get(m);
         if (round % 2 === 0 || rand() < 0.2) {
           const s = scores[Math.floor(rand() * scores.length)]! + (rand() < 0.5 ? 0 : Math.floor(rand() * 10));
-          if (old !== undefined) (order.remove(old, m), drop(m));
-          order.insert(s, m);
+          // A member already there is re-scored (in place when it keeps its neighbours).
+          if (old !== undefined) (order.rescore(old, s, m), drop(m));
+          else order.insert(s, m);
           add(m, s);
         } else {
           const victim = old !== undefined ? m : sorted[Math.floor(rand() * sorted.length)]![0];
@@ -88,6 +89,20 @@ describe("ScoreOrder", () => {
     }
     expect(order.size).toBe(0);
     expect([...order.walk(0, 1, false)]).toEqual([]);
+  });
+
+  test("members counted before a bound by their bytes, where all scores tie (lex ranges)", () => {
+    const rand = rng(5);
+    const order = new ScoreOrder();
+    const members = new Set<string>();
+    while (members.size < 2000) members.add(String.fromCharCode(...Array.from({ length: 1 + Math.floor(rand() * 4) }, () => Math.floor(rand() * 256))));
+    for (const m of members) order.insert(0, m);
+    const all = [...members];
+    for (let k = 0; k < 300; k++) {
+      const bound = k % 2 === 0 ? all[Math.floor(rand() * all.length)]! : String.fromCharCode(Math.floor(rand() * 256), Math.floor(rand() * 256));
+      expect(order.countMembersBefore(bound, false)).toBe(all.filter((m) => m < bound).length);
+      expect(order.countMembersBefore(bound, true)).toBe(all.filter((m) => m <= bound).length);
+    }
   });
 
   test("pairs arriving in order at either end fill whole chunks and stay ranked", () => {
