@@ -635,12 +635,27 @@ export type ScanEmit = (key: string) => string[] | undefined;
  * aggregate (`target` undefined) is returned whole with cursor 0, as Redis does for
  * listpacks and intsets; otherwise the iteration is one of ScanCursors' live iterators.
  */
+/**
+ * A SCAN cursor as Redis reads it with strtoul: a sign and digits, any number of them,
+ * within 64 bits (a negative one wraps around); no leading space; the empty text is 0.
+ */
+function parseCursor(text: string): bigint {
+  if (text === "") return 0n;
+  const parts = /^([+-]?)([0-9]+)$/.exec(text);
+  if (parts === null) throw INVALID_CURSOR;
+  const magnitude = BigInt(parts[2]!);
+  if (magnitude > 18446744073709551615n) throw INVALID_CURSOR;
+  return parts[1] === "-" ? BigInt.asUintN(64, -magnitude) : magnitude;
+}
+
 export function scanGeneric(
   c: Context, argv: Argv, cursorAt: number, target: Map<string, unknown> | KeyTable | undefined, all: () => Iterable<string>, emit: ScanEmit, allowType: boolean,
 ): void {
   const cursorText = argv.str(cursorAt);
-  // strtoull's rules: a negative cursor wraps around rather than failing.
-  if (!/^-?[0-9]{1,20}$/.test(cursorText) || BigInt(cursorText) > 18446744073709551615n) throw INVALID_CURSOR;
+  // strtoull's rules: a negative cursor wraps around rather than failing. Most cursors are
+  // small and plain: those are read without the regular expression and the BigInt.
+  const small = cursorText.length <= 9 ? argv.tryInt(cursorAt) : undefined;
+  const cursor = small !== undefined && small >= 0 ? small : parseCursor(cursorText);
   let count = 10;
   let pattern: string | undefined;
   let type: string | undefined;
@@ -663,7 +678,7 @@ export function scanGeneric(
   else if (target instanceof KeyTable) {
     keys = [];
     // The table's cursor is 32 bits wide: as Redis's, it is taken modulo the table's size.
-    next = target.scan(Number(BigInt.asUintN(32, BigInt(cursorText))), count, keys as string[]);
+    next = target.scan(typeof cursor === "number" ? cursor : Number(BigInt.asUintN(32, cursor)), count, keys as string[]);
   } else [keys, next] = c.server.keyspace.scanCursors.step(Number(cursorText), target, count);
   const items: string[] = [];
   for (const key of keys) {

@@ -301,6 +301,7 @@ export const sscanCommand = command({
   complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
   handler(c, argv) {
     const set = lookupSet(c, argv.str(1)) ?? new SetValue(false);
-    scanGeneric(c, argv, 2, set.scanTarget, () => set.toArray(), (m) => (set.has(m) ? [m] : undefined), false);
+    // Members come from the set itself, table or packed form: no need to look each up again.
+    scanGeneric(c, argv, 2, set.scanTarget, () => set.toArray(), (m) => [m], false);
   },
 });

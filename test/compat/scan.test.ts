@@ -43,6 +43,27 @@ describe("SCAN", () => {
       SCAN 0 BOGUS 1
       SCAN 18446744073709551616
       SCAN`);
+    // Cursors read as strtoull reads them, on both paths (plain short ones, and the rest).
+    await p.same("FLUSHALL");
+    await p.script(`
+      SCAN 007
+      SCAN -1
+      SCAN -0
+      SCAN +1
+      SCAN 999999999
+      SCAN 1000000000
+      SCAN 18446744073709551615
+      SCAN 1x
+      SCAN ""
+      SCAN +
+      SCAN -
+      SCAN 000000000000000000000000001
+      SCAN -18446744073709551615
+      SCAN -18446744073709551616
+      SSCAN missing -5
+      SSCAN missing 12
+      HSCAN missing 99999999999
+      ZSCAN missing " 1"`);
   });
 
   test("keys present from start to end are all returned while others come and go", async () => {
