@@ -298,9 +298,12 @@ CONFIG GET latency-monitor-threshold`);
 LATENCY GRAPH
 LATENCY GRAPH a b`);
       // Samples in three different seconds (one per second is kept): the curve and its
-      // labels as Redis draws them. The ages in the labels may differ by a second.
+      // labels as Redis draws them. The ages in the labels may differ by a second. The
+      // middle sample falls half way through one of the graph's twelve steps (6.5 of
+      // them above the lowest), so that a few milliseconds more or less on a busy machine
+      // (either server's) draw the same curve; 50, 150 and 100 ms had it on a step's edge.
       await p.same("LATENCY", "RESET");
-      for (const seconds of ["0.05", "0.15", "0.1"]) {
+      for (const seconds of ["0.1", "0.5", "0.317"]) {
         const second = Math.floor(Date.now() / 1000);
         await waitFor(() => Math.floor(Date.now() / 1000) > second, 20_000, "the next second");
         await p.both("DEBUG", "SLEEP", seconds);
