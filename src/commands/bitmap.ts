@@ -8,7 +8,7 @@ import type { Argv } from "../resp/argv.ts";
 import {
   BITFIELD_OVERFLOW, BITFIELD_RO_GET_ONLY, BITFIELD_TYPE, BITOP_NOT_ONE_KEY, BITPOS_BIT, BIT_OFFSET, BIT_VALUE, SYNTAX_ERR,
 } from "../errors.ts";
-import { bytesToString, lowerAscii, parseInt64, parseInt64Big } from "../resp/bytes.ts";
+import { lowerAscii, parseInt64, parseInt64Big } from "../resp/bytes.ts";
 import type { Context } from "./context.ts";
 
 import { NotifyClass } from "../keyspace-events.ts";
@@ -39,8 +39,8 @@ function bytesForWrite(c: Context, key: string, maxBit: number): [bytes: Uint8Ar
 }
 
 /** The string at `key` as its bytes for reading (undefined when missing); WRONGTYPE otherwise. */
-function bytesForRead(c: Context, keyArg: Uint8Array): Uint8Array | undefined {
-  return c.db.readStringView(bytesToString(keyArg));
+function bytesForRead(c: Context, key: string): Uint8Array | undefined {
+  return c.db.readStringView(key);
 }
 
 function getBit(bytes: Uint8Array, offset: number): number {
@@ -123,7 +123,7 @@ export const bitcountCommand = command({
       end = argv.int(3);
       if (argv.length === 5) isBit = parseUnit(argv.bytes(4));
     }
-    const bytes = bytesForRead(c, argv.bytes(1));
+    const bytes = bytesForRead(c, argv.str(1));
     if (bytes === undefined) return c.reply.integer(0);
     if (argv.length >= 4 && start < 0 && end < 0 && start > end) return c.reply.integer(0);
     range = bitRange(start, end, bytes.length, isBit);
@@ -144,7 +144,7 @@ export const bitposCommand = command({
   handler(c, argv) {
     const bit = argv.int(2);
     if (bit !== 0 && bit !== 1) throw BITPOS_BIT;
-    const bytes = bytesForRead(c, argv.bytes(1));
+    const bytes = bytesForRead(c, argv.str(1));
     // A missing key is an endless run of zero bits.
     if (bytes === undefined) return c.reply.integer(bit ? -1 : 0);
     if (argv.length > 6) throw SYNTAX_ERR;
@@ -187,7 +187,7 @@ export const bitopCommand = command({
     if (op !== "and" && op !== "or" && op !== "xor" && op !== "not") throw SYNTAX_ERR;
     if (op === "not" && argv.length !== 4) throw BITOP_NOT_ONE_KEY;
     const sources: Uint8Array[] = [];
-    for (let i = 3; i < argv.length; i++) sources.push(bytesForRead(c, argv.bytes(i)) ?? new Uint8Array(0));
+    for (let i = 3; i < argv.length; i++) sources.push(bytesForRead(c, argv.str(i)) ?? new Uint8Array(0));
     const maxlen = Math.max(...sources.map((s) => s.length));
     const dest = argv.str(2);
     if (maxlen === 0) {
