@@ -138,6 +138,21 @@ export const bitcountCommand = command({
   },
 });
 
+/** The first index in [from, to) whose byte is not `skip` (`to` when none), reading aligned words where it can. */
+function skipBytes(bytes: Uint8Array, from: number, to: number, skip: number): number {
+  let i = from;
+  while (i < to && (bytes.byteOffset + i) % 4 !== 0 && bytes[i] === skip) i++;
+  if (i < to && (bytes.byteOffset + i) % 4 === 0 && bytes[i] === skip) {
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset + i, Math.floor((to - i) / 4));
+    const word = skip * 0x01010101;
+    let w = 0;
+    while (w < words.length && words[w] === word) w++;
+    i += 4 * w;
+  }
+  while (i < to && bytes[i] === skip) i++;
+  return i;
+}
+
 export const bitposCommand = command({
   name: "bitpos", arity: -3, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["bitmap"],
   summary: "Find first bit set or clear in a string", since: "2.8.7", complexity: "O(N)",
@@ -160,15 +175,11 @@ export const bitposCommand = command({
     const range = bitRange(start, end, bytes.length, isBit);
     if (range === undefined) return c.reply.integer(-1);
     const [from, to] = range;
-    const skip = bit ? 0x00 : 0xff;
-    for (let pos = from; pos <= to; ) {
-      if ((pos & 7) === 0 && pos + 7 <= to && bytes[pos / 8] === skip) {
-        pos += 8;
-        continue;
-      }
-      if (getBit(bytes, pos) === bit) return c.reply.integer(pos);
-      pos++;
-    }
+    let pos = from;
+    for (; pos <= to && (pos & 7) !== 0; pos++) if (getBit(bytes, pos) === bit) return c.reply.integer(pos);
+    // Whole bytes with no such bit are passed over, four at a time where aligned.
+    pos = 8 * skipBytes(bytes, pos / 8, Math.floor((to + 1) / 8), bit ? 0x00 : 0xff);
+    for (; pos <= to; pos++) if (getBit(bytes, pos) === bit) return c.reply.integer(pos);
     // Looking for a clear bit without an explicit end, the string counts as padded with zeros.
     c.reply.integer(bit === 0 && !endGiven ? to + 1 : -1);
   },

@@ -74,6 +74,24 @@ describe("BITCOUNT and BITPOS", () => {
       BITPOS missing 0`);
   });
 
+  test("BITPOS over long runs of clear or set bytes, from every alignment", async () => {
+    const p = pair();
+    // Runs of 0x00 and of 0xff, each ended by one byte of the other kind, SETRANGEd in so
+    // that the strings are held as bytes; starts and ends at every byte and bit alignment.
+    await p.same("SETRANGE", "zeros", "0", "\u0000".repeat(100) + "\u0010" + "\u0000".repeat(20));
+    await p.same("SETRANGE", "ones", "0", "\u00ff".repeat(100) + "\u00fb" + "\u00ff".repeat(20));
+    for (const [key, bit] of [["zeros", "1"], ["ones", "0"], ["zeros", "0"], ["ones", "1"]] as const) {
+      for (let start = 0; start < 6; start++) {
+        await p.same("BITPOS", key, bit, String(start));
+        await p.same("BITPOS", key, bit, String(start), "99");
+        await p.same("BITPOS", key, bit, String(start), "-1");
+        await p.same("BITPOS", key, bit, String(start * 8 + start), "811", "BIT");
+        await p.same("BITPOS", key, bit, String(start * 8 + 3), "802", "BIT");
+      }
+      await p.same("BITPOS", key, bit, "101");
+    }
+  });
+
   test("runs of set bits", async () => {
     const p = pair();
     await p.same("SET", "ones", "\xff\xff\xff");
