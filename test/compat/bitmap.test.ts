@@ -90,6 +90,13 @@ describe("BITCOUNT and BITPOS", () => {
       }
       await p.same("BITPOS", key, bit, "101");
     }
+    // BITCOUNT over bytes of every value, from every alignment, by byte and by bit.
+    await p.same("SETRANGE", "mixed", "0", String.fromCharCode(...Array.from({ length: 300 }, (_, i) => (i * 37) % 256)));
+    for (let start = 0; start < 6; start++) {
+      await p.same("BITCOUNT", "mixed", String(start), "-1");
+      await p.same("BITCOUNT", "mixed", String(start), String(start + 40));
+      await p.same("BITCOUNT", "mixed", String(start * 9), String(2000 + start), "BIT");
+    }
   });
 
   test("runs of set bits", async () => {
