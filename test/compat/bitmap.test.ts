@@ -74,7 +74,7 @@ describe("BITCOUNT and BITPOS", () => {
       BITPOS missing 0`);
   });
 
-  test("BITPOS over long runs of clear or set bytes, from every alignment", async () => {
+  test("BITPOS over long runs of clear or set bytes, and BITCOUNT over many bytes, from every alignment", async () => {
     const p = pair();
     // Runs of 0x00 and of 0xff, each ended by one byte of the other kind, SETRANGEd in so
     // that the strings are held as bytes; starts and ends at every byte and bit alignment.
