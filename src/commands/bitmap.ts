@@ -224,19 +224,23 @@ export const bitopCommand = command({
       if (c.db.delete(dest)) c.notify(NotifyClass.Generic, "del", dest);
       return c.reply.integer(0);
     }
-    const out = new Uint8Array(maxlen);
-    for (let j = 0; j < maxlen; j++) {
-      let byte = sources[0]![j] ?? 0;
-      if (op === "not") byte = ~byte & 0xff;
-      for (let i = 1; i < sources.length; i++) {
-        const b = sources[i]![j] ?? 0;
-        if (op === "and") byte &= b;
-        else if (op === "or") byte |= b;
-        else byte ^= b;
-      }
-      out[j] = byte;
+    // In 32-bit words: each source is copied into a zero-padded aligned buffer (a missing
+    // byte of a shorter one counts as zero), then combined word by word.
+    const words = Math.ceil(maxlen / 4);
+    const out = new Uint8Array(4 * words);
+    const result = new Uint32Array(out.buffer);
+    out.set(sources[0]!);
+    if (op === "not") for (let w = 0; w < words; w++) result[w] = ~result[w]!;
+    const other = new Uint8Array(sources.length > 1 ? 4 * words : 0);
+    const operand = new Uint32Array(other.buffer);
+    for (let i = 1; i < sources.length; i++) {
+      other.fill(0);
+      other.set(sources[i]!);
+      if (op === "and") for (let w = 0; w < words; w++) result[w]! &= operand[w]!;
+      else if (op === "or") for (let w = 0; w < words; w++) result[w]! |= operand[w]!;
+      else for (let w = 0; w < words; w++) result[w]! ^= operand[w]!;
     }
-    c.db.setRawString(dest, out, false);
+    c.db.setRawString(dest, out.subarray(0, maxlen), false);
     c.notify(NotifyClass.String, "set", dest);
     c.reply.integer(maxlen);
   },

@@ -132,6 +132,24 @@ describe("BITOP", () => {
       RPUSH l x
       BITOP OR d a l`);
   });
+
+  test("long operands of odd lengths combine word by word as byte by byte", async () => {
+    const p = pair();
+    const bytes = (n: number, k: number) => String.fromCharCode(...Array.from({ length: n }, (_, i) => (i * k + 11) % 256));
+    await p.same("SET", "x", bytes(103, 37));
+    await p.same("SET", "y", bytes(58, 101));
+    await p.same("SET", "z", bytes(1, 7));
+    for (const op of ["AND", "OR", "XOR"]) {
+      await p.same("BITOP", op, "d", "x", "y", "z");
+      await p.same("GET", "d");
+      await p.same("BITOP", op, "d", "z", "missing", "x");
+      await p.same("GET", "d");
+    }
+    await p.same("BITOP", "NOT", "d", "x");
+    await p.same("GET", "d");
+    await p.same("BITOP", "NOT", "d", "z");
+    await p.same("GET", "d");
+  });
 });
 
 describe("BITFIELD and BITFIELD_RO", () => {
