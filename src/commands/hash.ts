@@ -100,11 +100,7 @@ function hgetallGeneric(c: Context, argv: Argv, part: HashPart): void {
   const size = hash?.size ?? 0;
   if (part === HashPart.Both) c.reply.map(size);
   else c.reply.array(size);
-  if (hash === undefined) return;
-  for (const [field, value] of hash.entries()) {
-    if (part & HashPart.Keys) c.reply.bulkString(field);
-    if (part & HashPart.Values) c.reply.bulkString(value);
-  }
+  hash?.writeAll(c.reply, (part & HashPart.Keys) !== 0, (part & HashPart.Values) !== 0);
 }
 
 const hgetallSpec = {

@@ -71,7 +71,11 @@ function replySet(c: Context, members: readonly string[]): void {
 export const smembersCommand = command({
   name: "smembers", arity: 2, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["set"], tips: ["nondeterministic_output_order"],
   summary: "Get all the members in a set", since: "1.0.0", complexity: "O(N) where N is the set cardinality.",
-  handler: (c, argv) => replySet(c, lookupSet(c, argv.str(1))?.toArray() ?? []),
+  handler(c, argv) {
+    const set = lookupSet(c, argv.str(1));
+    c.reply.set(set?.size ?? 0);
+    set?.writeAll(c.reply);
+  },
 });
 
 export const scardCommand = command({

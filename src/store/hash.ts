@@ -15,6 +15,7 @@
 
 import { allocBytes, type Bytes, NO_BYTES, writeLatin1 } from "./latin1.ts";
 import { encodingLimits } from "./encoding.ts";
+import type { BytesSink } from "./list.ts";
 import { KeyTable } from "./table.ts";
 
 /** Pairs kept packed before moving to a Map: Redis's default hash-max-listpack-entries. */
@@ -211,6 +212,25 @@ export class HashValue {
       out.push(f.length, v.length);
     }
     return out;
+  }
+
+  /**
+   * Every field, value or both (in that order, pair by pair) to `out`: a hash table's
+   * straight from its cells' bytes (HGETALL of 100,000 fields made 200,000 strings).
+   */
+  writeAll(out: BytesSink, fields: boolean, values: boolean): void {
+    const map = this.map;
+    if (map instanceof KeyTable) {
+      map.forEachBytes((buf, keyStart, keyEnd, valueStart, valueEnd) => {
+        if (fields) out.bulkFrom(buf, keyStart, keyEnd);
+        if (values) out.bulkFrom(buf, valueStart, valueEnd);
+      });
+      return;
+    }
+    for (const [f, v] of this.entries()) {
+      if (fields) out.bulkString(f);
+      if (values) out.bulkString(v);
+    }
   }
 
   /** Whether the hash is held in a hash table (random picks are O(1)). */

@@ -24,9 +24,10 @@ import type { ByteSlice } from "./value.ts";
 import { encodingLimits } from "./encoding.ts";
 import { lzfCompress, lzfDecompressInto } from "./lzf.ts";
 
-/** Where writeRange writes: a reply (resp/writer.ts). */
+/** Where writeRange (and hashes' and sets' writeAll) write: a reply (resp/writer.ts). */
 export interface BytesSink {
-  bulkFrom(source: Buffer, start: number, end: number): void;
+  bulkFrom(source: Uint8Array, start: number, end: number): void;
+  bulkString(s: string): void;
 }
 
 /** The size limits of list-max-listpack-size -1 to -5, and the one a positive fill keeps within. */

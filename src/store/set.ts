@@ -7,6 +7,7 @@
  */
 import { encodingLimits } from "./encoding.ts";
 import { PACKED_MAX_ELEMENT, PackedStrings } from "./packed.ts";
+import type { BytesSink } from "./list.ts";
 import { KeyTable } from "./table.ts";
 
 const INDEX_FROM = 32;
@@ -106,8 +107,28 @@ export class SetValue {
 
   /** The members in Redis's reply order where it has one (sorted while an intset). */
   toArray(): string[] {
-    const all = this.packed !== undefined ? this.packed.toArray() : [...this.table!.keys()];
+    const all = this.packed !== undefined ? this.packed.toArray() : this.tableMembers();
     return this.intset ? all.sort(compareIntStrings) : all;
+  }
+
+  /** The table's members in slot order (cheaper than keys()'s walk in SCAN order). */
+  private tableMembers(): string[] {
+    const table = this.table!;
+    const out: string[] = [];
+    for (let i = 0; (i = table.nextSlot(i)) >= 0; i++) out.push(table.keyAt(i));
+    return out;
+  }
+
+  /**
+   * Every member to `out`, as toArray orders them: a hash table's straight from its cells'
+   * bytes (SMEMBERS of 100,000 members made a string of each, in SCAN order).
+   */
+  writeAll(out: BytesSink): void {
+    if (this.intset || this.packed !== undefined) {
+      for (const m of this.toArray()) out.bulkString(m);
+      return;
+    }
+    this.table!.forEachBytes((buf, keyStart, keyEnd) => out.bulkFrom(buf, keyStart, keyEnd));
   }
 
   clone(): SetValue {
@@ -118,7 +139,7 @@ export class SetValue {
   }
 
   values(): IterableIterator<string> {
-    return this.packed !== undefined ? this.packed.toArray().values() : this.table!.keys();
+    return (this.packed !== undefined ? this.packed.toArray() : this.tableMembers()).values();
   }
 
   /**

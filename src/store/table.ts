@@ -600,6 +600,20 @@ export class KeyTable {
   }
 
   /**
+   * Every entry's key and value bytes, in slot order (the table must not change meanwhile):
+   * both lie in the entry's cell, `buf`, at [keyStart, keyEnd) and [valueStart, valueEnd);
+   * a value that is not a string has none. Replies copy them with no string made.
+   */
+  forEachBytes(visit: (buf: Uint8Array, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number) => void): void {
+    for (let i = 0; (i = this.nextSlot(i)) >= 0; i++) {
+      const buf = this.valueBuffer(i);
+      const keyStart = this.keyStartAt(i);
+      const valueStart = this.valueStart(i);
+      visit(buf, keyStart, keyStart + this.keyLengthAt(i), valueStart, valueStart + this.valueLengthAt(i));
+    }
+  }
+
+  /**
    * SCAN: the keys of the buckets from `cursor` on, until `count` are found (or ten times
    * that many buckets were looked at), and the cursor to go on with (0: done). A key's
    * bucket is its hash's low bits, wherever probing placed it, and buckets are visited in

@@ -7,6 +7,24 @@ beforeEach(async () => {
   await pair().same("FLUSHALL");
 });
 
+describe("HGETALL, HKEYS and HVALS of a hash table", () => {
+  test("every pair from the table's bytes, binary and all", async () => {
+    const p = pair();
+    const pairs = Array.from({ length: 600 }, (_, i) => [`f${i}\u0000\u00ff`, `${"v".repeat(i % 70)}\r\n${i}`]);
+    await p.same("HSET", "h", ...pairs.flat());
+    await p.same("OBJECT", "ENCODING", "h");
+    const sorted = (raw: string) => (decodeReply(raw) as string[]).map(String).sort();
+    for (const command of ["HKEYS", "HVALS", "HGETALL"]) {
+      const [k, r] = await p.both(command, "h");
+      expect(sorted(k)).toEqual(sorted(r));
+    }
+    // HGETALL's pairs stay together.
+    const [k] = await p.both("HGETALL", "h");
+    const flat = decodeReply(k) as string[];
+    for (let i = 0; i < flat.length; i += 2) expect(flat[i + 1]).toBe(pairs[Number(String(flat[i]).slice(1, -2))]![1]);
+  });
+});
+
 describe("HSET, HMSET, HSETNX, HGET, HMGET", () => {
   test("set and read fields", async () => {
     await pair().script(`

@@ -97,7 +97,7 @@ function runListModel(list: ListValue, rand: () => number, element: () => string
       const to = Math.min(model.length - 1, from + Math.floor(rand() * 400));
       expect(list.range(from, to)).toEqual(model.slice(from, to + 1));
       const written: string[] = [];
-      list.writeRange(from, to, { bulkFrom: (b, s, e) => written.push(b.toString("latin1", s, e)) });
+      list.writeRange(from, to, { bulkFrom: (b, s, e) => written.push(Buffer.from(b.buffer, b.byteOffset + s, e - s).toString("latin1")), bulkString: (x) => written.push(x) });
       expect(written).toEqual(model.slice(from, to + 1));
       for (let k = to; k >= from; k -= 7) expect(list.at(k)).toBe(model[k]!);
     } else if (op === 10 && rand() < 0.02 && model.length > 4) {
