@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { copyRange } from "../resp/bytes.ts";
 import { HashValue } from "../store/hash.ts";
 import { ByteSlice, type Keyspace, type StoredValue, type StringCell, isStringValue, stringOf } from "../store/keyspace.ts";
-import { ListValue } from "../store/list.ts";
+import { type BytesSink, ListValue } from "../store/list.ts";
 import { SetValue } from "../store/set.ts";
 import { INVALID_ENTRIES_READ, type PendingList, StreamValue, U64_MAX, idMs, idSeq } from "../store/stream.ts";
 import { REDIS_VERSION } from "../version.ts";
@@ -292,6 +292,11 @@ function valueType(value: StoredValue): number {
   return F.RDB_TYPE_ZSET_2;
 }
 
+/** A set's members or a hash's pairs as RDB strings, copied from a table's cells without strings made. */
+function elementsTo(out: ByteSink): BytesSink {
+  return { bulkFrom: (src, start, end) => out.stringBytes(src, start, end), bulkString: (s) => out.string(s) };
+}
+
 /** A value's body in the encoding valueType names. */
 function writeValue(out: ByteSink, value: StoredValue): void {
   if (isStringValue(value)) {
@@ -301,13 +306,10 @@ function writeValue(out: ByteSink, value: StoredValue): void {
     for (const item of value) out.string(item);
   } else if (value instanceof SetValue) {
     out.length(value.size);
-    for (const member of value.values()) out.string(member);
+    value.writeAll(elementsTo(out));
   } else if (value instanceof HashValue) {
     out.length(value.size);
-    for (const [field, v] of value.entries()) {
-      out.string(field);
-      out.string(v);
-    }
+    value.writeAll(elementsTo(out), true, true);
   } else if (value instanceof StreamValue) {
     writeStream(out, value);
   } else {

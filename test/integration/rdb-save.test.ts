@@ -113,10 +113,14 @@ describe("SHUTDOWN SAVE", () => {
 });
 
 describe("SAVE with every data type", () => {
+  const tableFields = Array.from({ length: 600 }, (_, i) => `f${i}${all.slice(i % 256, (i % 256) + 3)}`);
+  const tableMembers = Array.from({ length: 600 }, (_, i) => (i % 2 === 0 ? String(i) : `m${i}${all.slice(i % 256, (i % 256) + 2)}`));
   /** Commands that read every aggregate back; unordered replies are sorted by the caller. */
   const readBack: string[][] = [
     ["LRANGE", "list", "0", "-1"], ["LRANGE", "biglist", "0", "-1"], ["HGET", "hash", "f1"], ["HLEN", "bighash"], ["HGET", "bighash", "f299"],
-    ["SMEMBERS", "intset"], ["SCARD", "strset"], ["SISMEMBER", "strset", "m7"], ["ZRANGE", "zset", "0", "-1", "WITHSCORES"],
+    ["SMEMBERS", "intset"], ["SCARD", "strset"], ["OBJECT", "ENCODING", "tablehash"], ["HLEN", "tablehash"], ["SCARD", "tableset"],
+    // Every field's value and every member, asked for in a fixed order (a table's own order is its own).
+    ["HMGET", "tablehash", ...tableFields], ["SMISMEMBER", "tableset", ...tableMembers], ["SISMEMBER", "strset", "m7"], ["ZRANGE", "zset", "0", "-1", "WITHSCORES"],
     ["ZSCORE", "bigzset", "m199"], ["ZCARD", "bigzset"], ["PEXPIRETIME", "list"], ["TYPE", "hash"], ["GET", "hll"],
     ["XINFO", "STREAM", "stream", "FULL", "COUNT", "0"], ["XINFO", "STREAM", "emptystream", "FULL"],
     // Small sorted sets and lists, more than KVIS keeps open between commands: held packed.
@@ -129,6 +133,9 @@ describe("SAVE with every data type", () => {
     for (let i = 0; i < 300; i++) await c.call("RPUSH", "biglist", `e${i}`);
     await c.call("HSET", "hash", "f1", "v1", all, all);
     for (let i = 0; i < 300; i++) await c.call("HSET", "bighash", `f${i}`, `v${i}`);
+    // Hash-table sized, written from the tables' bytes: binary fields, integer-like values.
+    for (const [i, field] of tableFields.entries()) await c.call("HSET", "tablehash", field, i % 3 === 0 ? String(i * 1000) : `v${i}${all.slice(0, i % 50)}`);
+    await c.call("SADD", "tableset", ...tableMembers);
     await c.call("SADD", "intset", "3", "-1", "100");
     for (let i = 0; i < 50; i++) await c.call("SADD", "strset", `m${i}`);
     await c.call("ZADD", "zset", "1.5", "a", "-inf", "b", "1e300", all);
