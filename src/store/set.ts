@@ -111,7 +111,7 @@ export class SetValue {
     return this.intset ? all.sort(compareIntStrings) : all;
   }
 
-  /** The table's members in slot order (cheaper than keys()'s walk in SCAN order). */
+  /** The table's members in slot order (keys()'s walk in SCAN order rescans each bucket's run). */
   private tableMembers(): string[] {
     const table = this.table!;
     const out: string[] = [];
@@ -143,8 +143,8 @@ export class SetValue {
   }
 
   /**
-   * Each member to `visit` until it returns false, in table order: cheaper than values()'s
-   * walk in SCAN order, which survives changes made meanwhile; here the set must not change.
+   * Each member to `visit` until it returns false, in table order, with no array of them
+   * all made first (SINTERCARD's LIMIT stops early); the set must not change meanwhile.
    */
   forEachMember(visit: (member: string) => boolean): void {
     if (this.packed !== undefined) {
