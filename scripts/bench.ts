@@ -436,13 +436,14 @@ With ${KEYS} keys present: redis-benchmark -t set|get -r ${KEYS} -n ${requests} 
   }
 }
 
-/** The big values bigValues loads: what makes each, and how many commands. */
+/** The big values bigValues loads: what makes each, and how many commands (the list: 1,000 elements). */
 const BIG_VALUES: Array<[count: number, make: (i: number) => string[]]> = [
   [1, () => ["SETBIT", "bitmap", "8000000", "1"]],
   [100_000, (i) => ["HSET", "hash", `field:${i}`, `value:${i}`]],
   [100_000, (i) => ["SADD", "set", `member:${i}`]],
   [100_000, (i) => ["ZADD", "zset", String(i), `member:${i}`]],
   [10_000, (i) => ["XADD", "stream", `${i + 1}-1`, "field", String(i)]],
+  [1_000, (i) => ["RPUSH", "list", String(i)]],
 ];
 /** Commands on one element of a big value (or on the value's header), as redis-benchmark sends them. */
 const BIG_VALUE_CASES = [
@@ -451,6 +452,7 @@ const BIG_VALUE_CASES = [
   "HDEL hash nosuch", "SISMEMBER set member:5000", "SRANDMEMBER set", "ZSCORE zset member:5000", "ZRANK zset member:50000",
   "ZRANGE zset 0 5", "ZRANGEBYSCORE zset 100 105", "ZINCRBY zset 1 member:7", "ZRANDMEMBER zset", "XINFO STREAM stream",
   "XRANGE stream - + COUNT 10", "MEMORY USAGE hash", "OBJECT ENCODING bitmap", "SINTERCARD 1 set LIMIT 5", "PFADD hll a b c d e",
+  "LPOS list 500", "ZLEXCOUNT zset [member:1 [member:2", "SSCAN set 0", "HSCAN hash 0",
 ];
 
 /**
@@ -460,7 +462,7 @@ const BIG_VALUE_CASES = [
  * ratio in the thousandths.
  */
 async function bigValues(): Promise<void> {
-  console.log(`\nCommands on big values (a 1 MB bitmap, hash, set and sorted set of 100,000 elements, a 10,000-entry stream), -P 16, ${REQUESTS * 5} requests after a warm-up:\n`);
+  console.log(`\nCommands on big values (a 1 MB bitmap, hash, set and sorted set of 100,000 elements, a 10,000-entry stream, a 1,000-element list), -P 16, ${REQUESTS * 5} requests after a warm-up:\n`);
   console.log("| command | kvis ops/s | redis ops/s | ratio | kvis CPU µs/req | redis CPU µs/req |");
   console.log("|---|---|---|---|---|---|");
   const kvis = await startKvis();
