@@ -627,7 +627,8 @@ export const objectCommand = command({
 });
 
 /** What one SCAN-family call returns for each key it visits: nothing, or reply items. */
-export type ScanEmit = (key: string) => string[] | undefined;
+/** What SCAN and its kin reply for one key (and its value, when `withValues` asked the table for it); undefined to skip it. */
+export type ScanEmit = (key: string, value?: StoredValue) => string[] | undefined;
 
 /**
  * SCAN, HSCAN, SSCAN and ZSCAN: parse the cursor at argv.bytes(cursorAt) and the MATCH, COUNT
@@ -650,6 +651,7 @@ function parseCursor(text: string): bigint {
 
 export function scanGeneric(
   c: Context, argv: Argv, cursorAt: number, target: Map<string, unknown> | KeyTable | undefined, all: () => Iterable<string>, emit: ScanEmit, allowType: boolean,
+  withValues = false,
 ): void {
   const cursorText = argv.str(cursorAt);
   // strtoull's rules: a negative cursor wraps around rather than failing. Most cursors are
@@ -673,17 +675,21 @@ export function scanGeneric(
     } else throw SYNTAX_ERR;
   }
   let keys: Iterable<string>;
+  let values: StoredValue[] | undefined;
   let next = 0;
   if (target === undefined) keys = all();
   else if (target instanceof KeyTable) {
     keys = [];
+    values = withValues ? [] : undefined;
     // The table's cursor is 32 bits wide: as Redis's, it is taken modulo the table's size.
-    next = target.scan(typeof cursor === "number" ? cursor : Number(BigInt.asUintN(32, cursor)), count, keys as string[]);
+    next = target.scan(typeof cursor === "number" ? cursor : Number(BigInt.asUintN(32, cursor)), count, keys as string[], values);
   } else [keys, next] = c.server.keyspace.scanCursors.step(Number(cursorText), target, count);
   const items: string[] = [];
+  let at = -1;
   for (const key of keys) {
+    at++;
     if (pattern !== undefined && !globMatch(pattern, key)) continue;
-    const emitted = emit(key);
+    const emitted = emit(key, values?.[at]);
     if (emitted === undefined) continue;
     if (type !== undefined && typeOf(c.db.peek(key)!) !== type) continue;
     for (const item of emitted) items.push(item);

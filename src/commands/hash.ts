@@ -267,9 +267,10 @@ export const hscanCommand = command({
   complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
   handler(c, argv) {
     const hash = lookupHash(c, argv.str(1)) ?? new HashValue();
-    scanGeneric(c, argv, 2, hash.scanTarget, () => hash.fields(), (field) => {
-      const value = hash.get(field);
-      return value === undefined ? undefined : [field, value];
-    }, false);
+    // A hash table hands out each value with its field; the small forms are looked up.
+    scanGeneric(c, argv, 2, hash.scanTarget, () => hash.fields(), (field, held) => {
+      const value = held ?? hash.get(field);
+      return value === undefined ? undefined : [field, value as string];
+    }, false, true);
   },
 });

@@ -812,10 +812,11 @@ export const zscanCommand = command({
   complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
   handler(c, argv) {
     const zset = lookupZset(c, argv.str(1)) ?? new SortedSet();
-    scanGeneric(c, argv, 2, zset.scanTarget, () => [...zset.entries()].map((e) => e.member), (member) => {
-      const score = zset.score(member);
+    // A large set's table hands out each score with its member; a small set's are looked up.
+    scanGeneric(c, argv, 2, zset.scanTarget, () => [...zset.entries()].map((e) => e.member), (member, held) => {
+      const score = (held as number | undefined) ?? zset.score(member);
       // Scores are bulk strings here in both protocols, as Redis sends them.
       return score === undefined ? undefined : [member, formatDouble(score)];
-    }, false);
+    }, false, true);
   },
 });

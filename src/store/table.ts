@@ -621,22 +621,29 @@ export class KeyTable {
    * between calls: every key present from the first call to the last is returned, some
    * perhaps twice after the table was resized.
    */
-  scan(cursor: number, count: number, out: string[]): number {
+  scan(cursor: number, count: number, out: string[], values?: StoredValue[]): number {
     let buckets = count * 10;
-    do cursor = this.scanBucket(cursor, out);
+    do cursor = this.scanBucket(cursor, out, values);
     while (cursor !== 0 && --buckets > 0 && out.length < count);
     return cursor;
   }
 
-  /** Add the keys whose bucket is `cursor`'s to `out`; returns the next cursor (dictScan's step). */
-  private scanBucket(cursor: number, out: string[]): number {
+  /**
+   * Add the keys whose bucket is `cursor`'s to `out` (and their values to `values`, for a
+   * hash's or a sorted set's table: HSCAN and ZSCAN need no lookup of their own); returns
+   * the next cursor (dictScan's step).
+   */
+  private scanBucket(cursor: number, out: string[], values?: StoredValue[]): number {
     const mask = this.mask;
     const slots = this.slots;
     const bucket = cursor & mask;
     // The bucket's keys lie in the run of filled slots from the bucket on.
     for (let i = bucket; slots[HASH + 4 * i] !== EMPTY; i = (i + 1) & mask) {
       const h = slots[HASH + 4 * i]!;
-      if (h > DELETED && (h & mask) === bucket) out.push(this.keyAt(i));
+      if (h > DELETED && (h & mask) === bucket) {
+        out.push(this.keyAt(i));
+        values?.push(this.valueAt(i));
+      }
     }
     // Increment the bits above the mask's in reverse order.
     let v = (cursor | ~mask) >>> 0;
