@@ -38,11 +38,6 @@ function bytesForWrite(c: Context, key: string, maxBit: number): [bytes: Uint8Ar
   return [c.db.growString(key, need), true];
 }
 
-/** The string at `key` as its bytes for reading (undefined when missing); WRONGTYPE otherwise. */
-function bytesForRead(c: Context, key: string): Uint8Array | undefined {
-  return c.db.readStringView(key);
-}
-
 function getBit(bytes: Uint8Array, offset: number): number {
   // Offsets reach 2^32 bits (512 MB strings): past int32, so no `>> 3`.
   const byte = Math.floor(offset / 8);
@@ -138,7 +133,7 @@ export const bitcountCommand = command({
       end = argv.int(3);
       if (argv.length === 5) isBit = parseUnit(argv.bytes(4));
     }
-    const bytes = bytesForRead(c, argv.str(1));
+    const bytes = c.db.readStringView(argv.str(1));
     if (bytes === undefined) return c.reply.integer(0);
     if (argv.length >= 4 && start < 0 && end < 0 && start > end) return c.reply.integer(0);
     range = bitRange(start, end, bytes.length, isBit);
@@ -178,7 +173,7 @@ export const bitposCommand = command({
   handler(c, argv) {
     const bit = argv.int(2);
     if (bit !== 0 && bit !== 1) throw BITPOS_BIT;
-    const bytes = bytesForRead(c, argv.str(1));
+    const bytes = c.db.readStringView(argv.str(1));
     // A missing key is an endless run of zero bits.
     if (bytes === undefined) return c.reply.integer(bit ? -1 : 0);
     if (argv.length > 6) throw SYNTAX_ERR;
@@ -217,7 +212,7 @@ export const bitopCommand = command({
     if (op !== "and" && op !== "or" && op !== "xor" && op !== "not") throw SYNTAX_ERR;
     if (op === "not" && argv.length !== 4) throw BITOP_NOT_ONE_KEY;
     const sources: Uint8Array[] = [];
-    for (let i = 3; i < argv.length; i++) sources.push(bytesForRead(c, argv.str(i)) ?? new Uint8Array(0));
+    for (let i = 3; i < argv.length; i++) sources.push(c.db.readStringView(argv.str(i)) ?? new Uint8Array(0));
     const maxlen = Math.max(...sources.map((s) => s.length));
     const dest = argv.str(2);
     if (maxlen === 0) {

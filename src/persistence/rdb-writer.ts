@@ -10,8 +10,8 @@ import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } fro
 import { dirname, join } from "node:path";
 import { copyRange } from "../resp/bytes.ts";
 import { HashValue } from "../store/hash.ts";
-import { ByteSlice, type Keyspace, type StoredValue, type StringCell, isStringValue, stringOf } from "../store/keyspace.ts";
-import { type BytesSink, ListValue } from "../store/list.ts";
+import { ByteSlice, type BytesSink, type Keyspace, type StoredValue, type StringCell, isStringValue, stringOf } from "../store/keyspace.ts";
+import { ListValue } from "../store/list.ts";
 import { SetValue } from "../store/set.ts";
 import { INVALID_ENTRIES_READ, type PendingList, StreamValue, U64_MAX, idMs, idSeq } from "../store/stream.ts";
 import { REDIS_VERSION } from "../version.ts";

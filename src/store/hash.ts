@@ -15,7 +15,7 @@
 
 import { allocBytes, type Bytes, NO_BYTES, writeLatin1 } from "./latin1.ts";
 import { encodingLimits } from "./encoding.ts";
-import type { BytesSink } from "./list.ts";
+import type { BytesSink } from "./value.ts";
 import { KeyTable } from "./table.ts";
 
 /** Pairs kept packed before moving to a Map: Redis's default hash-max-listpack-entries. */

@@ -23,7 +23,7 @@ import { SetValue } from "./set.ts";
 import { StreamValue } from "./stream.ts";
 import { type Aggregate, ByteSlice, type StoredValue, type StringValue, isStringValue, stringOf, toStringValue } from "./value.ts";
 
-export { ByteSlice, type StoredValue, type StringValue, isStringValue, stringOf, toStringValue } from "./value.ts";
+export { ByteSlice, type BytesSink, type StoredValue, type StringValue, isStringValue, stringOf, toStringValue } from "./value.ts";
 
 /** A class of aggregate value, as the typed lookups take it. */
 export type AggregateClass<T> = new (...args: never[]) => T;

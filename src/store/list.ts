@@ -20,15 +20,9 @@
  * between the ends is raw at a time; pushes and pops touch only the ends.
  */
 import { allocBytes, type Bytes, NO_BYTES, writeLatin1 } from "./latin1.ts";
-import type { ByteSlice } from "./value.ts";
+import type { ByteSlice, BytesSink } from "./value.ts";
 import { encodingLimits } from "./encoding.ts";
 import { lzfCompress, lzfDecompressInto } from "./lzf.ts";
-
-/** Where writeRange (and hashes' and sets' writeAll) write: a reply (resp/writer.ts). */
-export interface BytesSink {
-  bulkFrom(source: Uint8Array, start: number, end: number): void;
-  bulkString(s: string): void;
-}
 
 /** The size limits of list-max-listpack-size -1 to -5, and the one a positive fill keeps within. */
 const NODE_BYTES = [4096, 8192, 16384, 32768, 65536];

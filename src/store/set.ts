@@ -7,7 +7,7 @@
  */
 import { encodingLimits } from "./encoding.ts";
 import { PACKED_MAX_ELEMENT, PackedStrings } from "./packed.ts";
-import type { BytesSink } from "./list.ts";
+import type { BytesSink } from "./value.ts";
 import { KeyTable } from "./table.ts";
 
 const INDEX_FROM = 32;
@@ -107,15 +107,15 @@ export class SetValue {
 
   /** The members in Redis's reply order where it has one (sorted while an intset). */
   toArray(): string[] {
-    const all = this.packed !== undefined ? this.packed.toArray() : this.tableMembers();
+    const all = this.members();
     return this.intset ? all.sort(compareIntStrings) : all;
   }
 
-  /** The table's members in slot order (keys()'s walk in SCAN order rescans each bucket's run). */
-  private tableMembers(): string[] {
-    const table = this.table!;
+  /** The members in table order (keys()'s walk in SCAN order rescans each bucket's run). */
+  private members(): string[] {
+    if (this.packed !== undefined) return this.packed.toArray();
     const out: string[] = [];
-    for (let i = 0; (i = table.nextSlot(i)) >= 0; i++) out.push(table.keyAt(i));
+    this.forEachMember((m) => out.push(m) > 0);
     return out;
   }
 
@@ -139,7 +139,7 @@ export class SetValue {
   }
 
   values(): IterableIterator<string> {
-    return (this.packed !== undefined ? this.packed.toArray() : this.tableMembers()).values();
+    return this.members().values();
   }
 
   /**

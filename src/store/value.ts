@@ -15,6 +15,15 @@ import type { StreamValue } from "./stream.ts";
  * integer within 2^53 (Redis's "int" encoding), the number itself. A number costs nothing
  * beyond its slot in the map, and INCR on it allocates nothing.
  */
+/**
+ * Where a value writes its elements for a reply (resp/writer.ts) or a dump (ByteSink in
+ * persistence/rdb-writer.ts): bytes where the store keeps them, strings otherwise.
+ */
+export interface BytesSink {
+  bulkFrom(source: Uint8Array, start: number, end: number): void;
+  bulkString(s: string): void;
+}
+
 export type StringValue = string | number;
 
 /**
