@@ -357,3 +357,40 @@ function findByte(chunk: Uint8Array, byte: number, pos: number): number {
   for (let i = pos; i < stop; i++) if (chunk[i] === byte) return i;
   return stop === chunk.length ? -1 : chunk.indexOf(byte, stop);
 }
+
+/**
+ * The byte ranges of the second argument (most commands' key) of the complete requests
+ * at the start of `chunk`, written as start/end pairs into `out`; returns how many. A
+ * quick look ahead, not a parse: it stops at the first thing that is not a well-formed
+ * multibulk request (an inline request, a request cut by the read's end), which the
+ * parser proper then deals with.
+ */
+export function secondArguments(chunk: Uint8Array, out: Int32Array): number {
+  const len = chunk.length;
+  const most = out.length >> 1;
+  let n = 0;
+  let pos = 0;
+  while (n < most && pos < len && chunk[pos] === STAR) {
+    let count = 0;
+    let p = pos + 1;
+    for (let c = chunk[p]!; c >= 0x30 && c <= 0x39; c = chunk[++p]!) count = count * 10 + c - 0x30;
+    if (chunk[p] !== CR || count === 0) return n;
+    p += 2;
+    for (let arg = 0; arg < count; arg++) {
+      if (chunk[p] !== DOLLAR) return n;
+      let size = 0;
+      for (let c = chunk[++p]!; c >= 0x30 && c <= 0x39; c = chunk[++p]!) size = size * 10 + c - 0x30;
+      if (chunk[p] !== CR) return n;
+      p += 2;
+      if (p + size + 2 > len) return n;
+      if (arg === 1) {
+        out[2 * n] = p;
+        out[2 * n + 1] = p + size;
+      }
+      p += size + 2;
+    }
+    if (count >= 2) n++;
+    pos = p;
+  }
+  return n;
+}

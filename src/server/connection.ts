@@ -209,6 +209,7 @@ export class Client implements Context {
     this.readBytes = chunk.length + (this.parser.pending ? this.queryBytes : 0);
     try {
       this.lastRequestEnd = -1;
+      if (!this.parser.pending) this.db.prefetchKeys(chunk);
       this.parser.feed(chunk, this.sink);
       if (!this.parser.pending) this.queryBytes = 0;
       else if (this.queryBufferExceeded(chunk)) return;

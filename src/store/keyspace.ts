@@ -11,10 +11,11 @@
 import { now } from "../clock.ts";
 import { WRONGTYPE } from "../errors.ts";
 import { isInt64String, latin1Slice, stringToBytes } from "../resp/bytes.ts";
+import { secondArguments } from "../resp/parser.ts";
 import { lfuNew, lfuTouch, lruClock } from "./access.ts";
 import { estimateBytes, estimateStringBytes, freeEffort, LAZYFREE_THRESHOLD } from "./memory-usage.ts";
 import type { Bytes } from "./latin1.ts";
-import { KeyTable, Kind } from "./table.ts";
+import { KeyTable, Kind, PREFETCH_MAX } from "./table.ts";
 import { packable, packedAccounted, packedLength, packInto, unpack } from "./packed-values.ts";
 import { ScanCursors } from "./scan.ts";
 import { HashValue } from "./hash.ts";
@@ -151,6 +152,9 @@ export interface KeyspaceStats {
 
 /** Slots a sweep of finished snapshots' marks covers per cron tick (Keyspace.sweepMarks). */
 const SWEEP_SLOTS = 65_536;
+/** Tables from this many slots have their keys prefetched (Database.prefetchKeys). */
+const PREFETCH_MIN_CAPACITY = 65_536;
+const prefetchRanges = new Int32Array(2 * PREFETCH_MAX);
 
 /** setRawString's bytes on their way into a cell. */
 const rawValue = new ByteSlice();
@@ -180,6 +184,18 @@ export class Database {
     private readonly keyspace: Keyspace,
   ) {
     this.table.mayGrow = (bytes) => keyspace.mayGrow(bytes);
+  }
+
+  /**
+   * Before the requests of a read run: bring their keys' slots and cells into the cache
+   * together (KeyTable.prefetch), once the table is too big for the cache to hold it
+   * (2^16 slots, a megabyte). Pipelined GETs and SETs over a million keys spent a fifth of
+   * their time waiting for those misses one by one.
+   */
+  prefetchKeys(chunk: Uint8Array): void {
+    if (this.table.capacity < PREFETCH_MIN_CAPACITY) return;
+    const n = secondArguments(chunk, prefetchRanges);
+    if (n > 1) this.table.prefetch(chunk, prefetchRanges, n);
   }
 
   /** Bytes of the table's slots (Keyspace.heldBytes). */

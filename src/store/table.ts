@@ -68,6 +68,8 @@ export function hashKeyBytes(buf: Uint8Array, start: number, end: number): numbe
 }
 
 const MIN_CAPACITY = 8;
+/** The most keys `prefetch` takes at once. */
+export const PREFETCH_MAX = 64;
 /** Bytes of typed arrays per slot: hash, cell, kind, access (and, once any key has a TTL, 8 for deadlines). */
 export const SLOT_BYTES = 16;
 /** The words of a slot in `slots`: hash, cell, kind, access word. */
@@ -167,6 +169,31 @@ export class KeyTable {
       if (at === h && this.cells.keyEqualsBytes(this.slots[REF + 4 * i]!, this.kindAt(i) === Kind.Number, buf, start, end)) return i;
     }
   }
+
+  /**
+   * Bring into the cache the slots and cells of the keys at `ranges` (start/end pairs into
+   * `buf`, `n` of them) before the commands naming them run. In a big table each lookup
+   * misses the cache twice (its slot, then its cell) and one at a time the misses wait in
+   * turn; loaded here in two tight loops, a read's misses are waited for together. Only
+   * a key's first slot is looked at: the probe sequence is usually one slot long.
+   */
+  prefetch(buf: Uint8Array, ranges: Int32Array, n: number): void {
+    const hashes = this.prefetched;
+    const slots = this.slots;
+    const mask = this.mask;
+    for (let k = 0; k < n; k++) hashes[k] = 4 * (hashKeyBytes(buf, ranges[2 * k]!, ranges[2 * k + 1]!) & mask);
+    let touched = 0;
+    for (let k = 0; k < n; k++) touched ^= slots[hashes[k]! + REF]!;
+    for (let k = 0; k < n; k++) {
+      const at = hashes[k]!;
+      if (slots[at + HASH]! > DELETED) touched ^= this.cells.keyLength(slots[at + REF]!);
+    }
+    this.touched = touched;
+  }
+
+  private prefetched = new Int32Array(PREFETCH_MAX);
+  /** What prefetch read, kept so that its loads are not optimized away. */
+  touched = 0;
 
   has(key: string): boolean {
     return this.find(key) >= 0;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ProtocolError } from "../../../src/errors.ts";
-import { RequestParser, splitInlineArgs } from "../../../src/resp/parser.ts";
+import { RequestParser, secondArguments, splitInlineArgs } from "../../../src/resp/parser.ts";
 
 const bytes = (s: string) => Buffer.from(s, "latin1");
 const text = (b: Uint8Array) => Buffer.from(b).toString("latin1");
@@ -202,5 +202,27 @@ describe("requestEnd", () => {
       }
       expect(ends).toEqual([14, 22, input.length]);
     }
+  });
+});
+
+describe("secondArguments", () => {
+  const ranges = (chunk: Uint8Array, room = 16) => {
+    const out = new Int32Array(2 * room);
+    const n = secondArguments(chunk, out);
+    return Array.from({ length: n }, (_, k) => text(chunk.subarray(out[2 * k]!, out[2 * k + 1]!)));
+  };
+
+  test("gives the second argument of each complete request, skipping one-argument requests", () => {
+    const chunk = bytes("*2\r\n$3\r\nGET\r\n$4\r\nk\r\n1\r\n*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$0\r\n\r\n$2\r\n\x00\xff\r\n*2\r\n$3\r\nGET\r\n$12\r\n");
+    // The last request is cut by the read's end: the parser keeps it, the look ahead stops.
+    expect(ranges(chunk)).toEqual(["k\r\n1", ""]);
+  });
+
+  test("stops at an inline request, a malformed header or a full output", () => {
+    expect(ranges(bytes("*2\r\n$3\r\nGET\r\n$1\r\na\r\nGET b\r\n*2\r\n$3\r\nGET\r\n$1\r\nc\r\n"))).toEqual(["a"]);
+    expect(ranges(bytes("*2\r\n$3\r\nGET\r\n$1\r\na\r\n*2\r\n:3\r\n"))).toEqual(["a"]);
+    expect(ranges(bytes("*2x\r\n$3\r\nGET\r\n$1\r\na\r\n"))).toEqual([]);
+    const many = bytes("*2\r\n$3\r\nGET\r\n$1\r\nx\r\n".repeat(5));
+    expect(ranges(many, 3)).toEqual(["x", "x", "x"]);
   });
 });

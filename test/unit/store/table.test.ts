@@ -176,4 +176,22 @@ describe("KeyTable", () => {
     expect(drawn.size).toBe(50);
     expect(new KeyTable().randomSlot()).toBe(-1);
   });
+  test("prefetch reads a big table's slots and cells and changes nothing", () => {
+    const table = new KeyTable();
+    for (let i = 0; i < 100_000; i++) table.set(`key:${i}`, i % 3 === 0 ? i : `value:${i}`);
+    table.delete("key:7");
+    const names = ["key:1", "key:3", "key:7", "absent", "", "key:99999"];
+    const buf = Buffer.from(`..${names.join("|")}`, "latin1");
+    const ranges = new Int32Array(2 * names.length);
+    let at = 2;
+    names.forEach((name, k) => {
+      ranges[2 * k] = at;
+      ranges[2 * k + 1] = at + name.length;
+      at += name.length + 1;
+    });
+    const before = names.map((name) => table.find(name));
+    table.prefetch(buf, ranges, names.length);
+    expect(names.map((_, k) => table.findBytes(buf, ranges[2 * k]!, ranges[2 * k + 1]!))).toEqual(before);
+    expect(before.map((slot) => (slot < 0 ? undefined : table.valueAt(slot)))).toEqual([`value:1`, 3, undefined, undefined, undefined, 99999]);
+  });
 });
