@@ -103,7 +103,8 @@ export class HashValue {
     const p = this.find(field);
     if (p !== -1) {
       const v = p + 1 + field.length;
-      const b = this.splice(v + 1, v + 1 + this.packed![v]!, value.length);
+      // A value of the same length (a counter, a flag) is written over the old one.
+      const b = this.packed![v] === value.length ? this.packed! : this.splice(v + 1, v + 1 + this.packed![v]!, value.length);
       b[v] = value.length;
       writeLatin1(b, v + 1, value);
       return false;

@@ -38,6 +38,8 @@ describe("HSET, HMSET, HSETNX, HGET, HMGET", () => {
       HGET missing a
       HMGET h a nope e
       HMGET missing a b
+      HSET h b 9 a 77
+      HGETALL h
       HSET h a
       HMSET h a 1 b
       HSETNX missing f v
