@@ -71,18 +71,47 @@ function chunkStart(c: number): number {
   return ((1 << c) - 1) << FIRST_CELLS_BITS;
 }
 
+const STACK_BLOCK_BITS = 14;
+const STACK_BLOCK = 1 << STACK_BLOCK_BITS;
+
+/**
+ * A stack of non-negative integers (free cell indices) in blocks of 16,384: it grows
+ * without copying what it holds, at 4 bytes an entry. A JS array of the million cells a
+ * pass of SETs frees grew by copies of megabytes; one push took 50 ms.
+ */
+export class IndexStack {
+  private blocks: Int32Array[] = [];
+  length = 0;
+
+  push(index: number): void {
+    const block = this.length >>> STACK_BLOCK_BITS;
+    if (block === this.blocks.length) this.blocks.push(new Int32Array(STACK_BLOCK));
+    this.blocks[block]![this.length++ & (STACK_BLOCK - 1)] = index;
+  }
+
+  /** The last index pushed, taken off; -1 when empty. */
+  pop(): number {
+    if (this.length === 0) return -1;
+    const at = --this.length;
+    const block = at >>> STACK_BLOCK_BITS;
+    // One emptied block is kept spare, so that pushes and pops across a boundary do not allocate.
+    if (this.blocks.length > block + 2) this.blocks.pop();
+    return this.blocks[block]![at & (STACK_BLOCK - 1)]!;
+  }
+}
+
 /** One size class: its chunks, with 32- and 64-bit views of each, and its free cells. */
 class SizeClass {
   readonly chunks: Chunk[] = [];
   readonly words: Uint32Array[] = [];
   readonly doubles: Float64Array[] = [];
-  readonly free: number[] = [];
+  readonly free = new IndexStack();
   next = 0;
   constructor(readonly size: number) {}
 
   alloc(): number {
     const index = this.free.pop();
-    if (index !== undefined) return index;
+    if (index >= 0) return index;
     if (this.next === chunkStart(this.chunks.length)) {
       const chunk = allocChunk((this.size << FIRST_CELLS_BITS) << this.chunks.length);
       this.chunks.push(chunk);
@@ -100,14 +129,14 @@ export class CellHeap {
   private bigs: Chunk[] = [];
   private bigWords: Uint32Array[] = [];
   private bigDoubles: Float64Array[] = [];
-  private bigFree: number[] = [];
+  private bigFree = new IndexStack();
 
   clear(): void {
     this.classes = [];
     this.bigs = [];
     this.bigWords = [];
     this.bigDoubles = [];
-    this.bigFree = [];
+    this.bigFree = new IndexStack();
   }
 
   private alloc(bytes: number): number {
@@ -115,7 +144,7 @@ export class CellHeap {
     if (cls !== BIG) return (cls << INDEX_BITS) | (this.classes[cls] ??= new SizeClass(SIZES[cls]!)).alloc();
     const buf = allocChunk((bytes + 7) & ~7);
     let index = this.bigFree.pop();
-    if (index === undefined) index = this.bigs.length;
+    if (index < 0) index = this.bigs.length;
     this.bigs[index] = buf;
     this.bigWords[index] = new Uint32Array(buf.buffer, buf.byteOffset, buf.length >> 2);
     this.bigDoubles[index] = new Float64Array(buf.buffer, buf.byteOffset, buf.length >> 3);

@@ -19,7 +19,7 @@
  * a key's bucket being its hash's low bits, in Redis's reverse-binary order, which a
  * rebuild does not disturb.
  */
-import { CellHeap } from "./cells.ts";
+import { CellHeap, IndexStack } from "./cells.ts";
 import { SlotIndex, keyHashSlot, stringSlot } from "./slots.ts";
 import { ByteSlice, type StoredValue } from "./value.ts";
 
@@ -124,7 +124,7 @@ export class KeyTable {
   /** Keys by cluster hash slot, kept only on a cluster node's database (indexSlots). */
   slotIndex: SlotIndex | undefined;
   private objects: StoredValue[] = [];
-  private freeObjects: number[] = [];
+  private freeObjects = new IndexStack();
 
   get capacity(): number {
     return this.mask + 1;
@@ -436,7 +436,7 @@ export class KeyTable {
   /** A place in `objects` for `value`. */
   private objectIndex(value: StoredValue): number {
     const index = this.freeObjects.pop();
-    if (index === undefined) return this.objects.push(value) - 1;
+    if (index < 0) return this.objects.push(value) - 1;
     this.objects[index] = value;
     return index;
   }
@@ -505,7 +505,7 @@ export class KeyTable {
     this.generation++;
     this.cells.clear();
     this.objects = [];
-    this.freeObjects = [];
+    this.freeObjects = new IndexStack();
     this.lastSlot = -1;
     this.slotIndex?.reset(MIN_CAPACITY);
   }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { HashValue } from "../../../src/store/hash.ts";
+import { IndexStack } from "../../../src/store/cells.ts";
 import { KeyTable } from "../../../src/store/table.ts";
 import { ByteSlice, type StoredValue, toStringValue } from "../../../src/store/value.ts";
 
@@ -193,5 +194,26 @@ describe("KeyTable", () => {
     table.prefetch(buf, ranges, names.length);
     expect(names.map((_, k) => table.findBytes(buf, ranges[2 * k]!, ranges[2 * k + 1]!))).toEqual(before);
     expect(before.map((slot) => (slot < 0 ? undefined : table.valueAt(slot)))).toEqual([`value:1`, 3, undefined, undefined, undefined, 99999]);
+  });
+});
+
+describe("IndexStack", () => {
+  test("pops what was pushed, last first, across its blocks and back", () => {
+    const stack = new IndexStack();
+    const model: number[] = [];
+    const rand = rng(11);
+    expect(stack.pop()).toBe(-1);
+    // Up past three blocks of 16,384 and down again, with pushes and pops mixed at the boundaries.
+    for (let step = 0; step < 200_000; step++) {
+      const push = step < 100_000 ? rand() < 0.7 : rand() < 0.3;
+      if (push) {
+        const v = Math.floor(rand() * 0x7fffffff);
+        stack.push(v);
+        model.push(v);
+      } else expect(stack.pop()).toBe(model.pop() ?? -1);
+      expect(stack.length).toBe(model.length);
+    }
+    while (model.length > 0) expect(stack.pop()).toBe(model.pop()!);
+    expect(stack.pop()).toBe(-1);
   });
 });
