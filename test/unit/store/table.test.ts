@@ -177,6 +177,31 @@ describe("KeyTable", () => {
     expect(drawn.size).toBe(50);
     expect(new KeyTable().randomSlot()).toBe(-1);
   });
+  test("a big table grows into slots prepared ahead of it, keys and deadlines intact", () => {
+    const table = new KeyTable();
+    const capacities = new Set<number>();
+    for (let i = 0; i < 150_000; i++) {
+      const slot = table.set(`k${i}`, i % 2 === 0 ? i : `v${i}`);
+      if (i % 7 === 0) table.setExpiryAt(slot, 1e12 + i);
+      if (i % 1000 === 999) table.delete(`k${i - 500}`);
+      capacities.add(table.capacity);
+    }
+    expect([...capacities].filter((c) => c >= 1 << 16).length).toBeGreaterThanOrEqual(3);
+    for (let i = 0; i < 150_000; i++) {
+      const slot = table.find(`k${i}`);
+      if (i % 1000 === 499) {
+        expect(slot).toBe(-1);
+        continue;
+      }
+      expect(table.valueAt(slot)).toBe(i % 2 === 0 ? i : `v${i}`);
+      expect(table.expiryAt(slot)).toBe(i % 7 === 0 ? 1e12 + i : NaN);
+    }
+    // 150,000 keys fill more than 9/16 of 262,144 slots: the next growth's slots are being
+    // made, and counted (16 bytes a slot and 8 for its deadline).
+    expect(table.capacity).toBe(1 << 18);
+    expect(table.slotBytes).toBeGreaterThan(table.capacity * 24);
+  });
+
   test("prefetch reads a big table's slots and cells and changes nothing", () => {
     const table = new KeyTable();
     for (let i = 0; i < 100_000; i++) table.set(`key:${i}`, i % 3 === 0 ? i : `value:${i}`);
