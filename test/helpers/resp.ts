@@ -156,9 +156,11 @@ export class RawClient {
   /** Wait for `n` complete replies (20 s at most) and return them as latin1 strings. */
   async readReplies(n: number, timeoutMs = 20_000): Promise<string[]> {
     const deadline = Date.now() + timeoutMs;
+    // Replies are parsed as they arrive, each once: a server sends a long pipeline's replies
+    // over many writes, and parsing from the start at each was quadratic.
+    const out: string[] = [];
+    let pos = 0;
     for (;;) {
-      const out: string[] = [];
-      let pos = 0;
       while (out.length < n) {
         const len = replyLength(this.buf, pos);
         if (len < 0) break;
