@@ -28,6 +28,8 @@ export type Policy = "noeviction" | "allkeys-lru" | "allkeys-lfu" | "allkeys-ran
 
 /** Redis's EVPOOL_SIZE. */
 const POOL_SIZE = 16;
+/** Where a database's samples go (grown for a larger maxmemory-samples). */
+let SAMPLES = new Int32Array(64);
 
 interface Candidate {
   db: Database;
@@ -110,16 +112,18 @@ export class Evictor {
     if (policy.endsWith("-random")) {
       for (let i = 0; i < dbs.length; i++) {
         const db = dbs[this.nextDb++ % dbs.length]!;
-        const [key] = db.sampleKeys(volatile, 1);
-        if (key !== undefined) return { db, key, score: 0 };
+        if (db.sampleSlots(volatile, 1, SAMPLES) === 1) return { db, key: db.sampledKey(SAMPLES[0]!), score: 0 };
       }
       return undefined;
     }
     const samples = this.server.config.int("maxmemory-samples");
+    if (samples > SAMPLES.length) SAMPLES = new Int32Array(samples);
+    const slots = SAMPLES;
     const clock = lruClock();
     for (let tries = 0; tries < 3; tries++) {
       for (const db of dbs) {
-        for (const key of db.sampleKeys(volatile, samples)) this.consider(db, key, this.score(db, key, policy, clock));
+        const n = db.sampleSlots(volatile, samples, slots);
+        for (let i = 0; i < n; i++) this.consider(db, slots[i]!, this.score(db, slots[i]!, policy, clock));
       }
       // The best candidate that still exists (the pool may hold keys deleted since).
       while (this.pool.length > 0) {
@@ -130,25 +134,28 @@ export class Evictor {
     return undefined;
   }
 
-  /** evictionPoolPopulate for one key: kept if it beats the pool's worst, the pool sorted best last. */
-  private consider(db: Database, key: string, score: number): void {
+  /**
+   * evictionPoolPopulate for one sampled slot: its key is kept if it beats the pool's
+   * worst, the pool sorted best last.
+   */
+  private consider(db: Database, slot: number, score: number): void {
     const pool = this.pool;
-    if (pool.some((c) => c.db === db && c.key === key)) return;
     if (pool.length >= POOL_SIZE && score <= pool[0]!.score) return;
+    const key = db.sampledKey(slot);
+    if (pool.some((c) => c.db === db && c.key === key)) return;
     let at = pool.findIndex((c) => c.score > score);
     if (at < 0) at = pool.length;
     pool.splice(at, 0, { db, key, score });
     if (pool.length > POOL_SIZE) pool.shift();
   }
 
-  private score(db: Database, key: string, policy: Policy, clock: number): number {
+  private score(db: Database, slot: number, policy: Policy, clock: number): number {
     const keyspace = this.server.keyspace;
     if (policy === "volatile-ttl") {
-      const when = db.getExpire(key);
-      return when === -1 ? -Infinity : -when;
+      const when = db.sampledDeadline(slot);
+      return when === when ? -when : -Infinity;
     }
-    const entry = db.accessOf(key);
-    if (entry === undefined) return -Infinity;
+    const entry = db.sampledAccess(slot);
     if (policy.endsWith("-lfu")) return 255 - lfuCounter(entry, keyspace.lfuDecayTime);
     // LRU: seconds idle.
     return clock - entry;

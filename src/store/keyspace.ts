@@ -162,7 +162,7 @@ const rawValue = new ByteSlice();
 export class Database {
   // Not readonly: SWAPDB exchanges contents so that a client's selected Database object
   // keeps meaning "database number N". The table is the store's own: code outside
-  // src/store goes through has, peek, keys, entries, sampleKeys and the lookups.
+  // src/store goes through has, peek, keys, entries, sampleSlots and the lookups.
   private table = new KeyTable();
   /** Where active expiry's sweep of the table stands (a slot). */
   private expireCursor = 0;
@@ -386,17 +386,37 @@ export class Database {
     return this.table.capacity;
   }
 
-  /** Up to `n` random keys (only keys with a TTL, if `withTtl`) for eviction's samples. */
-  sampleKeys(withTtl: boolean, n: number): string[] {
-    // Random slots, as Redis's dictGetSomeKeys picks random buckets.
+  /**
+   * Eviction's samples: up to `most` random slots holding keys (only keys with a
+   * TTL, if `withTtl`), as Redis's dictGetSomeKeys picks random buckets; returns how many.
+   * Read them at once (sampledAccess, sampledDeadline, sampledKey): slots move when the
+   * table changes. A sample costs no string until its key is wanted: making one for every
+   * sample, and looking each up again for its access word, was most of an eviction's time.
+   */
+  sampleSlots(withTtl: boolean, most: number, slots: Int32Array): number {
     const table = this.table;
-    const keys: string[] = [];
-    for (let i = 0; i < n; i++) {
+    let n = 0;
+    while (n < most) {
       const slot = withTtl ? table.randomSlotWithExpiry() : table.randomSlot();
       if (slot < 0) break;
-      keys.push(table.keyAt(slot));
+      slots[n++] = slot;
     }
-    return keys;
+    return n;
+  }
+
+  /** A sampled slot's access word (LRU clock or LFU entry). */
+  sampledAccess(slot: number): number {
+    return this.table.accessAt(slot);
+  }
+
+  /** A sampled slot's deadline in ms, NaN for none. */
+  sampledDeadline(slot: number): number {
+    return this.table.expiryAt(slot);
+  }
+
+  /** A sampled slot's key. */
+  sampledKey(slot: number): string {
+    return this.table.keyAt(slot);
   }
 
   /**
