@@ -558,12 +558,19 @@ export class KeyTable {
   /** Slots of `spare` (and of `spareExpiry`) written so far. */
   private spareDone = 0;
   private spareExpiryDone = 0;
+  /** The capacity at which maxmemory last refused the spare (0: none). */
+  private spareRefused = 0;
 
   /** One step of preparing the next growth: the next SPARE_STEP slots of the spare arrays touched. */
   private prepareGrowth(): void {
     const slots = 2 * this.capacity;
     if (this.spare === undefined) {
-      if (!this.mayGrow(this.slotBytes)) return;
+      // Under maxmemory a table that may not grow asks once per size, not at every insert.
+      if (this.spareRefused === this.capacity) return;
+      if (!this.mayGrow(this.slotBytes)) {
+        this.spareRefused = this.capacity;
+        return;
+      }
       this.spare = new Int32Array(4 * slots);
       this.spareDone = 0;
     }
