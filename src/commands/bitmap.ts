@@ -52,16 +52,10 @@ export const setbitCommand = command({
     const on = argv.tryInt(3);
     if (on !== 0 && on !== 1) throw BIT_VALUE;
     const key = argv.str(1);
-    const [bytes, grown] = bytesForWrite(c, key, offset);
-    const old = getBit(bytes, offset);
+    const result = c.db.setStringBit(key, offset, on);
     // A bit set to what it was changes nothing: no write to count, watch or replicate.
-    if (grown || old !== on) {
-      const byte = Math.floor(offset / 8);
-      const mask = 1 << (7 - (offset & 7));
-      bytes[byte] = on ? bytes[byte]! | mask : bytes[byte]! & ~mask;
-      c.db.modified(key);
-    }
-    c.reply.integer(old);
+    if (result & 2) c.db.modified(key);
+    c.reply.integer(result & 1);
   },
 });
 
@@ -70,8 +64,8 @@ export const getbitCommand = command({
   summary: "Returns the bit value at offset in the string value stored at key", since: "2.2.0",
   handler(c, argv) {
     const offset = parseBitOffset(c, argv, 2);
-    const bytes = c.db.readStringView(argv.str(1));
-    c.reply.integer(bytes === undefined ? 0 : getBit(bytes, offset));
+    const byte = c.db.readStringByte(argv.str(1), Math.floor(offset / 8));
+    c.reply.integer(byte < 0 ? 0 : (byte >> (7 - (offset & 7))) & 1);
   },
 });
 

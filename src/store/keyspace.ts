@@ -914,6 +914,51 @@ export class Database {
     return slot < 0 ? undefined : this.stringViewAt(slot);
   }
 
+  /**
+   * Byte `index` of the string at `key` (lookupKeyRead's rules), -1 when the key is missing
+   * or the string shorter: GETBIT's read, with no view of the cell made for one byte.
+   */
+  readStringByte(key: string, index: number): number {
+    const slot = this.lookupSlotRead(key, true);
+    if (slot < 0) return -1;
+    const table = this.table;
+    if (table.kindAt(slot) !== Kind.String) {
+      const bytes = this.stringViewAt(slot);
+      return index < bytes.length ? bytes[index]! : -1;
+    }
+    return index < table.valueLengthAt(slot) ? table.valueBuffer(slot)[table.valueStart(slot) + index]! : -1;
+  }
+
+  /**
+   * SETBIT's change, in the string's cell: bit `offset` (0: the first byte's highest) of the
+   * string at `key` set to `on`, the string made or grown with zero bytes to hold it and
+   * unshared as unsharedString's (Redis's lookupStringForBitCommand). Returns the bit's old
+   * value, plus 2 when the string changed (the caller counts it with `modified`).
+   */
+  setStringBit(key: string, offset: number, on: number): number {
+    const byte = Math.floor(offset / 8);
+    let slot = this.lookupSlotWrite(key);
+    const table = this.table;
+    let grown = false;
+    if (slot >= 0 && table.kindAt(slot) === Kind.String && table.valueLengthAt(slot) > byte) table.setRaw(slot);
+    else if (slot >= 0 && table.kindAt(slot) !== Kind.String && table.kindAt(slot) !== Kind.Number) throw WRONGTYPE;
+    else if (slot >= 0 && table.kindAt(slot) === Kind.Number && String(table.valueAt(slot)).length > byte) {
+      this.unshareAt(slot, key);
+      slot = table.find(key);
+    } else {
+      this.growString(key, byte + 1);
+      slot = table.find(key);
+      grown = true;
+    }
+    const buf = table.valueBuffer(slot);
+    const at = table.valueStart(slot) + byte;
+    const mask = 1 << (7 - (offset & 7));
+    const old = (buf[at]! & mask) === 0 ? 0 : 1;
+    if (!grown && old === on) return old;
+    buf[at] = on ? buf[at]! | mask : buf[at]! & ~mask;
+    return old | 2;
+  }
+
   /** The bytes of the string in `slot`, in its cell (an integer's digits as a new array); WRONGTYPE for another type. */
   private stringViewAt(slot: number): Uint8Array {
     const table = this.table;

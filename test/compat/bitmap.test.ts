@@ -256,6 +256,17 @@ describe("strings changed where they are held", () => {
       SETBIT i 3 1
       GET i
       OBJECT ENCODING i
+      SET i2 100
+      GETBIT i2 2
+      GETBIT i2 24
+      SET j 7
+      SETBIT j 100 1
+      GET j
+      OBJECT ENCODING j
+      SET u hello
+      SETBIT u 1 1
+      OBJECT ENCODING u
+      GETBIT u 1
       BITFIELD nk OVERFLOW FAIL INCRBY u2 100 5
       EXISTS nk
       STRLEN nk
