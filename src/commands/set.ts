@@ -197,8 +197,12 @@ function lookupSets(c: Context, keys: string[], forWrite: boolean): (SetValue | 
  */
 function eachCommon(sets: (SetValue | undefined)[], visit: (member: string) => boolean): void {
   if (sets.some((s) => s === undefined)) return;
-  const [smallest, ...rest] = (sets as SetValue[]).slice().sort((a, b) => a.size - b.size);
-  smallest!.forEachMember((member) => !rest.every((s) => s.has(member)) || visit(member));
+  const sorted = (sets as SetValue[]).slice().sort((a, b) => a.size - b.size);
+  const smallest = sorted[0]!;
+  smallest.forEachMember((member) => {
+    for (let i = 1; i < sorted.length; i++) if (!sorted[i]!.has(member)) return true;
+    return visit(member);
+  });
 }
 
 function intersect(sets: (SetValue | undefined)[]): SetValue {
@@ -271,8 +275,11 @@ export const sintercardCommand = command({
       if (args.nextKeyword() === "limit" && args.hasNext()) limit = parseRangeArg(args.next(), 0, LIMIT_NEGATIVE);
       else throw SYNTAX_ERR;
     }
+    const sets = lookupSets(c, argv.strs(2, 2 + numkeys), false);
     let count = 0;
-    eachCommon(lookupSets(c, argv.strs(2, 2 + numkeys), false), () => ++count !== limit);
+    // One set is its own intersection: its size, up to the limit, with no member walked.
+    if (sets.length === 1) count = sets[0] === undefined ? 0 : limit === 0 ? sets[0].size : Math.min(limit, sets[0].size);
+    else eachCommon(sets, () => ++count !== limit);
     c.reply.integer(count);
   },
 });

@@ -135,6 +135,13 @@ describe("SINTER, SUNION, SDIFF, SINTERCARD and the STORE forms", () => {
       SINTERSTORE d a missing
       EXISTS d
       SINTERCARD 2 a b
+      SINTERCARD 1 a
+      SINTERCARD 1 a LIMIT 2
+      SINTERCARD 1 a LIMIT 100
+      SINTERCARD 1 a LIMIT 0
+      SINTERCARD 1 missing LIMIT 3
+      SET str x
+      SINTERCARD 1 str
       SINTERCARD 3 a b c LIMIT 1
       SINTERCARD 2 a missing
       SINTERCARD 0 a
