@@ -28,7 +28,7 @@ export interface ClientSocket {
   write(data: Uint8Array): number;
   end(): void;
   terminate(): void;
-  /** Stop and restart reading (Bun's sockets; see Client.yieldReads). */
+  /** Stop and restart reading (Bun's sockets; see Client.yieldTurn). */
   pause?(): void;
   resume?(): void;
 }

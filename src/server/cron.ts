@@ -19,6 +19,7 @@ export function startCron(server: Server): () => void {
   let lastAck = 0;
   let lastReplicaPing = Date.now();
   let lastIdleCheck = 0;
+  let idleChecks = 0;
   const collect = collectWhenIdle(server);
   const tick = () => {
     const hz = Math.min(500, Math.max(1, server.config.int("hz")));
@@ -63,6 +64,7 @@ export function startCron(server: Server): () => void {
       closeIdleClients(server, clockNow);
       server.migrator.closeIdle(clockNow);
       lowerHelperThreads();
+      if (++idleChecks % 5 === 0) server.keyspace.releaseIdleSpares();
     }
     collect();
     timer = setTimeout(tick, period);

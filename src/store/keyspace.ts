@@ -198,6 +198,11 @@ export class Database {
     if (n > 1) this.table.prefetch(chunk, prefetchRanges, n);
   }
 
+  /** Keyspace.releaseIdleSpares, for this database's table. */
+  releaseIdleSpare(): void {
+    this.table.releaseIdleSpare();
+  }
+
   /** Bytes of the table's slots (Keyspace.heldBytes). */
   get slotBytes(): number {
     return this.table.slotBytes;
@@ -937,19 +942,16 @@ export class Database {
    */
   setStringBit(key: string, offset: number, on: number): number {
     const byte = Math.floor(offset / 8);
-    let slot = this.lookupSlotWrite(key);
     const table = this.table;
-    let grown = false;
-    if (slot >= 0 && table.kindAt(slot) === Kind.String && table.valueLengthAt(slot) > byte) table.setRaw(slot);
-    else if (slot >= 0 && table.kindAt(slot) !== Kind.String && table.kindAt(slot) !== Kind.Number) throw WRONGTYPE;
-    else if (slot >= 0 && table.kindAt(slot) === Kind.Number && String(table.valueAt(slot)).length > byte) {
-      this.unshareAt(slot, key);
-      slot = table.find(key);
-    } else {
-      this.growString(key, byte + 1);
-      slot = table.find(key);
-      grown = true;
-    }
+    let slot = this.lookupSlotWrite(key);
+    const kind = slot < 0 ? Kind.None : table.kindAt(slot);
+    if (kind !== Kind.None && kind !== Kind.String && kind !== Kind.Number) throw WRONGTYPE;
+    const length = kind === Kind.String ? table.valueLengthAt(slot) : kind === Kind.Number ? String(table.valueAt(slot)).length : 0;
+    // Made or grown (and unshared) to hold the byte, or unshared as it is.
+    const grown = length <= byte;
+    if (grown) this.growString(key, byte + 1);
+    else this.unshareAt(slot, key);
+    slot = table.find(key);
     const buf = table.valueBuffer(slot);
     const at = table.valueStart(slot) + byte;
     const mask = 1 << (7 - (offset & 7));
@@ -1272,6 +1274,11 @@ export class Keyspace {
     let total = 0;
     for (const db of this.dbs) total += db.bytes;
     return total;
+  }
+
+  /** Every few seconds: tables that stopped growing let their next growth's slots go (KeyTable.releaseIdleSpare). */
+  releaseIdleSpares(): void {
+    for (const db of this.dbs) db.releaseIdleSpare();
   }
 
   /** `bytes` and the databases' slot arrays: the keyspace's part of used_memory, in one pass. */

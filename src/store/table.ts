@@ -415,6 +415,7 @@ export class KeyTable {
   private insert(key: string | ByteSlice, h: number, value: Storable): number {
     if (this.filled + 1 > (this.capacity * 3) >>> 2) this.makeRoom();
     else if (this.size > (this.capacity * 9) >>> 4 && this.capacity >= SPARE_MIN_CAPACITY) this.prepareGrowth();
+    this.inserts++;
     const slots = this.slots;
     const mask = this.mask;
     let i = h & mask;
@@ -591,6 +592,21 @@ export class KeyTable {
   private dropSpare(): void {
     this.spare = this.spareExpiry = undefined;
     this.spareDone = this.spareExpiryDone = 0;
+  }
+
+  /** Inserts so far, and as of the last releaseIdleSpare: a table that stopped growing lets its spare go. */
+  private inserts = 0;
+  private insertsSeen = 0;
+
+  /**
+   * Called every few seconds (the cron's): a spare made for a growth that has not come,
+   * with no insert since the last call, is let go; it is made again, a few slots an insert,
+   * if inserts resume. A table that settles between 9/16 and 5/8 full would otherwise hold
+   * twice its slots for good.
+   */
+  releaseIdleSpare(): void {
+    if (this.spare !== undefined && this.inserts === this.insertsSeen) this.dropSpare();
+    this.insertsSeen = this.inserts;
   }
 
   /** Whether the slots may take `bytes` more (set by the keyspace: maxmemory's say). */

@@ -200,6 +200,14 @@ describe("KeyTable", () => {
     // made, and counted (16 bytes a slot and 8 for its deadline).
     expect(table.capacity).toBe(1 << 18);
     expect(table.slotBytes).toBeGreaterThan(table.capacity * 24);
+    // A table that stopped growing lets them go (no insert between two calls), and makes
+    // them again when inserts resume.
+    table.releaseIdleSpare();
+    expect(table.slotBytes).toBeGreaterThan(table.capacity * 24);
+    table.releaseIdleSpare();
+    expect(table.slotBytes).toBe(table.capacity * 24);
+    table.set("one more", "v");
+    expect(table.slotBytes).toBeGreaterThan(table.capacity * 24);
   });
 
   test("prefetch reads a big table's slots and cells and changes nothing", () => {
