@@ -124,9 +124,14 @@ export class Client implements Context {
   /** Bytes of the read being served (with an unfinished request carried from the one before), 0 between reads. */
   private readBytes = 0;
 
-  /** CLIENT LIST's qbuf: the read being served, or the unfinished request waiting for more. */
+  /**
+   * CLIENT LIST's qbuf: the read being served, or the unfinished request waiting for more,
+   * and what waits for a blocked command or for the next turn.
+   */
   get queryBufferBytes(): number {
-    return this.readBytes > 0 ? this.readBytes : this.queryBytes;
+    let waiting = 0;
+    for (const chunk of this.deferredInput) waiting += chunk.length;
+    return (this.readBytes > 0 ? this.readBytes : this.queryBytes) + waiting;
   }
 
   /** CLIENT LIST's argv-mem: the bytes of the arguments of the command running now, or of the one it is blocked in. */

@@ -32,6 +32,8 @@ test("a big read is served a thousand requests a turn, its socket paused between
   c.onData(big.subarray(0, big.length - 50));
   expect(replies).toBe(100 + 1000);
   expect(calls).toEqual(["pause"]);
+  // What waits counts in CLIENT LIST's qbuf, as Redis's unprocessed query buffer does.
+  expect(c.queryBufferBytes).toBe(big.length - 50 - 1000 * set.length);
   // Whatever arrives meanwhile waits behind the rest of the read.
   c.onData(big.subarray(big.length - 50));
   c.onData(Buffer.from(request("GET", "b"), "latin1"));
