@@ -20,6 +20,7 @@ import { ListValue } from "../store/list.ts";
 import { SetValue } from "../store/set.ts";
 import { SortedSet } from "../store/sorted-set.ts";
 import { KeyTable } from "../store/table.ts";
+import type { BytesSink } from "../store/value.ts";
 import { loadDumpPayload, validDumpPayload } from "../persistence/rdb-reader.ts";
 import { dumpPayload } from "../persistence/rdb-writer.ts";
 import { ArgCursor, parseExactIntArg, parseIntArg, parseTimeoutMs } from "./args.ts";
@@ -649,9 +650,18 @@ function parseCursor(text: string): bigint {
   return parts[1] === "-" ? BigInt.asUintN(64, -magnitude) : magnitude;
 }
 
+/**
+ * How SSCAN and HSCAN reply from a table's bytes when nothing filters (no MATCH, no TYPE):
+ * `items` bulk strings a slot, written by `write` (no string made of a member or value).
+ */
+export interface ScanFromBytes {
+  items: number;
+  write(table: KeyTable, slot: number, out: BytesSink): void;
+}
+
 export function scanGeneric(
   c: Context, argv: Argv, cursorAt: number, target: Map<string, unknown> | KeyTable | undefined, all: () => Iterable<string>, emit: ScanEmit, allowType: boolean,
-  withValues = false,
+  withValues = false, fromBytes?: ScanFromBytes,
 ): void {
   const cursorText = argv.str(cursorAt);
   // strtoull's rules: a negative cursor wraps around rather than failing. Most cursors are
@@ -677,12 +687,22 @@ export function scanGeneric(
   let keys: Iterable<string>;
   let values: StoredValue[] | undefined;
   let next = 0;
+  // The table's cursor is 32 bits wide: as Redis's, it is taken modulo the table's size.
+  const tableCursor = () => (typeof cursor === "number" ? cursor : Number(BigInt.asUintN(32, cursor)));
+  if (target instanceof KeyTable && fromBytes !== undefined && pattern === undefined && type === undefined) {
+    const found: number[] = [];
+    next = target.scanSlots(tableCursor(), count, found);
+    c.reply.array(2);
+    c.reply.bulkString(String(next));
+    c.reply.array(found.length * fromBytes.items);
+    for (const slot of found) fromBytes.write(target, slot, c.reply);
+    return;
+  }
   if (target === undefined) keys = all();
   else if (target instanceof KeyTable) {
     keys = [];
     values = withValues ? [] : undefined;
-    // The table's cursor is 32 bits wide: as Redis's, it is taken modulo the table's size.
-    next = target.scan(typeof cursor === "number" ? cursor : Number(BigInt.asUintN(32, cursor)), count, keys as string[], values);
+    next = target.scan(tableCursor(), count, keys as string[], values);
   } else [keys, next] = c.server.keyspace.scanCursors.step(Number(cursorText), target, count);
   const items: string[] = [];
   let at = -1;

@@ -15,7 +15,7 @@ import { toStringValue } from "../store/keyspace.ts";
 
 import { NotifyClass } from "../keyspace-events.ts";
 import { command } from "./command.ts";
-import { scanGeneric } from "./generic.ts";
+import { type ScanFromBytes, scanGeneric } from "./generic.ts";
 import { incrByFloat } from "./string.ts";
 
 const INT64_MAX = 9223372036854775807n;
@@ -261,6 +261,15 @@ export const hrandfieldCommand = command({
   },
 });
 
+/** HSCAN of a hash table: each field and its value from their bytes. */
+const PAIRS_FROM_BYTES: ScanFromBytes = {
+  items: 2,
+  write(table, slot, out) {
+    table.writeKeyAt(slot, out);
+    table.writeValueAt(slot, out);
+  },
+};
+
 export const hscanCommand = command({
   name: "hscan", arity: -3, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"], tips: ["nondeterministic_output"],
   summary: "Incrementally iterate hash fields and associated values", since: "2.8.0",
@@ -271,6 +280,6 @@ export const hscanCommand = command({
     scanGeneric(c, argv, 2, hash.scanTarget, () => hash.fields(), (field, held) => {
       const value = held ?? hash.get(field);
       return value === undefined ? undefined : [field, value as string];
-    }, false, true);
+    }, false, true, PAIRS_FROM_BYTES);
   },
 });

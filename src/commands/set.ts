@@ -11,7 +11,7 @@ import { NotifyClass } from "../keyspace-events.ts";
 import { SetValue } from "../store/set.ts";
 import { ArgCursor, parseRangeArg } from "./args.ts";
 import { type CommandFlag, command } from "./command.ts";
-import { scanGeneric } from "./generic.ts";
+import { type ScanFromBytes, scanGeneric } from "./generic.ts";
 
 const lookupSet = (c: Context, key: string) => c.db.readAs(key, SetValue);
 
@@ -306,6 +306,9 @@ export const sdiffstoreCommand = command({
   handler: (c, argv) => storeSet(c, argv.bytes(1), unionOrDiff(lookupSets(c, argv.strs(2), true), SetOp.Diff)),
 });
 
+/** SSCAN of a set's table: each member from its bytes. */
+const MEMBERS_FROM_BYTES: ScanFromBytes = { items: 1, write: (table, slot, out) => table.writeKeyAt(slot, out) };
+
 export const sscanCommand = command({
   name: "sscan", arity: -3, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["set"], tips: ["nondeterministic_output"],
   summary: "Incrementally iterate Set elements", since: "2.8.0",
@@ -313,6 +316,6 @@ export const sscanCommand = command({
   handler(c, argv) {
     const set = lookupSet(c, argv.str(1)) ?? new SetValue(false);
     // Members come from the set itself, table or packed form: no need to look each up again.
-    scanGeneric(c, argv, 2, set.scanTarget, () => set.toArray(), (m) => [m], false);
+    scanGeneric(c, argv, 2, set.scanTarget, () => set.toArray(), (m) => [m], false, false, MEMBERS_FROM_BYTES);
   },
 });

@@ -21,7 +21,7 @@
  */
 import { CellHeap, IndexStack } from "./cells.ts";
 import { SlotIndex, keyHashSlot, stringSlot } from "./slots.ts";
-import { ByteSlice, type StoredValue } from "./value.ts";
+import { type BytesSink, ByteSlice, type StoredValue } from "./value.ts";
 
 /** What can be stored: a value, or a string value still in a request's bytes. */
 export type Storable = StoredValue | ByteSlice;
@@ -691,12 +691,14 @@ export class KeyTable {
    * after the table grew or shrank a key may come twice (callers that mind keep a set).
    */
   *keys(): IterableIterator<string> {
-    const found: string[] = [];
+    const found: number[] = [];
     let cursor = 0;
     do {
       cursor = this.scanBucket(cursor, found);
-      for (const key of found) yield key;
+      // Made into strings before the walk is suspended: the slots may move meanwhile.
+      const keys = found.map((slot) => this.keyAt(slot));
       found.length = 0;
+      yield* keys;
     } while (cursor !== 0);
   }
 
@@ -710,6 +712,19 @@ export class KeyTable {
    * both lie in the entry's cell, `buf`, at [keyStart, keyEnd) and [valueStart, valueEnd);
    * a value that is not a string has none. Replies copy them with no string made.
    */
+  /** The key in `slot` written as a bulk string from its bytes. */
+  writeKeyAt(slot: number, out: BytesSink): void {
+    const start = this.keyStartAt(slot);
+    out.bulkFrom(this.valueBuffer(slot), start, start + this.keyLengthAt(slot));
+  }
+
+  /** The string value in `slot` (a hash's field's) written as a bulk string. */
+  writeValueAt(slot: number, out: BytesSink): void {
+    if (this.kindAt(slot) !== Kind.String) return out.bulkString(String(this.valueAt(slot)));
+    const start = this.valueStart(slot);
+    out.bulkFrom(this.valueBuffer(slot), start, start + this.valueLengthAt(slot));
+  }
+
   forEachBytes(visit: (buf: Uint8Array, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number) => void): void {
     for (let i = 0; (i = this.nextSlot(i)) >= 0; i++) {
       const buf = this.valueBuffer(i);
@@ -728,28 +743,33 @@ export class KeyTable {
    * perhaps twice after the table was resized.
    */
   scan(cursor: number, count: number, out: string[], values?: StoredValue[]): number {
+    const found: number[] = [];
+    const next = this.scanSlots(cursor, count, found);
+    for (const slot of found) {
+      out.push(this.keyAt(slot));
+      // A hash's or a sorted set's table: HSCAN and ZSCAN need no lookup of their own.
+      values?.push(this.valueAt(slot));
+    }
+    return next;
+  }
+
+  /** scan's walk, giving the slots it found (valid until the table next changes). */
+  scanSlots(cursor: number, count: number, out: number[]): number {
     let buckets = count * 10;
-    do cursor = this.scanBucket(cursor, out, values);
+    do cursor = this.scanBucket(cursor, out);
     while (cursor !== 0 && --buckets > 0 && out.length < count);
     return cursor;
   }
 
-  /**
-   * Add the keys whose bucket is `cursor`'s to `out` (and their values to `values`, for a
-   * hash's or a sorted set's table: HSCAN and ZSCAN need no lookup of their own); returns
-   * the next cursor (dictScan's step).
-   */
-  private scanBucket(cursor: number, out: string[], values?: StoredValue[]): number {
+  /** Add the slots of the keys whose bucket is `cursor`'s to `out`; returns the next cursor (dictScan's step). */
+  private scanBucket(cursor: number, out: number[]): number {
     const mask = this.mask;
     const slots = this.slots;
     const bucket = cursor & mask;
     // The bucket's keys lie in the run of filled slots from the bucket on.
     for (let i = bucket; slots[HASH + 4 * i] !== EMPTY; i = (i + 1) & mask) {
       const h = slots[HASH + 4 * i]!;
-      if (h > DELETED && (h & mask) === bucket) {
-        out.push(this.keyAt(i));
-        values?.push(this.valueAt(i));
-      }
+      if (h > DELETED && (h & mask) === bucket) out.push(i);
     }
     // Increment the bits above the mask's in reverse order.
     let v = (cursor | ~mask) >>> 0;
