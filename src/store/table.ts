@@ -372,6 +372,12 @@ export class KeyTable {
 
   /** Store `value` at `key`; returns the slot. */
   set(key: string, value: Storable): number {
+    // The key just looked up (HINCRBY reads the field, then writes it): its slot is known.
+    const known = key === this.lastKey ? this.lastSlot : -1;
+    if (known >= 0) {
+      this.replaceAt(known, key, value);
+      return known;
+    }
     const h = hashKey(key);
     const slot = this.findHashed(key, h);
     if (slot >= 0) {
