@@ -85,3 +85,25 @@ describe("blocking pops", () => {
     }
   });
 });
+
+describe("a blocked client's waiting input", () => {
+  test("counts in CLIENT LIST's qbuf until the pop is served, then runs", async () => {
+    const p = pair();
+    const [k, r] = await p.connectBoth();
+    try {
+      for (const c of [k, r]) c.write("CLIENT SETNAME blk\r\nBLPOP q 0\r\nPING\r\nECHO hello\r\n");
+      await p.blocked(1);
+      const qbuf = async (c: typeof k) => /name=blk .*?qbuf=(\d+)/.exec(await c.call("CLIENT", "LIST"))?.[1];
+      const [kq, rq] = [await qbuf(p.kvis), await qbuf(p.redis)];
+      expect(kq).toBe(rq);
+      expect(kq).toBe(String("PING\r\nECHO hello\r\n".length));
+      await p.same("LPUSH", "q", "v");
+      const [kr, rr] = [await k.readReplies(4), await r.readReplies(4)];
+      expect(kr).toEqual(rr);
+      expect(kr.slice(1)).toEqual(["*2\r\n$1\r\nq\r\n$1\r\nv\r\n", "+PONG\r\n", "$5\r\nhello\r\n"]);
+    } finally {
+      k.close();
+      r.close();
+    }
+  });
+});
