@@ -229,7 +229,6 @@ async function usedMemory(port: number): Promise<number> {
 const LOAD_BATCH = 10_000;
 
 async function load(port: number, count: number, make: (i: number) => string[]): Promise<void> {
-  const BATCH = LOAD_BATCH;
   let pending = 0;
   let resolveBatch: () => void = () => {};
   let received = 0;
@@ -244,9 +243,9 @@ async function load(port: number, count: number, make: (i: number) => string[]):
       drain() {},
     },
   });
-  for (let start = 0; start < count; start += BATCH) {
+  for (let start = 0; start < count; start += LOAD_BATCH) {
     let text = "";
-    const end = Math.min(count, start + BATCH);
+    const end = Math.min(count, start + LOAD_BATCH);
     for (let i = start; i < end; i++) {
       const args = make(i);
       text += `*${args.length}\r\n`;

@@ -11,11 +11,6 @@ import type { SortedSet } from "./sorted-set.ts";
 import type { StreamValue } from "./stream.ts";
 
 /**
- * A value of the string type: a JS string with one char per byte, or, for a canonical
- * integer within 2^53 (Redis's "int" encoding), the number itself. A number costs nothing
- * beyond its slot in the map, and INCR on it allocates nothing.
- */
-/**
  * Where a value writes its elements for a reply (resp/writer.ts) or a dump (ByteSink in
  * persistence/rdb-writer.ts): bytes where the store keeps them, strings otherwise.
  */
@@ -24,6 +19,11 @@ export interface BytesSink {
   bulkString(s: string): void;
 }
 
+/**
+ * A value of the string type: a JS string with one char per byte, or, for a canonical
+ * integer within 2^53 (Redis's "int" encoding), the number itself. A number costs nothing
+ * beyond its slot in the map, and INCR on it allocates nothing.
+ */
 export type StringValue = string | number;
 
 /**
