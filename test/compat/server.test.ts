@@ -131,6 +131,8 @@ describe("INFO", () => {
         await c.call("FLUSHDB");
         await c.call("CONFIG", "SET", "lazyfree-lazy-user-del", "no", "lazyfree-lazy-server-del", "no", "lazyfree-lazy-user-flush", "no", "lazyfree-lazy-expire", "no");
       }
+      // Redis frees lazily in a background thread: wait until it has caught up.
+      await waitFor(async () => values(await p.redis.call("INFO", "memory"), ["lazyfree_pending_objects"])[0] === "0" || undefined, 20_000, "Redis's lazy frees");
       const [ki, ri] = await p.both("INFO", "everything");
       const names = [
         "maxclients", "tracking_clients", "pubsub_channels", "pubsub_patterns", "pubsubshard_channels",
