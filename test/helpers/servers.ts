@@ -5,7 +5,7 @@
  * it would block the event loop an in-process server needs).
  */
 import { setDefaultTimeout } from "bun:test";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Config } from "../../src/config.ts";
@@ -15,8 +15,8 @@ import { RawClient } from "./resp.ts";
 export const ROOT = resolve(import.meta.dir, "../..");
 
 /**
- * Every test file that starts servers calls this at its top: their tests take longer than
- * bun's 5 s default on two busy cores. bun applies setDefaultTimeout to the file whose
+ * Every test file that starts servers or does seconds of work calls this at its top: their
+ * tests take longer than bun's 5 s default on two busy cores (`bun test --parallel` keeps both busy). bun applies setDefaultTimeout to the file whose
  * loading calls it (a preload reaches only the first file), hence one call per file. The
  * limit turns a hang into a failure; it never measures speed.
  */
@@ -29,8 +29,15 @@ export function tempDir(prefix = "kvis-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Ports this process handed out: servers started side by side never get the same one. */
+/**
+ * Ports this process handed out: servers started side by side never get the same one.
+ * Under `bun test --parallel` each file runs in a fresh global (this set starts empty)
+ * and several worker processes pick ports at once; a worker takes only ports in its own
+ * stripe (port % PORT_STRIPES, from BUN_TEST_WORKER_ID), so two workers never race for
+ * the same port between the check below and the server's listen.
+ */
 const handedOut = new Set<number>();
+const PORT_STRIPES = 16;
 
 /** The start of the kernel's range for outgoing connections' ports (ip_local_port_range). */
 const EPHEMERAL_START = (() => {
@@ -49,8 +56,9 @@ const EPHEMERAL_START = (() => {
  */
 export function freePort(): number {
   const low = 10_000;
+  const stripe = Number(process.env.BUN_TEST_WORKER_ID ?? 0) % PORT_STRIPES;
   for (;;) {
-    const port = low + Math.floor(Math.random() * (EPHEMERAL_START - low));
+    const port = low + Math.floor(Math.random() * ((EPHEMERAL_START - low) / PORT_STRIPES)) * PORT_STRIPES + stripe;
     if (handedOut.has(port)) continue;
     try {
       Bun.listen({ hostname: "127.0.0.1", port, socket: { data() {} } }).stop(true);
@@ -193,15 +201,30 @@ let binaryReady: Promise<void> | undefined;
 
 /**
  * Build ./kvis unless it is newer than every source file. CI builds it before the tests;
- * this spares a developer running `bun test` alone from testing a stale binary.
+ * this spares a developer running `bun test` alone from testing a stale binary. Workers of
+ * `bun test --parallel` build one at a time (a lock folder): the others wait and find it fresh.
  */
 export function ensureBinary(): Promise<void> {
   binaryReady ??= (async () => {
-    let newest = 0;
-    for (const f of new Bun.Glob("src/**/*.ts").scanSync(ROOT)) newest = Math.max(newest, statSync(join(ROOT, f)).mtimeMs);
-    if (existsSync(KVIS_BINARY) && statSync(KVIS_BINARY).mtimeMs >= newest) return;
-    const built = await run(["bun", "run", "--cwd", ROOT, "build"]);
-    if (built.code !== 0) throw new Error(`build failed: ${built.stderr}`);
+    const lock = join(ROOT, ".kvis-build.lock");
+    for (;;) {
+      let newest = 0;
+      for (const f of new Bun.Glob("src/**/*.ts").scanSync(ROOT)) newest = Math.max(newest, statSync(join(ROOT, f)).mtimeMs);
+      if (existsSync(KVIS_BINARY) && statSync(KVIS_BINARY).mtimeMs >= newest) return;
+      try {
+        mkdirSync(lock);
+      } catch {
+        await waitFor(() => !existsSync(lock), 120_000, `another worker's build of ./kvis (remove ${lock} if no build runs)`);
+        continue;
+      }
+      try {
+        const built = await run(["bun", "run", "--cwd", ROOT, "build"]);
+        if (built.code !== 0) throw new Error(`build failed: ${built.stderr}`);
+      } finally {
+        rmSync(lock, { recursive: true, force: true });
+      }
+      return;
+    }
   })();
   return binaryReady;
 }

@@ -19,6 +19,6 @@ describe("README", () => {
   });
 
   test("the quick start shows the test command", () => {
-    expect(readme).toContain("\nbun test\n");
+    expect(readme).toContain("\nbun test --parallel\n");
   });
 });

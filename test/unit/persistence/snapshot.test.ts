@@ -8,6 +8,9 @@ import { loadRdb } from "../../../src/persistence/rdb-reader.ts";
 import { Snapshot, rdbImage } from "../../../src/persistence/snapshot.ts";
 import { Keyspace, stringOf, type StringValue } from "../../../src/store/keyspace.ts";
 import { seededRandom } from "../../helpers/random.ts";
+import { serverTestTimeout } from "../../helpers/servers.ts";
+
+serverTestTimeout();
 
 const OPTIONS = { compression: false, checksum: false };
 /** Values of every kind a string cell holds: short, long enough to compress, integers. */

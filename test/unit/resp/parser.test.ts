@@ -1,6 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { ProtocolError } from "../../../src/errors.ts";
 import { RequestParser, secondArguments, splitInlineArgs } from "../../../src/resp/parser.ts";
+import { serverTestTimeout } from "../../helpers/servers.ts";
+
+serverTestTimeout();
 
 const bytes = (s: string) => Buffer.from(s, "latin1");
 const text = (b: Uint8Array) => Buffer.from(b).toString("latin1");

@@ -2,6 +2,9 @@ import { expect, test } from "bun:test";
 import { Config } from "../../../src/config.ts";
 import { Client } from "../../../src/server/connection.ts";
 import { Server } from "../../../src/server/server.ts";
+import { serverTestTimeout } from "../../helpers/servers.ts";
+
+serverTestTimeout();
 
 const request = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join("")}`;
 

@@ -4,6 +4,9 @@ import { encodingLimits } from "../../../src/store/encoding.ts";
 import { ByteSlice, Keyspace } from "../../../src/store/keyspace.ts";
 import { ListValue } from "../../../src/store/list.ts";
 import { SortedSet } from "../../../src/store/sorted-set.ts";
+import { serverTestTimeout } from "../../helpers/servers.ts";
+
+serverTestTimeout();
 
 let fakeNow = 1_000_000;
 let restore: () => void;

@@ -2,6 +2,9 @@
 import { describe, expect, test } from "bun:test";
 import { PACKED_MAX_ELEMENT, PackedStrings } from "../../../src/store/packed.ts";
 import { seededRandom } from "../../helpers/random.ts";
+import { serverTestTimeout } from "../../helpers/servers.ts";
+
+serverTestTimeout();
 
 describe("PackedStrings", () => {
   test("insert, push, remove, get and indexOf agree with an array, for every byte and length", () => {

@@ -8,6 +8,9 @@ import { describe, expect, test } from "bun:test";
 import { ScoreOrder } from "../../../src/store/score-order.ts";
 import { SortedSet } from "../../../src/store/sorted-set.ts";
 import { seededRandom as rng } from "../../helpers/random.ts";
+import { serverTestTimeout } from "../../helpers/servers.ts";
+
+serverTestTimeout();
 
 type Pair = [member: string, score: number];
 

@@ -3,6 +3,9 @@ import { HashValue } from "../../../src/store/hash.ts";
 import { IndexStack } from "../../../src/store/cells.ts";
 import { KeyTable } from "../../../src/store/table.ts";
 import { ByteSlice, type StoredValue, toStringValue } from "../../../src/store/value.ts";
+import { serverTestTimeout } from "../../helpers/servers.ts";
+
+serverTestTimeout();
 
 /** A tiny seeded generator so failures reproduce. */
 function rng(seed: number): () => number {

@@ -10,6 +10,9 @@ import { ListValue } from "../../../src/store/list.ts";
 import { SetValue } from "../../../src/store/set.ts";
 import { SortedSet } from "../../../src/store/sorted-set.ts";
 import { seededRandom as rng } from "../../helpers/random.ts";
+import { serverTestTimeout } from "../../helpers/servers.ts";
+
+serverTestTimeout();
 
 describe("ListValue", () => {
   test("pushes, pops, inserts, trims and filters agree with an array", () => {
