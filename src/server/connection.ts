@@ -114,6 +114,8 @@ export class Client implements Context {
    */
   private blocked = false;
   private deferredInput: Uint8Array[] = [];
+  /** Their bytes: client-query-buffer-limit counts them, as Redis counts a blocked client's unread input. */
+  private deferredBytes = 0;
   private pendingOut: Uint8Array[] | null = null;
   private pendingBytes = 0;
   private drainWaiters: Array<() => void> = [];
@@ -129,9 +131,7 @@ export class Client implements Context {
    * and what waits for a blocked command or for the next turn.
    */
   get queryBufferBytes(): number {
-    let waiting = 0;
-    for (const chunk of this.deferredInput) waiting += chunk.length;
-    return (this.readBytes > 0 ? this.readBytes : this.queryBytes) + waiting;
+    return (this.readBytes > 0 ? this.readBytes : this.queryBytes) + this.deferredBytes;
   }
 
   /** CLIENT LIST's argv-mem: the bytes of the arguments of the command running now, or of the one it is blocked in. */
@@ -226,7 +226,8 @@ export class Client implements Context {
   private serve(chunk: Uint8Array, owned = false): void {
     if (this.closeAfterReply) return;
     if (this.blocked || this.yielding) {
-      this.deferredInput.push(owned ? chunk : copyBytes(chunk));
+      this.defer(owned ? chunk : copyBytes(chunk));
+      if (this.deferredBytes > this.server.config.int("client-query-buffer-limit")) this.closeForQueryBuffer(this.deferredBytes);
       return;
     }
     // A big read is served a turn's worth at a time; the master's stream (whose offsets
@@ -250,7 +251,7 @@ export class Client implements Context {
       // A command blocked the client, or the turn's share is served: the rest of this read
       // waits until it is released, or for the next turn.
       if ((this.blocked || this.yielding) && this.parser.requestEnd < chunk.length) {
-        this.deferredInput.push(owned ? chunk.subarray(this.parser.requestEnd) : copyBytes(chunk, this.parser.requestEnd));
+        this.defer(owned ? chunk.subarray(this.parser.requestEnd) : copyBytes(chunk, this.parser.requestEnd));
       }
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
@@ -286,13 +287,12 @@ export class Client implements Context {
     setImmediate(() => {
       this.yielding = false;
       if (this.closed) return;
-      const waiting = this.deferredInput;
-      this.deferredInput = [];
+      const waiting = this.takeDeferred();
       for (let i = 0; i < waiting.length; i++) {
         this.serve(waiting[i]!, true);
         if (this.yielding || this.blocked) {
           // What this read left is first in the queue now; the reads after it follow.
-          for (let j = i + 1; j < waiting.length; j++) this.deferredInput.push(waiting[j]!);
+          for (let j = i + 1; j < waiting.length; j++) this.defer(waiting[j]!);
           // A next turn was scheduled; a blocked client reads on (its input waits in the queue).
           if (this.yielding) return;
           break;
@@ -325,9 +325,26 @@ export class Client implements Context {
   private queryBufferExceeded(chunk: Uint8Array): boolean {
     this.queryBytes = this.lastRequestEnd < 0 ? this.queryBytes + chunk.length : chunk.length - this.lastRequestEnd;
     if (this.queryBytes <= this.server.config.int("client-query-buffer-limit")) return false;
-    this.server.log.warning(`Closing client that reached max query buffer length: id=${this.id} addr=${this.addr} (qbuf initial bytes: ${this.queryBytes})`);
-    this.terminate();
+    this.closeForQueryBuffer(this.queryBytes);
     return true;
+  }
+
+  private closeForQueryBuffer(bytes: number): void {
+    this.server.log.warning(`Closing client that reached max query buffer length: id=${this.id} addr=${this.addr} (qbuf initial bytes: ${bytes})`);
+    this.terminate();
+  }
+
+  /** Keep input to serve later (a blocked command's release, or the next turn), in order. */
+  private defer(bytes: Uint8Array): void {
+    this.deferredInput.push(bytes);
+    this.deferredBytes += bytes.length;
+  }
+
+  private takeDeferred(): Uint8Array[] {
+    const waiting = this.deferredInput;
+    this.deferredInput = [];
+    this.deferredBytes = 0;
+    return waiting;
   }
 
   /** Send what the shared writer holds, keeping any tail the socket did not take. */
@@ -547,9 +564,7 @@ export class Client implements Context {
     this.send(reply);
     queueMicrotask(() => {
       this.blocked = false;
-      const waiting = this.deferredInput;
-      this.deferredInput = [];
-      for (const chunk of waiting) this.serve(chunk, true);
+      for (const chunk of this.takeDeferred()) this.serve(chunk, true);
     });
   }
 

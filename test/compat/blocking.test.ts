@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, test } from "bun:test";
+import { encodeCommand } from "../helpers/resp.ts";
 import { sameScene as scene, usePair } from "./harness.ts";
 
 const pair = usePair();
@@ -104,6 +105,28 @@ describe("a blocked client's waiting input", () => {
     } finally {
       k.close();
       r.close();
+    }
+  });
+
+  test("closes the client once it passes client-query-buffer-limit, as unread input does", async () => {
+    const p = pair();
+    await p.same("CONFIG", "SET", "client-query-buffer-limit", "1mb");
+    const [k, r] = await p.connectBoth();
+    try {
+      for (const c of [k, r]) c.write("CLIENT SETNAME blk\r\nBLPOP q 0\r\n");
+      await p.blocked(1);
+      // Whole requests, 1.5 MB of them: none runs while the pop waits.
+      const requests = Buffer.concat(Array(1500).fill(encodeCommand(["SET", "k", "v".repeat(1000)])));
+      for (const c of [k, r]) c.write(requests);
+      const [kc, rc] = await Promise.all([k.readUntilClose(), r.readUntilClose()]);
+      expect(kc).toBe(rc);
+      expect(kc).toBe("+OK\r\n");
+      for (const list of await p.both("CLIENT", "LIST")) expect(list).not.toContain("name=blk");
+      await p.same("EXISTS", "k");
+    } finally {
+      k.close();
+      r.close();
+      await p.same("CONFIG", "SET", "client-query-buffer-limit", "1gb");
     }
   });
 });
