@@ -101,7 +101,7 @@ export const PARAMS: readonly Param[] = [
   },
   {
     name: "client-query-buffer-limit", type: "memory", default: "1073741824", min: 1048576, max: Number.MAX_SAFE_INTEGER, mutable: true,
-    description: "Largest unfinished request a client may send before it is closed",
+    description: "Most input a client may have waiting (an unfinished request, or requests behind a blocked command) before it is closed",
   },
   { name: "logfile", type: "string", default: "", mutable: false, description: "Log file (empty: standard output)" },
   { name: "databases", type: "int", default: "16", min: 1, max: 2147483647, mutable: false, description: "Number of databases" },
