@@ -1276,7 +1276,7 @@ export class Keyspace {
     return total;
   }
 
-  /** Every few seconds: tables that stopped growing let their next growth's slots go (KeyTable.releaseIdleSpare). */
+  /** Every few seconds: tables that stopped taking inserts let their next rebuild's slots go (KeyTable.releaseIdleSpare). */
   releaseIdleSpares(): void {
     for (const db of this.dbs) db.releaseIdleSpare();
   }

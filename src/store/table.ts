@@ -68,7 +68,7 @@ export function hashKeyBytes(buf: Uint8Array, start: number, end: number): numbe
 }
 
 const MIN_CAPACITY = 8;
-/** Tables from this many slots prepare their growth ahead of it (KeyTable.prepareGrowth). */
+/** Tables from this many slots prepare their rebuilds ahead of them (KeyTable.prepareRebuild). */
 const SPARE_MIN_CAPACITY = 1 << 16;
 /**
  * Slots of the spare touched per insert: growth comes 1/16 of the capacity of inserts
@@ -419,8 +419,14 @@ export class KeyTable {
   }
 
   private insert(key: string | ByteSlice, h: number, value: Storable): number {
-    if (this.filled + 1 > (this.capacity * 3) >>> 2) this.makeRoom();
-    else if (this.size > (this.capacity * 9) >>> 4 && this.capacity >= SPARE_MIN_CAPACITY) this.prepareGrowth();
+    const capacity = this.capacity;
+    if (this.filled + 1 > (capacity * 3) >>> 2) this.makeRoom();
+    else if (capacity >= SPARE_MIN_CAPACITY) {
+      // Tombstones near the limit: the rebuild to come keeps the size, unless live keys
+      // pass 5/8 first. Otherwise, from 9/16 live, it will be a growth.
+      if (this.filled > (capacity * 11) >>> 4 && this.size <= (capacity * 5) >>> 3) this.prepareRebuild(capacity);
+      else if (this.size > (capacity * 9) >>> 4) this.prepareRebuild(2 * capacity);
+    }
     this.inserts++;
     const slots = this.slots;
     const mask = this.mask;
@@ -498,8 +504,19 @@ export class KeyTable {
     this.slotIndex?.remove(slot);
     if (this.kindAt(slot) === Kind.Object) this.releaseObject(this.cells.valueLength(ref));
     this.cells.free(ref);
-    this.slots[HASH + 4 * slot] = DELETED;
-    this.slots[KIND + 4 * slot] = Kind.None;
+    const slots = this.slots;
+    const mask = this.mask;
+    slots[HASH + 4 * slot] = DELETED;
+    slots[KIND + 4 * slot] = Kind.None;
+    // A tombstone before an empty slot is on no key's probe sequence (none goes past that
+    // empty slot): it is emptied, with the tombstones just before it. Churn at a steady
+    // size then seldom leaves the table full of tombstones for a rebuild to clear at once.
+    if (slots[HASH + 4 * ((slot + 1) & mask)] === EMPTY) {
+      for (let i = slot; slots[HASH + 4 * i] === DELETED; i = (i - 1) & mask) {
+        slots[HASH + 4 * i] = EMPTY;
+        this.filled--;
+      }
+    }
     if (this.expiry !== undefined && this.expiry[slot] === this.expiry[slot]) {
       this.expiry[slot] = NaN;
       this.expiresCount--;
@@ -554,11 +571,13 @@ export class KeyTable {
   }
 
   /**
-   * The slots (and deadlines) the next growth will move into, made ahead of it and faulted
-   * in a few at a time while live keys fill 9/16 to 5/8 of the table. A fresh page costs
-   * the kernel microseconds to fault in (12 us here, in a virtual machine): a table of 4M
-   * slots allocated and filled at once, as it grew past 1.5M keys, held the event loop
-   * for 250 ms, nearly all of it in page faults. Redis rehashes incrementally instead.
+   * The slots (and deadlines) the next rebuild will move into, made ahead of it and faulted
+   * in a few at a time: twice the slots while live keys fill 9/16 to 5/8 of the table (the
+   * growth to come), the same number while live keys and tombstones fill 11/16 to 3/4 (a
+   * rebuild that clears the tombstones). A fresh page costs the kernel microseconds to
+   * fault in (12 us here, in a virtual machine): a table of 4M slots allocated and filled
+   * at once, as it grew past 1.5M keys, held the event loop for 250 ms, nearly all of it in
+   * page faults. Redis rehashes incrementally instead.
    */
   private spare: Int32Array<ArrayBuffer> | undefined;
   private spareExpiry: Float64Array<ArrayBuffer> | undefined;
@@ -568,9 +587,9 @@ export class KeyTable {
   /** The capacity at which maxmemory last refused the spare (0: none). */
   private spareRefused = 0;
 
-  /** One step of preparing the next growth: the next SPARE_STEP slots of the spare arrays touched. */
-  private prepareGrowth(): void {
-    const slots = 2 * this.capacity;
+  /** One step of preparing the next rebuild, into `slots` slots: the next SPARE_STEP slots of the spare arrays touched. */
+  private prepareRebuild(slots: number): void {
+    if (this.spare !== undefined && this.spare.length !== 4 * slots) this.dropSpare();
     if (this.spare === undefined) {
       // Under maxmemory a table that may not grow asks once per size, not at every insert.
       if (this.spareRefused === this.capacity) return;
@@ -619,7 +638,7 @@ export class KeyTable {
   mayGrow: (bytes: number) => boolean = () => true;
 
   /**
-   * Bytes of the slots and deadlines, with those of the next growth made so far:
+   * Bytes of the slots and deadlines, with those of the next rebuild made so far:
    * used_memory counts them as Redis counts its dicts' tables (both, while it rehashes).
    */
   get slotBytes(): number {
@@ -641,7 +660,8 @@ export class KeyTable {
       const ready = spare !== undefined && this.spareExpiry !== undefined ? this.spareExpiry.fill(NaN, this.spareExpiryDone) : undefined;
       this.expiry = this.expiresCount === 0 ? undefined : (ready ?? noDeadlines(capacity));
     }
-    if (capacity !== this.capacity) this.dropSpare();
+    // A spare used, or made for another size, goes (one for a growth stays through a rebuild at the same size).
+    if (spare !== undefined || capacity !== this.capacity) this.dropSpare();
     const slots = (this.slots = spare ?? new Int32Array(4 * capacity));
     this.words = new Uint32Array(slots.buffer);
     this.mask = capacity - 1;

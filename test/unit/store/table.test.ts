@@ -135,6 +135,51 @@ describe("KeyTable", () => {
     expect(held.capacity).toBe(2_048);
   });
 
+  test("a deleted key before an empty slot leaves no tombstone, so churn rebuilds the table less often", () => {
+    const table = new KeyTable();
+    for (let i = 0; i < 200; i++) table.set(`k${i}`, "v");
+    const capacity = table.capacity;
+    const generation = table.generation;
+    for (let i = 200; i < 50_000; i++) {
+      table.delete(`k${i - 200}`);
+      table.set(`k${i}`, "v");
+    }
+    // 50 rebuilds; 176 when every delete left a tombstone.
+    expect(table.capacity).toBe(capacity);
+    expect(table.generation - generation).toBeLessThan(100);
+    for (let i = 49_800; i < 50_000; i++) expect(table.get(`k${i}`)).toBe("v");
+    expect(table.size).toBe(200);
+  });
+
+  test("churn at a steady size in a big table clears its tombstones into slots prepared ahead, keys and deadlines intact", () => {
+    // 39,000 live keys in 65,536 slots: under 5/8, so the tombstones churn leaves are
+    // cleared at the same size; from 11/16 full the slots of that rebuild are made.
+    const table = new KeyTable();
+    const live = 39_000;
+    for (let i = 0; i < live; i++) table.setExpiryAt(table.set(`k${i}`, "v"), 1e12 + i);
+    const capacity = table.capacity;
+    expect(capacity).toBe(1 << 16);
+    const generation = table.generation;
+    let prepared = 0;
+    for (let i = live; i < live + 200_000 && table.generation === generation; i++) {
+      prepared = table.slotBytes - capacity * 24;
+      table.delete(`k${i - live}`);
+      table.setExpiryAt(table.set(`k${i}`, "v"), 1e12 + i);
+    }
+    // It rebuilt at its size, into a spare of every slot and deadline made beforehand.
+    expect([table.capacity, table.generation]).toEqual([capacity, generation + 1]);
+    expect(prepared).toBe(capacity * 24);
+    expect(table.slotBytes).toBe(capacity * 24);
+    let found = 0;
+    for (let i = 0; i < live + 200_000; i++) {
+      const slot = table.find(`k${i}`);
+      if (slot < 0) continue;
+      found++;
+      expect(table.expiryAt(slot)).toBe(1e12 + i);
+    }
+    expect(found).toBe(live);
+  });
+
   test("SCAN returns every key present throughout, while others come and go and the table resizes", () => {
     const rand = rng(11);
     const table = new KeyTable();
