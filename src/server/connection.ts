@@ -81,6 +81,8 @@ export class Client implements Context {
   commandClock = 0;
   /** When the clock was last read for this client's commands: a command the slow log times runs from there. */
   callClock = 0;
+  /** Whether callClock was read at the end of the last call, with no call since. */
+  callClockFresh = false;
   /** The command whose calls in this read the clock is running for, and how many ran. */
   timedCommand: Command | undefined;
   timedCalls = 0;
@@ -260,7 +262,7 @@ export class Client implements Context {
       this.closeAfterReply = true;
     }
     this.readBytes = 0;
-    settleCommandTime(this);
+    settleCommandTime(this, this.callClockFresh ? this.callClock : performance.now());
     this.flush();
     if (this.closeAfterReply) this.close();
     else if (this.yielding) this.yieldTurn();

@@ -223,9 +223,10 @@ const TRANSACTION_CONTROL = new Set(["exec", "discard", "multi", "watch", "quit"
  */
 export function call(c: Client, cmd: Command, argv: Argv): void {
   if (c.timedCommand !== cmd) {
-    if (c.timedCommand !== undefined) settleCommandTime(c);
+    if (c.timedCommand !== undefined) settleCommandTime(c, c.callClockFresh ? c.callClock : performance.now());
     c.timedCommand = cmd;
   }
+  c.callClockFresh = false;
   c.timedCalls++;
   c.lastCommand = cmd.name;
   const outerArgv = c.argv;
@@ -282,7 +283,9 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   // clock's last reading (the end of the call before, so it includes the parsing of its
   // request). The latency monitor ends the command's run there (the one clock read both
   // charges its time and measures it); for the slow log alone the run goes on, and a SET
-  // (not @fast, so the slow log's) costs a clock read rather than a settlement.
+  // (not @fast, so the slow log's) costs a clock read rather than a settlement. Either
+  // reading is fresh until the next call: a settlement then (another command's run, the
+  // read's end) takes it instead of reading the clock again.
   // A command that blocked is logged when it is served (server/blocking.ts), as in Redis.
   const slowlog = server.slowlog.wants(cmd.flagBits) && c.blockedOnKeys === undefined;
   if (server.latency.threshold > 0) {
@@ -291,10 +294,12 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
     const usec = Math.floor((c.callClock - started) * 1000);
     if (slowlog) server.slowlog.record(c, argv, usec);
     server.latency.add((cmd.flagBits & F_FAST) !== 0 ? "fast-command" : "command", Math.floor(usec / 1000));
+    c.callClockFresh = true;
   } else if (slowlog) {
     const now = performance.now();
     server.slowlog.record(c, argv, Math.floor((now - c.callClock) * 1000));
     c.callClock = now;
+    c.callClockFresh = true;
   }
   c.propagation = undefined;
   c.forcePropagation = false;
@@ -319,8 +324,7 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
  * Charge the time since the last settlement to the command that ran in it, and to its
  * latency histogram: each of the calls in that time counts as taking an equal share of it.
  */
-export function settleCommandTime(c: Client): void {
-  const now = performance.now();
+export function settleCommandTime(c: Client, now = performance.now()): void {
   const cmd = c.timedCommand;
   if (cmd !== undefined) {
     const ms = now - c.commandClock;
