@@ -122,16 +122,24 @@ function sameName(bytes: Uint8Array, start: number, end: number, name: string): 
  * it up twice (as is, then lowercased): 60 ns -> 25 ns a lookup.
  */
 export function lookupCommand(name: Uint8Array, start = 0, end = name.length): Command | undefined {
-  // A pipeline mostly repeats its command: the last one found is tried first.
+  // A pipeline mostly repeats its command, or alternates two (SET and GET, a push and a
+  // pop): the last two found are tried first.
   if (lastFound !== undefined && sameName(name, start, end, lastFound.name)) return lastFound;
+  if (foundBefore !== undefined && sameName(name, start, end, foundBefore.name)) return found(foundBefore);
   if (end - start > 32) return undefined;
   const candidates = byHash.get(nameHash(name, start, end));
   if (candidates === undefined) return undefined;
-  for (const cmd of candidates) if (sameName(name, start, end, cmd.name)) return (lastFound = cmd);
+  for (const cmd of candidates) if (sameName(name, start, end, cmd.name)) return found(cmd);
   return undefined;
 }
 
 let lastFound: Command | undefined;
+let foundBefore: Command | undefined;
+
+function found(cmd: Command): Command {
+  foundBefore = lastFound;
+  return (lastFound = cmd);
+}
 
 /** A command or subcommand by its full name ("get", "config|get"), for COMMAND INFO/DOCS. */
 export function findCommand(fullName: string): Command | undefined {
