@@ -78,10 +78,15 @@ function popGeneric(c: Context, argv: Argv, head: boolean): void {
   const key = argv.str(1);
   const list = c.db.writeAs(key, ListValue);
   if (list === undefined) return hasCount ? c.reply.nullArray() : c.reply.null();
-  if (hasCount && count === 0) return c.reply.array(0);
-  const popped = popElements(c, key, list, head, count);
-  if (hasCount) c.reply.bulkStrings(popped);
-  else c.reply.bulkString(popped[0]!);
+  if (!hasCount) {
+    // One element: its bytes go from the list into the reply, with no string made.
+    if (head) list.popHead(c.reply);
+    else list.popTail(c.reply);
+    c.db.removed(key, 1);
+    return;
+  }
+  if (count === 0) return c.reply.array(0);
+  c.reply.bulkStrings(popElements(c, key, list, head, count));
 }
 
 const popSpec = {

@@ -81,6 +81,11 @@ function lengthBefore(buf: Bytes, end: number): number {
   return b < 0x80 ? b : b < 0xc0 ? ((b & 0x3f) << 8) | buf[end - 2]! : buf.readUInt32LE(end - 5);
 }
 
+/** Where a popped element's bytes can go instead of a string: a reply writer. */
+export interface BulkSink {
+  bulkFrom(source: Uint8Array, start: number, end: number): void;
+}
+
 class Node {
   /** While compressed: the LZF form of the elements, `buf` is empty and `rawSize` their size. */
   lzf: Uint8Array | null = null;
@@ -207,17 +212,26 @@ class Node {
     return at - encodedSize(lengthBefore(this.buf, at));
   }
 
-  takeHead(): string {
-    const s = this.elementAt(this.start);
+  /** Remove the first element: returned, or its bytes handed to `out` (then "" is returned). */
+  takeHead(out?: BulkSink): string {
+    const s = this.elementOut(this.start, out);
     this.start = this.next(this.start);
     this.count--;
     return s;
   }
 
-  takeTail(): string {
+  takeTail(out?: BulkSink): string {
     this.end = this.prev(this.end);
     this.count--;
-    return this.elementAt(this.end);
+    return this.elementOut(this.end, out);
+  }
+
+  private elementOut(at: number, out: BulkSink | undefined): string {
+    if (out === undefined) return this.elementAt(at);
+    const n = lengthAt(this.buf, at);
+    const from = at + lengthBytes(n);
+    out.bulkFrom(this.buf, from, from + n);
+    return "";
   }
 
   /** Replace the bytes [from, to) with `elements`, packed. */
@@ -412,14 +426,15 @@ export class ListValue extends Node {
     this.length++;
   }
 
-  popHead(): string | undefined {
+  /** Remove the first element: returned, or its bytes written to `out` as a bulk reply ("" returned). */
+  popHead(out?: BulkSink): string | undefined {
     if (this.length === 0) return undefined;
     this.posNode = -1;
     this.length--;
-    if (this.more === null) return this.popOwn(this.takeHead());
+    if (this.more === null) return this.popOwn(this.takeHead(out));
     const first = this.more[0]!;
     first.open();
-    const value = first.takeHead();
+    const value = first.takeHead(out);
     if (first.count === 0) {
       this.more.shift();
       this.settleEnds();
@@ -428,14 +443,14 @@ export class ListValue extends Node {
     return value;
   }
 
-  popTail(): string | undefined {
+  popTail(out?: BulkSink): string | undefined {
     if (this.length === 0) return undefined;
     this.posNode = -1;
     this.length--;
-    if (this.more === null) return this.popOwn(this.takeTail());
+    if (this.more === null) return this.popOwn(this.takeTail(out));
     const last = this.more[this.more.length - 1]!;
     last.open();
-    const value = last.takeTail();
+    const value = last.takeTail(out);
     if (last.count === 0) {
       this.more.pop();
       this.settleEnds();

@@ -1,4 +1,4 @@
-import { beforeEach, describe, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
 import { usePair } from "./harness.ts";
 
 const pair = usePair();
@@ -175,6 +175,15 @@ describe("LPOS", () => {
     ]) {
       await p.same(...args);
     }
+    // Single pops (their bytes go from the node into the reply) drain every node, compressed
+    // ones included, from both ends, binary elements too, until the key goes.
+    const binary = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join("");
+    await p.same("RPUSH", "l", binary, "x".repeat(20000));
+    await p.same("LPUSH", "l", binary.slice(100));
+    const length = Number((await p.same("LLEN", "l")).slice(1, -2));
+    expect(length).toBeGreaterThan(250);
+    for (let i = 0; i <= length; i++) await p.same(i % 3 === 0 ? "RPOP" : "LPOP", "l");
+    await p.same("EXISTS", "l");
   });
 });
 
