@@ -262,7 +262,7 @@ export class Client implements Context {
       this.closeAfterReply = true;
     }
     this.readBytes = 0;
-    settleCommandTime(this, this.callClockFresh ? this.callClock : performance.now());
+    settleCommandTime(this);
     this.flush();
     if (this.closeAfterReply) this.close();
     else if (this.yielding) this.yieldTurn();

@@ -223,7 +223,7 @@ const TRANSACTION_CONTROL = new Set(["exec", "discard", "multi", "watch", "quit"
  */
 export function call(c: Client, cmd: Command, argv: Argv): void {
   if (c.timedCommand !== cmd) {
-    if (c.timedCommand !== undefined) settleCommandTime(c, c.callClockFresh ? c.callClock : performance.now());
+    if (c.timedCommand !== undefined) settleCommandTime(c);
     c.timedCommand = cmd;
   }
   c.callClockFresh = false;
@@ -323,8 +323,10 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
 /**
  * Charge the time since the last settlement to the command that ran in it, and to its
  * latency histogram: each of the calls in that time counts as taking an equal share of it.
+ * The clock is read unless the last call's reading is still fresh.
  */
-export function settleCommandTime(c: Client, now = performance.now()): void {
+export function settleCommandTime(c: Client): void {
+  const now = c.callClockFresh ? c.callClock : performance.now();
   const cmd = c.timedCommand;
   if (cmd !== undefined) {
     const ms = now - c.commandClock;
