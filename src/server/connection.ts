@@ -13,10 +13,12 @@ import type { ReplyWriter } from "../resp/writer.ts";
 import type { Database } from "../store/keyspace.ts";
 import { updateClock } from "../clock.ts";
 import type { Command } from "../commands/command.ts";
+import { clientInfoLine } from "../commands/connection.ts";
 import type { Context, ReplicaInfo, TrackingState } from "../commands/context.ts";
 import { aclCheck, call, processCommand, settleCommandTime } from "./dispatch.ts";
 import type { BlockedOnKeys } from "./blocking.ts";
 import type { NotifyClass } from "../keyspace-events.ts";
+import { repr } from "./monitor.ts";
 import { readNow } from "./poll.ts";
 import type { Server } from "./server.ts";
 import type { User } from "./acl.ts";
@@ -229,7 +231,7 @@ export class Client implements Context {
     if (this.closeAfterReply) return;
     if (this.blocked || this.yielding) {
       this.defer(owned ? chunk : copyBytes(chunk));
-      if (this.deferredBytes > this.server.config.int("client-query-buffer-limit")) this.closeForQueryBuffer(this.deferredBytes);
+      if (this.deferredBytes > this.server.config.int("client-query-buffer-limit")) this.closeForQueryBuffer(this.deferredInput[0]!);
       return;
     }
     // A big read is served a turn's worth at a time; the master's stream (whose offsets
@@ -327,12 +329,13 @@ export class Client implements Context {
   private queryBufferExceeded(chunk: Uint8Array): boolean {
     this.queryBytes = this.lastRequestEnd < 0 ? this.queryBytes + chunk.length : chunk.length - this.lastRequestEnd;
     if (this.queryBytes <= this.server.config.int("client-query-buffer-limit")) return false;
-    this.closeForQueryBuffer(this.queryBytes);
+    this.closeForQueryBuffer(chunk.subarray(Math.max(0, this.lastRequestEnd)));
     return true;
   }
 
-  private closeForQueryBuffer(bytes: number): void {
-    this.server.log.warning(`Closing client that reached max query buffer length: id=${this.id} addr=${this.addr} (qbuf initial bytes: ${bytes})`);
+  /** Close the client, logged as Redis logs it: its CLIENT LIST line and the first 64 bytes of its waiting input. */
+  private closeForQueryBuffer(input: Uint8Array): void {
+    this.server.log.warning(`Closing client that reached max query buffer length: ${clientInfoLine(this, Date.now())} (qbuf initial bytes: ${repr(input.subarray(0, 64))})`);
     this.terminate();
   }
 

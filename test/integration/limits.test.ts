@@ -5,7 +5,7 @@
  * rename-command from the config file.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RawClient } from "../helpers/resp.ts";
 import { type ChildServer, type InProcessKvis, sendAsOwnRead, serverTestTimeout, startKvis, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
@@ -79,20 +79,28 @@ describe("timeout", () => {
 
 describe("client-query-buffer-limit", () => {
   let kvis: InProcessKvis;
+  const dir = tempDir();
+  const logfile = join(dir, "kvis.log");
   beforeAll(async () => {
-    kvis = await startKvis({ "client-query-buffer-limit": "1mb" });
+    kvis = await startKvis({ dir, logfile, "client-query-buffer-limit": "1mb" });
+    // Tests silence in-process servers; this one's log goes to its file, which the test reads.
+    kvis.server.log.silent = false;
   });
   afterAll(async () => {
     await kvis?.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test("a request that grows past the limit closes its client; a request under it is served", async () => {
     const hog = await RawClient.connect(kvis.port);
     const fine = await RawClient.connect(kvis.port);
     try {
+      expect(await hog.call("CLIENT", "SETNAME", "hog")).toBe("+OK\r\n");
       hog.write("*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$4000000\r\n");
       for (let i = 0; i < 12; i++) hog.write("x".repeat(100_000));
       await hog.readUntilClose();
+      // Logged as Redis logs it: the client's CLIENT LIST line, then its input's first 64 bytes quoted.
+      expect(readFileSync(logfile, "latin1")).toMatch(/Closing client that reached max query buffer length: id=\d+ addr=\S+ .*name=hog .* \(qbuf initial bytes: "[*x]/);
       expect(await fine.call("SET", "small", "y".repeat(500_000))).toBe("+OK\r\n");
       expect(await fine.call("STRLEN", "small")).toBe(":500000\r\n");
       expect(await fine.call("EXISTS", "big")).toBe(":0\r\n");
