@@ -81,11 +81,6 @@ function lengthBefore(buf: Bytes, end: number): number {
   return b < 0x80 ? b : b < 0xc0 ? ((b & 0x3f) << 8) | buf[end - 2]! : buf.readUInt32LE(end - 5);
 }
 
-/** Where a popped element's bytes can go instead of a string: a reply writer. */
-export interface BulkSink {
-  bulkFrom(source: Uint8Array, start: number, end: number): void;
-}
-
 class Node {
   /** While compressed: the LZF form of the elements, `buf` is empty and `rawSize` their size. */
   lzf: Uint8Array | null = null;
@@ -213,20 +208,20 @@ class Node {
   }
 
   /** Remove the first element: returned, or its bytes handed to `out` (then "" is returned). */
-  takeHead(out?: BulkSink): string {
+  takeHead(out?: BytesSink): string {
     const s = this.elementOut(this.start, out);
     this.start = this.next(this.start);
     this.count--;
     return s;
   }
 
-  takeTail(out?: BulkSink): string {
+  takeTail(out?: BytesSink): string {
     this.end = this.prev(this.end);
     this.count--;
     return this.elementOut(this.end, out);
   }
 
-  private elementOut(at: number, out: BulkSink | undefined): string {
+  private elementOut(at: number, out: BytesSink | undefined): string {
     if (out === undefined) return this.elementAt(at);
     const n = lengthAt(this.buf, at);
     const from = at + lengthBytes(n);
@@ -427,7 +422,7 @@ export class ListValue extends Node {
   }
 
   /** Remove the first element: returned, or its bytes written to `out` as a bulk reply ("" returned). */
-  popHead(out?: BulkSink): string | undefined {
+  popHead(out?: BytesSink): string | undefined {
     if (this.length === 0) return undefined;
     this.posNode = -1;
     this.length--;
@@ -443,7 +438,7 @@ export class ListValue extends Node {
     return value;
   }
 
-  popTail(out?: BulkSink): string | undefined {
+  popTail(out?: BytesSink): string | undefined {
     if (this.length === 0) return undefined;
     this.posNode = -1;
     this.length--;

@@ -733,11 +733,6 @@ export class KeyTable {
     for (let i = 0; (i = this.nextSlot(i)) >= 0; i++) yield [this.keyAt(i), this.valueAt(i)];
   }
 
-  /**
-   * Every entry's key and value bytes, in slot order (the table must not change meanwhile):
-   * both lie in the entry's cell, `buf`, at [keyStart, keyEnd) and [valueStart, valueEnd);
-   * a value that is not a string has none. Replies copy them with no string made.
-   */
   /** The key in `slot` written as a bulk string from its bytes. */
   writeKeyAt(slot: number, out: BytesSink): void {
     const start = this.keyStartAt(slot);
@@ -751,6 +746,11 @@ export class KeyTable {
     out.bulkFrom(this.valueBuffer(slot), start, start + this.valueLengthAt(slot));
   }
 
+  /**
+   * Every entry's key and value bytes, in slot order (the table must not change meanwhile):
+   * both lie in the entry's cell, `buf`, at [keyStart, keyEnd) and [valueStart, valueEnd);
+   * a value that is not a string has none. Replies copy them with no string made.
+   */
   forEachBytes(visit: (buf: Uint8Array, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number) => void): void {
     for (let i = 0; (i = this.nextSlot(i)) >= 0; i++) {
       const buf = this.valueBuffer(i);
