@@ -61,13 +61,20 @@ export const rpushxCommand = command({
   handler: (c, argv) => pushGeneric(c, argv, false, true),
 });
 
-/** Pop up to `count` elements from one end, deleting the key when it empties. */
-export function popElements(c: Context, key: string, list: ListValue, head: boolean, count: number): string[] {
+/**
+ * Pop up to `count` elements from one end into the reply, an array of them when `asArray`
+ * (each element's bytes go from the list into the reply: no string is made of it), and
+ * delete the key when it empties. Returns how many were popped.
+ */
+export function popElements(c: Context, key: string, list: ListValue, head: boolean, count: number, asArray: boolean): number {
   const n = Math.min(count, list.length);
-  const out = new Array<string>(n);
-  for (let i = 0; i < n; i++) out[i] = (head ? list.popHead() : list.popTail())!;
+  if (asArray) c.reply.array(n);
+  for (let i = 0; i < n; i++) {
+    if (head) list.popHead(c.reply);
+    else list.popTail(c.reply);
+  }
   c.db.removed(key, n);
-  return out;
+  return n;
 }
 
 /** LPOP and RPOP, with the optional count that turns the reply into an array. */
@@ -78,15 +85,8 @@ function popGeneric(c: Context, argv: Argv, head: boolean): void {
   const key = argv.str(1);
   const list = c.db.writeAs(key, ListValue);
   if (list === undefined) return hasCount ? c.reply.nullArray() : c.reply.null();
-  if (!hasCount) {
-    // One element: its bytes go from the list into the reply, with no string made.
-    if (head) list.popHead(c.reply);
-    else list.popTail(c.reply);
-    c.db.removed(key, 1);
-    return;
-  }
-  if (count === 0) return c.reply.array(0);
-  c.reply.bulkStrings(popElements(c, key, list, head, count));
+  if (hasCount && count === 0) return c.reply.array(0);
+  popElements(c, key, list, head, count, hasCount);
 }
 
 const popSpec = {
@@ -308,7 +308,7 @@ function blockingPop(c: Context, argv: Argv, head: boolean): void {
       if (list === undefined) continue;
       c.reply.array(2);
       c.reply.bulkString(key);
-      c.reply.bulkString(popElements(c, key, list, head, 1)[0]!);
+      popElements(c, key, list, head, 1, false);
       c.propagateAs([head ? "LPOP" : "RPOP", key]);
       c.notify(NotifyClass.List, head ? "lpop" : "rpop", key);
       return true;
@@ -412,11 +412,10 @@ export const blmpopCommand = command({
       for (const key of keys) {
         const list = c.db.writeAs(key, ListValue);
         if (list === undefined) continue;
-        const popped = popElements(c, key, list, head, count);
         c.reply.array(2);
         c.reply.bulkString(key);
-        c.reply.bulkStrings(popped);
-        c.propagateAs([head ? "LPOP" : "RPOP", key, String(popped.length)]);
+        const popped = popElements(c, key, list, head, count, true);
+        c.propagateAs([head ? "LPOP" : "RPOP", key, String(popped)]);
         c.notify(NotifyClass.List, head ? "lpop" : "rpop", key);
         return true;
       }
@@ -434,12 +433,11 @@ export const lmpopCommand = command({
     for (const key of keys) {
       const list = c.db.writeAs(key, ListValue);
       if (list === undefined) continue;
-      const popped = popElements(c, key, list, head, count);
       c.reply.array(2);
       c.reply.bulkString(key);
-      c.reply.bulkStrings(popped);
+      const popped = popElements(c, key, list, head, count, true);
       // Replicas and the AOF get LPOP/RPOP key count, as Redis rewrites it.
-      c.propagateAs([head ? "LPOP" : "RPOP", key, String(popped.length)]);
+      c.propagateAs([head ? "LPOP" : "RPOP", key, String(popped)]);
       c.notify(NotifyClass.List, head ? "lpop" : "rpop", key);
       return;
     }
