@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { HashValue } from "../../../src/store/hash.ts";
 import { IndexStack } from "../../../src/store/cells.ts";
 import { KeyTable } from "../../../src/store/table.ts";
+import { stringSlot } from "../../../src/store/slots.ts";
 import { ByteSlice, type StoredValue, toStringValue } from "../../../src/store/value.ts";
 import { serverTestTimeout } from "../../helpers/servers.ts";
 
@@ -151,33 +152,63 @@ describe("KeyTable", () => {
     expect(table.size).toBe(200);
   });
 
-  test("churn at a steady size in a big table clears its tombstones into slots prepared ahead, keys and deadlines intact", () => {
-    // 39,000 live keys in 65,536 slots: under 5/8, so the tombstones churn leaves are
-    // cleared at the same size; from 11/16 full the slots of that rebuild are made.
+  /**
+   * 36,000 live keys with deadlines in 65,536 slots (under 9/16, so no growth is
+   * prepared, and the tombstones churn leaves are cleared at the same size), then 200,000
+   * replacements: returns the table, the rebuilds and the most slot bytes meanwhile, and
+   * the keys a SCAN begun before the churn returned.
+   */
+  function bigChurn(snapshotInProgress: boolean) {
     const table = new KeyTable();
-    const live = 39_000;
+    const live = 36_000;
     for (let i = 0; i < live; i++) table.setExpiryAt(table.set(`k${i}`, "v"), 1e12 + i);
-    const capacity = table.capacity;
-    expect(capacity).toBe(1 << 16);
-    const generation = table.generation;
-    let prepared = 0;
-    for (let i = live; i < live + 200_000 && table.generation === generation; i++) {
-      prepared = table.slotBytes - capacity * 24;
+    table.add("stays", "v");
+    table.indexSlots();
+    const rebuildsBefore = table.rebuilds;
+    // A snapshot's mark bit: what Database.markNewKeys sets while one is in progress.
+    if (snapshotInProgress) table.newMarks = 1;
+    let mostBytes = 0;
+    let cursor = 0;
+    const scanned: string[] = [];
+    for (let i = live; i < live + 200_000; i++) {
+      mostBytes = Math.max(mostBytes, table.slotBytes);
       table.delete(`k${i - live}`);
       table.setExpiryAt(table.set(`k${i}`, "v"), 1e12 + i);
+      if (i % 1_000 === 0 && (cursor !== 0 || scanned.length === 0)) cursor = table.scan(cursor, 5, scanned);
     }
-    // It rebuilt at its size, into a spare of every slot and deadline made beforehand.
-    expect([table.capacity, table.generation]).toEqual([capacity, generation + 1]);
-    expect(prepared).toBe(capacity * 24);
-    expect(table.slotBytes).toBe(capacity * 24);
+    while (cursor !== 0) cursor = table.scan(cursor, 100, scanned);
     let found = 0;
     for (let i = 0; i < live + 200_000; i++) {
       const slot = table.find(`k${i}`);
       if (slot < 0) continue;
       found++;
       expect(table.expiryAt(slot)).toBe(1e12 + i);
+      expect(table.slotIndex!.keysOf(stringSlot(`k${i}`), Infinity)).toContain(slot);
     }
     expect(found).toBe(live);
+    expect(table.size).toBe(live + 1);
+    return { table, mostBytes, scanned, rebuilds: table.rebuilds - rebuildsBefore };
+  }
+
+  test("churn at a steady size in a big table empties its tombstones in place, with no rebuild and no spare slots", () => {
+    const { table, mostBytes, scanned, rebuilds } = bigChurn(false);
+    expect(table.capacity).toBe(1 << 16);
+    expect(rebuilds).toBe(0);
+    // Slots, deadlines and the cluster's slot index: 34 bytes a slot, and never more.
+    expect(mostBytes).toBe(table.capacity * 34);
+    expect(table.slotBytes).toBe(table.capacity * 34);
+    // Keys moved back along their runs: a SCAN begun before the churn still saw the one
+    // that stayed throughout.
+    expect(scanned).toContain("stays");
+  });
+
+  test("while a snapshot walks the slots, churn in a big table rebuilds it at once into slots prepared ahead", () => {
+    const { table, mostBytes, scanned, rebuilds } = bigChurn(true);
+    expect(table.capacity).toBe(1 << 16);
+    expect(rebuilds).toBeGreaterThan(0);
+    // The spare's slots and deadlines were made before the rebuild used them.
+    expect(mostBytes).toBe(table.capacity * (34 + 24));
+    expect(scanned).toContain("stays");
   });
 
   test("SCAN returns every key present throughout, while others come and go and the table resizes", () => {
