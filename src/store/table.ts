@@ -437,7 +437,12 @@ export class KeyTable {
       if (this.filled > (capacity * 11) >>> 4 && this.size <= (capacity * 5) >>> 3) {
         if (this.newMarks === 0) this.compactStep();
         else this.prepareRebuild(capacity);
-      } else if (this.size > (capacity * 9) >>> 4) this.prepareRebuild(2 * capacity);
+      } else if (this.size > (capacity * 9) >>> 4 && this.size > this.sizePeak) {
+        // Only inserts that bring live keys to a new high: a table churning at a steady size
+        // between 9/16 and 5/8 will not grow, and would hold a spare of twice its slots.
+        this.sizePeak = this.size;
+        this.prepareRebuild(2 * capacity);
+      }
     }
     this.inserts++;
     const slots = this.slots;
@@ -541,7 +546,7 @@ export class KeyTable {
 
   clear(): void {
     this.dropSpare();
-    this.size = 0;
+    this.size = this.sizePeak = 0;
     this.filled = 0;
     this.mask = MIN_CAPACITY - 1;
     this.slots = new Int32Array(4 * MIN_CAPACITY);
@@ -655,9 +660,10 @@ export class KeyTable {
 
   /**
    * The slots (and deadlines) the next rebuild will move into, made ahead of it and faulted
-   * in a few at a time: twice the slots while live keys fill 9/16 to 5/8 of the table (the
-   * growth to come), the same number while live keys and tombstones fill 11/16 to 3/4 (a
-   * rebuild that clears the tombstones). A fresh page costs the kernel microseconds to
+   * in a few at a time: twice the slots while live keys rise from 9/16 to 5/8 of the table
+   * (the growth to come), the same number while live keys and tombstones fill 11/16 to 3/4
+   * during a snapshot (a rebuild that clears the tombstones; otherwise they are emptied in
+   * place, compactStep). A fresh page costs the kernel microseconds to
    * fault in (12 us here, in a virtual machine): a table of 4M slots allocated and filled
    * at once, as it grew past 1.5M keys, held the event loop for 250 ms, nearly all of it in
    * page faults. Redis rehashes incrementally instead.
@@ -702,6 +708,9 @@ export class KeyTable {
     this.spareDone = this.spareExpiryDone = 0;
   }
 
+  /** The most live keys since the last rebuild (growth is prepared only as it rises). */
+  private sizePeak = 0;
+
   /** Inserts so far, and as of the last releaseIdleSpare: a table that stopped growing lets its spare go. */
   private inserts = 0;
   private insertsSeen = 0;
@@ -713,7 +722,11 @@ export class KeyTable {
    * twice its slots for good.
    */
   releaseIdleSpare(): void {
-    if (this.spare !== undefined && this.inserts === this.insertsSeen) this.dropSpare();
+    if (this.spare !== undefined && this.inserts === this.insertsSeen) {
+      this.dropSpare();
+      // Made again from the next insert on if live keys rise.
+      this.sizePeak = 0;
+    }
     this.insertsSeen = this.inserts;
   }
 
@@ -767,7 +780,7 @@ export class KeyTable {
       slots[at + ACCESS] = old[j + ACCESS]!;
       if (this.expiry !== undefined) this.expiry[i] = expiry![j >> 2]!;
     }
-    this.filled = this.size;
+    this.filled = this.sizePeak = this.size;
     this.lastSlot = -1;
     this.generation++;
     this.rebuilds++;

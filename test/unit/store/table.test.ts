@@ -202,6 +202,34 @@ describe("KeyTable", () => {
     expect(scanned).toContain("stays");
   });
 
+  test("a big table churning at a steady size between 9/16 and 5/8 full prepares no growth", () => {
+    // 39,000 live keys in 65,536 slots: a growth would come past 40,960.
+    const table = new KeyTable();
+    for (let i = 0; i < 39_000; i++) table.set(`k${i}`, "v");
+    const fill = table.slotBytes;
+    expect(fill).toBeGreaterThan(table.capacity * 16);
+    for (let i = 39_000; i < 100_000; i++) {
+      table.delete(`k${i - 39_000}`);
+      table.set(`k${i}`, "v");
+    }
+    // The spare is as the fill left it, then let go once inserts pause.
+    expect(table.slotBytes).toBe(fill);
+    table.releaseIdleSpare();
+    table.releaseIdleSpare();
+    expect(table.slotBytes).toBe(table.capacity * 16);
+    // Adding before deleting: live keys pass their last high once, by one (a step's 32 slots).
+    for (let i = 100_000; i < 150_000; i++) {
+      table.set(`k${i}`, "v");
+      table.delete(`k${i - 39_000}`);
+    }
+    expect(table.slotBytes).toBe(table.capacity * 16 + 32 * 16);
+    // Live keys rising again: the growth's slots are made, and ready when it comes.
+    for (let i = 0; table.slotBytes < table.capacity * 48; i++) table.set(`more${i}`, "v");
+    expect(table.capacity).toBe(1 << 16);
+    while (table.capacity === 1 << 16) table.set(`more${table.size}`, "v");
+    expect(table.rebuilds).toBeGreaterThan(0);
+  });
+
   test("while a snapshot walks the slots, churn in a big table rebuilds it at once into slots prepared ahead", () => {
     const { table, mostBytes, scanned, rebuilds } = bigChurn(true);
     expect(table.capacity).toBe(1 << 16);
