@@ -15,9 +15,11 @@
  * size classes do for Redis.
  *
  * Deletion leaves a tombstone; the table is rebuilt (grown, shrunk or cleared of
- * tombstones) at once. Walks that must survive changes (SCAN, a snapshot's) go by bucket,
- * a key's bucket being its hash's low bits, in Redis's reverse-binary order, which a
- * rebuild does not disturb.
+ * tombstones) at once, a big one into slots prepared ahead, and a big one at a steady size
+ * empties its tombstones in place a few runs an insert instead (compactStep). Walks that
+ * must survive changes (SCAN, keys()) go by bucket, a key's bucket being its hash's low
+ * bits, in Redis's reverse-binary order, which neither disturbs; a snapshot's walk goes by
+ * slot and starts over when they move (`generation`).
  */
 import { CellHeap, IndexStack } from "./cells.ts";
 import { SlotIndex, keyHashSlot, stringSlot } from "./slots.ts";
