@@ -406,7 +406,8 @@ const setGet = (i: number) => (i % 2 === 0 ? `SET probe:${i % 1000} v\r\n` : `GE
 /**
  * Issue 20's measure of a big keyspace: into fresh servers, KEYS string keys (the memory
  * case's, named as redis-benchmark -r draws them), then SET and GET over all of them at
- * -P 16 while a probe client PINGs every millisecond.
+ * -P 16 while a probe client PINGs every millisecond; last a cache's churn, SETs and DELs
+ * at once over twice as many names, which keeps about KEYS keys while they come and go.
  */
 async function bigKeyspace(): Promise<void> {
   const requests = 2 * KEYS;
@@ -430,16 +431,28 @@ Loading ${KEYS} keys, then with them present redis-benchmark -t set|get -r ${KEY
         const cells = (await run).trim().split("\n").at(-1)!.split(",").map((c) => c.replace(/"/g, ""));
         results.set(`${target.name}|${test}`, { rps: Number(cells[1]), probe });
       }
+      const t1 = performance.now();
+      const churn = Promise.all(["SET key:__rand_int__ v", "DEL key:__rand_int__"].map((cmd) =>
+        sh(pin(1, ["redis-benchmark", "-p", String(target.port), "-r", String(2 * KEYS), "-n", String(requests), "-P", "16", "-c", String(CLIENTS / 2), "-q", ...cmd.split(" ")]))));
+      const churnProbe = await probeLatencies(target.port, churn, () => "PING\r\n", 1);
+      await churn;
+      results.set(`${target.name}|churn`, { rps: (2 * requests) / ((performance.now() - t1) / 1000), probe: churnProbe });
     } finally {
       await stop(target);
     }
   }
   const pct = (xs: number[], q: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * q))]!;
-  for (const test of ["load", "set", "get"]) {
+  const labels: Record<string, string> = {
+    load: `loading them (SETs in pipelines of ${LOAD_BATCH})`,
+    set: "set -P 16",
+    get: "get -P 16",
+    churn: `churn: SET and DEL at once over ${2 * KEYS} names, -P 16`,
+  };
+  for (const test of ["load", "set", "get", "churn"]) {
     const k = results.get(`kvis|${test}`)!;
     const r = results.get(`redis|${test}`)!;
     const probe = (x: { probe: number[] }) => `${pct(x.probe, 0.99).toFixed(2)} / ${x.probe.at(-1)!.toFixed(2)}`;
-    console.log(`| ${test === "load" ? `loading them (SETs in pipelines of ${LOAD_BATCH})` : `${test} -P 16`} | ${Math.round(k.rps)} | ${Math.round(r.rps)} | ${(k.rps / r.rps).toFixed(2)} | ${probe(k)} | ${probe(r)} |`);
+    console.log(`| ${labels[test]} | ${Math.round(k.rps)} | ${Math.round(r.rps)} | ${(k.rps / r.rps).toFixed(2)} | ${probe(k)} | ${probe(r)} |`);
   }
 }
 
