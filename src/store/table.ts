@@ -432,18 +432,21 @@ export class KeyTable {
     const capacity = this.capacity;
     if (this.filled + 1 > (capacity * 3) >>> 2) this.makeRoom();
     else if (capacity >= SPARE_MIN_CAPACITY) {
-      // Tombstones near the limit while live keys fill at most 5/8: they are emptied in
-      // place a few runs an insert, or, while a snapshot walks the slots (which must not
-      // move under it), the same-size rebuild they would come to is prepared. Otherwise,
-      // from 9/16 live, the rebuild to come is a growth.
-      if (this.filled > (capacity * 11) >>> 4 && this.size <= (capacity * 5) >>> 3) {
-        if (this.newMarks === 0) this.compactStep();
-        else this.prepareRebuild(capacity);
-      } else if (this.size > (capacity * 9) >>> 4 && this.size > this.sizePeak) {
-        // Only inserts that bring live keys to a new high: a table churning at a steady size
-        // between 9/16 and 5/8 will not grow, and would hold a spare of twice its slots.
-        this.sizePeak = this.size;
-        this.prepareRebuild(2 * capacity);
+      // Tombstones near the limit while live keys fill at most 5/8: a pass over the table
+      // empties them in place, a few runs an insert; while a snapshot walks the slots
+      // (which must not move under it), the same-size rebuild they would come to is
+      // prepared instead.
+      const tombstones = this.filled > (capacity * 11) >>> 4 && this.size <= (capacity * 5) >>> 3;
+      if (this.newMarks !== 0 && tombstones) this.prepareRebuild(capacity);
+      else {
+        if (this.newMarks === 0 && (tombstones || this.compactLeft > 0)) this.compactStep();
+        // From 9/16 live, the growth to come, as live keys rise: a table churning at a
+        // steady size between 9/16 and 5/8 will not grow, and would hold a spare of twice
+        // its slots.
+        if (this.size > (capacity * 9) >>> 4 && this.size > this.sizePeak) {
+          this.sizePeak = this.size;
+          this.prepareRebuild(2 * capacity);
+        }
       }
     }
     this.inserts++;
@@ -548,7 +551,7 @@ export class KeyTable {
 
   clear(): void {
     this.dropSpare();
-    this.size = this.sizePeak = 0;
+    this.size = this.sizePeak = this.compactLeft = 0;
     this.filled = 0;
     this.mask = MIN_CAPACITY - 1;
     this.slots = new Int32Array(4 * MIN_CAPACITY);
@@ -591,6 +594,12 @@ export class KeyTable {
 
   /** Where the compaction of runs goes on (compactStep): an empty slot, or the end of the last run it compacted. */
   private compactAt = 0;
+  /**
+   * Slots the pass of compaction in progress has yet to cover. A pass goes round the whole
+   * table once started: stopping as soon as the table fell back under 11/16 left it there
+   * for good, and lookups of absent keys (half a cache's SETs and DELs) probe long runs.
+   */
+  private compactLeft = 0;
 
   /**
    * Empty the tombstones of the next runs of filled slots (from one empty slot to the
@@ -609,9 +618,11 @@ export class KeyTable {
     const mask = this.mask;
     let i = this.compactAt & mask;
     let moved = false;
+    if (this.compactLeft <= 0) this.compactLeft = mask + 1;
     // A run is compacted whole, from its first slot: skip to an empty slot first.
     for (let n = 0; slots[HASH + 4 * i] !== EMPTY && n <= mask; n++) i = (i + 1) & mask;
-    for (let done = 0; done < COMPACT_STEP; ) {
+    let done = 0;
+    while (done < COMPACT_STEP) {
       for (; slots[HASH + 4 * i] === EMPTY; done++) i = (i + 1) & mask;
       for (; slots[HASH + 4 * i] !== EMPTY; i = (i + 1) & mask, done++) {
         const h = slots[HASH + 4 * i]!;
@@ -631,6 +642,7 @@ export class KeyTable {
       }
     }
     this.compactAt = i;
+    this.compactLeft -= done;
     if (moved) {
       this.lastSlot = -1;
       this.generation++;
@@ -783,6 +795,7 @@ export class KeyTable {
       if (this.expiry !== undefined) this.expiry[i] = expiry![j >> 2]!;
     }
     this.filled = this.sizePeak = this.size;
+    this.compactLeft = 0;
     this.lastSlot = -1;
     this.generation++;
     this.rebuilds++;
