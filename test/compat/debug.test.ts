@@ -300,10 +300,12 @@ LATENCY GRAPH a b`);
       // Samples in three different seconds (one per second is kept): the curve and its
       // labels as Redis draws them. The ages in the labels may differ by a second. The
       // middle sample falls half way through one of the graph's twelve steps (6.5 of
-      // them above the lowest), so that a few milliseconds more or less on a busy machine
-      // (either server's) draw the same curve; 50, 150 and 100 ms had it on a step's edge.
+      // them above the lowest), so that some milliseconds more or less on a busy machine
+      // (either server's) draw the same curve: 50, 150 and 100 ms had it on a step's
+      // edge; over 100-500 ms a step was 33 ms, and a loaded run (both cores busy) moved
+      // the middle one a step in one server. Over 100-800 ms a step is 58 ms.
       await p.same("LATENCY", "RESET");
-      for (const seconds of ["0.1", "0.5", "0.317"]) {
+      for (const seconds of ["0.1", "0.8", "0.479"]) {
         const second = Math.floor(Date.now() / 1000);
         await waitFor(() => Math.floor(Date.now() / 1000) > second, 20_000, "the next second");
         await p.both("DEBUG", "SLEEP", seconds);
