@@ -670,6 +670,9 @@ export class ListValue extends Node {
         node = this.use(++k);
         at = node.start;
       }
+      // Read here rather than through a Node method (as elementOut reads for a pop): the
+      // list is a Node too, and such a call from this loop took LRANGE 0 99 from 1.3 to
+      // 2.4 us in-process.
       const buf = node.buf;
       const n = lengthAt(buf, at);
       const from = at + lengthBytes(n);
