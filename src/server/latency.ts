@@ -144,15 +144,20 @@ const HISTOGRAM_BUCKETS = 21;
  * which lies 1/128 above it.
  */
 function bucketTopNs(k: number): number {
+  return BUCKET_TOPS_NS[k]!;
+}
+
+/** The buckets' upper ends, computed once: recordLatency runs for every read a client sends. */
+const BUCKET_TOPS_NS = Float64Array.from({ length: HISTOGRAM_BUCKETS }, (_, k) => {
   const level = 1024 * 2 ** k;
   return level + level / 128 - 1;
-}
+});
 
 /** Count `calls` calls of `cmd` that took `ns` nanoseconds each. */
 export function recordLatency(cmd: Command, ns: number, calls: number): void {
   ns = Math.min(HISTOGRAM_MAX_NS, Math.max(1, ns));
   let k = 0;
-  while (k < HISTOGRAM_BUCKETS - 1 && ns > bucketTopNs(k)) k++;
+  while (k < HISTOGRAM_BUCKETS - 1 && ns > BUCKET_TOPS_NS[k]!) k++;
   const buckets = (cmd.latencyBuckets ??= new Array<number>(HISTOGRAM_BUCKETS).fill(0));
   buckets[k]! += calls;
 }
