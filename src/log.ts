@@ -4,7 +4,7 @@
  * and with syslog-enabled to the system log too.
  * Logging must never throw into the caller: a failing log file falls back to stderr.
  */
-import { appendFileSync } from "node:fs";
+import { appendFileSync, readlinkSync, writeSync } from "node:fs";
 
 export type LogLevel = "debug" | "verbose" | "notice" | "warning";
 
@@ -13,6 +13,33 @@ const MARKS = [".", "-", "*", "#"];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+
+/** Names of zones that are UTC all year, as TZ gives them or /etc/localtime links to them. */
+const UTC_ZONE = /^:?(.*\/)?(Etc\/)?(UTC|UCT|Universal|Zulu|GMT)0?$/;
+
+/**
+ * Whether local time is UTC, known without the runtime's time-zone support: its first
+ * local-time reading loads ICU's zone data, 10-14 ms of start-up here (the first log line).
+ * True only when TZ names UTC (or is empty, which means UTC), or, with no TZ, when
+ * /etc/localtime links to a UTC zone; anything else asks the runtime.
+ */
+function localTimeIsUtc(): boolean {
+  const tz = process.env.TZ;
+  if (tz !== undefined) return tz === "" || UTC_ZONE.test(tz);
+  try {
+    return UTC_ZONE.test(readlinkSync("/etc/localtime"));
+  } catch {
+    return false;
+  }
+}
+
+/** `dd Mon yyyy hh:mm:ss.mmm` in local time, as Redis stamps its log lines. */
+function stamp(d: Date, utc: boolean): string {
+  if (utc) {
+    return `${pad(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`;
+  }
+  return `${pad(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
 
 export class Logger {
   level: LogLevel = "notice";
@@ -29,14 +56,14 @@ export class Logger {
     return !this.silent && LEVELS[level] >= LEVELS[this.level];
   }
 
+  private utc: boolean | undefined;
+
   log(level: LogLevel, message: string): void {
     if (!this.enabled(level)) return;
-    const d = new Date();
-    const stamp = `${pad(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
-    const line = `${process.pid}:${this.role} ${stamp} ${MARKS[LEVELS[level]]} ${message}\n`;
+    const line = `${process.pid}:${this.role} ${stamp(new Date(), (this.utc ??= localTimeIsUtc()))} ${MARKS[LEVELS[level]]} ${message}\n`;
     this.syslog?.write(level, message);
     if (this.file === "") {
-      process.stdout.write(line);
+      this.toStdout(line);
       return;
     }
     try {
@@ -49,12 +76,38 @@ export class Logger {
   /** Lines as they are, without the pid, role and time (the start-up banner). */
   raw(level: LogLevel, text: string): void {
     if (!this.enabled(level)) return;
-    if (this.file === "") return void process.stdout.write(text);
+    if (this.file === "") return this.toStdout(text);
     try {
       appendFileSync(this.file, text);
     } catch {
       process.stderr.write(text);
     }
+  }
+
+  /** Set once standard output would block: the runtime's stream takes every line after. */
+  private stdoutStream = false;
+
+  /**
+   * Standard output is written with write(2), as Redis writes its log: the runtime's stream
+   * (process.stdout) cost 5-8 ms of start-up to make. The stream is made only when a write
+   * would block or was cut short (a full non-blocking pipe), and then keeps every later
+   * line in order. A line that cannot be written (the reader went away: EPIPE) is lost, as
+   * Redis loses it; the server goes on (the stream's error would have ended the process).
+   */
+  private toStdout(text: string): void {
+    if (this.stdoutStream) return void process.stdout.write(text);
+    const bytes = Buffer.from(text);
+    let written: number;
+    try {
+      written = writeSync(1, bytes);
+    } catch (e) {
+      if ((e as { code?: string }).code !== "EAGAIN") return;
+      written = 0;
+    }
+    if (written === bytes.length) return;
+    this.stdoutStream = true;
+    process.stdout.on("error", () => {});
+    process.stdout.write(bytes.subarray(written));
   }
 
   debug(message: string): void {

@@ -1,11 +1,11 @@
 /**
  * The process as operators run it: Linux OOM scores (oom-score-adj), compared step by step
- * with a real redis-server, and the system log (syslog-enabled).
+ * with a real redis-server, the system log (syslog-enabled), and log lines on standard output.
  */
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { RawClient } from "../helpers/resp.ts";
-import { type ChildServer, serverTestTimeout, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
+import { type ChildServer, ensureBinary, freePort, KVIS_BINARY, serverTestTimeout, startKvisBinary, startRedis, tempDir, waitFor, waitReady } from "../helpers/servers.ts";
 import { DatagramSink } from "../helpers/syslog.ts";
 import { join } from "node:path";
 import { rmSync } from "node:fs";
@@ -75,6 +75,64 @@ describe("syslog-enabled", () => {
     } finally {
       await kvis.stop();
       sink.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("log lines on standard output", () => {
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  /** A zone's UTC offset in minutes now, as this process's time-zone support knows it. */
+  function zoneOffset(zone: string): number {
+    const now = new Date();
+    const at = (timeZone: string) => new Date(now.toLocaleString("en-US", { timeZone })).getTime();
+    return Math.round((at(zone) - at("UTC")) / 60_000);
+  }
+
+  /** The UTC offset in minutes the stamp of the server's first log line was written with. */
+  async function stampOffset(env: Record<string, string | undefined>): Promise<number> {
+    const kvis = await startKvisBinary([], { env: env as Record<string, string> });
+    try {
+      const line = (await kvis.output()).split("\n")[0]!;
+      const m = /^\d+:M (\d\d) ([A-Z][a-z]{2}) (\d{4}) (\d\d):(\d\d):(\d\d)\.(\d{3}) \* KVIS version=/.exec(line);
+      expect(m).not.toBeNull();
+      const [, day, month, year, h, min, s, ms] = m!;
+      const asUtc = Date.UTC(Number(year), MONTHS.indexOf(month!), Number(day), Number(h), Number(min), Number(s), Number(ms));
+      // Whole minutes between the stamp read as UTC and the moment it was written (seconds ago).
+      return Math.round((asUtc - Date.now()) / 60_000) + 0;
+    } finally {
+      await kvis.stop();
+    }
+  }
+
+  test("are stamped in local time, whatever the zone (TZ, or /etc/localtime without it)", async () => {
+    const { TZ: _, ...noTz } = process.env;
+    expect(await stampOffset({ ...noTz, TZ: "Asia/Kolkata" })).toBe(330);
+    expect(await stampOffset({ ...noTz, TZ: "America/New_York" })).toBe(zoneOffset("America/New_York"));
+    expect(await stampOffset({ ...noTz, TZ: "UTC" })).toBe(0);
+    expect(await stampOffset(noTz)).toBe(0 - new Date().getTimezoneOffset());
+  });
+
+  test("a server whose standard output's reader went away goes on serving", async () => {
+    const dir = tempDir();
+    const port = freePort();
+    await ensureBinary();
+    const proc = Bun.spawn([KVIS_BINARY, "--port", String(port), "--dir", dir, "--enable-debug-command", "yes"], { stdin: "ignore", stdout: "pipe", stderr: "ignore" });
+    try {
+      await waitReady(port);
+      await proc.stdout.cancel();
+      const c = await RawClient.connect(port);
+      try {
+        for (let i = 0; i < 3; i++) expect(await c.call("DEBUG", "LOG", `line ${i}`)).toBe("+OK\r\n");
+        expect(await c.call("PING")).toBe("+PONG\r\n");
+      } finally {
+        c.close();
+      }
+      expect(proc.exitCode).toBeNull();
+    } finally {
+      proc.kill("SIGKILL");
+      await proc.exited;
       rmSync(dir, { recursive: true, force: true });
     }
   });
