@@ -33,7 +33,7 @@ function localTimeIsUtc(): boolean {
   }
 }
 
-/** `dd Mon yyyy hh:mm:ss.mmm` in local time, as Redis stamps its log lines. */
+/** `dd Mon yyyy hh:mm:ss.mmm` in local time, as Redis stamps its log lines (read with the UTC getters where it is UTC). */
 function stamp(d: Date, utc: boolean): string {
   if (utc) {
     return `${pad(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`;

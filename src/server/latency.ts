@@ -139,15 +139,10 @@ const HISTOGRAM_MAX_NS = 1e9;
 const HISTOGRAM_BUCKETS = 21;
 
 /**
- * The upper end of bucket k as Redis's HdrHistogram (2 significant figures, iterated by
- * powers of two from 1024 ns) reports it: the highest value equivalent to 1024 * 2^k ns,
- * which lies 1/128 above it.
+ * The upper end of each bucket k as Redis's HdrHistogram (2 significant figures, iterated
+ * by powers of two from 1024 ns) reports it: the highest value equivalent to 1024 * 2^k ns,
+ * which lies 1/128 above it. Computed once: recordLatency runs for every read a client sends.
  */
-function bucketTopNs(k: number): number {
-  return BUCKET_TOPS_NS[k]!;
-}
-
-/** The buckets' upper ends, computed once: recordLatency runs for every read a client sends. */
 const BUCKET_TOPS_NS = Float64Array.from({ length: HISTOGRAM_BUCKETS }, (_, k) => {
   const level = 1024 * 2 ** k;
   return level + level / 128 - 1;
@@ -174,7 +169,7 @@ export function latencyAtPercentile(buckets: readonly number[], percentile: numb
   let seen = 0;
   for (let k = 0; k < buckets.length; k++) {
     seen += buckets[k]!;
-    if (seen >= wanted) return bucketTopNs(k);
+    if (seen >= wanted) return BUCKET_TOPS_NS[k]!;
   }
   return 0;
 }
@@ -190,7 +185,7 @@ function latencyHistogram(buckets: readonly number[]): { calls: number; cdf: Arr
   for (let k = 0; k < buckets.length; k++) {
     if (buckets[k] === 0) continue;
     total += buckets[k]!;
-    cdf.push([Math.floor(bucketTopNs(k) / 1000), total]);
+    cdf.push([Math.floor(BUCKET_TOPS_NS[k]! / 1000), total]);
   }
   return { calls: total, cdf };
 }
