@@ -411,7 +411,10 @@ export const PARAMS: readonly Param[] = [
   ...accepted("tls-session-caching", "bool", "yes", true, "no TLS"),
   // Redis's hidden test knobs (delays and intervals its own tests slow things down with).
   ...accepted("use-exit-on-panic", "bool", "no", true, "a Redis test knob", { hidden: true }),
-  ...accepted("rdb-key-save-delay", "int", "0", true, "a Redis test knob (saves are not slowed down)", { hidden: true, min: -INT_MAX - 1, max: INT_MAX }),
+  {
+    name: "rdb-key-save-delay", type: "int", default: "0", min: -INT_MAX - 1, max: INT_MAX, mutable: true, hidden: true,
+    description: "A Redis test knob: microseconds each key adds to a background save, AOF rewrite or full sync (negative -N: 1 µs every N keys); the server serves meanwhile. `SAVE` is not slowed",
+  },
   ...accepted("key-load-delay", "int", "0", true, "a Redis test knob (loading is not slowed down)", { hidden: true, min: -INT_MAX - 1, max: INT_MAX }),
   ...accepted("watchdog-period", "int", "0", true, "a Redis test knob (no watchdog)", { hidden: true, min: 0, max: INT_MAX }),
   ...accepted("loading-process-events-interval-bytes", "int", "2097152", true, "a Redis test knob", { hidden: true, min: 1024, max: INT_MAX }),

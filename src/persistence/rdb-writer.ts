@@ -30,6 +30,8 @@ export interface RdbOptions {
   aofBase?: boolean;
   /** The function libraries' code (FUNCTION LOAD's payloads), saved before the keys. */
   functions?: readonly Uint8Array[];
+  /** rdb-key-save-delay: microseconds each key of a snapshot streamed in slices waits (Snapshot). */
+  keySaveDelay?: number;
 }
 
 const DEFAULT_OPTIONS: RdbOptions = { compression: true, checksum: true };

@@ -74,6 +74,13 @@ export class Snapshot {
   keysDone = 0;
   readonly keysTotal: number;
   done = false;
+  /**
+   * rdb-key-save-delay as ms a key (0: none). Redis's forked child sleeps that long after
+   * each key; here the slices keep to that pace instead (key n is written no sooner than
+   * n delays after the start), so the server serves meanwhile, as Redis's parent does.
+   */
+  private readonly msPerKey: number;
+  private readonly started = performance.now();
 
   constructor(
     private readonly keyspace: Keyspace,
@@ -86,6 +93,9 @@ export class Snapshot {
     this.sizes = dbs.map((db) => db.size);
     this.expireCounts = dbs.map((db) => db.expiresCount);
     this.keysTotal = this.sizes.reduce((a, b) => a + b, 0);
+    // A negative -N sleeps 1 µs every N keys on average (Redis's debugDelay).
+    const delay = options.keySaveDelay ?? 0;
+    this.msPerKey = delay > 0 ? delay / 1000 : delay < 0 ? 1 / (-delay * 1000) : 0;
     this.out = new ByteSink(options.compression);
     this.spare = new ByteSink(options.compression);
     format.header(this.out);
@@ -106,14 +116,22 @@ export class Snapshot {
     this.keysDone++;
   }
 
-  /** Serialize keys for about `budgetMs`; true once the whole image (EOF included) is written. */
-  step(budgetMs: number): boolean {
+  /**
+   * Serialize keys for about `budgetMs`, at rdb-key-save-delay's pace when `paced`; true
+   * once the whole image (EOF included) is written.
+   */
+  step(budgetMs: number, paced = true): boolean {
     const stopAt = performance.now() + budgetMs;
     while (!this.done) {
+      let limit = KEYS_PER_CLOCK_CHECK;
+      if (paced && this.msPerKey > 0) {
+        limit = Math.min(limit, this.keysDue() - this.keysDone);
+        if (limit <= 0) break;
+      }
       const db = this.keyspace.dbs[this.current]!;
       const stringKey = this.format.stringKey;
       const complete = db.walkForSnapshot(
-        this.walk, this.bit, KEYS_PER_CLOCK_CHECK,
+        this.walk, this.bit, limit,
         (key, value, expireAt) => {
           this.format.key(this.out, key, value, expireAt);
           this.keysDone++;
@@ -131,7 +149,18 @@ export class Snapshot {
 
   /** Serialize everything not yet reached, at once (before a command replaces databases). */
   finishNow(): void {
-    while (!this.step(Infinity));
+    while (!this.step(Infinity, false));
+  }
+
+  /** Keys rdb-key-save-delay lets be written by now (the first at once). */
+  private keysDue(): number {
+    return Math.floor((performance.now() - this.started) / this.msPerKey) + 1;
+  }
+
+  /** How long to wait before the next key is due (0 when unpaced or due already). */
+  waitMs(): number {
+    if (this.msPerKey === 0 || this.done) return 0;
+    return Math.max(0, this.started + this.keysDone * this.msPerKey - performance.now());
   }
 
   /**
@@ -220,7 +249,8 @@ export async function streamSnapshot(
       if (checksum) crc = crc64(chunk, crc);
       await write(chunk);
       if (done) return crc;
-      await yieldToClients();
+      const wait = snapshot.waitMs();
+      await (wait > 0 ? Bun.sleep(wait) : yieldToClients());
     }
   } finally {
     const i = keyspace.snapshots.indexOf(snapshot);

@@ -531,12 +531,13 @@ export class Server implements Services {
     return this.limits.get(cls)!;
   }
 
-  /** rdbcompression and rdbchecksum as they are now. */
+  /** rdbcompression, rdbchecksum and rdb-key-save-delay as they are now. */
   rdbOptions(): RdbOptions {
     return {
       compression: this.config.get("rdbcompression") === "yes",
       checksum: this.config.get("rdbchecksum") === "yes",
       functions: [...this.scripting.libraries.values()].map((l) => l.code),
+      keySaveDelay: this.config.int("rdb-key-save-delay"),
     };
   }
 

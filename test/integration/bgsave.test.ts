@@ -1,6 +1,7 @@
 /**
  * BGSAVE without fork: the file is the dataset as it was when BGSAVE began, however clients
- * write meanwhile, and the server answers them throughout. Also save points, LASTSAVE,
+ * write meanwhile, and the server answers them throughout, also at rdb-key-save-delay's
+ * pace. Also save points, LASTSAVE,
  * INFO persistence, a failing BGSAVE, and the saves SHUTDOWN and SIGTERM make.
  */
 import { describe, expect, test } from "bun:test";
@@ -119,6 +120,48 @@ describe("BGSAVE", () => {
     } finally {
       c.close();
       await kvis.stop();
+    }
+  });
+
+  test("rdb-key-save-delay paces the save as Redis's child is slowed, and the server answers meanwhile", async () => {
+    const DELAY_US = 10_000;
+    const KEYS_SAVED = 100;
+    /** What a server shows of a save of KEYS_SAVED keys at DELAY_US a key; checks the pace. */
+    async function pacedSave(port: number): Promise<string[]> {
+      const c = await RawClient.connect(port);
+      try {
+        await pipeline(c, Array.from({ length: KEYS_SAVED }, (_, i) => ["SET", `k:${i}`, String(i)]));
+        const seen = [await c.call("CONFIG", "SET", "rdb-key-save-delay", String(DELAY_US))];
+        const started = performance.now();
+        seen.push(await c.call("BGSAVE"));
+        seen.push((await c.call("INFO", "persistence")).match(/rdb_bgsave_in_progress:\d/)![0]);
+        seen.push(await c.call("PING"));
+        // The save's own setting is the one at its start, as a forked child's is.
+        seen.push(await c.call("CONFIG", "SET", "rdb-key-save-delay", "0"));
+        await waitFor(async () => {
+          const info = await c.call("INFO", "persistence");
+          // A key is written no sooner than its turn: never faster than the pace, however slow the machine.
+          const done = Number(/current_save_keys_processed:(\d+)/.exec(info)![1]);
+          expect(performance.now() - started).toBeGreaterThanOrEqual(((done - 1) * DELAY_US) / 1000);
+          return info.includes("rdb_bgsave_in_progress:0") || undefined;
+        }, 60_000, "the paced save to finish");
+        expect(performance.now() - started).toBeGreaterThanOrEqual(((KEYS_SAVED - 1) * DELAY_US) / 1000);
+        seen.push((await c.call("INFO", "persistence")).match(/rdb_last_bgsave_status:\w+/)![0]);
+        return seen;
+      } finally {
+        c.close();
+      }
+    }
+    const kvis = await startKvis();
+    const redis = await startRedis();
+    try {
+      const [k, r] = await Promise.all([pacedSave(kvis.port), pacedSave(redis.port)]);
+      expect(k).toEqual(r);
+      expect(k[2]).toBe("rdb_bgsave_in_progress:1");
+      expect(loadFile(join(kvis.dir, "dump.rdb")).dbs[0]!.size).toBe(KEYS_SAVED);
+    } finally {
+      await kvis.stop();
+      await redis.stop();
     }
   });
 
