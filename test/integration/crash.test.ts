@@ -67,8 +67,10 @@ describe("SIGKILL", () => {
     test(`appendfsync ${fsync}: killed at random moments during writes, saves and rewrites, no acknowledged write is lost`, async () => {
       const random = seededRandom(fsync === "always" ? 7 : 11);
       const dir = tempDir();
-      // Small thresholds so that automatic rewrites and saves happen while the writers write.
-      const args = ["--appendonly", "yes", "--appendfsync", fsync, "--auto-aof-rewrite-min-size", "200kb", "--auto-aof-rewrite-percentage", "50", "--save", "1 100"];
+      // Small thresholds so that automatic rewrites and saves happen while the writers write,
+      // and 10 µs a key so that each lasts half a second or more: a kill soon after one
+      // starts catches it under way on any machine.
+      const args = ["--appendonly", "yes", "--appendfsync", fsync, "--auto-aof-rewrite-min-size", "200kb", "--auto-aof-rewrite-percentage", "50", "--save", "1 100", "--rdb-key-save-delay", "10"];
       let acked = Array<number>(WRITERS).fill(0);
       let killedMidSave = 0;
       try {
@@ -119,7 +121,8 @@ describe("SIGKILL", () => {
 
   test("killed during a BGSAVE, the previous dump is intact and loads", async () => {
     await killedAndRestarted(
-      ["--save", ""],
+      // At 100 µs a key the save lasts 10 s: it is under way, not over, when the server is killed.
+      ["--save", "", "--rdb-key-save-delay", "100"],
       async (c) => {
         await fill(c, "old");
         expect(await c.call("SAVE")).toBe("+OK\r\n");
