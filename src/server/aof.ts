@@ -71,6 +71,13 @@ export class AppendOnly {
   rewriteBaseSize = 0;
   private unsynced = false;
   private fsyncing = false;
+  /**
+   * Files switched away from (a rewrite's new incremental file) while a background fsync of
+   * theirs was under way: closed once it ends. Closed at once, the fsync failed with EBADF
+   * and every write was refused with -MISCONF until the next one succeeded.
+   */
+  private closeAfterFsync: number[] = [];
+  private fsyncFd: number | undefined;
   private lastFsync = Date.now();
   /** The last write's error (strerror text), while writes fail. */
   writeError: string | undefined;
@@ -303,7 +310,7 @@ export class AppendOnly {
 
   private openIncr(file: AofFile): void {
     const fd = openSync(this.path(file), "a");
-    if (this.fd !== undefined) closeSync(this.fd);
+    if (this.fd !== undefined) this.closeFile(this.fd);
     this.fd = fd;
     this.incr = file;
     this.incrBytes = statSync(this.path(file)).size;
@@ -454,8 +461,11 @@ export class AppendOnly {
     if (this.unsynced && !this.fsyncing && !this.fsyncPaused && now - this.lastFsync >= 1000 && this.server.config.get("appendfsync") === "everysec") {
       this.fsyncing = true;
       this.unsynced = false;
+      this.fsyncFd = this.fd!;
       fdatasync(this.fd!, (e) => {
         this.fsyncing = false;
+        this.fsyncFd = undefined;
+        for (const fd of this.closeAfterFsync.splice(0)) closeSync(fd);
         this.lastFsync = Date.now();
         if (e && this.fsyncError === undefined) this.server.log.warning(`Error syncing the AOF file: ${strerror(e)}`);
         this.fsyncError = e ? strerror(e) : undefined;
@@ -483,6 +493,12 @@ export class AppendOnly {
   /** no-appendfsync-on-rewrite: fsyncs wait while a rewrite or a save writes its file. */
   private get fsyncPaused(): boolean {
     return this.server.config.get("no-appendfsync-on-rewrite") === "yes" && (this.rewrite !== undefined || this.server.persistence.bgsaveInProgress);
+  }
+
+  /** Close a file written to, or leave it to the background fsync under way on it (closeAfterFsync). */
+  private closeFile(fd: number): void {
+    if (this.fsyncing && fd === this.fsyncFd) this.closeAfterFsync.push(fd);
+    else closeSync(fd);
   }
 
   /** Write and fsync what is buffered (shutdown, appendonly no, a rewrite's switch of files). */
@@ -598,7 +614,7 @@ export class AppendOnly {
     if (this.state === "off") return;
     this.abortRewrite();
     this.flushAndSync();
-    if (this.fd !== undefined) closeSync(this.fd);
+    if (this.fd !== undefined) this.closeFile(this.fd);
     this.fd = undefined;
     this.incr = undefined;
     this.buffer.reset();

@@ -238,6 +238,29 @@ describe("appendonly yes", () => {
     }
   });
 
+  test("a rewrite that switches files while a background fsync runs on the old one refuses no write", async () => {
+    const kvis = await startKvis({ appendonly: "yes", appendfsync: "everysec" });
+    try {
+      await withClient(kvis, async (c) => {
+        const aof = kvis.server.aof;
+        for (let round = 0; round < 20; round++) {
+          // The reply comes once the write is in the file: it has something to sync.
+          expect(await c.call("SET", "k", String(round))).toBe("+OK\r\n");
+          // The once-a-second fsync starts off the event loop, and at once, before it can
+          // end, the rewrite switches writes to a new incremental file.
+          aof.cron(Date.now() + 10_000);
+          expect(aof.startRewrite()).toBe("started");
+          await rewriteDone(c);
+          await waitFor(async () => (await c.call("INFO", "persistence")).includes("aof_pending_bio_fsync:0"), 30_000, "the fsync to end");
+          expect(await c.call("INFO", "persistence")).toContain("aof_last_write_status:ok\r\n");
+          expect(await c.call("SET", "after", String(round))).toBe("+OK\r\n");
+        }
+      });
+    } finally {
+      await kvis.stop();
+    }
+  });
+
   test("INFO persistence has Redis's aof_* fields, in its order", async () => {
     const kvis = await startKvis({ appendonly: "yes" });
     const redis = await startRedis(["--appendonly", "yes"]);
