@@ -249,8 +249,10 @@ export async function streamSnapshot(
       if (checksum) crc = crc64(chunk, crc);
       await write(chunk);
       if (done) return crc;
+      // A paced save sleeps until its next key is due, waking at least every 100 ms to see
+      // whether it was aborted (rdb-key-save-delay may be a second a key or more).
       const wait = snapshot.waitMs();
-      await (wait > 0 ? Bun.sleep(wait) : yieldToClients());
+      await (wait > 0 ? Bun.sleep(Math.min(wait, 100)) : yieldToClients());
     }
   } finally {
     const i = keyspace.snapshots.indexOf(snapshot);
