@@ -35,10 +35,10 @@ function localTimeIsUtc(): boolean {
 
 /** `dd Mon yyyy hh:mm:ss.mmm` in local time, as Redis stamps its log lines (read with the UTC getters where it is UTC). */
 function stamp(d: Date, utc: boolean): string {
-  if (utc) {
-    return `${pad(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`;
-  }
-  return `${pad(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  const [day, month, year, h, m, s] = utc
+    ? [d.getUTCDate(), d.getUTCMonth(), d.getUTCFullYear(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()]
+    : [d.getDate(), d.getMonth(), d.getFullYear(), d.getHours(), d.getMinutes(), d.getSeconds()];
+  return `${pad(day)} ${MONTHS[month]} ${year} ${pad(h)}:${pad(m)}:${pad(s)}.${pad(d.getUTCMilliseconds(), 3)}`;
 }
 
 export class Logger {

@@ -293,7 +293,10 @@ const [READ, WRITE, PUBSUB, ADMIN, FAST, SLOW, BLOCKING, DANGEROUS, SCRIPTING] =
  */
 function categoryBitsOf(categories: readonly string[], flags: readonly CommandFlag[]): number {
   let bits = 0;
-  for (const name of categories) if (CATEGORY_ORDER.includes(name)) bits |= categoryBit(name);
+  for (const name of categories) {
+    const i = CATEGORY_ORDER.indexOf(name);
+    if (i >= 0) bits |= 1 << i;
+  }
   if (flags.includes("write")) bits |= WRITE;
   // EVAL_RO and FCALL_RO are readonly but not @read: what their scripts read is unknown.
   if (flags.includes("readonly") && (bits & SCRIPTING) === 0) bits |= READ;
