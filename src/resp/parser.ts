@@ -106,6 +106,13 @@ export class RequestParser {
         case State.Start: {
           if (pos >= len) return true;
           if (chunk[pos] === STAR) {
+            const count = shortLength(chunk, pos, len);
+            if (count > 0 && !(count > UNAUTH_MAX_ARGS && this.authRequired)) {
+              pos = headerEnd;
+              this.remaining = count;
+              this.state = State.BulkHeader;
+              break;
+            }
             pos++;
             this.state = State.MultibulkCount;
           } else {
@@ -133,19 +140,26 @@ export class RequestParser {
           break;
         }
         case State.BulkHeader: {
-          const next = this.readLine(chunk, pos, false);
-          if (next < 0) {
-            if (this.lineLen > INLINE_MAX_SIZE) throw PROTO_BIG_BULK_COUNT;
-            return true;
+          // The usual header, wholly in this read, is read in place; anything else by the
+          // general line reader, which also gives the errors.
+          let size = this.lineLen === 0 && chunk[pos] === DOLLAR ? shortLength(chunk, pos, len) : -1;
+          if (size >= 0 && size <= this.maxBulkLen && !(size > UNAUTH_MAX_BULK && this.authRequired)) pos = headerEnd;
+          else {
+            const next = this.readLine(chunk, pos, false);
+            if (next < 0) {
+              if (this.lineLen > INLINE_MAX_SIZE) throw PROTO_BIG_BULK_COUNT;
+              return true;
+            }
+            pos = next;
+            const src = this.lineSrc;
+            const start = this.lineStart;
+            // Redis checks the '$' only once the whole header line has arrived.
+            if (src[start] !== DOLLAR) throw protoExpectedDollar(start < this.lineEnd ? src[start]! : CR);
+            const parsed = parseInt64(src, start + 1, this.lineEnd);
+            if (parsed === undefined || parsed < 0 || parsed > this.maxBulkLen) throw PROTO_INVALID_BULK;
+            if (parsed > UNAUTH_MAX_BULK && this.authRequired) throw PROTO_UNAUTH_BULK;
+            size = parsed;
           }
-          pos = next;
-          const src = this.lineSrc;
-          const start = this.lineStart;
-          // Redis checks the '$' only once the whole header line has arrived.
-          if (src[start] !== DOLLAR) throw protoExpectedDollar(start < this.lineEnd ? src[start]! : CR);
-          const size = parseInt64(src, start + 1, this.lineEnd);
-          if (size === undefined || size < 0 || size > this.maxBulkLen) throw PROTO_INVALID_BULK;
-          if (size > UNAUTH_MAX_BULK && this.authRequired) throw PROTO_UNAUTH_BULK;
           if (len - pos >= size + 2) {
             // The whole bulk and its CRLF are in this read: keep its range, copy nothing.
             this.argv.push(chunk, pos, pos + size);
@@ -345,6 +359,34 @@ export function splitInlineArgs(src: Uint8Array, start: number, end: number): Ui
     }
     args.push(Uint8Array.from(out));
   }
+}
+
+/** Where the header shortLength read ends (after its CR and the byte after it). */
+let headerEnd = 0;
+
+/**
+ * The usual request or bulk header at `pos` ("*" or "$", 1-9 digits without a leading zero,
+ * CR and one more byte) when it is wholly in `chunk`: its number, with headerEnd set. -1
+ * for anything else, which the general line reader takes (and rejects where Redis does).
+ */
+function shortLength(chunk: Uint8Array, pos: number, len: number): number {
+  let p = pos + 1;
+  if (p >= len) return -1;
+  let c = chunk[p]!;
+  if (c < 0x31 || c > 0x39) return -1;
+  let n = c - 0x30;
+  const stop = Math.min(len, p + 10);
+  while (++p < stop) {
+    c = chunk[p]!;
+    if (c === CR) {
+      if (p + 1 >= len) return -1;
+      headerEnd = p + 2;
+      return n;
+    }
+    if (c < 0x30 || c > 0x39) return -1;
+    n = n * 10 + (c - 0x30);
+  }
+  return -1;
 }
 
 /**

@@ -146,6 +146,9 @@ describe("protocol errors", () => {
     ["*1\r\n$+4\r\n", "invalid bulk length"],
     ["*1\r\n$abc\r\n", "invalid bulk length"],
     ["*1\r\n$600000000\r\n", "invalid bulk length"],
+    ["*1\r\n$04\r\n", "invalid bulk length"],
+    ["*1\r\n$1000000000\r\n", "invalid bulk length"],
+    ["*1\r\n$4x\r\n", "invalid bulk length"],
   ];
   for (const [input, error] of cases) {
     test(`${JSON.stringify(input)} answers "${error}"`, () => {
