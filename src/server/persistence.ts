@@ -5,13 +5,13 @@
  * yielding to the event loop between slices, then fsyncs and renames it over the dump, so
  * clients are served throughout and a failed save never damages the previous dump.
  */
-import { closeSync, fsync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, fsync, openSync, writeSync } from "node:fs";
 import { rename, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { updateClock } from "../clock.ts";
 import { parseSavePoints } from "../config.ts";
 import { DEBUG_RELOAD_FAILED, ERR_PLAIN } from "../errors.ts";
-import { loadRdb } from "../persistence/rdb-reader.ts";
+import { loadRdbPath } from "../persistence/rdb-reader.ts";
 import { saveRdbFile, syncDirectory } from "../persistence/rdb-writer.ts";
 import { Snapshot, streamSnapshot, yieldToClients } from "../persistence/snapshot.ts";
 import type { Keyspace } from "../store/keyspace.ts";
@@ -70,7 +70,7 @@ export class Persistence {
       server.scripting.flushFunctions();
     }
     try {
-      loadRdb(readFileSync(server.rdbPath), server.keyspace, server.rdbPath, undefined, merge ? server.scripting.replaceFromImage : server.scripting.loadFromImage);
+      loadRdbPath(server.rdbPath, server.keyspace, undefined, merge ? server.scripting.replaceFromImage : server.scripting.loadFromImage);
     } catch (e) {
       server.log.warning(`DEBUG RELOAD: ${(e as Error).message}`);
       throw DEBUG_RELOAD_FAILED;

@@ -8,10 +8,11 @@
  * forms only older Redis versions wrote are checked by RESTOREing them into both.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, rmSync } from "node:fs";
+import { closeSync, copyFileSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RdbError } from "../../src/errors.ts";
-import { loadRdb } from "../../src/persistence/rdb-reader.ts";
+import { FileWindow, loadRdb } from "../../src/persistence/rdb-reader.ts";
+import { dumpPayload as dumpOf } from "../../src/persistence/rdb-writer.ts";
 import { Keyspace } from "../../src/store/keyspace.ts";
 import { datasetOf } from "../helpers/dataset.ts";
 import { seededRandom } from "../helpers/random.ts";
@@ -128,6 +129,61 @@ describe("loading dumps written by real Redis", () => {
 
 /** The dump's function library is read and accepted: this test is about the reader. */
 const acceptFunctions = () => undefined;
+
+/** What loading `image` (in memory) or the file of it (a window of `window` bytes) gives: every key's DUMP and TTL, or the error. */
+function loaded(image: Uint8Array, window?: number): string[] | string {
+  const keyspace = new Keyspace(16);
+  let fd: number | undefined;
+  try {
+    if (window === undefined) loadRdb(image, keyspace, "dump.rdb", undefined, acceptFunctions);
+    else {
+      const dir = tempDir();
+      const path = join(dir, "dump.rdb");
+      writeFileSync(path, image);
+      fd = openSync(path, "r");
+      rmSync(dir, { recursive: true, force: true });
+      loadRdb(new FileWindow(fd, image.length, window), keyspace, "dump.rdb", undefined, acceptFunctions);
+    }
+  } catch (e) {
+    return e instanceof RdbError ? e.message : `crashed: ${(e as Error).stack}`;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  return keyspace.dbs.flatMap((db) =>
+    [...db.entries()].map(([key, value]) => `${db.id} ${key} ${db.getExpire(key)} ${Buffer.from(dumpOf(value, false)).toString("hex")}`),
+  ).sort();
+}
+
+describe("a dump read from its file a window at a time", () => {
+  test("loads as it does read whole, through windows smaller than its keys; truncation and damage fail alike", async () => {
+    const redis = await startRedis(["--enable-debug-command", "yes"]);
+    const r = await RawClient.connect(redis.port);
+    try {
+      await fill(r);
+      expect(await r.call("SAVE")).toBe("+OK\r\n");
+      const image = new Uint8Array(await Bun.file(join(redis.dir, "dump.rdb")).arrayBuffer());
+      const whole = loaded(image);
+      expect(whole.length).toBeGreaterThan(20);
+      // A 1-byte window grows for every read; "compressible" (21,000 bytes) outgrows 1000.
+      for (const window of [1, 7, 64, 1000, 1 << 20]) expect(loaded(image, window)).toEqual(whole);
+      // Cut short anywhere, the file fails with the same error, at the same offset.
+      for (let n = 0; n < image.length; n += 211) {
+        const cut = image.subarray(0, n);
+        expect(loaded(cut, 64)).toEqual(loaded(cut));
+      }
+      // A byte changed inside the 256-byte string: only the checksum, computed as the window moves, finds it.
+      const damaged = image.slice();
+      const at = Buffer.from(image).indexOf("\x06binary\x41\x00", 0, "latin1") + 100;
+      expect(at).toBeGreaterThan(100);
+      damaged[at] = damaged[at]! ^ 1;
+      expect(loaded(damaged)).toContain("wrong RDB checksum");
+      for (const window of [7, 1000]) expect(loaded(damaged, window)).toEqual(loaded(damaged));
+    } finally {
+      r.close();
+      await redis.stop();
+    }
+  });
+});
 
 describe("a damaged dump from real Redis", () => {
   test("every truncation and random byte damage fails with RdbError, never another exception", async () => {
