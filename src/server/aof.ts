@@ -21,7 +21,7 @@
  *   the loader's own, with nothing expiring meanwhile; a torn last command is cut off when
  *   `aof-load-truncated` allows it, anything else malformed stops start-up.
  */
-import { closeSync, existsSync, fdatasync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fdatasync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { lookupCommand } from "../commands/table.ts";
 import { Argv } from "../resp/argv.ts";
@@ -30,7 +30,7 @@ import { ReplyWriter } from "../resp/writer.ts";
 import {
   type AofFile, AofError, type Manifest, baseFileName, formatManifest, incrFileName, manifestFileName, parseManifest, readCommands,
 } from "../persistence/aof.ts";
-import { loadRdb } from "../persistence/rdb-reader.ts";
+import { loadRdbPath } from "../persistence/rdb-reader.ts";
 import { encodeRdb, writeFileAtomically } from "../persistence/rdb-writer.ts";
 import { commandImage, rdbImage, Snapshot } from "../persistence/snapshot.ts";
 import { Client } from "./connection.ts";
@@ -169,11 +169,9 @@ export class AppendOnly {
       for (let i = 0; i < files.length; i++) {
         const file = files[i]!;
         const path = this.path(file);
-        const bunFile = Bun.file(path);
-        if (!(await bunFile.exists())) throw new AofError(`The AOF file ${file.name} doesn't exist`);
-        const data = new Uint8Array(await bunFile.arrayBuffer());
+        if (!(await Bun.file(path).exists())) throw new AofError(`The AOF file ${file.name} doesn't exist`);
         const began = performance.now();
-        this.loadFile(file, data, i === files.length - 1);
+        this.loadFile(file, i === files.length - 1);
         const kind = file.type === "b" ? "base" : "incr";
         log.notice(`DB loaded from ${kind} file ${file.name}: ${((performance.now() - began) / 1000).toFixed(3)} seconds`);
       }
@@ -208,7 +206,7 @@ export class AppendOnly {
       for (let i = 0; i < files.length; i++) {
         const path = this.path(files[i]!);
         if (!existsSync(path)) throw new AofError(`The AOF file ${files[i]!.name} doesn't exist`);
-        this.loadFile(files[i]!, readFileSync(path), i === files.length - 1);
+        this.loadFile(files[i]!, i === files.length - 1);
       }
     } finally {
       keyspace.loading = false;
@@ -220,14 +218,16 @@ export class AppendOnly {
   }
 
   /** Replay one file; `last` decides what a torn tail means. */
-  private loadFile(file: AofFile, data: Uint8Array, last: boolean): void {
+  private loadFile(file: AofFile, last: boolean): void {
     const log = this.server.log;
-    if (data.length === 0) return;
-    if (data.length >= 5 && Buffer.from(data.subarray(0, 5)).toString("latin1") === "REDIS") {
-      // An RDB base (aof-use-rdb-preamble); corruption surfaces as RdbError.
-      loadRdb(data, this.server.keyspace, this.path(file), undefined, this.server.scripting.loadFromImage);
+    const path = this.path(file);
+    if (startsWithRdbMagic(path)) {
+      // An RDB base (aof-use-rdb-preamble), read a window at a time; corruption surfaces as RdbError.
+      loadRdbPath(path, this.server.keyspace, undefined, this.server.scripting.loadFromImage);
       return;
     }
+    const data = readFileSync(path);
+    if (data.length === 0) return;
     const loader = this.loaderClient();
     const writer = this.server.writer;
     const argv = new Argv();
@@ -680,5 +680,16 @@ function strerror(e: NodeJS.ErrnoException): string {
       return "Read-only file system";
     default:
       return e.message;
+  }
+}
+
+/** Whether the file begins as an RDB image does ("REDIS"). */
+function startsWithRdbMagic(path: string): boolean {
+  const fd = openSync(path, "r");
+  try {
+    const head = Buffer.alloc(5);
+    return readSync(fd, head, 0, 5, 0) === 5 && head.toString("latin1") === "REDIS";
+  } finally {
+    closeSync(fd);
   }
 }
