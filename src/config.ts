@@ -319,9 +319,12 @@ export const PARAMS: readonly Param[] = [
   ...accepted("aof-rewrite-incremental-fsync", "bool", "yes", true, "rewrites fsync once at their end"),
   ...accepted("rdb-save-incremental-fsync", "bool", "yes", true, "saves fsync once at their end"),
   ...accepted("aof-timestamp-enabled", "bool", "no", true, "the append-only file carries no timestamp annotations"),
-  ...accepted("rdb-del-sync-files", "bool", "no", true, "no sync files are kept"),
+  {
+    name: "rdb-del-sync-files", type: "bool", default: "no", mutable: true,
+    description: "A replica deletes the snapshot a full sync wrote once loaded, if it persists nothing (save \"\", appendonly no); otherwise the snapshot becomes its dump file",
+  },
   ...accepted("repl-disable-tcp-nodelay", "bool", "no", true, "the replication socket keeps the runtime's setting"),
-  ...accepted("repl-diskless-load", "enum", "disabled", true, "a replica loads the snapshot once it has it all", { values: ["disabled", "on-empty-db", "swapdb"] }),
+  ...accepted("repl-diskless-load", "enum", "disabled", true, "a replica writes the snapshot to a temp file in dir and loads it once it has it all", { values: ["disabled", "on-empty-db", "swapdb"] }),
   ...accepted("repl-diskless-sync-delay", "int", "5", true, "a full sync starts at once", { min: 0, max: 2147483647 }),
   ...accepted("repl-diskless-sync-max-replicas", "int", "0", true, "a full sync starts at once", { min: 0, max: 2147483647 }),
   // Active defragmentation needs an allocator that can move memory (Redis's jemalloc);

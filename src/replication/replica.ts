@@ -9,7 +9,9 @@
  * from where it stopped (PSYNC <replid> <offset+1>), falling back to a full sync.
  */
 import type { Socket } from "bun";
-import { loadRdb } from "../persistence/rdb-reader.ts";
+import { closeSync, ftruncateSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { loadRdbPath } from "../persistence/rdb-reader.ts";
 import { bytesToString, copyBytes } from "../resp/bytes.ts";
 import { encodeRequest } from "../resp/writer.ts";
 import { Client, type MasterLink } from "../server/connection.ts";
@@ -51,8 +53,9 @@ export class ReplicaLink implements MasterLink {
   private socket: Socket<undefined> | undefined;
   private step = Step.Ping;
   private pending = new Uint8Array(0);
+  /** The snapshot being received, written as it comes to a temp file in the server's dir, as Redis does. */
   private transfer:
-    | { size: number; eofMark: string | undefined; chunks: Uint8Array[]; received: number; tail: string }
+    | { size: number; eofMark: string | undefined; fd: number; path: string; received: number; tail: string }
     | undefined;
   private masterClient: Client | undefined;
   private chunkBase = 0;
@@ -133,7 +136,7 @@ export class ReplicaLink implements MasterLink {
     else this.server.log.warning(`Error condition on socket for SYNC: link to ${this.host}:${this.port} closed`);
     this.state = LinkState.Connect;
     this.socket = undefined;
-    this.transfer = undefined;
+    this.dropTransfer();
     if (this.masterClient) {
       this.masterClient.onClosed();
       this.masterClient = undefined;
@@ -270,7 +273,7 @@ export class ReplicaLink implements MasterLink {
       this.log(`Full resync from master: ${this.masterReplid}:${this.readOffset}`);
       this.state = LinkState.Transfer;
       this.syncStartedMs = Date.now();
-      this.transfer = undefined;
+      this.dropTransfer();
       return;
     }
     if (parts[0] === "+CONTINUE") {
@@ -298,46 +301,68 @@ export class ReplicaLink implements MasterLink {
       const header = this.takeLine();
       if (header === undefined) return;
       if (!header.startsWith("$")) return this.fail(`bad snapshot header: ${header}`);
-      if (header.startsWith("$EOF:")) {
-        this.transfer = { size: -1, eofMark: header.slice(5, 5 + EOF_MARK_LEN), chunks: [], received: 0, tail: "" };
-        this.log("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
-      } else {
-        this.transfer = { size: Number(header.slice(1)), eofMark: undefined, chunks: [], received: 0, tail: "" };
-        this.log(`MASTER <-> REPLICA sync: receiving ${this.transfer.size} bytes from master to disk`);
+      const eofMark = header.startsWith("$EOF:") ? header.slice(5, 5 + EOF_MARK_LEN) : undefined;
+      const path = join(dirname(this.server.rdbPath), `temp-${Math.floor(Date.now() / 1000)}.${process.pid}.rdb`);
+      try {
+        this.transfer = { size: eofMark === undefined ? Number(header.slice(1)) : -1, eofMark, fd: openSync(path, "w"), path, received: 0, tail: "" };
+      } catch (e) {
+        this.server.log.warning(`Opening the temp file needed for MASTER <-> REPLICA synchronization: ${(e as Error).message}`);
+        this.socket?.end();
+        return;
       }
+      if (eofMark !== undefined) this.log("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
+      else this.log(`MASTER <-> REPLICA sync: receiving ${this.transfer.size} bytes from master to disk`);
     }
     const t = this.transfer;
+    // In the `$<len>` form, bytes past the snapshot are the stream's first (kept for after the load).
+    let rest = new Uint8Array(0);
     if (this.pending.length > 0) {
-      const piece = copyBytes(this.pending);
-      t.chunks.push(piece);
+      let piece = this.pending;
+      if (t.size >= 0 && piece.length > t.size - t.received) {
+        rest = copyBytes(piece, t.size - t.received);
+        piece = piece.subarray(0, t.size - t.received);
+      }
+      try {
+        for (let at = 0; at < piece.length; ) at += writeSync(t.fd, piece, at, piece.length - at);
+      } catch (e) {
+        this.server.log.warning(`Write error saving the MASTER synchronization DB on disk: ${(e as Error).message}`);
+        this.dropTransfer();
+        this.socket?.end();
+        return;
+      }
       t.received += piece.length;
       // Only the last bytes matter for spotting the end mark: no re-scan of the payload.
       t.tail = (t.tail + bytesToString(piece.subarray(Math.max(0, piece.length - EOF_MARK_LEN)))).slice(-EOF_MARK_LEN);
       this.pending = new Uint8Array(0);
     }
-    let payload: Uint8Array;
-    let rest = new Uint8Array(0);
-    if (t.eofMark === undefined) {
-      if (t.received < t.size) return;
-      const all = Buffer.concat(t.chunks);
-      payload = all.subarray(0, t.size);
-      rest = all.subarray(t.size);
-    } else {
-      // The payload ends with the mark; the master sends nothing more until our first ACK.
-      if (t.tail !== t.eofMark) return;
-      const all = Buffer.concat(t.chunks);
-      payload = all.subarray(0, all.length - EOF_MARK_LEN);
-    }
+    if (t.eofMark === undefined ? t.received < t.size : t.tail !== t.eofMark) return;
+    // The diskless form's end mark is not the snapshot's; the master sends nothing more until our first ACK.
+    if (t.eofMark !== undefined) ftruncateSync(t.fd, t.received - EOF_MARK_LEN);
+    closeSync(t.fd);
     this.transfer = undefined;
-    if (!this.loadSnapshot(payload)) return;
+    if (!this.loadSnapshot(t.path)) return;
     this.startStream();
     // The first ACK puts this replica online on the master (needed after a diskless sync).
     this.sendAck();
     if (rest.length > 0) this.feedStream(rest);
   }
 
-  /** Replace the dataset with the snapshot; false (link closed, retried later) if it cannot load. */
-  private loadSnapshot(payload: Uint8Array): boolean {
+  /** A transfer cut off: its temp file goes. */
+  private dropTransfer(): void {
+    const t = this.transfer;
+    this.transfer = undefined;
+    if (t === undefined) return;
+    closeSync(t.fd);
+    rmSync(t.path, { force: true });
+  }
+
+  /**
+   * Replace the dataset with the snapshot in the temp file at `path`, which then becomes the
+   * server's dump (Redis's rdb file after a sync), unless rdb-del-sync-files asks for it
+   * gone on a server that persists nothing. False (link closed, retried later) if it
+   * cannot load; the file is then removed and the dump left as it was.
+   */
+  private loadSnapshot(path: string): boolean {
     const keyspace = this.server.keyspace;
     this.log("MASTER <-> REPLICA sync: Flushing old data");
     keyspace.flushAll();
@@ -346,15 +371,23 @@ export class ReplicaLink implements MasterLink {
     const start = performance.now();
     let streamDb = 0;
     try {
-      const result = loadRdb(payload, keyspace, `snapshot from ${this.host}:${this.port}`, undefined, this.server.scripting.loadFromImage);
+      const result = loadRdbPath(path, keyspace, undefined, this.server.scripting.loadFromImage);
       streamDb = Number(result.aux.get("repl-stream-db") ?? 0);
       this.log(`Done loading RDB, keys loaded: ${result.keys}, keys expired: ${result.expired}.`);
     } catch (e) {
       // A snapshot KVIS cannot load leaves it empty rather than half-loaded; keep trying.
       keyspace.flushAll();
-      this.server.log.warning(`Failed trying to load the MASTER synchronization DB from socket: ${(e as Error).message}`);
+      rmSync(path, { force: true });
+      this.server.log.warning(`Failed trying to load the MASTER synchronization DB from disk: ${(e as Error).message}`);
       this.socket?.end();
       return false;
+    }
+    const config = this.server.config;
+    try {
+      if (config.get("rdb-del-sync-files") === "yes" && config.get("save") === "" && config.get("appendonly") === "no") rmSync(path, { force: true });
+      else renameSync(path, this.server.rdbPath);
+    } catch (e) {
+      this.server.log.warning(`Failed trying to rename the temp DB into ${this.server.rdbPath}: ${(e as Error).message}`);
     }
     this.reploff = this.readOffset;
     this.unforwarded = new Uint8Array(0);

@@ -7,7 +7,8 @@
 import { describe, expect, test } from "bun:test";
 import { datasetOf } from "../helpers/dataset.ts";
 import { RawClient, encodeCommand } from "../helpers/resp.ts";
-import { type ChildServer, run, serverTestTimeout, startKvis, startKvisBinary, startRedis, waitExpired, waitFor } from "../helpers/servers.ts";
+import { readdirSync, rmSync } from "node:fs";
+import { type ChildServer, run, serverTestTimeout, startKvis, startKvisBinary, startRedis, tempDir, waitExpired, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -127,6 +128,53 @@ describe("KVIS replica of a real Redis master", () => {
       expect(await r.call("CLIENT", "LIST", "TYPE", "master")).toContain("flags=M");
     }, 20_000);
   }, 30_000);
+
+  test("the snapshot received becomes the replica's dump file, or goes with rdb-del-sync-files, as on a Redis replica", async () => {
+    const master = await startRedis(["--repl-diskless-sync-delay", "0"]);
+    const m = await RawClient.connect(master.port);
+    try {
+      await seed(m);
+      for (const delSyncFiles of ["no", "yes"]) {
+        const redisReplica = await startRedis(["--replicaof", `127.0.0.1 ${master.port}`, "--rdb-del-sync-files", delSyncFiles]);
+        const kvis = await startKvis({ replicaof: `127.0.0.1 ${master.port}`, "rdb-del-sync-files": delSyncFiles });
+        try {
+          for (const port of [redisReplica.port, kvis.port]) {
+            const c = await RawClient.connect(port);
+            await waitFor(async () => field(await c.call("INFO", "replication"), "master_link_status") === "up", 20_000, "link up");
+            c.close();
+          }
+          // No temp file is left, and the dump is there unless rdb-del-sync-files removed it.
+          expect(readdirSync(kvis.dir).sort()).toEqual(readdirSync(redisReplica.dir).sort());
+          expect(readdirSync(kvis.dir)).toEqual(delSyncFiles === "no" ? ["dump.rdb"] : []);
+        } finally {
+          await kvis.stop();
+          await redisReplica.stop();
+        }
+      }
+      // The dump a sync left loads: the master's data, in a KVIS started on it alone.
+      const dir = tempDir();
+      const replica = await startKvis({ dir, replicaof: `127.0.0.1 ${master.port}` });
+      try {
+        const c = await RawClient.connect(replica.port);
+        await waitFor(async () => field(await c.call("INFO", "replication"), "master_link_status") === "up", 20_000, "link up");
+        c.close();
+      } finally {
+        await replica.stop();
+      }
+      const restarted = await startKvis({ dir });
+      const c = await RawClient.connect(restarted.port);
+      try {
+        expect(await dataset(c)).toEqual(await dataset(m));
+      } finally {
+        c.close();
+        await restarted.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    } finally {
+      m.close();
+      await master.stop();
+    }
+  }, 60_000);
 
   test("diskless sync (the $EOF: form) under a running write load gives the same data", async () => {
     await withMasterAndReplica(["--repl-diskless-sync", "yes"], {}, async (m, r) => {
