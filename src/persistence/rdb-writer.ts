@@ -32,6 +32,15 @@ export interface RdbOptions {
   functions?: readonly Uint8Array[];
   /** rdb-key-save-delay: microseconds each key of a snapshot streamed in slices waits (Snapshot). */
   keySaveDelay?: number;
+  /** A replica's place in its master's stream as of the image (Redis's rdbSaveInfo), for a partial resync after a restart. */
+  replication?: ReplicationInfo;
+}
+
+/** The repl-stream-db, repl-id and repl-offset AUX fields. */
+export interface ReplicationInfo {
+  streamDb: number;
+  replid: string;
+  offset: number;
 }
 
 const DEFAULT_OPTIONS: RdbOptions = { compression: true, checksum: true };
@@ -205,14 +214,20 @@ export class ByteSink {
   }
 }
 
-/** The file header: magic, version and the AUX fields Redis writes. */
-export function writeHeader(out: ByteSink, aofBase = false, nowMs = Date.now()): void {
+/** The file header: magic, version and the AUX fields Redis writes (the replication ones not in an AOF base, as in Redis). */
+export function writeHeader(out: ByteSink, options: Pick<RdbOptions, "aofBase" | "replication"> = {}, nowMs = Date.now()): void {
   out.raw(`${F.RDB_MAGIC}${String(RDB_VERSION_WRITTEN).padStart(4, "0")}`);
   out.aux("redis-ver", REDIS_VERSION);
   out.aux("redis-bits", "64");
   out.aux("ctime", String(Math.floor(nowMs / 1000)));
   out.aux("used-mem", String(process.memoryUsage().heapUsed));
-  out.aux("aof-base", aofBase ? "1" : "0");
+  const replication = options.aofBase ? undefined : options.replication;
+  if (replication !== undefined) {
+    out.aux("repl-stream-db", String(replication.streamDb));
+    out.aux("repl-id", replication.replid);
+    out.aux("repl-offset", String(replication.offset));
+  }
+  out.aux("aof-base", options.aofBase ? "1" : "0");
 }
 
 /** The function libraries, one FUNCTION2 record each (rdbSaveFunctions), before the keys. */
@@ -266,7 +281,7 @@ export function writeKey(out: ByteSink, key: string, value: StoredValue, expireA
 /** The whole keyspace as an RDB image. */
 export function encodeRdb(keyspace: Keyspace, options: RdbOptions = DEFAULT_OPTIONS): Uint8Array {
   const out = new ByteSink(options.compression);
-  writeHeader(out, options.aofBase);
+  writeHeader(out, options);
   writeFunctions(out, options.functions);
   for (const db of keyspace.dbs) {
     if (db.size === 0) continue;

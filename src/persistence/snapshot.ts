@@ -34,7 +34,7 @@ export interface ImageFormat {
 
 export const rdbImage = (options: RdbOptions): ImageFormat => ({
   header: (out) => {
-    writeHeader(out, options.aofBase);
+    writeHeader(out, options);
     writeFunctions(out, options.functions);
   },
   database: writeDbHeader,

@@ -12,6 +12,7 @@ import type { Socket } from "bun";
 import { closeSync, ftruncateSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { loadRdbPath } from "../persistence/rdb-reader.ts";
+import type { ReplicationInfo } from "../persistence/rdb-writer.ts";
 import { bytesToString, copyBytes } from "../resp/bytes.ts";
 import { encodeRequest } from "../resp/writer.ts";
 import { Client, type MasterLink } from "../server/connection.ts";
@@ -399,8 +400,17 @@ export class ReplicaLink implements MasterLink {
     return true;
   }
 
-  /** The database the stream continues in after a full sync (the snapshot's repl-stream-db). */
-  private pendingDb = 0;
+  /**
+   * The database the stream continues in after a sync: a full sync's snapshot's
+   * repl-stream-db, or at start-up the dump's, for a partial resync (Server.follow).
+   */
+  pendingDb = 0;
+
+  /** Where this replica is in its master's stream, for a dump saved now (undefined before its first sync). */
+  saveInfo(): ReplicationInfo | undefined {
+    if (this.reploff < 0) return undefined;
+    return { streamDb: this.masterClient?.db.id ?? this.pendingDb, replid: this.masterReplid, offset: this.reploff };
+  }
 
   private startStream(): void {
     this.state = LinkState.Connected;

@@ -289,6 +289,8 @@ export class Server implements Services {
       link.masterReplid = this.replication.replid;
       link.reploff = this.replication.offset;
     }
+    if (this.restoredStreamDb !== undefined) link.pendingDb = this.restoredStreamDb;
+    this.restoredStreamDb = undefined;
     this.replicaLink = link;
     this.applyOomScore();
     if (by !== undefined) this.log.notice(`REPLICAOF ${host}:${port} enabled (user request from '${by}')`);
@@ -459,6 +461,24 @@ export class Server implements Services {
     return undefined;
   }
 
+  /**
+   * A replica's dump says where it was in its master's stream (repl-id, repl-offset,
+   * repl-stream-db: a sync's snapshot, or its own save): it then offers its master a
+   * partial resync from there, as a restarted Redis replica does. Only when all three are
+   * there and sound (Redis's rsi_is_valid).
+   */
+  private restoreReplicationInfo(aux: Map<string, string>): void {
+    const replid = aux.get("repl-id") ?? "";
+    const offset = Number(aux.get("repl-offset"));
+    const streamDb = Number(aux.get("repl-stream-db"));
+    if (!/^[0-9a-f]{40}$/.test(replid) || !Number.isSafeInteger(offset) || offset < 0 || !Number.isInteger(streamDb) || streamDb < 0) return;
+    this.replication.adoptHistory(replid, offset);
+    this.restoredStreamDb = streamDb;
+  }
+
+  /** The stream's database a dump loaded at start-up gave (restoreReplicationInfo), for the first link. */
+  private restoredStreamDb: number | undefined;
+
   private async loadDataset(): Promise<void> {
     // With AOF on, the AOF is the dataset and the RDB file is not read, as in Redis.
     if (this.config.get("appendonly") === "yes") {
@@ -479,6 +499,7 @@ export class Server implements Services {
     if (Number.isFinite(ctime)) this.log.notice(`RDB age ${Math.floor(Date.now() / 1000) - ctime} seconds`);
     for (const w of loaded.warnings) this.log.warning(`While loading ${path}: ${w}`);
     const seconds = ((performance.now() - start) / 1000).toFixed(3);
+    if (this.config.get("replicaof").trim() !== "") this.restoreReplicationInfo(loaded.aux);
     this.log.notice(`Done loading RDB, keys loaded: ${loaded.keys}, keys expired: ${loaded.expired}.`);
     this.log.notice(`DB loaded from disk: ${seconds} seconds`);
     this.keyspace.dirty = 0;
@@ -538,6 +559,7 @@ export class Server implements Services {
       checksum: this.config.get("rdbchecksum") === "yes",
       functions: [...this.scripting.libraries.values()].map((l) => l.code),
       keySaveDelay: this.config.int("rdb-key-save-delay"),
+      replication: this.replicaLink?.saveInfo(),
     };
   }
 

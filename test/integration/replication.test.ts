@@ -176,6 +176,50 @@ describe("KVIS replica of a real Redis master", () => {
     }
   }, 60_000);
 
+  test("restarted on its dump (a sync's snapshot, then its own SAVE), the replica resyncs partially", async () => {
+    const master = await startRedis(["--repl-diskless-sync-delay", "0"]);
+    const m = await RawClient.connect(master.port);
+    const dir = tempDir();
+    const stat = async (name: string) => field(await m.call("INFO", "stats"), name);
+    const restart = async (between: () => Promise<void>) => {
+      const kvis = await startKvis({ dir, replicaof: `127.0.0.1 ${master.port}` });
+      const r = await RawClient.connect(kvis.port);
+      try {
+        await waitFor(async () => field(await r.call("INFO", "replication"), "master_link_status") === "up", 20_000, "link up");
+        await waitCaughtUp(m);
+        expect(await dataset(r)).toEqual(await dataset(m));
+        await between();
+        // Written while the replica runs, in another database than the stream's last.
+        await m.call("SELECT", "5");
+        await m.call("INCR", "counter");
+        await m.call("SELECT", "0");
+        await waitCaughtUp(m);
+        expect(await r.call("SAVE")).toBe("+OK\r\n");
+        await m.call("SELECT", "5");
+        await m.call("INCR", "counter");
+        await waitCaughtUp(m);
+      } finally {
+        r.close();
+        await kvis.stop();
+      }
+    };
+    try {
+      await seed(m);
+      await restart(async () => {});
+      // Down meanwhile: written in the stream's database (5) without a SELECT.
+      await m.call("INCR", "counter");
+      await m.call("SELECT", "0");
+      await writeLoad(m);
+      expect([await stat("sync_full"), await stat("sync_partial_ok")]).toEqual(["1", "0"]);
+      await restart(async () => expect([await stat("sync_full"), await stat("sync_partial_ok")]).toEqual(["1", "1"]));
+      await restart(async () => expect([await stat("sync_full"), await stat("sync_partial_ok")]).toEqual(["1", "2"]));
+    } finally {
+      m.close();
+      await master.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   test("diskless sync (the $EOF: form) under a running write load gives the same data", async () => {
     await withMasterAndReplica(["--repl-diskless-sync", "yes"], {}, async (m, r) => {
       await seed(m);
