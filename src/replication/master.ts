@@ -263,7 +263,10 @@ export class ReplicationMaster {
     // The stream after the snapshot starts with a SELECT, whatever the replica assumes.
     this.framing.db = -1;
     const startOffset = this.offset;
-    const snapshot = new Snapshot(this.server.keyspace, this.server.rdbOptions());
+    // The snapshot records where the stream resumes (the next write SELECTs its database), for
+    // a replica restarted on it to resync partially, as Redis's rdbSaveInfo does.
+    const replication = { streamDb: 0, replid: this.replid, offset: startOffset };
+    const snapshot = new Snapshot(this.server.keyspace, { ...this.server.rdbOptions(), replication });
     if (announce) client.send(encodeLine(`+FULLRESYNC ${this.replid} ${startOffset}`));
     const diskless = info.capaEof && this.server.config.get("repl-diskless-sync") === "yes";
     this.server.log.notice(`Starting BGSAVE for SYNC with target: ${diskless ? "replicas sockets" : "disk"}`);

@@ -164,6 +164,40 @@ describe("a KVIS master with a real Redis replica", () => {
     }
   }, 60_000);
 
+  test("a Redis replica restarted on the snapshot it kept resyncs partially, in both snapshot forms", async () => {
+    for (const diskless of ["no", "yes"]) {
+      const kvis = await startKvis({ "repl-diskless-sync": diskless });
+      const m = await RawClient.connect(kvis.port);
+      const dir = tempDir("redis-test-");
+      const clients = [m];
+      try {
+        await pipeline(m, writeLoad(0));
+        // The stream is in database 5 when the snapshot is made, and moves on from there.
+        expect(await m.call("SELECT", "5")).toBe("+OK\r\n");
+        let redis = await startRedis(["--replicaof", `127.0.0.1 ${kvis.port}`], { dir });
+        let r = await RawClient.connect(redis.port);
+        await linkUp(r);
+        await m.call("SET", "in5:during", "1");
+        await converged(m, r);
+        r.close();
+        await redis.stop();
+        await m.call("SET", "in5:down", "1");
+        await pipeline(m, writeLoad(1));
+        redis = await startRedis(["--replicaof", `127.0.0.1 ${kvis.port}`], { dir });
+        r = await RawClient.connect(redis.port);
+        clients.push(r);
+        await linkUp(r);
+        await converged(m, r);
+        const stats = await m.call("INFO", "stats");
+        expect([field(stats, "sync_full"), field(stats, "sync_partial_ok")]).toEqual(["1", "1"]);
+        await redis.stop();
+      } finally {
+        await stopAll([kvis], clients);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }, 60_000);
+
   test("a backlog resized by CONFIG SET still serves a partial resync from what it kept", async () => {
     const kvis = await startKvis();
     const m = await RawClient.connect(kvis.port);
