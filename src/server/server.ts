@@ -462,10 +462,10 @@ export class Server implements Services {
   }
 
   /**
-   * A replica's dump says where it was in its master's stream (repl-id, repl-offset,
-   * repl-stream-db: a sync's snapshot, or its own save): it then offers its master a
-   * partial resync from there, as a restarted Redis replica does. Only when all three are
-   * there and sound (Redis's rsi_is_valid).
+   * A replica's dump (a replicaof server's, or a cluster replica's) says where it was in
+   * its master's stream (repl-id, repl-offset, repl-stream-db: a sync's snapshot, or its
+   * own save): it then offers its master a partial resync from there, as a restarted Redis
+   * replica does. Only when all three are there and sound (Redis's rsi_is_valid).
    */
   private restoreReplicationInfo(aux: Map<string, string>): void {
     const replid = aux.get("repl-id") ?? "";
@@ -499,7 +499,7 @@ export class Server implements Services {
     if (Number.isFinite(ctime)) this.log.notice(`RDB age ${Math.floor(Date.now() / 1000) - ctime} seconds`);
     for (const w of loaded.warnings) this.log.warning(`While loading ${path}: ${w}`);
     const seconds = ((performance.now() - start) / 1000).toFixed(3);
-    if (this.config.get("replicaof").trim() !== "") this.restoreReplicationInfo(loaded.aux);
+    if (this.config.get("replicaof").trim() !== "" || this.cluster?.myself.isReplica) this.restoreReplicationInfo(loaded.aux);
     this.log.notice(`Done loading RDB, keys loaded: ${loaded.keys}, keys expired: ${loaded.expired}.`);
     this.log.notice(`DB loaded from disk: ${seconds} seconds`);
     this.keyspace.dirty = 0;

@@ -332,6 +332,36 @@ describe("nodes.conf", () => {
     expect(await call(back.port, "GET", "{a}k7")).toBe("$1\r\n7\r\n");
   });
 
+  test("a replica restarted from nodes.conf and its own save resyncs partially, as Redis's does", async () => {
+    const master = await startClusterNode("kvis");
+    nodes.push(master);
+    const replica = await startClusterNode("kvis");
+    nodes.push(replica);
+    expect(await call(master.port, "CLUSTER", "ADDSLOTSRANGE", "0", "16383")).toBe("+OK\r\n");
+    expect(await call(replica.port, "CLUSTER", "MEET", "127.0.0.1", String(master.port), String(master.cport))).toBe("+OK\r\n");
+    const masterId = text(await call(master.port, "CLUSTER", "MYID"));
+    await waitFor(async () => (await clusterNodes(replica.port)).some((l) => l.id === masterId), 20_000, "the replica to know the master");
+    expect(await call(replica.port, "CLUSTER", "REPLICATE", masterId)).toBe("+OK\r\n");
+    const field = async (port: number, section: string, name: string) => new RegExp(`^${name}:(.*)\r$`, "m").exec(await call(port, "INFO", section))?.[1];
+    const caughtUp = async (port: number) => {
+      await waitFor(async () => (await field(port, "replication", "master_link_status")) === "up", 20_000, "the replica's link");
+      await waitFor(async () => (await field(port, "replication", "slave_repl_offset")) === (await field(master.port, "replication", "master_repl_offset")), 20_000, "the replica to catch up");
+    };
+    await waitClusterOk([master, replica]);
+    await caughtUp(replica.port);
+    for (let i = 0; i < 100; i++) expect(await call(master.port, "SET", `{a}k${i}`, String(i))).toBe("+OK\r\n");
+    await caughtUp(replica.port);
+    expect(await call(replica.port, "SAVE")).toBe("+OK\r\n");
+    await replica.stop();
+    nodes.splice(nodes.indexOf(replica), 1);
+    for (let i = 100; i < 150; i++) expect(await call(master.port, "SET", `{a}k${i}`, String(i))).toBe("+OK\r\n");
+    const back = await replica.restart();
+    nodes.push(back);
+    await caughtUp(back.port);
+    expect([await field(master.port, "stats", "sync_full"), await field(master.port, "stats", "sync_partial_ok")]).toEqual(["1", "1"]);
+    expect(await call(back.port, "DBSIZE")).toBe(":150\r\n");
+  });
+
   test("a corrupt nodes.conf stops start-up with the reason and is left as it was", async () => {
     const dir = tempDir();
     try {
