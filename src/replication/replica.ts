@@ -9,10 +9,10 @@
  * from where it stopped (PSYNC <replid> <offset+1>), falling back to a full sync.
  */
 import type { Socket } from "bun";
-import { closeSync, ftruncateSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, ftruncateSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { loadRdbPath } from "../persistence/rdb-reader.ts";
-import type { ReplicationInfo } from "../persistence/rdb-writer.ts";
+import { type ReplicationInfo, syncDirectory } from "../persistence/rdb-writer.ts";
 import { bytesToString, copyBytes } from "../resp/bytes.ts";
 import { encodeRequest } from "../resp/writer.ts";
 import { Client, type MasterLink } from "../server/connection.ts";
@@ -338,7 +338,16 @@ export class ReplicaLink implements MasterLink {
     }
     if (t.eofMark === undefined ? t.received < t.size : t.tail !== t.eofMark) return;
     // The diskless form's end mark is not the snapshot's; the master sends nothing more until our first ACK.
-    if (t.eofMark !== undefined) ftruncateSync(t.fd, t.received - EOF_MARK_LEN);
+    try {
+      if (t.eofMark !== undefined) ftruncateSync(t.fd, t.received - EOF_MARK_LEN);
+      // On disk before it replaces the dump, as Redis fsyncs it.
+      fsyncSync(t.fd);
+    } catch (e) {
+      this.server.log.warning(`Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization: ${(e as Error).message}`);
+      this.dropTransfer();
+      this.socket?.end();
+      return;
+    }
     closeSync(t.fd);
     this.transfer = undefined;
     if (!this.loadSnapshot(t.path)) return;
@@ -386,7 +395,10 @@ export class ReplicaLink implements MasterLink {
     const config = this.server.config;
     try {
       if (config.get("rdb-del-sync-files") === "yes" && config.get("save") === "" && config.get("appendonly") === "no") rmSync(path, { force: true });
-      else renameSync(path, this.server.rdbPath);
+      else {
+        renameSync(path, this.server.rdbPath);
+        syncDirectory(dirname(this.server.rdbPath));
+      }
     } catch (e) {
       this.server.log.warning(`Failed trying to rename the temp DB into ${this.server.rdbPath}: ${(e as Error).message}`);
     }
