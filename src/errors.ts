@@ -348,6 +348,7 @@ export const TIMEOUT_NEGATIVE = err("ERR timeout is negative");
 export const WAIT_ON_REPLICA = err(
   "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.",
 );
+export const LOADING = err("LOADING Redis is loading the dataset in memory");
 export const MASTERDOWN = err("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
 export const MULTI_NESTED = err("ERR MULTI calls can not be nested");
 export const EXEC_WITHOUT_MULTI = err("ERR EXEC without MULTI");

@@ -10,11 +10,11 @@
  */
 import { redirection, routed, routedSlot } from "../cluster/redirect.ts";
 import type { Command } from "../commands/command.ts";
-import { requestBits, F_ALLOW_BUSY, F_DENYOOM, F_FAST, F_HIDDEN_FROM_MONITOR, F_MAY_REPLICATE, F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
+import { requestBits, F_ALLOW_BUSY, F_DENYOOM, F_FAST, F_HIDDEN_FROM_MONITOR, F_LOADING, F_MAY_REPLICATE, F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
 import { Denied } from "../commands/context.ts";
 import { lookupCommand } from "../commands/table.ts";
 import {
-  CountedReplyError, INTERNAL, MASTERDOWN, NOREPLICAS, MISCONF_RDB, NOAUTH, OOM, NOPERM_CHANNEL, NOPERM_EXEC_CHANNEL, NOPERM_EXEC_COMMAND, NOPERM_EXEC_KEY, NOPERM_KEY, NOT_IN_MULTI, READONLY,
+  CountedReplyError, INTERNAL, LOADING, MASTERDOWN, NOREPLICAS, MISCONF_RDB, NOAUTH, OOM, NOPERM_CHANNEL, NOPERM_EXEC_CHANNEL, NOPERM_EXEC_COMMAND, NOPERM_EXEC_KEY, NOPERM_KEY, NOT_IN_MULTI, READONLY,
   ReplyError, misconfAof, nopermCommand, onlyPubsubAllowed, unknownCommand, unknownSubcommand, wrongArity,
 } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
@@ -69,6 +69,11 @@ function dispatch(c: Client, argv: Argv): boolean {
   }
   c.lastCommand = cmd.name;
   const bits = requestBits(c, cmd, argv);
+  // The dataset is still loading at start-up: only what may run meanwhile is served.
+  if (c.server.loadingDataset && (cmd.flagBits & F_LOADING) === 0 && !c.mustObey) {
+    reject(c, cmd, LOADING);
+    return true;
+  }
   if ((cmd.flagBits & F_NO_AUTH) === 0 && c.authRequired) {
     reject(c, cmd, NOAUTH);
     return true;

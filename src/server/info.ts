@@ -203,7 +203,7 @@ function persistenceSection(server: Server): string[] {
   const persistence = server.persistence;
   const save = persistence.progress();
   return [
-    `loading:0`,
+    `loading:${server.loadingDataset ? 1 : 0}`,
     `async_loading:0`,
     // KVIS saves without forking, so the copy-on-write figures are always 0.
     `current_cow_peak:0`,

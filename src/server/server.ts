@@ -187,7 +187,13 @@ export class Server implements Services {
     return join(this.config.get("dir"), this.config.get("dbfilename"));
   }
 
-  /** Load the dataset, then listen. Throws RdbError (corrupt file) or a listen error. */
+  /**
+   * While start() loads the dataset: commands without the `loading` flag are answered
+   * -LOADING (server/dispatch.ts), and INFO says loading:1.
+   */
+  loadingDataset = false;
+
+  /** Listen, then load the dataset. Throws a listen error or RdbError (corrupt file). */
   async start(options: StartOptions = {}): Promise<void> {
     this.log.silent = options.quiet ?? false;
     this.log.notice(`KVIS version=${KVIS_VERSION}, bits=64, pid=${process.pid}, just started`);
@@ -210,7 +216,10 @@ export class Server implements Services {
     }
     // nodes.conf comes before the data, as in Redis: a corrupt one stops start-up.
     this.cluster?.load();
-    await this.loadDataset();
+    // Listening starts before the data loads, as in Redis: a client that connects meanwhile
+    // waits, or is answered -LOADING where the load lets the event loop run, rather than
+    // being refused; a port in use fails start-up before a long load.
+    this.loadingDataset = true;
     // Like Redis, listen on every address `bind` names; with port 0 the first listener
     // picks the port and the others share it. An address written with a leading "-" is
     // optional: when it cannot be bound (no IPv6, say) it is skipped, as in Redis 7.
@@ -236,6 +245,14 @@ export class Server implements Services {
     } catch (e) {
       this.stopListening();
       throw e;
+    }
+    try {
+      await this.loadDataset();
+    } catch (e) {
+      this.stopListening();
+      throw e;
+    } finally {
+      this.loadingDataset = false;
     }
     if (this.cluster !== undefined) {
       try {

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { RawClient } from "../helpers/resp.ts";
-import { type ChildServer, ensureBinary, freePort, KVIS_BINARY, serverTestTimeout, startKvisBinary, startRedis, tempDir, waitFor, waitReady } from "../helpers/servers.ts";
+import { type ChildServer, ensureBinary, freePort, KVIS_BINARY, serverTestTimeout, startKvis, startKvisBinary, startRedis, tempDir, waitFor, waitReady } from "../helpers/servers.ts";
 import { DatagramSink } from "../helpers/syslog.ts";
 import { join } from "node:path";
 import { rmSync } from "node:fs";
@@ -134,6 +134,55 @@ describe("log lines on standard output", () => {
       proc.kill("SIGKILL");
       await proc.exited;
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("start-up with a dump to load", () => {
+  test("the port listens before the dump loads: a client that connects meanwhile is answered once it has loaded", async () => {
+    const dir = tempDir();
+    const maker = await startKvisBinary(["--enable-debug-command", "yes"], { dir });
+    const m = await RawClient.connect(maker.port);
+    expect(await m.call("DEBUG", "POPULATE", "1000000")).toBe("+OK\r\n");
+    expect(await m.call("SAVE")).toBe("+OK\r\n");
+    m.close();
+    await maker.stop();
+    const port = freePort();
+    const proc = Bun.spawn([KVIS_BINARY, "--port", String(port), "--dir", dir, "--save", ""], { stdout: "pipe", stderr: "ignore" });
+    const log = new Response(proc.stdout).text();
+    try {
+      let c: RawClient | undefined;
+      await waitFor(async () => (c = await RawClient.connect(port).catch(() => undefined)) !== undefined, 20_000, "a connection");
+      const connected = performance.now();
+      expect(await c!.call("GET", "key:999999")).toBe("$12\r\nvalue:999999\r\n");
+      const answered = performance.now() - connected;
+      c!.close();
+      proc.kill("SIGTERM");
+      const seconds = Number(/DB loaded from disk: ([\d.]+) seconds/.exec(await log)?.[1]);
+      // Listening only after the load, the connection would come with the data, answered at once.
+      expect(answered).toBeGreaterThan((seconds * 1000) / 2);
+    } finally {
+      proc.kill("SIGKILL");
+      await proc.exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  test("while the dataset loads, commands without the loading flag are answered -LOADING and INFO says loading:1", async () => {
+    const kvis = await startKvis();
+    const c = await RawClient.connect(kvis.port);
+    try {
+      kvis.server.loadingDataset = true;
+      for (const cmd of [["PING"], ["GET", "k"], ["SET", "k", "v"]]) expect(await c.call(...cmd)).toBe("-LOADING Redis is loading the dataset in memory\r\n");
+      expect(await c.call("INFO", "persistence")).toContain("\r\nloading:1\r\n");
+      expect(await c.call("MULTI")).toBe("+OK\r\n");
+      expect(await c.call("DISCARD")).toBe("+OK\r\n");
+      kvis.server.loadingDataset = false;
+      expect(await c.call("PING")).toBe("+PONG\r\n");
+      expect(await c.call("INFO", "persistence")).toContain("\r\nloading:0\r\n");
+    } finally {
+      c.close();
+      await kvis.stop();
     }
   });
 });
