@@ -545,10 +545,13 @@ export class Server implements Services {
   /**
    * The save before exiting (SHUTDOWN, SIGTERM): with save points set or SAVE given, and
    * not NOSAVE, a background save is stopped and the dataset saved synchronously. False
-   * when that save failed and FORCE was not given: the server then stays up.
+   * when that save failed and FORCE was not given: the server then stays up. While the
+   * dataset is still loading nothing is saved (Redis forces NOSAVE): half of it would
+   * replace the whole.
    */
   finalSave(save = false, nosave = false, force = false): boolean {
     this.persistence.abortBgsave();
+    if (this.loadingDataset) return true;
     if (nosave || !(save || this.persistence.hasSavePoints)) return true;
     this.log.notice("Saving the final RDB snapshot before exiting.");
     if (this.persistence.save()) return true;

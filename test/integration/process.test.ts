@@ -3,7 +3,7 @@
  * with a real redis-server, the system log (syslog-enabled), and log lines on standard output.
  */
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { RawClient } from "../helpers/resp.ts";
 import { type ChildServer, ensureBinary, freePort, KVIS_BINARY, serverTestTimeout, startKvis, startKvisBinary, startRedis, tempDir, waitFor, waitReady } from "../helpers/servers.ts";
 import { DatagramSink } from "../helpers/syslog.ts";
@@ -177,6 +177,9 @@ describe("start-up with a dump to load", () => {
       expect(await c.call("INFO", "persistence")).toContain("\r\nloading:1\r\n");
       expect(await c.call("MULTI")).toBe("+OK\r\n");
       expect(await c.call("DISCARD")).toBe("+OK\r\n");
+      // SHUTDOWN (allowed while loading) saves nothing then, SAVE or not: half a dataset would replace the dump.
+      expect(kvis.server.finalSave(true)).toBe(true);
+      expect(existsSync(join(kvis.dir, "dump.rdb"))).toBe(false);
       kvis.server.loadingDataset = false;
       expect(await c.call("PING")).toBe("+PONG\r\n");
       expect(await c.call("INFO", "persistence")).toContain("\r\nloading:0\r\n");
