@@ -420,7 +420,10 @@ export const PARAMS: readonly Param[] = [
   },
   ...accepted("key-load-delay", "int", "0", true, "a Redis test knob (loading is not slowed down)", { hidden: true, min: -INT_MAX - 1, max: INT_MAX }),
   ...accepted("watchdog-period", "int", "0", true, "a Redis test knob (no watchdog)", { hidden: true, min: 0, max: INT_MAX }),
-  ...accepted("loading-process-events-interval-bytes", "int", "2097152", true, "a Redis test knob", { hidden: true, min: 1024, max: INT_MAX }),
+  {
+    name: "loading-process-events-interval-bytes", type: "int", default: "2097152", min: 1024, max: INT_MAX, mutable: true, hidden: true,
+    description: "Bytes of the dump loaded at start-up between two turns of the event loop, which answer clients (-LOADING)",
+  },
   {
     name: "tracking-table-max-keys", type: "int", default: "1000000", min: 0, max: LLONG_MAX, mutable: true, applyAtStart: true,
     description: "Most keys CLIENT TRACKING remembers; beyond, the oldest are invalidated (0: no limit)",

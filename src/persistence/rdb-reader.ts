@@ -36,10 +36,33 @@ export interface LoadResult {
 export type LoadProgress = (keys: number, bytesRead: number, bytesTotal: number) => void;
 const PROGRESS_EVERY = 1_000_000;
 
-/** Load `path` if it exists; undefined when there is no file (start empty). */
-export async function loadRdbFile(path: string, keyspace: Keyspace, progress?: LoadProgress, onFunction?: FunctionLoader): Promise<LoadResult | undefined> {
+/**
+ * Load `path` if it exists (undefined when there is no file: start empty), letting the
+ * event loop run after every `stepBytes` of the file, as Redis processes events every
+ * loading-process-events-interval-bytes: clients connected meanwhile are answered
+ * (-LOADING for most commands, server/dispatch.ts).
+ */
+export async function loadRdbFile(path: string, keyspace: Keyspace, progress?: LoadProgress, onFunction?: FunctionLoader, stepBytes = 2 << 20): Promise<LoadResult | undefined> {
   if (!(await Bun.file(path).exists())) return undefined;
-  return loadRdbPath(path, keyspace, progress, onFunction);
+  const fd = openFile(path);
+  try {
+    const steps = loadSteps(new FileWindow(fd, fstatSync(fd).size), keyspace, path, progress, onFunction, stepBytes);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function openFile(path: string): number {
+  try {
+    return openSync(path, "r");
+  } catch (e) {
+    throw new RdbError(path, 0, `cannot read the file (${(e as Error).message})`);
+  }
 }
 
 /**
@@ -50,12 +73,7 @@ export async function loadRdbFile(path: string, keyspace: Keyspace, progress?: L
  * (Bun.file reads only asynchronously).
  */
 export function loadRdbPath(path: string, keyspace: Keyspace, progress?: LoadProgress, onFunction?: FunctionLoader): LoadResult {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (e) {
-    throw new RdbError(path, 0, `cannot read the file (${(e as Error).message})`);
-  }
+  const fd = openFile(path);
   try {
     return loadRdb(new FileWindow(fd, fstatSync(fd).size), keyspace, path, progress, onFunction);
   } finally {
@@ -73,12 +91,26 @@ export type FunctionLoader = (code: Uint8Array) => string | undefined;
  * passed; a replica keeps them for its master to delete.
  */
 export function loadRdb(data: Uint8Array | FileWindow, keyspace: Keyspace, name = "<memory>", progress?: LoadProgress, onFunction?: FunctionLoader): LoadResult {
+  const steps = loadSteps(data, keyspace, name, progress, onFunction, Infinity);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * loadRdb a step at a time: the load pauses (yields) after every `stepBytes` of the image.
+ * The keyspace must not change between steps but by the load.
+ */
+function* loadSteps(
+  data: Uint8Array | FileWindow, keyspace: Keyspace, name: string, progress: LoadProgress | undefined, onFunction: FunctionLoader | undefined, stepBytes: number,
+): Generator<void, LoadResult> {
   // Loaded keys are not announced as "new" keyspace events: Redis's dbAddRDBLoad adds them
   // silently (checked with DEBUG RELOAD against redis-server 7.0).
   const notifyNew = keyspace.notifyNew;
   keyspace.notifyNew = false;
   try {
-    return parseInto(data, keyspace, name, progress, onFunction);
+    return yield* parseInto(data, keyspace, name, progress, onFunction, stepBytes);
   } catch (e) {
     keyspace.flushAll();
     keyspace.dirty = 0;
@@ -88,7 +120,9 @@ export function loadRdb(data: Uint8Array | FileWindow, keyspace: Keyspace, name 
   }
 }
 
-function parseInto(data: Uint8Array | FileWindow, keyspace: Keyspace, name: string, progress: LoadProgress | undefined, onFunction: FunctionLoader | undefined): LoadResult {
+function* parseInto(
+  data: Uint8Array | FileWindow, keyspace: Keyspace, name: string, progress: LoadProgress | undefined, onFunction: FunctionLoader | undefined, stepBytes: number,
+): Generator<void, LoadResult> {
   const r = new RdbCursor(data, name);
   // The key's bytes stay valid while its value is read, though the window moves meanwhile.
   r.pinned = keySlice;
@@ -100,35 +134,26 @@ function parseInto(data: Uint8Array | FileWindow, keyspace: Keyspace, name: stri
 
   const aux = new Map<string, string>();
   const warnings: string[] = [];
-  const clockNow = updateClock();
-  let keys = 0;
-  let expired = 0;
-  let db = 0;
-  let expireAt = -1;
+  const k = new KeyRecords(keyspace, updateClock(), progress);
+  let pauseAt = stepBytes;
   for (;;) {
+    if (r.offset >= pauseAt) {
+      pauseAt = r.offset + stepBytes;
+      yield;
+    }
+    // The keys, the bulk of the file, in a plain loop (not this generator's).
+    if (!loadKeys(r, k, pauseAt)) continue;
     const opAt = r.offset;
     const type = r.u8();
     switch (type) {
-      case F.RDB_OPCODE_EXPIRETIME:
-        expireAt = r.u32le() * 1000;
-        continue;
-      case F.RDB_OPCODE_EXPIRETIME_MS:
-        expireAt = Number(r.u64le());
-        continue;
-      case F.RDB_OPCODE_FREQ:
-        r.u8();
-        continue;
-      case F.RDB_OPCODE_IDLE:
-        r.length();
-        continue;
       case F.RDB_OPCODE_SELECTDB:
-        db = r.length();
-        if (db >= keyspace.dbs.length) r.fail(opAt, `database ${db} is out of range (databases is ${keyspace.dbs.length})`);
+        k.db = r.length();
+        if (k.db >= keyspace.dbs.length) r.fail(opAt, `database ${k.db} is out of range (databases is ${keyspace.dbs.length})`);
         continue;
       case F.RDB_OPCODE_RESIZEDB:
         // The database's size: its table is made that big at once. A key takes at least 3
         // bytes of the file, so a corrupt size cannot make it bigger than the file allows.
-        keyspace.dbs[db]!.reserve(Math.min(r.length(), Math.floor(r.left / 3)));
+        keyspace.dbs[k.db]!.reserve(Math.min(r.length(), Math.floor(r.left / 3)));
         r.length();
         continue;
       case F.RDB_OPCODE_AUX: {
@@ -152,41 +177,83 @@ function parseInto(data: Uint8Array | FileWindow, keyspace: Keyspace, name: stri
         break;
       case F.RDB_OPCODE_EOF: {
         if (version >= 5 && !keyspace.skipChecksumValidation) verifyChecksum(r);
-        return { keys, expired, version, aux, warnings };
+        return { keys: k.keys, expired: k.expired, version, aux, warnings };
       }
       case F.RDB_OPCODE_SLOT_INFO:
         r.length();
         r.length();
         r.length();
         continue;
-      default: {
-        // A string key and value go from the file's bytes into their cell, with no string
-        // made, unless the key has a TTL (the deadlines are kept by key string) or is there
-        // already; other keys are decoded.
-        const keyBytes = r.rawSlice(keySlice);
-        const key = keyBytes === undefined ? r.text() : undefined;
-        const value = type === F.RDB_TYPE_STRING ? r.stringValue() : loadObject(r, type, opAt);
-        // A key already past its deadline is dropped when loading as a master, as Redis does.
-        if (expireAt !== -1 && expireAt <= clockNow && !keyspace.replicaMode && !keyspace.loading) {
-          expired++;
-        } else {
-          const target = keyspace.dbs[db]!;
-          const stored = keyBytes !== undefined && expireAt === -1 && (typeof value === "number" || value instanceof ByteSlice) && target.loadString(keyBytes, value);
-          if (!stored) {
-            const name = key ?? keyBytes!.text();
-            target.setKey(name, value);
-            if (expireAt !== -1) target.setExpire(name, expireAt);
-            // A small aggregate goes into its cell's bytes at once (store/packed-values.ts).
-            target.settle();
-          }
-          if (++keys % PROGRESS_EVERY === 0) progress?.(keys, r.offset, r.size);
-        }
-        valueSlice.release();
-        keySlice.release();
-        expireAt = -1;
-        continue;
-      }
     }
+  }
+}
+
+/** What the key records of a load share: where they go, the pending TTL, the counts. */
+class KeyRecords {
+  db = 0;
+  expireAt = -1;
+  keys = 0;
+  expired = 0;
+
+  constructor(
+    readonly keyspace: Keyspace,
+    readonly clockNow: number,
+    readonly progress: LoadProgress | undefined,
+  ) {}
+}
+
+/**
+ * Load key records (with their EXPIRETIME, FREQ and IDLE prefixes) until the next other
+ * opcode, which it leaves unread (true), or until `stopAt` (false).
+ */
+function loadKeys(r: RdbCursor, k: KeyRecords, stopAt: number): boolean {
+  const keyspace = k.keyspace;
+  for (;;) {
+    const opAt = r.offset;
+    if (opAt >= stopAt) return false;
+    const type = r.peekU8();
+    if (type >= F.RDB_OPCODE_SLOT_INFO) {
+      if (type === F.RDB_OPCODE_EXPIRETIME) {
+        r.u8();
+        k.expireAt = r.u32le() * 1000;
+      } else if (type === F.RDB_OPCODE_EXPIRETIME_MS) {
+        r.u8();
+        k.expireAt = Number(r.u64le());
+      } else if (type === F.RDB_OPCODE_FREQ) {
+        r.u8();
+        r.u8();
+      } else if (type === F.RDB_OPCODE_IDLE) {
+        r.u8();
+        r.length();
+      } else return true;
+      continue;
+    }
+    r.u8();
+    // A string key and value go from the file's bytes into their cell, with no string
+    // made, unless the key has a TTL (the deadlines are kept by key string) or is there
+    // already; other keys are decoded.
+    const keyBytes = r.rawSlice(keySlice);
+    const key = keyBytes === undefined ? r.text() : undefined;
+    const value = type === F.RDB_TYPE_STRING ? r.stringValue() : loadObject(r, type, opAt);
+    const expireAt = k.expireAt;
+    // A key already past its deadline is dropped when loading as a master, as Redis does.
+    if (expireAt !== -1 && expireAt <= k.clockNow && !keyspace.replicaMode && !keyspace.loading) {
+      k.expired++;
+    } else {
+      const target = keyspace.dbs[k.db]!;
+      const stored = keyBytes !== undefined && expireAt === -1 && (typeof value === "number" || value instanceof ByteSlice) && target.loadString(keyBytes, value);
+      if (!stored) {
+        const name = key ?? keyBytes!.text();
+        target.setKey(name, value);
+        if (expireAt !== -1) target.setExpire(name, expireAt);
+        // A small aggregate goes into its cell's bytes at once (store/packed-values.ts).
+        target.settle();
+      }
+      if (++k.keys % PROGRESS_EVERY === 0) k.progress?.(k.keys, r.offset, r.size);
+    }
+    valueSlice.release();
+    keySlice.release();
+    k.expireAt = -1;
   }
 }
 
@@ -510,6 +577,12 @@ class RdbCursor {
   u8(): number {
     this.need(1);
     return this.data[this.pos++]!;
+  }
+
+  /** The next byte, not read. */
+  peekU8(): number {
+    this.need(1);
+    return this.data[this.pos]!;
   }
 
   u32le(): number {

@@ -507,7 +507,7 @@ export class Server implements Services {
     const start = performance.now();
     const loaded = await loadRdbFile(path, this.keyspace, (keys, read, total) => {
       this.log.notice(`Loading RDB: ${keys} keys so far, ${((100 * read) / total).toFixed(0)}% of ${path}`);
-    }, this.scripting.loadFromImage);
+    }, this.scripting.loadFromImage, this.config.int("loading-process-events-interval-bytes"));
     if (loaded === undefined) return;
     this.lastLoad = { keys: loaded.keys, expired: loaded.expired };
     const producer = loaded.aux.get("redis-ver");
