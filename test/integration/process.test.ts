@@ -143,10 +143,13 @@ describe("start-up with a dump to load", () => {
     const dir = tempDir();
     const maker = await startKvisBinary(["--enable-debug-command", "yes"], { dir });
     const m = await RawClient.connect(maker.port);
-    expect(await m.call("DEBUG", "POPULATE", "1000000")).toBe("+OK\r\n");
-    expect(await m.call("SAVE")).toBe("+OK\r\n");
-    m.close();
-    await maker.stop();
+    try {
+      expect(await m.call("DEBUG", "POPULATE", "1000000")).toBe("+OK\r\n");
+      expect(await m.call("SAVE")).toBe("+OK\r\n");
+    } finally {
+      m.close();
+      await maker.stop();
+    }
     const port = freePort();
     const proc = Bun.spawn([KVIS_BINARY, "--port", String(port), "--dir", dir, "--save", ""], { stdout: "ignore", stderr: "ignore" });
     try {

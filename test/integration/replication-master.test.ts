@@ -170,11 +170,13 @@ describe("a KVIS master with a real Redis replica", () => {
       const m = await RawClient.connect(kvis.port);
       const dir = tempDir("redis-test-");
       const clients = [m];
+      const replicas: RunningServer[] = [];
       try {
         await pipeline(m, writeLoad(0));
         // The stream is in database 5 when the snapshot is made, and moves on from there.
         expect(await m.call("SELECT", "5")).toBe("+OK\r\n");
         let redis = await startRedis(["--replicaof", `127.0.0.1 ${kvis.port}`], { dir });
+        replicas.push(redis);
         let r = await RawClient.connect(redis.port);
         await linkUp(r);
         await m.call("SET", "in5:during", "1");
@@ -184,15 +186,16 @@ describe("a KVIS master with a real Redis replica", () => {
         await m.call("SET", "in5:down", "1");
         await pipeline(m, writeLoad(1));
         redis = await startRedis(["--replicaof", `127.0.0.1 ${kvis.port}`], { dir });
+        replicas.push(redis);
         r = await RawClient.connect(redis.port);
         clients.push(r);
         await linkUp(r);
         await converged(m, r);
         const stats = await m.call("INFO", "stats");
         expect([field(stats, "sync_full"), field(stats, "sync_partial_ok")]).toEqual(["1", "1"]);
-        await redis.stop();
       } finally {
-        await stopAll([kvis], clients);
+        // A failed check leaves no replica running (stop() of a stopped one does nothing).
+        await stopAll([kvis, ...replicas], clients);
         rmSync(dir, { recursive: true, force: true });
       }
     }
