@@ -32,6 +32,16 @@ export interface LoadResult {
   warnings: string[];
 }
 
+/** Where a load stepping through a file (loadRdbFile) has got to, at each pause. */
+export interface LoadStep {
+  loadedBytes: number;
+  totalBytes: number;
+  keys: number;
+  expired: number;
+  /** The writer's used-mem AUX field (0 if absent). */
+  usedMem: number;
+}
+
 /** Called every PROGRESS_EVERY keys while a file loads. */
 export type LoadProgress = (keys: number, bytesRead: number, bytesTotal: number) => void;
 const PROGRESS_EVERY = 1_000_000;
@@ -42,7 +52,9 @@ const PROGRESS_EVERY = 1_000_000;
  * loading-process-events-interval-bytes: clients connected meanwhile are answered
  * (-LOADING for most commands, server/dispatch.ts).
  */
-export async function loadRdbFile(path: string, keyspace: Keyspace, progress?: LoadProgress, onFunction?: FunctionLoader, stepBytes = 2 << 20): Promise<LoadResult | undefined> {
+export async function loadRdbFile(
+  path: string, keyspace: Keyspace, progress?: LoadProgress, onFunction?: FunctionLoader, stepBytes = 2 << 20, onStep?: (step: LoadStep) => void,
+): Promise<LoadResult | undefined> {
   if (!(await Bun.file(path).exists())) return undefined;
   const fd = openFile(path);
   try {
@@ -50,6 +62,7 @@ export async function loadRdbFile(path: string, keyspace: Keyspace, progress?: L
     for (;;) {
       const step = steps.next();
       if (step.done) return step.value;
+      onStep?.(step.value);
       await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
@@ -104,7 +117,7 @@ export function loadRdb(data: Uint8Array | FileWindow, keyspace: Keyspace, name 
  */
 function* loadSteps(
   data: Uint8Array | FileWindow, keyspace: Keyspace, name: string, progress: LoadProgress | undefined, onFunction: FunctionLoader | undefined, stepBytes: number,
-): Generator<void, LoadResult> {
+): Generator<LoadStep, LoadResult> {
   // Loaded keys are not announced as "new" keyspace events: Redis's dbAddRDBLoad adds them
   // silently (checked with DEBUG RELOAD against redis-server 7.0).
   const notifyNew = keyspace.notifyNew;
@@ -122,7 +135,7 @@ function* loadSteps(
 
 function* parseInto(
   data: Uint8Array | FileWindow, keyspace: Keyspace, name: string, progress: LoadProgress | undefined, onFunction: FunctionLoader | undefined, stepBytes: number,
-): Generator<void, LoadResult> {
+): Generator<LoadStep, LoadResult> {
   const r = new RdbCursor(data, name);
   // The key's bytes stay valid while its value is read, though the window moves meanwhile.
   r.pinned = keySlice;
@@ -139,7 +152,7 @@ function* parseInto(
   for (;;) {
     if (r.offset >= pauseAt) {
       pauseAt = r.offset + stepBytes;
-      yield;
+      yield { loadedBytes: r.offset, totalBytes: r.size, keys: k.keys, expired: k.expired, usedMem: Number(aux.get("used-mem")) || 0 };
     }
     // The keys, the bulk of the file, in a plain loop (not this generator's).
     if (!loadKeys(r, k, pauseAt)) continue;

@@ -69,11 +69,6 @@ function dispatch(c: Client, argv: Argv): boolean {
   }
   c.lastCommand = cmd.name;
   const bits = requestBits(c, cmd, argv);
-  // The dataset is still loading at start-up: only what may run meanwhile is served.
-  if (c.server.loadingDataset && (cmd.flagBits & F_LOADING) === 0 && !c.mustObey) {
-    reject(c, cmd, LOADING);
-    return true;
-  }
   if ((cmd.flagBits & F_NO_AUTH) === 0 && c.authRequired) {
     reject(c, cmd, NOAUTH);
     return true;
@@ -143,6 +138,12 @@ function dispatch(c: Client, argv: Argv): boolean {
   const link = c.server.replicaLink;
   if (link !== undefined && !link.linkUp && !hasFlagInverse(c, cmd, bits, F_STALE) && !c.mustObey && c.server.config.get("replica-serve-stale-data") === "no") {
     reject(c, cmd, MASTERDOWN);
+    return true;
+  }
+  // The dataset is still loading at start-up: only what may run meanwhile is served (after
+  // NOAUTH and the other checks above, as in Redis's processCommand).
+  if (c.server.loadingDataset && (cmd.flagBits & F_LOADING) === 0 && !c.mustObey) {
+    reject(c, cmd, LOADING);
     return true;
   }
   // A script running past busy-reply-threshold: only what may run meanwhile is served.

@@ -223,6 +223,24 @@ function persistenceSection(server: Server): string[] {
     `rdb_last_load_keys_expired:${server.lastLoad.expired}`,
     `rdb_last_load_keys_loaded:${server.lastLoad.keys}`,
     ...server.aof.info(),
+    ...(server.loadingDataset ? loadingFields(server) : []),
+  ];
+}
+
+/** While the dataset loads: Redis's loading_* figures, its ETA computed as Redis computes it. */
+function loadingFields(server: Server): string[] {
+  const step = server.loadingStep;
+  const total = step?.totalBytes ?? 0;
+  const loaded = step?.loadedBytes ?? 0;
+  const elapsed = Math.floor(Date.now() / 1000) - server.loadingStarted;
+  const eta = elapsed === 0 ? 1 : Math.floor((elapsed * (total > 0 ? total - loaded : 1)) / (loaded + 1));
+  return [
+    `loading_start_time:${server.loadingStarted}`,
+    `loading_total_bytes:${total}`,
+    `loading_rdb_used_mem:${step?.usedMem ?? 0}`,
+    `loading_loaded_bytes:${loaded}`,
+    `loading_loaded_perc:${(total > 0 ? (100 * loaded) / total : 0).toFixed(2)}`,
+    `loading_eta_seconds:${eta}`,
   ];
 }
 

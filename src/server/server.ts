@@ -15,7 +15,7 @@ import { Logger, type LogLevel } from "../log.ts";
 import { MAX_CLIENTS, PROTECTED_MODE, type ReplyError } from "../errors.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { Keyspace } from "../store/keyspace.ts";
-import { loadRdbFile } from "../persistence/rdb-reader.ts";
+import { type LoadStep, loadRdbFile } from "../persistence/rdb-reader.ts";
 import { Scripting } from "../scripting/runtime.ts";
 import type { Argv } from "../resp/argv.ts";
 import { monitorLine } from "./monitor.ts";
@@ -192,6 +192,9 @@ export class Server implements Services {
    * -LOADING (server/dispatch.ts), and INFO says loading:1.
    */
   loadingDataset = false;
+  /** Where loading the dump has got to (INFO's loading_* fields), with when it began. */
+  loadingStep: LoadStep | undefined;
+  loadingStarted = 0;
 
   /** Listen, then load the dataset. Throws a listen error or RdbError (corrupt file). */
   async start(options: StartOptions = {}): Promise<void> {
@@ -220,6 +223,7 @@ export class Server implements Services {
     // waits, or is answered -LOADING where the load lets the event loop run, rather than
     // being refused; a port in use fails start-up before a long load.
     this.loadingDataset = true;
+    this.loadingStarted = Math.floor(Date.now() / 1000);
     // Like Redis, listen on every address `bind` names; with port 0 the first listener
     // picks the port and the others share it. An address written with a leading "-" is
     // optional: when it cannot be bound (no IPv6, say) it is skipped, as in Redis 7.
@@ -507,7 +511,14 @@ export class Server implements Services {
     const start = performance.now();
     const loaded = await loadRdbFile(path, this.keyspace, (keys, read, total) => {
       this.log.notice(`Loading RDB: ${keys} keys so far, ${((100 * read) / total).toFixed(0)}% of ${path}`);
-    }, this.scripting.loadFromImage, this.config.int("loading-process-events-interval-bytes"));
+    }, this.scripting.loadFromImage, this.config.int("loading-process-events-interval-bytes"), (step) => {
+      // INFO between the steps: the keys so far, and the loading_* figures; loaded keys are
+      // not changes to save (the keyspace counts them as it stores them; as at the end).
+      this.lastLoad = { keys: step.keys, expired: step.expired };
+      this.loadingStep = step;
+      this.keyspace.dirty = 0;
+    });
+    this.loadingStep = undefined;
     if (loaded === undefined) return;
     this.lastLoad = { keys: loaded.keys, expired: loaded.expired };
     const producer = loaded.aux.get("redis-ver");

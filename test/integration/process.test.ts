@@ -3,7 +3,7 @@
  * with a real redis-server, the system log (syslog-enabled), and log lines on standard output.
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { RawClient } from "../helpers/resp.ts";
 import { type ChildServer, ensureBinary, freePort, KVIS_BINARY, serverTestTimeout, startKvis, startKvisBinary, startRedis, tempDir, waitFor, waitReady } from "../helpers/servers.ts";
 import { DatagramSink } from "../helpers/syslog.ts";
@@ -151,14 +151,24 @@ describe("start-up with a dump to load", () => {
       await maker.stop();
     }
     const port = freePort();
-    const proc = Bun.spawn([KVIS_BINARY, "--port", String(port), "--dir", dir, "--save", ""], { stdout: "ignore", stderr: "ignore" });
+    const proc = Bun.spawn([KVIS_BINARY, "--port", String(port), "--dir", dir, "--save", "", "--requirepass", "pw"], { stdout: "ignore", stderr: "ignore" });
     try {
       let c: RawClient | undefined;
       await waitFor(async () => (c = await RawClient.connect(port).catch(() => undefined)) !== undefined, 20_000, "a connection");
+      // As a real redis-server answers while it loads (checked with key-load-delay): NOAUTH
+      // before LOADING, AUTH and INFO served, INFO with the loading_* figures at the end.
+      expect(await c!.call("PING")).toBe("-NOAUTH Authentication required.\r\n");
+      expect(await c!.call("AUTH", "pw")).toBe("+OK\r\n");
       // Listening only after the load, the first PING would be answered +PONG.
-      const first = await c!.call("PING");
-      expect(first).toBe("-LOADING Redis is loading the dataset in memory\r\n");
+      expect(await c!.call("PING")).toBe("-LOADING Redis is loading the dataset in memory\r\n");
+      const info = await c!.call("INFO", "persistence");
+      expect(info).toContain("\r\nloading:1\r\n");
+      const size = statSync(join(dir, "dump.rdb")).size;
+      expect(info).toMatch(new RegExp(`\r\nloading_start_time:\\d+\r\nloading_total_bytes:${size}\r\nloading_rdb_used_mem:\\d+\r\nloading_loaded_bytes:\\d+\r\nloading_loaded_perc:\\d+\\.\\d\\d\r\nloading_eta_seconds:\\d+\r\n\r\n$`));
+      // Loaded keys are not changes (Redis shows 0 while it loads, and after).
+      expect(info).toContain("\r\nrdb_changes_since_last_save:0\r\n");
       await waitFor(async () => (await c!.call("PING")) === "+PONG\r\n", 20_000, "the end of the load");
+      expect(await c!.call("INFO", "persistence")).not.toContain("loading_total_bytes");
       expect(await c!.call("INFO", "persistence")).toContain("\r\nloading:0\r\n");
       expect(await c!.call("GET", "key:999999")).toBe("$12\r\nvalue:999999\r\n");
       c!.close();
