@@ -392,15 +392,16 @@ export class ReplicaLink implements MasterLink {
       this.socket?.end();
       return false;
     }
-    const config = this.server.config;
+    const server = this.server;
     try {
-      if (config.get("rdb-del-sync-files") === "yes" && config.get("save") === "" && config.get("appendonly") === "no") rmSync(path, { force: true });
+      // Redis's allPersistenceDisabled: no save points and no AOF.
+      if (server.config.get("rdb-del-sync-files") === "yes" && !server.persistence.hasSavePoints && !server.aof.on) rmSync(path, { force: true });
       else {
-        renameSync(path, this.server.rdbPath);
-        syncDirectory(dirname(this.server.rdbPath));
+        renameSync(path, server.rdbPath);
+        syncDirectory(dirname(server.rdbPath));
       }
     } catch (e) {
-      this.server.log.warning(`Failed trying to rename the temp DB into ${this.server.rdbPath}: ${(e as Error).message}`);
+      server.log.warning(`Failed trying to rename the temp DB into ${server.rdbPath}: ${(e as Error).message}`);
     }
     this.reploff = this.readOffset;
     this.unforwarded = new Uint8Array(0);
