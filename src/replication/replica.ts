@@ -388,7 +388,8 @@ export class ReplicaLink implements MasterLink {
       // A snapshot KVIS cannot load leaves it empty rather than half-loaded; keep trying.
       keyspace.flushAll();
       rmSync(path, { force: true });
-      this.server.log.warning(`Failed trying to load the MASTER synchronization DB from disk: ${(e as Error).message}`);
+      this.server.log.warning((e as Error).message);
+      this.server.log.warning("Failed trying to load the MASTER synchronization DB from disk, check server logs.");
       this.socket?.end();
       return false;
     }
