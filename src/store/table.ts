@@ -84,6 +84,8 @@ const SPARE_STEP = 32;
  * slot takes capacity/64 of them.
  */
 const COMPACT_STEP = 64;
+/** The longest key findBytes remembers. */
+const LAST_BYTES_MAX = 64;
 /** The most keys `prefetch` takes at once. */
 export const PREFETCH_MAX = 64;
 /** Bytes of typed arrays per slot: hash, cell, kind, access (and, once any key has a TTL, 8 for deadlines). */
@@ -178,15 +180,43 @@ export class KeyTable {
 
   /** The slot holding the key that is bytes [start, end) of `buf`, or -1. */
   findBytes(buf: Uint8Array, start: number, end: number): number {
-    const h = hashKeyBytes(buf, start, end);
+    const n = end - start;
+    if (n === this.lastBytesLength && this.lastBytesSlot >= 0) {
+      const known = this.lastBytes;
+      let i = n - 1;
+      while (i >= 0 && known[i] === buf[start + i]) i--;
+      if (i < 0) return this.lastBytesSlot;
+    }
+    const slot = this.findBytesHashed(buf, start, end, hashKeyBytes(buf, start, end));
+    if (slot >= 0 && n <= LAST_BYTES_MAX) this.rememberBytes(buf, start, n, slot);
+    return slot;
+  }
+
+  private findBytesHashed(buf: Uint8Array, start: number, end: number, h: number): number {
     const slots = this.slots;
     const mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const at = slots[HASH + 4 * i]!;
       if (at === EMPTY) return -1;
-      if (at === h && this.cells.keyEqualsBytes(this.slots[REF + 4 * i]!, this.kindAt(i) === Kind.Number, buf, start, end)) return i;
+      if (at === h && this.cells.keyEqualsBytes(slots[REF + 4 * i]!, this.kindAt(i) === Kind.Number, buf, start, end)) return i;
     }
   }
+
+  private rememberBytes(buf: Uint8Array, start: number, n: number, slot: number): void {
+    const known = this.lastBytes;
+    for (let j = 0; j < n; j++) known[j] = buf[start + j]!;
+    this.lastBytesLength = n;
+    this.lastBytesSlot = slot;
+  }
+
+  /**
+   * The key findBytes last found (when short) and its slot, -1 once the slot may hold
+   * another key (wherever lastSlot is forgotten): clients send the same key again, and
+   * redis-benchmark's MSET sets one key ten times.
+   */
+  private lastBytesSlot = -1;
+  private lastBytesLength = -1;
+  private readonly lastBytes = new Uint8Array(LAST_BYTES_MAX);
 
   /**
    * Bring into the cache the slots and cells of the keys at `ranges` (start/end pairs into
@@ -544,7 +574,7 @@ export class KeyTable {
       this.expiresCount--;
     }
     this.size--;
-    this.lastSlot = -1;
+    this.lastSlot = this.lastBytesSlot = -1;
     // Shrink when mostly empty, as Redis's dict does below 10% fill.
     if (this.capacity > MIN_CAPACITY && this.size < this.capacity >>> 3) this.rebuild(this.size);
   }
@@ -558,11 +588,10 @@ export class KeyTable {
     this.words = new Uint32Array(this.slots.buffer);
     this.expiry = undefined;
     this.expiresCount = 0;
-    this.generation++;
     this.cells.clear();
     this.objects = [];
     this.freeObjects = new IndexStack();
-    this.lastSlot = -1;
+    this.slotsMoved();
     this.slotIndex?.reset(MIN_CAPACITY);
   }
 
@@ -643,10 +672,13 @@ export class KeyTable {
     }
     this.compactAt = i;
     this.compactLeft -= done;
-    if (moved) {
-      this.lastSlot = -1;
-      this.generation++;
-    }
+    if (moved) this.slotsMoved();
+  }
+
+  /** Keys moved to other slots (or went): what remembered a key's slot forgets it, and slot walks start over. */
+  private slotsMoved(): void {
+    this.lastSlot = this.lastBytesSlot = -1;
+    this.generation++;
   }
 
   /** Move the entry in slot `from` to the empty slot `to`, with its deadline and hash slot (finished snapshots' marks dropped, as a rebuild drops them). */
@@ -796,8 +828,7 @@ export class KeyTable {
     }
     this.filled = this.sizePeak = this.size;
     this.compactLeft = 0;
-    this.lastSlot = -1;
-    this.generation++;
+    this.slotsMoved();
     this.rebuilds++;
   }
 

@@ -62,6 +62,44 @@ describe("KeyTable", () => {
     }
   });
 
+  test("the key findBytes remembers is forgotten when its slot may hold another: delete, growth, churn, clear", () => {
+    const table = new KeyTable();
+    const at = (key: string) => {
+      const b = Buffer.from(`<${key}>`, "latin1");
+      return table.findBytes(b, 1, 1 + key.length);
+    };
+    table.add("a", "v");
+    expect(at("a")).toBe(table.find("a"));
+    table.delete("a");
+    expect(at("a")).toBe(-1);
+    // A key remembered across other keys' changes, which may move it: growth rebuilds the
+    // table at each doubling (a key moves when its hash has the new bit) ...
+    table.add("anchor", "v");
+    for (let i = 0; i < 30_000; i++) {
+      expect(at("anchor")).toBe(table.find("anchor"));
+      table.add(`k${i}`, "v");
+      expect(at("anchor")).toBe(table.find("anchor"));
+    }
+    // ... and churn at 5/8 of a big table empties tombstones in place, moving keys back.
+    const rand = rng(11);
+    const churn: string[] = [];
+    for (let i = 0; i < 10_900; i++) table.add(churn[i] = `c${i}`, "v");
+    const generation = table.generation;
+    for (let step = 0; step < 30_000; step++) {
+      const anchor = `k${Math.floor(rand() * 30_000)}`;
+      expect(at(anchor)).toBe(table.find(anchor));
+      const j = Math.floor(rand() * churn.length);
+      table.delete(churn[j]!);
+      table.add(churn[j] = `c${10_900 + step}`, "v");
+      expect(at(anchor)).toBe(table.find(anchor));
+    }
+    expect(table.generation).toBeGreaterThan(generation);
+    table.add("b", "v");
+    expect(at("b")).toBeGreaterThanOrEqual(0);
+    table.clear();
+    expect(at("b")).toBe(-1);
+  });
+
   test("a request's bytes are stored as the number an integer is, as toStringValue decides", () => {
     for (const text of ["0", "-1", "12345678901234", "9007199254740991", "9007199254740992", "-0", "01", "1a", "", "-", " 1", "12345678901234567"]) {
       const b = Buffer.from(text, "latin1");
