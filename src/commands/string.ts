@@ -251,14 +251,18 @@ function msetGeneric(c: Context, argv: Argv, nx: boolean): void {
       if (c.db.exists(argv.str(i))) return c.reply.integer(0);
     }
   }
-  // Not from the request's bytes as SET's: for MSET's repeated keys the keyspace's cache of
-  // the last key found (by its string) costs less than finding each key by its bytes.
+  const notifies = c.notifies(NotifyClass.String);
   for (let i = 1; i < argv.length; i += 2) {
-    const key = argv.str(i);
-    // An expired key goes first, as Redis's lookupKeyWrite does (expired_keys counts it).
-    c.db.expireIfNeeded(key);
-    c.db.setKey(key, toStringValue(argv.str(i + 1)));
-    c.notify(NotifyClass.String, "set", key);
+    const value = setValue.of(argv.buffer(i + 1), argv.start(i + 1), argv.end(i + 1));
+    const stored = value.integer() ?? value;
+    if (notifies || !c.db.setStringBytes(argv.buffer(i), argv.start(i), argv.end(i), stored)) {
+      const key = argv.str(i);
+      // An expired key goes first, as Redis's lookupKeyWrite does (expired_keys counts it).
+      c.db.expireIfNeeded(key);
+      c.db.setKey(key, stored);
+      c.notify(NotifyClass.String, "set", key);
+    }
+    value.release();
   }
   if (nx) c.reply.integer(1);
   else c.reply.ok();
