@@ -273,7 +273,11 @@ export class KeyTable {
 
   /** Set (NaN: remove) the deadline of the key in `slot`. */
   setExpiryAt(slot: number, when: number): void {
-    const expiry = (this.expiry ??= noDeadlines(this.capacity));
+    let expiry = this.expiry;
+    if (expiry === undefined) {
+      expiry = this.expiry = noDeadlines(this.capacity);
+      this.countSlotBytes();
+    }
     const had = expiry[slot] === expiry[slot];
     const has = when === when;
     if (had !== has) this.expiresCount += has ? 1 : -1;
@@ -593,6 +597,7 @@ export class KeyTable {
     this.freeObjects = new IndexStack();
     this.slotsMoved();
     this.slotIndex?.reset(MIN_CAPACITY);
+    this.countSlotBytes();
   }
 
   /** Keep keys by cluster hash slot from now on (a cluster node's database). */
@@ -600,6 +605,7 @@ export class KeyTable {
     const index = new SlotIndex(this.capacity);
     for (let i = 0; i < this.capacity; i++) if (this.slots[HASH + 4 * i]! > DELETED) index.add(i, stringSlot(this.keyAt(i)));
     this.slotIndex = index;
+    this.countSlotBytes();
   }
 
   /**
@@ -740,18 +746,20 @@ export class KeyTable {
       this.spare.fill(0, 4 * this.spareDone, 4 * end);
       this.spareDone = end;
     }
-    if (this.expiry === undefined) return;
+    if (this.expiry === undefined) return this.countSlotBytes();
     this.spareExpiry ??= new Float64Array(slots);
     if (this.spareExpiryDone < slots) {
       const end = Math.min(slots, this.spareExpiryDone + SPARE_STEP);
       this.spareExpiry.fill(NaN, this.spareExpiryDone, end);
       this.spareExpiryDone = end;
     }
+    this.countSlotBytes();
   }
 
   private dropSpare(): void {
     this.spare = this.spareExpiry = undefined;
     this.spareDone = this.spareExpiryDone = 0;
+    this.countSlotBytes();
   }
 
   /** The most live keys since the last rebuild (growth is prepared only as it rises). */
@@ -784,9 +792,20 @@ export class KeyTable {
    * used_memory counts them as Redis counts its dicts' tables (both, while it rehashes).
    */
   get slotBytes(): number {
-    const perSlot = (this.expiry === undefined ? SLOT_BYTES : SLOT_BYTES + 8) + (this.slotIndex === undefined ? 0 : SlotIndex.BYTES_PER_SLOT);
-    return this.capacity * perSlot + this.spareDone * SLOT_BYTES + this.spareExpiryDone * 8;
+    return this.heldSlotBytes;
   }
+
+  /** slotBytes, counted again whenever the arrays change. */
+  private heldSlotBytes = MIN_CAPACITY * SLOT_BYTES;
+  private countSlotBytes(): void {
+    const perSlot = (this.expiry === undefined ? SLOT_BYTES : SLOT_BYTES + 8) + (this.slotIndex === undefined ? 0 : SlotIndex.BYTES_PER_SLOT);
+    const bytes = this.capacity * perSlot + this.spareDone * SLOT_BYTES + this.spareExpiryDone * 8;
+    if (bytes !== this.heldSlotBytes) this.slotBytesChanged(bytes - this.heldSlotBytes);
+    this.heldSlotBytes = bytes;
+  }
+
+  /** Told how much slotBytes changed by (a database adds it to its keyspace's total). */
+  slotBytesChanged: (delta: number) => void = () => {};
 
   /** Move every entry into a table sized for `n` entries (at most half full), dropping tombstones. */
   private rebuild(n: number): void {
@@ -829,6 +848,7 @@ export class KeyTable {
     this.filled = this.sizePeak = this.size;
     this.compactLeft = 0;
     this.slotsMoved();
+    this.countSlotBytes();
     this.rebuilds++;
   }
 

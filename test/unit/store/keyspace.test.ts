@@ -219,6 +219,31 @@ describe("SWAPDB", () => {
   });
 });
 
+describe("used memory", () => {
+  test("the keyspace's running total is every database's bytes and slots, through writes, growth, TTLs, SWAPDB and flushes", () => {
+    const ks = new Keyspace(3);
+    const sum = () => ks.dbs.reduce((n, db) => n + db.bytes + db.slotBytes, 0);
+    expect(ks.heldBytes).toBe(sum());
+    let seed = 5;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed / 0x7fffffff);
+    for (let step = 0; step < 200_000; step++) {
+      const db = ks.dbs[Math.floor(rand() * 3)]!;
+      const key = `k${Math.floor(rand() * 50_000)}`;
+      const r = rand();
+      if (r < 0.6) db.setKey(key, "v".repeat(Math.floor(rand() * 40)));
+      else if (r < 0.8) db.delete(key);
+      else if (r < 0.9) db.has(key) && db.setExpire(key, fakeNow + 1000);
+      else if (r < 0.9999) db.setKey(key, new ListValue());
+      else if (r < 0.99995) ks.swap(0, 2);
+      else db.flush();
+      if (step % 1000 === 0) expect(ks.heldBytes).toBe(sum());
+    }
+    expect(ks.heldBytes).toBe(sum());
+    for (const db of ks.dbs) db.flush();
+    expect(ks.heldBytes).toBe(sum());
+  });
+});
+
 describe("small aggregates held packed between commands", () => {
   const binary = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join("");
 

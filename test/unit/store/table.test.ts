@@ -266,6 +266,11 @@ describe("KeyTable", () => {
     expect(table.capacity).toBe(1 << 16);
     while (table.capacity === 1 << 16) table.set(`more${table.size}`, "v");
     expect(table.slotBytes).toBe((1 << 17) * 16);
+    // The first deadline adds 8 bytes a slot; a cleared table is back to its 8 slots.
+    table.setExpiryAt(table.find("more0"), 1e12);
+    expect(table.slotBytes).toBe((1 << 17) * 24);
+    table.clear();
+    expect(table.slotBytes).toBe(8 * 16);
   });
 
   test("keys moved by compaction drop the marks of finished snapshots, as a rebuild does", () => {
