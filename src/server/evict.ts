@@ -11,9 +11,9 @@
  *   deadline (TTL).
  * - random: a random key (with a TTL, for volatile-random) of the next database in turn.
  *
- * Samples are random slots of the database's table (store/table.ts), for volatile-* the
- * nearest holding a key with a TTL. Every key's access word (Redis's robj.lru) and
- * deadline are kept in its slot.
+ * Samples are neighbouring slots of the database's table from a random one on
+ * (store/table.ts, as Redis's dictGetSomeKeys), for volatile-* random slots holding a key
+ * with a TTL. Every key's access word (Redis's robj.lru) and deadline are kept in its slot.
  *
  * Each eviction is a DEL: propagated to replicas and the AOF, announced as an `evicted`
  * keyspace event, counted in INFO's evicted_keys. If nothing can be evicted and memory is
@@ -112,7 +112,8 @@ export class Evictor {
     if (policy.endsWith("-random")) {
       for (let i = 0; i < dbs.length; i++) {
         const db = dbs[this.nextDb++ % dbs.length]!;
-        if (db.sampleSlots(volatile, 1, SAMPLES) === 1) return { db, key: db.sampledKey(SAMPLES[0]!), score: 0 };
+        const slot = db.randomSample(volatile);
+        if (slot >= 0) return { db, key: db.sampledKey(slot), score: 0 };
       }
       return undefined;
     }

@@ -403,21 +403,24 @@ export class Database {
   }
 
   /**
-   * Eviction's samples: up to `most` random slots holding keys (only keys with a
-   * TTL, if `withTtl`), as Redis's dictGetSomeKeys picks random buckets; returns how many.
-   * Read them at once (sampledAccess, sampledDeadline, sampledKey): slots move when the
-   * table changes. A sample costs no string until its key is wanted: making one for every
-   * sample, and looking each up again for its access word, was most of an eviction's time.
+   * Eviction's samples: up to `most` slots holding keys, as Redis's dictGetSomeKeys takes
+   * neighbouring buckets from a random one (KeyTable.sampleRun), or for `withTtl` random
+   * slots holding keys with a TTL; returns how many. Read them at once (sampledAccess,
+   * sampledDeadline, sampledKey): slots move when the table changes. A sample costs no
+   * string until its key is wanted: making one for every sample, and looking each up
+   * again for its access word, was most of an eviction's time.
    */
   sampleSlots(withTtl: boolean, most: number, slots: Int32Array): number {
     const table = this.table;
+    if (!withTtl) return table.sampleRun(most, slots);
     let n = 0;
-    while (n < most) {
-      const slot = withTtl ? table.randomSlotWithExpiry() : table.randomSlot();
-      if (slot < 0) break;
-      slots[n++] = slot;
-    }
+    for (let slot: number; n < most && (slot = table.randomSlotWithExpiry()) >= 0; ) slots[n++] = slot;
     return n;
+  }
+
+  /** The -random policies' victim: a uniformly chosen slot holding a key (with a TTL, for `withTtl`), -1 for none. */
+  randomSample(withTtl: boolean): number {
+    return withTtl ? this.table.randomSlotWithExpiry() : this.table.randomSlot();
   }
 
   /** A sampled slot's access word (LRU clock or LFU entry). */

@@ -863,6 +863,22 @@ export class KeyTable {
    * A uniformly chosen entry's slot (-1 when empty): random slots until one is occupied
    * (the table is at least an eighth full, so a few tries), else the first after one.
    */
+  /**
+   * Up to `most` occupied slots of a run from a random one on, for eviction's samples, as
+   * Redis's dictGetSomeKeys takes neighbouring buckets: a sample's access words lie in a
+   * few cache lines rather than one miss each (independent random slots, filling 200 MB
+   * under maxmemory, cost a tenth of the time).
+   */
+  sampleRun(most: number, out: Int32Array): number {
+    const want = Math.min(most, this.size);
+    const slots = this.slots;
+    const mask = this.mask;
+    let i = Math.floor(Math.random() * (mask + 1));
+    let n = 0;
+    for (let steps = 0; n < want && steps <= mask; steps++, i = (i + 1) & mask) if (slots[HASH + 4 * i]! > DELETED) out[n++] = i;
+    return n;
+  }
+
   randomSlot(): number {
     if (this.size === 0) return -1;
     const slots = this.slots;
