@@ -105,6 +105,8 @@ export interface ReadResult {
   validOutsideMulti: number;
   /** The file ended inside a command (or inside MULTI): a torn tail, not corruption. */
   truncated: boolean;
+  /** Where reading stopped, once past `stopAfter` (at a command outside MULTI): the rest is still to read. */
+  stoppedAt?: number;
   /** Commands read. */
   commands: number;
 }
@@ -115,9 +117,10 @@ const LF = 10;
 /**
  * Read the RESP commands of an AOF from `start`, handing each to `run` as views into `data`.
  * Lines starting with `#` (annotations) are skipped. A malformed command throws AofError
- * with its offset; a file that simply ends early is reported as truncated.
+ * with its offset; a file that simply ends early is reported as truncated. Reading stops
+ * early at the first command boundary outside MULTI past `stopAfter` (stoppedAt).
  */
-export function readCommands(data: Uint8Array, start: number, run: (args: Uint8Array[]) => void): ReadResult {
+export function readCommands(data: Uint8Array, start: number, run: (args: Uint8Array[]) => void, stopAfter = Infinity): ReadResult {
   let pos = start;
   let inMulti = false;
   const result: ReadResult = { validUpTo: start, validOutsideMulti: start, truncated: false, commands: 0 };
@@ -171,7 +174,13 @@ export function readCommands(data: Uint8Array, start: number, run: (args: Uint8A
     const name = args[0]!.length <= 7 ? lowerAscii(args[0]!) : "";
     if (name === "multi") inMulti = true;
     else if (name === "exec" || name === "discard") inMulti = false;
-    if (!inMulti) result.validOutsideMulti = pos;
+    if (!inMulti) {
+      result.validOutsideMulti = pos;
+      if (pos >= stopAfter && pos < end) {
+        result.stoppedAt = pos;
+        return result;
+      }
+    }
   }
   result.truncated = pos < end || inMulti;
   return result;

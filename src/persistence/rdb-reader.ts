@@ -56,15 +56,25 @@ export async function loadRdbFile(
   path: string, keyspace: Keyspace, progress?: LoadProgress, onFunction?: FunctionLoader, stepBytes = 2 << 20, onStep?: (step: LoadStep) => void,
 ): Promise<LoadResult | undefined> {
   if (!(await Bun.file(path).exists())) return undefined;
+  const steps = loadRdbSteps(path, keyspace, progress, onFunction, stepBytes);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    onStep?.(step.value);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/**
+ * loadRdbFile's steps, for a caller that lets the event loop run between them itself (an
+ * AOF's RDB base): the file is opened by the first and closed when the walk ends.
+ */
+export function* loadRdbSteps(
+  path: string, keyspace: Keyspace, progress: LoadProgress | undefined, onFunction: FunctionLoader | undefined, stepBytes: number,
+): Generator<LoadStep, LoadResult> {
   const fd = openFile(path);
   try {
-    const steps = loadSteps(new FileWindow(fd, fstatSync(fd).size), keyspace, path, progress, onFunction, stepBytes);
-    for (;;) {
-      const step = steps.next();
-      if (step.done) return step.value;
-      onStep?.(step.value);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    return yield* loadSteps(new FileWindow(fd, fstatSync(fd).size), keyspace, path, progress, onFunction, stepBytes);
   } finally {
     closeSync(fd);
   }

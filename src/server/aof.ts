@@ -30,7 +30,7 @@ import { ReplyWriter } from "../resp/writer.ts";
 import {
   type AofFile, AofError, type Manifest, baseFileName, formatManifest, incrFileName, manifestFileName, parseManifest, readCommands,
 } from "../persistence/aof.ts";
-import { loadRdbPath } from "../persistence/rdb-reader.ts";
+import { type LoadStep, loadRdbSteps } from "../persistence/rdb-reader.ts";
 import { encodeRdb, writeFileAtomically } from "../persistence/rdb-writer.ts";
 import { commandImage, rdbImage, Snapshot } from "../persistence/snapshot.ts";
 import { Client } from "./connection.ts";
@@ -156,24 +156,24 @@ export class AppendOnly {
 
   /**
    * Load the dataset from the AOF named by the manifest (the RDB file is not read when AOF
-   * is on, as in Redis). Throws AofError when a file is missing or malformed.
+   * is on, as in Redis), letting the event loop run after every `stepBytes` of the files as
+   * Redis processes events while it loads: clients are answered (-LOADING for most
+   * commands), and `onStep` hears how far it is. Throws AofError when a file is missing
+   * or malformed.
    */
-  async load(): Promise<void> {
+  async load(stepBytes = Infinity, onStep?: (step: LoadStep) => void): Promise<void> {
     const log = this.server.log;
     if (!this.readManifest()) return;
-    const files = [...(this.manifest.base ? [this.manifest.base] : []), ...this.manifest.incrs];
     const start = performance.now();
     const keyspace = this.server.keyspace;
     keyspace.loading = true;
     try {
-      for (let i = 0; i < files.length; i++) {
-        const file = files[i]!;
-        const path = this.path(file);
-        if (!(await Bun.file(path).exists())) throw new AofError(`The AOF file ${file.name} doesn't exist`);
-        const began = performance.now();
-        this.loadFile(file, i === files.length - 1);
-        const kind = file.type === "b" ? "base" : "incr";
-        log.notice(`DB loaded from ${kind} file ${file.name}: ${((performance.now() - began) / 1000).toFixed(3)} seconds`);
+      const steps = this.replaySteps(stepBytes);
+      while (true) {
+        const step = steps.next();
+        if (step.done) break;
+        onStep?.(step.value);
+        await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (e) {
       keyspace.flushAll();
@@ -197,17 +197,12 @@ export class AppendOnly {
     const keyspace = this.server.keyspace;
     keyspace.flushAll();
     this.server.scripting.flushFunctions();
-    const files = [...(this.manifest.base ? [this.manifest.base] : []), ...this.manifest.incrs];
     keyspace.loading = true;
     // The commands replayed are not written again (to this AOF or to replicas).
     const propagation = this.server.propagation;
     propagation.targets = 0;
     try {
-      for (let i = 0; i < files.length; i++) {
-        const path = this.path(files[i]!);
-        if (!existsSync(path)) throw new AofError(`The AOF file ${files[i]!.name} doesn't exist`);
-        this.loadFile(files[i]!, i === files.length - 1);
-      }
+      for (const _ of this.replaySteps(Infinity));
     } finally {
       keyspace.loading = false;
       propagation.targets = 3;
@@ -217,13 +212,43 @@ export class AppendOnly {
     return true;
   }
 
-  /** Replay one file; `last` decides what a torn tail means. */
-  private loadFile(file: AofFile, last: boolean): void {
+  /**
+   * Replay the manifest's files in order, yielding after every `stepBytes` of them (an RDB
+   * base's steps are its reader's) how far the load is.
+   */
+  private *replaySteps(stepBytes: number): Generator<LoadStep, void> {
     const log = this.server.log;
+    const files = [...(this.manifest.base ? [this.manifest.base] : []), ...this.manifest.incrs];
+    const sizes = files.map((file) => {
+      const path = this.path(file);
+      if (!existsSync(path)) throw new AofError(`The AOF file ${file.name} doesn't exist`);
+      return statSync(path).size;
+    });
+    const totalBytes = sizes.reduce((a, b) => a + b, 0);
+    let done = 0;
+    for (let i = 0; i < files.length; i++) {
+      const file = files[i]!;
+      const began = performance.now();
+      const steps = this.replayFile(file, i === files.length - 1, stepBytes);
+      while (true) {
+        const step = steps.next();
+        if (step.done) break;
+        yield { ...step.value, loadedBytes: done + step.value.loadedBytes, totalBytes };
+      }
+      done += sizes[i]!;
+      const kind = file.type === "b" ? "base" : "incr";
+      log.notice(`DB loaded from ${kind} file ${file.name}: ${((performance.now() - began) / 1000).toFixed(3)} seconds`);
+    }
+  }
+
+  /** Replay one file, yielding after every `stepBytes` of it; `last` decides what a torn tail means. */
+  private *replayFile(file: AofFile, last: boolean, stepBytes: number): Generator<LoadStep, void> {
+    const log = this.server.log;
+    const keyspace = this.server.keyspace;
     const path = this.path(file);
     if (startsWithRdbMagic(path)) {
       // An RDB base (aof-use-rdb-preamble), read a window at a time; corruption surfaces as RdbError.
-      loadRdbPath(path, this.server.keyspace, undefined, this.server.scripting.loadFromImage);
+      yield* loadRdbSteps(path, keyspace, undefined, this.server.scripting.loadFromImage, stepBytes);
       return;
     }
     const data = readFileSync(path);
@@ -231,27 +256,33 @@ export class AppendOnly {
     const loader = this.loaderClient();
     const writer = this.server.writer;
     const argv = new Argv();
-    let result;
-    try {
-      result = readCommands(data, 0, (args) => {
-        argv.clear();
-        for (const a of args) argv.push(a, 0, a.length);
-        if (lookupCommand(argv.buffer(0), argv.start(0), argv.end(0)) === undefined) {
-          throw new AofError(`Unknown command '${argv.str(0).slice(0, 128)}' reading the append only file ${file.name}`);
-        }
-        writer.reset();
-        writer.resp = 2;
-        processCommand(loader, argv);
-        if (writer.length > 0 && writer.view()[0] === 0x2d /* - */) {
-          log.warning(`While loading ${file.name}: '${argv.str(0)}' failed: ${Buffer.from(writer.view()).toString("latin1").split("\r\n")[0]!.slice(1)}`);
-        }
-        writer.reset();
-      });
-    } catch (e) {
-      if (e instanceof AofError && e.message.startsWith("Bad file format")) {
-        throw new AofError(`${e.message.replace("the append only file", `the append only file ${file.name}`)}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>`);
+    const run = (args: Uint8Array[]) => {
+      argv.clear();
+      for (const a of args) argv.push(a, 0, a.length);
+      if (lookupCommand(argv.buffer(0), argv.start(0), argv.end(0)) === undefined) {
+        throw new AofError(`Unknown command '${argv.str(0).slice(0, 128)}' reading the append only file ${file.name}`);
       }
-      throw e;
+      writer.reset();
+      writer.resp = 2;
+      processCommand(loader, argv);
+      if (writer.length > 0 && writer.view()[0] === 0x2d /* - */) {
+        log.warning(`While loading ${file.name}: '${argv.str(0)}' failed: ${Buffer.from(writer.view()).toString("latin1").split("\r\n")[0]!.slice(1)}`);
+      }
+      writer.reset();
+    };
+    let result;
+    for (let at = 0; ; ) {
+      try {
+        result = readCommands(data, at, run, at + stepBytes);
+      } catch (e) {
+        if (e instanceof AofError && e.message.startsWith("Bad file format")) {
+          throw new AofError(`${e.message.replace("the append only file", `the append only file ${file.name}`)}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>`);
+        }
+        throw e;
+      }
+      if (result.stoppedAt === undefined) break;
+      at = result.stoppedAt;
+      yield { loadedBytes: at, totalBytes: data.length, keys: keyspace.dbs.reduce((n, db) => n + db.size, 0), expired: 0, usedMem: 0 };
     }
     if (!result.truncated) return;
     if (!last) throw new AofError(`Fatal error: the truncated file ${file.name} is not the last file`);

@@ -501,9 +501,16 @@ export class Server implements Services {
   private restoredStreamDb: number | undefined;
 
   private async loadDataset(): Promise<void> {
+    const stepBytes = this.config.int("loading-process-events-interval-bytes");
     // With AOF on, the AOF is the dataset and the RDB file is not read, as in Redis.
     if (this.config.get("appendonly") === "yes") {
-      await this.aof.load();
+      // Between the steps INFO shows the loading_* figures; replayed commands are not
+      // changes to save (a save point must not start a BGSAVE of half the dataset).
+      await this.aof.load(stepBytes, (step) => {
+        this.loadingStep = step;
+        this.keyspace.dirty = 0;
+      });
+      this.loadingStep = undefined;
       this.aof.openAtStart();
       return;
     }
@@ -511,7 +518,7 @@ export class Server implements Services {
     const start = performance.now();
     const loaded = await loadRdbFile(path, this.keyspace, (keys, read, total) => {
       this.log.notice(`Loading RDB: ${keys} keys so far, ${((100 * read) / total).toFixed(0)}% of ${path}`);
-    }, this.scripting.loadFromImage, this.config.int("loading-process-events-interval-bytes"), (step) => {
+    }, this.scripting.loadFromImage, stepBytes, (step) => {
       // INFO between the steps: the keys so far, and the loading_* figures; loaded keys are
       // not changes to save (the keyspace counts them as it stores them; as at the end).
       this.lastLoad = { keys: step.keys, expired: step.expired };

@@ -179,6 +179,45 @@ describe("start-up with a dump to load", () => {
     }
   }, 60_000);
 
+  test("an AOF replays in steps as a dump loads: -LOADING meanwhile, its files' size in INFO, then the data", async () => {
+    const dir = tempDir();
+    const maker = await startKvisBinary(["--enable-debug-command", "yes", "--appendonly", "yes", "--aof-use-rdb-preamble", "no"], { dir });
+    const m = await RawClient.connect(maker.port);
+    try {
+      // A base of a million SETs (DEBUG POPULATE is not logged; the rewrite writes them).
+      expect(await m.call("DEBUG", "POPULATE", "1000000")).toBe("+OK\r\n");
+      expect(await m.call("BGREWRITEAOF")).toBe("+Background append only file rewriting started\r\n");
+      await waitFor(async () => /aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n/.test(await m.call("INFO", "persistence")), 30_000, "the rewrite");
+    } finally {
+      m.close();
+      await maker.stop();
+    }
+    const aofDir = join(dir, "appendonlydir");
+    const files = readFileSync(join(aofDir, "appendonly.aof.manifest"), "latin1").match(/file (\S+)/g)!.map((f) => f.slice(5));
+    const size = files.reduce((n, f) => n + statSync(join(aofDir, f)).size, 0);
+    const port = freePort();
+    const proc = Bun.spawn([KVIS_BINARY, "--port", String(port), "--dir", dir, "--save", "", "--appendonly", "yes"], { stdout: "ignore", stderr: "ignore" });
+    try {
+      let c: RawClient | undefined;
+      await waitFor(async () => (c = await RawClient.connect(port).catch(() => undefined)) !== undefined, 20_000, "a connection");
+      // Replayed in one go, the first PING waited for the whole load and was answered +PONG.
+      expect(await c!.call("PING")).toBe("-LOADING Redis is loading the dataset in memory\r\n");
+      const info = await c!.call("INFO", "persistence");
+      expect(info).toContain("\r\nloading:1\r\n");
+      expect(info).toContain(`\r\nloading_total_bytes:${size}\r\n`);
+      expect(info).toContain("\r\nrdb_changes_since_last_save:0\r\n");
+      await waitFor(async () => (await c!.call("PING")) === "+PONG\r\n", 30_000, "the end of the load");
+      expect(await c!.call("INFO", "persistence")).toContain("\r\nloading:0\r\n");
+      expect(await c!.call("DBSIZE")).toBe(":1000000\r\n");
+      expect(await c!.call("GET", "key:999999")).toBe("$12\r\nvalue:999999\r\n");
+      c!.close();
+    } finally {
+      proc.kill("SIGKILL");
+      await proc.exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   test("while the dataset loads, commands without the loading flag are answered -LOADING and INFO says loading:1", async () => {
     const kvis = await startKvis();
     const c = await RawClient.connect(kvis.port);

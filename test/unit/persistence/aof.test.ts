@@ -35,6 +35,29 @@ describe("readCommands", () => {
     expect(read(closed)).toMatchObject({ truncated: false, validOutsideMulti: closed.length });
   });
 
+  test("read in steps, it stops past each step's end only outside MULTI and resumes there, reading the same commands", () => {
+    const text = cmd("SET", "a", "1") + cmd("MULTI") + cmd("SET", "b", "2") + cmd("SET", "c", "3") + cmd("EXEC") + cmd("SET", "d", "4");
+    const data = enc(text);
+    const whole: string[][] = [];
+    readCommands(data, 0, (args) => whole.push(args.map((a) => Buffer.from(a).toString("latin1"))));
+    for (const step of [1, 7, 30, text.length]) {
+      const seen: string[][] = [];
+      const stops: number[] = [];
+      let result;
+      for (let at = 0; ; at = result.stoppedAt) {
+        result = readCommands(data, at, (args) => seen.push(args.map((a) => Buffer.from(a).toString("latin1"))), at + step);
+        if (result.stoppedAt === undefined) break;
+        stops.push(result.stoppedAt);
+      }
+      expect(seen).toEqual(whole);
+      expect(result).toMatchObject({ truncated: false, validUpTo: text.length });
+      // Never between MULTI and EXEC: a step ending inside the transaction stops after its EXEC.
+      const multiAt = cmd("SET", "a", "1").length;
+      const execEnd = text.length - cmd("SET", "d", "4").length;
+      for (const at of stops) expect(at <= multiAt || at >= execEnd).toBe(true);
+    }
+  });
+
   test("malformed input throws with its offset", () => {
     const good = cmd("SET", "a", "1");
     expect(() => read(good + "SET a 1\r\n")).toThrow(new AofError(`Bad file format reading the append only file (expected '*' at offset ${good.length})`));
