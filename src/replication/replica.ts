@@ -11,7 +11,7 @@
 import type { Socket } from "bun";
 import { closeSync, fsyncSync, ftruncateSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { loadRdbPath } from "../persistence/rdb-reader.ts";
+import { type LoadResult, loadRdbSteps } from "../persistence/rdb-reader.ts";
 import { type ReplicationInfo, syncDirectory } from "../persistence/rdb-writer.ts";
 import { bytesToString, copyBytes } from "../resp/bytes.ts";
 import { encodeRequest } from "../resp/writer.ts";
@@ -26,6 +26,11 @@ export const enum LinkState {
   Handshake,
   /** Receiving the snapshot. */
   Transfer,
+  /**
+   * Loading the snapshot received, the event loop turning between steps (clients are
+   * answered -LOADING); what the master sends meanwhile waits.
+   */
+  Loading,
   /** Applying the command stream. */
   Connected,
 }
@@ -84,6 +89,7 @@ export class ReplicaLink implements MasterLink {
       case LinkState.Handshake:
         return "handshake";
       case LinkState.Transfer:
+      case LinkState.Loading:
         return "sync";
       case LinkState.Connected:
         return "connected";
@@ -131,8 +137,16 @@ export class ReplicaLink implements MasterLink {
     }).catch(() => this.onLinkLost());
   }
 
+  /** Whether the link went (or stop() was called) while the snapshot was loading: handled once it is loaded. */
+  private lostWhileLoading = false;
+
   private onLinkLost(): void {
     if (this.state === LinkState.Connect) return;
+    if (this.state === LinkState.Loading) {
+      this.lostWhileLoading = true;
+      this.socket = undefined;
+      return;
+    }
     if (this.state === LinkState.Connected) this.log("Connection with master lost.");
     else this.server.log.warning(`Error condition on socket for SYNC: link to ${this.host}:${this.port} closed`);
     this.state = LinkState.Connect;
@@ -192,6 +206,10 @@ export class ReplicaLink implements MasterLink {
   private onData(chunk: Uint8Array): void {
     this.lastIoMs = Date.now();
     if (this.state === LinkState.Connected) return this.feedStream(chunk);
+    if (this.state === LinkState.Loading) {
+      this.pending = this.pending.length === 0 ? copyBytes(chunk) : Buffer.concat([this.pending, chunk]);
+      return;
+    }
     const merged = new Uint8Array(this.pending.length + chunk.length);
     merged.set(this.pending);
     merged.set(chunk, this.pending.length);
@@ -350,11 +368,10 @@ export class ReplicaLink implements MasterLink {
     }
     closeSync(t.fd);
     this.transfer = undefined;
-    if (!this.loadSnapshot(t.path)) return;
-    this.startStream();
-    // The first ACK puts this replica online on the master (needed after a diskless sync).
-    this.sendAck();
-    if (rest.length > 0) this.feedStream(rest);
+    // What follows the snapshot (and what comes while it loads) waits in `pending`.
+    this.pending = rest;
+    this.state = LinkState.Loading;
+    void this.loadSnapshot(t.path);
   }
 
   /** A transfer cut off: its temp file goes. */
@@ -369,31 +386,46 @@ export class ReplicaLink implements MasterLink {
   /**
    * Replace the dataset with the snapshot in the temp file at `path`, which then becomes the
    * server's dump (Redis's rdb file after a sync), unless rdb-del-sync-files asks for it
-   * gone on a server that persists nothing. False (link closed, retried later) if it
-   * cannot load; the file is then removed and the dump left as it was.
+   * gone on a server that persists nothing; then apply the stream. The event loop turns
+   * every loading-process-events-interval-bytes of the file, as Redis's does while a
+   * replica loads: clients are answered -LOADING and INFO shows loading:1. If it cannot
+   * load, the link is closed (retried later), the file removed and the dump left as it was.
    */
-  private loadSnapshot(path: string): boolean {
-    const keyspace = this.server.keyspace;
+  private async loadSnapshot(path: string): Promise<void> {
+    const server = this.server;
+    const keyspace = server.keyspace;
     this.log("MASTER <-> REPLICA sync: Flushing old data");
     keyspace.flushAll();
-    this.server.scripting.flushFunctions();
+    server.scripting.flushFunctions();
     this.log("MASTER <-> REPLICA sync: Loading DB in memory");
     const start = performance.now();
-    let streamDb = 0;
+    let loaded: LoadResult;
+    server.loadingDataset = true;
+    server.loadingStarted = Math.floor(Date.now() / 1000);
     try {
-      const result = loadRdbPath(path, keyspace, undefined, this.server.scripting.loadFromImage);
-      streamDb = Number(result.aux.get("repl-stream-db") ?? 0);
-      this.log(`Done loading RDB, keys loaded: ${result.keys}, keys expired: ${result.expired}.`);
+      const steps = loadRdbSteps(path, keyspace, undefined, server.scripting.loadFromImage, server.config.int("loading-process-events-interval-bytes"));
+      for (;;) {
+        const step = steps.next();
+        if (step.done) {
+          loaded = step.value;
+          break;
+        }
+        server.loadingStep = step.value;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      this.log(`Done loading RDB, keys loaded: ${loaded.keys}, keys expired: ${loaded.expired}.`);
     } catch (e) {
       // A snapshot KVIS cannot load leaves it empty rather than half-loaded; keep trying.
       keyspace.flushAll();
       rmSync(path, { force: true });
-      this.server.log.warning((e as Error).message);
-      this.server.log.warning("Failed trying to load the MASTER synchronization DB from disk, check server logs.");
-      this.socket?.end();
-      return false;
+      server.log.warning((e as Error).message);
+      server.log.warning("Failed trying to load the MASTER synchronization DB from disk, check server logs.");
+      this.afterLoad(false);
+      return;
+    } finally {
+      server.loadingDataset = false;
+      server.loadingStep = undefined;
     }
-    const server = this.server;
     try {
       // Redis's allPersistenceDisabled: no save points and no AOF.
       if (server.config.get("rdb-del-sync-files") === "yes" && !server.persistence.hasSavePoints && !server.aof.on) rmSync(path, { force: true });
@@ -404,14 +436,36 @@ export class ReplicaLink implements MasterLink {
     } catch (e) {
       server.log.warning(`Failed trying to rename the temp DB into ${server.rdbPath}: ${(e as Error).message}`);
     }
+    // The dump now holds what memory does (unless nothing persists): no changes to save.
+    keyspace.dirty = 0;
     this.reploff = this.readOffset;
     this.unforwarded = new Uint8Array(0);
     this.toForward = 0;
     // This server's own replicas must now resync from the new history.
-    this.server.replication.adoptHistory(this.masterReplid, this.reploff);
-    this.pendingDb = streamDb;
+    server.replication.adoptHistory(this.masterReplid, this.reploff);
+    this.pendingDb = Number(loaded.aux.get("repl-stream-db") ?? 0);
     this.log(`MASTER <-> REPLICA sync: Finished with success (${((performance.now() - start) / 1000).toFixed(3)} seconds)`);
-    return true;
+    this.afterLoad(true);
+  }
+
+  /**
+   * The snapshot is loaded (or failed to): the stream starts, with what waited, unless the
+   * link went meanwhile (it is then handled as lost now; the next sync may be partial).
+   */
+  private afterLoad(ok: boolean): void {
+    const rest = this.pending;
+    this.pending = new Uint8Array(0);
+    if (this.lostWhileLoading || !ok) {
+      this.lostWhileLoading = false;
+      this.state = LinkState.Transfer;
+      if (this.socket !== undefined) this.socket.end();
+      else this.onLinkLost();
+      return;
+    }
+    this.startStream();
+    // The first ACK puts this replica online on the master (needed after a diskless sync).
+    this.sendAck();
+    if (rest.length > 0) this.feedStream(rest);
   }
 
   /**

@@ -337,7 +337,7 @@ function replicationSection(server: Server, nowMs: number): string[] {
       `master_port:${link.port}`,
       `master_link_status:${link.linkUp ? "up" : "down"}`,
       `master_last_io_seconds_ago:${link.linkUp ? ioAgo : -1}`,
-      `master_sync_in_progress:${link.state === LinkState.Transfer ? 1 : 0}`,
+      `master_sync_in_progress:${link.state === LinkState.Transfer || link.state === LinkState.Loading ? 1 : 0}`,
       `slave_read_repl_offset:${Math.max(0, link.readOffset)}`,
       `slave_repl_offset:${Math.max(0, link.reploff)}`,
       `slave_priority:${server.config.int("replica-priority")}`,

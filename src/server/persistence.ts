@@ -126,7 +126,8 @@ export class Persistence {
 
   /** From the cron: start a scheduled BGSAVE, or one whose save point is due, as Redis's serverCron does. */
   checkSavePoints(): void {
-    if (this.running !== undefined || this.server.aof.rewriting) return;
+    // Not while the dataset loads (a replica's sync): half a dataset would replace the dump.
+    if (this.running !== undefined || this.server.aof.rewriting || this.server.loadingDataset) return;
     if (this.bgsaveScheduled) {
       this.bgsave();
       return;
