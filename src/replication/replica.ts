@@ -137,6 +137,8 @@ export class ReplicaLink implements MasterLink {
     }).catch(() => this.onLinkLost());
   }
 
+  /** The master's stream read while the snapshot loads, in order. */
+  private loadingInput: Uint8Array[] = [];
   /** Whether the link went (or stop() was called) while the snapshot was loading: handled once it is loaded. */
   private lostWhileLoading = false;
 
@@ -207,7 +209,7 @@ export class ReplicaLink implements MasterLink {
     this.lastIoMs = Date.now();
     if (this.state === LinkState.Connected) return this.feedStream(chunk);
     if (this.state === LinkState.Loading) {
-      this.pending = this.pending.length === 0 ? copyBytes(chunk) : Buffer.concat([this.pending, chunk]);
+      this.loadingInput.push(copyBytes(chunk));
       return;
     }
     const merged = new Uint8Array(this.pending.length + chunk.length);
@@ -368,8 +370,9 @@ export class ReplicaLink implements MasterLink {
     }
     closeSync(t.fd);
     this.transfer = undefined;
-    // What follows the snapshot (and what comes while it loads) waits in `pending`.
-    this.pending = rest;
+    // What follows the snapshot, and what comes while it loads, waits.
+    this.pending = new Uint8Array(0);
+    this.loadingInput = rest.length > 0 ? [rest] : [];
     this.state = LinkState.Loading;
     void this.loadSnapshot(t.path);
   }
@@ -453,8 +456,8 @@ export class ReplicaLink implements MasterLink {
    * link went meanwhile (it is then handled as lost now; the next sync may be partial).
    */
   private afterLoad(ok: boolean): void {
-    const rest = this.pending;
-    this.pending = new Uint8Array(0);
+    const waiting = this.loadingInput;
+    this.loadingInput = [];
     if (this.lostWhileLoading || !ok) {
       this.lostWhileLoading = false;
       this.state = LinkState.Transfer;
@@ -465,7 +468,7 @@ export class ReplicaLink implements MasterLink {
     this.startStream();
     // The first ACK puts this replica online on the master (needed after a diskless sync).
     this.sendAck();
-    if (rest.length > 0) this.feedStream(rest);
+    for (const chunk of waiting) this.feedStream(chunk);
   }
 
   /**
