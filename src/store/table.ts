@@ -86,6 +86,8 @@ const SPARE_STEP = 32;
 const COMPACT_STEP = 64;
 /** The longest key findBytes remembers. */
 const LAST_BYTES_MAX = 64;
+/** Int32 words in a 4 KB page of memory. */
+const PAGE_WORDS = 1024;
 /** The most keys `prefetch` takes at once. */
 export const PREFETCH_MAX = 64;
 /** Bytes of typed arrays per slot: hash, cell, kind, access (and, once any key has a TTL, 8 for deadlines). */
@@ -743,7 +745,10 @@ export class KeyTable {
     }
     if (this.spareDone < slots) {
       const end = Math.min(slots, this.spareDone + SPARE_STEP);
-      this.spare.fill(0, 4 * this.spareDone, 4 * end);
+      // A new array reads as zeros (empty slots) without being touched: one write a page
+      // faults each page in (filling every slot took a sixth of a bulk load's time).
+      const spare = this.spare;
+      for (let word = Math.ceil((4 * this.spareDone) / PAGE_WORDS) * PAGE_WORDS; word < 4 * end; word += PAGE_WORDS) spare[word] = 0;
       this.spareDone = end;
     }
     if (this.expiry === undefined) return this.countSlotBytes();
