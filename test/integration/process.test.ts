@@ -139,74 +139,35 @@ describe("log lines on standard output", () => {
 });
 
 describe("start-up with a dump to load", () => {
-  test("the port listens before the dump loads; a client connected meanwhile is answered -LOADING, then finds the data", async () => {
-    const dir = tempDir();
-    const maker = await startKvisBinary(["--enable-debug-command", "yes"], { dir });
-    const m = await RawClient.connect(maker.port);
-    try {
-      expect(await m.call("DEBUG", "POPULATE", "1000000")).toBe("+OK\r\n");
-      expect(await m.call("SAVE")).toBe("+OK\r\n");
-    } finally {
-      m.close();
-      await maker.stop();
-    }
-    const port = freePort();
-    const proc = Bun.spawn([KVIS_BINARY, "--port", String(port), "--dir", dir, "--save", "", "--requirepass", "pw"], { stdout: "ignore", stderr: "ignore" });
-    try {
-      let c: RawClient | undefined;
-      await waitFor(async () => (c = await RawClient.connect(port).catch(() => undefined)) !== undefined, 20_000, "a connection");
-      // As a real redis-server answers while it loads (checked with key-load-delay): NOAUTH
-      // before LOADING, AUTH and INFO served, INFO with the loading_* figures at the end.
-      expect(await c!.call("PING")).toBe("-NOAUTH Authentication required.\r\n");
-      expect(await c!.call("AUTH", "pw")).toBe("+OK\r\n");
-      // Listening only after the load, the first PING would be answered +PONG.
-      expect(await c!.call("PING")).toBe("-LOADING Redis is loading the dataset in memory\r\n");
-      const info = await c!.call("INFO", "persistence");
-      expect(info).toContain("\r\nloading:1\r\n");
-      const size = statSync(join(dir, "dump.rdb")).size;
-      expect(info).toMatch(new RegExp(`\r\nloading_start_time:\\d+\r\nloading_total_bytes:${size}\r\nloading_rdb_used_mem:\\d+\r\nloading_loaded_bytes:\\d+\r\nloading_loaded_perc:\\d+\\.\\d\\d\r\nloading_eta_seconds:\\d+\r\n\r\n$`));
-      // Loaded keys are not changes (Redis shows 0 while it loads, and after).
-      expect(info).toContain("\r\nrdb_changes_since_last_save:0\r\n");
-      await waitFor(async () => (await c!.call("PING")) === "+PONG\r\n", 20_000, "the end of the load");
-      expect(await c!.call("INFO", "persistence")).not.toContain("loading_total_bytes");
-      expect(await c!.call("INFO", "persistence")).toContain("\r\nloading:0\r\n");
-      expect(await c!.call("GET", "key:999999")).toBe("$12\r\nvalue:999999\r\n");
-      c!.close();
-    } finally {
-      proc.kill("SIGKILL");
-      await proc.exited;
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
+  const LOADING = "-LOADING Redis is loading the dataset in memory\r\n";
 
-  test("an AOF replays in steps as a dump loads: -LOADING meanwhile, its files' size in INFO, then the data", async () => {
+  /**
+   * A million keys made by a binary started with `makerArgs` and written by `persist`; a
+   * binary then started on them with `args`, connected to as soon as it listens:
+   * `whileLoading` runs on that connection (listening only after the load, its first PING
+   * would be answered +PONG), then the load's end is awaited and the data read.
+   */
+  async function loadMillion(
+    makerArgs: string[], persist: (m: RawClient) => Promise<void>, args: string[], whileLoading: (c: RawClient, dir: string) => Promise<void>,
+  ): Promise<void> {
     const dir = tempDir();
-    const maker = await startKvisBinary(["--enable-debug-command", "yes", "--appendonly", "yes", "--aof-use-rdb-preamble", "no"], { dir });
+    const maker = await startKvisBinary(["--enable-debug-command", "yes", ...makerArgs], { dir });
     const m = await RawClient.connect(maker.port);
     try {
-      // A base of a million SETs (DEBUG POPULATE is not logged; the rewrite writes them).
       expect(await m.call("DEBUG", "POPULATE", "1000000")).toBe("+OK\r\n");
-      expect(await m.call("BGREWRITEAOF")).toBe("+Background append only file rewriting started\r\n");
-      await waitFor(async () => /aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n/.test(await m.call("INFO", "persistence")), 30_000, "the rewrite");
+      await persist(m);
     } finally {
       m.close();
       await maker.stop();
     }
-    const aofDir = join(dir, "appendonlydir");
-    const files = readFileSync(join(aofDir, "appendonly.aof.manifest"), "latin1").match(/file (\S+)/g)!.map((f) => f.slice(5));
-    const size = files.reduce((n, f) => n + statSync(join(aofDir, f)).size, 0);
     const port = freePort();
-    const proc = Bun.spawn([KVIS_BINARY, "--port", String(port), "--dir", dir, "--save", "", "--appendonly", "yes"], { stdout: "ignore", stderr: "ignore" });
+    const proc = Bun.spawn([KVIS_BINARY, "--port", String(port), "--dir", dir, "--save", "", ...args], { stdout: "ignore", stderr: "ignore" });
     try {
       let c: RawClient | undefined;
       await waitFor(async () => (c = await RawClient.connect(port).catch(() => undefined)) !== undefined, 20_000, "a connection");
-      // Replayed in one go, the first PING waited for the whole load and was answered +PONG.
-      expect(await c!.call("PING")).toBe("-LOADING Redis is loading the dataset in memory\r\n");
-      const info = await c!.call("INFO", "persistence");
-      expect(info).toContain("\r\nloading:1\r\n");
-      expect(info).toContain(`\r\nloading_total_bytes:${size}\r\n`);
-      expect(info).toContain("\r\nrdb_changes_since_last_save:0\r\n");
+      await whileLoading(c!, dir);
       await waitFor(async () => (await c!.call("PING")) === "+PONG\r\n", 30_000, "the end of the load");
+      expect(await c!.call("INFO", "persistence")).not.toContain("loading_total_bytes");
       expect(await c!.call("INFO", "persistence")).toContain("\r\nloading:0\r\n");
       expect(await c!.call("DBSIZE")).toBe(":1000000\r\n");
       expect(await c!.call("GET", "key:999999")).toBe("$12\r\nvalue:999999\r\n");
@@ -216,6 +177,39 @@ describe("start-up with a dump to load", () => {
       await proc.exited;
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  test("the port listens before the dump loads; a client connected meanwhile is answered -LOADING, then finds the data", async () => {
+    await loadMillion([], async (m) => expect(await m.call("SAVE")).toBe("+OK\r\n"), ["--requirepass", "pw"], async (c, dir) => {
+      // As a real redis-server answers while it loads (checked with key-load-delay): NOAUTH
+      // before LOADING, AUTH and INFO served, INFO with the loading_* figures at the end.
+      expect(await c.call("PING")).toBe("-NOAUTH Authentication required.\r\n");
+      expect(await c.call("AUTH", "pw")).toBe("+OK\r\n");
+      expect(await c.call("PING")).toBe(LOADING);
+      const info = await c.call("INFO", "persistence");
+      expect(info).toContain("\r\nloading:1\r\n");
+      const size = statSync(join(dir, "dump.rdb")).size;
+      expect(info).toMatch(new RegExp(`\r\nloading_start_time:\\d+\r\nloading_total_bytes:${size}\r\nloading_rdb_used_mem:\\d+\r\nloading_loaded_bytes:\\d+\r\nloading_loaded_perc:\\d+\\.\\d\\d\r\nloading_eta_seconds:\\d+\r\n\r\n$`));
+      // Loaded keys are not changes (Redis shows 0 while it loads, and after).
+      expect(info).toContain("\r\nrdb_changes_since_last_save:0\r\n");
+    });
+  }, 60_000);
+
+  test("an AOF replays in steps as a dump loads: -LOADING meanwhile, its files' size in INFO, then the data", async () => {
+    // A base of a million SETs (DEBUG POPULATE is not logged; the rewrite writes them).
+    const rewrite = async (m: RawClient) => {
+      expect(await m.call("BGREWRITEAOF")).toBe("+Background append only file rewriting started\r\n");
+      await waitFor(async () => /aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n/.test(await m.call("INFO", "persistence")), 30_000, "the rewrite");
+    };
+    await loadMillion(["--appendonly", "yes", "--aof-use-rdb-preamble", "no"], rewrite, ["--appendonly", "yes"], async (c, dir) => {
+      expect(await c.call("PING")).toBe(LOADING);
+      const aofDir = join(dir, "appendonlydir");
+      const files = readFileSync(join(aofDir, "appendonly.aof.manifest"), "latin1").match(/file (\S+)/g)!.map((f) => f.slice(5));
+      const info = await c.call("INFO", "persistence");
+      expect(info).toContain("\r\nloading:1\r\n");
+      expect(info).toContain(`\r\nloading_total_bytes:${files.reduce((n, f) => n + statSync(join(aofDir, f)).size, 0)}\r\n`);
+      expect(info).toContain("\r\nrdb_changes_since_last_save:0\r\n");
+    });
   }, 90_000);
 
   test("while the dataset loads, commands without the loading flag are answered -LOADING and INFO says loading:1", async () => {

@@ -268,8 +268,18 @@ describe("KVIS replica of a real Redis master", () => {
     });
   });
 
-  test("while the sync's snapshot loads the replica answers -LOADING, then has it all, with the writes made meanwhile", async () => {
-    // A disk-based sync: the master sends its stream right after the snapshot, while it loads.
+  const LOADING = "-LOADING Redis is loading the dataset in memory\r\n";
+
+  /**
+   * A KVIS binary made the replica of a real Redis master of a million keys, in a
+   * disk-based sync (the master streams right after the snapshot, while it loads), PINGed
+   * until it answers -LOADING, when `duringLoad` runs (the old code loaded in one go and
+   * answered +PONG after it); then `after`.
+   */
+  async function withLoadingReplica(
+    duringLoad: (master: ChildServer, m: RawClient, c: RawClient) => Promise<void>,
+    after: (m: RawClient, c: RawClient) => Promise<void>,
+  ): Promise<void> {
     const master = await startRedis(["--repl-diskless-sync", "no", "--enable-debug-command", "yes"]);
     const m = await RawClient.connect(master.port);
     const kvis = await startKvisBinary([]);
@@ -277,17 +287,31 @@ describe("KVIS replica of a real Redis master", () => {
     try {
       expect(await m.call("DEBUG", "POPULATE", "1000000")).toBe("+OK\r\n");
       expect(await c.call("REPLICAOF", "127.0.0.1", String(master.port))).toBe("+OK\r\n");
-      // PING until the load is seen (the old code answered +PONG after it, at once).
-      let loadingInfo: string | undefined;
+      let seen = false;
       await waitFor(async () => {
-        if ((await c.call("PING")) === "-LOADING Redis is loading the dataset in memory\r\n") {
-          loadingInfo ??= await c.call("INFO");
-          await m.call("SET", "during-load", "yes");
+        if ((await c.call("PING")) === LOADING) {
+          seen = true;
+          await duringLoad(master, m, c);
           return true;
         }
         return (await c.call("INFO", "replication")).includes("master_link_status:up");
       }, 60_000, "the snapshot's load");
-      expect(loadingInfo).toBeDefined();
+      expect(seen).toBe(true);
+      await after(m, c);
+    } finally {
+      c.close();
+      m.close();
+      await kvis.stop();
+      await master.stop();
+    }
+  }
+
+  test("while the sync's snapshot loads the replica answers -LOADING, then has it all, with the writes made meanwhile", async () => {
+    let loadingInfo = "";
+    await withLoadingReplica(async (_master, m, c) => {
+      loadingInfo = await c.call("INFO");
+      await m.call("SET", "during-load", "yes");
+    }, async (m, c) => {
       expect(loadingInfo).toContain("\r\nloading:1\r\n");
       expect(loadingInfo).toContain("\r\nmaster_sync_in_progress:1\r\n");
       expect(loadingInfo).toMatch(/\r\nloading_total_bytes:[1-9]\d*\r\n/);
@@ -296,43 +320,20 @@ describe("KVIS replica of a real Redis master", () => {
       expect(await c.call("GET", "during-load")).toBe("$3\r\nyes\r\n");
       expect(await c.call("DBSIZE")).toBe(":1000001\r\n");
       expect(await c.call("INFO", "persistence")).toContain("\r\nloading:0\r\n");
-    } finally {
-      c.close();
-      m.close();
-      await kvis.stop();
-      await master.stop();
-    }
+    });
   }, 120_000);
 
   test("a master gone while its snapshot loads: the replica finishes the load, keeps it, and serves", async () => {
-    const master = await startRedis(["--repl-diskless-sync", "no", "--enable-debug-command", "yes"]);
-    const m = await RawClient.connect(master.port);
-    const kvis = await startKvisBinary([]);
-    const c = await RawClient.connect(kvis.port);
-    try {
-      expect(await m.call("DEBUG", "POPULATE", "1000000")).toBe("+OK\r\n");
-      m.close();
-      expect(await c.call("REPLICAOF", "127.0.0.1", String(master.port))).toBe("+OK\r\n");
-      let killed = false;
-      await waitFor(async () => {
-        if ((await c.call("PING")) === "-LOADING Redis is loading the dataset in memory\r\n") {
-          master.proc.kill("SIGKILL");
-          await master.proc.exited;
-          return (killed = true);
-        }
-        return (await c.call("INFO", "replication")).includes("master_link_status:up");
-      }, 60_000, "the snapshot's load");
-      expect(killed).toBe(true);
+    await withLoadingReplica(async (master) => {
+      master.proc.kill("SIGKILL");
+      await master.proc.exited;
+    }, async (_m, c) => {
       await waitFor(async () => (await c.call("PING")) === "+PONG\r\n", 60_000, "the end of the load");
       expect(await c.call("DBSIZE")).toBe(":1000000\r\n");
       const info = await c.call("INFO", "replication");
       expect(info).toContain("master_link_status:down");
       expect(info).toContain("master_sync_in_progress:0");
-    } finally {
-      c.close();
-      await kvis.stop();
-      await master.stop();
-    }
+    });
   }, 120_000);
 
   test("./kvis --replicaof \"HOST PORT\" replicates", async () => {
