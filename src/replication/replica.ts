@@ -415,6 +415,18 @@ export class ReplicaLink implements MasterLink {
         }
         server.loadingStep = step.value;
         await new Promise((resolve) => setImmediate(resolve));
+        if (this.stopped) {
+          // Stopped meanwhile (promoted, or following another master): half a snapshot is
+          // no dataset to keep; the file goes with it.
+          steps.return(undefined as unknown as LoadResult);
+          keyspace.flushAll();
+          rmSync(path, { force: true });
+          this.loadingInput = [];
+          this.lostWhileLoading = false;
+          this.state = LinkState.Connect;
+          this.log("MASTER <-> REPLICA sync: loading stopped, the link was closed meanwhile");
+          return;
+        }
       }
       this.log(`Done loading RDB, keys loaded: ${loaded.keys}, keys expired: ${loaded.expired}.`);
     } catch (e) {

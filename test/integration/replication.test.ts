@@ -336,6 +336,30 @@ describe("KVIS replica of a real Redis master", () => {
     });
   }, 120_000);
 
+  test("promoted while the snapshot loads, a replica drops the half it loaded and serves as a master", async () => {
+    const master = await startRedis(["--enable-debug-command", "yes"]);
+    const m = await RawClient.connect(master.port);
+    const kvis = await startKvis({});
+    const c = await RawClient.connect(kvis.port);
+    try {
+      expect(await m.call("DEBUG", "POPULATE", "1000000")).toBe("+OK\r\n");
+      expect(await c.call("REPLICAOF", "127.0.0.1", String(master.port))).toBe("+OK\r\n");
+      await waitFor(async () => (await c.call("PING")) === LOADING, 60_000, "the snapshot's load");
+      // REPLICAOF is refused while loading; a cluster failover promotes this way.
+      kvis.server.promote();
+      await waitFor(async () => (await c.call("PING")) === "+PONG\r\n", 60_000, "the load to stop");
+      expect(await c.call("DBSIZE")).toBe(":0\r\n");
+      expect(await c.call("INFO", "replication")).toContain("role:master");
+      expect(await c.call("SET", "k", "v")).toBe("+OK\r\n");
+      expect(readdirSync(kvis.dir).filter((f) => f.startsWith("temp-"))).toEqual([]);
+    } finally {
+      c.close();
+      m.close();
+      await kvis.stop();
+      await master.stop();
+    }
+  }, 120_000);
+
   test("./kvis --replicaof \"HOST PORT\" replicates", async () => {
     const redis = await startRedis(["--repl-diskless-sync-delay", "0"]);
     const m = await RawClient.connect(redis.port);
