@@ -56,6 +56,15 @@ export class ReplicaLink implements MasterLink {
   readOffset = -1;
   lastIoMs = 0;
   syncStartedMs = 0;
+  /**
+   * The full sync's payload, for INFO's master_sync_* fields as Redis keeps them: its size
+   * (-1 before the header, 0 in the diskless `$EOF:` form), the bytes read, and when.
+   */
+  syncTotalBytes = -1;
+  syncReadBytes = 0;
+  syncLastIoMs = 0;
+  /** When the link last went down after being up (0: never up), for master_link_down_since_seconds. */
+  downSinceMs = 0;
   private socket: Socket<undefined> | undefined;
   private step = Step.Ping;
   private pending = new Uint8Array(0);
@@ -149,7 +158,10 @@ export class ReplicaLink implements MasterLink {
       this.socket = undefined;
       return;
     }
-    if (this.state === LinkState.Connected) this.log("Connection with master lost.");
+    if (this.state === LinkState.Connected) {
+      this.log("Connection with master lost.");
+      this.downSinceMs = Date.now();
+    }
     else this.server.log.warning(`Error condition on socket for SYNC: link to ${this.host}:${this.port} closed`);
     this.state = LinkState.Connect;
     this.socket = undefined;
@@ -293,7 +305,9 @@ export class ReplicaLink implements MasterLink {
       this.readOffset = Number(parts[2]);
       this.log(`Full resync from master: ${this.masterReplid}:${this.readOffset}`);
       this.state = LinkState.Transfer;
-      this.syncStartedMs = Date.now();
+      this.syncStartedMs = this.syncLastIoMs = Date.now();
+      this.syncTotalBytes = -1;
+      this.syncReadBytes = 0;
       this.dropTransfer();
       return;
     }
@@ -331,6 +345,7 @@ export class ReplicaLink implements MasterLink {
         this.socket?.end();
         return;
       }
+      this.syncTotalBytes = Math.max(0, this.transfer.size);
       if (eofMark !== undefined) this.log("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
       else this.log(`MASTER <-> REPLICA sync: receiving ${this.transfer.size} bytes from master to disk`);
     }
@@ -352,6 +367,8 @@ export class ReplicaLink implements MasterLink {
         return;
       }
       t.received += piece.length;
+      this.syncReadBytes = t.received;
+      this.syncLastIoMs = Date.now();
       // Only the last bytes matter for spotting the end mark: no re-scan of the payload.
       t.tail = (t.tail + bytesToString(piece.subarray(Math.max(0, piece.length - EOF_MARK_LEN)))).slice(-EOF_MARK_LEN);
       this.pending = new Uint8Array(0);

@@ -6,7 +6,7 @@
 import { arch, totalmem } from "node:os";
 import { allCommands } from "../commands/table.ts";
 import type { StatField } from "../commands/context.ts";
-import { LinkState } from "../replication/replica.ts";
+import { LinkState, type ReplicaLink } from "../replication/replica.ts";
 import { KVIS_VERSION, REDIS_VERSION } from "../version.ts";
 import type { Server } from "./server.ts";
 import type { Metric } from "./metrics.ts";
@@ -331,15 +331,18 @@ function replicationSection(server: Server, nowMs: number): string[] {
   const link = server.replicaLink;
   if (link !== undefined) {
     const ioAgo = Math.floor((nowMs - link.lastIoMs) / 1000);
+    const syncing = link.state === LinkState.Transfer || link.state === LinkState.Loading;
     return [
       `role:slave`,
       `master_host:${link.host}`,
       `master_port:${link.port}`,
       `master_link_status:${link.linkUp ? "up" : "down"}`,
       `master_last_io_seconds_ago:${link.linkUp ? ioAgo : -1}`,
-      `master_sync_in_progress:${link.state === LinkState.Transfer || link.state === LinkState.Loading ? 1 : 0}`,
+      `master_sync_in_progress:${syncing ? 1 : 0}`,
       `slave_read_repl_offset:${Math.max(0, link.readOffset)}`,
       `slave_repl_offset:${Math.max(0, link.reploff)}`,
+      ...(syncing ? syncProgress(link, nowMs) : []),
+      ...(link.linkUp ? [] : [`master_link_down_since_seconds:${link.downSinceMs === 0 ? -1 : Math.floor((nowMs - link.downSinceMs) / 1000)}`]),
       `slave_priority:${server.config.int("replica-priority")}`,
       `slave_read_only:${server.replicaReadOnly ? 1 : 0}`,
       `replica_announced:1`,
@@ -347,6 +350,24 @@ function replicationSection(server: Server, nowMs: number): string[] {
     ];
   }
   return [`role:master`, ...history];
+}
+
+/**
+ * A full sync's progress as Redis reports it while one is in progress (the load included):
+ * with the size unknown (-1 before the header, 0 for a diskless `$EOF:` payload) the left
+ * bytes go negative and the percentage is 0, printed -0.00 for -1 as C prints it.
+ */
+function syncProgress(link: ReplicaLink, nowMs: number): string[] {
+  const total = link.syncTotalBytes;
+  const read = link.syncReadBytes;
+  const perc = total !== 0 ? (read / total) * 100 : 0;
+  return [
+    `master_sync_total_bytes:${total}`,
+    `master_sync_read_bytes:${read}`,
+    `master_sync_left_bytes:${total - read}`,
+    `master_sync_perc:${Object.is(perc, -0) ? "-0.00" : perc.toFixed(2)}`,
+    `master_sync_last_io_seconds_ago:${Math.floor((nowMs - link.syncLastIoMs) / 1000)}`,
+  ];
 }
 
 function cpuSection(): string[] {

@@ -8,7 +8,7 @@ import { describe, expect, test } from "bun:test";
 import { datasetOf } from "../helpers/dataset.ts";
 import { RawClient, encodeCommand } from "../helpers/resp.ts";
 import { readdirSync, rmSync } from "node:fs";
-import { type ChildServer, run, serverTestTimeout, startKvis, startKvisBinary, startRedis, tempDir, waitExpired, waitFor } from "../helpers/servers.ts";
+import { type ChildServer, freePort, run, serverTestTimeout, startKvis, startKvisBinary, startRedis, tempDir, waitExpired, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -315,6 +315,11 @@ describe("KVIS replica of a real Redis master", () => {
       expect(loadingInfo).toContain("\r\nloading:1\r\n");
       expect(loadingInfo).toContain("\r\nmaster_sync_in_progress:1\r\n");
       expect(loadingInfo).toMatch(/\r\nloading_total_bytes:[1-9]\d*\r\n/);
+      // The sync's progress as a Redis replica shows it while loading: all read, none left.
+      const total = /\r\nmaster_sync_total_bytes:(\d+)\r\n/.exec(loadingInfo)?.[1];
+      expect(Number(total)).toBeGreaterThan(0);
+      expect(loadingInfo).toContain(`\r\nmaster_sync_read_bytes:${total}\r\nmaster_sync_left_bytes:0\r\nmaster_sync_perc:100.00\r\nmaster_sync_last_io_seconds_ago:`);
+      expect(loadingInfo).toContain("\r\nmaster_link_down_since_seconds:-1\r\nslave_priority:");
       await waitFor(async () => (await c.call("INFO", "replication")).includes("master_link_status:up"), 60_000, "the link");
       await waitCaughtUp(m);
       expect(await c.call("GET", "during-load")).toBe("$3\r\nyes\r\n");
@@ -359,6 +364,51 @@ describe("KVIS replica of a real Redis master", () => {
       await master.stop();
     }
   }, 120_000);
+
+  test("INFO replication names the same fields as a Redis replica's while the link is down: never up, then lost", async () => {
+    /** The replica fields' names, in order, and master_link_down_since_seconds. */
+    const fields = async (port: number) => {
+      const c = await RawClient.connect(port);
+      const info = await c.call("INFO", "replication");
+      c.close();
+      const lines = info.split("\r\n").filter((l) => l.includes(":"));
+      const names = lines.map((l) => l.split(":")[0]!);
+      return { names: names.slice(0, names.indexOf("slave_priority")), down: Number(/master_link_down_since_seconds:(-?\d+)/.exec(info)?.[1]) };
+    };
+    const linkIs = (port: number, state: string) => waitFor(async () => {
+      const c = await RawClient.connect(port);
+      const up = (await c.call("INFO", "replication")).includes(`master_link_status:${state}`);
+      c.close();
+      return up;
+    }, 20_000, `master_link_status:${state}`);
+    const master = await startRedis(["--repl-diskless-sync-delay", "0"]);
+    const nowhere = freePort();
+    const redisReplica = await startRedis(["--replicaof", `127.0.0.1 ${nowhere}`]);
+    const kvis = await startKvis({ replicaof: `127.0.0.1 ${nowhere}` });
+    try {
+      const [r0, k0] = [await fields(redisReplica.port), await fields(kvis.port)];
+      expect(k0.names).toEqual(r0.names);
+      expect([k0.down, r0.down]).toEqual([-1, -1]);
+      for (const port of [redisReplica.port, kvis.port]) {
+        const c = await RawClient.connect(port);
+        expect(await c.call("REPLICAOF", "127.0.0.1", String(master.port))).toBe("+OK\r\n");
+        c.close();
+        await linkIs(port, "up");
+      }
+      await master.stop();
+      await linkIs(redisReplica.port, "down");
+      await linkIs(kvis.port, "down");
+      const [r1, k1] = [await fields(redisReplica.port), await fields(kvis.port)];
+      expect(k1.names).toEqual(r1.names);
+      expect(k1.names).toContain("master_link_down_since_seconds");
+      expect(k1.down).toBeGreaterThanOrEqual(0);
+      expect(r1.down).toBeGreaterThanOrEqual(0);
+    } finally {
+      await kvis.stop();
+      await redisReplica.stop();
+      await master.stop();
+    }
+  });
 
   test("./kvis --replicaof \"HOST PORT\" replicates", async () => {
     const redis = await startRedis(["--repl-diskless-sync-delay", "0"]);
