@@ -271,7 +271,7 @@ describe("KVIS replica of a real Redis master", () => {
   const LOADING = "-LOADING Redis is loading the dataset in memory\r\n";
 
   /**
-   * A KVIS binary made the replica of a real Redis master of a million keys, in a
+   * A KVIS binary made the replica of a real Redis master of 200,000 keys, in a
    * disk-based sync (the master streams right after the snapshot, while it loads), PINGed
    * until it answers -LOADING, when `duringLoad` runs (the old code loaded in one go and
    * answered +PONG after it); then `after`.
@@ -282,10 +282,12 @@ describe("KVIS replica of a real Redis master", () => {
   ): Promise<void> {
     const master = await startRedis(["--repl-diskless-sync", "no", "--enable-debug-command", "yes"]);
     const m = await RawClient.connect(master.port);
-    const kvis = await startKvisBinary([]);
+    // 200,000 keys, the event loop turning every 64 KB of them: a hundred turns that answer
+    // the PINGs sent meanwhile.
+    const kvis = await startKvisBinary(["--loading-process-events-interval-bytes", "65536"]);
     const c = await RawClient.connect(kvis.port);
     try {
-      expect(await m.call("DEBUG", "POPULATE", "1000000")).toBe("+OK\r\n");
+      expect(await m.call("DEBUG", "POPULATE", "200000")).toBe("+OK\r\n");
       expect(await c.call("REPLICAOF", "127.0.0.1", String(master.port))).toBe("+OK\r\n");
       let seen = false;
       await waitFor(async () => {
@@ -323,7 +325,7 @@ describe("KVIS replica of a real Redis master", () => {
       await waitFor(async () => (await c.call("INFO", "replication")).includes("master_link_status:up"), 60_000, "the link");
       await waitCaughtUp(m);
       expect(await c.call("GET", "during-load")).toBe("$3\r\nyes\r\n");
-      expect(await c.call("DBSIZE")).toBe(":1000001\r\n");
+      expect(await c.call("DBSIZE")).toBe(":200001\r\n");
       expect(await c.call("INFO", "persistence")).toContain("\r\nloading:0\r\n");
     });
   }, 120_000);
@@ -334,7 +336,7 @@ describe("KVIS replica of a real Redis master", () => {
       await master.proc.exited;
     }, async (_m, c) => {
       await waitFor(async () => (await c.call("PING")) === "+PONG\r\n", 60_000, "the end of the load");
-      expect(await c.call("DBSIZE")).toBe(":1000000\r\n");
+      expect(await c.call("DBSIZE")).toBe(":200000\r\n");
       const info = await c.call("INFO", "replication");
       expect(info).toContain("master_link_status:down");
       expect(info).toContain("master_sync_in_progress:0");
@@ -342,12 +344,12 @@ describe("KVIS replica of a real Redis master", () => {
   }, 120_000);
 
   test("promoted while the snapshot loads, a replica drops the half it loaded and serves as a master", async () => {
-    const master = await startRedis(["--enable-debug-command", "yes"]);
+    const master = await startRedis(["--enable-debug-command", "yes", "--repl-diskless-sync-delay", "0"]);
     const m = await RawClient.connect(master.port);
-    const kvis = await startKvis({});
+    const kvis = await startKvis({ "loading-process-events-interval-bytes": "65536" });
     const c = await RawClient.connect(kvis.port);
     try {
-      expect(await m.call("DEBUG", "POPULATE", "1000000")).toBe("+OK\r\n");
+      expect(await m.call("DEBUG", "POPULATE", "200000")).toBe("+OK\r\n");
       expect(await c.call("REPLICAOF", "127.0.0.1", String(master.port))).toBe("+OK\r\n");
       await waitFor(async () => (await c.call("PING")) === LOADING, 60_000, "the snapshot's load");
       // REPLICAOF is refused while loading; a cluster failover promotes this way.
