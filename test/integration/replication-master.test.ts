@@ -310,7 +310,8 @@ describe("backups through the replication protocol", () => {
         const replies = [];
         for (const value of ["5", "abc", "1"]) replies.push(await c.call("REPLCONF", "rdb-only", value));
         c.write(encodeCommand(["SYNC"]));
-        const payload = await c.readUntilClose();
+        // Newlines may come first: Redis's keep-alive to a replica whose snapshot is still being saved.
+        const payload = (await c.readUntilClose()).replace(/^\n+/, "");
         // The length line and the RDB header; the rest differs (versions, times, encodings).
         replies.push(/^\$\d+\r\nREDIS\d{4}/.exec(payload)?.[0].replace(/\d+\r\n/, "N\r\n") ?? payload.slice(0, 40));
         framing.push(replies);
