@@ -61,7 +61,7 @@ export interface ConfigTarget {
   notifier: { flags: number };
   maxmemory: number;
   evictor: { freeMemoryIfNeeded(): boolean; policyChanged(): void };
-  keyspace: { lfuLogFactor: number; lfuDecayTime: number; lazyFree: { serverDel: boolean; expire: boolean; eviction: boolean } };
+  keyspace: { lfuLogFactor: number; lfuDecayTime: number; keyLoadDelay: number; lazyFree: { serverDel: boolean; expire: boolean; eviction: boolean } };
   /** store/encoding.ts's limits (named here: config.ts sits below the store). */
   encodingLimits: Record<EncodingLimit, number>;
   aof: { enable(): void; disable(): void };
@@ -418,7 +418,11 @@ export const PARAMS: readonly Param[] = [
     name: "rdb-key-save-delay", type: "int", default: "0", min: -INT_MAX - 1, max: INT_MAX, mutable: true, hidden: true,
     description: "A Redis test knob: microseconds each key adds to a background save, AOF rewrite or full sync (negative -N: 1 µs every N keys); the server serves meanwhile. `SAVE` is not slowed",
   },
-  ...accepted("key-load-delay", "int", "0", true, "a Redis test knob (loading is not slowed down)", { hidden: true, min: -INT_MAX - 1, max: INT_MAX }),
+  {
+    name: "key-load-delay", type: "int", default: "0", min: -INT_MAX - 1, max: INT_MAX, mutable: true, hidden: true, applyAtStart: true,
+    description: "A Redis test knob: microseconds each key loaded from a dump waits (negative -N: 1 µs every N keys); clients are answered between the load's steps",
+    apply: (server, value) => (server.keyspace.keyLoadDelay = Number(value)),
+  },
   ...accepted("watchdog-period", "int", "0", true, "a Redis test knob (no watchdog)", { hidden: true, min: 0, max: INT_MAX }),
   {
     name: "loading-process-events-interval-bytes", type: "int", default: "2097152", min: 1024, max: INT_MAX, mutable: true, hidden: true,

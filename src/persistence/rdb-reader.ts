@@ -277,7 +277,17 @@ function loadKeys(r: RdbCursor, k: KeyRecords, stopAt: number): boolean {
     valueSlice.release();
     keySlice.release();
     k.expireAt = -1;
+    if (keyspace.keyLoadDelay !== 0) delayKey(keyspace.keyLoadDelay);
   }
+}
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+let keysDelayed = 0;
+
+/** key-load-delay's wait after a key: `us` microseconds, or for -N one every N keys (Redis's debugDelay). */
+function delayKey(us: number): void {
+  if (us < 0) us = ++keysDelayed % -us === 0 ? 1 : 0;
+  if (us > 0) Atomics.wait(sleepCell, 0, 0, us / 1000);
 }
 
 /** The value of one key, in any encoding Redis 2.x to 7.x writes. */

@@ -1179,6 +1179,8 @@ export class Keyspace {
   }
   /** While an AOF is replayed nothing expires: its commands must see the keys as they were. */
   loading = false;
+  /** key-load-delay: microseconds each key loaded from a dump waits (-N: 1 µs every N keys), Redis's test knob. */
+  keyLoadDelay = 0;
   /** DEBUG SET-SKIP-CHECKSUM-VALIDATION: RDB loads and RESTORE accept any checksum. */
   skipChecksumValidation = false;
   readonly stats: KeyspaceStats = { expiredKeys: 0, lazyfreedObjects: 0, expireTimeCapReached: 0, expireCycleMs: 0, keyspaceHits: 0, keyspaceMisses: 0 };
