@@ -420,7 +420,7 @@ export const PARAMS: readonly Param[] = [
   },
   {
     name: "key-load-delay", type: "int", default: "0", min: -INT_MAX - 1, max: INT_MAX, mutable: true, hidden: true, applyAtStart: true,
-    description: "A Redis test knob: microseconds each key loaded from a dump waits (negative -N: 1 µs every N keys); clients are answered between the load's steps",
+    description: "A Redis test knob: microseconds each key loaded from a dump, or command replayed from an AOF, waits (negative -N: 1 µs every N); clients are answered between the load's steps",
     apply: (server, value) => (server.keyspace.keyLoadDelay = Number(value)),
   },
   ...accepted("watchdog-period", "int", "0", true, "a Redis test knob (no watchdog)", { hidden: true, min: 0, max: INT_MAX }),

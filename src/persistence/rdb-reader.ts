@@ -277,15 +277,15 @@ function loadKeys(r: RdbCursor, k: KeyRecords, stopAt: number): boolean {
     valueSlice.release();
     keySlice.release();
     k.expireAt = -1;
-    if (keyspace.keyLoadDelay !== 0) delayKey(keyspace.keyLoadDelay);
+    if (keyspace.keyLoadDelay !== 0) loadDelay(keyspace.keyLoadDelay);
   }
 }
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 let keysDelayed = 0;
 
-/** key-load-delay's wait after a key: `us` microseconds, or for -N one every N keys (Redis's debugDelay). */
-function delayKey(us: number): void {
+/** key-load-delay's wait after a key loaded (or an AOF command replayed): `us` microseconds, or for -N one every N keys (Redis's debugDelay). */
+export function loadDelay(us: number): void {
   if (us < 0) us = ++keysDelayed % -us === 0 ? 1 : 0;
   if (us > 0) Atomics.wait(sleepCell, 0, 0, us / 1000);
 }

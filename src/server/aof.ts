@@ -30,7 +30,7 @@ import { ReplyWriter } from "../resp/writer.ts";
 import {
   type AofFile, AofError, type Manifest, baseFileName, formatManifest, incrFileName, manifestFileName, parseManifest, readCommands,
 } from "../persistence/aof.ts";
-import { type LoadStep, loadRdbSteps } from "../persistence/rdb-reader.ts";
+import { type LoadStep, loadDelay, loadRdbSteps } from "../persistence/rdb-reader.ts";
 import { encodeRdb, writeFileAtomically } from "../persistence/rdb-writer.ts";
 import { commandImage, rdbImage, Snapshot } from "../persistence/snapshot.ts";
 import { Client } from "./connection.ts";
@@ -269,6 +269,7 @@ export class AppendOnly {
         log.warning(`While loading ${file.name}: '${argv.str(0)}' failed: ${Buffer.from(writer.view()).toString("latin1").split("\r\n")[0]!.slice(1)}`);
       }
       writer.reset();
+      if (keyspace.keyLoadDelay !== 0) loadDelay(keyspace.keyLoadDelay);
     };
     let result;
     for (let at = 0; ; ) {

@@ -179,11 +179,12 @@ describe("start-up with a dump to load", () => {
     }
   }
 
+  // key-load-delay holds a load (100 µs a key: 100 s for the million, the event loop
+  // turning every 16 KB) until the client has seen it, as Redis's own tests hold theirs;
+  // then it goes on at full speed.
+  const held = ["--key-load-delay", "100", "--loading-process-events-interval-bytes", "16384"];
+
   test("the port listens before the dump loads; a client connected meanwhile is answered -LOADING, then finds the data", async () => {
-    // key-load-delay holds the load (100 µs a key: 100 s for the million, the event loop
-    // turning every 16 KB) until the client has seen it, as Redis's own tests hold theirs;
-    // then it goes on at full speed.
-    const held = ["--key-load-delay", "100", "--loading-process-events-interval-bytes", "16384"];
     await loadMillion([], async (m) => expect(await m.call("SAVE")).toBe("+OK\r\n"), ["--requirepass", "pw", ...held], async (c, dir) => {
       // As a real redis-server answers while it loads (checked with key-load-delay): NOAUTH
       // before LOADING, AUTH and INFO served, INFO with the loading_* figures at the end.
@@ -206,7 +207,7 @@ describe("start-up with a dump to load", () => {
       expect(await m.call("BGREWRITEAOF")).toBe("+Background append only file rewriting started\r\n");
       await waitFor(async () => /aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n/.test(await m.call("INFO", "persistence")), 30_000, "the rewrite");
     };
-    await loadMillion(["--appendonly", "yes", "--aof-use-rdb-preamble", "no"], rewrite, ["--appendonly", "yes"], async (c, dir) => {
+    await loadMillion(["--appendonly", "yes", "--aof-use-rdb-preamble", "no"], rewrite, ["--appendonly", "yes", ...held], async (c, dir) => {
       expect(await c.call("PING")).toBe(LOADING);
       const aofDir = join(dir, "appendonlydir");
       const files = readFileSync(join(aofDir, "appendonly.aof.manifest"), "latin1").match(/file (\S+)/g)!.map((f) => f.slice(5));
@@ -214,6 +215,7 @@ describe("start-up with a dump to load", () => {
       expect(info).toContain("\r\nloading:1\r\n");
       expect(info).toContain(`\r\nloading_total_bytes:${files.reduce((n, f) => n + statSync(join(aofDir, f)).size, 0)}\r\n`);
       expect(info).toContain("\r\nrdb_changes_since_last_save:0\r\n");
+      expect(await c.call("CONFIG", "SET", "key-load-delay", "0")).toBe("+OK\r\n");
     });
   }, 90_000);
 
