@@ -37,6 +37,8 @@ export interface Param {
   applyAtStart?: boolean;
   /** Left out of CONFIG GET's patterns, shown when named (Redis's HIDDEN_CONFIG: test knobs). */
   hidden?: boolean;
+  /** CONFIG SET answers -LOADING while the dataset loads (Redis's DENY_LOADING_CONFIG). */
+  denyLoading?: boolean;
   /** For values that update part of the current one (client-output-buffer-limit). */
   merge?: (current: string, given: string) => string;
 }
@@ -251,7 +253,7 @@ export const PARAMS: readonly Param[] = [
     description: "Refuse writes with -MISCONF while the last background save failed (with save points set)",
   },
   {
-    name: "appendonly", type: "bool", default: "no", mutable: true, description: "Log every write to the append-only file; start-up loads it instead of the RDB",
+    name: "appendonly", type: "bool", default: "no", mutable: true, denyLoading: true, description: "Log every write to the append-only file; start-up loads it instead of the RDB",
     apply: (server, value) => (value === "yes" ? server.aof.enable() : server.aof.disable()),
   },
   {
@@ -324,7 +326,7 @@ export const PARAMS: readonly Param[] = [
     description: "A replica deletes the snapshot a full sync wrote once loaded, if it persists nothing (save \"\", appendonly no); otherwise the snapshot becomes its dump file",
   },
   ...accepted("repl-disable-tcp-nodelay", "bool", "no", true, "the replication socket keeps the runtime's setting"),
-  ...accepted("repl-diskless-load", "enum", "disabled", true, "a replica writes the snapshot to a temp file in dir and loads it once it has it all", { values: ["disabled", "on-empty-db", "swapdb"] }),
+  ...accepted("repl-diskless-load", "enum", "disabled", true, "a replica writes the snapshot to a temp file in dir and loads it once it has it all", { values: ["disabled", "on-empty-db", "swapdb"], denyLoading: true }),
   ...accepted("repl-diskless-sync-delay", "int", "5", true, "a full sync starts at once", { min: 0, max: 2147483647 }),
   ...accepted("repl-diskless-sync-max-replicas", "int", "0", true, "a full sync starts at once", { min: 0, max: 2147483647 }),
   // Active defragmentation needs an allocator that can move memory (Redis's jemalloc);

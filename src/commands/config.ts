@@ -5,7 +5,7 @@
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { PARAMS, findParam, normalize, rewriteConfig } from "../config.ts";
-import { CONFIG_NO_FILE, configRewriteFailed, configSetError, configUnknownOption, wrongArity } from "../errors.ts";
+import { CONFIG_NO_FILE, configRewriteFailed, configSetError, configUnknownOption, LOADING, wrongArity } from "../errors.ts";
 import { globMatch } from "../resp/bytes.ts";
 import { command } from "./command.ts";
 import type { Context } from "./context.ts";
@@ -84,6 +84,8 @@ export const configCommand = command({
           if (!param) throw configUnknownOption(name);
           if (updates.some(([n]) => n === param.name)) throw configSetError(name, "duplicate parameter");
           if (!param.mutable) throw configSetError(name, "can't set immutable config");
+          // AOF switched on or off, or how a replica loads, must not change under a load.
+          if (param.denyLoading && c.server.loadingDataset) throw LOADING;
           const result = normalize(param, argv.str(i + 1), c.server.config.get(param.name));
           if ("error" in result) throw configSetError(name, result.error);
           updates.push([param.name, result.value]);

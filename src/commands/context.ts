@@ -158,6 +158,8 @@ export interface Services {
   readonly configFile: string;
   /** The TCP port listened on. */
   readonly port: number;
+  /** While the dataset loads (start-up, a replica's sync): most commands are answered -LOADING. */
+  readonly loadingDataset: boolean;
   /** CONFIG SET port/bind: listen on these, then stop the old listeners; the reason when it cannot. */
   listenAnew(bind: string, port: number): string | undefined;
 

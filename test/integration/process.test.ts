@@ -228,6 +228,12 @@ describe("start-up with a dump to load", () => {
       expect(await c.call("INFO", "persistence")).toContain("\r\nloading:1\r\n");
       expect(await c.call("MULTI")).toBe("+OK\r\n");
       expect(await c.call("DISCARD")).toBe("+OK\r\n");
+      // CONFIG SET is served, but not of the two parameters Redis 7.0 refuses while it loads
+      // (checked by setting every parameter of a loading redis-server to its own value).
+      expect(await c.call("CONFIG", "SET", "maxmemory", "10mb")).toBe("+OK\r\n");
+      expect(await c.call("CONFIG", "SET", "appendonly", "yes")).toBe(LOADING);
+      expect(await c.call("CONFIG", "SET", "maxmemory", "0", "repl-diskless-load", "disabled")).toBe(LOADING);
+      expect(await c.call("CONFIG", "GET", "appendonly")).toBe("*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n");
       // SHUTDOWN (allowed while loading) saves nothing then, SAVE or not: half a dataset would replace the dump.
       expect(kvis.server.finalSave(true)).toBe(true);
       expect(existsSync(join(kvis.dir, "dump.rdb"))).toBe(false);
