@@ -32,7 +32,7 @@ export interface LoadResult {
   warnings: string[];
 }
 
-/** Where a load stepping through a file (loadRdbFile) has got to, at each pause. */
+/** Where a load stepping through a file (loadRdbSteps) has got to, at each pause. */
 export interface LoadStep {
   loadedBytes: number;
   totalBytes: number;
@@ -47,27 +47,10 @@ export type LoadProgress = (keys: number, bytesRead: number, bytesTotal: number)
 const PROGRESS_EVERY = 1_000_000;
 
 /**
- * Load `path` if it exists (undefined when there is no file: start empty), letting the
- * event loop run after every `stepBytes` of the file, as Redis processes events every
- * loading-process-events-interval-bytes: clients connected meanwhile are answered
- * (-LOADING for most commands, server/dispatch.ts).
- */
-export async function loadRdbFile(
-  path: string, keyspace: Keyspace, progress?: LoadProgress, onFunction?: FunctionLoader, stepBytes = 2 << 20, onStep?: (step: LoadStep) => void,
-): Promise<LoadResult | undefined> {
-  if (!(await Bun.file(path).exists())) return undefined;
-  const steps = loadRdbSteps(path, keyspace, progress, onFunction, stepBytes);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-    onStep?.(step.value);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
-/**
- * loadRdbFile's steps, for a caller that lets the event loop run between them itself (an
- * AOF's RDB base): the file is opened by the first and closed when the walk ends.
+ * Load `path` in steps of `stepBytes` of the file, yielding after each how far it is, as
+ * Redis processes events every loading-process-events-interval-bytes (the caller lets the
+ * event loop run between them: Server.loadInSteps). The file is opened by the first step
+ * and closed when the walk ends.
  */
 export function* loadRdbSteps(
   path: string, keyspace: Keyspace, progress: LoadProgress | undefined, onFunction: FunctionLoader | undefined, stepBytes: number,

@@ -419,33 +419,10 @@ export class ReplicaLink implements MasterLink {
     server.scripting.flushFunctions();
     this.log("MASTER <-> REPLICA sync: Loading DB in memory");
     const start = performance.now();
-    let loaded: LoadResult;
-    server.loadingDataset = true;
-    server.loadingStarted = Math.floor(Date.now() / 1000);
+    let loaded: LoadResult | undefined;
     try {
       const steps = loadRdbSteps(path, keyspace, undefined, server.scripting.loadFromImage, server.config.int("loading-process-events-interval-bytes"));
-      for (;;) {
-        const step = steps.next();
-        if (step.done) {
-          loaded = step.value;
-          break;
-        }
-        server.loadingStep = step.value;
-        await new Promise((resolve) => setImmediate(resolve));
-        if (this.stopped) {
-          // Stopped meanwhile (promoted, or following another master): half a snapshot is
-          // no dataset to keep; the file goes with it.
-          steps.return(undefined as unknown as LoadResult);
-          keyspace.flushAll();
-          rmSync(path, { force: true });
-          this.loadingInput = [];
-          this.lostWhileLoading = false;
-          this.state = LinkState.Connect;
-          this.log("MASTER <-> REPLICA sync: loading stopped, the link was closed meanwhile");
-          return;
-        }
-      }
-      this.log(`Done loading RDB, keys loaded: ${loaded.keys}, keys expired: ${loaded.expired}.`);
+      loaded = await server.loadInSteps(steps, undefined, () => this.stopped);
     } catch (e) {
       // A snapshot KVIS cannot load leaves it empty rather than half-loaded; keep trying.
       keyspace.flushAll();
@@ -454,10 +431,19 @@ export class ReplicaLink implements MasterLink {
       server.log.warning("Failed trying to load the MASTER synchronization DB from disk, check server logs.");
       this.afterLoad(false);
       return;
-    } finally {
-      server.loadingDataset = false;
-      server.loadingStep = undefined;
     }
+    if (loaded === undefined) {
+      // Stopped meanwhile (promoted, or following another master): half a snapshot is no
+      // dataset to keep; the file goes with it.
+      keyspace.flushAll();
+      rmSync(path, { force: true });
+      this.loadingInput = [];
+      this.lostWhileLoading = false;
+      this.state = LinkState.Connect;
+      this.log("MASTER <-> REPLICA sync: loading stopped, the link was closed meanwhile");
+      return;
+    }
+    this.log(`Done loading RDB, keys loaded: ${loaded.keys}, keys expired: ${loaded.expired}.`);
     try {
       // Redis's allPersistenceDisabled: no save points and no AOF.
       if (server.config.get("rdb-del-sync-files") === "yes" && !server.persistence.hasSavePoints && !server.aof.on) rmSync(path, { force: true });

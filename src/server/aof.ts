@@ -156,25 +156,18 @@ export class AppendOnly {
 
   /**
    * Load the dataset from the AOF named by the manifest (the RDB file is not read when AOF
-   * is on, as in Redis), letting the event loop run after every `stepBytes` of the files as
-   * Redis processes events while it loads: clients are answered (-LOADING for most
-   * commands), and `onStep` hears how far it is. Throws AofError when a file is missing
+   * is on, as in Redis), in steps of loading-process-events-interval-bytes with the event
+   * loop turning between them (Server.loadInSteps). Throws AofError when a file is missing
    * or malformed.
    */
-  async load(stepBytes = Infinity, onStep?: (step: LoadStep) => void): Promise<void> {
+  async load(): Promise<void> {
     const log = this.server.log;
     if (!this.readManifest()) return;
     const start = performance.now();
     const keyspace = this.server.keyspace;
     keyspace.loading = true;
     try {
-      const steps = this.replaySteps(stepBytes);
-      while (true) {
-        const step = steps.next();
-        if (step.done) break;
-        onStep?.(step.value);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+      await this.server.loadInSteps(this.replaySteps(this.server.config.int("loading-process-events-interval-bytes")));
     } catch (e) {
       keyspace.flushAll();
       throw e;

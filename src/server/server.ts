@@ -15,7 +15,7 @@ import { Logger, type LogLevel } from "../log.ts";
 import { MAX_CLIENTS, PROTECTED_MODE, type ReplyError } from "../errors.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { Keyspace } from "../store/keyspace.ts";
-import { type LoadStep, loadRdbFile } from "../persistence/rdb-reader.ts";
+import { type LoadStep, loadRdbSteps } from "../persistence/rdb-reader.ts";
 import { Scripting } from "../scripting/runtime.ts";
 import type { Argv } from "../resp/argv.ts";
 import { monitorLine } from "./monitor.ts";
@@ -500,32 +500,53 @@ export class Server implements Services {
   /** The stream's database a dump loaded at start-up gave (restoreReplicationInfo), for the first link. */
   private restoredStreamDb: number | undefined;
 
+  /**
+   * Run a load's steps (a dump's, an AOF's, a sync's snapshot's), letting the event loop
+   * turn between them as Redis processes events while it loads: commands without the
+   * `loading` flag are answered -LOADING (server/dispatch.ts), INFO shows loading:1 with
+   * the step's figures (`onStep` hears them too), and loaded keys are not changes to save
+   * (a save point must not start a BGSAVE of half a dataset). When `stop` says so after a
+   * turn, the walk is closed and undefined returned.
+   */
+  async loadInSteps<T>(steps: Generator<LoadStep, T>, onStep?: (step: LoadStep) => void, stop?: () => boolean): Promise<T | undefined> {
+    if (!this.loadingDataset) {
+      this.loadingDataset = true;
+      this.loadingStarted = Math.floor(Date.now() / 1000);
+    }
+    try {
+      for (;;) {
+        const step = steps.next();
+        if (step.done) return step.value;
+        this.loadingStep = step.value;
+        this.keyspace.dirty = 0;
+        onStep?.(step.value);
+        await new Promise((resolve) => setImmediate(resolve));
+        if (stop?.()) {
+          steps.return(undefined as T);
+          return undefined;
+        }
+      }
+    } finally {
+      this.loadingDataset = false;
+      this.loadingStep = undefined;
+    }
+  }
+
   private async loadDataset(): Promise<void> {
-    const stepBytes = this.config.int("loading-process-events-interval-bytes");
     // With AOF on, the AOF is the dataset and the RDB file is not read, as in Redis.
     if (this.config.get("appendonly") === "yes") {
-      // Between the steps INFO shows the loading_* figures; replayed commands are not
-      // changes to save (a save point must not start a BGSAVE of half the dataset).
-      await this.aof.load(stepBytes, (step) => {
-        this.loadingStep = step;
-        this.keyspace.dirty = 0;
-      });
-      this.loadingStep = undefined;
+      await this.aof.load();
       this.aof.openAtStart();
       return;
     }
     const path = this.rdbPath;
+    if (!(await Bun.file(path).exists())) return;
     const start = performance.now();
-    const loaded = await loadRdbFile(path, this.keyspace, (keys, read, total) => {
+    const steps = loadRdbSteps(path, this.keyspace, (keys, read, total) => {
       this.log.notice(`Loading RDB: ${keys} keys so far, ${((100 * read) / total).toFixed(0)}% of ${path}`);
-    }, this.scripting.loadFromImage, stepBytes, (step) => {
-      // INFO between the steps: the keys so far, and the loading_* figures; loaded keys are
-      // not changes to save (the keyspace counts them as it stores them; as at the end).
-      this.lastLoad = { keys: step.keys, expired: step.expired };
-      this.loadingStep = step;
-      this.keyspace.dirty = 0;
-    });
-    this.loadingStep = undefined;
+    }, this.scripting.loadFromImage, this.config.int("loading-process-events-interval-bytes"));
+    // INFO's rdb_last_load_keys_* count the keys so far while it loads, as Redis's do.
+    const loaded = await this.loadInSteps(steps, (step) => (this.lastLoad = { keys: step.keys, expired: step.expired }));
     if (loaded === undefined) return;
     this.lastLoad = { keys: loaded.keys, expired: loaded.expired };
     const producer = loaded.aux.get("redis-ver");
