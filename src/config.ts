@@ -4,6 +4,7 @@
  * config file, `--help` and CONFIG GET/SET are all derived from this table, so adding a
  * parameter is one entry here. Values are validated here and nowhere else.
  */
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseIntStrict } from "./resp/bytes.ts";
 import { formatNotifyFlags, parseNotifyFlags } from "./keyspace-events.ts";
@@ -32,11 +33,13 @@ export interface Param {
   /** What a run-time change does to the running server, beyond storing the value. */
   apply?: (server: ConfigTarget, value: string) => void;
   /** An apply that can fail: the reason it returns makes CONFIG SET put every value back. */
-  applyOrFail?: (server: ConfigTarget) => string | undefined;
+  applyOrFail?: (server: ConfigTarget, value: string) => string | undefined;
   /** Apply it when a server starts too: the value lives outside the Config (encoding limits). */
   applyAtStart?: boolean;
   /** Left out of CONFIG GET's patterns, shown when named (Redis's HIDDEN_CONFIG: test knobs). */
   hidden?: boolean;
+  /** CONFIG SET needs `enable-protected-configs` (Redis's PROTECTED_CONFIG: where files are written). */
+  protected?: boolean;
   /** CONFIG SET answers -LOADING while the dataset loads (Redis's DENY_LOADING_CONFIG). */
   denyLoading?: boolean;
   /** For values that update part of the current one (client-output-buffer-limit). */
@@ -73,8 +76,13 @@ export interface ConfigTarget {
 export const PARAMS: readonly Param[] = [
   { name: "port", type: "int", default: "6379", min: 0, max: 65535, mutable: true, description: "TCP port to listen on" },
   { name: "bind", type: "string", default: "127.0.0.1", mutable: true, description: "Addresses to listen on (space separated)" },
-  { name: "dir", type: "string", default: "./", mutable: false, description: "Working directory for the RDB file" },
-  { name: "dbfilename", type: "string", default: "dump.rdb", mutable: true, description: "RDB file name inside dir", check: checkFileName },
+  {
+    name: "dir", type: "string", default: "./", mutable: true, protected: true, denyLoading: true,
+    // Relative to the current one, as Redis's chdir; CONFIG SET needs it to exist (start-up creates it).
+    check: (v) => (v === "" ? "No such file or directory" : undefined), merge: (current, given) => resolve(current, given), applyOrFail: (_server, value) => directoryProblem(value),
+    description: "Working directory for the dump, the AOF folder and the cluster's nodes file (created at start-up; CONFIG SET needs an existing one, relative to the current one)",
+  },
+  { name: "dbfilename", type: "string", default: "dump.rdb", mutable: true, protected: true, description: "RDB file name inside dir", check: checkFileName },
   {
     name: "requirepass", type: "string", default: "", mutable: true, description: "Password for the default user (empty: none)",
     apply: (server, value) => server.acl.setDefaultPassword(value),
@@ -377,7 +385,7 @@ export const PARAMS: readonly Param[] = [
   ...accepted("crash-log-enabled", "bool", "yes", true, "a crash leaves the runtime's own report"),
   ...accepted("crash-memcheck-enabled", "bool", "yes", true, "a crash leaves the runtime's own report"),
   ...accepted("enable-module-command", "enum", "no", false, "KVIS loads no modules", { values: ["no", "yes", "local"] }),
-  ...accepted("enable-protected-configs", "enum", "no", false, "dir, dbfilename and the like are settable as KVIS always allowed", { values: ["no", "yes", "local"] }),
+  { name: "enable-protected-configs", type: "enum", default: "no", values: ["no", "yes", "local"], mutable: false, description: "Allow CONFIG SET of the protected `dir` and `dbfilename` (no, yes, or local: loopback and Unix socket clients only), as Redis 7.0" },
   ...accepted("ignore-warnings", "string", "", true, "KVIS emits none of the warnings it silences"),
   ...accepted("io-threads", "int", "1", false, "one thread serves all clients", { min: 1, max: 128 }),
   ...accepted("io-threads-do-reads", "bool", "no", false, "one thread serves all clients"),
@@ -576,6 +584,15 @@ export function parseSavePoints(text: string): SavePoint[] | undefined {
     points.push({ seconds, changes });
   }
   return points;
+}
+
+/** Why `dir` cannot be the working folder, as chdir's error text: "No such file or directory". */
+function directoryProblem(path: string): string | undefined {
+  try {
+    return statSync(path).isDirectory() ? undefined : "Not a directory";
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EACCES" ? "Permission denied" : "No such file or directory";
+  }
 }
 
 function checkFileName(v: string): string | undefined {

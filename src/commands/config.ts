@@ -8,7 +8,7 @@ import { PARAMS, findParam, normalize, rewriteConfig } from "../config.ts";
 import { CONFIG_NO_FILE, configRewriteFailed, configSetError, configUnknownOption, LOADING, wrongArity } from "../errors.ts";
 import { globMatch } from "../resp/bytes.ts";
 import { command } from "./command.ts";
-import type { Context } from "./context.ts";
+import { type Context, protectedActionAllowed } from "./context.ts";
 
 /** Parameters whose values are secrets (Redis's SENSITIVE_CONFIG). */
 const SENSITIVE = new Set(["masterauth", "masteruser", "requirepass"]);
@@ -84,6 +84,7 @@ export const configCommand = command({
           if (!param) throw configUnknownOption(name);
           if (updates.some(([n]) => n === param.name)) throw configSetError(name, "duplicate parameter");
           if (!param.mutable) throw configSetError(name, "can't set immutable config");
+          if (param.protected && !protectedActionAllowed(c.server.config.get("enable-protected-configs"), c)) throw configSetError(name, "can't set protected config");
           // AOF switched on or off, or how a replica loads, must not change under a load.
           if (param.denyLoading && c.server.loadingDataset) throw LOADING;
           const result = normalize(param, argv.str(i + 1), c.server.config.get(param.name));

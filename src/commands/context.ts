@@ -558,3 +558,18 @@ export interface MigrateRequest {
   password: string | undefined;
   keys: string[];
 }
+
+/** A loopback address: 127.0.0.0/8, ::1, or IPv4 mapped into IPv6. */
+export function isLoopback(address: string): boolean {
+  return address === "::1" || /^(::ffff:)?127\./.test(address);
+}
+
+/**
+ * Whether a client may do what `enable-debug-command` or `enable-protected-configs`
+ * guards ("no", "yes", or "local": the Unix socket and loopback clients only), as Redis's
+ * allowProtectedAction.
+ */
+export function protectedActionAllowed(setting: string, client: Context): boolean {
+  if (setting === "yes") return true;
+  return setting === "local" && (client.unixSocket || isLoopback(client.addr.slice(0, client.addr.lastIndexOf(":"))));
+}

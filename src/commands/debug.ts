@@ -17,7 +17,7 @@ import { dumpPayload } from "../persistence/rdb-writer.ts";
 import { lruClock } from "../store/access.ts";
 import { ListValue } from "../store/list.ts";
 import { command } from "./command.ts";
-import type { Context } from "./context.ts";
+import { type Context, protectedActionAllowed } from "./context.ts";
 import { refcountOf } from "./generic.ts";
 import { rewriteConfigFile } from "./config.ts";
 
@@ -156,8 +156,7 @@ export const debugCommand = command({
   name: "debug", arity: -2, flags: ["admin", "noscript", "loading", "stale"], summary: "A container for debugging commands", since: "1.0.0",
   complexity: "Depends on subcommand.",
   handler(c, argv) {
-    const allowed = c.server.config.get("enable-debug-command");
-    if (allowed !== "yes" && !(allowed === "local" && /^127\.|^\[?::1\]?:/.test(c.addr))) throw DEBUG_NOT_ALLOWED;
+    if (!protectedActionAllowed(c.server.config.get("enable-debug-command"), c)) throw DEBUG_NOT_ALLOWED;
     const sub = argv.keyword(1);
     if (sub === "sleep" && argv.length === 3) {
       const seconds = Number(argv.str(2));

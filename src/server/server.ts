@@ -30,7 +30,7 @@ import { Notifier } from "./notify.ts";
 import { Pausing } from "./pausing.ts";
 import { Slowlog } from "./slowlog.ts";
 import { mergeSelectorArgs } from "../commands/acl.ts";
-import type { CommandTable, Services, StatField } from "../commands/context.ts";
+import { type CommandTable, type Services, type StatField, isLoopback } from "../commands/context.ts";
 import { Acl } from "./acl.ts";
 import { buildInfo, memoryStats } from "./info.ts";
 import { Tracking } from "./tracking.ts";
@@ -49,10 +49,6 @@ import { Migrator } from "./migrate.ts";
 import { join } from "node:path";
 import { CLIENT_BYTES } from "../store/memory-usage.ts";
 
-/** A loopback address: 127.0.0.0/8, ::1, or IPv4 mapped into IPv6. */
-export function isLoopback(address: string): boolean {
-  return address === "::1" || /^(::ffff:)?127\./.test(address);
-}
 
 
 export interface ServerStats {
@@ -175,7 +171,7 @@ export class Server implements Services {
     config.onChange = (name, value) => {
       const param = findParam(name);
       param?.apply?.(this, value);
-      return param?.applyOrFail?.(this);
+      return param?.applyOrFail?.(this, value);
     };
   }
 

@@ -1,9 +1,11 @@
 import { beforeEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { StatField } from "../../src/commands/context.ts";
 import { memoryDoctor } from "../../src/commands/introspection.ts";
 import { allCommands } from "../../src/commands/table.ts";
 import { RawClient, encodeCommand } from "../helpers/resp.ts";
-import { waitFor } from "../helpers/servers.ts";
+import { tempDir, waitFor } from "../helpers/servers.ts";
 import { sameScene, usePair } from "./harness.ts";
 
 const pair = usePair();
@@ -388,6 +390,43 @@ OBJECT ENCODING s0`);
     } finally {
       await p.same("CONFIG", "SET", "hash-max-listpack-entries", "512", "hash-max-listpack-value", "64", "zset-max-listpack-entries", "128", "zset-max-listpack-value", "64");
       await p.same("CONFIG", "SET", "set-max-intset-entries", "512", "list-max-listpack-size", "-2", "list-compress-depth", "0");
+    }
+  });
+});
+
+describe("protected configs: dir and dbfilename", () => {
+  // Loopback clients count as local, so "local" lets these tests set them.
+  const local = usePair({ "enable-protected-configs": "local" }, ["--enable-protected-configs", "local"]);
+
+  test("CONFIG SET refuses them unless enable-protected-configs allows it, which is immutable", async () => {
+    await pair().script(`CONFIG SET dir /tmp
+CONFIG SET dbfilename x.rdb
+CONFIG SET hz 10 dbfilename x.rdb
+CONFIG GET enable-protected-configs
+CONFIG SET enable-protected-configs yes`);
+  });
+
+  test("with it, dir must name a directory and moves relative to the current one, as chdir does", async () => {
+    const p = local();
+    const shared = tempDir();
+    try {
+      mkdirSync(join(shared, "sub"));
+      writeFileSync(join(shared, "file"), "");
+      await p.script(`CONFIG SET dir ${shared}/nosuch
+CONFIG SET dir ${shared}/file
+CONFIG SET dir ""
+CONFIG SET dbfilename a/b.rdb
+CONFIG SET dir ${shared}
+CONFIG SET dir sub
+CONFIG GET dir
+CONFIG SET dir .. hz 11
+CONFIG GET dir`);
+      // The dump goes where dir and dbfilename now say.
+      expect(await p.kvis.call("CONFIG", "SET", "dbfilename", "moved.rdb")).toBe("+OK\r\n");
+      expect(await p.kvis.call("SAVE")).toBe("+OK\r\n");
+      expect(existsSync(join(shared, "moved.rdb"))).toBe(true);
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
     }
   });
 });

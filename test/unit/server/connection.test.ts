@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { Config } from "../../../src/config.ts";
+import { type Context, protectedActionAllowed } from "../../../src/commands/context.ts";
 import { Client } from "../../../src/server/connection.ts";
 import { Server } from "../../../src/server/server.ts";
 import { serverTestTimeout } from "../../helpers/servers.ts";
@@ -51,4 +52,17 @@ test("a big read is served a thousand requests a turn, its socket paused between
   // Input is counted as it is read, once, however many turns serve it.
   expect(server.stats.readsProcessed).toBe(4);
   expect(server.stats.netInputBytes).toBe(request("SET", "a", "1").length * 100 + big.length + request("GET", "b").length);
+});
+
+test("enable-debug-command and enable-protected-configs: local means loopback addresses and the Unix socket", () => {
+  const client = (addr: string, unixSocket = false) => ({ addr, unixSocket }) as Context;
+  for (const addr of ["127.0.0.1:5000", "127.3.2.1:1", "::1:6000", "::ffff:127.0.0.1:7"]) {
+    expect([addr, protectedActionAllowed("local", client(addr))]).toEqual([addr, true]);
+  }
+  for (const addr of ["10.0.0.2:5000", "::ffff:10.0.0.1:7", "fe80::1:6000", "128.0.0.1:1"]) {
+    expect([addr, protectedActionAllowed("local", client(addr))]).toEqual([addr, false]);
+    expect(protectedActionAllowed("yes", client(addr))).toBe(true);
+  }
+  expect(protectedActionAllowed("local", client("/tmp/kvis.sock:0", true))).toBe(true);
+  expect(protectedActionAllowed("no", client("127.0.0.1:5000"))).toBe(false);
 });
