@@ -334,7 +334,7 @@ export class Server implements Services {
       // A handler's own failures are answered by call(); this catches bugs anywhere else
       // on the read path, so one bad connection can never take the server down.
       try {
-        socket.data.onData(chunk);
+        socket.data.onData(chunk, true);
       } catch (e) {
         this.log.warning(`Internal error serving client id=${socket.data.id}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
         socket.data.terminate();

@@ -3,13 +3,24 @@ import { Config } from "../../../src/config.ts";
 import { type Context, protectedActionAllowed } from "../../../src/commands/context.ts";
 import { Client } from "../../../src/server/connection.ts";
 import { Server } from "../../../src/server/server.ts";
-import { serverTestTimeout } from "../../helpers/servers.ts";
+import { serverTestTimeout, waitFor } from "../../helpers/servers.ts";
 
 serverTestTimeout();
 
 const request = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join("")}`;
 
-test("a big read is served a thousand requests a turn, its socket paused between turns; small reads are served whole", async () => {
+/** Run `body` with performance.now() replaced by `clock`. */
+async function withClock<T>(clock: () => number, body: () => Promise<T>): Promise<T> {
+  const real = performance.now;
+  performance.now = clock;
+  try {
+    return await body();
+  } finally {
+    performance.now = real;
+  }
+}
+
+test("a big read is served a thousand requests a turn, its socket paused between turns; small reads are served whole", () => withClock(() => 0, async () => {
   const server = new Server(new Config({ save: "" }));
   const calls: string[] = [];
   let replies = 0;
@@ -52,6 +63,50 @@ test("a big read is served a thousand requests a turn, its socket paused between
   // Input is counted as it is read, once, however many turns serve it.
   expect(server.stats.readsProcessed).toBe(4);
   expect(server.stats.netInputBytes).toBe(request("SET", "a", "1").length * 100 + big.length + request("GET", "b").length);
+}));
+
+test("a big read's turn also ends after 2 ms, however few requests it served", async () => {
+  const server = new Server(new Config({ save: "" }));
+  let replies = 0;
+  const socket = { write: (d: Uint8Array) => ((replies += Buffer.from(d).toString("latin1").split("+OK\r\n").length - 1), d.length), end() {}, terminate() {} };
+  const c = new Client(server, socket, "test:1", "");
+  const big = Buffer.from(request("SET", "b", "x".repeat(100)).repeat(2500), "latin1");
+  // A clock that moves a millisecond at each reading: the turn's first look at it (after
+  // 40 requests, then every 64) finds its 2 ms gone.
+  let now = 0;
+  await withClock(() => (now += 1), async () => {
+    c.onData(big, true);
+    expect(replies).toBe(40);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(replies).toBe(80);
+  });
+  while (replies < 2500) await new Promise((resolve) => setImmediate(resolve));
+  expect(server.keyspace.dbs[0]!.size).toBe(1);
+});
+
+test("Bun hands each socket read over in an ArrayBuffer of its own, so a read kept for a later turn is not copied", async () => {
+  const kept: Uint8Array[] = [];
+  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { binaryType: "uint8array", data: (_s, chunk) => void kept.push(chunk) } });
+  try {
+    const client = await Bun.connect({ hostname: "127.0.0.1", port: server.port, socket: { data() {} } });
+    let sent = 0;
+    for (let i = 0; i < 50; i++) {
+      client.write(Buffer.alloc(100_000 + i, i));
+      sent += 100_000 + i;
+      // Each write read apart, so that a reused buffer would be overwritten.
+      await waitFor(() => kept.reduce((n, k) => n + k.length, 0) === sent);
+    }
+    client.end();
+    let at = 0;
+    const all = Buffer.concat(kept);
+    for (let i = 0; i < 50; i++) {
+      expect(all.subarray(at, at + 100_000 + i).every((b) => b === i)).toBe(true);
+      at += 100_000 + i;
+    }
+    expect(new Set(kept.map((k) => k.buffer)).size).toBe(kept.length);
+  } finally {
+    server.stop(true);
+  }
 });
 
 test("enable-debug-command and enable-protected-configs: local means loopback addresses and the Unix socket", () => {
