@@ -84,6 +84,12 @@ const SPARE_STEP = 32;
  * slot takes capacity/64 of them.
  */
 const COMPACT_STEP = 64;
+/**
+ * Old slots copied into a cleared growth spare per insert (KeyTable.copyStep): the spare
+ * is cleared in capacity/16 inserts from 9/16 full and copied into in capacity/32 more,
+ * before live keys and tombstones reach 3/4, where the table grows.
+ */
+const COPY_STEP = 32;
 /** The longest key findBytes remembers. */
 const LAST_BYTES_MAX = 64;
 /** The most keys `prefetch` takes at once. */
@@ -258,10 +264,12 @@ export class KeyTable {
 
   setAccessAt(slot: number, value: number): void {
     this.words[ACCESS + 4 * slot] = value;
+    if (slot < this.copied) this.sync(slot);
   }
 
   /** Give every key the same access word (the maxmemory policy changed between LRU and LFU). */
   resetAccess(value: number): void {
+    this.dropSpare();
     const words = this.words;
     for (let i = ACCESS; i < words.length; i += 4) words[i] = value;
   }
@@ -275,6 +283,8 @@ export class KeyTable {
   setExpiryAt(slot: number, when: number): void {
     let expiry = this.expiry;
     if (expiry === undefined) {
+      // A growth being copied has no deadlines to copy them into: it starts over.
+      this.dropSpare();
       expiry = this.expiry = noDeadlines(this.capacity);
       this.countSlotBytes();
     }
@@ -282,6 +292,7 @@ export class KeyTable {
     const has = when === when;
     if (had !== has) this.expiresCount += has ? 1 : -1;
     expiry[slot] = when;
+    if (slot < this.copied) this.sync(slot);
   }
 
   /** A random slot holding a key with a deadline, or -1 when there is none. */
@@ -304,6 +315,7 @@ export class KeyTable {
 
   mark(slot: number, bit: number): void {
     this.slots[KIND + 4 * slot]! |= bit << MARK_SHIFT;
+    if (slot < this.copied) this.sync(slot);
   }
 
   /** Take the marks `bits` off slots [from, from + limit) (their snapshots are complete); returns the slot reached. */
@@ -312,6 +324,7 @@ export class KeyTable {
     const keep = ~(bits << MARK_SHIFT);
     const end = Math.min(slots.length >> 2, from + limit);
     for (let i = from; i < end; i++) slots[KIND + 4 * i]! &= keep;
+    for (let i = from; i < Math.min(end, this.copied); i++) this.sync(i);
     return end;
   }
 
@@ -321,12 +334,14 @@ export class KeyTable {
 
   setRaw(slot: number): void {
     this.slots[KIND + 4 * slot]! |= RAW;
+    if (slot < this.copied) this.sync(slot);
   }
 
   /** Set the kind of value in `slot`, keeping its marks. */
   private setKind(slot: number, kind: Kind): void {
     const at = KIND + 4 * slot;
     this.slots[at] = (this.slots[at]! & ~KIND_MASK) | kind;
+    if (slot < this.copied) this.sync(slot);
   }
 
   kindAt(slot: number): Kind {
@@ -433,6 +448,11 @@ export class KeyTable {
 
   /** Replace the value in `slot` (whose key is `key`). */
   replaceAt(slot: number, key: string | ByteSlice, value: Storable): void {
+    this.replaceCell(slot, key, value);
+    if (slot < this.copied) this.sync(slot);
+  }
+
+  private replaceCell(slot: number, key: string | ByteSlice, value: Storable): void {
     const oldKind = this.kindAt(slot);
     this.slots[KIND + 4 * slot]! &= ~RAW;
     const oldRef = this.slots[REF + 4 * slot]!;
@@ -460,6 +480,7 @@ export class KeyTable {
   growStringAt(slot: number, length: number): void {
     const at = REF + 4 * slot;
     this.slots[at] = this.cells.grow(this.slots[at]!, length);
+    if (slot < this.copied) this.sync(slot);
   }
 
   private insert(key: string | ByteSlice, h: number, value: Storable): number {
@@ -473,7 +494,7 @@ export class KeyTable {
       const tombstones = this.filled > (capacity * 11) >>> 4 && this.size <= (capacity * 5) >>> 3;
       if (this.newMarks !== 0 && tombstones) this.prepareRebuild(capacity);
       else {
-        if (this.newMarks === 0 && (tombstones || this.compactLeft > 0)) this.compactStep();
+        if (this.newMarks === 0 && this.copied === 0 && (tombstones || this.compactLeft > 0)) this.compactStep();
         // From 9/16 live, the growth to come, as live keys rise: a table churning at a
         // steady size between 9/16 and 5/8 will not grow, and would hold a spare of twice
         // its slots.
@@ -502,6 +523,7 @@ export class KeyTable {
     this.slots[REF + 4 * i] = this.cellFor(key, value);
     this.slots[KIND + 4 * i] = (this.newMarks << MARK_SHIFT) | kindOf(value);
     this.size++;
+    if (i < this.copied) this.sync(i);
     return i;
   }
 
@@ -541,6 +563,7 @@ export class KeyTable {
     this.slots[REF + 4 * slot] = this.cells.allocValue(cellKey.of(this.cells.buffer(ref), key, key + keyLength), length);
     cellKey.release();
     this.cells.free(ref);
+    if (slot < this.copied) this.sync(slot);
   }
 
   private releaseObject(index: number): void {
@@ -578,6 +601,7 @@ export class KeyTable {
       this.expiresCount--;
     }
     this.size--;
+    if (slot < this.copied) this.sync(slot);
     this.lastSlot = this.lastBytesSlot = -1;
     // Shrink when mostly empty, as Redis's dict does below 10% fill.
     if (this.capacity > MIN_CAPACITY && this.size < this.capacity >>> 3) this.rebuild(this.size);
@@ -602,6 +626,7 @@ export class KeyTable {
 
   /** Keep keys by cluster hash slot from now on (a cluster node's database). */
   indexSlots(): void {
+    this.dropSpare();
     const index = new SlotIndex(this.capacity);
     for (let i = 0; i < this.capacity; i++) if (this.slots[HASH + 4 * i]! > DELETED) index.add(i, stringSlot(this.keyAt(i)));
     this.slotIndex = index;
@@ -746,20 +771,109 @@ export class KeyTable {
       this.spare.fill(EMPTY, 4 * this.spareDone, 4 * end);
       this.spareDone = end;
     }
-    if (this.expiry === undefined) return this.countSlotBytes();
-    this.spareExpiry ??= uninitialized(Float64Array, slots);
-    if (this.spareExpiryDone < slots) {
-      const end = Math.min(slots, this.spareExpiryDone + SPARE_STEP);
-      this.spareExpiry.fill(NaN, this.spareExpiryDone, end);
-      this.spareExpiryDone = end;
+    if (this.expiry !== undefined) {
+      this.spareExpiry ??= uninitialized(Float64Array, slots);
+      if (this.spareExpiryDone < slots) {
+        const end = Math.min(slots, this.spareExpiryDone + SPARE_STEP);
+        this.spareExpiry.fill(NaN, this.spareExpiryDone, end);
+        this.spareExpiryDone = end;
+      }
     }
     this.countSlotBytes();
+    // A growth's spare, once cleared, is copied into a step at a time (a cluster node's
+    // table, whose slot index moves with its keys, grows at once).
+    if (slots === 2 * this.capacity && this.spareDone === slots && (this.expiry === undefined || this.spareExpiryDone === slots) && this.slotIndex === undefined) {
+      this.copyStep(COPY_STEP);
+    }
   }
 
   private dropSpare(): void {
-    this.spare = this.spareExpiry = undefined;
-    this.spareDone = this.spareExpiryDone = 0;
+    this.spare = this.spareExpiry = this.copyMap = undefined;
+    this.spareDone = this.spareExpiryDone = this.copied = this.spareFilled = 0;
     this.countSlotBytes();
+  }
+
+  /**
+   * The growth copied ahead, as Redis rehashes a step at a time: the old slots below
+   * `copied` have their entries in the cleared spare too, at `copyMap` (-1: none), and
+   * every change to one of them is made there as well (sync), so that once the last is
+   * copied the spare becomes the table with nothing more to move. At a million keys,
+   * moving them all at once held the event loop 8-18 ms. Lookups read the old slots until
+   * then; compaction, which moves keys between them, waits.
+   */
+  private copied = 0;
+  private copyMap: Int32Array<ArrayBuffer> | undefined;
+  /** Slots of the spare holding a key or a tombstone. */
+  private spareFilled = 0;
+
+  /** Copy the next `n` old slots into the spare; the last step makes it the table. */
+  private copyStep(n: number): void {
+    const capacity = this.capacity;
+    const slots = this.slots;
+    const map = (this.copyMap ??= uninitialized(Int32Array, capacity));
+    const end = Math.min(capacity, this.copied + n);
+    for (let i = this.copied; i < end; i++) map[i] = slots[HASH + 4 * i]! > DELETED ? this.place(i) : -1;
+    this.copied = end;
+    if (end === capacity) this.adoptSpare();
+  }
+
+  /** Copy old slot i's entry into the first empty slot of its probe sequence in the spare; returns that slot. */
+  private place(i: number): number {
+    const spare = this.spare!;
+    const mask = spare.length / 4 - 1;
+    let j = this.slots[HASH + 4 * i]! & mask;
+    while (spare[HASH + 4 * j] !== EMPTY) j = (j + 1) & mask;
+    this.spareFilled++;
+    this.copyEntry(i, j);
+    return j;
+  }
+
+  /** Old slot i's words (finished snapshots' marks dropped, as a rebuild drops them) and deadline into spare slot j. */
+  private copyEntry(i: number, j: number): void {
+    const slots = this.slots;
+    const spare = this.spare!;
+    const a = 4 * j;
+    const b = 4 * i;
+    spare[a + HASH] = slots[b + HASH]!;
+    spare[a + REF] = slots[b + REF]!;
+    spare[a + KIND] = slots[b + KIND]! & ~(this.staleMarks << MARK_SHIFT);
+    spare[a + ACCESS] = slots[b + ACCESS]!;
+    if (this.expiry !== undefined) this.spareExpiry![j] = this.expiry[i]!;
+  }
+
+  /** Old slot i (already copied) changed: make the same change in the spare. */
+  private sync(i: number): void {
+    const map = this.copyMap!;
+    const j = map[i]!;
+    if (this.slots[HASH + 4 * i]! > DELETED) {
+      if (j < 0) map[i] = this.place(i);
+      else this.copyEntry(i, j);
+    } else if (j >= 0) {
+      const spare = this.spare!;
+      spare[HASH + 4 * j] = DELETED;
+      spare[KIND + 4 * j] = Kind.None;
+      if (this.spareExpiry !== undefined) this.spareExpiry[j] = NaN;
+      map[i] = -1;
+    }
+  }
+
+  /** Every old slot is copied: the spare is the table now. */
+  private adoptSpare(): void {
+    const slots = this.spare!;
+    this.slots = slots;
+    this.words = new Uint32Array(slots.buffer, slots.byteOffset, slots.length);
+    if (this.expiry !== undefined) this.expiry = this.spareExpiry;
+    this.mask = slots.length / 4 - 1;
+    this.filled = this.spareFilled;
+    this.spare = this.spareExpiry = undefined;
+    this.dropSpare();
+    // Marks that went stale after their keys were copied are swept off here, as a rebuild would.
+    if (this.staleMarks !== 0) this.clearMarks(this.staleMarks, 0, this.capacity);
+    this.sizePeak = this.size;
+    this.compactLeft = 0;
+    this.slotsMoved();
+    this.countSlotBytes();
+    this.rebuilds++;
   }
 
   /** The most live keys since the last rebuild (growth is prepared only as it rises). */
@@ -799,7 +913,7 @@ export class KeyTable {
   private heldSlotBytes = MIN_CAPACITY * SLOT_BYTES;
   private countSlotBytes(): void {
     const perSlot = (this.expiry === undefined ? SLOT_BYTES : SLOT_BYTES + 8) + (this.slotIndex === undefined ? 0 : SlotIndex.BYTES_PER_SLOT);
-    const bytes = this.capacity * perSlot + this.spareDone * SLOT_BYTES + this.spareExpiryDone * 8;
+    const bytes = this.capacity * perSlot + this.spareDone * SLOT_BYTES + this.spareExpiryDone * 8 + (this.copyMap === undefined ? 0 : 4 * this.capacity);
     if (bytes !== this.heldSlotBytes) this.slotBytesChanged(bytes - this.heldSlotBytes);
     this.heldSlotBytes = bytes;
   }
@@ -815,6 +929,8 @@ export class KeyTable {
   }
 
   private resize(capacity: number): void {
+    // A growth being copied ahead is finished at once.
+    if (this.copied > 0 && capacity === 2 * this.capacity) return this.copyStep(this.capacity);
     const [old, expiry] = [this.slots, this.expiry];
     const spare = this.spare?.length === 4 * capacity ? this.spare.fill(EMPTY, 4 * this.spareDone) : undefined;
     if (expiry !== undefined) {
@@ -822,9 +938,9 @@ export class KeyTable {
       this.expiry = this.expiresCount === 0 ? undefined : (ready ?? noDeadlines(capacity));
     }
     // A spare used, or made for another size, goes (one for a growth stays through a rebuild at the same size).
-    if (spare !== undefined || capacity !== this.capacity) this.dropSpare();
+    if (spare !== undefined || capacity !== this.capacity || this.copied > 0) this.dropSpare();
     const slots = (this.slots = spare ?? new Int32Array(4 * capacity));
-    this.words = new Uint32Array(slots.buffer);
+    this.words = new Uint32Array(slots.buffer, slots.byteOffset, slots.length);
     this.mask = capacity - 1;
     const mask = this.mask;
     // The slot index moves with the keys: their hash slots are read before it starts over.

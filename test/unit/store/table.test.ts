@@ -414,6 +414,117 @@ describe("KeyTable", () => {
     expect(table.slotBytes).toBeGreaterThan(table.capacity * 24);
   });
 
+  test("a big table's growth is copied ahead a step an insert, every change to a copied key made in both", () => {
+    const rand = rng(11);
+    const table = new KeyTable();
+    const model = new Map<string, { value: StoredValue; expiry: number; access: number; raw: boolean }>();
+    const names: string[] = [];
+    const check = () => {
+      expect(table.size).toBe(model.size);
+      for (const [key, want] of model) {
+        const slot = table.find(key);
+        expect(slot).toBeGreaterThanOrEqual(0);
+        expect([key, table.valueAt(slot), table.expiryAt(slot), table.accessAt(slot), table.isRaw(slot), table.isMarked(slot, 1)])
+          .toEqual([key, want.value, want.expiry, want.access, want.raw, false]);
+      }
+    };
+    // Past 9/16 of 65,536 slots: the growth's spare is being cleared.
+    for (let i = 0; i < 40_000; i++) {
+      const key = `key:${i}`;
+      const slot = table.set(key, i);
+      if (i % 5 === 0) table.setExpiryAt(slot, 2e12 + i);
+      table.setAccessAt(slot, i);
+      model.set(key, { value: i, expiry: i % 5 === 0 ? 2e12 + i : NaN, access: i, raw: false });
+      names.push(key);
+    }
+    expect(table.capacity).toBe(1 << 16);
+    const rebuilds = table.rebuilds;
+    // Through the copy: new keys, and every kind of change to keys old and new (replaced
+    // values, deletes, deadlines set and removed, access words, raw flags, a snapshot's
+    // marks set and swept off), checked against the model as it goes.
+    for (let step = 0; step < 10_000; step++) {
+      const r = rand();
+      if (r < 0.45 || names.length === 0) {
+        const key = `new:${step}`;
+        const slot = table.set(key, `v${step}`);
+        table.setAccessAt(slot, 7);
+        model.set(key, { value: `v${step}`, expiry: NaN, access: 7, raw: false });
+        names.push(key);
+        continue;
+      }
+      const key = names[Math.floor(rand() * names.length)]!;
+      const want = model.get(key);
+      if (want === undefined) continue;
+      const slot = table.find(key);
+      if (r < 0.55) {
+        table.delete(key);
+        model.delete(key);
+      } else if (r < 0.65) {
+        const value = rand() < 0.5 ? Math.floor(rand() * 1000) : bytes(rand, Math.floor(rand() * 60));
+        table.set(key, value);
+        want.value = value;
+        want.raw = false;
+      } else if (r < 0.75) {
+        want.expiry = rand() < 0.5 ? NaN : 3e12 + step;
+        table.setExpiryAt(slot, want.expiry);
+      } else if (r < 0.85) {
+        want.access = step;
+        table.setAccessAt(slot, step);
+      } else if (r < 0.9) {
+        table.setRaw(slot);
+        want.raw = true;
+      } else {
+        table.mark(slot, 1);
+        table.clearMarks(1, slot, 1);
+      }
+      if (step % 1000 === 0) check();
+    }
+    // It grew, by copying: live keys never reached the 3/4 of the old slots where a table
+    // grows at once, and the copy left no tombstones behind.
+    expect(table.capacity).toBe(1 << 17);
+    expect(table.rebuilds).toBe(rebuilds + 1);
+    check();
+    expect(new Map(table.entries())).toEqual(new Map([...model].map(([k, v]) => [k, v.value])));
+    // Keys keep coming and going as usual in the grown table.
+    for (const key of names.slice(0, 5000)) if (model.delete(key)) table.delete(key);
+    check();
+  });
+
+  test("a snapshot's marks that go stale during a growth's copy are gone once it is done, as after a rebuild", () => {
+    const table = new KeyTable();
+    // A snapshot in progress: every key marked, new ones as they come.
+    table.newMarks = 1;
+    for (let i = 0; i < 42_000; i++) table.mark(table.set(`k${i}`, i), 1);
+    // It ends while the copy is under way (finished snapshots' marks go stale).
+    table.newMarks = 0;
+    table.staleMarks = 1;
+    for (let i = 42_000; i < 44_000; i++) table.set(`k${i}`, i);
+    expect(table.capacity).toBe(1 << 17);
+    let marked = 0;
+    for (let i = 0; i < 44_000; i++) if (table.isMarked(table.find(`k${i}`), 1)) marked++;
+    expect(marked).toBe(0);
+  });
+
+  test("a growth being copied is finished at once when the table must grow before it is done, and dropped when the table shrinks", () => {
+    const table = new KeyTable();
+    for (let i = 0; i < 40_000; i++) table.set(`k${i}`, i);
+    // Tombstones fill the old slots to 3/4 while live keys rise slowly: the growth comes
+    // before its copy is done.
+    for (let i = 40_000; i < 60_000; i++) {
+      table.set(`k${i}`, i);
+      if (i % 4 !== 0) table.delete(`k${i}`);
+    }
+    expect(table.capacity).toBe(1 << 17);
+    for (let i = 0; i < 60_000; i++) expect(table.get(`k${i}`)).toBe(i < 40_000 || i % 4 === 0 ? i : undefined);
+    // Emptied during the next growth's copy, it shrinks as ever.
+    const live = [...table.keys()];
+    for (let i = 0; i < 40_000; i++) table.set(`m${i}`, i);
+    for (const key of [...table.keys()]) if (!key.startsWith("m1")) table.delete(key);
+    expect(table.capacity).toBeLessThan(1 << 17);
+    for (let i = 0; i < 40_000; i++) expect(table.get(`m${i}`)).toBe(String(i).startsWith("1") ? i : undefined);
+    expect(live.length).toBe(45_000);
+  });
+
   test("prefetch reads a big table's slots and cells and changes nothing", () => {
     const table = new KeyTable();
     for (let i = 0; i < 100_000; i++) table.set(`key:${i}`, i % 3 === 0 ? i : `value:${i}`);
