@@ -6,7 +6,7 @@
  */
 import type { ArgsDef } from "citty";
 import { mkdirSync, readFileSync } from "node:fs";
-import { Config, ConfigError, PARAMS, parseConfigFile } from "./config.ts";
+import { Config, ConfigError, MULTI_ARG_PARAMS, PARAMS, findParam, parseConfigFile } from "./config.ts";
 import { RdbError } from "./errors.ts";
 import { AofError } from "./persistence/aof.ts";
 import { bytesToString } from "./resp/bytes.ts";
@@ -38,8 +38,11 @@ function splitConfigLine(line: string): string[] | undefined {
 
 /**
  * The --name options the user actually gave (citty fills in defaults for the rest), and
- * the config file: a path, `-` for standard input, or a path then `-` for both (as
- * redis-server reads them).
+ * the config file, read as redis-server reads its command line: a config file only as
+ * the first argument, `-` (first or last) for standard input, and after each `--name`
+ * every argument up to the next `--` as its value, so `--replicaof 127.0.0.1 6379` and
+ * `--save 900 1 300 10` work as in Redis (`--name=value` too). A bare `--save` clears the
+ * save points; `--save` given twice adds them up, as `save` lines in a file do.
  */
 function explicitOptions(rawArgs: string[]): { options: Record<string, string>; configFile?: string; stdin: boolean } {
   const options: Record<string, string> = {};
@@ -47,25 +50,32 @@ function explicitOptions(rawArgs: string[]): { options: Record<string, string>; 
   let stdin = false;
   for (let i = 0; i < rawArgs.length; i++) {
     const arg = rawArgs[i]!;
-    if (!arg.startsWith("--")) {
-      if (arg === "-" && !stdin) stdin = true;
-      else if (configFile !== undefined || stdin) throw new ConfigError(`unexpected argument '${arg}'`);
-      else configFile = arg;
+    if (arg === "-" && (i === 0 || i === rawArgs.length - 1)) {
+      stdin = true;
       continue;
     }
-    let name = arg.slice(2);
-    let value: string | undefined;
+    if (!arg.startsWith("--")) {
+      if (i > 0) throw new ConfigError(`unexpected argument '${arg}'`);
+      configFile = arg;
+      continue;
+    }
+    // "--port 7000" as one argument is a name and its value, as Redis splits it.
+    const [first, ...inline] = splitConfigLine(arg.slice(2)) ?? [arg.slice(2)];
+    let name = first ?? "";
+    const values: string[] = inline;
     const eq = name.indexOf("=");
     if (eq >= 0) {
-      value = name.slice(eq + 1);
+      values.unshift(name.slice(eq + 1));
       name = name.slice(0, eq);
     }
-    if (!PARAMS.some((p) => p.name === name.toLowerCase())) throw new ConfigError(`unknown option '--${name}'`);
-    if (value === undefined) {
-      if (i + 1 >= rawArgs.length) throw new ConfigError(`option '--${name}' needs a value`);
-      value = rawArgs[++i]!;
-    }
-    options[name.toLowerCase()] = value;
+    name = name.toLowerCase();
+    const param = findParam(name);
+    if (param === undefined) throw new ConfigError(`unknown option '--${name}'`);
+    while (i + 1 < rawArgs.length && !rawArgs[i + 1]!.startsWith("--") && !(rawArgs[i + 1] === "-" && i + 1 === rawArgs.length - 1)) values.push(rawArgs[++i]!);
+    if (values.length === 0 && name !== "save") throw new ConfigError(`option '--${name}' needs a value`);
+    if (values.length > 1 && !MULTI_ARG_PARAMS.has(param.name)) throw new ConfigError(`option '--${name}' takes one argument, given ${values.length}: ${values.join(" ")}`);
+    const value = values.join(" ");
+    options[name] = name === "save" && value !== "" && options.save ? `${options.save} ${value}` : value;
   }
   return { options, configFile, stdin };
 }

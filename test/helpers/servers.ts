@@ -234,7 +234,9 @@ export async function startKvisBinary(args: string[] = [], opts: { dir?: string;
   await ensureBinary();
   const dir = opts.dir ?? tempDir();
   const port = freePort();
-  return startChild([KVIS_BINARY, "--port", String(port), "--dir", dir, ...args], port, { dir, ownDir: opts.dir === undefined, env: opts.env, password: opts.password ?? passwordIn(args) });
+  // A config file comes first, as on redis-server's command line.
+  const file = args[0] !== undefined && !args[0].startsWith("--") ? args.slice(0, 1) : [];
+  return startChild([KVIS_BINARY, ...file, "--port", String(port), "--dir", dir, ...args.slice(file.length)], port, { dir, ownDir: opts.dir === undefined, env: opts.env, password: opts.password ?? passwordIn(args) });
 }
 
 /** A real redis-server with no persistence, on a free port in a temporary folder. */

@@ -61,13 +61,31 @@ describe("command line", () => {
     }
   });
 
+  test("an option takes every argument up to the next --, as redis-server's command line does", async () => {
+    const args = ["--replicaof", "127.0.0.1", String(freePort()), "--save", "900", "1", "--save", "300", "10", "--hz 20", "--maxmemory-policy", "allkeys-lru", "--slaveof", "127.0.0.1", "1"];
+    const [kvis, redis] = await Promise.all([startKvisBinary(args), startRedis(args)]);
+    try {
+      const [k, r] = await Promise.all([RawClient.connect(kvis.port), RawClient.connect(redis.port)]);
+      for (const name of ["save", "hz", "maxmemory-policy", "replicaof"]) expect(await k.call("CONFIG", "GET", name)).toBe(await r.call("CONFIG", "GET", name));
+      expect(await k.call("CONFIG", "GET", "replicaof")).toBe("*2\r\n$9\r\nreplicaof\r\n$11\r\n127.0.0.1 1\r\n");
+      k.close();
+      r.close();
+    } finally {
+      await Promise.all([kvis.stop(), redis.stop()]);
+    }
+    // A config file comes first: after an option it would be one of the option's arguments.
+    const misplaced = await run([KVIS_BINARY, "--port", "0", "--dir", "data", "kvis.conf"]);
+    expect([misplaced.code, misplaced.stderr]).toEqual([1, "kvis: option '--dir' takes one argument, given 2: data kvis.conf\n"]);
+  });
+
   test("`kvis -` reads the config from standard input, and `kvis FILE -` both, as redis-server does", async () => {
     const dir = tempDir();
     writeFileSync(join(dir, "kvis.conf"), "hz 20\nmaxmemory-policy allkeys-lru\n");
     try {
       for (const args of [["-"], [join(dir, "kvis.conf"), "-"]]) {
         const port = await freePort();
-        const proc = Bun.spawn([KVIS_BINARY, ...args, "--dir", dir], { cwd: dir, stdin: new TextEncoder().encode(`port ${port}\nhz 15\n`), stdout: "ignore", stderr: "ignore" });
+        // `-` comes first or last, as redis-server takes it.
+        const proc = Bun.spawn([KVIS_BINARY, ...args.slice(0, -1), "--dir", dir, "-"], { cwd: dir, stdin: new TextEncoder().encode(`port ${port}\nhz 15\n`), stdout: "ignore", stderr: "ignore" });
         try {
           await waitReady(port, "kvis reading its config from stdin");
           const c = await RawClient.connect(port);
