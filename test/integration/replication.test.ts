@@ -375,7 +375,8 @@ describe("KVIS replica of a real Redis master", () => {
       c.close();
       const lines = info.split("\r\n").filter((l) => l.includes(":"));
       const names = lines.map((l) => l.split(":")[0]!);
-      return { names: names.slice(0, names.indexOf("slave_priority")), down: Number(/master_link_down_since_seconds:(-?\d+)/.exec(info)?.[1]) };
+      const offsets = lines.filter((l) => /^slave_(read_)?repl_offset:/.test(l));
+      return { names: names.slice(0, names.indexOf("slave_priority")), down: Number(/master_link_down_since_seconds:(-?\d+)/.exec(info)?.[1]), offsets };
     };
     const linkIs = (port: number, state: string) => waitFor(async () => {
       const c = await RawClient.connect(port);
@@ -391,6 +392,8 @@ describe("KVIS replica of a real Redis master", () => {
       const [r0, k0] = [await fields(redisReplica.port), await fields(kvis.port)];
       expect(k0.names).toEqual(r0.names);
       expect([k0.down, r0.down]).toEqual([-1, -1]);
+      // Before any sync both offsets read 1, as Redis prints them with no master.
+      expect(k0.offsets).toEqual(r0.offsets);
       for (const port of [redisReplica.port, kvis.port]) {
         const c = await RawClient.connect(port);
         expect(await c.call("REPLICAOF", "127.0.0.1", String(master.port))).toBe("+OK\r\n");
