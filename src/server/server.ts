@@ -49,8 +49,6 @@ import { Migrator } from "./migrate.ts";
 import { join } from "node:path";
 import { CLIENT_BYTES } from "../store/memory-usage.ts";
 
-
-
 export interface ServerStats {
   totalConnections: number;
   rejectedConnections: number;

@@ -812,9 +812,24 @@ export class KeyTable {
     const slots = this.slots;
     const map = (this.copyMap ??= uninitialized(Int32Array, capacity));
     const end = Math.min(capacity, this.copied + n);
-    for (let i = this.copied; i < end; i++) map[i] = slots[HASH + 4 * i]! > DELETED ? this.place(i) : -1;
+    for (let i = this.copied; i < end; i++) {
+      if (slots[HASH + 4 * i]! <= DELETED) map[i] = -1;
+      else if (this.spareHasRoom()) map[i] = this.place(i);
+      else return;
+    }
     this.copied = end;
     if (end === capacity) this.adoptSpare();
+  }
+
+  /**
+   * Whether the spare can take one more entry in an empty slot. Deletes leave tombstones
+   * there too, and while the table churns below its peak the copy waits, so a spare could
+   * fill up: at 3/4 it is dropped instead (and made again as live keys rise).
+   */
+  private spareHasRoom(): boolean {
+    if (this.spareFilled < (this.spare!.length >>> 4) * 3) return true;
+    this.dropSpare();
+    return false;
   }
 
   /** Copy old slot i's entry into the first empty slot of its probe sequence in the spare; returns that slot. */
@@ -846,8 +861,8 @@ export class KeyTable {
     const map = this.copyMap!;
     const j = map[i]!;
     if (this.slots[HASH + 4 * i]! > DELETED) {
-      if (j < 0) map[i] = this.place(i);
-      else this.copyEntry(i, j);
+      if (j >= 0) this.copyEntry(i, j);
+      else if (this.spareHasRoom()) map[i] = this.place(i);
     } else if (j >= 0) {
       const spare = this.spare!;
       spare[HASH + 4 * j] = DELETED;
@@ -929,8 +944,11 @@ export class KeyTable {
   }
 
   private resize(capacity: number): void {
-    // A growth being copied ahead is finished at once.
-    if (this.copied > 0 && capacity === 2 * this.capacity) return this.copyStep(this.capacity);
+    // A growth being copied ahead is finished at once (unless its spare fills up and goes).
+    if (this.copied > 0 && capacity === 2 * this.capacity) {
+      this.copyStep(this.capacity);
+      if (this.capacity === capacity) return;
+    }
     const [old, expiry] = [this.slots, this.expiry];
     const spare = this.spare?.length === 4 * capacity ? this.spare.fill(EMPTY, 4 * this.spareDone) : undefined;
     if (expiry !== undefined) {

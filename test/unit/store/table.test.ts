@@ -505,6 +505,26 @@ describe("KeyTable", () => {
     expect(marked).toBe(0);
   });
 
+  test("churn below the peak while a growth is being copied drops the spare before its tombstones fill it", () => {
+    const table = new KeyTable();
+    // Past 5/8 of 65,536 slots: the spare is cleared and the copy under way.
+    for (let i = 0; i < 41_500; i++) table.set(`k${i}`, i);
+    // Keys deleted and set again (no new peak, so the copy waits): each takes its old slot
+    // back, but in the spare leaves a tombstone and takes an empty slot.
+    for (let n = 0; n < 500_000; n++) {
+      const key = `k${n % 41_500}`;
+      table.delete(key);
+      table.set(key, n);
+    }
+    expect(table.size).toBe(41_500);
+    const last = (i: number) => i + 41_500 * Math.floor((499_999 - i) / 41_500);
+    for (let i = 0; i < 41_500; i++) expect(table.get(`k${i}`)).toBe(last(i));
+    // Still growing as keys rise.
+    for (let i = 41_500; i < 50_000; i++) table.set(`k${i}`, i);
+    expect(table.capacity).toBe(1 << 17);
+    for (let i = 0; i < 50_000; i++) expect(table.get(`k${i}`)).toBe(i < 41_500 ? last(i) : i);
+  });
+
   test("a growth being copied is finished at once when the table must grow before it is done, and dropped when the table shrinks", () => {
     const table = new KeyTable();
     for (let i = 0; i < 40_000; i++) table.set(`k${i}`, i);
