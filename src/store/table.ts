@@ -715,12 +715,8 @@ export class KeyTable {
   /** Move the entry in slot `from` to the empty slot `to`, with its deadline and hash slot (finished snapshots' marks dropped, as a rebuild drops them). */
   private moveSlot(from: number, to: number): void {
     const slots = this.slots;
-    const a = 4 * to;
     const b = 4 * from;
-    slots[a + HASH] = slots[b + HASH]!;
-    slots[a + REF] = slots[b + REF]!;
-    slots[a + KIND] = slots[b + KIND]! & ~(this.staleMarks << MARK_SHIFT);
-    slots[a + ACCESS] = slots[b + ACCESS]!;
+    this.copyWords(slots, b, slots, 4 * to);
     slots[b + HASH] = EMPTY;
     slots[b + KIND] = Kind.None;
     if (this.expiry !== undefined) {
@@ -843,17 +839,19 @@ export class KeyTable {
     return j;
   }
 
-  /** Old slot i's words (finished snapshots' marks dropped, as a rebuild drops them) and deadline into spare slot j. */
+  /** Old slot i's words and deadline into spare slot j. */
   private copyEntry(i: number, j: number): void {
-    const slots = this.slots;
-    const spare = this.spare!;
-    const a = 4 * j;
-    const b = 4 * i;
-    spare[a + HASH] = slots[b + HASH]!;
-    spare[a + REF] = slots[b + REF]!;
-    spare[a + KIND] = slots[b + KIND]! & ~(this.staleMarks << MARK_SHIFT);
-    spare[a + ACCESS] = slots[b + ACCESS]!;
+    this.copyWords(this.slots, 4 * i, this.spare!, 4 * j);
     if (this.expiry !== undefined) this.spareExpiry![j] = this.expiry[i]!;
+  }
+
+  /** A slot's four words from `from` at word b to `to` at word a, finished snapshots' marks dropped (as a rebuild drops them). */
+  private copyWords(from: Int32Array, b: number, to: Int32Array, a: number): void {
+    to[a + HASH] = from[b + HASH]!;
+    to[a + REF] = from[b + REF]!;
+    to[a + KIND] = from[b + KIND]! & ~(this.staleMarks << MARK_SHIFT);
+    // The access word's bits as they are (an Int32 copy of a Uint32 word keeps them).
+    to[a + ACCESS] = from[b + ACCESS]!;
   }
 
   /** Old slot i (already copied) changed: make the same change in the spare. */
@@ -971,12 +969,7 @@ export class KeyTable {
       let i = h & mask;
       while (slots[HASH + 4 * i] !== EMPTY) i = (i + 1) & mask;
       if (index !== undefined) index.add(i, hashSlots![j >> 2]!);
-      const at = 4 * i;
-      slots[at + HASH] = h;
-      slots[at + REF] = old[j + REF]!;
-      slots[at + KIND] = old[j + KIND]! & ~(this.staleMarks << MARK_SHIFT);
-      // The access word's bits as they are (an Int32 copy of a Uint32 word keeps them).
-      slots[at + ACCESS] = old[j + ACCESS]!;
+      this.copyWords(old, j, slots, 4 * i);
       if (this.expiry !== undefined) this.expiry[i] = expiry![j >> 2]!;
     }
     this.filled = this.sizePeak = this.size;
