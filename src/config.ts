@@ -38,6 +38,8 @@ export interface Param {
   applyAtStart?: boolean;
   /** Left out of CONFIG GET's patterns, shown when named (Redis's HIDDEN_CONFIG: test knobs). */
   hidden?: boolean;
+  /** Its directive takes several arguments (Redis's MULTI_ARG_CONFIG: `save 900 1 300 10`); the others take one. */
+  multiArg?: boolean;
   /** CONFIG SET needs `enable-protected-configs` (Redis's PROTECTED_CONFIG: where files are written). */
   protected?: boolean;
   /** CONFIG SET answers -LOADING while the dataset loads (Redis's DENY_LOADING_CONFIG). */
@@ -75,7 +77,7 @@ export interface ConfigTarget {
 
 export const PARAMS: readonly Param[] = [
   { name: "port", type: "int", default: "6379", min: 0, max: 65535, mutable: true, description: "TCP port to listen on" },
-  { name: "bind", type: "string", default: "127.0.0.1", mutable: true, description: "Addresses to listen on (space separated)" },
+  { name: "bind", type: "string", default: "127.0.0.1", mutable: true, multiArg: true, description: "Addresses to listen on (space separated)" },
   {
     name: "dir", type: "string", default: "./", mutable: true, protected: true, denyLoading: true,
     // Relative to the current one, as Redis's chdir; CONFIG SET needs it to exist (start-up creates it).
@@ -168,7 +170,7 @@ export const PARAMS: readonly Param[] = [
     description: "Keep each command's latency histogram (LATENCY HISTOGRAM)", apply: (server, value) => (server.latencyTracking = value === "yes"),
   },
   {
-    name: "latency-tracking-info-percentiles", type: "string", default: "50 99 99.9", mutable: true,
+    name: "latency-tracking-info-percentiles", type: "string", default: "50 99 99.9", mutable: true, multiArg: true,
     description: "Percentiles INFO latencystats reports",
     check: (value) => {
       for (const word of value.split(" ").filter((w) => w !== "")) {
@@ -190,7 +192,7 @@ export const PARAMS: readonly Param[] = [
     },
   },
   {
-    name: "replicaof", aliases: ["slaveof"], type: "string", default: "", mutable: false, description: 'Replicate from a master: "HOST PORT"',
+    name: "replicaof", aliases: ["slaveof"], type: "string", default: "", mutable: false, multiArg: true, description: 'Replicate from a master: "HOST PORT"',
     check: (v) => (v.trim() === "" || /^\S+\s+\d{1,5}$/.test(v.trim()) ? undefined : "replicaof takes a host and a port"),
   },
   { name: "masterauth", type: "string", default: "", mutable: true, description: "Password this replica sends to its master" },
@@ -213,7 +215,7 @@ export const PARAMS: readonly Param[] = [
   },
   { name: "replica-serve-stale-data", aliases: ["slave-serve-stale-data"], type: "bool", default: "yes", mutable: true, description: "Answer clients while the link to the master is down" },
   {
-    name: "client-output-buffer-limit", type: "string", default: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", mutable: true,
+    name: "client-output-buffer-limit", type: "string", default: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", mutable: true, multiArg: true,
     description: "Per class: hard limit, soft limit and soft seconds of unsent output (replicas enforced)",
     check: (v) => {
       const parsed = parseOutputLimits(v);
@@ -225,7 +227,7 @@ export const PARAMS: readonly Param[] = [
   { name: "rdbcompression", type: "bool", default: "yes", mutable: true, description: "LZF-compress strings over 20 bytes in RDB files and DUMP payloads" },
   { name: "rdbchecksum", type: "bool", default: "yes", mutable: false, description: "End RDB files with a CRC64 checksum" },
   {
-    name: "save", type: "string", default: "3600 1 300 100 60 10000", mutable: true,
+    name: "save", type: "string", default: "3600 1 300 100 60 10000", mutable: true, multiArg: true,
     description: 'Save points: BGSAVE after "SECONDS CHANGES" pairs ("" for none)',
     check: (v) => (parseSavePoints(v) === undefined ? "Invalid save parameters" : undefined),
   },
@@ -314,7 +316,7 @@ export const PARAMS: readonly Param[] = [
     applyOrFail: (server) => server.applyOomScore(),
   },
   {
-    name: "oom-score-adj-values", type: "string", default: "0 200 800", mutable: true, check: checkOomScores,
+    name: "oom-score-adj-values", type: "string", default: "0 200 800", mutable: true, multiArg: true, check: checkOomScores,
     description: "OOM scores for a master, a replica and a background child (KVIS has none: saves run in the process)",
     applyOrFail: (server) => server.applyOomScore(),
   },
@@ -398,8 +400,8 @@ export const PARAMS: readonly Param[] = [
   ...accepted("replica-announced", "bool", "yes", true, "a master lists every replica"),
   ...accepted("replica-ignore-disk-write-errors", "bool", "no", true, "a replica's write errors are handled as a master's"),
   ...accepted("sanitize-dump-payload", "enum", "no", true, "RESTORE payloads are always checked in full", { values: ["no", "yes", "clients"] }),
-  ...accepted("shutdown-on-sigint", "string", "default", true, "SIGINT shuts down as by default", { check: checkShutdownFlags, merge: (_c, given) => normalizeShutdownFlags(given) }),
-  ...accepted("shutdown-on-sigterm", "string", "default", true, "SIGTERM shuts down as by default", { check: checkShutdownFlags, merge: (_c, given) => normalizeShutdownFlags(given) }),
+  ...accepted("shutdown-on-sigint", "string", "default", true, "SIGINT shuts down as by default", { multiArg: true, check: checkShutdownFlags, merge: (_c, given) => normalizeShutdownFlags(given) }),
+  ...accepted("shutdown-on-sigterm", "string", "default", true, "SIGTERM shuts down as by default", { multiArg: true, check: checkShutdownFlags, merge: (_c, given) => normalizeShutdownFlags(given) }),
   ...accepted("shutdown-timeout", "int", "10", true, "a shutdown does not wait for replicas", { min: 0, max: INT_MAX }),
   ...accepted("socket-mark-id", "int", "0", false, "sockets are not marked", { min: 0, max: 4294967295 }),
   ...accepted("supervised", "enum", "no", false, "KVIS does not notify a supervisor", { values: ["upstart", "systemd", "auto", "no"] }),
@@ -747,11 +749,6 @@ export function parseConfigFile(text: string, splitArgs: (line: string) => strin
   return { options: out, users, renames };
 }
 
-/** The parameters whose directive takes several arguments (Redis's MULTI_ARG_CONFIG); the others take one. */
-export const MULTI_ARG_PARAMS: ReadonlySet<string> = new Set([
-  "save", "bind", "replicaof", "client-output-buffer-limit", "oom-score-adj-values", "latency-tracking-info-percentiles", "shutdown-on-sigint", "shutdown-on-sigterm",
-]);
-
 export const REWRITE_SIGNATURE = "# Generated by CONFIG REWRITE";
 
 /**
@@ -818,8 +815,8 @@ export function rewriteConfig(text: string, config: Config, users: readonly stri
   return out.join("\n") + "\n";
 }
 
-/** Redis's sdscatrepr: a double-quoted string with escapes. */
-function quote(value: string): string {
+/** Redis's sdscatrepr: a double-quoted string with escapes (parseConfigFile reads it back). */
+export function quote(value: string): string {
   let out = '"';
   for (const ch of value) {
     const code = ch.charCodeAt(0);

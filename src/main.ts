@@ -6,7 +6,7 @@
  */
 import type { ArgsDef } from "citty";
 import { mkdirSync, readFileSync } from "node:fs";
-import { Config, ConfigError, MULTI_ARG_PARAMS, PARAMS, findParam, parseConfigFile } from "./config.ts";
+import { Config, ConfigError, PARAMS, findParam, parseConfigFile, quote } from "./config.ts";
 import { RdbError } from "./errors.ts";
 import { AofError } from "./persistence/aof.ts";
 import { bytesToString } from "./resp/bytes.ts";
@@ -37,15 +37,14 @@ function splitConfigLine(line: string): string[] | undefined {
 }
 
 /**
- * The --name options the user actually gave (citty fills in defaults for the rest), and
- * the config file, read as redis-server reads its command line: a config file only as
- * the first argument, `-` (first or last) for standard input, and after each `--name`
- * every argument up to the next `--` as its value, so `--replicaof 127.0.0.1 6379` and
- * `--save 900 1 300 10` work as in Redis (`--name=value` too). A bare `--save` clears the
- * save points; `--save` given twice adds them up, as `save` lines in a file do.
+ * The command line as redis-server reads it: a config file only as the first argument,
+ * `-` (first or last) for standard input, and each `--name` with every argument up to the
+ * next `--` as a directive appended to the config (`--replicaof 127.0.0.1 6379`, `--save
+ * 900 1 300 10`, a bare `--save` as `save ""`, `"--hz 20"` as one argument; `--name=value`
+ * too), so they win over the file, and `save` lines add up, as in a file.
  */
-function explicitOptions(rawArgs: string[]): { options: Record<string, string>; configFile?: string; stdin: boolean } {
-  const options: Record<string, string> = {};
+function commandLine(rawArgs: string[]): { lines: string[]; configFile?: string; stdin: boolean } {
+  const lines: string[] = [];
   let configFile: string | undefined;
   let stdin = false;
   for (let i = 0; i < rawArgs.length; i++) {
@@ -59,10 +58,8 @@ function explicitOptions(rawArgs: string[]): { options: Record<string, string>; 
       configFile = arg;
       continue;
     }
-    // "--port 7000" as one argument is a name and its value, as Redis splits it.
-    const [first, ...inline] = splitConfigLine(arg.slice(2)) ?? [arg.slice(2)];
+    const [first, ...values] = splitConfigLine(arg.slice(2)) ?? [arg.slice(2)];
     let name = first ?? "";
-    const values: string[] = inline;
     const eq = name.indexOf("=");
     if (eq >= 0) {
       values.unshift(name.slice(eq + 1));
@@ -70,37 +67,31 @@ function explicitOptions(rawArgs: string[]): { options: Record<string, string>; 
     }
     name = name.toLowerCase();
     const param = findParam(name);
-    if (param === undefined) throw new ConfigError(`unknown option '--${name}'`);
+    if (param === undefined && name !== "user" && name !== "rename-command") throw new ConfigError(`unknown option '--${name}'`);
     while (i + 1 < rawArgs.length && !rawArgs[i + 1]!.startsWith("--") && !(rawArgs[i + 1] === "-" && i + 1 === rawArgs.length - 1)) values.push(rawArgs[++i]!);
     if (values.length === 0 && name !== "save") throw new ConfigError(`option '--${name}' needs a value`);
-    if (values.length > 1 && !MULTI_ARG_PARAMS.has(param.name)) throw new ConfigError(`option '--${name}' takes one argument, given ${values.length}: ${values.join(" ")}`);
-    const value = values.join(" ");
-    options[name] = name === "save" && value !== "" && options.save ? `${options.save} ${value}` : value;
+    if (values.length > 1 && param !== undefined && !param.multiArg) throw new ConfigError(`option '--${name}' takes one argument, given ${values.length}: ${values.join(" ")}`);
+    lines.push([name, ...(values.length === 0 ? [""] : values).map(quote)].join(" "));
   }
-  return { options, configFile, stdin };
+  return { lines, configFile, stdin };
 }
 
 async function start(rawArgs: string[]): Promise<void> {
   let server: Server;
   try {
-    const { options, configFile, stdin } = explicitOptions(rawArgs);
-    let fromFile: Record<string, string> = {};
-    let users: string[][] = [];
-    let renames: Array<[string, string]> = [];
-    if (configFile !== undefined || stdin) {
-      let text = "";
-      if (configFile !== undefined) {
-        try {
-          text = readFileSync(configFile, "latin1");
-        } catch (e) {
-          throw new ConfigError(`can't open config file '${configFile}': ${(e as Error).message}`);
-        }
+    const { lines, configFile, stdin } = commandLine(rawArgs);
+    let text = "";
+    if (configFile !== undefined) {
+      try {
+        text = readFileSync(configFile, "latin1");
+      } catch (e) {
+        throw new ConfigError(`can't open config file '${configFile}': ${(e as Error).message}`);
       }
-      if (stdin) text += `\n${readFileSync(0, "latin1")}`;
-      ({ options: fromFile, users, renames } = parseConfigFile(text, splitConfigLine));
     }
-    // Command-line flags win over the file, as with redis-server.
-    server = new Server(new Config({ ...fromFile, ...options }));
+    if (stdin) text += `\n${readFileSync(0, "latin1")}`;
+    // The command line's directives follow the file's, as redis-server appends them.
+    const { options, users, renames } = parseConfigFile(`${text}\n${lines.join("\n")}`, splitConfigLine);
+    server = new Server(new Config(options));
     server.configFile = configFile ?? "";
     server.configUsers = users;
     server.renameCommands(renames);

@@ -62,16 +62,36 @@ describe("command line", () => {
   });
 
   test("an option takes every argument up to the next --, as redis-server's command line does", async () => {
-    const args = ["--replicaof", "127.0.0.1", String(freePort()), "--save", "900", "1", "--save", "300", "10", "--hz 20", "--maxmemory-policy", "allkeys-lru", "--slaveof", "127.0.0.1", "1"];
+    const args = ["--replicaof", "127.0.0.1", String(freePort()), "--save", "900", "1", "--save", "300", "10", "--hz 20", "--maxmemory-policy", "allkeys-lru", "--slaveof", "127.0.0.1", "1", "--rename-command", "flushall", ""];
     const [kvis, redis] = await Promise.all([startKvisBinary(args), startRedis(args)]);
     try {
       const [k, r] = await Promise.all([RawClient.connect(kvis.port), RawClient.connect(redis.port)]);
       for (const name of ["save", "hz", "maxmemory-policy", "replicaof"]) expect(await k.call("CONFIG", "GET", name)).toBe(await r.call("CONFIG", "GET", name));
+      // Directives that are not parameters go on the command line too.
+      expect(await k.call("FLUSHALL")).toBe(await r.call("FLUSHALL"));
       expect(await k.call("CONFIG", "GET", "replicaof")).toBe("*2\r\n$9\r\nreplicaof\r\n$11\r\n127.0.0.1 1\r\n");
       k.close();
       r.close();
     } finally {
       await Promise.all([kvis.stop(), redis.stop()]);
+    }
+    // The command line's save points add to the file's, as its directives follow the file's.
+    const dir = tempDir();
+    writeFileSync(join(dir, "save.conf"), "save 900 1\n");
+    const redisPort = freePort();
+    const [kvisFile, redisFile] = await Promise.all([
+      startKvisBinary([join(dir, "save.conf"), "--save", "100", "100"]),
+      startChild(["redis-server", join(dir, "save.conf"), "--port", String(redisPort), "--dir", dir, "--save", "100", "100"], redisPort, { dir }),
+    ]);
+    try {
+      const [k, r] = await Promise.all([RawClient.connect(kvisFile.port), RawClient.connect(redisFile.port)]);
+      expect(await k.call("CONFIG", "GET", "save")).toBe("*2\r\n$4\r\nsave\r\n$13\r\n900 1 100 100\r\n");
+      expect(await k.call("CONFIG", "GET", "save")).toBe(await r.call("CONFIG", "GET", "save"));
+      k.close();
+      r.close();
+    } finally {
+      await Promise.all([kvisFile.stop(), redisFile.stop()]);
+      rmSync(dir, { recursive: true, force: true });
     }
     // A config file comes first: after an option it would be one of the option's arguments.
     const misplaced = await run([KVIS_BINARY, "--port", "0", "--dir", "data", "kvis.conf"]);
