@@ -339,10 +339,10 @@ function replicationSection(server: Server, nowMs: number): string[] {
       `master_link_status:${link.linkUp ? "up" : "down"}`,
       `master_last_io_seconds_ago:${link.linkUp ? ioAgo : -1}`,
       `master_sync_in_progress:${syncing ? 1 : 0}`,
-      // Before any sync and during a full one (no master or cached master in Redis's terms)
-      // both read 1, as Redis prints them.
-      `slave_read_repl_offset:${syncing || link.readOffset < 0 ? 1 : link.readOffset}`,
-      `slave_repl_offset:${syncing || link.reploff < 0 ? 1 : link.reploff}`,
+      // Redis prints its cached master's offsets during a full sync (the FULLRESYNC offset is
+      // not read yet), and 1 for both with no master nor cached master (never synced).
+      `slave_read_repl_offset:${(syncing ? link.reploff : link.readOffset) < 0 ? 1 : syncing ? link.reploff : link.readOffset}`,
+      `slave_repl_offset:${link.reploff < 0 ? 1 : link.reploff}`,
       ...(syncing ? syncProgress(link, nowMs) : []),
       ...(link.linkUp ? [] : [`master_link_down_since_seconds:${link.downSinceMs === 0 ? -1 : Math.floor((nowMs - link.downSinceMs) / 1000)}`]),
       `slave_priority:${server.config.int("replica-priority")}`,

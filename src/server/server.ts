@@ -273,7 +273,7 @@ export class Server implements Services {
     const master = this.config.get("replicaof").trim();
     if (master !== "") {
       const [host, port] = master.split(/\s+/) as [string, string];
-      this.follow(host, Number(port));
+      this.follow(host, Number(port), undefined, true);
     }
   }
 
@@ -292,15 +292,18 @@ export class Server implements Services {
   /**
    * Become a replica of host:port (replicaof, REPLICAOF). The data stays until the new
    * master's snapshot replaces it; the PSYNC offers this server's own history, so a former
-   * master re-pointed at its promoted replica continues partially, as in Redis.
+   * master re-pointed at its promoted replica continues partially, as in Redis: a master
+   * turned replica always offers it (Redis's replicationCacheMasterUsingMyself, its offset
+   * 0 if it never had a stream), a server started as a replica only the history its dump
+   * gave it.
    */
-  follow(host: string, port: number, by?: string): void {
+  follow(host: string, port: number, by?: string, atStart = false): void {
     const previous = this.replicaLink;
     previous?.stop();
     this.keyspace.replicaMode = true;
     this.log.role = "S";
     const link = new ReplicaLink(this, host, port);
-    if (previous !== undefined ? previous.reploff >= 0 : this.replication.offset > 0) {
+    if (previous !== undefined ? previous.reploff >= 0 : !atStart || this.replication.offset > 0) {
       link.masterReplid = this.replication.replid;
       link.reploff = this.replication.offset;
     }

@@ -415,6 +415,35 @@ describe("KVIS replica of a real Redis master", () => {
     }
   });
 
+  test("during a full sync that REPLICAOF started, the offsets shown are the former master's own, as Redis's cached master", async () => {
+    // A save of 20 keys at 100 ms a key: the transfer waits on it.
+    const master = await startRedis(["--enable-debug-command", "yes", "--repl-diskless-sync", "no", "--rdb-key-save-delay", "100000"]);
+    const redisReplica = await startRedis();
+    const kvis = await startKvis();
+    try {
+      const m = await RawClient.connect(master.port);
+      expect(await m.call("DEBUG", "POPULATE", "20")).toBe("+OK\r\n");
+      m.close();
+      const offsets = async (port: number) => {
+        const c = await RawClient.connect(port);
+        expect(await c.call("REPLICAOF", "127.0.0.1", String(master.port))).toBe("+OK\r\n");
+        const info = await waitFor(async () => {
+          const text = await c.call("INFO", "replication");
+          return text.includes("master_sync_in_progress:1") ? text : undefined;
+        }, 20_000, "the full sync to start");
+        c.close();
+        return info.split("\r\n").filter((l) => /^slave_(read_)?repl_offset:/.test(l));
+      };
+      const [r, k] = [await offsets(redisReplica.port), await offsets(kvis.port)];
+      expect(k).toEqual(r);
+      expect(k).toEqual(["slave_read_repl_offset:0", "slave_repl_offset:0"]);
+    } finally {
+      await kvis.stop();
+      await redisReplica.stop();
+      await master.stop();
+    }
+  });
+
   test("./kvis --replicaof \"HOST PORT\" replicates", async () => {
     const redis = await startRedis(["--repl-diskless-sync-delay", "0"]);
     const m = await RawClient.connect(redis.port);
