@@ -221,7 +221,8 @@ export class ReplicaLink implements MasterLink {
     this.lastIoMs = Date.now();
     if (this.state === LinkState.Connected) return this.feedStream(chunk);
     if (this.state === LinkState.Loading) {
-      this.loadingInput.push(copyBytes(chunk));
+      // Each read is a buffer of its own (test/unit/server/connection.test.ts): kept as it is.
+      this.loadingInput.push(chunk);
       return;
     }
     const merged = new Uint8Array(this.pending.length + chunk.length);

@@ -85,25 +85,33 @@ test("a big read's turn also ends after 2 ms, however few requests it served", a
 });
 
 test("Bun hands each socket read over in an ArrayBuffer of its own, so a read kept for a later turn is not copied", async () => {
-  const kept: Uint8Array[] = [];
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { binaryType: "uint8array", data: (_s, chunk) => void kept.push(chunk) } });
+  // Both ends: the server's sockets (clients' requests) and a connecting one's (a replica's link to its master).
+  const atServer: Uint8Array[] = [];
+  const atClient: Uint8Array[] = [];
+  let accepted: import("bun").Socket | undefined;
+  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { binaryType: "uint8array", open: (s) => void (accepted = s), data: (_s, chunk) => void atServer.push(chunk) } });
   try {
-    const client = await Bun.connect({ hostname: "127.0.0.1", port: server.port, socket: { data() {} } });
-    let sent = 0;
-    for (let i = 0; i < 50; i++) {
-      client.write(Buffer.alloc(100_000 + i, i));
-      sent += 100_000 + i;
-      // Each write read apart, so that a reused buffer would be overwritten.
-      await waitFor(() => kept.reduce((n, k) => n + k.length, 0) === sent);
-    }
+    const client = await Bun.connect({ hostname: "127.0.0.1", port: server.port, socket: { binaryType: "uint8array", data: (_s, chunk) => void atClient.push(chunk) } });
+    await waitFor(() => accepted);
+    const sendAll = async (from: { write(d: Uint8Array): number }, kept: Uint8Array[]) => {
+      let sent = 0;
+      for (let i = 0; i < 50; i++) {
+        from.write(Buffer.alloc(100_000 + i, i));
+        sent += 100_000 + i;
+        // Each write read apart, so that a reused buffer would be overwritten.
+        await waitFor(() => kept.reduce((n, k) => n + k.length, 0) === sent);
+      }
+      let at = 0;
+      const all = Buffer.concat(kept);
+      for (let i = 0; i < 50; i++) {
+        expect(all.subarray(at, at + 100_000 + i).every((b) => b === i)).toBe(true);
+        at += 100_000 + i;
+      }
+      expect(new Set(kept.map((k) => k.buffer)).size).toBe(kept.length);
+    };
+    await sendAll(client, atServer);
+    await sendAll(accepted!, atClient);
     client.end();
-    let at = 0;
-    const all = Buffer.concat(kept);
-    for (let i = 0; i < 50; i++) {
-      expect(all.subarray(at, at + 100_000 + i).every((b) => b === i)).toBe(true);
-      at += 100_000 + i;
-    }
-    expect(new Set(kept.map((k) => k.buffer)).size).toBe(kept.length);
   } finally {
     server.stop(true);
   }
