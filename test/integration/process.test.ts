@@ -229,7 +229,8 @@ describe("start-up with a dump to load", () => {
       expect(await c.call("MULTI")).toBe("+OK\r\n");
       expect(await c.call("DISCARD")).toBe("+OK\r\n");
       // CONFIG SET is served, but not of the two parameters Redis 7.0 refuses while it loads
-      // (checked by setting every parameter of a loading redis-server to its own value).
+      // (checked by setting every parameter of a loading redis-server to its own value; `dir`
+      // is refused too, but as a protected config first).
       expect(await c.call("CONFIG", "SET", "maxmemory", "10mb")).toBe("+OK\r\n");
       expect(await c.call("CONFIG", "SET", "appendonly", "yes")).toBe(LOADING);
       expect(await c.call("CONFIG", "SET", "maxmemory", "0", "repl-diskless-load", "disabled")).toBe(LOADING);
