@@ -136,24 +136,38 @@ function scriptingMemory(server: Server): string[] {
   ];
 }
 
-function memorySection(server: Server): string[] {
-  // used_memory is what maxmemory is held to (Server.usedMemory); the process's real
-  // size is used_memory_rss. The "allocator" is the JavaScript heap and its external buffers.
+/**
+ * The memory figures INFO memory and MEMORY STATS both report. used_memory is what
+ * maxmemory is held to (Server.usedMemory): the dataset's estimate (Keyspace.bytes) and
+ * the overhead of the tables' slots, the backlog, the clients and the scripts. The
+ * "allocator" is the JavaScript heap and its external buffers; the process's real size is
+ * its RSS.
+ */
+function memoryFigures(server: Server) {
   const mem = process.memoryUsage();
-  const rss = mem.rss;
   const used = server.usedMemory();
-  const peak = server.peakMemory(used);
-  const dataset = server.keyspace.bytes;
-  const maxmemory = server.maxmemory;
-  const allocated = mem.heapUsed + mem.external;
-  const active = mem.heapTotal + mem.external;
-  const backlog = server.replication.backlogAllocated;
   let replicas = 0;
   let normal = 0;
   for (const c of server.clients.values()) {
     if (c.replica !== undefined) replicas += c.outputPending;
     else normal += CLIENT_BYTES + c.outputPending;
   }
+  return {
+    used,
+    peak: server.peakMemory(used),
+    rss: mem.rss,
+    dataset: server.keyspace.bytes,
+    allocated: mem.heapUsed + mem.external,
+    active: mem.heapTotal + mem.external,
+    backlog: server.replication.backlogAllocated,
+    replicas,
+    normal,
+  };
+}
+
+function memorySection(server: Server): string[] {
+  const { used, peak, rss, dataset, allocated, active, backlog, replicas, normal } = memoryFigures(server);
+  const maxmemory = server.maxmemory;
   const ratio = (a: number, b: number) => (a / Math.max(1, b)).toFixed(2);
   return [
     `used_memory:${used}`,
@@ -438,67 +452,52 @@ function keyspaceSection(server: Server): string[] {
 }
 
 /**
- * MEMORY STATS with Redis 7.0's fields. Allocation is the JavaScript heap plus external
- * buffers (INFO used_memory); there is no jemalloc, so its fragmentation ratios are the
- * process's resident set against that. The per-database overhead counts a dict entry per
- * key and a table pointer per slot, as Redis does.
+ * MEMORY STATS with Redis 7.0's fields, from the figures INFO memory gives (total.allocated
+ * is used_memory, overhead.total used_memory_overhead, dataset.bytes used_memory_dataset).
+ * A database's overhead is its table's slots; a key's deadline lives in its slot, so there
+ * is no expires table. Start-up holds nothing used_memory counts (used_memory_startup:0).
  */
 export function memoryStats(server: Server): StatField[] {
-  const mem = process.memoryUsage();
-  const used = mem.heapUsed + mem.external;
-  const peak = server.peakMemory(used);
-  const backlog = server.replication.backlogAllocated;
-  let replicas = 0;
-  let normal = 0;
-  for (const other of server.clients.values()) {
-    if (server.replication.replicas.has(other)) replicas += other.outputPending;
-    else normal += other.outputPending;
-  }
-  const dbs: Array<[number, number, number]> = [];
+  const { used, peak, rss, dataset, allocated, active, backlog, replicas, normal } = memoryFigures(server);
   let keys = 0;
+  const dbs: StatField[] = [];
   for (const db of server.keyspace.dbs) {
-    if (db.size === 0 && db.expiresCount === 0) continue;
-    const table = (n: number) => n * 24 + 8 * Math.max(4, 2 ** Math.ceil(Math.log2(Math.max(1, n))));
-    dbs.push([db.id, table(db.size), db.expiresCount === 0 ? 0 : table(db.expiresCount)]);
+    if (db.size === 0) continue;
     keys += db.size;
+    dbs.push([`db.${db.id}`, [int("overhead.hashtable.main", db.slotBytes), int("overhead.hashtable.expires", 0), int("overhead.hashtable.slot-to-keys", 0)]]);
   }
-  const startup = Math.min(server.startupMemory, used);
-  const overhead = startup + backlog + replicas + normal + dbs.reduce((sum, [, main, expires]) => sum + main + expires, 0);
-  const dataset = Math.max(0, used - overhead);
-  const net = Math.max(1, used - startup);
-  const int = (name: string, value: number): StatField => [name, value, "integer"];
-  const double = (name: string, value: number): StatField => [name, value, "double"];
+  const net = Math.max(1, used);
   return [
     int("peak.allocated", peak),
     int("total.allocated", used),
-    int("startup.allocated", startup),
+    int("startup.allocated", 0),
     int("replication.backlog", backlog),
     int("clients.slaves", replicas),
     int("clients.normal", normal),
     int("cluster.links", 0),
-    int("aof.buffer", 0),
+    int("aof.buffer", server.aof.bufferBytes),
     int("lua.caches", server.scripting.scriptsMemory),
     int("functions.caches", server.scripting.functionsOverhead),
-    ...dbs.map(([id, main, expires]): StatField => [
-      `db.${id}`,
-      [int("overhead.hashtable.main", main), int("overhead.hashtable.expires", expires), int("overhead.hashtable.slot-to-keys", 0)],
-    ]),
-    int("overhead.total", overhead),
+    ...dbs,
+    int("overhead.total", used - dataset),
     int("keys.count", keys),
-    int("keys.bytes-per-key", keys === 0 ? 0 : Math.floor(net / keys)),
+    int("keys.bytes-per-key", keys === 0 ? 0 : Math.floor(used / keys)),
     int("dataset.bytes", dataset),
     double("dataset.percentage", (dataset * 100) / net),
-    double("peak.percentage", (used * 100) / peak),
-    int("allocator.allocated", used),
-    int("allocator.active", used),
-    int("allocator.resident", mem.rss),
-    double("allocator-fragmentation.ratio", 1),
-    int("allocator-fragmentation.bytes", 0),
-    double("allocator-rss.ratio", mem.rss / used),
-    int("allocator-rss.bytes", mem.rss - used),
+    double("peak.percentage", (used * 100) / Math.max(1, peak)),
+    int("allocator.allocated", allocated),
+    int("allocator.active", active),
+    int("allocator.resident", rss),
+    double("allocator-fragmentation.ratio", active / Math.max(1, allocated)),
+    int("allocator-fragmentation.bytes", active - allocated),
+    double("allocator-rss.ratio", rss / Math.max(1, active)),
+    int("allocator-rss.bytes", rss - active),
     double("rss-overhead.ratio", 1),
     int("rss-overhead.bytes", 0),
-    double("fragmentation", mem.rss / used),
-    int("fragmentation.bytes", mem.rss - used),
+    double("fragmentation", rss / net),
+    int("fragmentation.bytes", rss - used),
   ];
 }
+
+const int = (name: string, value: number): StatField => [name, value, "integer"];
+const double = (name: string, value: number): StatField => [name, value, "double"];

@@ -132,8 +132,6 @@ export class Server implements Services {
   /** Set while this server is a replica (`replicaof`). */
   replicaLink: ReplicaLink | undefined;
   private memoryPeak = 0;
-  /** Heap in use once the server was listening, before any client (MEMORY STATS startup.allocated). */
-  startupMemory = 0;
   /** The process's encoding limits (store/encoding.ts), set from this server's configuration. */
   readonly encodingLimits = encodingLimits;
   /** DEBUG PAUSE-CRON: the cron skips its work (Redis's pause_cron). */
@@ -263,8 +261,6 @@ export class Server implements Services {
       }
     }
     this.stopCron = startCron(this);
-    const mem = process.memoryUsage();
-    this.startupMemory = mem.heapUsed + mem.external;
     this.log.notice(`Server initialized`);
     this.writePidFile();
     this.applyOomScore();

@@ -403,6 +403,24 @@ describe("MEMORY STATS", () => {
     expect(k).toContain(`keys.count\r\n:${KEYS.length}\r\n`);
     await p.both("HELLO", "2");
   });
+
+  test("reports the figures INFO memory does, and leaves its peak alone", async () => {
+    const p = pair();
+    await p.script(SEED);
+    const info = await p.kvis.call("INFO", "memory");
+    const stats = await p.kvis.call("MEMORY", "STATS");
+    const infoField = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, "m").exec(info)?.[1]);
+    const statsField = (name: string) => Number(new RegExp(`\\$\\d+\r\n${name.replaceAll(".", "\\.")}\r\n:(\\d+)`).exec(stats)?.[1]);
+    expect({
+      total: statsField("total.allocated"), peak: statsField("peak.allocated"),
+      dataset: statsField("dataset.bytes"), overhead: statsField("overhead.total"),
+    }).toEqual({
+      total: infoField("used_memory"), peak: infoField("used_memory_peak"),
+      dataset: infoField("used_memory_dataset"), overhead: infoField("used_memory_overhead"),
+    });
+    // MEMORY STATS had read the heap as the allocation and raised used_memory_peak to it.
+    expect(infoField("used_memory_peak")).toBe(Number(/^used_memory_peak:(\d+)/m.exec(await p.kvis.call("INFO", "memory"))?.[1]));
+  });
 });
 
 describe("DEBUG LOADAOF", () => {

@@ -587,11 +587,10 @@ describe("COMMAND", () => {
   test("MEMORY HELP and DOCTOR answer as Redis does", async () => {
     const p = pair();
     await p.same("MEMORY", "HELP");
-    // A fresh Redis holds too little for the doctor to judge; this process's heap (the tests
-    // run in it) is past the 5 MB line, so the report is built from figures given here.
-    const [, fresh] = await p.both("MEMORY", "DOCTOR");
+    // An empty server holds too little for the doctor to judge; its reports on more are
+    // built from figures given here.
+    await p.same("MEMORY", "DOCTOR");
     const stats = (total: number, peak: number): StatField[] => [["peak.allocated", peak, "integer"], ["total.allocated", total, "integer"], ["clients.normal", 0, "integer"]];
-    expect(`$${memoryDoctor(stats(1 << 20, 1 << 20), 0, 0, 1).length}\r\n${memoryDoctor(stats(1 << 20, 1 << 20), 0, 0, 1)}\r\n`).toBe(fresh);
     expect(memoryDoctor(stats(64 << 20, 64 << 20), 0, 0, 1)).toBe("Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n");
     const report = memoryDoctor(stats(64 << 20, 200 << 20), 1001, 0, 1);
     expect(report.startsWith("Sam, I detected a few issues in this Redis instance memory implants:\n\n * Peak memory:")).toBe(true);
