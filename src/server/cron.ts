@@ -5,11 +5,13 @@
  * marks off the keyspace's slots, and on a replica sends the
  * once-a-second REPLCONF ACK, PINGs a master's replicas, starts a BGSAVE when a save
  * point is due, and lets the AOF retry failed writes, fsync and start due rewrites; once a
- * second it closes clients idle for longer than `timeout` and lowers the priority of the
- * runtime's helper threads (server/helper-threads.ts). When the server falls idle after
+ * second it closes clients idle for longer than `timeout`, lowers the priority of the
+ * runtime's helper threads (server/helper-threads.ts) and, once a quiet spell, lets the
+ * executable's idle code pages go (server/code-pages.ts). When the server falls idle after
  * much traffic it runs a full garbage collection (collectWhenIdle).
  */
 import { updateClock } from "../clock.ts";
+import { releaseWhenQuiet } from "./code-pages.ts";
 import { lowerHelperThreads } from "./helper-threads.ts";
 import type { Server } from "./server.ts";
 
@@ -21,6 +23,7 @@ export function startCron(server: Server): () => void {
   let lastIdleCheck = 0;
   let idleChecks = 0;
   const collect = collectWhenIdle(server);
+  const releaseCode = releaseWhenQuiet();
   const tick = () => {
     const hz = Math.min(500, Math.max(1, server.config.int("hz")));
     const period = 1000 / hz;
@@ -63,7 +66,8 @@ export function startCron(server: Server): () => void {
       lastIdleCheck = clockNow;
       closeIdleClients(server, clockNow);
       server.migrator.closeIdle(clockNow);
-      lowerHelperThreads();
+      const compiler = lowerHelperThreads();
+      if (!server.loadingDataset) releaseCode(server.stats.totalCommands, compiler);
       if (++idleChecks % 5 === 0) server.keyspace.releaseIdleSpares();
     }
     collect();

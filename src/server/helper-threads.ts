@@ -13,6 +13,8 @@
  * threads are found by name in /proc/self/task, again at each call (the cron's, once a
  * second) since the runtime starts them lazily and ends idle ones. The event loop itself,
  * and the threads it waits on (the collector's helpers, file I/O), keep their priority.
+ * The same pass sums the JIT workers' CPU time, which tells the cron when the compiler has
+ * caught up (server/code-pages.ts).
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { setPriority } from "node:os";
@@ -21,26 +23,33 @@ const HELPER = /^\d+ \((JITWorker|mi-scavenger|JSCWarmUp)/;
 const LOWEST = 19;
 const AVAILABLE = process.platform === "linux" && existsSync("/proc/self/task");
 
-/** Lower the helper threads that are not yet at the lowest priority; returns how many were. */
+/**
+ * Lower the helper threads that are not yet at the lowest priority; returns the CPU time
+ * (user and system, in clock ticks) of the JIT workers now running, -1 without /proc.
+ */
 export function lowerHelperThreads(): number {
-  if (!AVAILABLE) return 0;
-  let n = 0;
+  if (!AVAILABLE) return -1;
+  let compiler = 0;
   try {
     for (const tid of readdirSync("/proc/self/task")) {
       if (Number(tid) === process.pid) continue;
       try {
-        // /proc/<tid>/stat: "tid (name) state ..."; the nice value is the 19th field, and
-        // the name (at most 15 bytes) has no spaces or parentheses for the helpers matched.
+        // /proc/<tid>/stat: "tid (name) state ..."; user and system time are the 14th and
+        // 15th fields, the nice value the 19th, and the name (at most 15 bytes) has no
+        // spaces or parentheses for the helpers matched.
         const stat = readFileSync(`/proc/self/task/${tid}/stat`, "latin1");
-        if (!HELPER.test(stat) || Number(stat.split(" ")[18]) === LOWEST) continue;
-        setPriority(Number(tid), LOWEST);
-        n++;
+        const helper = HELPER.exec(stat);
+        if (helper === null) continue;
+        const fields = stat.split(" ");
+        if (helper[1] === "JITWorker") compiler += Number(fields[13]) + Number(fields[14]);
+        if (Number(fields[18]) !== LOWEST) setPriority(Number(tid), LOWEST);
       } catch {
         // The thread ended meanwhile, or the system refused: it keeps its priority.
       }
     }
   } catch {
     // No /proc to read after all.
+    return -1;
   }
-  return n;
+  return compiler;
 }
