@@ -21,7 +21,8 @@ import { dlopen, FFIType } from "bun:ffi";
 import { readFileSync } from "node:fs";
 
 const MADV_DONTNEED = 4;
-const AVAILABLE = process.platform === "linux" && process.arch === "x64";
+// Linux on x86-64 and arm64: MADV_DONTNEED is 4 on both, and an address passes as a u64.
+const AVAILABLE = process.platform === "linux" && (process.arch === "x64" || process.arch === "arm64");
 
 type Madvise = (addr: bigint, length: bigint, advice: number) => number;
 let madvise: Madvise | null | undefined;
