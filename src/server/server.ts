@@ -11,7 +11,7 @@ import { Config, ConfigError, type OutputLimit, type OutputLimits, PARAMS, findP
 import { encodingLimits } from "../store/encoding.ts";
 import { type Command } from "../commands/command.ts";
 import { allCommands, everyCommand, findCommand, lookupRequest } from "../commands/table.ts";
-import { Logger, type LogLevel } from "../log.ts";
+import { Logger, type LogLevel, stdoutIsTerminal } from "../log.ts";
 import { MAX_CLIENTS, PROTECTED_MODE, type ReplyError } from "../errors.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { Keyspace } from "../store/keyspace.ts";
@@ -285,7 +285,7 @@ export class Server implements Services {
   private banner(): void {
     const mode = this.cluster !== undefined ? "cluster" : "standalone";
     const port = this.config.int("port");
-    const showLogo = this.config.get("always-show-logo") === "yes" || (this.log.file === "" && this.log.syslog === undefined && process.stdout.isTTY === true);
+    const showLogo = this.config.get("always-show-logo") === "yes" || (this.log.file === "" && this.log.syslog === undefined && stdoutIsTerminal());
     if (!showLogo) return this.log.notice(`Running mode=${mode}, port=${port}.`);
     this.log.raw("notice", `\n    KVIS ${KVIS_VERSION} (Redis ${REDIS_VERSION} compatible) 64 bit\n    Running in ${mode} mode\n    Port: ${port}\n    PID: ${process.pid}\n\n`);
   }
