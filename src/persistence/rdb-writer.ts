@@ -34,6 +34,8 @@ export interface RdbOptions {
   keySaveDelay?: number;
   /** A replica's place in its master's stream as of the image (Redis's rdbSaveInfo), for a partial resync after a restart. */
   replication?: ReplicationInfo;
+  /** The `used-mem` AUX field: the server's used_memory as the image starts, as Redis writes it. */
+  usedMemory?: number;
 }
 
 /** The repl-stream-db, repl-id and repl-offset AUX fields. */
@@ -215,12 +217,12 @@ export class ByteSink {
 }
 
 /** The file header: magic, version and the AUX fields Redis writes (the replication ones not in an AOF base, as in Redis). */
-export function writeHeader(out: ByteSink, options: Pick<RdbOptions, "aofBase" | "replication"> = {}, nowMs = Date.now()): void {
+export function writeHeader(out: ByteSink, options: Pick<RdbOptions, "aofBase" | "replication" | "usedMemory"> = {}, nowMs = Date.now()): void {
   out.raw(`${F.RDB_MAGIC}${String(RDB_VERSION_WRITTEN).padStart(4, "0")}`);
   out.aux("redis-ver", REDIS_VERSION);
   out.aux("redis-bits", "64");
   out.aux("ctime", String(Math.floor(nowMs / 1000)));
-  out.aux("used-mem", String(process.memoryUsage().heapUsed));
+  out.aux("used-mem", String(options.usedMemory ?? 0));
   const replication = options.aofBase ? undefined : options.replication;
   if (replication !== undefined) {
     out.aux("repl-stream-db", String(replication.streamDb));

@@ -609,7 +609,7 @@ export class Server implements Services {
     return this.limits.get(cls)!;
   }
 
-  /** rdbcompression, rdbchecksum and rdb-key-save-delay as they are now. */
+  /** rdbcompression, rdbchecksum, rdb-key-save-delay and what the header records (used_memory), as they are now. */
   rdbOptions(): RdbOptions {
     return {
       compression: this.config.get("rdbcompression") === "yes",
@@ -617,6 +617,7 @@ export class Server implements Services {
       functions: [...this.scripting.libraries.values()].map((l) => l.code),
       keySaveDelay: this.config.int("rdb-key-save-delay"),
       replication: this.replicaLink?.saveInfo(),
+      usedMemory: this.usedMemory(),
     };
   }
 
