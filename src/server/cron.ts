@@ -5,14 +5,15 @@
  * marks off the keyspace's slots, and on a replica sends the
  * once-a-second REPLCONF ACK, PINGs a master's replicas, starts a BGSAVE when a save
  * point is due, and lets the AOF retry failed writes, fsync and start due rewrites; once a
- * second it closes clients idle for longer than `timeout`, lowers the priority of the
- * runtime's helper threads (server/helper-threads.ts) and, once a quiet spell, lets the
- * executable's idle code pages go (server/code-pages.ts). When the server falls idle after
- * much traffic it runs a full garbage collection (collectWhenIdle).
+ * second it closes clients idle for longer than `timeout` and, once a quiet spell, lets the
+ * executable's idle code pages go (server/code-pages.ts); every 100 ms it lowers the
+ * priority of the runtime's helper threads started since (server/helper-threads.ts). When
+ * the server falls idle after much traffic it runs a full garbage collection
+ * (collectWhenIdle).
  */
 import { updateClock } from "../clock.ts";
 import { releaseWhenQuiet } from "./code-pages.ts";
-import { lowerHelperThreads } from "./helper-threads.ts";
+import { compilerTime, lowerHelperThreads } from "./helper-threads.ts";
 import type { Server } from "./server.ts";
 
 /** Start the cron; returns a function that stops it. */
@@ -21,6 +22,7 @@ export function startCron(server: Server): () => void {
   let lastAck = 0;
   let lastReplicaPing = Date.now();
   let lastIdleCheck = 0;
+  let lastHelperCheck = 0;
   let idleChecks = 0;
   const collect = collectWhenIdle(server);
   const releaseCode = releaseWhenQuiet();
@@ -66,9 +68,12 @@ export function startCron(server: Server): () => void {
       lastIdleCheck = clockNow;
       closeIdleClients(server, clockNow);
       server.migrator.closeIdle(clockNow);
-      const compiler = lowerHelperThreads();
-      if (!server.loadingDataset) releaseCode(server.stats.totalCommands, compiler);
+      if (!server.loadingDataset) releaseCode(server.stats.totalCommands, compilerTime());
       if (++idleChecks % 5 === 0) server.keyspace.releaseIdleSpares();
+    }
+    if (clockNow - lastHelperCheck >= 100) {
+      lastHelperCheck = clockNow;
+      lowerHelperThreads();
     }
     collect();
     timer = setTimeout(tick, period);

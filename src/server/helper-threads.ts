@@ -10,11 +10,14 @@
  * 9.8-12.9 -> 7.5-8.4 ms (Redis 1.7 and 3.5).
  *
  * Linux lets a thread's nice value be set by its id (setpriority, node:os setPriority); the
- * threads are found by name in /proc/self/task, again at each call (the cron's, once a
- * second) since the runtime starts them lazily and ends idle ones. The event loop itself,
- * and the threads it waits on (the collector's helpers, file I/O), keep their priority.
- * The same pass sums the JIT workers' CPU time, which tells the cron when the compiler has
- * caught up (server/code-pages.ts).
+ * threads are found by name in /proc/self/task. The runtime starts them lazily and ends
+ * idle ones, and a new thread inherits the event loop's priority: looked for once a
+ * second, a JIT worker started as a bulk load began competed at full priority for up to a
+ * second, just when the load's code was being compiled. The cron now looks at every tick
+ * (lowerHelperThreads: a directory listing, and a read of each thread not seen before).
+ * The event loop itself, and the threads it waits on (the collector's helpers, file I/O),
+ * keep their priority. compilerTime sums the JIT workers' CPU time, which tells the cron
+ * when the compiler has caught up (server/code-pages.ts).
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { setPriority } from "node:os";
@@ -23,33 +26,54 @@ const HELPER = /^\d+ \((JITWorker|mi-scavenger|JSCWarmUp)/;
 const LOWEST = 19;
 const AVAILABLE = process.platform === "linux" && existsSync("/proc/self/task");
 
-/**
- * Lower the helper threads that are not yet at the lowest priority; returns the CPU time
- * (user and system, in clock ticks) of the JIT workers now running, -1 without /proc.
- */
-export function lowerHelperThreads(): number {
-  if (!AVAILABLE) return -1;
-  let compiler = 0;
+/** Threads already looked at, by id: whether each is a JIT worker. */
+const seen = new Map<string, boolean>();
+/** A thread not yet named by its runtime carries the process's name; it is looked at again later. */
+const PROCESS_NAME = AVAILABLE ? `(${readFileSync("/proc/self/comm", "latin1").trim()})` : "";
+
+/** Lower the helper threads started since the last call (each tick of the cron). */
+export function lowerHelperThreads(): void {
+  if (!AVAILABLE) return;
+  let tids: string[];
   try {
-    for (const tid of readdirSync("/proc/self/task")) {
-      if (Number(tid) === process.pid) continue;
-      try {
-        // /proc/<tid>/stat: "tid (name) state ..."; user and system time are the 14th and
-        // 15th fields, the nice value the 19th, and the name (at most 15 bytes) has no
-        // spaces or parentheses for the helpers matched.
-        const stat = readFileSync(`/proc/self/task/${tid}/stat`, "latin1");
-        const helper = HELPER.exec(stat);
-        if (helper === null) continue;
-        const fields = stat.split(" ");
-        if (helper[1] === "JITWorker") compiler += Number(fields[13]) + Number(fields[14]);
-        if (Number(fields[18]) !== LOWEST) setPriority(Number(tid), LOWEST);
-      } catch {
-        // The thread ended meanwhile, or the system refused: it keeps its priority.
-      }
-    }
+    tids = readdirSync("/proc/self/task");
   } catch {
-    // No /proc to read after all.
-    return -1;
+    return;
   }
-  return compiler;
+  // Threads that ended are forgotten (a few at most: the listing is short).
+  for (const tid of seen.keys()) if (!tids.includes(tid)) seen.delete(tid);
+  for (const tid of tids) {
+    if (seen.has(tid) || Number(tid) === process.pid) continue;
+    try {
+      // /proc/<tid>/stat: "tid (name) state ..."; the nice value is the 19th field, and
+      // the name (at most 15 bytes) has no spaces or parentheses for the helpers matched.
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "latin1");
+      const helper = HELPER.exec(stat);
+      if (helper === null) {
+        if (!stat.startsWith(`${tid} ${PROCESS_NAME}`)) seen.set(tid, false);
+        continue;
+      }
+      if (Number(stat.split(" ")[18]) !== LOWEST) setPriority(Number(tid), LOWEST);
+      seen.set(tid, helper[1] === "JITWorker");
+    } catch {
+      // The thread ended meanwhile, or the system refused: it keeps its priority.
+    }
+  }
+}
+
+/** The CPU time (user and system, in clock ticks) of the JIT workers now running; -1 without /proc. */
+export function compilerTime(): number {
+  if (!AVAILABLE) return -1;
+  let ticks = 0;
+  for (const [tid, jit] of seen) {
+    if (!jit) continue;
+    try {
+      // User and system time are the 14th and 15th fields.
+      const fields = readFileSync(`/proc/self/task/${tid}/stat`, "latin1").split(" ");
+      ticks += Number(fields[13]) + Number(fields[14]);
+    } catch {
+      // Ended since the last listing.
+    }
+  }
+  return ticks;
 }
