@@ -33,7 +33,6 @@ function localTimeIsUtc(): boolean {
   }
 }
 
-/** `dd Mon yyyy hh:mm:ss.mmm` in local time, as Redis stamps its log lines (read with the UTC getters where it is UTC). */
 /**
  * Whether standard output is a terminal (the start-up banner shows the logo there, as
  * Redis does when isatty(stdout)), asked without the runtime's process.stdout, whose making
@@ -52,6 +51,7 @@ export function stdoutIsTerminal(): boolean {
   return process.stdout.isTTY === true;
 }
 
+/** `dd Mon yyyy hh:mm:ss.mmm` in local time, as Redis stamps its log lines (read with the UTC getters where it is UTC). */
 function stamp(d: Date, utc: boolean): string {
   const [day, month, year, h, m, s] = utc
     ? [d.getUTCDate(), d.getUTCMonth(), d.getUTCFullYear(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()]

@@ -13,7 +13,7 @@
  * threads are found by name in /proc/self/task. The runtime starts them lazily and ends
  * idle ones, and a new thread inherits the event loop's priority: looked for once a
  * second, a JIT worker started as a bulk load began competed at full priority for up to a
- * second, just when the load's code was being compiled. The cron now looks at every tick
+ * second, just when the load's code was being compiled. The cron now looks every 100 ms
  * (lowerHelperThreads: a directory listing, and a read of each thread not seen before).
  * The event loop itself, and the threads it waits on (the collector's helpers, file I/O),
  * keep their priority. compilerTime sums the JIT workers' CPU time, which tells the cron
@@ -31,7 +31,7 @@ const seen = new Map<string, boolean>();
 /** A thread not yet named by its runtime carries the process's name; it is looked at again later. */
 const PROCESS_NAME = AVAILABLE ? `(${readFileSync("/proc/self/comm", "latin1").trim()})` : "";
 
-/** Lower the helper threads started since the last call (each tick of the cron). */
+/** Lower the helper threads started since the last call (the cron's, every 100 ms). */
 export function lowerHelperThreads(): void {
   if (!AVAILABLE) return;
   let tids: string[];

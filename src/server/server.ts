@@ -211,14 +211,14 @@ export class Server implements Services {
     }
     // nodes.conf comes before the data, as in Redis: a corrupt one stops start-up.
     this.cluster?.load();
-    // Listening starts before the data loads, as in Redis: a client that connects meanwhile
-    // waits, or is answered -LOADING where the load lets the event loop run, rather than
-    // being refused; a port in use fails start-up before a long load.
     // The binary starts with the JIT 100 times as reluctant (package.json's build,
     // --compile-jit-policy): the modules' evaluation and the configuration's parsing run
     // once, and compiling them took the core from start-up. From here the server runs what
     // it will run again, the dataset's load first.
     Bun.unsafe.setJITPolicy(1);
+    // Listening starts before the data loads, as in Redis: a client that connects meanwhile
+    // waits, or is answered -LOADING where the load lets the event loop run, rather than
+    // being refused; a port in use fails start-up before a long load.
     this.loadingDataset = true;
     this.loadingStarted = Math.floor(Date.now() / 1000);
     // Like Redis, listen on every address `bind` names; with port 0 the first listener
