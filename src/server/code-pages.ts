@@ -72,11 +72,18 @@ export function releaseCodePages(): number {
 
 /** Seconds with no command and no compilation before the pages go. */
 const QUIET_SECONDS = 5;
+/**
+ * The JIT's CPU time a quiet second may still show, in clock ticks (10 ms): the cron's own
+ * code tiering up now and then. Requiring none, the pages of one run of three stayed
+ * resident ten seconds after a maxmemory fill.
+ */
+const COMPILER_QUIET_TICKS = 2;
 
 /**
  * The cron's once-a-second check: release the pages once the server has gone QUIET_SECONDS
- * with no command (`commands`, a running count, unchanged) and no compilation (`compiler`,
- * the JIT workers' CPU time, unchanged), then not again until either moves. The first
+ * with no command (`commands`, a running count, unchanged) and no compilation to speak of
+ * (`compiler`, the JIT workers' CPU time, within COMPILER_QUIET_TICKS), then not again
+ * until either moves. The first
  * commands after it pay for their pages again: 1-3 ms more for each of the first few kinds
  * of command measured here, which a server that is never quiet that long never pays.
  */
@@ -85,7 +92,7 @@ export function releaseWhenQuiet(release: () => unknown = releaseCodePages): (co
   let lastCompiler = -1;
   let quiet = 0;
   return (commands, compiler) => {
-    quiet = commands === lastCommands && compiler === lastCompiler ? quiet + 1 : 0;
+    quiet = commands === lastCommands && Math.abs(compiler - lastCompiler) <= COMPILER_QUIET_TICKS ? quiet + 1 : 0;
     if (quiet === QUIET_SECONDS) release();
     lastCommands = commands;
     lastCompiler = compiler;
