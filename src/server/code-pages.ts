@@ -17,24 +17,12 @@
  * 18 MB within four seconds of idleness, 84% of the page faults in JITWorker threads
  * compiling what the traffic made hot.
  */
-import { dlopen, FFIType } from "bun:ffi";
 import { readFileSync } from "node:fs";
+import { libc } from "./libc.ts";
 
 const MADV_DONTNEED = 4;
 // Linux on x86-64 and arm64: MADV_DONTNEED is 4 on both, and an address passes as a u64.
 const AVAILABLE = process.platform === "linux" && (process.arch === "x64" || process.arch === "arm64");
-
-type Madvise = (addr: bigint, length: bigint, advice: number) => number;
-let madvise: Madvise | null | undefined;
-
-function loadMadvise(): Madvise | null {
-  try {
-    const libc = dlopen("libc.so.6", { madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 } });
-    return (addr, length, advice) => libc.symbols.madvise(addr, length, advice);
-  } catch {
-    return null;
-  }
-}
 
 /** The executable's read-only mappings holding only file pages, from /proc/self/smaps. */
 export function cleanExecutableMappings(smaps: string, executable: string): Array<[bigint, bigint]> {
@@ -56,13 +44,12 @@ export function cleanExecutableMappings(smaps: string, executable: string): Arra
 
 /** Drop the executable's clean resident pages; returns the bytes of mappings advised. */
 export function releaseCodePages(): number {
-  if (!AVAILABLE) return 0;
-  if (madvise === undefined) madvise = loadMadvise();
-  if (madvise === null) return 0;
+  const c = AVAILABLE ? libc() : null;
+  if (c === null) return 0;
   let advised = 0;
   try {
     for (const [start, end] of cleanExecutableMappings(readFileSync("/proc/self/smaps", "latin1"), process.execPath)) {
-      if (madvise(start, end - start, MADV_DONTNEED) === 0) advised += Number(end - start);
+      if (c.madvise(start, end - start, MADV_DONTNEED) === 0) advised += Number(end - start);
     }
   } catch {
     // No /proc to read: the pages stay.

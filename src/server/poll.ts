@@ -8,44 +8,12 @@
  * served with send(2) until the script ends, then closed (clients reconnect). Where libc
  * cannot be opened (not glibc), nothing is read and clients wait for the script.
  */
-// bun:ffi is loaded on first use: evaluating it costs start-up about 17 ms.
-type Ffi = typeof import("bun:ffi");
+import { libc as lib } from "./libc.ts";
 
 const MSG_DONTWAIT = 0x40;
 const MSG_NOSIGNAL = 0x4000;
 const SOCK_NONBLOCK = 0x800;
 const SOCK_CLOEXEC = 0x80000;
-
-interface Libc {
-  recv(fd: number, buf: Uint8Array, len: number, flags: number): number;
-  send(fd: number, buf: Uint8Array, len: number, flags: number): number;
-  accept4(fd: number, addr: null, len: null, flags: number): number;
-  close(fd: number): number;
-  listen(fd: number, backlog: number): number;
-}
-let libc: Libc | null | undefined;
-
-function load(): Libc | null {
-  try {
-    const { FFIType, dlopen } = require("bun:ffi") as Ffi;
-    const ssize = { returns: FFIType.i64_fast } as const;
-    const lib = dlopen("libc.so.6", {
-      recv: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], ...ssize },
-      send: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], ...ssize },
-      accept4: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
-      close: { args: [FFIType.i32], returns: FFIType.i32 },
-      listen: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
-    });
-    return lib.symbols as unknown as Libc;
-  } catch {
-    return null;
-  }
-}
-
-function lib(): Libc | null {
-  libc ??= load();
-  return libc;
-}
 
 const scratch = new Uint8Array(64 * 1024);
 

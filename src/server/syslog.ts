@@ -7,9 +7,8 @@
  * (not glibc) or no syslog daemon listens, lines go to the log file alone, as syslog(3)
  * drops them too.
  */
-// bun:ffi is loaded on first use (it costs start-up about 17 ms), as in poll.ts.
-type Ffi = typeof import("bun:ffi");
 import type { LogLevel } from "../log.ts";
+import { type Libc, libc } from "./libc.ts";
 
 const AF_UNIX = 1;
 const SOCK_DGRAM = 2;
@@ -25,27 +24,6 @@ const FACILITIES: Record<string, number> = {
 const SEVERITIES: Record<LogLevel, number> = { debug: 7, verbose: 6, notice: 5, warning: 4 };
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-interface Libc {
-  socket(domain: number, type: number, protocol: number): number;
-  connect(fd: number, addr: Uint8Array, len: number): number;
-  send(fd: number, buf: Uint8Array, len: number, flags: number): number | bigint;
-  close(fd: number): number;
-}
-
-function openLibc(): Libc | undefined {
-  try {
-    const { FFIType, dlopen } = require("bun:ffi") as Ffi;
-    return dlopen("libc.so.6", {
-      socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
-      connect: { args: [FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
-      send: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i64_fast },
-      close: { args: [FFIType.i32], returns: FFIType.i32 },
-    }).symbols as unknown as Libc;
-  } catch {
-    return undefined;
-  }
-}
-
 /** struct sockaddr_un for `path`: the family, then the path NUL-terminated. */
 export function unixAddress(path: string): Uint8Array {
   const addr = new Uint8Array(110);
@@ -55,7 +33,6 @@ export function unixAddress(path: string): Uint8Array {
 }
 
 export class Syslog {
-  private libc: Libc | undefined;
   private fd = -1;
 
   constructor(
@@ -70,22 +47,21 @@ export class Syslog {
 
   /** Send one line (as syslog(3) does, connecting on first use and again after a failure). */
   write(level: LogLevel, message: string): void {
-    this.libc ??= openLibc();
-    const libc = this.libc;
-    if (libc === undefined) return;
-    if (this.fd < 0 && !this.connect(libc)) return;
+    const c = libc();
+    if (c === null) return;
+    if (this.fd < 0 && !this.connect(c)) return;
     const d = new Date();
     const stamp = `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, " ")} ${d.toTimeString().slice(0, 8)}`;
     const datagram = Buffer.from(`<${this.facility * 8 + SEVERITIES[level]}>${stamp} ${this.ident}[${process.pid}]: ${message}`, "utf8");
-    if (Number(libc.send(this.fd, datagram, datagram.length, MSG_DONTWAIT | MSG_NOSIGNAL)) < 0) this.close();
+    if (Number(c.send(this.fd, datagram, datagram.length, MSG_DONTWAIT | MSG_NOSIGNAL)) < 0) this.close();
   }
 
-  private connect(libc: Libc): boolean {
-    const fd = libc.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  private connect(c: Libc): boolean {
+    const fd = c.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return false;
     const addr = unixAddress(this.path);
-    if (libc.connect(fd, addr, addr.length) < 0) {
-      libc.close(fd);
+    if (c.connect(fd, addr, addr.length) < 0) {
+      c.close(fd);
       return false;
     }
     this.fd = fd;
@@ -93,7 +69,7 @@ export class Syslog {
   }
 
   close(): void {
-    if (this.fd >= 0) this.libc?.close(this.fd);
+    if (this.fd >= 0) libc()?.close(this.fd);
     this.fd = -1;
   }
 }

@@ -1,0 +1,43 @@
+/**
+ * The libc functions KVIS calls through bun:ffi, bound once, on first use: evaluating
+ * bun:ffi costs start-up about 17 ms. The sockets Bun cannot make or reach (poll.ts:
+ * serving clients while a script holds the event loop, tcp-backlog; syslog.ts: the
+ * system log's datagram socket) and madvise (code-pages.ts). Null where libc.so.6 cannot
+ * be opened (not glibc): each caller then does without.
+ */
+type Ffi = typeof import("bun:ffi");
+
+export interface Libc {
+  recv(fd: number, buf: Uint8Array, len: number, flags: number): number | bigint;
+  send(fd: number, buf: Uint8Array, len: number, flags: number): number | bigint;
+  accept4(fd: number, addr: null, len: null, flags: number): number;
+  listen(fd: number, backlog: number): number;
+  socket(domain: number, type: number, protocol: number): number;
+  connect(fd: number, addr: Uint8Array, len: number): number;
+  close(fd: number): number;
+  /** Addresses and lengths as u64 (Linux on x86-64 and arm64). */
+  madvise(addr: bigint, length: bigint, advice: number): number;
+}
+
+let bound: Libc | null | undefined;
+
+export function libc(): Libc | null {
+  if (bound !== undefined) return bound;
+  try {
+    const { FFIType, dlopen } = require("bun:ffi") as Ffi;
+    const ssize = { returns: FFIType.i64_fast } as const;
+    bound = dlopen("libc.so.6", {
+      recv: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], ...ssize },
+      send: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], ...ssize },
+      accept4: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+      listen: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+      socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+      connect: { args: [FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
+      close: { args: [FFIType.i32], returns: FFIType.i32 },
+      madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
+    }).symbols as unknown as Libc;
+  } catch {
+    bound = null;
+  }
+  return bound;
+}
