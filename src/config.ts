@@ -722,6 +722,9 @@ export interface ConfigFile {
   renames: Array<[string, string]>;
 }
 
+/** The directives that are no parameter: ACL users and renamed commands (parseConfigFile returns them apart). */
+export const OTHER_DIRECTIVES: ReadonlySet<string> = new Set(["user", "rename-command"]);
+
 export function parseConfigFile(text: string, splitArgs: (line: string) => string[] | undefined): ConfigFile {
   const out: Record<string, string> = {};
   const users: string[][] = [];

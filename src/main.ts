@@ -6,7 +6,7 @@
  */
 import type { ArgsDef } from "citty";
 import { mkdirSync, readFileSync } from "node:fs";
-import { Config, ConfigError, PARAMS, findParam, parseConfigFile, quote } from "./config.ts";
+import { Config, ConfigError, OTHER_DIRECTIVES, PARAMS, findParam, parseConfigFile, quote } from "./config.ts";
 import { RdbError } from "./errors.ts";
 import { AofError } from "./persistence/aof.ts";
 import { bytesToString } from "./resp/bytes.ts";
@@ -67,7 +67,7 @@ function commandLine(rawArgs: string[]): { lines: string[]; configFile?: string;
     }
     name = name.toLowerCase();
     const param = findParam(name);
-    if (param === undefined && name !== "user" && name !== "rename-command") throw new ConfigError(`unknown option '--${name}'`);
+    if (param === undefined && !OTHER_DIRECTIVES.has(name)) throw new ConfigError(`unknown option '--${name}'`);
     while (i + 1 < rawArgs.length && !rawArgs[i + 1]!.startsWith("--") && !(rawArgs[i + 1] === "-" && i + 1 === rawArgs.length - 1)) values.push(rawArgs[++i]!);
     if (values.length === 0 && name !== "save") throw new ConfigError(`option '--${name}' needs a value`);
     if (values.length > 1 && param !== undefined && !param.multiArg) throw new ConfigError(`option '--${name}' takes one argument, given ${values.length}: ${values.join(" ")}`);
