@@ -4,7 +4,7 @@
  * config file, `--help` and CONFIG GET/SET are all derived from this table, so adding a
  * parameter is one entry here. Values are validated here and nowhere else.
  */
-import { statSync } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseIntStrict } from "./resp/bytes.ts";
 import { formatNotifyFlags, parseNotifyFlags } from "./keyspace-events.ts";
@@ -588,12 +588,19 @@ export function parseSavePoints(text: string): SavePoint[] | undefined {
   return points;
 }
 
-/** Why `dir` cannot be the working folder, as chdir's error text: "No such file or directory". */
+/** chdir(2)'s errors as strerror words them, for CONFIG SET dir's reply. */
+const CHDIR_ERRORS: Record<string, string> = {
+  EACCES: "Permission denied", ENOTDIR: "Not a directory", ELOOP: "Too many levels of symbolic links", ENAMETOOLONG: "File name too long",
+};
+
+/** Why `dir` cannot be the working folder, as chdir's error text ("No such file or directory"); chdir also needs search permission. */
 function directoryProblem(path: string): string | undefined {
   try {
-    return statSync(path).isDirectory() ? undefined : "Not a directory";
+    if (!statSync(path).isDirectory()) return CHDIR_ERRORS.ENOTDIR;
+    accessSync(path, constants.X_OK);
+    return undefined;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EACCES" ? "Permission denied" : "No such file or directory";
+    return CHDIR_ERRORS[(e as NodeJS.ErrnoException).code ?? ""] ?? "No such file or directory";
   }
 }
 

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { StatField } from "../../src/commands/context.ts";
 import { memoryDoctor } from "../../src/commands/introspection.ts";
@@ -412,8 +412,11 @@ CONFIG SET enable-protected-configs yes`);
     try {
       mkdirSync(join(shared, "sub"));
       writeFileSync(join(shared, "file"), "");
+      symlinkSync("loop", join(shared, "loop"));
       await p.script(`CONFIG SET dir ${shared}/nosuch
 CONFIG SET dir ${shared}/file
+CONFIG SET dir ${shared}/loop
+CONFIG SET dir ${shared}/${"n".repeat(300)}
 CONFIG SET dir ""
 CONFIG SET dbfilename a/b.rdb
 CONFIG SET dir ${shared}
