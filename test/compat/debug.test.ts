@@ -277,23 +277,31 @@ LATENCY RESET
 LATENCY RESET command other
 LATENCY NOSUCH
 LATENCY HISTORY
-CONFIG SET latency-monitor-threshold 20
+CONFIG SET latency-monitor-threshold 1000
 LATENCY DOCTOR
 DEBUG SLEEP 0
 LATENCY LATEST
-DEBUG SLEEP 0.03
+CONFIG SET latency-monitor-threshold 20
 CONFIG GET latency-monitor-threshold`);
-      // The sample's time and duration differ by nature: compare their shape and bounds.
+      // One sample of a 30-ms sleep, in LATEST, HISTORY and GRAPH. The sample's time and
+      // duration differ by nature: compare their shape and bounds. Any command the machine
+      // holds up for 20 ms (another process on the core, the in-process server's collector)
+      // is a sample too, as it would be in Redis: a round that caught one is run again.
       const mask = (s: string) => s.replace(/:(\d+)\r\n/g, (_, n: string) => (Number(n) > 1e9 ? ":T\r\n" : Number(n) >= 30 && Number(n) < 1000 ? ":MS\r\n" : `:${n}\r\n`));
-      for (const args of [["LATENCY", "LATEST"], ["LATENCY", "HISTORY", "command"]]) {
-        const [k, r] = await p.both(...args);
-        expect(mask(k)).toBe(mask(r));
-        expect(mask(k)).toContain(":T\r\n:MS\r\n");
-      }
-      // GRAPH: one sample, drawn in the lowest level, labelled with its age.
-      const [k, r] = await p.both("LATENCY", "GRAPH", "command");
       const maskGraph = (s: string) => s.replace(/\d+ ms/g, "N ms").replace(/^\$\d+/, "$L");
-      expect(maskGraph(k)).toBe(maskGraph(r));
+      const views = async () => {
+        const [latest, history, graph] = [await p.both("LATENCY", "LATEST"), await p.both("LATENCY", "HISTORY", "command"), await p.both("LATENCY", "GRAPH", "command")];
+        return { kvis: [mask(latest[0]), mask(history[0]), maskGraph(graph[0])], redis: [mask(latest[1]), mask(history[1]), maskGraph(graph[1])] };
+      };
+      let sampled: Awaited<ReturnType<typeof views>> | undefined;
+      for (let round = 0; round < 5 && (sampled === undefined || !Bun.deepEquals(sampled.kvis, sampled.redis)); round++) {
+        await p.both("LATENCY", "RESET");
+        await p.both("DEBUG", "SLEEP", "0.03");
+        sampled = await views();
+      }
+      expect(sampled!.kvis).toEqual(sampled!.redis);
+      expect(sampled!.kvis[0]).toContain(":T\r\n:MS\r\n");
+      expect(sampled!.kvis[1]).toContain(":T\r\n:MS\r\n");
       await p.script(`LATENCY GRAPH nosuchevent
 LATENCY GRAPH
 LATENCY GRAPH a b`);
