@@ -18,7 +18,7 @@ const SRC = join(ROOT, "src");
  * and links) implements it, so the arrow runs from server/ down to commands/ only.
  */
 const FLOORS: Array<[floor: number, test: (path: string) => boolean]> = [
-  [0, (p) => p.startsWith("resp/") || ["errors.ts", "clock.ts", "version.ts", "config.ts", "log.ts", "keyspace-events.ts"].includes(p)],
+  [0, (p) => p.startsWith("resp/") || ["errors.ts", "clock.ts", "version.ts", "config.ts", "config-file.ts", "log.ts", "keyspace-events.ts"].includes(p)],
   [1, (p) => p.startsWith("store/")],
   [2, (p) => p.startsWith("persistence/")],
   [3, (p) => p.startsWith("commands/")],

@@ -104,7 +104,7 @@ export const PARAMS: readonly Param[] = [
     name: "loglevel", type: "enum", default: "notice", values: ["debug", "verbose", "notice", "warning"], mutable: true, description: "Log verbosity",
     apply: (server, value) => (server.log.level = value as LogLevel),
   },
-  { name: "maxclients", type: "int", default: "10000", min: 1, max: 1000000, mutable: true, description: "Most clients connected at once; more are refused" },
+  { name: "maxclients", type: "int", default: "10000", min: 1, max: 4294967295, mutable: true, description: "Most clients connected at once; more are refused" },
   { name: "timeout", type: "int", default: "0", min: 0, max: 2147483647, mutable: true, description: "Close a client idle this many seconds (0: never)" },
   { name: "tcp-keepalive", type: "int", default: "300", min: 0, max: 2147483647, mutable: true, description: "TCP keepalive interval in seconds for new connections (0: off)" },
   {
@@ -193,7 +193,18 @@ export const PARAMS: readonly Param[] = [
   },
   {
     name: "replicaof", aliases: ["slaveof"], type: "string", default: "", mutable: false, multiArg: true, description: 'Replicate from a master: "HOST PORT"',
-    check: (v) => (v.trim() === "" || /^\S+\s+\d{1,5}$/.test(v.trim()) ? undefined : "replicaof takes a host and a port"),
+    // As Redis's setConfigReplicaOfOption: two arguments, "no one" or a host and a port
+    // strtol reads whole (an empty one is 0).
+    check: (v) => {
+      const args = v.split(" ");
+      if (args.length !== 2) return v === "" ? undefined : "wrong number of arguments";
+      if (args[0]!.toLowerCase() === "no" && args[1]!.toLowerCase() === "one") return undefined;
+      return /^([+-]?\d+)?$/.test(args[1]!) && Math.abs(Number(args[1])) <= 65535 && Number(args[1]) >= 0 ? undefined : "Invalid master port";
+    },
+    merge: (_current, given) => {
+      const [host, port] = given.split(" ");
+      return given === "" || `${host} ${port}`.toLowerCase() === "no one" ? "" : `${host} ${Number(port)}`;
+    },
   },
   { name: "masterauth", type: "string", default: "", mutable: true, description: "Password this replica sends to its master" },
   { name: "masteruser", type: "string", default: "", mutable: true, description: "User this replica authenticates as with its master" },
@@ -448,7 +459,7 @@ export const PARAMS: readonly Param[] = [
   { name: "unixsocket", type: "string", default: "", mutable: false, description: "Also listen on this Unix socket path (empty: none)" },
   {
     name: "unixsocketperm", type: "string", default: "0", mutable: false, description: "Octal mode of the Unix socket file (0: as created)",
-    check: checkOctalPerm, merge: (_c, given) => parseInt(given, 8).toString(8),
+    check: checkOctalPerm, merge: (_c, given) => parseInt(given || "0", 8).toString(8),
   },
 ];
 
@@ -481,9 +492,11 @@ function normalizeShutdownFlags(value: string): string {
 }
 
 /** unixsocketperm: an octal number up to 0777. */
+/** unixsocketperm as strtoll reads it in base 8, whole ("" is 0), then within 0-0777. */
 function checkOctalPerm(value: string): string | undefined {
-  if (!/^[0-7]+$/.test(value)) return "argument couldn't be parsed into an integer";
-  return parseInt(value, 8) > 0o777 ? "argument must be between 0 and 777 inclusive" : undefined;
+  if (!/^([+-]?[0-7]+)?$/.test(value)) return "argument couldn't be parsed as an octal number";
+  const n = parseInt(value || "0", 8);
+  return n < 0 || n > 0o777 ? "argument must be between 0 and 777 inclusive" : undefined;
 }
 
 const BY_NAME = new Map(PARAMS.flatMap((p) => [p.name, ...(p.aliases ?? [])].map((name) => [name, p] as const)));
@@ -714,51 +727,6 @@ export class Config {
 
 export class ConfigError extends Error {}
 
-/**
- * Parse a redis.conf-style file: one directive a line, `#` comments, arguments split with
- * Redis's quoting rules; a directive with several arguments (save 3600 1) keeps them
- * joined by spaces. Returns directive -> value; later lines win, as in Redis, except that
- * `save` lines add up (`save ""` clears the ones before). `user` lines (ACL users, as CONFIG
- * REWRITE writes them) and `rename-command` lines are returned apart, in order.
- */
-export interface ConfigFile {
-  options: Record<string, string>;
-  /** `user <name> <rules...>` lines: ACL users created at start-up. */
-  users: string[][];
-  /** `rename-command <name> <new name>` lines ("" disables the command). */
-  renames: Array<[string, string]>;
-}
-
-/** The directives that are no parameter: ACL users and renamed commands (parseConfigFile returns them apart). */
-export const OTHER_DIRECTIVES: ReadonlySet<string> = new Set(["user", "rename-command"]);
-
-export function parseConfigFile(text: string, splitArgs: (line: string) => string[] | undefined): ConfigFile {
-  const out: Record<string, string> = {};
-  const users: string[][] = [];
-  const renames: Array<[string, string]> = [];
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === "" || line.startsWith("#")) continue;
-    const args = splitArgs(line);
-    if (args === undefined) throw new ConfigError(`line ${i + 1}: unbalanced quotes in configuration line`);
-    if (args.length === 0) continue;
-    const name = args[0]!.toLowerCase();
-    if (name === "user" && args.length >= 2) {
-      users.push(args.slice(1));
-      continue;
-    }
-    if (name === "rename-command" && args.length === 3) {
-      renames.push([args[1]!.toLowerCase(), args[2]!.toLowerCase()]);
-      continue;
-    }
-    if (!findParam(name)) throw new ConfigError(`line ${i + 1}: bad directive or wrong number of arguments: '${line}'`);
-    const value = args.slice(1).join(" ");
-    out[name] = name === "save" && value !== "" && out.save ? `${out.save} ${value}` : value;
-  }
-  return { options: out, users, renames };
-}
-
 export const REWRITE_SIGNATURE = "# Generated by CONFIG REWRITE";
 
 /**
@@ -825,7 +793,7 @@ export function rewriteConfig(text: string, config: Config, users: readonly stri
   return out.join("\n") + "\n";
 }
 
-/** Redis's sdscatrepr: a double-quoted string with escapes (parseConfigFile reads it back). */
+/** Redis's sdscatrepr: a double-quoted string with escapes (a config line's argument reads it back). */
 export function quote(value: string): string {
   let out = '"';
   for (const ch of value) {

@@ -6,13 +6,15 @@
  */
 import type { ArgsDef } from "citty";
 import { mkdirSync, readFileSync } from "node:fs";
-import { Config, ConfigError, OTHER_DIRECTIVES, PARAMS, findParam, parseConfigFile, quote } from "./config.ts";
+import { Config, ConfigError, PARAMS } from "./config.ts";
+import { ConfigAbort, ConfigLineError, loadStartupConfig } from "./config-file.ts";
+import { type Renames, renameCommand } from "./commands/table.ts";
+import { Logger } from "./log.ts";
+import { checkUserRules } from "./server/acl.ts";
 import { RdbError } from "./errors.ts";
 import { AofError } from "./persistence/aof.ts";
-import { bytesToString } from "./resp/bytes.ts";
-import { splitInlineArgs } from "./resp/parser.ts";
 import { Server } from "./server/server.ts";
-import { KVIS_VERSION } from "./version.ts";
+import { KVIS_VERSION, REDIS_VERSION } from "./version.ts";
 
 /** Every parameter as a citty option, for --help. */
 function helpArgs(): ArgsDef {
@@ -30,72 +32,31 @@ function helpArgs(): ArgsDef {
   return args;
 }
 
-/** Split a config line with Redis's quoting rules. */
-function splitConfigLine(line: string): string[] | undefined {
-  const bytes = Buffer.from(line, "latin1");
-  return splitInlineArgs(bytes, 0, bytes.length)?.map(bytesToString);
-}
-
-/**
- * The command line as redis-server reads it: a config file only as the first argument,
- * `-` (first or last) for standard input, and each `--name` with every argument up to the
- * next `--` as a directive appended to the config (`--replicaof 127.0.0.1 6379`, `--save
- * 900 1 300 10`, a bare `--save` as `save ""`, `"--hz 20"` as one argument; `--name=value`
- * too), so they win over the file, and `save` lines add up, as in a file.
- */
-function commandLine(rawArgs: string[]): { lines: string[]; configFile?: string; stdin: boolean } {
-  const lines: string[] = [];
-  let configFile: string | undefined;
-  let stdin = false;
-  for (let i = 0; i < rawArgs.length; i++) {
-    const arg = rawArgs[i]!;
-    if (arg === "-" && (i === 0 || i === rawArgs.length - 1)) {
-      stdin = true;
-      continue;
-    }
-    if (!arg.startsWith("--")) {
-      if (i > 0) throw new ConfigError(`unexpected argument '${arg}'`);
-      configFile = arg;
-      continue;
-    }
-    const [first, ...values] = splitConfigLine(arg.slice(2)) ?? [arg.slice(2)];
-    let name = first ?? "";
-    const eq = name.indexOf("=");
-    if (eq >= 0) {
-      values.unshift(name.slice(eq + 1));
-      name = name.slice(0, eq);
-    }
-    name = name.toLowerCase();
-    const param = findParam(name);
-    if (param === undefined && !OTHER_DIRECTIVES.has(name)) throw new ConfigError(`unknown option '--${name}'`);
-    while (i + 1 < rawArgs.length && !rawArgs[i + 1]!.startsWith("--") && !(rawArgs[i + 1] === "-" && i + 1 === rawArgs.length - 1)) values.push(rawArgs[++i]!);
-    if (values.length === 0 && name !== "save") throw new ConfigError(`option '--${name}' needs a value`);
-    if (values.length > 1 && param !== undefined && !param.multiArg) throw new ConfigError(`option '--${name}' takes one argument, given ${values.length}: ${values.join(" ")}`);
-    lines.push([name, ...(values.length === 0 ? [""] : values).map(quote)].join(" "));
-  }
-  return { lines, configFile, stdin };
-}
-
 async function start(rawArgs: string[]): Promise<void> {
   let server: Server;
+  // Until the server exists Redis marks its log lines as a child's.
+  const startupLog = new Logger();
+  startupLog.role = "C";
+  const readStdin = () => {
+    startupLog.warning("Reading config from stdin");
+    return readFileSync(0, "latin1");
+  };
   try {
-    const { lines, configFile, stdin } = commandLine(rawArgs);
-    let text = "";
-    if (configFile !== undefined) {
-      try {
-        text = readFileSync(configFile, "latin1");
-      } catch (e) {
-        throw new ConfigError(`can't open config file '${configFile}': ${(e as Error).message}`);
-      }
-    }
-    if (stdin) text += `\n${readFileSync(0, "latin1")}`;
-    // The command line's directives follow the file's, as redis-server appends them.
-    const { options, users, renames } = parseConfigFile(`${text}\n${lines.join("\n")}`, splitConfigLine);
+    const renames: Renames = { to: new Map(), away: new Set() };
+    const checks = { rename: (from: string, to: string) => renameCommand(renames, from, to), userRules: checkUserRules };
+    const { options, users, configFile } = loadStartupConfig(rawArgs, checks, readStdin);
     server = new Server(new Config(options));
     server.configFile = configFile ?? "";
     server.configUsers = users;
-    server.renameCommands(renames);
+    if (renames.to.size > 0 || renames.away.size > 0) server.renamed = renames;
   } catch (e) {
+    if (e instanceof ConfigLineError) {
+      // Redis's block, the line's bytes as they were.
+      const block = `\n*** FATAL CONFIG FILE ERROR (Redis ${REDIS_VERSION}) ***\nReading the configuration file, at line ${e.line}\n>>> '${e.text}'\n${e.message}\n`;
+      process.stderr.write(Buffer.from(block, "latin1"));
+      process.exit(1);
+    }
+    if (e instanceof ConfigAbort) abort(startupLog, e);
     if (e instanceof ConfigError) fatal(`kvis: ${e.message}`);
     throw e;
   }
@@ -138,6 +99,7 @@ async function start(rawArgs: string[]): Promise<void> {
     await server.start();
     started = true;
   } catch (e) {
+    if (e instanceof ConfigAbort) abort(server.log, e);
     if (e instanceof RdbError || e instanceof AofError) fatal(`kvis: ${e.message}. The file was not modified.`);
     const code = (e as { code?: string }).code;
     const addr = `${server.config.get("bind").split(/\s+/)[0]}:${server.config.get("port")}`;
@@ -165,6 +127,12 @@ function daemonize(rawArgs: string[]): never {
   });
   child.unref();
   process.exit(0);
+}
+
+/** What Redis logs before it exits for a file it cannot read, a module, ACL errors. */
+function abort(log: Logger, e: ConfigAbort): never {
+  for (const line of e.lines) log.warning(line);
+  process.exit(1);
 }
 
 function fatal(message: string): never {

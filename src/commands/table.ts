@@ -141,6 +141,30 @@ function found(cmd: Command): Command {
   return (lastFound = cmd);
 }
 
+/** rename-command's effect: commands answering to a new name, and commands no longer answering to their own. */
+export interface Renames {
+  to: Map<string, Command>;
+  away: Set<Command>;
+}
+
+/**
+ * rename-command as Redis applies it while reading its config: `from` names a command as
+ * the renames before left the table (a new name counts, a name renamed away does not), it
+ * leaves the table, and `to` ("": none) enters it unless a command answers to it already.
+ * Redis's reason when it cannot be done.
+ */
+export function renameCommand(renames: Renames, from: string, to: string): string | undefined {
+  const own = from.includes("|") ? undefined : table.get(from);
+  const cmd = renames.to.get(from) ?? (own !== undefined && !renames.away.has(own) ? own : undefined);
+  if (cmd === undefined) return "No such command in rename-command";
+  if (renames.to.delete(from) === false) renames.away.add(cmd);
+  if (to === "") return undefined;
+  const taken = table.get(to);
+  if (renames.to.has(to) || (taken !== undefined && !renames.away.has(taken))) return "Target command name already exists";
+  renames.to.set(to, cmd);
+  return undefined;
+}
+
 /** A command or subcommand by its full name ("get", "config|get"), for COMMAND INFO/DOCS. */
 export function findCommand(fullName: string): Command | undefined {
   const parts = fullName.toLowerCase().split("|");

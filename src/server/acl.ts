@@ -469,6 +469,27 @@ function checkedHash(hash: string): string {
 }
 
 
+/**
+ * A `user` line's rules checked as Redis checks them while reading its config file
+ * (ACLAppendUserForLoading): applied to a user of no one's, where an unknown command or
+ * category passes (the load that follows stops start-up for it). The first other error,
+ * with its index among the rules once selectors are merged.
+ */
+export function checkUserRules(rules: readonly string[]): { at: number; reason: string } | undefined {
+  const merged = mergeSelectorArgs(rules);
+  if (typeof merged === "number") return { at: merged, reason: `Unmatched parenthesis in acl selector starting at '${rules[merged]}'.` };
+  const user = new User("", true);
+  for (let j = 0; j < merged.length; j++) {
+    try {
+      user.apply(merged[j]!, true);
+    } catch (e) {
+      if (!(e instanceof AclRuleError)) throw e;
+      if (e !== UNKNOWN_NAME) return { at: j, reason: e.reason };
+    }
+  }
+  return undefined;
+}
+
 /** Redis folds repeats of one denial within a minute into a single log entry. */
 const LOG_GROUPING_MS = 60000;
 

@@ -7,10 +7,10 @@ import { Cluster } from "../cluster/cluster.ts";
 import { KVIS_VERSION, REDIS_VERSION } from "../version.ts";
 import type { TCPSocketListener } from "bun";
 import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { Config, ConfigError, type OutputLimit, type OutputLimits, PARAMS, findParam, parseOutputLimits } from "../config.ts";
+import { Config, type OutputLimit, type OutputLimits, PARAMS, findParam, parseOutputLimits } from "../config.ts";
+import { ConfigAbort } from "../config-file.ts";
 import { encodingLimits } from "../store/encoding.ts";
-import { type Command } from "../commands/command.ts";
-import { allCommands, everyCommand, findCommand, lookupRequest } from "../commands/table.ts";
+import { type Renames, allCommands, everyCommand, findCommand, lookupRequest } from "../commands/table.ts";
 import { Logger, type LogLevel, stdoutIsTerminal } from "../log.ts";
 import { MAX_CLIENTS, PROTECTED_MODE, type ReplyError } from "../errors.ts";
 import { ReplyWriter } from "../resp/writer.ts";
@@ -127,7 +127,8 @@ export class Server implements Services {
   /** `user` lines of the config file: ACL users created at start-up. */
   configUsers: string[][] = [];
   /** rename-command: commands reachable under new names, and those no longer under their own. */
-  renamed: { to: Map<string, Command>; away: Set<Command> } | undefined;
+  /** rename-command's lines, applied while the config was read (main.ts). */
+  renamed: Renames | undefined;
   lastLoad = { keys: 0, expired: 0 };
   /** Set while this server is a replica (`replicaof`). */
   replicaLink: ReplicaLink | undefined;
@@ -196,18 +197,18 @@ export class Server implements Services {
     // Users come before the data, as in Redis: a bad ACL file stops start-up.
     const aclfile = this.config.get("aclfile");
     if (aclfile !== "" && this.configUsers.length > 0) {
-      throw new Error(
+      throw new ConfigAbort([
         "Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.",
-      );
+      ]);
     }
     for (const [name, ...rules] of this.configUsers) {
       const merged = mergeSelectorArgs(rules);
       const failed = typeof merged === "number" ? { rule: rules[merged]!, error: { reason: "Unmatched parenthesis" } } : this.acl.setUser(name!, ["reset", ...merged]);
-      if (failed !== undefined) throw new Error(`Error loading ACL rule '${failed.rule}' for the user named '${name}': ${failed.error.reason}`);
+      if (failed !== undefined) throw new ConfigAbort([`Error loading ACL rule '${failed.rule}' for the user named '${name}': ${failed.error.reason}`, "Critical error while loading ACLs. Exiting."]);
     }
     if (aclfile !== "") {
       const errors = this.acl.loadFile(aclfile);
-      if (errors !== undefined) throw new Error(`Aborting Redis startup because of ACL errors: ${errors}`);
+      if (errors !== undefined) throw new ConfigAbort([`Aborting Redis startup because of ACL errors: ${errors}`]);
     }
     // nodes.conf comes before the data, as in Redis: a corrupt one stops start-up.
     this.cluster?.load();
@@ -227,7 +228,7 @@ export class Server implements Services {
     const hosts = this.config.get("bind").split(/\s+/).filter(Boolean);
     let port = this.config.int("port");
     try {
-      for (const entry of hosts.length > 0 ? hosts : ["127.0.0.1"]) {
+      for (const entry of hosts) {
         const optional = entry.startsWith("-");
         const host = optional ? entry.slice(1) : entry;
         try {
@@ -239,8 +240,10 @@ export class Server implements Services {
           this.log.warning(`Could not create server TCP listening socket ${host}:${port}: ${(e as Error).message} (optional, skipped)`);
         }
       }
-      if (this.listeners.length === 0) throw new Error("Failed listening on port " + port + " (tcp), aborting.");
+      if (hosts.length > 0 && this.listeners.length === 0) throw new Error("Failed listening on port " + port + " (tcp), aborting.");
       this.listenUnix();
+      // An empty `bind` listens on no address, as in Redis: then the Unix socket must be set.
+      if (this.listeners.length === 0 && this.unixListener === undefined) throw new ConfigAbort(["Configured to not listen anywhere, exiting."]);
       this.checkBacklog();
       this.applyBacklog(this.unixListener === undefined ? this.listeners : [...this.listeners, this.unixListener]);
     } catch (e) {
@@ -269,7 +272,7 @@ export class Server implements Services {
     this.log.notice(`Server initialized`);
     this.writePidFile();
     this.applyOomScore();
-    this.log.notice(`Ready to accept connections tcp (${hosts.join(" ")} port ${this.port})`);
+    if (this.listeners.length > 0) this.log.notice(`Ready to accept connections tcp (${hosts.join(" ")} port ${this.port})`);
     if (this.unixPath !== undefined) this.log.notice(`Ready to accept connections unix (${this.unixPath})`);
     const master = this.config.get("replicaof").trim();
     if (master !== "") {
@@ -357,7 +360,7 @@ export class Server implements Services {
     const hosts = bind.split(/\s+/).filter(Boolean);
     const opened: TCPSocketListener<Client>[] = [];
     try {
-      for (const entry of hosts.length > 0 ? hosts : ["127.0.0.1"]) {
+      for (const entry of hosts) {
         const optional = entry.startsWith("-");
         try {
           const listener = Bun.listen<Client>({ hostname: optional ? entry.slice(1) : entry, port, socket: this.socketHandlers });
@@ -450,23 +453,6 @@ export class Server implements Services {
     this.stats.totalConnections++;
     const keepalive = this.config.int("tcp-keepalive");
     if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
-  }
-
-  /**
-   * rename-command (config file only, as in Redis): a command answers to its new name and
-   * no longer to its own; renamed to "" it is gone. Throws ConfigError for an unknown
-   * command or a name already taken.
-   */
-  renameCommands(renames: ReadonlyArray<[string, string]>): void {
-    if (renames.length === 0) return;
-    const renamed = (this.renamed ??= { to: new Map(), away: new Set() });
-    for (const [from, to] of renames) {
-      const cmd = findCommand(from);
-      if (cmd === undefined || from.includes("|")) throw new ConfigError(`No such command '${from}' in rename-command`);
-      if (to !== "" && (findCommand(to) !== undefined || renamed.to.has(to))) throw new ConfigError(`Target command name '${to}' already exists in rename-command`);
-      renamed.away.add(cmd);
-      if (to !== "") renamed.to.set(to, cmd);
-    }
   }
 
   /**

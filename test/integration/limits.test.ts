@@ -238,7 +238,7 @@ describe("rename-command", () => {
       },
       (e: Error) => e.message,
     );
-    expect(failed).toContain("No such command 'nosuch' in rename-command");
+    expect(failed).toContain(">>> 'rename-command nosuch x'\nNo such command in rename-command");
     rmSync(dir, { recursive: true, force: true });
   });
 });
