@@ -64,6 +64,8 @@ export interface ConfigTarget {
   tracking: { maxKeys: number };
   /** oom-score-adj: write the role's score to /proc/self/oom_score_adj; why not, if it failed. */
   applyOomScore(): string | undefined;
+  /** maxclients against the open-files limit; why not, if it does not fit. */
+  fitMaxclients(maxclients: number): string | undefined;
   clients: { values(): Iterable<{ parser: { maxBulkLen: number } }> };
   notifier: { flags: number };
   maxmemory: number;
@@ -104,7 +106,10 @@ export const PARAMS: readonly Param[] = [
     name: "loglevel", type: "enum", default: "notice", values: ["debug", "verbose", "notice", "warning"], mutable: true, description: "Log verbosity",
     apply: (server, value) => (server.log.level = value as LogLevel),
   },
-  { name: "maxclients", type: "int", default: "10000", min: 1, max: 4294967295, mutable: true, description: "Most clients connected at once; more are refused" },
+  {
+    name: "maxclients", type: "int", default: "10000", min: 1, max: 4294967295, mutable: true, description: "Most clients connected at once; more are refused",
+    applyOrFail: (server, value) => server.fitMaxclients(Number(value)),
+  },
   { name: "timeout", type: "int", default: "0", min: 0, max: 2147483647, mutable: true, description: "Close a client idle this many seconds (0: never)" },
   { name: "tcp-keepalive", type: "int", default: "300", min: 0, max: 2147483647, mutable: true, description: "TCP keepalive interval in seconds for new connections (0: off)" },
   {

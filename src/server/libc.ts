@@ -2,8 +2,9 @@
  * The libc functions KVIS calls through bun:ffi, bound once, on first use: evaluating
  * bun:ffi costs start-up about 17 ms. The sockets Bun cannot make or reach (poll.ts:
  * serving clients while a script holds the event loop, tcp-backlog; syslog.ts: the
- * system log's datagram socket) and madvise (code-pages.ts). Null where libc.so.6 cannot
- * be opened (not glibc): each caller then does without.
+ * system log's datagram socket), madvise (code-pages.ts) and the open-files limit
+ * (open-files.ts). Null where libc.so.6 cannot be opened (not glibc): each caller then does
+ * without.
  */
 type Ffi = typeof import("bun:ffi");
 
@@ -17,6 +18,11 @@ export interface Libc {
   close(fd: number): number;
   /** Addresses and lengths as u64 (Linux on x86-64 and arm64). */
   madvise(addr: bigint, length: bigint, advice: number): number;
+  /** struct rlimit: two u64, the soft and the hard limit. */
+  getrlimit(resource: number, limits: BigUint64Array): number;
+  setrlimit(resource: number, limits: BigUint64Array): number;
+  /** errno, after a call that failed. */
+  errno(): number;
 }
 
 let bound: Libc | null | undefined;
@@ -24,9 +30,9 @@ let bound: Libc | null | undefined;
 export function libc(): Libc | null {
   if (bound !== undefined) return bound;
   try {
-    const { FFIType, dlopen } = require("bun:ffi") as Ffi;
+    const { FFIType, dlopen, read } = require("bun:ffi") as Ffi;
     const ssize = { returns: FFIType.i64_fast } as const;
-    bound = dlopen("libc.so.6", {
+    const lib = dlopen("libc.so.6", {
       recv: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], ...ssize },
       send: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], ...ssize },
       accept4: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
@@ -35,7 +41,11 @@ export function libc(): Libc | null {
       connect: { args: [FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
       close: { args: [FFIType.i32], returns: FFIType.i32 },
       madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
-    }).symbols as unknown as Libc;
+      getrlimit: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+      setrlimit: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+      __errno_location: { args: [], returns: FFIType.ptr },
+    }).symbols;
+    bound = { ...(lib as unknown as Libc), errno: () => read.i32(lib.__errno_location()!, 0) };
   } catch {
     bound = null;
   }

@@ -9,6 +9,7 @@ import type { TCPSocketListener } from "bun";
 import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Config, type OutputLimit, type OutputLimits, PARAMS, findParam, parseOutputLimits } from "../config.ts";
 import { ConfigAbort } from "../config-file.ts";
+import { adjustOpenFilesLimit } from "./open-files.ts";
 import { encodingLimits } from "../store/encoding.ts";
 import { type Renames, allCommands, everyCommand, findCommand, lookupRequest } from "../commands/table.ts";
 import { Logger, type LogLevel, stdoutIsTerminal } from "../log.ts";
@@ -210,6 +211,7 @@ export class Server implements Services {
       const errors = this.acl.loadFile(aclfile);
       if (errors !== undefined) throw new ConfigAbort([`Aborting Redis startup because of ACL errors: ${errors}`]);
     }
+    this.fitMaxclients(this.config.int("maxclients"), true);
     // nodes.conf comes before the data, as in Redis: a corrupt one stops start-up.
     this.cluster?.load();
     // The binary starts with the JIT 100 times as reluctant (package.json's build,
@@ -737,6 +739,26 @@ export class Server implements Services {
    * oom-score-adj-values, relative to the score the process started with or absolute; back
    * to that score when switched off. Why it failed, if it did (logged as Redis does).
    */
+  /**
+   * maxclients against the open-files limit (open-files.ts): the limit raised where it can
+   * be, Redis's warnings logged where it cannot. At start-up a maxclients that does not fit
+   * is lowered; at CONFIG SET it is refused with the number that would fit.
+   */
+  fitMaxclients(maxclients: number, starting = false): string | undefined {
+    const outcome = adjustOpenFilesLimit(maxclients);
+    if (outcome === undefined) return undefined;
+    if (outcome.fatal !== undefined) throw new ConfigAbort([outcome.fatal]);
+    for (const line of outcome.warnings) this.log.warning(line);
+    if (outcome.notice !== undefined) this.log.notice(outcome.notice);
+    if (outcome.maxclients === maxclients) return undefined;
+    if (starting) {
+      this.config.set("maxclients", String(outcome.maxclients));
+      return undefined;
+    }
+    this.log.warning("Failed applying new configuration. Possibly related to new maxclients setting. Restoring previous settings.");
+    return `The operating system is not able to handle the specified number of clients, try with ${outcome.maxclients}`;
+  }
+
   applyOomScore(): string | undefined {
     const mode = this.config.get("oom-score-adj");
     const path = "/proc/self/oom_score_adj";

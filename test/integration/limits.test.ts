@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RawClient } from "../helpers/resp.ts";
-import { type ChildServer, type InProcessKvis, sendAsOwnRead, serverTestTimeout, startKvis, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
+import { type ChildServer, type InProcessKvis, KVIS_BINARY, ensureBinary, freePort, sendAsOwnRead, serverTestTimeout, startChild, startKvis, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -38,6 +38,39 @@ describe("maxclients", () => {
       } finally {
         for (const c of held) c.close();
       }
+    }
+  });
+});
+
+describe("maxclients and the open-files limit", () => {
+  test("under a low limit maxclients is lowered as Redis lowers it, with its warnings; CONFIG SET past it is refused", async () => {
+    await ensureBinary();
+    const servers = await Promise.all([KVIS_BINARY, "redis-server"].map((bin) => {
+      const dir = tempDir();
+      const port = freePort();
+      // 100 descriptors, soft and hard: 68 clients fit beside the 32 a server keeps.
+      return startChild(["sh", "-c", 'ulimit -n 100 && exec "$0" "$@"', bin, "--port", String(port), "--dir", dir, "--save", ""], port, { dir });
+    }));
+    try {
+      const results = await Promise.all(servers.map(async (server) => {
+        const admin = await RawClient.connect(server.port);
+        await waitFor(async () => (await admin.call("INFO", "clients")).includes("connected_clients:1\r\n"), 20_000, "a lone client");
+        const maxclients = await admin.call("CONFIG", "GET", "maxclients");
+        const refused = await admin.call("CONFIG", "SET", "maxclients", "100");
+        const lowered = await admin.call("CONFIG", "SET", "maxclients", "50");
+        // 60 more connections: 49 fit beside the admin's, the rest are told.
+        const others = await Promise.all(Array.from({ length: 60 }, () => RawClient.connect(server.port)));
+        const replies = await Promise.all(others.map((c) => c.call("PING")));
+        for (const c of others) c.close();
+        admin.close();
+        const warnings = (await server.output()).split("\n").filter((line) => / # (You requested|Server can't|Current maximum|Failed applying)/.test(line)).map((line) => line.replace(/^.*? # /, ""));
+        return { maxclients, refused, lowered, pong: replies.filter((r) => r === "+PONG\r\n").length, full: replies.filter((r) => r.startsWith("-ERR max number of clients")).length, warnings };
+      }));
+      expect(results[0]).toEqual(results[1]!);
+      expect(results[0]!.maxclients).toBe("*2\r\n$10\r\nmaxclients\r\n$2\r\n68\r\n");
+      expect([results[0]!.pong, results[0]!.full]).toEqual([49, 11]);
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
     }
   });
 });
