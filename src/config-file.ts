@@ -13,17 +13,17 @@
  * matches, in order, and none is no error), `user` and `rename-command` are checked as
  * they come, and the three directives Redis 7.0 still takes without effect are skipped.
  */
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readdirSync } from "node:fs";
 import { ConfigError, findParam, normalize, quote } from "./config.ts";
 import { bytesToString, globMatch } from "./resp/bytes.ts";
 import { splitInlineArgs } from "./resp/parser.ts";
 
-/** A bad line: its number and text, as Redis prints them, and why (ConfigError's message). */
+/** A bad line: its number and text, as Redis prints them, and why (ConfigError's message); no line for a check of the whole. */
 export class ConfigLineError extends ConfigError {
   constructor(
     reason: string,
-    readonly line: number,
-    readonly text: string,
+    readonly line?: number,
+    readonly text?: string,
   ) {
     super(reason);
   }
@@ -214,6 +214,16 @@ export function applyConfigText(text: string, checks: DirectiveChecks, out: Star
       fail("sentinel directive while not in sentinel mode");
     } else {
       fail("Bad directive or wrong number of arguments");
+    }
+  }
+  // Redis's checks once a text is read (an included one too), with no line named.
+  const o = out.options;
+  if (o["cluster-enabled"] === "yes" && o.replicaof !== undefined && o.replicaof !== "") throw new ConfigLineError("replicaof directive not allowed in cluster mode");
+  if (o.logfile !== undefined && o.logfile !== "") {
+    try {
+      closeSync(openSync(o.logfile, "a"));
+    } catch (e) {
+      throw new ConfigLineError(`Can't open the log file: ${strerror(e)}`);
     }
   }
 }

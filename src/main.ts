@@ -52,7 +52,8 @@ async function start(rawArgs: string[]): Promise<void> {
   } catch (e) {
     if (e instanceof ConfigLineError) {
       // Redis's block, the line's bytes as they were.
-      const block = `\n*** FATAL CONFIG FILE ERROR (Redis ${REDIS_VERSION}) ***\nReading the configuration file, at line ${e.line}\n>>> '${e.text}'\n${e.message}\n`;
+      const at = e.line === undefined ? "" : `Reading the configuration file, at line ${e.line}\n>>> '${e.text}'\n`;
+      const block = `\n*** FATAL CONFIG FILE ERROR (Redis ${REDIS_VERSION}) ***\n${at}${e.message}\n`;
       process.stderr.write(Buffer.from(block, "latin1"));
       process.exit(1);
     }

@@ -77,6 +77,7 @@ describe("command line", () => {
         "user", "user bob on >p badrule", "user bob on >p +nosuch foo", "user bob on >p +get\nuser bob off",
         "include", "include a b", `include ${dir}/inc.conf`, `include ${dir}/conf.d/*.conf`, `include ${dir}/none*.conf\nhz x`,
         `include ${dir}/conf.d/[!b].conf\nhz y`, `include ${dir}/nonexistent.conf`, "nosuch-directive",
+        "logfile /nonexistent-dir/kvis.log", "cluster-enabled yes\nreplicaof 127.0.0.1 1",
       ].map((text) => ({ args: [conf(text)] })),
     ];
     const runBoth = async (c: { args: string[]; stdin?: string }) =>
