@@ -20,7 +20,7 @@ async function withClock<T>(clock: () => number, body: () => Promise<T>): Promis
   }
 }
 
-test("a big read is served a thousand requests a turn, its socket paused between turns; small reads are served whole", () => withClock(() => 0, async () => {
+test("a big read is served a thousand requests a turn, its socket paused between turns; small reads are served whole while quick", () => withClock(() => 0, async () => {
   const server = new Server(new Config({ save: "" }));
   const calls: string[] = [];
   let replies = 0;
@@ -82,6 +82,29 @@ test("a big read's turn also ends after 2 ms, however few requests it served", a
   });
   while (replies < 2500) await new Promise((resolve) => setImmediate(resolve));
   expect(server.keyspace.dbs[0]!.size).toBe(1);
+});
+
+test("a small read's turn ends after 2 ms too, looked at every 64 requests", async () => {
+  const server = new Server(new Config({ save: "" }));
+  let replies = 0;
+  const socket = { write: (d: Uint8Array) => ((replies += Buffer.from(d).toString("latin1").split("+OK\r\n").length - 1), d.length), end() {}, terminate() {} };
+  const c = new Client(server, socket, "test:1", "");
+  // 200 requests, 2.6 KB: an ordinary pipeline, served whole while the clock stands still.
+  const small = Buffer.from(request("SET", "b", "x").repeat(200), "latin1");
+  await withClock(() => 0, async () => {
+    c.onData(small, true);
+    expect(replies).toBe(200);
+  });
+  // The same read in code the runtime has not compiled yet, or on a busy core: a clock
+  // that moves a millisecond at each reading ends its turn at the first look.
+  let now = 0;
+  await withClock(() => (now += 1), async () => {
+    c.onData(small, true);
+    expect(replies).toBe(200 + 64);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(replies).toBe(200 + 128);
+  });
+  while (replies < 400) await new Promise((resolve) => setImmediate(resolve));
 });
 
 test("Bun hands each socket read over in an ArrayBuffer of its own, so a read kept for a later turn is not copied", async () => {
