@@ -207,6 +207,12 @@ export function replconfUnknownOption(option: string): ReplyError {
   return err(`ERR Unrecognized REPLCONF option: ${option}`);
 }
 
+export const RDB_FILTER_MISSING = err("ERR Missing rdb-filter-only values");
+
+export function rdbFilterUnsupported(filter: string): ReplyError {
+  return err(`ERR Unsupported rdb-filter-only option: ${filter}`);
+}
+
 /** ACL LOAD refused the file: the loader's own words. */
 export function aclLoadFailed(reason: string): ReplyError {
   return err(`ERR ${reason}`);

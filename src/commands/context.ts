@@ -303,6 +303,9 @@ export interface ReplicaInfo {
   capaPsync2: boolean;
   /** REPLCONF rdb-only 1 (redis-cli --rdb): the snapshot alone, then the link closes. */
   rdbOnly: boolean;
+  /** REPLCONF rdb-filter-only (redis-cli --functions-rdb): what the snapshot leaves out. */
+  excludeData: boolean;
+  excludeFunctions: boolean;
   state: "wait_bgsave" | "send_bulk" | "online";
   ackOffset: number;
   ackTime: number;

@@ -6,9 +6,10 @@
 import type { Argv } from "../resp/argv.ts";
 import {
   FAILOVER_TIMEOUT_NOT_POSITIVE, INVALID_MASTER_PORT, NO_FAILOVER_IN_PROGRESS, NOT_INTEGER, PSYNC_FAILOVER_REPLID, PSYNC_FAILOVER_TO_MASTER,
-  RDB_ONLY_RANGE, FAILOVER_IN_CLUSTER, REPLICAOF_IN_CLUSTER, REPLICAOF_WHILE_FAILING_OVER, SYNC_WHILE_FAILING_OVER, SYNTAX_ERR, replconfUnknownOption,
+  RDB_ONLY_RANGE, FAILOVER_IN_CLUSTER, REPLICAOF_IN_CLUSTER, REPLICAOF_WHILE_FAILING_OVER, SYNC_WHILE_FAILING_OVER, SYNTAX_ERR, replconfUnknownOption, RDB_FILTER_MISSING, rdbFilterUnsupported,
 } from "../errors.ts";
-import { parseInt64 } from "../resp/bytes.ts";
+import { bytesToString, parseInt64 } from "../resp/bytes.ts";
+import { splitInlineArgs } from "../resp/parser.ts";
 import { parseRangeArg } from "./args.ts";
 import { type CommandFlag, command } from "./command.ts";
 import { clientInfoLine } from "./connection.ts";
@@ -166,6 +167,16 @@ export const replconfCommand = command({
         if (value === undefined) throw NOT_INTEGER;
         if (value !== 0 && value !== 1) throw RDB_ONLY_RANGE;
         info.rdbOnly = value === 1;
+      } else if (option === "rdb-filter-only") {
+        // What the snapshot keeps: nothing, or the functions ("functions"), the only filter
+        // Redis 7.0 knows. A bad filter leaves what came before it set, as in Redis.
+        const filters = splitInlineArgs(argv.buffer(i + 1), argv.start(i + 1), argv.end(i + 1));
+        if (filters === undefined) throw RDB_FILTER_MISSING;
+        info.excludeData = info.excludeFunctions = true;
+        for (const filter of filters) {
+          if (bytesToString(filter).toLowerCase() !== "functions") throw rdbFilterUnsupported(bytesToString(filter));
+          info.excludeFunctions = false;
+        }
       } else if (option === "capa") {
         const capa = argv.keyword(i + 1);
         if (capa === "eof") info.capaEof = true;

@@ -36,6 +36,8 @@ export interface RdbOptions {
   replication?: ReplicationInfo;
   /** The `used-mem` AUX field: the server's used_memory as the image starts, as Redis writes it. */
   usedMemory?: number;
+  /** No keys at all (REPLCONF rdb-filter-only): the header and functions only. */
+  noData?: boolean;
 }
 
 /** The repl-stream-db, repl-id and repl-offset AUX fields. */

@@ -90,7 +90,7 @@ export class Snapshot {
     const dbs = keyspace.dbs;
     this.bit = keyspace.takeSnapshotBit();
     this.early = dbs.map(() => undefined);
-    this.sizes = dbs.map((db) => db.size);
+    this.sizes = dbs.map((db) => (options.noData ? 0 : db.size));
     this.expireCounts = dbs.map((db) => db.expiresCount);
     this.keysTotal = this.sizes.reduce((a, b) => a + b, 0);
     // A negative -N sleeps 1 µs every N keys on average (Redis's debugDelay).

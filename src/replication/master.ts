@@ -266,9 +266,13 @@ export class ReplicationMaster {
     // The snapshot records where the stream resumes (the next write SELECTs its database), for
     // a replica restarted on it to resync partially, as Redis's rdbSaveInfo does.
     const replication = { streamDb: 0, replid: this.replid, offset: startOffset };
-    const snapshot = new Snapshot(this.server.keyspace, { ...this.server.rdbOptions(), replication });
+    const options = { ...this.server.rdbOptions(), replication, noData: info.excludeData };
+    if (info.excludeFunctions) options.functions = undefined;
+    const snapshot = new Snapshot(this.server.keyspace, options);
     if (announce) client.send(encodeLine(`+FULLRESYNC ${this.replid} ${startOffset}`));
-    const diskless = info.capaEof && this.server.config.get("repl-diskless-sync") === "yes";
+    // A filtered snapshot is nobody else's: it goes to the socket, as Redis sends it.
+    const filtered = info.excludeData || info.excludeFunctions;
+    const diskless = info.capaEof && (filtered || this.server.config.get("repl-diskless-sync") === "yes");
     this.server.log.notice(`Starting BGSAVE for SYNC with target: ${diskless ? "replicas sockets" : "disk"}`);
     this.sendSnapshot(client, info, snapshot, diskless).then(
       () => {
@@ -458,7 +462,7 @@ export class ReplicationMaster {
 
 function newReplicaInfo(client: Client): ReplicaInfo {
   const ip = client.addr.slice(0, client.addr.lastIndexOf(":"));
-  return { port: 0, ip, capaEof: false, capaPsync2: false, rdbOnly: false, state: "wait_bgsave", ackOffset: 0, ackTime: Date.now(), held: [], onlineOnAck: false };
+  return { port: 0, ip, capaEof: false, capaPsync2: false, rdbOnly: false, excludeData: false, excludeFunctions: false, state: "wait_bgsave", ackOffset: 0, ackTime: Date.now(), held: [], onlineOnAck: false };
 }
 
 function encodeLine(line: string): Uint8Array {

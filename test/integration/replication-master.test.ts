@@ -301,6 +301,43 @@ describe("backups through the replication protocol", () => {
     }
   }, 60_000);
 
+  test("redis-cli --functions-rdb (REPLCONF rdb-filter-only) takes the function libraries alone, as from Redis", async () => {
+    const lib = "#!lua name=lib\nredis.register_function('f', function() return 1 end)";
+    // A filtered snapshot goes to the socket, after repl-diskless-sync-delay.
+    const [kvis, redis] = await Promise.all([startKvis({ "repl-diskless-sync-delay": "0" }), startRedis(["--repl-diskless-sync-delay", "0"])]);
+    const dir = tempDir("kvis-backup-");
+    try {
+      const listed: string[] = [];
+      for (const server of [kvis, redis]) {
+        const c = await RawClient.connect(server.port);
+        expect(await c.call("FUNCTION", "LOAD", lib)).toBe("$3\r\nlib\r\n");
+        expect(await c.call("SET", "k", "v")).toBe("+OK\r\n");
+        const replies = [];
+        for (const filter of ["foo", "", "functions", "FUNCTIONS functions", "functions x", 'a"b']) replies.push(await c.call("REPLCONF", "rdb-filter-only", filter));
+        listed.push(replies.join(""));
+        c.close();
+        const file = join(dir, `${server === kvis ? "kvis" : "redis"}.rdb`);
+        const got = await run(["redis-cli", "-p", String(server.port), "--functions-rdb", file]);
+        expect(got.stdout + got.stderr).toContain("Transfer finished with success");
+        expect((await run(["redis-check-rdb", file])).stdout).toContain("RDB looks OK");
+        // Loaded by Redis: the library, and no key.
+        const loaded = await startRedis(["--dbfilename", `${server === kvis ? "kvis" : "redis"}.rdb`], { dir });
+        const l = await RawClient.connect(loaded.port);
+        try {
+          listed.push(await l.call("FUNCTION", "LIST"), await l.call("DBSIZE"));
+        } finally {
+          await stopAll([loaded], [l]);
+        }
+      }
+      expect(listed.slice(0, 3)).toEqual(listed.slice(3));
+      expect(listed[2]).toBe(":0\r\n");
+      expect(listed[1]).toContain("lib");
+    } finally {
+      await stopAll([kvis, redis], []);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   test("REPLCONF rdb-only and SYNC answer as Redis does: the snapshot alone, then the connection closes", async () => {
     const framing: string[][] = [];
     for (const start of [startKvis({ "repl-diskless-sync": "no" }), startRedis(["--repl-diskless-sync", "no"])]) {
