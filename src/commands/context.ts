@@ -306,6 +306,8 @@ export interface ReplicaInfo {
   /** REPLCONF rdb-filter-only (redis-cli --functions-rdb): what the snapshot leaves out. */
   excludeData: boolean;
   excludeFunctions: boolean;
+  /** Synced with SYNC, the form before PSYNC: it never sends REPLCONF ACK. */
+  legacySync: boolean;
   state: "wait_bgsave" | "send_bulk" | "online";
   ackOffset: number;
   ackTime: number;

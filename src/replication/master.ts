@@ -249,7 +249,9 @@ export class ReplicationMaster {
    * snapshot comes without a +FULLRESYNC line, as Redis sends it.
    */
   sync(client: Client): void {
-    this.fullSync(client, this.infoOf(client), false);
+    const info = this.infoOf(client);
+    info.legacySync = true;
+    this.fullSync(client, info, false);
   }
 
   private fullSync(client: Client, info: ReplicaInfo, announce: boolean): void {
@@ -412,6 +414,22 @@ export class ReplicationMaster {
     w.client.unblock(encodeLine(`:${this.countAcked(w.offset)}`));
   }
 
+  /**
+   * From the cron, once a second (Redis's replicationCron): a replica online whose ACKs
+   * stopped for repl-timeout seconds is disconnected. One synced with the old SYNC never
+   * ACKs and is left alone, as in Redis.
+   */
+  closeTimedOut(now: number): void {
+    // In whole seconds, as Redis counts.
+    const timeout = this.server.config.int("repl-timeout");
+    for (const r of this.replicas) {
+      const info = r.replica!;
+      if (info.state !== "online" || info.legacySync || Math.floor(now / 1000) - Math.floor(info.ackTime / 1000) <= timeout) continue;
+      this.server.log.warning(`Disconnecting timedout replica (streaming sync): ${info.port !== 0 ? `${info.ip}:${info.port}` : r.addr}`);
+      r.terminate();
+    }
+  }
+
   /** From the cron: keep replicas' links alive with a PING in the stream. */
   pingReplicas(): void {
     if (this.replicas.size === 0 || this.server.replicaLink !== undefined) return;
@@ -462,7 +480,7 @@ export class ReplicationMaster {
 
 function newReplicaInfo(client: Client): ReplicaInfo {
   const ip = client.addr.slice(0, client.addr.lastIndexOf(":"));
-  return { port: 0, ip, capaEof: false, capaPsync2: false, rdbOnly: false, excludeData: false, excludeFunctions: false, state: "wait_bgsave", ackOffset: 0, ackTime: Date.now(), held: [], onlineOnAck: false };
+  return { port: 0, ip, capaEof: false, capaPsync2: false, rdbOnly: false, excludeData: false, excludeFunctions: false, legacySync: false, state: "wait_bgsave", ackOffset: 0, ackTime: Date.now(), held: [], onlineOnAck: false };
 }
 
 function encodeLine(line: string): Uint8Array {

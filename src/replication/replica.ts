@@ -39,6 +39,7 @@ const enum Step {
   Ping,
   Auth,
   Port,
+  Ip,
   Capa,
   Psync,
 }
@@ -120,9 +121,14 @@ export class ReplicaLink implements MasterLink {
     this.server.log.notice(message);
   }
 
+  /** Counts connection attempts: one given up on (repl-timeout) is closed if it opens late. */
+  private attempt = 0;
+
   private connect(): void {
     if (this.stopped) return;
     this.state = LinkState.Connecting;
+    this.lastIoMs = Date.now();
+    const attempt = ++this.attempt;
     this.log(`Connecting to MASTER ${this.host}:${this.port}`);
     Bun.connect({
       hostname: this.host,
@@ -130,6 +136,7 @@ export class ReplicaLink implements MasterLink {
       socket: {
         binaryType: "uint8array",
         open: (socket) => {
+          if (attempt !== this.attempt) return void socket.terminate();
           this.socket = socket;
           this.state = LinkState.Handshake;
           this.step = Step.Ping;
@@ -138,12 +145,39 @@ export class ReplicaLink implements MasterLink {
           this.log("MASTER <-> REPLICA sync started");
           this.send(["PING"]);
         },
-        data: (_socket, chunk) => this.onData(chunk),
-        close: () => this.onLinkLost(),
-        error: () => this.onLinkLost(),
-        connectError: () => this.onLinkLost(),
+        data: (_socket, chunk) => {
+          if (attempt === this.attempt) this.onData(chunk);
+        },
+        close: () => this.lostAttempt(attempt),
+        error: () => this.lostAttempt(attempt),
+        connectError: () => this.lostAttempt(attempt),
       },
-    }).catch(() => this.onLinkLost());
+    }).catch(() => this.lostAttempt(attempt));
+  }
+
+  private lostAttempt(attempt: number): void {
+    if (attempt === this.attempt) this.onLinkLost();
+  }
+
+  /**
+   * From the cron, once a second (Redis's replicationCron): a link silent for repl-timeout
+   * seconds is given up and made again, whether connecting, in the handshake, receiving the
+   * snapshot or streaming (where the master PINGs every repl-ping-replica-period). Not while
+   * the snapshot loads: nothing is read then.
+   */
+  checkTimeout(now: number): void {
+    // In whole seconds, as Redis counts: a master PINGing every repl-timeout seconds is not late.
+    if (Math.floor(now / 1000) - Math.floor(this.lastIoMs / 1000) <= this.server.config.int("repl-timeout")) return;
+    const log = this.server.log;
+    if (this.state === LinkState.Connecting || this.state === LinkState.Handshake) log.warning("Timeout connecting to the MASTER...");
+    else if (this.state === LinkState.Transfer) log.warning("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.");
+    else if (this.state === LinkState.Connected) log.warning("MASTER timeout: no data nor PING received...");
+    else return;
+    const socket = this.socket;
+    // The attempt is over whatever its socket does later.
+    this.attempt++;
+    this.onLinkLost();
+    socket?.terminate();
   }
 
   /** The master's stream read while the snapshot loads, in order. */
@@ -274,8 +308,15 @@ export class ReplicaLink implements MasterLink {
       case Step.Port:
         // Like Redis, a master that does not understand REPLCONF is not a reason to stop.
         if (line.startsWith("-")) this.log(`(Non critical) Master does not understand REPLCONF listening-port: ${line}`);
-        this.step = Step.Capa;
-        return this.send(["REPLCONF", "capa", "eof", "capa", "psync2"]);
+        // replica-announce-ip: the address the master lists for this replica (behind NAT, say).
+        if (config.get("replica-announce-ip") !== "") {
+          this.step = Step.Ip;
+          return this.send(["REPLCONF", "ip-address", config.get("replica-announce-ip")]);
+        }
+        return this.sendCapa();
+      case Step.Ip:
+        if (line.startsWith("-")) this.log(`(Non critical) Master does not understand REPLCONF ip-address: ${line}`);
+        return this.sendCapa();
       case Step.Capa:
         if (line.startsWith("-")) this.log(`(Non critical) Master does not understand REPLCONF capa: ${line}`);
         this.step = Step.Psync;
@@ -293,7 +334,14 @@ export class ReplicaLink implements MasterLink {
 
   private sendPort(): void {
     this.step = Step.Port;
-    this.send(["REPLCONF", "listening-port", String(this.server.port)]);
+    // replica-announce-port: the port the master lists (a forwarded one), else the real one.
+    const announced = this.server.config.int("replica-announce-port");
+    this.send(["REPLCONF", "listening-port", String(announced !== 0 ? announced : this.server.port)]);
+  }
+
+  private sendCapa(): void {
+    this.step = Step.Capa;
+    this.send(["REPLCONF", "capa", "eof", "capa", "psync2"]);
   }
 
   private onPsyncReply(line: string): void {
@@ -501,6 +549,8 @@ export class ReplicaLink implements MasterLink {
 
   private startStream(): void {
     this.state = LinkState.Connected;
+    // A long load read nothing: the master's silence counts from now.
+    this.lastIoMs = Date.now();
     const socket = this.socket!;
     const client = new Client(
       this.server,

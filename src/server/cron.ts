@@ -63,9 +63,11 @@ export function startCron(server: Server): () => void {
     if (server.replicaLink !== undefined && clockNow - lastAck >= 1000) {
       lastAck = clockNow;
       server.replicaLink.sendAck();
+      server.replicaLink.checkTimeout(clockNow);
     }
     if (clockNow - lastIdleCheck >= 1000) {
       lastIdleCheck = clockNow;
+      server.replication.closeTimedOut(clockNow);
       closeIdleClients(server, clockNow);
       server.migrator.closeIdle(clockNow);
       if (!server.loadingDataset) releaseCode(server.stats.totalCommands, compilerTime());

@@ -10,7 +10,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { datasetOf } from "../helpers/dataset.ts";
 import { RawClient, encodeCommand } from "../helpers/resp.ts";
-import { type ChildServer, freePort, run, type RunningServer, serverTestTimeout, startKvis, startRedis, tempDir, waitBlocked, waitFor } from "../helpers/servers.ts";
+import { type ChildServer, freePort, run, type RunningServer, serverTestTimeout, startKvis, startKvisBinary, startRedis, tempDir, waitBlocked, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -266,6 +266,27 @@ describe("a KVIS master with a real Redis replica", () => {
       await stopAll(servers, clients);
     }
   }, 60_000);
+});
+
+describe("repl-timeout on the master", () => {
+  test("a replica that stops acknowledging is disconnected after repl-timeout seconds, as Redis disconnects it", async () => {
+    const servers = await Promise.all([startKvisBinary, startRedis].map((start) => start(["--repl-timeout", "1", "--repl-diskless-sync", "no"])));
+    try {
+      const seen = await Promise.all(servers.map(async (server) => {
+        // A replica that syncs and then says nothing: no REPLCONF ACK ever.
+        const c = await RawClient.connect(server.port);
+        expect(await c.call("REPLCONF", "listening-port", "5555")).toBe("+OK\r\n");
+        c.write(encodeCommand(["PSYNC", "?", "-1"]));
+        const received = await c.readUntilClose();
+        const told = (await server.output()).split("\n").find((line) => line.includes("Disconnecting timedout replica"));
+        return { fullSync: received.startsWith("+FULLRESYNC"), told: told?.replace(/^.*? # /, "") };
+      }));
+      expect(seen[0]).toEqual({ fullSync: true, told: "Disconnecting timedout replica (streaming sync): 127.0.0.1:5555" });
+      expect(seen[0]).toEqual(seen[1]!);
+    } finally {
+      await stopAll(servers, []);
+    }
+  }, 30_000);
 });
 
 describe("backups through the replication protocol", () => {

@@ -245,6 +245,33 @@ describe("KVIS replica of a real Redis master", () => {
     });
   }, 30_000);
 
+  test("a master silent for repl-timeout seconds is given up; once it answers again the link continues with a partial resync", async () => {
+    await withMasterAndReplica(["--repl-ping-replica-period", "1"], { "repl-timeout": "2" }, async (m, r, redis) => {
+      await seed(m);
+      await waitCaughtUp(m);
+      // The master stops (SIGSTOP): its socket stays open, nothing comes through it.
+      redis.proc.kill("SIGSTOP");
+      try {
+        await waitFor(async () => field(await r.call("INFO", "replication"), "master_link_status") === "down", 20_000, "the replica to give the silent master up");
+      } finally {
+        redis.proc.kill("SIGCONT");
+      }
+      await waitCaughtUp(m);
+      expect(field(await m.call("INFO", "stats"), "sync_partial_ok")).toBe("1");
+      // (Right after XREADGROUP a replica, Redis's too, has no entries-read: compared after more writes.)
+      await writeLoad(m);
+      await waitCaughtUp(m);
+      expect(await dataset(r)).toEqual(await dataset(m));
+    });
+  }, 30_000);
+
+  test("replica-announce-ip and replica-announce-port: the master lists the replica under them", async () => {
+    await withMasterAndReplica([], { "replica-announce-ip": "10.1.2.3", "replica-announce-port": "4444" }, async (m) => {
+      await waitCaughtUp(m);
+      expect(field(await m.call("INFO", "replication"), "slave0")).toStartWith("ip=10.1.2.3,port=4444,state=online,");
+    });
+  }, 30_000);
+
   test("an expired key reads as missing on the replica but stays until the master deletes it", async () => {
     await withMasterAndReplica(["--enable-debug-command", "yes"], {}, async (m, r) => {
       // With active expiry off on the master, nothing deletes the key but a read on the master.
