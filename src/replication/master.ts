@@ -430,6 +430,29 @@ export class ReplicationMaster {
     }
   }
 
+  /** When this master last had a replica, or was a replica (Redis's repl_no_slaves_since), as the cron saw it. */
+  private lastReplicaSeen = Date.now();
+
+  /**
+   * From the cron, once a second: a master with no replica for repl-backlog-ttl whole
+   * seconds frees its backlog and takes a new replication ID, as Redis does (the offsets
+   * stop moving without a backlog, so the old history could not be continued). A replica
+   * keeps its backlog, for it may be promoted; 0 keeps it always.
+   */
+  freeIdleBacklog(now: number): void {
+    if (this.replicas.size > 0 || this.backlog === undefined || this.server.replicaLink !== undefined) {
+      this.lastReplicaSeen = now;
+      return;
+    }
+    const ttl = this.server.config.int("repl-backlog-ttl");
+    if (ttl === 0 || Math.floor(now / 1000) - Math.floor(this.lastReplicaSeen / 1000) <= ttl) return;
+    this.flushPending();
+    this.changeReplid();
+    this.backlog = undefined;
+    this.head = this.history = 0;
+    this.server.log.notice(`Replication backlog freed after ${ttl} seconds without connected replicas.`);
+  }
+
   /** From the cron: keep replicas' links alive with a PING in the stream. */
   pingReplicas(): void {
     if (this.replicas.size === 0 || this.server.replicaLink !== undefined) return;

@@ -68,6 +68,7 @@ export function startCron(server: Server): () => void {
     if (clockNow - lastIdleCheck >= 1000) {
       lastIdleCheck = clockNow;
       server.replication.closeTimedOut(clockNow);
+      server.replication.freeIdleBacklog(clockNow);
       closeIdleClients(server, clockNow);
       server.migrator.closeIdle(clockNow);
       if (!server.loadingDataset) releaseCode(server.stats.totalCommands, compilerTime());

@@ -268,7 +268,7 @@ describe("a KVIS master with a real Redis replica", () => {
   }, 60_000);
 });
 
-describe("repl-timeout on the master", () => {
+describe("a master's timers: repl-timeout and repl-backlog-ttl", () => {
   test("a replica that stops acknowledging is disconnected after repl-timeout seconds, as Redis disconnects it", async () => {
     const servers = await Promise.all([startKvisBinary, startRedis].map((start) => start(["--repl-timeout", "1", "--repl-diskless-sync", "no"])));
     try {
@@ -282,6 +282,34 @@ describe("repl-timeout on the master", () => {
         return { fullSync: received.startsWith("+FULLRESYNC"), told: told?.replace(/^.*? # /, "") };
       }));
       expect(seen[0]).toEqual({ fullSync: true, told: "Disconnecting timedout replica (streaming sync): 127.0.0.1:5555" });
+      expect(seen[0]).toEqual(seen[1]!);
+    } finally {
+      await stopAll(servers, []);
+    }
+  }, 30_000);
+
+  test("a backlog without replicas for repl-backlog-ttl seconds is freed, with a new replication ID, as Redis frees it", async () => {
+    const servers = await Promise.all([startKvisBinary, startRedis].map((start) => start(["--repl-backlog-ttl", "1", "--repl-diskless-sync", "no"])));
+    try {
+      const seen = await Promise.all(servers.map(async (server) => {
+        const m = await RawClient.connect(server.port);
+        const before = await m.call("INFO", "replication");
+        // A replica comes (the backlog is made), takes its snapshot and goes.
+        const c = await RawClient.connect(server.port);
+        c.write(encodeCommand(["PSYNC", "?", "-1"]));
+        await waitFor(async () => field(await m.call("INFO", "replication"), "repl_backlog_active") === "1" || undefined, 20_000, "the backlog");
+        c.close();
+        await waitFor(async () => field(await m.call("INFO", "replication"), "repl_backlog_active") === "0" || undefined, 20_000, "the backlog to be freed");
+        const after = await m.call("INFO", "replication");
+        m.close();
+        const told = (await server.output()).split("\n").find((line) => line.includes("Replication backlog freed"));
+        return {
+          newId: field(after, "master_replid") !== field(before, "master_replid"),
+          replid2: field(after, "master_replid2"),
+          told: told?.replace(/^.*? \* /, ""),
+        };
+      }));
+      expect(seen[0]).toEqual({ newId: true, replid2: "0".repeat(40), told: "Replication backlog freed after 1 seconds without connected replicas." });
       expect(seen[0]).toEqual(seen[1]!);
     } finally {
       await stopAll(servers, []);
