@@ -346,7 +346,7 @@ export const PARAMS: readonly Param[] = [
   ...accepted("replica-lazy-flush", "bool", "no", true, "values are freed at once", { aliases: ["slave-lazy-flush"] }),
   ...accepted("aof-rewrite-incremental-fsync", "bool", "yes", true, "rewrites fsync once at their end"),
   ...accepted("rdb-save-incremental-fsync", "bool", "yes", true, "saves fsync once at their end"),
-  ...accepted("aof-timestamp-enabled", "bool", "no", true, "the append-only file carries no timestamp annotations"),
+  { name: "aof-timestamp-enabled", type: "bool", default: "no", mutable: true, description: "Annotate the append-only file with #TS:<unix time> lines for redis-check-aof --truncate-to-timestamp" },
   {
     name: "rdb-del-sync-files", type: "bool", default: "no", mutable: true,
     description: "A replica deletes the snapshot a full sync wrote once loaded, if it persists nothing (save \"\", appendonly no); otherwise the snapshot becomes its dump file",

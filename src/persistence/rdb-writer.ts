@@ -38,6 +38,8 @@ export interface RdbOptions {
   usedMemory?: number;
   /** No keys at all (REPLCONF rdb-filter-only): the header and functions only. */
   noData?: boolean;
+  /** aof-timestamp-enabled: a command-form AOF base starts with this `#TS:` annotation (Unix seconds). */
+  aofTimestamp?: number;
 }
 
 /** The repl-stream-db, repl-id and repl-offset AUX fields. */

@@ -46,6 +46,7 @@ export const rdbImage = (options: RdbOptions): ImageFormat => ({
 export const commandImage = (options: RdbOptions): ImageFormat => ({
   // Libraries first, as Redis's rewriteFunctions: the keys' scripts may need them.
   header: (out) => {
+    if (options.aofTimestamp !== undefined) out.raw(`#TS:${options.aofTimestamp}\r\n`);
     for (const code of options.functions ?? []) writeCommand(out, ["FUNCTION", "LOAD", code]);
   },
   database: (out, id) => writeCommand(out, ["SELECT", String(id)]),

@@ -32,6 +32,7 @@ import {
 } from "../persistence/aof.ts";
 import { type LoadStep, loadDelay, loadRdbSteps } from "../persistence/rdb-reader.ts";
 import { encodeRdb, writeFileAtomically } from "../persistence/rdb-writer.ts";
+import { now } from "../clock.ts";
 import { commandImage, rdbImage, Snapshot } from "../persistence/snapshot.ts";
 import { Client } from "./connection.ts";
 import { processCommand } from "./dispatch.ts";
@@ -389,7 +390,20 @@ export class AppendOnly {
     this.release();
   };
 
+  /** The second of the last `#TS:` annotation written (aof-timestamp-enabled). */
+  private annotatedSecond = 0;
+
   private append(request: ReadonlyArray<string | Uint8Array>): void {
+    // aof-timestamp-enabled: a `#TS:<unix seconds>` line before the first write of each
+    // second, by the clock the commands ran with, as Redis annotates its AOF (redis-check-aof
+    // --truncate-to-timestamp cuts the file there).
+    if (this.server.config.get("aof-timestamp-enabled") === "yes") {
+      const second = Math.floor(now() / 1000);
+      if (second > this.annotatedSecond) {
+        this.annotatedSecond = second;
+        this.buffer.raw(Buffer.from(`#TS:${second}\r\n`, "latin1"));
+      }
+    }
     this.buffer.request(request);
     this.queueWrite();
   }
@@ -560,7 +574,8 @@ export class AppendOnly {
       log.notice(`Creating AOF incr file ${incr.name} on background rewrite`);
     }
     if (previous !== undefined) this.measure();
-    const options = { ...this.server.rdbOptions(), aofBase: true };
+    const timestamp = this.server.config.get("aof-timestamp-enabled") === "yes" ? Math.floor(Date.now() / 1000) : undefined;
+    const options = { ...this.server.rdbOptions(), aofBase: true, aofTimestamp: timestamp };
     const preamble = this.preamble;
     const snapshot = new Snapshot(this.server.keyspace, options, preamble ? rdbImage(options) : commandImage(options));
     const run: Rewrite = { snapshot, started: Date.now(), aborted: false, incr };

@@ -261,6 +261,46 @@ describe("appendonly yes", () => {
     }
   });
 
+  test("aof-timestamp-enabled annotates each second's first write and a command-form base, as Redis does; redis-check-aof truncates at a timestamp", async () => {
+    const options = ["--appendonly", "yes", "--aof-timestamp-enabled", "yes", "--aof-use-rdb-preamble", "no"];
+    const servers = [await startKvisBinary(options), await startRedis(options)];
+    try {
+      const seen = await Promise.all(servers.map((server) => withClient(server, async (c) => {
+        // Writes in two different seconds, then a rewrite and a write in a third.
+        const second = async () => {
+          const now = Math.floor(Date.now() / 1000);
+          await waitFor(() => Math.floor(Date.now() / 1000) > now, 20_000, "the next second");
+        };
+        await send(c, [["SET", "a", "1"], ["SET", "b", "2"]]);
+        await second();
+        await send(c, [["MULTI"], ["INCR", "a"], ["SET", "c", "3"], ["EXEC"]]);
+        expect(await c.call("BGREWRITEAOF")).toBe("+Background append only file rewriting started\r\n");
+        await rewriteDone(c);
+        await second();
+        await send(c, [["SET", "d", "4"]]);
+        await second();
+        await send(c, [["SET", "e", "5"]]);
+        const dir = (await c.call("CONFIG", "GET", "dir")).split("\r\n")[4]!;
+        await waitFor(() => files(dir).some((f) => f.endsWith(".incr.aof") && readFileSync(join(dir, AOF_DIR, f), "latin1").includes("$1\r\ne\r\n")), 20_000, "the last write in the file");
+        const text = (name: string) => readFileSync(join(dir, AOF_DIR, name), "latin1");
+        const base = files(dir).find((f) => f.includes(".base."))!;
+        const incr = files(dir).find((f) => f.endsWith(".incr.aof"))!;
+        await checkAof(dir);
+        return { dir, base: text(base).replace(/#TS:\d+/g, "#TS:N"), incr: text(incr).replace(/#TS:\d+/g, "#TS:N"), stamps: [...text(incr).matchAll(/#TS:(\d+)/g)].map((m) => Number(m[1])) };
+      })));
+      expect(seen[0]!.base).toStartWith("#TS:N\r\n");
+      expect(seen[0]!.incr).toStartWith("#TS:N\r\n*2\r\n$6\r\nSELECT");
+      expect({ base: seen[0]!.base.slice(0, 7), incr: seen[0]!.incr }).toEqual({ base: seen[1]!.base.slice(0, 7), incr: seen[1]!.incr });
+      // Cut at the incremental file's first second: the write of the next one goes.
+      const cut = await run(["redis-check-aof", "--truncate-to-timestamp", String(seen[0]!.stamps[0]!), join(seen[0]!.dir, AOF_DIR, "appendonly.aof.manifest")]);
+      expect(cut.stdout).toContain(`Successfully truncated AOF appendonly.aof.2.incr.aof to timestamp ${seen[0]!.stamps[0]}`);
+      const data = await loadedBy(seen[0]!.dir, "redis");
+      expect(Object.keys(data).sort()).toEqual(["0:a", "0:b", "0:c", "0:d"]);
+    } finally {
+      for (const s of servers) await s.stop();
+    }
+  });
+
   test("INFO persistence has Redis's aof_* fields, in its order", async () => {
     const kvis = await startKvis({ appendonly: "yes" });
     const redis = await startRedis(["--appendonly", "yes"]);
