@@ -416,7 +416,7 @@ export const PARAMS: readonly Param[] = [
     name: "replica-announce-port", aliases: ["slave-announce-port"], type: "int", default: "0", min: 0, max: 65535, mutable: true,
     description: "Port a replica asks its master to list it under (0: its own)",
   },
-  ...accepted("replica-announced", "bool", "yes", true, "a master lists every replica"),
+  { name: "replica-announced", type: "bool", default: "yes", mutable: true, description: "Whether Sentinel should announce this replica (INFO replication's replica_announced)" },
   ...accepted("replica-ignore-disk-write-errors", "bool", "no", true, "a replica's write errors are handled as a master's"),
   ...accepted("sanitize-dump-payload", "enum", "no", true, "RESTORE payloads are always checked in full", { values: ["no", "yes", "clients"] }),
   ...accepted("shutdown-on-sigint", "string", "default", true, "SIGINT shuts down as by default", { multiArg: true, check: checkShutdownFlags, merge: (_c, given) => normalizeShutdownFlags(given) }),

@@ -361,7 +361,7 @@ function replicationSection(server: Server, nowMs: number): string[] {
       ...(link.linkUp ? [] : [`master_link_down_since_seconds:${link.downSinceMs === 0 ? -1 : Math.floor((nowMs - link.downSinceMs) / 1000)}`]),
       `slave_priority:${server.config.int("replica-priority")}`,
       `slave_read_only:${server.replicaReadOnly ? 1 : 0}`,
-      `replica_announced:1`,
+      `replica_announced:${server.config.get("replica-announced") === "yes" ? 1 : 0}`,
       ...history,
     ];
   }

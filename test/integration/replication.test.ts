@@ -265,10 +265,12 @@ describe("KVIS replica of a real Redis master", () => {
     });
   }, 30_000);
 
-  test("replica-announce-ip and replica-announce-port: the master lists the replica under them", async () => {
-    await withMasterAndReplica([], { "replica-announce-ip": "10.1.2.3", "replica-announce-port": "4444" }, async (m) => {
+  test("replica-announce-ip and replica-announce-port: the master lists the replica under them; replica-announced no tells Sentinel to leave it out", async () => {
+    const options = { "replica-announce-ip": "10.1.2.3", "replica-announce-port": "4444", "replica-announced": "no" };
+    await withMasterAndReplica([], options, async (m, r) => {
       await waitCaughtUp(m);
       expect(field(await m.call("INFO", "replication"), "slave0")).toStartWith("ip=10.1.2.3,port=4444,state=online,");
+      expect(field(await r.call("INFO", "replication"), "replica_announced")).toBe("0");
     });
   }, 30_000);
 
