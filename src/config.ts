@@ -408,7 +408,10 @@ export const PARAMS: readonly Param[] = [
   ...accepted("io-threads", "int", "1", false, "one thread serves all clients", { min: 1, max: 128 }),
   ...accepted("io-threads-do-reads", "bool", "no", false, "one thread serves all clients"),
   ...accepted("maxmemory-clients", "string", "0", true, "clients are not evicted for memory", { check: checkClientsMemory, merge: (_current, given) => normalizeClientsMemory(given) }),
-  ...accepted("propagation-error-behavior", "enum", "ignore", true, "a replica logs a failed command from its master and goes on", { values: ["ignore", "panic", "panic-on-replicas"] }),
+  {
+    name: "propagation-error-behavior", type: "enum", default: "ignore", values: ["ignore", "panic", "panic-on-replicas"], mutable: true,
+    description: "A command from the master (or the AOF, with panic) that fails: logged and counted, or the server stops",
+  },
   { name: "repl-backlog-ttl", type: "int", default: "3600", min: 0, max: LLONG_MAX, mutable: true, description: "Seconds without replicas after which a master frees its backlog (0: never)" },
   { name: "repl-timeout", type: "int", default: "60", min: 1, max: INT_MAX, mutable: true, description: "Seconds a replication link may stay silent before it is dropped (a replica then reconnects)" },
   { name: "replica-announce-ip", aliases: ["slave-announce-ip"], type: "string", default: "", mutable: true, description: "Address a replica asks its master to list it under (REPLCONF ip-address)" },

@@ -175,7 +175,10 @@ export class AppendOnly {
     } finally {
       keyspace.loading = false;
     }
+    // The replay's commands count for nothing, its failed ones still do (as in Redis).
+    const failed = this.server.stats.unexpectedErrorReplies;
     this.server.resetStats();
+    this.server.stats.unexpectedErrorReplies = failed;
     keyspace.dirty = 0;
     log.notice(`DB loaded from append only file: ${((performance.now() - start) / 1000).toFixed(3)} seconds`);
   }
@@ -260,7 +263,7 @@ export class AppendOnly {
       writer.resp = 2;
       processCommand(loader, argv);
       if (writer.length > 0 && writer.view()[0] === 0x2d /* - */) {
-        log.warning(`While loading ${file.name}: '${argv.str(0)}' failed: ${Buffer.from(writer.view()).toString("latin1").split("\r\n")[0]!.slice(1)}`);
+        this.server.unexpectedErrorReply("aof", Buffer.from(writer.view()).toString("latin1").split("\r\n")[0]!, argv.str(0).toLowerCase());
       }
       writer.reset();
       if (keyspace.keyLoadDelay !== 0) loadDelay(keyspace.keyLoadDelay);

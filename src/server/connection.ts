@@ -159,8 +159,19 @@ export class Client implements Context {
 
   private readonly sink = (argv: Argv) => {
     this.lastRequestEnd = this.parser.requestEnd;
+    const link = this.masterLink;
+    const before = this.server.writer.length;
     const keepGoing = processCommand(this, argv);
-    this.masterLink?.applied(this.parser.requestEnd);
+    if (link !== undefined) {
+      // Replies to the master are dropped; an error among them means a command the master
+      // sent could not be applied, which must not pass silently.
+      const writer = this.server.writer;
+      if (writer.length > before && writer.view()[before] === 0x2d /* - */) {
+        const error = Buffer.from(writer.view().subarray(before)).toString("latin1").split("\r\n")[0]!;
+        this.server.unexpectedErrorReply("master", error, argv.str(0).toLowerCase());
+      }
+      link.applied(this.parser.requestEnd);
+    }
     if (!keepGoing || this.blocked) return false;
     if (--this.turnLeft > 0 && (this.turnLeft === Infinity || (this.turnLeft & 63) !== 0 || performance.now() - this.turnStart < TURN_MS)) return true;
     this.yielding = true;
@@ -375,11 +386,7 @@ export class Client implements Context {
     const writer = this.server.writer;
     if (writer.length === 0) return;
     if (this.masterLink !== undefined) {
-      // Replies to the master are dropped; an error among them means a command the master
-      // sent could not be applied, which must not pass silently (Redis logs it as critical).
-      const out = Buffer.from(writer.view()).toString("latin1");
-      const error = out.startsWith("-") ? out : out.match(/\r\n(-[^\r]*)/)?.[1];
-      if (error !== undefined) this.server.log.warning(`== CRITICAL == This replica failed to apply a command from its master: ${error.split("\r\n")[0]}`);
+      // Replies to the master are dropped (errors among them were told as they came).
       writer.reset();
       return;
     }

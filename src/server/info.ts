@@ -311,7 +311,7 @@ function statsSection(server: Server): string[] {
     `tracking_total_keys:${tracking.keys}`,
     `tracking_total_items:${tracking.items}`,
     `tracking_total_prefixes:${tracking.prefixes}`,
-    `unexpected_error_replies:0`,
+    `unexpected_error_replies:${server.stats.unexpectedErrorReplies}`,
     `total_error_replies:${st.totalErrorReplies}`,
     `dump_payload_sanitizations:0`,
     `total_reads_processed:${st.readsProcessed}`,

@@ -53,6 +53,8 @@ import { CLIENT_BYTES } from "../store/memory-usage.ts";
 export interface ServerStats {
   totalConnections: number;
   rejectedConnections: number;
+  /** Errors answered to the master's stream or the AOF (unexpected_error_replies). */
+  unexpectedErrorReplies: number;
   totalCommands: number;
   netInputBytes: number;
   netOutputBytes: number;
@@ -740,6 +742,23 @@ export class Server implements Services {
    * to that score when switched off. Why it failed, if it did (logged as Redis does).
    */
   /**
+   * A command of the master's stream or of the AOF answered an error (Redis's
+   * afterErrorReply): logged as critical and counted (INFO's unexpected_error_replies).
+   * With propagation-error-behavior panic, or panic-on-replicas for a read-only replica's
+   * master, the server stops there, as Redis panics, rather than drift from its source.
+   */
+  unexpectedErrorReply(source: "master" | "aof", error: string, command: string): void {
+    const [from, to] = source === "master" ? ["replica", "master"] : ["server", "AOF-loading-client"];
+    this.log.warning(`== CRITICAL == This ${from} is sending an error to its ${to}: '${error}' after processing the command '${command}'`);
+    this.stats.unexpectedErrorReplies++;
+    const behavior = this.config.get("propagation-error-behavior");
+    const panic = source === "master" ? behavior !== "ignore" && this.config.get("replica-read-only") === "yes" : behavior === "panic";
+    if (!panic) return;
+    this.log.warning(`Guru Meditation: This ${from} panicked sending an error to its ${to} after processing the command '${command}'`);
+    process.exit(1);
+  }
+
+  /**
    * maxclients against the open-files limit (open-files.ts): the limit raised where it can
    * be, Redis's warnings logged where it cannot. At start-up a maxclients that does not fit
    * is lowered; at CONFIG SET it is refused with the number that would fit.
@@ -807,6 +826,7 @@ function newStats(): ServerStats {
   return {
     totalConnections: 0,
     rejectedConnections: 0,
+    unexpectedErrorReplies: 0,
     totalCommands: 0,
     netInputBytes: 0,
     netOutputBytes: 0,

@@ -10,7 +10,7 @@ import { appendFileSync, cpSync, mkdirSync, readFileSync, readdirSync, rmSync, s
 import { join } from "node:path";
 import { datasetOf } from "../helpers/dataset.ts";
 import { type Decoded, RawClient, encodeCommand } from "../helpers/resp.ts";
-import { run, type RunningServer, serverTestTimeout, startKvis, startKvisBinary, startRedis, tempDir, waitExpired, waitFor } from "../helpers/servers.ts";
+import { KVIS_BINARY, freePort, run, type RunningServer, serverTestTimeout, startKvis, startKvisBinary, startRedis, tempDir, waitExpired, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -370,6 +370,49 @@ describe("damaged files at start-up", () => {
       expect(manifest(dir)).toContain("appendonly.aof.1.incr.aof");
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a command of the AOF that fails on loading", () => {
+  test("is logged as Redis logs it and counted; with propagation-error-behavior panic it stops start-up", async () => {
+    // SET k, then LPUSH k: WRONGTYPE, as no file Redis wrote would have it.
+    const dirWith = () => {
+      const dir = tempDir();
+      mkdirSync(join(dir, AOF_DIR));
+      writeFileSync(join(dir, AOF_DIR, "appendonly.aof.manifest"), "file appendonly.aof.1.incr.aof seq 1 type i\n");
+      const commands = [["SELECT", "0"], ["SET", "k", "v"], ["LPUSH", "k", "x"], ["SET", "z", "1"]];
+      writeFileSync(join(dir, AOF_DIR, "appendonly.aof.1.incr.aof"), Buffer.concat(commands.map((c) => encodeCommand(c))));
+      return dir;
+    };
+    const critical = (out: string) => out.split("\n").filter((l) => / # (== CRITICAL|Guru Meditation)/.test(l)).map((l) => l.replace(/^.*? # /, "").replace(/ #\S+:\d+$/, ""));
+    const told = ["== CRITICAL == This server is sending an error to its AOF-loading-client: '-WRONGTYPE Operation against a key holding the wrong kind of value' after processing the command 'lpush'"];
+    const dirs: string[] = [];
+    try {
+      const [kvis, redis] = [await startKvisBinary(["--appendonly", "yes"], { dir: dirWith() }), await startRedis(["--appendonly", "yes"], { dir: dirWith() })];
+      dirs.push(kvis.dir, redis.dir);
+      try {
+        for (const server of [kvis, redis]) {
+          expect(critical(await server.output())).toEqual(told);
+          await withClient(server, async (c) => {
+            expect(await c.call("MGET", "k", "z")).toBe("*2\r\n$1\r\nv\r\n$1\r\n1\r\n");
+            expect(await c.call("INFO", "stats")).toContain("\r\nunexpected_error_replies:1\r\n");
+          });
+        }
+      } finally {
+        await kvis.stop();
+        await redis.stop();
+      }
+      const panicked = await Promise.all([KVIS_BINARY, "redis-server"].map(async (bin) => {
+        const dir = dirWith();
+        dirs.push(dir);
+        const got = await run([bin, "--port", String(freePort()), "--dir", dir, "--save", "", "--appendonly", "yes", "--propagation-error-behavior", "panic"]);
+        return { exited: got.code !== 0, told: critical(got.stdout) };
+      }));
+      expect(panicked[0]).toEqual({ exited: true, told: [...told, "Guru Meditation: This server panicked sending an error to its AOF-loading-client after processing the command 'lpush'"] });
+      expect(panicked[0]).toEqual(panicked[1]!);
+    } finally {
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     }
   });
 });

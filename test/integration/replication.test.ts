@@ -265,6 +265,37 @@ describe("KVIS replica of a real Redis master", () => {
     });
   }, 30_000);
 
+  test("a command from the master that fails on the replica is logged and counted as a Redis replica does it", async () => {
+    const master = await startRedis(["--repl-diskless-sync-delay", "0"]);
+    const replicas = await Promise.all([startKvisBinary, startRedis].map((start) => start(["--replicaof", `127.0.0.1 ${master.port}`, "--replica-read-only", "no"])));
+    const m = await RawClient.connect(master.port);
+    try {
+      await waitFor(async () => (await m.call("INFO", "replication")).match(/state=online/g)?.length === 2 || undefined, 20_000, "two replicas online");
+      // A key only the (writable) replicas have, of another type than the master's write wants.
+      for (const r of replicas) {
+        const c = await RawClient.connect(r.port);
+        expect(await c.call("SET", "k", "v")).toBe("+OK\r\n");
+        c.close();
+      }
+      expect(await m.call("LPUSH", "k", "x")).toBe(":1\r\n");
+      const seen = await Promise.all(replicas.map(async (r) => {
+        const c = await RawClient.connect(r.port);
+        try {
+          await waitFor(async () => field(await c.call("INFO", "stats"), "unexpected_error_replies") === "1" || undefined, 20_000, "the failed command counted");
+        } finally {
+          c.close();
+        }
+        return (await r.output()).split("\n").filter((l) => l.includes("== CRITICAL ==")).map((l) => l.replace(/^.*? # /, ""));
+      }));
+      expect(seen[0]).toEqual(["== CRITICAL == This replica is sending an error to its master: '-WRONGTYPE Operation against a key holding the wrong kind of value' after processing the command 'lpush'"]);
+      expect(seen[0]).toEqual(seen[1]!);
+    } finally {
+      m.close();
+      for (const r of replicas) await r.stop();
+      await master.stop();
+    }
+  }, 30_000);
+
   test("replica-announce-ip and replica-announce-port: the master lists the replica under them; replica-announced no tells Sentinel to leave it out", async () => {
     const options = { "replica-announce-ip": "10.1.2.3", "replica-announce-port": "4444", "replica-announced": "no" };
     await withMasterAndReplica([], options, async (m, r) => {
