@@ -14,6 +14,7 @@
  * they come, and the three directives Redis 7.0 still takes without effect are skipped.
  */
 import { closeSync, existsSync, openSync, readFileSync, readdirSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
 import { ConfigError, findParam, normalize, quote } from "./config.ts";
 import { bytesToString, globMatch } from "./resp/bytes.ts";
 import { splitInlineArgs } from "./resp/parser.ts";
@@ -193,7 +194,7 @@ export function applyConfigText(text: string, checks: DirectiveChecks, out: Star
     if (DEPRECATED.has(name) && argv!.length === 2) continue;
     if (name === "include" && argv!.length === 2) {
       if (depth >= MAX_INCLUDE_DEPTH) fail(`include nested more than ${MAX_INCLUDE_DEPTH} deep`);
-      const path = argv![1]!;
+      const path = inDir(out, argv![1]!);
       const files = /[*?[]/.test(path) ? globPaths(path) : [path];
       applyConfigText(files.map(readConfigFile).join(""), checks, out, depth + 1);
     } else if (name === "rename-command" && argv!.length === 3) {
@@ -219,11 +220,18 @@ export function applyConfigText(text: string, checks: DirectiveChecks, out: Star
   // Redis's checks once a text is read (an included one too), with no line named.
   const o = out.options;
   if (o["cluster-enabled"] === "yes" && o.replicaof !== undefined && o.replicaof !== "") throw new ConfigLineError("replicaof directive not allowed in cluster mode");
-  if (o.logfile !== undefined && o.logfile !== "") {
+  // The log file in a dir start-up is yet to create is not looked at: it will be made there.
+  if (o.logfile !== undefined && o.logfile !== "" && (o.dir === undefined || existsSync(resolve(o.dir)))) {
     try {
-      closeSync(openSync(o.logfile, "a"));
+      closeSync(openSync(inDir(out, o.logfile), "a"));
     } catch (e) {
       throw new ConfigLineError(`Can't open the log file: ${strerror(e)}`);
     }
   }
+}
+
+/** A relative path as Redis resolves it while reading its config: in `dir`, once a dir line has moved it there. */
+function inDir(out: StartupConfig, path: string): string {
+  const dir = out.options.dir;
+  return dir === undefined || isAbsolute(path) ? path : join(resolve(dir), path);
 }

@@ -66,6 +66,8 @@ export interface ConfigTarget {
   applyOomScore(): string | undefined;
   /** maxclients against the open-files limit; why not, if it does not fit. */
   fitMaxclients(maxclients: number): string | undefined;
+  /** CONFIG SET dir: make it the working folder (the binary's server, as Redis chdirs); why not, if it failed. */
+  enterDirectory(dir: string): string | undefined;
   clients: { values(): Iterable<{ parser: { maxBulkLen: number } }> };
   notifier: { flags: number };
   maxmemory: number;
@@ -83,8 +85,9 @@ export const PARAMS: readonly Param[] = [
   {
     name: "dir", type: "string", default: "./", mutable: true, protected: true, denyLoading: true,
     // Relative to the current one, as Redis's chdir; CONFIG SET needs it to exist (start-up creates it).
-    check: (v) => (v === "" ? "No such file or directory" : undefined), merge: (current, given) => resolve(current, given), applyOrFail: (_server, value) => directoryProblem(value),
-    description: "Working directory for the dump, the AOF folder and the cluster's nodes file (created at start-up; CONFIG SET needs an existing one, relative to the current one)",
+    check: (v) => (v === "" ? "No such file or directory" : undefined), merge: (current, given) => resolve(current, given),
+    applyOrFail: (server, value) => directoryProblem(value) ?? server.enterDirectory(value),
+    description: "Working directory for the dump, the AOF folder, the cluster's nodes file and relative log, pid and ACL files (created at start-up; CONFIG SET needs an existing one, relative to the current one)",
   },
   { name: "dbfilename", type: "string", default: "dump.rdb", mutable: true, protected: true, description: "RDB file name inside dir", check: checkFileName },
   {

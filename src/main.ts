@@ -67,13 +67,16 @@ async function start(rawArgs: string[]): Promise<void> {
   if (server.config.get("daemonize") === "yes" && process.env[DAEMON_CHILD] !== "1") daemonize(rawArgs);
 
   // The working folder must exist for dumps to be written (save points are on by default).
-  // Redis refuses to start without it; KVIS creates it, so `--dir ./data` just works.
+  // Redis refuses to start without it; KVIS creates it, so `--dir ./data` just works. As
+  // Redis's chdir, it becomes the process's: relative log, pid and ACL files are in it.
   const dir = server.config.get("dir");
   try {
     mkdirSync(dir, { recursive: true });
+    process.chdir(dir);
   } catch (e) {
     fatal(`kvis: Can't chdir to '${dir}': ${(e as Error).message}`);
   }
+  server.followDirectory = true;
 
   // Signals are handled from before the server listens: one that arrives while it starts
   // (the dump still loading) ends it at once, with nothing to save.

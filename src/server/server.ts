@@ -742,6 +742,23 @@ export class Server implements Services {
    * to that score when switched off. Why it failed, if it did (logged as Redis does).
    */
   /**
+   * Whether `dir` is the process's working folder (the binary's server; main.ts enters it
+   * at start-up): CONFIG SET dir then moves into the new one, as Redis's chdir, so relative
+   * log, pid and ACL files follow. In-process servers (tests) leave the process's alone.
+   */
+  followDirectory = false;
+
+  enterDirectory(dir: string): string | undefined {
+    if (!this.followDirectory) return undefined;
+    try {
+      process.chdir(dir);
+      return undefined;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+
+  /**
    * A command of the master's stream or of the AOF answered an error (Redis's
    * afterErrorReply): logged as critical and counted (INFO's unexpected_error_replies).
    * With propagation-error-behavior panic, or panic-on-replicas for a read-only replica's

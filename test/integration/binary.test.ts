@@ -4,7 +4,7 @@
  * by a real redis-server (and refusal of corrupt ones, which are left untouched).
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RawClient } from "../helpers/resp.ts";
 import { ensureBinary, freePort, KVIS_BINARY, ROOT, run, serverTestTimeout, startChild, startKvisBinary, startRedis, tempDir, waitFor, waitReady } from "../helpers/servers.ts";
@@ -149,6 +149,28 @@ describe("command line", () => {
       await Promise.all([kvis.stop(), redis.stop()]);
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test("relative log, pid and ACL files are in dir, and follow CONFIG SET dir, as after redis-server's chdir", async () => {
+    const layouts = await Promise.all([KVIS_BINARY, "redis-server"].map(async (bin) => {
+      const root = tempDir();
+      for (const sub of ["data", "other"]) mkdirSync(join(root, sub));
+      writeFileSync(join(root, "data", "users.acl"), "");
+      const port = freePort();
+      const server = await startChild([bin, "--port", String(port), "--dir", join(root, "data"), "--logfile", "rel.log", "--pidfile", "rel.pid", "--aclfile", "users.acl", "--save", "", "--enable-protected-configs", "yes"], port, { dir: root, cwd: root, ownDir: true });
+      try {
+        const c = await RawClient.connect(port);
+        expect(await c.call("CONFIG", "SET", "dir", join(root, "other"))).toBe("+OK\r\n");
+        expect(await c.call("ACL", "SAVE")).toBe("+OK\r\n");
+        c.close();
+        const list = (sub: string) => readdirSync(join(root, sub)).filter((f) => /^(rel\.|users)/.test(f)).sort();
+        return { root: list("."), data: list("data"), other: list("other") };
+      } finally {
+        await server.stop();
+      }
+    }));
+    expect(layouts[0]).toEqual({ root: [], data: ["rel.log", "rel.pid", "users.acl"], other: ["users.acl"] });
+    expect(layouts[0]).toEqual(layouts[1]!);
   });
 
   test("a redis.conf-style file is read, and command-line flags win over it", async () => {
