@@ -188,7 +188,7 @@ export function clientInfoLine(c: Context, nowMs: number): string {
   // own structures are counted at CLIENT_BYTES, as INFO's used_memory counts them.
   const totMem = CLIENT_BYTES + qbuf + argvMem + multiMem + c.outputPending;
   return (
-    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name} age=${age} idle=${idle} flags=${clientFlags(c)} ` +
+    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name} age=${age} idle=${idle} flags=${clientFlags(c)} ` +
     `db=${c.db.id} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size} multi=${c.multi?.length ?? -1} ` +
     `qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=${multiMem} rbs=0 rbp=0 ` +
     `obl=0 oll=0 omem=${c.outputPending} tot-mem=${totMem} events=r cmd=${c.lastCommand} user=${c.user.name} redir=-1 ` +

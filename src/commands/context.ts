@@ -21,6 +21,8 @@ export interface Context {
   readonly addr: string;
   readonly laddr: string;
   readonly createdAt: number;
+  /** The socket's file descriptor (CLIENT LIST's fd), -1 for a client with none (a script's, the AOF's, a master link's). */
+  readonly fd: number;
   /** CLIENT LIST's qbuf and argv-mem (see server/connection.ts). */
   readonly queryBufferBytes: number;
   readonly argvBytes: number;

@@ -72,6 +72,10 @@ export class Client implements Context {
   readonly id: number;
   readonly parser = new RequestParser();
   readonly createdAt = Date.now();
+
+  get fd(): number {
+    return this.socket.fd ?? -1;
+  }
   lastInteraction = this.createdAt;
   db: Database;
   resp: 2 | 3 = 2;

@@ -58,6 +58,8 @@ describe("redis-cli", () => {
     expect((await cli("CONFIG", "GET", "*-max-bulk-*")).stdout).toBe("proto-max-bulk-len\n536870912\n");
     expect((await cli("KEYS", "user:*")).stdout.split("\n").filter(Boolean).sort()).toEqual(["user:1", "user:2"]);
     expect((await cli("CLIENT", "LIST")).stdout).toMatch(/^id=\d+ addr=127\.0\.0\.1:\d+ .*cmd=client\|list/);
+    // A connection's fd is its socket's, as in Redis (-1 is for clients with none).
+    expect((await cli("CLIENT", "INFO")).stdout).toMatch(/ fd=([3-9]|[1-9]\d+) /);
   });
 
   test("redis-cli --resp3 (HELLO 3) prints RESP3 types", async () => {
