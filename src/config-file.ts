@@ -15,7 +15,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, readdirSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import { ConfigError, findParam, normalize, quote } from "./config.ts";
+import { ConfigError, findParam, normalize, quote, strerror } from "./config.ts";
 import { bytesToString, globMatch } from "./resp/bytes.ts";
 import { splitInlineArgs } from "./resp/parser.ts";
 
@@ -110,16 +110,6 @@ function readConfigFile(path: string): string {
   }
 }
 
-/** errno as strerror words it, for the errors opening a file can give. */
-function strerror(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code ?? "";
-  const texts: Record<string, string> = {
-    EACCES: "Permission denied", ENOTDIR: "Not a directory", ELOOP: "Too many levels of symbolic links",
-    ENAMETOOLONG: "File name too long", EISDIR: "Is a directory", EMFILE: "Too many open files",
-  };
-  return texts[code] ?? "No such file or directory";
-}
-
 /**
  * glob(3) as Redis calls it for `include`: the existing paths matching `pattern`, each
  * part of the path matched as fnmatch does (Redis's stringmatchlen here), sorted; a name
@@ -202,8 +192,8 @@ export function applyConfigText(text: string, checks: DirectiveChecks, out: Star
       const problem = checks.rename(from, to);
       if (problem !== undefined) fail(problem);
     } else if (name === "user" && argv!.length >= 2) {
-      // The index Redis reports counts from the line's first word, not from the rules.
       if (out.users.some((u) => u[0] === argv![1])) fail(`Error in user declaration '${argv![1]}': Duplicate user found. A user can only be defined once in config files`);
+      // The word Redis names is at the bad rule's index counted from the line's first word, not from the rules.
       const bad = checks.userRules(argv!.slice(2));
       if (bad !== undefined) fail(`Error in user declaration '${argv![bad.at]}': ${bad.reason}`);
       out.users.push(argv!.slice(1));

@@ -615,19 +615,24 @@ export function parseSavePoints(text: string): SavePoint[] | undefined {
   return points;
 }
 
-/** chdir(2)'s errors as strerror words them, for CONFIG SET dir's reply. */
-const CHDIR_ERRORS: Record<string, string> = {
-  EACCES: "Permission denied", ENOTDIR: "Not a directory", ELOOP: "Too many levels of symbolic links", ENAMETOOLONG: "File name too long",
+/** errno as strerror words it, for the errors opening a file or entering a folder can give (ENOENT when unknown). */
+export function strerror(e: unknown): string {
+  return ERRNO_TEXTS[(e as NodeJS.ErrnoException).code ?? ""] ?? "No such file or directory";
+}
+
+const ERRNO_TEXTS: Record<string, string> = {
+  EACCES: "Permission denied", ENOTDIR: "Not a directory", ELOOP: "Too many levels of symbolic links",
+  ENAMETOOLONG: "File name too long", EISDIR: "Is a directory", EMFILE: "Too many open files",
 };
 
 /** Why `dir` cannot be the working folder, as chdir's error text ("No such file or directory"); chdir also needs search permission. */
 function directoryProblem(path: string): string | undefined {
   try {
-    if (!statSync(path).isDirectory()) return CHDIR_ERRORS.ENOTDIR;
+    if (!statSync(path).isDirectory()) return ERRNO_TEXTS.ENOTDIR;
     accessSync(path, constants.X_OK);
     return undefined;
   } catch (e) {
-    return CHDIR_ERRORS[(e as NodeJS.ErrnoException).code ?? ""] ?? "No such file or directory";
+    return strerror(e);
   }
 }
 

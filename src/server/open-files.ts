@@ -9,7 +9,7 @@
  */
 import { libc } from "./libc.ts";
 
-export const RESERVED_FDS = 32;
+const RESERVED_FDS = 32;
 const RLIMIT_NOFILE = 7;
 const EPERM = 1;
 const ERRNO_TEXT: Record<number, string> = { 1: "Operation not permitted", 22: "Invalid argument" };
