@@ -164,7 +164,7 @@ export class Client implements Context {
   private readonly sink = (argv: Argv) => {
     this.lastRequestEnd = this.parser.requestEnd;
     const link = this.masterLink;
-    const before = this.server.writer.length;
+    const before = link === undefined ? 0 : this.server.writer.length;
     const keepGoing = processCommand(this, argv);
     if (link !== undefined) {
       // Replies to the master are dropped; an error among them means a command the master
