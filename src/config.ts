@@ -410,7 +410,10 @@ export const PARAMS: readonly Param[] = [
   ...accepted("ignore-warnings", "string", "", true, "KVIS emits none of the warnings it silences"),
   ...accepted("io-threads", "int", "1", false, "one thread serves all clients", { min: 1, max: 128 }),
   ...accepted("io-threads-do-reads", "bool", "no", false, "one thread serves all clients"),
-  ...accepted("maxmemory-clients", "string", "0", true, "clients are not evicted for memory", { check: checkClientsMemory, merge: (_current, given) => normalizeClientsMemory(given) }),
+  {
+    name: "maxmemory-clients", type: "string", default: "0", mutable: true, check: checkClientsMemory, merge: (_current, given) => normalizeClientsMemory(given),
+    description: "Clients' memory (bytes, or a percentage of maxmemory) past which the largest are closed (0: never)",
+  },
   {
     name: "propagation-error-behavior", type: "enum", default: "ignore", values: ["ignore", "panic", "panic-on-replicas"], mutable: true,
     description: "A command from the master (or the AOF, with panic) that fails: logged and counted, or the server stops",

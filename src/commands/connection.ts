@@ -175,18 +175,30 @@ function setClientName(c: Context, name: Uint8Array): void {
   c.name = bytesToString(name);
 }
 
+/** Queued commands: their arguments' bytes (Redis's multi-mem also counts its array slots). */
+function multiBytes(c: Context): number {
+  let n = 0;
+  for (const q of c.multi ?? []) for (let i = 0; i < q.argv.length; i++) n += q.argv.len(i);
+  return n;
+}
+
+/**
+ * A client's memory, CLIENT LIST's tot-mem (what maxmemory-clients limits). KVIS keeps no
+ * preallocated query or reply buffer (qbuf-free, rbs, rbp are 0); a client's own structures
+ * are counted at CLIENT_BYTES, as INFO's used_memory counts them.
+ */
+export function clientMemory(c: Context): number {
+  return CLIENT_BYTES + c.queryBufferBytes + c.argvBytes + multiBytes(c) + c.outputPending;
+}
+
 /** One line of CLIENT LIST / CLIENT INFO, with Redis's fields in Redis's order. */
 export function clientInfoLine(c: Context, nowMs: number): string {
   const age = Math.floor((nowMs - c.createdAt) / 1000);
   const idle = Math.floor((nowMs - c.lastInteraction) / 1000);
   const qbuf = c.queryBufferBytes;
   const argvMem = c.argvBytes;
-  // Queued commands: their arguments' bytes (Redis's multi-mem also counts its array slots).
-  let multiMem = 0;
-  for (const q of c.multi ?? []) for (let i = 0; i < q.argv.length; i++) multiMem += q.argv.len(i);
-  // KVIS keeps no preallocated query or reply buffer (qbuf-free, rbs, rbp are 0); a client's
-  // own structures are counted at CLIENT_BYTES, as INFO's used_memory counts them.
-  const totMem = CLIENT_BYTES + qbuf + argvMem + multiMem + c.outputPending;
+  const multiMem = multiBytes(c);
+  const totMem = clientMemory(c);
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name} age=${age} idle=${idle} flags=${clientFlags(c)} ` +
     `db=${c.db.id} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size} multi=${c.multi?.length ?? -1} ` +

@@ -14,6 +14,7 @@
 import { updateClock } from "../clock.ts";
 import { releaseWhenQuiet } from "./code-pages.ts";
 import { compilerTime, lowerHelperThreads } from "./helper-threads.ts";
+import { evictClients } from "./client-eviction.ts";
 import type { Server } from "./server.ts";
 
 /** Start the cron; returns a function that stops it. */
@@ -44,6 +45,7 @@ export function startCron(server: Server): () => void {
       server.keyspace.activeExpireCycle((period * (25 + 2 * (effort - 1))) / 100, effort);
       if (server.latency.threshold > 0) server.latency.add("expire-cycle", Math.floor(performance.now() - started));
     }
+    evictClients(server);
     server.keyspace.sweepMarks();
     server.tracking.limitTable();
     server.failover.update();

@@ -288,7 +288,7 @@ function statsSection(server: Server): string[] {
     `expired_time_cap_reached_count:${ks.stats.expireTimeCapReached}`,
     `expire_cycle_cpu_milliseconds:${Math.round(ks.stats.expireCycleMs)}`,
     `evicted_keys:${server.evictor.evictedKeys}`,
-    `evicted_clients:0`,
+    `evicted_clients:${st.evictedClients}`,
     `total_eviction_exceeded_time:0`,
     `current_eviction_exceeded_time:0`,
     `keyspace_hits:${ks.stats.keyspaceHits}`,

@@ -55,6 +55,8 @@ export interface ServerStats {
   rejectedConnections: number;
   /** Errors answered to the master's stream or the AOF (unexpected_error_replies). */
   unexpectedErrorReplies: number;
+  /** Clients closed for maxmemory-clients (evicted_clients). */
+  evictedClients: number;
   totalCommands: number;
   netInputBytes: number;
   netOutputBytes: number;
@@ -844,6 +846,7 @@ function newStats(): ServerStats {
     totalConnections: 0,
     rejectedConnections: 0,
     unexpectedErrorReplies: 0,
+    evictedClients: 0,
     totalCommands: 0,
     netInputBytes: 0,
     netOutputBytes: 0,

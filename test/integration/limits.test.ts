@@ -75,6 +75,43 @@ describe("maxclients and the open-files limit", () => {
   });
 });
 
+describe("maxmemory-clients", () => {
+  test("a client whose query buffer takes the clients past the limit is closed as Redis closes it; a NO-EVICT one is kept", async () => {
+    const kvis = await startKvis({ "maxmemory-clients": "1mb" });
+    const redis = await startRedis(["--maxmemory-clients", "1mb"]);
+    // 2 MB of a 5 MB value, the request left unfinished.
+    const partial = `*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5000000\r\n${"x".repeat(2_000_000)}`;
+    try {
+      for (const server of [kvis, redis]) {
+        const big = await RawClient.connect(server.port);
+        big.write(partial);
+        expect(await big.readUntilClose()).toBe("");
+        const c = await RawClient.connect(server.port);
+        expect(await c.call("INFO", "stats")).toContain("\r\nevicted_clients:1\r\n");
+        c.close();
+      }
+      // CLIENT NO-EVICT ON: the same request is kept through the cron's next looks, and finished.
+      // Over the limit with the kept client, the server would close any other: the observer is kept too.
+      const c = await RawClient.connect(kvis.port);
+      expect(await c.call("CLIENT", "NO-EVICT", "ON")).toBe("+OK\r\n");
+      const kept = await RawClient.connect(kvis.port);
+      expect(await kept.call("CLIENT", "NO-EVICT", "ON")).toBe("+OK\r\n");
+      kept.write(partial);
+      await waitFor(async () => /flags=e .*qbuf=2\d{6} /.test(await c.call("CLIENT", "LIST")), 20_000, "the request to be read");
+      const loops = kvis.server.cronLoops;
+      await waitFor(() => kvis.server.cronLoops >= loops + 3, 20_000, "three cron runs");
+      kept.write("x".repeat(3_000_000) + "\r\n");
+      expect(await kept.readReplies(1)).toEqual(["+OK\r\n"]);
+      expect(await c.call("INFO", "stats")).toContain("\r\nevicted_clients:1\r\n");
+      kept.close();
+      c.close();
+    } finally {
+      await kvis.stop();
+      await redis.stop();
+    }
+  });
+});
+
 describe("timeout", () => {
   let kvis: InProcessKvis;
   beforeAll(async () => {
