@@ -75,7 +75,7 @@ export interface ConfigTarget {
   keyspace: { lfuLogFactor: number; lfuDecayTime: number; keyLoadDelay: number; lazyFree: { serverDel: boolean; expire: boolean; eviction: boolean } };
   /** store/encoding.ts's limits (named here: config.ts sits below the store). */
   encodingLimits: Record<EncodingLimit, number>;
-  aof: { enable(): void; disable(): void };
+  aof: { enable(): void; disable(): void; deleteHistory(): void };
   replication: { minReplicasToWrite: number; resizeBacklog(size: number): void };
 }
 
@@ -375,7 +375,10 @@ export const PARAMS: readonly Param[] = [
     name: "active-expire-effort", type: "int", default: "1", min: 1, max: 10, mutable: true,
     description: "Effort of the active expire cycle, 1-10: its time budget, keys per sample and the share of expired keys it goes on for follow it as Redis's do",
   },
-  ...accepted("aof-disable-auto-gc", "bool", "no", true, "history AOF files are deleted after a rewrite"),
+  {
+    name: "aof-disable-auto-gc", type: "bool", default: "no", mutable: true, apply: (server) => server.aof.deleteHistory(),
+    description: "Keep the AOF files a rewrite replaced (history in the manifest); set back to no, they are removed",
+  },
   ...accepted("aof_rewrite_cpulist", "string", "", false, "a rewrite runs in the server's thread, nothing to pin"),
   ...accepted("bgsave_cpulist", "string", "", false, "a save runs in the server's thread, nothing to pin"),
   ...accepted("bio_cpulist", "string", "", false, "there are no background I/O threads to pin"),

@@ -358,8 +358,13 @@ export class AppendOnly {
     writeFileAtomically(this.path(manifestFileName(this.prefix)), Buffer.from(formatManifest(this.manifest), "latin1"));
   }
 
-  private deleteHistory(): void {
-    if (this.manifest.history.length === 0) return;
+  /**
+   * Remove the history files (the manifest's `h` entries, what a rewrite replaced), unless
+   * aof-disable-auto-gc keeps them, as Redis's aofDelHistoryFiles; setting it back to no
+   * removes them then.
+   */
+  deleteHistory(): void {
+    if (this.manifest.history.length === 0 || this.server.config.get("aof-disable-auto-gc") === "yes") return;
     const live = new Set([this.manifest.base?.name, ...this.manifest.incrs.map((f) => f.name)]);
     for (const f of this.manifest.history) {
       if (live.has(f.name)) continue;
@@ -608,9 +613,11 @@ export class AppendOnly {
     log.notice(`Successfully renamed the temporary AOF base file into ${base.name}`);
     this.baseSeq = base.seq;
     const m = this.manifest;
-    // Everything before the rewrite's incremental file is history now.
-    const replaced = [...(m.base ? [m.base] : []), ...m.incrs.filter((f) => f !== run.incr)];
-    this.manifest = { base, incrs: m.incrs.includes(run.incr) ? m.incrs.filter((f) => f.seq >= run.incr.seq) : [run.incr], history: [...m.history, ...replaced.map((f) => ({ ...f, type: "h" as const }))] };
+    // Everything before the rewrite's incremental file is history now, listed as Redis lists
+    // it: the replaced incremental files (oldest first), the replaced base, older history.
+    const replaced = [...m.incrs.filter((f) => f.seq < run.incr.seq), ...(m.base ? [m.base] : [])];
+    const history = [...replaced.map((f) => ({ ...f, type: "h" as const })), ...m.history];
+    this.manifest = { base, incrs: m.incrs.includes(run.incr) ? m.incrs.filter((f) => f.seq >= run.incr.seq) : [run.incr], history };
     this.persistManifest();
     this.deleteHistory();
     this.measure();

@@ -301,6 +301,29 @@ describe("appendonly yes", () => {
     }
   });
 
+  test("aof-disable-auto-gc keeps what rewrites replaced as history in the manifest, removed once set back to no, as Redis does", async () => {
+    const options = ["--appendonly", "yes", "--aof-disable-auto-gc", "yes"];
+    const servers = [await startKvisBinary(options), await startRedis(options)];
+    try {
+      const seen = await Promise.all(servers.map((server) => withClient(server, async (c) => {
+        const dir = (await c.call("CONFIG", "GET", "dir")).split("\r\n")[4]!;
+        for (let i = 0; i < 2; i++) {
+          await send(c, [["SET", `k${i}`, "v"]]);
+          expect(await c.call("BGREWRITEAOF")).toBe("+Background append only file rewriting started\r\n");
+          await rewriteDone(c);
+        }
+        const kept = { manifest: manifest(dir), files: files(dir) };
+        expect(await c.call("CONFIG", "SET", "aof-disable-auto-gc", "no")).toBe("+OK\r\n");
+        return { kept, after: { manifest: manifest(dir), files: files(dir) } };
+      })));
+      expect(seen[0]!.kept.manifest).toContain(" type h\n");
+      expect(seen[0]!.after.manifest).not.toContain(" type h\n");
+      expect(seen[0]).toEqual(seen[1]!);
+    } finally {
+      for (const s of servers) await s.stop();
+    }
+  });
+
   test("INFO persistence has Redis's aof_* fields, in its order", async () => {
     const kvis = await startKvis({ appendonly: "yes" });
     const redis = await startRedis(["--appendonly", "yes"]);
