@@ -6,6 +6,7 @@
  */
 import type { ArgsDef } from "citty";
 import { mkdirSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { Config, ConfigError, PARAMS } from "./config.ts";
 import { ConfigAbort, ConfigLineError, loadStartupConfig } from "./config-file.ts";
 import { type Renames, renameCommand } from "./commands/table.ts";
@@ -46,7 +47,8 @@ async function start(rawArgs: string[]): Promise<void> {
     const checks = { rename: (from: string, to: string) => renameCommand(renames, from, to), userRules: checkUserRules };
     const { options, users, configFile } = loadStartupConfig(rawArgs, checks, readStdin);
     server = new Server(new Config(options));
-    server.configFile = configFile ?? "";
+    // Absolute, as Redis keeps it: the process moves into dir, and CONFIG REWRITE writes here.
+    server.configFile = configFile === undefined ? "" : resolve(configFile);
     server.configUsers = users;
     if (renames.to.size > 0 || renames.away.size > 0) server.renamed = renames;
   } catch (e) {

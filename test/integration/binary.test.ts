@@ -151,25 +151,30 @@ describe("command line", () => {
     }
   });
 
-  test("relative log, pid and ACL files are in dir, and follow CONFIG SET dir, as after redis-server's chdir", async () => {
+  test("relative log, pid and ACL files are in dir, and follow CONFIG SET dir, as after redis-server's chdir; the config file stays where it was", async () => {
     const layouts = await Promise.all([KVIS_BINARY, "redis-server"].map(async (bin) => {
       const root = tempDir();
       for (const sub of ["data", "other"]) mkdirSync(join(root, sub));
       writeFileSync(join(root, "data", "users.acl"), "");
+      writeFileSync(join(root, "main.conf"), "hz 11\n");
       const port = freePort();
-      const server = await startChild([bin, "--port", String(port), "--dir", join(root, "data"), "--logfile", "rel.log", "--pidfile", "rel.pid", "--aclfile", "users.acl", "--save", "", "--enable-protected-configs", "yes"], port, { dir: root, cwd: root, ownDir: true });
+      const args = ["main.conf", "--port", String(port), "--dir", join(root, "data"), "--logfile", "rel.log", "--pidfile", "rel.pid", "--aclfile", "users.acl", "--save", "", "--enable-protected-configs", "yes"];
+      const server = await startChild([bin, ...args], port, { dir: root, cwd: root, ownDir: true });
       try {
         const c = await RawClient.connect(port);
         expect(await c.call("CONFIG", "SET", "dir", join(root, "other"))).toBe("+OK\r\n");
         expect(await c.call("ACL", "SAVE")).toBe("+OK\r\n");
+        // The config file given relative to where the server started is rewritten there.
+        expect(await c.call("CONFIG", "REWRITE")).toBe("+OK\r\n");
         c.close();
-        const list = (sub: string) => readdirSync(join(root, sub)).filter((f) => /^(rel\.|users)/.test(f)).sort();
+        const list = (sub: string) => readdirSync(join(root, sub)).filter((f) => /^(rel\.|users|main)/.test(f)).sort();
         return { root: list("."), data: list("data"), other: list("other") };
       } finally {
         await server.stop();
       }
     }));
-    expect(layouts[0]).toEqual({ root: [], data: ["rel.log", "rel.pid", "users.acl"], other: ["users.acl"] });
+    // What is logged after the move goes to a log file of the same name in the new dir, as in Redis.
+    expect(layouts[0]).toEqual({ root: ["main.conf"], data: ["rel.log", "rel.pid", "users.acl"], other: ["rel.log", "users.acl"] });
     expect(layouts[0]).toEqual(layouts[1]!);
   });
 
