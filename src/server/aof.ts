@@ -261,10 +261,7 @@ export class AppendOnly {
       }
       writer.reset();
       writer.resp = 2;
-      processCommand(loader, argv);
-      if (writer.length > 0 && writer.view()[0] === 0x2d /* - */) {
-        this.server.unexpectedErrorReply("aof", Buffer.from(writer.view()).toString("latin1").split("\r\n")[0]!, argv.str(0).toLowerCase());
-      }
+      this.server.runFrom("aof", argv, () => processCommand(loader, argv));
       writer.reset();
       if (keyspace.keyLoadDelay !== 0) loadDelay(keyspace.keyLoadDelay);
     };

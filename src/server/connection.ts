@@ -164,16 +164,12 @@ export class Client implements Context {
   private readonly sink = (argv: Argv) => {
     this.lastRequestEnd = this.parser.requestEnd;
     const link = this.masterLink;
-    const before = link === undefined ? 0 : this.server.writer.length;
-    const keepGoing = processCommand(this, argv);
-    if (link !== undefined) {
-      // Replies to the master are dropped; an error among them means a command the master
-      // sent could not be applied, which must not pass silently.
-      const writer = this.server.writer;
-      if (writer.length > before && writer.view()[before] === 0x2d /* - */) {
-        const error = Buffer.from(writer.view().subarray(before)).toString("latin1").split("\r\n")[0]!;
-        this.server.unexpectedErrorReply("master", error, argv.str(0).toLowerCase());
-      }
+    let keepGoing: boolean;
+    if (link === undefined) keepGoing = processCommand(this, argv);
+    else {
+      // Replies to the master are dropped; an error among them (one inside EXEC too) means
+      // a command the master sent could not be applied, which must not pass silently.
+      keepGoing = this.server.runFrom("master", argv, () => processCommand(this, argv));
       link.applied(this.parser.requestEnd);
     }
     if (!keepGoing || this.blocked) return false;

@@ -274,20 +274,24 @@ describe("KVIS replica of a real Redis master", () => {
       // A key only the (writable) replicas have, of another type than the master's write wants.
       for (const r of replicas) {
         const c = await RawClient.connect(r.port);
-        expect(await c.call("SET", "k", "v")).toBe("+OK\r\n");
+        expect(await c.call("MSET", "k", "v", "k2", "v")).toBe("+OK\r\n");
         c.close();
       }
       expect(await m.call("LPUSH", "k", "x")).toBe(":1\r\n");
+      // Inside a transaction the error is told as EXEC's.
+      for (const args of [["MULTI"], ["LPUSH", "k2", "x"], ["SET", "z", "1"]]) await m.call(...args);
+      expect(await m.call("EXEC")).toBe("*2\r\n:1\r\n+OK\r\n");
       const seen = await Promise.all(replicas.map(async (r) => {
         const c = await RawClient.connect(r.port);
         try {
-          await waitFor(async () => field(await c.call("INFO", "stats"), "unexpected_error_replies") === "1" || undefined, 20_000, "the failed command counted");
+          await waitFor(async () => field(await c.call("INFO", "stats"), "unexpected_error_replies") === "2" || undefined, 20_000, "the failed commands counted");
         } finally {
           c.close();
         }
         return (await r.output()).split("\n").filter((l) => l.includes("== CRITICAL ==")).map((l) => l.replace(/^.*? # /, ""));
       }));
-      expect(seen[0]).toEqual(["== CRITICAL == This replica is sending an error to its master: '-WRONGTYPE Operation against a key holding the wrong kind of value' after processing the command 'lpush'"]);
+      const told = (command: string) => `== CRITICAL == This replica is sending an error to its master: '-WRONGTYPE Operation against a key holding the wrong kind of value' after processing the command '${command}'`;
+      expect(seen[0]).toEqual([told("lpush"), told("exec")]);
       expect(seen[0]).toEqual(seen[1]!);
     } finally {
       m.close();
