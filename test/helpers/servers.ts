@@ -197,6 +197,21 @@ export async function startChild(
   return { port, dir: opts.dir, proc, stop, output };
 }
 
+/**
+ * Start servers one after the other; if one fails to start, those already started are
+ * stopped before the error goes on, so that no failure leaves a server running.
+ */
+export async function startAll<T extends { stop(): Promise<void> }>(starts: Array<() => Promise<T>>): Promise<T[]> {
+  const started: T[] = [];
+  try {
+    for (const start of starts) started.push(await start());
+    return started;
+  } catch (e) {
+    for (const s of started) await s.stop();
+    throw e;
+  }
+}
+
 let binaryReady: Promise<void> | undefined;
 
 /**

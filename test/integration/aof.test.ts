@@ -10,7 +10,7 @@ import { appendFileSync, cpSync, mkdirSync, readFileSync, readdirSync, rmSync, s
 import { join } from "node:path";
 import { datasetOf } from "../helpers/dataset.ts";
 import { type Decoded, RawClient, encodeCommand } from "../helpers/resp.ts";
-import { KVIS_BINARY, freePort, run, type RunningServer, serverTestTimeout, startKvis, startKvisBinary, startRedis, tempDir, waitExpired, waitFor } from "../helpers/servers.ts";
+import { type ChildServer, KVIS_BINARY, freePort, run, type RunningServer, serverTestTimeout, startAll, startKvis, startKvisBinary, startRedis, tempDir, waitExpired, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -263,7 +263,7 @@ describe("appendonly yes", () => {
 
   test("aof-timestamp-enabled annotates each second's first write and a command-form base, as Redis does; redis-check-aof truncates at a timestamp", async () => {
     const options = ["--appendonly", "yes", "--aof-timestamp-enabled", "yes", "--aof-use-rdb-preamble", "no"];
-    const servers = [await startKvisBinary(options), await startRedis(options)];
+    const servers = await startAll([() => startKvisBinary(options), () => startRedis(options)]);
     try {
       const seen = await Promise.all(servers.map((server) => withClient(server, async (c) => {
         // Writes in two different seconds, then a rewrite and a write in a third.
@@ -303,7 +303,7 @@ describe("appendonly yes", () => {
 
   test("aof-disable-auto-gc keeps what rewrites replaced as history in the manifest, removed once set back to no, as Redis does", async () => {
     const options = ["--appendonly", "yes", "--aof-disable-auto-gc", "yes"];
-    const servers = [await startKvisBinary(options), await startRedis(options)];
+    const servers = await startAll([() => startKvisBinary(options), () => startRedis(options)]);
     try {
       const seen = await Promise.all(servers.map((server) => withClient(server, async (c) => {
         const dir = (await c.call("CONFIG", "GET", "dir")).split("\r\n")[4]!;
@@ -412,7 +412,7 @@ describe("a command of the AOF that fails on loading", () => {
     const told = ["== CRITICAL == This server is sending an error to its AOF-loading-client: '-WRONGTYPE Operation against a key holding the wrong kind of value' after processing the command 'lpush'"];
     const dirs: string[] = [];
     try {
-      const [kvis, redis] = [await startKvisBinary(["--appendonly", "yes"], { dir: dirWith() }), await startRedis(["--appendonly", "yes"], { dir: dirWith() })];
+      const [kvis, redis] = (await startAll([() => startKvisBinary(["--appendonly", "yes"], { dir: dirWith() }), () => startRedis(["--appendonly", "yes"], { dir: dirWith() })])) as [ChildServer, ChildServer];
       dirs.push(kvis.dir, redis.dir);
       try {
         for (const server of [kvis, redis]) {

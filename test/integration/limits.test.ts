@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RawClient } from "../helpers/resp.ts";
-import { type ChildServer, type InProcessKvis, KVIS_BINARY, ensureBinary, freePort, sendAsOwnRead, serverTestTimeout, startChild, startKvis, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
+import { type ChildServer, type InProcessKvis, KVIS_BINARY, type RunningServer, ensureBinary, freePort, sendAsOwnRead, serverTestTimeout, startAll, startChild, startKvis, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -45,11 +45,11 @@ describe("maxclients", () => {
 describe("maxclients and the open-files limit", () => {
   test("under a low limit maxclients is lowered as Redis lowers it, with its warnings; CONFIG SET past it is refused", async () => {
     await ensureBinary();
-    const servers = await Promise.all([KVIS_BINARY, "redis-server"].map((bin) => {
+    const servers = await startAll([KVIS_BINARY, "redis-server"].map((bin) => () => {
       const dir = tempDir();
       const port = freePort();
       // 100 descriptors, soft and hard: 68 clients fit beside the 32 a server keeps.
-      return startChild(["sh", "-c", 'ulimit -n 100 && exec "$0" "$@"', bin, "--port", String(port), "--dir", dir, "--save", ""], port, { dir });
+      return startChild(["sh", "-c", 'ulimit -n 100 && exec "$0" "$@"', bin, "--port", String(port), "--dir", dir, "--save", ""], port, { dir, ownDir: true });
     }));
     try {
       const results = await Promise.all(servers.map(async (server) => {
@@ -77,8 +77,7 @@ describe("maxclients and the open-files limit", () => {
 
 describe("maxmemory-clients", () => {
   test("a client whose query buffer takes the clients past the limit is closed as Redis closes it; a NO-EVICT one is kept", async () => {
-    const kvis = await startKvis({ "maxmemory-clients": "1mb" });
-    const redis = await startRedis(["--maxmemory-clients", "1mb"]);
+    const [kvis, redis] = (await startAll<RunningServer>([() => startKvis({ "maxmemory-clients": "1mb" }), () => startRedis(["--maxmemory-clients", "1mb"])])) as [InProcessKvis, ChildServer];
     // 2 MB of a 5 MB value, the request left unfinished.
     const partial = `*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5000000\r\n${"x".repeat(2_000_000)}`;
     try {

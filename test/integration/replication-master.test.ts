@@ -10,7 +10,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { datasetOf } from "../helpers/dataset.ts";
 import { RawClient, encodeCommand } from "../helpers/resp.ts";
-import { type ChildServer, freePort, run, type RunningServer, serverTestTimeout, startKvis, startKvisBinary, startRedis, tempDir, waitBlocked, waitFor } from "../helpers/servers.ts";
+import { type ChildServer, freePort, run, type RunningServer, serverTestTimeout, startAll, startKvis, startKvisBinary, startRedis, tempDir, waitBlocked, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -270,7 +270,7 @@ describe("a KVIS master with a real Redis replica", () => {
 
 describe("a master's timers: repl-timeout and repl-backlog-ttl", () => {
   test("a replica that stops acknowledging is disconnected after repl-timeout seconds, as Redis disconnects it", async () => {
-    const servers = await Promise.all([startKvisBinary, startRedis].map((start) => start(["--repl-timeout", "1", "--repl-diskless-sync", "no"])));
+    const servers = await startAll([startKvisBinary, startRedis].map((start) => () => start(["--repl-timeout", "1", "--repl-diskless-sync", "no"])));
     try {
       const seen = await Promise.all(servers.map(async (server) => {
         // A replica that syncs and then says nothing: no REPLCONF ACK ever.
@@ -289,7 +289,7 @@ describe("a master's timers: repl-timeout and repl-backlog-ttl", () => {
   }, 30_000);
 
   test("a backlog without replicas for repl-backlog-ttl seconds is freed, with a new replication ID, as Redis frees it", async () => {
-    const servers = await Promise.all([startKvisBinary, startRedis].map((start) => start(["--repl-backlog-ttl", "1", "--repl-diskless-sync", "no"])));
+    const servers = await startAll([startKvisBinary, startRedis].map((start) => () => start(["--repl-backlog-ttl", "1", "--repl-diskless-sync", "no"])));
     try {
       const seen = await Promise.all(servers.map(async (server) => {
         const m = await RawClient.connect(server.port);
@@ -353,7 +353,7 @@ describe("backups through the replication protocol", () => {
   test("redis-cli --functions-rdb (REPLCONF rdb-filter-only) takes the function libraries alone, as from Redis", async () => {
     const lib = "#!lua name=lib\nredis.register_function('f', function() return 1 end)";
     // A filtered snapshot goes to the socket, after repl-diskless-sync-delay.
-    const [kvis, redis] = await Promise.all([startKvis({ "repl-diskless-sync-delay": "0" }), startRedis(["--repl-diskless-sync-delay", "0"])]);
+    const [kvis, redis] = (await startAll<RunningServer>([() => startKvis({ "repl-diskless-sync-delay": "0" }), () => startRedis(["--repl-diskless-sync-delay", "0"])])) as [RunningServer, RunningServer];
     const dir = tempDir("kvis-backup-");
     try {
       const listed: string[] = [];

@@ -8,7 +8,7 @@ import { describe, expect, test } from "bun:test";
 import { datasetOf } from "../helpers/dataset.ts";
 import { RawClient, encodeCommand } from "../helpers/resp.ts";
 import { readdirSync, rmSync } from "node:fs";
-import { type ChildServer, freePort, run, serverTestTimeout, startKvis, startKvisBinary, startRedis, tempDir, waitExpired, waitFor } from "../helpers/servers.ts";
+import { type ChildServer, freePort, run, serverTestTimeout, startAll, startKvis, startKvisBinary, startRedis, tempDir, waitExpired, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -267,7 +267,11 @@ describe("KVIS replica of a real Redis master", () => {
 
   test("a command from the master that fails on the replica is logged and counted as a Redis replica does it", async () => {
     const master = await startRedis(["--repl-diskless-sync-delay", "0"]);
-    const replicas = await Promise.all([startKvisBinary, startRedis].map((start) => start(["--replicaof", `127.0.0.1 ${master.port}`, "--replica-read-only", "no"])));
+    const replicaArgs = ["--replicaof", `127.0.0.1 ${master.port}`, "--replica-read-only", "no"];
+    const replicas = await startAll([() => startKvisBinary(replicaArgs), () => startRedis(replicaArgs)]).catch(async (e) => {
+      await master.stop();
+      throw e;
+    });
     const m = await RawClient.connect(master.port);
     try {
       await waitFor(async () => (await m.call("INFO", "replication")).match(/state=online/g)?.length === 2 || undefined, 20_000, "two replicas online");
