@@ -11,6 +11,7 @@ import { clientInfoLine } from "../commands/connection.ts";
 import { hasSpaces, mergeSelectorArgs } from "../commands/acl.ts";
 import { type AclLogEntry, type Context, Denied } from "../commands/context.ts";
 import type { Argv } from "../resp/argv.ts";
+import { aclUnmatchedParenthesis } from "../errors.ts";
 import { compareBytes, globMatch } from "../resp/bytes.ts";
 import type { Server } from "./server.ts";
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
@@ -477,7 +478,8 @@ function checkedHash(hash: string): string {
  */
 export function checkUserRules(rules: readonly string[]): { at: number; reason: string } | undefined {
   const merged = mergeSelectorArgs(rules);
-  if (typeof merged === "number") return { at: merged, reason: `Unmatched parenthesis in acl selector starting at '${rules[merged]}'.` };
+  // ACL SETUSER's words, without its "ERR ".
+  if (typeof merged === "number") return { at: merged, reason: aclUnmatchedParenthesis(rules[merged]!).text.slice(4) };
   const user = new User("", true);
   for (let j = 0; j < merged.length; j++) {
     try {
