@@ -75,7 +75,7 @@ export interface ConfigTarget {
   keyspace: { lfuLogFactor: number; lfuDecayTime: number; keyLoadDelay: number; lazyFree: { serverDel: boolean; expire: boolean; eviction: boolean } };
   /** store/encoding.ts's limits (named here: config.ts sits below the store). */
   encodingLimits: Record<EncodingLimit, number>;
-  aof: { enable(): void; disable(): void; deleteHistory(): void };
+  aof: { enable(): void; disable(): void; deleteHistory(): void; timestamps: boolean };
   replication: { minReplicasToWrite: number; resizeBacklog(size: number): void };
 }
 
@@ -207,7 +207,8 @@ export const PARAMS: readonly Param[] = [
       const args = v.split(" ");
       if (args.length !== 2) return v === "" ? undefined : "wrong number of arguments";
       if (args[0]!.toLowerCase() === "no" && args[1]!.toLowerCase() === "one") return undefined;
-      return /^([+-]?\d+)?$/.test(args[1]!) && Math.abs(Number(args[1])) <= 65535 && Number(args[1]) >= 0 ? undefined : "Invalid master port";
+      const port = Number(args[1]);
+      return /^([+-]?\d+)?$/.test(args[1]!) && port >= 0 && port <= 65535 ? undefined : "Invalid master port";
     },
     merge: (_current, given) => {
       const [host, port] = given.split(" ");
@@ -349,7 +350,10 @@ export const PARAMS: readonly Param[] = [
   ...accepted("replica-lazy-flush", "bool", "no", true, "values are freed at once", { aliases: ["slave-lazy-flush"] }),
   ...accepted("aof-rewrite-incremental-fsync", "bool", "yes", true, "rewrites fsync once at their end"),
   ...accepted("rdb-save-incremental-fsync", "bool", "yes", true, "saves fsync once at their end"),
-  { name: "aof-timestamp-enabled", type: "bool", default: "no", mutable: true, description: "Annotate the append-only file with #TS:<unix time> lines for redis-check-aof --truncate-to-timestamp" },
+  {
+    name: "aof-timestamp-enabled", type: "bool", default: "no", mutable: true, applyAtStart: true, apply: (server, value) => (server.aof.timestamps = value === "yes"),
+    description: "Annotate the append-only file with #TS:<unix time> lines for redis-check-aof --truncate-to-timestamp",
+  },
   {
     name: "rdb-del-sync-files", type: "bool", default: "no", mutable: true,
     description: "A replica deletes the snapshot a full sync wrote once loaded, if it persists nothing (save \"\", appendonly no); otherwise the snapshot becomes its dump file",
@@ -511,7 +515,6 @@ function normalizeShutdownFlags(value: string): string {
   return set.length === 0 ? "default" : set.join(" ");
 }
 
-/** unixsocketperm: an octal number up to 0777. */
 /** unixsocketperm as strtoll reads it in base 8, whole ("" is 0), then within 0-0777. */
 function checkOctalPerm(value: string): string | undefined {
   if (!/^([+-]?[0-7]+)?$/.test(value)) return "argument couldn't be parsed as an octal number";

@@ -261,7 +261,13 @@ export class AppendOnly {
       }
       writer.reset();
       writer.resp = 2;
-      this.server.runFrom("aof", argv, () => processCommand(loader, argv));
+      this.server.unexpectedFrom = "aof";
+      this.server.unexpectedArgv = argv;
+      try {
+        processCommand(loader, argv);
+      } finally {
+        this.server.unexpectedFrom = this.server.unexpectedArgv = undefined;
+      }
       writer.reset();
       if (keyspace.keyLoadDelay !== 0) loadDelay(keyspace.keyLoadDelay);
     };
@@ -395,14 +401,15 @@ export class AppendOnly {
     this.release();
   };
 
-  /** The second of the last `#TS:` annotation written (aof-timestamp-enabled). */
+  /** aof-timestamp-enabled, kept by its apply; and the second of the last `#TS:` annotation written. */
+  timestamps = false;
   private annotatedSecond = 0;
 
   private append(request: ReadonlyArray<string | Uint8Array>): void {
     // aof-timestamp-enabled: a `#TS:<unix seconds>` line before the first write of each
     // second, by the clock the commands ran with, as Redis annotates its AOF (redis-check-aof
     // --truncate-to-timestamp cuts the file there).
-    if (this.server.config.get("aof-timestamp-enabled") === "yes") {
+    if (this.timestamps) {
       const second = Math.floor(now() / 1000);
       if (second > this.annotatedSecond) {
         this.annotatedSecond = second;
@@ -579,7 +586,7 @@ export class AppendOnly {
       log.notice(`Creating AOF incr file ${incr.name} on background rewrite`);
     }
     if (previous !== undefined) this.measure();
-    const timestamp = this.server.config.get("aof-timestamp-enabled") === "yes" ? Math.floor(Date.now() / 1000) : undefined;
+    const timestamp = this.timestamps ? Math.floor(Date.now() / 1000) : undefined;
     const options = { ...this.server.rdbOptions(), aofBase: true, aofTimestamp: timestamp };
     const preamble = this.preamble;
     const snapshot = new Snapshot(this.server.keyspace, options, preamble ? rdbImage(options) : commandImage(options));

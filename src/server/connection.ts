@@ -169,7 +169,14 @@ export class Client implements Context {
     else {
       // Replies to the master are dropped; an error among them (one inside EXEC too) means
       // a command the master sent could not be applied, which must not pass silently.
-      keepGoing = this.server.runFrom("master", argv, () => processCommand(this, argv));
+      const server = this.server;
+      server.unexpectedFrom = "master";
+      server.unexpectedArgv = argv;
+      try {
+        keepGoing = processCommand(this, argv);
+      } finally {
+        server.unexpectedFrom = server.unexpectedArgv = undefined;
+      }
       link.applied(this.parser.requestEnd);
     }
     if (!keepGoing || this.blocked) return false;

@@ -619,22 +619,16 @@ export class Server implements Services {
     const space = text.indexOf(" ");
     const prefix = space < 0 ? text : text.slice(0, space);
     this.stats.errors.set(prefix, (this.stats.errors.get(prefix) ?? 0) + 1);
-    const from = this.errorSource;
-    if (from !== undefined) this.unexpectedErrorReply(from.source, `-${text}`, from.command);
+    if (this.unexpectedFrom !== undefined) this.unexpectedErrorReply(this.unexpectedFrom, `-${text}`, this.unexpectedArgv!.str(0).toLowerCase());
   }
 
-  /** The master's or the AOF's command running now: its error replies are unexpected (runFrom). */
-  private errorSource: { source: "master" | "aof"; command: string } | undefined;
-
-  /** Run a command of the master's stream or of the AOF: every error reply it gives, one inside EXEC too, is told and counted as Redis's afterErrorReply does. */
-  runFrom<T>(source: "master" | "aof", argv: { str(i: number): string }, run: () => T): T {
-    this.errorSource = { source, command: argv.str(0).toLowerCase() };
-    try {
-      return run();
-    } finally {
-      this.errorSource = undefined;
-    }
-  }
+  /**
+   * Set by its caller while a command of the master's stream or of the AOF runs (and unset
+   * after): every error reply it gives, one inside EXEC too, is told and counted as Redis's
+   * afterErrorReply does. Two fields, so that no command allocates for it.
+   */
+  unexpectedFrom: "master" | "aof" | undefined;
+  unexpectedArgv: { str(i: number): string } | undefined;
 
   /**
    * A script has run past busy-reply-threshold (Redis's processEventsWhileBlocked): serve
