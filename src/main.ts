@@ -15,6 +15,7 @@ import { checkUserRules } from "./server/acl.ts";
 import { RdbError } from "./errors.ts";
 import { AofError } from "./persistence/aof.ts";
 import { Server } from "./server/server.ts";
+import type { ShutdownSignal } from "./server/shutdown.ts";
 import { KVIS_VERSION, REDIS_VERSION } from "./version.ts";
 
 /** Every parameter as a citty option, for --help. */
@@ -83,20 +84,13 @@ async function start(rawArgs: string[]): Promise<void> {
   // Signals are handled from before the server listens: one that arrives while it starts
   // (the dump still loading) ends it at once, with nothing to save.
   let started = false;
-  let exiting = false;
-  const onSignal = (signal: string) => {
-    if (exiting) return;
-    exiting = true;
-    server.log.warning(`Received ${signal} scheduling shutdown...`);
-    if (!started) process.exit(0);
-    // As in Redis, a failed final save keeps the server running rather than losing data.
-    if (!server.finalSave()) {
-      server.log.warning(`${signal} received but errors trying to shut down the server, check the logs for more information`);
-      exiting = false;
-      return;
+  const onSignal = (signal: ShutdownSignal) => {
+    if (!started) {
+      server.log.warning(`Received ${signal} scheduling shutdown...`);
+      process.exit(0);
     }
-    server.stop();
-    process.exit(0);
+    // Acted on by the cron (server/shutdown.ts); a second SIGINT exits at once, unclean.
+    if (server.shutdown.noteSignal(signal)) process.exit(1);
   };
   process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("SIGTERM", () => onSignal("SIGTERM"));
@@ -112,9 +106,7 @@ async function start(rawArgs: string[]): Promise<void> {
     if (code === "EADDRINUSE") fatal(`kvis: Could not create server TCP listening socket ${addr}: bind: Address already in use`);
     fatal(`kvis: Could not start: ${(e as Error).message ?? String(e)}`);
   }
-  server.onShutdown(() => {
-    if (!exiting) setTimeout(() => process.exit(0), 0);
-  });
+  server.onShutdown(() => setTimeout(() => process.exit(0), 0));
 }
 
 /** Set in the environment of the daemon's copy of the process. */

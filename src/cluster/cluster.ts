@@ -793,7 +793,7 @@ export class Cluster implements BusOwner {
         this.resetManualFailover();
         this.mfEnd = now + MF_TIMEOUT;
         this.mfReplica = sender;
-        this.server.pausing.holdWrites(true);
+        this.server.pausing.holdWrites("failover", true);
         this.log.warning(`Manual failover requested by replica ${sender.name}.`);
         // Tell the replica our offset at once, with the PAUSED flag.
         if (sender.link !== undefined) this.sendPing(sender.link as BusLink, MsgType.Ping);
@@ -1234,7 +1234,7 @@ export class Cluster implements BusOwner {
   }
 
   private resetManualFailover(): void {
-    if (this.mfReplica !== undefined) this.server.pausing.holdWrites(false);
+    if (this.mfReplica !== undefined) this.server.pausing.holdWrites("failover", false);
     this.mfEnd = 0;
     this.mfCanStart = false;
     this.mfReplica = undefined;

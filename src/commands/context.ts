@@ -171,9 +171,8 @@ export interface Services {
   memoryStats(): StatField[];
   /** CONFIG RESETSTAT. */
   resetStats(): void;
-  /** SHUTDOWN's save, if any; false when a needed save failed. */
-  finalSave(save: boolean, nosave: boolean, force: boolean): boolean;
-  shutdown(reason: string): void;
+  /** SHUTDOWN: the client waits while replicas catch up, gets an error if the shutdown fails; ABORT cancels one (false: none). */
+  readonly shutdown: { command(c: ClientRef, flags: ShutdownFlags): void; abort(): boolean };
   /** REPLICAOF NO ONE (`why` for the log: a user's request by default). */
   promote(why?: string): void;
   /** FAILOVER (replication/failover.ts). */
@@ -193,6 +192,14 @@ export interface CommandTable {
   find(fullName: string): Command | undefined;
   /** The command a request names: a container's subcommand when it has them. */
   lookup(argv: Argv): Command | undefined;
+}
+
+/** SHUTDOWN's options (or those of shutdown-on-sigterm/sigint). */
+export interface ShutdownFlags {
+  save?: boolean;
+  nosave?: boolean;
+  now?: boolean;
+  force?: boolean;
 }
 
 /** A field of MEMORY STATS: an integer, a double, or a map of fields. */

@@ -5,8 +5,8 @@
  * persistence.ts and introspection.ts (COMMAND, MEMORY, SLOWLOG, LATENCY, MONITOR).
  */
 import type { Argv } from "../resp/argv.ts";
-import type { Context } from "./context.ts";
-import { DB_OUT_OF_RANGE, INVALID_FIRST_DB_INDEX, INVALID_SECOND_DB_INDEX, NO_SHUTDOWN_IN_PROGRESS, SHUTDOWN_FAILED, SYNTAX_ERR, SWAPDB_IN_CLUSTER } from "../errors.ts";
+import type { Context, ShutdownFlags } from "./context.ts";
+import { DB_OUT_OF_RANGE, INVALID_FIRST_DB_INDEX, INVALID_SECOND_DB_INDEX, NO_SHUTDOWN_IN_PROGRESS, SYNTAX_ERR, SWAPDB_IN_CLUSTER } from "../errors.ts";
 import { parseInt64 } from "../resp/bytes.ts";
 import { command } from "./command.ts";
 
@@ -88,31 +88,28 @@ export const shutdownCommand = command({
   categories: [], summary: "Synchronously save the dataset to disk and then shut down the server", since: "1.0.0",
   complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
   handler(c, argv) {
-    let save = false;
-    let nosave = false;
+    const flags: ShutdownFlags = {};
     let abort = false;
-    let force = false;
     for (let i = 1; i < argv.length; i++) {
       const opt = argv.keyword(i);
-      if (opt === "save") save = true;
-      else if (opt === "nosave") nosave = true;
+      if (opt === "save" || opt === "nosave" || opt === "now" || opt === "force") flags[opt] = true;
       else if (opt === "abort") abort = true;
-      else if (opt === "force") force = true;
-      else if (opt !== "now") throw SYNTAX_ERR;
+      else throw SYNTAX_ERR;
     }
-    if ((save && nosave) || (abort && argv.length > 2)) throw SYNTAX_ERR;
-    // KVIS shuts down at once, so there is never a pending shutdown to abort.
-    if (abort) throw NO_SHUTDOWN_IN_PROGRESS;
+    if ((flags.save && flags.nosave) || (abort && argv.length > 2)) throw SYNTAX_ERR;
+    if (abort) {
+      if (!c.server.shutdown.abort()) throw NO_SHUTDOWN_IN_PROGRESS;
+      return c.reply.ok();
+    }
     // While a script runs past busy-reply-threshold only SHUTDOWN NOSAVE may end it.
     const scripting = c.server.scripting;
     if (scripting.timedOut) {
-      if (!nosave) throw scripting.busyError();
+      if (!flags.nosave) throw scripting.busyError();
       scripting.abortForShutdown();
     }
-    // With save points set, or SAVE, the dataset is saved first; a failed save keeps the
-    // server up, as Redis does, rather than exiting without the data (unless FORCE).
-    if (!c.server.finalSave(save, nosave, force)) throw SHUTDOWN_FAILED;
-    // Like Redis, a successful SHUTDOWN sends no reply: the connection just closes.
-    queueMicrotask(() => c.server.shutdown("User requested shutdown"));
+    // The client waits: for lagging replicas (shutdown-timeout), then the final save. A
+    // failed save keeps the server up (unless FORCE) and answers an error; else, as in
+    // Redis, no reply comes: the connection just closes.
+    c.server.shutdown.command(c, flags);
   },
 });

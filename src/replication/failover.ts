@@ -54,7 +54,7 @@ export class Failover {
     this.endTime = request.timeoutMs > 0 ? Date.now() + request.timeoutMs : 0;
     this.force = request.force;
     this.state = "waiting-for-sync";
-    server.pausing.holdWrites(true);
+    server.pausing.holdWrites("failover", true);
   }
 
   /** FAILOVER ABORT; false when none is in progress. */
@@ -119,7 +119,7 @@ export class Failover {
     this.port = 0;
     this.endTime = 0;
     this.force = false;
-    this.server.pausing.holdWrites(false);
+    this.server.pausing.holdWrites("failover", false);
   }
 
   /** The replica at host:port: its announced or peer address and its listening port. */

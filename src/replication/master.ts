@@ -234,7 +234,7 @@ export class ReplicationMaster {
       info.ackTime = Date.now();
       this.replicas.add(client);
       this.server.stats.syncPartialOk++;
-      this.server.log.notice(`Partial resynchronization request from ${client.addr} accepted. Sending ${missing.length} bytes of backlog starting from offset ${offset}.`);
+      this.server.log.notice(`Partial resynchronization request from ${this.replicaName(client)} accepted. Sending ${missing.length} bytes of backlog starting from offset ${offset}.`);
       return;
     }
     if (replid !== "?") {
@@ -291,7 +291,7 @@ export class ReplicationMaster {
         else this.putOnline(client, info);
       },
       (e) => {
-        this.server.log.warning(`Full sync to replica ${client.addr} failed: ${(e as Error).message}`);
+        this.server.log.warning(`Full sync to replica ${this.replicaName(client)} failed: ${(e as Error).message}`);
         client.terminate();
       },
     );
@@ -334,7 +334,7 @@ export class ReplicationMaster {
     const held = info.held;
     info.held = [];
     for (const bytes of held) this.sendTo(client, bytes);
-    this.server.log.notice(`Synchronization with replica ${client.addr} succeeded`);
+    this.server.log.notice(`Synchronization with replica ${this.replicaName(client)} succeeded`);
   }
 
   /** REPLCONF ACK <offset> from a replica. */
@@ -350,7 +350,7 @@ export class ReplicationMaster {
 
   /** A replica's connection closed. */
   removeReplica(client: Client): void {
-    if (this.replicas.delete(client)) this.server.log.notice(`Connection with replica ${client.addr} lost.`);
+    if (this.replicas.delete(client)) this.server.log.notice(`Connection with replica ${this.replicaName(client)} lost.`);
   }
 
   /** Close every replica's link (a replica changing masters resyncs its own replicas). */
@@ -364,6 +364,12 @@ export class ReplicationMaster {
     let n = 0;
     for (const r of this.replicas) if (r.replica!.state === "online" && r.replica!.ackOffset >= offset) n++;
     return n;
+  }
+
+  /** A replica as Redis's log lines name it (replicationGetSlaveName): its announced address and listening port. */
+  replicaName(client: Client): string {
+    const info = this.infoOf(client);
+    return `${info.ip}:${info.port !== 0 ? info.port : "<unknown-replica-port>"}`;
   }
 
   isReplica(client: Client): boolean {
@@ -425,7 +431,7 @@ export class ReplicationMaster {
     for (const r of this.replicas) {
       const info = r.replica!;
       if (info.state !== "online" || info.legacySync || Math.floor(now / 1000) - Math.floor(info.ackTime / 1000) <= timeout) continue;
-      this.server.log.warning(`Disconnecting timedout replica (streaming sync): ${info.port !== 0 ? `${info.ip}:${info.port}` : r.addr}`);
+      this.server.log.warning(`Disconnecting timedout replica (streaming sync): ${this.replicaName(r)}`);
       r.terminate();
     }
   }

@@ -9,7 +9,8 @@
  * executable's idle code pages go (server/code-pages.ts); every 100 ms it lowers the
  * priority of the runtime's helper threads started since (server/helper-threads.ts). When
  * the server falls idle after much traffic it runs a full garbage collection
- * (collectWhenIdle).
+ * (collectWhenIdle). Last, it acts on a shutdown signal or ends a shutdown's wait for
+ * replicas (server/shutdown.ts).
  */
 import { updateClock } from "../clock.ts";
 import { releaseWhenQuiet } from "./code-pages.ts";
@@ -81,6 +82,7 @@ export function startCron(server: Server): () => void {
       lowerHelperThreads();
     }
     collect();
+    server.shutdown.cron(clockNow);
     timer = setTimeout(tick, period);
   };
   timer = setTimeout(tick, 100);

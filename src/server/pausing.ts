@@ -1,5 +1,6 @@
 /**
- * CLIENT PAUSE and UNPAUSE, and FAILOVER's pause of writes: while a pause lasts, commands
+ * CLIENT PAUSE and UNPAUSE, and the pause of writes during a FAILOVER or a shutdown waiting
+ * for its replicas: while a pause lasts, commands
  * from ordinary clients (all of them, or in WRITE mode only what may write) wait, in order;
  * when it ends (its timeout, CLIENT UNPAUSE, the failover's end) each waiting command runs
  * and its client continues with what it sent meanwhile. Replicas and the master link are
@@ -22,14 +23,18 @@ export class Pausing {
   private waiting: Array<{ client: Client; cmd: Command; argv: Argv }> = [];
   /** MIGRATEs in flight: every ordinary client waits, as Redis's blocking MIGRATE makes them. */
   private holding = 0;
-  /** FAILOVER in progress: writes wait until it ends (Redis's PAUSE_DURING_FAILOVER). */
-  private failoverWrites = false;
+  /**
+   * Writes wait while a FAILOVER runs, or a shutdown waits for its replicas (Redis's
+   * PAUSE_DURING_FAILOVER and PAUSE_DURING_SHUTDOWN).
+   */
+  private readonly writeHolds = new Set<"failover" | "shutdown">();
 
   constructor(private readonly keyspace: Keyspace) {}
 
-  /** FAILOVER pauses writes while it runs; its end lets them go (they may then meet -READONLY). */
-  holdWrites(on: boolean): void {
-    this.failoverWrites = on;
+  /** FAILOVER and a shutdown pause writes while they run; their end lets them go (after a failover they may meet -READONLY). */
+  holdWrites(purpose: "failover" | "shutdown", on: boolean): void {
+    if (on) this.writeHolds.add(purpose);
+    else this.writeHolds.delete(purpose);
     this.changed();
   }
 
@@ -57,14 +62,14 @@ export class Pausing {
     return this.until > Date.now();
   }
 
-  /** Any pause in force (CLIENT PAUSE or FAILOVER). */
+  /** Any pause in force (CLIENT PAUSE, FAILOVER or a shutdown). */
   get paused(): boolean {
-    return this.failoverWrites || this.active;
+    return this.writeHolds.size > 0 || this.active;
   }
 
   /** Whether `cmd` from `c` (with the request's flag bits) must wait; if so the client now waits with it. */
   holds(c: Client, cmd: Command, argv: Argv, bits: number): boolean {
-    if ((this.holding === 0 && this.until === 0 && !this.failoverWrites) || c.masterLink !== undefined || c.replica !== undefined) return false;
+    if ((this.holding === 0 && this.until === 0 && this.writeHolds.size === 0) || c.masterLink !== undefined || c.replica !== undefined) return false;
     if (this.holding === 0 && !this.pausedFor(c, cmd, bits)) return false;
     this.waiting.push({ client: c, cmd, argv: argv.copy() });
     c.block();
@@ -74,7 +79,7 @@ export class Pausing {
   /** Whether the pauses in force hold `cmd` (MIGRATE's hold aside). */
   private pausedFor(c: Client, cmd: Command, bits: number): boolean {
     const paused = this.until !== 0 && this.active;
-    if (!paused && !this.failoverWrites) return false;
+    if (!paused && this.writeHolds.size === 0) return false;
     return (paused && this.all) || mayWrite(c, cmd, bits);
   }
 

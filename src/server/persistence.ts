@@ -5,7 +5,7 @@
  * yielding to the event loop between slices, then fsyncs and renames it over the dump, so
  * clients are served throughout and a failed save never damages the previous dump.
  */
-import { closeSync, fsync, openSync, writeSync } from "node:fs";
+import { closeSync, fsync, openSync, rmSync, writeSync } from "node:fs";
 import { rename, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { updateClock } from "../clock.ts";
@@ -90,7 +90,7 @@ export class Persistence {
     this.server.log.notice("Background saving started");
     const dirty = keyspace.dirty;
     const path = this.server.rdbPath;
-    const temp = join(dirname(path), `temp-bgsave-${process.pid}.rdb`);
+    const temp = this.tempPath();
     writeImageFile(keyspace, snapshot, temp, path, this.server.rdbOptions().checksum, () => run.aborted, () => this.server.stats.readsProcessed).then(
       () => {
         if (run.aborted) return;
@@ -115,6 +115,16 @@ export class Persistence {
     run.aborted = true;
     this.server.log.warning("There is a background save in progress. Stopping it!");
     this.finished(run, false);
+  }
+
+  /** Where a background save writes before its file replaces the dump. */
+  private tempPath(): string {
+    return join(dirname(this.server.rdbPath), `temp-bgsave-${process.pid}.rdb`);
+  }
+
+  /** The process exits at once (a second SIGINT): no half-written dump is left behind. */
+  removeTempFile(): void {
+    if (this.running !== undefined) rmSync(this.tempPath(), { force: true });
   }
 
   /** Keys written so far and in all, for INFO's current_save_keys_*. */

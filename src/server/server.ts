@@ -29,6 +29,7 @@ import { Blocking } from "./blocking.ts";
 import { parseNotifyFlags } from "../keyspace-events.ts";
 import { Notifier } from "./notify.ts";
 import { Pausing } from "./pausing.ts";
+import { Shutdown } from "./shutdown.ts";
 import { Slowlog } from "./slowlog.ts";
 import { mergeSelectorArgs } from "../commands/acl.ts";
 import { type CommandTable, type Services, type StatField, isLoopback } from "../commands/context.ts";
@@ -107,6 +108,8 @@ export class Server implements Services {
   readonly blocking = new Blocking(this);
   readonly notifier = new Notifier(this);
   readonly pausing: Pausing;
+  /** SHUTDOWN and the signals: waiting for replicas, the final save, SHUTDOWN ABORT (server/shutdown.ts). */
+  readonly shutdown = new Shutdown(this);
   readonly slowlog: Slowlog;
   readonly acl: Acl;
   readonly tracking = new Tracking(this);
@@ -584,7 +587,7 @@ export class Server implements Services {
     if (nosave || !(save || this.persistence.hasSavePoints)) return true;
     this.log.notice("Saving the final RDB snapshot before exiting.");
     if (this.persistence.save()) return true;
-    this.log.warning("Error trying to save the DB, can't exit.");
+    this.log.warning(force ? "Error trying to save the DB. Exit anyway." : "Error trying to save the DB, can't exit.");
     return force;
   }
 
@@ -841,13 +844,6 @@ export class Server implements Services {
     }
   }
 
-  /** SHUTDOWN and signals: log as Redis does, then stop. */
-  shutdown(reason: string): void {
-    this.log.warning(`${reason}: Scheduling shutdown...`);
-    this.log.notice("User requested shutdown...");
-    this.log.warning("KVIS is now ready to exit, bye bye...");
-    this.stop();
-  }
 }
 
 function newStats(): ServerStats {
