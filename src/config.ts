@@ -62,6 +62,8 @@ export interface ConfigTarget {
   latency: { threshold: number };
   latencyTracking: boolean;
   tracking: { maxKeys: number };
+  /** The cron's frequency (hz, raised by the cron under dynamic-hz). */
+  hz: number;
   /** oom-score-adj: write the role's score to /proc/self/oom_score_adj; why not, if it failed. */
   applyOomScore(): string | undefined;
   /** maxclients against the open-files limit; why not, if it does not fit. */
@@ -191,7 +193,12 @@ export const PARAMS: readonly Param[] = [
     merge: (_current, given) => given.split(" ").filter((w) => w !== "").map((w) => String(Number(w))).join(" "),
   },
   { name: "enable-debug-command", type: "enum", default: "no", values: ["no", "yes", "local"], mutable: false, description: "Allow DEBUG (no, yes, or local: loopback clients only)" },
-  { name: "hz", type: "int", default: "10", min: 0, max: 2147483647, mutable: true, description: "Background task frequency (clamped to 1..500)" },
+  {
+    name: "hz", type: "int", default: "10", min: 0, max: 2147483647, mutable: true, description: "Background task frequency (kept within 1..500, as Redis keeps it)",
+    merge: (_current, given) => String(Math.min(MAX_HZ, Math.max(1, Number(given)))),
+    apply: (server, value) => void (server.hz = Number(value)),
+    applyAtStart: true,
+  },
   {
     name: "proto-max-bulk-len", type: "memory", default: "536870912", min: 1048576, max: Number.MAX_SAFE_INTEGER, mutable: true,
     description: "Largest bulk string accepted from clients",
@@ -329,7 +336,7 @@ export const PARAMS: readonly Param[] = [
   ...accepted("proc-title-template", "string", "{title} {listen-addr} {server-mode}", true, "the process title is the runtime's"),
   ...accepted("disable-thp", "bool", "yes", false, "no transparent huge pages setting"),
   ...accepted("jemalloc-bg-thread", "bool", "yes", true, "no jemalloc"),
-  ...accepted("dynamic-hz", "bool", "yes", true, "the cron runs at hz"),
+  { name: "dynamic-hz", type: "bool", default: "yes", mutable: true, description: "Run the cron faster with many clients: hz doubles while there are over 200 clients per tick" },
   {
     name: "oom-score-adj", type: "enum", default: "no", mutable: true, values: ["no", "yes", "relative", "absolute"],
     description: "Set the process's Linux OOM score from oom-score-adj-values (relative to the score it started with, or absolute)",
@@ -497,6 +504,9 @@ function checkClientsMemory(value: string): string | undefined {
 function normalizeClientsMemory(value: string): string {
   return value.endsWith("%") ? `${Number(value.slice(0, -1))}%` : String(parseMemory(value));
 }
+
+/** The cron's highest frequency (Redis's CONFIG_MAX_HZ). */
+export const MAX_HZ = 500;
 
 const SHUTDOWN_FLAGS = ["default", "save", "nosave", "now", "force"];
 

@@ -1,5 +1,6 @@
 /**
- * The periodic job, run `hz` times a second as Redis's serverCron: it refreshes the cached
+ * The periodic job, run `hz` times a second as Redis's serverCron (more often with many
+ * clients, under dynamic-hz): it refreshes the cached
  * clock, runs the active expiry cycle with a quarter of the period as its time budget
  * (Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC), sweeps a slice of finished snapshots'
  * marks off the keyspace's slots, and on a replica sends the
@@ -13,6 +14,7 @@
  * replicas (server/shutdown.ts).
  */
 import { updateClock } from "../clock.ts";
+import { MAX_HZ } from "../config.ts";
 import { releaseWhenQuiet } from "./code-pages.ts";
 import { compilerTime, lowerHelperThreads } from "./helper-threads.ts";
 import { evictClients } from "./client-eviction.ts";
@@ -29,7 +31,7 @@ export function startCron(server: Server): () => void {
   const collect = collectWhenIdle(server);
   const releaseCode = releaseWhenQuiet();
   const tick = () => {
-    const hz = Math.min(500, Math.max(1, server.config.int("hz")));
+    const hz = (server.hz = cronHz(server));
     const period = 1000 / hz;
     if (server.cronPaused) {
       timer = setTimeout(tick, period);
@@ -88,6 +90,22 @@ export function startCron(server: Server): () => void {
   timer = setTimeout(tick, 100);
   return () => clearTimeout(timer);
 }
+
+/**
+ * The cron's frequency (Redis's serverCron): hz, doubled with dynamic-hz while there are
+ * more than 200 clients per tick, up to 500.
+ */
+function cronHz(server: Server): number {
+  let hz = server.config.int("hz");
+  if (server.config.get("dynamic-hz") !== "yes") return hz;
+  while (Math.floor(server.clients.size / hz) > CLIENTS_PER_TICK) {
+    hz *= 2;
+    if (hz >= MAX_HZ) return MAX_HZ;
+  }
+  return hz;
+}
+
+const CLIENTS_PER_TICK = 200;
 
 /**
  * Input read since the last full collection after which an idle tick collects: a request's

@@ -90,7 +90,7 @@ function serverSection(server: Server, nowMs: number): string[] {
     `server_time_usec:${Math.round((performance.timeOrigin + performance.now()) * 1000)}`,
     `uptime_in_seconds:${uptime}`,
     `uptime_in_days:${Math.floor(uptime / 86400)}`,
-    `hz:${Math.min(500, Math.max(1, server.config.int("hz")))}`,
+    `hz:${server.hz}`,
     `configured_hz:${server.config.int("hz")}`,
     `lru_clock:${lruClock() & 0xffffff}`,
     `executable:${process.execPath}`,

@@ -147,6 +147,8 @@ export class Server implements Services {
   cronPaused = false;
   /** How many times the cron has run (Redis's cronloops): tests wait on it for "a tick passed". */
   cronLoops = 0;
+  /** The cron's frequency now: hz, or more under dynamic-hz (INFO's hz). */
+  hz = 10;
   private listeners: TCPSocketListener<Client>[] = [];
   private stopCron: (() => void) | undefined;
   private shutdownHooks: Array<() => void> = [];

@@ -98,6 +98,27 @@ describe("INFO", () => {
     for (const info of await p.both("INFO")) expect(info).not.toContain("Latencystats");
   });
 
+  test("hz stays within 1..500, and under dynamic-hz it doubles while there are over 200 clients a tick", async () => {
+    const p = pair();
+    await p.script(`CONFIG SET hz 1000
+CONFIG GET hz
+CONFIG SET hz 0
+CONFIG GET hz
+CONFIG SET hz 1`);
+    const hz = async () => (await p.both("INFO", "server")).map((info) => /\r\nhz:(\d+)\r\n/.exec(info)![1]);
+    const opened: RawClient[] = [];
+    try {
+      // With the pair's own, 251 clients: 251 a tick at hz 1, 125 at 2.
+      for (let i = 0; i < 250; i++) opened.push(...(await p.connectBoth()));
+      await waitFor(async () => (await hz()).every((v) => v === "2") || undefined, 20_000, "hz 2 on both servers");
+      await p.same("CONFIG", "SET", "dynamic-hz", "no");
+      await waitFor(async () => (await hz()).every((v) => v === "1") || undefined, 20_000, "hz 1 on both servers");
+    } finally {
+      for (const c of opened) c.close();
+      await p.same("CONFIG", "SET", "hz", "10", "dynamic-hz", "yes");
+    }
+  });
+
   test("counts what Redis counts: subscriptions, tracking, lazily freed values, maxclients", async () => {
     const p = pair();
     await p.same("CONFIG", "RESETSTAT");
