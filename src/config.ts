@@ -365,7 +365,7 @@ export const PARAMS: readonly Param[] = [
     name: "rdb-del-sync-files", type: "bool", default: "no", mutable: true,
     description: "A replica deletes the snapshot a full sync wrote once loaded, if it persists nothing (save \"\", appendonly no); otherwise the snapshot becomes its dump file",
   },
-  ...accepted("repl-disable-tcp-nodelay", "bool", "no", true, "the replication socket keeps the runtime's setting"),
+  { name: "repl-disable-tcp-nodelay", type: "bool", default: "no", mutable: true, description: "Send a replica's stream without TCP_NODELAY after a full sync: fewer packets, more delay" },
   ...accepted("repl-diskless-load", "enum", "disabled", true, "a replica writes the snapshot to a temp file in dir and loads it once it has it all", { values: ["disabled", "on-empty-db", "swapdb"], denyLoading: true }),
   ...accepted("repl-diskless-sync-delay", "int", "5", true, "a full sync starts at once", { min: 0, max: 2147483647 }),
   ...accepted("repl-diskless-sync-max-replicas", "int", "0", true, "a full sync starts at once", { min: 0, max: 2147483647 }),

@@ -259,6 +259,8 @@ export class ReplicationMaster {
     this.flushPending();
     this.createBacklog();
     this.server.stats.syncFull++;
+    // As Redis's syncCommand: a replica's stream may wait for fuller packets (Nagle's algorithm).
+    if (this.server.config.get("repl-disable-tcp-nodelay") === "yes") client.disableNoDelay();
     info.state = "wait_bgsave";
     info.held = [];
     this.replicas.add(client);

@@ -33,6 +33,8 @@ export interface ClientSocket {
   /** Stop and restart reading (Bun's sockets; see Client.yieldTurn). */
   pause?(): void;
   resume?(): void;
+  /** TCP_NODELAY (on for Bun's sockets). */
+  setNoDelay?(on: boolean): boolean;
 }
 
 /**
@@ -75,6 +77,11 @@ export class Client implements Context {
 
   get fd(): number {
     return this.socket.fd ?? -1;
+  }
+
+  /** repl-disable-tcp-nodelay: a replica's stream goes out in fewer, bigger packets. */
+  disableNoDelay(): void {
+    this.socket.setNoDelay?.(false);
   }
   lastInteraction = this.createdAt;
   db: Database;

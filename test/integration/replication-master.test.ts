@@ -317,6 +317,38 @@ describe("a master's timers: repl-timeout and repl-backlog-ttl", () => {
   }, 30_000);
 });
 
+describe("the replica's socket", () => {
+  /** TCP_NODELAY of a socket of this process (the in-process master's), through getsockopt. */
+  function noDelay(fd: number): number {
+    const { dlopen, FFIType, ptr } = require("bun:ffi") as typeof import("bun:ffi");
+    const libc = dlopen("libc.so.6", { getsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 } });
+    try {
+      const value = new Int32Array(1);
+      const len = new Uint32Array([4]);
+      // IPPROTO_TCP, TCP_NODELAY
+      expect(libc.symbols.getsockopt(fd, 6, 1, ptr(value), ptr(len))).toBe(0);
+      return value[0]!;
+    } finally {
+      libc.close();
+    }
+  }
+
+  test("repl-disable-tcp-nodelay turns TCP_NODELAY off for a replica that full-syncs, as Redis's SYNC does", async () => {
+    for (const [setting, expected] of [["no", 1], ["yes", 0]] as const) {
+      const kvis = await startKvis({ "repl-disable-tcp-nodelay": setting });
+      const servers: RunningServer[] = [kvis];
+      const m = await RawClient.connect(kvis.port);
+      try {
+        servers.push(await startRedis(["--replicaof", `127.0.0.1 ${kvis.port}`]));
+        const fd = await waitFor(async () => /fd=(\d+) [^\n]*flags=S /.exec(await m.call("CLIENT", "LIST"))?.[1], 20_000, "the replica's connection");
+        expect(noDelay(Number(fd))).toBe(expected);
+      } finally {
+        await stopAll(servers.reverse(), [m]);
+      }
+    }
+  });
+});
+
 describe("backups through the replication protocol", () => {
   test("redis-cli --rdb takes a backup in the disk and diskless forms that redis-check-rdb accepts and Redis loads the same", async () => {
     const kvis = await startKvis();
