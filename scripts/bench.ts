@@ -367,8 +367,8 @@ async function replication(): Promise<void> {
   console.log("|---|---|---|---|");
   for (const start of [startKvis, startRedis]) {
     const master = await start(25, dump);
-    // Redis waits 5 s by default for more replicas before a diskless sync; measure the sync itself.
-    if (master.name === "redis") await sh(["redis-cli", "-p", String(master.port), "CONFIG", "SET", "repl-diskless-sync-delay", "0"]);
+    // Both wait 5 s by default for more replicas before a diskless sync; measure the sync itself.
+    await sh(["redis-cli", "-p", String(master.port), "CONFIG", "SET", "repl-diskless-sync-delay", "0"]);
     const replica = await startServer("replica", (port, dir) => ["redis-server", "--port", String(port), "--dir", dir, "--save", "", "--replicaof", `127.0.0.1 ${master.port}`], 5);
     try {
       const t0 = performance.now();

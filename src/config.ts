@@ -367,8 +367,8 @@ export const PARAMS: readonly Param[] = [
   },
   { name: "repl-disable-tcp-nodelay", type: "bool", default: "no", mutable: true, description: "Send a replica's stream without TCP_NODELAY after a full sync: fewer packets, more delay" },
   ...accepted("repl-diskless-load", "enum", "disabled", true, "a replica writes the snapshot to a temp file in dir and loads it once it has it all", { values: ["disabled", "on-empty-db", "swapdb"], denyLoading: true }),
-  ...accepted("repl-diskless-sync-delay", "int", "5", true, "a full sync starts at once", { min: 0, max: 2147483647 }),
-  ...accepted("repl-diskless-sync-max-replicas", "int", "0", true, "a full sync starts at once", { min: 0, max: 2147483647 }),
+  { name: "repl-diskless-sync-delay", type: "int", default: "5", min: 0, max: 2147483647, mutable: true, description: "Seconds a diskless full sync waits for more replicas to share its snapshot" },
+  { name: "repl-diskless-sync-max-replicas", type: "int", default: "0", min: 0, max: 2147483647, mutable: true, description: "Start a delayed diskless sync as soon as this many replicas wait (0: wait the delay)" },
   // Active defragmentation needs an allocator that can move memory (Redis's jemalloc);
   // KVIS's memory is the JS runtime's, so `activedefrag yes` is refused as by a Redis
   // built without it, and its tuning is accepted.

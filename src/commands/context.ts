@@ -324,6 +324,10 @@ export interface ReplicaInfo {
   held: Uint8Array[];
   /** The snapshot went out in the EOF form: the first ACK puts the replica online. */
   onlineOnAck: boolean;
+  /** PSYNC (told +FULLRESYNC when its snapshot starts), not SYNC. */
+  announce: boolean;
+  /** Waiting for a diskless snapshot to start (repl-diskless-sync-delay, or one in progress). */
+  awaitingSnapshot: boolean;
 }
 
 /** A cluster node as CLUSTER's subcommands read it (cluster/nodes.ts's ClusterNode). */

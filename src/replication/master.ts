@@ -193,8 +193,9 @@ export class ReplicationMaster {
     this.history = Math.min(size, this.history + bytes.length);
     for (const replica of this.replicas) {
       const info = replica.replica!;
-      if (info.state === "online") this.sendTo(replica, bytes);
-      else info.held.push(bytes);
+      if (info.state === "online" && !info.onlineOnAck) this.sendTo(replica, bytes);
+      // One waiting for its snapshot to start gets the stream from that point on.
+      else if (!info.awaitingSnapshot) info.held.push(bytes);
     }
   }
 
@@ -263,87 +264,156 @@ export class ReplicationMaster {
     if (this.server.config.get("repl-disable-tcp-nodelay") === "yes") client.disableNoDelay();
     info.state = "wait_bgsave";
     info.held = [];
+    info.announce = announce;
     this.replicas.add(client);
+    // A filtered snapshot is nobody else's: it goes to the socket, as Redis sends it.
+    const filtered = info.excludeData || info.excludeFunctions;
+    const disklessSync = this.server.config.get("repl-diskless-sync") === "yes";
+    if (!info.capaEof || !(filtered || disklessSync)) return this.startSnapshot([client], false);
+    // To the socket: replicas gather for one snapshot (startPendingSnapshot), as Redis's
+    // forked child streams one to every replica waiting when it starts.
+    info.awaitingSnapshot = true;
+    if (this.socketTransfers > 0) this.server.log.notice("Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC");
+    else if (disklessSync && this.server.config.int("repl-diskless-sync-delay") > 0) this.server.log.notice("Delay next BGSAVE for diskless SYNC");
+    else this.startPendingSnapshot(true);
+  }
+
+  /** A diskless snapshot streaming to replicas: those that ask meanwhile wait for the next. */
+  private socketTransfers = 0;
+
+  /**
+   * Start the snapshot the replicas waiting for one share (Redis's
+   * replicationStartPendingFork), from the cron or at once: when repl-diskless-sync-delay
+   * seconds have passed since one of them last spoke, or repl-diskless-sync-max-replicas
+   * of them wait, or `now` (no delay). Those asking for another filter wait for the next.
+   */
+  startPendingSnapshot(now = false): void {
+    if (this.socketTransfers > 0) return;
+    const waiting = [...this.replicas].filter((r) => r.replica!.awaitingSnapshot && !r.closed);
+    if (waiting.length === 0) return;
+    const first = waiting[0]!.replica!;
+    const group = waiting.filter((r) => r.replica!.excludeData === first.excludeData && r.replica!.excludeFunctions === first.excludeFunctions);
+    if (!now && this.server.config.get("repl-diskless-sync") === "yes") {
+      const seconds = Math.floor(Date.now() / 1000);
+      const idle = Math.max(...group.map((r) => seconds - Math.floor(r.lastInteraction / 1000)));
+      const enough = this.server.config.int("repl-diskless-sync-max-replicas");
+      if (idle < this.server.config.int("repl-diskless-sync-delay") && !(enough > 0 && group.length >= enough)) return;
+    }
+    for (const r of group) r.replica!.awaitingSnapshot = false;
+    this.startSnapshot(group, true);
+  }
+
+  /** One point-in-time snapshot for `targets` (replicas asking for the same filter), told +FULLRESYNC now. */
+  private startSnapshot(targets: Client[], diskless: boolean): void {
+    this.flushPending();
     // The stream after the snapshot starts with a SELECT, whatever the replica assumes.
     this.framing.db = -1;
     const startOffset = this.offset;
+    const info = targets[0]!.replica!;
     // The snapshot records where the stream resumes (the next write SELECTs its database), for
     // a replica restarted on it to resync partially, as Redis's rdbSaveInfo does.
     const replication = { streamDb: 0, replid: this.replid, offset: startOffset };
     const options = { ...this.server.rdbOptions(), replication, noData: info.excludeData };
     if (info.excludeFunctions) options.functions = undefined;
     const snapshot = new Snapshot(this.server.keyspace, options);
-    if (announce) client.send(encodeLine(`+FULLRESYNC ${this.replid} ${startOffset}`));
-    // A filtered snapshot is nobody else's: it goes to the socket, as Redis sends it.
-    const filtered = info.excludeData || info.excludeFunctions;
-    const diskless = info.capaEof && (filtered || this.server.config.get("repl-diskless-sync") === "yes");
+    for (const r of targets) {
+      r.replica!.held = [];
+      if (r.replica!.announce) r.send(encodeLine(`+FULLRESYNC ${this.replid} ${startOffset}`));
+    }
     this.server.log.notice(`Starting BGSAVE for SYNC with target: ${diskless ? "replicas sockets" : "disk"}`);
-    this.sendSnapshot(client, info, snapshot, diskless).then(
+    if (diskless) this.socketTransfers++;
+    this.sendSnapshot(targets, snapshot, diskless).then(
       () => {
-        if (client.closed) return;
-        // REPLCONF rdb-only (redis-cli --rdb) wanted the snapshot alone: the link ends here.
-        if (info.rdbOnly) {
-          this.replicas.delete(client);
-          client.close();
-          return;
+        for (const client of targets) {
+          if (client.closed) continue;
+          // REPLCONF rdb-only (redis-cli --rdb) wanted the snapshot alone: the link ends here.
+          if (client.replica!.rdbOnly) {
+            this.replicas.delete(client);
+            client.close();
+          } else if (diskless) {
+            // After the EOF form the replica cannot tell the stream from the snapshot until
+            // it has found the end mark, so, as in Redis, the stream waits for its first ACK.
+            const info = client.replica!;
+            info.state = "online";
+            info.onlineOnAck = true;
+            info.ackTime = Date.now();
+            const name = this.replicaName(client);
+            this.server.log.notice(`Streamed RDB transfer with replica ${name} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming`);
+            this.server.log.notice(`Synchronization with replica ${name} succeeded`);
+          } else {
+            this.putOnline(client, client.replica!);
+          }
         }
-        // After the EOF form the replica cannot tell the stream from the snapshot until it
-        // has found the end mark, so, as in Redis, the stream waits for its first ACK.
-        if (diskless) info.onlineOnAck = true;
-        else this.putOnline(client, info);
       },
       (e) => {
-        this.server.log.warning(`Full sync to replica ${this.replicaName(client)} failed: ${(e as Error).message}`);
-        client.terminate();
+        for (const client of targets) {
+          this.server.log.warning(`Full sync to replica ${this.replicaName(client)} failed: ${(e as Error).message}`);
+          client.terminate();
+        }
       },
-    );
+    ).finally(() => {
+      if (!diskless) return;
+      this.socketTransfers--;
+      // Those that came meanwhile: at once without a delay, else from the cron.
+      if (this.server.config.int("repl-diskless-sync-delay") === 0) this.startPendingSnapshot(true);
+    });
   }
 
-  private async sendSnapshot(client: Client, info: ReplicaInfo, snapshot: Snapshot, diskless: boolean): Promise<void> {
+  private async sendSnapshot(targets: Client[], snapshot: Snapshot, diskless: boolean): Promise<void> {
     const checksum = this.server.rdbOptions().checksum;
     const trailer = (crc: bigint) => {
       const t = new Uint8Array(8);
       new DataView(t.buffer).setBigUint64(0, crc, true);
       return t;
     };
-    const aborted = () => client.closed;
+    const send = (bytes: Uint8Array) => {
+      for (const client of targets) if (!client.closed) client.send(bytes);
+    };
+    const aborted = () => targets.every((client) => client.closed);
     const served = () => this.server.stats.readsProcessed;
-    info.state = "send_bulk";
     if (diskless) {
       const mark = randomHex(EOF_MARK_LEN);
-      client.send(encodeLine(`$EOF:${mark}`));
+      send(encodeLine(`$EOF:${mark}`));
       const crc = await streamSnapshot(this.server.keyspace, snapshot, async (bytes) => {
-        client.send(copyBytes(bytes));
-        while (client.outputPending > SNAPSHOT_PENDING_MAX && !client.closed) await client.drained();
+        send(copyBytes(bytes));
+        // As fast as the slowest replica takes it.
+        for (const client of targets) while (client.outputPending > SNAPSHOT_PENDING_MAX && !client.closed) await client.drained();
       }, checksum, aborted, served);
-      client.send(trailer(crc));
-      client.send(Buffer.from(mark, "latin1"));
+      send(trailer(crc));
+      send(Buffer.from(mark, "latin1"));
       return;
     }
-    // The disk form needs the length first: the image is gathered, then sent.
+    // The disk form needs the length first: the image is gathered, then sent (the state
+    // Redis shows while it sends the file; a diskless transfer shows wait_bgsave).
+    for (const client of targets) client.replica!.state = "send_bulk";
     const chunks: Uint8Array[] = [];
     const crc = await streamSnapshot(this.server.keyspace, snapshot, (bytes) => void chunks.push(copyBytes(bytes)), checksum, aborted, served);
     chunks.push(trailer(crc));
     const image = Buffer.concat(chunks);
-    client.send(encodeLine(`$${image.length}`));
-    client.send(image);
+    send(encodeLine(`$${image.length}`));
+    send(image);
   }
 
   private putOnline(client: Client, info: ReplicaInfo): void {
     info.state = "online";
-    info.onlineOnAck = false;
     info.ackTime = Date.now();
+    this.startStream(client, info);
+    this.server.log.notice(`Synchronization with replica ${this.replicaName(client)} succeeded`);
+  }
+
+  /** The stream held back during the snapshot goes out, and what follows it. */
+  private startStream(client: Client, info: ReplicaInfo): void {
+    info.onlineOnAck = false;
     const held = info.held;
     info.held = [];
     for (const bytes of held) this.sendTo(client, bytes);
-    this.server.log.notice(`Synchronization with replica ${this.replicaName(client)} succeeded`);
   }
 
   /** REPLCONF ACK <offset> from a replica. */
   ack(client: Client, offset: number): void {
     const info = client.replica;
     if (info === undefined) return;
-    if (info.onlineOnAck) this.putOnline(client, info);
+    if (info.onlineOnAck) this.startStream(client, info);
     info.ackOffset = Math.max(info.ackOffset, offset);
     info.ackTime = Date.now();
     this.serveWaiters();
@@ -511,7 +581,10 @@ export class ReplicationMaster {
 
 function newReplicaInfo(client: Client): ReplicaInfo {
   const ip = client.addr.slice(0, client.addr.lastIndexOf(":"));
-  return { port: 0, ip, capaEof: false, capaPsync2: false, rdbOnly: false, excludeData: false, excludeFunctions: false, legacySync: false, state: "wait_bgsave", ackOffset: 0, ackTime: Date.now(), held: [], onlineOnAck: false };
+  return {
+    port: 0, ip, capaEof: false, capaPsync2: false, rdbOnly: false, excludeData: false, excludeFunctions: false, legacySync: false,
+    state: "wait_bgsave", ackOffset: 0, ackTime: Date.now(), held: [], onlineOnAck: false, announce: true, awaitingSnapshot: false,
+  };
 }
 
 function encodeLine(line: string): Uint8Array {

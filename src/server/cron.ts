@@ -4,7 +4,8 @@
  * clock, runs the active expiry cycle with a quarter of the period as its time budget
  * (Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC), sweeps a slice of finished snapshots'
  * marks off the keyspace's slots, and on a replica sends the
- * once-a-second REPLCONF ACK, PINGs a master's replicas, starts a BGSAVE when a save
+ * once-a-second REPLCONF ACK, PINGs a master's replicas, starts the diskless snapshot
+ * replicas wait for (repl-diskless-sync-delay), starts a BGSAVE when a save
  * point is due, and lets the AOF retry failed writes, fsync and start due rewrites; once a
  * second it closes clients idle for longer than `timeout` and, once a quiet spell, lets the
  * executable's idle code pages go (server/code-pages.ts); every 100 ms it lowers the
@@ -70,6 +71,8 @@ export function startCron(server: Server): () => void {
       server.replicaLink.sendAck();
       server.replicaLink.checkTimeout(clockNow);
     }
+    // A diskless snapshot for the replicas waiting, once repl-diskless-sync-delay allows.
+    server.replication.startPendingSnapshot();
     if (clockNow - lastIdleCheck >= 1000) {
       lastIdleCheck = clockNow;
       server.replication.closeTimedOut(clockNow);

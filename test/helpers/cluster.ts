@@ -25,7 +25,7 @@ export async function startClusterNode(kind: NodeKind, at?: { port: number; cpor
   const port = at?.port ?? freePort();
   const cport = at?.cport ?? freePort();
   const dir = at?.dir ?? tempDir(`${kind}-cluster-`);
-  const args = ["--port", String(port), "--cluster-enabled", "yes", "--cluster-port", String(cport), "--cluster-node-timeout", String(NODE_TIMEOUT), "--dir", dir, "--save", "", "--appendonly", "no", ...extra];
+  const args = ["--port", String(port), "--cluster-enabled", "yes", "--cluster-port", String(cport), "--cluster-node-timeout", String(NODE_TIMEOUT), "--dir", dir, "--save", "", "--appendonly", "no", "--repl-diskless-sync-delay", "0", ...extra];
   const cmd = kind === "kvis" ? [KVIS_BINARY, ...args] : ["redis-server", "--bind", "127.0.0.1", ...args];
   const child = await startChild(cmd, port, { dir });
   return { ...child, kind, cport, restart: () => startClusterNode(kind, { port, cport, dir }, extra) };

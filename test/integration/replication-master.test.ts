@@ -256,7 +256,8 @@ describe("a KVIS master with a real Redis replica", () => {
       servers.push(redis);
       const r = await RawClient.connect(redis.port);
       clients.push(r);
-      await waitFor(async () => /state=send_bulk/.test(await m.call("INFO", "replication")) || undefined, 20_000, "the snapshot to be sending");
+      // A diskless transfer shows wait_bgsave until it ends, as Redis shows it.
+      await waitFor(async () => /state=wait_bgsave/.test(await m.call("INFO", "replication")) || undefined, 20_000, "the snapshot to be sending");
       expect(await m.call("CLIENT", "KILL", "TYPE", "replica")).toBe(":1\r\n");
       await linkUp(r);
       await pipeline(m, writeLoad(0));
@@ -315,6 +316,60 @@ describe("a master's timers: repl-timeout and repl-backlog-ttl", () => {
       await stopAll(servers, []);
     }
   }, 30_000);
+});
+
+describe("diskless full syncs: repl-diskless-sync-delay and -max-replicas", () => {
+  test("replicas gather for one snapshot, by count or after the delay, and one arriving mid-transfer waits for the next; as Redis", async () => {
+    const seen: unknown[][] = [];
+    for (const start of [startKvisBinary, startRedis]) {
+      const out: unknown[] = [];
+      seen.push(out);
+      const master = await start(["--repl-diskless-sync-delay", "60", "--repl-diskless-sync-max-replicas", "2", "--enable-debug-command", "yes"]);
+      const servers: RunningServer[] = [master];
+      const m = await RawClient.connect(master.port);
+      const states = async () => (await m.call("INFO", "replication")).split("\r\n").filter((l) => l.startsWith("slave")).map((l) => /state=(\w+)/.exec(l)![1]).sort();
+      const log = async () => (await master.output()).split("\n").map((l) => l.replace(/^.*? [*#] /, "")).filter((l) => /BGSAVE|Synchronization with replica/.test(l)).map((l) => l.replace(/127\.0\.0\.1:\d+/, "a replica"));
+      try {
+        for (let i = 0; i < 100; i++) await m.call("SET", `k${i}`, `v${i}`);
+        // The first replica waits: the delay is long and one is not enough.
+        servers.push(await startRedis(["--replicaof", `127.0.0.1 ${master.port}`]));
+        await waitFor(async () => (await states()).length === 1 || undefined, 20_000, "the first replica to ask");
+        out.push(await states(), await log());
+        // The second makes two: one snapshot for both.
+        servers.push(await startRedis(["--replicaof", `127.0.0.1 ${master.port}`]));
+        await waitFor(async () => (await states()).join() === "online,online" || undefined, 20_000, "both replicas to sync");
+        out.push(await log());
+        // One alone after a delay of a second.
+        await m.call("CONFIG", "SET", "repl-diskless-sync-delay", "1", "repl-diskless-sync-max-replicas", "0");
+        servers.push(await startRedis(["--replicaof", `127.0.0.1 ${master.port}`]));
+        await waitFor(async () => (await states()).join() === "online,online,online" || undefined, 20_000, "the third replica to sync");
+        // A transfer that cannot end (20 MB to a replica stopped as soon as it asked, made
+        // slowly): one more asking meanwhile waits for the next snapshot.
+        await m.call("DEBUG", "POPULATE", "100", "big", "200000");
+        await m.call("CONFIG", "SET", "repl-diskless-sync-delay", "0", "rdb-key-save-delay", "20000");
+        const stalled = await startRedis(["--replicaof", `127.0.0.1 ${master.port}`]);
+        servers.push(stalled);
+        await waitFor(async () => (await states()).length === 4 || undefined, 20_000, "the fourth replica to ask");
+        stalled.proc.kill("SIGSTOP");
+        servers.push(await startRedis(["--replicaof", `127.0.0.1 ${master.port}`]));
+        await waitFor(async () => (await states()).length === 5 || undefined, 20_000, "the fifth replica to ask");
+        out.push(await states(), (await log()).slice(3));
+        await m.call("CONFIG", "SET", "rdb-key-save-delay", "0");
+        stalled.proc.kill("SIGCONT");
+        await waitFor(async () => (await states()).every((s) => s === "online") || undefined, 30_000, "every replica to sync");
+        out.push((await log()).slice(6), field(await m.call("INFO", "stats"), "sync_full"));
+        for (const replica of servers.slice(1)) {
+          const r = await RawClient.connect(replica.port);
+          out.push(await r.call("GET", "k99"));
+          r.close();
+        }
+      } finally {
+        await stopAll(servers.reverse(), [m]);
+      }
+    }
+    expect(seen[0]).toEqual(seen[1]!);
+    expect(seen[0]![0]).toEqual(["wait_bgsave"]);
+  }, 90_000);
 });
 
 describe("the replica's socket", () => {

@@ -18,6 +18,9 @@ import {
 
 serverTestTimeout();
 
+/** Replicas sync at once, as under Redis's own tests' configuration. */
+const NO_SYNC_DELAY = ["--repl-diskless-sync-delay", "0"];
+
 const NAME = "mymaster";
 
 const running: Array<{ stop(): Promise<void> }> = [];
@@ -107,9 +110,9 @@ async function writeThrough(c: { set(key: string, value: string): Promise<string
 describe("Sentinel", () => {
   test("fails a killed KVIS master over to a KVIS replica; the old master returns as a replica", async () => {
     await ensureBinary();
-    const master = await startKvisBinary();
+    const master = await startKvisBinary(NO_SYNC_DELAY);
     running.push(master);
-    const replicas = [await startKvisBinary(["--replicaof", `127.0.0.1 ${master.port}`]), await startKvisBinary(["--replicaof", `127.0.0.1 ${master.port}`])];
+    const replicas = [await startKvisBinary([...NO_SYNC_DELAY, "--replicaof", `127.0.0.1 ${master.port}`]), await startKvisBinary([...NO_SYNC_DELAY, "--replicaof", `127.0.0.1 ${master.port}`])];
     running.push(...replicas);
     const all = await sentinels(master.port);
     await discovered(all, 2);
@@ -142,7 +145,7 @@ describe("Sentinel", () => {
     for (const key of [written, viaNodeRedis, "node-redis:before"]) expect({ key, on: current, exists: await fresh.call("EXISTS", key) }).toEqual({ key, on: current, exists: ":1\r\n" });
 
     // The old master comes back (empty, on its port): the sentinels make it a replica.
-    const returned = await startChild([KVIS_BINARY, "--port", String(master.port), "--dir", master.dir], master.port, { dir: master.dir });
+    const returned = await startChild([KVIS_BINARY, "--port", String(master.port), "--dir", master.dir, ...NO_SYNC_DELAY], master.port, { dir: master.dir });
     running.push(returned);
     // A sentinel converts it on an INFO reply at least 8 s after it came back (10-20 s
     // here); one that entered TILT mode (its timer stalled 2 s on a busy machine) acts on
@@ -156,7 +159,7 @@ describe("Sentinel", () => {
     await ensureBinary();
     const master = await startRedis();
     running.push(master);
-    const replica = await startKvisBinary(["--replicaof", `127.0.0.1 ${master.port}`]);
+    const replica = await startKvisBinary([...NO_SYNC_DELAY, "--replicaof", `127.0.0.1 ${master.port}`]);
     running.push(replica);
     const all = await sentinels(master.port);
     await discovered(all, 1);
