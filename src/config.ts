@@ -446,7 +446,7 @@ export const PARAMS: readonly Param[] = [
   { name: "shutdown-on-sigterm", type: "string", default: "default", mutable: true, description: "SHUTDOWN's flags for SIGTERM: default, or save|nosave, now, force", multiArg: true, check: checkShutdownFlags, merge: (_c, given) => normalizeShutdownFlags(given) },
   { name: "shutdown-timeout", type: "int", default: "10", min: 0, max: INT_MAX, mutable: true, description: "Seconds a shutdown waits, writes paused, for lagging replicas to acknowledge the stream (0: none)" },
   ...accepted("socket-mark-id", "int", "0", false, "sockets are not marked", { min: 0, max: 4294967295 }),
-  ...accepted("supervised", "enum", "no", false, "KVIS does not notify a supervisor", { values: ["upstart", "systemd", "auto", "no"] }),
+  { name: "supervised", type: "enum", default: "no", mutable: false, values: ["upstart", "systemd", "auto", "no"], description: "Tell systemd (sd_notify: loading, READY=1, syncs, stopping) or upstart (SIGSTOP when started) how start-up goes; auto finds which" },
   { name: "syslog-enabled", type: "bool", default: "no", mutable: false, description: "Also send log lines to the system log (/dev/log), as Redis does with syslog(3)" },
   {
     name: "syslog-facility", type: "enum", default: "local0", mutable: false, values: ["user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"],

@@ -16,6 +16,7 @@ import { RdbError } from "./errors.ts";
 import { AofError } from "./persistence/aof.ts";
 import { Server } from "./server/server.ts";
 import type { ShutdownSignal } from "./server/shutdown.ts";
+import { superviseAtStart } from "./server/supervised.ts";
 import { KVIS_VERSION, REDIS_VERSION } from "./version.ts";
 
 /** Every parameter as a citty option, for --help. */
@@ -67,7 +68,14 @@ async function start(rawArgs: string[]): Promise<void> {
 
   // daemonize yes: a detached copy of this process (its own session, no terminal, standard
   // streams on /dev/null) serves; this one exits at once, as Redis's fork does.
-  if (server.config.get("daemonize") === "yes" && process.env[DAEMON_CHILD] !== "1") daemonize(rawArgs);
+  // supervised: a service manager is told how start-up goes (server/supervised.ts); a
+  // supervised server stays in the foreground, as Redis does.
+  const role = server.log.role;
+  server.log.role = "C";
+  const supervision = superviseAtStart(server.config.get("supervised"), server.log);
+  server.log.role = role;
+  if (supervision.mode === "systemd") server.supervisedBySystemd = true;
+  if (server.config.get("daemonize") === "yes" && !supervision.supervised && process.env[DAEMON_CHILD] !== "1") daemonize(rawArgs);
 
   // The working folder must exist for dumps to be written (save points are on by default).
   // Redis refuses to start without it; KVIS creates it, so `--dir ./data` just works. As

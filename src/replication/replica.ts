@@ -372,6 +372,7 @@ export class ReplicaLink implements MasterLink {
       this.toForward = 0;
       this.startStream();
       this.log("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
+      this.server.notifySupervisor("STATUS=MASTER <-> REPLICA sync: Partial Resynchronization accepted. Ready to accept connections in read-write mode.\n");
       return;
     }
     this.fail(`PSYNC: ${line}`);
@@ -512,6 +513,7 @@ export class ReplicaLink implements MasterLink {
     server.replication.adoptHistory(this.masterReplid, this.reploff);
     this.pendingDb = Number(loaded.aux.get("repl-stream-db") ?? 0);
     this.log(`MASTER <-> REPLICA sync: Finished with success (${((performance.now() - start) / 1000).toFixed(3)} seconds)`);
+    this.server.notifySupervisor("STATUS=MASTER <-> REPLICA sync: Finished with success. Ready to accept connections in read-write mode.\n");
     this.afterLoad(true);
   }
 

@@ -30,6 +30,7 @@ import { parseNotifyFlags } from "../keyspace-events.ts";
 import { Notifier } from "./notify.ts";
 import { Pausing } from "./pausing.ts";
 import { Shutdown } from "./shutdown.ts";
+import { notifySystemd } from "./supervised.ts";
 import { Slowlog } from "./slowlog.ts";
 import { mergeSelectorArgs } from "../commands/acl.ts";
 import { type CommandTable, type Services, type StatField, isLoopback } from "../commands/context.ts";
@@ -286,6 +287,8 @@ export class Server implements Services {
     if (this.listeners.length > 0) this.log.notice(`Ready to accept connections tcp (${hosts.join(" ")} port ${this.port})`);
     if (this.unixPath !== undefined) this.log.notice(`Ready to accept connections unix (${this.unixPath})`);
     const master = this.config.get("replicaof").trim();
+    this.notifySupervisor(master === "" ? "STATUS=Ready to accept connections\n" : "STATUS=Ready to accept connections in read-only mode. Waiting for MASTER <-> REPLICA sync\n");
+    this.notifySupervisor("READY=1\n");
     if (master !== "") {
       const [host, port] = master.split(/\s+/) as [string, string];
       this.follow(host, Number(port), undefined, true);
@@ -570,6 +573,14 @@ export class Server implements Services {
     return this.keyspace.heldBytes + this.replication.backlogAllocated + this.clients.size * CLIENT_BYTES + this.scripting.scriptsMemory + this.scripting.functionsOverhead;
   }
 
+  /** supervised systemd (or auto, finding systemd): start-up, syncs and shutdown are told to it (server/supervised.ts). */
+  supervisedBySystemd = false;
+
+  /** A state for systemd, as Redis's redisCommunicateSystemd sends it. */
+  notifySupervisor(message: string): void {
+    if (this.supervisedBySystemd) notifySystemd(this.log, message);
+  }
+
   /** The highest memory use seen so far (INFO used_memory_peak). */
   peakMemory(used: number): number {
     if (used > this.memoryPeak) this.memoryPeak = used;
@@ -588,9 +599,15 @@ export class Server implements Services {
     if (this.loadingDataset) return true;
     if (nosave || !(save || this.persistence.hasSavePoints)) return true;
     this.log.notice("Saving the final RDB snapshot before exiting.");
+    this.notifySupervisor("STATUS=Saving the final RDB snapshot\n");
     if (this.persistence.save()) return true;
-    this.log.warning(force ? "Error trying to save the DB. Exit anyway." : "Error trying to save the DB, can't exit.");
-    return force;
+    if (force) {
+      this.log.warning("Error trying to save the DB. Exit anyway.");
+      return true;
+    }
+    this.log.warning("Error trying to save the DB, can't exit.");
+    this.notifySupervisor("STATUS=Error trying to save the DB, can't exit.\n");
+    return false;
   }
 
   private limitsText = "";

@@ -79,6 +79,7 @@ export class Shutdown {
     // While the dataset loads nothing is saved: half of it would replace the whole.
     this.flags = server.loadingDataset ? { ...flags, save: false, nosave: true } : flags;
     server.log.warning("User requested shutdown...");
+    server.notifySupervisor("STOPPING=1\n");
     const timeout = server.config.int("shutdown-timeout");
     if (!flags.now && timeout !== 0 && !this.replicasInSync()) {
       this.deadline = Date.now() + timeout * 1000;

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { RawClient } from "../helpers/resp.ts";
-import { type ChildServer, ensureBinary, freePort, KVIS_BINARY, serverTestTimeout, startKvis, startKvisBinary, startRedis, tempDir, waitFor, waitReady } from "../helpers/servers.ts";
+import { type ChildServer, ensureBinary, freePort, KVIS_BINARY, serverTestTimeout, startChild, startKvis, startKvisBinary, startRedis, tempDir, waitFor, waitReady } from "../helpers/servers.ts";
 import { DatagramSink } from "../helpers/syslog.ts";
 import { join } from "node:path";
 import { rmSync } from "node:fs";
@@ -76,6 +76,65 @@ describe("syslog-enabled", () => {
       await kvis.stop();
       sink.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("supervised", () => {
+  /** A server of `kind` started with `args` and $NOTIFY_SOCKET set to `socket` (none: unset). */
+  function startSupervised(kind: "kvis" | "redis", args: string[], socket: string | undefined): Promise<ChildServer> {
+    const env: Record<string, string> = { ...(process.env as Record<string, string>) };
+    delete env.NOTIFY_SOCKET;
+    if (socket !== undefined) env.NOTIFY_SOCKET = socket;
+    const dir = tempDir();
+    const port = freePort();
+    const base = ["--port", String(port), "--dir", dir, "--save", "", "--repl-diskless-sync-delay", "0", ...args];
+    const cmd = kind === "kvis" ? [KVIS_BINARY, ...base] : ["redis-server", "--bind", "127.0.0.1", ...base];
+    return startChild(cmd, port, { dir, ownDir: true, env });
+  }
+
+  test("systemd is told loading, ready, a replica's syncs and stopping, as Redis tells it (Debian's unit is Type=notify)", async () => {
+    await ensureBinary();
+    const seen: Record<string, unknown[]> = {};
+    for (const kind of ["kvis", "redis"] as const) {
+      const dir = tempDir();
+      const sinks = [new DatagramSink(join(dir, "master.sock")), new DatagramSink(join(dir, "replica.sock"))];
+      const servers: ChildServer[] = [];
+      try {
+        // daemonize is ignored under supervision: the process started is the server.
+        const master = await startSupervised(kind, ["--supervised", "systemd", "--daemonize", "yes", "--pidfile", join(dir, "m.pid")], join(dir, "master.sock"));
+        servers.push(master);
+        const replica = await startSupervised(kind, ["--supervised", "auto", "--replicaof", `127.0.0.1 ${master.port}`], join(dir, "replica.sock"));
+        servers.push(replica);
+        const r = await RawClient.connect(replica.port);
+        await waitFor(async () => (await r.call("INFO", "replication")).includes("master_link_status:up") || undefined, 20_000, "the replica's sync");
+        const m = await RawClient.connect(master.port);
+        // A broken link continues partially.
+        await m.call("CLIENT", "KILL", "TYPE", "replica");
+        await waitFor(async () => (await m.call("INFO", "stats")).includes("sync_partial_ok:1") || undefined, 20_000, "a partial resync");
+        m.close();
+        r.write("SHUTDOWN\r\n");
+        expect(await replica.proc.exited).toBe(0);
+        r.close();
+        const lines = (await master.output()) + (await replica.output());
+        seen[kind] = [
+          ...sinks.map((sink) => sink.take().map((message) => message.replace("KVIS is loading", "Redis is loading"))),
+          lines.includes("Supervised by systemd. Please make sure you set appropriate values for TimeoutStartSec and TimeoutStopSec in your service unit."),
+        ];
+      } finally {
+        for (const server of servers) await server.stop();
+        for (const sink of sinks) sink.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    expect(seen.kvis).toEqual(seen.redis!);
+    expect((seen.kvis![1] as string[]).at(-1)).toBe("STOPPING=1\n");
+    // Without a socket to tell, the server starts anyway and says why it could not.
+    const alone = await startSupervised("kvis", ["--supervised", "systemd"], undefined);
+    try {
+      expect(await alone.output()).toContain("systemd supervision error: NOTIFY_SOCKET not found!");
+    } finally {
+      await alone.stop();
     }
   });
 });
