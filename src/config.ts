@@ -82,7 +82,7 @@ export interface ConfigTarget {
 }
 
 export const PARAMS: readonly Param[] = [
-  { name: "port", type: "int", default: "6379", min: 0, max: 65535, mutable: true, description: "TCP port to listen on" },
+  { name: "port", type: "int", default: "6379", min: 0, max: 65535, mutable: true, description: "TCP port to listen on (0: none, as for a server reached by TLS or the Unix socket alone)" },
   { name: "bind", type: "string", default: "127.0.0.1", mutable: true, multiArg: true, description: "Addresses to listen on (space separated)" },
   {
     name: "dir", type: "string", default: "./", mutable: true, protected: true, denyLoading: true,
@@ -404,7 +404,7 @@ export const PARAMS: readonly Param[] = [
   ...clusterAnnounce("cluster-announce-port", "int", "0", "The client port other nodes are told (0: port)", { min: 0, max: 65535 }),
   ...clusterAnnounce("cluster-announce-bus-port", "int", "0", "The bus port other nodes are told (0: the bus port)", { min: 0, max: 65535 }),
   ...clusterAnnounce("cluster-announce-hostname", "string", "", "The hostname sent to other nodes (CLUSTER SLOTS, MOVED with hostname endpoints)", {}),
-  ...accepted("cluster-announce-tls-port", "int", "0", true, "no TLS", { min: 0, max: 65535 }),
+  ...accepted("cluster-announce-tls-port", "int", "0", true, "the cluster bus is not over TLS", { min: 0, max: 65535 }),
   {
     name: "cluster-require-full-coverage", type: "bool", default: "yes", mutable: true, description: "The cluster is down while any slot is unserved",
     apply: (server) => server.cluster?.changed(),
@@ -453,19 +453,30 @@ export const PARAMS: readonly Param[] = [
     description: "The system log's facility for KVIS's lines",
   },
   { name: "syslog-ident", type: "string", default: "redis", mutable: false, description: "The name KVIS's lines carry in the system log" },
-  // TLS is not there: its files and options are accepted, a TLS port refused.
+  // TLS (server/tls.ts): a CONFIG SET of any of these reads TLS again (commands/config.ts).
+  { name: "tls-port", type: "int", default: "0", min: 0, max: 65535, mutable: true, description: "TCP port for TLS connections (0: none)" },
+  { name: "tls-auth-clients", type: "enum", default: "yes", values: ["no", "yes", "optional"], mutable: true, description: "Require a client certificate the CAs vouch for (optional: check one if shown)" },
+  ...tls("tls-cert-file", "The server's certificate (PEM), also shown as a replica's when no client certificate is set"),
+  ...tls("tls-key-file", "The server's private key (PEM)"),
+  ...tls("tls-key-file-pass", "The passphrase of tls-key-file"),
+  ...tls("tls-client-cert-file", "The certificate a replica shows its master (PEM)"),
+  ...tls("tls-client-key-file", "The private key of tls-client-cert-file"),
+  ...tls("tls-client-key-file-pass", "The passphrase of tls-client-key-file"),
+  ...tls("tls-ca-cert-file", "CA certificates that client and master certificates are checked against"),
+  ...tls("tls-ca-cert-dir", "A folder of CA certificates, as tls-ca-cert-file"),
+  ...tls("tls-dh-params-file", "Diffie-Hellman parameters (PEM)"),
+  ...tls("tls-protocols", "Protocols allowed, of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3 (empty: TLSv1.2 and TLSv1.3)"),
+  ...tls("tls-ciphers", "Ciphers allowed up to TLSv1.2 (OpenSSL's cipher-list syntax)"),
+  ...accepted("tls-ciphersuites", "string", "", true, "TLSv1.3's ciphersuites are BoringSSL's own, not configurable"),
   {
-    name: "tls-port", type: "int", default: "0", min: 0, max: 65535, mutable: true, description: "Refused unless 0: KVIS has no TLS",
-    check: (v) => (v !== "0" ? "KVIS does not support TLS" : undefined),
+    name: "tls-cluster", type: "bool", default: "no", mutable: true, description: "Refused unless no: the cluster bus is not over TLS",
+    check: (v) => (v === "yes" ? "KVIS does not support TLS on the cluster bus" : undefined),
   },
-  ...accepted("tls-auth-clients", "enum", "yes", true, "no TLS", { values: ["no", "yes", "optional"] }),
-  ...["tls-ca-cert-dir", "tls-ca-cert-file", "tls-cert-file", "tls-ciphers", "tls-ciphersuites", "tls-client-cert-file", "tls-client-key-file", "tls-client-key-file-pass", "tls-dh-params-file", "tls-key-file", "tls-key-file-pass", "tls-protocols"].flatMap((name) => accepted(name, "string", "", true, "no TLS")),
-  ...accepted("tls-cluster", "bool", "no", true, "no TLS"),
-  ...accepted("tls-prefer-server-ciphers", "bool", "no", true, "no TLS"),
-  ...accepted("tls-replication", "bool", "no", true, "no TLS"),
-  ...accepted("tls-session-cache-size", "int", "20480", true, "no TLS", { min: 0, max: INT_MAX }),
-  ...accepted("tls-session-cache-timeout", "int", "300", true, "no TLS", { min: 0, max: INT_MAX }),
-  ...accepted("tls-session-caching", "bool", "yes", true, "no TLS"),
+  { name: "tls-prefer-server-ciphers", type: "bool", default: "no", mutable: true, description: "Choose the cipher by the server's order, not the client's" },
+  { name: "tls-replication", type: "bool", default: "no", mutable: true, description: "A replica connects to its master over TLS (the master's tls-port)" },
+  ...accepted("tls-session-cache-size", "int", "20480", true, "the runtime's TLS sessions are not configurable", { min: 0, max: INT_MAX }),
+  ...accepted("tls-session-cache-timeout", "int", "300", true, "the runtime's TLS sessions are not configurable", { min: 0, max: INT_MAX }),
+  ...accepted("tls-session-caching", "bool", "yes", true, "the runtime's TLS sessions are not configurable"),
   // Redis's hidden test knobs (delays and intervals its own tests slow things down with).
   ...accepted("use-exit-on-panic", "bool", "no", true, "a Redis test knob", { hidden: true }),
   {
@@ -541,6 +552,16 @@ function lazyFree(name: string, what: string, apply?: (server: ConfigTarget, on:
     description: `Count ${what} in INFO's lazyfreed_objects as Redis frees them in the background (the garbage collector frees values after the command either way)`,
     ...(apply === undefined ? {} : { apply: (server: ConfigTarget, value: string) => apply(server, value === "yes") }),
   }];
+}
+
+/** A tls-* parameter holding a path or text (server/tls.ts reads it). */
+function tls(name: string, description: string): Param[] {
+  return [{ name, type: "string", default: "", mutable: true, description }];
+}
+
+/** Whether CONFIG SET of `name` reads TLS again (the session cache's and the cluster's aside). */
+export function isTlsParam(name: string): boolean {
+  return name.startsWith("tls-") && !name.startsWith("tls-session-") && name !== "tls-cluster" && name !== "tls-ciphersuites";
 }
 
 /** A Redis directive KVIS accepts and shows without acting on it; `why` says what it lacks. */

@@ -4,7 +4,7 @@
  * here they are matched, listed and written back to the config file.
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
-import { PARAMS, findParam, normalize, rewriteConfig } from "../config.ts";
+import { PARAMS, findParam, isTlsParam, normalize, rewriteConfig } from "../config.ts";
 import { CONFIG_NO_FILE, configRewriteFailed, configSetError, configUnknownOption, LOADING, wrongArity } from "../errors.ts";
 import { globMatch } from "../resp/bytes.ts";
 import { command } from "./command.ts";
@@ -100,12 +100,25 @@ export const configCommand = command({
           if (failure !== undefined) throw configSetError(port !== undefined ? "port" : "bind", failure);
         }
         const previous = updates.map(([name]): [string, string] => [name, c.server.config.get(name)]);
-        for (const [name, value] of updates) {
-          const failure = c.server.config.set(name, value);
-          if (failure === undefined) continue;
+        const rollBack = (name: string, failure: string) => {
           // Redis's rollback: every value as it was, applied again.
           for (const [n, v] of previous) c.server.config.set(n, v);
-          throw configSetError(name, failure);
+          return configSetError(name, failure);
+        };
+        for (const [name, value] of updates) {
+          const failure = c.server.config.set(name, value);
+          if (failure !== undefined) throw rollBack(name, failure);
+        }
+        // TLS is read again once, with every new value in place (a certificate and its key).
+        const tlsChange = updates.find(([name]) => isTlsParam(name) || (name === "bind" && c.server.config.int("tls-port") !== 0));
+        if (tlsChange !== undefined) {
+          const failure = c.server.reconfigureTls();
+          if (failure !== undefined) {
+            c.server.log.warning(`Failed applying new configuration. Possibly related to new ${tlsChange[0]} setting. Restoring previous settings.`);
+            const error = rollBack(tlsChange[0], failure);
+            c.server.reconfigureTls();
+            throw error;
+          }
         }
         c.reply.ok();
       },

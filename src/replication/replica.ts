@@ -130,9 +130,12 @@ export class ReplicaLink implements MasterLink {
     this.lastIoMs = Date.now();
     const attempt = ++this.attempt;
     this.log(`Connecting to MASTER ${this.host}:${this.port}`);
+    // tls-replication: the master's certificate is checked against the CAs, not its name, as Redis checks it.
+    const tls = this.server.config.get("tls-replication") === "yes" ? { ...this.server.tls?.client, checkServerIdentity: () => undefined } : undefined;
     Bun.connect({
       hostname: this.host,
       port: this.port,
+      ...(tls === undefined ? {} : { tls }),
       socket: {
         binaryType: "uint8array",
         open: (socket) => {

@@ -209,6 +209,8 @@ export class Client implements Context {
 
   /** The client that replays the AOF (set by the AOF loader). */
   aofLoader = false;
+  /** Connected through tls-port (set by the server when it accepts it). */
+  tls = false;
   /** Connected through the Unix socket (set by the server when it accepts it). */
   unixSocket = false;
 
@@ -356,7 +358,8 @@ export class Client implements Context {
    */
   readWhileBusy(): void {
     const fd = this.socket.fd;
-    if (fd === undefined || this.closed) return;
+    // A TLS client's bytes need its session to be read: it waits for the script's end.
+    if (fd === undefined || this.closed || this.tls) return;
     for (let reads = 0; reads < 16 && !this.closed; reads++) {
       const chunk = readNow(fd);
       if (chunk === undefined) return;

@@ -30,6 +30,7 @@ import { parseNotifyFlags } from "../keyspace-events.ts";
 import { Notifier } from "./notify.ts";
 import { Pausing } from "./pausing.ts";
 import { Shutdown } from "./shutdown.ts";
+import { type TlsContexts, TlsConfigError, tlsContexts, tlsWanted } from "./tls.ts";
 import { notifySystemd } from "./supervised.ts";
 import { Slowlog } from "./slowlog.ts";
 import { mergeSelectorArgs } from "../commands/acl.ts";
@@ -240,7 +241,8 @@ export class Server implements Services {
     const hosts = this.config.get("bind").split(/\s+/).filter(Boolean);
     let port = this.config.int("port");
     try {
-      for (const entry of hosts) {
+      // Port 0 listens on no TCP port, as in Redis (TLS or the Unix socket alone).
+      for (const entry of port === 0 ? [] : hosts) {
         const optional = entry.startsWith("-");
         const host = optional ? entry.slice(1) : entry;
         try {
@@ -252,12 +254,18 @@ export class Server implements Services {
           this.log.warning(`Could not create server TCP listening socket ${host}:${port}: ${(e as Error).message} (optional, skipped)`);
         }
       }
-      if (hosts.length > 0 && this.listeners.length === 0) throw new Error("Failed listening on port " + port + " (tcp), aborting.");
+      if (port !== 0 && hosts.length > 0 && this.listeners.length === 0) throw new Error("Failed listening on port " + port + " (tcp), aborting.");
+      this.configureTlsAtStart();
+      const tlsPort = this.config.int("tls-port");
+      if (tlsPort !== 0) {
+        this.tlsListeners = this.listenTls(hosts, tlsPort);
+        if (this.tlsListeners.length === 0) throw new Error(`Failed listening on port ${tlsPort} (tls), aborting.`);
+      }
       this.listenUnix();
       // An empty `bind` listens on no address, as in Redis: then the Unix socket must be set.
-      if (this.listeners.length === 0 && this.unixListener === undefined) throw new ConfigAbort(["Configured to not listen anywhere, exiting."]);
+      if (this.listeners.length === 0 && this.tlsListeners.length === 0 && this.unixListener === undefined) throw new ConfigAbort(["Configured to not listen anywhere, exiting."]);
       this.checkBacklog();
-      this.applyBacklog(this.unixListener === undefined ? this.listeners : [...this.listeners, this.unixListener]);
+      this.applyBacklog([...this.listeners, ...this.tlsListeners, ...(this.unixListener === undefined ? [] : [this.unixListener])]);
     } catch (e) {
       this.stopListening();
       throw e;
@@ -285,6 +293,7 @@ export class Server implements Services {
     this.writePidFile();
     this.applyOomScore();
     if (this.listeners.length > 0) this.log.notice(`Ready to accept connections tcp (${hosts.join(" ")} port ${this.port})`);
+    if (this.tlsListeners.length > 0) this.log.notice(`Ready to accept connections tls (${hosts.join(" ")} port ${this.tlsListeners[0]!.port})`);
     if (this.unixPath !== undefined) this.log.notice(`Ready to accept connections unix (${this.unixPath})`);
     const master = this.config.get("replicaof").trim();
     this.notifySupervisor(master === "" ? "STATUS=Ready to accept connections\n" : "STATUS=Ready to accept connections in read-only mode. Waiting for MASTER <-> REPLICA sync\n");
@@ -370,11 +379,11 @@ export class Server implements Services {
    * worked (or nothing changes), else Redis's reason.
    */
   listenAnew(bind: string, port: number): string | undefined {
-    if (bind === this.config.get("bind") && port === this.port) return undefined;
+    if (bind === this.config.get("bind") && port === this.config.int("port")) return undefined;
     const hosts = bind.split(/\s+/).filter(Boolean);
     const opened: TCPSocketListener<Client>[] = [];
     try {
-      for (const entry of hosts) {
+      for (const entry of port === 0 ? [] : hosts) {
         const optional = entry.startsWith("-");
         try {
           const listener = Bun.listen<Client>({ hostname: optional ? entry.slice(1) : entry, port, socket: this.socketHandlers });
@@ -384,7 +393,7 @@ export class Server implements Services {
           if (!optional) throw e;
         }
       }
-      if (opened.length === 0) throw new Error("no address could be bound");
+      if (port !== 0 && opened.length === 0) throw new Error("no address could be bound");
     } catch (e) {
       for (const l of opened) l.stop(true);
       const reason = (e as Error).message;
@@ -393,7 +402,7 @@ export class Server implements Services {
     this.applyBacklog(opened);
     for (const l of this.listeners) l.stop(false);
     this.listeners = opened;
-    this.log.notice(`Listening anew: tcp (${hosts.join(" ")} port ${this.port})`);
+    if (port !== 0) this.log.notice(`Listening anew: tcp (${hosts.join(" ")} port ${this.port})`);
     return undefined;
   }
 
@@ -413,6 +422,103 @@ export class Server implements Services {
   }
 
   private unixListener: import("bun").UnixSocketListener<Client> | undefined;
+
+  /** The tls-port listeners, one per `bind` address. */
+  private tlsListeners: TCPSocketListener<Client>[] = [];
+  /** TLS as the tls-* parameters set it, read when TLS is wanted (server/tls.ts). */
+  tls: TlsContexts | undefined;
+
+  /** At start-up: TLS configured if anything needs it, or start-up ends as Redis's does. */
+  private configureTlsAtStart(): void {
+    if (!tlsWanted(this.config)) return;
+    try {
+      this.tls = tlsContexts(this.config);
+    } catch (e) {
+      if (!(e instanceof TlsConfigError)) throw e;
+      throw new ConfigAbort([e.message, "Failed to configure TLS. Check logs for more info."]);
+    }
+  }
+
+  /**
+   * CONFIG SET of tls-* parameters: TLS read again and the tls-port listeners made anew
+   * with it (their connections stay); Redis's reason when it cannot be.
+   */
+  reconfigureTls(): string | undefined {
+    let contexts: TlsContexts | undefined;
+    if (tlsWanted(this.config)) {
+      try {
+        contexts = tlsContexts(this.config);
+      } catch (e) {
+        if (!(e instanceof TlsConfigError)) throw e;
+        this.log.warning(e.message);
+        return "Unable to update TLS configuration. Check server logs.";
+      }
+    }
+    const port = this.config.int("tls-port");
+    const hosts = this.config.get("bind").split(/\s+/).filter(Boolean);
+    const previous = this.tls;
+    this.tls = contexts;
+    let opened: TCPSocketListener<Client>[] = [];
+    if (port !== 0) {
+      // The old ones stop first: the new ones take the same port.
+      const old = this.tlsListeners;
+      for (const l of old) l.stop(false);
+      try {
+        opened = this.listenTls(hosts, port, true);
+      } catch (e) {
+        this.tls = previous;
+        if (previous !== undefined && old.length > 0) this.tlsListeners = this.listenTls(hosts, old[0]!.port);
+        return `Unable to listen on this port: ${(e as Error).message}`;
+      }
+      this.applyBacklog(opened);
+    } else {
+      for (const l of this.tlsListeners) l.stop(false);
+    }
+    this.tlsListeners = opened;
+    return undefined;
+  }
+
+  /** Listen with TLS on every address of `bind` at `port` (an optional "-" address may fail; `strict`: none may). */
+  private listenTls(hosts: string[], port: number, strict = false): TCPSocketListener<Client>[] {
+    const opened: TCPSocketListener<Client>[] = [];
+    const handlers: import("bun").SocketHandler<Client> = {
+      ...this.socketHandlers,
+      open: (socket) => this.accept(socket, undefined, port),
+      handshake: (socket) => this.checkClientCertificate(socket),
+    };
+    try {
+      for (const entry of hosts) {
+        const optional = entry.startsWith("-");
+        try {
+          const listener = Bun.listen<Client>({ hostname: optional ? entry.slice(1) : entry, port, tls: this.tls!.server, socket: handlers });
+          opened.push(listener);
+          port = listener.port;
+        } catch (e) {
+          if (!optional || strict) throw e;
+          this.log.warning(`Could not create server TLS listening socket ${entry.slice(1)}:${port}: ${(e as Error).message} (optional, skipped)`);
+        }
+      }
+    } catch (e) {
+      for (const l of opened) l.stop(true);
+      throw e;
+    }
+    return opened;
+  }
+
+  /**
+   * tls-auth-clients: a client without a certificate the CAs vouch for is refused (yes), or
+   * one that shows a certificate they do not vouch for (optional), as OpenSSL's
+   * SSL_VERIFY_PEER refuses them in Redis; it is closed before any of its requests is read.
+   */
+  private checkClientCertificate(socket: import("bun").Socket<Client>): void {
+    const mode = this.tls?.authClients ?? "no";
+    if (mode === "no" || socket.authorized) return;
+    const shown = Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
+    if (mode === "optional" && !shown) return;
+    const reason = shown ? (socket.getAuthorizationError()?.message ?? "certificate verify failed") : "peer did not return a certificate";
+    this.log.warning(`Error accepting a client connection: ${reason}`);
+    socket.data?.terminate();
+  }
 
   /** Redis's start-up warning when the kernel's somaxconn caps tcp-backlog. */
   private checkBacklog(): void {
@@ -438,8 +544,9 @@ export class Server implements Services {
   private unixPath: string | undefined;
 
   private stopListening(): void {
-    for (const l of this.listeners) l.stop(true);
+    for (const l of [...this.listeners, ...this.tlsListeners]) l.stop(true);
     this.listeners = [];
+    this.tlsListeners = [];
     if (this.unixListener !== undefined) {
       this.unixListener.stop(true);
       this.unixListener = undefined;
@@ -448,11 +555,12 @@ export class Server implements Services {
     }
   }
 
-  private accept(socket: import("bun").Socket<Client>, unixPath?: string): void {
+  private accept(socket: import("bun").Socket<Client>, unixPath?: string, tlsPort?: number): void {
     const client = unixPath !== undefined
       ? new Client(this, socket, `${unixPath}:0`, `${unixPath}:0`)
-      : new Client(this, socket, `${socket.remoteAddress}:${socket.remotePort ?? 0}`, `${socket.localAddress ?? ""}:${this.port}`);
+      : new Client(this, socket, `${socket.remoteAddress}:${socket.remotePort ?? 0}`, `${socket.localAddress ?? ""}:${tlsPort ?? this.port}`);
     client.unixSocket = unixPath !== undefined;
+    client.tls = tlsPort !== undefined;
     socket.data = client;
     // Unix-socket clients are local: protected mode never refuses them.
     const refused = this.refusal(unixPath !== undefined ? "127.0.0.1" : socket.remoteAddress);

@@ -126,7 +126,7 @@ export async function startKvis(options: Record<string, string> = {}): Promise<I
   const dir = options.dir ?? tempDir();
   // No save points unless a test asks: a test's writes should not start background saves.
   // Replicas sync at once, as Redis's own tests have them (its default.conf).
-  const server = new Server(new Config({ port: "0", dir, save: "", "repl-diskless-sync-delay": "0", ...options }));
+  const server = new Server(new Config({ port: String(freePort()), dir, save: "", "repl-diskless-sync-delay": "0", ...options }));
   await server.start({ quiet: true });
   const stop = async () => {
     server.stop();

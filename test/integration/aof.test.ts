@@ -356,7 +356,7 @@ describe("damaged files at start-up", () => {
       const good = readFileSync(incr);
       const torn = "*3\r\n$3\r\nSET\r\n$4\r\ntorn\r\n$5\r\nval";
       appendFileSync(incr, torn);
-      const refused = await run(["./kvis", "--port", "0", "--dir", dir, "--appendonly", "yes", "--aof-load-truncated", "no"]);
+      const refused = await run(["./kvis", "--port", String(freePort()), "--dir", dir, "--appendonly", "yes", "--aof-load-truncated", "no"]);
       expect(refused.code).toBe(1);
       expect(refused.stdout + refused.stderr).toContain("Unexpected end of file reading the append only file appendonly.aof.1.incr.aof");
       expect(readFileSync(incr).length).toBe(good.length + torn.length);
@@ -381,13 +381,13 @@ describe("damaged files at start-up", () => {
       const at = bytes.indexOf("$5\r\nvalue");
       bytes[at + 1] = "x".charCodeAt(0);
       writeFileSync(incr, bytes);
-      const refused = await run(["./kvis", "--port", "0", "--dir", dir, "--appendonly", "yes"]);
+      const refused = await run(["./kvis", "--port", String(freePort()), "--dir", dir, "--appendonly", "yes"]);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain("Bad file format reading the append only file appendonly.aof.1.incr.aof");
       expect(readFileSync(incr).equals(bytes)).toBe(true);
       // A manifest naming a file that is not there.
       rmSync(incr);
-      const missing = await run(["./kvis", "--port", "0", "--dir", dir, "--appendonly", "yes"]);
+      const missing = await run(["./kvis", "--port", String(freePort()), "--dir", dir, "--appendonly", "yes"]);
       expect(missing.code).toBe(1);
       expect(missing.stderr).toContain("appendonly.aof.1.incr.aof");
       expect(manifest(dir)).toContain("appendonly.aof.1.incr.aof");

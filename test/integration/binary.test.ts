@@ -21,7 +21,7 @@ describe("command line", () => {
       expect(help.stdout).toContain(option);
     }
     // citty colours its output; compare the text without the escape codes.
-    expect(Bun.stripANSI(help.stdout)).toContain("--port=<n>    TCP port to listen on (Default: 6379)");
+    expect(Bun.stripANSI(help.stdout)).toContain("--port=<n>    TCP port to listen on (0: none, as for a server reached by TLS or the Unix socket alone) (Default: 6379)");
     const version = await run([KVIS_BINARY, "--version"]);
     expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version);
   });
