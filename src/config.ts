@@ -394,7 +394,7 @@ export const PARAMS: readonly Param[] = [
   ...accepted("bgsave_cpulist", "string", "", false, "a save runs in the server's thread, nothing to pin"),
   ...accepted("bio_cpulist", "string", "", false, "there are no background I/O threads to pin"),
   ...accepted("server_cpulist", "string", "", false, "the server's thread is not pinned"),
-  ...accepted("bind-source-addr", "string", "", true, "a replica connects to its master from the default address"),
+  { name: "bind-source-addr", type: "string", default: "", mutable: true, description: "Address a replica's link to its master and the cluster bus links connect from (empty: the system's choice)" },
   // Redis Cluster (src/cluster/): read where they are used, so a CONFIG SET takes effect at once.
   { name: "cluster-enabled", type: "bool", default: "no", mutable: false, description: "Run as a Redis Cluster node (cluster bus, nodes.conf, redirections)" },
   { name: "cluster-config-file", type: "string", default: "nodes.conf", mutable: false, description: "The node's cluster configuration, written by the node (relative to dir)" },

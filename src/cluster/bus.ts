@@ -3,8 +3,8 @@
  * into whole messages for its owner (message.ts decodes them), and queues what the peer
  * has not taken yet, closing the link when that passes cluster-link-sendbuf-limit.
  */
-import type { Socket } from "bun";
 import type { Logger } from "../log.ts";
+import type { OutgoingSocket } from "../server/outgoing.ts";
 import { type Message, decode, frameLength } from "./message.ts";
 import type { ClusterNode, LinkRef } from "./nodes.ts";
 
@@ -21,7 +21,8 @@ export interface BusOwner {
 export class BusLink implements LinkRef {
   readonly ctime = Date.now();
   node: ClusterNode | undefined;
-  socket: Socket<BusLink> | undefined;
+  /** A Bun socket (inbound, or outbound), or node:net's under bind-source-addr (server/outgoing.ts). */
+  socket: OutgoingSocket | undefined;
   private queued: Uint8Array[] = [];
   /** Bytes in `queued`: what the peer has not taken yet. */
   pendingBytes = 0;
@@ -58,7 +59,7 @@ export class BusLink implements LinkRef {
     this.pendingBytes += bytes.length;
   }
 
-  opened(socket: Socket<BusLink>): void {
+  opened(socket: OutgoingSocket): void {
     this.socket = socket;
     this.flush();
   }

@@ -24,6 +24,7 @@ import {
   encodeBare, encodeFail, encodePing, encodePublish, encodeUpdate,
 } from "./message.ts";
 import { BusLink, type BusOwner } from "./bus.ts";
+import { connectOutgoing } from "../server/outgoing.ts";
 import { ClusterNode, type LinkRef, describeNode, parseNodesConf, randomNodeName } from "./nodes.ts";
 import { CLUSTER_SLOTS } from "../store/slots.ts";
 import { blockedRedirection } from "./redirect.ts";
@@ -567,33 +568,27 @@ export class Cluster implements BusOwner {
     link.node = n;
     n.link = link;
     const pingSentBefore = n.pingSent;
-    Bun.connect<BusLink>({
-      hostname: n.ip, port: n.cport,
-      socket: {
-        binaryType: "uint8array",
-        open: (socket) => {
-          socket.data = link;
-          if (link.closed) {
-            socket.end();
-            return;
-          }
-          link.opened(socket);
-          // The first message is MEET when asked to meet the node, else a PING; a pending
-          // ping keeps its time, so failure detection is not reset by reconnecting.
-          this.sendPing(link, (n.flags & NodeFlag.Meet) !== 0 ? MsgType.Meet : MsgType.Ping);
-          if (pingSentBefore !== 0) n.pingSent = pingSentBefore;
-          n.flags &= ~NodeFlag.Meet;
-        },
-        data: (socket, chunk) => socket.data.onData(chunk),
-        drain: (socket) => socket.data.flush(),
-        close: (socket) => socket.data?.close(),
-        error: (socket) => socket.data?.close(),
-        connectError: () => {
-          if (n.pingSent === 0) n.pingSent = Date.now();
-          link.close();
-        },
+    connectOutgoing({ host: n.ip, port: n.cport, source: this.server.config.get("bind-source-addr") }, {
+      open: (socket) => {
+        if (link.closed) {
+          socket.end();
+          return;
+        }
+        link.opened(socket);
+        // The first message is MEET when asked to meet the node, else a PING; a pending
+        // ping keeps its time, so failure detection is not reset by reconnecting.
+        this.sendPing(link, (n.flags & NodeFlag.Meet) !== 0 ? MsgType.Meet : MsgType.Ping);
+        if (pingSentBefore !== 0) n.pingSent = pingSentBefore;
+        n.flags &= ~NodeFlag.Meet;
       },
-    }).catch(() => link.close());
+      data: (chunk) => link.onData(chunk),
+      drain: () => link.flush(),
+      closed: () => link.close(),
+      failed: () => {
+        if (n.pingSent === 0) n.pingSent = Date.now();
+        link.close();
+      },
+    });
   }
 
   linkClosed(link: BusLink): void {

@@ -8,7 +8,6 @@
  * REPLCONF ACK every second and on GETACK. A broken link reconnects and asks to continue
  * from where it stopped (PSYNC <replid> <offset+1>), falling back to a full sync.
  */
-import type { Socket } from "bun";
 import { closeSync, fsyncSync, ftruncateSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { type LoadResult, loadRdbSteps } from "../persistence/rdb-reader.ts";
@@ -16,6 +15,7 @@ import { type ReplicationInfo, syncDirectory } from "../persistence/rdb-writer.t
 import { bytesToString, copyBytes } from "../resp/bytes.ts";
 import { encodeRequest } from "../resp/writer.ts";
 import { Client, type MasterLink } from "../server/connection.ts";
+import { connectOutgoing, type OutgoingSocket } from "../server/outgoing.ts";
 import type { Server } from "../server/server.ts";
 
 export const enum LinkState {
@@ -66,7 +66,7 @@ export class ReplicaLink implements MasterLink {
   syncLastIoMs = 0;
   /** When the link last went down after being up (0: never up), for master_link_down_since_seconds. */
   downSinceMs = 0;
-  private socket: Socket<undefined> | undefined;
+  private socket: OutgoingSocket | undefined;
   private step = Step.Ping;
   private pending = new Uint8Array(0);
   /** The snapshot being received, written as it comes to a temp file in the server's dir, as Redis does. */
@@ -132,30 +132,24 @@ export class ReplicaLink implements MasterLink {
     this.log(`Connecting to MASTER ${this.host}:${this.port}`);
     // tls-replication: the master's certificate is checked against the CAs, not its name, as Redis checks it.
     const tls = this.server.config.get("tls-replication") === "yes" ? { ...this.server.tls?.client, checkServerIdentity: () => undefined } : undefined;
-    Bun.connect({
-      hostname: this.host,
-      port: this.port,
-      ...(tls === undefined ? {} : { tls }),
-      socket: {
-        binaryType: "uint8array",
-        open: (socket) => {
-          if (attempt !== this.attempt) return void socket.terminate();
-          this.socket = socket;
-          this.state = LinkState.Handshake;
-          this.step = Step.Ping;
-          this.pending = new Uint8Array(0);
-          this.lastIoMs = Date.now();
-          this.log("MASTER <-> REPLICA sync started");
-          this.send(["PING"]);
-        },
-        data: (_socket, chunk) => {
-          if (attempt === this.attempt) this.onData(chunk);
-        },
-        close: () => this.lostAttempt(attempt),
-        error: () => this.lostAttempt(attempt),
-        connectError: () => this.lostAttempt(attempt),
+    const lost = () => this.lostAttempt(attempt);
+    connectOutgoing({ host: this.host, port: this.port, source: this.server.config.get("bind-source-addr"), tls }, {
+      open: (socket) => {
+        if (attempt !== this.attempt) return void socket.terminate();
+        this.socket = socket;
+        this.state = LinkState.Handshake;
+        this.step = Step.Ping;
+        this.pending = new Uint8Array(0);
+        this.lastIoMs = Date.now();
+        this.log("MASTER <-> REPLICA sync started");
+        this.send(["PING"]);
       },
-    }).catch(() => this.lostAttempt(attempt));
+      data: (chunk) => {
+        if (attempt === this.attempt) this.onData(chunk);
+      },
+      closed: lost,
+      failed: lost,
+    });
   }
 
   private lostAttempt(attempt: number): void {

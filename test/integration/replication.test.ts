@@ -313,6 +313,21 @@ describe("KVIS replica of a real Redis master", () => {
     });
   }, 30_000);
 
+  test("bind-source-addr: the link to the master comes from that address, as a Redis replica's does", async () => {
+    // Another loopback address: protected mode would refuse it, as Redis's does.
+    await withMasterAndReplica(["--protected-mode", "no"], { "bind-source-addr": "127.0.0.2" }, async (m, _r, master) => {
+      const redis = await startRedis(["--replicaof", `127.0.0.1 ${master.port}`, "--bind-source-addr", "127.0.0.3"]);
+      try {
+        await waitFor(async () => field(await m.call("INFO", "replication"), "connected_slaves") === "2" || undefined, 20_000, "both replicas");
+        const info = await m.call("INFO", "replication");
+        const ips = [field(info, "slave0"), field(info, "slave1")].map((line) => /^ip=([\d.]+),/.exec(line ?? "")?.[1]).sort();
+        expect(ips).toEqual(["127.0.0.2", "127.0.0.3"]);
+      } finally {
+        await redis.stop();
+      }
+    });
+  }, 30_000);
+
   test("an expired key reads as missing on the replica but stays until the master deletes it", async () => {
     await withMasterAndReplica(["--enable-debug-command", "yes"], {}, async (m, r) => {
       // With active expiry off on the master, nothing deletes the key but a read on the master.
