@@ -440,7 +440,7 @@ export const PARAMS: readonly Param[] = [
     description: "Port a replica asks its master to list it under (0: its own)",
   },
   { name: "replica-announced", type: "bool", default: "yes", mutable: true, description: "Whether Sentinel should announce this replica (INFO replication's replica_announced)" },
-  ...accepted("replica-ignore-disk-write-errors", "bool", "no", true, "a replica's write errors are handled as a master's"),
+  { name: "replica-ignore-disk-write-errors", type: "bool", default: "no", mutable: true, description: "A replica that cannot write to disk applies its master's writes anyway (no: it stops, as Redis panics)" },
   ...accepted("sanitize-dump-payload", "enum", "no", true, "RESTORE payloads are always checked in full", { values: ["no", "yes", "clients"] }),
   { name: "shutdown-on-sigint", type: "string", default: "default", mutable: true, description: "SHUTDOWN's flags for SIGINT: default, or save|nosave, now, force", multiArg: true, check: checkShutdownFlags, merge: (_c, given) => normalizeShutdownFlags(given) },
   { name: "shutdown-on-sigterm", type: "string", default: "default", mutable: true, description: "SHUTDOWN's flags for SIGTERM: default, or save|nosave, now, force", multiArg: true, check: checkShutdownFlags, merge: (_c, given) => normalizeShutdownFlags(given) },

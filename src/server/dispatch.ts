@@ -109,12 +109,16 @@ function dispatch(c: Client, argv: Argv): boolean {
   // Client-side caching keeps its table within tracking-table-max-keys.
   if (c.server.tracking.overLimit) c.server.tracking.limitTable();
   // Writes (and PING) are refused while the data cannot reach the disk; the master's
-  // stream is always applied.
-  if (!c.mustObey && (hasFlag(c, cmd, bits, F_WRITE) || cmd.name === "ping")) {
+  // stream is applied, unless this replica is to stop rather than drift from its disk
+  // (replica-ignore-disk-write-errors).
+  if (hasFlag(c, cmd, bits, F_WRITE) || cmd.name === "ping") {
     const misconf = diskError(c.server);
     if (misconf !== undefined) {
-      reject(c, cmd, misconf);
-      return true;
+      if (!c.mustObey) {
+        reject(c, cmd, misconf);
+        return true;
+      }
+      if (cmd.name !== "ping") c.server.applyDespiteDiskError();
     }
   }
   // min-replicas-to-write: writes need enough replicas that keep up.

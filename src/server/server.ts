@@ -916,6 +916,25 @@ export class Server implements Services {
     process.exit(1);
   }
 
+  /** When the last "applying a command even though" line was logged (once in 10 s at most, as Redis). */
+  private diskErrorLoggedAt = 0;
+
+  /**
+   * A write from the master (or the AOF) while writes cannot reach the disk (Redis 7.0's
+   * processCommand): the replica stops, as Redis panics, rather than hold data its disk
+   * does not; with replica-ignore-disk-write-errors yes it applies it and says so.
+   */
+  applyDespiteDiskError(): void {
+    if (this.config.get("replica-ignore-disk-write-errors") !== "yes") {
+      this.log.warning("Guru Meditation: Replica was unable to write command to disk.");
+      process.exit(1);
+    }
+    const now = Date.now();
+    if (now <= this.diskErrorLoggedAt + 10_000) return;
+    this.diskErrorLoggedAt = now;
+    this.log.warning("Replica is applying a command even though it is unable to write to disk.");
+  }
+
   /**
    * maxclients against the open-files limit (open-files.ts): the limit raised where it can
    * be, Redis's warnings logged where it cannot. At start-up a maxclients that does not fit

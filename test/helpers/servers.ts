@@ -153,6 +153,8 @@ export async function sendAsOwnRead(kvis: InProcessKvis, n: number, send: () => 
 
 export interface ChildServer extends RunningServer {
   proc: import("bun").Subprocess;
+  /** The test makes it exit with an error on purpose: its log is not shown for it. */
+  expectFailure(): void;
   /** Everything the child wrote to stdout and stderr so far (or until it was stopped). */
   output(): Promise<string>;
 }
@@ -173,6 +175,7 @@ export async function startChild(
   const proc = Bun.spawn(cmd, { cwd: opts.cwd ?? opts.dir, stdin: "ignore", stdout: fd, stderr: fd, env: opts.env ?? process.env });
   closeSync(fd);
   let finalLog: string | undefined;
+  let failureExpected = false;
   const output = async () => finalLog ?? readFileSync(logPath, "latin1");
   const stop = async () => {
     const running = proc.exitCode === null && proc.signalCode === null;
@@ -181,7 +184,7 @@ export async function startChild(
     finalLog ??= readFileSync(logPath, "latin1");
     // A server that failed on its own is the likeliest cause of the test's failure: show
     // why. TEST_SERVER_LOGS=1 shows every child's log, to look into any failing test.
-    const failed = !running && proc.exitCode !== 0 && proc.signalCode !== "SIGKILL";
+    const failed = !running && proc.exitCode !== 0 && proc.signalCode !== "SIGKILL" && !failureExpected;
     if (failed || process.env.TEST_SERVER_LOGS === "1") console.error(`${cmd[0]} on port ${port} ended with ${proc.exitCode ?? proc.signalCode}; its log:\n${finalLog}`);
     rmSync(logDir, { recursive: true, force: true });
     if (opts.ownDir) rmSync(opts.dir, { recursive: true, force: true });
@@ -195,7 +198,7 @@ export async function startChild(
     if (e instanceof Error && !e.message.includes(" exited with ")) e.message += `\n${cmd[0]}'s log:\n${finalLog}`;
     throw e;
   }
-  return { port, dir: opts.dir, proc, stop, output };
+  return { port, dir: opts.dir, proc, stop, output, expectFailure: () => void (failureExpected = true) };
 }
 
 /**

@@ -7,7 +7,8 @@
 import { describe, expect, test } from "bun:test";
 import { datasetOf } from "../helpers/dataset.ts";
 import { RawClient, encodeCommand } from "../helpers/resp.ts";
-import { readdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { type ChildServer, freePort, run, serverTestTimeout, startAll, startKvis, startKvisBinary, startRedis, tempDir, waitExpired, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
@@ -327,6 +328,47 @@ describe("KVIS replica of a real Redis master", () => {
       }
     });
   }, 30_000);
+
+  test("a replica that cannot save stops at its master's next write, or applies it with replica-ignore-disk-write-errors; as Redis", async () => {
+    const master = await startRedis(["--repl-diskless-sync-delay", "0"]);
+    const m = await RawClient.connect(master.port);
+    try {
+      const seen: Record<string, unknown[]> = { kvis: [], redis: [] };
+      for (const kind of ["kvis", "redis"] as const) {
+        for (const ignore of ["no", "yes"]) {
+          const args = ["--replicaof", `127.0.0.1 ${master.port}`, "--save", "3600 1", "--replica-ignore-disk-write-errors", ignore, "--use-exit-on-panic", "yes", "--enable-protected-configs", "yes"];
+          const replica = kind === "kvis" ? await startKvisBinary(args) : await startRedis(args);
+          const r = await RawClient.connect(replica.port);
+          try {
+            await waitFor(async () => field(await r.call("INFO", "replication"), "master_link_status") === "up" || undefined, 20_000, "the replica's sync");
+            // Its folder goes: the next BGSAVE fails, and with save points writes cannot reach the disk.
+            const gone = join(replica.dir, "gone");
+            mkdirSync(gone);
+            await r.call("CONFIG", "SET", "dir", gone);
+            rmSync(gone, { recursive: true });
+            await r.call("BGSAVE");
+            await waitFor(async () => field(await r.call("INFO", "persistence"), "rdb_last_bgsave_status") === "err" || undefined, 20_000, "the failed save");
+            await m.call("SET", `written:${kind}:${ignore}`, "1");
+            if (ignore === "no") {
+              replica.expectFailure();
+              seen[kind]!.push(await replica.proc.exited, (await replica.output()).includes("Replica was unable to write command to disk"));
+            } else {
+              await waitFor(async () => (await r.call("EXISTS", `written:${kind}:${ignore}`)) === ":1\r\n" || undefined, 20_000, "the write applied");
+              seen[kind]!.push((await replica.output()).includes("Replica is applying a command even though it is unable to write to disk."));
+            }
+          } finally {
+            r.close();
+            await replica.stop();
+          }
+        }
+      }
+      expect(seen.kvis).toEqual(seen.redis!);
+      expect(seen.kvis).toEqual([1, true, true]);
+    } finally {
+      m.close();
+      await master.stop();
+    }
+  }, 60_000);
 
   test("an expired key reads as missing on the replica but stays until the master deletes it", async () => {
     await withMasterAndReplica(["--enable-debug-command", "yes"], {}, async (m, r) => {

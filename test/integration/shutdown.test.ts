@@ -143,6 +143,7 @@ describe("shutdown signals", () => {
         out.push(await c.call("DEBUG", "PAUSE-CRON", "1"));
         server.proc.kill("SIGINT");
         await waitFor(async () => (await server.output()).includes("Received SIGINT scheduling shutdown...") || undefined, 20_000, "the signal to be noted");
+        server.expectFailure();
         server.proc.kill("SIGINT");
         out.push(await server.proc.exited, (await server.output()).includes("You insist... exiting now."));
       } finally {
