@@ -398,13 +398,13 @@ export const PARAMS: readonly Param[] = [
   // Redis Cluster (src/cluster/): read where they are used, so a CONFIG SET takes effect at once.
   { name: "cluster-enabled", type: "bool", default: "no", mutable: false, description: "Run as a Redis Cluster node (cluster bus, nodes.conf, redirections)" },
   { name: "cluster-config-file", type: "string", default: "nodes.conf", mutable: false, description: "The node's cluster configuration, written by the node (relative to dir)" },
-  { name: "cluster-port", type: "int", default: "0", min: 0, max: 65535, mutable: false, description: "The cluster bus port (0: port + 10000)" },
+  { name: "cluster-port", type: "int", default: "0", min: 0, max: 65535, mutable: false, description: "The cluster bus port (0: port + 10000, tls-port + 10000 under tls-cluster)" },
   { name: "cluster-node-timeout", type: "int", default: "15000", min: 0, max: LLONG_MAX, mutable: true, description: "Milliseconds a node may not answer before it is failing" },
   ...clusterAnnounce("cluster-announce-ip", "string", "", "The address other nodes and clients are told", {}),
   ...clusterAnnounce("cluster-announce-port", "int", "0", "The client port other nodes are told (0: port)", { min: 0, max: 65535 }),
   ...clusterAnnounce("cluster-announce-bus-port", "int", "0", "The bus port other nodes are told (0: the bus port)", { min: 0, max: 65535 }),
   ...clusterAnnounce("cluster-announce-hostname", "string", "", "The hostname sent to other nodes (CLUSTER SLOTS, MOVED with hostname endpoints)", {}),
-  ...accepted("cluster-announce-tls-port", "int", "0", true, "the cluster bus is not over TLS", { min: 0, max: 65535 }),
+  ...clusterAnnounce("cluster-announce-tls-port", "int", "0", "The TLS port other nodes and clients are told under tls-cluster (0: tls-port)", { min: 0, max: 65535 }),
   {
     name: "cluster-require-full-coverage", type: "bool", default: "yes", mutable: true, description: "The cluster is down while any slot is unserved",
     apply: (server) => server.cluster?.changed(),
@@ -468,10 +468,7 @@ export const PARAMS: readonly Param[] = [
   ...tls("tls-protocols", "Protocols allowed, of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3 (empty: TLSv1.2 and TLSv1.3)"),
   ...tls("tls-ciphers", "Ciphers allowed up to TLSv1.2 (OpenSSL's cipher-list syntax)"),
   ...accepted("tls-ciphersuites", "string", "", true, "TLSv1.3's ciphersuites are BoringSSL's own, not configurable"),
-  {
-    name: "tls-cluster", type: "bool", default: "no", mutable: true, description: "Refused unless no: the cluster bus is not over TLS",
-    check: (v) => (v === "yes" ? "KVIS does not support TLS on the cluster bus" : undefined),
-  },
+  { name: "tls-cluster", type: "bool", default: "no", mutable: false, description: "The cluster bus over TLS; nodes are announced by their TLS port (plain clients are told the plain one)" },
   { name: "tls-prefer-server-ciphers", type: "bool", default: "no", mutable: true, description: "Choose the cipher by the server's order, not the client's" },
   { name: "tls-replication", type: "bool", default: "no", mutable: true, description: "A replica connects to its master over TLS (the master's tls-port)" },
   ...accepted("tls-session-cache-size", "int", "20480", true, "the runtime's TLS sessions are not configurable", { min: 0, max: INT_MAX }),
@@ -561,7 +558,7 @@ function tls(name: string, description: string): Param[] {
 
 /** Whether CONFIG SET of `name` reads TLS again (the session cache's and the cluster's aside). */
 export function isTlsParam(name: string): boolean {
-  return name.startsWith("tls-") && !name.startsWith("tls-session-") && name !== "tls-cluster" && name !== "tls-ciphersuites";
+  return name.startsWith("tls-") && !name.startsWith("tls-session-") && name !== "tls-ciphersuites";
 }
 
 /** A Redis directive KVIS accepts and shows without acting on it; `why` says what it lacks. */

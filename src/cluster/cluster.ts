@@ -127,7 +127,16 @@ export class Cluster implements BusOwner {
   applyAnnounced(): void {
     const config = this.server.config;
     const me = this.myself;
-    me.port = config.int("cluster-announce-port") || this.server.port;
+    // Under tls-cluster a node is known by its TLS port, and its plain port ("pport") is
+    // what plain clients are told (Redis's deriveAnnouncedPorts).
+    const announcedTls = config.int("cluster-announce-tls-port");
+    if (this.tlsBus) {
+      me.port = announcedTls || config.int("tls-port");
+      me.pport = announcedTls !== 0 ? config.int("cluster-announce-port") : this.server.port;
+    } else {
+      me.port = config.int("cluster-announce-port") || this.server.port;
+      me.pport = 0;
+    }
     me.cport = config.int("cluster-announce-bus-port") || this.busPort;
     // An announced address replaces ours; one taken away leaves it to be learned again.
     const ip = config.get("cluster-announce-ip");
@@ -143,7 +152,17 @@ export class Cluster implements BusOwner {
   }
 
   get busPort(): number {
-    return this.server.config.int("cluster-port") || this.server.port + 10000;
+    return this.server.config.int("cluster-port") || (this.tlsBus ? this.server.config.int("tls-port") : this.server.port) + 10000;
+  }
+
+  /** tls-cluster: the bus runs over TLS (set at start-up). */
+  get tlsBus(): boolean {
+    return this.server.config.get("tls-cluster") === "yes";
+  }
+
+  /** The port a client is told for `n`: its plain one for a plain client under tls-cluster. */
+  clientPort(n: ClusterNode, tlsClient: boolean): number {
+    return this.tlsBus && !tlsClient && n.pport !== 0 ? n.pport : n.port;
   }
 
   /**
@@ -179,7 +198,11 @@ export class Cluster implements BusOwner {
         this.listeners.push(
           Bun.listen<BusLink>({
             hostname: host, port: this.busPort,
+            ...(this.tlsBus ? { tls: this.server.tls!.server } : {}),
             socket: {
+              handshake: (socket) => {
+                if (this.server.refusesPeerCertificate(socket)) socket.data?.close();
+              },
               binaryType: "uint8array",
               open: (socket) => {
                 const link = new BusLink(this, true);
@@ -316,8 +339,9 @@ export class Cluster implements BusOwner {
     return type === "hostname" ? node.hostname || "?" : "";
   }
 
-  describe(node: ClusterNode): string {
-    return describeNode(node, node === this.myself ? this.openSlots : undefined);
+  /** The node's CLUSTER NODES line, with the port `tlsClient` is told (nodes.conf: the node's own). */
+  describe(node: ClusterNode, tlsClient = true): string {
+    return describeNode(node, node === this.myself ? this.openSlots : undefined, this.clientPort(node, tlsClient));
   }
 
   setMigrating(slot: number, to: ClusterNode | undefined): void {
@@ -498,7 +522,7 @@ export class Cluster implements BusOwner {
     const me = this.myself;
     const master = me.isReplica && me.master !== undefined ? me.master : me;
     return {
-      port: me.port, pport: 0, cport: me.cport, currentEpoch: this.currentEpoch, configEpoch: master.configEpoch,
+      port: me.port, pport: me.pport, cport: me.cport, currentEpoch: this.currentEpoch, configEpoch: master.configEpoch,
       offset: this.replicationOffset,
       name: me.name, slots: master.slots, master: me.isReplica ? me.master?.name : undefined,
       ip: this.server.config.get("cluster-announce-ip"), flags: me.flags, stateOk: this.stateOk,
@@ -568,7 +592,9 @@ export class Cluster implements BusOwner {
     link.node = n;
     n.link = link;
     const pingSentBefore = n.pingSent;
-    connectOutgoing({ host: n.ip, port: n.cport, source: this.server.config.get("bind-source-addr") }, {
+    // Over TLS the peer's certificate is checked against the CAs, not its name, as Redis checks it.
+    const tls = this.tlsBus ? { ...this.server.tls!.client, checkServerIdentity: () => undefined } : undefined;
+    connectOutgoing({ host: n.ip, port: n.cport, source: this.server.config.get("bind-source-addr"), tls }, {
       open: (socket) => {
         if (link.closed) {
           socket.end();
@@ -810,7 +836,7 @@ export class Cluster implements BusOwner {
   private updateAddressIfNeeded(node: ClusterNode, link: BusLink, m: Message): boolean {
     if (node === this.myself || link === node.link) return false;
     const ip = m.ip !== "" ? m.ip : normalizeIp(link.socket?.remoteAddress ?? "");
-    if (ip === "" || (node.ip === ip && node.port === m.port && node.cport === m.cport)) return false;
+    if (ip === "" || (node.ip === ip && node.port === m.port && node.pport === m.pport && node.cport === m.cport)) return false;
     node.ip = ip;
     node.port = m.port;
     node.pport = m.pport;

@@ -148,8 +148,8 @@ export interface OpenSlots {
 }
 
 /** The node's CLUSTER NODES line (without its newline). */
-export function describeNode(node: ClusterNode, open?: OpenSlots): string {
-  let line = `${node.name} ${node.ip}:${node.port}@${node.cport}`;
+export function describeNode(node: ClusterNode, open?: OpenSlots, port = node.port): string {
+  let line = `${node.name} ${node.ip}:${port}@${node.cport}`;
   if (node.hostname !== "") line += `,${node.hostname}`;
   line += ` ${flagsText(node.flags)} ${node.master?.name ?? "-"} ${node.pingSent} ${node.pongReceived} ${node.effectiveEpoch}`;
   line += node.link !== undefined || node.isMyself ? " connected" : " disconnected";

@@ -134,7 +134,7 @@ export function redirection(cluster: Cluster, c: Client, cmd: Command, argv: Arg
   if (migrating && missing > 0) {
     if (existing > 0) return TRYAGAIN;
     const target = cluster.migratingTo[slot]!;
-    return target === me ? undefined : redirect(cluster, "ASK", slot, target);
+    return target === me ? undefined : redirect(cluster, c, "ASK", slot, target);
   }
   if (importing && (c.asking || cmd.name === "restore-asking")) {
     if (multipleKeys && missing > 0) return TRYAGAIN;
@@ -142,7 +142,7 @@ export function redirection(cluster: Cluster, c: Client, cmd: Command, argv: Arg
   }
   if ((c.readonlyCluster || shard) && !write && me.isReplica && me.master === owner) return undefined;
   if (owner === me) return undefined;
-  return redirect(cluster, "MOVED", slot, owner);
+  return redirect(cluster, c, "MOVED", slot, owner);
 }
 
 /**
@@ -159,10 +159,10 @@ export function blockedRedirection(cluster: Cluster, entry: BlockedOnKeys): Repl
   const me = cluster.myself;
   if (entry.client.readonlyCluster && ((entry.cmd?.flagBits ?? 0) & F_WRITE) === 0 && me.isReplica && me.master === node) node = me;
   if (node === me || cluster.importingFrom[slot] !== undefined) return undefined;
-  return node === undefined ? CLUSTERDOWN_UNBOUND : redirect(cluster, "MOVED", slot, node);
+  return node === undefined ? CLUSTERDOWN_UNBOUND : redirect(cluster, entry.client, "MOVED", slot, node);
 }
 
-function redirect(cluster: Cluster, kind: string, slot: number, n: ClusterNode): ReplyError {
+function redirect(cluster: Cluster, c: Client, kind: string, slot: number, n: ClusterNode): ReplyError {
   const endpoint = cluster.preferredEndpoint(n);
-  return new ReplyError(`${kind} ${slot} ${endpoint}:${n.port}`);
+  return new ReplyError(`${kind} ${slot} ${endpoint}:${cluster.clientPort(n, c.tls)}`);
 }

@@ -122,7 +122,7 @@ function replyNode(c: Context, n: ClusterNode): void {
   c.reply.array(4);
   if (type === "unknown-endpoint") c.reply.null();
   else c.reply.bulkString(c.server.cluster!.preferredEndpoint(n));
-  c.reply.integer(n.port);
+  c.reply.integer(c.server.cluster!.clientPort(n, c.tls));
   c.reply.bulkString(n.name);
   const others: Array<[string, string]> = [];
   if (type !== "ip") others.push(["ip", n.ip]);
@@ -193,7 +193,7 @@ function shards(c: Context, cluster: Cluster): void {
       c.reply.bulkString("id");
       c.reply.bulkString(n.name);
       c.reply.bulkString("port");
-      c.reply.integer(n.port);
+      c.reply.integer(cluster.clientPort(n, c.tls));
       c.reply.bulkString("ip");
       c.reply.bulkString(n.ip);
       c.reply.bulkString("endpoint");
@@ -309,7 +309,7 @@ const SUBCOMMANDS: Record<string, Sub> = {
   },
   nodes(c, _argv, cluster) {
     let text = "";
-    for (const n of cluster.nodes.values()) text += cluster.describe(n) + "\n";
+    for (const n of cluster.nodes.values()) text += cluster.describe(n, c.tls) + "\n";
     c.reply.verbatim(text);
   },
   replicas: replicasOf,
@@ -414,7 +414,7 @@ function replicasOf(c: Context, argv: Argv, cluster: Cluster): void {
   const n = nodeArg(cluster, argv, 2);
   if (!n.isMaster) throw CLUSTER_NOT_A_MASTER;
   c.reply.array(n.replicas.length);
-  for (const r of n.replicas) c.reply.bulkString(cluster.describe(r));
+  for (const r of n.replicas) c.reply.bulkString(cluster.describe(r, c.tls));
 }
 
 const HELP = [

@@ -100,6 +100,8 @@ export interface Context {
   readonly masterLink?: { sendAck(): void };
   /** Connected through the Unix socket (unixsocket). */
   readonly unixSocket: boolean;
+  /** Connected through tls-port. */
+  readonly tls: boolean;
   /** The master's stream or the AOF being loaded: applied whatever the server's state (mustObeyClient). */
   readonly mustObey: boolean;
   /** Set once this connection has become a replica (REPLCONF, then PSYNC). */
@@ -374,8 +376,10 @@ export interface ClusterService {
   lookup(name: string): ClusterNodeView | undefined;
   /** The endpoint clients are told for a node (cluster-preferred-endpoint-type). */
   preferredEndpoint(node: ClusterNodeView): string;
-  /** The node's CLUSTER NODES line (the open slots on myself's). */
-  describe(node: ClusterNodeView): string;
+  /** The node's CLUSTER NODES line (the open slots on myself's), with the port a client over TLS (or not) is told. */
+  describe(node: ClusterNodeView, tlsClient?: boolean): string;
+  /** The port a client is told for a node: its plain one for a plain client under tls-cluster. */
+  clientPort(node: ClusterNodeView, tlsClient: boolean): number;
   addSlot(node: ClusterNodeView, slot: number): boolean;
   delSlot(slot: number): boolean;
   delNodeSlots(node: ClusterNodeView): number;

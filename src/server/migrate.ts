@@ -167,9 +167,12 @@ export class Migrator {
     if (cached !== undefined && !cached.closed) return cached;
     if (this.targets.size >= CACHE_ITEMS) this.close(this.targets.values().next().value!);
     const target: Target = { name, socket: undefined as unknown as Socket<Target>, lastDb: -1, lastUse: Date.now(), input: "", closed: false, wake: undefined, outbox: undefined };
+    // Under tls-cluster the other node is reached over TLS, as Redis's MIGRATE reaches it.
+    const tls = this.server.config.get("tls-cluster") === "yes" ? { ...this.server.tls?.client, checkServerIdentity: () => undefined } : undefined;
     const connecting = Bun.connect<Target>({
       hostname: host,
       port,
+      ...(tls === undefined ? {} : { tls }),
       data: target,
       socket: {
         data: (socket, chunk: Uint8Array) => {

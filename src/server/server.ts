@@ -484,7 +484,9 @@ export class Server implements Services {
     const handlers: import("bun").SocketHandler<Client> = {
       ...this.socketHandlers,
       open: (socket) => this.accept(socket, undefined, port),
-      handshake: (socket) => this.checkClientCertificate(socket),
+      handshake: (socket) => {
+        if (this.refusesPeerCertificate(socket)) socket.data?.terminate();
+      },
     };
     try {
       for (const entry of hosts) {
@@ -506,18 +508,19 @@ export class Server implements Services {
   }
 
   /**
-   * tls-auth-clients: a client without a certificate the CAs vouch for is refused (yes), or
-   * one that shows a certificate they do not vouch for (optional), as OpenSSL's
-   * SSL_VERIFY_PEER refuses them in Redis; it is closed before any of its requests is read.
+   * tls-auth-clients, at a TLS handshake (a client's, or a cluster bus peer's): a peer
+   * without a certificate the CAs vouch for is refused (yes), or one that shows a
+   * certificate they do not vouch for (optional), as OpenSSL's SSL_VERIFY_PEER refuses it in
+   * Redis. Logged; the caller closes it before anything it sent is read.
    */
-  private checkClientCertificate(socket: import("bun").Socket<Client>): void {
+  refusesPeerCertificate(socket: import("bun").Socket<unknown>): boolean {
     const mode = this.tls?.authClients ?? "no";
-    if (mode === "no" || socket.authorized) return;
+    if (mode === "no" || socket.authorized) return false;
     const shown = Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
-    if (mode === "optional" && !shown) return;
+    if (mode === "optional" && !shown) return false;
     const reason = shown ? (socket.getAuthorizationError()?.message ?? "certificate verify failed") : "peer did not return a certificate";
     this.log.warning(`Error accepting a client connection: ${reason}`);
-    socket.data?.terminate();
+    return true;
   }
 
   /** Redis's start-up warning when the kernel's somaxconn caps tcp-backlog. */

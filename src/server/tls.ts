@@ -3,7 +3,8 @@
  * client certificates (tls-auth-clients) and a master's certificate (tls-replication) are
  * checked against, the protocols and ciphers allowed. The options are read from the
  * tls-* parameters into the form Bun's sockets take, with Redis's log lines for what is
- * missing or unreadable; TLS runs in Bun's sockets (BoringSSL).
+ * missing or unreadable; TLS runs in Bun's sockets (BoringSSL). Clients, replicas
+ * (tls-replication) and the cluster bus (tls-cluster) use the same contexts.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -23,7 +24,7 @@ export class TlsConfigError extends Error {}
 
 /** Whether anything needs TLS configured (Redis configures it when any of these is on). */
 export function tlsWanted(config: Config): boolean {
-  return config.int("tls-port") !== 0 || config.get("tls-replication") === "yes";
+  return config.int("tls-port") !== 0 || config.get("tls-replication") === "yes" || config.get("tls-cluster") === "yes";
 }
 
 export interface TlsContexts {
@@ -48,7 +49,7 @@ export function tlsContexts(config: Config): TlsContexts {
   if (certFile === "") throw new TlsConfigError("No tls-cert-file configured!");
   if (keyFile === "") throw new TlsConfigError("No tls-key-file configured!");
   if ((clientCertFile === "") !== (clientKeyFile === "")) throw new TlsConfigError("Both tls-client-cert-file and tls-client-key-file must be specified together!");
-  if (caFile === "" && caDir === "" && (authClients !== "no" || get("tls-replication") === "yes")) {
+  if (caFile === "" && caDir === "" && (authClients !== "no" || get("tls-replication") === "yes" || get("tls-cluster") === "yes")) {
     throw new TlsConfigError("Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-cluster, tls-replication or tls-auth-clients are enabled!");
   }
   const cert = readPem(certFile, "certificate");

@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Redis from "ioredis";
 import { createClient } from "redis";
+import { type ClusterNodeProcess, call, clusterAgrees, clusterNodes, clusterTool, startClusterNode, waitClusterOk } from "../helpers/cluster.ts";
 import { type ChildServer, freePort, ROOT, run, serverTestTimeout, startChild, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
@@ -95,8 +96,6 @@ describe("TLS", () => {
       expect(await bun.hget("h", "a")).toBe("1");
       // No plain TCP port: CONFIG GET port says 0 and only the Unix socket or TLS is served.
       expect(await io.config("GET", "port")).toEqual(["port", "0"]);
-      // The cluster bus has no TLS: asking for it is refused rather than ignored.
-      expect(io.config("SET", "tls-cluster", "yes")).rejects.toThrow("KVIS does not support TLS on the cluster bus");
     } finally {
       io.disconnect();
       if (nr.isOpen) await nr.quit();
@@ -123,4 +122,45 @@ describe("TLS", () => {
       }
     }
   });
+
+  test("a cluster of KVIS and Redis nodes over TLS (tls-cluster): TLS clients are told TLS ports, plain clients plain ones", async () => {
+    const tlsPorts: number[] = [];
+    const nodes: ClusterNodeProcess[] = [];
+    try {
+      for (const kind of ["kvis", "redis", "kvis", "redis", "kvis", "redis"] as const) {
+        const tlsPort = freePort();
+        nodes.push(await startClusterNode(kind, undefined, ["--tls-port", String(tlsPort), ...SERVER_TLS, "--tls-cluster", "yes", "--tls-replication", "yes"]));
+        tlsPorts.push(tlsPort);
+      }
+      const tlsCli = ["--tls", "--cacert", pem("ca.crt"), "--cert", pem("client.crt"), "--key", pem("client.key")];
+      // Created over TLS, as a TLS cluster's nodes know one another by their TLS ports.
+      await clusterTool("create", ...tlsPorts.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "1", "--cluster-yes", ...tlsCli);
+      // A plain client (redis-cli --cluster check here) is shown the plain ports, and they work.
+      await waitFor(() => clusterAgrees(nodes[0]!.port), 30_000, "redis-cli --cluster check over the plain ports");
+      await waitClusterOk(nodes);
+      const plainPorts = nodes.map((n) => n.port).sort();
+      await waitFor(async () => {
+        for (const n of nodes) if ((await clusterNodes(n.port)).filter((l) => l.flags.includes("slave")).length !== 3) return false;
+        return true;
+      }, 30_000, "every node to know every replica");
+      // Each node learns another's plain port from its first PING or PONG.
+      const views = async () => Promise.all(nodes.map(async (n) => (await clusterNodes(n.port)).map((l) => l.port).sort().join()));
+      await waitFor(async () => (await views()).every((v) => v === plainPorts.join()) || undefined, 20_000, "every node to know every plain port").catch(async (e) => {
+        throw new Error(`${(e as Error).message}: ${JSON.stringify(await views())} for ${plainPorts.join()} (TLS ${tlsPorts.join()})`);
+      });
+      // Over TLS, every port in CLUSTER SLOTS is a TLS port, on either kind of node.
+      for (const p of [tlsPorts[0]!, tlsPorts[1]!]) {
+        const slots = (await cli(p, ["CLUSTER", "SLOTS"])).out.split("\n").map(Number).filter((v) => tlsPorts.includes(v) || plainPorts.includes(v));
+        // The masters at least (a replica is listed once it has an offset, as in Redis).
+        expect(slots.length).toBeGreaterThanOrEqual(3);
+        expect(slots.every((v) => tlsPorts.includes(v))).toBe(true);
+      }
+      // Writes redirected over TLS, read back through the plain ports (MOVED names plain ones there).
+      for (const key of ["a", "b", "c", "d", "e", "f"]) expect((await run(["redis-cli", "-c", "-p", String(tlsPorts[0]), ...tlsCli, "SET", key, `v-${key}`])).stdout).toBe("OK\n");
+      for (const key of ["a", "b", "c", "d", "e", "f"]) expect((await run(["redis-cli", "-c", "-p", String(nodes[1]!.port), "GET", key])).stdout).toBe(`v-${key}\n`);
+      expect(await call(nodes[0]!.port, "CONFIG", "GET", "tls-cluster")).toBe("*2\r\n$11\r\ntls-cluster\r\n$3\r\nyes\r\n");
+    } finally {
+      for (const n of nodes) await n.stop();
+    }
+  }, 90_000);
 });
