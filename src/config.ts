@@ -334,7 +334,7 @@ export const PARAMS: readonly Param[] = [
   { name: "always-show-logo", type: "bool", default: "no", mutable: false, description: "Print the start-up banner (version, mode, port, PID) even when the log is not a terminal" },
   ...accepted("set-proc-title", "bool", "yes", false, "the process title is the runtime's"),
   ...accepted("proc-title-template", "string", "{title} {listen-addr} {server-mode}", true, "the process title is the runtime's"),
-  ...accepted("disable-thp", "bool", "yes", false, "no transparent huge pages setting"),
+  ...accepted("disable-thp", "bool", "yes", false, "KVIS does not fork: the copy-on-write latency Redis avoids by turning transparent huge pages off does not arise, so THP is left as the system sets it"),
   ...accepted("jemalloc-bg-thread", "bool", "yes", true, "no jemalloc"),
   { name: "dynamic-hz", type: "bool", default: "yes", mutable: true, description: "Run the cron faster with many clients: hz doubles while there are over 200 clients per tick" },
   {
@@ -445,7 +445,7 @@ export const PARAMS: readonly Param[] = [
   { name: "shutdown-on-sigint", type: "string", default: "default", mutable: true, description: "SHUTDOWN's flags for SIGINT: default, or save|nosave, now, force", multiArg: true, check: checkShutdownFlags, merge: (_c, given) => normalizeShutdownFlags(given) },
   { name: "shutdown-on-sigterm", type: "string", default: "default", mutable: true, description: "SHUTDOWN's flags for SIGTERM: default, or save|nosave, now, force", multiArg: true, check: checkShutdownFlags, merge: (_c, given) => normalizeShutdownFlags(given) },
   { name: "shutdown-timeout", type: "int", default: "10", min: 0, max: INT_MAX, mutable: true, description: "Seconds a shutdown waits, writes paused, for lagging replicas to acknowledge the stream (0: none)" },
-  ...accepted("socket-mark-id", "int", "0", false, "sockets are not marked", { min: 0, max: 4294967295 }),
+  { name: "socket-mark-id", type: "int", default: "0", min: 0, max: 4294967295, mutable: false, description: "SO_MARK on the listening sockets (Linux, needs CAP_NET_ADMIN) for firewall and routing rules (0: none)" },
   { name: "supervised", type: "enum", default: "no", mutable: false, values: ["upstart", "systemd", "auto", "no"], description: "Tell systemd (sd_notify: loading, READY=1, syncs, stopping) or upstart (SIGSTOP when started) how start-up goes; auto finds which" },
   { name: "syslog-enabled", type: "bool", default: "no", mutable: false, description: "Also send log lines to the system log (/dev/log), as Redis does with syslog(3)" },
   {

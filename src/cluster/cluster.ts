@@ -195,28 +195,29 @@ export class Cluster implements BusOwner {
       const optional = entry.startsWith("-");
       const host = optional ? entry.slice(1) : entry;
       try {
-        this.listeners.push(
-          Bun.listen<BusLink>({
-            hostname: host, port: this.busPort,
-            ...(this.tlsBus ? { tls: this.server.tls!.server } : {}),
-            socket: {
-              handshake: (socket) => {
-                if (this.server.refusesPeerCertificate(socket)) socket.data?.close();
-              },
-              binaryType: "uint8array",
-              open: (socket) => {
-                const link = new BusLink(this, true);
-                socket.data = link;
-                link.opened(socket);
-                this.inbound.add(link);
-              },
-              data: (socket, chunk) => socket.data.onData(chunk),
-              drain: (socket) => socket.data.flush(),
-              close: (socket) => socket.data?.close(),
-              error: (socket) => socket.data?.close(),
+        const listener = Bun.listen<BusLink>({
+          hostname: host, port: this.busPort,
+          ...(this.tlsBus ? { tls: this.server.tls!.server } : {}),
+          socket: {
+            binaryType: "uint8array",
+            open: (socket) => {
+              const link = new BusLink(this, true);
+              socket.data = link;
+              link.opened(socket);
+              this.inbound.add(link);
             },
-          }),
-        );
+            handshake: (socket) => {
+              if (this.server.refusesPeerCertificate(socket)) socket.data?.close();
+            },
+            data: (socket, chunk) => socket.data.onData(chunk),
+            drain: (socket) => socket.data.flush(),
+            close: (socket) => socket.data?.close(),
+            error: (socket) => socket.data?.close(),
+          },
+        });
+        this.listeners.push(listener);
+        const fd = (listener as { fd?: number }).fd;
+        if (fd !== undefined) this.server.markListener(fd);
       } catch (e) {
         if (!optional) throw new Error(`Failed listening on the cluster bus port ${this.busPort}: ${(e as Error).message}`);
       }

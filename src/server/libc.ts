@@ -1,7 +1,7 @@
 /**
  * The libc functions KVIS calls through bun:ffi, bound once, on first use: evaluating
  * bun:ffi costs start-up about 17 ms. The sockets Bun cannot make or reach (poll.ts:
- * serving clients while a script holds the event loop, tcp-backlog; syslog.ts: the
+ * serving clients while a script holds the event loop, tcp-backlog, socket-mark-id; syslog.ts: the
  * system log's datagram socket), madvise (code-pages.ts) and the open-files limit
  * (open-files.ts). Null where libc.so.6 cannot be opened (not glibc): each caller then does
  * without.
@@ -15,6 +15,7 @@ export interface Libc {
   listen(fd: number, backlog: number): number;
   socket(domain: number, type: number, protocol: number): number;
   connect(fd: number, addr: Uint8Array, len: number): number;
+  setsockopt(fd: number, level: number, name: number, value: Uint8Array, len: number): number;
   close(fd: number): number;
   /** Addresses and lengths as u64 (Linux on x86-64 and arm64). */
   madvise(addr: bigint, length: bigint, advice: number): number;
@@ -39,6 +40,7 @@ export function libc(): Libc | null {
       listen: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
       socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
       connect: { args: [FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
+      setsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
       close: { args: [FFIType.i32], returns: FFIType.i32 },
       madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
       getrlimit: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },

@@ -27,6 +27,20 @@ export function setBacklog(fd: number, backlog: number): boolean {
   return c !== null && c.listen(fd, backlog) === 0;
 }
 
+/**
+ * socket-mark-id: SO_MARK on a listening socket (its connections inherit it), for the
+ * firewall's and routing's rules, as Redis's anetSetSockMarkId sets it. It needs
+ * CAP_NET_ADMIN; as in Redis a failure is ignored.
+ */
+export function setSocketMark(fd: number, mark: number): void {
+  const value = new Uint8Array(4);
+  new DataView(value.buffer).setUint32(0, mark, true);
+  lib()?.setsockopt(fd, SOL_SOCKET, SO_MARK, value, 4);
+}
+
+const SOL_SOCKET = 1;
+const SO_MARK = 36;
+
 /** What the socket `fd` holds now, without waiting: a view valid until the next call, or undefined. */
 export function readNow(fd: number): Uint8Array | undefined {
   const c = lib();

@@ -20,7 +20,7 @@ import { type LoadStep, loadRdbSteps } from "../persistence/rdb-reader.ts";
 import { Scripting } from "../scripting/runtime.ts";
 import type { Argv } from "../resp/argv.ts";
 import { monitorLine } from "./monitor.ts";
-import { acceptNow, rawSocket, setBacklog } from "./poll.ts";
+import { acceptNow, rawSocket, setBacklog, setSocketMark } from "./poll.ts";
 import type { RdbOptions } from "../persistence/rdb-writer.ts";
 import { Client } from "./connection.ts";
 import { startCron } from "./cron.ts";
@@ -536,13 +536,20 @@ export class Server implements Services {
     }
   }
 
-  /** tcp-backlog on listeners (Redis passes it to listen(2) for TCP and the Unix socket). */
+  /** tcp-backlog on listeners (Redis passes it to listen(2) for TCP and the Unix socket), and socket-mark-id on the TCP ones. */
   private applyBacklog(listeners: readonly object[]): void {
     const backlog = this.config.int("tcp-backlog");
     for (const listener of listeners) {
       const fd = (listener as { fd?: number }).fd;
       if (fd !== undefined && !setBacklog(fd, backlog)) this.log.warning(`Could not set the listen backlog to ${backlog}: libc is not reachable`);
+      if (fd !== undefined && listener !== this.unixListener) this.markListener(fd);
     }
+  }
+
+  /** socket-mark-id on a TCP listener (clients', the cluster bus's). */
+  markListener(fd: number): void {
+    const mark = this.config.int("socket-mark-id");
+    if (mark > 0) setSocketMark(fd, mark);
   }
   private unixPath: string | undefined;
 

@@ -103,3 +103,34 @@ describe("CONFIG SET port and bind", () => {
     }
   });
 });
+
+describe("socket-mark-id", () => {
+  test("the listening socket carries the mark (SO_MARK), where the system lets a process set one", async () => {
+    const { dlopen, FFIType, ptr } = await import("bun:ffi");
+    const libc = dlopen("libc.so.6", {
+      getsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
+      setsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
+    });
+    // SOL_SOCKET, SO_MARK
+    const mark = (fd: number) => {
+      const value = new Uint32Array(1);
+      const len = new Uint32Array([4]);
+      expect(libc.symbols.getsockopt(fd, 1, 36, ptr(value), ptr(len))).toBe(0);
+      return value[0];
+    };
+    const kvis = await startKvis({ "socket-mark-id": "77" });
+    const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const probeFd = (probe as unknown as { fd: number }).fd;
+    try {
+      // Setting a mark needs CAP_NET_ADMIN: what this process may do, KVIS (in it) may.
+      const allowed = libc.symbols.setsockopt(probeFd, 1, 36, ptr(new Uint32Array([77])), 4) === 0;
+      const listener = (kvis.server as unknown as { listeners: Array<{ fd: number }> }).listeners[0]!;
+      expect(mark(listener.fd)).toBe(allowed ? 77 : 0);
+      expect(mark(probeFd)).toBe(allowed ? 77 : 0);
+    } finally {
+      probe.stop(true);
+      libc.close();
+      await kvis.stop();
+    }
+  });
+});
