@@ -355,8 +355,8 @@ export const PARAMS: readonly Param[] = [
   ...lazyFree("lazyfree-lazy-user-del", "DEL (as UNLINK)"),
   ...lazyFree("lazyfree-lazy-user-flush", "FLUSHDB and FLUSHALL without SYNC or ASYNC (as ASYNC)"),
   ...accepted("replica-lazy-flush", "bool", "no", true, "values are freed at once", { aliases: ["slave-lazy-flush"] }),
-  ...accepted("aof-rewrite-incremental-fsync", "bool", "yes", true, "rewrites fsync once at their end"),
-  ...accepted("rdb-save-incremental-fsync", "bool", "yes", true, "saves fsync once at their end"),
+  { name: "aof-rewrite-incremental-fsync", type: "bool", default: "yes", mutable: true, description: "An AOF rewrite syncs its file every 4 MB as it writes it, not all at its end" },
+  { name: "rdb-save-incremental-fsync", type: "bool", default: "yes", mutable: true, description: "A background save syncs its file every 4 MB as it writes it, not all at its end" },
   {
     name: "aof-timestamp-enabled", type: "bool", default: "no", mutable: true, applyAtStart: true, apply: (server, value) => (server.aof.timestamps = value === "yes"),
     description: "Annotate the append-only file with #TS:<unix time> lines for redis-check-aof --truncate-to-timestamp",

@@ -596,7 +596,8 @@ export class AppendOnly {
     const base: AofFile = { name: baseFileName(this.prefix, this.baseSeq + 1, preamble), seq: this.baseSeq + 1, type: "b" };
     const temp = join(this.server.config.get("dir"), `temp-rewriteaof-bg-${process.pid}.aof`);
     const served = () => this.server.stats.readsProcessed;
-    writeImageFile(this.server.keyspace, snapshot, temp, this.path(base), preamble ? options.checksum : "none", () => run.aborted, served).then(
+    const autosync = this.server.config.get("aof-rewrite-incremental-fsync") === "yes";
+    writeImageFile(this.server.keyspace, snapshot, temp, this.path(base), preamble ? options.checksum : "none", () => run.aborted, served, autosync).then(
       () => {
         if (run.aborted) return;
         this.rewriteDone(run, base);

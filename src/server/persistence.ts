@@ -5,7 +5,7 @@
  * yielding to the event loop between slices, then fsyncs and renames it over the dump, so
  * clients are served throughout and a failed save never damages the previous dump.
  */
-import { closeSync, fsync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fdatasync, fsync, openSync, rmSync, writeSync } from "node:fs";
 import { rename, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { updateClock } from "../clock.ts";
@@ -91,7 +91,8 @@ export class Persistence {
     const dirty = keyspace.dirty;
     const path = this.server.rdbPath;
     const temp = this.tempPath();
-    writeImageFile(keyspace, snapshot, temp, path, this.server.rdbOptions().checksum, () => run.aborted, () => this.server.stats.readsProcessed).then(
+    const autosync = this.server.config.get("rdb-save-incremental-fsync") === "yes";
+    writeImageFile(keyspace, snapshot, temp, path, this.server.rdbOptions().checksum, () => run.aborted, () => this.server.stats.readsProcessed, autosync).then(
       () => {
         if (run.aborted) return;
         this.finished(run, true);
@@ -185,17 +186,29 @@ export class Persistence {
 
 }
 
+/** rdb-save-incremental-fsync and aof-rewrite-incremental-fsync: a sync every this many bytes written (Redis's REDIS_AUTOSYNC_BYTES). */
+export const AUTOSYNC_BYTES = 4 * 1024 * 1024;
+
+/** fdatasync(2) off the event loop: clients go on being served while the disk catches up. */
+function dataSync(fd: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => fdatasync(fd, (e) => (e ? reject(e) : resolve())));
+}
+
 /**
  * Write a snapshot to `temp` a slice at a time, letting clients in between slices; then
  * (for an RDB image, `checksum` saying whether it is a real CRC64 or zeros) the 8-byte
  * trailer, an fsync, and the rename over `path`. The temporary file is removed on failure
- * or abort, so a save cut short never damages what `path` held.
+ * or abort, so a save cut short never damages what `path` held. With `autosync`, the data
+ * written is synced every AUTOSYNC_BYTES as it goes (`sync`), as Redis's rio autosync does,
+ * so that the disk never has a big save's worth of dirty pages to write at once.
  */
 export async function writeImageFile(
   keyspace: Keyspace, snapshot: Snapshot, temp: string, path: string, checksum: boolean | "none", aborted: () => boolean, served?: () => number,
+  autosync = false, sync: (fd: number) => Promise<void> = dataSync,
 ): Promise<void> {
   const fd = openSync(temp, "w");
   let at = 0;
+  let syncedAt = 0;
   // Writes are synchronous but bounded (a slice's output, at most a megabyte at a time):
   // the page cache takes them in well under a millisecond. Bun's FileHandle.write was
   // seen to place large asynchronous writes at the wrong offset, so it is not used.
@@ -204,6 +217,10 @@ export async function writeImageFile(
       const n = writeSync(fd, bytes, from, Math.min(WRITE_PIECE, bytes.length - from), at);
       from += n;
       at += n;
+      if (autosync && at - syncedAt >= AUTOSYNC_BYTES) {
+        syncedAt = at;
+        await sync(fd);
+      }
       if (from < bytes.length) await yieldToClients();
     }
   };

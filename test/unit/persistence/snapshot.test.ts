@@ -6,9 +6,12 @@
 import { describe, expect, test } from "bun:test";
 import { loadRdb } from "../../../src/persistence/rdb-reader.ts";
 import { Snapshot, rdbImage } from "../../../src/persistence/snapshot.ts";
+import { AUTOSYNC_BYTES, writeImageFile } from "../../../src/server/persistence.ts";
 import { Keyspace, stringOf, type StringValue } from "../../../src/store/keyspace.ts";
 import { seededRandom } from "../../helpers/random.ts";
-import { serverTestTimeout } from "../../helpers/servers.ts";
+import { serverTestTimeout, tempDir } from "../../helpers/servers.ts";
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 
 serverTestTimeout();
 
@@ -132,5 +135,32 @@ describe("Snapshot", () => {
     for (const s of snapshots) s.release();
     // Every bit is free again: a new snapshot gets one and walks.
     expect(new Snapshot(ks, OPTIONS).done).toBe(false);
+  });
+
+  test("a save written with autosync (rdb-save-incremental-fsync) syncs every 4 MB as it goes, and writes the same file", async () => {
+    const ks = new Keyspace(1);
+    // About 14 MB of incompressible values: three syncs along the way.
+    const rand = seededRandom(9);
+    for (let i = 0; i < 14_000; i++) ks.dbs[0]!.setKey(`k:${i}`, Buffer.from(Array.from({ length: 1000 }, () => Math.floor(rand() * 256))).toString("latin1"));
+    const dir = tempDir();
+    try {
+      const files: Buffer[] = [];
+      const syncs: number[] = [];
+      for (const autosync of [false, true]) {
+        const path = join(dir, `${autosync}.rdb`);
+        const snapshot = new Snapshot(ks, OPTIONS);
+        let count = 0;
+        await writeImageFile(ks, snapshot, `${path}.tmp`, path, false, () => false, undefined, autosync, async () => void count++);
+        snapshot.release();
+        ks.snapshots.splice(ks.snapshots.indexOf(snapshot), 1);
+        files.push(readFileSync(path));
+        syncs.push(count);
+      }
+      expect(files[1]!.equals(files[0]!)).toBe(true);
+      expect(syncs).toEqual([0, Math.floor(files[1]!.length / AUTOSYNC_BYTES)]);
+      expect(syncs[1]).toBe(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
