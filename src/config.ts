@@ -393,7 +393,7 @@ export const PARAMS: readonly Param[] = [
   ...accepted("aof_rewrite_cpulist", "string", "", false, "a rewrite runs in the server's thread, nothing to pin"),
   ...accepted("bgsave_cpulist", "string", "", false, "a save runs in the server's thread, nothing to pin"),
   ...accepted("bio_cpulist", "string", "", false, "there are no background I/O threads to pin"),
-  ...accepted("server_cpulist", "string", "", false, "the server's thread is not pinned"),
+  { name: "server_cpulist", type: "string", default: "", mutable: false, description: "CPUs the server's thread runs on (\"0,2,4-7,8-15:2\"), as Redis pins its main thread; the runtime's threads started later follow it" },
   { name: "bind-source-addr", type: "string", default: "", mutable: true, description: "Address a replica's link to its master and the cluster bus links connect from (empty: the system's choice)" },
   // Redis Cluster (src/cluster/): read where they are used, so a CONFIG SET takes effect at once.
   { name: "cluster-enabled", type: "bool", default: "no", mutable: false, description: "Run as a Redis Cluster node (cluster bus, nodes.conf, redirections)" },

@@ -17,6 +17,7 @@ import { AofError } from "./persistence/aof.ts";
 import { Server } from "./server/server.ts";
 import type { ShutdownSignal } from "./server/shutdown.ts";
 import { superviseAtStart } from "./server/supervised.ts";
+import { applyServerCpuList } from "./server/cpu-affinity.ts";
 import { KVIS_VERSION, REDIS_VERSION } from "./version.ts";
 
 /** Every parameter as a citty option, for --help. */
@@ -88,6 +89,9 @@ async function start(rawArgs: string[]): Promise<void> {
     fatal(`kvis: Can't chdir to '${dir}': ${(e as Error).message}`);
   }
   server.followDirectory = true;
+
+  // server_cpulist: the server's thread (and the runtime's threads started from here on) on those CPUs.
+  applyServerCpuList(server.config.get("server_cpulist"));
 
   // Signals are handled from before the server listens: one that arrives while it starts
   // (the dump still loading) ends it at once, with nothing to save.

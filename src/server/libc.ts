@@ -1,7 +1,7 @@
 /**
  * The libc functions KVIS calls through bun:ffi, bound once, on first use: evaluating
  * bun:ffi costs start-up about 17 ms. The sockets Bun cannot make or reach (poll.ts:
- * serving clients while a script holds the event loop, tcp-backlog, socket-mark-id; syslog.ts: the
+ * serving clients while a script holds the event loop, tcp-backlog, socket-mark-id; server_cpulist; syslog.ts: the
  * system log's datagram socket), madvise (code-pages.ts) and the open-files limit
  * (open-files.ts). Null where libc.so.6 cannot be opened (not glibc): each caller then does
  * without.
@@ -16,6 +16,8 @@ export interface Libc {
   socket(domain: number, type: number, protocol: number): number;
   connect(fd: number, addr: Uint8Array, len: number): number;
   setsockopt(fd: number, level: number, name: number, value: Uint8Array, len: number): number;
+  /** The calling thread's CPUs (pid 0), as a bit mask of `size` bytes. */
+  sched_setaffinity(pid: number, size: number, mask: Uint8Array): number;
   close(fd: number): number;
   /** Addresses and lengths as u64 (Linux on x86-64 and arm64). */
   madvise(addr: bigint, length: bigint, advice: number): number;
@@ -41,6 +43,7 @@ export function libc(): Libc | null {
       socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
       connect: { args: [FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
       setsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
+      sched_setaffinity: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
       close: { args: [FFIType.i32], returns: FFIType.i32 },
       madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
       getrlimit: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },

@@ -80,6 +80,27 @@ describe("syslog-enabled", () => {
   });
 });
 
+describe("server_cpulist", () => {
+  test("the server's thread runs on the CPUs listed, as Redis pins its main thread", async () => {
+    const last = (await import("node:os")).cpus().length - 1;
+    const seen: Record<string, string[]> = {};
+    for (const kind of ["kvis", "redis"] as const) {
+      seen[kind] = [];
+      for (const list of [String(last), `0-${last}:${Math.max(1, last)}`, "not a list"]) {
+        const args = ["--server_cpulist", list];
+        const server = kind === "kvis" ? await startKvisBinary(args) : await startRedis(args);
+        try {
+          seen[kind]!.push(/Cpus_allowed_list:\s*(\S+)/.exec(readFileSync(`/proc/${server.proc.pid}/status`, "latin1"))![1]!);
+        } finally {
+          await server.stop();
+        }
+      }
+    }
+    expect(seen.kvis).toEqual(seen.redis!);
+    expect(seen.kvis![0]).toBe(String(last));
+  });
+});
+
 describe("supervised", () => {
   /** A server of `kind` started with `args` and $NOTIFY_SOCKET set to `socket` (none: unset). */
   function startSupervised(kind: "kvis" | "redis", args: string[], socket: string | undefined): Promise<ChildServer> {
