@@ -330,7 +330,7 @@ export const PARAMS: readonly Param[] = [
   // lazy freeing threads, Linux OOM scores, a process title): accepted with Redis's types
   // and defaults so that a redis.conf starts KVIS, and shown by CONFIG GET.
   { name: "tcp-backlog", type: "int", default: "511", min: 0, max: 2147483647, mutable: false, description: "Queue of connections not yet accepted, for every listener (capped by the kernel's somaxconn)" },
-  ...accepted("activerehashing", "bool", "yes", true, "no incremental rehashing"),
+  ...accepted("activerehashing", "bool", "yes", true, "a table's growth is copied a step an insert ahead of its switch, which is made at once: nothing is left half-moved for the cron to finish"),
   { name: "always-show-logo", type: "bool", default: "no", mutable: false, description: "Print the start-up banner (version, mode, port, PID) even when the log is not a terminal" },
   ...accepted("set-proc-title", "bool", "yes", false, "the process title is the runtime's"),
   ...accepted("proc-title-template", "string", "{title} {listen-addr} {server-mode}", true, "the process title is the runtime's"),
