@@ -55,7 +55,7 @@ type EncodingLimit = "listMaxListpackSize" | "listCompressDepth" | "hashMaxListp
  * the server implements this, and config.ts never imports the server.
  */
 export interface ConfigTarget {
-  cluster: { changed(): void; applyAnnounced(): void } | undefined;
+  cluster: { changed(): void; applyAnnounced(): void; readonly tlsBusAtStart: boolean } | undefined;
   acl: { setDefaultPassword(password: string): void; log: unknown[] };
   log: { level: LogLevel };
   slowlog: { threshold: number; maxLen: number; trim(): void };
@@ -468,7 +468,10 @@ export const PARAMS: readonly Param[] = [
   ...tls("tls-protocols", "Protocols allowed, of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3 (empty: TLSv1.2 and TLSv1.3)"),
   ...tls("tls-ciphers", "Ciphers allowed up to TLSv1.2 (OpenSSL's cipher-list syntax)"),
   ...accepted("tls-ciphersuites", "string", "", true, "TLSv1.3's ciphersuites are BoringSSL's own, not configurable"),
-  { name: "tls-cluster", type: "bool", default: "no", mutable: false, description: "The cluster bus over TLS; nodes are announced by their TLS port (plain clients are told the plain one)" },
+  {
+    name: "tls-cluster", type: "bool", default: "no", mutable: true, description: "The cluster bus over TLS; nodes are announced by their TLS port (plain clients are told the plain one). A cluster node takes it at start-up",
+    applyOrFail: (server, value) => (server.cluster === undefined || (value === "yes") === server.cluster.tlsBusAtStart ? undefined : "a cluster node's bus is TLS or not from its start"),
+  },
   { name: "tls-prefer-server-ciphers", type: "bool", default: "no", mutable: true, description: "Choose the cipher by the server's order, not the client's" },
   { name: "tls-replication", type: "bool", default: "no", mutable: true, description: "A replica connects to its master over TLS (the master's tls-port)" },
   ...accepted("tls-session-cache-size", "int", "20480", true, "the runtime's TLS sessions are not configurable", { min: 0, max: INT_MAX }),

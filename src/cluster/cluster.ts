@@ -79,6 +79,7 @@ export class Cluster implements BusOwner {
   private mfCanStart = false;
 
   constructor(readonly server: Server) {
+    this.tlsBusAtStart = server.config.get("tls-cluster") === "yes";
     this.myself = new ClusterNode(undefined, NodeFlag.Myself | NodeFlag.Master);
     server.keyspace.dbs[0]!.indexSlots();
   }
@@ -155,9 +156,11 @@ export class Cluster implements BusOwner {
     return this.server.config.int("cluster-port") || (this.tlsBus ? this.server.config.int("tls-port") : this.server.port) + 10000;
   }
 
-  /** tls-cluster: the bus runs over TLS (set at start-up). */
+  /** tls-cluster: the bus runs over TLS (taken at start-up; CONFIG SET cannot change it on a node). */
+  readonly tlsBusAtStart: boolean;
+
   get tlsBus(): boolean {
-    return this.server.config.get("tls-cluster") === "yes";
+    return this.tlsBusAtStart;
   }
 
   /** The port a client is told for `n`: its plain one for a plain client under tls-cluster. */
