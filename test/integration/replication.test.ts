@@ -351,7 +351,8 @@ describe("KVIS replica of a real Redis master", () => {
             await m.call("SET", `written:${kind}:${ignore}`, "1");
             if (ignore === "no") {
               replica.expectFailure();
-              seen[kind]!.push(await replica.proc.exited, (await replica.output()).includes("Replica was unable to write command to disk"));
+              // Redis's panic report sometimes ends in a crash of its own (139): stopped with an error, either way.
+              seen[kind]!.push((await replica.proc.exited) !== 0, (await replica.output()).includes("Replica was unable to write command to disk"));
             } else {
               await waitFor(async () => (await r.call("EXISTS", `written:${kind}:${ignore}`)) === ":1\r\n" || undefined, 20_000, "the write applied");
               seen[kind]!.push((await replica.output()).includes("Replica is applying a command even though it is unable to write to disk."));
@@ -363,7 +364,7 @@ describe("KVIS replica of a real Redis master", () => {
         }
       }
       expect(seen.kvis).toEqual(seen.redis!);
-      expect(seen.kvis).toEqual([1, true, true]);
+      expect(seen.kvis).toEqual([true, true, true]);
     } finally {
       m.close();
       await master.stop();
