@@ -343,9 +343,9 @@ describe("diskless full syncs: repl-diskless-sync-delay and -max-replicas", () =
         await m.call("CONFIG", "SET", "repl-diskless-sync-delay", "1", "repl-diskless-sync-max-replicas", "0");
         servers.push(await startRedis(["--replicaof", `127.0.0.1 ${master.port}`]));
         await waitFor(async () => (await states()).join() === "online,online,online" || undefined, 20_000, "the third replica to sync");
-        // A transfer that cannot end (20 MB to a replica stopped as soon as it asked, made
-        // slowly): one more asking meanwhile waits for the next snapshot.
-        await m.call("DEBUG", "POPULATE", "100", "big", "200000");
+        // A transfer that cannot end (40 MB, more than the sockets hold, to a replica stopped
+        // as soon as it asked, made slowly): one more asking meanwhile waits for the next snapshot.
+        await m.call("DEBUG", "POPULATE", "100", "big", "400000");
         await m.call("CONFIG", "SET", "repl-diskless-sync-delay", "0", "rdb-key-save-delay", "20000");
         const stalled = await startRedis(["--replicaof", `127.0.0.1 ${master.port}`]);
         servers.push(stalled);
