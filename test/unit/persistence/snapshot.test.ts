@@ -137,7 +137,7 @@ describe("Snapshot", () => {
     expect(new Snapshot(ks, OPTIONS).done).toBe(false);
   });
 
-  test("a save written with autosync (rdb-save-incremental-fsync) syncs every 4 MB as it goes, and writes the same file", async () => {
+  test("a save written with autosync (rdb-save-incremental-fsync) syncs every 4 MB as it goes, and writes the same data", async () => {
     const ks = new Keyspace(1);
     // About 14 MB of incompressible values: three syncs along the way.
     const rand = seededRandom(9);
@@ -156,7 +156,14 @@ describe("Snapshot", () => {
         files.push(readFileSync(path));
         syncs.push(count);
       }
-      expect(files[1]!.equals(files[0]!)).toBe(true);
+      // The same data (the header's ctime may differ by a second between the two).
+      const loaded = files.map((file) => {
+        const into = new Keyspace(1);
+        loadRdb(file, into);
+        return sorted(contents(into, 0));
+      });
+      expect(loaded[0]!.length).toBe(14_000);
+      expect(loaded[1]).toEqual(loaded[0]!);
       expect(syncs).toEqual([0, Math.floor(files[1]!.length / AUTOSYNC_BYTES)]);
       expect(syncs[1]).toBe(3);
     } finally {
