@@ -35,7 +35,7 @@ export function superviseAtStart(mode: string, log: Logger): { mode: string; sup
       log.warning("upstart supervision requested, but UPSTART_JOB not found");
       return { mode, supervised: false };
     }
-    log.notice("supervised by upstart, will stop to signal readiness");
+    log.notice("supervised by upstart, will stop to signal readiness.");
     process.kill(process.pid, "SIGSTOP");
     delete process.env.UPSTART_JOB;
     return { mode, supervised: true };
