@@ -596,8 +596,7 @@ export class Cluster implements BusOwner {
     link.node = n;
     n.link = link;
     const pingSentBefore = n.pingSent;
-    // Over TLS the peer's certificate is checked against the CAs, not its name, as Redis checks it.
-    const tls = this.tlsBus ? { ...this.server.tls!.client, checkServerIdentity: () => undefined } : undefined;
+    const tls = this.tlsBus ? this.server.tls!.client : undefined;
     connectOutgoing({ host: n.ip, port: n.cport, source: this.server.config.get("bind-source-addr"), tls }, {
       open: (socket) => {
         if (link.closed) {

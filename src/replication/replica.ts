@@ -130,8 +130,7 @@ export class ReplicaLink implements MasterLink {
     this.lastIoMs = Date.now();
     const attempt = ++this.attempt;
     this.log(`Connecting to MASTER ${this.host}:${this.port}`);
-    // tls-replication: the master's certificate is checked against the CAs, not its name, as Redis checks it.
-    const tls = this.server.config.get("tls-replication") === "yes" ? { ...this.server.tls?.client, checkServerIdentity: () => undefined } : undefined;
+    const tls = this.server.config.get("tls-replication") === "yes" ? this.server.tls?.client : undefined;
     const lost = () => this.lostAttempt(attempt);
     connectOutgoing({ host: this.host, port: this.port, source: this.server.config.get("bind-source-addr"), tls }, {
       open: (socket) => {

@@ -168,7 +168,7 @@ export class Migrator {
     if (this.targets.size >= CACHE_ITEMS) this.close(this.targets.values().next().value!);
     const target: Target = { name, socket: undefined as unknown as Socket<Target>, lastDb: -1, lastUse: Date.now(), input: "", closed: false, wake: undefined, outbox: undefined };
     // Under tls-cluster the other node is reached over TLS, as Redis's MIGRATE reaches it.
-    const tls = this.server.config.get("tls-cluster") === "yes" ? { ...this.server.tls?.client, checkServerIdentity: () => undefined } : undefined;
+    const tls = this.server.config.get("tls-cluster") === "yes" ? this.server.tls?.client : undefined;
     const connecting = Bun.connect<Target>({
       hostname: host,
       port,

@@ -30,7 +30,7 @@ export function tlsWanted(config: Config): boolean {
 export interface TlsContexts {
   /** For the tls-port listeners. */
   server: TLSOptions;
-  /** For a replica's link to its master (tls-replication): the client certificate, if any, and the CAs. */
+  /** For the links KVIS makes (a replica's to its master, the cluster bus's, MIGRATE's): the client certificate, if any, and the CAs. */
   client: TLSOptions;
   /** tls-auth-clients: whether a client certificate is required, optional or not asked for. */
   authClients: "yes" | "optional" | "no";
@@ -48,7 +48,6 @@ export function tlsContexts(config: Config): TlsContexts {
   const authClients = get("tls-auth-clients") as TlsContexts["authClients"];
   if (certFile === "") throw new TlsConfigError("No tls-cert-file configured!");
   if (keyFile === "") throw new TlsConfigError("No tls-key-file configured!");
-  if ((clientCertFile === "") !== (clientKeyFile === "")) throw new TlsConfigError("Both tls-client-cert-file and tls-client-key-file must be specified together!");
   if (caFile === "" && caDir === "" && (authClients !== "no" || get("tls-replication") === "yes" || get("tls-cluster") === "yes")) {
     throw new TlsConfigError("Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-cluster, tls-replication or tls-auth-clients are enabled!");
   }
@@ -64,12 +63,14 @@ export function tlsContexts(config: Config): TlsContexts {
     ...(get("tls-key-file-pass") === "" ? {} : { passphrase: get("tls-key-file-pass") }),
     ...(dhParams === "" ? {} : { dhParamsFile: dhParams }),
   };
-  // A replica shows its client certificate, or else the server's, as Redis's client context does.
-  const ownClient = clientCertFile !== "";
+  // A replica shows its client certificate and key, or else the server's, as Redis's
+  // client context does (Redis 7.0 does not refuse a certificate set without its key).
+  const ownClient = clientCertFile !== "" && clientKeyFile !== "";
   const passphrase = ownClient ? get("tls-client-key-file-pass") : get("tls-key-file-pass");
-  const client: TLSOptions = {
+  // The peer's certificate is checked against the CAs, not against its name, as Redis checks it.
+  const client: TLSOptions & { checkServerIdentity: () => undefined } = {
     ...common, cert: ownClient ? readPem(clientCertFile, "certificate") : cert, key: ownClient ? readPem(clientKeyFile, "private key") : key,
-    rejectUnauthorized: true, ...(passphrase === "" ? {} : { passphrase }),
+    rejectUnauthorized: true, checkServerIdentity: () => undefined, ...(passphrase === "" ? {} : { passphrase }),
   };
   return { server, client, authClients };
 }
