@@ -34,6 +34,12 @@ export interface Param {
   apply?: (server: ConfigTarget, value: string) => void;
   /** An apply that can fail: the reason it returns makes CONFIG SET put every value back. */
   applyOrFail?: (server: ConfigTarget, value: string) => string | undefined;
+  /**
+   * Run once after every value of a CONFIG SET is in place, however many of the parameters
+   * sharing it were set (Redis's deduplicated apply functions): for values read together,
+   * as a certificate with its key. A reason returned puts every value back.
+   */
+  applyAfter?: (server: ConfigTarget) => string | undefined;
   /** Apply it when a server starts too: the value lives outside the Config (encoding limits). */
   applyAtStart?: boolean;
   /** Left out of CONFIG GET's patterns, shown when named (Redis's HIDDEN_CONFIG: test knobs). */
@@ -64,6 +70,8 @@ export interface ConfigTarget {
   tracking: { maxKeys: number };
   /** The cron's frequency (hz, raised by the cron under dynamic-hz). */
   hz: number;
+  /** The tls-* parameters read again and tls-port listened on with them; the reason when it cannot be. */
+  reconfigureTls(): string | undefined;
   /** oom-score-adj: write the role's score to /proc/self/oom_score_adj; why not, if it failed. */
   applyOomScore(): string | undefined;
   /** maxclients against the open-files limit; why not, if it does not fit. */
@@ -83,7 +91,7 @@ export interface ConfigTarget {
 
 export const PARAMS: readonly Param[] = [
   { name: "port", type: "int", default: "6379", min: 0, max: 65535, mutable: true, description: "TCP port to listen on (0: none, as for a server reached by TLS or the Unix socket alone)" },
-  { name: "bind", type: "string", default: "127.0.0.1", mutable: true, multiArg: true, description: "Addresses to listen on (space separated)" },
+  { name: "bind", type: "string", default: "127.0.0.1", mutable: true, multiArg: true, description: "Addresses to listen on (space separated)", applyAfter: readTls },
   {
     name: "dir", type: "string", default: "./", mutable: true, protected: true, denyLoading: true,
     // Relative to the current one, as Redis's chdir; CONFIG SET needs it to exist (start-up creates it).
@@ -453,9 +461,9 @@ export const PARAMS: readonly Param[] = [
     description: "The system log's facility for KVIS's lines",
   },
   { name: "syslog-ident", type: "string", default: "redis", mutable: false, description: "The name KVIS's lines carry in the system log" },
-  // TLS (server/tls.ts): a CONFIG SET of any of these reads TLS again (commands/config.ts).
-  { name: "tls-port", type: "int", default: "0", min: 0, max: 65535, mutable: true, description: "TCP port for TLS connections (0: none)" },
-  { name: "tls-auth-clients", type: "enum", default: "yes", values: ["no", "yes", "optional"], mutable: true, description: "Require a client certificate the CAs vouch for (optional: check one if shown)" },
+  // TLS (server/tls.ts): a CONFIG SET of any of these reads TLS again, once (applyAfter).
+  { name: "tls-port", type: "int", default: "0", min: 0, max: 65535, mutable: true, description: "TCP port for TLS connections (0: none)", applyAfter: readTls },
+  { name: "tls-auth-clients", type: "enum", default: "yes", values: ["no", "yes", "optional"], mutable: true, description: "Require a client certificate the CAs vouch for (optional: check one if shown)", applyAfter: readTls },
   ...tls("tls-cert-file", "The server's certificate (PEM), also shown as a replica's when no client certificate is set"),
   ...tls("tls-key-file", "The server's private key (PEM)"),
   ...tls("tls-key-file-pass", "The passphrase of tls-key-file"),
@@ -471,9 +479,10 @@ export const PARAMS: readonly Param[] = [
   {
     name: "tls-cluster", type: "bool", default: "no", mutable: true, description: "The cluster bus over TLS; nodes are announced by their TLS port (plain clients are told the plain one). A cluster node takes it at start-up",
     applyOrFail: (server, value) => (server.cluster === undefined || (value === "yes") === server.cluster.tlsBusAtStart ? undefined : "a cluster node's bus is TLS or not from its start"),
+    applyAfter: readTls,
   },
-  { name: "tls-prefer-server-ciphers", type: "bool", default: "no", mutable: true, description: "Choose the cipher by the server's order, not the client's" },
-  { name: "tls-replication", type: "bool", default: "no", mutable: true, description: "A replica connects to its master over TLS (the master's tls-port)" },
+  { name: "tls-prefer-server-ciphers", type: "bool", default: "no", mutable: true, description: "Choose the cipher by the server's order, not the client's", applyAfter: readTls },
+  { name: "tls-replication", type: "bool", default: "no", mutable: true, description: "A replica connects to its master over TLS (the master's tls-port)", applyAfter: readTls },
   ...accepted("tls-session-cache-size", "int", "20480", true, "the runtime's TLS sessions are not configurable", { min: 0, max: INT_MAX }),
   ...accepted("tls-session-cache-timeout", "int", "300", true, "the runtime's TLS sessions are not configurable", { min: 0, max: INT_MAX }),
   ...accepted("tls-session-caching", "bool", "yes", true, "the runtime's TLS sessions are not configurable"),
@@ -556,12 +565,12 @@ function lazyFree(name: string, what: string, apply?: (server: ConfigTarget, on:
 
 /** A tls-* parameter holding a path or text (server/tls.ts reads it). */
 function tls(name: string, description: string): Param[] {
-  return [{ name, type: "string", default: "", mutable: true, description }];
+  return [{ name, type: "string", default: "", mutable: true, description, applyAfter: readTls }];
 }
 
-/** Whether CONFIG SET of `name` reads TLS again (the session cache's and the cluster's aside). */
-export function isTlsParam(name: string): boolean {
-  return name.startsWith("tls-") && !name.startsWith("tls-session-") && name !== "tls-ciphersuites";
+/** The applyAfter of the TLS parameters (and bind, which the TLS listeners follow): one function, so run once. */
+function readTls(server: ConfigTarget): string | undefined {
+  return server.reconfigureTls();
 }
 
 /** A Redis directive KVIS accepts and shows without acting on it; `why` says what it lacks. */
@@ -746,6 +755,25 @@ export class Config {
   private readonly ints = new Map<string, number>();
   /** Called after a parameter changes at run time (the server applies loglevel, etc.). */
   onChange: (name: string, value: string) => string | undefined = () => undefined;
+  /** Runs a parameter's applyAfter step against the server (set by it). */
+  runAfter: (apply: NonNullable<Param["applyAfter"]>) => string | undefined = () => undefined;
+
+  /**
+   * CONFIG SET's last step: the applyAfter steps of the parameters `names`, each once, with
+   * every value in place; the first that fails, with the parameter that brought it.
+   */
+  applyAfter(names: readonly string[]): { name: string; failure: string } | undefined {
+    const steps = new Map<NonNullable<Param["applyAfter"]>, string>();
+    for (const name of names) {
+      const apply = findParam(name)?.applyAfter;
+      if (apply !== undefined && !steps.has(apply)) steps.set(apply, name);
+    }
+    for (const [apply, name] of steps) {
+      const failure = this.runAfter(apply);
+      if (failure !== undefined) return { name, failure };
+    }
+    return undefined;
+  }
 
   constructor(overrides: Record<string, string> = {}) {
     for (const p of PARAMS) this.values.set(p.name, p.default);

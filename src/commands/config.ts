@@ -4,7 +4,7 @@
  * here they are matched, listed and written back to the config file.
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
-import { PARAMS, findParam, isTlsParam, normalize, rewriteConfig } from "../config.ts";
+import { PARAMS, findParam, normalize, rewriteConfig } from "../config.ts";
 import { CONFIG_NO_FILE, configRewriteFailed, configSetError, configUnknownOption, LOADING, wrongArity } from "../errors.ts";
 import { globMatch } from "../resp/bytes.ts";
 import { command } from "./command.ts";
@@ -109,16 +109,14 @@ export const configCommand = command({
           const failure = c.server.config.set(name, value);
           if (failure !== undefined) throw rollBack(name, failure);
         }
-        // TLS is read again once, with every new value in place (a certificate and its key).
-        const tlsChange = updates.find(([name]) => isTlsParam(name) || (name === "bind" && c.server.config.int("tls-port") !== 0));
-        if (tlsChange !== undefined) {
-          const failure = c.server.reconfigureTls();
-          if (failure !== undefined) {
-            c.server.log.warning(`Failed applying new configuration. Possibly related to new ${tlsChange[0]} setting. Restoring previous settings.`);
-            const error = rollBack(tlsChange[0], failure);
-            c.server.reconfigureTls();
-            throw error;
-          }
+        // The apply steps that read several values together run once each, all values in place.
+        const names = updates.map(([name]) => name);
+        const failed = c.server.config.applyAfter(names);
+        if (failed !== undefined) {
+          c.server.log.warning(`Failed applying new configuration. Possibly related to new ${failed.name} setting. Restoring previous settings.`);
+          const error = rollBack(failed.name, failed.failure);
+          c.server.config.applyAfter(names);
+          throw error;
         }
         c.reply.ok();
       },

@@ -166,8 +166,6 @@ export interface Services {
   readonly loadingDataset: boolean;
   /** CONFIG SET port/bind: listen on these, then stop the old listeners; the reason when it cannot. */
   listenAnew(bind: string, port: number): string | undefined;
-  /** CONFIG SET of tls-* parameters: TLS read again and tls-port listened on with it; the reason when it cannot be. */
-  reconfigureTls(): string | undefined;
 
   /** The text of INFO for the sections asked for (server/info.ts). */
   info(sections: string[]): string;

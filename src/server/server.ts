@@ -182,6 +182,7 @@ export class Server implements Services {
       param?.apply?.(this, value);
       return param?.applyOrFail?.(this, value);
     };
+    config.runAfter = (apply) => apply(this);
   }
 
   get port(): number {
