@@ -9,11 +9,8 @@
  */
 import type { Logger } from "../log.ts";
 import { libc } from "./libc.ts";
-import { unixAddress } from "./syslog.ts";
+import { connectDatagram } from "./syslog.ts";
 
-const AF_UNIX = 1;
-const SOCK_DGRAM = 2;
-const SOCK_CLOEXEC = 0x80000;
 const MSG_NOSIGNAL = 0x4000;
 
 /**
@@ -66,13 +63,9 @@ function sdNotify(message: string): number {
   if (path.length < 2 || (path[0] !== "/" && path[0] !== "@")) return -22; // EINVAL
   const c = libc();
   if (c === null) return -38; // ENOSYS
-  let addr = unixAddress(path);
-  // An abstract name starts with a NUL and is as long as it is: no terminator counts.
-  if (path[0] === "@") addr = addr.subarray(0, 2 + Buffer.byteLength(path, "utf8")).fill(0, 2, 3);
-  const fd = c.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -c.errno();
+  const fd = connectDatagram(c, path);
+  if (fd < 0) return fd;
   try {
-    if (c.connect(fd, addr, addr.length) < 0) return -c.errno();
     const datagram = Buffer.from(message, "utf8");
     return Number(c.send(fd, datagram, datagram.length, MSG_NOSIGNAL)) < 0 ? -c.errno() : 1;
   } finally {

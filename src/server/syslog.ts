@@ -32,6 +32,24 @@ export function unixAddress(path: string): Uint8Array {
   return addr;
 }
 
+/**
+ * A Unix datagram socket connected to `path` (a name starting with "@" is in the abstract
+ * namespace, as sd_notify reads one): its fd, or -errno. Also server/supervised.ts's.
+ */
+export function connectDatagram(c: Libc, path: string): number {
+  let addr = unixAddress(path);
+  // An abstract name starts with a NUL and is as long as it is: no terminator counts.
+  if (path.startsWith("@")) addr = addr.subarray(0, 2 + Buffer.byteLength(path, "utf8")).fill(0, 2, 3);
+  const fd = c.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -c.errno();
+  if (c.connect(fd, addr, addr.length) < 0) {
+    const errno = c.errno();
+    c.close(fd);
+    return -errno;
+  }
+  return fd;
+}
+
 export class Syslog {
   private fd = -1;
 
@@ -57,13 +75,8 @@ export class Syslog {
   }
 
   private connect(c: Libc): boolean {
-    const fd = c.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    const fd = connectDatagram(c, this.path);
     if (fd < 0) return false;
-    const addr = unixAddress(this.path);
-    if (c.connect(fd, addr, addr.length) < 0) {
-      c.close(fd);
-      return false;
-    }
     this.fd = fd;
     return true;
   }
