@@ -236,30 +236,19 @@ export class Server implements Services {
     // being refused; a port in use fails start-up before a long load.
     this.loadingDataset = true;
     this.loadingStarted = Math.floor(Date.now() / 1000);
-    // Like Redis, listen on every address `bind` names; with port 0 the first listener
-    // picks the port and the others share it. An address written with a leading "-" is
-    // optional: when it cannot be bound (no IPv6, say) it is skipped, as in Redis 7.
+    // Like Redis, listen on every address `bind` names (listenOn), plain and TLS.
     const hosts = this.config.get("bind").split(/\s+/).filter(Boolean);
-    let port = this.config.int("port");
+    const port = this.config.int("port");
     try {
       // Port 0 listens on no TCP port, as in Redis (TLS or the Unix socket alone).
-      for (const entry of port === 0 ? [] : hosts) {
-        const optional = entry.startsWith("-");
-        const host = optional ? entry.slice(1) : entry;
-        try {
-          const listener = Bun.listen<Client>({ hostname: host, port, socket: this.socketHandlers });
-          this.listeners.push(listener);
-          port = listener.port;
-        } catch (e) {
-          if (!optional) throw e;
-          this.log.warning(`Could not create server TCP listening socket ${host}:${port}: ${(e as Error).message} (optional, skipped)`);
-        }
+      if (port !== 0) {
+        this.listeners = this.listenOn(hosts, port, "TCP");
+        if (hosts.length > 0 && this.listeners.length === 0) throw new Error("Failed listening on port " + port + " (tcp), aborting.");
       }
-      if (port !== 0 && hosts.length > 0 && this.listeners.length === 0) throw new Error("Failed listening on port " + port + " (tcp), aborting.");
       this.configureTlsAtStart();
       const tlsPort = this.config.int("tls-port");
       if (tlsPort !== 0) {
-        this.tlsListeners = this.listenTls(hosts, tlsPort);
+        this.tlsListeners = this.listenOn(hosts, tlsPort, "TLS");
         if (this.tlsListeners.length === 0) throw new Error(`Failed listening on port ${tlsPort} (tls), aborting.`);
       }
       this.listenUnix();
@@ -382,21 +371,11 @@ export class Server implements Services {
   listenAnew(bind: string, port: number): string | undefined {
     if (bind === this.config.get("bind") && port === this.config.int("port")) return undefined;
     const hosts = bind.split(/\s+/).filter(Boolean);
-    const opened: TCPSocketListener<Client>[] = [];
+    let opened: TCPSocketListener<Client>[] = [];
     try {
-      for (const entry of port === 0 ? [] : hosts) {
-        const optional = entry.startsWith("-");
-        try {
-          const listener = Bun.listen<Client>({ hostname: optional ? entry.slice(1) : entry, port, socket: this.socketHandlers });
-          opened.push(listener);
-          port = listener.port;
-        } catch (e) {
-          if (!optional) throw e;
-        }
-      }
+      if (port !== 0) opened = this.listenOn(hosts, port, "TCP");
       if (port !== 0 && opened.length === 0) throw new Error("no address could be bound");
     } catch (e) {
-      for (const l of opened) l.stop(true);
       const reason = (e as Error).message;
       return this.config.get("bind") === bind ? `Unable to listen on this port: ${reason}` : "Failed to bind to specified addresses.";
     }
@@ -465,10 +444,11 @@ export class Server implements Services {
       const old = this.tlsListeners;
       for (const l of old) l.stop(false);
       try {
-        opened = this.listenTls(hosts, port, true);
+        opened = this.listenOn(hosts, port, "TLS");
+        if (opened.length === 0) throw new Error("no address could be bound");
       } catch (e) {
         this.tls = previous;
-        if (previous !== undefined && old.length > 0) this.tlsListeners = this.listenTls(hosts, old[0]!.port);
+        if (previous !== undefined && old.length > 0) this.tlsListeners = this.listenOn(hosts, old[0]!.port, "TLS");
         return `Unable to listen on this port: ${(e as Error).message}`;
       }
       this.applyBacklog(opened);
@@ -479,31 +459,34 @@ export class Server implements Services {
     return undefined;
   }
 
-  /** Listen with TLS on every address of `bind` at `port` (an optional "-" address may fail; `strict`: none may). */
-  private listenTls(hosts: string[], port: number, strict = false): TCPSocketListener<Client>[] {
-    const opened: TCPSocketListener<Client>[] = [];
-    const handlers: import("bun").SocketHandler<Client> = {
+  /**
+   * Listen at `port` on every address of `hosts` (plain TCP, or TLS with the TLS contexts).
+   * An address written with a leading "-" is optional: when it cannot be bound (no IPv6,
+   * say) it is skipped with a warning, as in Redis 7; any other failure closes those opened
+   * and throws.
+   */
+  private listenOn(hosts: string[], port: number, kind: "TCP" | "TLS"): TCPSocketListener<Client>[] {
+    const tls = kind === "TLS" ? this.tls!.server : undefined;
+    const handlers: import("bun").SocketHandler<Client> = tls === undefined ? this.socketHandlers : {
       ...this.socketHandlers,
       open: (socket) => this.accept(socket, undefined, port),
       handshake: (socket) => {
         if (this.refusesPeerCertificate(socket)) socket.data?.terminate();
       },
     };
-    try {
-      for (const entry of hosts) {
-        const optional = entry.startsWith("-");
-        try {
-          const listener = Bun.listen<Client>({ hostname: optional ? entry.slice(1) : entry, port, tls: this.tls!.server, socket: handlers });
-          opened.push(listener);
-          port = listener.port;
-        } catch (e) {
-          if (!optional || strict) throw e;
-          this.log.warning(`Could not create server TLS listening socket ${entry.slice(1)}:${port}: ${(e as Error).message} (optional, skipped)`);
+    const opened: TCPSocketListener<Client>[] = [];
+    for (const entry of hosts) {
+      const optional = entry.startsWith("-");
+      const hostname = optional ? entry.slice(1) : entry;
+      try {
+        opened.push(Bun.listen<Client>({ hostname, port, ...(tls === undefined ? {} : { tls }), socket: handlers }));
+      } catch (e) {
+        if (!optional) {
+          for (const l of opened) l.stop(true);
+          throw e;
         }
+        this.log.warning(`Could not create server ${kind} listening socket ${hostname}:${port}: ${(e as Error).message} (optional, skipped)`);
       }
-    } catch (e) {
-      for (const l of opened) l.stop(true);
-      throw e;
     }
     return opened;
   }
