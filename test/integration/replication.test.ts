@@ -87,6 +87,13 @@ async function seed(m: RawClient): Promise<void> {
   await m.call("SELECT", "0");
 }
 
+/** The write load, then the replica caught up and holding what the master holds. */
+async function sameAfterWriteLoad(m: RawClient, r: RawClient): Promise<void> {
+  await writeLoad(m);
+  await waitCaughtUp(m);
+  expect(await dataset(r)).toEqual(await dataset(m));
+}
+
 async function writeLoad(m: RawClient): Promise<void> {
   await m.call("SET", "after", "1");
   await m.call("SET", "after-ttl", "x", "EX", "1000");
@@ -116,9 +123,7 @@ describe("KVIS replica of a real Redis master", () => {
     await withMasterAndReplica(["--repl-diskless-sync", "no"], {}, async (m, r) => {
       await seed(m);
       await waitFor(async () => field(await r.call("INFO", "replication"), "master_link_status") === "up", 20_000, "link up");
-      await writeLoad(m);
-      await waitCaughtUp(m);
-      expect(await dataset(r)).toEqual(await dataset(m));
+      await sameAfterWriteLoad(m, r);
       expect(await r.call("DBSIZE")).toBe(await m.call("DBSIZE"));
 
       const info = await r.call("INFO", "replication");
@@ -225,9 +230,7 @@ describe("KVIS replica of a real Redis master", () => {
     await withMasterAndReplica(["--repl-diskless-sync", "yes"], {}, async (m, r) => {
       await seed(m);
       await waitFor(async () => field(await r.call("INFO", "replication"), "master_link_status") === "up", 20_000, "link up");
-      await writeLoad(m);
-      await waitCaughtUp(m);
-      expect(await dataset(r)).toEqual(await dataset(m));
+      await sameAfterWriteLoad(m, r);
     }, 20_000, true);
   }, 30_000);
 
@@ -240,9 +243,7 @@ describe("KVIS replica of a real Redis master", () => {
       await waitCaughtUp(m);
       expect(field(await m.call("INFO", "stats"), "sync_partial_ok")).toBe("1");
       expect(field(await m.call("INFO", "stats"), "sync_full")).toBe("1");
-      await writeLoad(m);
-      await waitCaughtUp(m);
-      expect(await dataset(r)).toEqual(await dataset(m));
+      await sameAfterWriteLoad(m, r);
     });
   }, 30_000);
 
@@ -260,9 +261,7 @@ describe("KVIS replica of a real Redis master", () => {
       await waitCaughtUp(m);
       expect(field(await m.call("INFO", "stats"), "sync_partial_ok")).toBe("1");
       // (Right after XREADGROUP a replica, Redis's too, has no entries-read: compared after more writes.)
-      await writeLoad(m);
-      await waitCaughtUp(m);
-      expect(await dataset(r)).toEqual(await dataset(m));
+      await sameAfterWriteLoad(m, r);
     });
   }, 30_000);
 
