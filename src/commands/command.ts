@@ -54,6 +54,7 @@ export const F_SKIP_SLOWLOG = 256;
 export const F_MAY_REPLICATE = 512;
 /** Served while a script runs past busy-reply-threshold; other commands get -BUSY. */
 export const F_ALLOW_BUSY = 1024;
+export const F_NO_ASYNC_LOADING = 2048;
 
 const FLAG_BITS: Partial<Record<CommandFlag, number>> = {
   write: F_WRITE,
@@ -68,6 +69,7 @@ const FLAG_BITS: Partial<Record<CommandFlag, number>> = {
   "skip-slowlog": F_SKIP_SLOWLOG,
   "may-replicate": F_MAY_REPLICATE,
   "allow-busy": F_ALLOW_BUSY,
+  "no-async-loading": F_NO_ASYNC_LOADING,
 };
 
 export type Handler = (ctx: Context, argv: Argv) => void;

@@ -57,7 +57,7 @@ export function* loadRdbSteps(
 ): Generator<LoadStep, LoadResult> {
   const fd = openFile(path);
   try {
-    return yield* loadSteps(new FileWindow(fd, fstatSync(fd).size), keyspace, path, progress, onFunction, stepBytes);
+    return yield* loadImageSteps(new FileWindow(fd, fstatSync(fd).size), keyspace, path, progress, onFunction, stepBytes);
   } finally {
     closeSync(fd);
   }
@@ -96,8 +96,8 @@ export type FunctionLoader = (code: Uint8Array) => string | undefined;
  * is emptied again before the error is thrown. A master drops keys whose deadline has
  * passed; a replica keeps them for its master to delete.
  */
-export function loadRdb(data: Uint8Array | FileWindow, keyspace: Keyspace, name = "<memory>", progress?: LoadProgress, onFunction?: FunctionLoader): LoadResult {
-  const steps = loadSteps(data, keyspace, name, progress, onFunction, Infinity);
+export function loadRdb(data: Uint8Array | ImageWindow, keyspace: Keyspace, name = "<memory>", progress?: LoadProgress, onFunction?: FunctionLoader): LoadResult {
+  const steps = loadImageSteps(data, keyspace, name, progress, onFunction, Infinity);
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
@@ -108,8 +108,8 @@ export function loadRdb(data: Uint8Array | FileWindow, keyspace: Keyspace, name 
  * loadRdb a step at a time: the load pauses (yields) after every `stepBytes` of the image.
  * The keyspace must not change between steps but by the load.
  */
-function* loadSteps(
-  data: Uint8Array | FileWindow, keyspace: Keyspace, name: string, progress: LoadProgress | undefined, onFunction: FunctionLoader | undefined, stepBytes: number,
+export function* loadImageSteps(
+  data: Uint8Array | ImageWindow, keyspace: Keyspace, name: string, progress: LoadProgress | undefined, onFunction: FunctionLoader | undefined, stepBytes: number,
 ): Generator<LoadStep, LoadResult> {
   // Loaded keys are not announced as "new" keyspace events: Redis's dbAddRDBLoad adds them
   // silently (checked with DEBUG RELOAD against redis-server 7.0).
@@ -127,7 +127,7 @@ function* loadSteps(
 }
 
 function* parseInto(
-  data: Uint8Array | FileWindow, keyspace: Keyspace, name: string, progress: LoadProgress | undefined, onFunction: FunctionLoader | undefined, stepBytes: number,
+  data: Uint8Array | ImageWindow, keyspace: Keyspace, name: string, progress: LoadProgress | undefined, onFunction: FunctionLoader | undefined, stepBytes: number,
 ): Generator<LoadStep, LoadResult> {
   const r = new RdbCursor(data, name);
   // The key's bytes stay valid while its value is read, though the window moves meanwhile.
@@ -480,14 +480,59 @@ const keySlice = new ByteSlice();
 /** A file's window: enough for most keys whole; a bigger one is made for a bigger key. */
 const WINDOW_BYTES = 1 << 20;
 
-/** An open RDB file of `size` bytes, for RdbCursor to read `windowBytes` at a time. */
-export class FileWindow {
+/** An image of `size` bytes that RdbCursor reads `windowBytes` at a time, in order. */
+export interface ImageWindow {
+  readonly size: number;
+  readonly windowBytes: number;
+  /** Copy up to `length` bytes from the image's `position` into `into` at `offset`; how many. */
+  read(into: Uint8Array, offset: number, length: number, position: number): number;
+}
+
+/** An open RDB file. */
+export class FileWindow implements ImageWindow {
   constructor(
     readonly fd: number,
     readonly size: number,
     readonly windowBytes = WINDOW_BYTES,
   ) {}
+
+  read(into: Uint8Array, offset: number, length: number, position: number): number {
+    return readSync(this.fd, into, offset, length, position);
+  }
 }
+
+/**
+ * An image held in the pieces it arrived in (a replica's diskless sync), `size` bytes of
+ * them (what follows, an end mark, is not the image's). It is read forward only, and each
+ * piece is let go once read past, so the pieces and the loaded data are not all held at once.
+ */
+export class PiecesWindow implements ImageWindow {
+  readonly windowBytes = WINDOW_BYTES;
+  /** The piece the last read reached, and the image's offset of its first byte. */
+  private index = 0;
+  private at = 0;
+
+  constructor(
+    private readonly pieces: Uint8Array[],
+    readonly size: number,
+  ) {}
+
+  read(into: Uint8Array, offset: number, length: number, position: number): number {
+    const pieces = this.pieces;
+    while (this.index < pieces.length && this.at + pieces[this.index]!.length <= position) {
+      this.at += pieces[this.index]!.length;
+      pieces[this.index++] = EMPTY;
+    }
+    const piece = pieces[this.index];
+    if (piece === undefined) return 0;
+    const from = position - this.at;
+    const n = Math.min(length, piece.length - from);
+    into.set(piece.subarray(from, from + n), offset);
+    return n;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
 
 /**
  * A bounds-checked reader over an image's bytes: all of them in memory, or a file's read a
@@ -506,15 +551,15 @@ class RdbCursor {
   /** The CRC64 of the image's bytes before data[crcAt], as the window moves on. */
   private crc = 0n;
   private crcAt = 0;
-  private readonly file: FileWindow | undefined;
+  private readonly file: ImageWindow | undefined;
   readonly size: number;
   pinned: ByteSlice | undefined;
 
   constructor(
-    source: Uint8Array | FileWindow,
+    source: Uint8Array | ImageWindow,
     private readonly name: string,
   ) {
-    if (source instanceof FileWindow) {
+    if (!(source instanceof Uint8Array)) {
       this.file = source;
       this.size = source.size;
       this.data = new Uint8Array(Math.min(source.windowBytes, source.size));
@@ -568,7 +613,7 @@ class RdbCursor {
     else data.set(old.subarray(keep, this.end));
     let filled = this.end - keep;
     while (filled < wanted) {
-      const read = readSync(file.fd, data, filled, Math.min(data.length, this.size - this.base - keep) - filled, this.base + keep + filled);
+      const read = file.read(data, filled, Math.min(data.length, this.size - this.base - keep) - filled, this.base + keep + filled);
       if (read <= 0) this.fail(this.base + keep + filled, "unexpected end of file (the file is truncated)");
       filled += read;
     }

@@ -10,7 +10,7 @@
  */
 import { closeSync, fsyncSync, ftruncateSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { type LoadResult, loadRdbSteps } from "../persistence/rdb-reader.ts";
+import { type LoadResult, type LoadStep, PiecesWindow, loadImageSteps, loadRdbSteps } from "../persistence/rdb-reader.ts";
 import { type ReplicationInfo, syncDirectory } from "../persistence/rdb-writer.ts";
 import { bytesToString, copyBytes } from "../resp/bytes.ts";
 import { encodeRequest } from "../resp/writer.ts";
@@ -47,6 +47,22 @@ const enum Step {
 const RECONNECT_MS = 1000;
 const EOF_MARK_LEN = 40;
 
+/**
+ * A full sync's snapshot as it arrives: written to a temp file in the server's dir, as
+ * Redis does, or with repl-diskless-load held in memory as received (`pieces`) and loaded
+ * from there. `swap` (swapdb): loaded aside while the old data stays, and kept if the new
+ * does not load.
+ */
+interface Transfer {
+  size: number;
+  eofMark: string | undefined;
+  received: number;
+  tail: string;
+  file: { fd: number; path: string } | undefined;
+  pieces: Uint8Array[] | undefined;
+  swap: boolean;
+}
+
 export class ReplicaLink implements MasterLink {
   state = LinkState.Connect;
   /** The master's replication ID, "?" until the first sync. */
@@ -68,11 +84,8 @@ export class ReplicaLink implements MasterLink {
   downSinceMs = 0;
   private socket: OutgoingSocket | undefined;
   private step = Step.Ping;
-  private pending = new Uint8Array(0);
-  /** The snapshot being received, written as it comes to a temp file in the server's dir, as Redis does. */
-  private transfer:
-    | { size: number; eofMark: string | undefined; fd: number; path: string; received: number; tail: string }
-    | undefined;
+  private pending: Uint8Array = new Uint8Array(0);
+  private transfer: Transfer | undefined;
   private masterClient: Client | undefined;
   private chunkBase = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -255,10 +268,13 @@ export class ReplicaLink implements MasterLink {
       this.loadingInput.push(chunk);
       return;
     }
-    const merged = new Uint8Array(this.pending.length + chunk.length);
-    merged.set(this.pending);
-    merged.set(chunk, this.pending.length);
-    this.pending = merged;
+    if (this.pending.length === 0) this.pending = chunk;
+    else {
+      const merged = new Uint8Array(this.pending.length + chunk.length);
+      merged.set(this.pending);
+      merged.set(chunk, this.pending.length);
+      this.pending = merged;
+    }
     while (this.pending.length > 0 && this.state === LinkState.Handshake) {
       const line = this.takeLine();
       if (line === undefined) return;
@@ -376,26 +392,8 @@ export class ReplicaLink implements MasterLink {
 
   /** Collect the snapshot, in the `$<len>` form or the diskless `$EOF:<mark>` form. */
   private onTransferData(): void {
-    if (this.transfer === undefined) {
-      // Newlines may still arrive before the payload header.
-      while (this.pending[0] === 0x0a) this.pending = this.pending.subarray(1);
-      const header = this.takeLine();
-      if (header === undefined) return;
-      if (!header.startsWith("$")) return this.fail(`bad snapshot header: ${header}`);
-      const eofMark = header.startsWith("$EOF:") ? header.slice(5, 5 + EOF_MARK_LEN) : undefined;
-      const path = join(dirname(this.server.rdbPath), `temp-${Math.floor(Date.now() / 1000)}.${process.pid}.rdb`);
-      try {
-        this.transfer = { size: eofMark === undefined ? Number(header.slice(1)) : -1, eofMark, fd: openSync(path, "w"), path, received: 0, tail: "" };
-      } catch (e) {
-        this.server.log.warning(`Opening the temp file needed for MASTER <-> REPLICA synchronization: ${(e as Error).message}`);
-        this.socket?.end();
-        return;
-      }
-      this.syncTotalBytes = Math.max(0, this.transfer.size);
-      if (eofMark !== undefined) this.log("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
-      else this.log(`MASTER <-> REPLICA sync: receiving ${this.transfer.size} bytes from master to disk`);
-    }
-    const t = this.transfer;
+    if (this.transfer === undefined && !this.startTransfer()) return;
+    const t = this.transfer!;
     // In the `$<len>` form, bytes past the snapshot are the stream's first (kept for after the load).
     let rest = new Uint8Array(0);
     if (this.pending.length > 0) {
@@ -404,13 +402,16 @@ export class ReplicaLink implements MasterLink {
         rest = copyBytes(piece, t.size - t.received);
         piece = piece.subarray(0, t.size - t.received);
       }
-      try {
-        for (let at = 0; at < piece.length; ) at += writeSync(t.fd, piece, at, piece.length - at);
-      } catch (e) {
-        this.server.log.warning(`Write error saving the MASTER synchronization DB on disk: ${(e as Error).message}`);
-        this.dropTransfer();
-        this.socket?.end();
-        return;
+      if (t.pieces !== undefined) t.pieces.push(piece);
+      else {
+        try {
+          for (let at = 0; at < piece.length; ) at += writeSync(t.file!.fd, piece, at, piece.length - at);
+        } catch (e) {
+          this.server.log.warning(`Write error saving the MASTER synchronization DB on disk: ${(e as Error).message}`);
+          this.dropTransfer();
+          this.socket?.end();
+          return;
+        }
       }
       t.received += piece.length;
       this.syncReadBytes = t.received;
@@ -421,68 +422,138 @@ export class ReplicaLink implements MasterLink {
     }
     if (t.eofMark === undefined ? t.received < t.size : t.tail !== t.eofMark) return;
     // The diskless form's end mark is not the snapshot's; the master sends nothing more until our first ACK.
-    try {
-      if (t.eofMark !== undefined) ftruncateSync(t.fd, t.received - EOF_MARK_LEN);
-      // On disk before it replaces the dump, as Redis fsyncs it.
-      fsyncSync(t.fd);
-    } catch (e) {
-      this.server.log.warning(`Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization: ${(e as Error).message}`);
-      this.dropTransfer();
-      this.socket?.end();
-      return;
+    if (t.eofMark !== undefined) t.size = t.received - EOF_MARK_LEN;
+    if (t.file !== undefined) {
+      try {
+        ftruncateSync(t.file.fd, t.size);
+        // On disk before it replaces the dump, as Redis fsyncs it.
+        fsyncSync(t.file.fd);
+      } catch (e) {
+        this.server.log.warning(`Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization: ${(e as Error).message}`);
+        this.dropTransfer();
+        this.socket?.end();
+        return;
+      }
+      closeSync(t.file.fd);
     }
-    closeSync(t.fd);
     this.transfer = undefined;
     // What follows the snapshot, and what comes while it loads, waits.
     this.pending = new Uint8Array(0);
     this.loadingInput = rest.length > 0 ? [rest] : [];
     this.state = LinkState.Loading;
-    void this.loadSnapshot(t.path);
+    void this.loadSnapshot(t);
   }
 
-  /** A transfer cut off: its temp file goes. */
+  /**
+   * The snapshot's header: where it goes. As Redis's useDisklessLoad, it is loaded from
+   * memory with repl-diskless-load swapdb, or on-empty-db when there are no keys; a load
+   * aside keeps answering from the old data while the master's history is this replica's
+   * own (async loading), else clients are answered -LOADING from now on.
+   */
+  private startTransfer(): boolean {
+    // Newlines may still arrive before the payload header.
+    while (this.pending[0] === 0x0a) this.pending = this.pending.subarray(1);
+    const header = this.takeLine();
+    if (header === undefined) return false;
+    if (!header.startsWith("$")) {
+      this.fail(`bad snapshot header: ${header}`);
+      return false;
+    }
+    const server = this.server;
+    const eofMark = header.startsWith("$EOF:") ? header.slice(5, 5 + EOF_MARK_LEN) : undefined;
+    const size = eofMark === undefined ? Number(header.slice(1)) : -1;
+    const mode = server.config.get("repl-diskless-load");
+    const diskless = mode === "swapdb" || (mode === "on-empty-db" && server.keyspace.dbs.every((db) => db.size === 0));
+    let file: Transfer["file"];
+    if (!diskless) {
+      const path = join(dirname(server.rdbPath), `temp-${Math.floor(Date.now() / 1000)}.${process.pid}.rdb`);
+      try {
+        file = { fd: openSync(path, "w"), path };
+      } catch (e) {
+        server.log.warning(`Opening the temp file needed for MASTER <-> REPLICA synchronization: ${(e as Error).message}`);
+        this.socket?.end();
+        return false;
+      }
+    }
+    const swap = mode === "swapdb";
+    this.transfer = { size, eofMark, received: 0, tail: "", file, pieces: diskless ? [] : undefined, swap };
+    this.syncTotalBytes = Math.max(0, size);
+    const to = diskless ? "to parser" : "to disk";
+    if (eofMark !== undefined) this.log(`MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF ${to}`);
+    else this.log(`MASTER <-> REPLICA sync: receiving ${size} bytes from master ${to}`);
+    if (diskless) {
+      if (!swap) this.flushOldData();
+      this.log("MASTER <-> REPLICA sync: Loading DB in memory");
+      server.beginLoading(swap && server.replication.replid === this.masterReplid);
+    }
+    return true;
+  }
+
+  private flushOldData(): void {
+    this.log("MASTER <-> REPLICA sync: Flushing old data");
+    this.server.keyspace.flushAll();
+    this.server.scripting.flushFunctions();
+  }
+
+  /** A transfer cut off: its temp file goes, or a load begun from memory ends. */
   private dropTransfer(): void {
     const t = this.transfer;
     this.transfer = undefined;
     if (t === undefined) return;
-    closeSync(t.fd);
-    rmSync(t.path, { force: true });
+    if (t.file !== undefined) {
+      closeSync(t.file.fd);
+      rmSync(t.file.path, { force: true });
+      return;
+    }
+    this.server.endLoading();
+    if (t.swap) this.log("MASTER <-> REPLICA sync: Discarding temporary DB in background");
   }
 
   /**
-   * Replace the dataset with the snapshot in the temp file at `path`, which then becomes the
-   * server's dump (Redis's rdb file after a sync), unless rdb-del-sync-files asks for it
-   * gone on a server that persists nothing; then apply the stream. The event loop turns
-   * every loading-process-events-interval-bytes of the file, as Redis's does while a
-   * replica loads: clients are answered -LOADING and INFO shows loading:1. If it cannot
-   * load, the link is closed (retried later), the file removed and the dump left as it was.
+   * Replace the dataset with the snapshot received: from the temp file, which then becomes
+   * the server's dump (Redis's rdb file after a sync) unless rdb-del-sync-files asks for it
+   * gone on a server that persists nothing, or from memory (diskless), where no file is
+   * written. Then apply the stream. The event loop turns every
+   * loading-process-events-interval-bytes of the snapshot, as Redis's does while a replica
+   * loads: clients are answered -LOADING and INFO shows loading:1 (or async_loading:1,
+   * reads answered from the old data, Transfer.swap). If it cannot load, the link is closed
+   * (retried later) and the dump left as it was; a load aside leaves the old data in place,
+   * any other leaves the replica empty rather than half-loaded.
    */
-  private async loadSnapshot(path: string): Promise<void> {
+  private async loadSnapshot(t: Transfer): Promise<void> {
     const server = this.server;
-    const keyspace = server.keyspace;
-    this.log("MASTER <-> REPLICA sync: Flushing old data");
-    keyspace.flushAll();
-    server.scripting.flushFunctions();
-    this.log("MASTER <-> REPLICA sync: Loading DB in memory");
+    const path = t.file?.path;
+    if (path !== undefined) {
+      this.flushOldData();
+      this.log("MASTER <-> REPLICA sync: Loading DB in memory");
+    }
+    const keyspace = t.swap ? server.keyspace.scratch() : server.keyspace;
+    // A load aside keeps the libraries for the swap; the live ones serve until then.
+    const libraries: Uint8Array[] = [];
+    const onFunction = t.swap ? (code: Uint8Array) => void libraries.push(copyBytes(code)) : server.scripting.loadFromImage;
+    const stepBytes = server.config.int("loading-process-events-interval-bytes");
     const start = performance.now();
     let loaded: LoadResult | undefined;
+    let steps: Generator<LoadStep, LoadResult>;
+    if (path !== undefined) steps = loadRdbSteps(path, keyspace, undefined, onFunction, stepBytes);
+    else steps = loadImageSteps(new PiecesWindow(t.pieces!, t.size), keyspace, "received from the master", undefined, onFunction, stepBytes);
+    const failed = (reason: string) => {
+      if (path !== undefined) rmSync(path, { force: true });
+      server.log.warning(reason);
+      server.log.warning(`Failed trying to load the MASTER synchronization DB from ${path !== undefined ? "disk" : "socket"}, check server logs.`);
+      this.discardLoad(t);
+      this.afterLoad(false);
+    };
     try {
-      const steps = loadRdbSteps(path, keyspace, undefined, server.scripting.loadFromImage, server.config.int("loading-process-events-interval-bytes"));
       loaded = await server.loadInSteps(steps, undefined, () => this.stopped);
     } catch (e) {
-      // A snapshot KVIS cannot load leaves it empty rather than half-loaded; keep trying.
-      keyspace.flushAll();
-      rmSync(path, { force: true });
-      server.log.warning((e as Error).message);
-      server.log.warning("Failed trying to load the MASTER synchronization DB from disk, check server logs.");
-      this.afterLoad(false);
-      return;
+      return failed((e as Error).message);
     }
     if (loaded === undefined) {
       // Stopped meanwhile (promoted, or following another master): half a snapshot is no
       // dataset to keep; the file goes with it.
-      keyspace.flushAll();
-      rmSync(path, { force: true });
+      if (path !== undefined) rmSync(path, { force: true });
+      this.discardLoad(t);
       this.loadingInput = [];
       this.lostWhileLoading = false;
       this.state = LinkState.Connect;
@@ -490,18 +561,27 @@ export class ReplicaLink implements MasterLink {
       return;
     }
     this.log(`Done loading RDB, keys loaded: ${loaded.keys}, keys expired: ${loaded.expired}.`);
-    try {
-      // Redis's allPersistenceDisabled: no save points and no AOF.
-      if (server.config.get("rdb-del-sync-files") === "yes" && !server.persistence.hasSavePoints && !server.aof.on) rmSync(path, { force: true });
-      else {
-        renameSync(path, server.rdbPath);
-        syncDirectory(dirname(server.rdbPath));
+    if (t.swap) {
+      const error = server.scripting.replaceLibraries(libraries);
+      if (error !== undefined) return failed(`Failed loading a function library of the snapshot: ${error}`);
+      this.log("MASTER <-> REPLICA sync: Swapping active DB with loaded DB");
+      server.keyspace.swapWith(keyspace);
+      this.log("MASTER <-> REPLICA sync: Discarding old DB in background");
+    }
+    if (path !== undefined) {
+      try {
+        // Redis's allPersistenceDisabled: no save points and no AOF.
+        if (server.config.get("rdb-del-sync-files") === "yes" && !server.persistence.hasSavePoints && !server.aof.on) rmSync(path, { force: true });
+        else {
+          renameSync(path, server.rdbPath);
+          syncDirectory(dirname(server.rdbPath));
+        }
+      } catch (e) {
+        server.log.warning(`Failed trying to rename the temp DB into ${server.rdbPath}: ${(e as Error).message}`);
       }
-    } catch (e) {
-      server.log.warning(`Failed trying to rename the temp DB into ${server.rdbPath}: ${(e as Error).message}`);
     }
     // The dump now holds what memory does (unless nothing persists): no changes to save.
-    keyspace.dirty = 0;
+    server.keyspace.dirty = 0;
     this.reploff = this.readOffset;
     this.unforwarded = new Uint8Array(0);
     this.toForward = 0;
@@ -511,6 +591,12 @@ export class ReplicaLink implements MasterLink {
     this.log(`MASTER <-> REPLICA sync: Finished with success (${((performance.now() - start) / 1000).toFixed(3)} seconds)`);
     this.server.notifySupervisor("STATUS=MASTER <-> REPLICA sync: Finished with success. Ready to accept connections in read-write mode.\n");
     this.afterLoad(true);
+  }
+
+  /** A load that failed or was stopped: one aside is dropped, the old data kept; any other leaves nothing. */
+  private discardLoad(t: Transfer): void {
+    if (t.swap) this.log("MASTER <-> REPLICA sync: Discarding temporary DB in background");
+    else this.server.keyspace.flushAll();
   }
 
   /**

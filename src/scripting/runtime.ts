@@ -400,6 +400,23 @@ export class Scripting implements ScriptHost {
     return result instanceof ReplyError ? result.text : undefined;
   }
 
+  /**
+   * The libraries of a snapshot loaded aside (a replica's swapdb load) replace these: the
+   * error text of the first that does not load, the old ones then put back.
+   */
+  replaceLibraries(codes: Uint8Array[]): string | undefined {
+    const old = [...this.libraries.values()].map((l) => l.code);
+    this.flushFunctions();
+    for (const code of codes) {
+      const error = this.loadFromImage(code);
+      if (error === undefined) continue;
+      this.flushFunctions();
+      for (const code of old) this.loadFromImage(code);
+      return error;
+    }
+    return undefined;
+  }
+
   /** FUNCTION FLUSH (and FUNCTION RESTORE FLUSH): no libraries, a new interpreter. */
   flushFunctions(): void {
     this.foundFunction = undefined;

@@ -10,7 +10,7 @@
  */
 import { redirection, routed, routedSlot } from "../cluster/redirect.ts";
 import type { Command } from "../commands/command.ts";
-import { requestBits, F_ALLOW_BUSY, F_DENYOOM, F_FAST, F_HIDDEN_FROM_MONITOR, F_LOADING, F_MAY_REPLICATE, F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
+import { requestBits, F_ALLOW_BUSY, F_DENYOOM, F_FAST, F_HIDDEN_FROM_MONITOR, F_LOADING, F_MAY_REPLICATE, F_NO_ASYNC_LOADING, F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
 import { Denied } from "../commands/context.ts";
 import { lookupCommand } from "../commands/table.ts";
 import {
@@ -147,6 +147,10 @@ function dispatch(c: Client, argv: Argv): boolean {
   // The dataset is still loading at start-up: only what may run meanwhile is served (after
   // NOAUTH and the other checks above, as in Redis's processCommand).
   if (c.server.loadingDataset && (cmd.flagBits & F_LOADING) === 0 && !c.mustObey) {
+    reject(c, cmd, LOADING);
+    return true;
+  }
+  if (c.server.asyncLoading && (cmd.flagBits & F_NO_ASYNC_LOADING) !== 0) {
     reject(c, cmd, LOADING);
     return true;
   }

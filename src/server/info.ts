@@ -218,7 +218,7 @@ function persistenceSection(server: Server): string[] {
   const save = persistence.progress();
   return [
     `loading:${server.loadingDataset ? 1 : 0}`,
-    `async_loading:0`,
+    `async_loading:${server.asyncLoading ? 1 : 0}`,
     // KVIS saves without forking, so the copy-on-write figures are always 0.
     `current_cow_peak:0`,
     `current_cow_size:0`,
@@ -237,7 +237,7 @@ function persistenceSection(server: Server): string[] {
     `rdb_last_load_keys_expired:${server.lastLoad.expired}`,
     `rdb_last_load_keys_loaded:${server.lastLoad.keys}`,
     ...server.aof.info(),
-    ...(server.loadingDataset ? loadingFields(server) : []),
+    ...(server.loadingDataset || server.asyncLoading ? loadingFields(server) : []),
   ];
 }
 

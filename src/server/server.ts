@@ -198,9 +198,28 @@ export class Server implements Services {
    * -LOADING (server/dispatch.ts), and INFO says loading:1.
    */
   loadingDataset = false;
+  /**
+   * While a replica loads its master's snapshot aside (repl-diskless-load swapdb, within the
+   * same history): the old data still answers, and only commands flagged no-async-loading
+   * are answered -LOADING. INFO says async_loading:1.
+   */
+  asyncLoading = false;
   /** Where loading the dump has got to (INFO's loading_* fields), with when it began. */
   loadingStep: LoadStep | undefined;
   loadingStarted = 0;
+
+  /** The dataset starts loading, `async`ly or not, unless it already is. */
+  beginLoading(async = false): void {
+    if (this.loadingDataset || this.asyncLoading) return;
+    if (async) this.asyncLoading = true;
+    else this.loadingDataset = true;
+    this.loadingStarted = Math.floor(Date.now() / 1000);
+  }
+
+  endLoading(): void {
+    this.loadingDataset = this.asyncLoading = false;
+    this.loadingStep = undefined;
+  }
 
   /** Listen, then load the dataset. Throws a listen error or RdbError (corrupt file). */
   async start(options: StartOptions = {}): Promise<void> {
@@ -234,8 +253,7 @@ export class Server implements Services {
     // Listening starts before the data loads, as in Redis: a client that connects meanwhile
     // waits, or is answered -LOADING where the load lets the event loop run, rather than
     // being refused; a port in use fails start-up before a long load.
-    this.loadingDataset = true;
-    this.loadingStarted = Math.floor(Date.now() / 1000);
+    this.beginLoading();
     // Like Redis, listen on every address `bind` names (listenOn), plain and TLS.
     const hosts = this.config.get("bind").split(/\s+/).filter(Boolean);
     const port = this.config.int("port");
@@ -266,7 +284,7 @@ export class Server implements Services {
       this.stopListening();
       throw e;
     } finally {
-      this.loadingDataset = false;
+      this.endLoading();
     }
     if (this.cluster !== undefined) {
       try {
@@ -603,16 +621,14 @@ export class Server implements Services {
   /**
    * Run a load's steps (a dump's, an AOF's, a sync's snapshot's), letting the event loop
    * turn between them as Redis processes events while it loads: commands without the
-   * `loading` flag are answered -LOADING (server/dispatch.ts), INFO shows loading:1 with
+   * `loading` flag are answered -LOADING (server/dispatch.ts; when begun asyncLoading, only
+   * those flagged no-async-loading), INFO shows loading:1 with
    * the step's figures (`onStep` hears them too), and loaded keys are not changes to save
    * (a save point must not start a BGSAVE of half a dataset). When `stop` says so after a
    * turn, the walk is closed and undefined returned.
    */
   async loadInSteps<T>(steps: Generator<LoadStep, T>, onStep?: (step: LoadStep) => void, stop?: () => boolean): Promise<T | undefined> {
-    if (!this.loadingDataset) {
-      this.loadingDataset = true;
-      this.loadingStarted = Math.floor(Date.now() / 1000);
-    }
+    this.beginLoading();
     try {
       for (;;) {
         const step = steps.next();
@@ -627,8 +643,7 @@ export class Server implements Services {
         }
       }
     } finally {
-      this.loadingDataset = false;
-      this.loadingStep = undefined;
+      this.endLoading();
     }
   }
 

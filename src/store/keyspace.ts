@@ -191,9 +191,7 @@ export class Database {
     readonly id: number,
     private readonly keyspace: Keyspace,
   ) {
-    this.table.mayGrow = (bytes) => keyspace.mayGrow(bytes);
-    // SWAPDB moves tables between databases, never out of the keyspace.
-    this.table.slotBytesChanged = (delta) => (keyspace.heldBytes += delta);
+    this.bindTable();
     keyspace.heldBytes += this.table.slotBytes;
   }
 
@@ -1035,12 +1033,28 @@ export class Database {
     return table.slotIndex?.keysOf(slot, max).map((at) => table.keyAt(at)) ?? [];
   }
 
-  /** SWAPDB's half: exchange everything held with `other` (the database numbers stay). */
+  /**
+   * SWAPDB's half: exchange everything held with `other` (the database numbers stay). The
+   * other may be another keyspace's (a replica's swapdb load): each table then answers to
+   * its new keyspace for growing and for the bytes it holds.
+   */
   swapContents(other: Database): void {
+    const slotBytes = this.table.slotBytes - other.table.slotBytes;
+    this.keyspace.heldBytes -= slotBytes;
+    other.keyspace.heldBytes += slotBytes;
     [this.table, other.table] = [other.table, this.table];
     [this.expireCursor, other.expireCursor] = [other.expireCursor, this.expireCursor];
     [this.bytes, other.bytes] = [other.bytes, this.bytes];
     [this.open, other.open] = [other.open, this.open];
+    this.bindTable();
+    other.bindTable();
+  }
+
+  private bindTable(): void {
+    const keyspace = this.keyspace;
+    this.table.mayGrow = (bytes) => keyspace.mayGrow(bytes);
+    this.table.slotBytesChanged = (delta) => (keyspace.heldBytes += delta);
+    if (this.open.keys.length > 0) keyspace.opened(this);
   }
 
   /**
@@ -1354,6 +1368,38 @@ export class Keyspace {
     this.dirty++;
     this.onReplaced?.(dbA);
     this.onReplaced?.(dbB);
+  }
+
+  /**
+   * An empty keyspace with this one's settings, for a replica to load its master's snapshot
+   * into while this one still answers (repl-diskless-load swapdb).
+   */
+  scratch(): Keyspace {
+    const other = new Keyspace(this.dbs.length);
+    other.replicaMode = this.replicaMode;
+    other.keyLoadDelay = this.keyLoadDelay;
+    other.skipChecksumValidation = this.skipChecksumValidation;
+    other.lfu = this.lfu;
+    other.lfuLogFactor = this.lfuLogFactor;
+    other.lfuDecayTime = this.lfuDecayTime;
+    return other;
+  }
+
+  /**
+   * Take `other`'s data in place of this one's, which `other` gets (the end of a swapdb
+   * load): as SWAPDB of every database, watchers and clients blocked on keys are told.
+   */
+  swapWith(other: Keyspace): void {
+    for (const snapshot of this.snapshots) snapshot.finishNow();
+    this.dbs.forEach((db, i) => {
+      const incoming = other.dbs[i]!;
+      db.touchAll(incoming);
+      db.swapContents(incoming);
+      this.onReplaced?.(db);
+    });
+    this.sweep.db = 0;
+    this.sweep.slot = 0;
+    this.dirty++;
   }
 
   flushAll(lazily = false): number {
