@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { closeSync, copyFileSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RdbError } from "../../src/errors.ts";
-import { FileWindow, loadRdb } from "../../src/persistence/rdb-reader.ts";
+import { FileWindow, PiecesWindow, loadRdb } from "../../src/persistence/rdb-reader.ts";
 import { dumpPayload as dumpOf } from "../../src/persistence/rdb-writer.ts";
 import { Keyspace } from "../../src/store/keyspace.ts";
 import { datasetOf } from "../helpers/dataset.ts";
@@ -130,12 +130,20 @@ describe("loading dumps written by real Redis", () => {
 /** The dump's function library is read and accepted: this test is about the reader. */
 const acceptFunctions = () => undefined;
 
-/** What loading `image` (in memory) or the file of it (a window of `window` bytes) gives: every key's DUMP and TTL, or the error. */
-function loaded(image: Uint8Array, window?: number): string[] | string {
+/**
+ * What loading `image` gives: in memory, from the file of it (a window of `window` bytes),
+ * or from `pieces` of that size, followed by bytes that are not the image's (as a diskless
+ * sync's end mark). Every key's DUMP and TTL, or the error.
+ */
+function loaded(image: Uint8Array, window?: number, pieces?: number): string[] | string {
   const keyspace = new Keyspace(16);
   let fd: number | undefined;
   try {
-    if (window === undefined) loadRdb(image, keyspace, "dump.rdb", undefined, acceptFunctions);
+    if (pieces !== undefined) {
+      const received = Buffer.concat([image, Buffer.from("m".repeat(40))]);
+      const split = Array.from({ length: Math.ceil(received.length / pieces) }, (_, i) => received.subarray(i * pieces, (i + 1) * pieces));
+      loadRdb(new PiecesWindow(split, image.length), keyspace, "dump.rdb", undefined, acceptFunctions);
+    } else if (window === undefined) loadRdb(image, keyspace, "dump.rdb", undefined, acceptFunctions);
     else {
       const dir = tempDir();
       const path = join(dir, "dump.rdb");
@@ -154,8 +162,8 @@ function loaded(image: Uint8Array, window?: number): string[] | string {
   ).sort();
 }
 
-describe("a dump read from its file a window at a time", () => {
-  test("loads as it does read whole, through windows smaller than its keys; truncation and damage fail alike", async () => {
+describe("a dump read a window at a time, from its file or from pieces", () => {
+  test("loads as it does read whole, through windows and pieces smaller than its keys; truncation and damage fail alike", async () => {
     const redis = await startRedis(["--enable-debug-command", "yes"]);
     const r = await RawClient.connect(redis.port);
     try {
@@ -166,10 +174,13 @@ describe("a dump read from its file a window at a time", () => {
       expect(whole.length).toBeGreaterThan(20);
       // A 1-byte window grows for every read; "compressible" (21,000 bytes) outgrows 1000.
       for (const window of [1, 7, 64, 1000, 1 << 20]) expect(loaded(image, window)).toEqual(whole);
+      // The same from the pieces a replica's diskless sync received it in.
+      for (const pieces of [1, 13, 4096, image.length]) expect(loaded(image, undefined, pieces)).toEqual(whole);
       // Cut short anywhere, the file fails with the same error, at the same offset.
       for (let n = 0; n < image.length; n += 211) {
         const cut = image.subarray(0, n);
         expect(loaded(cut, 64)).toEqual(loaded(cut));
+        expect(loaded(cut, undefined, 97)).toEqual(loaded(cut));
       }
       // A byte changed inside the 256-byte string: only the checksum, computed as the window moves, finds it.
       const damaged = image.slice();

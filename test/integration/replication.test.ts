@@ -586,3 +586,186 @@ describe("KVIS replica of a real Redis master", () => {
     }
   });
 });
+
+describe("repl-diskless-load, side by side with a Redis replica", () => {
+  const LOADING = "-LOADING Redis is loading the dataset in memory\r\n";
+
+  /** A replica's "MASTER <-> REPLICA sync: ..." lines, in order (KVIS adds the time taken to the last). */
+  const syncLines = async (replica: ChildServer) =>
+    (await replica.output()).split("\n").flatMap((l) => {
+      const line = /MASTER <-> REPLICA sync: (.*?)( \([\d.]+ seconds\))?\r?$/.exec(l)?.[1];
+      return line === undefined ? [] : [line];
+    });
+
+  /** Wait until the master lists `n` online replicas, each having acknowledged its whole stream. */
+  async function waitAllCaughtUp(master: RawClient, n: number): Promise<void> {
+    await waitFor(async () => {
+      const info = await master.call("INFO", "replication");
+      const offset = field(info, "master_repl_offset");
+      return Array.from({ length: n }, (_, i) => field(info, `slave${i}`)).every((s) => s?.includes("state=online") && s.includes(`offset=${offset},`));
+    }, 20_000, `${n} replicas to acknowledge the master's offset`);
+  }
+
+  /** A Redis replica and a KVIS replica of one Redis master, started with `args`. */
+  async function withBothReplicas(
+    masterArgs: string[],
+    replicaArgs: string[],
+    body: (m: RawClient, replicas: { server: ChildServer; c: RawClient; name: string }[], replicaOf: (c: RawClient) => Promise<string>) => Promise<void>,
+  ): Promise<void> {
+    const master = await startRedis(["--repl-diskless-sync-delay", "0", "--enable-debug-command", "yes", ...masterArgs]);
+    const m = await RawClient.connect(master.port);
+    const servers = await startAll([
+      () => startRedis(["--enable-debug-command", "yes", ...replicaArgs]),
+      () => startKvisBinary(["--enable-debug-command", "yes", ...replicaArgs]),
+    ]);
+    const replicas = await Promise.all(servers.map(async (server, i) => ({ server, c: await RawClient.connect(server.port), name: i === 0 ? "redis" : "kvis" })));
+    try {
+      await body(m, replicas, (c) => c.call("REPLICAOF", "127.0.0.1", String(master.port)));
+    } finally {
+      m.close();
+      for (const r of replicas) r.c.close();
+      await Promise.all([master.stop(), ...servers.map((s) => s.stop())]);
+    }
+  }
+
+  for (const [mode, form, replicaHasKeys] of [
+    ["on-empty-db", "yes", false],
+    ["on-empty-db", "no", false],
+    ["on-empty-db", "yes", true],
+    ["swapdb", "yes", false],
+    ["swapdb", "no", true],
+  ] as const) {
+    test(`${mode}, ${form === "yes" ? "a streamed ($EOF:)" : "a $<len>"} snapshot, ${replicaHasKeys ? "a replica holding keys" : "an empty replica"}: the same data, log lines and files as Redis's`, async () => {
+      await withBothReplicas(["--repl-diskless-sync", form], ["--repl-diskless-load", mode], async (m, replicas, replicaOf) => {
+        await seed(m);
+        expect(await m.call("FUNCTION", "LOAD", "#!lua name=lib\nredis.register_function{function_name='f', callback=function() return 1 end, flags={'no-writes'}}")).toBe("$3\r\nlib\r\n");
+        for (const r of replicas) {
+          if (replicaHasKeys) expect(await r.c.call("SET", "mine", "1")).toBe("+OK\r\n");
+          expect(await replicaOf(r.c)).toBe("+OK\r\n");
+        }
+        await writeLoad(m);
+        await waitAllCaughtUp(m, 2);
+        const expected = await dataset(m);
+        const seen = [];
+        for (const r of replicas) {
+          expect(await dataset(r.c)).toEqual(expected);
+          seen.push({ lines: await syncLines(r.server), files: readdirSync(r.server.dir).filter((f) => f.endsWith(".rdb")), f: await r.c.call("FCALL_RO", "f", "0") });
+        }
+        expect(seen[1]).toEqual(seen[0]!);
+        // Loaded from memory only when nothing would be lost by it or swapdb keeps it.
+        expect(seen[1]!.lines.some((l) => l.endsWith("to parser"))).toBe(mode === "swapdb" || !replicaHasKeys);
+      });
+    });
+  }
+
+  test("swapdb within the same history: the old data answers while the new loads, no-async-loading commands get -LOADING, as on a Redis replica", async () => {
+    // A backlog too small for the writes made while the link is down: the master's next
+    // sync is full, in the history the replicas already follow.
+    await withBothReplicas(["--repl-diskless-sync", "yes", "--repl-backlog-size", "16384"], ["--repl-diskless-load", "swapdb", "--loading-process-events-interval-bytes", "1024"], async (m, replicas, replicaOf) => {
+      expect(await m.call("DEBUG", "POPULATE", "5000", "old")).toBe("+OK\r\n");
+      for (const r of replicas) expect(await replicaOf(r.c)).toBe("+OK\r\n");
+      await waitAllCaughtUp(m, 2);
+      // Both stopped while their links are cut and the master moves on past its backlog.
+      for (const r of replicas) expect(await r.c.call("CONFIG", "SET", "key-load-delay", "500")).toBe("+OK\r\n");
+      for (const r of replicas) r.server.proc.kill("SIGSTOP");
+      expect(await m.call("CLIENT", "KILL", "TYPE", "replica")).toBe(":2\r\n");
+      m.write(Buffer.concat(Array.from({ length: 400 }, (_, i) => encodeCommand(["SET", `old:${i}`, "new".padEnd(100, "!")]))));
+      await m.readReplies(400);
+      for (const r of replicas) r.server.proc.kill("SIGCONT");
+      const seen = [];
+      for (const r of replicas) {
+        await waitFor(async () => (await r.c.call("INFO", "persistence")).includes("\r\nasync_loading:1\r\n"), 30_000, `${r.name}'s async load`);
+        const info = await r.c.call("INFO", "persistence");
+        seen.push({
+          loading: field(info, "loading"),
+          loadingStart: field(info, "loading_start_time") !== undefined,
+          get: await r.c.call("GET", "old:1"),
+          dbsize: await r.c.call("DBSIZE"),
+          bgsave: await r.c.call("BGSAVE"),
+          write: await r.c.call("SET", "x", "1"),
+        });
+      }
+      for (const r of replicas) {
+        expect(await r.c.call("CONFIG", "SET", "key-load-delay", "0")).toBe("+OK\r\n");
+        await waitFor(async () => (await r.c.call("INFO", "persistence")).includes("\r\nasync_loading:0\r\n"), 60_000, `${r.name}'s load to end`);
+      }
+      await waitAllCaughtUp(m, 2);
+      expect(seen[0]).toEqual({ loading: "0", loadingStart: true, get: "$7\r\nvalue:1\r\n", dbsize: ":5000\r\n", bgsave: LOADING, write: "-READONLY You can't write against a read only replica.\r\n" });
+      expect(seen[1]).toEqual(seen[0]!);
+      for (const r of replicas) expect(await r.c.call("GET", "old:1")).toBe(`$100\r\n${"new".padEnd(100, "!")}\r\n`);
+      expect(await syncLines(replicas[1]!.server)).toEqual(await syncLines(replicas[0]!.server));
+    });
+  }, 120_000);
+
+  /**
+   * A master that answers the handshake and then sends `payload` after +FULLRESYNC, once;
+   * later connections get no answer, so the replica stays as the first sync left it.
+   */
+  function fakeMaster(payload: Uint8Array, thenClose: boolean) {
+    let served = false;
+    return Bun.listen<{ text: string; first: boolean }>({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        open(socket) {
+          socket.data = { text: "", first: !served };
+          served = true;
+        },
+        data(socket, chunk) {
+          if (!socket.data.first) return;
+          socket.data.text += Buffer.from(chunk).toString("latin1");
+          // One reply per request: PING, REPLCONF..., PSYNC.
+          for (let m; (m = /^\*\d+\r\n\$\d+\r\n(\w+)\r\n(?:\$\d+\r\n[^\r]*\r\n)*/i.exec(socket.data.text)); ) {
+            socket.data.text = socket.data.text.slice(m[0].length);
+            const command = m[1]!.toUpperCase();
+            if (command === "PING") socket.write("+PONG\r\n");
+            else if (command === "PSYNC") {
+              socket.write(`+FULLRESYNC ${"f".repeat(40)} 0\r\n`);
+              socket.write(payload);
+              if (thenClose) socket.end();
+            } else socket.write("+OK\r\n");
+          }
+        },
+      },
+    });
+  }
+
+  /** A replica (swapdb, holding one key) after its first sync from a fake master sending `payload`. */
+  async function afterFailedSync(start: () => Promise<ChildServer>, payload: Uint8Array, thenClose: boolean) {
+    const master = fakeMaster(payload, thenClose);
+    const server = await start();
+    const c = await RawClient.connect(server.port);
+    try {
+      await c.call("SET", "old", "kept");
+      expect(await c.call("REPLICAOF", "127.0.0.1", String(master.port))).toBe("+OK\r\n");
+      await waitFor(async () => (await server.output()).includes("MASTER <-> REPLICA sync: Discarding temporary DB in background"), 20_000, "the sync to fail");
+      const info = await c.call("INFO", "persistence");
+      return { old: await c.call("GET", "old"), dbsize: await c.call("DBSIZE"), loading: field(info, "loading"), async: field(info, "async_loading"), files: readdirSync(server.dir), log: await server.output() };
+    } finally {
+      c.close();
+      master.stop(true);
+      await server.stop();
+    }
+  }
+
+  const mark = "m".repeat(40);
+  const kept = { old: "$4\r\nkept\r\n", dbsize: ":1\r\n", loading: "0", async: "0", files: [] };
+
+  test("swapdb: a transfer cut off leaves the old data in place, as on a Redis replica", async () => {
+    const payload = Buffer.from(`$EOF:${mark}\r\nREDIS0010\xfa\x09redis-ver`, "latin1");
+    const [redis, kvis] = await Promise.all([
+      afterFailedSync(() => startRedis(["--repl-diskless-load", "swapdb"]), payload, true),
+      afterFailedSync(() => startKvisBinary(["--repl-diskless-load", "swapdb"]), payload, true),
+    ]);
+    const { log: _, ...state } = redis;
+    expect(state).toEqual(kept);
+    expect(kvis).toMatchObject(state);
+  });
+
+  test("swapdb: a snapshot that does not load leaves the old data in place and the replica retries (Redis 7.0 exits)", async () => {
+    const payload = Buffer.from(`$EOF:${mark}\r\nREDIS0010\xf0\xf0\xf0 not an RDB body${mark}`, "latin1");
+    const kvis = await afterFailedSync(() => startKvisBinary(["--repl-diskless-load", "swapdb"]), payload, false);
+    expect(kvis).toMatchObject(kept);
+    expect(kvis.log).toContain("Failed trying to load the MASTER synchronization DB from socket, check server logs.");
+  });
+});
