@@ -15,6 +15,7 @@ import { type ReplicationInfo, syncDirectory } from "../persistence/rdb-writer.t
 import { bytesToString, copyBytes } from "../resp/bytes.ts";
 import { encodeRequest } from "../resp/writer.ts";
 import { Client, type MasterLink } from "../server/connection.ts";
+import type { Keyspace } from "../store/keyspace.ts";
 import { connectOutgoing, type OutgoingSocket } from "../server/outgoing.ts";
 import type { Server } from "../server/server.ts";
 
@@ -86,6 +87,8 @@ export class ReplicaLink implements MasterLink {
   private step = Step.Ping;
   private pending: Uint8Array = new Uint8Array(0);
   private transfer: Transfer | undefined;
+  /** The keyspace a swapdb load fills while the old one answers: its bytes count in used_memory, as Redis's temp db does. */
+  loadingAside: Keyspace | undefined;
   private masterClient: Client | undefined;
   private chunkBase = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -528,6 +531,7 @@ export class ReplicaLink implements MasterLink {
       this.log("MASTER <-> REPLICA sync: Loading DB in memory");
     }
     const keyspace = t.swap ? server.keyspace.scratch() : server.keyspace;
+    if (t.swap) this.loadingAside = keyspace;
     // A load aside keeps the libraries for the swap; the live ones serve until then.
     const libraries: Uint8Array[] = [];
     const onFunction = t.swap ? (code: Uint8Array) => void libraries.push(copyBytes(code)) : server.scripting.loadFromImage;
@@ -548,6 +552,8 @@ export class ReplicaLink implements MasterLink {
       loaded = await server.loadInSteps(steps, undefined, () => this.stopped);
     } catch (e) {
       return failed((e as Error).message);
+    } finally {
+      this.loadingAside = undefined;
     }
     if (loaded === undefined) {
       // Stopped meanwhile (promoted, or following another master): half a snapshot is no

@@ -682,12 +682,12 @@ export class Server implements Services {
    * replication backlog, the connected clients (as Redis counts its client structures:
    * CLIENT_BYTES each, measured as the heap an idle connection holds; it is read before
    * every command under maxmemory, so it stays cheap and leaves unsent output out), and the
-   * scripts' cache and libraries. The JavaScript heap cannot be read cheaply before every
+   * scripts' cache and libraries, and a replica's snapshot loading aside. The JavaScript heap cannot be read cheaply before every
    * command, and it counts garbage until the collector runs; INFO shows the process's RSS
    * beside this.
    */
   usedMemory(): number {
-    return this.keyspace.heldBytes + this.replication.backlogAllocated + this.clients.size * CLIENT_BYTES + this.scripting.scriptsMemory + this.scripting.functionsOverhead;
+    return this.keyspace.heldBytes + this.replication.backlogAllocated + this.clients.size * CLIENT_BYTES + this.scripting.scriptsMemory + this.scripting.functionsOverhead + (this.replicaLink?.loadingAside?.heldBytes ?? 0);
   }
 
   /** supervised systemd (or auto, finding systemd): start-up, syncs and shutdown are told to it (server/supervised.ts). */
