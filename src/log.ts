@@ -102,6 +102,14 @@ export class Logger {
     }
   }
 
+  /**
+   * A line written as Redis's signal handlers write theirs (serverLogFromHandler): `pid:signal-handler (unix time) message`,
+   * not to the system log.
+   */
+  fromSignalHandler(level: LogLevel, message: string): void {
+    this.raw(level, `${process.pid}:signal-handler (${Math.floor(Date.now() / 1000)}) ${message}\n`);
+  }
+
   /** Set once standard output would block: the runtime's stream takes every line after. */
   private stdoutStream = false;
 

@@ -48,11 +48,11 @@ export class Shutdown {
    */
   noteSignal(signal: ShutdownSignal): boolean {
     if (this.signal !== undefined && signal === "SIGINT") {
-      this.server.log.warning("You insist... exiting now.");
+      this.server.log.fromSignalHandler("warning", "You insist... exiting now.");
       this.server.persistence.removeTempFile();
       return true;
     }
-    this.server.log.warning(this.server.loadingDataset ? "Received shutdown signal during loading, scheduling shutdown." : `Received ${signal} scheduling shutdown...`);
+    this.server.log.fromSignalHandler("warning", this.server.loadingDataset ? "Received shutdown signal during loading, scheduling shutdown." : `Received ${signal} scheduling shutdown...`);
     this.signal = signal;
     return false;
   }
