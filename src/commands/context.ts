@@ -433,6 +433,8 @@ export interface ReplicaLinkView {
   /** ROLE's state word: connect, connecting, sync or connected. */
   readonly roleState: string;
   readonly reploff: number;
+  /** Streaming from the master (its client exists). */
+  readonly linkUp: boolean;
 }
 
 export interface PersistenceService {

@@ -40,7 +40,8 @@ export const roleCommand = command({
     c.reply.bulkString(link.host);
     c.reply.integer(link.port);
     c.reply.bulkString(link.roleState);
-    c.reply.integer(link.reploff);
+    // The master client's offset, as Redis's: -1 while there is none (not yet synced, or the link down).
+    c.reply.integer(link.linkUp ? link.reploff : -1);
   },
 });
 

@@ -339,7 +339,8 @@ export class ReplicaLink implements MasterLink {
         else this.log(`Trying a partial resynchronization (request ${this.masterReplid}:${this.reploff + 1}).`);
         // A master failing over to its replica asks it to take over (PSYNC ... FAILOVER).
         return this.send([
-          "PSYNC", this.masterReplid, String(this.reploff < 0 ? -1 : this.reploff + 1),
+          // Without a place in a stream, Redis's "PSYNC ? -1": a full sync.
+          "PSYNC", this.reploff < 0 ? "?" : this.masterReplid, String(this.reploff < 0 ? -1 : this.reploff + 1),
           ...(this.server.failover.state === "failover-in-progress" ? ["FAILOVER"] : []),
         ]);
       case Step.Psync:
@@ -492,7 +493,13 @@ export class ReplicaLink implements MasterLink {
     return true;
   }
 
+  /**
+   * The data goes before a snapshot loads into its place, and with it the place in the old
+   * stream: a link lost now must not resync partially onto an empty dataset (Redis discards
+   * its cached master here).
+   */
   private flushOldData(): void {
+    this.reploff = -1;
     this.log("MASTER <-> REPLICA sync: Flushing old data");
     this.server.keyspace.flushAll();
     this.server.scripting.flushFunctions();

@@ -587,7 +587,7 @@ describe("KVIS replica of a real Redis master", () => {
   });
 });
 
-describe("repl-diskless-load, side by side with a Redis replica", () => {
+describe("a replica's full sync loaded from disk or memory (repl-diskless-load), side by side with a Redis replica", () => {
   const LOADING = "-LOADING Redis is loading the dataset in memory\r\n";
 
   /** A replica's "MASTER <-> REPLICA sync: ..." lines, in order (KVIS adds the time taken to the last). */
@@ -658,6 +658,41 @@ describe("repl-diskless-load, side by side with a Redis replica", () => {
     });
   }
 
+  /**
+   * The replicas, slowed to load `keyLoadDelay` µs a key, are stopped while their links are
+   * cut and the master moves on past its backlog (16 KB): their next sync is full.
+   */
+  async function fullSyncAgain(m: RawClient, replicas: { server: ChildServer; c: RawClient }[], keyLoadDelay: string): Promise<void> {
+    for (const r of replicas) expect(await r.c.call("CONFIG", "SET", "key-load-delay", keyLoadDelay)).toBe("+OK\r\n");
+    for (const r of replicas) r.server.proc.kill("SIGSTOP");
+    expect(await m.call("CLIENT", "KILL", "TYPE", "replica")).toBe(`:${replicas.length}\r\n`);
+    m.write(Buffer.concat(Array.from({ length: 400 }, (_, i) => encodeCommand(["SET", `old:${i}`, "new".padEnd(100, "!")]))));
+    await m.readReplies(400);
+    for (const r of replicas) r.server.proc.kill("SIGCONT");
+  }
+
+  test("a full sync after a lost link, loaded from disk: INFO's offsets and ROLE while it loads are a Redis replica's", async () => {
+    await withBothReplicas(["--repl-diskless-sync", "yes", "--repl-backlog-size", "16384"], ["--loading-process-events-interval-bytes", "1024"], async (m, replicas, replicaOf) => {
+      expect(await m.call("DEBUG", "POPULATE", "5000", "old")).toBe("+OK\r\n");
+      for (const r of replicas) expect(await replicaOf(r.c)).toBe("+OK\r\n");
+      await waitAllCaughtUp(m, 2);
+      await fullSyncAgain(m, replicas, "500");
+      const seen = [];
+      for (const r of replicas) {
+        await waitFor(async () => (await r.c.call("INFO", "persistence")).includes("\r\nloading:1\r\n"), 30_000, `${r.name}'s load`);
+        const info = await r.c.call("INFO", "replication");
+        seen.push({
+          offsets: ["master_link_status", "master_sync_in_progress", "slave_read_repl_offset", "slave_repl_offset"].map((f) => field(info, f)),
+          role: await r.c.call("ROLE"),
+        });
+      }
+      for (const r of replicas) expect(await r.c.call("CONFIG", "SET", "key-load-delay", "0")).toBe("+OK\r\n");
+      await waitAllCaughtUp(m, 2);
+      expect(seen[0]!.offsets).toEqual(["down", "1", "1", "1"]);
+      expect(seen[1]).toEqual(seen[0]!);
+    });
+  }, 60_000);
+
   test("swapdb within the same history: the old data answers while the new loads, no-async-loading commands get -LOADING, as on a Redis replica", async () => {
     // A backlog too small for the writes made while the link is down: the master's next
     // sync is full, in the history the replicas already follow.
@@ -665,13 +700,7 @@ describe("repl-diskless-load, side by side with a Redis replica", () => {
       expect(await m.call("DEBUG", "POPULATE", "5000", "old")).toBe("+OK\r\n");
       for (const r of replicas) expect(await replicaOf(r.c)).toBe("+OK\r\n");
       await waitAllCaughtUp(m, 2);
-      // Both stopped while their links are cut and the master moves on past its backlog.
-      for (const r of replicas) expect(await r.c.call("CONFIG", "SET", "key-load-delay", "500")).toBe("+OK\r\n");
-      for (const r of replicas) r.server.proc.kill("SIGSTOP");
-      expect(await m.call("CLIENT", "KILL", "TYPE", "replica")).toBe(":2\r\n");
-      m.write(Buffer.concat(Array.from({ length: 400 }, (_, i) => encodeCommand(["SET", `old:${i}`, "new".padEnd(100, "!")]))));
-      await m.readReplies(400);
-      for (const r of replicas) r.server.proc.kill("SIGCONT");
+      await fullSyncAgain(m, replicas, "500");
       const seen = [];
       for (const r of replicas) {
         await waitFor(async () => (await r.c.call("INFO", "persistence")).includes("\r\nasync_loading:1\r\n"), 30_000, `${r.name}'s async load`);
@@ -699,9 +728,10 @@ describe("repl-diskless-load, side by side with a Redis replica", () => {
 
   /**
    * A master that answers the handshake and then sends `payload` after +FULLRESYNC, once;
-   * later connections get no answer, so the replica stays as the first sync left it.
+   * later PSYNCs get no answer, so the replica stays as the first sync left it. Each PSYNC's
+   * arguments go to `psyncs`.
    */
-  function fakeMaster(payload: Uint8Array, thenClose: boolean) {
+  function fakeMaster(payload: Uint8Array, thenClose: boolean, psyncs: string[] = []) {
     let served = false;
     return Bun.listen<{ text: string; first: boolean }>({
       hostname: "127.0.0.1",
@@ -712,14 +742,15 @@ describe("repl-diskless-load, side by side with a Redis replica", () => {
           served = true;
         },
         data(socket, chunk) {
-          if (!socket.data.first) return;
           socket.data.text += Buffer.from(chunk).toString("latin1");
           // One reply per request: PING, REPLCONF..., PSYNC.
-          for (let m; (m = /^\*\d+\r\n\$\d+\r\n(\w+)\r\n(?:\$\d+\r\n[^\r]*\r\n)*/i.exec(socket.data.text)); ) {
+          for (let m; (m = /^\*\d+\r\n\$\d+\r\n(\w+)\r\n((?:\$\d+\r\n[^\r]*\r\n)*)/i.exec(socket.data.text)); ) {
             socket.data.text = socket.data.text.slice(m[0].length);
             const command = m[1]!.toUpperCase();
+            if (command === "PSYNC") psyncs.push(m[2]!.split("\r\n").filter((_, i) => i % 2 === 1).join(" "));
             if (command === "PING") socket.write("+PONG\r\n");
             else if (command === "PSYNC") {
+              if (!socket.data.first) continue;
               socket.write(`+FULLRESYNC ${"f".repeat(40)} 0\r\n`);
               socket.write(payload);
               if (thenClose) socket.end();
@@ -767,5 +798,27 @@ describe("repl-diskless-load, side by side with a Redis replica", () => {
     const kvis = await afterFailedSync(() => startKvisBinary(["--repl-diskless-load", "swapdb"]), payload, false);
     expect(kvis).toMatchObject(kept);
     expect(kvis.log).toContain("Failed trying to load the MASTER synchronization DB from socket, check server logs.");
+  });
+
+  test("a snapshot loaded from disk that does not load leaves no place in the old stream: the next sync asks for a full one", async () => {
+    const psyncs: string[] = [];
+    const master = fakeMaster(Buffer.from("$20\r\nREDIS0010\xf0 not an RDB", "latin1"), false, psyncs);
+    const kvis = await startKvisBinary();
+    const c = await RawClient.connect(kvis.port);
+    try {
+      await c.call("SET", "old", "gone");
+      expect(await c.call("REPLICAOF", "127.0.0.1", String(master.port))).toBe("+OK\r\n");
+      await waitFor(() => psyncs.length >= 2, 20_000, "a second PSYNC");
+      // The first continues this server's own history, as Redis's synthesized cached master;
+      // after the failed load the data is gone, and a partial resync would build on nothing.
+      expect(psyncs[0]).toMatch(/^[0-9a-f]{40} 1$/);
+      expect(psyncs[1]).toBe("? -1");
+      expect(await c.call("DBSIZE")).toBe(":0\r\n");
+      expect(await kvis.output()).toContain("Failed trying to load the MASTER synchronization DB from disk, check server logs.");
+    } finally {
+      c.close();
+      master.stop(true);
+      await kvis.stop();
+    }
   });
 });
