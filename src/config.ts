@@ -72,6 +72,8 @@ export interface ConfigTarget {
   hz: number;
   /** The tls-* parameters read again and tls-port listened on with them; the reason when it cannot be. */
   reconfigureTls(): string | undefined;
+  /** set-proc-title: show the template in the process's command line. */
+  applyProcTitle(): void;
   /** oom-score-adj: write the role's score to /proc/self/oom_score_adj; why not, if it failed. */
   applyOomScore(): string | undefined;
   /** maxclients against the open-files limit; why not, if it does not fit. */
@@ -340,8 +342,14 @@ export const PARAMS: readonly Param[] = [
   { name: "tcp-backlog", type: "int", default: "511", min: 0, max: 2147483647, mutable: false, description: "Queue of connections not yet accepted, for every listener (capped by the kernel's somaxconn)" },
   ...accepted("activerehashing", "bool", "yes", true, "a table's growth is copied a step an insert ahead of its switch, which is made at once: nothing is left half-moved for the cron to finish"),
   { name: "always-show-logo", type: "bool", default: "no", mutable: false, description: "Print the start-up banner (version, mode, port, PID) even when the log is not a terminal" },
-  ...accepted("set-proc-title", "bool", "yes", false, "the process title is the runtime's"),
-  ...accepted("proc-title-template", "string", "{title} {listen-addr} {server-mode}", true, "the process title is the runtime's"),
+  { name: "set-proc-title", type: "bool", default: "yes", mutable: false, description: "Rewrite the process's command line (as ps shows it) to proc-title-template" },
+  {
+    name: "proc-title-template", type: "string", default: "{title} {listen-addr} {server-mode}", mutable: true,
+    description: "The process title set-proc-title shows: {title} (the binary as started), {listen-addr}, {server-mode}, {port}, {tls-port}, {unixsocket}, {config-file}",
+    // Redis checks a template with an empty {title} and the other values as they might be.
+    check: (value) => expandTitle(value, { title: "", "listen-addr": "*:6379", "server-mode": "", port: "6379", "tls-port": "0", unixsocket: "", "config-file": "" }) === undefined ? "template format is invalid or contains unknown variables" : undefined,
+    apply: (server) => server.applyProcTitle(),
+  },
   ...accepted("disable-thp", "bool", "yes", false, "KVIS does not fork: the copy-on-write latency Redis avoids by turning transparent huge pages off does not arise, so THP is left as the system sets it"),
   ...accepted("jemalloc-bg-thread", "bool", "yes", true, "no jemalloc"),
   { name: "dynamic-hz", type: "bool", default: "yes", mutable: true, description: "Run the cron faster with many clients: hz doubles while there are over 200 clients per tick" },
@@ -584,6 +592,42 @@ function accepted(name: string, type: ParamType, defaultValue: string, mutable: 
 /** cluster-announce-*: the node announces the new value from its next message on. */
 function clusterAnnounce(name: string, type: ParamType, defaultValue: string, description: string, more: Partial<Param>): Param[] {
   return [{ name, type, default: defaultValue, mutable: true, description, apply: (server) => server.cluster?.applyAnnounced(), ...more }];
+}
+
+/** What a template may name, as Redis's expandProcTitleTemplate knows them. */
+export interface TitleVariables {
+  title: string;
+  "listen-addr": string;
+  "server-mode": string;
+  port: string;
+  "tls-port": string;
+  unixsocket: string;
+  "config-file": string;
+}
+
+/**
+ * The template with its {variables} replaced ({{ and }} stand for braces, a lone } for
+ * itself), blanks trimmed at both ends; undefined when it names an unknown variable, leaves
+ * a { open, or comes out empty (Redis's validateProcTitleTemplate refuses those).
+ */
+export function expandTitle(template: string, vars: TitleVariables): string | undefined {
+  let out = "";
+  for (let i = 0; i < template.length; i++) {
+    const ch = template[i]!;
+    if ((ch === "{" || ch === "}") && template[i + 1] === ch) {
+      out += ch;
+      i++;
+    } else if (ch === "{") {
+      const end = template.indexOf("}", i);
+      if (end < 0) return undefined;
+      const name = template.slice(i + 1, end);
+      if (!Object.hasOwn(vars, name)) return undefined;
+      out += vars[name as keyof TitleVariables];
+      i = end;
+    } else out += ch;
+  }
+  out = out.replace(/ +$/, "").replace(/^ +/, "");
+  return out === "" ? undefined : out;
 }
 
 /** oom-score-adj-values: three scores from -2000 to 2000 (Redis checks the same). */

@@ -88,7 +88,7 @@ async function start(rawArgs: string[]): Promise<void> {
   } catch (e) {
     fatal(`kvis: Can't chdir to '${dir}': ${(e as Error).message}`);
   }
-  server.followDirectory = true;
+  server.ownsProcess = true;
 
   // server_cpulist: the server's thread (and the runtime's threads started from here on) on those CPUs.
   applyServerCpuList(server.config.get("server_cpulist"));
@@ -98,7 +98,7 @@ async function start(rawArgs: string[]): Promise<void> {
   let started = false;
   const onSignal = (signal: ShutdownSignal) => {
     if (!started) {
-      server.log.warning(`Received ${signal} scheduling shutdown...`);
+      server.log.fromSignalHandler("warning", `Received ${signal} scheduling shutdown...`);
       process.exit(0);
     }
     // Acted on by the cron (server/shutdown.ts); a second SIGINT exits at once, unclean.

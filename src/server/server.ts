@@ -7,7 +7,7 @@ import { Cluster } from "../cluster/cluster.ts";
 import { KVIS_VERSION, REDIS_VERSION } from "../version.ts";
 import type { TCPSocketListener } from "bun";
 import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { Config, type OutputLimit, type OutputLimits, PARAMS, findParam, parseOutputLimits } from "../config.ts";
+import { Config, type OutputLimit, type OutputLimits, PARAMS, type TitleVariables, expandTitle, findParam, parseOutputLimits } from "../config.ts";
 import { ConfigAbort } from "../config-file.ts";
 import { adjustOpenFilesLimit } from "./open-files.ts";
 import { encodingLimits } from "../store/encoding.ts";
@@ -52,6 +52,7 @@ import { Evictor } from "./evict.ts";
 import { Migrator } from "./migrate.ts";
 import { join } from "node:path";
 import { CLIENT_BYTES } from "../store/memory-usage.ts";
+import { setProcTitle, startedAs } from "./proc-title.ts";
 
 export interface ServerStats {
   totalConnections: number;
@@ -272,6 +273,7 @@ export class Server implements Services {
       this.listenUnix();
       // An empty `bind` listens on no address, as in Redis: then the Unix socket must be set.
       if (this.listeners.length === 0 && this.tlsListeners.length === 0 && this.unixListener === undefined) throw new ConfigAbort(["Configured to not listen anywhere, exiting."]);
+      this.applyProcTitle();
       this.checkBacklog();
       this.applyBacklog([...this.listeners, ...this.tlsListeners, ...(this.unixListener === undefined ? [] : [this.unixListener])]);
     } catch (e) {
@@ -892,20 +894,45 @@ export class Server implements Services {
    * to that score when switched off. Why it failed, if it did (logged as Redis does).
    */
   /**
-   * Whether `dir` is the process's working folder (the binary's server; main.ts enters it
-   * at start-up): CONFIG SET dir then moves into the new one, as Redis's chdir, so relative
-   * log, pid and ACL files follow. In-process servers (tests) leave the process's alone.
+   * Whether this is the binary's server, which owns the process (main.ts sets it): `dir` is
+   * the process's working folder (main.ts enters it at start-up), so CONFIG SET dir moves
+   * into the new one, as Redis's chdir, and relative log, pid and ACL files follow; and
+   * set-proc-title rewrites the process's command line. In-process servers (tests) leave
+   * the process alone.
    */
-  followDirectory = false;
+  ownsProcess = false;
 
   enterDirectory(dir: string): string | undefined {
-    if (!this.followDirectory) return undefined;
+    if (!this.ownsProcess) return undefined;
     try {
       process.chdir(dir);
       return undefined;
     } catch (e) {
       return (e as Error).message;
     }
+  }
+
+  /** set-proc-title: the command line shows proc-title-template, expanded (server/proc-title.ts). */
+  applyProcTitle(): void {
+    if (!this.ownsProcess || this.config.get("set-proc-title") !== "yes") return;
+    const title = expandTitle(this.config.get("proc-title-template"), this.titleVariables(startedAs()));
+    if (title !== undefined) setProcTitle(title);
+  }
+
+  /** What a proc-title-template may name, as Redis fills them in. */
+  titleVariables(title: string): TitleVariables {
+    const port = this.config.int("port");
+    const tlsPort = this.config.int("tls-port");
+    const bind = this.config.get("bind").split(/\s+/).filter(Boolean)[0] ?? "*";
+    return {
+      title,
+      "listen-addr": `${bind}:${port !== 0 ? port : tlsPort}`,
+      "server-mode": this.cluster !== undefined ? "[cluster]" : "",
+      port: String(port),
+      "tls-port": String(tlsPort),
+      unixsocket: this.config.get("unixsocket"),
+      "config-file": this.configFile,
+    };
   }
 
   /**

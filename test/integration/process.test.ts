@@ -80,6 +80,42 @@ describe("syslog-enabled", () => {
   });
 });
 
+describe("set-proc-title", () => {
+  test("the command line shows proc-title-template as Redis's does; CONFIG SET checks and applies a new one", async () => {
+    const seen: Record<string, unknown[]> = {};
+    for (const kind of ["kvis", "redis"] as const) {
+      const out: unknown[] = (seen[kind] = []);
+      const args = ["--bind", "127.0.0.1", "--proc-title-template", "{title} {listen-addr} {server-mode} port={port} tls={tls-port} [{unixsocket}]"];
+      const server = kind === "kvis" ? await startKvisBinary(args) : await startRedis(args);
+      // The title as ps shows it (the program as started, then the rest), the port made neutral.
+      const title = () => {
+        // Up to the first NUL: Redis leaves bytes of longer titles after it.
+        const words = readFileSync(`/proc/${server.proc.pid}/cmdline`, "latin1").split("\0")[0]!.split(" ");
+        return [words[0]!.split("/").at(-1) === (kind === "kvis" ? "kvis" : "redis-server"), ...words.slice(1)].join(" ").replaceAll(String(server.port), "PORT");
+      };
+      const c = await RawClient.connect(server.port);
+      try {
+        out.push(title());
+        for (const template of ["{title}", "{port", "{nope}", "  {port}  ", "a{{b}}c x}"]) out.push(await c.call("CONFIG", "SET", "proc-title-template", template), title());
+        out.push(await c.call("CONFIG", "SET", "set-proc-title", "no"));
+      } finally {
+        c.close();
+        await server.stop();
+      }
+    }
+    expect(seen.kvis).toEqual(seen.redis!);
+    expect(seen.kvis![0]).toBe("true 127.0.0.1:PORT  port=PORT tls=0 []");
+  });
+
+  test("an invalid template stops start-up, as in Redis", async () => {
+    for (const kind of ["kvis", "redis"] as const) {
+      const args = ["--proc-title-template", "{unknown}"];
+      const failed = kind === "kvis" ? startKvisBinary(args) : startRedis(args);
+      expect(await failed.then(() => "started", (e: Error) => e.message)).toContain("template format is invalid or contains unknown variables");
+    }
+  });
+});
+
 describe("server_cpulist", () => {
   test("the server's thread runs on the CPUs listed, as Redis pins its main thread", async () => {
     const last = (await import("node:os")).cpus().length - 1;
