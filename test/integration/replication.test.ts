@@ -659,11 +659,15 @@ describe("a replica's full sync loaded from disk or memory (repl-diskless-load),
   }
 
   /**
-   * The replicas, slowed to load `keyLoadDelay` µs a key, are stopped while their links are
-   * cut and the master moves on past its backlog (16 KB): their next sync is full.
+   * The replicas sync 5,000 keys; then, slowed to load one key each 500 µs, they are stopped
+   * while their links are cut and the master moves on past its backlog (16 KB): their next
+   * sync is full, in the history they follow.
    */
-  async function fullSyncAgain(m: RawClient, replicas: { server: ChildServer; c: RawClient }[], keyLoadDelay: string): Promise<void> {
-    for (const r of replicas) expect(await r.c.call("CONFIG", "SET", "key-load-delay", keyLoadDelay)).toBe("+OK\r\n");
+  async function fullSyncAgain(m: RawClient, replicas: { server: ChildServer; c: RawClient }[], replicaOf: (c: RawClient) => Promise<string>): Promise<void> {
+    expect(await m.call("DEBUG", "POPULATE", "5000", "old")).toBe("+OK\r\n");
+    for (const r of replicas) expect(await replicaOf(r.c)).toBe("+OK\r\n");
+    await waitAllCaughtUp(m, 2);
+    for (const r of replicas) expect(await r.c.call("CONFIG", "SET", "key-load-delay", "500")).toBe("+OK\r\n");
     for (const r of replicas) r.server.proc.kill("SIGSTOP");
     expect(await m.call("CLIENT", "KILL", "TYPE", "replica")).toBe(`:${replicas.length}\r\n`);
     m.write(Buffer.concat(Array.from({ length: 400 }, (_, i) => encodeCommand(["SET", `old:${i}`, "new".padEnd(100, "!")]))));
@@ -673,10 +677,7 @@ describe("a replica's full sync loaded from disk or memory (repl-diskless-load),
 
   test("a full sync after a lost link, loaded from disk: INFO's offsets and ROLE while it loads are a Redis replica's", async () => {
     await withBothReplicas(["--repl-diskless-sync", "yes", "--repl-backlog-size", "16384"], ["--loading-process-events-interval-bytes", "1024"], async (m, replicas, replicaOf) => {
-      expect(await m.call("DEBUG", "POPULATE", "5000", "old")).toBe("+OK\r\n");
-      for (const r of replicas) expect(await replicaOf(r.c)).toBe("+OK\r\n");
-      await waitAllCaughtUp(m, 2);
-      await fullSyncAgain(m, replicas, "500");
+      await fullSyncAgain(m, replicas, replicaOf);
       const seen = [];
       for (const r of replicas) {
         await waitFor(async () => (await r.c.call("INFO", "persistence")).includes("\r\nloading:1\r\n"), 30_000, `${r.name}'s load`);
@@ -694,13 +695,8 @@ describe("a replica's full sync loaded from disk or memory (repl-diskless-load),
   }, 60_000);
 
   test("swapdb within the same history: the old data answers while the new loads, no-async-loading commands get -LOADING, as on a Redis replica", async () => {
-    // A backlog too small for the writes made while the link is down: the master's next
-    // sync is full, in the history the replicas already follow.
     await withBothReplicas(["--repl-diskless-sync", "yes", "--repl-backlog-size", "16384"], ["--repl-diskless-load", "swapdb", "--loading-process-events-interval-bytes", "1024"], async (m, replicas, replicaOf) => {
-      expect(await m.call("DEBUG", "POPULATE", "5000", "old")).toBe("+OK\r\n");
-      for (const r of replicas) expect(await replicaOf(r.c)).toBe("+OK\r\n");
-      await waitAllCaughtUp(m, 2);
-      await fullSyncAgain(m, replicas, "500");
+      await fullSyncAgain(m, replicas, replicaOf);
       const seen = [];
       for (const r of replicas) {
         await waitFor(async () => (await r.c.call("INFO", "persistence")).includes("\r\nasync_loading:1\r\n"), 30_000, `${r.name}'s async load`);
