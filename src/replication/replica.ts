@@ -418,7 +418,8 @@ export class ReplicaLink implements MasterLink {
         }
       }
       t.received += piece.length;
-      this.syncReadBytes = t.received;
+      // A snapshot read into memory is not counted, as Redis's reads to its parser are not.
+      if (t.file !== undefined) this.syncReadBytes = t.received;
       this.syncLastIoMs = Date.now();
       // Only the last bytes matter for spotting the end mark: no re-scan of the payload.
       t.tail = (t.tail + bytesToString(piece.subarray(Math.max(0, piece.length - EOF_MARK_LEN)))).slice(-EOF_MARK_LEN);

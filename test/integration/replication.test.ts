@@ -701,9 +701,11 @@ describe("a replica's full sync loaded from disk or memory (repl-diskless-load),
       for (const r of replicas) {
         await waitFor(async () => (await r.c.call("INFO", "persistence")).includes("\r\nasync_loading:1\r\n"), 30_000, `${r.name}'s async load`);
         const info = await r.c.call("INFO", "persistence");
+        const replication = await r.c.call("INFO", "replication");
         seen.push({
           loading: field(info, "loading"),
           loadingStart: field(info, "loading_start_time") !== undefined,
+          sync: ["master_link_status", "master_sync_in_progress", "master_sync_total_bytes", "master_sync_read_bytes", "master_sync_left_bytes"].map((f) => field(replication, f)),
           get: await r.c.call("GET", "old:1"),
           dbsize: await r.c.call("DBSIZE"),
           bgsave: await r.c.call("BGSAVE"),
@@ -715,7 +717,7 @@ describe("a replica's full sync loaded from disk or memory (repl-diskless-load),
         await waitFor(async () => (await r.c.call("INFO", "persistence")).includes("\r\nasync_loading:0\r\n"), 60_000, `${r.name}'s load to end`);
       }
       await waitAllCaughtUp(m, 2);
-      expect(seen[0]).toEqual({ loading: "0", loadingStart: true, get: "$7\r\nvalue:1\r\n", dbsize: ":5000\r\n", bgsave: LOADING, write: "-READONLY You can't write against a read only replica.\r\n" });
+      expect(seen[0]).toEqual({ loading: "0", loadingStart: true, sync: ["down", "1", "0", "0", "0"], get: "$7\r\nvalue:1\r\n", dbsize: ":5000\r\n", bgsave: LOADING, write: "-READONLY You can't write against a read only replica.\r\n" });
       expect(seen[1]).toEqual(seen[0]!);
       for (const r of replicas) expect(await r.c.call("GET", "old:1")).toBe(`$100\r\n${"new".padEnd(100, "!")}\r\n`);
       expect(await syncLines(replicas[1]!.server)).toEqual(await syncLines(replicas[0]!.server));
