@@ -444,11 +444,11 @@ export interface PersistenceService {
   save(): boolean;
   bgsave(): void;
   /**
-   * DEBUG RELOAD: save (unless told not to), empty (unless told not to) and load the dump;
-   * throws Redis's error when the save or the load fails. `merge`: a function library
-   * already loaded is replaced rather than an error.
+   * DEBUG RELOAD: save (unless told not to), empty (unless told not to) and load the dump,
+   * then answer `c` (at once, or once loaded); throws Redis's error when the save fails.
+   * `merge`: a function library already loaded is replaced rather than an error.
    */
-  reload(flush: boolean, save: boolean, merge: boolean): void;
+  reload(c: ClientRef, flush: boolean, save: boolean, merge: boolean): void;
 }
 
 export interface AofService {

@@ -11,7 +11,7 @@ import type { Argv } from "../resp/argv.ts";
 import { parseMemory } from "../config.ts";
 import { DEBUG_CLUSTER_ONLY, MUST_BE_POSITIVE, clusterUnknownNode, debugRewriteFailed, debugUnknownDirection } from "../errors.ts";
 import { globMatch, parseInt64 } from "../resp/bytes.ts";
-import { DEBUG_LOADAOF_FAILED, DEBUG_NOT_ALLOWED, DEBUG_PACKED_THRESHOLD, DEBUG_PROTOCOL_RESP2, DEBUG_PROTOCOL_TYPE, DEBUG_RELOAD_OPTIONS, NO_SUCH_KEY, subcommandSyntax } from "../errors.ts";
+import { DEBUG_LOADAOF_FAILED, DEBUG_NOT_ALLOWED, DEBUG_PACKED_THRESHOLD, DEBUG_PROTOCOL_RESP2, DEBUG_PROTOCOL_TYPE, DEBUG_RELOAD_OPTIONS, LOADING, NO_SUCH_KEY, subcommandSyntax } from "../errors.ts";
 import { datasetDigest, valueDigest } from "../store/digest.ts";
 import { dumpPayload } from "../persistence/rdb-writer.ts";
 import { lruClock } from "../store/access.ts";
@@ -41,7 +41,7 @@ function debugLoadAof(c: Context): void {
   c.reply.ok();
 }
 
-/** DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save the dump and load it back, synchronously (server/persistence.ts). */
+/** DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save the dump and load it back (server/persistence.ts), which answers. */
 function debugReload(c: Context, argv: Argv): void {
   let flush = true;
   let save = true;
@@ -53,8 +53,9 @@ function debugReload(c: Context, argv: Argv): void {
     else if (opt === "merge") merge = true;
     else throw DEBUG_RELOAD_OPTIONS;
   }
-  c.server.persistence.reload(flush, save, merge);
-  c.reply.ok();
+  // One load at a time: DEBUG may run while the dataset loads.
+  if (c.server.loadingDataset) throw LOADING;
+  c.server.persistence.reload(c, flush, save, merge);
 }
 
 /**

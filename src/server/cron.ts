@@ -40,7 +40,8 @@ export function startCron(server: Server): () => void {
     }
     server.cronLoops++;
     const clockNow = updateClock();
-    if (server.keyspace.activeExpireEnabled) {
+    // Not while the dataset loads (DEBUG RELOAD): the keys are the load's until it ends.
+    if (server.keyspace.activeExpireEnabled && !server.loadingDataset) {
       // A slow cycle is a latency event, as in Redis ("expire-cycle").
       const started = performance.now();
       // A quarter of the period, plus 2% of it for each step of active-expire-effort above 1,

@@ -11,11 +11,13 @@ import { dirname, join } from "node:path";
 import { updateClock } from "../clock.ts";
 import { parseSavePoints } from "../config.ts";
 import { DEBUG_RELOAD_FAILED, ERR_PLAIN } from "../errors.ts";
-import { loadRdbPath } from "../persistence/rdb-reader.ts";
+import { loadRdbPath, loadRdbSteps } from "../persistence/rdb-reader.ts";
 import { saveRdbFile, syncDirectory } from "../persistence/rdb-writer.ts";
 import { Snapshot, streamSnapshot, yieldToClients } from "../persistence/snapshot.ts";
 import type { Keyspace } from "../store/keyspace.ts";
 import type { Server } from "./server.ts";
+import type { Client } from "./connection.ts";
+import { encodeReply } from "../resp/writer.ts";
 
 /** The most bytes written to the file between yields. */
 const WRITE_PIECE = 1 << 20;
@@ -60,22 +62,47 @@ export class Persistence {
 
   /**
    * DEBUG RELOAD: save the dump (unless `save` is false), empty the dataset (unless `flush`
-   * is false) and load the dump back, synchronously. Throws Redis's error when it fails.
+   * is false) and load the dump back, then answer `client`. The load runs in steps, as at
+   * start-up: other clients are answered -LOADING meanwhile, as Redis's processing of
+   * events during a load answers them, while this one waits for its reply. Inside EXEC or
+   * a script nothing may wait: it loads in one piece. Throws Redis's error when the save
+   * fails, or (in one piece) the load.
    */
-  reload(flush: boolean, save: boolean, merge: boolean): void {
+  reload(client: Client, flush: boolean, save: boolean, merge: boolean): void {
     const server = this.server;
     if (save && !this.save()) throw ERR_PLAIN;
     if (flush) {
       server.keyspace.flushAll();
       server.scripting.flushFunctions();
     }
-    try {
-      loadRdbPath(server.rdbPath, server.keyspace, undefined, merge ? server.scripting.replaceFromImage : server.scripting.loadFromImage);
-    } catch (e) {
-      server.log.warning(`DEBUG RELOAD: ${(e as Error).message}`);
-      throw DEBUG_RELOAD_FAILED;
+    const onFunction = merge ? server.scripting.replaceFromImage : server.scripting.loadFromImage;
+    const failed = (e: unknown) => server.log.warning(`DEBUG RELOAD: ${(e as Error).message}`);
+    if (client.inExec || client.fromScript) {
+      try {
+        loadRdbPath(server.rdbPath, server.keyspace, undefined, onFunction);
+      } catch (e) {
+        failed(e);
+        throw DEBUG_RELOAD_FAILED;
+      }
+      server.log.warning("DB reloaded by DEBUG RELOAD");
+      return client.reply.ok();
     }
-    server.log.warning("DB reloaded by DEBUG RELOAD");
+    // Loading in steps counts nothing as changed; what was changed before it still is.
+    const dirty = server.keyspace.dirty;
+    const steps = loadRdbSteps(server.rdbPath, server.keyspace, undefined, onFunction, server.config.int("loading-process-events-interval-bytes"));
+    client.block();
+    server.loadInSteps(steps).then(
+      () => {
+        server.keyspace.dirty = dirty;
+        server.log.warning("DB reloaded by DEBUG RELOAD");
+        client.unblock(encodeReply(client.resp, (w) => w.simple("OK")));
+      },
+      (e) => {
+        server.keyspace.dirty = dirty;
+        failed(e);
+        client.unblock(encodeReply(client.resp, (w) => w.error(DEBUG_RELOAD_FAILED.text)));
+      },
+    );
   }
 
   /** BGSAVE: start a background save; false when one (or an AOF rewrite) is already running. */
