@@ -65,8 +65,9 @@ export class Persistence {
    * is false) and load the dump back, then answer `client`. The load runs in steps, as at
    * start-up: other clients are answered -LOADING meanwhile, as Redis's processing of
    * events during a load answers them, while this one waits for its reply. Inside EXEC or
-   * a script nothing may wait: it loads in one piece. Throws Redis's error when the save
-   * fails, or (in one piece) the load.
+   * a script nothing may wait, and on a replica the master's stream would write between
+   * steps: it loads in one piece. Throws Redis's error when the save fails, or (in one
+   * piece) the load.
    */
   reload(client: Client, flush: boolean, save: boolean, merge: boolean): void {
     const server = this.server;
@@ -77,7 +78,8 @@ export class Persistence {
     }
     const onFunction = merge ? server.scripting.replaceFromImage : server.scripting.loadFromImage;
     const failed = (e: unknown) => server.log.warning(`DEBUG RELOAD: ${(e as Error).message}`);
-    if (client.inExec || client.fromScript) {
+    // A replica's master stream is not held back by -LOADING and must not write between steps.
+    if (client.inExec || client.fromScript || server.replicaLink !== undefined) {
       try {
         loadRdbPath(server.rdbPath, server.keyspace, undefined, onFunction);
       } catch (e) {
