@@ -454,8 +454,8 @@ export interface PersistenceService {
 export interface AofService {
   readonly rewriting: boolean;
   startRewrite(): "started" | "scheduled" | "in-progress";
-  /** DEBUG LOADAOF: empty the dataset and replay the AOF; false when there is none. Throws when it does not load. */
-  reload(): boolean;
+  /** DEBUG LOADAOF: empty the dataset and replay the AOF, then answer `c` (at once, or once loaded); throws Redis's error when there is no AOF. */
+  reload(c: ClientRef): void;
 }
 
 export interface SlowlogEntry {

@@ -11,7 +11,7 @@ import type { Argv } from "../resp/argv.ts";
 import { parseMemory } from "../config.ts";
 import { DEBUG_CLUSTER_ONLY, MUST_BE_POSITIVE, clusterUnknownNode, debugRewriteFailed, debugUnknownDirection } from "../errors.ts";
 import { globMatch, parseInt64 } from "../resp/bytes.ts";
-import { DEBUG_LOADAOF_FAILED, DEBUG_NOT_ALLOWED, DEBUG_PACKED_THRESHOLD, DEBUG_PROTOCOL_RESP2, DEBUG_PROTOCOL_TYPE, DEBUG_RELOAD_OPTIONS, LOADING, NO_SUCH_KEY, subcommandSyntax } from "../errors.ts";
+import { DEBUG_NOT_ALLOWED, DEBUG_PACKED_THRESHOLD, DEBUG_PROTOCOL_RESP2, DEBUG_PROTOCOL_TYPE, DEBUG_RELOAD_OPTIONS, LOADING, NO_SUCH_KEY, subcommandSyntax } from "../errors.ts";
 import { datasetDigest, valueDigest } from "../store/digest.ts";
 import { dumpPayload } from "../persistence/rdb-writer.ts";
 import { lruClock } from "../store/access.ts";
@@ -21,24 +21,11 @@ import { type Context, protectedActionAllowed } from "./context.ts";
 import { refcountOf } from "./generic.ts";
 import { rewriteConfigFile } from "./config.ts";
 
-/**
- * DEBUG LOADAOF: flush the AOF buffer and load the AOF back. Redis exits when there is no
- * AOF or it does not load; KVIS answers an error (the dataset is then empty if the AOF was
- * found and failed part way, as Redis's would be).
- */
+/** DEBUG LOADAOF: flush the AOF buffer and replay the AOF (server/aof.ts), which answers. */
 function debugLoadAof(c: Context): void {
-  let loaded: boolean;
-  try {
-    loaded = c.server.aof.reload();
-  } catch (e) {
-    c.server.log.warning(`DEBUG LOADAOF: ${(e as Error).message}`);
-    throw DEBUG_LOADAOF_FAILED;
-  }
-  if (!loaded) {
-    c.server.log.warning("DEBUG LOADAOF: there is no append only file to load");
-    throw DEBUG_LOADAOF_FAILED;
-  }
-  c.reply.ok();
+  // One load at a time: DEBUG may run while the dataset loads.
+  if (c.server.loadingDataset) throw LOADING;
+  c.server.aof.reload(c);
 }
 
 /** DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save the dump and load it back (server/persistence.ts), which answers. */

@@ -22,6 +22,7 @@
  *   `aof-load-truncated` allows it, anything else malformed stops start-up.
  */
 import { closeSync, existsSync, fdatasync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { DEBUG_LOADAOF_FAILED } from "../errors.ts";
 import { join } from "node:path";
 import { lookupCommand } from "../commands/table.ts";
 import { Argv } from "../resp/argv.ts";
@@ -184,13 +185,25 @@ export class AppendOnly {
   }
 
   /**
-   * DEBUG LOADAOF: write out what is buffered, empty the dataset and replay the AOF now,
-   * synchronously. False (nothing emptied) when there is no AOF to load; throws AofError
-   * when a file is missing or malformed (Redis exits then; the caller answers an error).
+   * DEBUG LOADAOF: write out what is buffered, empty the dataset and replay the AOF, then
+   * answer `client` (Server.debugLoad: in steps, others answered -LOADING meanwhile). Redis
+   * exits when there is no AOF or it does not load; KVIS answers an error (the dataset is
+   * then empty if the AOF was found and failed part way, as Redis's would be).
    */
-  reload(): boolean {
+  reload(client: Client): void {
+    const log = this.server.log;
     if (this.state === "on") this.flushAndSync();
-    if (!this.readManifest()) return false;
+    let found: boolean;
+    try {
+      found = this.readManifest();
+    } catch (e) {
+      log.warning(`DEBUG LOADAOF: ${(e as Error).message}`);
+      throw DEBUG_LOADAOF_FAILED;
+    }
+    if (!found) {
+      log.warning("DEBUG LOADAOF: there is no append only file to load");
+      throw DEBUG_LOADAOF_FAILED;
+    }
     const keyspace = this.server.keyspace;
     keyspace.flushAll();
     this.server.scripting.flushFunctions();
@@ -198,15 +211,17 @@ export class AppendOnly {
     // The commands replayed are not written again (to this AOF or to replicas).
     const propagation = this.server.propagation;
     propagation.targets = 0;
-    try {
-      for (const _ of this.replaySteps(Infinity));
-    } finally {
+    this.server.debugLoad(client, this.replaySteps(this.server.config.int("loading-process-events-interval-bytes")), (failure) => {
       keyspace.loading = false;
       propagation.targets = 3;
-    }
-    keyspace.dirty = 0;
-    this.server.log.warning("Append Only File loaded by DEBUG LOADAOF");
-    return true;
+      keyspace.dirty = 0;
+      if (failure !== undefined) {
+        log.warning(`DEBUG LOADAOF: ${failure.message}`);
+        return DEBUG_LOADAOF_FAILED;
+      }
+      log.warning("Append Only File loaded by DEBUG LOADAOF");
+      return undefined;
+    });
   }
 
   /**

@@ -11,13 +11,12 @@ import { dirname, join } from "node:path";
 import { updateClock } from "../clock.ts";
 import { parseSavePoints } from "../config.ts";
 import { DEBUG_RELOAD_FAILED, ERR_PLAIN } from "../errors.ts";
-import { loadRdbPath, loadRdbSteps } from "../persistence/rdb-reader.ts";
+import { loadRdbSteps } from "../persistence/rdb-reader.ts";
 import { saveRdbFile, syncDirectory } from "../persistence/rdb-writer.ts";
 import { Snapshot, streamSnapshot, yieldToClients } from "../persistence/snapshot.ts";
 import type { Keyspace } from "../store/keyspace.ts";
 import type { Server } from "./server.ts";
 import type { Client } from "./connection.ts";
-import { encodeReply } from "../resp/writer.ts";
 
 /** The most bytes written to the file between yields. */
 const WRITE_PIECE = 1 << 20;
@@ -62,12 +61,8 @@ export class Persistence {
 
   /**
    * DEBUG RELOAD: save the dump (unless `save` is false), empty the dataset (unless `flush`
-   * is false) and load the dump back, then answer `client`. The load runs in steps, as at
-   * start-up: other clients are answered -LOADING meanwhile, as Redis's processing of
-   * events during a load answers them, while this one waits for its reply. Inside EXEC or
-   * a script nothing may wait, and on a replica the master's stream would write between
-   * steps: it loads in one piece. Throws Redis's error when the save fails, or (in one
-   * piece) the load.
+   * is false) and load the dump back, then answer `client` (Server.debugLoad: in steps,
+   * others answered -LOADING meanwhile). Throws Redis's error when the save fails.
    */
   reload(client: Client, flush: boolean, save: boolean, merge: boolean): void {
     const server = this.server;
@@ -77,34 +72,18 @@ export class Persistence {
       server.scripting.flushFunctions();
     }
     const onFunction = merge ? server.scripting.replaceFromImage : server.scripting.loadFromImage;
-    const failed = (e: unknown) => server.log.warning(`DEBUG RELOAD: ${(e as Error).message}`);
-    // A replica's master stream is not held back by -LOADING and must not write between steps.
-    if (client.inExec || client.fromScript || server.replicaLink !== undefined) {
-      try {
-        loadRdbPath(server.rdbPath, server.keyspace, undefined, onFunction);
-      } catch (e) {
-        failed(e);
-        throw DEBUG_RELOAD_FAILED;
-      }
-      server.log.warning("DB reloaded by DEBUG RELOAD");
-      return client.reply.ok();
-    }
-    // Loading in steps counts nothing as changed; what was changed before it still is.
+    // Loading counts nothing as changed; what was changed before it still is.
     const dirty = server.keyspace.dirty;
     const steps = loadRdbSteps(server.rdbPath, server.keyspace, undefined, onFunction, server.config.int("loading-process-events-interval-bytes"));
-    client.block();
-    server.loadInSteps(steps).then(
-      () => {
-        server.keyspace.dirty = dirty;
-        server.log.warning("DB reloaded by DEBUG RELOAD");
-        client.unblock(encodeReply(client.resp, (w) => w.simple("OK")));
-      },
-      (e) => {
-        server.keyspace.dirty = dirty;
-        failed(e);
-        client.unblock(encodeReply(client.resp, (w) => w.error(DEBUG_RELOAD_FAILED.text)));
-      },
-    );
+    server.debugLoad(client, steps, (failure) => {
+      server.keyspace.dirty = dirty;
+      if (failure !== undefined) {
+        server.log.warning(`DEBUG RELOAD: ${failure.message}`);
+        return DEBUG_RELOAD_FAILED;
+      }
+      server.log.warning("DB reloaded by DEBUG RELOAD");
+      return undefined;
+    });
   }
 
   /** BGSAVE: start a background save; false when one (or an AOF rewrite) is already running. */

@@ -14,7 +14,7 @@ import { encodingLimits } from "../store/encoding.ts";
 import { type Renames, allCommands, everyCommand, findCommand, lookupRequest } from "../commands/table.ts";
 import { Logger, type LogLevel, stdoutIsTerminal } from "../log.ts";
 import { MAX_CLIENTS, PROTECTED_MODE, type ReplyError } from "../errors.ts";
-import { ReplyWriter } from "../resp/writer.ts";
+import { ReplyWriter, encodeReply } from "../resp/writer.ts";
 import { Keyspace } from "../store/keyspace.ts";
 import { type LoadStep, loadRdbSteps } from "../persistence/rdb-reader.ts";
 import { Scripting } from "../scripting/runtime.ts";
@@ -647,6 +647,33 @@ export class Server implements Services {
     } finally {
       this.endLoading();
     }
+  }
+
+  /**
+   * DEBUG RELOAD's or LOADAOF's load for `client`: in steps, others answered -LOADING (as
+   * Redis answers them while it loads) and the client blocked until it ends; in one piece
+   * where nothing may wait (inside EXEC or a script) or where -LOADING holds nothing back (a
+   * replica's master stream would write between the steps). `end` runs after it either way,
+   * with the load's error if it failed, and gives the error to answer.
+   */
+  debugLoad(client: Client, steps: Generator<LoadStep, unknown>, end: (failure: Error | undefined) => ReplyError | undefined): void {
+    if (client.inExec || client.fromScript || this.replicaLink !== undefined) {
+      let failure: Error | undefined;
+      try {
+        while (!steps.next().done);
+      } catch (e) {
+        failure = e as Error;
+      }
+      const error = end(failure);
+      if (error !== undefined) throw error;
+      return client.reply.ok();
+    }
+    const answer = (failure: Error | undefined) => {
+      const error = end(failure);
+      client.unblock(encodeReply(client.resp, (w) => (error === undefined ? w.simple("OK") : w.error(error.text))));
+    };
+    client.block();
+    this.loadInSteps(steps).then(() => answer(undefined), (e: Error) => answer(e));
   }
 
   private async loadDataset(): Promise<void> {

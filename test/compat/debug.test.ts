@@ -216,28 +216,32 @@ DBSIZE`);
     expect(Number(r.slice(1))).toBeGreaterThan(90000);
   });
 
-  test("loads in steps: another client is answered -LOADING meanwhile, the caller waits for its +OK, as in Redis", async () => {
+  test("RELOAD and LOADAOF load in steps: another client is answered -LOADING meanwhile, the caller waits for its +OK, as in Redis", async () => {
     const p = pair();
     await p.script(`FLUSHALL
 DEBUG POPULATE 5000 k
-CONFIG SET key-load-delay 200
-CONFIG SET loading-process-events-interval-bytes 1024`);
+CONFIG SET appendonly yes`);
+    // Both rewrite their AOF on turning it on; LOADAOF replays what that wrote.
+    for (const c of [p.kvis, p.redis]) await waitFor(async () => (await c.call("INFO", "persistence")).includes("\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n"), 20_000, "the AOF rewrite");
+    await p.script("CONFIG SET key-load-delay 200\nCONFIG SET loading-process-events-interval-bytes 1024");
     const [k2, r2] = await p.connectBoth();
     try {
-      const seen = [];
-      for (const [caller, other] of [[p.kvis, k2], [p.redis, r2]] as const) {
-        // What the caller sends after DEBUG RELOAD waits for it, as a blocked client's does.
-        const replies = Promise.all([caller.call("DEBUG", "RELOAD"), caller.call("DBSIZE")]);
-        await waitFor(async () => (await other.call("PING")).startsWith("-LOADING"), 20_000, "the load");
-        const during = [await other.call("GET", "k:1"), await other.call("INFO", "persistence").then((i) => i.includes("\r\nloading:1\r\n"))];
-        // Redis runs a second DEBUG RELOAD inside the first; KVIS refuses it while one loads.
-        if (other === k2) expect(await other.call("DEBUG", "RELOAD")).toBe("-LOADING Redis is loading the dataset in memory\r\n");
-        seen.push([...during, ...(await replies), await other.call("GET", "k:1")]);
+      for (const sub of ["RELOAD", "LOADAOF"]) {
+        const seen = [];
+        for (const [caller, other] of [[p.kvis, k2], [p.redis, r2]] as const) {
+          // What the caller sends after it waits, as a blocked client's requests do.
+          const replies = Promise.all([caller.call("DEBUG", sub), caller.call("DBSIZE")]);
+          await waitFor(async () => (await other.call("PING")).startsWith("-LOADING"), 20_000, `${sub}'s load`);
+          const during = [await other.call("GET", "k:1"), await other.call("INFO", "persistence").then((i) => i.includes("\r\nloading:1\r\n"))];
+          // Redis runs a second DEBUG RELOAD inside the first; KVIS refuses it while one loads.
+          if (other === k2) expect(await other.call("DEBUG", sub)).toBe("-LOADING Redis is loading the dataset in memory\r\n");
+          seen.push([...during, ...(await replies), await other.call("GET", "k:1")]);
+        }
+        expect(seen[0]).toEqual(seen[1]!);
+        expect(seen[0]).toEqual(["-LOADING Redis is loading the dataset in memory\r\n", true, "+OK\r\n", ":5000\r\n", "$7\r\nvalue:1\r\n"]);
       }
-      expect(seen[0]).toEqual(seen[1]!);
-      expect(seen[0]).toEqual(["-LOADING Redis is loading the dataset in memory\r\n", true, "+OK\r\n", ":5000\r\n", "$7\r\nvalue:1\r\n"]);
     } finally {
-      await p.script("CONFIG SET key-load-delay 0\nCONFIG SET loading-process-events-interval-bytes 2097152");
+      await p.script("CONFIG SET key-load-delay 0\nCONFIG SET loading-process-events-interval-bytes 2097152\nCONFIG SET appendonly no");
       k2.close();
       r2.close();
     }
