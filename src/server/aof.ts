@@ -539,7 +539,8 @@ export class AppendOnly {
         if (e) this.unsynced = true;
       });
     }
-    if (this.rewrite !== undefined || this.server.persistence.bgsaveInProgress) return;
+    // A rewrite starts once nothing is saving and the dataset is whole (not while it loads).
+    if (this.rewrite !== undefined || this.server.persistence.bgsaveInProgress || this.server.loadingDataset) return;
     if (this.rewriteScheduled) {
       this.startRewrite();
       return;

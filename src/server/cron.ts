@@ -40,7 +40,7 @@ export function startCron(server: Server): () => void {
     }
     server.cronLoops++;
     const clockNow = updateClock();
-    // Not while the dataset loads (DEBUG RELOAD): the keys are the load's until it ends.
+    // Not while the dataset loads (DEBUG RELOAD or LOADAOF): the keys are the load's until it ends.
     if (server.keyspace.activeExpireEnabled && !server.loadingDataset) {
       // A slow cycle is a latency event, as in Redis ("expire-cycle").
       const started = performance.now();
@@ -72,8 +72,9 @@ export function startCron(server: Server): () => void {
       server.replicaLink.sendAck();
       server.replicaLink.checkTimeout(clockNow);
     }
-    // A diskless snapshot for the replicas waiting, once repl-diskless-sync-delay allows.
-    server.replication.startPendingSnapshot();
+    // A diskless snapshot for the replicas waiting, once repl-diskless-sync-delay allows
+    // (and the dataset is whole).
+    if (!server.loadingDataset) server.replication.startPendingSnapshot();
     if (clockNow - lastIdleCheck >= 1000) {
       lastIdleCheck = clockNow;
       server.replication.closeTimedOut(clockNow);
