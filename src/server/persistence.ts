@@ -67,13 +67,14 @@ export class Persistence {
   reload(client: Client, flush: boolean, save: boolean, merge: boolean): void {
     const server = this.server;
     if (save && !this.save()) throw ERR_PLAIN;
+    // Neither the emptying nor the load counts as a change (Redis's emptyData does not);
+    // what was changed before them still is.
+    const dirty = server.keyspace.dirty;
     if (flush) {
       server.keyspace.flushAll();
       server.scripting.flushFunctions();
     }
     const onFunction = merge ? server.scripting.replaceFromImage : server.scripting.loadFromImage;
-    // Loading counts nothing as changed; what was changed before it still is.
-    const dirty = server.keyspace.dirty;
     const steps = loadRdbSteps(server.rdbPath, server.keyspace, undefined, onFunction, server.config.int("loading-process-events-interval-bytes"));
     server.debugLoad(client, steps, (failure) => {
       server.keyspace.dirty = dirty;

@@ -211,6 +211,10 @@ DEBUG RELOAD NOSAVE
 EXISTS added
 DEBUG RELOAD NOFLUSH MERGE NOSAVE
 DBSIZE`);
+    // Neither the emptying nor the load counts as a change; what was changed before still is.
+    await p.script("DEBUG RELOAD\nSET one 1\nSET two 2\nDEBUG RELOAD NOSAVE");
+    const changes = (await p.both("INFO", "persistence")).map((info) => /rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
+    expect(changes).toEqual(["2", "2"]);
     const [k, r] = await p.both("PTTL", "ttl");
     expect(Number(k.slice(1))).toBeGreaterThan(90000);
     expect(Number(r.slice(1))).toBeGreaterThan(90000);
