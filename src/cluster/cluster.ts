@@ -193,7 +193,7 @@ export class Cluster implements BusOwner {
   /** Listen on the bus port and start the cron. */
   listen(): void {
     this.applyAnnounced();
-    const hosts = this.server.config.get("bind").split(/\s+/).filter(Boolean);
+    const hosts = this.server.bindHosts();
     for (const entry of hosts.length > 0 ? hosts : ["127.0.0.1"]) {
       const optional = entry.startsWith("-");
       const host = optional ? entry.slice(1) : entry;

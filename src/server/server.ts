@@ -256,7 +256,7 @@ export class Server implements Services {
     // being refused; a port in use fails start-up before a long load.
     this.beginLoading();
     // Like Redis, listen on every address `bind` names (listenOn), plain and TLS.
-    const hosts = this.config.get("bind").split(/\s+/).filter(Boolean);
+    const hosts = this.bindHosts();
     const port = this.config.int("port");
     try {
       // Port 0 listens on no TCP port, as in Redis (TLS or the Unix socket alone).
@@ -390,7 +390,7 @@ export class Server implements Services {
    */
   listenAnew(bind: string, port: number): string | undefined {
     if (bind === this.config.get("bind") && port === this.config.int("port")) return undefined;
-    const hosts = bind.split(/\s+/).filter(Boolean);
+    const hosts = this.bindHosts(bind);
     let opened: TCPSocketListener<Client>[] = [];
     try {
       if (port !== 0) opened = this.listenOn(hosts, port, "TCP");
@@ -455,7 +455,7 @@ export class Server implements Services {
       }
     }
     const port = this.config.int("tls-port");
-    const hosts = this.config.get("bind").split(/\s+/).filter(Boolean);
+    const hosts = this.bindHosts();
     const previous = this.tls;
     this.tls = contexts;
     let opened: TCPSocketListener<Client>[] = [];
@@ -670,7 +670,7 @@ export class Server implements Services {
     }
     const answer = (failure: Error | undefined) => {
       const error = end(failure);
-      client.unblock(encodeReply(client.resp, (w) => (error === undefined ? w.simple("OK") : w.error(error.text))));
+      client.unblock(encodeReply(client.resp, (w) => (error === undefined ? w.ok() : w.error(error.text))));
     };
     client.block();
     this.loadInSteps(steps).then(() => answer(undefined), (e: Error) => answer(e));
@@ -939,6 +939,11 @@ export class Server implements Services {
     }
   }
 
+  /** The addresses `bind` names, in order ("-" marks one that may be missing). */
+  bindHosts(bind = this.config.get("bind")): string[] {
+    return bind.split(/\s+/).filter(Boolean);
+  }
+
   /** set-proc-title: the command line shows proc-title-template, expanded (server/proc-title.ts). */
   applyProcTitle(): void {
     if (!this.ownsProcess || this.config.get("set-proc-title") !== "yes") return;
@@ -950,7 +955,7 @@ export class Server implements Services {
   titleVariables(title: string): TitleVariables {
     const port = this.config.int("port");
     const tlsPort = this.config.int("tls-port");
-    const bind = this.config.get("bind").split(/\s+/).filter(Boolean)[0] ?? "*";
+    const bind = this.bindHosts()[0] ?? "*";
     return {
       title,
       "listen-addr": `${bind}:${port !== 0 ? port : tlsPort}`,

@@ -1355,19 +1355,30 @@ export class Keyspace {
 
   /** SWAPDB: exchange the contents of two databases; clients keep their db numbers. */
   swap(a: number, b: number): void {
+    this.exchange([[this.dbs[a]!, this.dbs[b]!]]);
+  }
+
+  /**
+   * Exchange the contents of each pair (the second of a pair may be another keyspace's):
+   * saves in progress finish first, and watchers and clients blocked on keys are told, as
+   * SWAPDB tells them.
+   */
+  private exchange(pairs: Array<[Database, Database]>): void {
     for (const snapshot of this.snapshots) snapshot.finishNow();
-    const dbA = this.dbs[a]!;
-    const dbB = this.dbs[b]!;
-    dbA.touchAll(dbB);
-    dbB.touchAll(dbA);
-    dbA.swapContents(dbB);
+    for (const [a, b] of pairs) {
+      a.touchAll(b);
+      b.touchAll(a);
+    }
+    for (const [a, b] of pairs) a.swapContents(b);
     // A table the sweep has passed may now be at a database it has still to reach, or the
     // reverse: the pass starts over.
     this.sweep.db = 0;
     this.sweep.slot = 0;
     this.dirty++;
-    this.onReplaced?.(dbA);
-    this.onReplaced?.(dbB);
+    for (const [a, b] of pairs) {
+      this.onReplaced?.(a);
+      if (this.dbs.includes(b)) this.onReplaced?.(b);
+    }
   }
 
   /**
@@ -1390,16 +1401,7 @@ export class Keyspace {
    * load): as SWAPDB of every database, watchers and clients blocked on keys are told.
    */
   swapWith(other: Keyspace): void {
-    for (const snapshot of this.snapshots) snapshot.finishNow();
-    this.dbs.forEach((db, i) => {
-      const incoming = other.dbs[i]!;
-      db.touchAll(incoming);
-      db.swapContents(incoming);
-      this.onReplaced?.(db);
-    });
-    this.sweep.db = 0;
-    this.sweep.slot = 0;
-    this.dirty++;
+    this.exchange(this.dbs.map((db, i) => [db, other.dbs[i]!]));
   }
 
   flushAll(lazily = false): number {
