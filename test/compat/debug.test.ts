@@ -4,6 +4,7 @@
  * that reads back the same after being saved and loaded again.
  */
 import { describe, expect, test } from "bun:test";
+import { encodeCommand } from "../helpers/resp.ts";
 import { waitFor } from "../helpers/servers.ts";
 import { sameScene, usePair } from "./harness.ts";
 
@@ -233,8 +234,10 @@ CONFIG SET appendonly yes`);
       for (const sub of ["RELOAD", "LOADAOF"]) {
         const seen = [];
         for (const [caller, other] of [[p.kvis, k2], [p.redis, r2]] as const) {
-          // What the caller sends after it waits, as a blocked client's requests do.
-          const replies = Promise.all([caller.call("DEBUG", sub), caller.call("DBSIZE")]);
+          // What the caller sends after it waits, as a blocked client's requests do. Both go
+          // in one write and are read as one: two calls awaited at once can take each other's reply.
+          caller.write(Buffer.concat([encodeCommand(["DEBUG", sub]), encodeCommand(["DBSIZE"])]));
+          const replies = caller.readReplies(2);
           await waitFor(async () => (await other.call("PING")).startsWith("-LOADING"), 20_000, `${sub}'s load`);
           const during = [await other.call("GET", "k:1"), await other.call("INFO", "persistence").then((i) => i.includes("\r\nloading:1\r\n"))];
           // Redis runs a second DEBUG RELOAD inside the first; KVIS refuses it while one loads.
