@@ -384,7 +384,7 @@ export const PARAMS: readonly Param[] = [
   { name: "repl-disable-tcp-nodelay", type: "bool", default: "no", mutable: true, description: "Send a replica's stream without TCP_NODELAY after a full sync: fewer packets, more delay" },
   {
     name: "repl-diskless-load", type: "enum", values: ["disabled", "on-empty-db", "swapdb"], default: "disabled", mutable: true, denyLoading: true,
-    description: "How a replica takes a full sync's snapshot: disabled writes it to a temp file in dir; on-empty-db (when it holds no keys) and swapdb load it from memory, never touching the disk; swapdb keeps the old data until the new has loaded, answering reads from it meanwhile when the master's history is the replica's own",
+    description: "How a replica takes a full sync's snapshot: disabled writes it to a temp file in dir; on-empty-db (when it holds no keys) and swapdb load it as it arrives, never touching the disk; swapdb keeps the old data until the new has loaded, answering reads from it meanwhile when the master's history is the replica's own",
   },
   { name: "repl-diskless-sync-delay", type: "int", default: "5", min: 0, max: 2147483647, mutable: true, description: "Seconds a diskless full sync waits for more replicas to share its snapshot" },
   { name: "repl-diskless-sync-max-replicas", type: "int", default: "0", min: 0, max: 2147483647, mutable: true, description: "Start a delayed diskless sync as soon as this many replicas wait (0: wait the delay)" },

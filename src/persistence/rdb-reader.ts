@@ -40,6 +40,8 @@ export interface LoadStep {
   expired: number;
   /** The writer's used-mem AUX field (0 if absent). */
   usedMem: number;
+  /** Set when an image still arriving (PiecesWindow) lacks the next record's bytes: resolved once they are in. */
+  until?: Promise<void>;
 }
 
 /** Called every PROGRESS_EVERY keys while a file loads. */
@@ -132,40 +134,41 @@ function* parseInto(
   const r = new RdbCursor(data, name);
   // The key's bytes stay valid while its value is read, though the window moves meanwhile.
   r.pinned = keySlice;
-  const magic = bytesToString(r.bytes(5));
-  if (magic !== F.RDB_MAGIC) r.fail(0, "wrong signature (not an RDB file)");
-  const versionText = bytesToString(r.bytes(4));
-  const version = /^\d{4}$/.test(versionText) ? Number(versionText) : NaN;
-  if (!(version >= 1 && version <= F.RDB_VERSION_MAX)) r.fail(5, `can't handle RDB format version ${versionText}`);
-
   const aux = new Map<string, string>();
   const warnings: string[] = [];
   const k = new KeyRecords(keyspace, updateClock(), progress);
+  const step = (): LoadStep => ({ loadedBytes: r.offset, totalBytes: r.knownSize, keys: k.keys, expired: k.expired, usedMem: Number(aux.get("used-mem")) || 0 });
+  const version = yield* whole(r, step, () => {
+    const magic = bytesToString(r.bytes(5));
+    if (magic !== F.RDB_MAGIC) r.fail(0, "wrong signature (not an RDB file)");
+    const versionText = bytesToString(r.bytes(4));
+    const version = /^\d{4}$/.test(versionText) ? Number(versionText) : NaN;
+    if (!(version >= 1 && version <= F.RDB_VERSION_MAX)) r.fail(5, `can't handle RDB format version ${versionText}`);
+    return version;
+  });
   let pauseAt = stepBytes;
-  for (;;) {
-    if (r.offset >= pauseAt) {
-      pauseAt = r.offset + stepBytes;
-      yield { loadedBytes: r.offset, totalBytes: r.size, keys: k.keys, expired: k.expired, usedMem: Number(aux.get("used-mem")) || 0 };
-    }
-    // The keys, the bulk of the file, in a plain loop (not this generator's).
-    if (!loadKeys(r, k, pauseAt)) continue;
+  const record = (): LoadResult | undefined => {
+    // The keys, the bulk of the file, in a plain loop (not the generator's).
+    if (!loadKeys(r, k, pauseAt)) return undefined;
     const opAt = r.offset;
     const type = r.u8();
     switch (type) {
       case F.RDB_OPCODE_SELECTDB:
         k.db = r.length();
         if (k.db >= keyspace.dbs.length) r.fail(opAt, `database ${k.db} is out of range (databases is ${keyspace.dbs.length})`);
-        continue;
-      case F.RDB_OPCODE_RESIZEDB:
+        break;
+      case F.RDB_OPCODE_RESIZEDB: {
         // The database's size: its table is made that big at once. A key takes at least 3
         // bytes of the file, so a corrupt size cannot make it bigger than the file allows.
-        keyspace.dbs[k.db]!.reserve(Math.min(r.length(), Math.floor(r.left / 3)));
+        const size = r.length();
         r.length();
-        continue;
+        keyspace.dbs[k.db]!.reserve(Math.min(size, Math.floor(r.left / 3)));
+        break;
+      }
       case F.RDB_OPCODE_AUX: {
         const key = r.text();
         aux.set(key, r.text());
-        continue;
+        break;
       }
       case F.RDB_OPCODE_MODULE_AUX:
         r.fail(opAt, "the file holds module data, which KVIS cannot load");
@@ -176,7 +179,7 @@ function* parseInto(
         const code = r.string();
         const error = onFunction === undefined ? "no scripting engine to load it" : onFunction(code);
         if (error !== undefined) r.fail(opAt, `failed loading a function library: ${error}`);
-        continue;
+        break;
       }
       case F.RDB_OPCODE_FUNCTION_PRE_GA:
         r.fail(opAt, "the file holds functions in the format of Redis 7.0's release candidates, which KVIS cannot load");
@@ -189,9 +192,46 @@ function* parseInto(
         r.length();
         r.length();
         r.length();
-        continue;
+        break;
+    }
+    return undefined;
+  };
+  for (;;) {
+    if (r.offset >= pauseAt) {
+      pauseAt = r.offset + stepBytes;
+      yield step();
+    }
+    const result = yield* whole(r, step, record);
+    if (result !== undefined) return result;
+  }
+}
+
+/**
+ * Read a record with `read` from where the cursor is. From an image still arriving
+ * (PiecesWindow) that lacks bytes the record needs, the cursor goes back to the record's
+ * start and the load waits (a step with `until`) before it reads it again, once there are
+ * twice as many bytes of it: a big value arriving in many pieces is read over at most about
+ * twice, rather than once a piece.
+ */
+function* whole<T>(r: RdbCursor, step: () => LoadStep, read: () => T): Generator<LoadStep, T> {
+  for (;;) {
+    r.mark = r.offset;
+    try {
+      return read();
+    } catch (e) {
+      if (!(e instanceof NeedMore)) throw e;
+      keySlice.release();
+      valueSlice.release();
+      const until = Math.max(e.until, r.mark + 2 * (e.until - r.mark));
+      r.rewind();
+      yield { ...step(), until: r.whenAvailable(until) };
     }
   }
+}
+
+/** Thrown by the cursor when an image still arriving does not yet hold the bytes up to `until`. */
+class NeedMore {
+  constructor(readonly until: number) {}
 }
 
 /** What the key records of a load share: where they go, the pending TTL, the counts. */
@@ -217,6 +257,7 @@ function loadKeys(r: RdbCursor, k: KeyRecords, stopAt: number): boolean {
   for (;;) {
     const opAt = r.offset;
     if (opAt >= stopAt) return false;
+    r.mark = opAt;
     const type = r.peekU8();
     if (type >= F.RDB_OPCODE_SLOT_INFO) {
       if (type === F.RDB_OPCODE_EXPIRETIME) {
@@ -482,10 +523,15 @@ const WINDOW_BYTES = 1 << 20;
 
 /** An image of `size` bytes that RdbCursor reads `windowBytes` at a time, in order. */
 export interface ImageWindow {
+  /** Infinity while an image still arriving in the `$EOF:` form has not ended. */
   readonly size: number;
   readonly windowBytes: number;
   /** Copy up to `length` bytes from the image's `position` into `into` at `offset`; how many. */
   read(into: Uint8Array, offset: number, length: number, position: number): number;
+  /** For an image still arriving: whether bytes past those in may still come. */
+  readonly arriving?: boolean;
+  /** For an image still arriving: resolves once it holds the bytes before `offset`, or has ended. */
+  whenAvailable?(offset: number): Promise<void>;
 }
 
 /** An open RDB file. */
@@ -502,22 +548,73 @@ export class FileWindow implements ImageWindow {
 }
 
 /**
- * An image held in the pieces it arrived in (a replica's diskless sync), `size` bytes of
- * them (what follows, an end mark, is not the image's). It is read forward only, and each
- * piece is let go once read past, so the pieces and the loaded data are not all held at once.
+ * An image in the pieces it arrives in (a replica's diskless sync), read as they come: the
+ * load waits for bytes not yet in (whenAvailable) until end(), as Redis's replica parses
+ * the snapshot from the socket. The size is known from the start in the `$<len>` form, at
+ * the end in the `$EOF:` form, where the last `holdBack` bytes of what has arrived are not
+ * read before the end: they may be the stream's end mark rather than the image's. It is
+ * read forward only, and each piece is let go once read past, so the pieces and the loaded
+ * data are not all held at once.
  */
 export class PiecesWindow implements ImageWindow {
   readonly windowBytes = WINDOW_BYTES;
   /** The piece the last read reached, and the image's offset of its first byte. */
   private index = 0;
   private at = 0;
+  private received = 0;
+  private ended: boolean;
+  private waiters: { offset: number; wake: () => void }[] = [];
 
+  /** With `arriving`, an image whose pieces come by push() until end(); else one whole in `pieces`. */
   constructor(
     private readonly pieces: Uint8Array[],
-    readonly size: number,
-  ) {}
+    public size: number,
+    arriving = false,
+    private readonly holdBack = 0,
+  ) {
+    for (const piece of pieces) this.received += piece.length;
+    this.ended = !arriving;
+  }
+
+  push(piece: Uint8Array): void {
+    this.pieces.push(piece);
+    this.received += piece.length;
+    this.wake();
+  }
+
+  /** All of the image is in, `size` bytes of it; or, cut off, what is in is all there is. */
+  end(size = Math.min(this.size, this.received - this.holdBack)): void {
+    this.size = size;
+    this.ended = true;
+    this.wake();
+  }
+
+  /** Whether bytes past those in may still come. */
+  get arriving(): boolean {
+    return !this.ended;
+  }
+
+  private get available(): number {
+    return this.ended ? this.size : Math.min(this.size, this.received - this.holdBack);
+  }
+
+  whenAvailable(offset: number): Promise<void> {
+    if (this.ended || this.available >= offset) return Promise.resolve();
+    return new Promise((wake) => this.waiters.push({ offset, wake }));
+  }
+
+  private wake(): void {
+    const available = this.available;
+    this.waiters = this.waiters.filter((w) => {
+      if (!this.ended && w.offset > available) return true;
+      w.wake();
+      return false;
+    });
+  }
 
   read(into: Uint8Array, offset: number, length: number, position: number): number {
+    length = Math.min(length, this.available - position);
+    if (length <= 0) return 0;
     const pieces = this.pieces;
     while (this.index < pieces.length && this.at + pieces[this.index]!.length <= position) {
       this.at += pieces[this.index]!.length;
@@ -552,8 +649,12 @@ class RdbCursor {
   private crc = 0n;
   private crcAt = 0;
   private readonly file: ImageWindow | undefined;
-  readonly size: number;
   pinned: ByteSlice | undefined;
+  /**
+   * The image's offset of the record being read (whole() sets it): from an image still
+   * arriving, the window keeps the bytes from there, for rewind().
+   */
+  mark = 0;
 
   constructor(
     source: Uint8Array | ImageWindow,
@@ -561,16 +662,35 @@ class RdbCursor {
   ) {
     if (!(source instanceof Uint8Array)) {
       this.file = source;
-      this.size = source.size;
       this.data = new Uint8Array(Math.min(source.windowBytes, source.size));
       this.end = 0;
     } else {
       this.file = undefined;
-      this.size = source.length;
       this.data = source;
       this.end = source.length;
     }
     this.view = new DataView(this.data.buffer, this.data.byteOffset, this.data.byteLength);
+  }
+
+  /** The image's size: Infinity while one still arriving in the `$EOF:` form has not ended. */
+  get size(): number {
+    return this.file !== undefined ? this.file.size : this.end;
+  }
+
+  /** The size as far as known, 0 before an image arriving has ended (Redis's loading_total_bytes for a snapshot streamed with an end mark). */
+  get knownSize(): number {
+    const size = this.size;
+    return size === Infinity ? 0 : size;
+  }
+
+  /** Back to the mark, to read the record again once more of the image is in. */
+  rewind(): void {
+    this.pos = this.mark - this.base;
+  }
+
+  /** Resolves once the image holds the bytes before `offset` (or has ended). */
+  whenAvailable(offset: number): Promise<void> {
+    return this.file!.whenAvailable!(offset);
   }
 
   /** The image's offset of the next byte (error messages name it). */
@@ -602,7 +722,9 @@ class RdbCursor {
     const old = this.data;
     const pinned = this.pinned;
     const keepPinned = pinned !== undefined && pinned.buf === old;
-    const keep = keepPinned ? Math.min(this.pos, pinned.start) : this.pos;
+    let keep = keepPinned ? Math.min(this.pos, pinned.start) : this.pos;
+    const arriving = file.arriving === true;
+    if (arriving) keep = Math.min(keep, this.mark - this.base);
     if (this.crcAt < keep) {
       this.crc = crc64(old.subarray(this.crcAt, keep), this.crc);
       this.crcAt = keep;
@@ -612,9 +734,13 @@ class RdbCursor {
     if (data === old) old.copyWithin(0, keep, this.end);
     else data.set(old.subarray(keep, this.end));
     let filled = this.end - keep;
+    let short = false;
     while (filled < wanted) {
       const read = file.read(data, filled, Math.min(data.length, this.size - this.base - keep) - filled, this.base + keep + filled);
-      if (read <= 0) this.fail(this.base + keep + filled, "unexpected end of file (the file is truncated)");
+      if (read <= 0) {
+        short = true;
+        break;
+      }
       filled += read;
     }
     this.base += keep;
@@ -626,6 +752,10 @@ class RdbCursor {
       this.data = data;
       this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     }
+    if (!short) return;
+    // What did arrive stays in the window: the record is read again from its mark.
+    if (arriving) throw new NeedMore(this.offset + n);
+    this.fail(this.base + filled, "unexpected end of file (the file is truncated)");
   }
 
   /** The CRC64 of the image's bytes before the next one (an RDB file's trailing checksum covers them). */

@@ -50,9 +50,9 @@ const EOF_MARK_LEN = 40;
 
 /**
  * A full sync's snapshot as it arrives: written to a temp file in the server's dir, as
- * Redis does, or with repl-diskless-load held in memory as received (`pieces`) and loaded
- * from there. `swap` (swapdb): loaded aside while the old data stays, and kept if the new
- * does not load.
+ * Redis does, or with repl-diskless-load loaded as it arrives (`window`), as Redis's
+ * replica parses it from the socket. `swap` (swapdb): loaded aside while the old data
+ * stays, and kept if the new does not load. `cut`: the link went before all of it came.
  */
 interface Transfer {
   size: number;
@@ -60,8 +60,9 @@ interface Transfer {
   received: number;
   tail: string;
   file: { fd: number; path: string } | undefined;
-  pieces: Uint8Array[] | undefined;
+  window: PiecesWindow | undefined;
   swap: boolean;
+  cut: boolean;
 }
 
 export class ReplicaLink implements MasterLink {
@@ -406,7 +407,7 @@ export class ReplicaLink implements MasterLink {
         rest = copyBytes(piece, t.size - t.received);
         piece = piece.subarray(0, t.size - t.received);
       }
-      if (t.pieces !== undefined) t.pieces.push(piece);
+      if (t.window !== undefined) t.window.push(piece);
       else {
         try {
           for (let at = 0; at < piece.length; ) at += writeSync(t.file!.fd, piece, at, piece.length - at);
@@ -428,6 +429,7 @@ export class ReplicaLink implements MasterLink {
     if (t.eofMark === undefined ? t.received < t.size : t.tail !== t.eofMark) return;
     // The diskless form's end mark is not the snapshot's; the master sends nothing more until our first ACK.
     if (t.eofMark !== undefined) t.size = t.received - EOF_MARK_LEN;
+    t.window?.end(t.size);
     if (t.file !== undefined) {
       try {
         ftruncateSync(t.file.fd, t.size);
@@ -446,12 +448,13 @@ export class ReplicaLink implements MasterLink {
     this.pending = new Uint8Array(0);
     this.loadingInput = rest.length > 0 ? [rest] : [];
     this.state = LinkState.Loading;
-    void this.loadSnapshot(t);
+    // One loaded as it arrives is loading already.
+    if (t.file !== undefined) void this.loadSnapshot(t);
   }
 
   /**
-   * The snapshot's header: where it goes. As Redis's useDisklessLoad, it is loaded from
-   * memory with repl-diskless-load swapdb, or on-empty-db when there are no keys; a load
+   * The snapshot's header: where it goes. As Redis's useDisklessLoad, it is loaded as it
+   * arrives with repl-diskless-load swapdb, or on-empty-db when there are no keys; a load
    * aside keeps answering from the old data while the master's history is this replica's
    * own (async loading), else clients are answered -LOADING from now on.
    */
@@ -481,7 +484,9 @@ export class ReplicaLink implements MasterLink {
       }
     }
     const swap = mode === "swapdb";
-    this.transfer = { size, eofMark, received: 0, tail: "", file, pieces: diskless ? [] : undefined, swap };
+    const window = diskless ? new PiecesWindow([], eofMark === undefined ? size : Infinity, true, eofMark === undefined ? 0 : EOF_MARK_LEN) : undefined;
+    const t: Transfer = { size, eofMark, received: 0, tail: "", file, window, swap, cut: false };
+    this.transfer = t;
     this.syncTotalBytes = Math.max(0, size);
     const to = diskless ? "to parser" : "to disk";
     if (eofMark !== undefined) this.log(`MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF ${to}`);
@@ -490,6 +495,7 @@ export class ReplicaLink implements MasterLink {
       if (!swap) this.flushOldData();
       this.log("MASTER <-> REPLICA sync: Loading DB in memory");
       server.beginLoading(swap && server.replication.replid === this.masterReplid);
+      void this.loadSnapshot(t);
     }
     return true;
   }
@@ -506,25 +512,24 @@ export class ReplicaLink implements MasterLink {
     this.server.scripting.flushFunctions();
   }
 
-  /** A transfer cut off: its temp file goes, or a load begun from memory ends. */
+  /** A transfer cut off: its temp file goes, or the load from memory finds the snapshot cut short (loadSnapshot). */
   private dropTransfer(): void {
     const t = this.transfer;
     this.transfer = undefined;
     if (t === undefined) return;
+    t.cut = true;
     if (t.file !== undefined) {
       closeSync(t.file.fd);
       rmSync(t.file.path, { force: true });
-      return;
-    }
-    this.server.endLoading();
-    if (t.swap) this.log("MASTER <-> REPLICA sync: Discarding temporary DB in background");
+    } else t.window!.end();
   }
 
   /**
    * Replace the dataset with the snapshot received: from the temp file, which then becomes
    * the server's dump (Redis's rdb file after a sync) unless rdb-del-sync-files asks for it
-   * gone on a server that persists nothing, or from memory (diskless), where no file is
-   * written. Then apply the stream. The event loop turns every
+   * gone on a server that persists nothing, or as it arrives (diskless: started with the
+   * transfer, waiting for the bytes not yet in), where no file is written. Then apply the
+   * stream. The event loop turns every
    * loading-process-events-interval-bytes of the snapshot, as Redis's does while a replica
    * loads: clients are answered -LOADING and INFO shows loading:1 (or async_loading:1,
    * reads answered from the old data, Transfer.swap). If it cannot load, the link is closed
@@ -548,13 +553,14 @@ export class ReplicaLink implements MasterLink {
     let loaded: LoadResult | undefined;
     let steps: Generator<LoadStep, LoadResult>;
     if (path !== undefined) steps = loadRdbSteps(path, keyspace, undefined, onFunction, stepBytes);
-    else steps = loadImageSteps(new PiecesWindow(t.pieces!, t.size), keyspace, "received from the master", undefined, onFunction, stepBytes);
+    else steps = loadImageSteps(t.window!, keyspace, "received from the master", undefined, onFunction, stepBytes);
     const failed = (reason: string) => {
       if (path !== undefined) rmSync(path, { force: true });
       server.log.warning(reason);
       server.log.warning(`Failed trying to load the MASTER synchronization DB from ${path !== undefined ? "disk" : "socket"}, check server logs.`);
       this.discardLoad(t);
-      this.afterLoad(false);
+      // A link already lost was handled then (onLinkLost); else it goes now.
+      if (!t.cut) this.afterLoad(false);
     };
     try {
       loaded = await server.loadInSteps(steps, undefined, () => this.stopped);
@@ -563,6 +569,8 @@ export class ReplicaLink implements MasterLink {
     } finally {
       this.loadingAside = undefined;
     }
+    // The image's end came before the transfer's (in the `$EOF:` form, bytes before the mark).
+    if (loaded !== undefined && this.transfer === t) return failed("the snapshot ended before the end of the transfer");
     if (loaded === undefined) {
       // Stopped meanwhile (promoted, or following another master): half a snapshot is no
       // dataset to keep; the file goes with it.
@@ -622,9 +630,13 @@ export class ReplicaLink implements MasterLink {
     this.loadingInput = [];
     if (this.lostWhileLoading || !ok) {
       this.lostWhileLoading = false;
+      // The link goes now: what its socket still sends (the rest of a snapshot that did not
+      // load as it arrived) is not read.
       this.state = LinkState.Transfer;
-      if (this.socket !== undefined) this.socket.end();
-      else this.onLinkLost();
+      const socket = this.socket;
+      this.attempt++;
+      this.onLinkLost();
+      socket?.end();
       return;
     }
     this.startStream();

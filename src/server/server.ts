@@ -638,7 +638,8 @@ export class Server implements Services {
         this.loadingStep = step.value;
         this.keyspace.dirty = 0;
         onStep?.(step.value);
-        await new Promise((resolve) => setImmediate(resolve));
+        // An image still arriving waits for its next bytes (the event loop turns meanwhile).
+        await (step.value.until ?? new Promise((resolve) => setImmediate(resolve)));
         if (stop?.()) {
           steps.return(undefined as T);
           return undefined;

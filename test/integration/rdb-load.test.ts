@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { closeSync, copyFileSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RdbError } from "../../src/errors.ts";
-import { FileWindow, PiecesWindow, loadRdb } from "../../src/persistence/rdb-reader.ts";
+import { FileWindow, PiecesWindow, loadImageSteps, loadRdb } from "../../src/persistence/rdb-reader.ts";
 import { dumpPayload as dumpOf } from "../../src/persistence/rdb-writer.ts";
 import { Keyspace } from "../../src/store/keyspace.ts";
 import { datasetOf } from "../helpers/dataset.ts";
@@ -131,19 +131,53 @@ describe("loading dumps written by real Redis", () => {
 const acceptFunctions = () => undefined;
 
 /**
- * What loading `image` gives: in memory, from the file of it (a window of `window` bytes),
- * or from `pieces` of that size, followed by bytes that are not the image's (as a diskless
- * sync's end mark). Every key's DUMP and TTL, or the error.
+ * A diskless sync's image, loaded as it arrives in pieces of `size` bytes: in the `$<len>`
+ * form (the size known from the start), or with `mark` in the `$EOF:` form (an end mark of
+ * 40 bytes follows, the size known at the end). Each piece comes when the load waits for
+ * it. The keys loaded before the last piece came are counted in `early`.
  */
-function loaded(image: Uint8Array, window?: number, pieces?: number): string[] | string {
+interface Arrival {
+  size: number;
+  mark: boolean;
+  early?: number;
+}
+
+/** What loading `image` as it arrives gives, as loaded() tells it. */
+async function arrived(image: Uint8Array, pieces: Arrival): Promise<string[] | string> {
+  const keyspace = new Keyspace(16);
+  try {
+    const received = pieces.mark ? Buffer.concat([image, Buffer.from("m".repeat(40))]) : image;
+    const arriving = new PiecesWindow([], pieces.mark ? Infinity : image.length, true, pieces.mark ? 40 : 0);
+    let sent = 0;
+    const steps = loadImageSteps(arriving, keyspace, "dump.rdb", undefined, acceptFunctions, 4096);
+    for (let step = steps.next(); !step.done; step = steps.next()) {
+      if (step.value.until === undefined) continue;
+      // Pieces come until the load has what it waits for.
+      let ready = false;
+      void step.value.until.then(() => (ready = true));
+      while (!ready) {
+        pieces.early = step.value.keys;
+        arriving.push(received.subarray(sent, sent + pieces.size));
+        sent += pieces.size;
+        if (sent >= received.length) arriving.end(image.length);
+        await Promise.resolve();
+      }
+    }
+  } catch (e) {
+    return e instanceof RdbError ? e.message : `crashed: ${(e as Error).stack}`;
+  }
+  return contents(keyspace);
+}
+
+/**
+ * What loading `image` gives: in memory, or from the file of it (a window of `window`
+ * bytes). Every key's DUMP and TTL, or the error.
+ */
+function loaded(image: Uint8Array, window?: number): string[] | string {
   const keyspace = new Keyspace(16);
   let fd: number | undefined;
   try {
-    if (pieces !== undefined) {
-      const received = Buffer.concat([image, Buffer.from("m".repeat(40))]);
-      const split = Array.from({ length: Math.ceil(received.length / pieces) }, (_, i) => received.subarray(i * pieces, (i + 1) * pieces));
-      loadRdb(new PiecesWindow(split, image.length), keyspace, "dump.rdb", undefined, acceptFunctions);
-    } else if (window === undefined) loadRdb(image, keyspace, "dump.rdb", undefined, acceptFunctions);
+    if (window === undefined) loadRdb(image, keyspace, "dump.rdb", undefined, acceptFunctions);
     else {
       const dir = tempDir();
       const path = join(dir, "dump.rdb");
@@ -157,6 +191,10 @@ function loaded(image: Uint8Array, window?: number, pieces?: number): string[] |
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+  return contents(keyspace);
+}
+
+function contents(keyspace: Keyspace): string[] {
   return keyspace.dbs.flatMap((db) =>
     [...db.entries()].map(([key, value]) => `${db.id} ${key} ${db.getExpire(key)} ${Buffer.from(dumpOf(value, false)).toString("hex")}`),
   ).sort();
@@ -174,13 +212,21 @@ describe("a dump read a window at a time, from its file or from pieces", () => {
       expect(whole.length).toBeGreaterThan(20);
       // A 1-byte window grows for every read; "compressible" (21,000 bytes) outgrows 1000.
       for (const window of [1, 7, 64, 1000, 1 << 20]) expect(loaded(image, window)).toEqual(whole);
-      // The same from the pieces a replica's diskless sync received it in.
-      for (const pieces of [1, 13, 4096, image.length]) expect(loaded(image, undefined, pieces)).toEqual(whole);
+      // The same as a replica's diskless sync receives it, loaded as it arrives, in both forms.
+      for (const size of [1, 13, 4096, image.length]) {
+        for (const mark of [false, true]) {
+          const pieces: Arrival = { size, mark };
+          expect(await arrived(image, pieces)).toEqual(whole);
+          // Keys were in before the last piece was (as the load waited for it, in a step).
+          if (size === 4096) expect(pieces.early).toBeGreaterThan(0);
+        }
+      }
       // Cut short anywhere, the file fails with the same error, at the same offset.
       for (let n = 0; n < image.length; n += 211) {
         const cut = image.subarray(0, n);
         expect(loaded(cut, 64)).toEqual(loaded(cut));
-        expect(loaded(cut, undefined, 97)).toEqual(loaded(cut));
+        expect(await arrived(cut, { size: 97, mark: true })).toEqual(loaded(cut));
+        expect(await arrived(cut, { size: 97, mark: false })).toEqual(loaded(cut));
       }
       // A byte changed inside the 256-byte string: only the checksum, computed as the window moves, finds it.
       const damaged = image.slice();

@@ -658,6 +658,36 @@ describe("a replica's full sync loaded from disk or memory (repl-diskless-load),
     });
   }
 
+  test("on-empty-db: the snapshot loads as it arrives, keys in before the master has sent them all, as on a Redis replica", async () => {
+    // The master writes its snapshot to the socket one key each 300 µs.
+    await withBothReplicas(["--repl-diskless-sync", "yes", "--rdb-key-save-delay", "300"], ["--repl-diskless-load", "on-empty-db", "--loading-process-events-interval-bytes", "1024"], async (m, replicas, replicaOf) => {
+      expect(await m.call("DEBUG", "POPULATE", "3000")).toBe("+OK\r\n");
+      const seen = [];
+      for (const r of replicas) {
+        expect(await replicaOf(r.c)).toBe("+OK\r\n");
+        let keys = 0;
+        let info = "";
+        await waitFor(async () => {
+          info = await r.c.call("INFO");
+          keys = Number(/\r\ndb0:keys=(\d+)/.exec(info)?.[1] ?? 0);
+          return keys > 0 || info.includes("master_link_status:up");
+        }, 30_000, `${r.name}'s first keys`);
+        seen.push({
+          partial: keys > 0 && keys < 3000,
+          masterSending: field(await m.call("INFO", "persistence"), "rdb_bgsave_in_progress"),
+          fields: ["loading", "async_loading", "loading_total_bytes", "master_sync_in_progress", "master_sync_total_bytes", "master_sync_read_bytes"].map((f) => field(info, f)),
+          dbsize: await r.c.call("DBSIZE"),
+        });
+        await waitAllCaughtUp(m, replicas.indexOf(r) + 1);
+      }
+      expect(seen[0]).toEqual({ partial: true, masterSending: "1", fields: ["1", "0", "0", "1", "0", "0"], dbsize: LOADING });
+      expect(seen[1]).toEqual(seen[0]!);
+      const expected = await dataset(m);
+      for (const r of replicas) expect(await dataset(r.c)).toEqual(expected);
+      expect(await syncLines(replicas[1]!.server)).toEqual(await syncLines(replicas[0]!.server));
+    });
+  }, 60_000);
+
   /**
    * The replicas sync 5,000 keys; then, slowed to load one key each 500 µs, they are stopped
    * while their links are cut and the master moves on past its backlog (16 KB): their next
@@ -759,15 +789,18 @@ describe("a replica's full sync loaded from disk or memory (repl-diskless-load),
     });
   }
 
-  /** A replica (swapdb, holding one key) after its first sync from a fake master sending `payload`. */
-  async function afterFailedSync(start: () => Promise<ChildServer>, payload: Uint8Array, thenClose: boolean) {
+  /**
+   * A replica (holding one key, unless `empty`) after its first sync from a fake master
+   * sending `payload`, once it has logged `failed`.
+   */
+  async function afterFailedSync(start: () => Promise<ChildServer>, payload: Uint8Array, thenClose: boolean, failed = "MASTER <-> REPLICA sync: Discarding temporary DB in background", empty = false) {
     const master = fakeMaster(payload, thenClose);
     const server = await start();
     const c = await RawClient.connect(server.port);
     try {
-      await c.call("SET", "old", "kept");
+      if (!empty) await c.call("SET", "old", "kept");
       expect(await c.call("REPLICAOF", "127.0.0.1", String(master.port))).toBe("+OK\r\n");
-      await waitFor(async () => (await server.output()).includes("MASTER <-> REPLICA sync: Discarding temporary DB in background"), 20_000, "the sync to fail");
+      await waitFor(async () => (await server.output()).includes(failed), 20_000, "the sync to fail");
       const info = await c.call("INFO", "persistence");
       return { old: await c.call("GET", "old"), dbsize: await c.call("DBSIZE"), loading: field(info, "loading"), async: field(info, "async_loading"), files: readdirSync(server.dir), log: await server.output() };
     } finally {
@@ -788,6 +821,29 @@ describe("a replica's full sync loaded from disk or memory (repl-diskless-load),
     ]);
     const { log: _, ...state } = redis;
     expect(state).toEqual(kept);
+    expect(kvis).toMatchObject(state);
+  });
+
+  test("on-empty-db: a transfer cut off halfway through a real snapshot, half loaded, leaves the replica empty, as a Redis replica", async () => {
+    const redis = await startRedis(["--enable-debug-command", "yes"]);
+    let image: Uint8Array;
+    try {
+      const c = await RawClient.connect(redis.port);
+      expect(await c.call("DEBUG", "POPULATE", "3000")).toBe("+OK\r\n");
+      expect(await c.call("SAVE")).toBe("+OK\r\n");
+      c.close();
+      image = new Uint8Array(await Bun.file(join(redis.dir, "dump.rdb")).arrayBuffer());
+    } finally {
+      await redis.stop();
+    }
+    const payload = Buffer.concat([Buffer.from(`$EOF:${mark}\r\n`), image.subarray(0, image.length >> 1)]);
+    const failed = "Failed trying to load the MASTER synchronization DB from socket";
+    const [redisReplica, kvis] = await Promise.all([
+      afterFailedSync(() => startRedis(["--repl-diskless-load", "on-empty-db"]), payload, true, failed, true),
+      afterFailedSync(() => startKvisBinary(["--repl-diskless-load", "on-empty-db"]), payload, true, failed, true),
+    ]);
+    const { log: _, ...state } = redisReplica;
+    expect(state).toEqual({ old: "$-1\r\n", dbsize: ":0\r\n", loading: "0", async: "0", files: [] });
     expect(kvis).toMatchObject(state);
   });
 
