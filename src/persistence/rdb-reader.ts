@@ -553,8 +553,10 @@ export class FileWindow implements ImageWindow {
  * the snapshot from the socket. The size is known from the start in the `$<len>` form, at
  * the end in the `$EOF:` form, where the last `holdBack` bytes of what has arrived are not
  * read before the end: they may be the stream's end mark rather than the image's. It is
- * read forward only, and each piece is let go once read past, so the pieces and the loaded
- * data are not all held at once.
+ * read forward only, and each piece is let go once read past. With `flow`, what arrives
+ * faster than the load reads it is held back at the sender: past HOLD_BYTES of pieces not
+ * yet read, and while the load is not waiting for more, the source is paused until the
+ * load has read all but half of them, as Redis reads the socket only as fast as it parses.
  */
 export class PiecesWindow implements ImageWindow {
   readonly windowBytes = WINDOW_BYTES;
@@ -564,6 +566,9 @@ export class PiecesWindow implements ImageWindow {
   private received = 0;
   private ended: boolean;
   private waiters: { offset: number; wake: () => void }[] = [];
+  flow: { pause(): void; resume(): void } | undefined;
+  /** Whether the source is paused (flow). */
+  paused = false;
 
   /** With `arriving`, an image whose pieces come by push() until end(); else one whole in `pieces`. */
   constructor(
@@ -580,6 +585,15 @@ export class PiecesWindow implements ImageWindow {
     this.pieces.push(piece);
     this.received += piece.length;
     this.wake();
+    if (this.flow !== undefined && !this.paused && this.waiters.length === 0 && this.received - this.at > HOLD_BYTES) {
+      this.paused = true;
+      this.flow.pause();
+    }
+  }
+
+  private resume(): void {
+    this.paused = false;
+    this.flow!.resume();
   }
 
   /** All of the image is in, `size` bytes of it; or, cut off, what is in is all there is. */
@@ -587,6 +601,8 @@ export class PiecesWindow implements ImageWindow {
     this.size = size;
     this.ended = true;
     this.wake();
+    // What comes after the image is not the window's to hold back.
+    if (this.paused) this.resume();
   }
 
   /** Whether bytes past those in may still come. */
@@ -600,6 +616,8 @@ export class PiecesWindow implements ImageWindow {
 
   whenAvailable(offset: number): Promise<void> {
     if (this.ended || this.available >= offset) return Promise.resolve();
+    // Held back pieces cannot be what it waits for (it read all there were): more must come.
+    if (this.paused) this.resume();
     return new Promise((wake) => this.waiters.push({ offset, wake }));
   }
 
@@ -620,6 +638,7 @@ export class PiecesWindow implements ImageWindow {
       this.at += pieces[this.index]!.length;
       pieces[this.index++] = EMPTY;
     }
+    if (this.paused && this.received - this.at < HOLD_BYTES / 2) this.resume();
     const piece = pieces[this.index];
     if (piece === undefined) return 0;
     const from = position - this.at;
@@ -630,6 +649,8 @@ export class PiecesWindow implements ImageWindow {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Bytes of an arriving image's pieces held unread before its source is paused (PiecesWindow.flow). */
+const HOLD_BYTES = 4 << 20;
 
 /**
  * A bounds-checked reader over an image's bytes: all of them in memory, or a file's read a

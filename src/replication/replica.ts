@@ -179,6 +179,8 @@ export class ReplicaLink implements MasterLink {
    * the snapshot loads: nothing is read then.
    */
   checkTimeout(now: number): void {
+    // Silent while this replica does not read (a load catching up with its snapshot) is not late.
+    if (this.transfer?.window?.paused) this.lastIoMs = now;
     // In whole seconds, as Redis counts: a master PINGing every repl-timeout seconds is not late.
     if (Math.floor(now / 1000) - Math.floor(this.lastIoMs / 1000) <= this.server.config.int("repl-timeout")) return;
     const log = this.server.log;
@@ -485,6 +487,8 @@ export class ReplicaLink implements MasterLink {
     }
     const swap = mode === "swapdb";
     const window = diskless ? new PiecesWindow([], eofMark === undefined ? size : Infinity, true, eofMark === undefined ? 0 : EOF_MARK_LEN) : undefined;
+    // The master's bytes wait in the sockets' buffers while the load catches up.
+    if (window !== undefined) window.flow = this.socket;
     const t: Transfer = { size, eofMark, received: 0, tail: "", file, window, swap, cut: false };
     this.transfer = t;
     this.syncTotalBytes = Math.max(0, size);

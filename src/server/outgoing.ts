@@ -14,6 +14,9 @@ export interface OutgoingSocket {
   end(): void;
   /** Close at once. */
   terminate(): void;
+  /** Stop reading (what the peer sends waits in the kernel's buffers, then the peer's), and read again. */
+  pause(): void;
+  resume(): void;
   readonly localAddress?: string;
   readonly remoteAddress?: string;
 }
@@ -81,6 +84,8 @@ function connectFrom(target: OutgoingTarget, handlers: OutgoingHandlers): void {
     },
     end: () => void socket.end(),
     terminate: () => void socket.destroy(),
+    pause: () => void socket.pause(),
+    resume: () => void socket.resume(),
     get localAddress() {
       return socket.localAddress;
     },

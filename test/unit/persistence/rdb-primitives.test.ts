@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { crc64 } from "../../../src/persistence/crc64.ts";
+import { PiecesWindow } from "../../../src/persistence/rdb-reader.ts";
 import { lzfCompress, lzfCompressRange, lzfDecompress, lzfOutput } from "../../../src/store/lzf.ts";
 import { seededRandom } from "../../helpers/random.ts";
 
@@ -42,5 +43,42 @@ describe("lzfCompress", () => {
       // Over the limit: nothing.
       expect(lzfCompressRange(buf, start, end, 1)).toBe(-1);
     }
+  });
+});
+
+describe("PiecesWindow", () => {
+  const MB = 1 << 20;
+  test("holds back a source that runs ahead of the load, never one the load waits for", async () => {
+    const calls: string[] = [];
+    const window = new PiecesWindow([], Infinity, true, 40);
+    window.flow = { pause: () => calls.push("pause"), resume: () => calls.push("resume") };
+    for (let i = 0; i < 4; i++) window.push(new Uint8Array(MB).fill(i));
+    expect(calls).toEqual([]);
+    // Past 4 MB unread, and nobody waiting: paused.
+    window.push(new Uint8Array(MB).fill(4));
+    expect(calls).toEqual(["pause"]);
+    // Read past 1 MB, 4 MB are unread: still paused; past 4 MB, 1 MB: resumed.
+    const into = new Uint8Array(MB);
+    expect(window.read(into, 0, MB, 0)).toBe(MB);
+    expect(window.read(into, 0, 1, MB)).toBe(1);
+    expect(calls).toEqual(["pause"]);
+    expect(window.read(into, 0, 1, 4 * MB)).toBe(1);
+    expect(calls).toEqual(["pause", "resume"]);
+    expect(into[0]).toBe(4);
+    // A load waiting for bytes not in resumes a paused source at once.
+    window.push(new Uint8Array(4 * MB));
+    expect(calls).toEqual(["pause", "resume", "pause"]);
+    let woken = false;
+    void window.whenAvailable(10 * MB).then(() => (woken = true));
+    expect(calls).toEqual(["pause", "resume", "pause", "resume"]);
+    // While it waits, pieces are not held back; the end wakes it.
+    window.push(new Uint8Array(MB));
+    expect(calls.length).toBe(4);
+    expect(woken).toBe(false);
+    window.end();
+    await Promise.resolve();
+    expect(woken).toBe(true);
+    // The end mark's 40 bytes are not the image's.
+    expect(window.size).toBe(10 * MB - 40);
   });
 });
