@@ -209,8 +209,8 @@ export class Cluster implements BusOwner {
               link.opened(socket);
               this.inbound.add(link);
             },
-            handshake: (socket) => {
-              if (this.server.refusesPeerCertificate(socket)) socket.data?.close();
+            handshake: (socket, success, error) => {
+              if (this.server.refusesHandshake(socket, success, error)) socket.data?.close();
             },
             data: (socket, chunk) => socket.data.onData(chunk),
             drain: (socket) => socket.data.flush(),

@@ -30,7 +30,7 @@ import { parseNotifyFlags } from "../keyspace-events.ts";
 import { Notifier } from "./notify.ts";
 import { Pausing } from "./pausing.ts";
 import { Shutdown } from "./shutdown.ts";
-import { type TlsContexts, TlsConfigError, tlsContexts, tlsWanted } from "./tls.ts";
+import { OPENSSL_REASONS, type TlsContexts, TlsConfigError, handshakeFailure, tlsContexts, tlsWanted } from "./tls.ts";
 import { notifySystemd } from "./supervised.ts";
 import { Slowlog } from "./slowlog.ts";
 import { mergeSelectorArgs } from "../commands/acl.ts";
@@ -490,8 +490,8 @@ export class Server implements Services {
     const handlers: import("bun").SocketHandler<Client> = tls === undefined ? this.socketHandlers : {
       ...this.socketHandlers,
       open: (socket) => this.accept(socket, undefined, port),
-      handshake: (socket) => {
-        if (this.refusesPeerCertificate(socket)) socket.data?.terminate();
+      handshake: (socket, success, error) => {
+        if (this.refusesHandshake(socket, success, error)) socket.data?.terminate();
       },
     };
     const opened: TCPSocketListener<Client>[] = [];
@@ -512,17 +512,24 @@ export class Server implements Services {
   }
 
   /**
-   * tls-auth-clients, at a TLS handshake (a client's, or a cluster bus peer's): a peer
-   * without a certificate the CAs vouch for is refused (yes), or one that shows a
-   * certificate they do not vouch for (optional), as OpenSSL's SSL_VERIFY_PEER refuses it in
-   * Redis. Logged; the caller closes it before anything it sent is read.
+   * A TLS handshake (a client's, or a cluster bus peer's) that failed (a client speaking
+   * plain text to the TLS port, say), or one tls-auth-clients refuses: a peer without a
+   * certificate the CAs vouch for (yes), or one that shows a certificate they do not vouch
+   * for (optional), as OpenSSL's SSL_VERIFY_PEER refuses it in Redis. Logged in Redis's
+   * words (OpenSSL's, and the connection for a failed handshake); the caller closes it
+   * before anything it sent is read.
    */
-  refusesPeerCertificate(socket: import("bun").Socket<unknown>): boolean {
+  refusesHandshake(socket: import("bun").Socket<unknown>, success: boolean, error: Error | null): boolean {
+    if (!success) {
+      const fd = (socket as { fd?: number }).fd;
+      this.log.warning(`Error accepting a client connection: ${handshakeFailure(error?.message)}${fd === undefined ? "" : ` (conn: fd=${fd})`}`);
+      return true;
+    }
     const mode = this.tls?.authClients ?? "no";
     if (mode === "no" || socket.authorized) return false;
     const shown = Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
     if (mode === "optional" && !shown) return false;
-    const reason = shown ? (socket.getAuthorizationError()?.message ?? "certificate verify failed") : "peer did not return a certificate";
+    const reason = OPENSSL_REASONS[shown ? "CERTIFICATE_VERIFY_FAILED" : "PEER_DID_NOT_RETURN_A_CERTIFICATE"];
     this.log.warning(`Error accepting a client connection: ${reason}`);
     return true;
   }

@@ -112,3 +112,27 @@ function protocolOptions(value: string): number {
   for (const [name, bit] of Object.entries(PROTOCOLS)) if (!allowed.includes(name)) bits |= bit;
   return bits;
 }
+
+/**
+ * OpenSSL 3's text for the SSL errors Redis logs when a TLS handshake fails (its
+ * ERR_error_string: the packed code, the library, the reason), for the reasons BoringSSL
+ * names differently: measured against redis-server 7.0 on Debian's OpenSSL 3.
+ */
+export const OPENSSL_REASONS: Record<string, string> = {
+  WRONG_VERSION_NUMBER: "error:0A00010B:SSL routines::wrong version number",
+  HTTP_REQUEST: "error:0A00009C:SSL routines::http request",
+  PEER_DID_NOT_RETURN_A_CERTIFICATE: "error:0A0000C7:SSL routines::peer did not return a certificate",
+  CERTIFICATE_VERIFY_FAILED: "error:0A000086:SSL routines::certificate verify failed",
+};
+
+/**
+ * The reason a handshake failed, as Redis logs it: BoringSSL's
+ * "error:100000f7:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER" in OpenSSL's words
+ * when it is one of those above, else as BoringSSL gives it.
+ */
+export function handshakeFailure(reason: string | undefined): string {
+  if (reason === undefined) return "SSL handshake failed";
+  const name = /:([A-Z_]+)$/.exec(reason)?.[1];
+  return (name !== undefined ? OPENSSL_REASONS[name] : undefined) ?? reason;
+}
+

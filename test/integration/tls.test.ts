@@ -81,6 +81,36 @@ describe("TLS", () => {
     expect(seen.kvis).toContainEqual({ ok: true, out: "ERR CONFIG SET failed (possibly related to argument 'tls-cert-file') - Unable to update TLS configuration. Check server logs." });
   });
 
+  test("handshakes that fail or are refused are logged in Redis's words: plain text, HTTP, no certificate, a certificate not vouched for", async () => {
+    const seen: Record<Kind, string[]> = { kvis: [], redis: [] };
+    for (const kind of ["kvis", "redis"] as const) {
+      const server = await startTls(kind);
+      try {
+        const p = server.tlsPort;
+        const raw = (text: string) =>
+          new Promise<void>((resolve) => {
+            void Bun.connect({ hostname: "127.0.0.1", port: p, socket: { open: (s) => void s.write(text), data() {}, close: () => resolve(), error: () => resolve(), connectError: () => resolve() } });
+          });
+        await raw("*1\r\n$4\r\nPING\r\n");
+        await raw("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        expect((await cli(p, ["PING"], "none")).ok).toBe(false);
+        expect((await cli(p, ["PING"], "other")).ok).toBe(false);
+        const lines = async () => (await server.output()).split("\n").filter((l) => l.includes("Error accepting a client connection")).map((l) => l.replace(/^.*? # /, "").replace(/fd=\d+/, "fd=N").trim());
+        await waitFor(async () => (await lines()).length >= 4, 10_000, `${kind}'s four log lines`);
+        seen[kind] = await lines();
+      } finally {
+        await server.stop();
+      }
+    }
+    expect(seen.redis).toEqual([
+      "Error accepting a client connection: error:0A00010B:SSL routines::wrong version number (conn: fd=N)",
+      "Error accepting a client connection: error:0A00009C:SSL routines::http request (conn: fd=N)",
+      "Error accepting a client connection: error:0A0000C7:SSL routines::peer did not return a certificate",
+      "Error accepting a client connection: error:0A000086:SSL routines::certificate verify failed",
+    ]);
+    expect(seen.kvis).toEqual(seen.redis);
+  });
+
   test("ioredis, node-redis and Bun's RedisClient talk to a TLS-only server (port 0)", async () => {
     const server = await startTls("kvis", [], false);
     const [ca, cert, key] = [read("ca.crt"), read("client.crt"), read("client.key")];
