@@ -479,8 +479,12 @@ export const UNKILLABLE_WRITES = err(
   "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.",
 );
 export const SCRIPT_DEBUG_OPTION = err("ERR Use SCRIPT DEBUG YES/SYNC/NO");
-/** KVIS has no Lua debugger (Redis's ldb): SCRIPT DEBUG YES and SYNC are refused. */
-export const SCRIPT_DEBUG_UNSUPPORTED = err("ERR SCRIPT DEBUG is not supported: KVIS has no Lua debugger");
+/** SCRIPT DEBUG YES: Redis forks the session (its changes thrown away); KVIS does not fork. */
+export const SCRIPT_DEBUG_FORK = err("ERR SCRIPT DEBUG YES runs the session in a forked child, which KVIS does not do: use SCRIPT DEBUG SYNC (redis-cli --ldb-sync-mode)");
+/** The debugger reads and writes the client's socket itself, which a TLS session does not allow. */
+export const SCRIPT_DEBUG_TLS = err("ERR SCRIPT DEBUG SYNC is not available over TLS in KVIS");
+export const SCRIPT_DEBUG_PIPELINE = err("ERR SCRIPT DEBUG must be called outside a pipeline");
+export const SCRIPT_DEBUG_EVALSHA = err("ERR Please use EVAL instead of EVALSHA for debugging");
 export const functionLoadOption = (option: string) => new ReplyError(`ERR Unknown option given: ${option}`);
 export const functionListArgument = (arg: string) => new ReplyError(`ERR Unknown argument ${arg}`);
 export const shebangEngine = (engine: string) => new ReplyError(`ERR Unexpected engine in script shebang: ${engine}`);

@@ -67,6 +67,10 @@ export interface Context {
   inExec: boolean;
   /** The client scripts run their commands as (Redis's CLIENT_SCRIPT). */
   readonly fromScript: boolean;
+  /** SCRIPT DEBUG SYNC: its next EVAL runs in the Lua debugger (src/scripting/debugger.ts). */
+  scriptDebug: boolean;
+  /** Bytes of replies not yet written out (this read's, and what the socket did not take). */
+  readonly repliesPending: boolean;
   watch(key: string): void;
   unwatchAll(): void;
   watchedKeyExpired(): boolean;
@@ -549,6 +553,8 @@ export interface ScriptingService {
   /** Run a cached script; its reply goes to the caller. Throws the errors that stop it from starting. */
   /** Run a cached script with argv[3...] as its keys (`nkeys` of them) and arguments. */
   evalScript(caller: ClientRef, script: EvalScript, argv: Argv, nkeys: number, readOnly: boolean): void;
+  /** EVAL after SCRIPT DEBUG SYNC: the script runs in the Lua debugger, then the connection closes. */
+  debugScript(caller: ClientRef, script: EvalScript, argv: Argv, nkeys: number, readOnly: boolean): void;
   readonly libraries: ReadonlyMap<string, ScriptLibrary>;
   readonly functions: ReadonlyMap<string, ScriptFunction>;
   loadLibrary(code: Uint8Array, replace: boolean): string | ReplyError;

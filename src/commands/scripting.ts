@@ -5,7 +5,7 @@
  */
 import {
   FUNCTION_CODE_MISSING, FUNCTION_DUMP_PAYLOAD, FUNCTION_FLUSH_OPTION, FUNCTION_NOT_FOUND, FUNCTION_RESTORE_POLICY, LIBRARY_NAME_MISSING, LIBRARY_NOT_FOUND,
-  NOSCRIPT, NOT_INTEGER, NUMKEYS_BAD, NUMKEYS_NEGATIVE, NUMKEYS_TOO_MANY, ReplyError, SCRIPT_DEBUG_OPTION, SCRIPT_DEBUG_UNSUPPORTED, SCRIPT_FLUSH_OPTION, functionListArgument, functionLoadOption, subcommandSyntax,
+  NOSCRIPT, NOT_INTEGER, NUMKEYS_BAD, NUMKEYS_NEGATIVE, NUMKEYS_TOO_MANY, ReplyError, SCRIPT_DEBUG_EVALSHA, SCRIPT_DEBUG_FORK, SCRIPT_DEBUG_OPTION, SCRIPT_DEBUG_PIPELINE, SCRIPT_DEBUG_TLS, SCRIPT_FLUSH_OPTION, functionListArgument, functionLoadOption, subcommandSyntax,
 } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import { globMatch } from "../resp/bytes.ts";
@@ -39,6 +39,9 @@ function evalGeneric(c: Context, argv: Argv, bySha: boolean, readOnly: boolean):
   const scripting = c.server.scripting;
   // Redis's order: a sha1 of the wrong length, then numkeys, then the script itself.
   if (bySha && argv.len(1) !== 40) throw NOSCRIPT;
+  // After SCRIPT DEBUG SYNC an EVAL runs in the debugger; the connection then closes.
+  const debug = c.scriptDebug && !c.inExec && !c.fromScript;
+  if (debug && bySha) throw SCRIPT_DEBUG_EVALSHA;
   const n = numkeys(argv, NOT_INTEGER);
   let script = scripting.findScript(argv, bySha);
   if (script === undefined) {
@@ -47,7 +50,8 @@ function evalGeneric(c: Context, argv: Argv, bySha: boolean, readOnly: boolean):
     if (loaded instanceof ReplyError) throw loaded;
     script = loaded;
   }
-  scripting.evalScript(c, script, argv, n, readOnly);
+  if (debug) scripting.debugScript(c, script, argv, n, readOnly);
+  else scripting.evalScript(c, script, argv, n, readOnly);
 }
 
 const EVAL_FLAGS: CommandSpec["flags"] = ["noscript", "stale", "skip-monitor", "may-replicate", "no-mandatory-keys"];
@@ -162,10 +166,17 @@ export const scriptCommand = command({
       name: "script|debug", arity: 3, flags: ["noscript"], categories: ["scripting"],
       summary: "Set the debug mode for executed scripts.", since: "3.2.0", complexity: "O(1)",
       handler(c, argv) {
+        if (c.repliesPending) throw SCRIPT_DEBUG_PIPELINE;
         const mode = argv.keyword(2);
-        if (mode === "no") return c.reply.ok();
-        if (mode === "yes" || mode === "sync") throw SCRIPT_DEBUG_UNSUPPORTED;
-        throw SCRIPT_DEBUG_OPTION;
+        if (mode === "no") {
+          c.scriptDebug = false;
+          return c.reply.ok();
+        }
+        if (mode === "yes") throw SCRIPT_DEBUG_FORK;
+        if (mode !== "sync") throw SCRIPT_DEBUG_OPTION;
+        if (c.tls) throw SCRIPT_DEBUG_TLS;
+        c.scriptDebug = true;
+        c.reply.ok();
       },
     }),
     command({

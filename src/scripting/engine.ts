@@ -26,6 +26,26 @@ export interface ScriptHost {
   register(name: string, description: string | undefined, flags: number, ref: number): string | undefined;
   /** Called every 100,000 Lua instructions: 1 stops the script (killed), 2 stops FUNCTION LOAD (timeout). */
   interrupt(): number;
+  /**
+   * The Lua debugger's (a run with Hook.Debug): a line of the user's script is about to run,
+   * or (`count`) 100,000 instructions went by. The error that ends the script, if any.
+   */
+  ldbLine(line: number, count: boolean): string | undefined;
+  /** A line of the debugger's output (bytes as latin1). */
+  ldbLog(text: string): void;
+  /** A frame of the user's script in a backtrace: its function's name ("" at the top level), its line. */
+  ldbFrame(level: number, name: string, line: number): void;
+  /** redis.breakpoint(): whether a debugging session is on. */
+  ldbBreakpoint(): boolean;
+  /** redis.debug(...): its arguments, shown. */
+  ldbDebug(text: string): void;
+}
+
+/** What a run's hook does: nothing, count instructions (a long script serves others), or debug (SCRIPT DEBUG). */
+export const enum Hook {
+  None = 0,
+  Count = 1,
+  Debug = 2,
 }
 
 export const enum EngineId {
@@ -54,6 +74,9 @@ interface Exports {
   kv_unref(engine: number, ref: number): void;
   kv_run(engine: number, ref: number, nkeys: number, nargs: number, callerResp: number, hook: number): number;
   kv_reply_flags(): number;
+  kv_ldb_print(len: number): void;
+  kv_ldb_eval(len: number): void;
+  kv_ldb_trace(): number;
 }
 
 /** The exception a Lua error travels as, through the wasm frames it unwinds. */
@@ -135,6 +158,22 @@ export class LuaEngine {
         interrupt() {
           return self.host.interrupt();
         },
+        ldb_line(line: number, count: number) {
+          const error = self.host.ldbLine(line, count !== 0);
+          return error === undefined ? 0 : self.input(stringToBytes(error));
+        },
+        ldb_log(ptr: number, len: number) {
+          self.host.ldbLog(str(ptr, len));
+        },
+        ldb_frame(level: number, ptr: number, len: number, line: number) {
+          self.host.ldbFrame(level, str(ptr, len), line);
+        },
+        ldb_breakpoint() {
+          return self.host.ldbBreakpoint() ? 1 : 0;
+        },
+        ldb_debug(ptr: number, len: number) {
+          self.host.ldbDebug(str(ptr, len));
+        },
       },
     });
     x = instance.exports as unknown as Exports;
@@ -180,7 +219,7 @@ export class LuaEngine {
    * argv[from...], `nkeys` of them keys; `label` is what an error names (the script's
    * sha1, the function's name).
    */
-  run(engine: EngineId, ref: number, label: string, argv: Argv, from: number, nkeys: number, callerResp: 2 | 3, hook: boolean): RunError | undefined {
+  run(engine: EngineId, ref: number, label: string, argv: Argv, from: number, nkeys: number, callerResp: 2 | 3, hook: Hook): RunError | undefined {
     let size = 0;
     for (let i = from; i < argv.length; i++) size += 4 + argv.len(i);
     const ptr = this.x.kv_io(size);
@@ -195,7 +234,7 @@ export class LuaEngine {
       at += 4 + argv.copyTo(i, mem, at + 4);
     }
     const nargs = argv.length - from - nkeys;
-    const len = this.x.kv_run(engine, ref, nkeys, nargs, callerResp, hook ? 1 : 0);
+    const len = this.x.kv_run(engine, ref, nkeys, nargs, callerResp, hook);
     const flags = this.x.kv_reply_flags();
     this.replyLength = len;
     if ((flags & REPLY_ERROR) === 0) return undefined;
@@ -210,6 +249,23 @@ export class LuaEngine {
     const [message, source, line] = bytesToString(reply).split("\0") as [string, string, string];
     const text = `${message.startsWith("-") ? message.slice(1) : message} script: ${label}, on ${source}:${line}.`;
     return { error: text, counted };
+  }
+
+  /**
+   * The debugger's requests of the interpreter stopped at a line (their output comes back
+   * through ScriptHost.ldbLog): a variable (print <name>), every local of the current
+   * frame (undefined), an expression or statement, a backtrace.
+   */
+  ldbPrint(name: Uint8Array | undefined): void {
+    this.x.kv_ldb_print(name === undefined ? 0 : this.input(name));
+  }
+
+  ldbEval(code: Uint8Array): void {
+    this.x.kv_ldb_eval(this.input(code));
+  }
+
+  ldbTrace(): number {
+    return this.x.kv_ldb_trace();
   }
 
   private replyLength = 0;

@@ -673,14 +673,258 @@ static int redis_setresp(lua_State *L) {
   return 0;
 }
 
-/* redis.breakpoint, redis.debug: the debugger is not there, so they do nothing (as in
- * Redis when no debugging session is active). */
-static int redis_breakpoint(lua_State *L) {
-  lua_pushboolean(L, 0);
-  return 1;
-}
 static int redis_noop(lua_State *L) {
   (void)L;
+  return 0;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * The Lua debugger (SCRIPT DEBUG SYNC, src/scripting/debugger.ts): a line hook hands each
+ * line of the user's script to the host, whose debugger may stop there and ask the
+ * interpreter for variables, an expression or a backtrace, shown as Redis's ldb shows them.
+ * ------------------------------------------------------------------------------------- */
+
+/* A line of the user's script is about to run, or (`count`) 100,000 instructions went by:
+ * 0 runs on, else the length of the error (in kv_io) that ends the script. */
+HOST("ldb_line") int host_ldb_line(int line, int count);
+/* A line of debugger output. */
+HOST("ldb_log") void host_ldb_log(const char *s, int len);
+/* A frame of the user's script in a backtrace: its function's name (empty at the top level) and line. */
+HOST("ldb_frame") void host_ldb_frame(int level, const char *name, int len, int line);
+/* redis.breakpoint(): 1 when a session is on (it stops at the next line). */
+HOST("ldb_breakpoint") int host_ldb_breakpoint(void);
+/* redis.debug(...): its arguments, shown; nothing without a session. */
+HOST("ldb_debug") void host_ldb_debug(const char *s, int len);
+
+/* The interpreter stopped in the hook, for the host's requests. */
+static lua_State *ldb_state;
+static buffer shown;
+
+/* Bytes as Redis's sdscatrepr quotes them. */
+static void put_quoted(buffer *b, const char *s, size_t len) {
+  char tmp[5];
+  putc_(b, '"');
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    switch (c) {
+    case '\\': put(b, "\\\\", 2); break;
+    case '"': put(b, "\\\"", 2); break;
+    case '\n': put(b, "\\n", 2); break;
+    case '\r': put(b, "\\r", 2); break;
+    case '\t': put(b, "\\t", 2); break;
+    case '\a': put(b, "\\a", 2); break;
+    case '\b': put(b, "\\b", 2); break;
+    default:
+      if (c >= 32 && c < 127) putc_(b, (char)c);
+      else {
+        snprintf(tmp, sizeof tmp, "\\x%02x", c);
+        put(b, tmp, 4);
+      }
+    }
+  }
+  putc_(b, '"');
+}
+
+/* The value at `idx`, as Redis's ldb shows it: strings quoted, numbers with %g, tables
+ * as {a; b} when they are arrays, else {[k]=v; ...}, nested at most LUA_MINSTACK/2 deep. */
+static void put_value(buffer *b, lua_State *L, int idx, int level) {
+  char tmp[64];
+  if (idx < 0) idx = lua_gettop(L) + idx + 1;
+  if (level++ == LUA_MINSTACK / 2) {
+    const char *m = "<max recursion level reached! Nested table?>";
+    put(b, m, strlen(m));
+    return;
+  }
+  switch (lua_type(L, idx)) {
+  case LUA_TSTRING: {
+    size_t len;
+    const char *s = lua_tolstring(L, idx, &len);
+    put_quoted(b, s, len);
+    break;
+  }
+  case LUA_TBOOLEAN:
+    if (lua_toboolean(L, idx)) put(b, "true", 4);
+    else put(b, "false", 5);
+    break;
+  case LUA_TNUMBER:
+    put(b, tmp, (size_t)snprintf(tmp, sizeof tmp, "%g", (double)lua_tonumber(L, idx)));
+    break;
+  case LUA_TNIL:
+    put(b, "nil", 3);
+    break;
+  case LUA_TTABLE: {
+    /* Both forms are made at once; which one shows is known at the end. */
+    buffer array = {0}, map = {0};
+    int expected = 1, is_array = 1;
+    lua_checkstack(L, 3);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+      if (is_array && (lua_type(L, -2) != LUA_TNUMBER || lua_tonumber(L, -2) != expected)) is_array = 0;
+      put_value(&array, L, -1, level);
+      put(&array, "; ", 2);
+      putc_(&map, '[');
+      put_value(&map, L, -2, level);
+      put(&map, "]=", 2);
+      put_value(&map, L, -1, level);
+      put(&map, "; ", 2);
+      lua_pop(L, 1);
+      expected++;
+    }
+    buffer *shown_form = is_array ? &array : &map;
+    putc_(b, '{');
+    if (shown_form->len >= 2) put(b, shown_form->p, shown_form->len - 2);
+    putc_(b, '}');
+    free(array.p);
+    free(map.p);
+    break;
+  }
+  case LUA_TFUNCTION:
+  case LUA_TUSERDATA:
+  case LUA_TTHREAD:
+  case LUA_TLIGHTUSERDATA: {
+    int t = lua_type(L, idx);
+    const char *name = t == LUA_TFUNCTION ? "function" : t == LUA_TUSERDATA ? "userdata" : t == LUA_TTHREAD ? "thread" : "light-userdata";
+    put(b, tmp, (size_t)snprintf(tmp, sizeof tmp, "\"%s@%p\"", name, lua_topointer(L, idx)));
+    break;
+  }
+  default:
+    put(b, "\"<unknown-lua-type>\"", 20);
+  }
+}
+
+/* A log line: `prefix` and the value on top of the stack. */
+static void log_value(lua_State *L, const char *prefix, size_t prefix_len) {
+  shown.len = 0;
+  put(&shown, prefix, prefix_len);
+  put_value(&shown, L, -1, 0);
+  host_ldb_log(shown.p, (int)shown.len);
+}
+
+static void log_text(const char *s) { host_ldb_log(s, (int)strlen(s)); }
+
+/* "<error> " and the message on top of the stack, which is popped. */
+static void log_error(lua_State *L) {
+  size_t n = 0;
+  const char *msg = lua_tolstring(L, -1, &n);
+  shown.len = 0;
+  put(&shown, "<error> ", 8);
+  if (msg != NULL) put(&shown, msg, n);
+  host_ldb_log(shown.p, (int)shown.len);
+  lua_pop(L, 1);
+}
+
+static void ldb_hook(lua_State *L, lua_Debug *ar) {
+  int count = ar->event == LUA_HOOKCOUNT;
+  lua_getstack(L, 0, ar);
+  lua_getinfo(L, "Sl", ar);
+  /* Lines outside the user's script (the debugger's own eval) are not stopped at. */
+  if (strstr(ar->short_src, "user_script") == NULL) return;
+  ldb_state = L;
+  int error = host_ldb_line(ar->currentline, count);
+  if (error > 0) {
+    lua_pushlstring(L, io.p, (size_t)error);
+    lua_error(L);
+  }
+}
+
+/* print <name> (in kv_io, `len` bytes), or every local of the current frame (len 0). */
+EXPORT("kv_ldb_print") void kv_ldb_print(int len) {
+  lua_State *L = ldb_state;
+  lua_Debug ar;
+  char name[1100];
+  size_t n = (size_t)len < sizeof name - 1 ? (size_t)len : sizeof name - 1;
+  memcpy(name, io.p, n);
+  name[n] = '\0';
+  if (len == 0) {
+    int vars = 0;
+    if (lua_getstack(L, 0, &ar)) {
+      const char *local;
+      for (int i = 1; (local = lua_getlocal(L, &ar, i)) != NULL; i++) {
+        if (strstr(local, "(*temporary)") == NULL) {
+          char prefix[300];
+          int m = snprintf(prefix, sizeof prefix, "<value> %s = ", local);
+          log_value(L, prefix, (size_t)m);
+          vars++;
+        }
+        lua_pop(L, 1);
+      }
+    }
+    if (vars == 0) log_text("No local variables in the current context.");
+    return;
+  }
+  for (int level = 0; lua_getstack(L, level, &ar); level++) {
+    const char *local;
+    for (int i = 1; (local = lua_getlocal(L, &ar, i)) != NULL; i++) {
+      if (strcmp(local, name) == 0) {
+        log_value(L, "<value> ", 8);
+        lua_pop(L, 1);
+        return;
+      }
+      lua_pop(L, 1);
+    }
+  }
+  if (strcmp(name, "ARGV") == 0 || strcmp(name, "KEYS") == 0) {
+    lua_getglobal(L, name);
+    log_value(L, "<value> ", 8);
+    lua_pop(L, 1);
+  } else {
+    log_text("No such variable.");
+  }
+}
+
+/* eval <code> (in kv_io): as an expression first ("return " prepended), else as a statement. */
+EXPORT("kv_ldb_eval") void kv_ldb_eval(int len) {
+  lua_State *L = ldb_state;
+  buffer expr = {0};
+  put(&expr, "return ", 7);
+  put(&expr, io.p, (size_t)len);
+  if (luaL_loadbuffer(L, expr.p, expr.len, "@ldb_eval")) {
+    lua_pop(L, 1);
+    if (luaL_loadbuffer(L, io.p, (size_t)len, "@ldb_eval")) {
+      free(expr.p);
+      log_error(L);
+      return;
+    }
+  }
+  free(expr.p);
+  if (lua_pcall(L, 0, 1, 0)) {
+    log_error(L);
+    return;
+  }
+  log_value(L, "<retval> ", 9);
+  lua_pop(L, 1);
+}
+
+/* trace: the frames of the user's script, innermost first. */
+EXPORT("kv_ldb_trace") int kv_ldb_trace(void) {
+  lua_State *L = ldb_state;
+  lua_Debug ar;
+  int level = 0;
+  for (; lua_getstack(L, level, &ar); level++) {
+    lua_getinfo(L, "Snl", &ar);
+    if (strstr(ar.short_src, "user_script") == NULL) continue;
+    const char *name = ar.name != NULL ? ar.name : "";
+    host_ldb_frame(level, name, (int)strlen(name), ar.currentline);
+  }
+  return level;
+}
+
+/* redis.breakpoint(): stop at the next line when a session is on. */
+static int redis_breakpoint(lua_State *L) {
+  lua_pushboolean(L, host_ldb_breakpoint());
+  return 1;
+}
+
+/* redis.debug(...): its arguments, shown, comma-separated. */
+static int redis_debug(lua_State *L) {
+  int argc = lua_gettop(L);
+  buffer b = {0};
+  for (int i = 1; i <= argc; i++) {
+    put_value(&b, L, i, 0);
+    if (i != argc) put(&b, ", ", 2);
+  }
+  host_ldb_debug(b.p, (int)b.len);
+  free(b.p);
   return 0;
 }
 /* Scripts always replicate their effects in Redis 7: the call is kept for old scripts. */
@@ -939,7 +1183,7 @@ static void build_eval_engine(lua_State *L) {
   register_api(L);
   lua_getglobal(L, "redis");
   set_function(L, "breakpoint", redis_breakpoint);
-  set_function(L, "debug", redis_noop);
+  set_function(L, "debug", redis_debug);
   set_function(L, "replicate_commands", redis_replicate_commands);
   lua_pop(L, 1);
   lock_globals(L);
@@ -1209,7 +1453,9 @@ EXPORT("kv_run") int kv_run(int engine, int ref, int nkeys, int nargs, int calle
     lua_enablereadonlytable(L, LUA_GLOBALSINDEX, 1);
   }
   running = 1;
-  if (hook) lua_sethook(L, count_hook, LUA_MASKCOUNT, 100000);
+  /* hook: 1 counts instructions (a script running long serves others), 2 debugs. */
+  if (hook == 1) lua_sethook(L, count_hook, LUA_MASKCOUNT, 100000);
+  else if (hook == 2) lua_sethook(L, ldb_hook, LUA_MASKLINE | LUA_MASKCOUNT, 100000);
   int err = lua_pcall(L, engine == ENGINE_EVAL ? 0 : 2, 1, 1);
   if (hook) lua_sethook(L, NULL, 0, 0);
   running = 0;

@@ -25,14 +25,15 @@ import {
 } from "../errors.ts";
 import { functionsFromPayload, validDumpPayload } from "../persistence/rdb-reader.ts";
 import { functionsPayload } from "../persistence/rdb-writer.ts";
-import type { Argv } from "../resp/argv.ts";
+import { Argv } from "../resp/argv.ts";
 import { bytesToString } from "../resp/bytes.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { call, settleCommandTime } from "../server/dispatch.ts";
 import { redirection, routed, routedSlot } from "../cluster/redirect.ts";
 import { Client } from "../server/connection.ts";
 import type { Server } from "../server/server.ts";
-import { EngineId, LuaEngine, type RunError, type ScriptHost, sha1hex } from "./engine.ts";
+import { LuaDebugger } from "./debugger.ts";
+import { EngineId, Hook, LuaEngine, type RunError, type ScriptHost, sha1hex } from "./engine.ts";
 
 
 /** The script that is running: what redis.call's checks need to know of it. */
@@ -298,6 +299,44 @@ export class Scripting implements ScriptHost {
     this.execute(caller, argv, nkeys, script.flags, readOnly, script.sha, EngineId.Eval, script.ref);
   }
 
+  /** The debugging session running (SCRIPT DEBUG SYNC), if any. */
+  private debugger: LuaDebugger | undefined;
+
+  /**
+   * EVAL after SCRIPT DEBUG SYNC: the script runs in the Lua debugger (debugger.ts), the
+   * server waiting, as Redis's synchronous session does. What the client's earlier
+   * commands replied goes out first; "<endsession>" comes before the EVAL's own reply,
+   * after which the connection closes.
+   */
+  debugScript(caller: Client, script: EvalScript, argv: Argv, nkeys: number, readOnly: boolean): void {
+    caller.flush();
+    const log = this.server.log;
+    log.warning("Redis synchronous debugging eval session started");
+    const session = new LuaDebugger(caller.fd, bytesToString(argv.bytes(1)), this.engine, (args) => this.debugCall(args), () => this.server.config.int("busy-reply-threshold"));
+    this.debugger = session;
+    try {
+      this.execute(caller, argv, nkeys, script.flags, readOnly, script.sha, EngineId.Eval, script.ref, Hook.Debug);
+    } finally {
+      this.debugger = undefined;
+      session.end();
+      log.warning("Redis synchronous debugging eval session ended");
+      caller.scriptDebug = false;
+      caller.closeAfterReply = true;
+    }
+  }
+
+  /** The debugger's redis command: run as the script's redis.call runs it, logged with its reply. */
+  private debugCall(args: string[]): void {
+    const bytes = Buffer.from(args.join(""), "latin1");
+    const argv = new Argv();
+    let at = 0;
+    for (const a of args) {
+      argv.push(bytes, at, at + a.length);
+      at += a.length;
+    }
+    this.call(argv, 2, true);
+  }
+
   /** FCALL/FCALL_RO. */
   callFunction(caller: Client, fn: LuaFunction, argv: Argv, nkeys: number, readOnly: boolean): void {
     this.execute(caller, argv, nkeys, fn.flags, readOnly, fn.name, EngineId.Function, fn.ref);
@@ -431,7 +470,7 @@ export class Scripting implements ScriptHost {
    * scriptResetRun do: refuse it when its flags forbid running now, then run it with its
    * writes framed as one transaction for replicas and the AOF.
    */
-  private execute(caller: Client, argv: Argv, nkeys: number, flags: number, readOnly: boolean, name: string, engine: EngineId, ref: number): void {
+  private execute(caller: Client, argv: Argv, nkeys: number, flags: number, readOnly: boolean, name: string, engine: EngineId, ref: number, hook = Hook.Count): void {
     const isEval = engine === EngineId.Eval;
     const server = this.server;
     const obey = caller.mustObey;
@@ -466,7 +505,7 @@ export class Scripting implements ScriptHost {
     if (framed) server.propagation.beginTransaction();
     let result: RunError | undefined;
     try {
-      result = this.engine.run(engine, ref, name, argv, 3, nkeys, caller.resp, true);
+      result = this.engine.run(engine, ref, name, argv, 3, nkeys, caller.resp, hook);
     } catch (e) {
       // Not a Lua error (those are replies): the engine itself failed (a WebAssembly trap)
       // and its state cannot be trusted. The caller gets -ERR internal error.
@@ -548,18 +587,22 @@ export class Scripting implements ScriptHost {
 
   // ---- ScriptHost: what the engine calls back ----
 
-  call(argv: Argv, resp: 2 | 3): ReplyWriter {
+  call(argv: Argv, resp: 2 | 3, logged = false): ReplyWriter {
     const sc = this.client();
     const writer = this.writer;
     writer.reset();
     writer.resp = resp;
     sc.resp = resp;
+    // A debugging session shows the commands a step runs, and their replies.
+    const ldb = this.debugger !== undefined && (logged || this.debugger.logging) ? this.debugger : undefined;
+    ldb?.logCommand(Array.from({ length: argv.length }, (_, i) => bytesToString(argv.bytes(i))));
     const cmd = this.lookup(argv);
     const refused = this.check(cmd, argv);
     if (refused !== undefined) {
       writer.error(refused.text);
       this.server.countError(refused.text);
       if (cmd !== undefined) cmd.rejectedCalls++;
+      ldb?.logError(refused.text);
     } else {
       const targets = this.replTargets;
       this.server.propagation.targets = targets;
@@ -573,6 +616,7 @@ export class Scripting implements ScriptHost {
       // declared (Redis remembers the script command's keys, not the commands').
       const caller = this.run!.caller;
       if (caller.tracking !== undefined && cmd!.has("readonly")) this.server.tracking.remember(caller, lookupRequest(this.run!.argv)!, this.run!.argv);
+      if (ldb !== undefined) ldb.logReply(bytesToString(writer.view()));
     }
     return writer;
   }
@@ -688,6 +732,26 @@ return denied === Denied.Command ? CALL_NOPERM_COMMAND : denied === Denied.Key ?
    * LOAD's code (past its 500 ms). A script past busy-reply-threshold serves the other
    * clients from here.
    */
+  ldbLine(line: number, count: boolean): string | undefined {
+    return this.debugger?.line(line, count);
+  }
+
+  ldbLog(text: string): void {
+    this.debugger?.fromInterpreter(text);
+  }
+
+  ldbFrame(level: number, name: string, line: number): void {
+    this.debugger?.frame(level, name, line);
+  }
+
+  ldbBreakpoint(): boolean {
+    return this.debugger?.breakpoint() ?? false;
+  }
+
+  ldbDebug(text: string): void {
+    this.debugger?.debug(text);
+  }
+
   interrupt(): number {
     const run = this.run;
     if (run === undefined) return this.loading !== undefined && performance.now() - this.loadStarted > LOAD_TIMEOUT_MS ? 2 : 0;

@@ -211,6 +211,11 @@ export class Client implements Context {
   aofLoader = false;
   /** Connected through tls-port (set by the server when it accepts it). */
   tls = false;
+  scriptDebug = false;
+
+  get repliesPending(): boolean {
+    return this.server.writer.length > 0 || this.pendingBytes > 0;
+  }
   /** Connected through the Unix socket (set by the server when it accepts it). */
   unixSocket = false;
 

@@ -3,7 +3,7 @@
  * bun:ffi costs start-up about 17 ms. The sockets Bun cannot make or reach (poll.ts:
  * serving clients while a script holds the event loop, tcp-backlog, socket-mark-id; server_cpulist; syslog.ts: the
  * system log's datagram socket), madvise (code-pages.ts) and the open-files limit
- * (open-files.ts). Null where libc.so.6 cannot be opened (not glibc): each caller then does
+ * (open-files.ts), and the Lua debugger's reads and writes of its client (scripting/debugger.ts). Null where libc.so.6 cannot be opened (not glibc): each caller then does
  * without.
  */
 type Ffi = typeof import("bun:ffi");
@@ -19,6 +19,8 @@ export interface Libc {
   /** The calling thread's CPUs (pid 0), as a bit mask of `size` bytes. */
   sched_setaffinity(pid: number, size: number, mask: Uint8Array): number;
   close(fd: number): number;
+  /** struct pollfd[]: fd (i32), events and revents (i16 each). */
+  poll(fds: Uint8Array, nfds: number, timeoutMs: number): number;
   /** Addresses and lengths as u64 (Linux on x86-64 and arm64). */
   madvise(addr: bigint, length: bigint, advice: number): number;
   /** struct rlimit: two u64, the soft and the hard limit. */
@@ -45,6 +47,7 @@ export function libc(): Libc | null {
       setsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
       sched_setaffinity: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
       close: { args: [FFIType.i32], returns: FFIType.i32 },
+      poll: { args: [FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
       madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
       getrlimit: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
       setrlimit: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },

@@ -1,0 +1,141 @@
+/**
+ * The Lua debugger, SCRIPT DEBUG SYNC (src/scripting/debugger.ts): sessions of debugger
+ * commands sent to the compiled ./kvis and to a real redis-server give the same raw
+ * replies, stop after stop, through "<endsession>", the EVAL's reply and the connection's
+ * close; redis-cli --ldb-sync-mode prints the same session from both. The server waits
+ * during a session (it reads the client's socket itself), so each server is a process of
+ * its own.
+ */
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { RawClient } from "../helpers/resp.ts";
+import { type ChildServer, run, serverTestTimeout, startKvisBinary, startRedis, tempDir } from "../helpers/servers.ts";
+
+serverTestTimeout();
+
+/** Both servers, with a time limit that makes a script stuck in a loop stop within the test. */
+async function bothServers(): Promise<ChildServer[]> {
+  const args = ["--busy-reply-threshold", "300"];
+  return Promise.all([startKvisBinary(args), startRedis(args)]);
+}
+
+const SCRIPT = [
+  "local a = 1",
+  "local t = {1, 2, 'x\\n', {k = 'v'}}",
+  "redis.call('set', KEYS[1], ARGV[1])",
+  "redis.debug('hi', a, t)",
+  "redis.breakpoint()",
+  "local g = redis.call('get', KEYS[1])",
+  "local function f(x)",
+  "  local y = x * 2",
+  "  return y",
+  "end",
+  "local r = f(21)",
+  "local big = string.rep('z', 300)",
+  "redis.pcall('hget', KEYS[1], 'f')",
+  "return {g, r}",
+].join("\n");
+
+/** Sessions: the commands sent after SCRIPT DEBUG SYNC, the first of them the EVAL. */
+const SESSIONS: string[][][] = [
+  // Every debugger command, and the script's own redis.debug, redis.breakpoint and calls.
+  [
+    ["EVAL", SCRIPT, "1", "key", "val"],
+    ["help"], ["s"], ["p"], ["p", "a"], ["p", "nosuch"], ["p", "KEYS"], ["p", "ARGV"], ["l"], ["l", "2", "1"], ["l", "0"], ["w"],
+    ["b", "9"], ["b"], ["b", "99"], ["b", "-3"], ["b", "x"], ["t"], ["e", "1 + 1"], ["e", "x ="], ["e", "error('boom')"], ["e"],
+    ["r", "get", "key"], ["r", "nosuchcmd"], ["r", "config", "get", "maxmemory"], ["r", "set", "a", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"],
+    ["r"], ["m"], ["m", "10"], ["zzz"], ["hello\0world"], ["\0hello"],
+    ["s"], ["s"], ["s"], ["c"], ["c"], ["t"], ["p"], ["b", "0"], ["s"], ["s"], ["s"], ["p", "big"], ["m", "0"], ["p", "big"], ["s"], ["s"], ["s"],
+  ],
+  // abort: the script stops with Redis's error, its writes kept.
+  [["EVAL", "redis.call('set', 'x', '1')\nreturn 2", "0"], ["s"], ["a"]],
+  // A loop stops by itself once past the time limit; a command of 100 arguments is refused.
+  [["EVAL", "local i = 0\nwhile true do i = i + 1 end", "0"], ["c"], ["p", "i"], ["redis", ...Array<string>(100).fill("test")], ["a"]],
+];
+
+/** Run `session` on a fresh connection: every reply, then the EVAL's, then how the connection ends. */
+async function runSession(port: number, session: string[][]): Promise<string[]> {
+  const c = await RawClient.connect(port);
+  const replies = [await c.call("SCRIPT", "DEBUG", "SYNC")];
+  try {
+    for (const command of session) {
+      const reply = await c.call(...command);
+      // A loop's count of instructions is no one's to compare: the point is where it stopped.
+      replies.push(reply.replace(/<value> [\d.e+]+/, "<value> N"));
+      if (reply.includes("<endsession>")) {
+        replies.push(...(await c.readReplies(1)));
+        replies.push(`closed: ${JSON.stringify(await c.readUntilClose())}`);
+        break;
+      }
+    }
+  } finally {
+    c.close();
+  }
+  return replies;
+}
+
+describe("SCRIPT DEBUG SYNC, side by side with redis-server", () => {
+  test("sessions of every debugger command give Redis's replies, word for word", async () => {
+    const servers = await bothServers();
+    try {
+      for (const session of SESSIONS) {
+        const [kvis, redis] = await Promise.all(servers.map((s) => runSession(s.port, session)));
+        expect(redis.at(-1)).toBe('closed: ""');
+        expect(kvis).toEqual(redis!);
+      }
+      // The aborted script's write stayed; the servers serve again.
+      for (const s of servers) {
+        const c = await RawClient.connect(s.port);
+        expect(await c.call("GET", "x")).toBe("$1\r\n1\r\n");
+        c.close();
+      }
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+    }
+  });
+
+  test("redis-cli --ldb-sync-mode prints the same session from KVIS as from Redis; a client gone mid-session leaves the script to finish", async () => {
+    const dir = tempDir();
+    const file = join(dir, "script.lua");
+    writeFileSync(file, "local a = 1\nredis.call('set', KEYS[1], ARGV[1])\nlocal v = redis.call('get', KEYS[1])\nreturn v\n");
+    const servers = await bothServers();
+    try {
+      const outputs = await Promise.all(servers.map((s) => run(["redis-cli", "-p", String(s.port), "--ldb-sync-mode", "--eval", file, "mykey", ",", "myval"], "s\np\nn\nprint v\nc\n")));
+      expect(outputs[1]!.stdout).toContain("(Lua debugging session ended)");
+      expect(outputs[0]).toEqual(outputs[1]!);
+      const after = [];
+      for (const s of servers) {
+        const c = await RawClient.connect(s.port);
+        expect(await c.call("SCRIPT", "DEBUG", "SYNC")).toBe("+OK\r\n");
+        expect(await c.call("EVAL", "redis.call('set', 'left', 'yes')\nreturn 1", "0")).toContain("Stopped at 1");
+        c.close();
+        const d = await RawClient.connect(s.port);
+        after.push([await d.call("GET", "left"), await d.call("PING")]);
+        d.close();
+      }
+      expect(after[0]).toEqual(["$3\r\nyes\r\n", "+PONG\r\n"]);
+      expect(after[1]).toEqual(after[0]!);
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+    }
+  });
+
+  test("SCRIPT DEBUG's refusals: YES (a forked session; KVIS does not fork), EVALSHA in a session, a bad mode", async () => {
+    const [kvis, redis] = await bothServers();
+    try {
+      const seen = [];
+      for (const s of [kvis!, redis!]) {
+        const c = await RawClient.connect(s.port);
+        seen.push([await c.call("SCRIPT", "DEBUG", "MAYBE"), await c.call("SCRIPT", "DEBUG", "SYNC"), await c.call("EVALSHA", "0".repeat(40), "0"), await c.call("SCRIPT", "DEBUG", "NO"), await c.call("EVAL", "return 1", "0")]);
+        c.close();
+      }
+      expect(seen[0]).toEqual(seen[1]!);
+      const c = await RawClient.connect(kvis!.port);
+      expect(await c.call("SCRIPT", "DEBUG", "YES")).toBe("-ERR SCRIPT DEBUG YES runs the session in a forked child, which KVIS does not do: use SCRIPT DEBUG SYNC (redis-cli --ldb-sync-mode)\r\n");
+      c.close();
+    } finally {
+      await Promise.all([kvis!.stop(), redis!.stop()]);
+    }
+  });
+});
