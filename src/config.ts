@@ -436,7 +436,7 @@ export const PARAMS: readonly Param[] = [
   { name: "cluster-migration-barrier", type: "int", default: "1", min: 0, max: INT_MAX, mutable: true, description: "A replica migrates to an orphaned master only if its own master keeps more replicas than this" },
   { name: "cluster-link-sendbuf-limit", type: "memory", default: "0", min: 0, max: LLONG_MAX, mutable: true, description: "A bus link holding more unsent bytes is closed and made again (0: no limit)" },
   { name: "cluster-preferred-endpoint-type", type: "enum", values: ["ip", "hostname", "unknown-endpoint"], default: "ip", mutable: true, description: "What MOVED and ASK name a node by" },
-  ...accepted("crash-log-enabled", "bool", "yes", true, "a crash leaves the runtime's own report"),
+  { name: "crash-log-enabled", type: "bool", default: "yes", mutable: true, description: "Log Redis's bug report (the cause, the stack, INFO, the clients) before DEBUG SEGFAULT, PANIC, ASSERT or OOM crashes the server; a crash of the runtime itself leaves the runtime's own report" },
   ...accepted("crash-memcheck-enabled", "bool", "yes", true, "a crash leaves the runtime's own report"),
   ...accepted("enable-module-command", "enum", "no", false, "KVIS loads no modules", { values: ["no", "yes", "local"] }),
   { name: "enable-protected-configs", type: "enum", default: "no", values: ["no", "yes", "local"], mutable: false, description: "Allow CONFIG SET of the protected `dir` and `dbfilename` (no, yes, or local: loopback and Unix socket clients only), as Redis 7.0" },

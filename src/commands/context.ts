@@ -150,7 +150,13 @@ export interface Services {
   readonly pausing: { pause(ms: number, all: boolean): void; unpause(): void };
   /** MIGRATE: move or copy keys (all present in the client's database) to another server; the client gets the reply when it is done. */
   readonly migrator: { start(c: ClientRef, request: MigrateRequest): void };
-  readonly propagation: { readonly wanted: boolean; beginTransaction(): void; endTransaction(c: ClientRef): void };
+  readonly propagation: {
+    readonly wanted: boolean;
+    beginTransaction(): void;
+    endTransaction(c: ClientRef): void;
+    /** DEBUG REPLICATE: `command` to the replicas alone, not run here (a master's only). */
+    toReplicasOnly(db: number, command: Array<string | Uint8Array>): void;
+  };
   readonly replication: ReplicationService;
   /** Set while this server is a replica. */
   readonly replicaLink: ReplicaLinkView | undefined;

@@ -20,6 +20,8 @@ import { command } from "./command.ts";
 import { type Context, protectedActionAllowed } from "./context.ts";
 import { refcountOf } from "./generic.ts";
 import { rewriteConfigFile } from "./config.ts";
+import { clientInfoLine } from "./connection.ts";
+import { KVIS_VERSION } from "../version.ts";
 
 /** DEBUG LOADAOF: flush the AOF buffer and replay the AOF (server/aof.ts), which answers. */
 function debugLoadAof(c: Context): void {
@@ -140,6 +142,42 @@ function hashKey(key: string): number {
   return h >>> 0;
 }
 
+/** DEBUG LEAK's strings, never let go. */
+const leaked: string[] = [];
+
+/**
+ * DEBUG SEGFAULT, PANIC, ASSERT and OOM: the crash Redis makes, for what watches the
+ * server (a supervisor, a crash test). Its report goes to the log as Redis's begins and
+ * ends (the cause in Redis's words, the stack, INFO, the clients), unless
+ * crash-log-enabled is no; then the process dies by the signal Redis's does (SIGSEGV, or
+ * SIGABRT for the others), leaving its files as they are.
+ */
+function crash(c: Context, kind: "segfault" | "panic" | "assert" | "oom"): never {
+  const server = c.server;
+  const log = server.log;
+  if (server.config.get("crash-log-enabled") === "yes") {
+    const lines: string[] = [];
+    const panic = (why: string) => lines.push("------------------------------------------------", "!!! Software Failure. Press left mouse button to continue", `Guru Meditation: ${why} #debug.ts`);
+    // Redis asks its allocator for LONG_MAX bytes.
+    const huge = "9223372036854775807";
+    if (kind === "oom") log.warning(`Out Of Memory allocating ${huge} bytes!`);
+    log.raw("warning", "\n\n=== REDIS BUG REPORT START: Cut & paste starting from here ===\n");
+    if (kind === "segfault") lines.push(`KVIS ${KVIS_VERSION} crashed by signal: 11, si_code: 0`);
+    else if (kind === "panic") panic(`DEBUG PANIC called at Unix time ${Math.floor(Date.now() / 1000)}`);
+    else if (kind === "oom") panic(`Redis aborting for OUT OF MEMORY. Allocating ${huge} bytes!`);
+    else lines.push("=== ASSERTION FAILED ===", "==> debug.ts '1 == 2' is not true");
+    for (const line of lines) log.warning(line);
+    log.raw("warning", `\n------ STACK TRACE ------\n${(new Error().stack ?? "").split("\n").slice(1).join("\n")}\n`);
+    log.raw("warning", `\n------ INFO OUTPUT ------\n${server.info(["all"]).replace(/\r\n/g, "\n")}`);
+    const now = Date.now();
+    log.raw("warning", `\n------ CLIENT LIST OUTPUT ------\n${server.clientList().map((other) => clientInfoLine(other, now)).join("\n")}\n`);
+    log.raw("warning", `\n------ CURRENT CLIENT INFO ------\n${clientInfoLine(c, now)}\n`);
+    log.raw("warning", "\n=== REDIS BUG REPORT END. Make sure to include from START to END. ===\n");
+  }
+  if (kind === "segfault") process.kill(process.pid, "SIGSEGV");
+  process.abort();
+}
+
 export const debugCommand = command({
   name: "debug", arity: -2, flags: ["admin", "noscript", "loading", "stale"], summary: "A container for debugging commands", since: "1.0.0",
   complexity: "Depends on subcommand.",
@@ -161,6 +199,15 @@ export const debugCommand = command({
     }
     if (sub === "set-disable-deny-scripts" && argv.length === 3) {
       c.server.scripting.allowNoscript = argv.str(2) !== "0";
+      return c.reply.ok();
+    }
+    if ((sub === "segfault" || sub === "panic" || sub === "assert" || sub === "oom") && argv.length === 2) crash(c, sub);
+    if (sub === "leak" && argv.length === 3) {
+      leaked.push(argv.str(2));
+      return c.reply.ok();
+    }
+    if (sub === "replicate" && argv.length >= 3) {
+      c.server.propagation.toReplicasOnly(c.db.id, argv.views(2));
       return c.reply.ok();
     }
     if (sub === "reload") return debugReload(c, argv);
@@ -242,6 +289,8 @@ export const debugCommand = command({
     if (sub === "help" && argv.length === 2) {
       return c.reply.helpLines([
         "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "ASSERT",
+        "    Crash by assertion failed.",
         "CHANGE-REPL-ID",
         "    Change the replication IDs of the instance.",
         "    Dangerous: should be used only for testing the replication subsystem.",
@@ -255,12 +304,20 @@ export const debugCommand = command({
         "ERROR <string>",
         "    Return a Redis protocol error with <string> as message. Useful for clients",
         "    unit tests to simulate Redis errors.",
+        "LEAK <string>",
+        "    Create a memory leak of the input string.",
         "LOG <message>",
         "    Write <message> to the server log.",
         "LOADAOF",
         "    Flush the AOF buffers on disk and reload the AOF in memory.",
+        "REPLICATE <string>",
+        "    Replicates the provided string to replicas, allowing data divergence.",
         "OBJECT <key>",
         "    Show low level info about the `key` and associated value.",
+        "OOM",
+        "    Crash the server simulating an out-of-memory error.",
+        "PANIC",
+        "    Crash the server simulating a panic.",
         "POPULATE <count> [<prefix>] [<size>]",
         "    Create <count> string keys named key:<num>. If <prefix> is specified then",
         "    it is used instead of the 'key' prefix. These are not propagated to",
@@ -281,6 +338,8 @@ export const debugCommand = command({
         "    * NOFLUSH: Do not empty the current data before loading the RDB file.",
         "    * NOSAVE: Do not save the current data before loading the RDB file.",
         "    By default both the save and the flush are performed.",
+        "SEGFAULT",
+        "    Crash the server with sigsegv.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -293,6 +352,8 @@ export const debugCommand = command({
         "    Run a fuzz tester against the stringmatchlen() function.",
         "STRUCTSIZE",
         "    Return the size of different Redis core C structures.",
+        "CLUSTERLINK KILL <to|from|all> <node-id>",
+        "    Kills the link based on the direction to/from (both) with the provided node.",
         "HELP",
         "    Prints this help.",
       ]);

@@ -99,6 +99,11 @@ export class Propagation {
     if (aof.on && (this.targets & 1) !== 0) aof.feed(db, commands);
   }
 
+  toReplicasOnly(db: number, command: Array<string | Uint8Array>): void {
+    const { replication } = this.server;
+    if (replication.active && this.server.replicaLink === undefined) replication.propagate(db, [command]);
+  }
+
   /** EXEC is running: its writes go out between MULTI and EXEC. */
   beginTransaction(): void {
     this.server.replication.framing.begin();

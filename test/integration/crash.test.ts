@@ -12,7 +12,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { seededRandom } from "../helpers/random.ts";
 import { RawClient, encodeCommand } from "../helpers/resp.ts";
-import { type ChildServer, run, serverTestTimeout, startKvisBinary, tempDir, waitFor } from "../helpers/servers.ts";
+import { type ChildServer, run, serverTestTimeout, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -193,3 +193,38 @@ async function fill(c: RawClient, prefix: string, n = 100_000): Promise<void> {
   c.write(Buffer.concat(commands));
   await c.readReplies(n, 60_000);
 }
+
+describe("DEBUG SEGFAULT, PANIC, ASSERT and OOM, side by side with redis-server", () => {
+  /** What each crash's report says in both servers' logs, besides its start and end. */
+  const CAUSES: Record<string, string> = {
+    segfault: "crashed by signal: 11",
+    panic: "Guru Meditation: DEBUG PANIC called at Unix time",
+    assert: "=== ASSERTION FAILED ===",
+    oom: "Out Of Memory allocating 9223372036854775807 bytes!",
+  };
+  for (const [sub, cause] of Object.entries(CAUSES)) {
+    test(`DEBUG ${sub.toUpperCase()}: the same signal ends the process, after a bug report saying why`, async () => {
+      const seen = [];
+      for (const start of [startKvisBinary, startRedis]) {
+        const server = await start(["--enable-debug-command", "yes"]);
+        server.expectFailure();
+        try {
+          const c = await RawClient.connect(server.port);
+          c.write(encodeCommand(["DEBUG", sub]));
+          await c.readUntilClose();
+          c.close();
+          await server.proc.exited;
+          const log = await server.output();
+          seen.push({
+            signal: server.proc.signalCode,
+            report: ["=== REDIS BUG REPORT START: Cut & paste starting from here ===", cause, "------ STACK TRACE ------", "=== REDIS BUG REPORT END. Make sure to include from START to END. ==="].map((l) => log.includes(l)),
+          });
+        } finally {
+          await server.stop();
+        }
+      }
+      expect(seen[1]).toEqual({ signal: sub === "segfault" ? "SIGSEGV" : "SIGABRT", report: [true, true, true, true] });
+      expect(seen[0]).toEqual(seen[1]!);
+    });
+  }
+});

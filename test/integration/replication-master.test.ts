@@ -243,6 +243,22 @@ describe("a KVIS master with a real Redis replica", () => {
     }
   });
 
+  test("DEBUG REPLICATE sends a command to the replica alone, as a Redis master does", async () => {
+    const kvis = await startKvis({ "enable-debug-command": "yes" });
+    const m = await RawClient.connect(kvis.port);
+    const redis = await startRedis(["--replicaof", `127.0.0.1 ${kvis.port}`]);
+    const r = await RawClient.connect(redis.port);
+    try {
+      await linkUp(r);
+      expect(await m.call("DEBUG", "REPLICATE", "SET", "diverged", "yes")).toBe("+OK\r\n");
+      expect(await m.call("DEBUG", "LEAK", "kept forever")).toBe("+OK\r\n");
+      await waitFor(async () => (await r.call("GET", "diverged")) === "$3\r\nyes\r\n", 20_000, "the replicated SET");
+      expect(await m.call("GET", "diverged")).toBe("$-1\r\n");
+    } finally {
+      await stopAll([kvis, redis], [m, r]);
+    }
+  });
+
   test("a link killed mid-snapshot ends in a fresh full sync and the same data", async () => {
     const kvis = await startKvis();
     const m = await RawClient.connect(kvis.port);
