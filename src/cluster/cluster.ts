@@ -51,6 +51,7 @@ export class Cluster implements BusOwner {
   readonly received = new Array<number>(MSG_TYPE_COUNT).fill(0);
   /** Links closed for holding more than cluster-link-sendbuf-limit (CLUSTER INFO). */
   linksOverLimit = 0;
+  dropPacketFilter = -1;
   /** The message types' names, as CLUSTER INFO's statistics name them. */
   readonly messageTypes = MSG_TYPE_NAMES;
   private readonly blacklist = new Map<string, number>();
@@ -650,6 +651,10 @@ export class Cluster implements BusOwner {
     if (m.ver !== 1) return;
     const type = m.type;
     if (type < MSG_TYPE_COUNT) this.received[type]!++;
+    if (type === this.dropPacketFilter) {
+      this.server.log.warning("Dropping packet that matches debug drop filter");
+      return;
+    }
     const now = Date.now();
     let sender = this.nodes.get(m.name);
     if (sender !== undefined && sender.inHandshake) sender = undefined;

@@ -377,6 +377,8 @@ export interface ClusterService {
   readonly sent: readonly number[];
   readonly received: readonly number[];
   readonly replicationOffset: number;
+  /** DEBUG DROP-CLUSTER-PACKET-FILTER: bus messages of this type are dropped as they arrive (-1: none). */
+  dropPacketFilter: number;
   /** The node serving each slot, and the slots being migrated to or imported from a node. */
   readonly slots: ReadonlyArray<ClusterNodeView | undefined>;
   readonly migratingTo: ReadonlyArray<ClusterNodeView | undefined>;
@@ -463,6 +465,8 @@ export interface PersistenceService {
 
 export interface AofService {
   readonly rewriting: boolean;
+  /** DEBUG AOF-FLUSH-SLEEP: microseconds to wait before each write of the AOF buffer (0: none). */
+  flushSleepUs: number;
   startRewrite(): "started" | "scheduled" | "in-progress";
   /** DEBUG LOADAOF: empty the dataset and replay the AOF, then answer `c` (at once, or once loaded); throws Redis's error when there is no AOF. */
   reload(c: ClientRef): void;

@@ -9,7 +9,7 @@
  */
 import type { Argv } from "../resp/argv.ts";
 import { parseMemory } from "../config.ts";
-import { DEBUG_CLUSTER_ONLY, MUST_BE_POSITIVE, clusterUnknownNode, debugRewriteFailed, debugUnknownDirection } from "../errors.ts";
+import { DEBUG_CLUSTER_ONLY, MUST_BE_POSITIVE, NOT_INTEGER, clusterUnknownNode, debugRewriteFailed, debugUnknownDirection } from "../errors.ts";
 import { globMatch, parseInt64 } from "../resp/bytes.ts";
 import { DEBUG_NOT_ALLOWED, DEBUG_PACKED_THRESHOLD, DEBUG_PROTOCOL_RESP2, DEBUG_PROTOCOL_TYPE, DEBUG_RELOAD_OPTIONS, LOADING, NO_SUCH_KEY, subcommandSyntax } from "../errors.ts";
 import { datasetDigest, valueDigest } from "../store/digest.ts";
@@ -210,6 +210,17 @@ export const debugCommand = command({
       c.server.propagation.toReplicasOnly(c.db.id, argv.views(2));
       return c.reply.ok();
     }
+    if (sub === "aof-flush-sleep" && argv.length === 3) {
+      // Redis reads it with atoi: a leading integer, else 0.
+      c.server.aof.flushSleepUs = Math.max(0, Number.parseInt(argv.str(2), 10) || 0);
+      return c.reply.ok();
+    }
+    if (sub === "drop-cluster-packet-filter" && argv.length === 3) {
+      const type = parseInt64(argv.bytes(2));
+      if (type === undefined) throw NOT_INTEGER;
+      if (c.server.cluster !== undefined) c.server.cluster.dropPacketFilter = type;
+      return c.reply.ok();
+    }
     if (sub === "reload") return debugReload(c, argv);
     if (sub === "loadaof") return debugLoadAof(c);
     if (sub === "object" && argv.length === 3) {
@@ -289,6 +300,8 @@ export const debugCommand = command({
     if (sub === "help" && argv.length === 2) {
       return c.reply.helpLines([
         "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "AOF-FLUSH-SLEEP <microsec>",
+        "    Server will sleep before flushing the AOF, this is used for testing.",
         "ASSERT",
         "    Crash by assertion failed.",
         "CHANGE-REPL-ID",
@@ -314,6 +327,8 @@ export const debugCommand = command({
         "    Replicates the provided string to replicas, allowing data divergence.",
         "OBJECT <key>",
         "    Show low level info about the `key` and associated value.",
+        "DROP-CLUSTER-PACKET-FILTER <packet-type>",
+        "    Drop all packets that match the filtered type. Set to -1 allow all packets.",
         "OOM",
         "    Crash the server simulating an out-of-memory error.",
         "PANIC",

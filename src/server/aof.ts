@@ -65,6 +65,7 @@ export class AppendOnly {
   /** Writes fed but not yet written to the file, encoded as requests. */
   private readonly buffer = new ReplyWriter();
   private writeQueued = false;
+  flushSleepUs = 0;
   /** Sizes of the base, of the earlier incremental files, and of the current one. */
   private baseBytes = 0;
   private olderIncrBytes = 0;
@@ -465,6 +466,7 @@ export class AppendOnly {
    */
   write(): void {
     if (this.buffer.length === 0 || this.fd === undefined) return;
+    if (this.flushSleepUs > 0) Bun.sleepSync(this.flushSleepUs / 1000);
     const data = this.buffer.view();
     const always = this.server.config.get("appendfsync") === "always";
     let written = 0;

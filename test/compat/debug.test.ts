@@ -145,6 +145,16 @@ describe("DEBUG QUICKLIST-PACKED-THRESHOLD", () => {
   });
 });
 
+describe("DEBUG AOF-FLUSH-SLEEP, LEAK, REPLICATE and DROP-CLUSTER-PACKET-FILTER", () => {
+  test("take their arguments as Redis does (REPLICATE with no replica sends nothing anywhere)", async () => {
+    const p = pair();
+    for (const args of [["AOF-FLUSH-SLEEP", "0"], ["AOF-FLUSH-SLEEP", "abc"], ["AOF-FLUSH-SLEEP"], ["LEAK", "x"], ["LEAK"], ["REPLICATE", "SET", "k", "v"], ["REPLICATE"], ["DROP-CLUSTER-PACKET-FILTER", "-1"], ["DROP-CLUSTER-PACKET-FILTER", "x"]]) {
+      await p.same("DEBUG", ...args);
+    }
+    await p.same("EXISTS", "k");
+  });
+});
+
 describe("DEBUG POPULATE, ERROR, LOG, STRUCTSIZE, STRINGMATCH-TEST, SET-SKIP-CHECKSUM-VALIDATION", () => {
   test("answer as Redis does, and POPULATE makes the keys Redis makes", async () => {
     const p = pair();

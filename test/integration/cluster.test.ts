@@ -30,8 +30,8 @@ afterEach(async () => {
   await Promise.all(nodes.splice(0).map((n) => n.stop()));
 });
 
-async function start(kinds: readonly ("kvis" | "redis")[]): Promise<ClusterNodeProcess[]> {
-  const results = await Promise.allSettled(kinds.map((k) => startClusterNode(k)));
+async function start(kinds: readonly ("kvis" | "redis")[], extra: string[] = []): Promise<ClusterNodeProcess[]> {
+  const results = await Promise.allSettled(kinds.map((k) => startClusterNode(k, undefined, extra)));
   // Those that started are stopped after the test even if another failed to.
   for (const r of results) if (r.status === "fulfilled") nodes.push(r.value);
   const failed = results.find((r) => r.status === "rejected");
@@ -401,5 +401,30 @@ describe("the bus", () => {
       redis!.proc.kill("SIGCONT");
     }
     await waitFor(async () => (await call(kvis!.port, "CLUSTER", "LINKS")).includes("$2\r\nto\r\n"), 20_000, "the link to be made again");
+  });
+
+  test("DEBUG DROP-CLUSTER-PACKET-FILTER drops the bus messages of a type as they arrive, on a KVIS node as on a Redis node", async () => {
+    const [kvis, redis] = await start(["kvis", "redis"], ["--enable-debug-command", "yes"]);
+    expect(await call(kvis!.port, "CLUSTER", "MEET", "127.0.0.1", String(redis!.port), String(redis!.cport))).toBe("+OK\r\n");
+    await waitFor(async () => (await clusterNodes(kvis!.port)).length === 2 && (await clusterNodes(redis!.port)).length === 2 && (await clusterNodes(kvis!.port)).every((l) => !l.flags.includes("handshake")) && (await clusterNodes(redis!.port)).every((l) => !l.flags.includes("handshake")), 20_000, "the handshake");
+    const seen = [];
+    // Each node in turn drops PUBLISH (type 4) from the other; a subscriber on it hears nothing until the filter is -1.
+    for (const [node, other] of [[kvis!, redis!], [redis!, kvis!]] as const) {
+      const sub = await RawClient.connect(node.port);
+      try {
+        expect(await sub.call("SUBSCRIBE", "ch")).toContain("subscribe");
+        expect(await call(node.port, "DEBUG", "DROP-CLUSTER-PACKET-FILTER", "4")).toBe("+OK\r\n");
+        await call(other.port, "PUBLISH", "ch", "dropped");
+        await waitFor(async () => (await node.output()).includes("Dropping packet that matches debug drop filter"), 20_000, "the dropped PUBLISH");
+        expect(await call(node.port, "DEBUG", "DROP-CLUSTER-PACKET-FILTER", "-1")).toBe("+OK\r\n");
+        await call(other.port, "PUBLISH", "ch", "delivered");
+        seen.push((await sub.readReplies(1))[0]);
+      } finally {
+        sub.close();
+      }
+    }
+    expect(seen[0]).toBe("*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$9\r\ndelivered\r\n");
+    expect(seen[1]).toBe(seen[0]!);
+    expect(await call(kvis!.port, "DEBUG", "DROP-CLUSTER-PACKET-FILTER", "x")).toBe(await call(redis!.port, "DEBUG", "DROP-CLUSTER-PACKET-FILTER", "x"));
   });
 });
