@@ -479,6 +479,7 @@ export const UNKILLABLE_WRITES = err(
   "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.",
 );
 export const SCRIPT_DEBUG_OPTION = err("ERR Use SCRIPT DEBUG YES/SYNC/NO");
+export const DEBUG_RESTART_FAILED = err("ERR failed to restart the server. Check server logs.");
 /** SCRIPT DEBUG YES: Redis forks the session (its changes thrown away); KVIS does not fork. */
 export const SCRIPT_DEBUG_FORK = err("ERR SCRIPT DEBUG YES runs the session in a forked child, which KVIS does not do: use SCRIPT DEBUG SYNC (redis-cli --ldb-sync-mode)");
 /** The debugger reads and writes the client's socket itself, which a TLS session does not allow. */

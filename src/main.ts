@@ -18,6 +18,7 @@ import { Server } from "./server/server.ts";
 import type { ShutdownSignal } from "./server/shutdown.ts";
 import { superviseAtStart } from "./server/supervised.ts";
 import { applyServerCpuList } from "./server/cpu-affinity.ts";
+import { selfCommand } from "./server/restart.ts";
 import { KVIS_VERSION, REDIS_VERSION } from "./version.ts";
 
 /** Every parameter as a citty option, for --help. */
@@ -125,9 +126,7 @@ async function start(rawArgs: string[]): Promise<void> {
 const DAEMON_CHILD = "KVIS_DAEMONIZED";
 
 function daemonize(rawArgs: string[]): never {
-  // A compiled kvis is its own executable; under `bun src/main.ts` the script comes too.
-  const script = process.argv[1];
-  const self = script === undefined || script.startsWith("/$bunfs/") ? [process.execPath] : [process.execPath, script];
+  const self = selfCommand();
   // Loaded here only: node:child_process costs start-up about 12 ms.
   const { spawn } = require("node:child_process") as typeof import("node:child_process");
   const child = spawn(self[0]!, [...self.slice(1), ...rawArgs], {

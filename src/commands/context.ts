@@ -170,6 +170,8 @@ export interface Services {
   readonly scripting: ScriptingService;
   /** The config file the server was started with ("" when none): CONFIG REWRITE writes it. */
   readonly configFile: string;
+  /** DEBUG RESTART (graceful) and CRASH-AND-RECOVER: start again in this process (server/restart.ts); returns only when it cannot. */
+  restart(graceful: boolean, delayMs: number, rewriteConfig: () => void): void;
   /** The TCP port listened on. */
   readonly port: number;
   /** While the dataset loads (start-up, a replica's sync): most commands are answered -LOADING. */

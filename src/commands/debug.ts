@@ -9,7 +9,7 @@
  */
 import type { Argv } from "../resp/argv.ts";
 import { parseMemory } from "../config.ts";
-import { DEBUG_CLUSTER_ONLY, MUST_BE_POSITIVE, NOT_INTEGER, clusterUnknownNode, debugRewriteFailed, debugUnknownDirection } from "../errors.ts";
+import { DEBUG_CLUSTER_ONLY, DEBUG_RESTART_FAILED, MUST_BE_POSITIVE, NOT_INTEGER, clusterUnknownNode, debugRewriteFailed, debugUnknownDirection } from "../errors.ts";
 import { globMatch, parseInt64 } from "../resp/bytes.ts";
 import { DEBUG_NOT_ALLOWED, DEBUG_PACKED_THRESHOLD, DEBUG_PROTOCOL_RESP2, DEBUG_PROTOCOL_TYPE, DEBUG_RELOAD_OPTIONS, LOADING, NO_SUCH_KEY, subcommandSyntax } from "../errors.ts";
 import { datasetDigest, valueDigest } from "../store/digest.ts";
@@ -221,6 +221,16 @@ export const debugCommand = command({
       if (c.server.cluster !== undefined) c.server.cluster.dropPacketFilter = type;
       return c.reply.ok();
     }
+    if (sub === "restart" || sub === "crash-and-recover") {
+      let delay = 0;
+      if (argv.length >= 3) {
+        const n = parseInt64(argv.bytes(2));
+        if (n === undefined) throw NOT_INTEGER;
+        delay = Math.max(0, n);
+      }
+      c.server.restart(sub === "restart", delay, () => rewriteConfigFile(c, false));
+      throw DEBUG_RESTART_FAILED;
+    }
     if (sub === "reload") return debugReload(c, argv);
     if (sub === "loadaof") return debugLoadAof(c);
     if (sub === "object" && argv.length === 3) {
@@ -310,6 +320,8 @@ export const debugCommand = command({
         "CONFIG-REWRITE-FORCE-ALL",
         "    Like CONFIG REWRITE but writes all configuration options, including",
         "    keywords not listed in original configuration file or default values.",
+        "CRASH-AND-RECOVER [<milliseconds>]",
+        "    Hard crash and restart after a <milliseconds> delay (default 0).",
         "DIGEST",
         "    Output a hex signature representing the current DB content.",
         "DIGEST-VALUE <key> [<key> ...]",
@@ -353,6 +365,8 @@ export const debugCommand = command({
         "    * NOFLUSH: Do not empty the current data before loading the RDB file.",
         "    * NOSAVE: Do not save the current data before loading the RDB file.",
         "    By default both the save and the flush are performed.",
+        "RESTART [<milliseconds>]",
+        "    Graceful restart: save config, db, restart after a <milliseconds> delay (default 0).",
         "SEGFAULT",
         "    Crash the server with sigsegv.",
         "SET-ACTIVE-EXPIRE <0|1>",

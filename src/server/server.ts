@@ -30,6 +30,7 @@ import { parseNotifyFlags } from "../keyspace-events.ts";
 import { Notifier } from "./notify.ts";
 import { Pausing } from "./pausing.ts";
 import { Shutdown } from "./shutdown.ts";
+import { restartServer } from "./restart.ts";
 import { OPENSSL_REASONS, type TlsContexts, TlsConfigError, handshakeFailure, tlsContexts, tlsWanted } from "./tls.ts";
 import { notifySystemd } from "./supervised.ts";
 import { Slowlog } from "./slowlog.ts";
@@ -893,6 +894,10 @@ export class Server implements Services {
 
   get replicaReadOnly(): boolean {
     return this.config.get("replica-read-only") === "yes";
+  }
+
+  restart(graceful: boolean, delayMs: number, rewriteConfig: () => void): void {
+    restartServer(this, graceful, delayMs, rewriteConfig);
   }
 
   /** Stop listening, close every client and the cron. Idempotent. */

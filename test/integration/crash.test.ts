@@ -12,7 +12,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { seededRandom } from "../helpers/random.ts";
 import { RawClient, encodeCommand } from "../helpers/resp.ts";
-import { type ChildServer, run, serverTestTimeout, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
+import { type ChildServer, freePort, run, serverTestTimeout, startChild, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -227,4 +227,57 @@ describe("DEBUG SEGFAULT, PANIC, ASSERT and OOM, side by side with redis-server"
       expect(seen[0]).toEqual(seen[1]!);
     });
   }
+});
+
+describe("DEBUG RESTART and CRASH-AND-RECOVER, side by side with redis-server", () => {
+  /** A new connection's reply to `args` once the server answers again (PING, and loading:0). */
+  async function once(port: number, ...args: string[]): Promise<string> {
+    return waitFor(async () => {
+      try {
+        const c = await RawClient.connect(port);
+        try {
+          if ((await c.call("PING")) !== "+PONG\r\n" || !(await c.call("INFO", "persistence")).includes("\r\nloading:0\r\n")) return undefined;
+          return await c.call(...args);
+        } finally {
+          c.close();
+        }
+      } catch {
+        return undefined;
+      }
+    }, 20_000, "the server to answer again");
+  }
+
+  /** redis-server by its absolute path: Redis restarts from argv[0], taken relative to its folder when it has no slash. */
+  async function startRedisByPath(args: string[]): Promise<ChildServer> {
+    const dir = tempDir("redis-test-");
+    const port = freePort();
+    return startChild([Bun.which("redis-server")!, "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "no", ...args], port, { dir, ownDir: true });
+  }
+
+  test("the server starts again in the same process: RESTART after saving, CRASH-AND-RECOVER without", async () => {
+    const seen = [];
+    for (const start of [startKvisBinary, startRedisByPath]) {
+      const server = await start(["--enable-debug-command", "yes", "--save", "3600 1"]);
+      try {
+        const c = await RawClient.connect(server.port);
+        await c.call("SET", "saved", "1");
+        c.write(encodeCommand(["DEBUG", "RESTART"]));
+        const restartReply = await c.readUntilClose();
+        c.close();
+        const afterRestart = await once(server.port, "GET", "saved");
+        const d = await RawClient.connect(server.port);
+        await d.call("SET", "unsaved", "2");
+        d.write(encodeCommand(["DEBUG", "CRASH-AND-RECOVER", "50"]));
+        await d.readUntilClose();
+        d.close();
+        const afterCrash = [await once(server.port, "GET", "saved"), await once(server.port, "GET", "unsaved")];
+        const pid = /process_id:(\d+)/.exec(await once(server.port, "INFO", "server"))?.[1];
+        seen.push({ restartReply, afterRestart, afterCrash, samePid: pid === String(server.proc.pid), running: server.proc.exitCode === null });
+      } finally {
+        await server.stop();
+      }
+    }
+    expect(seen[1]).toEqual({ restartReply: "", afterRestart: "$1\r\n1\r\n", afterCrash: ["$1\r\n1\r\n", "$-1\r\n"], samePid: true, running: true });
+    expect(seen[0]).toEqual(seen[1]!);
+  });
 });
