@@ -69,7 +69,7 @@ export interface Context {
   readonly fromScript: boolean;
   /** SCRIPT DEBUG SYNC: its next EVAL runs in the Lua debugger (src/scripting/debugger.ts). */
   scriptDebug: boolean;
-  /** Bytes of replies not yet written out (this read's, and what the socket did not take). */
+  /** Whether replies wait to be written out (this read's, or what the socket did not take). */
   readonly repliesPending: boolean;
   watch(key: string): void;
   unwatchAll(): void;

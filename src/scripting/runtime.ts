@@ -616,7 +616,7 @@ export class Scripting implements ScriptHost {
       // declared (Redis remembers the script command's keys, not the commands').
       const caller = this.run!.caller;
       if (caller.tracking !== undefined && cmd!.has("readonly")) this.server.tracking.remember(caller, lookupRequest(this.run!.argv)!, this.run!.argv);
-      if (ldb !== undefined) ldb.logReply(bytesToString(writer.view()));
+      ldb?.logReply(bytesToString(writer.view()));
     }
     return writer;
   }
@@ -727,11 +727,7 @@ return denied === Denied.Command ? CALL_NOPERM_COMMAND : denied === Denied.Key ?
     return undefined;
   }
 
-  /**
-   * Every 100,000 Lua instructions: 1 stops the running script (killed), 2 stops FUNCTION
-   * LOAD's code (past its 500 ms). A script past busy-reply-threshold serves the other
-   * clients from here.
-   */
+  // The Lua debugger's (a session of SCRIPT DEBUG SYNC): see debugger.ts.
   ldbLine(line: number, count: boolean): string | undefined {
     return this.debugger?.line(line, count);
   }
@@ -752,6 +748,11 @@ return denied === Denied.Command ? CALL_NOPERM_COMMAND : denied === Denied.Key ?
     this.debugger?.debug(text);
   }
 
+  /**
+   * Every 100,000 Lua instructions: 1 stops the running script (killed), 2 stops FUNCTION
+   * LOAD's code (past its 500 ms). A script past busy-reply-threshold serves the other
+   * clients from here.
+   */
   interrupt(): number {
     const run = this.run;
     if (run === undefined) return this.loading !== undefined && performance.now() - this.loadStarted > LOAD_TIMEOUT_MS ? 2 : 0;
