@@ -565,6 +565,8 @@ export interface ScriptingService {
   /** Run a cached script; its reply goes to the caller. Throws the errors that stop it from starting. */
   /** Run a cached script with argv[3...] as its keys (`nkeys` of them) and arguments. */
   evalScript(caller: ClientRef, script: EvalScript, argv: Argv, nkeys: number, readOnly: boolean): void;
+  /** Whether the Lua debugger can run here: it reads and writes the client's socket through libc (glibc). */
+  readonly canDebug: boolean;
   /** EVAL after SCRIPT DEBUG SYNC: the script runs in the Lua debugger, then the connection closes. */
   debugScript(caller: ClientRef, script: EvalScript, argv: Argv, nkeys: number, readOnly: boolean): void;
   readonly libraries: ReadonlyMap<string, ScriptLibrary>;

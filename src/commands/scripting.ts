@@ -5,7 +5,7 @@
  */
 import {
   FUNCTION_CODE_MISSING, FUNCTION_DUMP_PAYLOAD, FUNCTION_FLUSH_OPTION, FUNCTION_NOT_FOUND, FUNCTION_RESTORE_POLICY, LIBRARY_NAME_MISSING, LIBRARY_NOT_FOUND,
-  NOSCRIPT, NOT_INTEGER, NUMKEYS_BAD, NUMKEYS_NEGATIVE, NUMKEYS_TOO_MANY, ReplyError, SCRIPT_DEBUG_EVALSHA, SCRIPT_DEBUG_FORK, SCRIPT_DEBUG_OPTION, SCRIPT_DEBUG_PIPELINE, SCRIPT_DEBUG_TLS, SCRIPT_FLUSH_OPTION, functionListArgument, functionLoadOption, subcommandSyntax,
+  NOSCRIPT, NOT_INTEGER, NUMKEYS_BAD, NUMKEYS_NEGATIVE, NUMKEYS_TOO_MANY, ReplyError, SCRIPT_DEBUG_EVALSHA, SCRIPT_DEBUG_FORK, SCRIPT_DEBUG_OPTION, SCRIPT_DEBUG_PIPELINE, SCRIPT_DEBUG_UNAVAILABLE, SCRIPT_FLUSH_OPTION, functionListArgument, functionLoadOption, subcommandSyntax,
 } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import { globMatch } from "../resp/bytes.ts";
@@ -174,7 +174,7 @@ export const scriptCommand = command({
         }
         if (mode === "yes") throw SCRIPT_DEBUG_FORK;
         if (mode !== "sync") throw SCRIPT_DEBUG_OPTION;
-        if (c.tls) throw SCRIPT_DEBUG_TLS;
+        if (c.tls || !c.server.scripting.canDebug) throw SCRIPT_DEBUG_UNAVAILABLE;
         c.scriptDebug = true;
         c.reply.ok();
       },

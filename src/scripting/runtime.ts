@@ -32,6 +32,7 @@ import { call, settleCommandTime } from "../server/dispatch.ts";
 import { redirection, routed, routedSlot } from "../cluster/redirect.ts";
 import { Client } from "../server/connection.ts";
 import type { Server } from "../server/server.ts";
+import { libc } from "../server/libc.ts";
 import { LuaDebugger } from "./debugger.ts";
 import { EngineId, Hook, LuaEngine, type RunError, type ScriptHost, sha1hex } from "./engine.ts";
 
@@ -297,6 +298,10 @@ export class Scripting implements ScriptHost {
   /** EVAL/EVALSHA: run a cached script for `caller`; its reply goes into the caller's reply. */
   evalScript(caller: Client, script: EvalScript, argv: Argv, nkeys: number, readOnly: boolean): void {
     this.execute(caller, argv, nkeys, script.flags, readOnly, script.sha, EngineId.Eval, script.ref);
+  }
+
+  get canDebug(): boolean {
+    return libc() !== null;
   }
 
   /** The debugging session running (SCRIPT DEBUG SYNC), if any. */
