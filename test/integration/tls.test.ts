@@ -95,7 +95,9 @@ describe("TLS", () => {
         await raw("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
         expect((await cli(p, ["PING"], "none")).ok).toBe(false);
         expect((await cli(p, ["PING"], "other")).ok).toBe(false);
-        const lines = async () => (await server.output()).split("\n").filter((l) => l.includes("Error accepting a client connection")).map((l) => l.replace(/^.*? # /, "").replace(/fd=\d+/, "fd=N").trim());
+        // Redis adds the connection (" (conn: fd=8)") to a failed handshake's line or not, as
+        // the failure is met on accepting or on a later read: that part is not compared.
+        const lines = async () => (await server.output()).split("\n").filter((l) => l.includes("Error accepting a client connection")).map((l) => l.replace(/^.*? # /, "").replace(/ \(conn: fd=\d+\)/, "").trim());
         await waitFor(async () => (await lines()).length >= 4, 10_000, `${kind}'s four log lines`);
         seen[kind] = await lines();
       } finally {
@@ -103,8 +105,8 @@ describe("TLS", () => {
       }
     }
     expect(seen.redis).toEqual([
-      "Error accepting a client connection: error:0A00010B:SSL routines::wrong version number (conn: fd=N)",
-      "Error accepting a client connection: error:0A00009C:SSL routines::http request (conn: fd=N)",
+      "Error accepting a client connection: error:0A00010B:SSL routines::wrong version number",
+      "Error accepting a client connection: error:0A00009C:SSL routines::http request",
       "Error accepting a client connection: error:0A0000C7:SSL routines::peer did not return a certificate",
       "Error accepting a client connection: error:0A000086:SSL routines::certificate verify failed",
     ]);
