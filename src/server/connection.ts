@@ -39,13 +39,13 @@ export interface ClientSocket {
 
 /**
  * The requests of one read a client is served in one turn of the event loop; the rest of
- * the read waits for the next turn (Client.yieldTurn). A thousand small commands take a
- * millisecond or two; a read of big values (eight 64 KB SETs in Bun's 512 KB) is never
+ * the read waits for the next turn (Client.yieldTurn). Five hundred small commands take
+ * about a millisecond; a read of big values (eight 64 KB SETs in Bun's 512 KB) is never
  * split by count, as splitting it cost a third more CPU in turns and writes. Reads up to
  * 64 KB, ordinary pipelines, are split by count only past SMALL_READ_REQUESTS, which no read
  * reaches: only TURN_MS ends their turn.
  */
-const TURN_REQUESTS = 1000;
+const TURN_REQUESTS = 500;
 const SMALL_READ_REQUESTS = 2 ** 30;
 /**
  * A read's turn also ends once it has run this long (ms; the clock read every 64 requests):
@@ -53,9 +53,15 @@ const SMALL_READ_REQUESTS = 2 ** 30;
  * table and faulted in fresh memory. A probe client's worst round trip during such a load
  * fell from 26-39 ms to 13-20 in four alternated runs, the load taking as long. Reads under
  * 64 KB end their turn so too: the first 64 KB of a fresh server's first bulk load, 1,600
- * SETs in code not yet compiled, took 8-20 ms in one turn (split: 4-8 ms).
+ * SETs in code not yet compiled, took 8-20 ms in one turn (split: 4-8 ms). Halving both
+ * (from 2 ms and 1,000 requests), 2026-12-06: the worst round trip during a 1M-key load,
+ * in seven alternated pairs, 11.8-20.1 ms (median 15.9) -> 9.0-16.9 (12.6), the load's
+ * time and CPU the same within their noise (2.3-2.8 s and 2.1-2.6 s either way); in two
+ * `bun run bench --big-only` runs each, 15.0-16.4 -> 9.7-12.3 ms (Redis 5.5-9.0). A server
+ * warmed by an earlier load stalled as long as a fresh one: the stalls are not the JIT's
+ * warm-up.
  */
-const TURN_MS = 2;
+const TURN_MS = 1;
 const TURN_MIN_BYTES = 64 * 1024;
 
 /**
