@@ -223,8 +223,13 @@ describe("DEBUG SEGFAULT, PANIC, ASSERT and OOM, side by side with redis-server"
           await server.stop();
         }
       }
-      expect(seen[1]).toEqual({ signal: sub === "segfault" ? "SIGSEGV" : "SIGABRT", report: [true, true, true, true] });
-      expect(seen[0]).toEqual(seen[1]!);
+      // KVIS as Redis's crash handling means to end: SIGSEGV for SEGFAULT, SIGABRT for the
+      // others, after the whole report. Redis's own report may crash in its middle (its memory
+      // test, its stack walk: seen once, SIGSEGV without the report's end), so of Redis's
+      // run only the start of the report, the cause and a death by signal are compared.
+      expect(seen[0]).toEqual({ signal: sub === "segfault" ? "SIGSEGV" : "SIGABRT", report: [true, true, true, true] });
+      expect(seen[1]!.signal).toMatch(/^SIG(SEGV|ABRT)$/);
+      expect(seen[1]!.report.slice(0, 2)).toEqual([true, true]);
     });
   }
 });
