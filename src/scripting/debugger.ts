@@ -13,6 +13,7 @@
  * are thrown away; KVIS does not fork, so it refuses YES (src/commands/scripting.ts).
  */
 import { libc } from "../server/libc.ts";
+import { repr } from "../server/monitor.ts";
 
 /** What the debugger asks of the interpreter stopped at a line (LuaEngine's ldb* calls). */
 export interface Interpreter {
@@ -65,23 +66,8 @@ const HELP = [
   "                     next line of code.",
 ];
 
-/** Bytes (as latin1 text) quoted as Redis's sdscatrepr quotes them. */
-export function quoted(text: string): string {
-  let out = '"';
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const ch = text[i]!;
-    if (ch === "\\" || ch === '"') out += `\\${ch}`;
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\t") out += "\\t";
-    else if (c === 7) out += "\\a";
-    else if (c === 8) out += "\\b";
-    else if (c >= 32 && c < 127) out += ch;
-    else out += `\\x${c.toString(16).padStart(2, "0")}`;
-  }
-  return `${out}"`;
-}
+/** Bytes (as latin1 text) quoted as Redis's sdscatrepr quotes them (MONITOR's quoting). */
+const quoted = (text: string) => repr(Buffer.from(text, "latin1"));
 
 /** A command's RESP reply (latin1 text) as the debugger shows it (Redis's ldbRedisProtocolToHuman). */
 export function humanReply(resp: string): string {

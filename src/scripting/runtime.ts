@@ -332,14 +332,7 @@ export class Scripting implements ScriptHost {
 
   /** The debugger's redis command: run as the script's redis.call runs it, logged with its reply. */
   private debugCall(args: string[]): void {
-    const bytes = Buffer.from(args.join(""), "latin1");
-    const argv = new Argv();
-    let at = 0;
-    for (const a of args) {
-      argv.push(bytes, at, at + a.length);
-      at += a.length;
-    }
-    this.call(argv, 2, true);
+    this.call(Argv.of(...args), 2, true);
   }
 
   /** FCALL/FCALL_RO. */

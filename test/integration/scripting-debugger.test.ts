@@ -9,7 +9,7 @@
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { RawClient } from "../helpers/resp.ts";
+import { RawClient, encodeCommand } from "../helpers/resp.ts";
 import { type ChildServer, run, serverTestTimeout, startKvisBinary, startRedis, tempDir } from "../helpers/servers.ts";
 
 serverTestTimeout();
@@ -127,10 +127,16 @@ describe("SCRIPT DEBUG SYNC, side by side with redis-server", () => {
       const seen = [];
       for (const s of [kvis!, redis!]) {
         const c = await RawClient.connect(s.port);
-        seen.push([await c.call("SCRIPT", "DEBUG", "MAYBE"), await c.call("SCRIPT", "DEBUG", "SYNC"), await c.call("EVALSHA", "0".repeat(40), "0"), await c.call("SCRIPT", "DEBUG", "NO"), await c.call("EVAL", "return 1", "0")]);
+        const replies = [await c.call("SCRIPT", "DEBUG", "MAYBE"), await c.call("SCRIPT", "DEBUG", "SYNC"), await c.call("EVALSHA", "0".repeat(40), "0"), await c.call("SCRIPT", "DEBUG", "NO"), await c.call("EVAL", "return 1", "0")];
+        // After a pipelined command's reply, and inside EXEC (whose reply has begun), SCRIPT DEBUG is refused.
+        c.write(Buffer.concat([encodeCommand(["PING"]), encodeCommand(["SCRIPT", "DEBUG", "SYNC"])]));
+        replies.push(...(await c.readReplies(2)));
+        replies.push(await c.call("MULTI"), await c.call("SCRIPT", "DEBUG", "SYNC"), await c.call("EXEC"));
+        seen.push(replies);
         c.close();
       }
       expect(seen[0]).toEqual(seen[1]!);
+      expect(seen[1]!.filter((r) => r === "-ERR SCRIPT DEBUG must be called outside a pipeline\r\n").length).toBe(1);
       const c = await RawClient.connect(kvis!.port);
       expect(await c.call("SCRIPT", "DEBUG", "YES")).toBe("-ERR SCRIPT DEBUG YES runs the session in a forked child, which KVIS does not do: use SCRIPT DEBUG SYNC (redis-cli --ldb-sync-mode)\r\n");
       c.close();
