@@ -147,15 +147,18 @@ const leaked: string[] = [];
 
 /**
  * DEBUG SEGFAULT, PANIC, ASSERT and OOM: the crash Redis makes, for what watches the
- * server (a supervisor, a crash test). Its report goes to the log as Redis's begins and
- * ends (the cause in Redis's words, the stack, INFO, the clients), unless
- * crash-log-enabled is no; then the process dies by the signal Redis's does (SIGSEGV, or
- * SIGABRT for the others), leaving its files as they are.
+ * server (a supervisor, a crash test), then the process dies by the signal Redis's does
+ * (SIGSEGV, or SIGABRT for the others), leaving its files as they are. Before that, the log
+ * gets Redis's bug report: its start, the cause in Redis's words, its end, and between them
+ * the stack, INFO and the clients. With crash-log-enabled no, as in Redis (checked with
+ * redis-server 7.0): SEGFAULT leaves no report (no crash handler is installed), the others
+ * only its start, cause and end.
  */
-function crash(c: Context, kind: "segfault" | "panic" | "assert" | "oom"): never {
+function crash(c: Context, argv: Argv, kind: "segfault" | "panic" | "assert" | "oom"): never {
   const server = c.server;
   const log = server.log;
-  if (server.config.get("crash-log-enabled") === "yes") {
+  const full = server.config.get("crash-log-enabled") === "yes";
+  if (full || kind !== "segfault") {
     const lines: string[] = [];
     const panic = (why: string) => lines.push("------------------------------------------------", "!!! Software Failure. Press left mouse button to continue", `Guru Meditation: ${why} #debug.ts`);
     // Redis asks its allocator for LONG_MAX bytes.
@@ -165,13 +168,19 @@ function crash(c: Context, kind: "segfault" | "panic" | "assert" | "oom"): never
     if (kind === "segfault") lines.push(`KVIS ${KVIS_VERSION} crashed by signal: 11, si_code: 0`);
     else if (kind === "panic") panic(`DEBUG PANIC called at Unix time ${Math.floor(Date.now() / 1000)}`);
     else if (kind === "oom") panic(`Redis aborting for OUT OF MEMORY. Allocating ${huge} bytes!`);
-    else lines.push("=== ASSERTION FAILED ===", "==> debug.ts '1 == 2' is not true");
+    else {
+      lines.push("=== ASSERTION FAILED CLIENT CONTEXT ===", `client->argc = ${argv.length}`);
+      for (let i = 0; i < argv.length; i++) lines.push(`client->argv[${i}] = "${argv.str(i)}" (refcount: 1)`);
+      lines.push("=== ASSERTION FAILED ===", "==> debug.ts '1 == 2' is not true");
+    }
     for (const line of lines) log.warning(line);
-    log.raw("warning", `\n------ STACK TRACE ------\n${(new Error().stack ?? "").split("\n").slice(1).join("\n")}\n`);
-    log.raw("warning", `\n------ INFO OUTPUT ------\n${server.info(["all"]).replace(/\r\n/g, "\n")}`);
-    const now = Date.now();
-    log.raw("warning", `\n------ CLIENT LIST OUTPUT ------\n${server.clientList().map((other) => clientInfoLine(other, now)).join("\n")}\n`);
-    log.raw("warning", `\n------ CURRENT CLIENT INFO ------\n${clientInfoLine(c, now)}\n`);
+    if (full) {
+      log.raw("warning", `\n------ STACK TRACE ------\n${(new Error().stack ?? "").split("\n").slice(1).join("\n")}\n`);
+      log.raw("warning", `\n------ INFO OUTPUT ------\n${server.info(["all"]).replace(/\r\n/g, "\n")}`);
+      const now = Date.now();
+      log.raw("warning", `\n------ CLIENT LIST OUTPUT ------\n${server.clientList().map((other) => clientInfoLine(other, now)).join("\n")}\n`);
+      log.raw("warning", `\n------ CURRENT CLIENT INFO ------\n${clientInfoLine(c, now)}\n`);
+    }
     log.raw("warning", "\n=== REDIS BUG REPORT END. Make sure to include from START to END. ===\n");
   }
   if (kind === "segfault") process.kill(process.pid, "SIGSEGV");
@@ -201,7 +210,7 @@ export const debugCommand = command({
       c.server.scripting.allowNoscript = argv.str(2) !== "0";
       return c.reply.ok();
     }
-    if ((sub === "segfault" || sub === "panic" || sub === "assert" || sub === "oom") && argv.length === 2) crash(c, sub);
+    if ((sub === "segfault" || sub === "panic" || sub === "assert" || sub === "oom") && argv.length === 2) crash(c, argv, sub);
     if (sub === "leak" && argv.length === 3) {
       leaked.push(argv.str(2));
       return c.reply.ok();

@@ -202,27 +202,33 @@ describe("DEBUG SEGFAULT, PANIC, ASSERT and OOM, side by side with redis-server"
     assert: "=== ASSERTION FAILED ===",
     oom: "Out Of Memory allocating 9223372036854775807 bytes!",
   };
+  /** `sub` run on each server: how its process ended, and which of the report's parts (start, cause, stack, end) its log holds. */
+  async function crashed(sub: string, cause: string, args: string[] = []) {
+    const seen = [];
+    for (const start of [startKvisBinary, startRedis]) {
+      const server = await start(["--enable-debug-command", "yes", ...args]);
+      server.expectFailure();
+      try {
+        const c = await RawClient.connect(server.port);
+        c.write(encodeCommand(["DEBUG", sub]));
+        await c.readUntilClose();
+        c.close();
+        await server.proc.exited;
+        const log = await server.output();
+        seen.push({
+          signal: server.proc.signalCode,
+          report: ["=== REDIS BUG REPORT START: Cut & paste starting from here ===", cause, "------ STACK TRACE ------", "=== REDIS BUG REPORT END. Make sure to include from START to END. ==="].map((l) => log.includes(l)),
+        });
+      } finally {
+        await server.stop();
+      }
+    }
+    return seen;
+  }
+
   for (const [sub, cause] of Object.entries(CAUSES)) {
     test(`DEBUG ${sub.toUpperCase()}: the same signal ends the process, after a bug report saying why`, async () => {
-      const seen = [];
-      for (const start of [startKvisBinary, startRedis]) {
-        const server = await start(["--enable-debug-command", "yes"]);
-        server.expectFailure();
-        try {
-          const c = await RawClient.connect(server.port);
-          c.write(encodeCommand(["DEBUG", sub]));
-          await c.readUntilClose();
-          c.close();
-          await server.proc.exited;
-          const log = await server.output();
-          seen.push({
-            signal: server.proc.signalCode,
-            report: ["=== REDIS BUG REPORT START: Cut & paste starting from here ===", cause, "------ STACK TRACE ------", "=== REDIS BUG REPORT END. Make sure to include from START to END. ==="].map((l) => log.includes(l)),
-          });
-        } finally {
-          await server.stop();
-        }
-      }
+      const seen = await crashed(sub, cause);
       // KVIS as Redis's crash handling means to end: SIGSEGV for SEGFAULT, SIGABRT for the
       // others, after the whole report. Redis's own report may crash in its middle (its memory
       // test, its stack walk: seen once, SIGSEGV without the report's end), so of Redis's
@@ -232,6 +238,14 @@ describe("DEBUG SEGFAULT, PANIC, ASSERT and OOM, side by side with redis-server"
       expect(seen[1]!.report.slice(0, 2)).toEqual([true, true]);
     });
   }
+
+  test("with crash-log-enabled no, SEGFAULT leaves no report and PANIC and ASSERT only its start, cause and end, as Redis's", async () => {
+    for (const sub of ["segfault", "panic", "assert"]) {
+      const seen = await crashed(sub, CAUSES[sub]!, ["--crash-log-enabled", "no"]);
+      expect(seen[1]).toEqual({ signal: sub === "segfault" ? "SIGSEGV" : "SIGABRT", report: sub === "segfault" ? [false, false, false, false] : [true, true, false, true] });
+      expect(seen[0]).toEqual(seen[1]!);
+    }
+  });
 });
 
 describe("DEBUG RESTART and CRASH-AND-RECOVER, side by side with redis-server", () => {
