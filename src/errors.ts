@@ -480,10 +480,8 @@ export const UNKILLABLE_WRITES = err(
 );
 export const SCRIPT_DEBUG_OPTION = err("ERR Use SCRIPT DEBUG YES/SYNC/NO");
 export const DEBUG_RESTART_FAILED = err("ERR failed to restart the server. Check server logs.");
-/** SCRIPT DEBUG YES: Redis forks the session (its changes thrown away); KVIS does not fork. */
-export const SCRIPT_DEBUG_FORK = err("ERR SCRIPT DEBUG YES runs the session in a forked child, which KVIS does not do: use SCRIPT DEBUG SYNC (redis-cli --ldb-sync-mode)");
 /** The debugger reads and writes the client's socket itself (through glibc), which a TLS session does not allow. */
-export const SCRIPT_DEBUG_UNAVAILABLE = err("ERR SCRIPT DEBUG SYNC is not available over TLS, or without glibc, in KVIS");
+export const SCRIPT_DEBUG_UNAVAILABLE = err("ERR SCRIPT DEBUG is not available over TLS, or without glibc, in KVIS");
 export const SCRIPT_DEBUG_PIPELINE = err("ERR SCRIPT DEBUG must be called outside a pipeline");
 export const SCRIPT_DEBUG_EVALSHA = err("ERR Please use EVAL instead of EVALSHA for debugging");
 export const functionLoadOption = (option: string) => new ReplyError(`ERR Unknown option given: ${option}`);

@@ -579,7 +579,9 @@ export class Cluster implements BusOwner {
     }
   }
 
+  /** PUBLISH / SPUBLISH heard by the other nodes (not while SCRIPT DEBUG YES's session runs: PubSub.muted). */
   publish(channel: Uint8Array, message: Uint8Array, shard: boolean): void {
+    if (this.server.pubsub.muted) return;
     if (!shard) {
       this.broadcast(MsgType.Publish, encodePublish(MsgType.Publish, this.senderInfo(), channel, message));
       return;

@@ -67,8 +67,11 @@ export interface Context {
   inExec: boolean;
   /** The client scripts run their commands as (Redis's CLIENT_SCRIPT). */
   readonly fromScript: boolean;
-  /** SCRIPT DEBUG SYNC: its next EVAL runs in the Lua debugger (src/scripting/debugger.ts). */
-  scriptDebug: boolean;
+  /**
+   * SCRIPT DEBUG: its next EVAL runs in the Lua debugger (src/scripting/debugger.ts); after
+   * YES, its changes are undone at the session's end (src/scripting/rollback.ts).
+   */
+  scriptDebug: "no" | "yes" | "sync";
   /** Whether replies wait to be written out (this read's, or what the socket did not take). */
   readonly repliesPending: boolean;
   watch(key: string): void;

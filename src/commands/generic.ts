@@ -20,7 +20,7 @@ import { ListValue } from "../store/list.ts";
 import { SetValue } from "../store/set.ts";
 import { SortedSet } from "../store/sorted-set.ts";
 import { KeyTable } from "../store/table.ts";
-import type { BytesSink } from "../store/value.ts";
+import { type BytesSink, copyValue } from "../store/value.ts";
 import { loadDumpPayload, validDumpPayload } from "../persistence/rdb-reader.ts";
 import { dumpPayload } from "../persistence/rdb-writer.ts";
 import { ArgCursor, parseExactIntArg, parseIntArg, parseTimeoutMs } from "./args.ts";
@@ -300,11 +300,6 @@ function databaseArg(c: Context, arg: Uint8Array): Database {
   return db;
 }
 
-/** A deep copy of a value: strings are immutable, aggregates copy their elements. */
-function duplicate(value: StoredValue): StoredValue {
-  return isStringValue(value) ? value : value.clone();
-}
-
 export const copyCommand = command({
   name: "copy", arity: -3, flags: ["write", "denyoom"], keys: { first: 1, last: 2, step: 1 },
   keySpecs: [
@@ -335,7 +330,7 @@ export const copyCommand = command({
       if (!replace) return c.reply.integer(0);
       dest.delete(to);
     }
-    c.db.copyKeyTo(from, dest, to, duplicate(value));
+    c.db.copyKeyTo(from, dest, to, copyValue(value));
     c.server.notifier.emit(NotifyClass.Generic, "copy_to", to, dest.id);
     c.reply.integer(1);
   },

@@ -5,7 +5,7 @@
  */
 import {
   FUNCTION_CODE_MISSING, FUNCTION_DUMP_PAYLOAD, FUNCTION_FLUSH_OPTION, FUNCTION_NOT_FOUND, FUNCTION_RESTORE_POLICY, LIBRARY_NAME_MISSING, LIBRARY_NOT_FOUND,
-  NOSCRIPT, NOT_INTEGER, NUMKEYS_BAD, NUMKEYS_NEGATIVE, NUMKEYS_TOO_MANY, ReplyError, SCRIPT_DEBUG_EVALSHA, SCRIPT_DEBUG_FORK, SCRIPT_DEBUG_OPTION, SCRIPT_DEBUG_PIPELINE, SCRIPT_DEBUG_UNAVAILABLE, SCRIPT_FLUSH_OPTION, functionListArgument, functionLoadOption, subcommandSyntax,
+  NOSCRIPT, NOT_INTEGER, NUMKEYS_BAD, NUMKEYS_NEGATIVE, NUMKEYS_TOO_MANY, ReplyError, SCRIPT_DEBUG_EVALSHA, SCRIPT_DEBUG_OPTION, SCRIPT_DEBUG_PIPELINE, SCRIPT_DEBUG_UNAVAILABLE, SCRIPT_FLUSH_OPTION, functionListArgument, functionLoadOption, subcommandSyntax,
 } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import { globMatch } from "../resp/bytes.ts";
@@ -39,8 +39,8 @@ function evalGeneric(c: Context, argv: Argv, bySha: boolean, readOnly: boolean):
   const scripting = c.server.scripting;
   // Redis's order: a sha1 of the wrong length, then numkeys, then the script itself.
   if (bySha && argv.len(1) !== 40) throw NOSCRIPT;
-  // After SCRIPT DEBUG SYNC an EVAL runs in the debugger; the connection then closes.
-  const debug = c.scriptDebug && !c.inExec && !c.fromScript;
+  // After SCRIPT DEBUG YES or SYNC an EVAL runs in the debugger; the connection then closes.
+  const debug = c.scriptDebug !== "no" && !c.inExec && !c.fromScript;
   if (debug && bySha) throw SCRIPT_DEBUG_EVALSHA;
   const n = numkeys(argv, NOT_INTEGER);
   let script = scripting.findScript(argv, bySha);
@@ -168,14 +168,9 @@ export const scriptCommand = command({
       handler(c, argv) {
         if (c.repliesPending) throw SCRIPT_DEBUG_PIPELINE;
         const mode = argv.keyword(2);
-        if (mode === "no") {
-          c.scriptDebug = false;
-          return c.reply.ok();
-        }
-        if (mode === "yes") throw SCRIPT_DEBUG_FORK;
-        if (mode !== "sync") throw SCRIPT_DEBUG_OPTION;
-        if (c.tls || !c.server.scripting.canDebug) throw SCRIPT_DEBUG_UNAVAILABLE;
-        c.scriptDebug = true;
+        if (mode !== "no" && mode !== "yes" && mode !== "sync") throw SCRIPT_DEBUG_OPTION;
+        if (mode !== "no" && (c.tls || !c.server.scripting.canDebug)) throw SCRIPT_DEBUG_UNAVAILABLE;
+        c.scriptDebug = mode;
         c.reply.ok();
       },
     }),

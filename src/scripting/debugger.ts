@@ -9,8 +9,9 @@
  * (recv and send through libc), since the event loop does not turn until the script ends.
  * Then "<endsession>", the EVAL's reply, and the connection is closed.
  *
- * Redis's other form, SCRIPT DEBUG YES, runs the session in a forked child whose changes
- * are thrown away; KVIS does not fork, so it refuses YES (src/commands/scripting.ts).
+ * Redis's other form, SCRIPT DEBUG YES (redis-cli --ldb), runs the session in a forked
+ * child whose changes are thrown away. KVIS does not fork: the session runs as this one
+ * does, and rollback.ts undoes its changes.
  */
 import { libc } from "../server/libc.ts";
 import { repr } from "../server/monitor.ts";

@@ -34,6 +34,7 @@ import { Client } from "../server/connection.ts";
 import type { Server } from "../server/server.ts";
 import { libc } from "../server/libc.ts";
 import { LuaDebugger } from "./debugger.ts";
+import { Rollback } from "./rollback.ts";
 import { EngineId, Hook, LuaEngine, type RunError, type ScriptHost, sha1hex } from "./engine.ts";
 
 
@@ -311,12 +312,14 @@ export class Scripting implements ScriptHost {
    * EVAL after SCRIPT DEBUG SYNC: the script runs in the Lua debugger (debugger.ts), the
    * server waiting, as Redis's synchronous session does. What the client's earlier
    * commands replied goes out first; "<endsession>" comes before the EVAL's own reply,
-   * after which the connection closes.
+   * after which the connection closes. After SCRIPT DEBUG YES the same, and then the
+   * session's changes are undone (rollback.ts), as Redis throws its forked child's away.
    */
   debugScript(caller: Client, script: EvalScript, argv: Argv, nkeys: number, readOnly: boolean): void {
     caller.flush();
     const log = this.server.log;
-    log.warning("Redis synchronous debugging eval session started");
+    const rollback = caller.scriptDebug === "yes" ? new Rollback(this.server) : undefined;
+    log.warning(rollback === undefined ? "Redis synchronous debugging eval session started" : "Lua debugging session started (SCRIPT DEBUG YES: its changes are undone at its end)");
     const session = new LuaDebugger(caller.fd, bytesToString(argv.bytes(1)), this.engine, (args) => this.debugCall(args), () => this.server.config.int("busy-reply-threshold"));
     this.debugger = session;
     try {
@@ -324,8 +327,9 @@ export class Scripting implements ScriptHost {
     } finally {
       this.debugger = undefined;
       session.end();
-      log.warning("Redis synchronous debugging eval session ended");
-      caller.scriptDebug = false;
+      if (rollback === undefined) log.warning("Redis synchronous debugging eval session ended");
+      else log.warning(`Lua debugging session ended: ${rollback.end()} changed keys put back as they were`);
+      caller.scriptDebug = "no";
       caller.closeAfterReply = true;
     }
   }

@@ -217,7 +217,7 @@ export class Client implements Context {
   aofLoader = false;
   /** Connected through tls-port (set by the server when it accepts it). */
   tls = false;
-  scriptDebug = false;
+  scriptDebug: "no" | "yes" | "sync" = "no";
 
   get repliesPending(): boolean {
     return this.server.writer.length > 0 || this.pendingBytes > 0;

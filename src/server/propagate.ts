@@ -87,21 +87,23 @@ export class Propagation {
   /**
    * Whether writes are recorded at all: handlers build a rewritten form only then. A
    * replica passes its master's stream on as it came, so only its AOF records writes.
+   * Nothing is while a SCRIPT DEBUG YES session runs: its changes are undone at its end.
    */
   get wanted(): boolean {
-    return (this.server.replication.active && this.server.replicaLink === undefined) || this.server.aof.on;
+    return ((this.server.replication.active && this.server.replicaLink === undefined) || this.server.aof.on) && !this.server.keyspace.sandboxed;
   }
 
   /** An executed write, as one or more commands run in database `db`. */
   write(db: number, commands: ReadonlyArray<ReadonlyArray<string | Uint8Array>>, client?: Client): void {
     const { replication, aof } = this.server;
+    if (this.server.keyspace.sandboxed) return;
     if (replication.active && (this.targets & 2) !== 0) replication.propagate(db, commands, client);
     if (aof.on && (this.targets & 1) !== 0) aof.feed(db, commands);
   }
 
   toReplicasOnly(db: number, command: Array<string | Uint8Array>): void {
     const { replication } = this.server;
-    if (replication.active && this.server.replicaLink === undefined) replication.propagate(db, [command]);
+    if (replication.active && this.server.replicaLink === undefined && !this.server.keyspace.sandboxed) replication.propagate(db, [command]);
   }
 
   /** EXEC is running: its writes go out between MULTI and EXEC. */

@@ -14,6 +14,8 @@ export class PubSub {
   readonly channels = new Map<string, Set<Client>>();
   readonly patterns = new Map<string, Set<Client>>();
   readonly shardChannels = new Map<string, Set<Client>>();
+  /** Set while SCRIPT DEBUG YES's session runs (scripting/rollback.ts): messages are counted, not delivered. */
+  muted = false;
 
   private registry(kind: SubscriptionKind): Map<string, Set<Client>> {
     return kind === "channel" ? this.channels : kind === "pattern" ? this.patterns : this.shardChannels;
@@ -80,6 +82,7 @@ export class PubSub {
   }
 
   private deliver(client: Client, current: Client | undefined, bytes: Uint8Array): void {
+    if (this.muted) return;
     if (client === current) {
       const start = client.reply.length;
       client.reply.raw(bytes);

@@ -22,7 +22,7 @@ import { HashValue } from "./hash.ts";
 import { ListValue } from "./list.ts";
 import { SetValue } from "./set.ts";
 import { StreamValue } from "./stream.ts";
-import { type Aggregate, ByteSlice, type StoredValue, type StringValue, isStringValue, stringOf, toStringValue } from "./value.ts";
+import { type Aggregate, ByteSlice, type StoredValue, type StringValue, copyValue, isStringValue, stringOf, toStringValue } from "./value.ts";
 
 export { ByteSlice, type BytesSink, type StoredValue, type StringValue, isStringValue, stringOf, toStringValue } from "./value.ts";
 
@@ -85,6 +85,13 @@ export interface StringCell {
   valueStart: number;
   valueEnd: number;
   number: number;
+}
+
+/** A key as Database.copyOf keeps it: its value, string encoding and deadline (-1: none). */
+export interface KeyCopy {
+  value: StoredValue;
+  raw: boolean;
+  when: number;
 }
 
 /** The key of setStringBytes, reused. */
@@ -447,6 +454,7 @@ export class Database {
 
   /** A key changed: transactions watching it will fail, and clients blocked on it get a turn. */
   touch(key: string): void {
+    if (this.keyspace.sandboxed) return;
     const tracking = this.keyspace.onTouched;
     if (tracking !== undefined) tracking(key);
     const ready = this.keyspace.onReady;
@@ -458,6 +466,7 @@ export class Database {
 
   /** The whole database is replaced (FLUSHDB, SWAPDB): watchers of keys there or coming in are told. */
   touchAll(replacedWith?: Database): void {
+    if (this.keyspace.sandboxed) return;
     for (const [key, watching] of this.watchers) {
       const existed = this.table.has(key);
       if (existed || replacedWith?.table.has(key)) for (const w of watching) w.keyReplaced(this, key, existed, replacedWith);
@@ -1017,6 +1026,22 @@ export class Database {
     if (when !== -1) dest.setExpire(destKey, when);
   }
 
+  /** A deep copy of `key` as it is now (value, TTL, string encoding) for restoreCopy; undefined when absent. */
+  copyOf(key: string): KeyCopy | undefined {
+    const slot = this.table.find(key);
+    if (slot < 0) return undefined;
+    return { value: copyValue(this.valueAt(slot, key)), raw: this.table.isRaw(slot), when: this.getExpire(key) };
+  }
+
+  /** Put `key` back as `copy` held it, or delete it when `copy` is undefined. */
+  restoreCopy(key: string, copy: KeyCopy | undefined): void {
+    this.delete(key, false);
+    if (copy === undefined) return;
+    const slot = this.setKey(key, copy.value);
+    if (copy.raw) this.table.setRaw(slot);
+    if (copy.when !== -1) this.setExpire(key, copy.when);
+  }
+
   /** Keep keys by cluster hash slot from now on (a cluster node's database 0). */
   indexSlots(): void {
     this.table.indexSlots();
@@ -1117,7 +1142,7 @@ export class Database {
     this.open.dropOldest(this.open.keys.length);
     this.bytes = 0;
     this.expireCursor = 0;
-    this.keyspace.onReplaced?.(this);
+    if (!this.keyspace.sandboxed) this.keyspace.onReplaced?.(this);
     return removed;
   }
 
@@ -1219,6 +1244,12 @@ export class Keyspace {
   onReplaced: ((db: Database) => void) | undefined;
   /** Told of every key deleted because its TTL passed (replication propagates a DEL). */
   onExpired: ((db: Database, key: string) => void) | undefined;
+  /**
+   * Set while SCRIPT DEBUG YES's session runs (scripting/rollback.ts), whose changes are
+   * undone at its end: nothing it does may reach anyone meanwhile. Changed and replaced
+   * keys tell no watcher, tracker or blocked client; propagation checks it too.
+   */
+  sandboxed = false;
   /** Snapshots in progress (BGSAVE, replicas' full syncs), which see every change first. */
   snapshots: SnapshotInProgress[] = [];
   /** The mark bits of the keyspace's slots that snapshots in progress own (8 at most). */
@@ -1375,6 +1406,7 @@ export class Keyspace {
     this.sweep.db = 0;
     this.sweep.slot = 0;
     this.dirty++;
+    if (this.sandboxed) return;
     for (const [a, b] of pairs) {
       this.onReplaced?.(a);
       if (this.dbs.includes(b)) this.onReplaced?.(b);

@@ -39,6 +39,11 @@ export function isStringValue(value: StoredValue): value is StringValue {
   return typeof value === "string" || typeof value === "number";
 }
 
+/** A deep copy of a value: strings are immutable, aggregates copy their elements. */
+export function copyValue(value: StoredValue): StoredValue {
+  return isStringValue(value) ? value : value.clone();
+}
+
 /**
  * A string as it is stored: a canonical integer that a double holds exactly becomes a
  * number (as Redis's tryObjectEncoding makes it an "int"), anything else stays a string.

@@ -9,8 +9,8 @@
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { RawClient, encodeCommand } from "../helpers/resp.ts";
-import { type ChildServer, run, serverTestTimeout, startKvisBinary, startRedis, tempDir } from "../helpers/servers.ts";
+import { RawClient, decodeReply, encodeCommand } from "../helpers/resp.ts";
+import { type ChildServer, run, serverTestTimeout, startAll, startKvisBinary, startRedis, tempDir, waitExpired } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -55,9 +55,9 @@ const SESSIONS: string[][][] = [
 ];
 
 /** Run `session` on a fresh connection: every reply, then the EVAL's, then how the connection ends. */
-async function runSession(port: number, session: string[][]): Promise<string[]> {
+async function runSession(port: number, session: string[][], mode = "SYNC"): Promise<string[]> {
   const c = await RawClient.connect(port);
-  const replies = [await c.call("SCRIPT", "DEBUG", "SYNC")];
+  const replies = [await c.call("SCRIPT", "DEBUG", mode)];
   try {
     for (const command of session) {
       const reply = await c.call(...command);
@@ -121,7 +121,7 @@ describe("SCRIPT DEBUG SYNC, side by side with redis-server", () => {
     }
   });
 
-  test("SCRIPT DEBUG's refusals: YES (a forked session; KVIS does not fork), EVALSHA in a session, a bad mode", async () => {
+  test("SCRIPT DEBUG's refusals: EVALSHA in a session, a bad mode, a pipeline, EXEC", async () => {
     const [kvis, redis] = await bothServers();
     try {
       const seen = [];
@@ -137,11 +137,106 @@ describe("SCRIPT DEBUG SYNC, side by side with redis-server", () => {
       }
       expect(seen[0]).toEqual(seen[1]!);
       expect(seen[1]!.filter((r) => r === "-ERR SCRIPT DEBUG must be called outside a pipeline\r\n").length).toBe(1);
-      const c = await RawClient.connect(kvis!.port);
-      expect(await c.call("SCRIPT", "DEBUG", "YES")).toBe("-ERR SCRIPT DEBUG YES runs the session in a forked child, which KVIS does not do: use SCRIPT DEBUG SYNC (redis-cli --ldb-sync-mode)\r\n");
-      c.close();
     } finally {
       await Promise.all([kvis!.stop(), redis!.stop()]);
+    }
+  });
+});
+
+/** Every key of databases 0 and 1 with its DUMP and TTL, sorted: what a session must leave as it found. */
+async function dataset(c: RawClient): Promise<string[]> {
+  const out: string[] = [];
+  for (const db of ["0", "1"]) {
+    await c.call("SELECT", db);
+    const keys = decodeReply(await c.call("KEYS", "*")) as string[];
+    for (const key of keys.sort()) out.push(`${db} ${key} ${await c.call("DUMP", key)} ${await c.call("TTL", key)}`);
+  }
+  await c.call("SELECT", "0");
+  return out;
+}
+
+/** Fields of INFO persistence a session's writes would move (save points' count, the AOF's size). */
+async function persistence(c: RawClient): Promise<string[]> {
+  return (await c.call("INFO", "persistence")).split("\r\n").filter((l) => /^(rdb_changes_since_last_save|aof_current_size):/.test(l));
+}
+
+describe("SCRIPT DEBUG YES (redis-cli --ldb): Redis forks the session and throws its changes away; KVIS undoes them", () => {
+  // The session changes every type, another database, TTLs; PUBLISHes; expires a key lazily;
+  // then the debugger's redis command swaps the databases or flushes everything.
+  const SCRIPT_YES = [
+    "redis.call('set', 's', 'new')",
+    "redis.call('hset', 'h', 'f2', 'v2')",
+    "redis.call('rpush', 'l', 'c')",
+    "redis.call('zadd', 'z', 2, 'm2')",
+    "redis.call('sadd', 'st', 'y')",
+    "redis.call('xadd', 'x', '2-1', 'f', 'v')",
+    "redis.call('persist', 'ttl')",
+    "redis.call('get', 'gone')",
+    "redis.call('select', 1)",
+    "redis.call('set', 'other', '2')",
+    "redis.call('set', 'new1', 'x')",
+    "local n = redis.call('publish', 'ch', 'msg')",
+    "return n",
+  ].join("\n");
+  const YES_SESSIONS: string[][][] = [
+    [["EVAL", SCRIPT_YES, "0"], ["s"], ["r", "swapdb", "0", "1"], ["r", "del", "s"], ["c"]],
+    [["EVAL", SCRIPT_YES, "0"], ["r", "flushall"], ["r", "set", "after", "flush"], ["c"]],
+  ];
+
+  test("the session is SYNC's; then the dataset is as before, and no write, event, message or touch got out", async () => {
+    const args = ["--appendonly", "yes", "--notify-keyspace-events", "KEA", "--enable-debug-command", "yes"];
+    const servers = await startAll([() => startKvisBinary(args), () => startRedis(args)]);
+    try {
+      const seen = [];
+      for (const s of servers) {
+        const c = await RawClient.connect(s.port);
+        for (const cmd of [["SET", "s", "old"], ["EXPIRE", "s", "1000"], ["HSET", "h", "f", "v"], ["RPUSH", "l", "a", "b"], ["ZADD", "z", "1", "m"],
+          ["SADD", "st", "x"], ["XADD", "x", "1-1", "f", "v"], ["SET", "ttl", "v", "EX", "500"], ["SELECT", "1"], ["SET", "other", "1"], ["SELECT", "0"]]) await c.call(...cmd);
+        // A key past its deadline, still there for the session's lookup to expire.
+        expect(await c.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")).toBe("+OK\r\n");
+        await c.call("SET", "gone", "v", "PX", "1");
+        await waitExpired(c, "gone");
+        const subscriber = await RawClient.connect(s.port);
+        await subscriber.call("PSUBSCRIBE", "*");
+        const watcher = await RawClient.connect(s.port);
+        await watcher.call("WATCH", "s", "h", "other");
+        const before = [await dataset(c), await persistence(c)];
+        const sessions = [];
+        for (const session of YES_SESSIONS) sessions.push(await runSession(s.port, session, "YES"));
+        const after = [await dataset(c), await persistence(c)];
+        expect(after).toEqual(before);
+        // The watcher's transaction runs; the subscriber heard nothing before its PING's reply.
+        await watcher.call("MULTI");
+        await watcher.call("PING");
+        const exec = await watcher.call("EXEC");
+        const heard = await subscriber.readRepliesAfter("PING");
+        seen.push({ sessions, exec, heard, gone: await c.call("EXISTS", "gone") });
+        for (const x of [c, subscriber, watcher]) x.close();
+      }
+      expect(seen[1]!.exec).toBe("*1\r\n+PONG\r\n");
+      expect(seen[1]!.sessions[0]!.at(-2)).toBe(":1\r\n");
+      expect(seen[0]).toEqual(seen[1]!);
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+    }
+  });
+
+  test("redis-cli --ldb prints the same session from KVIS as from Redis, ending with the changes rolled back", async () => {
+    const dir = tempDir();
+    const file = join(dir, "script.lua");
+    writeFileSync(file, "local a = 1\nredis.call('set', KEYS[1], ARGV[1])\nlocal v = redis.call('get', KEYS[1])\nreturn v\n");
+    const servers = await bothServers();
+    try {
+      const outputs = await Promise.all(servers.map((s) => run(["redis-cli", "-p", String(s.port), "--ldb", "--eval", file, "mykey", ",", "myval"], "s\np\nn\nprint v\nrestart\nc\n")));
+      expect(outputs[1]!.stdout).toContain("(Lua debugging session ended -- dataset changes rolled back)");
+      expect(outputs[0]).toEqual(outputs[1]!);
+      for (const s of servers) {
+        const c = await RawClient.connect(s.port);
+        expect(await c.call("EXISTS", "mykey")).toBe(":0\r\n");
+        c.close();
+      }
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
     }
   });
 });
