@@ -1425,6 +1425,8 @@ export class Keyspace {
     other.lfu = this.lfu;
     other.lfuLogFactor = this.lfuLogFactor;
     other.lfuDecayTime = this.lfuDecayTime;
+    // Its tables grow only where the server's memory allows, as Redis's temporary databases' do.
+    other.mayGrow = (bytes) => this.mayGrow(bytes);
     return other;
   }
 
