@@ -219,6 +219,41 @@ describe("SWAPDB", () => {
   });
 });
 
+describe("copies of keys (SCRIPT DEBUG YES's journal)", () => {
+  test("copyOf is deep and keeps the TTL and a raw string's encoding; restoreCopy puts them back or deletes", () => {
+    const ks = new Keyspace(1);
+    const db = ks.dbs[0]!;
+    const list = new ListValue();
+    list.pushTail("a");
+    list.pushTail("b");
+    db.setKey("l", list);
+    db.setExpire("l", fakeNow + 5000);
+    db.setRawString("r", Buffer.from("12"));
+    const copies = { l: db.copyOf("l"), r: db.copyOf("r"), none: db.copyOf("none") };
+    expect(copies.none).toBeUndefined();
+    (db.lookupKeyWrite("l") as ListValue).pushTail("c");
+    db.removeExpire("l");
+    db.setKey("r", "34");
+    db.setKey("none", "new");
+    for (const [key, copy] of Object.entries(copies)) db.restoreCopy(key, copy);
+    const restored = db.lookupKeyRead("l") as ListValue;
+    expect(restored.range(0, restored.length - 1)).toEqual(["a", "b"]);
+    expect(db.getExpire("l")).toBe(fakeNow + 5000);
+    expect(db.lookupKeyRead("r")).toBe("12");
+    expect(db.encodingOf("r")).toBe("raw");
+    expect(db.has("none")).toBe(false);
+  });
+
+  test("a swapdb load's scratch keyspace asks the server's keyspace before its tables grow", () => {
+    const ks = new Keyspace(1);
+    const asked: number[] = [];
+    ks.mayGrow = (bytes) => (asked.push(bytes), false);
+    const scratch = ks.scratch();
+    expect(scratch.mayGrow(100)).toBe(false);
+    expect(asked).toEqual([100]);
+  });
+});
+
 describe("used memory", () => {
   test("the keyspace's running total is every database's bytes and slots, through writes, growth, TTLs, SWAPDB and flushes", () => {
     const ks = new Keyspace(3);
