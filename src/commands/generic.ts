@@ -23,7 +23,7 @@ import { KeyTable } from "../store/table.ts";
 import { type BytesSink, copyValue } from "../store/value.ts";
 import { loadDumpPayload, validDumpPayload } from "../persistence/rdb-reader.ts";
 import { dumpPayload } from "../persistence/rdb-writer.ts";
-import { ArgCursor, parseExactIntArg, parseIntArg, parseTimeoutMs } from "./args.ts";
+import { ArgCursor, parseIntArg, parseTimeoutMs } from "./args.ts";
 import { type CommandFlag, type FullKeySpec, type KeyRef, command } from "./command.ts";
 import type { Context } from "./context.ts";
 import { NotifyClass } from "../keyspace-events.ts";
@@ -142,7 +142,7 @@ function expireGeneric(c: Context, argv: Argv, basetime: number, unitMs: 1 | 100
   if (flags & ExpireFlag.NX && flags & (ExpireFlag.XX | ExpireFlag.GT | ExpireFlag.LT)) throw NX_XX_GT_LT;
   if (flags & ExpireFlag.GT && flags & ExpireFlag.LT) throw GT_LT;
 
-  const when = absoluteDeadline(parseExactIntArg(argv.bytes(2)), unitMs, basetime);
+  const when = absoluteDeadline(argv.exactInt(2), unitMs, basetime);
   if (when === undefined) throw invalidExpireTime(c.lastCommand);
 
   const key = argv.str(1);

@@ -9,7 +9,7 @@
  * valid only until the handler returns. Nothing here knows about commands.
  */
 import { NOT_INTEGER } from "../errors.ts";
-import { copyRange, latin1Slice, parseInt64 } from "./bytes.ts";
+import { copyRange, latin1Slice, parseInt64, parseInt64Big } from "./bytes.ts";
 
 export class Argv {
   length = 0;
@@ -111,6 +111,12 @@ export class Argv {
     const n = parseInt64(this.bufs[i]!, this.starts[i], this.ends[i]);
     if (n === undefined) throw NOT_INTEGER;
     return n;
+  }
+
+  /** As int(), exact: a BigInt beyond 2^53, where a double would round it. */
+  exactInt(i: number): number | bigint {
+    const n = this.int(i);
+    return Number.isSafeInteger(n) ? n : parseInt64Big(this.bufs[i]!, this.starts[i], this.ends[i])!;
   }
 
   /** The argument ASCII-lowercased, for matching option keywords and names. */
