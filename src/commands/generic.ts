@@ -266,9 +266,10 @@ function renameGeneric(c: Context, argv: Argv, nx: boolean): void {
   if (value === undefined) throw NO_SUCH_KEY;
   if (from === to) return nx ? c.reply.integer(0) : c.reply.ok();
   if (nx && db.exists(to)) return c.reply.integer(0);
-  db.delete(to);
+  // One change, as Redis counts a rename (whether it replaced a key or not).
+  db.discard(to);
   db.copyKeyTo(from, db, to, value);
-  db.delete(from);
+  db.discard(from);
   c.notify(NotifyClass.Generic, "rename_from", from);
   c.notify(NotifyClass.Generic, "rename_to", to);
   if (nx) c.reply.integer(1);
@@ -328,7 +329,7 @@ export const copyCommand = command({
     if (value === undefined) return c.reply.integer(0);
     if (dest.exists(to)) {
       if (!replace) return c.reply.integer(0);
-      dest.delete(to);
+      dest.discard(to);
     }
     c.db.copyKeyTo(from, dest, to, copyValue(value));
     c.server.notifier.emit(NotifyClass.Generic, "copy_to", to, dest.id);
@@ -505,7 +506,7 @@ export const moveCommand = command({
     const value = c.db.lookupKeyWrite(key);
     if (value === undefined || dest.exists(key)) return c.reply.integer(0);
     c.db.copyKeyTo(key, dest, key, value);
-    c.db.delete(key);
+    c.db.discard(key);
     c.notify(NotifyClass.Generic, "move_from", key);
     c.server.notifier.emit(NotifyClass.Generic, "move_to", key, dest.id);
     c.reply.integer(1);

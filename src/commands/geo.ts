@@ -317,7 +317,9 @@ function georadiusGeneric(c: Context, argv: Argv, srcAt: number, flags: number):
       const p = found[i]!;
       result.set(p.member, storeDist ? p.dist / shape.toMeters : p.score);
     }
+    // A change per member stored, as Redis counts it (setKey counted one).
     c.db.setKey(storeKey, result);
+    c.db.countChanges(returned - 1);
     c.notify(NotifyClass.Zset, searching ? "geosearchstore" : "georadiusstore", storeKey);
   } else if (c.db.delete(storeKey)) {
     c.notify(NotifyClass.Generic, "del", storeKey);

@@ -287,7 +287,8 @@ function lmoveGeneric(c: Context, from: string, to: string, fromHead: boolean, t
   const target = dest ?? c.db.writeOrCreate(to, ListValue, () => new ListValue());
   if (toHead) target.pushHead(value);
   else target.pushTail(value);
-  c.db.removed(from);
+  // One change, as Redis counts a move (the pop is part of it).
+  c.db.removed(from, 0);
   c.db.modified(to);
   // Redis announces the push before the pop.
   c.notify(NotifyClass.List, toHead ? "lpush" : "rpush", to);

@@ -106,7 +106,9 @@ export const spopCommand = command({
     // Asking for the whole set returns it in its own order and deletes the key.
     if (count >= set.size) {
       const all = set.toArray();
-      c.db.delete(key);
+      // A change per member, as Redis counts it.
+      c.db.discard(key);
+      c.db.countChanges(all.length);
       c.propagateAs(["DEL", key]);
       // Emptied: its del event follows the command's spop, as for any emptied aggregate.
       c.server.notifier.emptied(key, c.db.id);

@@ -96,10 +96,10 @@ function setGeneric(c: Context, key: string, value: string, flags: SetFlag, when
   if (flags & SetFlag.GET && old !== undefined && !isStringValue(old)) throw WRONGTYPE;
   const oldString = old === undefined || !isStringValue(old) ? undefined : stringOf(old);
   if ((flags & SetFlag.NX && old !== undefined) || (flags & SetFlag.XX && old === undefined)) return [false, oldString];
-  db.setKey(key, toStringValue(value), (flags & SetFlag.KEEPTTL) !== 0);
+  // One change with its TTL, as Redis counts SET EX.
+  db.setKey(key, toStringValue(value), (flags & SetFlag.KEEPTTL) !== 0, when === -1 ? NaN : when);
   c.notify(NotifyClass.String, "set", key);
   if (when !== -1) {
-    db.setExpire(key, when);
     c.notify(NotifyClass.Generic, "expire", key);
     // Replicas get the deadline as an absolute time, as Redis 7 propagates it.
     c.propagateAs(["SET", key, value, "PXAT", String(when)]);

@@ -38,6 +38,13 @@ export interface BlockedOnKeys {
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
+/**
+ * Commands whose pop, served to a client that waited, counts no change: Redis 7.0's
+ * serveClientBlockedOnList counts none for a single element popped or moved (BLMPOP, the
+ * sorted sets' and the streams' serves count theirs).
+ */
+const UNCOUNTED_WHEN_SERVED = new Set(["blpop", "brpop", "blmove", "brpoplpush"]);
+
 export class Blocking {
   private ready: Array<[Database, string]> = [];
   /** Each database's queues of waiters, by key. */
@@ -123,6 +130,7 @@ export class Blocking {
     try {
       if (!entry.attempt(key)) return undefined;
       if (this.server.keyspace.dirty !== dirty && c.propagation !== undefined) this.server.propagation.write(entry.db.id, c.propagation, c);
+      if (entry.cmd !== undefined && UNCOUNTED_WHEN_SERVED.has(entry.cmd.name)) this.server.keyspace.dirty = dirty;
       return copyBytes(writer.view());
     } catch (e) {
       // An error that ends the wait is the waiter's answer (BLMOVE into a key of another type).

@@ -671,6 +671,11 @@ export class Database {
     return value;
   }
 
+  /** Count `n` changes beyond those the calls made counted (Redis's server.dirty += n in a command). */
+  countChanges(n: number): void {
+    this.keyspace.dirty += n;
+  }
+
   /**
    * Count `changes` in-place modifications of the value at `key` (Redis's dirty and
    * signalModifiedKey). Additions use this; removals use `removed`.
@@ -724,7 +729,7 @@ export class Database {
     const value = this.aggregateAt(key);
     // An emptied list, hash, set or sorted set goes away; a stream stays, empty, as in Redis.
     if (value !== undefined && !(value instanceof StreamValue) && value.size === 0) {
-      this.delete(key);
+      this.discard(key);
       this.keyspace.notify?.("emptied", this, key);
     }
   }
@@ -830,9 +835,10 @@ export class Database {
 
   /**
    * Store a value (or a string still in a request's bytes, copied in); the key's TTL is
-   * removed unless keepTtl (Redis's setKey).
+   * removed unless keepTtl (Redis's setKey), or set to `deadline` (ms) when it is given:
+   * one change either way, as SET EX and COPY count it.
    */
-  setKey(key: string, value: StoredValue | ByteSlice, keepTtl = false): number {
+  setKey(key: string, value: StoredValue | ByteSlice, keepTtl = false, deadline = NaN): number {
     this.beforeWrite(key);
     const table = this.table;
     const existing = table.find(key);
@@ -849,7 +855,8 @@ export class Database {
     }
     this.bytes += value instanceof ByteSlice ? estimateStringBytes(key.length, value.length) : this.account(key, value);
     this.stored(key, value, slot);
-    if (!keepTtl && existing >= 0 && table.expiresCount > 0) table.setExpiryAt(slot, NaN);
+    if (deadline === deadline) table.setExpiryAt(slot, deadline);
+    else if (!keepTtl && existing >= 0 && table.expiresCount > 0) table.setExpiryAt(slot, NaN);
     this.keyspace.dirty++;
     this.touch(key);
     return slot;
@@ -1021,9 +1028,8 @@ export class Database {
   copyKeyTo(key: string, dest: Database, destKey: string, value: StoredValue): void {
     const when = this.getExpire(key);
     const raw = this.table.isRaw(this.table.find(key));
-    const slot = dest.setKey(destKey, value);
+    const slot = dest.setKey(destKey, value, false, when === -1 ? NaN : when);
     if (raw) dest.table.setRaw(slot);
-    if (when !== -1) dest.setExpire(destKey, when);
   }
 
   /** A deep copy of `key` as it is now (value, TTL, string encoding) for restoreCopy; undefined when absent. */
@@ -1035,11 +1041,10 @@ export class Database {
 
   /** Put `key` back as `copy` held it, or delete it when `copy` is undefined. */
   restoreCopy(key: string, copy: KeyCopy | undefined): void {
-    this.delete(key, false);
+    this.discard(key, false);
     if (copy === undefined) return;
-    const slot = this.setKey(key, copy.value);
+    const slot = this.setKey(key, copy.value, false, copy.when === -1 ? NaN : copy.when);
     if (copy.raw) this.table.setRaw(slot);
-    if (copy.when !== -1) this.setExpire(key, copy.when);
   }
 
   /** Keep keys by cluster hash slot from now on (a cluster node's database 0). */
@@ -1087,6 +1092,17 @@ export class Database {
    * (Redis's dbAsyncDelete); by default as lazyfree-lazy-server-del says.
    */
   delete(key: string, lazily = this.keyspace.lazyFree.serverDel): boolean {
+    if (!this.discard(key, lazily)) return false;
+    this.keyspace.dirty++;
+    return true;
+  }
+
+  /**
+   * delete() counting no change: a key removed within a change counted once (an emptied
+   * aggregate, RENAME's and MOVE's source, a replaced destination), as Redis's dbDelete
+   * leaves server.dirty to the command.
+   */
+  discard(key: string, lazily = this.keyspace.lazyFree.serverDel): boolean {
     this.beforeWrite(key);
     const table = this.table;
     const slot = table.find(key);
@@ -1094,7 +1110,6 @@ export class Database {
     if (lazily && table.kindAt(slot) === Kind.Object) this.freedLazily(table.valueAt(slot));
     this.bytes -= this.accountedAt(slot);
     table.deleteAt(slot);
-    this.keyspace.dirty++;
     this.touch(key);
     return true;
   }

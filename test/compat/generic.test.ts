@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import { crc64 } from "../../src/persistence/crc64.ts";
-import { decodeReply } from "../helpers/resp.ts";
+import { decodeReply, encodeCommand } from "../helpers/resp.ts";
 import { usePair } from "./harness.ts";
 
 const pair = usePair();
@@ -356,6 +356,53 @@ DUMP a b`);
       for (const idle of await p.both("OBJECT", "IDLETIME", "lru")) expect(Number(idle.slice(1, -2))).toBeWithin(0, 2);
     } finally {
       await p.same("CONFIG", "SET", "maxmemory-policy", "noeviction");
+    }
+  });
+});
+
+describe("what counts as a change (rdb_changes_since_last_save, which save points count)", () => {
+  test("a command counts what Redis's counts: a TTL set with the value, a key moved, an emptied key's removal", async () => {
+    const p = pair();
+    // [setup, the command measured]
+    const cases: Array<[string, string]> = [
+      ["", "SET k v EX 100"], ["", "SET k v PX 100000 GET"], ["", "SETEX k 100 v"], ["", "PSETEX k 100000 v"],
+      ["SET src v EX 100", "COPY src dst"], ["SET src v\nSET dst x", "COPY src dst REPLACE"],
+      ["SET a v EX 100\nSET b x", "RENAME a b"], ["SET a v", "RENAME a b"], ["SET m v EX 100", "MOVE m 1"],
+      ["RPUSH l a", "LPOP l"], ["RPUSH l a b", "LPOP l 2"], ["SADD s a", "SREM s a"], ["HSET h a 1", "HDEL h a"],
+      ["ZADD z 1 a", "ZREM z a"], ["SADD s a", "SPOP s"], ["SADD s 1 2 3", "SPOP s 10"], ["ZADD z 1 a", "ZPOPMAX z"],
+      ["RPUSH l a b c", "LTRIM l 5 10"], ["ZADD z 1 a 2 b", "ZREMRANGEBYRANK z 0 -1"], ["SADD s a", "SMOVE s t a"],
+      ["RPUSH a x\nRPUSH b y", "LMOVE a b LEFT LEFT"], ["RPUSH a x", "RPOPLPUSH a a"], ["RPUSH a x y", "BRPOPLPUSH a b 1"],
+      ["ZADD z 1 a", "BZPOPMIN z 1"], ["RPUSH a x", "BLPOP a 1"],
+      ["GEOADD g 13 38 a 14 39 b", "GEORADIUS g 13 38 500 km STORE gs"], ["GEOADD g 13 38 a 14 39 b", "GEOSEARCHSTORE gs g FROMMEMBER a BYRADIUS 500 km"],
+    ];
+    for (const [setup, command] of cases) {
+      await p.same("FLUSHALL");
+      await p.script(setup);
+      await p.sameDirtyGrowth(command);
+    }
+  });
+
+  test("a pop served to a client that waited counts as Redis's serve does (none for a single list element)", async () => {
+    const p = pair();
+    const cases: Array<[string[], string]> = [
+      [["BLPOP", "bl", "0"], "LPUSH bl x"], [["BRPOP", "br", "0"], "RPUSH br a b"], [["BLMOVE", "bm", "dst", "LEFT", "LEFT", "0"], "RPUSH bm y z"],
+      [["BRPOPLPUSH", "bq", "dq", "0"], "RPUSH bq a"], [["BLMPOP", "0", "1", "bl", "LEFT", "COUNT", "2"], "RPUSH bl a b c"],
+      [["BZPOPMIN", "bz", "0"], "ZADD bz 1 a"], [["BZMPOP", "0", "1", "bz", "MIN", "COUNT", "2"], "ZADD bz 1 a 2 b 3 c"],
+    ];
+    for (const [block, write] of cases) {
+      await p.same("FLUSHALL");
+      const [k2, r2] = await p.connectBoth();
+      try {
+        k2.write(encodeCommand(block));
+        r2.write(encodeCommand(block));
+        await p.blocked(1);
+        await p.sameDirtyGrowth(write);
+        const [served] = await k2.readReplies(1);
+        expect(served).toBe((await r2.readReplies(1))[0]!);
+      } finally {
+        k2.close();
+        r2.close();
+      }
     }
   });
 });

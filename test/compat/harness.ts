@@ -33,6 +33,11 @@ export interface Pair {
   blocked(n: number): Promise<void>;
   /** Wait until `key` has expired on both servers, without touching it. */
   expired(key: string): Promise<void>;
+  /**
+   * Run `script` as script() does and expect both servers' change counters (INFO's
+   * rdb_changes_since_last_save, what save points count) to grow by as much.
+   */
+  sameDirtyGrowth(script: string): Promise<void>;
 }
 
 /** Start one KVIS and one Redis for the whole file (stopped in afterAll). */
@@ -88,6 +93,13 @@ export function usePair(kvisOptions: Record<string, string> = {}, redisArgs: str
       },
       async expired(key) {
         await Promise.all([waitExpired(k, key), waitExpired(r, key)]);
+      },
+      async sameDirtyGrowth(script) {
+        const dirty = async () => (await this.both("INFO", "persistence")).map((info) => Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]));
+        const before = await dirty();
+        await this.script(script);
+        const after = await dirty();
+        expect({ script, kvis: after[0]! - before[0]! }).toEqual({ script, kvis: after[1]! - before[1]! });
       },
       async sameRawUntilClose(bytes) {
         const [a, b] = await Promise.all([
