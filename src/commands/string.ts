@@ -116,6 +116,26 @@ function setKeys(argv: Argv): KeyRef[] {
 /** The plain SET's value, reused. */
 const setValue = new ByteSlice();
 
+/**
+ * SET key value EX|PX n, the cache's write, stored as the plain SET is (no string made of
+ * the key or the value, no old value read) while nothing listens for its events; false
+ * (nothing done) for anything else, which takes the general way, errors included.
+ */
+function setWithTtl(c: Context, argv: Argv): boolean {
+  const option = argv.keyword(3);
+  const unitMs = option === "ex" ? 1000 : option === "px" ? 1 : 0;
+  if (unitMs === 0 || c.notifies(NotifyClass.String) || c.notifies(NotifyClass.Generic)) return false;
+  const n = argv.tryInt(4);
+  const when = n === undefined || n <= 0 ? undefined : absoluteDeadline(n, unitMs, now());
+  if (when === undefined) return false;
+  const value = setValue.of(argv.buffer(2), argv.start(2), argv.end(2));
+  const stored = c.db.setStringBytes(argv.buffer(1), argv.start(1), argv.end(1), value.integer() ?? value, when);
+  value.release();
+  // Replicas get the deadline as an absolute time, as Redis 7 propagates it.
+  if (stored && c.server.propagation.wanted) c.propagateAs(["SET", argv.bytes(1), argv.bytes(2), "PXAT", String(when)]);
+  return stored;
+}
+
 export const setCommand = command({
   name: "set", arity: -3, flags: ["write", "denyoom"], getKeys: setKeys,
   keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update", "variable_flags"], notes: "RW and ACCESS due to the optional `GET` argument" }, categories: ["string"],
@@ -138,6 +158,7 @@ export const setCommand = command({
       value.release();
       return c.reply.ok();
     }
+    if (argv.length === 5 && setWithTtl(c, argv)) return c.reply.ok();
     const [flags, expireArg] = parseExtendedStringArgs(argv, 3, true);
     const when = deadlineOf(c, flags, expireArg);
     const [stored, old] = setGeneric(c, argv.str(1), argv.str(2), flags, when);

@@ -785,9 +785,10 @@ export class Database {
    * string made of it, while nothing waits to hear of the key by name: no snapshot,
    * watcher, tracking, waiter or "new" event, and the key is not past its
    * deadline (its expiry is an event). False (nothing done) otherwise, for the caller to go
-   * the way of setKey. A TTL the key has goes, as setKey removes it.
+   * the way of setKey. A TTL the key has goes, as setKey removes it, or becomes `deadline`
+   * (ms) when one is given (SET EX).
    */
-  setStringBytes(buf: Uint8Array, start: number, end: number, value: number | ByteSlice): boolean {
+  setStringBytes(buf: Uint8Array, start: number, end: number, value: number | ByteSlice, deadline = NaN): boolean {
     const keyspace = this.keyspace;
     const table = this.table;
     if (
@@ -801,13 +802,15 @@ export class Database {
       if (when === when) table.setExpiryAt(slot, NaN);
     }
     const key = keyBytes.of(buf, start, end);
-    if (slot < 0) this.recordAccess(table.addBytes(key, value), true);
+    let at = slot;
+    if (slot < 0) this.recordAccess((at = table.addBytes(key, value)), true);
     else {
       this.bytes -= this.accountedAt(slot);
       if (keyspace.lazyFree.serverDel && table.kindAt(slot) === Kind.Object) this.freedLazily(table.valueAt(slot));
       table.replaceAt(slot, key, value);
       this.recordAccess(slot, false);
     }
+    if (deadline === deadline) table.setExpiryAt(at, deadline);
     key.release();
     this.bytes += estimateStringBytes(end - start, typeof value === "number" ? -1 : value.length);
     keyspace.dirty++;

@@ -103,6 +103,15 @@ describe("the replication stream", () => {
     expect(stream).toContain("ABSTTL");
   });
 
+  test("SET with a relative TTL goes out with the absolute time (PXAT), in a transaction too", async () => {
+    await pair().same("FLUSHALL");
+    const stream = await sameStream([
+      ["SET", "e", "v", "EX", "100"], ["set", "p", "12", "px", "100000"], ["SET", "e", "w", "EX", "100"], ["SET", "g", "v", "EX", "100", "GET"],
+      ["MULTI"], ["SET", "m", "v", "PX", "5000"], ["SET", "n", "v"], ["EXEC"], ["SET", "bad", "v", "EX", "0"],
+    ], (s) => s.replace(/\$13\r\n1\d{12}\r\n/g, "$13\r\n<abs>\r\n"));
+    expect(stream).toContain("*5\r\n$3\r\nSET\r\n$1\r\ne\r\n$1\r\nv\r\n$4\r\nPXAT\r\n$13\r\n<abs>\r\n");
+  });
+
   test("PUBLISH and SPUBLISH reach replicas, alone or in a transaction", async () => {
     await pair().same("FLUSHALL");
     await sameStream([["PUBLISH", "ch", "hello"], ["MULTI"], ["PUBLISH", "bla", "bla"], ["EXEC"], ["MULTI"], ["SET", "k", "v"], ["SPUBLISH", "sh", "x"], ["EXEC"]]);
