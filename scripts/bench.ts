@@ -82,6 +82,8 @@ const CASES: Array<[test: string, needs: string]> = [
   ["get -d 1024", "get"],
   ["set -d 65536", "set"],
   ["get -d 65536", "get"],
+  // A cache's write: SET with a TTL.
+  ["SET key:__rand_int__ xxx EX 100", "set"],
   // Scripting: a script making three redis.call's, by EVALSHA and as a function by FCALL.
   [`EVALSHA ${new Bun.CryptoHasher("sha1").update(SCRIPT).digest("hex")} 1 bench:script`, "evalsha"],
   ["FCALL bench3 1 bench:function", "fcall"],
