@@ -263,8 +263,7 @@ function replyRange(c: Context, zset: SortedSet | undefined, req: RangeRequest, 
   reply.array(withScores && !pairs ? count * 2 : count);
   zset?.forRange(first, count, req.reverse, (member, from, to, score) => {
     if (pairs) reply.array(2);
-    if (typeof member === "string") reply.bulkString(member);
-    else reply.bulkFrom(member, from, to);
+    reply.bulkFrom(member, from, to);
     if (withScores) reply.double(score);
   });
 }

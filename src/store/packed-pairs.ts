@@ -43,6 +43,29 @@ export class PackedPairs {
     return this.buf.latin1Slice(at + PAIR_HEADER, at + PAIR_HEADER + this.buf[at + 8]!);
   }
 
+  /**
+   * Pairs [first, last] handed to `each` as the bytes their members lie in (valid during
+   * the call), in order or reversed: a reply copies them with no string made.
+   */
+  forPairBytes(first: number, last: number, reverse: boolean, each: (member: Bytes, from: number, to: number, score: number) => void): void {
+    const buf = this.buf;
+    let at = this.offsetOf(first);
+    if (!reverse) {
+      for (let i = first; i <= last; i++) {
+        const end = at + PAIR_HEADER + buf[at + 8]!;
+        each(buf, at + PAIR_HEADER, end, buf.readDoubleLE(at));
+        at = end;
+      }
+      return;
+    }
+    const offsets: number[] = [];
+    for (let i = first; i <= last; i++, at += PAIR_HEADER + buf[at + 8]!) offsets.push(at);
+    for (let k = offsets.length - 1; k >= 0; k--) {
+      const o = offsets[k]!;
+      each(buf, o + PAIR_HEADER, o + PAIR_HEADER + buf[o + 8]!, buf.readDoubleLE(o));
+    }
+  }
+
   /** The index of `member`, or -1. */
   indexOfMember(member: string): number {
     const buf = this.buf;

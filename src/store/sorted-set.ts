@@ -266,13 +266,15 @@ export class SortedSet extends PackedPairs {
   }
 
   /**
-   * range's pairs handed to `each` in order; a large set's members as the bytes it keeps
-   * them in (member[from, to), valid during the call), a small one's as strings (from 0).
+   * range's pairs handed to `each` in order, members as the bytes the set keeps them in
+   * (member[from, to), valid during the call).
    */
-  forRange(start: number, count: number, reverse: boolean, each: (member: string | Bytes, from: number, to: number, score: number) => void): void {
+  forRange(start: number, count: number, reverse: boolean, each: (member: Bytes, from: number, to: number, score: number) => void): void {
     if (count <= 0 || start < 0 || start >= this.size) return;
     if (this.dict !== undefined) return this.order!.forBytes(start, count, reverse, each);
-    for (const { member, score } of this.packedRange(start, count, reverse)) each(member, 0, member.length, score);
+    const first = reverse ? Math.max(0, start - count + 1) : start;
+    const last = reverse ? start : Math.min(this.size - 1, start + count - 1);
+    this.forPairBytes(first, last, reverse, each);
   }
 
   /** Every entry in order. */
