@@ -147,7 +147,8 @@ function expireGeneric(c: Context, argv: Argv, basetime: number, unitMs: 1 | 100
 
   const key = argv.str(1);
   const db = c.db;
-  if (db.lookupKeyWrite(key) === undefined) return c.reply.integer(0);
+  // Looked up for a write (an expired key goes), its value left unread.
+  if (!db.exists(key)) return c.reply.integer(0);
   const current = db.getExpire(key);
   if (flags !== ExpireFlag.None) {
     // A key without a TTL counts as an infinite TTL for GT and LT.
