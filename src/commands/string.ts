@@ -18,7 +18,7 @@ import { ArgCursor, parseExactIntArg, parseIntArg } from "./args.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import { type KeyRef, command } from "./command.ts";
 import { absoluteDeadline } from "./generic.ts";
-import { ByteSlice, isStringValue, stringOf, toStringValue } from "../store/keyspace.ts";
+import { ByteSlice, SetOnly, isStringValue, stringOf, toStringValue } from "../store/keyspace.ts";
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
@@ -117,23 +117,44 @@ function setKeys(argv: Argv): KeyRef[] {
 const setValue = new ByteSlice();
 
 /**
- * SET key value EX|PX n, the cache's write, stored as the plain SET is (no string made of
- * the key or the value, no old value read) while nothing listens for its events; false
- * (nothing done) for anything else, which takes the general way, errors included.
+ * SET with NX or XX and EX or PX (a cache's write, a lock's), each at most once, stored as
+ * the plain SET is (no string made of the key or the value, no old value read) while
+ * nothing listens for its events. False (nothing done) for anything else, which takes the
+ * general way, errors included; true once the reply is written.
  */
-function setWithTtl(c: Context, argv: Argv): boolean {
-  const option = argv.keyword(3);
-  const unitMs = option === "ex" ? 1000 : option === "px" ? 1 : 0;
-  if (unitMs === 0 || c.notifies(NotifyClass.String) || c.notifies(NotifyClass.Generic)) return false;
-  const n = argv.tryInt(4);
-  const when = n === undefined || n <= 0 ? undefined : absoluteDeadline(n, unitMs, now());
-  if (when === undefined) return false;
+function setFast(c: Context, argv: Argv): boolean {
+  let only = SetOnly.Always;
+  let unitMs: 0 | 1 | 1000 = 0;
+  let timeAt = 0;
+  for (let i = 3; i < argv.length; i++) {
+    const option = argv.keyword(i);
+    if (option === "nx" && only === SetOnly.Always) only = SetOnly.IfAbsent;
+    else if (option === "xx" && only === SetOnly.Always) only = SetOnly.IfPresent;
+    else if ((option === "ex" || option === "px") && unitMs === 0 && i + 1 < argv.length) {
+      unitMs = option === "ex" ? 1000 : 1;
+      timeAt = ++i;
+    } else return false;
+  }
+  if (c.notifies(NotifyClass.String) || c.notifies(NotifyClass.Generic)) return false;
+  let when = NaN;
+  if (unitMs !== 0) {
+    const n = argv.tryInt(timeAt);
+    const deadline = n === undefined || n <= 0 ? undefined : absoluteDeadline(n, unitMs, now());
+    if (deadline === undefined) return false;
+    when = deadline;
+  }
   const value = setValue.of(argv.buffer(2), argv.start(2), argv.end(2));
-  const stored = c.db.setStringBytes(argv.buffer(1), argv.start(1), argv.end(1), value.integer() ?? value, when);
+  const stored = c.db.setStringBytes(argv.buffer(1), argv.start(1), argv.end(1), value.integer() ?? value, when, only);
   value.release();
+  if (stored < 0) return false;
+  if (stored === 0) {
+    c.reply.null();
+    return true;
+  }
   // Replicas get the deadline as an absolute time, as Redis 7 propagates it.
-  if (stored && c.server.propagation.wanted) c.propagateAs(["SET", argv.bytes(1), argv.bytes(2), "PXAT", String(when)]);
-  return stored;
+  if (unitMs !== 0 && c.server.propagation.wanted) c.propagateAs(["SET", argv.bytes(1), argv.bytes(2), "PXAT", String(when)]);
+  c.reply.ok();
+  return true;
 }
 
 export const setCommand = command({
@@ -148,7 +169,7 @@ export const setCommand = command({
       // keyspace needs it, or the key is past its deadline.
       const value = setValue.of(argv.buffer(2), argv.start(2), argv.end(2));
       const stored = value.integer() ?? value;
-      if (c.notifies(NotifyClass.String) || !c.db.setStringBytes(argv.buffer(1), argv.start(1), argv.end(1), stored)) {
+      if (c.notifies(NotifyClass.String) || c.db.setStringBytes(argv.buffer(1), argv.start(1), argv.end(1), stored) < 0) {
         const key = argv.str(1);
         // An expired key goes first, as Redis's lookupKeyWrite does (expired_keys counts it).
         c.db.expireIfNeeded(key);
@@ -158,7 +179,7 @@ export const setCommand = command({
       value.release();
       return c.reply.ok();
     }
-    if (argv.length === 5 && setWithTtl(c, argv)) return c.reply.ok();
+    if (argv.length <= 6 && setFast(c, argv)) return;
     const [flags, expireArg] = parseExtendedStringArgs(argv, 3, true);
     const when = deadlineOf(c, flags, expireArg);
     const [stored, old] = setGeneric(c, argv.str(1), argv.str(2), flags, when);
@@ -276,7 +297,7 @@ function msetGeneric(c: Context, argv: Argv, nx: boolean): void {
   for (let i = 1; i < argv.length; i += 2) {
     const value = setValue.of(argv.buffer(i + 1), argv.start(i + 1), argv.end(i + 1));
     const stored = value.integer() ?? value;
-    if (notifies || !c.db.setStringBytes(argv.buffer(i), argv.start(i), argv.end(i), stored)) {
+    if (notifies || c.db.setStringBytes(argv.buffer(i), argv.start(i), argv.end(i), stored) < 0) {
       const key = argv.str(i);
       // An expired key goes first, as Redis's lookupKeyWrite does (expired_keys counts it).
       c.db.expireIfNeeded(key);

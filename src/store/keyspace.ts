@@ -94,6 +94,13 @@ export interface KeyCopy {
   when: number;
 }
 
+/** What setStringBytes stores over: anything, nothing (NX) or only a key there (XX). */
+export const enum SetOnly {
+  Always,
+  IfAbsent,
+  IfPresent,
+}
+
 /** The key of setStringBytes, reused. */
 const keyBytes = new ByteSlice();
 /** Small aggregates left open between commands: a key used again at once is not unpacked again. */
@@ -781,25 +788,32 @@ export class Database {
   }
 
   /**
-   * A plain SET with the key given as bytes (buf[start, end)), found and stored with no
-   * string made of it, while nothing waits to hear of the key by name: no snapshot,
-   * watcher, tracking, waiter or "new" event, and the key is not past its
-   * deadline (its expiry is an event). False (nothing done) otherwise, for the caller to go
-   * the way of setKey. A TTL the key has goes, as setKey removes it, or becomes `deadline`
-   * (ms) when one is given (SET EX).
+   * A SET with the key given as bytes (buf[start, end)), found and stored with no string
+   * made of it, while nothing waits to hear of the key by name: no snapshot, watcher,
+   * tracking, waiter or "new" event, and the key is not past its deadline (its expiry is
+   * an event). -1 (nothing done) otherwise, for the caller to go the way of setKey; else 1
+   * when stored, 0 when `only` (NX, XX) forbade it. A TTL the key has goes, as setKey
+   * removes it, or becomes `deadline` (ms) when one is given (SET EX).
    */
-  setStringBytes(buf: Uint8Array, start: number, end: number, value: number | ByteSlice, deadline = NaN): boolean {
+  setStringBytes(buf: Uint8Array, start: number, end: number, value: number | ByteSlice, deadline = NaN, only = SetOnly.Always): -1 | 0 | 1 {
     const keyspace = this.keyspace;
     const table = this.table;
     if (
       keyspace.snapshots.length > 0 || keyspace.notifyNew || keyspace.onTouched !== undefined || keyspace.onReady !== undefined ||
       this.watchers.size > 0
-    ) return false;
+    ) return -1;
     const slot = table.findBytes(buf, start, end);
     if (slot >= 0 && table.expiresCount > 0) {
       const when = table.expiryAt(slot);
-      if (when <= now()) return false;
+      if (when <= now()) return -1;
+      if (only !== SetOnly.Always && (only === SetOnly.IfAbsent) === slot >= 0) {
+        this.recordAccess(slot, false);
+        return 0;
+      }
       if (when === when) table.setExpiryAt(slot, NaN);
+    } else if (only !== SetOnly.Always && (only === SetOnly.IfAbsent) === slot >= 0) {
+      if (slot >= 0) this.recordAccess(slot, false);
+      return 0;
     }
     const key = keyBytes.of(buf, start, end);
     let at = slot;
@@ -814,7 +828,7 @@ export class Database {
     key.release();
     this.bytes += estimateStringBytes(end - start, typeof value === "number" ? -1 : value.length);
     keyspace.dirty++;
-    return true;
+    return 1;
   }
 
   /** Loading: room for `n` keys at once (the file's RESIZEDB), rather than growing step by step. */

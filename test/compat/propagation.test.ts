@@ -108,6 +108,7 @@ describe("the replication stream", () => {
     const stream = await sameStream([
       ["SET", "e", "v", "EX", "100"], ["set", "p", "12", "px", "100000"], ["SET", "e", "w", "EX", "100"], ["SET", "g", "v", "EX", "100", "GET"],
       ["MULTI"], ["SET", "m", "v", "PX", "5000"], ["SET", "n", "v"], ["EXEC"], ["SET", "bad", "v", "EX", "0"],
+      ["SET", "lock", "t", "NX", "PX", "30000"], ["SET", "lock", "t", "NX", "PX", "30000"], ["SET", "lock", "u", "XX"], ["SET", "other", "v", "NX"],
     ], (s) => s.replace(/\$13\r\n1\d{12}\r\n/g, "$13\r\n<abs>\r\n"));
     expect(stream).toContain("*5\r\n$3\r\nSET\r\n$1\r\ne\r\n$1\r\nv\r\n$4\r\nPXAT\r\n$13\r\n<abs>\r\n");
   });

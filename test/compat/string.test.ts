@@ -60,6 +60,43 @@ describe("SET", () => {
     await p.same("TTL", "k");
   });
 
+  test("SET NX/XX with EX/PX (a lock, a cache refresh) in any order and case, over absent, present, typed and expired keys", async () => {
+    const p = pair();
+    await p.same("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+    try {
+      await p.script(`SET lock t1 NX PX 30000
+SET lock t2 NX PX 30000
+GET lock
+SET lock t3 px 30000 nx
+SET miss v XX EX 100
+EXISTS miss
+SET lock t4 XX EX 100
+TTL lock
+GET lock
+SET lock t5 XX
+TTL lock
+SET lock t6 NX NX
+SET lock t7 nx
+SET n 123 NX EX 100
+OBJECT ENCODING n
+HSET h f v
+SET h v NX PX 1000
+TYPE h
+SET h v XX PX 100000
+TYPE h
+SET gone v PX 1`);
+      await p.expired("gone");
+      await p.script(`SET gone w NX EX 100
+GET gone
+SET gone2 v PX 1`);
+      await p.expired("gone2");
+      await p.script(`SET gone2 w XX EX 100
+EXISTS gone2`);
+    } finally {
+      await p.same("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+    }
+  });
+
   test("SET with conflicting or incomplete options is a syntax error", async () => {
     const p = pair();
     for (const opts of [

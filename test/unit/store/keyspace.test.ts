@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { useClockSource } from "../../../src/clock.ts";
 import { encodingLimits } from "../../../src/store/encoding.ts";
-import { ByteSlice, Keyspace } from "../../../src/store/keyspace.ts";
+import { ByteSlice, Keyspace, SetOnly } from "../../../src/store/keyspace.ts";
 import { ListValue } from "../../../src/store/list.ts";
 import { SortedSet } from "../../../src/store/sorted-set.ts";
 import { serverTestTimeout } from "../../helpers/servers.ts";
@@ -27,11 +27,11 @@ describe("SET from the request's bytes", () => {
     const db = ks.dbs[0]!;
     const value = (s: string) => new ByteSlice().of(Buffer.from(s, "latin1"), 0, s.length);
     const key = Buffer.from("<k\xff>", "latin1");
-    expect(db.setStringBytes(key, 1, 3, value("one"))).toBe(true);
+    expect(db.setStringBytes(key, 1, 3, value("one"))).toBe(1);
     expect(db.peek("k\xff")).toBe("one");
-    expect(db.setStringBytes(key, 1, 3, 42)).toBe(true);
+    expect(db.setStringBytes(key, 1, 3, 42)).toBe(1);
     expect(db.peek("k\xff")).toBe(42);
-    expect(db.setStringBytes(key, 1, 3, value("x".repeat(5000)))).toBe(true);
+    expect(db.setStringBytes(key, 1, 3, value("x".repeat(5000)))).toBe(1);
     expect(db.peek("k\xff")).toBe("x".repeat(5000));
     expect(db.size).toBe(1);
     expect(ks.dirty).toBe(3);
@@ -44,18 +44,34 @@ describe("SET from the request's bytes", () => {
     db.setKey("t", "v");
     db.setExpire("t", fakeNow + 1000);
     db.setExpire("k\xff", fakeNow + 1000);
-    expect(db.setStringBytes(key, 1, 3, value("two"))).toBe(true);
+    expect(db.setStringBytes(key, 1, 3, value("two"))).toBe(1);
     expect([db.getExpire("k\xff"), db.getExpire("t"), db.expiresCount]).toEqual([-1, fakeNow + 1000, 1]);
     const t = Buffer.from("t");
     advance(1000);
-    expect(db.setStringBytes(t, 0, 1, value("late"))).toBe(false);
+    expect(db.setStringBytes(t, 0, 1, value("late"))).toBe(-1);
     expect(db.peek("t")).toBe("v");
     // A waiter on keys (or a watcher) hears of keys by name: the string path is needed.
     ks.onReady = () => {};
-    expect(db.setStringBytes(key, 1, 3, value("two"))).toBe(false);
+    expect(db.setStringBytes(key, 1, 3, value("two"))).toBe(-1);
     ks.onReady = undefined;
-    expect(db.setStringBytes(key, 1, 3, value("two"))).toBe(true);
+    expect(db.setStringBytes(key, 1, 3, value("two"))).toBe(1);
     expect(db.peek("k\xff")).toBe("two");
+  });
+
+  test("with a deadline (SET EX) and a condition (NX, XX): 0 when the condition forbids it, nothing changed", () => {
+    const ks = new Keyspace(1);
+    const db = ks.dbs[0]!;
+    const value = (s: string) => new ByteSlice().of(Buffer.from(s, "latin1"), 0, s.length);
+    const key = Buffer.from("lock");
+    expect(db.setStringBytes(key, 0, 4, value("a"), NaN, SetOnly.IfPresent)).toBe(0);
+    expect(db.has("lock")).toBe(false);
+    expect(db.setStringBytes(key, 0, 4, value("a"), fakeNow + 30_000, SetOnly.IfAbsent)).toBe(1);
+    expect([db.peek("lock"), db.getExpire("lock")]).toEqual(["a", fakeNow + 30_000]);
+    expect(db.setStringBytes(key, 0, 4, value("b"), fakeNow + 60_000, SetOnly.IfAbsent)).toBe(0);
+    expect([db.peek("lock"), db.getExpire("lock")]).toEqual(["a", fakeNow + 30_000]);
+    expect(db.setStringBytes(key, 0, 4, value("c"), NaN, SetOnly.IfPresent)).toBe(1);
+    expect([db.peek("lock"), db.getExpire("lock")]).toEqual(["c", -1]);
+    expect(ks.dirty).toBe(2);
   });
 });
 
