@@ -276,12 +276,8 @@ export const mgetCommand = command({
   summary: "Get the values of all the given keys", since: "1.0.0", complexity: "O(N) where N is the number of keys to retrieve.",
   handler(c, argv) {
     c.reply.array(argv.length - 1);
-    for (let i = 1; i < argv.length; i++) {
-      const value = c.db.lookupKeyRead(argv.str(i));
-      if (typeof value === "string") c.reply.bulkString(value);
-      else if (typeof value === "number") c.reply.bulkNumber(value);
-      else c.reply.null();
-    }
+    // As GET: each key found from the request's bytes, each value written from its cell.
+    for (let i = 1; i < argv.length; i++) c.db.readStringBytes(argv.buffer(i), argv.start(i), argv.end(i), c.reply, true);
   },
 });
 

@@ -542,30 +542,34 @@ export class Database {
 
   /**
    * readString with the key given as bytes (buf[start, end)), found with no string made of
-   * it. A key whose deadline has passed takes the string path, which deletes it (or hides
-   * it) and tells replicas as Redis does.
+   * it; a value of another type is null rather than WRONGTYPE when `otherTypeNull` (MGET).
+   * A key whose deadline has passed takes the string path, which deletes it (or hides it)
+   * and tells replicas as Redis does.
    */
-  readStringBytes(buf: Uint8Array, start: number, end: number, out: StringSink): void {
+  readStringBytes(buf: Uint8Array, start: number, end: number, out: StringSink, otherTypeNull = false): void {
     const table = this.table;
     const slot = table.findBytes(buf, start, end);
     if (slot >= 0 && table.expiryAt(slot) <= now() && !this.keyspace.loading) {
-      return this.readString(latin1Slice.call(buf, start, end), out);
+      return this.writeStringAt(this.lookupSlotRead(latin1Slice.call(buf, start, end), true), out, otherTypeNull);
     }
     if (slot < 0) this.keyspace.stats.keyspaceMisses++;
     else {
       this.keyspace.stats.keyspaceHits++;
       this.recordAccess(slot, false);
     }
-    this.writeStringAt(slot, out);
+    this.writeStringAt(slot, out, otherTypeNull);
   }
 
-  /** A string value's reply from its slot (null for -1); WRONGTYPE for another type. */
-  private writeStringAt(slot: number, out: StringSink): void {
+  /** A string value's reply from its slot (null for -1); WRONGTYPE for another type, or null. */
+  private writeStringAt(slot: number, out: StringSink, otherTypeNull = false): void {
     if (slot < 0) return out.null();
     const table = this.table;
     const kind = table.kindAt(slot);
     if (kind === Kind.Number) return out.bulkNumber(table.valueAt(slot) as number);
-    if (kind !== Kind.String) throw WRONGTYPE;
+    if (kind !== Kind.String) {
+      if (otherTypeNull) return out.null();
+      throw WRONGTYPE;
+    }
     const start = table.valueStart(slot);
     out.bulkFrom(table.valueBuffer(slot), start, start + table.valueLengthAt(slot));
   }

@@ -97,6 +97,27 @@ EXISTS gone2`);
     }
   });
 
+  test("MGET: null for a missing key, a key of another type and one past its deadline; hits and misses counted as Redis counts them", async () => {
+    const p = pair();
+    await p.same("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+    try {
+      await p.script(`SET s1 hello
+SET n1 42
+RPUSH l a
+SET "bin\xff" v
+SET gone v PX 1`);
+      await p.expired("gone");
+      const stats = async () => (await p.both("INFO", "stats")).map((info) => /keyspace_hits:\d+\r\nkeyspace_misses:\d+/.exec(info)![0].split("\r\n").map((l) => Number(l.split(":")[1])));
+      const before = await stats();
+      await p.same("MGET", "s1", "missing", "n1", "l", "gone", "s1", "bin\xff");
+      await p.same("EXISTS", "gone");
+      const after = await stats();
+      expect(after[0]!.map((n, i) => n - before[0]![i]!)).toEqual(after[1]!.map((n, i) => n - before[1]![i]!));
+    } finally {
+      await p.same("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+    }
+  });
+
   test("SET with conflicting or incomplete options is a syntax error", async () => {
     const p = pair();
     for (const opts of [
