@@ -807,18 +807,13 @@ export class Database {
       this.watchers.size > 0
     ) return -1;
     const slot = table.findBytes(buf, start, end);
-    if (slot >= 0 && table.expiresCount > 0) {
-      const when = table.expiryAt(slot);
-      if (when <= now()) return -1;
-      if (only !== SetOnly.Always && (only === SetOnly.IfAbsent) === slot >= 0) {
-        this.recordAccess(slot, false);
-        return 0;
-      }
-      if (when === when) table.setExpiryAt(slot, NaN);
-    } else if (only !== SetOnly.Always && (only === SetOnly.IfAbsent) === slot >= 0) {
+    const when = slot >= 0 && table.expiresCount > 0 ? table.expiryAt(slot) : NaN;
+    if (when <= now()) return -1;
+    if (only !== SetOnly.Always && (only === SetOnly.IfAbsent) === slot >= 0) {
       if (slot >= 0) this.recordAccess(slot, false);
       return 0;
     }
+    if (when === when) table.setExpiryAt(slot, NaN);
     const key = keyBytes.of(buf, start, end);
     let at = slot;
     if (slot < 0) this.recordAccess((at = table.addBytes(key, value)), true);
