@@ -2,9 +2,10 @@
  * The Lua debugger, SCRIPT DEBUG SYNC (src/scripting/debugger.ts): sessions of debugger
  * commands sent to the compiled ./kvis and to a real redis-server give the same raw
  * replies, stop after stop, through "<endsession>", the EVAL's reply and the connection's
- * close; redis-cli --ldb-sync-mode prints the same session from both. The server waits
- * during a session (it reads the client's socket itself), so each server is a process of
- * its own.
+ * close; redis-cli --ldb-sync-mode prints the same session from both. After SCRIPT DEBUG
+ * YES (redis-cli --ldb) the same, and then the session's changes are undone, as Redis
+ * throws away the forked child it runs that session in. The server waits during a session
+ * (it reads the client's socket itself), so each server is a process of its own.
  */
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
@@ -54,6 +55,18 @@ const SESSIONS: string[][][] = [
   [["EVAL", "local i = 0\nwhile true do i = i + 1 end", "0"], ["c"], ["p", "i"], ["redis", ...Array<string>(100).fill("test")], ["a"]],
 ];
 
+/**
+ * redis-cli's debugger (`flag`: --ldb or --ldb-sync-mode) on one script with the same input
+ * against each server: both must print the same session. Returns what it printed.
+ */
+async function cliSessions(servers: ChildServer[], flag: string, input: string): Promise<string> {
+  const file = join(tempDir(), "script.lua");
+  writeFileSync(file, "local a = 1\nredis.call('set', KEYS[1], ARGV[1])\nlocal v = redis.call('get', KEYS[1])\nreturn v\n");
+  const outputs = await Promise.all(servers.map((s) => run(["redis-cli", "-p", String(s.port), flag, "--eval", file, "mykey", ",", "myval"], input)));
+  expect(outputs[0]).toEqual(outputs[1]!);
+  return outputs[1]!.stdout;
+}
+
 /** Run `session` on a fresh connection: every reply, then the EVAL's, then how the connection ends. */
 async function runSession(port: number, session: string[][], mode = "SYNC"): Promise<string[]> {
   const c = await RawClient.connect(port);
@@ -96,14 +109,9 @@ describe("SCRIPT DEBUG SYNC, side by side with redis-server", () => {
   });
 
   test("redis-cli --ldb-sync-mode prints the same session from KVIS as from Redis; a client gone mid-session leaves the script to finish", async () => {
-    const dir = tempDir();
-    const file = join(dir, "script.lua");
-    writeFileSync(file, "local a = 1\nredis.call('set', KEYS[1], ARGV[1])\nlocal v = redis.call('get', KEYS[1])\nreturn v\n");
     const servers = await bothServers();
     try {
-      const outputs = await Promise.all(servers.map((s) => run(["redis-cli", "-p", String(s.port), "--ldb-sync-mode", "--eval", file, "mykey", ",", "myval"], "s\np\nn\nprint v\nc\n")));
-      expect(outputs[1]!.stdout).toContain("(Lua debugging session ended)");
-      expect(outputs[0]).toEqual(outputs[1]!);
+      expect(await cliSessions(servers, "--ldb-sync-mode", "s\np\nn\nprint v\nc\n")).toContain("(Lua debugging session ended)");
       const after = [];
       for (const s of servers) {
         const c = await RawClient.connect(s.port);
@@ -222,14 +230,9 @@ describe("SCRIPT DEBUG YES (redis-cli --ldb): Redis forks the session and throws
   });
 
   test("redis-cli --ldb prints the same session from KVIS as from Redis, ending with the changes rolled back", async () => {
-    const dir = tempDir();
-    const file = join(dir, "script.lua");
-    writeFileSync(file, "local a = 1\nredis.call('set', KEYS[1], ARGV[1])\nlocal v = redis.call('get', KEYS[1])\nreturn v\n");
     const servers = await bothServers();
     try {
-      const outputs = await Promise.all(servers.map((s) => run(["redis-cli", "-p", String(s.port), "--ldb", "--eval", file, "mykey", ",", "myval"], "s\np\nn\nprint v\nrestart\nc\n")));
-      expect(outputs[1]!.stdout).toContain("(Lua debugging session ended -- dataset changes rolled back)");
-      expect(outputs[0]).toEqual(outputs[1]!);
+      expect(await cliSessions(servers, "--ldb", "s\np\nn\nprint v\nrestart\nc\n")).toContain("(Lua debugging session ended -- dataset changes rolled back)");
       for (const s of servers) {
         const c = await RawClient.connect(s.port);
         expect(await c.call("EXISTS", "mykey")).toBe(":0\r\n");
