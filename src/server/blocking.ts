@@ -40,8 +40,8 @@ export interface BlockedOnKeys {
 
 /**
  * Commands whose pop, served to a client that waited, counts no change: Redis 7.0's
- * serveClientBlockedOnList counts none for a single element popped or moved (BLMPOP, the
- * sorted sets' and the streams' serves count theirs).
+ * serveClientBlockedOnList counts none for a single element popped or moved (BLMPOP's and
+ * the sorted sets' serves count theirs; test/compat/generic.test.ts compares them).
  */
 const UNCOUNTED_WHEN_SERVED = new Set(["blpop", "brpop", "blmove", "brpoplpush"]);
 
