@@ -408,6 +408,8 @@ function consumerOf(c: Context, group: ConsumerGroup, name: string, key: string)
   consumer = new Consumer(name, Date.now());
   group.consumers.set(name, consumer);
   c.notify(NotifyClass.Stream, "xgroup-createconsumer", key);
+  // A change, as Redis's streamCreateConsumer counts it (XREADGROUP, XCLAIM, XAUTOCLAIM too).
+  c.db.countChanges(1);
   return { consumer, created: true };
 }
 
@@ -577,8 +579,10 @@ function readStreams(c: Context, args: ReadArgs, targets: ReadTarget[], xreadgro
       served.push([key, () => replyEntries(c, entries)]);
       continue;
     }
-    // History: this consumer's own pending entries after the ID, always answered.
+    // History: this consumer's own pending entries after the ID, always answered, and
+    // counted as a change (as Redis 7.0 counts each stream it serves), replicated as none.
     const { consumer } = consumerOf(c, group, args.consumer!, key);
+    c.db.countChanges(1);
     const history: Array<[bigint, string[] | undefined]> = [];
     for (const entry of consumer.pel.range(target.after + 1n)) {
       if (args.count > 0 && history.length >= args.count) break;
@@ -1032,7 +1036,8 @@ export const xgroupCommand = command({
         const name = argv.str(4);
         if (group!.consumers.has(name)) return c.reply.integer(0);
         consumerOf(c, group!, name, key);
-        c.db.modified(key);
+        // The creation counted the change.
+        c.db.modified(key, 0);
         c.reply.integer(1);
       },
     }),

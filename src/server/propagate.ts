@@ -96,7 +96,8 @@ export class Propagation {
   /** An executed write, as one or more commands run in database `db`. */
   write(db: number, commands: ReadonlyArray<ReadonlyArray<string | Uint8Array>>, client?: Client): void {
     const { replication, aof } = this.server;
-    if (this.server.keyspace.sandboxed) return;
+    // A write replicated as nothing (an XREADGROUP of history) sends no SELECT either.
+    if (this.server.keyspace.sandboxed || commands.length === 0) return;
     if (replication.active && (this.targets & 2) !== 0) replication.propagate(db, commands, client);
     if (aof.on && (this.targets & 1) !== 0) aof.feed(db, commands);
   }

@@ -374,6 +374,13 @@ describe("what counts as a change (rdb_changes_since_last_save, which save point
       ["RPUSH a x\nRPUSH b y", "LMOVE a b LEFT LEFT"], ["RPUSH a x", "RPOPLPUSH a a"], ["RPUSH a x y", "BRPOPLPUSH a b 1"],
       ["ZADD z 1 a", "BZPOPMIN z 1"], ["RPUSH a x", "BLPOP a 1"],
       ["GEOADD g 13 38 a 14 39 b", "GEORADIUS g 13 38 500 km STORE gs"], ["GEOADD g 13 38 a 14 39 b", "GEOSEARCHSTORE gs g FROMMEMBER a BYRADIUS 500 km"],
+      // A consumer created counts one; XREADGROUP counts one a stream served, history included.
+      ["XADD st 1-1 a 1\nXADD st 2-1 a 1\nXGROUP CREATE st g 0", "XREADGROUP GROUP g c1 COUNT 10 STREAMS st >"],
+      ["XADD st 1-1 a 1\nXGROUP CREATE st g 0\nXREADGROUP GROUP g c1 STREAMS st >", "XREADGROUP GROUP g c1 COUNT 10 STREAMS st 0"],
+      ["XADD st 1-1 a 1\nXGROUP CREATE st g 0", "XREADGROUP GROUP g c2 COUNT 10 STREAMS st 0"],
+      ["XADD st 1-1 a 1\nXGROUP CREATE st g 0\nXREADGROUP GROUP g c1 STREAMS st >", "XCLAIM st g c2 0 1-1"],
+      ["XADD st 1-1 a 1\nXGROUP CREATE st g 0\nXREADGROUP GROUP g c1 STREAMS st >", "XAUTOCLAIM st g c3 0 0"],
+      ["XADD st 1-1 a 1\nXGROUP CREATE st g 0", "XGROUP CREATECONSUMER st g c1"],
     ];
     for (const [setup, command] of cases) {
       await p.same("FLUSHALL");

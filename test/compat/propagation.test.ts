@@ -113,6 +113,14 @@ describe("the replication stream", () => {
     expect(stream).toContain("*5\r\n$3\r\nSET\r\n$1\r\ne\r\n$1\r\nv\r\n$4\r\nPXAT\r\n$13\r\n<abs>\r\n");
   });
 
+  test("XREADGROUP of history goes out as nothing, not even a SELECT", async () => {
+    await pair().same("FLUSHALL");
+    await sameStream([
+      ["SELECT", "3"], ["XADD", "st", "1-1", "a", "1"], ["XGROUP", "CREATE", "st", "g", "0"], ["SELECT", "0"], ["SET", "k", "v"], ["SELECT", "3"],
+      ["XREADGROUP", "GROUP", "g", "c1", "STREAMS", "st", "0"], ["XREADGROUP", "GROUP", "g", "c1", "COUNT", "5", "STREAMS", "st", "0"], ["SELECT", "0"],
+    ]);
+  });
+
   test("PUBLISH and SPUBLISH reach replicas, alone or in a transaction", async () => {
     await pair().same("FLUSHALL");
     await sameStream([["PUBLISH", "ch", "hello"], ["MULTI"], ["PUBLISH", "bla", "bla"], ["EXEC"], ["MULTI"], ["SET", "k", "v"], ["SPUBLISH", "sh", "x"], ["EXEC"]]);
