@@ -858,6 +858,8 @@ function sortGeneric(c: Context, argv: Argv, readOnly: boolean): void {
   }
   if (output.length > 0) {
     c.db.setKey(store, ListValue.from(output.map((item) => item ?? "")));
+    // A change per element stored, as Redis counts it (setKey counted one).
+    c.db.countChanges(output.length - 1);
     c.notify(NotifyClass.List, "sortstore", store);
   } else if (c.db.delete(store)) c.notify(NotifyClass.Generic, "del", store);
   c.reply.integer(output.length);

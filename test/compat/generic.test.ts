@@ -381,6 +381,7 @@ describe("what counts as a change (rdb_changes_since_last_save, which save point
       ["XADD st 1-1 a 1\nXGROUP CREATE st g 0\nXREADGROUP GROUP g c1 STREAMS st >", "XCLAIM st g c2 0 1-1"],
       ["XADD st 1-1 a 1\nXGROUP CREATE st g 0\nXREADGROUP GROUP g c1 STREAMS st >", "XAUTOCLAIM st g c3 0 0"],
       ["XADD st 1-1 a 1\nXGROUP CREATE st g 0", "XGROUP CREATECONSUMER st g c1"],
+      ["RPUSH l 3 1 2", "SORT l STORE dst"], ["RPUSH l 3 1 2\nSET dst x", "SORT l LIMIT 0 0 STORE dst"],
     ];
     for (const [setup, command] of cases) {
       await p.same("FLUSHALL");
