@@ -515,6 +515,9 @@ function xreadGeneric(c: Context, argv: Argv, xreadgroup: boolean): void {
   for (let i = 0; i < args.keys.length; i++) {
     const key = args.keys[i]!;
     const text = args.idTexts[i]!;
+    // Each key is looked up (a hit or a miss, WRONGTYPE first) before its ID is read, and
+    // again when it is served, as Redis's xreadCommand does.
+    const found = lookupStream(c, key);
     if (xreadgroup) {
       const s = c.db.writeAs(key, StreamValue);
       if (lookupGroup(s, args.group!) === undefined) throw noKeyOrGroup(key, args.group!, " in XREADGROUP with GROUP option");
@@ -523,12 +526,11 @@ function xreadGeneric(c: Context, argv: Argv, xreadgroup: boolean): void {
     } else {
       if (text === ">") throw XREAD_GT_ID;
       if (text === "$") {
-        targets.push({ key, after: lookupStream(c, key)?.lastId ?? 0n });
+        targets.push({ key, after: found?.lastId ?? 0n });
       } else if (text === "+") {
         // Redis 7.4: the last entry of the stream.
-        const s = lookupStream(c, key);
-        const last = s?.edge(false)?.id;
-        targets.push({ key, after: last === undefined ? (s?.lastId ?? 0n) : last - 1n });
+        const last = found?.edge(false)?.id;
+        targets.push({ key, after: last === undefined ? (found?.lastId ?? 0n) : last - 1n });
       } else {
         targets.push({ key, after: parseId(text) });
       }
@@ -567,6 +569,7 @@ function readStreams(c: Context, args: ReadArgs, targets: ReadTarget[], xreadgro
       served.push([key, () => replyEntries(c, entries)]);
       continue;
     }
+    lookupStream(c, key);
     const s = c.db.writeAs(key, StreamValue);
     const group = lookupGroup(s, args.group!);
     if (s === undefined || group === undefined) continue;
@@ -679,10 +682,13 @@ export const xackCommand = command({
   since: "5.0.0", complexity: "O(1) for each message ID processed.",
   handler(c, argv) {
     const key = argv.str(1);
+    // Looked up as Redis looks it up (a hit or a miss), then for the write.
+    lookupStream(c, key);
     const group = lookupGroup(c.db.writeAs(key, StreamValue), argv.str(2));
+    // No key or group: nothing to acknowledge, the IDs unread (as Redis answers).
+    if (group === undefined) return c.reply.integer(0);
     const ids: bigint[] = [];
     for (let i = 3; i < argv.length; i++) ids.push(parseStrictId(argv.str(i)));
-    if (group === undefined) return c.reply.integer(0);
     let acked = 0;
     for (const id of ids) {
       const entry = group.pel.get(id);
@@ -789,6 +795,7 @@ export const xclaimCommand = command({
   since: "5.0.0", complexity: "O(log N) with N being the number of messages in the PEL of the consumer group.",
   handler(c, argv) {
     const key = argv.str(1);
+    lookupStream(c, key);
     const s = c.db.writeAs(key, StreamValue);
     const group = lookupGroup(s, argv.str(2));
     if (s === undefined || group === undefined) throw noKeyOrGroup(key, argv.str(2));
@@ -881,6 +888,8 @@ export const xautoclaimCommand = command({
   since: "6.2.0", complexity: "O(1) if COUNT is small.",
   handler(c, argv) {
     const key = argv.str(1);
+    // Looked up first (a hit or a miss), its type checked after the arguments, as in Redis.
+    c.db.lookupKeyRead(key);
     let minIdle = parseInt64(argv.bytes(4));
     if (minIdle === undefined) throw invalidArgumentFor("min-idle-time", "XAUTOCLAIM");
     minIdle = Math.max(0, minIdle);

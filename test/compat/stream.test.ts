@@ -447,3 +447,39 @@ COPY s s2
 XRANGE s2 - +`);
   });
 });
+
+describe("stream lookups as Redis makes them", () => {
+  test("the key's type is checked before an XREAD ID, after XAUTOCLAIM's arguments; XACK without key or group reads no ID", async () => {
+    const p = pair();
+    await p.script(`SET str v
+DEL xk
+XADD xk 1-1 a 1
+XGROUP CREATE xk g 0
+XREAD STREAMS str badid
+XREAD STREAMS nosuch badid
+XREADGROUP GROUP g c STREAMS str badid
+XAUTOCLAIM str g c bad 0
+XAUTOCLAIM str g c 0 0
+XCLAIM str g c bad 1-1
+XACK nosuch g bad
+XACK xk nogroup bad
+XACK xk g bad
+XACK str g 1-1`);
+  });
+
+  test("hits and misses: XREAD and XREADGROUP count each stream twice, XACK, XCLAIM and XAUTOCLAIM once", async () => {
+    const p = pair();
+    const stats = async () => (await p.both("INFO", "stats")).map((info) => /keyspace_hits:\d+\r\nkeyspace_misses:\d+/.exec(info)![0].split("\r\n").map((l) => Number(l.split(":")[1])));
+    await p.script("DEL xs\nXADD xs 1-1 a 1\nXGROUP CREATE xs g 0");
+    for (const command of [
+      "XREAD STREAMS xs 0", "XREAD STREAMS xs nosuch 0 0", "XREAD STREAMS xs nosuch $ $", "XREAD COUNT 1 STREAMS xs 5-0",
+      "XREADGROUP GROUP g c STREAMS xs >", "XREADGROUP GROUP g c STREAMS xs 0", "XREADGROUP GROUP g c STREAMS nosuch >",
+      "XACK xs g 1-1", "XACK nosuch g 1-1", "XCLAIM xs g c2 0 1-1", "XCLAIM nosuch g c 0 1-1", "XAUTOCLAIM xs g c3 0 0", "XAUTOCLAIM nosuch g c 0 0",
+    ]) {
+      const before = await stats();
+      await p.script(command);
+      const after = await stats();
+      expect({ command, kvis: after[0]!.map((n, i) => n - before[0]![i]!) }).toEqual({ command, kvis: after[1]!.map((n, i) => n - before[1]![i]!) });
+    }
+  });
+});
