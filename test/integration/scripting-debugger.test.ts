@@ -151,13 +151,13 @@ describe("SCRIPT DEBUG SYNC, side by side with redis-server", () => {
   });
 });
 
-/** Every key of databases 0 and 1 with its DUMP and TTL, sorted: what a session must leave as it found. */
+/** Every key of databases 0 and 1 with its DUMP and its deadline (PEXPIRETIME: TTL would move while a loaded machine runs the sessions), sorted: what a session must leave as it found. */
 async function dataset(c: RawClient): Promise<string[]> {
   const out: string[] = [];
   for (const db of ["0", "1"]) {
     await c.call("SELECT", db);
     const keys = decodeReply(await c.call("KEYS", "*")) as string[];
-    for (const key of keys.sort()) out.push(`${db} ${key} ${await c.call("DUMP", key)} ${await c.call("TTL", key)}`);
+    for (const key of keys.sort()) out.push(`${db} ${key} ${await c.call("DUMP", key)} ${await c.call("PEXPIRETIME", key)}`);
   }
   await c.call("SELECT", "0");
   return out;
