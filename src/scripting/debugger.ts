@@ -13,7 +13,7 @@
  * child whose changes are thrown away. KVIS does not fork: the session runs as this one
  * does, and rollback.ts undoes its changes.
  */
-import { libc } from "../server/libc.ts";
+import { MSG_DONTWAIT, MSG_NOSIGNAL, libc } from "../server/libc.ts";
 import { repr } from "../server/monitor.ts";
 
 /** What the debugger asks of the interpreter stopped at a line (LuaEngine's ldb* calls). */
@@ -26,8 +26,6 @@ export interface Interpreter {
 const MAXLEN_DEFAULT = 256;
 const BREAKPOINTS_MAX = 64;
 const INPUT_MAX = 1 << 20;
-const MSG_NOSIGNAL = 0x4000;
-const MSG_DONTWAIT = 0x40;
 const POLLIN = 1;
 const POLLOUT = 4;
 const EAGAIN = 11;

@@ -9,6 +9,10 @@
  */
 type Ffi = typeof import("bun:ffi");
 
+/** send(2)/recv(2) flags on Linux: do not block; no SIGPIPE for a peer gone. */
+export const MSG_DONTWAIT = 0x40;
+export const MSG_NOSIGNAL = 0x4000;
+
 export interface Libc {
   recv(fd: number, buf: Uint8Array, len: number, flags: number): number | bigint;
   send(fd: number, buf: Uint8Array, len: number, flags: number): number | bigint;

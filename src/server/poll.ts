@@ -8,10 +8,8 @@
  * served with send(2) until the script ends, then closed (clients reconnect). Where libc
  * cannot be opened (not glibc), nothing is read and clients wait for the script.
  */
-import { libc as lib } from "./libc.ts";
+import { MSG_DONTWAIT, MSG_NOSIGNAL, libc as lib } from "./libc.ts";
 
-const MSG_DONTWAIT = 0x40;
-const MSG_NOSIGNAL = 0x4000;
 const SOCK_NONBLOCK = 0x800;
 const SOCK_CLOEXEC = 0x80000;
 

@@ -8,10 +8,9 @@
  * daemonize, as Redis does not.
  */
 import type { Logger } from "../log.ts";
-import { libc } from "./libc.ts";
+import { MSG_NOSIGNAL, libc } from "./libc.ts";
 import { connectDatagram } from "./syslog.ts";
 
-const MSG_NOSIGNAL = 0x4000;
 
 /**
  * At start-up: the supervision `mode` (the `supervised` parameter) calls for, with `auto`

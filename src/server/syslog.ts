@@ -8,13 +8,11 @@
  * drops them too.
  */
 import type { LogLevel } from "../log.ts";
-import { type Libc, libc } from "./libc.ts";
+import { type Libc, MSG_DONTWAIT, MSG_NOSIGNAL, libc } from "./libc.ts";
 
 const AF_UNIX = 1;
 const SOCK_DGRAM = 2;
 const SOCK_CLOEXEC = 0x80000;
-const MSG_DONTWAIT = 0x40;
-const MSG_NOSIGNAL = 0x4000;
 
 /** syslog-facility's names and their codes (syslog.h). */
 const FACILITIES: Record<string, number> = {
