@@ -314,8 +314,13 @@ export interface TrackingService {
 }
 
 export interface BlockingService {
-  /** Wait on `keys` until `attempt` serves the client or `timeoutMs` passes (0: forever). */
-  block(c: ClientRef, keys: string[], timeoutMs: number, attempt: (readyKey?: string) => boolean, triedWhenGone?: boolean): void;
+  /**
+   * Wait on `keys` until `attempt` serves the client or `timeoutMs` passes (0: forever).
+   * `countsServe` false: what the serve changes is replicated but not counted for save
+   * points, as Redis's serveClientBlockedOnList counts none for BLPOP, BRPOP, BLMOVE and
+   * BRPOPLPUSH.
+   */
+  block(c: ClientRef, keys: string[], timeoutMs: number, attempt: (readyKey?: string) => boolean, triedWhenGone?: boolean, countsServe?: boolean): void;
   /** CLIENT UNBLOCK: release a client blocked on keys with a timeout's reply or an error; false if it was not. */
   unblock(c: ClientRef, withError: boolean): boolean;
 }
@@ -498,11 +503,11 @@ export interface LatencyService {
 }
 
 /** What a handler of a command that may block does: serve at once, else wait for `keys`. */
-export function serveOrBlock(c: Context, keys: string[], timeoutMs: number, attempt: () => boolean): void {
+export function serveOrBlock(c: Context, keys: string[], timeoutMs: number, attempt: () => boolean, countsServe = true): void {
   if (attempt()) return;
   // Inside a transaction nothing blocks: the answer is null at once, as in Redis.
   if (c.inExec) return c.reply.nullArray();
-  c.server.blocking.block(c, keys, timeoutMs, attempt);
+  c.server.blocking.block(c, keys, timeoutMs, attempt, false, countsServe);
 }
 
 /** Script flags: a shebang's `flags=` and register_function's `flags` (lua-glue.c numbers them so too). */

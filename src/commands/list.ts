@@ -303,6 +303,7 @@ function lmoveGeneric(c: Context, from: string, to: string, fromHead: boolean, t
 function blockingPop(c: Context, argv: Argv, head: boolean): void {
   const timeout = parseTimeout(argv.bytes(argv.length - 1));
   const keys = argv.strs(1, argv.length - 1);
+  // Served once it waited, the pop counts no change (false), as in Redis 7.0.
   serveOrBlock(c, keys, timeout, () => {
     for (const key of keys) {
       const list = c.db.writeAs(key, ListValue);
@@ -315,7 +316,7 @@ function blockingPop(c: Context, argv: Argv, head: boolean): void {
       return true;
     }
     return false;
-  });
+  }, false);
 }
 
 const blockingPopSpec = {
@@ -337,12 +338,13 @@ export const brpopCommand = command({
 
 /** BLMOVE and BRPOPLPUSH: LMOVE once the source has an element; replicas see LMOVE. */
 function blockingMove(c: Context, from: string, to: string, fromHead: boolean, toHead: boolean, timeout: number): void {
+  // Served once it waited, the move counts no change (false), as in Redis 7.0.
   serveOrBlock(c, [from], timeout, () => {
     if (c.db.writeAs(from, ListValue) === undefined) return false;
     lmoveGeneric(c, from, to, fromHead, toHead);
     c.propagateAs(["LMOVE", from, to, fromHead ? "LEFT" : "RIGHT", toHead ? "LEFT" : "RIGHT"]);
     return true;
-  });
+  }, false);
 }
 
 const moveKeySpecs = [

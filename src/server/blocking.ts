@@ -35,15 +35,10 @@ export interface BlockedOnKeys {
    * as its group went with the key); others wait for the key to come back.
    */
   triedWhenGone: boolean;
+  /** Whether the serve counts its changes for save points (see BlockingService.block). */
+  countsServe: boolean;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
-
-/**
- * Commands whose pop, served to a client that waited, counts no change: Redis 7.0's
- * serveClientBlockedOnList counts none for a single element popped or moved (BLMPOP's and
- * the sorted sets' serves count theirs; test/compat/generic.test.ts compares them).
- */
-const UNCOUNTED_WHEN_SERVED = new Set(["blpop", "brpop", "blmove", "brpoplpush"]);
 
 export class Blocking {
   private ready: Array<[Database, string]> = [];
@@ -55,8 +50,8 @@ export class Blocking {
   constructor(private readonly server: Server) {}
 
   /** Block `c` on `keys` until `attempt` succeeds or `timeoutMs` passes (0: forever). */
-  block(c: Client, keys: string[], timeoutMs: number, attempt: (readyKey?: string) => boolean, triedWhenGone = false): void {
-    const entry: BlockedOnKeys = { client: c, cmd: findCommand(c.lastCommand), argv: c.argv!.copy(), db: c.db, keys, attempt, triedWhenGone, timer: undefined };
+  block(c: Client, keys: string[], timeoutMs: number, attempt: (readyKey?: string) => boolean, triedWhenGone = false, countsServe = true): void {
+    const entry: BlockedOnKeys = { client: c, cmd: findCommand(c.lastCommand), argv: c.argv!.copy(), db: c.db, keys, attempt, triedWhenGone, countsServe, timer: undefined };
     let queues = this.queues.get(c.db);
     if (queues === undefined) this.queues.set(c.db, (queues = new Map()));
     for (const key of new Set(keys)) {
@@ -130,7 +125,7 @@ export class Blocking {
     try {
       if (!entry.attempt(key)) return undefined;
       if (this.server.keyspace.dirty !== dirty && c.propagation !== undefined) this.server.propagation.write(entry.db.id, c.propagation, c);
-      if (entry.cmd !== undefined && UNCOUNTED_WHEN_SERVED.has(entry.cmd.name)) this.server.keyspace.dirty = dirty;
+      if (!entry.countsServe) this.server.keyspace.dirty = dirty;
       return copyBytes(writer.view());
     } catch (e) {
       // An error that ends the wait is the waiter's answer (BLMOVE into a key of another type).
