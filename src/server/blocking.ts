@@ -210,12 +210,3 @@ function nullReply(c: Client): Uint8Array {
   return encodeReply(c.resp, (w) => w.nullArray());
 }
 
-/**
- * A blocking command: served at once when `attempt` can be, else (outside a transaction,
- * where it answers null at once) the client waits on `keys`.
- */
-export function serveOrBlock(c: Client, keys: string[], timeoutMs: number, attempt: () => boolean): void {
-  if (attempt()) return;
-  if (c.inExec) return c.reply.nullArray();
-  c.server.blocking.block(c, keys, timeoutMs, attempt);
-}
