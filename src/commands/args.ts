@@ -6,7 +6,7 @@
  */
 import { NOT_FLOAT, NOT_INTEGER, type ReplyError, SYNTAX_ERR, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT, TIMEOUT_NOT_INTEGER } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
-import { bytesToString, lowerAscii, parseDouble, parseInt64, parseInt64Big } from "../resp/bytes.ts";
+import { bytesToString, lowerAscii, parseDouble, parseInt64 } from "../resp/bytes.ts";
 
 export class ArgCursor {
   constructor(
@@ -60,12 +60,6 @@ export function parseIntArg(arg: Uint8Array): number {
   const n = parseInt64(arg);
   if (n === undefined) throw NOT_INTEGER;
   return n;
-}
-
-/** A 64-bit integer argument, exact: a BigInt beyond 2^53, where a double would round it. */
-export function parseExactIntArg(arg: Uint8Array): number | bigint {
-  const n = parseIntArg(arg);
-  return Number.isSafeInteger(n) ? n : parseInt64Big(arg)!;
 }
 
 /**

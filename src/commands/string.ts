@@ -14,7 +14,7 @@ import {
 import { bytesToString, copyRange } from "../resp/bytes.ts";
 import { addLongDouble, formatLongDouble, isInfinite, parseLongDouble } from "../resp/long-double.ts";
 import type { Context } from "./context.ts";
-import { ArgCursor, parseExactIntArg, parseIntArg } from "./args.ts";
+import { ArgCursor, parseIntArg } from "./args.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import { type KeyRef, command } from "./command.ts";
 import { absoluteDeadline } from "./generic.ts";
@@ -45,16 +45,19 @@ const enum SetFlag {
   PERSIST = 256,
 }
 const EXPIRE_FLAGS = SetFlag.EX | SetFlag.PX | SetFlag.EXAT | SetFlag.PXAT | SetFlag.KEEPTTL | SetFlag.PERSIST;
+/** The options setFast serves. */
+const FAST_SET_FLAGS = SetFlag.NX | SetFlag.XX | SetFlag.EX | SetFlag.PX;
 
 /**
  * The options of SET (forSet) or GETEX: NX, XX, GET, KEEPTTL and PERSIST where each is
  * allowed, and one of EX/PX/EXAT/PXAT. Repeating an option is allowed (the last value
- * wins); combining rivals is a syntax error. Returns the flags and the expire argument, which
- * `deadlineOf` reads (SET at once, GETEX once the key is found, as Redis's order is).
+ * wins); combining rivals is a syntax error. Returns the flags and where the expire argument
+ * is (0: none), which `deadlineOf` reads (SET at once, GETEX once the key is found, as
+ * Redis's order is).
  */
-function parseExtendedStringArgs(argv: Argv, start: number, forSet: boolean): [SetFlag, Uint8Array | undefined] {
+function parseExtendedStringArgs(argv: Argv, start: number, forSet: boolean): [SetFlag, number] {
   let flags = SetFlag.None;
-  let expireArg: Uint8Array | undefined;
+  let expireAt = 0;
   for (let i = start; i < argv.length; i++) {
     const opt = argv.keyword(i);
     const hasNext = i + 1 < argv.length;
@@ -66,21 +69,21 @@ function parseExtendedStringArgs(argv: Argv, start: number, forSet: boolean): [S
     else if (!forSet && opt === "persist" && !(flags & (EXPIRE_FLAGS & ~SetFlag.PERSIST))) flags |= SetFlag.PERSIST;
     else if (expireFlag !== 0 && hasNext && !(flags & (EXPIRE_FLAGS & ~expireFlag))) {
       flags |= expireFlag;
-      expireArg = argv.bytes(++i);
+      expireAt = ++i;
     } else throw SYNTAX_ERR;
   }
-  return [flags, expireArg];
+  return [flags, expireAt];
 }
 
-/** The absolute deadline in ms an EX/PX/EXAT/PXAT argument gives (-1 for none). */
-function deadlineOf(c: Context, flags: SetFlag, expireArg: Uint8Array | undefined): number {
-  if (expireArg === undefined) return -1;
-  return expireDeadline(c, expireArg, flags & (SetFlag.EX | SetFlag.EXAT) ? 1000 : 1, (flags & (SetFlag.EX | SetFlag.PX)) !== 0);
+/** The absolute deadline in ms the EX/PX/EXAT/PXAT argument at `expireAt` gives (-1 for none). */
+function deadlineOf(c: Context, argv: Argv, flags: SetFlag, expireAt: number): number {
+  if (expireAt === 0) return -1;
+  return expireDeadline(c, argv, expireAt, flags & (SetFlag.EX | SetFlag.EXAT) ? 1000 : 1, (flags & (SetFlag.EX | SetFlag.PX)) !== 0);
 }
 
-/** An expire argument as an absolute deadline; zero, negative or overflowing is Redis's error. */
-function expireDeadline(c: Context, arg: Uint8Array, unitMs: 1 | 1000, relative: boolean): number {
-  const given = parseExactIntArg(arg);
+/** Argument `i` as an absolute deadline; zero, negative or overflowing is Redis's error. */
+function expireDeadline(c: Context, argv: Argv, i: number, unitMs: 1 | 1000, relative: boolean): number {
+  const given = argv.exactInt(i);
   const deadline = given <= 0 ? undefined : absoluteDeadline(given, unitMs, relative ? now() : 0);
   if (deadline === undefined) throw invalidExpireTime(c.lastCommand);
   return deadline;
@@ -117,32 +120,22 @@ function setKeys(argv: Argv): KeyRef[] {
 const setValue = new ByteSlice();
 
 /**
- * SET with NX or XX and EX or PX (a cache's write, a lock's), each at most once, stored as
- * the plain SET is (no string made of the key or the value, no old value read) while
- * nothing listens for its events. False (nothing done) for anything else, which takes the
- * general way, errors included; true once the reply is written.
+ * SET with NX or XX and EX or PX (a cache's write, a lock's; `flags` and `expireAt` as
+ * parseExtendedStringArgs gave them), stored as the plain SET is (no string made of the
+ * key or the value, no old value read) while nothing listens for its events. False
+ * (nothing done) otherwise, and for a time Redis refuses: the general way answers it;
+ * true once the reply is written.
  */
-function setFast(c: Context, argv: Argv): boolean {
-  let only = SetOnly.Always;
-  let unitMs: 0 | 1 | 1000 = 0;
-  let timeAt = 0;
-  for (let i = 3; i < argv.length; i++) {
-    const option = argv.keyword(i);
-    if (option === "nx" && only === SetOnly.Always) only = SetOnly.IfAbsent;
-    else if (option === "xx" && only === SetOnly.Always) only = SetOnly.IfPresent;
-    else if ((option === "ex" || option === "px") && unitMs === 0 && i + 1 < argv.length) {
-      unitMs = option === "ex" ? 1000 : 1;
-      timeAt = ++i;
-    } else return false;
-  }
+function setFast(c: Context, argv: Argv, flags: SetFlag, expireAt: number): boolean {
   if (c.notifies(NotifyClass.String) || c.notifies(NotifyClass.Generic)) return false;
   let when = NaN;
-  if (unitMs !== 0) {
-    const n = argv.tryInt(timeAt);
-    const deadline = n === undefined || n <= 0 ? undefined : absoluteDeadline(n, unitMs, now());
+  if (expireAt !== 0) {
+    const n = argv.tryInt(expireAt);
+    const deadline = n === undefined || n <= 0 ? undefined : absoluteDeadline(n, flags & SetFlag.EX ? 1000 : 1, now());
     if (deadline === undefined) return false;
     when = deadline;
   }
+  const only = flags & SetFlag.NX ? SetOnly.IfAbsent : flags & SetFlag.XX ? SetOnly.IfPresent : SetOnly.Always;
   const value = setValue.of(argv.buffer(2), argv.start(2), argv.end(2));
   const stored = c.db.setStringBytes(argv.buffer(1), argv.start(1), argv.end(1), value.integer() ?? value, when, only);
   value.release();
@@ -152,7 +145,7 @@ function setFast(c: Context, argv: Argv): boolean {
     return true;
   }
   // Replicas get the deadline as an absolute time, as Redis 7 propagates it.
-  if (unitMs !== 0 && c.server.propagation.wanted) c.propagateAs(["SET", argv.bytes(1), argv.bytes(2), "PXAT", String(when)]);
+  if (expireAt !== 0 && c.server.propagation.wanted) c.propagateAs(["SET", argv.bytes(1), argv.bytes(2), "PXAT", String(when)]);
   c.reply.ok();
   return true;
 }
@@ -179,9 +172,9 @@ export const setCommand = command({
       value.release();
       return c.reply.ok();
     }
-    if (argv.length <= 6 && setFast(c, argv)) return;
-    const [flags, expireArg] = parseExtendedStringArgs(argv, 3, true);
-    const when = deadlineOf(c, flags, expireArg);
+    const [flags, expireAt] = parseExtendedStringArgs(argv, 3, true);
+    if ((flags & ~FAST_SET_FLAGS) === 0 && setFast(c, argv, flags, expireAt)) return;
+    const when = deadlineOf(c, argv, flags, expireAt);
     const [stored, old] = setGeneric(c, argv.str(1), argv.str(2), flags, when);
     if (flags & SetFlag.GET) {
       if (old === undefined) c.reply.null();
@@ -204,7 +197,7 @@ export const setexCommand = command({
   name: "setex", arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["OW", "update"] }, categories: ["string"],
   summary: "Set the value and expiration of a key", since: "2.0.0",
   handler(c, argv) {
-    setGeneric(c, argv.str(1), argv.str(3), SetFlag.None, expireDeadline(c, argv.bytes(2), 1000, true));
+    setGeneric(c, argv.str(1), argv.str(3), SetFlag.None, expireDeadline(c, argv, 2, 1000, true));
     c.reply.ok();
   },
 });
@@ -213,7 +206,7 @@ export const psetexCommand = command({
   name: "psetex", arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["OW", "update"] }, categories: ["string"],
   summary: "Set the value and expiration in milliseconds of a key", since: "2.6.0",
   handler(c, argv) {
-    setGeneric(c, argv.str(1), argv.str(3), SetFlag.None, expireDeadline(c, argv.bytes(2), 1, true));
+    setGeneric(c, argv.str(1), argv.str(3), SetFlag.None, expireDeadline(c, argv, 2, 1, true));
     c.reply.ok();
   },
 });
@@ -248,11 +241,11 @@ export const getexCommand = command({
   keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"], notes: "RW and UPDATE because it changes the TTL" }, categories: ["string"],
   summary: "Get the value of a key and optionally set its expiration", since: "6.2.0",
   handler(c, argv) {
-    const [flags, expireArg] = parseExtendedStringArgs(argv, 2, false);
+    const [flags, expireAt] = parseExtendedStringArgs(argv, 2, false);
     const key = argv.str(1);
     const value = c.db.lookupString(key);
     if (value === undefined) return c.reply.null();
-    const when = deadlineOf(c, flags, expireArg);
+    const when = deadlineOf(c, argv, flags, expireAt);
     c.reply.bulkString(value);
     // An absolute deadline already in the past deletes the key, as in Redis. Replicas get
     // the deadline as an absolute time.
