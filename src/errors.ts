@@ -181,6 +181,12 @@ export const HELLO_PROTOVER = err("ERR Protocol version is not an integer or out
 export const INVALID_CLIENT_ID = err("ERR Invalid client ID");
 export const CLIENT_ID_NOT_POSITIVE = err("ERR client-id should be greater than 0");
 export const DEBUG_PACKED_THRESHOLD = err("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
+export const DEBUG_DB_RANGE = err("ERR Out of range database");
+export const DEBUG_NOT_HASH_TABLE = err("ERR The value stored at the specified key is not represented using an hash table");
+export const DEBUG_NOT_SDS = err("ERR Not an sds encoded string.");
+export const DEBUG_NOT_LISTPACK = err("ERR Not a listpack encoded object.");
+export const DEBUG_NOT_QUICKLIST = err("ERR Not a quicklist encoded object.");
+export const DEBUG_CLIENT_EVICTION_OFF = err("ERR maxmemory-clients is disabled.");
 export const DEBUG_PROTOCOL_RESP2 = err("ERR RESP2 is not supported by this command");
 export const DEBUG_PROTOCOL_TYPE = err(
   "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false",

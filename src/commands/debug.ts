@@ -11,11 +11,19 @@ import type { Argv } from "../resp/argv.ts";
 import { parseMemory } from "../config.ts";
 import { DEBUG_CLUSTER_ONLY, DEBUG_RESTART_FAILED, MUST_BE_POSITIVE, NOT_INTEGER, clusterUnknownNode, debugRewriteFailed, debugUnknownDirection } from "../errors.ts";
 import { globMatch, parseInt64 } from "../resp/bytes.ts";
+import { DEBUG_CLIENT_EVICTION_OFF, DEBUG_DB_RANGE, DEBUG_NOT_HASH_TABLE, DEBUG_NOT_LISTPACK, DEBUG_NOT_QUICKLIST, DEBUG_NOT_SDS } from "../errors.ts";
 import { DEBUG_NOT_ALLOWED, DEBUG_PACKED_THRESHOLD, DEBUG_PROTOCOL_RESP2, DEBUG_PROTOCOL_TYPE, DEBUG_RELOAD_OPTIONS, LOADING, NO_SUCH_KEY, subcommandSyntax } from "../errors.ts";
 import { datasetDigest, valueDigest } from "../store/digest.ts";
 import { dumpPayload } from "../persistence/rdb-writer.ts";
 import { lruClock } from "../store/access.ts";
 import { ListValue } from "../store/list.ts";
+import { HashValue } from "../store/hash.ts";
+import { SetValue } from "../store/set.ts";
+import { SortedSet } from "../store/sorted-set.ts";
+import { KeyTable, type TableStats } from "../store/table.ts";
+import type { StoredValue } from "../store/value.ts";
+import { repr } from "../server/monitor.ts";
+import { clientEvictionBuckets, clientEvictionLimit } from "../server/client-eviction.ts";
 import { command } from "./command.ts";
 import { type Context, protectedActionAllowed } from "./context.ts";
 import { refcountOf } from "./generic.ts";
@@ -142,6 +150,65 @@ function hashKey(key: string): number {
   return h >>> 0;
 }
 
+/**
+ * A table's figures in the lines of Redis's dictGetStats, with chains counted by home slot
+ * (KeyTable.stats), then what open addressing adds: tombstones and probe lengths.
+ */
+function tableStatsText(s: TableStats): string {
+  if (s.size === 0) return "Hash table 0 stats (main hash table):\nNo stats available for empty dictionaries\n";
+  const VECTOR = 50;
+  const vector = new Array<number>(VECTOR).fill(0);
+  let used = 0;
+  let longest = 0;
+  let total = 0;
+  for (const chain of s.chains) {
+    vector[Math.min(chain, VECTOR - 1)]!++;
+    if (chain === 0) continue;
+    used++;
+    total += chain;
+    if (chain > longest) longest = chain;
+  }
+  const lines = [
+    "Hash table 0 stats (main hash table):",
+    ` table size: ${s.capacity}`,
+    ` number of elements: ${s.size}`,
+    ` different slots: ${used}`,
+    ` max chain length: ${longest}`,
+    ` avg chain length (counted): ${(total / used).toFixed(2)}`,
+    ` avg chain length (computed): ${(s.size / used).toFixed(2)}`,
+    ` deleted slots: ${s.tombstones}`,
+    ` max probe length: ${s.maxProbe}`,
+    ` avg probe length: ${(s.probes / s.size).toFixed(2)}`,
+    " Chain length distribution:",
+  ];
+  for (let i = 0; i < VECTOR; i++) if (vector[i] !== 0) lines.push(`   ${i}: ${vector[i]} (${((vector[i]! / s.capacity) * 100).toFixed(2)}%)`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** The table a hash, set or sorted set in its hashtable (or skiplist) encoding keeps its members in. */
+function memberTable(value: StoredValue | undefined): KeyTable | undefined {
+  const table = value instanceof HashValue || value instanceof SetValue || value instanceof SortedSet ? value.scanTarget : undefined;
+  return table instanceof KeyTable ? table : undefined;
+}
+
+/**
+ * DEBUG LISTPACK's lines for a small hash or sorted set, which Redis keeps in a listpack:
+ * its entries in order, as lpRepr ends each entry ([str] or [int]). KVIS's packed form is
+ * not a listpack, so the entries are what is shown, not Redis's bytes.
+ */
+function listpackText(value: HashValue | SortedSet): string {
+  const entries: Array<string | number> = [];
+  if (value instanceof HashValue) for (const [f, v] of value.entries()) entries.push(f, v);
+  else {
+    const [members, scores] = value.pairArrays();
+    members.forEach((m, i) => entries.push(m, scores[i]!));
+  }
+  const lines = [`{num entries ${entries.length}}`];
+  for (const e of entries) lines.push(typeof e === "number" && Number.isInteger(e) ? `[int]${e}` : `[str]${e}`);
+  lines.push("{end}");
+  return `${lines.join("\n")}\n`;
+}
+
 /** DEBUG LEAK's strings, never let go. */
 const leaked: string[] = [];
 
@@ -260,6 +327,64 @@ export const debugCommand = command({
       }
       return c.reply.simple(`Value at:0x7f${(0x10000000 + (hashKey(key) & 0xfffffff)).toString(16)} refcount:${refcountOf(value)} encoding:${encoding} serializedlength:${serialized} lru:${word & 0xffffff} lru_seconds_idle:${idle}${extra}`);
     }
+    if (sub === "htstats" && argv.length === 3) {
+      const id = parseInt64(argv.bytes(2));
+      if (id === undefined) throw NOT_INTEGER;
+      const db = c.server.keyspace.dbs[Number(id)];
+      if (db === undefined) throw DEBUG_DB_RANGE;
+      return c.reply.verbatim(`[Dictionary HT]\n${tableStatsText(db.tableStats(false))}[Expires HT]\n${tableStatsText(db.tableStats(true))}`);
+    }
+    if (sub === "htstats-key" && argv.length === 3) {
+      if (!c.db.findForRead(argv.str(2), false)) throw NO_SUCH_KEY;
+      const table = memberTable(c.db.peek(argv.str(2)));
+      if (table === undefined) throw DEBUG_NOT_HASH_TABLE;
+      return c.reply.verbatim(tableStatsText(table.stats(false)));
+    }
+    if (sub === "sdslen" && argv.length === 3) {
+      const key = argv.str(2);
+      if (!c.db.has(key)) throw NO_SUCH_KEY;
+      const cell = c.db.stringCell(key);
+      if (cell === undefined) throw DEBUG_NOT_SDS;
+      // Key and value share one cell: the key's part is its bytes and the cell's 8-byte
+      // header; the value's is the rest, and its room to grow in place is the "avail".
+      const keyPart = 8 + cell.keyLength;
+      const valuePart = cell.cellBytes - keyPart;
+      return c.reply.simple(
+        `key_sds_len:${cell.keyLength}, key_sds_avail:0, key_zmalloc: ${keyPart}, ` +
+          `val_sds_len:${cell.valueLength}, val_sds_avail:${valuePart - cell.valueLength}, val_zmalloc: ${valuePart}`,
+      );
+    }
+    if (sub === "listpack" && argv.length === 3) {
+      if (!c.db.findForRead(argv.str(2), false)) throw NO_SUCH_KEY;
+      const value = c.db.peek(argv.str(2));
+      if (!(value instanceof HashValue || value instanceof SortedSet) || value.encoding !== "listpack") throw DEBUG_NOT_LISTPACK;
+      process.stdout.write(listpackText(value));
+      return c.reply.simple("Listpack structure printed on stdout");
+    }
+    if (sub === "quicklist" && (argv.length === 3 || argv.length === 4)) {
+      if (!c.db.findForRead(argv.str(2), false)) throw NO_SUCH_KEY;
+      const value = c.db.peek(argv.str(2));
+      if (!(value instanceof ListValue)) throw DEBUG_NOT_QUICKLIST;
+      // Redis reads the flag with atoi: a leading integer, else 0.
+      const full = argv.length === 4 && (Number.parseInt(argv.str(3), 10) || 0) !== 0;
+      process.stdout.write(value.repr(full, (element) => repr(Buffer.from(element, "latin1"))));
+      return c.reply.simple("Quicklist structure printed on stdout");
+    }
+    if (sub === "client-eviction" && argv.length === 2) {
+      if (clientEvictionLimit(c.server.config) === 0) throw DEBUG_CLIENT_EVICTION_OFF;
+      return c.reply.verbatim(clientEvictionBuckets(c.server.clientList(), c.id));
+    }
+    if (sub === "replybuffer" && argv.length === 4) {
+      // Redis's clients keep a reply buffer that grows and shrinks with their replies' peak;
+      // KVIS's write each read's replies out at once and keep none, so these settings are
+      // read as Redis reads them and change nothing.
+      const option = argv.keyword(2);
+      if (option === "peak-reset-time") {
+        const value = argv.keyword(3);
+        if (value !== "never" && value !== "reset" && parseInt64(argv.bytes(3)) === undefined) throw NOT_INTEGER;
+      } else if (option !== "resizing") throw subcommandSyntax(argv.str(1), "debug");
+      return c.reply.ok();
+    }
     if (sub === "digest" && argv.length === 2) return c.reply.simple(datasetDigest(c.server.keyspace));
     if (sub === "digest-value") {
       c.reply.array(argv.length - 2);
@@ -317,6 +442,8 @@ export const debugCommand = command({
       return c.reply.ok();
     }
     if (sub === "help" && argv.length === 2) {
+      // Redis's text, less MALLCTL and MALLCTL-STR: those tune jemalloc, which KVIS has not
+      // (as a Redis built without jemalloc answers them as unknown).
       return c.reply.helpLines([
         "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "AOF-FLUSH-SLEEP <microsec>",
@@ -342,12 +469,16 @@ export const debugCommand = command({
         "    Create a memory leak of the input string.",
         "LOG <message>",
         "    Write <message> to the server log.",
+        "HTSTATS <dbid>",
+        "    Return hash table statistics of the specified Redis database.",
+        "HTSTATS-KEY <key>",
+        "    Like HTSTATS but for the hash table stored at <key>'s value.",
         "LOADAOF",
         "    Flush the AOF buffers on disk and reload the AOF in memory.",
         "REPLICATE <string>",
         "    Replicates the provided string to replicas, allowing data divergence.",
         "OBJECT <key>",
-        "    Show low level info about the `key` and associated value.",
+        "    Show low level info about `key` and associated value.",
         "DROP-CLUSTER-PACKET-FILTER <packet-type>",
         "    Drop all packets that match the filtered type. Set to -1 allow all packets.",
         "OOM",
@@ -359,29 +490,36 @@ export const debugCommand = command({
         "    it is used instead of the 'key' prefix. These are not propagated to",
         "    replicas. Cluster slots are not respected so keys not belonging to the",
         "    current node can be created in cluster mode.",
-        "PAUSE-CRON <0|1>",
-        "    Stop periodic cron job processing.",
         "PROTOCOL <type>",
         "    Reply with a test value of the specified type. <type> can be: string,",
         "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
         "    true, false.",
-        "QUICKLIST-PACKED-THRESHOLD <size>",
-        "    Sets the threshold for elements to be inserted as plain vs packed nodes",
-        "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
         "RELOAD [option ...]",
         "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
-        "    * MERGE: Merge the content of the RDB file with the current data.",
-        "    * NOFLUSH: Do not empty the current data before loading the RDB file.",
-        "    * NOSAVE: Do not save the current data before loading the RDB file.",
-        "    By default both the save and the flush are performed.",
+        "    * MERGE: conflicting keys will be loaded from RDB.",
+        "    * NOFLUSH: the existing database will not be removed before load, but",
+        "      conflicting keys will generate an exception and kill the server.",
+        "    * NOSAVE: the database will be loaded from an existing RDB file.",
+        "    Examples:",
+        "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+        "      the database.",
+        "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+        "      existing RDB file.",
+        "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+        "      file to the database.",
         "RESTART [<milliseconds>]",
         "    Graceful restart: save config, db, restart after a <milliseconds> delay (default 0).",
+        "SDSLEN <key>",
+        "    Show low level SDS string info representing `key` and value.",
         "SEGFAULT",
         "    Crash the server with sigsegv.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
         "    default.",
+        "QUICKLIST-PACKED-THRESHOLD <size>",
+        "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+        "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
         "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
         "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
         "SLEEP <seconds>",
@@ -390,6 +528,21 @@ export const debugCommand = command({
         "    Run a fuzz tester against the stringmatchlen() function.",
         "STRUCTSIZE",
         "    Return the size of different Redis core C structures.",
+        "LISTPACK <key>",
+        "    Show low level info about the listpack encoding of <key>.",
+        "QUICKLIST <key> [<0|1>]",
+        "    Show low level info about the quicklist encoding of <key>.",
+        "    The optional argument (0 by default) sets the level of detail",
+        "CLIENT-EVICTION",
+        "    Show low level client eviction pools info (maxmemory-clients).",
+        "PAUSE-CRON <0|1>",
+        "    Stop periodic cron job processing.",
+        "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
+        "    Sets the time (in milliseconds) to wait between client reply buffer peak resets.",
+        "    In case NEVER is provided the last observed peak will never be reset",
+        "    In case RESET is provided the peak reset time will be restored to the default value",
+        "REPLYBUFFER RESIZING <0|1>",
+        "    Enable or disable the reply buffer resize cron job",
         "CLUSTERLINK KILL <to|from|all> <node-id>",
         "    Kills the link based on the direction to/from (both) with the provided node.",
         "HELP",

@@ -543,7 +543,6 @@ const objectSpec = {
   arity: 3, flags: ["readonly"] as CommandFlag[], keys: { first: 2, last: 2, step: 1, flags: ["RO"] }, categories: ["keyspace"], tips: ["nondeterministic_output"],
 };
 
-/** OBJECT's subcommands look the key up; a missing key is a null reply. */
 /**
  * OBJECT's lookup: whether the key is there (a null reply when not), found without touching
  * it (LOOKUP_NOTOUCH: the access time is what it reports) and without reading its value

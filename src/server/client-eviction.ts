@@ -8,25 +8,28 @@
  * cannot cut everyone off). Redis looks after every read; the cron looks hz times a second.
  */
 import { clientInfoLine, clientMemory } from "../commands/connection.ts";
+import type { Context } from "../commands/context.ts";
+import type { Config } from "../config.ts";
 import type { Client } from "./connection.ts";
 import type { Server } from "./server.ts";
 
 const MIN_LIMIT = 128 * 1024;
 
 /** The limit in bytes, 0 when off (as Redis's getClientEvictionLimit). */
-export function clientEvictionLimit(server: Server): number {
-  const value = server.config.get("maxmemory-clients");
+export function clientEvictionLimit(config: Config): number {
+  const value = config.get("maxmemory-clients");
   let limit: number;
   if (value.endsWith("%")) {
-    if (server.maxmemory === 0) return 0;
-    limit = Math.floor((server.maxmemory * Number(value.slice(0, -1))) / 100);
+    const maxmemory = config.int("maxmemory");
+    if (maxmemory === 0) return 0;
+    limit = Math.floor((maxmemory * Number(value.slice(0, -1))) / 100);
   } else limit = Number(value);
   if (limit === 0) return 0;
   return Math.max(limit, MIN_LIMIT);
 }
 
 export function evictClients(server: Server): void {
-  const limit = clientEvictionLimit(server);
+  const limit = clientEvictionLimit(server.config);
   if (limit === 0) return;
   let total = 0;
   const evictable: Array<[memory: number, client: Client]> = [];
@@ -47,4 +50,35 @@ export function evictClients(server: Server): void {
     if (total < limit) return;
   }
   server.log.warning("Over client maxmemory after evicting all evictable clients");
+}
+
+/** Redis's CLIENT_MEM_USAGE_BUCKET_MIN_LOG and _MAX_LOG: from "under 32 KB" to "4 GB and more". */
+const BUCKET_MIN_LOG = 15;
+const BUCKET_MAX_LOG = 33;
+
+/**
+ * DEBUG CLIENT-EVICTION: the clients eviction may close, in Redis's buckets by powers of
+ * two of their memory, with each bucket's summed tot-mem. The caller is left out, as Redis
+ * takes a client out of its bucket while its command runs.
+ */
+export function clientEvictionBuckets(clients: Iterable<Context>, callerId: number): string {
+  const buckets = BUCKET_MAX_LOG - BUCKET_MIN_LOG + 1;
+  const memory = new Array<number>(buckets).fill(0);
+  const counts = new Array<number>(buckets).fill(0);
+  for (const c of clients) {
+    if (c.id === callerId || c.noEvict || c.masterLink !== undefined || c.replica !== undefined) continue;
+    const bytes = clientMemory(c);
+    const bits = bytes === 0 ? 0 : Math.floor(Math.log2(bytes)) + 1;
+    const j = Math.min(Math.max(bits, BUCKET_MIN_LOG), BUCKET_MAX_LOG) - BUCKET_MIN_LOG;
+    memory[j]! += bytes;
+    counts[j]!++;
+  }
+  const pad = (n: number) => String(n).padStart(10);
+  let out = "";
+  for (let j = 0; j < buckets; j++) {
+    out += j === 0 ? `bucket ${pad(0)}` : `bucket ${pad(2 ** (j - 1 + BUCKET_MIN_LOG))}`;
+    out += j === buckets - 1 ? "+            : " : ` - ${pad(2 ** (j + BUCKET_MIN_LOG) - 1)}: `;
+    out += `tot-mem: ${pad(memory[j]!)}, clients: ${counts[j]}\n`;
+  }
+  return out;
 }

@@ -190,6 +190,12 @@ export class CellHeap {
     return (index - chunkStart(chunkOf(index))) * c.size;
   }
 
+  /** The bytes of cell `ref`: its class's size, or its own buffer's. */
+  cellSize(ref: number): number {
+    const cls = ref >>> INDEX_BITS;
+    return cls === BIG ? this.bigs[ref & INDEX_MASK]!.length : this.classes[cls]!.size;
+  }
+
   keyLength(ref: number): number {
     return this.words(ref)[this.offset(ref) >> 2]!;
   }

@@ -15,7 +15,7 @@ import { secondArguments } from "../resp/parser.ts";
 import { lfuNew, lfuTouch, lruClock } from "./access.ts";
 import { estimateBytes, estimateStringBytes, freeEffort, LAZYFREE_THRESHOLD } from "./memory-usage.ts";
 import type { Bytes } from "./latin1.ts";
-import { KeyTable, Kind, PREFETCH_MAX } from "./table.ts";
+import { KeyTable, Kind, PREFETCH_MAX, type TableStats } from "./table.ts";
 import { packable, packedAccounted, packedLength, packInto, unpack } from "./packed-values.ts";
 import { ScanCursors } from "./scan.ts";
 import { HashValue } from "./hash.ts";
@@ -1025,6 +1025,23 @@ export class Database {
       table.replaceAt(slot, key, text);
     }
     table.setRaw(slot);
+  }
+
+  /** DEBUG HTSTATS: the figures of this database's table, of every key or of those with a TTL. */
+  tableStats(expiring: boolean): TableStats {
+    return this.table.stats(expiring);
+  }
+
+  /**
+   * DEBUG SDSLEN of a key that is present and holds a string: its key's and value's
+   * lengths and the bytes of the cell holding both; undefined for an integer ("int"
+   * encoding) or another type, which Redis holds in no sds either.
+   */
+  stringCell(key: string): { keyLength: number; valueLength: number; cellBytes: number } | undefined {
+    const table = this.table;
+    const slot = table.find(key);
+    if (table.kindAt(slot) !== Kind.String || this.encodingOf(key) === "int") return undefined;
+    return { keyLength: table.keyLengthAt(slot), valueLength: table.valueLengthAt(slot), cellBytes: table.cellBytesAt(slot) };
   }
 
   /** OBJECT ENCODING of a key that is present (look it up first: this neither expires nor touches it). */

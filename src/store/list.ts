@@ -740,6 +740,27 @@ export class ListValue extends Node {
     return { nodes: this.view.length, fill: this.fill, compressed: this.depth !== 0, rawBytes };
   }
 
+  /**
+   * DEBUG QUICKLIST: the list and its nodes in the lines Redis's quicklistRepr prints, each
+   * node PACKED (KVIS has no plain nodes), RAW or LZF; with `full`, each node's elements
+   * (as quoted strings: KVIS's nodes are not listpacks).
+   */
+  repr(full: boolean, quote: (element: string) => string): string {
+    const nodes = this.view;
+    const lines = [`{count : ${this.length}}`, `{len : ${nodes.length}}`, `{fill : ${this.fill}}`, `{compress : ${this.depth}}`, "{bookmark_count : 0}"];
+    for (let k = 0; k < nodes.length; k++) {
+      const node = nodes[k]!;
+      const encoding = node.lzf !== null ? "LZF" : "RAW";
+      lines.push(`{quicklist node(${k})`, `{container : PACKED, encoding: ${encoding}, size: ${node.used}, count: ${node.count}, recompress: 0, attempted_compress: ${node.tried ? 1 : 0}}`);
+      if (!full) continue;
+      lines.push("{ elements:");
+      for (const element of nodeElements(this.use(k))) lines.push(`  ${quote(element)}`);
+      lines.push("}", "}");
+    }
+    if (full) this.closeOpened();
+    return `${lines.join("\n")}\n`;
+  }
+
   get nodeCount(): number {
     return this.view.length;
   }
@@ -797,7 +818,11 @@ export class ListValue extends Node {
 
   *[Symbol.iterator](): IterableIterator<string> {
     for (let k = 0; k < this.view.length; k++) yield* nodeElements(this.use(k));
-    // A whole walk (a save, a copy) leaves nothing open behind it.
+    this.closeOpened();
+  }
+
+  /** After a whole walk (a save, a copy): leave no node between the ends open behind it. */
+  private closeOpened(): void {
     const last = this.opened;
     if (last !== null && this.isBetween(last)) {
       last.compress();

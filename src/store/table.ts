@@ -116,6 +116,18 @@ const RAW = 0x10;
 const MARK_SHIFT = 8;
 const ACCESS = 3;
 
+/** KeyTable.stats: entries per home slot, and how far past it entries lie. */
+export interface TableStats {
+  capacity: number;
+  size: number;
+  tombstones: number;
+  /** Per slot, the entries whose home it is. */
+  chains: Uint32Array;
+  /** Slots past their home, summed over the entries. */
+  probes: number;
+  maxProbe: number;
+}
+
 export class KeyTable {
   /** Live entries. */
   size = 0;
@@ -929,6 +941,37 @@ export class KeyTable {
     const bytes = this.capacity * perSlot + this.spareDone * SLOT_BYTES + this.spareExpiryDone * 8 + (this.copyMap === undefined ? 0 : 4 * this.capacity);
     if (bytes !== this.heldSlotBytes) this.slotBytesChanged(bytes - this.heldSlotBytes);
     this.heldSlotBytes = bytes;
+  }
+
+  /**
+   * DEBUG HTSTATS's figures. Redis's dict chains a bucket's entries; here a key's chain is
+   * the keys whose hash has the same home slot (linear probing puts them in the slots after
+   * it), and its probe is how many slots past its home it lies, what a lookup walks.
+   * `expiring`: only the keys with a deadline, Redis's expires dict.
+   */
+  stats(expiring: boolean): TableStats {
+    const capacity = this.capacity;
+    const mask = this.mask;
+    const expiry = this.expiry;
+    const chains = new Uint32Array(capacity);
+    let size = 0;
+    let probes = 0;
+    let maxProbe = 0;
+    for (let i = 0; i < capacity; i++) {
+      const h = this.slots[HASH + 4 * i]!;
+      if (h <= DELETED || (expiring && (expiry === undefined || Number.isNaN(expiry[i]!)))) continue;
+      size++;
+      chains[h & mask]!++;
+      const probe = (i - (h & mask)) & mask;
+      probes += probe;
+      if (probe > maxProbe) maxProbe = probe;
+    }
+    return { capacity, size, tombstones: expiring ? 0 : this.filled - this.size, chains, probes, maxProbe };
+  }
+
+  /** The bytes of the cell holding the entry in `slot` (DEBUG SDSLEN). */
+  cellBytesAt(slot: number): number {
+    return this.cells.cellSize(this.slots[REF + 4 * slot]!);
   }
 
   /** Told how much slotBytes changed by (a database adds it to its keyspace's total). */

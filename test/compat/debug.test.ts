@@ -145,6 +145,101 @@ describe("DEBUG QUICKLIST-PACKED-THRESHOLD", () => {
   });
 });
 
+describe("DEBUG HTSTATS, HTSTATS-KEY, SDSLEN, LISTPACK, QUICKLIST, CLIENT-EVICTION, REPLYBUFFER and HELP", () => {
+  test("errors, replies and the figures a table and a string are described by, as Redis's", async () => {
+    const p = pair();
+    await p.script(`FLUSHALL
+DEBUG HTSTATS 0
+DEBUG HTSTATS 16
+DEBUG HTSTATS -1
+DEBUG HTSTATS abc
+DEBUG HTSTATS
+SET int 1234
+SET s hello
+RPUSH list a b c
+HSET hash f v
+SADD ints 1 2
+SADD bigset ${Array.from({ length: 200 }, (_, i) => `m${i}`).join(" ")}
+ZADD zset 1 a 2 b
+DEBUG HTSTATS-KEY nosuchkey
+DEBUG HTSTATS-KEY s
+DEBUG HTSTATS-KEY ints
+DEBUG HTSTATS-KEY hash
+DEBUG SDSLEN nosuchkey
+DEBUG SDSLEN int
+DEBUG SDSLEN hash
+DEBUG LISTPACK nosuchkey
+DEBUG LISTPACK hash
+DEBUG LISTPACK zset
+DEBUG LISTPACK list
+DEBUG LISTPACK bigset
+DEBUG QUICKLIST nosuchkey
+DEBUG QUICKLIST list
+DEBUG QUICKLIST list 1
+DEBUG QUICKLIST hash
+DEBUG CLIENT-EVICTION
+DEBUG REPLYBUFFER peak-reset-time 100
+DEBUG REPLYBUFFER peak-reset-time never
+DEBUG REPLYBUFFER peak-reset-time reset
+DEBUG REPLYBUFFER peak-reset-time abc
+DEBUG REPLYBUFFER resizing 0
+DEBUG REPLYBUFFER resizing 1
+DEBUG REPLYBUFFER other 1
+DEBUG REPLYBUFFER resizing`);
+    // Redis's help, less the lines of MALLCTL and MALLCTL-STR (jemalloc's, which KVIS has not).
+    const [kHelp, rHelp] = await p.both("DEBUG", "HELP");
+    const rLines = rHelp.split("\r\n").slice(1, -1);
+    const mallctl = rLines.findIndex((l) => l.startsWith("+MALLCTL "));
+    rLines.splice(mallctl, 4);
+    expect(kHelp).toBe([`*${rLines.length}`, ...rLines, ""].join("\r\n"));
+    await p.same("SET", "ttl", "x".repeat(100), "EX", "100");
+    // The keyspace: as many keys, and keys with a TTL, as Redis counts in its dicts (in both
+    // tables while Redis rehashes one).
+    const elements = (reply: string) => [...reply.matchAll(/number of elements: (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+    const [kh, rh] = await p.both("DEBUG", "HTSTATS", "0");
+    const [kd, ke] = kh.split("[Expires HT]");
+    const [rd, re] = rh.split("[Expires HT]");
+    expect([elements(kd!), elements(ke!)]).toEqual([8, 1]);
+    expect([elements(kd!), elements(ke!)]).toEqual([elements(rd!), elements(re!)]);
+    // A set's table: its members, and the lines of Redis's reply, in its order.
+    const [ks, rs] = await p.both("DEBUG", "HTSTATS-KEY", "bigset");
+    const names = (reply: string) => [...reply.split("Hash table 1")[0]!.matchAll(/^ ?([a-z][a-z ()]*):/gm)].map((m) => m[1]).filter((n) => !n!.includes("probe") && n !== "deleted slots");
+    expect(elements(ks)).toBe(200);
+    expect(elements(ks)).toBe(elements(rs));
+    expect(names(ks)).toEqual(names(rs));
+    // A string: the key's and the value's lengths.
+    const [kl, rl] = await p.both("DEBUG", "SDSLEN", "ttl");
+    const lengths = (reply: string) => [...reply.matchAll(/(\w+_sds_len):(\d+)/g)].map((m) => `${m[1]}=${m[2]}`);
+    expect(lengths(kl)).toEqual(["key_sds_len=3", "val_sds_len=100"]);
+    expect(lengths(kl)).toEqual(lengths(rl));
+    expect(kl.replace(/\d+/g, "N")).toBe(rl.replace(/\d+/g, "N"));
+  });
+
+  test("CLIENT-EVICTION lists the other evictable clients in Redis's buckets", async () => {
+    const p = pair();
+    const [k2, r2] = await p.connectBoth();
+    // Clients' memory differs (Redis's hold 16 KB query and reply buffers, KVIS's none), so
+    // the buckets they fall in do too: the lines are compared with the figures masked, and
+    // KVIS's count is checked against its CLIENT LIST, the caller left out.
+    const masked = (reply: string) => reply.replace(/tot-mem: +\d+, clients: \d+/g, "N");
+    const counted = (reply: string) => [...reply.matchAll(/clients: (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+    const others = async () => (await p.kvis.call("CLIENT", "LIST")).split("\n").filter((l) => l.includes("id=")).length - 1;
+    try {
+      await p.same("CONFIG", "SET", "maxmemory-clients", "1mb");
+      await Promise.all([k2.call("PING"), r2.call("PING")]);
+      const [k, r] = await p.both("DEBUG", "CLIENT-EVICTION");
+      expect(masked(k)).toBe(masked(r));
+      expect(counted(k)).toBe(await others());
+      await k2.call("CLIENT", "NO-EVICT", "on");
+      expect(counted(await p.kvis.call("DEBUG", "CLIENT-EVICTION"))).toBe((await others()) - 1);
+    } finally {
+      k2.close();
+      r2.close();
+      await p.same("CONFIG", "SET", "maxmemory-clients", "0");
+    }
+  });
+});
+
 describe("DEBUG AOF-FLUSH-SLEEP, LEAK, REPLICATE and DROP-CLUSTER-PACKET-FILTER", () => {
   test("take their arguments as Redis does (REPLICATE with no replica sends nothing anywhere)", async () => {
     const p = pair();
