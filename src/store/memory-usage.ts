@@ -40,8 +40,9 @@ const ZSKIPLIST_HEADER = jemalloc(24 + 32 * 16);
 const ZSKIPLIST_NODE = expectedSkiplistNode();
 const STREAM = 80;
 const STREAM_CG = 40;
-const STREAM_CONSUMER = 40;
-const STREAM_NACK = 32;
+/** sizeof(streamConsumer) and sizeof(streamNACK) in Redis 7.0: three 8-byte fields each. */
+const STREAM_CONSUMER = 24;
+const STREAM_NACK = 24;
 
 /** jemalloc's size class for an allocation of `n` bytes (16-byte quantum, four classes a doubling). */
 export function jemalloc(n: number): number {
@@ -147,20 +148,32 @@ function valueSize(value: StoredValue, encoding: string, samples: number): numbe
     }
     return extrapolate(ROBJ + ZSET + ZSKIPLIST + dictTable(value.size) + ZSKIPLIST_HEADER, elesize, sampled, value.size);
   }
-  return streamSize(value);
+  return streamSize(value, samples);
+}
+
+/** streamRadixTreeMemoryUsage: 16 bytes an element (an ID), and a node's header and 30 longs (its children, its data...). */
+function raxSize(elements: number, nodes: number): number {
+  return elements * 16 + nodes * (4 + 30 * 8);
 }
 
 /**
- * A stream: its radix tree (4 bytes a node, 16 an element, as streamRadixTreeMemoryUsage
- * counts), its listpacks (a node XADD opened is allocated at stream-node-max-bytes up to
- * 4 KB), and its groups' and consumers' PELs.
+ * A stream, as objectComputeSize counts it: its radix tree; its listpacks, each full one
+ * shrunk to fit (as XADD leaves it when it opens the next) and the last one allocated at
+ * 4 KB or more (XADD opens a node with that much room), the first `samples` of them read
+ * and the others taken as their average; its groups' and consumers' PELs (trees too, the
+ * NACKs counted once, in the group's).
  */
-function streamSize(s: StreamValue): number {
-  let size = ROBJ + STREAM + s.raxNodeCount() * 4 + s.nodes.length * 16;
-  for (const node of s.nodes) size += jemalloc(Math.max(node.bytes, 4096));
+function streamSize(s: StreamValue, samples: number): number {
+  let size = ROBJ + STREAM + raxSize(s.nodes.length, s.raxNodeCount());
+  const listpack = (k: number) => jemalloc(k === s.nodes.length - 1 ? Math.max(s.nodes[k]!.bytes, 4096) : s.nodes[k]!.bytes);
+  const sampled = Math.min(samples, s.nodes.length);
+  let lpsize = 0;
+  for (let k = 0; k < sampled; k++) lpsize += listpack(k);
+  if (s.nodes.length <= sampled) size += lpsize;
+  else size += Math.floor(lpsize / sampled) * (s.nodes.length - 1) + listpack(s.nodes.length - 1);
   for (const group of s.groups?.values() ?? []) {
-    size += STREAM_CG + group.pel.size * (16 + STREAM_NACK);
-    for (const consumer of group.consumers.values()) size += STREAM_CONSUMER + sdsSize(consumer.name.length) + consumer.pel.size * 16;
+    size += STREAM_CG + raxSize(group.pel.size, group.pel.raxNodes) + group.pel.size * STREAM_NACK;
+    for (const consumer of group.consumers.values()) size += STREAM_CONSUMER + consumer.name.length + raxSize(consumer.pel.size, consumer.pel.raxNodes);
   }
   return size;
 }

@@ -215,6 +215,31 @@ export interface PendingEntry {
   deliveryCount: number;
 }
 
+/**
+ * The nodes of the radix tree Redis would hold `keys` (16-byte IDs, ascending) in, with
+ * its prefixes compressed: what MEMORY USAGE counts a stream's and a PEL's tree by.
+ */
+export function raxNodeCount(keys: readonly bigint[]): number {
+  if (keys.length === 0) return 1;
+  const byteAt = (id: bigint, d: number) => Number((id >> BigInt(8 * (15 - d))) & 0xffn);
+  const lcp = (a: bigint, b: bigint) => (a === b ? 16 : Math.floor((128 - (a ^ b).toString(2).length) / 8));
+  const count = (lo: number, hi: number, d: number): number => {
+    if (d === 16) return 1;
+    if (hi - lo === 1) return 2;
+    const l = lcp(keys[lo]!, keys[hi - 1]!);
+    let total = l > d ? 2 : 1;
+    for (let i = lo; i < hi; ) {
+      const b = byteAt(keys[i]!, l);
+      let j = i + 1;
+      while (j < hi && byteAt(keys[j]!, l) === b) j++;
+      total += count(i, j, l + 1);
+      i = j;
+    }
+    return total;
+  };
+  return count(0, keys.length, 0);
+}
+
 /** A PEL: pending entries in ID order (Redis keeps them in a radix tree). */
 export class PendingList {
   private ids: bigint[] = [];
@@ -222,6 +247,11 @@ export class PendingList {
 
   get size(): number {
     return this.byId.size;
+  }
+
+  /** The nodes of Redis's radix tree of these IDs (MEMORY USAGE). */
+  get raxNodes(): number {
+    return raxNodeCount(this.ids);
   }
 
   get(id: bigint): PendingEntry | undefined {
@@ -511,7 +541,7 @@ export class StreamValue {
     const first = nodes[0]?.master;
     const last = nodes.at(-1)?.master;
     if (this.raxCount < 0 || this.raxNodes !== nodes.length || this.raxFirst !== first || this.raxLast !== last) {
-      this.raxCount = this.countRaxNodes();
+      this.raxCount = raxNodeCount(this.nodes.map((n) => n.master));
       this.raxNodes = nodes.length;
       this.raxFirst = first;
       this.raxLast = last;
@@ -524,28 +554,6 @@ export class StreamValue {
   private raxNodes = 0;
   private raxFirst: bigint | undefined;
   private raxLast: bigint | undefined;
-
-  private countRaxNodes(): number {
-    const keys = this.nodes.map((n) => n.master);
-    if (keys.length === 0) return 1;
-    const byteAt = (id: bigint, d: number) => Number((id >> BigInt(8 * (15 - d))) & 0xffn);
-    const lcp = (a: bigint, b: bigint) => (a === b ? 16 : Math.floor((128 - (a ^ b).toString(2).length) / 8));
-    const count = (lo: number, hi: number, d: number): number => {
-      if (d === 16) return 1;
-      if (hi - lo === 1) return 2;
-      const l = lcp(keys[lo]!, keys[hi - 1]!);
-      let total = l > d ? 2 : 1;
-      for (let i = lo; i < hi; ) {
-        const b = byteAt(keys[i]!, l);
-        let j = i + 1;
-        while (j < hi && byteAt(keys[j]!, l) === b) j++;
-        total += count(i, j, l + 1);
-        i = j;
-      }
-      return total;
-    };
-    return count(0, keys.length, 0);
-  }
 
   /** A deep copy (COPY): nodes, counters, groups, consumers and their PELs. */
   clone(): StreamValue {

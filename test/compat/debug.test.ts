@@ -544,6 +544,31 @@ MEMORY USAGE uniformhash SAMPLES 1000`);
       expect({ key, samples, ratio: Math.abs(ours / theirs - 1) < 0.15 }).toEqual({ key, samples, ratio: true });
     }
   });
+
+  test("of a stream is Redis's to the byte: its tree, listpacks, groups, consumers and PELs", async () => {
+    const p = pair();
+    const usage = async () => {
+      await p.same("MEMORY", "USAGE", "s");
+      await p.same("MEMORY", "USAGE", "s", "SAMPLES", "0");
+    };
+    await p.same("DEL", "s");
+    await p.same("XADD", "s", "5-1", "a", "1");
+    await usage();
+    for (let i = 6; i < 2000; i += i < 1000 ? 50 : 1) await p.same("XADD", "s", `${i}-${i % 7}`, "f", `value-${i}`);
+    await usage();
+    await p.same("XGROUP", "CREATE", "s", "g", "0");
+    await usage();
+    await p.same("XREADGROUP", "GROUP", "g", "alice", "COUNT", "1", "STREAMS", "s", ">");
+    await usage();
+    await p.same("XREADGROUP", "GROUP", "g", "alice", "COUNT", "299", "STREAMS", "s", ">");
+    await p.same("XREADGROUP", "GROUP", "g", "bob", "COUNT", "200", "STREAMS", "s", ">");
+    await usage();
+    await p.same("XACK", "s", "g", "1005-4", "1006-5", "1100-1", "1499-1", "6-6");
+    await p.same("XDEL", "s", "1001-0", "1002-1", "56-0");
+    await usage();
+    await p.same("XTRIM", "s", "MINID", "1250");
+    await usage();
+  });
 });
 
 describe("MEMORY STATS", () => {
