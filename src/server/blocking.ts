@@ -167,8 +167,10 @@ export class Blocking {
   unblock(c: Client, withError: boolean): boolean {
     const entry = c.blockedOnKeys;
     if (entry === undefined) return false;
-    // Counted as a failed call either way, as Redis counts it.
+    // Counted as a failed call either way, as Redis counts it; the error, as every error
+    // reply is (errorstats, total_error_replies).
     if (entry.cmd !== undefined) entry.cmd.failedCalls++;
+    if (withError) this.server.countError(UNBLOCKED.text);
     this.release(entry, withError ? encodeReply(c.resp, (w) => w.error(UNBLOCKED.text)) : nullReply(c), 0);
     return true;
   }

@@ -73,10 +73,14 @@ describe("blocking pops", () => {
         expect(await p.kvis.call("CLIENT", "UNBLOCK", String(ids[0]), reason)).toBe(await p.redis.call("CLIENT", "UNBLOCK", String(ids[1]), reason));
         expect(await k.readReplies(1)).toEqual(await r.readReplies(1));
       }
-      // Both count as failed calls of BLPOP, as Redis counts them.
+      // Both count as failed calls of BLPOP, as Redis counts them, and the error as an error.
       const stats = (info: string) => /cmdstat_blpop:calls=(\d+),.*failed_calls=(\d+)/.exec(info)!.slice(1).join(" ");
       const [ks, rs] = await p.both("INFO", "commandstats");
       expect(stats(ks)).toBe(stats(rs));
+      await p.same("INFO", "errorstats");
+      const errors = (info: string) => /total_error_replies:\d+/.exec(info)![0];
+      const [ke, re] = await p.both("INFO", "stats");
+      expect(errors(ke)).toBe(errors(re));
       await p.same("CLIENT", "UNBLOCK", String(ids[0]), "MAYBE");
       await p.same("CLIENT", "UNBLOCK", "abc");
       await p.same("CLIENT", "UNBLOCK", "999999");
