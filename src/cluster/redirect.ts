@@ -88,7 +88,7 @@ function visitRequest(cluster: Cluster, cmd: Command, argv: Argv): ReplyError | 
     }
     return undefined;
   }
-  for (const key of cmd.getKeys(argv)) {
+  for (const key of cmd.getKeys(argv, true)) {
     const error = visitKey(cluster, argv, key.pos, true);
     if (error !== undefined) return error;
   }

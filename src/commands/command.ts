@@ -204,16 +204,26 @@ export class Command {
   }
 
   /**
+   * Whether the command names keys (Redis's doesCommandHaveKeys): a spec not flagged
+   * not_key, or a function finding them. A sharded channel routes like a key but is none.
+   */
+  get hasKeys(): boolean {
+    return this.keysProc !== undefined || this.keySpecs.some((spec) => !spec.flags.includes("not_key"));
+  }
+
+  /**
    * The keys a request names, found through the key specs as Redis's
    * getKeysFromCommandWithSpecs finds them (ACL key patterns, COMMAND GETKEYS). A spec whose
    * positions fall outside the request, or whose key count is not a count, makes the whole
-   * request keyless, as in Redis.
+   * request keyless, as in Redis. Specs flagged not_key (sharded channels) count only for
+   * `includeNotKeys` (cluster routing).
    */
-  getKeys(argv: Argv): KeyRef[] {
+  getKeys(argv: Argv, includeNotKeys = false): KeyRef[] {
     if (this.keysProc !== undefined) return this.keysProc(argv);
     const out: KeyRef[] = [];
     const argc = argv.length;
     for (const spec of this.keySpecs) {
+      if (!includeNotKeys && spec.flags.includes("not_key")) continue;
       const begin = spec.begin;
       const find = spec.find;
       if (begin === "unknown" || find === "unknown") continue;

@@ -574,7 +574,7 @@ function clientKill(c: Context, argv: Argv): void {
 /** A client killing itself still gets its reply first. */
 function killClient(self: Context, target: Context): void {
   if (target === self) self.closeAfterReply = true;
-  else target.close();
+  else target.kill();
 }
 
 /**

@@ -116,8 +116,13 @@ export interface Context {
 
   /** Send what this read's replies hold so far, before anything the command writes directly. */
   flush(): void;
-  /** Close once the pending replies are out (QUIT, CLIENT KILL). */
+  /** Close once the pending replies are out (QUIT). */
   close(): void;
+  /**
+   * Closed by the server (CLIENT KILL, an ACL change): gone from the client list, its
+   * subscriptions and waits at once, as Redis frees it, whatever the peer does next.
+   */
+  kill(): void;
   /** Close at once, dropping what waits to be sent. */
   terminate(): void;
   /** Set by QUIT and CLIENT KILL of oneself: close once the replies are out. */
@@ -249,6 +254,8 @@ export interface AclUser {
   readonly root: AclSelector;
   flagNames(): string[];
   check(cmd: Command, argv: Argv): { denied: Denied; pos: number };
+  /** Whether the request may read every key (SORT's BY and GET patterns). */
+  readsEveryKey(cmd: Command, argv: Argv): boolean;
 }
 
 export interface AclLogEntry {

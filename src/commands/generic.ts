@@ -10,7 +10,7 @@ import { now } from "../clock.ts";
 import {
   BAD_DATA_FORMAT, BAD_DUMP_PAYLOAD, BUSYKEY, INVALID_FREQ, INVALID_IDLETIME, INVALID_TTL, DB_OUT_OF_RANGE,
   WAIT_ON_REPLICA, GT_LT, INVALID_CURSOR, IDLETIME_UNDER_LFU, LFU_NOT_SELECTED, NOT_INTEGER, NO_SUCH_KEY, NX_XX_GT_LT, SAME_OBJECT, SORT_NOT_DOUBLE,
-  MIGRATE_IN_TRANSACTION, MIGRATE_KEYS_WITH_KEY, SYNTAX_ERR, WRONGTYPE, invalidExpireTime, unsupportedOption, MOVE_IN_CLUSTER, COPY_DB_IN_CLUSTER,
+  MIGRATE_IN_TRANSACTION, MIGRATE_KEYS_WITH_KEY, SYNTAX_ERR, WRONGTYPE, invalidExpireTime, unsupportedOption, MOVE_IN_CLUSTER, COPY_DB_IN_CLUSTER, SORT_BY_ACL, SORT_BY_CLUSTER, SORT_GET_ACL, SORT_GET_CLUSTER,
 } from "../errors.ts";
 import { compareBytes, globMatch, lowerAscii, parseInt64, parseRangeDouble } from "../resp/bytes.ts";
 import { lfuCounter, lruClock } from "../store/access.ts";
@@ -758,6 +758,11 @@ interface SortItem {
   by: string | undefined;
 }
 
+/** Whether the client's user may read every key with this SORT (its BY and GET patterns). */
+function readsEveryKey(c: Context, argv: Argv, readOnly: boolean): boolean {
+  return c.user.unrestricted || c.user.readsEveryKey(c.server.commands.find(readOnly ? "sort_ro" : "sort")!, argv);
+}
+
 function sortGeneric(c: Context, argv: Argv, readOnly: boolean): void {
   let desc = false;
   let alpha = false;
@@ -783,10 +788,16 @@ function sortGeneric(c: Context, argv: Argv, readOnly: boolean): void {
     } else if (!readOnly && opt === "store" && left >= 1) store = argv.str(++j);
     else if (opt === "by" && left >= 1) {
       sortBy = argv.str(++j);
-      // A BY pattern without `*` (such as "nosort") means: do not sort.
+      // A BY pattern without `*` (such as "nosort") means: do not sort. One with it reads
+      // keys no key spec names: refused in a cluster, and to a user who may not read every key.
       dontSort = !sortBy.includes("*");
-    } else if (opt === "get" && left >= 1) gets.push(argv.str(++j));
-    else throw SYNTAX_ERR;
+      if (!dontSort && c.server.cluster !== undefined) throw SORT_BY_CLUSTER;
+      if (!dontSort && !readsEveryKey(c, argv, readOnly)) throw SORT_BY_ACL;
+    } else if (opt === "get" && left >= 1) {
+      if (c.server.cluster !== undefined) throw SORT_GET_CLUSTER;
+      if (!readsEveryKey(c, argv, readOnly)) throw SORT_GET_ACL;
+      gets.push(argv.str(++j));
+    } else throw SYNTAX_ERR;
   }
   const value = c.db.lookupKeyRead(argv.str(1));
   if (value !== undefined && !(value instanceof ListValue) && !(value instanceof SetValue) && !(value instanceof SortedSet)) throw WRONGTYPE;

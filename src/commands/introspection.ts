@@ -89,7 +89,7 @@ function getKeysGeneric(c: Context, argv: Argv, withFlags: boolean): void {
   const args = Argv.of(...argv.views(2));
   const cmd = c.server.commands.lookup(args);
   if (cmd === undefined) throw GETKEYS_INVALID_COMMAND;
-  if (cmd.keySpecs.length === 0) throw GETKEYS_NO_KEYS;
+  if (!cmd.hasKeys) throw GETKEYS_NO_KEYS;
   if ((cmd.arity > 0 && args.length !== cmd.arity) || args.length < -cmd.arity) throw GETKEYS_BAD_ARITY;
   const keys = cmd.getKeys(args);
   if (keys.length === 0 && !cmd.has("no-mandatory-keys")) throw GETKEYS_BAD_ARGS;

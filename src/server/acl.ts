@@ -283,7 +283,7 @@ export class Selector {
         return { denied: Denied.Command, pos: 0 };
       }
     }
-    if (!this.allKeys && cmd.keySpecs.length > 0) {
+    if (!this.allKeys && cmd.hasKeys) {
       for (const key of keys()) {
         if (!this.keyAllowed(argv.str(key.pos), key.flags)) return { denied: Denied.Key, pos: key.pos };
       }
@@ -448,6 +448,20 @@ export class User {
     return worst;
   }
 
+  /**
+   * Whether a selector that allows this request also lets it read every key (allkeys, or
+   * a read pattern of "*"): Redis's ACLUserCheckCmdWithUnrestrictedKeyAccess, which SORT's
+   * BY and GET patterns need, since the keys they read are not known before they run.
+   */
+  readsEveryKey(cmd: Command, argv: Argv): boolean {
+    if (this.unrestricted) return true;
+    let keys: KeyRef[] | undefined;
+    const keysOnce = () => (keys ??= cmd.getKeys(argv));
+    return this.selectors.some(
+      (s) => s.check(cmd, argv, keysOnce).denied === Denied.None && (s.allKeys || s.keys.some((k) => (k.perm & READ) !== 0 && k.pattern === "*")),
+    );
+  }
+
   /** Whether any selector allows a channel (ACLUserCheckChannelPerm). */
   channelAllowed(channel: string, isPattern: boolean): boolean {
     return this.selectors.some((s) => s.allChannels || channelAllowed(s.channels, channel, isPattern));
@@ -570,14 +584,22 @@ export class Acl {
   private killRevokedSubscribers(updated: User, old: User): void {
     if (updated.selectors.some((s) => s.allChannels)) return;
     const upcoming = updated.selectors.flatMap((s) => s.channels);
-    if (old.selectors.every((s) => s.channels.every((ch) => upcoming.includes(ch)))) return;
+    // An old selector allowing every channel held "*" (Redis keeps it in the list), which
+    // the new ones, none allowing every channel, do not include.
+    if (old.selectors.every((s) => !s.allChannels && s.channels.every((ch) => upcoming.includes(ch)))) return;
     for (const c of this.server.clients.values()) {
       if (c.user !== old) continue;
       const revoked =
         [...c.patterns].some((p) => !channelAllowed(upcoming, p, true)) ||
         [...c.channels, ...c.shardChannels].some((ch) => !channelAllowed(upcoming, ch, false));
-      if (revoked) c.close();
+      if (revoked) this.disconnect(c);
     }
+  }
+
+  /** Close a client whose user changed: after its reply when it is the one asking, else at once. */
+  private disconnect(c: Context): void {
+    if (c === this.server.executing) c.closeAfterReply = true;
+    else c.kill();
   }
 
   /** ACL DELUSER: remove users and disconnect their clients; returns how many existed. */
@@ -598,7 +620,7 @@ export class Acl {
       if (c.user !== user) continue;
       // Redis puts the client back to the default user, unauthenticated, before closing it.
       c.setUser(this.defaultUser, false);
-      c.close();
+      this.disconnect(c);
     }
   }
 

@@ -666,8 +666,17 @@ export class Client implements Context {
     if (!this.closed) this.socket.terminate();
   }
 
-  /** Called by the socket's close handler. */
+  kill(): void {
+    if (this.closed) return;
+    // Output still waiting for the peer is dropped, as Redis's freeClient drops it.
+    if (this.pendingOut === null) this.socket.end();
+    else this.socket.terminate();
+    this.onClosed();
+  }
+
+  /** Called by the socket's close handler (and by kill, before it). */
   onClosed(): void {
+    if (this.closed) return;
     this.closed = true;
     this.pendingOut = null;
     this.wakeDrainWaiters();

@@ -149,6 +149,6 @@ function closeIdleClients(server: Server, now: number): void {
     if (c.masterLink !== undefined || c.replica !== undefined || server.monitors.has(c) || c.subscribed || c.blockedOnKeys !== undefined) continue;
     if (now - c.lastInteraction <= timeout * 1000) continue;
     server.log.verbose(`Closing idle client id=${c.id} addr=${c.addr}`);
-    c.close();
+    c.kill();
   }
 }

@@ -137,6 +137,9 @@ COMMAND GETKEYSANDFLAGS bitfield k SET u8 0 1
 COMMAND GETKEYSANDFLAGS rename a b
 COMMAND GETKEYSANDFLAGS sort src STORE dst
 COMMAND GETKEYSANDFLAGS xreadgroup GROUP g c STREAMS s >
+COMMAND GETKEYS spublish ch message
+COMMAND GETKEYSANDFLAGS ssubscribe a b
+COMMAND GETKEYS publish ch message
 READONLY
 READWRITE
 ASKING`);
@@ -209,6 +212,49 @@ describe("what a user may run", () => {
       [0, req("SUBSCRIBE", "exact", "news.x")],
       [0, req("UNSUBSCRIBE", "nothing-allowed")],
     ]);
+  });
+
+  test("a sharded channel is a channel to ACLs, not a key, though a cluster routes it as one", async () => {
+    await pair().script(`ACL SETUSER shards on >p +@all resetkeys resetchannels &shard.*
+ACL DRYRUN shards spublish shard.a m
+ACL DRYRUN shards spublish other m
+ACL DRYRUN shards ssubscribe shard.a other`);
+    await sameScene(pair(), 1, [
+      [0, req("AUTH", "shards", "p")],
+      [0, req("SPUBLISH", "shard.a", "m")],
+      [0, req("SPUBLISH", "other", "m")],
+      [0, req("SSUBSCRIBE", "shard.a", "other")],
+      [0, req("SSUBSCRIBE", "shard.a", "shard.b")],
+      [0, req("SUNSUBSCRIBE", "other")],
+    ]);
+    await pair().same("ACL", "DELUSER", "shards");
+  });
+
+  test("SORT's BY and GET patterns need read access to every key", async () => {
+    const p = pair();
+    await p.script(`RPUSH sortme 2 1
+SET w:1 5
+SET w:2 0`);
+    const [k, r] = await p.connectBoth();
+    try {
+      for (const [rules, ok] of [["~sortme", false], ["~sortme ~w:*", false], ["~sortme %W~*", false], ["~sortme %R~*", true], ["allkeys", true]] as const) {
+        await p.same("ACL", "SETUSER", "sorter", "reset", "on", ">p", "+sort", "+sort_ro", ...rules.split(" "));
+        for (const c of [k, r]) expect(await c.call("AUTH", "sorter", "p")).toBe("+OK\r\n");
+        for (const args of [["SORT", "sortme", "BY", "w:*"], ["SORT", "sortme", "GET", "w:*"], ["SORT_RO", "sortme", "GET", "#"], ["SORT", "sortme", "BY", "nosort"], ["SORT", "sortme"]]) {
+          const [kr, rr] = [await k.call(...args), await r.call(...args)];
+          expect({ rules, args, reply: kr }).toEqual({ rules, args, reply: rr });
+          if (args[2] === "BY" && args[3] === "w:*") expect(kr.startsWith("-")).toBe(!ok);
+        }
+      }
+      // A selector allowing SORT with every key lets the pattern through, one without does not.
+      await p.same("ACL", "SETUSER", "sorter", "reset", "on", ">p", "+sort", "~sortme", "(+sort %R~*)");
+      for (const c of [k, r]) expect(await c.call("AUTH", "sorter", "p")).toBe("+OK\r\n");
+      expect(await k.call("SORT", "sortme", "BY", "w:*")).toBe(await r.call("SORT", "sortme", "BY", "w:*"));
+    } finally {
+      k.close();
+      r.close();
+      await p.same("ACL", "DELUSER", "sorter");
+    }
   });
 
   test("selectors: a command runs when any selector allows it", async () => {
@@ -294,6 +340,21 @@ ACL SETUSER free on nopass +@all ~*`);
     await pair().same("ACL", "LIST");
   });
 
+  test("a client deleting its own user gets the reply, then is closed", async () => {
+    await pair().script(`ACL SETUSER self on >p +acl`);
+    const [k, r] = await pair().connectBoth();
+    try {
+      for (const c of [k, r]) {
+        expect(await c.call("AUTH", "self", "p")).toBe("+OK\r\n");
+        expect(await c.call("ACL", "DELUSER", "self")).toBe(":1\r\n");
+        await c.readUntilClose();
+      }
+    } finally {
+      k.close();
+      r.close();
+    }
+  });
+
   test("ACL DELUSER disconnects the user's clients", async () => {
     await pair().script(`ACL SETUSER gone on >p +@all ~*`);
     const [k, r] = await pair().connectBoth();
@@ -329,6 +390,27 @@ describe("ACL SETUSER and subscribers", () => {
       for (const c of [k2, r2]) expect(await c.call("PING")).toBe("*2\r\n$4\r\npong\r\n$0\r\n\r\n");
     } finally {
       for (const c of [k, r, k2, r2]) c.close();
+    }
+  });
+
+  test("allchannels taken away closes the user's subscribers, gone from CLIENT LIST at once", async () => {
+    await pair().script(`ACL SETUSER all on >p +@all ~* allchannels`);
+    const [k, r] = await pair().connectBoth();
+    try {
+      for (const c of [k, r]) {
+        expect(await c.call("AUTH", "all", "p")).toBe("+OK\r\n");
+        expect(await c.call("CLIENT", "SETNAME", "deathrow")).toBe("+OK\r\n");
+        expect(await c.call("PSUBSCRIBE", "foo")).toContain("psubscribe");
+      }
+      // Asked right after, on another connection: the server drops the client itself, as
+      // Redis frees it, without waiting for the peer to close its end.
+      await pair().same("ACL", "SETUSER", "all", "resetchannels");
+      for (const server of [pair().kvis, pair().redis]) expect(await server.call("CLIENT", "LIST")).not.toContain("name=deathrow");
+      for (const c of [k, r]) await c.readUntilClose();
+    } finally {
+      k.close();
+      r.close();
+      await pair().same("ACL", "DELUSER", "all");
     }
   });
 });

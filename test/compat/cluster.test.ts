@@ -135,7 +135,12 @@ MULTI
 GET {tag}a
 GET {tag}b
 EXEC
-DEL {tag}a {tag}b other`);
+RPUSH {tag}l 1 2
+SORT {tag}l BY {tag}w:*
+SORT {tag}l BY nosort
+SORT {tag}l GET #
+SORT_RO {tag}l GET {tag}o:*
+DEL {tag}a {tag}b other {tag}l`);
   });
 
   test("cluster-require-full-coverage and cluster-allow-reads-when-down", async () => {
