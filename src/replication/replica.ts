@@ -261,8 +261,9 @@ export class ReplicaLink implements MasterLink {
     }
   };
 
-  private fail(reason: string): void {
-    this.server.log.warning(`Master ${this.host}:${this.port} refused replication: ${reason}`);
+  /** Give up this attempt (the link is tried again), logging `message` as Redis words it. */
+  private fail(message: string, level: "warning" | "notice" = "warning"): void {
+    this.server.log[level](message);
     this.socket?.end();
   }
 
@@ -312,7 +313,7 @@ export class ReplicaLink implements MasterLink {
     switch (this.step) {
       case Step.Ping:
         // NOAUTH is expected here when the master wants a password: AUTH comes next.
-        if (line.startsWith("-") && !line.startsWith("-NOAUTH") && !line.startsWith("-NOPERM")) return this.fail(`PING: ${line}`);
+        if (line.startsWith("-") && !line.startsWith("-NOAUTH") && !line.startsWith("-NOPERM")) return this.fail(`Error reply to PING from master: '${line}'`);
         this.log("Master replied to PING, replication can continue...");
         if (config.get("masterauth") !== "") {
           this.step = Step.Auth;
@@ -321,7 +322,7 @@ export class ReplicaLink implements MasterLink {
         }
         return this.sendPort();
       case Step.Auth:
-        if (!line.startsWith("+")) return this.fail(`AUTH: ${line}`);
+        if (!line.startsWith("+")) return this.fail(`Unable to AUTH to MASTER: ${line}`);
         return this.sendPort();
       case Step.Port:
         // Like Redis, a master that does not understand REPLCONF is not a reason to stop.
@@ -394,7 +395,9 @@ export class ReplicaLink implements MasterLink {
       this.server.notifySupervisor("STATUS=MASTER <-> REPLICA sync: Partial Resynchronization accepted. Ready to accept connections in read-write mode.\n");
       return;
     }
-    this.fail(`PSYNC: ${line}`);
+    if (line.startsWith("-NOMASTERLINK") || line.startsWith("-LOADING")) this.fail(`Master is currently unable to PSYNC but should be in the future: ${line}`, "notice");
+    else if (line.startsWith("-ERR")) this.fail(`Master does not support PSYNC or is in error state (reply: ${line})`, "notice");
+    else this.fail(`Unexpected reply to PSYNC from master: ${line}`);
   }
 
   /** Collect the snapshot, in the `$<len>` form or the diskless `$EOF:<mark>` form. */
@@ -466,7 +469,8 @@ export class ReplicaLink implements MasterLink {
     const header = this.takeLine();
     if (header === undefined) return false;
     if (!header.startsWith("$")) {
-      this.fail(`bad snapshot header: ${header}`);
+      if (header.startsWith("-")) this.fail(`MASTER aborted replication with an error: ${header.slice(1)}`);
+      else this.fail(`Bad protocol from MASTER, the first byte is not '$' (we received '${header}'), are you sure the host and port are right?`);
       return false;
     }
     const server = this.server;

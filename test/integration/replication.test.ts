@@ -393,6 +393,30 @@ describe("KVIS replica of a real Redis master", () => {
     });
   });
 
+  test("a wrong masterauth is logged as a Redis replica logs it; the right one, binary, links up", async () => {
+    // A password with a zero byte, set on the master and given to the replica by CONFIG SET.
+    const password = "abc\x00def";
+    const master = await startRedis(["--repl-diskless-sync-delay", "0"]);
+    const m = await RawClient.connect(master.port);
+    const kvis = await startKvisBinary();
+    const r = await RawClient.connect(kvis.port);
+    try {
+      expect(await m.call("CONFIG", "SET", "requirepass", password)).toBe("+OK\r\n");
+      expect(await m.call("AUTH", password)).toBe("+OK\r\n");
+      expect(await r.call("CONFIG", "SET", "masterauth", "abc")).toBe("+OK\r\n");
+      expect(await r.call("REPLICAOF", "127.0.0.1", String(master.port))).toBe("+OK\r\n");
+      await waitFor(async () => (await kvis.output()).includes("Unable to AUTH to MASTER: -WRONGPASS invalid username-password pair or user is disabled."), 20_000, "the AUTH refusal in the log");
+      expect(await r.call("INFO", "replication")).toContain("master_link_status:down");
+      expect(await r.call("CONFIG", "SET", "masterauth", password)).toBe("+OK\r\n");
+      await waitFor(async () => (await r.call("INFO", "replication")).includes("master_link_status:up"), 20_000, "the link with the right password");
+    } finally {
+      r.close();
+      m.close();
+      await kvis.stop();
+      await master.stop();
+    }
+  });
+
   const LOADING = "-LOADING Redis is loading the dataset in memory\r\n";
 
   /**
