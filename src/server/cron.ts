@@ -48,6 +48,8 @@ export function startCron(server: Server): () => void {
       // which also samples more keys and tolerates fewer expired ones (as Redis).
       const effort = server.config.int("active-expire-effort");
       server.keyspace.activeExpireCycle((period * (25 + 2 * (effort - 1))) / 100, effort);
+      // A replica leaves expiry to its master, but for the keys its own clients gave a TTL.
+      if (server.keyspace.replicaMode) server.keyspace.expireReplicaKeys();
       if (server.latency.threshold > 0) server.latency.add("expire-cycle", Math.floor(performance.now() - started));
     }
     evictClients(server);

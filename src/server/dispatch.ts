@@ -267,6 +267,8 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
         if (cmd.notify !== undefined) server.notifier.emit(cmd.notify[0], cmd.notify[1], argv.str(1), c.db.id);
         server.notifier.flushDeleted();
       }
+      // A writable replica's own clients: keys they gave a TTL the replica expires itself.
+      if (keyspace.replicaMode && server.executing?.masterLink === undefined) rememberReplicaExpires(c, cmd, argv);
       // A write that changed something goes to the replicas (as its handler rewrote it, if
       // it did). On a replica the master's stream is passed on instead.
       if (server.propagation.wanted) {
@@ -332,6 +334,15 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   c.redacted = undefined;
   // Keys this command pushed to may release blocked clients (after EXEC, not inside it).
   if (!c.inExec && c.server.blocking.hasReady) c.server.blocking.serveReady();
+}
+
+/** The keys of a write a replica's own client made that have a TTL now (Redis's setExpire on a writable replica). */
+function rememberReplicaExpires(c: Client, cmd: Command, argv: Argv): void {
+  const keyspace = c.server.keyspace;
+  for (const { pos } of cmd.getKeys(argv)) {
+    const key = argv.str(pos);
+    if (c.db.getExpire(key) !== -1) keyspace.rememberReplicaKeyWithExpire(c.db, key);
+  }
 }
 
 /**

@@ -499,6 +499,21 @@ export class Database {
     return true;
   }
 
+  /**
+   * A writable replica's own key (Keyspace.expireReplicaKeys): deleted as expired if its
+   * deadline has passed, though the replica keeps the master's. 1: deleted, 0: not yet
+   * due, -1: gone or without a deadline (nothing left to watch).
+   */
+  expireOwnKey(key: string, clockNow: number): -1 | 0 | 1 {
+    const slot = this.table.find(key);
+    if (slot < 0) return -1;
+    const when = this.table.expiryAt(slot);
+    if (when !== when) return -1;
+    if (when > clockNow) return 0;
+    this.deleteExpired(key);
+    return 1;
+  }
+
   /** Whether the key exists with a deadline that has passed (without deleting it). */
   isExpired(key: string): boolean {
     if (this.table.expiresCount === 0) return false;
@@ -1253,7 +1268,60 @@ export class Keyspace {
   /** Changes since the last save: Redis's server.dirty. */
   dirty = 0;
   /** A replica keeps expired keys until its master deletes them (no active expiry either). */
-  replicaMode = false;
+  get replicaMode(): boolean {
+    return this.isReplica;
+  }
+  set replicaMode(on: boolean) {
+    this.isReplica = on;
+    if (!on) this.replicaKeysWithExpire.clear();
+  }
+  private isReplica = false;
+  /**
+   * Keys a writable replica's own clients gave a TTL, with the databases they were given
+   * it in (Redis's slaveKeysWithExpire): the master knows nothing of them and will send no
+   * DEL, so the replica expires them itself (expireReplicaKeys).
+   */
+  private readonly replicaKeysWithExpire = new Map<string, Set<number>>();
+
+  /** A replica's own client gave `key` of `db` a TTL (rememberSlaveKeyWithExpire). */
+  rememberReplicaKeyWithExpire(db: Database, key: string): void {
+    const dbs = this.replicaKeysWithExpire.get(key);
+    if (dbs === undefined) this.replicaKeysWithExpire.set(key, new Set([db.id]));
+    else dbs.add(db.id);
+  }
+
+  /**
+   * Redis's expireSlaveKeys: delete the replica's own keys whose deadline has passed, going
+   * round the keys remembered, forgetting those gone or without a TTL now, until three in
+   * a row cannot go yet or a millisecond has passed. Returns how many were deleted.
+   */
+  expireReplicaKeys(): number {
+    const tracked = this.replicaKeysWithExpire;
+    if (tracked.size === 0) return 0;
+    const started = performance.now();
+    const clockNow = now();
+    const round = tracked.size;
+    let expired = 0;
+    let kept = 0;
+    for (let looked = 1; tracked.size > 0; looked++) {
+      const [key, dbs] = tracked.entries().next().value!;
+      tracked.delete(key);
+      let waiting = false;
+      for (const id of dbs) {
+        const result = this.dbs[id]!.expireOwnKey(key, clockNow);
+        if (result === 0) waiting = true;
+        else {
+          dbs.delete(id);
+          if (result === 1) expired++;
+        }
+      }
+      // One still to expire goes to the back of the round.
+      if (dbs.size > 0) tracked.set(key, dbs);
+      kept = waiting ? kept + 1 : 0;
+      if (kept > 3 || looked >= round || ((looked & 63) === 0 && performance.now() - started > 1)) break;
+    }
+    return expired;
+  }
   /**
    * While clients are paused (CLIENT PAUSE, FAILOVER) the data stays as it is: expired keys
    * are reported missing but not deleted, nothing is evicted, as in Redis.

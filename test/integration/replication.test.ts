@@ -370,6 +370,28 @@ describe("KVIS replica of a real Redis master", () => {
     }
   }, 60_000);
 
+  test("on a writable replica, keys its own clients gave a TTL expire there, as on a Redis replica", async () => {
+    await withMasterAndReplica(["--enable-debug-command", "yes"], { "replica-read-only": "no" }, async (m, r) => {
+      // The master's key with a TTL waits for the master's DEL (its active expiry is off).
+      expect(await m.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")).toBe("+OK\r\n");
+      expect(await m.call("SET", "theirs", "v", "PX", "50")).toBe("+OK\r\n");
+      await waitCaughtUp(m);
+      const expired = async () => Number(/expired_keys:(\d+)/.exec(await r.call("INFO", "stats"))![1]);
+      const before = await expired();
+      // Through SET PX, EXPIRE, a transaction and a script.
+      expect(await r.call("SET", "mine", "v", "PX", "1")).toBe("+OK\r\n");
+      expect(await r.call("SET", "mine2", "v")).toBe("+OK\r\n");
+      expect(await r.call("PEXPIRE", "mine2", "1")).toBe(":1\r\n");
+      r.write("MULTI\r\nSET mine3 v PX 1\r\nEXEC\r\n");
+      expect((await r.readReplies(3)).at(-1)).toBe("*1\r\n+OK\r\n");
+      expect(await r.call("EVAL", "return redis.call('SET', KEYS[1], 'v', 'PX', 1)", "1", "mine4")).toBe("+OK\r\n");
+      // Deleted by the replica's cron, without a read.
+      await waitFor(async () => (await expired()) === before + 4, 20_000, "the replica's own keys to expire");
+      expect(await r.call("DBSIZE")).toBe(":1\r\n");
+      expect(await r.call("GET", "theirs")).toBe("$-1\r\n");
+    });
+  });
+
   test("an expired key reads as missing on the replica but stays until the master deletes it", async () => {
     await withMasterAndReplica(["--enable-debug-command", "yes"], {}, async (m, r) => {
       // With active expiry off on the master, nothing deletes the key but a read on the master.
