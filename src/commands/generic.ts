@@ -554,9 +554,17 @@ function objectFound(c: Context, argv: Argv): boolean {
   return found;
 }
 
-/** Integers 0..9999 are Redis's shared objects, with a refcount that never changes. */
-export function refcountOf(value: StoredValue): number {
-  return typeof value === "number" && value >= 0 && value < 10000 ? SHARED_REFCOUNT : 1;
+/**
+ * Integers 0..9999 are Redis's shared objects, with a refcount that never changes, unless
+ * maxmemory is set with an LRU or LFU policy: then every value needs an access time of
+ * its own and none is shared. Redis decides when a value is made; KVIS, which shares
+ * nothing, answers by the settings in force when asked.
+ */
+export function refcountOf(c: Context, value: StoredValue): number {
+  if (typeof value !== "number" || value < 0 || value >= 10000) return 1;
+  const config = c.server.config;
+  const policy = config.get("maxmemory-policy");
+  return config.int("maxmemory") !== 0 && (policy.endsWith("-lru") || policy.endsWith("-lfu")) ? 1 : SHARED_REFCOUNT;
 }
 
 export const objectCommand = command({
@@ -573,7 +581,7 @@ export const objectCommand = command({
       handler(c, argv) {
         // Only an integer can be one of the shared objects.
         const key = argv.str(2);
-        if (objectFound(c, argv)) c.reply.integer(c.db.encodingOf(key) === "int" ? refcountOf(c.db.peek(key)!) : 1);
+        if (objectFound(c, argv)) c.reply.integer(c.db.encodingOf(key) === "int" ? refcountOf(c, c.db.peek(key)!) : 1);
       },
     }),
     // Every key's slot keeps its last access (store/table.ts), or under an LFU policy its

@@ -220,6 +220,29 @@ describe("RANDOMKEY, TOUCH, OBJECT", () => {
     await p.same("OBJECT", "ENCODING", "raw");
     await p.same("OBJECT", "ENCODING", "emb44");
   });
+
+  test("OBJECT REFCOUNT: small integers are shared, but not under maxmemory with an LRU or LFU policy", async () => {
+    try {
+      await pair().script(`
+      SET small 1
+      OBJECT REFCOUNT small
+      CONFIG SET maxmemory 1073741824
+      CONFIG SET maxmemory-policy allkeys-random
+      SET a 1
+      OBJECT REFCOUNT a
+      CONFIG SET maxmemory-policy allkeys-lru
+      SET b 2
+      OBJECT REFCOUNT b
+      CONFIG SET maxmemory-policy volatile-lfu
+      SET c 9999
+      OBJECT REFCOUNT c
+      SET d 10000
+      OBJECT REFCOUNT d`);
+    } finally {
+      await pair().script(`CONFIG SET maxmemory 0
+CONFIG SET maxmemory-policy noeviction`);
+    }
+  });
 });
 
 describe("SORT and SORT_RO", () => {
