@@ -83,7 +83,7 @@ export interface ConfigTarget {
   clients: { values(): Iterable<{ parser: { maxBulkLen: number } }> };
   notifier: { flags: number };
   maxmemory: number;
-  evictor: { freeMemoryIfNeeded(): boolean; policyChanged(): void };
+  evictor: { limitChanged(): void; policyChanged(): void };
   keyspace: { lfuLogFactor: number; lfuDecayTime: number; keyLoadDelay: number; lazyFree: { serverDel: boolean; expire: boolean; eviction: boolean } };
   /** store/encoding.ts's limits (named here: config.ts sits below the store). */
   encodingLimits: Record<EncodingLimit, number>;
@@ -273,7 +273,7 @@ export const PARAMS: readonly Param[] = [
     description: "Evict keys (or refuse writes) to keep the estimated memory in use under this many bytes (0: no limit)",
     apply: (server, value) => {
       server.maxmemory = Number(value);
-      server.evictor.freeMemoryIfNeeded();
+      server.evictor.limitChanged();
     },
   },
   {

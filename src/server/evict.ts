@@ -62,6 +62,23 @@ export class Evictor {
   }
 
   /**
+   * CONFIG SET maxmemory: a limit under what is in use is warned about, as in Redis, and
+   * keys go from the next turn of the event loop (Redis's eviction timer) or before the next
+   * command, not inside the command that set it: the rest of a transaction runs first.
+   */
+  limitChanged(): void {
+    const server = this.server;
+    if (server.maxmemory === 0) return;
+    const used = server.usedMemory();
+    if (server.maxmemory < used) {
+      server.log.warning(
+        `WARNING: the new maxmemory value set via CONFIG SET (${server.maxmemory}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`,
+      );
+      setTimeout(() => this.freeMemoryIfNeeded(), 0);
+    }
+  }
+
+  /**
    * performEvictions: evict until memory is under maxmemory. False when it is still over
    * and nothing more can go (the caller refuses denyoom commands).
    */

@@ -64,6 +64,21 @@ describe("the replication stream", () => {
     expect(stream).toContain("*3\r\n$3\r\nSET\r\n$3\r\none\r\n$1\r\n1\r\n");
   });
 
+  test("CONFIG SET maxmemory inside a transaction evicts after it, not between its commands", async () => {
+    const p = pair();
+    await p.same("FLUSHALL");
+    await p.same("CONFIG", "SET", "maxmemory-policy", "allkeys-lru");
+    try {
+      const stream = await sameStream([["MULTI"], ["INCR", "x"], ["CONFIG", "SET", "maxmemory", "1"], ["INCR", "x"], ["EXEC"], ["CONFIG", "SET", "maxmemory", "0"]]);
+      const incr = "*2\r\n$4\r\nINCR\r\n$1\r\nx\r\n";
+      const at = [stream.indexOf(incr), stream.lastIndexOf(incr), stream.indexOf("*1\r\n$4\r\nEXEC\r\n"), stream.indexOf("*2\r\n$3\r\nDEL\r\n$1\r\nx\r\n")];
+      expect(at.every((i, k) => i >= 0 && (k === 0 || i > at[k - 1]!))).toBe(true);
+    } finally {
+      await p.same("CONFIG", "SET", "maxmemory", "0");
+      await p.same("CONFIG", "SET", "maxmemory-policy", "noeviction");
+    }
+  });
+
   test("FLUSHALL and FLUSHDB go out even when there was nothing to flush", async () => {
     await pair().same("FLUSHALL");
     await sameStream([["FLUSHALL"], ["SELECT", "4"], ["FLUSHDB"], ["SET", "k", "v"], ["FLUSHDB"], ["SELECT", "0"], ["FLUSHALL", "ASYNC"]]);
