@@ -84,6 +84,8 @@ export interface ConfigTarget {
   notifier: { flags: number };
   maxmemory: number;
   evictor: { limitChanged(): void; policyChanged(): void };
+  /** maxmemory-clients lowered: clients over it go at once, as in Redis (server/client-eviction.ts). */
+  evictClients(): void;
   keyspace: { lfuLogFactor: number; lfuDecayTime: number; keyLoadDelay: number; lazyFree: { serverDel: boolean; expire: boolean; eviction: boolean } };
   /** store/encoding.ts's limits (named here: config.ts sits below the store). */
   encodingLimits: Record<EncodingLimit, number>;
@@ -446,6 +448,7 @@ export const PARAMS: readonly Param[] = [
   {
     name: "maxmemory-clients", type: "string", default: "0", mutable: true, check: checkClientsMemory, merge: (_current, given) => normalizeClientsMemory(given),
     description: "Clients' memory (bytes, or a percentage of maxmemory) past which the largest are closed (0: never)",
+    apply: (server) => server.evictClients(),
   },
   {
     name: "propagation-error-behavior", type: "enum", default: "ignore", values: ["ignore", "panic", "panic-on-replicas"], mutable: true,

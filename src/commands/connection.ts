@@ -184,25 +184,40 @@ function multiBytes(c: Context): number {
 
 /**
  * A client's memory, CLIENT LIST's tot-mem (what maxmemory-clients limits). KVIS keeps no
- * preallocated query or reply buffer (qbuf-free, rbs, rbp are 0); a client's own structures
- * are counted at CLIENT_BYTES, as INFO's used_memory counts them.
+ * standing query or reply buffer (rbs and rbp are 0); qbuf-free is the room allocated for
+ * the rest of a big argument being received, which Redis sizes at its header too. A
+ * client's own structures are counted at CLIENT_BYTES, as INFO's used_memory counts them.
  */
 export function clientMemory(c: Context): number {
-  return CLIENT_BYTES + c.queryBufferBytes + c.argvBytes + multiBytes(c) + c.outputPending;
+  return (
+    CLIENT_BYTES + c.inputBytes + c.argvBytes + multiBytes(c) + c.outputPending +
+    c.watchedKeys * WATCHED_KEY + c.patterns.size * PATTERN + (c.channels.size + c.shardChannels.size) * CHANNEL + (c.tracking?.prefixes.size ?? 0) * TRACKING_PREFIX
+  );
 }
+
+/**
+ * What Redis's getClientMemoryUsage counts for each item of a client's own lists: a
+ * watched key's list node and entry, a pattern's list node, a channel's dict entry and
+ * table slot, a tracking prefix's radix-tree node. The names themselves are shared, and
+ * not counted.
+ */
+const WATCHED_KEY = 24 + 16;
+const PATTERN = 24;
+const CHANNEL = 24 + 8;
+const TRACKING_PREFIX = 4 * 8;
 
 /** One line of CLIENT LIST / CLIENT INFO, with Redis's fields in Redis's order. */
 export function clientInfoLine(c: Context, nowMs: number): string {
   const age = Math.floor((nowMs - c.createdAt) / 1000);
   const idle = Math.floor((nowMs - c.lastInteraction) / 1000);
   const qbuf = c.queryBufferBytes;
-  const argvMem = c.argvBytes;
+  const argvMem = c.argvBytes + c.partialArgvBytes;
   const multiMem = multiBytes(c);
   const totMem = clientMemory(c);
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name} age=${age} idle=${idle} flags=${clientFlags(c)} ` +
     `db=${c.db.id} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size} multi=${c.multi?.length ?? -1} ` +
-    `qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=${multiMem} rbs=0 rbp=0 ` +
+    `qbuf=${qbuf} qbuf-free=${c.queryBufferFree} argv-mem=${argvMem} multi-mem=${multiMem} rbs=0 rbp=0 ` +
     `obl=0 oll=0 omem=${c.outputPending} tot-mem=${totMem} events=r cmd=${c.lastCommand} user=${c.user.name} redir=-1 ` +
     `resp=${c.resp} lib-name=${c.libName} lib-ver=${c.libVer}`
   );

@@ -25,6 +25,14 @@ export interface Context {
   readonly fd: number;
   /** CLIENT LIST's qbuf and argv-mem (see server/connection.ts). */
   readonly queryBufferBytes: number;
+  /** CLIENT LIST's qbuf-free: room allocated for the rest of a bulk being received. */
+  readonly queryBufferFree: number;
+  /** What input holds in memory (tot-mem): the unfinished request whole, the room for its bulk, input waiting. */
+  readonly inputBytes: number;
+  /** The arguments of an unfinished request parsed so far (argv-mem between reads). */
+  readonly partialArgvBytes: number;
+  /** Keys WATCHed. */
+  readonly watchedKeys: number;
   readonly argvBytes: number;
   readonly lastInteraction: number;
   /** The selected database. */

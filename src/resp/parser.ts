@@ -82,6 +82,29 @@ export class RequestParser {
   private lineStart = 0;
   private lineEnd = 0;
 
+  /**
+   * Bytes of the request being received that are no argument yet: the bulk being filled
+   * (and what came of its CRLF) or the line being read. What Redis's query buffer holds
+   * between reads (CLIENT LIST's qbuf): the arguments already parsed are its argv.
+   */
+  get partialBytes(): number {
+    if (this.state === State.BulkData) return this.bulkFill;
+    if (this.state === State.BulkCrlf) return this.bulkSize + 2 - this.crlfLeft;
+    return this.lineLen;
+  }
+
+  /** Bytes of the arguments of the request being received parsed so far (CLIENT LIST's argv-mem between reads). */
+  get partialArgBytes(): number {
+    let n = 0;
+    for (let i = 0; i < this.argv.length; i++) n += this.argv.len(i);
+    return n;
+  }
+
+  /** Bytes allocated for a bulk spanning reads and not yet filled (CLIENT LIST's qbuf-free). */
+  get reservedBytes(): number {
+    return this.state === State.BulkData ? this.bulk.length - this.bulkFill : 0;
+  }
+
   /** True when a request has started but not completed. */
   get pending(): boolean {
     return this.state !== State.Start || this.lineLen > 0;

@@ -13,7 +13,8 @@ import type { Config } from "../config.ts";
 import type { Client } from "./connection.ts";
 import type { Server } from "./server.ts";
 
-const MIN_LIMIT = 128 * 1024;
+/** The lowest limit maxmemory-clients can mean: a client under it cannot reach it alone. */
+export const EVICTION_MIN_LIMIT = 128 * 1024;
 
 /** The limit in bytes, 0 when off (as Redis's getClientEvictionLimit). */
 export function clientEvictionLimit(config: Config): number {
@@ -25,7 +26,7 @@ export function clientEvictionLimit(config: Config): number {
     limit = Math.floor((maxmemory * Number(value.slice(0, -1))) / 100);
   } else limit = Number(value);
   if (limit === 0) return 0;
-  return Math.max(limit, MIN_LIMIT);
+  return Math.max(limit, EVICTION_MIN_LIMIT);
 }
 
 export function evictClients(server: Server): void {
@@ -35,7 +36,9 @@ export function evictClients(server: Server): void {
   const evictable: Array<[memory: number, client: Client]> = [];
   for (const c of server.clients.values()) {
     if (c.masterLink !== undefined || c.replica !== undefined || c.closed) continue;
-    const memory = clientMemory(c);
+    // The client running a command (CONFIG SET maxmemory-clients) counts as it stood
+    // before this read, as Redis's buckets hold it, not with the read and command in hand.
+    const memory = c === server.executing ? clientMemory(c) - c.inputBytes - c.argvBytes : clientMemory(c);
     total += memory;
     if (!c.noEvict) evictable.push([memory, c]);
   }
@@ -45,7 +48,7 @@ export function evictClients(server: Server): void {
   for (const [memory, c] of evictable) {
     server.log.notice(`Evicting client: ${clientInfoLine(c, now)}`);
     server.stats.evictedClients++;
-    c.terminate();
+    c.kill();
     total -= memory;
     if (total < limit) return;
   }

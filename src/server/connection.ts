@@ -13,13 +13,14 @@ import type { ReplyWriter } from "../resp/writer.ts";
 import type { Database } from "../store/keyspace.ts";
 import { updateClock } from "../clock.ts";
 import type { Command } from "../commands/command.ts";
-import { clientInfoLine } from "../commands/connection.ts";
+import { clientInfoLine, clientMemory } from "../commands/connection.ts";
 import type { Context, ReplicaInfo, TrackingState } from "../commands/context.ts";
 import { aclCheck, call, processCommand, settleCommandTime } from "./dispatch.ts";
 import type { BlockedOnKeys } from "./blocking.ts";
 import type { NotifyClass } from "../keyspace-events.ts";
 import { repr } from "./monitor.ts";
 import { readNow } from "./poll.ts";
+import { EVICTION_MIN_LIMIT, evictClients } from "./client-eviction.ts";
 import type { Server } from "./server.ts";
 import type { User } from "./acl.ts";
 
@@ -159,11 +160,49 @@ export class Client implements Context {
   private readBytes = 0;
 
   /**
-   * CLIENT LIST's qbuf: the read being served, or the unfinished request waiting for more,
-   * and what waits for a blocked command or for the next turn.
+   * CLIENT LIST's qbuf, as Redis's query buffer: the read being served, or between reads
+   * the part of an unfinished request that is no argument yet, and what waits for a
+   * blocked command or for the next turn.
    */
   get queryBufferBytes(): number {
-    return (this.readBytes > 0 ? this.readBytes : this.queryBytes) + this.deferredBytes;
+    return (this.readBytes > 0 ? this.readBytes : this.parser.partialBytes) + this.deferredBytes;
+  }
+
+  /** The memory input holds (tot-mem): the read being served or the whole unfinished request, the room for its bulk, what waits. */
+  get inputBytes(): number {
+    return (this.readBytes > 0 ? this.readBytes : this.queryBytes) + this.parser.reservedBytes + this.deferredBytes;
+  }
+
+  /** CLIENT LIST's argv-mem between reads: the arguments of an unfinished request parsed so far. */
+  get partialArgvBytes(): number {
+    return this.parser.pending ? this.parser.partialArgBytes : 0;
+  }
+
+  /** Keys WATCHed (client memory counts them). */
+  get watchedKeys(): number {
+    return this.watching.length;
+  }
+
+  /** CLIENT LIST's qbuf-free: room allocated for the rest of a bulk argument being received. */
+  get queryBufferFree(): number {
+    return this.parser.reservedBytes;
+  }
+
+  /** What Server.clientBuffers holds of this client's: its input and output waiting. */
+  private accounted = 0;
+
+  /**
+   * Keep Server.clientBuffers (the buffers used_memory counts, as Redis counts clients'
+   * query and reply buffers) current with this client's unfinished request, the input
+   * waiting for it and the output waiting for its socket. A replica's output is counted
+   * apart (Server.notCountedForEvict), and the master's link not at all.
+   */
+  private account(): void {
+    const bytes = this.closed || this.replica !== undefined || this.masterLink !== undefined ? 0 : this.queryBytes + this.parser.reservedBytes + this.deferredBytes + this.pendingBytes;
+    if (bytes !== this.accounted) {
+      this.server.clientBuffers += bytes - this.accounted;
+      this.accounted = bytes;
+    }
   }
 
   /** CLIENT LIST's argv-mem: the bytes of the arguments of the command running now, or of the one it is blocked in. */
@@ -284,6 +323,13 @@ export class Client implements Context {
    */
   private serve(chunk: Uint8Array, owned = false): void {
     if (this.closeAfterReply) return;
+    // Output that piled up since the last read (a tracking broadcast, say) is looked at
+    // before this read's commands, as Redis evicts clients before each command.
+    if (this.server.clientGrew) {
+      this.server.clientGrew = false;
+      evictClients(this.server);
+      if (this.closed) return;
+    }
     if (this.blocked || this.yielding) {
       this.defer(owned ? chunk : copyBytes(chunk));
       if (this.deferredBytes > this.server.config.int("client-query-buffer-limit")) this.closeForQueryBuffer(this.deferredInput[0]!);
@@ -321,6 +367,15 @@ export class Client implements Context {
     this.readBytes = 0;
     settleCommandTime(this);
     this.flush();
+    this.account();
+    // A client grown big (a request half-read, output waiting, many watched keys or
+    // subscriptions), this one or one it wrote to, may put the clients over
+    // maxmemory-clients: checked now, as Redis checks around every command, rather than at
+    // the cron's next look.
+    if (this.server.clientGrew || clientMemory(this) >= EVICTION_MIN_LIMIT) {
+      this.server.clientGrew = false;
+      evictClients(this.server);
+    }
     if (this.closeAfterReply) this.close();
     else if (this.yielding) this.yieldTurn();
   }
@@ -400,12 +455,14 @@ export class Client implements Context {
   private defer(bytes: Uint8Array): void {
     this.deferredInput.push(bytes);
     this.deferredBytes += bytes.length;
+    this.account();
   }
 
   private takeDeferred(): Uint8Array[] {
     const waiting = this.deferredInput;
     this.deferredInput = [];
     this.deferredBytes = 0;
+    this.account();
     return waiting;
   }
 
@@ -442,6 +499,10 @@ export class Client implements Context {
     if (this.pendingOut !== null) {
       this.pendingOut.push(copyBytes(bytes));
       this.pendingBytes += bytes.length;
+      this.account();
+      // Output piling up for a client that does not read (a subscriber, a tracking
+      // redirection): the clients' memory is looked at when the current read is served.
+      if (this.pendingBytes >= EVICTION_MIN_LIMIT) this.server.clientGrew = true;
       return;
     }
     // A negative count means nothing was taken: the bytes wait like any unsent tail (if the
@@ -450,6 +511,7 @@ export class Client implements Context {
     if (written < bytes.length) {
       this.pendingOut = [copyBytes(bytes, written)];
       this.pendingBytes = bytes.length - written;
+      this.account();
     }
   }
 
@@ -647,10 +709,12 @@ export class Client implements Context {
     if (written < joined.length) {
       this.pendingOut = [joined.subarray(written)];
       this.pendingBytes = joined.length - written;
+      this.account();
       return;
     }
     this.pendingOut = null;
     this.pendingBytes = 0;
+    this.account();
     this.wakeDrainWaiters();
     if (this.closeAfterReply) this.close();
   }
@@ -678,6 +742,7 @@ export class Client implements Context {
   onClosed(): void {
     if (this.closed) return;
     this.closed = true;
+    this.account();
     this.pendingOut = null;
     this.wakeDrainWaiters();
     this.server.clients.delete(this.id);

@@ -69,7 +69,7 @@ export class Evictor {
   limitChanged(): void {
     const server = this.server;
     if (server.maxmemory === 0) return;
-    const used = server.usedMemory();
+    const used = server.usedMemory() - server.notCountedForEvict();
     if (server.maxmemory < used) {
       server.log.warning(
         `WARNING: the new maxmemory value set via CONFIG SET (${server.maxmemory}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`,
@@ -90,7 +90,7 @@ export class Evictor {
     if (server.replicaLink !== undefined && server.config.get("replica-ignore-maxmemory") === "yes") return true;
     // While clients are paused the data stays as it is (and nothing is refused for memory).
     if (server.keyspace.paused) return true;
-    let used = server.usedMemory();
+    let used = server.usedMemory() - server.notCountedForEvict();
     if (used <= limit) return true;
     if (this.policy === "noeviction") return false;
     // maxmemory-eviction-tenacity: how long one call may spend, as Redis scales it.
@@ -104,7 +104,7 @@ export class Evictor {
       used -= this.evict(victim.db, victim.key);
       // The estimate moves with each key; re-read it now and then for what else changed.
       if ((++evicted & 15) === 0) {
-        used = server.usedMemory();
+        used = server.usedMemory() - server.notCountedForEvict();
         if (performance.now() - started > budgetMs) return true;
       }
     }

@@ -10,7 +10,7 @@ import { LinkState, type ReplicaLink } from "../replication/replica.ts";
 import { KVIS_VERSION, REDIS_VERSION } from "../version.ts";
 import type { Server } from "./server.ts";
 import type { Metric } from "./metrics.ts";
-import { CLIENT_BYTES } from "../store/memory-usage.ts";
+import { clientMemory } from "../commands/connection.ts";
 import { lruClock } from "../store/access.ts";
 import { latencyAtPercentile } from "./latency.ts";
 import { compareBytes } from "../resp/bytes.ts";
@@ -150,7 +150,7 @@ function memoryFigures(server: Server) {
   let normal = 0;
   for (const c of server.clients.values()) {
     if (c.replica !== undefined) replicas += c.outputPending;
-    else normal += CLIENT_BYTES + c.outputPending;
+    else normal += clientMemory(c);
   }
   return {
     used,
@@ -198,7 +198,7 @@ function memorySection(server: Server): string[] {
     `rss_overhead_bytes:0`,
     `mem_fragmentation_ratio:${ratio(rss, used)}`,
     `mem_fragmentation_bytes:${rss - used}`,
-    `mem_not_counted_for_evict:0`,
+    `mem_not_counted_for_evict:${server.notCountedForEvict()}`,
     `mem_replication_backlog:${backlog}`,
     `mem_total_replication_buffers:${backlog + replicas}`,
     `mem_clients_slaves:${replicas}`,

@@ -54,6 +54,7 @@ import { Migrator } from "./migrate.ts";
 import { join } from "node:path";
 import { CLIENT_BYTES } from "../store/memory-usage.ts";
 import { setProcTitle, startedAs } from "./proc-title.ts";
+import { evictClients } from "./client-eviction.ts";
 
 export interface ServerStats {
   totalConnections: number;
@@ -165,7 +166,7 @@ export class Server implements Services {
     this.replication = new ReplicationMaster(this);
     this.acl = new Acl(this);
     this.cluster = config.get("cluster-enabled") === "yes" ? new Cluster(this) : undefined;
-    this.keyspace.mayGrow = (bytes) => this.maxmemory === 0 || this.usedMemory() + bytes <= this.maxmemory;
+    this.keyspace.mayGrow = (bytes) => this.maxmemory === 0 || this.usedMemory() - this.notCountedForEvict() + bytes <= this.maxmemory;
     this.keyspace.onExpired = (db, key) => {
       if (this.propagation.wanted) this.propagation.write(db.id, [["DEL", key]]);
     };
@@ -725,7 +726,35 @@ export class Server implements Services {
    * beside this.
    */
   usedMemory(): number {
-    return this.keyspace.heldBytes + this.replication.backlogAllocated + this.clients.size * CLIENT_BYTES + this.scripting.scriptsMemory + this.scripting.functionsOverhead + (this.replicaLink?.loadingAside?.heldBytes ?? 0);
+    return (
+      this.keyspace.heldBytes + this.replication.backlogAllocated + this.clients.size * CLIENT_BYTES + this.clientBuffers + this.scripting.scriptsMemory +
+      this.scripting.functionsOverhead + (this.replicaLink?.loadingAside?.heldBytes ?? 0) + this.notCountedForEvict()
+    );
+  }
+
+  /**
+   * The clients' unfinished requests, input waiting and output waiting for their sockets,
+   * kept current by each client (Client.account): Redis's used_memory counts its clients'
+   * query and reply buffers, so slow readers and half-sent requests make keys go.
+   */
+  clientBuffers = 0;
+
+  /** A client's output waiting for its socket passed EVICTION_MIN_LIMIT: client eviction looks after this read. */
+  clientGrew = false;
+
+  /** maxmemory-clients set (ConfigTarget): clients over it go at once. */
+  evictClients(): void {
+    evictClients(this);
+  }
+
+  /**
+   * What used_memory holds that eviction leaves out (Redis's freeMemoryGetNotCountedMemory):
+   * the output waiting for replicas and the AOF buffer, which evicting keys would only grow.
+   */
+  notCountedForEvict(): number {
+    let bytes = this.aof.bufferBytes;
+    for (const r of this.replication.replicas) bytes += r.outputPending;
+    return bytes;
   }
 
   /** supervised systemd (or auto, finding systemd): start-up, syncs and shutdown are told to it (server/supervised.ts). */

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { RawClient } from "../helpers/resp.ts";
+import { RawClient, encodeCommand } from "../helpers/resp.ts";
 import { type ChildServer, type InProcessKvis, KVIS_BINARY, type RunningServer, ensureBinary, freePort, sendAsOwnRead, serverTestTimeout, startAll, startChild, startKvis, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
@@ -107,6 +107,97 @@ describe("maxmemory-clients", () => {
     } finally {
       await kvis.stop();
       await redis.stop();
+    }
+  });
+});
+
+describe("clients' memory, as Redis counts it", () => {
+  let kvis: InProcessKvis;
+  let redis: ChildServer;
+  beforeAll(async () => {
+    [kvis, redis] = (await startAll<RunningServer>([() => startKvis(), () => startRedis()])) as [InProcessKvis, ChildServer];
+  });
+  afterAll(async () => {
+    await kvis?.stop();
+    await redis?.stop();
+  });
+  const servers = () => [kvis, redis] as const;
+  const field = (list: string, name: string, f: string) => new RegExp(`name=${name} .*?\\b${f}=(\\d+)`).exec(list)?.[1];
+
+  test("a request cut off mid-argument: qbuf is the argument received, argv-mem the ones before it, qbuf-free the room left", async () => {
+    for (const server of servers()) {
+      const c = await RawClient.connect(server.port);
+      const observer = await RawClient.connect(server.port);
+      try {
+        expect(await c.call("CLIENT", "SETNAME", "cut")).toBe("+OK\r\n");
+        c.write(`*3\r\n$3\r\nSET\r\n$4\r\nkey1\r\n$100000\r\n${"v".repeat(60_000)}`);
+        await waitFor(async () => field(await observer.call("CLIENT", "LIST"), "cut", "qbuf") === "60000", 20_000, "the bytes to be read");
+        const list = await observer.call("CLIENT", "LIST");
+        expect(field(list, "cut", "argv-mem")).toBe("7");
+        // Both have room for the rest of the argument (Redis rounds it to its allocator's size).
+        expect(Number(field(list, "cut", "qbuf-free"))).toBeGreaterThanOrEqual(40_000);
+        expect(Number(field(list, "cut", "tot-mem"))).toBeGreaterThan(100_000);
+      } finally {
+        c.close();
+        observer.close();
+      }
+    }
+  });
+
+  test("watched keys and subscriptions count toward maxmemory-clients; lowered under what clients hold, it closes them at once", async () => {
+    for (const server of servers()) {
+      const admin = await RawClient.connect(server.port);
+      try {
+        expect(await admin.call("CONFIG", "SET", "maxmemory-clients", "200000")).toBe("+OK\r\n");
+        for (const [command, args] of [["WATCH", (i: number) => [`w${i}`]], ["PSUBSCRIBE", (i: number) => [`p${i}`]], ["SUBSCRIBE", (i: number) => [`c${i}`]]] as const) {
+          const c = await RawClient.connect(server.port);
+          // Each reply is read before the next request: the connection ends between them.
+          let sent = 0;
+          for (; sent < 20_000 && !c.closed; sent++) {
+            c.write(encodeCommand([command, ...args(sent)]));
+            await c.readReplies(1).catch(() => undefined);
+          }
+          expect({ server: server.port === kvis.port ? "kvis" : "redis", command, closed: c.closed }).toEqual({ server: server.port === kvis.port ? "kvis" : "redis", command, closed: true });
+          c.close();
+        }
+        // Lowered under what the clients hold, maxmemory-clients closes them at once.
+        const big = await RawClient.connect(server.port);
+        expect(await big.call("CLIENT", "SETNAME", "big")).toBe("+OK\r\n");
+        expect(await admin.call("CONFIG", "SET", "maxmemory-clients", "10mb")).toBe("+OK\r\n");
+        big.write(`*2\r\n$3\r\nGET\r\n$300000\r\n${"v".repeat(300_000)}`);
+        await waitFor(async () => field(await admin.call("CLIENT", "LIST"), "big", "qbuf") === "300000", 20_000, "the bytes to be read");
+        expect(await admin.call("CONFIG", "SET", "maxmemory-clients", "200000")).toBe("+OK\r\n");
+        expect(await admin.call("CLIENT", "LIST")).not.toContain("name=big");
+        big.close();
+      } finally {
+        await admin.call("CONFIG", "SET", "maxmemory-clients", "0");
+        admin.close();
+      }
+    }
+  });
+
+  test("with maxmemory, a reader that falls behind makes keys go, as its output counts in used_memory", async () => {
+    for (const server of servers()) {
+      const admin = await RawClient.connect(server.port);
+      const { connect } = await import("node:net");
+      const slow = connect(server.port, "127.0.0.1");
+      await new Promise<void>((resolve) => slow.once("connect", () => resolve()));
+      try {
+        expect(await admin.call("FLUSHALL")).toBe("+OK\r\n");
+        for (let i = 0; i < 50; i++) expect(await admin.call("SETRANGE", `k${i}`, "100000", "x")).toBe(":100001\r\n");
+        const used = Number(/used_memory:(\d+)/.exec(await admin.call("INFO", "memory"))![1]);
+        expect(await admin.call("CONFIG", "SET", "maxmemory-policy", "allkeys-random")).toBe("+OK\r\n");
+        expect(await admin.call("CONFIG", "SET", "maxmemory", String(used + 2_000_000))).toBe("+OK\r\n");
+        // Replies of 5 MB each that the client never reads: they wait in the server.
+        slow.pause();
+        for (let i = 0; i < 20; i++) slow.write(encodeCommand(["MGET", ...Array.from({ length: 50 }, (_, j) => `k${j}`)]));
+        await waitFor(async () => /evicted_keys:[1-9]/.test(await admin.call("INFO", "stats")), 20_000, "keys evicted for the output waiting");
+      } finally {
+        await admin.call("CONFIG", "SET", "maxmemory", "0");
+        await admin.call("CONFIG", "SET", "maxmemory-policy", "noeviction");
+        slow.destroy();
+        admin.close();
+      }
     }
   });
 });
