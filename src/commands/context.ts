@@ -480,6 +480,8 @@ export interface PersistenceService {
   bgsaveScheduled: boolean;
   save(): boolean;
   bgsave(): void;
+  /** FLUSHALL done: with save points set, the empty dataset saved at once. */
+  flushed(): void;
   /**
    * DEBUG RELOAD: save (unless told not to), empty (unless told not to) and load the dump,
    * then answer `c` (at once, or once loaded); throws Redis's error when the save fails.

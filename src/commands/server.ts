@@ -47,6 +47,10 @@ export const flushallCommand = command({
   complexity: "O(N) where N is the total number of keys in all databases",
   handler(c, argv) {
     c.server.keyspace.flushAll(parseFlushMode(c, argv));
+    // With save points set, the empty dataset is saved at once, a save in progress stopped
+    // first (Redis's flushAllDataAndResetRDB): a restart must not bring the keys back from
+    // the last dump. The save zeroes the change counter, as in Redis.
+    c.server.persistence.flushed();
     // Replicas and the AOF get it even when everything was already empty, as from Redis
     // (which does not count it as a change then: rdb_changes_since_last_save stays).
     c.forcePropagation = true;

@@ -43,8 +43,11 @@ export class Persistence {
     return this.running !== undefined;
   }
 
-  /** SAVE: write the dataset synchronously. False, after logging why, when it failed. */
-  save(): boolean {
+  /**
+   * SAVE: write the dataset synchronously. False, after logging why, when it failed.
+   * `counted`: in rdb_saves (FLUSHALL's save is not, as in Redis).
+   */
+  save(counted = true): boolean {
     const start = performance.now();
     const dirty = this.server.keyspace.dirty;
     try {
@@ -53,7 +56,7 @@ export class Persistence {
       this.server.log.warning(`Failed saving the DB: ${(e as Error).message}`);
       return false;
     }
-    this.saved(dirty);
+    this.saved(dirty, counted);
     this.lastBgsaveOk = true;
     this.server.log.notice(`DB saved on disk (${((performance.now() - start) / 1000).toFixed(3)} seconds)`);
     return true;
@@ -119,12 +122,22 @@ export class Persistence {
   }
 
   /** Stop a background save without touching the dump (SHUTDOWN saves synchronously instead). */
-  abortBgsave(): void {
+  abortBgsave(why = "There is a background save in progress. Stopping it!"): void {
     const run = this.running;
     if (run === undefined) return;
     run.aborted = true;
-    this.server.log.warning("There is a background save in progress. Stopping it!");
+    this.server.log.warning(why);
     this.finished(run, false);
+  }
+
+  /**
+   * FLUSHALL: with save points set, stop a background save and save the (now empty)
+   * dataset at once. Without them a background save goes on with the image it took.
+   */
+  flushed(): void {
+    if (!this.hasSavePoints) return;
+    this.abortBgsave("Background saving stopped: FLUSHALL saves the empty dataset now");
+    this.save(false);
   }
 
   /** Where a background save writes before its file replaces the dump. */
@@ -177,10 +190,10 @@ export class Persistence {
     return (parseSavePoints(this.server.config.get("save")) ?? []).length > 0;
   }
 
-  private saved(dirtyAtStart: number): void {
+  private saved(dirtyAtStart: number, counted = true): void {
     this.server.keyspace.dirty -= dirtyAtStart;
     this.lastSave = Math.floor(updateClock() / 1000);
-    this.saves++;
+    if (counted) this.saves++;
   }
 
   private finished(run: NonNullable<Persistence["running"]>, ok: boolean): void {

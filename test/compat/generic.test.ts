@@ -384,6 +384,36 @@ DUMP a b`);
 });
 
 describe("what counts as a change (rdb_changes_since_last_save, which save points count)", () => {
+  test("FLUSHALL with save points saves the empty dataset at once and zeroes the counter (not a save INFO counts); without them it counts", async () => {
+    const p = pair();
+    const figures = async () =>
+      (await p.both("INFO", "persistence")).map((info) => ({
+        changes: /rdb_changes_since_last_save:(-?\d+)/.exec(info)![1],
+        saves: Number(/rdb_saves:(\d+)/.exec(info)![1]),
+        at: Number(/rdb_last_save_time:(\d+)/.exec(info)![1]),
+      }));
+    try {
+      await p.same("CONFIG", "SET", "save", "");
+      // SAVE zeroes both counters first.
+      await p.script(`SAVE
+SET key value
+FLUSHALL`);
+      const [kOff, rOff] = await figures();
+      expect(kOff!.changes).toBe(rOff!.changes);
+      expect(Number(kOff!.changes)).toBeGreaterThan(0);
+      await p.same("CONFIG", "SET", "save", "3600 1 300 100 60 10000");
+      await p.script(`SET key value
+FLUSHALL`);
+      const [kOn, rOn] = await figures();
+      expect([kOn!.changes, kOn!.saves - kOff!.saves]).toEqual(["0", 0]);
+      expect([rOn!.changes, rOn!.saves - rOff!.saves]).toEqual(["0", 0]);
+      // The save happened: its time is now.
+      expect(kOn!.at).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) - 5);
+    } finally {
+      await p.same("CONFIG", "SET", "save", "");
+    }
+  });
+
   test("a command counts what Redis's counts: a TTL set with the value, a key moved, an emptied key's removal", async () => {
     const p = pair();
     // [setup, the command measured]
