@@ -494,7 +494,7 @@ export interface AofService {
   readonly rewriting: boolean;
   /** DEBUG AOF-FLUSH-SLEEP: microseconds to wait before each write of the AOF buffer (0: none). */
   flushSleepUs: number;
-  startRewrite(): "started" | "scheduled" | "in-progress";
+  startRewrite(later?: boolean): "started" | "scheduled" | "in-progress";
   /** DEBUG LOADAOF: empty the dataset and replay the AOF, then answer `c` (at once, or once loaded); throws Redis's error when there is no AOF. */
   reload(c: ClientRef): void;
 }

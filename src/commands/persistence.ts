@@ -30,9 +30,10 @@ export const bgsaveCommand = command({
     if (argv.length > 2 || (argv.length === 2 && argv.keyword(1) !== "schedule")) throw SYNTAX_ERR;
     const persistence = c.server.persistence;
     if (persistence.bgsaveInProgress) throw BGSAVE_IN_PROGRESS;
-    // An AOF rewrite is running: SCHEDULE starts the save when it ends.
-    if (c.server.aof.rewriting) {
-      if (argv.length !== 2) throw AOF_REWRITE_ACTIVE;
+    // An AOF rewrite is running: SCHEDULE starts the save when it ends. Inside a
+    // transaction the save is scheduled for after it, SCHEDULE or not, as in Redis.
+    if (c.server.aof.rewriting || c.inExec) {
+      if (argv.length !== 2 && !c.inExec) throw AOF_REWRITE_ACTIVE;
       persistence.bgsaveScheduled = true;
       return c.reply.simple("Background saving scheduled");
     }
@@ -45,7 +46,8 @@ export const bgrewriteaofCommand = command({
   name: "bgrewriteaof", arity: 1, flags: ["admin", "noscript", "no-async-loading"], categories: [],
   summary: "Asynchronously rewrite the append-only file", since: "1.0.0",
   handler(c) {
-    const outcome = c.server.aof.startRewrite();
+    // Inside a transaction the rewrite is scheduled for after it, as in Redis.
+    const outcome = c.server.aof.startRewrite(c.inExec);
     if (outcome === "in-progress") throw AOF_REWRITE_IN_PROGRESS;
     c.reply.simple(outcome === "started" ? "Background append only file rewriting started" : "Background append only file rewriting scheduled");
   },

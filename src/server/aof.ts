@@ -521,7 +521,13 @@ export class AppendOnly {
 
   /** From the cron: retry a failed write, fsync once a second, start due rewrites. */
   cron(now: number): void {
-    if (this.state === "off") return;
+    // A rewrite starts once nothing is saving and the dataset is whole (not while it loads);
+    // a scheduled one (BGREWRITEAOF behind a save or in a transaction) with the AOF off too.
+    const idle = this.rewrite === undefined && !this.server.persistence.bgsaveInProgress && !this.server.loadingDataset;
+    if (this.state === "off") {
+      if (idle && this.rewriteScheduled) this.startRewrite();
+      return;
+    }
     if (this.writeError !== undefined && now - this.lastRetry >= 1000) {
       this.lastRetry = now;
       this.write();
@@ -541,8 +547,7 @@ export class AppendOnly {
         if (e) this.unsynced = true;
       });
     }
-    // A rewrite starts once nothing is saving and the dataset is whole (not while it loads).
-    if (this.rewrite !== undefined || this.server.persistence.bgsaveInProgress || this.server.loadingDataset) return;
+    if (!idle) return;
     if (this.rewriteScheduled) {
       this.startRewrite();
       return;
@@ -583,10 +588,13 @@ export class AppendOnly {
 
   // ---- rewriting ----
 
-  /** BGREWRITEAOF: what happened to the request. */
-  startRewrite(): "started" | "scheduled" | "in-progress" {
+  /**
+   * BGREWRITEAOF: what happened to the request. `later`: inside a transaction, where Redis
+   * schedules the rewrite for when the transaction is over.
+   */
+  startRewrite(later = false): "started" | "scheduled" | "in-progress" {
     if (this.rewrite !== undefined) return "in-progress";
-    if (this.server.persistence.bgsaveInProgress) {
+    if (later || this.server.persistence.bgsaveInProgress) {
       this.rewriteScheduled = true;
       return "scheduled";
     }
@@ -679,7 +687,14 @@ export class AppendOnly {
     if (this.state !== "off") return;
     this.readManifest();
     this.state = "wait-rewrite";
-    this.startRewrite();
+    // As Redis: behind a save, or inside a transaction (CONFIG SET in MULTI), the rewrite waits.
+    if (this.server.persistence.bgsaveInProgress) {
+      this.server.log.warning("AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.");
+      this.rewriteScheduled = true;
+    } else if (this.server.executing?.inExec) {
+      this.server.log.warning("AOF was enabled during a transaction. An AOF background was scheduled to start when possible.");
+      this.rewriteScheduled = true;
+    } else this.startRewrite();
   }
 
   /** CONFIG SET appendonly no (and shutdown): everything written and synced, files closed. */

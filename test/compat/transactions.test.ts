@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, test } from "bun:test";
+import { waitFor } from "../helpers/servers.ts";
 import { usePair } from "./harness.ts";
 
 // DEBUG SET-ACTIVE-EXPIRE keeps stale keys in place for the WATCH tests.
@@ -77,6 +78,44 @@ MULTI
 GET a
 EXEC`);
     await p.same("HELLO", "2").catch(() => {});
+  });
+});
+
+describe("saves and rewrites asked for inside a transaction", () => {
+  test("BGSAVE and BGREWRITEAOF are scheduled for after EXEC, and then run", async () => {
+    const p = pair();
+    const field = (info: string, name: string) => Number(new RegExp(`${name}:(\\d+)`).exec(info)![1]);
+    const before = await p.both("INFO", "persistence");
+    await p.script(`MULTI
+SET foo bar
+BGREWRITEAOF
+EXEC
+MULTI
+SET foo baz
+BGSAVE
+EXEC`);
+    await waitFor(async () => {
+      const now = await p.both("INFO", "persistence");
+      return now.every((info, i) => field(info, "aof_rewrites") > field(before[i]!, "aof_rewrites") && field(info, "rdb_saves") > field(before[i]!, "rdb_saves"));
+    }, 20_000, "the scheduled rewrite and save to run");
+  });
+
+  test("CONFIG SET appendonly yes inside a transaction starts the AOF's first rewrite after EXEC", async () => {
+    const p = pair();
+    const field = (info: string, name: string) => Number(new RegExp(`${name}:(\\d+)`).exec(info)![1]);
+    const before = await p.both("INFO", "persistence");
+    try {
+      await p.script(`MULTI
+SET foo bar
+CONFIG SET appendonly yes
+EXEC`);
+      await waitFor(async () => {
+        const now = await p.both("INFO", "persistence");
+        return now.every((info, i) => field(info, "aof_enabled") === 1 && field(info, "aof_rewrite_in_progress") === 0 && field(info, "aof_rewrites") > field(before[i]!, "aof_rewrites"));
+      }, 20_000, "the AOF's rewrite after the transaction");
+    } finally {
+      await p.same("CONFIG", "SET", "appendonly", "no");
+    }
   });
 });
 
