@@ -126,6 +126,8 @@ export interface Context {
   flush(): void;
   /** Close once the pending replies are out (QUIT). */
   close(): void;
+  /** Whether the reply being built passed the client's hard output limit (the client is then closed): long replies stop. */
+  replyOverLimit(): boolean;
   /**
    * Closed by the server (CLIENT KILL, an ACL change): gone from the client list, its
    * subscriptions and waits at once, as Redis frees it, whatever the peer does next.

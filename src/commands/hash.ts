@@ -233,7 +233,11 @@ export const hrandfieldCommand = command({
       const n = Math.abs(count);
       c.reply.array(withValues && !pairs ? n * 2 : n);
       if (count < 0) {
-        for (let i = 0; i < n; i++) reply(...hash.randomPair());
+        // A count is not bounded by the data: the loop stops once the client is closed for its output.
+        for (let i = 0; i < n; i++) {
+          reply(...hash.randomPair());
+          if ((i & 1023) === 1023 && c.replyOverLimit()) return;
+        }
         return;
       }
       const picked = new Map<string, string>();
@@ -242,10 +246,17 @@ export const hrandfieldCommand = command({
       return;
     }
     const flat = hash.toFlatArray();
-    let picks: number[];
     if (count < 0) {
-      picks = Array.from({ length: -count }, () => Math.floor(Math.random() * size));
-    } else if (count >= size) {
+      c.reply.array(withValues && !pairs ? -count * 2 : -count);
+      for (let i = 0; i < -count; i++) {
+        const at = Math.floor(Math.random() * size);
+        reply(flat[2 * at]!, flat[2 * at + 1]!);
+        if ((i & 1023) === 1023 && c.replyOverLimit()) return;
+      }
+      return;
+    }
+    let picks: number[];
+    if (count >= size) {
       picks = Array.from({ length: size }, (_, i) => i);
     } else {
       // A partial Fisher-Yates shuffle picks `count` distinct fields.

@@ -137,8 +137,12 @@ export const srandmemberCommand = command({
     const set = lookupSet(c, argv.str(1));
     if (set === undefined || count === 0) return c.reply.array(0);
     if (count < 0) {
+      // A count is not bounded by the data: the loop stops once the client is closed for its output.
       c.reply.array(-count);
-      for (let i = 0; i < -count; i++) c.reply.bulkString(set.random());
+      for (let i = 0; i < -count; i++) {
+        c.reply.bulkString(set.random());
+        if ((i & 1023) === 1023 && c.replyOverLimit()) return;
+      }
       return;
     }
     // The whole set when it is no bigger than the count, as a set reply (Redis unions it).

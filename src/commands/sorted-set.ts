@@ -272,11 +272,14 @@ function replyRange(c: Context, zset: SortedSet | undefined, req: RangeRequest, 
 function replyNodes(c: Context, nodes: readonly ZEntry[], withScores: boolean): void {
   const pairs = withScores && c.reply.resp === 3;
   c.reply.array(withScores && !pairs ? nodes.length * 2 : nodes.length);
-  for (const node of nodes) {
-    if (pairs) c.reply.array(2);
-    c.reply.bulkString(node.member);
-    if (withScores) c.reply.double(node.score);
-  }
+  for (const node of nodes) replyNode(c, node, withScores, pairs);
+}
+
+/** One member of replyNodes's reply: with its score, paired with it in RESP3. */
+function replyNode(c: Context, node: ZEntry, withScores: boolean, pairs: boolean): void {
+  if (pairs) c.reply.array(2);
+  c.reply.bulkString(node.member);
+  if (withScores) c.reply.double(node.score);
 }
 
 /**
@@ -568,10 +571,19 @@ export const zrandmemberCommand = command({
     const zset = lookupZset(c, argv.str(1));
     if (zset === undefined || count === 0) return c.reply.array(0);
     const size = zset.size;
+    if (count < 0) {
+      // A count is not bounded by the data: the loop stops once the client is closed for its output.
+      const pairs = withScores && c.reply.resp === 3;
+      c.reply.array(withScores && !pairs ? -count * 2 : -count);
+      for (let i = 0; i < -count; i++) {
+        replyNode(c, zset.at(Math.floor(Math.random() * size)), withScores, pairs);
+        if ((i & 1023) === 1023 && c.replyOverLimit()) return;
+      }
+      return;
+    }
     let picks: number[];
-    if (count < 0) picks = Array.from({ length: -count }, () => Math.floor(Math.random() * size));
     // The whole set comes back highest first, as Redis walks it from the tail.
-    else if (count >= size) picks = Array.from({ length: size }, (_, i) => size - 1 - i);
+    if (count >= size) picks = Array.from({ length: size }, (_, i) => size - 1 - i);
     else {
       const chosen = new Set<number>();
       while (chosen.size < count) chosen.add(Math.floor(Math.random() * size));

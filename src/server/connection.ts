@@ -475,11 +475,34 @@ export class Client implements Context {
       writer.reset();
       return;
     }
+    // Replies over the hard output limit close the client before any of them is written,
+    // as Redis's reply buffers reach the limit before the socket sees them.
+    if (this.replyOverLimit()) {
+      writer.reset();
+      return;
+    }
     this.send(writer.view());
     writer.reset();
     // Replies a client does not read wait here; the normal class's limit (none by default,
     // as in Redis) bounds them.
-    if (this.pendingOut !== null) this.enforceOutputLimit(this.replica !== undefined ? "slave" : this.subscribed ? "pubsub" : "normal");
+    if (this.pendingOut !== null) this.enforceOutputLimit();
+  }
+
+  /**
+   * Whether the replies of this read and the output still waiting have passed the hard
+   * client-output-buffer-limit of the client's class: the client is then closed at once,
+   * and a command building a reply without bound (HRANDFIELD with a count of a billion)
+   * stops, as Redis's stop when their client is to be closed. Scripts' replies are the
+   * script's, and never close anything.
+   */
+  replyOverLimit(): boolean {
+    if (this.closed) return true;
+    if (this.fromScript || this.replica !== undefined) return false;
+    const hard = this.server.outputLimit(this.outputClass).hard;
+    if (hard === 0 || this.reply.length + this.pendingBytes <= hard) return false;
+    this.server.log.warning(`Client id=${this.id} addr=${this.addr} closed for overcoming of output buffer limits.`);
+    this.kill();
+    return true;
   }
 
   /** Write bytes in order after anything still pending; copies only what must wait. */
@@ -595,7 +618,12 @@ export class Client implements Context {
    * the hard limit, or over the soft one for longer than its seconds, the connection is
    * closed at once.
    */
-  enforceOutputLimit(cls: "normal" | "slave" | "pubsub"): void {
+  /** client-output-buffer-limit's class of this client. */
+  get outputClass(): "normal" | "slave" | "pubsub" {
+    return this.replica !== undefined ? "slave" : this.subscribed ? "pubsub" : "normal";
+  }
+
+  enforceOutputLimit(cls: "normal" | "slave" | "pubsub" = this.outputClass): void {
     const pending = this.pendingBytes;
     if (pending === 0) {
       this.softLimitSince = undefined;
@@ -611,7 +639,7 @@ export class Client implements Context {
     }
     if (over) {
       this.server.log.warning(`Client id=${this.id} addr=${this.addr} scheduled to be closed ASAP for overcoming of output buffer limits.`);
-      this.terminate();
+      this.kill();
     }
   }
 
@@ -732,6 +760,8 @@ export class Client implements Context {
 
   kill(): void {
     if (this.closed) return;
+    // Nothing more of its input runs (the rest of a read being served).
+    this.closeAfterReply = true;
     // Output still waiting for the peer is dropped, as Redis's freeClient drops it.
     if (this.pendingOut === null) this.socket.end();
     else this.socket.terminate();

@@ -86,6 +86,9 @@ export function startCron(server: Server): () => void {
       if (!server.loadingDataset) releaseCode(server.stats.totalCommands, compilerTime());
       if (++idleChecks % 5 === 0) server.keyspace.releaseIdleSpares();
     }
+    // A soft output limit is passed by staying over it, without new output: looked at here
+    // too, as Redis's clientsCron does.
+    for (const c of server.clients.values()) if (c.outputPending > 0) c.enforceOutputLimit();
     if (clockNow - lastHelperCheck >= 100) {
       lastHelperCheck = clockNow;
       lowerHelperThreads();
