@@ -126,8 +126,9 @@ function dispatch(c: Client, argv: Argv): boolean {
     reject(c, cmd, NOREPLICAS);
     return true;
   }
-  // A replica takes writes only from its master (replica-read-only).
-  if (c.server.replicaLink !== undefined && (bits & F_WRITE) !== 0 && !c.mustObey && c.server.replicaReadOnly) {
+  // A replica takes writes only from its master (replica-read-only); an EXEC holding a
+  // write (one queued while this server was a master) is refused whole, as in Redis.
+  if (c.server.replicaLink !== undefined && !c.mustObey && c.server.replicaReadOnly && hasFlag(c, cmd, bits, F_WRITE)) {
     reject(c, cmd, READONLY);
     return true;
   }
@@ -332,8 +333,10 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   cmd.calls++;
   if (server.monitors.size > 0 && (cmd.flagBits & F_HIDDEN_FROM_MONITOR) === 0) server.feedMonitors(c, argv);
   c.redacted = undefined;
-  // Keys this command pushed to may release blocked clients (after EXEC, not inside it).
-  if (!c.inExec && c.server.blocking.hasReady) c.server.blocking.serveReady();
+  // Keys this command pushed to may release blocked clients (after EXEC, not inside it;
+  // not while a script runs past busy-reply-threshold either, though other clients'
+  // commands are served: the script's pushes are served once it ends, as in Redis).
+  if (!c.inExec && c.server.blocking.hasReady && !c.server.scripting.timedOut) c.server.blocking.serveReady();
 }
 
 /** The keys of a write a replica's own client made that have a TTL now (Redis's setExpire on a writable replica). */

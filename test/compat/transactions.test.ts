@@ -236,6 +236,36 @@ EXEC`);
   });
 });
 
+describe("EXEC on a server that became a replica", () => {
+  test("a transaction holding a write, a script with write flags included, is refused whole", async () => {
+    const p = pair();
+    const [k1, r1] = await p.connectBoth();
+    try {
+      await p.same("MULTI");
+      await p.same("SET", "x", "1");
+      for (const c of [k1, r1]) expect(await c.call("REPLICAOF", "127.0.0.1", "1")).toBe("+OK\r\n");
+      await p.same("EXEC");
+      for (const c of [k1, r1]) expect(await c.call("REPLICAOF", "NO", "ONE")).toBe("+OK\r\n");
+      await p.same("MULTI");
+      await p.same("EVAL", "#!lua\nreturn 1", "0");
+      await p.same("GET", "x");
+      for (const c of [k1, r1]) expect(await c.call("REPLICAOF", "127.0.0.1", "1")).toBe("+OK\r\n");
+      await p.same("EXEC");
+      // A script that declares no writes runs.
+      for (const c of [k1, r1]) expect(await c.call("REPLICAOF", "NO", "ONE")).toBe("+OK\r\n");
+      await p.same("MULTI");
+      await p.same("EVAL", "#!lua flags=no-writes\nreturn 1", "0");
+      for (const c of [k1, r1]) expect(await c.call("REPLICAOF", "127.0.0.1", "1")).toBe("+OK\r\n");
+      await p.same("EXEC");
+    } finally {
+      for (const c of [k1, r1]) {
+        await c.call("REPLICAOF", "NO", "ONE");
+        c.close();
+      }
+    }
+  });
+});
+
 describe("EXEC on a stale replica", () => {
   test("a transaction holding a command not allowed on a stale replica is refused at EXEC", async () => {
     const p = pair();

@@ -75,6 +75,30 @@ async function scenario(server: ChildServer): Promise<string[]> {
 }
 
 describe("a script past busy-reply-threshold", () => {
+  test("a client waiting on a key the script pushed to is served once the script ends, not by a command served meanwhile", async () => {
+    const args = [...THRESHOLD, "--enable-debug-command", "yes"];
+    const [kvis, redis] = await Promise.all([startKvisBinary(args), startRedis(args)]);
+    try {
+      for (const server of [kvis, redis]) {
+        const waiter = await RawClient.connect(server.port);
+        const other = await RawClient.connect(server.port);
+        waiter.write("*3\r\n$5\r\nBLPOP\r\n$1\r\nx\r\n$1\r\n0\r\n");
+        await waitFor(async () => (await other.call("INFO", "clients")).includes("blocked_clients:1"), 20_000, "the waiter to block");
+        // CLIENT LIST inside a script is a test hook (noscript otherwise).
+        expect(await other.call("DEBUG", "SET-DISABLE-DENY-SCRIPTS", "1")).toBe("+OK\r\n");
+        const script = await startBusy(server.port, "EVAL", "redis.call('lpush', KEYS[1], 'y') while not string.find(redis.call('client', 'list'), 'abortscript') do end redis.call('lpush', KEYS[1], 'z') return 1", "1", "x");
+        await busy(other);
+        // Allowed while the script runs; it names the connection the script waits for.
+        expect(await other.call("HELLO", "2", "SETNAME", "abortscript")).toContain("redis");
+        expect(await script.done).toBe(":1\r\n");
+        expect(await waiter.readReplies(1)).toEqual(["*2\r\n$1\r\nx\r\n$1\r\nz\r\n"]);
+        for (const c of [waiter, other, script.conn]) c.close();
+      }
+    } finally {
+      await Promise.all([kvis.stop(), redis.stop()]);
+    }
+  });
+
   test("other clients get -BUSY; SCRIPT KILL, FUNCTION KILL and SHUTDOWN NOSAVE are served, as by redis-server", async () => {
     const [kvis, redis] = await Promise.all([startKvisBinary(THRESHOLD), startRedis(THRESHOLD)]);
     try {
