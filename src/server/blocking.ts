@@ -94,6 +94,19 @@ export class Blocking {
     // The clock is read again first, as Redis's handleClientsBlockedOnKeys does: a key that
     // expired while the command ran (a DEBUG SLEEP inside EXEC) serves no one.
     updateClock();
+    // An error a waiter gets (a stream deleted by the master's DEL) is the waiter's, not a
+    // reply to the master's link or the AOF being applied, which must have none.
+    const server = this.server;
+    const from = server.unexpectedFrom;
+    server.unexpectedFrom = undefined;
+    try {
+      this.serveReadyKeys();
+    } finally {
+      server.unexpectedFrom = from;
+    }
+  }
+
+  private serveReadyKeys(): void {
     while (this.ready.length > 0) {
       const [db, key] = this.ready.shift()!;
       const queue = this.queues.get(db)?.get(key);

@@ -335,8 +335,9 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
   c.redacted = undefined;
   // Keys this command pushed to may release blocked clients (after EXEC, not inside it;
   // not while a script runs past busy-reply-threshold either, though other clients'
-  // commands are served: the script's pushes are served once it ends, as in Redis).
-  if (!c.inExec && c.server.blocking.hasReady && !c.server.scripting.timedOut) c.server.blocking.serveReady();
+  // commands are served: the script's pushes are served once it ends, as in Redis; nor
+  // while a dump or AOF loads, whose keys are not all there yet).
+  if (!c.inExec && c.server.blocking.hasReady && !c.server.scripting.timedOut && !c.server.loadingDataset) c.server.blocking.serveReady();
 }
 
 /** The keys of a write a replica's own client made that have a TTL now (Redis's setExpire on a writable replica). */

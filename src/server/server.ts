@@ -222,6 +222,8 @@ export class Server implements Services {
   endLoading(): void {
     this.loadingDataset = this.asyncLoading = false;
     this.loadingStep = undefined;
+    // Clients whose keys changed while the data loaded are looked at now it is whole.
+    if (this.blocking.hasReady) this.blocking.serveReady();
   }
 
   /** Listen, then load the dataset. Throws a listen error or RdbError (corrupt file). */

@@ -639,6 +639,22 @@ DBSIZE`);
       await p.same("DEBUG", "LOADAOF");
       await p.same("XLEN", "s");
       await p.same("XRANGE", "s", "-", "+", "COUNT", "2");
+      // A client waiting on a stream the reload empties and brings back keeps waiting: the
+      // load is done before anyone is served (Redis's emptyData signals after it).
+      await p.script(`XGROUP CREATE ms g $ MKSTREAM
+XADD ms 1-1 f v
+XREADGROUP GROUP g alice NOACK STREAMS ms >`);
+      const [kw, rw] = await p.connectBoth();
+      for (const w of [kw, rw]) w.write("XREADGROUP GROUP g bob BLOCK 0 NOACK STREAMS ms >\r\n");
+      await p.blocked(1);
+      await p.same("XGROUP", "CREATECONSUMER", "ms", "g", "charlie");
+      await p.same("DEBUG", "LOADAOF");
+      await p.blocked(1);
+      await p.same("XINFO", "GROUPS", "ms");
+      await p.same("XADD", "ms", "2-1", "f", "w");
+      expect(await kw.readReplies(1)).toEqual(await rw.readReplies(1));
+      kw.close();
+      rw.close();
     } finally {
       await p.same("CONFIG", "SET", "stream-node-max-entries", "100");
       await p.same("CONFIG", "SET", "appendonly", "no");

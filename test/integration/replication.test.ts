@@ -32,7 +32,7 @@ async function waitCaughtUp(master: RawClient): Promise<void> {
 async function withMasterAndReplica(
   masterArgs: string[],
   replicaOptions: Record<string, string>,
-  body: (m: RawClient, r: RawClient, redis: ChildServer) => Promise<void>,
+  body: (m: RawClient, r: RawClient, redis: ChildServer, replicaPort: number) => Promise<void>,
   prefill = 0,
   loadDuringSync = false,
 ): Promise<void> {
@@ -56,7 +56,7 @@ async function withMasterAndReplica(
   const m = await RawClient.connect(redis.port);
   const r = await RawClient.connect(kvis.port);
   try {
-    await body(m, r, redis);
+    await body(m, r, redis, kvis.port);
   } finally {
     m.close();
     r.close();
@@ -369,6 +369,26 @@ describe("KVIS replica of a real Redis master", () => {
       await master.stop();
     }
   }, 60_000);
+
+  test("a client the master's DEL releases with an error is not an error of the master's stream", async () => {
+    await withMasterAndReplica([], { "replica-read-only": "no" }, async (m, r, _redis, port) => {
+      expect(await m.call("XGROUP", "CREATE", "st", "g", "$", "MKSTREAM")).toBe("+OK\r\n");
+      await waitCaughtUp(m);
+      const waiter = await RawClient.connect(port);
+      try {
+        waiter.write(encodeCommand(["XREADGROUP", "GROUP", "g", "bob", "BLOCK", "0", "STREAMS", "st", ">"]));
+        await waitFor(async () => (await r.call("INFO", "clients")).includes("blocked_clients:1"), 20_000, "the waiter to block");
+        expect(await m.call("DEL", "st")).toBe(":1\r\n");
+        expect(await waiter.readReplies(1)).toEqual(["-UNBLOCKED the stream key no longer exists\r\n"]);
+        // Not counted as an error in reply to the master's stream, and the link goes on.
+        await waitCaughtUp(m);
+        expect(await r.call("INFO", "stats")).toContain("\r\nunexpected_error_replies:0\r\n");
+        expect(await r.call("INFO", "replication")).toContain("master_link_status:up");
+      } finally {
+        waiter.close();
+      }
+    });
+  });
 
   test("on a writable replica, keys its own clients gave a TTL expire there, as on a Redis replica", async () => {
     await withMasterAndReplica(["--enable-debug-command", "yes"], { "replica-read-only": "no" }, async (m, r) => {
