@@ -6,7 +6,7 @@
  */
 import { accessSync, constants, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseIntStrict } from "./resp/bytes.ts";
+import { parseIntStrict, repr } from "./resp/bytes.ts";
 import { formatNotifyFlags, parseNotifyFlags } from "./keyspace-events.ts";
 import type { LogLevel } from "./log.ts";
 
@@ -930,19 +930,9 @@ export function rewriteConfig(text: string, config: Config, users: readonly stri
   return out.join("\n") + "\n";
 }
 
-/** Redis's sdscatrepr: a double-quoted string with escapes (a config line's argument reads it back). */
+/** Redis's sdscatrepr of a byte string (one char per byte): a config line's argument reads it back. */
 export function quote(value: string): string {
-  let out = '"';
-  for (const ch of value) {
-    const code = ch.charCodeAt(0);
-    if (ch === "\\" || ch === '"') out += `\\${ch}`;
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\t") out += "\\t";
-    else if (code < 0x20 || code >= 0x7f) out += `\\x${code.toString(16).padStart(2, "0")}`;
-    else out += ch;
-  }
-  return `${out}"`;
+  return repr(Buffer.from(value, "latin1"));
 }
 
 /** A byte count as Redis writes it back: in gb, mb or kb when it divides evenly. */

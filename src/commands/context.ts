@@ -160,6 +160,8 @@ export interface Services {
   client(id: number): Context | undefined;
   /** Every connected client, in the order they connected. */
   clientList(): Context[];
+  /** DEBUG CLIENT-EVICTION: the clients eviction may close, by size, the caller left out; undefined while maxmemory-clients is off. */
+  clientEvictionReport(callerId: number): string | undefined;
   readonly acl: AclService;
   readonly pubsub: PubSubService;
   readonly tracking: TrackingService;

@@ -10,7 +10,7 @@
 import type { Argv } from "../resp/argv.ts";
 import { parseMemory } from "../config.ts";
 import { DEBUG_CLUSTER_ONLY, DEBUG_RESTART_FAILED, MUST_BE_POSITIVE, NOT_INTEGER, clusterUnknownNode, debugRewriteFailed, debugUnknownDirection } from "../errors.ts";
-import { globMatch, parseInt64 } from "../resp/bytes.ts";
+import { globMatch, parseInt64, repr } from "../resp/bytes.ts";
 import { DEBUG_CLIENT_EVICTION_OFF, DEBUG_DB_RANGE, DEBUG_NOT_HASH_TABLE, DEBUG_NOT_LISTPACK, DEBUG_NOT_QUICKLIST, DEBUG_NOT_SDS } from "../errors.ts";
 import { DEBUG_NOT_ALLOWED, DEBUG_PACKED_THRESHOLD, DEBUG_PROTOCOL_RESP2, DEBUG_PROTOCOL_TYPE, DEBUG_RELOAD_OPTIONS, LOADING, NO_SUCH_KEY, subcommandSyntax } from "../errors.ts";
 import { datasetDigest, valueDigest } from "../store/digest.ts";
@@ -22,8 +22,6 @@ import { SetValue } from "../store/set.ts";
 import { SortedSet } from "../store/sorted-set.ts";
 import { KeyTable, type TableStats } from "../store/table.ts";
 import type { StoredValue } from "../store/value.ts";
-import { repr } from "../server/monitor.ts";
-import { clientEvictionBuckets, clientEvictionLimit } from "../server/client-eviction.ts";
 import { command } from "./command.ts";
 import { type Context, protectedActionAllowed } from "./context.ts";
 import { refcountOf } from "./generic.ts";
@@ -371,8 +369,9 @@ export const debugCommand = command({
       return c.reply.simple("Quicklist structure printed on stdout");
     }
     if (sub === "client-eviction" && argv.length === 2) {
-      if (clientEvictionLimit(c.server.config) === 0) throw DEBUG_CLIENT_EVICTION_OFF;
-      return c.reply.verbatim(clientEvictionBuckets(c.server.clientList(), c.id));
+      const report = c.server.clientEvictionReport(c.id);
+      if (report === undefined) throw DEBUG_CLIENT_EVICTION_OFF;
+      return c.reply.verbatim(report);
     }
     if (sub === "replybuffer" && argv.length === 4) {
       // Redis's clients keep a reply buffer that grows and shrinks with their replies' peak;

@@ -368,3 +368,17 @@ export function parseRangeDouble(s: string): number | undefined {
   if (inf) return inf[1] === "-" ? -Infinity : Infinity;
   return parseHexFloat(t);
 }
+
+const ESCAPES: Record<number, string> = { 0x5c: "\\\\", 0x22: '\\"', 0x0a: "\\n", 0x0d: "\\r", 0x09: "\\t", 0x07: "\\a", 0x08: "\\b" };
+
+/** A byte string in double quotes, escaped as Redis's sdscatrepr does (MONITOR, logs, config rewrites). */
+export function repr(bytes: Uint8Array): string {
+  let out = '"';
+  for (const b of bytes) {
+    const escaped = ESCAPES[b];
+    if (escaped !== undefined) out += escaped;
+    else if (b >= 0x20 && b < 0x7f) out += String.fromCharCode(b);
+    else out += `\\x${b.toString(16).padStart(2, "0")}`;
+  }
+  return out + '"';
+}

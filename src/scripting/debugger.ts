@@ -14,7 +14,7 @@
  * does, and rollback.ts undoes its changes.
  */
 import { MSG_DONTWAIT, MSG_NOSIGNAL, libc } from "../server/libc.ts";
-import { repr } from "../server/monitor.ts";
+import { repr } from "../resp/bytes.ts";
 
 /** What the debugger asks of the interpreter stopped at a line (LuaEngine's ldb* calls). */
 export interface Interpreter {

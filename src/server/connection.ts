@@ -7,7 +7,7 @@
  */
 import { ProtocolError } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
-import { copyBytes } from "../resp/bytes.ts";
+import { copyBytes, repr } from "../resp/bytes.ts";
 import { RequestParser } from "../resp/parser.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
 import type { Database } from "../store/keyspace.ts";
@@ -18,7 +18,6 @@ import type { Context, ReplicaInfo, TrackingState } from "../commands/context.ts
 import { aclCheck, call, processCommand, settleCommandTime } from "./dispatch.ts";
 import type { BlockedOnKeys } from "./blocking.ts";
 import type { NotifyClass } from "../keyspace-events.ts";
-import { repr } from "./monitor.ts";
 import { readNow } from "./poll.ts";
 import { EVICTION_MIN_LIMIT, evictClients } from "./client-eviction.ts";
 import type { Server } from "./server.ts";
@@ -76,6 +75,9 @@ export interface MasterLink {
   /** REPLCONF GETACK: acknowledge the offset now. */
   sendAck(): void;
 }
+
+/** Redis's PROTO_REPLY_CHUNK_BYTES: a client's own reply buffer, which output limits leave out. */
+const REPLY_BUFFER_BYTES = 16 * 1024;
 
 export class Client implements Context {
   readonly id: number;
@@ -499,7 +501,8 @@ export class Client implements Context {
     if (this.closed) return true;
     if (this.fromScript || this.replica !== undefined) return false;
     const hard = this.server.outputLimit(this.outputClass).hard;
-    if (hard === 0 || this.reply.length + this.pendingBytes <= hard) return false;
+    // Redis counts what does not fit its client's 16 KB reply buffer (reply_bytes).
+    if (hard === 0 || Math.max(0, this.reply.length - REPLY_BUFFER_BYTES) + this.pendingBytes <= hard) return false;
     this.server.log.warning(`Client id=${this.id} addr=${this.addr} closed for overcoming of output buffer limits.`);
     this.kill();
     return true;

@@ -5,22 +5,10 @@
  * Administrative commands are not shown, and AUTH's arguments are redacted.
  */
 import type { Argv } from "../resp/argv.ts";
+import { repr } from "../resp/bytes.ts";
 import type { Client } from "./connection.ts";
 import { redactedFrom } from "./slowlog.ts";
 
-const ESCAPES: Record<number, string> = { 0x5c: "\\\\", 0x22: '\\"', 0x0a: "\\n", 0x0d: "\\r", 0x09: "\\t", 0x07: "\\a", 0x08: "\\b" };
-
-/** A byte string in double quotes, escaped as Redis's sdscatrepr does. */
-export function repr(bytes: Uint8Array): string {
-  let out = '"';
-  for (const b of bytes) {
-    const escaped = ESCAPES[b];
-    if (escaped !== undefined) out += escaped;
-    else if (b >= 0x20 && b < 0x7f) out += String.fromCharCode(b);
-    else out += `\\x${b.toString(16).padStart(2, "0")}`;
-  }
-  return out + '"';
-}
 
 
 const REDACTED = '"(redacted)"';

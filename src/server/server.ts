@@ -54,7 +54,7 @@ import { Migrator } from "./migrate.ts";
 import { join } from "node:path";
 import { CLIENT_BYTES } from "../store/memory-usage.ts";
 import { setProcTitle, startedAs } from "./proc-title.ts";
-import { evictClients } from "./client-eviction.ts";
+import { clientEvictionBuckets, clientEvictionLimit, evictClients } from "./client-eviction.ts";
 
 export interface ServerStats {
   totalConnections: number;
@@ -743,6 +743,10 @@ export class Server implements Services {
 
   /** A client's output waiting for its socket passed EVICTION_MIN_LIMIT: client eviction looks after this read. */
   clientGrew = false;
+
+  clientEvictionReport(callerId: number): string | undefined {
+    return clientEvictionLimit(this.config) === 0 ? undefined : clientEvictionBuckets(this.clients.values(), callerId);
+  }
 
   /** maxmemory-clients set (ConfigTarget): clients over it go at once. */
   evictClients(): void {
