@@ -327,11 +327,8 @@ export class Client implements Context {
     if (this.closeAfterReply) return;
     // Output that piled up since the last read (a tracking broadcast, say) is looked at
     // before this read's commands, as Redis evicts clients before each command.
-    if (this.server.clientGrew) {
-      this.server.clientGrew = false;
-      evictClients(this.server);
-      if (this.closed) return;
-    }
+    this.evictIfGrown(false);
+    if (this.closed) return;
     if (this.blocked || this.yielding) {
       this.defer(owned ? chunk : copyBytes(chunk));
       if (this.deferredBytes > this.server.config.int("client-query-buffer-limit")) this.closeForQueryBuffer(this.deferredInput[0]!);
@@ -370,16 +367,21 @@ export class Client implements Context {
     settleCommandTime(this);
     this.flush();
     this.account();
-    // A client grown big (a request half-read, output waiting, many watched keys or
-    // subscriptions), this one or one it wrote to, may put the clients over
-    // maxmemory-clients: checked now, as Redis checks around every command, rather than at
-    // the cron's next look.
-    if (this.server.clientGrew || clientMemory(this) >= EVICTION_MIN_LIMIT) {
-      this.server.clientGrew = false;
-      evictClients(this.server);
-    }
+    this.evictIfGrown(clientMemory(this) >= EVICTION_MIN_LIMIT);
     if (this.closeAfterReply) this.close();
     else if (this.yielding) this.yieldTurn();
+  }
+
+  /**
+   * A client grown big (a request half-read, output waiting, many watched keys or
+   * subscriptions), this one (`big`) or one written to (Server.clientGrew), may put the
+   * clients over maxmemory-clients: looked at now, as Redis looks around every command,
+   * rather than at the cron's next look.
+   */
+  private evictIfGrown(big: boolean): void {
+    if (!big && !this.server.clientGrew) return;
+    this.server.clientGrew = false;
+    evictClients(this.server);
   }
 
   /** Requests of the current read still to serve this turn (TURN_REQUESTS), and when it began. */
@@ -616,16 +618,16 @@ export class Client implements Context {
   /** Since when unsent output has been over the soft client-output-buffer-limit. */
   private softLimitSince: number | undefined;
 
-  /**
-   * client-output-buffer-limit for a replica, a pub/sub subscriber or a normal client: over
-   * the hard limit, or over the soft one for longer than its seconds, the connection is
-   * closed at once.
-   */
   /** client-output-buffer-limit's class of this client. */
   get outputClass(): "normal" | "slave" | "pubsub" {
     return this.replica !== undefined ? "slave" : this.subscribed ? "pubsub" : "normal";
   }
 
+  /**
+   * client-output-buffer-limit for a replica, a pub/sub subscriber or a normal client: over
+   * the hard limit, or over the soft one for longer than its seconds, the connection is
+   * closed at once.
+   */
   enforceOutputLimit(cls: "normal" | "slave" | "pubsub" = this.outputClass): void {
     const pending = this.pendingBytes;
     if (pending === 0) {

@@ -111,7 +111,8 @@ describe("maxmemory-clients", () => {
   });
 });
 
-describe("clients' memory, as Redis counts it", () => {
+/** A KVIS and a redis-server for a describe block's tests, which run their steps against both. */
+function useBoth(): () => readonly [InProcessKvis, ChildServer] {
   let kvis: InProcessKvis;
   let redis: ChildServer;
   beforeAll(async () => {
@@ -121,7 +122,11 @@ describe("clients' memory, as Redis counts it", () => {
     await kvis?.stop();
     await redis?.stop();
   });
-  const servers = () => [kvis, redis] as const;
+  return () => [kvis, redis] as const;
+}
+
+describe("clients' memory, as Redis counts it", () => {
+  const servers = useBoth();
   const field = (list: string, name: string, f: string) => new RegExp(`name=${name} .*?\\b${f}=(\\d+)`).exec(list)?.[1];
 
   test("a request cut off mid-argument: qbuf is the argument received, argv-mem the ones before it, qbuf-free the room left", async () => {
@@ -157,7 +162,8 @@ describe("clients' memory, as Redis counts it", () => {
             c.write(encodeCommand([command, ...args(sent)]));
             await c.readReplies(1).catch(() => undefined);
           }
-          expect({ server: server.port === kvis.port ? "kvis" : "redis", command, closed: c.closed }).toEqual({ server: server.port === kvis.port ? "kvis" : "redis", command, closed: true });
+          const name = server === servers()[0] ? "kvis" : "redis";
+          expect({ name, command, closed: c.closed }).toEqual({ name, command, closed: true });
           c.close();
         }
         // Lowered under what the clients hold, maxmemory-clients closes them at once.
@@ -298,16 +304,7 @@ describe("client-output-buffer-limit normal", () => {
 });
 
 describe("client-output-buffer-limit, as Redis enforces it", () => {
-  let kvis: InProcessKvis;
-  let redis: ChildServer;
-  beforeAll(async () => {
-    [kvis, redis] = (await startAll<RunningServer>([() => startKvis(), () => startRedis()])) as [InProcessKvis, ChildServer];
-  });
-  afterAll(async () => {
-    await kvis?.stop();
-    await redis?.stop();
-  });
-  const servers = () => [kvis, redis] as const;
+  const servers = useBoth();
 
   test("a reply over the hard limit is never sent: the client is closed first, whatever the socket could take", async () => {
     for (const server of servers()) {
