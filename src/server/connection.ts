@@ -503,8 +503,11 @@ export class Client implements Context {
     if (this.closed) return true;
     if (this.fromScript || this.replica !== undefined) return false;
     const hard = this.server.outputLimit(this.outputClass).hard;
-    // Redis counts what does not fit its client's 16 KB reply buffer (reply_bytes).
-    if (hard === 0 || Math.max(0, this.reply.length - REPLY_BUFFER_BYTES) + this.pendingBytes <= hard) return false;
+    // Redis counts the reply blocks past its client's 16 KB reply buffer, each allocated
+    // whole (reply_bytes): replies that fit the buffer count nothing, longer ones about
+    // their whole length.
+    const replies = this.reply.length > REPLY_BUFFER_BYTES ? this.reply.length : 0;
+    if (hard === 0 || replies + this.pendingBytes <= hard) return false;
     this.server.log.warning(`Client id=${this.id} addr=${this.addr} closed for overcoming of output buffer limits.`);
     this.kill();
     return true;
