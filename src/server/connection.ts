@@ -433,6 +433,9 @@ export class Client implements Context {
     for (let reads = 0; reads < 16 && !this.closed; reads++) {
       const chunk = readNow(fd);
       if (chunk === undefined) return;
+      // The peer closed: the client goes now, as Redis frees it while a script is busy (a
+      // replica gone is then missing from INFO, which the script may be waiting for).
+      if (chunk === null) return this.kill();
       this.onData(chunk);
     }
   }

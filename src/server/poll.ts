@@ -39,12 +39,15 @@ export function setSocketMark(fd: number, mark: number): void {
 const SOL_SOCKET = 1;
 const SO_MARK = 36;
 
-/** What the socket `fd` holds now, without waiting: a view valid until the next call, or undefined. */
-export function readNow(fd: number): Uint8Array | undefined {
+/**
+ * What the socket `fd` holds now, without waiting: a view valid until the next call,
+ * undefined when nothing is there (or it cannot be read), null when the peer has closed.
+ */
+export function readNow(fd: number): Uint8Array | undefined | null {
   const c = lib();
   if (c === null) return undefined;
   const n = Number(c.recv(fd, scratch, scratch.length, MSG_DONTWAIT));
-  return n > 0 ? scratch.subarray(0, n) : undefined;
+  return n > 0 ? scratch.subarray(0, n) : n === 0 ? null : undefined;
 }
 
 /** A connection waiting on listening socket `fd`, accepted now, or undefined. */

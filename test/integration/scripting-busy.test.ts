@@ -75,6 +75,26 @@ async function scenario(server: ChildServer): Promise<string[]> {
 }
 
 describe("a script past busy-reply-threshold", () => {
+  test("a replica that leaves meanwhile is gone from INFO, which the script can wait for, as with redis-server", async () => {
+    const [kvis, redis] = await Promise.all([startKvisBinary(THRESHOLD), startRedis(THRESHOLD)]);
+    const replica = await startRedis();
+    try {
+      for (const master of [kvis, redis]) {
+        const admin = await RawClient.connect(master.port);
+        const r = await RawClient.connect(replica.port);
+        expect(await r.call("REPLICAOF", "127.0.0.1", String(master.port))).toBe("+OK\r\n");
+        await waitFor(async () => (await admin.call("INFO", "replication")).includes("connected_slaves:1"), 20_000, "the replica online");
+        const script = await startBusy(master.port, "EVAL", "while not string.match(redis.call('info', 'replication'), 'connected_slaves:0') do end return 1", "0");
+        await busy(admin);
+        expect(await r.call("REPLICAOF", "NO", "ONE")).toBe("+OK\r\n");
+        expect(await script.done).toBe(":1\r\n");
+        for (const c of [admin, r, script.conn]) c.close();
+      }
+    } finally {
+      await Promise.all([kvis.stop(), redis.stop(), replica.stop()]);
+    }
+  });
+
   test("a client waiting on a key the script pushed to is served once the script ends, not by a command served meanwhile", async () => {
     const args = [...THRESHOLD, "--enable-debug-command", "yes"];
     const [kvis, redis] = await Promise.all([startKvisBinary(args), startRedis(args)]);
