@@ -367,21 +367,24 @@ export class Client implements Context {
     settleCommandTime(this);
     this.flush();
     this.account();
-    this.evictIfGrown(clientMemory(this) >= EVICTION_MIN_LIMIT);
+    this.evictIfGrown(true);
     if (this.closeAfterReply) this.close();
     else if (this.yielding) this.yieldTurn();
   }
 
   /**
    * A client grown big (a request half-read, output waiting, many watched keys or
-   * subscriptions), this one (`big`) or one written to (Server.clientGrew), may put the
+   * subscriptions), this one (`lookAtSelf`) or one written to (Server.clientGrew), may put the
    * clients over maxmemory-clients: looked at now, as Redis looks around every command,
    * rather than at the cron's next look.
    */
-  private evictIfGrown(big: boolean): void {
-    if (!big && !this.server.clientGrew) return;
-    this.server.clientGrew = false;
-    evictClients(this.server);
+  private evictIfGrown(lookAtSelf: boolean): void {
+    const server = this.server;
+    // Off (the default): nothing to look at, and no client's memory is added up.
+    if (server.clientEvictionLimit === 0) return;
+    if (!server.clientGrew && !(lookAtSelf && clientMemory(this) >= EVICTION_MIN_LIMIT)) return;
+    server.clientGrew = false;
+    evictClients(server);
   }
 
   /** Requests of the current read still to serve this turn (TURN_REQUESTS), and when it began. */

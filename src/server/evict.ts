@@ -68,6 +68,8 @@ export class Evictor {
    */
   limitChanged(): void {
     const server = this.server;
+    // maxmemory-clients may be a percentage of maxmemory.
+    server.evictClients();
     if (server.maxmemory === 0) return;
     const used = server.usedMemory() - server.notCountedForEvict();
     if (server.maxmemory < used) {

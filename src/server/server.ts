@@ -750,8 +750,12 @@ export class Server implements Services {
 
   /** maxmemory-clients set (ConfigTarget): clients over it go at once. */
   evictClients(): void {
+    this.clientEvictionLimit = clientEvictionLimit(this.config);
     evictClients(this);
   }
+
+  /** maxmemory-clients in bytes (0: off), kept by the applies of it and of maxmemory (a percentage of it). */
+  clientEvictionLimit = 0;
 
   /**
    * What used_memory holds that eviction leaves out (Redis's freeMemoryGetNotCountedMemory):
