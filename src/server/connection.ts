@@ -507,14 +507,15 @@ export class Client implements Context {
    */
   replyOverLimit(): boolean {
     if (this.closed) return true;
-    if (this.fromScript || this.replica !== undefined) return false;
-    const hard = this.server.outputLimit(this.outputClass).hard;
     // Redis counts the reply blocks past its client's 16 KB reply buffer, each allocated
     // whole (reply_bytes): replies that fit the buffer count nothing, longer ones about
-    // their whole length.
+    // their whole length. The usual read (a small reply, nothing waiting) needs no look at
+    // the limits.
     const replies = this.reply.length > REPLY_BUFFER_BYTES ? this.reply.length : 0;
+    if ((replies === 0 && this.pendingBytes === 0) || this.fromScript || this.replica !== undefined) return false;
+    const hard = this.server.outputLimit(this.outputClass).hard;
     if (hard === 0 || replies + this.pendingBytes <= hard) return false;
-    this.server.log.warning(`Client id=${this.id} addr=${this.addr} closed for overcoming of output buffer limits.`);
+    this.server.log.warning(`Client ${clientInfoLine(this, Date.now())} closed for overcoming of output buffer limits.`);
     this.kill();
     return true;
   }
@@ -652,7 +653,7 @@ export class Client implements Context {
       this.softLimitSince = undefined;
     }
     if (over) {
-      this.server.log.warning(`Client id=${this.id} addr=${this.addr} scheduled to be closed ASAP for overcoming of output buffer limits.`);
+      this.server.log.warning(`Client ${clientInfoLine(this, Date.now())} scheduled to be closed ASAP for overcoming of output buffer limits.`);
       this.kill();
     }
   }

@@ -111,6 +111,15 @@ describe("maxmemory-clients", () => {
   });
 });
 
+/** A plain socket connected to `port` that reads nothing: what it is sent waits in the server. */
+async function pausedSocket(port: number): Promise<import("node:net").Socket> {
+  const { connect } = await import("node:net");
+  const socket = connect(port, "127.0.0.1");
+  await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+  socket.pause();
+  return socket;
+}
+
 /** A KVIS and a redis-server for a describe block's tests, which run their steps against both. */
 function useBoth(): () => readonly [InProcessKvis, ChildServer] {
   let kvis: InProcessKvis;
@@ -185,9 +194,7 @@ describe("clients' memory, as Redis counts it", () => {
   test("with maxmemory, a reader that falls behind makes keys go, as its output counts in used_memory", async () => {
     for (const server of servers()) {
       const admin = await RawClient.connect(server.port);
-      const { connect } = await import("node:net");
-      const slow = connect(server.port, "127.0.0.1");
-      await new Promise<void>((resolve) => slow.once("connect", () => resolve()));
+      const slow = await pausedSocket(server.port);
       try {
         expect(await admin.call("FLUSHALL")).toBe("+OK\r\n");
         for (let i = 0; i < 50; i++) expect(await admin.call("SETRANGE", `k${i}`, "100000", "x")).toBe(":100001\r\n");
@@ -195,7 +202,6 @@ describe("clients' memory, as Redis counts it", () => {
         expect(await admin.call("CONFIG", "SET", "maxmemory-policy", "allkeys-random")).toBe("+OK\r\n");
         expect(await admin.call("CONFIG", "SET", "maxmemory", String(used + 2_000_000))).toBe("+OK\r\n");
         // Replies of 5 MB each that the client never reads: they wait in the server.
-        slow.pause();
         for (let i = 0; i < 20; i++) slow.write(encodeCommand(["MGET", ...Array.from({ length: 50 }, (_, j) => `k${j}`)]));
         await waitFor(async () => /evicted_keys:[1-9]/.test(await admin.call("INFO", "stats")), 20_000, "keys evicted for the output waiting");
       } finally {
@@ -289,10 +295,7 @@ describe("client-output-buffer-limit normal", () => {
   test("a client that sends requests but reads no replies is closed at the limit", async () => {
     const c = await RawClient.connect(kvis.port);
     expect(await c.call("SET", "big", "v".repeat(1_000_000))).toBe("+OK\r\n");
-    const { connect } = await import("node:net");
-    const reader = connect(kvis.port, "127.0.0.1");
-    await new Promise<void>((resolve) => reader.once("connect", () => resolve()));
-    reader.pause();
+    const reader = await pausedSocket(kvis.port);
     const closed = new Promise<void>((resolve) => reader.once("close", () => resolve()));
     reader.on("error", () => undefined);
     reader.write(Buffer.from("*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n".repeat(200), "latin1"));
@@ -352,15 +355,12 @@ describe("client-output-buffer-limit, as Redis enforces it", () => {
   test("a subscriber over the soft limit is closed when its seconds run out, with no new output", async () => {
     for (const server of servers()) {
       const admin = await RawClient.connect(server.port);
-      const { connect } = await import("node:net");
-      const subscriber = connect(server.port, "127.0.0.1");
-      await new Promise<void>((resolve) => subscriber.once("connect", () => resolve()));
+      const subscriber = await pausedSocket(server.port);
       subscriber.on("error", () => undefined);
       try {
         expect(await admin.call("CONFIG", "SET", "client-output-buffer-limit", "pubsub 0 100000 1")).toBe("+OK\r\n");
         subscriber.write("CLIENT SETNAME slowsub\r\nSUBSCRIBE foo\r\n");
         await waitFor(async () => (await admin.call("CLIENT", "LIST")).includes("name=slowsub"), 20_000, "the subscriber");
-        subscriber.pause();
         // Output over the soft limit (past what the socket buffers take), then none.
         await waitFor(async () => {
           await admin.call("PUBLISH", "foo", "x".repeat(500_000));
@@ -391,10 +391,7 @@ describe("output that waits for the socket", () => {
     const values = ["a", "b", "c"].map((ch) => ch.repeat(1_000_000));
     for (const [i, v] of values.entries()) expect(await c.call("SET", `v${i}`, v)).toBe("+OK\r\n");
     c.close();
-    const { connect } = await import("node:net");
-    const reader = connect(kvis.port, "127.0.0.1");
-    await new Promise<void>((resolve) => reader.once("connect", () => resolve()));
-    reader.pause();
+    const reader = await pausedSocket(kvis.port);
     // Twelve megabytes of replies: more than the socket buffers take.
     const expected: string[] = [];
     for (let round = 0; round < 12; round++) {
