@@ -309,56 +309,52 @@ describe("client-output-buffer-limit normal", () => {
 describe("client-output-buffer-limit, as Redis enforces it", () => {
   const servers = useBoth();
 
-  test("a reply over the hard limit is never sent: the client is closed first, whatever the socket could take", async () => {
+  /** Run `body` on each server with client-output-buffer-limit set to `limit`, put back to Redis's default after. */
+  async function withLimit(limit: string, body: (port: number, admin: RawClient) => Promise<void>): Promise<void> {
     for (const server of servers()) {
       const admin = await RawClient.connect(server.port);
-      const c = await RawClient.connect(server.port);
       try {
-        expect(await admin.call("CONFIG", "SET", "client-output-buffer-limit", "normal 100000 0 0")).toBe("+OK\r\n");
-        await admin.call("DEL", "list");
-        for (let i = 0; i < 150; i++) await admin.call("LPUSH", "list", "x".repeat(1000));
-        c.write(encodeCommand(["LRANGE", "list", "0", "-1"]));
-        expect(await c.readUntilClose()).toBe("");
+        expect(await admin.call("CONFIG", "SET", "client-output-buffer-limit", limit)).toBe("+OK\r\n");
+        await body(server.port, admin);
       } finally {
-        await admin.call("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0");
-        c.close();
+        await admin.call("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
         admin.close();
       }
     }
+  }
+
+  test("a reply over the hard limit is never sent: the client is closed first, whatever the socket could take", async () => {
+    await withLimit("normal 100000 0 0", async (port, admin) => {
+      await admin.call("DEL", "list");
+      for (let i = 0; i < 150; i++) await admin.call("LPUSH", "list", "x".repeat(1000));
+      const c = await RawClient.connect(port);
+      c.write(encodeCommand(["LRANGE", "list", "0", "-1"]));
+      expect(await c.readUntilClose()).toBe("");
+      c.close();
+    });
   });
 
   test("a reply without bound (HRANDFIELD with a count of a billion) stops once its client is closed", async () => {
-    for (const server of servers()) {
-      const admin = await RawClient.connect(server.port);
-      const c = await RawClient.connect(server.port);
-      try {
-        expect(await admin.call("CONFIG", "SET", "client-output-buffer-limit", "normal 1000000 0 0")).toBe("+OK\r\n");
-        expect(await admin.call("HSET", "small", "a", "b")).toMatch(/^:\d/);
-        expect(await admin.call("SADD", "smallset", "a")).toMatch(/^:\d/);
-        expect(await admin.call("ZADD", "smallzset", "1", "a")).toMatch(/^:\d/);
-        for (const command of [["HRANDFIELD", "small", "-999999999"], ["SRANDMEMBER", "smallset", "-999999999"], ["ZRANDMEMBER", "smallzset", "-999999999", "WITHSCORES"]]) {
-          const victim = await RawClient.connect(server.port);
-          victim.write(encodeCommand(command));
-          expect(await victim.readUntilClose()).toBe("");
-          victim.close();
-        }
-        // The server is still there, and quick.
-        expect(await c.call("PING")).toBe("+PONG\r\n");
-      } finally {
-        await admin.call("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0");
-        c.close();
-        admin.close();
+    await withLimit("normal 1000000 0 0", async (port, admin) => {
+      expect(await admin.call("HSET", "small", "a", "b")).toMatch(/^:\d/);
+      expect(await admin.call("SADD", "smallset", "a")).toMatch(/^:\d/);
+      expect(await admin.call("ZADD", "smallzset", "1", "a")).toMatch(/^:\d/);
+      for (const command of [["HRANDFIELD", "small", "-999999999"], ["SRANDMEMBER", "smallset", "-999999999"], ["ZRANDMEMBER", "smallzset", "-999999999", "WITHSCORES"]]) {
+        const victim = await RawClient.connect(port);
+        victim.write(encodeCommand(command));
+        expect(await victim.readUntilClose()).toBe("");
+        victim.close();
       }
-    }
+      // The server is still there, and quick.
+      expect(await admin.call("PING")).toBe("+PONG\r\n");
+    });
   });
 
   test("a subscriber over the soft limit is closed when its seconds run out, with no new output", async () => {
-    for (const server of servers()) {
-      const admin = await RawClient.connect(server.port);
-      const subscriber = await pausedSocket(server.port);
+    await withLimit("pubsub 0 100000 1", async (port, admin) => {
+      const subscriber = await pausedSocket(port);
       subscriber.on("error", () => undefined);
       try {
-        expect(await admin.call("CONFIG", "SET", "client-output-buffer-limit", "pubsub 0 100000 1")).toBe("+OK\r\n");
         subscriber.write("CLIENT SETNAME slowsub\r\nSUBSCRIBE foo\r\n");
         await waitFor(async () => (await admin.call("CLIENT", "LIST")).includes("name=slowsub"), 20_000, "the subscriber");
         // Output over the soft limit (past what the socket buffers take), then none.
@@ -368,11 +364,9 @@ describe("client-output-buffer-limit, as Redis enforces it", () => {
         }, 20_000, "output over the soft limit");
         await waitFor(async () => !(await admin.call("CLIENT", "LIST")).includes("name=slowsub"), 20_000, "the subscriber to be closed");
       } finally {
-        await admin.call("CONFIG", "SET", "client-output-buffer-limit", "pubsub 33554432 8388608 60");
         subscriber.destroy();
-        admin.close();
       }
-    }
+    });
   });
 });
 
