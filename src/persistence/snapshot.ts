@@ -102,6 +102,8 @@ export class Snapshot {
     format.header(this.out);
     this.nextDatabase();
     keyspace.snapshots.push(this);
+    keyspace.snapshotStarts.total++;
+    keyspace.snapshotStarts.latestUsec = Math.round((performance.now() - this.started) * 1000);
     // No bit to mark keys with: the image is written now, before anything can change.
     if (this.bit === 0) this.finishNow();
   }

@@ -296,9 +296,9 @@ function statsSection(server: Server): string[] {
     `pubsub_channels:${pubsub.channels.size}`,
     `pubsub_patterns:${pubsub.patterns.size}`,
     `pubsubshard_channels:${pubsub.shardChannels.size}`,
-    // KVIS never forks: saves run in the process (persistence/snapshot.ts).
-    `latest_fork_usec:0`,
-    `total_forks:0`,
+    // KVIS never forks: a snapshot in the process (persistence/snapshot.ts) stands for the child.
+    `latest_fork_usec:${ks.snapshotStarts.latestUsec}`,
+    `total_forks:${ks.snapshotStarts.total}`,
     `migrate_cached_sockets:${server.migrator.cachedSockets}`,
     `slave_expires_tracked_keys:0`,
     // No active defragmentation without jemalloc, as in Redis built without it.

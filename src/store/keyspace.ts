@@ -1368,6 +1368,12 @@ export class Keyspace {
   sandboxed = false;
   /** Snapshots in progress (BGSAVE, replicas' full syncs), which see every change first. */
   snapshots: SnapshotInProgress[] = [];
+  /**
+   * Snapshots started (INFO total_forks) and how long the latest took to start, in µs
+   * (latest_fork_usec): each is where Redis forks a child (BGSAVE, an AOF rewrite, a full
+   * sync), the same figures an operator watches for background jobs.
+   */
+  readonly snapshotStarts = { total: 0, latestUsec: 0 };
   /** The mark bits of the keyspace's slots that snapshots in progress own (8 at most). */
   private snapshotBits = 0;
   /**

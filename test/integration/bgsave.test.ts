@@ -13,7 +13,7 @@ import { Keyspace, stringOf } from "../../src/store/keyspace.ts";
 import { ListValue } from "../../src/store/list.ts";
 import { HashValue } from "../../src/store/hash.ts";
 import { RawClient, encodeCommand } from "../helpers/resp.ts";
-import { run, serverTestTimeout, startKvis, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
+import { run, type RunningServer, serverTestTimeout, startAll, startKvis, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -162,6 +162,41 @@ describe("BGSAVE", () => {
     } finally {
       await kvis.stop();
       await redis.stop();
+    }
+  });
+
+  test("BGSAVE and BGREWRITEAOF count in total_forks, SAVE does not, as with Redis's forks", async () => {
+    const servers = await startAll<RunningServer>([() => startKvis(), () => startRedis()]);
+    try {
+      const counts: number[][] = [];
+      for (const server of servers) {
+        const c = await RawClient.connect(server.port);
+        const forks = async () => Number(/total_forks:(\d+)/.exec(await c.call("INFO", "stats"))![1]);
+        const idle = () =>
+          waitFor(async () => {
+            const info = await c.call("INFO", "persistence");
+            return info.includes("rdb_bgsave_in_progress:0") && info.includes("aof_rewrite_in_progress:0");
+          }, 60_000, "background jobs to end");
+        try {
+          await c.call("SET", "a", "1");
+          const seen = [await forks()];
+          await c.call("SAVE");
+          seen.push(await forks());
+          await c.call("BGSAVE");
+          await idle();
+          seen.push(await forks());
+          await c.call("BGREWRITEAOF");
+          await idle();
+          seen.push(await forks());
+          counts.push(seen);
+        } finally {
+          c.close();
+        }
+      }
+      expect(counts[0]).toEqual([0, 0, 1, 2]);
+      expect(counts[0]).toEqual(counts[1]!);
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
     }
   });
 
