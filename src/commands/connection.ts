@@ -175,11 +175,9 @@ function setClientName(c: Context, name: Uint8Array): void {
   c.name = bytesToString(name);
 }
 
-/** Queued commands: their arguments' bytes (Redis's multi-mem also counts its array slots). */
+/** Queued commands' memory (multi-mem), kept as they queue (dispatch). */
 function multiBytes(c: Context): number {
-  let n = 0;
-  for (const q of c.multi ?? []) for (let i = 0; i < q.argv.length; i++) n += q.argv.len(i);
-  return n;
+  return c.multi === undefined ? 0 : c.multiBytes;
 }
 
 /**

@@ -67,6 +67,8 @@ export interface Context {
 
   /** Commands queued since MULTI; undefined outside a transaction. */
   multi: Array<{ cmd: Command; argv: Argv }> | undefined;
+  /** The queued commands' argument bytes (CLIENT LIST's multi-mem), summed as they queue. */
+  multiBytes: number;
   /** A queued command was refused: EXEC will answer EXECABORT. */
   multiFailed: boolean;
   /** A WATCHed key changed: EXEC will answer a null array. */

@@ -14,6 +14,7 @@ export const multiCommand = command({
   handler(c) {
     if (c.multi !== undefined) throw MULTI_NESTED;
     c.multi = [];
+    c.multiBytes = 0;
     c.multiFailed = false;
     c.reply.ok();
   },

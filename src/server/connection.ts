@@ -133,6 +133,7 @@ export class Client implements Context {
   multi: Array<{ cmd: Command; argv: Argv }> | undefined;
   /** A queued command was refused: EXEC will answer EXECABORT. */
   multiFailed = false;
+  multiBytes = 0;
   /** A WATCHed key changed: EXEC will answer a null array. */
   dirtyCas = false;
   /** While EXEC runs the queue. */

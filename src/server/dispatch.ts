@@ -169,6 +169,8 @@ function dispatch(c: Client, argv: Argv): boolean {
       return true;
     }
     c.multi.push({ cmd, argv: argv.copy() });
+    // multi-mem as Redis counts it: each argument's bytes and its pointer in the argv array.
+    for (let i = 0; i < argv.length; i++) c.multiBytes += 8 + argv.len(i);
     c.reply.simple("QUEUED");
     return true;
   }

@@ -508,6 +508,26 @@ describe("CLIENT", () => {
     }
   });
 
+  test("LIST counts a transaction's queued commands in multi-mem as Redis does", async () => {
+    const p = pair();
+    const [ks, rs] = await p.connectBoth();
+    try {
+      for (const c of [ks, rs]) {
+        await c.call("MULTI");
+        await c.call("SET", "a", "bbbbbbbbbb");
+        await c.call("RPUSH", "list", "x", "yy", "zzz");
+        await c.call("INCR", "n");
+      }
+      const queued = (list: string) => /multi=[0-9]\S* .*multi-mem=\d+/.exec(list)?.[0].replace(/ qbuf.* argv-mem=\S*/, "");
+      const [kl, rl] = await p.both("CLIENT", "LIST", "TYPE", "normal");
+      expect(queued(kl)).toBe("multi=3 multi-mem=114");
+      expect(queued(kl)).toBe(queued(rl));
+    } finally {
+      ks.close();
+      rs.close();
+    }
+  });
+
   test("INFO reports the query buffer, arguments, subscriptions and queued commands as Redis does", async () => {
     const p = pair();
     // What differs by nature: ids, addresses, times, buffer capacities and fill (Redis may
