@@ -91,7 +91,8 @@ export class ReplicaLink implements MasterLink {
   /** The keyspace a swapdb load fills while the old one answers: its bytes count in used_memory, as Redis's temp db does. */
   loadingAside: Keyspace | undefined;
   private masterClient: Client | undefined;
-  private chunkBase = 0;
+  /** The stream offset the master client's input starts at (its requests' ends count from it). */
+  private streamStart = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
 
@@ -232,11 +233,11 @@ export class ReplicaLink implements MasterLink {
   }
 
   /**
-   * The master client applied a request ending at `requestEnd` in the current read: the
-   * offset moves on, and the request's bytes pass on to this server's own replicas.
+   * The master client applied a request ending at `requestEnd` of its input: the offset
+   * moves on, and the request's bytes pass on to this server's own replicas.
    */
   applied(requestEnd: number): void {
-    const end = this.chunkBase + requestEnd;
+    const end = this.streamStart + requestEnd;
     this.toForward += end - this.reploff;
     this.reploff = end;
     if (!this.forwardScheduled) {
@@ -682,11 +683,11 @@ export class ReplicaLink implements MasterLink {
     client.db = this.server.keyspace.dbs[this.pendingDb] ?? client.db;
     this.server.clients.set(client.id, client);
     this.masterClient = client;
+    this.streamStart = this.readOffset;
   }
 
   private feedStream(chunk: Uint8Array): void {
     this.unforwarded = this.unforwarded.length === 0 ? copyBytes(chunk) : Buffer.concat([this.unforwarded, chunk]);
-    this.chunkBase = this.readOffset;
     this.readOffset += chunk.length;
     this.masterClient?.onData(chunk);
   }

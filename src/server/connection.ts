@@ -159,6 +159,13 @@ export class Client implements Context {
   private queryBytes = 0;
   /** Where the last request completed in the current read ended, -1 when none did. */
   private lastRequestEnd = -1;
+  /**
+   * The master link's input served before the read being served (its requests' ends count
+   * from there), and where the request CLIENT PAUSE holds ends: the stream offsets the
+   * replica has applied (MasterLink.applied) follow the requests actually run.
+   */
+  private inputPos = 0;
+  private heldEnd = 0;
   /** Bytes of the read being served (with an unfinished request carried from the one before), 0 between reads. */
   private readBytes = 0;
 
@@ -218,27 +225,41 @@ export class Client implements Context {
 
   private readonly sink = (argv: Argv) => {
     this.lastRequestEnd = this.parser.requestEnd;
-    const link = this.masterLink;
-    let keepGoing: boolean;
-    if (link === undefined) keepGoing = processCommand(this, argv);
-    else {
-      // Replies to the master are dropped; an error among them (one inside EXEC too) means
-      // a command the master sent could not be applied, which must not pass silently.
-      const server = this.server;
-      server.unexpectedFrom = "master";
-      server.unexpectedArgv = argv;
-      try {
-        keepGoing = processCommand(this, argv);
-      } finally {
-        server.unexpectedFrom = server.unexpectedArgv = undefined;
-      }
-      link.applied(this.parser.requestEnd);
-    }
+    const keepGoing = this.masterLink === undefined ? processCommand(this, argv) : this.applyFromMaster(argv, this.inputPos + this.parser.requestEnd);
     if (!keepGoing || this.blocked) return false;
     if (--this.turnLeft > 0 && (this.turnLeft === Infinity || (this.turnLeft & 63) !== 0 || performance.now() - this.turnStart < TURN_MS)) return true;
     this.yielding = true;
     return false;
   };
+
+  /**
+   * Run a request of the master's stream ending at `end` (of this client's input). Replies
+   * to the master are dropped; an error among them (one inside EXEC too) means a command the
+   * master sent could not be applied, which must not pass silently. A write CLIENT PAUSE
+   * holds counts as applied only once it runs (runHeld), as Redis's paused master client
+   * reads on while its offset stays.
+   */
+  private applyFromMaster(argv: Argv, end: number, held = false): boolean {
+    const server = this.server;
+    server.unexpectedFrom = "master";
+    server.unexpectedArgv = argv;
+    let keepGoing: boolean;
+    try {
+      keepGoing = processCommand(this, argv);
+    } finally {
+      server.unexpectedFrom = server.unexpectedArgv = undefined;
+    }
+    // Held, the client is blocked until the command has run (runHeld).
+    if (this.blocked && !held) this.heldEnd = end;
+    else this.masterLink!.applied(end);
+    return keepGoing;
+  }
+
+  /** The command a pause held runs now (Pausing.runWaiting). */
+  runHeld(argv: Argv): void {
+    if (this.masterLink === undefined) processCommand(this, argv);
+    else this.applyFromMaster(argv, this.heldEnd, true);
+  }
 
   constructor(
     readonly server: Server,
@@ -332,7 +353,8 @@ export class Client implements Context {
     if (this.closed) return;
     if (this.blocked || this.yielding) {
       this.defer(owned ? chunk : copyBytes(chunk));
-      if (this.deferredBytes > this.server.config.int("client-query-buffer-limit")) this.closeForQueryBuffer(this.deferredInput[0]!);
+      // The master's stream waits whole while a pause holds it, as Redis exempts its master.
+      if (this.deferredBytes > this.server.config.int("client-query-buffer-limit") && this.masterLink === undefined) this.closeForQueryBuffer(this.deferredInput[0]!);
       return;
     }
     // A read is served a turn's worth at a time; the master's stream (whose offsets count
@@ -357,7 +379,8 @@ export class Client implements Context {
       // waits until it is released, or for the next turn.
       if ((this.blocked || this.yielding) && this.parser.requestEnd < chunk.length) {
         this.defer(owned ? chunk.subarray(this.parser.requestEnd) : copyBytes(chunk, this.parser.requestEnd));
-      }
+        this.inputPos += this.parser.requestEnd;
+      } else this.inputPos += chunk.length;
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
       writer.error(e.reply);

@@ -3,8 +3,8 @@
  * for its replicas: while a pause lasts, commands
  * from ordinary clients (all of them, or in WRITE mode only what may write) wait, in order;
  * when it ends (its timeout, CLIENT UNPAUSE, the failover's end) each waiting command runs
- * and its client continues with what it sent meanwhile. Replicas and the master link are
- * never paused. While paused the data stays as it is: keys expire for readers but are not
+ * and its client continues with what it sent meanwhile. Replicas are never paused; a
+ * replica's master link is, as in Redis (its stream is read on, and applied at the end). While paused the data stays as it is: keys expire for readers but are not
  * deleted, and nothing is evicted (Redis's checkClientPauseTimeoutAndReturnIfPaused).
  */
 import type { Command } from "../commands/command.ts";
@@ -14,7 +14,6 @@ import { copyBytes } from "../resp/bytes.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import type { Keyspace } from "../store/keyspace.ts";
 import type { Client } from "./connection.ts";
-import { processCommand } from "./dispatch.ts";
 
 export class Pausing {
   private until = 0;
@@ -69,7 +68,7 @@ export class Pausing {
 
   /** Whether `cmd` from `c` (with the request's flag bits) must wait; if so the client now waits with it. */
   holds(c: Client, cmd: Command, argv: Argv, bits: number): boolean {
-    if ((this.holding === 0 && this.until === 0 && this.writeHolds.size === 0) || c.masterLink !== undefined || c.replica !== undefined) return false;
+    if ((this.holding === 0 && this.until === 0 && this.writeHolds.size === 0) || c.replica !== undefined) return false;
     if (this.holding === 0 && !this.pausedFor(c, cmd, bits)) return false;
     this.waiting.push({ client: c, cmd, argv: argv.copy() });
     c.block();
@@ -119,7 +118,7 @@ export class Pausing {
       try {
         // Checked again from the start, as Redis processes a paused command anew: after a
         // FAILOVER a write meets -READONLY.
-        processCommand(client, argv);
+        client.runHeld(argv);
       } finally {
         client.replyOverride = undefined;
       }

@@ -9,7 +9,7 @@ import { datasetOf } from "../helpers/dataset.ts";
 import { RawClient, encodeCommand } from "../helpers/resp.ts";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { type ChildServer, freePort, run, serverTestTimeout, startAll, startKvis, startKvisBinary, startRedis, tempDir, waitExpired, waitFor } from "../helpers/servers.ts";
+import { type ChildServer, freePort, run, type RunningServer, serverTestTimeout, startAll, startKvis, startKvisBinary, startRedis, tempDir, waitExpired, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -410,6 +410,51 @@ describe("KVIS replica of a real Redis master", () => {
       expect(await r.call("DBSIZE")).toBe(":1\r\n");
       expect(await r.call("GET", "theirs")).toBe("$-1\r\n");
     });
+  });
+
+  test("CLIENT PAUSE WRITE on a replica holds its master's writes: read on, applied once it ends, as on a Redis replica", async () => {
+    // No PINGs from the master: the stream is the writes alone.
+    const master = await startRedis(["--repl-ping-replica-period", "3600", "--repl-diskless-sync-delay", "0"]);
+    const replicaOf = `127.0.0.1 ${master.port}`;
+    const replicas = await startAll<RunningServer>([() => startRedis(["--replicaof", ...replicaOf.split(" ")]), () => startKvis({ replicaof: replicaOf })]);
+    const m = await RawClient.connect(master.port);
+    const rs = await Promise.all(replicas.map((r) => RawClient.connect(r.port)));
+    const offsets = async (r: RawClient) => {
+      const info = await r.call("INFO", "replication");
+      return { read: Number(field(info, "slave_read_repl_offset")), applied: Number(field(info, "slave_repl_offset")) };
+    };
+    const masterOffset = async () => Number(field(await m.call("INFO", "replication"), "master_repl_offset"));
+    try {
+      await m.call("SET", "foo", "bar");
+      let offset = await masterOffset();
+      for (const r of rs) await waitFor(async () => (await offsets(r)).applied === offset, 20_000, "the replica to apply the stream");
+      const before = offset;
+      for (const r of rs) expect(await r.call("CLIENT", "PAUSE", "100000", "WRITE")).toBe("+OK\r\n");
+      // One write held, the stream's last: its own offset, not a later request's, moves the replica on.
+      await m.call("SET", "foo2", "bar2");
+      offset = await masterOffset();
+      const seen: unknown[] = [];
+      for (const r of rs) {
+        await waitFor(async () => (await offsets(r)).read === offset, 20_000, "the paused replica to read the stream");
+        seen.push([await offsets(r), await r.call("GET", "foo2")]);
+      }
+      // What comes before the first write (a SELECT the master sent after the second sync) is applied.
+      const [held, value] = seen[1] as [{ read: number; applied: number }, string];
+      expect(held.read).toBe(offset);
+      expect(held.applied).toBeGreaterThanOrEqual(before);
+      expect(held.applied).toBeLessThan(offset);
+      expect(value).toBe("$-1\r\n");
+      expect(seen[1]).toEqual(seen[0]);
+      for (const r of rs) {
+        expect(await r.call("CLIENT", "UNPAUSE")).toBe("+OK\r\n");
+        await waitFor(async () => (await offsets(r)).applied === offset, 20_000, "the replica to apply what the pause held");
+        expect(await r.call("GET", "foo2")).toBe("$4\r\nbar2\r\n");
+      }
+    } finally {
+      m.close();
+      for (const r of rs) r.close();
+      await Promise.all([master.stop(), ...replicas.map((r) => r.stop())]);
+    }
   });
 
   test("an expired key reads as missing on the replica but stays until the master deletes it", async () => {
