@@ -441,7 +441,7 @@ export const incrbyfloatCommand = command({
   handler(c, argv) {
     const key = argv.str(1);
     const result = incrByFloat(c.db.writeString(key), argv.bytes(2));
-    c.db.setKey(key, result, true);
+    c.db.setFormattedNumber(key, result);
     // The result, not the increment: replicas must not redo float arithmetic.
     c.propagateAs(["SET", key, result, "KEEPTTL"]);
     c.reply.bulkString(result);

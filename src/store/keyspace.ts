@@ -45,7 +45,8 @@ export function typeOf(value: StoredValue): ValueType {
  * OBJECT ENCODING: the name Redis gives the same data. A stored number is "int", as is a
  * canonical integer too large for a double; other strings are "embstr" up to 44 bytes and
  * "raw" beyond. Integer-looking strings below 2^53 are stored as numbers wherever Redis
- * would encode them as "int", so one kept as a string came from INCRBYFLOAT and is embstr.
+ * would encode them as "int", so one kept as a string came from INCRBYFLOAT and is embstr;
+ * a longer one from INCRBYFLOAT carries a mark in its slot (Database.encodingOf).
  */
 export function encodingOf(value: StoredValue, raw = false): string {
   if (typeof value === "number") return "int";
@@ -87,10 +88,10 @@ export interface StringCell {
   number: number;
 }
 
-/** A key as Database.copyOf keeps it: its value, string encoding and deadline (-1: none). */
+/** A key as Database.copyOf keeps it: its value, string encoding marks (KeyTable.stringMarks) and deadline (-1: none). */
 export interface KeyCopy {
   value: StoredValue;
-  raw: boolean;
+  marks: number;
   when: number;
 }
 
@@ -905,6 +906,14 @@ export class Database {
   }
 
   /**
+   * Store a number Redis formatted as text (INCRBYFLOAT's result), keeping the key's TTL:
+   * OBJECT ENCODING calls it "embstr" even when it reads as a 64-bit integer.
+   */
+  setFormattedNumber(key: string, text: string): void {
+    this.table.setText(this.setKey(key, text, true));
+  }
+
+  /**
    * The string at `key` becomes "raw" without changing (Redis's dbUnshareStringValue, which
    * a bit command does before looking at the bits, even when it then changes none): no
    * write is counted.
@@ -1065,7 +1074,10 @@ export class Database {
     const slot = table.find(key);
     // A long string is raw whatever it holds: no need to read it (a string made of 100 KB
     // held OBJECT ENCODING to 0.01x Redis's speed).
-    if (table.kindAt(slot) === Kind.String && (table.isRaw(slot) || table.valueLengthAt(slot) > 44)) return "raw";
+    if (table.kindAt(slot) === Kind.String) {
+      if (table.isRaw(slot) || table.valueLengthAt(slot) > 44) return "raw";
+      if (table.isText(slot)) return "embstr";
+    }
     return encodingOf(this.readAt(slot), table.isRaw(slot));
   }
 
@@ -1075,24 +1087,22 @@ export class Database {
    */
   copyKeyTo(key: string, dest: Database, destKey: string, value: StoredValue): void {
     const when = this.getExpire(key);
-    const raw = this.table.isRaw(this.table.find(key));
-    const slot = dest.setKey(destKey, value, false, when === -1 ? NaN : when);
-    if (raw) dest.table.setRaw(slot);
+    const marks = this.table.stringMarks(this.table.find(key));
+    dest.table.markString(dest.setKey(destKey, value, false, when === -1 ? NaN : when), marks);
   }
 
   /** A deep copy of `key` as it is now (value, TTL, string encoding) for restoreCopy; undefined when absent. */
   copyOf(key: string): KeyCopy | undefined {
     const slot = this.table.find(key);
     if (slot < 0) return undefined;
-    return { value: copyValue(this.valueAt(slot, key)), raw: this.table.isRaw(slot), when: this.getExpire(key) };
+    return { value: copyValue(this.valueAt(slot, key)), marks: this.table.stringMarks(slot), when: this.getExpire(key) };
   }
 
   /** Put `key` back as `copy` held it, or delete it when `copy` is undefined. */
   restoreCopy(key: string, copy: KeyCopy | undefined): void {
     this.discard(key, false);
     if (copy === undefined) return;
-    const slot = this.setKey(key, copy.value, false, copy.when === -1 ? NaN : copy.when);
-    if (copy.raw) this.table.setRaw(slot);
+    this.table.markString(this.setKey(key, copy.value, false, copy.when === -1 ? NaN : copy.when), copy.marks);
   }
 
   /** Keep keys by cluster hash slot from now on (a cluster node's database 0). */

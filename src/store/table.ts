@@ -113,6 +113,14 @@ const KIND_MASK = 0x0f;
  * and costs no memory (a Set of key names would hold a JS string per such key).
  */
 const RAW = 0x10;
+/**
+ * Also beside the Kind: a string made from a number Redis formatted (INCRBYFLOAT's result),
+ * which OBJECT ENCODING calls "embstr" (or "raw" past 44 bytes) even when it reads as a
+ * 64-bit integer: Redis encodes as "int" only what it was given as an integer.
+ */
+const TEXT = 0x20;
+/** The marks of a string's encoding (RAW, TEXT), which a copy of the key keeps. */
+const STRING_MARKS = RAW | TEXT;
 const MARK_SHIFT = 8;
 const ACCESS = 3;
 
@@ -345,7 +353,25 @@ export class KeyTable {
   }
 
   setRaw(slot: number): void {
-    this.slots[KIND + 4 * slot]! |= RAW;
+    this.markString(slot, RAW);
+  }
+
+  isText(slot: number): boolean {
+    return (this.slots[KIND + 4 * slot]! & TEXT) !== 0;
+  }
+
+  setText(slot: number): void {
+    this.markString(slot, TEXT);
+  }
+
+  /** The string encoding marks of `slot`, for markString on a copy of the key. */
+  stringMarks(slot: number): number {
+    return this.slots[KIND + 4 * slot]! & STRING_MARKS;
+  }
+
+  markString(slot: number, marks: number): void {
+    if (marks === 0) return;
+    this.slots[KIND + 4 * slot]! |= marks;
     if (slot < this.copied) this.sync(slot);
   }
 
@@ -466,7 +492,7 @@ export class KeyTable {
 
   private replaceCell(slot: number, key: string | ByteSlice, value: Storable): void {
     const oldKind = this.kindAt(slot);
-    this.slots[KIND + 4 * slot]! &= ~RAW;
+    this.slots[KIND + 4 * slot]! &= ~STRING_MARKS;
     const oldRef = this.slots[REF + 4 * slot]!;
     const kind = kindOf(value);
     if (oldKind === Kind.Object) {

@@ -252,6 +252,28 @@ describe("INCRBYFLOAT", () => {
       INCRBYFLOAT f -0.1`);
   });
 
+  test("a result that reads as a 64-bit integer is embstr, as Redis encodes only what it was given as one; copies keep it, a new value drops it", async () => {
+    await pair().script(`
+      SET f 9223372036854775806
+      OBJECT ENCODING f
+      INCRBYFLOAT f 1
+      OBJECT ENCODING f
+      COPY f g
+      OBJECT ENCODING g
+      RENAME g h
+      OBJECT ENCODING h
+      GETSET f 9223372036854775807
+      OBJECT ENCODING f
+      INCRBYFLOAT f 0.1
+      OBJECT ENCODING f
+      MSET f 1234567890123456789
+      OBJECT ENCODING f
+      INCRBYFLOAT f -1e15
+      OBJECT ENCODING f
+      APPEND f 0
+      OBJECT ENCODING f`);
+  });
+
   test("invalid floats, NaN and infinity answer Redis's errors", async () => {
     await pair().script(`
       SET f 1
