@@ -226,6 +226,8 @@ interface RangeRequest {
   lex?: LexRange;
   offset: number;
   limit: number;
+  /** ZREMRANGEBY*: the range is found as Redis's removal finds it (SortedSet.lexRange). */
+  removing?: boolean;
 }
 
 /**
@@ -242,7 +244,7 @@ function selectRange(zset: SortedSet, req: RangeRequest): [first: number, count:
     const [first, last] = clamped;
     return [req.reverse ? n - 1 - first : first, last - first + 1];
   }
-  const [start, end] = req.by === RangeBy.Score ? zset.scoreRange(req.score!) : zset.lexRange(req.lex!, req.reverse);
+  const [start, end] = req.by === RangeBy.Score ? zset.scoreRange(req.score!) : zset.lexRange(req.lex!, req.reverse, req.removing);
   if (req.offset < 0 || start >= end) return [0, 0];
   const count = end - start - req.offset;
   if (count <= 0) return [0, 0];
@@ -595,7 +597,7 @@ export const zrandmemberCommand = command({
 
 /** The ZREMRANGE family: the range is parsed first, then the key is looked up. */
 function zremrangeGeneric(c: Context, argv: Argv, by: RangeBy): void {
-  const req: RangeRequest = { by, reverse: false, offset: 0, limit: -1 };
+  const req: RangeRequest = { by, reverse: false, offset: 0, limit: -1, removing: true };
   if (by === RangeBy.Rank) req.rank = [argv.int(2), argv.int(3)];
   else if (by === RangeBy.Score) req.score = parseScoreRange(argv.str(2), argv.str(3));
   else req.lex = parseLexRange(argv.str(2), argv.str(3));

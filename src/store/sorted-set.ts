@@ -205,35 +205,40 @@ export class SortedSet extends PackedPairs {
 
   /**
    * [start, end) ranks of the elements within a lex range. Lex ranges are only meaningful
-   * when all scores tie; when they do not, Redis's answer depends on how it walks, so a
-   * small (listpack) set is walked the way Redis walks a listpack: forward from the first
-   * element at or above min while elements stay at or below max, or with `reverse` backward
-   * from the last element at or below max. A large set uses the O(log n) descent.
+   * when all scores tie, and then a large set takes the O(log n) descent. When they do not,
+   * Redis's answer depends on how it walks, so the set is walked the way Redis walks a
+   * listpack (and, but where its skip list's random levels jump, a skip list): forward from
+   * the first element at or above min while elements stay at or below max, or with
+   * `reverse` backward from the last element at or below max. Redis first checks the range
+   * against the ends, except when it removes from a skip list (`removing`).
    */
-  lexRange(r: LexRange, reverse = false): [number, number] {
+  lexRange(r: LexRange, reverse = false, removing = false): [number, number] {
     const n = this.size;
     if (r.empty || n === 0) return [0, 0];
     if (r.min !== undefined && r.max !== undefined && (r.min > r.max || (r.min === r.max && (r.minex || r.maxex)))) return [0, 0];
-    if (!lexAboveMin(this.at(n - 1).member, r) || !lexBelowMax(this.at(0).member, r)) return [0, 0];
-    if (this.dict !== undefined) {
+    const checkEnds = !(removing && this.dict !== undefined);
+    if (checkEnds && (!lexAboveMin(this.at(n - 1).member, r) || !lexBelowMax(this.at(0).member, r))) return [0, 0];
+    if (this.dict !== undefined && this.at(0).score === this.at(n - 1).score) {
       // Members before the range (up to min, or below it when min is inclusive); members up to max.
       const start = r.min === undefined ? 0 : this.order!.countMembersBefore(r.min, r.minex);
       const end = r.max === undefined ? n : this.order!.countMembersBefore(r.max, !r.maxex);
       return [start, Math.max(start, end)];
     }
-    const [members] = this.pairArrays();
-    if (!reverse) {
-      const start = members.findIndex((m) => lexAboveMin(m, r));
-      if (start === -1 || !lexBelowMax(members[start]!, r)) return [0, 0];
-      let end = start;
-      while (end < n && lexBelowMax(members[end]!, r)) end++;
-      return [start, end];
+    // Ranks counted from the end the walk starts at; the range is the run from its first member in range.
+    const [enters, stays] = reverse ? [lexBelowMax, lexAboveMin] : [lexAboveMin, lexBelowMax];
+    let first = -1;
+    let i = 0;
+    for (const { member } of this.walk(reverse ? n - 1 : 0, n, reverse)) {
+      if (first < 0) {
+        if (enters(member, r)) {
+          if (!stays(member, r)) return [0, 0];
+          first = i;
+        }
+      } else if (!stays(member, r)) break;
+      i++;
     }
-    const last = members.findLastIndex((m) => lexBelowMax(m, r));
-    if (last === -1 || !lexAboveMin(members[last]!, r)) return [0, 0];
-    let start = last;
-    while (start > 0 && lexAboveMin(members[start - 1]!, r)) start--;
-    return [start, last + 1];
+    if (first < 0) return [0, 0];
+    return reverse ? [n - i, n - first] : [first, i];
   }
 
   /** Entries from rank `start` forward (or backward when reverse), at most `count`. */
