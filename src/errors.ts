@@ -407,7 +407,6 @@ export const ENTRIESREAD_INVALID = err("ERR value for ENTRIESREAD must be positi
 export const XSETID_SMALLER_THAN_TOP = err("ERR The ID specified in XSETID is smaller than the target stream top item");
 export const XSETID_ENTRIES_ADDED_SMALL = err("ERR The entries_added specified in XSETID is smaller than the target stream length");
 export const XSETID_BELOW_MAX_DELETED = err("ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id");
-export const XSETID_BELOW_CURRENT_MAX_DELETED = err("ERR The ID specified in XSETID is smaller than current max_deleted_entry_id");
 export const ENTRIES_ADDED_NEGATIVE = err("ERR entries_added must be positive");
 export const COUNT_MUST_BE_POSITIVE = err("ERR COUNT must be > 0");
 export const NOGROUP_BLOCKED = new FinalReplyError("NOGROUP the consumer group this client was blocked on no longer exists");

@@ -117,6 +117,9 @@ export const bitcountCommand = command({
   name: "bitcount", arity: -2, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["bitmap"],
   summary: "Count set bits in a string", since: "2.6.0", complexity: "O(N)",
   handler(c, argv) {
+    // As Redis 7.0: the key first (a missing one counts 0 whatever the range), then the range.
+    const bytes = c.db.readStringView(argv.str(1));
+    if (bytes === undefined) return c.reply.integer(0);
     if (argv.length === 3 || argv.length > 5) throw SYNTAX_ERR;
     let range: [number, number] | undefined;
     let start = 0;
@@ -127,8 +130,6 @@ export const bitcountCommand = command({
       end = argv.int(3);
       if (argv.length === 5) isBit = parseUnit(argv.bytes(4));
     }
-    const bytes = c.db.readStringView(argv.str(1));
-    if (bytes === undefined) return c.reply.integer(0);
     if (argv.length >= 4 && start < 0 && end < 0 && start > end) return c.reply.integer(0);
     range = bitRange(start, end, bytes.length, isBit);
     if (range === undefined) return c.reply.integer(0);

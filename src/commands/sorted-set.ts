@@ -802,17 +802,18 @@ export const zintercardCommand = command({
     const numkeys = argv.int(1);
     if (numkeys < 1) throw atLeastOneKey(c.lastCommand);
     if (numkeys > argv.length - 2) throw SYNTAX_ERR;
-    let limit = 0;
-    const args = new ArgCursor(argv, 2 + numkeys);
-    while (args.hasNext()) {
-      if (args.nextKeyword() === "limit" && args.hasNext()) limit = parseRangeArg(args.next(), 0, LIMIT_NEGATIVE);
-      else throw SYNTAX_ERR;
-    }
+    // The keys are looked up before LIMIT is read, as zunionInterDiffGenericCommand does (WRONGTYPE first).
     const sources: ZsetSource[] = [];
     for (let i = 0; i < numkeys; i++) {
       const value = c.db.lookupKeyRead(argv.str(2 + i));
       if (value !== undefined && !(value instanceof SortedSet) && !(value instanceof SetValue)) throw WRONGTYPE;
       sources.push({ zset: value instanceof SortedSet ? value : undefined, set: value instanceof SetValue ? value : undefined, weight: 1 });
+    }
+    let limit = 0;
+    const args = new ArgCursor(argv, 2 + numkeys);
+    while (args.hasNext()) {
+      if (args.nextKeyword() === "limit" && args.hasNext()) limit = parseRangeArg(args.next(), 0, LIMIT_NEGATIVE);
+      else throw SYNTAX_ERR;
     }
     const size = zsetOp(sources, ZsetOp.Inter, Aggregate.Sum).size;
     c.reply.integer(limit > 0 ? Math.min(limit, size) : size);

@@ -13,7 +13,7 @@ import {
   LIMIT_WITHOUT_APPROX, LIMIT_WITHOUT_STRATEGY, MAXLEN_NEGATIVE, NO_SUCH_KEY, NOGROUP_BLOCKED, STREAM_EXHAUSTED, STREAM_GONE_BLOCKED,
   STREAM_ID_INVALID, STREAM_TOO_LARGE, SYNTAX_ERR,  TRIM_BOTH, UNBALANCED_STREAMS,
   XADD_ID_TOO_SMALL, XADD_ID_ZERO, XGROUP_KEY_MISSING, XREAD_GROUP_OPTION, XREAD_GT_ID, XREAD_NOACK_OPTION, XREADGROUP_DOLLAR_ID,
-  XREADGROUP_MISSING_GROUP, XSETID_BELOW_CURRENT_MAX_DELETED, XSETID_BELOW_MAX_DELETED, XSETID_ENTRIES_ADDED_SMALL,
+  XREADGROUP_MISSING_GROUP, XSETID_BELOW_MAX_DELETED, XSETID_ENTRIES_ADDED_SMALL,
   XSETID_SMALLER_THAN_TOP, XTRIM_WITHOUT_STRATEGY, invalidArgumentFor, noGroupForKey, noKeyOrGroup, subcommandSyntax,
   unrecognizedOption, wrongArity,
 } from "../errors.ts";
@@ -268,9 +268,10 @@ export const xtrimCommand = command({
   keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] },
   summary: "Deletes messages from the beginning of a stream.", since: "5.0.0", complexity: "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.",
   handler(c, argv) {
+    // As Redis: the arguments first, then the key (a bad argument is told before WRONGTYPE).
+    const args = parseAddOrTrim(c, argv, false);
     const key = argv.str(1);
     const s = c.db.writeAs(key, StreamValue);
-    const args = parseAddOrTrim(c, argv, false);
     if (s === undefined) return c.reply.integer(0);
     const deleted = trimStream(s, args);
     if (deleted > 0) {
@@ -333,11 +334,12 @@ export const xdelCommand = command({
   summary: "Removes the specified entries from the stream. Returns the number of items actually deleted, that may be different from the number of IDs passed in case certain IDs do not exist.",
   since: "5.0.0", complexity: "O(1) for each single item to delete in the stream, regardless of the stream size.",
   handler(c, argv) {
-    const ids: bigint[] = [];
-    for (let i = 2; i < argv.length; i++) ids.push(parseStrictId(argv.str(i)));
+    // As Redis: the key first (a missing one deletes 0 whatever the IDs), then every ID.
     const key = argv.str(1);
     const s = c.db.writeAs(key, StreamValue);
     if (s === undefined) return c.reply.integer(0);
+    const ids: bigint[] = [];
+    for (let i = 2; i < argv.length; i++) ids.push(parseStrictId(argv.str(i)));
     let deleted = 0;
     let firstGone = false;
     for (const id of ids) {
@@ -381,7 +383,7 @@ export const xsetidCommand = command({
       if (id < s.lastValidId()) throw XSETID_SMALLER_THAN_TOP;
       if (entriesAdded !== -1 && s.length > entriesAdded) throw XSETID_ENTRIES_ADDED_SMALL;
     }
-    if (id < s.maxDeletedId) throw XSETID_BELOW_CURRENT_MAX_DELETED;
+    // Redis 7.0 does not hold the ID to the stream's own max_deleted_entry_id (later versions do).
     s.lastId = id;
     if (entriesAdded !== -1) s.entriesAdded = entriesAdded;
     if (maxDeleted !== 0n) s.maxDeletedId = maxDeleted;

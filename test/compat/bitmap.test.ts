@@ -50,6 +50,11 @@ describe("BITCOUNT and BITPOS", () => {
       BITCOUNT s x 1
       BITCOUNT missing
       BITCOUNT missing 0 1
+      BITCOUNT missing x 1 BYTE
+      BITCOUNT missing 1
+      BITCOUNT missing 1 2 3 4
+      RPUSH list a
+      BITCOUNT list x
       SET p "\\xff\\xf0\\x00"
       BITPOS p 0
       BITPOS p 1

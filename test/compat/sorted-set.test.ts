@@ -344,6 +344,9 @@ describe("ZUNION, ZINTER, ZDIFF, ZINTERCARD and the STORE forms", () => {
       ZINTERCARD 0 a
       ZINTERCARD 3 a b
       ZINTERCARD 1 a LIMIT -1
+      SET str v
+      ZINTERCARD 2 str a LIMIT -1
+      ZINTERCARD 2 a str LIMIT x
       ZUNION 0 a
       ZUNION -1 a
       ZUNION 3 a b

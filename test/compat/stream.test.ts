@@ -223,7 +223,21 @@ XSETID s 10-0 FOO 1
 XSETID s -
 XSETID nosuch 1-1
 XADD s 10-0 f 1
-XADD s 10-1 f 1`);
+XADD s 10-1 f 1
+XDEL s 10-1
+XSETID s 10-0
+XTRIM s MAXLEN 0
+XSETID s 0-0
+XINFO STREAM s`);
+  });
+
+  test("arguments and the key are checked in Redis's order: XDEL's key first, XTRIM's arguments first", async () => {
+    await pair().script(`SET str v
+XDEL nosuch x
+XDEL str x
+XTRIM str MAXLEN = x
+XTRIM str MAXLEN 1
+XTRIM nosuch MAXLEN x`);
   });
 });
 
