@@ -387,12 +387,15 @@ export function estimate(regs: Uint8Array): number {
   return Math.round((ALPHA_INF * m * m) / z);
 }
 
-/** The cached cardinality, or undefined when it is stale. */
-export function cachedCount(b: Uint8Array): number | undefined {
+/**
+ * The cached cardinality, or undefined when it is stale: exact beyond 2^53 (a BigInt), as
+ * a header written by hand (SETRANGE, a DUMP payload) may hold any 63-bit count.
+ */
+export function cachedCount(b: Uint8Array): number | bigint | undefined {
   if (b[15]! & 0x80) return undefined;
-  let card = 0;
-  for (let i = 7; i >= 0; i--) card = card * 256 + b[8 + i]!;
-  return card;
+  const low = (b[8]! | (b[9]! << 8) | (b[10]! << 16) | (b[11]! << 24)) >>> 0;
+  const high = (b[12]! | (b[13]! << 8) | (b[14]! << 16) | (b[15]! << 24)) >>> 0;
+  return high < 0x200000 ? high * 2 ** 32 + low : (BigInt(high) << 32n) | BigInt(low);
 }
 
 export function storeCount(b: Uint8Array, card: number): void {

@@ -68,6 +68,16 @@ describe("PFADD, PFCOUNT, PFMERGE", () => {
       PFMERGE l
       PFCOUNT h l`);
   });
+
+  test("a cached count written into the header is answered exactly, past 2^53 too", async () => {
+    const p = pair();
+    await p.same("PFADD", "h", "a", "b");
+    // Bytes 8-15: the count, little-endian; a clear top bit marks it valid.
+    for (const cache of ["\x11\x22\x33\x44\x55\x66\x77\x38", "\xff\xff\xff\xff\xff\xff\x1f\x00", "\x01\x00\x00\x00\x00\x00\x20\x00"]) {
+      await p.same("SETRANGE", "h", "8", cache);
+      await p.same("PFCOUNT", "h");
+    }
+  });
 });
 
 describe("HLL values across servers", () => {
