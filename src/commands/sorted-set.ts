@@ -205,8 +205,7 @@ export const zlexcountCommand = command({
     const range = parseLexRange(argv.str(2), argv.str(3));
     const zset = lookupZset(c, argv.str(1));
     if (zset === undefined) return c.reply.integer(0);
-    const [start, end] = zset.lexRange(range);
-    c.reply.integer(end - start);
+    c.reply.integer(zset.lexCount(range));
   },
 });
 

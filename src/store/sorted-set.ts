@@ -206,11 +206,13 @@ export class SortedSet extends PackedPairs {
   /**
    * [start, end) ranks of the elements within a lex range. Lex ranges are only meaningful
    * when all scores tie, and then a large set takes the O(log n) descent. When they do not,
-   * Redis's answer depends on how it walks, so the set is walked the way Redis walks a
-   * listpack (and, but where its skip list's random levels jump, a skip list): forward from
-   * the first element at or above min while elements stay at or below max, or with
-   * `reverse` backward from the last element at or below max. Redis first checks the range
-   * against the ends, except when it removes from a skip list (`removing`).
+   * Redis's answer depends on how it walks, so the set is walked as Redis walks it (a skip
+   * list as it would be walked were none of its random levels to jump): forward from the
+   * first element at or above min while elements stay at or below max; with `reverse`
+   * backward, while elements stay at or above min, from the last element at or below max:
+   * a listpack's found from its tail, a skip list's as the last of the run of such elements
+   * from its head (zslLastInLexRange). Redis first checks the range against the ends,
+   * except when it removes from a skip list (`removing`).
    */
   lexRange(r: LexRange, reverse = false, removing = false): [number, number] {
     const n = this.size;
@@ -223,6 +225,13 @@ export class SortedSet extends PackedPairs {
       const start = r.min === undefined ? 0 : this.order!.countMembersBefore(r.min, r.minex);
       const end = r.max === undefined ? n : this.order!.countMembersBefore(r.max, !r.maxex);
       return [start, Math.max(start, end)];
+    }
+    if (reverse && this.dict !== undefined) {
+      const last = this.skipListLastInLex(r);
+      if (last < 0) return [0, 0];
+      let start = last;
+      while (start > 0 && lexAboveMin(this.at(start - 1).member, r)) start--;
+      return [start, last + 1];
     }
     // Ranks counted from the end the walk starts at; the range is the run from its first member in range.
     const [enters, stays] = reverse ? [lexBelowMax, lexAboveMin] : [lexAboveMin, lexBelowMax];
@@ -239,6 +248,32 @@ export class SortedSet extends PackedPairs {
     }
     if (first < 0) return [0, 0];
     return reverse ? [n - i, n - first] : [first, i];
+  }
+
+  /**
+   * ZLEXCOUNT: the members in a lex range. A skip list's count over differing scores is
+   * Redis's: from the rank of the first member in range to that of zslLastInLexRange's
+   * (the whole rest of the set when there is none).
+   */
+  lexCount(r: LexRange): number {
+    const [start, end] = this.lexRange(r);
+    if (end === start || this.dict === undefined || this.at(0).score === this.at(this.size - 1).score) return end - start;
+    const last = this.skipListLastInLex(r);
+    return last < 0 ? this.size - start : last - start + 1;
+  }
+
+  /**
+   * The rank zslLastInLexRange finds in a skip list with differing scores (the range checked
+   * against the ends already): the last of the members at or below max met from the head
+   * before the first above it, if that one is at or above min; else -1.
+   */
+  private skipListLastInLex(r: LexRange): number {
+    let last = -1;
+    for (const { member } of this.walk(0, this.size)) {
+      if (!lexBelowMax(member, r)) break;
+      last++;
+    }
+    return last >= 0 && lexAboveMin(this.at(last).member, r) ? last : -1;
   }
 
   /** Entries from rank `start` forward (or backward when reverse), at most `count`. */

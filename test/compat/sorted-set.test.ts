@@ -263,24 +263,31 @@ describe("ZRANDMEMBER", () => {
 });
 
 describe("lex ranges over differing scores", () => {
-  test("a skip-list set is walked as Redis walks a listpack; ZREMRANGEBYLEX skips the ends' check there, as Redis's skip list does", async () => {
+  test("a skip-list set is walked as Redis walks one: forward as a listpack, backward and ZREMRANGEBYLEX its own way", async () => {
     // Unspecified by Redis (lex ranges assume tied scores); its answer is how it walks. Its
-    // skip list walks a listpack's way but where random levels jump, so KVIS's skip-list
-    // set (listpack threshold 0 on KVIS alone) is compared with Redis's listpack.
+    // skip list walks forward as a listpack does (but where random levels jump), so KVIS's
+    // skip-list set (listpack threshold 0 on KVIS alone) is compared with Redis's listpack
+    // there; where the walks part, with what Redis's skip list answers when no level jumps.
     const p = pair();
     const [k, r] = await p.connectBoth();
     try {
       await k.call("CONFIG", "SET", "zset-max-listpack-entries", "0");
-      for (const c of [k, r]) await c.call("ZADD", "z", "-inf", "9223372036854775807", "-inf", "b", "0", "1", "2.5", "x y", "1000", "-3");
+      for (const c of [k, r]) await c.call("ZADD", "z", "-inf", "9223372036854775807", "-inf", "b", "0", "1", "2.5", "x y", "1000", "-3", "2000", "zz");
       expect(await k.call("OBJECT", "ENCODING", "z")).toBe("$8\r\nskiplist\r\n");
       for (const [min, max] of [["-", "(b"], ["(1", "+"], ["[c", "+"], ["-", "[1"], ["[a", "(z"], ["(9", "[b"]]) {
-        for (const args of [["ZLEXCOUNT", "z", min!, max!], ["ZRANGEBYLEX", "z", min!, max!], ["ZREVRANGEBYLEX", "z", max!, min!], ["ZRANGEBYLEX", "z", min!, max!, "LIMIT", "1", "2"]]) {
+        for (const args of [["ZRANGEBYLEX", "z", min!, max!], ["ZRANGEBYLEX", "z", min!, max!, "LIMIT", "1", "2"]]) {
           expect(await k.call(...args)).toBe(await r.call(...args));
         }
       }
-      // The last member ("-3") is below min, which ends a listpack's search at once; the skip
-      // list walks from the first member at or above min ("x y") and removes to the end.
-      expect(await k.call("ZREMRANGEBYLEX", "z", "[c", "+")).toBe(":2\r\n");
+      // Backward from the last of the members below "b" met from the head (zslLastInLexRange):
+      // "9223372036854775807" alone, where a listpack starts from its tail ("-3") and has all five.
+      expect(await k.call("ZREVRANGEBYLEX", "z", "(b", "-")).toBe("*1\r\n$19\r\n9223372036854775807\r\n");
+      expect(await r.call("ZREVRANGEBYLEX", "z", "(b", "-")).toStartWith("*5\r\n");
+      // ZLEXCOUNT counts from the first member in range to that last one; with none at or
+      // above min ("1" is below "a"), the whole rest of the set from "b".
+      expect(await k.call("ZLEXCOUNT", "z", "[a", "(c")).toBe(":5\r\n");
+      // ZREMRANGEBYLEX checks no ends: from the first member at or above min ("x y") to the end.
+      expect(await k.call("ZREMRANGEBYLEX", "z", "[c", "+")).toBe(":3\r\n");
       expect(await k.call("ZRANGE", "z", "0", "-1")).toBe("*3\r\n$19\r\n9223372036854775807\r\n$1\r\nb\r\n$1\r\n1\r\n");
     } finally {
       await k.call("CONFIG", "SET", "zset-max-listpack-entries", "128");
