@@ -67,7 +67,7 @@ export interface Context {
 
   /** Commands queued since MULTI; undefined outside a transaction. */
   multi: Array<{ cmd: Command; argv: Argv }> | undefined;
-  /** The queued commands' argument bytes (CLIENT LIST's multi-mem), summed as they queue. */
+  /** The queued commands' memory as Redis counts it (CLIENT LIST's multi-mem), summed as they queue. */
   multiBytes: number;
   /** A queued command was refused: EXEC will answer EXECABORT. */
   multiFailed: boolean;

@@ -4,8 +4,9 @@
  * from ordinary clients (all of them, or in WRITE mode only what may write) wait, in order;
  * when it ends (its timeout, CLIENT UNPAUSE, the failover's end) each waiting command runs
  * and its client continues with what it sent meanwhile. Replicas are never paused; a
- * replica's master link is, as in Redis (its stream is read on, and applied at the end). While paused the data stays as it is: keys expire for readers but are not
- * deleted, and nothing is evicted (Redis's checkClientPauseTimeoutAndReturnIfPaused).
+ * replica's master link is, as in Redis (its stream is read on, and applied at the end).
+ * While paused the data stays as it is: keys expire for readers but are not deleted, and
+ * nothing is evicted (Redis's checkClientPauseTimeoutAndReturnIfPaused).
  */
 import type { Command } from "../commands/command.ts";
 import { F_MAY_REPLICATE, F_WRITE, requestBits } from "../commands/command.ts";
