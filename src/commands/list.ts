@@ -261,7 +261,9 @@ export const lposCommand = command({
     if (list === undefined) return count !== -1 ? c.reply.array(0) : c.reply.null();
     const element = argv.str(2);
     const fromTail = rank < 0;
-    const skip = Math.abs(rank) - 1;
+    // RANK -9223372036854775808 negated stays negative in Redis's long arithmetic, so every
+    // match from the tail counts, as RANK -1's.
+    const skip = rank === -(2 ** 63) ? 0 : Math.abs(rank) - 1;
     const found: number[] = [];
     let matches = 0;
     list.positions(element, fromTail, maxlen, (i) => {
