@@ -323,7 +323,7 @@ export const debugCommand = command({
         const ql = value.layout;
         extra = ` ql_nodes:${ql.nodes} ql_avg_node:${(value.length / ql.nodes).toFixed(2)} ql_listpack_max:${ql.fill} ql_compressed:${ql.compressed ? 1 : 0} ql_uncompressed_size:${ql.rawBytes}`;
       }
-      return c.reply.simple(`Value at:0x7f${(0x10000000 + (hashKey(key) & 0xfffffff)).toString(16)} refcount:${refcountOf(c, value)} encoding:${encoding} serializedlength:${serialized} lru:${word & 0xffffff} lru_seconds_idle:${idle}${extra}`);
+      return c.reply.simple(`Value at:0x7f${(0x10000000 + (hashKey(key) & 0xfffffff)).toString(16)} refcount:${c.db.sharesInteger(key) ? refcountOf(c, value) : 1} encoding:${encoding} serializedlength:${serialized} lru:${word & 0xffffff} lru_seconds_idle:${idle}${extra}`);
     }
     if (sub === "htstats" && argv.length === 3) {
       const id = parseInt64(argv.bytes(2));

@@ -332,7 +332,7 @@ export const copyCommand = command({
       if (!replace) return c.reply.integer(0);
       dest.discard(to);
     }
-    c.db.copyKeyTo(from, dest, to, copyValue(value));
+    c.db.copyKeyTo(from, dest, to, copyValue(value), true);
     c.server.notifier.emit(NotifyClass.Generic, "copy_to", to, dest.id);
     c.reply.integer(1);
   },
@@ -581,7 +581,7 @@ export const objectCommand = command({
       handler(c, argv) {
         // Only an integer can be one of the shared objects.
         const key = argv.str(2);
-        if (objectFound(c, argv)) c.reply.integer(c.db.encodingOf(key) === "int" ? refcountOf(c, c.db.peek(key)!) : 1);
+        if (objectFound(c, argv)) c.reply.integer(c.db.encodingOf(key) === "int" && c.db.sharesInteger(key) ? refcountOf(c, c.db.peek(key)!) : 1);
       },
     }),
     // Every key's slot keeps its last access (store/table.ts), or under an LFU policy its

@@ -1084,11 +1084,17 @@ export class Database {
   /**
    * Store `value` (this key's, or a copy of it) as `destKey` of `dest`, with this key's TTL
    * and string encoding: what RENAME, COPY and MOVE do before the source goes or stays.
+   * COPY's value is an object of its own (`ownObject`), as Redis duplicates it.
    */
-  copyKeyTo(key: string, dest: Database, destKey: string, value: StoredValue): void {
+  copyKeyTo(key: string, dest: Database, destKey: string, value: StoredValue, ownObject = false): void {
     const when = this.getExpire(key);
     const marks = this.table.stringMarks(this.table.find(key));
-    dest.table.markString(dest.setKey(destKey, value, false, when === -1 ? NaN : when), marks);
+    dest.table.markString(dest.setKey(destKey, value, false, when === -1 ? NaN : when), marks, ownObject);
+  }
+
+  /** Whether the integer at `key` (present) is one of Redis's shared ones, not a COPY's own object. */
+  sharesInteger(key: string): boolean {
+    return !this.table.isOwn(this.table.find(key));
   }
 
   /** A deep copy of `key` as it is now (value, TTL, string encoding) for restoreCopy; undefined when absent. */

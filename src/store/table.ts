@@ -119,8 +119,13 @@ const RAW = 0x10;
  * 64-bit integer: Redis encodes as "int" only what it was given as an integer.
  */
 const TEXT = 0x20;
-/** The marks of a string's encoding (RAW, TEXT), which a copy of the key keeps. */
-const STRING_MARKS = RAW | TEXT;
+/**
+ * And: an integer that is an object of its own (COPY's, as Redis's dupStringObject makes
+ * one), which OBJECT REFCOUNT counts once where a shared integer counts INT_MAX.
+ */
+const OWN = 0x40;
+/** The marks of a string's encoding and sharing (RAW, TEXT, OWN), which a copy of the key keeps. */
+const STRING_MARKS = RAW | TEXT | OWN;
 const MARK_SHIFT = 8;
 const ACCESS = 3;
 
@@ -364,12 +369,18 @@ export class KeyTable {
     this.markString(slot, TEXT);
   }
 
+  isOwn(slot: number): boolean {
+    return (this.slots[KIND + 4 * slot]! & OWN) !== 0;
+  }
+
   /** The string encoding marks of `slot`, for markString on a copy of the key. */
   stringMarks(slot: number): number {
     return this.slots[KIND + 4 * slot]! & STRING_MARKS;
   }
 
-  markString(slot: number, marks: number): void {
+  /** Add string marks to `slot`; `own` (COPY's) adds OWN. */
+  markString(slot: number, marks: number, own = false): void {
+    if (own) marks |= OWN;
     if (marks === 0) return;
     this.slots[KIND + 4 * slot]! |= marks;
     if (slot < this.copied) this.sync(slot);

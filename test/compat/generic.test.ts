@@ -221,6 +221,26 @@ describe("RANDOMKEY, TOUCH, OBJECT", () => {
     await p.same("OBJECT", "ENCODING", "emb44");
   });
 
+  test("OBJECT REFCOUNT: COPY makes an integer of its own, which RENAME and MOVE keep and a new value drops", async () => {
+    await pair().script(`
+      SET small 7
+      COPY small copied
+      OBJECT REFCOUNT copied
+      OBJECT REFCOUNT small
+      RENAME copied renamed
+      OBJECT REFCOUNT renamed
+      MOVE renamed 1
+      SELECT 1
+      OBJECT REFCOUNT renamed
+      SELECT 0
+      COPY small again
+      INCR again
+      OBJECT REFCOUNT again
+      COPY small third
+      SET third 5
+      OBJECT REFCOUNT third`);
+  });
+
   test("OBJECT REFCOUNT: small integers are shared, but not under maxmemory with an LRU or LFU policy", async () => {
     try {
       await pair().script(`
