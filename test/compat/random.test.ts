@@ -200,6 +200,64 @@ function moreGenerator(rand: () => number, KEYS: readonly string[]) {
   return () => pick(commands)();
 }
 
+/**
+ * SET's options and their clashes, GETEX, EXPIREAT's conditions (fixed times: nothing
+ * depends on the clock), lists' LPOS, LINSERT, LSET and LTRIM, SORT with BY and GET
+ * patterns and STORE, SINTERCARD, and the keyspace commands across databases (MOVE,
+ * SWAPDB, COPY DB, RENAMENX).
+ */
+function keyspaceGenerator(rand: () => number, KEYS: readonly string[]) {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const key = () => pick(KEYS);
+  const val = () => pick(["a", "b", "", "1", "2", "10", "-3", "x y", "c", "3.5"]);
+  const int = () => pick(["0", "1", "2", "-1", "-2", "3", "100", "x", "9223372036854775807", "-9223372036854775808"]);
+  const opt = () => pick([[], ["NX"], ["XX"], ["GET"], ["KEEPTTL"], ["EX", pick(["x", "-1", "0"])], ["PX", pick(["x", "-1", "0"])], ["EXAT", pick(["4102444800", "1", "0", "x"])], ["PXAT", pick(["4102444800000", "1"])], ["NX", "GET"], ["XX", "GET", "KEEPTTL"], ["EX", "10", "PX", "10"], ["KEEPTTL", "EXAT", "4102444800"]]);
+  const cmds: Array<() => string[]> = [
+    () => ["SET", key(), val(), ...opt(), ...(rand() < 0.2 ? opt() : [])],
+    () => ["GETEX", key(), ...pick([[], ["PERSIST"], ["EXAT", "4102444800"], ["PXAT", "4102444800000"], ["EX", pick(["x", "0", "-1"])], ["PERSIST", "EX", "1"], ["FOO"]])],
+    () => ["EXPIRETIME", key()],
+    () => ["PEXPIRETIME", key()],
+    () => ["EXPIREAT", key(), pick(["4102444800", "4102444801", "x", "9223372036854775807"]), ...pick([[], ["NX"], ["XX"], ["GT"], ["LT"], ["NX", "XX"], ["GT", "LT"]])],
+    () => ["PERSIST", key()],
+    () => ["GETDEL", key()],
+    () => ["GETSET", key(), val()],
+    () => ["SETNX", key(), val()],
+    () => ["MSETNX", key(), val(), key(), val()],
+    () => ["RPUSH", key(), val(), val(), val()],
+    () => ["LPOS", key(), val(), ...pick([[], ["RANK", int()], ["COUNT", int()], ["MAXLEN", int()], ["RANK", "-1", "COUNT", "0"], ["COUNT", "2", "MAXLEN", "3"]])],
+    () => ["LINSERT", key(), pick(["BEFORE", "AFTER", "x"]), val(), val()],
+    () => ["LSET", key(), int(), val()],
+    () => ["LTRIM", key(), int(), int()],
+    () => ["LRANGE", key(), int(), int()],
+    () => ["LREM", key(), int(), val()],
+    () => ["LPUSHX", key(), val()],
+    () => ["HSET", key(), val(), val(), ...(rand() < 0.5 ? [val(), val()] : [])],
+    () => ["HINCRBYFLOAT", key(), val(), pick(["1.5", "-2", "x", "1e400", "0"])],
+    () => ["HINCRBY", key(), val(), int()],
+    () => ["HLEN", key()],
+    () => ["SADD", key(), val(), val()],
+    () => ["SINTERCARD", pick(["1", "2", "0", "x"]), key(), key(), ...(rand() < 0.5 ? ["LIMIT", int()] : [])],
+    () => ["SORT", key(), ...pick([[], ["ALPHA"], ["BY", "w_*"], ["ALPHA", "GET", "#"], ["ALPHA", "GET", "h_*->f"], ["LIMIT", int(), int()], ["DESC"], ["STORE", key()], ["BY", "w_*", "GET", "#", "GET", "v_*"]])],
+    () => ["SET", pick(["w_a", "w_b", "w_1", "v_a", "v_1"]), val()],
+    () => ["HSET", pick(["h_a", "h_1", "h_b"]), "f", val()],
+    () => ["RENAMENX", key(), key()],
+    () => ["MOVE", key(), pick(["1", "0", "16", "x"])],
+    () => ["SWAPDB", "0", pick(["1", "0", "x"])],
+    () => ["COPY", key(), key(), ...pick([[], ["REPLACE"], ["DB", "1"], ["DB", "1", "REPLACE"]])],
+    () => ["OBJECT", pick(["ENCODING", "FREQ", "REFCOUNT"]), key()],
+    () => ["TYPE", key()],
+    () => ["DEL", key()],
+    () => ["EXISTS", key(), key()],
+    () => ["TOUCH", key(), key()],
+    () => ["DBSIZE"],
+    () => ["STRLEN", key()],
+    () => ["MGET", key(), key()],
+    () => ["INCRBY", key(), int()],
+    () => ["DECRBY", key(), int()],
+  ];
+  return () => pick(cmds)();
+}
+
 function normalize(command: string, raw: string): unknown {
   if (!UNORDERED.has(command)) return raw;
   const d = decodeReply(raw);
@@ -240,6 +298,13 @@ describe("random command sequences", () => {
     const steps = seed > 10 ? 4000 : 1500;
     test(`seed ${seed}: ${steps} commands over ${KEYS.length} keys give the same replies as Redis in RESP${resp}`, async () => {
       await sameSequence(seed, resp, KEYS, steps, generator(seededRandom(seed), KEYS));
+    });
+  }
+  // Seeds 31-34 draw SET's options, expiry at fixed times, lists, SORT patterns and keyspace commands.
+  for (const seed of [31, 32, 33, 34]) {
+    const KEYS = FEW_KEYS.slice(0, 4);
+    test(`seed ${seed}: 1500 SET option, list, SORT and keyspace commands over ${KEYS.length} keys give the same replies as Redis`, async () => {
+      await sameSequence(seed, seed % 2 === 1 ? 3 : 2, KEYS, 1500, keyspaceGenerator(seededRandom(seed), KEYS));
     });
   }
   // Seeds 21-26 draw bitfields, BITOP, LCS, streams, geo, LMPOP and ZINTERCARD (odd seeds in RESP3).
