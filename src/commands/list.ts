@@ -5,6 +5,7 @@
  * src/store/list.ts; these handlers never reach into it beyond its methods.
  */
 import type { Argv } from "../resp/argv.ts";
+import { bytesToString } from "../resp/bytes.ts";
 import {
   INDEX_OUT_OF_RANGE, LPOS_COUNT_NEGATIVE, LPOS_MAXLEN_NEGATIVE, LPOS_RANK_ZERO, MUST_BE_POSITIVE,
   NO_SUCH_KEY, NUMKEYS_POSITIVE, COUNT_POSITIVE, SYNTAX_ERR, WRONGTYPE_DESTINATION, wrongArity,
@@ -13,7 +14,7 @@ import { type Context, serveOrBlock } from "./context.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import { ByteSlice } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
-import { ArgCursor, parseListEnd, parseRangeArg, parseTimeout } from "./args.ts";
+import { ArgCursor, parseIntArg, parseListEnd, parseRangeArg, parseTimeout } from "./args.ts";
 import { type CommandSpec, command } from "./command.ts";
 
 /** The element a push is copying in, reused (each is copied before the next is set). */
@@ -249,7 +250,9 @@ export const lposCommand = command({
     while (args.hasNext()) {
       const opt = args.nextKeyword();
       if (opt === "rank" && args.hasNext()) {
-        rank = args.nextInt();
+        const arg = args.next();
+        rank = parseIntArg(arg);
+        if (rank === -(2 ** 63) && bytesToString(arg) === LONG_MIN) rank = -Infinity;
         if (rank === 0) throw LPOS_RANK_ZERO;
       } else if (opt === "count" && args.hasNext()) {
         count = parseRangeArg(args.next(), 0, LPOS_COUNT_NEGATIVE);
@@ -261,9 +264,10 @@ export const lposCommand = command({
     if (list === undefined) return count !== -1 ? c.reply.array(0) : c.reply.null();
     const element = argv.str(2);
     const fromTail = rank < 0;
-    // RANK -9223372036854775808 negated stays negative in Redis's long arithmetic, so every
-    // match from the tail counts, as RANK -1's.
-    const skip = rank === -(2 ** 63) ? 0 : Math.abs(rank) - 1;
+    // RANK -9223372036854775808 (-Infinity here: a double cannot tell it from its neighbours)
+    // negated stays negative in Redis's long arithmetic, so every match from the tail
+    // counts, as RANK -1's.
+    const skip = rank === -Infinity ? 0 : Math.abs(rank) - 1;
     const found: number[] = [];
     let matches = 0;
     list.positions(element, fromTail, maxlen, (i) => {
@@ -278,6 +282,8 @@ export const lposCommand = command({
     else c.reply.integer(found[0]!);
   },
 });
+
+const LONG_MIN = "-9223372036854775808";
 
 /** LMOVE and RPOPLPUSH: pop from one end of `from`, push to one end of `to` (maybe the same list). */
 function lmoveGeneric(c: Context, from: string, to: string, fromHead: boolean, toHead: boolean): void {
