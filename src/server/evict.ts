@@ -71,7 +71,7 @@ export class Evictor {
     // maxmemory-clients may be a percentage of maxmemory.
     server.evictClients();
     if (server.maxmemory === 0) return;
-    const used = server.usedMemory() - server.notCountedForEvict();
+    const used = server.memoryCountedForEvict();
     if (server.maxmemory < used) {
       server.log.warning(
         `WARNING: the new maxmemory value set via CONFIG SET (${server.maxmemory}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`,
@@ -92,7 +92,7 @@ export class Evictor {
     if (server.replicaLink !== undefined && server.config.get("replica-ignore-maxmemory") === "yes") return true;
     // While clients are paused the data stays as it is (and nothing is refused for memory).
     if (server.keyspace.paused) return true;
-    let used = server.usedMemory() - server.notCountedForEvict();
+    let used = server.memoryCountedForEvict();
     if (used <= limit) return true;
     if (this.policy === "noeviction") return false;
     // maxmemory-eviction-tenacity: how long one call may spend, as Redis scales it.
@@ -106,7 +106,7 @@ export class Evictor {
       used -= this.evict(victim.db, victim.key);
       // The estimate moves with each key; re-read it now and then for what else changed.
       if ((++evicted & 15) === 0) {
-        used = server.usedMemory() - server.notCountedForEvict();
+        used = server.memoryCountedForEvict();
         if (performance.now() - started > budgetMs) return true;
       }
     }

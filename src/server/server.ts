@@ -166,7 +166,7 @@ export class Server implements Services {
     this.replication = new ReplicationMaster(this);
     this.acl = new Acl(this);
     this.cluster = config.get("cluster-enabled") === "yes" ? new Cluster(this) : undefined;
-    this.keyspace.mayGrow = (bytes) => this.maxmemory === 0 || this.usedMemory() - this.notCountedForEvict() + bytes <= this.maxmemory;
+    this.keyspace.mayGrow = (bytes) => this.maxmemory === 0 || this.memoryCountedForEvict() + bytes <= this.maxmemory;
     this.keyspace.onExpired = (db, key) => {
       if (this.propagation.wanted) this.propagation.write(db.id, [["DEL", key]]);
     };
@@ -718,19 +718,25 @@ export class Server implements Services {
   }
 
   /**
-   * What maxmemory is compared with, in bytes: the keyspace's running estimate of its data
+   * INFO's used_memory, in bytes: the keyspace's running estimate of its data
    * (store/memory-usage.ts, estimateBytes) and its tables' slots as allocated, the
    * replication backlog, the connected clients (as Redis counts its client structures:
    * CLIENT_BYTES each, measured as the heap an idle connection holds; it is read before
    * every command under maxmemory, so it stays cheap and leaves unsent output out), and the
-   * scripts' cache and libraries, and a replica's snapshot loading aside. The JavaScript heap cannot be read cheaply before every
-   * command, and it counts garbage until the collector runs; INFO shows the process's RSS
-   * beside this.
+   * scripts' cache and libraries, a replica's snapshot loading aside, and the output
+   * waiting for replicas and the AOF, which maxmemory leaves out (memoryCountedForEvict).
+   * The JavaScript heap cannot be read cheaply before every command, and it counts garbage
+   * until the collector runs; INFO shows the process's RSS beside this.
    */
   usedMemory(): number {
+    return this.memoryCountedForEvict() + this.notCountedForEvict();
+  }
+
+  /** used_memory without what eviction leaves out (notCountedForEvict): what maxmemory is held to. */
+  memoryCountedForEvict(): number {
     return (
       this.keyspace.heldBytes + this.replication.backlogAllocated + this.clients.size * CLIENT_BYTES + this.clientBuffers + this.scripting.scriptsMemory +
-      this.scripting.functionsOverhead + (this.replicaLink?.loadingAside?.heldBytes ?? 0) + this.notCountedForEvict()
+      this.scripting.functionsOverhead + (this.replicaLink?.loadingAside?.heldBytes ?? 0)
     );
   }
 
@@ -745,7 +751,7 @@ export class Server implements Services {
   clientGrew = false;
 
   clientEvictionReport(callerId: number): string | undefined {
-    return clientEvictionLimit(this.config) === 0 ? undefined : clientEvictionBuckets(this.clients.values(), callerId);
+    return this.clientEvictionLimit === 0 ? undefined : clientEvictionBuckets(this.clients.values(), callerId);
   }
 
   /** maxmemory-clients set (ConfigTarget): clients over it go at once. */
