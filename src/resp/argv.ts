@@ -101,6 +101,13 @@ export class Argv {
     return end - start;
   }
 
+  /** The arguments' bytes, all together (CLIENT LIST's argv-mem and multi-mem). */
+  byteLength(): number {
+    let n = 0;
+    for (let i = 0; i < this.length; i++) n += this.ends[i]! - this.starts[i]!;
+    return n;
+  }
+
   /** The argument's length in bytes. */
   len(i: number): number {
     return this.ends[i]! - this.starts[i]!;

@@ -95,9 +95,7 @@ export class RequestParser {
 
   /** Bytes of the arguments of the request being received parsed so far (CLIENT LIST's argv-mem between reads). */
   get partialArgBytes(): number {
-    let n = 0;
-    for (let i = 0; i < this.argv.length; i++) n += this.argv.len(i);
-    return n;
+    return this.argv.byteLength();
   }
 
   /** Bytes allocated for a bulk spanning reads and not yet filled (CLIENT LIST's qbuf-free). */

@@ -217,10 +217,7 @@ export class Client implements Context {
 
   /** CLIENT LIST's argv-mem: the bytes of the arguments of the command running now, or of the one it is blocked in. */
   get argvBytes(): number {
-    const argv = this.blockedOnKeys?.argv ?? this.argv;
-    let n = 0;
-    if (argv !== undefined) for (let i = 0; i < argv.length; i++) n += argv.len(i);
-    return n;
+    return (this.blockedOnKeys?.argv ?? this.argv)?.byteLength() ?? 0;
   }
 
   private readonly sink = (argv: Argv) => {

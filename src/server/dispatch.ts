@@ -170,7 +170,7 @@ function dispatch(c: Client, argv: Argv): boolean {
     }
     c.multi.push({ cmd, argv: argv.copy() });
     // multi-mem as Redis counts it: each argument's bytes and its pointer in the argv array.
-    for (let i = 0; i < argv.length; i++) c.multiBytes += 8 + argv.len(i);
+    c.multiBytes += 8 * argv.length + argv.byteLength();
     c.reply.simple("QUEUED");
     return true;
   }
