@@ -1067,10 +1067,6 @@ export class KeyTable {
   }
 
   /**
-   * A uniformly chosen entry's slot (-1 when empty): random slots until one is occupied
-   * (the table is at least an eighth full, so a few tries), else the first after one.
-   */
-  /**
    * Up to `most` occupied slots of a run from a random one on, for eviction's samples, as
    * Redis's dictGetSomeKeys takes neighbouring buckets: a sample's access words lie in a
    * few cache lines rather than one miss each (independent random slots, filling 200 MB
@@ -1086,6 +1082,10 @@ export class KeyTable {
     return n;
   }
 
+  /**
+   * A uniformly chosen entry's slot (-1 when empty): random slots until one is occupied
+   * (the table is at least an eighth full, so a few tries), else the first after one.
+   */
   randomSlot(): number {
     if (this.size === 0) return -1;
     const slots = this.slots;

@@ -179,10 +179,13 @@ describe("maxmemory", () => {
         await fill(c, "hot", 2000);
         expect(await c.call("OBJECT", "IDLETIME", "cold:0")).toBe(":2\r\n");
         expect(await c.call("OBJECT", "IDLETIME", "hot:0")).toBe(":0\r\n");
-        // About 9,000 keys fit: some 1,000 must go.
+        // About 9,000 keys fit: some 1,000 must go. The LRU is approximated from samples
+        // (five neighbouring slots a pick, a pool of 16), so a few hot or new keys go when a
+        // pick's samples hold no cold key: 120 runs lost 56-100 hot keys of 1,233 evicted
+        // (the most with every core busy); random eviction would lose about 250 of each kind.
         await fill(c, "new", 6000);
         expect(await info(c, "evicted_keys")).toBeGreaterThan(500);
-        expect(await count(c, "hot", 2000)).toBeGreaterThan(1900);
+        expect(await count(c, "hot", 2000)).toBeGreaterThan(1850);
         expect(await count(c, "cold", 2000)).toBeLessThan(1500);
       });
       // LFU: hot keys read many times; cold keys never, for three minutes, so their
