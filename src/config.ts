@@ -6,12 +6,16 @@
  */
 import { accessSync, constants, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseIntStrict, repr } from "./resp/bytes.ts";
+import { parseDouble, parseInt64Big, parseIntStrict, repr, stringToBytes } from "./resp/bytes.ts";
 import { formatNotifyFlags, parseNotifyFlags } from "./keyspace-events.ts";
 import type { LogLevel } from "./log.ts";
 
-/** LLONG_MAX, the upper bound of Redis's size_t and long long parameters, as a JS number. */
+/**
+ * LLONG_MAX and ULLONG_MAX as a bound of a parameter. A number cannot hold them exactly, so
+ * 2^63 and 2^64 stand for them (see bigBound).
+ */
 const LLONG_MAX = 2 ** 63;
+const ULLONG_MAX = 2 ** 64;
 const INT_MAX = 2147483647;
 
 export type ParamType = "int" | "string" | "bool" | "enum" | "memory";
@@ -27,6 +31,11 @@ export interface Param {
   mutable: boolean;
   min?: number;
   max?: number;
+  /**
+   * Redis checks its bounds as unsigned (a size_t, unsigned int or unsigned long long
+   * parameter): -1 is 2^64-1, past any bound, and a memory value past 2^63 stays positive.
+   */
+  unsigned?: boolean;
   values?: readonly string[];
   /** A value check beyond the type, returning an error text. */
   check?: (value: string) => string | undefined;
@@ -110,7 +119,7 @@ export const PARAMS: readonly Param[] = [
   },
   { name: "aclfile", type: "string", default: "", mutable: false, description: "ACL file: users loaded at start-up and by ACL LOAD, written by ACL SAVE" },
   {
-    name: "acllog-max-len", type: "int", default: "128", min: 0, max: Number.MAX_SAFE_INTEGER, mutable: true, description: "Entries the ACL log keeps",
+    name: "acllog-max-len", type: "int", default: "128", min: 0, max: LLONG_MAX, mutable: true, description: "Entries the ACL log keeps",
     apply: (server, value) => {
       if (server.acl.log.length > Number(value)) server.acl.log.length = Number(value);
     },
@@ -124,7 +133,7 @@ export const PARAMS: readonly Param[] = [
     apply: (server, value) => (server.log.level = value as LogLevel),
   },
   {
-    name: "maxclients", type: "int", default: "10000", min: 1, max: 4294967295, mutable: true, description: "Most clients connected at once; more are refused",
+    name: "maxclients", type: "int", default: "10000", min: 1, max: 4294967295, unsigned: true, mutable: true, description: "Most clients connected at once; more are refused",
     applyOrFail: (server, value) => server.fitMaxclients(Number(value)),
   },
   { name: "timeout", type: "int", default: "0", min: 0, max: 2147483647, mutable: true, description: "Close a client idle this many seconds (0: never)" },
@@ -134,12 +143,12 @@ export const PARAMS: readonly Param[] = [
     description: "With no password for the default user, refuse clients that are not on the loopback interface",
   },
   {
-    name: "client-query-buffer-limit", type: "memory", default: "1073741824", min: 1048576, max: Number.MAX_SAFE_INTEGER, mutable: true,
+    name: "client-query-buffer-limit", type: "memory", default: "1073741824", min: 1048576, max: LLONG_MAX, unsigned: true, mutable: true,
     description: "Most input a client may have waiting (an unfinished request, or requests behind a blocked command) before it is closed",
   },
   { name: "logfile", type: "string", default: "", mutable: false, description: "Log file (empty: standard output)" },
   { name: "databases", type: "int", default: "16", min: 1, max: 2147483647, mutable: false, description: "Number of databases" },
-  { name: "stream-node-max-bytes", type: "memory", default: "4096", min: 0, max: Number.MAX_SAFE_INTEGER, mutable: true, description: "Largest stream node (listpack) in bytes" },
+  { name: "stream-node-max-bytes", type: "memory", default: "4096", min: 0, max: LLONG_MAX, unsigned: true, mutable: true, description: "Largest stream node (listpack) in bytes" },
   ...encodingLimit("hash-max-listpack-entries", "hash-max-ziplist-entries", "int", 512, "hashMaxListpackEntries", "Most fields a hash reports as listpack"),
   ...encodingLimit("hash-max-listpack-value", "hash-max-ziplist-value", "memory", 64, "hashMaxListpackValue", "Longest field or value in a hash reported as listpack"),
   ...encodingLimit("zset-max-listpack-entries", "zset-max-ziplist-entries", "int", 128, "zsetMaxListpackEntries", "Most members a sorted set keeps as listpack"),
@@ -158,7 +167,7 @@ export const PARAMS: readonly Param[] = [
     description: "Seconds since its last ACK under which a replica counts as good for min-replicas-to-write",
   },
   {
-    name: "busy-reply-threshold", aliases: ["lua-time-limit"], type: "int", default: "5000", min: 0, max: Number.MAX_SAFE_INTEGER, mutable: true,
+    name: "busy-reply-threshold", aliases: ["lua-time-limit"], type: "int", default: "5000", min: 0, max: LLONG_MAX, mutable: true,
     description: "Milliseconds a script or function runs before other clients are answered -BUSY (and SCRIPT KILL, FUNCTION KILL, SHUTDOWN NOSAVE served)",
   },
   {
@@ -171,20 +180,20 @@ export const PARAMS: readonly Param[] = [
     description: "List nodes left uncompressed at each end of a list; those between are LZF-compressed (0: none)",
     apply: (server, value) => (server.encodingLimits.listCompressDepth = Number(value)), applyAtStart: true,
   },
-  { name: "stream-node-max-entries", type: "int", default: "100", min: 0, max: Number.MAX_SAFE_INTEGER, mutable: true, description: "Most entries in one stream node" },
+  { name: "stream-node-max-entries", type: "int", default: "100", min: 0, max: LLONG_MAX, mutable: true, description: "Most entries in one stream node" },
   {
-    name: "slowlog-log-slower-than", type: "int", default: "10000", min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, mutable: true,
+    name: "slowlog-log-slower-than", type: "int", default: "10000", min: -1, max: LLONG_MAX, mutable: true,
     description: "Log commands slower than this many microseconds (negative: off)", apply: (server, value) => (server.slowlog.threshold = Number(value)),
   },
   {
-    name: "slowlog-max-len", type: "int", default: "128", min: 0, max: Number.MAX_SAFE_INTEGER, mutable: true, description: "Entries the slow log keeps",
+    name: "slowlog-max-len", type: "int", default: "128", min: 0, max: LLONG_MAX, mutable: true, description: "Entries the slow log keeps",
     apply: (server, value) => {
       server.slowlog.maxLen = Number(value);
       server.slowlog.trim();
     },
   },
   {
-    name: "latency-monitor-threshold", type: "int", default: "0", min: 0, max: Number.MAX_SAFE_INTEGER, mutable: true,
+    name: "latency-monitor-threshold", type: "int", default: "0", min: 0, max: LLONG_MAX, mutable: true,
     description: "Record commands slower than this many milliseconds for LATENCY (0: off)", apply: (server, value) => (server.latency.threshold = Number(value)),
   },
   {
@@ -194,15 +203,17 @@ export const PARAMS: readonly Param[] = [
   {
     name: "latency-tracking-info-percentiles", type: "string", default: "50 99 99.9", mutable: true, multiArg: true,
     description: "Percentiles INFO latencystats reports",
+    // Words split at each space, as Redis splits a multi-argument value: "" is no percentiles.
     check: (value) => {
-      for (const word of value.split(" ").filter((w) => w !== "")) {
-        const n = Number(word);
-        if (word.trim() === "" || Number.isNaN(n) || !/^[-+0-9.eE]+$/.test(word)) return "Invalid latency-tracking-info-percentiles parameters";
+      for (const word of value === "" ? [] : value.split(" ")) {
+        const n = parseDouble(word);
+        if (n === undefined || n !== n) return "Invalid latency-tracking-info-percentiles parameters";
         if (n < 0 || n > 100) return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
       }
       return undefined;
     },
-    merge: (_current, given) => given.split(" ").filter((w) => w !== "").map((w) => String(Number(w))).join(" "),
+    // Printed as "%f" with the trailing zeros cut, as Redis prints them.
+    merge: (_current, given) => (given === "" ? [] : given.split(" ")).map((w) => percentileText(parseDouble(w)!)).join(" "),
   },
   { name: "enable-debug-command", type: "enum", default: "no", values: ["no", "yes", "local"], mutable: false, description: "Allow DEBUG (no, yes, or local: loopback clients only)" },
   {
@@ -212,7 +223,7 @@ export const PARAMS: readonly Param[] = [
     applyAtStart: true,
   },
   {
-    name: "proto-max-bulk-len", type: "memory", default: "536870912", min: 1048576, max: Number.MAX_SAFE_INTEGER, mutable: true,
+    name: "proto-max-bulk-len", type: "memory", default: "536870912", min: 1048576, max: LLONG_MAX, mutable: true,
     description: "Largest bulk string accepted from clients",
     apply: (server, value) => {
       for (const c of server.clients.values()) c.parser.maxBulkLen = Number(value);
@@ -237,7 +248,7 @@ export const PARAMS: readonly Param[] = [
   { name: "masterauth", type: "string", default: "", mutable: true, description: "Password this replica sends to its master" },
   { name: "masteruser", type: "string", default: "", mutable: true, description: "User this replica authenticates as with its master" },
   {
-    name: "repl-backlog-size", type: "memory", default: "1048576", min: 1, max: Number.MAX_SAFE_INTEGER, mutable: true,
+    name: "repl-backlog-size", type: "memory", default: "1048576", min: 1, max: LLONG_MAX, mutable: true,
     description: "Bytes of replication stream kept for partial resyncs (16 KB at least)",
     // Redis raises a smaller size to its minimum, and resizes the backlog at once.
     merge: (_current, given) => String(Math.max(16384, Number(given))),
@@ -271,7 +282,7 @@ export const PARAMS: readonly Param[] = [
     check: (v) => (parseSavePoints(v) === undefined ? "Invalid save parameters" : undefined),
   },
   {
-    name: "maxmemory", type: "memory", default: "0", min: 0, max: Number.MAX_SAFE_INTEGER, mutable: true,
+    name: "maxmemory", type: "memory", default: "0", min: 0, max: ULLONG_MAX, unsigned: true, mutable: true,
     description: "Evict keys (or refuse writes) to keep the estimated memory in use under this many bytes (0: no limit)",
     apply: (server, value) => {
       server.maxmemory = Number(value);
@@ -323,7 +334,7 @@ export const PARAMS: readonly Param[] = [
     description: "Rewrite the append-only file when it grew by this percentage since the last rewrite (0: never)",
   },
   {
-    name: "auto-aof-rewrite-min-size", type: "memory", default: "67108864", min: 0, max: Number.MAX_SAFE_INTEGER, mutable: true,
+    name: "auto-aof-rewrite-min-size", type: "memory", default: "67108864", min: 0, max: LLONG_MAX, mutable: true,
     description: "No automatic rewrite below this append-only file size",
   },
   { name: "aof-load-truncated", type: "bool", default: "yes", mutable: true, description: "Load an append-only file whose last command is torn, cutting it off" },
@@ -399,7 +410,7 @@ export const PARAMS: readonly Param[] = [
   },
   ...accepted("active-defrag-cycle-max", "int", "25", true, "no active defragmentation", { min: 1, max: 99 }),
   ...accepted("active-defrag-cycle-min", "int", "1", true, "no active defragmentation", { min: 1, max: 99 }),
-  ...accepted("active-defrag-ignore-bytes", "memory", "104857600", true, "no active defragmentation", { min: 1, max: LLONG_MAX }),
+  ...accepted("active-defrag-ignore-bytes", "memory", "104857600", true, "no active defragmentation", { min: 1, max: LLONG_MAX, unsigned: true }),
   ...accepted("active-defrag-max-scan-fields", "int", "1000", true, "no active defragmentation", { min: 1, max: LLONG_MAX }),
   ...accepted("active-defrag-threshold-lower", "int", "10", true, "no active defragmentation", { min: 0, max: 1000 }),
   ...accepted("active-defrag-threshold-upper", "int", "100", true, "no active defragmentation", { min: 0, max: 1000 }),
@@ -424,7 +435,7 @@ export const PARAMS: readonly Param[] = [
   ...clusterAnnounce("cluster-announce-ip", "string", "", "The address other nodes and clients are told", {}),
   ...clusterAnnounce("cluster-announce-port", "int", "0", "The client port other nodes are told (0: port)", { min: 0, max: 65535 }),
   ...clusterAnnounce("cluster-announce-bus-port", "int", "0", "The bus port other nodes are told (0: the bus port)", { min: 0, max: 65535 }),
-  ...clusterAnnounce("cluster-announce-hostname", "string", "", "The hostname sent to other nodes (CLUSTER SLOTS, MOVED with hostname endpoints)", {}),
+  ...clusterAnnounce("cluster-announce-hostname", "string", "", "The hostname sent to other nodes (CLUSTER SLOTS, MOVED with hostname endpoints)", { check: checkHostname }),
   ...clusterAnnounce("cluster-announce-tls-port", "int", "0", "The TLS port other nodes and clients are told under tls-cluster (0: tls-port)", { min: 0, max: 65535 }),
   {
     name: "cluster-require-full-coverage", type: "bool", default: "yes", mutable: true, description: "The cluster is down while any slot is unserved",
@@ -436,7 +447,7 @@ export const PARAMS: readonly Param[] = [
   { name: "cluster-replica-no-failover", aliases: ["cluster-slave-no-failover"], type: "bool", default: "no", mutable: true, description: "This replica never starts an automatic failover" },
   { name: "cluster-replica-validity-factor", aliases: ["cluster-slave-validity-factor"], type: "int", default: "10", min: 0, max: INT_MAX, mutable: true, description: "A replica whose data is older than factor x node timeout does not fail over (0: always may)" },
   { name: "cluster-migration-barrier", type: "int", default: "1", min: 0, max: INT_MAX, mutable: true, description: "A replica migrates to an orphaned master only if its own master keeps more replicas than this" },
-  { name: "cluster-link-sendbuf-limit", type: "memory", default: "0", min: 0, max: LLONG_MAX, mutable: true, description: "A bus link holding more unsent bytes is closed and made again (0: no limit)" },
+  { name: "cluster-link-sendbuf-limit", type: "memory", default: "0", min: 0, max: ULLONG_MAX, unsigned: true, mutable: true, description: "A bus link holding more unsent bytes is closed and made again (0: no limit)" },
   { name: "cluster-preferred-endpoint-type", type: "enum", values: ["ip", "hostname", "unknown-endpoint"], default: "ip", mutable: true, description: "What MOVED and ASK name a node by" },
   { name: "crash-log-enabled", type: "bool", default: "yes", mutable: true, description: "Log the whole of Redis's bug report (the stack, INFO, the clients) before DEBUG SEGFAULT, PANIC, ASSERT or OOM crashes the server; with no, SEGFAULT leaves none and the others only its start, cause and end, as in Redis; a crash of the runtime itself leaves the runtime's own report" },
   ...accepted("crash-memcheck-enabled", "bool", "yes", true, "a crash leaves the runtime's own report"),
@@ -517,7 +528,7 @@ export const PARAMS: readonly Param[] = [
     description: "Bytes of the dump loaded at start-up between two turns of the event loop, which answer clients (-LOADING)",
   },
   {
-    name: "tracking-table-max-keys", type: "int", default: "1000000", min: 0, max: LLONG_MAX, mutable: true, applyAtStart: true,
+    name: "tracking-table-max-keys", type: "int", default: "1000000", min: 0, max: LLONG_MAX, unsigned: true, mutable: true, applyAtStart: true,
     description: "Most keys CLIENT TRACKING remembers; beyond, the oldest are invalidated (0: no limit)",
     apply: (server, value) => (server.tracking.maxKeys = Number(value)),
   },
@@ -592,6 +603,18 @@ function accepted(name: string, type: ParamType, defaultValue: string, mutable: 
   return [{ name, type, default: defaultValue, mutable, description: `Accepted for redis.conf, no effect: ${why}`, ...more }];
 }
 
+/** cluster-announce-hostname: what Redis lets through (isValidAnnouncedHostname). */
+function checkHostname(value: string): string | undefined {
+  if (value.length >= 256) return "Hostnames must be less than 256 characters";
+  return /^[a-zA-Z0-9.-]*$/.test(value) ? undefined : "Hostnames may only contain alphanumeric characters, hyphens or dots";
+}
+
+/** A percentile as C's "%f" with its trailing zeros and point cut (trimDoubleString). */
+function percentileText(n: number): string {
+  const text = (Object.is(n, -0) ? "-" : "") + n.toFixed(6);
+  return text.replace(/\.?0+$/, "");
+}
+
 /** cluster-announce-*: the node announces the new value from its next message on. */
 function clusterAnnounce(name: string, type: ParamType, defaultValue: string, description: string, more: Partial<Param>): Param[] {
   return [{ name, type, default: defaultValue, mutable: true, description, apply: (server) => server.cluster?.applyAnnounced(), ...more }];
@@ -647,7 +670,7 @@ function checkOomScores(value: string): string | undefined {
 /** One of the limits of store/encoding.ts, under its Redis 7.0 name and its older ziplist alias. */
 function encodingLimit(name: string, alias: string | undefined, type: "int" | "memory", defaultValue: number, field: EncodingLimit, description: string): Param[] {
   return [{
-    name, aliases: alias === undefined ? undefined : [alias], type, default: String(defaultValue), min: 0, max: LLONG_MAX, mutable: true, description,
+    name, aliases: alias === undefined ? undefined : [alias], type, default: String(defaultValue), min: 0, max: LLONG_MAX, unsigned: true, mutable: true, description,
     apply: (server, value) => (server.encodingLimits[field] = Number(value)), applyAtStart: true,
   }];
 }
@@ -739,44 +762,69 @@ function checkFileName(v: string): string | undefined {
   return v.includes("/") ? "dbfilename can't be a path, just a filename" : undefined;
 }
 
-const MEMORY_UNITS: Record<string, number> = { b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 };
+const MEMORY_UNITS: Record<string, bigint> = { "": 1n, b: 1n, k: 1000n, kb: 1024n, m: 1000n ** 2n, mb: 1024n ** 2n, g: 1000n ** 3n, gb: 1024n ** 3n };
+const U64 = 2n ** 64n;
 
-/** Redis's memtoull: "512mb", "1gb", "100k" or a plain byte count. */
+/**
+ * Redis's memtoull: digits and an optional unit ("512mb", "1gb", "100k"), as a 64-bit
+ * unsigned value. As in Redis, no digits read as 0 ("" and "kb" are 0), a count past 2^64-1
+ * stops there (strtoull), and the product wraps.
+ */
+export function memtoull(text: string): bigint | undefined {
+  let digits = 0;
+  while (digits < text.length && text.charCodeAt(digits) >= 48 && text.charCodeAt(digits) <= 57) digits++;
+  const unit = MEMORY_UNITS[text.slice(digits).toLowerCase()];
+  if (unit === undefined || digits >= 128) return undefined;
+  const count = digits === 0 ? 0n : BigInt(text.slice(0, digits));
+  return BigInt.asUintN(64, (count < U64 ? count : U64 - 1n) * unit);
+}
+
+/** memtoull as a number (exact below 2^53): "512mb", "1gb", "100k" or a plain byte count. */
 export function parseMemory(text: string): number | undefined {
-  const m = /^(\d+)([a-z]*)$/i.exec(text.trim());
-  if (!m) return undefined;
-  const unit = MEMORY_UNITS[m[2]!.toLowerCase() || "b"];
-  if (unit === undefined) return undefined;
-  return Number(m[1]) * unit;
+  const n = memtoull(text);
+  return n === undefined ? undefined : Number(n);
+}
+
+/** A parameter's bound exactly: 2^63 and 2^64 stand for LLONG_MAX and ULLONG_MAX. */
+function bigBound(n: number): bigint {
+  return n >= LLONG_MAX ? BigInt(n) - 1n : BigInt(n);
+}
+
+/**
+ * Redis's numeric parameters: a memory value or a plain integer (string2ll) held as a
+ * 64-bit integer, then checked against the bounds as the parameter's C type compares
+ * (unsigned ones see -1 as 2^64-1). The stored text, or the error Redis gives.
+ */
+function normalizeNumber(param: Param, raw: string): { value: string } | { error: string } {
+  let n: bigint | undefined;
+  if (param.type === "memory") {
+    const u = memtoull(raw);
+    if (u === undefined) return { error: "argument must be a memory value" };
+    n = BigInt.asIntN(64, u);
+  } else {
+    n = raw.length > 0 && raw.length <= 20 ? parseInt64Big(stringToBytes(raw)) : undefined;
+    if (n === undefined) return { error: "argument couldn't be parsed into an integer" };
+  }
+  if (param.min !== undefined && param.max !== undefined) {
+    const [low, high] = [bigBound(param.min), bigBound(param.max)];
+    const compared = param.unsigned ? BigInt.asUintN(64, n) : n;
+    if (compared < low || compared > high) return { error: `argument must be between ${low} and ${high} inclusive` };
+  }
+  // CONFIG GET prints a memory parameter unsigned.
+  return { value: String(param.type === "memory" ? BigInt.asUintN(64, n) : n) };
 }
 
 /**
  * Validate and normalise a value for a parameter: the stored text, or an error text. A
  * parameter that merges (client-output-buffer-limit) combines it with `current`.
  */
-/** A bound as Redis prints it in a range error. */
-function bound(n: number): string {
-  return n === LLONG_MAX ? "9223372036854775807" : String(n);
-}
-
 export function normalize(param: Param, raw: string, current = param.default): { value: string } | { error: string } {
   switch (param.type) {
-    case "int": {
-      const n = parseIntStrict(raw);
-      if (n === undefined) return { error: "argument couldn't be parsed into an integer" };
-      if ((param.min !== undefined && n < param.min) || (param.max !== undefined && n > param.max)) {
-        return { error: `argument must be between ${bound(param.min!)} and ${bound(param.max!)} inclusive` };
-      }
-      raw = String(n);
-      break;
-    }
+    case "int":
     case "memory": {
-      const n = parseMemory(raw);
-      if (n === undefined) return { error: "argument must be a memory value" };
-      if ((param.min !== undefined && n < param.min) || (param.max !== undefined && n > param.max)) {
-        return { error: `argument must be between ${bound(param.min!)} and ${bound(param.max!)} inclusive` };
-      }
-      raw = String(n);
+      const number = normalizeNumber(param, raw);
+      if ("error" in number) return number;
+      raw = number.value;
       break;
     }
     case "bool": {

@@ -259,12 +259,6 @@ function parseHexFloat(s: string): number | undefined {
 const INFINITY_TEXT = /^([+-]?)(?:inf|infinity)$/i;
 
 /**
- * A double with strtod's syntax as Redis checks it (getDoubleFromObject): the whole text
- * must be a number with no surrounding space; "inf", "+inf", "-inf" and "infinity" count,
- * NaN never does, and neither does a number out of the double range (ERANGE).
- * Undefined when the text is not a valid float.
- */
-/**
  * `s` when it is an optional minus and 1 to 15 decimal digits, as most scores and range
  * bounds are: read exactly with no regular expression run; otherwise undefined.
  */
@@ -281,6 +275,12 @@ function shortDecimal(s: string): number | undefined {
   return s.charCodeAt(0) === MINUS ? -v : v;
 }
 
+/**
+ * A double with strtod's syntax as Redis checks it (getDoubleFromObject): the whole text
+ * must be a number with no surrounding space; "inf", "+inf", "-inf" and "infinity" count,
+ * NaN never does, and neither does a number out of the double range (ERANGE).
+ * Undefined when the text is not a valid float.
+ */
 export function parseDouble(s: string): number | undefined {
   if (s.length === 0 || s.length > 5 * 1024) return undefined;
   const decimal = shortDecimal(s);

@@ -313,6 +313,57 @@ CONFIG SET key-load-delay 0`);
     }
   });
 
+  test("numbers parse and meet their bounds as in Redis's C types: memory values, unsigned ones, 64-bit ends", async () => {
+    const p = pair();
+    try {
+      // A memory value with no digits is 0; past 2^64-1 it stops there; with a unit it wraps.
+      // An unsigned parameter (size_t, unsigned int) sees -1 and 2^63 as past its bound;
+      // a long long one sees 2^63 as negative; the bounds print as LLONG_MAX and ULLONG_MAX.
+      await p.script(`CONFIG SET hash-max-listpack-value ""
+CONFIG GET hash-max-listpack-value
+CONFIG SET stream-node-max-bytes kb
+CONFIG GET stream-node-max-bytes
+CONFIG SET hll-sparse-max-bytes 9223372036854775808
+CONFIG SET auto-aof-rewrite-min-size 9223372036854775808
+CONFIG SET repl-backlog-size 0
+CONFIG SET cluster-link-sendbuf-limit 9223372036854775808
+CONFIG GET cluster-link-sendbuf-limit
+CONFIG SET cluster-link-sendbuf-limit 99999999999999999999
+CONFIG GET cluster-link-sendbuf-limit
+CONFIG SET cluster-link-sendbuf-limit 10000000000000000000gb
+CONFIG GET cluster-link-sendbuf-limit
+CONFIG SET active-defrag-ignore-bytes 0
+CONFIG SET hash-max-listpack-entries -1
+CONFIG SET maxclients 4294967296
+CONFIG SET acllog-max-len -1
+CONFIG SET slowlog-max-len 9223372036854775807
+CONFIG GET slowlog-max-len
+CONFIG SET slowlog-log-slower-than -2
+CONFIG SET latency-monitor-threshold -1
+CONFIG SET zset-max-listpack-value 0005
+CONFIG GET zset-max-listpack-value
+CONFIG SET zset-max-listpack-entries 0005
+CONFIG SET zset-max-listpack-entries -0
+CONFIG SET zset-max-listpack-value +5
+CONFIG SET zset-max-listpack-value " 5"`);
+      // Percentiles are read by strtod and printed by "%f"; hostnames keep to their characters.
+      await p.script(`CONFIG SET latency-tracking-info-percentiles "0x10 1e-7 -0 99.99999999"
+CONFIG GET latency-tracking-info-percentiles
+CONFIG SET latency-tracking-info-percentiles "1  2"
+CONFIG SET latency-tracking-info-percentiles nan
+CONFIG SET latency-tracking-info-percentiles ""
+CONFIG GET latency-tracking-info-percentiles
+CONFIG SET cluster-announce-hostname a_b
+CONFIG SET cluster-announce-hostname "10 20"
+CONFIG SET cluster-announce-hostname ${"h".repeat(256)}
+CONFIG SET cluster-announce-hostname ${"h".repeat(255)}
+CONFIG GET cluster-announce-hostname`);
+    } finally {
+      await p.script(`CONFIG SET hash-max-listpack-value 64 stream-node-max-bytes 4096 cluster-link-sendbuf-limit 0 slowlog-max-len 128
+CONFIG SET zset-max-listpack-value 64 latency-tracking-info-percentiles "50 99 99.9" cluster-announce-hostname ""`);
+    }
+  });
+
   test("SET validates every pair before applying any", async () => {
     const p = pair();
     for (const args of [
