@@ -451,7 +451,10 @@ export const PARAMS: readonly Param[] = [
   { name: "cluster-preferred-endpoint-type", type: "enum", values: ["ip", "hostname", "unknown-endpoint"], default: "ip", mutable: true, description: "What MOVED and ASK name a node by" },
   { name: "crash-log-enabled", type: "bool", default: "yes", mutable: true, description: "Log the whole of Redis's bug report (the stack, INFO, the clients) before DEBUG SEGFAULT, PANIC, ASSERT or OOM crashes the server; with no, SEGFAULT leaves none and the others only its start, cause and end, as in Redis; a crash of the runtime itself leaves the runtime's own report" },
   ...accepted("crash-memcheck-enabled", "bool", "yes", true, "a crash leaves the runtime's own report"),
-  ...accepted("enable-module-command", "enum", "no", false, "KVIS loads no modules", { values: ["no", "yes", "local"] }),
+  {
+    name: "enable-module-command", type: "enum", default: "no", values: ["no", "yes", "local"], mutable: false,
+    description: "Allow MODULE LOAD, LOADEX and UNLOAD (no, yes, or local: loopback clients only); KVIS loads no modules, so they fail as a module that cannot load fails",
+  },
   { name: "enable-protected-configs", type: "enum", default: "no", values: ["no", "yes", "local"], mutable: false, description: "Allow CONFIG SET of the protected `dir` and `dbfilename` (no, yes, or local: loopback and Unix socket clients only), as Redis 7.0" },
   ...accepted("ignore-warnings", "string", "", true, "KVIS emits none of the warnings it silences"),
   ...accepted("io-threads", "int", "1", false, "one thread serves all clients", { min: 1, max: 128 }),

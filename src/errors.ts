@@ -423,6 +423,11 @@ export const COUNT_RANGE = err("ERR count should be greater than or equal to -1"
 export const DEBUG_NOT_ALLOWED = err(
   'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
 );
+export const MODULE_NOT_ALLOWED = err(
+  'ERR MODULE command not allowed. If the enable-module-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
+);
+export const MODULE_LOAD_FAILED = err("ERR Error loading the extension. Please check the server logs.");
+export const NO_SUCH_MODULE = err("ERR Error unloading module: no such module with that name");
 
 // Scripting: EVAL, FUNCTION and the errors of commands a script runs (Redis's eval.c,
 // functions.c, script.c and script_lua.c).

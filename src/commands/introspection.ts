@@ -217,6 +217,8 @@ export const commandCommand = command({
           "    If no command names are given, documentation details for all", "    commands are returned.",
           "DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands.",
           "    If no command names are given, documentation details for all", "    commands are returned.",
+          "GETKEYS <full-command>", "    Return the keys from a full Redis command.",
+          "GETKEYSANDFLAGS <full-command>", "    Return the keys and the access flags from a full Redis command.",
           "HELP", "    Prints this help.",
         ]),
     }),

@@ -414,8 +414,8 @@ const FUNCTION_HELP = [
   "    * FLUSH: delete all existing libraries.",
   "    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
   "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
-  "      libraries with the new libraries (notice that even on this case there is no guarantee that",
-  "      the functions will be unique).",
+  "      libraries with the new libraries (notice that even on this option there is a chance of failure",
+  "      in case of functions name collision with another library).",
   "HELP",
-  "    Print this help.",
+  "    Prints this help.",
 ];

@@ -21,6 +21,7 @@ import * as info from "./info.ts";
 import * as introspection from "./introspection.ts";
 import * as list from "./list.ts";
 import * as lolwut from "./lolwut.ts";
+import * as modules from "./module.ts";
 import * as persistence from "./persistence.ts";
 import * as pubsub from "./pubsub.ts";
 import * as replication from "./replication.ts";
@@ -52,6 +53,7 @@ const FILES: ReadonlyArray<[file: string, group: string, module: Record<string, 
   ["introspection.ts", "server", introspection],
   ["list.ts", "list", list],
   ["lolwut.ts", "server", lolwut],
+  ["module.ts", "server", modules],
   ["persistence.ts", "server", persistence],
   ["pubsub.ts", "pubsub", pubsub],
   ["replication.ts", "server", replication],

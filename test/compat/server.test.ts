@@ -5,7 +5,7 @@ import type { StatField } from "../../src/commands/context.ts";
 import { memoryDoctor } from "../../src/commands/introspection.ts";
 import { allCommands } from "../../src/commands/table.ts";
 import { RawClient, encodeCommand } from "../helpers/resp.ts";
-import { tempDir, waitFor } from "../helpers/servers.ts";
+import { startKvis, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
 import { sameScene, usePair } from "./harness.ts";
 
 // Redis's own tests run it with repl-diskless-sync-delay 0, as test servers of KVIS run.
@@ -30,6 +30,37 @@ describe("unknown commands and arity", () => {
     for (const args of [["PING", "a", "b"], ["ECHO"], ["DBSIZE", "x"], ["TIME", "x"], ["CONFIG"], ["CONFIG", "GET"], ["CONFIG", "SET", "hz"], ["CLIENT"], ["SELECT"]]) {
       await p.same(...args);
     }
+  });
+
+  test("MODULE: none loaded; LOAD, LOADEX and UNLOAD refused unless enable-module-command allows them, then failing as in Redis", async () => {
+    const p = pair();
+    await p.script(`MODULE LIST
+MODULE HELP
+MODULE LOAD /nonexistent.so
+MODULE LOADEX /nonexistent.so CONFIG a b ARGS x
+MODULE UNLOAD foo
+MODULE
+MODULE NOPE
+MODULE LIST x
+MODULE UNLOAD
+COMMAND COUNT
+COMMAND INFO module|list module|load module|loadex module|unload module|help`);
+    const servers = await Promise.all([startKvis({ "enable-module-command": "yes" }), startRedis(["--enable-module-command", "yes"])]);
+    const clients = await Promise.all(servers.map((s) => RawClient.connect(s.port)));
+    try {
+      for (const args of [["MODULE", "LOAD", "/nonexistent.so", "a"], ["MODULE", "LOADEX", "/nonexistent.so"], ["MODULE", "UNLOAD", "foo"], ["MODULE", "LIST"]]) {
+        const [k, r] = await Promise.all(clients.map((c) => c.call(...args)));
+        expect({ args, reply: k }).toEqual({ args, reply: r });
+      }
+    } finally {
+      for (const c of clients) c.close();
+      await Promise.all(servers.map((s) => s.stop()));
+    }
+  });
+
+  test("CLIENT, FUNCTION and COMMAND HELP are Redis 7.0's texts", async () => {
+    const p = pair();
+    for (const container of ["CLIENT", "FUNCTION", "COMMAND"]) await p.same(container, "HELP");
   });
 
   test("unknown subcommands point to HELP", async () => {
