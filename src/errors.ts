@@ -372,6 +372,7 @@ export const DISCARD_WITHOUT_MULTI = err("ERR DISCARD without MULTI");
 export const WATCH_INSIDE_MULTI = err("ERR WATCH inside MULTI is not allowed");
 export const EXECABORT = err("EXECABORT Transaction discarded because of previous errors.");
 export const NOT_IN_MULTI = err("ERR Command not allowed inside a transaction");
+export const SSUBSCRIBE_DENY_BLOCKING = err("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
 export const onlyPubsubAllowed = (name: string) =>
   err(`ERR Can't execute '${name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
 export const TIMEOUT_NOT_FLOAT = err("ERR timeout is not a float or out of range");

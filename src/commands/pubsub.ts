@@ -4,6 +4,7 @@
  * RESP2 and pushes in RESP3, and in RESP2 a subscribed connection may run only the
  * commands the dispatcher lets through (server/dispatch.ts).
  */
+import { SSUBSCRIBE_DENY_BLOCKING } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import { globMatch } from "../resp/bytes.ts";
 import type { Context, SubscriptionKind } from "./context.ts";
@@ -75,7 +76,11 @@ const shardKeys = { first: 1, last: -1, step: 1, flags: ["not_key"] };
 export const ssubscribeCommand = command({
   name: "ssubscribe", arity: -2, ...subscribeSpec, flags: [...subscribeSpec.flags], keys: shardKeys,
   summary: "Listen for messages published to the given shard channels", since: "7.0.0", complexity: "O(N) where N is the number of shard channels to subscribe to.",
-  handler: (c, argv) => subscribeGeneric(c, argv, "shard", "ssubscribe"),
+  handler(c, argv) {
+    // Inside EXEC a client may not block, and SSUBSCRIBE has none of SUBSCRIBE's exemption for MULTI.
+    if (c.inExec) throw SSUBSCRIBE_DENY_BLOCKING;
+    subscribeGeneric(c, argv, "shard", "ssubscribe");
+  },
 });
 
 export const sunsubscribeCommand = command({

@@ -378,9 +378,14 @@ function reject(c: Client, cmd: Command | undefined, error: ReplyError): void {
   c.server.countError(text);
 }
 
+/**
+ * Redis words its ERR rejections without the code (rejectCommandFormat adds "ERR " as it
+ * replies), and EXECABORT quotes them as worded: "because of: wrong number of arguments...".
+ * Other codes (NOPERM, BUSY, LOADING) are part of the words and stay.
+ */
 function execAbort(c: Client, error: ReplyError): string {
   c.discardTransaction();
-  return `EXECABORT Transaction discarded because of: ${error.text}`;
+  return `EXECABORT Transaction discarded because of: ${error.text.startsWith("ERR ") ? error.text.slice(4) : error.text}`;
 }
 
 /** "'a' 'b' " as Redis lists the first arguments of an unknown command (128 chars at most). */

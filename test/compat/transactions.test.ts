@@ -57,6 +57,24 @@ EXISTS a`);
     await p.same("EXEC");
   });
 
+  test("a refused EXEC quotes Redis's words for the reason, without ERR; SSUBSCRIBE may not run inside EXEC", async () => {
+    const p = pair();
+    try {
+      await p.script(`MULTI
+EXEC x
+MULTI
+SSUBSCRIBE s
+SUBSCRIBE a
+EXEC
+EXEC
+EXEC x
+PING
+RESET`);
+    } finally {
+      await p.both("RESET");
+    }
+  });
+
   test("commands that may not run inside a transaction", async () => {
     await pair().script(`MULTI
 SAVE
