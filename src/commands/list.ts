@@ -346,13 +346,16 @@ export const brpopCommand = command({
 
 /** BLMOVE and BRPOPLPUSH: LMOVE once the source has an element; replicas see LMOVE. */
 function blockingMove(c: Context, from: string, to: string, fromHead: boolean, toHead: boolean, timeout: number): void {
-  // Served once it waited, the move counts no change (false), as in Redis 7.0.
-  serveOrBlock(c, [from], timeout, () => {
+  const attempt = () => {
     if (c.db.writeAs(from, ListValue) === undefined) return false;
     lmoveGeneric(c, from, to, fromHead, toHead);
     c.propagateAs(["LMOVE", from, to, fromHead ? "LEFT" : "RIGHT", toHead ? "LEFT" : "RIGHT"]);
     return true;
-  }, false);
+  };
+  // Inside EXEC an empty source answers a null bulk string (BLPOP's is a null array).
+  if (c.inExec) return void (attempt() || c.reply.null());
+  // Served once it waited, the move counts no change (false), as in Redis 7.0.
+  serveOrBlock(c, [from], timeout, attempt, false);
 }
 
 const moveKeySpecs = [
@@ -417,8 +420,9 @@ export const blmpopCommand = command({
   summary: "Pop elements from a list, or block until one is available", since: "7.0.0",
   complexity: "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
   handler(c, argv) {
-    const timeout = parseTimeout(argv.bytes(1));
+    // The timeout is read last, as Redis reads it once the other arguments are parsed.
     const { keys, head, count } = parseMpopArgs(argv, 2, parseListEnd);
+    const timeout = parseTimeout(argv.bytes(1));
     serveOrBlock(c, keys, timeout, () => {
       for (const key of keys) {
         const list = c.db.writeAs(key, ListValue);

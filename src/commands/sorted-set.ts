@@ -539,8 +539,9 @@ export const bzmpopCommand = command({
   summary: "Remove and return members with scores in a sorted set or block until one is available", since: "7.0.0",
   complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
   handler(c, argv) {
-    const timeout = parseTimeout(argv.bytes(1));
+    // The timeout is read last, as Redis reads it once the other arguments are parsed.
     const { keys, head, count } = parseMpopArgs(argv, 2, (arg) => !parseMinMax(arg));
+    const timeout = parseTimeout(argv.bytes(1));
     serveOrBlock(c, keys, timeout, () => {
       for (const key of keys) {
         const zset = c.db.writeAs(key, SortedSet);

@@ -18,6 +18,18 @@ describe("blocking pops", () => {
     ]);
   });
 
+  test("inside MULTI: BLMOVE's null is a bulk one; timeouts read as a long double; BLMPOP and BZMPOP read the timeout last", async () => {
+    // A long double holds 1e-400 and 1e400 (1e5000 is past it); its milliseconds round up
+    // (ceill), so a negative timeout above -1 ms is 0, and past a long long they are negative.
+    const timeouts = ["1e-400", "-1e-400", "1e400", "1e5000", "-1e5000", "-0.0001", "-0.001", "-0.0011", "-0", "0x1p-2000", "inf", "-inf"];
+    await sameScene(1, [
+      [0, "MULTI\r\nBLMOVE nx d LEFT RIGHT 0\r\nBRPOPLPUSH nx d 0\r\nBLPOP nx 0\r\nBZPOPMIN nz 0\r\nEXEC\r\n"],
+      [0, `MULTI\r\n${timeouts.map((t) => `BLPOP nx ${t}\r\n`).join("")}EXEC\r\n`],
+      [0, "BLMPOP x 0 nx LEFT\r\nBLMPOP -1 1 nx\r\nBLMPOP -1 1 nx UP\r\nBLMPOP -1 1 nx LEFT COUNT 0\r\nBLMPOP -1 1 nx LEFT\r\n"],
+      [0, "BZMPOP x 0 nz MIN\r\nBZMPOP -1 1 nz\r\nBZMPOP -1 1 nz UP\r\nBZMPOP -1 1 nz MIN COUNT x\r\nBZMPOP -1 1 nz MIN\r\n"],
+    ]);
+  });
+
   test("a push wakes the first waiter, first come first served, and the pipeline behind it waits", async () => {
     await sameScene(3, [
       [0, "BLPOP q1 q2 0\r\nPING\r\n"], [1, "BLPOP q2 0\r\n"], [2, "RPUSH q2 a b c\r\n"], [2, "LRANGE q2 0 -1\r\n"],
