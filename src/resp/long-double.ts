@@ -50,11 +50,14 @@ function round(n: bigint, e: number): LongDouble {
     if (rest > half || (rest === half && (a & 1n) === 1n)) a += 1n;
     e += excess;
   }
-  if (e + MANTISSA_BITS > MAX_EXP2) return { inf: negative ? -1 : 1 };
+  if (e + bitLength(a) > MAX_EXP2) return { inf: negative ? -1 : 1 };
   return { m: negative ? -a : a, e };
 }
 
 const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+const HEXADECIMAL = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/;
+/** The smallest long double's binary exponent (a subnormal): below it strtold underflows. */
+const MIN_EXP2 = -16445;
 const INFINITY = /^([+-]?)(inf|infinity)$/i;
 
 /**
@@ -80,6 +83,8 @@ function parse(s: string): LongDouble | undefined {
   if (s.length === 0 || s.length >= MAX_CHARS) return undefined;
   const inf = INFINITY.exec(s);
   if (inf) return { inf: inf[1] === "-" ? -1 : 1 };
+  const hex = HEXADECIMAL.exec(s);
+  if (hex) return parseHex(hex);
   const parts = DECIMAL.exec(s);
   if (!parts) return undefined;
   const whole = parts[2]!;
@@ -101,6 +106,17 @@ function parse(s: string): LongDouble | undefined {
   if (scaled % divisor !== 0n) quotient = (quotient << 1n) | 1n;
   else quotient <<= 1n;
   return finite(round(digits < 0n ? -quotient : quotient, -shift - 1));
+}
+
+/** strtold's hexadecimal form ("0x10", "0x1.8p3"): hex digits times a power of two, exact until rounded. */
+function parseHex([, sign, whole, fraction = "", exp2]: RegExpExecArray): LongDouble | undefined {
+  if (whole!.length + fraction.length === 0) return undefined;
+  const digits = BigInt("0x" + (whole! + fraction || "0")) * (sign === "-" ? -1n : 1n);
+  if (digits === 0n) return { m: 0n, e: 0 };
+  const e = Number(exp2 ?? 0) - 4 * fraction.length;
+  // Past the range strtold sets ERANGE, and Redis refuses the number.
+  if (e + bitLength(digits < 0n ? -digits : digits) <= MIN_EXP2) return undefined;
+  return finite(round(digits, e));
 }
 
 function finite(x: LongDouble): LongDouble | undefined {

@@ -252,6 +252,27 @@ describe("INCRBYFLOAT", () => {
       INCRBYFLOAT f -0.1`);
   });
 
+  test("strtold's hexadecimal form counts, to the ends of a long double's range", async () => {
+    await pair().script(`
+      SET f 1
+      INCRBYFLOAT f 0x10
+      INCRBYFLOAT f 0x1.8p3
+      INCRBYFLOAT f -0x.8
+      INCRBYFLOAT f 0X1P+2
+      INCRBYFLOAT f 0x
+      INCRBYFLOAT f 0x1p
+      SET f 0x1p2
+      INCRBYFLOAT f 1
+      SET f 0
+      INCRBYFLOAT f 0x1.fffffffffffffffep16383
+      SET f 0
+      INCRBYFLOAT f 0x1.ffffffffffffffffp16383
+      INCRBYFLOAT f 0x1p-16445
+      INCRBYFLOAT f 0x1p-16446
+      HINCRBYFLOAT h x 0x10
+      HINCRBYFLOAT h x 0x1p-1`);
+  });
+
   test("a result that reads as a 64-bit integer is embstr, as Redis encodes only what it was given as one; copies keep it, a new value drops it", async () => {
     await pair().script(`
       SET f 9223372036854775806
