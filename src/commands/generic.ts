@@ -631,16 +631,9 @@ export const objectCommand = command({
   ],
 });
 
-/** What one SCAN-family call returns for each key it visits: nothing, or reply items. */
 /** What SCAN and its kin reply for one key (and its value, when `withValues` asked the table for it); undefined to skip it. */
 export type ScanEmit = (key: string, value?: StoredValue) => string[] | undefined;
 
-/**
- * SCAN, HSCAN, SSCAN and ZSCAN: parse the cursor at argv.bytes(cursorAt) and the MATCH, COUNT
- * (and for SCAN, TYPE) options in Redis's order, then reply [next cursor, items]. A small
- * aggregate (`target` undefined) is returned whole with cursor 0, as Redis does for
- * listpacks and intsets; otherwise the iteration is one of ScanCursors' live iterators.
- */
 /**
  * A SCAN cursor as Redis reads it with strtoul: a sign and digits, any number of them,
  * within 64 bits (a negative one wraps around); no leading space; the empty text is 0.
@@ -663,15 +656,42 @@ export interface ScanFromBytes {
   write(table: KeyTable, slot: number, out: BytesSink): void;
 }
 
+/** The cursor at argv[at]: strtoull's rules, a negative one wrapping around rather than failing. */
+function scanCursor(argv: Argv, at: number): number | bigint {
+  // Most cursors are small and plain: those are read without the regular expression and the BigInt.
+  const text = argv.str(at);
+  const small = text.length <= 9 ? argv.tryInt(at) : undefined;
+  return small !== undefined && small >= 0 ? small : parseCursor(text);
+}
+
+/**
+ * HSCAN, SSCAN and ZSCAN start as in Redis: the cursor is read before the key, so an
+ * invalid one is refused whatever the key holds; a missing key answers an empty scan at
+ * once, its options unread. The value, when the key holds one (lookup throws WRONGTYPE).
+ */
+export function scanValue<T>(c: Context, argv: Argv, lookup: () => T | undefined): T | undefined {
+  scanCursor(argv, 2);
+  const value = lookup();
+  if (value === undefined) {
+    c.reply.array(2);
+    c.reply.bulkString("0");
+    c.reply.array(0);
+  }
+  return value;
+}
+
+/**
+ * SCAN, HSCAN, SSCAN and ZSCAN: parse the cursor at argv.bytes(cursorAt) and the MATCH, COUNT
+ * (and for SCAN, TYPE) options in Redis's order, then reply [next cursor, items]. A small
+ * aggregate (`target` undefined) is returned whole with cursor 0, as Redis does for
+ * listpacks and intsets; otherwise the iteration is one of ScanCursors' live iterators.
+ */
 export function scanGeneric(
   c: Context, argv: Argv, cursorAt: number, target: Map<string, unknown> | KeyTable | undefined, all: () => Iterable<string>, emit: ScanEmit, allowType: boolean,
   withValues = false, fromBytes?: ScanFromBytes,
 ): void {
   const cursorText = argv.str(cursorAt);
-  // strtoull's rules: a negative cursor wraps around rather than failing. Most cursors are
-  // small and plain: those are read without the regular expression and the BigInt.
-  const small = cursorText.length <= 9 ? argv.tryInt(cursorAt) : undefined;
-  const cursor = small !== undefined && small >= 0 ? small : parseCursor(cursorText);
+  const cursor = scanCursor(argv, cursorAt);
   let count = 10;
   let pattern: string | undefined;
   let type: string | undefined;

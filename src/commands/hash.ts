@@ -15,7 +15,7 @@ import { toStringValue } from "../store/keyspace.ts";
 
 import { NotifyClass } from "../keyspace-events.ts";
 import { command } from "./command.ts";
-import { type ScanFromBytes, scanGeneric } from "./generic.ts";
+import { type ScanFromBytes, scanGeneric, scanValue } from "./generic.ts";
 import { incrByFloat } from "./string.ts";
 
 const INT64_MAX = 9223372036854775807n;
@@ -286,7 +286,8 @@ export const hscanCommand = command({
   summary: "Incrementally iterate hash fields and associated values", since: "2.8.0",
   complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
   handler(c, argv) {
-    const hash = lookupHash(c, argv.str(1)) ?? new HashValue();
+    const hash = scanValue(c, argv, () => lookupHash(c, argv.str(1)));
+    if (hash === undefined) return;
     // A hash table hands out each value with its field; the small forms are looked up.
     scanGeneric(c, argv, 2, hash.scanTarget, () => hash.fields(), (field, held) => {
       const value = held ?? hash.get(field);

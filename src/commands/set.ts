@@ -11,7 +11,7 @@ import { NotifyClass } from "../keyspace-events.ts";
 import { SetValue } from "../store/set.ts";
 import { ArgCursor, parseRangeArg } from "./args.ts";
 import { type CommandFlag, command } from "./command.ts";
-import { type ScanFromBytes, scanGeneric } from "./generic.ts";
+import { type ScanFromBytes, scanGeneric, scanValue } from "./generic.ts";
 
 const lookupSet = (c: Context, key: string) => c.db.readAs(key, SetValue);
 
@@ -320,7 +320,8 @@ export const sscanCommand = command({
   summary: "Incrementally iterate Set elements", since: "2.8.0",
   complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
   handler(c, argv) {
-    const set = lookupSet(c, argv.str(1)) ?? new SetValue(false);
+    const set = scanValue(c, argv, () => lookupSet(c, argv.str(1)));
+    if (set === undefined) return;
     // Members come from the set itself, table or packed form: no need to look each up again.
     scanGeneric(c, argv, 2, set.scanTarget, () => set.toArray(), (m) => [m], false, false, MEMBERS_FROM_BYTES);
   },

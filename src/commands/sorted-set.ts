@@ -20,7 +20,7 @@ import { SetValue } from "../store/set.ts";
 import { type LexRange, type ScoreRange, SortedSet, type ZEntry } from "../store/sorted-set.ts";
 import { ArgCursor, parseDoubleArg, parseRangeArg, parseTimeout } from "./args.ts";
 import { type CommandFlag, type FullKeySpec, command } from "./command.ts";
-import { scanGeneric } from "./generic.ts";
+import { scanGeneric, scanValue } from "./generic.ts";
 import { clampRange, parseMpopArgs } from "./list.ts";
 
 const lookupZset = (c: Context, key: string) => c.db.readAs(key, SortedSet);
@@ -825,7 +825,8 @@ export const zscanCommand = command({
   summary: "Incrementally iterate sorted sets elements and associated scores", since: "2.8.0",
   complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
   handler(c, argv) {
-    const zset = lookupZset(c, argv.str(1)) ?? new SortedSet();
+    const zset = scanValue(c, argv, () => lookupZset(c, argv.str(1)));
+    if (zset === undefined) return;
     // A large set's table hands out each score with its member; a small set's are looked up.
     scanGeneric(c, argv, 2, zset.scanTarget, () => [...zset.entries()].map((e) => e.member), (member, held) => {
       const score = (held as number | undefined) ?? zset.score(member);

@@ -64,6 +64,21 @@ describe("SCAN", () => {
       SSCAN missing 12
       HSCAN missing 99999999999
       ZSCAN missing " 1"`);
+    // HSCAN, SSCAN and ZSCAN read the cursor before the key, and a missing key's options
+    // are never read; TYPE and NOVALUES are not theirs in 7.0.
+    await p.script(`
+      SET str v
+      HSET h f v
+      HSCAN str x
+      ZSCAN str 1x MATCH
+      SSCAN str 0 MATCH
+      HSCAN missing 0 MATCH
+      ZSCAN missing 0 COUNT x
+      SSCAN missing 0 TYPE hash
+      SSCAN missing x
+      HSCAN h 0 TYPE hash
+      HSCAN h 0 NOVALUES
+      HSCAN h 0 MATCH`);
   });
 
   test("keys present from start to end are all returned while others come and go", async () => {
