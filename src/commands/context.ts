@@ -525,8 +525,13 @@ export interface LatencyService {
   histogram(buckets: readonly number[]): { calls: number; cdf: Array<[usec: number, calls: number]> };
 }
 
-/** What a handler of a command that may block does: serve at once, else wait for `keys`. */
-export function serveOrBlock(c: Context, keys: string[], timeoutMs: number, attempt: () => boolean, countsServe = true): void {
+/**
+ * What a handler of a command that may block does: serve at once, else wait for `keys`.
+ * `attempt` looks at every key in order when called at once; woken, it is given the key
+ * that became ready and must look at that one alone, as Redis serves a waiter from the key
+ * signalled (an earlier key that now holds another type is no WRONGTYPE then).
+ */
+export function serveOrBlock(c: Context, keys: string[], timeoutMs: number, attempt: (readyKey?: string) => boolean, countsServe = true): void {
   if (attempt()) return;
   // Inside a transaction nothing blocks: the answer is null at once, as in Redis.
   if (c.inExec) return c.reply.nullArray();

@@ -312,8 +312,8 @@ function blockingPop(c: Context, argv: Argv, head: boolean): void {
   const timeout = parseTimeout(argv.bytes(argv.length - 1));
   const keys = argv.strs(1, argv.length - 1);
   // Served once it waited, the pop counts no change (false), as in Redis 7.0.
-  serveOrBlock(c, keys, timeout, () => {
-    for (const key of keys) {
+  serveOrBlock(c, keys, timeout, (ready) => {
+    for (const key of ready === undefined ? keys : [ready]) {
       const list = c.db.writeAs(key, ListValue);
       if (list === undefined) continue;
       c.reply.array(2);
@@ -423,8 +423,8 @@ export const blmpopCommand = command({
     // The timeout is read last, as Redis reads it once the other arguments are parsed.
     const { keys, head, count } = parseMpopArgs(argv, 2, parseListEnd);
     const timeout = parseTimeout(argv.bytes(1));
-    serveOrBlock(c, keys, timeout, () => {
-      for (const key of keys) {
+    serveOrBlock(c, keys, timeout, (ready) => {
+      for (const key of ready === undefined ? keys : [ready]) {
         const list = c.db.writeAs(key, ListValue);
         if (list === undefined) continue;
         c.reply.array(2);

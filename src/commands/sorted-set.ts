@@ -497,8 +497,8 @@ export const zmpopCommand = command({
 function blockingZpop(c: Context, argv: Argv, max: boolean): void {
   const timeout = parseTimeout(argv.bytes(argv.length - 1));
   const keys = argv.strs(1, argv.length - 1);
-  serveOrBlock(c, keys, timeout, () => {
-    for (const key of keys) {
+  serveOrBlock(c, keys, timeout, (ready) => {
+    for (const key of ready === undefined ? keys : [ready]) {
       const zset = c.db.writeAs(key, SortedSet);
       if (zset === undefined) continue;
       const node = zset.at(max ? zset.size - 1 : 0);
@@ -542,8 +542,8 @@ export const bzmpopCommand = command({
     // The timeout is read last, as Redis reads it once the other arguments are parsed.
     const { keys, head, count } = parseMpopArgs(argv, 2, (arg) => !parseMinMax(arg));
     const timeout = parseTimeout(argv.bytes(1));
-    serveOrBlock(c, keys, timeout, () => {
-      for (const key of keys) {
+    serveOrBlock(c, keys, timeout, (ready) => {
+      for (const key of ready === undefined ? keys : [ready]) {
         const zset = c.db.writeAs(key, SortedSet);
         if (zset === undefined) continue;
         zpopGeneric(c, [key], !head, count, true, true);

@@ -43,6 +43,15 @@ describe("blocking pops", () => {
     ]);
   });
 
+  test("a waiter on several keys is served from the key that became ready, though an earlier one now holds another type", async () => {
+    await sameScene(3, [
+      [1, "BLPOP b l 0\r\n"], [2, "BLMPOP 0 2 b l RIGHT COUNT 2\r\n"], [0, "SET b string\r\n"], [0, "RPUSH l x y z\r\n"],
+      [1, "BZPOPMIN b z 0\r\n"], [2, "BZMPOP 0 2 b z MAX\r\n"], [0, "ZADD z 1 m 2 n\r\n"],
+      // SWAPDB brings a list in while the first key is a string there.
+      [1, "BLPOP b q 0\r\n"], [0, "SELECT 1\r\nSET b string\r\nRPUSH q w\r\nSWAPDB 0 1\r\nSELECT 0\r\n"],
+    ]);
+  });
+
   test("a waiting BRPOPLPUSH or BLMOVE into a key of another type gets WRONGTYPE and the element stays", async () => {
     await sameScene(3, [
       [2, "SET target nolist\r\n"], [0, "BRPOPLPUSH blist target 0\r\n"], [1, "BLMOVE blist target LEFT LEFT 0\r\n"],
