@@ -773,7 +773,7 @@ const U64 = 2n ** 64n;
  * unsigned value. As in Redis, no digits read as 0 ("" and "kb" are 0), a count past 2^64-1
  * stops there (strtoull), and the product wraps.
  */
-export function memtoull(text: string): bigint | undefined {
+function memtoull(text: string): bigint | undefined {
   let digits = 0;
   while (digits < text.length && text.charCodeAt(digits) >= 48 && text.charCodeAt(digits) <= 57) digits++;
   const unit = MEMORY_UNITS[text.slice(digits).toLowerCase()];

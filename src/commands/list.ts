@@ -353,7 +353,10 @@ function blockingMove(c: Context, from: string, to: string, fromHead: boolean, t
     return true;
   };
   // Inside EXEC an empty source answers a null bulk string (BLPOP's is a null array).
-  if (c.inExec) return void (attempt() || c.reply.null());
+  if (c.inExec) {
+    if (!attempt()) c.reply.null();
+    return;
+  }
   // Served once it waited, the move counts no change (false), as in Redis 7.0.
   serveOrBlock(c, [from], timeout, attempt, false);
 }
