@@ -185,7 +185,9 @@ export class Tracking {
    */
   private send(c: Client, keys: string[] | null): void {
     let target = c;
-    const redirect = c.tracking!.redirect;
+    // An invalidation held for the running client is sent even if it turned tracking off
+    // since (CLIENT TRACKING OFF later in the same EXEC), as Redis sends it.
+    const redirect = c.tracking?.redirect ?? 0;
     if (redirect !== 0) {
       const other = this.server.clients.get(redirect);
       if (other === undefined) {

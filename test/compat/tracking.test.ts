@@ -57,6 +57,18 @@ describe("CLIENT TRACKING, default mode", () => {
     ]);
   });
 
+  test("a flush's invalidation held for the running client comes after EXEC's reply even if the transaction turned tracking off", async () => {
+    await sameScene(pair(), 1, [
+      [0, HELLO3],
+      [0, req("CLIENT", "TRACKING", "ON", "NOLOOP")],
+      [0, req("MULTI")],
+      [0, req("FLUSHDB")],
+      [0, req("CLIENT", "TRACKING", "OFF")],
+      [0, req("EXEC")],
+      [0, req("PING")],
+    ]);
+  });
+
   test("OPTIN, OPTOUT and CLIENT CACHING pick the reads that are tracked; NOLOOP skips one's own writes", async () => {
     await sameScene(pair(), 2, [
       [0, HELLO3],
