@@ -267,6 +267,8 @@ function renameGeneric(c: Context, argv: Argv, nx: boolean): void {
   if (value === undefined) throw NO_SUCH_KEY;
   if (from === to) return nx ? c.reply.integer(0) : c.reply.ok();
   if (nx && db.exists(to)) return c.reply.integer(0);
+  // The source is touched first, as Redis signals it (a tracking client hears of it first).
+  db.touch(from);
   // One change, as Redis counts a rename (whether it replaced a key or not).
   db.discard(to);
   db.copyKeyTo(from, db, to, value);

@@ -295,9 +295,10 @@ function lmoveGeneric(c: Context, from: string, to: string, fromHead: boolean, t
   const target = dest ?? c.db.writeOrCreate(to, ListValue, () => new ListValue());
   if (toHead) target.pushHead(value);
   else target.pushTail(value);
-  // One change, as Redis counts a move (the pop is part of it).
-  c.db.removed(from, 0);
+  // One change, as Redis counts a move (the pop is part of it). The destination is touched
+  // first, as Redis signals it (a tracking client hears of it before the source).
   c.db.modified(to);
+  c.db.removed(from, 0);
   // Redis announces the push before the pop.
   c.notify(NotifyClass.List, toHead ? "lpush" : "rpush", to);
   c.notify(NotifyClass.List, fromHead ? "lpop" : "rpop", from);

@@ -69,6 +69,20 @@ describe("CLIENT TRACKING, default mode", () => {
     ]);
   });
 
+  test("two keys a command changes are invalidated in Redis's order: RENAME's source first, LMOVE's destination first", async () => {
+    const readAll = req("MGET", "a", "b", "l1", "l2", "s1", "s2");
+    await sameScene(pair(), 2, [
+      [1, HELLO3],
+      [1, req("CLIENT", "TRACKING", "ON")],
+      [0, req("SET", "a", "1")], [0, req("RPUSH", "l1", "x", "y")], [0, req("SADD", "s1", "m")],
+      [1, readAll], [0, req("RENAME", "a", "b")],
+      [1, readAll], [0, req("LMOVE", "l1", "l2", "LEFT", "RIGHT")],
+      [1, readAll], [0, req("RPOPLPUSH", "l1", "l2")],
+      [1, readAll], [0, req("SMOVE", "s1", "s2", "m")],
+      [1, readAll], [0, req("RENAMENX", "b", "a")],
+    ]);
+  });
+
   test("OPTIN, OPTOUT and CLIENT CACHING pick the reads that are tracked; NOLOOP skips one's own writes", async () => {
     await sameScene(pair(), 2, [
       [0, HELLO3],
