@@ -45,7 +45,7 @@ function getBit(bytes: Uint8Array, offset: number): number {
 }
 
 export const setbitCommand = command({
-  name: "setbit", notify: [NotifyClass.String, "setbit"], arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["bitmap"],
+  name: "setbit", events: "before", notify: [NotifyClass.String, "setbit"], arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["bitmap"],
   summary: "Sets or clears the bit at offset in the string value stored at key", since: "2.2.0",
   handler(c, argv) {
     const offset = parseBitOffset(c, argv, 2);

@@ -131,6 +131,13 @@ export interface CommandSpec {
    * their handler instead.
    */
   notify?: [NotifyClass, string];
+  /**
+   * Where a client that listens to its own command's keyspace events (RESP3 pushes on the
+   * same connection) finds them: before the reply, after it, or the first before and the
+   * others after, as Redis's source happens to write them for this command. Unset: where
+   * they were emitted.
+   */
+  events?: "before" | "after" | "first-before";
 }
 
 export class Command {
@@ -146,6 +153,7 @@ export class Command {
   readonly categories: readonly string[];
   readonly tips: readonly string[];
   readonly notify: [NotifyClass, string] | undefined;
+  readonly events: "before" | "after" | "first-before" | undefined;
   readonly summary: string;
   readonly since: string;
   readonly complexity: string;
@@ -192,6 +200,7 @@ export class Command {
     this.complexity = spec.complexity ?? "O(1)";
     this.handler = spec.handler;
     this.notify = spec.notify;
+    this.events = spec.events;
     if (spec.subcommands) {
       const subs = new Map<string, Command>();
       for (const sub of spec.subcommands) {

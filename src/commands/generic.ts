@@ -173,25 +173,25 @@ function expireGeneric(c: Context, argv: Argv, basetime: number, unitMs: 1 | 100
 const expireSpec = { arity: -3, flags: ["write", "fast"] as CommandFlag[], keys: { first: 1, last: 1, step: 1 }, categories: ["keyspace"] };
 
 export const expireCommand = command({
-  ...expireSpec, name: "expire",
+  ...expireSpec, name: "expire", events: "after",
   summary: "Set a key's time to live in seconds", since: "1.0.0",
   handler: (c, argv) => expireGeneric(c, argv, now(), 1000),
 });
 
 export const pexpireCommand = command({
-  ...expireSpec, name: "pexpire",
+  ...expireSpec, name: "pexpire", events: "after",
   summary: "Set a key's time to live in milliseconds", since: "2.6.0",
   handler: (c, argv) => expireGeneric(c, argv, now(), 1),
 });
 
 export const expireatCommand = command({
-  ...expireSpec, name: "expireat",
+  ...expireSpec, name: "expireat", events: "after",
   summary: "Set the expiration for a key as a UNIX timestamp", since: "1.2.0",
   handler: (c, argv) => expireGeneric(c, argv, 0, 1000),
 });
 
 export const pexpireatCommand = command({
-  ...expireSpec, name: "pexpireat",
+  ...expireSpec, name: "pexpireat", events: "after",
   summary: "Set the expiration for a key as a UNIX timestamp specified in milliseconds", since: "2.6.0",
   handler: (c, argv) => expireGeneric(c, argv, 0, 1),
 });
@@ -249,7 +249,7 @@ export const pexpiretimeCommand = command({
 });
 
 export const persistCommand = command({
-  name: "persist", notify: [NotifyClass.Generic, "persist"], arity: 2, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["keyspace"],
+  name: "persist", events: "before", notify: [NotifyClass.Generic, "persist"], arity: 2, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["keyspace"],
   summary: "Remove the expiration from a key", since: "2.2.0",
   handler(c, argv) {
     const key = argv.str(1);

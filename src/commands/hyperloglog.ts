@@ -39,7 +39,7 @@ function storeHll(c: Context, key: string, bytes: Uint8Array, changes: number): 
 const editor = new HllEditor();
 
 export const pfaddCommand = command({
-  name: "pfadd", notify: [NotifyClass.String, "pfadd"], arity: -2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["hyperloglog"],
+  name: "pfadd", events: "before", notify: [NotifyClass.String, "pfadd"], arity: -2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["hyperloglog"],
   summary: "Adds the specified elements to the specified HyperLogLog.", since: "2.8.9", complexity: "O(1) to add every element.",
   handler(c, argv) {
     const key = argv.str(1);
@@ -113,7 +113,7 @@ export const pfcountCommand = command({
 });
 
 export const pfmergeCommand = command({
-  name: "pfmerge", notify: [NotifyClass.String, "pfadd"], arity: -2, flags: ["write", "denyoom"], keys: { first: 1, last: -1, step: 1 },
+  name: "pfmerge", events: "before", notify: [NotifyClass.String, "pfadd"], arity: -2, flags: ["write", "denyoom"], keys: { first: 1, last: -1, step: 1 },
   keySpecs: [
     { flags: ["RW", "access", "insert"], begin: { index: 1 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
     { flags: ["RO", "access"], begin: { index: 2 }, find: { lastkey: -1, keystep: 1, limit: 0 } },

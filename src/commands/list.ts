@@ -177,7 +177,7 @@ export const lsetCommand = command({
 });
 
 export const linsertCommand = command({
-  name: "linsert", notify: [NotifyClass.List, "linsert"], arity: 5, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["list"],
+  name: "linsert", events: "before", notify: [NotifyClass.List, "linsert"], arity: 5, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["list"],
   summary: "Insert an element before or after another element in a list", since: "2.2.0",
   complexity: "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).",
   handler(c, argv) {
@@ -199,7 +199,7 @@ export const linsertCommand = command({
 const LREM_IN_PLACE = 8;
 
 export const lremCommand = command({
-  name: "lrem", notify: [NotifyClass.List, "lrem"], arity: 4, flags: ["write"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["list"],
+  name: "lrem", events: "before", notify: [NotifyClass.List, "lrem"], arity: 4, flags: ["write"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["list"],
   summary: "Remove elements from a list", since: "1.0.0", complexity: "O(N+M) where N is the length of the list and M is the number of elements removed.",
   handler(c, argv) {
     const count = argv.int(2);
@@ -221,7 +221,7 @@ export const lremCommand = command({
 });
 
 export const ltrimCommand = command({
-  name: "ltrim", notify: [NotifyClass.List, "ltrim"], arity: 4, flags: ["write"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["list"],
+  name: "ltrim", events: "before", notify: [NotifyClass.List, "ltrim"], arity: 4, flags: ["write"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["list"],
   summary: "Trim a list to the specified range", since: "1.0.0", complexity: "O(N) where N is the number of elements to be removed by the operation.",
   handler(c, argv) {
     const start = argv.int(2);
@@ -368,7 +368,7 @@ const moveKeySpecs = [
 ];
 
 export const lmoveCommand = command({
-  name: "lmove", arity: 5, flags: ["write", "denyoom"], keys: { first: 1, last: 2, step: 1 }, keySpecs: moveKeySpecs, categories: ["list"],
+  name: "lmove", events: "first-before", arity: 5, flags: ["write", "denyoom"], keys: { first: 1, last: 2, step: 1 }, keySpecs: moveKeySpecs, categories: ["list"],
   summary: "Pop an element from a list, push it to another list and return it", since: "6.2.0",
   handler(c, argv) {
     const fromHead = parseListEnd(argv.bytes(3));
@@ -394,7 +394,7 @@ export const brpoplpushCommand = command({
 });
 
 export const rpoplpushCommand = command({
-  name: "rpoplpush", arity: 3, flags: ["write", "denyoom"], keys: { first: 1, last: 2, step: 1 }, keySpecs: moveKeySpecs, categories: ["list"],
+  name: "rpoplpush", events: "first-before", arity: 3, flags: ["write", "denyoom"], keys: { first: 1, last: 2, step: 1 }, keySpecs: moveKeySpecs, categories: ["list"],
   summary: "Remove the last element in a list, prepend it to another list and return it", since: "1.2.0",
   handler: (c, argv) => lmoveGeneric(c, argv.str(1), argv.str(2), false, true),
 });

@@ -25,7 +25,7 @@ function addMember(set: SetValue, member: string): boolean {
 }
 
 export const saddCommand = command({
-  name: "sadd", notify: [NotifyClass.Set, "sadd"], arity: -3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["set"],
+  name: "sadd", events: "before", notify: [NotifyClass.Set, "sadd"], arity: -3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["set"],
   summary: "Add one or more members to a set", since: "1.0.0",
   complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
   handler(c, argv) {
@@ -40,7 +40,7 @@ export const saddCommand = command({
 });
 
 export const sremCommand = command({
-  name: "srem", notify: [NotifyClass.Set, "srem"], arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["set"],
+  name: "srem", events: "before", notify: [NotifyClass.Set, "srem"], arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["set"],
   summary: "Remove one or more members from a set", since: "1.0.0", complexity: "O(N) where N is the number of members to be removed.",
   handler: (c, argv) => c.reply.integer(c.db.removeMembers(argv.str(1), SetValue, argv.strs(2), (s, m) => s.delete(m))),
 });
@@ -85,7 +85,7 @@ export const scardCommand = command({
 });
 
 export const spopCommand = command({
-  name: "spop", notify: [NotifyClass.Set, "spop"], arity: -2, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "delete"] }, categories: ["set"], tips: ["nondeterministic_output"],
+  name: "spop", events: "first-before", notify: [NotifyClass.Set, "spop"], arity: -2, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "delete"] }, categories: ["set"], tips: ["nondeterministic_output"],
   summary: "Remove and return one or multiple random members from a set", since: "1.0.0",
   complexity: "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.",
   handler(c, argv) {

@@ -134,20 +134,20 @@ export function zaddGeneric(c: Context, argv: Argv, flags = ZaddFlag.None): void
 }
 
 export const zaddCommand = command({
-  name: "zadd", arity: -4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"],
+  name: "zadd", events: "after", arity: -4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"],
   summary: "Add one or more members to a sorted set, or update its score if it already exists", since: "1.2.0",
   complexity: "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
   handler: (c, argv) => zaddGeneric(c, argv, ZaddFlag.None),
 });
 
 export const zincrbyCommand = command({
-  name: "zincrby", arity: 4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["sortedset"],
+  name: "zincrby", events: "after", arity: 4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["sortedset"],
   summary: "Increment the score of a member in a sorted set", since: "1.2.0", complexity: "O(log(N)) where N is the number of elements in the sorted set.",
   handler: (c, argv) => zaddGeneric(c, argv, ZaddFlag.INCR),
 });
 
 export const zremCommand = command({
-  name: "zrem", notify: [NotifyClass.Zset, "zrem"], arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["sortedset"],
+  name: "zrem", events: "before", notify: [NotifyClass.Zset, "zrem"], arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["sortedset"],
   summary: "Remove one or more members from a sorted set", since: "1.2.0",
   complexity: "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.",
   handler: (c, argv) => c.reply.integer(c.db.removeMembers(argv.str(1), SortedSet, argv.strs(2), (z, m) => z.delete(m))),
@@ -349,7 +349,7 @@ export const zrangeCommand = command({
 });
 
 export const zrangestoreCommand = command({
-  name: "zrangestore", arity: -5, flags: ["write", "denyoom"], keys: { first: 1, last: 2, step: 1 },
+  name: "zrangestore", events: "after", arity: -5, flags: ["write", "denyoom"], keys: { first: 1, last: 2, step: 1 },
   keySpecs: [
     { flags: ["OW", "update"], begin: { index: 1 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
     { flags: ["RO", "access"], begin: { index: 2 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
@@ -613,19 +613,19 @@ function zremrangeGeneric(c: Context, argv: Argv, by: RangeBy): void {
 const remrangeSpec = { arity: 4, flags: ["write"] as CommandFlag[], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["sortedset"] };
 
 export const zremrangebyrankCommand = command({
-  ...remrangeSpec, name: "zremrangebyrank", notify: [NotifyClass.Zset, "zremrangebyrank"], summary: "Remove all members in a sorted set within the given indexes", since: "2.0.0",
+  ...remrangeSpec, name: "zremrangebyrank", events: "before", notify: [NotifyClass.Zset, "zremrangebyrank"], summary: "Remove all members in a sorted set within the given indexes", since: "2.0.0",
   complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
   handler: (c, argv) => zremrangeGeneric(c, argv, RangeBy.Rank),
 });
 
 export const zremrangebyscoreCommand = command({
-  ...remrangeSpec, name: "zremrangebyscore", notify: [NotifyClass.Zset, "zremrangebyscore"], summary: "Remove all members in a sorted set within the given scores", since: "1.2.0",
+  ...remrangeSpec, name: "zremrangebyscore", events: "before", notify: [NotifyClass.Zset, "zremrangebyscore"], summary: "Remove all members in a sorted set within the given scores", since: "1.2.0",
   complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
   handler: (c, argv) => zremrangeGeneric(c, argv, RangeBy.Score),
 });
 
 export const zremrangebylexCommand = command({
-  ...remrangeSpec, name: "zremrangebylex", notify: [NotifyClass.Zset, "zremrangebylex"], summary: "Remove all members in a sorted set between the given lexicographical range", since: "2.8.9",
+  ...remrangeSpec, name: "zremrangebylex", events: "before", notify: [NotifyClass.Zset, "zremrangebylex"], summary: "Remove all members in a sorted set between the given lexicographical range", since: "2.8.9",
   complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
   handler: (c, argv) => zremrangeGeneric(c, argv, RangeBy.Lex),
 });
@@ -778,19 +778,19 @@ export const zdiffCommand = command({
 });
 
 export const zunionstoreCommand = command({
-  ...storeSpec, name: "zunionstore", summary: "Add multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0",
+  ...storeSpec, name: "zunionstore", events: "after", summary: "Add multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0",
   complexity: "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
   handler: (c, argv) => zsetOpGeneric(c, argv, 2, ZsetOp.Union, argv.bytes(1)),
 });
 
 export const zinterstoreCommand = command({
-  ...storeSpec, name: "zinterstore", summary: "Intersect multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0",
+  ...storeSpec, name: "zinterstore", events: "after", summary: "Intersect multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0",
   complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
   handler: (c, argv) => zsetOpGeneric(c, argv, 2, ZsetOp.Inter, argv.bytes(1)),
 });
 
 export const zdiffstoreCommand = command({
-  ...storeSpec, name: "zdiffstore", summary: "Subtract multiple sorted sets and store the resulting sorted set in a new key", since: "6.2.0",
+  ...storeSpec, name: "zdiffstore", events: "after", summary: "Subtract multiple sorted sets and store the resulting sorted set in a new key", since: "6.2.0",
   complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
   handler: (c, argv) => zsetOpGeneric(c, argv, 2, ZsetOp.Diff, argv.bytes(1)),
 });

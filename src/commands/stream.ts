@@ -358,7 +358,7 @@ export const xdelCommand = command({
 });
 
 export const xsetidCommand = command({
-  name: "xsetid", arity: -3, flags: ["write", "denyoom", "fast"], categories: ["stream"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "update"] },
+  name: "xsetid", events: "after", arity: -3, flags: ["write", "denyoom", "fast"], categories: ["stream"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "update"] },
   summary: "An internal command for replicating stream values", since: "5.0.0",
   handler(c, argv) {
     const id = parseStrictId(argv.str(2));
@@ -990,7 +990,7 @@ export const xgroupCommand = command({
   name: "xgroup", arity: -2, flags: [], summary: "A container for consumer groups commands", since: "5.0.0", complexity: "Depends on subcommand.",
   subcommands: [
     command({
-      ...xgroupSpec, name: "xgroup|create", arity: -5, flags: ["write", "denyoom"], keys: { first: 2, last: 2, step: 1, flags: ["RW", "insert"] },
+      ...xgroupSpec, name: "xgroup|create", events: "after", arity: -5, flags: ["write", "denyoom"], keys: { first: 2, last: 2, step: 1, flags: ["RW", "insert"] },
       summary: "Create a consumer group.", since: "5.0.0", complexity: "O(1)",
       handler(c, argv) {
         if (argv.length > 8) throw subcommandSyntax(argv.str(1), "xgroup");
@@ -1012,7 +1012,7 @@ export const xgroupCommand = command({
       },
     }),
     command({
-      ...xgroupSpec, name: "xgroup|setid", arity: -5, keys: { first: 2, last: 2, step: 1, flags: ["RW", "update"] },
+      ...xgroupSpec, name: "xgroup|setid", events: "after", arity: -5, keys: { first: 2, last: 2, step: 1, flags: ["RW", "update"] },
       summary: "Set a consumer group to an arbitrary last delivered ID value.", since: "5.0.0", complexity: "O(1)",
       handler(c, argv) {
         if (argv.length !== 5 && argv.length !== 7) throw subcommandSyntax(argv.str(1), "xgroup");
@@ -1027,7 +1027,7 @@ export const xgroupCommand = command({
       },
     }),
     command({
-      ...xgroupSpec, name: "xgroup|destroy", arity: 4, keys: { first: 2, last: 2, step: 1, flags: ["RW", "delete"] },
+      ...xgroupSpec, name: "xgroup|destroy", events: "after", arity: 4, keys: { first: 2, last: 2, step: 1, flags: ["RW", "delete"] },
       summary: "Destroy a consumer group.", since: "5.0.0", complexity: "O(N) where N is the number of entries in the group's pending entries list (PEL).",
       handler(c, argv) {
         const { key, s, group } = xgroupTarget(c, argv, false);

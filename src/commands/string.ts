@@ -212,7 +212,7 @@ export const psetexCommand = command({
 });
 
 export const getsetCommand = command({
-  name: "getset", arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
+  name: "getset", events: "after", arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
   summary: "Set the string value of a key and return its old value", since: "1.0.0",
   handler(c, argv) {
     const [, old] = setGeneric(c, argv.str(1), argv.str(2), SetFlag.GET, -1);
@@ -319,7 +319,7 @@ function checkStringLength(c: Context, size: number): void {
 }
 
 export const appendCommand = command({
-  name: "append", notify: [NotifyClass.String, "append"], arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["string"],
+  name: "append", events: "before", notify: [NotifyClass.String, "append"], arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["string"],
   summary: "Append a value to a key", since: "2.0.0",
   complexity: "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.",
   handler(c, argv) {
@@ -394,25 +394,25 @@ function incrementArg(arg: Uint8Array): number | bigint {
 }
 
 export const incrCommand = command({
-  name: "incr", notify: [NotifyClass.String, "incrby"], arity: 2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
+  name: "incr", events: "before", notify: [NotifyClass.String, "incrby"], arity: 2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
   summary: "Increment the integer value of a key by one", since: "1.0.0",
   handler: (c, argv) => incrDecrGeneric(c, argv.str(1), 1),
 });
 
 export const decrCommand = command({
-  name: "decr", notify: [NotifyClass.String, "incrby"], arity: 2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
+  name: "decr", events: "before", notify: [NotifyClass.String, "incrby"], arity: 2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
   summary: "Decrement the integer value of a key by one", since: "1.0.0",
   handler: (c, argv) => incrDecrGeneric(c, argv.str(1), -1),
 });
 
 export const incrbyCommand = command({
-  name: "incrby", notify: [NotifyClass.String, "incrby"], arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
+  name: "incrby", events: "before", notify: [NotifyClass.String, "incrby"], arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
   summary: "Increment the integer value of a key by the given amount", since: "1.0.0",
   handler: (c, argv) => incrDecrGeneric(c, argv.str(1), incrementArg(argv.bytes(2))),
 });
 
 export const decrbyCommand = command({
-  name: "decrby", notify: [NotifyClass.String, "incrby"], arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
+  name: "decrby", events: "before", notify: [NotifyClass.String, "incrby"], arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
   summary: "Decrement the integer value of a key by the given number", since: "1.0.0",
   handler(c, argv) {
     const by = incrementArg(argv.bytes(2));
@@ -436,7 +436,7 @@ export function incrByFloat(old: string | undefined, incrArg: Uint8Array): strin
 }
 
 export const incrbyfloatCommand = command({
-  name: "incrbyfloat", notify: [NotifyClass.String, "incrbyfloat"], arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
+  name: "incrbyfloat", events: "before", notify: [NotifyClass.String, "incrbyfloat"], arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
   summary: "Increment the float value of a key by the given amount", since: "2.6.0",
   handler(c, argv) {
     const key = argv.str(1);
@@ -478,7 +478,7 @@ export const substrCommand = command({
 });
 
 export const setrangeCommand = command({
-  name: "setrange", notify: [NotifyClass.String, "setrange"], arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1 }, categories: ["string"],
+  name: "setrange", events: "before", notify: [NotifyClass.String, "setrange"], arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1 }, categories: ["string"],
   summary: "Overwrite part of a string at key starting at the specified offset", since: "2.2.0",
   complexity: "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.",
   handler(c, argv) {

@@ -88,6 +88,46 @@ export class ReplyWriter {
     this.kept.push(start, this.pos);
   }
 
+  /** The pushes written since `start` are one (a keyspace event's pushes on its two channels): movePushes moves them together. */
+  joinPushes(start: number): void {
+    const kept = this.kept;
+    let first = kept.length;
+    while (first >= 2 && kept[first - 2]! >= start) first -= 2;
+    if (kept.length - first > 2) this.kept = [...kept.slice(0, first), kept[first]!, kept[kept.length - 1]!];
+  }
+
+  /**
+   * Reorder what was written since `mark` (a command's reply and the pushes of its own
+   * keyspace events, when its client listens to them): `before` puts every push before the
+   * rest, `after` after it, `first-before` the first push before and the others after. Each
+   * part keeps its order.
+   */
+  movePushes(mark: number, order: "before" | "after" | "first-before"): void {
+    const kept = this.kept;
+    if (kept.length === 0 || kept[kept.length - 2]! < mark) return;
+    const pushes: Buffer[] = [];
+    const rest: Buffer[] = [];
+    let at = mark;
+    for (let i = 0; i < kept.length; i += 2) {
+      const start = kept[i]!;
+      if (start < mark) continue;
+      if (start > at) rest.push(Buffer.from(this.buf.subarray(at, start)));
+      pushes.push(Buffer.from(this.buf.subarray(start, kept[i + 1]!)));
+      at = kept[i + 1]!;
+    }
+    if (at < this.pos) rest.push(Buffer.from(this.buf.subarray(at, this.pos)));
+    const parts = order === "before" ? [pushes, rest] : order === "after" ? [rest, pushes] : [pushes.slice(0, 1), rest, pushes.slice(1)];
+    this.kept = kept.filter((_, i) => kept[i - (i % 2)]! < mark);
+    let to = mark;
+    for (const part of parts) {
+      for (const bytes of part) {
+        if (part !== rest) this.kept.push(to, to + bytes.length);
+        bytes.copy(this.buf, to);
+        to += bytes.length;
+      }
+    }
+  }
+
   /** CLIENT REPLY OFF/SKIP: drop what was written after `mark`, the pushes excepted. */
   dropRepliesSince(mark: number): void {
     let to = mark;

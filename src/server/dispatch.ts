@@ -269,6 +269,7 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
       if (server.notifier.flags !== 0) {
         if (cmd.notify !== undefined) server.notifier.emit(cmd.notify[0], cmd.notify[1], argv.str(1), c.db.id);
         server.notifier.flushDeleted();
+        if (cmd.events !== undefined) c.reply.movePushes(mark, cmd.events);
       }
       // A writable replica's own clients: keys they gave a TTL the replica expires itself.
       if (keyspace.replicaMode && server.executing?.masterLink === undefined) rememberReplicaExpires(c, cmd, argv);

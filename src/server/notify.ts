@@ -54,7 +54,10 @@ export class Notifier {
     const flags = this.flags;
     const pubsub = this.server.pubsub;
     const current = this.server.executing;
+    const start = current?.reply.length ?? 0;
     if (flags & NotifyClass.Keyspace) pubsub.publish(`__keyspace@${db}__:${key}`, event, current);
     if (flags & NotifyClass.Keyevent) pubsub.publish(`__keyevent@${db}__:${event}`, key, current);
+    // Pushes to the running client about its own command: one event, moved as one.
+    if (current !== undefined) current.reply.joinPushes(start);
   }
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { waitFor } from "../helpers/servers.ts";
-import { usePair } from "./harness.ts";
+import { req, sameScene, usePair } from "./harness.ts";
 
 const pair = usePair();
 afterEach(async () => {
@@ -88,6 +88,19 @@ describe("keyspace notifications", () => {
       s("RPUSH bl x y"), s("BLPOP bl 0"), s("BRPOP bl 0"), s("ZADD bz 1 a"), s("BZPOPMIN bz 0"), s("RPUSH bm a"), s("BLMPOP 0 1 bm RIGHT"),
       s("RPUSH bv a"), s("BLMOVE bv bw RIGHT LEFT 0"),
     ]);
+  });
+
+  test("a RESP3 client listening to its own events gets them before or after each reply as Redis writes them", async () => {
+    const p = pair();
+    await p.same("CONFIG", "SET", "notify-keyspace-events", "KEA");
+    const commands = [
+      "SET s 1", "SET n 5", "APPEND s x", "INCR n", "DECRBY n 2", "INCRBYFLOAT n 1.5", "SETRANGE s 1 q", "GETSET s 4", "SETBIT bm 2 1", "PFADD hl a", "PFMERGE hl2 hl",
+      "RPUSH l a b c", "LINSERT l BEFORE b w", "LREM l 1 w", "LMOVE l l2 LEFT RIGHT", "RPOPLPUSH l l2", "LTRIM l 0 0", "HSET h f 1 g 2", "HDEL h g", "HDEL h f",
+      "SADD st a", "SPOP st", "SADD st a b c", "SREM st a", "ZADD z 1 a 2 b 3 c", "ZINCRBY z 1 a", "ZREM z b", "ZREMRANGEBYSCORE z 0 1", "ZUNIONSTORE z2 1 z",
+      "ZRANGESTORE z3 z 0 -1", "XADD x 1-1 f v", "XGROUP CREATE x g $", "XGROUP SETID x g 0", "XGROUP DESTROY x g", "XSETID x 5-0", "SET e v", "EXPIRE e 100",
+      "PEXPIREAT e 4102444800000", "PERSIST e", "MULTI", "INCR q", "EXPIRE q 100", "EXEC",
+    ];
+    await sameScene(p, 1, [[0, `~${req("HELLO", "3")}`], [0, req("PSUBSCRIBE", "__keyevent@0__:*", "__keyspace@0__:*")], ...commands.map((c): [number, string] => [0, req(...c.split(" "))])]);
   });
 
   test("class filters, keyspace or keyevent only, and new keys", async () => {
