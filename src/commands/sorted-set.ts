@@ -436,6 +436,9 @@ function zpopGeneric(c: Context, keys: string[], max: boolean, count: number, ne
     c.reply.bulkString(key);
   }
   c.reply.array(nested ? n : n * 2);
+  // Redis announces the pop between the array's header and its elements (a client that
+  // listens to its own events in RESP3 gets it there); the del of an emptied set follows.
+  c.notify(NotifyClass.Zset, max ? "zpopmax" : "zpopmin", key);
   for (const node of popped) {
     if (nested) c.reply.array(2);
     c.reply.bulkString(node.member);
@@ -460,12 +463,12 @@ const popSpec = {
 };
 
 export const zpopminCommand = command({
-  ...popSpec, name: "zpopmin", notify: [NotifyClass.Zset, "zpopmin"], summary: "Remove and return members with the lowest scores in a sorted set", since: "5.0.0",
+  ...popSpec, name: "zpopmin", summary: "Remove and return members with the lowest scores in a sorted set", since: "5.0.0",
   handler: (c, argv) => zpopMinMax(c, argv, false),
 });
 
 export const zpopmaxCommand = command({
-  ...popSpec, name: "zpopmax", notify: [NotifyClass.Zset, "zpopmax"], summary: "Remove and return members with the highest scores in a sorted set", since: "5.0.0",
+  ...popSpec, name: "zpopmax", summary: "Remove and return members with the highest scores in a sorted set", since: "5.0.0",
   handler: (c, argv) => zpopMinMax(c, argv, true),
 });
 
@@ -485,8 +488,7 @@ export const zmpopCommand = command({
   handler(c, argv) {
     // parseMpopArgs answers "true" for the first word, which is MIN here.
     const { keys, head, count } = parseMpopArgs(argv, 1, (arg) => !parseMinMax(arg));
-    const key = zpopGeneric(c, keys, !head, count, true, true);
-    if (key !== undefined) c.notify(NotifyClass.Zset, head ? "zpopmin" : "zpopmax", key);
+    zpopGeneric(c, keys, !head, count, true, true);
   },
 });
 
@@ -547,7 +549,6 @@ export const bzmpopCommand = command({
         const zset = c.db.writeAs(key, SortedSet);
         if (zset === undefined) continue;
         zpopGeneric(c, [key], !head, count, true, true);
-        c.notify(NotifyClass.Zset, head ? "zpopmin" : "zpopmax", key);
         return true;
       }
       return false;

@@ -175,10 +175,13 @@ export const setCommand = command({
     const [flags, expireAt] = parseExtendedStringArgs(argv, 3, true);
     if ((flags & ~FAST_SET_FLAGS) === 0 && setFast(c, argv, flags, expireAt)) return;
     const when = deadlineOf(c, argv, flags, expireAt);
+    const mark = c.reply.length;
     const [stored, old] = setGeneric(c, argv.str(1), argv.str(2), flags, when);
     if (flags & SetFlag.GET) {
       if (old === undefined) c.reply.null();
       else c.reply.bulkString(old);
+      // With GET, Redis replies with the old value before the set's keyspace events.
+      c.reply.movePushes(mark, "after");
     } else if (stored) c.reply.ok();
     else c.reply.null();
   },

@@ -98,7 +98,8 @@ describe("keyspace notifications", () => {
       "RPUSH l a b c", "LINSERT l BEFORE b w", "LREM l 1 w", "LMOVE l l2 LEFT RIGHT", "RPOPLPUSH l l2", "LTRIM l 0 0", "HSET h f 1 g 2", "HDEL h g", "HDEL h f",
       "SADD st a", "SPOP st", "SADD st a b c", "SREM st a", "ZADD z 1 a 2 b 3 c", "ZINCRBY z 1 a", "ZREM z b", "ZREMRANGEBYSCORE z 0 1", "ZUNIONSTORE z2 1 z",
       "ZRANGESTORE z3 z 0 -1", "XADD x 1-1 f v", "XGROUP CREATE x g $", "XGROUP SETID x g 0", "XGROUP DESTROY x g", "XSETID x 5-0", "SET e v", "EXPIRE e 100",
-      "PEXPIREAT e 4102444800000", "PERSIST e", "MULTI", "INCR q", "EXPIRE q 100", "EXEC",
+      "PEXPIREAT e 4102444800000", "PERSIST e", "SET e w GET", "ZADD p 1 a 2 b 3 c 4 d", "ZPOPMIN p", "ZPOPMAX p 2", "ZMPOP 1 p MIN COUNT 5",
+      "MULTI", "INCR q", "EXPIRE q 100", "EXEC",
     ];
     await sameScene(p, 1, [[0, `~${req("HELLO", "3")}`], [0, req("PSUBSCRIBE", "__keyevent@0__:*", "__keyspace@0__:*")], ...commands.map((c): [number, string] => [0, req(...c.split(" "))])]);
   });
