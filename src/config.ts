@@ -7,6 +7,7 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseDouble, parseInt64Big, parseIntStrict, repr, stringToBytes } from "./resp/bytes.ts";
+import { formatTrimmedFixed } from "./resp/long-double.ts";
 import { formatNotifyFlags, parseNotifyFlags } from "./keyspace-events.ts";
 import type { LogLevel } from "./log.ts";
 
@@ -213,7 +214,7 @@ export const PARAMS: readonly Param[] = [
       return undefined;
     },
     // Printed as "%f" with the trailing zeros cut, as Redis prints them.
-    merge: (_current, given) => (given === "" ? [] : given.split(" ")).map((w) => percentileText(parseDouble(w)!)).join(" "),
+    merge: (_current, given) => (given === "" ? [] : given.split(" ")).map((w) => formatTrimmedFixed(parseDouble(w)!)).join(" "),
   },
   { name: "enable-debug-command", type: "enum", default: "no", values: ["no", "yes", "local"], mutable: false, description: "Allow DEBUG (no, yes, or local: loopback clients only)" },
   {
@@ -610,12 +611,6 @@ function accepted(name: string, type: ParamType, defaultValue: string, mutable: 
 function checkHostname(value: string): string | undefined {
   if (value.length >= 256) return "Hostnames must be less than 256 characters";
   return /^[a-zA-Z0-9.-]*$/.test(value) ? undefined : "Hostnames may only contain alphanumeric characters, hyphens or dots";
-}
-
-/** A percentile as C's "%f" with its trailing zeros and point cut (trimDoubleString). */
-function percentileText(n: number): string {
-  const text = (Object.is(n, -0) ? "-" : "") + n.toFixed(6);
-  return text.replace(/\.?0+$/, "");
 }
 
 /** cluster-announce-*: the node announces the new value from its next message on. */

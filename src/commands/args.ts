@@ -7,6 +7,7 @@
 import { NOT_FLOAT, NOT_INTEGER, type ReplyError, SYNTAX_ERR, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT, TIMEOUT_NOT_INTEGER } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import { bytesToString, lowerAscii, parseDouble, parseInt64 } from "../resp/bytes.ts";
+import { ceilTimes, parseLongDouble } from "../resp/long-double.ts";
 
 export class ArgCursor {
   constructor(
@@ -89,38 +90,15 @@ export function parseTimeoutMs(arg: Uint8Array): number {
 }
 
 /**
- * A decimal's sign and its value as m × 10^e with 1 <= m < 10 (m to double precision);
- * undefined when the text is not a decimal number or is zero.
- */
-function scientific(text: string): { negative: boolean; m: number; e: number } | undefined {
-  const parts = /^([+-]?)(\d*)\.?(\d*)(?:[eE]([+-]?\d+))?$/.exec(text);
-  if (parts === null || parts[2]! + parts[3]! === "") return undefined;
-  const digits = parts[2]! + parts[3]!;
-  const first = digits.search(/[1-9]/);
-  if (first < 0) return undefined;
-  const m = Number(`${digits[first]}.${digits.slice(first + 1, first + 18)}`);
-  return { negative: parts[1] === "-", m, e: parts[2]!.length - 1 - first + Number(parts[4] ?? 0) };
-}
-
-/**
  * A blocking command's timeout in seconds (fractions allowed) as milliseconds, 0 meaning
  * forever, as Redis 7.0 reads it: a long double (strtold), then ceill(seconds × 1000) as a
- * long long. So a value past a double's range but inside a long double's (1e-400, 1e400)
- * is valid; milliseconds past a long long (1e400, inf) read as negative; and a negative
- * value above -1 ms rounds up to 0.
+ * long long. So 1e-400 (past a double's range, inside a long double's) is 1 ms, a negative
+ * value above -1 ms is 0, and milliseconds past a long long (1e400, inf) read as negative.
  */
 export function parseTimeout(arg: Uint8Array): number {
-  const text = bytesToString(arg);
-  const seconds = parseDouble(text);
-  if (seconds === undefined) {
-    const big = scientific(text);
-    if (big === undefined || big.e > 4932 || (big.e === 4932 && big.m > 1.18973149535723) || big.e < -4951 || (big.e === -4951 && big.m < 3.6452)) {
-      throw TIMEOUT_NOT_FLOAT;
-    }
-    if (big.e > 0) throw TIMEOUT_NEGATIVE;
-    return big.negative ? 0 : 1;
-  }
-  const ms = seconds * 1000;
-  if (ms < -1 || ms >= 2 ** 63) throw TIMEOUT_NEGATIVE;
-  return ms <= 0 ? 0 : Math.ceil(ms);
+  const seconds = parseLongDouble(bytesToString(arg));
+  if (seconds === undefined) throw TIMEOUT_NOT_FLOAT;
+  const ms = ceilTimes(seconds, 1000n);
+  if (ms === undefined || ms < 0n) throw TIMEOUT_NEGATIVE;
+  return Number(ms);
 }

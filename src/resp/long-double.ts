@@ -114,13 +114,14 @@ function parseHex([, sign, whole, fraction = "", exp2]: RegExpExecArray): LongDo
   const digits = BigInt("0x" + (whole! + fraction || "0")) * (sign === "-" ? -1n : 1n);
   if (digits === 0n) return { m: 0n, e: 0 };
   const e = Number(exp2 ?? 0) - 4 * fraction.length;
-  // Past the range strtold sets ERANGE, and Redis refuses the number.
-  if (e + bitLength(digits < 0n ? -digits : digits) <= MIN_EXP2) return undefined;
   return finite(round(digits, e));
 }
 
+/** A parsed value strtold gives without ERANGE at 0 or infinity: Redis refuses the others (string2ld). */
 function finite(x: LongDouble): LongDouble | undefined {
-  return "inf" in x ? undefined : x;
+  if ("inf" in x) return undefined;
+  // Below half the smallest subnormal, strtold underflows to 0.
+  return x.m !== 0n && x.e + bitLength(x.m < 0n ? -x.m : x.m) <= MIN_EXP2 ? undefined : x;
 }
 
 /** a + b, rounded once to long double precision. NaN (inf - inf) is undefined. */
@@ -185,6 +186,30 @@ function fixed(m: bigint, e: number, digits: number): string {
   }
   const text = scaled.toString().padStart(digits + 1, "0");
   return `${text.slice(0, -digits)}.${text.slice(-digits)}`;
+}
+
+/**
+ * ceill(x * k) converted to a long long, as Redis turns a timeout in seconds into
+ * milliseconds: the product rounded once to long double precision, then up to an integer.
+ * Undefined past a long long's range (where C's conversion gives LLONG_MIN) or infinite.
+ */
+export function ceilTimes(x: LongDouble, k: bigint): bigint | undefined {
+  if ("inf" in x) return undefined;
+  const p = round(x.m * k, x.e);
+  if ("inf" in p) return undefined;
+  let n: bigint;
+  if (p.e >= 0) n = p.m << BigInt(p.e);
+  else {
+    const d = 1n << BigInt(-p.e);
+    // BigInt division truncates toward zero, which is ceil for negatives.
+    n = p.m / d + (p.m > 0n && p.m % d !== 0n ? 1n : 0n);
+  }
+  return n > 2n ** 63n - 1n || n < -(2n ** 63n) ? undefined : n;
+}
+
+/** C's "%f" with its trailing zeros and a bare point cut (Redis's trimDoubleString), as Redis prints percentiles. */
+export function formatTrimmedFixed(d: number): string {
+  return formatFixed(d, 6).replace(/\.?0+$/, "");
 }
 
 /** True when a result is NaN or infinite, which INCRBYFLOAT refuses to store. */

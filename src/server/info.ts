@@ -14,6 +14,7 @@ import { clientMemory } from "../commands/connection.ts";
 import { lruClock } from "../store/access.ts";
 import { latencyAtPercentile } from "./latency.ts";
 import { compareBytes } from "../resp/bytes.ts";
+import { formatTrimmedFixed } from "../resp/long-double.ts";
 
 function count<T>(items: Iterable<T>, test: (item: T) => boolean): number {
   let n = 0;
@@ -422,17 +423,13 @@ function latencystatsSection(server: Server): string[] {
     for (const each of [cmd, ...(cmd.subcommands?.values() ?? [])]) {
       const buckets = each.latencyBuckets;
       if (buckets === undefined) continue;
-      const values = percentiles.map((p) => `p${formatPercentile(p)}=${(latencyAtPercentile(buckets, p) / 1000).toFixed(3)}`);
+      const values = percentiles.map((p) => `p${formatTrimmedFixed(p)}=${(latencyAtPercentile(buckets, p) / 1000).toFixed(3)}`);
       lines.push(`latency_percentiles_usec_${each.name}:${values.join(",")}`);
     }
   }
   return lines;
 }
 
-/** A percentile as Redis names it: %f with the trailing zeros (and a bare point) trimmed. */
-function formatPercentile(p: number): string {
-  return p.toFixed(6).replace(/\.?0+$/, "");
-}
 
 function errorstatsSection(server: Server): string[] {
   // In byte order of the prefix, as Redis walks its radix tree of them.

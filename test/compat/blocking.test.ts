@@ -21,7 +21,7 @@ describe("blocking pops", () => {
   test("inside MULTI: BLMOVE's null is a bulk one; timeouts read as a long double; BLMPOP and BZMPOP read the timeout last", async () => {
     // A long double holds 1e-400 and 1e400 (1e5000 is past it); its milliseconds round up
     // (ceill), so a negative timeout above -1 ms is 0, and past a long long they are negative.
-    const timeouts = ["1e-400", "-1e-400", "1e400", "1e5000", "-1e5000", "-0.0001", "-0.001", "-0.0011", "-0", "0x1p-2000", "inf", "-inf"];
+    const timeouts = ["1e-400", "-1e-400", "1e400", "1e5000", "-1e5000", "1e-5000", "-0.0001", "-0.001", "-0.0011", "-0.002", "-0", "0x1p-2000", "inf", "-inf", "9223372036854775.807", "9223372036854775.808"];
     await sameScene(1, [
       [0, "MULTI\r\nBLMOVE nx d LEFT RIGHT 0\r\nBRPOPLPUSH nx d 0\r\nBLPOP nx 0\r\nBZPOPMIN nz 0\r\nEXEC\r\n"],
       [0, `MULTI\r\n${timeouts.map((t) => `BLPOP nx ${t}\r\n`).join("")}EXEC\r\n`],

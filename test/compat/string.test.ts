@@ -269,6 +269,8 @@ describe("INCRBYFLOAT", () => {
       INCRBYFLOAT f 0x1.ffffffffffffffffp16383
       INCRBYFLOAT f 0x1p-16445
       INCRBYFLOAT f 0x1p-16446
+      INCRBYFLOAT f 1e-5000
+      INCRBYFLOAT f 1.8e-4951
       HINCRBYFLOAT h x 0x10
       HINCRBYFLOAT h x 0x1p-1`);
   });
