@@ -6,7 +6,7 @@
  */
 import { accessSync, constants, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseDouble, parseInt64Big, parseIntStrict, repr, stringToBytes } from "./resp/bytes.ts";
+import { parseDouble, parseIntStrict, repr, stringToInt64 } from "./resp/bytes.ts";
 import { formatTrimmedFixed } from "./resp/long-double.ts";
 import { formatNotifyFlags, parseNotifyFlags } from "./keyspace-events.ts";
 import type { LogLevel } from "./log.ts";
@@ -800,7 +800,7 @@ function normalizeNumber(param: Param, raw: string): { value: string } | { error
     if (u === undefined) return { error: "argument must be a memory value" };
     n = BigInt.asIntN(64, u);
   } else {
-    n = raw.length > 0 && raw.length <= 20 ? parseInt64Big(stringToBytes(raw)) : undefined;
+    n = stringToInt64(raw);
     if (n === undefined) return { error: "argument couldn't be parsed into an integer" };
   }
   if (param.min !== undefined && param.max !== undefined) {
