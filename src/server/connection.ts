@@ -9,7 +9,7 @@ import { ProtocolError } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import { copyBytes, repr } from "../resp/bytes.ts";
 import { RequestParser } from "../resp/parser.ts";
-import type { ReplyWriter } from "../resp/writer.ts";
+import { ReplyWriter } from "../resp/writer.ts";
 import type { Database } from "../store/keyspace.ts";
 import { updateClock } from "../clock.ts";
 import type { Command } from "../commands/command.ts";
@@ -252,10 +252,31 @@ export class Client implements Context {
     return keepGoing;
   }
 
-  /** The command a pause held runs now (Pausing.runWaiting). */
+  /**
+   * The command a pause held runs now (Pausing.runWaiting), checked anew from the start as
+   * Redis reprocesses a postponed command (after a FAILOVER a write meets -READONLY), and
+   * then what the client sent meanwhile, before the next held client's turn, as Redis goes
+   * through its unblocked clients. A command that blocks again (BLPOP of an empty list,
+   * MIGRATE, WAIT) holds the rest until it is served.
+   */
   runHeld(argv: Argv): void {
-    if (this.masterLink === undefined) processCommand(this, argv);
-    else this.applyFromMaster(argv, this.heldEnd, true);
+    const writer = new ReplyWriter();
+    writer.resp = this.resp;
+    this.replyOverride = writer;
+    this.blocked = false;
+    try {
+      if (this.masterLink === undefined) processCommand(this, argv);
+      else this.applyFromMaster(argv, this.heldEnd, true);
+    } finally {
+      this.replyOverride = undefined;
+    }
+    if (writer.view().length > 0) this.send(copyBytes(writer.view()));
+    if (!this.blocked) this.serveDeferred();
+  }
+
+  /** Serve what waited while this client was blocked; a command that blocks it again leaves the rest waiting. */
+  private serveDeferred(): void {
+    for (const chunk of this.takeDeferred()) this.serve(chunk, true);
   }
 
   constructor(
@@ -745,10 +766,13 @@ export class Client implements Context {
    */
   unblock(reply: Uint8Array): void {
     if (!this.blocked) return;
-    this.send(reply);
+    // CLIENT REPLY OFF or SKIP silences a blocked command's reply when it comes, as Redis
+    // checks its flags when a reply is added (processCommand left a skip in force for it).
+    if (this.replyMode === "on") this.send(reply);
+    else if (this.replyMode === "skip") this.replyMode = "on";
     queueMicrotask(() => {
       this.blocked = false;
-      for (const chunk of this.takeDeferred()) this.serve(chunk, true);
+      this.serveDeferred();
     });
   }
 

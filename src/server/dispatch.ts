@@ -41,6 +41,8 @@ export function processCommand(c: Client, argv: Argv): boolean {
   // CLIENT REPLY ON is answered even though replies were off or skipped: it turns them on
   // before it replies, as in Redis.
   if (c.replyMode !== "on") c.reply.dropRepliesSince(mark);
+  // A command that blocked is answered later, its reply silenced then (Client.unblock).
+  if (c.isBlocked) return keepGoing;
   // A skip lasts one command.
   if (c.replyMode === "skip") c.replyMode = "on";
   else if (c.replyMode === "skip-next") c.replyMode = "skip";

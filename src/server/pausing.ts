@@ -11,8 +11,6 @@
 import type { Command } from "../commands/command.ts";
 import { F_MAY_REPLICATE, F_WRITE, requestBits } from "../commands/command.ts";
 import type { Argv } from "../resp/argv.ts";
-import { copyBytes } from "../resp/bytes.ts";
-import { ReplyWriter } from "../resp/writer.ts";
 import type { Keyspace } from "../store/keyspace.ts";
 import type { Client } from "./connection.ts";
 
@@ -44,7 +42,7 @@ export class Pausing {
 
   release(): void {
     this.holding--;
-    if (this.holding === 0 && !this.active) this.runWaiting();
+    if (this.holding === 0) this.changed();
   }
 
   /** Pause for `ms` milliseconds; a longer pause or a wider mode never shrinks. */
@@ -89,41 +87,32 @@ export class Pausing {
     this.changed();
   }
 
-  /** A pause began or ended: the keyspace freezes or thaws, and what no longer waits runs. */
+  /**
+   * A pause began or ended: the keyspace freezes or thaws, and what no longer waits runs
+   * once the task at hand is done (the rest of the read that sent CLIENT UNPAUSE first, as
+   * Redis reprocesses its unblocked clients before it sleeps).
+   */
   private changed(): void {
     this.keyspace.paused = this.paused;
-    if (this.holding === 0) this.runWaiting();
+    if (this.holding === 0 && this.waiting.length > 0) queueMicrotask(() => this.runWaiting());
   }
 
-  /** Run what no pause holds any more, in order (each client has one command waiting at most). */
+  /**
+   * Run what no pause holds any more, client after client in the order they came, each
+   * held command with what its client sent meanwhile (Client.runHeld).
+   */
   private runWaiting(): void {
     const waiting = this.waiting;
     this.waiting = [];
     const still: typeof waiting = [];
     for (let i = 0; i < waiting.length; i++) {
-      // A MIGRATE among them holds the rest again.
-      if (this.holding > 0) {
-        this.waiting = [...still, ...waiting.slice(i), ...this.waiting];
-        return;
-      }
-      const { client, cmd, argv } = waiting[i]!;
-      if (client.closed) continue;
-      // A write under FAILOVER's pause after CLIENT UNPAUSE, say.
-      if (this.pausedFor(client, cmd, requestBits(client, cmd, argv))) {
-        still.push(waiting[i]!);
+      const entry = waiting[i]!;
+      // A MIGRATE, or a new pause, among what ran holds the rest again.
+      if (this.holding > 0 || (!entry.client.closed && this.pausedFor(entry.client, entry.cmd, requestBits(entry.client, entry.cmd, entry.argv)))) {
+        still.push(entry);
         continue;
       }
-      const writer = new ReplyWriter();
-      writer.resp = client.resp;
-      client.replyOverride = writer;
-      try {
-        // Checked again from the start, as Redis processes a paused command anew: after a
-        // FAILOVER a write meets -READONLY.
-        client.runHeld(argv);
-      } finally {
-        client.replyOverride = undefined;
-      }
-      client.unblock(copyBytes(writer.view()));
+      if (!entry.client.closed) entry.client.runHeld(entry.argv);
     }
     this.waiting = [...still, ...this.waiting];
   }

@@ -813,6 +813,48 @@ CLIENT UNPAUSE`);
       r2.close();
     }
   });
+
+  test("after UNPAUSE each held client runs its command and what it sent meanwhile before the next; one that blocks again waits", async () => {
+    await sameScene(pair(), 3, [
+      [0, "CLIENT PAUSE 100000 WRITE\r\n"],
+      // The first held client's GET of b comes before the second's SET of b.
+      [1, "SET a 1\r\n"],
+      [1, "GET b\r\n"],
+      [2, "SET b 2\r\n"],
+      [2, "GET a\r\n"],
+      [0, "CLIENT UNPAUSE\r\nGET a\r\n"],
+      // A held BLPOP of an empty list blocks when it runs, and what followed it waits.
+      [0, "CLIENT PAUSE 100000 WRITE\r\n"],
+      [1, "BLPOP l 0\r\n"],
+      [1, "GET b\r\n"],
+      [0, "CLIENT UNPAUSE\r\n"],
+      [0, "RPUSH l x\r\n"],
+      // CLIENT REPLY SKIP still silences the held command when it runs.
+      [2, "CLIENT REPLY SKIP\r\n"],
+      [0, "CLIENT PAUSE 100000 WRITE\r\n"],
+      [2, "SET c 3\r\n"],
+      [2, "GET c\r\n"],
+      [0, "CLIENT UNPAUSE\r\n"],
+    ]);
+    await pair().same("FLUSHALL");
+  });
+
+  test("CLIENT REPLY OFF and SKIP silence a blocked command's reply when it comes", async () => {
+    await sameScene(pair(), 2, [
+      [0, "CLIENT REPLY OFF\r\n"],
+      [0, "BLPOP l 0\r\n"],
+      [1, "RPUSH l a\r\n"],
+      [0, "CLIENT REPLY ON\r\n"],
+      [0, "CLIENT REPLY SKIP\r\n"],
+      [0, "BLMOVE l m LEFT RIGHT 0\r\n"],
+      [1, "RPUSH l b\r\n"],
+      [0, "LRANGE m 0 -1\r\n"],
+      [0, "CLIENT REPLY SKIP\r\n"],
+      // Its timeout's answer is skipped too; the GET behind it is answered.
+      [0, "BRPOP l 0.01\r\nGET k\r\n"],
+    ]);
+    await pair().same("FLUSHALL");
+  });
 });
 
 describe("FAILOVER", () => {
