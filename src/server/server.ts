@@ -240,7 +240,9 @@ export class Server implements Services {
     }
     for (const [name, ...rules] of this.configUsers) {
       const merged = mergeSelectorArgs(rules);
-      const failed = typeof merged === "number" ? { rule: rules[merged]!, error: { reason: "Unmatched parenthesis" } } : this.acl.setUser(name!, ["reset", ...merged]);
+      // The default user is reset first (sanitize-payload with it); a new user starts as
+      // ACL SETUSER makes one, as in Redis.
+      const failed = typeof merged === "number" ? { rule: rules[merged]!, error: { reason: "Unmatched parenthesis" } } : this.acl.setUser(name!, name === "default" ? ["reset", ...merged] : merged);
       if (failed !== undefined) throw new ConfigAbort([`Error loading ACL rule '${failed.rule}' for the user named '${name}': ${failed.error.reason}`, "Critical error while loading ACLs. Exiting."]);
     }
     if (aclfile !== "") {

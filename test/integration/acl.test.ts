@@ -144,6 +144,24 @@ describe("the ACL file", () => {
       await server.stop();
     }
   });
+
+  test("users of the configuration start as Redis's: a new one as ACL SETUSER makes it, the default user reset first", async () => {
+    // As `user` lines of a redis.conf (CONFIG REWRITE writes them so), given as options.
+    const args = ["--user", "bob", "off", "--user", "carl", "on", ">pw", "~a*", "+get", "--user", "dan", "reset", "on", "nopass", "--user", "default", "on", "nopass", "~*", "&*", "+@all"];
+    const [k, r] = await Promise.all([startKvisBinary(args), startRedis(args)]);
+    try {
+      const lists = await Promise.all([k, r].map(async (s) => {
+        const c = await RawClient.connect(s.port);
+        const list = await c.call("ACL", "LIST");
+        c.close();
+        return list;
+      }));
+      expect(lists[0]).toContain("user bob off resetchannels -@all");
+      expect(lists[0]).toBe(lists[1]);
+    } finally {
+      await Promise.all([k.stop(), r.stop()]);
+    }
+  });
 });
 
 describe("real clients log in as a user", () => {
