@@ -605,14 +605,18 @@ function killClient(self: Context, target: Context): void {
  * T no-touch; N none.
  */
 function clientFlags(c: Context): string {
-  let flags = c.masterLink ? "M" : clientType(c) === "replica" ? "S" : "";
+  let flags = c.masterLink ? "M" : clientType(c) === "replica" ? "S" : c.server.monitors.has(c) ? "O" : "";
   if (c.subscribed) flags += "P";
   if (c.multi !== undefined) flags += "x";
-  if (c.blockedOnKeys !== undefined) flags += "b";
+  // Blocked on keys, in WAIT, held by a pause or a MIGRATE.
+  if (c.isBlocked) flags += "b";
   if (c.tracking !== undefined) flags += "t";
   if (c.tracking?.brokenRedirect) flags += "R";
   if (c.tracking?.bcast) flags += "B";
+  // A WATCHed key changed: EXEC will fail.
+  if (c.dirtyCas) flags += "d";
   if (c.unixSocket) flags += "U";
+  if (c.readonlyCluster) flags += "r";
   if (c.noEvict) flags += "e";
   if (c.noTouch) flags += "T";
   return flags === "" ? "N" : flags;

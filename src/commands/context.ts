@@ -186,7 +186,7 @@ export interface Services {
   readonly aof: AofService;
   readonly slowlog: { entries: SlowlogEntry[] };
   readonly latency: LatencyService;
-  readonly monitors: { add(c: ClientRef): void };
+  readonly monitors: { add(c: ClientRef): void; has(c: ClientRef): boolean };
   /** Show a request to the MONITOR clients (commands hidden from MONITOR that show themselves, as EVAL). */
   feedMonitors(c: ClientRef, argv: Argv): void;
   readonly scripting: ScriptingService;

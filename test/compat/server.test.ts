@@ -655,6 +655,42 @@ describe("CLIENT", () => {
     }
   });
 
+  test("flags: a WATCHed key changed (d), blocked in WAIT or by a pause (b), MONITOR (O), as Redis shows them", async () => {
+    const p = pair();
+    const mask = (line: string) => line.replace(/\b(id|addr|laddr|fd|age|idle|qbuf|qbuf-free|argv-mem|rbs|rbp|obl|tot-mem)=\S*/g, "$1=*").replace(/ lib-name=\S* lib-ver=\S*/, "");
+    const named = async (name: string) => (await p.both("CLIENT", "LIST")).map((list) => mask(list.split("\n").find((line) => line.includes(`name=${name} `)) ?? ""));
+    const clients = [await p.connectBoth(), await p.connectBoth(), await p.connectBoth()];
+    try {
+      const [[kd, rd], [kw, rw], [km, rm]] = clients;
+      for (const c of [kd!, rd!]) c.write("CLIENT SETNAME dirty\r\nWATCH w\r\nSET w 1\r\n");
+      for (const c of [kw!, rw!]) c.write("CLIENT SETNAME waiting\r\nWAIT 1 0\r\n");
+      for (const c of [km!, rm!]) c.write("CLIENT SETNAME monitor\r\nMONITOR\r\n");
+      await p.blocked(1);
+      // A monitor is never quiet (it sees the settling PINGs): it has its two replies.
+      await Promise.all([km!.readReplies(2), rm!.readReplies(2)]);
+      await p.settle([kd!, rd!, kw!, rw!]);
+      for (const name of ["dirty", "waiting", "monitor"]) {
+        const [k, r] = await named(name);
+        expect(k).toBe(r);
+      }
+      expect((await named("dirty"))[0]).toContain(" flags=d ");
+      expect((await named("monitor"))[0]).toContain(" flags=O ");
+      // Held by a pause: blocked too.
+      await p.same("CLIENT", "PAUSE", "100000", "WRITE");
+      for (const c of [kd!, rd!]) c.write("SET w 2\r\n");
+      await p.blocked(2);
+      const [k, r] = await named("dirty");
+      expect(k).toBe(r);
+      expect(k).toContain(" flags=bd ");
+    } finally {
+      await p.same("CLIENT", "UNPAUSE");
+      for (const [k, r] of clients) {
+        k.close();
+        r.close();
+      }
+    }
+  });
+
   test("KILL errors", async () => {
     const p = pair();
     await p.same("CLIENT", "KILL", "TYPE", "foo");
