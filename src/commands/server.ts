@@ -71,7 +71,9 @@ export const swapdbCommand = command({
     if (b === undefined) throw INVALID_SECOND_DB_INDEX;
     const dbs = c.server.keyspace.dbs;
     if (a < 0 || a >= dbs.length || b < 0 || b >= dbs.length) throw DB_OUT_OF_RANGE;
+    // A database swapped with itself changes nothing, yet counts as a change (and so is replicated), as in Redis.
     if (a !== b) c.server.keyspace.swap(a, b);
+    else c.server.keyspace.dirty++;
     c.reply.ok();
   },
 });

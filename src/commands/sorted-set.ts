@@ -685,7 +685,7 @@ function zsetOpGeneric(c: Context, argv: Argv, numkeysAt: number, op: ZsetOp, de
   const sources: ZsetSource[] = [];
   for (let i = 0; i < numkeys; i++) {
     const key = argv.str(numkeysAt + 1 + i);
-    const value = dest !== undefined ? c.db.lookupKeyWrite(key) : c.db.lookupKeyRead(key);
+    const value = dest !== undefined ? c.db.lookupKeyReadForWrite(key) : c.db.lookupKeyRead(key);
     if (value !== undefined && !(value instanceof SortedSet) && !(value instanceof SetValue)) throw WRONGTYPE;
     sources.push({ zset: value instanceof SortedSet ? value : undefined, set: value instanceof SetValue ? value : undefined, weight: 1 });
   }

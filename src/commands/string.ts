@@ -95,7 +95,8 @@ function expireDeadline(c: Context, argv: Argv, i: number, unitMs: 1 | 1000, rel
  */
 function setGeneric(c: Context, key: string, value: string, flags: SetFlag, when: number): [stored: boolean, old: string | undefined] {
   const db = c.db;
-  const old = db.lookupKeyWrite(key);
+  // With GET the old value is read as GET reads it (a hit or a miss, a keymiss event), as in Redis.
+  const old = flags & SetFlag.GET ? db.lookupKeyReadForWrite(key) : db.lookupKeyWrite(key);
   if (flags & SetFlag.GET && old !== undefined && !isStringValue(old)) throw WRONGTYPE;
   const oldString = old === undefined || !isStringValue(old) ? undefined : stringOf(old);
   if ((flags & SetFlag.NX && old !== undefined) || (flags & SetFlag.XX && old === undefined)) return [false, oldString];

@@ -20,9 +20,10 @@ export class Notifier {
     this.bits = flags;
     const keyspace = this.server.keyspace;
     keyspace.notifyNew = (flags & NotifyClass.New) !== 0;
+    keyspace.notifyKeyMiss = (flags & NotifyClass.KeyMiss) !== 0;
     keyspace.notify = flags === 0 ? undefined : (what, db, key) => {
       if (what === "emptied") this.emptied(key, db.id);
-      else this.emit(what === "new" ? NotifyClass.New : NotifyClass.Expired, what, key, db.id);
+      else this.emit(what === "new" ? NotifyClass.New : what === "keymiss" ? NotifyClass.KeyMiss : NotifyClass.Expired, what, key, db.id);
     };
   }
   /** Aggregates the running command emptied: their `del` follows the command's own event. */

@@ -523,25 +523,49 @@ export class Database {
   }
 
   /**
-   * Look a key up for reading: expired keys are gone, hits and misses are counted. Unless
-   * `touch` is false (Redis's LOOKUP_NOTOUCH: TTL, TYPE, EXISTS, OBJECT), the key's access
-   * time is stamped.
+   * Look a key up for reading: expired keys are gone, hits and misses are counted (a miss is
+   * announced as `keymiss`). Unless `touch` is false (Redis's LOOKUP_NOTOUCH: TTL, TYPE,
+   * EXISTS, OBJECT), the key's access time is stamped.
    */
   lookupKeyRead(key: string, touch = true): StoredValue | undefined {
     const slot = this.lookupSlotRead(key, touch);
     return slot < 0 ? undefined : this.valueAt(slot, key);
   }
 
-  /** lookupKeyRead's search alone (expiry, statistics, the access time when `touch`): whether the key is there. */
+  /**
+   * lookupKeyRead's search alone (expiry, statistics, the access time when `touch`): whether
+   * the key is there. OBJECT's and DEBUG's lookup: a miss is no `keymiss` event
+   * (LOOKUP_NONOTIFY).
+   */
   findForRead(key: string, touch = true): boolean {
-    return this.lookupSlotRead(key, touch) >= 0;
+    return this.lookupSlotRead(key, touch, false) >= 0;
   }
 
-  /** lookupKeyRead's search: the key's slot in the table, or -1. */
-  private lookupSlotRead(key: string, touch: boolean): number {
+  /**
+   * A write command's read of a key it takes a value from (SINTERSTORE's and ZUNIONSTORE's
+   * sources, GETSET's old value): counted, stamped and announced as a read (Redis's
+   * lookupKeyRead there), found as a write finds it: on a replica the master's command sees
+   * the key as it still is.
+   */
+  lookupKeyReadForWrite(key: string): StoredValue | undefined {
+    const slot = !this.keyspace.replicaMode && this.expireIfNeeded(key) ? -1 : this.table.find(key);
+    if (slot < 0) {
+      this.keyspace.stats.keyspaceMisses++;
+      if (this.keyspace.notifyKeyMiss) this.keyspace.notify?.("keymiss", this, key);
+      return undefined;
+    }
+    this.keyspace.stats.keyspaceHits++;
+    this.recordAccess(slot, false);
+    return this.valueAt(slot, key);
+  }
+
+  /** lookupKeyRead's search: the key's slot in the table, or -1. A miss is announced (`keymiss`) when `notify`. */
+  private lookupSlotRead(key: string, touch: boolean, notify = true): number {
     const slot = this.expireIfNeeded(key) && this.keyspace.keepsExpired ? -1 : this.table.find(key);
-    if (slot < 0) this.keyspace.stats.keyspaceMisses++;
-    else {
+    if (slot < 0) {
+      this.keyspace.stats.keyspaceMisses++;
+      if (notify && this.keyspace.notifyKeyMiss) this.keyspace.notify?.("keymiss", this, key);
+    } else {
       this.keyspace.stats.keyspaceHits++;
       if (touch) this.recordAccess(slot, false);
     }
@@ -568,8 +592,10 @@ export class Database {
     if (slot >= 0 && table.expiryAt(slot) <= now() && !this.keyspace.loading) {
       return this.writeStringAt(this.lookupSlotRead(latin1Slice.call(buf, start, end), true), out, otherTypeNull);
     }
-    if (slot < 0) this.keyspace.stats.keyspaceMisses++;
-    else {
+    if (slot < 0) {
+      this.keyspace.stats.keyspaceMisses++;
+      if (this.keyspace.notifyKeyMiss) this.keyspace.notify?.("keymiss", this, latin1Slice.call(buf, start, end));
+    } else {
       this.keyspace.stats.keyspaceHits++;
       this.recordAccess(slot, false);
     }
@@ -1361,10 +1387,12 @@ export class Keyspace {
    * INFO's lazyfreed_objects, counted as Redis counts it.
    */
   readonly lazyFree = { serverDel: false, expire: false, eviction: false };
-  /** Told of keys created ("new"), expired, and aggregates emptied by a removal (keyspace events). */
-  notify: ((what: "new" | "expired" | "emptied", db: Database, key: string) => void) | undefined;
+  /** Told of keys created ("new"), expired, looked up for reading and missing ("keymiss"), and aggregates emptied by a removal (keyspace events). */
+  notify: ((what: "new" | "expired" | "keymiss" | "emptied", db: Database, key: string) => void) | undefined;
   /** Whether "new" events are wanted: only then does storing a key first ask whether it exists. */
   notifyNew = false;
+  /** Whether "keymiss" events are wanted (the `m` class). */
+  notifyKeyMiss = false;
   /** Told of every changed key once a client has used CLIENT TRACKING (server/tracking.ts). */
   onTouched: ((key: string) => void) | undefined;
   /**

@@ -111,6 +111,19 @@ describe("keyspace notifications", () => {
     }
   });
 
+  test("a read of a missing key announces keymiss (m), OBJECT's does not; a write command's sources are reads", async () => {
+    const script = ["GET nokey", "MGET a nokey b", "EXISTS nokey", "TTL nokey", "SET a 1", "GET a", "OBJECT ENCODING nokey", "GETSET g v", "SET g2 v GET", "SADD s1 x",
+      "SINTERSTORE d s1 nos", "ZUNIONSTORE d 2 noz s1", "SDIFFSTORE d nos s1", "LRANGE nol 0 -1", "HGET noh f"].map(s);
+    for (const flags of ["Km", "Em", "KEA", "KEAm"]) await sameEvents(flags, script, flags === "KEA" ? 1 : 13);
+    // The same reads as hits and misses in INFO.
+    const p = pair();
+    const stats = async () => (await p.both("INFO", "stats")).map((info) => /keyspace_hits:\d+\r\nkeyspace_misses:\d+/.exec(info)![0]);
+    await p.same("CONFIG", "RESETSTAT");
+    for (const cmd of script) await p.both(...cmd);
+    const [k, r] = await stats();
+    expect(k).toBe(r);
+  });
+
   test("keys loaded by DEBUG RELOAD are not announced as new", async () => {
     await sameEvents("KEn", [s("SET k v"), s("SET t v EX 1000"), s("DEBUG RELOAD"), s("SET after v")], 3);
   });
