@@ -271,8 +271,7 @@ function renameGeneric(c: Context, argv: Argv, nx: boolean): void {
   db.touch(from);
   // One change, as Redis counts a rename (whether it replaced a key or not).
   db.discard(to);
-  db.copyKeyTo(from, db, to, value);
-  db.discard(from);
+  db.moveKeyTo(from, db, to, value);
   c.notify(NotifyClass.Generic, "rename_from", from);
   c.notify(NotifyClass.Generic, "rename_to", to);
   if (nx) c.reply.integer(1);
@@ -508,8 +507,7 @@ export const moveCommand = command({
     const key = argv.str(1);
     const value = c.db.lookupKeyWrite(key);
     if (value === undefined || dest.exists(key)) return c.reply.integer(0);
-    c.db.copyKeyTo(key, dest, key, value);
-    c.db.discard(key);
+    c.db.moveKeyTo(key, dest, key, value);
     c.notify(NotifyClass.Generic, "move_from", key);
     c.server.notifier.emit(NotifyClass.Generic, "move_to", key, dest.id);
     c.reply.integer(1);

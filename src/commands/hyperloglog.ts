@@ -31,7 +31,8 @@ function unsharedHll(c: Context, key: string): Uint8Array | undefined {
 
 /** Store an HLL built elsewhere (sparse ones grow; PFMERGE; a new key). */
 function storeHll(c: Context, key: string, bytes: Uint8Array, changes: number): void {
-  c.db.setRawString(key, bytes);
+  // The key was looked up already (its access word touched once, as Redis's in-place change).
+  c.db.setRawString(key, bytes, true, true);
   c.db.modified(key, changes - 1);
 }
 

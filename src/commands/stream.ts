@@ -15,7 +15,7 @@ import {
   XADD_ID_TOO_SMALL, XADD_ID_ZERO, XGROUP_KEY_MISSING, XREAD_GROUP_OPTION, XREAD_GT_ID, XREAD_NOACK_OPTION, XREADGROUP_DOLLAR_ID,
   XREADGROUP_MISSING_GROUP, XSETID_BELOW_MAX_DELETED, XSETID_ENTRIES_ADDED_SMALL,
   XSETID_SMALLER_THAN_TOP, XTRIM_WITHOUT_STRATEGY, invalidArgumentFor, noGroupForKey, noKeyOrGroup, subcommandSyntax,
-  unrecognizedOption, wrongArity,
+  unrecognizedOption, WRONGTYPE, wrongArity,
 } from "../errors.ts";
 import { parseInt64 } from "../resp/bytes.ts";
 import type { Context } from "./context.ts";
@@ -85,6 +85,13 @@ function parseBound(text: string, start: boolean): bigint {
 // Lookups and replies
 
 const lookupStream = (c: Context, key: string) => c.db.readAs(key, StreamValue);
+
+/** A stream a write reads first (XREADGROUP, XACK, XCLAIM): looked up once, as a read, as Redis does. */
+function lookupStreamForWrite(c: Context, key: string): StreamValue | undefined {
+  const value = c.db.lookupKeyReadForWrite(key);
+  if (value === undefined || value instanceof StreamValue) return value;
+  throw WRONGTYPE;
+}
 
 function replyEntry(c: Context, id: bigint, fields: string[] | undefined): void {
   c.reply.array(2);
@@ -519,10 +526,9 @@ function xreadGeneric(c: Context, argv: Argv, xreadgroup: boolean): void {
     const text = args.idTexts[i]!;
     // Each key is looked up (a hit or a miss, WRONGTYPE first) before its ID is read, and
     // again when it is served, as Redis's xreadCommand does.
-    const found = lookupStream(c, key);
+    const found = xreadgroup ? lookupStreamForWrite(c, key) : lookupStream(c, key);
     if (xreadgroup) {
-      const s = c.db.writeAs(key, StreamValue);
-      if (lookupGroup(s, args.group!) === undefined) throw noKeyOrGroup(key, args.group!, " in XREADGROUP with GROUP option");
+      if (lookupGroup(found, args.group!) === undefined) throw noKeyOrGroup(key, args.group!, " in XREADGROUP with GROUP option");
       if (text === "$") throw XREADGROUP_DOLLAR_ID;
       targets.push({ key, after: text === ">" ? undefined : parseId(text) });
     } else {
@@ -571,8 +577,7 @@ function readStreams(c: Context, args: ReadArgs, targets: ReadTarget[], xreadgro
       served.push([key, () => replyEntries(c, entries)]);
       continue;
     }
-    lookupStream(c, key);
-    const s = c.db.writeAs(key, StreamValue);
+    const s = lookupStreamForWrite(c, key);
     const group = lookupGroup(s, args.group!);
     if (s === undefined || group === undefined) continue;
     if (target.after === undefined) {
@@ -684,9 +689,8 @@ export const xackCommand = command({
   since: "5.0.0", complexity: "O(1) for each message ID processed.",
   handler(c, argv) {
     const key = argv.str(1);
-    // Looked up as Redis looks it up (a hit or a miss), then for the write.
-    lookupStream(c, key);
-    const group = lookupGroup(c.db.writeAs(key, StreamValue), argv.str(2));
+    // Looked up as Redis looks it up (a hit or a miss).
+    const group = lookupGroup(lookupStreamForWrite(c, key), argv.str(2));
     // No key or group: nothing to acknowledge, the IDs unread (as Redis answers).
     if (group === undefined) return c.reply.integer(0);
     const ids: bigint[] = [];
@@ -797,8 +801,7 @@ export const xclaimCommand = command({
   since: "5.0.0", complexity: "O(log N) with N being the number of messages in the PEL of the consumer group.",
   handler(c, argv) {
     const key = argv.str(1);
-    lookupStream(c, key);
-    const s = c.db.writeAs(key, StreamValue);
+    const s = lookupStreamForWrite(c, key);
     const group = lookupGroup(s, argv.str(2));
     if (s === undefined || group === undefined) throw noKeyOrGroup(key, argv.str(2));
     let minIdle = parseInt64(argv.bytes(4));
@@ -891,7 +894,7 @@ export const xautoclaimCommand = command({
   handler(c, argv) {
     const key = argv.str(1);
     // Looked up first (a hit or a miss), its type checked after the arguments, as in Redis.
-    c.db.lookupKeyRead(key);
+    const found = c.db.lookupKeyReadForWrite(key);
     let minIdle = parseInt64(argv.bytes(4));
     if (minIdle === undefined) throw invalidArgumentFor("min-idle-time", "XAUTOCLAIM");
     minIdle = Math.max(0, minIdle);
@@ -910,7 +913,8 @@ export const xautoclaimCommand = command({
         throw SYNTAX_ERR;
       }
     }
-    const s = c.db.writeAs(key, StreamValue);
+    if (found !== undefined && !(found instanceof StreamValue)) throw WRONGTYPE;
+    const s = found;
     const group = lookupGroup(s, argv.str(2));
     if (s === undefined || group === undefined) throw noKeyOrGroup(key, argv.str(2));
     let attempts = count * 10;

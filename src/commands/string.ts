@@ -95,13 +95,17 @@ function expireDeadline(c: Context, argv: Argv, i: number, unitMs: 1 | 1000, rel
  */
 function setGeneric(c: Context, key: string, value: string, flags: SetFlag, when: number): [stored: boolean, old: string | undefined] {
   const db = c.db;
-  // With GET the old value is read as GET reads it (a hit or a miss, a keymiss event), as in Redis.
-  const old = flags & SetFlag.GET ? db.lookupKeyReadForWrite(key) : db.lookupKeyWrite(key);
-  if (flags & SetFlag.GET && old !== undefined && !isStringValue(old)) throw WRONGTYPE;
+  // With GET the old value is first read as GET reads it (a hit or a miss, a keymiss event),
+  // then looked up for the write, as Redis's setGenericCommand does.
+  if (flags & SetFlag.GET) {
+    const current = db.lookupKeyReadForWrite(key);
+    if (current !== undefined && !isStringValue(current)) throw WRONGTYPE;
+  }
+  const old = db.lookupKeyWrite(key);
   const oldString = old === undefined || !isStringValue(old) ? undefined : stringOf(old);
   if ((flags & SetFlag.NX && old !== undefined) || (flags & SetFlag.XX && old === undefined)) return [false, oldString];
   // One change with its TTL, as Redis counts SET EX.
-  db.setKey(key, toStringValue(value), (flags & SetFlag.KEEPTTL) !== 0, when === -1 ? NaN : when);
+  db.setKey(key, toStringValue(value), (flags & SetFlag.KEEPTTL) !== 0, when === -1 ? NaN : when, true);
   c.notify(NotifyClass.String, "set", key);
   if (when !== -1) {
     c.notify(NotifyClass.Generic, "expire", key);
@@ -387,7 +391,7 @@ function incrDecrGeneric(c: Context, key: string, incr: number | bigint): void {
     if (result > INT64_MAX || result < INT64_MIN) throw INCR_OVERFLOW;
   }
   // Results within 2^53 are kept as numbers; larger ones as their exact text.
-  c.db.setKey(key, typeof result === "number" ? result : toStringValue(String(result)), true);
+  c.db.setKey(key, typeof result === "number" ? result : toStringValue(String(result)), true, NaN, true);
   c.reply.integer(result);
 }
 

@@ -543,11 +543,12 @@ export class Database {
 
   /**
    * A write command's read of a key it takes a value from (SINTERSTORE's and ZUNIONSTORE's
-   * sources, GETSET's old value): counted, stamped and announced as a read (Redis's
-   * lookupKeyRead there), found as a write finds it: on a replica the master's command sees
-   * the key as it still is.
+   * sources, GETSET's old value, the stream XACK changes): counted, stamped and announced as
+   * a read (Redis's lookupKeyRead there), found and prepared as a write finds it: on a
+   * replica the master's command sees the key as it still is.
    */
   lookupKeyReadForWrite(key: string): StoredValue | undefined {
+    this.beforeWrite(key);
     const slot = !this.keyspace.replicaMode && this.expireIfNeeded(key) ? -1 : this.table.find(key);
     if (slot < 0) {
       this.keyspace.stats.keyspaceMisses++;
@@ -896,7 +897,7 @@ export class Database {
    * removed unless keepTtl (Redis's setKey), or set to `deadline` (ms) when it is given:
    * one change either way, as SET EX and COPY count it.
    */
-  setKey(key: string, value: StoredValue | ByteSlice, keepTtl = false, deadline = NaN): number {
+  setKey(key: string, value: StoredValue | ByteSlice, keepTtl = false, deadline = NaN, lookedUp = false): number {
     this.beforeWrite(key);
     const table = this.table;
     const existing = table.find(key);
@@ -909,7 +910,10 @@ export class Database {
       this.bytes -= this.accountedAt(slot);
       if (this.keyspace.lazyFree.serverDel && table.kindAt(slot) === Kind.Object) this.freedLazily(table.valueAt(slot));
       table.replaceAt(slot, key, value);
-      this.recordAccess(slot, false);
+      // The value replaced keeps the key's access word (Redis's dbOverwrite keeps an LFU
+      // counter), touched once by the lookup Redis's setKey makes, unless the caller looked
+      // the key up already (`lookedUp`: SET's options, INCR).
+      if (!lookedUp) this.recordAccess(slot, false);
     }
     this.bytes += value instanceof ByteSlice ? estimateStringBytes(key.length, value.length) : this.account(key, value);
     this.stored(key, value, slot);
@@ -926,8 +930,8 @@ export class Database {
    * unsharedString and growString. The bytes are copied into the key's cell; the mark is a
    * bit in its slot (KeyTable.setRaw). The key's TTL stays unless keepTtl is false.
    */
-  setRawString(key: string, bytes: Uint8Array, keepTtl = true): void {
-    this.table.setRaw(this.setKey(key, rawValue.of(bytes, 0, bytes.length), keepTtl));
+  setRawString(key: string, bytes: Uint8Array, keepTtl = true, lookedUp = false): void {
+    this.table.setRaw(this.setKey(key, rawValue.of(bytes, 0, bytes.length), keepTtl, NaN, lookedUp));
     rawValue.release();
   }
 
@@ -936,7 +940,7 @@ export class Database {
    * OBJECT ENCODING calls it "embstr" even when it reads as a 64-bit integer.
    */
   setFormattedNumber(key: string, text: string): void {
-    this.table.setText(this.setKey(key, text, true));
+    this.table.setText(this.setKey(key, text, true, NaN, true));
   }
 
   /**
@@ -1116,6 +1120,17 @@ export class Database {
     const when = this.getExpire(key);
     const marks = this.table.stringMarks(this.table.find(key));
     dest.table.markString(dest.setKey(destKey, value, false, when === -1 ? NaN : when), marks, ownObject);
+  }
+
+  /**
+   * RENAME and MOVE: `key` goes to `destKey` of `dest` with its TTL, its string encoding and
+   * its access word (LRU time or LFU counter), as Redis moves the object itself.
+   */
+  moveKeyTo(key: string, dest: Database, destKey: string, value: StoredValue): void {
+    const access = this.table.accessAt(this.table.find(key));
+    this.copyKeyTo(key, dest, destKey, value);
+    dest.table.setAccessAt(dest.table.find(destKey), access);
+    this.discard(key);
   }
 
   /** Whether the integer at `key` (present) is one of Redis's shared ones, not a COPY's own object. */

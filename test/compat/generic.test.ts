@@ -401,6 +401,52 @@ DUMP a b`);
       await p.same("CONFIG", "SET", "maxmemory-policy", "noeviction");
     }
   });
+
+  test("the LFU counter: each command's lookups count once, RENAME and MOVE carry it, an overwrite keeps it", async () => {
+    const p = pair();
+    // With lfu-log-factor 0 every access counts and no time decays it, so counters are
+    // exact; with maxmemory set Redis keeps no shared integers (their counter is everyone's).
+    const settings = [["maxmemory-policy", "allkeys-lfu"], ["lfu-log-factor", "0"], ["lfu-decay-time", "0"], ["maxmemory", "1gb"]];
+    try {
+      for (const [name, value] of settings) await p.same("CONFIG", "SET", name!, value!);
+      await p.same("FLUSHALL");
+      const freq = async (...keys: string[]) => {
+        for (const key of keys) await p.same("OBJECT", "FREQ", key);
+      };
+      await p.script(`SET s 10
+GET s
+INCR s
+INCRBY s 5
+INCRBYFLOAT s 1.5
+SET s x XX
+SET s y GET
+GETSET s z
+APPEND s more
+RENAME s r
+MOVE r 1
+SELECT 1
+RENAMENX r s
+SELECT 0
+PFADD h a b c
+PFADD h d
+XADD x 1-1 f v
+XGROUP CREATE x g 0
+XREADGROUP GROUP g c STREAMS x >
+XACK x g 1-1
+XCLAIM x g c 0 1-1
+XAUTOCLAIM x g c 0 0
+SADD a 1
+SINTERSTORE d a a
+ZADD z 1 m
+ZUNIONSTORE d 2 z a`);
+      await freq("h", "x", "a", "d", "z");
+      await p.same("SELECT", "1");
+      await freq("s");
+    } finally {
+      await p.same("SELECT", "0");
+      for (const [name, value] of [["maxmemory-policy", "noeviction"], ["lfu-log-factor", "10"], ["lfu-decay-time", "1"], ["maxmemory", "0"]]) await p.same("CONFIG", "SET", name!, value!);
+    }
+  });
 });
 
 describe("what counts as a change (rdb_changes_since_last_save, which save points count)", () => {
