@@ -60,7 +60,9 @@ function dispatch(c: Client, argv: Argv): boolean {
   if (cmd.subcommands !== undefined && argv.length >= 2) {
     const sub = cmd.subcommands.get(argv.keyword(1));
     if (sub === undefined) {
-      reject(c, cmd, unknownSubcommand(argv.str(1).slice(0, 128), cmd.name));
+      // No command was found, as Redis's lookup finds none: counted as an error only, not
+      // as the container's rejected call.
+      reject(c, undefined, unknownSubcommand(argv.str(1).slice(0, 128), cmd.name));
       return true;
     }
     cmd = sub;

@@ -98,6 +98,18 @@ describe("INFO", () => {
     }
   });
 
+  test("commandstats and errorstats count rejected and failed calls as Redis does; an unknown subcommand is no call of its container", async () => {
+    const p = pair();
+    await p.same("CONFIG", "RESETSTAT");
+    for (const args of [["PUBSUB", "STORE"], ["PUBSUB"], ["PUBSUB", "NUMPAT", "x"], ["CONFIG", "NOSUCH"], ["OBJECT", "nosuch", "k"], ["GET"], ["NOSUCHCMD"], ["SET", "k", "v", "XX", "NX"], ["INCR", "k"], ["PUBSUB", "NUMPAT"]]) {
+      await p.same(...args);
+    }
+    const stats = (info: string) => info.split("\r\n").filter((l) => /^(cmdstat_|errorstat_|total_error_replies|rejected_calls)/.test(l)).map((l) => l.replace(/usec=[^,]*,usec_per_call=[^,]*,/, "")).sort();
+    const [k, r] = (await p.both("INFO", "commandstats", "errorstats", "stats")).map(stats);
+    expect(k).toContain("cmdstat_pubsub:calls=0,rejected_calls=1,failed_calls=0");
+    expect(k).toEqual(r);
+  });
+
   test("keyspace's avg_ttl estimates the keys' remaining time to live", async () => {
     const p = pair();
     await p.same("FLUSHALL");
