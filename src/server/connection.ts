@@ -270,7 +270,9 @@ export class Client implements Context {
     } finally {
       this.replyOverride = undefined;
     }
-    if (writer.view().length > 0) this.send(copyBytes(writer.view()));
+    // The writer is this command's own: its bytes go out as they are.
+    const reply = writer.view();
+    if (reply.length > 0) this.send(reply);
     if (!this.blocked) this.serveDeferred();
   }
 
