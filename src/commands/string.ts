@@ -90,17 +90,22 @@ function expireDeadline(c: Context, argv: Argv, i: number, unitMs: 1 | 1000, rel
 }
 
 /**
+ * SET ... GET's and GETSET's first look at the key, as GET reads it (a hit or a miss, a
+ * keymiss event written before their reply); WRONGTYPE for another type.
+ */
+function readForGet(c: Context, key: string): void {
+  const current = c.db.lookupKeyReadForWrite(key);
+  if (current !== undefined && !isStringValue(current)) throw WRONGTYPE;
+}
+
+/**
  * The SET family: store `value` unless NX or XX forbid it, honouring KEEPTTL and an
  * absolute deadline. Returns whether it was stored and the previous string (for GET).
  */
 function setGeneric(c: Context, key: string, value: string, flags: SetFlag, when: number): [stored: boolean, old: string | undefined] {
   const db = c.db;
-  // With GET the old value is first read as GET reads it (a hit or a miss, a keymiss event),
-  // then looked up for the write, as Redis's setGenericCommand does.
-  if (flags & SetFlag.GET) {
-    const current = db.lookupKeyReadForWrite(key);
-    if (current !== undefined && !isStringValue(current)) throw WRONGTYPE;
-  }
+  // With GET the caller has read the key first (readForGet); it is looked up for the write
+  // now, as Redis's setGenericCommand does.
   const old = db.lookupKeyWrite(key);
   const oldString = old === undefined || !isStringValue(old) ? undefined : stringOf(old);
   if ((flags & SetFlag.NX && old !== undefined) || (flags & SetFlag.XX && old === undefined)) return [false, oldString];
@@ -180,6 +185,7 @@ export const setCommand = command({
     const [flags, expireAt] = parseExtendedStringArgs(argv, 3, true);
     if ((flags & ~FAST_SET_FLAGS) === 0 && setFast(c, argv, flags, expireAt)) return;
     const when = deadlineOf(c, argv, flags, expireAt);
+    if (flags & SetFlag.GET) readForGet(c, argv.str(1));
     const mark = c.reply.length;
     const [stored, old] = setGeneric(c, argv.str(1), argv.str(2), flags, when);
     if (flags & SetFlag.GET) {
@@ -220,12 +226,17 @@ export const psetexCommand = command({
 });
 
 export const getsetCommand = command({
-  name: "getset", events: "after", arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
+  name: "getset", arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
   summary: "Set the string value of a key and return its old value", since: "1.0.0",
   handler(c, argv) {
-    const [, old] = setGeneric(c, argv.str(1), argv.str(2), SetFlag.GET, -1);
+    const key = argv.str(1);
+    readForGet(c, key);
+    const mark = c.reply.length;
+    const [, old] = setGeneric(c, key, argv.str(2), SetFlag.GET, -1);
     if (old === undefined) c.reply.null();
     else c.reply.bulkString(old);
+    // The set's events follow the reply, as Redis writes them; a keymiss came before it.
+    c.reply.movePushes(mark, "after");
   },
 });
 

@@ -122,6 +122,12 @@ describe("keyspace notifications", () => {
     for (const cmd of script) await p.both(...cmd);
     const [k, r] = await stats();
     expect(k).toBe(r);
+    // A RESP3 client listening to its own keymiss events gets each before the reply, with
+    // the set's event after it (SET ... GET, GETSET).
+    await p.same("FLUSHALL");
+    await p.same("CONFIG", "SET", "notify-keyspace-events", "KEAm");
+    const own = ["GET nokey", "SET g v GET", "GETSET g3 v", "SINTERSTORE d nos1 nos2", "LRANGE nol 0 -1", "MGET x y"];
+    await sameScene(p, 1, [[0, `~${req("HELLO", "3")}`], [0, req("PSUBSCRIBE", "__keyevent@0__:*", "__keyspace@0__:*")], ...own.map((c): [number, string] => [0, req(...c.split(" "))])]);
   });
 
   test("keys loaded by DEBUG RELOAD are not announced as new", async () => {
