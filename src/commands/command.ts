@@ -138,6 +138,13 @@ export interface CommandSpec {
    * they were emitted.
    */
   events?: "before" | "after" | "first-before";
+  /**
+   * A protected command (DEBUG, MODULE LOAD/LOADEX/UNLOAD): refused before it runs (before
+   * authentication, counted as a rejected call, never in the slow log) unless this
+   * parameter allows the client ("yes", or "local" from a local connection), as Redis's
+   * processCommand refuses it.
+   */
+  protectedBy?: "enable-debug-command" | "enable-module-command";
 }
 
 export class Command {
@@ -154,6 +161,7 @@ export class Command {
   readonly tips: readonly string[];
   readonly notify: [NotifyClass, string] | undefined;
   readonly events: "before" | "after" | "first-before" | undefined;
+  readonly protectedBy: CommandSpec["protectedBy"];
   readonly summary: string;
   readonly since: string;
   readonly complexity: string;
@@ -201,6 +209,7 @@ export class Command {
     this.handler = spec.handler;
     this.notify = spec.notify;
     this.events = spec.events;
+    this.protectedBy = spec.protectedBy;
     if (spec.subcommands) {
       const subs = new Map<string, Command>();
       for (const sub of spec.subcommands) {

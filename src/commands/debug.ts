@@ -12,7 +12,7 @@ import { parseMemory } from "../config.ts";
 import { DEBUG_CLUSTER_ONLY, DEBUG_RESTART_FAILED, MUST_BE_POSITIVE, NOT_INTEGER, clusterUnknownNode, debugRewriteFailed, debugUnknownDirection } from "../errors.ts";
 import { globMatch, parseInt64, repr } from "../resp/bytes.ts";
 import { DEBUG_CLIENT_EVICTION_OFF, DEBUG_DB_RANGE, DEBUG_NOT_HASH_TABLE, DEBUG_NOT_LISTPACK, DEBUG_NOT_QUICKLIST, DEBUG_NOT_SDS } from "../errors.ts";
-import { DEBUG_NOT_ALLOWED, DEBUG_PACKED_THRESHOLD, DEBUG_PROTOCOL_RESP2, DEBUG_PROTOCOL_TYPE, DEBUG_RELOAD_OPTIONS, LOADING, NO_SUCH_KEY, subcommandSyntax } from "../errors.ts";
+import { DEBUG_PACKED_THRESHOLD, DEBUG_PROTOCOL_RESP2, DEBUG_PROTOCOL_TYPE, DEBUG_RELOAD_OPTIONS, LOADING, NO_SUCH_KEY, subcommandSyntax } from "../errors.ts";
 import { datasetDigest, valueDigest } from "../store/digest.ts";
 import { dumpPayload } from "../persistence/rdb-writer.ts";
 import { lruClock } from "../store/access.ts";
@@ -23,7 +23,7 @@ import { SortedSet } from "../store/sorted-set.ts";
 import { KeyTable, type TableStats } from "../store/table.ts";
 import type { StoredValue } from "../store/value.ts";
 import { command } from "./command.ts";
-import { type Context, protectedActionAllowed } from "./context.ts";
+import type { Context } from "./context.ts";
 import { refcountOf } from "./generic.ts";
 import { rewriteConfigFile } from "./config.ts";
 import { clientInfoLine } from "./connection.ts";
@@ -254,9 +254,8 @@ function crash(c: Context, argv: Argv, kind: "segfault" | "panic" | "assert" | "
 
 export const debugCommand = command({
   name: "debug", arity: -2, flags: ["admin", "noscript", "loading", "stale"], summary: "A container for debugging commands", since: "1.0.0",
-  complexity: "Depends on subcommand.",
+  complexity: "Depends on subcommand.", protectedBy: "enable-debug-command",
   handler(c, argv) {
-    if (!protectedActionAllowed(c.server.config.get("enable-debug-command"), c)) throw DEBUG_NOT_ALLOWED;
     const sub = argv.keyword(1);
     if (sub === "sleep" && argv.length === 3) {
       const seconds = Number(argv.str(2));

@@ -4,19 +4,16 @@
  * that cannot be loaded fails in Redis, the reason in the log. Clients that look for modules
  * with MODULE LIST get Redis's answer for a server with none.
  */
-import { MODULE_LOAD_FAILED, MODULE_NOT_ALLOWED, NO_SUCH_MODULE } from "../errors.ts";
+import { MODULE_LOAD_FAILED, NO_SUCH_MODULE } from "../errors.ts";
 import { command } from "./command.ts";
-import { type Context, protectedActionAllowed } from "./context.ts";
+import type { Context } from "./context.ts";
 
 const MODULE_FLAGS = ["admin", "noscript", "no-async-loading"] as ["admin", "noscript", "no-async-loading"];
 
 /** LOAD, LOADEX and UNLOAD are protected by enable-module-command, as DEBUG by its own. */
-function checkAllowed(c: Context): void {
-  if (!protectedActionAllowed(c.server.config.get("enable-module-command"), c)) throw MODULE_NOT_ALLOWED;
-}
+const PROTECTED = { protectedBy: "enable-module-command" } as const;
 
 function load(c: Context, path: string): never {
-  checkAllowed(c);
   c.server.log.warning(`Module ${path} failed to load: KVIS does not load Redis modules`);
   throw MODULE_LOAD_FAILED;
 }
@@ -30,17 +27,16 @@ export const moduleCommand = command({
       handler: (c) => c.reply.array(0),
     }),
     command({
-      name: "module|load", arity: -3, flags: MODULE_FLAGS, summary: "Load a module", since: "4.0.0", complexity: "O(1)",
+      name: "module|load", arity: -3, flags: MODULE_FLAGS, ...PROTECTED, summary: "Load a module", since: "4.0.0", complexity: "O(1)",
       handler: (c, argv) => load(c, argv.str(2)),
     }),
     command({
-      name: "module|loadex", arity: -3, flags: MODULE_FLAGS, summary: "Load a module with extended parameters", since: "7.0.0", complexity: "O(1)",
+      name: "module|loadex", arity: -3, flags: MODULE_FLAGS, ...PROTECTED, summary: "Load a module with extended parameters", since: "7.0.0", complexity: "O(1)",
       handler: (c, argv) => load(c, argv.str(2)),
     }),
     command({
-      name: "module|unload", arity: 3, flags: MODULE_FLAGS, summary: "Unload a module", since: "4.0.0", complexity: "O(1)",
-      handler(c) {
-        checkAllowed(c);
+      name: "module|unload", arity: 3, flags: MODULE_FLAGS, ...PROTECTED, summary: "Unload a module", since: "4.0.0", complexity: "O(1)",
+      handler() {
         throw NO_SUCH_MODULE;
       },
     }),

@@ -11,11 +11,11 @@
 import { redirection, routed, routedSlot } from "../cluster/redirect.ts";
 import type { Command } from "../commands/command.ts";
 import { requestBits, F_ALLOW_BUSY, F_DENYOOM, F_FAST, F_HIDDEN_FROM_MONITOR, F_LOADING, F_MAY_REPLICATE, F_NO_ASYNC_LOADING, F_NO_AUTH, F_NO_MULTI, F_STALE, F_WRITE } from "../commands/command.ts";
-import { Denied } from "../commands/context.ts";
+import { Denied, protectedActionAllowed } from "../commands/context.ts";
 import { lookupCommand } from "../commands/table.ts";
 import {
-  CountedReplyError, INTERNAL, LOADING, MASTERDOWN, NOREPLICAS, MISCONF_RDB, NOAUTH, OOM, NOPERM_CHANNEL, NOPERM_EXEC_CHANNEL, NOPERM_EXEC_COMMAND, NOPERM_EXEC_KEY, NOPERM_KEY, NOT_IN_MULTI, READONLY,
-  ReplyError, misconfAof, nopermCommand, onlyPubsubAllowed, unknownCommand, unknownSubcommand, wrongArity,
+  CountedReplyError, DEBUG_NOT_ALLOWED, INTERNAL, LOADING, MASTERDOWN, NOREPLICAS, MISCONF_RDB, NOAUTH, OOM, NOPERM_CHANNEL, NOPERM_EXEC_CHANNEL, NOPERM_EXEC_COMMAND, NOPERM_EXEC_KEY, NOPERM_KEY, NOT_IN_MULTI, READONLY,
+  MODULE_NOT_ALLOWED, ReplyError, misconfAof, nopermCommand, onlyPubsubAllowed, unknownCommand, unknownSubcommand, wrongArity,
 } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import type { Client } from "./connection.ts";
@@ -69,6 +69,10 @@ function dispatch(c: Client, argv: Argv): boolean {
   }
   if ((cmd.arity > 0 && argv.length !== cmd.arity) || argv.length < -cmd.arity) {
     reject(c, cmd, wrongArity(cmd.name));
+    return true;
+  }
+  if (cmd.protectedBy !== undefined && !protectedActionAllowed(c.server.config.get(cmd.protectedBy), c)) {
+    reject(c, cmd, cmd.protectedBy === "enable-debug-command" ? DEBUG_NOT_ALLOWED : MODULE_NOT_ALLOWED);
     return true;
   }
   c.lastCommand = cmd.name;

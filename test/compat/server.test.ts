@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { StatField } from "../../src/commands/context.ts";
 import { memoryDoctor } from "../../src/commands/introspection.ts";
 import { allCommands } from "../../src/commands/table.ts";
-import { RawClient, encodeCommand } from "../helpers/resp.ts";
+import { RawClient, decodeReply, encodeCommand } from "../helpers/resp.ts";
 import { startKvis, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
 import { sameScene, usePair } from "./harness.ts";
 
@@ -55,6 +55,37 @@ COMMAND INFO module|list module|load module|loadex module|unload module|help`);
     } finally {
       for (const c of clients) c.close();
       await Promise.all(servers.map((s) => s.stop()));
+    }
+  });
+
+  test("a refused DEBUG or MODULE LOAD is refused before authentication, as a rejected call that the slow log does not keep", async () => {
+    const p = pair();
+    await p.same("CONFIG", "SET", "slowlog-log-slower-than", "0");
+    await p.same("SLOWLOG", "RESET");
+    await p.same("CONFIG", "RESETSTAT");
+    await p.same("DEBUG", "SLEEP", "0");
+    await p.same("MODULE", "LOAD", "/nonexistent.so");
+    const entries = (raw: string) => (decodeReply(raw) as unknown[][]).map((e) => e[3]);
+    const [k, r] = (await p.both("SLOWLOG", "GET")).map(entries);
+    expect(k).toEqual(r);
+    const stats = (info: string) => info.split("\r\n").filter((l) => /^cmdstat_(debug|module)/.test(l)).map((l) => l.replace(/usec=[^,]*,usec_per_call=[^,]*,/, "")).sort();
+    const [ks, rs] = (await p.both("INFO", "commandstats")).map(stats);
+    expect(ks).toContain("cmdstat_debug:calls=0,rejected_calls=1,failed_calls=0");
+    expect(ks).toEqual(rs);
+    await p.same("CONFIG", "SET", "slowlog-log-slower-than", "10000");
+    // Refused to a client that has not authenticated as well, rather than NOAUTH.
+    await p.same("CONFIG", "SET", "requirepass", "pw");
+    const [kc, rc] = await p.connectBoth();
+    try {
+      for (const args of [["DEBUG", "SLEEP", "0"], ["MODULE", "UNLOAD", "x"], ["MODULE", "LIST"]]) {
+        const [a, b] = await Promise.all([kc.call(...args), rc.call(...args)]);
+        expect({ args, reply: a }).toEqual({ args, reply: b });
+      }
+    } finally {
+      kc.close();
+      rc.close();
+      await p.same("AUTH", "pw");
+      await p.same("CONFIG", "SET", "requirepass", "");
     }
   });
 
