@@ -551,8 +551,7 @@ export class Database {
     this.beforeWrite(key);
     const slot = !this.keyspace.replicaMode && this.expireIfNeeded(key) ? -1 : this.table.find(key);
     if (slot < 0) {
-      this.keyspace.stats.keyspaceMisses++;
-      if (this.keyspace.notifyKeyMiss) this.keyspace.notify?.("keymiss", this, key);
+      this.missed(key);
       return undefined;
     }
     this.keyspace.stats.keyspaceHits++;
@@ -560,13 +559,17 @@ export class Database {
     return this.valueAt(slot, key);
   }
 
+  /** A read lookup found nothing: counted, and announced as `keymiss` unless `notify` is false. */
+  private missed(key: string, notify = true): void {
+    this.keyspace.stats.keyspaceMisses++;
+    if (notify && this.keyspace.notifyKeyMiss) this.keyspace.notify?.("keymiss", this, key);
+  }
+
   /** lookupKeyRead's search: the key's slot in the table, or -1. A miss is announced (`keymiss`) when `notify`. */
   private lookupSlotRead(key: string, touch: boolean, notify = true): number {
     const slot = this.expireIfNeeded(key) && this.keyspace.keepsExpired ? -1 : this.table.find(key);
-    if (slot < 0) {
-      this.keyspace.stats.keyspaceMisses++;
-      if (notify && this.keyspace.notifyKeyMiss) this.keyspace.notify?.("keymiss", this, key);
-    } else {
+    if (slot < 0) this.missed(key, notify);
+    else {
       this.keyspace.stats.keyspaceHits++;
       if (touch) this.recordAccess(slot, false);
     }
@@ -593,10 +596,9 @@ export class Database {
     if (slot >= 0 && table.expiryAt(slot) <= now() && !this.keyspace.loading) {
       return this.writeStringAt(this.lookupSlotRead(latin1Slice.call(buf, start, end), true), out, otherTypeNull);
     }
-    if (slot < 0) {
-      this.keyspace.stats.keyspaceMisses++;
-      if (this.keyspace.notifyKeyMiss) this.keyspace.notify?.("keymiss", this, latin1Slice.call(buf, start, end));
-    } else {
+    // The key becomes a string only for a keymiss event.
+    if (slot < 0) this.missed(this.keyspace.notifyKeyMiss ? latin1Slice.call(buf, start, end) : "");
+    else {
       this.keyspace.stats.keyspaceHits++;
       this.recordAccess(slot, false);
     }
