@@ -209,14 +209,16 @@ export function clientInfoLine(c: Context, nowMs: number): string {
   const age = Math.floor((nowMs - c.createdAt) / 1000);
   const idle = Math.floor((nowMs - c.lastInteraction) / 1000);
   const qbuf = c.queryBufferBytes;
-  const argvMem = c.argvBytes + c.partialArgvBytes;
+  const shown = c.execShown;
+  const argvMem = shown !== undefined ? shown.argvBytes : c.argvBytes + c.partialArgvBytes;
   const multiMem = multiBytes(c);
   const totMem = clientMemory(c);
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name} age=${age} idle=${idle} flags=${clientFlags(c)} ` +
-    `db=${c.db.id} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size} multi=${c.multi?.length ?? -1} ` +
+    `db=${c.db.id} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size} multi=${c.multi?.length ?? shown?.length ?? -1} ` +
     `qbuf=${qbuf} qbuf-free=${c.queryBufferFree} argv-mem=${argvMem} multi-mem=${multiMem} rbs=0 rbp=0 ` +
-    `obl=0 oll=0 omem=${c.outputPending} tot-mem=${totMem} events=r cmd=${c.lastCommand} user=${c.user.name} redir=-1 ` +
+    // Inside EXEC the command shown is EXEC, as Redis's lastcmd.
+    `obl=0 oll=0 omem=${c.outputPending} tot-mem=${totMem} events=r cmd=${shown !== undefined ? "exec" : c.lastCommand} user=${c.user.name} redir=-1 ` +
     `resp=${c.resp} lib-name=${c.libName} lib-ver=${c.libVer}`
   );
 }
@@ -607,7 +609,7 @@ function killClient(self: Context, target: Context): void {
 function clientFlags(c: Context): string {
   let flags = c.masterLink ? "M" : clientType(c) === "replica" ? "S" : c.server.monitors.has(c) ? "O" : "";
   if (c.subscribed) flags += "P";
-  if (c.multi !== undefined) flags += "x";
+  if (c.multi !== undefined || c.execShown !== undefined) flags += "x";
   // Blocked on keys, in WAIT, held by a pause or a MIGRATE.
   if (c.isBlocked) flags += "b";
   if (c.tracking !== undefined) flags += "t";

@@ -75,6 +75,11 @@ export interface Context {
   readonly dirtyCas: boolean;
   /** While EXEC runs the queue. */
   inExec: boolean;
+  /**
+   * While EXEC runs, what CLIENT INFO shows as Redis does until EXEC ends: its queue's
+   * length (multi=) and EXEC's own arguments (argv-mem=).
+   */
+  execShown: { length: number; argvBytes: number } | undefined;
   /** The client scripts run their commands as (Redis's CLIENT_SCRIPT). */
   readonly fromScript: boolean;
   /**

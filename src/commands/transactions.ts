@@ -36,10 +36,12 @@ export const execCommand = command({
     const propagation = c.server.propagation;
     propagation.beginTransaction();
     c.inExec = true;
+    c.execShown = { length: queued.length, argvBytes: c.argvBytes };
     try {
       for (const { cmd, argv } of queued) c.callQueued(cmd, argv);
     } finally {
       c.inExec = false;
+      c.execShown = undefined;
       propagation.endTransaction(c);
     }
   },

@@ -138,6 +138,7 @@ export class Client implements Context {
   dirtyCas = false;
   /** While EXEC runs the queue. */
   inExec = false;
+  execShown: { length: number; argvBytes: number } | undefined;
   /** Set on the client scripts run their commands as (src/scripting/runtime.ts). */
   fromScript = false;
   /** WATCHed keys, with whether each had already expired when watched. */

@@ -672,6 +672,16 @@ describe("CLIENT", () => {
     const [k, r] = await p.both("EXEC");
     expect(k).toBe(r);
     await sameInfo();
+    // Inside EXEC: the x flag, the queue's length and cmd=exec, as Redis keeps them until
+    // EXEC ends (its queue's memory is not counted here).
+    await p.same("MULTI");
+    await p.same("SET", "k", "v");
+    await p.both("CLIENT", "INFO");
+    const [ke, re] = (await p.both("EXEC")).map((reply) => mask(reply).replace(/\$\d+\r\n/g, "").replace(/multi-mem=\d+/, "multi-mem=*"));
+    expect(ke).toContain(" flags=x ");
+    expect(ke).toContain(" multi=2 ");
+    expect(ke).toContain(" cmd=exec ");
+    expect(ke).toBe(re);
     const [ks, rs] = await p.connectBoth();
     try {
       for (const c of [ks, rs]) {
