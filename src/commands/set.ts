@@ -189,11 +189,7 @@ const enum SetOp {
 
 /** The sets named by `keys`, undefined for a missing key; any other type is WRONGTYPE. */
 function lookupSets(c: Context, keys: string[], forWrite: boolean): (SetValue | undefined)[] {
-  return keys.map((key) => {
-    const value = forWrite ? c.db.lookupKeyReadForWrite(key) : c.db.lookupKeyRead(key);
-    if (value !== undefined && !(value instanceof SetValue)) throw WRONGTYPE;
-    return value;
-  });
+  return keys.map((key) => (forWrite ? c.db.readForWriteAs(key, SetValue) : c.db.readAs(key, SetValue)));
 }
 
 /**

@@ -87,11 +87,7 @@ function parseBound(text: string, start: boolean): bigint {
 const lookupStream = (c: Context, key: string) => c.db.readAs(key, StreamValue);
 
 /** A stream a write reads first (XREADGROUP, XACK, XCLAIM): looked up once, as a read, as Redis does. */
-function lookupStreamForWrite(c: Context, key: string): StreamValue | undefined {
-  const value = c.db.lookupKeyReadForWrite(key);
-  if (value === undefined || value instanceof StreamValue) return value;
-  throw WRONGTYPE;
-}
+const lookupStreamForWrite = (c: Context, key: string) => c.db.readForWriteAs(key, StreamValue);
 
 function replyEntry(c: Context, id: bigint, fields: string[] | undefined): void {
   c.reply.array(2);

@@ -698,6 +698,13 @@ export class Database {
     throw WRONGTYPE;
   }
 
+  /** An aggregate of class `cls` a write reads first (lookupKeyReadForWrite); WRONGTYPE for another type. */
+  readForWriteAs<T>(key: string, cls: AggregateClass<T>): T | undefined {
+    const value = this.lookupKeyReadForWrite(key);
+    if (value === undefined || value instanceof cls) return value;
+    throw WRONGTYPE;
+  }
+
   /** A string for writing (APPEND, SETRANGE...), as bytes; WRONGTYPE for another type. */
   writeString(key: string): string | undefined {
     const value = this.writeStringValue(key);
