@@ -266,7 +266,8 @@ function renameGeneric(c: Context, argv: Argv, nx: boolean): void {
   const value = db.lookupKeyWrite(from);
   if (value === undefined) throw NO_SUCH_KEY;
   if (from === to) return nx ? c.reply.integer(0) : c.reply.ok();
-  if (nx && db.exists(to)) return c.reply.integer(0);
+  // Looked up for writing as Redis does, so an expired destination is deleted and announced.
+  if (db.exists(to) && nx) return c.reply.integer(0);
   // The source is touched first, as Redis signals it (a tracking client hears of it first).
   db.touch(from);
   // One change, as Redis counts a rename (whether it replaced a key or not).

@@ -174,8 +174,6 @@ export const setCommand = command({
       const stored = value.integer() ?? value;
       if (c.notifies(NotifyClass.String) || c.db.setStringBytes(argv.buffer(1), argv.start(1), argv.end(1), stored) < 0) {
         const key = argv.str(1);
-        // An expired key goes first, as Redis's lookupKeyWrite does (expired_keys counts it).
-        c.db.expireIfNeeded(key);
         c.db.setKey(key, stored);
         c.notify(NotifyClass.String, "set", key);
       }
@@ -307,8 +305,6 @@ function msetGeneric(c: Context, argv: Argv, nx: boolean): void {
     const stored = value.integer() ?? value;
     if (notifies || c.db.setStringBytes(argv.buffer(i), argv.start(i), argv.end(i), stored) < 0) {
       const key = argv.str(i);
-      // An expired key goes first, as Redis's lookupKeyWrite does (expired_keys counts it).
-      c.db.expireIfNeeded(key);
       c.db.setKey(key, stored);
       c.notify(NotifyClass.String, "set", key);
     }

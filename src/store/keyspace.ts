@@ -908,6 +908,9 @@ export class Database {
    */
   setKey(key: string, value: StoredValue | ByteSlice, keepTtl = false, deadline = NaN, lookedUp = false): number {
     this.beforeWrite(key);
+    // Redis's setKey looks the key up for writing: one past its deadline is deleted, and
+    // announced as expired, before the new value comes (as a new key).
+    if (!lookedUp) this.expireIfNeeded(key);
     const table = this.table;
     const existing = table.find(key);
     let slot = existing;

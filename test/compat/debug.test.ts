@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { encodeCommand } from "../helpers/resp.ts";
 import { waitFor } from "../helpers/servers.ts";
-import { sameScene, usePair } from "./harness.ts";
+import { req, sameScene, usePair } from "./harness.ts";
 
 const pair = usePair({ "enable-debug-command": "yes" }, ["--enable-debug-command", "yes"]);
 
@@ -293,6 +293,33 @@ describe("DEBUG SLEEP inside a transaction", () => {
     await sameScene(pair(), 2, [
       [0, "BRPOP k 0\r\n"], [1, "MULTI\r\nRPUSH k hello\r\nPEXPIRE k 100\r\nDEBUG SLEEP 0.2\r\nEXEC\r\n"], [1, "EXISTS k\r\n"], [1, "RPUSH k again\r\n"],
     ]);
+  });
+});
+
+describe("DEBUG SET-ACTIVE-EXPIRE 0", () => {
+  test("a key past its deadline is deleted, counted and announced when a write finds it: a RENAME's or a store's destination", async () => {
+    const p = pair();
+    await p.same("FLUSHALL");
+    await p.same("CONFIG", "RESETSTAT");
+    await p.same("CONFIG", "SET", "notify-keyspace-events", "KEA");
+    await p.same("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+    try {
+      // DEBUG SLEEP makes sure the 1 ms deadline has passed on the server's own clock.
+      const writes = ["RENAME s d", "RENAMENX s d", "ZUNIONSTORE d 1 z", "SUNIONSTORE d s", "SORT l STORE d", "BITOP OR d b", "ZRANGESTORE d z 0 -1", "COPY s d", "MSET d v", "SETRANGE d 0 x"];
+      await sameScene(p, 2, [
+        [0, req("PSUBSCRIBE", "__key*__:*")],
+        ...writes.flatMap((w): Array<[number, string]> => [
+          [1, req("DEL", "s", "z", "l", "b")], [1, req("SADD", "s", "a")], [1, req("ZADD", "z", "1", "a")], [1, req("RPUSH", "l", "a")], [1, req("SET", "b", "x")],
+          [1, req("SET", "d", "old", "PX", "1")], [1, req("DEBUG", "SLEEP", "0.002")], [1, req(...w.split(" "))],
+        ]),
+      ]);
+      const expired = async () => (await p.both("INFO", "stats")).map((info) => /expired_keys:\d+/.exec(info)![0]);
+      const [k, r] = await expired();
+      expect(k).toBe(r);
+    } finally {
+      await p.same("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+      await p.same("CONFIG", "SET", "notify-keyspace-events", "");
+    }
   });
 });
 
