@@ -173,6 +173,8 @@ export const smoveCommand = command({
     if (!source.delete(member)) return c.reply.integer(0);
     c.db.removed(from);
     c.notify(NotifyClass.Set, "srem", from);
+    // An emptied source is deleted before the member is added: its del comes before sadd.
+    c.server.notifier.flushDeleted();
     const target = c.db.writeOrCreate(to, SetValue, () => newSet(member));
     if (addMember(target, member)) {
       c.db.modified(to);

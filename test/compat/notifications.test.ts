@@ -86,7 +86,7 @@ describe("keyspace notifications", () => {
       s("ZREMRANGEBYLEX zl - +"), s("LMPOP 1 l2 LEFT"), s("ZADD zz 1 a"), s("ZMPOP 1 zz MAX"), s("SET b1 a"), s("BITOP AND b2 b1"),
       s("BITFIELD bf SET u8 0 1"), s("PFADD h a"), s("PFMERGE h2 h"), s("SADD single x"), s("SPOP single 1"), s("LPUSH lp x"), s("LTRIM lp 1 0"), s("BITOP AND b2 nosuch"),
       s("RPUSH bl x y"), s("BLPOP bl 0"), s("BRPOP bl 0"), s("ZADD bz 1 a"), s("BZPOPMIN bz 0"), s("RPUSH bm a"), s("BLMPOP 0 1 bm RIGHT"),
-      s("RPUSH bv a"), s("BLMOVE bv bw RIGHT LEFT 0"),
+      s("RPUSH bv a"), s("BLMOVE bv bw RIGHT LEFT 0"), s("SADD lone m"), s("SMOVE lone s3 m"),
     ]);
   });
 
