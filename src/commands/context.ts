@@ -172,7 +172,7 @@ export interface Services {
   readonly acl: AclService;
   readonly pubsub: PubSubService;
   readonly tracking: TrackingService;
-  readonly notifier: { emit(cls: NotifyClass, event: string, key: string, db: number): void; emptied(key: string, db: number): void };
+  readonly notifier: { emit(cls: NotifyClass, event: string, key: string, db: number): void; emptied(key: string, db: number): void; flushDeleted(): void };
   readonly blocking: BlockingService;
   readonly pausing: { pause(ms: number, all: boolean): void; unpause(): void };
   /** MIGRATE: move or copy keys (all present in the client's database) to another server; the client gets the reply when it is done. */

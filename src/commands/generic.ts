@@ -125,6 +125,17 @@ const enum ExpireFlag {
 }
 
 /**
+ * A deadline given in the past (EXPIRE, GETEX) deletes the key at once, replicated as a DEL
+ * (UNLINK with lazyfree-lazy-expire) and announced as del, as in Redis.
+ */
+export function deleteForPastDeadline(c: Context, key: string): void {
+  const lazily = c.server.keyspace.lazyFree.expire;
+  c.db.delete(key, lazily);
+  c.propagateAs([lazily ? "UNLINK" : "DEL", key]);
+  c.notify(NotifyClass.Generic, "del", key);
+}
+
+/**
  * EXPIRE, PEXPIRE, EXPIREAT and PEXPIREAT: `basetime` is now for the relative forms and 0
  * for the absolute ones; `unitMs` is 1000 for seconds. Options are parsed before the time,
  * and a deadline already in the past deletes the key, as in Redis.
@@ -157,14 +168,12 @@ function expireGeneric(c: Context, argv: Argv, basetime: number, unitMs: 1 | 100
     if (flags & ExpireFlag.GT && (current === -1 || when <= current)) return c.reply.integer(0);
     if (flags & ExpireFlag.LT && current !== -1 && when >= current) return c.reply.integer(0);
   }
-  // Replicas get the effect with an absolute deadline, as Redis 7 propagates it.
-  if (when <= now()) {
-    db.delete(key);
-    c.propagateAs(["DEL", key]);
-    c.notify(NotifyClass.Generic, "del", key);
-  } else {
+  // Replicas get the effect with an absolute deadline and the options as given, as Redis 7
+  // propagates it.
+  if (when <= now()) deleteForPastDeadline(c, key);
+  else {
     db.setExpire(key, when);
-    c.propagateAs(["PEXPIREAT", key, String(when)]);
+    c.propagateAs(["PEXPIREAT", key, String(when), ...argv.views(3)]);
     c.notify(NotifyClass.Generic, "expire", key);
   }
   c.reply.integer(1);

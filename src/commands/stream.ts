@@ -238,7 +238,8 @@ export const xaddCommand = command({
     if (c.server.propagation.wanted) {
       const propagated: Array<string | Uint8Array> = argv.views(0);
       if (args.approx) rewriteTrim(propagated, s, args);
-      propagated[args.idAt] = formatId(id);
+      // An ID the client gave in full goes as given; `*` and `<ms>-*` as the one made.
+      if (args.id === undefined || !args.id.seqGiven) propagated[args.idAt] = formatId(id);
       c.propagateAs(propagated);
     }
   },

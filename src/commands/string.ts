@@ -17,7 +17,7 @@ import type { Context } from "./context.ts";
 import { ArgCursor, parseIntArg } from "./args.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import { type KeyRef, command } from "./command.ts";
-import { absoluteDeadline } from "./generic.ts";
+import { absoluteDeadline, deleteForPastDeadline } from "./generic.ts";
 import { ByteSlice, SetOnly, isStringValue, stringOf, toStringValue } from "../store/keyspace.ts";
 
 const INT64_MAX = 9223372036854775807n;
@@ -191,6 +191,8 @@ export const setCommand = command({
       else c.reply.bulkString(old);
       // With GET, Redis replies with the old value before the set's keyspace events.
       c.reply.movePushes(mark, "after");
+      // Replicas get it without GET (a deadline rewrote the whole command already).
+      if (stored && when === -1) c.propagateAs(argv.views(0).filter((_, i) => i < 3 || argv.keyword(i) !== "get"));
     } else if (stored) c.reply.ok();
     else c.reply.null();
   },
@@ -235,6 +237,8 @@ export const getsetCommand = command({
     else c.reply.bulkString(old);
     // The set's events follow the reply, as Redis writes them; a keymiss came before it.
     c.reply.movePushes(mark, "after");
+    // Replicas and the AOF get a SET, as Redis 7 propagates it.
+    c.propagateAs(["SET", argv.bytes(1), argv.bytes(2)]);
   },
 });
 
@@ -266,11 +270,8 @@ export const getexCommand = command({
     c.reply.bulkString(value);
     // An absolute deadline already in the past deletes the key, as in Redis. Replicas get
     // the deadline as an absolute time.
-    if (when !== -1 && when <= now()) {
-      c.db.delete(key);
-      c.propagateAs(["DEL", key]);
-      c.notify(NotifyClass.Generic, "del", key);
-    } else if (when !== -1) {
+    if (when !== -1 && when <= now()) deleteForPastDeadline(c, key);
+    else if (when !== -1) {
       c.db.setExpire(key, when);
       c.propagateAs(["PEXPIREAT", key, String(when)]);
       c.notify(NotifyClass.Generic, "expire", key);

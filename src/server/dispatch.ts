@@ -307,6 +307,7 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
     }
   }
   if (c.noTouch) keyspace.noTouch = false;
+  if (server.propagation.expiryTransactionOf !== undefined) server.propagation.endCommand(c);
   // A command the slow log or the latency monitor times on its own is measured from the
   // clock's last reading (the end of the call before, so it includes the parsing of its
   // request). The latency monitor ends the command's run there (the one clock read both

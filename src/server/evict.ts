@@ -15,7 +15,7 @@
  * (store/table.ts, as Redis's dictGetSomeKeys), for volatile-* random slots holding a key
  * with a TTL. Every key's access word (Redis's robj.lru) and deadline are kept in its slot.
  *
- * Each eviction is a DEL: propagated to replicas and the AOF, announced as an `evicted`
+ * Each eviction is a DEL (UNLINK with lazyfree-lazy-eviction): propagated to replicas and the AOF, announced as an `evicted`
  * keyspace event, counted in INFO's evicted_keys. If nothing can be evicted and memory is
  * still over, commands that may add memory (flag denyoom) are refused with -OOM.
  */
@@ -116,8 +116,9 @@ export class Evictor {
   private evict(db: Database, key: string): number {
     const before = db.bytes;
     const server = this.server;
-    if (server.propagation.wanted) server.propagation.write(db.id, [["DEL", key]]);
-    db.delete(key, server.keyspace.lazyFree.eviction);
+    const lazily = server.keyspace.lazyFree.eviction;
+    if (server.propagation.wanted) server.propagation.write(db.id, [[lazily ? "UNLINK" : "DEL", key]]);
+    db.delete(key, lazily);
     server.notifier.emit(NotifyClass.Evicted, "evicted", key, db.id);
     this.evictedKeys++;
     return before - db.bytes;

@@ -29,6 +29,11 @@ export class Framing {
     this.transaction = "open";
   }
 
+  /** Between begin() and end(): a transaction's writes are being framed. */
+  get inTransaction(): boolean {
+    return this.transaction !== "none";
+  }
+
   /**
    * The transaction is over: a lone write goes out now, through `out`; true when MULTI went
    * out, so an EXEC must follow.
@@ -105,6 +110,32 @@ export class Propagation {
   toReplicasOnly(db: number, command: Array<string | Uint8Array>): void {
     const { replication } = this.server;
     if (replication.active && this.server.replicaLink === undefined && !this.server.keyspace.sandboxed) replication.propagate(db, [command]);
+  }
+
+  /** The client whose command opened a transaction with a key it found expired (expired()). */
+  expiryTransactionOf: Client | undefined;
+
+  /**
+   * A key past its deadline was deleted: a DEL goes out (UNLINK with lazyfree-lazy-expire).
+   * Redis 7.0 sends the deletions a command causes with the command's own writes, as one
+   * MULTI/EXEC when there are several; so the first during a command outside a transaction
+   * opens one, and the command's end (endCommand) closes it. A lone DEL (a GET that found
+   * its key expired) still goes out alone.
+   */
+  expired(db: number, key: string, lazily: boolean): void {
+    const running = this.server.executing;
+    if (running !== undefined && this.expiryTransactionOf === undefined && !this.server.replication.framing.inTransaction) {
+      this.beginTransaction();
+      this.expiryTransactionOf = running;
+    }
+    this.write(db, [[lazily ? "UNLINK" : "DEL", key]]);
+  }
+
+  /** The end of `c`'s command: the transaction its expired keys opened ends with it. */
+  endCommand(c: Client): void {
+    if (this.expiryTransactionOf !== c) return;
+    this.expiryTransactionOf = undefined;
+    this.endTransaction(c);
   }
 
   /** EXEC is running: its writes go out between MULTI and EXEC. */

@@ -168,7 +168,7 @@ export class Server implements Services {
     this.cluster = config.get("cluster-enabled") === "yes" ? new Cluster(this) : undefined;
     this.keyspace.mayGrow = (bytes) => this.maxmemory === 0 || this.memoryCountedForEvict() + bytes <= this.maxmemory;
     this.keyspace.onExpired = (db, key) => {
-      if (this.propagation.wanted) this.propagation.write(db.id, [["DEL", key]]);
+      if (this.propagation.wanted) this.propagation.expired(db.id, key, this.keyspace.lazyFree.expire);
     };
     this.latency.threshold = config.int("latency-monitor-threshold");
     this.notifier.flags = parseNotifyFlags(config.get("notify-keyspace-events")) ?? 0;

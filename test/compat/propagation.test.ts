@@ -8,7 +8,7 @@ import { type RawClient, decodeReply } from "../helpers/resp.ts";
 import { waitFor } from "../helpers/servers.ts";
 import { usePair } from "./harness.ts";
 
-const pair = usePair();
+const pair = usePair({ "enable-debug-command": "yes" }, ["--enable-debug-command", "yes"]);
 
 /**
  * Attach as a replica with SYNC; resolves once the snapshot has been read past. Redis sends
@@ -73,7 +73,11 @@ describe("the replication stream", () => {
       const incr = "*2\r\n$4\r\nINCR\r\n$1\r\nx\r\n";
       const at = [stream.indexOf(incr), stream.lastIndexOf(incr), stream.indexOf("*1\r\n$4\r\nEXEC\r\n"), stream.indexOf("*2\r\n$3\r\nDEL\r\n$1\r\nx\r\n")];
       expect(at.every((i, k) => i >= 0 && (k === 0 || i > at[k - 1]!))).toBe(true);
+      // With lazyfree-lazy-eviction an evicted key goes out as an UNLINK.
+      await p.same("CONFIG", "SET", "lazyfree-lazy-eviction", "yes");
+      expect(await sameStream([["FLUSHALL"], ["SET", "x", "1"], ["CONFIG", "SET", "maxmemory", "1"], ["CONFIG", "SET", "maxmemory", "0"]])).toContain("*2\r\n$6\r\nUNLINK\r\n$1\r\nx\r\n");
     } finally {
+      await p.same("CONFIG", "SET", "lazyfree-lazy-eviction", "no");
       await p.same("CONFIG", "SET", "maxmemory", "0");
       await p.same("CONFIG", "SET", "maxmemory-policy", "noeviction");
     }
@@ -126,6 +130,40 @@ describe("the replication stream", () => {
       ["SET", "lock", "t", "NX", "PX", "30000"], ["SET", "lock", "t", "NX", "PX", "30000"], ["SET", "lock", "u", "XX"], ["SET", "other", "v", "NX"],
     ], (s) => s.replace(/\$13\r\n1\d{12}\r\n/g, "$13\r\n<abs>\r\n"));
     expect(stream).toContain("*5\r\n$3\r\nSET\r\n$1\r\ne\r\n$1\r\nv\r\n$4\r\nPXAT\r\n$13\r\n<abs>\r\n");
+  });
+
+  test("GETSET and SET ... GET go out as SET without GET; an XADD ID given in full as given; EXPIREAT keeps its options", async () => {
+    await pair().same("FLUSHALL");
+    await sameStream([
+      ["SET", "g", "a"], ["GETSET", "g", "b"], ["SET", "g", "c", "GET"], ["SET", "g", "d", "get", "XX", "GET", "KEEPTTL"], ["SET", "g", "e", "NX", "GET"],
+      ["SET", "g", "f", "GET", "EX", "100"], ["XADD", "s", "3", "f", "v"], ["XADD", "s", "4-*", "f", "v"], ["XADD", "s", "5-5", "f", "v"], ["XADD", "s", "07", "f", "v"],
+      ["EXPIREAT", "g", "4102444800", "NX"], ["EXPIREAT", "g", "4102444801", "gt"], ["PEXPIRE", "g", "100000000", "XX", "LT"], ["EXPIRE", "g", "0"],
+    ], (s) => s.replace(/\$13\r\n1\d{12}\r\n/g, "$13\r\n<abs>\r\n"));
+  });
+
+  test("keys a command finds expired go out as DELs with its writes, in one MULTI/EXEC when there are several; UNLINKs with lazyfree-lazy-expire", async () => {
+    const p = pair();
+    await p.same("FLUSHALL");
+    await p.same("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+    try {
+      // DEBUG SLEEP makes sure each 1 ms deadline has passed on the server's own clock.
+      const expiring = (...keys: string[]) => [...keys.map((k) => ["SET", k, "1", "PX", "1"]), ["DEBUG", "SLEEP", "0.003"]];
+      const script = () => [
+        ...expiring("a", "b"), ["GET", "a"], ["MGET", "a", "b"],
+        ...expiring("a", "b"), ["MSET", "a", "2", "b", "2"],
+        ...expiring("a", "b"), ["EVAL", "redis.call('get', 'a') redis.call('set', 'b', '3') return 1", "0"],
+        ...expiring("a", "b"), ["MULTI"], ["GET", "a"], ["SET", "b", "4"], ["EXEC"],
+        ...expiring("a", "c"), ["LPUSH", "a", "x"], ["SUNIONSTORE", "c", "a"],
+        ["SET", "d", "1"], ["EXPIRE", "d", "0"], ["SET", "d", "1"], ["GETEX", "d", "PXAT", "1"],
+      ];
+      const mask = (s: string) => s.replace(/\$13\r\n1\d{12}\r\n/g, "$13\r\n<abs>\r\n");
+      expect(await sameStream(script(), mask)).toContain("MULTI\r\n*2\r\n$3\r\nDEL\r\n$1\r\na\r\n*2\r\n$3\r\nDEL\r\n$1\r\nb\r\n*5\r\n$4\r\nMSET");
+      await p.same("CONFIG", "SET", "lazyfree-lazy-expire", "yes");
+      expect(await sameStream(script(), mask)).toContain("UNLINK");
+    } finally {
+      await p.same("CONFIG", "SET", "lazyfree-lazy-expire", "no");
+      await p.same("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+    }
   });
 
   test("XREADGROUP of history goes out as nothing, not even a SELECT", async () => {
