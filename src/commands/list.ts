@@ -345,12 +345,23 @@ export const brpopCommand = command({
   handler: (c, argv) => blockingPop(c, argv, false),
 });
 
-/** BLMOVE and BRPOPLPUSH: LMOVE once the source has an element; replicas see LMOVE. */
-function blockingMove(c: Context, from: string, to: string, fromHead: boolean, toHead: boolean, timeout: number): void {
+/**
+ * BLMOVE and BRPOPLPUSH: LMOVE once the source has an element. Replicas see RPOPLPUSH for
+ * BRPOPLPUSH, and LMOVE for BLMOVE: with the ends as sent, or, served after a wait, as
+ * Redis names them then (lowercase).
+ */
+function blockingMove(c: Context, argv: Argv, fromHead: boolean, toHead: boolean, timeout: number, rpoplpush: boolean): void {
+  const from = argv.str(1);
+  const to = argv.str(2);
+  let waited = false;
   const attempt = () => {
-    if (c.db.writeAs(from, ListValue) === undefined) return false;
+    if (c.db.writeAs(from, ListValue) === undefined) {
+      waited = true;
+      return false;
+    }
     lmoveGeneric(c, from, to, fromHead, toHead);
-    c.propagateAs(["LMOVE", from, to, fromHead ? "LEFT" : "RIGHT", toHead ? "LEFT" : "RIGHT"]);
+    if (rpoplpush) c.propagateAs(["RPOPLPUSH", from, to]);
+    else c.propagateAs(waited ? ["LMOVE", from, to, fromHead ? "left" : "right", toHead ? "left" : "right"] : ["LMOVE", ...argv.views(1, 5)]);
     return true;
   };
   // Inside EXEC an empty source answers a null bulk string (BLPOP's is a null array).
@@ -383,14 +394,14 @@ export const blmoveCommand = command({
   handler(c, argv) {
     const fromHead = parseListEnd(argv.bytes(3));
     const toHead = parseListEnd(argv.bytes(4));
-    blockingMove(c, argv.str(1), argv.str(2), fromHead, toHead, parseTimeout(argv.bytes(5)));
+    blockingMove(c, argv, fromHead, toHead, parseTimeout(argv.bytes(5)), false);
   },
 });
 
 export const brpoplpushCommand = command({
   name: "brpoplpush", arity: 4, flags: ["write", "denyoom", "noscript", "blocking"], keys: { first: 1, last: 2, step: 1 }, keySpecs: moveKeySpecs, categories: ["list"],
   summary: "Pop an element from a list, push it to another list and return it; or block until one is available", since: "2.2.0",
-  handler: (c, argv) => blockingMove(c, argv.str(1), argv.str(2), false, true, parseTimeout(argv.bytes(3))),
+  handler: (c, argv) => blockingMove(c, argv, false, true, parseTimeout(argv.bytes(3)), true),
 });
 
 export const rpoplpushCommand = command({

@@ -154,6 +154,8 @@ export class Blocking {
       if (e instanceof ReplyError) return undefined;
       throw e;
     } finally {
+      // Keys the waiter found expired went out with its writes (Propagation.expired).
+      if (this.server.propagation.expiryTransactionOf !== undefined) this.server.propagation.endCommand(c);
       c.replyOverride = undefined;
       c.propagation = undefined;
       c.db = selected;

@@ -15,9 +15,10 @@
  * (store/table.ts, as Redis's dictGetSomeKeys), for volatile-* random slots holding a key
  * with a TTL. Every key's access word (Redis's robj.lru) and deadline are kept in its slot.
  *
- * Each eviction is a DEL (UNLINK with lazyfree-lazy-eviction): propagated to replicas and the AOF, announced as an `evicted`
- * keyspace event, counted in INFO's evicted_keys. If nothing can be evicted and memory is
- * still over, commands that may add memory (flag denyoom) are refused with -OOM.
+ * Each eviction is a DEL (UNLINK with lazyfree-lazy-eviction): propagated to replicas and
+ * the AOF, announced as an `evicted` keyspace event, counted in INFO's evicted_keys. If
+ * nothing can be evicted and memory is still over, commands that may add memory (flag
+ * denyoom) are refused with -OOM.
  */
 import { NotifyClass } from "../keyspace-events.ts";
 import { lfuCounter, lruClock } from "../store/access.ts";
