@@ -16,7 +16,7 @@ import { formatFixed, formatLongDouble, longDoubleOf } from "../resp/long-double
 import { NotifyClass } from "../keyspace-events.ts";
 import {
   GEO_LAT_MAX, GEO_LAT_MIN, GEO_LONG_MAX, GEO_LONG_MIN, type Shape, cellScores, decodeScore, distance,
-  distanceWithin, scoreOf, searchCells, standardGeohash,
+  distanceWithin, scoreText, searchCells, standardGeohash,
 } from "../store/geohash.ts";
 import { SortedSet } from "../store/sorted-set.ts";
 import type { Context } from "./context.ts";
@@ -88,7 +88,7 @@ export const geoaddCommand = command({
     for (let i = 1; i < at; i++) zadd.push(argv.str(i));
     for (let i = at; i < argv.length; i += 3) {
       const [lon, lat] = lonLatArgs(argv, i);
-      zadd.push(String(scoreOf(lon, lat)), argv.str(i + 2));
+      zadd.push(scoreText(lon, lat), argv.str(i + 2));
     }
     zaddGeneric(c, Argv.of(...zadd));
     c.propagateAs(zadd);

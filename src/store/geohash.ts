@@ -66,10 +66,14 @@ function compact16(v: number): number {
 
 const TWO_32 = 2 ** 32;
 
+/** lat on the even bits, lon on the odd ones (cell numbers of up to 32 bits), in two 32-bit halves. */
+function interleaveHalves(lat: number, lon: number): [hi: number, lo: number] {
+  return [(spread16(lat >>> 16) | (spread16(lon >>> 16) << 1)) >>> 0, (spread16(lat) | (spread16(lon) << 1)) >>> 0];
+}
+
 /** lat on the even bits, lon on the odd ones (cell numbers of up to 32 bits). */
 export function interleave(lat: number, lon: number): number {
-  const lo = (spread16(lat) | (spread16(lon) << 1)) >>> 0;
-  const hi = (spread16(lat >>> 16) | (spread16(lon >>> 16) << 1)) >>> 0;
+  const [hi, lo] = interleaveHalves(lat, lon);
   return hi * TWO_32 + lo;
 }
 
@@ -111,10 +115,15 @@ export function encode(lon: number, lat: number, step: number, latMin = GEO_LAT_
   return { lat: Math.trunc(latOffset) >>> 0, lon: Math.trunc(lonOffset) >>> 0, step };
 }
 
-/** A point's score: its cell at step 26 interleaved (geohashAlign52Bits of it). */
-export function scoreOf(lon: number, lat: number): number {
+/**
+ * A point's score as the exact integer Redis writes in the ZADD it replicates. A point on
+ * the upper edge of the ranges (longitude 180) has a cell of 2^26, one bit too many, and
+ * a score above 2^53 that a double rounds.
+ */
+export function scoreText(lon: number, lat: number): string {
   const cell = encode(lon, lat, GEO_STEP_MAX)!;
-  return interleave(cell.lat, cell.lon);
+  const [hi, lo] = interleaveHalves(cell.lat, cell.lon);
+  return hi < 2 ** 21 ? String(hi * TWO_32 + lo) : String((BigInt(hi) << 32n) | BigInt(lo));
 }
 
 /** The area a cell covers (geohashDecode). */

@@ -31,13 +31,19 @@ async function attach(c: RawClient): Promise<void> {
   expect(got.slice(end + 2 + Number(got.slice(1, end)))).toBe("");
 }
 
-/** Run `script` on each server and return what each replica link received, up to a marker write. */
-async function sameStream(script: string[][], mask = (s: string) => s): Promise<string> {
+/**
+ * Run `script` on each server and return what each replica link received, up to a marker
+ * write. A step may be a function, run between the commands (a waiter to block).
+ */
+async function sameStream(script: Array<string[] | (() => Promise<void>)>, mask = (s: string) => s): Promise<string> {
   const p = pair();
   const [k, r] = await p.connectBoth();
   try {
     await Promise.all([attach(k), attach(r)]);
-    for (const cmd of [...script, ["SET", "end-of-script", "1"]]) await p.both(...cmd);
+    for (const cmd of [...script, ["SET", "end-of-script", "1"]]) {
+      if (typeof cmd === "function") await cmd();
+      else await p.both(...cmd);
+    }
     await waitFor(() => [k, r].every((c) => c.peekAll().includes("end-of-script")), 20_000, "the stream to reach the marker");
     // A replica is PINGed every repl-ping-replica-period; those PINGs are not the script's.
     const strip = (s: string) => s.replaceAll("*1\r\n$4\r\nPING\r\n", "");
@@ -101,6 +107,8 @@ describe("the replication stream", () => {
     await sameStream([
       ["GEOADD", "g", "CH", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"],
       ["GEOADD", "g", "nx", "13", "38", "Palermo"],
+      // On the upper edge of the longitudes the score is above 2^53: written exactly, as Redis does.
+      ["GEOADD", "g", "180", "37.502669", "edge"],
       ["GEORADIUS", "g", "15", "37", "200", "km", "STORE", "near"],
       ["GEOSEARCHSTORE", "box", "g", "FROMMEMBER", "Palermo", "BYBOX", "400", "400", "km", "STOREDIST"],
       ["GEORADIUSBYMEMBER", "g", "Palermo", "1", "m", "STOREDIST", "box"],
@@ -162,6 +170,29 @@ describe("the replication stream", () => {
       expect(await sameStream(script(), mask)).toContain("UNLINK");
     } finally {
       await p.same("CONFIG", "SET", "lazyfree-lazy-expire", "no");
+      await p.same("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+    }
+  });
+
+  test("BRPOPLPUSH goes out as RPOPLPUSH, BLMOVE as LMOVE with its ends as sent or, served after a wait, as Redis names them", async () => {
+    const p = pair();
+    await p.same("FLUSHALL");
+    await p.same("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+    const [wk, wr] = await p.connectBoth();
+    const block = (command: string) => async () => {
+      for (const c of [wk, wr]) c.write(command);
+      await p.blocked(1);
+    };
+    try {
+      await sameStream([
+        ["RPUSH", "s", "a", "b", "c"], ["BLMOVE", "s", "d", "left", "Right", "0"], ["BRPOPLPUSH", "s", "d", "0"],
+        block("BRPOPLPUSH x y 0\r\n"), ["RPUSH", "x", "1"], block("BLMOVE x y RIGHT LEFT 0\r\n"), ["RPUSH", "x", "2"],
+        // A waiter whose destination has expired: its DEL and the move in one transaction.
+        ["SET", "dst", "v", "PX", "1"], ["DEBUG", "SLEEP", "0.003"], block("BLMOVE src dst LEFT RIGHT 0\r\n"), ["LPUSH", "src", "a"],
+      ], (s) => s.replace(/\$13\r\n1\d{12}\r\n/g, "$13\r\n<abs>\r\n"));
+    } finally {
+      wk.close();
+      wr.close();
       await p.same("DEBUG", "SET-ACTIVE-EXPIRE", "1");
     }
   });
