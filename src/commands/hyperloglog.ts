@@ -106,9 +106,11 @@ export const pfcountCommand = command({
     const regs = registersOf(hll);
     if (regs === undefined) throw INVALID_HLL;
     const card = estimate(regs);
-    // The count is cached in the value's header, in place: a write, as in Redis.
+    // The count is cached in the value's header, in place: a write, as in Redis, which
+    // replicates it (PFCOUNT is not flagged write, so the change alone would not).
     storeCount(unsharedHll(c, key)!, card);
     c.db.modified(key);
+    c.forcePropagation = true;
     c.reply.integer(card);
   },
 });

@@ -197,6 +197,11 @@ describe("the replication stream", () => {
     }
   });
 
+  test("PFCOUNT that caches its count in the HyperLogLog goes out; one answered from the cache does not", async () => {
+    await pair().same("FLUSHALL");
+    await sameStream([["PFADD", "h", "a", "b"], ["PFCOUNT", "h"], ["PFCOUNT", "h"], ["PFADD", "h", "c"], ["PFCOUNT", "h", "nosuch"], ["PFCOUNT", "h"]]);
+  });
+
   test("XREADGROUP of history goes out as nothing, not even a SELECT", async () => {
     await pair().same("FLUSHALL");
     await sameStream([
