@@ -5,6 +5,7 @@
  * queue with nothing in between, unless a WATCHed key changed (or expired) since WATCH,
  * and replicas get the writes inside MULTI ... EXEC.
  */
+import { refreshClockAfter } from "../clock.ts";
 import { DISCARD_WITHOUT_MULTI, EXEC_WITHOUT_MULTI, EXECABORT, MULTI_NESTED, WATCH_INSIDE_MULTI } from "../errors.ts";
 import { command } from "./command.ts";
 
@@ -43,6 +44,8 @@ export const execCommand = command({
       c.inExec = false;
       c.execShown = undefined;
       propagation.endTransaction(c);
+      // The time, held still while the transaction ran, moves on for the commands after it.
+      refreshClockAfter(performance.now());
     }
   },
 });

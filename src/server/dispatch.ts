@@ -17,6 +17,7 @@ import {
   CountedReplyError, DEBUG_NOT_ALLOWED, INTERNAL, LOADING, MASTERDOWN, NOREPLICAS, MISCONF_RDB, NOAUTH, OOM, NOPERM_CHANNEL, NOPERM_EXEC_CHANNEL, NOPERM_EXEC_COMMAND, NOPERM_EXEC_KEY, NOPERM_KEY, NOT_IN_MULTI, READONLY,
   MODULE_NOT_ALLOWED, ReplyError, misconfAof, nopermCommand, onlyPubsubAllowed, unknownCommand, unknownSubcommand, wrongArity,
 } from "../errors.ts";
+import { refreshClockAfter } from "../clock.ts";
 import type { Argv } from "../resp/argv.ts";
 import type { Client } from "./connection.ts";
 import { recordLatency } from "./latency.ts";
@@ -329,6 +330,12 @@ export function call(c: Client, cmd: Command, argv: Argv): void {
     server.slowlog.record(c, argv, Math.floor((now - c.callClock) * 1000));
     c.callClock = now;
     c.callClockFresh = true;
+  }
+  // Time a long command took is seen by the next (not inside EXEC or a script, where
+  // Redis holds the time still); a @fast one takes none worth reading the clock for.
+  if (own) {
+    if (c.callClockFresh) refreshClockAfter(c.callClock);
+    else if ((cmd.flagBits & F_FAST) === 0) refreshClockAfter(performance.now());
   }
   c.propagation = undefined;
   c.forcePropagation = false;

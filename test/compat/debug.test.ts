@@ -323,6 +323,25 @@ describe("DEBUG SET-ACTIVE-EXPIRE 0", () => {
   });
 });
 
+describe("DEBUG SLEEP in a pipeline", () => {
+  test("the next command of the same read sees the time it took: a key that expired meanwhile is gone, after EXEC too", async () => {
+    const p = pair();
+    await p.same("FLUSHALL");
+    await p.same("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+    try {
+      const steps = [
+        ["SET", "k", "v", "PX", "5"], ["DEBUG", "SLEEP", "0.02"], ["GET", "k"],
+        ["SET", "k2", "v", "PX", "5"], ["MULTI"], ["DEBUG", "SLEEP", "0.02"], ["GET", "k2"], ["EXEC"], ["GET", "k2"],
+        ["CONFIG", "SET", "slowlog-log-slower-than", "-1"], ["SET", "k3", "v", "PX", "5"], ["DEBUG", "SLEEP", "0.02"], ["GET", "k3"],
+      ];
+      await p.sameRaw(steps.map((s) => req(...s)).join(""), steps.length);
+    } finally {
+      await p.same("CONFIG", "SET", "slowlog-log-slower-than", "10000");
+      await p.same("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+    }
+  });
+});
+
 describe("DEBUG RELOAD", () => {
   test("the dataset reads back the same after a save and load; options are checked", async () => {
     const p = pair();
