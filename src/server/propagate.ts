@@ -13,6 +13,9 @@ type Request = ReadonlyArray<string | Uint8Array>;
 export const MULTI: Request = ["MULTI"];
 export const EXEC: Request = ["EXEC"];
 
+/** Commands whose expired keys Redis 7.0 sends each as a DEL of its own, never in MULTI/EXEC. */
+const EXPIRED_ALONE = new Set(["scan", "randomkey"]);
+
 /** SELECT / MULTI / EXEC framing of a stream of commands. */
 export class Framing {
   /** The database the stream last SELECTed; -1 forces a SELECT before the next write. */
@@ -124,7 +127,10 @@ export class Propagation {
    */
   expired(db: number, key: string, lazily: boolean): void {
     const running = this.server.executing;
-    if (running !== undefined && this.expiryTransactionOf === undefined && !this.server.replication.framing.inTransaction) {
+    if (
+      running !== undefined && this.expiryTransactionOf === undefined && !this.server.replication.framing.inTransaction &&
+      !EXPIRED_ALONE.has(running.lastCommand)
+    ) {
       this.beginTransaction();
       this.expiryTransactionOf = running;
     }
