@@ -34,6 +34,21 @@ export function refreshClockAfter(perfNow: number): void {
   if (perfNow - readAt >= 1) updateClock();
 }
 
+/**
+ * Inside EXEC, whose commands all see the time it started at, a script sees the time it
+ * starts at, as in Redis: the time is read afresh for it, and the held one (returned) is
+ * put back after it with restoreClock.
+ */
+export function readClockAfresh(): number {
+  const held = cached;
+  updateClock();
+  return held;
+}
+
+export function restoreClock(held: number): void {
+  cached = held;
+}
+
 /** Swap the time source (tests only); returns a function restoring the real clock. */
 export function useClockSource(fn: () => number): () => void {
   source = fn;

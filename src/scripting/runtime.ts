@@ -27,6 +27,7 @@ import { functionsFromPayload, validDumpPayload } from "../persistence/rdb-reade
 import { functionsPayload } from "../persistence/rdb-writer.ts";
 import { Argv } from "../resp/argv.ts";
 import { bytesToString } from "../resp/bytes.ts";
+import { readClockAfresh, restoreClock } from "../clock.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { call, settleCommandTime } from "../server/dispatch.ts";
 import { redirection, routed, routedSlot } from "../cluster/redirect.ts";
@@ -502,6 +503,8 @@ export class Scripting implements ScriptHost {
       slot: caller.clusterSlot,
     };
     this.replTargets = 3;
+    // Inside EXEC the script sees the time it starts at, not EXEC's (see readClockAfresh).
+    const heldTime = caller.inExec ? readClockAfresh() : undefined;
     // Writes are framed as a transaction only when they go anywhere (and not inside EXEC's own).
     const framed = !caller.inExec && server.propagation.wanted;
     if (framed) server.propagation.beginTransaction();
@@ -522,6 +525,7 @@ export class Scripting implements ScriptHost {
       this.timedOut = false;
       this.replTargets = 3;
       if (framed) server.propagation.endTransaction(caller);
+      if (heldTime !== undefined) restoreClock(heldTime);
       // WAIT after a script waits for what it wrote.
       if (sc.replOffset > caller.replOffset) caller.replOffset = sc.replOffset;
     }

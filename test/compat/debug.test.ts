@@ -324,7 +324,7 @@ describe("DEBUG SET-ACTIVE-EXPIRE 0", () => {
 });
 
 describe("DEBUG SLEEP in a pipeline", () => {
-  test("the next command of the same read sees the time it took: a key that expired meanwhile is gone, after EXEC too", async () => {
+  test("the next command of the same read sees the time it took: a key that expired meanwhile is gone, after EXEC too, and for a script inside it", async () => {
     const p = pair();
     await p.same("FLUSHALL");
     await p.same("DEBUG", "SET-ACTIVE-EXPIRE", "0");
@@ -332,6 +332,8 @@ describe("DEBUG SLEEP in a pipeline", () => {
       const steps = [
         ["SET", "k", "v", "PX", "5"], ["DEBUG", "SLEEP", "0.02"], ["GET", "k"],
         ["SET", "k2", "v", "PX", "5"], ["MULTI"], ["DEBUG", "SLEEP", "0.02"], ["GET", "k2"], ["EXEC"], ["GET", "k2"],
+        // Inside EXEC commands see the time it started at; a script the time it starts at.
+        ["MULTI"], ["SET", "k4", "v", "PX", "5"], ["DEBUG", "SLEEP", "0.02"], ["GET", "k4"], ["EVAL", "return redis.call('get', KEYS[1])", "1", "k4"], ["GET", "k4"], ["EXEC"],
         ["CONFIG", "SET", "slowlog-log-slower-than", "-1"], ["SET", "k3", "v", "PX", "5"], ["DEBUG", "SLEEP", "0.02"], ["GET", "k3"],
       ];
       await p.sameRaw(steps.map((s) => req(...s)).join(""), steps.length);
