@@ -167,6 +167,7 @@ export class Server implements Services {
     this.acl = new Acl(this);
     this.cluster = config.get("cluster-enabled") === "yes" ? new Cluster(this) : undefined;
     this.keyspace.mayGrow = (bytes) => this.maxmemory === 0 || this.memoryCountedForEvict() + bytes <= this.maxmemory;
+    this.keyspace.masterRunning = () => this.executing?.masterLink !== undefined;
     this.keyspace.onExpired = (db, key) => {
       if (this.propagation.wanted) this.propagation.expired(db.id, key, this.keyspace.lazyFree.expire);
     };

@@ -567,7 +567,10 @@ export class Database {
 
   /** lookupKeyRead's search: the key's slot in the table, or -1. A miss is announced (`keymiss`) when `notify`. */
   private lookupSlotRead(key: string, touch: boolean, notify = true): number {
-    const slot = this.expireIfNeeded(key) && this.keyspace.keepsExpired ? -1 : this.table.find(key);
+    // Kept past its deadline (on a replica, or while clients are paused) a key reads as
+    // missing, except to the master's own commands: on a replica they see every key the
+    // master has not deleted yet, as in Redis (a COPY or BITOP from it reads its sources).
+    const slot = this.expireIfNeeded(key) && this.keyspace.keepsExpired && !this.keyspace.masterRunning() ? -1 : this.table.find(key);
     if (slot < 0) this.missed(key, notify);
     else {
       this.keyspace.stats.keyspaceHits++;
@@ -1396,6 +1399,9 @@ export class Keyspace {
    * are reported missing but not deleted, nothing is evicted, as in Redis.
    */
   paused = false;
+
+  /** Whether the running command came from this replica's master (set by the server). */
+  masterRunning: () => boolean = () => false;
 
   /** Expired keys stay until a DEL comes: on a replica, and while clients are paused. */
   get keepsExpired(): boolean {

@@ -265,6 +265,21 @@ describe("KVIS replica of a real Redis master", () => {
     });
   }, 30_000);
 
+  test("the master's commands find keys past their deadline on the replica's clock, as a Redis replica does: nothing diverges", async () => {
+    await withMasterAndReplica(["--enable-debug-command", "yes"], { "enable-debug-command": "yes" }, async (m, r) => {
+      await m.call("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+      // Inside the transaction the master's time stands still, so its reads find k alive;
+      // the replica applies them more than 10 ms after k's deadline.
+      const tx = [["MULTI"], ["SET", "k", "5", "PX", "1"], ["DEBUG", "SLEEP", "0.01"], ["COPY", "k", "copied", "DB", "1"], ["BITOP", "OR", "bits", "k"],
+        ["SORT", "k", "STORE", "sorted"], ["RENAME", "k", "renamed"], ["EXEC"]];
+      for (const cmd of tx) await m.call(...cmd);
+      await waitCaughtUp(m);
+      const digest = async (c: RawClient) => (await c.call("DEBUG", "DIGEST")).trim();
+      expect(await digest(r)).toBe(await digest(m));
+      expect(await r.call("GET", "bits")).toBe("$1\r\n5\r\n");
+    });
+  }, 30_000);
+
   test("a command from the master that fails on the replica is logged and counted as a Redis replica does it", async () => {
     const master = await startRedis(["--repl-diskless-sync-delay", "0"]);
     const replicaArgs = ["--replicaof", `127.0.0.1 ${master.port}`, "--replica-read-only", "no"];
