@@ -635,6 +635,9 @@ export class Database {
   private lookupSlotWrite(key: string): number {
     this.beforeWrite(key);
     if (!this.keyspace.replicaMode) this.expireIfNeeded(key);
+    // A writable replica's client writing to a key past its deadline deletes it first, as
+    // Redis's lookupKeyWrite forces there (the master's own commands never expire a key).
+    else if (this.keyspace.clientWritesExpire()) this.expireOwnKey(key, now());
     const slot = this.table.find(key);
     if (slot >= 0) this.recordAccess(slot, false);
     return slot;
@@ -1402,6 +1405,8 @@ export class Keyspace {
 
   /** Whether the running command came from this replica's master (set by the server). */
   masterRunning: () => boolean = () => false;
+  /** Whether a write lookup deletes a key past its deadline on this replica: a client's, on a writable one (set by the server). */
+  clientWritesExpire: () => boolean = () => false;
 
   /** Expired keys stay until a DEL comes: on a replica, and while clients are paused. */
   get keepsExpired(): boolean {

@@ -405,7 +405,7 @@ describe("KVIS replica of a real Redis master", () => {
     });
   });
 
-  test("on a writable replica, keys its own clients gave a TTL expire there, as on a Redis replica", async () => {
+  test("on a writable replica, keys its own clients gave a TTL expire there, and a client's write finds none past its deadline, as on a Redis replica", async () => {
     await withMasterAndReplica(["--enable-debug-command", "yes"], { "replica-read-only": "no" }, async (m, r) => {
       // The master's key with a TTL waits for the master's DEL (its active expiry is off).
       expect(await m.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")).toBe("+OK\r\n");
@@ -424,6 +424,10 @@ describe("KVIS replica of a real Redis master", () => {
       await waitFor(async () => (await expired()) === before + 4, 20_000, "the replica's own keys to expire");
       expect(await r.call("DBSIZE")).toBe(":1\r\n");
       expect(await r.call("GET", "theirs")).toBe("$-1\r\n");
+      // A client's write to the master's key past its deadline deletes it first, as a
+      // writable Redis replica forces: SET NX then stores.
+      expect(await r.call("SET", "theirs", "w", "NX")).toBe("+OK\r\n");
+      expect(await r.call("GET", "theirs")).toBe("$1\r\nw\r\n");
     });
   });
 
