@@ -45,6 +45,7 @@ export function readClockAfresh(): number {
   return held;
 }
 
+/** Put back the time readClockAfresh returned. */
 export function restoreClock(held: number): void {
   cached = held;
 }

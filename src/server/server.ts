@@ -168,7 +168,7 @@ export class Server implements Services {
     this.cluster = config.get("cluster-enabled") === "yes" ? new Cluster(this) : undefined;
     this.keyspace.mayGrow = (bytes) => this.maxmemory === 0 || this.memoryCountedForEvict() + bytes <= this.maxmemory;
     this.keyspace.masterRunning = () => this.executing?.masterLink !== undefined;
-    this.keyspace.clientWritesExpire = () => !this.replicaReadOnly && this.executing !== undefined && this.executing.masterLink === undefined;
+    this.keyspace.clientWritesExpire = () => this.executing !== undefined && this.executing.masterLink === undefined && !this.replicaReadOnly;
     this.keyspace.onExpired = (db, key) => {
       if (this.propagation.wanted) this.propagation.expired(db.id, key, this.keyspace.lazyFree.expire);
     };
