@@ -145,6 +145,12 @@ export interface CommandSpec {
    * processCommand refuses it.
    */
   protectedBy?: "enable-debug-command" | "enable-module-command";
+  /**
+   * The keys it finds past their deadline go to replicas and the AOF each as a DEL of its
+   * own (SCAN, RANDOMKEY, which walk arbitrary keys), not in one MULTI/EXEC with the
+   * command's writes as every other command's do (server/propagate.ts), as in Redis 7.0.
+   */
+  expiredAlone?: true;
 }
 
 export class Command {
@@ -162,6 +168,7 @@ export class Command {
   readonly notify: [NotifyClass, string] | undefined;
   readonly events: "before" | "after" | "first-before" | undefined;
   readonly protectedBy: CommandSpec["protectedBy"];
+  readonly expiredAlone: boolean;
   readonly summary: string;
   readonly since: string;
   readonly complexity: string;
@@ -210,6 +217,7 @@ export class Command {
     this.notify = spec.notify;
     this.events = spec.events;
     this.protectedBy = spec.protectedBy;
+    this.expiredAlone = spec.expiredAlone === true;
     if (spec.subcommands) {
       const subs = new Map<string, Command>();
       for (const sub of spec.subcommands) {

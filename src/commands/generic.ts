@@ -525,7 +525,7 @@ export const moveCommand = command({
 });
 
 export const randomkeyCommand = command({
-  name: "randomkey", arity: 1, flags: ["readonly"], categories: ["keyspace"], tips: ["request_policy:all_shards", "nondeterministic_output"],
+  name: "randomkey", arity: 1, flags: ["readonly"], categories: ["keyspace"], expiredAlone: true, tips: ["request_policy:all_shards", "nondeterministic_output"],
   summary: "Return a random key from the keyspace", since: "1.0.0",
   handler(c) {
     const key = c.db.randomKey();
@@ -754,7 +754,7 @@ export function scanGeneric(
 }
 
 export const scanCommand = command({
-  name: "scan", arity: -2, flags: ["readonly"], categories: ["keyspace"], tips: ["nondeterministic_output", "request_policy:special"],
+  name: "scan", arity: -2, flags: ["readonly"], categories: ["keyspace"], expiredAlone: true, tips: ["nondeterministic_output", "request_policy:special"],
   summary: "Incrementally iterate the keys space", since: "2.8.0",
   complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
   handler(c, argv) {

@@ -13,9 +13,6 @@ type Request = ReadonlyArray<string | Uint8Array>;
 export const MULTI: Request = ["MULTI"];
 export const EXEC: Request = ["EXEC"];
 
-/** Commands whose expired keys Redis 7.0 sends each as a DEL of its own, never in MULTI/EXEC. */
-const EXPIRED_ALONE = new Set(["scan", "randomkey"]);
-
 /** SELECT / MULTI / EXEC framing of a stream of commands. */
 export class Framing {
   /** The database the stream last SELECTed; -1 forces a SELECT before the next write. */
@@ -123,13 +120,14 @@ export class Propagation {
    * Redis 7.0 sends the deletions a command causes with the command's own writes, as one
    * MULTI/EXEC when there are several; so the first during a command outside a transaction
    * opens one, and the command's end (endCommand) closes it. A lone DEL (a GET that found
-   * its key expired) still goes out alone.
+   * its key expired) still goes out alone, as do those of a command flagged expiredAlone
+   * (the running command is its client's timedCommand: see dispatch's call()).
    */
   expired(db: number, key: string, lazily: boolean): void {
     const running = this.server.executing;
     if (
       running !== undefined && this.expiryTransactionOf === undefined && !this.server.replication.framing.inTransaction &&
-      !EXPIRED_ALONE.has(running.lastCommand)
+      running.timedCommand?.expiredAlone !== true
     ) {
       this.beginTransaction();
       this.expiryTransactionOf = running;
