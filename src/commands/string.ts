@@ -192,7 +192,7 @@ export const setCommand = command({
       // With GET, Redis replies with the old value before the set's keyspace events.
       c.reply.movePushes(mark, "after");
       // Replicas get it without GET (a deadline rewrote the whole command already).
-      if (stored && when === -1) c.propagateAs(argv.views(0).filter((_, i) => i < 3 || argv.keyword(i) !== "get"));
+      if (stored && when === -1 && c.server.propagation.wanted) c.propagateAs(argv.views(0).filter((_, i) => i < 3 || argv.keyword(i) !== "get"));
     } else if (stored) c.reply.ok();
     else c.reply.null();
   },
@@ -238,7 +238,7 @@ export const getsetCommand = command({
     // The set's events follow the reply, as Redis writes them; a keymiss came before it.
     c.reply.movePushes(mark, "after");
     // Replicas and the AOF get a SET, as Redis 7 propagates it.
-    c.propagateAs(["SET", argv.bytes(1), argv.bytes(2)]);
+    if (c.server.propagation.wanted) c.propagateAs(["SET", argv.bytes(1), argv.bytes(2)]);
   },
 });
 

@@ -914,11 +914,12 @@ export class Database {
    */
   setKey(key: string, value: StoredValue | ByteSlice, keepTtl = false, deadline = NaN, lookedUp = false): number {
     this.beforeWrite(key);
-    // Redis's setKey looks the key up for writing: one past its deadline is deleted, and
-    // announced as expired, before the new value comes (as a new key).
-    if (!lookedUp) this.expireIfNeeded(key);
     const table = this.table;
-    const existing = table.find(key);
+    let existing = table.find(key);
+    // Redis's setKey looks the key up for writing: one past its deadline is deleted, and
+    // announced as expired, before the new value comes (as a new key). (NaN, no deadline,
+    // compares false.)
+    if (!lookedUp && existing >= 0 && table.expiryAt(existing) <= now() && this.expireIfNeeded(key)) existing = table.find(key);
     let slot = existing;
     if (existing < 0) {
       if (this.keyspace.notifyNew) this.keyspace.notify?.("new", this, key);
