@@ -56,7 +56,8 @@ export class Evictor {
     const lfu = policy.endsWith("-lfu");
     if (lfu !== keyspace.lfu) {
       keyspace.lfu = lfu;
-      // The access words meant the other thing: every key starts as just used (LRU) or new (LFU).
+      // The access words meant the other thing: every key starts as just used (LRU), or as
+      // never counted (LFU: frequency 0, as Redis reads an LRU clock as a decayed counter).
       for (const db of keyspace.dbs) db.resetAccess();
     }
     this.pool = [];

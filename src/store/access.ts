@@ -22,6 +22,14 @@ export function lfuNew(): number {
   return minutes() * 256 + LFU_INIT_VAL;
 }
 
+/**
+ * The LFU entry of a key made before the policy turned to LFU: no access counted. Redis
+ * reads the LRU clock such a key holds as an entry stamped long ago, decayed to 0.
+ */
+export function lfuUncounted(): number {
+  return minutes() * 256;
+}
+
 /** LFUDecrAndReturn: the counter after one decrement per `decayTime` minutes idle. */
 export function lfuCounter(entry: number, decayTime: number): number {
   const counter = entry & 255;

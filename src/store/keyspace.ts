@@ -12,7 +12,7 @@ import { now } from "../clock.ts";
 import { WRONGTYPE } from "../errors.ts";
 import { isInt64String, latin1Slice, stringToBytes } from "../resp/bytes.ts";
 import { secondArguments } from "../resp/parser.ts";
-import { lfuNew, lfuTouch, lruClock } from "./access.ts";
+import { lfuNew, lfuTouch, lfuUncounted, lruClock } from "./access.ts";
 import { estimateBytes, estimateStringBytes, freeEffort, LAZYFREE_THRESHOLD } from "./memory-usage.ts";
 import type { Bytes } from "./latin1.ts";
 import { KeyTable, Kind, PREFETCH_MAX, type TableStats } from "./table.ts";
@@ -668,13 +668,13 @@ export class Database {
   restoreAccess(key: string, idleSeconds: number | undefined, freq: number | undefined): void {
     const slot = this.table.find(key);
     if (slot < 0) return;
-    if (this.keyspace.lfu && freq !== undefined) this.table.setAccessAt(slot, (lfuNew() & ~255) | freq);
+    if (this.keyspace.lfu && freq !== undefined) this.table.setAccessAt(slot, lfuUncounted() | freq);
     else if (!this.keyspace.lfu && idleSeconds !== undefined) this.table.setAccessAt(slot, lruClock() - idleSeconds);
   }
 
   /** Every key as just used (LRU) or new (LFU): the policy switched between them. */
   resetAccess(): void {
-    this.table.resetAccess(this.keyspace.lfu ? lfuNew() : lruClock());
+    this.table.resetAccess(this.keyspace.lfu ? lfuUncounted() : lruClock());
   }
 
   /** A string value for reading, as bytes; WRONGTYPE for another type. */

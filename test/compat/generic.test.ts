@@ -402,6 +402,22 @@ DUMP a b`);
     }
   });
 
+  test("keys made before the policy turned to LFU have no accesses counted yet: OBJECT FREQ 0, then 1", async () => {
+    const p = pair();
+    try {
+      await p.same("SET", "before", "x");
+      await p.same("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu");
+      await p.same("OBJECT", "FREQ", "before");
+      await p.same("GET", "before");
+      await p.same("OBJECT", "FREQ", "before");
+      // A key made under LFU starts at LFU_INIT_VAL.
+      await p.same("SET", "after", "x");
+      await p.same("OBJECT", "FREQ", "after");
+    } finally {
+      await p.same("CONFIG", "SET", "maxmemory-policy", "noeviction");
+    }
+  });
+
   test("the LFU counter: each command's lookups count once, RENAME and MOVE carry it, an overwrite keeps it", async () => {
     const p = pair();
     // With lfu-log-factor 0 every access counts and no time decays it, so counters are
