@@ -238,6 +238,9 @@ class NeedMore {
 class KeyRecords {
   db = 0;
   expireAt = -1;
+  /** The pending IDLE (seconds) and FREQ records of the next key (-1: none). */
+  idle = -1;
+  freq = -1;
   keys = 0;
   expired = 0;
 
@@ -268,10 +271,10 @@ function loadKeys(r: RdbCursor, k: KeyRecords, stopAt: number): boolean {
         k.expireAt = Number(r.u64le());
       } else if (type === F.RDB_OPCODE_FREQ) {
         r.u8();
-        r.u8();
+        k.freq = r.u8();
       } else if (type === F.RDB_OPCODE_IDLE) {
         r.u8();
-        r.length();
+        k.idle = r.length();
       } else return true;
       continue;
     }
@@ -288,19 +291,22 @@ function loadKeys(r: RdbCursor, k: KeyRecords, stopAt: number): boolean {
       k.expired++;
     } else {
       const target = keyspace.dbs[k.db]!;
-      const stored = keyBytes !== undefined && expireAt === -1 && (typeof value === "number" || value instanceof ByteSlice) && target.loadString(keyBytes, value);
-      if (!stored) {
+      let slot = keyBytes !== undefined && expireAt === -1 && (typeof value === "number" || value instanceof ByteSlice) ? target.loadString(keyBytes, value) : -1;
+      if (slot < 0) {
         const name = key ?? keyBytes!.text();
         target.setKey(name, value);
         if (expireAt !== -1) target.setExpire(name, expireAt);
         // A small aggregate goes into its cell's bytes at once (store/packed-values.ts).
         target.settle();
+        if (k.idle >= 0 || k.freq >= 0) slot = target.slotOf(name);
       }
+      // The access time or frequency saved under an LRU or LFU policy (objectSetLRUOrLFU).
+      if (k.idle >= 0 || k.freq >= 0) target.restoreAccessAt(slot, k.idle, k.freq);
       if (++k.keys % PROGRESS_EVERY === 0) k.progress?.(k.keys, r.offset, r.size);
     }
     valueSlice.release();
     keySlice.release();
-    k.expireAt = -1;
+    k.expireAt = k.idle = k.freq = -1;
     if (keyspace.keyLoadDelay !== 0) loadDelay(keyspace.keyLoadDelay);
   }
 }

@@ -17,6 +17,7 @@ import { INVALID_ENTRIES_READ, type PendingList, StreamValue, U64_MAX, idMs, idS
 import { REDIS_VERSION } from "../version.ts";
 import { crc64 } from "./crc64.ts";
 import { lzfCompressRange, lzfOutput } from "../store/lzf.ts";
+import { lfuCounter, lruClock } from "../store/access.ts";
 import * as F from "./rdb-format.ts";
 
 const RDB_VERSION_WRITTEN = 10;
@@ -40,6 +41,20 @@ export interface RdbOptions {
   noData?: boolean;
   /** aof-timestamp-enabled: a command-form AOF base starts with this `#TS:` annotation (Unix seconds). */
   aofTimestamp?: number;
+  /** Under an LRU or LFU maxmemory-policy: each key's idle time or frequency is saved with it. */
+  access?: KeyAccess;
+}
+
+/** What a key's access word is under the policy of the save (Keyspace.lfu, lfu-decay-time). */
+export interface KeyAccess {
+  lfu: boolean;
+  decayTime: number;
+}
+
+/** RdbOptions.access for a maxmemory-policy: Redis saves access words under the -lru and -lfu ones only. */
+export function accessSaved(policy: string, decayTime: number): KeyAccess | undefined {
+  if (policy.endsWith("-lfu")) return { lfu: true, decayTime };
+  return policy.endsWith("-lru") ? { lfu: false, decayTime } : undefined;
 }
 
 /** The repl-stream-db, repl-id and repl-offset AUX fields. */
@@ -261,24 +276,38 @@ export function writeDbHeader(out: ByteSink, id: number, size: number, expires: 
   out.length(expires);
 }
 
-/** One key: its deadline when it has one, then type, key and value. */
-/** writeKey of a string key read from its cell (Database.walkForSnapshot): no JS string made. */
-export function writeStringCell(out: ByteSink, cell: StringCell, expireAt: number | undefined): void {
+/**
+ * What comes before a key's type: its deadline when it has one, then under an LRU policy
+ * its idle seconds (IDLE), under an LFU one its decayed counter (FREQ), as
+ * rdbSaveKeyValuePair writes them; `word` is the key's access word.
+ */
+function writeKeyPrefix(out: ByteSink, expireAt: number | undefined, access: KeyAccess | undefined, word: number): void {
   if (expireAt !== undefined) {
     out.u8(F.RDB_OPCODE_EXPIRETIME_MS);
     out.u64le(BigInt(expireAt));
   }
+  if (access === undefined) return;
+  if (access.lfu) {
+    out.u8(F.RDB_OPCODE_FREQ);
+    out.u8(lfuCounter(word, access.decayTime));
+  } else {
+    out.u8(F.RDB_OPCODE_IDLE);
+    out.length(Math.max(0, lruClock() - word));
+  }
+}
+
+/** writeKey of a string key read from its cell (Database.walkForSnapshot): no JS string made. */
+export function writeStringCell(out: ByteSink, cell: StringCell, expireAt: number | undefined, access?: KeyAccess, word = 0): void {
+  writeKeyPrefix(out, expireAt, access, word);
   out.u8(F.RDB_TYPE_STRING);
   out.stringBytes(cell.buf, cell.keyStart, cell.keyEnd);
   if (cell.number === cell.number) out.string(String(cell.number));
   else out.stringBytes(cell.buf, cell.valueStart, cell.valueEnd);
 }
 
-export function writeKey(out: ByteSink, key: string, value: StoredValue, expireAt: number | undefined): void {
-  if (expireAt !== undefined) {
-    out.u8(F.RDB_OPCODE_EXPIRETIME_MS);
-    out.u64le(BigInt(expireAt));
-  }
+/** One key: writeKeyPrefix's records, then type, key and value. */
+export function writeKey(out: ByteSink, key: string, value: StoredValue, expireAt: number | undefined, access?: KeyAccess, word = 0): void {
+  writeKeyPrefix(out, expireAt, access, word);
   out.u8(valueType(value));
   out.string(key);
   writeValue(out, value);
@@ -294,7 +323,7 @@ export function encodeRdb(keyspace: Keyspace, options: RdbOptions = DEFAULT_OPTI
     writeDbHeader(out, db.id, db.size, db.expiresCount);
     for (const [key, value] of db.entries()) {
       const when = db.getExpire(key);
-      writeKey(out, key, value, when === -1 ? undefined : when);
+      writeKey(out, key, value, when === -1 ? undefined : when, options.access, db.accessOf(key));
     }
   }
   out.u8(F.RDB_OPCODE_EOF);

@@ -26,9 +26,10 @@ import { ByteSink, type RdbOptions, writeDbHeader, writeFunctions, writeHeader, 
 export interface ImageFormat {
   header(out: ByteSink): void;
   database(out: ByteSink, id: number, size: number, expires: number): void;
-  key(out: ByteSink, key: string, value: StoredValue, expireAt: number | undefined): void;
+  /** One key; `access` is its access word (LRU clock or LFU entry). */
+  key(out: ByteSink, key: string, value: StoredValue, expireAt: number | undefined, access: number): void;
   /** A string key straight from its cell, where the format can write bytes (optional). */
-  stringKey?(out: ByteSink, cell: StringCell, expireAt: number | undefined): void;
+  stringKey?(out: ByteSink, cell: StringCell, expireAt: number | undefined, access: number): void;
   end(out: ByteSink): void;
 }
 
@@ -38,8 +39,8 @@ export const rdbImage = (options: RdbOptions): ImageFormat => ({
     writeFunctions(out, options.functions);
   },
   database: writeDbHeader,
-  key: writeKey,
-  stringKey: writeStringCell,
+  key: (out, key, value, expireAt, access) => writeKey(out, key, value, expireAt, options.access, access),
+  stringKey: (out, cell, expireAt, access) => writeStringCell(out, cell, expireAt, options.access, access),
   end: (out) => out.u8(F.RDB_OPCODE_EOF),
 });
 
@@ -115,7 +116,7 @@ export class Snapshot {
     let sink = this.out;
     if (db.id > this.current) sink = this.early[db.id] ??= new ByteSink(this.options.compression);
     const when = db.getExpire(key);
-    this.format.key(sink, key, value, when === -1 ? undefined : when);
+    this.format.key(sink, key, value, when === -1 ? undefined : when, db.accessOf(key)!);
     this.keysDone++;
   }
 
@@ -135,12 +136,12 @@ export class Snapshot {
       const stringKey = this.format.stringKey;
       const complete = db.walkForSnapshot(
         this.walk, this.bit, limit,
-        (key, value, expireAt) => {
-          this.format.key(this.out, key, value, expireAt);
+        (key, value, expireAt, access) => {
+          this.format.key(this.out, key, value, expireAt, access);
           this.keysDone++;
         },
-        stringKey === undefined ? undefined : (cell, expireAt) => {
-          stringKey(this.out, cell, expireAt);
+        stringKey === undefined ? undefined : (cell, expireAt, access) => {
+          stringKey(this.out, cell, expireAt, access);
           this.keysDone++;
         },
       );

@@ -21,7 +21,7 @@ import { Scripting } from "../scripting/runtime.ts";
 import type { Argv } from "../resp/argv.ts";
 import { monitorLine } from "./monitor.ts";
 import { acceptNow, rawSocket, setBacklog, setSocketMark } from "./poll.ts";
-import type { RdbOptions } from "../persistence/rdb-writer.ts";
+import { type RdbOptions, accessSaved } from "../persistence/rdb-writer.ts";
 import { Client } from "./connection.ts";
 import { startCron } from "./cron.ts";
 import { Persistence } from "./persistence.ts";
@@ -836,6 +836,7 @@ export class Server implements Services {
       keySaveDelay: this.config.int("rdb-key-save-delay"),
       replication: this.replicaLink?.saveInfo(),
       usedMemory: this.usedMemory(),
+      access: accessSaved(this.config.get("maxmemory-policy"), this.keyspace.lfuDecayTime),
     };
   }
 

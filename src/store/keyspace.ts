@@ -361,8 +361,8 @@ export class Database {
    */
   walkForSnapshot(
     walk: SnapshotWalk, bit: number, limit: number,
-    visit: (key: string, value: StoredValue, expireAt: number | undefined) => void,
-    visitString?: (cell: StringCell, expireAt: number | undefined) => void,
+    visit: (key: string, value: StoredValue, expireAt: number | undefined, access: number) => void,
+    visitString?: (cell: StringCell, expireAt: number | undefined, access: number) => void,
   ): boolean {
     const table = this.table;
     if (walk.table !== table || walk.generation !== table.generation) {
@@ -379,7 +379,8 @@ export class Database {
       const when = table.expiryAt(slot);
       const expireAt = when === when ? when : undefined;
       const kind = table.kindAt(slot);
-      if (visitString === undefined || kind === Kind.Object || kind === Kind.Packed) visit(table.keyAt(slot), this.readAt(slot), expireAt);
+      const access = table.accessAt(slot);
+      if (visitString === undefined || kind === Kind.Object || kind === Kind.Packed) visit(table.keyAt(slot), this.readAt(slot), expireAt, access);
       else {
         const cell = stringCell;
         cell.buf = table.valueBuffer(slot);
@@ -388,7 +389,7 @@ export class Database {
         cell.number = kind === Kind.Number ? (table.valueAt(slot) as number) : NaN;
         cell.valueStart = kind === Kind.Number ? 0 : table.valueStart(slot);
         cell.valueEnd = cell.valueStart + table.valueLengthAt(slot);
-        visitString(cell, expireAt);
+        visitString(cell, expireAt, access);
       }
       n++;
     }
@@ -666,10 +667,19 @@ export class Database {
    * otherwise the access time `idleSeconds` ago.
    */
   restoreAccess(key: string, idleSeconds: number | undefined, freq: number | undefined): void {
-    const slot = this.table.find(key);
+    this.restoreAccessAt(this.table.find(key), idleSeconds ?? -1, freq ?? -1);
+  }
+
+  /** restoreAccess of the key in `slot` (-1: none), with -1 for an idle time or counter not given. */
+  restoreAccessAt(slot: number, idleSeconds: number, freq: number): void {
     if (slot < 0) return;
-    if (this.keyspace.lfu && freq !== undefined) this.table.setAccessAt(slot, lfuUncounted() | freq);
-    else if (!this.keyspace.lfu && idleSeconds !== undefined) this.table.setAccessAt(slot, lruClock() - idleSeconds);
+    if (this.keyspace.lfu && freq >= 0) this.table.setAccessAt(slot, lfuUncounted() | freq);
+    else if (!this.keyspace.lfu && idleSeconds >= 0) this.table.setAccessAt(slot, lruClock() - idleSeconds);
+  }
+
+  /** The slot holding `key`, -1 for none (for restoreAccessAt). */
+  slotOf(key: string): number {
+    return this.table.find(key);
   }
 
   /** Every key as just used (LRU) or new (LFU): the policy switched between them. */
@@ -895,16 +905,17 @@ export class Database {
 
   /**
    * Loading (RDB): store a string value at a key given as bytes, found and placed without
-   * a string made of it. False when the key is already there (the caller stores it the
-   * usual way). Only while nothing watches the keyspace: no snapshot, tracking or waiter.
+   * a string made of it; returns its slot. -1 when the key is already there (the caller
+   * stores it the usual way). Only while nothing watches the keyspace: no snapshot,
+   * tracking or waiter.
    */
-  loadString(key: ByteSlice, value: number | ByteSlice): boolean {
+  loadString(key: ByteSlice, value: number | ByteSlice): number {
     const slot = this.table.addBytesIfAbsent(key, value);
-    if (slot < 0) return false;
+    if (slot < 0) return -1;
     this.recordAccess(slot, true);
     this.bytes += estimateStringBytes(key.length, typeof value === "number" ? -1 : value.length);
     this.keyspace.dirty++;
-    return true;
+    return slot;
   }
 
   /**

@@ -5,8 +5,8 @@
 import { describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { RawClient } from "../helpers/resp.ts";
-import { run, serverTestTimeout, startKvis, startKvisBinary, startRedis, tempDir } from "../helpers/servers.ts";
+import { RawClient, decodeReply } from "../helpers/resp.ts";
+import { type RunningServer, run, serverTestTimeout, startAll, startKvis, startKvisBinary, startRedis, tempDir } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -208,6 +208,64 @@ describe("SAVE with every data type", () => {
       rmSync(kvisDir, { recursive: true, force: true });
     }
   });
+});
+
+describe("access times and frequencies (maxmemory-policy -lru and -lfu)", () => {
+  for (const [policy, field] of [["allkeys-lru", "IDLETIME"], ["allkeys-lfu", "FREQ"]] as const) {
+    test(`under ${policy} each key's OBJECT ${field} goes into the dump and comes back, between KVIS and Redis both ways`, async () => {
+      // No decay: frequencies stay exact across minutes.
+      const settings = { "maxmemory-policy": policy, "lfu-decay-time": "0" };
+      const args = Object.entries(settings).flatMap(([k, v]) => [`--${k}`, v]);
+      // A string, an aggregate and a key with a TTL, each given its idle time or counter; one left new.
+      const given: Record<string, number> = policy === "allkeys-lru" ? { s: 5000, h: 7000, t: 9000 } : { s: 100, h: 50, t: 200 };
+      const expected = { ...given, fresh: policy === "allkeys-lru" ? 0 : 5 };
+      const fill = async (c: RawClient) => {
+        await c.call("HSET", "src", "f", "v");
+        const hash = decodeReply(await c.call("DUMP", "src")) as string;
+        await c.call("SET", "src", "v");
+        const string = decodeReply(await c.call("DUMP", "src")) as string;
+        await c.call("DEL", "src");
+        for (const [key, n] of Object.entries(given)) expect(await c.call("RESTORE", key, key === "t" ? "4102444800123" : "0", key === "h" ? hash : string, "ABSTTL", field, String(n))).toBe("+OK\r\n");
+        await c.call("SET", "fresh", "v");
+        expect(await c.call("SAVE")).toBe("+OK\r\n");
+      };
+      // Idle times count on in seconds while the test runs.
+      const read = async (port: number, what: string) => {
+        const c = await RawClient.connect(port);
+        try {
+          for (const [key, n] of Object.entries(expected)) {
+            const got = Number((await c.call("OBJECT", field, key)).slice(1, -2));
+            if (policy === "allkeys-lru") expect(got, `${what}: ${key}`).toBeWithin(n, n + 5);
+            else expect(got, `${what}: ${key}`).toBe(n);
+          }
+        } finally {
+          c.close();
+        }
+      };
+      const [kvis, redis] = await startAll<RunningServer>([() => startKvis(settings), () => startRedis(args)]);
+      const [kvisDumpDir, redisDumpDir] = [tempDir("kvis-dump-"), tempDir("redis-dump-")];
+      try {
+        for (const server of [kvis!, redis!]) {
+          const c = await RawClient.connect(server.port);
+          await fill(c);
+          c.close();
+          await read(server.port, "as set");
+        }
+        copyFileSync(join(kvis!.dir, "dump.rdb"), join(kvisDumpDir, "dump.rdb"));
+        copyFileSync(join(redis!.dir, "dump.rdb"), join(redisDumpDir, "dump.rdb"));
+        const [redisOnKvis, kvisOnRedis] = await startAll<RunningServer>([() => startRedis(args, { dir: kvisDumpDir }), () => startKvis({ ...settings, dir: redisDumpDir })]);
+        try {
+          await read(redisOnKvis!.port, "Redis loading KVIS's dump");
+          await read(kvisOnRedis!.port, "KVIS loading Redis's dump");
+        } finally {
+          await Promise.all([redisOnKvis!.stop(), kvisOnRedis!.stop()]);
+        }
+      } finally {
+        await Promise.all([kvis!.stop(), redis!.stop()]);
+        for (const dir of [kvisDumpDir, redisDumpDir]) rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
 
 describe("rdbcompression and rdbchecksum", () => {
