@@ -101,8 +101,10 @@ class Node {
     this.tried = true;
     const used = this.end - this.start;
     if (used < MIN_COMPRESS_BYTES) return;
-    const packed = lzfCompress(this.buf.subarray(this.start, this.end), used - MIN_COMPRESS_IMPROVE - 1);
-    if (packed === undefined) return;
+    // As __quicklistCompressNode: lzf_compress's output bound is the node's size, and it
+    // must save MIN_COMPRESS_IMPROVE bytes.
+    const packed = lzfCompress(this.buf.subarray(this.start, this.end), used);
+    if (packed === undefined || packed.length + MIN_COMPRESS_IMPROVE >= used) return;
     this.lzf = packed.slice();
     this.rawSize = used;
     this.buf = NO_BYTES;

@@ -43,91 +43,125 @@ export function lzfDecompressInto(input: Uint8Array, start: number, end: number,
   return op === outLen;
 }
 
-const HASH_BITS = 14;
+/** Redis builds liblzf with HLOG 16 and VERY_FAST (lzfP.h). */
+const HASH_BITS = 16;
+const HASH_MASK = (1 << HASH_BITS) - 1;
 const MAX_OFFSET = 1 << 13;
-const MAX_MATCH = 264;
+const MAX_MATCH = (1 << 8) + (1 << 3);
 const MAX_LITERAL = 32;
 /** Shared between calls: most strings are small, and a table per call would cost more than the work. */
 const table = new Int32Array(1 << HASH_BITS);
 let base = 0;
 let out = new Uint8Array(1 << 16);
 
+/** liblzf's IDX of a hash of the next three bytes (with VERY_FAST). */
+function slotOf(h: number): number {
+  return ((h >>> (24 - HASH_BITS)) - Math.imul(h, 5)) & HASH_MASK;
+}
+
 /**
- * LZF compression producing what lzfDecompress (and Redis's lzf_d.c) reads: literal runs of
- * up to 32 bytes and back references found through a hash of the next three bytes. The
- * output need not equal Redis's byte for byte, only decode to the same input. Returns
- * undefined when the result would exceed `maxOut` bytes (not worth storing compressed).
- * The result is a view of a buffer the next call reuses: copy it before calling again.
+ * LZF compression as Redis's liblzf (lzf_c.c, HLOG 16, VERY_FAST) compresses, byte for
+ * byte, so that DUMP payloads and RDB files come out as Redis's: the same hash of the next
+ * three bytes, a match only from a position after the first, the same match lengths, and
+ * after a match only its last two positions hashed. `outLen` is lzf_compress's out_len, with its conservative bounds: -1 where it
+ * returns 0 (the output would not fit). Redis's table starts as whatever its stack held;
+ * here an entry from an earlier call reads as empty, which is what Redis's holds unless a
+ * stale pointer happens to land in the same input's bytes. The result is a view of a
+ * buffer the next call reuses: copy it before calling again.
  */
-export function lzfCompress(input: Uint8Array, maxOut: number): Uint8Array | undefined {
-  const n = lzfCompressRange(input, 0, input.length, maxOut);
+export function lzfCompress(input: Uint8Array, outLen: number): Uint8Array | undefined {
+  const n = lzfCompressRange(input, 0, input.length, outLen);
   return n < 0 ? undefined : out.subarray(0, n);
 }
 
 /**
  * lzfCompress of input[start, end) with no object made (a save compresses every value):
- * the compressed length, its bytes at the start of lzfOutput(), or -1 when over `maxOut`.
+ * the compressed length, its bytes at the start of lzfOutput(), or -1.
  */
-export function lzfCompressRange(input: Uint8Array, start: number, end: number, maxOut: number): number {
+export function lzfCompressRange(input: Uint8Array, start: number, end: number, outLen: number): number {
   const n = end - start;
-  if (out.length < maxOut + MAX_LITERAL + 3) out = new Uint8Array(2 * (maxOut + MAX_LITERAL + 3));
+  if (n <= 0 || outLen <= 0) return -1;
+  if (out.length < outLen + MAX_LITERAL + 8) out = new Uint8Array(2 * (outLen + MAX_LITERAL + 8));
   const o = out;
   // Positions are stored offset by `base`, which grows past every earlier call's, so
-  // entries left by earlier calls read as empty without clearing the table.
+  // entries left by earlier calls read as before the input (no match) without clearing.
   if (base + n + 1 >= 2 ** 30) {
     table.fill(0);
     base = 0;
   }
   const origin = base + 1 - start;
   base += n + 1;
-  let op = 1; // o[litAt] is the control byte of the literal run in progress
-  let litAt = 0;
+  let op = 1; // o[op - lit - 1] is the control byte of the literal run in progress
   let lit = 0;
   let ip = start;
-  while (ip + 2 < end) {
-    if (op > maxOut) return -1;
-    const h = (Math.imul((input[ip]! << 16) | (input[ip + 1]! << 8) | input[ip + 2]!, 0x9e3779b1) >>> (32 - HASH_BITS));
-    const ref = table[h]! - origin;
-    table[h] = ip + origin;
+  let h = (input[ip]! << 8) | (input[ip + 1] ?? 0);
+  while (ip < end - 2) {
+    h = (h << 8) | input[ip + 2]!;
+    const slot = slotOf(h);
+    const ref = table[slot]! - origin;
+    table[slot] = ip + origin;
     const off = ip - ref - 1;
-    if (ref >= start && off < MAX_OFFSET && input[ref] === input[ip] && input[ref + 1] === input[ip + 1] && input[ref + 2] === input[ip + 2]) {
-      const maxLen = Math.min(MAX_MATCH, end - ip);
-      let len = 3;
-      while (len < maxLen && input[ref + len] === input[ip + len]) len++;
+    if (off < MAX_OFFSET && ref > start && input[ref] === input[ip] && input[ref + 1] === input[ip + 1] && input[ref + 2] === input[ip + 2]) {
+      const maxLen = Math.min(end - ip - 2, MAX_MATCH);
       // End the literal run in progress (an empty one gives its reserved control byte back).
       if (lit === 0) op--;
-      else o[litAt] = lit - 1;
-      const code = len - 2;
-      if (code < 7) {
-        o[op++] = (code << 5) | (off >> 8);
-      } else {
-        o[op++] = (7 << 5) | (off >> 8);
-        o[op++] = code - 7;
+      else o[op - lit - 1] = lit - 1;
+      if (op + 4 >= outLen) return -1;
+      // liblzf compares 16 more bytes unchecked when over 16 may match, then one at a time.
+      let len = 2;
+      let done = false;
+      if (maxLen > 16) {
+        for (let k = 0; k < 16 && !done; k++) done = input[ref + ++len] !== input[ip + len];
+      }
+      if (!done) {
+        do len++;
+        while (len < maxLen && input[ref + len] === input[ip + len]);
+      }
+      len -= 2;
+      ip++;
+      if (len < 7) o[op++] = (off >> 8) + (len << 5);
+      else {
+        o[op++] = (off >> 8) + (7 << 5);
+        o[op++] = len - 7;
       }
       o[op++] = off & 0xff;
-      ip += len;
-      litAt = op++;
       lit = 0;
+      op++;
+      ip += len + 1;
+      if (ip >= end - 2) break;
+      // The last two positions of the match go into the table.
+      ip -= 2;
+      h = (input[ip]! << 8) | input[ip + 1]!;
+      h = (h << 8) | input[ip + 2]!;
+      table[slotOf(h)] = ip + origin;
+      ip++;
+      h = (h << 8) | input[ip + 2]!;
+      table[slotOf(h)] = ip + origin;
+      ip++;
       continue;
     }
+    if (op >= outLen) return -1;
+    lit++;
     o[op++] = input[ip++]!;
-    if (++lit === MAX_LITERAL) {
-      o[litAt] = lit - 1;
-      litAt = op++;
+    if (lit === MAX_LITERAL) {
+      o[op - lit - 1] = lit - 1;
       lit = 0;
+      op++;
     }
   }
+  if (op + 3 > outLen) return -1;
   while (ip < end) {
+    lit++;
     o[op++] = input[ip++]!;
-    if (++lit === MAX_LITERAL) {
-      o[litAt] = lit - 1;
-      litAt = op++;
+    if (lit === MAX_LITERAL) {
+      o[op - lit - 1] = lit - 1;
       lit = 0;
+      op++;
     }
   }
   if (lit === 0) op--;
-  else o[litAt] = lit - 1;
-  return op > maxOut ? -1 : op;
+  else o[op - lit - 1] = lit - 1;
+  return op;
 }
 
 /** The buffer lzfCompressRange leaves its output in (until its next call). */

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import { crc64 } from "../../src/persistence/crc64.ts";
+import { seededRandom } from "../helpers/random.ts";
 import { decodeReply, encodeCommand } from "../helpers/resp.ts";
 import { usePair } from "./harness.ts";
 
@@ -356,6 +357,24 @@ DUMP a b`);
       await p.same("PEXPIRETIME", `${key}2`);
       await p.same("RESTORE", `${key}2`, "1000", payload, "REPLACE", "ABSTTL");
       await p.same("EXISTS", `${key}2`);
+    }
+  });
+
+  test("LZF-compressed strings: payloads are byte-identical to Redis's (its liblzf's choices of matches)", async () => {
+    const p = pair();
+    const rnd = seededRandom(7);
+    for (let i = 0; i < 150; i++) {
+      // Repeated words over a small or a full alphabet, now and then a random byte: text,
+      // runs and binary, from just over 20 bytes (the least Redis compresses) to 20 KB.
+      const length = 21 + Math.floor(rnd() * (i % 5 === 0 ? 20_000 : 300));
+      const alphabet = i % 2 === 0 ? 3 : 256;
+      const words = Array.from({ length: 1 + Math.floor(rnd() * 8) }, () =>
+        Array.from({ length: 1 + Math.floor(rnd() * 12) }, () => String.fromCharCode(Math.floor(rnd() * alphabet))).join(""),
+      );
+      let value = "";
+      while (value.length < length) value += rnd() < 0.8 ? words[Math.floor(rnd() * words.length)] : String.fromCharCode(Math.floor(rnd() * 256));
+      await p.same("SET", "lzf", value.slice(0, length));
+      await p.same("DUMP", "lzf");
     }
   });
 
