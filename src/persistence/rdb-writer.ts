@@ -15,6 +15,8 @@ import { ListValue } from "../store/list.ts";
 import { SetValue } from "../store/set.ts";
 import { INVALID_ENTRIES_READ, type PendingList, StreamValue, U64_MAX, idMs, idSeq } from "../store/stream.ts";
 import { REDIS_VERSION } from "../version.ts";
+import { ListpackWriter } from "../store/listpack.ts";
+import { formatDouble } from "../resp/bytes.ts";
 import { crc64 } from "./crc64.ts";
 import { lzfCompressRange, lzfOutput } from "../store/lzf.ts";
 import { lfuCounter, lruClock } from "../store/access.ts";
@@ -184,13 +186,18 @@ export class ByteSink {
   private compressedRange(src: Uint8Array, start: number, end: number): boolean {
     const n = lzfCompressRange(src, start, end, end - start - 4);
     if (n < 0) return false;
+    this.lzfBlob(n, end - start);
+    return true;
+  }
+
+  /** The `n` bytes lzfCompressRange left in lzfOutput(), as the compressed form of `size` bytes (rdbSaveLzfBlob). */
+  lzfBlob(n: number, size: number): void {
     this.u8((F.RDB_ENCVAL << 6) | F.RDB_ENC_LZF);
     this.length(n);
-    this.length(end - start);
+    this.length(size);
     this.ensure(n);
     copyRange(lzfOutput(), 0, n, this.buf, this.pos);
     this.pos += n;
-    return true;
   }
 
   /** A length that may need all 64 bits (stream IDs and counters). */
@@ -332,17 +339,22 @@ export function encodeRdb(keyspace: Keyspace, options: RdbOptions = DEFAULT_OPTI
 }
 
 /**
- * The RDB type of a value. Aggregates use the plain encodings every Redis since 2.x loads
- * (element by element), which also keeps saving free of re-encoding work.
+ * The RDB type of a value: the form Redis 7.0 saves it in for the encoding OBJECT ENCODING
+ * reports. Small hashes and sorted sets as one listpack, small integer sets as an intset,
+ * lists as quicklist nodes of listpacks; the others element by element.
  */
 function valueType(value: StoredValue): number {
   if (isStringValue(value)) return F.RDB_TYPE_STRING;
-  if (value instanceof ListValue) return F.RDB_TYPE_LIST;
-  if (value instanceof SetValue) return F.RDB_TYPE_SET;
-  if (value instanceof HashValue) return F.RDB_TYPE_HASH;
+  if (value instanceof ListValue) return F.RDB_TYPE_LIST_QUICKLIST_2;
+  if (value instanceof SetValue) return value.intset ? F.RDB_TYPE_SET_INTSET : F.RDB_TYPE_SET;
+  if (value instanceof HashValue) return value.encoding === "listpack" ? F.RDB_TYPE_HASH_LISTPACK : F.RDB_TYPE_HASH;
   if (value instanceof StreamValue) return F.RDB_TYPE_STREAM_LISTPACKS_2;
-  return F.RDB_TYPE_ZSET_2;
+  return value.encoding === "listpack" ? F.RDB_TYPE_ZSET_LISTPACK : F.RDB_TYPE_ZSET_2;
 }
+
+/** The listpack an aggregate is written as (one at a time, reused), and a sink into it. */
+const listpack = new ListpackWriter();
+const intoListpack: BytesSink = { bulkFrom: (src, start, end) => listpack.bytes(src, start, end), bulkString: (s) => listpack.string(s) };
 
 /** A set's members or a hash's pairs as RDB strings, copied from a table's cells without strings made. */
 function elementsTo(out: ByteSink): BytesSink {
@@ -354,23 +366,93 @@ function writeValue(out: ByteSink, value: StoredValue): void {
   if (isStringValue(value)) {
     out.string(stringOf(value));
   } else if (value instanceof ListValue) {
-    out.length(value.length);
-    for (const item of value) out.string(item);
+    writeQuicklist(out, value);
   } else if (value instanceof SetValue) {
-    out.length(value.size);
-    value.writeAll(elementsTo(out));
+    if (value.intset) writeIntset(out, value);
+    else {
+      out.length(value.size);
+      value.writeAll(elementsTo(out));
+    }
   } else if (value instanceof HashValue) {
-    out.length(value.size);
-    value.writeAll(elementsTo(out), true, true);
+    if (value.encoding === "listpack") {
+      listpack.reset();
+      value.writeAll(intoListpack, true, true);
+      writeListpack(out);
+    } else {
+      out.length(value.size);
+      value.writeAll(elementsTo(out), true, true);
+    }
   } else if (value instanceof StreamValue) {
     writeStream(out, value);
-  } else {
-    out.length(value.size);
+  } else if (value.encoding === "listpack") {
+    // Member, then score as Redis's listpack holds it (an integer where it is one; -0 as 0).
+    listpack.reset();
     for (const { member, score } of value.entries()) {
+      listpack.string(member);
+      listpack.string(score === 0 ? "0" : formatDouble(score));
+    }
+    writeListpack(out);
+  } else {
+    // From the highest score down, as Redis walks its skiplist from the tail.
+    out.length(value.size);
+    for (const { member, score } of value.walk(value.size - 1, value.size, true)) {
       out.string(member);
       out.f64le(score);
     }
   }
+}
+
+/** The listpack built so far, as one RDB string (LZF-compressed as any other). */
+function writeListpack(out: ByteSink): void {
+  const bytes = listpack.finish();
+  out.stringBytes(bytes, 0, bytes.length);
+}
+
+/** quicklist's MIN_COMPRESS_BYTES and MIN_COMPRESS_IMPROVE. */
+const MIN_COMPRESS_BYTES = 48;
+const MIN_COMPRESS_IMPROVE = 8;
+
+/**
+ * A list as Redis 7.0 saves its quicklist (RDB_TYPE_LIST_QUICKLIST_2): the node count, then
+ * each node as a packed container holding a listpack. With list-compress-depth, a node
+ * between the ends goes as quicklist holds it, LZF-compressed when that saves 8 bytes of
+ * one of 48 or more (__quicklistCompressNode), else as a string.
+ */
+function writeQuicklist(out: ByteSink, list: ListValue): void {
+  const nodes = list.nodeCount;
+  out.length(nodes);
+  for (let k = 0; k < nodes; k++) {
+    out.length(F.QUICKLIST_NODE_CONTAINER_PACKED);
+    listpack.reset();
+    list.writeNode(k, intoListpack);
+    const bytes = listpack.finish();
+    const size = bytes.length;
+    if (list.between(k) && size >= MIN_COMPRESS_BYTES) {
+      const n = lzfCompressRange(bytes, 0, size, size);
+      if (n > 0 && n + MIN_COMPRESS_IMPROVE < size) {
+        out.lzfBlob(n, size);
+        continue;
+      }
+    }
+    out.stringBytes(bytes, 0, size);
+  }
+  list.walked();
+}
+
+/** A set of integers as Redis's intset: encoding and length (u32 LE), then the members sorted, each in `intsetWidth` bytes LE. */
+function writeIntset(out: ByteSink, set: SetValue): void {
+  const members = set.toArray();
+  const width = set.intsetWidth;
+  const blob = Buffer.allocUnsafe(8 + width * members.length);
+  blob.writeUInt32LE(width, 0);
+  blob.writeUInt32LE(members.length, 4);
+  for (let i = 0; i < members.length; i++) {
+    const at = 8 + width * i;
+    if (width === 2) blob.writeInt16LE(Number(members[i]), at);
+    else if (width === 4) blob.writeInt32LE(Number(members[i]), at);
+    else blob.writeBigInt64LE(BigInt(members[i]!), at);
+  }
+  out.stringBytes(blob, 0, blob.length);
 }
 
 /**

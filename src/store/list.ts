@@ -465,8 +465,8 @@ export class ListValue extends Node {
     return value;
   }
 
-  /** Whether node k lies between the `depth` nodes kept raw at each end. */
-  private between(k: number): boolean {
+  /** Whether node k lies between the `depth` nodes kept raw at each end (quicklist compresses those). */
+  between(k: number): boolean {
     return this.depth > 0 && k >= this.depth && k < this.view.length - this.depth;
   }
 
@@ -765,6 +765,24 @@ export class ListValue extends Node {
 
   get nodeCount(): number {
     return this.view.length;
+  }
+
+  /**
+   * Node k's elements as bytes to `out`, in order (a dump writes each node as a listpack).
+   * After a walk over the nodes, `walked()` compresses the one left open again.
+   */
+  writeNode(k: number, out: BytesSink): void {
+    const node = this.use(k);
+    const buf = node.buf;
+    for (let at = node.start; at < node.end; at = node.next(at)) {
+      const n = lengthAt(buf, at);
+      const from = at + lengthBytes(n);
+      out.bulkFrom(buf, from, from + n);
+    }
+  }
+
+  walked(): void {
+    this.closeOpened();
   }
 
   /** Bytes compression saves on node k: what its elements would take raw less what they take. */

@@ -8,7 +8,7 @@
  * An element is [encoding][data][backlen]. Strings that are canonical 64-bit integers
  * are stored as integers, as lpInsert does.
  */
-import { isInt64String } from "../resp/bytes.ts";
+import { isInt64String, parseInt64Big } from "../resp/bytes.ts";
 
 /** Header (total bytes u32, count u16) and the end marker. */
 export const LISTPACK_EMPTY_SIZE = 7;
@@ -114,6 +114,35 @@ export class ListpackWriter {
     b.write(s, p, len, "latin1");
     this.pos += size;
     this.backlen(size);
+  }
+
+  /** An element given as bytes (a value in its cell or node): an integer when it reads as one, as lpInsert stores it. */
+  bytes(src: Uint8Array, start: number, end: number): void {
+    const len = end - start;
+    const int = parseInt64Big(src, start, end);
+    if (int !== undefined) return this.int(int);
+    const size = strEncodedSize(len);
+    this.ensure(size + 5);
+    const b = this.buf;
+    let p = this.pos;
+    if (len < 64) b[p++] = 0x80 | len;
+    else if (len < 4096) {
+      b[p++] = 0xe0 | (len >> 8);
+      b[p++] = len & 0xff;
+    } else {
+      b[p++] = 0xf0;
+      b.writeUInt32LE(len, p);
+      p += 4;
+    }
+    b.set(src.subarray(start, end), p);
+    this.pos += size;
+    this.backlen(size);
+  }
+
+  /** Start again, empty (one writer serves a whole save). */
+  reset(): void {
+    this.pos = 6;
+    this.count = 0;
   }
 
   /** The entry length written right to left in 7-bit groups, as lpEncodeBacklen. */

@@ -12,6 +12,12 @@ import { KeyTable } from "./table.ts";
 
 const INDEX_FROM = 32;
 
+/** The bytes an intset needs for a canonical integer (_intsetValueEncoding). */
+function intWidth(member: string): number {
+  const n = Number(member);
+  return n >= -32768 && n <= 32767 ? 2 : n >= -2147483648 && n <= 2147483647 ? 4 : 8;
+}
+
 export class SetValue {
   /** What the keyspace's memory accounting last counted for this value (store/keyspace.ts). */
   accounted = 0;
@@ -23,6 +29,11 @@ export class SetValue {
   private table: KeyTable | undefined;
   /** Redis's intset encoding: one-way, lost at the first non-integer or past the limit. */
   intset: boolean;
+  /**
+   * The intset's bytes per integer (2, 4 or 8): the widest member added so far, as
+   * intsetUpgrade widens it and nothing narrows it again (a dump writes the intset so).
+   */
+  intsetWidth = 2;
 
   /** A set starts as an intset when its first member is an integer, as setTypeCreate does. */
   constructor(firstMemberIsInt: boolean) {
@@ -46,6 +57,7 @@ export class SetValue {
   add(member: string, isInt: boolean): boolean {
     if (this.has(member)) return false;
     if (this.intset && (!isInt || this.size >= encodingLimits.setMaxIntsetEntries)) this.intset = false;
+    if (this.intset) this.intsetWidth = Math.max(this.intsetWidth, intWidth(member));
     if (this.packed !== undefined) {
       if (this.packed.length < INDEX_FROM && member.length <= PACKED_MAX_ELEMENT) {
         this.packed.push(member);
@@ -135,6 +147,7 @@ export class SetValue {
     const copy = new SetValue(this.intset);
     for (const m of this.values()) copy.add(m, this.intset);
     copy.intset = this.intset;
+    copy.intsetWidth = this.intsetWidth;
     return copy;
   }
 

@@ -360,6 +360,26 @@ DUMP a b`);
     }
   });
 
+  test("payloads of aggregates are byte-identical: listpack hashes and sorted sets, intsets, lists of one node, skiplists", async () => {
+    const p = pair();
+    const long = "chunk of text ".repeat(4);
+    await p.script(`HSET h f v n 123 big 12345678901234567890 neg -0 long ${long.replace(/ /g, "_")}
+HDEL h n
+HSET h n -7 f v2
+ZADD z -0 a 1.5 b 0.1 c 3 d 1e20 e -inf f 12345678901 g
+ZADD z 2 a
+SADD s16 1 5 -3
+SADD s32 1 70000
+SADD s64 1 7000000000
+SREM s64 7000000000
+RPUSH l a b c 12 -5 99999999999 -0 ${long.replace(/ /g, "_")}
+LPUSH l head`);
+    for (let i = 0; i < 300; i++) await p.both("ZADD", "big", String((i * 7) % 50 / 4), `member:${i}`);
+    for (let i = 0; i < 300; i++) await p.both("RPUSH", "ints", String(i * 1000 - 150_000));
+    // (DEBUG OBJECT's serializedlength is the payload's length: it matches with them.)
+    for (const key of ["h", "z", "s16", "s32", "s64", "l", "big", "ints"]) await p.same("DUMP", key);
+  });
+
   test("LZF-compressed strings: payloads are byte-identical to Redis's (its liblzf's choices of matches)", async () => {
     const p = pair();
     const rnd = seededRandom(7);
