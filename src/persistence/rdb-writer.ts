@@ -404,8 +404,8 @@ function writeValue(out: ByteSink, value: StoredValue): void {
 
 /** The listpack built so far, as one RDB string (LZF-compressed as any other). */
 function writeListpack(out: ByteSink): void {
-  const bytes = listpack.finish();
-  out.stringBytes(bytes, 0, bytes.length);
+  const n = listpack.close();
+  out.stringBytes(listpack.buffer, 0, n);
 }
 
 /** quicklist's MIN_COMPRESS_BYTES and MIN_COMPRESS_IMPROVE. */
@@ -425,8 +425,8 @@ function writeQuicklist(out: ByteSink, list: ListValue): void {
     out.length(F.QUICKLIST_NODE_CONTAINER_PACKED);
     listpack.reset();
     list.writeNode(k, intoListpack);
-    const bytes = listpack.finish();
-    const size = bytes.length;
+    const size = listpack.close();
+    const bytes = listpack.buffer;
     if (list.between(k) && size >= MIN_COMPRESS_BYTES) {
       const n = lzfCompressRange(bytes, 0, size, size);
       if (n > 0 && n + MIN_COMPRESS_IMPROVE < size) {
@@ -439,20 +439,29 @@ function writeQuicklist(out: ByteSink, list: ListValue): void {
   list.walked();
 }
 
-/** A set of integers as Redis's intset: encoding and length (u32 LE), then the members sorted, each in `intsetWidth` bytes LE. */
+/** Where an intset is laid out (reused, grown as needed). */
+let intsetBlob = Buffer.allocUnsafe(1024);
+
+/** A set of integers as Redis's intset: encoding and length (u32 LE), then the members in order, each in `intsetWidth` bytes LE. */
 function writeIntset(out: ByteSink, set: SetValue): void {
-  const members = set.toArray();
   const width = set.intsetWidth;
-  const blob = Buffer.allocUnsafe(8 + width * members.length);
+  const members = set.size;
+  const size = 8 + width * members;
+  if (intsetBlob.length < size) intsetBlob = Buffer.allocUnsafe(2 * size);
+  const blob = intsetBlob;
   blob.writeUInt32LE(width, 0);
-  blob.writeUInt32LE(members.length, 4);
-  for (let i = 0; i < members.length; i++) {
-    const at = 8 + width * i;
-    if (width === 2) blob.writeInt16LE(Number(members[i]), at);
-    else if (width === 4) blob.writeInt32LE(Number(members[i]), at);
-    else blob.writeBigInt64LE(BigInt(members[i]!), at);
+  blob.writeUInt32LE(members, 4);
+  if (width === 8) {
+    const values = set.toArray().map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (let i = 0; i < members; i++) blob.writeBigInt64LE(values[i]!, 8 + 8 * i);
+  } else {
+    const values = Float64Array.from(set.values(), Number).sort();
+    for (let i = 0; i < members; i++) {
+      if (width === 2) blob.writeInt16LE(values[i]!, 8 + 2 * i);
+      else blob.writeInt32LE(values[i]!, 8 + 4 * i);
+    }
   }
-  out.stringBytes(blob, 0, blob.length);
+  out.stringBytes(blob, 0, size);
 }
 
 /**

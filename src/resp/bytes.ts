@@ -312,6 +312,12 @@ export function formatDouble(d: number): string {
   if (Number.isSafeInteger(d)) return String(d);
   const abs = Math.abs(d);
   if (abs >= 1e-4 && abs < 1e17) {
+    // The shortest text that reads back as d is %.17g's when it is d's exact value: when
+    // d times 2 to the power of its count of decimals is an integer (scaling by 2 is exact).
+    const short = String(d);
+    const dot = short.indexOf(".");
+    const decimals = short.length - dot - 1;
+    if (dot > 0 && Number.isInteger(d * 2 ** decimals)) return short;
     // %f style, 17 significant digits, unless rounding carried it to 1e17.
     const fixed = d.toPrecision(17);
     if (!fixed.includes("e")) return trimFraction(fixed);

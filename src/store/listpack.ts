@@ -8,7 +8,7 @@
  * An element is [encoding][data][backlen]. Strings that are canonical 64-bit integers
  * are stored as integers, as lpInsert does.
  */
-import { isInt64String, parseInt64Big } from "../resp/bytes.ts";
+import { copyRange, isInt64String } from "../resp/bytes.ts";
 
 /** Header (total bytes u32, count u16) and the end marker. */
 export const LISTPACK_EMPTY_SIZE = 7;
@@ -50,6 +50,51 @@ export function lpStringSize(s: string): number {
   return n + backlenSize(n);
 }
 
+/**
+ * The integer a listpack stores for an element (lpStringToInt64: canonical, within 64
+ * bits), as a number when it is exact as one, else a BigInt; undefined for a string.
+ */
+function intOfBytes(src: Uint8Array, start: number, end: number): number | bigint | undefined {
+  const len = end - start;
+  if (len === 0 || len > 20) return undefined;
+  let i = start;
+  if (src[i] === 45 && ++i === end) return undefined;
+  const first = src[i]!;
+  if (first === 48) return len === 1 ? 0 : undefined;
+  if (first < 49 || first > 57) return undefined;
+  let v = 0;
+  for (; i < end; i++) {
+    const c = src[i]! - 48;
+    if (c < 0 || c > 9) return undefined;
+    v = v * 10 + c;
+  }
+  const negative = src[start] === 45;
+  if (len - (negative ? 1 : 0) <= 15) return negative ? -v : v;
+  const big = BigInt(Buffer.from(src.buffer, src.byteOffset + start, len).toString("latin1"));
+  return big >= -(2n ** 63n) && big < 2n ** 63n ? big : undefined;
+}
+
+/** intOfBytes of a string (one char per byte). */
+function intOfString(s: string): number | bigint | undefined {
+  const len = s.length;
+  if (len === 0 || len > 20) return undefined;
+  let i = 0;
+  if (s.charCodeAt(0) === 45 && ++i === len) return undefined;
+  const first = s.charCodeAt(i);
+  if (first === 48) return len === 1 ? 0 : undefined;
+  if (first < 49 || first > 57) return undefined;
+  let v = 0;
+  for (; i < len; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return undefined;
+    v = v * 10 + c;
+  }
+  const negative = s.charCodeAt(0) === 45;
+  if (len - (negative ? 1 : 0) <= 15) return negative ? -v : v;
+  const big = BigInt(s);
+  return big >= -(2n ** 63n) && big < 2n ** 63n ? big : undefined;
+}
+
 /** Builds one listpack, element by element. */
 export class ListpackWriter {
   private buf = Buffer.allocUnsafe(256);
@@ -64,12 +109,21 @@ export class ListpackWriter {
   }
 
   int(value: bigint | number): void {
-    const v = BigInt.asIntN(64, BigInt(value));
-    const size = intEncodedSize(v);
+    // A 32-bit value is written from a number; only the 64-bit form needs a BigInt.
+    let big: bigint | undefined;
+    let n: number;
+    if (typeof value === "number") {
+      n = value;
+      if (n < -2147483648 || n > 2147483647) big = BigInt(n);
+    } else {
+      big = BigInt.asIntN(64, value);
+      n = Number(big);
+      if (n >= -2147483648 && n <= 2147483647) big = undefined;
+    }
+    const size = big !== undefined ? 9 : intEncodedSize(n);
     this.ensure(size + 1);
     const b = this.buf;
     const p = this.pos;
-    const n = Number(size === 9 ? 0n : v);
     if (size === 1) b[p] = n;
     else if (size === 2) {
       const u = n < 0 ? n + 8192 : n;
@@ -89,40 +143,35 @@ export class ListpackWriter {
       b.writeInt32LE(n, p + 1);
     } else {
       b[p] = 0xf4;
-      b.writeBigInt64LE(v, p + 1);
+      b.writeBigInt64LE(big!, p + 1);
     }
     this.pos += size;
     this.backlen(size);
   }
 
   string(s: string): void {
-    if (isInt64String(s)) return this.int(BigInt(s));
-    const len = s.length;
-    const size = strEncodedSize(len);
-    this.ensure(size + 5);
-    const b = this.buf;
-    let p = this.pos;
-    if (len < 64) b[p++] = 0x80 | len;
-    else if (len < 4096) {
-      b[p++] = 0xe0 | (len >> 8);
-      b[p++] = len & 0xff;
-    } else {
-      b[p++] = 0xf0;
-      b.writeUInt32LE(len, p);
-      p += 4;
-    }
-    b.write(s, p, len, "latin1");
-    this.pos += size;
-    this.backlen(size);
+    const int = intOfString(s);
+    if (int !== undefined) return this.int(int);
+    const at = this.stringHeader(s.length);
+    this.buf.write(s, at, s.length, "latin1");
+    this.pos = at + s.length;
+    this.backlen(strEncodedSize(s.length));
   }
 
   /** An element given as bytes (a value in its cell or node): an integer when it reads as one, as lpInsert stores it. */
   bytes(src: Uint8Array, start: number, end: number): void {
-    const len = end - start;
-    const int = parseInt64Big(src, start, end);
+    const int = intOfBytes(src, start, end);
     if (int !== undefined) return this.int(int);
-    const size = strEncodedSize(len);
-    this.ensure(size + 5);
+    const len = end - start;
+    const at = this.stringHeader(len);
+    copyRange(src, start, end, this.buf, at);
+    this.pos = at + len;
+    this.backlen(strEncodedSize(len));
+  }
+
+  /** A string element's encoding for `len` bytes, with room for them and the back-length; returns where the bytes go. */
+  private stringHeader(len: number): number {
+    this.ensure(strEncodedSize(len) + 5);
     const b = this.buf;
     let p = this.pos;
     if (len < 64) b[p++] = 0x80 | len;
@@ -134,9 +183,7 @@ export class ListpackWriter {
       b.writeUInt32LE(len, p);
       p += 4;
     }
-    b.set(src.subarray(start, end), p);
-    this.pos += size;
-    this.backlen(size);
+    return p;
   }
 
   /** Start again, empty (one writer serves a whole save). */
@@ -158,10 +205,20 @@ export class ListpackWriter {
   }
 
   finish(): Uint8Array {
+    return this.buf.subarray(0, this.close());
+  }
+
+  /** End the listpack; its bytes are `bytes[0, n)` for the n returned (no view made: a save writes one per aggregate). */
+  close(): number {
     this.ensure(1);
     this.buf[this.pos++] = 0xff;
     this.buf.writeUInt32LE(this.pos, 0);
     this.buf.writeUInt16LE(Math.min(this.count, 0xffff), 4);
-    return this.buf.subarray(0, this.pos);
+    return this.pos;
+  }
+
+  /** The buffer close() ended the listpack in. */
+  get buffer(): Uint8Array {
+    return this.buf;
   }
 }
