@@ -5,13 +5,18 @@
  * throws CompactError when the bytes are malformed, never reading out of bounds: the RDB
  * reader turns that into an error naming the file and offset.
  */
-import { bytesToString } from "../resp/bytes.ts";
+import { latin1Slice } from "../resp/bytes.ts";
 import { backlenSize } from "../store/listpack.ts";
 
 export class CompactError extends Error {}
 
 function fail(what: string, reason: string): never {
   throw new CompactError(`invalid ${what}: ${reason}`);
+}
+
+/** The unsigned 32-bit little-endian integer at b[at]. */
+function u32le(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
 function view(b: Uint8Array): DataView {
@@ -39,19 +44,19 @@ export function ziplistEntries(b: Uint8Array): string[] {
     const kind = enc >> 6;
     if (kind === 0) {
       need(1 + (enc & 0x3f));
-      out.push(bytesToString(b.subarray(p + 1, p + 1 + (enc & 0x3f))));
+      out.push(latin1Slice.call(b, p + 1, p + 1 + (enc & 0x3f)));
       p += 1 + (enc & 0x3f);
     } else if (kind === 1) {
       need(2);
       const len = ((enc & 0x3f) << 8) | b[p + 1]!;
       need(2 + len);
-      out.push(bytesToString(b.subarray(p + 2, p + 2 + len)));
+      out.push(latin1Slice.call(b, p + 2, p + 2 + len));
       p += 2 + len;
     } else if (kind === 2) {
       need(5);
       const len = v.getUint32(p + 1, false);
       need(5 + len);
-      out.push(bytesToString(b.subarray(p + 5, p + 5 + len)));
+      out.push(latin1Slice.call(b, p + 5, p + 5 + len));
       p += 5 + len;
     } else if (enc === 0xc0) {
       need(3);
@@ -91,10 +96,25 @@ export function ziplistEntries(b: Uint8Array): string[] {
  * then 0xff.
  */
 export function listpackEntries(b: Uint8Array): string[] {
-  const v = view(b);
-  if (b.length < 7) fail("listpack", "too short");
-  if (v.getUint32(0, true) !== b.length) fail("listpack", "header length does not match");
   const out: string[] = [];
+  forEachListpackEntry(
+    b,
+    (start, end) => out.push(latin1Slice.call(b, start, end)),
+    (n) => out.push(String(n)),
+  );
+  return out;
+}
+
+/**
+ * Each entry of a listpack in order, checked as it goes (CompactError when malformed): a
+ * string entry's bytes are b[start, end), an integer is a number (a BigInt past 32 bits of
+ * the 64-bit form). No string or view is made: loading walks one listpack per small
+ * aggregate. Returns the number of entries.
+ */
+export function forEachListpackEntry(b: Uint8Array, text: (start: number, end: number) => void, int: (n: number | bigint) => void): number {
+  if (b.length < 7) fail("listpack", "too short");
+  if (u32le(b, 0) !== b.length) fail("listpack", "header length does not match");
+  let entries = 0;
   let p = 6;
   const need = (n: number) => {
     if (p + n > b.length - 1) fail("listpack", "entry runs past the end");
@@ -103,55 +123,56 @@ export function listpackEntries(b: Uint8Array): string[] {
     const enc = b[p]!;
     let len: number; // encoding + data
     if (enc < 0x80) {
-      out.push(String(enc));
+      int(enc);
       len = 1;
     } else if (enc < 0xc0) {
       len = 1 + (enc & 0x3f);
       need(len);
-      out.push(bytesToString(b.subarray(p + 1, p + len)));
+      text(p + 1, p + len);
     } else if (enc < 0xe0) {
       need(2);
       const n = ((enc & 0x1f) << 8) | b[p + 1]!;
-      out.push(String(n >= 4096 ? n - 8192 : n));
+      int(n >= 4096 ? n - 8192 : n);
       len = 2;
     } else if (enc < 0xf0) {
       need(2);
       const n = ((enc & 0x0f) << 8) | b[p + 1]!;
       len = 2 + n;
       need(len);
-      out.push(bytesToString(b.subarray(p + 2, p + len)));
+      text(p + 2, p + len);
     } else if (enc === 0xf0) {
       need(5);
-      const n = v.getUint32(p + 1, true);
+      const n = u32le(b, p + 1);
       len = 5 + n;
       need(len);
-      out.push(bytesToString(b.subarray(p + 5, p + len)));
+      text(p + 5, p + len);
     } else if (enc === 0xf1) {
       need(3);
-      out.push(String(v.getInt16(p + 1, true)));
+      int(((b[p + 1]! | (b[p + 2]! << 8)) << 16) >> 16);
       len = 3;
     } else if (enc === 0xf2) {
       need(4);
-      out.push(String((b[p + 1]! | (b[p + 2]! << 8) | (b[p + 3]! << 16)) << 8 >> 8));
+      int(((b[p + 1]! | (b[p + 2]! << 8) | (b[p + 3]! << 16)) << 8) >> 8);
       len = 4;
     } else if (enc === 0xf3) {
       need(5);
-      out.push(String(v.getInt32(p + 1, true)));
+      int(u32le(b, p + 1) | 0);
       len = 5;
     } else if (enc === 0xf4) {
       need(9);
-      out.push(String(v.getBigInt64(p + 1, true)));
+      int(view(b).getBigInt64(p + 1, true));
       len = 9;
     } else {
       fail("listpack", `unknown entry encoding 0x${enc.toString(16)}`);
     }
+    entries++;
     p += len + backlenSize(len);
     need(0);
   }
   if (p !== b.length - 1) fail("listpack", "bytes after the end marker");
-  const count = v.getUint16(4, true);
-  if (count !== 0xffff && count !== out.length) fail("listpack", "entry count does not match");
-  return out;
+  const count = b[4]! | (b[5]! << 8);
+  if (count !== 0xffff && count !== entries) fail("listpack", "entry count does not match");
+  return entries;
 }
 
 /** An intset: encoding u32 (2, 4 or 8 bytes an element), length u32, sorted elements. */
@@ -198,14 +219,14 @@ export function zipmapEntries(b: Uint8Array): string[] {
   while (b[p] !== 0xff) {
     const klen = length();
     need(klen);
-    out.push(bytesToString(b.subarray(p, p + klen)));
+    out.push(latin1Slice.call(b, p, p + klen));
     p += klen;
     const vlen = length();
     need(1);
     const free = b[p]!;
     p += 1;
     need(vlen + free);
-    out.push(bytesToString(b.subarray(p, p + vlen)));
+    out.push(latin1Slice.call(b, p, p + vlen));
     p += vlen + free;
   }
   if (p !== b.length - 1) fail("zipmap", "bytes after the end marker");

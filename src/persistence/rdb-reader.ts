@@ -19,7 +19,7 @@ import { Consumer, ConsumerGroup, INVALID_ENTRIES_READ, type PendingEntry, Strea
 import { updateClock } from "../clock.ts";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { crc64 } from "./crc64.ts";
-import { CompactError, intsetEntries, listpackEntries, ziplistEntries, zipmapEntries } from "./compact.ts";
+import { CompactError, forEachListpackEntry, intsetEntries, listpackEntries, ziplistEntries, zipmapEntries } from "./compact.ts";
 import { lzfDecompress, lzfDecompressInto } from "../store/lzf.ts";
 import * as F from "./rdb-format.ts";
 
@@ -375,7 +375,7 @@ function loadObject(r: RdbCursor, type: number, at: number): StoredValue {
     case F.RDB_TYPE_HASH_ZIPLIST:
       return hashOf(r.compact(ziplistEntries), r, at);
     case F.RDB_TYPE_HASH_LISTPACK:
-      return hashOf(r.compact(listpackEntries), r, at);
+      return hashOfListpack(r, at);
     case F.RDB_TYPE_ZSET_ZIPLIST:
     case F.RDB_TYPE_ZSET_LISTPACK: {
       const items = r.compact(type === F.RDB_TYPE_ZSET_ZIPLIST ? ziplistEntries : listpackEntries);
@@ -504,6 +504,27 @@ function hashOf(items: string[], r: RdbCursor, at: number): HashValue {
   const hash = new HashValue();
   for (let i = 0; i < items.length; i += 2) hash.set(items[i]!, items[i + 1]!);
   return hash;
+}
+
+/** Integers of a listpack as their decimal text, for loadPacked (reused). */
+const intText = Buffer.allocUnsafe(24);
+
+/** A listpack hash (Redis 7's small hashes), packed from the blob's bytes when it can be. */
+function hashOfListpack(r: RdbCursor, at: number): HashValue {
+  const blob = r.string();
+  try {
+    const hash = HashValue.loadPacked(blob.length, (element) => {
+      forEachListpackEntry(
+        blob,
+        (start, end) => element(blob, start, end),
+        (n) => element(intText, 0, intText.write(String(n), 0, "latin1")),
+      );
+    });
+    return hash ?? hashOf(listpackEntries(blob), r, at);
+  } catch (e) {
+    if (e instanceof CompactError) r.fail(at, e.message);
+    throw e;
+  }
 }
 
 function verifyChecksum(r: RdbCursor): void {

@@ -14,6 +14,7 @@
  */
 
 import { allocBytes, type Bytes, NO_BYTES, writeLatin1 } from "./latin1.ts";
+import { copyRange, rangesEqual } from "../resp/bytes.ts";
 import { encodingLimits } from "./encoding.ts";
 import type { BytesSink } from "./value.ts";
 import { KeyTable } from "./table.ts";
@@ -22,6 +23,25 @@ import { KeyTable } from "./table.ts";
 const PACKED_MAX = 512;
 /** Fields and values longer than a length byte says move the hash into a Map, whatever it reports. */
 const PACKED_MAX_LENGTH = 255;
+
+/** Whether packed pairs in buf[0, used) name a field twice. */
+function hasRepeatedField(buf: Bytes, used: number): boolean {
+  const starts: number[] = [];
+  for (let p = 0; p < used; p += 2 + buf[p]! + buf[p + 1 + buf[p]!]!) starts.push(p);
+  if (starts.length > 16) {
+    const seen = new Set<string>();
+    for (const p of starts) seen.add(buf.latin1Slice(p + 1, p + 1 + buf[p]!));
+    return seen.size !== starts.length;
+  }
+  for (let i = 1; i < starts.length; i++) {
+    const a = starts[i]!;
+    for (let j = 0; j < i; j++) {
+      const b = starts[j]!;
+      if (buf[a] === buf[b] && rangesEqual(buf, a + 1, a + 1 + buf[a]!, buf, b + 1, b + 1 + buf[b]!)) return true;
+    }
+  }
+  return false;
+}
 
 export class HashValue {
   /** What the keyspace's memory accounting last counted for this value (store/keyspace.ts). */
@@ -41,8 +61,49 @@ export class HashValue {
     return this.map !== undefined ? this.map.size : this.count;
   }
 
+  /**
+   * Loading: a hash in its packed form at once from its fields and values as bytes, with no
+   * string made; `pairs(element)` hands them to `element` in turn, field then value, and
+   * `sizeHint` guesses their bytes. Undefined when they would not stay packed here and in
+   * Redis (past the listpack limits) or name a field twice: the caller builds the hash the
+   * usual way, which sorts those out.
+   */
+  static loadPacked(sizeHint: number, pairs: (element: (src: Uint8Array, start: number, end: number) => void) => void): HashValue | undefined {
+    const limit = Math.min(encodingLimits.hashMaxListpackValue, PACKED_MAX_LENGTH);
+    let buf = allocBytes(Math.max(sizeHint, 16));
+    let used = 0;
+    let elements = 0;
+    let fits = true;
+    pairs((src, start, end) => {
+      const n = end - start;
+      if (n > limit) fits = false;
+      if (!fits) return;
+      if (used + 1 + n > buf.length) {
+        const grown = allocBytes(2 * (used + 1 + n));
+        buf.copy(grown, 0, 0, used);
+        buf = grown;
+      }
+      buf[used++] = n;
+      copyRange(src, start, end, buf, used);
+      used += n;
+      elements++;
+    });
+    const count = elements >> 1;
+    if (!fits || elements % 2 !== 0 || count > PACKED_MAX || count > encodingLimits.hashMaxListpackEntries || hasRepeatedField(buf, used)) return undefined;
+    const hash = new HashValue();
+    hash.packed = buf;
+    hash.used = used;
+    hash.count = count;
+    return hash;
+  }
+
   get encoding(): string {
     return this.listpack ? "listpack" : "hashtable";
+  }
+
+  /** The bytes of every field and value, while packed (memory-usage's estimate needs no walk then). */
+  get elementBytes(): number | undefined {
+    return this.map === undefined ? this.used - 2 * this.count : undefined;
   }
 
   /** Where the pair of `field` starts in the packed bytes, or -1. */

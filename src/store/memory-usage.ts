@@ -245,8 +245,9 @@ export function estimateBytes(key: string, value: StoredValue): number {
  */
 function averageOf(value: ListValue | HashValue | SetValue | SortedSet): number {
   const n = value.size;
-  // A small list or sorted set knows its elements' bytes at once (no walk, no sample kept).
-  const packed = value instanceof ListValue || value instanceof SortedSet ? value.elementBytes : undefined;
+  // A small aggregate knows its elements' bytes at once (no walk, no sample kept): per
+  // element, or per field-value pair for a hash, as the samples below count them.
+  const packed = value.elementBytes;
   if (packed !== undefined) return n === 0 ? 0 : packed / n;
   const at = value.sampledAt;
   if (at >= 0 && (n === at || (at > ESTIMATE_SAMPLES && n <= 2 * at && 2 * n >= at))) return value.sampledAverage;

@@ -25,6 +25,11 @@ export class PackedStrings {
     return this.s.substr(p + 1, this.s.charCodeAt(p));
   }
 
+  /** The bytes of every element (less their length chars). */
+  get elementBytes(): number {
+    return this.s.length - this.length;
+  }
+
   indexOf(x: string): number {
     const s = this.s;
     const n = x.length;

@@ -48,6 +48,11 @@ export class SetValue {
     return this.intset ? "intset" : "hashtable";
   }
 
+  /** The bytes of every member, while packed (memory-usage's estimate needs no walk then). */
+  get elementBytes(): number | undefined {
+    return this.packed?.elementBytes;
+  }
+
   has(member: string): boolean {
     if (this.packed !== undefined) return this.packed.indexOf(member) !== -1;
     return this.table!.has(member);
