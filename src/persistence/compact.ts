@@ -175,20 +175,39 @@ export function forEachListpackEntry(b: Uint8Array, text: (start: number, end: n
   return entries;
 }
 
-/** An intset: encoding u32 (2, 4 or 8 bytes an element), length u32, sorted elements. */
-export function intsetEntries(b: Uint8Array): string[] {
-  const v = view(b);
+/**
+ * An intset: encoding u32 (2, 4 or 8 bytes an element), length u32, sorted elements. Its
+ * members (as decimal text) and its width, with whether they ascend strictly, as a valid
+ * intset's do (Redis checks that only on deep sanitization).
+ */
+export function intset(b: Uint8Array): { members: string[]; width: number; ascending: boolean } {
   if (b.length < 8) fail("intset", "too short");
-  const width = v.getUint32(0, true);
-  const n = v.getUint32(4, true);
+  const width = u32le(b, 0);
+  const n = u32le(b, 4);
   if (width !== 2 && width !== 4 && width !== 8) fail("intset", `unknown encoding ${width}`);
   if (8 + n * width !== b.length) fail("intset", "length does not match");
-  const out = new Array<string>(n);
-  for (let i = 0; i < n; i++) {
-    const at = 8 + i * width;
-    out[i] = width === 2 ? String(v.getInt16(at, true)) : width === 4 ? String(v.getInt32(at, true)) : String(v.getBigInt64(at, true));
+  const members = new Array<string>(n);
+  let ascending = true;
+  if (width === 8) {
+    const v = view(b);
+    let last = 0n;
+    for (let i = 0; i < n; i++) {
+      const x = v.getBigInt64(8 + 8 * i, true);
+      if (i > 0 && x <= last) ascending = false;
+      last = x;
+      members[i] = String(x);
+    }
+  } else {
+    let last = 0;
+    for (let i = 0; i < n; i++) {
+      const at = 8 + i * width;
+      const x = width === 2 ? ((b[at]! | (b[at + 1]! << 8)) << 16) >> 16 : u32le(b, at) | 0;
+      if (i > 0 && x <= last) ascending = false;
+      last = x;
+      members[i] = String(x);
+    }
   }
-  return out;
+  return { members, width, ascending };
 }
 
 /**

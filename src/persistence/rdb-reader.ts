@@ -19,7 +19,7 @@ import { Consumer, ConsumerGroup, INVALID_ENTRIES_READ, type PendingEntry, Strea
 import { updateClock } from "../clock.ts";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { crc64 } from "./crc64.ts";
-import { CompactError, forEachListpackEntry, intsetEntries, listpackEntries, ziplistEntries, zipmapEntries } from "./compact.ts";
+import { CompactError, forEachListpackEntry, intset, listpackEntries, ziplistEntries, zipmapEntries } from "./compact.ts";
 import { lzfDecompress, lzfDecompressInto } from "../store/lzf.ts";
 import * as F from "./rdb-format.ts";
 
@@ -367,7 +367,7 @@ function loadObject(r: RdbCursor, type: number, at: number): StoredValue {
       return list;
     }
     case F.RDB_TYPE_SET_INTSET:
-      return setOf(r.compact(intsetEntries), r, at);
+      return setOfIntset(r, at);
     case F.RDB_TYPE_SET_LISTPACK:
       return setOf(r.compact(listpackEntries), r, at);
     case F.RDB_TYPE_HASH_ZIPMAP:
@@ -504,6 +504,20 @@ function hashOf(items: string[], r: RdbCursor, at: number): HashValue {
   const hash = new HashValue();
   for (let i = 0; i < items.length; i += 2) hash.set(items[i]!, items[i + 1]!);
   return hash;
+}
+
+/** An intset: its members at once when they ascend, as a valid one's do, keeping its width. */
+function setOfIntset(r: RdbCursor, at: number): SetValue {
+  const blob = r.string();
+  let decoded: ReturnType<typeof intset>;
+  try {
+    decoded = intset(blob);
+  } catch (e) {
+    if (e instanceof CompactError) r.fail(at, e.message);
+    throw e;
+  }
+  if (decoded.ascending && decoded.members.length > 0) return SetValue.ofIntegers(decoded.members, decoded.width);
+  return setOf(decoded.members, r, at);
 }
 
 /** Integers of a listpack as their decimal text, for loadPacked (reused). */

@@ -40,6 +40,22 @@ export class SetValue {
     this.intset = firstMemberIsInt;
   }
 
+  /**
+   * Loading an intset: its members, distinct canonical integers, and its width, kept as
+   * Redis keeps it (past set-max-intset-entries it converts, as Redis converts on load).
+   */
+  static ofIntegers(members: string[], width: number): SetValue {
+    const set = new SetValue(members.length <= encodingLimits.setMaxIntsetEntries);
+    set.intsetWidth = width;
+    if (members.length < INDEX_FROM && members.every((m) => m.length <= PACKED_MAX_ELEMENT)) set.packed = PackedStrings.of(members);
+    else {
+      set.packed = undefined;
+      set.table = new KeyTable();
+      for (const m of members) set.table.add(m, "");
+    }
+    return set;
+  }
+
   get size(): number {
     return this.packed !== undefined ? this.packed.length : this.table!.size;
   }

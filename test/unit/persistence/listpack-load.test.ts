@@ -9,14 +9,19 @@ import * as F from "../../../src/persistence/rdb-format.ts";
 import { ByteSink, writeDbHeader, writeHeader } from "../../../src/persistence/rdb-writer.ts";
 import { encodingLimits } from "../../../src/store/encoding.ts";
 import { HashValue } from "../../../src/store/hash.ts";
-import { Keyspace } from "../../../src/store/keyspace.ts";
+import { Keyspace, type StoredValue } from "../../../src/store/keyspace.ts";
+import { SetValue } from "../../../src/store/set.ts";
 import { ListpackWriter } from "../../../src/store/listpack.ts";
 
-/** An RDB image holding one key `h` of `type` whose value is a listpack of `elements`. */
-function image(type: number, elements: string[]): Uint8Array {
-  const lp = new ListpackWriter();
-  for (const e of elements) lp.string(e);
-  const body = lp.finish();
+/** An RDB image holding one key `h` of `type` whose value is a listpack of `elements` (or the blob given). */
+function image(type: number, elements: string[] | Uint8Array): Uint8Array {
+  let body: Uint8Array;
+  if (elements instanceof Uint8Array) body = elements;
+  else {
+    const lp = new ListpackWriter();
+    for (const e of elements) lp.string(e);
+    body = lp.finish();
+  }
   const out = new ByteSink(false);
   writeHeader(out);
   writeDbHeader(out, 0, 1, 0);
@@ -28,10 +33,21 @@ function image(type: number, elements: string[]): Uint8Array {
   return out.bytes();
 }
 
-function loadHash(elements: string[]): HashValue {
+function load(type: number, elements: string[] | Uint8Array): StoredValue {
   const ks = new Keyspace(1);
-  loadRdb(image(F.RDB_TYPE_HASH_LISTPACK, elements), ks);
-  return ks.dbs[0]!.peek("h") as HashValue;
+  loadRdb(image(type, elements), ks);
+  return ks.dbs[0]!.peek("h")!;
+}
+
+const loadHash = (elements: string[]) => load(F.RDB_TYPE_HASH_LISTPACK, elements) as HashValue;
+
+/** An intset blob of `width` bytes an integer. */
+function intsetBlob(width: number, values: number[]): Uint8Array {
+  const b = Buffer.alloc(8 + width * values.length);
+  b.writeUInt32LE(width, 0);
+  b.writeUInt32LE(values.length, 4);
+  values.forEach((v, i) => (width === 2 ? b.writeInt16LE(v, 8 + 2 * i) : width === 4 ? b.writeInt32LE(v, 8 + 4 * i) : b.writeBigInt64LE(BigInt(v), 8 + 8 * i)));
+  return b;
 }
 
 const saved = { ...encodingLimits };
@@ -68,5 +84,28 @@ describe("a listpack hash", () => {
     const hash = loadHash(["a", "1", "b", long]);
     expect(hash.encoding).toBe("listpack");
     expect(hash.get("b")).toBe(long);
+  });
+});
+
+describe("an intset", () => {
+  test("keeps its width, as Redis keeps an intset's encoding after its wide members went", () => {
+    const set = load(F.RDB_TYPE_SET_INTSET, intsetBlob(8, [-3, 1, 5])) as SetValue;
+    expect(set.encoding).toBe("intset");
+    expect(set.intsetWidth).toBe(8);
+    expect(set.toArray()).toEqual(["-3", "1", "5"]);
+  });
+
+  test("members out of order or repeated load as a set of the distinct ones", () => {
+    const set = load(F.RDB_TYPE_SET_INTSET, intsetBlob(2, [5, 1, 5])) as SetValue;
+    expect(set.toArray()).toEqual(["1", "5"]);
+  });
+
+  test("past set-max-intset-entries it loads as a hash table, as Redis converts it; past 32 members into a table of its own", () => {
+    encodingLimits.setMaxIntsetEntries = 40;
+    const values = Array.from({ length: 50 }, (_, i) => i * 3);
+    const set = load(F.RDB_TYPE_SET_INTSET, intsetBlob(2, values)) as SetValue;
+    expect(set.encoding).toBe("hashtable");
+    expect(set.size).toBe(50);
+    expect(set.has("147")).toBe(true);
   });
 });
