@@ -9,7 +9,10 @@
  * and 7.4's hashes with field TTLs are refused with a clear error.
  */
 import { RdbError } from "../errors.ts";
-import { bytesToString, isInt64String, parseDouble } from "../resp/bytes.ts";
+import { bytesToString, isInt64String, latin1Slice, parseDouble } from "../resp/bytes.ts";
+import { encodingLimits } from "../store/encoding.ts";
+import { PACKED_MAX_ELEMENT } from "../store/packed.ts";
+import { PairsBuilder } from "../store/packed-pairs.ts";
 import { HashValue } from "../store/hash.ts";
 import { ByteSlice, type Keyspace, type StoredValue, type StringValue, toStringValue } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
@@ -355,10 +358,23 @@ function loadObject(r: RdbCursor, type: number, at: number): StoredValue {
         const container = type === F.RDB_TYPE_LIST_QUICKLIST ? F.QUICKLIST_NODE_CONTAINER_PACKED : r.length();
         if (container === F.QUICKLIST_NODE_CONTAINER_PLAIN) {
           list.pushTail(r.text());
+        } else if (container === F.QUICKLIST_NODE_CONTAINER_PACKED && type === F.RDB_TYPE_LIST_QUICKLIST_2) {
+          // Each element from the listpack's bytes into the list's node, no string made
+          // (Redis skips an empty node rather than failing the load).
+          const nodeAt = r.offset;
+          const blob = r.string();
+          try {
+            forEachListpackEntry(
+              blob,
+              (start, end) => list.pushTail(elementSlice.of(blob, start, end)),
+              (n) => list.pushTail(String(n)),
+            );
+          } catch (e) {
+            if (e instanceof CompactError) r.fail(nodeAt, e.message);
+            throw e;
+          }
         } else if (container === F.QUICKLIST_NODE_CONTAINER_PACKED) {
-          const items = r.compact(type === F.RDB_TYPE_LIST_QUICKLIST ? ziplistEntries : listpackEntries);
-          // Redis skips an empty node rather than failing the load.
-          for (const item of items) list.pushTail(item);
+          for (const item of r.compact(ziplistEntries)) list.pushTail(item);
         } else {
           r.fail(at, `unknown quicklist node container ${container}`);
         }
@@ -376,18 +392,10 @@ function loadObject(r: RdbCursor, type: number, at: number): StoredValue {
       return hashOf(r.compact(ziplistEntries), r, at);
     case F.RDB_TYPE_HASH_LISTPACK:
       return hashOfListpack(r, at);
+    case F.RDB_TYPE_ZSET_LISTPACK:
+      return zsetOfListpack(r, at);
     case F.RDB_TYPE_ZSET_ZIPLIST:
-    case F.RDB_TYPE_ZSET_LISTPACK: {
-      const items = r.compact(type === F.RDB_TYPE_ZSET_ZIPLIST ? ziplistEntries : listpackEntries);
-      if (items.length === 0 || items.length % 2 !== 0) r.fail(at, "sorted set with an odd or zero element count");
-      const zset = new SortedSet();
-      for (let i = 0; i < items.length; i += 2) {
-        const score = parseDouble(items[i + 1]!) ?? (/^nan$/i.test(items[i + 1]!) ? NaN : undefined);
-        if (score === undefined || Number.isNaN(score)) r.fail(at, `invalid sorted set score "${items[i + 1]}"`);
-        zset.set(items[i]!, score);
-      }
-      return zset;
-    }
+      return zsetOfEntries(r.compact(ziplistEntries), r, at);
     case F.RDB_TYPE_MODULE_PRE_GA:
     case F.RDB_TYPE_MODULE_2:
       return r.fail(at, "the file holds a module data type, which KVIS cannot load");
@@ -519,6 +527,52 @@ function setOfIntset(r: RdbCursor, at: number): SetValue {
   if (decoded.ascending && decoded.members.length > 0) return SetValue.ofIntegers(decoded.members, decoded.width);
   return setOf(decoded.members, r, at);
 }
+
+/** A small sorted set's members and scores, alternately, as text. */
+function zsetOfEntries(items: string[], r: RdbCursor, at: number): SortedSet {
+  if (items.length === 0 || items.length % 2 !== 0) r.fail(at, "sorted set with an odd or zero element count");
+  const zset = new SortedSet();
+  for (let i = 0; i < items.length; i += 2) {
+    const score = parseDouble(items[i + 1]!) ?? (/^nan$/i.test(items[i + 1]!) ? NaN : undefined);
+    if (score === undefined || Number.isNaN(score)) r.fail(at, `invalid sorted set score "${items[i + 1]}"`);
+    zset.set(items[i]!, score);
+  }
+  return zset;
+}
+
+/** A listpack sorted set (Redis 7's small ones), packed from the blob's bytes when its pairs come as a valid one's do. */
+function zsetOfListpack(r: RdbCursor, at: number): SortedSet {
+  const blob = r.string();
+  try {
+    const built = new PairsBuilder(Math.min(encodingLimits.zsetMaxListpackValue, PACKED_MAX_ELEMENT), encodingLimits.zsetMaxListpackEntries);
+    let member = true;
+    forEachListpackEntry(
+      blob,
+      (start, end) => {
+        if (member) built.member(blob, start, end);
+        else built.score(parseDouble(latin1Slice.call(blob, start, end)) ?? NaN);
+        member = !member;
+      },
+      (n) => {
+        if (member) built.member(intText, 0, intText.write(String(n), 0, "latin1"));
+        else built.score(Number(n));
+        member = !member;
+      },
+    );
+    if (built.finish()) {
+      const zset = new SortedSet();
+      zset.adoptPairs(built);
+      return zset;
+    }
+    return zsetOfEntries(listpackEntries(blob), r, at);
+  } catch (e) {
+    if (e instanceof CompactError) r.fail(at, e.message);
+    throw e;
+  }
+}
+
+/** A list element in a listpack's bytes (reused). */
+const elementSlice = new ByteSlice();
 
 /** Integers of a listpack as their decimal text, for loadPacked (reused). */
 const intText = Buffer.allocUnsafe(24);

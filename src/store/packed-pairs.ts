@@ -7,8 +7,83 @@
  */
 
 import { allocBytes, type Bytes, NO_BYTES, writeLatin1 } from "./latin1.ts";
+import { copyRange } from "../resp/bytes.ts";
 
 const PAIR_HEADER = 9;
+
+/**
+ * Loading a listpack sorted set: its pairs laid out as PackedPairs holds them while they
+ * come as a valid one's do, members at most `maxMember` bytes, at most `maxPairs`, in
+ * strictly rising (score, member) order, no member twice, no NaN. `ok` false: the caller
+ * builds the set pair by pair instead.
+ */
+export class PairsBuilder {
+  buf: Bytes = allocBytes(64);
+  used = 0;
+  count = 0;
+  ok = true;
+  private pairAt = -1;
+  private previousAt = -1;
+
+  constructor(
+    private readonly maxMember: number,
+    private readonly maxPairs: number,
+  ) {}
+
+  member(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    if (!this.ok || n > this.maxMember || this.count >= this.maxPairs) {
+      this.ok = false;
+      return;
+    }
+    if (this.used + PAIR_HEADER + n > this.buf.length) {
+      const grown = allocBytes(2 * (this.used + PAIR_HEADER + n));
+      this.buf.copy(grown, 0, 0, this.used);
+      this.buf = grown;
+    }
+    this.pairAt = this.used;
+    this.buf[this.used + 8] = n;
+    copyRange(src, start, end, this.buf, this.used + PAIR_HEADER);
+    this.used += PAIR_HEADER + n;
+  }
+
+  score(score: number): void {
+    if (!this.ok || Number.isNaN(score)) {
+      this.ok = false;
+      return;
+    }
+    const buf = this.buf;
+    const at = this.pairAt;
+    buf.writeDoubleLE(score, at);
+    const before = this.previousAt;
+    if (before >= 0) {
+      const s = buf.readDoubleLE(before);
+      if (s > score || (s === score && compareMembers(buf, before, at) >= 0)) this.ok = false;
+    }
+    this.previousAt = at;
+    this.count++;
+  }
+
+  /** Whether every pair came, and no member twice. */
+  finish(): boolean {
+    if (!this.ok || this.count === 0 || this.pairAt !== this.previousAt) return false;
+    const seen = new Set<string>();
+    for (let at = 0; at < this.used; at += PAIR_HEADER + this.buf[at + 8]!) seen.add(this.buf.latin1Slice(at + PAIR_HEADER, at + PAIR_HEADER + this.buf[at + 8]!));
+    return seen.size === this.count;
+  }
+}
+
+/** memcmp order of the members of the pairs at `a` and `b`, then by length. */
+function compareMembers(buf: Bytes, a: number, b: number): number {
+  const na = buf[a + 8]!;
+  const nb = buf[b + 8]!;
+  const m = Math.min(na, nb);
+  for (let k = 0; k < m; k++) {
+    const d = buf[a + PAIR_HEADER + k]! - buf[b + PAIR_HEADER + k]!;
+    if (d !== 0) return d;
+  }
+  return na - nb;
+}
 
 export class PackedPairs {
   /** The number of pairs. */
@@ -155,6 +230,14 @@ export class PackedPairs {
   /** The pairs as they lie, at `at` of `out` (a small set held as bytes: store/packed-values.ts). */
   packPairs(out: Bytes, at: number): void {
     this.buf.copy(out, at, 0, this.used);
+  }
+
+  /** Take the pairs a PairsBuilder laid out (its buffer, kept). */
+  adoptPairs(built: PairsBuilder): void {
+    this.buf = built.buf;
+    this.used = built.used;
+    this.pairCount = built.count;
+    this.atIndex = this.atOffset = 0;
   }
 
   /** Take the pairs packPairs wrote at buf[start, end). */

@@ -11,6 +11,7 @@ import { encodingLimits } from "../../../src/store/encoding.ts";
 import { HashValue } from "../../../src/store/hash.ts";
 import { Keyspace, type StoredValue } from "../../../src/store/keyspace.ts";
 import { SetValue } from "../../../src/store/set.ts";
+import { SortedSet } from "../../../src/store/sorted-set.ts";
 import { ListpackWriter } from "../../../src/store/listpack.ts";
 
 /** An RDB image holding one key `h` of `type` whose value is a listpack of `elements` (or the blob given). */
@@ -107,5 +108,30 @@ describe("an intset", () => {
     expect(set.encoding).toBe("hashtable");
     expect(set.size).toBe(50);
     expect(set.has("147")).toBe(true);
+  });
+});
+
+describe("a listpack sorted set", () => {
+  const zset = (elements: string[]) => load(F.RDB_TYPE_ZSET_LISTPACK, elements) as SortedSet;
+  const pairs = (z: SortedSet) => [...z.entries()].map((e) => [e.member, e.score]);
+
+  test("pairs in order, integer members and scores, infinities", () => {
+    const z = zset(["a", "-inf", "7", "-3", "b", "0.5", "12", "12", "c", "inf"]);
+    expect(pairs(z)).toEqual([["a", -Infinity], ["7", -3], ["b", 0.5], ["12", 12], ["c", Infinity]]);
+    expect(z.encoding).toBe("listpack");
+  });
+
+  test("pairs out of order are put in order; a member twice keeps its last score", () => {
+    expect(pairs(zset(["b", "2", "a", "1"]))).toEqual([["a", 1], ["b", 2]]);
+    expect(pairs(zset(["a", "1", "b", "2", "a", "3"]))).toEqual([["b", 2], ["a", 3]]);
+  });
+
+  test("a NaN score fails the load, as before", () => {
+    expect(() => zset(["a", "nan"])).toThrow(/invalid sorted set score/);
+  });
+
+  test("past zset-max-listpack-entries it loads as a skiplist, as Redis converts it", () => {
+    encodingLimits.zsetMaxListpackEntries = 1;
+    expect(zset(["a", "1", "b", "2"]).encoding).toBe("skiplist");
   });
 });
