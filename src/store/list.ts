@@ -23,6 +23,7 @@ import { allocBytes, type Bytes, NO_BYTES, writeLatin1 } from "./latin1.ts";
 import type { ByteSlice, BytesSink } from "./value.ts";
 import { encodingLimits } from "./encoding.ts";
 import { lzfCompress, lzfDecompressInto } from "./lzf.ts";
+import { LISTPACK_EMPTY_SIZE, lpBytesSize, lpStringSize } from "./listpack.ts";
 
 /** The size limits of list-max-listpack-size -1 to -5, and the one a positive fill keeps within. */
 const NODE_BYTES = [4096, 8192, 16384, 32768, 65536];
@@ -735,10 +736,19 @@ export class ListValue extends Node {
     return list;
   }
 
-  /** What DEBUG OBJECT shows of a quicklist: its nodes, fill, whether it compresses, and its elements' raw bytes. */
+  /**
+   * What DEBUG OBJECT shows of a quicklist: its nodes, fill, whether it compresses, and the
+   * bytes its nodes take uncompressed as listpacks (ql_uncompressed_size, the sum of
+   * Redis's node->sz).
+   */
   get layout(): { nodes: number; fill: number; compressed: boolean; rawBytes: number } {
     let rawBytes = 0;
-    for (const node of this.view) rawBytes += node.used;
+    const sizes: BytesSink = { bulkFrom: (src, start, end) => (rawBytes += lpBytesSize(src, start, end)), bulkString: (s) => (rawBytes += lpStringSize(s)) };
+    for (let k = 0; k < this.view.length; k++) {
+      rawBytes += LISTPACK_EMPTY_SIZE;
+      this.writeNode(k, sizes);
+    }
+    this.walked();
     return { nodes: this.view.length, fill: this.fill, compressed: this.depth !== 0, rawBytes };
   }
 

@@ -95,6 +95,14 @@ function intOfString(s: string): number | bigint | undefined {
   return big >= -(2n ** 63n) && big < 2n ** 63n ? big : undefined;
 }
 
+/** The bytes an element given as bytes takes in a listpack (an integer where it reads as one). */
+export function lpBytesSize(src: Uint8Array, start: number, end: number): number {
+  const int = intOfBytes(src, start, end);
+  if (int !== undefined) return lpIntSize(int);
+  const n = strEncodedSize(end - start);
+  return n + backlenSize(n);
+}
+
 /** Builds one listpack, element by element. */
 export class ListpackWriter {
   private buf = Buffer.allocUnsafe(256);
