@@ -32,6 +32,8 @@ const MIN_NODE = 32;
 /** quicklist's MIN_COMPRESS_BYTES and MIN_COMPRESS_IMPROVE. */
 const MIN_COMPRESS_BYTES = 48;
 const MIN_COMPRESS_IMPROVE = 8;
+/** quicklist's SIZE_ESTIMATE_OVERHEAD: what an element costs a node beyond its bytes, as estimated before it is added. */
+const SIZE_ESTIMATE_OVERHEAD = 8;
 /** A packed list's fill and depth, ahead of its elements. */
 const PACKED_HEADER = 8;
 
@@ -42,6 +44,11 @@ function lengthBytes(n: number): number {
 /** Bytes an element of `n` bytes takes in a node. */
 function encodedSize(n: number): number {
   return n + 2 * lengthBytes(n);
+}
+
+/** The bytes element `s` takes in a listpack. */
+function lpSizeOf(s: string | ByteSlice): number {
+  return typeof s === "string" ? lpStringSize(s) : lpBytesSize(s.buf, s.start, s.end);
 }
 
 /** Write element `s` (a string, or bytes of a request) at `at`; returns the position after it. */
@@ -83,6 +90,11 @@ function lengthBefore(buf: Bytes, end: number): number {
 }
 
 class Node {
+  /**
+   * The bytes the elements would take as a listpack (Redis's node->sz), which decides where
+   * a push starts a new node as quicklist decides it (ListValue.fits).
+   */
+  lpSize = LISTPACK_EMPTY_SIZE;
   /** While compressed: the LZF form of the elements, `buf` is empty and `rawSize` their size. */
   lzf: Uint8Array | null = null;
   rawSize = 0;
@@ -138,6 +150,7 @@ class Node {
     this.buf = allocBytes(size);
     this.start = this.end = atHead ? size : 0;
     this.count = 0;
+    this.lpSize = LISTPACK_EMPTY_SIZE;
     this.lzf = null;
     this.tried = false;
   }
@@ -148,6 +161,7 @@ class Node {
     this.start = other.start;
     this.end = other.end;
     this.count = other.count;
+    this.lpSize = other.lpSize;
     this.lzf = other.lzf;
     this.rawSize = other.rawSize;
     this.tried = other.tried;
@@ -183,6 +197,7 @@ class Node {
     this.start -= n;
     writeElement(this.buf, this.start, s);
     this.count++;
+    this.lpSize += lpSizeOf(s);
     this.tried = false;
   }
 
@@ -190,7 +205,20 @@ class Node {
     this.room(encodedSize(s.length), false);
     this.end = writeElement(this.buf, this.end, s);
     this.count++;
+    this.lpSize += lpSizeOf(s);
     this.tried = false;
+  }
+
+  /** The listpack size of the elements, counted from their bytes. */
+  countLpSize(): void {
+    let size = LISTPACK_EMPTY_SIZE;
+    const buf = this.buf;
+    for (let at = this.start; at < this.end; at = this.next(at)) {
+      const n = lengthAt(buf, at);
+      const from = at + lengthBytes(n);
+      size += lpBytesSize(buf, from, from + n);
+    }
+    this.lpSize = size;
   }
 
   /** The element at byte `at`. */
@@ -224,10 +252,12 @@ class Node {
     return this.elementOut(this.end, out);
   }
 
+  /** The element at `at`, as it leaves the node (its listpack size goes with it). */
   private elementOut(at: number, out: BytesSink | undefined): string {
-    if (out === undefined) return this.elementAt(at);
     const n = lengthAt(this.buf, at);
     const from = at + lengthBytes(n);
+    this.lpSize -= lpBytesSize(this.buf, from, from + n);
+    if (out === undefined) return this.buf.latin1Slice(from, from + n);
     out.bulkFrom(this.buf, from, from + n);
     return "";
   }
@@ -245,6 +275,7 @@ class Node {
       let at = from;
       for (const s of elements) at = writeElement(this.buf, at, s);
       this.end += grow;
+      this.countLpSize();
       return;
     }
     const head = from - this.start;
@@ -259,6 +290,7 @@ class Node {
     this.buf = buf;
     this.start = 0;
     this.end = at + tail;
+    this.countLpSize();
   }
 
   copy(): Node {
@@ -266,11 +298,14 @@ class Node {
       const node = new Node(NO_BYTES, 0, 0, this.count);
       node.lzf = this.lzf.slice();
       node.rawSize = this.rawSize;
+      node.lpSize = this.lpSize;
       return node;
     }
     const buf = allocBytes(Math.max(MIN_NODE, this.used));
     this.buf.copy(buf, 0, this.start, this.end);
-    return new Node(buf, 0, this.used, this.count);
+    const node = new Node(buf, 0, this.used, this.count);
+    node.lpSize = this.lpSize;
+    return node;
   }
 }
 
@@ -321,6 +356,7 @@ export class ListValue extends Node {
       this.more = this.count === 0 ? [] : [first];
       this.buf = NO_BYTES;
       this.start = this.end = this.count = 0;
+      this.lpSize = LISTPACK_EMPTY_SIZE;
     }
     return this.more;
   }
@@ -346,6 +382,7 @@ export class ListValue extends Node {
     else {
       this.buf = NO_BYTES;
       this.start = this.end = this.count = 0;
+      this.lpSize = LISTPACK_EMPTY_SIZE;
     }
     this.more = null;
     this.posNode = -1;
@@ -377,23 +414,27 @@ export class ListValue extends Node {
     return this.fill < 0 ? size > this.nodeBytes : size > SIZE_SAFETY_LIMIT || count >= this.fill;
   }
 
-  /** Whether `node` takes `n` more bytes (quicklist's _quicklistNodeAllowInsert). */
-  private fits(node: Node, n: number): boolean {
-    return node.count === 0 || !this.nodeFull(node.used + n, node.count);
+  /**
+   * Whether `node` takes an element of `length` bytes, as quicklist's
+   * _quicklistNodeAllowInsert estimates it: the node's listpack size, the element's length
+   * and 8 bytes of overhead, within the fill. Pushes then start new nodes where Redis's do.
+   */
+  private fits(node: Node, length: number): boolean {
+    return node.count === 0 || !this.nodeFull(node.lpSize + length + SIZE_ESTIMATE_OVERHEAD, node.count);
   }
 
   /** Push an element, given as a string or as the bytes of a request (copied in). */
   pushHead(value: string | ByteSlice): void {
     this.posNode = -1;
     const n = encodedSize(value.length);
-    if (this.more === null && (this.count === 0 || this.fits(this, n))) {
+    if (this.more === null && (this.count === 0 || this.fits(this, value.length))) {
       if (this.count === 0) this.reset(n, true);
       this.addHead(value);
       this.length++;
       return;
     }
     const first = this.nodes[0];
-    if (first !== undefined && this.fits(first, n)) first.addHead(value);
+    if (first !== undefined && this.fits(first, value.length)) first.addHead(value);
     else {
       // After a full node the list is long: the next is made full-sized at once.
       const node = Node.empty(first === undefined ? n : this.nodeBytes, true);
@@ -407,14 +448,14 @@ export class ListValue extends Node {
   pushTail(value: string | ByteSlice): void {
     this.posNode = -1;
     const n = encodedSize(value.length);
-    if (this.more === null && (this.count === 0 || this.fits(this, n))) {
+    if (this.more === null && (this.count === 0 || this.fits(this, value.length))) {
       if (this.count === 0) this.reset(n, false);
       this.addTail(value);
       this.length++;
       return;
     }
     const last = this.nodes[this.nodes.length - 1];
-    if (last !== undefined && this.fits(last, n)) last.addTail(value);
+    if (last !== undefined && this.fits(last, value.length)) last.addTail(value);
     else {
       const node = Node.empty(last === undefined ? n : this.nodeBytes, false);
       node.addTail(value);
@@ -733,6 +774,7 @@ export class ListValue extends Node {
     let count = 0;
     for (let at = 0; at < n; at = list.next(at)) count++;
     list.count = list.length = count;
+    list.countLpSize();
     return list;
   }
 

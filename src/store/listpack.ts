@@ -8,7 +8,7 @@
  * An element is [encoding][data][backlen]. Strings that are canonical 64-bit integers
  * are stored as integers, as lpInsert does.
  */
-import { copyRange, isInt64String } from "../resp/bytes.ts";
+import { copyRange } from "../resp/bytes.ts";
 
 /** Header (total bytes u32, count u16) and the end marker. */
 export const LISTPACK_EMPTY_SIZE = 7;
@@ -46,7 +46,8 @@ export function lpIntSize(v: bigint | number): number {
 
 /** The bytes a string element (one char per byte) takes in a listpack. */
 export function lpStringSize(s: string): number {
-  const n = isInt64String(s) ? intEncodedSize(BigInt(s)) : strEncodedSize(s.length);
+  const int = intOfString(s);
+  const n = int !== undefined ? intEncodedSize(int) : strEncodedSize(s.length);
   return n + backlenSize(n);
 }
 

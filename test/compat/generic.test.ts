@@ -360,7 +360,7 @@ DUMP a b`);
     }
   });
 
-  test("payloads of aggregates are byte-identical: listpack hashes and sorted sets, intsets, lists of one node, skiplists", async () => {
+  test("payloads of aggregates are byte-identical: listpack hashes and sorted sets, intsets, lists of one node or many, skiplists", async () => {
     const p = pair();
     const long = "chunk of text ".repeat(4);
     await p.script(`HSET h f v n 123 big 12345678901234567890 neg -0 long ${long.replace(/ /g, "_")}
@@ -376,8 +376,22 @@ RPUSH l a b c 12 -5 99999999999 -0 ${long.replace(/ /g, "_")}
 LPUSH l head`);
     for (let i = 0; i < 300; i++) await p.both("ZADD", "big", String((i * 7) % 50 / 4), `member:${i}`);
     for (let i = 0; i < 300; i++) await p.both("RPUSH", "ints", String(i * 1000 - 150_000));
+    // Lists of many nodes, pushed at both ends, the middle ones compressed in one: the
+    // nodes split where quicklist splits them.
+    const rnd = seededRandom(11);
+    try {
+      for (const [key, depth] of [["nodes", "0"], ["compressed", "1"]] as const) {
+        await p.same("CONFIG", "SET", "list-compress-depth", depth);
+        for (let i = 0; i < 3000; i++) {
+          const element = i % 3 === 0 ? String(Math.floor(rnd() * 1e9)) : "e".repeat(Math.floor(rnd() * 90));
+          await p.both(rnd() < 0.5 ? "LPUSH" : "RPUSH", key, element);
+        }
+      }
+    } finally {
+      await p.same("CONFIG", "SET", "list-compress-depth", "0");
+    }
     // (DEBUG OBJECT's serializedlength is the payload's length: it matches with them.)
-    for (const key of ["h", "z", "s16", "s32", "s64", "l", "big", "ints"]) await p.same("DUMP", key);
+    for (const key of ["h", "z", "s16", "s32", "s64", "l", "big", "ints", "nodes", "compressed"]) await p.same("DUMP", key);
   });
 
   test("LZF-compressed strings: payloads are byte-identical to Redis's (its liblzf's choices of matches)", async () => {
