@@ -837,6 +837,11 @@ export class ListValue extends Node {
     this.closeOpened();
   }
 
+  /** Node k's listpack size (Redis's node->sz). */
+  nodeListpackSize(k: number): number {
+    return this.view[k]!.lpSize;
+  }
+
   /** Bytes compression saves on node k: what its elements would take raw less what they take. */
   nodeSavings(k: number): number {
     const node = this.view[k];

@@ -100,15 +100,10 @@ function valueSize(value: StoredValue, encoding: string, samples: number): numbe
     return ROBJ + sdsSize(len);
   }
   if (value instanceof ListValue) {
-    // list-compress-depth: compressed nodes take their LZF size (read before the walk,
-    // which opens the nodes it passes).
+    // Each sampled node as its listpack takes it (compressed ones their LZF size).
+    const sampled = Math.min(samples, value.nodeCount);
     let elesize = 0;
-    for (let k = 0; k < Math.min(samples, value.nodeCount); k++) elesize -= value.nodeSavings(k);
-    let sampled = 0;
-    for (const node of quicklistNodes(value, samples)) {
-      elesize += QUICKLIST_NODE + jemalloc(node);
-      sampled++;
-    }
+    for (let k = 0; k < sampled; k++) elesize += QUICKLIST_NODE + jemalloc(value.nodeListpackSize(k)) - value.nodeSavings(k);
     return extrapolate(ROBJ + QUICKLIST, elesize, sampled, value.nodeCount);
   }
   if (value instanceof HashValue) {
@@ -270,38 +265,12 @@ function averageOf(value: ListValue | HashValue | SetValue | SortedSet): number 
 export const LAZYFREE_THRESHOLD = 64;
 
 /**
- * The listpack size of each node Redis would hold the list in, under the list's own
- * list-max-listpack-size, up to `most` nodes (an empty list is one empty node).
- */
-function* quicklistNodes(list: ListValue, most: number): Generator<number> {
-  let node = LISTPACK_EMPTY_SIZE;
-  let count = 0;
-  let nodes = 0;
-  for (const item of list) {
-    const add = lpStringSize(item);
-    if (count > 0 && list.nodeFull(node + add, count)) {
-      yield node;
-      if (++nodes >= most) return;
-      node = LISTPACK_EMPTY_SIZE;
-      count = 0;
-    }
-    node += add;
-    count++;
-  }
-  yield node;
-}
-
-/**
  * Redis's lazyfreeGetFreeEffort: how many allocations freeing the value takes in Redis's
  * encodings (quicklist nodes, hash-table or skiplist entries, stream nodes and pending
  * entries; one for everything packed). A list's count stops once past the threshold.
  */
 export function freeEffort(value: StoredValue): number {
-  if (value instanceof ListValue) {
-    let nodes = 0;
-    for (const _ of quicklistNodes(value, LAZYFREE_THRESHOLD + 1)) nodes++;
-    return nodes;
-  }
+  if (value instanceof ListValue) return value.nodeCount;
   if (value instanceof SetValue) return value.encoding === "hashtable" ? value.size : 1;
   if (value instanceof SortedSet) return value.encoding === "skiplist" ? value.size : 1;
   if (value instanceof HashValue) return value.encoding === "hashtable" ? value.size : 1;
