@@ -361,18 +361,13 @@ function loadObject(r: RdbCursor, type: number, at: number): StoredValue {
         } else if (container === F.QUICKLIST_NODE_CONTAINER_PACKED && type === F.RDB_TYPE_LIST_QUICKLIST_2) {
           // Each element from the listpack's bytes into the list's node, no string made
           // (Redis skips an empty node rather than failing the load).
-          const nodeAt = r.offset;
-          const blob = r.string();
-          try {
+          r.compact((blob) =>
             forEachListpackEntry(
               blob,
               (start, end) => list.pushTail(elementSlice.of(blob, start, end)),
               (n) => list.pushTail(String(n)),
-            );
-          } catch (e) {
-            if (e instanceof CompactError) r.fail(nodeAt, e.message);
-            throw e;
-          }
+            ),
+          );
         } else if (container === F.QUICKLIST_NODE_CONTAINER_PACKED) {
           for (const item of r.compact(ziplistEntries)) list.pushTail(item);
         } else {
@@ -516,14 +511,7 @@ function hashOf(items: string[], r: RdbCursor, at: number): HashValue {
 
 /** An intset: its members at once when they ascend, as a valid one's do, keeping its width. */
 function setOfIntset(r: RdbCursor, at: number): SetValue {
-  const blob = r.string();
-  let decoded: ReturnType<typeof intset>;
-  try {
-    decoded = intset(blob);
-  } catch (e) {
-    if (e instanceof CompactError) r.fail(at, e.message);
-    throw e;
-  }
+  const decoded = r.compact(intset);
   if (decoded.ascending && decoded.members.length > 0) return SetValue.ofIntegers(decoded.members, decoded.width);
   return setOf(decoded.members, r, at);
 }
@@ -542,8 +530,7 @@ function zsetOfEntries(items: string[], r: RdbCursor, at: number): SortedSet {
 
 /** A listpack sorted set (Redis 7's small ones), packed from the blob's bytes when its pairs come as a valid one's do. */
 function zsetOfListpack(r: RdbCursor, at: number): SortedSet {
-  const blob = r.string();
-  try {
+  return r.compact((blob) => {
     const built = new PairsBuilder(Math.min(encodingLimits.zsetMaxListpackValue, PACKED_MAX_ELEMENT), encodingLimits.zsetMaxListpackEntries);
     let member = true;
     forEachListpackEntry(
@@ -565,10 +552,7 @@ function zsetOfListpack(r: RdbCursor, at: number): SortedSet {
       return zset;
     }
     return zsetOfEntries(listpackEntries(blob), r, at);
-  } catch (e) {
-    if (e instanceof CompactError) r.fail(at, e.message);
-    throw e;
-  }
+  });
 }
 
 /** A list element in a listpack's bytes (reused). */
@@ -579,8 +563,7 @@ const intText = Buffer.allocUnsafe(24);
 
 /** A listpack hash (Redis 7's small hashes), packed from the blob's bytes when it can be. */
 function hashOfListpack(r: RdbCursor, at: number): HashValue {
-  const blob = r.string();
-  try {
+  return r.compact((blob) => {
     const hash = HashValue.loadPacked(blob.length, (element) => {
       forEachListpackEntry(
         blob,
@@ -589,10 +572,7 @@ function hashOfListpack(r: RdbCursor, at: number): HashValue {
       );
     });
     return hash ?? hashOf(listpackEntries(blob), r, at);
-  } catch (e) {
-    if (e instanceof CompactError) r.fail(at, e.message);
-    throw e;
-  }
+  });
 }
 
 function verifyChecksum(r: RdbCursor): void {
@@ -972,7 +952,7 @@ class RdbCursor {
   }
 
   /** A compact structure stored as one string, decoded; a malformed one fails here. */
-  compact(decode: (b: Uint8Array) => string[]): string[] {
+  compact<T>(decode: (b: Uint8Array) => T): T {
     const at = this.offset;
     const blob = this.string();
     try {

@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { copyRange } from "../resp/bytes.ts";
 import { HashValue } from "../store/hash.ts";
 import { ByteSlice, type BytesSink, type Keyspace, type StoredValue, type StringCell, isStringValue, stringOf } from "../store/keyspace.ts";
-import { ListValue } from "../store/list.ts";
+import { ListValue, quicklistLzf } from "../store/list.ts";
 import { SetValue } from "../store/set.ts";
 import { INVALID_ENTRIES_READ, type PendingList, StreamValue, U64_MAX, idMs, idSeq } from "../store/stream.ts";
 import { REDIS_VERSION } from "../version.ts";
@@ -408,15 +408,11 @@ function writeListpack(out: ByteSink): void {
   out.stringBytes(listpack.buffer, 0, n);
 }
 
-/** quicklist's MIN_COMPRESS_BYTES and MIN_COMPRESS_IMPROVE. */
-const MIN_COMPRESS_BYTES = 48;
-const MIN_COMPRESS_IMPROVE = 8;
-
 /**
  * A list as Redis 7.0 saves its quicklist (RDB_TYPE_LIST_QUICKLIST_2): the node count, then
  * each node as a packed container holding a listpack. With list-compress-depth, a node
- * between the ends goes as quicklist holds it, LZF-compressed when that saves 8 bytes of
- * one of 48 or more (__quicklistCompressNode), else as a string.
+ * between the ends goes as quicklist holds it: LZF-compressed where quicklistLzf
+ * compresses it, else as a string.
  */
 function writeQuicklist(out: ByteSink, list: ListValue): void {
   const nodes = list.nodeCount;
@@ -427,14 +423,9 @@ function writeQuicklist(out: ByteSink, list: ListValue): void {
     list.writeNode(k, intoListpack);
     const size = listpack.close();
     const bytes = listpack.buffer;
-    if (list.between(k) && size >= MIN_COMPRESS_BYTES) {
-      const n = lzfCompressRange(bytes, 0, size, size);
-      if (n > 0 && n + MIN_COMPRESS_IMPROVE < size) {
-        out.lzfBlob(n, size);
-        continue;
-      }
-    }
-    out.stringBytes(bytes, 0, size);
+    const n = list.between(k) ? quicklistLzf(bytes, 0, size) : -1;
+    if (n >= 0) out.lzfBlob(n, size);
+    else out.stringBytes(bytes, 0, size);
   }
   list.walked();
 }

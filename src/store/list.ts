@@ -22,7 +22,7 @@
 import { allocBytes, type Bytes, NO_BYTES, writeLatin1 } from "./latin1.ts";
 import type { ByteSlice, BytesSink } from "./value.ts";
 import { encodingLimits } from "./encoding.ts";
-import { lzfCompress, lzfDecompressInto } from "./lzf.ts";
+import { lzfCompressRange, lzfDecompressInto, lzfOutput } from "./lzf.ts";
 import { LISTPACK_EMPTY_SIZE, lpBytesSize, lpStringSize } from "./listpack.ts";
 
 /** The size limits of list-max-listpack-size -1 to -5, and the one a positive fill keeps within. */
@@ -44,6 +44,18 @@ function lengthBytes(n: number): number {
 /** Bytes an element of `n` bytes takes in a node. */
 function encodedSize(n: number): number {
   return n + 2 * lengthBytes(n);
+}
+
+/**
+ * As __quicklistCompressNode compresses a node's bytes src[start, end): the length of their
+ * LZF form, left in lzfOutput(), or -1 when the node stays raw (under 48 bytes, or not 8
+ * bytes smaller; lzf_compress's output bound is the node's size).
+ */
+export function quicklistLzf(src: Uint8Array, start: number, end: number): number {
+  const size = end - start;
+  if (size < MIN_COMPRESS_BYTES) return -1;
+  const n = lzfCompressRange(src, start, end, size);
+  return n > 0 && n + MIN_COMPRESS_IMPROVE < size ? n : -1;
 }
 
 /** The bytes element `s` takes in a listpack. */
@@ -112,14 +124,10 @@ class Node {
   compress(): void {
     if (this.lzf !== null || this.tried) return;
     this.tried = true;
-    const used = this.end - this.start;
-    if (used < MIN_COMPRESS_BYTES) return;
-    // As __quicklistCompressNode: lzf_compress's output bound is the node's size, and it
-    // must save MIN_COMPRESS_IMPROVE bytes.
-    const packed = lzfCompress(this.buf.subarray(this.start, this.end), used);
-    if (packed === undefined || packed.length + MIN_COMPRESS_IMPROVE >= used) return;
-    this.lzf = packed.slice();
-    this.rawSize = used;
+    const n = quicklistLzf(this.buf, this.start, this.end);
+    if (n < 0) return;
+    this.lzf = lzfOutput().slice(0, n);
+    this.rawSize = this.end - this.start;
     this.buf = NO_BYTES;
     this.start = this.end = 0;
   }
