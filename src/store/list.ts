@@ -793,12 +793,7 @@ export class ListValue extends Node {
    */
   get layout(): { nodes: number; fill: number; compressed: boolean; rawBytes: number } {
     let rawBytes = 0;
-    const sizes: BytesSink = { bulkFrom: (src, start, end) => (rawBytes += lpBytesSize(src, start, end)), bulkString: (s) => (rawBytes += lpStringSize(s)) };
-    for (let k = 0; k < this.view.length; k++) {
-      rawBytes += LISTPACK_EMPTY_SIZE;
-      this.writeNode(k, sizes);
-    }
-    this.walked();
+    for (const node of this.view) rawBytes += node.lpSize;
     return { nodes: this.view.length, fill: this.fill, compressed: this.depth !== 0, rawBytes };
   }
 
