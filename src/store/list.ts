@@ -799,8 +799,8 @@ export class ListValue extends Node {
 
   /**
    * DEBUG QUICKLIST: the list and its nodes in the lines Redis's quicklistRepr prints, each
-   * node PACKED (KVIS has no plain nodes), RAW or LZF; with `full`, each node's elements
-   * (as quoted strings: KVIS's nodes are not listpacks).
+   * node PACKED (KVIS has no plain nodes), RAW or LZF, its size as a listpack (node->sz);
+   * with `full`, each node's elements (as quoted strings: KVIS's nodes are not listpacks).
    */
   repr(full: boolean, quote: (element: string) => string): string {
     const nodes = this.view;
@@ -808,7 +808,7 @@ export class ListValue extends Node {
     for (let k = 0; k < nodes.length; k++) {
       const node = nodes[k]!;
       const encoding = node.lzf !== null ? "LZF" : "RAW";
-      lines.push(`{quicklist node(${k})`, `{container : PACKED, encoding: ${encoding}, size: ${node.used}, count: ${node.count}, recompress: 0, attempted_compress: ${node.tried ? 1 : 0}}`);
+      lines.push(`{quicklist node(${k})`, `{container : PACKED, encoding: ${encoding}, size: ${node.lpSize}, count: ${node.count}, recompress: 0, attempted_compress: ${node.tried ? 1 : 0}}`);
       if (!full) continue;
       lines.push("{ elements:");
       for (const element of nodeElements(this.use(k))) lines.push(`  ${quote(element)}`);
