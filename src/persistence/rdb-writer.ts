@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { copyRange } from "../resp/bytes.ts";
 import { HashValue } from "../store/hash.ts";
 import { ByteSlice, type BytesSink, type Keyspace, type StoredValue, type StringCell, isStringValue, stringOf } from "../store/keyspace.ts";
-import { ListValue, quicklistLzf } from "../store/list.ts";
+import { ListValue } from "../store/list.ts";
 import { SetValue } from "../store/set.ts";
 import { INVALID_ENTRIES_READ, type PendingList, StreamValue, U64_MAX, idMs, idSeq } from "../store/stream.ts";
 import { REDIS_VERSION } from "../version.ts";
@@ -352,9 +352,8 @@ function valueType(value: StoredValue): number {
   return value.encoding === "listpack" ? F.RDB_TYPE_ZSET_LISTPACK : F.RDB_TYPE_ZSET_2;
 }
 
-/** The listpack an aggregate is written as (one at a time, reused), and a sink into it. */
+/** The listpack an aggregate is written as (one at a time, reused). */
 const listpack = new ListpackWriter();
-const intoListpack: BytesSink = { bulkFrom: (src, start, end) => listpack.bytes(src, start, end), bulkString: (s) => listpack.string(s) };
 
 /** A set's members or a hash's pairs as RDB strings, copied from a table's cells without strings made. */
 function elementsTo(out: ByteSink): BytesSink {
@@ -376,7 +375,7 @@ function writeValue(out: ByteSink, value: StoredValue): void {
   } else if (value instanceof HashValue) {
     if (value.encoding === "listpack") {
       listpack.reset();
-      value.writeAll(intoListpack, true, true);
+      value.writeAll(listpack.sink, true, true);
       writeListpack(out);
     } else {
       out.length(value.size);
@@ -410,22 +409,17 @@ function writeListpack(out: ByteSink): void {
 
 /**
  * A list as Redis 7.0 saves its quicklist (RDB_TYPE_LIST_QUICKLIST_2): the node count, then
- * each node as a packed container holding a listpack. With list-compress-depth, a node
- * between the ends goes as quicklist holds it: LZF-compressed where quicklistLzf
- * compresses it, else as a string.
+ * each node as a packed container holding a listpack, LZF-compressed where quicklist keeps
+ * it so (ListValue.nodeForm), else as a string.
  */
 function writeQuicklist(out: ByteSink, list: ListValue): void {
   const nodes = list.nodeCount;
   out.length(nodes);
   for (let k = 0; k < nodes; k++) {
     out.length(F.QUICKLIST_NODE_CONTAINER_PACKED);
-    listpack.reset();
-    list.writeNode(k, intoListpack);
-    const size = listpack.close();
-    const bytes = listpack.buffer;
-    const n = list.between(k) ? quicklistLzf(bytes, 0, size) : -1;
-    if (n >= 0) out.lzfBlob(n, size);
-    else out.stringBytes(bytes, 0, size);
+    const size = list.nodeForm(k, listpack);
+    if (list.nodeLzf >= 0) out.lzfBlob(list.nodeLzf, size);
+    else out.stringBytes(listpack.buffer, 0, size);
   }
   list.walked();
 }

@@ -23,7 +23,7 @@ import { allocBytes, type Bytes, NO_BYTES, writeLatin1 } from "./latin1.ts";
 import type { ByteSlice, BytesSink } from "./value.ts";
 import { encodingLimits } from "./encoding.ts";
 import { lzfCompressRange, lzfDecompressInto, lzfOutput } from "./lzf.ts";
-import { LISTPACK_EMPTY_SIZE, lpBytesSize, lpStringSize } from "./listpack.ts";
+import { LISTPACK_EMPTY_SIZE, type ListpackWriter, lpBytesSize, lpStringSize } from "./listpack.ts";
 
 /** The size limits of list-max-listpack-size -1 to -5, and the one a positive fill keeps within. */
 const NODE_BYTES = [4096, 8192, 16384, 32768, 65536];
@@ -840,10 +840,23 @@ export class ListValue extends Node {
     this.closeOpened();
   }
 
-  /** Node k's listpack size (Redis's node->sz). */
-  nodeListpackSize(k: number): number {
-    return this.view[k]!.lpSize;
+  /**
+   * Node k as Redis's quicklist holds it: laid out as a listpack in `lp` (its bytes are
+   * lp.buffer[0, the size returned)), and `nodeLzf` set to the length of its LZF form in
+   * lzfOutput() when quicklist keeps it compressed (between the ends, where it shrinks
+   * enough), else -1. A dump writes it so and MEMORY USAGE sizes it so; call walked()
+   * after the last.
+   */
+  nodeForm(k: number, lp: ListpackWriter): number {
+    lp.reset();
+    this.writeNode(k, lp.sink);
+    const size = lp.close();
+    this.nodeLzf = this.between(k) ? quicklistLzf(lp.buffer, 0, size) : -1;
+    return size;
   }
+
+  /** What nodeForm found of the node's compression. */
+  nodeLzf = -1;
 
   /** Bytes compression saves on node k: what its elements would take raw less what they take. */
   nodeSavings(k: number): number {

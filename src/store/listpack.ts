@@ -9,6 +9,7 @@
  * are stored as integers, as lpInsert does.
  */
 import { copyRange } from "../resp/bytes.ts";
+import type { BytesSink } from "./value.ts";
 
 /** Header (total bytes u32, count u16) and the end marker. */
 export const LISTPACK_EMPTY_SIZE = 7;
@@ -194,6 +195,9 @@ export class ListpackWriter {
     }
     return p;
   }
+
+  /** The writer as a sink of elements (an aggregate's writeAll, a list's nodes). */
+  readonly sink: BytesSink = { bulkFrom: (src, start, end) => this.bytes(src, start, end), bulkString: (s) => this.string(s) };
 
   /** Start again, empty (one writer serves a whole save). */
   reset(): void {

@@ -20,7 +20,7 @@ export const CLIENT_BYTES = 2500;
 import { HashValue } from "./hash.ts";
 import { isStringValue, stringOf, type StoredValue } from "./value.ts";
 import { ListValue } from "./list.ts";
-import { LISTPACK_EMPTY_SIZE, lpStringSize } from "./listpack.ts";
+import { LISTPACK_EMPTY_SIZE, ListpackWriter, lpStringSize } from "./listpack.ts";
 import { SetValue } from "./set.ts";
 import { SortedSet } from "./sorted-set.ts";
 import { StreamValue } from "./stream.ts";
@@ -100,10 +100,15 @@ function valueSize(value: StoredValue, encoding: string, samples: number): numbe
     return ROBJ + sdsSize(len);
   }
   if (value instanceof ListValue) {
-    // Each sampled node as its listpack takes it (compressed ones their LZF size).
+    // Each sampled node's allocation as quicklist's: its listpack, or a compressed one's
+    // LZF form behind its 4-byte length (quicklistLZF).
     const sampled = Math.min(samples, value.nodeCount);
     let elesize = 0;
-    for (let k = 0; k < sampled; k++) elesize += QUICKLIST_NODE + jemalloc(value.nodeListpackSize(k)) - value.nodeSavings(k);
+    for (let k = 0; k < sampled; k++) {
+      const size = value.nodeForm(k, nodeListpack);
+      elesize += QUICKLIST_NODE + jemalloc(value.nodeLzf >= 0 ? 4 + value.nodeLzf : size);
+    }
+    value.walked();
     return extrapolate(ROBJ + QUICKLIST, elesize, sampled, value.nodeCount);
   }
   if (value instanceof HashValue) {
@@ -260,6 +265,9 @@ function averageOf(value: ListValue | HashValue | SetValue | SortedSet): number 
   value.sampledAverage = sampled === 0 ? 0 : bytes / sampled;
   return value.sampledAverage;
 }
+
+/** Where MEMORY USAGE lays a list's sampled nodes out (reused). */
+const nodeListpack = new ListpackWriter();
 
 /** Values that take more allocations than this to free are freed lazily by Redis (LAZYFREE_THRESHOLD). */
 export const LAZYFREE_THRESHOLD = 64;
