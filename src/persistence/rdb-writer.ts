@@ -1,16 +1,17 @@
 /**
- * Writes the keyspace as an RDB file in Redis's format: the counterpart of rdb-reader.ts,
- * sharing its constants. Version 10 is what Redis 7.0 writes, so the files load in Redis 7
- * and pass redis-check-rdb. Strings that are canonical 32-bit integers use Redis's integer
- * encodings; others are stored raw (LZF compression on save comes with the RDB milestone).
- * A save goes to a temporary file that is fsynced and then renamed over the old dump, so a
- * failure at any point leaves the previous dump intact.
+ * Writes keys in Redis's RDB format: the counterpart of rdb-reader.ts, sharing its
+ * constants. Version 10 is what Redis 7.0 writes, so the files load in Redis 7 and pass
+ * redis-check-rdb. Strings that are canonical 32-bit integers use Redis's integer
+ * encodings, others over 20 bytes are LZF-compressed as Redis compresses them, and
+ * aggregates take the encodings Redis 7.0 saves. Whole images are walked by
+ * snapshot.ts; a file goes to a temporary one that is fsynced and then renamed over the
+ * old dump, so a failure at any point leaves the previous dump intact.
  */
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { copyRange } from "../resp/bytes.ts";
 import { HashValue } from "../store/hash.ts";
-import { ByteSlice, type BytesSink, type Keyspace, type StoredValue, type StringCell, isStringValue, stringOf } from "../store/keyspace.ts";
+import { ByteSlice, type BytesSink, type StoredValue, type StringCell, isStringValue, stringOf } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
 import { SetValue } from "../store/set.ts";
 import { INVALID_ENTRIES_READ, type PendingList, StreamValue, U64_MAX, idMs, idSeq } from "../store/stream.ts";
@@ -66,7 +67,6 @@ export interface ReplicationInfo {
   offset: number;
 }
 
-const DEFAULT_OPTIONS: RdbOptions = { compression: true, checksum: true };
 
 /** Where a string is put as bytes for the compressor; reused. */
 let scratch = Buffer.allocUnsafe(1 << 16);
@@ -320,23 +320,6 @@ export function writeKey(out: ByteSink, key: string, value: StoredValue, expireA
   writeValue(out, value);
 }
 
-/** The whole keyspace as an RDB image. */
-export function encodeRdb(keyspace: Keyspace, options: RdbOptions = DEFAULT_OPTIONS): Uint8Array {
-  const out = new ByteSink(options.compression);
-  writeHeader(out, options);
-  writeFunctions(out, options.functions);
-  for (const db of keyspace.dbs) {
-    if (db.size === 0) continue;
-    writeDbHeader(out, db.id, db.size, db.expiresCount);
-    for (const [key, value] of db.entries()) {
-      const when = db.getExpire(key);
-      writeKey(out, key, value, when === -1 ? undefined : when, options.access, db.accessOf(key));
-    }
-  }
-  out.u8(F.RDB_OPCODE_EOF);
-  out.u64le(options.checksum ? crc64(out.bytes()) : 0n);
-  return out.bytes();
-}
 
 /**
  * The RDB type of a value: the form Redis 7.0 saves it in for the encoding OBJECT ENCODING
@@ -514,10 +497,6 @@ function writeDumpFooter(out: ByteSink): void {
   out.u64le(crc64(out.bytes()));
 }
 
-/** Save to `path` atomically: temp file, fsync, rename, fsync of the folder. Throws on failure. */
-export function saveRdbFile(keyspace: Keyspace, path: string, options: RdbOptions = DEFAULT_OPTIONS): void {
-  writeFileAtomically(path, encodeRdb(keyspace, options), join(dirname(path), `temp-${process.pid}.rdb`));
-}
 
 /**
  * Write `bytes` to `temp`, fsync it and rename it over `path`, so that `path` holds either

@@ -20,7 +20,8 @@ import type { Database, Keyspace, SnapshotWalk, StoredValue, StringCell } from "
 import { writeCommand, writeKeyAsCommands } from "./aof.ts";
 import { crc64 } from "./crc64.ts";
 import * as F from "./rdb-format.ts";
-import { ByteSink, type RdbOptions, writeDbHeader, writeFunctions, writeHeader, writeKey, writeStringCell } from "./rdb-writer.ts";
+import { ByteSink, type RdbOptions, writeDbHeader, writeFileAtomically, writeFunctions, writeHeader, writeKey, writeStringCell } from "./rdb-writer.ts";
+import { dirname, join } from "node:path";
 
 /** How an image is written: an RDB file, or (an AOF base without preamble) commands. */
 export interface ImageFormat {
@@ -84,13 +85,18 @@ export class Snapshot {
   private readonly msPerKey: number;
   private readonly started = performance.now();
 
+  /**
+   * `whole`: written at once, now, by the caller (SAVE, an AOF base): no mark bit, not one of
+   * the keyspace's snapshots in progress, not counted as a fork.
+   */
   constructor(
     private readonly keyspace: Keyspace,
     private readonly options: RdbOptions,
     private readonly format: ImageFormat = rdbImage(options),
+    whole = false,
   ) {
     const dbs = keyspace.dbs;
-    this.bit = keyspace.takeSnapshotBit();
+    this.bit = whole ? 0 : keyspace.takeSnapshotBit();
     this.early = dbs.map(() => undefined);
     this.sizes = dbs.map((db) => (options.noData ? 0 : db.size));
     this.expireCounts = dbs.map((db) => db.expiresCount);
@@ -102,9 +108,11 @@ export class Snapshot {
     this.spare = new ByteSink(options.compression);
     format.header(this.out);
     this.nextDatabase();
-    keyspace.snapshots.push(this);
-    keyspace.snapshotStarts.total++;
-    keyspace.snapshotStarts.latestUsec = Math.round((performance.now() - this.started) * 1000);
+    if (!whole) {
+      keyspace.snapshots.push(this);
+      keyspace.snapshotStarts.total++;
+      keyspace.snapshotStarts.latestUsec = Math.round((performance.now() - this.started) * 1000);
+    }
     // No bit to mark keys with: the image is written now, before anything can change.
     if (this.bit === 0) this.finishNow();
   }
@@ -207,6 +215,23 @@ export class Snapshot {
     this.keyspace.releaseSnapshotBit(this.bit);
     this.bit = 0;
   }
+}
+
+/**
+ * The whole keyspace as an RDB image at once (SAVE, an AOF base): a snapshot's walk run to
+ * its end, strings written from their cells' bytes, then the checksum.
+ */
+export function encodeRdb(keyspace: Keyspace, options: RdbOptions): Uint8Array {
+  const body = new Snapshot(keyspace, options, rdbImage(options), true).drain();
+  const image = new Uint8Array(body.length + 8);
+  image.set(body);
+  new DataView(image.buffer).setBigUint64(body.length, options.checksum ? crc64(body) : 0n, true);
+  return image;
+}
+
+/** SAVE: the image written to a temporary file in the dump's folder, fsynced, renamed over the dump. */
+export function saveRdbFile(keyspace: Keyspace, path: string, options: RdbOptions): void {
+  writeFileAtomically(path, encodeRdb(keyspace, options), join(dirname(path), `temp-${process.pid}.rdb`));
 }
 
 /** Let clients in between slices. A timer, not setImmediate: measured, it lets more client

@@ -32,9 +32,9 @@ import {
   type AofFile, AofError, type Manifest, baseFileName, formatManifest, incrFileName, manifestFileName, parseManifest, readCommands,
 } from "../persistence/aof.ts";
 import { type LoadStep, loadDelay, loadRdbSteps } from "../persistence/rdb-reader.ts";
-import { encodeRdb, writeFileAtomically } from "../persistence/rdb-writer.ts";
+import { writeFileAtomically } from "../persistence/rdb-writer.ts";
 import { now } from "../clock.ts";
-import { commandImage, rdbImage, Snapshot } from "../persistence/snapshot.ts";
+import { commandImage, encodeRdb, rdbImage, Snapshot } from "../persistence/snapshot.ts";
 import { Client } from "./connection.ts";
 import { processCommand } from "./dispatch.ts";
 import { writeImageFile } from "./persistence.ts";
