@@ -8,8 +8,8 @@
  * An element is [encoding][data][backlen]. Strings that are canonical 64-bit integers
  * are stored as integers, as lpInsert does.
  */
-import { copyRange } from "../resp/bytes.ts";
-import type { BytesSink } from "./value.ts";
+import { copyRange, parseInt64, parseInt64Big, stringToInt64 } from "../resp/bytes.ts";
+import { type BytesSink, toStringValue } from "./value.ts";
 
 /** Header (total bytes u32, count u16) and the end marker. */
 export const LISTPACK_EMPTY_SIZE = 7;
@@ -57,44 +57,17 @@ export function lpStringSize(s: string): number {
  * bits), as a number when it is exact as one, else a BigInt; undefined for a string.
  */
 function intOfBytes(src: Uint8Array, start: number, end: number): number | bigint | undefined {
-  const len = end - start;
-  if (len === 0 || len > 20) return undefined;
-  let i = start;
-  if (src[i] === 45 && ++i === end) return undefined;
-  const first = src[i]!;
-  if (first === 48) return len === 1 ? 0 : undefined;
-  if (first < 49 || first > 57) return undefined;
-  let v = 0;
-  for (; i < end; i++) {
-    const c = src[i]! - 48;
-    if (c < 0 || c > 9) return undefined;
-    v = v * 10 + c;
-  }
-  const negative = src[start] === 45;
-  if (len - (negative ? 1 : 0) <= 15) return negative ? -v : v;
-  const big = BigInt(Buffer.from(src.buffer, src.byteOffset + start, len).toString("latin1"));
-  return big >= -(2n ** 63n) && big < 2n ** 63n ? big : undefined;
+  const n = parseInt64(src, start, end);
+  return n === undefined || Number.isSafeInteger(n) ? n : parseInt64Big(src, start, end);
 }
 
 /** intOfBytes of a string (one char per byte). */
 function intOfString(s: string): number | bigint | undefined {
-  const len = s.length;
-  if (len === 0 || len > 20) return undefined;
-  let i = 0;
-  if (s.charCodeAt(0) === 45 && ++i === len) return undefined;
-  const first = s.charCodeAt(i);
-  if (first === 48) return len === 1 ? 0 : undefined;
-  if (first < 49 || first > 57) return undefined;
-  let v = 0;
-  for (; i < len; i++) {
-    const c = s.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return undefined;
-    v = v * 10 + c;
-  }
-  const negative = s.charCodeAt(0) === 45;
-  if (len - (negative ? 1 : 0) <= 15) return negative ? -v : v;
-  const big = BigInt(s);
-  return big >= -(2n ** 63n) && big < 2n ** 63n ? big : undefined;
+  const v = toStringValue(s);
+  if (typeof v === "number") return v;
+  // Past 2^53: only digits (and a sign) are worth the BigInt.
+  const c = s.charCodeAt(0);
+  return s.length >= 16 && s.length <= 20 && (c === 45 || (c >= 48 && c <= 57)) ? stringToInt64(s) : undefined;
 }
 
 /** The bytes an element given as bytes takes in a listpack (an integer where it reads as one). */
