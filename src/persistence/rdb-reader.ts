@@ -295,16 +295,15 @@ function loadKeys(r: RdbCursor, k: KeyRecords, stopAt: number): boolean {
     } else {
       const target = keyspace.dbs[k.db]!;
       let slot = keyBytes !== undefined && expireAt === -1 && (typeof value === "number" || value instanceof ByteSlice) ? target.loadString(keyBytes, value) : -1;
-      if (slot < 0) {
-        const name = key ?? keyBytes!.text();
-        target.setKey(name, value);
+      const name = slot < 0 ? (key ?? keyBytes!.text()) : undefined;
+      if (name !== undefined) slot = target.setKey(name, value);
+      // The access time or frequency saved under an LRU or LFU policy (objectSetLRUOrLFU).
+      if (k.idle >= 0 || k.freq >= 0) target.restoreAccessAt(slot, k.idle, k.freq);
+      if (name !== undefined) {
         if (expireAt !== -1) target.setExpire(name, expireAt);
         // A small aggregate goes into its cell's bytes at once (store/packed-values.ts).
         target.settle();
-        if (k.idle >= 0 || k.freq >= 0) slot = target.slotOf(name);
       }
-      // The access time or frequency saved under an LRU or LFU policy (objectSetLRUOrLFU).
-      if (k.idle >= 0 || k.freq >= 0) target.restoreAccessAt(slot, k.idle, k.freq);
       if (++k.keys % PROGRESS_EVERY === 0) k.progress?.(k.keys, r.offset, r.size);
     }
     valueSlice.release();

@@ -677,11 +677,6 @@ export class Database {
     else if (!this.keyspace.lfu && idleSeconds >= 0) this.table.setAccessAt(slot, lruClock() - idleSeconds);
   }
 
-  /** The slot holding `key`, -1 for none (for restoreAccessAt). */
-  slotOf(key: string): number {
-    return this.table.find(key);
-  }
-
   /** Every key as just used (LRU) or new (LFU): the policy switched between them. */
   resetAccess(): void {
     this.table.resetAccess(this.keyspace.lfu ? lfuUncounted() : lruClock());
