@@ -105,11 +105,14 @@ class SizeClass {
   readonly chunks: Chunk[] = [];
   readonly words: Uint32Array[] = [];
   readonly doubles: Float64Array[] = [];
-  readonly free = new IndexStack();
+  private free = new IndexStack();
   next = 0;
+  /** Cells in use. */
+  private live = 0;
   constructor(readonly size: number) {}
 
   alloc(): number {
+    this.live++;
     const index = this.free.pop();
     if (index >= 0) return index;
     if (this.next === chunkStart(this.chunks.length)) {
@@ -119,6 +122,22 @@ class SizeClass {
       this.doubles.push(new Float64Array(chunk.buffer, chunk.byteOffset, chunk.length >> 3));
     }
     return this.next++;
+  }
+
+  /**
+   * Cell `index` is free again. A class left with no cell in use gives back its chunks but
+   * the first: values that grow together (HSETs or APPENDs over many keys in turn) pass
+   * through every class on the way, and each class would otherwise keep the cells of all
+   * of them for good, where jemalloc hands back a slab whose regions are all free.
+   */
+  release(index: number): void {
+    if (--this.live > 0 || this.chunks.length === 1) {
+      this.free.push(index);
+      return;
+    }
+    this.chunks.length = this.words.length = this.doubles.length = 1;
+    this.free = new IndexStack();
+    this.next = 0;
   }
 }
 
@@ -155,7 +174,7 @@ export class CellHeap {
     const cls = ref >>> INDEX_BITS;
     const index = ref & INDEX_MASK;
     if (cls !== BIG) {
-      this.classes[cls]!.free.push(index);
+      this.classes[cls]!.release(index);
       return;
     }
     this.bigs[index] = EMPTY_BUFFER;

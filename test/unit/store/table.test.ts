@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { HashValue } from "../../../src/store/hash.ts";
-import { IndexStack } from "../../../src/store/cells.ts";
+import { CellHeap, IndexStack } from "../../../src/store/cells.ts";
 import { KeyTable } from "../../../src/store/table.ts";
 import { stringSlot } from "../../../src/store/slots.ts";
 import { ByteSlice, type StoredValue, toStringValue } from "../../../src/store/value.ts";
@@ -583,5 +583,29 @@ describe("IndexStack", () => {
     }
     while (model.length > 0) expect(stack.pop()).toBe(model.pop()!);
     expect(stack.pop()).toBe(-1);
+  });
+});
+
+describe("CellHeap", () => {
+  test("a size class emptied of cells gives back its chunks but the first, and starts again from it", () => {
+    const heap = new CellHeap();
+    // 100 cells of one class take chunks of 16, 32 and 64 cells.
+    const refs = Array.from({ length: 100 }, (_, i) => heap.allocString(`key:${String(i).padStart(3, "0")}`, "value"));
+    const first = heap.buffer(refs[0]!);
+    expect(heap.buffer(refs[99]!)).not.toBe(first);
+    // While one cell is in use, a freed cell is the next one taken again.
+    for (const ref of refs.slice(1)) heap.free(ref);
+    const reused = heap.allocString("key:again", "value");
+    expect(reused).toBe(refs[99]!);
+    heap.free(reused);
+    // Once none is, the class is back to its first chunk, from its first cell.
+    heap.free(refs[0]!);
+    const fresh = heap.allocString("key:fresh", "value");
+    expect(fresh).toBe(refs[0]!);
+    expect(heap.buffer(fresh)).toBe(first);
+    expect(heap.key(fresh, false)).toBe("key:fresh");
+    const second = heap.allocString("key:second", "value");
+    expect(heap.buffer(second)).toBe(first);
+    expect(heap.key(second, false)).toBe("key:second");
   });
 });
