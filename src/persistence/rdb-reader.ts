@@ -13,6 +13,9 @@ import { bytesToString, isInt64String, latin1Slice, parseDouble } from "../resp/
 import { encodingLimits } from "../store/encoding.ts";
 import { PACKED_MAX_ELEMENT } from "../store/packed.ts";
 import { PairsBuilder } from "../store/packed-pairs.ts";
+import { startPacked, unpack } from "../store/packed-values.ts";
+import { PackedBytes } from "../store/value.ts";
+import type { Bytes } from "../store/latin1.ts";
 import { HashValue } from "../store/hash.ts";
 import { ByteSlice, type Keyspace, type StoredValue, type StringValue, toStringValue } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
@@ -294,9 +297,13 @@ function loadKeys(r: RdbCursor, k: KeyRecords, stopAt: number): boolean {
       k.expired++;
     } else {
       const target = keyspace.dbs[k.db]!;
-      let slot = keyBytes !== undefined && expireAt === -1 && (typeof value === "number" || value instanceof ByteSlice) ? target.loadString(keyBytes, value) : -1;
+      let slot = -1;
+      if (keyBytes !== undefined && expireAt === -1) {
+        if (value instanceof PackedBytes) slot = target.loadPacked(keyBytes, value);
+        else if (typeof value === "number" || value instanceof ByteSlice) slot = target.loadString(keyBytes, value);
+      }
       const name = slot < 0 ? (key ?? keyBytes!.text()) : undefined;
-      if (name !== undefined) slot = target.setKey(name, value);
+      if (name !== undefined) slot = target.setKey(name, value instanceof PackedBytes ? unpackLoaded(value) : value);
       // The access time or frequency saved under an LRU or LFU policy (objectSetLRUOrLFU).
       if (k.idle >= 0 || k.freq >= 0) target.restoreAccessAt(slot, k.idle, k.freq);
       if (name !== undefined) {
@@ -322,8 +329,16 @@ export function loadDelay(us: number): void {
   if (us > 0) Atomics.wait(sleepCell, 0, 0, us / 1000);
 }
 
-/** The value of one key, in any encoding Redis 2.x to 7.x writes. */
-function loadObject(r: RdbCursor, type: number, at: number): StoredValue {
+/** A small aggregate loaded packed, as its object (a key stored the usual way, a DUMP payload). */
+function unpackLoaded(value: PackedBytes): StoredValue {
+  return unpack(value.buf as Bytes, value.start, value.end);
+}
+
+/**
+ * The value of one key, in any encoding Redis 2.x to 7.x writes; a small hash or sorted set
+ * as its packed bytes (packedValue).
+ */
+function loadObject(r: RdbCursor, type: number, at: number): StoredValue | PackedBytes {
   switch (type) {
     case F.RDB_TYPE_STRING:
       return toStringValue(r.text());
@@ -527,10 +542,17 @@ function zsetOfEntries(items: string[], r: RdbCursor, at: number): SortedSet {
   return zset;
 }
 
+/**
+ * A small aggregate loaded straight into its packed bytes (store/packed-values.ts), reused
+ * key after key: loadKeys stores it in the key's cell, with no object made.
+ */
+const packedValue = new PackedBytes();
+
 /** A listpack sorted set (Redis 7's small ones), packed from the blob's bytes when its pairs come as a valid one's do. */
-function zsetOfListpack(r: RdbCursor, at: number): SortedSet {
+function zsetOfListpack(r: RdbCursor, at: number): SortedSet | PackedBytes {
   return r.compact((blob) => {
-    const built = new PairsBuilder(Math.min(encodingLimits.zsetMaxListpackValue, PACKED_MAX_ELEMENT), encodingLimits.zsetMaxListpackEntries);
+    startPacked(packedValue, "zset");
+    const built = new PairsBuilder(packedValue, Math.min(encodingLimits.zsetMaxListpackValue, PACKED_MAX_ELEMENT), encodingLimits.zsetMaxListpackEntries);
     let member = true;
     forEachListpackEntry(
       blob,
@@ -540,37 +562,49 @@ function zsetOfListpack(r: RdbCursor, at: number): SortedSet {
         member = !member;
       },
       (n) => {
-        if (member) built.member(intText, 0, intText.write(String(n), 0, "latin1"));
+        if (member) built.member(intText, intTextOf(n), intText.length);
         else built.score(Number(n));
         member = !member;
       },
     );
-    if (built.finish()) {
-      const zset = new SortedSet();
-      zset.adoptPairs(built);
-      return zset;
-    }
-    return zsetOfEntries(listpackEntries(blob), r, at);
+    return built.finish() ? packedValue : zsetOfEntries(listpackEntries(blob), r, at);
   });
 }
 
 /** A list element in a listpack's bytes (reused). */
 const elementSlice = new ByteSlice();
 
-/** Integers of a listpack as their decimal text, for loadPacked (reused). */
+/** Integers of a listpack as their decimal text, at the end of this buffer (reused). */
 const intText = Buffer.allocUnsafe(24);
 
+/** Write a listpack integer's decimal text at the end of intText; returns where it starts. */
+function intTextOf(n: number | bigint): number {
+  if (typeof n === "bigint") {
+    const text = String(n);
+    return intText.length - intText.write(text, intText.length - text.length, "latin1");
+  }
+  let v = n < 0 ? -n : n;
+  let p = intText.length;
+  do {
+    intText[--p] = 0x30 + (v % 10);
+    v = Math.floor(v / 10);
+  } while (v > 0);
+  if (n < 0) intText[--p] = 0x2d;
+  return p;
+}
+
 /** A listpack hash (Redis 7's small hashes), packed from the blob's bytes when it can be. */
-function hashOfListpack(r: RdbCursor, at: number): HashValue {
+function hashOfListpack(r: RdbCursor, at: number): HashValue | PackedBytes {
   return r.compact((blob) => {
-    const hash = HashValue.loadPacked(blob.length, (element) => {
+    startPacked(packedValue, "hash");
+    const packed = HashValue.loadPacked(packedValue, (element) => {
       forEachListpackEntry(
         blob,
         (start, end) => element(blob, start, end),
-        (n) => element(intText, 0, intText.write(String(n), 0, "latin1")),
+        (n) => element(intText, intTextOf(n), intText.length),
       );
     });
-    return hash ?? hashOf(listpackEntries(blob), r, at);
+    return packed ? packedValue : hashOf(listpackEntries(blob), r, at);
   });
 }
 
@@ -1086,7 +1120,8 @@ export function validDumpPayload(payload: Uint8Array, skipChecksum = false): boo
 export function loadDumpPayload(payload: Uint8Array): StoredValue | undefined {
   const r = new RdbCursor(payload, "DUMP payload");
   try {
-    return loadObject(r, r.u8(), 0);
+    const value = loadObject(r, r.u8(), 0);
+    return value instanceof PackedBytes ? unpackLoaded(value) : value;
   } catch (e) {
     if (e instanceof RdbError) return undefined;
     throw e;

@@ -16,7 +16,7 @@
 import { allocBytes, type Bytes, NO_BYTES, writeLatin1 } from "./latin1.ts";
 import { copyRange, rangesEqual } from "../resp/bytes.ts";
 import { encodingLimits } from "./encoding.ts";
-import type { BytesSink } from "./value.ts";
+import type { BytesSink, PackedBytes } from "./value.ts";
 import { KeyTable } from "./table.ts";
 
 /** Pairs kept packed before moving to a Map: Redis's default hash-max-listpack-entries. */
@@ -24,10 +24,10 @@ const PACKED_MAX = 512;
 /** Fields and values longer than a length byte says move the hash into a Map, whatever it reports. */
 const PACKED_MAX_LENGTH = 255;
 
-/** Whether packed pairs in buf[0, used) name a field twice. */
-function hasRepeatedField(buf: Bytes, used: number): boolean {
+/** Whether packed pairs in buf[from, to) name a field twice. */
+function hasRepeatedField(buf: Bytes, from: number, to: number): boolean {
   const starts: number[] = [];
-  for (let p = 0; p < used; p += 2 + buf[p]! + buf[p + 1 + buf[p]!]!) starts.push(p);
+  for (let p = from; p < to; p += 2 + buf[p]! + buf[p + 1 + buf[p]!]!) starts.push(p);
   if (starts.length > 16) {
     const seen = new Set<string>();
     for (const p of starts) seen.add(buf.latin1Slice(p + 1, p + 1 + buf[p]!));
@@ -62,43 +62,61 @@ export class HashValue {
   }
 
   /**
-   * Loading: a hash in its packed form at once from its fields and values as bytes, with no
-   * string made; `pairs(element)` hands them to `element` in turn, field then value, and
-   * `sizeHint` guesses their bytes. Undefined when they would not stay packed here and in
-   * Redis (past the listpack limits) or name a field twice: the caller builds the hash the
-   * usual way, which sorts those out.
+   * Loading: a hash's fields and values as bytes, added to `out` as packPairs lays them
+   * out, with no string made; `pairs(element)` hands them to `element` in turn, field then
+   * value. False when they would not stay packed here and in Redis (past the listpack
+   * limits) or name a field twice: the caller builds the hash the usual way, which sorts
+   * those out.
    */
-  static loadPacked(sizeHint: number, pairs: (element: (src: Uint8Array, start: number, end: number) => void) => void): HashValue | undefined {
+  static loadPacked(out: PackedBytes, pairs: (element: (src: Uint8Array, start: number, end: number) => void) => void): boolean {
     const limit = Math.min(encodingLimits.hashMaxListpackValue, PACKED_MAX_LENGTH);
-    let buf = allocBytes(Math.max(sizeHint, 16));
-    let used = 0;
+    const from = out.end;
     let elements = 0;
     let fits = true;
     pairs((src, start, end) => {
       const n = end - start;
       if (n > limit) fits = false;
       if (!fits) return;
-      if (used + 1 + n > buf.length) {
-        const grown = allocBytes(2 * (used + 1 + n));
-        buf.copy(grown, 0, 0, used);
-        buf = grown;
-      }
-      buf[used++] = n;
-      copyRange(src, start, end, buf, used);
-      used += n;
+      const buf = out.room(1 + n);
+      buf[out.end] = n;
+      copyRange(src, start, end, buf, out.end + 1);
+      out.end += 1 + n;
       elements++;
     });
     const count = elements >> 1;
-    if (!fits || elements % 2 !== 0 || count > PACKED_MAX || count > encodingLimits.hashMaxListpackEntries || hasRepeatedField(buf, used)) return undefined;
-    const hash = new HashValue();
-    hash.packed = buf;
-    hash.used = used;
-    hash.count = count;
-    return hash;
+    return fits && elements % 2 === 0 && count <= PACKED_MAX && count <= encodingLimits.hashMaxListpackEntries && !hasRepeatedField(out.room(0), from, out.end);
   }
 
   get encoding(): string {
     return this.listpack ? "listpack" : "hashtable";
+  }
+
+  /** Whether the keyspace may hold this hash as bytes in its cell (store/packed-values.ts): the packed form. */
+  get packable(): boolean {
+    return this.map === undefined && this.listpack;
+  }
+
+  /** The pairs' bytes, as packPairs writes them. */
+  get pairsLength(): number {
+    return this.used;
+  }
+
+  /** The pairs as they lie, at `at` of `out`. */
+  packPairs(out: Bytes, at: number): void {
+    this.packed!.copy(out, at, 0, this.used);
+  }
+
+  /** The hash packPairs wrote at buf[start, end). */
+  static unpack(buf: Bytes, start: number, end: number): HashValue {
+    const hash = new HashValue();
+    const n = end - start;
+    hash.packed = allocBytes(Math.max(n, 16));
+    buf.copy(hash.packed, 0, start, end);
+    hash.used = n;
+    let elements = 0;
+    for (let p = 0; p < n; p += 1 + hash.packed[p]!) elements++;
+    hash.count = elements >> 1;
+    return hash;
   }
 
   /** The bytes of every field and value, while packed (memory-usage's estimate needs no walk then). */

@@ -15,14 +15,15 @@ import { secondArguments } from "../resp/parser.ts";
 import { lfuNew, lfuTouch, lfuUncounted, lruClock } from "./access.ts";
 import { estimateBytes, estimateStringBytes, freeEffort, LAZYFREE_THRESHOLD } from "./memory-usage.ts";
 import type { Bytes } from "./latin1.ts";
+import { cellBytes } from "./cells.ts";
 import { KeyTable, Kind, PREFETCH_MAX, type TableStats } from "./table.ts";
-import { packable, packedAccounted, packedLength, packInto, unpack } from "./packed-values.ts";
+import { packable, packedAccounted, packedLength, packInto, setPackedAccounted, unpack } from "./packed-values.ts";
 import { ScanCursors } from "./scan.ts";
 import { HashValue } from "./hash.ts";
 import { ListValue } from "./list.ts";
 import { SetValue } from "./set.ts";
 import { StreamValue } from "./stream.ts";
-import { type Aggregate, ByteSlice, type StoredValue, type StringValue, copyValue, isStringValue, stringOf, toStringValue } from "./value.ts";
+import { type Aggregate, ByteSlice, type PackedBytes, type StoredValue, type StringValue, copyValue, isStringValue, stringOf, toStringValue } from "./value.ts";
 
 export { ByteSlice, type BytesSink, type StoredValue, type StringValue, isStringValue, stringOf, toStringValue } from "./value.ts";
 
@@ -909,6 +910,21 @@ export class Database {
     if (slot < 0) return -1;
     this.recordAccess(slot, true);
     this.bytes += estimateStringBytes(key.length, typeof value === "number" ? -1 : value.length);
+    this.keyspace.dirty++;
+    return slot;
+  }
+
+  /**
+   * Loading (RDB): loadString for a small aggregate loaded as its packed bytes
+   * (store/packed-values.ts), copied into the key's cell with no object made.
+   */
+  loadPacked(key: ByteSlice, value: PackedBytes): number {
+    const accounted = cellBytes(key.length, value.length);
+    setPackedAccounted(value.buf as Bytes, value.start, accounted);
+    const slot = this.table.addBytesIfAbsent(key, value);
+    if (slot < 0) return -1;
+    this.recordAccess(slot, true);
+    this.bytes += accounted;
     this.keyspace.dirty++;
     return slot;
   }

@@ -7,6 +7,7 @@
  */
 
 import { allocBytes, type Bytes, NO_BYTES, writeLatin1 } from "./latin1.ts";
+import type { PackedBytes } from "./value.ts";
 import { copyRange } from "../resp/bytes.ts";
 
 const PAIR_HEADER = 9;
@@ -14,21 +15,24 @@ const PAIR_HEADER = 9;
 /**
  * Loading a listpack sorted set: its pairs laid out as PackedPairs holds them while they
  * come as a valid one's do, members at most `maxMember` bytes, at most `maxPairs`, in
- * strictly rising (score, member) order, no member twice, no NaN. `ok` false: the caller
- * builds the set pair by pair instead.
+ * strictly rising (score, member) order, no member twice, no NaN. finish() false: the
+ * caller builds the set pair by pair instead.
  */
 export class PairsBuilder {
-  buf: Bytes = allocBytes(64);
-  used = 0;
   count = 0;
-  ok = true;
+  private ok = true;
   private pairAt = -1;
   private previousAt = -1;
+  private readonly from: number;
 
+  /** The pairs are added to `out`, from its end. */
   constructor(
+    private readonly out: PackedBytes,
     private readonly maxMember: number,
     private readonly maxPairs: number,
-  ) {}
+  ) {
+    this.from = out.end;
+  }
 
   member(src: Uint8Array, start: number, end: number): void {
     const n = end - start;
@@ -36,15 +40,13 @@ export class PairsBuilder {
       this.ok = false;
       return;
     }
-    if (this.used + PAIR_HEADER + n > this.buf.length) {
-      const grown = allocBytes(2 * (this.used + PAIR_HEADER + n));
-      this.buf.copy(grown, 0, 0, this.used);
-      this.buf = grown;
-    }
-    this.pairAt = this.used;
-    this.buf[this.used + 8] = n;
-    copyRange(src, start, end, this.buf, this.used + PAIR_HEADER);
-    this.used += PAIR_HEADER + n;
+    const out = this.out;
+    const buf = out.room(PAIR_HEADER + n);
+    const at = out.end;
+    this.pairAt = at;
+    buf[at + 8] = n;
+    copyRange(src, start, end, buf, at + PAIR_HEADER);
+    out.end = at + PAIR_HEADER + n;
   }
 
   score(score: number): void {
@@ -52,7 +54,7 @@ export class PairsBuilder {
       this.ok = false;
       return;
     }
-    const buf = this.buf;
+    const buf = this.out.room(0);
     const at = this.pairAt;
     buf.writeDoubleLE(score, at);
     const before = this.previousAt;
@@ -67,8 +69,9 @@ export class PairsBuilder {
   /** Whether every pair came, and no member twice. */
   finish(): boolean {
     if (!this.ok || this.count === 0 || this.pairAt !== this.previousAt) return false;
+    const buf = this.out.room(0);
     const seen = new Set<string>();
-    for (let at = 0; at < this.used; at += PAIR_HEADER + this.buf[at + 8]!) seen.add(this.buf.latin1Slice(at + PAIR_HEADER, at + PAIR_HEADER + this.buf[at + 8]!));
+    for (let at = this.from; at < this.out.end; at += PAIR_HEADER + buf[at + 8]!) seen.add(buf.latin1Slice(at + PAIR_HEADER, at + PAIR_HEADER + buf[at + 8]!));
     return seen.size === this.count;
   }
 }
@@ -230,14 +233,6 @@ export class PackedPairs {
   /** The pairs as they lie, at `at` of `out` (a small set held as bytes: store/packed-values.ts). */
   packPairs(out: Bytes, at: number): void {
     this.buf.copy(out, at, 0, this.used);
-  }
-
-  /** Take the pairs a PairsBuilder laid out (its buffer, kept). */
-  adoptPairs(built: PairsBuilder): void {
-    this.buf = built.buf;
-    this.used = built.used;
-    this.pairCount = built.count;
-    this.atIndex = this.atOffset = 0;
   }
 
   /** Take the pairs packPairs wrote at buf[start, end). */

@@ -1,7 +1,8 @@
 /**
  * Small aggregates held as bytes in their key's cell (store/table.ts, Kind.Packed), with no
  * object of their own while no command works on them: a small sorted set (its pairs, as a
- * listpack holds them) and a list of one node (its elements). An object costs about 100
+ * listpack holds them), a small hash (its fields and values, each after a length byte)
+ * and a list of one node (its elements). An object costs about 100
  * bytes and its buffer's another 80 in JavaScriptCore, more than a 5-member set's bytes;
  * Redis holds such a value in one listpack.
  *
@@ -10,38 +11,59 @@
  * keyspace opens a packed value into its object when a command looks it up and packs it
  * again once commands are done with it (Database.settle).
  */
+import { HashValue } from "./hash.ts";
 import type { Bytes } from "./latin1.ts";
 import { ListValue } from "./list.ts";
 import { SortedSet } from "./sorted-set.ts";
-import type { Aggregate } from "./value.ts";
+import type { Aggregate, PackedBytes } from "./value.ts";
 
 const ZSET = 1;
 const LIST = 2;
+const HASH = 3;
 const HEADER = 5;
 
 /** Whether `value` can be held packed now. */
-export function packable(value: Aggregate): value is SortedSet | ListValue {
-  return (value instanceof SortedSet || value instanceof ListValue) && value.packable;
+export function packable(value: Aggregate): value is Packable {
+  return (value instanceof SortedSet || value instanceof ListValue || value instanceof HashValue) && value.packable;
 }
 
+type Packable = SortedSet | ListValue | HashValue;
+
 /** The bytes `value` takes packed. */
-export function packedLength(value: SortedSet | ListValue): number {
-  return HEADER + (value instanceof SortedSet ? value.pairsLength : value.packedLength);
+export function packedLength(value: Packable): number {
+  return HEADER + (value instanceof ListValue ? value.packedLength : value.pairsLength);
 }
 
 /** Pack `value` at `at` of `out` (packedLength bytes). */
-export function packInto(value: SortedSet | ListValue, out: Bytes, at: number): void {
-  out[at] = value instanceof SortedSet ? ZSET : LIST;
-  out.writeUInt32LE(value.accounted, at + 1);
-  if (value instanceof SortedSet) value.packPairs(out, at + HEADER);
-  else value.packBody(out, at + HEADER);
+export function packInto(value: Packable, out: Bytes, at: number): void {
+  out[at] = value instanceof SortedSet ? ZSET : value instanceof HashValue ? HASH : LIST;
+  setPackedAccounted(out, at, value.accounted);
+  if (value instanceof ListValue) value.packBody(out, at + HEADER);
+  else value.packPairs(out, at + HEADER);
 }
 
 /** The object of the value packed at buf[start, end). */
-export function unpack(buf: Bytes, start: number, end: number): SortedSet | ListValue {
-  const value = buf[start] === ZSET ? SortedSet.unpack(buf, start + HEADER, end) : ListValue.unpack(buf, start + HEADER, end);
+export function unpack(buf: Bytes, start: number, end: number): Packable {
+  const type = buf[start];
+  const body = start + HEADER;
+  const value = type === ZSET ? SortedSet.unpack(buf, body, end) : type === HASH ? HashValue.unpack(buf, body, end) : ListValue.unpack(buf, body, end);
   value.accounted = packedAccounted(buf, start);
   return value;
+}
+
+/**
+ * Loading: start `out` as a packed hash or sorted set, whose class then adds its body
+ * (HashValue.loadPacked, PairsBuilder); Database.loadPacked stores it.
+ */
+export function startPacked(out: PackedBytes, type: "hash" | "zset"): void {
+  out.clear();
+  out.room(HEADER)[0] = type === "hash" ? HASH : ZSET;
+  out.end = HEADER;
+}
+
+/** Note in a packed value what the keyspace counts it for. */
+export function setPackedAccounted(buf: Bytes, start: number, accounted: number): void {
+  buf.writeUInt32LE(accounted, start + 1);
 }
 
 /** What the value packed at `start` of `buf` was counted for. */

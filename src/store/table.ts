@@ -23,7 +23,7 @@
  */
 import { CellHeap, IndexStack } from "./cells.ts";
 import { SlotIndex, keyHashSlot, stringSlot } from "./slots.ts";
-import { type BytesSink, ByteSlice, type StoredValue } from "./value.ts";
+import { type BytesSink, ByteSlice, PackedBytes, type StoredValue } from "./value.ts";
 
 /** What can be stored: a value, or a string value still in a request's bytes. */
 export type Storable = StoredValue | ByteSlice;
@@ -1214,6 +1214,7 @@ function reverseBits(v: number): number {
 }
 
 function kindOf(value: Storable): Kind {
-  if (typeof value === "string" || value instanceof ByteSlice) return Kind.String;
+  if (value instanceof ByteSlice) return value instanceof PackedBytes ? Kind.Packed : Kind.String;
+  if (typeof value === "string") return Kind.String;
   return typeof value === "number" ? Kind.Number : Kind.Object;
 }

@@ -4,6 +4,7 @@
  * importing it back.
  */
 import { latin1Slice } from "../resp/bytes.ts";
+import { allocBytes, type Bytes } from "./latin1.ts";
 import type { HashValue } from "./hash.ts";
 import type { ListValue } from "./list.ts";
 import type { SetValue } from "./set.ts";
@@ -116,6 +117,30 @@ export class ByteSlice {
 }
 
 const NO_BYTES = new Uint8Array(0);
+
+/**
+ * Loading: a small aggregate in the bytes the keyspace holds it packed in its key's cell
+ * (store/packed-values.ts), built in a buffer reused key after key. The table copies it
+ * into the cell as it copies a string's bytes, with no object made (store/table.ts).
+ */
+export class PackedBytes extends ByteSlice {
+  private own: Bytes = allocBytes(256);
+
+  /** Start again, empty, in the reused buffer. */
+  clear(): void {
+    this.of(this.own, 0, 0);
+  }
+
+  /** Room for `n` more bytes at `end`; returns the buffer (it may have moved). */
+  room(n: number): Bytes {
+    if (this.end + n > this.own.length) {
+      const grown = allocBytes(2 * (this.end + n));
+      this.own.copy(grown, 0, 0, this.end);
+      this.buf = this.own = grown;
+    }
+    return this.own;
+  }
+}
 
 /** A string value as bytes in a JS string. */
 export function stringOf(value: StringValue): string {

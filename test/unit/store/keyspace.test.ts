@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { useClockSource } from "../../../src/clock.ts";
 import { encodingLimits } from "../../../src/store/encoding.ts";
+import { HashValue } from "../../../src/store/hash.ts";
 import { ByteSlice, Keyspace, SetOnly } from "../../../src/store/keyspace.ts";
 import { ListValue } from "../../../src/store/list.ts";
 import { SortedSet } from "../../../src/store/sorted-set.ts";
@@ -298,7 +299,7 @@ describe("used memory", () => {
 describe("small aggregates held packed between commands", () => {
   const binary = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join("");
 
-  test("a small sorted set and a small list are packed by settle and come back equal, as often as opened", () => {
+  test("a small sorted set, list and hash are packed by settle and come back equal, as often as opened", () => {
     const ks = new Keyspace(1);
     const db = ks.dbs[0]!;
     const zset = db.writeOrCreate("z", SortedSet, () => new SortedSet());
@@ -309,6 +310,11 @@ describe("small aggregates held packed between commands", () => {
     const list = db.writeOrCreate("l\xff", ListValue, () => new ListValue());
     for (const s of [binary.slice(200), "", "x"]) list.pushTail(s);
     db.modified("l\xff", 3);
+    const hash = db.writeOrCreate("h", HashValue, () => new HashValue());
+    hash.set(binary.slice(100, 140), binary.slice(0, 30));
+    hash.set("", "empty field");
+    hash.set("f", "");
+    db.modified("h", 3);
     const bytes = db.bytes;
     ks.settle();
     // The last few stay open: a key used again at once is not unpacked again.
@@ -322,6 +328,10 @@ describe("small aggregates held packed between commands", () => {
       const l = db.readAs("l\xff", ListValue)!;
       expect(l).not.toBe(list);
       expect([...l]).toEqual([binary.slice(200), "", "x"]);
+      const h = db.readAs("h", HashValue)!;
+      expect(h).not.toBe(hash);
+      expect([...h.entries()]).toEqual([[binary.slice(100, 140), binary.slice(0, 30)], ["", "empty field"], ["f", ""]]);
+      expect([h.size, h.encoding]).toEqual([3, "listpack"]);
       expect(db.bytes).toBe(bytes);
       // A change made while it is open is what the next opening finds.
       z.set("c", round);
@@ -330,7 +340,7 @@ describe("small aggregates held packed between commands", () => {
       db.settle();
     }
     // Reading every entry (a save, a digest) does not open anything.
-    expect([...db.entries()].map(([k]) => k).sort()).toEqual(["l\xff", "z"]);
+    expect([...db.entries()].map(([k]) => k).sort()).toEqual(["h", "l\xff", "z"]);
     expect(db.openCount).toBe(0);
   });
 
@@ -355,6 +365,13 @@ describe("small aggregates held packed between commands", () => {
       for (let i = 0; i < 200; i++) big.set(`m${i}`, i);
       db.settle();
       expect(db.readAs("big", SortedSet)).toBe(big);
+      // So does a hash once a hash table, even with few fields left.
+      const table = db.writeOrCreate("ht", HashValue, () => new HashValue());
+      table.set("f", "x".repeat(100));
+      table.set("f", "short");
+      db.settle();
+      expect(db.readAs("ht", HashValue)).toBe(table);
+      expect(table.encoding).toBe("hashtable");
       // SWAPDB moves what waits to be packed along with the keys.
       db.writeOrCreate("s", SortedSet, () => new SortedSet()).set("m", 1);
       db.swapContents(ks.dbs[1]!);
