@@ -18,13 +18,14 @@ import { formatDouble } from "../resp/bytes.ts";
  */
 export const CLIENT_BYTES = 2500;
 import { HashValue } from "./hash.ts";
-import { isStringValue, stringOf, type StoredValue } from "./value.ts";
+import { type Aggregate, isStringValue, stringOf, type StoredValue } from "./value.ts";
 import { ListValue } from "./list.ts";
 import { LISTPACK_EMPTY_SIZE, ListpackWriter, lpStringSize } from "./listpack.ts";
 import { SetValue } from "./set.ts";
 import { SortedSet } from "./sorted-set.ts";
 import { StreamValue } from "./stream.ts";
 import { cellBytes } from "./cells.ts";
+import { packable, packedLength } from "./packed-values.ts";
 import { SLOT_BYTES } from "./table.ts";
 
 const ROBJ = 16;
@@ -186,7 +187,8 @@ function streamSize(s: StreamValue, samples: number): number {
 const SLOTS_PER_KEY = 2 * SLOT_BYTES;
 /**
  * An aggregate's cost in KVIS beyond its elements' bytes, by encoding: [per key, per
- * element], from settled RSS with 16-byte elements (5 to 1,000,000 per key). A large
+ * element], from settled RSS with 16-byte elements (5 to 1,000,000 per key), for the
+ * forms kept as objects (a small one held packed counts its cell's bytes instead). A large
  * sorted set's table and order (store/score-order.ts: chunks of 1.5 KB of arrays and their
  * members' bytes) hold 100 bytes an element, 75 over the member and score; a small one is
  * one object and its buffer of pairs (store/packed-pairs.ts), 9 bytes of header a pair and
@@ -230,6 +232,9 @@ export function estimateBytes(key: string, value: StoredValue): number {
     for (const group of value.groups?.values() ?? []) size += STREAM_CG + group.pel.size * (16 + STREAM_NACK);
     return size;
   }
+  // Between commands a small aggregate is its packed bytes in its key's cell (store/packed-values.ts).
+  const aggregate: Aggregate = value;
+  if (packable(aggregate)) return cellBytes(key.length, packedLength(aggregate));
   const [perKey, perElement] =
     value instanceof ListValue ? LIST_COST
     : value instanceof HashValue ? (value.encoding === "listpack" ? HASH_PACKED_COST : HASH_TABLE_COST)

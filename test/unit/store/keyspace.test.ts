@@ -344,6 +344,19 @@ describe("small aggregates held packed between commands", () => {
     expect(db.openCount).toBe(0);
   });
 
+  test("counts for the bytes of its cell", () => {
+    const ks = new Keyspace(1);
+    const db = ks.dbs[0]!;
+    const hash = db.writeOrCreate("h", HashValue, () => new HashValue());
+    hash.set("field1", "value1");
+    hash.set("field2", "value2");
+    db.modified("h", 2);
+    db.settle();
+    // The cell's header (8), the key (1), the packed value's header (5) and two pairs of
+    // 6-byte strings after their length bytes (28): 42 bytes, in a cell of 48.
+    expect(db.bytes).toBe(48);
+  });
+
   test("a list keeps its settings, a value replaced or deleted while open is left alone, a large one stays an object", () => {
     const ks = new Keyspace(2);
     const db = ks.dbs[0]!;
