@@ -13,8 +13,8 @@
  * typed arrays) instead of the Map.
  */
 
-import { allocBytes, type Bytes, NO_BYTES, writeLatin1 } from "./latin1.ts";
-import { copyRange, rangesEqual } from "../resp/bytes.ts";
+import { allocBytes, type Bytes, NO_BYTES, repeatsAny, writeLatin1 } from "./latin1.ts";
+import { copyRange } from "../resp/bytes.ts";
 import { encodingLimits } from "./encoding.ts";
 import type { BytesSink, PackedBytes } from "./value.ts";
 import { KeyTable } from "./table.ts";
@@ -26,21 +26,9 @@ const PACKED_MAX_LENGTH = 255;
 
 /** Whether packed pairs in buf[from, to) name a field twice. */
 function hasRepeatedField(buf: Bytes, from: number, to: number): boolean {
-  const starts: number[] = [];
-  for (let p = from; p < to; p += 2 + buf[p]! + buf[p + 1 + buf[p]!]!) starts.push(p);
-  if (starts.length > 16) {
-    const seen = new Set<string>();
-    for (const p of starts) seen.add(buf.latin1Slice(p + 1, p + 1 + buf[p]!));
-    return seen.size !== starts.length;
-  }
-  for (let i = 1; i < starts.length; i++) {
-    const a = starts[i]!;
-    for (let j = 0; j < i; j++) {
-      const b = starts[j]!;
-      if (buf[a] === buf[b] && rangesEqual(buf, a + 1, a + 1 + buf[a]!, buf, b + 1, b + 1 + buf[b]!)) return true;
-    }
-  }
-  return false;
+  const fields: number[] = [];
+  for (let p = from; p < to; p += 2 + buf[p]! + buf[p + 1 + buf[p]!]!) fields.push(p);
+  return repeatsAny(buf, fields);
 }
 
 export class HashValue {

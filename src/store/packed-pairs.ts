@@ -6,7 +6,7 @@
  * so a walk in order costs O(1) a step. Members are byte strings (one char per byte).
  */
 
-import { allocBytes, type Bytes, NO_BYTES, writeLatin1 } from "./latin1.ts";
+import { allocBytes, type Bytes, NO_BYTES, repeatsAny, writeLatin1 } from "./latin1.ts";
 import type { PackedBytes } from "./value.ts";
 import { copyRange } from "../resp/bytes.ts";
 
@@ -70,9 +70,9 @@ export class PairsBuilder {
   finish(): boolean {
     if (!this.ok || this.count === 0 || this.pairAt !== this.previousAt) return false;
     const buf = this.out.room(0);
-    const seen = new Set<string>();
-    for (let at = this.from; at < this.out.end; at += PAIR_HEADER + buf[at + 8]!) seen.add(buf.latin1Slice(at + PAIR_HEADER, at + PAIR_HEADER + buf[at + 8]!));
-    return seen.size === this.count;
+    const members: number[] = [];
+    for (let at = this.from; at < this.out.end; at += PAIR_HEADER + buf[at + 8]!) members.push(at + 8);
+    return !repeatsAny(buf, members);
   }
 }
 

@@ -67,6 +67,11 @@ describe("a listpack hash", () => {
   test("a field named twice keeps one, as setting it twice would", () => {
     const hash = loadHash(["f", "1", "g", "2", "f", "3"]);
     expect([...hash.entries()]).toEqual([["f", "3"], ["g", "2"]]);
+    // Among more fields than are compared pair by pair.
+    const fields = Array.from({ length: 20 }, (_, i) => [`field${i}`, String(i)]);
+    const many = loadHash([...fields.flat(), "field3", "last"]);
+    expect(many.size).toBe(20);
+    expect(many.get("field3")).toBe("last");
   });
 
   test("past the configured listpack limits it loads as a hash table, as Redis converts it", () => {
@@ -124,6 +129,11 @@ describe("a listpack sorted set", () => {
   test("pairs out of order are put in order; a member twice keeps its last score", () => {
     expect(pairs(zset(["b", "2", "a", "1"]))).toEqual([["a", 1], ["b", 2]]);
     expect(pairs(zset(["a", "1", "b", "2", "a", "3"]))).toEqual([["b", 2], ["a", 3]]);
+    // Among more members than are compared pair by pair, in order of score.
+    const members = Array.from({ length: 20 }, (_, i) => [`m${i}`, String(i)]);
+    const many = zset([...members.flat(), "m3", "20"]);
+    expect(many.size).toBe(20);
+    expect(many.score("m3")).toBe(20);
   });
 
   test("a NaN score fails the load, as before", () => {
