@@ -374,14 +374,23 @@ function loadObject(r: RdbCursor, type: number, at: number): StoredValue | Packe
           list.pushTail(r.text());
         } else if (container === F.QUICKLIST_NODE_CONTAINER_PACKED && type === F.RDB_TYPE_LIST_QUICKLIST_2) {
           // Each element from the listpack's bytes into the list's node, no string made
-          // (Redis skips an empty node rather than failing the load).
-          r.compact((blob) =>
-            forEachListpackEntry(
-              blob,
-              (start, end) => list.pushTail(elementSlice.of(blob, start, end)),
-              (n) => list.pushTail(String(n)),
-            ),
-          );
+          // (Redis skips an empty node rather than failing the load); a list of one node
+          // that stays one is packed at once.
+          const packed = r.compact((blob) => {
+            const each = (push: (src: Uint8Array, start: number, end: number) => void) =>
+              forEachListpackEntry(
+                blob,
+                (start, end) => push(blob, start, end),
+                (n) => push(intText, intTextOf(n), intText.length),
+              );
+            if (nodes === 1) {
+              startPacked(packedValue, "list");
+              if (ListValue.loadPacked(packedValue, each)) return true;
+            }
+            each((src, start, end) => list.pushTail(elementSlice.of(src, start, end)));
+            return false;
+          });
+          if (packed) return packedValue;
         } else if (container === F.QUICKLIST_NODE_CONTAINER_PACKED) {
           for (const item of r.compact(ziplistEntries)) list.pushTail(item);
         } else {

@@ -20,7 +20,7 @@
  * between the ends is raw at a time; pushes and pops touch only the ends.
  */
 import { allocBytes, type Bytes, NO_BYTES, writeLatin1 } from "./latin1.ts";
-import type { ByteSlice, BytesSink } from "./value.ts";
+import { ByteSlice, type BytesSink, type PackedBytes } from "./value.ts";
 import { encodingLimits } from "./encoding.ts";
 import { lzfCompressRange, lzfDecompressInto, lzfOutput } from "./lzf.ts";
 import { LISTPACK_EMPTY_SIZE, type ListpackWriter, lpBytesSize, lpStringSize } from "./listpack.ts";
@@ -40,6 +40,19 @@ const PACKED_HEADER = 8;
 function lengthBytes(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : 5;
 }
+
+/** The most bytes a node holds under list-max-listpack-size `fill`. */
+function nodeBytesOf(fill: number): number {
+  return fill < 0 ? NODE_BYTES[Math.min(-fill, NODE_BYTES.length) - 1]! : SIZE_SAFETY_LIMIT;
+}
+
+/** Whether a node of `size` bytes and `count` elements is past list-max-listpack-size `fill`. */
+function nodeFullAt(fill: number, size: number, count: number): boolean {
+  return fill < 0 ? size > nodeBytesOf(fill) : size > SIZE_SAFETY_LIMIT || count >= fill;
+}
+
+/** An element being loaded (ListValue.loadPacked), reused. */
+const loadedElement = new ByteSlice();
 
 /** Bytes an element of `n` bytes takes in a node. */
 function encodedSize(n: number): number {
@@ -414,12 +427,42 @@ export class ListValue extends Node {
 
   /** The most bytes a node holds (list-max-listpack-size). */
   get nodeBytes(): number {
-    return this.fill < 0 ? NODE_BYTES[Math.min(-this.fill, NODE_BYTES.length) - 1]! : SIZE_SAFETY_LIMIT;
+    return nodeBytesOf(this.fill);
   }
 
   /** Whether a node of `size` bytes and `count` elements is past the list's fill. */
   nodeFull(size: number, count: number): boolean {
-    return this.fill < 0 ? size > this.nodeBytes : size > SIZE_SAFETY_LIMIT || count >= this.fill;
+    return nodeFullAt(this.fill, size, count);
+  }
+
+  /**
+   * Loading: a list of one node, its elements handed over as bytes in turn by `elements`,
+   * added to `out` as packBody lays them out, with no object made. False when they would
+   * not stay in one node (pushes would start another where quicklist does) or there are
+   * none: the caller builds the list by pushes.
+   */
+  static loadPacked(out: PackedBytes, elements: (push: (src: Uint8Array, start: number, end: number) => void) => void): boolean {
+    const fill = encodingLimits.listMaxListpackSize;
+    const head = out.room(PACKED_HEADER);
+    head.writeInt32LE(fill, out.end);
+    head.writeUInt32LE(encodingLimits.listCompressDepth, out.end + 4);
+    out.end += PACKED_HEADER;
+    let lpSize = LISTPACK_EMPTY_SIZE;
+    let count = 0;
+    let fits = true;
+    elements((src, start, end) => {
+      const n = end - start;
+      if (!fits || (count > 0 && nodeFullAt(fill, lpSize + n + SIZE_ESTIMATE_OVERHEAD, count))) {
+        fits = false;
+        return;
+      }
+      const buf = out.room(encodedSize(n));
+      out.end = writeElement(buf, out.end, loadedElement.of(src, start, end));
+      lpSize += lpBytesSize(src, start, end);
+      count++;
+    });
+    loadedElement.release();
+    return fits && count > 0;
   }
 
   /**

@@ -52,12 +52,13 @@ export function unpack(buf: Bytes, start: number, end: number): Packable {
 }
 
 /**
- * Loading: start `out` as a packed hash or sorted set, whose class then adds its body
- * (HashValue.loadPacked, PairsBuilder); Database.loadPacked stores it.
+ * Loading: start `out` as a packed hash, sorted set or list, whose class then adds its
+ * body (HashValue.loadPacked, PairsBuilder, ListValue.loadPacked); Database.loadPacked
+ * stores it.
  */
-export function startPacked(out: PackedBytes, type: "hash" | "zset"): void {
+export function startPacked(out: PackedBytes, type: "hash" | "zset" | "list"): void {
   out.clear();
-  out.room(HEADER)[0] = type === "hash" ? HASH : ZSET;
+  out.room(HEADER)[0] = type === "hash" ? HASH : type === "zset" ? ZSET : LIST;
   out.end = HEADER;
 }
 

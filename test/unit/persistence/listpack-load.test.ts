@@ -13,30 +13,41 @@ import { Keyspace, type StoredValue } from "../../../src/store/keyspace.ts";
 import { SetValue } from "../../../src/store/set.ts";
 import { SortedSet } from "../../../src/store/sorted-set.ts";
 import { ListpackWriter } from "../../../src/store/listpack.ts";
+import { ListValue } from "../../../src/store/list.ts";
 
 /** An RDB image holding one key `h` of `type` whose value is a listpack of `elements` (or the blob given). */
 function image(type: number, elements: string[] | Uint8Array): Uint8Array {
-  let body: Uint8Array;
-  if (elements instanceof Uint8Array) body = elements;
-  else {
-    const lp = new ListpackWriter();
-    for (const e of elements) lp.string(e);
-    body = lp.finish();
-  }
+  return imageOf(type, (out) => {
+    const body = elements instanceof Uint8Array ? elements : listpack(elements);
+    out.stringBytes(body, 0, body.length);
+  });
+}
+
+function listpack(elements: string[]): Uint8Array {
+  const lp = new ListpackWriter();
+  for (const e of elements) lp.string(e);
+  return lp.finish();
+}
+
+function imageOf(type: number, value: (out: ByteSink) => void): Uint8Array {
   const out = new ByteSink(false);
   writeHeader(out);
   writeDbHeader(out, 0, 1, 0);
   out.u8(type);
   out.string("h");
-  out.stringBytes(body, 0, body.length);
+  value(out);
   out.u8(F.RDB_OPCODE_EOF);
   out.u64le(0n);
   return out.bytes();
 }
 
 function load(type: number, elements: string[] | Uint8Array): StoredValue {
+  return loadImage(image(type, elements));
+}
+
+function loadImage(file: Uint8Array): StoredValue {
   const ks = new Keyspace(1);
-  loadRdb(image(type, elements), ks);
+  loadRdb(file, ks);
   return ks.dbs[0]!.peek("h")!;
 }
 
@@ -143,5 +154,46 @@ describe("a listpack sorted set", () => {
   test("past zset-max-listpack-entries it loads as a skiplist, as Redis converts it", () => {
     encodingLimits.zsetMaxListpackEntries = 1;
     expect(zset(["a", "1", "b", "2"]).encoding).toBe("skiplist");
+  });
+});
+
+describe("a quicklist", () => {
+  /** A quicklist of listpack nodes, as Redis 7 saves a list. */
+  const list = (nodes: string[][]) =>
+    loadImage(
+      imageOf(F.RDB_TYPE_LIST_QUICKLIST_2, (out) => {
+        out.length(nodes.length);
+        for (const node of nodes) {
+          out.length(F.QUICKLIST_NODE_CONTAINER_PACKED);
+          const body = listpack(node);
+          out.stringBytes(body, 0, body.length);
+        }
+      }),
+    ) as ListValue;
+  const all = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join("");
+
+  test("of one node: every element, integers as their text, in one node as pushes make it", () => {
+    const elements = ["a", "-12", "0", all, "9223372036854775807", "", "x".repeat(200)];
+    const l = list([elements]);
+    expect([...l]).toEqual(elements);
+    expect(l.layout).toMatchObject({ nodes: 1, fill: -2, compressed: false });
+    const pushed = ListValue.from(elements);
+    expect(l.layout).toEqual(pushed.layout);
+    l.pushTail("after");
+    expect(l.at(7)).toBe("after");
+  });
+
+  test("of one node that pushes would split (a smaller fill here): split as pushes split it", () => {
+    encodingLimits.listMaxListpackSize = 3;
+    const elements = ["1", "2", "3", "4", "5", "6", "7"];
+    const l = list([elements]);
+    expect([...l]).toEqual(elements);
+    expect(l.layout).toEqual(ListValue.from(elements).layout);
+    expect(l.layout.nodes).toBe(3);
+  });
+
+  test("of several nodes, one of them empty (skipped, as Redis skips it)", () => {
+    const l = list([["a", "b"], [], ["c"]]);
+    expect([...l]).toEqual(["a", "b", "c"]);
   });
 });
