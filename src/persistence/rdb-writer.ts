@@ -11,13 +11,13 @@ import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } fro
 import { dirname } from "node:path";
 import { copyRange } from "../resp/bytes.ts";
 import { HashValue } from "../store/hash.ts";
-import { ByteSlice, type BytesSink, type StoredValue, type StringCell, isStringValue, stringOf } from "../store/keyspace.ts";
+import { ByteSlice, type BytesSink, type StoredValue, type KeyCell, isStringValue, stringOf } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
 import { SetValue } from "../store/set.ts";
 import { INVALID_ENTRIES_READ, type PendingList, StreamValue, U64_MAX, idMs, idSeq } from "../store/stream.ts";
 import { REDIS_VERSION } from "../version.ts";
 import { ListpackWriter } from "../store/listpack.ts";
-import { formatDouble } from "../resp/bytes.ts";
+import { packedKind, writePackedElements } from "../store/packed-values.ts";
 import { crc64 } from "./crc64.ts";
 import { lzfCompressRange, lzfOutput } from "../store/lzf.ts";
 import { lfuCounter, lruClock } from "../store/access.ts";
@@ -303,9 +303,26 @@ function writeKeyPrefix(out: ByteSink, expireAt: number | undefined, access: Key
   }
 }
 
-/** writeKey of a string key read from its cell (Database.walkForSnapshot): no JS string made. */
-export function writeStringCell(out: ByteSink, cell: StringCell, expireAt: number | undefined, access?: KeyAccess, word = 0): void {
+/**
+ * writeKey of a key read from its cell (Database.walkForSnapshot), with no JS string or
+ * object made: a string, or a small aggregate held packed, written as the one listpack
+ * Redis 7.0 saves it as (a list as a quicklist of one node).
+ */
+export function writeCell(out: ByteSink, cell: KeyCell, expireAt: number | undefined, access?: KeyAccess, word = 0): void {
   writeKeyPrefix(out, expireAt, access, word);
+  if (cell.packed) {
+    const kind = packedKind(cell.buf, cell.valueStart);
+    out.u8(kind === "hash" ? F.RDB_TYPE_HASH_LISTPACK : kind === "zset" ? F.RDB_TYPE_ZSET_LISTPACK : F.RDB_TYPE_LIST_QUICKLIST_2);
+    out.stringBytes(cell.buf, cell.keyStart, cell.keyEnd);
+    if (kind === "list") {
+      out.length(1);
+      out.length(F.QUICKLIST_NODE_CONTAINER_PACKED);
+    }
+    listpack.reset();
+    writePackedElements(cell.buf, cell.valueStart, cell.valueEnd, listpack.sink);
+    writeListpack(out);
+    return;
+  }
   out.u8(F.RDB_TYPE_STRING);
   out.stringBytes(cell.buf, cell.keyStart, cell.keyEnd);
   if (cell.number === cell.number) out.string(String(cell.number));
@@ -367,12 +384,8 @@ function writeValue(out: ByteSink, value: StoredValue): void {
   } else if (value instanceof StreamValue) {
     writeStream(out, value);
   } else if (value.encoding === "listpack") {
-    // Member, then score as Redis's listpack holds it (an integer where it is one; -0 as 0).
     listpack.reset();
-    for (const { member, score } of value.entries()) {
-      listpack.string(member);
-      listpack.string(score === 0 ? "0" : formatDouble(score));
-    }
+    value.writePairs(listpack.sink);
     writeListpack(out);
   } else {
     // From the highest score down, as Redis walks its skiplist from the tail.

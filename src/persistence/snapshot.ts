@@ -16,11 +16,11 @@
  * FLUSHDB, FLUSHALL and SWAPDB replace whole databases at once: before they run, the
  * snapshot serializes everything it has not reached yet (`finishNow`).
  */
-import type { Database, Keyspace, SnapshotWalk, StoredValue, StringCell } from "../store/keyspace.ts";
+import type { Database, Keyspace, SnapshotWalk, StoredValue, KeyCell } from "../store/keyspace.ts";
 import { writeCommand, writeKeyAsCommands } from "./aof.ts";
 import { crc64 } from "./crc64.ts";
 import * as F from "./rdb-format.ts";
-import { ByteSink, type RdbOptions, writeDbHeader, writeFileAtomically, writeFunctions, writeHeader, writeKey, writeStringCell } from "./rdb-writer.ts";
+import { ByteSink, type RdbOptions, writeDbHeader, writeFileAtomically, writeFunctions, writeHeader, writeKey, writeCell } from "./rdb-writer.ts";
 import { dirname, join } from "node:path";
 
 /** How an image is written: an RDB file, or (an AOF base without preamble) commands. */
@@ -29,8 +29,8 @@ export interface ImageFormat {
   database(out: ByteSink, id: number, size: number, expires: number): void;
   /** One key; `access` is its access word (LRU clock or LFU entry). */
   key(out: ByteSink, key: string, value: StoredValue, expireAt: number | undefined, access: number): void;
-  /** A string key straight from its cell, where the format can write bytes (optional). */
-  stringKey?(out: ByteSink, cell: StringCell, expireAt: number | undefined, access: number): void;
+  /** A key straight from its cell (a string or a small aggregate), where the format can write bytes (optional). */
+  cellKey?(out: ByteSink, cell: KeyCell, expireAt: number | undefined, access: number): void;
   end(out: ByteSink): void;
 }
 
@@ -41,7 +41,7 @@ export const rdbImage = (options: RdbOptions): ImageFormat => ({
   },
   database: writeDbHeader,
   key: (out, key, value, expireAt, access) => writeKey(out, key, value, expireAt, options.access, access),
-  stringKey: (out, cell, expireAt, access) => writeStringCell(out, cell, expireAt, options.access, access),
+  cellKey: (out, cell, expireAt, access) => writeCell(out, cell, expireAt, options.access, access),
   end: (out) => out.u8(F.RDB_OPCODE_EOF),
 });
 
@@ -141,15 +141,15 @@ export class Snapshot {
         if (limit <= 0) break;
       }
       const db = this.keyspace.dbs[this.current]!;
-      const stringKey = this.format.stringKey;
+      const cellKey = this.format.cellKey;
       const complete = db.walkForSnapshot(
         this.walk, this.bit, limit,
         (key, value, expireAt, access) => {
           this.format.key(this.out, key, value, expireAt, access);
           this.keysDone++;
         },
-        stringKey === undefined ? undefined : (cell, expireAt, access) => {
-          stringKey(this.out, cell, expireAt, access);
+        cellKey === undefined ? undefined : (cell, expireAt, access) => {
+          cellKey(this.out, cell, expireAt, access);
           this.keysDone++;
         },
       );

@@ -94,6 +94,11 @@ export class HashValue {
     this.packed!.copy(out, at, 0, this.used);
   }
 
+  /** The fields and values packPairs wrote at buf[start, end), in turn, to `out` (a save, with no object made). */
+  static writePacked(buf: Bytes, start: number, end: number, out: BytesSink): void {
+    for (let p = start; p < end; p += 1 + buf[p]!) out.bulkFrom(buf, p + 1, p + 1 + buf[p]!);
+  }
+
   /** The hash packPairs wrote at buf[start, end). */
   static unpack(buf: Bytes, start: number, end: number): HashValue {
     const hash = new HashValue();

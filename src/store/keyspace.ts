@@ -76,17 +76,19 @@ export interface SnapshotInProgress {
 }
 
 /**
- * A string key as a snapshot's walk reads it from its cell, with no JS string made: the
- * key is bytes [keyStart, keyEnd) of `buf`, the value `number` or, when that is NaN,
- * bytes [valueStart, valueEnd). Valid only during the visit.
+ * A key as a snapshot's walk reads it from its cell, with no JS string or object made: the
+ * key is bytes [keyStart, keyEnd) of `buf`; the value is a small aggregate packed in bytes
+ * [valueStart, valueEnd) when `packed` (store/packed-values.ts), else a string: `number`
+ * or, when that is NaN, those bytes. Valid only during the visit.
  */
-export interface StringCell {
-  buf: Uint8Array;
+export interface KeyCell {
+  buf: Bytes;
   keyStart: number;
   keyEnd: number;
   valueStart: number;
   valueEnd: number;
   number: number;
+  packed: boolean;
 }
 
 /** A key as Database.copyOf keeps it: its value, string encoding marks (KeyTable.stringMarks) and deadline (-1: none). */
@@ -134,7 +136,7 @@ class OpenAggregates {
   }
 }
 
-const stringCell: StringCell = { buf: new Uint8Array(0), keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: 0, number: NaN };
+const keyCell: KeyCell = { buf: Buffer.alloc(0) as Bytes, keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: 0, number: NaN, packed: false };
 
 /** Where a snapshot's walk over a database stands (Database.walkForSnapshot). */
 export interface SnapshotWalk {
@@ -356,14 +358,15 @@ export class Database {
 
   /**
    * A snapshot's walk: from `walk`'s slot on, each key not yet handled by the snapshot
-   * owning `bit` is marked and handed to `visit`, until `limit` keys were; returns true
+   * owning `bit` is marked and handed to `visit` (or, where given, to `visitCell` unless its
+   * value is an object), until `limit` keys were; returns true
    * when the walk is complete. After the table was rebuilt the walk starts over: the marks
    * moved with the keys, so none is handed over twice.
    */
   walkForSnapshot(
     walk: SnapshotWalk, bit: number, limit: number,
     visit: (key: string, value: StoredValue, expireAt: number | undefined, access: number) => void,
-    visitString?: (cell: StringCell, expireAt: number | undefined, access: number) => void,
+    visitCell?: (cell: KeyCell, expireAt: number | undefined, access: number) => void,
   ): boolean {
     const table = this.table;
     if (walk.table !== table || walk.generation !== table.generation) {
@@ -381,16 +384,17 @@ export class Database {
       const expireAt = when === when ? when : undefined;
       const kind = table.kindAt(slot);
       const access = table.accessAt(slot);
-      if (visitString === undefined || kind === Kind.Object || kind === Kind.Packed) visit(table.keyAt(slot), this.readAt(slot), expireAt, access);
+      if (visitCell === undefined || kind === Kind.Object) visit(table.keyAt(slot), this.readAt(slot), expireAt, access);
       else {
-        const cell = stringCell;
-        cell.buf = table.valueBuffer(slot);
+        const cell = keyCell;
+        cell.packed = kind === Kind.Packed;
+        cell.buf = table.valueBuffer(slot) as Bytes;
         cell.keyStart = table.keyStartAt(slot);
         cell.keyEnd = cell.keyStart + table.keyLengthAt(slot);
         cell.number = kind === Kind.Number ? (table.valueAt(slot) as number) : NaN;
         cell.valueStart = kind === Kind.Number ? 0 : table.valueStart(slot);
         cell.valueEnd = cell.valueStart + table.valueLengthAt(slot);
-        visitString(cell, expireAt, access);
+        visitCell(cell, expireAt, access);
       }
       n++;
     }

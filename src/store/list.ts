@@ -811,6 +811,16 @@ export class ListValue extends Node {
     this.buf.copy(out, at + PACKED_HEADER, this.start, this.end);
   }
 
+  /** The elements packBody wrote at buf[start, end), in turn, to `out` (a save, with no object made). */
+  static writePacked(buf: Bytes, start: number, end: number, out: BytesSink): void {
+    for (let at = start + PACKED_HEADER; at < end; ) {
+      const n = lengthAt(buf, at);
+      const from = at + lengthBytes(n);
+      out.bulkFrom(buf, from, from + n);
+      at = from + n + lengthBytes(n);
+    }
+  }
+
   /** The list packBody wrote at buf[start, end). */
   static unpack(buf: Bytes, start: number, end: number): ListValue {
     const list = new ListValue();

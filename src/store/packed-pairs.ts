@@ -7,8 +7,8 @@
  */
 
 import { allocBytes, type Bytes, NO_BYTES, repeatsAny, writeLatin1 } from "./latin1.ts";
-import type { PackedBytes } from "./value.ts";
-import { copyRange } from "../resp/bytes.ts";
+import type { BytesSink, PackedBytes } from "./value.ts";
+import { copyRange, formatDouble } from "../resp/bytes.ts";
 
 const PAIR_HEADER = 9;
 
@@ -73,6 +73,21 @@ export class PairsBuilder {
     const members: number[] = [];
     for (let at = this.from; at < this.out.end; at += PAIR_HEADER + buf[at + 8]!) members.push(at + 8);
     return !repeatsAny(buf, members);
+  }
+}
+
+/**
+ * The members and scores of pairs laid out at buf[start, end), in turn, to `out` as a
+ * listpack holds them: a score as its text, -0 as 0 (a save writes a small sorted set so,
+ * from its object or from its key's cell).
+ */
+export function writePackedPairs(buf: Bytes, start: number, end: number, out: BytesSink): void {
+  for (let at = start; at < end; ) {
+    const n = buf[at + 8]!;
+    out.bulkFrom(buf, at + PAIR_HEADER, at + PAIR_HEADER + n);
+    const score = buf.readDoubleLE(at);
+    out.bulkString(score === 0 ? "0" : formatDouble(score));
+    at += PAIR_HEADER + n;
   }
 }
 
@@ -228,6 +243,11 @@ export class PackedPairs {
   /** The pairs' bytes, as packPairs writes them. */
   get pairsLength(): number {
     return this.used;
+  }
+
+  /** The pairs to `out` as a listpack holds them (writePackedPairs). */
+  writePairs(out: BytesSink): void {
+    writePackedPairs(this.buf, 0, this.used, out);
   }
 
   /** The pairs as they lie, at `at` of `out` (a small set held as bytes: store/packed-values.ts). */

@@ -15,7 +15,8 @@ import { HashValue } from "./hash.ts";
 import type { Bytes } from "./latin1.ts";
 import { ListValue } from "./list.ts";
 import { SortedSet } from "./sorted-set.ts";
-import type { Aggregate, PackedBytes } from "./value.ts";
+import { writePackedPairs } from "./packed-pairs.ts";
+import type { Aggregate, BytesSink, PackedBytes } from "./value.ts";
 
 const ZSET = 1;
 const LIST = 2;
@@ -70,4 +71,23 @@ export function setPackedAccounted(buf: Bytes, start: number, accounted: number)
 /** What the value packed at `start` of `buf` was counted for. */
 export function packedAccounted(buf: Bytes, start: number): number {
   return buf.readUInt32LE(start + 1);
+}
+
+/** What the value packed at `start` of `buf` is. */
+export function packedKind(buf: Bytes, start: number): "hash" | "zset" | "list" {
+  const type = buf[start];
+  return type === HASH ? "hash" : type === ZSET ? "zset" : "list";
+}
+
+/**
+ * The elements of the value packed at buf[start, end), in turn, to `out`, as Redis's
+ * listpack of it holds them: a hash's fields and values, a sorted set's members and
+ * scores, a list's elements. A save writes them so from the key's cell, with no object.
+ */
+export function writePackedElements(buf: Bytes, start: number, end: number, out: BytesSink): void {
+  const type = buf[start];
+  const body = start + HEADER;
+  if (type === HASH) HashValue.writePacked(buf, body, end, out);
+  else if (type === ZSET) writePackedPairs(buf, body, end, out);
+  else ListValue.writePacked(buf, body, end, out);
 }

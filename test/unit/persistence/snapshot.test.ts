@@ -7,7 +7,10 @@ import { describe, expect, test } from "bun:test";
 import { loadRdb } from "../../../src/persistence/rdb-reader.ts";
 import { Snapshot, rdbImage } from "../../../src/persistence/snapshot.ts";
 import { AUTOSYNC_BYTES, writeImageFile } from "../../../src/server/persistence.ts";
+import { HashValue } from "../../../src/store/hash.ts";
 import { Keyspace, stringOf, type StringValue } from "../../../src/store/keyspace.ts";
+import { ListValue } from "../../../src/store/list.ts";
+import { SortedSet } from "../../../src/store/sorted-set.ts";
 import { seededRandom } from "../../helpers/random.ts";
 import { serverTestTimeout, tempDir } from "../../helpers/servers.ts";
 import { readFileSync, rmSync } from "node:fs";
@@ -82,15 +85,33 @@ describe("Snapshot", () => {
     expect(rebuildsDuring).toBeGreaterThan(3);
   });
 
-  test("a walk writing string cells as bytes makes the same image as writing their decoded strings", () => {
+  test("a walk writing cells as bytes, strings and small aggregates, makes the same image as writing their decoded values", () => {
     const ks = new Keyspace(2);
     for (let i = 0; i < 3000; i++) ks.dbs[i % 2]!.setKey(`k:${i}\xff`, valueOf(i));
     for (let i = 0; i < 3000; i += 5) ks.dbs[i % 2]!.setExpire(`k:${i}\xff`, 4_102_444_800_000 + i);
+    // Small hashes, sorted sets and lists, held packed in their cells once settled, with
+    // every byte, integers, and scores whole, fractional, huge and -0.
+    const bytes = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join("");
+    const scores = [0, -0, 1, -2.5, 1e300, 0.1, 123456789];
+    for (let i = 0; i < 600; i++) {
+      const db = ks.dbs[i % 2]!;
+      const element = (k: number) => (k % 3 === 0 ? String(i * k - 50) : bytes.slice((i + k) % 200, (i + k) % 200 + 1 + (k % 40)));
+      const hash = db.writeOrCreate(`h:${i}`, HashValue, () => new HashValue());
+      for (let k = 0; k < 1 + (i % 6); k++) hash.set(`f${k}`, element(k));
+      const zset = db.writeOrCreate(`z:${i}`, SortedSet, () => new SortedSet());
+      for (let k = 0; k < 1 + (i % 5); k++) zset.set(element(k), scores[(i + k) % scores.length]!);
+      const list = db.writeOrCreate(`l:${i}`, ListValue, () => new ListValue());
+      for (let k = 0; k < 1 + (i % 7); k++) list.pushTail(element(k));
+      for (const key of [`h:${i}`, `z:${i}`, `l:${i}`]) db.modified(key);
+      if (i % 4 === 0) db.setExpire(`z:${i}`, 4_102_444_800_000 + i);
+    }
+    ks.settle();
+    for (const db of ks.dbs) db.settle();
     for (const compression of [false, true]) {
       const options = { compression, checksum: false };
       const viaCells = new Snapshot(ks, options);
       viaCells.finishNow();
-      const viaStrings = new Snapshot(ks, options, { ...rdbImage(options), stringKey: undefined });
+      const viaStrings = new Snapshot(ks, options, { ...rdbImage(options), cellKey: undefined });
       viaStrings.finishNow();
       // From the first SELECTDB (0xFE) on: the header's aux fields hold the time and heap size.
       const [a, b] = [Buffer.from(viaCells.drain()), Buffer.from(viaStrings.drain())];
