@@ -420,8 +420,9 @@ function writeQuicklist(out: ByteSink, list: ListValue): void {
   list.walked();
 }
 
-/** Where an intset is laid out (reused, grown as needed). */
+/** Where an intset is laid out, and its members sorted (reused, grown as needed). */
 let intsetBlob = Buffer.allocUnsafe(1024);
+let intsetValues = new Float64Array(64);
 
 /** A set of integers as Redis's intset: encoding and length (u32 LE), then the members in order, each in `intsetWidth` bytes LE. */
 function writeIntset(out: ByteSink, set: SetValue): void {
@@ -436,7 +437,11 @@ function writeIntset(out: ByteSink, set: SetValue): void {
     const values = set.toArray().map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (let i = 0; i < members; i++) blob.writeBigInt64LE(values[i]!, 8 + 8 * i);
   } else {
-    const values = Float64Array.from(set.values(), Number).sort();
+    if (intsetValues.length < members) intsetValues = new Float64Array(2 * members);
+    const values = intsetValues.subarray(0, members);
+    const texts = set.toArray();
+    for (let i = 0; i < members; i++) values[i] = Number(texts[i]);
+    values.sort();
     for (let i = 0; i < members; i++) {
       if (width === 2) blob.writeInt16LE(values[i]!, 8 + 2 * i);
       else blob.writeInt32LE(values[i]!, 8 + 4 * i);
