@@ -281,6 +281,7 @@ const MEMORY_CASES: Array<[label: string, make: (i: number) => string[]]> = [
   ["list elements (one list, 16-byte elements)", (i) => ["RPUSH", "list", `element:${String(i).padStart(8, "0")}`]],
   ["small sorted sets (5 members each), per member", (i) => ["ZADD", `zs:${Math.floor(i / 5)}`, String(i % 5), `member:${i % 5}`]],
   ["small lists (5 elements each), per element", (i) => ["RPUSH", `ls:${Math.floor(i / 5)}`, `element:${i % 5}`]],
+  ["small hashes (5 fields each), per field", (i) => ["HSET", `hs:${Math.floor(i / 5)}`, `field:${i % 5}`, `value:${i % 5}`]],
   ["small sets (5 members each), per member", (i) => ["SADD", `ss:${Math.floor(i / 5)}`, `member:${i % 5}`]],
 ];
 
