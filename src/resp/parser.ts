@@ -231,15 +231,38 @@ export class RequestParser {
           }
           pos = next;
           this.state = State.Start;
-          const args = splitInlineArgs(this.lineSrc, this.lineStart, this.lineEnd);
-          if (args === undefined) throw PROTO_UNBALANCED_QUOTES;
-          // An empty line is ignored (replicas send bare newlines as keep-alives).
           this.requestEnd = pos;
-          if (args.length > 0 && !sink(Argv.of(...args))) return false;
+          if (!this.plainInline(this.lineSrc, this.lineStart, this.lineEnd)) {
+            const args = splitInlineArgs(this.lineSrc, this.lineStart, this.lineEnd);
+            if (args === undefined) throw PROTO_UNBALANCED_QUOTES;
+            for (const a of args) this.argv.push(a, 0, a.length);
+          }
+          // An empty line is ignored (replicas send bare newlines as keep-alives).
+          if (this.argv.length > 0 && !this.dispatch(sink, pos)) return false;
           break;
         }
       }
     }
+  }
+
+  /**
+   * An inline request with no quote, NUL, \v or \f (PING, a telnet user's GET key): its words
+   * pushed as views of the line, split where splitInlineArgs would split them, with no
+   * copy. False, with nothing pushed, for any other line.
+   */
+  private plainInline(src: Uint8Array, start: number, end: number): boolean {
+    for (let p = start; p < end; p++) {
+      const c = src[p]!;
+      if (c === 0x22 || c === 0x27 || c === 0x00 || c === 0x0b || c === 0x0c) return false;
+    }
+    for (let p = start; p < end; ) {
+      while (p < end && isSpace(src[p]!)) p++;
+      if (p === end) break;
+      const from = p;
+      while (p < end && !isSpace(src[p]!)) p++;
+      this.argv.push(src, from, p);
+    }
+    return true;
   }
 
   private dispatch(sink: CommandSink, end: number): boolean {

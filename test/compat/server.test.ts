@@ -847,6 +847,8 @@ describe("protocol errors over the wire", () => {
 
   test("inline commands and empty requests", async () => {
     await pair().sameRaw("*0\r\n*-1\r\nPING\r\n\r\nECHO 'a\\'b' \"c\\x41\"\n", 2);
+    // Queued and run later, watched, and mixed with multibulk requests in one write.
+    await pair().sameRaw("MULTI\r\nSET  inline:k\tv1\r\n*2\r\n$3\r\nGET\r\n$8\r\ninline:k\r\nLPUSH inline:l a b\nEXEC\r\nLRANGE inline:l 0 -1\r\n", 6);
   });
 });
 

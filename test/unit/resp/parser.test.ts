@@ -116,6 +116,14 @@ describe("inline requests", () => {
     expectEverySplit("PING\r\nECHO  hello   world\nGET k\r\n", [["PING"], ["ECHO", "hello", "world"], ["GET", "k"]]);
   });
 
+  test("plain words split as sdssplitargs splits them: tabs, CRs, runs of blanks; NUL, \\v and \\f as it takes them", () => {
+    expectEverySplit("\tSET\t k \r v\r\n  GET   k  \n", [["SET", "k", "v"], ["GET", "k"]]);
+    for (const line of ["a\x00b c", "\x00 a", "a\vb", "a\fb c"]) {
+      const b = bytes(line);
+      expectEverySplit(`${line}\n`, [splitInlineArgs(b, 0, b.length)!.map(text)]);
+    }
+  });
+
   test("empty inline lines are ignored", () => {
     expectEverySplit("\r\n\nPING\r\n", [["PING"]]);
   });
