@@ -335,8 +335,8 @@ function unpackLoaded(value: PackedBytes): StoredValue {
 }
 
 /**
- * The value of one key, in any encoding Redis 2.x to 7.x writes; a small hash or sorted set
- * as its packed bytes (packedValue).
+ * The value of one key, in any encoding Redis 2.x to 7.x writes; a small hash, sorted set
+ * or list of one node as its packed bytes (packedValue).
  */
 function loadObject(r: RdbCursor, type: number, at: number): StoredValue | PackedBytes {
   switch (type) {

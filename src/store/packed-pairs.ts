@@ -19,7 +19,7 @@ const PAIR_HEADER = 9;
  * caller builds the set pair by pair instead.
  */
 export class PairsBuilder {
-  count = 0;
+  private count = 0;
   private ok = true;
   private pairAt = -1;
   private previousAt = -1;

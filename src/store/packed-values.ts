@@ -30,6 +30,9 @@ export function packable(value: Aggregate): value is Packable {
 
 type Packable = SortedSet | ListValue | HashValue;
 
+/** What a packed value is. */
+export type PackedKind = "hash" | "zset" | "list";
+
 /** The bytes `value` takes packed. */
 export function packedLength(value: Packable): number {
   return HEADER + (value instanceof ListValue ? value.packedLength : value.pairsLength);
@@ -57,7 +60,7 @@ export function unpack(buf: Bytes, start: number, end: number): Packable {
  * body (HashValue.loadPacked, PairsBuilder, ListValue.loadPacked); Database.loadPacked
  * stores it.
  */
-export function startPacked(out: PackedBytes, type: "hash" | "zset" | "list"): void {
+export function startPacked(out: PackedBytes, type: PackedKind): void {
   out.clear();
   out.room(HEADER)[0] = type === "hash" ? HASH : type === "zset" ? ZSET : LIST;
   out.end = HEADER;
@@ -74,7 +77,7 @@ export function packedAccounted(buf: Bytes, start: number): number {
 }
 
 /** What the value packed at `start` of `buf` is. */
-export function packedKind(buf: Bytes, start: number): "hash" | "zset" | "list" {
+export function packedKind(buf: Bytes, start: number): PackedKind {
   const type = buf[start];
   return type === HASH ? "hash" : type === ZSET ? "zset" : "list";
 }
