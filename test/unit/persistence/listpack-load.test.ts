@@ -29,10 +29,14 @@ function listpack(elements: string[]): Uint8Array {
   return lp.finish();
 }
 
-function imageOf(type: number, value: (out: ByteSink) => void): Uint8Array {
+function imageOf(type: number, value: (out: ByteSink) => void, expireAt?: number): Uint8Array {
   const out = new ByteSink(false);
   writeHeader(out);
   writeDbHeader(out, 0, 1, 0);
+  if (expireAt !== undefined) {
+    out.u8(F.RDB_OPCODE_EXPIRETIME_MS);
+    out.u64le(BigInt(expireAt));
+  }
   out.u8(type);
   out.string("h");
   value(out);
@@ -73,6 +77,18 @@ describe("a listpack hash", () => {
     expect(hash.encoding).toBe("listpack");
     // Packed: its elements' bytes known without a walk.
     expect(hash.elementBytes).toBe(4 + 3 + 3 + 2 + 3 + 20 + 3 + 60 + 1 + 2);
+  });
+
+  test("with a TTL, stored the usual way, the same hash with its deadline", () => {
+    const ks = new Keyspace(1);
+    const deadline = Date.now() + 3_600_000;
+    loadRdb(imageOf(F.RDB_TYPE_HASH_LISTPACK, (out) => {
+      const body = listpack(["f", "1", "g", "two"]);
+      out.stringBytes(body, 0, body.length);
+    }, deadline), ks);
+    const db = ks.dbs[0]!;
+    expect([...(db.peek("h") as HashValue).entries()]).toEqual([["f", "1"], ["g", "two"]]);
+    expect(db.getExpire("h")).toBe(deadline);
   });
 
   test("a field named twice keeps one, as setting it twice would", () => {
