@@ -532,10 +532,17 @@ function hashOf(items: string[], r: RdbCursor, at: number): HashValue {
   return hash;
 }
 
-/** An intset: its members at once when they ascend, as a valid one's do, keeping its width. */
-function setOfIntset(r: RdbCursor, at: number): SetValue {
+/**
+ * An intset: its members at once when they ascend, as a valid one's do, keeping its width;
+ * packed at once when small.
+ */
+function setOfIntset(r: RdbCursor, at: number): SetValue | PackedBytes {
   const decoded = r.compact(intset);
-  if (decoded.ascending && decoded.members.length > 0) return SetValue.ofIntegers(decoded.members, decoded.width);
+  if (decoded.ascending && decoded.members.length > 0) {
+    startPacked(packedValue, "set");
+    if (SetValue.loadPacked(packedValue, decoded.members, decoded.width)) return packedValue;
+    return SetValue.ofIntegers(decoded.members, decoded.width);
+  }
   return setOf(decoded.members, r, at);
 }
 

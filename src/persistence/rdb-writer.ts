@@ -17,7 +17,7 @@ import { SetValue } from "../store/set.ts";
 import { INVALID_ENTRIES_READ, type PendingList, StreamValue, U64_MAX, idMs, idSeq } from "../store/stream.ts";
 import { REDIS_VERSION } from "../version.ts";
 import { ListpackWriter } from "../store/listpack.ts";
-import { packedKind, writePackedElements } from "../store/packed-values.ts";
+import { packedKind, unpack, writePackedElements } from "../store/packed-values.ts";
 import { crc64 } from "./crc64.ts";
 import { lzfCompressRange, lzfOutput } from "../store/lzf.ts";
 import { lfuCounter, lruClock } from "../store/access.ts";
@@ -306,12 +306,19 @@ function writeKeyPrefix(out: ByteSink, expireAt: number | undefined, access: Key
 /**
  * writeKey of a key read from its cell (Database.walkForSnapshot), with no JS string or
  * object made: a string, or a small aggregate held packed, written as the one listpack
- * Redis 7.0 saves it as (a list as a quicklist of one node).
+ * Redis 7.0 saves it as (a list as a quicklist of one node; a set through its object).
  */
 export function writeCell(out: ByteSink, cell: KeyCell, expireAt: number | undefined, access?: KeyAccess, word = 0): void {
   writeKeyPrefix(out, expireAt, access, word);
   if (cell.packed) {
     const kind = packedKind(cell.buf, cell.valueStart);
+    if (kind === "set") {
+      const set = unpack(cell.buf, cell.valueStart, cell.valueEnd);
+      out.u8(valueType(set));
+      out.stringBytes(cell.buf, cell.keyStart, cell.keyEnd);
+      writeValue(out, set);
+      return;
+    }
     out.u8(kind === "hash" ? F.RDB_TYPE_HASH_LISTPACK : kind === "zset" ? F.RDB_TYPE_ZSET_LISTPACK : F.RDB_TYPE_LIST_QUICKLIST_2);
     out.stringBytes(cell.buf, cell.keyStart, cell.keyEnd);
     if (kind === "list") {

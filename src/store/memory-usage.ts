@@ -194,10 +194,10 @@ const SLOTS_PER_KEY = 2 * SLOT_BYTES;
  * one object and its buffer of pairs (store/packed-pairs.ts), 9 bytes of header a pair and
  * a quarter spare. Hash tables 178; a packed hash is one object and its buffer, two length
  * bytes a pair and the buffer's spare room. A set in a table of its own (store/table.ts)
- * costs a cell of 8 bytes over the member's and its slots, 40 in all, with packed sets
- * costed the same; streams in Redis's terms. A list (store/list.ts) is one object and its
- * buffer while it fits one node (about 350 bytes with its key's share of the keyspace)
- * and each element's bytes with two length bytes and about one of a node's spare room.
+ * costs a cell of 8 bytes over the member's and its slots, 40 in all; streams in Redis's
+ * terms. A list (store/list.ts) is one object and its buffer while it fits one node
+ * (about 350 bytes with its key's share of the keyspace) and each element's bytes with
+ * two length bytes and about one of a node's spare room.
  */
 const LIST_COST = [350, 3] as const;
 const HASH_PACKED_COST = [300, 4] as const;

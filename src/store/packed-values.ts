@@ -1,8 +1,8 @@
 /**
  * Small aggregates held as bytes in their key's cell (store/table.ts, Kind.Packed), with no
  * object of their own while no command works on them: a small sorted set (its pairs, as a
- * listpack holds them), a small hash (its fields and values, each after a length byte)
- * and a list of one node (its elements). An object costs about 100
+ * listpack holds them), a small hash (its fields and values, each after a length byte),
+ * a small set (its members, likewise) and a list of one node (its elements). An object costs about 100
  * bytes and its buffer's another 80 in JavaScriptCore, more than a 5-member set's bytes;
  * Redis holds such a value in one listpack.
  *
@@ -14,6 +14,7 @@
 import { HashValue } from "./hash.ts";
 import type { Bytes } from "./latin1.ts";
 import { ListValue } from "./list.ts";
+import { SetValue } from "./set.ts";
 import { SortedSet } from "./sorted-set.ts";
 import { writePackedPairs } from "./packed-pairs.ts";
 import type { Aggregate, BytesSink, PackedBytes } from "./value.ts";
@@ -21,28 +22,29 @@ import type { Aggregate, BytesSink, PackedBytes } from "./value.ts";
 const ZSET = 1;
 const LIST = 2;
 const HASH = 3;
+const SET = 4;
 const HEADER = 5;
 
 /** Whether `value` can be held packed now. */
 export function packable(value: Aggregate): value is Packable {
-  return (value instanceof SortedSet || value instanceof ListValue || value instanceof HashValue) && value.packable;
+  return (value instanceof SortedSet || value instanceof ListValue || value instanceof HashValue || value instanceof SetValue) && value.packable;
 }
 
-type Packable = SortedSet | ListValue | HashValue;
+type Packable = SortedSet | ListValue | HashValue | SetValue;
 
 /** What a packed value is. */
-export type PackedKind = "hash" | "zset" | "list";
+export type PackedKind = "hash" | "zset" | "list" | "set";
 
 /** The bytes `value` takes packed. */
 export function packedLength(value: Packable): number {
-  return HEADER + (value instanceof ListValue ? value.packedLength : value.pairsLength);
+  return HEADER + (value instanceof ListValue || value instanceof SetValue ? value.packedLength : value.pairsLength);
 }
 
 /** Pack `value` at `at` of `out` (packedLength bytes). */
 export function packInto(value: Packable, out: Bytes, at: number): void {
-  out[at] = value instanceof SortedSet ? ZSET : value instanceof HashValue ? HASH : LIST;
+  out[at] = value instanceof SortedSet ? ZSET : value instanceof HashValue ? HASH : value instanceof SetValue ? SET : LIST;
   setPackedAccounted(out, at, value.accounted);
-  if (value instanceof ListValue) value.packBody(out, at + HEADER);
+  if (value instanceof ListValue || value instanceof SetValue) value.packBody(out, at + HEADER);
   else value.packPairs(out, at + HEADER);
 }
 
@@ -50,7 +52,11 @@ export function packInto(value: Packable, out: Bytes, at: number): void {
 export function unpack(buf: Bytes, start: number, end: number): Packable {
   const type = buf[start];
   const body = start + HEADER;
-  const value = type === ZSET ? SortedSet.unpack(buf, body, end) : type === HASH ? HashValue.unpack(buf, body, end) : ListValue.unpack(buf, body, end);
+  const value =
+    type === ZSET ? SortedSet.unpack(buf, body, end)
+    : type === HASH ? HashValue.unpack(buf, body, end)
+    : type === SET ? SetValue.unpack(buf, body, end)
+    : ListValue.unpack(buf, body, end);
   value.accounted = packedAccounted(buf, start);
   return value;
 }
@@ -62,7 +68,7 @@ export function unpack(buf: Bytes, start: number, end: number): Packable {
  */
 export function startPacked(out: PackedBytes, type: PackedKind): void {
   out.clear();
-  out.room(HEADER)[0] = type === "hash" ? HASH : type === "zset" ? ZSET : LIST;
+  out.room(HEADER)[0] = type === "hash" ? HASH : type === "zset" ? ZSET : type === "set" ? SET : LIST;
   out.end = HEADER;
 }
 
@@ -79,13 +85,14 @@ export function packedAccounted(buf: Bytes, start: number): number {
 /** What the value packed at `start` of `buf` is. */
 export function packedKind(buf: Bytes, start: number): PackedKind {
   const type = buf[start];
-  return type === HASH ? "hash" : type === ZSET ? "zset" : "list";
+  return type === HASH ? "hash" : type === ZSET ? "zset" : type === SET ? "set" : "list";
 }
 
 /**
  * The elements of the value packed at buf[start, end), in turn, to `out`, as Redis's
  * listpack of it holds them: a hash's fields and values, a sorted set's members and
  * scores, a list's elements. A save writes them so from the key's cell, with no object.
+ * (Not a set: Redis 7.0 saves a small one as an intset or member by member.)
  */
 export function writePackedElements(buf: Bytes, start: number, end: number, out: BytesSink): void {
   const type = buf[start];

@@ -6,6 +6,8 @@
  * Elements must be shorter than 255 bytes (callers switch to their large form first).
  */
 
+import type { Bytes } from "./latin1.ts";
+
 export const PACKED_MAX_ELEMENT = 254;
 
 export class PackedStrings {
@@ -68,6 +70,26 @@ export class PackedStrings {
     const p = this.offsetOf(i);
     this.s = [this.s.slice(0, p), this.s.slice(p + 1 + this.s.charCodeAt(p))].join("");
     this.length--;
+  }
+
+  /** The bytes writeTo writes. */
+  get byteLength(): number {
+    return this.s.length;
+  }
+
+  /** The elements, each after its length byte, at `at` of `out` (byteLength bytes). */
+  writeTo(out: Bytes, at: number): void {
+    out.latin1Write(this.s, at);
+  }
+
+  /** The elements writeTo wrote at buf[start, end). */
+  static fromBytes(buf: Bytes, start: number, end: number): PackedStrings {
+    const packed = new PackedStrings();
+    packed.s = buf.latin1Slice(start, end);
+    let n = 0;
+    for (let p = start; p < end; p += 1 + buf[p]!) n++;
+    packed.length = n;
+    return packed;
   }
 
   toArray(): string[] {

@@ -7,7 +7,8 @@
  */
 import { encodingLimits } from "./encoding.ts";
 import { PACKED_MAX_ELEMENT, PackedStrings } from "./packed.ts";
-import type { BytesSink } from "./value.ts";
+import type { Bytes } from "./latin1.ts";
+import type { BytesSink, PackedBytes } from "./value.ts";
 import { KeyTable } from "./table.ts";
 
 const INDEX_FROM = 32;
@@ -56,12 +57,56 @@ export class SetValue {
     return set;
   }
 
+  /**
+   * Loading an intset as ofIntegers would hold it, added to `out` as packBody lays it out,
+   * with no object made: false (nothing added) when it would not be held packed.
+   */
+  static loadPacked(out: PackedBytes, members: string[], width: number): boolean {
+    if (members.length === 0 || members.length >= INDEX_FROM) return false;
+    let buf = out.room(2);
+    buf[out.end] = members.length <= encodingLimits.setMaxIntsetEntries ? 1 : 0;
+    buf[out.end + 1] = width;
+    out.end += 2;
+    for (const m of members) {
+      buf = out.room(1 + m.length);
+      buf[out.end] = m.length;
+      buf.latin1Write(m, out.end + 1);
+      out.end += 1 + m.length;
+    }
+    return true;
+  }
+
   get size(): number {
     return this.packed !== undefined ? this.packed.length : this.table!.size;
   }
 
   get encoding(): string {
     return this.intset ? "intset" : "hashtable";
+  }
+
+  /** Whether the keyspace may hold this set as bytes in its cell (store/packed-values.ts): the packed form. */
+  get packable(): boolean {
+    return this.packed !== undefined;
+  }
+
+  /** The bytes packBody writes. */
+  get packedLength(): number {
+    return 2 + this.packed!.byteLength;
+  }
+
+  /** A packable set as [intset u8][intset width u8][its members, each after a length byte] at `at` of `out`. */
+  packBody(out: Bytes, at: number): void {
+    out[at] = this.intset ? 1 : 0;
+    out[at + 1] = this.intsetWidth;
+    this.packed!.writeTo(out, at + 2);
+  }
+
+  /** The set packBody wrote at buf[start, end). */
+  static unpack(buf: Bytes, start: number, end: number): SetValue {
+    const set = new SetValue(buf[start] === 1);
+    set.intsetWidth = buf[start + 1]!;
+    set.packed = PackedStrings.fromBytes(buf, start + 2, end);
+    return set;
   }
 
   /** The bytes of every member, while packed (memory-usage's estimate needs no walk then). */

@@ -10,6 +10,7 @@ import { AUTOSYNC_BYTES, writeImageFile } from "../../../src/server/persistence.
 import { HashValue } from "../../../src/store/hash.ts";
 import { Keyspace, stringOf, type StringValue } from "../../../src/store/keyspace.ts";
 import { ListValue } from "../../../src/store/list.ts";
+import { SetValue } from "../../../src/store/set.ts";
 import { SortedSet } from "../../../src/store/sorted-set.ts";
 import { seededRandom } from "../../helpers/random.ts";
 import { serverTestTimeout, tempDir } from "../../helpers/servers.ts";
@@ -89,7 +90,7 @@ describe("Snapshot", () => {
     const ks = new Keyspace(2);
     for (let i = 0; i < 3000; i++) ks.dbs[i % 2]!.setKey(`k:${i}\xff`, valueOf(i));
     for (let i = 0; i < 3000; i += 5) ks.dbs[i % 2]!.setExpire(`k:${i}\xff`, 4_102_444_800_000 + i);
-    // Small hashes, sorted sets and lists, held packed in their cells once settled, with
+    // Small hashes, sorted sets, lists and sets, held packed in their cells once settled, with
     // every byte, integers, and scores whole, fractional, huge and -0.
     const bytes = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join("");
     const scores = [0, -0, 1, -2.5, 1e300, 0.1, 123456789];
@@ -102,7 +103,9 @@ describe("Snapshot", () => {
       for (let k = 0; k < 1 + (i % 5); k++) zset.set(element(k), scores[(i + k) % scores.length]!);
       const list = db.writeOrCreate(`l:${i}`, ListValue, () => new ListValue());
       for (let k = 0; k < 1 + (i % 7); k++) list.pushTail(element(k));
-      for (const key of [`h:${i}`, `z:${i}`, `l:${i}`]) db.modified(key);
+      const set = db.writeOrCreate(`s:${i}`, SetValue, () => new SetValue(i % 2 === 0));
+      for (let k = 0; k < 1 + (i % 6); k++) set.add(i % 2 === 0 ? String(i * 1000 - k * 70_000) : element(k + 1), i % 2 === 0);
+      for (const key of [`h:${i}`, `z:${i}`, `l:${i}`, `s:${i}`]) db.modified(key);
       if (i % 4 === 0) db.setExpire(`z:${i}`, 4_102_444_800_000 + i);
     }
     ks.settle();

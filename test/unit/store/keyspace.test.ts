@@ -4,6 +4,7 @@ import { encodingLimits } from "../../../src/store/encoding.ts";
 import { HashValue } from "../../../src/store/hash.ts";
 import { ByteSlice, Keyspace, SetOnly } from "../../../src/store/keyspace.ts";
 import { ListValue } from "../../../src/store/list.ts";
+import { SetValue } from "../../../src/store/set.ts";
 import { SortedSet } from "../../../src/store/sorted-set.ts";
 import { serverTestTimeout } from "../../helpers/servers.ts";
 
@@ -299,7 +300,7 @@ describe("used memory", () => {
 describe("small aggregates held packed between commands", () => {
   const binary = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join("");
 
-  test("a small sorted set, list and hash are packed by settle and come back equal, as often as opened", () => {
+  test("a small sorted set, list, hash and set are packed by settle and come back equal, as often as opened", () => {
     const ks = new Keyspace(1);
     const db = ks.dbs[0]!;
     const zset = db.writeOrCreate("z", SortedSet, () => new SortedSet());
@@ -315,6 +316,12 @@ describe("small aggregates held packed between commands", () => {
     hash.set("", "empty field");
     hash.set("f", "");
     db.modified("h", 3);
+    const ints = db.writeOrCreate("i", SetValue, () => new SetValue(true));
+    for (const m of ["5", "-70000", "12"]) ints.add(m, true);
+    const set = db.writeOrCreate("s", SetValue, () => new SetValue(false));
+    for (const m of [binary.slice(0, 50), "", "7"]) set.add(m, m === "7");
+    db.modified("i", 3);
+    db.modified("s", 3);
     const bytes = db.bytes;
     ks.settle();
     // The last few stay open: a key used again at once is not unpacked again.
@@ -332,6 +339,11 @@ describe("small aggregates held packed between commands", () => {
       expect(h).not.toBe(hash);
       expect([...h.entries()]).toEqual([[binary.slice(100, 140), binary.slice(0, 30)], ["", "empty field"], ["f", ""]]);
       expect([h.size, h.encoding]).toEqual([3, "listpack"]);
+      const i = db.readAs("i", SetValue)!;
+      expect(i).not.toBe(ints);
+      expect([i.toArray(), i.encoding, i.intsetWidth]).toEqual([["-70000", "5", "12"], "intset", 4]);
+      const s = db.readAs("s", SetValue)!;
+      expect([s.toArray(), s.encoding]).toEqual([[binary.slice(0, 50), "", "7"], "hashtable"]);
       expect(db.bytes).toBe(bytes);
       // A change made while it is open is what the next opening finds.
       z.set("c", round);
@@ -340,7 +352,7 @@ describe("small aggregates held packed between commands", () => {
       db.settle();
     }
     // Reading every entry (a save, a digest) does not open anything.
-    expect([...db.entries()].map(([k]) => k).sort()).toEqual(["h", "l\xff", "z"]);
+    expect([...db.entries()].map(([k]) => k).sort()).toEqual(["h", "i", "l\xff", "s", "z"]);
     expect(db.openCount).toBe(0);
   });
 
