@@ -15,7 +15,6 @@ import { secondArguments } from "../resp/parser.ts";
 import { lfuNew, lfuTouch, lfuUncounted, lruClock } from "./access.ts";
 import { estimateBytes, estimateStringBytes, freeEffort, LAZYFREE_THRESHOLD } from "./memory-usage.ts";
 import type { Bytes } from "./latin1.ts";
-import { cellBytes } from "./cells.ts";
 import { KeyTable, Kind, PREFETCH_MAX, type TableStats } from "./table.ts";
 import { packable, packedAccounted, packedLength, packInto, setPackedAccounted, unpack } from "./packed-values.ts";
 import { ScanCursors } from "./scan.ts";
@@ -923,14 +922,9 @@ export class Database {
    * (store/packed-values.ts), copied into the key's cell with no object made.
    */
   loadPacked(key: ByteSlice, value: PackedBytes): number {
-    const accounted = cellBytes(key.length, value.length);
-    setPackedAccounted(value.buf as Bytes, value.start, accounted);
-    const slot = this.table.addBytesIfAbsent(key, value);
-    if (slot < 0) return -1;
-    this.recordAccess(slot, true);
-    this.bytes += accounted;
-    this.keyspace.dirty++;
-    return slot;
+    // What it counts for is its cell, as a string's bytes count (estimateStringBytes).
+    setPackedAccounted(value.buf as Bytes, value.start, estimateStringBytes(key.length, value.length));
+    return this.loadString(key, value);
   }
 
   /**
