@@ -27,14 +27,6 @@ export class PackedStrings {
     return this.s.substr(p + 1, this.s.charCodeAt(p));
   }
 
-  /** Elements known distinct, packed at once. */
-  static of(elements: string[]): PackedStrings {
-    const packed = new PackedStrings();
-    packed.s = elements.map((e) => String.fromCharCode(e.length) + e).join("");
-    packed.length = elements.length;
-    return packed;
-  }
-
   /** The bytes of every element (less their length chars). */
   get elementBytes(): number {
     return this.s.length - this.length;

@@ -42,24 +42,23 @@ export class SetValue {
   }
 
   /**
-   * Loading an intset: its members, distinct canonical integers, and its width, kept as
-   * Redis keeps it (past set-max-intset-entries it converts, as Redis converts on load).
+   * Loading an intset too big for the packed form (loadPacked takes the others): its
+   * members, distinct canonical integers, and its width, kept as Redis keeps it (past
+   * set-max-intset-entries it converts, as Redis converts on load).
    */
   static ofIntegers(members: string[], width: number): SetValue {
     const set = new SetValue(members.length <= encodingLimits.setMaxIntsetEntries);
     set.intsetWidth = width;
-    if (members.length < INDEX_FROM && members.every((m) => m.length <= PACKED_MAX_ELEMENT)) set.packed = PackedStrings.of(members);
-    else {
-      set.packed = undefined;
-      set.table = new KeyTable();
-      for (const m of members) set.table.add(m, "");
-    }
+    set.packed = undefined;
+    set.table = new KeyTable();
+    for (const m of members) set.table.add(m, "");
     return set;
   }
 
   /**
-   * Loading an intset as ofIntegers would hold it, added to `out` as packBody lays it out,
-   * with no object made: false (nothing added) when it would not be held packed.
+   * Loading a small intset, added to `out` as packBody lays it out, with no object made:
+   * its members, distinct canonical integers, and its width. False (nothing added) when
+   * it has too many members for the packed form: ofIntegers then.
    */
   static loadPacked(out: PackedBytes, members: string[], width: number): boolean {
     if (members.length === 0 || members.length >= INDEX_FROM) return false;
