@@ -63,8 +63,8 @@ function slotOf(h: number): number {
  * LZF compression as Redis's liblzf (lzf_c.c, HLOG 16, VERY_FAST) compresses, byte for
  * byte, so that DUMP payloads and RDB files come out as Redis's: the same hash of the next
  * three bytes, a match only from a position after the first, the same match lengths, and
- * after a match only its last two positions hashed. `outLen` is lzf_compress's out_len, with its conservative bounds: -1 where it
- * returns 0 (the output would not fit). Redis's table starts as whatever its stack held;
+ * after a match only its last two positions hashed. `outLen` is lzf_compress's out_len,
+ * with its conservative bounds: -1 where it returns 0 (the output would not fit). Redis's table starts as whatever its stack held;
  * here an entry from an earlier call reads as empty, which is what Redis's holds unless a
  * stale pointer happens to land in the same input's bytes. The result is a view of a
  * buffer the next call reuses: copy it before calling again.
