@@ -26,11 +26,15 @@ const lookupHash = (c: Context, key: string) => c.db.readAs(key, HashValue);
 /** HSET and HMSET: field/value pairs; replies come from the caller. Returns new fields. */
 function hsetGeneric(c: Context, argv: Argv): number {
   if (argv.length % 2 === 1) throw wrongArity(c.lastCommand);
+  // A small hash is changed on its bytes in the key's cell where it can be (Database.editPacked).
+  const pairs = (argv.length - 2) / 2;
+  const added = c.db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "hash", pairs, HashValue.setPacked, argv);
+  if (added >= 0) return added;
   const key = argv.str(1);
   const hash = c.db.writeOrCreate(key, HashValue, () => new HashValue());
   let created = 0;
   for (let i = 2; i < argv.length; i += 2) if (hash.set(argv.str(i), argv.str(i + 1))) created++;
-  c.db.modified(key, (argv.length - 2) / 2);
+  c.db.modified(key, pairs);
   return created;
 }
 
@@ -68,6 +72,8 @@ export const hgetCommand = command({
   name: "hget", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"],
   summary: "Get the value of a hash field", since: "2.0.0",
   handler(c, argv) {
+    const packed = c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "hash");
+    if (packed !== undefined) return HashValue.getPacked(packed, argv, c.reply);
     const value = lookupHash(c, argv.str(1))?.get(argv.str(2));
     if (value === undefined) c.reply.null();
     else c.reply.bulkString(value);

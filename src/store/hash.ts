@@ -16,7 +16,9 @@
 import { allocBytes, type Bytes, NO_BYTES, repeatsAny, writeLatin1 } from "./latin1.ts";
 import { copyRange } from "../resp/bytes.ts";
 import { encodingLimits } from "./encoding.ts";
-import type { BytesSink, PackedBytes } from "./value.ts";
+import type { ByteSlice, BytesSink, PackedBytes } from "./value.ts";
+import type { Argv } from "../resp/argv.ts";
+import type { StringSink } from "./keyspace.ts";
 import { KeyTable } from "./table.ts";
 
 /** Pairs kept packed before moving to a Map: Redis's default hash-max-listpack-entries. */
@@ -29,6 +31,28 @@ function hasRepeatedField(buf: Bytes, from: number, to: number): boolean {
   const fields: number[] = [];
   for (let p = from; p < to; p += 2 + buf[p]! + buf[p + 1 + buf[p]!]!) fields.push(p);
   return repeatsAny(buf, fields);
+}
+
+/** Where the pair whose field is src[fieldStart, fieldEnd) starts in packed pairs b[from, to), or -1. */
+function findPair(b: Uint8Array, from: number, to: number, src: Uint8Array, fieldStart: number, fieldEnd: number): number {
+  const n = fieldEnd - fieldStart;
+  for (let p = from; p < to; ) {
+    const length = b[p]!;
+    if (length === n) {
+      let k = 0;
+      while (k < n && b[p + 1 + k] === src[fieldStart + k]) k++;
+      if (k === n) return p;
+    }
+    p += 2 + length + b[p + 1 + length]!;
+  }
+  return -1;
+}
+
+/** How many pairs packed pairs b[from, to) hold. */
+function pairsIn(b: Uint8Array, from: number, to: number): number {
+  let elements = 0;
+  for (let p = from; p < to; p += 1 + b[p]!) elements++;
+  return elements >> 1;
 }
 
 export class HashValue {
@@ -106,10 +130,55 @@ export class HashValue {
     hash.packed = allocBytes(Math.max(n, 16));
     buf.copy(hash.packed, 0, start, end);
     hash.used = n;
-    let elements = 0;
-    for (let p = 0; p < n; p += 1 + hash.packed[p]!) elements++;
-    hash.count = elements >> 1;
+    hash.count = pairsIn(hash.packed, 0, n);
     return hash;
+  }
+
+  /**
+   * HSET on a hash held packed in its key's cell (Database.editPacked): the pairs of `argv`
+   * from index 2 set in its pairs, out.buf[out.start, out.end), as set() sets them in an
+   * object. Returns the fields added, or -1 when the hash would no longer be packed (a
+   * field or value too long, too many fields), with `out` left half-changed.
+   */
+  static setPacked(out: PackedBytes, argv: Argv): number {
+    const maxLength = Math.min(encodingLimits.hashMaxListpackValue, PACKED_MAX_LENGTH);
+    let count = -1;
+    let added = 0;
+    for (let i = 2; i < argv.length; i += 2) {
+      const fieldLength = argv.len(i);
+      const valueLength = argv.len(i + 1);
+      if (fieldLength > maxLength || valueLength > maxLength) return -1;
+      const p = findPair(out.buf, out.start, out.end, argv.buffer(i), argv.start(i), argv.end(i));
+      if (p >= 0) {
+        const v = p + 1 + fieldLength;
+        const old = out.buf[v]!;
+        const grow = valueLength - old;
+        const b = grow > 0 ? out.room(grow) : (out.buf as Bytes);
+        if (grow !== 0) b.copyWithin(v + 1 + valueLength, v + 1 + old, out.end);
+        out.end += grow;
+        b[v] = valueLength;
+        argv.copyTo(i + 1, b, v + 1);
+        continue;
+      }
+      if (count < 0) count = pairsIn(out.buf, out.start, out.end);
+      if (++count > Math.min(PACKED_MAX, encodingLimits.hashMaxListpackEntries)) return -1;
+      const b = out.room(2 + fieldLength + valueLength);
+      let at = out.end;
+      b[at] = fieldLength;
+      at += 1 + argv.copyTo(i, b, at + 1);
+      b[at] = valueLength;
+      out.end = at + 1 + argv.copyTo(i + 1, b, at + 1);
+      added++;
+    }
+    return added;
+  }
+
+  /** HGET on a hash held packed (Database.packedForRead): the value of the field argv[2] in its pairs, to `out`. */
+  static getPacked(pairs: ByteSlice, argv: Argv, out: StringSink): void {
+    const p = findPair(pairs.buf, pairs.start, pairs.end, argv.buffer(2), argv.start(2), argv.end(2));
+    if (p < 0) return out.null();
+    const v = p + 1 + argv.len(2);
+    out.bulkFrom(pairs.buf, v + 1, v + 1 + pairs.buf[v]!);
   }
 
   /** The bytes of every field and value, while packed (memory-usage's estimate needs no walk then). */

@@ -16,13 +16,13 @@ import { lfuNew, lfuTouch, lfuUncounted, lruClock } from "./access.ts";
 import { estimateBytes, estimateStringBytes, freeEffort, LAZYFREE_THRESHOLD } from "./memory-usage.ts";
 import type { Bytes } from "./latin1.ts";
 import { KeyTable, Kind, PREFETCH_MAX, type TableStats } from "./table.ts";
-import { packable, packedAccounted, packedLength, packInto, setPackedAccounted, unpack } from "./packed-values.ts";
+import { PACKED_HEADER, type PackedKind, packable, packedAccounted, packedKind, packedLength, packInto, setPackedAccounted, startPacked, unpack } from "./packed-values.ts";
 import { ScanCursors } from "./scan.ts";
 import { HashValue } from "./hash.ts";
 import { ListValue } from "./list.ts";
 import { SetValue } from "./set.ts";
 import { StreamValue } from "./stream.ts";
-import { type Aggregate, ByteSlice, type PackedBytes, type StoredValue, type StringValue, copyValue, isStringValue, stringOf, toStringValue } from "./value.ts";
+import { type Aggregate, ByteSlice, PackedBytes, type StoredValue, type StringValue, copyValue, isStringValue, stringOf, toStringValue } from "./value.ts";
 
 export { ByteSlice, type BytesSink, type StoredValue, type StringValue, isStringValue, stringOf, toStringValue } from "./value.ts";
 
@@ -60,7 +60,7 @@ export function encodingOf(value: StoredValue, raw = false): string {
 export interface StringSink {
   null(): void;
   bulkNumber(n: number): void;
-  bulkFrom(source: Buffer, start: number, end: number): void;
+  bulkFrom(source: Uint8Array, start: number, end: number): void;
 }
 
 /**
@@ -104,8 +104,12 @@ export const enum SetOnly {
   IfPresent,
 }
 
-/** The key of setStringBytes, reused. */
+/** The key of setStringBytes and editPacked, reused. */
 const keyBytes = new ByteSlice();
+/** packedForRead's view of a packed value's body, reused. */
+const packedView = new ByteSlice();
+/** editPacked's copy of a packed value, reused. */
+const packedEdit = new PackedBytes();
 /** Small aggregates left open between commands: a key used again at once is not unpacked again. */
 const KEEP_OPEN = 16;
 
@@ -895,6 +899,88 @@ export class Database {
     this.bytes += estimateStringBytes(end - start, typeof value === "number" ? -1 : value.length);
     keyspace.dirty++;
     return 1;
+  }
+
+  /**
+   * The packed small aggregate of kind `kind` at a key given as bytes (buf[start, end)), for
+   * a command to read from the key's cell with no string or object made (HGET of a small
+   * hash): a view of its body (store/packed-values.ts), valid until the next call here.
+   * The read is counted and stamped as lookupKeyRead does. Undefined, with nothing done,
+   * when the key is missing, past its deadline, held otherwise or of another type: the
+   * caller goes the usual way, which answers those.
+   */
+  packedForRead(buf: Uint8Array, start: number, end: number, kind: PackedKind): ByteSlice | undefined {
+    const found = this.table.findBytes(buf, start, end);
+    const slot = found < 0 ? found : this.packedSlot(found, kind);
+    if (slot < 0) return undefined;
+    this.keyspace.stats.keyspaceHits++;
+    this.recordAccess(slot, false);
+    const at = this.table.valueStart(slot);
+    return packedView.of(this.table.valueBuffer(slot), at + PACKED_HEADER, at + this.table.valueLengthAt(slot));
+  }
+
+  /**
+   * A write to the packed small aggregate of kind `kind` at a key given as bytes, made on
+   * its bytes with no string or object made (HSET of a small hash): `edit` changes a copy
+   * of its body (store/packed-values.ts), out.buf[out.start, out.end), and returns the
+   * command's result, or -1 when the value would no longer be held packed. The new bytes
+   * then replace the old in the key's cell, or make the key when it was missing (`edit`
+   * given an empty body), and `changes` are counted as Redis's dirty. As setStringBytes,
+   * only while nothing waits to hear of the key by name, and not for a key past its
+   * deadline or held otherwise. -1 then, with nothing done, for the caller to go the usual
+   * way (which also answers WRONGTYPE).
+   */
+  editPacked<A>(buf: Uint8Array, start: number, end: number, kind: PackedKind, changes: number, edit: (out: PackedBytes, arg: A) => number, arg: A): number {
+    const keyspace = this.keyspace;
+    if (keyspace.snapshots.length > 0 || keyspace.onTouched !== undefined || keyspace.onReady !== undefined || this.watchers.size > 0) return -1;
+    const table = this.table;
+    const found = table.findBytes(buf, start, end);
+    if (found < 0) return keyspace.notifyNew ? -1 : this.createPacked(buf, start, end, kind, changes, edit, arg);
+    const slot = this.packedSlot(found, kind);
+    if (slot < 0) return -1;
+    const cell = table.valueBuffer(slot) as Bytes;
+    const at = table.valueStart(slot);
+    const n = table.valueLengthAt(slot);
+    const out = packedEdit;
+    out.clear();
+    cell.copy(out.room(n), 0, at, at + n);
+    out.start = PACKED_HEADER;
+    out.end = n;
+    const result = edit(out, arg);
+    if (result < 0) return -1;
+    out.start = 0;
+    const accounted = estimateStringBytes(end - start, out.length);
+    this.bytes += accounted - packedAccounted(cell, at);
+    setPackedAccounted(out.buf as Bytes, 0, accounted);
+    table.replaceAt(slot, keyBytes.of(buf, start, end), out);
+    keyBytes.release();
+    this.recordAccess(slot, false);
+    keyspace.dirty += changes;
+    return result;
+  }
+
+  /** editPacked of a missing key: `edit` given an empty body makes it. */
+  private createPacked<A>(buf: Uint8Array, start: number, end: number, kind: PackedKind, changes: number, edit: (out: PackedBytes, arg: A) => number, arg: A): number {
+    const out = packedEdit;
+    startPacked(out, kind);
+    out.start = PACKED_HEADER;
+    const result = edit(out, arg);
+    if (result < 0) return -1;
+    out.start = 0;
+    const accounted = estimateStringBytes(end - start, out.length);
+    this.bytes += accounted;
+    setPackedAccounted(out.buf as Bytes, 0, accounted);
+    this.recordAccess(this.table.addBytes(keyBytes.of(buf, start, end), out), true);
+    keyBytes.release();
+    this.keyspace.dirty += changes;
+    return result;
+  }
+
+  /** `slot`, if it holds a packed value of kind `kind` not past its deadline; else -1. */
+  private packedSlot(slot: number, kind: PackedKind): number {
+    const table = this.table;
+    if (table.kindAt(slot) !== Kind.Packed || (table.expiresCount > 0 && table.expiryAt(slot) <= now())) return -1;
+    return packedKind(table.valueBuffer(slot) as Bytes, table.valueStart(slot)) === kind ? slot : -1;
   }
 
   /** Loading: room for `n` keys at once (the file's RESIZEDB), rather than growing step by step. */

@@ -24,6 +24,8 @@ const LIST = 2;
 const HASH = 3;
 const SET = 4;
 const HEADER = 5;
+/** Where a packed value's body starts: after its type and what it was counted for. */
+export const PACKED_HEADER = HEADER;
 
 /** Whether `value` can be held packed now. */
 export function packable(value: Aggregate): value is Packable {

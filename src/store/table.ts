@@ -516,7 +516,8 @@ export class KeyTable {
     } else if (kind === Kind.Number && oldKind === Kind.Number) {
       this.cells.setNumber(oldRef, value as number);
       return;
-    } else if (kind === Kind.String && oldKind === Kind.String && this.cells.fits(oldRef, key.length, (value as string | ByteSlice).length)) {
+    } else if ((kind === Kind.String || kind === Kind.Packed) && oldKind === kind && this.cells.fits(oldRef, key.length, (value as string | ByteSlice).length)) {
+      // Bytes in place of bytes: a string, or a small aggregate changed on its packed bytes.
       this.cells.setString(oldRef, key.length, value as string | ByteSlice);
       return;
     }

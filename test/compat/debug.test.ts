@@ -292,6 +292,27 @@ describe("DEBUG SLEEP inside a transaction", () => {
 });
 
 describe("DEBUG SET-ACTIVE-EXPIRE 0", () => {
+  test("a small hash past its deadline reads as missing, and an HSET makes it afresh without a TTL", async () => {
+    const p = pair();
+    await p.same("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+    try {
+      // DEBUG SLEEP makes sure the 1 ms deadline has passed on the server's own clock.
+      await p.script(`
+        HSET t a 1 b 2
+        PEXPIRE t 1
+        DEBUG SLEEP 0.002
+        HGET t a
+        HSET t a 1
+        PEXPIRE t 1
+        DEBUG SLEEP 0.002
+        HSET t c 3
+        HGETALL t
+        TTL t`);
+    } finally {
+      await p.same("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+    }
+  });
+
   test("a key past its deadline is deleted, counted and announced when a write finds it: a RENAME's or a store's destination", async () => {
     const p = pair();
     await p.same("FLUSHALL");

@@ -69,6 +69,92 @@ describe("HSET, HMSET, HSETNX, HGET, HMGET", () => {
   });
 });
 
+describe("HSET and HGET of a small hash, on its bytes in the key's cell", () => {
+  test("values replaced longer, shorter and alike, fields added and repeated, order kept, changes counted", async () => {
+    await pair().sameDirtyGrowth(`
+      HSET h a 1 b 22 c 333
+      HSET h b 4444444 d 5
+      HGETALL h
+      HSET h b x a ""
+      HGETALL h
+      HSET h c 999 c 1 e 2 e 3
+      HGETALL h
+      HMSET h a 7
+      HGET h a
+      HGET h b
+      HGET h nope
+      HGET nokey a
+      HSET new f 1 f 2
+      HGETALL new
+      HLEN h
+      OBJECT ENCODING h`);
+  });
+
+  test("a field added or a value set past the listpack limits converts it as in Redis", async () => {
+    const p = pair();
+    try {
+      await p.script(`
+        CONFIG SET hash-max-listpack-entries 3 hash-max-listpack-value 8
+        HSET h a 1 b 2 c 3
+        HSET h a 4
+        OBJECT ENCODING h
+        HSET h d 4
+        OBJECT ENCODING h
+        HGET h a
+        HLEN h
+        HSET v a 1
+        HSET v a 123456789
+        OBJECT ENCODING v
+        HSET w 12345678 1
+        HSET w 123456789 1
+        OBJECT ENCODING w
+        HSET x a 1 b 2 c 3 d 4
+        OBJECT ENCODING x
+        HSET y 123456789 1
+        OBJECT ENCODING y`);
+    } finally {
+      await p.same("CONFIG", "SET", "hash-max-listpack-entries", "128", "hash-max-listpack-value", "64");
+    }
+  });
+
+  test("every byte in fields and values", async () => {
+    const p = pair();
+    const bytes = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join("");
+    for (let i = 0; i < 256; i += 32) await p.same("HSET", "b", bytes.slice(i, i + 32), bytes.slice(255 - i - 31, 256 - i));
+    await p.same("HSET", "b", bytes.slice(32, 64), bytes.slice(0, 5));
+    for (let i = 0; i < 256; i += 32) await p.same("HGET", "b", bytes.slice(i, i + 32));
+    await p.same("HGETALL", "b");
+  });
+
+  test("a key of another type, and one with a TTL, which stays", async () => {
+    await pair().script(`
+      SET s x
+      HSET s a 1
+      HGET s a
+      HSET t a 1
+      EXPIRE t 100
+      HSET t b 2
+      TTL t
+      HGET t b`);
+  });
+
+  test("WATCH of a small hash: another client's HSET fails the EXEC", async () => {
+    const p = pair();
+    await p.same("HSET", "w", "a", "1");
+    const [k2, r2] = await p.connectBoth();
+    try {
+      await p.same("WATCH", "w");
+      expect(await k2.call("HSET", "w", "a", "2")).toBe(await r2.call("HSET", "w", "a", "2"));
+      await p.same("MULTI");
+      await p.same("HGET", "w", "a");
+      await p.same("EXEC");
+    } finally {
+      k2.close();
+      r2.close();
+    }
+  });
+});
+
 describe("HDEL, HEXISTS, HLEN, HSTRLEN", () => {
   test("deleting the last field deletes the key", async () => {
     await pair().script(`

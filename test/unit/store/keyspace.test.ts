@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { useClockSource } from "../../../src/clock.ts";
+import { Argv } from "../../../src/resp/argv.ts";
 import { encodingLimits } from "../../../src/store/encoding.ts";
 import { HashValue } from "../../../src/store/hash.ts";
 import { ByteSlice, Keyspace, SetOnly } from "../../../src/store/keyspace.ts";
@@ -367,6 +368,26 @@ describe("small aggregates held packed between commands", () => {
     // The cell's header (8), the key (1), the packed value's header (5) and two pairs of
     // 6-byte strings after their length bytes (28): 42 bytes, in a cell of 48.
     expect(db.bytes).toBe(48);
+  });
+
+  test("a hash changed on its bytes counts for its cell as one packed by settle does", () => {
+    const ks = new Keyspace(1);
+    const db = ks.dbs[0]!;
+    const hset = (...args: string[]) => {
+      const argv = Argv.of("hset", ...args);
+      return db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "hash", (args.length - 1) / 2, HashValue.setPacked, argv);
+    };
+    expect(hset("h", "field1", "value1")).toBe(1);
+    expect(hset("h", "field2", "value2", "field1", "value1")).toBe(1);
+    // As above: 42 bytes, in a cell of 48, and two changes a pair.
+    expect([db.bytes, ks.dirty, db.openCount]).toEqual([48, 3, 0]);
+    expect(hset("h", "field1", "a longer value")).toBe(0);
+    expect(db.bytes).toBe(56);
+    expect([...db.readAs("h", HashValue)!.entries()]).toEqual([["field1", "a longer value"], ["field2", "value2"]]);
+    // Not a hash held packed: nothing done, for the usual way.
+    db.setKey("s", "x");
+    expect(hset("s", "f", "v")).toBe(-1);
+    expect(db.lookupString("s")).toBe("x");
   });
 
   test("a list keeps its settings, a value replaced or deleted while open is left alone, a large one stays an object", () => {
