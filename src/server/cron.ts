@@ -85,6 +85,7 @@ export function startCron(server: Server): () => void {
       server.migrator.closeIdle(clockNow);
       if (!server.loadingDataset) releaseCode(server.stats.totalCommands, compilerTime());
       if (++idleChecks % 5 === 0) server.keyspace.releaseIdleSpares();
+      if (!server.loadingDataset) server.keyspace.compactCells();
     }
     // A soft output limit is passed by staying over it, without new output: looked at here
     // too, as Redis's clientsCron does.

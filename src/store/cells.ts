@@ -2,7 +2,8 @@
  * CellHeap: the bytes of a keyspace's entries (store/table.ts), in cells cut from chunks,
  * one run of chunks per size class (multiples of 8 up to 4 KB, spaced as jemalloc's
  * classes are), each chunk twice the one before, each class with a free list, so that a
- * freed cell is reused by the next entry of its size and nothing ever needs compacting.
+ * freed cell is reused by the next entry of its size; a class left mostly free gives back
+ * its last chunks (compact).
  * An entry larger than 4 KB gets a buffer of its own.
  *
  * A cell reference is one int: the class in bits 26-30 and the cell's index below. A cell
@@ -59,16 +60,32 @@ export function cellBytes(keyLength: number, valueLength: number): number {
 }
 
 /**
+ * Chunks double up to this one, 16 << 8 = 4,096 cells; every later one holds as many. A
+ * class gives back memory a chunk at a time (SizeClass.shrink): past a few thousand cells,
+ * twice the last chunk would be half the class.
+ */
+const LAST_DOUBLING = 8;
+const STEADY_BITS = FIRST_CELLS_BITS + LAST_DOUBLING;
+const STEADY_START = ((1 << LAST_DOUBLING) - 1) << FIRST_CELLS_BITS;
+
+/**
  * The chunk of a class holding cell `index`: chunk c holds 16 << c cells from index
- * 16 * (2^c - 1) on, so a small table's cells cost little and a big one's few chunks.
+ * 16 * (2^c - 1) on, so a small table's cells cost little, up to LAST_DOUBLING.
  */
 function chunkOf(index: number): number {
+  if (index >= STEADY_START) return LAST_DOUBLING + ((index - STEADY_START) >>> STEADY_BITS);
   return 31 - Math.clz32((index >> FIRST_CELLS_BITS) + 1);
 }
 
 /** The index of chunk c's first cell. */
 function chunkStart(c: number): number {
+  if (c >= LAST_DOUBLING) return STEADY_START + ((c - LAST_DOUBLING) << STEADY_BITS);
   return ((1 << c) - 1) << FIRST_CELLS_BITS;
+}
+
+/** The cells chunk c holds. */
+function chunkCells(c: number): number {
+  return 1 << (FIRST_CELLS_BITS + Math.min(c, LAST_DOUBLING));
 }
 
 const STACK_BLOCK_BITS = 14;
@@ -87,6 +104,11 @@ export class IndexStack {
     const block = this.length >>> STACK_BLOCK_BITS;
     if (block === this.blocks.length) this.blocks.push(new Int32Array(STACK_BLOCK));
     this.blocks[block]![this.length++ & (STACK_BLOCK - 1)] = index;
+  }
+
+  /** The k-th index pushed and still held. */
+  at(k: number): number {
+    return this.blocks[k >>> STACK_BLOCK_BITS]![k & (STACK_BLOCK - 1)]!;
   }
 
   /** The last index pushed, taken off; -1 when empty. */
@@ -116,7 +138,7 @@ class SizeClass {
     const index = this.free.pop();
     if (index >= 0) return index;
     if (this.next === chunkStart(this.chunks.length)) {
-      const chunk = allocChunk((this.size << FIRST_CELLS_BITS) << this.chunks.length);
+      const chunk = allocChunk(this.size * chunkCells(this.chunks.length));
       this.chunks.push(chunk);
       this.words.push(new Uint32Array(chunk.buffer, chunk.byteOffset, chunk.length >> 2));
       this.doubles.push(new Float64Array(chunk.buffer, chunk.byteOffset, chunk.length >> 3));
@@ -139,6 +161,73 @@ class SizeClass {
     this.free = new IndexStack();
     this.next = 0;
   }
+
+  /** How many chunks shrink would keep: the fewest whose cells the cells in use fill to 3/4 at most, one at least. */
+  chunksToKeep(): number {
+    let keep = this.chunks.length;
+    while (keep > 1 && this.live * 4 <= chunkStart(keep - 1) * 3) keep--;
+    return keep;
+  }
+
+  /** Bytes of the chunks from the `from`-th on. */
+  chunkBytes(from = 0): number {
+    let bytes = 0;
+    for (let c = from; c < this.chunks.length; c++) bytes += this.chunks[c]!.length;
+    return bytes;
+  }
+
+  /**
+   * CellHeap.compact for this class: when the cells in use would fill at most 3/4 of the
+   * chunks but the last, the last chunks go, fewest kept; the cells in use there are copied
+   * into free cells before them. Returns the first index given up, each moved cell's new
+   * index by its old one from there (-1: was free), or undefined when nothing moves.
+   */
+  shrink(): { end: number; moved: Int32Array } | undefined {
+    const keep = this.chunksToKeep();
+    if (keep === this.chunks.length) return undefined;
+    const end = chunkStart(keep);
+    const next = this.next;
+    // The free cells before `end` are the holes the moved ones fill; those after go.
+    const holes = new IndexStack();
+    const freeAfter = new Uint8Array(next - end);
+    for (let k = 0; k < this.free.length; k++) {
+      const i = this.free.at(k);
+      if (i < end) holes.push(i);
+      else freeAfter[i - end] = 1;
+    }
+    const moved = new Int32Array(next - end).fill(-1);
+    const size = this.size;
+    for (let i = end; i < next; i++) {
+      if (freeAfter[i - end] === 1) continue;
+      const to = holes.pop();
+      const from = (i - chunkStart(chunkOf(i))) * size;
+      copyRange(this.chunks[chunkOf(i)]!, from, from + size, this.chunks[chunkOf(to)]!, (to - chunkStart(chunkOf(to))) * size);
+      moved[i - end] = to;
+    }
+    this.chunks.length = this.words.length = this.doubles.length = keep;
+    this.free = holes;
+    this.next = end;
+    return { end, moved };
+  }
+}
+
+/** Where CellHeap.compact moved cells: `to` takes a reference to where its cell is now. */
+export class Relocation {
+  /** Per class, the first cell index given up (cells from there moved): none by default. */
+  private readonly ends = new Int32Array(32).fill(INDEX_MASK + 1);
+  private readonly moved: Int32Array[] = [];
+
+  add(cls: number, end: number, moved: Int32Array): void {
+    this.ends[cls] = end;
+    this.moved[cls] = moved;
+  }
+
+  to(ref: number): number {
+    const cls = ref >>> INDEX_BITS;
+    const index = ref & INDEX_MASK;
+    const end = this.ends[cls]!;
+    return index < end ? ref : (cls << INDEX_BITS) | this.moved[cls]![index - end]!;
+  }
 }
 
 export class CellHeap {
@@ -156,6 +245,34 @@ export class CellHeap {
     this.bigWords = [];
     this.bigDoubles = [];
     this.bigFree = new IndexStack();
+  }
+
+  /**
+   * Give back the last chunks of classes left mostly unused (SizeClass.shrink), once they
+   * come to a sixteenth of all chunks' bytes. Values that grow an element at a time over
+   * many keys (HSETs to small hashes at random) pass through the classes at random, and the
+   * frees they leave are spread over every chunk, so that a class seldom empties: each kept
+   * the chunks of its peak.
+   * Cells move: the caller puts the Relocation returned (undefined: none moved) to every
+   * reference it holds. Only where no reference is held elsewhere (between commands).
+   */
+  compact(): Relocation | undefined {
+    // Worth a move only when it gives back a sixteenth of the chunks: it costs the caller a
+    // pass over its references.
+    let held = 0;
+    let unused = 0;
+    for (const c of this.classes) {
+      if (c === undefined) continue;
+      held += c.chunkBytes();
+      unused += c.chunkBytes(c.chunksToKeep());
+    }
+    if (unused === 0 || unused * 16 < held) return undefined;
+    let relocation: Relocation | undefined;
+    for (let cls = 0; cls < this.classes.length; cls++) {
+      const shrunk = this.classes[cls]?.shrink();
+      if (shrunk !== undefined) (relocation ??= new Relocation()).add(cls, shrunk.end, shrunk.moved);
+    }
+    return relocation;
   }
 
   private alloc(bytes: number): number {

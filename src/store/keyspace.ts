@@ -233,6 +233,11 @@ export class Database {
     this.table.releaseIdleSpare();
   }
 
+  /** Keyspace.compactCells, for this database's table. */
+  compactCells(): void {
+    this.table.compactCells();
+  }
+
   /** Bytes of the table's slots (Keyspace.heldBytes). */
   get slotBytes(): number {
     return this.table.slotBytes;
@@ -1651,6 +1656,14 @@ export class Keyspace {
   /** Every few seconds: tables that stopped taking inserts let their next rebuild's slots go (KeyTable.releaseIdleSpare). */
   releaseIdleSpares(): void {
     for (const db of this.dbs) db.releaseIdleSpare();
+  }
+
+  /**
+   * Called every second (the cron's): the tables' cells give back chunks their classes
+   * hold mostly unused (CellHeap.compact), as jemalloc gives back emptied slabs.
+   */
+  compactCells(): void {
+    for (const db of this.dbs) db.compactCells();
   }
 
   /**

@@ -961,6 +961,21 @@ export class KeyTable {
     this.insertsSeen = this.inserts;
   }
 
+  /** Between commands (the cron's): the cells' classes give back what they hold unused (CellHeap.compact). */
+  compactCells(): void {
+    const relocation = this.cells.compact();
+    if (relocation === undefined) return;
+    const slots = this.slots;
+    for (let i = 0; i <= this.mask; i++) {
+      if (slots[HASH + 4 * i]! <= DELETED) continue;
+      const ref = slots[REF + 4 * i]!;
+      const now = relocation.to(ref);
+      if (now === ref) continue;
+      slots[REF + 4 * i] = now;
+      if (i < this.copied) this.sync(i);
+    }
+  }
+
   /** Whether the slots may take `bytes` more (set by the keyspace: maxmemory's say). */
   mayGrow: (bytes: number) => boolean = () => true;
 

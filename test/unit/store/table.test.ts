@@ -608,4 +608,45 @@ describe("CellHeap", () => {
     expect(heap.buffer(second)).toBe(first);
     expect(heap.key(second, false)).toBe("key:second");
   });
+
+  test("a class mostly freed gives back its last chunks, its cells in use moved and their references told", () => {
+    const heap = new CellHeap();
+    const key = (i: number) => `key:${String(i).padStart(5, "0")}`;
+    const refs = Array.from({ length: 20_000 }, (_, i) => heap.allocString(key(i), `value ${i}`));
+    const lastChunk = heap.buffer(refs[19_999]!);
+    // Four in five freed, spread over every chunk: no chunk empties.
+    const kept = refs.map((ref, i) => (i % 5 === 0 ? ref : -1));
+    refs.forEach((ref, i) => kept[i] === -1 && heap.free(ref));
+    let told = 0;
+    const relocation = heap.compact()!;
+    kept.forEach((ref, i) => {
+      if (ref < 0) return;
+      kept[i] = relocation.to(ref);
+      if (kept[i] !== ref) told++;
+    });
+    expect(told).toBeGreaterThan(0);
+    kept.forEach((ref, i) => {
+      if (ref < 0) return;
+      expect(heap.key(ref, false)).toBe(key(i));
+      expect(heap.stringValue(ref)).toBe(`value ${i}`);
+      expect(heap.buffer(ref)).not.toBe(lastChunk);
+    });
+    // Nothing more to give back; new cells go to free ones, never to one in use.
+    expect(heap.compact()).toBeUndefined();
+    const more = Array.from({ length: 20_000 }, (_, i) => heap.allocString(key(i + 20_000), "new"));
+    expect(new Set([...kept.filter((r) => r >= 0), ...more]).size).toBe(24_000);
+    kept.forEach((ref, i) => ref >= 0 && expect(heap.key(ref, false)).toBe(key(i)));
+  });
+});
+
+describe("KeyTable.compactCells", () => {
+  test("keys left after most are deleted are found with their values once their cells move", () => {
+    const table = new KeyTable();
+    for (let i = 0; i < 30_000; i++) table.set(`k${i}`, i % 3 === 0 ? i : `v${i}`);
+    for (let i = 0; i < 30_000; i++) if (i % 7 !== 0) table.delete(`k${i}`);
+    table.compactCells();
+    expect(table.size).toBe(Math.ceil(30_000 / 7));
+    for (let i = 0; i < 30_000; i += 7) expect(table.valueAt(table.find(`k${i}`))).toBe(i % 3 === 0 ? i : `v${i}`);
+    for (const key of table.keys()) expect(table.find(key)).toBeGreaterThanOrEqual(0);
+  });
 });
