@@ -7,11 +7,12 @@ import type { Argv } from "../resp/argv.ts";
 import {
   HASH_NOT_FLOAT, HASH_NOT_INTEGER, INCR_OVERFLOW, NOT_FLOAT, SYNTAX_ERR, VALUE_NAN_OR_INF, VALUE_OUT_OF_RANGE, valueOutOfRange, wrongArity,
 } from "../errors.ts";
-import { parseInt64Big, stringToInt64 } from "../resp/bytes.ts";
+import { parseInt64, parseInt64Big, stringToInt64 } from "../resp/bytes.ts";
 import { parseLongDouble } from "../resp/long-double.ts";
 import type { Context } from "./context.ts";
 import { HashValue } from "../store/hash.ts";
-import { toStringValue } from "../store/keyspace.ts";
+import { type ByteSlice, toStringValue } from "../store/keyspace.ts";
+import type { PackedBytes } from "../store/value.ts";
 
 import { NotifyClass } from "../keyspace-events.ts";
 import { command } from "./command.ts";
@@ -22,6 +23,22 @@ const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 
 const lookupHash = (c: Context, key: string) => c.db.readAs(key, HashValue);
+
+/**
+ * The pairs of the small hash at argv[1], read where they are packed in the key's cell
+ * (Database.packedForRead), or undefined for the usual way (which answers for a missing
+ * key, another type, or a hash held otherwise).
+ */
+const packedHash = (c: Context, argv: Argv) => c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "hash");
+
+/** Where the value of field argv[i] is in packed pairs (its length byte; HashValue.findPacked), or -1. */
+const packedField = (pairs: ByteSlice, argv: Argv, i: number) => HashValue.findPacked(pairs, argv.buffer(i), argv.start(i), argv.end(i));
+
+/** The value whose length byte is at `v` of packed pairs, or null for -1. */
+function replyPackedValue(c: Context, pairs: ByteSlice, v: number): void {
+  if (v < 0) c.reply.null();
+  else c.reply.bulkFrom(pairs.buf, v + 1, v + 1 + pairs.buf[v]!);
+}
 
 /** HSET and HMSET: field/value pairs; replies come from the caller. Returns new fields. */
 function hsetGeneric(c: Context, argv: Argv): number {
@@ -72,8 +89,8 @@ export const hgetCommand = command({
   name: "hget", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"],
   summary: "Get the value of a hash field", since: "2.0.0",
   handler(c, argv) {
-    const packed = c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "hash");
-    if (packed !== undefined) return HashValue.getPacked(packed, argv, c.reply);
+    const pairs = packedHash(c, argv);
+    if (pairs !== undefined) return replyPackedValue(c, pairs, packedField(pairs, argv, 2));
     const value = lookupHash(c, argv.str(1))?.get(argv.str(2));
     if (value === undefined) c.reply.null();
     else c.reply.bulkString(value);
@@ -84,6 +101,12 @@ export const hmgetCommand = command({
   name: "hmget", arity: -3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"],
   summary: "Get the values of all the given hash fields", since: "2.0.0", complexity: "O(N) where N is the number of fields being requested.",
   handler(c, argv) {
+    const pairs = packedHash(c, argv);
+    if (pairs !== undefined) {
+      c.reply.array(argv.length - 2);
+      for (let i = 2; i < argv.length; i++) replyPackedValue(c, pairs, packedField(pairs, argv, i));
+      return;
+    }
     const hash = lookupHash(c, argv.str(1));
     c.reply.array(argv.length - 2);
     for (let i = 2; i < argv.length; i++) {
@@ -102,6 +125,13 @@ const enum HashPart {
 
 /** HGETALL, HKEYS, HVALS: HGETALL is a map in RESP3, the others arrays. */
 function hgetallGeneric(c: Context, argv: Argv, part: HashPart): void {
+  const pairs = packedHash(c, argv);
+  if (pairs !== undefined) {
+    const size = HashValue.packedSize(pairs);
+    if (part === HashPart.Both) c.reply.map(size);
+    else c.reply.array(size);
+    return HashValue.writePacked(pairs.buf, pairs.start, pairs.end, c.reply, (part & HashPart.Keys) !== 0, (part & HashPart.Values) !== 0);
+  }
   const hash = lookupHash(c, argv.str(1));
   const size = hash?.size ?? 0;
   if (part === HashPart.Both) c.reply.map(size);
@@ -139,6 +169,8 @@ export const hexistsCommand = command({
   name: "hexists", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["hash"],
   summary: "Determine if a hash field exists", since: "2.0.0",
   handler(c, argv) {
+    const pairs = packedHash(c, argv);
+    if (pairs !== undefined) return c.reply.integer(packedField(pairs, argv, 2) >= 0 ? 1 : 0);
     c.reply.integer(lookupHash(c, argv.str(1))?.has(argv.str(2)) ? 1 : 0);
   },
 });
@@ -146,20 +178,49 @@ export const hexistsCommand = command({
 export const hlenCommand = command({
   name: "hlen", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["hash"],
   summary: "Get the number of fields in a hash", since: "2.0.0",
-  handler: (c, argv) => c.reply.integer(lookupHash(c, argv.str(1))?.size ?? 0),
+  handler(c, argv) {
+    const pairs = packedHash(c, argv);
+    c.reply.integer(pairs !== undefined ? HashValue.packedSize(pairs) : (lookupHash(c, argv.str(1))?.size ?? 0));
+  },
 });
 
 export const hstrlenCommand = command({
   name: "hstrlen", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["hash"],
   summary: "Get the length of the value of a hash field", since: "3.2.0",
-  handler: (c, argv) => c.reply.integer(lookupHash(c, argv.str(1))?.get(argv.str(2))?.length ?? 0),
+  handler(c, argv) {
+    const pairs = packedHash(c, argv);
+    if (pairs === undefined) return c.reply.integer(lookupHash(c, argv.str(1))?.get(argv.str(2))?.length ?? 0);
+    const v = packedField(pairs, argv, 2);
+    c.reply.integer(v < 0 ? 0 : pairs.buf[v]!);
+  },
 });
+
+/** HINCRBY's result on a packed hash (hincrbyPacked). */
+let incremented = 0;
+/** Its decimal text. */
+const incrementedText = Buffer.allocUnsafe(24);
+
+/**
+ * HINCRBY on a small hash's packed pairs (Database.editPacked): 1 when done, its result in
+ * `incremented`; -1 for the usual way, which also answers a value that is not an integer
+ * and works past 2^53.
+ */
+function hincrbyPacked(out: PackedBytes, argv: Argv): number {
+  const v = packedField(out, argv, 2);
+  const current = v < 0 ? 0 : parseInt64(out.buf, v + 1, v + 1 + out.buf[v]!);
+  const incr = argv.int(3);
+  if (current === undefined || !Number.isSafeInteger(current) || !Number.isSafeInteger(incr) || !Number.isSafeInteger(current + incr)) return -1;
+  incremented = current + incr;
+  const length = incrementedText.write(String(incremented), 0, "latin1");
+  return HashValue.setPackedPair(out, argv.buffer(2), argv.start(2), argv.end(2), incrementedText, 0, length) < 0 ? -1 : 1;
+}
 
 export const hincrbyCommand = command({
   name: "hincrby", notify: [NotifyClass.Hash, "hincrby"], arity: 4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["hash"],
   summary: "Increment the integer value of a hash field by the given number", since: "2.0.0",
   handler(c, argv) {
     const incr = argv.int(3);
+    if (c.db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "hash", 1, hincrbyPacked, argv) >= 0) return c.reply.integer(incremented);
     const key = argv.str(1);
     const field = argv.str(2);
     const hash = c.db.writeOrCreate(key, HashValue, () => new HashValue());

@@ -18,7 +18,6 @@ import { copyRange } from "../resp/bytes.ts";
 import { encodingLimits } from "./encoding.ts";
 import type { ByteSlice, BytesSink, PackedBytes } from "./value.ts";
 import type { Argv } from "../resp/argv.ts";
-import type { StringSink } from "./keyspace.ts";
 import { KeyTable } from "./table.ts";
 
 /** Pairs kept packed before moving to a Map: Redis's default hash-max-listpack-entries. */
@@ -31,21 +30,6 @@ function hasRepeatedField(buf: Bytes, from: number, to: number): boolean {
   const fields: number[] = [];
   for (let p = from; p < to; p += 2 + buf[p]! + buf[p + 1 + buf[p]!]!) fields.push(p);
   return repeatsAny(buf, fields);
-}
-
-/** Where the pair whose field is src[fieldStart, fieldEnd) starts in packed pairs b[from, to), or -1. */
-function findPair(b: Uint8Array, from: number, to: number, src: Uint8Array, fieldStart: number, fieldEnd: number): number {
-  const n = fieldEnd - fieldStart;
-  for (let p = from; p < to; ) {
-    const length = b[p]!;
-    if (length === n) {
-      let k = 0;
-      while (k < n && b[p + 1 + k] === src[fieldStart + k]) k++;
-      if (k === n) return p;
-    }
-    p += 2 + length + b[p + 1 + length]!;
-  }
-  return -1;
 }
 
 /** How many pairs packed pairs b[from, to) hold. */
@@ -118,9 +102,14 @@ export class HashValue {
     this.packed!.copy(out, at, 0, this.used);
   }
 
-  /** The fields and values packPairs wrote at buf[start, end), in turn, to `out` (a save, with no object made). */
-  static writePacked(buf: Bytes, start: number, end: number, out: BytesSink): void {
-    for (let p = start; p < end; p += 1 + buf[p]!) out.bulkFrom(buf, p + 1, p + 1 + buf[p]!);
+  /**
+   * The fields and values packPairs wrote at buf[start, end), in turn, to `out`, with no
+   * object made (a save, HGETALL); only the fields, or the values, when one is false.
+   */
+  static writePacked(buf: Uint8Array, start: number, end: number, out: BytesSink, fields = true, values = true): void {
+    for (let p = start, field = true; p < end; p += 1 + buf[p]!, field = !field) {
+      if (field ? fields : values) out.bulkFrom(buf, p + 1, p + 1 + buf[p]!);
+    }
   }
 
   /** The hash packPairs wrote at buf[start, end). */
@@ -141,44 +130,71 @@ export class HashValue {
    * field or value too long, too many fields), with `out` left half-changed.
    */
   static setPacked(out: PackedBytes, argv: Argv): number {
-    const maxLength = Math.min(encodingLimits.hashMaxListpackValue, PACKED_MAX_LENGTH);
-    let count = -1;
     let added = 0;
     for (let i = 2; i < argv.length; i += 2) {
-      const fieldLength = argv.len(i);
-      const valueLength = argv.len(i + 1);
-      if (fieldLength > maxLength || valueLength > maxLength) return -1;
-      const p = findPair(out.buf, out.start, out.end, argv.buffer(i), argv.start(i), argv.end(i));
-      if (p >= 0) {
-        const v = p + 1 + fieldLength;
-        const old = out.buf[v]!;
-        const grow = valueLength - old;
-        const b = grow > 0 ? out.room(grow) : (out.buf as Bytes);
-        if (grow !== 0) b.copyWithin(v + 1 + valueLength, v + 1 + old, out.end);
-        out.end += grow;
-        b[v] = valueLength;
-        argv.copyTo(i + 1, b, v + 1);
-        continue;
-      }
-      if (count < 0) count = pairsIn(out.buf, out.start, out.end);
-      if (++count > Math.min(PACKED_MAX, encodingLimits.hashMaxListpackEntries)) return -1;
-      const b = out.room(2 + fieldLength + valueLength);
-      let at = out.end;
-      b[at] = fieldLength;
-      at += 1 + argv.copyTo(i, b, at + 1);
-      b[at] = valueLength;
-      out.end = at + 1 + argv.copyTo(i + 1, b, at + 1);
-      added++;
+      const set = HashValue.setPackedPair(out, argv.buffer(i), argv.start(i), argv.end(i), argv.buffer(i + 1), argv.start(i + 1), argv.end(i + 1));
+      if (set < 0) return -1;
+      added += set;
     }
     return added;
   }
 
-  /** HGET on a hash held packed (Database.packedForRead): the value of the field argv[2] in its pairs, to `out`. */
-  static getPacked(pairs: ByteSlice, argv: Argv, out: StringSink): void {
-    const p = findPair(pairs.buf, pairs.start, pairs.end, argv.buffer(2), argv.start(2), argv.end(2));
-    if (p < 0) return out.null();
-    const v = p + 1 + argv.len(2);
-    out.bulkFrom(pairs.buf, v + 1, v + 1 + pairs.buf[v]!);
+  /**
+   * setPacked of one field, src[fieldStart, fieldEnd), to the value value[valueStart,
+   * valueEnd): 1 when the field is new, 0 when replaced, -1 when the hash would no longer
+   * be packed.
+   */
+  static setPackedPair(out: PackedBytes, src: Uint8Array, fieldStart: number, fieldEnd: number, value: Uint8Array, valueStart: number, valueEnd: number): number {
+    const maxLength = Math.min(encodingLimits.hashMaxListpackValue, PACKED_MAX_LENGTH);
+    const fieldLength = fieldEnd - fieldStart;
+    const valueLength = valueEnd - valueStart;
+    if (fieldLength > maxLength || valueLength > maxLength) return -1;
+    const v = HashValue.findPacked(out, src, fieldStart, fieldEnd);
+    if (v >= 0) {
+      const old = out.buf[v]!;
+      const grow = valueLength - old;
+      const b = grow > 0 ? out.room(grow) : (out.buf as Bytes);
+      if (grow !== 0) b.copyWithin(v + 1 + valueLength, v + 1 + old, out.end);
+      out.end += grow;
+      b[v] = valueLength;
+      copyRange(value, valueStart, valueEnd, b, v + 1);
+      return 0;
+    }
+    if (HashValue.packedSize(out) + 1 > Math.min(PACKED_MAX, encodingLimits.hashMaxListpackEntries)) return -1;
+    const b = out.room(2 + fieldLength + valueLength);
+    let at = out.end;
+    b[at] = fieldLength;
+    copyRange(src, fieldStart, fieldEnd, b, at + 1);
+    at += 1 + fieldLength;
+    b[at] = valueLength;
+    copyRange(value, valueStart, valueEnd, b, at + 1);
+    out.end = at + 1 + valueLength;
+    return 1;
+  }
+
+  /**
+   * In a hash's packed pairs (packPairs's layout; Database.packedForRead's view), where the
+   * value of the field src[fieldStart, fieldEnd) is: its length byte, the value after it.
+   * -1 when the field is not there.
+   */
+  static findPacked(pairs: ByteSlice, src: Uint8Array, fieldStart: number, fieldEnd: number): number {
+    const b = pairs.buf;
+    const n = fieldEnd - fieldStart;
+    for (let p = pairs.start; p < pairs.end; ) {
+      const length = b[p]!;
+      if (length === n) {
+        let k = 0;
+        while (k < n && b[p + 1 + k] === src[fieldStart + k]) k++;
+        if (k === n) return p + 1 + n;
+      }
+      p += 2 + length + b[p + 1 + length]!;
+    }
+    return -1;
+  }
+
+  /** How many fields a hash's packed pairs hold. */
+  static packedSize(pairs: ByteSlice): number {
+    return pairsIn(pairs.buf, pairs.start, pairs.end);
   }
 
   /** The bytes of every field and value, while packed (memory-usage's estimate needs no walk then). */

@@ -90,6 +90,61 @@ describe("HSET and HGET of a small hash, on its bytes in the key's cell", () => 
       OBJECT ENCODING h`);
   });
 
+  test("reads from its bytes: HMGET, HGETALL, HKEYS, HVALS, HEXISTS, HLEN, HSTRLEN, in RESP2 and RESP3", async () => {
+    const p = pair();
+    const reads = `
+      HMGET h a nope c a
+      HMGET h nope
+      HGETALL h
+      HKEYS h
+      HVALS h
+      HEXISTS h c
+      HEXISTS h nope
+      HLEN h
+      HSTRLEN h b
+      HSTRLEN h nope
+      HGETALL nokey
+      HMGET nokey a
+      HLEN nokey
+      HSTRLEN nokey a
+      HEXISTS nokey a`;
+    await p.script(`
+      HSET h a 1 b "" c 333 d 4
+      SET s x
+      HMGET s a
+      HGETALL s
+      HLEN s
+      HSTRLEN s a
+      HEXISTS s a
+      ${reads}`);
+    await p.both("HELLO", "3");
+    try {
+      await p.script(reads);
+    } finally {
+      await p.both("HELLO", "2");
+    }
+  });
+
+  test("HINCRBY on its bytes, and where it is not a small integer's job", async () => {
+    await pair().sameDirtyGrowth(`
+      HSET h a 1 b x c 9007199254740990 d 9223372036854775806 e 007
+      HINCRBY h a 41
+      HINCRBY h a -100
+      HINCRBY h new 5
+      HINCRBY h b 1
+      HINCRBY h c 1
+      HINCRBY h c 1
+      HINCRBY h c 10
+      HINCRBY h d 1
+      HINCRBY h d 1
+      HINCRBY h e 1
+      HINCRBY h a x
+      HINCRBY fresh f -3
+      HGETALL h
+      HGETALL fresh
+      OBJECT ENCODING h`);
+  });
+
   test("a field added or a value set past the listpack limits converts it as in Redis", async () => {
     const p = pair();
     try {
