@@ -7,6 +7,8 @@
 import { LIMIT_NEGATIVE, MUST_BE_POSITIVE, NUMKEYS_POSITIVE, SYNTAX_ERR, TOO_MANY_NUMKEYS, WRONGTYPE, valueOutOfRange } from "../errors.ts";
 import { bytesToString, isInt64String, parseInt64Big } from "../resp/bytes.ts";
 import type { Context } from "./context.ts";
+import type { Argv } from "../resp/argv.ts";
+import type { ByteSlice } from "../store/keyspace.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import { SetValue } from "../store/set.ts";
 import { ArgCursor, parseRangeArg } from "./args.ts";
@@ -14,6 +16,19 @@ import { type CommandFlag, command } from "./command.ts";
 import { type ScanFromBytes, scanGeneric, scanValue } from "./generic.ts";
 
 const lookupSet = (c: Context, key: string) => c.db.readAs(key, SetValue);
+
+/**
+ * The members of the small set at argv[1], read where they are packed in the key's cell
+ * (Database.packedForRead; past packBody's two bytes), or undefined for the usual way
+ * (which answers for a missing key, another type, or a set held otherwise).
+ */
+function packedSet(c: Context, argv: Argv): ByteSlice | undefined {
+  const body = c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "set");
+  return body?.of(body.buf, body.start + 2, body.end);
+}
+
+/** Whether packed members hold argv[i]. */
+const packedHas = (members: ByteSlice, argv: Argv, i: number) => SetValue.findPacked(members, argv.buffer(i), argv.start(i), argv.end(i));
 
 /** A new set holding `first`'s kind (intset when it is an integer), as setTypeCreate does. */
 function newSet(first: string): SetValue {
@@ -29,6 +44,12 @@ export const saddCommand = command({
   summary: "Add one or more members to a set", since: "1.0.0",
   complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
   handler(c, argv) {
+    // A small set is changed on its bytes in the key's cell where it can be (Database.editPacked).
+    const packed = c.db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "set", 0, SetValue.addPacked, argv);
+    if (packed >= 0) {
+      c.db.countChanges(packed);
+      return c.reply.integer(packed);
+    }
     const key = argv.str(1);
     const first = argv.str(2);
     const set = c.db.writeOrCreate(key, SetValue, () => newSet(first));
@@ -48,7 +69,10 @@ export const sremCommand = command({
 export const sismemberCommand = command({
   name: "sismember", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["set"],
   summary: "Determine if a given value is a member of a set", since: "1.0.0",
-  handler: (c, argv) => c.reply.integer(lookupSet(c, argv.str(1))?.has(argv.str(2)) ? 1 : 0),
+  handler(c, argv) {
+    const members = packedSet(c, argv);
+    c.reply.integer((members !== undefined ? packedHas(members, argv, 2) : lookupSet(c, argv.str(1))?.has(argv.str(2))) ? 1 : 0);
+  },
 });
 
 export const smismemberCommand = command({
@@ -56,9 +80,10 @@ export const smismemberCommand = command({
   summary: "Returns the membership associated with the given elements for a set", since: "6.2.0",
   complexity: "O(N) where N is the number of elements being checked for membership",
   handler(c, argv) {
-    const set = lookupSet(c, argv.str(1));
+    const members = packedSet(c, argv);
+    const set = members === undefined ? lookupSet(c, argv.str(1)) : undefined;
     c.reply.array(argv.length - 2);
-    for (let i = 2; i < argv.length; i++) c.reply.integer(set?.has(argv.str(i)) ? 1 : 0);
+    for (let i = 2; i < argv.length; i++) c.reply.integer((members !== undefined ? packedHas(members, argv, i) : set?.has(argv.str(i))) ? 1 : 0);
   },
 });
 
@@ -81,7 +106,10 @@ export const smembersCommand = command({
 export const scardCommand = command({
   name: "scard", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["set"],
   summary: "Get the number of members in a set", since: "1.0.0",
-  handler: (c, argv) => c.reply.integer(lookupSet(c, argv.str(1))?.size ?? 0),
+  handler(c, argv) {
+    const members = packedSet(c, argv);
+    c.reply.integer(members !== undefined ? SetValue.packedSize(members) : (lookupSet(c, argv.str(1))?.size ?? 0));
+  },
 });
 
 export const spopCommand = command({

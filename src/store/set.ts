@@ -8,13 +8,17 @@
 import { encodingLimits } from "./encoding.ts";
 import { PACKED_MAX_ELEMENT, PackedStrings } from "./packed.ts";
 import type { Bytes } from "./latin1.ts";
-import type { BytesSink, PackedBytes } from "./value.ts";
+import { ByteSlice, type BytesSink, type PackedBytes } from "./value.ts";
+import type { Argv } from "../resp/argv.ts";
+import { copyRange, parseInt64 } from "../resp/bytes.ts";
 import { KeyTable } from "./table.ts";
 
 const INDEX_FROM = 32;
+/** addPacked's view of the members it adds to, reused. */
+const packedMembers = new ByteSlice();
 
 /** The bytes an intset needs for a canonical integer (_intsetValueEncoding). */
-function intWidth(member: string): number {
+function intWidth(member: string | number): number {
   const n = Number(member);
   return n >= -32768 && n <= 32767 ? 2 : n >= -2147483648 && n <= 2147483647 ? 4 : 8;
 }
@@ -106,6 +110,66 @@ export class SetValue {
     set.intsetWidth = buf[start + 1]!;
     set.packed = PackedStrings.fromBytes(buf, start + 2, end);
     return set;
+  }
+
+  /**
+   * SADD on a set held packed in its key's cell (Database.editPacked): the members of
+   * `argv` from index 2 added to its body, out.buf[out.start, out.end) as packBody lays it
+   * out (empty for a new set), as add() adds them to an object. Returns the members added,
+   * or -1 when the set would no longer be packed, with `out` left half-changed.
+   */
+  static addPacked(out: PackedBytes, argv: Argv): number {
+    const body = out.start;
+    if (out.end === body) {
+      // A new set: an intset when its first member is an integer, as setTypeCreate makes it.
+      const b = out.room(2);
+      b[body] = parseInt64(argv.buffer(2), argv.start(2), argv.end(2)) === undefined ? 0 : 1;
+      b[body + 1] = 2;
+      out.end = body + 2;
+    }
+    const members = packedMembers.of(out.buf, body + 2, out.end);
+    let size = -1;
+    let added = 0;
+    for (let i = 2; i < argv.length; i++) {
+      const src = argv.buffer(i);
+      const start = argv.start(i);
+      const end = argv.end(i);
+      if (SetValue.findPacked(members.of(out.buf, body + 2, out.end), src, start, end)) continue;
+      if (size < 0) size = SetValue.packedSize(members);
+      if (size >= INDEX_FROM || end - start > PACKED_MAX_ELEMENT) return -1;
+      if (out.buf[body] === 1) {
+        const n = parseInt64(src, start, end);
+        if (n === undefined || size >= encodingLimits.setMaxIntsetEntries) out.buf[body] = 0;
+        else out.buf[body + 1] = Math.max(out.buf[body + 1]!, intWidth(n));
+      }
+      const b = out.room(1 + end - start);
+      b[out.end] = end - start;
+      copyRange(src, start, end, b, out.end + 1);
+      out.end += 1 + end - start;
+      size++;
+      added++;
+    }
+    return added;
+  }
+
+  /** Whether members packed as packBody lays them out (after its two bytes) hold src[start, end). */
+  static findPacked(members: ByteSlice, src: Uint8Array, start: number, end: number): boolean {
+    const b = members.buf;
+    const n = end - start;
+    for (let p = members.start; p < members.end; p += 1 + b[p]!) {
+      if (b[p] !== n) continue;
+      let k = 0;
+      while (k < n && b[p + 1 + k] === src[start + k]) k++;
+      if (k === n) return true;
+    }
+    return false;
+  }
+
+  /** How many members packed as packBody lays them out (after its two bytes) there are. */
+  static packedSize(members: ByteSlice): number {
+    let n = 0;
+    for (let p = members.start; p < members.end; p += 1 + members.buf[p]!) n++;
+    return n;
   }
 
   /** The bytes of every member, while packed (memory-usage's estimate needs no walk then). */

@@ -64,6 +64,68 @@ describe("SADD, SREM, SISMEMBER, SMISMEMBER, SCARD, SMEMBERS", () => {
   });
 });
 
+describe("SADD, SISMEMBER, SMISMEMBER and SCARD of a small set, on its bytes in the key's cell", () => {
+  test("an intset's width and encoding as it grows, members repeated, changes counted, the dump Redis writes", async () => {
+    await pair().sameDirtyGrowth(`
+      SADD i 5 3 5
+      SADD i 3
+      SADD i 70000 -2
+      DUMP i
+      SADD i 5000000000
+      DUMP i
+      SMEMBERS i
+      OBJECT ENCODING i
+      SADD i x 1 x
+      OBJECT ENCODING i
+      SCARD i
+      SISMEMBER i 70000
+      SISMEMBER i 7
+      SMISMEMBER i x 5000000000 y
+      SADD s a b
+      OBJECT ENCODING s
+      SADD s 1
+      SCARD s
+      SADD n 007
+      OBJECT ENCODING n
+      SADD n 7
+      OBJECT ENCODING n
+      SCARD missing
+      SISMEMBER missing a
+      SET str v
+      SADD str a
+      SISMEMBER str a
+      SCARD str
+      SMISMEMBER str a`);
+  });
+
+  test("past set-max-intset-entries, and past the members held packed", async () => {
+    const p = pair();
+    try {
+      await p.same("CONFIG", "SET", "set-max-intset-entries", "3");
+      await p.script(`
+        SADD i 1 2 3
+        OBJECT ENCODING i
+        SADD i 4
+        OBJECT ENCODING i`);
+      await sameMembers("SMEMBERS", "i");
+      for (let i = 0; i < 40; i++) await p.same("SADD", "many", `m${i}`, String(i));
+      await p.same("SCARD", "many");
+      await p.same("SISMEMBER", "many", "m39");
+      await sameMembers("SMEMBERS", "many");
+    } finally {
+      await p.same("CONFIG", "SET", "set-max-intset-entries", "512");
+    }
+  });
+
+  test("every byte in members", async () => {
+    const p = pair();
+    const bytes = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join("");
+    for (let i = 0; i < 256; i += 16) await p.same("SADD", "b", bytes.slice(i, i + 16), bytes.slice(i, i + 3));
+    for (let i = 0; i < 256; i += 16) await p.same("SMISMEMBER", "b", bytes.slice(i, i + 16), bytes.slice(i, i + 4));
+    await sameMembers("SMEMBERS", "b");
+  });
+});
+
 describe("SPOP and SRANDMEMBER", () => {
   test("counts, the whole set, and errors", async () => {
     const p = pair();
