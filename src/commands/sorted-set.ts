@@ -18,6 +18,10 @@ import { type Context, serveOrBlock } from "./context.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import { SetValue } from "../store/set.ts";
 import { type LexRange, type ScoreRange, SortedSet, type ZEntry } from "../store/sorted-set.ts";
+import { encodingLimits } from "../store/encoding.ts";
+import { PACKED_MAX_ELEMENT } from "../store/packed.ts";
+import { packedPairCount, packedScore, setPackedScore } from "../store/packed-pairs.ts";
+import type { PackedBytes } from "../store/value.ts";
 import { ArgCursor, parseDoubleArg, parseRangeArg, parseTimeout } from "./args.ts";
 import { type CommandFlag, type FullKeySpec, command } from "./command.ts";
 import { scanGeneric, scanValue } from "./generic.ts";
@@ -67,6 +71,31 @@ const enum ZaddFlag {
  * the set untouched. Replies the number added (or changed with CH), or the new score with
  * INCR (null when NX/XX/GT/LT skipped it).
  */
+const NO_SCORES: number[] = [];
+/** A plain ZADD's scores, for zaddPacked. */
+let zaddScores = NO_SCORES;
+/** What zaddPacked added or changed (Redis's dirty, and whether to announce it). */
+let zaddChanged = 0;
+
+/**
+ * A plain ZADD on a small sorted set's packed pairs (Database.editPacked): the pairs of
+ * argv from index 2, their scores in zaddScores. Returns the members added, or -1 when the
+ * set would no longer be small, for the usual way.
+ */
+function zaddPacked(out: PackedBytes, argv: Argv): number {
+  const maxMember = Math.min(encodingLimits.zsetMaxListpackValue, PACKED_MAX_ELEMENT);
+  let added = 0;
+  zaddChanged = 0;
+  for (let i = 0; i < zaddScores.length; i++) {
+    const m = 3 + 2 * i;
+    const set = setPackedScore(out, zaddScores[i]!, argv.buffer(m), argv.start(m), argv.end(m), encodingLimits.zsetMaxListpackEntries, maxMember);
+    if (set < 0) return -1;
+    if (set === 1) added++;
+    if (set > 0) zaddChanged++;
+  }
+  return added;
+}
+
 export function zaddGeneric(c: Context, argv: Argv, flags = ZaddFlag.None): void {
   let at = 2;
   for (; at < argv.length; at++) {
@@ -88,6 +117,20 @@ export function zaddGeneric(c: Context, argv: Argv, flags = ZaddFlag.None): void
   if (flags & ZaddFlag.INCR && pairs > 2) throw ZADD_INCR_PAIRS;
   const scores: number[] = [];
   for (let i = at; i < argv.length; i += 2) scores.push(parseDoubleArg(argv, i));
+  // A plain ZADD to a small sorted set is made on its bytes in the key's cell where it can
+  // be (Database.editPacked).
+  if (flags === ZaddFlag.None) {
+    zaddScores = scores;
+    const added = c.db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "zset", 0, zaddPacked, argv);
+    zaddScores = NO_SCORES;
+    if (added >= 0) {
+      if (zaddChanged > 0) {
+        c.db.countChanges(zaddChanged);
+        if (c.notifies(NotifyClass.Zset)) c.notify(NotifyClass.Zset, "zadd", argv.str(1));
+      }
+      return c.reply.integer(added);
+    }
+  }
 
   const key = argv.str(1);
   const incr = (flags & ZaddFlag.INCR) !== 0;
@@ -157,7 +200,8 @@ export const zscoreCommand = command({
   name: "zscore", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"],
   summary: "Get the score associated with the given member in a sorted set", since: "1.2.0",
   handler(c, argv) {
-    const score = lookupZset(c, argv.str(1))?.score(argv.str(2));
+    const pairs = c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "zset");
+    const score = pairs !== undefined ? packedScore(pairs, argv.buffer(2), argv.start(2), argv.end(2)) : lookupZset(c, argv.str(1))?.score(argv.str(2));
     if (score === undefined) c.reply.null();
     else c.reply.double(score);
   },
@@ -181,7 +225,10 @@ export const zmscoreCommand = command({
 export const zcardCommand = command({
   name: "zcard", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["sortedset"],
   summary: "Get the number of members in a sorted set", since: "1.2.0",
-  handler: (c, argv) => c.reply.integer(lookupZset(c, argv.str(1))?.size ?? 0),
+  handler(c, argv) {
+    const pairs = c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "zset");
+    c.reply.integer(pairs !== undefined ? packedPairCount(pairs) : (lookupZset(c, argv.str(1))?.size ?? 0));
+  },
 });
 
 export const zcountCommand = command({

@@ -7,7 +7,7 @@
  */
 
 import { allocBytes, type Bytes, NO_BYTES, repeatsAny, writeLatin1 } from "./latin1.ts";
-import type { BytesSink, PackedBytes } from "./value.ts";
+import type { ByteSlice, BytesSink, PackedBytes } from "./value.ts";
 import { copyRange, formatDouble } from "../resp/bytes.ts";
 
 const PAIR_HEADER = 9;
@@ -89,6 +89,71 @@ export function writePackedPairs(buf: Bytes, start: number, end: number, out: By
     out.bulkString(score === 0 ? "0" : formatDouble(score));
     at += PAIR_HEADER + n;
   }
+}
+
+/**
+ * ZADD's step on a small sorted set held packed in its key's cell (Database.editPacked):
+ * its pairs are out.buf[out.start, out.end), and the member src[start, end) goes in at
+ * `score` as SortedSet.set puts it while small. 1: added; 2: its score changed; 0: the
+ * same score, nothing done; -1: the set would no longer be small (more than `maxPairs`
+ * pairs, a member longer than `maxMember`), with nothing done either.
+ */
+export function setPackedScore(out: PackedBytes, score: number, src: Uint8Array, start: number, end: number, maxPairs: number, maxMember: number): number {
+  let b = out.buf as Bytes;
+  const n = end - start;
+  let count = 0;
+  let found = -1;
+  for (let at = out.start; at < out.end; at += PAIR_HEADER + b[at + 8]!) {
+    count++;
+    if (found >= 0 || b[at + 8] !== n) continue;
+    let k = 0;
+    while (k < n && b[at + PAIR_HEADER + k] === src[start + k]) k++;
+    if (k === n) found = at;
+  }
+  if (found >= 0) {
+    if (b.readDoubleLE(found) === score) return 0;
+    b.copyWithin(found, found + PAIR_HEADER + n, out.end);
+    out.end -= PAIR_HEADER + n;
+  } else if (n > maxMember || count >= maxPairs) return -1;
+  // Its place in (score, member bytes) order, ties on the score by memcmp then length.
+  let at = out.start;
+  for (; at < out.end; at += PAIR_HEADER + b[at + 8]!) {
+    const s = b.readDoubleLE(at);
+    if (s > score) break;
+    if (s !== score) continue;
+    const m = Math.min(b[at + 8]!, n);
+    let d = 0;
+    for (let k = 0; k < m && d === 0; k++) d = b[at + PAIR_HEADER + k]! - src[start + k]!;
+    if ((d === 0 ? b[at + 8]! - n : d) >= 0) break;
+  }
+  b = out.room(PAIR_HEADER + n);
+  b.copyWithin(at + PAIR_HEADER + n, at, out.end);
+  // As insertAt: a listpack keeps -0 as the integer 0.
+  b.writeDoubleLE(score === 0 ? 0 : score, at);
+  b[at + 8] = n;
+  copyRange(src, start, end, b, at + PAIR_HEADER);
+  out.end += PAIR_HEADER + n;
+  return found >= 0 ? 2 : 1;
+}
+
+/** In a small sorted set's packed pairs (Database.packedForRead's view), the score of member src[start, end), or undefined. */
+export function packedScore(pairs: ByteSlice, src: Uint8Array, start: number, end: number): number | undefined {
+  const b = pairs.buf as Bytes;
+  const n = end - start;
+  for (let at = pairs.start; at < pairs.end; at += PAIR_HEADER + b[at + 8]!) {
+    if (b[at + 8] !== n) continue;
+    let k = 0;
+    while (k < n && b[at + PAIR_HEADER + k] === src[start + k]) k++;
+    if (k === n) return b.readDoubleLE(at);
+  }
+  return undefined;
+}
+
+/** How many pairs a small sorted set's packed pairs hold. */
+export function packedPairCount(pairs: ByteSlice): number {
+  let count = 0;
+  for (let at = pairs.start; at < pairs.end; at += PAIR_HEADER + pairs.buf[at + 8]!) count++;
+  return count;
 }
 
 /** memcmp order of the members of the pairs at `a` and `b`, then by length. */

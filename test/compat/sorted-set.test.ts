@@ -76,6 +76,65 @@ describe("ZADD and ZINCRBY", () => {
   });
 });
 
+describe("ZADD, ZSCORE and ZCARD of a small sorted set, on its bytes in the key's cell", () => {
+  test("order by score then member bytes, scores changed and kept, -0, changes counted", async () => {
+    await pair().sameDirtyGrowth(`
+      ZADD z 2 b 1 a 2 a0 2 \x00 3 c
+      ZADD z 2 b
+      ZADD z 0 c -1 new 1 b
+      ZADD z -0 zero 0 c
+      ZADD z 1 a 5 a
+      ZRANGE z 0 -1 WITHSCORES
+      ZSCORE z a
+      ZSCORE z zero
+      ZSCORE z nope
+      ZCARD z
+      ZADD z inf top -inf bottom 1e300 big
+      ZRANGE z 0 -1 WITHSCORES
+      ZADD z 1 a x
+      ZADD z nan a
+      ZADD fresh 3.5 m 3.5 m
+      ZRANGE fresh 0 -1 WITHSCORES
+      ZCARD missing
+      ZSCORE missing a
+      SET str v
+      ZADD str 1 a
+      ZSCORE str a
+      ZCARD str
+      OBJECT ENCODING z
+      DUMP z`);
+  });
+
+  test("past the listpack limits it converts as in Redis", async () => {
+    const p = pair();
+    try {
+      await p.script(`
+        CONFIG SET zset-max-listpack-entries 3 zset-max-listpack-value 8
+        ZADD z 1 a 2 b 3 c
+        ZADD z 4 a
+        OBJECT ENCODING z
+        ZADD z 5 d
+        OBJECT ENCODING z
+        ZRANGE z 0 -1 WITHSCORES
+        ZADD y 1 a
+        ZADD y 1 123456789
+        OBJECT ENCODING y
+        ZADD x 1 a 2 b 3 c 4 d
+        OBJECT ENCODING x`);
+    } finally {
+      await p.same("CONFIG", "SET", "zset-max-listpack-entries", "128", "zset-max-listpack-value", "64");
+    }
+  });
+
+  test("every byte in members, ties broken by bytes", async () => {
+    const p = pair();
+    const bytes = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join("");
+    for (let i = 0; i < 256; i += 16) await p.same("ZADD", "b", "1", bytes.slice(i, i + 16), "1", bytes.slice(i, i + 3));
+    await p.same("ZRANGE", "b", "0", "-1", "WITHSCORES");
+    await p.same("ZSCORE", "b", bytes.slice(240, 256));
+  });
+});
+
 describe("ZREM, ZSCORE, ZMSCORE, ZCARD, ZCOUNT, ZLEXCOUNT", () => {
   test("reads and counts", async () => {
     await pair().script(`
