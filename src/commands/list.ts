@@ -14,6 +14,7 @@ import { type Context, serveOrBlock } from "./context.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import { ByteSlice } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
+import type { PackedBytes } from "../store/value.ts";
 import { ArgCursor, parseIntArg, parseListEnd, parseRangeArg, parseTimeout } from "./args.ts";
 import { type CommandSpec, command } from "./command.ts";
 
@@ -22,6 +23,12 @@ const pushElement = new ByteSlice();
 
 /** LPUSH, RPUSH, LPUSHX, RPUSHX: `onlyIfExists` for the X forms. Replies the new length. */
 function pushGeneric(c: Context, argv: Argv, head: boolean, onlyIfExists: boolean): void {
+  // A list of one small node is pushed to on its bytes in the key's cell where it can be
+  // (Database.editPacked).
+  if (!onlyIfExists) {
+    const length = c.db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "list", argv.length - 2, head ? pushPackedHead : pushPackedTail, argv);
+    if (length >= 0) return c.reply.integer(length);
+  }
   const key = argv.str(1);
   const list = onlyIfExists ? c.db.writeAs(key, ListValue) : c.db.writeOrCreate(key, ListValue, () => new ListValue());
   if (list === undefined) return c.reply.integer(0);
@@ -36,6 +43,15 @@ function pushGeneric(c: Context, argv: Argv, head: boolean, onlyIfExists: boolea
   c.db.modified(key, argv.length - 2);
   c.reply.integer(list.length);
 }
+
+const pushPackedHead = (out: PackedBytes, argv: Argv) => ListValue.pushPacked(out, argv, true);
+const pushPackedTail = (out: PackedBytes, argv: Argv) => ListValue.pushPacked(out, argv, false);
+
+/**
+ * The body of the list at argv[1] where it is packed in the key's cell
+ * (Database.packedForRead), or undefined for the usual way.
+ */
+const packedList = (c: Context, argv: Argv) => c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "list");
 
 const pushSpec = {
   arity: -3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["list"],
@@ -109,7 +125,8 @@ export const llenCommand = command({
   name: "llen", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["list"],
   summary: "Get the length of a list", since: "1.0.0",
   handler(c, argv) {
-    c.reply.integer(c.db.readAs(argv.str(1), ListValue)?.length ?? 0);
+    const body = packedList(c, argv);
+    c.reply.integer(body !== undefined ? ListValue.packedCount(body) : (c.db.readAs(argv.str(1), ListValue)?.length ?? 0));
   },
 });
 
@@ -133,6 +150,13 @@ export const lrangeCommand = command({
   handler(c, argv) {
     const start = argv.int(2);
     const end = argv.int(3);
+    const body = packedList(c, argv);
+    if (body !== undefined) {
+      const packed = clampRange(start, end, ListValue.packedCount(body));
+      c.reply.array(packed === undefined ? 0 : packed[1] - packed[0] + 1);
+      if (packed !== undefined) ListValue.writePackedRange(body, packed[0], packed[1], c.reply);
+      return;
+    }
     const list = c.db.readAs(argv.str(1), ListValue);
     const range = list === undefined ? undefined : clampRange(start, end, list.length);
     if (range === undefined) return c.reply.array(0);
@@ -152,6 +176,14 @@ export const lindexCommand = command({
   summary: "Get an element from a list by its index", since: "1.0.0",
   complexity: "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).",
   handler(c, argv) {
+    const body = packedList(c, argv);
+    if (body !== undefined) {
+      const length = ListValue.packedCount(body);
+      const index = argv.int(2);
+      const i = index < 0 ? length + index : index;
+      if (i < 0 || i >= length) return c.reply.null();
+      return ListValue.writePackedRange(body, i, i, c.reply);
+    }
     const list = c.db.readAs(argv.str(1), ListValue);
     if (list === undefined) return c.reply.null();
     const i = listIndex(list, argv.int(2));

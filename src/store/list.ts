@@ -21,6 +21,7 @@
  */
 import { allocBytes, type Bytes, NO_BYTES, writeLatin1 } from "./latin1.ts";
 import { ByteSlice, type BytesSink, type PackedBytes } from "./value.ts";
+import type { Argv } from "../resp/argv.ts";
 import { encodingLimits } from "./encoding.ts";
 import { lzfCompressRange, lzfDecompressInto, lzfOutput } from "./lzf.ts";
 import { LISTPACK_EMPTY_SIZE, type ListpackWriter, lpBytesSize, lpStringSize } from "./listpack.ts";
@@ -53,6 +54,8 @@ function nodeFullAt(fill: number, size: number, count: number): boolean {
 
 /** An element being loaded (ListValue.loadPacked), reused. */
 const loadedElement = new ByteSlice();
+/** An element being pushed (ListValue.pushPacked), reused. */
+const pushedElement = new ByteSlice();
 
 /** Bytes an element of `n` bytes takes in a node. */
 function encodedSize(n: number): number {
@@ -106,6 +109,12 @@ function writeElement(buf: Bytes, at: number, s: string | ByteSlice): number {
 function lengthAt(buf: Bytes, at: number): number {
   const b = buf[at]!;
   return b < 0x80 ? b : b < 0xc0 ? ((b & 0x3f) << 8) | buf[at + 1]! : buf.readUInt32LE(at + 1);
+}
+
+/** Where the element after the one at `at` starts. */
+function nextPacked(buf: Bytes, at: number): number {
+  const n = lengthAt(buf, at);
+  return at + n + 2 * lengthBytes(n);
 }
 
 /** The length of the element ending just before `end`. */
@@ -809,6 +818,64 @@ export class ListValue extends Node {
     out.writeInt32LE(this.fill, at);
     out.writeUInt32LE(this.depth, at + 4);
     this.buf.copy(out, at + PACKED_HEADER, this.start, this.end);
+  }
+
+  /**
+   * LPUSH or RPUSH on a list held packed in its key's cell (Database.editPacked): the
+   * elements of `argv` from index 2 pushed at the head or the tail of its body,
+   * out.buf[out.start, out.end) as packBody lays it out (empty for a new list, which takes
+   * the settings in force). Returns the list's new length, or -1 when a push would start a
+   * second node where quicklist does (the list is then no longer packed).
+   */
+  static pushPacked(out: PackedBytes, argv: Argv, head: boolean): number {
+    if (out.end === out.start) {
+      const b = out.room(PACKED_HEADER);
+      b.writeInt32LE(encodingLimits.listMaxListpackSize, out.start);
+      b.writeUInt32LE(encodingLimits.listCompressDepth, out.start + 4);
+      out.end += PACKED_HEADER;
+    }
+    const fill = (out.buf as Bytes).readInt32LE(out.start);
+    const first = out.start + PACKED_HEADER;
+    let lpSize = LISTPACK_EMPTY_SIZE;
+    let count = 0;
+    for (let at = first; at < out.end; count++) {
+      const n = lengthAt(out.buf as Bytes, at);
+      const from = at + lengthBytes(n);
+      lpSize += lpBytesSize(out.buf, from, from + n);
+      at = from + n + lengthBytes(n);
+    }
+    const element = pushedElement;
+    for (let i = 2; i < argv.length; i++) {
+      const n = argv.len(i);
+      if (count > 0 && nodeFullAt(fill, lpSize + n + SIZE_ESTIMATE_OVERHEAD, count)) return -1;
+      const size = encodedSize(n);
+      const b = out.room(size);
+      if (head) b.copyWithin(first + size, first, out.end);
+      writeElement(b, head ? first : out.end, element.of(argv.buffer(i), argv.start(i), argv.end(i)));
+      out.end += size;
+      lpSize += lpBytesSize(argv.buffer(i), argv.start(i), argv.end(i));
+      count++;
+    }
+    element.release();
+    return count;
+  }
+
+  /** How many elements a list held packed has (Database.packedForRead's view of its body). */
+  static packedCount(body: ByteSlice): number {
+    let count = 0;
+    for (let at = body.start + PACKED_HEADER; at < body.end; count++) at = nextPacked(body.buf as Bytes, at);
+    return count;
+  }
+
+  /** Elements `from` to `to` (inclusive, in range) of a list held packed, in turn, to `out`. */
+  static writePackedRange(body: ByteSlice, from: number, to: number, out: BytesSink): void {
+    const buf = body.buf as Bytes;
+    for (let at = body.start + PACKED_HEADER, i = 0; i <= to; i++) {
+      const n = lengthAt(buf, at);
+      const start = at + lengthBytes(n);
+      if (i >= from) out.bulkFrom(buf, start, start + n);
+      at = start + n + lengthBytes(n);
+    }
   }
 
   /** The elements packBody wrote at buf[start, end), in turn, to `out` (a save, with no object made). */

@@ -87,6 +87,31 @@ describe("list-max-listpack-size and list-compress-depth", () => {
   });
 });
 
+describe("pushes to a list of one node held packed in its key's cell", () => {
+  test("start its second node where quicklist does, one push at a time, at either end", async () => {
+    const p = pair();
+    const values = ["123", "x".repeat(60), "-4096", "y".repeat(300), "9007199254740993", "z".repeat(700), "w".repeat(1500)];
+    const nodes = (reply: string) => / ql_nodes:(\d+)/.exec(reply)?.[1];
+    try {
+      for (const fill of ["-2", "-1", "5", "1"]) {
+        await p.same("CONFIG", "SET", "list-max-listpack-size", fill);
+        // DEBUG OBJECT opens the list into its object: each length is pushed afresh.
+        for (let pushes = 1; pushes <= 40; pushes++) {
+          await p.same("DEL", "l");
+          for (let i = 0; i < pushes; i++) {
+            await p.same(i % 3 === 0 ? "LPUSH" : "RPUSH", "l", values[i % values.length]!, ...(i % 7 === 0 ? ["a", "77"] : []));
+          }
+          const [a, b] = await p.both("DEBUG", "OBJECT", "l");
+          expect({ fill, pushes, nodes: nodes(a) }).toEqual({ fill, pushes, nodes: nodes(b) });
+        }
+        await p.same("LRANGE", "l", "0", "-1");
+      }
+    } finally {
+      await p.same("CONFIG", "SET", "list-max-listpack-size", "-2");
+    }
+  });
+});
+
 describe("DEBUG DIGEST and DIGEST-VALUE", () => {
   test("the dataset's and each value's signature are Redis's, for every type, TTLs and databases included", async () => {
     const p = pair();

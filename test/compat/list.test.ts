@@ -29,6 +29,55 @@ describe("LPUSH, RPUSH, LPUSHX, RPUSHX", () => {
   });
 });
 
+describe("LPUSH, RPUSH, LRANGE, LINDEX and LLEN of a list of one node, on its bytes in the key's cell", () => {
+  test("pushes at either end and reads of every range", async () => {
+    const p = pair();
+    await p.sameDirtyGrowth(`
+      RPUSH l a b
+      LPUSH l c d
+      RPUSH l 1 -2 ""
+      LPUSH l e
+      LRANGE l 0 -1
+      LRANGE l 2 4
+      LRANGE l -3 -1
+      LRANGE l -100 100
+      LRANGE l 5 2
+      LRANGE l 9 20
+      LRANGE l 0 0
+      LINDEX l 0
+      LINDEX l -1
+      LINDEX l 4
+      LINDEX l 9
+      LINDEX l -10
+      LINDEX l x
+      LRANGE l x 1
+      LLEN l
+      LRANGE missing 0 -1
+      LINDEX missing 0
+      LINDEX missing x
+      LLEN missing
+      SET s v
+      RPUSH s a
+      LRANGE s 0 -1
+      LINDEX s 0
+      LLEN s
+      OBJECT ENCODING l`);
+    const long = "q".repeat(200);
+    for (let i = 0; i < 60; i++) await p.same(i % 2 ? "RPUSH" : "LPUSH", "big", `${long}${i}`);
+    await p.same("LRANGE", "big", "0", "-1");
+    await p.same("LINDEX", "big", "45");
+    await p.same("LLEN", "big");
+  });
+
+  test("every byte in elements", async () => {
+    const p = pair();
+    const bytes = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join("");
+    for (let i = 0; i < 256; i += 32) await p.same(i % 64 ? "LPUSH" : "RPUSH", "b", bytes.slice(i, i + 32), bytes.slice(i, i + 1));
+    await p.same("LRANGE", "b", "0", "-1");
+    await p.same("LINDEX", "b", "3");
+  });
+});
+
 describe("LPOP, RPOP", () => {
   test("pop one or a count; the emptied list disappears", async () => {
     await pair().script(`
