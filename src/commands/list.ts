@@ -46,6 +46,8 @@ function pushGeneric(c: Context, argv: Argv, head: boolean, onlyIfExists: boolea
 
 const pushPackedHead = (out: PackedBytes, argv: Argv) => ListValue.pushPacked(out, argv, true);
 const pushPackedTail = (out: PackedBytes, argv: Argv) => ListValue.pushPacked(out, argv, false);
+const popPackedHead = (out: PackedBytes, c: Context) => ListValue.popPacked(out, true, c.reply);
+const popPackedTail = (out: PackedBytes, c: Context) => ListValue.popPacked(out, false, c.reply);
 
 /**
  * The body of the list at argv[1] where it is packed in the key's cell
@@ -99,6 +101,8 @@ function popGeneric(c: Context, argv: Argv, head: boolean): void {
   if (argv.length > 3) throw wrongArity(c.lastCommand);
   const hasCount = argv.length === 3;
   const count = hasCount ? parseRangeArg(argv.bytes(2), 0, MUST_BE_POSITIVE) : 1;
+  // One element off a list of one node, on its bytes in the key's cell where it can be.
+  if (!hasCount && c.db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "list", 1, head ? popPackedHead : popPackedTail, c) >= 0) return;
   const key = argv.str(1);
   const list = c.db.writeAs(key, ListValue);
   if (list === undefined) return hasCount ? c.reply.nullArray() : c.reply.null();

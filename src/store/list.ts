@@ -860,6 +860,27 @@ export class ListValue extends Node {
     return count;
   }
 
+  /**
+   * LPOP or RPOP of one element from a list held packed (Database.editPacked): the element
+   * at the head or tail of its body, out.buf[out.start, out.end), written to `reply` and
+   * taken off. Returns 1, or -1 (nothing done) when it is the last one: the emptied key goes
+   * the usual way, which deletes it.
+   */
+  static popPacked(out: PackedBytes, head: boolean, reply: BytesSink): number {
+    const buf = out.buf as Bytes;
+    const first = out.start + PACKED_HEADER;
+    // No list yet (editPacked's missing key): nothing to pop.
+    if (first >= out.end) return -1;
+    const n = head ? lengthAt(buf, first) : lengthBefore(buf, out.end);
+    const size = n + 2 * lengthBytes(n);
+    if (first + size === out.end) return -1;
+    const at = head ? first : out.end - size;
+    reply.bulkFrom(buf, at + lengthBytes(n), at + lengthBytes(n) + n);
+    if (head) buf.copyWithin(first, first + size, out.end);
+    out.end -= size;
+    return 1;
+  }
+
   /** How many elements a list held packed has (Database.packedForRead's view of its body). */
   static packedCount(body: ByteSlice): number {
     let count = 0;

@@ -75,6 +75,26 @@ describe("LPUSH, RPUSH, LRANGE, LINDEX and LLEN of a list of one node, on its by
     for (let i = 0; i < 256; i += 32) await p.same(i % 64 ? "LPUSH" : "RPUSH", "b", bytes.slice(i, i + 32), bytes.slice(i, i + 1));
     await p.same("LRANGE", "b", "0", "-1");
     await p.same("LINDEX", "b", "3");
+    for (let i = 0; i < 17; i++) await p.same(i % 2 ? "LPOP" : "RPOP", "b");
+    await p.same("EXISTS", "b");
+  });
+
+  test("LPOP and RPOP of one element, the last one deleting the key, changes counted", async () => {
+    await pair().sameDirtyGrowth(`
+      RPUSH l a bb ccc 1 -2000 ${"x".repeat(200)}
+      LPOP l
+      RPOP l
+      RPOP l
+      LRANGE l 0 -1
+      LPOP l
+      LPOP l
+      RPOP l
+      EXISTS l
+      LPOP l
+      RPOP missing
+      SET s v
+      LPOP s
+      RPOP s`);
   });
 });
 
