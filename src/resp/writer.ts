@@ -260,9 +260,14 @@ export class ReplyWriter {
 
   /** A bulk string of the bytes `source[start, end)` (a value copied from where the keyspace holds it). */
   bulkFrom(source: Uint8Array, start: number, end: number): void {
-    this.header(0x24, end - start);
-    this.rawFrom(source, start, end);
-    this.ensure(CRLF_LEN);
+    const n = end - start;
+    // Room for all of it at once: a header is at most 22 bytes.
+    this.ensure(n + 24 + CRLF_LEN);
+    this.byte(0x24);
+    this.integerDigits(n);
+    this.crlf();
+    copyRange(source, start, end, this.buf, this.pos);
+    this.pos += n;
     this.crlf();
   }
 
