@@ -953,10 +953,7 @@ export class Database {
     out.end = n;
     const result = edit(out, arg);
     if (result < 0) return -1;
-    out.start = 0;
-    const accounted = estimateStringBytes(end - start, out.length);
-    this.bytes += accounted - packedAccounted(cell, at);
-    setPackedAccounted(out.buf as Bytes, 0, accounted);
+    this.countPacked(end - start, out, packedAccounted(cell, at));
     table.replaceAt(slot, keyBytes.of(buf, start, end), out);
     keyBytes.release();
     this.recordAccess(slot, false);
@@ -971,14 +968,22 @@ export class Database {
     out.start = PACKED_HEADER;
     const result = edit(out, arg);
     if (result < 0) return -1;
-    out.start = 0;
-    const accounted = estimateStringBytes(end - start, out.length);
-    this.bytes += accounted;
-    setPackedAccounted(out.buf as Bytes, 0, accounted);
+    this.countPacked(end - start, out, 0);
     this.recordAccess(this.table.addBytes(keyBytes.of(buf, start, end), out), true);
     keyBytes.release();
     this.keyspace.dirty += changes;
     return result;
+  }
+
+  /**
+   * editPacked's value, whole again in `out` (from its header): what it counts for is
+   * noted in it, and the keyspace's bytes change by that less what it counted for `before`.
+   */
+  private countPacked(keyLength: number, out: PackedBytes, before: number): void {
+    out.start = 0;
+    const accounted = estimateStringBytes(keyLength, out.length);
+    this.bytes += accounted - before;
+    setPackedAccounted(out.buf as Bytes, 0, accounted);
   }
 
   /** `slot`, if it holds a packed value of kind `kind` not past its deadline; else -1. */
