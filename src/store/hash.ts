@@ -32,6 +32,12 @@ function hasRepeatedField(buf: Bytes, from: number, to: number): boolean {
   return repeatsAny(buf, fields);
 }
 
+/** Whether a[aStart, aStart + n) and b[bStart, bStart + n) hold the same bytes. */
+function sameBytes(a: Uint8Array, aStart: number, b: Uint8Array, bStart: number, n: number): boolean {
+  for (let k = 0; k < n; k++) if (a[aStart + k] !== b[bStart + k]) return false;
+  return true;
+}
+
 /** How many pairs packed pairs b[from, to) hold. */
 function pairsIn(b: Uint8Array, from: number, to: number): number {
   let elements = 0;
@@ -149,11 +155,15 @@ export class HashValue {
     const fieldLength = fieldEnd - fieldStart;
     const valueLength = valueEnd - valueStart;
     if (fieldLength > maxLength || valueLength > maxLength) return -1;
-    const v = HashValue.findPacked(out, src, fieldStart, fieldEnd);
-    if (v >= 0) {
-      const old = out.buf[v]!;
+    const found = HashValue.findPacked(out, src, fieldStart, fieldEnd);
+    if (found >= 0) {
+      const old = out.buf[found]!;
+      if (old === valueLength && sameBytes(out.buf, found + 1, value, valueStart, valueLength)) return 0;
+      // Offsets are taken again from `start` once room() has made the bytes its own.
+      const rel = found - out.start;
       const grow = valueLength - old;
-      const b = grow > 0 ? out.room(grow) : (out.buf as Bytes);
+      const b = out.room(Math.max(grow, 0));
+      const v = out.start + rel;
       if (grow !== 0) b.copyWithin(v + 1 + valueLength, v + 1 + old, out.end);
       out.end += grow;
       b[v] = valueLength;

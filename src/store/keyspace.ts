@@ -926,14 +926,14 @@ export class Database {
 
   /**
    * A write to the packed small aggregate of kind `kind` at a key given as bytes, made on
-   * its bytes with no string or object made (HSET of a small hash): `edit` changes a copy
-   * of its body (store/packed-values.ts), out.buf[out.start, out.end), and returns the
-   * command's result, or -1 when the value would no longer be held packed. The new bytes
-   * then replace the old in the key's cell, or make the key when it was missing (`edit`
-   * given an empty body), and `changes` are counted as Redis's dirty. As setStringBytes,
-   * only while nothing waits to hear of the key by name, and not for a key past its
-   * deadline or held otherwise. -1 then, with nothing done, for the caller to go the usual
-   * way (which also answers WRONGTYPE).
+   * its bytes with no string or object made (HSET of a small hash): `edit` changes its
+   * body (store/packed-values.ts), out.buf[out.start, out.end), lent in place until its
+   * first write (PackedBytes), and returns the command's result, or -1 when the value would
+   * no longer be held packed. The new bytes then replace the old in the key's cell, or
+   * make the key when it was missing (`edit` given an empty body), and `changes` are
+   * counted as Redis's dirty. As setStringBytes, only while nothing waits to hear of the
+   * key by name, and not for a key past its deadline or held otherwise. -1 then, with
+   * nothing done, for the caller to go the usual way (which also answers WRONGTYPE).
    */
   editPacked<A>(buf: Uint8Array, start: number, end: number, kind: PackedKind, changes: number, edit: (out: PackedBytes, arg: A) => number, arg: A): number {
     const keyspace = this.keyspace;
@@ -945,17 +945,16 @@ export class Database {
     if (slot < 0) return -1;
     const cell = table.valueBuffer(slot) as Bytes;
     const at = table.valueStart(slot);
-    const n = table.valueLengthAt(slot);
     const out = packedEdit;
-    out.clear();
-    cell.copy(out.room(n), 0, at, at + n);
-    out.start = PACKED_HEADER;
-    out.end = n;
+    out.lend(cell, at, at + PACKED_HEADER, at + table.valueLengthAt(slot));
     const result = edit(out, arg);
     if (result < 0) return -1;
-    this.countPacked(end - start, out, packedAccounted(cell, at));
-    table.replaceAt(slot, keyBytes.of(buf, start, end), out);
-    keyBytes.release();
+    // Still lent: left as it was (a ZADD of the same score, an SADD of a member there).
+    if (!out.lent) {
+      this.countPacked(end - start, out, packedAccounted(cell, at));
+      table.replaceAt(slot, keyBytes.of(buf, start, end), out);
+      keyBytes.release();
+    }
     this.recordAccess(slot, false);
     keyspace.dirty += changes;
     return result;

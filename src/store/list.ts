@@ -22,6 +22,7 @@
 import { allocBytes, type Bytes, NO_BYTES, writeLatin1 } from "./latin1.ts";
 import { ByteSlice, type BytesSink, type PackedBytes } from "./value.ts";
 import type { Argv } from "../resp/argv.ts";
+import { copyRange } from "../resp/bytes.ts";
 import { encodingLimits } from "./encoding.ts";
 import { lzfCompressRange, lzfDecompressInto, lzfOutput } from "./lzf.ts";
 import { LISTPACK_EMPTY_SIZE, type ListpackWriter, lpBytesSize, lpStringSize } from "./listpack.ts";
@@ -54,8 +55,6 @@ function nodeFullAt(fill: number, size: number, count: number): boolean {
 
 /** An element being loaded (ListValue.loadPacked), reused. */
 const loadedElement = new ByteSlice();
-/** An element being pushed (ListValue.pushPacked), reused. */
-const pushedElement = new ByteSlice();
 
 /** Bytes an element of `n` bytes takes in a node. */
 function encodedSize(n: number): number {
@@ -82,6 +81,21 @@ function lpSizeOf(s: string | ByteSlice): number {
 /** Write element `s` (a string, or bytes of a request) at `at`; returns the position after it. */
 function writeElement(buf: Bytes, at: number, s: string | ByteSlice): number {
   const n = s.length;
+  at = writeLength(buf, at, n);
+  writeLatin1(buf, at, s);
+  return writeBackLength(buf, at + n, n);
+}
+
+/** writeElement of the bytes src[start, end). */
+function writeElementBytes(buf: Bytes, at: number, src: Uint8Array, start: number, end: number): number {
+  const n = end - start;
+  at = writeLength(buf, at, n);
+  copyRange(src, start, end, buf, at);
+  return writeBackLength(buf, at + n, n);
+}
+
+/** An element's length in front of it; returns where its bytes go. */
+function writeLength(buf: Bytes, at: number, n: number): number {
   if (n < 0x80) buf[at++] = n;
   else if (n < 0x4000) {
     buf[at++] = 0x80 | (n >> 8);
@@ -91,8 +105,11 @@ function writeElement(buf: Bytes, at: number, s: string | ByteSlice): number {
     buf.writeUInt32LE(n, at);
     at += 4;
   }
-  writeLatin1(buf, at, s);
-  at += n;
+  return at;
+}
+
+/** An element's length behind it, at `at`; returns the position after it. */
+function writeBackLength(buf: Bytes, at: number, n: number): number {
   if (n < 0x80) buf[at++] = n;
   else if (n < 0x4000) {
     buf[at++] = n & 0xff;
@@ -835,28 +852,30 @@ export class ListValue extends Node {
       out.end += PACKED_HEADER;
     }
     const fill = (out.buf as Bytes).readInt32LE(out.start);
-    const first = out.start + PACKED_HEADER;
-    let lpSize = LISTPACK_EMPTY_SIZE;
     let count = 0;
-    for (let at = first; at < out.end; count++) {
-      const n = lengthAt(out.buf as Bytes, at);
-      const from = at + lengthBytes(n);
-      lpSize += lpBytesSize(out.buf, from, from + n);
-      at = from + n + lengthBytes(n);
-    }
-    const element = pushedElement;
+    for (let at = out.start + PACKED_HEADER; at < out.end; count++) at = nextPacked(out.buf as Bytes, at);
+    // The elements' listpack size (what decides a new node) is counted only once it could
+    // matter: an element takes at most 5 bytes more in a listpack than here.
+    let lpSize = -1;
     for (let i = 2; i < argv.length; i++) {
       const n = argv.len(i);
-      if (count > 0 && nodeFullAt(fill, lpSize + n + SIZE_ESTIMATE_OVERHEAD, count)) return -1;
+      if (count > 0 && lpSize < 0 && nodeFullAt(fill, LISTPACK_EMPTY_SIZE + out.end - out.start - PACKED_HEADER + 5 * count + n + SIZE_ESTIMATE_OVERHEAD, count)) {
+        lpSize = LISTPACK_EMPTY_SIZE;
+        for (let at = out.start + PACKED_HEADER; at < out.end; at = nextPacked(out.buf as Bytes, at)) {
+          const from = at + lengthBytes(lengthAt(out.buf as Bytes, at));
+          lpSize += lpBytesSize(out.buf, from, from + lengthAt(out.buf as Bytes, at));
+        }
+      }
+      if (count > 0 && lpSize >= 0 && nodeFullAt(fill, lpSize + n + SIZE_ESTIMATE_OVERHEAD, count)) return -1;
       const size = encodedSize(n);
       const b = out.room(size);
+      const first = out.start + PACKED_HEADER;
       if (head) b.copyWithin(first + size, first, out.end);
-      writeElement(b, head ? first : out.end, element.of(argv.buffer(i), argv.start(i), argv.end(i)));
+      writeElementBytes(b, head ? first : out.end, argv.buffer(i), argv.start(i), argv.end(i));
       out.end += size;
-      lpSize += lpBytesSize(argv.buffer(i), argv.start(i), argv.end(i));
+      if (lpSize >= 0) lpSize += lpBytesSize(argv.buffer(i), argv.start(i), argv.end(i));
       count++;
     }
-    element.release();
     return count;
   }
 
@@ -876,7 +895,9 @@ export class ListValue extends Node {
     if (first + size === out.end) return -1;
     const at = head ? first : out.end - size;
     reply.bulkFrom(buf, at + lengthBytes(n), at + lengthBytes(n) + n);
-    if (head) buf.copyWithin(first, first + size, out.end);
+    const b = out.room(0);
+    const start = out.start + PACKED_HEADER;
+    if (head) b.copyWithin(start, start + size, out.end);
     out.end -= size;
     return 1;
   }

@@ -112,7 +112,11 @@ export function setPackedScore(out: PackedBytes, score: number, src: Uint8Array,
   }
   if (found >= 0) {
     if (b.readDoubleLE(found) === score) return 0;
-    b.copyWithin(found, found + PAIR_HEADER + n, out.end);
+    // Offsets are taken again from `start` once room() has made the bytes its own.
+    const rel = found - out.start;
+    b = out.room(0);
+    const pair = out.start + rel;
+    b.copyWithin(pair, pair + PAIR_HEADER + n, out.end);
     out.end -= PAIR_HEADER + n;
   } else if (n > maxMember || count >= maxPairs) return -1;
   // Its place in (score, member bytes) order, ties on the score by memcmp then length.
@@ -126,7 +130,9 @@ export function setPackedScore(out: PackedBytes, score: number, src: Uint8Array,
     for (let k = 0; k < m && d === 0; k++) d = b[at + PAIR_HEADER + k]! - src[start + k]!;
     if ((d === 0 ? b[at + 8]! - n : d) >= 0) break;
   }
+  const rel = at - out.start;
   b = out.room(PAIR_HEADER + n);
+  at = out.start + rel;
   b.copyWithin(at + PAIR_HEADER + n, at, out.end);
   // As insertAt: a listpack keeps -0 as the integer 0.
   b.writeDoubleLE(score === 0 ? 0 : score, at);

@@ -119,30 +119,30 @@ export class SetValue {
    * or -1 when the set would no longer be packed, with `out` left half-changed.
    */
   static addPacked(out: PackedBytes, argv: Argv): number {
-    const body = out.start;
-    if (out.end === body) {
+    if (out.end === out.start) {
       // A new set: an intset when its first member is an integer, as setTypeCreate makes it.
       const b = out.room(2);
-      b[body] = parseInt64(argv.buffer(2), argv.start(2), argv.end(2)) === undefined ? 0 : 1;
-      b[body + 1] = 2;
-      out.end = body + 2;
+      b[out.start] = parseInt64(argv.buffer(2), argv.start(2), argv.end(2)) === undefined ? 0 : 1;
+      b[out.start + 1] = 2;
+      out.end = out.start + 2;
     }
-    const members = packedMembers.of(out.buf, body + 2, out.end);
+    const members = packedMembers;
     let size = -1;
     let added = 0;
     for (let i = 2; i < argv.length; i++) {
       const src = argv.buffer(i);
       const start = argv.start(i);
       const end = argv.end(i);
-      if (SetValue.findPacked(members.of(out.buf, body + 2, out.end), src, start, end)) continue;
+      if (SetValue.findPacked(members.of(out.buf, out.start + 2, out.end), src, start, end)) continue;
       if (size < 0) size = SetValue.packedSize(members);
       if (size >= INDEX_FROM || end - start > PACKED_MAX_ELEMENT) return -1;
-      if (out.buf[body] === 1) {
-        const n = parseInt64(src, start, end);
-        if (n === undefined || size >= encodingLimits.setMaxIntsetEntries) out.buf[body] = 0;
-        else out.buf[body + 1] = Math.max(out.buf[body + 1]!, intWidth(n));
-      }
       const b = out.room(1 + end - start);
+      const body = out.start;
+      if (b[body] === 1) {
+        const n = parseInt64(src, start, end);
+        if (n === undefined || size >= encodingLimits.setMaxIntsetEntries) b[body] = 0;
+        else b[body + 1] = Math.max(b[body + 1]!, intWidth(n));
+      }
       b[out.end] = end - start;
       copyRange(src, start, end, b, out.end + 1);
       out.end += 1 + end - start;

@@ -119,20 +119,48 @@ export class ByteSlice {
 const NO_BYTES = new Uint8Array(0);
 
 /**
- * Loading: a small aggregate in the bytes the keyspace holds it packed in its key's cell
- * (store/packed-values.ts), built in a buffer reused key after key. The table copies it
- * into the cell as it copies a string's bytes, with no object made (store/table.ts).
+ * A small aggregate in the bytes the keyspace holds it packed in its key's cell
+ * (store/packed-values.ts), built in a buffer reused key after key: loading one, or a
+ * command changing one (Database.editPacked). The table copies it into the cell as it
+ * copies a string's bytes, with no object made (store/table.ts).
+ *
+ * A command's change starts from the cell's bytes lent in place (lend): the first room()
+ * copies them into the buffer of its own, before anything is written. Who changes one
+ * writes only into what room() returns, and takes offsets again from `start` after it; a
+ * value still lent when the command is done was left as it was.
  */
 export class PackedBytes extends ByteSlice {
   private own: Bytes = allocBytes(256);
+  /** While lent: where the value (its header) starts in `buf`; -1 once the bytes are its own. */
+  private lentFrom = -1;
 
   /** Start again, empty, in the reused buffer. */
   clear(): void {
+    this.lentFrom = -1;
     this.of(this.own, 0, 0);
   }
 
-  /** Room for `n` more bytes at `end`; returns the buffer (it may have moved). */
+  /** A packed value where it lies: buf[from, end), its body from `start`. */
+  lend(buf: Uint8Array, from: number, start: number, end: number): void {
+    this.of(buf, start, end);
+    this.lentFrom = from;
+  }
+
+  /** Whether it still looks at the bytes lent (nothing was written). */
+  get lent(): boolean {
+    return this.lentFrom >= 0;
+  }
+
+  /** Room for `n` more bytes at `end`; returns the buffer to write into (it may have moved). */
   room(n: number): Bytes {
+    const from = this.lentFrom;
+    if (from >= 0) {
+      const length = this.end - from;
+      if (length + n > this.own.length) this.own = allocBytes(2 * (length + n));
+      (this.buf as Bytes).copy(this.own, 0, from, this.end);
+      this.lentFrom = -1;
+      this.of(this.own, this.start - from, length);
+    }
     if (this.end + n > this.own.length) {
       const grown = allocBytes(2 * (this.end + n));
       this.own.copy(grown, 0, 0, this.end);
