@@ -20,7 +20,7 @@ import { SetValue } from "../store/set.ts";
 import { type LexRange, type ScoreRange, SortedSet, type ZEntry } from "../store/sorted-set.ts";
 import { encodingLimits } from "../store/encoding.ts";
 import { PACKED_MAX_ELEMENT } from "../store/packed.ts";
-import { packedPairCount, packedScore, setPackedScore } from "../store/packed-pairs.ts";
+import { packedPairCount, packedScore, setPackedScore, writePackedRange } from "../store/packed-pairs.ts";
 import type { PackedBytes } from "../store/value.ts";
 import { ArgCursor, parseDoubleArg, parseRangeArg, parseTimeout } from "./args.ts";
 import { type CommandFlag, type FullKeySpec, command } from "./command.ts";
@@ -367,6 +367,16 @@ function zrangeGeneric(c: Context, argv: Argv, keyAt: number, fixedBy: RangeBy, 
   else if (by === RangeBy.Score) req.score = parseScoreRange(argv.str(lo), argv.str(hi));
   else req.lex = parseLexRange(argv.str(lo), argv.str(hi));
 
+  // A range by rank, in order, of a small sorted set: from its bytes in the key's cell.
+  const pairs = store === undefined && by === RangeBy.Rank && !rev ? c.db.packedForRead(argv.buffer(keyAt), argv.start(keyAt), argv.end(keyAt), "zset") : undefined;
+  if (pairs !== undefined) {
+    const range = clampRange(req.rank![0], req.rank![1], packedPairCount(pairs));
+    const count = range === undefined ? 0 : range[1] - range[0] + 1;
+    const asPairs = withScores && c.reply.resp === 3;
+    c.reply.array(withScores && !asPairs ? count * 2 : count);
+    if (range !== undefined) writePackedRange(pairs, range[0], count, withScores, asPairs, c.reply);
+    return;
+  }
   const zset = lookupZset(c, argv.str(keyAt));
   if (store === undefined) return replyRange(c, zset, req, withScores);
   const result = new SortedSet();

@@ -155,6 +155,31 @@ export function packedScore(pairs: ByteSlice, src: Uint8Array, start: number, en
   return undefined;
 }
 
+/** Where a range of a small sorted set goes (a reply). */
+export interface PairsSink {
+  array(n: number): void;
+  bulkFrom(source: Uint8Array, start: number, end: number): void;
+  double(d: number): void;
+}
+
+/**
+ * Pairs `first` to `first + count - 1` of a small sorted set's packed pairs, in order, to
+ * `out`: each member, then its score when `withScores`, the two as an array of two when
+ * `asPairs` (RESP3).
+ */
+export function writePackedRange(pairs: ByteSlice, first: number, count: number, withScores: boolean, asPairs: boolean, out: PairsSink): void {
+  const b = pairs.buf as Bytes;
+  for (let at = pairs.start, i = 0; i < first + count; i++) {
+    const n = b[at + 8]!;
+    if (i >= first) {
+      if (asPairs) out.array(2);
+      out.bulkFrom(b, at + PAIR_HEADER, at + PAIR_HEADER + n);
+      if (withScores) out.double(b.readDoubleLE(at));
+    }
+    at += PAIR_HEADER + n;
+  }
+}
+
 /** How many pairs a small sorted set's packed pairs hold. */
 export function packedPairCount(pairs: ByteSlice): number {
   let count = 0;

@@ -105,6 +105,35 @@ describe("ZADD, ZSCORE and ZCARD of a small sorted set, on its bytes in the key'
       DUMP z`);
   });
 
+  test("ZRANGE by rank from its bytes, every range, RESP2 and RESP3", async () => {
+    const p = pair();
+    const ranges = `
+      ZRANGE z 0 -1
+      ZRANGE z 0 -1 WITHSCORES
+      ZRANGE z 1 2 WITHSCORES
+      ZRANGE z -2 -1
+      ZRANGE z -100 100 withscores
+      ZRANGE z 3 1
+      ZRANGE z 10 20
+      ZRANGE z 0 0 WITHSCORES
+      ZRANGE z 0 -1 REV WITHSCORES
+      ZRANGE z x 1
+      ZRANGE z 0 1 LIMIT 0 1
+      ZRANGE z 0 1 BADOPT
+      ZRANGE missing 0 -1
+      ZRANGE str 0 -1`;
+    await p.script(`
+      ZADD z 1.5 a 2 b -3 c 1e-7 d
+      SET str v
+      ${ranges}`);
+    await p.both("HELLO", "3");
+    try {
+      await p.script(ranges);
+    } finally {
+      await p.both("HELLO", "2");
+    }
+  });
+
   test("past the listpack limits it converts as in Redis", async () => {
     const p = pair();
     try {
