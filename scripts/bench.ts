@@ -21,6 +21,7 @@
  *   bun run bench --big-only      # only the big-keyspace runs
  *   bun run bench --big-values-only   # only the commands on big values
  *   bun run bench --big-values-only --case ZRANGE --case SINTERCARD   # the big-value cases starting so
+ *   bun run bench --small-only    # only the small aggregates at random keys
  *
  * Then a big keyspace: with the 1M string keys present, pipelined SET and GET drawn over
  * all of them (redis-benchmark -r), while a probe client sends PING every millisecond:
@@ -29,6 +30,10 @@
  * Then big values: commands that read or change one element of a 1 MB bitmap, a hash, set
  * and sorted set of 100,000 elements and a stream of 10,000 entries (-P 16), where a
  * command that walks or copies the whole value shows at once.
+ *
+ * Then small aggregates as applications use them: HSET, HGET, HGETALL, HINCRBY, SADD,
+ * SISMEMBER, ZADD, ZSCORE, RPUSH, LRANGE and LPOP at 100,000 random keys (-P 16), and the
+ * RSS the dataset they make grew by.
  *
  * Last, persistence: the time each server takes from spawn to its first PONG when
  * loading a dump of the 1M string keys that real Redis wrote, and, while a BGSAVE of those
@@ -58,6 +63,7 @@ const REPLICATION_ONLY = args.includes("--replication-only");
 const THROUGHPUT_ONLY = args.includes("--throughput-only");
 const BIG_ONLY = args.includes("--big-only");
 const BIG_VALUES_ONLY = args.includes("--big-values-only");
+const SMALL_ONLY = args.includes("--small-only");
 /** The scripting cases' script (loaded by SCRIPT LOAD) and the same as a function library. */
 const SCRIPT = "redis.call('incr', KEYS[1]) redis.call('expire', KEYS[1], 1000) return redis.call('get', KEYS[1])";
 const LIBRARY = `#!lua name=bench\nredis.register_function('bench3', function(KEYS) ${SCRIPT} end)`;
@@ -185,7 +191,7 @@ function cpuTimeUs(pid: number): number {
 }
 
 /** One benchmark case ("set", or "set -d 1024") against one server. */
-async function runCase(target: Target, testCase: string, pipeline: number, requested = requestsFor(pipeline)): Promise<Result> {
+async function runCase(target: Target, testCase: string, pipeline: number, requested = requestsFor(pipeline), randomKeys = 0): Promise<Result> {
   const [test, ...extra] = testCase.split(" ");
   // 64 KB values move 64x the bytes of the small cases: a tenth of the requests keeps
   // each run to seconds instead of a minute.
@@ -193,7 +199,7 @@ async function runCase(target: Target, testCase: string, pipeline: number, reque
   const cpu0 = cpuTimeUs(target.proc.pid);
   // A case in capitals is a command of its own; the others are redis-benchmark's tests.
   const what = /^[A-Z]/.test(testCase) ? [test!, ...extra] : ["-t", test!, ...extra];
-  const common = ["-n", String(requests), "-c", String(CLIENTS), "-P", String(pipeline), "--csv"];
+  const common = ["-n", String(requests), "-c", String(CLIENTS), "-P", String(pipeline), "--csv", ...(randomKeys > 0 ? ["-r", String(randomKeys)] : [])];
   const csv = await sh(pin(1, ["redis-benchmark", "-p", String(target.port), ...(what[0] === "-t" ? [...what, ...common] : [...common, ...what])]));
   const cpu = cpuTimeUs(target.proc.pid) - cpu0;
   // LRANGE cases first run an LPUSH to fill the list; the case itself is the last line.
@@ -303,6 +309,7 @@ async function main(): Promise<void> {
   if (REPLICATION_ONLY) return replication();
   if (BIG_ONLY) return bigKeyspace();
   if (BIG_VALUES_ONLY) return bigValues();
+  if (SMALL_ONLY) return smallAggregates();
   const kvis = await startKvis();
   const redis = await startRedis();
   try {
@@ -345,6 +352,7 @@ async function main(): Promise<void> {
   if (!MEMORY_ONLY && !THROUGHPUT_ONLY) {
     await bigKeyspace();
     await bigValues();
+    await smallAggregates();
     await persistence();
     await replication();
   }
@@ -524,6 +532,50 @@ async function bigValues(): Promise<void> {
       const [kr, rr] = results as [Result, Result];
       console.log(`| ${testCase} | ${Math.round(kr.rps)} | ${Math.round(rr.rps)} | ${(kr.rps / rr.rps).toFixed(2)} | ${kr.cpuUs.toFixed(2)} | ${rr.cpuUs.toFixed(2)} |`);
     }
+  } finally {
+    await stop(kvis);
+    await stop(redis);
+  }
+}
+
+/** How applications use small aggregates: commands on hashes, sets, sorted sets and lists at random keys, in this order. */
+const SMALL_CASES = [
+  "HSET user:__rand_int__ f:__rand_int__ v", "HGET user:__rand_int__ f:__rand_int__", "HGETALL user:__rand_int__", "HINCRBY user:__rand_int__ visits 1",
+  "SADD set:__rand_int__ m:__rand_int__", "SISMEMBER set:__rand_int__ m:__rand_int__", "ZADD zset:__rand_int__ __rand_int__ m:__rand_int__",
+  "ZSCORE zset:__rand_int__ m:__rand_int__", "RPUSH list:__rand_int__ v", "LRANGE list:__rand_int__ 0 -1", "LPOP list:__rand_int__",
+];
+const SMALL_KEYS = 100_000;
+
+/**
+ * Small aggregates at random keys (redis-benchmark -r): the cases in turn into fresh
+ * servers, each after the other server's run of it, so each reads what the writes before
+ * it made (about 10 fields, members or elements a key); then the RSS the dataset grew by.
+ * A warm-up of every case on other keys first.
+ */
+async function smallAggregates(): Promise<void> {
+  const requests = REQUESTS * 6;
+  console.log(`\nSmall aggregates at ${SMALL_KEYS} random keys (redis-benchmark -r ${SMALL_KEYS} -n ${requests} -P 16 -c ${CLIENTS}), in this order:\n`);
+  console.log("| command | kvis ops/s | redis ops/s | ratio | kvis CPU µs/req | redis CPU µs/req |");
+  console.log("|---|---|---|---|---|---|");
+  const kvis = await startKvis();
+  const redis = await startRedis();
+  try {
+    const rss0: number[] = [];
+    for (const target of [kvis, redis]) {
+      for (const testCase of SMALL_CASES) await runCase(target, testCase.replaceAll(/(user|set|zset|list):/g, "warm$1:"), 16, REQUESTS, 1000);
+      await sh(["redis-cli", "-p", String(target.port), "MEMORY", "PURGE"]);
+      rss0.push(await settledRss(target.proc.pid));
+    }
+    for (const testCase of SMALL_CASES) {
+      const [kr, rr] = [await runCase(kvis, testCase, 16, requests, SMALL_KEYS), await runCase(redis, testCase, 16, requests, SMALL_KEYS)];
+      console.log(`| ${testCase} | ${Math.round(kr.rps)} | ${Math.round(rr.rps)} | ${(kr.rps / rr.rps).toFixed(2)} | ${kr.cpuUs.toFixed(2)} | ${rr.cpuUs.toFixed(2)} |`);
+    }
+    const grew: number[] = [];
+    for (const [i, target] of [kvis, redis].entries()) {
+      await sh(["redis-cli", "-p", String(target.port), "MEMORY", "PURGE"]);
+      grew.push((await settledRss(target.proc.pid)) - rss0[i]!);
+    }
+    console.log(`\nRSS the dataset grew by: kvis ${(grew[0]! / 1e6).toFixed(1)} MB, redis ${(grew[1]! / 1e6).toFixed(1)} MB (${(grew[0]! / grew[1]!).toFixed(2)}x)`);
   } finally {
     await stop(kvis);
     await stop(redis);
