@@ -53,6 +53,8 @@ export function startCron(server: Server): () => void {
       if (server.latency.threshold > 0) server.latency.add("expire-cycle", Math.floor(performance.now() - started));
     }
     evictClients(server);
+    // A chunk a class at most a tick: each pause stays short (CellHeap.compact).
+    if (!server.loadingDataset) server.keyspace.compactCells();
     server.keyspace.sweepMarks();
     server.tracking.limitTable();
     server.failover.update();
@@ -85,7 +87,6 @@ export function startCron(server: Server): () => void {
       server.migrator.closeIdle(clockNow);
       if (!server.loadingDataset) releaseCode(server.stats.totalCommands, compilerTime());
       if (++idleChecks % 5 === 0) server.keyspace.releaseIdleSpares();
-      if (!server.loadingDataset) server.keyspace.compactCells();
     }
     // A soft output limit is passed by staying over it, without new output: looked at here
     // too, as Redis's clientsCron does.

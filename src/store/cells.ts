@@ -177,56 +177,43 @@ class SizeClass {
   }
 
   /**
-   * CellHeap.compact for this class: when the cells in use would fill at most 3/4 of the
-   * chunks but the last, the last chunks go, fewest kept; the cells in use there are copied
-   * into free cells before them. Returns the first index given up, each moved cell's new
-   * index by its old one from there (-1: was free), or undefined when nothing moves.
+   * CellHeap.compact's step for this class: when the cells in use would fill at most 3/4
+   * of fewer chunks (chunksToKeep), its last chunk goes, the cells in use there copied into
+   * free cells before it and each handed to `moved` (old index, new index).
    */
-  shrink(): { end: number; moved: Int32Array } | undefined {
-    const keep = this.chunksToKeep();
-    if (keep === this.chunks.length) return undefined;
-    const end = chunkStart(keep);
+  shrinkLast(moved: (from: number, to: number) => void): void {
+    if (this.chunksToKeep() === this.chunks.length) return;
+    const end = chunkStart(this.chunks.length - 1);
     const next = this.next;
-    // The free cells before `end` are the holes the moved ones fill; those after go.
-    const holes = new IndexStack();
     const freeAfter = new Uint8Array(next - end);
+    let live = next - end;
     for (let k = 0; k < this.free.length; k++) {
       const i = this.free.at(k);
-      if (i < end) holes.push(i);
-      else freeAfter[i - end] = 1;
+      if (i >= end) {
+        freeAfter[i - end] = 1;
+        live--;
+      }
     }
-    const moved = new Int32Array(next - end).fill(-1);
+    // The free cells before `end`: as many as there are cells to move are their holes.
+    const holes: number[] = [];
+    const free = new IndexStack();
+    for (let k = 0; k < this.free.length; k++) {
+      const i = this.free.at(k);
+      if (i >= end) continue;
+      if (holes.length < live) holes.push(i);
+      else free.push(i);
+    }
     const size = this.size;
     for (let i = end; i < next; i++) {
       if (freeAfter[i - end] === 1) continue;
-      const to = holes.pop();
+      const to = holes.pop()!;
       const from = (i - chunkStart(chunkOf(i))) * size;
       copyRange(this.chunks[chunkOf(i)]!, from, from + size, this.chunks[chunkOf(to)]!, (to - chunkStart(chunkOf(to))) * size);
-      moved[i - end] = to;
+      moved(i, to);
     }
-    this.chunks.length = this.words.length = this.doubles.length = keep;
-    this.free = holes;
+    this.chunks.length = this.words.length = this.doubles.length = this.chunks.length - 1;
+    this.free = free;
     this.next = end;
-    return { end, moved };
-  }
-}
-
-/** Where CellHeap.compact moved cells: `to` takes a reference to where its cell is now. */
-export class Relocation {
-  /** Per class, the first cell index given up (cells from there moved): none by default. */
-  private readonly ends = new Int32Array(32).fill(INDEX_MASK + 1);
-  private readonly moved: Int32Array[] = [];
-
-  add(cls: number, end: number, moved: Int32Array): void {
-    this.ends[cls] = end;
-    this.moved[cls] = moved;
-  }
-
-  to(ref: number): number {
-    const cls = ref >>> INDEX_BITS;
-    const index = ref & INDEX_MASK;
-    const end = this.ends[cls]!;
-    return index < end ? ref : (cls << INDEX_BITS) | this.moved[cls]![index - end]!;
   }
 }
 
@@ -248,31 +235,31 @@ export class CellHeap {
   }
 
   /**
-   * Give back the last chunks of classes left mostly unused (SizeClass.shrink), once they
-   * come to a sixteenth of all chunks' bytes. Values that grow an element at a time over
-   * many keys (HSETs to small hashes at random) pass through the classes at random, and the
-   * frees they leave are spread over every chunk, so that a class seldom empties: each kept
-   * the chunks of its peak.
-   * Cells move: the caller puts the Relocation returned (undefined: none moved) to every
-   * reference it holds. Only where no reference is held elsewhere (between commands).
+   * A step of giving back the chunks classes hold for cells no longer in use, once those
+   * come to a sixteenth of all chunks' bytes: the class left with the most unused gives
+   * back its last chunk (SizeClass.shrinkLast). Values that grow an element at a time over many keys
+   * (HSETs to small hashes at random) pass through the classes at random, and the frees they
+   * leave are spread over every chunk, so that a class seldom empties: each kept the chunks
+   * of its peak. Cells move: `moved` has the caller put the new reference where it holds
+   * the old one. Only where no reference is held elsewhere (between commands); a chunk a
+   * step keeps each pause short (4,096 cells moved at most).
    */
-  compact(): Relocation | undefined {
-    // Worth a move only when it gives back a sixteenth of the chunks: it costs the caller a
-    // pass over its references.
+  compact(moved: (from: number, to: number) => void): void {
     let held = 0;
     let unused = 0;
-    for (const c of this.classes) {
-      if (c === undefined) continue;
-      held += c.chunkBytes();
-      unused += c.chunkBytes(c.chunksToKeep());
-    }
-    if (unused === 0 || unused * 16 < held) return undefined;
-    let relocation: Relocation | undefined;
+    // The class with the most to give back gives back one chunk.
+    let most = 0;
+    let mostAt = -1;
     for (let cls = 0; cls < this.classes.length; cls++) {
-      const shrunk = this.classes[cls]?.shrink();
-      if (shrunk !== undefined) (relocation ??= new Relocation()).add(cls, shrunk.end, shrunk.moved);
+      const c = this.classes[cls];
+      if (c === undefined) continue;
+      const spare = c.chunkBytes(c.chunksToKeep());
+      held += c.chunkBytes();
+      unused += spare;
+      if (spare > most) [most, mostAt] = [spare, cls];
     }
-    return relocation;
+    if (mostAt < 0 || unused * 16 < held) return;
+    this.classes[mostAt]!.shrinkLast((from, to) => moved((mostAt << INDEX_BITS) | from, (mostAt << INDEX_BITS) | to));
   }
 
   private alloc(bytes: number): number {

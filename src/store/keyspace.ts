@@ -1663,8 +1663,8 @@ export class Keyspace {
   }
 
   /**
-   * Called every second (the cron's): the tables' cells give back chunks their classes
-   * hold mostly unused (CellHeap.compact), as jemalloc gives back emptied slabs.
+   * Called every tick (the cron's): a step of the tables' cells giving back chunks their
+   * classes hold mostly unused (CellHeap.compact), as jemalloc gives back emptied slabs.
    */
   compactCells(): void {
     for (const db of this.dbs) db.compactCells();

@@ -961,19 +961,32 @@ export class KeyTable {
     this.insertsSeen = this.inserts;
   }
 
-  /** Between commands (the cron's): the cells' classes give back what they hold unused (CellHeap.compact). */
+  /** Between commands (the cron's): a step of the cells' classes giving back what they hold unused (CellHeap.compact). */
   compactCells(): void {
-    const relocation = this.cells.compact();
-    if (relocation === undefined) return;
+    this.cells.compact((from, to) => this.cellMoved(from, to));
+  }
+
+  /**
+   * The cell `from` was copied to `to`: its slot is found by its key's hash (read from the
+   * copy, after the header or, for a number, after the float) and takes the new reference.
+   */
+  private cellMoved(from: number, to: number): void {
+    const cells = this.cells;
     const slots = this.slots;
-    for (let i = 0; i <= this.mask; i++) {
-      if (slots[HASH + 4 * i]! <= DELETED) continue;
-      const ref = slots[REF + 4 * i]!;
-      const now = relocation.to(ref);
-      if (now === ref) continue;
-      slots[REF + 4 * i] = now;
-      if (i < this.copied) this.sync(i);
+    const mask = this.mask;
+    const buf = cells.buffer(to);
+    const length = cells.keyLength(to);
+    for (const isNumber of [false, true]) {
+      const start = cells.keyStart(to, isNumber);
+      const h = hashKeyBytes(buf, start, start + length);
+      for (let i = h & mask; slots[HASH + 4 * i] !== EMPTY; i = (i + 1) & mask) {
+        if (slots[HASH + 4 * i] !== h || slots[REF + 4 * i] !== from) continue;
+        slots[REF + 4 * i] = to;
+        if (i < this.copied) this.sync(i);
+        return;
+      }
     }
+    throw new Error(`no slot holds the moved cell ${from}`);
   }
 
   /** Whether the slots may take `bytes` more (set by the keyspace: maxmemory's say). */
