@@ -29,6 +29,8 @@ export function startCron(server: Server): () => void {
   let lastIdleCheck = 0;
   let lastHelperCheck = 0;
   let idleChecks = 0;
+  let commandsAtLastTick = 0;
+  let quietTicks = 0;
   const collect = collectWhenIdle(server);
   const releaseCode = releaseWhenQuiet();
   const tick = () => {
@@ -53,8 +55,12 @@ export function startCron(server: Server): () => void {
       if (server.latency.threshold > 0) server.latency.add("expire-cycle", Math.floor(performance.now() - started));
     }
     evictClients(server);
-    // A chunk a class at most a tick: each pause stays short (CellHeap.compact).
-    if (!server.loadingDataset) server.keyspace.compactCells();
+    // Cells are given back a chunk a tick once no command has come for a second: each step
+    // is a pause of up to a few ms over a million keys (CellHeap.compact), which under load
+    // took SETs over 1M keys from 1.00x to 0.77x Redis, with stalls of 30-130 ms.
+    quietTicks = server.stats.totalCommands === commandsAtLastTick ? quietTicks + 1 : 0;
+    commandsAtLastTick = server.stats.totalCommands;
+    if (quietTicks >= hz && !server.loadingDataset) server.keyspace.compactCells();
     server.keyspace.sweepMarks();
     server.tracking.limitTable();
     server.failover.update();

@@ -242,9 +242,9 @@ export class CellHeap {
    * leave are spread over every chunk, so that a class seldom empties: each kept the chunks
    * of its peak. Cells move: `moved` has the caller put the new reference where it holds
    * the old one. Only where no reference is held elsewhere (between commands); a chunk a
-   * step keeps each pause short (4,096 cells moved at most).
+   * step keeps each pause short (4,096 cells moved at most). Whether a chunk went.
    */
-  compact(moved: (from: number, to: number) => void): void {
+  compact(moved: (from: number, to: number) => void): boolean {
     let held = 0;
     let unused = 0;
     // The class with the most to give back gives back one chunk.
@@ -258,8 +258,9 @@ export class CellHeap {
       unused += spare;
       if (spare > most) [most, mostAt] = [spare, cls];
     }
-    if (mostAt < 0 || unused * 16 < held) return;
+    if (mostAt < 0 || unused * 16 < held) return false;
     this.classes[mostAt]!.shrinkLast((from, to) => moved((mostAt << INDEX_BITS) | from, (mostAt << INDEX_BITS) | to));
+    return true;
   }
 
   private alloc(bytes: number): number {

@@ -233,9 +233,9 @@ export class Database {
     this.table.releaseIdleSpare();
   }
 
-  /** Keyspace.compactCells, for this database's table. */
-  compactCells(): void {
-    this.table.compactCells();
+  /** Keyspace.compactCells, for this database's table: whether a chunk was given back. */
+  compactCells(): boolean {
+    return this.table.compactCells();
   }
 
   /** Bytes of the table's slots (Keyspace.heldBytes). */
@@ -1663,11 +1663,19 @@ export class Keyspace {
   }
 
   /**
-   * Called every tick (the cron's): a step of the tables' cells giving back chunks their
-   * classes hold mostly unused (CellHeap.compact), as jemalloc gives back emptied slabs.
+   * Called by the cron while the server is quiet: a step of the tables' cells giving back
+   * chunks their classes hold mostly unused (CellHeap.compact), as jemalloc gives back
+   * emptied slabs. Whether any was given back.
    */
-  compactCells(): void {
-    for (const db of this.dbs) db.compactCells();
+  compactCells(): boolean {
+    let gave = false;
+    for (const db of this.dbs) if (db.compactCells()) gave = true;
+    return gave;
+  }
+
+  /** MEMORY PURGE: compactCells until nothing is left to give back. */
+  compactAllCells(): void {
+    while (this.compactCells());
   }
 
   /**

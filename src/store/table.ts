@@ -961,9 +961,9 @@ export class KeyTable {
     this.insertsSeen = this.inserts;
   }
 
-  /** Between commands (the cron's): a step of the cells' classes giving back what they hold unused (CellHeap.compact). */
-  compactCells(): void {
-    this.cells.compact((from, to) => this.cellMoved(from, to));
+  /** Between commands (the cron's): a step of the cells' classes giving back what they hold unused (CellHeap.compact); whether a chunk went. */
+  compactCells(): boolean {
+    return this.cells.compact((from, to) => this.cellMoved(from, to));
   }
 
   /**
