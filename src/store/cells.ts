@@ -61,8 +61,8 @@ export function cellBytes(keyLength: number, valueLength: number): number {
 
 /**
  * Chunks double up to this one, 16 << 8 = 4,096 cells; every later one holds as many. A
- * class gives back memory a chunk at a time (SizeClass.shrink): past a few thousand cells,
- * twice the last chunk would be half the class.
+ * class gives back memory a chunk at a time (SizeClass.shrinkLast): past a few thousand
+ * cells, twice the last chunk would be half the class.
  */
 const LAST_DOUBLING = 8;
 const STEADY_BITS = FIRST_CELLS_BITS + LAST_DOUBLING;
@@ -237,12 +237,12 @@ export class CellHeap {
   /**
    * A step of giving back the chunks classes hold for cells no longer in use, once those
    * come to a sixteenth of all chunks' bytes: the class left with the most unused gives
-   * back its last chunk (SizeClass.shrinkLast). Values that grow an element at a time over many keys
-   * (HSETs to small hashes at random) pass through the classes at random, and the frees they
-   * leave are spread over every chunk, so that a class seldom empties: each kept the chunks
-   * of its peak. Cells move: `moved` has the caller put the new reference where it holds
-   * the old one. Only where no reference is held elsewhere (between commands); a chunk a
-   * step keeps each pause short (4,096 cells moved at most). Whether a chunk went.
+   * back its last chunk (SizeClass.shrinkLast). Values that grow an element at a time over
+   * many keys (HSETs to small hashes at random) pass through the classes at random, and the
+   * frees they leave are spread over every chunk, so that a class seldom empties: each kept
+   * the chunks of its peak. Cells move: `moved` has the caller put the new reference where
+   * it holds the old one. Only where no reference is held elsewhere (between commands); a
+   * chunk a step keeps each pause short (4,096 cells moved at most). Whether a chunk went.
    */
   compact(moved: (from: number, to: number) => void): boolean {
     let held = 0;
@@ -256,7 +256,10 @@ export class CellHeap {
       const spare = c.chunkBytes(c.chunksToKeep());
       held += c.chunkBytes();
       unused += spare;
-      if (spare > most) [most, mostAt] = [spare, cls];
+      if (spare > most) {
+        most = spare;
+        mostAt = cls;
+      }
     }
     if (mostAt < 0 || unused * 16 < held) return false;
     this.classes[mostAt]!.shrinkLast((from, to) => moved((mostAt << INDEX_BITS) | from, (mostAt << INDEX_BITS) | to));

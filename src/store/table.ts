@@ -961,7 +961,10 @@ export class KeyTable {
     this.insertsSeen = this.inserts;
   }
 
-  /** Between commands (the cron's): a step of the cells' classes giving back what they hold unused (CellHeap.compact); whether a chunk went. */
+  /**
+   * Between commands (the cron's, MEMORY PURGE's): a step of the cells' classes giving
+   * back what they hold unused (CellHeap.compact); whether a chunk went.
+   */
   compactCells(): boolean {
     return this.cells.compact((from, to) => this.cellMoved(from, to));
   }
