@@ -260,10 +260,10 @@ export const memoryCommand = command({
       name: "memory|purge", arity: 2, flags: [], tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
       summary: "Ask the allocator to release memory", since: "4.0.0", complexity: "Depends on how much memory is allocated, could be slow",
       handler(c) {
-        // The cells' classes give back every chunk they hold mostly unused (the cron does it
-        // a step a tick once the server is quiet), then a full collection frees them, and Bun's shrink
-        // (undocumented; it gives the runtime's spare heap back), twice: the second
-        // collection frees what the first one's shrink let go.
+        // The cells' classes give back every chunk they hold mostly unused (the cron does
+        // it a step a tick once the server is quiet); then a full collection frees them, and
+        // Bun's shrink (undocumented; it gives the runtime's spare heap back), twice: the
+        // second collection frees what the first one's shrink let go.
         c.server.keyspace.compactAllCells();
         const shrink = (Bun as unknown as { shrink?: () => void }).shrink;
         for (let i = 0; i < 2; i++) {
