@@ -14,7 +14,7 @@
  */
 
 import { allocBytes, type Bytes, NO_BYTES, repeatsAny, writeLatin1 } from "./latin1.ts";
-import { copyRange } from "../resp/bytes.ts";
+import { copyRange, rangesEqual } from "../resp/bytes.ts";
 import { encodingLimits } from "./encoding.ts";
 import type { ByteSlice, BytesSink, PackedBytes } from "./value.ts";
 import type { Argv } from "../resp/argv.ts";
@@ -30,12 +30,6 @@ function hasRepeatedField(buf: Bytes, from: number, to: number): boolean {
   const fields: number[] = [];
   for (let p = from; p < to; p += 2 + buf[p]! + buf[p + 1 + buf[p]!]!) fields.push(p);
   return repeatsAny(buf, fields);
-}
-
-/** Whether a[aStart, aStart + n) and b[bStart, bStart + n) hold the same bytes. */
-function sameBytes(a: Uint8Array, aStart: number, b: Uint8Array, bStart: number, n: number): boolean {
-  for (let k = 0; k < n; k++) if (a[aStart + k] !== b[bStart + k]) return false;
-  return true;
 }
 
 /** How many pairs packed pairs b[from, to) hold. */
@@ -158,7 +152,7 @@ export class HashValue {
     const found = HashValue.findPacked(out, src, fieldStart, fieldEnd);
     if (found >= 0) {
       const old = out.buf[found]!;
-      if (old === valueLength && sameBytes(out.buf, found + 1, value, valueStart, valueLength)) return 0;
+      if (rangesEqual(out.buf, found + 1, found + 1 + old, value, valueStart, valueEnd)) return 0;
       // Offsets are taken again from `start` once room() has made the bytes its own.
       const rel = found - out.start;
       const grow = valueLength - old;
@@ -192,11 +186,7 @@ export class HashValue {
     const n = fieldEnd - fieldStart;
     for (let p = pairs.start; p < pairs.end; ) {
       const length = b[p]!;
-      if (length === n) {
-        let k = 0;
-        while (k < n && b[p + 1 + k] === src[fieldStart + k]) k++;
-        if (k === n) return p + 1 + n;
-      }
+      if (length === n && rangesEqual(b, p + 1, p + 1 + n, src, fieldStart, fieldEnd)) return p + 1 + n;
       p += 2 + length + b[p + 1 + length]!;
     }
     return -1;

@@ -8,7 +8,7 @@
 
 import { allocBytes, type Bytes, NO_BYTES, repeatsAny, writeLatin1 } from "./latin1.ts";
 import type { ByteSlice, BytesSink, PackedBytes } from "./value.ts";
-import { copyRange, formatDouble } from "../resp/bytes.ts";
+import { copyRange, formatDouble, rangesEqual } from "../resp/bytes.ts";
 
 const PAIR_HEADER = 9;
 
@@ -105,10 +105,7 @@ export function setPackedScore(out: PackedBytes, score: number, src: Uint8Array,
   let found = -1;
   for (let at = out.start; at < out.end; at += PAIR_HEADER + b[at + 8]!) {
     count++;
-    if (found >= 0 || b[at + 8] !== n) continue;
-    let k = 0;
-    while (k < n && b[at + PAIR_HEADER + k] === src[start + k]) k++;
-    if (k === n) found = at;
+    if (found < 0 && b[at + 8] === n && rangesEqual(b, at + PAIR_HEADER, at + PAIR_HEADER + n, src, start, end)) found = at;
   }
   if (found >= 0) {
     if (b.readDoubleLE(found) === score) return 0;
@@ -147,10 +144,7 @@ export function packedScore(pairs: ByteSlice, src: Uint8Array, start: number, en
   const b = pairs.buf as Bytes;
   const n = end - start;
   for (let at = pairs.start; at < pairs.end; at += PAIR_HEADER + b[at + 8]!) {
-    if (b[at + 8] !== n) continue;
-    let k = 0;
-    while (k < n && b[at + PAIR_HEADER + k] === src[start + k]) k++;
-    if (k === n) return b.readDoubleLE(at);
+    if (b[at + 8] === n && rangesEqual(b, at + PAIR_HEADER, at + PAIR_HEADER + n, src, start, end)) return b.readDoubleLE(at);
   }
   return undefined;
 }

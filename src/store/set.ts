@@ -10,7 +10,7 @@ import { PACKED_MAX_ELEMENT, PackedStrings } from "./packed.ts";
 import type { Bytes } from "./latin1.ts";
 import { ByteSlice, type BytesSink, type PackedBytes } from "./value.ts";
 import type { Argv } from "../resp/argv.ts";
-import { copyRange, parseInt64 } from "../resp/bytes.ts";
+import { copyRange, parseInt64, rangesEqual } from "../resp/bytes.ts";
 import { KeyTable } from "./table.ts";
 
 const INDEX_FROM = 32;
@@ -157,10 +157,7 @@ export class SetValue {
     const b = members.buf;
     const n = end - start;
     for (let p = members.start; p < members.end; p += 1 + b[p]!) {
-      if (b[p] !== n) continue;
-      let k = 0;
-      while (k < n && b[p + 1 + k] === src[start + k]) k++;
-      if (k === n) return true;
+      if (b[p] === n && rangesEqual(b, p + 1, p + 1 + n, src, start, end)) return true;
     }
     return false;
   }

@@ -979,8 +979,8 @@ export class KeyTable {
     const mask = this.mask;
     const buf = cells.buffer(to);
     const length = cells.keyLength(to);
-    for (const isNumber of [false, true]) {
-      const start = cells.keyStart(to, isNumber);
+    for (let pass = 0; pass < 2; pass++) {
+      const start = cells.keyStart(to, pass === 1);
       const h = hashKeyBytes(buf, start, start + length);
       for (let i = h & mask; slots[HASH + 4 * i] !== EMPTY; i = (i + 1) & mask) {
         if (slots[HASH + 4 * i] !== h || slots[REF + 4 * i] !== from) continue;
