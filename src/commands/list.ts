@@ -101,8 +101,13 @@ function popGeneric(c: Context, argv: Argv, head: boolean): void {
   if (argv.length > 3) throw wrongArity(c.lastCommand);
   const hasCount = argv.length === 3;
   const count = hasCount ? parseRangeArg(argv.bytes(2), 0, MUST_BE_POSITIVE) : 1;
-  // One element off a list of one node, on its bytes in the key's cell where it can be.
-  if (!hasCount && c.db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "list", 1, head ? popPackedHead : popPackedTail, c) >= 0) return;
+  // One element off a list of one node, on its bytes in the key's cell where it can be (0:
+  // no such key).
+  if (!hasCount) {
+    const popped = c.db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "list", 1, head ? popPackedHead : popPackedTail, c);
+    if (popped > 0) return;
+    if (popped === 0) return c.reply.null();
+  }
   const key = argv.str(1);
   const list = c.db.writeAs(key, ListValue);
   if (list === undefined) return hasCount ? c.reply.nullArray() : c.reply.null();

@@ -930,10 +930,12 @@ export class Database {
    * body (store/packed-values.ts), out.buf[out.start, out.end), lent in place until its
    * first write (PackedBytes), and returns the command's result, or -1 when the value would
    * no longer be held packed. The new bytes then replace the old in the key's cell, or
-   * make the key when it was missing (`edit` given an empty body), and `changes` are
-   * counted as Redis's dirty. As setStringBytes, only while nothing waits to hear of the
-   * key by name, and not for a key past its deadline or held otherwise. -1 then, with
-   * nothing done, for the caller to go the usual way (which also answers WRONGTYPE).
+   * make the key when it was missing (`edit` given an empty body, which it may leave empty
+   * to make nothing: a pop), and `changes` are counted as Redis's dirty. An edit that took
+   * the last element sets `out.emptied`, and the key goes away as Redis deletes an emptied
+   * aggregate. As setStringBytes, only while nothing waits to hear of the key by name, and
+   * not for a key past its deadline or held otherwise. -1 then, with nothing done, for the
+   * caller to go the usual way (which also answers WRONGTYPE).
    */
   editPacked<A>(buf: Uint8Array, start: number, end: number, kind: PackedKind, changes: number, edit: (out: PackedBytes, arg: A) => number, arg: A): number {
     const keyspace = this.keyspace;
@@ -949,6 +951,14 @@ export class Database {
     out.lend(cell, at, at + PACKED_HEADER, at + table.valueLengthAt(slot));
     const result = edit(out, arg);
     if (result < 0) return -1;
+    keyspace.dirty += changes;
+    if (out.emptied) {
+      this.bytes -= packedAccounted(cell, at);
+      const key = keyspace.notify !== undefined ? table.keyAt(slot) : undefined;
+      table.deleteAt(slot);
+      if (key !== undefined) keyspace.notify?.("emptied", this, key);
+      return result;
+    }
     // Still lent: left as it was (a ZADD of the same score, an SADD of a member there).
     if (!out.lent) {
       this.countPacked(end - start, out, packedAccounted(cell, at));
@@ -956,17 +966,16 @@ export class Database {
       keyBytes.release();
     }
     this.recordAccess(slot, false);
-    keyspace.dirty += changes;
     return result;
   }
 
-  /** editPacked of a missing key: `edit` given an empty body makes it. */
+  /** editPacked of a missing key: `edit` given an empty body makes it, unless it leaves it empty. */
   private createPacked<A>(buf: Uint8Array, start: number, end: number, kind: PackedKind, changes: number, edit: (out: PackedBytes, arg: A) => number, arg: A): number {
     const out = packedEdit;
     startPacked(out, kind);
     out.start = PACKED_HEADER;
     const result = edit(out, arg);
-    if (result < 0) return -1;
+    if (result < 0 || out.end === out.start) return result;
     this.countPacked(end - start, out, 0);
     this.recordAccess(this.table.addBytes(keyBytes.of(buf, start, end), out), true);
     keyBytes.release();

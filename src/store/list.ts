@@ -882,19 +882,21 @@ export class ListValue extends Node {
   /**
    * LPOP or RPOP of one element from a list held packed (Database.editPacked): the element
    * at the head or tail of its body, out.buf[out.start, out.end), written to `reply` and
-   * taken off. Returns 1, or -1 (nothing done) when it is the last one: the emptied key goes
-   * the usual way, which deletes it.
+   * taken off; the last one empties the key (`out.emptied`). Returns 1, or 0 with nothing
+   * written when there is no list (editPacked's missing key).
    */
   static popPacked(out: PackedBytes, head: boolean, reply: BytesSink): number {
     const buf = out.buf as Bytes;
     const first = out.start + PACKED_HEADER;
-    // No list yet (editPacked's missing key): nothing to pop.
-    if (first >= out.end) return -1;
+    if (first >= out.end) return 0;
     const n = head ? lengthAt(buf, first) : lengthBefore(buf, out.end);
     const size = n + 2 * lengthBytes(n);
-    if (first + size === out.end) return -1;
     const at = head ? first : out.end - size;
     reply.bulkFrom(buf, at + lengthBytes(n), at + lengthBytes(n) + n);
+    if (first + size === out.end) {
+      out.emptied = true;
+      return 1;
+    }
     const b = out.room(0);
     const start = out.start + PACKED_HEADER;
     if (head) b.copyWithin(start, start + size, out.end);

@@ -133,10 +133,13 @@ export class PackedBytes extends ByteSlice {
   private own: Bytes = allocBytes(256);
   /** While lent: where the value (its header) starts in `buf`; -1 once the bytes are its own. */
   private lentFrom = -1;
+  /** Set by an edit that took the last element: the key goes away (Database.editPacked). */
+  emptied = false;
 
   /** Start again, empty, in the reused buffer. */
   clear(): void {
     this.lentFrom = -1;
+    this.emptied = false;
     this.of(this.own, 0, 0);
   }
 
@@ -144,6 +147,7 @@ export class PackedBytes extends ByteSlice {
   lend(buf: Uint8Array, from: number, start: number, end: number): void {
     this.of(buf, start, end);
     this.lentFrom = from;
+    this.emptied = false;
   }
 
   /** Whether it still looks at the bytes lent (nothing was written). */

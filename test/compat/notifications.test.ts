@@ -68,6 +68,10 @@ describe("keyspace notifications", () => {
     ]);
   });
 
+  test("pops that empty a small list held in its key's cell: lpop or rpop, then del; a pop of no list, nothing", async () => {
+    await sameEvents("KEA", [s("RPUSH p a"), s("LPOP p"), s("LPOP p"), s("LPUSH q a b"), s("RPOP q"), s("RPOP q"), s("RPOP nolist"), s("SET end 1")], 7);
+  });
+
   test("stream events: xadd, xtrim, xdel, xsetid, xgroup-*, consumers created by reads and claims", async () => {
     await sameEvents("KEA", [
       s("XADD st 1-1 f 1"), s("XADD st MAXLEN 1 2-1 f 2"), s("XADD st 3-1 f 3"), s("XDEL st 3-1"), s("XDEL st 9-9"), s("XTRIM st MAXLEN 0"),

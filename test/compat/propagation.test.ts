@@ -102,6 +102,13 @@ describe("the replication stream", () => {
     await sameStream([["LMPOP", "1", "l", "LEFT", "COUNT", "2"], ["BLMPOP", "0", "1", "l", "RIGHT", "COUNT", "5"], ["GETDEL", "g"], ["GETDEL", "missing"], ["GETEX", "h", "PERSIST"], ["SET", "p", "v", "PXAT", "4102444800123"], ["PEXPIREAT", "h", "4102444800456"]]);
   });
 
+  test("LPOP and RPOP of a small list go out as sent, the one that empties it too; of no list, nothing", async () => {
+    await pair().same("FLUSHALL");
+    const stream = await sameStream([["RPUSH", "p", "a", "b"], ["LPOP", "p"], ["RPOP", "p"], ["LPOP", "p"], ["RPOP", "nolist"], ["EXISTS", "p"]]);
+    expect(stream).toContain("*2\r\n$4\r\nRPOP\r\n$1\r\np\r\n");
+    expect(stream).not.toContain("nolist");
+  });
+
   test("GEOADD goes out as the ZADD it makes; geo searches that store go out as sent", async () => {
     await pair().same("FLUSHALL");
     await sameStream([

@@ -390,6 +390,27 @@ describe("small aggregates held packed between commands", () => {
     expect(db.lookupString("s")).toBe("x");
   });
 
+  test("a pop on a list's bytes that takes its last element deletes the key; one of no list makes nothing", () => {
+    const ks = new Keyspace(1);
+    const db = ks.dbs[0]!;
+    const popped: string[] = [];
+    const reply = { bulkFrom: (b: Uint8Array, from: number, to: number) => popped.push(Buffer.from(b.subarray(from, to)).toString("latin1")), bulkString: (s: string) => popped.push(s) };
+    const edit = (name: string, ...args: string[]) => {
+      const argv = Argv.of(name, ...args);
+      const head = name === "lpush" || name === "lpop";
+      const push = name.endsWith("push");
+      return db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "list", push ? args.length - 1 : 1,
+        push ? (out, a: Argv) => ListValue.pushPacked(out, a, head) : (out) => ListValue.popPacked(out, head, reply), argv);
+    };
+    expect(edit("lpop", "none")).toBe(0);
+    expect([db.size, db.bytes, ks.dirty]).toEqual([0, 0, 0]);
+    expect(edit("rpush", "l", "a", "b\xff")).toBe(2);
+    expect(db.bytes).toBeGreaterThan(0);
+    expect([edit("rpop", "l"), edit("lpop", "l"), edit("lpop", "l")]).toEqual([1, 1, 0]);
+    expect(popped).toEqual(["b\xff", "a"]);
+    expect([db.size, db.bytes, ks.dirty, db.exists("l")]).toEqual([0, 0, 4, false]);
+  });
+
   test("a list keeps its settings, a value replaced or deleted while open is left alone, a large one stays an object", () => {
     const ks = new Keyspace(2);
     const db = ks.dbs[0]!;
