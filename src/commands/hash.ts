@@ -162,7 +162,7 @@ export const hvalsCommand = command({
 export const hdelCommand = command({
   name: "hdel", events: "before", notify: [NotifyClass.Hash, "hdel"], arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["hash"],
   summary: "Delete one or more hash fields", since: "2.0.0", complexity: "O(N) where N is the number of fields to be removed.",
-  handler: (c, argv) => c.reply.integer(c.db.removeMembers(argv.str(1), HashValue, argv.strs(2), (h, f) => h.delete(f))),
+  handler: (c, argv) => c.reply.integer(c.db.removeMembers(argv, "hash", HashValue.deletePacked, HashValue, (h, f) => h.delete(f))),
 });
 
 export const hexistsCommand = command({

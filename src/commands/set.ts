@@ -63,7 +63,7 @@ export const saddCommand = command({
 export const sremCommand = command({
   name: "srem", events: "before", notify: [NotifyClass.Set, "srem"], arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["set"],
   summary: "Remove one or more members from a set", since: "1.0.0", complexity: "O(N) where N is the number of members to be removed.",
-  handler: (c, argv) => c.reply.integer(c.db.removeMembers(argv.str(1), SetValue, argv.strs(2), (s, m) => s.delete(m))),
+  handler: (c, argv) => c.reply.integer(c.db.removeMembers(argv, "set", SetValue.removePacked, SetValue, (s, m) => s.delete(m))),
 });
 
 export const sismemberCommand = command({

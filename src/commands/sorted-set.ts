@@ -20,7 +20,7 @@ import { SetValue } from "../store/set.ts";
 import { type LexRange, type ScoreRange, SortedSet, type ZEntry } from "../store/sorted-set.ts";
 import { encodingLimits } from "../store/encoding.ts";
 import { PACKED_MAX_ELEMENT } from "../store/packed.ts";
-import { packedPairCount, packedScore, setPackedScore, writePackedRange } from "../store/packed-pairs.ts";
+import { packedPairCount, packedScore, removePackedMembers, setPackedScore, writePackedRange } from "../store/packed-pairs.ts";
 import type { PackedBytes } from "../store/value.ts";
 import { ArgCursor, parseDoubleArg, parseRangeArg, parseTimeout } from "./args.ts";
 import { type CommandFlag, type FullKeySpec, command } from "./command.ts";
@@ -72,26 +72,49 @@ const enum ZaddFlag {
  * INCR (null when NX/XX/GT/LT skipped it).
  */
 const NO_SCORES: number[] = [];
-/** A plain ZADD's scores, for zaddPacked. */
+/** The request zaddPacked works on: its scores, options and where its pairs start. */
 let zaddScores = NO_SCORES;
-/** What zaddPacked added or changed (Redis's dirty, and whether to announce it). */
-let zaddChanged = 0;
+let zaddFlags = ZaddFlag.None;
+let zaddAt = 0;
+/** What zaddPacked changed (Redis's dirty, and whether to announce it), how many it took, and its last score. */
+let zaddUpdated = 0;
+let zaddProcessed = 0;
+let zaddScore = 0;
 
 /**
- * A plain ZADD on a small sorted set's packed pairs (Database.editPacked): the pairs of
- * argv from index 2, their scores in zaddScores. Returns the members added, or -1 when the
- * set would no longer be small, for the usual way.
+ * ZADD (and ZINCRBY) on a small sorted set's packed pairs (Database.editPacked), as the
+ * loop of zaddGeneric below does it on an object: the pairs of argv from zaddAt, their
+ * scores in zaddScores, with zaddFlags. Returns the members added, or -1 when the set
+ * would no longer be small or an increment makes NaN, for the usual way (which answers
+ * that error).
  */
 function zaddPacked(out: PackedBytes, argv: Argv): number {
+  const flags = zaddFlags;
   const maxMember = Math.min(encodingLimits.zsetMaxListpackValue, PACKED_MAX_ELEMENT);
   let added = 0;
-  zaddChanged = 0;
+  zaddUpdated = zaddProcessed = 0;
   for (let i = 0; i < zaddScores.length; i++) {
-    const m = 3 + 2 * i;
-    const set = setPackedScore(out, zaddScores[i]!, argv.buffer(m), argv.start(m), argv.end(m), encodingLimits.zsetMaxListpackEntries, maxMember);
-    if (set < 0) return -1;
-    if (set === 1) added++;
-    if (set > 0) zaddChanged++;
+    const m = zaddAt + 2 * i + 1;
+    const src = argv.buffer(m);
+    const start = argv.start(m);
+    const end = argv.end(m);
+    let score = zaddScores[i]!;
+    const current = packedScore(out, src, start, end);
+    if (current !== undefined) {
+      if (flags & ZaddFlag.NX) continue;
+      if (flags & ZaddFlag.INCR) score += current;
+      if (Number.isNaN(score)) return -1;
+      if ((flags & ZaddFlag.LT && score >= current) || (flags & ZaddFlag.GT && score <= current)) continue;
+      if (score !== current) {
+        if (setPackedScore(out, score, src, start, end, encodingLimits.zsetMaxListpackEntries, maxMember) < 0) return -1;
+        zaddUpdated++;
+      }
+    } else if (!(flags & ZaddFlag.XX)) {
+      if (setPackedScore(out, score, src, start, end, encodingLimits.zsetMaxListpackEntries, maxMember) < 0) return -1;
+      added++;
+    } else continue;
+    zaddProcessed++;
+    zaddScore = score;
   }
   return added;
 }
@@ -117,23 +140,20 @@ export function zaddGeneric(c: Context, argv: Argv, flags = ZaddFlag.None): void
   if (flags & ZaddFlag.INCR && pairs > 2) throw ZADD_INCR_PAIRS;
   const scores: number[] = [];
   for (let i = at; i < argv.length; i += 2) scores.push(parseDoubleArg(argv, i));
-  // A plain ZADD to a small sorted set is made on its bytes in the key's cell where it can
-  // be (Database.editPacked).
-  if (flags === ZaddFlag.None) {
-    zaddScores = scores;
-    const added = c.db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "zset", 0, zaddPacked, argv);
-    zaddScores = NO_SCORES;
-    if (added >= 0) {
-      if (zaddChanged > 0) {
-        c.db.countChanges(zaddChanged);
-        if (c.notifies(NotifyClass.Zset)) c.notify(NotifyClass.Zset, "zadd", argv.str(1));
-      }
-      return c.reply.integer(added);
-    }
+  const incr = (flags & ZaddFlag.INCR) !== 0;
+  // A small sorted set is changed on its bytes in the key's cell where it can be
+  // (Database.editPacked).
+  zaddScores = scores;
+  zaddFlags = flags;
+  zaddAt = at;
+  const packed = c.db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "zset", 0, zaddPacked, argv);
+  zaddScores = NO_SCORES;
+  if (packed >= 0) {
+    if (packed + zaddUpdated > 0) c.db.countChanges(packed + zaddUpdated);
+    return zaddReply(c, argv, flags, packed, zaddUpdated, zaddProcessed, zaddScore);
   }
 
   const key = argv.str(1);
-  const incr = (flags & ZaddFlag.INCR) !== 0;
   const existing = c.db.writeAs(key, SortedSet);
   if (existing === undefined && flags & ZaddFlag.XX) return incr ? c.reply.null() : c.reply.integer(0);
   const zset = existing ?? c.db.writeOrCreate(key, SortedSet, () => new SortedSet());
@@ -164,10 +184,14 @@ export function zaddGeneric(c: Context, argv: Argv, flags = ZaddFlag.None): void
     }
   }
   // Nothing added or changed (NX, XX, GT, LT, the same score): no write to watch or replicate.
-  if (added + updated > 0) {
-    c.db.modified(key, added + updated);
-    c.notify(NotifyClass.Zset, incr ? "zincr" : "zadd", key);
-  }
+  if (added + updated > 0) c.db.modified(key, added + updated);
+  zaddReply(c, argv, flags, added, updated, processed, score);
+}
+
+/** ZADD's event and reply, once its changes are counted. */
+function zaddReply(c: Context, argv: Argv, flags: ZaddFlag, added: number, updated: number, processed: number, score: number): void {
+  const incr = (flags & ZaddFlag.INCR) !== 0;
+  if (added + updated > 0 && c.notifies(NotifyClass.Zset)) c.notify(NotifyClass.Zset, incr ? "zincr" : "zadd", argv.str(1));
   if (incr) {
     if (processed > 0) c.reply.double(score);
     else c.reply.null();
@@ -193,7 +217,7 @@ export const zremCommand = command({
   name: "zrem", events: "before", notify: [NotifyClass.Zset, "zrem"], arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["sortedset"],
   summary: "Remove one or more members from a sorted set", since: "1.2.0",
   complexity: "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.",
-  handler: (c, argv) => c.reply.integer(c.db.removeMembers(argv.str(1), SortedSet, argv.strs(2), (z, m) => z.delete(m))),
+  handler: (c, argv) => c.reply.integer(c.db.removeMembers(argv, "zset", removePackedMembers, SortedSet, (z, m) => z.delete(m))),
 });
 
 export const zscoreCommand = command({

@@ -177,6 +177,31 @@ export class HashValue {
   }
 
   /**
+   * HDEL on a hash held packed in its key's cell (Database.editPacked): the fields of
+   * `argv` from index 2 taken out of its pairs, out.buf[out.start, out.end), as delete()
+   * takes them out of an object; the last one empties the key (`out.emptied`). Returns
+   * how many were there.
+   */
+  static deletePacked(out: PackedBytes, argv: Argv): number {
+    let removed = 0;
+    for (let i = 2; i < argv.length; i++) {
+      const found = HashValue.findPacked(out, argv.buffer(i), argv.start(i), argv.end(i));
+      if (found < 0) continue;
+      // Offsets are taken again from `start` once room() has made the bytes its own.
+      const rel = found - out.start;
+      const b = out.room(0);
+      const value = out.start + rel;
+      const pair = value - 1 - argv.len(i);
+      const next = value + 1 + b[value]!;
+      b.copyWithin(pair, next, out.end);
+      out.end -= next - pair;
+      removed++;
+    }
+    if (removed > 0 && out.end === out.start) out.emptied = true;
+    return removed;
+  }
+
+  /**
    * In a hash's packed pairs (packPairs's layout; Database.packedForRead's view), where the
    * value of the field src[fieldStart, fieldEnd) is: its length byte, the value after it.
    * -1 when the field is not there.

@@ -12,6 +12,7 @@ import { now } from "../clock.ts";
 import { WRONGTYPE } from "../errors.ts";
 import { isInt64String, latin1Slice, stringToBytes } from "../resp/bytes.ts";
 import { secondArguments } from "../resp/parser.ts";
+import type { Argv } from "../resp/argv.ts";
 import { lfuNew, lfuTouch, lfuUncounted, lruClock } from "./access.ts";
 import { estimateBytes, estimateStringBytes, freeEffort, LAZYFREE_THRESHOLD } from "./memory-usage.ts";
 import type { Bytes } from "./latin1.ts";
@@ -822,14 +823,22 @@ export class Database {
   }
 
   /**
-   * HDEL, SREM and ZREM: remove each of `members` from the aggregate of class `cls` at
-   * `key` with `remove`, and return how many were there. The emptied key goes away.
+   * HDEL, SREM and ZREM: remove each member argv[2..] from the aggregate of class `cls` at
+   * the key argv[1], and return how many were there. The emptied key goes away. A small one
+   * of kind `kind` held packed loses them on its bytes (`removePacked`, as editPacked runs
+   * it); otherwise each is taken out of the object with `remove`.
    */
-  removeMembers<T>(key: string, cls: AggregateClass<T>, members: string[], remove: (value: T, member: string) => boolean): number {
+  removeMembers<T>(argv: Argv, kind: PackedKind, removePacked: (out: PackedBytes, argv: Argv) => number, cls: AggregateClass<T>, remove: (value: T, member: string) => boolean): number {
+    const packed = this.editPacked(argv.buffer(1), argv.start(1), argv.end(1), kind, 0, removePacked, argv);
+    if (packed >= 0) {
+      this.keyspace.dirty += packed;
+      return packed;
+    }
+    const key = argv.str(1);
     const value = this.writeAs(key, cls);
     if (value === undefined) return 0;
     let removed = 0;
-    for (const m of members) if (remove(value, m)) removed++;
+    for (let i = 2; i < argv.length; i++) if (remove(value, argv.str(i))) removed++;
     if (removed > 0) this.removed(key, removed);
     return removed;
   }

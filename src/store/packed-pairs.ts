@@ -7,6 +7,7 @@
  */
 
 import { allocBytes, type Bytes, NO_BYTES, repeatsAny, writeLatin1 } from "./latin1.ts";
+import type { Argv } from "../resp/argv.ts";
 import type { ByteSlice, BytesSink, PackedBytes } from "./value.ts";
 import { copyRange, formatDouble, rangesEqual } from "../resp/bytes.ts";
 
@@ -139,14 +140,41 @@ export function setPackedScore(out: PackedBytes, score: number, src: Uint8Array,
   return found >= 0 ? 2 : 1;
 }
 
-/** In a small sorted set's packed pairs (Database.packedForRead's view), the score of member src[start, end), or undefined. */
-export function packedScore(pairs: ByteSlice, src: Uint8Array, start: number, end: number): number | undefined {
+/**
+ * ZREM on a small sorted set held packed in its key's cell (Database.editPacked): the
+ * members of `argv` from index 2 taken out of its pairs, out.buf[out.start, out.end); the
+ * last one empties the key (`out.emptied`). Returns how many were there.
+ */
+export function removePackedMembers(out: PackedBytes, argv: Argv): number {
+  let removed = 0;
+  for (let i = 2; i < argv.length; i++) {
+    const found = pairOf(out, argv.buffer(i), argv.start(i), argv.end(i));
+    if (found < 0) continue;
+    const rel = found - out.start;
+    const b = out.room(0);
+    const at = out.start + rel;
+    b.copyWithin(at, at + PAIR_HEADER + b[at + 8]!, out.end);
+    out.end -= PAIR_HEADER + argv.len(i);
+    removed++;
+  }
+  if (removed > 0 && out.end === out.start) out.emptied = true;
+  return removed;
+}
+
+/** Where, in a small sorted set's packed pairs, the pair of member src[start, end) starts, or -1. */
+function pairOf(pairs: ByteSlice, src: Uint8Array, start: number, end: number): number {
   const b = pairs.buf as Bytes;
   const n = end - start;
   for (let at = pairs.start; at < pairs.end; at += PAIR_HEADER + b[at + 8]!) {
-    if (b[at + 8] === n && rangesEqual(b, at + PAIR_HEADER, at + PAIR_HEADER + n, src, start, end)) return b.readDoubleLE(at);
+    if (b[at + 8] === n && rangesEqual(b, at + PAIR_HEADER, at + PAIR_HEADER + n, src, start, end)) return at;
   }
-  return undefined;
+  return -1;
+}
+
+/** In a small sorted set's packed pairs (Database.packedForRead's view), the score of member src[start, end), or undefined. */
+export function packedScore(pairs: ByteSlice, src: Uint8Array, start: number, end: number): number | undefined {
+  const at = pairOf(pairs, src, start, end);
+  return at < 0 ? undefined : (pairs.buf as Bytes).readDoubleLE(at);
 }
 
 /** Where a range of a small sorted set goes (a reply). */

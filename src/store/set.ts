@@ -152,14 +152,42 @@ export class SetValue {
     return added;
   }
 
+  /**
+   * SREM on a set held packed in its key's cell (Database.editPacked): the members of
+   * `argv` from index 2 taken out of its body, out.buf[out.start, out.end) as packBody
+   * lays it out (empty when there is no set), as delete() takes them out of an object;
+   * the last one empties the key (`out.emptied`). Returns how many were there.
+   */
+  static removePacked(out: PackedBytes, argv: Argv): number {
+    if (out.end === out.start) return 0;
+    let removed = 0;
+    for (let i = 2; i < argv.length; i++) {
+      const found = SetValue.positionPacked(packedMembers.of(out.buf, out.start + 2, out.end), argv.buffer(i), argv.start(i), argv.end(i));
+      if (found < 0) continue;
+      const rel = found - out.start;
+      const b = out.room(0);
+      const at = out.start + rel;
+      b.copyWithin(at, at + 1 + b[at]!, out.end);
+      out.end -= 1 + argv.len(i);
+      removed++;
+    }
+    if (removed > 0 && out.end === out.start + 2) out.emptied = true;
+    return removed;
+  }
+
   /** Whether members packed as packBody lays them out (after its two bytes) hold src[start, end). */
   static findPacked(members: ByteSlice, src: Uint8Array, start: number, end: number): boolean {
+    return SetValue.positionPacked(members, src, start, end) >= 0;
+  }
+
+  /** Where, in members packed as packBody lays them out, src[start, end) is (its length byte), or -1. */
+  private static positionPacked(members: ByteSlice, src: Uint8Array, start: number, end: number): number {
     const b = members.buf;
     const n = end - start;
     for (let p = members.start; p < members.end; p += 1 + b[p]!) {
-      if (b[p] === n && rangesEqual(b, p + 1, p + 1 + n, src, start, end)) return true;
+      if (b[p] === n && rangesEqual(b, p + 1, p + 1 + n, src, start, end)) return p;
     }
-    return false;
+    return -1;
   }
 
   /** How many members packed as packBody lays them out (after its two bytes) there are. */

@@ -172,6 +172,26 @@ describe("HSET and HGET of a small hash, on its bytes in the key's cell", () => 
     }
   });
 
+  test("HDEL on its bytes: fields there, missing and repeated, the last one deleting the key, changes counted", async () => {
+    await pair().sameDirtyGrowth(`
+      HSET h a 1 bb 22 ccc 333 d ""
+      HDEL h bb
+      HGETALL h
+      HDEL h nope
+      HDEL h a a nope d
+      HGETALL h
+      HSET h e 5
+      HDEL h e ccc
+      EXISTS h
+      HDEL h ccc
+      HDEL missing f
+      SET str v
+      HDEL str f
+      HSET t f v
+      HDEL t f f
+      EXISTS t`);
+  });
+
   test("every byte in fields and values", async () => {
     const p = pair();
     const bytes = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join("");

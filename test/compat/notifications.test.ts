@@ -72,6 +72,13 @@ describe("keyspace notifications", () => {
     await sameEvents("KEA", [s("RPUSH p a"), s("LPOP p"), s("LPOP p"), s("LPUSH q a b"), s("RPOP q"), s("RPOP q"), s("RPOP nolist"), s("SET end 1")], 7);
   });
 
+  test("removals that empty small hashes, sets and sorted sets held in their keys' cells; zincr, and none for an increment of 0", async () => {
+    await sameEvents("KEA", [
+      s("HSET h f v g w"), s("HDEL h f nope"), s("HDEL h g"), s("HDEL h g"), s("SADD st 1 a"), s("SREM st a"), s("SREM st 1"), s("SREM st 1"),
+      s("ZADD z 1 a 2 b"), s("ZINCRBY z 2 a"), s("ZINCRBY z 0 a"), s("ZADD z XX CH 5 b"), s("ZREM z a b"), s("ZREM z a"), s("SET end 1"),
+    ], 15);
+  });
+
   test("stream events: xadd, xtrim, xdel, xsetid, xgroup-*, consumers created by reads and claims", async () => {
     await sameEvents("KEA", [
       s("XADD st 1-1 f 1"), s("XADD st MAXLEN 1 2-1 f 2"), s("XADD st 3-1 f 3"), s("XDEL st 3-1"), s("XDEL st 9-9"), s("XTRIM st MAXLEN 0"),

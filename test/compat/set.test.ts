@@ -98,6 +98,27 @@ describe("SADD, SISMEMBER, SMISMEMBER and SCARD of a small set, on its bytes in 
       SMISMEMBER str a`);
   });
 
+  test("SREM on its bytes: an intset keeps its width, members missing and repeated, the last one deleting the key, changes counted", async () => {
+    await pair().sameDirtyGrowth(`
+      SADD i 1 70000 -5 3
+      SREM i 70000
+      SMEMBERS i
+      DUMP i
+      SREM i 1 1 nope
+      SREM i x
+      OBJECT ENCODING i
+      SREM i -5 3
+      EXISTS i
+      SADD s a bb ccc 1
+      SREM s bb 1
+      SMISMEMBER s a bb ccc 1
+      SREM s a ccc
+      EXISTS s
+      SREM missing a
+      SET str v
+      SREM str a`);
+  });
+
   test("past set-max-intset-entries, and past the members held packed", async () => {
     const p = pair();
     try {

@@ -105,6 +105,41 @@ describe("ZADD, ZSCORE and ZCARD of a small sorted set, on its bytes in the key'
       DUMP z`);
   });
 
+  test("ZADD's options and ZINCRBY on its bytes, changes counted; ZREM, the last member deleting the key", async () => {
+    await pair().sameDirtyGrowth(`
+      ZADD z 1 a 2 b 3 c
+      ZADD z NX 10 a 4 d
+      ZADD z XX CH 11 a 2 b 9 nope
+      ZADD z GT CH 5 a 20 b
+      ZADD z LT CH 1 a 30 b
+      ZADD z INCR 0 a
+      ZINCRBY z 0 a
+      ZINCRBY z 2.5 a
+      ZINCRBY z -1 new
+      ZADD z XX INCR 1 nope
+      ZADD z NX INCR 1 a
+      ZADD z GT INCR -1 a
+      ZADD z LT INCR -1 a
+      ZINCRBY z inf c
+      ZINCRBY z -inf c
+      ZRANGE z 0 -1 WITHSCORES
+      ZADD none XX 1 a
+      ZADD none XX INCR 1 a
+      EXISTS none
+      ZINCRBY fresh 5 m
+      ZREM z b
+      ZREM z nope a a
+      ZRANGE z 0 -1 WITHSCORES
+      ZREM z c d new
+      EXISTS z
+      ZREM fresh m m
+      EXISTS fresh
+      ZREM missing a
+      SET str v
+      ZREM str a
+      ZINCRBY str 1 a`);
+  });
+
   test("ZRANGE by rank from its bytes, every range, RESP2 and RESP3", async () => {
     const p = pair();
     const ranges = `
