@@ -20,7 +20,7 @@ import { SetValue } from "../store/set.ts";
 import { type LexRange, type ScoreRange, SortedSet, type ZEntry } from "../store/sorted-set.ts";
 import { encodingLimits } from "../store/encoding.ts";
 import { PACKED_MAX_ELEMENT } from "../store/packed.ts";
-import { packedPairCount, packedScore, removePackedMembers, setPackedScore, writePackedRange } from "../store/packed-pairs.ts";
+import { packedPairCount, packedScore, packedScoreRange, removePackedMembers, setPackedScore, writePackedRange } from "../store/packed-pairs.ts";
 import type { PackedBytes } from "../store/value.ts";
 import { ArgCursor, parseDoubleArg, parseRangeArg, parseTimeout } from "./args.ts";
 import { type CommandFlag, type FullKeySpec, command } from "./command.ts";
@@ -307,14 +307,20 @@ interface RangeRequest {
  * takes `limit` (negative: all).
  */
 function selectRange(zset: SortedSet, req: RangeRequest): [first: number, count: number] {
-  const n = zset.size;
-  if (req.by === RangeBy.Rank) {
-    const clamped = clampRange(req.rank![0], req.rank![1], n);
-    if (clamped === undefined) return [0, 0];
-    const [first, last] = clamped;
-    return [req.reverse ? n - 1 - first : first, last - first + 1];
-  }
-  const [start, end] = req.by === RangeBy.Score ? zset.scoreRange(req.score!) : zset.lexRange(req.lex!, req.reverse, req.removing);
+  if (req.by === RangeBy.Rank) return selectRanks(req, zset.size);
+  return selectLimit(req, ...(req.by === RangeBy.Score ? zset.scoreRange(req.score!) : zset.lexRange(req.lex!, req.reverse, req.removing)));
+}
+
+/** selectRange of a range by rank over `n` pairs. */
+function selectRanks(req: RangeRequest, n: number): [first: number, count: number] {
+  const clamped = clampRange(req.rank![0], req.rank![1], n);
+  if (clamped === undefined) return [0, 0];
+  const [first, last] = clamped;
+  return [req.reverse ? n - 1 - first : first, last - first + 1];
+}
+
+/** selectRange of the pairs ranked [start, end), LIMIT applied. */
+function selectLimit(req: RangeRequest, start: number, end: number): [first: number, count: number] {
   if (req.offset < 0 || start >= end) return [0, 0];
   const count = end - start - req.offset;
   if (count <= 0) return [0, 0];
@@ -391,14 +397,13 @@ function zrangeGeneric(c: Context, argv: Argv, keyAt: number, fixedBy: RangeBy, 
   else if (by === RangeBy.Score) req.score = parseScoreRange(argv.str(lo), argv.str(hi));
   else req.lex = parseLexRange(argv.str(lo), argv.str(hi));
 
-  // A range by rank, in order, of a small sorted set: from its bytes in the key's cell.
-  const pairs = store === undefined && by === RangeBy.Rank && !rev ? c.db.packedForRead(argv.buffer(keyAt), argv.start(keyAt), argv.end(keyAt), "zset") : undefined;
+  // A range by rank or score of a small sorted set: from its bytes in the key's cell.
+  const pairs = store === undefined && by !== RangeBy.Lex ? c.db.packedForRead(argv.buffer(keyAt), argv.start(keyAt), argv.end(keyAt), "zset") : undefined;
   if (pairs !== undefined) {
-    const range = clampRange(req.rank![0], req.rank![1], packedPairCount(pairs));
-    const count = range === undefined ? 0 : range[1] - range[0] + 1;
+    const [first, count] = by === RangeBy.Rank ? selectRanks(req, packedPairCount(pairs)) : selectLimit(req, ...packedScoreRange(pairs, req.score!));
     const asPairs = withScores && c.reply.resp === 3;
     c.reply.array(withScores && !asPairs ? count * 2 : count);
-    if (range !== undefined) writePackedRange(pairs, range[0], count, withScores, asPairs, c.reply);
+    if (count > 0) writePackedRange(pairs, first, count, rev, withScores, asPairs, c.reply);
     return;
   }
   const zset = lookupZset(c, argv.str(keyAt));

@@ -8,6 +8,7 @@
 
 import { allocBytes, type Bytes, NO_BYTES, repeatsAny, writeLatin1 } from "./latin1.ts";
 import type { Argv } from "../resp/argv.ts";
+import type { ScoreRange } from "./sorted-set.ts";
 import type { ByteSlice, BytesSink, PackedBytes } from "./value.ts";
 import { copyRange, formatDouble, rangesEqual } from "../resp/bytes.ts";
 
@@ -184,22 +185,55 @@ export interface PairsSink {
   double(d: number): void;
 }
 
+/** Where each pair starts, for a range written backward (reused). */
+const pairStarts: number[] = [];
+
 /**
- * Pairs `first` to `first + count - 1` of a small sorted set's packed pairs, in order, to
- * `out`: each member, then its score when `withScores`, the two as an array of two when
- * `asPairs` (RESP3).
+ * `count` pairs of a small sorted set's packed pairs from rank `first`, in order or, when
+ * `reverse`, backward from it (as SortedSet.forRange takes them), to `out`: each member,
+ * then its score when `withScores`, the two as an array of two when `asPairs` (RESP3).
  */
-export function writePackedRange(pairs: ByteSlice, first: number, count: number, withScores: boolean, asPairs: boolean, out: PairsSink): void {
+export function writePackedRange(pairs: ByteSlice, first: number, count: number, reverse: boolean, withScores: boolean, asPairs: boolean, out: PairsSink): void {
   const b = pairs.buf as Bytes;
-  for (let at = pairs.start, i = 0; i < first + count; i++) {
-    const n = b[at + 8]!;
-    if (i >= first) {
-      if (asPairs) out.array(2);
-      out.bulkFrom(b, at + PAIR_HEADER, at + PAIR_HEADER + n);
-      if (withScores) out.double(b.readDoubleLE(at));
+  const from = reverse ? first - count + 1 : first;
+  const starts = pairStarts;
+  starts.length = 0;
+  for (let at = pairs.start, i = 0; i < from + count; i++) {
+    if (i >= from) {
+      if (reverse) starts.push(at);
+      else writePair(b, at, withScores, asPairs, out);
     }
-    at += PAIR_HEADER + n;
+    at += PAIR_HEADER + b[at + 8]!;
   }
+  for (let k = starts.length - 1; k >= 0; k--) writePair(b, starts[k]!, withScores, asPairs, out);
+}
+
+function writePair(b: Bytes, at: number, withScores: boolean, asPairs: boolean, out: PairsSink): void {
+  if (asPairs) out.array(2);
+  out.bulkFrom(b, at + PAIR_HEADER, at + PAIR_HEADER + b[at + 8]!);
+  if (withScores) out.double(b.readDoubleLE(at));
+}
+
+export function aboveMin(score: number, r: ScoreRange): boolean {
+  return r.minex ? score > r.min : score >= r.min;
+}
+export function belowMax(score: number, r: ScoreRange): boolean {
+  return r.maxex ? score < r.max : score <= r.max;
+}
+
+/** [start, end) ranks of the pairs whose scores are in `r`, in a small sorted set's packed pairs (as SortedSet.scoreRange). */
+export function packedScoreRange(pairs: ByteSlice, r: ScoreRange): [number, number] {
+  const b = pairs.buf as Bytes;
+  let start = 0;
+  let end = 0;
+  // Scores rise: those below min are a prefix, and so are those up to max.
+  for (let at = pairs.start; at < pairs.end; at += PAIR_HEADER + b[at + 8]!) {
+    const score = b.readDoubleLE(at);
+    if (!aboveMin(score, r)) start++;
+    if (!belowMax(score, r)) break;
+    end++;
+  }
+  return [start, Math.max(start, end)];
 }
 
 /** How many pairs a small sorted set's packed pairs hold. */

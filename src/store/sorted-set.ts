@@ -12,7 +12,7 @@
 import { encodingLimits } from "./encoding.ts";
 import type { Bytes } from "./latin1.ts";
 import { PACKED_MAX_ELEMENT } from "./packed.ts";
-import { PackedPairs } from "./packed-pairs.ts";
+import { PackedPairs, aboveMin, belowMax } from "./packed-pairs.ts";
 import { ScoreOrder, type ZEntry } from "./score-order.ts";
 import { KeyTable } from "./table.ts";
 
@@ -36,12 +36,6 @@ export interface LexRange {
   empty: boolean;
 }
 
-export function aboveMin(score: number, r: ScoreRange): boolean {
-  return r.minex ? score > r.min : score >= r.min;
-}
-export function belowMax(score: number, r: ScoreRange): boolean {
-  return r.maxex ? score < r.max : score <= r.max;
-}
 export function lexAboveMin(member: string, r: LexRange): boolean {
   if (r.min === undefined) return true;
   return r.minex ? member > r.min : member >= r.min;

@@ -169,6 +169,29 @@ describe("ZADD, ZSCORE and ZCARD of a small sorted set, on its bytes in the key'
     }
   });
 
+  test("ranges by rank backward and by score either way, with LIMIT, from its bytes, RESP2 and RESP3", async () => {
+    const p = pair();
+    const ranges: string[] = [];
+    for (const [lo, hi] of [["0", "-1"], ["1", "2"], ["-2", "-1"], ["2", "1"], ["5", "9"]]) {
+      ranges.push(`ZREVRANGE z ${lo} ${hi} WITHSCORES`, `ZRANGE z ${lo} ${hi} REV`);
+    }
+    for (const [min, max] of [["-inf", "+inf"], ["1", "2"], ["(1", "2"], ["1", "(2"], ["(1.5", "(2"], ["2", "1"], ["-3", "-3"], ["(-3", "1e-7"], ["3", "inf"]]) {
+      ranges.push(`ZRANGEBYSCORE z ${min} ${max}`, `ZRANGEBYSCORE z ${min} ${max} WITHSCORES LIMIT 1 2`, `ZREVRANGEBYSCORE z ${max} ${min} WITHSCORES`);
+      ranges.push(`ZRANGE z ${min} ${max} BYSCORE LIMIT 0 -1 WITHSCORES`, `ZRANGE z ${max} ${min} BYSCORE REV LIMIT 1 1`, `ZRANGE z ${min} ${max} BYSCORE LIMIT -1 2`);
+    }
+    ranges.push("ZRANGEBYSCORE z x 1", "ZREVRANGE missing 0 -1", "ZRANGEBYSCORE missing 0 1", "ZRANGEBYSCORE str 0 1", "ZREVRANGE str 0 -1");
+    await p.script(`
+      ZADD z 1.5 a 2 b -3 c 1e-7 d 2 bb 1 e
+      SET str v`);
+    await p.script(ranges.join("\n"));
+    await p.both("HELLO", "3");
+    try {
+      await p.script(ranges.join("\n"));
+    } finally {
+      await p.both("HELLO", "2");
+    }
+  });
+
   test("past the listpack limits it converts as in Redis", async () => {
     const p = pair();
     try {
