@@ -15,7 +15,7 @@ import {
 import { compareBytes, globMatch, lowerAscii, parseInt64, parseRangeDouble } from "../resp/bytes.ts";
 import { lfuCounter, lruClock } from "../store/access.ts";
 import { HashValue } from "../store/hash.ts";
-import { type Database, type StoredValue, isStringValue, stringOf, typeOf } from "../store/keyspace.ts";
+import { type Database, type StoredValue, isStringValue, stringOf } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
 import { SetValue } from "../store/set.ts";
 import { SortedSet } from "../store/sorted-set.ts";
@@ -68,7 +68,7 @@ export const existsCommand = command({
   handler(c, argv) {
     let count = 0;
     // LOOKUP_NOTOUCH, as Redis's existsCommand: a key's idle time is not reset.
-    for (let i = 1; i < argv.length; i++) if (c.db.lookupKeyRead(argv.str(i), false) !== undefined) count++;
+    for (let i = 1; i < argv.length; i++) if (c.db.findForRead(argv.str(i), false, true)) count++;
     c.reply.integer(count);
   },
 });
@@ -77,8 +77,7 @@ export const typeCommand = command({
   name: "type", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["keyspace"],
   summary: "Determine the type stored at key", since: "1.0.0",
   handler(c, argv) {
-    const value = c.db.lookupKeyRead(argv.str(1), false);
-    c.reply.simple(value === undefined ? "none" : typeOf(value));
+    c.reply.simple(c.db.typeForRead(argv.str(1)) ?? "none");
   },
 });
 
@@ -215,7 +214,7 @@ const enum TtlOutput {
 /** TTL, PTTL, EXPIRETIME, PEXPIRETIME: -2 for a missing key, -1 for no TTL. */
 function ttlGeneric(c: Context, argv: Argv, output: TtlOutput): void {
   const key = argv.str(1);
-  if (c.db.lookupKeyRead(key, false) === undefined) return c.reply.integer(-2);
+  if (!c.db.findForRead(key, false, true)) return c.reply.integer(-2);
   const when = c.db.getExpire(key);
   if (when === -1) return c.reply.integer(-1);
   switch (output) {
@@ -745,7 +744,7 @@ export function scanGeneric(
     if (pattern !== undefined && !globMatch(pattern, key)) continue;
     const emitted = emit(key, values?.[at]);
     if (emitted === undefined) continue;
-    if (type !== undefined && typeOf(c.db.peek(key)!) !== type) continue;
+    if (type !== undefined && c.db.peekType(key) !== type) continue;
     for (const item of emitted) items.push(item);
   }
   c.reply.array(2);

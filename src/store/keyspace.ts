@@ -549,11 +549,33 @@ export class Database {
 
   /**
    * lookupKeyRead's search alone (expiry, statistics, the access time when `touch`): whether
-   * the key is there. OBJECT's and DEBUG's lookup: a miss is no `keymiss` event
-   * (LOOKUP_NONOTIFY).
+   * the key is there, with no value opened. A miss is a `keymiss` event only when
+   * `announceMiss` (EXISTS and TTL; not OBJECT's and DEBUG's lookup, LOOKUP_NONOTIFY).
    */
-  findForRead(key: string, touch = true): boolean {
-    return this.lookupSlotRead(key, touch, false) >= 0;
+  findForRead(key: string, touch = true, announceMiss = false): boolean {
+    return this.lookupSlotRead(key, touch, announceMiss) >= 0;
+  }
+
+  /**
+   * TYPE: the type of the value at `key`, found as lookupKeyRead finds it without touching
+   * its access time, with no value opened (a small aggregate's is read from its cell).
+   * Undefined when missing.
+   */
+  typeForRead(key: string): ValueType | undefined {
+    return this.typeAt(this.lookupSlotRead(key, false));
+  }
+
+  /** The type of the value at `key`, as peek finds it (no expiry, no statistics), with no value opened. */
+  peekType(key: string): ValueType | undefined {
+    return this.typeAt(this.table.find(key));
+  }
+
+  private typeAt(slot: number): ValueType | undefined {
+    if (slot < 0) return undefined;
+    const table = this.table;
+    const kind = table.kindAt(slot);
+    if (kind === Kind.Packed) return packedKind(table.valueBuffer(slot) as Bytes, table.valueStart(slot));
+    return kind === Kind.Object ? typeOf(table.valueAt(slot) as StoredValue) : "string";
   }
 
   /**

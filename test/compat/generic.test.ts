@@ -30,6 +30,39 @@ describe("EXISTS and TYPE", () => {
     await p.same("TYPE", "nope");
     await p.same("TYPE");
   });
+
+  test("EXISTS, TYPE, TTL and PTTL of small aggregates held in their keys' cells, with and without a TTL, counted as reads", async () => {
+    const p = pair();
+    await p.same("FLUSHALL");
+    await p.same("CONFIG", "RESETSTAT");
+    await p.script(`
+      HSET h f v
+      SADD s 1 2
+      SADD t a
+      ZADD z 1 m
+      RPUSH l a b
+      XADD x 1-1 f v
+      SET str v
+      EXPIRE z 1000
+      PEXPIRE l 100000
+      TYPE h
+      TYPE s
+      TYPE t
+      TYPE z
+      TYPE l
+      TYPE x
+      TYPE str
+      EXISTS h s t z l x str nope h
+      TTL h
+      TTL z
+      PTTL s
+      EXPIRETIME z
+      TTL nope
+      DBSIZE`);
+    const stats = async () => (await p.both("INFO", "stats")).map((info) => /keyspace_hits:\d+\r\nkeyspace_misses:\d+/.exec(info)![0]);
+    const [k, r] = await stats();
+    expect(k).toBe(r);
+  });
 });
 
 describe("KEYS", () => {

@@ -390,6 +390,21 @@ describe("small aggregates held packed between commands", () => {
     expect(db.lookupString("s")).toBe("x");
   });
 
+  test("TYPE and EXISTS of small aggregates read their cells: nothing is opened", () => {
+    const ks = new Keyspace(1);
+    const db = ks.dbs[0]!;
+    db.writeOrCreate("h", HashValue, () => new HashValue()).set("f", "v");
+    db.writeOrCreate("l", ListValue, () => new ListValue()).pushTail("a");
+    db.writeOrCreate("z", SortedSet, () => new SortedSet()).set("m", 1);
+    db.writeOrCreate("s", SetValue, () => new SetValue(false)).add("m", false);
+    db.modified("h");
+    db.settle();
+    expect(db.openCount).toBe(0);
+    expect(["h", "l", "z", "s", "nope"].map((k) => db.typeForRead(k))).toEqual(["hash", "list", "zset", "set", undefined]);
+    expect(["h", "l", "z", "s", "nope"].map((k) => [db.findForRead(k, false, true), db.peekType(k)])).toEqual([[true, "hash"], [true, "list"], [true, "zset"], [true, "set"], [false, undefined]]);
+    expect(db.openCount).toBe(0);
+  });
+
   test("a pop on a list's bytes that takes its last element deletes the key; one of no list makes nothing", () => {
     const ks = new Keyspace(1);
     const db = ks.dbs[0]!;
