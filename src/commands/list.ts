@@ -239,11 +239,29 @@ export const linsertCommand = command({
 /** LREM removes up to this many occurrences one by one (a node's splice each); more rebuild the list once. */
 const LREM_IN_PLACE = 8;
 
+/** LREM's count and LTRIM's range, for their edits on a list's bytes; whether LTRIM found a list. */
+let lremCount = 0;
+let trimStart = 0;
+let trimEnd = 0;
+let trimFound = false;
+const lremPacked = (out: PackedBytes, argv: Argv) => ListValue.removePacked(out, lremCount, argv.buffer(3), argv.start(3), argv.end(3));
+const ltrimPacked = (out: PackedBytes) => {
+  trimFound = out.end > out.start;
+  return ListValue.trimPacked(out, trimStart, trimEnd);
+};
+
 export const lremCommand = command({
   name: "lrem", events: "before", notify: [NotifyClass.List, "lrem"], arity: 4, flags: ["write"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["list"],
   summary: "Remove elements from a list", since: "1.0.0", complexity: "O(N+M) where N is the length of the list and M is the number of elements removed.",
   handler(c, argv) {
     const count = argv.int(2);
+    // A list of one node loses them on its bytes in the key's cell where it can.
+    lremCount = count;
+    const removed = c.db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "list", 0, lremPacked, argv);
+    if (removed >= 0) {
+      c.db.countChanges(removed);
+      return c.reply.integer(removed);
+    }
     const key = argv.str(1);
     const list = c.db.writeAs(key, ListValue);
     if (list === undefined) return c.reply.integer(0);
@@ -262,19 +280,28 @@ export const lremCommand = command({
 });
 
 export const ltrimCommand = command({
-  name: "ltrim", events: "before", notify: [NotifyClass.List, "ltrim"], arity: 4, flags: ["write"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["list"],
+  name: "ltrim", events: "before", arity: 4, flags: ["write"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["list"],
   summary: "Trim a list to the specified range", since: "1.0.0", complexity: "O(N) where N is the number of elements to be removed by the operation.",
   handler(c, argv) {
-    const start = argv.int(2);
-    const end = argv.int(3);
-    const key = argv.str(1);
-    const list = c.db.writeAs(key, ListValue);
-    if (list === undefined) return c.reply.ok();
-    const before = list.length;
-    const range = clampRange(start, end, before);
-    if (range === undefined) list.trim(0, -1);
-    else list.trim(range[0], range[1]);
-    c.db.removed(key, before - list.length);
+    trimStart = argv.int(2);
+    trimEnd = argv.int(3);
+    // A list of one node is trimmed on its bytes in the key's cell where it can be.
+    const removed = c.db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "list", 0, ltrimPacked, argv);
+    if (removed >= 0) c.db.countChanges(removed);
+    else {
+      const key = argv.str(1);
+      const list = c.db.writeAs(key, ListValue);
+      trimFound = list !== undefined;
+      if (list !== undefined) {
+        const before = list.length;
+        const range = clampRange(trimStart, trimEnd, before);
+        if (range === undefined) list.trim(0, -1);
+        else list.trim(range[0], range[1]);
+        c.db.removed(key, before - list.length);
+      }
+    }
+    // Redis announces the trim of a list that is there even when it removed nothing.
+    if (trimFound && c.notifies(NotifyClass.List)) c.notify(NotifyClass.List, "ltrim", argv.str(1));
     c.reply.ok();
   },
 });

@@ -22,7 +22,7 @@
 import { allocBytes, type Bytes, NO_BYTES, writeLatin1 } from "./latin1.ts";
 import { ByteSlice, type BytesSink, type PackedBytes } from "./value.ts";
 import type { Argv } from "../resp/argv.ts";
-import { copyRange } from "../resp/bytes.ts";
+import { copyRange, rangesEqual } from "../resp/bytes.ts";
 import { encodingLimits } from "./encoding.ts";
 import { lzfCompressRange, lzfDecompressInto, lzfOutput } from "./lzf.ts";
 import { LISTPACK_EMPTY_SIZE, type ListpackWriter, lpBytesSize, lpStringSize } from "./listpack.ts";
@@ -38,6 +38,8 @@ const MIN_COMPRESS_IMPROVE = 8;
 const SIZE_ESTIMATE_OVERHEAD = 8;
 /** A packed list's fill and depth, ahead of its elements. */
 const PACKED_HEADER = 8;
+/** removePacked's matches (reused). */
+const matchStarts: number[] = [];
 
 function lengthBytes(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : 5;
@@ -902,6 +904,76 @@ export class ListValue extends Node {
     if (head) b.copyWithin(start, start + size, out.end);
     out.end -= size;
     return 1;
+  }
+
+  /**
+   * LTRIM of a list held packed (Database.editPacked): its body, out.buf[out.start,
+   * out.end), keeps elements `start` to `end` only (indexes as LTRIM takes them, negative
+   * from the tail); keeping none empties the key (`out.emptied`). Returns how many were
+   * removed (0 with nothing written when there is no list).
+   */
+  static trimPacked(out: PackedBytes, start: number, end: number): number {
+    const first = out.start + PACKED_HEADER;
+    if (first >= out.end) return 0;
+    let buf = out.buf as Bytes;
+    let count = 0;
+    for (let at = first; at < out.end; at = nextPacked(buf, at)) count++;
+    if (start < 0) start += count;
+    if (end < 0) end += count;
+    if (start < 0) start = 0;
+    if (start > end || start >= count) {
+      out.emptied = true;
+      return count;
+    }
+    if (end >= count) end = count - 1;
+    const removed = count - (end - start + 1);
+    if (removed === 0) return 0;
+    // The kept elements' bytes, as offsets from the body.
+    let from = first;
+    for (let i = 0; i < start; i++) from = nextPacked(buf, from);
+    let to = from;
+    for (let i = start; i <= end; i++) to = nextPacked(buf, to);
+    const [keepFrom, keepTo] = [from - out.start, to - out.start];
+    buf = out.room(0);
+    buf.copyWithin(out.start + PACKED_HEADER, out.start + keepFrom, out.start + keepTo);
+    out.end = out.start + PACKED_HEADER + keepTo - keepFrom;
+    return removed;
+  }
+
+  /**
+   * LREM of a list held packed (Database.editPacked): up to `count` elements equal to
+   * value[valueStart, valueEnd) taken out of its body, from the head (from the tail when
+   * `count` is negative; every one when 0); the last one empties the key (`out.emptied`).
+   * Returns how many were removed.
+   */
+  static removePacked(out: PackedBytes, count: number, value: Uint8Array, valueStart: number, valueEnd: number): number {
+    const first = out.start + PACKED_HEADER;
+    if (first >= out.end) return 0;
+    let buf = out.buf as Bytes;
+    const n = valueEnd - valueStart;
+    // The matches' offsets from the body, in order.
+    const found = matchStarts;
+    found.length = 0;
+    for (let at = first; at < out.end; at = nextPacked(buf, at)) {
+      const from = at + lengthBytes(n);
+      if (lengthAt(buf, at) === n && rangesEqual(buf, from, from + n, value, valueStart, valueEnd)) found.push(at - out.start);
+    }
+    const limit = count === 0 ? found.length : Math.min(Math.abs(count), found.length);
+    if (limit === 0) return 0;
+    const skip = count < 0 ? found.length - limit : 0;
+    const size = n + 2 * lengthBytes(n);
+    buf = out.room(0);
+    // Close each gap in turn, moving the bytes between it and the next one.
+    let write = out.start + found[skip]!;
+    for (let k = skip; k < skip + limit; k++) {
+      const next = k + 1 < skip + limit ? out.start + found[k + 1]! : out.end;
+      const from = out.start + found[k]! + size;
+      buf.copyWithin(write, from, next);
+      write += next - from;
+    }
+    out.end = write;
+    if (out.end === out.start + PACKED_HEADER) out.emptied = true;
+    return limit;
   }
 
   /** How many elements a list held packed has (Database.packedForRead's view of its body). */

@@ -98,6 +98,49 @@ describe("LPUSH, RPUSH, LRANGE, LINDEX and LLEN of a list of one node, on its by
   });
 });
 
+describe("LTRIM and LREM of a list of one node, on its bytes in the key's cell", () => {
+  test("every range LTRIM takes, from either end, the empty one deleting the key, changes counted", async () => {
+    const p = pair();
+    const ranges = [[0, -1], [1, -1], [0, 0], [-2, -1], [2, 3], [3, 2], [5, 10], [-10, 1], [-10, -8], [1, 100], [-1, -1], [4, 4]];
+    for (const [start, end] of ranges) {
+      await p.sameDirtyGrowth(`
+        DEL l
+        RPUSH l a bb ccc ${"d".repeat(130)} 5
+        LTRIM l ${start} ${end}
+        LRANGE l 0 -1
+        EXISTS l`);
+    }
+    await p.sameDirtyGrowth(`
+      LTRIM missing 0 1
+      SET str v
+      LTRIM str 0 1
+      LTRIM l x 1`);
+  });
+
+  test("LREM from the head, from the tail and all, binary elements, the last one deleting the key, changes counted", async () => {
+    const p = pair();
+    for (const count of [0, 1, 2, -1, -2, 5, -5]) {
+      await p.sameDirtyGrowth(`
+        DEL l
+        RPUSH l x a x \xff x b x
+        LREM l ${count} x
+        LRANGE l 0 -1
+        LREM l ${count} \xff
+        LREM l ${count} nope
+        LRANGE l 0 -1`);
+    }
+    await p.sameDirtyGrowth(`
+      DEL l
+      RPUSH l z z z
+      LREM l 0 z
+      EXISTS l
+      LREM missing 0 z
+      SET str v
+      LREM str 0 z
+      LREM l x z`);
+  });
+});
+
 describe("LPOP, RPOP", () => {
   test("pop one or a count; the emptied list disappears", async () => {
     await pair().script(`

@@ -72,6 +72,12 @@ describe("keyspace notifications", () => {
     await sameEvents("KEA", [s("RPUSH p a"), s("LPOP p"), s("LPOP p"), s("LPUSH q a b"), s("RPOP q"), s("RPOP q"), s("RPOP nolist"), s("SET end 1")], 7);
   });
 
+  test("LTRIM announces a trim that removed nothing, and del after one that removed all; LREM only what it removed", async () => {
+    await sameEvents("KEA", [
+      s("RPUSH l a b c"), s("LTRIM l 0 -1"), s("LTRIM l 1 -1"), s("LTRIM nolist 0 1"), s("LREM l 0 x"), s("LREM l 1 b"), s("LTRIM l 5 6"), s("SET end 1"),
+    ], 8);
+  });
+
   test("removals that empty small hashes, sets and sorted sets held in their keys' cells; zincr, and none for an increment of 0", async () => {
     await sameEvents("KEA", [
       s("HSET h f v g w"), s("HDEL h f nope"), s("HDEL h g"), s("HDEL h g"), s("SADD st 1 a"), s("SREM st a"), s("SREM st 1"), s("SREM st 1"),
