@@ -20,7 +20,7 @@ import { SetValue } from "../store/set.ts";
 import { type LexRange, type ScoreRange, SortedSet, type ZEntry } from "../store/sorted-set.ts";
 import { encodingLimits } from "../store/encoding.ts";
 import { PACKED_MAX_ELEMENT } from "../store/packed.ts";
-import { packedPairCount, packedScore, packedScoreRange, removePackedMembers, setPackedScore, writePackedRange } from "../store/packed-pairs.ts";
+import { packedPairCount, packedRank, packedScore, packedScoreRange, removePackedMembers, setPackedScore, writePackedRange } from "../store/packed-pairs.ts";
 import type { PackedBytes } from "../store/value.ts";
 import { ArgCursor, parseDoubleArg, parseRangeArg, parseTimeout } from "./args.ts";
 import { type CommandFlag, type FullKeySpec, command } from "./command.ts";
@@ -28,6 +28,11 @@ import { scanGeneric, scanValue } from "./generic.ts";
 import { clampRange, parseMpopArgs } from "./list.ts";
 
 const lookupZset = (c: Context, key: string) => c.db.readAs(key, SortedSet);
+/**
+ * The pairs of the small sorted set at argv[1] where it is packed in the key's cell
+ * (Database.packedForRead), or undefined for the usual way.
+ */
+const packedZset = (c: Context, argv: Argv) => c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "zset");
 
 
 /** zslParseRange: `(` makes a bound exclusive. */
@@ -224,7 +229,7 @@ export const zscoreCommand = command({
   name: "zscore", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"],
   summary: "Get the score associated with the given member in a sorted set", since: "1.2.0",
   handler(c, argv) {
-    const pairs = c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "zset");
+    const pairs = packedZset(c, argv);
     const score = pairs !== undefined ? packedScore(pairs, argv.buffer(2), argv.start(2), argv.end(2)) : lookupZset(c, argv.str(1))?.score(argv.str(2));
     if (score === undefined) c.reply.null();
     else c.reply.double(score);
@@ -236,10 +241,11 @@ export const zmscoreCommand = command({
   summary: "Get the score associated with the given members in a sorted set", since: "6.2.0",
   complexity: "O(N) where N is the number of members being requested.",
   handler(c, argv) {
-    const zset = lookupZset(c, argv.str(1));
+    const pairs = packedZset(c, argv);
+    const zset = pairs === undefined ? lookupZset(c, argv.str(1)) : undefined;
     c.reply.array(argv.length - 2);
     for (let i = 2; i < argv.length; i++) {
-      const score = zset?.score(argv.str(i));
+      const score = pairs !== undefined ? packedScore(pairs, argv.buffer(i), argv.start(i), argv.end(i)) : zset?.score(argv.str(i));
       if (score === undefined) c.reply.null();
       else c.reply.double(score);
     }
@@ -250,7 +256,7 @@ export const zcardCommand = command({
   name: "zcard", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["sortedset"],
   summary: "Get the number of members in a sorted set", since: "1.2.0",
   handler(c, argv) {
-    const pairs = c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "zset");
+    const pairs = packedZset(c, argv);
     c.reply.integer(pairs !== undefined ? packedPairCount(pairs) : (lookupZset(c, argv.str(1))?.size ?? 0));
   },
 });
@@ -261,9 +267,10 @@ export const zcountCommand = command({
   complexity: "O(log(N)) with N being the number of elements in the sorted set.",
   handler(c, argv) {
     const range = parseScoreRange(argv.str(2), argv.str(3));
-    const zset = lookupZset(c, argv.str(1));
-    if (zset === undefined) return c.reply.integer(0);
-    const [start, end] = zset.scoreRange(range);
+    const pairs = packedZset(c, argv);
+    const zset = pairs === undefined ? lookupZset(c, argv.str(1)) : undefined;
+    if (pairs === undefined && zset === undefined) return c.reply.integer(0);
+    const [start, end] = pairs !== undefined ? packedScoreRange(pairs, range) : zset!.scoreRange(range);
     c.reply.integer(end - start);
   },
 });
@@ -478,6 +485,11 @@ export const zrevrangeCommand = command({
 
 /** ZRANK and ZREVRANK. */
 function zrankGeneric(c: Context, argv: Argv, reverse: boolean): void {
+  const pairs = packedZset(c, argv);
+  if (pairs !== undefined) {
+    const rank = packedRank(pairs, argv.buffer(2), argv.start(2), argv.end(2));
+    return rank < 0 ? c.reply.null() : c.reply.integer(reverse ? packedPairCount(pairs) - 1 - rank : rank);
+  }
   const zset = lookupZset(c, argv.str(1));
   const rank = zset?.rank(argv.str(2));
   if (rank === undefined) return c.reply.null();

@@ -172,6 +172,17 @@ function pairOf(pairs: ByteSlice, src: Uint8Array, start: number, end: number): 
   return -1;
 }
 
+/** The rank of member src[start, end) in a small sorted set's packed pairs, or -1. */
+export function packedRank(pairs: ByteSlice, src: Uint8Array, start: number, end: number): number {
+  const b = pairs.buf as Bytes;
+  const n = end - start;
+  let rank = 0;
+  for (let at = pairs.start; at < pairs.end; at += PAIR_HEADER + b[at + 8]!, rank++) {
+    if (b[at + 8] === n && rangesEqual(b, at + PAIR_HEADER, at + PAIR_HEADER + n, src, start, end)) return rank;
+  }
+  return -1;
+}
+
 /** In a small sorted set's packed pairs (Database.packedForRead's view), the score of member src[start, end), or undefined. */
 export function packedScore(pairs: ByteSlice, src: Uint8Array, start: number, end: number): number | undefined {
   const at = pairOf(pairs, src, start, end);

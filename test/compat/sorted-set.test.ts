@@ -192,6 +192,38 @@ describe("ZADD, ZSCORE and ZCARD of a small sorted set, on its bytes in the key'
     }
   });
 
+  test("ZRANK, ZREVRANK, ZCOUNT and ZMSCORE from its bytes, RESP2 and RESP3", async () => {
+    const p = pair();
+    const reads = `
+      ZRANK z a
+      ZRANK z c
+      ZREVRANK z c
+      ZREVRANK z bb
+      ZRANK z nope
+      ZCOUNT z -inf +inf
+      ZCOUNT z 1 2
+      ZCOUNT z (1 (2
+      ZCOUNT z 2 1
+      ZCOUNT z x 1
+      ZMSCORE z a nope e c
+      ZRANK missing a
+      ZCOUNT missing 0 1
+      ZMSCORE missing a
+      ZRANK str a
+      ZCOUNT str 0 1
+      ZMSCORE str a`;
+    await p.script(`
+      ZADD z 1.5 a 2 b -3 c 1e-7 d 2 bb 1 e
+      SET str v`);
+    await p.script(reads);
+    await p.both("HELLO", "3");
+    try {
+      await p.script(reads);
+    } finally {
+      await p.both("HELLO", "2");
+    }
+  });
+
   test("past the listpack limits it converts as in Redis", async () => {
     const p = pair();
     try {
