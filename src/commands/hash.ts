@@ -71,10 +71,22 @@ export const hmsetCommand = command({
   },
 });
 
+/** HSETNX on a small hash's packed pairs: 1 when set, 0 when the field is there, -1 for the usual way. */
+function hsetnxPacked(out: PackedBytes, argv: Argv): number {
+  if (HashValue.findPacked(out, argv.buffer(2), argv.start(2), argv.end(2)) >= 0) return 0;
+  return HashValue.setPackedPair(out, argv.buffer(2), argv.start(2), argv.end(2), argv.buffer(3), argv.start(3), argv.end(3));
+}
+
 export const hsetnxCommand = command({
   name: "hsetnx", notify: [NotifyClass.Hash, "hset"], arity: 4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["hash"],
   summary: "Set the value of a hash field, only if the field does not exist", since: "2.0.0",
   handler(c, argv) {
+    // A small hash is changed on its bytes in the key's cell where it can be (Database.editPacked).
+    const set = c.db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "hash", 0, hsetnxPacked, argv);
+    if (set >= 0) {
+      c.db.countChanges(set);
+      return c.reply.integer(set);
+    }
     const key = argv.str(1);
     const field = argv.str(2);
     const hash = c.db.writeOrCreate(key, HashValue, () => new HashValue());

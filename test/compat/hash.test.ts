@@ -192,6 +192,21 @@ describe("HSET and HGET of a small hash, on its bytes in the key's cell", () => 
       EXISTS t`);
   });
 
+  test("HSETNX on its bytes: a field there is kept, a new one added, a long value converts, changes counted", async () => {
+    await pair().sameDirtyGrowth(`
+      HSETNX h a 1
+      HSETNX h a 2
+      HSETNX h b 22
+      HGETALL h
+      HSETNX h c ${"x".repeat(65)}
+      OBJECT ENCODING h
+      HSETNX h c y
+      HMGET h a b c
+      HLEN h
+      SET str v
+      HSETNX str f v`);
+  });
+
   test("every byte in fields and values", async () => {
     const p = pair();
     const bytes = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join("");
