@@ -5,7 +5,7 @@
  * src/store/list.ts; these handlers never reach into it beyond its methods.
  */
 import type { Argv } from "../resp/argv.ts";
-import { bytesToString } from "../resp/bytes.ts";
+import { bytesToString, copyRange, rangesEqual } from "../resp/bytes.ts";
 import {
   INDEX_OUT_OF_RANGE, LPOS_COUNT_NEGATIVE, LPOS_MAXLEN_NEGATIVE, LPOS_RANK_ZERO, MUST_BE_POSITIVE,
   NO_SUCH_KEY, NUMKEYS_POSITIVE, COUNT_POSITIVE, SYNTAX_ERR, WRONGTYPE_DESTINATION, wrongArity,
@@ -13,8 +13,9 @@ import {
 import { type Context, serveOrBlock } from "./context.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import { ByteSlice } from "../store/keyspace.ts";
-import { ListValue } from "../store/list.ts";
-import type { PackedBytes } from "../store/value.ts";
+import { allocBytes } from "../store/latin1.ts";
+import { ListValue, type PushedElements } from "../store/list.ts";
+import type { BytesSink, PackedBytes } from "../store/value.ts";
 import { ArgCursor, parseIntArg, parseListEnd, parseRangeArg, parseTimeout } from "./args.ts";
 import { type CommandSpec, command } from "./command.ts";
 
@@ -353,6 +354,53 @@ export const lposCommand = command({
 
 const LONG_MIN = "-9223372036854775808";
 
+/** The element LMOVE moves between two small lists' bytes (reused), as pushPacked takes it. */
+let moved = allocBytes(256);
+let movedLength = 0;
+const movedSink: BytesSink = {
+  bulkFrom(buf: Uint8Array, start: number, end: number) {
+    movedLength = end - start;
+    if (movedLength > moved.length) moved = allocBytes(2 * movedLength);
+    copyRange(buf, start, end, moved, 0);
+  },
+  bulkString() {},
+};
+const movedElement: PushedElements = { length: 3, buffer: () => moved, start: () => 0, end: () => movedLength, len: () => movedLength };
+const popMoved = (out: PackedBytes, head: boolean) => ListValue.popPacked(out, head, movedSink);
+const pushMoved = (out: PackedBytes, head: boolean) => ListValue.pushPacked(out, movedElement, head);
+
+/**
+ * LMOVE and RPOPLPUSH between two small lists, or into a new one, on their bytes in the
+ * keys' cells (argv[1] to argv[2]): true when done. The destination is looked at first,
+ * as Redis checks its type before the pop; a push that would start a second node, or make
+ * a key while `new` events are on, goes the usual way. False, with nothing done, for
+ * lmoveGeneric (the same key, a large list, anything editPacked leaves alone).
+ */
+function lmovePacked(c: Context, argv: Argv, fromHead: boolean, toHead: boolean): boolean {
+  if (rangesEqual(argv.buffer(1), argv.start(1), argv.end(1), argv.buffer(2), argv.start(2), argv.end(2)) || !c.db.editableAs(argv.buffer(2), argv.start(2), argv.end(2), "list")) return false;
+  const popped = c.db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "list", 1, popMoved, fromHead);
+  if (popped < 0) return false;
+  if (popped === 0) {
+    c.reply.null();
+    return true;
+  }
+  if (c.db.editPacked(argv.buffer(2), argv.start(2), argv.end(2), "list", 0, pushMoved, toHead) < 0) {
+    const element = pushElement.of(moved, 0, movedLength);
+    const target = c.db.writeOrCreate(argv.str(2), ListValue, () => new ListValue());
+    if (toHead) target.pushHead(element);
+    else target.pushTail(element);
+    element.release();
+    c.db.modified(argv.str(2), 0);
+  }
+  // Redis announces the push before the pop.
+  if (c.notifies(NotifyClass.List)) {
+    c.notify(NotifyClass.List, toHead ? "lpush" : "rpush", argv.str(2));
+    c.notify(NotifyClass.List, fromHead ? "lpop" : "rpop", argv.str(1));
+  }
+  c.reply.bulkFrom(moved, 0, movedLength);
+  return true;
+}
+
 /** LMOVE and RPOPLPUSH: pop from one end of `from`, push to one end of `to` (maybe the same list). */
 function lmoveGeneric(c: Context, from: string, to: string, fromHead: boolean, toHead: boolean): void {
   const source = c.db.writeAs(from, ListValue);
@@ -452,7 +500,7 @@ export const lmoveCommand = command({
   handler(c, argv) {
     const fromHead = parseListEnd(argv.bytes(3));
     const toHead = parseListEnd(argv.bytes(4));
-    lmoveGeneric(c, argv.str(1), argv.str(2), fromHead, toHead);
+    if (!lmovePacked(c, argv, fromHead, toHead)) lmoveGeneric(c, argv.str(1), argv.str(2), fromHead, toHead);
   },
 });
 
@@ -475,7 +523,9 @@ export const brpoplpushCommand = command({
 export const rpoplpushCommand = command({
   name: "rpoplpush", events: "first-before", arity: 3, flags: ["write", "denyoom"], keys: { first: 1, last: 2, step: 1 }, keySpecs: moveKeySpecs, categories: ["list"],
   summary: "Remove the last element in a list, prepend it to another list and return it", since: "1.2.0",
-  handler: (c, argv) => lmoveGeneric(c, argv.str(1), argv.str(2), false, true),
+  handler(c, argv) {
+    if (!lmovePacked(c, argv, false, true)) lmoveGeneric(c, argv.str(1), argv.str(2), false, true);
+  },
 });
 
 /**

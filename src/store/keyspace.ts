@@ -1000,6 +1000,16 @@ export class Database {
     return result;
   }
 
+  /**
+   * Whether the key given as bytes is missing or holds a small aggregate of kind `kind`
+   * packed in its cell, not past its deadline: one editPacked may change (LMOVE's
+   * destination, looked at before its source is popped).
+   */
+  editableAs(buf: Uint8Array, start: number, end: number, kind: PackedKind): boolean {
+    const found = this.table.findBytes(buf, start, end);
+    return found < 0 || this.packedSlot(found, kind) >= 0;
+  }
+
   /** editPacked of a missing key: `edit` given an empty body makes it, unless it leaves it empty. */
   private createPacked<A>(buf: Uint8Array, start: number, end: number, kind: PackedKind, changes: number, edit: (out: PackedBytes, arg: A) => number, arg: A): number {
     const out = packedEdit;

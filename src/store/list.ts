@@ -38,6 +38,8 @@ const MIN_COMPRESS_IMPROVE = 8;
 const SIZE_ESTIMATE_OVERHEAD = 8;
 /** A packed list's fill and depth, ahead of its elements. */
 const PACKED_HEADER = 8;
+/** What pushPacked pushes: a request's arguments from index 2 (or one element made to look so). */
+export type PushedElements = Pick<Argv, "length" | "buffer" | "start" | "end" | "len">;
 /** removePacked's matches (reused). */
 const matchStarts: number[] = [];
 
@@ -846,7 +848,7 @@ export class ListValue extends Node {
    * the settings in force). Returns the list's new length, or -1 when a push would start a
    * second node where quicklist does (the list is then no longer packed).
    */
-  static pushPacked(out: PackedBytes, argv: Argv, head: boolean): number {
+  static pushPacked(out: PackedBytes, argv: PushedElements, head: boolean): number {
     if (out.end === out.start) {
       const b = out.room(PACKED_HEADER);
       b.writeInt32LE(encodingLimits.listMaxListpackSize, out.start);

@@ -141,6 +141,60 @@ describe("LTRIM and LREM of a list of one node, on its bytes in the key's cell",
   });
 });
 
+describe("LMOVE and RPOPLPUSH between lists of one node, on their bytes in the keys' cells", () => {
+  test("every pair of ends, into a new key, the source emptied, the same key, wrong types, changes counted", async () => {
+    const p = pair();
+    for (const [from, to] of [["LEFT", "LEFT"], ["LEFT", "RIGHT"], ["RIGHT", "LEFT"], ["RIGHT", "RIGHT"]]) {
+      await p.sameDirtyGrowth(`
+        DEL a b
+        RPUSH a 1 two \xff ${"x".repeat(100)}
+        RPUSH b q
+        LMOVE a b ${from} ${to}
+        LMOVE a b ${from} ${to}
+        LRANGE a 0 -1
+        LRANGE b 0 -1
+        LMOVE a new ${from} ${to}
+        LMOVE a b ${from} ${to}
+        EXISTS a
+        LMOVE a b ${from} ${to}
+        LRANGE b 0 -1
+        LRANGE new 0 -1
+        LMOVE b b ${from} ${to}
+        LRANGE b 0 -1`);
+    }
+    await p.sameDirtyGrowth(`
+      DEL a b
+      RPUSH a x y
+      SET str v
+      RPOPLPUSH a str
+      LRANGE a 0 -1
+      RPOPLPUSH str a
+      RPOPLPUSH missing a
+      RPOPLPUSH a b
+      RPOPLPUSH a b
+      EXISTS a
+      LRANGE b 0 -1`);
+  });
+
+  test("a push that would start the destination's second node goes where quicklist puts it", async () => {
+    const p = pair();
+    await p.same("CONFIG", "SET", "list-max-listpack-size", "3");
+    try {
+      await p.sameDirtyGrowth(`
+        DEL a b
+        RPUSH a 1 2 3
+        RPUSH b x y z
+        LMOVE a b LEFT RIGHT
+        LMOVE a b LEFT LEFT
+        LRANGE b 0 -1
+        OBJECT ENCODING b
+        LRANGE a 0 -1`);
+    } finally {
+      await p.same("CONFIG", "SET", "list-max-listpack-size", "-2");
+    }
+  });
+});
+
 describe("LPOP, RPOP", () => {
   test("pop one or a count; the emptied list disappears", async () => {
     await pair().script(`

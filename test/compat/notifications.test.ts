@@ -78,6 +78,10 @@ describe("keyspace notifications", () => {
     ], 8);
   });
 
+  test("LMOVE and RPOPLPUSH between small lists: the push, the pop, and the del of an emptied source", async () => {
+    await sameEvents("KEA", [s("RPUSH a x y"), s("RPUSH b z"), s("LMOVE a b LEFT RIGHT"), s("RPOPLPUSH a new"), s("RPOPLPUSH a b"), s("LMOVE b b LEFT RIGHT"), s("SET end 1")], 9);
+  });
+
   test("removals that empty small hashes, sets and sorted sets held in their keys' cells; zincr, and none for an increment of 0", async () => {
     await sameEvents("KEA", [
       s("HSET h f v g w"), s("HDEL h f nope"), s("HDEL h g"), s("HDEL h g"), s("SADD st 1 a"), s("SREM st a"), s("SREM st 1"), s("SREM st 1"),
