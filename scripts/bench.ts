@@ -541,8 +541,12 @@ async function bigValues(): Promise<void> {
 /** How applications use small aggregates: commands on hashes, sets, sorted sets and lists at random keys, in this order. */
 const SMALL_CASES = [
   "HSET user:__rand_int__ f:__rand_int__ v", "HGET user:__rand_int__ f:__rand_int__", "HGETALL user:__rand_int__", "HINCRBY user:__rand_int__ visits 1",
-  "SADD set:__rand_int__ m:__rand_int__", "SISMEMBER set:__rand_int__ m:__rand_int__", "ZADD zset:__rand_int__ __rand_int__ m:__rand_int__",
-  "ZSCORE zset:__rand_int__ m:__rand_int__", "RPUSH list:__rand_int__ v", "LRANGE list:__rand_int__ 0 -1", "LPOP list:__rand_int__",
+  "HDEL user:__rand_int__ f:__rand_int__", "EXISTS user:__rand_int__",
+  "SADD set:__rand_int__ m:__rand_int__", "SISMEMBER set:__rand_int__ m:__rand_int__", "SREM set:__rand_int__ m:__rand_int__",
+  "ZADD zset:__rand_int__ __rand_int__ m:__rand_int__", "ZSCORE zset:__rand_int__ m:__rand_int__", "ZINCRBY zset:__rand_int__ 1 m:__rand_int__",
+  "ZREVRANGE zset:__rand_int__ 0 4 WITHSCORES",
+  "RPUSH list:__rand_int__ v", "LRANGE list:__rand_int__ 0 -1", "LTRIM list:__rand_int__ 0 7", "RPOPLPUSH list:__rand_int__ list:__rand_int__",
+  "LPOP list:__rand_int__",
 ];
 const SMALL_KEYS = 100_000;
 
