@@ -104,6 +104,14 @@ function zaddPacked(out: PackedBytes, argv: Argv): number {
     const start = argv.start(m);
     const end = argv.end(m);
     let score = zaddScores[i]!;
+    // Without NX, XX, GT, LT or INCR the member is set as it is found, in one walk.
+    if ((flags & ~ZaddFlag.CH) === 0) {
+      const set = setPackedScore(out, score, src, start, end, encodingLimits.zsetMaxListpackEntries, maxMember);
+      if (set < 0) return -1;
+      if (set === 1) added++;
+      else if (set === 2) zaddUpdated++;
+      continue;
+    }
     const current = packedScore(out, src, start, end);
     if (current !== undefined) {
       if (flags & ZaddFlag.NX) continue;
