@@ -11,6 +11,7 @@ import type { Argv } from "../resp/argv.ts";
 import type { ByteSlice } from "../store/keyspace.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import { SetValue } from "../store/set.ts";
+import type { BytesSink, PackedBytes } from "../store/value.ts";
 import { ArgCursor, parseRangeArg } from "./args.ts";
 import { type CommandFlag, command } from "./command.ts";
 import { type ScanFromBytes, scanGeneric, scanValue } from "./generic.ts";
@@ -112,12 +113,32 @@ export const scardCommand = command({
   },
 });
 
+/** The member SPOP took from a small set's bytes: a copy, since replicas are sent it too. */
+let spopped: Uint8Array = new Uint8Array(0);
+const spopSink: BytesSink = {
+  bulkFrom(buf: Uint8Array, start: number, end: number) {
+    // A copy (a Buffer's own slice() would be a view of the cell).
+    spopped = Uint8Array.prototype.slice.call(buf, start, end);
+  },
+  bulkString() {},
+};
+const spopPacked = (out: PackedBytes) => SetValue.popPacked(out, spopSink);
+
 export const spopCommand = command({
   name: "spop", events: "first-before", notify: [NotifyClass.Set, "spop"], arity: -2, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "delete"] }, categories: ["set"], tips: ["nondeterministic_output"],
   summary: "Remove and return one or multiple random members from a set", since: "1.0.0",
   complexity: "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.",
   handler(c, argv) {
     if (argv.length > 3) throw SYNTAX_ERR;
+    if (argv.length === 2) {
+      // One member off a small set, on its bytes in the key's cell where it can be.
+      const popped = c.db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "set", 1, spopPacked, undefined);
+      if (popped === 0) return c.reply.null();
+      if (popped > 0) {
+        c.propagateAs(["SREM", argv.bytes(1), spopped]);
+        return c.reply.bulkFrom(spopped, 0, spopped.length);
+      }
+    }
     const key = argv.str(1);
     if (argv.length === 2) {
       const set = c.db.writeAs(key, SetValue);

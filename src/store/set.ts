@@ -175,6 +175,28 @@ export class SetValue {
     return removed;
   }
 
+  /**
+   * SPOP of one member from a set held packed in its key's cell (Database.editPacked): a
+   * member chosen at random, as pop() chooses it, written to `popped` and taken out of
+   * its body; the last one empties the key (`out.emptied`). Returns 1, or 0 with nothing
+   * written when there is no set.
+   */
+  static popPacked(out: PackedBytes, popped: BytesSink): number {
+    if (out.end === out.start) return 0;
+    const members = packedMembers.of(out.buf, out.start + 2, out.end);
+    let at = members.start;
+    for (let k = Math.floor(Math.random() * SetValue.packedSize(members)); k > 0; k--) at += 1 + out.buf[at]!;
+    const n = out.buf[at]!;
+    popped.bulkFrom(out.buf, at + 1, at + 1 + n);
+    const rel = at - out.start;
+    const b = out.room(0);
+    at = out.start + rel;
+    b.copyWithin(at, at + 1 + n, out.end);
+    out.end -= 1 + n;
+    if (out.end === out.start + 2) out.emptied = true;
+    return 1;
+  }
+
   /** Whether members packed as packBody lays them out (after its two bytes) hold src[start, end). */
   static findPacked(members: ByteSlice, src: Uint8Array, start: number, end: number): boolean {
     return SetValue.positionPacked(members, src, start, end) >= 0;

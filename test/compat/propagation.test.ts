@@ -109,6 +109,12 @@ describe("the replication stream", () => {
     expect(stream).not.toContain("nolist");
   });
 
+  test("SPOP of a small set's last member goes out as the SREM of it", async () => {
+    await pair().same("FLUSHALL");
+    const stream = await sameStream([["SADD", "s", "only"], ["SPOP", "s"], ["SPOP", "s"], ["SADD", "t", "7"], ["SPOP", "t"]]);
+    expect(stream).toContain("*3\r\n$4\r\nSREM\r\n$1\r\ns\r\n$4\r\nonly\r\n");
+  });
+
   test("GEOADD goes out as the ZADD it makes; geo searches that store go out as sent", async () => {
     await pair().same("FLUSHALL");
     await sameStream([

@@ -174,6 +174,30 @@ describe("SPOP and SRANDMEMBER", () => {
     }
     await p.same("SCARD", "t");
   });
+
+  test("SPOP of one member from a small set's bytes: each member once, the last deleting the key, changes counted", async () => {
+    const p = pair();
+    // A set of one member answers alike on both servers.
+    await p.sameDirtyGrowth(`
+      SADD one \xff
+      SPOP one
+      EXISTS one
+      SPOP one
+      SADD i 7
+      SPOP i
+      SET str v
+      SPOP str`);
+    const members = ["1", "-20", "300000", "abc", "\x00\xff"];
+    await p.same("SADD", "s", ...members);
+    const popped: string[] = [];
+    for (let i = 0; i < members.length; i++) {
+      const [reply] = await p.both("SPOP", "s");
+      popped.push(decodeReply(reply) as string);
+      await p.same("SCARD", "s");
+    }
+    expect(popped.sort()).toEqual([...members].sort());
+    await p.same("EXISTS", "s");
+  });
 });
 
 describe("SMOVE", () => {
