@@ -285,6 +285,11 @@ export const hrandfieldCommand = command({
   summary: "Get one or multiple random fields from a hash", since: "6.2.0", complexity: "O(N) where N is the number of fields returned",
   handler(c, argv) {
     if (argv.length === 2) {
+      const pairs = packedHash(c, argv);
+      if (pairs !== undefined) {
+        const at = HashValue.randomPacked(pairs);
+        return c.reply.bulkFrom(pairs.buf, at + 1, at + 1 + pairs.buf[at]!);
+      }
       const hash = lookupHash(c, argv.str(1));
       if (hash === undefined) return c.reply.null();
       return c.reply.bulkString(hash.randomPair()[0]);

@@ -177,6 +177,11 @@ export const srandmemberCommand = command({
   handler(c, argv) {
     if (argv.length > 3) throw SYNTAX_ERR;
     if (argv.length === 2) {
+      const members = packedSet(c, argv);
+      if (members !== undefined) {
+        const at = SetValue.randomPacked(members);
+        return c.reply.bulkFrom(members.buf, at + 1, at + 1 + members.buf[at]!);
+      }
       const set = lookupSet(c, argv.str(1));
       if (set === undefined) return c.reply.null();
       return c.reply.bulkString(set.random());

@@ -217,6 +217,14 @@ export class HashValue {
     return -1;
   }
 
+  /** Where a field chosen at random starts (its length byte) in a hash's packed pairs. */
+  static randomPacked(pairs: ByteSlice): number {
+    const b = pairs.buf;
+    let p = pairs.start;
+    for (let k = Math.floor(Math.random() * HashValue.packedSize(pairs)); k > 0; k--) p += 2 + b[p]! + b[p + 1 + b[p]!]!;
+    return p;
+  }
+
   /** How many fields a hash's packed pairs hold. */
   static packedSize(pairs: ByteSlice): number {
     return pairsIn(pairs.buf, pairs.start, pairs.end);

@@ -183,9 +183,7 @@ export class SetValue {
    */
   static popPacked(out: PackedBytes, popped: BytesSink): number {
     if (out.end === out.start) return 0;
-    const members = packedMembers.of(out.buf, out.start + 2, out.end);
-    let at = members.start;
-    for (let k = Math.floor(Math.random() * SetValue.packedSize(members)); k > 0; k--) at += 1 + out.buf[at]!;
+    let at = SetValue.randomPacked(packedMembers.of(out.buf, out.start + 2, out.end));
     const n = out.buf[at]!;
     popped.bulkFrom(out.buf, at + 1, at + 1 + n);
     const rel = at - out.start;
@@ -195,6 +193,13 @@ export class SetValue {
     out.end -= 1 + n;
     if (out.end === out.start + 2) out.emptied = true;
     return 1;
+  }
+
+  /** Where a member chosen at random starts (its length byte), in members packed as packBody lays them out (after its two bytes). */
+  static randomPacked(members: ByteSlice): number {
+    let at = members.start;
+    for (let k = Math.floor(Math.random() * SetValue.packedSize(members)); k > 0; k--) at += 1 + members.buf[at]!;
+    return at;
   }
 
   /** Whether members packed as packBody lays them out (after its two bytes) hold src[start, end). */

@@ -346,6 +346,24 @@ describe("HRANDFIELD", () => {
   });
 });
 
+describe("HRANDFIELD of a small hash's bytes", () => {
+  test("a field at random, each of them in time; one field, none, another type", async () => {
+    const p = pair();
+    await p.script(`
+      HSET one \xff v
+      HRANDFIELD one
+      HRANDFIELD missing
+      SET str v
+      HRANDFIELD str`);
+    const fields = ["1", "-20", "300000", "abc", "\x00\xff"];
+    await p.same("HSET", "h", ...fields.flatMap((f) => [f, `v${f}`]));
+    const seen = new Set<string>();
+    for (let i = 0; i < 200; i++) seen.add(decodeReply(await p.kvis.call("HRANDFIELD", "h")) as string);
+    expect([...seen].sort()).toEqual([...fields].sort());
+    await p.same("HLEN", "h");
+  });
+});
+
 describe("HSCAN", () => {
   test("small hashes come back whole; big ones over several calls", async () => {
     const p = pair();

@@ -200,6 +200,24 @@ describe("SPOP and SRANDMEMBER", () => {
   });
 });
 
+describe("SRANDMEMBER of a small set's bytes", () => {
+  test("a member at random, each of them in time; one member, none, another type", async () => {
+    const p = pair();
+    await p.script(`
+      SADD one \xff
+      SRANDMEMBER one
+      SRANDMEMBER missing
+      SET str v
+      SRANDMEMBER str`);
+    const members = ["1", "-20", "300000", "abc", "\x00\xff"];
+    await p.same("SADD", "s", ...members);
+    const seen = new Set<string>();
+    for (let i = 0; i < 200; i++) seen.add(decodeReply(await p.kvis.call("SRANDMEMBER", "s")) as string);
+    expect([...seen].sort()).toEqual([...members].sort());
+    await p.same("SCARD", "s");
+  });
+});
+
 describe("SMOVE", () => {
   test("moves a member, creating and deleting keys", async () => {
     await pair().script(`
