@@ -252,6 +252,41 @@ describe("INCRBYFLOAT", () => {
       INCRBYFLOAT f -0.1`);
   });
 
+  test("plain integers and decimals, summed exactly without long double arithmetic, print as Redis prints them", async () => {
+    const p = pair();
+    // Seeded, so that a failure comes back the same way.
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const digits = (n: number) => Array.from({ length: n }, () => random(10)).join("");
+    const number = () => {
+      const sign = random(3) === 0 ? "-" : "";
+      const whole = random(4) === 0 ? digits(1 + random(16)) : String(random(20)).padStart(1 + random(2), "0");
+      const places = random(3) === 0 ? 0 : 1 + random(16);
+      return `${sign}${whole}${places === 0 ? "" : `.${digits(places)}`}`;
+    };
+    for (let i = 0; i < 300; i++) {
+      const [a, b] = [number(), number()];
+      await p.same("SET", "f", a);
+      await p.same("INCRBYFLOAT", "f", b);
+      await p.same("HSET", "h", "x", a);
+      await p.same("HINCRBYFLOAT", "h", "x", b);
+    }
+    await p.script(`
+      SET f -0
+      INCRBYFLOAT f 0
+      INCRBYFLOAT f -0
+      SET f 15.99999999999999
+      INCRBYFLOAT f 15.99999999999999
+      INCRBYFLOAT f -31.99999999999998
+      SET f 999999999999999
+      INCRBYFLOAT f 999999999999999
+      SET f 007.50
+      INCRBYFLOAT f -7.5`);
+  });
+
   test("strtold's hexadecimal form counts, to the ends of a long double's range", async () => {
     await pair().script(`
       SET f 1
