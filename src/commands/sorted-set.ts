@@ -20,7 +20,7 @@ import { SetValue } from "../store/set.ts";
 import { type LexRange, type ScoreRange, SortedSet, type ZEntry } from "../store/sorted-set.ts";
 import { encodingLimits } from "../store/encoding.ts";
 import { PACKED_MAX_ELEMENT } from "../store/packed.ts";
-import { packedPairCount, packedRank, packedScore, packedScoreRange, removePackedMembers, setPackedScore, writePackedRange } from "../store/packed-pairs.ts";
+import { packedPairCount, packedRank, packedScore, packedScoreRange, packedScoreSet, removePackedMembers, setPackedScore, writePackedRange } from "../store/packed-pairs.ts";
 import type { PackedBytes } from "../store/value.ts";
 import { ArgCursor, parseDoubleArg, parseRangeArg, parseTimeout } from "./args.ts";
 import { type CommandFlag, type FullKeySpec, command } from "./command.ts";
@@ -104,12 +104,14 @@ function zaddPacked(out: PackedBytes, argv: Argv): number {
     const start = argv.start(m);
     const end = argv.end(m);
     let score = zaddScores[i]!;
-    // Without NX, XX, GT, LT or INCR the member is set as it is found, in one walk.
-    if ((flags & ~ZaddFlag.CH) === 0) {
-      const set = setPackedScore(out, score, src, start, end, encodingLimits.zsetMaxListpackEntries, maxMember);
+    // Without NX, XX, GT or LT the member is set (or incremented) as it is found, in one walk.
+    if ((flags & ~(ZaddFlag.CH | ZaddFlag.INCR)) === 0) {
+      const set = setPackedScore(out, score, src, start, end, encodingLimits.zsetMaxListpackEntries, maxMember, (flags & ZaddFlag.INCR) !== 0);
       if (set < 0) return -1;
       if (set === 1) added++;
       else if (set === 2) zaddUpdated++;
+      zaddProcessed++;
+      zaddScore = packedScoreSet;
       continue;
     }
     const current = packedScore(out, src, start, end);

@@ -96,11 +96,13 @@ export function writePackedPairs(buf: Bytes, start: number, end: number, out: By
 /**
  * ZADD's step on a small sorted set held packed in its key's cell (Database.editPacked):
  * its pairs are out.buf[out.start, out.end), and the member src[start, end) goes in at
- * `score` as SortedSet.set puts it while small. 1: added; 2: its score changed; 0: the
- * same score, nothing done; -1: the set would no longer be small (more than `maxPairs`
- * pairs, a member longer than `maxMember`), with nothing done either.
+ * `score` (or, with `incr`, at its score plus `score` when it is there) as SortedSet.set
+ * puts it while small; the score it has then is left in packedScoreSet. 1: added; 2: its
+ * score changed; 0: the same score, nothing done; -1: the set would no longer be small
+ * (more than `maxPairs` pairs, a member longer than `maxMember`) or the increment made
+ * NaN, with nothing done either.
  */
-export function setPackedScore(out: PackedBytes, score: number, src: Uint8Array, start: number, end: number, maxPairs: number, maxMember: number): number {
+export function setPackedScore(out: PackedBytes, score: number, src: Uint8Array, start: number, end: number, maxPairs: number, maxMember: number, incr = false): number {
   let b = out.buf as Bytes;
   const n = end - start;
   let count = 0;
@@ -109,6 +111,11 @@ export function setPackedScore(out: PackedBytes, score: number, src: Uint8Array,
     count++;
     if (found < 0 && b[at + 8] === n && rangesEqual(b, at + PAIR_HEADER, at + PAIR_HEADER + n, src, start, end)) found = at;
   }
+  if (found >= 0 && incr) {
+    score += b.readDoubleLE(found);
+    if (Number.isNaN(score)) return -1;
+  }
+  packedScoreSet = score;
   if (found >= 0) {
     if (b.readDoubleLE(found) === score) return 0;
     // Offsets are taken again from `start` once room() has made the bytes its own.
@@ -171,6 +178,9 @@ function pairOf(pairs: ByteSlice, src: Uint8Array, start: number, end: number): 
   }
   return -1;
 }
+
+/** The score setPackedScore last left its member with. */
+export let packedScoreSet = 0;
 
 /** The rank of member src[start, end) in a small sorted set's packed pairs, or -1. */
 export function packedRank(pairs: ByteSlice, src: Uint8Array, start: number, end: number): number {
