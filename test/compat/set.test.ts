@@ -147,6 +147,9 @@ describe("SADD, SISMEMBER, SMISMEMBER and SCARD of a small set, on its bytes in 
   });
 });
 
+/** Members of a small set that is not an intset: integers of three widths, a word and two binary bytes. */
+const MIXED_MEMBERS = ["1", "-20", "300000", "abc", "\x00\xff"];
+
 describe("SPOP and SRANDMEMBER", () => {
   test("counts, the whole set, and errors", async () => {
     const p = pair();
@@ -187,7 +190,7 @@ describe("SPOP and SRANDMEMBER", () => {
       SPOP i
       SET str v
       SPOP str`);
-    const members = ["1", "-20", "300000", "abc", "\x00\xff"];
+    const members = MIXED_MEMBERS;
     await p.same("SADD", "s", ...members);
     const popped: string[] = [];
     for (let i = 0; i < members.length; i++) {
@@ -209,7 +212,7 @@ describe("SRANDMEMBER of a small set's bytes", () => {
       SRANDMEMBER missing
       SET str v
       SRANDMEMBER str`);
-    const members = ["1", "-20", "300000", "abc", "\x00\xff"];
+    const members = MIXED_MEMBERS;
     await p.same("SADD", "s", ...members);
     const seen = new Set<string>();
     for (let i = 0; i < 200; i++) seen.add(decodeReply(await p.kvis.call("SRANDMEMBER", "s")) as string);
