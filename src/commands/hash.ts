@@ -207,7 +207,8 @@ export const hstrlenCommand = command({
   },
 });
 
-/** HINCRBY's result on a packed hash (hincrbyPacked). */
+/** HINCRBY's increment, parsed once, and its result on a packed hash (hincrbyPacked). */
+let increment = 0;
 let incremented = 0;
 /** Its decimal text. */
 const incrementedText = Buffer.allocUnsafe(24);
@@ -220,9 +221,8 @@ const incrementedText = Buffer.allocUnsafe(24);
 function hincrbyPacked(out: PackedBytes, argv: Argv): number {
   const v = packedField(out, argv, 2);
   const current = v < 0 ? 0 : parseInt64(out.buf, v + 1, v + 1 + out.buf[v]!);
-  const incr = argv.int(3);
-  if (current === undefined || !Number.isSafeInteger(current) || !Number.isSafeInteger(incr) || !Number.isSafeInteger(current + incr)) return -1;
-  incremented = current + incr;
+  if (current === undefined || !Number.isSafeInteger(current) || !Number.isSafeInteger(increment) || !Number.isSafeInteger(current + increment)) return -1;
+  incremented = current + increment;
   const length = incrementedText.write(String(incremented), 0, "latin1");
   return HashValue.setPackedPair(out, argv.buffer(2), argv.start(2), argv.end(2), incrementedText, 0, length) < 0 ? -1 : 1;
 }
@@ -232,6 +232,7 @@ export const hincrbyCommand = command({
   summary: "Increment the integer value of a hash field by the given number", since: "2.0.0",
   handler(c, argv) {
     const incr = argv.int(3);
+    increment = incr;
     if (c.db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "hash", 1, hincrbyPacked, argv) >= 0) return c.reply.integer(incremented);
     const key = argv.str(1);
     const field = argv.str(2);

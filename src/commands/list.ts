@@ -14,7 +14,7 @@ import { type Context, serveOrBlock } from "./context.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import { ByteSlice } from "../store/keyspace.ts";
 import { allocBytes } from "../store/latin1.ts";
-import { ListValue, type PushedElements } from "../store/list.ts";
+import { ListValue, type PushedElements, clampRange } from "../store/list.ts";
 import type { BytesSink, PackedBytes } from "../store/value.ts";
 import { ArgCursor, parseIntArg, parseListEnd, parseRangeArg, parseTimeout } from "./args.ts";
 import { type CommandSpec, command } from "./command.ts";
@@ -139,19 +139,6 @@ export const llenCommand = command({
     c.reply.integer(body !== undefined ? ListValue.packedCount(body) : (c.db.readAs(argv.str(1), ListValue)?.length ?? 0));
   },
 });
-
-/**
- * Redis's clamping of a [start, end] range over `length` elements (LRANGE, LTRIM,
- * ZRANGE by rank): undefined when the range is empty.
- */
-export function clampRange(start: number, end: number, length: number): [number, number] | undefined {
-  if (start < 0) start = length + start;
-  if (end < 0) end = length + end;
-  if (start < 0) start = 0;
-  if (start > end || start >= length) return undefined;
-  if (end >= length) end = length - 1;
-  return [start, end];
-}
 
 export const lrangeCommand = command({
   name: "lrange", arity: 4, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["list"],

@@ -5,7 +5,7 @@
  * set's dense member array (src/store/set.ts).
  */
 import { LIMIT_NEGATIVE, MUST_BE_POSITIVE, NUMKEYS_POSITIVE, SYNTAX_ERR, TOO_MANY_NUMKEYS, WRONGTYPE, valueOutOfRange } from "../errors.ts";
-import { bytesToString, isInt64String, parseInt64Big } from "../resp/bytes.ts";
+import { bytesToString, copyBytes, isInt64String, parseInt64Big } from "../resp/bytes.ts";
 import type { Context } from "./context.ts";
 import type { Argv } from "../resp/argv.ts";
 import type { ByteSlice } from "../store/keyspace.ts";
@@ -117,8 +117,7 @@ export const scardCommand = command({
 let spopped: Uint8Array = new Uint8Array(0);
 const spopSink: BytesSink = {
   bulkFrom(buf: Uint8Array, start: number, end: number) {
-    // A copy (a Buffer's own slice() would be a view of the cell).
-    spopped = Uint8Array.prototype.slice.call(buf, start, end);
+    spopped = copyBytes(buf, start, end);
   },
   bulkString() {},
 };

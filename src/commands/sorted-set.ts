@@ -19,13 +19,14 @@ import { NotifyClass } from "../keyspace-events.ts";
 import { SetValue } from "../store/set.ts";
 import { type LexRange, type ScoreRange, SortedSet, type ZEntry } from "../store/sorted-set.ts";
 import { encodingLimits } from "../store/encoding.ts";
+import { clampRange } from "../store/list.ts";
 import { PACKED_MAX_ELEMENT } from "../store/packed.ts";
 import { packedPairCount, packedRank, packedScore, packedScoreRange, packedScoreSet, removePackedMembers, setPackedScore, writePackedRange } from "../store/packed-pairs.ts";
 import type { PackedBytes } from "../store/value.ts";
 import { ArgCursor, parseDoubleArg, parseRangeArg, parseTimeout } from "./args.ts";
 import { type CommandFlag, type FullKeySpec, command } from "./command.ts";
 import { scanGeneric, scanValue } from "./generic.ts";
-import { clampRange, parseMpopArgs } from "./list.ts";
+import { parseMpopArgs } from "./list.ts";
 
 const lookupZset = (c: Context, key: string) => c.db.readAs(key, SortedSet);
 /**

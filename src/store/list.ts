@@ -40,6 +40,19 @@ const SIZE_ESTIMATE_OVERHEAD = 8;
 const PACKED_HEADER = 8;
 /** What pushPacked pushes: a request's arguments from index 2 (or one element made to look so). */
 export type PushedElements = Pick<Argv, "length" | "buffer" | "start" | "end" | "len">;
+/**
+ * Redis's clamping of a [start, end] range over `length` elements (LRANGE, LTRIM,
+ * ZRANGE by rank): undefined when the range is empty.
+ */
+export function clampRange(start: number, end: number, length: number): [number, number] | undefined {
+  if (start < 0) start = length + start;
+  if (end < 0) end = length + end;
+  if (start < 0) start = 0;
+  if (start > end || start >= length) return undefined;
+  if (end >= length) end = length - 1;
+  return [start, end];
+}
+
 /** removePacked's matches (reused). */
 const matchStarts: number[] = [];
 
@@ -856,8 +869,7 @@ export class ListValue extends Node {
       out.end += PACKED_HEADER;
     }
     const fill = (out.buf as Bytes).readInt32LE(out.start);
-    let count = 0;
-    for (let at = out.start + PACKED_HEADER; at < out.end; count++) at = nextPacked(out.buf as Bytes, at);
+    let count = ListValue.packedCount(out);
     // The elements' listpack size (what decides a new node) is counted only once it could
     // matter: an element takes at most 5 bytes more in a listpack than here.
     let lpSize = -1;
@@ -915,29 +927,24 @@ export class ListValue extends Node {
    * removed (0 with nothing written when there is no list).
    */
   static trimPacked(out: PackedBytes, start: number, end: number): number {
-    const first = out.start + PACKED_HEADER;
-    if (first >= out.end) return 0;
-    let buf = out.buf as Bytes;
-    let count = 0;
-    for (let at = first; at < out.end; at = nextPacked(buf, at)) count++;
-    if (start < 0) start += count;
-    if (end < 0) end += count;
-    if (start < 0) start = 0;
-    if (start > end || start >= count) {
+    if (out.end === out.start) return 0;
+    const count = ListValue.packedCount(out);
+    const range = clampRange(start, end, count);
+    if (range === undefined) {
       out.emptied = true;
       return count;
     }
-    if (end >= count) end = count - 1;
-    const removed = count - (end - start + 1);
+    const removed = count - (range[1] - range[0] + 1);
     if (removed === 0) return 0;
     // The kept elements' bytes, as offsets from the body.
-    let from = first;
-    for (let i = 0; i < start; i++) from = nextPacked(buf, from);
+    const buf = out.buf as Bytes;
+    let from = out.start + PACKED_HEADER;
+    for (let i = 0; i < range[0]; i++) from = nextPacked(buf, from);
     let to = from;
-    for (let i = start; i <= end; i++) to = nextPacked(buf, to);
-    const [keepFrom, keepTo] = [from - out.start, to - out.start];
-    buf = out.room(0);
-    buf.copyWithin(out.start + PACKED_HEADER, out.start + keepFrom, out.start + keepTo);
+    for (let i = range[0]; i <= range[1]; i++) to = nextPacked(buf, to);
+    const keepFrom = from - out.start;
+    const keepTo = to - out.start;
+    out.room(0).copyWithin(out.start + PACKED_HEADER, out.start + keepFrom, out.start + keepTo);
     out.end = out.start + PACKED_HEADER + keepTo - keepFrom;
     return removed;
   }
