@@ -1,23 +1,25 @@
 /**
- * The runtime's helper threads at the lowest CPU priority. JavaScriptCore compiles hot
- * functions on JIT worker threads and mimalloc returns memory from a scavenger thread; on a
- * server with one core to itself (as the bench pins it, as a container may), each of them,
- * when it wakes, takes the core from the event loop for a whole scheduler tick (4 ms at
- * the kernel's 250 Hz). Measured under redis-benchmark -P 16 with 1M keys: optimizing the
- * parser's loop takes the JIT 50-60 ms, which the event loop paid as runs of 4-ms stalls.
- * At nice 19 the compiler mostly runs on time the loop leaves (it still gets a tick now
- * and then): over three runs each, a probe's PING p99 5.7-6.8 -> 4.6-5.5 ms and worst
- * 9.8-12.9 -> 7.5-8.4 ms (Redis 1.7 and 3.5).
+ * The runtime's helper threads that do not hold up a request at the lowest CPU priority:
+ * mimalloc returns memory from a scavenger thread and JavaScriptCore faults in the
+ * collector's next blocks from another (JSCWarmUp). On a server with one core to itself
+ * (as the bench pins it, as a container may), each of them, when it wakes, takes the core
+ * from the event loop for a whole scheduler tick (4 ms at the kernel's 250 Hz).
+ *
+ * The JIT's workers keep the event loop's priority. At nice 19 they were starved while the
+ * event loop was busy: the compiler got ~1.5% of the core, so a fresh server's hot code
+ * stayed unoptimized for seconds (optimizing lookupCommand took 0.9 s of wall time) and
+ * the whole first load ran slowly. Measured 2026-12-07, four alternated `bun run bench
+ * --big-only` runs each: SET over 1M keys 0.80-0.90x -> 0.93-1.14x Redis, GET 0.86-0.99x ->
+ * 0.98-1.22x, churn 0.93-0.95x -> 0.95-1.11x, the probe's SET p99 4.7-5.2 -> 3.7-4.3 ms,
+ * its worst 9.6-11.1 -> 11.0-13.4 ms; a fresh server's first 1M LPUSHes (-P 16) 2.9-3.8 ->
+ * 1.5-2.0 us of CPU a request. Nice 10 fell between the two.
  *
  * Linux lets a thread's nice value be set by its id (setpriority, node:os setPriority); the
  * threads are found by name in /proc/self/task. The runtime starts them lazily and ends
- * idle ones, and a new thread inherits the event loop's priority: looked for once a
- * second, a JIT worker started as a bulk load began competed at full priority for up to a
- * second, just when the load's code was being compiled. The cron now looks every 100 ms
- * (lowerHelperThreads: a directory listing, and a read of each thread not seen before).
- * The event loop itself, and the threads it waits on (the collector's helpers, file I/O),
- * keep their priority. compilerTime sums the JIT workers' CPU time, which tells the cron
- * when the compiler has caught up (server/code-pages.ts).
+ * idle ones, and a new thread inherits the event loop's priority, so the cron looks every
+ * 100 ms (lowerHelperThreads: a directory listing, and a read of each thread not seen
+ * before). compilerTime sums the JIT workers' CPU time, which tells the cron when the
+ * compiler has caught up (server/code-pages.ts).
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { setPriority } from "node:os";
@@ -31,7 +33,7 @@ const seen = new Map<string, boolean>();
 /** A thread not yet named by its runtime carries the process's name; it is looked at again later. */
 const PROCESS_NAME = AVAILABLE ? `(${readFileSync("/proc/self/comm", "latin1").trim()})` : "";
 
-/** Lower the helper threads started since the last call (the cron's, every 100 ms). */
+/** Lower the helper threads (but the JIT workers) started since the last call (the cron's, every 100 ms). */
 export function lowerHelperThreads(): void {
   if (!AVAILABLE) return;
   let tids: string[];
@@ -53,8 +55,9 @@ export function lowerHelperThreads(): void {
         if (!stat.startsWith(`${tid} ${PROCESS_NAME}`)) seen.set(tid, false);
         continue;
       }
-      if (Number(stat.split(" ")[18]) !== LOWEST) setPriority(Number(tid), LOWEST);
-      seen.set(tid, helper[1] === "JITWorker");
+      const jit = helper[1] === "JITWorker";
+      if (!jit && Number(stat.split(" ")[18]) !== LOWEST) setPriority(Number(tid), LOWEST);
+      seen.set(tid, jit);
     } catch {
       // The thread ended meanwhile, or the system refused: it keeps its priority.
     }
