@@ -36,8 +36,15 @@ const MIN_COMPRESS_BYTES = 48;
 const MIN_COMPRESS_IMPROVE = 8;
 /** quicklist's SIZE_ESTIMATE_OVERHEAD: what an element costs a node beyond its bytes, as estimated before it is added. */
 const SIZE_ESTIMATE_OVERHEAD = 8;
-/** A packed list's fill and depth, ahead of its elements. */
-const PACKED_HEADER = 8;
+/**
+ * A packed list's fill, compress depth, element count and listpack size (all 32-bit),
+ * ahead of its elements: as a listpack's header keeps its count and size, a push or pop
+ * knows both without walking the elements (it walked them: a list pushed to one element
+ * at a time cost O(n^2) until it had a second node).
+ */
+const PACKED_HEADER = 16;
+const COUNT_AT = 8;
+const LP_SIZE_AT = 12;
 /** What pushPacked pushes: a request's arguments from index 2 (or one element made to look so). */
 export type PushedElements = Pick<Argv, "length" | "buffer" | "start" | "end" | "len">;
 /**
@@ -486,9 +493,11 @@ export class ListValue extends Node {
    */
   static loadPacked(out: PackedBytes, elements: (push: (src: Uint8Array, start: number, end: number) => void) => void): boolean {
     const fill = encodingLimits.listMaxListpackSize;
+    // The header's offset from the body's start (room() may move the body).
+    const at = out.end - out.start;
     const head = out.room(PACKED_HEADER);
-    head.writeInt32LE(fill, out.end);
-    head.writeUInt32LE(encodingLimits.listCompressDepth, out.end + 4);
+    head.writeInt32LE(fill, out.start + at);
+    head.writeUInt32LE(encodingLimits.listCompressDepth, out.start + at + 4);
     out.end += PACKED_HEADER;
     let lpSize = LISTPACK_EMPTY_SIZE;
     let count = 0;
@@ -505,6 +514,9 @@ export class ListValue extends Node {
       count++;
     });
     loadedElement.release();
+    const b = out.room(0);
+    b.writeUInt32LE(count, out.start + at + COUNT_AT);
+    b.writeUInt32LE(lpSize, out.start + at + LP_SIZE_AT);
     return fits && count > 0;
   }
 
@@ -851,6 +863,8 @@ export class ListValue extends Node {
   packBody(out: Bytes, at: number): void {
     out.writeInt32LE(this.fill, at);
     out.writeUInt32LE(this.depth, at + 4);
+    out.writeUInt32LE(this.count, at + COUNT_AT);
+    out.writeUInt32LE(this.lpSize, at + LP_SIZE_AT);
     this.buf.copy(out, at + PACKED_HEADER, this.start, this.end);
   }
 
@@ -866,32 +880,28 @@ export class ListValue extends Node {
       const b = out.room(PACKED_HEADER);
       b.writeInt32LE(encodingLimits.listMaxListpackSize, out.start);
       b.writeUInt32LE(encodingLimits.listCompressDepth, out.start + 4);
+      b.writeUInt32LE(0, out.start + COUNT_AT);
+      b.writeUInt32LE(LISTPACK_EMPTY_SIZE, out.start + LP_SIZE_AT);
       out.end += PACKED_HEADER;
     }
-    const fill = (out.buf as Bytes).readInt32LE(out.start);
-    let count = ListValue.packedCount(out);
-    // The elements' listpack size (what decides a new node) is counted only once it could
-    // matter: an element takes at most 5 bytes more in a listpack than here.
-    let lpSize = -1;
+    let b = out.buf as Bytes;
+    const fill = b.readInt32LE(out.start);
+    let count = b.readUInt32LE(out.start + COUNT_AT);
+    let lpSize = b.readUInt32LE(out.start + LP_SIZE_AT);
     for (let i = 2; i < argv.length; i++) {
       const n = argv.len(i);
-      if (count > 0 && lpSize < 0 && nodeFullAt(fill, LISTPACK_EMPTY_SIZE + out.end - out.start - PACKED_HEADER + 5 * count + n + SIZE_ESTIMATE_OVERHEAD, count)) {
-        lpSize = LISTPACK_EMPTY_SIZE;
-        for (let at = out.start + PACKED_HEADER; at < out.end; at = nextPacked(out.buf as Bytes, at)) {
-          const from = at + lengthBytes(lengthAt(out.buf as Bytes, at));
-          lpSize += lpBytesSize(out.buf, from, from + lengthAt(out.buf as Bytes, at));
-        }
-      }
-      if (count > 0 && lpSize >= 0 && nodeFullAt(fill, lpSize + n + SIZE_ESTIMATE_OVERHEAD, count)) return -1;
+      if (count > 0 && nodeFullAt(fill, lpSize + n + SIZE_ESTIMATE_OVERHEAD, count)) return -1;
       const size = encodedSize(n);
-      const b = out.room(size);
+      b = out.room(size);
       const first = out.start + PACKED_HEADER;
       if (head) b.copyWithin(first + size, first, out.end);
       writeElementBytes(b, head ? first : out.end, argv.buffer(i), argv.start(i), argv.end(i));
       out.end += size;
-      if (lpSize >= 0) lpSize += lpBytesSize(argv.buffer(i), argv.start(i), argv.end(i));
+      lpSize += lpBytesSize(argv.buffer(i), argv.start(i), argv.end(i));
       count++;
     }
+    b.writeUInt32LE(count, out.start + COUNT_AT);
+    b.writeUInt32LE(lpSize, out.start + LP_SIZE_AT);
     return count;
   }
 
@@ -908,15 +918,20 @@ export class ListValue extends Node {
     const n = head ? lengthAt(buf, first) : lengthBefore(buf, out.end);
     const size = n + 2 * lengthBytes(n);
     const at = head ? first : out.end - size;
-    reply.bulkFrom(buf, at + lengthBytes(n), at + lengthBytes(n) + n);
+    const from = at + lengthBytes(n);
+    reply.bulkFrom(buf, from, from + n);
     if (first + size === out.end) {
       out.emptied = true;
       return 1;
     }
+    const lpSize = buf.readUInt32LE(out.start + LP_SIZE_AT) - lpBytesSize(buf, from, from + n);
+    // room() may move the body: its offsets are taken again after it.
     const b = out.room(0);
     const start = out.start + PACKED_HEADER;
     if (head) b.copyWithin(start, start + size, out.end);
     out.end -= size;
+    b.writeUInt32LE(b.readUInt32LE(out.start + COUNT_AT) - 1, out.start + COUNT_AT);
+    b.writeUInt32LE(lpSize, out.start + LP_SIZE_AT);
     return 1;
   }
 
@@ -941,11 +956,20 @@ export class ListValue extends Node {
     let from = out.start + PACKED_HEADER;
     for (let i = 0; i < range[0]; i++) from = nextPacked(buf, from);
     let to = from;
-    for (let i = range[0]; i <= range[1]; i++) to = nextPacked(buf, to);
+    let lpSize = LISTPACK_EMPTY_SIZE;
+    for (let i = range[0]; i <= range[1]; i++) {
+      const n = lengthAt(buf, to);
+      const element = to + lengthBytes(n);
+      lpSize += lpBytesSize(buf, element, element + n);
+      to = element + n + lengthBytes(n);
+    }
     const keepFrom = from - out.start;
     const keepTo = to - out.start;
-    out.room(0).copyWithin(out.start + PACKED_HEADER, out.start + keepFrom, out.start + keepTo);
+    const b = out.room(0);
+    b.copyWithin(out.start + PACKED_HEADER, out.start + keepFrom, out.start + keepTo);
     out.end = out.start + PACKED_HEADER + keepTo - keepFrom;
+    b.writeUInt32LE(count - removed, out.start + COUNT_AT);
+    b.writeUInt32LE(lpSize, out.start + LP_SIZE_AT);
     return removed;
   }
 
@@ -982,14 +1006,14 @@ export class ListValue extends Node {
     }
     out.end = write;
     if (out.end === out.start + PACKED_HEADER) out.emptied = true;
+    buf.writeUInt32LE(buf.readUInt32LE(out.start + COUNT_AT) - limit, out.start + COUNT_AT);
+    buf.writeUInt32LE(buf.readUInt32LE(out.start + LP_SIZE_AT) - limit * lpBytesSize(value, valueStart, valueEnd), out.start + LP_SIZE_AT);
     return limit;
   }
 
   /** How many elements a list held packed has (Database.packedForRead's view of its body). */
   static packedCount(body: ByteSlice): number {
-    let count = 0;
-    for (let at = body.start + PACKED_HEADER; at < body.end; count++) at = nextPacked(body.buf as Bytes, at);
-    return count;
+    return body.end === body.start ? 0 : (body.buf as Bytes).readUInt32LE(body.start + COUNT_AT);
   }
 
   /** Elements `from` to `to` (inclusive, in range) of a list held packed, in turn, to `out`. */
@@ -1024,10 +1048,8 @@ export class ListValue extends Node {
     list.buf = allocBytes(Math.max(MIN_NODE, n + (n >> 1)));
     buf.copy(list.buf, 0, start + PACKED_HEADER, end);
     list.end = n;
-    let count = 0;
-    for (let at = 0; at < n; at = list.next(at)) count++;
-    list.count = list.length = count;
-    list.countLpSize();
+    list.count = list.length = buf.readUInt32LE(start + COUNT_AT);
+    list.lpSize = buf.readUInt32LE(start + LP_SIZE_AT);
     return list;
   }
 

@@ -112,6 +112,26 @@ describe("pushes to a list of one node held packed in its key's cell", () => {
   });
 });
 
+describe("a list of one node held packed keeps its count and listpack size in its header", () => {
+  test("through pushes, pops, trims, removals and moves: DEBUG OBJECT's sizes and LLEN as Redis's", async () => {
+    const p = pair();
+    const values = ["123", "x".repeat(60), "-4096", "y".repeat(300), "9007199254740993", "77", "z".repeat(130)];
+    const fields = (reply: string) => Object.fromEntries([...reply.matchAll(/ (ql_\w+):(\S+)/g)].map((m) => [m[1], m[2]]));
+    const edits = ["LPOP l", "RPOP l", "LTRIM l 1 -2", "LTRIM l 2 4", "LREM l 0 77", "LREM l -1 123", "LMOVE l m LEFT RIGHT", "RPOPLPUSH l m", "LPUSH l 5 abc"];
+    for (const edit of edits) {
+      await p.same("DEL", "l", "m");
+      // Pushed one at a time, so that each push goes to the bytes in the key's cell.
+      for (let i = 0; i < 12; i++) await p.same(i % 2 === 0 ? "RPUSH" : "LPUSH", "l", values[i % values.length]!);
+      await p.same(...(edit.split(" ") as [string, ...string[]]));
+      await p.same("LLEN", "l");
+      // DEBUG OBJECT opens the list from its header: its size is the header's.
+      const [a, b] = await p.both("DEBUG", "OBJECT", "l");
+      expect({ edit, ...fields(a) }).toEqual({ edit, ...fields(b) });
+      await p.same("LRANGE", "l", "0", "-1");
+    }
+  });
+});
+
 describe("DEBUG DIGEST and DIGEST-VALUE", () => {
   test("the dataset's and each value's signature are Redis's, for every type, TTLs and databases included", async () => {
     const p = pair();
