@@ -388,7 +388,13 @@ function storedInteger(s: string): number | bigint {
 }
 
 /** INCR, DECR, INCRBY, DECRBY: add `incr` to the integer at the key, keeping its TTL. */
-function incrDecrGeneric(c: Context, key: string, incr: number | bigint): void {
+function incrDecrGeneric(c: Context, argv: Argv, incr: number | bigint): void {
+  // A number held as one is added to in place, the key found from the request's bytes.
+  if (typeof incr === "number") {
+    const sum = c.db.incrNumberBytes(argv.buffer(1), argv.start(1), argv.end(1), incr);
+    if (sum !== undefined) return c.reply.integer(sum);
+  }
+  const key = argv.str(1);
   const old = c.db.writeStringValue(key);
   const value = old === undefined ? 0 : typeof old === "number" ? old : storedInteger(old);
   let result: number | bigint;
@@ -412,19 +418,19 @@ function incrementArg(arg: Uint8Array): number | bigint {
 export const incrCommand = command({
   name: "incr", events: "before", notify: [NotifyClass.String, "incrby"], arity: 2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
   summary: "Increment the integer value of a key by one", since: "1.0.0",
-  handler: (c, argv) => incrDecrGeneric(c, argv.str(1), 1),
+  handler: (c, argv) => incrDecrGeneric(c, argv, 1),
 });
 
 export const decrCommand = command({
   name: "decr", events: "before", notify: [NotifyClass.String, "incrby"], arity: 2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
   summary: "Decrement the integer value of a key by one", since: "1.0.0",
-  handler: (c, argv) => incrDecrGeneric(c, argv.str(1), -1),
+  handler: (c, argv) => incrDecrGeneric(c, argv, -1),
 });
 
 export const incrbyCommand = command({
   name: "incrby", events: "before", notify: [NotifyClass.String, "incrby"], arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
   summary: "Increment the integer value of a key by the given amount", since: "1.0.0",
-  handler: (c, argv) => incrDecrGeneric(c, argv.str(1), incrementArg(argv.bytes(2))),
+  handler: (c, argv) => incrDecrGeneric(c, argv, incrementArg(argv.bytes(2))),
 });
 
 export const decrbyCommand = command({
@@ -434,7 +440,7 @@ export const decrbyCommand = command({
     const by = incrementArg(argv.bytes(2));
     // -INT64_MIN does not exist.
     if (by === INT64_MIN) throw DECR_OVERFLOW;
-    incrDecrGeneric(c, argv.str(1), -by);
+    incrDecrGeneric(c, argv, -by);
   },
 });
 

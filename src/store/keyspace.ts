@@ -909,10 +909,7 @@ export class Database {
   setStringBytes(buf: Uint8Array, start: number, end: number, value: number | ByteSlice, deadline = NaN, only = SetOnly.Always): -1 | 0 | 1 {
     const keyspace = this.keyspace;
     const table = this.table;
-    if (
-      keyspace.snapshots.length > 0 || keyspace.notifyNew || keyspace.onTouched !== undefined || keyspace.onReady !== undefined ||
-      this.watchers.size > 0
-    ) return -1;
+    if (this.heardByName) return -1;
     const slot = table.findBytes(buf, start, end);
     const when = slot >= 0 && table.expiresCount > 0 ? table.expiryAt(slot) : NaN;
     if (when <= now()) return -1;
@@ -935,6 +932,35 @@ export class Database {
     this.bytes += estimateStringBytes(end - start, typeof value === "number" ? -1 : value.length);
     keyspace.dirty++;
     return 1;
+  }
+
+  /**
+   * Whether a change must go by the key's name: a snapshot is being written, or a "new"
+   * event, a watcher, client tracking or a waiter listens for keys (setStringBytes).
+   */
+  private get heardByName(): boolean {
+    const keyspace = this.keyspace;
+    return keyspace.snapshots.length > 0 || keyspace.notifyNew || keyspace.onTouched !== undefined || keyspace.onReady !== undefined || this.watchers.size > 0;
+  }
+
+  /**
+   * INCR, DECR, INCRBY and DECRBY of a key given as bytes (buf[start, end)) that holds a
+   * number: the sum stored in place, with no string made of the key. Undefined, with
+   * nothing done, for the usual way: the key is missing, holds anything else or is past its
+   * deadline, the sum is beyond 2^53, or something listens by name (setStringBytes).
+   */
+  incrNumberBytes(buf: Uint8Array, start: number, end: number, incr: number): number | undefined {
+    if (this.heardByName) return undefined;
+    const table = this.table;
+    const slot = table.findBytes(buf, start, end);
+    if (slot < 0 || table.kindAt(slot) !== Kind.Number || (table.expiresCount > 0 && table.expiryAt(slot) <= now())) return undefined;
+    const result = (table.valueAt(slot) as number) + incr;
+    if (!Number.isSafeInteger(result)) return undefined;
+    table.replaceAt(slot, keyBytes.of(buf, start, end), result);
+    keyBytes.release();
+    this.recordAccess(slot, false);
+    this.keyspace.dirty++;
+    return result;
   }
 
   /**

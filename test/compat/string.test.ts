@@ -221,6 +221,29 @@ describe("INCR, DECR, INCRBY, DECRBY", () => {
       INCRBY n`);
   });
 
+  test("a number added to in place: changes counted, the last safe integer and past it, WATCH", async () => {
+    const p = pair();
+    await p.sameDirtyGrowth(`
+      SET n 9007199254740990
+      INCR n
+      INCR n
+      INCR n
+      GET n
+      DECRBY n 3
+      SET m -9007199254740991
+      DECR m
+      INCRBY m 0
+      GET m
+      OBJECT ENCODING m`);
+    // A watched key is changed by name: the other client's EXEC fails, as in Redis.
+    await p.same("SET", "w", "5");
+    const [a, b] = [p.kvis, p.redis];
+    for (const c of [a, b]) await c.call("WATCH", "w");
+    await p.same("INCR", "w");
+    for (const c of [a, b]) await c.call("MULTI");
+    await p.same("EXEC");
+  });
+
   test("values past 2^53 stay exact", async () => {
     await pair().script(`
       SET n 9007199254740993
