@@ -316,9 +316,10 @@ export const lposCommand = command({
         maxlen = parseRangeArg(args.next(), 0, LPOS_MAXLEN_NEGATIVE);
       } else throw SYNTAX_ERR;
     }
-    const list = c.db.readAs(argv.str(1), ListValue);
-    if (list === undefined) return count !== -1 ? c.reply.array(0) : c.reply.null();
-    const element = argv.str(2);
+    // A list of one node held packed is searched on its bytes in the key's cell.
+    const body = packedList(c, argv);
+    const list = body === undefined ? c.db.readAs(argv.str(1), ListValue) : undefined;
+    if (body === undefined && list === undefined) return count !== -1 ? c.reply.array(0) : c.reply.null();
     const fromTail = rank < 0;
     // RANK -9223372036854775808 (-Infinity here: a double cannot tell it from its neighbours)
     // negated stays negative in Redis's long arithmetic, so every match from the tail
@@ -326,11 +327,13 @@ export const lposCommand = command({
     const skip = rank === -Infinity ? 0 : Math.abs(rank) - 1;
     const found: number[] = [];
     let matches = 0;
-    list.positions(element, fromTail, maxlen, (i) => {
+    const visit = (i: number) => {
       if (matches++ < skip) return true;
       found.push(i);
       return !(count === -1 || (count !== 0 && found.length >= count));
-    });
+    };
+    if (body !== undefined) ListValue.packedPositions(body, argv.buffer(2), argv.start(2), argv.end(2), fromTail, maxlen, visit);
+    else list!.positions(argv.str(2), fromTail, maxlen, visit);
     if (count !== -1) {
       c.reply.array(found.length);
       for (const i of found) c.reply.integer(i);

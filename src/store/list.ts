@@ -1016,6 +1016,30 @@ export class ListValue extends Node {
     return body.end === body.start ? 0 : (body.buf as Bytes).readUInt32LE(body.start + COUNT_AT);
   }
 
+  /**
+   * LPOS on a list held packed (Database.packedForRead's view of its body): the index
+   * (from the head) of each element equal to value[valueStart, valueEnd), walking from the
+   * head or the tail over at most `maxlen` elements (0: all), to `found` until it returns
+   * false, as positions() walks an object.
+   */
+  static packedPositions(body: ByteSlice, value: Uint8Array, valueStart: number, valueEnd: number, fromTail: boolean, maxlen: number, found: (index: number) => boolean): void {
+    const buf = body.buf as Bytes;
+    const count = ListValue.packedCount(body);
+    const n = valueEnd - valueStart;
+    const first = body.start + PACKED_HEADER;
+    let pos = fromTail ? body.end : first;
+    const left = maxlen === 0 ? count : Math.min(maxlen, count);
+    for (let e = 0; e < left; e++) {
+      let at = pos;
+      if (fromTail) at = pos = pos - encodedSize(lengthBefore(buf, pos));
+      const len = lengthAt(buf, at);
+      if (!fromTail) pos = at + encodedSize(len);
+      if (len !== n) continue;
+      const from = at + lengthBytes(len);
+      if (rangesEqual(buf, from, from + n, value, valueStart, valueEnd) && !found(fromTail ? count - 1 - e : e)) return;
+    }
+  }
+
   /** Elements `from` to `to` (inclusive, in range) of a list held packed, in turn, to `out`. */
   static writePackedRange(body: ByteSlice, from: number, to: number, out: BytesSink): void {
     const buf = body.buf as Bytes;

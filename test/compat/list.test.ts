@@ -319,6 +319,19 @@ describe("LPOS", () => {
       LPOS l c RANK`);
   });
 
+  test("a list of one node, searched on its bytes in the key's cell: binary and long elements, from either end", async () => {
+    const p = pair();
+    const binary = String.fromCharCode(0, 200, 255, 13, 10);
+    const elements = ["c", binary, "y".repeat(200), "c", "12", binary, "c", "z".repeat(130), "c"];
+    await p.same("DEL", "l");
+    for (const e of elements) await p.same("RPUSH", "l", e);
+    for (const args of [
+      ["c"], ["c", "RANK", "2"], ["c", "RANK", "-1"], ["c", "RANK", "-4"], ["c", "RANK", "5"], ["c", "COUNT", "0"], ["c", "RANK", "-2", "COUNT", "0"],
+      ["c", "COUNT", "0", "MAXLEN", "4"], ["c", "RANK", "-1", "COUNT", "0", "MAXLEN", "3"], [binary, "COUNT", "0"], [binary, "RANK", "-1"],
+      ["y".repeat(200)], ["z".repeat(130), "RANK", "-1"], ["12", "COUNT", "2"], ["nope", "COUNT", "0"], [binary.slice(0, 4)],
+    ]) await p.same("LPOS", "l", ...args);
+  });
+
   test("across many nodes, compressed ones and long elements, from either end", async () => {
     const p = pair();
     await p.same("CONFIG", "SET", "list-max-listpack-size", "5");
