@@ -8,9 +8,9 @@ import { LIMIT_NEGATIVE, MUST_BE_POSITIVE, NUMKEYS_POSITIVE, SYNTAX_ERR, TOO_MAN
 import { bytesToString, copyBytes, isInt64String, parseInt64Big } from "../resp/bytes.ts";
 import type { Context } from "./context.ts";
 import type { Argv } from "../resp/argv.ts";
-import type { ByteSlice } from "../store/keyspace.ts";
+import { ByteSlice } from "../store/keyspace.ts";
 import { NotifyClass } from "../keyspace-events.ts";
-import { SetValue } from "../store/set.ts";
+import { SetValue, compareIntStrings } from "../store/set.ts";
 import type { BytesSink, PackedBytes } from "../store/value.ts";
 import { ArgCursor, parseRangeArg } from "./args.ts";
 import { type CommandFlag, command } from "./command.ts";
@@ -94,10 +94,35 @@ function replySet(c: Context, members: readonly string[]): void {
   for (const m of members) c.reply.bulkString(m);
 }
 
+/**
+ * The members of a small set's bytes (packedSet's view) whose length bytes are at
+ * `positions`, replied as a set in the order toArray gives an object: an intset's by
+ * value, any other's as they lie.
+ */
+function replyPackedMembers(c: Context, members: ByteSlice, positions: readonly number[]): void {
+  const buf = members.buf;
+  c.reply.set(positions.length);
+  if (buf[members.start - 2] === 1) {
+    const values = positions.map((p) => bytesToString(buf.subarray(p + 1, p + 1 + buf[p]!))).sort(compareIntStrings);
+    for (const value of values) c.reply.bulkString(value);
+  } else for (const p of positions) c.reply.bulkFrom(buf, p + 1, p + 1 + buf[p]!);
+}
+
+/** Positions of members in a small set's bytes (reused). */
+const memberPositions: number[] = [];
+
 export const smembersCommand = command({
   name: "smembers", arity: 2, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["set"], tips: ["nondeterministic_output_order"],
   summary: "Get all the members in a set", since: "1.0.0", complexity: "O(N) where N is the set cardinality.",
   handler(c, argv) {
+    // A small set is read from its bytes in the key's cell.
+    const members = packedSet(c, argv);
+    if (members !== undefined) {
+      const positions = memberPositions;
+      positions.length = 0;
+      for (let p = members.start; p < members.end; p += 1 + members.buf[p]!) positions.push(p);
+      return replyPackedMembers(c, members, positions);
+    }
     const set = lookupSet(c, argv.str(1));
     c.reply.set(set?.size ?? 0);
     set?.writeAll(c.reply);
@@ -302,10 +327,48 @@ const storeSpec = (destFlags: string[]) => ({
   ],
 });
 
+/** Views of the small sets SINTER reads, one a key (packedForRead's own view is reused). */
+const setViews: ByteSlice[] = [];
+
+/**
+ * SINTER of sets all held packed in their keys' cells: the members of the smallest that
+ * every other holds, replied from its bytes with no set opened (each key read as
+ * lookupKeyRead reads it). False, with nothing done, when a key is missing, past its
+ * deadline or held otherwise: the usual way answers those.
+ */
+function sinterPacked(c: Context, argv: Argv): boolean {
+  const n = argv.length - 1;
+  for (let i = 1; i <= n; i++) if (!c.db.heldPackedAs(argv.buffer(i), argv.start(i), argv.end(i), "set")) return false;
+  let smallest = 0;
+  let least = Infinity;
+  for (let i = 0; i < n; i++) {
+    const body = c.db.packedForRead(argv.buffer(i + 1), argv.start(i + 1), argv.end(i + 1), "set")!;
+    const view = (setViews[i] ??= new ByteSlice()).of(body.buf, body.start + 2, body.end);
+    const size = SetValue.packedSize(view);
+    if (size < least) {
+      least = size;
+      smallest = i;
+    }
+  }
+  const members = setViews[smallest]!;
+  const buf = members.buf;
+  const positions = memberPositions;
+  positions.length = 0;
+  for (let p = members.start; p < members.end; p += 1 + buf[p]!) {
+    let everywhere = true;
+    for (let k = 0; k < n && everywhere; k++) if (k !== smallest) everywhere = SetValue.findPacked(setViews[k]!, buf, p + 1, p + 1 + buf[p]!);
+    if (everywhere) positions.push(p);
+  }
+  replyPackedMembers(c, members, positions);
+  for (let i = 0; i < n; i++) setViews[i]!.release();
+  return true;
+}
+
 export const sinterCommand = command({
   ...algebraSpec, name: "sinter", summary: "Intersect multiple sets", since: "1.0.0",
   complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
   handler(c, argv) {
+    if (sinterPacked(c, argv)) return;
     replySet(c, intersect(lookupSets(c, argv.strs(1), false)).toArray());
   },
 });

@@ -1036,6 +1036,16 @@ export class Database {
     return found < 0 || this.packedSlot(found, kind) >= 0;
   }
 
+  /**
+   * Whether the key given as bytes holds a small aggregate of kind `kind` packed in its
+   * cell, not past its deadline; nothing is counted or stamped (SINTER looks at every key
+   * before it reads one).
+   */
+  heldPackedAs(buf: Uint8Array, start: number, end: number, kind: PackedKind): boolean {
+    const found = this.table.findBytes(buf, start, end);
+    return found >= 0 && this.packedSlot(found, kind) >= 0;
+  }
+
   /** editPacked of a missing key: `edit` given an empty body makes it, unless it leaves it empty. */
   private createPacked<A>(buf: Uint8Array, start: number, end: number, kind: PackedKind, changes: number, edit: (out: PackedBytes, arg: A) => number, arg: A): number {
     const out = packedEdit;

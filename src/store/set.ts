@@ -355,7 +355,8 @@ export class SetValue {
   }
 }
 
-function compareIntStrings(a: string, b: string): number {
+/** The order of an intset's members, given as their text. */
+export function compareIntStrings(a: string, b: string): number {
   const x = Number(a);
   const y = Number(b);
   if (x !== y || Math.abs(x) < 2 ** 53) return x - y;
