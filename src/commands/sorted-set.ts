@@ -21,7 +21,7 @@ import { type LexRange, type ScoreRange, SortedSet, type ZEntry } from "../store
 import { encodingLimits } from "../store/encoding.ts";
 import { clampRange } from "../store/list.ts";
 import { PACKED_MAX_ELEMENT } from "../store/packed.ts";
-import { packedPairCount, packedRank, packedScore, packedScoreRange, packedScoreSet, removePackedMembers, setPackedScore, writePackedRange } from "../store/packed-pairs.ts";
+import { packedLexRange, packedPairCount, packedRank, packedScore, packedScoreRange, packedScoreSet, removePackedMembers, setPackedScore, writePackedRange } from "../store/packed-pairs.ts";
 import type { PackedBytes } from "../store/value.ts";
 import { ArgCursor, parseDoubleArg, parseRangeArg, parseTimeout } from "./args.ts";
 import { type CommandFlag, type FullKeySpec, command } from "./command.ts";
@@ -292,6 +292,12 @@ export const zlexcountCommand = command({
   complexity: "O(log(N)) with N being the number of elements in the sorted set.",
   handler(c, argv) {
     const range = parseLexRange(argv.str(2), argv.str(3));
+    // A small sorted set is counted on its bytes in the key's cell (a listpack's count is its range's length).
+    const pairs = packedZset(c, argv);
+    if (pairs !== undefined) {
+      const [start, end] = packedLexRange(pairs, range, false);
+      return c.reply.integer(end - start);
+    }
     const zset = lookupZset(c, argv.str(1));
     if (zset === undefined) return c.reply.integer(0);
     c.reply.integer(zset.lexCount(range));
@@ -415,10 +421,13 @@ function zrangeGeneric(c: Context, argv: Argv, keyAt: number, fixedBy: RangeBy, 
   else if (by === RangeBy.Score) req.score = parseScoreRange(argv.str(lo), argv.str(hi));
   else req.lex = parseLexRange(argv.str(lo), argv.str(hi));
 
-  // A range by rank or score of a small sorted set: from its bytes in the key's cell.
-  const pairs = store === undefined && by !== RangeBy.Lex ? c.db.packedForRead(argv.buffer(keyAt), argv.start(keyAt), argv.end(keyAt), "zset") : undefined;
+  // A range of a small sorted set: from its bytes in the key's cell.
+  const pairs = store === undefined ? c.db.packedForRead(argv.buffer(keyAt), argv.start(keyAt), argv.end(keyAt), "zset") : undefined;
   if (pairs !== undefined) {
-    const [first, count] = by === RangeBy.Rank ? selectRanks(req, packedPairCount(pairs)) : selectLimit(req, ...packedScoreRange(pairs, req.score!));
+    const [first, count] =
+      by === RangeBy.Rank ? selectRanks(req, packedPairCount(pairs))
+      : by === RangeBy.Lex ? selectLimit(req, ...packedLexRange(pairs, req.lex!, rev))
+      : selectLimit(req, ...packedScoreRange(pairs, req.score!));
     const asPairs = withScores && c.reply.resp === 3;
     c.reply.array(withScores && !asPairs ? count * 2 : count);
     if (count > 0) writePackedRange(pairs, first, count, rev, withScores, asPairs, c.reply);

@@ -8,7 +8,7 @@
 
 import { allocBytes, type Bytes, NO_BYTES, repeatsAny, writeLatin1 } from "./latin1.ts";
 import type { Argv } from "../resp/argv.ts";
-import type { ScoreRange } from "./sorted-set.ts";
+import type { LexRange, ScoreRange } from "./sorted-set.ts";
 import type { ByteSlice, BytesSink, PackedBytes } from "./value.ts";
 import { copyRange, formatDouble, rangesEqual } from "../resp/bytes.ts";
 
@@ -206,7 +206,7 @@ export interface PairsSink {
   double(d: number): void;
 }
 
-/** Where each pair starts, for a range written backward (reused). */
+/** Where each pair starts, for a range written backward and for packedLexRange (reused). */
 const pairStarts: number[] = [];
 
 /**
@@ -255,6 +255,51 @@ export function packedScoreRange(pairs: ByteSlice, r: ScoreRange): [number, numb
     end++;
   }
   return [start, Math.max(start, end)];
+}
+
+/** The member of the pair at `at`, in memcmp order against `s` (a string of bytes), then by length. */
+function compareMember(buf: Bytes, at: number, s: string): number {
+  const n = buf[at + 8]!;
+  const m = Math.min(n, s.length);
+  for (let k = 0; k < m; k++) {
+    const d = buf[at + PAIR_HEADER + k]! - s.charCodeAt(k);
+    if (d !== 0) return d;
+  }
+  return n - s.length;
+}
+
+const memberAboveMin = (buf: Bytes, at: number, r: LexRange) => r.min === undefined || (r.minex ? compareMember(buf, at, r.min) > 0 : compareMember(buf, at, r.min) >= 0);
+const memberBelowMax = (buf: Bytes, at: number, r: LexRange) => r.max === undefined || (r.maxex ? compareMember(buf, at, r.max) < 0 : compareMember(buf, at, r.max) <= 0);
+
+/**
+ * [start, end) ranks of the pairs in a lex range, in a small sorted set's packed pairs, as
+ * SortedSet.lexRange finds them in a listpack's order: the range checked against the ends,
+ * then the run from the first member that enters it (from the tail when `reverse`) while
+ * members stay in it, which over differing scores is Redis's own walk.
+ */
+export function packedLexRange(pairs: ByteSlice, r: LexRange, reverse: boolean): [number, number] {
+  const b = pairs.buf as Bytes;
+  const starts = pairStarts;
+  starts.length = 0;
+  for (let at = pairs.start; at < pairs.end; at += PAIR_HEADER + b[at + 8]!) starts.push(at);
+  const n = starts.length;
+  if (r.empty || n === 0) return [0, 0];
+  if (r.min !== undefined && r.max !== undefined && (r.min > r.max || (r.min === r.max && (r.minex || r.maxex)))) return [0, 0];
+  if (!memberAboveMin(b, starts[n - 1]!, r) || !memberBelowMax(b, starts[0]!, r)) return [0, 0];
+  let first = -1;
+  let i = 0;
+  for (; i < n; i++) {
+    const at = starts[reverse ? n - 1 - i : i]!;
+    const stays = reverse ? memberAboveMin(b, at, r) : memberBelowMax(b, at, r);
+    if (first >= 0) {
+      if (!stays) break;
+    } else if (reverse ? memberBelowMax(b, at, r) : memberAboveMin(b, at, r)) {
+      if (!stays) return [0, 0];
+      first = i;
+    }
+  }
+  if (first < 0) return [0, 0];
+  return reverse ? [n - i, n - first] : [first, i];
 }
 
 /** How many pairs a small sorted set's packed pairs hold. */

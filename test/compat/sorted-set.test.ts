@@ -475,6 +475,26 @@ describe("lex ranges over differing scores", () => {
   });
 });
 
+describe("lex ranges of a small sorted set, on its bytes in the key's cell", () => {
+  test("over tied and differing scores, binary members, either way, LIMIT, ZLEXCOUNT: as Redis's listpack", async () => {
+    const p = pair();
+    const high = String.fromCharCode(200, 1);
+    for (const scores of [[0, 0, 0, 0, 0, 0, 0], [-Infinity, 0, 2.5, 1000, -3, 2000, 7]]) {
+      await p.same("DEL", "z");
+      const members = ["9223372036854775807", "b", "1", "x y", high, "zz", "b\u0000"];
+      await p.same("ZADD", "z", ...members.flatMap((m, i) => [String(scores[i]), m]));
+      for (const [min, max] of [["-", "+"], ["-", "(b"], ["(1", "+"], ["[c", "+"], ["-", "[1"], ["[a", "(z"], ["(9", "[b"], ["[b", "[b"], ["(b", "(b"], ["+", "-"], [`[${high}`, "+"], ["[zz", `(${high}`]]) {
+        await p.same("ZRANGEBYLEX", "z", min!, max!);
+        await p.same("ZRANGEBYLEX", "z", min!, max!, "LIMIT", "1", "2");
+        await p.same("ZREVRANGEBYLEX", "z", max!, min!);
+        await p.same("ZREVRANGEBYLEX", "z", max!, min!, "LIMIT", "1", "-1");
+        await p.same("ZRANGE", "z", max!, min!, "BYLEX", "REV", "LIMIT", "0", "3");
+        await p.same("ZLEXCOUNT", "z", min!, max!);
+      }
+    }
+  });
+});
+
 describe("ZREMRANGEBYRANK, ZREMRANGEBYSCORE, ZREMRANGEBYLEX", () => {
   test("remove ranges and delete emptied keys", async () => {
     await pair().script(`
