@@ -277,6 +277,43 @@ export const hincrbyfloatCommand = command({
   },
 });
 
+/** Where each pair of a small hash starts, for HRANDFIELD's picks (reused). */
+const pairStarts: number[] = [];
+
+/**
+ * HRANDFIELD with a count, of a hash held packed (packedHash's view of its pairs): picks as
+ * the object's way below makes them from its pairs in order (with repeats for a negative
+ * count, the whole hash in order when the count reaches its size, else distinct ones by a
+ * partial shuffle), replied from the bytes.
+ */
+function hrandfieldPacked(c: Context, packed: ByteSlice, count: number, withValues: boolean): void {
+  const b = packed.buf;
+  const starts = pairStarts;
+  starts.length = 0;
+  for (let p = packed.start; p < packed.end; p += 2 + b[p]! + b[p + 1 + b[p]!]!) starts.push(p);
+  const size = starts.length;
+  const reply = c.reply;
+  const pairs = withValues && reply.resp === 3;
+  const n = count < 0 ? -count : Math.min(count, size);
+  reply.array(withValues && !pairs ? n * 2 : n);
+  for (let i = 0; i < n; i++) {
+    let p: number;
+    if (count < 0) p = starts[Math.floor(Math.random() * size)]!;
+    else {
+      const j = n < size ? i + Math.floor(Math.random() * (size - i)) : i;
+      p = starts[j]!;
+      starts[j] = starts[i]!;
+      starts[i] = p;
+    }
+    if (pairs) reply.array(2);
+    const value = p + 1 + b[p]!;
+    reply.bulkFrom(b, p + 1, value);
+    if (withValues) reply.bulkFrom(b, value + 1, value + 1 + b[value]!);
+    // A count is not bounded by the data: the loop stops once the client is closed for its output.
+    if ((i & 1023) === 1023 && c.replyOverLimit()) return;
+  }
+}
+
 /**
  * HRANDFIELD: without a count one random field; a positive count gives distinct fields
  * (the whole hash when it is smaller), a negative one allows repeats.
@@ -297,10 +334,13 @@ export const hrandfieldCommand = command({
     }
     const count = argv.int(2);
     // The count must be within +-LONG_MAX; only INT64_MIN itself is outside.
-    if (parseInt64Big(argv.bytes(2)) === INT64_MIN) throw valueOutOfRange("-9223372036854775807", "9223372036854775807");
+    if (count === -(2 ** 63) && parseInt64Big(argv.bytes(2)) === INT64_MIN) throw valueOutOfRange("-9223372036854775807", "9223372036854775807");
     if (argv.length > 4 || (argv.length === 4 && argv.keyword(3) !== "withvalues")) throw SYNTAX_ERR;
     const withValues = argv.length === 4;
     if (withValues && Math.abs(count) > 4611686018427387903) throw VALUE_OUT_OF_RANGE;
+    // A small hash's picks come from its bytes in the key's cell.
+    const packed = packedHash(c, argv);
+    if (packed !== undefined) return hrandfieldPacked(c, packed, count, withValues);
     const hash = lookupHash(c, argv.str(1));
     if (hash === undefined || count === 0) return c.reply.array(0);
     const size = hash.size;

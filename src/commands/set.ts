@@ -194,6 +194,36 @@ export const spopCommand = command({
   },
 });
 
+/**
+ * SRANDMEMBER with a count other than 0, of a set held packed (packedSet's view): picks as
+ * the object's way below makes them (with repeats for a negative count, the whole set as
+ * a set reply when the count reaches its size, else distinct ones, here by a partial
+ * shuffle), replied from the bytes.
+ */
+function srandmemberPacked(c: Context, members: ByteSlice, count: number): void {
+  const b = members.buf;
+  const positions = memberPositions;
+  positions.length = 0;
+  for (let p = members.start; p < members.end; p += 1 + b[p]!) positions.push(p);
+  const size = positions.length;
+  if (count >= size) return replyPackedMembers(c, members, positions);
+  const n = Math.abs(count);
+  c.reply.array(n);
+  for (let i = 0; i < n; i++) {
+    let p: number;
+    if (count < 0) p = positions[Math.floor(Math.random() * size)]!;
+    else {
+      const j = i + Math.floor(Math.random() * (size - i));
+      p = positions[j]!;
+      positions[j] = positions[i]!;
+      positions[i] = p;
+    }
+    c.reply.bulkFrom(b, p + 1, p + 1 + b[p]!);
+    // A count is not bounded by the data: the loop stops once the client is closed for its output.
+    if ((i & 1023) === 1023 && c.replyOverLimit()) return;
+  }
+}
+
 export const srandmemberCommand = command({
   name: "srandmember", arity: -2, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["set"], tips: ["nondeterministic_output"],
   summary: "Get one or multiple random members from a set", since: "1.0.0",
@@ -211,7 +241,10 @@ export const srandmemberCommand = command({
       return c.reply.bulkString(set.random());
     }
     const count = argv.int(2);
-    if (parseInt64Big(argv.bytes(2)) === -9223372036854775808n) throw valueOutOfRange("-9223372036854775807", "9223372036854775807");
+    if (count === -(2 ** 63) && parseInt64Big(argv.bytes(2)) === -9223372036854775808n) throw valueOutOfRange("-9223372036854775807", "9223372036854775807");
+    // A small set's picks come from its bytes in the key's cell.
+    const members = packedSet(c, argv);
+    if (members !== undefined) return count === 0 ? c.reply.array(0) : srandmemberPacked(c, members, count);
     const set = lookupSet(c, argv.str(1));
     if (set === undefined || count === 0) return c.reply.array(0);
     if (count < 0) {

@@ -684,7 +684,7 @@ export const zrandmemberCommand = command({
       return c.reply.bulkString(zset.at(Math.floor(Math.random() * zset.size)).member);
     }
     const count = argv.int(2);
-    if (parseInt64Big(argv.bytes(2)) === -9223372036854775808n) throw valueOutOfRange("-9223372036854775807", "9223372036854775807");
+    if (count === -(2 ** 63) && parseInt64Big(argv.bytes(2)) === -9223372036854775808n) throw valueOutOfRange("-9223372036854775807", "9223372036854775807");
     if (argv.length > 4 || (argv.length === 4 && argv.keyword(3) !== "withscores")) throw SYNTAX_ERR;
     const withScores = argv.length === 4;
     // Members and scores make twice the count: it must stay within a long (Redis's check).

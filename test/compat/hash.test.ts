@@ -364,6 +364,36 @@ describe("HRANDFIELD of a small hash's bytes", () => {
   });
 });
 
+describe("HRANDFIELD with a count, of a small hash's bytes", () => {
+  test("distinct picks under the size, repeats for a negative count, values with their fields, RESP3 pairs, every field in time", async () => {
+    const p = pair();
+    const fields = ["1", "-20", "300000", "abc", "\x00\xff", "f"];
+    await p.same("HSET", "h", ...fields.flatMap((f) => [f, `v${f}`]));
+    // Enough fields to reach the size: the whole hash, in its order, as Redis.
+    await p.same("HRANDFIELD", "h", "6", "WITHVALUES");
+    await p.same("HRANDFIELD", "h", "100");
+    const seen = new Set<string>();
+    for (let i = 0; i < 50; i++) {
+      const picked = decodeReply(await p.kvis.call("HRANDFIELD", "h", "3")) as string[];
+      expect(new Set(picked).size).toBe(3);
+      for (const f of picked) seen.add(f);
+      const flat = decodeReply(await p.kvis.call("HRANDFIELD", "h", "-4", "WITHVALUES")) as string[];
+      expect(flat.length).toBe(8);
+      for (let k = 0; k < 8; k += 2) expect(flat[k + 1]).toBe(`v${flat[k]}`);
+    }
+    expect([...seen].sort()).toEqual([...fields].sort());
+    const [k] = await p.connectBoth();
+    try {
+      await k.call("HELLO", "3");
+      const pairs = decodeReply(await k.call("HRANDFIELD", "h", "2", "WITHVALUES")) as string[][];
+      expect(pairs.length).toBe(2);
+      for (const [f, v] of pairs) expect(v).toBe(`v${f}`);
+    } finally {
+      k.close();
+    }
+  });
+});
+
 describe("HSCAN", () => {
   test("small hashes come back whole; big ones over several calls", async () => {
     const p = pair();
