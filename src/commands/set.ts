@@ -364,18 +364,19 @@ const storeSpec = (destFlags: string[]) => ({
 const setViews: ByteSlice[] = [];
 
 /**
- * SINTER of sets all held packed in their keys' cells: the members of the smallest that
- * every other holds, replied from its bytes with no set opened (each key read as
- * lookupKeyRead reads it). False, with nothing done, when a key is missing, past its
- * deadline or held otherwise: the usual way answers those.
+ * The members every set at argv[first, first + n) holds, where each key holds a set packed
+ * in its cell: their positions in the smallest one's bytes to memberPositions (at most
+ * `limit` of them; 0: all), and that smallest's view returned (valid until
+ * releaseSetViews). Each key is read as lookupKeyRead reads it. Undefined, with nothing
+ * done, when a key is missing, past its deadline or held otherwise: the usual way
+ * answers those.
  */
-function sinterPacked(c: Context, argv: Argv): boolean {
-  const n = argv.length - 1;
-  for (let i = 1; i <= n; i++) if (!c.db.heldPackedAs(argv.buffer(i), argv.start(i), argv.end(i), "set")) return false;
+function commonPacked(c: Context, argv: Argv, first: number, n: number, limit: number): ByteSlice | undefined {
+  for (let i = first; i < first + n; i++) if (!c.db.heldPackedAs(argv.buffer(i), argv.start(i), argv.end(i), "set")) return undefined;
   let smallest = 0;
   let least = Infinity;
   for (let i = 0; i < n; i++) {
-    const body = c.db.packedForRead(argv.buffer(i + 1), argv.start(i + 1), argv.end(i + 1), "set")!;
+    const body = c.db.packedForRead(argv.buffer(first + i), argv.start(first + i), argv.end(first + i), "set")!;
     const view = (setViews[i] ??= new ByteSlice()).of(body.buf, body.start + 2, body.end);
     const size = SetValue.packedSize(view);
     if (size < least) {
@@ -387,21 +388,29 @@ function sinterPacked(c: Context, argv: Argv): boolean {
   const buf = members.buf;
   const positions = memberPositions;
   positions.length = 0;
-  for (let p = members.start; p < members.end; p += 1 + buf[p]!) {
+  for (let p = members.start; p < members.end && (limit === 0 || positions.length < limit); p += 1 + buf[p]!) {
     let everywhere = true;
     for (let k = 0; k < n && everywhere; k++) if (k !== smallest) everywhere = SetValue.findPacked(setViews[k]!, buf, p + 1, p + 1 + buf[p]!);
     if (everywhere) positions.push(p);
   }
-  replyPackedMembers(c, members, positions);
+  return members;
+}
+
+/** After commonPacked: its views let go of the keys' cells. */
+function releaseSetViews(n: number): void {
   for (let i = 0; i < n; i++) setViews[i]!.release();
-  return true;
 }
 
 export const sinterCommand = command({
   ...algebraSpec, name: "sinter", summary: "Intersect multiple sets", since: "1.0.0",
   complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
   handler(c, argv) {
-    if (sinterPacked(c, argv)) return;
+    // Small sets are intersected on their bytes in the keys' cells.
+    const smallest = commonPacked(c, argv, 1, argv.length - 1, 0);
+    if (smallest !== undefined) {
+      replyPackedMembers(c, smallest, memberPositions);
+      return releaseSetViews(argv.length - 1);
+    }
     replySet(c, intersect(lookupSets(c, argv.strs(1), false)).toArray());
   },
 });
@@ -427,6 +436,10 @@ export const sintercardCommand = command({
     while (args.hasNext()) {
       if (args.nextKeyword() === "limit" && args.hasNext()) limit = parseRangeArg(args.next(), 0, LIMIT_NEGATIVE);
       else throw SYNTAX_ERR;
+    }
+    if (commonPacked(c, argv, 2, numkeys, limit) !== undefined) {
+      releaseSetViews(numkeys);
+      return c.reply.integer(memberPositions.length);
     }
     const sets = lookupSets(c, argv.strs(2, 2 + numkeys), false);
     let count = 0;

@@ -307,7 +307,7 @@ describe("SINTER, SUNION, SDIFF, SINTERCARD and the STORE forms", () => {
       TTL str`);
   });
 
-  test("small sets read on their bytes: SMEMBERS and SINTER of intsets added out of order, by value as Redis; hits counted alike", async () => {
+  test("small sets read on their bytes: SMEMBERS and SINTER of intsets added out of order, by value as Redis, SINTERCARD; hits counted alike", async () => {
     const p = pair();
     const hits = async () => (await p.both("INFO", "stats")).map((info) => /keyspace_hits:\d+\r\nkeyspace_misses:\d+/.exec(info)![0].split("\r\n").map((l) => Number(l.split(":")[1])));
     await p.same("DEL", "a", "b", "c", "s", "t");
@@ -329,6 +329,7 @@ describe("SINTER, SUNION, SDIFF, SINTERCARD and the STORE forms", () => {
     await sameMembers("SINTER", "t", "s", "a");
     await sameMembers("SMEMBERS", "s");
     await p.same("SINTER", "a", "missing", "b");
+    for (const args of [["3", "a", "b", "c"], ["2", "s", "t"], ["2", "s", "t", "LIMIT", "1"], ["2", "a", "b", "LIMIT", "4"], ["1", "s", "LIMIT", "3"], ["2", "a", "missing"]]) await p.same("SINTERCARD", ...args);
     const after = await hits();
     expect(after[0]!.map((n, i) => n - before[0]![i]!)).toEqual(after[1]!.map((n, i) => n - before[1]![i]!));
   });
