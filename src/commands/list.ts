@@ -14,7 +14,7 @@ import { type Context, serveOrBlock } from "./context.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import { ByteSlice } from "../store/keyspace.ts";
 import { allocBytes } from "../store/latin1.ts";
-import { ListValue, type PushedElements, clampRange } from "../store/list.ts";
+import { ListValue, NO_PIVOT, type PushedElements, clampRange } from "../store/list.ts";
 import type { BytesSink, PackedBytes } from "../store/value.ts";
 import { ArgCursor, parseIntArg, parseListEnd, parseRangeArg, parseTimeout } from "./args.ts";
 import { type CommandSpec, command } from "./command.ts";
@@ -205,6 +205,9 @@ export const lsetCommand = command({
   },
 });
 
+const insertPackedBefore = (out: PackedBytes, argv: Argv) => ListValue.insertPacked(out, argv, false);
+const insertPackedAfter = (out: PackedBytes, argv: Argv) => ListValue.insertPacked(out, argv, true);
+
 export const linsertCommand = command({
   name: "linsert", events: "before", notify: [NotifyClass.List, "linsert"], arity: 5, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["list"],
   summary: "Insert an element before or after another element in a list", since: "2.2.0",
@@ -212,6 +215,13 @@ export const linsertCommand = command({
   handler(c, argv) {
     const where = argv.keyword(2);
     if (where !== "before" && where !== "after") throw SYNTAX_ERR;
+    // A list of one node held packed takes the element on its bytes in the key's cell.
+    const length = c.db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "list", 0, where === "after" ? insertPackedAfter : insertPackedBefore, argv);
+    if (length === NO_PIVOT) return c.reply.integer(-1);
+    if (length >= 0) {
+      if (length > 0) c.db.countChanges(1);
+      return c.reply.integer(length);
+    }
     const key = argv.str(1);
     const list = c.db.writeAs(key, ListValue);
     if (list === undefined) return c.reply.integer(0);

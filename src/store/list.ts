@@ -60,6 +60,31 @@ export function clampRange(start: number, end: number, length: number): [number,
   return [start, end];
 }
 
+/** insertPacked's answer when the pivot is missing: a length no insert gives (it makes at least two). */
+export const NO_PIVOT = 1;
+
+/** LINSERT's element as pushPacked takes elements: argv[4] alone, at index 2 (reused). */
+const insertedElement = {
+  argv: undefined as Argv | undefined,
+  length: 3,
+  of(argv: Argv): PushedElements {
+    this.argv = argv;
+    return this;
+  },
+  buffer(): Uint8Array {
+    return this.argv!.buffer(4);
+  },
+  start(): number {
+    return this.argv!.start(4);
+  },
+  end(): number {
+    return this.argv!.end(4);
+  },
+  len(): number {
+    return this.argv!.len(4);
+  },
+};
+
 /** removePacked's matches (reused). */
 const matchStarts: number[] = [];
 
@@ -903,6 +928,45 @@ export class ListValue extends Node {
     b.writeUInt32LE(count, out.start + COUNT_AT);
     b.writeUInt32LE(lpSize, out.start + LP_SIZE_AT);
     return count;
+  }
+
+  /**
+   * LINSERT on a list held packed (Database.editPacked): argv[4] inserted before (after,
+   * when `after`) the first element equal to argv[3], as insert() inserts into an object
+   * (at either end as a push). Returns the new length; 0 with nothing written when there is
+   * no list; NO_PIVOT, nothing written, when the pivot is missing; -1 when the list would not
+   * stay one node packed (the usual way then inserts, and splits where insert() splits).
+   */
+  static insertPacked(out: PackedBytes, argv: Argv, after: boolean): number {
+    if (out.end === out.start) return 0;
+    let buf = out.buf as Bytes;
+    const count = buf.readUInt32LE(out.start + COUNT_AT);
+    const pivot = argv.len(3);
+    let at = out.start + PACKED_HEADER;
+    let index = 0;
+    for (; at < out.end; index++, at = nextPacked(buf, at)) {
+      const from = at + lengthBytes(pivot);
+      if (lengthAt(buf, at) === pivot && rangesEqual(buf, from, from + pivot, argv.buffer(3), argv.start(3), argv.end(3))) break;
+    }
+    if (at === out.end) return NO_PIVOT;
+    if (after) {
+      index++;
+      at = nextPacked(buf, at);
+    }
+    if (index === 0 || index === count) return ListValue.pushPacked(out, insertedElement.of(argv), index === 0);
+    const n = argv.len(4);
+    const size = encodedSize(n);
+    const fill = buf.readInt32LE(out.start);
+    if (out.end - out.start - PACKED_HEADER + size > 2 * nodeBytesOf(fill) || (fill > 0 && count + 1 > 2 * fill)) return -1;
+    const offset = at - out.start;
+    buf = out.room(size);
+    at = out.start + offset;
+    buf.copyWithin(at + size, at, out.end);
+    writeElementBytes(buf, at, argv.buffer(4), argv.start(4), argv.end(4));
+    out.end += size;
+    buf.writeUInt32LE(count + 1, out.start + COUNT_AT);
+    buf.writeUInt32LE(buf.readUInt32LE(out.start + LP_SIZE_AT) + lpBytesSize(argv.buffer(4), argv.start(4), argv.end(4)), out.start + LP_SIZE_AT);
+    return count + 1;
   }
 
   /**

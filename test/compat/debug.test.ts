@@ -132,6 +132,23 @@ describe("a list of one node held packed keeps its count and listpack size in it
   });
 });
 
+describe("LINSERT into a list of one node held packed", () => {
+  test("keeps the count and listpack size in its header: DEBUG OBJECT's sizes as Redis's", async () => {
+    const p = pair();
+    const fields = (reply: string) => Object.fromEntries([...reply.matchAll(/ (ql_\w+):(\S+)/g)].map((m) => [m[1], m[2]]));
+    await p.same("DEL", "l");
+    await p.same("RPUSH", "l", "a", "b", "c");
+    for (const [i, element] of ["v0", "123", "y".repeat(70), "-9", "z".repeat(200), "4294967296"].entries()) {
+      await p.same("LINSERT", "l", i % 2 === 0 ? "AFTER" : "BEFORE", "b", element);
+      await p.same("LLEN", "l");
+      // DEBUG OBJECT opens the list from its header: its size is the header's.
+      const [a, b] = await p.both("DEBUG", "OBJECT", "l");
+      expect(fields(a).ql_nodes).toBe("1");
+      expect({ i, ...fields(a) }).toEqual({ i, ...fields(b) });
+    }
+  });
+});
+
 describe("DEBUG DIGEST and DIGEST-VALUE", () => {
   test("the dataset's and each value's signature are Redis's, for every type, TTLs and databases included", async () => {
     const p = pair();

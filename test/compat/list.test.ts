@@ -247,6 +247,24 @@ describe("LRANGE, LINDEX, LSET", () => {
   });
 });
 
+describe("LINSERT on a list of one node held packed in its key's cell", () => {
+  test("at either end, in the middle, binary pivots, a missing pivot or key, changes counted", async () => {
+    const p = pair();
+    const binary = String.fromCharCode(0, 200, 255);
+    await p.sameDirtyGrowth(`
+      DEL l
+      RPUSH l a ${JSON.stringify(binary)} c 12
+      LINSERT l BEFORE a first
+      LINSERT l AFTER 12 last
+      LINSERT l AFTER ${JSON.stringify(binary)} mid
+      LINSERT l BEFORE 12 -5
+      LINSERT l BEFORE nope x
+      LINSERT missing AFTER a x
+      LRANGE l 0 -1
+      LLEN l`);
+  });
+});
+
 describe("LINSERT, LREM, LTRIM", () => {
   test("LINSERT before and after a pivot", async () => {
     await pair().script(`
