@@ -4,7 +4,7 @@
  * Redis's rules exactly (negative indexes count from the tail). The deque itself is
  * src/store/list.ts; these handlers never reach into it beyond its methods.
  */
-import type { Argv } from "../resp/argv.ts";
+import type { ArgumentsFrom2, Argv } from "../resp/argv.ts";
 import { bytesToString, copyRange, rangesEqual } from "../resp/bytes.ts";
 import {
   INDEX_OUT_OF_RANGE, LPOS_COUNT_NEGATIVE, LPOS_MAXLEN_NEGATIVE, LPOS_RANK_ZERO, MUST_BE_POSITIVE,
@@ -14,7 +14,7 @@ import { type Context, serveOrBlock } from "./context.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import { ByteSlice } from "../store/keyspace.ts";
 import { allocBytes } from "../store/latin1.ts";
-import { ListValue, NO_PIVOT, type PushedElements, clampRange } from "../store/list.ts";
+import { ListValue, NO_PIVOT, clampRange } from "../store/list.ts";
 import type { BytesSink, PackedBytes } from "../store/value.ts";
 import { ArgCursor, parseIntArg, parseListEnd, parseRangeArg, parseTimeout } from "./args.ts";
 import { type CommandSpec, command } from "./command.ts";
@@ -365,7 +365,7 @@ const movedSink: BytesSink = {
   },
   bulkString() {},
 };
-const movedElement: PushedElements = { length: 3, buffer: () => moved, start: () => 0, end: () => movedLength, len: () => movedLength };
+const movedElement: ArgumentsFrom2 = { length: 3, buffer: () => moved, start: () => 0, end: () => movedLength, len: () => movedLength };
 const popMoved = (out: PackedBytes, head: boolean) => ListValue.popPacked(out, head, movedSink);
 const pushMoved = (out: PackedBytes, head: boolean) => ListValue.pushPacked(out, movedElement, head);
 

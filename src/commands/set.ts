@@ -5,9 +5,9 @@
  * set's dense member array (src/store/set.ts).
  */
 import { LIMIT_NEGATIVE, MUST_BE_POSITIVE, NUMKEYS_POSITIVE, SYNTAX_ERR, TOO_MANY_NUMKEYS, WRONGTYPE, valueOutOfRange } from "../errors.ts";
-import { bytesToString, copyBytes, isInt64String, parseInt64Big } from "../resp/bytes.ts";
+import { bytesToString, copyBytes, isInt64String, parseInt64Big, rangesEqual } from "../resp/bytes.ts";
 import type { Context } from "./context.ts";
-import type { Argv } from "../resp/argv.ts";
+import { type Argv, LoneArgument } from "../resp/argv.ts";
 import { ByteSlice } from "../store/keyspace.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import { SetValue, compareIntStrings } from "../store/set.ts";
@@ -264,6 +264,45 @@ export const srandmemberCommand = command({
   },
 });
 
+/** SMOVE's member, as the set edits take members (reused). */
+const movedMember = new LoneArgument(3);
+
+/**
+ * SMOVE between two small sets, or into a new one, on their bytes in the keys' cells:
+ * true when done. The destination is looked at first (Redis checks its type before it
+ * removes anything); an add that would leave the packed form, or make a key while `new`
+ * events are on, goes the usual way after the removal. False, with nothing done, for the
+ * usual way (the same key, a large set, anything editPacked leaves alone).
+ */
+function smovePacked(c: Context, argv: Argv): boolean {
+  if (rangesEqual(argv.buffer(1), argv.start(1), argv.end(1), argv.buffer(2), argv.start(2), argv.end(2)) || !c.db.editableAs(argv.buffer(2), argv.start(2), argv.end(2), "set")) return false;
+  const member = movedMember.of(argv);
+  const removed = c.db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "set", 0, SetValue.removePacked, member);
+  if (removed < 0) return false;
+  if (removed === 0) {
+    c.reply.integer(0);
+    return true;
+  }
+  c.db.countChanges(1);
+  const notifies = c.notifies(NotifyClass.Set);
+  if (notifies) c.notify(NotifyClass.Set, "srem", argv.str(1));
+  // An emptied source is deleted before the member is added: its del comes before sadd.
+  c.server.notifier.flushDeleted();
+  let added = c.db.editPacked(argv.buffer(2), argv.start(2), argv.end(2), "set", 0, SetValue.addPacked, member);
+  if (added < 0) {
+    const to = argv.str(2);
+    const target = c.db.writeOrCreate(to, SetValue, () => newSet(argv.str(3)));
+    added = addMember(target, argv.str(3)) ? 1 : 0;
+    if (added > 0) c.db.modified(to, 0);
+  }
+  if (added > 0) {
+    c.db.countChanges(1);
+    if (notifies) c.notify(NotifyClass.Set, "sadd", argv.str(2));
+  }
+  c.reply.integer(1);
+  return true;
+}
+
 export const smoveCommand = command({
   name: "smove", arity: 4, flags: ["write", "fast"], keys: { first: 1, last: 2, step: 1 },
   keySpecs: [
@@ -273,6 +312,7 @@ export const smoveCommand = command({
   categories: ["set"],
   summary: "Move a member from one set to another", since: "1.0.0",
   handler(c, argv) {
+    if (smovePacked(c, argv)) return;
     const from = argv.str(1);
     const to = argv.str(2);
     const member = argv.str(3);

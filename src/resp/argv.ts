@@ -191,6 +191,39 @@ export class Argv {
   }
 }
 
+/**
+ * The elements an edit of a small value's bytes takes from a request, from index 2 on
+ * (LPUSH's, SADD's): the views it reads (store/list.ts pushPacked, store/set.ts addPacked).
+ */
+export type ArgumentsFrom2 = Pick<Argv, "length" | "buffer" | "start" | "end" | "len">;
+
+/**
+ * One argument of a request seen as the only element at index 2, so that an edit taking
+ * elements from index 2 takes it alone (LINSERT's element, SMOVE's member). Reused: `of`
+ * points it at the request.
+ */
+export class LoneArgument implements ArgumentsFrom2 {
+  readonly length = 3;
+  private argv: Argv | undefined;
+  constructor(private readonly index: number) {}
+  of(argv: Argv): this {
+    this.argv = argv;
+    return this;
+  }
+  buffer(): Uint8Array {
+    return this.argv!.buffer(this.index);
+  }
+  start(): number {
+    return this.argv!.start(this.index);
+  }
+  end(): number {
+    return this.argv!.end(this.index);
+  }
+  len(): number {
+    return this.argv!.len(this.index);
+  }
+}
+
 const EMPTY = new Uint8Array(0);
 
 /** Argv.str's memory: the last argument decoded of each length up to RECENT_MAX bytes. */

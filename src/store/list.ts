@@ -21,7 +21,7 @@
  */
 import { allocBytes, type Bytes, NO_BYTES, writeLatin1 } from "./latin1.ts";
 import { ByteSlice, type BytesSink, type PackedBytes } from "./value.ts";
-import type { Argv } from "../resp/argv.ts";
+import { type ArgumentsFrom2, type Argv, LoneArgument } from "../resp/argv.ts";
 import { copyRange, rangesEqual } from "../resp/bytes.ts";
 import { encodingLimits } from "./encoding.ts";
 import { lzfCompressRange, lzfDecompressInto, lzfOutput } from "./lzf.ts";
@@ -45,8 +45,6 @@ const SIZE_ESTIMATE_OVERHEAD = 8;
 const PACKED_HEADER = 16;
 const COUNT_AT = 8;
 const LP_SIZE_AT = 12;
-/** What pushPacked pushes: a request's arguments from index 2 (or one element made to look so). */
-export type PushedElements = Pick<Argv, "length" | "buffer" | "start" | "end" | "len">;
 /**
  * Redis's clamping of a [start, end] range over `length` elements (LRANGE, LTRIM,
  * ZRANGE by rank): undefined when the range is empty.
@@ -63,27 +61,8 @@ export function clampRange(start: number, end: number, length: number): [number,
 /** insertPacked's answer when the pivot is missing: a length no insert gives (it makes at least two). */
 export const NO_PIVOT = 1;
 
-/** LINSERT's element as pushPacked takes elements: argv[4] alone, at index 2 (reused). */
-const insertedElement = {
-  argv: undefined as Argv | undefined,
-  length: 3,
-  of(argv: Argv): PushedElements {
-    this.argv = argv;
-    return this;
-  },
-  buffer(): Uint8Array {
-    return this.argv!.buffer(4);
-  },
-  start(): number {
-    return this.argv!.start(4);
-  },
-  end(): number {
-    return this.argv!.end(4);
-  },
-  len(): number {
-    return this.argv!.len(4);
-  },
-};
+/** LINSERT's element, as pushPacked takes elements (reused). */
+const insertedElement = new LoneArgument(4);
 
 /** removePacked's matches (reused). */
 const matchStarts: number[] = [];
@@ -900,7 +879,7 @@ export class ListValue extends Node {
    * the settings in force). Returns the list's new length, or -1 when a push would start a
    * second node where quicklist does (the list is then no longer packed).
    */
-  static pushPacked(out: PackedBytes, argv: PushedElements, head: boolean): number {
+  static pushPacked(out: PackedBytes, argv: ArgumentsFrom2, head: boolean): number {
     if (out.end === out.start) {
       const b = out.room(PACKED_HEADER);
       b.writeInt32LE(encodingLimits.listMaxListpackSize, out.start);

@@ -9,7 +9,7 @@ import { encodingLimits } from "./encoding.ts";
 import { PACKED_MAX_ELEMENT, PackedStrings } from "./packed.ts";
 import type { Bytes } from "./latin1.ts";
 import { ByteSlice, type BytesSink, type PackedBytes } from "./value.ts";
-import type { Argv } from "../resp/argv.ts";
+import type { ArgumentsFrom2 } from "../resp/argv.ts";
 import { copyRange, parseInt64, rangesEqual } from "../resp/bytes.ts";
 import { KeyTable } from "./table.ts";
 
@@ -118,7 +118,7 @@ export class SetValue {
    * out (empty for a new set), as add() adds them to an object. Returns the members added,
    * or -1 when the set would no longer be packed, with `out` left half-changed.
    */
-  static addPacked(out: PackedBytes, argv: Argv): number {
+  static addPacked(out: PackedBytes, argv: ArgumentsFrom2): number {
     if (out.end === out.start) {
       // A new set: an intset when its first member is an integer, as setTypeCreate makes it.
       const b = out.room(2);
@@ -158,7 +158,7 @@ export class SetValue {
    * lays it out (empty when there is no set), as delete() takes them out of an object;
    * the last one empties the key (`out.emptied`). Returns how many were there.
    */
-  static removePacked(out: PackedBytes, argv: Argv): number {
+  static removePacked(out: PackedBytes, argv: ArgumentsFrom2): number {
     if (out.end === out.start) return 0;
     let removed = 0;
     for (let i = 2; i < argv.length; i++) {

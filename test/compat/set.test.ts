@@ -239,6 +239,36 @@ describe("SRANDMEMBER of a small set's bytes", () => {
   });
 });
 
+describe("SMOVE between small sets, on their bytes in the keys' cells", () => {
+  test("moved, missing, made, emptied, converted, past the packed size, wrong types; changes counted", async () => {
+    const p = pair();
+    const many = Array.from({ length: 31 }, (_, i) => `m${i}`);
+    await p.sameDirtyGrowth(`
+      SADD a 1 2 x
+      SADD b 3
+      SMOVE a b 1
+      SMOVE a b 9
+      SMOVE a b x
+      OBJECT ENCODING b
+      SMOVE a c 2
+      EXISTS a
+      SMEMBERS c
+      SMOVE nosuch b 1
+      SET str v
+      SMOVE str b 1
+      SMOVE c str 2
+      SMOVE nosuch str 1
+      SADD d 5
+      SMOVE d d 5
+      SADD big ${many.join(" ")}
+      SMOVE d big 5
+      SCARD big
+      SISMEMBER big 5`);
+    await sameMembers("SMEMBERS", "b");
+    await sameMembers("SMEMBERS", "big");
+  });
+});
+
 describe("SMOVE", () => {
   test("moves a member, creating and deleting keys", async () => {
     await pair().script(`
