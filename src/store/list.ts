@@ -168,6 +168,32 @@ function lengthBefore(buf: Bytes, end: number): number {
   return b < 0x80 ? b : b < 0xc0 ? ((b & 0x3f) << 8) | buf[end - 2]! : buf.readUInt32LE(end - 5);
 }
 
+/**
+ * The elements of buf[start, end) (`count` of them) equal to value[valueStart, valueEnd),
+ * among the first `limit` from the head (from the tail when `fromTail`): `visit` is given
+ * where each starts and how many elements the walk passed before it, until it returns
+ * false. Returns how many elements were looked at, or -1 when `visit` stopped the walk
+ * (LPOS's walk of a node, or of a list held packed).
+ */
+function eachEqual(
+  buf: Bytes, start: number, end: number, count: number, fromTail: boolean, limit: number,
+  value: Uint8Array, valueStart: number, valueEnd: number, visit: (at: number, e: number) => boolean,
+): number {
+  const n = valueEnd - valueStart;
+  const most = Math.min(limit, count);
+  let pos = fromTail ? end : start;
+  for (let e = 0; e < most; e++) {
+    let at = pos;
+    if (fromTail) at = pos = pos - encodedSize(lengthBefore(buf, pos));
+    const len = lengthAt(buf, at);
+    if (!fromTail) pos = at + encodedSize(len);
+    if (len !== n) continue;
+    const from = at + lengthBytes(len);
+    if (rangesEqual(buf, from, from + n, value, valueStart, valueEnd) && !visit(at, e)) return -1;
+  }
+  return most;
+}
+
 class Node {
   /**
    * The bytes the elements would take as a listpack (Redis's node->sz), which decides where
@@ -1066,21 +1092,9 @@ export class ListValue extends Node {
    * false, as positions() walks an object.
    */
   static packedPositions(body: ByteSlice, value: Uint8Array, valueStart: number, valueEnd: number, fromTail: boolean, maxlen: number, found: (index: number) => boolean): void {
-    const buf = body.buf as Bytes;
     const count = ListValue.packedCount(body);
-    const n = valueEnd - valueStart;
-    const first = body.start + PACKED_HEADER;
-    let pos = fromTail ? body.end : first;
-    const left = maxlen === 0 ? count : Math.min(maxlen, count);
-    for (let e = 0; e < left; e++) {
-      let at = pos;
-      if (fromTail) at = pos = pos - encodedSize(lengthBefore(buf, pos));
-      const len = lengthAt(buf, at);
-      if (!fromTail) pos = at + encodedSize(len);
-      if (len !== n) continue;
-      const from = at + lengthBytes(len);
-      if (rangesEqual(buf, from, from + n, value, valueStart, valueEnd) && !found(fromTail ? count - 1 - e : e)) return;
-    }
+    const limit = maxlen === 0 ? count : Math.min(maxlen, count);
+    eachEqual(body.buf as Bytes, body.start + PACKED_HEADER, body.end, count, fromTail, limit, value, valueStart, valueEnd, (_, e) => found(fromTail ? count - 1 - e : e));
   }
 
   /** Elements `from` to `to` (inclusive, in range) of a list held packed, in turn, to `out`. */
@@ -1211,7 +1225,7 @@ export class ListValue extends Node {
    * Elements are compared where they are kept, with no string made for each.
    */
   positions(element: string, fromTail: boolean, maxlen: number, found: (index: number) => boolean): void {
-    const n = element.length;
+    const value = Buffer.from(element, "latin1");
     const nodes = this.view;
     let left = maxlen === 0 ? this.length : Math.min(maxlen, this.length);
     // The index of the node's first element (past its last, from the tail).
@@ -1219,26 +1233,17 @@ export class ListValue extends Node {
     for (let j = 0; j < nodes.length && left > 0; j++) {
       const k = fromTail ? nodes.length - 1 - j : j;
       const node = this.use(k);
-      const buf = node.buf;
-      let pos = fromTail ? node.end : node.start;
-      for (let e = 0; e < node.count && left > 0; e++, left--) {
-        let at = pos;
-        if (fromTail) at = pos = pos - encodedSize(lengthBefore(buf, pos));
-        const len = lengthAt(buf, at);
-        if (!fromTail) pos = at + encodedSize(len);
-        if (len !== n) continue;
-        const from = at + lengthBytes(len);
-        let i = 0;
-        while (i < n && buf[from + i] === element.charCodeAt(i)) i++;
-        if (i < n) continue;
+      const walked = eachEqual(node.buf, node.start, node.end, node.count, fromTail, left, value, 0, value.length, (at, e) => {
         // Remembered, so that LINSERT's insert there needs no walk of its own.
         const index = fromTail ? base - 1 - e : base + e;
         this.posNode = k;
         this.posBase = fromTail ? base - node.count : base;
         this.posIndex = index;
         this.posAt = at;
-        if (!found(index)) return;
-      }
+        return found(index);
+      });
+      if (walked < 0) return;
+      left -= walked;
       base += fromTail ? -node.count : node.count;
     }
   }
