@@ -111,18 +111,21 @@ function replyPackedMembers(c: Context, members: ByteSlice, positions: readonly 
 /** Positions of members in a small set's bytes (reused). */
 const memberPositions: number[] = [];
 
+/** Where each member of a small set's bytes (packedSet's view) starts, in memberPositions. */
+function allPositions(members: ByteSlice): number[] {
+  const positions = memberPositions;
+  positions.length = 0;
+  for (let p = members.start; p < members.end; p += 1 + members.buf[p]!) positions.push(p);
+  return positions;
+}
+
 export const smembersCommand = command({
   name: "smembers", arity: 2, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["set"], tips: ["nondeterministic_output_order"],
   summary: "Get all the members in a set", since: "1.0.0", complexity: "O(N) where N is the set cardinality.",
   handler(c, argv) {
     // A small set is read from its bytes in the key's cell.
     const members = packedSet(c, argv);
-    if (members !== undefined) {
-      const positions = memberPositions;
-      positions.length = 0;
-      for (let p = members.start; p < members.end; p += 1 + members.buf[p]!) positions.push(p);
-      return replyPackedMembers(c, members, positions);
-    }
+    if (members !== undefined) return replyPackedMembers(c, members, allPositions(members));
     const set = lookupSet(c, argv.str(1));
     c.reply.set(set?.size ?? 0);
     set?.writeAll(c.reply);
@@ -202,9 +205,7 @@ export const spopCommand = command({
  */
 function srandmemberPacked(c: Context, members: ByteSlice, count: number): void {
   const b = members.buf;
-  const positions = memberPositions;
-  positions.length = 0;
-  for (let p = members.start; p < members.end; p += 1 + b[p]!) positions.push(p);
+  const positions = allPositions(members);
   const size = positions.length;
   if (count >= size) return replyPackedMembers(c, members, positions);
   const n = Math.abs(count);
