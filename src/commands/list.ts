@@ -5,7 +5,7 @@
  * src/store/list.ts; these handlers never reach into it beyond its methods.
  */
 import type { ArgumentsFrom2, Argv } from "../resp/argv.ts";
-import { bytesToString, copyRange, rangesEqual } from "../resp/bytes.ts";
+import { bytesToString, copyRange, parseInt64, rangesEqual } from "../resp/bytes.ts";
 import {
   INDEX_OUT_OF_RANGE, LPOS_COUNT_NEGATIVE, LPOS_MAXLEN_NEGATIVE, LPOS_RANK_ZERO, MUST_BE_POSITIVE,
   NO_SUCH_KEY, NUMKEYS_POSITIVE, COUNT_POSITIVE, SYNTAX_ERR, WRONGTYPE_DESTINATION, wrongArity,
@@ -189,11 +189,22 @@ export const lindexCommand = command({
   },
 });
 
+/** LSET's index, for its edit on a list's bytes. */
+let lsetIndex = 0;
+const lsetPacked = (out: PackedBytes, argv: Argv) => ListValue.setPacked(out, argv, lsetIndex);
+
 export const lsetCommand = command({
   name: "lset", notify: [NotifyClass.List, "lset"], arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1 }, categories: ["list"],
   summary: "Set the value of an element in a list by its index", since: "1.0.0",
   complexity: "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).",
   handler(c, argv) {
+    // A list of one node held packed is changed on its bytes in the key's cell (a bad
+    // index goes the usual way, which looks the key up before it answers that error).
+    const index = parseInt64(argv.buffer(2), argv.start(2), argv.end(2));
+    if (index !== undefined) {
+      lsetIndex = index;
+      if (c.db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "list", 1, lsetPacked, argv) >= 0) return c.reply.ok();
+    }
     const key = argv.str(1);
     const list = c.db.writeAs(key, ListValue);
     if (list === undefined) throw NO_SUCH_KEY;

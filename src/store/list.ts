@@ -975,6 +975,34 @@ export class ListValue extends Node {
   }
 
   /**
+   * LSET on a list held packed (Database.editPacked): element `index` (negative from the
+   * tail) replaced by argv[3] in place, as set() replaces it in a node. Returns 1; -1 with
+   * nothing written when there is no list or the index is out of range (the usual way
+   * answers those errors).
+   */
+  static setPacked(out: PackedBytes, argv: Argv, index: number): number {
+    if (out.end === out.start) return -1;
+    let buf = out.buf as Bytes;
+    const count = buf.readUInt32LE(out.start + COUNT_AT);
+    const i = index < 0 ? count + index : index;
+    if (i < 0 || i >= count) return -1;
+    let at = out.start + PACKED_HEADER;
+    for (let k = 0; k < i; k++) at = nextPacked(buf, at);
+    const old = lengthAt(buf, at);
+    const oldSize = encodedSize(old);
+    const lpSize = buf.readUInt32LE(out.start + LP_SIZE_AT) - lpBytesSize(buf, at + lengthBytes(old), at + lengthBytes(old) + old) + lpBytesSize(argv.buffer(3), argv.start(3), argv.end(3));
+    const size = encodedSize(argv.len(3));
+    const offset = at - out.start;
+    buf = out.room(Math.max(0, size - oldSize));
+    at = out.start + offset;
+    buf.copyWithin(at + size, at + oldSize, out.end);
+    writeElementBytes(buf, at, argv.buffer(3), argv.start(3), argv.end(3));
+    out.end += size - oldSize;
+    buf.writeUInt32LE(lpSize, out.start + LP_SIZE_AT);
+    return 1;
+  }
+
+  /**
    * LPOP or RPOP of one element from a list held packed (Database.editPacked): the element
    * at the head or tail of its body, out.buf[out.start, out.end), written to `reply` and
    * taken off; the last one empties the key (`out.emptied`). Returns 1, or 0 with nothing

@@ -149,6 +149,24 @@ describe("LINSERT into a list of one node held packed", () => {
   });
 });
 
+describe("LSET on a list of one node held packed", () => {
+  test("longer, shorter, binary and integer elements at either end and between, errors; DEBUG OBJECT's sizes as Redis's", async () => {
+    const p = pair();
+    const fields = (reply: string) => Object.fromEntries([...reply.matchAll(/ (ql_\w+):(\S+)/g)].map((m) => [m[1], m[2]]));
+    await p.same("DEL", "l");
+    await p.same("RPUSH", "l", "a", "bb", "123", "c");
+    const binary = String.fromCharCode(0, 255, 128);
+    for (const [index, element] of [["0", "x".repeat(200)], ["-1", "7"], ["1", binary], ["2", ""], ["0", "z"], ["-2", "y".repeat(70)], ["4", "no"], ["-5", "no"], ["x", "no"]] as const) {
+      await p.same("LSET", "l", index, element);
+      await p.same("LRANGE", "l", "0", "-1");
+      const [a, b] = await p.both("DEBUG", "OBJECT", "l");
+      expect({ index, ...fields(a) }).toEqual({ index, ...fields(b) });
+    }
+    await p.same("LSET", "missing", "x", "v");
+    await p.same("LSET", "missing", "0", "v");
+  });
+});
+
 describe("DEBUG DIGEST and DIGEST-VALUE", () => {
   test("the dataset's and each value's signature are Redis's, for every type, TTLs and databases included", async () => {
     const p = pair();
