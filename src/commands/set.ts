@@ -11,6 +11,7 @@ import { type Argv, LoneArgument } from "../resp/argv.ts";
 import { ByteSlice } from "../store/keyspace.ts";
 import { NotifyClass } from "../keyspace-events.ts";
 import { SetValue, compareIntStrings } from "../store/set.ts";
+import { encodingLimits } from "../store/encoding.ts";
 import type { BytesSink, PackedBytes } from "../store/value.ts";
 import { ArgCursor, parseRangeArg } from "./args.ts";
 import { type CommandFlag, command } from "./command.ts";
@@ -405,21 +406,32 @@ const storeSpec = (destFlags: string[]) => ({
 const setViews: ByteSlice[] = [];
 
 /**
+ * The sets at argv[first, first + n) as views of their bytes in setViews (valid until
+ * releaseSetViews), where each key holds a set packed in its cell, each read as
+ * lookupKeyRead reads it: true. False, with nothing done, when a key is missing, past its
+ * deadline or held otherwise: the usual way answers those.
+ */
+function viewPackedSets(c: Context, argv: Argv, first: number, n: number): boolean {
+  for (let i = first; i < first + n; i++) if (!c.db.heldPackedAs(argv.buffer(i), argv.start(i), argv.end(i), "set")) return false;
+  for (let i = 0; i < n; i++) {
+    const body = c.db.packedForRead(argv.buffer(first + i), argv.start(first + i), argv.end(first + i), "set")!;
+    (setViews[i] ??= new ByteSlice()).of(body.buf, body.start + 2, body.end);
+  }
+  return true;
+}
+
+/**
  * The members every set at argv[first, first + n) holds, where each key holds a set packed
- * in its cell: their positions in the smallest one's bytes to memberPositions (at most
- * `limit` of them; 0: all), and that smallest's view returned (valid until
- * releaseSetViews). Each key is read as lookupKeyRead reads it. Undefined, with nothing
- * done, when a key is missing, past its deadline or held otherwise: the usual way
- * answers those.
+ * in its cell (viewPackedSets): their positions in the smallest one's bytes to
+ * memberPositions (at most `limit` of them; 0: all), and that smallest's view returned.
+ * Undefined, with nothing done, for the usual way.
  */
 function commonPacked(c: Context, argv: Argv, first: number, n: number, limit: number): ByteSlice | undefined {
-  for (let i = first; i < first + n; i++) if (!c.db.heldPackedAs(argv.buffer(i), argv.start(i), argv.end(i), "set")) return undefined;
+  if (!viewPackedSets(c, argv, first, n)) return undefined;
   let smallest = 0;
   let least = Infinity;
   for (let i = 0; i < n; i++) {
-    const body = c.db.packedForRead(argv.buffer(first + i), argv.start(first + i), argv.end(first + i), "set")!;
-    const view = (setViews[i] ??= new ByteSlice()).of(body.buf, body.start + 2, body.end);
-    const size = SetValue.packedSize(view);
+    const size = SetValue.packedSize(setViews[i]!);
     if (size < least) {
       least = size;
       smallest = i;
@@ -435,6 +447,54 @@ function commonPacked(c: Context, argv: Argv, first: number, n: number, limit: n
     if (everywhere) positions.push(p);
   }
   return members;
+}
+
+/** unionOrDiffPacked's members: the view each is in and where, in turn (reused). */
+const picked: number[] = [];
+
+/**
+ * SUNION or SDIFF of sets all held packed (viewPackedSets), replied from their bytes: the
+ * members of any (SUNION) or of the first and none of the others (SDIFF), once each. As
+ * Redis builds the result as a set, an all-integer one within set-max-intset-entries comes
+ * as an intset, by value; any other in the order the sets were walked (Redis's is its hash
+ * table's). False, with nothing done, for the usual way.
+ */
+function unionOrDiffPacked(c: Context, argv: Argv, op: SetOp): boolean {
+  const n = argv.length - 1;
+  if (!viewPackedSets(c, argv, 1, n)) return false;
+  picked.length = 0;
+  for (let k = 0; k < (op === SetOp.Union ? n : 1); k++) {
+    const members = setViews[k]!;
+    const buf = members.buf;
+    for (let p = members.start; p < members.end; p += 1 + buf[p]!) {
+      // A union takes a member once, from the first set holding it; a difference none the others hold.
+      let keep = true;
+      for (let j = op === SetOp.Union ? 0 : 1; j < (op === SetOp.Union ? k : n) && keep; j++) keep = !SetValue.findPacked(setViews[j]!, buf, p + 1, p + 1 + buf[p]!);
+      if (keep) picked.push(k, p);
+    }
+  }
+  const count = picked.length / 2;
+  c.reply.set(count);
+  const text = (i: number) => {
+    const buf = setViews[picked[i]!]!.buf;
+    const p = picked[i + 1]!;
+    return bytesToString(buf.subarray(p + 1, p + 1 + buf[p]!));
+  };
+  let integers = count <= encodingLimits.setMaxIntsetEntries;
+  for (let i = 0; i < picked.length && integers; i += 2) integers = isInt64String(text(i));
+  if (integers) {
+    const values: string[] = [];
+    for (let i = 0; i < picked.length; i += 2) values.push(text(i));
+    for (const value of values.sort(compareIntStrings)) c.reply.bulkString(value);
+  } else {
+    for (let i = 0; i < picked.length; i += 2) {
+      const buf = setViews[picked[i]!]!.buf;
+      const p = picked[i + 1]!;
+      c.reply.bulkFrom(buf, p + 1, p + 1 + buf[p]!);
+    }
+  }
+  releaseSetViews(n);
+  return true;
 }
 
 /** After commonPacked: its views let go of the keys' cells. */
@@ -493,7 +553,10 @@ export const sintercardCommand = command({
 
 export const sunionCommand = command({
   ...algebraSpec, name: "sunion", summary: "Add multiple sets", since: "1.0.0", complexity: "O(N) where N is the total number of elements in all given sets.",
-  handler: (c, argv) => replySet(c, unionOrDiff(lookupSets(c, argv.strs(1), false), SetOp.Union).toArray()),
+  handler(c, argv) {
+    // Small sets are joined on their bytes in the keys' cells.
+    if (!unionOrDiffPacked(c, argv, SetOp.Union)) replySet(c, unionOrDiff(lookupSets(c, argv.strs(1), false), SetOp.Union).toArray());
+  },
 });
 
 export const sunionstoreCommand = command({
@@ -504,7 +567,10 @@ export const sunionstoreCommand = command({
 
 export const sdiffCommand = command({
   ...algebraSpec, name: "sdiff", summary: "Subtract multiple sets", since: "1.0.0", complexity: "O(N) where N is the total number of elements in all given sets.",
-  handler: (c, argv) => replySet(c, unionOrDiff(lookupSets(c, argv.strs(1), false), SetOp.Diff).toArray()),
+  handler(c, argv) {
+    // Small sets are subtracted on their bytes in the keys' cells.
+    if (!unionOrDiffPacked(c, argv, SetOp.Diff)) replySet(c, unionOrDiff(lookupSets(c, argv.strs(1), false), SetOp.Diff).toArray());
+  },
 });
 
 export const sdiffstoreCommand = command({

@@ -364,6 +364,28 @@ describe("SINTER, SUNION, SDIFF, SINTERCARD and the STORE forms", () => {
     expect(after[0]!.map((n, i) => n - before[0]![i]!)).toEqual(after[1]!.map((n, i) => n - before[1]![i]!));
   });
 
+  test("SUNION and SDIFF of small sets on their bytes: an all-integer result by value as Redis's intset, others as sets", async () => {
+    const p = pair();
+    await p.same("DEL", "a", "b", "c", "s", "t");
+    await p.same("SADD", "a", "9", "-2", "5", "9007199254740993", "3");
+    await p.same("SADD", "b", "3", "100", "-2", "-9223372036854775808");
+    // A set that held a string: Redis keeps it a hash table, though only integers are left.
+    await p.same("SADD", "c", "x", "1", "77");
+    await p.same("SREM", "c", "x");
+    await p.same("SADD", "s", "x", "1", "3", "y");
+    await p.same("SADD", "t", "3", "x", "zz", "007");
+    for (const args of [["a", "b"], ["b", "a"], ["a", "c"], ["c", "b", "a"], ["a"], ["c"], ["a", "a"]]) {
+      await p.same("SUNION", ...args);
+      await p.same("SDIFF", ...args);
+    }
+    for (const args of [["a", "s"], ["s", "t"], ["t", "s", "a"], ["s", "a", "b"]]) {
+      await sameMembers("SUNION", ...args);
+      await sameMembers("SDIFF", ...args);
+    }
+    await sameMembers("SUNION", "a", "missing", "s");
+    await p.same("SDIFF", "a", "missing");
+  });
+
   test("string members compare as sets", async () => {
     const p = pair();
     await p.same("SADD", "a", "x", "y", "z", "1");
