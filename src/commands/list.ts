@@ -237,7 +237,7 @@ export const linsertCommand = command({
     const list = c.db.writeAs(key, ListValue);
     if (list === undefined) return c.reply.integer(0);
     let at = -1;
-    list.positions(argv.str(3), false, 0, (i) => ((at = i), false));
+    list.positions(argv.buffer(3), argv.start(3), argv.end(3), false, 0, (i) => ((at = i), false));
     if (at === -1) return c.reply.integer(-1);
     list.insert(where === "after" ? at + 1 : at, argv.str(4));
     c.db.modified(key);
@@ -276,7 +276,7 @@ export const lremCommand = command({
     if (list === undefined) return c.reply.integer(0);
     // The occurrences to remove, from the head (or from the tail for a negative count).
     const found: number[] = [];
-    list.positions(argv.str(3), count < 0, 0, (i) => found.push(i) !== Math.abs(count));
+    list.positions(argv.buffer(3), argv.start(3), argv.end(3), count < 0, 0, (i) => found.push(i) !== Math.abs(count));
     // A few are removed where they are; many in one pass that rebuilds the list.
     if (found.length <= LREM_IN_PLACE) for (const i of found.sort((a, b) => b - a)) list.removeAt(i);
     else {
@@ -354,7 +354,7 @@ export const lposCommand = command({
       return !(count === -1 || (count !== 0 && found.length >= count));
     };
     if (body !== undefined) ListValue.packedPositions(body, argv.buffer(2), argv.start(2), argv.end(2), fromTail, maxlen, visit);
-    else list!.positions(argv.str(2), fromTail, maxlen, visit);
+    else list!.positions(argv.buffer(2), argv.start(2), argv.end(2), fromTail, maxlen, visit);
     if (count !== -1) {
       c.reply.array(found.length);
       for (const i of found) c.reply.integer(i);

@@ -1248,12 +1248,12 @@ export class ListValue extends Node {
   }
 
   /**
-   * LPOS's walk: the index of each element equal to `element`, from the head (or the tail),
-   * among the first `maxlen` looked at (0: all), handed to `found` until it returns false.
-   * Elements are compared where they are kept, with no string made for each.
+   * LPOS's walk: the index of each element equal to value[valueStart, valueEnd) (a
+   * request's bytes), from the head (or the tail), among the first `maxlen` looked at (0:
+   * all), handed to `found` until it returns false. Elements are compared where they are
+   * kept, with no string made for each.
    */
-  positions(element: string, fromTail: boolean, maxlen: number, found: (index: number) => boolean): void {
-    const value = Buffer.from(element, "latin1");
+  positions(value: Uint8Array, valueStart: number, valueEnd: number, fromTail: boolean, maxlen: number, found: (index: number) => boolean): void {
     const nodes = this.view;
     let left = maxlen === 0 ? this.length : Math.min(maxlen, this.length);
     // The index of the node's first element (past its last, from the tail).
@@ -1261,7 +1261,7 @@ export class ListValue extends Node {
     for (let j = 0; j < nodes.length && left > 0; j++) {
       const k = fromTail ? nodes.length - 1 - j : j;
       const node = this.use(k);
-      const walked = eachEqual(node.buf, node.start, node.end, node.count, fromTail, left, value, 0, value.length, (at, e) => {
+      const walked = eachEqual(node.buf, node.start, node.end, node.count, fromTail, left, value, valueStart, valueEnd, (at, e) => {
         // Remembered, so that LINSERT's insert there needs no walk of its own.
         const index = fromTail ? base - 1 - e : base + e;
         this.posNode = k;
