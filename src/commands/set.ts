@@ -5,7 +5,7 @@
  * set's dense member array (src/store/set.ts).
  */
 import { LIMIT_NEGATIVE, MUST_BE_POSITIVE, NUMKEYS_POSITIVE, SYNTAX_ERR, TOO_MANY_NUMKEYS, WRONGTYPE, valueOutOfRange } from "../errors.ts";
-import { bytesToString, copyBytes, isInt64String, parseInt64Big, rangesEqual } from "../resp/bytes.ts";
+import { bytesToString, copyBytes, isInt64String, latin1Slice, parseInt64, parseInt64Big, rangesEqual } from "../resp/bytes.ts";
 import type { Context } from "./context.ts";
 import { type Argv, LoneArgument } from "../resp/argv.ts";
 import { ByteSlice } from "../store/keyspace.ts";
@@ -104,7 +104,7 @@ function replyPackedMembers(c: Context, members: ByteSlice, positions: readonly 
   const buf = members.buf;
   c.reply.set(positions.length);
   if (buf[members.start - 2] === 1) {
-    const values = positions.map((p) => bytesToString(buf.subarray(p + 1, p + 1 + buf[p]!))).sort(compareIntStrings);
+    const values = positions.map((p) => latin1Slice.call(buf, p + 1, p + 1 + buf[p]!)).sort(compareIntStrings);
     for (const value of values) c.reply.bulkString(value);
   } else for (const p of positions) c.reply.bulkFrom(buf, p + 1, p + 1 + buf[p]!);
 }
@@ -475,24 +475,21 @@ function unionOrDiffPacked(c: Context, argv: Argv, op: SetOp): boolean {
   }
   const count = picked.length / 2;
   c.reply.set(count);
-  const text = (i: number) => {
+  // Integers are told from the bytes; strings are made only to sort an intset's members.
+  let integers = count <= encodingLimits.setMaxIntsetEntries;
+  for (let i = 0; i < picked.length && integers; i += 2) {
     const buf = setViews[picked[i]!]!.buf;
     const p = picked[i + 1]!;
-    return bytesToString(buf.subarray(p + 1, p + 1 + buf[p]!));
-  };
-  let integers = count <= encodingLimits.setMaxIntsetEntries;
-  for (let i = 0; i < picked.length && integers; i += 2) integers = isInt64String(text(i));
-  if (integers) {
-    const values: string[] = [];
-    for (let i = 0; i < picked.length; i += 2) values.push(text(i));
-    for (const value of values.sort(compareIntStrings)) c.reply.bulkString(value);
-  } else {
-    for (let i = 0; i < picked.length; i += 2) {
-      const buf = setViews[picked[i]!]!.buf;
-      const p = picked[i + 1]!;
-      c.reply.bulkFrom(buf, p + 1, p + 1 + buf[p]!);
-    }
+    integers = parseInt64(buf, p + 1, p + 1 + buf[p]!) !== undefined;
   }
+  const values: string[] = [];
+  for (let i = 0; i < picked.length; i += 2) {
+    const buf = setViews[picked[i]!]!.buf;
+    const p = picked[i + 1]!;
+    if (integers) values.push(latin1Slice.call(buf, p + 1, p + 1 + buf[p]!));
+    else c.reply.bulkFrom(buf, p + 1, p + 1 + buf[p]!);
+  }
+  for (const value of values.sort(compareIntStrings)) c.reply.bulkString(value);
   releaseSetViews(n);
   return true;
 }
