@@ -435,8 +435,11 @@ function zrangeGeneric(c: Context, argv: Argv, keyAt: number, fixedBy: RangeBy, 
   }
   const zset = lookupZset(c, argv.str(keyAt));
   if (store === undefined) return replyRange(c, zset, req, withScores);
+  const nodes = zset === undefined ? [] : rangeNodes(zset, req);
+  // Created for the range's size, as Redis's zsetTypeCreate: a large one keeps its -0 scores.
   const result = new SortedSet();
-  for (const node of zset === undefined ? [] : rangeNodes(zset, req)) result.set(node.member, node.score);
+  if (nodes.length > encodingLimits.zsetMaxListpackEntries) result.convertToSkiplist();
+  for (const node of nodes) result.set(node.member, node.score);
   storeZset(c, store, result);
 }
 
@@ -829,12 +832,14 @@ function zsetOpGeneric(c: Context, argv: Argv, numkeysAt: number, op: ZsetOp, de
     } else throw SYNTAX_ERR;
   }
   const result = zsetOp(sources, op, how);
-  if (dest !== undefined) return storeZset(c, dest, result);
+  if (dest !== undefined) return storeZset(c, dest, result.smallIfFits());
   replyNodes(c, [...result.entries()], withScores);
 }
 
+/** The result of ZUNION, ZINTER or ZDIFF, in the large form (its -0 scores kept) as Redis computes it. */
 function zsetOp(sources: ZsetSource[], op: ZsetOp, how: Aggregate): SortedSet {
   const result = new SortedSet();
+  result.convertToSkiplist();
   if (op === ZsetOp.Diff) {
     const [first, ...rest] = sources;
     for (const [member, score] of sourceEntries(first!)) {

@@ -85,6 +85,20 @@ export class SortedSet extends PackedPairs {
     }
   }
 
+  /**
+   * This set, computed in the large form as Redis computes ZUNIONSTORE's and its
+   * relatives' results, in the small form if it fits one (zsetConvertToListpackIfNeeded):
+   * a -0 score then becomes 0, as a listpack keeps it.
+   */
+  smallIfFits(): SortedSet {
+    if (this.dict === undefined || this.size > encodingLimits.zsetMaxListpackEntries) return this;
+    const maxMember = Math.min(encodingLimits.zsetMaxListpackValue, PACKED_MAX_ELEMENT);
+    for (const e of this.walk(0, this.size)) if (e.member.length > maxMember) return this;
+    const small = new SortedSet();
+    for (const e of this.walk(0, this.size)) small.set(e.member, e.score);
+    return small;
+  }
+
   score(member: string): number | undefined {
     if (this.dict !== undefined) return this.dict.get(member) as number | undefined;
     const i = this.indexOfMember(member);

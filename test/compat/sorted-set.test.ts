@@ -51,6 +51,22 @@ describe("ZADD and ZINCRBY", () => {
       ZADD z`);
   });
 
+  test("integer scores are read from their bytes; texts that only look like integers as Redis reads them", async () => {
+    const p = pair();
+    // Past the listpack's size, so that a -0 stays -0 (a listpack keeps 0).
+    await p.same("ZADD", "z", ...Array.from({ length: 130 }, (_, i) => [String(i), `f${i}`]).flat());
+    const texts = ["0", "-0", "007", "-007", "123456789012345", "-123456789012345", "1234567890123456", "99999999999999999999", "+5", " 5", "5 ", "-", "", "--1", "1-", "0x", "5.", ".5"];
+    for (const [i, score] of texts.entries()) {
+      await p.same("ZADD", "z", score, `m${i}`);
+      await p.same("ZINCRBY", "z", score, `m${i}`);
+      await p.same("ZSCORE", "z", `m${i}`);
+    }
+    await p.same("ZRANGE", "z", "0", "-1", "WITHSCORES");
+    await p.same("ZUNIONSTORE", "u", "1", "z", "WEIGHTS", "-3");
+    await p.same("ZUNIONSTORE", "u", "1", "z", "WEIGHTS", "3x");
+    await p.same("ZRANGE", "u", "0", "-1", "WITHSCORES");
+  });
+
   test("scores print as Redis 7.0 prints doubles", async () => {
     const p = pair();
     for (const score of ["1.1", "0.1", "-0.5", "1e20", "3.14159", "100", "1e-5", "123456789.123", "-inf", "+inf", "0x10", "1e308"]) {
@@ -603,6 +619,27 @@ describe("a zero score's sign", () => {
       ZINCRBY small -0 c
       ZUNIONSTORE flipped 1 small WEIGHTS -1
       ZRANGE flipped 0 -1 WITHSCORES`);
+  });
+
+  test("ZUNION and ZINTER reply -0 from the large form they compute; a stored result keeps it only when large", async () => {
+    const p = pair();
+    await p.script(`
+      ZADD small 0 a 1 b
+      ZUNION 1 small WEIGHTS -1 WITHSCORES
+      ZINTER 2 small small WEIGHTS -1 1 WITHSCORES
+      ZINTERSTORE small2 2 small small WEIGHTS -1 1
+      ZRANGE small2 0 -1 WITHSCORES`);
+    await p.both("HELLO", "3");
+    await p.same("ZUNION", "1", "small", "WEIGHTS", "-1", "WITHSCORES");
+    await p.both("HELLO", "2");
+    await p.same("ZADD", "big", ...Array.from({ length: 200 }, (_, i) => [String(i % 3), `m${i}`]).flat());
+    await p.same("ZUNIONSTORE", "flipped", "1", "big", "WEIGHTS", "-1");
+    await p.same("ZRANGE", "flipped", "0", "-1", "WITHSCORES");
+    // REV: the -0 members come first, before a set built small would have grown large.
+    await p.same("ZRANGESTORE", "range", "flipped", "0", "-1", "REV");
+    await p.same("ZRANGE", "range", "0", "-1", "WITHSCORES");
+    await p.same("ZRANGESTORE", "range", "flipped", "0", "9");
+    await p.same("ZRANGE", "range", "0", "-1", "WITHSCORES");
   });
 });
 
