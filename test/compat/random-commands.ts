@@ -13,7 +13,7 @@ export const FEW_KEYS = ["k0", "k1", "k2", "k3", "k4", "k5"];
 export const MANY_KEYS = Array.from({ length: 160 }, (_, i) => `k${i}`);
 const VALUES = ["a", "b", "c", "dd", "1", "2", "10", "-3", "3.5", "", "x y", "0", "9223372036854775807", "abc"];
 const NUMBERS = ["0", "1", "2", "-1", "-2", "3", "5", "100", "-100", "x", "1.5", "9223372036854775807"];
-const SCORES = ["0", "1", "2.5", "-1", "inf", "-inf", "10", "1e3", "x", "(1", "3"];
+const SCORES = ["0", "1", "2.5", "-1", "inf", "-inf", "10", "1e3", "x", "(1", "3", "-0"];
 const BOUNDS = ["-inf", "+inf", "0", "(1", "2", "(2.5", "10", "x", "-", "+", "[a", "(b", "[c", "a"];
 
 /** Strings, lists, hashes, sets, sorted sets, the keyspace, bitmaps and HyperLogLog. */
@@ -103,8 +103,9 @@ export function generator(rand: () => number, KEYS: readonly string[]) {
     () => ["ZREMRANGEBYSCORE", key(), pick(BOUNDS), pick(BOUNDS)],
     () => ["ZREMRANGEBYRANK", key(), num(), num()],
     () => ["ZREMRANGEBYLEX", key(), pick(BOUNDS), pick(BOUNDS)],
-    () => ["ZUNIONSTORE", key(), "2", key(), key(), ...pick([[], ["WEIGHTS", "2", "0.5"], ["AGGREGATE", "MAX"]])],
-    () => ["ZINTER", "2", key(), key(), "WITHSCORES"],
+    () => ["ZUNIONSTORE", key(), "2", key(), key(), ...pick([[], ["WEIGHTS", "2", "0.5"], ["WEIGHTS", "-1", "0"], ["AGGREGATE", "MAX"]])],
+    () => ["ZINTER", "2", key(), key(), ...pick([[], ["WEIGHTS", "-1", "-0"]]), "WITHSCORES"],
+    () => ["ZUNION", "2", key(), key(), ...pick([[], ["WEIGHTS", "-1", "1"]]), "WITHSCORES"],
     () => ["ZDIFF", "2", key(), key()],
     () => ["ZRANGESTORE", key(), key(), "0", "-1"],
     () => ["ZMPOP", "2", key(), key(), pick(["MIN", "MAX"]), "COUNT", "2"],
