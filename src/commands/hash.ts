@@ -30,6 +30,8 @@ const lookupHash = (c: Context, key: string) => c.db.readAs(key, HashValue);
  * key, another type, or a hash held otherwise).
  */
 const packedHash = (c: Context, argv: Argv) => c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "hash");
+/** packedHash, a missing key read as an empty hash: for the commands that answer both alike. */
+const packedHashOrEmpty = (c: Context, argv: Argv) => c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "hash", true);
 
 /** Where the value of field argv[i] is in packed pairs (its length byte; HashValue.findPacked), or -1. */
 const packedField = (pairs: ByteSlice, argv: Argv, i: number) => HashValue.findPacked(pairs, argv.buffer(i), argv.start(i), argv.end(i));
@@ -101,7 +103,7 @@ export const hgetCommand = command({
   name: "hget", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"],
   summary: "Get the value of a hash field", since: "2.0.0",
   handler(c, argv) {
-    const pairs = packedHash(c, argv);
+    const pairs = packedHashOrEmpty(c, argv);
     if (pairs !== undefined) return replyPackedValue(c, pairs, packedField(pairs, argv, 2));
     const value = lookupHash(c, argv.str(1))?.get(argv.str(2));
     if (value === undefined) c.reply.null();
@@ -113,7 +115,7 @@ export const hmgetCommand = command({
   name: "hmget", arity: -3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"],
   summary: "Get the values of all the given hash fields", since: "2.0.0", complexity: "O(N) where N is the number of fields being requested.",
   handler(c, argv) {
-    const pairs = packedHash(c, argv);
+    const pairs = packedHashOrEmpty(c, argv);
     if (pairs !== undefined) {
       c.reply.array(argv.length - 2);
       for (let i = 2; i < argv.length; i++) replyPackedValue(c, pairs, packedField(pairs, argv, i));
@@ -137,7 +139,7 @@ const enum HashPart {
 
 /** HGETALL, HKEYS, HVALS: HGETALL is a map in RESP3, the others arrays. */
 function hgetallGeneric(c: Context, argv: Argv, part: HashPart): void {
-  const pairs = packedHash(c, argv);
+  const pairs = packedHashOrEmpty(c, argv);
   if (pairs !== undefined) {
     const size = HashValue.packedSize(pairs);
     if (part === HashPart.Both) c.reply.map(size);
@@ -181,7 +183,7 @@ export const hexistsCommand = command({
   name: "hexists", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["hash"],
   summary: "Determine if a hash field exists", since: "2.0.0",
   handler(c, argv) {
-    const pairs = packedHash(c, argv);
+    const pairs = packedHashOrEmpty(c, argv);
     if (pairs !== undefined) return c.reply.integer(packedField(pairs, argv, 2) >= 0 ? 1 : 0);
     c.reply.integer(lookupHash(c, argv.str(1))?.has(argv.str(2)) ? 1 : 0);
   },
@@ -191,7 +193,7 @@ export const hlenCommand = command({
   name: "hlen", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["hash"],
   summary: "Get the number of fields in a hash", since: "2.0.0",
   handler(c, argv) {
-    const pairs = packedHash(c, argv);
+    const pairs = packedHashOrEmpty(c, argv);
     c.reply.integer(pairs !== undefined ? HashValue.packedSize(pairs) : (lookupHash(c, argv.str(1))?.size ?? 0));
   },
 });
@@ -200,7 +202,7 @@ export const hstrlenCommand = command({
   name: "hstrlen", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["hash"],
   summary: "Get the length of the value of a hash field", since: "3.2.0",
   handler(c, argv) {
-    const pairs = packedHash(c, argv);
+    const pairs = packedHashOrEmpty(c, argv);
     if (pairs === undefined) return c.reply.integer(lookupHash(c, argv.str(1))?.get(argv.str(2))?.length ?? 0);
     const v = packedField(pairs, argv, 2);
     c.reply.integer(v < 0 ? 0 : pairs.buf[v]!);

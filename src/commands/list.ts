@@ -55,6 +55,8 @@ const popPackedTail = (out: PackedBytes, c: Context) => ListValue.popPacked(out,
  * (Database.packedForRead), or undefined for the usual way.
  */
 const packedList = (c: Context, argv: Argv) => c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "list");
+/** packedList, a missing key read as an empty list: for the commands that answer both alike. */
+const packedListOrEmpty = (c: Context, argv: Argv) => c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "list", true);
 
 const pushSpec = {
   arity: -3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["list"],
@@ -135,7 +137,7 @@ export const llenCommand = command({
   name: "llen", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["list"],
   summary: "Get the length of a list", since: "1.0.0",
   handler(c, argv) {
-    const body = packedList(c, argv);
+    const body = packedListOrEmpty(c, argv);
     c.reply.integer(body !== undefined ? ListValue.packedCount(body) : (c.db.readAs(argv.str(1), ListValue)?.length ?? 0));
   },
 });
@@ -147,7 +149,7 @@ export const lrangeCommand = command({
   handler(c, argv) {
     const start = argv.int(2);
     const end = argv.int(3);
-    const body = packedList(c, argv);
+    const body = packedListOrEmpty(c, argv);
     if (body !== undefined) {
       const packed = clampRange(start, end, ListValue.packedCount(body));
       c.reply.array(packed === undefined ? 0 : packed[1] - packed[0] + 1);
@@ -338,7 +340,7 @@ export const lposCommand = command({
       } else throw SYNTAX_ERR;
     }
     // A list of one node held packed is searched on its bytes in the key's cell.
-    const body = packedList(c, argv);
+    const body = packedListOrEmpty(c, argv);
     const list = body === undefined ? c.db.readAs(argv.str(1), ListValue) : undefined;
     if (body === undefined && list === undefined) return count !== -1 ? c.reply.array(0) : c.reply.null();
     const fromTail = rank < 0;

@@ -24,8 +24,8 @@ const lookupSet = (c: Context, key: string) => c.db.readAs(key, SetValue);
  * (Database.packedForRead; past packBody's two bytes), or undefined for the usual way
  * (which answers for a missing key, another type, or a set held otherwise).
  */
-function packedSet(c: Context, argv: Argv): ByteSlice | undefined {
-  const body = c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "set");
+function packedSet(c: Context, argv: Argv, missingAsEmpty = false): ByteSlice | undefined {
+  const body = c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "set", missingAsEmpty);
   return body?.of(body.buf, body.start + 2, body.end);
 }
 
@@ -72,7 +72,7 @@ export const sismemberCommand = command({
   name: "sismember", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["set"],
   summary: "Determine if a given value is a member of a set", since: "1.0.0",
   handler(c, argv) {
-    const members = packedSet(c, argv);
+    const members = packedSet(c, argv, true);
     c.reply.integer((members !== undefined ? packedHas(members, argv, 2) : lookupSet(c, argv.str(1))?.has(argv.str(2))) ? 1 : 0);
   },
 });
@@ -82,7 +82,7 @@ export const smismemberCommand = command({
   summary: "Returns the membership associated with the given elements for a set", since: "6.2.0",
   complexity: "O(N) where N is the number of elements being checked for membership",
   handler(c, argv) {
-    const members = packedSet(c, argv);
+    const members = packedSet(c, argv, true);
     const set = members === undefined ? lookupSet(c, argv.str(1)) : undefined;
     c.reply.array(argv.length - 2);
     for (let i = 2; i < argv.length; i++) c.reply.integer((members !== undefined ? packedHas(members, argv, i) : set?.has(argv.str(i))) ? 1 : 0);
@@ -125,7 +125,7 @@ export const smembersCommand = command({
   summary: "Get all the members in a set", since: "1.0.0", complexity: "O(N) where N is the set cardinality.",
   handler(c, argv) {
     // A small set is read from its bytes in the key's cell.
-    const members = packedSet(c, argv);
+    const members = packedSet(c, argv, true);
     if (members !== undefined) return replyPackedMembers(c, members, allPositions(members));
     const set = lookupSet(c, argv.str(1));
     c.reply.set(set?.size ?? 0);
@@ -137,7 +137,7 @@ export const scardCommand = command({
   name: "scard", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["set"],
   summary: "Get the number of members in a set", since: "1.0.0",
   handler(c, argv) {
-    const members = packedSet(c, argv);
+    const members = packedSet(c, argv, true);
     c.reply.integer(members !== undefined ? SetValue.packedSize(members) : (lookupSet(c, argv.str(1))?.size ?? 0));
   },
 });

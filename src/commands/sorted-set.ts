@@ -31,9 +31,10 @@ import { parseMpopArgs } from "./list.ts";
 const lookupZset = (c: Context, key: string) => c.db.readAs(key, SortedSet);
 /**
  * The pairs of the small sorted set at argv[1] where it is packed in the key's cell
- * (Database.packedForRead), or undefined for the usual way.
+ * (Database.packedForRead), none for a missing key (the commands reading it answer that
+ * as an empty set), or undefined for the usual way.
  */
-const packedZset = (c: Context, argv: Argv) => c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "zset");
+const packedZset = (c: Context, argv: Argv) => c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "zset", true);
 
 
 /** zslParseRange: `(` makes a bound exclusive. */
@@ -422,7 +423,7 @@ function zrangeGeneric(c: Context, argv: Argv, keyAt: number, fixedBy: RangeBy, 
   else req.lex = parseLexRange(argv.str(lo), argv.str(hi));
 
   // A range of a small sorted set: from its bytes in the key's cell.
-  const pairs = store === undefined ? c.db.packedForRead(argv.buffer(keyAt), argv.start(keyAt), argv.end(keyAt), "zset") : undefined;
+  const pairs = store === undefined ? c.db.packedForRead(argv.buffer(keyAt), argv.start(keyAt), argv.end(keyAt), "zset", true) : undefined;
   if (pairs !== undefined) {
     const [first, count] =
       by === RangeBy.Rank ? selectRanks(req, packedPairCount(pairs))

@@ -109,6 +109,13 @@ export const enum SetOnly {
 const keyBytes = new ByteSlice();
 /** packedForRead's view of a packed value's body, reused. */
 const packedView = new ByteSlice();
+/**
+ * The bodies of empty small values (packedForRead of a missing key): no hash or sorted-set
+ * pair; a list's header with a count of 0 (store/list.ts); a set's two bytes, not an intset.
+ */
+const EMPTY_BODY = Buffer.alloc(16);
+const EMPTY_LIST_BODY = 16;
+const EMPTY_SET_BODY = 2;
 /** editPacked's copy of a packed value, reused. */
 const packedEdit = new PackedBytes();
 /** Small aggregates left open between commands: a key used again at once is not unpacked again. */
@@ -968,11 +975,18 @@ export class Database {
    * a command to read from the key's cell with no string or object made (HGET of a small
    * hash): a view of its body (store/packed-values.ts), valid until the next call here.
    * The read is counted and stamped as lookupKeyRead does. Undefined, with nothing done,
-   * when the key is missing, past its deadline, held otherwise or of another type: the
-   * caller goes the usual way, which answers those.
+   * when the key is missing (unless `missingAsEmpty`), past its deadline, held otherwise or
+   * of another type: the caller goes the usual way, which answers those.
    */
-  packedForRead(buf: Uint8Array, start: number, end: number, kind: PackedKind): ByteSlice | undefined {
+  packedForRead(buf: Uint8Array, start: number, end: number, kind: PackedKind, missingAsEmpty = false): ByteSlice | undefined {
     const found = this.table.findBytes(buf, start, end);
+    // A missing key, for a command that answers it as it answers an empty value (HGET,
+    // ZSCORE, LRANGE...): the miss counted and announced as lookupKeyRead does, and an
+    // empty body of the kind, with no string made of the key and no second lookup.
+    if (found < 0 && missingAsEmpty) {
+      this.missed(this.keyspace.notifyKeyMiss ? latin1Slice.call(buf, start, end) : "");
+      return packedView.of(EMPTY_BODY, 0, kind === "list" ? EMPTY_LIST_BODY : kind === "set" ? EMPTY_SET_BODY : 0);
+    }
     const slot = found < 0 ? found : this.packedSlot(found, kind);
     if (slot < 0) return undefined;
     this.keyspace.stats.keyspaceHits++;

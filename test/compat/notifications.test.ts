@@ -151,6 +151,25 @@ describe("keyspace notifications", () => {
     await sameScene(p, 1, [[0, `~${req("HELLO", "3")}`], [0, req("PSUBSCRIBE", "__keyevent@0__:*", "__keyspace@0__:*")], ...own.map((c): [number, string] => [0, req(...c.split(" "))])]);
   });
 
+  test("reads of a missing hash, sorted set, list or set answer, count and announce the miss as Redis's", async () => {
+    const reads = [
+      "HGET noh f", "HMGET noh f g", "HGETALL noh", "HKEYS noh", "HVALS noh", "HEXISTS noh f", "HLEN noh", "HSTRLEN noh f",
+      "ZSCORE noz m", "ZMSCORE noz m n", "ZCARD noz", "ZCOUNT noz -inf +inf", "ZLEXCOUNT noz - +", "ZRANK noz m", "ZREVRANK noz m",
+      "ZRANGE noz 0 -1 WITHSCORES", "ZRANGE noz (1 5 BYSCORE REV LIMIT 0 2", "ZRANGEBYLEX noz - +", "ZREVRANGEBYSCORE noz +inf -inf WITHSCORES",
+      "LLEN nol", "LRANGE nol 0 -1", "LPOS nol x", "LPOS nol x COUNT 0 RANK -1", "SISMEMBER nos m", "SMISMEMBER nos m n", "SMEMBERS nos", "SCARD nos",
+    ].map(s);
+    await sameEvents("Km", reads, reads.length);
+    // Their arguments are still checked, and in RESP3 they answer in its types; hits and misses count alike.
+    const p = pair();
+    await p.same("CONFIG", "RESETSTAT");
+    await p.both("HELLO", "3");
+    for (const cmd of [...reads, s("ZCOUNT noz x 1"), s("ZRANGE noz 0 x"), s("LRANGE nol 0 x"), s("LPOS nol x RANK 0"), s("ZLEXCOUNT noz a b")]) await p.same(...cmd);
+    await p.both("HELLO", "2");
+    const stats = async () => (await p.both("INFO", "stats")).map((info) => /keyspace_hits:\d+\r\nkeyspace_misses:\d+/.exec(info)![0]);
+    const [k, r] = await stats();
+    expect(k).toBe(r);
+  });
+
   test("keys loaded by DEBUG RELOAD are not announced as new", async () => {
     await sameEvents("KEn", [s("SET k v"), s("SET t v EX 1000"), s("DEBUG RELOAD"), s("SET after v")], 3);
   });
