@@ -339,6 +339,10 @@ export const appendCommand = command({
   summary: "Append a value to a key", since: "2.0.0",
   complexity: "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.",
   handler(c, argv) {
+    // A string is grown in its cell, found from the request's bytes.
+    const appended = c.db.appendBytes(argv.buffer(1), argv.start(1), argv.end(1), argv.buffer(2), argv.start(2), argv.end(2), c.server.config.int("proto-max-bulk-len"));
+    if (appended === -2) throw STRING_TOO_LONG;
+    if (appended >= 0) return c.reply.integer(appended);
     const key = argv.str(1);
     const suffixLength = argv.len(2);
     // Appending to an existing string makes it a raw (growable) one, grown in place; a new

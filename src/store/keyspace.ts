@@ -10,7 +10,7 @@
  */
 import { now } from "../clock.ts";
 import { WRONGTYPE } from "../errors.ts";
-import { isInt64String, latin1Slice, stringToBytes } from "../resp/bytes.ts";
+import { copyRange, isInt64String, latin1Slice, stringToBytes } from "../resp/bytes.ts";
 import { secondArguments } from "../resp/parser.ts";
 import type { Argv } from "../resp/argv.ts";
 import { lfuNew, lfuTouch, lfuUncounted, lruClock } from "./access.ts";
@@ -1206,6 +1206,30 @@ export class Database {
     }
     this.unshareAt(slot, key);
     return this.stringViewAt(slot);
+  }
+
+  /**
+   * APPEND of src[srcStart, srcEnd) to the string at a key given as bytes (buf[start, end)),
+   * grown in its cell as growString grows one, with no string made of the key: the new
+   * length, or -2 (nothing done) when it would pass `maxLength` (proto-max-bulk-len). -1,
+   * with nothing done, for the usual way: the key is missing, past its deadline, holds an
+   * integer or another type, or something listens by name (setStringBytes).
+   */
+  appendBytes(buf: Uint8Array, start: number, end: number, src: Uint8Array, srcStart: number, srcEnd: number, maxLength: number): number {
+    if (this.heardByName) return -1;
+    const table = this.table;
+    const slot = table.findBytes(buf, start, end);
+    if (slot < 0 || table.kindAt(slot) !== Kind.String || (table.expiresCount > 0 && table.expiryAt(slot) <= now())) return -1;
+    const before = table.valueLengthAt(slot);
+    const length = before + srcEnd - srcStart;
+    if (length > maxLength) return -2;
+    table.growStringAt(slot, length);
+    table.setRaw(slot);
+    copyRange(src, srcStart, srcEnd, table.valueBuffer(slot), table.valueStart(slot) + before);
+    this.bytes += estimateStringBytes(end - start, length) - estimateStringBytes(end - start, before);
+    this.recordAccess(slot, false);
+    this.keyspace.dirty++;
+    return length;
   }
 
   /**

@@ -389,6 +389,50 @@ describe("APPEND, STRLEN, GETRANGE, SETRANGE", () => {
       STRLEN l`);
   });
 
+  test("APPEND to a string grows it in place: every byte, its encoding, its TTL, the length limit, changes counted", async () => {
+    const p = pair();
+    const bytes = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join("");
+    await p.same("SET", "b", bytes.slice(0, 100));
+    await p.same("APPEND", "b", bytes.slice(100));
+    await p.same("APPEND", "b", "");
+    await p.same("GET", "b");
+    await p.same("OBJECT", "ENCODING", "b");
+    await p.sameDirtyGrowth(`
+      SET t short EX 1000
+      APPEND t " and longer than forty-four bytes, past an embedded string"
+      TTL t
+      OBJECT ENCODING t
+      SET e ""
+      APPEND e x
+      GET e
+      SET n 12
+      APPEND n 3
+      OBJECT ENCODING n
+      HSET h f v
+      APPEND h x`);
+    // Past proto-max-bulk-len (its least, 1 MB) nothing changes.
+    await p.same("CONFIG", "SET", "proto-max-bulk-len", String(1024 * 1024));
+    await p.same("SET", "big", "x".repeat(1024 * 1024 - 2));
+    await p.same("APPEND", "big", "yyy");
+    await p.same("STRLEN", "big");
+    await p.same("APPEND", "big", "yy");
+    await p.same("STRLEN", "big");
+    await p.same("CONFIG", "SET", "proto-max-bulk-len", String(512 * 1024 * 1024));
+    // A watched key's APPEND fails the transaction.
+    const [k2, r2] = await p.connectBoth();
+    try {
+      await p.same("WATCH", "b");
+      for (const c of [k2, r2]) c.write("*3\r\n$6\r\nAPPEND\r\n$1\r\nb\r\n$1\r\nz\r\n");
+      expect(await k2.readReplies(1)).toEqual(await r2.readReplies(1));
+      await p.same("MULTI");
+      await p.same("GET", "b");
+      await p.same("EXEC");
+    } finally {
+      k2.close();
+      r2.close();
+    }
+  });
+
   test("GETRANGE clamps negative and out-of-range offsets as Redis does", async () => {
     const p = pair();
     await p.same("SET", "s", "This is a string");
