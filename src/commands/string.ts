@@ -364,7 +364,7 @@ export const strlenCommand = command({
   name: "strlen", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["string"],
   summary: "Get the length of the value stored in a key", since: "2.2.0",
   handler(c, argv) {
-    c.reply.integer(c.db.readStringView(argv.str(1))?.length ?? 0);
+    c.reply.integer(c.db.stringLengthBytes(argv.buffer(1), argv.start(1), argv.end(1)));
   },
 });
 

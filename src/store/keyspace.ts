@@ -652,6 +652,27 @@ export class Database {
     this.writeStringAt(slot, out, otherTypeNull);
   }
 
+  /**
+   * STRLEN of a key given as bytes, found with no string made of it (0 when missing);
+   * WRONGTYPE for another type. A key whose deadline has passed takes the string path, as
+   * readStringBytes's does.
+   */
+  stringLengthBytes(buf: Uint8Array, start: number, end: number): number {
+    const table = this.table;
+    let slot = table.findBytes(buf, start, end);
+    if (slot >= 0 && table.expiryAt(slot) <= now() && !this.keyspace.loading) slot = this.lookupSlotRead(latin1Slice.call(buf, start, end), true);
+    else if (slot < 0) this.missed(this.keyspace.notifyKeyMiss ? latin1Slice.call(buf, start, end) : "");
+    else {
+      this.keyspace.stats.keyspaceHits++;
+      this.recordAccess(slot, false);
+    }
+    if (slot < 0) return 0;
+    const kind = table.kindAt(slot);
+    if (kind === Kind.String) return table.valueLengthAt(slot);
+    if (kind === Kind.Number) return String(table.valueAt(slot)).length;
+    throw WRONGTYPE;
+  }
+
   /** A string value's reply from its slot (null for -1); WRONGTYPE for another type, or null. */
   private writeStringAt(slot: number, out: StringSink, otherTypeNull = false): void {
     if (slot < 0) return out.null();

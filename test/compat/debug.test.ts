@@ -372,7 +372,7 @@ describe("DEBUG SLEEP inside a transaction", () => {
 });
 
 describe("DEBUG SET-ACTIVE-EXPIRE 0", () => {
-  test("a small hash past its deadline reads as missing, and an HSET makes it afresh without a TTL", async () => {
+  test("a small hash or a string past its deadline reads as missing, and an HSET or APPEND makes it afresh without a TTL", async () => {
     const p = pair();
     await p.same("DEBUG", "SET-ACTIVE-EXPIRE", "0");
     try {
@@ -387,7 +387,15 @@ describe("DEBUG SET-ACTIVE-EXPIRE 0", () => {
         DEBUG SLEEP 0.002
         HSET t c 3
         HGETALL t
-        TTL t`);
+        TTL t
+        SET s abc PX 1
+        SET s2 abc PX 1
+        DEBUG SLEEP 0.002
+        STRLEN s
+        EXISTS s
+        APPEND s2 x
+        GET s2
+        TTL s2`);
     } finally {
       await p.same("DEBUG", "SET-ACTIVE-EXPIRE", "1");
     }

@@ -151,12 +151,12 @@ describe("keyspace notifications", () => {
     await sameScene(p, 1, [[0, `~${req("HELLO", "3")}`], [0, req("PSUBSCRIBE", "__keyevent@0__:*", "__keyspace@0__:*")], ...own.map((c): [number, string] => [0, req(...c.split(" "))])]);
   });
 
-  test("reads of a missing hash, sorted set, list or set answer, count and announce the miss as Redis's", async () => {
+  test("reads of a missing hash, sorted set, list, set or string answer, count and announce the miss as Redis's", async () => {
     const reads = [
       "HGET noh f", "HMGET noh f g", "HGETALL noh", "HKEYS noh", "HVALS noh", "HEXISTS noh f", "HLEN noh", "HSTRLEN noh f",
       "ZSCORE noz m", "ZMSCORE noz m n", "ZCARD noz", "ZCOUNT noz -inf +inf", "ZLEXCOUNT noz - +", "ZRANK noz m", "ZREVRANK noz m",
       "ZRANGE noz 0 -1 WITHSCORES", "ZRANGE noz (1 5 BYSCORE REV LIMIT 0 2", "ZRANGEBYLEX noz - +", "ZREVRANGEBYSCORE noz +inf -inf WITHSCORES",
-      "LLEN nol", "LRANGE nol 0 -1", "LPOS nol x", "LPOS nol x COUNT 0 RANK -1", "SISMEMBER nos m", "SMISMEMBER nos m n", "SMEMBERS nos", "SCARD nos",
+      "LLEN nol", "LRANGE nol 0 -1", "LPOS nol x", "LPOS nol x COUNT 0 RANK -1", "SISMEMBER nos m", "SMISMEMBER nos m n", "SMEMBERS nos", "SCARD nos", "STRLEN nostr",
     ].map(s);
     await sameEvents("Km", reads, reads.length);
     // Their arguments are still checked, and in RESP3 they answer in its types; hits and misses count alike.

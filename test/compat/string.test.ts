@@ -387,6 +387,15 @@ describe("APPEND, STRLEN, GETRANGE, SETRANGE", () => {
       RPUSH l x
       APPEND l x
       STRLEN l`);
+    // STRLEN of an integer counts its digits; of a key past its deadline, 0 (and the key goes).
+    const p = pair();
+    await p.script(`
+      SET i -1234
+      STRLEN i
+      SET gone v PX 1`);
+    await p.expired("gone");
+    await p.same("STRLEN", "gone");
+    await p.same("DBSIZE");
   });
 
   test("APPEND to a string grows it in place: every byte, its encoding, its TTL, the length limit, changes counted", async () => {
