@@ -349,11 +349,12 @@ export class ScoreOrder {
 
   /** Pairs from rank `start` (in range) forward, or backward when reverse, at most `count`. */
   *walk(start: number, count: number, reverse: boolean): IterableIterator<ZEntry> {
-    // A chunk's worth at a time, through range.
+    // Batches through range, of 8 pairs first and twice as many each time up to a chunk's
+    // worth: a walk that stops after a few (a lex range's ends) makes few members' strings.
     const batch: ZEntry[] = [];
-    for (let done = 0; done < count; ) {
+    for (let done = 0, size = 8; done < count; size = Math.min(2 * size, CHUNK_MAX)) {
       batch.length = 0;
-      this.range(reverse ? start - done : start + done, Math.min(CHUNK_MAX, count - done), reverse, batch);
+      this.range(reverse ? start - done : start + done, Math.min(size, count - done), reverse, batch);
       if (batch.length === 0) return;
       yield* batch;
       done += batch.length;
