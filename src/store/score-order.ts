@@ -273,6 +273,18 @@ export class ScoreOrder {
     return this.chunks[k]!.entry(i);
   }
 
+  /** The score at `rank` (in range), with no entry made. */
+  scoreAt(rank: number): number {
+    const [k, i] = this.locate(rank);
+    return this.chunks[k]!.scores[i]!;
+  }
+
+  /** The member at `rank` (in range) against `m` on its bytes, as Chunk.compareMember: <0, 0 or >0. */
+  compareMemberAt(rank: number, m: string): number {
+    const [k, i] = this.locate(rank);
+    return this.chunks[k]!.compareMember(i, m);
+  }
+
   /**
    * The number of pairs before the first whose score fails `below` (it holds for a prefix
    * of the order): bisection over the chunks' last pairs, then within the chunk.

@@ -227,8 +227,8 @@ export class SortedSet extends PackedPairs {
     if (r.empty || n === 0) return [0, 0];
     if (r.min !== undefined && r.max !== undefined && (r.min > r.max || (r.min === r.max && (r.minex || r.maxex)))) return [0, 0];
     const checkEnds = !(removing && this.dict !== undefined);
-    if (checkEnds && (!lexAboveMin(this.at(n - 1).member, r) || !lexBelowMax(this.at(0).member, r))) return [0, 0];
-    if (this.dict !== undefined && this.at(0).score === this.at(n - 1).score) {
+    if (checkEnds && (!this.rankAboveMin(n - 1, r) || !this.rankBelowMax(0, r))) return [0, 0];
+    if (this.dict !== undefined && this.allTied) {
       // Members before the range (up to min, or below it when min is inclusive); members up to max.
       const start = r.min === undefined ? 0 : this.order!.countMembersBefore(r.min, r.minex);
       const end = r.max === undefined ? n : this.order!.countMembersBefore(r.max, !r.maxex);
@@ -258,6 +258,26 @@ export class SortedSet extends PackedPairs {
     return reverse ? [n - i, n - first] : [first, i];
   }
 
+  /** Whether a large set's scores all tie (its lex ranges then take the descent). */
+  private get allTied(): boolean {
+    return this.order!.scoreAt(0) === this.order!.scoreAt(this.size - 1);
+  }
+
+  /** lexAboveMin and lexBelowMax of the member at `rank`, a large set's compared on its bytes. */
+  private rankAboveMin(rank: number, r: LexRange): boolean {
+    if (r.min === undefined) return true;
+    if (this.dict === undefined) return lexAboveMin(this.memberAt(rank), r);
+    const d = this.order!.compareMemberAt(rank, r.min);
+    return r.minex ? d > 0 : d >= 0;
+  }
+
+  private rankBelowMax(rank: number, r: LexRange): boolean {
+    if (r.max === undefined) return true;
+    if (this.dict === undefined) return lexBelowMax(this.memberAt(rank), r);
+    const d = this.order!.compareMemberAt(rank, r.max);
+    return r.maxex ? d < 0 : d <= 0;
+  }
+
   /**
    * ZLEXCOUNT: the members in a lex range. A skip list's count over differing scores is
    * Redis's: from the rank of the first member in range to that of zslLastInLexRange's
@@ -265,7 +285,7 @@ export class SortedSet extends PackedPairs {
    */
   lexCount(r: LexRange): number {
     const [start, end] = this.lexRange(r);
-    if (end === start || this.dict === undefined || this.at(0).score === this.at(this.size - 1).score) return end - start;
+    if (end === start || this.dict === undefined || this.allTied) return end - start;
     const last = this.skipListLastInLex(r);
     return last < 0 ? this.size - start : last - start + 1;
   }
