@@ -8,7 +8,7 @@ import type { Argv } from "../resp/argv.ts";
 import {
   BITFIELD_OVERFLOW, BITFIELD_RO_GET_ONLY, BITFIELD_TYPE, BITOP_NOT_ONE_KEY, BITPOS_BIT, BIT_OFFSET, BIT_VALUE, SYNTAX_ERR,
 } from "../errors.ts";
-import { lowerAscii, parseInt64, parseInt64Big } from "../resp/bytes.ts";
+import { parseInt64, parseInt64Big } from "../resp/bytes.ts";
 import type { Context } from "./context.ts";
 
 import { NotifyClass } from "../keyspace-events.ts";
@@ -44,6 +44,12 @@ function getBit(bytes: Uint8Array, offset: number): number {
   return byte < bytes.length ? (bytes[byte]! >> (7 - (offset & 7))) & 1 : 0;
 }
 
+/** getBit of the `length` bytes at buf[base, ...): a string where it lies (Database.readStringSlice). */
+function bitAt(buf: Uint8Array, base: number, length: number, offset: number): number {
+  const byte = Math.floor(offset / 8);
+  return byte < length ? (buf[base + byte]! >> (7 - (offset & 7))) & 1 : 0;
+}
+
 export const setbitCommand = command({
   name: "setbit", events: "before", notify: [NotifyClass.String, "setbit"], arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["bitmap"],
   summary: "Sets or clears the bit at offset in the string value stored at key", since: "2.2.0",
@@ -70,8 +76,8 @@ export const getbitCommand = command({
 });
 
 /** BYTE or BIT (any case): true for BIT. */
-function parseUnit(arg: Uint8Array): boolean {
-  const unit = lowerAscii(arg);
+function parseUnit(argv: Argv, i: number): boolean {
+  const unit = argv.keyword(i);
   if (unit === "bit") return true;
   if (unit === "byte") return false;
   throw SYNTAX_ERR;
@@ -118,8 +124,11 @@ export const bitcountCommand = command({
   summary: "Count set bits in a string", since: "2.6.0", complexity: "O(N)",
   handler(c, argv) {
     // As Redis 7.0: the key first (a missing one counts 0 whatever the range), then the range.
-    const bytes = c.db.readStringView(argv.str(1));
-    if (bytes === undefined) return c.reply.integer(0);
+    const value = c.db.readStringSlice(argv.str(1));
+    if (value === undefined) return c.reply.integer(0);
+    // The string where it lies: its bytes are buf[base, base + length).
+    const { buf, start: base } = value;
+    const length = value.end - base;
     if (argv.length === 3 || argv.length > 5) throw SYNTAX_ERR;
     let range: [number, number] | undefined;
     let start = 0;
@@ -128,21 +137,21 @@ export const bitcountCommand = command({
     if (argv.length >= 4) {
       start = argv.int(2);
       end = argv.int(3);
-      if (argv.length === 5) isBit = parseUnit(argv.bytes(4));
+      if (argv.length === 5) isBit = parseUnit(argv, 4);
     }
     if (argv.length >= 4 && start < 0 && end < 0 && start > end) return c.reply.integer(0);
-    range = bitRange(start, end, bytes.length, isBit);
+    range = bitRange(start, end, length, isBit);
     if (range === undefined) return c.reply.integer(0);
     let count = 0;
     const [from, to] = range;
     let bit = from;
-    for (; bit <= to && (bit & 7) !== 0; bit++) count += getBit(bytes, bit);
+    for (; bit <= to && (bit & 7) !== 0; bit++) count += bitAt(buf, base, length, bit);
     const wholeTo = Math.floor((to + 1) / 8);
     if (bit / 8 < wholeTo) {
-      count += countBytes(bytes, bit / 8, wholeTo);
+      count += countBytes(buf, base + bit / 8, base + wholeTo);
       bit = 8 * wholeTo;
     }
-    for (; bit <= to; bit++) count += getBit(bytes, bit);
+    for (; bit <= to; bit++) count += bitAt(buf, base, length, bit);
     c.reply.integer(count);
   },
 });
@@ -168,27 +177,29 @@ export const bitposCommand = command({
   handler(c, argv) {
     const bit = argv.int(2);
     if (bit !== 0 && bit !== 1) throw BITPOS_BIT;
-    const bytes = c.db.readStringView(argv.str(1));
+    const value = c.db.readStringSlice(argv.str(1));
     // A missing key is an endless run of zero bits.
-    if (bytes === undefined) return c.reply.integer(bit ? -1 : 0);
+    if (value === undefined) return c.reply.integer(bit ? -1 : 0);
+    const { buf, start: base } = value;
+    const length = value.end - base;
     if (argv.length > 6) throw SYNTAX_ERR;
     let start = 0;
-    let end = bytes.length - 1;
+    let end = length - 1;
     let isBit = false;
     const endGiven = argv.length >= 5;
     if (argv.length >= 4) {
       start = argv.int(3);
-      if (argv.length === 6) isBit = parseUnit(argv.bytes(5));
-      end = endGiven ? argv.int(4) : isBit ? bytes.length * 8 + 7 : bytes.length - 1;
+      if (argv.length === 6) isBit = parseUnit(argv, 5);
+      end = endGiven ? argv.int(4) : isBit ? length * 8 + 7 : length - 1;
     }
-    const range = bitRange(start, end, bytes.length, isBit);
+    const range = bitRange(start, end, length, isBit);
     if (range === undefined) return c.reply.integer(-1);
     const [from, to] = range;
     let pos = from;
-    for (; pos <= to && (pos & 7) !== 0; pos++) if (getBit(bytes, pos) === bit) return c.reply.integer(pos);
+    for (; pos <= to && (pos & 7) !== 0; pos++) if (bitAt(buf, base, length, pos) === bit) return c.reply.integer(pos);
     // Whole bytes with no such bit are passed over, four at a time where aligned.
-    pos = 8 * skipBytes(bytes, pos / 8, Math.floor((to + 1) / 8), bit ? 0x00 : 0xff);
-    for (; pos <= to; pos++) if (getBit(bytes, pos) === bit) return c.reply.integer(pos);
+    pos = 8 * (skipBytes(buf, base + pos / 8, base + Math.floor((to + 1) / 8), bit ? 0x00 : 0xff) - base);
+    for (; pos <= to; pos++) if (bitAt(buf, base, length, pos) === bit) return c.reply.integer(pos);
     // Looking for a clear bit without an explicit end, the string counts as padded with zeros.
     c.reply.integer(bit === 0 && !endGiven ? to + 1 : -1);
   },

@@ -109,6 +109,8 @@ export const enum SetOnly {
 const keyBytes = new ByteSlice();
 /** packedForRead's view of a packed value's body, reused. */
 const packedView = new ByteSlice();
+/** readStringSlice's slice (reused). */
+const stringSlice = new ByteSlice();
 /**
  * The bodies of empty small values (packedForRead of a missing key): no hash or sorted-set
  * pair; a list's header with a count of 0 (store/list.ts); a set's two bytes, not an intset.
@@ -1336,6 +1338,26 @@ export class Database {
     if (!grown && old === on) return old;
     buf[at] = on ? buf[at]! | mask : buf[at]! & ~mask;
     return old | 2;
+  }
+
+  /**
+   * The string at `key` for reading (lookupKeyRead's rules) as where its bytes lie, with no
+   * view made: a slice (reused: valid until the next call, and while the keyspace does not
+   * change) of its cell, or of an integer's digits; undefined when missing; WRONGTYPE for
+   * another type. BITCOUNT and BITPOS read a few bytes of what may be a big string.
+   */
+  readStringSlice(key: string): ByteSlice | undefined {
+    const slot = this.lookupSlotRead(key, true);
+    if (slot < 0) return undefined;
+    const table = this.table;
+    const kind = table.kindAt(slot);
+    if (kind === Kind.Number) {
+      const digits = stringToBytes(String(table.valueAt(slot)));
+      return stringSlice.of(digits, 0, digits.length);
+    }
+    if (kind !== Kind.String) throw WRONGTYPE;
+    const start = table.valueStart(slot);
+    return stringSlice.of(table.valueBuffer(slot), start, start + table.valueLengthAt(slot));
   }
 
   /** The bytes of the string in `slot`, in its cell (an integer's digits as a new array); WRONGTYPE for another type. */

@@ -76,7 +76,13 @@ describe("BITCOUNT and BITPOS", () => {
       BITPOS q 1 x
       BITPOS q 1 0 1 WORD
       BITPOS missing 1
-      BITPOS missing 0`);
+      BITPOS missing 0
+      SET n -12345
+      BITCOUNT n
+      BITCOUNT n 1 -2 bit
+      BITPOS n 1
+      BITPOS n 0 2 -1 Bit
+      BITPOS n 1 0 -1 byte`);
   });
 
   test("BITPOS over long runs of clear or set bytes, and BITCOUNT over many bytes, from every alignment", async () => {
