@@ -105,7 +105,10 @@ export const hgetCommand = command({
   handler(c, argv) {
     const pairs = packedHashOrEmpty(c, argv);
     if (pairs !== undefined) return replyPackedValue(c, pairs, packedField(pairs, argv, 2));
-    const value = lookupHash(c, argv.str(1))?.get(argv.str(2));
+    const hash = lookupHash(c, argv.str(1));
+    // A hash table's value is written from its cell, its field found from the request's bytes.
+    if (hash?.replyFieldBytes(argv.buffer(2), argv.start(2), argv.end(2), c.reply)) return;
+    const value = hash?.get(argv.str(2));
     if (value === undefined) c.reply.null();
     else c.reply.bulkString(value);
   },
@@ -237,6 +240,12 @@ export const hincrbyCommand = command({
     increment = incr;
     if (c.db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "hash", 1, hincrbyPacked, argv) >= 0) return c.reply.integer(incremented);
     const key = argv.str(1);
+    // A hash table's field that holds an integer is added to in its cell.
+    const sum = c.db.writeAs(key, HashValue)?.incrementBytes(argv.buffer(2), argv.start(2), argv.end(2), incr);
+    if (sum !== undefined) {
+      c.db.modified(key);
+      return c.reply.integer(sum);
+    }
     const field = argv.str(2);
     const hash = c.db.writeOrCreate(key, HashValue, () => new HashValue());
     const old = hash.get(field);

@@ -14,9 +14,9 @@
  */
 
 import { allocBytes, type Bytes, NO_BYTES, repeatsAny, writeLatin1 } from "./latin1.ts";
-import { copyRange, rangesEqual } from "../resp/bytes.ts";
+import { copyRange, parseInt64, rangesEqual } from "../resp/bytes.ts";
 import { encodingLimits } from "./encoding.ts";
-import type { ByteSlice, BytesSink, PackedBytes } from "./value.ts";
+import { ByteSlice, type BytesSink, type PackedBytes } from "./value.ts";
 import type { Argv } from "../resp/argv.ts";
 import { KeyTable } from "./table.ts";
 
@@ -38,6 +38,9 @@ function pairsIn(b: Uint8Array, from: number, to: number): number {
   for (let p = from; p < to; p += 1 + b[p]!) elements++;
   return elements >> 1;
 }
+
+/** The field a hash table's write names, as bytes of the request (reused). */
+const fieldBytes = new ByteSlice();
 
 export class HashValue {
   /** What the keyspace's memory accounting last counted for this value (store/keyspace.ts). */
@@ -366,6 +369,42 @@ export class HashValue {
     for (const [f, v] of this.entries()) copy.set(f, v);
     copy.listpack = this.listpack;
     return copy;
+  }
+
+  /**
+   * HGET of a hash table's field given as bytes (src[start, end)): its value written to
+   * `out` from its cell, or null. False, with nothing written, in the smaller forms (the
+   * caller goes the usual way).
+   */
+  replyFieldBytes(src: Uint8Array, start: number, end: number, out: BytesSink & { null(): void }): boolean {
+    const map = this.map;
+    if (!(map instanceof KeyTable)) return false;
+    const slot = map.findBytes(src, start, end);
+    if (slot < 0) out.null();
+    else {
+      const at = map.valueStart(slot);
+      out.bulkFrom(map.valueBuffer(slot), at, at + map.valueLengthAt(slot));
+    }
+    return true;
+  }
+
+  /**
+   * HINCRBY of a hash table's field given as bytes, that holds an integer: the sum, written
+   * over the old digits in the field's cell. Undefined, with nothing done, for the usual
+   * way: the smaller forms, a missing field, a value that is no integer, a sum past 2^53.
+   */
+  incrementBytes(src: Uint8Array, start: number, end: number, incr: number): number | undefined {
+    const map = this.map;
+    if (!(map instanceof KeyTable)) return undefined;
+    const slot = map.findBytes(src, start, end);
+    if (slot < 0) return undefined;
+    const at = map.valueStart(slot);
+    const current = parseInt64(map.valueBuffer(slot), at, at + map.valueLengthAt(slot));
+    if (current === undefined || !Number.isSafeInteger(current) || !Number.isSafeInteger(current + incr)) return undefined;
+    const result = current + incr;
+    map.replaceAt(slot, fieldBytes.of(src, start, end), String(result));
+    fieldBytes.release();
+    return result;
   }
 
   /**

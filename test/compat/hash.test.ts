@@ -145,6 +145,36 @@ describe("HSET and HGET of a small hash, on its bytes in the key's cell", () => 
       OBJECT ENCODING h`);
   });
 
+  test("HGET and HINCRBY of a hash table on its cells' bytes, and where it is not a small integer's job", async () => {
+    const p = pair();
+    // A value past hash-max-listpack-value makes a hash table at once.
+    await p.same("HSET", "t", "long", "v".repeat(100), "a", "1", "b", "x", "c", "9007199254740990", "d", "9223372036854775806", "e", "007", "\u00ff\u0000", "-5");
+    await p.same("OBJECT", "ENCODING", "t");
+    await p.sameDirtyGrowth(`
+      HGET t a
+      HGET t long
+      HGET t nosuch
+      HINCRBY t a 41
+      HINCRBY t a -100
+      HINCRBY t a 99999
+      HINCRBY t new 5
+      HINCRBY t b 1
+      HINCRBY t c 1
+      HINCRBY t c 1
+      HINCRBY t c 10
+      HINCRBY t d 1
+      HINCRBY t d 1
+      HINCRBY t e 1
+      HINCRBY t a x
+      HGET t a
+      HGET t c
+      HGET t new`);
+    await p.same("HINCRBY", "t", "\u00ff\u0000", "-9");
+    await p.same("HGET", "t", "\u00ff\u0000");
+    await p.same("HLEN", "t");
+    await p.same("OBJECT", "ENCODING", "t");
+  });
+
   test("a field added or a value set past the listpack limits converts it as in Redis", async () => {
     const p = pair();
     try {
