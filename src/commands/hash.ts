@@ -26,12 +26,11 @@ const lookupHash = (c: Context, key: string) => c.db.readAs(key, HashValue);
 
 /**
  * The pairs of the small hash at argv[1], read where they are packed in the key's cell
- * (Database.packedForRead), or undefined for the usual way (which answers for a missing
+ * (Database.packedForRead), none for a missing key when `missingAsEmpty` (commands that
+ * answer it as an empty hash), or undefined for the usual way (which answers for a missing
  * key, another type, or a hash held otherwise).
  */
-const packedHash = (c: Context, argv: Argv) => c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "hash");
-/** packedHash, a missing key read as an empty hash: for the commands that answer both alike. */
-const packedHashOrEmpty = (c: Context, argv: Argv) => c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "hash", true);
+const packedHash = (c: Context, argv: Argv, missingAsEmpty = false) => c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "hash", missingAsEmpty);
 
 /** Where the value of field argv[i] is in packed pairs (its length byte; HashValue.findPacked), or -1. */
 const packedField = (pairs: ByteSlice, argv: Argv, i: number) => HashValue.findPacked(pairs, argv.buffer(i), argv.start(i), argv.end(i));
@@ -103,7 +102,7 @@ export const hgetCommand = command({
   name: "hget", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"],
   summary: "Get the value of a hash field", since: "2.0.0",
   handler(c, argv) {
-    const pairs = packedHashOrEmpty(c, argv);
+    const pairs = packedHash(c, argv, true);
     if (pairs !== undefined) return replyPackedValue(c, pairs, packedField(pairs, argv, 2));
     const hash = lookupHash(c, argv.str(1));
     // A hash table's value is written from its cell, its field found from the request's bytes.
@@ -118,7 +117,7 @@ export const hmgetCommand = command({
   name: "hmget", arity: -3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"],
   summary: "Get the values of all the given hash fields", since: "2.0.0", complexity: "O(N) where N is the number of fields being requested.",
   handler(c, argv) {
-    const pairs = packedHashOrEmpty(c, argv);
+    const pairs = packedHash(c, argv, true);
     if (pairs !== undefined) {
       c.reply.array(argv.length - 2);
       for (let i = 2; i < argv.length; i++) replyPackedValue(c, pairs, packedField(pairs, argv, i));
@@ -142,7 +141,7 @@ const enum HashPart {
 
 /** HGETALL, HKEYS, HVALS: HGETALL is a map in RESP3, the others arrays. */
 function hgetallGeneric(c: Context, argv: Argv, part: HashPart): void {
-  const pairs = packedHashOrEmpty(c, argv);
+  const pairs = packedHash(c, argv, true);
   if (pairs !== undefined) {
     const size = HashValue.packedSize(pairs);
     if (part === HashPart.Both) c.reply.map(size);
@@ -186,7 +185,7 @@ export const hexistsCommand = command({
   name: "hexists", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["hash"],
   summary: "Determine if a hash field exists", since: "2.0.0",
   handler(c, argv) {
-    const pairs = packedHashOrEmpty(c, argv);
+    const pairs = packedHash(c, argv, true);
     if (pairs !== undefined) return c.reply.integer(packedField(pairs, argv, 2) >= 0 ? 1 : 0);
     c.reply.integer(lookupHash(c, argv.str(1))?.has(argv.str(2)) ? 1 : 0);
   },
@@ -196,7 +195,7 @@ export const hlenCommand = command({
   name: "hlen", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["hash"],
   summary: "Get the number of fields in a hash", since: "2.0.0",
   handler(c, argv) {
-    const pairs = packedHashOrEmpty(c, argv);
+    const pairs = packedHash(c, argv, true);
     c.reply.integer(pairs !== undefined ? HashValue.packedSize(pairs) : (lookupHash(c, argv.str(1))?.size ?? 0));
   },
 });
@@ -205,7 +204,7 @@ export const hstrlenCommand = command({
   name: "hstrlen", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["hash"],
   summary: "Get the length of the value of a hash field", since: "3.2.0",
   handler(c, argv) {
-    const pairs = packedHashOrEmpty(c, argv);
+    const pairs = packedHash(c, argv, true);
     if (pairs === undefined) return c.reply.integer(lookupHash(c, argv.str(1))?.get(argv.str(2))?.length ?? 0);
     const v = packedField(pairs, argv, 2);
     c.reply.integer(v < 0 ? 0 : pairs.buf[v]!);

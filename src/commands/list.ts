@@ -52,11 +52,10 @@ const popPackedTail = (out: PackedBytes, c: Context) => ListValue.popPacked(out,
 
 /**
  * The body of the list at argv[1] where it is packed in the key's cell
- * (Database.packedForRead), or undefined for the usual way.
+ * (Database.packedForRead), an empty one for a missing key when `missingAsEmpty` (commands
+ * that answer it as an empty list), or undefined for the usual way.
  */
-const packedList = (c: Context, argv: Argv) => c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "list");
-/** packedList, a missing key read as an empty list: for the commands that answer both alike. */
-const packedListOrEmpty = (c: Context, argv: Argv) => c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "list", true);
+const packedList = (c: Context, argv: Argv, missingAsEmpty = false) => c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "list", missingAsEmpty);
 
 const pushSpec = {
   arity: -3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["list"],
@@ -137,7 +136,7 @@ export const llenCommand = command({
   name: "llen", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["list"],
   summary: "Get the length of a list", since: "1.0.0",
   handler(c, argv) {
-    const body = packedListOrEmpty(c, argv);
+    const body = packedList(c, argv, true);
     c.reply.integer(body !== undefined ? ListValue.packedCount(body) : (c.db.readAs(argv.str(1), ListValue)?.length ?? 0));
   },
 });
@@ -149,7 +148,7 @@ export const lrangeCommand = command({
   handler(c, argv) {
     const start = argv.int(2);
     const end = argv.int(3);
-    const body = packedListOrEmpty(c, argv);
+    const body = packedList(c, argv, true);
     if (body !== undefined) {
       const packed = clampRange(start, end, ListValue.packedCount(body));
       c.reply.array(packed === undefined ? 0 : packed[1] - packed[0] + 1);
@@ -340,7 +339,7 @@ export const lposCommand = command({
       } else throw SYNTAX_ERR;
     }
     // A list of one node held packed is searched on its bytes in the key's cell.
-    const body = packedListOrEmpty(c, argv);
+    const body = packedList(c, argv, true);
     const list = body === undefined ? c.db.readAs(argv.str(1), ListValue) : undefined;
     if (body === undefined && list === undefined) return count !== -1 ? c.reply.array(0) : c.reply.null();
     const fromTail = rank < 0;

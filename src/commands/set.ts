@@ -21,8 +21,9 @@ const lookupSet = (c: Context, key: string) => c.db.readAs(key, SetValue);
 
 /**
  * The members of the small set at argv[1], read where they are packed in the key's cell
- * (Database.packedForRead; past packBody's two bytes), or undefined for the usual way
- * (which answers for a missing key, another type, or a set held otherwise).
+ * (Database.packedForRead; past packBody's two bytes), none for a missing key when
+ * `missingAsEmpty` (commands that answer it as an empty set), or undefined for the usual
+ * way (which answers for a missing key, another type, or a set held otherwise).
  */
 function packedSet(c: Context, argv: Argv, missingAsEmpty = false): ByteSlice | undefined {
   const body = c.db.packedForRead(argv.buffer(1), argv.start(1), argv.end(1), "set", missingAsEmpty);

@@ -837,10 +837,13 @@ function zsetOpGeneric(c: Context, argv: Argv, numkeysAt: number, op: ZsetOp, de
   replyNodes(c, [...result.entries()], withScores);
 }
 
-/** The result of ZUNION, ZINTER or ZDIFF, in the large form (its -0 scores kept) as Redis computes it. */
-function zsetOp(sources: ZsetSource[], op: ZsetOp, how: Aggregate): SortedSet {
+/**
+ * The result of ZUNION, ZINTER or ZDIFF, in the large form (its -0 scores kept) as Redis
+ * computes it, unless only its size is wanted (ZINTERCARD).
+ */
+function zsetOp(sources: ZsetSource[], op: ZsetOp, how: Aggregate, sizeOnly = false): SortedSet {
   const result = new SortedSet();
-  result.convertToSkiplist();
+  if (!sizeOnly) result.convertToSkiplist();
   if (op === ZsetOp.Diff) {
     const [first, ...rest] = sources;
     for (const [member, score] of sourceEntries(first!)) {
@@ -940,7 +943,7 @@ export const zintercardCommand = command({
       if (args.nextKeyword() === "limit" && args.hasNext()) limit = parseRangeArg(args.next(), 0, LIMIT_NEGATIVE);
       else throw SYNTAX_ERR;
     }
-    const size = zsetOp(sources, ZsetOp.Inter, Aggregate.Sum).size;
+    const size = zsetOp(sources, ZsetOp.Inter, Aggregate.Sum, true).size;
     c.reply.integer(limit > 0 ? Math.min(limit, size) : size);
   },
 });
