@@ -30,10 +30,23 @@ function pushGeneric(c: Context, argv: Argv, head: boolean, onlyIfExists: boolea
     const length = c.db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "list", argv.length - 2, head ? pushPackedHead : pushPackedTail, argv);
     if (length >= 0) return c.reply.integer(length);
   }
+  // A large list is found from the request's bytes too, while nothing listens by name.
+  const held = c.db.writeObjectBytes(argv.buffer(1), argv.start(1), argv.end(1), ListValue);
+  if (held !== undefined) {
+    pushElements(held, argv, head);
+    c.db.objectChanged(held, argv.len(1), argv.length - 2);
+    return c.reply.integer(held.length);
+  }
   const key = argv.str(1);
   const list = onlyIfExists ? c.db.writeAs(key, ListValue) : c.db.writeOrCreate(key, ListValue, () => new ListValue());
   if (list === undefined) return c.reply.integer(0);
-  // The elements go from the request's bytes into the list's nodes: no string is made.
+  pushElements(list, argv, head);
+  c.db.modified(key, argv.length - 2);
+  c.reply.integer(list.length);
+}
+
+/** The elements from argv[2] on, from the request's bytes into the list's nodes: no string is made. */
+function pushElements(list: ListValue, argv: Argv, head: boolean): void {
   const element = pushElement;
   for (let i = 2; i < argv.length; i++) {
     element.of(argv.buffer(i), argv.start(i), argv.end(i));
@@ -41,8 +54,6 @@ function pushGeneric(c: Context, argv: Argv, head: boolean, onlyIfExists: boolea
     else list.pushTail(element);
   }
   element.release();
-  c.db.modified(key, argv.length - 2);
-  c.reply.integer(list.length);
 }
 
 const pushPackedHead = (out: PackedBytes, argv: Argv) => ListValue.pushPacked(out, argv, true);
@@ -88,13 +99,19 @@ export const rpushxCommand = command({
  * delete the key when it empties. Returns how many were popped.
  */
 export function popElements(c: Context, key: string, list: ListValue, head: boolean, count: number, asArray: boolean): number {
+  const n = popReplies(c, list, head, count, asArray);
+  c.db.removed(key, n);
+  return n;
+}
+
+/** popElements's elements, each taken off and written to the reply; returns how many. */
+function popReplies(c: Context, list: ListValue, head: boolean, count: number, asArray: boolean): number {
   const n = Math.min(count, list.length);
   if (asArray) c.reply.array(n);
   for (let i = 0; i < n; i++) {
     if (head) list.popHead(c.reply);
     else list.popTail(c.reply);
   }
-  c.db.removed(key, n);
   return n;
 }
 
@@ -109,6 +126,13 @@ function popGeneric(c: Context, argv: Argv, head: boolean): void {
     const popped = c.db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "list", 1, head ? popPackedHead : popPackedTail, c);
     if (popped > 0) return;
     if (popped === 0) return c.reply.null();
+  }
+  // A large list that keeps elements is found from the request's bytes too, while nothing
+  // listens by name; one that would be emptied goes the usual way, which deletes it.
+  const held = c.db.writeObjectBytes(argv.buffer(1), argv.start(1), argv.end(1), ListValue);
+  if (held !== undefined && held.length > count) {
+    if (hasCount && count === 0) return c.reply.array(0);
+    return c.db.objectChanged(held, argv.len(1), popReplies(c, held, head, count, hasCount));
   }
   const key = argv.str(1);
   const list = c.db.writeAs(key, ListValue);

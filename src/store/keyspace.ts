@@ -811,6 +811,34 @@ export class Database {
     return value;
   }
 
+  /**
+   * The aggregate of class `cls` held as an object (a large one) at a key given as bytes,
+   * for a write that changes it in place and then calls objectChanged: found with no string
+   * made of the key, stamped as lookupKeyWrite stamps it. Undefined, with nothing done, for
+   * the usual way: the key is missing, packed, of another class or past its deadline, or
+   * something listens by name (setStringBytes).
+   */
+  writeObjectBytes<T extends Aggregate>(buf: Uint8Array, start: number, end: number, cls: AggregateClass<T>): T | undefined {
+    if (this.heardByName) return undefined;
+    const table = this.table;
+    const slot = table.findBytes(buf, start, end);
+    if (slot < 0 || table.kindAt(slot) !== Kind.Object || (table.expiresCount > 0 && table.expiryAt(slot) <= now())) return undefined;
+    const value = table.valueAt(slot);
+    if (!(value instanceof cls)) return undefined;
+    this.recordAccess(slot, false);
+    return value;
+  }
+
+  /**
+   * A write through writeObjectBytes done, as `modified` or `removed` count one that left
+   * the value non-empty: `changes` counted as Redis's dirty, the value counted again.
+   */
+  objectChanged(value: Aggregate, keyLength: number, changes: number): void {
+    this.keyspace.dirty += changes;
+    const before = value.accounted;
+    this.bytes += (value.accounted = estimateBytes(keyLength, value)) - before;
+  }
+
   /** Count `n` changes beyond those the calls made counted (Redis's server.dirty += n in a command). */
   countChanges(n: number): void {
     this.keyspace.dirty += n;
@@ -828,7 +856,7 @@ export class Database {
 
   /** What a value counts for now; an aggregate remembers it, to be taken off when it changes. */
   private account(key: string, value: StoredValue): number {
-    const bytes = estimateBytes(key, value);
+    const bytes = estimateBytes(key.length, value);
     if (!isStringValue(value)) value.accounted = bytes;
     return bytes;
   }

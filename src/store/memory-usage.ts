@@ -223,24 +223,24 @@ export function estimateStringBytes(keyLength: number, valueLength: number): num
  * The keyspace keeps the sum of these up to date on every write (used_memory, maxmemory);
  * MEMORY USAGE itself stays exact and in Redis's terms.
  */
-export function estimateBytes(key: string, value: StoredValue): number {
+export function estimateBytes(keyLength: number, value: StoredValue): number {
   // Strings, the common case, in a few operations.
-  if (typeof value === "string") return estimateStringBytes(key.length, value.length);
-  if (typeof value === "number") return estimateStringBytes(key.length, -1);
+  if (typeof value === "string") return estimateStringBytes(keyLength, value.length);
+  if (typeof value === "number") return estimateStringBytes(keyLength, -1);
   if (value instanceof StreamValue) {
-    let size = sdsSize(key.length) + DICT_ENTRY + ROBJ + STREAM + value.nodes.length * (16 + 4 + 4096);
+    let size = sdsSize(keyLength) + DICT_ENTRY + ROBJ + STREAM + value.nodes.length * (16 + 4 + 4096);
     for (const group of value.groups?.values() ?? []) size += STREAM_CG + group.pel.size * (16 + STREAM_NACK);
     return size;
   }
   // Between commands a small aggregate is its packed bytes in its key's cell (store/packed-values.ts).
   const aggregate: Aggregate = value;
-  if (packable(aggregate)) return cellBytes(key.length, packedLength(aggregate));
+  if (packable(aggregate)) return cellBytes(keyLength, packedLength(aggregate));
   const [perKey, perElement] =
     value instanceof ListValue ? LIST_COST
     : value instanceof HashValue ? (value.encoding === "listpack" ? HASH_PACKED_COST : HASH_TABLE_COST)
     : value instanceof SetValue ? SET_COST
     : value.encoding === "listpack" ? ZSET_PACKED_COST : ZSET_SKIPLIST_COST;
-  return perKey - SLOTS_PER_KEY + key.length + Math.round(value.size * (averageOf(value) + perElement));
+  return perKey - SLOTS_PER_KEY + keyLength + Math.round(value.size * (averageOf(value) + perElement));
 }
 
 /**

@@ -218,6 +218,57 @@ describe("LPOP, RPOP", () => {
   });
 });
 
+describe("LPUSH, RPUSH, LPOP and RPOP of a large list, found from the request's bytes", () => {
+  test("pushes and pops at either end, counts and errors, changes counted, emptied by the usual way", async () => {
+    const p = pair();
+    await p.same("RPUSH", "big", ...Array.from({ length: 300 }, (_, i) => `element:${i}`));
+    await p.same("OBJECT", "ENCODING", "big");
+    await p.sameDirtyGrowth(`
+      LPUSH big a b c
+      RPUSH big x
+      LPUSHX big y
+      RPUSHX big z
+      LPOP big
+      RPOP big
+      LPOP big 2
+      RPOP big 0
+      RPOP big 3
+      LPOP big -1
+      LLEN big
+      LRANGE big 0 3
+      LRANGE big -3 -1
+      LPUSH big "\x00\xff"
+      LPOP big`);
+    // Popped down to nothing: the last pops empty it and the key goes, as in Redis.
+    await p.sameDirtyGrowth(`
+      RPOP big 295
+      LLEN big
+      RPOP big 10
+      EXISTS big`);
+  });
+
+  test("a watched large list: another client's push or pop fails the EXEC", async () => {
+    const p = pair();
+    await p.same("RPUSH", "big", ...Array.from({ length: 300 }, (_, i) => `element:${i}`));
+    const [k2, r2] = await p.connectBoth();
+    try {
+      for (const cmd of ["LPUSH", "RPOP"]) {
+        await p.same("WATCH", "big");
+        const args = cmd === "LPUSH" ? ["LPUSH", "big", "v"] : ["RPOP", "big"];
+        const wire = `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join("")}`;
+        for (const c of [k2, r2]) c.write(wire);
+        expect(await k2.readReplies(1)).toEqual(await r2.readReplies(1));
+        await p.same("MULTI");
+        await p.same("LLEN", "big");
+        await p.same("EXEC");
+      }
+    } finally {
+      k2.close();
+      r2.close();
+    }
+  });
+});
+
 describe("LRANGE, LINDEX, LSET", () => {
   test("indexes clamp and count from the tail as in Redis", async () => {
     const p = pair();
