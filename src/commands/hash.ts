@@ -48,6 +48,14 @@ function hsetGeneric(c: Context, argv: Argv): number {
   const pairs = (argv.length - 2) / 2;
   const added = c.db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "hash", pairs, HashValue.setPacked, argv);
   if (added >= 0) return added;
+  // A hash table is found from the request's bytes too, while nothing listens by name, and
+  // its pairs go from the request's bytes into its cells.
+  const table = c.db.writeObjectBytes(argv.buffer(1), argv.start(1), argv.end(1), HashValue);
+  const addedToTable = table?.setPairsBytes(argv) ?? -1;
+  if (addedToTable >= 0) {
+    c.db.objectChanged(table!, argv.len(1), pairs);
+    return addedToTable;
+  }
   const key = argv.str(1);
   const hash = c.db.writeOrCreate(key, HashValue, () => new HashValue());
   let created = 0;
@@ -238,13 +246,15 @@ export const hincrbyCommand = command({
     const incr = argv.int(3);
     increment = incr;
     if (c.db.editPacked(argv.buffer(1), argv.start(1), argv.end(1), "hash", 1, hincrbyPacked, argv) >= 0) return c.reply.integer(incremented);
-    const key = argv.str(1);
-    // A hash table's field that holds an integer is added to in its cell.
-    const sum = c.db.writeAs(key, HashValue)?.incrementBytes(argv.buffer(2), argv.start(2), argv.end(2), incr);
+    // A hash table's field that holds an integer is added to in its cell, the hash found
+    // from the request's bytes while nothing listens by name.
+    const table = c.db.writeObjectBytes(argv.buffer(1), argv.start(1), argv.end(1), HashValue);
+    const sum = table?.incrementBytes(argv.buffer(2), argv.start(2), argv.end(2), incr);
     if (sum !== undefined) {
-      c.db.modified(key);
+      c.db.objectChanged(table!, argv.len(1), 1);
       return c.reply.integer(sum);
     }
+    const key = argv.str(1);
     const field = argv.str(2);
     const hash = c.db.writeOrCreate(key, HashValue, () => new HashValue());
     const old = hash.get(field);

@@ -39,8 +39,9 @@ function pairsIn(b: Uint8Array, from: number, to: number): number {
   return elements >> 1;
 }
 
-/** The field a hash table's write names, as bytes of the request (reused). */
+/** The field and value of a hash table's write, as bytes of the request (reused). */
 const fieldBytes = new ByteSlice();
+const valueBytes = new ByteSlice();
 
 export class HashValue {
   /** What the keyspace's memory accounting last counted for this value (store/keyspace.ts). */
@@ -386,6 +387,30 @@ export class HashValue {
       out.bulkFrom(map.valueBuffer(slot), at, at + map.valueLengthAt(slot));
     }
     return true;
+  }
+
+  /**
+   * HSET of a hash table: the pairs of `argv` from index 2, fields and values from the
+   * request's bytes into the table's cells, with no string made. Returns the fields added,
+   * or -1, with nothing done, in the smaller forms (the caller goes the usual way).
+   */
+  setPairsBytes(argv: Argv): number {
+    const map = this.map;
+    if (!(map instanceof KeyTable)) return -1;
+    let added = 0;
+    for (let i = 2; i < argv.length; i += 2) {
+      const field = fieldBytes.of(argv.buffer(i), argv.start(i), argv.end(i));
+      const value = valueBytes.of(argv.buffer(i + 1), argv.start(i + 1), argv.end(i + 1));
+      const slot = map.findBytes(field.buf, field.start, field.end);
+      if (slot >= 0) map.replaceAt(slot, field, value);
+      else {
+        map.addBytes(field, value);
+        added++;
+      }
+    }
+    fieldBytes.release();
+    valueBytes.release();
+    return added;
   }
 
   /**

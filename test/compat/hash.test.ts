@@ -168,7 +168,14 @@ describe("HSET and HGET of a small hash, on its bytes in the key's cell", () => 
       HINCRBY t a x
       HGET t a
       HGET t c
-      HGET t new`);
+      HGET t new
+      HSET t a 7 f1 v1 f2 v2 f1 v3
+      HMSET t long short b 12
+      HGET t a
+      HGET t f1
+      HGET t long
+      HINCRBY t b 30
+      HLEN t`);
     await p.same("HINCRBY", "t", "\u00ff\u0000", "-9");
     await p.same("HGET", "t", "\u00ff\u0000");
     await p.same("HLEN", "t");
