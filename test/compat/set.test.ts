@@ -64,6 +64,25 @@ describe("SADD, SREM, SISMEMBER, SMISMEMBER, SCARD, SMEMBERS", () => {
   });
 });
 
+describe("SADD of a large set, found from the request's bytes", () => {
+  test("members added, repeated and already there, an intset grown past its size, changes counted", async () => {
+    const p = pair();
+    await p.same("SADD", "big", ...Array.from({ length: 200 }, (_, i) => `m${i}`));
+    await p.same("SADD", "ints", ...Array.from({ length: 600 }, (_, i) => String(i)));
+    await p.sameDirtyGrowth(`
+      SADD big m1 new new2 new
+      SADD big m2
+      SADD ints 1 2 3
+      SADD ints 9999
+      SADD ints abc
+      OBJECT ENCODING ints
+      SCARD big
+      SCARD ints
+      SISMEMBER big new2
+      SISMEMBER ints abc`);
+  });
+});
+
 describe("SADD, SISMEMBER, SMISMEMBER and SCARD of a small set, on its bytes in the key's cell", () => {
   test("an intset's width and encoding as it grows, members repeated, changes counted, the dump Redis writes", async () => {
     await pair().sameDirtyGrowth(`

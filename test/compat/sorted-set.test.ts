@@ -92,6 +92,28 @@ describe("ZADD and ZINCRBY", () => {
   });
 });
 
+describe("ZADD of a large sorted set, found from the request's bytes", () => {
+  test("added, changed, kept and refused members, with every option, changes counted", async () => {
+    const p = pair();
+    await p.same("ZADD", "big", ...Array.from({ length: 200 }, (_, i) => [String(i), `m${i}`]).flat());
+    await p.sameDirtyGrowth(`
+      ZADD big 1000 new 5 m5 6 m6
+      ZADD big 7 m7
+      ZADD big NX 1 m1 2 new2
+      ZADD big XX 3 m3 4 nope
+      ZADD big GT CH 1 m10 100 m11
+      ZADD big LT CH 1 m20 100 m21
+      ZADD big INCR 2.5 m30
+      ZADD big XX INCR 1 nope
+      ZADD big NX INCR 1 m31
+      ZINCRBY big -inf m32
+      ZADD big x m1
+      ZCARD big
+      ZRANGE big 0 4 WITHSCORES
+      ZRANGE big -3 -1 WITHSCORES`);
+  });
+});
+
 describe("ZADD, ZSCORE and ZCARD of a small sorted set, on its bytes in the key's cell", () => {
   test("order by score then member bytes, scores changed and kept, -0, changes counted", async () => {
     await pair().sameDirtyGrowth(`
