@@ -9,9 +9,6 @@ import type { Argv } from "../resp/argv.ts";
 import { bytesToString, lowerAscii, parseDouble, parseInt64 } from "../resp/bytes.ts";
 import { ceilTimes, parseLongDouble } from "../resp/long-double.ts";
 
-const MINUS = 0x2d;
-const ZERO = 0x30;
-
 export class ArgCursor {
   constructor(
     private readonly argv: Argv,
@@ -54,22 +51,10 @@ export class ArgCursor {
 
 /** A double argument (getDoubleFromObjectOrReply): `error`, "value is not a valid float" by default, otherwise. */
 export function parseDoubleArg(argv: Argv, i: number, error: ReplyError = NOT_FLOAT): number {
-  // A score or an increment is most often a short integer, read from the bytes (as
-  // parseDouble's shortDecimal reads a string) with no string made.
-  const buf = argv.buffer(i);
-  const start = argv.start(i);
-  const end = argv.end(i);
-  const negative = buf[start] === MINUS;
-  if (end - start <= 15 && end > start + (negative ? 1 : 0)) {
-    let v = 0;
-    let j = negative ? start + 1 : start;
-    for (; j < end; j++) {
-      const digit = buf[j]! - ZERO;
-      if (digit < 0 || digit > 9) break;
-      v = v * 10 + digit;
-    }
-    if (j === end) return negative ? -v : v;
-  }
+  // A score or an increment is most often an integer, read from the bytes with no string
+  // made; any other text ("007", "-0", "1.5") goes by strtod's rules below.
+  const n = argv.tryInt(i);
+  if (n !== undefined) return n;
   const d = parseDouble(argv.str(i));
   if (d === undefined) throw error;
   return d;
