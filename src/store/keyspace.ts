@@ -640,35 +640,31 @@ export class Database {
    * and tells replicas as Redis does.
    */
   readStringBytes(buf: Uint8Array, start: number, end: number, out: StringSink, otherTypeNull = false): void {
+    this.writeStringAt(this.lookupSlotReadBytes(buf, start, end), out, otherTypeNull);
+  }
+
+  /**
+   * lookupSlotRead of a key given as bytes, found with no string made of it: the key
+   * becomes a string only for a keymiss event, or when its deadline has passed (the string
+   * path deletes it, or hides it, and tells replicas as Redis does).
+   */
+  private lookupSlotReadBytes(buf: Uint8Array, start: number, end: number): number {
     const table = this.table;
     const slot = table.findBytes(buf, start, end);
-    if (slot >= 0 && table.expiryAt(slot) <= now() && !this.keyspace.loading) {
-      return this.writeStringAt(this.lookupSlotRead(latin1Slice.call(buf, start, end), true), out, otherTypeNull);
-    }
-    // The key becomes a string only for a keymiss event.
+    if (slot >= 0 && table.expiryAt(slot) <= now() && !this.keyspace.loading) return this.lookupSlotRead(latin1Slice.call(buf, start, end), true);
     if (slot < 0) this.missed(this.keyspace.notifyKeyMiss ? latin1Slice.call(buf, start, end) : "");
     else {
       this.keyspace.stats.keyspaceHits++;
       this.recordAccess(slot, false);
     }
-    this.writeStringAt(slot, out, otherTypeNull);
+    return slot;
   }
 
-  /**
-   * STRLEN of a key given as bytes, found with no string made of it (0 when missing);
-   * WRONGTYPE for another type. A key whose deadline has passed takes the string path, as
-   * readStringBytes's does.
-   */
+  /** STRLEN of a key given as bytes (lookupSlotReadBytes), 0 when missing; WRONGTYPE for another type. */
   stringLengthBytes(buf: Uint8Array, start: number, end: number): number {
-    const table = this.table;
-    let slot = table.findBytes(buf, start, end);
-    if (slot >= 0 && table.expiryAt(slot) <= now() && !this.keyspace.loading) slot = this.lookupSlotRead(latin1Slice.call(buf, start, end), true);
-    else if (slot < 0) this.missed(this.keyspace.notifyKeyMiss ? latin1Slice.call(buf, start, end) : "");
-    else {
-      this.keyspace.stats.keyspaceHits++;
-      this.recordAccess(slot, false);
-    }
+    const slot = this.lookupSlotReadBytes(buf, start, end);
     if (slot < 0) return 0;
+    const table = this.table;
     const kind = table.kindAt(slot);
     if (kind === Kind.String) return table.valueLengthAt(slot);
     if (kind === Kind.Number) return String(table.valueAt(slot)).length;
@@ -819,11 +815,9 @@ export class Database {
    * something listens by name (setStringBytes).
    */
   writeObjectBytes<T extends Aggregate>(buf: Uint8Array, start: number, end: number, cls: AggregateClass<T>): T | undefined {
-    if (this.heardByName) return undefined;
-    const table = this.table;
-    const slot = table.findBytes(buf, start, end);
-    if (slot < 0 || table.kindAt(slot) !== Kind.Object || (table.expiresCount > 0 && table.expiryAt(slot) <= now())) return undefined;
-    const value = table.valueAt(slot);
+    const slot = this.editableSlotBytes(buf, start, end, Kind.Object);
+    if (slot < 0) return undefined;
+    const value = this.table.valueAt(slot);
     if (!(value instanceof cls)) return undefined;
     this.recordAccess(slot, false);
     return value;
@@ -993,6 +987,20 @@ export class Database {
   }
 
   /**
+   * The slot of a key given as bytes holding a value of `kind`, for a write made on it in
+   * place with no string made of the key (INCR's, APPEND's, a large list's push): -1 when
+   * it is missing, of another kind or past its deadline, or while something listens by
+   * name (heardByName), for the usual way.
+   */
+  private editableSlotBytes(buf: Uint8Array, start: number, end: number, kind: Kind): number {
+    if (this.heardByName) return -1;
+    const table = this.table;
+    const slot = table.findBytes(buf, start, end);
+    if (slot < 0 || table.kindAt(slot) !== kind || (table.expiresCount > 0 && table.expiryAt(slot) <= now())) return -1;
+    return slot;
+  }
+
+  /**
    * Whether a change must go by the key's name: a snapshot is being written, or a "new"
    * event, a watcher, client tracking or a waiter listens for keys (setStringBytes).
    */
@@ -1008,10 +1016,9 @@ export class Database {
    * deadline, the sum is beyond 2^53, or something listens by name (setStringBytes).
    */
   incrNumberBytes(buf: Uint8Array, start: number, end: number, incr: number): number | undefined {
-    if (this.heardByName) return undefined;
+    const slot = this.editableSlotBytes(buf, start, end, Kind.Number);
+    if (slot < 0) return undefined;
     const table = this.table;
-    const slot = table.findBytes(buf, start, end);
-    if (slot < 0 || table.kindAt(slot) !== Kind.Number || (table.expiresCount > 0 && table.expiryAt(slot) <= now())) return undefined;
     const result = (table.valueAt(slot) as number) + incr;
     if (!Number.isSafeInteger(result)) return undefined;
     table.replaceAt(slot, keyBytes.of(buf, start, end), result);
@@ -1267,10 +1274,9 @@ export class Database {
    * integer or another type, or something listens by name (setStringBytes).
    */
   appendBytes(buf: Uint8Array, start: number, end: number, src: Uint8Array, srcStart: number, srcEnd: number, maxLength: number): number {
-    if (this.heardByName) return -1;
+    const slot = this.editableSlotBytes(buf, start, end, Kind.String);
+    if (slot < 0) return -1;
     const table = this.table;
-    const slot = table.findBytes(buf, start, end);
-    if (slot < 0 || table.kindAt(slot) !== Kind.String || (table.expiresCount > 0 && table.expiryAt(slot) <= now())) return -1;
     const before = table.valueLengthAt(slot);
     const length = before + srcEnd - srcStart;
     if (length > maxLength) return -2;
@@ -1376,7 +1382,11 @@ export class Database {
    */
   readStringSlice(key: string): ByteSlice | undefined {
     const slot = this.lookupSlotRead(key, true);
-    if (slot < 0) return undefined;
+    return slot < 0 ? undefined : this.stringSliceAt(slot);
+  }
+
+  /** Where the string in `slot` lies (stringSlice, reused): its cell, or an integer's digits; WRONGTYPE for another type. */
+  private stringSliceAt(slot: number): ByteSlice {
     const table = this.table;
     const kind = table.kindAt(slot);
     if (kind === Kind.Number) {
@@ -1388,14 +1398,11 @@ export class Database {
     return stringSlice.of(table.valueBuffer(slot), start, start + table.valueLengthAt(slot));
   }
 
-  /** The bytes of the string in `slot`, in its cell (an integer's digits as a new array); WRONGTYPE for another type. */
+  /** The bytes of the string in `slot` as a view of its cell (an integer's digits as a new array); WRONGTYPE for another type. */
   private stringViewAt(slot: number): Uint8Array {
-    const table = this.table;
-    const kind = table.kindAt(slot);
-    if (kind === Kind.Number) return stringToBytes(String(table.valueAt(slot)));
-    if (kind !== Kind.String) throw WRONGTYPE;
-    const buf = table.valueBuffer(slot);
-    return new Uint8Array(buf.buffer, buf.byteOffset + table.valueStart(slot), table.valueLengthAt(slot));
+    const { buf, start, end } = this.stringSliceAt(slot);
+    stringSlice.release();
+    return new Uint8Array(buf.buffer, buf.byteOffset + start, end - start);
   }
 
   /** An integer held as a number becomes its digits, and the string "raw". */
