@@ -38,6 +38,11 @@ export interface Pair {
    * rdb_changes_since_last_save, what save points count) to grow by as much.
    */
   sameDirtyGrowth(script: string): Promise<void>;
+  /**
+   * WATCH `key`, have another client send `write` (its replies compared), then run MULTI,
+   * `read` and EXEC, comparing each reply: whether the write fails the transaction.
+   */
+  sameAfterWatchedWrite(key: string, write: string[], read: string[]): Promise<void>;
 }
 
 /** Start one KVIS and one Redis for the whole file (stopped in afterAll). */
@@ -100,6 +105,19 @@ export function usePair(kvisOptions: Record<string, string> = {}, redisArgs: str
         await this.script(script);
         const after = await dirty();
         expect({ script, kvis: after[0]! - before[0]! }).toEqual({ script, kvis: after[1]! - before[1]! });
+      },
+      async sameAfterWatchedWrite(key, write, read) {
+        const [k2, r2] = await this.connectBoth();
+        try {
+          await this.same("WATCH", key);
+          expect(await k2.call(...write)).toBe(await r2.call(...write));
+          await this.same("MULTI");
+          await this.same(...read);
+          await this.same("EXEC");
+        } finally {
+          k2.close();
+          r2.close();
+        }
       },
       async sameRawUntilClose(bytes) {
         const [a, b] = await Promise.all([

@@ -268,17 +268,7 @@ describe("HSET and HGET of a small hash, on its bytes in the key's cell", () => 
   test("WATCH of a small hash: another client's HSET fails the EXEC", async () => {
     const p = pair();
     await p.same("HSET", "w", "a", "1");
-    const [k2, r2] = await p.connectBoth();
-    try {
-      await p.same("WATCH", "w");
-      expect(await k2.call("HSET", "w", "a", "2")).toBe(await r2.call("HSET", "w", "a", "2"));
-      await p.same("MULTI");
-      await p.same("HGET", "w", "a");
-      await p.same("EXEC");
-    } finally {
-      k2.close();
-      r2.close();
-    }
+    await p.sameAfterWatchedWrite("w", ["HSET", "w", "a", "2"], ["HGET", "w", "a"]);
   });
 });
 

@@ -250,22 +250,8 @@ describe("LPUSH, RPUSH, LPOP and RPOP of a large list, found from the request's 
   test("a watched large list: another client's push or pop fails the EXEC", async () => {
     const p = pair();
     await p.same("RPUSH", "big", ...Array.from({ length: 300 }, (_, i) => `element:${i}`));
-    const [k2, r2] = await p.connectBoth();
-    try {
-      for (const cmd of ["LPUSH", "RPOP"]) {
-        await p.same("WATCH", "big");
-        const args = cmd === "LPUSH" ? ["LPUSH", "big", "v"] : ["RPOP", "big"];
-        const wire = `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join("")}`;
-        for (const c of [k2, r2]) c.write(wire);
-        expect(await k2.readReplies(1)).toEqual(await r2.readReplies(1));
-        await p.same("MULTI");
-        await p.same("LLEN", "big");
-        await p.same("EXEC");
-      }
-    } finally {
-      k2.close();
-      r2.close();
-    }
+    await p.sameAfterWatchedWrite("big", ["LPUSH", "big", "v"], ["LLEN", "big"]);
+    await p.sameAfterWatchedWrite("big", ["RPOP", "big"], ["LLEN", "big"]);
   });
 });
 

@@ -428,18 +428,7 @@ describe("APPEND, STRLEN, GETRANGE, SETRANGE", () => {
     await p.same("STRLEN", "big");
     await p.same("CONFIG", "SET", "proto-max-bulk-len", String(512 * 1024 * 1024));
     // A watched key's APPEND fails the transaction.
-    const [k2, r2] = await p.connectBoth();
-    try {
-      await p.same("WATCH", "b");
-      for (const c of [k2, r2]) c.write("*3\r\n$6\r\nAPPEND\r\n$1\r\nb\r\n$1\r\nz\r\n");
-      expect(await k2.readReplies(1)).toEqual(await r2.readReplies(1));
-      await p.same("MULTI");
-      await p.same("GET", "b");
-      await p.same("EXEC");
-    } finally {
-      k2.close();
-      r2.close();
-    }
+    await p.sameAfterWatchedWrite("b", ["APPEND", "b", "z"], ["GET", "b"]);
   });
 
   test("GETRANGE clamps negative and out-of-range offsets as Redis does", async () => {
