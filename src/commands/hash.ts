@@ -13,6 +13,7 @@ import type { Context } from "./context.ts";
 import { HashValue } from "../store/hash.ts";
 import { type ByteSlice, toStringValue } from "../store/keyspace.ts";
 import type { PackedBytes } from "../store/value.ts";
+import { randomPicks } from "../store/packed-values.ts";
 
 import { NotifyClass } from "../keyspace-events.ts";
 import { command } from "./command.ts";
@@ -311,27 +312,22 @@ function hrandfieldPacked(c: Context, packed: ByteSlice, count: number, withValu
   const starts = pairStarts;
   starts.length = 0;
   for (let p = packed.start; p < packed.end; p += 2 + b[p]! + b[p + 1 + b[p]!]!) starts.push(p);
-  const size = starts.length;
   const reply = c.reply;
   const pairs = withValues && reply.resp === 3;
-  const n = count < 0 ? -count : Math.min(count, size);
+  const n = count < 0 ? -count : Math.min(count, starts.length);
   reply.array(withValues && !pairs ? n * 2 : n);
-  for (let i = 0; i < n; i++) {
-    let p: number;
-    if (count < 0) p = starts[Math.floor(Math.random() * size)]!;
-    else {
-      const j = n < size ? i + Math.floor(Math.random() * (size - i)) : i;
-      p = starts[j]!;
-      starts[j] = starts[i]!;
-      starts[i] = p;
-    }
+  let i = 0;
+  const each = (p: number) => {
     if (pairs) reply.array(2);
     const value = p + 1 + b[p]!;
     reply.bulkFrom(b, p + 1, value);
     if (withValues) reply.bulkFrom(b, value + 1, value + 1 + b[value]!);
     // A count is not bounded by the data: the loop stops once the client is closed for its output.
-    if ((i & 1023) === 1023 && c.replyOverLimit()) return;
-  }
+    return (++i & 1023) !== 0 || !c.replyOverLimit();
+  };
+  // The whole hash, when the count reaches its size, comes in order, as the object's way gives it.
+  if (count < starts.length) return randomPicks(starts, count, each);
+  for (const p of starts) if (!each(p)) return;
 }
 
 /**

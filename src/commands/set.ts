@@ -13,6 +13,7 @@ import { NotifyClass } from "../keyspace-events.ts";
 import { SetValue, compareIntStrings } from "../store/set.ts";
 import { encodingLimits } from "../store/encoding.ts";
 import type { BytesSink, PackedBytes } from "../store/value.ts";
+import { randomPicks } from "../store/packed-values.ts";
 import { ArgCursor, parseRangeArg } from "./args.ts";
 import { type CommandFlag, command } from "./command.ts";
 import { type ScanFromBytes, scanGeneric, scanValue } from "./generic.ts";
@@ -208,23 +209,14 @@ export const spopCommand = command({
 function srandmemberPacked(c: Context, members: ByteSlice, count: number): void {
   const b = members.buf;
   const positions = allPositions(members);
-  const size = positions.length;
-  if (count >= size) return replyPackedMembers(c, members, positions);
-  const n = Math.abs(count);
-  c.reply.array(n);
-  for (let i = 0; i < n; i++) {
-    let p: number;
-    if (count < 0) p = positions[Math.floor(Math.random() * size)]!;
-    else {
-      const j = i + Math.floor(Math.random() * (size - i));
-      p = positions[j]!;
-      positions[j] = positions[i]!;
-      positions[i] = p;
-    }
+  if (count >= positions.length) return replyPackedMembers(c, members, positions);
+  c.reply.array(Math.abs(count));
+  let i = 0;
+  randomPicks(positions, count, (p) => {
     c.reply.bulkFrom(b, p + 1, p + 1 + b[p]!);
     // A count is not bounded by the data: the loop stops once the client is closed for its output.
-    if ((i & 1023) === 1023 && c.replyOverLimit()) return;
-  }
+    return (++i & 1023) !== 0 || !c.replyOverLimit();
+  });
 }
 
 export const srandmemberCommand = command({

@@ -103,3 +103,25 @@ export function writePackedElements(buf: Bytes, start: number, end: number, out:
   else if (type === ZSET) writePackedPairs(buf, body, end, out);
   else ListValue.writePacked(buf, body, end, out);
 }
+
+/**
+ * The picks SRANDMEMBER and HRANDFIELD make with a count among the elements of a small
+ * value starting at `positions` (which it reorders): -count of them with repeats for a
+ * negative count, else min(count, positions) distinct ones by a partial shuffle, each
+ * handed to `pick` in turn until it returns false (the client closed for its output).
+ */
+export function randomPicks(positions: number[], count: number, pick: (position: number) => boolean): void {
+  const size = positions.length;
+  const n = count < 0 ? -count : Math.min(count, size);
+  for (let i = 0; i < n; i++) {
+    let p: number;
+    if (count < 0) p = positions[Math.floor(Math.random() * size)]!;
+    else {
+      const j = i + Math.floor(Math.random() * (size - i));
+      p = positions[j]!;
+      positions[j] = positions[i]!;
+      positions[i] = p;
+    }
+    if (!pick(p)) return;
+  }
+}
