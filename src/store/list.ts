@@ -58,6 +58,12 @@ export function clampRange(start: number, end: number, length: number): [number,
   return [start, end];
 }
 
+/** A packed list's element count and listpack size, written into its header at `start`. */
+function writeCounts(buf: Bytes, start: number, count: number, lpSize: number): void {
+  buf.writeUInt32LE(count, start + COUNT_AT);
+  buf.writeUInt32LE(lpSize, start + LP_SIZE_AT);
+}
+
 /** insertPacked's answer when the pivot is missing: a length no insert gives (it makes at least two). */
 export const NO_PIVOT = 1;
 
@@ -545,8 +551,7 @@ export class ListValue extends Node {
     });
     loadedElement.release();
     const b = out.room(0);
-    b.writeUInt32LE(count, out.start + at + COUNT_AT);
-    b.writeUInt32LE(lpSize, out.start + at + LP_SIZE_AT);
+    writeCounts(b, out.start + at, count, lpSize);
     return fits && count > 0;
   }
 
@@ -893,8 +898,7 @@ export class ListValue extends Node {
   packBody(out: Bytes, at: number): void {
     out.writeInt32LE(this.fill, at);
     out.writeUInt32LE(this.depth, at + 4);
-    out.writeUInt32LE(this.count, at + COUNT_AT);
-    out.writeUInt32LE(this.lpSize, at + LP_SIZE_AT);
+    writeCounts(out, at, this.count, this.lpSize);
     this.buf.copy(out, at + PACKED_HEADER, this.start, this.end);
   }
 
@@ -910,8 +914,7 @@ export class ListValue extends Node {
       const b = out.room(PACKED_HEADER);
       b.writeInt32LE(encodingLimits.listMaxListpackSize, out.start);
       b.writeUInt32LE(encodingLimits.listCompressDepth, out.start + 4);
-      b.writeUInt32LE(0, out.start + COUNT_AT);
-      b.writeUInt32LE(LISTPACK_EMPTY_SIZE, out.start + LP_SIZE_AT);
+      writeCounts(b, out.start, 0, LISTPACK_EMPTY_SIZE);
       out.end += PACKED_HEADER;
     }
     let b = out.buf as Bytes;
@@ -930,8 +933,7 @@ export class ListValue extends Node {
       lpSize += lpBytesSize(argv.buffer(i), argv.start(i), argv.end(i));
       count++;
     }
-    b.writeUInt32LE(count, out.start + COUNT_AT);
-    b.writeUInt32LE(lpSize, out.start + LP_SIZE_AT);
+    writeCounts(b, out.start, count, lpSize);
     return count;
   }
 
@@ -969,8 +971,7 @@ export class ListValue extends Node {
     buf.copyWithin(at + size, at, out.end);
     writeElementBytes(buf, at, argv.buffer(4), argv.start(4), argv.end(4));
     out.end += size;
-    buf.writeUInt32LE(count + 1, out.start + COUNT_AT);
-    buf.writeUInt32LE(buf.readUInt32LE(out.start + LP_SIZE_AT) + lpBytesSize(argv.buffer(4), argv.start(4), argv.end(4)), out.start + LP_SIZE_AT);
+    writeCounts(buf, out.start, count + 1, buf.readUInt32LE(out.start + LP_SIZE_AT) + lpBytesSize(argv.buffer(4), argv.start(4), argv.end(4)));
     return count + 1;
   }
 
@@ -1027,8 +1028,7 @@ export class ListValue extends Node {
     const start = out.start + PACKED_HEADER;
     if (head) b.copyWithin(start, start + size, out.end);
     out.end -= size;
-    b.writeUInt32LE(b.readUInt32LE(out.start + COUNT_AT) - 1, out.start + COUNT_AT);
-    b.writeUInt32LE(lpSize, out.start + LP_SIZE_AT);
+    writeCounts(b, out.start, b.readUInt32LE(out.start + COUNT_AT) - 1, lpSize);
     return 1;
   }
 
@@ -1065,8 +1065,7 @@ export class ListValue extends Node {
     const b = out.room(0);
     b.copyWithin(out.start + PACKED_HEADER, out.start + keepFrom, out.start + keepTo);
     out.end = out.start + PACKED_HEADER + keepTo - keepFrom;
-    b.writeUInt32LE(count - removed, out.start + COUNT_AT);
-    b.writeUInt32LE(lpSize, out.start + LP_SIZE_AT);
+    writeCounts(b, out.start, count - removed, lpSize);
     return removed;
   }
 
@@ -1103,8 +1102,7 @@ export class ListValue extends Node {
     }
     out.end = write;
     if (out.end === out.start + PACKED_HEADER) out.emptied = true;
-    buf.writeUInt32LE(buf.readUInt32LE(out.start + COUNT_AT) - limit, out.start + COUNT_AT);
-    buf.writeUInt32LE(buf.readUInt32LE(out.start + LP_SIZE_AT) - limit * lpBytesSize(value, valueStart, valueEnd), out.start + LP_SIZE_AT);
+    writeCounts(buf, out.start, buf.readUInt32LE(out.start + COUNT_AT) - limit, buf.readUInt32LE(out.start + LP_SIZE_AT) - limit * lpBytesSize(value, valueStart, valueEnd));
     return limit;
   }
 
