@@ -105,6 +105,20 @@ export function rangesEqual(a: Uint8Array, aStart: number, aEnd: number, b: Uint
 }
 
 /**
+ * bytes[from, to) against `s` (a byte string), byte by byte as memcmp and then by length:
+ * <0, 0 or >0. How members held as bytes are ordered against a request's bound or member.
+ */
+export function compareBytesTo(bytes: Uint8Array, from: number, to: number, s: string): number {
+  const len = to - from;
+  const n = Math.min(len, s.length);
+  for (let k = 0; k < n; k++) {
+    const d = bytes[from + k]! - s.charCodeAt(k);
+    if (d !== 0) return d;
+  }
+  return len - s.length;
+}
+
+/**
  * Bytes to a JS string with one char per byte (0-255), the representation keys and string
  * values have inside KVIS. TextDecoder's "latin1" is really windows-1252 and would change
  * bytes 0x80-0x9f, so it must never be used for this.

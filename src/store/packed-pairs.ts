@@ -10,7 +10,7 @@ import { allocBytes, type Bytes, NO_BYTES, repeatsAny, writeLatin1 } from "./lat
 import type { Argv } from "../resp/argv.ts";
 import type { LexRange, ScoreRange } from "./sorted-set.ts";
 import type { ByteSlice, BytesSink, PackedBytes } from "./value.ts";
-import { copyRange, formatDouble, rangesEqual } from "../resp/bytes.ts";
+import { compareBytesTo, copyRange, formatDouble, rangesEqual } from "../resp/bytes.ts";
 
 const PAIR_HEADER = 9;
 
@@ -257,16 +257,8 @@ export function packedScoreRange(pairs: ByteSlice, r: ScoreRange): [number, numb
   return [start, Math.max(start, end)];
 }
 
-/** The member of the pair at `at`, in memcmp order against `s` (a string of bytes), then by length. */
-function compareMember(buf: Bytes, at: number, s: string): number {
-  const n = buf[at + 8]!;
-  const m = Math.min(n, s.length);
-  for (let k = 0; k < m; k++) {
-    const d = buf[at + PAIR_HEADER + k]! - s.charCodeAt(k);
-    if (d !== 0) return d;
-  }
-  return n - s.length;
-}
+/** The member of the pair at `at` against `s` (compareBytesTo). */
+const compareMember = (buf: Bytes, at: number, s: string) => compareBytesTo(buf, at + PAIR_HEADER, at + PAIR_HEADER + buf[at + 8]!, s);
 
 const memberAboveMin = (buf: Bytes, at: number, r: LexRange) => r.min === undefined || (r.minex ? compareMember(buf, at, r.min) > 0 : compareMember(buf, at, r.min) >= 0);
 const memberBelowMax = (buf: Bytes, at: number, r: LexRange) => r.max === undefined || (r.maxex ? compareMember(buf, at, r.max) < 0 : compareMember(buf, at, r.max) <= 0);
@@ -409,11 +401,7 @@ export class PackedPairs {
       if (s > score) break;
       if (s === score) {
         // Ties on the score are ordered by member bytes, then length, as memcmp orders them.
-        const from = at + PAIR_HEADER;
-        const m = Math.min(n, member.length);
-        let d = 0;
-        for (let k = 0; k < m && d === 0; k++) d = buf[from + k]! - member.charCodeAt(k);
-        if ((d === 0 ? n - member.length : d) >= 0) break;
+        if (compareMember(buf, at, member) >= 0) break;
       }
       at += PAIR_HEADER + n;
     }

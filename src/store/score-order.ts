@@ -10,6 +10,7 @@
  */
 
 import { allocBytes, type Bytes, writeLatin1 } from "./latin1.ts";
+import { compareBytesTo } from "../resp/bytes.ts";
 
 /** A pair as ranges and pops hand them out. */
 export interface ZEntry {
@@ -43,15 +44,7 @@ class Chunk {
 
   /** Member i against `m`, byte by byte as memcmp and then by length: <0, 0 or >0. */
   compareMember(i: number, m: string): number {
-    const b = this.bytes;
-    let p = this.offs[i]!;
-    const len = this.offs[i + 1]! - p;
-    const n = Math.min(len, m.length);
-    for (let k = 0; k < n; k++, p++) {
-      const d = b[p]! - m.charCodeAt(k);
-      if (d !== 0) return d;
-    }
-    return len - m.length;
+    return compareBytesTo(this.bytes, this.offs[i]!, this.offs[i + 1]!, m);
   }
 
   /** Whether pair i comes before (score, member). */
