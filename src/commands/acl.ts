@@ -20,6 +20,8 @@ export const aclCommand = command({
   subcommands: [
     command({
       ...aclAdmin, name: "acl|setuser", arity: -3, summary: "Modify or create the rules for a specific ACL user", since: "6.0.0",
+      history: [["6.2.0", "Added Pub/Sub channel patterns."], ["7.0.0", "Added selectors and key based permissions."]],
+      args: "username:string rule:string?...",
       complexity: "O(N). Where N is the number of rules provided.",
       handler(c, argv) {
         const name = argv.str(2);
@@ -33,6 +35,7 @@ export const aclCommand = command({
     }),
     command({
       ...aclAdmin, name: "acl|deluser", arity: -3, summary: "Remove the specified ACL users and the associated rules", since: "6.0.0",
+      args: "username:string...",
       complexity: "O(1) amortized time considering the typical user.",
       handler(c, argv) {
         const names = argv.strs(2);
@@ -42,6 +45,8 @@ export const aclCommand = command({
     }),
     command({
       ...aclAdmin, name: "acl|getuser", arity: 3, summary: "Get the rules for a specific ACL user", since: "6.0.0",
+      history: [["6.2.0", "Added Pub/Sub channel patterns."], ["7.0.0", "Added selectors and changed the format of key and channel patterns from a list to their rule representation."]],
+      args: "username:string",
       complexity: "O(N). Where N is the number of password, command and pattern rules that the user has.",
       handler(c, argv) {
         const user = c.server.acl.users.get(argv.str(2));
@@ -79,6 +84,7 @@ export const aclCommand = command({
     }),
     command({
       name: "acl|cat", arity: -2, flags: ["noscript", "loading", "stale"], summary: "List the ACL categories or the commands inside a category", since: "6.0.0",
+      args: "categoryname:string?",
       complexity: "O(1) since the categories and commands are a fixed set.",
       handler(c, argv) {
         if (argv.length === 2) return c.reply.bulkStrings(CATEGORY_ORDER);
@@ -90,6 +96,7 @@ export const aclCommand = command({
     }),
     command({
       name: "acl|genpass", arity: -2, flags: ["noscript", "loading", "stale"], summary: "Generate a pseudorandom secure password to use for ACL users", since: "6.0.0",
+      args: "bits:integer?",
       handler(c, argv) {
         if (argv.length > 3) throw subcommandSyntax(argv.str(1), "acl");
         const bits = argv.length === 3 ? argv.int(2) : 256;
@@ -101,6 +108,7 @@ export const aclCommand = command({
     }),
     command({
       ...aclAdmin, name: "acl|log", arity: -2, summary: "List latest events denied because of ACLs in place", since: "6.0.0",
+      args: "operation(count:integer|RESET)?",
       complexity: "O(N) with N being the number of entries shown.",
       handler(c, argv) {
         if (argv.length > 3) throw subcommandSyntax(argv.str(1), "acl");
@@ -151,6 +159,7 @@ export const aclCommand = command({
     }),
     command({
       ...aclAdmin, name: "acl|dryrun", arity: -4,
+      args: "username:string command:string arg:string?...",
       summary: "Returns whether the user can execute the given command without executing the command.", since: "7.0.0", complexity: "O(1).",
       handler(c, argv) {
         const user = c.server.acl.users.get(argv.str(2));

@@ -52,6 +52,7 @@ function bitAt(buf: Uint8Array, base: number, length: number, offset: number): n
 
 export const setbitCommand = command({
   name: "setbit", events: "before", notify: [NotifyClass.String, "setbit"], arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["bitmap"],
+  args: "key:key#0 offset:integer value:integer",
   summary: "Sets or clears the bit at offset in the string value stored at key", since: "2.2.0",
   handler(c, argv) {
     const offset = parseBitOffset(c, argv, 2);
@@ -67,6 +68,7 @@ export const setbitCommand = command({
 
 export const getbitCommand = command({
   name: "getbit", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["bitmap"],
+  args: "key:key#0 offset:integer",
   summary: "Returns the bit value at offset in the string value stored at key", since: "2.2.0",
   handler(c, argv) {
     const offset = parseBitOffset(c, argv, 2);
@@ -121,6 +123,8 @@ function countBytes(bytes: Uint8Array, from: number, to: number): number {
 
 export const bitcountCommand = command({
   name: "bitcount", arity: -2, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["bitmap"],
+  history: [["7.0.0", "Added the `BYTE|BIT` option."]],
+  args: "key:key#0 index{start:integer end:integer index_unit(BYTE|BIT)?@7.0.0}?",
   summary: "Count set bits in a string", since: "2.6.0", complexity: "O(N)",
   handler(c, argv) {
     // As Redis 7.0: the key first (a missing one counts 0 whatever the range), then the range.
@@ -173,6 +177,8 @@ function skipBytes(bytes: Uint8Array, from: number, to: number, skip: number): n
 
 export const bitposCommand = command({
   name: "bitpos", arity: -3, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["bitmap"],
+  history: [["7.0.0", "Added the `BYTE|BIT` option."]],
+  args: "key:key#0 bit:integer index{start:integer end_index{end:integer index_unit(BYTE|BIT)?@7.0.0}?}?",
   summary: "Find first bit set or clear in a string", since: "2.8.7", complexity: "O(N)",
   handler(c, argv) {
     const bit = argv.int(2);
@@ -207,6 +213,7 @@ export const bitposCommand = command({
 
 export const bitopCommand = command({
   name: "bitop", arity: -4, flags: ["write", "denyoom"], keys: { first: 2, last: -1, step: 1 },
+  args: "operation:string destkey:key#0 key:key#1...",
   keySpecs: [
     { flags: ["OW", "update"], begin: { index: 2 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
     { flags: ["RO", "access"], begin: { index: 3 }, find: { lastkey: -1, keystep: 1, limit: 0 } },
@@ -413,6 +420,7 @@ function bitfieldKeys(argv: Argv): KeyRef[] {
 
 export const bitfieldCommand = command({
   name: "bitfield", notify: [NotifyClass.String, "setbit"], arity: -2, flags: ["write", "denyoom"], getKeys: bitfieldKeys,
+  args: "key:key#0 operation(GET=encoding_offset{encoding:string offset:integer}|write{OVERFLOW=wrap_sat_fail(WRAP|SAT|FAIL)? write_operation(SET=encoding_offset_value{encoding:string offset:integer value:integer}|INCRBY=encoding_offset_increment{encoding:string offset:integer increment:integer})})?...",
   keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update", "variable_flags"], notes: "This command allows both access and modification of the key" },
   categories: ["bitmap"],
   summary: "Perform arbitrary bitfield integer operations on strings", since: "3.2.0", complexity: "O(1) for each subcommand specified",
@@ -421,6 +429,7 @@ export const bitfieldCommand = command({
 
 export const bitfield_roCommand = command({
   name: "bitfield_ro", arity: -2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["bitmap"],
+  args: "key:key#0 GET=encoding_offset{encoding:string offset:integer}?...+",
   summary: "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD", since: "6.0.0",
   complexity: "O(1) for each subcommand specified",
   handler: (c, argv) => bitfieldGeneric(c, argv, true),

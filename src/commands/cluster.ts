@@ -16,7 +16,7 @@ import {
 } from "../errors.ts";
 import type { Argv } from "../resp/argv.ts";
 import { parseInt64 } from "../resp/bytes.ts";
-import { type CommandFlag, command } from "./command.ts";
+import { type Command, type CommandFlag, command } from "./command.ts";
 import type { ClusterNodeView as ClusterNode, ClusterService as Cluster, Context } from "./context.ts";
 
 function clusterOf(c: Context): Cluster {
@@ -450,42 +450,42 @@ const HELP = [
   "HELP", "    Prints this help.",
 ];
 
-/** CLUSTER's subcommands as Redis 7.0 declares them: name, arity, flags, tips, summary, since, complexity. */
-const CLUSTER_SUBCOMMANDS: ReadonlyArray<[string, number, CommandFlag[], string[], string, string, string]> = [
-  ["addslots", -3, ["admin", "stale", "no-async-loading"], [], "Assign new hash slots to receiving node", "3.0.0", "O(N) where N is the total number of hash slot arguments"],
-  ["addslotsrange", -4, ["admin", "stale", "no-async-loading"], [], "Assign new hash slots to receiving node", "7.0.0", "O(N) where N is the total number of the slots between the start slot and end slot arguments."],
+/** CLUSTER's subcommands as Redis 7.0 declares them: name, arity, flags, tips, summary, since, complexity, and what else COMMAND DOCS tells. */
+const CLUSTER_SUBCOMMANDS: ReadonlyArray<[string, number, CommandFlag[], string[], string, string, string, Command["docs"]?]> = [
+  ["addslots", -3, ["admin", "stale", "no-async-loading"], [], "Assign new hash slots to receiving node", "3.0.0", "O(N) where N is the total number of hash slot arguments", { args: "slot:integer..." }],
+  ["addslotsrange", -4, ["admin", "stale", "no-async-loading"], [], "Assign new hash slots to receiving node", "7.0.0", "O(N) where N is the total number of the slots between the start slot and end slot arguments.", { args: "start-slot_end-slot{start-slot:integer end-slot:integer}..." }],
   ["bumpepoch", 2, ["admin", "stale", "no-async-loading"], ["nondeterministic_output"], "Advance the cluster config epoch", "3.0.0", "O(1)"],
-  ["count-failure-reports", 3, ["admin", "stale"], ["nondeterministic_output"], "Return the number of failure reports active for a given node", "3.0.0", "O(N) where N is the number of failure reports"],
-  ["countkeysinslot", 3, ["stale"], [], "Return the number of local keys in the specified hash slot", "3.0.0", "O(1)"],
-  ["delslots", -3, ["admin", "stale", "no-async-loading"], [], "Set hash slots as unbound in receiving node", "3.0.0", "O(N) where N is the total number of hash slot arguments"],
-  ["delslotsrange", -4, ["admin", "stale", "no-async-loading"], [], "Set hash slots as unbound in receiving node", "7.0.0", "O(N) where N is the total number of the slots between the start slot and end slot arguments."],
-  ["failover", -2, ["admin", "stale", "no-async-loading"], [], "Forces a replica to perform a manual failover of its master.", "3.0.0", "O(1)"],
+  ["count-failure-reports", 3, ["admin", "stale"], ["nondeterministic_output"], "Return the number of failure reports active for a given node", "3.0.0", "O(N) where N is the number of failure reports", { args: "node-id:string" }],
+  ["countkeysinslot", 3, ["stale"], [], "Return the number of local keys in the specified hash slot", "3.0.0", "O(1)", { args: "slot:integer" }],
+  ["delslots", -3, ["admin", "stale", "no-async-loading"], [], "Set hash slots as unbound in receiving node", "3.0.0", "O(N) where N is the total number of hash slot arguments", { args: "slot:integer..." }],
+  ["delslotsrange", -4, ["admin", "stale", "no-async-loading"], [], "Set hash slots as unbound in receiving node", "7.0.0", "O(N) where N is the total number of the slots between the start slot and end slot arguments.", { args: "start-slot_end-slot{start-slot:integer end-slot:integer}..." }],
+  ["failover", -2, ["admin", "stale", "no-async-loading"], [], "Forces a replica to perform a manual failover of its master.", "3.0.0", "O(1)", { args: "options(FORCE|TAKEOVER)?" }],
   ["flushslots", 2, ["admin", "stale", "no-async-loading"], [], "Delete a node's own slots information", "3.0.0", "O(1)"],
-  ["forget", 3, ["admin", "stale", "no-async-loading"], [], "Remove a node from the nodes table", "3.0.0", "O(1)"],
-  ["getkeysinslot", 4, ["stale"], ["nondeterministic_output"], "Return local key names in the specified hash slot", "3.0.0", "O(log(N)) where N is the number of requested keys"],
+  ["forget", 3, ["admin", "stale", "no-async-loading"], [], "Remove a node from the nodes table", "3.0.0", "O(1)", { args: "node-id:string" }],
+  ["getkeysinslot", 4, ["stale"], ["nondeterministic_output"], "Return local key names in the specified hash slot", "3.0.0", "O(log(N)) where N is the number of requested keys", { args: "slot:integer count:integer" }],
   ["help", 2, ["loading", "stale"], [], "Show helpful text about the different subcommands", "5.0.0", "O(1)"],
   ["info", 2, ["stale"], ["nondeterministic_output"], "Provides info about Redis Cluster node state", "3.0.0", "O(1)"],
-  ["keyslot", 3, ["stale"], [], "Returns the hash slot of the specified key", "3.0.0", "O(N) where N is the number of bytes in the key"],
+  ["keyslot", 3, ["stale"], [], "Returns the hash slot of the specified key", "3.0.0", "O(N) where N is the number of bytes in the key", { args: "key:string" }],
   ["links", 2, ["stale"], ["nondeterministic_output"], "Returns a list of all TCP links to and from peer nodes in cluster", "7.0.0", "O(N) where N is the total number of Cluster nodes"],
-  ["meet", -4, ["admin", "stale", "no-async-loading"], [], "Force a node cluster to handshake with another node", "3.0.0", "O(1)"],
+  ["meet", -4, ["admin", "stale", "no-async-loading"], [], "Force a node cluster to handshake with another node", "3.0.0", "O(1)", { history: [["4.0.0", "Added the optional `cluster_bus_port` argument."]], args: "ip:string port:integer cluster_bus_port:integer?@4.0.0" }],
   ["myid", 2, ["stale"], [], "Return the node id", "3.0.0", "O(1)"],
   ["nodes", 2, ["stale"], ["nondeterministic_output"], "Get Cluster config for the node", "3.0.0", "O(N) where N is the total number of Cluster nodes"],
-  ["replicas", 3, ["admin", "stale"], ["nondeterministic_output"], "List replica nodes of the specified master node", "5.0.0", "O(1)"],
-  ["replicate", 3, ["admin", "stale", "no-async-loading"], [], "Reconfigure a node as a replica of the specified master node", "3.0.0", "O(1)"],
-  ["reset", -2, ["admin", "noscript", "stale"], [], "Reset a Redis Cluster node", "3.0.0", "O(N) where N is the number of known nodes. The command may execute a FLUSHALL as a side effect."],
+  ["replicas", 3, ["admin", "stale"], ["nondeterministic_output"], "List replica nodes of the specified master node", "5.0.0", "O(1)", { args: "node-id:string" }],
+  ["replicate", 3, ["admin", "stale", "no-async-loading"], [], "Reconfigure a node as a replica of the specified master node", "3.0.0", "O(1)", { args: "node-id:string" }],
+  ["reset", -2, ["admin", "noscript", "stale"], [], "Reset a Redis Cluster node", "3.0.0", "O(N) where N is the number of known nodes. The command may execute a FLUSHALL as a side effect.", { args: "hard_soft(HARD|SOFT)?" }],
   ["saveconfig", 2, ["admin", "stale", "no-async-loading"], [], "Forces the node to save cluster state on disk", "3.0.0", "O(1)"],
-  ["set-config-epoch", 3, ["admin", "stale", "no-async-loading"], [], "Set the configuration epoch in a new node", "3.0.0", "O(1)"],
-  ["setslot", -4, ["admin", "stale", "no-async-loading"], [], "Bind a hash slot to a specific node", "3.0.0", "O(1)"],
+  ["set-config-epoch", 3, ["admin", "stale", "no-async-loading"], [], "Set the configuration epoch in a new node", "3.0.0", "O(1)", { args: "config-epoch:integer" }],
+  ["setslot", -4, ["admin", "stale", "no-async-loading"], [], "Bind a hash slot to a specific node", "3.0.0", "O(1)", { args: "slot:integer subcommand(IMPORTING=node-id:string|MIGRATING=node-id:string|NODE=node-id:string|STABLE)" }],
   ["shards", 2, ["stale"], ["nondeterministic_output"], "Get array of cluster slots to node mappings", "7.0.0", "O(N) where N is the total number of cluster nodes"],
-  ["slaves", 3, ["admin", "stale"], ["nondeterministic_output"], "List replica nodes of the specified master node", "3.0.0", "O(1)"],
-  ["slots", 2, ["stale"], ["nondeterministic_output"], "Get array of Cluster slot to node mappings", "3.0.0", "O(N) where N is the total number of Cluster nodes"],
+  ["slaves", 3, ["admin", "stale"], ["nondeterministic_output"], "List replica nodes of the specified master node", "3.0.0", "O(1)", { docFlags: ["deprecated"], deprecatedSince: "5.0.0", replacedBy: "`CLUSTER REPLICAS`", args: "node-id:string" }],
+  ["slots", 2, ["stale"], ["nondeterministic_output"], "Get array of Cluster slot to node mappings", "3.0.0", "O(N) where N is the total number of Cluster nodes", { docFlags: ["deprecated"], deprecatedSince: "7.0.0", replacedBy: "`CLUSTER SHARDS`", history: [["4.0.0", "Added node IDs."], ["7.0.0", "Added additional networking metadata field."]] }],
 ];
 
 export const clusterCommand = command({
   name: "cluster", arity: -2, flags: [], summary: "A container for cluster commands", since: "3.0.0", complexity: "Depends on subcommand.",
-  subcommands: CLUSTER_SUBCOMMANDS.map(([sub, arity, flags, tips, summary, since, complexity]) =>
+  subcommands: CLUSTER_SUBCOMMANDS.map(([sub, arity, flags, tips, summary, since, complexity, docs]) =>
     command({
-      name: `cluster|${sub}`, arity, flags, tips, summary, since, complexity,
+      name: `cluster|${sub}`, arity, flags, tips, summary, since, complexity, ...docs,
       handler(c, argv) {
         const cluster = clusterOf(c);
         const run = SUBCOMMANDS[sub];

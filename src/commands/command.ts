@@ -5,6 +5,7 @@
  * lists of their own. Named `command` rather than `defineCommand`, which citty exports.
  */
 import type { Argv } from "../resp/argv.ts";
+import { type Argument, parseArguments } from "./arguments.ts";
 import { parseInt64 } from "../resp/bytes.ts";
 import type { NotifyClass } from "../keyspace-events.ts";
 import type { Context } from "./context.ts";
@@ -122,7 +123,18 @@ export interface CommandSpec {
   requestFlags?: (c: Context, argv: Argv, declared: number) => number;
   summary: string;
   since: string;
+  /** COMMAND DOCS's complexity: "O(1)" when not given, none when "" (SYNC, PSYNC, MONITOR, LOLWUT). */
   complexity?: string;
+  /** COMMAND DOCS's group when it is not its file's (RESTORE-ASKING: Redis's "server"). */
+  group?: string;
+  /** COMMAND DOCS's arguments, in the notation of commands/arguments.ts. */
+  args?: string;
+  /** COMMAND DOCS's history: the version of each change and what changed. */
+  history?: Array<[version: string, change: string]>;
+  /** COMMAND DOCS's doc_flags; a deprecated command names the version and what replaces it. */
+  docFlags?: Array<"deprecated" | "syscmd">;
+  deprecatedSince?: string;
+  replacedBy?: string;
   handler?: Handler;
   subcommands?: Command[];
   /**
@@ -172,10 +184,13 @@ export class Command {
   readonly summary: string;
   readonly since: string;
   readonly complexity: string;
+  /** What COMMAND DOCS tells beyond the summary, version, group and complexity. */
+  readonly docs: Pick<CommandSpec, "args" | "history" | "docFlags" | "deprecatedSince" | "replacedBy">;
+  private parsedArguments: Argument[] | undefined;
   readonly handler: Handler | undefined;
   readonly subcommands: ReadonlyMap<string, Command> | undefined;
-  /** The command group as COMMAND DOCS names it; set once by the table from the file. */
-  group = "";
+  /** The command group as COMMAND DOCS names it; set once by the table from the file unless declared. */
+  group: string;
   /** The file it is declared in, from the repository's root. */
   file = "";
   /** Index among all commands and subcommands, set once by the table (ACL command bitmaps). */
@@ -213,6 +228,8 @@ export class Command {
     this.summary = spec.summary;
     this.since = spec.since;
     this.complexity = spec.complexity ?? "O(1)";
+    this.group = spec.group ?? "";
+    this.docs = { args: spec.args, history: spec.history, docFlags: spec.docFlags, deprecatedSince: spec.deprecatedSince, replacedBy: spec.replacedBy };
     this.handler = spec.handler;
     this.notify = spec.notify;
     this.events = spec.events;
@@ -227,6 +244,11 @@ export class Command {
       this.subcommands = subs;
     }
     this.categoryBits = categoryBitsOf(this.categories, this.flags);
+  }
+
+  /** Its arguments for COMMAND DOCS, parsed from the declaration's notation when first asked. */
+  get arguments(): readonly Argument[] {
+    return (this.parsedArguments ??= parseArguments(this.docs.args ?? ""));
   }
 
   /**

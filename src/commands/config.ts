@@ -39,6 +39,8 @@ export const configCommand = command({
   subcommands: [
     command({
       name: "config|get", arity: -3, flags: ["admin", "noscript", "loading", "stale"],
+      history: [["7.0.0", "Added the ability to pass multiple pattern parameters in one call"]],
+      args: "parameter{parameter:string}...",
       summary: "Get the values of configuration parameters", since: "2.0.0",
       complexity: "O(N) when N is the number of configuration parameters provided",
       handler(c, argv) {
@@ -70,6 +72,8 @@ export const configCommand = command({
     }),
     command({
       name: "config|set", tips: ["request_policy:all_nodes", "response_policy:all_succeeded"], arity: -4, flags: ["admin", "noscript", "loading", "stale"],
+      history: [["7.0.0", "Added the ability to set multiple parameters in one call."]],
+      args: "parameter_value{parameter:string value:string}...",
       summary: "Set configuration parameters to the given values", since: "2.0.0",
       complexity: "O(N) when N is the number of configuration parameters provided",
       handler(c, argv) {

@@ -30,6 +30,7 @@ import { command } from "./command.ts";
 
 export const pingCommand = command({
   name: "ping", tips: ["request_policy:all_shards", "response_policy:all_succeeded"], arity: -1, flags: ["fast", "sentinel"], categories: ["connection"],
+  args: "message:string?",
   summary: "Ping the server", since: "1.0.0",
   handler(c, argv) {
     if (argv.length > 2) throw wrongArity("ping");
@@ -45,6 +46,7 @@ export const pingCommand = command({
 
 export const echoCommand = command({
   name: "echo", arity: 2, flags: ["loading", "stale", "fast"], categories: ["connection"],
+  args: "message:string",
   summary: "Echo the given string", since: "1.0.0",
   handler: (c, argv) => c.reply.bulk(argv.bytes(1)),
 });
@@ -64,6 +66,8 @@ function authenticate(c: Context, argv: Argv, username: string, password: string
 
 export const authCommand = command({
   name: "auth", arity: -2, flags: ["noscript", "loading", "stale", "fast", "no-auth", "sentinel", "allow-busy"],
+  history: [["6.0.0", "Added ACL style (username and password)."]],
+  args: "username:string?@6.0.0 password:string",
   categories: ["connection"], summary: "Authenticate to the server", since: "1.0.0",
   complexity: "O(N) where N is the number of passwords defined for the user",
   handler(c, argv) {
@@ -81,6 +85,8 @@ export const authCommand = command({
 
 export const helloCommand = command({
   name: "hello", arity: -1, flags: ["noscript", "loading", "stale", "fast", "no-auth", "sentinel", "allow-busy"],
+  history: [["6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context."]],
+  args: "arguments{protover:integer AUTH=username_password{username:string password:string}? SETNAME=clientname:string?}?",
   categories: ["connection"], summary: "Handshake with Redis", since: "6.0.0",
   handler(c, argv) {
     let proto = c.resp;
@@ -132,6 +138,7 @@ export const helloCommand = command({
 
 export const selectCommand = command({
   name: "select", arity: 2, flags: ["loading", "stale", "fast"], categories: ["connection"],
+  args: "index:integer",
   summary: "Change the selected database for the current connection", since: "1.0.0",
   handler(c, argv) {
     const index = parseInt64(argv.bytes(1));
@@ -234,6 +241,7 @@ const clientId = command({
 
 const clientSetname = command({
     name: "client|setname", arity: 3, flags: ["noscript", "loading", "stale"], ...clientSpec,
+    args: "connection-name:string",
     summary: "Set the current connection name", since: "2.6.9",
     handler(c, argv) {
       setClientName(c, argv.bytes(2));
@@ -253,6 +261,7 @@ const clientGetname = command({
 const clientSetinfo = command({
     name: "client|setinfo", arity: 4, flags: ["noscript", "loading", "stale"], ...clientSpec,
     summary: "Set client or connection specific info", since: "7.2.0",
+    args: "attr('lib-name'=libname:string|'lib-ver'=libver:string)",
     handler(c, argv) {
       const attr = argv.keyword(2);
       if (attr !== "lib-name" && attr !== "lib-ver") {
@@ -276,6 +285,8 @@ const clientInfo = command({
 
 const clientList = command({
     name: "client|list", tips: ["nondeterministic_output"], arity: -2, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
+    history: [["2.8.12", "Added unique client `id` field."], ["5.0.0", "Added optional `TYPE` filter."], ["6.0.0", "Added `user` field."], ["6.2.0", "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter."], ["7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."], ["7.0.3", "Added `ssub` field."]],
+    args: "TYPE=normal_master_replica_pubsub(NORMAL|MASTER|REPLICA|PUBSUB)?@5.0.0 ID=id{client-id:integer...}?@6.2.0",
     summary: "Get the list of client connections", since: "2.4.0",
     complexity: "O(N) where N is the number of client connections",
     handler(c, argv) {
@@ -314,6 +325,8 @@ const clientList = command({
 
 const clientKillCommand = command({
     name: "client|kill", arity: -3, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
+    history: [["2.8.12", "Added new filter format."], ["2.8.12", "`ID` option."], ["3.2.0", "Added `master` type in for `TYPE` option."], ["5.0.0", "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."], ["6.2.0", "`LADDR` option."]],
+    args: "filter('ip:port':string^2.8.12|new-format(ID=client-id:integer?@2.8.12|TYPE=normal_master_slave_pubsub(NORMAL|MASTER@3.2.0|SLAVE|REPLICA@5.0.0|PUBSUB)?@2.8.12|USER=username:string?|ADDR='ip:port':string?|LADDR='ip:port':string?@6.2.0|SKIPME='yes/no':string?)...)",
     summary: "Kill the connection of a client", since: "2.4.0",
     complexity: "O(N) where N is the number of client connections",
     handler: clientKill,
@@ -321,6 +334,7 @@ const clientKillCommand = command({
 
 const clientTrackingCommand = command({
     name: "client|tracking", arity: -3, flags: ["noscript", "loading", "stale"], ...clientSpec,
+    args: "status(ON|OFF) REDIRECT=client-id:integer? PREFIX=prefix:string?...+ BCAST? OPTIN? OPTOUT? NOLOOP?",
     summary: "Enable or disable server assisted client side caching support", since: "6.0.0",
     complexity: "O(1). Some options may introduce additional complexity.",
     handler: clientTracking,
@@ -328,6 +342,7 @@ const clientTrackingCommand = command({
 
 const clientCaching = command({
     name: "client|caching", arity: 3, flags: ["noscript", "loading", "stale"], ...clientSpec,
+    args: "mode(YES|NO)",
     summary: "Instruct the server about tracking or not keys in the next request", since: "6.0.0",
     handler(c, argv) {
       const t = c.tracking;
@@ -382,6 +397,7 @@ function onOff(argv: Argv, i: number): boolean {
 const clientNoTouch = command({
     name: "client|no-touch", arity: 3, flags: ["noscript", "loading", "stale"], ...clientSpec,
     summary: "Controls whether commands sent by the client will alter the LRU/LFU of the keys they access.", since: "7.2.0",
+    args: "enabled(ON|OFF)",
     handler(c, argv) {
       c.noTouch = onOff(argv, 2);
       c.reply.ok();
@@ -390,6 +406,7 @@ const clientNoTouch = command({
 
 const clientReply = command({
     name: "client|reply", arity: 3, flags: ["noscript", "loading", "stale"], ...clientSpec,
+    args: "on_off_skip(ON|OFF|SKIP)",
     summary: "Instruct the server whether to reply to commands", since: "3.2.0",
     handler(c, argv) {
       const mode = argv.keyword(2);
@@ -404,6 +421,7 @@ const clientReply = command({
 
 const clientNoEvict = command({
     name: "client|no-evict", arity: 3, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
+    args: "enabled(ON|OFF)",
     summary: "Set client eviction mode for the current connection", since: "7.0.0",
     handler(c, argv) {
       // KVIS does not evict clients (maxmemory-clients); the flag is kept for CLIENT LIST.
@@ -414,7 +432,9 @@ const clientNoEvict = command({
 
 const clientPause = command({
     name: "client|pause", arity: -3, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
-    summary: "Stop processing commands from clients for some time", since: "3.0.0",
+    history: [["6.2.0", "`CLIENT PAUSE WRITE` mode added along with the `mode` option."]],
+    args: "timeout:integer mode(WRITE|ALL)?@6.2.0",
+    summary: "Stop processing commands from clients for some time", since: "2.9.50",
     complexity: "O(1)",
     handler(c, argv) {
       const timeout = parseTimeoutMs(argv.bytes(2));
@@ -441,6 +461,7 @@ const clientUnpause = command({
 
 const clientUnblock = command({
     name: "client|unblock", arity: -3, flags: ["admin", "noscript", "loading", "stale"], ...clientSpec,
+    args: "client-id:integer timeout_error(TIMEOUT|ERROR)?",
     summary: "Unblock a client blocked in a blocking command from a different connection", since: "5.0.0",
     complexity: "O(log N) where N is the number of client connections",
     handler(c, argv) {

@@ -254,6 +254,7 @@ function crash(c: Context, argv: Argv, kind: "segfault" | "panic" | "assert" | "
 
 export const debugCommand = command({
   name: "debug", arity: -2, flags: ["admin", "noscript", "loading", "stale"], summary: "A container for debugging commands", since: "1.0.0",
+  docFlags: ["syscmd"],
   complexity: "Depends on subcommand.", protectedBy: "enable-debug-command",
   handler(c, argv) {
     const sub = argv.keyword(1);

@@ -49,7 +49,8 @@ function delGeneric(c: Context, argv: Argv, lazily: boolean): void {
 
 export const delCommand = command({
   name: "del", tips: ["request_policy:multi_shard", "response_policy:agg_sum"], arity: -2, flags: ["write"], keys: { first: 1, last: -1, step: 1, flags: ["RM", "delete"] }, categories: ["keyspace"],
-  summary: "Delete a key", since: "1.0.0", complexity: "O(N) where N is the number of keys that will be removed.",
+  args: "key:key#0...",
+  summary: "Delete a key", since: "1.0.0", complexity: "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).",
   handler: (c, argv) => delGeneric(c, argv, c.server.config.get("lazyfree-lazy-user-del") === "yes"),
 });
 
@@ -57,13 +58,16 @@ export const delCommand = command({
 // the background" is what DEL already does here.
 export const unlinkCommand = command({
   name: "unlink", tips: ["request_policy:multi_shard", "response_policy:agg_sum"], arity: -2, flags: ["write", "fast"], keys: { first: 1, last: -1, step: 1, flags: ["RM", "delete"] }, categories: ["keyspace"],
+  args: "key:key#0...",
   summary: "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", since: "4.0.0",
-  complexity: "O(1) for each key removed regardless of its size.",
+  complexity: "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.",
   handler: (c, argv) => delGeneric(c, argv, true),
 });
 
 export const existsCommand = command({
   name: "exists", tips: ["request_policy:multi_shard", "response_policy:agg_sum"], arity: -2, flags: ["readonly", "fast"], keys: { first: 1, last: -1, step: 1, flags: ["RO"] }, categories: ["keyspace"],
+  history: [["3.0.3", "Accepts multiple `key` arguments."]],
+  args: "key:key#0...",
   summary: "Determine if a key exists", since: "1.0.0", complexity: "O(N) where N is the number of keys to check.",
   handler(c, argv) {
     let count = 0;
@@ -75,6 +79,7 @@ export const existsCommand = command({
 
 export const typeCommand = command({
   name: "type", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["keyspace"],
+  args: "key:key#0",
   summary: "Determine the type stored at key", since: "1.0.0",
   handler(c, argv) {
     c.reply.simple(c.db.typeForRead(argv.str(1)) ?? "none");
@@ -83,8 +88,9 @@ export const typeCommand = command({
 
 export const keysCommand = command({
   name: "keys", tips: ["request_policy:all_shards", "nondeterministic_output_order"], arity: 2, flags: ["readonly"], categories: ["keyspace", "dangerous"],
+  args: "pattern:pattern",
   summary: "Find all keys matching the given pattern", since: "1.0.0",
-  complexity: "O(N) with N being the number of keys in the database",
+  complexity: "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.",
   handler(c, argv) {
     const pattern = argv.str(1);
     c.reply.bulkStrings(c.db.liveKeys(pattern === "*" ? undefined : (key) => globMatch(pattern, key)));
@@ -182,24 +188,32 @@ const expireSpec = { arity: -3, flags: ["write", "fast"] as CommandFlag[], keys:
 
 export const expireCommand = command({
   ...expireSpec, name: "expire", events: "after",
+  history: [["7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."]],
+  args: "key:key#0 seconds:integer condition(NX|XX|GT|LT)?@7.0.0",
   summary: "Set a key's time to live in seconds", since: "1.0.0",
   handler: (c, argv) => expireGeneric(c, argv, now(), 1000),
 });
 
 export const pexpireCommand = command({
   ...expireSpec, name: "pexpire", events: "after",
+  history: [["7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."]],
+  args: "key:key#0 milliseconds:integer condition(NX|XX|GT|LT)?@7.0.0",
   summary: "Set a key's time to live in milliseconds", since: "2.6.0",
   handler: (c, argv) => expireGeneric(c, argv, now(), 1),
 });
 
 export const expireatCommand = command({
   ...expireSpec, name: "expireat", events: "after",
+  history: [["7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."]],
+  args: "key:key#0 unix-time-seconds:unix-time condition(NX|XX|GT|LT)?@7.0.0",
   summary: "Set the expiration for a key as a UNIX timestamp", since: "1.2.0",
   handler: (c, argv) => expireGeneric(c, argv, 0, 1000),
 });
 
 export const pexpireatCommand = command({
   ...expireSpec, name: "pexpireat", events: "after",
+  history: [["7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."]],
+  args: "key:key#0 unix-time-milliseconds:unix-time condition(NX|XX|GT|LT)?@7.0.0",
   summary: "Set the expiration for a key as a UNIX timestamp specified in milliseconds", since: "2.6.0",
   handler: (c, argv) => expireGeneric(c, argv, 0, 1),
 });
@@ -234,30 +248,37 @@ const ttlSpec = { arity: 2, flags: ["readonly", "fast"] as CommandFlag[], keys: 
 
 export const ttlCommand = command({
   ...ttlSpec, name: "ttl", tips: ["nondeterministic_output"],
+  history: [["2.8.0", "Added the -2 reply."]],
+  args: "key:key#0",
   summary: "Get the time to live for a key in seconds", since: "1.0.0",
   handler: (c, argv) => ttlGeneric(c, argv, TtlOutput.Seconds),
 });
 
 export const pttlCommand = command({
   ...ttlSpec, name: "pttl", tips: ["nondeterministic_output"],
+  history: [["2.8.0", "Added the -2 reply."]],
+  args: "key:key#0",
   summary: "Get the time to live for a key in milliseconds", since: "2.6.0",
   handler: (c, argv) => ttlGeneric(c, argv, TtlOutput.Millis),
 });
 
 export const expiretimeCommand = command({
   ...ttlSpec, name: "expiretime",
+  args: "key:key#0",
   summary: "Get the expiration Unix timestamp for a key", since: "7.0.0",
   handler: (c, argv) => ttlGeneric(c, argv, TtlOutput.AbsSeconds),
 });
 
 export const pexpiretimeCommand = command({
   ...ttlSpec, name: "pexpiretime",
+  args: "key:key#0",
   summary: "Get the expiration Unix timestamp for a key in milliseconds", since: "7.0.0",
   handler: (c, argv) => ttlGeneric(c, argv, TtlOutput.AbsMillis),
 });
 
 export const persistCommand = command({
   name: "persist", events: "before", notify: [NotifyClass.Generic, "persist"], arity: 2, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["keyspace"],
+  args: "key:key#0",
   summary: "Remove the expiration from a key", since: "2.2.0",
   handler(c, argv) {
     const key = argv.str(1);
@@ -294,12 +315,15 @@ const renameKeySpecs = (destFlags: string[]) => [
 
 export const renameCommand = command({
   name: "rename", arity: 3, flags: ["write"], keys: { first: 1, last: 2, step: 1 }, keySpecs: renameKeySpecs(["OW", "update"]), categories: ["keyspace"],
+  args: "key:key#0 newkey:key#1",
   summary: "Rename a key", since: "1.0.0",
   handler: (c, argv) => renameGeneric(c, argv, false),
 });
 
 export const renamenxCommand = command({
   name: "renamenx", arity: 3, flags: ["write", "fast"], keys: { first: 1, last: 2, step: 1 }, keySpecs: renameKeySpecs(["OW", "insert"]), categories: ["keyspace"],
+  history: [["3.2.0", "The command no longer returns an error when source and destination names are the same."]],
+  args: "key:key#0 newkey:key#1",
   summary: "Rename a key, only if the new key does not exist", since: "1.0.0",
   handler: (c, argv) => renameGeneric(c, argv, true),
 });
@@ -314,6 +338,7 @@ function databaseArg(c: Context, arg: Uint8Array): Database {
 
 export const copyCommand = command({
   name: "copy", arity: -3, flags: ["write", "denyoom"], keys: { first: 1, last: 2, step: 1 },
+  args: "source:key#0 destination:key#1 DB=destination-db:integer? REPLACE?",
   keySpecs: [
     { flags: ["RO", "access"], begin: { index: 1 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
     { flags: ["OW", "update"], begin: { index: 2 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
@@ -350,6 +375,7 @@ export const copyCommand = command({
 
 export const dumpCommand = command({
   name: "dump", tips: ["nondeterministic_output"], arity: 2, flags: ["readonly"], keys: { first: 1, last: 1, step: 1, flags: ["RO", "access"] }, categories: ["keyspace"],
+  args: "key:key#0",
   summary: "Return a serialized version of the value stored at the specified key.", since: "2.6.0",
   complexity: "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).",
   handler(c, argv) {
@@ -361,6 +387,8 @@ export const dumpCommand = command({
 
 export const restoreCommand = command({
   name: "restore", arity: -4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["OW", "update"] }, categories: ["keyspace", "dangerous"],
+  history: [["3.0.0", "Added the `REPLACE` modifier."], ["5.0.0", "Added the `ABSTTL` modifier."], ["5.0.0", "Added the `IDLETIME` and `FREQ` options."]],
+  args: "key:key#0 ttl:integer serialized-value:string REPLACE?@3.0.0 ABSTTL?@5.0.0 IDLETIME=seconds:integer?@5.0.0 FREQ=frequency:integer?@5.0.0",
   summary: "Create a key using the provided serialized value, previously obtained using DUMP.", since: "2.6.0",
   complexity: "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
   handler: (c, argv) => restoreGeneric(c, argv),
@@ -390,6 +418,9 @@ function migrateKeys(argv: Argv): KeyRef[] {
 /** RESTORE as a cluster node's MIGRATE sends it (the ASKING flag matters only in cluster mode). */
 export const restoreAskingCommand = command({
   name: "restore-asking", arity: -4, flags: ["write", "denyoom", "asking"], keys: { first: 1, last: 1, step: 1, flags: ["OW", "update"] }, categories: ["keyspace", "dangerous"],
+  docFlags: ["syscmd"], group: "server",
+  history: [["3.0.0", "Added the `REPLACE` modifier."], ["5.0.0", "Added the `ABSTTL` modifier."], ["5.0.0", "Added the `IDLETIME` and `FREQ` options."]],
+  args: "key:key#0 ttl:integer serialized-value:string REPLACE?@3.0.0 ABSTTL?@5.0.0 IDLETIME=seconds:integer?@5.0.0 FREQ=frequency:integer?@5.0.0",
   summary: "An internal command for migrating keys in a cluster", since: "3.0.0",
   complexity: "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
   handler: (c, argv) => restoreGeneric(c, argv),
@@ -452,6 +483,8 @@ function restoreGeneric(c: Context, argv: Argv): void {
  */
 export const migrateCommand = command({
   name: "migrate", arity: -6, flags: ["write"], keys: { first: 3, last: 3, step: 1 }, categories: ["keyspace", "dangerous"], tips: ["nondeterministic_output"],
+  history: [["3.0.0", "Added the `COPY` and `REPLACE` options."], ["3.0.6", "Added the `KEYS` option."], ["4.0.7", "Added the `AUTH` option."], ["6.0.0", "Added the `AUTH2` option."]],
+  args: "host:string port:integer key_or_empty_string(key:key#0|''/empty_string) destination-db:integer timeout:integer COPY?@3.0.0 REPLACE?@3.0.0 authentication(AUTH=password:string?@4.0.7|AUTH2=username_password{username:string password:string}?@6.0.0)? KEYS=key:key#1?...@3.0.6",
   keySpecs: [
     { flags: ["RW", "access", "delete"], begin: { index: 3 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
     { flags: ["RW", "access", "delete", "incomplete"], begin: { keyword: "KEYS", startfrom: -2 }, find: { lastkey: -1, keystep: 1, limit: 0 } },
@@ -497,6 +530,7 @@ export const migrateCommand = command({
 
 export const waitCommand = command({
   name: "wait", arity: 3, flags: ["noscript"], categories: ["connection"], tips: ["request_policy:all_shards", "response_policy:agg_min"],
+  args: "numreplicas:integer timeout:integer",
   summary: "Wait for the synchronous replication of all the write commands sent in the context of the current connection", since: "3.0.0",
   complexity: "O(1)",
   handler(c, argv) {
@@ -508,6 +542,7 @@ export const waitCommand = command({
 
 export const moveCommand = command({
   name: "move", arity: 3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["keyspace"],
+  args: "key:key#0 db:integer",
   summary: "Move a key to another database", since: "1.0.0",
   handler(c, argv) {
     if (c.server.cluster !== undefined) throw MOVE_IN_CLUSTER;
@@ -535,6 +570,7 @@ export const randomkeyCommand = command({
 
 export const touchCommand = command({
   name: "touch", arity: -2, flags: ["readonly", "fast"], keys: { first: 1, last: -1, step: 1, flags: ["RO"] }, categories: ["keyspace"],
+  args: "key:key#0...",
   tips: ["request_policy:multi_shard", "response_policy:agg_sum"],
   summary: "Alters the last access time of a key(s). Returns the number of existing keys specified.", since: "3.2.1",
   complexity: "O(N) where N is the number of keys that will be touched.",
@@ -581,12 +617,14 @@ export const objectCommand = command({
   subcommands: [
     command({
       ...objectSpec, name: "object|encoding", summary: "Inspect the internal encoding of a Redis object", since: "2.2.3",
+      args: "key:key#0",
       handler(c, argv) {
         if (objectFound(c, argv)) c.reply.bulkString(c.db.encodingOf(argv.str(2)));
       },
     }),
     command({
       ...objectSpec, name: "object|refcount", summary: "Get the number of references to the value of the key", since: "2.2.3",
+      args: "key:key#0",
       handler(c, argv) {
         // Only an integer can be one of the shared objects.
         const key = argv.str(2);
@@ -597,6 +635,7 @@ export const objectCommand = command({
     // frequency counter instead (store/access.ts), as Redis's robj.lru.
     command({
       ...objectSpec, name: "object|idletime", summary: "Get the time since a Redis object was last accessed", since: "2.2.3",
+      args: "key:key#0",
       handler(c, argv) {
         const keyspace = c.server.keyspace;
         if (!objectFound(c, argv)) return;
@@ -607,6 +646,7 @@ export const objectCommand = command({
     }),
     command({
       ...objectSpec, name: "object|freq", summary: "Get the logarithmic access frequency counter of a Redis object", since: "4.0.0",
+      args: "key:key#0",
       handler(c, argv) {
         const keyspace = c.server.keyspace;
         if (!objectFound(c, argv)) return;
@@ -754,6 +794,8 @@ export function scanGeneric(
 
 export const scanCommand = command({
   name: "scan", arity: -2, flags: ["readonly"], categories: ["keyspace"], expiredAlone: true, tips: ["nondeterministic_output", "request_policy:special"],
+  history: [["6.0.0", "Added the `TYPE` subcommand."]],
+  args: "cursor:integer MATCH=pattern:pattern? COUNT=count:integer? TYPE=type:string?@6.0.0",
   summary: "Incrementally iterate the keys space", since: "2.8.0",
   complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
   handler(c, argv) {
@@ -936,6 +978,7 @@ function sortKeys(argv: Argv): KeyRef[] {
 
 export const sortCommand = command({
   name: "sort", arity: -2, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1 }, getKeys: sortKeys,
+  args: "key:key#0 BY=pattern:pattern#1? LIMIT=offset_count{offset:integer count:integer}? GET=pattern:pattern#1?...+ order(ASC|DESC)? ALPHA/sorting? STORE=destination:key#2?",
   keySpecs: [
     sourceSpec, byGetSpec,
     { notes: "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array", flags: ["OW", "update"], begin: "unknown", find: "unknown" },
@@ -947,6 +990,7 @@ export const sortCommand = command({
 
 export const sort_roCommand = command({
   name: "sort_ro", arity: -2, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, keySpecs: [sourceSpec, byGetSpec],
+  args: "key:key#0 BY=pattern:pattern#1? LIMIT=offset_count{offset:integer count:integer}? GET=pattern:pattern#1?...+ order(ASC|DESC)? ALPHA/sorting?",
   getKeys: () => [{ pos: 1, flags: sourceSpec.flags }],
   categories: ["set", "sortedset", "list", "dangerous"],
   summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", since: "7.0.0", complexity: sortComplexity,

@@ -71,6 +71,8 @@ function memberPosition(zset: SortedSet, member: string): [number, number] | und
 /** GEOADD key [NX|XX] [CH] lon lat member ...: ZADD of the members with their geohashes as scores. */
 export const geoaddCommand = command({
   name: "geoadd", arity: -5, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1 }, categories: ["geo"],
+  history: [["6.2.0", "Added the `CH`, `NX` and `XX` options."]],
+  args: "key:key#0 condition(NX|XX)?@6.2.0 CH/change?@6.2.0 longitude_latitude_member{longitude:double latitude:double member:string}...",
   summary: "Add one or more geospatial items in the geospatial index represented using a sorted set", since: "3.2.0",
   complexity: "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
   handler(c, argv) {
@@ -98,6 +100,7 @@ export const geoaddCommand = command({
 /** GEODIST key member1 member2 [M|KM|FT|MI] */
 export const geodistCommand = command({
   name: "geodist", arity: -4, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["geo"],
+  args: "key:key#0 member1:string member2:string unit(M|KM|FT|MI)?",
   summary: "Returns the distance between two members of a geospatial index", since: "3.2.0", complexity: "O(log(N))",
   handler(c, argv) {
     let toMeters = 1;
@@ -114,6 +117,7 @@ export const geodistCommand = command({
 /** GEOHASH key [member ...]: standard 11-character geohashes. */
 export const geohashCommand = command({
   name: "geohash", arity: -2, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["geo"],
+  args: "key:key#0 member:string...",
   summary: "Returns members of a geospatial index as standard geohash strings", since: "3.2.0",
   complexity: "O(log(N)) for each member requested, where N is the number of elements in the sorted set.",
   handler(c, argv) {
@@ -130,6 +134,7 @@ export const geohashCommand = command({
 /** GEOPOS key [member ...]: [longitude, latitude] of each member, or a null array. */
 export const geoposCommand = command({
   name: "geopos", arity: -2, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["geo"],
+  args: "key:key#0 member:string...",
   summary: "Returns longitude and latitude of members of a geospatial index", since: "3.2.0",
   complexity: "O(N) where N is the number of members requested.",
   handler(c, argv) {
@@ -368,6 +373,9 @@ const SEARCH_COMPLEXITY =
 
 export const georadiusCommand = command({
   name: "georadius", arity: -6, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1 }, keySpecs: STORE_KEY_SPECS(6), categories: ["geo"],
+  docFlags: ["deprecated"], deprecatedSince: "6.2.0", replacedBy: "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument",
+  history: [["6.2.0", "Added the `ANY` option for `COUNT`."], ["7.0.0", "Added support for uppercase unit names."]],
+  args: "key:key#0 longitude:double latitude:double radius:double unit(M|KM|FT|MI) WITHCOORD? WITHDIST? WITHHASH? count{COUNT=count:integer ANY?@6.2.0}? order(ASC|DESC)? STORE=key:key#1? STOREDIST=key:key#2?",
   summary: "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point", since: "3.2.0",
   complexity: RADIUS_COMPLEXITY,
   handler: (c, argv) => georadiusGeneric(c, argv, 1, Search.Coords),
@@ -375,12 +383,18 @@ export const georadiusCommand = command({
 
 export const georadiusRoCommand = command({
   name: "georadius_ro", arity: -6, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["geo"],
+  docFlags: ["deprecated"], deprecatedSince: "6.2.0", replacedBy: "`GEOSEARCH` with the `BYRADIUS` argument",
+  history: [["6.2.0", "Added the `ANY` option for `COUNT`."]],
+  args: "key:key#0 longitude:double latitude:double radius:double unit(M|KM|FT|MI) WITHCOORD? WITHDIST? WITHHASH? count{COUNT=count:integer ANY?@6.2.0}? order(ASC|DESC)?",
   summary: "A read-only variant for GEORADIUS", since: "3.2.10", complexity: RADIUS_COMPLEXITY,
   handler: (c, argv) => georadiusGeneric(c, argv, 1, Search.Coords | Search.NoStore),
 });
 
 export const georadiusbymemberCommand = command({
   name: "georadiusbymember", arity: -5, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1 }, keySpecs: STORE_KEY_SPECS(5), categories: ["geo"],
+  docFlags: ["deprecated"], deprecatedSince: "6.2.0", replacedBy: "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments",
+  history: [["7.0.0", "Added support for uppercase unit names."]],
+  args: "key:key#0 member:string radius:double unit(M|KM|FT|MI) WITHCOORD? WITHDIST? WITHHASH? count{COUNT=count:integer ANY?}? order(ASC|DESC)? STORE=key:key#1? STOREDIST=key:key#2?",
   summary: "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member", since: "3.2.0",
   complexity: RADIUS_COMPLEXITY,
   handler: (c, argv) => georadiusGeneric(c, argv, 1, Search.Member),
@@ -388,12 +402,16 @@ export const georadiusbymemberCommand = command({
 
 export const georadiusbymemberRoCommand = command({
   name: "georadiusbymember_ro", arity: -5, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["geo"],
+  docFlags: ["deprecated"], deprecatedSince: "6.2.0", replacedBy: "`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments",
+  args: "key:key#0 member:string radius:double unit(M|KM|FT|MI) WITHCOORD? WITHDIST? WITHHASH? count{COUNT=count:integer ANY?}? order(ASC|DESC)?",
   summary: "A read-only variant for GEORADIUSBYMEMBER", since: "3.2.10", complexity: RADIUS_COMPLEXITY,
   handler: (c, argv) => georadiusGeneric(c, argv, 1, Search.Member | Search.NoStore),
 });
 
 export const geosearchCommand = command({
   name: "geosearch", arity: -7, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["geo"],
+  history: [["7.0.0", "Added support for uppercase unit names."]],
+  args: "key:key#0 from(FROMMEMBER=member:string|FROMLONLAT=longitude_latitude{longitude:double latitude:double}) by(circle{BYRADIUS=radius:double unit(M|KM|FT|MI)}|box{BYBOX=width:double height:double unit(M|KM|FT|MI)}) order(ASC|DESC)? count{COUNT=count:integer ANY?}? WITHCOORD? WITHDIST? WITHHASH?",
   summary: "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.", since: "6.2.0",
   complexity: SEARCH_COMPLEXITY,
   handler: (c, argv) => georadiusGeneric(c, argv, 1, Search.GeoSearch),
@@ -401,6 +419,8 @@ export const geosearchCommand = command({
 
 export const geosearchstoreCommand = command({
   name: "geosearchstore", arity: -8, flags: ["write", "denyoom"], keys: { first: 1, last: 2, step: 1 },
+  history: [["7.0.0", "Added support for uppercase unit names."]],
+  args: "destination:key#0 source:key#1 from(FROMMEMBER=member:string|FROMLONLAT=longitude_latitude{longitude:double latitude:double}) by(circle{BYRADIUS=radius:double unit(M|KM|FT|MI)}|box{BYBOX=width:double height:double unit(M|KM|FT|MI)}) order(ASC|DESC)? count{COUNT=count:integer ANY?}? STOREDIST?",
   keySpecs: [
     { flags: ["OW", "update"], begin: { index: 1 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
     { flags: ["RO", "access"], begin: { index: 2 }, find: { lastkey: 0, keystep: 1, limit: 0 } },

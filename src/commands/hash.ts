@@ -67,6 +67,8 @@ function hsetGeneric(c: Context, argv: Argv): number {
 
 export const hsetCommand = command({
   name: "hset", notify: [NotifyClass.Hash, "hset"], arity: -4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"],
+  history: [["4.0.0", "Accepts multiple `field` and `value` arguments."]],
+  args: "key:key#0 field_value{field:string value:string}...",
   summary: "Set the string value of a hash field", since: "2.0.0",
   complexity: "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.",
   handler: (c, argv) => c.reply.integer(hsetGeneric(c, argv)),
@@ -74,6 +76,8 @@ export const hsetCommand = command({
 
 export const hmsetCommand = command({
   name: "hmset", notify: [NotifyClass.Hash, "hset"], arity: -4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"],
+  docFlags: ["deprecated"], deprecatedSince: "4.0.0", replacedBy: "`HSET` with multiple field-value pairs",
+  args: "key:key#0 field_value{field:string value:string}...",
   summary: "Set multiple hash fields to multiple values", since: "2.0.0", complexity: "O(N) where N is the number of fields being set.",
   handler(c, argv) {
     hsetGeneric(c, argv);
@@ -89,6 +93,7 @@ function hsetnxPacked(out: PackedBytes, argv: Argv): number {
 
 export const hsetnxCommand = command({
   name: "hsetnx", notify: [NotifyClass.Hash, "hset"], arity: 4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["hash"],
+  args: "key:key#0 field:string value:string",
   summary: "Set the value of a hash field, only if the field does not exist", since: "2.0.0",
   handler(c, argv) {
     // A small hash is changed on its bytes in the key's cell where it can be (Database.editPacked).
@@ -109,6 +114,7 @@ export const hsetnxCommand = command({
 
 export const hgetCommand = command({
   name: "hget", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"],
+  args: "key:key#0 field:string",
   summary: "Get the value of a hash field", since: "2.0.0",
   handler(c, argv) {
     const pairs = packedHash(c, argv, true);
@@ -124,6 +130,7 @@ export const hgetCommand = command({
 
 export const hmgetCommand = command({
   name: "hmget", arity: -3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"],
+  args: "key:key#0 field:string...",
   summary: "Get the values of all the given hash fields", since: "2.0.0", complexity: "O(N) where N is the number of fields being requested.",
   handler(c, argv) {
     const pairs = packedHash(c, argv, true);
@@ -171,27 +178,33 @@ const hgetallSpec = {
 
 export const hgetallCommand = command({
   ...hgetallSpec, name: "hgetall", summary: "Get all the fields and values in a hash", since: "2.0.0",
+  args: "key:key#0",
   handler: (c, argv) => hgetallGeneric(c, argv, HashPart.Both),
 });
 
 export const hkeysCommand = command({
   ...hgetallSpec, name: "hkeys", summary: "Get all the fields in a hash", since: "2.0.0",
+  args: "key:key#0",
   handler: (c, argv) => hgetallGeneric(c, argv, HashPart.Keys),
 });
 
 export const hvalsCommand = command({
   ...hgetallSpec, name: "hvals", summary: "Get all the values in a hash", since: "2.0.0",
+  args: "key:key#0",
   handler: (c, argv) => hgetallGeneric(c, argv, HashPart.Values),
 });
 
 export const hdelCommand = command({
   name: "hdel", events: "before", notify: [NotifyClass.Hash, "hdel"], arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["hash"],
+  history: [["2.4.0", "Accepts multiple `field` arguments."]],
+  args: "key:key#0 field:string...",
   summary: "Delete one or more hash fields", since: "2.0.0", complexity: "O(N) where N is the number of fields to be removed.",
   handler: (c, argv) => c.reply.integer(c.db.removeMembers(argv, "hash", HashValue.deletePacked, HashValue, (h, f) => h.delete(f))),
 });
 
 export const hexistsCommand = command({
   name: "hexists", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["hash"],
+  args: "key:key#0 field:string",
   summary: "Determine if a hash field exists", since: "2.0.0",
   handler(c, argv) {
     const pairs = packedHash(c, argv, true);
@@ -202,6 +215,7 @@ export const hexistsCommand = command({
 
 export const hlenCommand = command({
   name: "hlen", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["hash"],
+  args: "key:key#0",
   summary: "Get the number of fields in a hash", since: "2.0.0",
   handler(c, argv) {
     const pairs = packedHash(c, argv, true);
@@ -211,6 +225,7 @@ export const hlenCommand = command({
 
 export const hstrlenCommand = command({
   name: "hstrlen", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["hash"],
+  args: "key:key#0 field:string",
   summary: "Get the length of the value of a hash field", since: "3.2.0",
   handler(c, argv) {
     const pairs = packedHash(c, argv, true);
@@ -242,6 +257,7 @@ function hincrbyPacked(out: PackedBytes, argv: Argv): number {
 
 export const hincrbyCommand = command({
   name: "hincrby", notify: [NotifyClass.Hash, "hincrby"], arity: 4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["hash"],
+  args: "key:key#0 field:string increment:integer",
   summary: "Increment the integer value of a hash field by the given number", since: "2.0.0",
   handler(c, argv) {
     const incr = argv.int(3);
@@ -279,6 +295,7 @@ export const hincrbyCommand = command({
 
 export const hincrbyfloatCommand = command({
   name: "hincrbyfloat", notify: [NotifyClass.Hash, "hincrbyfloat"], arity: 4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["hash"],
+  args: "key:key#0 field:string increment:double",
   summary: "Increment the float value of a hash field by the given amount", since: "2.6.0",
   handler(c, argv) {
     const incr = parseLongDouble(argv.str(3));
@@ -336,6 +353,7 @@ function hrandfieldPacked(c: Context, packed: ByteSlice, count: number, withValu
  */
 export const hrandfieldCommand = command({
   name: "hrandfield", arity: -2, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"], tips: ["nondeterministic_output"],
+  args: "key:key#0 options{count:integer WITHVALUES?}?",
   summary: "Get one or multiple random fields from a hash", since: "6.2.0", complexity: "O(N) where N is the number of fields returned",
   handler(c, argv) {
     if (argv.length === 2) {
@@ -424,6 +442,7 @@ const PAIRS_FROM_BYTES: ScanFromBytes = {
 
 export const hscanCommand = command({
   name: "hscan", arity: -3, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["hash"], tips: ["nondeterministic_output"],
+  args: "key:key#0 cursor:integer MATCH=pattern:pattern? COUNT=count:integer?",
   summary: "Incrementally iterate hash fields and associated values", since: "2.8.0",
   complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
   handler(c, argv) {

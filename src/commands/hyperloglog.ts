@@ -41,6 +41,7 @@ const editor = new HllEditor();
 
 export const pfaddCommand = command({
   name: "pfadd", events: "before", notify: [NotifyClass.String, "pfadd"], arity: -2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["hyperloglog"],
+  args: "key:key#0 element:string?...",
   summary: "Adds the specified elements to the specified HyperLogLog.", since: "2.8.9", complexity: "O(1) to add every element.",
   handler(c, argv) {
     const key = argv.str(1);
@@ -92,6 +93,7 @@ function mergedRegisters(c: Context, keys: Uint8Array[]): [regs: Uint8Array, any
 
 export const pfcountCommand = command({
   name: "pfcount", arity: -2, flags: ["readonly", "may-replicate"],
+  args: "key:key#0...",
   keys: { first: 1, last: -1, step: 1, flags: ["RW", "access"], notes: "RW because it may change the internal representation of the key, and propagate to replicas" },
   categories: ["hyperloglog"],
   summary: "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).", since: "2.8.9",
@@ -117,6 +119,7 @@ export const pfcountCommand = command({
 
 export const pfmergeCommand = command({
   name: "pfmerge", events: "before", notify: [NotifyClass.String, "pfadd"], arity: -2, flags: ["write", "denyoom"], keys: { first: 1, last: -1, step: 1 },
+  args: "destkey:key#0 sourcekey:key#1...",
   keySpecs: [
     { flags: ["RW", "access", "insert"], begin: { index: 1 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
     { flags: ["RO", "access"], begin: { index: 2 }, find: { lastkey: -1, keystep: 1, limit: 0 } },
@@ -146,6 +149,7 @@ export const pfmergeCommand = command({
 /** PFSELFTEST: Redis's self test of the HLL implementation, run on KVIS's (store/hyperloglog.ts). */
 export const pfselftestCommand = command({
   name: "pfselftest", arity: 1, flags: ["admin"], categories: ["hyperloglog"],
+  docFlags: ["syscmd"],
   summary: "An internal command for testing HyperLogLog values", since: "2.8.9", complexity: "N/A",
   handler(c) {
     const failure = selfTest();
@@ -157,6 +161,8 @@ export const pfselftestCommand = command({
 /** PFDEBUG GETREG|DECODE|ENCODING|TODENSE key: look inside an HLL; GETREG and TODENSE make it dense. */
 export const pfdebugCommand = command({
   name: "pfdebug", arity: 3, flags: ["write", "denyoom", "admin"], keys: { first: 2, last: 2, step: 1, flags: ["RW", "access"] }, categories: ["hyperloglog"],
+  docFlags: ["syscmd"],
+  args: "subcommand:string key:key#0",
   summary: "Internal commands for debugging HyperLogLog values", since: "2.8.9", complexity: "N/A",
   handler(c, argv) {
     const key = argv.str(2);

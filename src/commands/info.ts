@@ -8,6 +8,8 @@ import { command } from "./command.ts";
 
 export const infoCommand = command({
   name: "info", tips: ["nondeterministic_output", "request_policy:all_shards", "response_policy:special"], arity: -1, flags: ["loading", "stale", "sentinel"], categories: ["dangerous"],
+  history: [["7.0.0", "Added support for taking multiple section arguments."]],
+  args: "section:string?...",
   summary: "Get information and statistics about the server", since: "1.0.0",
   complexity: "O(1)",
   handler(c, argv) {

@@ -9,12 +9,13 @@ import { COUNT_RANGE, latencyNoSamples, GETKEYS_BAD_ARGS, GETKEYS_BAD_ARITY, GET
 import { bytesToString, globMatch, parseInt64 } from "../resp/bytes.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
 import { memoryUsage } from "../store/memory-usage.ts";
+import { writeArguments } from "./arguments.ts";
 import { Command, type CommandFlag, FLAG_ORDER, type FullKeySpec, categoriesOf, command } from "./command.ts";
 import type { Context, StatField } from "./context.ts";
 
 export const monitorCommand = command({
   name: "monitor", arity: 1, flags: ["admin", "noscript", "loading", "stale"], categories: [],
-  summary: "Listen for all requests received by the server in real time", since: "1.0.0",
+  summary: "Listen for all requests received by the server in real time", since: "1.0.0", complexity: "",
   handler(c) {
     // A replica's link cannot become a monitor; Redis ignores the request there too.
     if (c.replica !== undefined) return;
@@ -108,15 +109,46 @@ function getKeysGeneric(c: Context, argv: Argv, withFlags: boolean): void {
 
 function writeCommandDocs(r: ReplyWriter, cmd: Command): void {
   const subs = cmd.subcommands ? [...cmd.subcommands.values()] : [];
-  r.map(subs.length > 0 ? 5 : 4);
+  const { history, docFlags, deprecatedSince, replacedBy } = cmd.docs;
+  const args = cmd.arguments;
+  const optional = [cmd.complexity !== "", docFlags, deprecatedSince, replacedBy, history, args.length > 0, subs.length > 0];
+  r.map(3 + optional.filter((field) => field !== undefined && field !== false).length);
   r.bulkString("summary");
   r.bulkString(cmd.summary);
   r.bulkString("since");
   r.bulkString(cmd.since);
   r.bulkString("group");
   r.bulkString(cmd.group);
-  r.bulkString("complexity");
-  r.bulkString(cmd.complexity);
+  if (cmd.complexity !== "") {
+    r.bulkString("complexity");
+    r.bulkString(cmd.complexity);
+  }
+  if (docFlags) {
+    r.bulkString("doc_flags");
+    r.set(docFlags.length);
+    for (const flag of docFlags) r.simple(flag);
+  }
+  if (deprecatedSince !== undefined) {
+    r.bulkString("deprecated_since");
+    r.bulkString(deprecatedSince);
+  }
+  if (replacedBy !== undefined) {
+    r.bulkString("replaced_by");
+    r.bulkString(replacedBy);
+  }
+  if (history) {
+    r.bulkString("history");
+    r.set(history.length);
+    for (const [version, change] of history) {
+      r.array(2);
+      r.bulkString(version);
+      r.bulkString(change);
+    }
+  }
+  if (args.length > 0) {
+    r.bulkString("arguments");
+    writeArguments(r, args);
+  }
   if (subs.length > 0) {
     r.bulkString("subcommands");
     r.map(subs.length);
@@ -143,6 +175,7 @@ export const commandCommand = command({
     }),
     command({
       name: "command|list", tips: ["nondeterministic_output_order"], arity: -2, flags: ["loading", "stale"], categories: ["connection"],
+      args: "FILTERBY=filterby(MODULE=module-name:string|ACLCAT=category:string|PATTERN=pattern:pattern)?",
       summary: "Get an array of Redis command names", since: "7.0.0", complexity: "O(N) where N is the total number of Redis commands",
       handler(c, argv) {
         // FILTERBY MODULE <name> (KVIS has no modules) | ACLCAT <category> | PATTERN <glob on the full name>.
@@ -166,6 +199,8 @@ export const commandCommand = command({
     }),
     command({
       name: "command|info", tips: ["nondeterministic_output_order"], arity: -2, flags: ["loading", "stale"], categories: ["connection"],
+      history: [["7.0.0", "Allowed to be called with no argument to get info on all commands."]],
+      args: "command-name:string?...",
       summary: "Get array of specific Redis command details, or all when no argument is given.", since: "2.8.13",
       complexity: "O(N) where N is the number of commands to look up",
       handler(c, argv) {
@@ -190,6 +225,7 @@ export const commandCommand = command({
     }),
     command({
       name: "command|docs", tips: ["nondeterministic_output_order"], arity: -2, flags: ["loading", "stale"], categories: ["connection"],
+      args: "command-name:string?...",
       summary: "Get array of specific Redis command documentation", since: "7.0.0",
       complexity: "O(N) where N is the number of commands to look up",
       handler(c, argv) {
@@ -235,6 +271,7 @@ export const memoryCommand = command({
   subcommands: [
     command({
       name: "memory|usage", arity: -3, flags: ["readonly"], keys: { first: 2, last: 2, step: 1, flags: ["RO"] },
+      args: "key:key#0 SAMPLES=count:integer?",
       summary: "Estimate the memory usage of a key", since: "4.0.0", complexity: "O(N) where N is the number of samples.",
       handler(c, argv) {
         // SAMPLES: how many elements an aggregate is costed from (5 by default, 0 for all).
@@ -365,6 +402,8 @@ export const slowlogCommand = command({
   subcommands: [
     command({
       ...slowlogSpec, name: "slowlog|get", arity: -2, summary: "Get the slow log's entries", since: "2.2.12", complexity: "O(N) where N is the number of entries returned",
+      history: [["4.0.0", "Added client IP address, port and name to the reply."]],
+      args: "count:integer?",
       handler(c, argv) {
         let count = 10;
         if (argv.length === 3) {
@@ -449,6 +488,7 @@ export const latencyCommand = command({
     }),
     command({
       ...latencySpec, name: "latency|history", arity: 3, summary: "Return timestamp-latency samples for the event.", since: "2.8.13",
+      args: "event:string",
       handler(c, argv) {
         const samples = c.server.latency.events.get(argv.str(2))?.samples ?? [];
         c.reply.array(samples.length);
@@ -461,6 +501,7 @@ export const latencyCommand = command({
     }),
     command({
       ...latencySpec, name: "latency|reset", arity: -2, tips: ["request_policy:all_nodes", "response_policy:all_succeeded"],
+      args: "event:string?...",
       summary: "Reset latency data for one or more events.", since: "2.8.13",
       handler: (c, argv) => c.reply.integer(c.server.latency.reset(argv.strs(2))),
     }),
@@ -470,6 +511,7 @@ export const latencyCommand = command({
     }),
     command({
       ...latencySpec, name: "latency|graph", arity: 3, summary: "Return a latency graph for the event.", since: "2.8.13",
+      args: "event:string",
       handler(c, argv) {
         const graph = c.server.latency.graph(argv.str(2), Math.floor(Date.now() / 1000));
         if (graph === undefined) throw latencyNoSamples(argv.str(2));
@@ -478,6 +520,7 @@ export const latencyCommand = command({
     }),
     command({
       ...latencySpec, name: "latency|histogram", arity: -2,
+      args: "command:string?...",
       summary: "Return the cumulative distribution of latencies of a subset of commands or all.", since: "7.0.0",
       complexity: "O(N) where N is the number of commands with latency information being retrieved.",
       handler(c, argv) {

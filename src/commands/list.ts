@@ -75,21 +75,29 @@ const pushSpec = {
 
 export const lpushCommand = command({
   ...pushSpec, name: "lpush", notify: [NotifyClass.List, "lpush"], summary: "Prepend one or multiple elements to a list", since: "1.0.0",
+  history: [["2.4.0", "Accepts multiple `element` arguments."]],
+  args: "key:key#0 element:string...",
   handler: (c, argv) => pushGeneric(c, argv, true, false),
 });
 
 export const rpushCommand = command({
   ...pushSpec, name: "rpush", notify: [NotifyClass.List, "rpush"], summary: "Append one or multiple elements to a list", since: "1.0.0",
+  history: [["2.4.0", "Accepts multiple `element` arguments."]],
+  args: "key:key#0 element:string...",
   handler: (c, argv) => pushGeneric(c, argv, false, false),
 });
 
 export const lpushxCommand = command({
   ...pushSpec, name: "lpushx", notify: [NotifyClass.List, "lpush"], summary: "Prepend an element to a list, only if the list exists", since: "2.2.0",
+  history: [["4.0.0", "Accepts multiple `element` arguments."]],
+  args: "key:key#0 element:string...",
   handler: (c, argv) => pushGeneric(c, argv, true, true),
 });
 
 export const rpushxCommand = command({
   ...pushSpec, name: "rpushx", notify: [NotifyClass.List, "rpush"], summary: "Append an element to a list, only if the list exists", since: "2.2.0",
+  history: [["4.0.0", "Accepts multiple `element` arguments."]],
+  args: "key:key#0 element:string...",
   handler: (c, argv) => pushGeneric(c, argv, false, true),
 });
 
@@ -148,16 +156,21 @@ const popSpec = {
 
 export const lpopCommand = command({
   ...popSpec, name: "lpop", notify: [NotifyClass.List, "lpop"], summary: "Remove and get the first elements in a list", since: "1.0.0",
+  history: [["6.2.0", "Added the `count` argument."]],
+  args: "key:key#0 count:integer?@6.2.0",
   handler: (c, argv) => popGeneric(c, argv, true),
 });
 
 export const rpopCommand = command({
   ...popSpec, name: "rpop", notify: [NotifyClass.List, "rpop"], summary: "Remove and get the last elements in a list", since: "1.0.0",
+  history: [["6.2.0", "Added the `count` argument."]],
+  args: "key:key#0 count:integer?@6.2.0",
   handler: (c, argv) => popGeneric(c, argv, false),
 });
 
 export const llenCommand = command({
   name: "llen", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["list"],
+  args: "key:key#0",
   summary: "Get the length of a list", since: "1.0.0",
   handler(c, argv) {
     const body = packedList(c, argv, true);
@@ -167,6 +180,7 @@ export const llenCommand = command({
 
 export const lrangeCommand = command({
   name: "lrange", arity: 4, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["list"],
+  args: "key:key#0 start:integer stop:integer",
   summary: "Get a range of elements from a list", since: "1.0.0",
   complexity: "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.",
   handler(c, argv) {
@@ -195,6 +209,7 @@ function listIndex(list: ListValue, index: number): number {
 
 export const lindexCommand = command({
   name: "lindex", arity: 3, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["list"],
+  args: "key:key#0 index:integer",
   summary: "Get an element from a list by its index", since: "1.0.0",
   complexity: "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).",
   handler(c, argv) {
@@ -220,6 +235,7 @@ const lsetPacked = (out: PackedBytes, argv: Argv) => ListValue.setPacked(out, ar
 
 export const lsetCommand = command({
   name: "lset", notify: [NotifyClass.List, "lset"], arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1 }, categories: ["list"],
+  args: "key:key#0 index:integer element:string",
   summary: "Set the value of an element in a list by its index", since: "1.0.0",
   complexity: "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).",
   handler(c, argv) {
@@ -246,6 +262,7 @@ const insertPackedAfter = (out: PackedBytes, argv: Argv) => ListValue.insertPack
 
 export const linsertCommand = command({
   name: "linsert", events: "before", notify: [NotifyClass.List, "linsert"], arity: 5, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["list"],
+  args: "key:key#0 where(BEFORE|AFTER) pivot:string element:string",
   summary: "Insert an element before or after another element in a list", since: "2.2.0",
   complexity: "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).",
   handler(c, argv) {
@@ -286,6 +303,7 @@ const ltrimPacked = (out: PackedBytes) => {
 
 export const lremCommand = command({
   name: "lrem", events: "before", notify: [NotifyClass.List, "lrem"], arity: 4, flags: ["write"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["list"],
+  args: "key:key#0 count:integer element:string",
   summary: "Remove elements from a list", since: "1.0.0", complexity: "O(N+M) where N is the length of the list and M is the number of elements removed.",
   handler(c, argv) {
     const count = argv.int(2);
@@ -315,6 +333,7 @@ export const lremCommand = command({
 
 export const ltrimCommand = command({
   name: "ltrim", events: "before", arity: 4, flags: ["write"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["list"],
+  args: "key:key#0 start:integer stop:integer",
   summary: "Trim a list to the specified range", since: "1.0.0", complexity: "O(N) where N is the number of elements to be removed by the operation.",
   handler(c, argv) {
     trimStart = argv.int(2);
@@ -342,6 +361,7 @@ export const ltrimCommand = command({
 
 export const lposCommand = command({
   name: "lpos", arity: -3, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["list"],
+  args: "key:key#0 element:string RANK=rank:integer? COUNT=num-matches:integer? MAXLEN=len:integer?",
   summary: "Return the index of matching elements on a list", since: "6.0.6",
   complexity: "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.",
   handler(c, argv) {
@@ -487,12 +507,16 @@ const blockingPopSpec = {
 
 export const blpopCommand = command({
   ...blockingPopSpec, name: "blpop", since: "2.0.0",
+  history: [["6.0.0", "`timeout` is interpreted as a double instead of an integer."]],
+  args: "key:key#0... timeout:double",
   summary: "Remove and get the first element in a list, or block until one is available",
   handler: (c, argv) => blockingPop(c, argv, true),
 });
 
 export const brpopCommand = command({
   ...blockingPopSpec, name: "brpop", since: "2.0.0",
+  history: [["6.0.0", "`timeout` is interpreted as a double instead of an integer."]],
+  args: "key:key#0... timeout:double",
   summary: "Remove and get the last element in a list, or block until one is available",
   handler: (c, argv) => blockingPop(c, argv, false),
 });
@@ -532,6 +556,7 @@ const moveKeySpecs = [
 
 export const lmoveCommand = command({
   name: "lmove", events: "first-before", arity: 5, flags: ["write", "denyoom"], keys: { first: 1, last: 2, step: 1 }, keySpecs: moveKeySpecs, categories: ["list"],
+  args: "source:key#0 destination:key#1 wherefrom(LEFT|RIGHT) whereto(LEFT|RIGHT)",
   summary: "Pop an element from a list, push it to another list and return it", since: "6.2.0",
   handler(c, argv) {
     const fromHead = parseListEnd(argv.bytes(3));
@@ -542,6 +567,7 @@ export const lmoveCommand = command({
 
 export const blmoveCommand = command({
   name: "blmove", arity: 6, flags: ["write", "denyoom", "noscript", "blocking"], keys: { first: 1, last: 2, step: 1 }, keySpecs: moveKeySpecs, categories: ["list"],
+  args: "source:key#0 destination:key#1 wherefrom(LEFT|RIGHT) whereto(LEFT|RIGHT) timeout:double",
   summary: "Pop an element from a list, push it to another list and return it; or block until one is available", since: "6.2.0",
   handler(c, argv) {
     const fromHead = parseListEnd(argv.bytes(3));
@@ -552,12 +578,17 @@ export const blmoveCommand = command({
 
 export const brpoplpushCommand = command({
   name: "brpoplpush", arity: 4, flags: ["write", "denyoom", "noscript", "blocking"], keys: { first: 1, last: 2, step: 1 }, keySpecs: moveKeySpecs, categories: ["list"],
+  docFlags: ["deprecated"], deprecatedSince: "6.2.0", replacedBy: "`BLMOVE` with the `RIGHT` and `LEFT` arguments",
+  history: [["6.0.0", "`timeout` is interpreted as a double instead of an integer."]],
+  args: "source:key#0 destination:key#1 timeout:double",
   summary: "Pop an element from a list, push it to another list and return it; or block until one is available", since: "2.2.0",
   handler: (c, argv) => blockingMove(c, argv, false, true, parseTimeout(argv.bytes(3)), true),
 });
 
 export const rpoplpushCommand = command({
   name: "rpoplpush", events: "first-before", arity: 3, flags: ["write", "denyoom"], keys: { first: 1, last: 2, step: 1 }, keySpecs: moveKeySpecs, categories: ["list"],
+  docFlags: ["deprecated"], deprecatedSince: "6.2.0", replacedBy: "`LMOVE` with the `RIGHT` and `LEFT` arguments",
+  args: "source:key#0 destination:key#1",
   summary: "Remove the last element in a list, prepend it to another list and return it", since: "1.2.0",
   handler(c, argv) {
     if (!lmovePacked(c, argv, false, true)) lmoveGeneric(c, argv.str(1), argv.str(2), false, true);
@@ -585,6 +616,7 @@ export function parseMpopArgs(argv: Argv, numkeysAt: number, parseEnd: (arg: Uin
 
 export const blmpopCommand = command({
   name: "blmpop", arity: -5, flags: ["write", "blocking"],
+  args: "timeout:double numkeys:integer key:key#0... where(LEFT|RIGHT) COUNT=count:integer?",
   keySpecs: [{ flags: ["RW", "access", "delete"], begin: { index: 2 }, find: { keynumidx: 0, firstkey: 1, keystep: 1 } }], categories: ["list"],
   summary: "Pop elements from a list, or block until one is available", since: "7.0.0",
   complexity: "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
@@ -610,6 +642,7 @@ export const blmpopCommand = command({
 
 export const lmpopCommand = command({
   name: "lmpop", arity: -4, flags: ["write"],
+  args: "numkeys:integer key:key#0... where(LEFT|RIGHT) COUNT=count:integer?",
   keySpecs: [{ flags: ["RW", "access", "delete"], begin: { index: 1 }, find: { keynumidx: 0, firstkey: 1, keystep: 1 } }], categories: ["list"],
   summary: "Pop elements from a list", since: "7.0.0", complexity: "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
   handler(c, argv) {

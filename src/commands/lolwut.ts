@@ -195,7 +195,8 @@ function sizes(argv: Argv, first: number, defaults: number[], maxes: number[]): 
 
 export const lolwutCommand = command({
   name: "lolwut", arity: -1, flags: ["readonly", "fast"], categories: [],
-  summary: "Display some computer art and the Redis version", since: "5.0.0",
+  args: "VERSION=version:integer?",
+  summary: "Display some computer art and the Redis version", since: "5.0.0", complexity: "",
   handler(c: Context, argv: Argv) {
     let version = REDIS_VERSION;
     let first = 1;

@@ -28,14 +28,17 @@ export const moduleCommand = command({
     }),
     command({
       name: "module|load", arity: -3, flags: MODULE_FLAGS, ...PROTECTED, summary: "Load a module", since: "4.0.0", complexity: "O(1)",
+      args: "path:string arg:string?...",
       handler: (c, argv) => load(c, argv.str(2)),
     }),
     command({
       name: "module|loadex", arity: -3, flags: MODULE_FLAGS, ...PROTECTED, summary: "Load a module with extended parameters", since: "7.0.0", complexity: "O(1)",
+      args: "path:string CONFIG=configs{name:string value:string}?...+ ARGS=args{arg:string}?...",
       handler: (c, argv) => load(c, argv.str(2)),
     }),
     command({
       name: "module|unload", arity: 3, flags: MODULE_FLAGS, ...PROTECTED, summary: "Unload a module", since: "4.0.0", complexity: "O(1)",
+      args: "name:string",
       handler() {
         throw NO_SUCH_MODULE;
       },

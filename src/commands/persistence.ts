@@ -25,6 +25,8 @@ export const saveCommand = command({
 
 export const bgsaveCommand = command({
   name: "bgsave", arity: -1, flags: ["admin", "noscript", "no-async-loading"], categories: [],
+  history: [["3.2.2", "Added the `SCHEDULE` option."]],
+  args: "SCHEDULE?@3.2.2",
   summary: "Asynchronously save the dataset to disk", since: "1.0.0",
   handler(c, argv) {
     if (argv.length > 2 || (argv.length === 2 && argv.keyword(1) !== "schedule")) throw SYNTAX_ERR;

@@ -48,24 +48,28 @@ const subscribeSpec = { flags: ["pubsub", "noscript", "loading", "stale"] as con
 
 export const subscribeCommand = command({
   name: "subscribe", arity: -2, ...subscribeSpec, flags: [...subscribeSpec.flags],
+  args: "channel:string...",
   summary: "Listen for messages published to the given channels", since: "2.0.0", complexity: "O(N) where N is the number of channels to subscribe to.",
   handler: (c, argv) => subscribeGeneric(c, argv, "channel", "subscribe"),
 });
 
 export const unsubscribeCommand = command({
   name: "unsubscribe", arity: -1, ...subscribeSpec, flags: [...subscribeSpec.flags],
+  args: "channel:string?...",
   summary: "Stop listening for messages posted to the given channels", since: "2.0.0", complexity: "O(N) where N is the number of clients already subscribed to a channel.",
   handler: (c, argv) => unsubscribeGeneric(c, argv, "channel", "unsubscribe"),
 });
 
 export const psubscribeCommand = command({
   name: "psubscribe", arity: -2, ...subscribeSpec, flags: [...subscribeSpec.flags],
+  args: "pattern{pattern:pattern}...",
   summary: "Listen for messages published to channels matching the given patterns", since: "2.0.0", complexity: "O(N) where N is the number of patterns the client is already subscribed to.",
   handler: (c, argv) => subscribeGeneric(c, argv, "pattern", "psubscribe"),
 });
 
 export const punsubscribeCommand = command({
   name: "punsubscribe", arity: -1, ...subscribeSpec, flags: [...subscribeSpec.flags],
+  args: "pattern:pattern?...",
   summary: "Stop listening for messages posted to channels matching the given patterns", since: "2.0.0",
   complexity: "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).",
   handler: (c, argv) => unsubscribeGeneric(c, argv, "pattern", "punsubscribe"),
@@ -75,6 +79,7 @@ const shardKeys = { first: 1, last: -1, step: 1, flags: ["not_key"] };
 
 export const ssubscribeCommand = command({
   name: "ssubscribe", arity: -2, ...subscribeSpec, flags: [...subscribeSpec.flags], keys: shardKeys,
+  args: "shardchannel:string...",
   summary: "Listen for messages published to the given shard channels", since: "7.0.0", complexity: "O(N) where N is the number of shard channels to subscribe to.",
   handler(c, argv) {
     // Inside EXEC a client may not block, and SSUBSCRIBE has none of SUBSCRIBE's exemption for MULTI.
@@ -85,12 +90,14 @@ export const ssubscribeCommand = command({
 
 export const sunsubscribeCommand = command({
   name: "sunsubscribe", arity: -1, ...subscribeSpec, flags: [...subscribeSpec.flags], keys: shardKeys,
+  args: "shardchannel:string?...",
   summary: "Stop listening for messages posted to the given shard channels", since: "7.0.0", complexity: "O(N) where N is the number of clients already subscribed to a shard channel.",
   handler: (c, argv) => unsubscribeGeneric(c, argv, "shard", "sunsubscribe"),
 });
 
 export const publishCommand = command({
   name: "publish", arity: 3, flags: ["pubsub", "loading", "stale", "fast", "may-replicate"], categories: ["pubsub"],
+  args: "channel:string message:string",
   summary: "Post a message to a channel", since: "2.0.0",
   complexity: "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).",
   handler(c, argv) {
@@ -105,6 +112,7 @@ export const publishCommand = command({
 
 export const spublishCommand = command({
   name: "spublish", arity: 3, flags: ["pubsub", "loading", "stale", "fast", "may-replicate"], categories: ["pubsub"], keys: { first: 1, last: 1, step: 1, flags: ["not_key"] },
+  args: "shardchannel:string message:string",
   summary: "Post a message to a shard channel", since: "7.0.0", complexity: "O(N) where N is the number of clients subscribed to the receiving shard channel.",
   handler(c, argv) {
     c.reply.integer(c.server.pubsub.publish(argv.str(1), argv.bytes(2), c, true));
@@ -137,12 +145,14 @@ export const pubsubCommand = command({
   subcommands: [
     command({
       name: "pubsub|channels", arity: -2, ...pubsubSub, flags: [...pubsubSub.flags],
+      args: "pattern:pattern?",
       summary: "List active channels", since: "2.8.0",
       complexity: "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)",
       handler: (c, argv) => channelsMatching(c, argv, c.server.pubsub.channels),
     }),
     command({
       name: "pubsub|numsub", arity: -2, ...pubsubSub, flags: [...pubsubSub.flags],
+      args: "channel:string?...",
       summary: "Get the count of subscribers for channels", since: "2.8.0", complexity: "O(N) for the NUMSUB subcommand, where N is the number of requested channels",
       handler: (c, argv) => numsub(c, argv, c.server.pubsub.channels),
     }),
@@ -153,12 +163,14 @@ export const pubsubCommand = command({
     }),
     command({
       name: "pubsub|shardchannels", arity: -2, ...pubsubSub, flags: [...pubsubSub.flags],
+      args: "pattern:pattern?",
       summary: "List active shard channels", since: "7.0.0",
       complexity: "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).",
       handler: (c, argv) => channelsMatching(c, argv, c.server.pubsub.shardChannels),
     }),
     command({
       name: "pubsub|shardnumsub", arity: -2, ...pubsubSub, flags: [...pubsubSub.flags],
+      args: "shardchannel:string?...",
       summary: "Get the count of subscribers for shard channels", since: "7.0.0", complexity: "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels",
       handler: (c, argv) => numsub(c, argv, c.server.pubsub.shardChannels),
     }),

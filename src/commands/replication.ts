@@ -71,16 +71,20 @@ const replicaofSpec = {
 
 export const replicaofCommand = command({
   name: "replicaof", summary: "Make the server a replica of another instance, or promote it as master.", since: "5.0.0", ...replicaofSpec,
+  args: "args(host-port{host:string port:integer}|no-one{NO ONE})",
 });
 
 export const slaveofCommand = command({
   name: "slaveof", summary: "Make the server a replica of another instance, or promote it as master.", since: "1.0.0",
+  docFlags: ["deprecated"], deprecatedSince: "5.0.0", replacedBy: "`REPLICAOF`",
+  args: "args(host-port{host:string port:integer}|no-one{NO ONE})",
   ...replicaofSpec,
 });
 
 export const psyncCommand = command({
   name: "psync", arity: -3, flags: ["admin", "noscript", "no-async-loading", "no-multi"], categories: [],
-  summary: "An internal command used in replication", since: "2.8.0",
+  args: "replicationid:string offset:integer",
+  summary: "Internal command used for replication", since: "2.8.0", complexity: "",
   handler(c, argv) {
     const server = c.server;
     // PSYNC <replid> <offset> FAILOVER: the master failing over to this replica hands over.
@@ -99,6 +103,7 @@ export const psyncCommand = command({
 
 export const failoverCommand = command({
   name: "failover", arity: -1, flags: ["admin", "noscript", "stale"], categories: [],
+  args: "TO=target{host:string port:integer FORCE?}? ABORT? TIMEOUT=milliseconds:integer?",
   summary: "Start a coordinated failover between this server and one of its replicas.", since: "6.2.0", complexity: "O(1)",
   handler(c, argv) {
     if (c.server.cluster !== undefined) throw FAILOVER_IN_CLUSTER;
@@ -132,7 +137,7 @@ export const failoverCommand = command({
 
 export const syncCommand = command({
   name: "sync", arity: 1, flags: ["admin", "noscript", "no-async-loading", "no-multi"], categories: [],
-  summary: "Internal command used for replication", since: "1.0.0",
+  summary: "Internal command used for replication", since: "1.0.0", complexity: "",
   handler(c) {
     if (c.server.failover.state !== "no-failover") throw SYNC_WHILE_FAILING_OVER;
     c.flush();
@@ -142,6 +147,7 @@ export const syncCommand = command({
 
 export const replconfCommand = command({
   name: "replconf", arity: -1, flags: ["admin", "noscript", "loading", "stale", "allow-busy"], categories: [],
+  docFlags: ["syscmd"],
   summary: "An internal command for configuring the replication stream", since: "3.0.0",
   handler(c, argv) {
     if (argv.length % 2 === 0) throw SYNTAX_ERR;

@@ -83,6 +83,7 @@ const fcallFlags = (c: Context, argv: Argv, declared: number) =>
 
 export const evalCommand = command({
   name: "eval", arity: -3, flags: EVAL_FLAGS, keySpecs: scriptKeys(false, true), categories: ["scripting"],
+  args: "script:string numkeys:integer key:key#0?... arg:string?...",
   summary: "Execute a Lua script server side", since: "2.6.0", complexity: "Depends on the script that is executed.",
   requestFlags: evalFlags(false),
   handler: (c, argv) => evalGeneric(c, argv, false, false),
@@ -90,6 +91,7 @@ export const evalCommand = command({
 
 export const evalshaCommand = command({
   name: "evalsha", arity: -3, flags: EVAL_FLAGS, keySpecs: scriptKeys(false, false), categories: ["scripting"],
+  args: "sha1:string numkeys:integer key:key#0?... arg:string?...",
   summary: "Execute a Lua script server side", since: "2.6.0", complexity: "Depends on the script that is executed.",
   requestFlags: evalFlags(true),
   handler: (c, argv) => evalGeneric(c, argv, true, false),
@@ -97,6 +99,7 @@ export const evalshaCommand = command({
 
 export const evalRoCommand = command({
   name: "eval_ro", arity: -3, flags: EVAL_RO_FLAGS, keySpecs: scriptKeys(true, true), categories: ["scripting"],
+  args: "script:string numkeys:integer key:key#0?... arg:string?...",
   summary: "Execute a read-only Lua script server side", since: "7.0.0", complexity: "Depends on the script that is executed.",
   requestFlags: evalFlags(false),
   handler: (c, argv) => evalGeneric(c, argv, false, true),
@@ -104,6 +107,7 @@ export const evalRoCommand = command({
 
 export const evalshaRoCommand = command({
   name: "evalsha_ro", arity: -3, flags: EVAL_RO_FLAGS, keySpecs: scriptKeys(true, false), categories: ["scripting"],
+  args: "sha1:string numkeys:integer key:key#0?... arg:string?...",
   summary: "Execute a read-only Lua script server side", since: "7.0.0", complexity: "Depends on the script that is executed.",
   requestFlags: evalFlags(true),
   handler: (c, argv) => evalGeneric(c, argv, true, true),
@@ -129,6 +133,7 @@ export const scriptCommand = command({
   subcommands: [
     command({
       name: "script|load", arity: 3, flags: ["noscript", "stale"], categories: ["scripting"],
+      args: "script:string",
       tips: ["request_policy:all_nodes", "response_policy:all_succeeded"],
       summary: "Load the specified Lua script into the script cache.", since: "2.6.0", complexity: "O(N) with N being the length in bytes of the script body.",
       handler(c, argv) {
@@ -139,6 +144,7 @@ export const scriptCommand = command({
     }),
     command({
       name: "script|exists", arity: -3, flags: ["noscript"], categories: ["scripting"],
+      args: "sha1:string...",
       tips: ["request_policy:all_shards", "response_policy:agg_logical_and"],
       summary: "Check existence of scripts in the script cache.", since: "2.6.0", complexity: "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).",
       handler(c, argv) {
@@ -148,6 +154,8 @@ export const scriptCommand = command({
     }),
     command({
       name: "script|flush", arity: -2, flags: ["noscript"], categories: ["scripting"],
+      history: [["6.2.0", "Added the `ASYNC` and `SYNC` flushing mode modifiers."]],
+      args: "async(ASYNC|SYNC)?@6.2.0",
       tips: ["request_policy:all_nodes", "response_policy:all_succeeded"],
       summary: "Remove all the scripts from the script cache.", since: "2.6.0", complexity: "O(N) with N being the number of scripts in cache",
       handler(c, argv) {
@@ -164,6 +172,7 @@ export const scriptCommand = command({
     }),
     command({
       name: "script|debug", arity: 3, flags: ["noscript"], categories: ["scripting"],
+      args: "mode(YES|SYNC|NO)",
       summary: "Set the debug mode for executed scripts.", since: "3.2.0", complexity: "O(1)",
       handler(c, argv) {
         if (c.repliesPending) throw SCRIPT_DEBUG_PIPELINE;
@@ -204,6 +213,7 @@ function fcallGeneric(c: Context, argv: Argv, readOnly: boolean): void {
 
 export const fcallCommand = command({
   name: "fcall", arity: -3, flags: EVAL_FLAGS, keySpecs: scriptKeys(false, true), categories: ["scripting"],
+  args: "function:string numkeys:integer key:key#0?... arg:string?...",
   summary: "Invoke a function", since: "7.0.0", complexity: "Depends on the function that is executed.",
   requestFlags: fcallFlags,
   handler: (c, argv) => fcallGeneric(c, argv, false),
@@ -211,6 +221,7 @@ export const fcallCommand = command({
 
 export const fcallRoCommand = command({
   name: "fcall_ro", arity: -3, flags: EVAL_RO_FLAGS, keySpecs: scriptKeys(true, true), categories: ["scripting"],
+  args: "function:string numkeys:integer key:key#0?... arg:string?...",
   summary: "Invoke a read-only function", since: "7.0.0", complexity: "Depends on the function that is executed.",
   requestFlags: fcallFlags,
   handler: (c, argv) => fcallGeneric(c, argv, true),
@@ -221,6 +232,7 @@ export const functionCommand = command({
   subcommands: [
     command({
       name: "function|load", arity: -3, flags: ["write", "denyoom", "noscript"], categories: ["scripting"],
+      args: "REPLACE? function-code:string",
       tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
       summary: "Create a function with the given arguments (name, code, description)", since: "7.0.0", complexity: "O(1) (considering compilation time is redundant)",
       handler(c, argv) {
@@ -239,6 +251,7 @@ export const functionCommand = command({
     }),
     command({
       name: "function|delete", arity: 3, flags: ["write", "noscript"], categories: ["scripting"],
+      args: "library-name:string",
       tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
       summary: "Delete a function by name", since: "7.0.0", complexity: "O(1)",
       handler(c, argv) {
@@ -249,6 +262,7 @@ export const functionCommand = command({
     }),
     command({
       name: "function|flush", arity: -2, flags: ["write", "noscript"], categories: ["scripting"],
+      args: "async(ASYNC|SYNC)?",
       tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
       summary: "Deleting all functions", since: "7.0.0", complexity: "O(N) where N is the number of functions deleted",
       handler(c, argv) {
@@ -267,6 +281,7 @@ export const functionCommand = command({
     }),
     command({
       name: "function|list", arity: -2, flags: ["noscript"], categories: ["scripting"], tips: ["nondeterministic_output_order"],
+      args: "LIBRARYNAME=library-name-pattern:string? WITHCODE?",
       summary: "List information about all the functions", since: "7.0.0", complexity: "O(N) where N is the number of functions",
       handler(c, argv) {
         let withCode = false;
@@ -350,6 +365,7 @@ export const functionCommand = command({
     }),
     command({
       name: "function|restore", arity: -3, flags: ["write", "denyoom", "noscript"], categories: ["scripting"],
+      args: "serialized-value:string policy(FLUSH|APPEND|REPLACE)?",
       tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
       summary: "Restore all the functions on the given payload", since: "7.0.0", complexity: "O(N) where N is the number of functions on the payload",
       handler(c, argv) {

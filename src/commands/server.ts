@@ -30,6 +30,8 @@ function parseFlushMode(c: Context, argv: Argv): boolean {
 
 export const flushdbCommand = command({
   name: "flushdb", tips: ["request_policy:all_shards", "response_policy:all_succeeded"], arity: -1, flags: ["write"], categories: ["keyspace", "dangerous"],
+  history: [["4.0.0", "Added the `ASYNC` flushing mode modifier."], ["6.2.0", "Added the `SYNC` flushing mode modifier."]],
+  args: "async(ASYNC@4.0.0|SYNC@6.2.0)?",
   summary: "Remove all keys from the current database", since: "1.0.0",
   complexity: "O(N) where N is the number of keys in the selected database",
   handler(c, argv) {
@@ -43,6 +45,8 @@ export const flushdbCommand = command({
 
 export const flushallCommand = command({
   name: "flushall", tips: ["request_policy:all_shards", "response_policy:all_succeeded"], arity: -1, flags: ["write"], categories: ["keyspace", "dangerous"],
+  history: [["4.0.0", "Added the `ASYNC` flushing mode modifier."], ["6.2.0", "Added the `SYNC` flushing mode modifier."]],
+  args: "async(ASYNC@4.0.0|SYNC@6.2.0)?",
   summary: "Remove all keys from all databases", since: "1.0.0",
   complexity: "O(N) where N is the total number of keys in all databases",
   handler(c, argv) {
@@ -61,6 +65,7 @@ export const flushallCommand = command({
 
 export const swapdbCommand = command({
   name: "swapdb", arity: 3, flags: ["write", "fast"], categories: ["keyspace", "dangerous"],
+  args: "index1:integer index2:integer",
   summary: "Swaps two Redis databases", since: "4.0.0",
   complexity: "O(N) where N is the count of clients watching or blocking on keys from both databases.",
   handler(c, argv) {
@@ -91,6 +96,8 @@ export const timeCommand = command({
 
 export const shutdownCommand = command({
   name: "shutdown", arity: -1, flags: ["admin", "noscript", "loading", "stale", "no-multi", "sentinel", "allow-busy"],
+  history: [["7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."]],
+  args: "nosave_save(NOSAVE|SAVE)? NOW?@7.0.0 FORCE?@7.0.0 ABORT?@7.0.0",
   categories: [], summary: "Synchronously save the dataset to disk and then shut down the server", since: "1.0.0",
   complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
   handler(c, argv) {

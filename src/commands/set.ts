@@ -45,6 +45,8 @@ function addMember(set: SetValue, member: string): boolean {
 
 export const saddCommand = command({
   name: "sadd", events: "before", notify: [NotifyClass.Set, "sadd"], arity: -3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["set"],
+  history: [["2.4.0", "Accepts multiple `member` arguments."]],
+  args: "key:key#0 member:string...",
   summary: "Add one or more members to a set", since: "1.0.0",
   complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
   handler(c, argv) {
@@ -66,12 +68,15 @@ export const saddCommand = command({
 
 export const sremCommand = command({
   name: "srem", events: "before", notify: [NotifyClass.Set, "srem"], arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["set"],
+  history: [["2.4.0", "Accepts multiple `member` arguments."]],
+  args: "key:key#0 member:string...",
   summary: "Remove one or more members from a set", since: "1.0.0", complexity: "O(N) where N is the number of members to be removed.",
   handler: (c, argv) => c.reply.integer(c.db.removeMembers(argv, "set", SetValue.removePacked, SetValue, (s, m) => s.delete(m))),
 });
 
 export const sismemberCommand = command({
   name: "sismember", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["set"],
+  args: "key:key#0 member:string",
   summary: "Determine if a given value is a member of a set", since: "1.0.0",
   handler(c, argv) {
     const members = packedSet(c, argv, true);
@@ -81,6 +86,7 @@ export const sismemberCommand = command({
 
 export const smismemberCommand = command({
   name: "smismember", arity: -3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["set"],
+  args: "key:key#0 member:string...",
   summary: "Returns the membership associated with the given elements for a set", since: "6.2.0",
   complexity: "O(N) where N is the number of elements being checked for membership",
   handler(c, argv) {
@@ -124,6 +130,7 @@ function allPositions(members: ByteSlice): number[] {
 
 export const smembersCommand = command({
   name: "smembers", arity: 2, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["set"], tips: ["nondeterministic_output_order"],
+  args: "key:key#0",
   summary: "Get all the members in a set", since: "1.0.0", complexity: "O(N) where N is the set cardinality.",
   handler(c, argv) {
     // A small set is read from its bytes in the key's cell.
@@ -137,6 +144,7 @@ export const smembersCommand = command({
 
 export const scardCommand = command({
   name: "scard", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["set"],
+  args: "key:key#0",
   summary: "Get the number of members in a set", since: "1.0.0",
   handler(c, argv) {
     const members = packedSet(c, argv, true);
@@ -156,6 +164,8 @@ const spopPacked = (out: PackedBytes) => SetValue.popPacked(out, spopSink);
 
 export const spopCommand = command({
   name: "spop", events: "first-before", notify: [NotifyClass.Set, "spop"], arity: -2, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "delete"] }, categories: ["set"], tips: ["nondeterministic_output"],
+  history: [["3.2.0", "Added the `count` argument."]],
+  args: "key:key#0 count:integer?@3.2.0",
   summary: "Remove and return one or multiple random members from a set", since: "1.0.0",
   complexity: "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.",
   handler(c, argv) {
@@ -221,6 +231,8 @@ function srandmemberPacked(c: Context, members: ByteSlice, count: number): void 
 
 export const srandmemberCommand = command({
   name: "srandmember", arity: -2, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["set"], tips: ["nondeterministic_output"],
+  history: [["2.6.0", "Added the optional `count` argument."]],
+  args: "key:key#0 count:integer?@2.6.0",
   summary: "Get one or multiple random members from a set", since: "1.0.0",
   complexity: "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.",
   handler(c, argv) {
@@ -300,6 +312,7 @@ function smovePacked(c: Context, argv: Argv): boolean {
 
 export const smoveCommand = command({
   name: "smove", arity: 4, flags: ["write", "fast"], keys: { first: 1, last: 2, step: 1 },
+  args: "source:key#0 destination:key#1 member:string",
   keySpecs: [
     { flags: ["RW", "access", "delete"], begin: { index: 1 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
     { flags: ["RW", "insert"], begin: { index: 2 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
@@ -494,6 +507,7 @@ function releaseSetViews(n: number): void {
 
 export const sinterCommand = command({
   ...algebraSpec, name: "sinter", summary: "Intersect multiple sets", since: "1.0.0",
+  args: "key:key#0...",
   complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
   handler(c, argv) {
     // Small sets are intersected on their bytes in the keys' cells.
@@ -508,6 +522,7 @@ export const sinterCommand = command({
 
 export const sinterstoreCommand = command({
   ...storeSpec(["RW", "update"]), name: "sinterstore", summary: "Intersect multiple sets and store the resulting set in a key", since: "1.0.0",
+  args: "destination:key#0 key:key#1...",
   complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
   handler(c, argv) {
     storeSet(c, argv.bytes(1), intersect(lookupSets(c, argv.strs(2), true)));
@@ -516,6 +531,7 @@ export const sinterstoreCommand = command({
 
 export const sintercardCommand = command({
   name: "sintercard", arity: -3, flags: ["readonly"],
+  args: "numkeys:integer key:key#0... LIMIT=limit:integer?",
   keySpecs: [{ flags: ["RO", "access"], begin: { index: 1 }, find: { keynumidx: 0, firstkey: 1, keystep: 1 } }], categories: ["set"],
   summary: "Intersect multiple sets and return the cardinality of the result", since: "7.0.0",
   complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
@@ -543,6 +559,7 @@ export const sintercardCommand = command({
 
 export const sunionCommand = command({
   ...algebraSpec, name: "sunion", summary: "Add multiple sets", since: "1.0.0", complexity: "O(N) where N is the total number of elements in all given sets.",
+  args: "key:key#0...",
   handler(c, argv) {
     // Small sets are joined on their bytes in the keys' cells.
     if (!unionOrDiffPacked(c, argv, SetOp.Union)) replySet(c, unionOrDiff(lookupSets(c, argv.strs(1), false), SetOp.Union).toArray());
@@ -551,12 +568,14 @@ export const sunionCommand = command({
 
 export const sunionstoreCommand = command({
   ...storeSpec(["OW", "update"]), name: "sunionstore", summary: "Add multiple sets and store the resulting set in a key", since: "1.0.0",
+  args: "destination:key#0 key:key#1...",
   complexity: "O(N) where N is the total number of elements in all given sets.",
   handler: (c, argv) => storeSet(c, argv.bytes(1), unionOrDiff(lookupSets(c, argv.strs(2), true), SetOp.Union)),
 });
 
 export const sdiffCommand = command({
   ...algebraSpec, name: "sdiff", summary: "Subtract multiple sets", since: "1.0.0", complexity: "O(N) where N is the total number of elements in all given sets.",
+  args: "key:key#0...",
   handler(c, argv) {
     // Small sets are subtracted on their bytes in the keys' cells.
     if (!unionOrDiffPacked(c, argv, SetOp.Diff)) replySet(c, unionOrDiff(lookupSets(c, argv.strs(1), false), SetOp.Diff).toArray());
@@ -565,6 +584,7 @@ export const sdiffCommand = command({
 
 export const sdiffstoreCommand = command({
   ...storeSpec(["OW", "update"]), name: "sdiffstore", summary: "Subtract multiple sets and store the resulting set in a key", since: "1.0.0",
+  args: "destination:key#0 key:key#1...",
   complexity: "O(N) where N is the total number of elements in all given sets.",
   handler: (c, argv) => storeSet(c, argv.bytes(1), unionOrDiff(lookupSets(c, argv.strs(2), true), SetOp.Diff)),
 });
@@ -574,6 +594,7 @@ const MEMBERS_FROM_BYTES: ScanFromBytes = { items: 1, write: (table, slot, out) 
 
 export const sscanCommand = command({
   name: "sscan", arity: -3, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["set"], tips: ["nondeterministic_output"],
+  args: "key:key#0 cursor:integer MATCH=pattern:pattern? COUNT=count:integer?",
   summary: "Incrementally iterate Set elements", since: "2.8.0",
   complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
   handler(c, argv) {

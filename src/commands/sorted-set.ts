@@ -219,6 +219,8 @@ function zaddReply(c: Context, argv: Argv, flags: ZaddFlag, added: number, updat
 
 export const zaddCommand = command({
   name: "zadd", events: "after", arity: -4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"],
+  history: [["2.4.0", "Accepts multiple elements."], ["3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options."], ["6.2.0", "Added the `GT` and `LT` options."]],
+  args: "key:key#0 condition(NX|XX)?@3.0.2 comparison(GT|LT)?@6.2.0 CH/change?@3.0.2 INCR/increment?@3.0.2 score_member{score:double member:string}...",
   summary: "Add one or more members to a sorted set, or update its score if it already exists", since: "1.2.0",
   complexity: "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
   handler: (c, argv) => zaddGeneric(c, argv, ZaddFlag.None),
@@ -226,12 +228,15 @@ export const zaddCommand = command({
 
 export const zincrbyCommand = command({
   name: "zincrby", events: "after", arity: 4, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["sortedset"],
+  args: "key:key#0 increment:integer member:string",
   summary: "Increment the score of a member in a sorted set", since: "1.2.0", complexity: "O(log(N)) where N is the number of elements in the sorted set.",
   handler: (c, argv) => zaddGeneric(c, argv, ZaddFlag.INCR),
 });
 
 export const zremCommand = command({
   name: "zrem", events: "before", notify: [NotifyClass.Zset, "zrem"], arity: -3, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] }, categories: ["sortedset"],
+  history: [["2.4.0", "Accepts multiple elements."]],
+  args: "key:key#0 member:string...",
   summary: "Remove one or more members from a sorted set", since: "1.2.0",
   complexity: "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.",
   handler: (c, argv) => c.reply.integer(c.db.removeMembers(argv, "zset", removePackedMembers, SortedSet, (z, m) => z.delete(m))),
@@ -239,6 +244,7 @@ export const zremCommand = command({
 
 export const zscoreCommand = command({
   name: "zscore", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"],
+  args: "key:key#0 member:string",
   summary: "Get the score associated with the given member in a sorted set", since: "1.2.0",
   handler(c, argv) {
     const pairs = packedZset(c, argv);
@@ -250,6 +256,7 @@ export const zscoreCommand = command({
 
 export const zmscoreCommand = command({
   name: "zmscore", arity: -3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"],
+  args: "key:key#0 member:string...",
   summary: "Get the score associated with the given members in a sorted set", since: "6.2.0",
   complexity: "O(N) where N is the number of members being requested.",
   handler(c, argv) {
@@ -266,6 +273,7 @@ export const zmscoreCommand = command({
 
 export const zcardCommand = command({
   name: "zcard", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["sortedset"],
+  args: "key:key#0",
   summary: "Get the number of members in a sorted set", since: "1.2.0",
   handler(c, argv) {
     const pairs = packedZset(c, argv);
@@ -275,6 +283,7 @@ export const zcardCommand = command({
 
 export const zcountCommand = command({
   name: "zcount", arity: 4, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"],
+  args: "key:key#0 min:double max:double",
   summary: "Count the members in a sorted set with scores within the given values", since: "2.0.0",
   complexity: "O(log(N)) with N being the number of elements in the sorted set.",
   handler(c, argv) {
@@ -289,6 +298,7 @@ export const zcountCommand = command({
 
 export const zlexcountCommand = command({
   name: "zlexcount", arity: 4, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"],
+  args: "key:key#0 min:string max:string",
   summary: "Count the number of members in a sorted set between a given lexicographical range", since: "2.8.9",
   complexity: "O(log(N)) with N being the number of elements in the sorted set.",
   handler(c, argv) {
@@ -461,12 +471,15 @@ const RANGE_BY_COMPLEXITY =
 
 export const zrangeCommand = command({
   ...rangeSpec, name: "zrange", summary: "Return a range of members in a sorted set", since: "1.2.0",
+  history: [["6.2.0", "Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options."]],
+  args: "key:key#0 start:string stop:string sortby(BYSCORE|BYLEX)?@6.2.0 REV?@6.2.0 LIMIT=offset_count{offset:integer count:integer}?@6.2.0 WITHSCORES?",
   complexity: RANGE_COMPLEXITY,
   handler: (c, argv) => zrangeGeneric(c, argv, 1, RangeBy.Auto, undefined),
 });
 
 export const zrangestoreCommand = command({
   name: "zrangestore", events: "after", arity: -5, flags: ["write", "denyoom"], keys: { first: 1, last: 2, step: 1 },
+  args: "dst:key#0 src:key#1 min:string max:string sortby(BYSCORE|BYLEX)? REV? LIMIT=offset_count{offset:integer count:integer}?",
   keySpecs: [
     { flags: ["OW", "update"], begin: { index: 1 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
     { flags: ["RO", "access"], begin: { index: 2 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
@@ -479,30 +492,42 @@ export const zrangestoreCommand = command({
 
 export const zrangebyscoreCommand = command({
   ...rangeSpec, name: "zrangebyscore", summary: "Return a range of members in a sorted set, by score", since: "1.0.5",
+  docFlags: ["deprecated"], deprecatedSince: "6.2.0", replacedBy: "`ZRANGE` with the `BYSCORE` argument",
+  history: [["2.0.0", "Added the `WITHSCORES` modifier."]],
+  args: "key:key#0 min:double max:double WITHSCORES?@2.0.0 LIMIT=offset_count{offset:integer count:integer}?",
   complexity: RANGE_BY_COMPLEXITY,
   handler: (c, argv) => zrangeGeneric(c, argv, 1, RangeBy.Score, false),
 });
 
 export const zrevrangebyscoreCommand = command({
   ...rangeSpec, name: "zrevrangebyscore", summary: "Return a range of members in a sorted set, by score, with scores ordered from high to low", since: "2.2.0",
+  docFlags: ["deprecated"], deprecatedSince: "6.2.0", replacedBy: "`ZRANGE` with the `REV` and `BYSCORE` arguments",
+  history: [["2.1.6", "`min` and `max` can be exclusive."]],
+  args: "key:key#0 max:double min:double WITHSCORES? LIMIT=offset_count{offset:integer count:integer}?",
   complexity: RANGE_BY_COMPLEXITY,
   handler: (c, argv) => zrangeGeneric(c, argv, 1, RangeBy.Score, true),
 });
 
 export const zrangebylexCommand = command({
   ...rangeSpec, name: "zrangebylex", summary: "Return a range of members in a sorted set, by lexicographical range", since: "2.8.9",
+  docFlags: ["deprecated"], deprecatedSince: "6.2.0", replacedBy: "`ZRANGE` with the `BYLEX` argument",
+  args: "key:key#0 min:string max:string LIMIT=offset_count{offset:integer count:integer}?",
   complexity: RANGE_BY_COMPLEXITY,
   handler: (c, argv) => zrangeGeneric(c, argv, 1, RangeBy.Lex, false),
 });
 
 export const zrevrangebylexCommand = command({
   ...rangeSpec, name: "zrevrangebylex", summary: "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", since: "2.8.9",
+  docFlags: ["deprecated"], deprecatedSince: "6.2.0", replacedBy: "`ZRANGE` with the `REV` and `BYLEX` arguments",
+  args: "key:key#0 max:string min:string LIMIT=offset_count{offset:integer count:integer}?",
   complexity: RANGE_BY_COMPLEXITY,
   handler: (c, argv) => zrangeGeneric(c, argv, 1, RangeBy.Lex, true),
 });
 
 export const zrevrangeCommand = command({
   ...rangeSpec, name: "zrevrange", summary: "Return a range of members in a sorted set, by index, with scores ordered from high to low", since: "1.2.0",
+  docFlags: ["deprecated"], deprecatedSince: "6.2.0", replacedBy: "`ZRANGE` with the `REV` argument",
+  args: "key:key#0 start:integer stop:integer WITHSCORES?",
   complexity: RANGE_COMPLEXITY,
   handler: (c, argv) => zrangeGeneric(c, argv, 1, RangeBy.Rank, true),
 });
@@ -522,12 +547,14 @@ function zrankGeneric(c: Context, argv: Argv, reverse: boolean): void {
 
 export const zrankCommand = command({
   name: "zrank", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"],
+  args: "key:key#0 member:string",
   summary: "Determine the index of a member in a sorted set", since: "2.0.0", complexity: "O(log(N))",
   handler: (c, argv) => zrankGeneric(c, argv, false),
 });
 
 export const zrevrankCommand = command({
   name: "zrevrank", arity: 3, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"],
+  args: "key:key#0 member:string",
   summary: "Determine the index of a member in a sorted set, with scores ordered from high to low", since: "2.0.0", complexity: "O(log(N))",
   handler: (c, argv) => zrankGeneric(c, argv, true),
 });
@@ -586,11 +613,13 @@ const popSpec = {
 
 export const zpopminCommand = command({
   ...popSpec, name: "zpopmin", summary: "Remove and return members with the lowest scores in a sorted set", since: "5.0.0",
+  args: "key:key#0 count:integer?",
   handler: (c, argv) => zpopMinMax(c, argv, false),
 });
 
 export const zpopmaxCommand = command({
   ...popSpec, name: "zpopmax", summary: "Remove and return members with the highest scores in a sorted set", since: "5.0.0",
+  args: "key:key#0 count:integer?",
   handler: (c, argv) => zpopMinMax(c, argv, true),
 });
 
@@ -604,6 +633,7 @@ function parseMinMax(arg: Uint8Array): boolean {
 
 export const zmpopCommand = command({
   name: "zmpop", arity: -4, flags: ["write"],
+  args: "numkeys:integer key:key#0... where(MIN|MAX) COUNT=count:integer?",
   keySpecs: [{ flags: ["RW", "access", "delete"], begin: { index: 1 }, find: { keynumidx: 0, firstkey: 1, keystep: 1 } }], categories: ["sortedset"],
   summary: "Remove and return members with scores in a sorted set", since: "7.0.0",
   complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
@@ -647,18 +677,23 @@ const blockingPopSpec = {
 
 export const bzpopminCommand = command({
   ...blockingPopSpec, name: "bzpopmin", since: "5.0.0",
+  history: [["6.0.0", "`timeout` is interpreted as a double instead of an integer."]],
+  args: "key:key#0... timeout:double",
   summary: "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
   handler: (c, argv) => blockingZpop(c, argv, false),
 });
 
 export const bzpopmaxCommand = command({
   ...blockingPopSpec, name: "bzpopmax", since: "5.0.0",
+  history: [["6.0.0", "`timeout` is interpreted as a double instead of an integer."]],
+  args: "key:key#0... timeout:double",
   summary: "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
   handler: (c, argv) => blockingZpop(c, argv, true),
 });
 
 export const bzmpopCommand = command({
   name: "bzmpop", arity: -5, flags: ["write", "blocking"],
+  args: "timeout:double numkeys:integer key:key#0... where(MIN|MAX) COUNT=count:integer?",
   keySpecs: [{ flags: ["RW", "access", "delete"], begin: { index: 2 }, find: { keynumidx: 0, firstkey: 1, keystep: 1 } }], categories: ["sortedset"],
   summary: "Remove and return members with scores in a sorted set or block until one is available", since: "7.0.0",
   complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
@@ -680,6 +715,7 @@ export const bzmpopCommand = command({
 
 export const zrandmemberCommand = command({
   name: "zrandmember", arity: -2, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"], tips: ["nondeterministic_output"],
+  args: "key:key#0 options{count:integer WITHSCORES?}?",
   summary: "Get one or multiple random elements from a sorted set", since: "6.2.0", complexity: "O(N) where N is the number of elements returned",
   handler(c, argv) {
     if (argv.length === 2) {
@@ -737,18 +773,21 @@ const remrangeSpec = { arity: 4, flags: ["write"] as CommandFlag[], keys: { firs
 
 export const zremrangebyrankCommand = command({
   ...remrangeSpec, name: "zremrangebyrank", events: "before", notify: [NotifyClass.Zset, "zremrangebyrank"], summary: "Remove all members in a sorted set within the given indexes", since: "2.0.0",
+  args: "key:key#0 start:integer stop:integer",
   complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
   handler: (c, argv) => zremrangeGeneric(c, argv, RangeBy.Rank),
 });
 
 export const zremrangebyscoreCommand = command({
   ...remrangeSpec, name: "zremrangebyscore", events: "before", notify: [NotifyClass.Zset, "zremrangebyscore"], summary: "Remove all members in a sorted set within the given scores", since: "1.2.0",
+  args: "key:key#0 min:double max:double",
   complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
   handler: (c, argv) => zremrangeGeneric(c, argv, RangeBy.Score),
 });
 
 export const zremrangebylexCommand = command({
   ...remrangeSpec, name: "zremrangebylex", events: "before", notify: [NotifyClass.Zset, "zremrangebylex"], summary: "Remove all members in a sorted set between the given lexicographical range", since: "2.8.9",
+  args: "key:key#0 min:string max:string",
   complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
   handler: (c, argv) => zremrangeGeneric(c, argv, RangeBy.Lex),
 });
@@ -889,42 +928,49 @@ const storeSpec = { arity: -4, flags: ["write", "denyoom"] as CommandFlag[], key
 
 export const zunionCommand = command({
   ...opSpec, name: "zunion", summary: "Add multiple sorted sets", since: "6.2.0",
+  args: "numkeys:integer key:key#0... WEIGHTS=weight:integer?... AGGREGATE=aggregate(SUM|MIN|MAX)? WITHSCORES?",
   complexity: "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
   handler: (c, argv) => zsetOpGeneric(c, argv, 1, ZsetOp.Union),
 });
 
 export const zinterCommand = command({
   ...opSpec, name: "zinter", summary: "Intersect multiple sorted sets", since: "6.2.0",
+  args: "numkeys:integer key:key#0... WEIGHTS=weight:integer?... AGGREGATE=aggregate(SUM|MIN|MAX)? WITHSCORES?",
   complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
   handler: (c, argv) => zsetOpGeneric(c, argv, 1, ZsetOp.Inter),
 });
 
 export const zdiffCommand = command({
   ...opSpec, name: "zdiff", summary: "Subtract multiple sorted sets", since: "6.2.0",
+  args: "numkeys:integer key:key#0... WITHSCORES?",
   complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
   handler: (c, argv) => zsetOpGeneric(c, argv, 1, ZsetOp.Diff),
 });
 
 export const zunionstoreCommand = command({
   ...storeSpec, name: "zunionstore", events: "after", summary: "Add multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0",
+  args: "destination:key#0 numkeys:integer key:key#1... WEIGHTS=weight:integer?... AGGREGATE=aggregate(SUM|MIN|MAX)?",
   complexity: "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
   handler: (c, argv) => zsetOpGeneric(c, argv, 2, ZsetOp.Union, argv.bytes(1)),
 });
 
 export const zinterstoreCommand = command({
   ...storeSpec, name: "zinterstore", events: "after", summary: "Intersect multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0",
+  args: "destination:key#0 numkeys:integer key:key#1... WEIGHTS=weight:integer?... AGGREGATE=aggregate(SUM|MIN|MAX)?",
   complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
   handler: (c, argv) => zsetOpGeneric(c, argv, 2, ZsetOp.Inter, argv.bytes(1)),
 });
 
 export const zdiffstoreCommand = command({
   ...storeSpec, name: "zdiffstore", events: "after", summary: "Subtract multiple sorted sets and store the resulting sorted set in a new key", since: "6.2.0",
+  args: "destination:key#0 numkeys:integer key:key#1...",
   complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
   handler: (c, argv) => zsetOpGeneric(c, argv, 2, ZsetOp.Diff, argv.bytes(1)),
 });
 
 export const zintercardCommand = command({
   ...opSpec, name: "zintercard", summary: "Intersect multiple sorted sets and return the cardinality of the result", since: "7.0.0",
+  args: "numkeys:integer key:key#0... LIMIT=limit:integer?",
   complexity: "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.",
   handler(c, argv) {
     const numkeys = argv.int(1);
@@ -950,6 +996,7 @@ export const zintercardCommand = command({
 
 export const zscanCommand = command({
   name: "zscan", arity: -3, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["sortedset"], tips: ["nondeterministic_output"],
+  args: "key:key#0 cursor:integer MATCH=pattern:pattern? COUNT=count:integer?",
   summary: "Incrementally iterate sorted sets elements and associated scores", since: "2.8.0",
   complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
   handler(c, argv) {

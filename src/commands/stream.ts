@@ -206,6 +206,8 @@ function rewriteTrim(argv: Array<string | Uint8Array>, s: StreamValue, args: Tri
 
 export const xaddCommand = command({
   name: "xadd", arity: -5, flags: ["write", "denyoom", "fast"], categories: ["stream"], tips: ["nondeterministic_output"],
+  history: [["6.2.0", "Added the `NOMKSTREAM` option, `MINID` trimming strategy and the `LIMIT` option."], ["7.0.0", "Added support for the `<ms>-*` explicit ID form."]],
+  args: "key:key#0 NOMKSTREAM?@6.2.0 trim{strategy(MAXLEN|MINID@6.2.0) operator('='/equal|'~'/approximately)? threshold:string LIMIT=count:integer?@6.2.0}? id_or_auto('*'/auto_id|id:string) field_value{field:string value:string}...",
   keys: { first: 1, last: 1, step: 1, flags: ["RW", "update"], notes: "UPDATE instead of INSERT because of the optional trimming feature" },
   summary: "Appends a new entry to a stream", since: "5.0.0", complexity: "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.",
   handler(c, argv) {
@@ -269,8 +271,10 @@ function nextId(s: StreamValue, given: ParsedId | undefined): bigint {
 
 export const xtrimCommand = command({
   name: "xtrim", arity: -4, flags: ["write"], categories: ["stream"], tips: ["nondeterministic_output"],
+  history: [["6.2.0", "Added the `MINID` trimming strategy and the `LIMIT` option."]],
+  args: "key:key#0 trim{strategy(MAXLEN|MINID@6.2.0) operator('='/equal|'~'/approximately)? threshold:string LIMIT=count:integer?@6.2.0}",
   keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] },
-  summary: "Deletes messages from the beginning of a stream.", since: "5.0.0", complexity: "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.",
+  summary: "Trims the stream to (approximately if '~' is passed) a certain size", since: "5.0.0", complexity: "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.",
   handler(c, argv) {
     // As Redis: the arguments first, then the key (a bad argument is told before WRONGTYPE).
     const args = parseAddOrTrim(c, argv, false);
@@ -296,6 +300,7 @@ export const xtrimCommand = command({
 
 export const xlenCommand = command({
   name: "xlen", arity: 2, flags: ["readonly", "fast"], categories: ["stream"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] },
+  args: "key:key#0",
   summary: "Return the number of entries in a stream", since: "5.0.0",
   handler: (c, argv) => c.reply.integer(lookupStream(c, argv.str(1))?.length ?? 0),
 });
@@ -324,17 +329,23 @@ const rangeSpec = {
 
 export const xrangeCommand = command({
   ...rangeSpec, name: "xrange", summary: "Return a range of elements in a stream, with IDs matching the specified IDs interval", since: "5.0.0",
+  history: [["6.2.0", "Added exclusive ranges."]],
+  args: "key:key#0 start:string end:string COUNT=count:integer?",
   handler: (c, argv) => xrangeGeneric(c, argv, false),
 });
 
 export const xrevrangeCommand = command({
   ...rangeSpec, name: "xrevrange", since: "5.0.0",
+  history: [["6.2.0", "Added exclusive ranges."]],
+  args: "key:key#0 end:string start:string COUNT=count:integer?",
   summary: "Return a range of elements in a stream, with IDs matching the specified IDs interval, in reverse order (from greater to smaller IDs) compared to XRANGE",
+  complexity: "O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).",
   handler: (c, argv) => xrangeGeneric(c, argv, true),
 });
 
 export const xdelCommand = command({
   name: "xdel", arity: -3, flags: ["write", "fast"], categories: ["stream"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] },
+  args: "key:key#0 id:string...",
   summary: "Removes the specified entries from the stream. Returns the number of items actually deleted, that may be different from the number of IDs passed in case certain IDs do not exist.",
   since: "5.0.0", complexity: "O(1) for each single item to delete in the stream, regardless of the stream size.",
   handler(c, argv) {
@@ -363,6 +374,8 @@ export const xdelCommand = command({
 
 export const xsetidCommand = command({
   name: "xsetid", events: "after", arity: -3, flags: ["write", "denyoom", "fast"], categories: ["stream"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "update"] },
+  history: [["7.0.0", "Added the `entries_added` and `max_deleted_entry_id` arguments."]],
+  args: "key:key#0 last-id:string ENTRIESADDED=entries_added:integer?@7.0.0 MAXDELETEDID=max_deleted_entry_id:string?@7.0.0",
   summary: "An internal command for replicating stream values", since: "5.0.0",
   handler(c, argv) {
     const id = parseStrictId(argv.str(2));
@@ -663,6 +676,7 @@ function deliver(
 
 export const xreadCommand = command({
   name: "xread", arity: -4, flags: ["readonly", "blocking"], categories: ["stream"],
+  args: "COUNT=count:integer? BLOCK=milliseconds:integer? STREAMS=streams{key:key#0... id:string...}",
   keySpecs: [{ flags: ["RO", "access"], begin: { keyword: "STREAMS", startfrom: 1 }, find: { lastkey: -1, keystep: 1, limit: 2 } }],
   summary: "Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block.",
   since: "5.0.0", complexity: "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.",
@@ -671,6 +685,7 @@ export const xreadCommand = command({
 
 export const xreadgroupCommand = command({
   name: "xreadgroup", arity: -7, flags: ["write", "blocking"], categories: ["stream"],
+  args: "GROUP=group_consumer{group:string consumer:string} COUNT=count:integer? BLOCK=milliseconds:integer? NOACK? STREAMS=streams{key:key#0... id:string...}",
   keySpecs: [{ flags: ["RO", "access"], begin: { keyword: "STREAMS", startfrom: 4 }, find: { lastkey: -1, keystep: 1, limit: 2 } }],
   summary: "Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block.",
   since: "5.0.0", complexity: "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.",
@@ -682,6 +697,7 @@ export const xreadgroupCommand = command({
 
 export const xackCommand = command({
   name: "xack", arity: -4, flags: ["write", "fast"], categories: ["stream"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "update"] },
+  args: "key:key#0 group:string id:string...",
   summary: "Marks a pending message as correctly processed, effectively removing it from the pending entries list of the consumer group. Return value of the command is the number of messages successfully acknowledged, that is, the IDs we were actually able to resolve in the PEL.",
   since: "5.0.0", complexity: "O(1) for each message ID processed.",
   handler(c, argv) {
@@ -706,6 +722,8 @@ export const xackCommand = command({
 
 export const xpendingCommand = command({
   name: "xpending", arity: -3, flags: ["readonly"], categories: ["stream"], tips: ["nondeterministic_output"], keys: { first: 1, last: 1, step: 1 },
+  history: [["6.2.0", "Added the `IDLE` option and exclusive range intervals."]],
+  args: "key:key#0 group:string filters{IDLE=min-idle-time:integer?@6.2.0 start:string end:string count:integer consumer:string?}?",
   summary: "Return information and entries from a stream consumer group pending entries list, that are messages fetched but never acknowledged.",
   since: "5.0.0", complexity: "O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.",
   handler(c, argv) {
@@ -794,6 +812,7 @@ function replyClaimed(c: Context, s: StreamValue, id: bigint, justId: boolean): 
 
 export const xclaimCommand = command({
   name: "xclaim", arity: -6, flags: ["write", "fast"], categories: ["stream"], tips: ["nondeterministic_output"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "update"] },
+  args: "key:key#0 group:string consumer:string min-idle-time:string id:string... IDLE=ms:integer? TIME=unix-time-milliseconds:unix-time? RETRYCOUNT=count:integer? FORCE? JUSTID? LASTID=id:string?",
   summary: "Changes (or acquires) ownership of a message in a consumer group, as if the message was delivered to the specified consumer.",
   since: "5.0.0", complexity: "O(log N) with N being the number of messages in the PEL of the consumer group.",
   handler(c, argv) {
@@ -886,6 +905,8 @@ export const xclaimCommand = command({
 
 export const xautoclaimCommand = command({
   name: "xautoclaim", arity: -6, flags: ["write", "fast"], categories: ["stream"], tips: ["nondeterministic_output"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "delete"] },
+  history: [["7.0.0", "Added an element to the reply array, containing deleted entries the command cleared from the PEL"]],
+  args: "key:key#0 group:string consumer:string min-idle-time:string start:string COUNT=count:integer? JUSTID?",
   summary: "Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered to the specified consumer.",
   since: "6.2.0", complexity: "O(1) if COUNT is small.",
   handler(c, argv) {
@@ -992,6 +1013,8 @@ export const xgroupCommand = command({
   subcommands: [
     command({
       ...xgroupSpec, name: "xgroup|create", events: "after", arity: -5, flags: ["write", "denyoom"], keys: { first: 2, last: 2, step: 1, flags: ["RW", "insert"] },
+      history: [["7.0.0", "Added the `entries_read` named argument."]],
+      args: "key:key#0 groupname:string id(id:string|'$'/new_id) MKSTREAM? ENTRIESREAD=entries_read:integer?",
       summary: "Create a consumer group.", since: "5.0.0", complexity: "O(1)",
       handler(c, argv) {
         if (argv.length > 8) throw subcommandSyntax(argv.str(1), "xgroup");
@@ -1014,6 +1037,8 @@ export const xgroupCommand = command({
     }),
     command({
       ...xgroupSpec, name: "xgroup|setid", events: "after", arity: -5, keys: { first: 2, last: 2, step: 1, flags: ["RW", "update"] },
+      history: [["7.0.0", "Added the optional `entries_read` argument."]],
+      args: "key:key#0 groupname:string id(id:string|'$'/new_id) ENTRIESREAD=entries_read:integer?",
       summary: "Set a consumer group to an arbitrary last delivered ID value.", since: "5.0.0", complexity: "O(1)",
       handler(c, argv) {
         if (argv.length !== 5 && argv.length !== 7) throw subcommandSyntax(argv.str(1), "xgroup");
@@ -1029,6 +1054,7 @@ export const xgroupCommand = command({
     }),
     command({
       ...xgroupSpec, name: "xgroup|destroy", events: "after", arity: 4, keys: { first: 2, last: 2, step: 1, flags: ["RW", "delete"] },
+      args: "key:key#0 groupname:string",
       summary: "Destroy a consumer group.", since: "5.0.0", complexity: "O(N) where N is the number of entries in the group's pending entries list (PEL).",
       handler(c, argv) {
         const { key, s, group } = xgroupTarget(c, argv, false);
@@ -1042,6 +1068,7 @@ export const xgroupCommand = command({
     }),
     command({
       ...xgroupSpec, name: "xgroup|createconsumer", arity: 5, flags: ["write", "denyoom"], keys: { first: 2, last: 2, step: 1, flags: ["RW", "insert"] },
+      args: "key:key#0 groupname:string consumername:string",
       summary: "Create a consumer in a consumer group.", since: "6.2.0", complexity: "O(1)",
       handler(c, argv) {
         const { key, group } = xgroupTarget(c, argv, true);
@@ -1055,6 +1082,7 @@ export const xgroupCommand = command({
     }),
     command({
       ...xgroupSpec, name: "xgroup|delconsumer", arity: 5, keys: { first: 2, last: 2, step: 1, flags: ["RW", "delete"] },
+      args: "key:key#0 groupname:string consumername:string",
       summary: "Delete a consumer from a consumer group.", since: "5.0.0", complexity: "O(1)",
       handler(c, argv) {
         const { key, group } = xgroupTarget(c, argv, true);
@@ -1209,6 +1237,8 @@ export const xinfoCommand = command({
   subcommands: [
     command({
       ...xinfoSpec, name: "xinfo|stream", arity: -3,
+      history: [["6.0.0", "Added the `FULL` modifier."], ["7.0.0", "Added the `max-deleted-entry-id`, `entries-added`, `recorded-first-entry-id`, `entries-read` and `lag` fields"]],
+      args: "key:key#0 FULL=full{COUNT=count:integer?}?",
       summary: "Get information about a stream", since: "5.0.0", complexity: "O(1)",
       handler(c, argv) {
         let full = false;
@@ -1237,6 +1267,8 @@ export const xinfoCommand = command({
     }),
     command({
       ...xinfoSpec, name: "xinfo|groups", arity: 3,
+      history: [["7.0.0", "Added the `entries-read` and `lag` fields"]],
+      args: "key:key#0",
       summary: "List the consumer groups of a stream", since: "5.0.0", complexity: "O(1)",
       handler(c, argv) {
         const s = lookupForInfo(c, argv);
@@ -1261,6 +1293,7 @@ export const xinfoCommand = command({
     }),
     command({
       ...xinfoSpec, name: "xinfo|consumers", arity: 4, tips: ["nondeterministic_output"],
+      args: "key:key#0 groupname:string",
       summary: "List the consumers in a consumer group", since: "5.0.0", complexity: "O(1)",
       handler(c, argv) {
         const s = lookupForInfo(c, argv);

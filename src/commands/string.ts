@@ -25,6 +25,7 @@ const INT64_MIN = -9223372036854775808n;
 
 export const getCommand = command({
   name: "get", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1 }, categories: ["string"],
+  args: "key:key#0",
   summary: "Get the value of a key", since: "1.0.0",
   handler(c, argv) {
     // The key is found from the request's bytes: no string is made of it.
@@ -162,6 +163,8 @@ function setFast(c: Context, argv: Argv, flags: SetFlag, expireAt: number): bool
 
 export const setCommand = command({
   name: "set", arity: -3, flags: ["write", "denyoom"], getKeys: setKeys,
+  history: [["2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."], ["6.0.0", "Added the `KEEPTTL` option."], ["6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."], ["7.0.0", "Allowed the `NX` and `GET` options to be used together."]],
+  args: "key:key#0 value:string condition(NX|XX)?@2.6.12 GET?@6.2.0 expiration(EX=seconds:integer@2.6.12|PX=milliseconds:integer@2.6.12|EXAT=unix-time-seconds:unix-time@6.2.0|PXAT=unix-time-milliseconds:unix-time@6.2.0|KEEPTTL@6.0.0)?",
   keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update", "variable_flags"], notes: "RW and ACCESS due to the optional `GET` argument" }, categories: ["string"],
   summary: "Set the string value of a key", since: "1.0.0",
   handler(c, argv) {
@@ -200,6 +203,7 @@ export const setCommand = command({
 
 export const setnxCommand = command({
   name: "setnx", arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["OW", "insert"] }, categories: ["string"],
+  args: "key:key#0 value:string",
   summary: "Set the value of a key, only if the key does not exist", since: "1.0.0",
   handler(c, argv) {
     const [stored] = setGeneric(c, argv.str(1), argv.str(2), SetFlag.NX, -1);
@@ -209,6 +213,7 @@ export const setnxCommand = command({
 
 export const setexCommand = command({
   name: "setex", arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["OW", "update"] }, categories: ["string"],
+  args: "key:key#0 seconds:integer value:string",
   summary: "Set the value and expiration of a key", since: "2.0.0",
   handler(c, argv) {
     setGeneric(c, argv.str(1), argv.str(3), SetFlag.None, expireDeadline(c, argv, 2, 1000, true));
@@ -218,6 +223,7 @@ export const setexCommand = command({
 
 export const psetexCommand = command({
   name: "psetex", arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1, flags: ["OW", "update"] }, categories: ["string"],
+  args: "key:key#0 milliseconds:integer value:string",
   summary: "Set the value and expiration in milliseconds of a key", since: "2.6.0",
   handler(c, argv) {
     setGeneric(c, argv.str(1), argv.str(3), SetFlag.None, expireDeadline(c, argv, 2, 1, true));
@@ -227,6 +233,8 @@ export const psetexCommand = command({
 
 export const getsetCommand = command({
   name: "getset", arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
+  docFlags: ["deprecated"], deprecatedSince: "6.2.0", replacedBy: "`SET` with the `!GET` argument",
+  args: "key:key#0 value:string",
   summary: "Set the string value of a key and return its old value", since: "1.0.0",
   handler(c, argv) {
     const key = argv.str(1);
@@ -244,6 +252,7 @@ export const getsetCommand = command({
 
 export const getdelCommand = command({
   name: "getdel", arity: 2, flags: ["write", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "delete"] }, categories: ["string"],
+  args: "key:key#0",
   summary: "Get the value of a key and delete the key", since: "6.2.0",
   handler(c, argv) {
     const key = argv.str(1);
@@ -259,6 +268,7 @@ export const getdelCommand = command({
 
 export const getexCommand = command({
   name: "getex", arity: -2, flags: ["write", "fast"],
+  args: "key:key#0 expiration(EX=seconds:integer|PX=milliseconds:integer|EXAT=unix-time-seconds:unix-time|PXAT=unix-time-milliseconds:unix-time|PERSIST)?",
   keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"], notes: "RW and UPDATE because it changes the TTL" }, categories: ["string"],
   summary: "Get the value of a key and optionally set its expiration", since: "6.2.0",
   handler(c, argv) {
@@ -284,6 +294,7 @@ export const getexCommand = command({
 
 export const mgetCommand = command({
   name: "mget", arity: -2, flags: ["readonly", "fast"], keys: { first: 1, last: -1, step: 1 }, categories: ["string"], tips: ["request_policy:multi_shard"],
+  args: "key:key#0...",
   summary: "Get the values of all the given keys", since: "1.0.0", complexity: "O(N) where N is the number of keys to retrieve.",
   handler(c, argv) {
     c.reply.array(argv.length - 1);
@@ -317,6 +328,7 @@ function msetGeneric(c: Context, argv: Argv, nx: boolean): void {
 
 export const msetCommand = command({
   name: "mset", arity: -3, flags: ["write", "denyoom"], keys: { first: 1, last: -1, step: 2, flags: ["OW", "update"] }, categories: ["string"],
+  args: "key_value{key:key#0 value:string}...",
   tips: ["request_policy:multi_shard", "response_policy:all_succeeded"],
   summary: "Set multiple keys to multiple values", since: "1.0.1", complexity: "O(N) where N is the number of keys to set.",
   handler: (c, argv) => msetGeneric(c, argv, false),
@@ -324,6 +336,7 @@ export const msetCommand = command({
 
 export const msetnxCommand = command({
   name: "msetnx", arity: -3, flags: ["write", "denyoom"], keys: { first: 1, last: -1, step: 2, flags: ["OW", "insert"] }, categories: ["string"],
+  args: "key_value{key:key#0 value:string}...",
   tips: ["request_policy:multi_shard", "response_policy:agg_min"],
   summary: "Set multiple keys to multiple values, only if none of the keys exist", since: "1.0.1", complexity: "O(N) where N is the number of keys to set.",
   handler: (c, argv) => msetGeneric(c, argv, true),
@@ -336,6 +349,7 @@ function checkStringLength(c: Context, size: number): void {
 
 export const appendCommand = command({
   name: "append", events: "before", notify: [NotifyClass.String, "append"], arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "insert"] }, categories: ["string"],
+  args: "key:key#0 value:string",
   summary: "Append a value to a key", since: "2.0.0",
   complexity: "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.",
   handler(c, argv) {
@@ -362,6 +376,7 @@ export const appendCommand = command({
 
 export const strlenCommand = command({
   name: "strlen", arity: 2, flags: ["readonly", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RO"] }, categories: ["string"],
+  args: "key:key#0",
   summary: "Get the length of the value stored in a key", since: "2.2.0",
   handler(c, argv) {
     c.reply.integer(c.db.stringLengthBytes(argv.buffer(1), argv.start(1), argv.end(1)));
@@ -421,24 +436,28 @@ function incrementArg(arg: Uint8Array): number | bigint {
 
 export const incrCommand = command({
   name: "incr", events: "before", notify: [NotifyClass.String, "incrby"], arity: 2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
+  args: "key:key#0",
   summary: "Increment the integer value of a key by one", since: "1.0.0",
   handler: (c, argv) => incrDecrGeneric(c, argv, 1),
 });
 
 export const decrCommand = command({
   name: "decr", events: "before", notify: [NotifyClass.String, "incrby"], arity: 2, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
+  args: "key:key#0",
   summary: "Decrement the integer value of a key by one", since: "1.0.0",
   handler: (c, argv) => incrDecrGeneric(c, argv, -1),
 });
 
 export const incrbyCommand = command({
   name: "incrby", events: "before", notify: [NotifyClass.String, "incrby"], arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
+  args: "key:key#0 increment:integer",
   summary: "Increment the integer value of a key by the given amount", since: "1.0.0",
   handler: (c, argv) => incrDecrGeneric(c, argv, incrementArg(argv.bytes(2))),
 });
 
 export const decrbyCommand = command({
   name: "decrby", events: "before", notify: [NotifyClass.String, "incrby"], arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
+  args: "key:key#0 decrement:integer",
   summary: "Decrement the integer value of a key by the given number", since: "1.0.0",
   handler(c, argv) {
     const by = incrementArg(argv.bytes(2));
@@ -506,6 +525,7 @@ export function incrByFloat(old: string | undefined, incrArg: Uint8Array): strin
 
 export const incrbyfloatCommand = command({
   name: "incrbyfloat", events: "before", notify: [NotifyClass.String, "incrbyfloat"], arity: 3, flags: ["write", "denyoom", "fast"], keys: { first: 1, last: 1, step: 1, flags: ["RW", "access", "update"] }, categories: ["string"],
+  args: "key:key#0 increment:double",
   summary: "Increment the float value of a key by the given amount", since: "2.6.0",
   handler(c, argv) {
     const key = argv.str(1);
@@ -534,6 +554,7 @@ function getrangeGeneric(c: Context, argv: Argv): void {
 
 export const getrangeCommand = command({
   name: "getrange", arity: 4, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["string"],
+  args: "key:key#0 start:integer end:integer",
   summary: "Get a substring of the string stored at a key", since: "2.4.0",
   complexity: "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
   handler: getrangeGeneric,
@@ -541,6 +562,8 @@ export const getrangeCommand = command({
 
 export const substrCommand = command({
   name: "substr", arity: 4, flags: ["readonly"], keys: { first: 1, last: 1, step: 1 }, categories: ["string"],
+  docFlags: ["deprecated"], deprecatedSince: "2.0.0", replacedBy: "`GETRANGE`",
+  args: "key:key#0 start:integer end:integer",
   summary: "Get a substring of the string stored at a key", since: "1.0.0",
   complexity: "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
   handler: getrangeGeneric,
@@ -548,6 +571,7 @@ export const substrCommand = command({
 
 export const setrangeCommand = command({
   name: "setrange", events: "before", notify: [NotifyClass.String, "setrange"], arity: 4, flags: ["write", "denyoom"], keys: { first: 1, last: 1, step: 1 }, categories: ["string"],
+  args: "key:key#0 offset:integer value:string",
   summary: "Overwrite part of a string at key starting at the specified offset", since: "2.2.0",
   complexity: "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.",
   handler(c, argv) {
@@ -569,6 +593,7 @@ export const setrangeCommand = command({
 
 export const lcsCommand = command({
   name: "lcs", arity: -3, flags: ["readonly"], keys: { first: 1, last: 2, step: 1 }, categories: ["string"],
+  args: "key1:key#0 key2:key#0 LEN? IDX? MINMATCHLEN=len:integer? WITHMATCHLEN?",
   summary: "Find longest common substring", since: "7.0.0", complexity: "O(N*M) where N and M are the lengths of s1 and s2, respectively",
   handler(c, argv) {
     const va = c.db.lookupKeyRead(argv.str(1));

@@ -60,7 +60,7 @@ const FILES: ReadonlyArray<[file: string, group: string, module: Record<string, 
   ["scripting.ts", "scripting", scripting],
   ["server.ts", "server", server],
   ["set.ts", "set", set],
-  ["sorted-set.ts", "sortedset", sortedSet],
+  ["sorted-set.ts", "sorted-set", sortedSet],
   ["stream.ts", "stream", stream],
   ["string.ts", "string", string],
   ["transactions.ts", "transactions", transactions],
@@ -79,7 +79,7 @@ function build(): void {
     for (const value of Object.values(module)) {
       if (!(value instanceof Command)) continue;
       for (const cmd of [value, ...(value.subcommands?.values() ?? [])]) {
-        cmd.group = group;
+        cmd.group ||= group;
         cmd.file = `src/commands/${file}`;
       }
       table.set(value.name, value);

@@ -63,6 +63,7 @@ export const discardCommand = command({
 
 export const watchCommand = command({
   name: "watch", arity: -2, flags: ["noscript", "loading", "stale", "fast", "allow-busy"], keys: { first: 1, last: -1, step: 1, flags: ["RO"] },
+  args: "key:key#0...",
   categories: ["transaction"], summary: "Watch the given keys to determine execution of the MULTI/EXEC block", since: "2.2.0",
   complexity: "O(1) for every key.",
   handler(c, argv) {
