@@ -1,7 +1,8 @@
 /**
  * Client: the state of one connection and its read -> dispatch -> single write loop.
  * Every read is parsed to its end, each complete request is dispatched in order, and all
- * the replies the read produced leave in one socket write. When the kernel takes only part
+ * the replies the read produced leave in one socket write, at the end of the event loop's
+ * turn when they are small (server/turn-output.ts). When the kernel takes only part
  * of it, the tail is kept and sent on `drain` before anything newer, so bytes are never
  * lost or reordered. Handlers see a Client as their context but never its socket.
  */
@@ -572,12 +573,23 @@ export class Client implements Context {
     stats.writesProcessed++;
     if (this.replica === undefined) stats.netOutputBytes += bytes.length;
     else stats.netReplOutputBytes += bytes.length;
-    // A write waiting for the AOF holds the replies back, as if the socket had not taken
-    // them: the AOF is written (and fsynced, with `always`) once for every client of this
-    // turn of the event loop, and then their replies go (server/aof.ts, `release`).
-    if (this.pendingOut === null && this.server.aof.bufferBytes !== 0) {
-      this.pendingOut = [];
-      this.server.aof.hold(this);
+    if (this.pendingOut === null) {
+      // Small replies wait for the end of the event loop's turn, and go after the AOF is
+      // written (server/turn-output.ts); but not while a long script holds the loop.
+      if (bytes.length <= REPLY_BUFFER_BYTES && !this.server.servingWhileBusy) {
+        const held = this.server.turnOutput.take(bytes, this);
+        if (held !== undefined) {
+          this.pendingOut = [held];
+          return;
+        }
+      }
+      // Bigger replies wait too when a write waits for the AOF, as if the socket had not
+      // taken them: the AOF is written (and fsynced, with `always`) once for every client of
+      // this turn of the event loop, and then their replies go (server/aof.ts, `release`).
+      if (this.server.aof.bufferBytes !== 0) {
+        this.pendingOut = [];
+        this.server.aof.hold(this);
+      }
     }
     if (this.pendingOut !== null) {
       this.pendingOut.push(copyBytes(bytes));
@@ -789,6 +801,16 @@ export class Client implements Context {
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
     for (const w of waiters) w();
+  }
+
+  /**
+   * The turn is over (server/turn-output.ts): send the replies held in the turn's buffer,
+   * keeping a copy of what the socket did not take, since the buffer is reused.
+   */
+  releaseTurn(): void {
+    this.onDrain();
+    const tail = this.pendingOut;
+    if (tail !== null && tail.length === 1) tail[0] = copyBytes(tail[0]!);
   }
 
   /** The socket can take more (or the AOF has what held the replies back): send what waited, in order. */

@@ -48,6 +48,7 @@ import { PubSub } from "./pubsub.ts";
 import { ReplicationMaster } from "../replication/master.ts";
 import { ReplicaLink } from "../replication/replica.ts";
 import { AppendOnly } from "./aof.ts";
+import { TurnOutput } from "./turn-output.ts";
 import { Propagation } from "./propagate.ts";
 import { Evictor } from "./evict.ts";
 import { Migrator } from "./migrate.ts";
@@ -101,6 +102,10 @@ export class Server implements Services {
   readonly persistence = new Persistence(this);
   readonly replication: ReplicationMaster;
   readonly aof = new AppendOnly(this);
+  /** Small replies held to the end of the event loop's turn, written after the AOF. */
+  readonly turnOutput = new TurnOutput(() => this.aof.write());
+  /** Set while other clients are served during a long script: their replies go at once. */
+  servingWhileBusy = false;
   readonly propagation = new Propagation(this);
   readonly evictor = new Evictor(this);
   /** MIGRATE's transfers and cached connections. */
@@ -863,8 +868,13 @@ export class Server implements Services {
    * set aside here.
    */
   processEventsWhileBlocked(caller: Client): void {
+    // Replies the turn held from before the script go now, as Redis's beforeSleep writes
+    // them while it processes events; unless they wait for an AOF write, which would write
+    // the script's writes so far (they wait for its end, as before).
+    if (this.aof.bufferBytes === 0) this.turnOutput.release();
     const saved = this.writer;
     this.writer = this.busyWriter;
+    this.servingWhileBusy = true;
     try {
       for (const listener of this.listeners) {
         const fd = (listener as { fd?: number }).fd;
@@ -877,6 +887,7 @@ export class Server implements Services {
       }
       for (const c of this.clients.values()) if (c !== caller) c.readWhileBusy();
     } finally {
+      this.servingWhileBusy = false;
       this.busyWriter = this.writer;
       this.writer = saved;
     }

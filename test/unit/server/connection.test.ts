@@ -37,14 +37,21 @@ test("a big read is served five hundred requests a turn, its socket paused betwe
     resume: () => calls.push("resume"),
   };
   const c = new Client(server, socket, "test:1", "");
-  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+  // A turn of the event loop, and its end, where the replies it held are written (server/turn-output.ts).
+  const endTurn = () => server.turnOutput.release();
+  const nextTurn = async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    endTurn();
+  };
   c.onData(Buffer.from(request("SET", "a", "1").repeat(100), "latin1"));
+  endTurn();
   expect(replies).toBe(100);
   expect(calls).toEqual([]);
   // 2,500 requests of 123 bytes (300 KB), the last one cut by the read's end.
   const set = request("SET", "b", "x".repeat(100));
   const big = Buffer.from(set.repeat(2500), "latin1");
   c.onData(big.subarray(0, big.length - 50));
+  endTurn();
   expect(replies).toBe(100 + 500);
   expect(calls).toEqual(["pause"]);
   // What waits counts in CLIENT LIST's qbuf, as Redis's unprocessed query buffer does.
@@ -59,7 +66,8 @@ test("a big read is served five hundred requests a turn, its socket paused betwe
   // The last 500 are less than a big read: served whole, with what came after them.
   await nextTurn();
   expect(replies).toBe(100 + 2500);
-  expect(last).toBe(`$100\r\n${"x".repeat(100)}\r\n`);
+  // The GET's reply went last, in the same write as theirs: both were served in one turn.
+  expect(last.endsWith(`+OK\r\n$100\r\n${"x".repeat(100)}\r\n`)).toBe(true);
   expect(calls).toEqual(["pause", "resume"]);
   expect(server.keyspace.dbs[0]!.size).toBe(2);
   // Input is counted as it is read, once, however many turns serve it.
@@ -78,8 +86,10 @@ test("a big read's turn also ends after 1 ms, however few requests it served", a
   let now = 0;
   await withClock(() => (now += 1), async () => {
     c.onData(big, true);
+    server.turnOutput.release();
     expect(replies).toBe(52);
     await new Promise((resolve) => setImmediate(resolve));
+    server.turnOutput.release();
     expect(replies).toBe(104);
   });
   while (replies < 2500) await new Promise((resolve) => setImmediate(resolve));
@@ -95,6 +105,7 @@ test("a small read's turn ends after 1 ms too, looked at every 64 requests", asy
   const small = Buffer.from(request("SET", "b", "x").repeat(200), "latin1");
   await withClock(() => 0, async () => {
     c.onData(small, true);
+    server.turnOutput.release();
     expect(replies).toBe(200);
   });
   // The same read in code the runtime has not compiled yet, or on a busy core: a clock
@@ -102,8 +113,10 @@ test("a small read's turn ends after 1 ms too, looked at every 64 requests", asy
   let now = 0;
   await withClock(() => (now += 1), async () => {
     c.onData(small, true);
+    server.turnOutput.release();
     expect(replies).toBe(200 + 64);
     await new Promise((resolve) => setImmediate(resolve));
+    server.turnOutput.release();
     expect(replies).toBe(200 + 128);
   });
   while (replies < 400) await new Promise((resolve) => setImmediate(resolve));
@@ -153,4 +166,56 @@ test("enable-debug-command and enable-protected-configs: local means loopback ad
   }
   expect(protectedActionAllowed("local", client("/tmp/kvis.sock:0", true))).toBe(true);
   expect(protectedActionAllowed("no", client("127.0.0.1:5000"))).toBe(false);
+});
+
+test("small replies wait for the end of the turn and go then, client by client in the order served; big ones go at once", () => {
+  const server = new Server(new Config({ save: "" }));
+  const writes: string[] = [];
+  let ended = "";
+  const socketFor = (name: string) => ({
+    write: (d: Uint8Array) => (writes.push(`${name}:${Buffer.from(d).toString("latin1")}`), d.length),
+    end: () => void (ended += name),
+    terminate() {},
+  });
+  const a = new Client(server, socketFor("a"), "test:1", "");
+  const b = new Client(server, socketFor("b"), "test:2", "");
+  a.onData(Buffer.from(request("SET", "k", "v"), "latin1"));
+  b.onData(Buffer.from(request("GET", "k") + request("QUIT"), "latin1"));
+  a.onData(Buffer.from(request("PING"), "latin1"));
+  // Nothing is written while the turn lasts; QUIT's close waits for its reply.
+  expect(writes).toEqual([]);
+  expect(ended).toBe("");
+  server.turnOutput.release();
+  expect(writes).toEqual(["a:+OK\r\n+PONG\r\n", "b:$1\r\nv\r\n+OK\r\n"]);
+  expect(ended).toBe("b");
+  // A reply past a client's 16 KB reply buffer is written at once.
+  writes.length = 0;
+  a.onData(Buffer.from(request("SET", "big", "x".repeat(20_000)) + request("GET", "big"), "latin1"));
+  expect(writes.length).toBe(1);
+  expect(writes[0]!.endsWith(`$20000\r\n${"x".repeat(20_000)}\r\n`)).toBe(true);
+});
+
+test("a script past busy-reply-threshold lets the replies its turn held before it go", () => {
+  const server = new Server(new Config({ save: "", "busy-reply-threshold": "20" }));
+  const writes: string[] = [];
+  const socketFor = (name: string) => ({
+    write: (d: Uint8Array) => {
+      writes.push(`${name}:${Buffer.from(d).toString("latin1")}`);
+      // What the script waits for: a's reply reached its socket.
+      if (name === "a") server.keyspace.dbs[0]!.setKey("written", "1");
+      return d.length;
+    },
+    end() {},
+    terminate() {},
+  });
+  const a = new Client(server, socketFor("a"), "test:1", "");
+  const b = new Client(server, socketFor("b"), "test:2", "");
+  server.clients.set(a.id, a);
+  server.clients.set(b.id, b);
+  a.onData(Buffer.from(request("PING"), "latin1"));
+  // In the same turn, a script that spins until a's reply is out, or for two seconds.
+  const script = "local t = redis.call('time') local deadline = t[1] * 1000000 + t[2] + 2000000 while not redis.call('get', 'written') do local n = redis.call('time') if n[1] * 1000000 + n[2] > deadline then return 0 end end return 1";
+  b.onData(Buffer.from(request("EVAL", script, "0"), "latin1"));
+  server.turnOutput.release();
+  expect(writes).toEqual(["a:+PONG\r\n", "b::1\r\n"]);
 });
