@@ -412,6 +412,7 @@ export class Client implements Context {
     this.readBytes = 0;
     settleCommandTime(this);
     this.flush();
+    this.server.turnOutput.releaseIfLong();
     this.account();
     this.evictIfGrown(true);
     if (this.closeAfterReply) this.close();

@@ -16,6 +16,12 @@ export interface TurnHolder {
 
 /** A turn's replies past this many bytes are written at once, as before. */
 const MAX_BYTES = 1 << 20;
+/**
+ * A turn that has served reads for this long (ms) lets the replies it holds go: a turn of
+ * fifty clients' big reads (pipelined 64 KB SETs) lasts tens of milliseconds, and the
+ * replies of its first reads would wait for all of it.
+ */
+const MAX_WAIT_MS = 1;
 
 export class TurnOutput {
   private buffer = new Uint8Array(64 * 1024);
@@ -24,6 +30,8 @@ export class TurnOutput {
   private total = 0;
   private holders: TurnHolder[] = [];
   private scheduled = false;
+  /** When the first of the replies held now was taken (performance.now()). */
+  private since = 0;
 
   /** `beforeRelease` runs first at the end of the turn: the AOF is written before any reply goes. */
   constructor(private readonly beforeRelease: () => void) {}
@@ -40,12 +48,18 @@ export class TurnOutput {
     this.buffer.set(bytes, start);
     this.used += n;
     this.total += n;
+    if (this.holders.length === 0) this.since = performance.now();
     this.holders.push(holder);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.release);
     }
     return this.buffer.subarray(start, start + n);
+  }
+
+  /** After a read is served: the replies go now if the first of them has waited long enough. */
+  releaseIfLong(): void {
+    if (this.holders.length > 0 && performance.now() - this.since >= MAX_WAIT_MS) this.release();
   }
 
   /** The turn is over: every holder's replies go, in the order they were taken. */

@@ -168,7 +168,7 @@ test("enable-debug-command and enable-protected-configs: local means loopback ad
   expect(protectedActionAllowed("no", client("127.0.0.1:5000"))).toBe(false);
 });
 
-test("small replies wait for the end of the turn and go then, client by client in the order served; big ones go at once", () => {
+test("small replies wait for the end of the turn and go then, client by client in the order served; big ones go at once", () => withClock(() => 0, async () => {
   const server = new Server(new Config({ save: "" }));
   const writes: string[] = [];
   let ended = "";
@@ -193,6 +193,25 @@ test("small replies wait for the end of the turn and go then, client by client i
   a.onData(Buffer.from(request("SET", "big", "x".repeat(20_000)) + request("GET", "big"), "latin1"));
   expect(writes.length).toBe(1);
   expect(writes[0]!.endsWith(`$20000\r\n${"x".repeat(20_000)}\r\n`)).toBe(true);
+}));
+
+test("a turn that has served reads for a millisecond lets the replies it holds go", async () => {
+  const server = new Server(new Config({ save: "" }));
+  const writes: string[] = [];
+  const socketFor = (name: string) => ({ write: (d: Uint8Array) => (writes.push(`${name}:${Buffer.from(d).toString("latin1")}`), d.length), end() {}, terminate() {} });
+  const a = new Client(server, socketFor("a"), "test:1", "");
+  const b = new Client(server, socketFor("b"), "test:2", "");
+  const c = new Client(server, socketFor("c"), "test:3", "");
+  let now = 0;
+  await withClock(() => now, async () => {
+    a.onData(Buffer.from(request("PING"), "latin1"));
+    now = 0.9;
+    b.onData(Buffer.from(request("PING"), "latin1"));
+    expect(writes).toEqual([]);
+    now = 1;
+    c.onData(Buffer.from(request("PING"), "latin1"));
+    expect(writes).toEqual(["a:+PONG\r\n", "b:+PONG\r\n", "c:+PONG\r\n"]);
+  });
 });
 
 test("a script past busy-reply-threshold lets the replies its turn held before it go", () => {
