@@ -113,8 +113,8 @@ export function writeArguments(r: ReplyWriter, args: readonly Argument[]): void 
   r.array(args.length);
   for (const arg of args) {
     const flags = [arg.optional && "optional", arg.multiple && "multiple", arg.multipleToken && "multiple_token"].filter((f) => f !== false);
-    const fields = 2 + [arg.keySpecIndex, arg.token, arg.since, arg.deprecatedSince, flags.length > 0 || undefined, arg.arguments].filter((f) => f !== undefined).length;
-    r.map(fields);
+    const optional = [arg.keySpecIndex, arg.token, arg.since, arg.deprecatedSince, flags.length > 0 ? flags : undefined, arg.arguments];
+    r.map(2 + optional.filter((field) => field !== undefined).length);
     r.bulkString("name");
     r.bulkString(arg.name);
     r.bulkString("type");
