@@ -108,6 +108,21 @@ export function parseArguments(text: string): Argument[] {
   return text === "" ? [] : items(" ", "");
 }
 
+/** A field of COMMAND DOCS's maps whose value is text, when it has one. */
+export function docField(r: ReplyWriter, name: string, value: string | undefined): void {
+  if (value === undefined) return;
+  r.bulkString(name);
+  r.bulkString(value);
+}
+
+/** A field of COMMAND DOCS's maps whose value is a set of flags, when there are any. */
+export function docFlagSet(r: ReplyWriter, name: string, flags: readonly string[] | undefined): void {
+  if (flags === undefined || flags.length === 0) return;
+  r.bulkString(name);
+  r.set(flags.length);
+  for (const f of flags) r.simple(f);
+}
+
 /** The arguments as COMMAND DOCS replies them (Redis's addReplyCommandArgList). */
 export function writeArguments(r: ReplyWriter, args: readonly Argument[]): void {
   r.array(args.length);
@@ -115,31 +130,16 @@ export function writeArguments(r: ReplyWriter, args: readonly Argument[]): void 
     const flags = [arg.optional && "optional", arg.multiple && "multiple", arg.multipleToken && "multiple_token"].filter((f) => f !== false);
     const optional = [arg.keySpecIndex, arg.token, arg.since, arg.deprecatedSince, flags.length > 0 ? flags : undefined, arg.arguments];
     r.map(2 + optional.filter((field) => field !== undefined).length);
-    r.bulkString("name");
-    r.bulkString(arg.name);
-    r.bulkString("type");
-    r.bulkString(arg.type);
+    docField(r, "name", arg.name);
+    docField(r, "type", arg.type);
     if (arg.keySpecIndex !== undefined) {
       r.bulkString("key_spec_index");
       r.integer(arg.keySpecIndex);
     }
-    if (arg.token !== undefined) {
-      r.bulkString("token");
-      r.bulkString(arg.token);
-    }
-    if (arg.since !== undefined) {
-      r.bulkString("since");
-      r.bulkString(arg.since);
-    }
-    if (arg.deprecatedSince !== undefined) {
-      r.bulkString("deprecated_since");
-      r.bulkString(arg.deprecatedSince);
-    }
-    if (flags.length > 0) {
-      r.bulkString("flags");
-      r.set(flags.length);
-      for (const f of flags) r.simple(f);
-    }
+    docField(r, "token", arg.token);
+    docField(r, "since", arg.since);
+    docField(r, "deprecated_since", arg.deprecatedSince);
+    docFlagSet(r, "flags", flags);
     if (arg.arguments !== undefined) {
       r.bulkString("arguments");
       writeArguments(r, arg.arguments);

@@ -9,7 +9,7 @@ import { COUNT_RANGE, latencyNoSamples, GETKEYS_BAD_ARGS, GETKEYS_BAD_ARITY, GET
 import { bytesToString, globMatch, parseInt64 } from "../resp/bytes.ts";
 import type { ReplyWriter } from "../resp/writer.ts";
 import { memoryUsage } from "../store/memory-usage.ts";
-import { writeArguments } from "./arguments.ts";
+import { docField, docFlagSet, writeArguments } from "./arguments.ts";
 import { Command, type CommandFlag, FLAG_ORDER, type FullKeySpec, categoriesOf, command } from "./command.ts";
 import type { Context, StatField } from "./context.ts";
 
@@ -113,37 +113,17 @@ function writeCommandDocs(r: ReplyWriter, cmd: Command): void {
   const args = cmd.arguments;
   const optional = [cmd.complexity !== "", docFlags, deprecatedSince, replacedBy, history, args.length > 0, subs.length > 0];
   r.map(3 + optional.filter((field) => field !== undefined && field !== false).length);
-  r.bulkString("summary");
-  r.bulkString(cmd.summary);
-  r.bulkString("since");
-  r.bulkString(cmd.since);
-  r.bulkString("group");
-  r.bulkString(cmd.group);
-  if (cmd.complexity !== "") {
-    r.bulkString("complexity");
-    r.bulkString(cmd.complexity);
-  }
-  if (docFlags) {
-    r.bulkString("doc_flags");
-    r.set(docFlags.length);
-    for (const flag of docFlags) r.simple(flag);
-  }
-  if (deprecatedSince !== undefined) {
-    r.bulkString("deprecated_since");
-    r.bulkString(deprecatedSince);
-  }
-  if (replacedBy !== undefined) {
-    r.bulkString("replaced_by");
-    r.bulkString(replacedBy);
-  }
+  docField(r, "summary", cmd.summary);
+  docField(r, "since", cmd.since);
+  docField(r, "group", cmd.group);
+  docField(r, "complexity", cmd.complexity || undefined);
+  docFlagSet(r, "doc_flags", docFlags);
+  docField(r, "deprecated_since", deprecatedSince);
+  docField(r, "replaced_by", replacedBy);
   if (history) {
     r.bulkString("history");
     r.set(history.length);
-    for (const [version, change] of history) {
-      r.array(2);
-      r.bulkString(version);
-      r.bulkString(change);
-    }
+    for (const entry of history) r.bulkStrings(entry);
   }
   if (args.length > 0) {
     r.bulkString("arguments");
