@@ -412,7 +412,8 @@ export class Client implements Context {
     this.readBytes = 0;
     settleCommandTime(this);
     this.flush();
-    this.server.turnOutput.releaseIfLong();
+    // The clock read once the read's last command was timed (settleCommandTime).
+    this.server.turnOutput.releaseIfLong(this.callClock);
     this.account();
     this.evictIfGrown(true);
     if (this.closeAfterReply) this.close();

@@ -57,9 +57,9 @@ export class TurnOutput {
     return this.buffer.subarray(start, start + n);
   }
 
-  /** After a read is served: the replies go now if the first of them has waited long enough. */
-  releaseIfLong(): void {
-    if (this.holders.length > 0 && performance.now() - this.since >= MAX_WAIT_MS) this.release();
+  /** After a read is served, at `now` (performance.now()): the replies go now if the first of them has waited long enough. */
+  releaseIfLong(now: number): void {
+    if (this.holders.length > 0 && now - this.since >= MAX_WAIT_MS) this.release();
   }
 
   /** The turn is over: every holder's replies go, in the order they were taken. */
