@@ -156,6 +156,8 @@ export class Client implements Context {
   private deferredBytes = 0;
   private pendingOut: Uint8Array[] | null = null;
   private pendingBytes = 0;
+  /** Whether `pendingOut` holds only views of the turn's buffer (server/turn-output.ts), and this client is among its holders. */
+  private holdsTurn = false;
   private drainWaiters: Array<() => void> = [];
   /** Bytes of the unfinished request received so far (client-query-buffer-limit). */
   private queryBytes = 0;
@@ -575,16 +577,21 @@ export class Client implements Context {
     stats.writesProcessed++;
     if (this.replica === undefined) stats.netOutputBytes += bytes.length;
     else stats.netReplOutputBytes += bytes.length;
-    if (this.pendingOut === null) {
-      // Small replies wait for the end of the event loop's turn, and go after the AOF is
-      // written (server/turn-output.ts); but not while a long script holds the loop.
-      if (bytes.length <= REPLY_BUFFER_BYTES && !this.server.servingWhileBusy) {
-        const held = this.server.turnOutput.take(bytes, this);
-        if (held !== undefined) {
-          this.pendingOut = [held];
-          return;
-        }
+    // Small replies wait for the end of the event loop's turn, and go after the AOF is
+    // written (server/turn-output.ts); but not while a long script holds the loop. A client
+    // already holding the turn's bytes adds to them (a subscriber's or a tracking client's
+    // messages): those bytes are bounded by the turn's buffer, as Redis's by its clients'
+    // 16 KB reply buffers, and do not count as output waiting.
+    if ((this.pendingOut === null || this.holdsTurn) && bytes.length <= REPLY_BUFFER_BYTES && !this.server.servingWhileBusy) {
+      const held = this.server.turnOutput.take(bytes, this.holdsTurn ? null : this);
+      if (held !== undefined) {
+        if (this.pendingOut === null) this.pendingOut = [held];
+        else this.pendingOut.push(held);
+        this.holdsTurn = true;
+        return;
       }
+    }
+    if (this.pendingOut === null) {
       // Bigger replies wait too when a write waits for the AOF, as if the socket had not
       // taken them: the AOF is written (and fsynced, with `always`) once for every client of
       // this turn of the event loop, and then their replies go (server/aof.ts, `release`).
@@ -810,9 +817,12 @@ export class Client implements Context {
    * keeping a copy of what the socket did not take, since the buffer is reused.
    */
   releaseTurn(): void {
+    const views = this.pendingOut?.length ?? 0;
+    this.holdsTurn = false;
     this.onDrain();
+    // onDrain leaves one element: a copy already when it joined several.
     const tail = this.pendingOut;
-    if (tail !== null && tail.length === 1) tail[0] = copyBytes(tail[0]!);
+    if (tail !== null && views === 1) tail[0] = copyBytes(tail[0]!);
   }
 
   /** The socket can take more (or the AOF has what held the replies back): send what waited, in order. */

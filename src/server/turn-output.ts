@@ -36,8 +36,11 @@ export class TurnOutput {
   /** `beforeRelease` runs first at the end of the turn: the AOF is written before any reply goes. */
   constructor(private readonly beforeRelease: () => void) {}
 
-  /** `bytes` copied into the turn's buffer for `holder`, or undefined when the turn holds too much already. */
-  take(bytes: Uint8Array, holder: TurnHolder): Uint8Array | undefined {
+  /**
+   * `bytes` copied into the turn's buffer, or undefined when the turn holds too much
+   * already; `holder` is released at the end of the turn (null: it holds bytes already).
+   */
+  take(bytes: Uint8Array, holder: TurnHolder | null): Uint8Array | undefined {
     const n = bytes.length;
     if (this.total + n > MAX_BYTES) return undefined;
     if (this.used + n > this.buffer.length) {
@@ -48,8 +51,10 @@ export class TurnOutput {
     this.buffer.set(bytes, start);
     this.used += n;
     this.total += n;
-    if (this.holders.length === 0) this.since = performance.now();
-    this.holders.push(holder);
+    if (holder !== null) {
+      if (this.holders.length === 0) this.since = performance.now();
+      this.holders.push(holder);
+    }
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.release);

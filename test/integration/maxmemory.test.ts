@@ -165,6 +165,42 @@ describe("maxmemory", () => {
     });
   }
 
+  test("the invalidation messages an eviction sends to tracking clients do not set off more evictions", async () => {
+    // Ten RESP3 clients track 300 keys with 1000-byte names; a limit 40,000 bytes under the
+    // memory in use evicts a few dozen, each sending every client its name. Those messages
+    // wait for the end of the turn, in a buffer bounded as Redis's 16 KB client buffers
+    // bound them: counted as output waiting, they made the eviction go on until the
+    // database was empty.
+    for (const start of [startKvis(), startRedis()]) {
+      await withServer(start, async (c, s) => {
+        const trackers = await Promise.all(Array.from({ length: 10 }, () => RawClient.connect(s.port)));
+        try {
+          for (const t of trackers) {
+            expect(await t.call("HELLO", "3")).toContain("proto");
+            expect(await t.call("CLIENT", "TRACKING", "on")).toBe("+OK\r\n");
+          }
+          const keys = Array.from({ length: 300 }, (_, i) => `${i}${"x".repeat(1000)}`);
+          await send(c, keys.map((k) => ["SET", k, "x"]));
+          for (const t of trackers) {
+            t.write(Buffer.concat(keys.map((k) => encodeCommand(["GET", k]))));
+            expect(await t.readReplies(keys.length)).toEqual(keys.map(() => "$1\r\nx\r\n"));
+          }
+          const used = await info(c, "used_memory");
+          expect(await c.call("CONFIG", "SET", "maxmemory-policy", "allkeys-lru", "maxmemory-eviction-tenacity", "100")).toBe("+OK\r\n");
+          expect(await c.call("CONFIG", "SET", "maxmemory", String(used - 40_000))).toBe("+OK\r\n");
+          const evicted = await info(c, "evicted_keys");
+          const dbsize = Number(/^:(\d+)/.exec(await c.call("DBSIZE"))![1]);
+          expect(evicted).toBeGreaterThan(0);
+          expect(dbsize).toBeGreaterThanOrEqual(200);
+          // Every tracker is told of the keys evicted.
+          for (const t of trackers) expect((await t.readReplies(1))[0]).toStartWith(">2\r\n$10\r\ninvalidate\r\n");
+        } finally {
+          for (const t of trackers) t.close();
+        }
+      });
+    }
+  });
+
   test("allkeys-lru evicts the keys idle longest, allkeys-lfu the least used, volatile-ttl the nearest deadline", async () => {
     // The server's clock is moved, not waited for, and stands still otherwise: the LRU clock
     // counts seconds and LFU counters decay by the minute, so a second or a minute turning
