@@ -425,7 +425,7 @@ export const PARAMS: readonly Param[] = [
   },
   ...accepted("aof_rewrite_cpulist", "string", "", false, "a rewrite runs in the server's thread, nothing to pin"),
   ...accepted("bgsave_cpulist", "string", "", false, "a save runs in the server's thread, nothing to pin"),
-  ...accepted("bio_cpulist", "string", "", false, "there are no background I/O threads to pin"),
+  { name: "bio_cpulist", type: "string", default: "", mutable: false, description: "CPUs for every thread but the server's (the JIT's, the collector's, the allocator's), as Redis places its background I/O threads" },
   { name: "server_cpulist", type: "string", default: "", mutable: false, description: "CPUs the server's thread runs on (\"0,2,4-7,8-15:2\"), as Redis pins its main thread; the runtime's threads started later follow it" },
   { name: "bind-source-addr", type: "string", default: "", mutable: true, description: "Address a replica's link to its master and the cluster bus links connect from (empty: the system's choice)" },
   // Redis Cluster (src/cluster/): read where they are used, so a CONFIG SET takes effect at once.

@@ -18,6 +18,7 @@ import { Server } from "./server/server.ts";
 import type { ShutdownSignal } from "./server/shutdown.ts";
 import { superviseAtStart } from "./server/supervised.ts";
 import { applyServerCpuList } from "./server/cpu-affinity.ts";
+import { setBackgroundCpus } from "./server/helper-threads.ts";
 import { selfCommand } from "./server/restart.ts";
 import { KVIS_VERSION, REDIS_VERSION } from "./version.ts";
 
@@ -93,6 +94,8 @@ async function start(rawArgs: string[]): Promise<void> {
 
   // server_cpulist: the server's thread (and the runtime's threads started from here on) on those CPUs.
   applyServerCpuList(server.config.get("server_cpulist"));
+  // bio_cpulist: the runtime's helper threads, as the cron finds them.
+  setBackgroundCpus(server.config.get("bio_cpulist"));
 
   // Signals are handled from before the server listens: one that arrives while it starts
   // (the dump still loading) ends it at once, with nothing to save.

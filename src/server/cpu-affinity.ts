@@ -3,7 +3,8 @@
  * in Redis's syntax: numbers, ranges and ranges with a stride, comma-separated
  * ("0,2,4-7,8-15:2"). Threads the runtime starts afterwards (the JIT's, the collector's)
  * inherit the set. A list that does not parse, or a system that refuses it, leaves the
- * affinity alone, as Redis does.
+ * affinity alone, as Redis does. bio_cpulist places the runtime's helper threads
+ * (server/helper-threads.ts), as Redis places its background I/O threads.
  */
 import { libc } from "./libc.ts";
 
@@ -22,14 +23,24 @@ export function parseCpuList(list: string): number[] | undefined {
   return cpus;
 }
 
-/** Pin the calling (main) thread to server_cpulist's CPUs; "" leaves it alone. */
-export function applyServerCpuList(list: string): void {
-  if (list === "") return;
+/** The kernel's CPU mask (cpu_set_t, 1024 bits) for a list, or undefined when it does not parse or is "". */
+export function cpuMask(list: string): Uint8Array | undefined {
+  if (list === "") return undefined;
   const cpus = parseCpuList(list);
-  const c = libc();
-  if (cpus === undefined || c === null) return;
-  // cpu_set_t: 1024 bits.
+  if (cpus === undefined) return undefined;
   const mask = new Uint8Array(128);
   for (const cpu of cpus) mask[cpu >> 3]! |= 1 << (cpu & 7);
-  c.sched_setaffinity(0, mask.length, mask);
+  return mask;
+}
+
+/** Pin thread `tid` (0: the calling one) to `mask`'s CPUs; false when the system refuses. */
+export function pinThread(tid: number, mask: Uint8Array): boolean {
+  const c = libc();
+  return c !== null && c.sched_setaffinity(tid, mask.length, mask) === 0;
+}
+
+/** Pin the calling (main) thread to server_cpulist's CPUs; "" leaves it alone. */
+export function applyServerCpuList(list: string): void {
+  const mask = cpuMask(list);
+  if (mask !== undefined) pinThread(0, mask);
 }

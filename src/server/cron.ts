@@ -9,7 +9,8 @@
  * point is due, and lets the AOF retry failed writes, fsync and start due rewrites; once a
  * second it closes clients idle for longer than `timeout` and, once a quiet spell, lets the
  * executable's idle code pages go (server/code-pages.ts); every 100 ms it lowers the
- * priority of the runtime's helper threads started since (server/helper-threads.ts). When
+ * priority of the runtime's helper threads started since and moves them to bio_cpulist's
+ * CPUs (server/helper-threads.ts). When
  * the server falls idle after much traffic it runs a full garbage collection
  * (collectWhenIdle). Last, it acts on a shutdown signal or ends a shutdown's wait for
  * replicas (server/shutdown.ts).
@@ -17,7 +18,7 @@
 import { updateClock } from "../clock.ts";
 import { MAX_HZ } from "../config.ts";
 import { releaseWhenQuiet } from "./code-pages.ts";
-import { compilerTime, lowerHelperThreads } from "./helper-threads.ts";
+import { compilerTime, tendHelperThreads } from "./helper-threads.ts";
 import { evictClients } from "./client-eviction.ts";
 import type { Server } from "./server.ts";
 
@@ -99,7 +100,7 @@ export function startCron(server: Server): () => void {
     for (const c of server.clients.values()) if (c.outputPending > 0) c.enforceOutputLimit();
     if (clockNow - lastHelperCheck >= 100) {
       lastHelperCheck = clockNow;
-      lowerHelperThreads();
+      tendHelperThreads();
     }
     collect();
     server.shutdown.cron(clockNow);

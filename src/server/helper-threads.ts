@@ -14,15 +14,22 @@
  * its worst 9.6-11.1 -> 11.0-13.4 ms; a fresh server's first 1M LPUSHes (-P 16) 2.9-3.8 ->
  * 1.5-2.0 us of CPU a request. Nice 10 fell between the two.
  *
- * Linux lets a thread's nice value be set by its id (setpriority, node:os setPriority); the
- * threads are found by name in /proc/self/task. The runtime starts them lazily and ends
- * idle ones, and a new thread inherits the event loop's priority, so the cron looks every
- * 100 ms (lowerHelperThreads: a directory listing, and a read of each thread not seen
- * before). compilerTime sums the JIT workers' CPU time, which tells the cron when the
- * compiler has caught up (server/code-pages.ts).
+ * Even at nice 19 a helper that wakes holds the core until the next tick: a trace of the
+ * scheduler (perf sched) during SETs over 1M keys, the server pinned to one core, showed
+ * the event loop runnable but waiting 1-6 ms at a time, 14-36 times in 6 s, for
+ * JSCWarmUp, mi-scavenger and the JIT's workers. bio_cpulist moves every thread but the
+ * event loop's to the CPUs it lists, as Redis moves its background I/O threads there.
+ *
+ * Linux lets a thread's nice value and CPUs be set by its id (setpriority, node:os
+ * setPriority; sched_setaffinity); the threads are found in /proc/self/task. The runtime
+ * starts them lazily and ends idle ones, and a new thread inherits the event loop's
+ * priority and CPUs, so the cron looks every 100 ms (tendHelperThreads: a directory
+ * listing, and a read of each thread not seen before). compilerTime sums the JIT workers'
+ * CPU time, which tells the cron when the compiler has caught up (server/code-pages.ts).
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { setPriority } from "node:os";
+import { cpuMask, pinThread } from "./cpu-affinity.ts";
 
 const HELPER = /^\d+ \((JITWorker|mi-scavenger|JSCWarmUp)/;
 const LOWEST = 19;
@@ -30,11 +37,22 @@ const AVAILABLE = process.platform === "linux" && existsSync("/proc/self/task");
 
 /** Threads already looked at, by id: whether each is a JIT worker. */
 const seen = new Map<string, boolean>();
+/** bio_cpulist's mask (undefined: the threads stay where they start), and the threads moved there. */
+let backgroundCpus: Uint8Array | undefined;
+const pinned = new Set<string>();
+
+/** bio_cpulist: the CPUs for every thread but the event loop's, from the next look on ("" leaves them alone). */
+export function setBackgroundCpus(list: string): void {
+  backgroundCpus = cpuMask(list);
+}
 /** A thread not yet named by its runtime carries the process's name; it is looked at again later. */
 const PROCESS_NAME = AVAILABLE ? `(${readFileSync("/proc/self/comm", "latin1").trim()})` : "";
 
-/** Lower the helper threads (but the JIT workers) started since the last call (the cron's, every 100 ms). */
-export function lowerHelperThreads(): void {
+/**
+ * Lower the helper threads (but the JIT workers) started since the last call, and move
+ * every new thread to bio_cpulist's CPUs (the cron's, every 100 ms).
+ */
+export function tendHelperThreads(): void {
   if (!AVAILABLE) return;
   let tids: string[];
   try {
@@ -44,8 +62,11 @@ export function lowerHelperThreads(): void {
   }
   // Threads that ended are forgotten (a few at most: the listing is short).
   for (const tid of seen.keys()) if (!tids.includes(tid)) seen.delete(tid);
+  for (const tid of pinned) if (!tids.includes(tid)) pinned.delete(tid);
   for (const tid of tids) {
-    if (seen.has(tid) || Number(tid) === process.pid) continue;
+    if (Number(tid) === process.pid) continue;
+    if (backgroundCpus !== undefined && !pinned.has(tid) && pinThread(Number(tid), backgroundCpus)) pinned.add(tid);
+    if (seen.has(tid)) continue;
     try {
       // /proc/<tid>/stat: "tid (name) state ..."; the nice value is the 19th field, and
       // the name (at most 15 bytes) has no spaces or parentheses for the helpers matched.

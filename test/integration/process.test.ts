@@ -3,7 +3,7 @@
  * with a real redis-server, the system log (syslog-enabled), and log lines on standard output.
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { RawClient } from "../helpers/resp.ts";
 import { type ChildServer, ensureBinary, freePort, KVIS_BINARY, serverTestTimeout, startChild, startKvis, startKvisBinary, startRedis, tempDir, waitFor, waitReady } from "../helpers/servers.ts";
 import { DatagramSink } from "../helpers/syslog.ts";
@@ -134,6 +134,42 @@ describe("server_cpulist", () => {
     }
     expect(seen.kvis).toEqual(seen.redis!);
     expect(seen.kvis![0]).toBe(String(last));
+  });
+});
+
+describe("bio_cpulist", () => {
+  test("the runtime's helper threads go to the CPUs listed, as Redis's background I/O threads go", async () => {
+    const cpus = (await import("node:os")).cpus().length;
+    const all = cpus === 1 ? "0" : `0-${cpus - 1}`;
+    const allowed = (pid: number, tid: string) => /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync(`/proc/${pid}/task/${tid}/status`, "latin1"))![1]!;
+    for (const kind of ["kvis", "redis"] as const) {
+      const args = ["--bio_cpulist", "0"];
+      const server = kind === "kvis" ? await startKvisBinary(args) : await startRedis(args);
+      try {
+        const pid = server.proc.pid;
+        const c = await RawClient.connect(server.port);
+        try {
+          // Work for the runtime's helpers (the JIT's, the collector's): threads that start
+          // now are moved as the cron finds them.
+          for (let i = 0; i < 20; i++) {
+            c.write(Array.from({ length: 500 }, (_, j) => `SET k${j} ${"v".repeat(j + 1)}\r\n`).join(""));
+            expect(new Set(await c.readReplies(500))).toEqual(new Set(["+OK\r\n"]));
+          }
+          const threads = await waitFor(() => {
+            // Redis's are its bio_* threads (it leaves jemalloc's own alone); KVIS's, all of them.
+            const others = readdirSync(`/proc/${pid}/task`).filter((tid) => Number(tid) !== pid && (kind === "kvis" || readFileSync(`/proc/${pid}/task/${tid}/comm`, "latin1").startsWith("bio_")));
+            return others.length > 0 && others.every((tid) => allowed(pid, tid) === "0") ? others : undefined;
+          }, 10_000, `${kind}'s threads on CPU 0`);
+          expect(threads.length).toBeGreaterThan(0);
+          expect(allowed(pid, String(pid))).toBe(all);
+          expect(await c.call("CONFIG", "GET", "bio_cpulist")).toBe("*2\r\n$11\r\nbio_cpulist\r\n$1\r\n0\r\n");
+        } finally {
+          c.close();
+        }
+      } finally {
+        await server.stop();
+      }
+    }
   });
 });
 
