@@ -538,8 +538,11 @@ describe("KVIS replica of a real Redis master", () => {
     const master = await startRedis(["--repl-diskless-sync", "no", "--enable-debug-command", "yes"]);
     const m = await RawClient.connect(master.port);
     // 200,000 keys, the event loop turning every 64 KB of them: a hundred turns that answer
-    // the PINGs sent meanwhile.
-    const kvis = await startKvisBinary(["--loading-process-events-interval-bytes", "65536"]);
+    // the PINGs sent meanwhile. One key in ten waits (key-load-delay -10: 1 µs asked, the
+    // kernel's timer slack makes it 50-80), so that the load lasts a second or more however
+    // fast the machine: a load of a fifth of a second sometimes ended between two of the
+    // test's polls on a machine running other tests meanwhile.
+    const kvis = await startKvisBinary(["--loading-process-events-interval-bytes", "65536", "--key-load-delay", "-10"]);
     const c = await RawClient.connect(kvis.port);
     try {
       expect(await m.call("DEBUG", "POPULATE", "200000")).toBe("+OK\r\n");
