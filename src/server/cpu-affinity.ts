@@ -33,10 +33,9 @@ export function cpuMask(list: string): Uint8Array | undefined {
   return mask;
 }
 
-/** Pin thread `tid` (0: the calling one) to `mask`'s CPUs; false when the system refuses. */
-export function pinThread(tid: number, mask: Uint8Array): boolean {
-  const c = libc();
-  return c !== null && c.sched_setaffinity(tid, mask.length, mask) === 0;
+/** Pin thread `tid` (0: the calling one) to `mask`'s CPUs (a system that refuses leaves it). */
+export function pinThread(tid: number, mask: Uint8Array): void {
+  libc()?.sched_setaffinity(tid, mask.length, mask);
 }
 
 /** Pin the calling (main) thread to server_cpulist's CPUs; "" leaves it alone. */

@@ -37,7 +37,7 @@ const AVAILABLE = process.platform === "linux" && existsSync("/proc/self/task");
 
 /** Threads already looked at, by id: whether each is a JIT worker. */
 const seen = new Map<string, boolean>();
-/** bio_cpulist's mask (undefined: the threads stay where they start), and the threads moved there. */
+/** bio_cpulist's mask (undefined: the threads stay where they start), and the threads it was applied to. */
 let backgroundCpus: Uint8Array | undefined;
 const pinned = new Set<string>();
 
@@ -65,7 +65,11 @@ export function tendHelperThreads(): void {
   for (const tid of pinned) if (!tids.includes(tid)) pinned.delete(tid);
   for (const tid of tids) {
     if (Number(tid) === process.pid) continue;
-    if (backgroundCpus !== undefined && !pinned.has(tid) && pinThread(Number(tid), backgroundCpus)) pinned.add(tid);
+    // Once per thread: one the system refuses to move stays where it is, as in Redis.
+    if (backgroundCpus !== undefined && !pinned.has(tid)) {
+      pinThread(Number(tid), backgroundCpus);
+      pinned.add(tid);
+    }
     if (seen.has(tid)) continue;
     try {
       // /proc/<tid>/stat: "tid (name) state ..."; the nice value is the 19th field, and
