@@ -24,8 +24,9 @@ async function info(c: RawClient, field: string): Promise<number> {
   return Number(new RegExp(`\\r\\n${field}:(\\d+)`).exec(text)![1]);
 }
 
-async function withServer<T>(start: Promise<RunningServer>, body: (c: RawClient, s: RunningServer) => Promise<T>): Promise<T> {
-  const server = await start;
+/** A server `start` makes, given to `body` with a client, then stopped (started only here: one left unawaited would outlive a failure). */
+async function withServer<T>(start: () => Promise<RunningServer>, body: (c: RawClient, s: RunningServer) => Promise<T>): Promise<T> {
+  const server = await start();
   const c = await RawClient.connect(server.port);
   try {
     return await body(c, server);
@@ -57,7 +58,7 @@ async function count(c: RawClient, prefix: string, n: number): Promise<number> {
 describe("maxmemory", () => {
   test("noeviction: writes that need memory get Redis's -OOM (in MULTI too); reads and DEL go on", async () => {
     const seen: string[][] = [];
-    for (const start of [startKvis({ maxmemory: "2mb" }), startRedis(["--maxmemory", "2mb"])]) {
+    for (const start of [() => startKvis({ maxmemory: "2mb" }), () => startRedis(["--maxmemory", "2mb"])]) {
       seen.push(
         await withServer(start, async (c) => {
           const replies = await fill(c, "k", 20_000);
@@ -82,7 +83,7 @@ describe("maxmemory", () => {
 
   test("OBJECT IDLETIME and FREQ answer, or refuse, as Redis does under each kind of policy", async () => {
     const seen: string[][] = [];
-    for (const start of [startKvis(), startRedis()]) {
+    for (const start of [() => startKvis(), () => startRedis()]) {
       seen.push(
         await withServer(start, async (c) => {
           const out: string[] = [];
@@ -107,7 +108,7 @@ describe("maxmemory", () => {
     let fakeNow = Date.now();
     const restoreClock = useClockSource(() => fakeNow);
     try {
-      await withServer(startKvis(), async (c) => {
+      await withServer(() => startKvis(), async (c) => {
         await c.call("SET", "k", "v");
         await c.call("HSET", "h", "f", "v");
         fakeNow += 3000;
@@ -131,7 +132,7 @@ describe("maxmemory", () => {
 
   test("volatile-* with no key to evict refuses writes as Redis does", async () => {
     const seen: string[] = [];
-    for (const start of [startKvis({ maxmemory: "2mb", "maxmemory-policy": "volatile-lru" }), startRedis(["--maxmemory", "2mb", "--maxmemory-policy", "volatile-lru"])]) {
+    for (const start of [() => startKvis({ maxmemory: "2mb", "maxmemory-policy": "volatile-lru" }), () => startRedis(["--maxmemory", "2mb", "--maxmemory-policy", "volatile-lru"])]) {
       seen.push(await withServer(start, async (c) => (await fill(c, "k", 20_000)).find((r) => r !== "+OK\r\n")!));
     }
     expect(seen[0]).toBe("-OOM command not allowed when used memory > 'maxmemory'.\r\n");
@@ -140,7 +141,7 @@ describe("maxmemory", () => {
 
   for (const policy of ["allkeys-random", "allkeys-lru", "allkeys-lfu", "volatile-random", "volatile-lru", "volatile-lfu", "volatile-ttl"]) {
     test(`${policy}: writes keep succeeding, memory stays under the limit, and the right keys go`, async () => {
-      await withServer(startKvis({ maxmemory: "4mb", "maxmemory-policy": policy, "notify-keyspace-events": "Ee" }), async (c, s) => {
+      await withServer(() => startKvis({ maxmemory: "4mb", "maxmemory-policy": policy, "notify-keyspace-events": "Ee" }), async (c, s) => {
         const events = await RawClient.connect(s.port);
         try {
           expect(await events.call("SUBSCRIBE", "__keyevent@0__:evicted")).toContain("subscribe");
@@ -171,7 +172,7 @@ describe("maxmemory", () => {
     // wait for the end of the turn, in a buffer bounded as Redis's 16 KB client buffers
     // bound them: counted as output waiting, they made the eviction go on until the
     // database was empty.
-    for (const start of [startKvis(), startRedis()]) {
+    for (const start of [() => startKvis(), () => startRedis()]) {
       await withServer(start, async (c, s) => {
         const trackers = await Promise.all(Array.from({ length: 10 }, () => RawClient.connect(s.port)));
         try {
@@ -209,7 +210,7 @@ describe("maxmemory", () => {
     const restoreClock = useClockSource(() => fakeNow);
     try {
       // LRU: cold keys idle two seconds longer than hot ones.
-      await withServer(startKvis({ maxmemory: "4mb", "maxmemory-policy": "allkeys-lru" }), async (c) => {
+      await withServer(() => startKvis({ maxmemory: "4mb", "maxmemory-policy": "allkeys-lru" }), async (c) => {
         await fill(c, "cold", 2000);
         fakeNow += 2000;
         await fill(c, "hot", 2000);
@@ -226,7 +227,7 @@ describe("maxmemory", () => {
       });
       // LFU: hot keys read many times; cold keys never, for three minutes, so their
       // counters decayed from 5 to 2, below the new keys' 5 (evicted at random among equals).
-      await withServer(startKvis({ maxmemory: "4mb", "maxmemory-policy": "allkeys-lfu" }), async (c) => {
+      await withServer(() => startKvis({ maxmemory: "4mb", "maxmemory-policy": "allkeys-lfu" }), async (c) => {
         await fill(c, "cold", 2000);
         await fill(c, "hot", 2000);
         fakeNow += 3 * 60_000;
@@ -240,7 +241,7 @@ describe("maxmemory", () => {
         expect(await count(c, "cold", 2000)).toBeLessThan(1500);
       });
       // TTL: the keys that would expire first go first.
-      await withServer(startKvis({ maxmemory: "4mb", "maxmemory-policy": "volatile-ttl" }), async (c) => {
+      await withServer(() => startKvis({ maxmemory: "4mb", "maxmemory-policy": "volatile-ttl" }), async (c) => {
         await fill(c, "long", 2000, 100_000);
         await fill(c, "short", 2000, 1000);
         // About 9,000 keys fit: some 2,000 must go.

@@ -492,8 +492,8 @@ describe("backups through the replication protocol", () => {
 
   test("REPLCONF rdb-only and SYNC answer as Redis does: the snapshot alone, then the connection closes", async () => {
     const framing: string[][] = [];
-    for (const start of [startKvis({ "repl-diskless-sync": "no" }), startRedis(["--repl-diskless-sync", "no"])]) {
-      const server = await start;
+    for (const start of [() => startKvis({ "repl-diskless-sync": "no" }), () => startRedis(["--repl-diskless-sync", "no"])]) {
+      const server = await start();
       const c = await RawClient.connect(server.port);
       try {
         const replies = [];
