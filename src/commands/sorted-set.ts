@@ -1,5 +1,5 @@
 /**
- * Sorted-set commands (COMMAND DOCS group "sortedset", file named as DESIGN.md's layout
+ * Sorted-set commands (COMMAND DOCS group "sorted-set", ACL category @sortedset; file named as DESIGN.md's layout
  * names it). Every range command resolves its range to ranks in the order (O(log n))
  * and then walks nodes, so ZRANGE, ZRANGEBYSCORE, ZRANGEBYLEX, their REV forms, ZRANGESTORE
  * and the ZREMRANGE family share selectRange (replies copy the selected pairs from the
