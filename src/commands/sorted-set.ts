@@ -1,6 +1,6 @@
 /**
- * Sorted-set commands (COMMAND DOCS group "sorted-set", ACL category @sortedset; file named as DESIGN.md's layout
- * names it). Every range command resolves its range to ranks in the order (O(log n))
+ * Sorted-set commands (COMMAND DOCS group "sorted-set", ACL category @sortedset; file
+ * named as DESIGN.md's layout names it). Every range command resolves its range to ranks in the order (O(log n))
  * and then walks nodes, so ZRANGE, ZRANGEBYSCORE, ZRANGEBYLEX, their REV forms, ZRANGESTORE
  * and the ZREMRANGE family share selectRange (replies copy the selected pairs from the
  * set's bytes); ZUNION, ZINTER, ZDIFF and their STORE forms
