@@ -1,9 +1,9 @@
 /**
  * Sorted-set commands (COMMAND DOCS group "sorted-set", ACL category @sortedset; file
- * named as DESIGN.md's layout names it). Every range command resolves its range to ranks in the order (O(log n))
- * and then walks nodes, so ZRANGE, ZRANGEBYSCORE, ZRANGEBYLEX, their REV forms, ZRANGESTORE
- * and the ZREMRANGE family share selectRange (replies copy the selected pairs from the
- * set's bytes); ZUNION, ZINTER, ZDIFF and their STORE forms
+ * named as DESIGN.md's layout names it). Every range command resolves its range to ranks
+ * in the order (O(log n)) and then walks nodes, so ZRANGE, ZRANGEBYSCORE, ZRANGEBYLEX,
+ * their REV forms, ZRANGESTORE and the ZREMRANGE family share selectRange (replies copy
+ * the selected pairs from the set's bytes); ZUNION, ZINTER, ZDIFF and their STORE forms
  * share zsetOpGeneric, as in Redis's t_zset.c. Scores are doubles with Redis's parsing
  * and printing rules (see bytes.ts).
  */
