@@ -5,7 +5,7 @@ import type { StatField } from "../../src/commands/context.ts";
 import { memoryDoctor } from "../../src/commands/introspection.ts";
 import { allCommands } from "../../src/commands/table.ts";
 import { type Decoded, RawClient, decodeReply, encodeCommand } from "../helpers/resp.ts";
-import { startKvis, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
+import { startAll, startKvis, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
 import { sameScene, usePair } from "./harness.ts";
 
 // Redis's own tests run it with repl-diskless-sync-delay 0, as test servers of KVIS run.
@@ -45,7 +45,7 @@ MODULE LIST x
 MODULE UNLOAD
 COMMAND COUNT
 COMMAND INFO module|list module|load module|loadex module|unload module|help`);
-    const servers = await Promise.all([startKvis({ "enable-module-command": "yes" }), startRedis(["--enable-module-command", "yes"])]);
+    const servers = await startAll([() => startKvis({ "enable-module-command": "yes" }), () => startRedis(["--enable-module-command", "yes"])]);
     const clients = await Promise.all(servers.map((s) => RawClient.connect(s.port)));
     try {
       for (const args of [["MODULE", "LOAD", "/nonexistent.so", "a"], ["MODULE", "LOADEX", "/nonexistent.so"], ["MODULE", "UNLOAD", "foo"], ["MODULE", "LIST"]]) {

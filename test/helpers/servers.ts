@@ -202,18 +202,15 @@ export async function startChild(
 }
 
 /**
- * Start servers one after the other; if one fails to start, those already started are
- * stopped before the error goes on, so that no failure leaves a server running.
+ * Start servers at once; if one fails to start, those that did are stopped before the
+ * error goes on, so that no failure leaves a server running.
  */
-export async function startAll<T extends { stop(): Promise<void> }>(starts: Array<() => Promise<T>>): Promise<T[]> {
-  const started: T[] = [];
-  try {
-    for (const start of starts) started.push(await start());
-    return started;
-  } catch (e) {
-    for (const s of started) await s.stop();
-    throw e;
-  }
+export async function startAll<T extends { stop(): Promise<void> }[]>(starts: { [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(starts.map((start) => start()));
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed === undefined) return results.map((r) => (r as PromiseFulfilledResult<T[number]>).value) as T;
+  for (const r of results) if (r.status === "fulfilled") await r.value.stop();
+  throw failed.reason;
 }
 
 let binaryReady: Promise<void> | undefined;

@@ -11,7 +11,7 @@ import { RedisClient } from "bun";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RawClient } from "../helpers/resp.ts";
-import { type ChildServer, type InProcessKvis, run, serverTestTimeout, startKvis, startKvisBinary, startRedis, tempDir } from "../helpers/servers.ts";
+import { type ChildServer, type InProcessKvis, run, serverTestTimeout, startAll, startKvis, startKvisBinary, startRedis, tempDir } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -148,7 +148,7 @@ describe("the ACL file", () => {
   test("users of the configuration start as Redis's: a new one as ACL SETUSER makes it, the default user reset first", async () => {
     // As `user` lines of a redis.conf (CONFIG REWRITE writes them so), given as options.
     const args = ["--user", "bob", "off", "--user", "carl", "on", ">pw", "~a*", "+get", "--user", "dan", "reset", "on", "nopass", "--user", "default", "on", "nopass", "~*", "&*", "+@all"];
-    const [k, r] = await Promise.all([startKvisBinary(args), startRedis(args)]);
+    const [k, r] = await startAll([() => startKvisBinary(args), () => startRedis(args)]);
     try {
       const lists = await Promise.all([k, r].map(async (s) => {
         const c = await RawClient.connect(s.port);

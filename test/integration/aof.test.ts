@@ -10,7 +10,7 @@ import { appendFileSync, cpSync, mkdirSync, readFileSync, readdirSync, rmSync, s
 import { join } from "node:path";
 import { datasetOf } from "../helpers/dataset.ts";
 import { type Decoded, RawClient, encodeCommand } from "../helpers/resp.ts";
-import { type ChildServer, KVIS_BINARY, freePort, run, type RunningServer, serverTestTimeout, startAll, startKvis, startKvisBinary, startRedis, tempDir, waitExpired, waitFor } from "../helpers/servers.ts";
+import { KVIS_BINARY, freePort, run, type RunningServer, serverTestTimeout, startAll, startKvis, startKvisBinary, startRedis, tempDir, waitExpired, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -412,7 +412,7 @@ describe("a command of the AOF that fails on loading", () => {
     const told = ["== CRITICAL == This server is sending an error to its AOF-loading-client: '-WRONGTYPE Operation against a key holding the wrong kind of value' after processing the command 'lpush'"];
     const dirs: string[] = [];
     try {
-      const [kvis, redis] = (await startAll([() => startKvisBinary(["--appendonly", "yes"], { dir: dirWith() }), () => startRedis(["--appendonly", "yes"], { dir: dirWith() })])) as [ChildServer, ChildServer];
+      const [kvis, redis] = await startAll([() => startKvisBinary(["--appendonly", "yes"], { dir: dirWith() }), () => startRedis(["--appendonly", "yes"], { dir: dirWith() })]);
       dirs.push(kvis.dir, redis.dir);
       try {
         for (const server of [kvis, redis]) {

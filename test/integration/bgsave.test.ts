@@ -13,7 +13,7 @@ import { Keyspace, stringOf } from "../../src/store/keyspace.ts";
 import { ListValue } from "../../src/store/list.ts";
 import { HashValue } from "../../src/store/hash.ts";
 import { RawClient, encodeCommand } from "../helpers/resp.ts";
-import { run, type RunningServer, serverTestTimeout, startAll, startKvis, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
+import { run, serverTestTimeout, startAll, startKvis, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -166,7 +166,7 @@ describe("BGSAVE", () => {
   });
 
   test("BGSAVE and BGREWRITEAOF count in total_forks, SAVE does not, as with Redis's forks", async () => {
-    const servers = await startAll<RunningServer>([() => startKvis(), () => startRedis()]);
+    const servers = await startAll([() => startKvis(), () => startRedis()]);
     try {
       const counts: number[][] = [];
       for (const server of servers) {

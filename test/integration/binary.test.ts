@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RawClient } from "../helpers/resp.ts";
-import { ensureBinary, freePort, KVIS_BINARY, ROOT, run, serverTestTimeout, startChild, startKvisBinary, startRedis, tempDir, waitFor, waitReady } from "../helpers/servers.ts";
+import { ensureBinary, freePort, KVIS_BINARY, ROOT, run, serverTestTimeout, startAll, startChild, startKvisBinary, startRedis, tempDir, waitFor, waitReady } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -199,7 +199,7 @@ describe("command line", () => {
 
   test("an option takes every argument up to the next --, as redis-server's command line does", async () => {
     const args = ["--replicaof", "127.0.0.1", String(freePort()), "--save", "900", "1", "--save", "300", "10", "--hz 20", "--maxmemory-policy", "allkeys-lru", "--slaveof", "127.0.0.1", "1", "--rename-command", "flushall", ""];
-    const [kvis, redis] = await Promise.all([startKvisBinary(args), startRedis(args)]);
+    const [kvis, redis] = await startAll([() => startKvisBinary(args), () => startRedis(args)]);
     try {
       const [k, r] = await Promise.all([RawClient.connect(kvis.port), RawClient.connect(redis.port)]);
       for (const name of ["save", "hz", "maxmemory-policy", "replicaof"]) expect(await k.call("CONFIG", "GET", name)).toBe(await r.call("CONFIG", "GET", name));

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RawClient, encodeCommand } from "../helpers/resp.ts";
-import { type ChildServer, type InProcessKvis, KVIS_BINARY, type RunningServer, ensureBinary, freePort, sendAsOwnRead, serverTestTimeout, startAll, startChild, startKvis, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
+import { type ChildServer, type InProcessKvis, KVIS_BINARY, ensureBinary, freePort, sendAsOwnRead, serverTestTimeout, startAll, startChild, startKvis, startKvisBinary, startRedis, tempDir, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -77,7 +77,7 @@ describe("maxclients and the open-files limit", () => {
 
 describe("maxmemory-clients", () => {
   test("a client whose query buffer takes the clients past the limit is closed as Redis closes it; a NO-EVICT one is kept", async () => {
-    const [kvis, redis] = (await startAll<RunningServer>([() => startKvis({ "maxmemory-clients": "1mb" }), () => startRedis(["--maxmemory-clients", "1mb"])])) as [InProcessKvis, ChildServer];
+    const [kvis, redis] = await startAll([() => startKvis({ "maxmemory-clients": "1mb" }), () => startRedis(["--maxmemory-clients", "1mb"])]);
     // 2 MB of a 5 MB value, the request left unfinished.
     const partial = `*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5000000\r\n${"x".repeat(2_000_000)}`;
     try {
@@ -125,7 +125,7 @@ function useBoth(): () => readonly [InProcessKvis, ChildServer] {
   let kvis: InProcessKvis;
   let redis: ChildServer;
   beforeAll(async () => {
-    [kvis, redis] = (await startAll<RunningServer>([() => startKvis(), () => startRedis()])) as [InProcessKvis, ChildServer];
+    [kvis, redis] = await startAll([() => startKvis(), () => startRedis()]);
   });
   afterAll(async () => {
     await kvis?.stop();

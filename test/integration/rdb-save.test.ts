@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { RawClient, decodeReply } from "../helpers/resp.ts";
-import { type RunningServer, run, serverTestTimeout, startAll, startKvis, startKvisBinary, startRedis, tempDir } from "../helpers/servers.ts";
+import { run, serverTestTimeout, startAll, startKvis, startKvisBinary, startRedis, tempDir } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -242,7 +242,7 @@ describe("access times and frequencies (maxmemory-policy -lru and -lfu)", () => 
           c.close();
         }
       };
-      const [kvis, redis] = await startAll<RunningServer>([() => startKvis(settings), () => startRedis(args)]);
+      const [kvis, redis] = await startAll([() => startKvis(settings), () => startRedis(args)]);
       const [kvisDumpDir, redisDumpDir] = [tempDir("kvis-dump-"), tempDir("redis-dump-")];
       try {
         for (const server of [kvis!, redis!]) {
@@ -253,7 +253,7 @@ describe("access times and frequencies (maxmemory-policy -lru and -lfu)", () => 
         }
         copyFileSync(join(kvis!.dir, "dump.rdb"), join(kvisDumpDir, "dump.rdb"));
         copyFileSync(join(redis!.dir, "dump.rdb"), join(redisDumpDir, "dump.rdb"));
-        const [redisOnKvis, kvisOnRedis] = await startAll<RunningServer>([() => startRedis(args, { dir: kvisDumpDir }), () => startKvis({ ...settings, dir: redisDumpDir })]);
+        const [redisOnKvis, kvisOnRedis] = await startAll([() => startRedis(args, { dir: kvisDumpDir }), () => startKvis({ ...settings, dir: redisDumpDir })]);
         try {
           await read(redisOnKvis!.port, "Redis loading KVIS's dump");
           await read(kvisOnRedis!.port, "KVIS loading Redis's dump");

@@ -456,7 +456,7 @@ describe("backups through the replication protocol", () => {
   test("redis-cli --functions-rdb (REPLCONF rdb-filter-only) takes the function libraries alone, as from Redis", async () => {
     const lib = "#!lua name=lib\nredis.register_function('f', function() return 1 end)";
     // A filtered snapshot goes to the socket, after repl-diskless-sync-delay.
-    const [kvis, redis] = (await startAll<RunningServer>([() => startKvis({ "repl-diskless-sync-delay": "0" }), () => startRedis(["--repl-diskless-sync-delay", "0"])])) as [RunningServer, RunningServer];
+    const [kvis, redis] = await startAll([() => startKvis({ "repl-diskless-sync-delay": "0" }), () => startRedis(["--repl-diskless-sync-delay", "0"])]);
     const dir = tempDir("kvis-backup-");
     try {
       const listed: string[] = [];

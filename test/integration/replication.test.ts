@@ -9,7 +9,7 @@ import { datasetOf } from "../helpers/dataset.ts";
 import { RawClient, encodeCommand } from "../helpers/resp.ts";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { type ChildServer, freePort, run, type RunningServer, serverTestTimeout, startAll, startKvis, startKvisBinary, startRedis, tempDir, waitExpired, waitFor } from "../helpers/servers.ts";
+import { type ChildServer, freePort, run, serverTestTimeout, startAll, startKvis, startKvisBinary, startRedis, tempDir, waitExpired, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -435,7 +435,7 @@ describe("KVIS replica of a real Redis master", () => {
     // No PINGs from the master: the stream is the writes alone.
     const master = await startRedis(["--repl-ping-replica-period", "3600", "--repl-diskless-sync-delay", "0"]);
     const replicaOf = `127.0.0.1 ${master.port}`;
-    const replicas = await startAll<RunningServer>([() => startRedis(["--replicaof", ...replicaOf.split(" ")]), () => startKvis({ replicaof: replicaOf })]);
+    const replicas = await startAll([() => startRedis(["--replicaof", ...replicaOf.split(" ")]), () => startKvis({ replicaof: replicaOf })]);
     const m = await RawClient.connect(master.port);
     const rs = await Promise.all(replicas.map((r) => RawClient.connect(r.port)));
     const offsets = async (r: RawClient) => {

@@ -7,7 +7,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { RawClient } from "../helpers/resp.ts";
-import { type ChildServer, serverTestTimeout, startKvisBinary, startRedis, waitFor } from "../helpers/servers.ts";
+import { type ChildServer, serverTestTimeout, startAll, startKvisBinary, startRedis, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -76,7 +76,7 @@ async function scenario(server: ChildServer): Promise<string[]> {
 
 describe("a script past busy-reply-threshold", () => {
   test("a replica that leaves meanwhile is gone from INFO, which the script can wait for, as with redis-server", async () => {
-    const [kvis, redis] = await Promise.all([startKvisBinary(THRESHOLD), startRedis(THRESHOLD)]);
+    const [kvis, redis] = await startAll([() => startKvisBinary(THRESHOLD), () => startRedis(THRESHOLD)]);
     const replica = await startRedis();
     try {
       for (const master of [kvis, redis]) {
@@ -97,7 +97,7 @@ describe("a script past busy-reply-threshold", () => {
 
   test("a client waiting on a key the script pushed to is served once the script ends, not by a command served meanwhile", async () => {
     const args = [...THRESHOLD, "--enable-debug-command", "yes"];
-    const [kvis, redis] = await Promise.all([startKvisBinary(args), startRedis(args)]);
+    const [kvis, redis] = await startAll([() => startKvisBinary(args), () => startRedis(args)]);
     try {
       for (const server of [kvis, redis]) {
         const waiter = await RawClient.connect(server.port);
@@ -120,7 +120,7 @@ describe("a script past busy-reply-threshold", () => {
   });
 
   test("other clients get -BUSY; SCRIPT KILL, FUNCTION KILL and SHUTDOWN NOSAVE are served, as by redis-server", async () => {
-    const [kvis, redis] = await Promise.all([startKvisBinary(THRESHOLD), startRedis(THRESHOLD)]);
+    const [kvis, redis] = await startAll([() => startKvisBinary(THRESHOLD), () => startRedis(THRESHOLD)]);
     try {
       const [k, r] = await Promise.all([scenario(kvis), scenario(redis)]);
       expect(k).toEqual(r);

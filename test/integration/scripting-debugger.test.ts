@@ -18,7 +18,7 @@ serverTestTimeout();
 /** Both servers, with a time limit that makes a script stuck in a loop stop within the test. */
 async function bothServers(): Promise<ChildServer[]> {
   const args = ["--busy-reply-threshold", "300"];
-  return Promise.all([startKvisBinary(args), startRedis(args)]);
+  return startAll([() => startKvisBinary(args), () => startRedis(args)]);
 }
 
 const SCRIPT = [

@@ -11,14 +11,14 @@ import IORedis from "ioredis";
 import { RateLimiterRedis } from "rate-limiter-flexible";
 import { createClient, defineScript } from "redis";
 import Redlock from "redlock";
-import { type ChildServer, type InProcessKvis, serverTestTimeout, startKvis, startRedis, waitFor } from "../helpers/servers.ts";
+import { type ChildServer, type InProcessKvis, serverTestTimeout, startAll, startKvis, startRedis, waitFor } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
 let kvis: InProcessKvis;
 let redis: ChildServer;
 beforeAll(async () => {
-  [kvis, redis] = await Promise.all([startKvis(), startRedis()]);
+  [kvis, redis] = await startAll([startKvis, () => startRedis()]);
 });
 afterAll(async () => {
   await Promise.all([kvis?.stop(), redis?.stop()]);
