@@ -730,13 +730,22 @@ describe("a replica's full sync loaded from disk or memory (repl-diskless-load),
       return line === undefined ? [] : [line];
     });
 
-  /** Wait until the master lists `n` online replicas, each having acknowledged its whole stream. */
-  async function waitAllCaughtUp(master: RawClient, n: number): Promise<void> {
+  /**
+   * Wait until each replica has loaded its snapshot (its link is up) and the master lists
+   * them online, each having acknowledged its whole stream. The master alone does not
+   * tell: after a diskless sync it lists a replica still loading as online at offset 0,
+   * which is its own offset until a write comes.
+   */
+  async function waitAllCaughtUp(master: RawClient, replicas: { c: RawClient }[]): Promise<void> {
     await waitFor(async () => {
+      for (const r of replicas) if (field(await r.c.call("INFO", "replication"), "master_link_status") !== "up") return false;
       const info = await master.call("INFO", "replication");
       const offset = field(info, "master_repl_offset");
-      return Array.from({ length: n }, (_, i) => field(info, `slave${i}`)).every((s) => s?.includes("state=online") && s.includes(`offset=${offset},`));
-    }, 20_000, `${n} replicas to acknowledge the master's offset`);
+      return replicas.every((_, i) => {
+        const s = field(info, `slave${i}`);
+        return s?.includes("state=online") && s.includes(`offset=${offset},`);
+      });
+    }, 20_000, `${replicas.length} replicas to acknowledge the master's offset`);
   }
 
   /** A Redis replica and a KVIS replica of one Redis master, started with `args`. */
@@ -777,7 +786,7 @@ describe("a replica's full sync loaded from disk or memory (repl-diskless-load),
           expect(await replicaOf(r.c)).toBe("+OK\r\n");
         }
         await writeLoad(m);
-        await waitAllCaughtUp(m, 2);
+        await waitAllCaughtUp(m, replicas);
         const expected = await dataset(m);
         const seen = [];
         for (const r of replicas) {
@@ -811,7 +820,7 @@ describe("a replica's full sync loaded from disk or memory (repl-diskless-load),
           fields: ["loading", "async_loading", "loading_total_bytes", "master_sync_in_progress", "master_sync_total_bytes", "master_sync_read_bytes"].map((f) => field(info, f)),
           dbsize: await r.c.call("DBSIZE"),
         });
-        await waitAllCaughtUp(m, replicas.indexOf(r) + 1);
+        await waitAllCaughtUp(m, replicas.slice(0, replicas.indexOf(r) + 1));
       }
       expect(seen[0]).toEqual({ partial: true, masterSending: "1", fields: ["1", "0", "0", "1", "0", "0"], dbsize: LOADING });
       expect(seen[1]).toEqual(seen[0]!);
@@ -833,7 +842,7 @@ describe("a replica's full sync loaded from disk or memory (repl-diskless-load),
           return info.includes("\r\nloading:0\r\n") && info.includes("\r\nmaster_link_status:up\r\n");
         }, 30_000, `${r.name}'s load`);
       }
-      await waitAllCaughtUp(m, 2);
+      await waitAllCaughtUp(m, replicas);
       const expected = await dataset(m);
       for (const r of replicas) expect(await dataset(r.c)).toEqual(expected);
       expect(await syncLines(replicas[1]!.server)).toEqual(await syncLines(replicas[0]!.server));
@@ -848,7 +857,7 @@ describe("a replica's full sync loaded from disk or memory (repl-diskless-load),
   async function fullSyncAgain(m: RawClient, replicas: { server: ChildServer; c: RawClient }[], replicaOf: (c: RawClient) => Promise<string>): Promise<void> {
     expect(await m.call("DEBUG", "POPULATE", "5000", "old")).toBe("+OK\r\n");
     for (const r of replicas) expect(await replicaOf(r.c)).toBe("+OK\r\n");
-    await waitAllCaughtUp(m, 2);
+    await waitAllCaughtUp(m, replicas);
     for (const r of replicas) expect(await r.c.call("CONFIG", "SET", "key-load-delay", "500")).toBe("+OK\r\n");
     for (const r of replicas) r.server.proc.kill("SIGSTOP");
     expect(await m.call("CLIENT", "KILL", "TYPE", "replica")).toBe(`:${replicas.length}\r\n`);
@@ -870,7 +879,7 @@ describe("a replica's full sync loaded from disk or memory (repl-diskless-load),
         });
       }
       for (const r of replicas) expect(await r.c.call("CONFIG", "SET", "key-load-delay", "0")).toBe("+OK\r\n");
-      await waitAllCaughtUp(m, 2);
+      await waitAllCaughtUp(m, replicas);
       expect(seen[0]!.offsets).toEqual(["down", "1", "1", "1"]);
       expect(seen[1]).toEqual(seen[0]!);
     });
@@ -901,7 +910,7 @@ describe("a replica's full sync loaded from disk or memory (repl-diskless-load),
         expect(await r.c.call("CONFIG", "SET", "key-load-delay", "0")).toBe("+OK\r\n");
         await waitFor(async () => (await r.c.call("INFO", "persistence")).includes("\r\nasync_loading:0\r\n"), 60_000, `${r.name}'s load to end`);
       }
-      await waitAllCaughtUp(m, 2);
+      await waitAllCaughtUp(m, replicas);
       const { offsets, role, ...rest } = seen[0]!;
       expect(offsets).toEqual(["0", "0", "0"]);
       expect(role).toContain("$4\r\nsync\r\n:-1\r\n");
