@@ -25,7 +25,7 @@ import { Consumer, ConsumerGroup, INVALID_ENTRIES_READ, type PendingEntry, Strea
 import { updateClock } from "../clock.ts";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { crc64 } from "./crc64.ts";
-import { CompactError, forEachListpackEntry, intset, listpackEntries, ziplistEntries, zipmapEntries } from "./compact.ts";
+import { CompactError, intset, ListpackCursor, listpackEntries, ziplistEntries, zipmapEntries } from "./compact.ts";
 import { lzfDecompress, lzfDecompressInto } from "../store/lzf.ts";
 import * as F from "./rdb-format.ts";
 
@@ -377,17 +377,12 @@ function loadObject(r: RdbCursor, type: number, at: number): StoredValue | Packe
           // (Redis skips an empty node rather than failing the load); a list of one node
           // that stays one is packed at once.
           const packed = r.compact((blob) => {
-            const each = (push: (src: Uint8Array, start: number, end: number) => void) =>
-              forEachListpackEntry(
-                blob,
-                (start, end) => push(blob, start, end),
-                (n) => push(intText, intTextOf(n), intText.length),
-              );
             if (nodes === 1) {
               startPacked(packedValue, "list");
-              if (ListValue.loadPacked(packedValue, each)) return true;
+              if (ListValue.loadPacked(packedValue, listpack.reset(blob))) return true;
             }
-            each((src, start, end) => list.pushTail(elementSlice.of(src, start, end)));
+            const lp = listpack.reset(blob);
+            while (lp.next()) list.pushTail(elementSlice.of(lp.src, lp.start, lp.end));
             return false;
           });
           if (packed) return packedValue;
@@ -569,20 +564,11 @@ function zsetOfListpack(r: RdbCursor, at: number): SortedSet | PackedBytes {
   return r.compact((blob) => {
     startPacked(packedValue, "zset");
     const built = new PairsBuilder(packedValue, Math.min(encodingLimits.zsetMaxListpackValue, PACKED_MAX_ELEMENT), encodingLimits.zsetMaxListpackEntries);
-    let member = true;
-    forEachListpackEntry(
-      blob,
-      (start, end) => {
-        if (member) built.member(blob, start, end);
-        else built.score(parseDouble(latin1Slice.call(blob, start, end)) ?? NaN);
-        member = !member;
-      },
-      (n) => {
-        if (member) built.member(intText, intTextOf(n), intText.length);
-        else built.score(Number(n));
-        member = !member;
-      },
-    );
+    const lp = listpack.reset(blob);
+    for (let member = true; lp.next(); member = !member) {
+      if (member) built.member(lp.src, lp.start, lp.end);
+      else built.score(lp.int !== undefined ? Number(lp.int) : (parseDouble(latin1Slice.call(lp.src, lp.start, lp.end)) ?? NaN));
+    }
     return built.finish() ? packedValue : zsetOfEntries(listpackEntries(blob), r, at);
   });
 }
@@ -590,36 +576,14 @@ function zsetOfListpack(r: RdbCursor, at: number): SortedSet | PackedBytes {
 /** A list element in a listpack's bytes (reused). */
 const elementSlice = new ByteSlice();
 
-/** Integers of a listpack as their decimal text, at the end of this buffer (reused). */
-const intText = Buffer.allocUnsafe(24);
-
-/** Write a listpack integer's decimal text at the end of intText; returns where it starts. */
-function intTextOf(n: number | bigint): number {
-  if (typeof n === "bigint") {
-    const text = String(n);
-    return intText.length - intText.write(text, intText.length - text.length, "latin1");
-  }
-  let v = n < 0 ? -n : n;
-  let p = intText.length;
-  do {
-    intText[--p] = 0x30 + (v % 10);
-    v = Math.floor(v / 10);
-  } while (v > 0);
-  if (n < 0) intText[--p] = 0x2d;
-  return p;
-}
+/** The listpack being loaded (reused). */
+const listpack = new ListpackCursor();
 
 /** A listpack hash (Redis 7's small hashes), packed from the blob's bytes when it can be. */
 function hashOfListpack(r: RdbCursor, at: number): HashValue | PackedBytes {
   return r.compact((blob) => {
     startPacked(packedValue, "hash");
-    const packed = HashValue.loadPacked(packedValue, (element) => {
-      forEachListpackEntry(
-        blob,
-        (start, end) => element(blob, start, end),
-        (n) => element(intText, intTextOf(n), intText.length),
-      );
-    });
+    const packed = HashValue.loadPacked(packedValue, listpack.reset(blob));
     return packed ? packedValue : hashOf(listpackEntries(blob), r, at);
   });
 }

@@ -16,7 +16,7 @@
 import { allocBytes, type Bytes, NO_BYTES, repeatsAny, writeLatin1 } from "./latin1.ts";
 import { copyRange, parseInt64, rangesEqual } from "../resp/bytes.ts";
 import { encodingLimits } from "./encoding.ts";
-import { ByteSlice, type BytesSink, type PackedBytes } from "./value.ts";
+import { ByteSlice, type BytesSink, type BytesSource, type PackedBytes } from "./value.ts";
 import type { Argv } from "../resp/argv.ts";
 import { KeyTable } from "./table.ts";
 
@@ -68,23 +68,22 @@ export class HashValue {
    * limits) or name a field twice: the caller builds the hash the usual way, which sorts
    * those out.
    */
-  static loadPacked(out: PackedBytes, pairs: (element: (src: Uint8Array, start: number, end: number) => void) => void): boolean {
+  static loadPacked(out: PackedBytes, pairs: BytesSource): boolean {
     const limit = Math.min(encodingLimits.hashMaxListpackValue, PACKED_MAX_LENGTH);
     const from = out.end;
     let elements = 0;
-    let fits = true;
-    pairs((src, start, end) => {
+    while (pairs.next()) {
+      const { src, start, end } = pairs;
       const n = end - start;
-      if (n > limit) fits = false;
-      if (!fits) return;
+      if (n > limit) return false;
       const buf = out.room(1 + n);
       buf[out.end] = n;
       copyRange(src, start, end, buf, out.end + 1);
       out.end += 1 + n;
       elements++;
-    });
+    }
     const count = elements >> 1;
-    return fits && elements % 2 === 0 && count <= PACKED_MAX && count <= encodingLimits.hashMaxListpackEntries && !hasRepeatedField(out.room(0), from, out.end);
+    return elements % 2 === 0 && count <= PACKED_MAX && count <= encodingLimits.hashMaxListpackEntries && !hasRepeatedField(out.room(0), from, out.end);
   }
 
   get encoding(): string {

@@ -20,7 +20,7 @@
  * between the ends is raw at a time; pushes and pops touch only the ends.
  */
 import { allocBytes, type Bytes, NO_BYTES, writeLatin1 } from "./latin1.ts";
-import { ByteSlice, type BytesSink, type PackedBytes } from "./value.ts";
+import { ByteSlice, type BytesSink, type BytesSource, type PackedBytes } from "./value.ts";
 import { type ArgumentsFrom2, type Argv, LoneArgument } from "../resp/argv.ts";
 import { copyRange, rangesEqual } from "../resp/bytes.ts";
 import { encodingLimits } from "./encoding.ts";
@@ -527,7 +527,7 @@ export class ListValue extends Node {
    * not stay in one node (pushes would start another where quicklist does) or there are
    * none: the caller builds the list by pushes.
    */
-  static loadPacked(out: PackedBytes, elements: (push: (src: Uint8Array, start: number, end: number) => void) => void): boolean {
+  static loadPacked(out: PackedBytes, elements: BytesSource): boolean {
     const fill = encodingLimits.listMaxListpackSize;
     // The header's offset from the body's start (room() may move the body).
     const at = out.end - out.start;
@@ -538,17 +538,18 @@ export class ListValue extends Node {
     let lpSize = LISTPACK_EMPTY_SIZE;
     let count = 0;
     let fits = true;
-    elements((src, start, end) => {
+    while (elements.next()) {
+      const { src, start, end } = elements;
       const n = end - start;
-      if (!fits || (count > 0 && nodeFullAt(fill, lpSize + n + SIZE_ESTIMATE_OVERHEAD, count))) {
+      if (count > 0 && nodeFullAt(fill, lpSize + n + SIZE_ESTIMATE_OVERHEAD, count)) {
         fits = false;
-        return;
+        break;
       }
       const buf = out.room(encodedSize(n));
       out.end = writeElement(buf, out.end, loadedElement.of(src, start, end));
       lpSize += lpBytesSize(src, start, end);
       count++;
-    });
+    }
     loadedElement.release();
     const b = out.room(0);
     writeCounts(b, out.start + at, count, lpSize);

@@ -21,6 +21,18 @@ export interface BytesSink {
 }
 
 /**
+ * Elements as bytes, one after another, for a value loaded from a dump straight into its
+ * packed form (ListpackCursor in persistence/compact.ts): after each next() that returns
+ * true, the element is src[start, end).
+ */
+export interface BytesSource {
+  next(): boolean;
+  readonly src: Uint8Array;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
  * A value of the string type: a JS string with one char per byte, or, for a canonical
  * integer within 2^53 (Redis's "int" encoding), the number itself. A number costs nothing
  * beyond its slot in the map, and INCR on it allocates nothing.
