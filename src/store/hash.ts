@@ -63,10 +63,9 @@ export class HashValue {
 
   /**
    * Loading: a hash's fields and values as bytes, added to `out` as packPairs lays them
-   * out, with no string made; `pairs(element)` hands them to `element` in turn, field then
-   * value. False when they would not stay packed here and in Redis (past the listpack
-   * limits) or name a field twice: the caller builds the hash the usual way, which sorts
-   * those out.
+   * out, with no string made; `pairs` steps through them, field then value. False when
+   * they would not stay packed here and in Redis (past the listpack limits) or name a
+   * field twice: the caller builds the hash the usual way, which sorts those out.
    */
   static loadPacked(out: PackedBytes, pairs: BytesSource): boolean {
     const limit = Math.min(encodingLimits.hashMaxListpackValue, PACKED_MAX_LENGTH);

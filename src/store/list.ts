@@ -522,7 +522,7 @@ export class ListValue extends Node {
   }
 
   /**
-   * Loading: a list of one node, its elements handed over as bytes in turn by `elements`,
+   * Loading: a list of one node, its elements as bytes that `elements` steps through,
    * added to `out` as packBody lays them out, with no object made. False when they would
    * not stay in one node (pushes would start another where quicklist does) or there are
    * none: the caller builds the list by pushes.
