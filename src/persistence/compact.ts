@@ -100,7 +100,7 @@ export function ziplistEntries(b: Uint8Array): string[] {
  */
 export function listpackEntries(b: Uint8Array): string[] {
   const out: string[] = [];
-  const lp = new ListpackCursor().reset(b);
+  const lp = entriesCursor.reset(b);
   while (lp.next()) out.push(lp.int !== undefined ? String(lp.int) : latin1Slice.call(b, lp.start, lp.end));
   return out;
 }
@@ -226,6 +226,9 @@ export class ListpackCursor implements BytesSource {
     this.int = n;
   }
 }
+
+/** listpackEntries's cursor, reused: it runs per key for a listpack set or a stream's node. */
+const entriesCursor = new ListpackCursor();
 
 /**
  * An intset: encoding u32 (2, 4 or 8 bytes an element), length u32, sorted elements. Its
