@@ -285,9 +285,9 @@ function loadKeys(r: RdbCursor, k: KeyRecords, stopAt: number): boolean {
       continue;
     }
     r.u8();
-    // A string key and value go from the file's bytes into their cell, with no string
-    // made, unless the key has a TTL (the deadlines are kept by key string) or is there
-    // already; other keys are decoded.
+    // A string key and value (or a small aggregate's packed bytes) go from the file's bytes
+    // into their cell, with no string made, unless the key is there already; other keys
+    // are decoded.
     const keyBytes = r.rawSlice(keySlice);
     const key = keyBytes === undefined ? r.text() : undefined;
     const value = type === F.RDB_TYPE_STRING ? r.stringValue() : loadObject(r, type, opAt);
@@ -298,9 +298,10 @@ function loadKeys(r: RdbCursor, k: KeyRecords, stopAt: number): boolean {
     } else {
       const target = keyspace.dbs[k.db]!;
       let slot = -1;
-      if (keyBytes !== undefined && expireAt === -1) {
+      if (keyBytes !== undefined) {
         if (value instanceof PackedBytes) slot = target.loadPacked(keyBytes, value);
         else if (typeof value === "number" || value instanceof ByteSlice) slot = target.loadString(keyBytes, value);
+        if (slot >= 0 && expireAt !== -1) target.loadExpiry(slot, expireAt);
       }
       const name = slot < 0 ? (key ?? keyBytes!.text()) : undefined;
       if (name !== undefined) slot = target.setKey(name, value instanceof PackedBytes ? unpackLoaded(value) : value);

@@ -1170,6 +1170,12 @@ export class Database {
     return slot;
   }
 
+  /** Loading (RDB): the deadline (ms) of the key loadString or loadPacked just placed at `slot`; one change, as setExpire counts it. */
+  loadExpiry(slot: number, when: number): void {
+    this.table.setExpiryAt(slot, when);
+    this.keyspace.dirty++;
+  }
+
   /**
    * Loading (RDB): loadString for a small aggregate loaded as its packed bytes
    * (store/packed-values.ts), copied into the key's cell with no object made.

@@ -72,6 +72,7 @@ async function fill(c: RawClient): Promise<void> {
   await ok("XDEL", "stream:empty", "18446744073709551615-5");
   await ok("XGROUP", "CREATE", "stream:empty", "g", "$");
   await ok("SET", "ttl:ms", "v", "PXAT", "4102444800123");
+  await ok("SET", "ttl:int", "42", "PXAT", "4102444800789");
   await ok("HSET", "ttl:hash", "f", "v");
   await ok("PEXPIREAT", "ttl:hash", "4102444800456");
   await ok("DEBUG", "SET-ACTIVE-EXPIRE", "0");
@@ -117,6 +118,9 @@ describe("loading dumps written by real Redis", () => {
       const info = await c.call("INFO", "persistence");
       expect(info).toContain(`rdb_last_load_keys_loaded:${Object.keys(expected).length}\r\n`);
       expect(info).toContain("rdb_last_load_keys_expired:1\r\n");
+      // The keys with TTLs are counted (INFO keyspace's expires): ttl:ms, ttl:int, ttl:hash.
+      const db0 = Object.keys(expected).filter((k) => k.startsWith("0:")).length;
+      expect(await c.call("INFO", "keyspace")).toContain(`db0:keys=${db0},expires=3,`);
       // The function library the dump holds (a FUNCTION2 record) is loaded and callable.
       expect(await c.call("FCALL", "f", "0")).toBe(":1\r\n");
     } finally {
