@@ -412,6 +412,38 @@ describe("a single executable", () => {
   });
 });
 
+describe("the working folder", () => {
+  test("a bunfig.toml or .env there changes nothing: redis-server reads neither", async () => {
+    // Bun's executables read both by default: a bunfig.toml's preload would run its code in
+    // the server, and a .env would set variables the server reads (here the mark a
+    // daemon's child carries, which would keep `daemonize yes` from detaching).
+    const dir = tempDir("kvis-cwd-");
+    const pidfile = join(dir, "kvis.pid");
+    writeFileSync(join(dir, "bunfig.toml"), 'preload = ["./preload.js"]\n');
+    writeFileSync(join(dir, "preload.js"), 'require("node:fs").writeFileSync("preloaded", "");\n');
+    writeFileSync(join(dir, ".env"), "KVIS_DAEMONIZED=1\n");
+    const port = freePort();
+    const launched = Bun.spawn([KVIS_BINARY, "--port", String(port), "--dir", dir, "--daemonize", "yes", "--pidfile", pidfile], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "" },
+      stdio: ["ignore", "ignore", "ignore"],
+    });
+    let daemon: number | undefined;
+    try {
+      await waitReady(port, "the daemon");
+      daemon = await waitFor(() => (existsSync(pidfile) ? Number(readFileSync(pidfile, "latin1")) : undefined), 20_000, "the pid file");
+      // The server detached: it is another process, and the command ended.
+      expect(daemon).not.toBe(launched.pid);
+      expect(await launched.exited).toBe(0);
+      expect(existsSync(join(dir, "preloaded"))).toBe(false);
+    } finally {
+      launched.kill("SIGKILL");
+      if (daemon !== undefined) process.kill(daemon, "SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("start-up from an RDB file written by real Redis", () => {
   async function dumpFromRedis(fill: (c: RawClient) => Promise<void>, args: string[] = []): Promise<Uint8Array> {
     const redis = await startRedis(args);
