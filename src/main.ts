@@ -110,6 +110,9 @@ async function start(rawArgs: string[]): Promise<void> {
   };
   process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("SIGTERM", () => onSignal("SIGTERM"));
+  // redis-server ignores SIGHUP (the terminal it was started from closing) and SIGPIPE, and
+  // catches SIGALRM; by default each would end the process.
+  for (const ignored of ["SIGHUP", "SIGPIPE", "SIGALRM"] as const) process.on(ignored, () => {});
 
   try {
     await server.start();

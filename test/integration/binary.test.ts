@@ -386,6 +386,28 @@ describe("command line", () => {
   });
 });
 
+describe("signals redis-server outlives", () => {
+  test("SIGHUP (its terminal closing), SIGPIPE and SIGALRM leave it serving, as they leave redis-server", async () => {
+    const [kvis, redis] = await startAll([() => startKvisBinary(), () => startRedis()]);
+    try {
+      for (const server of [kvis, redis]) {
+        // Each signal comes before the SIGTERM (a lower number: delivered first when both
+        // are pending): had one ended the server, it would have ended by that signal.
+        for (const signal of ["SIGHUP", "SIGPIPE", "SIGALRM"] as const) server.proc.kill(signal);
+        const c = await RawClient.connect(server.port);
+        expect(await c.call("PING")).toBe("+PONG\r\n");
+        c.close();
+        server.proc.kill("SIGTERM");
+        expect(await server.proc.exited).toBe(0);
+        expect(server.proc.signalCode).toBeNull();
+      }
+    } finally {
+      await kvis.stop();
+      await redis.stop();
+    }
+  });
+});
+
 describe("a single executable", () => {
   test("runs copied into an empty folder with a minimal environment", async () => {
     const dir = tempDir("kvis-alone-");
