@@ -131,7 +131,10 @@ class SizeClass {
   next = 0;
   /** Cells in use. */
   private live = 0;
-  constructor(readonly size: number) {}
+  constructor(
+    readonly size: number,
+    private readonly heap: CellHeap,
+  ) {}
 
   alloc(): number {
     this.live++;
@@ -139,6 +142,7 @@ class SizeClass {
     if (index >= 0) return index;
     if (this.next === chunkStart(this.chunks.length)) {
       const chunk = allocChunk(this.size * chunkCells(this.chunks.length));
+      this.heap.heldBytes += chunk.length;
       this.chunks.push(chunk);
       this.words.push(new Uint32Array(chunk.buffer, chunk.byteOffset, chunk.length >> 2));
       this.doubles.push(new Float64Array(chunk.buffer, chunk.byteOffset, chunk.length >> 3));
@@ -157,6 +161,7 @@ class SizeClass {
       this.free.push(index);
       return;
     }
+    this.heap.heldBytes -= this.chunkBytes(1);
     this.chunks.length = this.words.length = this.doubles.length = 1;
     this.free = new IndexStack();
     this.next = 0;
@@ -211,6 +216,7 @@ class SizeClass {
       copyRange(this.chunks[chunkOf(i)]!, from, from + size, this.chunks[chunkOf(to)]!, (to - chunkStart(chunkOf(to))) * size);
       moved(i, to);
     }
+    this.heap.heldBytes -= this.chunks[this.chunks.length - 1]!.length;
     this.chunks.length = this.words.length = this.doubles.length = this.chunks.length - 1;
     this.free = free;
     this.next = end;
@@ -225,8 +231,11 @@ export class CellHeap {
   private bigWords: Uint32Array[] = [];
   private bigDoubles: Float64Array[] = [];
   private bigFree = new IndexStack();
+  /** Bytes of every chunk and big entry's buffer: what the heap holds, its free cells included. */
+  heldBytes = 0;
 
   clear(): void {
+    this.heldBytes = 0;
     this.classes = [];
     this.bigs = [];
     this.bigWords = [];
@@ -268,11 +277,12 @@ export class CellHeap {
 
   private alloc(bytes: number): number {
     const cls = classFor(bytes);
-    if (cls !== BIG) return (cls << INDEX_BITS) | (this.classes[cls] ??= new SizeClass(SIZES[cls]!)).alloc();
+    if (cls !== BIG) return (cls << INDEX_BITS) | (this.classes[cls] ??= new SizeClass(SIZES[cls]!, this)).alloc();
     const buf = allocChunk((bytes + 7) & ~7);
     let index = this.bigFree.pop();
     if (index < 0) index = this.bigs.length;
     this.bigs[index] = buf;
+    this.heldBytes += buf.length;
     this.bigWords[index] = new Uint32Array(buf.buffer, buf.byteOffset, buf.length >> 2);
     this.bigDoubles[index] = new Float64Array(buf.buffer, buf.byteOffset, buf.length >> 3);
     return (BIG << INDEX_BITS) | index;
@@ -285,6 +295,7 @@ export class CellHeap {
       this.classes[cls]!.release(index);
       return;
     }
+    this.heldBytes -= this.bigs[index]!.length;
     this.bigs[index] = EMPTY_BUFFER;
     this.bigWords[index] = EMPTY_WORDS;
     this.bigDoubles[index] = EMPTY_DOUBLES;

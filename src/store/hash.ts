@@ -237,6 +237,11 @@ export class HashValue {
     return this.map === undefined ? this.used - 2 * this.count : undefined;
   }
 
+  /** The bytes a hash table's table holds (slots and cells); undefined in the other forms. */
+  get tableBytes(): number | undefined {
+    return this.map instanceof KeyTable ? this.map.heldBytes : undefined;
+  }
+
   /** Where the pair of `field` starts in the packed bytes, or -1. */
   private find(field: string): number {
     const b = this.packed!;

@@ -192,19 +192,21 @@ const SLOTS_PER_KEY = 2 * SLOT_BYTES;
  * sorted set's table and order (store/score-order.ts: chunks of 1.5 KB of arrays and their
  * members' bytes) hold 100 bytes an element, 75 over the member and score; a small one is
  * one object and its buffer of pairs (store/packed-pairs.ts), 9 bytes of header a pair and
- * a quarter spare. Hash tables 178; a packed hash is one object and its buffer, two length
- * bytes a pair and the buffer's spare room. A set in a table of its own (store/table.ts)
- * costs a cell of 8 bytes over the member's and its slots, 40 in all; streams in Redis's
- * terms. A list (store/list.ts) is one object and its buffer while it fits one node
- * (about 350 bytes with its key's share of the keyspace) and each element's bytes with
- * two length bytes and about one of a node's spare room.
+ * a quarter spare. A packed hash is one object and its buffer, two length bytes a pair and
+ * the buffer's spare room. Streams in Redis's terms. A list (store/list.ts) is one object
+ * and its buffer while it fits one node (about 350 bytes with its key's share of the
+ * keyspace) and each element's bytes with two length bytes and about one of a node's spare
+ * room. A large set or hash table keeps its members in a table of its own (store/table.ts):
+ * what that table holds, its slots and its cells' chunks, is counted as it is, with the
+ * objects around it per key.
  */
 const LIST_COST = [350, 3] as const;
 const HASH_PACKED_COST = [300, 4] as const;
-const HASH_TABLE_COST = [500, 156] as const;
-const SET_COST = [300, 40] as const;
 const ZSET_PACKED_COST = [200, 20] as const;
 const ZSET_SKIPLIST_COST = [2500, 75] as const;
+/** The objects around a large set's or hash table's table, per key. */
+const SET_TABLE_KEY = 300;
+const HASH_TABLE_KEY = 500;
 /** How many elements of an aggregate `estimateBytes` looks at. */
 const ESTIMATE_SAMPLES = 8;
 
@@ -235,10 +237,11 @@ export function estimateBytes(keyLength: number, value: StoredValue): number {
   // Between commands a small aggregate is its packed bytes in its key's cell (store/packed-values.ts).
   const aggregate: Aggregate = value;
   if (packable(aggregate)) return cellBytes(keyLength, packedLength(aggregate));
+  const table = value instanceof SetValue || value instanceof HashValue ? value.tableBytes : undefined;
+  if (table !== undefined) return (value instanceof SetValue ? SET_TABLE_KEY : HASH_TABLE_KEY) - SLOTS_PER_KEY + keyLength + table;
   const [perKey, perElement] =
     value instanceof ListValue ? LIST_COST
-    : value instanceof HashValue ? (value.encoding === "listpack" ? HASH_PACKED_COST : HASH_TABLE_COST)
-    : value instanceof SetValue ? SET_COST
+    : value instanceof HashValue ? HASH_PACKED_COST
     : value.encoding === "listpack" ? ZSET_PACKED_COST : ZSET_SKIPLIST_COST;
   return perKey - SLOTS_PER_KEY + keyLength + Math.round(value.size * (averageOf(value) + perElement));
 }

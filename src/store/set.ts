@@ -229,6 +229,11 @@ export class SetValue {
     return this.packed?.elementBytes;
   }
 
+  /** The bytes a large set's table holds (slots and cells); undefined while packed. */
+  get tableBytes(): number | undefined {
+    return this.table?.heldBytes;
+  }
+
   has(member: string): boolean {
     if (this.packed !== undefined) return this.packed.indexOf(member) !== -1;
     return this.table!.has(member);

@@ -1003,6 +1003,11 @@ export class KeyTable {
     return this.heldSlotBytes;
   }
 
+  /** The bytes the table holds: its slots and its cells' chunks (an aggregate's table counts for these). */
+  get heldBytes(): number {
+    return this.heldSlotBytes + this.cells.heldBytes;
+  }
+
   /** slotBytes, counted again whenever the arrays change. */
   private heldSlotBytes = MIN_CAPACITY * SLOT_BYTES;
   private countSlotBytes(): void {

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { heapStats } from "bun:jsc";
 import { useClockSource } from "../../../src/clock.ts";
 import { Argv } from "../../../src/resp/argv.ts";
 import { encodingLimits } from "../../../src/store/encoding.ts";
@@ -295,6 +296,34 @@ describe("used memory", () => {
     expect(ks.heldBytes).toBe(sum());
     for (const db of ks.dbs) db.flush();
     expect(ks.heldBytes).toBe(sum());
+  });
+});
+
+describe("used memory of a large set or hash table", () => {
+  test("counts for the buffers its table holds (as the collector sees them), and the objects around them", () => {
+    const fill = (kind: "hash" | "set") => {
+      const db = new Keyspace(1).dbs[0]!;
+      Bun.gc(true);
+      const [buffers, counted] = [heapStats().extraMemorySize, db.bytes];
+      if (kind === "hash") {
+        const hash = db.writeOrCreate("big", HashValue, () => new HashValue());
+        for (let i = 0; i < 100_000; i++) hash.set(`field:${String(i).padStart(10, "0")}`, `value:${String(i).padStart(26, "0")}`);
+      } else {
+        const set = db.writeOrCreate("big", SetValue, () => new SetValue(false));
+        for (let i = 0; i < 100_000; i++) set.add(`member:${String(i).padStart(9, "0")}`, false);
+      }
+      db.modified("big", 100_000);
+      Bun.gc(true);
+      return { held: heapStats().extraMemorySize - buffers, counted: db.bytes - counted };
+    };
+    for (const kind of ["hash", "set"] as const) {
+      // A first fill makes what the modules allocate once (scratch buffers), not counted per key.
+      fill(kind);
+      const { held, counted } = fill(kind);
+      // The table's slots and its cells' chunks (4-10 MB), and a few hundred bytes of objects.
+      expect(held).toBeGreaterThan(4_000_000);
+      expect(Math.abs(counted - held)).toBeLessThan(held * 0.03 + 1000);
+    }
   });
 });
 
