@@ -286,6 +286,7 @@ const MEMORY_CASES: Array<[label: string, make: (i: number) => string[]]> = [
   // Distinct values: equal ones would share one string in KVIS (Argv.str's memory) and flatter it.
   ["string keys (16-byte keys, 32-byte values)", (i) => ["SET", `key:${String(i).padStart(12, "0")}`, `val:${String(i).padStart(28, "0")}`]],
   ["hash fields (10k hashes of 100 fields, 8-byte values)", (i) => ["HSET", `hash:${i % 10_000}`, `field:${Math.floor(i / 10_000)}`, String(i).padStart(8, "0")]],
+  ["hash fields (one hash, 16-byte fields, 16-byte values)", (i) => ["HSET", "hash", `field:${String(i).padStart(10, "0")}`, `value:${String(i).padStart(10, "0")}`]],
   ["set members (one set, 16-byte members)", (i) => ["SADD", "set", `member:${String(i).padStart(9, "0")}`]],
   ["sorted-set members (one zset, 16-byte members)", (i) => ["ZADD", "zset", String(i), `member:${String(i).padStart(9, "0")}`]],
   ["list elements (one list, 16-byte elements)", (i) => ["RPUSH", "list", `element:${String(i).padStart(8, "0")}`]],
