@@ -158,7 +158,9 @@ function memoryFigures(server: Server) {
     peak: server.peakMemory(used),
     rss: mem.rss,
     dataset: server.keyspace.bytes,
-    allocated: mem.heapUsed + mem.external,
+    // Bun's heapUsed is JavaScriptCore's heap size, which counts the external buffers
+    // already; its heapTotal (the heap's capacity) leaves them out.
+    allocated: mem.heapUsed,
     active: mem.heapTotal + mem.external,
     backlog: server.replication.backlogAllocated,
     replicas,

@@ -758,6 +758,22 @@ describe("MEMORY STATS", () => {
   });
 });
 
+describe("INFO memory's allocator figures", () => {
+  test("the heap's allocation fits its capacity and holds the dataset's buffers", async () => {
+    const p = pair();
+    expect(await p.kvis.call("DEBUG", "POPULATE", "100000", "alloc", "64")).toBe("+OK\r\n");
+    const info = await p.kvis.call("INFO", "memory");
+    const field = (name: string) => Number(new RegExp(`^${name}:([-\\d.]+)`, "m").exec(info)?.[1]);
+    // The buffers were counted twice in allocator_allocated: it came out above
+    // allocator_active, and allocator_frag_bytes negative.
+    expect(field("allocator_allocated")).toBeLessThanOrEqual(field("allocator_active"));
+    expect(field("allocator_frag_bytes")).toBeGreaterThanOrEqual(0);
+    expect(field("allocator_frag_ratio")).toBeGreaterThanOrEqual(1);
+    expect(field("allocator_allocated")).toBeGreaterThanOrEqual(field("used_memory_dataset"));
+    await p.kvis.call("FLUSHALL");
+  });
+});
+
 describe("DEBUG LOADAOF", () => {
   test("empties the dataset and replays the AOF: what was written comes back, TTLs as absolute times", async () => {
     const p = pair();
