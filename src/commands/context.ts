@@ -645,6 +645,17 @@ export interface MigrateRequest {
 }
 
 /** A loopback address: 127.0.0.0/8, ::1, or IPv4 mapped into IPv6. */
+/** A peer as Redis names it (anetFormatAddr): ip:port, an IPv6 address in brackets ([::1]:6379). */
+export function peerId(ip: string, port: number): string {
+  return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+/** The IP address in a peerId, without its port or brackets. */
+export function peerIp(addr: string): string {
+  const ip = addr.slice(0, addr.lastIndexOf(":"));
+  return ip.startsWith("[") && ip.endsWith("]") ? ip.slice(1, -1) : ip;
+}
+
 export function isLoopback(address: string): boolean {
   return address === "::1" || /^(::ffff:)?127\./.test(address);
 }
@@ -656,5 +667,5 @@ export function isLoopback(address: string): boolean {
  */
 export function protectedActionAllowed(setting: string, client: Context): boolean {
   if (setting === "yes") return true;
-  return setting === "local" && (client.unixSocket || isLoopback(client.addr.slice(0, client.addr.lastIndexOf(":"))));
+  return setting === "local" && (client.unixSocket || isLoopback(peerIp(client.addr)));
 }

@@ -18,7 +18,7 @@ import { streamSnapshot, Snapshot } from "../persistence/snapshot.ts";
 import { ReplyWriter } from "../resp/writer.ts";
 import { copyBytes, randomHex } from "../resp/bytes.ts";
 import { EXEC, Framing } from "../server/propagate.ts";
-import type { ReplicaInfo } from "../commands/context.ts";
+import { type ReplicaInfo, peerIp } from "../commands/context.ts";
 import type { Client } from "../server/connection.ts";
 import type { Server } from "../server/server.ts";
 
@@ -580,7 +580,7 @@ export class ReplicationMaster {
 }
 
 function newReplicaInfo(client: Client): ReplicaInfo {
-  const ip = client.addr.slice(0, client.addr.lastIndexOf(":"));
+  const ip = peerIp(client.addr);
   return {
     port: 0, ip, capaEof: false, capaPsync2: false, rdbOnly: false, excludeData: false, excludeFunctions: false, legacySync: false,
     state: "wait_bgsave", ackOffset: 0, ackTime: Date.now(), held: [], onlineOnAck: false, announce: true, awaitingSnapshot: false,

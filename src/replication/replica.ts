@@ -15,6 +15,7 @@ import { type ReplicationInfo, syncDirectory } from "../persistence/rdb-writer.t
 import { bytesToString, copyBytes } from "../resp/bytes.ts";
 import { encodeRequest } from "../resp/writer.ts";
 import { Client, type MasterLink } from "../server/connection.ts";
+import { peerId } from "../commands/context.ts";
 import type { Keyspace } from "../store/keyspace.ts";
 import { connectOutgoing, type OutgoingSocket } from "../server/outgoing.ts";
 import type { Server } from "../server/server.ts";
@@ -674,7 +675,7 @@ export class ReplicaLink implements MasterLink {
     const client = new Client(
       this.server,
       { write: (d) => d.length, end: () => socket.end(), terminate: () => socket.terminate() },
-      `${this.host}:${this.port}`,
+      peerId(this.host, this.port),
       `:${this.server.port}`,
       this,
     );

@@ -35,7 +35,7 @@ import { OPENSSL_REASONS, type TlsContexts, TlsConfigError, handshakeFailure, tl
 import { notifySystemd } from "./supervised.ts";
 import { Slowlog } from "./slowlog.ts";
 import { mergeSelectorArgs } from "../commands/acl.ts";
-import { type CommandTable, type Services, type StatField, isLoopback } from "../commands/context.ts";
+import { type CommandTable, type Services, type StatField, isLoopback, peerId } from "../commands/context.ts";
 import { Acl } from "./acl.ts";
 import { buildInfo, memoryStats } from "./info.ts";
 import { Tracking } from "./tracking.ts";
@@ -592,7 +592,7 @@ export class Server implements Services {
   private accept(socket: import("bun").Socket<Client>, unixPath?: string, tlsPort?: number): void {
     const client = unixPath !== undefined
       ? new Client(this, socket, `${unixPath}:0`, `${unixPath}:0`)
-      : new Client(this, socket, `${socket.remoteAddress}:${socket.remotePort ?? 0}`, `${socket.localAddress ?? ""}:${tlsPort ?? this.port}`);
+      : new Client(this, socket, peerId(socket.remoteAddress, socket.remotePort ?? 0), peerId(socket.localAddress ?? "", tlsPort ?? this.port));
     client.unixSocket = unixPath !== undefined;
     client.tls = tlsPort !== undefined;
     socket.data = client;

@@ -71,10 +71,10 @@ export class RawClient {
 
   private constructor(private socket: import("bun").Socket<undefined>) {}
 
-  static async connect(port: number): Promise<RawClient> {
+  static async connect(port: number, hostname = "127.0.0.1"): Promise<RawClient> {
     let client!: RawClient;
     const socket = await Bun.connect({
-      hostname: "127.0.0.1",
+      hostname,
       port,
       socket: {
         data(_s, data) {

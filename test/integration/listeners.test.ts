@@ -7,7 +7,8 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import IORedis from "ioredis";
-import { freePort, run, serverTestTimeout, startKvis, startRedis, tempDir } from "../helpers/servers.ts";
+import { RawClient } from "../helpers/resp.ts";
+import { freePort, run, serverTestTimeout, startAll, startKvis, startRedis, tempDir } from "../helpers/servers.ts";
 
 serverTestTimeout();
 
@@ -100,6 +101,42 @@ describe("CONFIG SET port and bind", () => {
     } finally {
       await kvis.stop();
       await other.stop();
+    }
+  });
+});
+
+describe("IPv6", () => {
+  test("a client over IPv6 is [::1]:port, as Redis names it, in CLIENT INFO and LIST, and CLIENT KILL ADDR takes that form", async () => {
+    // Where the system has an IPv6 loopback: both servers listen there too ("-": if they can).
+    let v6 = true;
+    try {
+      Bun.listen({ hostname: "::1", port: 0, socket: { data() {} } }).stop(true);
+    } catch {
+      v6 = false;
+    }
+    const [kvis, redis] = await startAll([() => startKvis({ bind: "127.0.0.1 -::1" }), () => startRedis(["--bind", "127.0.0.1", "-::1"])]);
+    try {
+      for (const server of [kvis, redis]) {
+        const admin = await RawClient.connect(server.port);
+        if (!v6) {
+          expect(RawClient.connect(server.port, "::1")).rejects.toThrow();
+          admin.close();
+          continue;
+        }
+        const six = await RawClient.connect(server.port, "::1");
+        const info = await six.call("CLIENT", "INFO");
+        const addr = /\baddr=(\S+)/.exec(info)![1]!;
+        expect(addr).toMatch(/^\[::1\]:\d+$/);
+        expect(info).toContain(` laddr=[::1]:${server.port} `);
+        expect(await admin.call("CLIENT", "LIST")).toContain(`addr=${addr} laddr=[::1]:${server.port} `);
+        expect(await admin.call("CLIENT", "KILL", "ADDR", addr)).toBe(":1\r\n");
+        expect(await admin.call("CLIENT", "KILL", "ADDR", addr)).toBe(":0\r\n");
+        six.close();
+        admin.close();
+      }
+    } finally {
+      await kvis.stop();
+      await redis.stop();
     }
   });
 });

@@ -157,10 +157,10 @@ test("Bun hands each socket read over in an ArrayBuffer of its own, so a read ke
 
 test("enable-debug-command and enable-protected-configs: local means loopback addresses and the Unix socket", () => {
   const client = (addr: string, unixSocket = false) => ({ addr, unixSocket }) as Context;
-  for (const addr of ["127.0.0.1:5000", "127.3.2.1:1", "::1:6000", "::ffff:127.0.0.1:7"]) {
+  for (const addr of ["127.0.0.1:5000", "127.3.2.1:1", "[::1]:6000", "[::ffff:127.0.0.1]:7"]) {
     expect([addr, protectedActionAllowed("local", client(addr))]).toEqual([addr, true]);
   }
-  for (const addr of ["10.0.0.2:5000", "::ffff:10.0.0.1:7", "fe80::1:6000", "128.0.0.1:1"]) {
+  for (const addr of ["10.0.0.2:5000", "[::ffff:10.0.0.1]:7", "[fe80::1]:6000", "128.0.0.1:1"]) {
     expect([addr, protectedActionAllowed("local", client(addr))]).toEqual([addr, false]);
     expect(protectedActionAllowed("yes", client(addr))).toBe(true);
   }
