@@ -62,6 +62,7 @@ export function startCron(server: Server): () => void {
     quietTicks = server.stats.totalCommands === commandsAtLastTick ? quietTicks + 1 : 0;
     commandsAtLastTick = server.stats.totalCommands;
     if (quietTicks >= hz && !server.loadingDataset) server.keyspace.compactCells();
+    if (!server.loadingDataset) server.keyspace.shrinkTables(1);
     server.keyspace.sweepMarks();
     server.tracking.limitTable();
     server.failover.update();

@@ -243,6 +243,11 @@ export class Database {
     this.table.releaseIdleSpare();
   }
 
+  /** Keyspace.shrinkTables, for this database's table. */
+  shrinkTable(ms: number): void {
+    if (this.table.shrinkPending) this.table.shrinkFor(ms);
+  }
+
   /** Keyspace.compactCells, for this database's table: whether a chunk was given back. */
   compactCells(): boolean {
     return this.table.compactCells();
@@ -1531,6 +1536,7 @@ export class Database {
     const keyspace = this.keyspace;
     this.table.mayGrow = (bytes) => keyspace.mayGrow(bytes);
     this.table.slotBytesChanged = (delta) => (keyspace.heldBytes += delta);
+    this.table.shrinksInSteps = true;
     if (this.open.keys.length > 0) keyspace.opened(this);
   }
 
@@ -1868,6 +1874,11 @@ export class Keyspace {
   /** Every few seconds: tables that stopped taking inserts let their next rebuild's slots go (KeyTable.releaseIdleSpare). */
   releaseIdleSpares(): void {
     for (const db of this.dbs) db.releaseIdleSpare();
+  }
+
+  /** Every cron tick: up to `ms` of each mostly empty table's shrinking (KeyTable.shrinkStep), as Redis rehashes a millisecond a database. */
+  shrinkTables(ms: number): void {
+    for (const db of this.dbs) db.shrinkTable(ms);
   }
 
   /**

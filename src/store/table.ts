@@ -90,6 +90,13 @@ const COMPACT_STEP = 64;
  * before live keys and tombstones reach 3/4, where the table grows.
  */
 const COPY_STEP = 32;
+/** The capacity a rebuild gives `n` entries: a power of two at least twice `n`. */
+function capacityFor(n: number): number {
+  let capacity = MIN_CAPACITY;
+  while (capacity < n * 2) capacity *= 2;
+  return capacity;
+}
+
 /** The longest key findBytes remembers. */
 const LAST_BYTES_MAX = 64;
 /** The most keys `prefetch` takes at once. */
@@ -653,8 +660,56 @@ export class KeyTable {
     this.size--;
     if (slot < this.copied) this.sync(slot);
     this.lastSlot = this.lastBytesSlot = -1;
-    // Shrink when mostly empty, as Redis's dict does below 10% fill.
-    if (this.capacity > MIN_CAPACITY && this.size < this.capacity >>> 3) this.rebuild(this.size);
+    // Shrink when mostly empty, as Redis's dict does below 10% fill: a big table a step a
+    // delete (and a millisecond a cron tick), as Redis rehashes.
+    if (this.capacity > MIN_CAPACITY && this.size < this.capacity >>> 3) {
+      if (!this.shrinksInSteps || this.capacity < SPARE_MIN_CAPACITY || this.slotIndex !== undefined) this.rebuild(this.size);
+      else this.shrinkStep();
+    }
+  }
+
+  /**
+   * Whether a mostly empty table shrinks a step at a time (shrinkStep), the cron finishing
+   * what deletes leave: a database's. A value's table (a large hash's or set's), which no
+   * cron tends, shrinks at once.
+   */
+  shrinksInSteps = false;
+
+  /** Whether the table is mostly empty, or shrinking into a spare: shrinkStep has work. */
+  get shrinkPending(): boolean {
+    return this.capacity > MIN_CAPACITY && (this.size < this.capacity >>> 3 || this.shrinking);
+  }
+
+  /** Whether the spare is a smaller table being made ready (and copied into) for the live keys. */
+  private get shrinking(): boolean {
+    return this.spare !== undefined && this.spare.length < 4 * this.capacity;
+  }
+
+  /**
+   * A step of shrinking a mostly empty table: the spare, sized for the live keys when the
+   * shrink began, cleared SPARE_STEP slots a step and then copied into COPY_STEP old slots a
+   * step, as a growth is (copyStep). Moving a million-key table's survivors at once held
+   * the event loop 52 ms when the last of 740k keys expired; Redis shrinks a step at a time.
+   */
+  shrinkStep(): void {
+    if (!this.shrinksInSteps || this.capacity < SPARE_MIN_CAPACITY || this.slotIndex !== undefined) {
+      if (this.shrinkPending) this.rebuild(this.size);
+      return;
+    }
+    // Keys that came back since it began and would fill the spare past half are not
+    // squeezed in: it goes, and the shrink starts again while the table is still mostly empty.
+    if (this.shrinking && capacityFor(this.size) > this.spare!.length / 4) this.dropSpare();
+    if (this.size >= this.capacity >>> 3 && !this.shrinking) return;
+    this.prepareRebuild(this.shrinking ? this.spare!.length / 4 : capacityFor(this.size));
+  }
+
+  /** The cron's share of shrinking (Redis's incrementallyRehash): steps for up to `ms`. */
+  shrinkFor(ms: number): void {
+    const until = performance.now() + ms;
+    while (this.shrinkPending) {
+      for (let k = 0; k < 64 && this.shrinkPending; k++) this.shrinkStep();
+      if (performance.now() >= until) return;
+    }
   }
 
   clear(): void {
@@ -803,9 +858,10 @@ export class KeyTable {
   private prepareRebuild(slots: number): void {
     if (this.spare !== undefined && this.spare.length !== 4 * slots) this.dropSpare();
     if (this.spare === undefined) {
-      // Under maxmemory a table that may not grow asks once per size, not at every insert.
-      if (this.spareRefused === this.capacity) return;
-      if (!this.mayGrow(this.slotBytes)) {
+      // Under maxmemory a table that may not grow asks once per size, not at every insert
+      // (a shrink, which ends with less, does not ask).
+      if (slots >= this.capacity && this.spareRefused === this.capacity) return;
+      if (slots >= this.capacity && !this.mayGrow(this.slotBytes)) {
         this.spareRefused = this.capacity;
         return;
       }
@@ -826,9 +882,9 @@ export class KeyTable {
       }
     }
     this.countSlotBytes();
-    // A growth's spare, once cleared, is copied into a step at a time (a cluster node's
-    // table, whose slot index moves with its keys, grows at once).
-    if (slots === 2 * this.capacity && this.spareDone === slots && (this.expiry === undefined || this.spareExpiryDone === slots) && this.slotIndex === undefined) {
+    // A growth's or a shrink's spare, once cleared, is copied into a step at a time (a
+    // cluster node's table, whose slot index moves with its keys, is rebuilt at once).
+    if ((slots === 2 * this.capacity || slots < this.capacity) && this.spareDone === slots && (this.expiry === undefined || this.spareExpiryDone === slots) && this.slotIndex === undefined) {
       this.copyStep(COPY_STEP);
     }
   }
@@ -953,7 +1009,7 @@ export class KeyTable {
    * twice its slots for good.
    */
   releaseIdleSpare(): void {
-    if (this.spare !== undefined && this.inserts === this.insertsSeen) {
+    if (this.spare !== undefined && !this.shrinking && this.inserts === this.insertsSeen) {
       this.dropSpare();
       // Made again from the next insert on if live keys rise.
       this.sizePeak = 0;
@@ -1053,9 +1109,7 @@ export class KeyTable {
 
   /** Move every entry into a table sized for `n` entries (at most half full), dropping tombstones. */
   private rebuild(n: number): void {
-    let capacity = MIN_CAPACITY;
-    while (capacity < n * 2) capacity *= 2;
-    this.resize(capacity);
+    this.resize(capacityFor(n));
   }
 
   private resize(capacity: number): void {

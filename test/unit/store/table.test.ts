@@ -545,6 +545,105 @@ describe("KeyTable", () => {
     expect(live.length).toBe(45_000);
   });
 
+  test("a database's big table shrinks a step a delete, every change to a copied key made in both; the cron finishes it", () => {
+    const rand = rng(29);
+    const table = new KeyTable();
+    table.shrinksInSteps = true;
+    const model = new Map<string, { value: StoredValue; expiry: number; access: number; raw: boolean }>();
+    const check = () => {
+      expect(table.size).toBe(model.size);
+      for (const [key, want] of model) {
+        const slot = table.find(key);
+        expect(slot).toBeGreaterThanOrEqual(0);
+        expect([key, table.valueAt(slot), table.expiryAt(slot), table.accessAt(slot), table.isRaw(slot), table.isMarked(slot, 1)])
+          .toEqual([key, want.value, want.expiry, want.access, want.raw, false]);
+      }
+    };
+    for (let i = 0; i < 300_000; i++) {
+      const key = `key:${i}`;
+      const slot = table.set(key, i);
+      if (i % 5 === 0) table.setExpiryAt(slot, 2e12 + i);
+      model.set(key, { value: i, expiry: i % 5 === 0 ? 2e12 + i : NaN, access: table.accessAt(slot), raw: false });
+    }
+    expect(table.capacity).toBe(1 << 19);
+    const rebuilds = table.rebuilds;
+    // Deleted down past 1/8 of the slots: no delete moves the survivors all at once.
+    let i = 0;
+    while (model.size >= 65_536) {
+      table.delete(`key:${i}`);
+      model.delete(`key:${i++}`);
+    }
+    expect(table.shrinkPending).toBe(true);
+    expect(table.capacity).toBe(1 << 19);
+    // Through the shrink: deletes, new keys, and every kind of change to keys old and new.
+    const names = [...model.keys()];
+    for (let step = 0; step < 20_000; step++) {
+      const r = rand();
+      if (r < 0.1) {
+        const key = `new:${step}`;
+        const slot = table.set(key, step);
+        model.set(key, { value: step, expiry: NaN, access: table.accessAt(slot), raw: false });
+        names.push(key);
+        continue;
+      }
+      const key = names[Math.floor(rand() * names.length)]!;
+      const want = model.get(key);
+      if (want === undefined) continue;
+      const slot = table.find(key);
+      if (r < 0.5) {
+        table.delete(key);
+        model.delete(key);
+      } else if (r < 0.6) {
+        const value = rand() < 0.5 ? Math.floor(rand() * 1000) : bytes(rand, Math.floor(rand() * 60));
+        table.set(key, value);
+        want.value = value;
+        want.raw = false;
+      } else if (r < 0.7) {
+        want.expiry = rand() < 0.5 ? NaN : 3e12 + step;
+        table.setExpiryAt(slot, want.expiry);
+      } else if (r < 0.8) {
+        want.access = step;
+        table.setAccessAt(slot, step);
+      } else if (r < 0.9) {
+        table.setRaw(slot);
+        want.raw = true;
+      } else {
+        table.mark(slot, 1);
+        table.clearMarks(1, slot, 1);
+      }
+      if (step % 2000 === 0) check();
+    }
+    check();
+    // What the deletes left, the cron's steps finish: one rebuild, into a table at most half full.
+    table.shrinkFor(1000);
+    expect(table.shrinkPending).toBe(false);
+    expect(table.capacity).toBeLessThan(1 << 19);
+    expect(table.capacity).toBeGreaterThanOrEqual(2 * model.size);
+    expect(table.rebuilds).toBe(rebuilds + 1);
+    check();
+    expect(new Map(table.entries())).toEqual(new Map([...model].map(([k, v]) => [k, v.value])));
+  });
+
+  test("a shrink under way is given up when keys come back, and a value's table shrinks at once", () => {
+    const table = new KeyTable();
+    table.shrinksInSteps = true;
+    for (let i = 0; i < 300_000; i++) table.set(`k${i}`, i);
+    for (let i = 0; i < 240_000; i++) table.delete(`k${i}`);
+    expect(table.shrinkPending).toBe(true);
+    // Back over 1/8 before the copy is done: the old slots stay, every key in them.
+    for (let i = 300_000; i < 330_000; i++) table.set(`k${i}`, i);
+    table.shrinkFor(1000);
+    expect(table.shrinkPending).toBe(false);
+    expect(table.capacity).toBe(1 << 19);
+    for (let i = 0; i < 330_000; i++) expect(table.get(`k${i}`)).toBe(i < 240_000 ? undefined : i);
+    // Without shrinksInSteps (a hash's or set's table), the delete that crosses 1/8 rebuilds.
+    const value = new KeyTable();
+    for (let i = 0; i < 300_000; i++) value.set(`k${i}`, i);
+    for (let i = 0; i < 240_000; i++) value.delete(`k${i}`);
+    expect(value.capacity).toBeLessThan(1 << 19);
+    expect(value.shrinkPending).toBe(false);
+  });
+
   test("prefetch reads a big table's slots and cells and changes nothing", () => {
     const table = new KeyTable();
     for (let i = 0; i < 100_000; i++) table.set(`key:${i}`, i % 3 === 0 ? i : `value:${i}`);
