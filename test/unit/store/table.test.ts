@@ -23,6 +23,63 @@ function bytes(rand: () => number, n: number): string {
   return s;
 }
 
+/** What a model of a KeyTable holds for a key. */
+type Want = { value: StoredValue; expiry: number; access: number; raw: boolean };
+
+/** Every key of the model in the table with its value, deadline, access word and raw flag, and no mark left. */
+function checkModel(table: KeyTable, model: Map<string, Want>): void {
+  expect(table.size).toBe(model.size);
+  for (const [key, want] of model) {
+    const slot = table.find(key);
+    expect(slot).toBeGreaterThanOrEqual(0);
+    expect([key, table.valueAt(slot), table.expiryAt(slot), table.accessAt(slot), table.isRaw(slot), table.isMarked(slot, 1)])
+      .toEqual([key, want.value, want.expiry, want.access, want.raw, false]);
+  }
+}
+
+/**
+ * One random change made to the table and its model alike: a new key (a share `insert` of
+ * the changes), a delete (a share `remove`), or to a known key, evenly, a new value, a
+ * deadline set or removed, an access word, the raw flag, or a snapshot's mark set and swept.
+ */
+function randomChange(table: KeyTable, model: Map<string, Want>, names: string[], rand: () => number, step: number, insert: number, remove: number): void {
+  const r = rand();
+  if (r < insert || names.length === 0) {
+    const key = `new:${step}`;
+    const slot = table.set(key, `v${step}`);
+    table.setAccessAt(slot, 7);
+    model.set(key, { value: `v${step}`, expiry: NaN, access: 7, raw: false });
+    names.push(key);
+    return;
+  }
+  const key = names[Math.floor(rand() * names.length)]!;
+  const want = model.get(key);
+  if (want === undefined) return;
+  const slot = table.find(key);
+  const other = (r - insert - remove) / (1 - insert - remove);
+  if (r < insert + remove) {
+    table.delete(key);
+    model.delete(key);
+  } else if (other < 0.2) {
+    const value = rand() < 0.5 ? Math.floor(rand() * 1000) : bytes(rand, Math.floor(rand() * 60));
+    table.set(key, value);
+    want.value = value;
+    want.raw = false;
+  } else if (other < 0.4) {
+    want.expiry = rand() < 0.5 ? NaN : 3e12 + step;
+    table.setExpiryAt(slot, want.expiry);
+  } else if (other < 0.6) {
+    want.access = step;
+    table.setAccessAt(slot, step);
+  } else if (other < 0.8) {
+    table.setRaw(slot);
+    want.raw = true;
+  } else {
+    table.mark(slot, 1);
+    table.clearMarks(1, slot, 1);
+  }
+}
+
 describe("KeyTable", () => {
   test("holds what a Map holds under random sets, replacements and deletes, every byte and size", () => {
     const rand = rng(7);
@@ -417,17 +474,9 @@ describe("KeyTable", () => {
   test("a big table's growth is copied ahead a step an insert, every change to a copied key made in both", () => {
     const rand = rng(11);
     const table = new KeyTable();
-    const model = new Map<string, { value: StoredValue; expiry: number; access: number; raw: boolean }>();
+    const model = new Map<string, Want>();
     const names: string[] = [];
-    const check = () => {
-      expect(table.size).toBe(model.size);
-      for (const [key, want] of model) {
-        const slot = table.find(key);
-        expect(slot).toBeGreaterThanOrEqual(0);
-        expect([key, table.valueAt(slot), table.expiryAt(slot), table.accessAt(slot), table.isRaw(slot), table.isMarked(slot, 1)])
-          .toEqual([key, want.value, want.expiry, want.access, want.raw, false]);
-      }
-    };
+    const check = () => checkModel(table, model);
     // Past 9/16 of 65,536 slots: the growth's spare is being cleared.
     for (let i = 0; i < 40_000; i++) {
       const key = `key:${i}`;
@@ -443,40 +492,7 @@ describe("KeyTable", () => {
     // values, deletes, deadlines set and removed, access words, raw flags, a snapshot's
     // marks set and swept off), checked against the model as it goes.
     for (let step = 0; step < 10_000; step++) {
-      const r = rand();
-      if (r < 0.45 || names.length === 0) {
-        const key = `new:${step}`;
-        const slot = table.set(key, `v${step}`);
-        table.setAccessAt(slot, 7);
-        model.set(key, { value: `v${step}`, expiry: NaN, access: 7, raw: false });
-        names.push(key);
-        continue;
-      }
-      const key = names[Math.floor(rand() * names.length)]!;
-      const want = model.get(key);
-      if (want === undefined) continue;
-      const slot = table.find(key);
-      if (r < 0.55) {
-        table.delete(key);
-        model.delete(key);
-      } else if (r < 0.65) {
-        const value = rand() < 0.5 ? Math.floor(rand() * 1000) : bytes(rand, Math.floor(rand() * 60));
-        table.set(key, value);
-        want.value = value;
-        want.raw = false;
-      } else if (r < 0.75) {
-        want.expiry = rand() < 0.5 ? NaN : 3e12 + step;
-        table.setExpiryAt(slot, want.expiry);
-      } else if (r < 0.85) {
-        want.access = step;
-        table.setAccessAt(slot, step);
-      } else if (r < 0.9) {
-        table.setRaw(slot);
-        want.raw = true;
-      } else {
-        table.mark(slot, 1);
-        table.clearMarks(1, slot, 1);
-      }
+      randomChange(table, model, names, rand, step, 0.45, 0.1);
       if (step % 1000 === 0) check();
     }
     // It grew, by copying: live keys never reached the 3/4 of the old slots where a table
@@ -549,16 +565,8 @@ describe("KeyTable", () => {
     const rand = rng(29);
     const table = new KeyTable();
     table.shrinksInSteps = true;
-    const model = new Map<string, { value: StoredValue; expiry: number; access: number; raw: boolean }>();
-    const check = () => {
-      expect(table.size).toBe(model.size);
-      for (const [key, want] of model) {
-        const slot = table.find(key);
-        expect(slot).toBeGreaterThanOrEqual(0);
-        expect([key, table.valueAt(slot), table.expiryAt(slot), table.accessAt(slot), table.isRaw(slot), table.isMarked(slot, 1)])
-          .toEqual([key, want.value, want.expiry, want.access, want.raw, false]);
-      }
-    };
+    const model = new Map<string, Want>();
+    const check = () => checkModel(table, model);
     for (let i = 0; i < 300_000; i++) {
       const key = `key:${i}`;
       const slot = table.set(key, i);
@@ -578,39 +586,7 @@ describe("KeyTable", () => {
     // Through the shrink: deletes, new keys, and every kind of change to keys old and new.
     const names = [...model.keys()];
     for (let step = 0; step < 20_000; step++) {
-      const r = rand();
-      if (r < 0.1) {
-        const key = `new:${step}`;
-        const slot = table.set(key, step);
-        model.set(key, { value: step, expiry: NaN, access: table.accessAt(slot), raw: false });
-        names.push(key);
-        continue;
-      }
-      const key = names[Math.floor(rand() * names.length)]!;
-      const want = model.get(key);
-      if (want === undefined) continue;
-      const slot = table.find(key);
-      if (r < 0.5) {
-        table.delete(key);
-        model.delete(key);
-      } else if (r < 0.6) {
-        const value = rand() < 0.5 ? Math.floor(rand() * 1000) : bytes(rand, Math.floor(rand() * 60));
-        table.set(key, value);
-        want.value = value;
-        want.raw = false;
-      } else if (r < 0.7) {
-        want.expiry = rand() < 0.5 ? NaN : 3e12 + step;
-        table.setExpiryAt(slot, want.expiry);
-      } else if (r < 0.8) {
-        want.access = step;
-        table.setAccessAt(slot, step);
-      } else if (r < 0.9) {
-        table.setRaw(slot);
-        want.raw = true;
-      } else {
-        table.mark(slot, 1);
-        table.clearMarks(1, slot, 1);
-      }
+      randomChange(table, model, names, rand, step, 0.1, 0.4);
       if (step % 2000 === 0) check();
     }
     check();
