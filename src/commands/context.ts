@@ -644,7 +644,6 @@ export interface MigrateRequest {
   keys: string[];
 }
 
-/** A loopback address: 127.0.0.0/8, ::1, or IPv4 mapped into IPv6. */
 /** A peer as Redis names it (anetFormatAddr): ip:port, an IPv6 address in brackets ([::1]:6379). */
 export function peerId(ip: string, port: number): string {
   return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
@@ -656,6 +655,7 @@ export function peerIp(addr: string): string {
   return ip.startsWith("[") && ip.endsWith("]") ? ip.slice(1, -1) : ip;
 }
 
+/** A loopback address: 127.0.0.0/8, ::1, or IPv4 mapped into IPv6. */
 export function isLoopback(address: string): boolean {
   return address === "::1" || /^(::ffff:)?127\./.test(address);
 }
