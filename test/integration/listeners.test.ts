@@ -119,7 +119,7 @@ describe("IPv6", () => {
       for (const server of [kvis, redis]) {
         const admin = await RawClient.connect(server.port);
         if (!v6) {
-          expect(RawClient.connect(server.port, "::1")).rejects.toThrow();
+          await expect(RawClient.connect(server.port, "::1")).rejects.toThrow();
           admin.close();
           continue;
         }
